@@ -1,0 +1,1 @@
+"""Everything that touches the world: the event log, letters, pages, calendars."""

@@ -1,0 +1,45 @@
+"""Opening the event log and keeping its schema current with Alembic."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from activities.eventlog import EventLog, make_engine
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("activities") / "migrations"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    config = _alembic_config()
+    # Alembic runs its own transaction; SQLite's BEGIN IMMEDIATE hook is harmless here.
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.commit()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def open_event_log(url: str, *, upgrade_schema: bool = True) -> EventLog:
+    """The event log at `url`; the embedded default brings its schema up to date itself."""
+    engine = make_engine(url)
+    if upgrade_schema and current_revision(engine) != head_revision():
+        upgrade(engine)
+    return EventLog(engine)

@@ -1,0 +1,197 @@
+"""The append-only event log: one table, a hash chain, triggers that refuse changes.
+
+Rows are converted to and from `domain.events` models here and nowhere else.
+Appends are serialised (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction-level
+advisory lock) so that workers appending at once still build one linear chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+    text,
+)
+
+from domain.events import GENESIS_HASH, Event, NewEvent, Verification, event_hash, verify_chain
+
+metadata = MetaData()
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("workflow_id", String(200), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("workflow_type", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("office", String(100), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_events_workflow_id", "workflow_id"),
+    Index("ix_events_subject", "subject"),
+    Index("ix_events_event_type", "event_type"),
+    Index("ix_events_occurred_at", "occurred_at"),
+)
+
+# Any constant works; it names the lock that serialises appends on PostgreSQL.
+_APPEND_LOCK = 0x43434D  # "CCM"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine whose transactions suit the log: on SQLite, WAL and `BEGIN IMMEDIATE`
+    (a writer takes the lock at once instead of failing on upgrade)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _row_to_event(row) -> Event:
+    return Event(
+        seq=row.seq,
+        recorded_at=_utc(row.recorded_at),
+        occurred_at=_utc(row.occurred_at),
+        workflow_id=row.workflow_id,
+        run_id=row.run_id,
+        workflow_type=row.workflow_type,
+        subject=row.subject,
+        event_type=row.event_type,
+        actor=row.actor,
+        office=row.office,
+        payload=json.loads(row.payload),
+        idempotency_key=row.idempotency_key,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time in the log is UTC.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+class EventLog:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def append(self, new: NewEvent, now: datetime | None = None) -> tuple[Event, bool]:
+        """Append one event; returns the row and whether it was written now.
+        An event whose idempotency key is already stored returns that row untouched."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
+            existing = conn.execute(
+                select(events).where(events.c.idempotency_key == new.idempotency_key)
+            ).first()
+            if existing is not None:
+                return _row_to_event(existing), False
+            last = conn.execute(
+                select(events.c.seq, events.c.hash).order_by(events.c.seq.desc()).limit(1)
+            ).first()
+            seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
+            recorded_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+            digest = event_hash(new, seq, recorded_at, prev_hash)
+            row = new.model_dump(mode="python")
+            row.update(
+                seq=seq,
+                recorded_at=recorded_at,
+                occurred_at=new.occurred_at.astimezone(timezone.utc),
+                payload=json.dumps(new.model_dump(mode="json")["payload"], sort_keys=True),
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+            conn.execute(events.insert().values(**row))
+            return Event(**row | {"payload": new.payload}), True
+
+    def get(self, idempotency_key: str) -> Event | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(events).where(events.c.idempotency_key == idempotency_key)).first()
+        return _row_to_event(row) if row else None
+
+    def query(
+        self,
+        *,
+        workflow_id: str | None = None,
+        subject: str | None = None,
+        event_type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        actor: str | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Event]:
+        """Rows in sequence order, streamed in batches (constant memory on large logs).
+        `event_type` takes a trailing `*` as a prefix match (`chase.*`)."""
+        stmt = select(events)
+        if workflow_id:
+            stmt = stmt.where(events.c.workflow_id == workflow_id)
+        if subject:
+            stmt = stmt.where(events.c.subject == subject)
+        if event_type:
+            if event_type.endswith("*"):
+                stmt = stmt.where(events.c.event_type.startswith(event_type[:-1], autoescape=True))
+            else:
+                stmt = stmt.where(events.c.event_type == event_type)
+        if since:
+            stmt = stmt.where(events.c.occurred_at >= since)
+        if until:
+            stmt = stmt.where(events.c.occurred_at < until)
+        if actor:
+            stmt = stmt.where(events.c.actor == actor)
+        last_seq = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    stmt.where(events.c.seq > last_seq).order_by(events.c.seq).limit(batch)
+                ).all()
+            yield from (_row_to_event(r) for r in rows)
+            if len(rows) < batch:
+                return
+            last_seq = rows[-1].seq
+
+    def verify(self) -> Verification:
+        return verify_chain(self.query())
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM events")).scalar_one()

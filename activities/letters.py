@@ -1,0 +1,102 @@
+"""Letters: rendered from Jinja2 templates, kept in a Maildir outbox, sent by SMTP.
+
+The outbox is a Maildir (`outbox/new/` holds letters not yet sent); a letter sent by
+SMTP moves to `sent/new/`. File names and Message-IDs derive from the letter's
+idempotency key, so a retried activity rewrites the same file instead of adding one.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(resources.files("activities") / "templates")),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def render_letter(kind: str, language: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of a letter; the template's first line is `Subject: …`."""
+    text = _templates.get_template(f"letters/{language}/{kind}.txt").render(**context)
+    first, _, body = text.partition("\n")
+    return first.removeprefix("Subject:").strip(), body.lstrip("\n")
+
+
+def message_id(key: str) -> str:
+    return f"<{key.replace('/', '.')}@ccm.clusterconvention.org>"
+
+
+def load_contacts(path: Path) -> dict[str, str]:
+    """`state,email` rows: the address letters to each State go to."""
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as f:
+        return {row["state"].strip().upper(): row["email"].strip() for row in csv.DictReader(f) if row.get("email")}
+
+
+@dataclass
+class SmtpSettings:
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+
+
+class Mailbox:
+    def __init__(self, home: Path, sender: str, smtp: SmtpSettings | None = None):
+        self.outbox = home / "outbox"
+        self.sent = home / "sent"
+        self.sender = sender
+        self.smtp = smtp
+        for box in (self.outbox, self.sent):
+            for sub in ("new", "cur", "tmp"):
+                (box / sub).mkdir(parents=True, exist_ok=True)
+
+    def compose(self, key: str, to: str | None, subject: str, body: str, when: datetime) -> EmailMessage:
+        msg = EmailMessage()
+        msg["Message-ID"] = message_id(key)
+        msg["Date"] = format_datetime(when)
+        msg["From"] = self.sender
+        if to:
+            msg["To"] = to
+        msg["Subject"] = subject
+        msg.set_content(body)
+        return msg
+
+    def _file_name(self, msg: EmailMessage) -> str:
+        return msg["Message-ID"].strip("<>")
+
+    def put_in_outbox(self, msg: EmailMessage) -> Path:
+        name = self._file_name(msg)
+        tmp = self.outbox / "tmp" / name
+        tmp.write_bytes(bytes(msg))
+        final = self.outbox / "new" / name
+        os.replace(tmp, final)  # atomic: a reader never sees half a letter
+        return final
+
+    async def send(self, msg: EmailMessage) -> None:
+        import aiosmtplib
+
+        assert self.smtp is not None
+        await aiosmtplib.send(
+            msg,
+            hostname=self.smtp.host,
+            port=self.smtp.port,
+            username=self.smtp.username,
+            password=self.smtp.password,
+            start_tls=self.smtp.starttls,
+            timeout=30,
+        )
+        name = self._file_name(msg)
+        os.replace(self.outbox / "new" / name, self.sent / "new" / name)

@@ -1,0 +1,96 @@
+"""The activities workflows call. Built once by the worker with its resources."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+from temporalio import activity
+
+from activities.eventlog import EventLog
+from activities.letters import Mailbox, load_contacts, render_letter
+from domain.events import Event, NewEvent
+from domain.money import format_chf
+from domain.states import registry
+
+
+class LetterRequest(BaseModel):
+    """A letter to a State, and the event that records it."""
+
+    event: NewEvent
+    letter: str
+    language: str = "en"
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class LetterOutcome(BaseModel):
+    message_id: str
+    delivery: str  # "smtp", "outbox" (no SMTP configured) or "undelivered"
+    written: bool  # False when a retry found the letter already logged
+
+
+def letter_context(state: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Template variables: the State's name and every amount written the Swiss way."""
+    values = dict(context)
+    values["state_name"] = registry().get(state).name
+    for key, value in context.items():
+        if key in {"amount_due", "arrears", "total_due", "received", "outstanding", "credit"}:
+            values[key] = format_chf(Decimal(str(value)))
+    values["has_arrears"] = Decimal(str(context.get("arrears", "0"))) > 0
+    values["has_credit"] = Decimal(str(context.get("credit", "0"))) > 0
+    values["received_any"] = Decimal(str(context.get("received", "0"))) > 0
+    return values
+
+
+class CcmActivities:
+    def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None):
+        self.log = log
+        self.mailbox = mailbox
+        self.contacts_file = contacts_file
+
+    @activity.defn(name="record_event")
+    def record_event(self, event: NewEvent) -> Event:
+        """Append one event; a retry with the same idempotency key writes nothing."""
+        stored, _ = self.log.append(event)
+        return stored
+
+    @activity.defn(name="send_letter")
+    async def send_letter(self, request: LetterRequest) -> LetterOutcome:
+        """Render, deliver and log a letter, once: a logged letter is not sent again."""
+        key = request.event.idempotency_key
+        done = await asyncio.to_thread(self.log.get, key)
+        if done is not None:
+            return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"], written=False)
+
+        state = request.event.subject
+        subject, body = render_letter(request.letter, request.language, letter_context(state, request.context))
+        contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
+        to = contacts.get(state)
+        msg = self.mailbox.compose(key, to, subject, body, request.event.occurred_at)
+        await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
+        if self.mailbox.smtp is None:
+            delivery = "outbox"
+        elif to is None:
+            delivery = "undelivered"
+        else:
+            await self.mailbox.send(msg)
+            delivery = "smtp"
+
+        payload = request.event.payload | {
+            "letter": request.letter,
+            "language": request.language,
+            "subject": subject,
+            "message_id": msg["Message-ID"],
+            "delivery": delivery,
+            "to": to or "",
+        }
+        if delivery == "undelivered":
+            payload["reason"] = f"no contact address for {state}"
+        event = request.event.model_copy(update={"payload": payload})
+        await asyncio.to_thread(self.log.append, event)
+        return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
+
+    def all(self) -> list:
+        return [self.record_event, self.send_letter]

@@ -1,0 +1,1 @@
+"""The `ccm` command. Heavy imports (temporalio, SQLAlchemy) happen inside commands."""

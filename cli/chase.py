@@ -1,0 +1,299 @@
+"""`ccm chase …`: contribution chases, one workflow per State Party and year."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from cli.common import DATE, STATE, MoneyType, as_option, emit, output_option, run, settings, split_actor
+
+STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
+                  "letters", "next_action", "next_action_at"]
+
+
+def _year_option(f):
+    return click.option("--year", type=click.IntRange(2010, 2100), default=lambda: date.today().year,
+                        show_default="this year", help="financial year")(f)
+
+
+def _state_option(f):
+    return click.option("--state", type=STATE, required=True, help="the State (alpha-3, alpha-2 or name)")(f)
+
+
+@click.group()
+def chase():
+    """Contribution chases: reminders until each State Party's contribution is paid."""
+
+
+def _check_year(year: int) -> None:
+    if year < date.today().year:
+        raise click.ClickException(f"the financial year {year} has already ended")
+
+
+async def _start(client, s, inp, search_attributes=True):
+    from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+
+    from domain.chase import workflow_id
+    from workflows.common import CCM_STAGE, CCM_STATE, CCM_YEAR
+    from workflows.contribution_chase import ContributionChase
+
+    return await client.start_workflow(
+        ContributionChase.run, inp, id=workflow_id(inp.year, inp.state), task_queue=s.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(CCM_STATE, inp.state), SearchAttributePair(CCM_YEAR, inp.year),
+            SearchAttributePair(CCM_STAGE, "starting")]),
+    )
+
+
+def _chase_input(**fields):
+    from pydantic import ValidationError
+
+    from domain.chase import ChaseInput
+
+    try:
+        return ChaseInput(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise click.ClickException(f"{where + ': ' if where else ''}{err['msg'].removeprefix('Value error, ')}") from None
+
+
+@chase.command("start")
+@_state_option
+@_year_option
+@click.option("--amount", type=MoneyType(positive=True), required=True, help="amount due in CHF")
+@click.option("--arrears", type=MoneyType(), default="0", help="arrears carried from earlier years, CHF")
+@click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
+@click.option("--language", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True,
+              help="language of the letters")
+def chase_start(state, year, amount, arrears, msp_date, language):
+    """Start the chase of one State for one year: the call for contributions goes out at once."""
+    from cli.temporal import connect
+
+    _check_year(year)
+    inp = _chase_input(state=state, year=year, amount_due=amount, arrears=arrears, msp_date=msp_date,
+                       language=language)
+    s = settings()
+
+    async def go():
+        return await _start(await connect(s), s, inp)
+
+    handle = run(go())
+    click.echo(f"started {handle.id}")
+
+
+@chase.command("start-all")
+@_year_option
+@click.option("--budget", type=MoneyType(positive=True), help="the year's budget in CHF (with --scale)")
+@click.option("--scale", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV state,rate: UN rates of assessment in percent")
+@click.option("--amounts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV state,amount: the amount due from each State")
+@click.option("--minimum", type=MoneyType(positive=True), default="100", show_default=True,
+              help="amount for a State Party without a UN rate")
+@click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
+def chase_start_all(year, budget, scale, amounts, minimum, msp_date):
+    """Start the year's chase for every State Party. A re-run starts none twice: it
+    reports those already started."""
+    from domain.scale import ScaleError, indicative_amounts, read_amounts
+    from domain.states import registry
+
+    if amounts and (budget or scale):
+        raise click.UsageError("give either --amounts, or --budget with --scale")
+    if not amounts and not (budget and scale):
+        raise click.UsageError("give --amounts FILE, or --budget N with --scale FILE")
+    _check_year(year)
+    try:
+        due = (read_amounts(amounts.read_text("utf-8"), registry()) if amounts
+               else indicative_amounts(budget, scale.read_text("utf-8"), registry(), minimum))
+    except ScaleError as e:
+        raise click.ClickException("the file has problems:\n  " + "\n  ".join(e.problems)) from None
+    inputs = [_chase_input(state=a, year=year, amount_due=v, msp_date=msp_date) for a, v in due.items() if v > 0]
+    started, existing = run(_start_many(inputs))
+    click.echo(f"{len(started)} chases started, {len(existing)} already existed"
+               + (f" ({', '.join(existing)})" if existing and len(existing) <= 10 else ""))
+
+
+async def _start_many(inputs):
+    from rich.progress import Progress
+    from temporalio.exceptions import WorkflowAlreadyStartedError
+
+    from cli.temporal import connect
+
+    s = settings()
+    client = await connect(s)
+    started, existing = [], []
+    with Progress(transient=True) as progress:
+        task = progress.add_task("starting chases", total=len(inputs))
+        for inp in inputs:
+            try:
+                started.append((await _start(client, s, inp)).id)
+            except WorkflowAlreadyStartedError as e:
+                existing.append(e.workflow_id)
+            progress.advance(task)
+    return started, existing
+
+
+def _update(state, year, update_name, arg):
+    """Send an update to a chase and print its new status in one line."""
+    from cli.temporal import connect
+    from domain.chase import ChaseStatus, workflow_id
+
+    s = settings()
+
+    async def go():
+        client = await connect(s)
+        handle = client.get_workflow_handle(workflow_id(year, state))
+        return await handle.execute_update(update_name, arg, result_type=ChaseStatus)
+
+    status = run(go())
+    click.echo(f"{status.workflow_id}: {status.stage}, received {status.received}, "
+               f"outstanding {status.outstanding}" + (f", credit {status.credit}" if status.credit else ""))
+
+
+@chase.command("receive")
+@_state_option
+@_year_option
+@click.option("--amount", type=MoneyType(positive=True), required=True, help="amount received, CHF")
+@click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+              help="date the money arrived")
+@click.option("--reference", default="", help="bank reference")
+@click.option("--budget-line", default="", help="budget line the receipt counts towards (7a, 7b, 7c)")
+@as_option("isu")
+def chase_receive(state, year, amount, day, reference, budget_line, acting):
+    """Record money received; a partial payment lowers the outstanding amount."""
+    from domain.chase import RecordReceipt
+
+    actor, office = split_actor(acting, "isu")
+    _update(state, year, "record_receipt", RecordReceipt(amount=amount, date=day, reference=reference,
+                                                         budget_line=budget_line, actor=actor, office=office or "isu"))
+
+
+@chase.command("report-payment")
+@_state_option
+@_year_option
+@click.option("--amount", type=MoneyType(positive=True), help="amount the State says it paid, CHF")
+@click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+              help="date the State says it paid")
+@click.option("--reference", default="", help="reference the State gave")
+@as_option()
+def chase_report_payment(state, year, amount, day, reference, acting):
+    """The State says it paid: reminders pause until the money arrives or the follow-up."""
+    from domain.chase import ReportPayment
+
+    actor, office = split_actor(acting)
+    _update(state, year, "report_payment", ReportPayment(amount=amount, date=day, reference=reference,
+                                                         actor=actor, office=office))
+
+
+@chase.command("pledge")
+@_state_option
+@_year_option
+@click.option("--expected-date", type=DATE, required=True, help="when the payment is expected")
+@click.option("--note", default="", help="what the State said")
+@as_option()
+def chase_pledge(state, year, expected_date, note, acting):
+    """The State pledges to pay by a date: reminders wait until then."""
+    from domain.chase import Pledge
+
+    actor, office = split_actor(acting)
+    _update(state, year, "pledge", Pledge(expected_date=expected_date, note=note, actor=actor, office=office))
+
+
+@chase.command("set-msp-date")
+@_state_option
+@_year_option
+@click.option("--date", "day", type=DATE, required=True, help="new opening date of the MSP")
+@as_option()
+def chase_set_msp_date(state, year, day, acting):
+    """Move the Meeting of States Parties: the pre-MSP reminder moves with it."""
+    from domain.chase import SetMspDate
+
+    actor, office = split_actor(acting)
+    _update(state, year, "set_msp_date", SetMspDate(msp_date=day, actor=actor, office=office))
+
+
+@chase.command("escalate")
+@_state_option
+@_year_option
+@as_option("president")
+def chase_escalate(state, year, acting):
+    """Send the President's individual letter now."""
+    from domain.chase import Escalate
+
+    actor, office = split_actor(acting, "president")
+    _update(state, year, "escalate", Escalate(actor=actor, office=office or "president"))
+
+
+def _close_command(name: str, verb: str):
+    @chase.command(name, help=f"{verb} the chase (a reason is required); it ends.")
+    @_state_option
+    @_year_option
+    @click.option("--reason", required=True, help="why")
+    @as_option()
+    def command(state, year, reason, acting):
+        from domain.chase import Close
+
+        actor, office = split_actor(acting)
+        _update(state, year, name, Close(reason=reason, actor=actor, office=office))
+
+    return command
+
+
+_close_command("waive", "Waive")
+_close_command("cancel", "Cancel")
+
+
+@chase.command("status")
+@click.option("--state", type=STATE, help="one State; without it, every chase of the year")
+@_year_option
+@output_option()
+def chase_status(state, year, output):
+    """Status of one chase, or of all chases of a year (a visibility query)."""
+    from cli.temporal import connect
+
+    async def go():
+        return await _statuses(await connect(settings()), state, year)
+
+    rows = run(go())
+    if state is None and not rows:
+        raise click.ClickException(f"no chases for {year}")
+    emit(rows, output, STATUS_COLUMNS, title=f"Contribution chases {year}")
+
+
+async def _statuses(client, state, year):
+    from temporalio.client import WorkflowExecutionStatus
+
+    from domain.chase import ChaseStatus, workflow_id
+
+    if state:
+        ids = [workflow_id(year, state)]
+    else:
+        query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year}"
+        ids = sorted({wf.id async for wf in client.list_workflows(query)})
+    rows = []
+    for wid in ids:
+        handle = client.get_workflow_handle(wid, result_type=ChaseStatus)
+        desc = await handle.describe()
+        if desc.status == WorkflowExecutionStatus.RUNNING:
+            status = await handle.query("status", result_type=ChaseStatus)
+        elif desc.status == WorkflowExecutionStatus.COMPLETED:
+            status = await handle.result()
+        else:
+            rows.append({"state": wid.rsplit("-", 1)[-1], "year": year, "stage": desc.status.name.lower()})
+            continue
+        rows.append(_status_row(status))
+    return rows
+
+
+def _status_row(status) -> dict:
+    return {
+        "state": status.state, "year": status.year, "stage": status.stage,
+        "amount_due": status.amount_due, "arrears": status.arrears, "received": status.received,
+        "outstanding": status.outstanding, "credit": status.credit, "letters": len(status.letters),
+        "next_action": status.next_action,
+        "next_action_at": status.next_action_at.date().isoformat() if status.next_action_at else None,
+    }

@@ -1,0 +1,92 @@
+"""`ccm demo`: the embedded server, a worker and this year's chases, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import date, timedelta
+from decimal import Decimal
+from importlib import resources
+
+import click
+
+from cli.common import emit, run, settings
+
+DEMO_BUDGET = Decimal("500000")
+
+
+@click.command()
+@click.option("--keep", is_flag=True, envvar="KEEP", help="keep the server and worker running (Ctrl-C stops)")
+def demo(keep):
+    """Start the embedded server and a worker in a fresh demo directory, start this year's
+    chases for every State Party, record a few receipts and print the status table."""
+    from cli import devserver
+
+    s = settings()
+    home = s.home / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    port, ui_port = devserver.free_port(), devserver.free_port()
+    s = s.model_copy(update={"home": home, "temporal_address": f"127.0.0.1:{port}",
+                             "database_url_override": f"sqlite:///{home / 'eventlog.db'}"})
+    with open(home / "temporal-server.log", "ab") as log:
+        try:
+            proc = devserver.start(home, port, ui_port, headless=False, log_file=log)
+        except devserver.ServerError as e:
+            raise click.ClickException(str(e)) from None
+        try:
+            run(_demo(s, keep, ui_port))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            devserver.stop(proc)
+
+
+async def _demo(s, keep: bool, ui_port: int) -> None:
+    from cli.chase import _start, _statuses
+    from cli.temporal import connect, run_worker
+    from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, workflow_id
+    from domain.scale import indicative_amounts
+    from domain.states import registry
+
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(s, stop, say=lambda m: click.echo(m, err=True)))
+    try:
+        client = await connect(s)
+        reg = registry()
+        click.echo(f"Registry: {len(reg.parties())} States Parties, {len(reg) - len(reg.parties())} signatories")
+        year, today = date.today().year, date.today()
+        scale = resources.files("domain").joinpath("data/demo_scale.csv").read_text("utf-8")
+        amounts = indicative_amounts(DEMO_BUDGET, scale, reg)
+        click.echo(f"Starting the {year} chases for {len(amounts)} States Parties "
+                   f"(demo budget CHF {DEMO_BUDGET:,}, demo scale)…")
+        await asyncio.gather(*(_start(client, s, ChaseInput(state=a, year=year, amount_due=v))
+                               for a, v in amounts.items()))
+
+        async def update(state, name, arg):
+            await client.get_workflow_handle(workflow_id(year, state)).execute_update(name, arg)
+
+        # As in the minutes of 4 November 2016: two States paid, Italy's payment "was
+        # being processed", and one State reported paying while nothing had arrived.
+        await update("DEU", "record_receipt", RecordReceipt(amount=amounts["DEU"], date=today,
+                                                            reference="DE-2016-11", budget_line="7c"))
+        await update("AUS", "record_receipt", RecordReceipt(amount=amounts["AUS"] / 2, date=today,
+                                                            budget_line="7b"))
+        await update("ITA", "pledge", Pledge(expected_date=today + timedelta(days=20),
+                                             note="being processed after governmental restructuring"))
+        await update("NZL", "report_payment", ReportPayment(date=today, reference="NZ-7781"))
+        rows = []
+        for _ in range(50):  # visibility is eventually consistent: wait for every chase
+            rows = await _statuses(client, None, year)
+            if len(rows) >= len(amounts):
+                break
+            await asyncio.sleep(0.2)
+        emit(rows, "table", ["state", "stage", "amount_due", "received", "outstanding", "letters", "next_action"],
+             title=f"Contribution chases {year}")
+        click.echo(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
+        if keep:
+            click.echo("KEEP=1: running until Ctrl-C", err=True)
+            await asyncio.Event().wait()
+    finally:
+        stop.set()
+        await worker

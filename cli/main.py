@@ -1,0 +1,189 @@
+"""`ccm`: durable workflows and an auditable event log for the CCM secretariat."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from cli.common import STATE, emit, output_option, run, settings
+
+
+@click.group()
+@click.version_option(package_name="ccm-workflows")
+def cli():
+    """Durable workflows for the Convention on Cluster Munitions: contribution chases,
+    concept notes and plans, meetings and action items, with an auditable event log.
+
+    Configuration comes from the environment (CCM_*): see `ccm config show`."""
+
+
+# --- configuration -------------------------------------------------------------------
+@cli.group()
+def config():
+    """Effective configuration."""
+
+
+@config.command("show")
+@output_option("table", "json")
+def config_show(output):
+    """Print the effective settings, secrets masked."""
+    values = settings().shown()
+    emit([{"setting": k, "value": v} for k, v in values.items()] if output == "table" else values, output)
+
+
+# --- event-log database ----------------------------------------------------------------
+@cli.group()
+def db():
+    """The event-log database."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Create or migrate the event-log schema to the newest revision."""
+    from activities.database import current_revision, make_engine, upgrade
+
+    s = settings()
+    try:
+        engine = make_engine(s.database_url)
+        upgrade(engine)
+        revision = current_revision(engine)
+    except Exception as e:
+        raise click.ClickException(f"cannot upgrade {s.shown()['database_url']}: {str(e).splitlines()[0]}") from None
+    click.echo(f"event log at {s.shown()['database_url']} is at revision {revision}")
+
+
+# --- embedded server and worker --------------------------------------------------------
+def _server_options(f):
+    f = click.option("--headless", is_flag=True, help="no web UI")(f)
+    f = click.option("--ui-port", type=click.IntRange(1, 65535), default=8233, show_default=True,
+                     help="port of the web UI")(f)
+    f = click.option("--port", type=click.IntRange(1, 65535), default=7233, show_default=True,
+                     help="port of the Temporal frontend (gRPC)")(f)
+    return f
+
+
+@cli.group()
+def server():
+    """The embedded Temporal server (for one machine; see docker-compose.yml for servers)."""
+
+
+@server.command("start-dev")
+@_server_options
+@click.option("--codec-endpoint", metavar="URL", help="codec server the web UI uses to decode payloads")
+def server_start_dev(port, ui_port, headless, codec_endpoint):
+    """Run the bundled Temporal dev server in the foreground, its SQLite file in the data
+    directory (data survives a restart), with the Ccm* search attributes registered."""
+    import subprocess
+
+    from cli import devserver
+
+    s = settings()
+    try:
+        for p, what in [(port, "--port")] + ([] if headless else [(ui_port, "--ui-port")]):
+            if devserver.port_in_use(p):
+                raise devserver.ServerError(f"port {p} ({what}) is already in use: choose another with {what}")
+        cmd = devserver.command(s.home, port, ui_port, headless, codec_endpoint)
+    except devserver.ServerError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Temporal dev server on 127.0.0.1:{port}" + ("" if headless else f", web UI http://127.0.0.1:{ui_port}")
+               + f", data in {s.home}", err=True)
+    try:
+        sys.exit(subprocess.call(cmd))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+@cli.command()
+def worker():
+    """Run a worker: every ccm workflow and activity on the task queue. Stops cleanly on
+    SIGINT/SIGTERM; while the server is unreachable it says so and retries."""
+    from cli.temporal import run_worker
+
+    asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True)))
+
+
+@cli.command()
+@_server_options
+def up(port, ui_port, headless):
+    """Run the embedded server and a worker together in the foreground; Ctrl-C stops both."""
+    from cli import devserver
+    from cli.temporal import run_worker
+
+    s = settings().model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
+    s.home.mkdir(parents=True, exist_ok=True)
+    with open(s.home / "temporal-server.log", "ab") as log:
+        try:
+            proc = devserver.start(s.home, port, ui_port, headless, log_file=log)
+        except devserver.ServerError as e:
+            raise click.ClickException(str(e)) from None
+        try:
+            click.echo(f"Temporal on 127.0.0.1:{port}" + ("" if headless else f", web UI http://127.0.0.1:{ui_port}"),
+                       err=True)
+            asyncio.run(run_worker(s, say=lambda m: click.echo(m, err=True)))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            devserver.stop(proc)
+
+
+@cli.command()
+@click.option("--note", default="ping", help="text stored with the event")
+def ping(note):
+    """Check the whole path: a workflow runs on a worker and writes the event log."""
+    import uuid
+
+    from cli.temporal import connect
+    from workflows.ping import Ping
+
+    s = settings()
+
+    async def go():
+        client = await connect(s)
+        return await client.execute_workflow(Ping.run, note, id=f"ping-{uuid.uuid4().hex[:12]}",
+                                             task_queue=s.task_queue)
+
+    event = run(go())
+    click.echo(f"pong: event {event.seq} written by a worker at {event.recorded_at.isoformat()}")
+
+
+# --- the State registry ----------------------------------------------------------------
+@cli.group()
+def states():
+    """States Parties and signatories of the Convention (registry of November 2016)."""
+
+
+def _state_row(s) -> dict:
+    return {"alpha3": s.alpha3, "alpha2": s.alpha2, "name": s.name, "status": s.status,
+            "entry_into_force": s.entry_into_force.isoformat() if s.entry_into_force else None}
+
+
+@states.command("list")
+@click.option("--status", type=click.Choice(["party", "signatory"]), help="only States Parties or signatories")
+@output_option()
+def states_list(status, output):
+    """List the States of the registry."""
+    from domain.states import registry
+
+    rows = [_state_row(s) for s in registry() if status is None or s.status == status]
+    emit(rows, output, ["alpha3", "alpha2", "name", "status", "entry_into_force"],
+         title=f"{len(rows)} States")
+
+
+@states.command("show")
+@click.argument("state", type=STATE)
+@output_option("table", "json")
+def states_show(state, output):
+    """Show one State (alpha-3, alpha-2 or name, any case)."""
+    from domain.states import registry
+
+    row = _state_row(registry().get(state))
+    emit([{"field": k, "value": v} for k, v in row.items()] if output == "table" else row, output)
+
+
+from cli.chase import chase  # noqa: E402  (commands register themselves on import)
+from cli.demo import demo  # noqa: E402
+
+cli.add_command(chase)
+cli.add_command(demo)

@@ -1,0 +1,58 @@
+"""Configuration, read once from the environment (prefix `CCM_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, computed_field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("ccm", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCM_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="data directory")
+    temporal_address: str = Field("127.0.0.1:7233", description="Temporal frontend host:port")
+    namespace: str = "default"
+    task_queue: str = "ccm"
+    database_url_override: str | None = Field(None, alias="CCM_DATABASE_URL")
+    actor: str = Field("", description="the person acting, as `person@office` or an office")
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "isu@clusterconvention.org"
+
+    tls_server_ca: Path | None = None
+    tls_client_cert: Path | None = None
+    tls_client_key: Path | None = None
+    api_key: SecretStr | None = None
+
+    @computed_field
+    @property
+    def database_url(self) -> str:
+        return self.database_url_override or f"sqlite:///{self.home / 'eventlog.db'}"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def contacts_file(self) -> Path:
+        return self.home / "contacts.csv"
+
+    def shown(self) -> dict[str, str]:
+        """The effective values, secrets and database passwords masked."""
+        from sqlalchemy.engine import make_url
+
+        values = self.model_dump(exclude={"database_url_override"})
+        values["database_url"] = make_url(self.database_url).render_as_string(hide_password=True)
+        return {k: "" if v is None else str(v) for k, v in values.items()}

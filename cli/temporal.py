@@ -1,0 +1,112 @@
+"""Connecting to Temporal and running a worker. Imported only by commands that need it."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import signal
+from collections.abc import Sequence
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+from temporalio.worker import Worker
+
+from cli.settings import Settings
+
+
+class Unreachable(Exception):
+    """The Temporal server did not answer."""
+
+
+def _tls(settings: Settings) -> TLSConfig | bool:
+    if not (settings.tls_server_ca or settings.tls_client_cert):
+        return bool(settings.api_key)  # an API key implies TLS (Temporal Cloud)
+    read = lambda p: p.read_bytes() if p else None  # noqa: E731
+    return TLSConfig(
+        server_root_ca_cert=read(settings.tls_server_ca),
+        client_cert=read(settings.tls_client_cert),
+        client_private_key=read(settings.tls_client_key),
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.namespace,
+            data_converter=pydantic_data_converter,
+            tls=_tls(settings),
+            api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+        )
+    except RuntimeError as e:
+        raise Unreachable(f"cannot reach Temporal at {settings.temporal_address}: {str(e).splitlines()[0]}") from None
+
+
+def workflows() -> list[type]:
+    from workflows.contribution_chase import ContributionChase
+    from workflows.ping import Ping
+
+    return [ContributionChase, Ping]
+
+
+def build_activities(settings: Settings) -> list:
+    from activities.database import open_event_log
+    from activities.letters import Mailbox, SmtpSettings
+    from activities.records import CcmActivities
+
+    smtp = None
+    if settings.smtp_host:
+        smtp = SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+        )
+    log = open_event_log(settings.database_url)
+    mailbox = Mailbox(settings.home, settings.mail_from, smtp)
+    return CcmActivities(log, mailbox, settings.contacts_file).all()
+
+
+def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=workflows(),
+        activities=list(activities),
+        activity_executor=executor,
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retry_seconds: float = 5,
+                     say=print) -> None:
+    """Run until SIGINT/SIGTERM (or `stop`); while the server is unreachable, say so
+    once per attempt and try again."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    activities = build_activities(settings)
+    while not stop.is_set():
+        try:
+            client = await connect(settings)
+            break
+        except Unreachable as e:
+            say(f"{e}; retrying in {retry_seconds:g}s")
+            try:
+                await asyncio.wait_for(stop.wait(), retry_seconds)
+            except asyncio.TimeoutError:
+                pass
+    else:
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+        worker = make_worker(client, settings, activities, executor)
+        say(f"worker polling task queue {settings.task_queue!r} on {settings.temporal_address} "
+            f"(namespace {settings.namespace})")
+        async with worker:
+            await stop.wait()
+    say("worker stopped")

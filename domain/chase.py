@@ -1,0 +1,436 @@
+"""The contribution chase: one State, one financial year, reminders until paid.
+
+Pure rules. `Chase` holds what the workflow knows; its methods either refuse a command
+(`Refusal`) or change the chase and return the `Effect`s (letters and log entries) that
+the workflow's activities must carry out. `next_action` says what is due next and when.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from domain.money import CHF
+
+Language = Literal["en", "fr", "es"]
+LetterKind = Literal[
+    "call_for_contributions",
+    "second_reminder",
+    "pre_msp_reminder",
+    "president_letter",
+    "reported_not_received",
+    "thank_you",
+]
+Outcome = Literal["paid", "waived", "cancelled", "in_arrears"]
+
+# Letters go out at 08:00 UTC (09:00 in Geneva in winter) on their day.
+LETTER_TIME = time(8, 0, tzinfo=timezone.utc)
+STAGE_AFTER_LETTER = {
+    "call_for_contributions": "invoiced",
+    "second_reminder": "reminded",
+    "pre_msp_reminder": "pre_msp_reminded",
+    "president_letter": "escalated",
+}
+
+
+class Refusal(ValueError):
+    """A command the chase refuses; the message is meant for the person who sent it."""
+
+
+def at_letter_time(day: date) -> datetime:
+    return datetime.combine(day, LETTER_TIME)
+
+
+def year_end(year: int) -> datetime:
+    return datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+
+
+def workflow_id(year: int, alpha3: str) -> str:
+    return f"chase-{year}-{alpha3}"
+
+
+class ChaseInput(BaseModel):
+    state: str = Field(description="ISO 3166 alpha-3 code")
+    year: int = Field(ge=2010, le=2100)
+    amount_due: CHF
+    arrears: CHF = Decimal("0.00")
+    msp_date: date | None = Field(None, description="default: 1 September of the year")
+    second_reminder: date | None = Field(None, description="default: 15 June of the year")
+    pre_msp_days: int = Field(21, ge=0, le=180)
+    escalation_days: int = Field(14, ge=0, le=180)
+    follow_up_days: int = Field(30, ge=1, le=180)
+    language: Language = "en"
+
+    @field_validator("amount_due", "arrears")
+    @classmethod
+    def _not_negative(cls, v: Decimal) -> Decimal:
+        if v < 0:
+            raise ValueError("must not be negative")
+        return v
+
+    @model_validator(mode="after")
+    def _defaults(self) -> ChaseInput:
+        if self.msp_date is None:
+            self.msp_date = date(self.year, 9, 1)
+        if self.second_reminder is None:
+            self.second_reminder = date(self.year, 6, 15)
+        if self.amount_due + self.arrears <= 0:
+            raise ValueError("nothing to chase: amount due and arrears are both zero")
+        return self
+
+
+# One model per handler, so fields can be added without breaking running workflows.
+class RecordReceipt(BaseModel):
+    amount: CHF
+    date: date
+    reference: str = ""
+    budget_line: str = ""
+    actor: str = ""
+    office: str = "isu"
+
+
+class ReportPayment(BaseModel):
+    amount: CHF | None = None
+    date: date
+    reference: str = ""
+    actor: str = ""
+    office: str = ""
+
+
+class Pledge(BaseModel):
+    expected_date: date
+    note: str = ""
+    actor: str = ""
+    office: str = ""
+
+
+class SetMspDate(BaseModel):
+    msp_date: date
+    actor: str = ""
+    office: str = ""
+
+
+class Escalate(BaseModel):
+    actor: str = ""
+    office: str = "president"
+
+
+class Close(BaseModel):
+    """`waive` and `cancel` both take a reason."""
+
+    reason: str
+    actor: str = ""
+    office: str = ""
+
+
+class Receipt(RecordReceipt):
+    pass
+
+
+class ReportedPayment(ReportPayment):
+    follow_up_at: datetime
+
+
+class LetterSent(BaseModel):
+    kind: LetterKind
+    sent_at: datetime
+    key: str
+
+
+class Effect(BaseModel):
+    """Something the workflow must carry out: a log entry, perhaps with a letter."""
+
+    key: str
+    event_type: str
+    letter: LetterKind | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+    actor: str = ""
+    office: str = ""
+
+
+class Action(BaseModel):
+    key: str
+    at: datetime
+    description: str
+
+
+class ChaseStatus(BaseModel):
+    workflow_id: str
+    state: str
+    year: int
+    stage: str
+    amount_due: CHF
+    arrears: CHF
+    received: CHF
+    outstanding: CHF
+    credit: CHF
+    msp_date: date
+    letters: list[LetterSent]
+    receipts: list[Receipt]
+    reported: ReportedPayment | None
+    pledge: Pledge | None
+    next_action: str | None
+    next_action_at: datetime | None
+    outcome: Outcome | None
+    arrears_carried: CHF
+
+
+# The reminder steps after the call for contributions, in order.
+_STEPS: list[tuple[str, LetterKind, str]] = [
+    ("reminder-2", "second_reminder", "second reminder"),
+    ("reminder-3", "pre_msp_reminder", "pre-MSP reminder"),
+    ("president", "president_letter", "President's letter"),
+]
+
+
+class Chase(BaseModel):
+    input: ChaseInput
+    started_at: datetime
+    letters: list[LetterSent] = Field(default_factory=list)
+    receipts: list[Receipt] = Field(default_factory=list)
+    done: list[str] = Field(default_factory=list, description="steps sent or skipped")
+    reported: ReportedPayment | None = None
+    reported_not_received: bool = False
+    pledge: Pledge | None = None
+    outcome: Outcome | None = None
+    counters: dict[str, int] = Field(default_factory=dict)
+
+    # --- derived figures -------------------------------------------------------------
+    @property
+    def total_due(self) -> Decimal:
+        return self.input.amount_due + self.input.arrears
+
+    @property
+    def received(self) -> Decimal:
+        return sum((r.amount for r in self.receipts), Decimal("0.00"))
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(Decimal("0.00"), self.total_due - self.received)
+
+    @property
+    def credit(self) -> Decimal:
+        return max(Decimal("0.00"), self.received - self.total_due)
+
+    @property
+    def stage(self) -> str:
+        if self.outcome:
+            return self.outcome
+        if self.reported:
+            return "payment_reported"
+        if self.pledge:
+            return "pledged"
+        if self.reported_not_received:
+            return "reported_not_received"
+        if self.receipts:
+            return "partially_paid"
+        return STAGE_AFTER_LETTER[self.letters[-1].kind] if self.letters else "starting"
+
+    def _next_key(self, name: str) -> str:
+        self.counters[name] = self.counters.get(name, 0) + 1
+        return f"{name}-{self.counters[name]}"
+
+    def step_times(self) -> dict[str, datetime]:
+        pre_msp = self.input.msp_date - timedelta(days=self.input.pre_msp_days)
+        return {
+            "reminder-2": at_letter_time(self.input.second_reminder),
+            "reminder-3": at_letter_time(pre_msp),
+            "president": at_letter_time(pre_msp + timedelta(days=self.input.escalation_days)),
+        }
+
+    # --- the timeline ----------------------------------------------------------------
+    def start(self) -> list[Effect]:
+        """The call for contributions at once; steps already past are not sent late."""
+        if self.started_at >= year_end(self.input.year):
+            raise Refusal(f"the financial year {self.input.year} has already ended")
+        skipped = [k for k, at in self.step_times().items() if at <= self.started_at]
+        self.done.extend(skipped)
+        self.letters.append(LetterSent(kind="call_for_contributions", sent_at=self.started_at, key="reminder-1"))
+        return [
+            Effect(key="started", event_type="chase.started", payload={
+                "amount_due": str(self.input.amount_due), "arrears": str(self.input.arrears),
+                "msp_date": self.input.msp_date.isoformat(), "language": self.input.language,
+                "not_sent_retroactively": skipped}),
+            Effect(key="reminder-1", event_type="chase.reminder_sent", letter="call_for_contributions",
+                   payload={"reminder": 1}),
+        ]
+
+    def next_action(self) -> Action | None:
+        if self.outcome:
+            return None
+        end = Action(key="year-end", at=year_end(self.input.year), description="year end: unpaid balance becomes arrears")
+        if self.reported:
+            follow = Action(key="follow-up", at=self.reported.follow_up_at,
+                            description="follow up the reported payment")
+            return min(follow, end, key=lambda a: a.at)
+        if self.pledge:
+            # Reminders wait until the pledged date; one that fell due meanwhile goes then.
+            lapse = Action(key="pledge-lapsed", at=at_letter_time(self.pledge.expected_date),
+                           description="pledged payment expected")
+            return min(lapse, end, key=lambda a: a.at)
+        times = self.step_times()
+        pending = [(k, kind, what, times[k]) for k, kind, what in _STEPS if k not in self.done]
+        if not pending:
+            return end
+        key, _, what, at = pending[0]
+        return min(Action(key=key, at=at, description=f"send the {what}"), end, key=lambda a: a.at)
+
+    def fire(self, action: Action, now: datetime) -> list[Effect]:
+        """Carry out the action `next_action` gave, now that its time has come."""
+        if action.key == "year-end":
+            self.outcome = "in_arrears" if self.outstanding > 0 else "paid"
+            return [Effect(key="year-end", event_type="chase.closed_in_arrears", payload={
+                "arrears_carried": str(self.outstanding), "received": str(self.received)})]
+        if action.key == "follow-up":
+            reported, self.reported = self.reported, None
+            self.reported_not_received = True
+            self._skip_steps_due_by(now)
+            return [Effect(key=self._next_key("reported-not-received"), event_type="chase.reported_not_received",
+                           letter="reported_not_received",
+                           payload={"reported_on": reported.date.isoformat(), "reference": reported.reference})]
+        if action.key == "pledge-lapsed":
+            pledge, self.pledge = self.pledge, None
+            return [Effect(key=self._next_key("pledge-lapsed"), event_type="chase.pledge_lapsed",
+                           payload={"expected_date": pledge.expected_date.isoformat()})]
+        # A reminder step. If a later step is also due already, that one supersedes it.
+        times = self.step_times()
+        due = [k for k, _, _ in _STEPS if k not in self.done and times[k] <= now]
+        for superseded in due[:-1]:
+            self.done.append(superseded)
+        key = due[-1] if due else action.key
+        return self._send_step(key, now)
+
+    def _send_step(self, key: str, now: datetime, actor: str = "", office: str = "") -> list[Effect]:
+        kind = next(k for s, k, _ in _STEPS if s == key)
+        self.done.append(key)
+        self.letters.append(LetterSent(kind=kind, sent_at=now, key=key))
+        if key == "president":
+            return [Effect(key=key, event_type="chase.escalated", letter=kind, actor=actor, office=office,
+                           payload={"outstanding": str(self.outstanding)})]
+        return [Effect(key=key, event_type="chase.reminder_sent", letter=kind,
+                       payload={"reminder": int(key[-1]), "outstanding": str(self.outstanding)})]
+
+    def _skip_steps_due_by(self, now: datetime) -> None:
+        for key, at in self.step_times().items():
+            if at <= now and key not in self.done:
+                self.done.append(key)
+
+    # --- commands --------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self.outcome:
+            raise Refusal(f"the chase is closed ({self.outcome})")
+
+    def _check_not_future(self, day: date, today: date, what: str) -> None:
+        if day > today:
+            raise Refusal(f"{what} {day.isoformat()} is in the future")
+
+    def check_receipt(self, cmd: RecordReceipt, today: date) -> None:
+        self._check_open()
+        if cmd.amount <= 0:
+            raise Refusal(f"the amount must be positive, not {cmd.amount}")
+        self._check_not_future(cmd.date, today, "the receipt date")
+
+    def record_receipt(self, cmd: RecordReceipt, now: datetime) -> list[Effect]:
+        self.check_receipt(cmd, now.date())
+        self.receipts.append(Receipt(**cmd.model_dump()))
+        self.reported = None
+        self.reported_not_received = False
+        self.pledge = None
+        effects = [Effect(key=self._next_key("receipt"), event_type="chase.receipt_recorded",
+                          actor=cmd.actor, office=cmd.office, payload={
+                              "amount": str(cmd.amount), "date": cmd.date.isoformat(),
+                              "reference": cmd.reference, "budget_line": cmd.budget_line,
+                              "received": str(self.received), "outstanding": str(self.outstanding)})]
+        if self.outstanding == 0:
+            self.outcome = "paid"
+            effects.append(Effect(key="paid", event_type="chase.paid", letter="thank_you",
+                                  payload={"received": str(self.received), "credit": str(self.credit)}))
+        return effects
+
+    def check_report(self, cmd: ReportPayment, today: date) -> None:
+        self._check_open()
+        if cmd.amount is not None and cmd.amount <= 0:
+            raise Refusal(f"the amount must be positive, not {cmd.amount}")
+        self._check_not_future(cmd.date, today, "the payment date")
+
+    def report_payment(self, cmd: ReportPayment, now: datetime) -> list[Effect]:
+        self.check_report(cmd, now.date())
+        follow_up = at_letter_time(now.date() + timedelta(days=self.input.follow_up_days))
+        self.reported = ReportedPayment(**cmd.model_dump(), follow_up_at=follow_up)
+        return [Effect(key=self._next_key("report"), event_type="chase.payment_reported",
+                       actor=cmd.actor, office=cmd.office, payload={
+                           "amount": None if cmd.amount is None else str(cmd.amount),
+                           "date": cmd.date.isoformat(), "reference": cmd.reference,
+                           "follow_up_at": follow_up.isoformat()})]
+
+    def check_pledge(self, cmd: Pledge, today: date) -> None:
+        self._check_open()
+        if cmd.expected_date <= today:
+            raise Refusal(f"the expected date {cmd.expected_date.isoformat()} must be after today")
+
+    def pledge_payment(self, cmd: Pledge, now: datetime) -> list[Effect]:
+        self.check_pledge(cmd, now.date())
+        self.pledge = cmd
+        return [Effect(key=self._next_key("pledge"), event_type="chase.pledged", actor=cmd.actor,
+                       office=cmd.office, payload={"expected_date": cmd.expected_date.isoformat(),
+                                                   "note": cmd.note})]
+
+    def check_msp_date(self, cmd: SetMspDate) -> None:
+        self._check_open()
+        if cmd.msp_date.year != self.input.year:
+            raise Refusal(f"the MSP date must fall in {self.input.year}")
+
+    def set_msp_date(self, cmd: SetMspDate) -> list[Effect]:
+        self.check_msp_date(cmd)
+        old = self.input.msp_date
+        self.input = self.input.model_copy(update={"msp_date": cmd.msp_date})
+        return [Effect(key=self._next_key("msp-date"), event_type="chase.msp_date_set", actor=cmd.actor,
+                       office=cmd.office, payload={"from": old.isoformat(), "to": cmd.msp_date.isoformat(),
+                                                   "pre_msp_reminder_at": self.step_times()["reminder-3"].isoformat()})]
+
+    def check_escalate(self) -> None:
+        self._check_open()
+        if "president" in self.done:
+            raise Refusal("the President's letter has already gone out")
+
+    def escalate(self, cmd: Escalate, now: datetime) -> list[Effect]:
+        self.check_escalate()
+        return self._send_step("president", now, cmd.actor, cmd.office)
+
+    def check_close(self, cmd: Close) -> None:
+        self._check_open()
+        if not cmd.reason.strip():
+            raise Refusal("a reason is required")
+
+    def close(self, outcome: Literal["waived", "cancelled"], cmd: Close) -> list[Effect]:
+        self.check_close(cmd)
+        self.outcome = outcome
+        return [Effect(key=outcome, event_type=f"chase.{outcome}", actor=cmd.actor, office=cmd.office,
+                       payload={"reason": cmd.reason, "outstanding": str(self.outstanding)})]
+
+    # --- reading ---------------------------------------------------------------------
+    def status(self) -> ChaseStatus:
+        action = self.next_action()
+        return ChaseStatus(
+            workflow_id=workflow_id(self.input.year, self.input.state),
+            state=self.input.state,
+            year=self.input.year,
+            stage=self.stage,
+            amount_due=self.input.amount_due,
+            arrears=self.input.arrears,
+            received=self.received,
+            outstanding=self.outstanding,
+            credit=self.credit,
+            msp_date=self.input.msp_date,
+            letters=self.letters,
+            receipts=self.receipts,
+            reported=self.reported,
+            pledge=self.pledge,
+            next_action=action.description if action else None,
+            next_action_at=action.at if action else None,
+            outcome=self.outcome,
+            arrears_carried=self.outstanding if self.outcome == "in_arrears" else Decimal("0.00"),
+        )

@@ -1,0 +1,100 @@
+"""What the event log stores, and how a row's hash is computed.
+
+The hash rule lives here, beside the model, because an auditor re-verifies an exported
+log with nothing but this function: it must not depend on the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+GENESIS_HASH = "0" * 64
+
+
+class NewEvent(BaseModel):
+    """An event a workflow asks to append. The idempotency key is chosen by the workflow
+    (`chase-2017-ITA/reminder-2`), so a retried activity finds its row and writes nothing."""
+
+    idempotency_key: str
+    workflow_id: str
+    run_id: str = ""
+    workflow_type: str = ""
+    subject: str = ""
+    event_type: str
+    occurred_at: datetime
+    actor: str = ""
+    office: str = ""
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Event(NewEvent):
+    """A row of the log: the event with its sequence number, the time it was written and
+    its place in the hash chain."""
+
+    seq: int
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def canonical_json(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str) -> str:
+    """SHA-256 over a canonical JSON of every field of the row and the previous hash."""
+    fields = event.model_dump(mode="json", include=set(NewEvent.model_fields))
+    fields.update(
+        seq=seq,
+        occurred_at=_iso(event.occurred_at),
+        recorded_at=_iso(recorded_at),
+        prev_hash=prev_hash,
+    )
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+class ChainBreak(BaseModel):
+    seq: int
+    reason: str
+
+
+class Verification(BaseModel):
+    rows: int
+    head: str
+    first_break: ChainBreak | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def verify_chain(events) -> Verification:
+    """Walk rows in sequence order; name the first that was edited, removed or moved."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    rows = 0
+    for ev in events:
+        rows += 1
+        if ev.seq != expected_seq:
+            return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
+                seq=ev.seq, reason=f"expected row {expected_seq} here: a row was deleted or moved"))
+        if ev.prev_hash != expected_prev:
+            return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
+                seq=ev.seq, reason="its previous-hash does not match the row before it"))
+        if event_hash(ev, ev.seq, ev.recorded_at, ev.prev_hash) != ev.hash:
+            return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
+                seq=ev.seq, reason="its content does not match its hash: the row was edited"))
+        expected_prev = ev.hash
+        expected_seq += 1
+    return Verification(rows=rows, head=expected_prev)

@@ -1,0 +1,1 @@
+"""Deterministic workflows: one module per process."""
