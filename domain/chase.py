@@ -227,7 +227,8 @@ class Chase(BaseModel):
             return "reported_not_received"
         if self.receipts:
             return "partially_paid"
-        return STAGE_AFTER_LETTER[self.letters[-1].kind] if self.letters else "starting"
+        reminders = [letter for letter in self.letters if letter.kind in STAGE_AFTER_LETTER]
+        return STAGE_AFTER_LETTER[reminders[-1].kind] if reminders else "starting"
 
     def _next_key(self, name: str) -> str:
         self.counters[name] = self.counters.get(name, 0) + 1
@@ -288,6 +289,7 @@ class Chase(BaseModel):
             reported, self.reported = self.reported, None
             self.reported_not_received = True
             self._skip_steps_due_by(now)
+            self.letters.append(LetterSent(kind="reported_not_received", sent_at=now, key="follow-up"))
             return [Effect(key=self._next_key("reported-not-received"), event_type="chase.reported_not_received",
                            letter="reported_not_received",
                            payload={"reported_on": reported.date.isoformat(), "reference": reported.reference})]
@@ -346,6 +348,7 @@ class Chase(BaseModel):
                               "received": str(self.received), "outstanding": str(self.outstanding)})]
         if self.outstanding == 0:
             self.outcome = "paid"
+            self.letters.append(LetterSent(kind="thank_you", sent_at=now, key="paid"))
             effects.append(Effect(key="paid", event_type="chase.paid", letter="thank_you",
                                   payload={"received": str(self.received), "credit": str(self.credit)}))
         return effects

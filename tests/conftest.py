@@ -1,0 +1,116 @@
+"""Shared fixtures: Temporal environments from the bundled binaries, event logs on
+SQLite and PostgreSQL. Nothing is downloaded at run time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+BIN = Path(sys.executable).parent
+PG_URL = os.environ.get("CCM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def bundled(name: str) -> str:
+    path = BIN / name
+    return str(path) if path.exists() else shutil.which(name)
+
+
+# --- event logs ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def pg_schema():
+    """A fresh schema per test run in the `test` database, dropped at the end."""
+    from sqlalchemy import create_engine, text
+
+    name = f"ccm_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    yield name
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    admin.dispose()
+
+
+def _pg_url(schema: str) -> str:
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty event-log database on SQLite and on PostgreSQL (its own schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'eventlog.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"{request.getfixturevalue('pg_schema')}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield _pg_url(schema)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def event_log(db_url):
+    from activities.database import open_event_log
+
+    log = open_event_log(db_url)
+    yield log
+    log.engine.dispose()
+
+
+# --- Temporal ----------------------------------------------------------------------------
+def _search_attribute_keys():
+    from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_THEME, CCM_YEAR
+
+    return [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_THEME, CCM_OWNER, CCM_DUE]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env():
+    """The time-skipping test server (a year of reminders runs in seconds)."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    from workflows.common import SEARCH_ATTRIBUTES
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=bundled("temporal-test-server"), data_converter=pydantic_data_converter)
+    kinds = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+             "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
+    # Unregistered attributes would fail every workflow task on this server (it just hangs).
+    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+        namespace=env.client.namespace,
+        search_attributes={name: kinds[kind] for name, kind in SEARCH_ATTRIBUTES.items()}))
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_env():
+    """One real Temporal dev server, from the bundled `temporal` binary, for the whole run."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=bundled("temporal"), data_converter=pydantic_data_converter,
+        search_attributes=_search_attribute_keys(), ui=False,
+        dev_server_extra_args=["--log-level", "error"])
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex[:10]}"

@@ -1,0 +1,142 @@
+"""The event log's guarantees, each on SQLite and on PostgreSQL."""
+
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from activities.database import current_revision, head_revision, open_event_log
+from domain.events import GENESIS_HASH, NewEvent
+
+T0 = datetime(2017, 1, 10, 9, tzinfo=timezone.utc)
+
+
+def ev(key: str, **fields) -> NewEvent:
+    values = dict(idempotency_key=key, workflow_id="chase-2017-ITA", run_id="r1", workflow_type="ContributionChase",
+                  subject="ITA", event_type="chase.reminder_sent", occurred_at=T0, payload={"n": key})
+    return NewEvent(**values | fields)
+
+
+def fill(log, n=5):
+    for i in range(1, n + 1):
+        log.append(ev(f"chase-2017-ITA/step-{i}", occurred_at=T0 + timedelta(days=i)))
+
+
+def drop_triggers(log):
+    """What an attacker with database access would do first."""
+    with log.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER events_append_only ON events"))
+        else:
+            conn.execute(text("DROP TRIGGER events_no_update"))
+            conn.execute(text("DROP TRIGGER events_no_delete"))
+
+
+def test_the_schema_is_at_the_newest_revision(event_log):
+    assert current_revision(event_log.engine) == head_revision() == "0001"
+
+
+def test_rows_chain_from_the_genesis_hash(event_log):
+    fill(event_log, 3)
+    rows = list(event_log.query())
+    assert [r.seq for r in rows] == [1, 2, 3]
+    assert rows[0].prev_hash == GENESIS_HASH
+    assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash
+    result = event_log.verify()
+    assert result.ok and result.rows == 3 and result.head == rows[2].hash
+
+
+@pytest.mark.parametrize("statement", ["UPDATE events SET actor = 'mallory'", "DELETE FROM events WHERE seq = 1"])
+def test_update_and_delete_are_refused(event_log, statement):
+    fill(event_log, 2)
+    with pytest.raises(DBAPIError, match="append-only"):
+        with event_log.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert event_log.count() == 2 and event_log.verify().ok
+
+
+def test_appending_an_existing_key_returns_the_stored_row_and_writes_nothing(event_log):
+    first, written = event_log.append(ev("chase-2017-ITA/reminder-2"))
+    again, written_again = event_log.append(ev("chase-2017-ITA/reminder-2", payload={"other": 1}))
+    assert written and not written_again
+    assert again == first and again.payload == {"n": "chase-2017-ITA/reminder-2"}
+    assert event_log.count() == 1
+
+
+def test_an_edited_row_is_named_by_verify(event_log):
+    fill(event_log)
+    drop_triggers(event_log)
+    with event_log.engine.begin() as conn:
+        conn.execute(text("UPDATE events SET payload = :p WHERE seq = 3"), {"p": json.dumps({"n": "forged"})})
+    result = event_log.verify()
+    assert result.first_break.seq == 3 and "edited" in result.first_break.reason
+
+
+def test_a_deleted_row_is_named_by_verify(event_log):
+    fill(event_log)
+    drop_triggers(event_log)
+    with event_log.engine.begin() as conn:
+        conn.execute(text("DELETE FROM events WHERE seq = 2"))
+    result = event_log.verify()
+    assert result.first_break.seq == 3 and "deleted" in result.first_break.reason
+
+
+def test_a_reordered_row_is_named_by_verify(event_log):
+    fill(event_log)
+    drop_triggers(event_log)
+    with event_log.engine.begin() as conn:  # swap rows 2 and 3, sequence numbers kept
+        conn.execute(text("UPDATE events SET seq = 1000 WHERE seq = 2"))
+        conn.execute(text("UPDATE events SET seq = 2 WHERE seq = 3"))
+        conn.execute(text("UPDATE events SET seq = 3 WHERE seq = 1000"))
+    result = event_log.verify()
+    assert result.first_break.seq == 2 and "previous-hash" in result.first_break.reason
+
+
+def test_concurrent_workers_build_one_linear_chain(db_url, event_log):
+    """Four writers with their own engines (as separate workers would have) append at once."""
+    logs = [open_event_log(db_url) for _ in range(4)]
+    errors = []
+
+    def write(i, log):
+        try:
+            for j in range(25):
+                log.append(ev(f"w{i}/e{j}", workflow_id=f"w{i}"))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(i, log)) for i, log in enumerate(logs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    result = event_log.verify()
+    assert result.ok and result.rows == 100
+    for log in logs:
+        log.engine.dispose()
+
+
+def test_queries_filter_by_workflow_subject_type_and_time(event_log):
+    fill(event_log, 4)
+    event_log.append(ev("chase-2017-DEU/receipt-1", workflow_id="chase-2017-DEU", subject="DEU",
+                        event_type="chase.receipt_recorded", occurred_at=T0 + timedelta(days=10), actor="sheila"))
+    assert len(list(event_log.query(workflow_id="chase-2017-ITA"))) == 4
+    assert [e.subject for e in event_log.query(subject="DEU")] == ["DEU"]
+    assert len(list(event_log.query(event_type="chase.*"))) == 5
+    assert len(list(event_log.query(event_type="chase.receipt_recorded"))) == 1
+    window = list(event_log.query(since=T0 + timedelta(days=2), until=T0 + timedelta(days=4)))
+    assert [e.seq for e in window] == [2, 3]
+    assert [e.actor for e in event_log.query(actor="sheila")] == ["sheila"]
+
+
+def test_queries_stream_in_batches(event_log):
+    fill(event_log, 7)
+    assert [e.seq for e in event_log.query(batch=3)] == list(range(1, 8))
+
+
+def test_the_embedded_default_upgrades_itself(tmp_path):
+    log = open_event_log(f"sqlite:///{tmp_path / 'new' / 'eventlog.db'}")
+    assert current_revision(log.engine) == "0001"

@@ -1,0 +1,147 @@
+"""The chase's rules without a server: timeline, commands, refusals."""
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from domain.chase import (
+    Chase,
+    ChaseInput,
+    Close,
+    Escalate,
+    Pledge,
+    RecordReceipt,
+    Refusal,
+    ReportPayment,
+    SetMspDate,
+)
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def new_chase(start=utc(2017, 1, 10, 9), **fields) -> Chase:
+    inp = ChaseInput(state="ITA", year=2017, amount_due=Decimal("12345.00"), msp_date=date(2017, 9, 4), **fields)
+    chase = Chase(input=inp, started_at=start)
+    chase.start()
+    return chase
+
+
+def run_until(chase: Chase, until: datetime) -> list[str]:
+    """Fire every action due before `until`, as the workflow's clock would; return the keys."""
+    fired, now = [], chase.started_at
+    while (action := chase.next_action()) and action.at <= until:
+        now = max(now, action.at)
+        chase.fire(action, now)
+        fired.append(action.key)
+    return fired
+
+
+def test_the_default_schedule_is_15_june_and_21_days_before_the_msp():
+    chase = new_chase()
+    times = chase.step_times()
+    assert times["reminder-2"] == utc(2017, 6, 15, 8)
+    assert times["reminder-3"] == utc(2017, 8, 14, 8)
+    assert times["president"] == utc(2017, 8, 28, 8)
+
+
+def test_an_unpaid_year_sends_three_reminders_the_presidents_letter_and_ends_in_arrears():
+    chase = new_chase(arrears=Decimal("1000"))
+    assert run_until(chase, utc(2018, 1, 1)) == ["reminder-2", "reminder-3", "president", "year-end"]
+    assert [letter.kind for letter in chase.letters] == [
+        "call_for_contributions", "second_reminder", "pre_msp_reminder", "president_letter"]
+    assert chase.outcome == "in_arrears"
+    assert chase.status().arrears_carried == Decimal("13345.00")
+
+
+def test_reminders_whose_date_passed_before_the_start_are_not_sent():
+    chase = new_chase(start=utc(2017, 7, 1))
+    assert run_until(chase, utc(2018, 1, 1)) == ["reminder-3", "president", "year-end"]
+
+
+def test_a_year_that_has_ended_is_refused():
+    inp = ChaseInput(state="ITA", year=2016, amount_due=Decimal("1"))
+    with pytest.raises(Refusal, match="2016 has already ended"):
+        Chase(input=inp, started_at=utc(2017, 1, 1)).start()
+
+
+def test_partial_payments_lower_the_outstanding_amount_and_overpayment_becomes_credit():
+    chase = new_chase()
+    chase.record_receipt(RecordReceipt(amount=Decimal("5000"), date=date(2017, 2, 1)), utc(2017, 2, 2))
+    assert chase.stage == "partially_paid" and chase.outstanding == Decimal("7345.00")
+    effects = chase.record_receipt(RecordReceipt(amount=Decimal("8000"), date=date(2017, 3, 1)), utc(2017, 3, 1))
+    assert chase.outcome == "paid" and chase.credit == Decimal("655.00")
+    assert [e.letter for e in effects] == [None, "thank_you"]
+
+
+@pytest.mark.parametrize("amount,day,message", [
+    ("0", date(2017, 2, 1), "must be positive"),
+    ("-5", date(2017, 2, 1), "must be positive"),
+    ("10", date(2017, 2, 3), "in the future"),
+])
+def test_a_bad_receipt_is_refused_and_changes_nothing(amount, day, message):
+    chase = new_chase()
+    with pytest.raises(Refusal, match=message):
+        chase.record_receipt(RecordReceipt(amount=Decimal(amount), date=day), utc(2017, 2, 2))
+    assert chase.receipts == [] and chase.outstanding == Decimal("12345.00")
+
+
+def test_a_reported_payment_pauses_reminders_until_the_follow_up():
+    chase = new_chase()
+    chase.report_payment(ReportPayment(date=date(2017, 6, 1), reference="X"), utc(2017, 6, 1, 9))
+    assert chase.stage == "payment_reported"
+    assert chase.next_action().key == "follow-up"
+    assert chase.next_action().at == utc(2017, 7, 1, 8)
+    assert run_until(chase, utc(2017, 7, 2)) == ["follow-up"]
+    # The second reminder fell due during the pause: the follow-up letter replaced it.
+    assert [letter.kind for letter in chase.letters][-1] == "reported_not_received"
+    assert chase.stage == "reported_not_received"
+    assert chase.next_action().key == "reminder-3"
+
+
+def test_a_pledge_delays_reminders_until_the_expected_date():
+    chase = new_chase()
+    chase.pledge_payment(Pledge(expected_date=date(2017, 7, 1)), utc(2017, 6, 1))
+    assert run_until(chase, utc(2017, 7, 2)) == ["pledge-lapsed", "reminder-2"]
+    assert chase.letters[-1].sent_at == utc(2017, 7, 1, 8)
+
+
+def test_moving_the_msp_moves_the_pre_msp_reminder():
+    chase = new_chase()
+    chase.set_msp_date(SetMspDate(msp_date=date(2017, 10, 2)))
+    assert chase.step_times()["reminder-3"] == utc(2017, 9, 11, 8)
+    with pytest.raises(Refusal, match="must fall in 2017"):
+        chase.set_msp_date(SetMspDate(msp_date=date(2018, 1, 5)))
+
+
+def test_escalation_sends_the_presidents_letter_once():
+    chase = new_chase()
+    chase.escalate(Escalate(), utc(2017, 3, 1))
+    assert chase.stage == "escalated"
+    with pytest.raises(Refusal, match="already gone out"):
+        chase.escalate(Escalate(), utc(2017, 3, 2))
+    assert "president" not in [a for a in run_until(chase, utc(2018, 1, 1))]
+
+
+def test_a_closed_chase_refuses_everything():
+    chase = new_chase()
+    chase.close("waived", Close(reason="exceptional circumstances"))
+    assert chase.outcome == "waived" and chase.next_action() is None
+    with pytest.raises(Refusal, match="closed"):
+        chase.record_receipt(RecordReceipt(amount=Decimal("1"), date=date(2017, 1, 10)), utc(2017, 1, 11))
+
+
+def test_a_chase_needs_a_positive_total_and_no_negative_amounts():
+    with pytest.raises(ValueError):
+        ChaseInput(state="ITA", year=2017, amount_due=Decimal("0"))
+    with pytest.raises(ValueError):
+        ChaseInput(state="ITA", year=2017, amount_due=Decimal("10"), arrears=Decimal("-1"))
+
+
+def test_the_status_survives_a_json_round_trip():
+    chase = new_chase()
+    chase.record_receipt(RecordReceipt(amount=Decimal("1.10"), date=date(2017, 1, 10)), utc(2017, 1, 11) + timedelta(0))
+    again = Chase.model_validate_json(chase.model_dump_json())
+    assert again.status() == chase.status()

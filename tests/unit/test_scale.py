@@ -1,0 +1,43 @@
+from decimal import Decimal
+
+import pytest
+
+from domain.scale import ScaleError, indicative_amounts, read_amounts
+from domain.states import registry
+
+
+def test_indicative_amounts_sum_exactly_to_the_budget_and_follow_the_rates():
+    scale = "state,rate\nGermany,6.389\nItaly,3.748\nfr,4.859\n"
+    amounts = indicative_amounts(Decimal("100000"), scale, registry(), minimum=Decimal("100"))
+    assert len(amounts) == 100  # every State Party
+    assert sum(amounts.values()) == Decimal("100000.00")
+    assert amounts["AFG"] == Decimal("100.00")  # no UN rate given: the minimum
+    rest = 100000 - 97 * 100
+    assert abs(amounts["DEU"] - Decimal(rest) * Decimal("6.389") / Decimal("14.996")) < 1
+    assert all(a == a.to_integral_value() for a in amounts.values())
+
+
+def test_the_rounding_remainder_goes_to_the_largest_fractions():
+    scale = "state,rate\nDEU,1\nITA,1\nFRA,1\n"
+    amounts = indicative_amounts(Decimal("9701"), scale, registry(), minimum=Decimal("100"))
+    # 9701 - 97*100 = 1 franc for three equal rates: one State gets the extra franc.
+    assert sorted([amounts["DEU"], amounts["ITA"], amounts["FRA"]]) == [0, 0, 1]
+    assert sum(amounts.values()) == Decimal("9701")
+
+
+def test_a_scale_file_with_problems_lists_each_with_its_line():
+    with pytest.raises(ScaleError) as err:
+        indicative_amounts(Decimal("1000"), "state,rate\nItlay,1\nDEU,x\nFRA,-1\n", registry())
+    assert err.value.problems[0].startswith("line 2: unknown State 'Itlay'")
+    assert err.value.problems[1] == "line 3: 'x' is not a number"
+    assert err.value.problems[2] == "line 4: rate must not be negative"
+
+
+def test_an_amounts_file_with_a_wrong_header_is_refused():
+    with pytest.raises(ScaleError, match="header"):
+        read_amounts("country,chf\nITA,1\n", registry())
+
+
+def test_an_amounts_file_reads_states_in_any_form():
+    assert read_amounts("state,amount\nItaly,12'345.50\nde,100\n", registry()) == {
+        "ITA": Decimal("12345.50"), "DEU": Decimal("100.00")}

@@ -1,0 +1,58 @@
+from decimal import Decimal
+
+import pytest
+
+from domain.money import format_chf, to_chf
+from domain.states import UnknownState, parse_states_csv, registry
+
+
+def test_registry_holds_the_100_states_parties_and_19_signatories_of_november_2016():
+    reg = registry()
+    assert len(reg.parties()) == 100
+    assert len(reg) - len(reg.parties()) == 19
+
+
+@pytest.mark.parametrize("given", ["ITA", "ita", "IT", "it", "Italy", "ITALY", " italy "])
+def test_a_state_is_found_by_alpha3_alpha2_or_name_in_any_case(given):
+    assert registry().get(given).alpha3 == "ITA"
+
+
+def test_a_typo_suggests_the_closest_state():
+    with pytest.raises(UnknownState) as err:
+        registry().get("Itlay")
+    assert str(err.value) == "unknown State 'Itlay': did you mean Italy (ITA)?"
+
+
+def test_a_state_not_in_the_convention_is_unknown():
+    with pytest.raises(UnknownState):
+        registry().get("USA")
+
+
+def test_entry_into_force_dates_follow_the_first_day_of_a_month():
+    for state in registry().parties():
+        assert state.entry_into_force is not None and state.entry_into_force.day == 1
+    assert registry().get("CAN").entry_into_force.isoformat() == "2015-09-01"
+
+
+def test_a_registry_row_with_a_code_that_is_not_iso_3166_is_refused():
+    with pytest.raises(ValueError, match="line 2"):
+        parse_states_csv("name,alpha3,status,entry_into_force\nAtlantis,ATL,State Party,2010-08-01\n")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("43650", "CHF 43'650.00"), ("96'433", "CHF 96'433.00"), ("1234567.456", "CHF 1'234'567.46"),
+    ("0.5", "CHF 0.50"), ("-100", "CHF -100.00"), ("CHF 12'345.00", "CHF 12'345.00"),
+])
+def test_amounts_are_written_the_swiss_way(text, expected):
+    assert format_chf(to_chf(text)) == expected
+
+
+@pytest.mark.parametrize("bad", ["abc", "", "NaN", "Infinity", "12,5"])
+def test_what_is_not_an_amount_is_refused(bad):
+    with pytest.raises(ValueError):
+        to_chf(bad)
+
+
+def test_amounts_keep_two_places():
+    assert to_chf(Decimal("10")) == Decimal("10.00")
+    assert str(to_chf(10.005)) == "10.01"
