@@ -8,6 +8,7 @@ idempotency key, so a retried activity rewrites the same file instead of adding 
 from __future__ import annotations
 
 import csv
+import email.policy
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,10 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+
+# Long subjects stay on one line (RFC 5322 allows 998 characters): Python's folding of a
+# long first word can leave a leading space in the header as read back.
+_POLICY = email.policy.default.clone(max_line_length=998)
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(resources.files("activities") / "templates")),
@@ -64,7 +69,7 @@ class Mailbox:
                 (box / sub).mkdir(parents=True, exist_ok=True)
 
     def compose(self, key: str, to: str | None, subject: str, body: str, when: datetime) -> EmailMessage:
-        msg = EmailMessage()
+        msg = EmailMessage(policy=_POLICY)
         msg["Message-ID"] = message_id(key)
         msg["Date"] = format_datetime(when)
         msg["From"] = self.sender

@@ -1,0 +1,222 @@
+"""The chase on Temporal's time-skipping server, with the real activities: letters in a
+Maildir outbox, events in a SQLite log. The server's clock starts now and only moves
+forward, so every chase here is for next year and dates are relative to it."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import email
+import email.policy
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.worker import Worker
+
+from activities.database import open_event_log
+from activities.letters import Mailbox
+from activities.records import CcmActivities
+from domain.chase import ChaseInput, ChaseStatus, Close, Pledge, RecordReceipt, ReportPayment, SetMspDate
+from domain.events import Event, NewEvent
+from workflows.contribution_chase import ContributionChase
+from workflows.ping import Ping
+
+
+
+@pytest.fixture
+async def year(time_skipping_env) -> int:
+    """Next year by the test server's clock, which earlier tests have moved forward."""
+    return (await time_skipping_env.get_current_time()).year + 1
+
+
+@pytest.fixture
+def resources(tmp_path):
+    log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
+    return log, CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
+
+
+@pytest.fixture
+async def worker(time_skipping_env, task_queue, resources):
+    _, acts = resources
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[ContributionChase, Ping],
+                          activities=acts.all(), activity_executor=pool):
+            yield
+
+
+async def start(env, task_queue, year, state="ITA", **fields):
+    inp = ChaseInput(state=state, year=year, amount_due=Decimal("12345.00"), msp_date=date(year, 9, 4), **fields)
+    return await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-{state}-{uuid.uuid4().hex[:6]}",
+                                           task_queue=task_queue)
+
+
+async def sleep_until(env, moment: datetime):
+    now = await env.get_current_time()
+    if moment > now:
+        await env.sleep(moment - now)
+
+
+def at(year, month, day, hour=12) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=timezone.utc)
+
+
+def types(log, handle) -> list[str]:
+    return [e.event_type for e in log.query(workflow_id=handle.id)]
+
+
+async def test_an_unpaid_year_sends_three_reminders_the_presidents_letter_and_ends_in_arrears(
+        time_skipping_env, task_queue, year, worker, resources, tmp_path):
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year, arrears=Decimal("500"))
+    result: ChaseStatus = await handle.result()
+    assert result.outcome == "in_arrears" and result.arrears_carried == Decimal("12845.00")
+    assert [(letter.kind, letter.sent_at.date()) for letter in result.letters][1:] == [
+        ("second_reminder", date(year, 6, 15)), ("pre_msp_reminder", date(year, 8, 14)),
+        ("president_letter", date(year, 8, 28))]
+    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.reminder_sent",
+                                  "chase.reminder_sent", "chase.escalated", "chase.closed_in_arrears"]
+    letters = sorted((tmp_path / "outbox" / "new").iterdir())
+    assert len(letters) == 4
+    raw = (tmp_path / "outbox" / "new" / f"{handle.id}.president@ccm.clusterconvention.org").read_bytes()
+    letter = email.message_from_bytes(raw, policy=email.policy.default)
+    assert letter["Subject"] == f"Letter from the President: contribution {year} to the ISU-CCM Trust Fund"
+    body = letter.get_content()
+    assert "CHF 12'845.00" in body and "Italy" in body
+    assert log.verify().ok
+
+
+async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
+        time_skipping_env, task_queue, year, worker, resources):
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year)
+    today = (await time_skipping_env.get_current_time()).date()
+    status = await handle.execute_update(ContributionChase.record_receipt,
+                                         RecordReceipt(amount=Decimal("5000"), date=today, budget_line="7a"))
+    assert status.stage == "partially_paid" and status.outstanding == Decimal("7345.00")
+    status = await handle.execute_update(ContributionChase.record_receipt,
+                                         RecordReceipt(amount=Decimal("8000"), date=today, budget_line="7b"))
+    assert status.outcome == "paid" and status.credit == Decimal("655.00")
+    result = await handle.result()
+    assert result.stage == "paid" and result.letters[-1].kind == "thank_you"
+    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded",
+                                  "chase.receipt_recorded", "chase.paid"]
+
+
+async def test_a_reported_payment_that_then_arrives_stops_the_reminders(time_skipping_env, task_queue, year, worker, resources):
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year)
+    await sleep_until(time_skipping_env, at(year, 5, 20))
+    status = await handle.execute_update(ContributionChase.report_payment,
+                                         ReportPayment(date=date(year, 5, 18), reference="IT-55"))
+    assert status.stage == "payment_reported" and status.next_action == "follow up the reported payment"
+    await sleep_until(time_skipping_env, at(year, 6, 16))  # 15 June passed while paused: no reminder
+    assert len((await handle.query(ContributionChase.status)).letters) == 1
+    await handle.execute_update(ContributionChase.record_receipt,
+                                RecordReceipt(amount=Decimal("12345"), date=date(year, 6, 16)))
+    result = await handle.result()
+    assert result.outcome == "paid"
+    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.payment_reported",
+                                  "chase.receipt_recorded", "chase.paid"]
+
+
+async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_says_so(
+        time_skipping_env, task_queue, year, worker, resources, tmp_path):
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year, language="fr")
+    await sleep_until(time_skipping_env, at(year, 3, 1))
+    await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=date(year, 3, 1), reference="F1"))
+    await sleep_until(time_skipping_env, at(year, 4, 1))
+    status = await handle.query(ContributionChase.status)
+    assert status.stage == "reported_not_received"
+    assert status.letters[-1].kind == "reported_not_received" and status.letters[-1].sent_at.date() == date(year, 3, 31)
+    assert types(log, handle)[-1] == "chase.reported_not_received"
+    path = next(p for p in (tmp_path / "outbox" / "new").iterdir() if "reported-not-received" in p.name)
+    letter = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert letter["Subject"] == f"Paiement annoncé mais non reçu — Italy, {year}"
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+
+
+async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, task_queue, year, worker, resources):
+    handle = await start(time_skipping_env, task_queue, year)
+    await sleep_until(time_skipping_env, at(year, 6, 1))
+    status = await handle.execute_update(ContributionChase.pledge, Pledge(expected_date=date(year, 7, 10),
+                                                                         note="being processed"))
+    assert status.stage == "pledged"
+    await sleep_until(time_skipping_env, at(year, 7, 9))
+    assert len((await handle.query(ContributionChase.status)).letters) == 1  # 15 June waited
+    await sleep_until(time_skipping_env, at(year, 7, 11))
+    status = await handle.query(ContributionChase.status)
+    assert [(x.kind, x.sent_at.date()) for x in status.letters][1:] == [("second_reminder", date(year, 7, 10))]
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+
+
+async def test_the_pre_msp_reminder_moves_with_the_msp_date(time_skipping_env, task_queue, year, worker, resources):
+    handle = await start(time_skipping_env, task_queue, year)
+    status = await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 10, 2)))
+    assert status.msp_date == date(year, 10, 2)
+    await sleep_until(time_skipping_env, at(year, 9, 12))
+    status = await handle.query(ContributionChase.status)
+    assert [(x.kind, x.sent_at.date()) for x in status.letters][-1] == ("pre_msp_reminder", date(year, 9, 11))
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+
+
+async def test_starting_the_same_chase_twice_is_refused(time_skipping_env, task_queue, year, worker):
+    inp = ChaseInput(state="NOR", year=year, amount_due=Decimal("100"))
+    wid = f"chase-{year}-NOR-{uuid.uuid4().hex[:6]}"
+    handle = await time_skipping_env.client.start_workflow(ContributionChase.run, inp, id=wid, task_queue=task_queue)
+    with pytest.raises(WorkflowAlreadyStartedError):
+        await time_skipping_env.client.start_workflow(ContributionChase.run, inp, id=wid, task_queue=task_queue)
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+
+
+async def test_a_receipt_on_a_finished_chase_is_refused(time_skipping_env, task_queue, year, worker):
+    handle = await start(time_skipping_env, task_queue, year)
+    await handle.execute_update(ContributionChase.waive, Close(reason="exceptional circumstances"))
+    assert (await handle.result()).outcome == "waived"
+    with pytest.raises(Exception) as err:  # "update not found" on this server
+        await handle.execute_update(ContributionChase.record_receipt,
+                                    RecordReceipt(amount=Decimal("1"), date=date.today()))
+    assert "not found" in str(err.value).lower() or "completed" in str(err.value).lower()
+
+
+async def test_a_refused_update_changes_nothing(time_skipping_env, task_queue, year, worker, resources):
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year)
+    future = (await time_skipping_env.get_current_time()).date() + timedelta(days=3)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(ContributionChase.record_receipt, RecordReceipt(amount=Decimal("5"), date=future))
+    assert "in the future" in str(err.value.cause)
+    status = await handle.query(ContributionChase.status)
+    assert status.received == 0 and status.receipts == []
+    await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 5)))
+    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.msp_date_set"]
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+
+
+@pytest.mark.slow
+async def test_an_activity_that_fails_after_writing_writes_its_event_once(time_skipping_env, resources):
+    """Fault injection: the first attempt writes the row, then fails as if the worker
+    died before reporting; the retry finds the idempotency key and writes nothing."""
+    log, acts = resources
+    attempts = []
+
+    @activity.defn(name="record_event")
+    def flaky_record_event(event: NewEvent) -> Event:
+        stored = acts.record_event(event)
+        attempts.append(activity.info().attempt)
+        if activity.info().attempt == 1:
+            raise RuntimeError("worker lost after the write")
+        return stored
+
+    queue = f"tq-{uuid.uuid4().hex[:8]}"
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        async with Worker(time_skipping_env.client, task_queue=queue, workflows=[Ping],
+                          activities=[flaky_record_event], activity_executor=pool):
+            event = await time_skipping_env.client.execute_workflow(Ping.run, "fault", id=f"ping-{queue}",
+                                                                    task_queue=queue)
+    assert attempts == [1, 2]
+    assert log.count() == 1 and event.seq == 1 and log.verify().ok
