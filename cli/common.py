@@ -136,12 +136,13 @@ def describe_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-def emit(rows: list[dict], output: str, columns: list[str] | None = None, title: str | None = None) -> None:
+def emit(rows: list[dict] | dict, output: str, columns: list[str] | None = None, title: str | None = None) -> None:
     """Print rows as a rich table, JSON (a list of objects) or CSV, to stdout."""
-    columns = columns or (list(rows[0]) if rows else [])
     if output == "json":
         click.echo(json.dumps(rows, indent=2, default=_json_default, ensure_ascii=False))
-    elif output == "csv":
+        return
+    columns = columns or (list(rows[0]) if rows else [])
+    if output == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()

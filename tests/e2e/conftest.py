@@ -1,0 +1,58 @@
+"""The CLI against a real dev server and a `ccm worker` process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def ccm_env(dev_env, tmp_path_factory) -> dict[str, str]:
+    """Environment for `ccm`: the dev server, a fresh data directory and task queue."""
+    home = tmp_path_factory.mktemp("ccm-home")
+    return {
+        "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "CCM_HOME": str(home),
+        "CCM_TASK_QUEUE": f"ccm-{uuid.uuid4().hex[:8]}",
+    }
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    out = open(log, "w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "ccm"), "worker"], env=os.environ | env,
+                            stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while "worker polling" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"worker did not start: {log.read_text()}")
+        time.sleep(0.1)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def worker(ccm_env):
+    log = Path(ccm_env["CCM_HOME"]) / "worker.log"
+    proc = start_worker(ccm_env, log)
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def ccm(ccm_env):
+    """Run `ccm ARGS…` in-process with the test environment; returns click's result."""
+    runner = CliRunner()
+
+    def invoke(*args, env=None):
+        return runner.invoke(cli, [str(a) for a in args], env=ccm_env | (env or {}), catch_exceptions=False)
+
+    return invoke

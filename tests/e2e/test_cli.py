@@ -1,0 +1,154 @@
+"""The `ccm` command end to end: a real dev server, a `ccm worker` process, the event log."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from activities.database import open_event_log
+from domain.states import registry
+
+YEAR = date.today().year
+TODAY = date.today().isoformat()
+NEXT = YEAR + 1  # single chases here: start-all took this year's ids
+
+
+def test_help_does_not_import_temporalio():
+    code = "import sys, cli.main; sys.exit('temporalio' in sys.modules or 'sqlalchemy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_ping_runs_a_workflow_through_ccm_worker_and_writes_the_event_log(ccm, worker, ccm_env):
+    result = ccm("ping", "--note", "smoke")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("pong: event ")
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    assert [e.payload for e in log.query(event_type="system.ping")][-1] == {"note": "smoke"}
+
+
+def wait_for(predicate, seconds=15):
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.3)
+    return value
+
+
+def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, ccm_env):
+    amounts = tmp_path / "amounts.csv"
+    parties = registry().parties()
+    amounts.write_text("state,amount\n" + "".join(f"{s.alpha3},{1000 + i}\n" for i, s in enumerate(parties)))
+
+    first = ccm("chase", "start-all", "--year", YEAR, "--amounts", amounts)
+    assert first.exit_code == 0, first.output
+    assert "100 chases started, 0 already existed" in first.output
+    again = ccm("chase", "start-all", "--year", YEAR, "--amounts", amounts)
+    assert again.exit_code == 0, again.output
+    assert "0 chases started, 100 already existed" in again.output
+
+    ita = next(i for i, s in enumerate(parties) if s.alpha3 == "ITA")
+    received = ccm("chase", "receive", "--state", "Italy", "--year", YEAR, "--amount", "400", "--date", TODAY,
+                   "--budget-line", "7a", "--as", "Sheila Mweemba@isu")
+    assert received.exit_code == 0, received.output
+    assert f"chase-{YEAR}-ITA: partially_paid, received 400.00, outstanding {1000 + ita - 400}.00" in received.output
+
+    one = json.loads(ccm("chase", "status", "--state", "ita", "--year", YEAR, "--output", "json").output)
+    assert one[0]["state"] == "ITA" and one[0]["received"] == "400.00" and one[0]["stage"] == "partially_paid"
+
+    def all_listed():
+        rows = json.loads(ccm("chase", "status", "--year", YEAR, "--output", "json").output or "[]")
+        return rows if len(rows) == 100 else None
+
+    rows = wait_for(all_listed)
+    assert {r["state"] for r in rows} == {s.alpha3 for s in parties}
+    assert set(rows[0]) >= {"state", "year", "amount_due", "received", "outstanding", "stage"}
+
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    receipt = next(iter(log.query(workflow_id=f"chase-{YEAR}-ITA", event_type="chase.receipt_recorded")))
+    assert (receipt.actor, receipt.office) == ("Sheila Mweemba", "isu")
+    assert log.verify().ok
+
+
+def test_the_temporal_cli_queries_and_updates_a_chase_with_plain_json(ccm, worker, ccm_env):
+    assert ccm("chase", "start", "--state", "NOR", "--year", NEXT, "--amount", "5000").exit_code == 0
+    temporal = str(Path(sys.executable).parent / "temporal")
+    address = ["--address", ccm_env["CCM_TEMPORAL_ADDRESS"]]
+    update = subprocess.run(
+        [temporal, "workflow", "update", "execute", *address, "--workflow-id", f"chase-{NEXT}-NOR",
+         "--name", "record_receipt", "--input", json.dumps({"amount": "1500.00", "date": TODAY}), "-o", "json"],
+        capture_output=True, text=True, timeout=60)
+    assert update.returncode == 0, update.stderr
+    query = subprocess.run(
+        [temporal, "workflow", "query", *address, "--workflow-id", f"chase-{NEXT}-NOR", "--type", "status",
+         "-o", "json"], capture_output=True, text=True, timeout=60)
+    assert query.returncode == 0, query.stderr
+    status = json.loads(query.stdout)["queryResult"][0]
+    assert status["received"] == "1500.00" and status["outstanding"] == "3500.00"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["chase", "start", "--state", "Itlay", "--amount", "10"], "did you mean Italy (ITA)?"),
+    (["chase", "start", "--state", "ITA", "--amount", "-5"], "is not a positive amount"),
+    (["chase", "start", "--state", "ITA", "--amount", "10", "--msp-date", "2017-02-30"], "is not a date"),
+    (["states", "show", "Atlantis"], "unknown State 'Atlantis'"),
+])
+def test_bad_input_is_refused_while_parsing_with_exit_code_2(ccm, args, message):
+    result = ccm(*args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_year_that_has_ended_is_refused(ccm):
+    result = ccm("chase", "start", "--state", "ITA", "--year", YEAR - 1, "--amount", "10")
+    assert result.exit_code == 1 and f"the financial year {YEAR - 1} has already ended" in result.output
+
+
+def test_an_update_to_a_finished_chase_is_one_clear_line(ccm, worker):
+    assert ccm("chase", "start", "--state", "CHE", "--year", NEXT, "--amount", "100").exit_code == 0
+    assert ccm("chase", "waive", "--state", "CHE", "--year", NEXT, "--reason", "test").exit_code == 0
+    result = ccm("chase", "receive", "--state", "CHE", "--year", NEXT, "--amount", "5", "--date", TODAY)
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: the workflow has already finished"
+
+
+def test_a_refused_receipt_is_one_clear_line(ccm, worker):
+    assert ccm("chase", "start", "--state", "AUT", "--year", NEXT, "--amount", "100").exit_code == 0
+    result = ccm("chase", "receive", "--state", "AUT", "--year", NEXT, "--amount", "5", "--date", f"{NEXT}-01-05")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: refused: the receipt date {NEXT}-01-05 is in the future"
+
+
+def test_starting_a_chase_twice_says_it_exists(ccm, worker):
+    assert ccm("chase", "start", "--state", "BEL", "--year", NEXT, "--amount", "100").exit_code == 0
+    result = ccm("chase", "start", "--state", "BEL", "--year", NEXT, "--amount", "100")
+    assert result.exit_code == 1 and f"chase-{NEXT}-BEL already exists" in result.output
+
+
+def test_an_unreachable_server_is_one_clear_line(ccm):
+    result = ccm("chase", "status", "--state", "ITA", env={"CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"})
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot reach Temporal at 127.0.0.1:1")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_states_list_as_json_and_show(ccm):
+    rows = json.loads(ccm("states", "list", "--status", "signatory", "--output", "json").output)
+    assert len(rows) == 19 and {"alpha3", "name", "status", "entry_into_force"} <= set(rows[0])
+    assert all(r["status"] == "signatory" for r in rows)
+    shown = json.loads(ccm("states", "show", "it", "--output", "json").output)
+    assert shown["alpha3"] == "ITA" and shown["entry_into_force"] == "2012-03-01"
+
+
+def test_config_show_masks_secrets(ccm):
+    result = ccm("config", "show", "--output", "json",
+                 env={"CCM_SMTP_PASSWORD": "hunter2", "CCM_DATABASE_URL": "postgresql://u:pw@db/ccm"})
+    values = json.loads(result.output)
+    assert values["smtp_password"] == "**********" and "pw" not in values["database_url"]
+    assert "hunter2" not in result.output

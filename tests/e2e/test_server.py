@@ -1,0 +1,96 @@
+"""The embedded server (`ccm server start-dev`, `ccm up`) and the worker's lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import devserver
+from cli.main import cli
+from cli.settings import Settings
+
+CCM = str(Path(sys.executable).parent / "ccm")
+
+
+def test_a_port_already_in_use_is_one_clear_error(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["server", "start-dev", "--port", str(port), "--headless"],
+                                    env={"CCM_HOME": str(tmp_path)})
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: port {port} (--port) is already in use: choose another with --port")
+
+
+@pytest.mark.slow
+def test_the_embedded_server_keeps_its_data_across_a_restart(tmp_path):
+    from cli.temporal import connect
+
+    port = devserver.free_port()
+    settings = Settings(home=tmp_path, temporal_address=f"127.0.0.1:{port}")
+
+    async def start_and_describe(workflow_id, start):
+        from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+        from workflows.common import CCM_STAGE
+
+        client = await connect(settings)
+        if start:  # nobody polls this queue: the workflow just stays open
+            await client.start_workflow("Nothing", id=workflow_id, task_queue="nobody",
+                                        search_attributes=TypedSearchAttributes([SearchAttributePair(CCM_STAGE, "x")]))
+        return await client.get_workflow_handle(workflow_id).describe()
+
+    proc = devserver.start(tmp_path, port, 0, headless=True)
+    try:
+        asyncio.run(start_and_describe("survivor", start=True))
+    finally:
+        devserver.stop(proc)
+    proc = devserver.start(tmp_path, port, 0, headless=True)
+    try:
+        desc = asyncio.run(start_and_describe("survivor", start=False))
+    finally:
+        devserver.stop(proc)
+    assert desc.id == "survivor" and desc.search_attributes["CcmStage"] == ["x"]
+    assert (tmp_path / "temporal.db").exists()
+
+
+def test_the_worker_says_the_server_is_unreachable_and_retries_then_stops_on_sigterm(tmp_path):
+    env = os.environ | {"CCM_HOME": str(tmp_path), "CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"}
+    proc = subprocess.Popen([CCM, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "cannot reach Temporal at 127.0.0.1:1" in out and "retrying in 5s" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.slow
+def test_ccm_up_runs_server_and_worker_and_ctrl_c_stops_both(tmp_path):
+    port = devserver.free_port()
+    env = os.environ | {"CCM_HOME": str(tmp_path)}
+    proc = subprocess.Popen([CCM, "up", "--port", str(port), "--headless"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ping = subprocess.run([CCM, "ping"], env=env | {"CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"},
+                              capture_output=True, text=True)
+        if ping.returncode == 0:
+            break
+        time.sleep(1)
+    assert ping.stdout.startswith("pong"), ping.stderr
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "worker stopped" in out and "Traceback" not in out
+    assert not devserver.port_in_use(port)  # the server is gone too
