@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/ccm demo $(if $(KEEP),--keep,)
 
 test: $(STAMP)
+	$(BIN)/ruff check domain activities workflows cli tests
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -62,7 +62,8 @@ class CcmActivities:
         key = request.event.idempotency_key
         done = await asyncio.to_thread(self.log.get, key)
         if done is not None:
-            return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"], written=False)
+            return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
+                                 written=False)
 
         state = request.event.subject
         subject, body = render_letter(request.letter, request.language, letter_context(state, request.context))

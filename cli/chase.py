@@ -58,7 +58,8 @@ def _chase_input(**fields):
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
-        raise click.ClickException(f"{where + ': ' if where else ''}{err['msg'].removeprefix('Value error, ')}") from None
+        message = err["msg"].removeprefix("Value error, ")
+        raise click.ClickException(f"{where}: {message}" if where else message) from None
 
 
 @chase.command("start")

@@ -71,7 +71,7 @@ def output_option(*choices: str):
 
 def as_option(default_office: str = ""):
     return click.option("--as", "acting", envvar="CCM_ACTOR", default="", metavar="PERSON@OFFICE",
-                        help=f"who acts, as person@office or an office (env CCM_ACTOR)"
+                        help="who acts, as person@office or an office (env CCM_ACTOR)"
                              + (f"; office defaults to {default_office}" if default_office else ""))
 
 

@@ -99,7 +99,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             say(f"{e}; retrying in {retry_seconds:g}s")
             try:
                 await asyncio.wait_for(stop.wait(), retry_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
     else:
         return

@@ -262,7 +262,8 @@ class Chase(BaseModel):
     def next_action(self) -> Action | None:
         if self.outcome:
             return None
-        end = Action(key="year-end", at=year_end(self.input.year), description="year end: unpaid balance becomes arrears")
+        end = Action(key="year-end", at=year_end(self.input.year),
+                     description="year end: unpaid balance becomes arrears")
         if self.reported:
             follow = Action(key="follow-up", at=self.reported.follow_up_at,
                             description="follow up the reported payment")

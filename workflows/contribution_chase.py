@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import LetterRequest, LetterOutcome
+    from activities.records import LetterOutcome, LetterRequest
     from domain.chase import (
         Chase,
         ChaseInput,
@@ -64,7 +64,7 @@ class ContributionChase:
                 try:
                     await workflow.wait_condition(lambda: self.changed, timeout=delay)
                     continue  # a command changed the chase: plan again
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             async with self.lock:
                 current = self.chase.next_action()

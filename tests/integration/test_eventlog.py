@@ -140,3 +140,27 @@ def test_queries_stream_in_batches(event_log):
 def test_the_embedded_default_upgrades_itself(tmp_path):
     log = open_event_log(f"sqlite:///{tmp_path / 'new' / 'eventlog.db'}")
     assert current_revision(log.engine) == "0001"
+
+
+def test_ccm_db_upgrade_creates_the_schema(db_url):
+    from click.testing import CliRunner
+
+    from activities.eventlog import make_engine
+    from cli.main import cli
+
+    result = CliRunner().invoke(cli, ["db", "upgrade"], env={"CCM_DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    assert "is at revision 0001" in result.output
+    assert current_revision(make_engine(db_url)) == "0001"
+
+
+def test_ccm_db_upgrade_on_an_unreachable_database_is_one_line():
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    url = "postgresql://nobody@127.0.0.1:1/none"
+    result = CliRunner().invoke(cli, ["db", "upgrade"], env={"CCM_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot upgrade postgresql://nobody@127.0.0.1:1/none:")
+    assert len(result.output.strip().splitlines()) == 1

@@ -22,7 +22,8 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-def new_chase(start=utc(2017, 1, 10, 9), **fields) -> Chase:
+def new_chase(start=None, **fields) -> Chase:
+    start = start or utc(2017, 1, 10, 9)
     inp = ChaseInput(state="ITA", year=2017, amount_due=Decimal("12345.00"), msp_date=date(2017, 9, 4), **fields)
     chase = Chase(input=inp, started_at=start)
     chase.start()

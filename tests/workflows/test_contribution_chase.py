@@ -26,7 +26,6 @@ from workflows.contribution_chase import ContributionChase
 from workflows.ping import Ping
 
 
-
 @pytest.fixture
 async def year(time_skipping_env) -> int:
     """Next year by the test server's clock, which earlier tests have moved forward."""
@@ -50,8 +49,8 @@ async def worker(time_skipping_env, task_queue, resources):
 
 async def start(env, task_queue, year, state="ITA", **fields):
     inp = ChaseInput(state=state, year=year, amount_due=Decimal("12345.00"), msp_date=date(year, 9, 4), **fields)
-    return await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-{state}-{uuid.uuid4().hex[:6]}",
-                                           task_queue=task_queue)
+    wid = f"chase-{year}-{state}-{uuid.uuid4().hex[:6]}"
+    return await env.client.start_workflow(ContributionChase.run, inp, id=wid, task_queue=task_queue)
 
 
 async def sleep_until(env, moment: datetime):
@@ -106,7 +105,8 @@ async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
                                   "chase.receipt_recorded", "chase.paid"]
 
 
-async def test_a_reported_payment_that_then_arrives_stops_the_reminders(time_skipping_env, task_queue, year, worker, resources):
+async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
+        time_skipping_env, task_queue, year, worker, resources):
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 5, 20))
