@@ -158,6 +158,7 @@ class EventLog:
         since: datetime | None = None,
         until: datetime | None = None,
         actor: str | None = None,
+        from_seq: int = 1,
         batch: int = 1000,
     ) -> Iterator[Event]:
         """Rows in sequence order, streamed in batches (constant memory on large logs).
@@ -178,7 +179,7 @@ class EventLog:
             stmt = stmt.where(events.c.occurred_at < until)
         if actor:
             stmt = stmt.where(events.c.actor == actor)
-        last_seq = 0
+        last_seq = from_seq - 1
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(

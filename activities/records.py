@@ -8,12 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.eventlog import EventLog
 from activities.letters import Mailbox, load_contacts, render_letter
 from domain.events import Event, NewEvent
 from domain.money import format_chf
-from domain.states import registry
+from domain.states import UnknownState, registry
 
 
 class LetterRequest(BaseModel):
@@ -34,7 +35,10 @@ class LetterOutcome(BaseModel):
 def letter_context(state: str, context: dict[str, Any]) -> dict[str, Any]:
     """Template variables: the State's name and every amount written the Swiss way."""
     values = dict(context)
-    values["state_name"] = registry().get(state).name
+    try:
+        values["state_name"] = registry().get(state).name
+    except UnknownState as e:  # retrying cannot help: fail the letter at once
+        raise ApplicationError(str(e), type="UnknownState", non_retryable=True) from None
     for key, value in context.items():
         if key in {"amount_due", "arrears", "total_due", "received", "outstanding", "credit"}:
             values[key] = format_chf(Decimal(str(value)))

@@ -182,8 +182,10 @@ def states_show(state, output):
     emit([{"field": k, "value": v} for k, v in row.items()] if output == "table" else row, output)
 
 
-from cli.chase import chase  # noqa: E402  (commands register themselves on import)
+from cli.audit import audit  # noqa: E402  (commands register themselves on import)
+from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
 
+cli.add_command(audit)
 cli.add_command(chase)
 cli.add_command(demo)

@@ -53,7 +53,7 @@ def workflow_id(year: int, alpha3: str) -> str:
 
 
 class ChaseInput(BaseModel):
-    state: str = Field(description="ISO 3166 alpha-3 code")
+    state: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166 alpha-3 code")
     year: int = Field(ge=2010, le=2100)
     amount_due: CHF
     arrears: CHF = Decimal("0.00")

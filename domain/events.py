@@ -79,12 +79,15 @@ class Verification(BaseModel):
         return self.first_break is None
 
 
-def verify_chain(events) -> Verification:
-    """Walk rows in sequence order; name the first that was edited, removed or moved."""
+def verify_chain(events, from_genesis: bool = True) -> Verification:
+    """Walk rows in sequence order; name the first that was edited, removed or moved.
+    An export that starts later (`from_genesis=False`) is anchored on its first row."""
     expected_prev = GENESIS_HASH
     expected_seq = 1
     rows = 0
     for ev in events:
+        if rows == 0 and not from_genesis:
+            expected_prev, expected_seq = ev.prev_hash, ev.seq
         rows += 1
         if ev.seq != expected_seq:
             return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(

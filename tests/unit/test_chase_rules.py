@@ -146,3 +146,8 @@ def test_the_status_survives_a_json_round_trip():
     chase.record_receipt(RecordReceipt(amount=Decimal("1.10"), date=date(2017, 1, 10)), utc(2017, 1, 11) + timedelta(0))
     again = Chase.model_validate_json(chase.model_dump_json())
     assert again.status() == chase.status()
+
+
+def test_the_state_of_a_chase_input_is_an_alpha3_code():
+    with pytest.raises(ValueError):
+        ChaseInput(state="Italy", year=2017, amount_due=Decimal("10"))
