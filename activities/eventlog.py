@@ -158,11 +158,13 @@ class EventLog:
         since: datetime | None = None,
         until: datetime | None = None,
         actor: str | None = None,
+        known_by: datetime | None = None,
         from_seq: int = 1,
         batch: int = 1000,
     ) -> Iterator[Event]:
         """Rows in sequence order, streamed in batches (constant memory on large logs).
-        `event_type` takes a trailing `*` as a prefix match (`chase.*`)."""
+        `event_type` takes a trailing `*` as a prefix match (`chase.*`); `since`/`until`
+        bound the time events occurred, `known_by` the time they were written."""
         stmt = select(events)
         if workflow_id:
             stmt = stmt.where(events.c.workflow_id == workflow_id)
@@ -179,6 +181,8 @@ class EventLog:
             stmt = stmt.where(events.c.occurred_at < until)
         if actor:
             stmt = stmt.where(events.c.actor == actor)
+        if known_by:  # what the log knew then: rows written later are ignored
+            stmt = stmt.where(events.c.recorded_at < known_by)
         last_seq = from_seq - 1
         while True:
             with self.engine.connect() as conn:

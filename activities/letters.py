@@ -14,25 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from importlib import resources
 from pathlib import Path
 
-import jinja2
+from activities.templating import templates
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters): Python's folding of a
 # long first word can leave a leading space in the header as read back.
 _POLICY = email.policy.default.clone(max_line_length=998)
 
-_templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(resources.files("activities") / "templates")),
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-)
 
 
 def render_letter(kind: str, language: str, context: dict) -> tuple[str, str]:
     """(subject, body) of a letter; the template's first line is `Subject: …`."""
-    text = _templates.get_template(f"letters/{language}/{kind}.txt").render(**context)
+    text = templates.get_template(f"letters/{language}/{kind}.txt").render(**context)
     first, _, body = text.partition("\n")
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
 

@@ -23,7 +23,7 @@ def _when(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _open_log():
+def open_log():
     from activities.database import open_event_log
 
     s = settings()
@@ -49,7 +49,7 @@ def audit():
 @output_option()
 def audit_log(workflow, subject, event_type, since, until, actor, output):
     """Events of the log in order, streamed (constant memory on large logs)."""
-    rows = _open_log().query(workflow_id=workflow, subject=subject, event_type=event_type,
+    rows = open_log().query(workflow_id=workflow, subject=subject, event_type=event_type,
                              since=_when(since), until=_when(until), actor=actor)
     if output == "json":  # one object per line keeps memory constant
         for ev in rows:
@@ -76,7 +76,7 @@ def audit_verify(path):
                 raise click.ClickException(f"{path} is not an export of the event log: "
                                            f"{str(e).splitlines()[0]}") from None
     else:
-        result = _open_log().verify()
+        result = open_log().verify()
     if not result.ok:
         raise click.ClickException(f"chain broken at row {result.first_break.seq}: {result.first_break.reason} "
                                    f"({result.rows} rows read)")
@@ -97,7 +97,7 @@ def first_seq(path: Path) -> int:
               help="JSON-lines file to write")
 def audit_export(since, out):
     """Write rows with their hashes so a third party can re-verify them without the database."""
-    log = _open_log()
+    log = open_log()
     tmp = out.with_name(out.name + ".tmp")
     count = 0
     rows = log.query()
@@ -110,3 +110,96 @@ def audit_export(since, out):
             count += 1
     tmp.replace(out)  # nothing half-written
     click.echo(f"exported {count} rows to {out}")
+
+
+# Temporal history events worth an auditor's line, and where each keeps its details.
+_HISTORY_DETAILS = {
+    "WORKFLOW_EXECUTION_STARTED": ("workflow_execution_started_event_attributes", ["input"]),
+    "WORKFLOW_EXECUTION_COMPLETED": ("workflow_execution_completed_event_attributes", ["result"]),
+    "WORKFLOW_EXECUTION_FAILED": ("workflow_execution_failed_event_attributes", []),
+    "WORKFLOW_EXECUTION_TERMINATED": ("workflow_execution_terminated_event_attributes", []),
+    "WORKFLOW_EXECUTION_SIGNALED": ("workflow_execution_signaled_event_attributes", ["input"]),
+    "WORKFLOW_EXECUTION_UPDATE_ACCEPTED": ("workflow_execution_update_accepted_event_attributes", []),
+    "WORKFLOW_EXECUTION_UPDATE_COMPLETED": ("workflow_execution_update_completed_event_attributes", []),
+    "TIMER_STARTED": ("timer_started_event_attributes", []),
+    "TIMER_FIRED": ("timer_fired_event_attributes", []),
+    "ACTIVITY_TASK_SCHEDULED": ("activity_task_scheduled_event_attributes", ["input"]),
+    "ACTIVITY_TASK_COMPLETED": ("activity_task_completed_event_attributes", ["result"]),
+    "ACTIVITY_TASK_FAILED": ("activity_task_failed_event_attributes", []),
+    "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES": ("upsert_workflow_search_attributes_event_attributes", []),
+}
+
+
+def _payload(p):
+    """A payload as the JSON it carries (the pydantic converter writes json/plain)."""
+    try:
+        return json.loads(p.data)
+    except ValueError:
+        return f"<{p.metadata.get('encoding', b'?').decode()} payload>"
+
+
+def _payloads(payloads) -> list:
+    return [_payload(p) for p in payloads.payloads] if payloads is not None else []
+
+
+def _history_line(event) -> dict | None:
+    from temporalio.api.enums.v1 import EventType
+
+    kind = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+    if kind not in _HISTORY_DETAILS:
+        return None
+    field, payload_fields = _HISTORY_DETAILS[kind]
+    attrs = getattr(event, field)
+    details: dict = {}
+    for name in payload_fields:
+        details[name] = _payloads(getattr(attrs, name))
+    if kind == "WORKFLOW_EXECUTION_STARTED":
+        details["workflow_type"] = attrs.workflow_type.name
+    elif kind == "WORKFLOW_EXECUTION_SIGNALED":
+        details["signal"] = attrs.signal_name
+    elif kind == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
+        details["update"] = attrs.accepted_request.input.name
+        details["args"] = _payloads(attrs.accepted_request.input.args)
+    elif kind == "WORKFLOW_EXECUTION_UPDATE_COMPLETED":
+        outcome = attrs.outcome
+        details["outcome"] = "failure" if outcome.HasField("failure") else "success"
+        if outcome.HasField("failure"):
+            details["message"] = outcome.failure.message
+    elif kind == "TIMER_STARTED":
+        details["fires_in"] = str(attrs.start_to_fire_timeout.ToTimedelta())
+    elif kind == "ACTIVITY_TASK_SCHEDULED":
+        details["activity"] = attrs.activity_type.name
+    elif kind in {"ACTIVITY_TASK_FAILED", "WORKFLOW_EXECUTION_FAILED"}:
+        details["message"] = attrs.failure.message
+    elif kind == "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES":
+        details = {k: _payload(v) for k, v in attrs.search_attributes.indexed_fields.items()}
+    return {"time": event.event_time.ToDatetime(tzinfo=timezone.utc), "source": "temporal", "what": kind.lower(),
+            "details": details}
+
+
+@audit.command("history")
+@click.argument("workflow_id")
+@output_option("table", "json")
+def audit_history(workflow_id, output):
+    """One timeline of a workflow: Temporal's own history (starts, timers, signals, updates
+    with their inputs, activity results) merged with its event-log rows, each marked
+    with its source."""
+    from cli.common import run
+    from cli.temporal import connect
+
+    async def fetch():
+        client = await connect(settings())
+        return await client.get_workflow_handle(workflow_id).fetch_history()
+
+    history = run(fetch())
+    lines = [line for line in map(_history_line, history.events) if line]
+    lines += [{"time": ev.recorded_at, "source": "eventlog", "what": ev.event_type,
+               "details": {"seq": ev.seq, "actor": ev.actor, "office": ev.office, "payload": ev.payload}}
+              for ev in open_log().query(workflow_id=workflow_id)]
+    lines.sort(key=lambda line: (line["time"], line["source"] == "eventlog"))
+    if output == "json":
+        emit(lines, "json")
+        return
+    emit([{"time": line["time"].isoformat(timespec="seconds"), "source": line["source"], "what": line["what"],
+           "details": json.dumps(line["details"], ensure_ascii=False, default=str)[:120]} for line in lines],
+         "table", ["time", "source", "what", "details"], title=workflow_id)

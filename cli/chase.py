@@ -251,10 +251,22 @@ _close_command("cancel", "Cancel")
 @chase.command("status")
 @click.option("--state", type=STATE, help="one State; without it, every chase of the year")
 @_year_option
+@click.option("--as-of", type=DATE, help="as the event log knew it at the end of that day (later rows ignored)")
 @output_option()
-def chase_status(state, year, output):
-    """Status of one chase, or of all chases of a year (a visibility query)."""
+def chase_status(state, year, as_of, output):
+    """Status of one chase, or of all chases of a year (a visibility query). With
+    --as-of, computed from the event log instead (stage: the outcome, or `open`)."""
     from cli.temporal import connect
+
+    if as_of:
+        from cli.report import contributions_report
+
+        rows = [{"state": r.state, "year": year, "stage": r.outcome or "open", "amount_due": r.amount_due,
+                 "arrears": r.arrears, "received": r.received, "outstanding": r.outstanding, "credit": r.credit,
+                 "letters": r.letters, "last_action": r.last_action, "last_action_on": r.last_action_on}
+                for r in contributions_report(year, as_of).states if state in (None, r.state)]
+        emit(rows, output, [c for c in rows[0]] if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
+        return
 
     async def go():
         return await _statuses(await connect(settings()), state, year)

@@ -29,6 +29,10 @@ def demo(keep):
     port, ui_port = devserver.free_port(), devserver.free_port()
     s = s.model_copy(update={"home": home, "temporal_address": f"127.0.0.1:{port}",
                              "database_url_override": f"sqlite:///{home / 'eventlog.db'}"})
+    click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
+    year = date.today().year
+    (home / f"budget-{year}.csv").write_text(
+        "line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n")
     with open(home / "temporal-server.log", "ab") as log:
         try:
             proc = devserver.start(home, port, ui_port, headless=False, log_file=log)
@@ -43,7 +47,9 @@ def demo(keep):
 
 
 async def _demo(s, keep: bool, ui_port: int) -> None:
+    from activities.reports import publish
     from cli.chase import _start, _statuses
+    from cli.report import contributions_report, report_rows, summary
     from cli.temporal import connect, run_worker
     from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, workflow_id
     from domain.scale import indicative_amounts
@@ -84,6 +90,11 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
         emit(rows, "table", ["state", "stage", "amount_due", "received", "outstanding", "letters", "next_action"],
              title=f"Contribution chases {year}")
         click.echo(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
+        report = contributions_report(year)
+        emit(report_rows(report), "table", ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
+             title=f"Status of contributions {year} (from the event log)")
+        click.echo(summary(report))
+        click.echo(f"Published: {publish(report, s.home / 'site')}")
         if keep:
             click.echo("KEEP=1: running until Ctrl-C", err=True)
             await asyncio.Event().wait()

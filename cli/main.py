@@ -185,7 +185,9 @@ def states_show(state, output):
 from cli.audit import audit  # noqa: E402  (commands register themselves on import)
 from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
+from cli.report import report  # noqa: E402
 
 cli.add_command(audit)
 cli.add_command(chase)
 cli.add_command(demo)
+cli.add_command(report)

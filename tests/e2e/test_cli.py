@@ -152,3 +152,24 @@ def test_config_show_masks_secrets(ccm):
     values = json.loads(result.output)
     assert values["smtp_password"] == "**********" and "pw" not in values["database_url"]
     assert "hunter2" not in result.output
+
+
+def test_audit_history_merges_temporal_history_with_the_event_log(ccm, worker):
+    assert ccm("chase", "start", "--state", "DNK", "--year", NEXT, "--amount", "700").exit_code == 0
+    assert ccm("chase", "receive", "--state", "DNK", "--year", NEXT, "--amount", "700", "--date", TODAY).exit_code == 0
+    wid = f"chase-{NEXT}-DNK"
+
+    def complete():
+        lines = json.loads(ccm("audit", "history", wid, "--output", "json").output)
+        return lines if any(x["what"] == "workflow_execution_completed" for x in lines) else None
+
+    lines = wait_for(complete)
+    started = next(x for x in lines if x["what"] == "workflow_execution_started")
+    assert started["source"] == "temporal" and started["details"]["input"][0]["state"] == "DNK"
+    update = next(x for x in lines if x["what"] == "workflow_execution_update_accepted")
+    assert update["details"]["update"] == "record_receipt" and update["details"]["args"][0]["amount"] == "700.00"
+    logged = [x["what"] for x in lines if x["source"] == "eventlog"]
+    assert logged == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded", "chase.paid"]
+    assert any(x["what"] == "activity_task_completed" for x in lines)
+    table = ccm("audit", "history", wid)
+    assert table.exit_code == 0 and "temporal" in table.output and "eventlog" in table.output

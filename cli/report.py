@@ -1,0 +1,122 @@
+"""`ccm report …`: the status of contributions, from the event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import click
+
+from cli.common import DATE, emit, settings
+
+REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "received", "outstanding", "letters", "last_action",
+                  "last_action_on"]
+
+
+def as_of_option(f):
+    return click.option("--as-of", type=DATE, help="the state as the event log knew it at the end of that day")(f)
+
+
+def budget_option(f):
+    return click.option("--budget", "budget_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        help="CSV line,amount,kind (mandatory|voluntary); default $CCM_HOME/budget-YEAR.csv")(f)
+
+
+def contributions_report(year: int, as_of: date | None = None, budget_path: Path | None = None):
+    """Fold the event log into the year's report, as known at the end of `as_of`."""
+    from cli.audit import open_log
+    from domain.contributions import fold_contributions, read_budget
+    from domain.states import registry
+
+    s = settings()
+    budget_path = budget_path or (s.home / f"budget-{year}.csv")
+    budget = []
+    if budget_path.exists():
+        try:
+            budget = read_budget(budget_path.read_text("utf-8"))
+        except ValueError as e:
+            raise click.ClickException(f"{budget_path}: {e}") from None
+    cutoff = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc) if as_of else None
+    events = open_log().query(event_type="chase.*", until=cutoff, known_by=cutoff)
+    names = {st.alpha3: st.name for st in registry()}
+    return fold_contributions(events, year, names, budget, as_of)
+
+
+def report_rows(report) -> list[dict]:
+    return [s.model_dump(include=set(REPORT_COLUMNS)) for s in report.states]
+
+
+@click.group()
+def report():
+    """Reports computed from the event log."""
+
+
+@report.command("contributions")
+@click.option("--year", type=click.IntRange(2010, 2100), default=lambda: date.today().year,
+              show_default="this year", help="financial year")
+@as_of_option
+@budget_option
+@click.option("--output", "-o", type=click.Choice(["table", "csv", "md", "html"]), default="table",
+              show_default=True, help="output format")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file instead of stdout")
+def report_contributions(year, as_of, budget_path, output, out):
+    """Status of contributions per State: due, received, outstanding, arrears, letters,
+    last action; totals, States Parties paid in full, budget lines and the deficit."""
+    rep = contributions_report(year, as_of, budget_path)
+    if output == "html":
+        from activities.reports import render_html
+
+        text = render_html(rep)
+    elif output == "md":
+        text = markdown(rep)
+    elif out:
+        raise click.UsageError("--out goes with --output md or html")
+    else:
+        emit(report_rows(rep), output, REPORT_COLUMNS, title=f"Status of contributions {year}")
+        if output == "table":
+            click.echo(summary(rep))
+        return
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@report.command("publish")
+@click.option("--year", type=click.IntRange(2010, 2100), default=lambda: date.today().year,
+              show_default="this year", help="financial year")
+@as_of_option
+@budget_option
+def report_publish(year, as_of, budget_path):
+    """Write the status-of-contributions page into the site folder ($CCM_HOME/site)."""
+    from activities.reports import publish
+
+    path = publish(contributions_report(year, as_of, budget_path), settings().home / "site")
+    click.echo(f"published {path}")
+
+
+def summary(rep) -> str:
+    from domain.money import format_chf
+
+    lines = [f"{rep.paid_in_full_text} States Parties paid in full; received {format_chf(rep.total('received'))}, "
+             f"outstanding {format_chf(rep.total('outstanding'))}"]
+    for b in rep.budget_lines:
+        lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")
+    if rep.budget:
+        lines.append(f"budget {format_chf(rep.budget)}, deficit {format_chf(rep.deficit)}")
+    return "\n".join(lines)
+
+
+def markdown(rep) -> str:
+    from domain.money import format_chf
+
+    out = [f"# Status of contributions {rep.year}" + (f" as of {rep.as_of}" if rep.as_of else ""), "",
+           "| State | Due | Arrears | Received | Outstanding | Letters | Last action |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for s in rep.states:
+        out.append(f"| {s.name} | {format_chf(s.amount_due)} | {format_chf(s.arrears)} | {format_chf(s.received)} | "
+                   f"{format_chf(s.outstanding)} | {s.letters} | {s.last_action} {s.last_action_on or ''} |")
+    out.append(f"| **Total** | {format_chf(rep.total('amount_due'))} | {format_chf(rep.total('arrears'))} | "
+               f"{format_chf(rep.total('received'))} | {format_chf(rep.total('outstanding'))} | | |")
+    return "\n".join(out + ["", summary(rep), ""])

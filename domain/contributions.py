@@ -1,0 +1,153 @@
+"""The status of contributions, folded from event-log rows alone.
+
+This is what an auditor can recompute without Temporal: per State, what was due, what
+arrived, what is outstanding; the Trust Fund's receipts per budget line against the
+year's budget; and the cumulative receipts over the year for the published chart.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.events import Event
+from domain.money import CHF, to_chf
+
+ZERO = Decimal("0.00")
+_CHASE_ID = re.compile(r"^chase-(?P<year>\d{4})-(?P<state>[A-Z]{3})$")
+
+
+def parse_chase_id(workflow_id: str) -> tuple[int, str] | None:
+    m = _CHASE_ID.match(workflow_id)
+    return (int(m["year"]), m["state"]) if m else None
+
+
+class StateContribution(BaseModel):
+    state: str
+    name: str = ""
+    amount_due: CHF = ZERO
+    arrears: CHF = ZERO
+    received: CHF = ZERO
+    outstanding: CHF = ZERO
+    credit: CHF = ZERO
+    letters: int = 0
+    outcome: str = ""  # paid, waived, cancelled or in_arrears once the chase has ended
+    last_action: str = ""
+    last_action_on: date | None = None
+
+    @property
+    def paid_in_full(self) -> bool:
+        return self.outstanding == 0 and self.outcome not in {"waived", "cancelled"}
+
+
+class BudgetLine(BaseModel):
+    line: str
+    amount: CHF
+    kind: Literal["mandatory", "voluntary"]
+    received: CHF = ZERO
+
+
+class Receipt(BaseModel):
+    on: date
+    amount: CHF
+    budget_line: str = ""
+
+
+class ContributionsReport(BaseModel):
+    year: int
+    as_of: date | None = None
+    states: list[StateContribution]
+    budget_lines: list[BudgetLine] = Field(default_factory=list)
+    receipts: list[Receipt] = Field(default_factory=list)
+
+    @property
+    def paid_in_full(self) -> int:
+        return sum(1 for s in self.states if s.paid_in_full)
+
+    @property
+    def paid_in_full_text(self) -> str:
+        return f"{self.paid_in_full} of {len(self.states)}"
+
+    def total(self, field: str) -> Decimal:
+        return sum((getattr(s, field) for s in self.states), ZERO)
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((b.amount for b in self.budget_lines), ZERO)
+
+    @property
+    def deficit(self) -> Decimal:
+        """What the budget still lacks: the budget less everything received for the year."""
+        return max(ZERO, self.budget - self.total("received"))
+
+    @property
+    def unassigned_receipts(self) -> Decimal:
+        lines = {b.line for b in self.budget_lines}
+        return sum((r.amount for r in self.receipts if r.budget_line not in lines), ZERO)
+
+    def cumulative(self) -> list[tuple[date, Decimal]]:
+        """(day, total received up to and including that day), one point per receipt day."""
+        points: dict[date, Decimal] = {}
+        running = ZERO
+        for r in sorted(self.receipts, key=lambda r: r.on):
+            running += r.amount
+            points[r.on] = running
+        return list(points.items())
+
+
+_OUTCOMES = {"chase.paid": "paid", "chase.waived": "waived", "chase.cancelled": "cancelled",
+             "chase.closed_in_arrears": "in_arrears"}
+
+
+def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str] | None = None,
+                       budget_lines: list[BudgetLine] | None = None, as_of: date | None = None) -> ContributionsReport:
+    """Build the year's report from the chase events of the log (in sequence order)."""
+    states: dict[str, StateContribution] = {}
+    receipts: list[Receipt] = []
+    for ev in events:
+        parsed = parse_chase_id(ev.workflow_id)
+        if parsed is None or parsed[0] != year:
+            continue
+        state = parsed[1]
+        row = states.setdefault(state, StateContribution(state=state, name=(names or {}).get(state, state)))
+        p = ev.payload
+        if ev.event_type == "chase.started":
+            row.amount_due, row.arrears = to_chf(p["amount_due"]), to_chf(p.get("arrears", "0"))
+        elif ev.event_type == "chase.receipt_recorded":
+            row.received += to_chf(p["amount"])
+            receipts.append(Receipt(on=date.fromisoformat(p["date"]), amount=p["amount"],
+                                    budget_line=p.get("budget_line", "")))
+        row.outcome = _OUTCOMES.get(ev.event_type, row.outcome)
+        if "letter" in p:
+            row.letters += 1
+        row.last_action, row.last_action_on = ev.event_type.removeprefix("chase."), ev.occurred_at.date()
+    for row in states.values():
+        total = row.amount_due + row.arrears
+        row.outstanding, row.credit = max(ZERO, total - row.received), max(ZERO, row.received - total)
+    lines = [b.model_copy() for b in budget_lines or []]
+    for b in lines:
+        b.received = sum((r.amount for r in receipts if r.budget_line == b.line), ZERO)
+    return ContributionsReport(year=year, as_of=as_of, states=sorted(states.values(), key=lambda s: s.state),
+                               budget_lines=lines, receipts=receipts)
+
+
+def read_budget(text: str) -> list[BudgetLine]:
+    """A budget file: `line,amount,kind` with kind `mandatory` or `voluntary`."""
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or {"line", "amount", "kind"} - set(reader.fieldnames):
+        raise ValueError("line 1: the header must be line,amount,kind")
+    lines, problems = [], []
+    for n, row in enumerate(reader, start=2):
+        try:
+            lines.append(BudgetLine(line=row["line"].strip(), amount=row["amount"], kind=row["kind"].strip()))
+        except ValueError as e:
+            problems.append(f"line {n}: {str(e).splitlines()[-1].strip()}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return lines

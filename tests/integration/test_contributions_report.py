@@ -1,0 +1,97 @@
+"""The status of contributions computed from event-log rows, on SQLite and PostgreSQL."""
+
+from datetime import date, datetime, timezone
+
+from click.testing import CliRunner
+
+from cli.main import cli
+from domain.contributions import BudgetLine, fold_contributions
+from domain.events import NewEvent
+
+
+def at(month, day, year=2016) -> datetime:
+    return datetime(year, month, day, 10, tzinfo=timezone.utc)
+
+
+def log_event(log, state, key, event_type, when, recorded=None, **payload):
+    wid = f"chase-2016-{state}"
+    log.append(NewEvent(idempotency_key=f"{wid}/{key}", workflow_id=wid, workflow_type="ContributionChase",
+                        subject=state, event_type=event_type, occurred_at=when, payload=payload),
+               now=recorded or when)
+
+
+def year_2016(log):
+    """Three States: Germany pays in full, Italy pays late (recorded in December),
+    Norway pays part; letters to everyone."""
+    for state, due in (("DEU", "43650.00"), ("ITA", "20000.00"), ("NOR", "10000.00")):
+        log_event(log, state, "started", "chase.started", at(1, 11), amount_due=due, arrears="0.00")
+        log_event(log, state, "reminder-1", "chase.reminder_sent", at(1, 11), letter="call_for_contributions")
+    log_event(log, "DEU", "receipt-1", "chase.receipt_recorded", at(3, 1), amount="43650.00", date="2016-03-01",
+              budget_line="7c")
+    log_event(log, "DEU", "paid", "chase.paid", at(3, 1), letter="thank_you")
+    log_event(log, "NOR", "receipt-1", "chase.receipt_recorded", at(6, 20), amount="4000.00", date="2016-06-20",
+              budget_line="7a")
+    log_event(log, "ITA", "reminder-2", "chase.reminder_sent", at(6, 15), letter="second_reminder")
+    # Italy's money arrived on 3 November but the ISU recorded it on 12 December.
+    log_event(log, "ITA", "receipt-1", "chase.receipt_recorded", at(11, 3), recorded=at(12, 12),
+              amount="20000.00", date="2016-11-03", budget_line="7b")
+
+
+BUDGET = [BudgetLine(line="7a", amount="150000", kind="mandatory"),
+          BudgetLine(line="7b", amount="150000", kind="voluntary"),
+          BudgetLine(line="7c", amount="200000", kind="voluntary")]
+
+
+def test_the_report_folds_the_years_rows(event_log):
+    year_2016(event_log)
+    report = fold_contributions(event_log.query(), 2016, {"DEU": "Germany"}, BUDGET)
+    by_state = {s.state: s for s in report.states}
+    assert by_state["DEU"].name == "Germany" and by_state["DEU"].outstanding == 0
+    assert by_state["NOR"].received == 4000 and by_state["NOR"].outstanding == 6000
+    assert by_state["ITA"].letters == 2 and by_state["ITA"].last_action == "receipt_recorded"
+    assert report.paid_in_full_text == "2 of 3"
+    assert [(b.line, b.received) for b in report.budget_lines] == [("7a", 4000), ("7b", 20000), ("7c", 43650)]
+    assert report.deficit == 500000 - 67650
+    assert report.cumulative() == [(date(2016, 3, 1), 43650), (date(2016, 6, 20), 47650), (date(2016, 11, 3), 67650)]
+
+
+def test_as_of_a_date_the_report_ignores_what_the_log_learned_later(event_log, db_url, tmp_path):
+    year_2016(event_log)
+    runner = CliRunner()
+    env = {"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
+    before = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-04",
+                                 "--output", "md"], env=env)
+    assert before.exit_code == 0, before.output
+    assert "1 of 3 States Parties paid in full; received CHF 47'650.00" in before.output
+    after = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-12-31",
+                                "--output", "md"], env=env)
+    assert "2 of 3 States Parties paid in full; received CHF 67'650.00" in after.output
+    status = runner.invoke(cli, ["chase", "status", "--year", "2016", "--state", "ITA", "--as-of", "2016-11-04",
+                                 "--output", "json"], env=env)
+    assert status.exit_code == 0, status.output
+    assert '"received": "0.00"' in status.output and '"outstanding": "20000.00"' in status.output
+
+
+def test_the_budget_file_gives_lines_and_the_deficit(event_log, db_url, tmp_path):
+    year_2016(event_log)
+    (tmp_path / "budget-2016.csv").write_text("line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n"
+                                              "7c,200000,voluntary\n")
+    result = CliRunner().invoke(cli, ["report", "contributions", "--year", "2016"],
+                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "7c (voluntary): CHF 43'650.00 of CHF 200'000.00" in result.output
+    assert "budget CHF 500'000.00, deficit CHF 432'350.00" in result.output
+
+
+def test_the_published_page_is_self_contained_with_table_and_chart(event_log, db_url, tmp_path):
+    year_2016(event_log)
+    result = CliRunner().invoke(cli, ["report", "publish", "--year", "2016"],
+                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "site" / "contributions-2016.html").read_text()
+    assert "<svg" in page and 'class="receipts"' in page and '<table id="states">' in page
+    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external assets
+    states_table = page.split('<table id="states">')[1].split("</table>")[0]
+    assert [name in states_table for name in ("Germany", "Italy", "Norway")] == [True] * 3
+    assert states_table.count("<tr") == 1 + 3 + 1  # header, three States, total
+    assert '<strong id="paid-in-full">2 of 3</strong>' in page
