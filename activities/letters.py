@@ -62,15 +62,22 @@ class Mailbox:
             for sub in ("new", "cur", "tmp"):
                 (box / sub).mkdir(parents=True, exist_ok=True)
 
-    def compose(self, key: str, to: str | None, subject: str, body: str, when: datetime) -> EmailMessage:
+    def compose(self, key: str, to: list[str], subject: str, body: str, when: datetime,
+                attachments: list[tuple[str, str, bytes]] = ()) -> EmailMessage:
+        """A message; attachments are (file name, MIME type with parameters, content)."""
         msg = EmailMessage(policy=_POLICY)
         msg["Message-ID"] = message_id(key)
         msg["Date"] = format_datetime(when)
         msg["From"] = self.sender
         if to:
-            msg["To"] = to
+            msg["To"] = ", ".join(to)
         msg["Subject"] = subject
         msg.set_content(body)
+        for filename, mime, data in attachments:
+            kind, _, params = mime.partition(";")
+            maintype, subtype = kind.strip().split("/")
+            extra = dict(p.strip().split("=", 1) for p in params.split(";") if "=" in p)
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=extra)
         return msg
 
     def _file_name(self, msg: EmailMessage) -> str:

@@ -26,6 +26,22 @@ class LetterRequest(BaseModel):
     context: dict[str, Any] = Field(default_factory=dict)
 
 
+class Attachment(BaseModel):
+    filename: str
+    content_type: str  # with parameters: "text/calendar; method=REQUEST"
+    data: str
+
+
+class MessageRequest(BaseModel):
+    """A message already written (invitation, agenda, minutes, reminder), and its event."""
+
+    event: NewEvent
+    to: list[str] = Field(default_factory=list)
+    subject: str
+    body: str
+    attachments: list[Attachment] = Field(default_factory=list)
+
+
 class LetterOutcome(BaseModel):
     message_id: str
     delivery: str  # "smtp", "outbox" (no SMTP configured) or "undelivered"
@@ -62,40 +78,41 @@ class CcmActivities:
 
     @activity.defn(name="send_letter")
     async def send_letter(self, request: LetterRequest) -> LetterOutcome:
-        """Render, deliver and log a letter, once: a logged letter is not sent again."""
+        """Render a letter to a State from its template, then send and log it once."""
+        state = request.event.subject
+        subject, body = render_letter(request.letter, request.language, letter_context(state, request.context))
+        contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
+        to = [contacts[state]] if state in contacts else []
+        event = request.event.model_copy(update={
+            "payload": request.event.payload | {"letter": request.letter, "language": request.language}})
+        outcome = await self.send_message(MessageRequest(event=event, to=to, subject=subject, body=body))
+        return outcome
+
+    @activity.defn(name="send_message")
+    async def send_message(self, request: MessageRequest) -> LetterOutcome:
+        """Deliver a message and log it, once: a message already logged is not sent again.
+        It always lands in the outbox; by SMTP it goes on to its recipients, if any."""
         key = request.event.idempotency_key
         done = await asyncio.to_thread(self.log.get, key)
         if done is not None:
             return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
                                  written=False)
-
-        state = request.event.subject
-        subject, body = render_letter(request.letter, request.language, letter_context(state, request.context))
-        contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
-        to = contacts.get(state)
-        msg = self.mailbox.compose(key, to, subject, body, request.event.occurred_at)
+        msg = self.mailbox.compose(key, request.to, request.subject, request.body, request.event.occurred_at,
+                                   [(a.filename, a.content_type, a.data.encode()) for a in request.attachments])
         await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
         if self.mailbox.smtp is None:
             delivery = "outbox"
-        elif to is None:
+        elif not request.to:
             delivery = "undelivered"
         else:
             await self.mailbox.send(msg)
             delivery = "smtp"
-
-        payload = request.event.payload | {
-            "letter": request.letter,
-            "language": request.language,
-            "subject": subject,
-            "message_id": msg["Message-ID"],
-            "delivery": delivery,
-            "to": to or "",
-        }
+        payload = request.event.payload | {"subject": request.subject, "message_id": msg["Message-ID"],
+                                           "delivery": delivery, "to": ", ".join(request.to)}
         if delivery == "undelivered":
-            payload["reason"] = f"no contact address for {state}"
-        event = request.event.model_copy(update={"payload": payload})
-        await asyncio.to_thread(self.log.append, event)
+            payload["reason"] = f"no contact address for {request.event.subject}"
+        await asyncio.to_thread(self.log.append, request.event.model_copy(update={"payload": payload}))
         return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
 
     def all(self) -> list:
-        return [self.record_event, self.send_letter]
+        return [self.record_event, self.send_letter, self.send_message]
