@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.eventlog import EventLog
 from activities.letters import Mailbox, load_contacts, render_letter
 from domain.events import Event, NewEvent
+from domain.meetings import AgendaFacts, fold_open_actions, meeting_id
 from domain.money import format_chf
 from domain.states import UnknownState, registry
 
@@ -62,6 +64,20 @@ def letter_context(state: str, context: dict[str, Any]) -> dict[str, Any]:
     values["has_credit"] = Decimal(str(context.get("credit", "0"))) > 0
     values["received_any"] = Decimal(str(context.get("received", "0"))) > 0
     return values
+
+
+class AgendaFactsRequest(BaseModel):
+    previous_meeting: date | None = None
+
+
+def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
+    """Open action items and whether the previous meeting's minutes await approval."""
+    open_actions = fold_open_actions(log.query(event_type="action.*"))
+    pending = None
+    if request.previous_meeting:
+        approved = log.query(workflow_id=meeting_id(request.previous_meeting), event_type="meeting.minutes_approved")
+        pending = None if next(approved, None) else request.previous_meeting
+    return AgendaFacts(open_actions=open_actions, minutes_pending=pending)
 
 
 class CcmActivities:
@@ -114,5 +130,10 @@ class CcmActivities:
         await asyncio.to_thread(self.log.append, request.event.model_copy(update={"payload": payload}))
         return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
 
+    @activity.defn(name="agenda_facts")
+    def agenda_facts(self, request: AgendaFactsRequest) -> AgendaFacts:
+        return agenda_facts(self.log, request)
+
     def all(self) -> list:
-        return [self.record_event, self.send_letter, self.send_message]
+        return [self.record_event, self.send_letter, self.send_message, self.agenda_facts]
+

@@ -44,10 +44,12 @@ async def connect(settings: Settings) -> Client:
 
 
 def workflows() -> list[type]:
+    from workflows.action_item import ActionItem
     from workflows.contribution_chase import ContributionChase
+    from workflows.meeting import Meeting
     from workflows.ping import Ping
 
-    return [ContributionChase, Ping]
+    return [ActionItem, ContributionChase, Meeting, Ping]
 
 
 def build_activities(settings: Settings) -> list:

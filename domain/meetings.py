@@ -68,9 +68,15 @@ class MeetingInput(BaseModel):
     organizer_email: str = "isu@clusterconvention.org"
     participants: list[Participant] = Field(default_factory=list)
     previous_meeting: date | None = Field(None, description="the meeting whose minutes this one approves")
-    proposal_cutoff_working_days: int = Field(3, ge=0, le=20)
+    proposals_close_at: datetime = Field(description="members propose items until then; the agenda goes out")
     standing_items: list[str] = Field(default_factory=lambda: [
         "Updates from the Presidency", "Implementation of the ISU-CCM financial decision", "Update from the ISU-CCM"])
+
+    @classmethod
+    def plan(cls, schedule: Schedule, cutoff_working_days: int = 3, **fields) -> MeetingInput:
+        """A meeting whose proposals close `cutoff_working_days` working days before it."""
+        return cls(schedule=schedule, proposals_close_at=proposals_close_at(schedule.date, cutoff_working_days),
+                   **fields)
 
 
 class ActionSummary(BaseModel):
@@ -158,3 +164,114 @@ class ActionItemStatus(BaseModel):
     stage: Literal["open", "overdue", "done", "cancelled"]
     reminders_sent: list[date]
     history: list[str]
+
+
+def fold_open_actions(events) -> list[ActionSummary]:
+    """Action items still open, from their `action.*` events in log order."""
+    items: dict[str, ActionSummary] = {}
+    for ev in events:
+        p = ev.payload
+        if ev.event_type == "action.created":
+            items[ev.workflow_id] = ActionSummary(workflow_id=ev.workflow_id, owner=p["owner"], text=p["text"],
+                                                  due=date.fromisoformat(p["due"]))
+        elif ev.workflow_id not in items:
+            continue
+        elif ev.event_type == "action.extended":
+            items[ev.workflow_id].due = date.fromisoformat(p["new_due"])
+        elif ev.event_type == "action.reassigned":
+            items[ev.workflow_id].owner = p["owner"]
+        elif ev.event_type in {"action.completed", "action.cancelled"}:
+            del items[ev.workflow_id]
+    return list(items.values())
+
+
+class AgendaFacts(BaseModel):
+    """What the agenda needs from outside the meeting: open actions, pending minutes."""
+
+    open_actions: list[ActionSummary]
+    minutes_pending: date | None
+
+
+# --- meeting commands ----------------------------------------------------------------------
+PROPOSALS_CLOSE = time(18, 0)  # the cut-off day ends at 18:00 in Geneva
+PRESIDENCY = {"president", "presidency"}
+
+
+def proposals_close_at(day: date, working_days: int) -> datetime:
+    return local_to_utc(working_days_before(day, working_days), PROPOSALS_CLOSE)
+
+
+class Reschedule(BaseModel):
+    schedule: Schedule
+    proposals_close_at: datetime
+    actor: str = ""
+    office: str = ""
+
+
+class CancelMeeting(BaseModel):
+    reason: str
+    actor: str = ""
+    office: str = ""
+
+
+class ProposeItem(BaseModel):
+    title: str = Field(min_length=1)
+    proposer: str = ""
+
+
+class RecordAttendance(BaseModel):
+    present: list[str]
+    actor: str = ""
+    office: str = ""
+
+
+class AddActionItem(BaseModel):
+    owner: str
+    text: str = Field(min_length=1)
+    due: date | None = Field(None, description="default: the next meeting")
+    actor: str = ""
+    office: str = ""
+
+
+class SetNextMeeting(BaseModel):
+    date: date
+
+
+class CirculateMinutes(BaseModel):
+    text: str = Field(min_length=1)
+    actor: str = ""
+    office: str = ""
+
+
+class ApproveMinutes(BaseModel):
+    actor: str = ""
+    office: str = ""
+    at_meeting: date | None = Field(None, description="the later meeting where they were approved")
+
+
+def check_presidency(office: str, what: str) -> None:
+    if office not in PRESIDENCY:
+        raise Refusal(f"only the Presidency may {what}, not {office or 'an unnamed office'}")
+
+
+class MeetingStatus(BaseModel):
+    workflow_id: str
+    stage: Literal["scheduled", "agenda_circulated", "held", "minutes_circulated", "minutes_approved", "cancelled"]
+    schedule: Schedule
+    sequence: int
+    proposals_close_at: datetime
+    proposals: list[ProposeItem]
+    agenda: list[AgendaItem]
+    attendance: list[str]
+    minutes: str | None
+    next_meeting: date | None
+    action_items: list[str]
+    participants: list[Participant]
+
+
+def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem]) -> str:
+    lines = [f"Coordination Committee meeting, {meeting:%A %-d %B %Y}, {venue}", "", "Draft agenda", ""]
+    for item in agenda:
+        lines.append(f"{item.number}. {item.title}")
+        lines += [f"   - {d}" for d in item.details]
+    return "\n".join(lines) + "\n"
