@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.calendar import meeting_ics
 from activities.eventlog import EventLog
 from activities.letters import Mailbox, load_contacts, render_letter
 from domain.events import Event, NewEvent
-from domain.meetings import AgendaFacts, fold_open_actions, meeting_id
+from domain.meetings import AgendaFacts, Participant, Schedule, fold_open_actions, meeting_id
 from domain.money import format_chf
 from domain.states import UnknownState, registry
 
@@ -34,6 +35,19 @@ class Attachment(BaseModel):
     data: str
 
 
+class CalendarInvite(BaseModel):
+    """The meeting an invitation, update or cancellation is about (rendered here, not in
+    the workflow: the icalendar library reads time-zone files)."""
+
+    meeting_id: str
+    schedule: Schedule
+    summary: str
+    organizer: str
+    participants: list[Participant]
+    sequence: int
+    method: str = "REQUEST"
+
+
 class MessageRequest(BaseModel):
     """A message already written (invitation, agenda, minutes, reminder), and its event."""
 
@@ -42,6 +56,7 @@ class MessageRequest(BaseModel):
     subject: str
     body: str
     attachments: list[Attachment] = Field(default_factory=list)
+    calendar: CalendarInvite | None = None
 
 
 class LetterOutcome(BaseModel):
@@ -113,8 +128,13 @@ class CcmActivities:
         if done is not None:
             return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
                                  written=False)
+        attachments = [(a.filename, a.content_type, a.data.encode()) for a in request.attachments]
+        if (c := request.calendar) is not None:
+            ics = meeting_ics(c.meeting_id, c.schedule, c.summary, c.organizer, c.participants, c.sequence,
+                              c.method, stamp=request.event.occurred_at)
+            attachments.append(("meeting.ics", f"text/calendar; method={c.method}", ics))
         msg = self.mailbox.compose(key, request.to, request.subject, request.body, request.event.occurred_at,
-                                   [(a.filename, a.content_type, a.data.encode()) for a in request.attachments])
+                                   attachments)
         await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
         if self.mailbox.smtp is None:
             delivery = "outbox"

@@ -37,6 +37,7 @@ class ActionItem:
         self.history: list[str] = []
         self.changed = False
         self.since = workflow.now()  # reminders due before this are not sent late
+        self.started = False  # a command that arrives with the start waits for `created`
         self.lock = asyncio.Lock()
 
     def _due_end(self) -> datetime:
@@ -68,6 +69,7 @@ class ActionItem:
             self._attributes()
             await self._log("created", "action.created", owner=self.owner, text=input.text,
                             due=input.due.isoformat(), source=input.source)
+            self.started = True
         while self.stage in ("open", "overdue"):
             nxt = self._next()
             self.changed = False
@@ -113,6 +115,7 @@ class ActionItem:
                                 reminders_sent=self.reminders_sent, history=self.history)
 
     async def _change(self, event_type: str, cmd, **payload) -> ActionItemStatus:
+        await workflow.wait_condition(lambda: self.started)
         async with self.lock:
             self._check_open()
             self.changed = True

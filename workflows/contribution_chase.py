@@ -47,6 +47,7 @@ class ContributionChase:
         self.chase = Chase(input=input, started_at=workflow.now())
         self.lock = asyncio.Lock()  # effects run one at a time, in the order decided
         self.changed = False
+        self.started = False  # a command that arrives with the start waits for the call
         self.stage = ""
 
     @workflow.run
@@ -56,6 +57,7 @@ class ContributionChase:
             _refused(lambda: effects.extend(self.chase.start()))
             workflow.upsert_search_attributes([CCM_STATE.value_set(input.state), CCM_YEAR.value_set(input.year)])
             await self._carry_out(effects)
+            self.started = True
         while self.chase.outcome is None:
             action = self.chase.next_action()
             self.changed = False
@@ -98,6 +100,10 @@ class ContributionChase:
             workflow.upsert_search_attributes([CCM_STAGE.value_set(self.stage)])
 
     async def _command(self, apply: Callable[[], list[Effect]]) -> ChaseStatus:
+        # Histories from before this patch let a command that arrived with the start run
+        # ahead of the call for contributions; they must replay as they ran.
+        if workflow.patched("commands-wait-for-start"):
+            await workflow.wait_condition(lambda: self.started)
         async with self.lock:
             effects: list[Effect] = []
             _refused(lambda: effects.extend(apply()))  # refused before anything changed

@@ -9,14 +9,14 @@ later meeting. The workflow ends when its minutes are approved, or when cancelle
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import meeting_ics
-    from activities.records import AgendaFactsRequest, Attachment, LetterOutcome, MessageRequest
+    from activities.records import AgendaFactsRequest, CalendarInvite, LetterOutcome, MessageRequest
     from domain.meetings import (
         ActionItemInput,
         AddActionItem,
@@ -66,6 +66,7 @@ class Meeting:
         self.next_meeting = None
         self.action_items: list[str] = []
         self.changed = False
+        self.started = False  # an update that arrives with the start waits for the invitations
         self.lock = asyncio.Lock()
 
     @property
@@ -85,15 +86,14 @@ class Meeting:
     async def _mail(self, key: str, event_type: str, subject: str, body: str, method: str | None = None,
                     actor: str = "", office: str = "", **payload) -> None:
         """A message to every participant, with the meeting's calendar file if `method`."""
-        attachments = []
+        invite = None
         if method:
-            ics = meeting_ics(self.meeting_id, self.schedule, SUMMARY, self.input.organizer_email,
-                              self.input.participants, self.sequence, method, stamp=workflow.now())
-            attachments.append(Attachment(filename="meeting.ics", content_type=f"text/calendar; method={method}",
-                                          data=ics.decode()))
+            invite = CalendarInvite(meeting_id=self.meeting_id, schedule=self.schedule, summary=SUMMARY,
+                                    organizer=self.input.organizer_email, participants=self.input.participants,
+                                    sequence=self.sequence, method=method)
         event = new_event(key, event_type, self.meeting_id, actor=actor, office=office,
                           payload=payload | {"sequence": self.sequence})
-        request = MessageRequest(event=event, to=self._emails(), subject=subject, body=body, attachments=attachments)
+        request = MessageRequest(event=event, to=self._emails(), subject=subject, body=body, calendar=invite)
         await workflow.execute_activity("send_message", request, result_type=LetterOutcome, **ACTIVITY_OPTIONS)
 
     def _when(self) -> str:
@@ -114,6 +114,7 @@ class Meeting:
                 await self._mail("invitation-0", "meeting.scheduled", f"Invitation: {SUMMARY}, {self.schedule.date}",
                                  f"You are invited to the {SUMMARY}:\n{self._when()}.\n", method="REQUEST",
                                  date=self.schedule.date.isoformat(), venue=self.schedule.venue)
+            self.started = True
         while self.stage not in ("minutes_approved", "cancelled"):
             wake = {"scheduled": self.close_at, "agenda_circulated": self.schedule.ends_at}.get(self.stage)
             self.changed = False
@@ -147,6 +148,13 @@ class Meeting:
                          agenda_text(self.schedule.date, self.schedule.venue, self.agenda),
                          items=[a.title for a in self.agenda])
 
+    @asynccontextmanager
+    async def _turn(self):
+        """Handlers act one at a time, and only after the start's own effects."""
+        await workflow.wait_condition(lambda: self.started)
+        async with self.lock:
+            yield
+
     @workflow.query
     def status(self) -> MeetingStatus:
         return MeetingStatus(
@@ -166,7 +174,7 @@ class Meeting:
     # --- before the meeting ---------------------------------------------------------------
     @workflow.update
     async def reschedule(self, cmd: Reschedule) -> MeetingStatus:
-        async with self.lock:
+        async with self._turn():
             self._before_meeting("reschedule")
             self.schedule, self.close_at = cmd.schedule, cmd.proposals_close_at
             self.sequence += 1
@@ -189,7 +197,7 @@ class Meeting:
 
     @workflow.update
     async def cancel(self, cmd: CancelMeeting) -> MeetingStatus:
-        async with self.lock:
+        async with self._turn():
             self._before_meeting("cancel")
             self.sequence += 1
             await self._set_stage("cancelled")
@@ -205,7 +213,7 @@ class Meeting:
 
     @workflow.update
     async def propose_item(self, cmd: ProposeItem) -> MeetingStatus:
-        async with self.lock:
+        async with self._turn():
             self._check_proposal(cmd)
             self.proposals.append(cmd)
             await self._log(f"proposal-{len(self.proposals)}", "meeting.item_proposed", actor=cmd.proposer,
@@ -220,7 +228,7 @@ class Meeting:
     # --- at and after the meeting ---------------------------------------------------------
     @workflow.update
     async def record_attendance(self, cmd: RecordAttendance) -> MeetingStatus:
-        async with self.lock:
+        async with self._turn():
             self._after_start("record attendance")
             self.attendance = sorted(set(self.attendance) | set(cmd.present))
             self.attendance_records += 1
@@ -234,7 +242,7 @@ class Meeting:
 
     @workflow.update
     async def set_next_meeting(self, cmd: SetNextMeeting) -> MeetingStatus:
-        async with self.lock:
+        async with self._turn():
             self.next_meeting = cmd.date
             await self._log(f"next-meeting-{cmd.date.isoformat()}", "meeting.next_meeting_set",
                             date=cmd.date.isoformat())
@@ -247,7 +255,7 @@ class Meeting:
 
     @workflow.update
     async def add_action_item(self, cmd: AddActionItem) -> str:
-        async with self.lock:
+        async with self._turn():
             self._check_action(cmd)
             number = len(self.action_items) + 1
             child_id = action_id(self.meeting_id, number)
@@ -272,7 +280,7 @@ class Meeting:
 
     @workflow.update
     async def circulate_minutes(self, cmd: CirculateMinutes) -> MeetingStatus:
-        async with self.lock:
+        async with self._turn():
             self._check_minutes(cmd)
             self.minutes = cmd.text
             self.minutes_versions += 1
@@ -290,7 +298,7 @@ class Meeting:
 
     @workflow.update
     async def approve_minutes(self, cmd: ApproveMinutes) -> MeetingStatus:
-        async with self.lock:
+        async with self._turn():
             self._check_approval(cmd)
             await self._set_stage("minutes_approved")
             self.changed = True

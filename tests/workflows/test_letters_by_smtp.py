@@ -73,3 +73,40 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
     assert unsent.payload["delivery"] == "undelivered"
     assert unsent.payload["reason"] == "no contact address for ZMB"
     assert (tmp_path / "outbox" / "new" / unsent.payload["message_id"].strip("<>")).exists()
+
+
+async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_skipping_env, tmp_path, smtp_server):
+    from datetime import time, timedelta
+
+    from icalendar import Calendar
+
+    from domain.meetings import CancelMeeting, MeetingInput, Participant, Schedule
+    from workflows.action_item import ActionItem
+    from workflows.meeting import Meeting
+
+    controller, inbox = smtp_server
+    log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
+    smtp = SmtpSettings(host="127.0.0.1", port=controller.port)
+    acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org", smtp))
+    queue = f"tq-{uuid.uuid4().hex[:8]}"
+    day = (await time_skipping_env.get_current_time()).date() + timedelta(days=20)
+    people = [Participant(name="Carola Muñoz", email="munoz@chile.example", delegation="CHL"),
+              Participant(name="Amélie Chayer", email="chayer@cmc.example", delegation="CMC", role="observer")]
+    inp = MeetingInput.plan(Schedule.at(day, time(10), time(11, 30), "Permanent Mission of Germany"),
+                            participants=people)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        async with Worker(time_skipping_env.client, task_queue=queue, workflows=[Meeting, ActionItem],
+                          activities=acts.all(), activity_executor=pool):
+            handle = await time_skipping_env.client.start_workflow(Meeting.run, inp, id=f"meeting-cc-{queue}",
+                                                                   task_queue=queue)
+            await handle.execute_update(Meeting.cancel, CancelMeeting(reason="test over"))
+
+    invitation, cancellation = inbox.received
+    assert invitation["To"] == "munoz@chile.example, chayer@cmc.example"
+    ics = next(p for p in invitation.iter_attachments() if p.get_content_type() == "text/calendar")
+    assert ics.get_param("method") == "REQUEST" and ics.get_filename() == "meeting.ics"
+    event = next(iter(Calendar.from_ical(ics.get_content()).walk("VEVENT")))
+    assert event.decoded("DTSTART").date() == day and str(event["LOCATION"]) == "Permanent Mission of Germany"
+    assert cancellation["Subject"].startswith("Cancelled:")
+    sent = next(log.query(workflow_id=handle.id, event_type="meeting.scheduled"))
+    assert sent.payload["delivery"] == "smtp" and sent.payload["message_id"] == invitation["Message-ID"]
