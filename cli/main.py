@@ -185,9 +185,12 @@ def states_show(state, output):
 from cli.audit import audit  # noqa: E402  (commands register themselves on import)
 from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
+from cli.meeting import meeting, task  # noqa: E402
 from cli.report import report  # noqa: E402
 
 cli.add_command(audit)
 cli.add_command(chase)
 cli.add_command(demo)
+cli.add_command(meeting)
+cli.add_command(task)
 cli.add_command(report)

@@ -267,6 +267,8 @@ class MeetingStatus(BaseModel):
     next_meeting: date | None
     action_items: list[str]
     participants: list[Participant]
+    previous_meeting: date | None = None
+    standing_items: list[str] = Field(default_factory=list)
 
 
 def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem]) -> str:

@@ -161,7 +161,8 @@ class Meeting:
             workflow_id=self.meeting_id, stage=self.stage, schedule=self.schedule, sequence=self.sequence,
             proposals_close_at=self.close_at, proposals=self.proposals, agenda=self.agenda,
             attendance=self.attendance, minutes=self.minutes, next_meeting=self.next_meeting,
-            action_items=self.action_items, participants=self.input.participants)
+            action_items=self.action_items, participants=self.input.participants,
+            previous_meeting=self.input.previous_meeting, standing_items=self.input.standing_items)
 
     def _before_meeting(self, what: str) -> None:
         if self.stage not in ("scheduled", "agenda_circulated"):

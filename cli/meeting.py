@@ -1,0 +1,464 @@
+"""`ccm meeting …` and `ccm task …`: Committee meetings and the action items they create."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, time
+from pathlib import Path
+
+import click
+
+from cli.common import DATE, as_option, emit, output_option, run, settings, split_actor
+
+OFFICES = ("president", "presidency", "isu", "member")
+
+
+class TimeType(click.ParamType):
+    name = "HH:MM"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, time):
+            return value
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a time (HH:MM)", param, ctx)
+
+
+class OwnerType(click.ParamType):
+    """A State (any accepted form) or an office: president, isu, member, coordinator:<theme>."""
+
+    name = "OWNER"
+
+    def convert(self, value, param, ctx):
+        from domain.states import UnknownState, registry
+
+        lowered = value.strip().lower()
+        if lowered in OFFICES or (lowered.startswith("coordinator:") and len(lowered) > len("coordinator:")):
+            return lowered
+        try:
+            return registry().get(value).alpha3
+        except UnknownState as e:
+            self.fail(f"{e} (or an office: {', '.join(OFFICES)}, coordinator:<theme>)", param, ctx)
+
+
+class MeetingType(click.ParamType):
+    """A meeting by its date (2016-12-07) or its id (meeting-cc-2016-12-07)."""
+
+    name = "MEETING"
+
+    def convert(self, value, param, ctx):
+        from domain.meetings import meeting_id
+
+        text = value.removeprefix("meeting-cc-")
+        try:
+            return meeting_id(date.fromisoformat(text))
+        except ValueError:
+            self.fail(f"{value!r} is not a meeting (its date YYYY-MM-DD or meeting-cc-YYYY-MM-DD)", param, ctx)
+
+
+TIME, OWNER, MEETING = TimeType(), OwnerType(), MeetingType()
+
+
+def meeting_option(f):
+    return click.option("--meeting", type=MEETING, required=True, help="the meeting: its date or id")(f)
+
+
+def read_participants(path: Path):
+    from domain.meetings import Participant
+
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or "name" not in reader.fieldnames:
+            raise click.ClickException(f"{path}: the header must include name (and email, delegation, role)")
+        try:
+            return [Participant(**{k: v.strip() for k, v in row.items() if k and v}) for row in reader]
+        except ValueError as e:
+            raise click.ClickException(f"{path}: {str(e).splitlines()[-1].strip()}") from None
+
+
+def _schedule(day, start, end, venue):
+    from domain.meetings import Refusal, Schedule
+
+    try:
+        return Schedule.at(day, start, end, venue)
+    except Refusal as e:
+        raise click.ClickException(str(e)) from None
+
+
+async def _update(meeting_or_task: str, name: str, arg, result_type=None):
+    from cli.temporal import connect
+
+    client = await connect(settings())
+    handle = client.get_workflow_handle(meeting_or_task)
+    return await handle.execute_update(name, arg, result_type=result_type)
+
+
+def _meeting_update(meeting: str, name: str, arg) -> None:
+    from domain.meetings import MeetingStatus
+
+    status = run(_update(meeting, name, arg, MeetingStatus))
+    s = status.schedule
+    click.echo(f"{status.workflow_id}: {status.stage.replace('_', ' ')}, {s.date} {s.start:%H:%M}–{s.end:%H:%M}, "
+               f"{s.venue}")
+
+
+@click.group()
+def meeting():
+    """Coordination Committee meetings: invitations, agenda, attendance, minutes."""
+
+
+@meeting.command("schedule")
+@click.option("--date", "day", type=DATE, required=True, help="date of the meeting")
+@click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
+@click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
+@click.option("--venue", required=True, help="where (a Permanent Mission, a room)")
+@click.option("--participants", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV name,email,delegation,role (default $CCM_HOME/participants.csv)")
+@click.option("--previous", type=DATE, help="the previous meeting, whose minutes this one approves")
+@click.option("--cutoff-days", type=click.IntRange(0, 20), default=3, show_default=True,
+              help="members propose items until this many working days before")
+def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days):
+    """Schedule a meeting: invitations with an iCalendar file go to the participants. A
+    meeting already past is recorded as held, without invitations."""
+    from temporalio.common import WorkflowIDReusePolicy
+
+    from cli.temporal import connect
+    from domain.meetings import MeetingInput, meeting_id
+    from workflows.meeting import Meeting
+
+    s = settings()
+    path = participants or (s.home / "participants.csv")
+    people = read_participants(path) if path.exists() else []
+    inp = MeetingInput.plan(_schedule(day, start, end, venue), cutoff_days, participants=people,
+                            previous_meeting=previous, organizer_email=s.mail_from)
+
+    async def go():
+        client = await connect(s)
+        return await client.start_workflow(Meeting.run, inp, id=meeting_id(day), task_queue=s.task_queue,
+                                           id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+
+    handle = run(go())
+    click.echo(f"scheduled {handle.id} ({len(people)} participants); proposals close "
+               f"{inp.proposals_close_at.astimezone(datetime.now().astimezone().tzinfo):%Y-%m-%d %H:%M %Z}")
+
+
+@meeting.command("reschedule")
+@meeting_option
+@click.option("--date", "day", type=DATE, required=True, help="new date")
+@click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
+@click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
+@click.option("--venue", required=True, help="where")
+@click.option("--cutoff-days", type=click.IntRange(0, 20), default=3, show_default=True,
+              help="working days before the meeting when proposals close")
+@as_option()
+def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
+    """Move a meeting (same workflow id): participants get an update of the same event."""
+    from domain.meetings import Reschedule, proposals_close_at
+
+    actor, office = split_actor(acting)
+    _meeting_update(meeting, "reschedule", Reschedule(schedule=_schedule(day, start, end, venue),
+                                                      proposals_close_at=proposals_close_at(day, cutoff_days),
+                                                      actor=actor, office=office))
+
+
+@meeting.command("cancel")
+@meeting_option
+@click.option("--reason", required=True, help="why")
+@as_option()
+def meeting_cancel(meeting, reason, acting):
+    """Cancel a meeting: participants get a cancellation of the event."""
+    from domain.meetings import CancelMeeting
+
+    actor, office = split_actor(acting)
+    _meeting_update(meeting, "cancel", CancelMeeting(reason=reason, actor=actor, office=office))
+
+
+@meeting.command("propose-item")
+@meeting_option
+@click.option("--title", required=True, help="the agenda item")
+@as_option()
+def meeting_propose_item(meeting, title, acting):
+    """Propose an agenda item (until the cut-off, when the agenda goes out)."""
+    from domain.meetings import ProposeItem
+
+    actor, office = split_actor(acting)
+    _meeting_update(meeting, "propose_item", ProposeItem(title=title, proposer=actor or office))
+
+
+@meeting.command("attendance")
+@meeting_option
+@click.option("--present", required=True, help="delegations present, comma-separated (DEU,NZL,ICRC)")
+@as_option()
+def meeting_attendance(meeting, present, acting):
+    """Record who attended (once the meeting has started)."""
+    from domain.meetings import RecordAttendance
+
+    actor, office = split_actor(acting)
+    names = [p.strip() for p in present.split(",") if p.strip()]
+    _meeting_update(meeting, "record_attendance", RecordAttendance(present=names, actor=actor, office=office))
+
+
+@meeting.command("set-next")
+@meeting_option
+@click.option("--date", "day", type=DATE, required=True, help="date of the next meeting")
+def meeting_set_next(meeting, day):
+    """Record the date of the next meeting (the default due date of action items)."""
+    from domain.meetings import SetNextMeeting
+
+    _meeting_update(meeting, "set_next_meeting", SetNextMeeting(date=day))
+
+
+@meeting.group("minutes")
+def minutes():
+    """Minutes: circulated after the meeting, approved at a later one."""
+
+
+@minutes.command("circulate")
+@meeting_option
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="the draft minutes (text or Markdown)")
+@as_option("isu")
+def minutes_circulate(meeting, path, acting):
+    """Circulate the draft minutes to the participants."""
+    from domain.meetings import CirculateMinutes
+
+    actor, office = split_actor(acting, "isu")
+    _meeting_update(meeting, "circulate_minutes",
+                    CirculateMinutes(text=path.read_text("utf-8"), actor=actor, office=office or "isu"))
+
+
+@minutes.command("approve")
+@meeting_option
+@click.option("--at-meeting", type=DATE, help="the later meeting where they were approved")
+@as_option("president")
+def minutes_approve(meeting, at_meeting, acting):
+    """Approve the minutes (the Presidency only); the meeting's workflow then ends."""
+    from domain.meetings import ApproveMinutes
+
+    actor, office = split_actor(acting, "president")
+    _meeting_update(meeting, "approve_minutes", ApproveMinutes(actor=actor, office=office, at_meeting=at_meeting))
+
+
+async def _meeting_status(meeting: str):
+    from temporalio.client import WorkflowExecutionStatus
+
+    from cli.temporal import connect
+    from domain.meetings import MeetingStatus
+
+    client = await connect(settings())
+    handle = client.get_workflow_handle(meeting, result_type=MeetingStatus)
+    desc = await handle.describe()
+    if desc.status == WorkflowExecutionStatus.COMPLETED:
+        return await handle.result()
+    return await handle.query("status", result_type=MeetingStatus)
+
+
+@meeting.command("status")
+@meeting_option
+@output_option("table", "json")
+def meeting_status(meeting, output):
+    """Stage, schedule, proposals, attendance, minutes and action items of a meeting."""
+    status = run(_meeting_status(meeting))
+    if output == "json":
+        emit(status.model_dump(mode="json"), "json")
+        return
+    s = status.schedule
+    rows = [("stage", status.stage), ("when", f"{s.date} {s.start:%H:%M}–{s.end:%H:%M} Geneva"),
+            ("venue", s.venue), ("invitation sequence", status.sequence),
+            ("proposals close", status.proposals_close_at.isoformat(timespec="minutes")),
+            ("proposals", "; ".join(p.title for p in status.proposals)), ("attendance", ", ".join(status.attendance)),
+            ("minutes", "circulated" if status.minutes else "none"), ("next meeting", status.next_meeting),
+            ("action items", ", ".join(status.action_items))]
+    emit([{"field": k, "value": v} for k, v in rows], "table")
+
+
+@meeting.command("agenda")
+@meeting_option
+def meeting_agenda(meeting):
+    """Print the agenda: as circulated, or the draft as it would be composed now."""
+    from cli.audit import open_log
+    from domain.meetings import agenda_text, compose_agenda
+
+    status = run(_meeting_status(meeting))
+    agenda = status.agenda
+    if not agenda:
+        from activities.records import AgendaFactsRequest, agenda_facts
+
+        facts = agenda_facts(open_log(), AgendaFactsRequest(previous_meeting=status.previous_meeting))
+        agenda = compose_agenda(status.schedule.date, status.standing_items, [p.title for p in status.proposals],
+                                facts.minutes_pending, facts.open_actions)
+        click.echo("(draft: the agenda goes out when proposals close)", err=True)
+    click.echo(agenda_text(status.schedule.date, status.schedule.venue, agenda), nl=False)
+
+
+@meeting.command("ics")
+@meeting_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="file to write (default MEETING.ics)")
+def meeting_ics_command(meeting, out):
+    """Write the meeting's current iCalendar file (the event as last sent)."""
+    from activities.calendar import meeting_ics
+    from workflows.meeting import SUMMARY
+
+    status = run(_meeting_status(meeting))
+    method = "CANCEL" if status.stage == "cancelled" else "REQUEST"
+    data = meeting_ics(meeting, status.schedule, SUMMARY, settings().mail_from, status.participants,
+                       status.sequence, method)
+    out = out or Path(f"{meeting}.ics")
+    out.write_bytes(data)
+    click.echo(f"wrote {out} (SEQUENCE {status.sequence}, METHOD {method})")
+
+
+# --- action items ----------------------------------------------------------------------------
+TASK_COLUMNS = ["id", "owner", "text", "due", "stage", "source"]
+
+
+@click.group()
+def task():
+    """Action items: owner, due date, reminders 7 days and 1 day before, overdue on the agenda."""
+
+
+async def _next_meeting_date(client) -> date | None:
+    """The earliest meeting still to come, from visibility (CcmDue is its start)."""
+    query = ("WorkflowType = 'Meeting' AND ExecutionStatus = 'Running' "
+             "AND CcmStage IN ('scheduled', 'agenda_circulated')")
+    dates = [date.fromisoformat(wf.id.removeprefix("meeting-cc-")) async for wf in client.list_workflows(query)]
+    upcoming = [d for d in dates if d > date.today()]
+    return min(upcoming) if upcoming else None
+
+
+@task.command("add")
+@click.option("--owner", type=OWNER, required=True, help="a State or an office (president, isu, coordinator:<theme>)")
+@click.option("--text", required=True, help="what is to be done")
+@click.option("--due", type=DATE, help="due date")
+@click.option("--next-meeting", is_flag=True, help="due at the next scheduled meeting")
+@click.option("--meeting", type=MEETING, help="the meeting that decided it (its action items are numbered)")
+@as_option()
+def task_add(owner, text, due, next_meeting, meeting, acting):
+    """Add an action item; it is tracked by its own workflow."""
+    from temporalio.common import WorkflowIDReusePolicy
+    from temporalio.exceptions import WorkflowAlreadyStartedError
+
+    from cli.temporal import connect
+    from domain.meetings import ActionItemInput, AddActionItem, action_id
+    from workflows.action_item import ActionItem
+
+    if due and next_meeting:
+        raise click.UsageError("give --due or --next-meeting, not both")
+    actor, office = split_actor(acting)
+    s = settings()
+
+    async def go():
+        client = await connect(s)
+        when = due
+        if next_meeting:
+            when = await _next_meeting_date(client)
+            if when is None:
+                raise click.ClickException("no meeting is scheduled: give --due, or schedule the next meeting")
+        if meeting:  # numbered among the meeting's items; due defaults to its next meeting
+            cmd = AddActionItem(owner=owner, text=text, due=when, actor=actor, office=office)
+            return await client.get_workflow_handle(meeting).execute_update("add_action_item", cmd, result_type=str)
+        if when is None:
+            raise click.UsageError("give --due, --next-meeting or --meeting")
+        source = f"task-{date.today():%Y%m%d}"
+        for number in range(1, 1000):
+            try:
+                inp = ActionItemInput(owner=owner, text=text, due=when, source=source, number=number)
+                handle = await client.start_workflow(ActionItem.run, inp, id=action_id(source, number),
+                                                     task_queue=s.task_queue,
+                                                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                return handle.id
+            except WorkflowAlreadyStartedError:
+                continue
+        raise click.ClickException(f"too many action items for {source}")
+
+    click.echo(f"added {run(go())}")
+
+
+@task.command("list")
+@click.option("--owner", type=OWNER, help="only this owner's items")
+@click.option("--overdue", is_flag=True, help="only overdue items")
+@click.option("--all", "everything", is_flag=True, help="done and cancelled items too")
+@output_option()
+def task_list(owner, overdue, everything, output):
+    """List action items (a visibility query on CcmOwner, CcmStage, CcmDue)."""
+    from cli.temporal import connect
+
+    clauses = ["WorkflowType = 'ActionItem'"]
+    if not everything:
+        clauses.append("ExecutionStatus = 'Running'")
+    if owner:
+        clauses.append(f"CcmOwner = '{owner}'")
+    if overdue:
+        clauses.append("CcmStage = 'overdue'")
+
+    async def go():
+        from domain.meetings import ActionItemStatus
+
+        client = await connect(settings())
+        rows = []
+        async for wf in client.list_workflows(" AND ".join(clauses)):
+            handle = client.get_workflow_handle(wf.id, result_type=ActionItemStatus)
+            status = await (handle.query("status", result_type=ActionItemStatus) if wf.status.name == "RUNNING"
+                            else handle.result())
+            rows.append({"id": status.workflow_id, "owner": status.owner, "text": status.text,
+                         "due": status.due.isoformat(), "stage": status.stage, "source": status.source})
+        return sorted(rows, key=lambda r: (r["due"], r["id"]))
+
+    emit(run(go()), output, TASK_COLUMNS, title="Action items")
+
+
+def _task_update(task_id: str, name: str, arg) -> None:
+    from domain.meetings import ActionItemStatus
+
+    status = run(_update(task_id, name, arg, ActionItemStatus))
+    click.echo(f"{status.workflow_id}: {status.stage}, {status.owner}, due {status.due}")
+
+
+@task.command("done")
+@click.argument("task_id")
+@click.option("--note", default="", help="what was done")
+@as_option()
+def task_done(task_id, note, acting):
+    """Mark an action item done."""
+    from domain.meetings import Complete
+
+    actor, office = split_actor(acting)
+    _task_update(task_id, "complete", Complete(note=note, actor=actor, office=office))
+
+
+@task.command("extend")
+@click.argument("task_id")
+@click.option("--due", type=DATE, required=True, help="the new due date")
+@click.option("--reason", required=True, help="why")
+@as_option()
+def task_extend(task_id, due, reason, acting):
+    """Give an action item a later due date (its reminders follow)."""
+    from domain.meetings import Extend
+
+    actor, office = split_actor(acting)
+    _task_update(task_id, "extend", Extend(new_due=due, reason=reason, actor=actor, office=office))
+
+
+@task.command("reassign")
+@click.argument("task_id")
+@click.option("--owner", type=OWNER, required=True, help="the new owner")
+@as_option()
+def task_reassign(task_id, owner, acting):
+    """Give an action item to another State or office."""
+    from domain.meetings import Reassign
+
+    actor, office = split_actor(acting)
+    _task_update(task_id, "reassign", Reassign(owner=owner, actor=actor, office=office))
+
+
+@task.command("cancel")
+@click.argument("task_id")
+@click.option("--reason", required=True, help="why")
+@as_option()
+def task_cancel(task_id, reason, acting):
+    """Cancel an action item."""
+    from domain.meetings import CancelAction
+
+    actor, office = split_actor(acting)
+    _task_update(task_id, "cancel", CancelAction(reason=reason, actor=actor, office=office))
