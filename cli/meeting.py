@@ -345,6 +345,8 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
 
     if due and next_meeting:
         raise click.UsageError("give --due or --next-meeting, not both")
+    if not (due or next_meeting or meeting):
+        raise click.UsageError("give --due, --next-meeting or --meeting")
     actor, office = split_actor(acting)
     s = settings()
 
@@ -358,8 +360,6 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
         if meeting:  # numbered among the meeting's items; due defaults to its next meeting
             cmd = AddActionItem(owner=owner, text=text, due=when, actor=actor, office=office)
             return await client.get_workflow_handle(meeting).execute_update("add_action_item", cmd, result_type=str)
-        if when is None:
-            raise click.UsageError("give --due, --next-meeting or --meeting")
         source = f"task-{date.today():%Y%m%d}"
         for number in range(1, 1000):
             try:

@@ -1,0 +1,103 @@
+"""`ccm meeting` and `ccm task` end to end on the real dev server and a `ccm worker`."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+
+from icalendar import Calendar
+
+TODAY = date.today()
+
+
+def wait_for(predicate, seconds=15):
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.3)
+    return value
+
+
+def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved(ccm, worker, tmp_path, ccm_env):
+    held = TODAY - timedelta(days=2)
+    following = TODAY + timedelta(days=33)
+    r = ccm("meeting", "schedule", "--date", held, "--venue", "Permanent Mission of Germany")
+    assert r.exit_code == 0, r.output
+    wait_for(lambda: json.loads(ccm("meeting", "status", "--meeting", held, "-o", "json").output)["stage"] == "held")
+
+    assert ccm("meeting", "attendance", "--meeting", held, "--present", "DEU,NZL,ICRC").exit_code == 0
+    assert ccm("meeting", "set-next", "--meeting", held, "--date", following).exit_code == 0
+    added = ccm("task", "add", "--meeting", held, "--owner", "coordinator:universalization",
+                "--text", "Operational plan for universalization")
+    assert added.exit_code == 0, added.output
+    item = added.output.split()[-1]
+    assert item == f"action-meeting-cc-{held.isoformat()}-1"
+
+    refused = ccm("task", "add", "--meeting", held, "--owner", "Narnia", "--text", "x")
+    assert refused.exit_code == 2 and "unknown State 'Narnia'" in refused.output
+
+    minutes = tmp_path / "minutes.md"
+    minutes.write_text("Minutes of the Coordination Committee meeting\n")
+    assert ccm("meeting", "minutes", "circulate", "--meeting", held, "--file", minutes).exit_code == 0
+    wrong = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Aline Berdoz@coordinator:gso")
+    assert wrong.exit_code == 1
+    assert wrong.output.strip() == ("Error: refused: only the Presidency may approve minutes, "
+                                    "not coordinator:gso")
+    ok = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Michael Biontino@president",
+             "--at-meeting", following)
+    assert ok.exit_code == 0 and "minutes approved" in ok.output
+
+    listed = wait_for(lambda: [r for r in json.loads(ccm("task", "list", "--owner", "coordinator:universalization",
+                                                         "-o", "json").output) if r["id"] == item])
+    assert listed[0]["due"] == following.isoformat() and listed[0]["stage"] == "open"
+
+    assert ccm("task", "reassign", item, "--owner", "Zambia").exit_code == 0
+    extended = ccm("task", "extend", item, "--due", following + timedelta(days=7), "--reason", "capital's answer")
+    assert extended.exit_code == 0 and f"ZMB, due {following + timedelta(days=7)}" in extended.output
+    assert "done" in ccm("task", "done", item, "--note", "plan presented").output
+    again = ccm("task", "done", item)
+    assert again.exit_code == 1 and again.output.strip() == "Error: the workflow has already finished"
+
+
+def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calendar_event(ccm, worker, tmp_path):
+    day = TODAY + timedelta(days=21)
+    assert ccm("meeting", "schedule", "--date", day, "--start", "10:00", "--end", "11:30",
+               "--venue", "Permanent Mission of Germany").exit_code == 0
+    proposed = ccm("meeting", "propose-item", "--meeting", day, "--title", "Country Coalitions", "--as", "DEU")
+    assert proposed.exit_code == 0, proposed.output
+    agenda = ccm("meeting", "agenda", "--meeting", f"meeting-cc-{day}")
+    assert "6. Country Coalitions" in agenda.output and "Date of the next meeting" in agenda.output
+
+    first = tmp_path / "first.ics"
+    assert ccm("meeting", "ics", "--meeting", day, "--out", first).exit_code == 0
+    moved = ccm("meeting", "reschedule", "--meeting", day, "--date", day + timedelta(days=1), "--start", "15:00",
+                "--end", "16:00", "--venue", "Palais des Nations")
+    assert moved.exit_code == 0, moved.output
+    second = tmp_path / "second.ics"
+    assert "SEQUENCE 1" in ccm("meeting", "ics", "--meeting", day, "--out", second).output
+    a, b = (next(iter(Calendar.from_ical(p.read_bytes()).walk("VEVENT"))) for p in (first, second))
+    assert str(a["UID"]) == str(b["UID"]) and (a["SEQUENCE"], b["SEQUENCE"]) == (0, 1)
+    assert b.decoded("DTSTART").date() == day + timedelta(days=1) and str(b["LOCATION"]) == "Palais des Nations"
+
+    bad = ccm("meeting", "reschedule", "--meeting", day, "--date", day, "--start", "12:00", "--end", "11:00",
+              "--venue", "x")
+    assert bad.exit_code == 1 and "must end after it starts" in bad.output
+    assert ccm("meeting", "cancel", "--meeting", day, "--reason", "moved to a written procedure").exit_code == 0
+
+
+def test_a_task_past_due_is_listed_as_overdue(ccm, worker):
+    added = ccm("task", "add", "--owner", "Norway", "--text", "Feedback on the Lebanon workshop",
+                "--due", TODAY - timedelta(days=1))
+    assert added.exit_code == 0, added.output
+    item = added.output.split()[-1]
+    overdue = wait_for(lambda: [r for r in json.loads(ccm("task", "list", "--overdue", "-o", "json").output)
+                                if r["id"] == item])
+    assert overdue[0]["owner"] == "NOR" and overdue[0]["stage"] == "overdue"
+    assert ccm("task", "cancel", item, "--reason", "test over").exit_code == 0
+
+
+def test_a_task_without_a_due_date_or_meeting_is_refused(ccm):
+    result = ccm("task", "add", "--owner", "NOR", "--text", "x")
+    assert result.exit_code == 2 and "give --due, --next-meeting or --meeting" in result.output
