@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 
 import click
 
@@ -90,6 +91,7 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
         emit(rows, "table", ["state", "stage", "amount_due", "received", "outstanding", "letters", "next_action"],
              title=f"Contribution chases {year}")
         click.echo(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
+        await _meetings(client, s, today)
         report = contributions_report(year)
         emit(report_rows(report), "table", ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
              title=f"Status of contributions {year} (from the event log)")
@@ -101,3 +103,53 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
     finally:
         stop.set()
         await worker
+
+
+# The decisions of the Committee's meeting of 4 November 2016, as action items.
+ACTIONS_OF_4_NOVEMBER = [
+    *((f"coordinator:{theme}", "Turn the concept note into an operational plan with concrete steps")
+      for theme in ("victim-assistance", "universalization", "stockpile-destruction", "clearance-and-rre",
+                    "cooperation-and-assistance", "transparency-measures", "national-implementation")),
+    ("president", "Turn the Country Coalitions non-paper into an operational plan; identify lead countries"),
+    ("president", "Individual letters to all States Parties that have not paid their ISU contribution"),
+    ("member", "Advice from capitals on publishing the status of ISU contributions (UNOG methodology)"),
+    ("coordinator:general-status", "Identify ways to address the ISU-CCM financing deficit"),
+]
+
+
+async def _meetings(client, s, today: date) -> None:
+    """A meeting held two days ago with the action items of the 4 November 2016 minutes,
+    and the next one scheduled five weeks later (invitations in the outbox)."""
+    from cli.meeting import read_participants
+    from domain.meetings import (
+        AddActionItem,
+        MeetingInput,
+        ProposeItem,
+        RecordAttendance,
+        Schedule,
+        SetNextMeeting,
+        meeting_id,
+    )
+    from workflows.meeting import Meeting
+
+    people = read_participants(Path(str(resources.files("domain").joinpath("data/committee_2016.csv"))))
+    venue = "Permanent Mission of the Federal Republic of Germany"
+    held = today - timedelta(days=2)
+    following = held + timedelta(weeks=5)
+    one = await client.start_workflow(
+        Meeting.run, MeetingInput.plan(Schedule.at(held, time(10), time(11, 30), venue), participants=people),
+        id=meeting_id(held), task_queue=s.task_queue)
+    await one.execute_update(Meeting.record_attendance, RecordAttendance(
+        present=sorted({p.delegation for p in people}), actor="Sheila Mweemba", office="isu"))
+    await one.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=following))
+    for owner, text in ACTIONS_OF_4_NOVEMBER:
+        await one.execute_update(Meeting.add_action_item, AddActionItem(owner=owner, text=text, office="isu"))
+    two = await client.start_workflow(
+        Meeting.run, MeetingInput.plan(Schedule.at(following, time(10), time(11, 30), venue), participants=people,
+                                       previous_meeting=held), id=meeting_id(following), task_queue=s.task_queue)
+    # An update waits for the invitations to go out, so the demo shows them.
+    await two.execute_update(Meeting.propose_item, ProposeItem(title="Country Coalitions: lead countries",
+                                                               proposer="DEU"))
+    click.echo(f"Meetings: {meeting_id(held)} held with {len(ACTIONS_OF_4_NOVEMBER)} action items; "
+               f"{meeting_id(following)} scheduled, invitation with an .ics to {len(people)} participants "
+               f"in {s.home / 'outbox' / 'new'}")

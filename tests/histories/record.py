@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import tempfile
-from datetime import date
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,14 +21,29 @@ from activities.letters import Mailbox
 from activities.records import CcmActivities
 from cli.devserver import binary
 from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, SetMspDate
-from workflows.common import CCM_STAGE, CCM_STATE, CCM_YEAR
+from domain.meetings import (
+    AddActionItem,
+    ApproveMinutes,
+    CirculateMinutes,
+    Complete,
+    Extend,
+    MeetingInput,
+    Participant,
+    RecordAttendance,
+    Schedule,
+    SetNextMeeting,
+    meeting_id,
+)
+from workflows.action_item import ActionItem
+from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_YEAR
 from workflows.contribution_chase import ContributionChase
+from workflows.meeting import Meeting
 
 HERE = Path(__file__).parent
 
 
 async def main() -> None:
-    keys = [CCM_STATE, CCM_YEAR, CCM_STAGE]
+    keys = [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_OWNER, CCM_DUE]
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=binary("temporal"), search_attributes=keys,
                                                 data_converter=pydantic_data_converter, ui=False)
     home = Path(tempfile.mkdtemp())
@@ -36,7 +51,7 @@ async def main() -> None:
     year = date.today().year + 1
     async with env:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            async with Worker(env.client, task_queue="replay", workflows=[ContributionChase],
+            async with Worker(env.client, task_queue="replay", workflows=[ContributionChase, Meeting, ActionItem],
                               activities=acts.all(), activity_executor=pool):
                 inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("38486"), msp_date=date(year, 9, 4))
                 handle = await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-ITA",
@@ -50,9 +65,32 @@ async def main() -> None:
                 await handle.execute_update(ContributionChase.record_receipt,
                                             RecordReceipt(amount=Decimal("18486"), date=today, budget_line="7c"))
                 await handle.result()
-                history = await handle.fetch_history()
-    (HERE / "contribution_chase.json").write_text(history.to_json())
-    print(f"saved {len(history.events)} events")
+                histories = [await handle.fetch_history(), *await record_meeting(env.client)]
+    for history in histories:
+        # The workflow id is part of the name: replay needs it (child ids derive from it).
+        path = HERE / f"{history.workflow_id}.json"
+        path.write_text(history.to_json())
+        print(f"saved {path.name}: {len(history.events)} events")
+
+
+async def record_meeting(client) -> dict:
+    """A meeting recorded after the fact, with attendance, an action item, minutes."""
+    held = date.today() - timedelta(days=2)
+    schedule = Schedule.at(held, time(10), time(11, 30), "Permanent Mission of Germany")
+    people = [Participant(name="Katy Donnelly", email="donnelly@nz.example", delegation="NZL")]
+    meeting = await client.start_workflow(Meeting.run, MeetingInput.plan(schedule, participants=people),
+                                          id=meeting_id(held), task_queue="replay")
+    await meeting.execute_update(Meeting.record_attendance, RecordAttendance(present=["DEU", "NZL"]))
+    await meeting.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=held + timedelta(weeks=5)))
+    item_id = await meeting.execute_update(Meeting.add_action_item, AddActionItem(
+        owner="coordinator:victim-assistance", text="Operational plan"))
+    item = client.get_workflow_handle(item_id)
+    await item.execute_update(ActionItem.extend, Extend(new_due=held + timedelta(weeks=6), reason="capitals"))
+    await item.execute_update(ActionItem.complete, Complete(note="presented"))
+    await meeting.execute_update(Meeting.circulate_minutes, CirculateMinutes(text="Minutes"))
+    await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president"))
+    await meeting.result()
+    return [await meeting.fetch_history(), await item.fetch_history()]
 
 
 if __name__ == "__main__":

@@ -1,19 +1,33 @@
-"""Saved histories must replay against the current workflow code."""
+"""Saved histories must replay against the current workflow code. A history recorded
+before a `workflow.patched` change stays here to prove old runs still replay."""
 
 from pathlib import Path
 
+import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from workflows.action_item import ActionItem
 from workflows.contribution_chase import ContributionChase
+from workflows.meeting import Meeting
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 
 
-async def test_a_saved_contribution_chase_history_replays():
-    history = WorkflowHistory.from_json("chase-replay", (HISTORIES / "contribution_chase.json").read_text())
+SAVED = sorted(HISTORIES.glob("*.json"))
+
+
+def test_every_process_has_a_saved_history():
+    assert {p.name.split("-")[0] for p in SAVED} == {"chase", "meeting", "action"}
+    assert any(".before-patch" in p.name for p in SAVED)
+
+
+@pytest.mark.parametrize("path", SAVED, ids=lambda p: p.stem)
+async def test_a_saved_history_replays(path):
+    workflow_id = path.name.split(".")[0]  # `chase-2027-ITA.before-patch.json` -> chase-2027-ITA
+    history = WorkflowHistory.from_json(workflow_id, path.read_text())
     assert len(history.events) > 20
-    replayer = Replayer(workflows=[ContributionChase], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
