@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -14,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from activities.calendar import meeting_ics
 from activities.eventlog import EventLog
 from activities.letters import Mailbox, load_contacts, render_letter
+from activities.templating import templates
 from domain.events import Event, NewEvent
 from domain.meetings import AgendaFacts, Participant, Schedule, fold_open_actions, meeting_id
 from domain.money import format_chf
@@ -95,11 +97,21 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
     return AgendaFacts(open_actions=open_actions, minutes_pending=pending)
 
 
+class PageRequest(BaseModel):
+    """A page to publish in the site folder (`template` in templates/pages/), and its event."""
+
+    event: NewEvent
+    template: str
+    path: str = Field(description="relative to the site folder, e.g. concept-notes/7MSP-universalization.html")
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
 class CcmActivities:
-    def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None):
+    def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None):
         self.log = log
         self.mailbox = mailbox
         self.contacts_file = contacts_file
+        self.site = site or mailbox.outbox.parent / "site"
 
     @activity.defn(name="record_event")
     def record_event(self, event: NewEvent) -> Event:
@@ -150,10 +162,24 @@ class CcmActivities:
         await asyncio.to_thread(self.log.append, request.event.model_copy(update={"payload": payload}))
         return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
 
+    @activity.defn(name="publish_page")
+    def publish_page(self, request: PageRequest) -> str:
+        """Write a page atomically (a retry rewrites the same file) and log it once."""
+        target = (self.site / request.path).resolve()
+        if self.site.resolve() not in target.parents:
+            raise ApplicationError(f"{request.path} is outside the site folder", non_retryable=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(templates.get_template(f"pages/{request.template}.html").render(**request.context), "utf-8")
+        tmp.replace(target)
+        payload = request.event.payload | {"page": request.path}
+        self.log.append(request.event.model_copy(update={"payload": payload}))
+        return str(target)
+
     @activity.defn(name="agenda_facts")
     def agenda_facts(self, request: AgendaFactsRequest) -> AgendaFacts:
         return agenda_facts(self.log, request)
 
     def all(self) -> list:
-        return [self.record_event, self.send_letter, self.send_message, self.agenda_facts]
+        return [self.record_event, self.send_letter, self.send_message, self.publish_page, self.agenda_facts]
 

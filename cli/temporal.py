@@ -45,11 +45,12 @@ async def connect(settings: Settings) -> Client:
 
 def workflows() -> list[type]:
     from workflows.action_item import ActionItem
+    from workflows.concept_note import ConceptNote
     from workflows.contribution_chase import ContributionChase
     from workflows.meeting import Meeting
     from workflows.ping import Ping
 
-    return [ActionItem, ContributionChase, Meeting, Ping]
+    return [ActionItem, ConceptNote, ContributionChase, Meeting, Ping]
 
 
 def build_activities(settings: Settings) -> list:
