@@ -96,8 +96,8 @@ async def test_the_whole_path_from_note_to_approved_plan_with_tracked_steps(
     env = time_skipping_env
     handle, inp = await start(env, task_queue)
     s = await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
-        text="Inward- and outward-looking activities …", summary="Strengthen joint approaches.", actor="Silvia Cattaneo",
-        office="ITA"))
+        text="Inward- and outward-looking activities …", summary="Strengthen joint approaches.",
+        actor="Silvia Cattaneo", office="ITA"))
     assert s.stage == "circulated" and s.versions[0].late is False
     s = await handle.execute_update(ConceptNote.comment, Comment(text="Explain the choice of countries", office="ICRC"))
     assert s.stage == "in_comment"
