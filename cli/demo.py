@@ -150,6 +150,49 @@ async def _meetings(client, s, today: date) -> None:
     # An update waits for the invitations to go out, so the demo shows them.
     await two.execute_update(Meeting.propose_item, ProposeItem(title="Country Coalitions: lead countries",
                                                                proposer="DEU"))
+    await _concept_notes(client, s, following)
     click.echo(f"Meetings: {meeting_id(held)} held with {len(ACTIONS_OF_4_NOVEMBER)} action items; "
                f"{meeting_id(following)} scheduled, invitation with an .ics to {len(people)} participants "
                f"in {s.home / 'outbox' / 'new'}")
+
+
+# Where each theme stood after the meeting of 4 November 2016, replayed against the next
+# meeting: (theme, coordinator acting, steps taken).
+CONCEPT_NOTES = [
+    ("victim-assistance", "ITA", ["submit", "comment"]),
+    ("universalization", "ZMB", ["submit", "comment", "approve"]),
+    ("stockpile-destruction", "HRV", ["submit", "approve"]),
+    ("clearance-and-rre", "NOR", []),  # "apologized for not having sent its concept note"
+    ("cooperation-and-assistance", "AUS", ["submit"]),
+    ("transparency-measures", "CRI", ["submit", "comment"]),
+    ("national-implementation", "NZL", []),  # "apologized for the late submission"
+    ("general-status", "BIH", []),  # "would not be discussed at that time"
+]
+
+
+async def _concept_notes(client, s, meeting: date) -> None:
+    from domain.concept_notes import Acting, Comment, ConceptNoteInput, SubmitVersion, concept_note_id, theme
+    from domain.meetings import PROPOSALS_CLOSE, local_to_utc, working_days_before
+    from workflows.concept_note import ConceptNote
+
+    deadline = local_to_utc(working_days_before(meeting, 3), PROPOSALS_CLOSE)
+    for slug, coordinator, steps in CONCEPT_NOTES:
+        inp = ConceptNoteInput(theme=slug, msp=s.msp, meeting=meeting, circulate_by=deadline,
+                               plan_due=meeting + timedelta(weeks=5))
+        handle = await client.start_workflow(ConceptNote.run, inp, id=concept_note_id(s.msp, slug),
+                                             task_queue=s.task_queue)
+        title = theme(slug).title
+        for step in steps:
+            if step == "submit":
+                await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
+                    text=f"Concept note on {title}, based on the Dubrovnik Action Plan.",
+                    summary=f"{title}: objectives, strategies and activities up to the {s.msp}.", office=coordinator))
+            elif step == "comment":
+                await handle.execute_update(ConceptNote.comment, Comment(
+                    text="Could the coordinators explain the choice of target countries?", office="ICRC"))
+            else:
+                await handle.execute_update(ConceptNote.approve_final, Acting(actor="Michael Biontino",
+                                                                              office="president"))
+    stages = [(slug, (await client.get_workflow_handle(concept_note_id(s.msp, slug)).query(
+        ConceptNote.status)).stage) for slug, _, _ in CONCEPT_NOTES]
+    click.echo(f"Concept notes ({s.msp}): " + ", ".join(f"{slug} {stage}" for slug, stage in stages))

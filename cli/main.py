@@ -186,6 +186,7 @@ from cli.audit import audit  # noqa: E402  (commands register themselves on impo
 from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.meeting import meeting, task  # noqa: E402
+from cli.plan import plan  # noqa: E402
 from cli.report import report  # noqa: E402
 
 cli.add_command(audit)
@@ -193,4 +194,5 @@ cli.add_command(chase)
 cli.add_command(demo)
 cli.add_command(meeting)
 cli.add_command(task)
+cli.add_command(plan)
 cli.add_command(report)

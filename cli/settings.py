@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     task_queue: str = "ccm"
     database_url_override: str | None = Field(None, alias="CCM_DATABASE_URL")
     actor: str = Field("", description="the person acting, as `person@office` or an office")
+    msp: str = Field("7MSP", description="the Meeting of States Parties the current Presidency prepares")
 
     smtp_host: str | None = None
     smtp_port: int = 25

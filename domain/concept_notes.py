@@ -12,7 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from domain.money import CHF
@@ -121,8 +120,16 @@ class PlanError(ValueError):
 def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
     """A plan file (YAML: `steps:` a list of action, responsible, due, budget, targets).
     Every problem is listed with its line; `resolve_*` turn names into codes or raise."""
+    import yaml  # only where plans are read: keeps `ccm --help` light
+
+    class Loader(yaml.SafeLoader):
+        """Dates stay text, so that a wrong one is reported with its line, not raised."""
+
+    Loader.yaml_implicit_resolvers = {
+        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = mark.line + 1 if mark else "?"
@@ -139,7 +146,7 @@ def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
         if not isinstance(node, yaml.MappingNode):
             problems.append(f"line {line}: a step must be a mapping (action, responsible, due, …)")
             continue
-        raw = yaml.safe_load(yaml.serialize(node))
+        raw = yaml.load(yaml.serialize(node), Loader=Loader)
         lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
         unknown = set(raw) - set(PlanStep.model_fields)
         for key in sorted(unknown):

@@ -35,7 +35,8 @@ from domain.meetings import (
     meeting_id,
 )
 from workflows.action_item import ActionItem
-from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_YEAR
+from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_THEME, CCM_YEAR
+from workflows.concept_note import ConceptNote
 from workflows.contribution_chase import ContributionChase
 from workflows.meeting import Meeting
 
@@ -43,7 +44,7 @@ HERE = Path(__file__).parent
 
 
 async def main() -> None:
-    keys = [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_OWNER, CCM_DUE]
+    keys = [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_OWNER, CCM_DUE, CCM_THEME]
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=binary("temporal"), search_attributes=keys,
                                                 data_converter=pydantic_data_converter, ui=False)
     home = Path(tempfile.mkdtemp())
@@ -51,7 +52,8 @@ async def main() -> None:
     year = date.today().year + 1
     async with env:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            async with Worker(env.client, task_queue="replay", workflows=[ContributionChase, Meeting, ActionItem],
+            async with Worker(env.client, task_queue="replay",
+                              workflows=[ContributionChase, Meeting, ActionItem, ConceptNote],
                               activities=acts.all(), activity_executor=pool):
                 inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("38486"), msp_date=date(year, 9, 4))
                 handle = await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-ITA",
@@ -65,7 +67,8 @@ async def main() -> None:
                 await handle.execute_update(ContributionChase.record_receipt,
                                             RecordReceipt(amount=Decimal("18486"), date=today, budget_line="7c"))
                 await handle.result()
-                histories = [await handle.fetch_history(), *await record_meeting(env.client)]
+                histories = [await handle.fetch_history(), *await record_meeting(env.client),
+                             await record_concept_note(env.client)]
     for history in histories:
         # The workflow id is part of the name: replay needs it (child ids derive from it).
         path = HERE / f"{history.workflow_id}.json"
@@ -91,6 +94,44 @@ async def record_meeting(client) -> dict:
     await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president"))
     await meeting.result()
     return [await meeting.fetch_history(), await item.fetch_history()]
+
+
+
+async def record_concept_note(client):
+    """A theme's note through comments, approval, changes requested, plan approved."""
+    from domain.concept_notes import (
+        Acting,
+        Comment,
+        ConceptNoteInput,
+        Plan,
+        PlanStep,
+        RequestChanges,
+        SubmitPlan,
+        SubmitVersion,
+        concept_note_id,
+    )
+    from domain.meetings import local_to_utc
+
+    day = date.today()
+    inp = ConceptNoteInput(theme="universalization", msp="7MSP", meeting=day + timedelta(days=7),
+                           circulate_by=local_to_utc(day + timedelta(days=2), time(18)),
+                           plan_due=day + timedelta(days=40))
+    note = await client.start_workflow(ConceptNote.run, inp, id=concept_note_id("7MSP", "universalization"),
+                                       task_queue="replay")
+    president = Acting(actor="Michael Biontino", office="president")
+    await note.execute_update(ConceptNote.submit_version, SubmitVersion(text="8 new States", summary="s", office="ZMB"))
+    await note.execute_update(ConceptNote.comment, Comment(text="Engage producers", office="ICRC"))
+    await note.execute_update(ConceptNote.approve_final, president)
+    steps = Plan(steps=[PlanStep(action="Workshop in South East Asia", responsible="FRA", due=day + timedelta(days=90),
+                                 targets=["MMR"])])
+    await note.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=steps, office="FRA"))
+    await note.execute_update(ConceptNote.request_changes, RequestChanges(comments="budget?", office="president"))
+    await note.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=steps, office="ZMB"))
+    status = await note.execute_update(ConceptNote.approve_plan, president)
+    await note.result()
+    for item in status.action_items:
+        await client.get_workflow_handle(item).terminate("recorded")
+    return await note.fetch_history()
 
 
 if __name__ == "__main__":

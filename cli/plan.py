@@ -1,0 +1,284 @@
+"""`ccm plan …`: concept notes and operational plans, one workflow per theme and MSP."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from cli.common import DATE, emit, output_option, run, settings
+
+PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
+
+
+def _themes() -> list[str]:
+    from domain.concept_notes import THEMES
+
+    return [t.slug for t in THEMES]
+
+
+def theme_option(required=True):
+    return click.option("--theme", type=click.Choice(_themes()), required=required, help="the theme")
+
+
+def msp_option(f):
+    return click.option("--msp", default=lambda: settings().msp, show_default="$CCM_MSP or 7MSP",
+                        help="the Meeting of States Parties (e.g. 7MSP)")(f)
+
+
+def acting_option(f):
+    return click.option("--as", "acting_as", envvar="CCM_ACTOR", default="", metavar="PERSON@OFFICE",
+                        help="who acts: person@office or an office (a State such as CHL, president, isu); "
+                             "env CCM_ACTOR")(f)
+
+
+def acting(value: str):
+    """`Carola Muñoz@CHL` -> Acting(actor="Carola Muñoz", office="CHL"); a State in any form
+    becomes its alpha-3 code, the offices are lower case."""
+    from domain.concept_notes import Acting
+    from domain.states import UnknownState, registry
+
+    person, _, office = value.rpartition("@") if "@" in value else ("", "", value)
+    office = office.strip()
+    if not office:
+        raise click.UsageError("say who acts: --as PERSON@OFFICE or --as OFFICE (or set CCM_ACTOR)")
+    lowered = office.lower()
+    if lowered in ("president", "presidency", "isu", "member") or lowered.startswith("coordinator:"):
+        office = lowered
+    else:
+        try:
+            office = registry().get(office).alpha3
+        except UnknownState:
+            office = office.upper()  # an organisation: ICRC, CMC, UNODA
+    return Acting(actor=person.strip(), office=office)
+
+
+def _update(msp: str, theme: str, name: str, arg) -> None:
+    from cli.temporal import connect
+    from domain.concept_notes import ConceptNoteStatus, concept_note_id
+
+    async def go():
+        client = await connect(settings())
+        handle = client.get_workflow_handle(concept_note_id(msp, theme))
+        return await handle.execute_update(name, arg, result_type=ConceptNoteStatus)
+
+    status = run(go())
+    line = f"{status.workflow_id}: {status.stage.replace('_', ' ')}"
+    if status.versions:
+        line += f", version {status.versions[-1].number}" + (" (late)" if status.versions[-1].late else "")
+    if status.action_items:
+        line += f", {len(status.action_items)} action items"
+    click.echo(line)
+
+
+@click.group()
+def plan():
+    """Concept notes and operational plans: versions, comments, approval by the Presidency."""
+
+
+@plan.command("start")
+@theme_option()
+@msp_option
+@click.option("--meeting", type=DATE, required=True, help="the Committee meeting where the note is presented")
+@click.option("--circulate-by", type=DATE, help="circulation deadline (default: 3 working days before the meeting)")
+@click.option("--plan-due", type=DATE, help="when the plan is due (default: the next scheduled meeting)")
+def plan_start(theme, msp, meeting, circulate_by, plan_due):
+    """Start a theme's concept note for an MSP."""
+    from pydantic import ValidationError
+
+    from cli.temporal import connect
+    from domain.concept_notes import ConceptNoteInput, concept_note_id
+    from domain.meetings import PROPOSALS_CLOSE, local_to_utc, working_days_before
+    from workflows.concept_note import ConceptNote
+
+    s = settings()
+    deadline = local_to_utc(circulate_by or working_days_before(meeting, 3), PROPOSALS_CLOSE)
+
+    async def go():
+        from temporalio.common import WorkflowIDReusePolicy
+
+        client = await connect(s)
+        due = plan_due or await _meeting_after(client, meeting)
+        if due is None:
+            raise click.ClickException(f"no meeting after {meeting} is scheduled: give --plan-due")
+        try:
+            inp = ConceptNoteInput(theme=theme, msp=msp, meeting=meeting, circulate_by=deadline, plan_due=due)
+        except ValidationError as e:
+            raise click.ClickException(str(e.errors()[0]["msg"])) from None
+        return await client.start_workflow(ConceptNote.run, inp, id=concept_note_id(msp, theme),
+                                           task_queue=s.task_queue,
+                                           id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+
+    click.echo(f"started {run(go()).id}")
+
+
+async def _meeting_after(client, day: date) -> date | None:
+    query = "WorkflowType = 'Meeting' AND ExecutionStatus = 'Running'"
+    dates = [date.fromisoformat(wf.id.removeprefix("meeting-cc-")) async for wf in client.list_workflows(query)]
+    later = [d for d in dates if d > day]
+    return min(later) if later else None
+
+
+@plan.command("submit")
+@theme_option()
+@msp_option
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="the concept note (text or Markdown)")
+@click.option("--summary", required=True, help="the executive summary, published with the note")
+@acting_option
+def plan_submit(theme, msp, path, summary, acting_as):
+    """Submit a version of the concept note (the theme's coordinators)."""
+    from domain.concept_notes import SubmitVersion
+
+    who = acting(acting_as)
+    _update(msp, theme, "submit_version", SubmitVersion(text=path.read_text("utf-8"), summary=summary,
+                                                        **who.model_dump()))
+
+
+@plan.command("comment")
+@theme_option()
+@msp_option
+@click.option("--text", required=True, help="the comment")
+@acting_option
+def plan_comment(theme, msp, text, acting_as):
+    """Comment on the circulated note (any member, the ISU, observers)."""
+    from domain.concept_notes import Comment
+
+    _update(msp, theme, "comment", Comment(text=text, **acting(acting_as).model_dump()))
+
+
+@plan.command("approve-final")
+@theme_option()
+@msp_option
+@acting_option
+def plan_approve_final(theme, msp, acting_as):
+    """Approve the final version (the Presidency): it is published with its summary."""
+    _update(msp, theme, "approve_final", acting(acting_as))
+
+
+@plan.command("submit-plan")
+@theme_option()
+@msp_option
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="YAML: steps with action, responsible, due, budget, targets")
+@acting_option
+def plan_submit_plan(theme, msp, path, acting_as):
+    """Submit the operational plan (the theme's coordinators). A file with problems is
+    refused with every problem and its line; nothing is submitted."""
+    from domain.concept_notes import PlanError, SubmitPlan, parse_plan
+
+    who = acting(acting_as)
+    try:
+        steps = parse_plan(path.read_text("utf-8"), _target_state, _owner)
+    except PlanError as e:
+        raise click.ClickException(f"{path} has {len(e.problems)} problem(s):\n  " + "\n  ".join(e.problems)) from None
+    _update(msp, theme, "submit_plan", SubmitPlan(plan=steps, **who.model_dump()))
+
+
+def _target_state(name: str) -> str:
+    """Target States may be States not party (universalization): any ISO 3166 country."""
+    import pycountry
+
+    from domain.states import UnknownState, registry
+
+    try:
+        return registry().get(name).alpha3
+    except UnknownState as e:
+        try:
+            return pycountry.countries.lookup(name.strip()).alpha_3
+        except LookupError:
+            raise ValueError(str(e)) from None
+
+
+def _owner(name: str) -> str:
+    from cli.meeting import OWNER
+
+    try:
+        return OWNER.convert(name, None, None)
+    except click.BadParameter as e:
+        raise ValueError(e.message) from None
+
+
+@plan.command("approve")
+@theme_option()
+@msp_option
+@acting_option
+def plan_approve(theme, msp, acting_as):
+    """Approve the operational plan (the Presidency): it is published and each step becomes
+    a tracked action item."""
+    _update(msp, theme, "approve_plan", acting(acting_as))
+
+
+@plan.command("request-changes")
+@theme_option()
+@msp_option
+@click.option("--comments", required=True, help="what to change")
+@acting_option
+def plan_request_changes(theme, msp, comments, acting_as):
+    """Send the plan back to the coordinators (the Presidency)."""
+    from domain.concept_notes import RequestChanges
+
+    _update(msp, theme, "request_changes", RequestChanges(comments=comments, **acting(acting_as).model_dump()))
+
+
+@plan.command("set-due")
+@theme_option()
+@msp_option
+@click.option("--date", "day", type=DATE, required=True, help="new due date of the plan")
+@acting_option
+def plan_set_due(theme, msp, day, acting_as):
+    """Move the plan's due date (the Presidency or the ISU)."""
+    from domain.concept_notes import SetPlanDue
+
+    _update(msp, theme, "set_plan_due", SetPlanDue(date=day, **acting(acting_as).model_dump()))
+
+
+@plan.command("withdraw")
+@theme_option()
+@msp_option
+@click.option("--reason", required=True, help="why")
+@acting_option
+def plan_withdraw(theme, msp, reason, acting_as):
+    """Withdraw the note (its coordinators or the Presidency)."""
+    from domain.concept_notes import Withdraw
+
+    _update(msp, theme, "withdraw", Withdraw(reason=reason, **acting(acting_as).model_dump()))
+
+
+@plan.command("status")
+@theme_option(required=False)
+@msp_option
+@output_option()
+def plan_status(theme, msp, output):
+    """One theme's note, or every theme of the MSP as a table (stage, due, late)."""
+    from cli.temporal import connect
+    from domain.concept_notes import ConceptNoteStatus, concept_note_id
+
+    async def go():
+        client = await connect(settings())
+        if theme:
+            ids = [concept_note_id(msp, theme)]
+        else:
+            prefix = concept_note_id(msp, "")
+            ids = sorted({wf.id async for wf in client.list_workflows("WorkflowType = 'ConceptNote'")
+                          if wf.id.startswith(prefix)})
+        statuses = []
+        for wid in ids:
+            handle = client.get_workflow_handle(wid, result_type=ConceptNoteStatus)
+            desc = await handle.describe()
+            statuses.append(await (handle.query("status", result_type=ConceptNoteStatus)
+                                   if desc.status.name == "RUNNING" else handle.result()))
+        return statuses
+
+    statuses = run(go())
+    if not statuses:
+        raise click.ClickException(f"no concept notes for {msp}")
+    if output == "json" and theme:
+        emit(statuses[0].model_dump(mode="json"), "json")
+        return
+    rows = [{"theme": st.theme, "stage": st.stage, "versions": len(st.versions), "late": "late" if st.late else "",
+             "comments": len(st.comments), "plan_versions": st.plan_versions, "plan_due": st.plan_due.isoformat(),
+             "action_items": len(st.action_items)} for st in statuses]
+    emit(rows, output, PLAN_COLUMNS, title=f"Concept notes and plans, {msp}")
+

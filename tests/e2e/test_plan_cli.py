@@ -1,0 +1,92 @@
+"""`ccm plan` end to end on the real dev server and a `ccm worker`: the happy path and
+each refusal, one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+TODAY = date.today()
+MEETING = TODAY + timedelta(days=7)
+DUE = TODAY + timedelta(days=40)
+THEME = ["--theme", "victim-assistance", "--msp", "9MSP"]
+
+GOOD_PLAN = f"""steps:
+  - action: Reach out to States Parties with victim assistance obligations
+    responsible: Italy
+    due: {TODAY + timedelta(days=60)}
+    targets: [Chad, Lebanon]
+  - action: Disseminate the Guidance on an integrated approach to Victim Assistance
+    responsible: CHL
+    due: {TODAY + timedelta(days=90)}
+    budget: 5000
+"""
+
+BAD_PLAN = """steps:
+  - action: Workshop
+    responsible: Atlantis
+    due: 2017-13-01
+"""
+
+
+def wait_for(predicate, seconds=15):
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.3)
+    return value
+
+
+def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker, tmp_path, ccm_env):
+    assert ccm("plan", "start", *THEME, "--meeting", MEETING, "--plan-due", DUE).exit_code == 0
+    note = tmp_path / "note.md"
+    note.write_text("# Victim assistance\nInward- and outward-looking activities.\n")
+    r = ccm("plan", "submit", *THEME, "--file", note, "--summary", "Focal points by the end of 2016",
+            "--as", "Silvia Cattaneo@Italy")
+    assert r.exit_code == 0, r.output
+    assert "circulated, version 1" in r.output
+    assert "in comment" in ccm("plan", "comment", *THEME, "--text", "Why these countries?", "--as", "ICRC").output
+
+    refused = ccm("plan", "approve-final", *THEME, "--as", "CHL")
+    assert refused.exit_code == 1
+    assert refused.output.strip() == ("Error: refused: only the Presidency may approve final; "
+                                      "CHL acts as coordinator:victim-assistance")
+    ok = ccm("plan", "approve-final", *THEME, "--as", "Michael Biontino@president")
+    assert ok.exit_code == 0 and "plan due" in ok.output
+    # Published in the worker's data directory.
+    assert (Path(ccm_env["CCM_HOME"]) / "site" / "concept-notes" / "9MSP-victim-assistance.html").exists()
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_PLAN)
+    r = ccm("plan", "submit-plan", *THEME, "--file", bad, "--as", "ITA")
+    assert r.exit_code == 1
+    assert "has 2 problem(s)" in r.output and "line 3: unknown State 'Atlantis'" in r.output
+    assert "line 4: due:" in r.output
+    status = json.loads(ccm("plan", "status", *THEME, "-o", "json").output)
+    assert status["stage"] == "plan_due" and status["plan"] is None  # nothing was submitted
+
+    good = tmp_path / "plan.yaml"
+    good.write_text(GOOD_PLAN)
+    assert "plan submitted" in ccm("plan", "submit-plan", *THEME, "--file", good, "--as", "ITA").output
+    r = ccm("plan", "request-changes", *THEME, "--comments", "x", "--as", "isu")
+    assert r.exit_code == 1 and "only the Presidency may request changes" in r.output
+    r = ccm("plan", "approve", *THEME, "--as", "president")
+    assert r.exit_code == 0 and "plan approved, version 1, 2 action items" in r.output
+
+    items = wait_for(lambda: json.loads(ccm("task", "list", "--owner", "ITA", "-o", "json").output))
+    assert [i["id"] for i in items if i["source"].startswith("concept-note-9MSP")] == [
+        "action-plan-9MSP-victim-assistance-1"]
+    table = ccm("plan", "status", "--msp", "9MSP")
+    assert "victim-assistance" in table.output and "plan_approved" in table.output
+
+
+def test_plan_commands_refuse_bad_input(ccm):
+    r = ccm("plan", "submit", "--theme", "victims", "--file", "x", "--summary", "s")
+    assert r.exit_code == 2 and "'victims' is not one of" in r.output
+    r = ccm("plan", "start", "--theme", "universalization", "--msp", "seventh", "--meeting", MEETING,
+            "--plan-due", DUE, env={"CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"})
+    assert r.exit_code == 1 and "Traceback" not in r.output
+
