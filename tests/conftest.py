@@ -75,9 +75,11 @@ def _search_attribute_keys():
     return [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_THEME, CCM_OWNER, CCM_DUE]
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def time_skipping_env():
-    """The time-skipping test server (a year of reminders runs in seconds)."""
+    """A time-skipping test server of the test's own (a year of reminders runs in seconds).
+    One per test: a shared server stops skipping time for good once a test leaves an
+    abandoned child workflow behind (seen here), and its clock would carry over."""
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.contrib.pydantic import pydantic_data_converter

@@ -74,17 +74,6 @@ def plan(day: date) -> Plan:
                  due=day + timedelta(days=60), budget="5000")])
 
 
-async def close(env, action_items: list[str]) -> None:
-    """End the items a test created, so that no timer of theirs fires later without a worker.
-    Seen on the time-skipping server: an abandoned child that completes after its parent,
-    or one terminated before its first task finished, leaves the server unable to skip
-    time for every later test. Terminating after a query (first task done) does not."""
-    for item in action_items:
-        handle = env.client.get_workflow_handle(item)
-        await handle.query(ActionItem.status)
-        await handle.terminate("test over")
-
-
 async def refused(coro) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await coro
@@ -126,7 +115,6 @@ async def test_the_whole_path_from_note_to_approved_plan_with_tracked_steps(
         "concept.started", "concept.version_submitted", "concept.commented", "concept.version_submitted",
         "concept.final_approved", "concept.published", "concept.plan_submitted", "concept.plan_approved",
         "concept.plan_published"]
-    await close(env, result.action_items)
 
 
 async def test_a_note_after_the_circulation_deadline_is_marked_late(time_skipping_env, task_queue, worker):
@@ -171,7 +159,6 @@ async def test_changes_requested_twice_then_approved(time_skipping_env, task_que
     await handle.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=plan(day), office="ZMB"))
     s = await handle.execute_update(ConceptNote.approve_plan, PRESIDENT)
     assert s.stage == "plan_approved" and s.plan_versions == 3 and s.approvals[-1].what == "operational plan v3"
-    await close(env, s.action_items)
 
 
 async def test_an_overdue_plan_gets_reminders_on_their_dates_and_the_presidency_is_told(

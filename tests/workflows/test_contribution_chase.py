@@ -28,7 +28,7 @@ from workflows.ping import Ping
 
 @pytest.fixture
 async def year(time_skipping_env) -> int:
-    """Next year by the test server's clock, which earlier tests have moved forward."""
+    """Next year by the test server's clock (it starts at the real time)."""
     return (await time_skipping_env.get_current_time()).year + 1
 
 

@@ -158,11 +158,6 @@ async def test_a_meeting_is_held_its_actions_tracked_and_its_minutes_approved_at
     assert invitation["To"] == "pilz@germany.example, donnelly@nz.example, maresca@icrc.example"
     await m2.execute_update(Meeting.record_attendance, RecordAttendance(present=["DEU"]))
 
-    # Leave nothing running: open workflows without a worker would stop the shared
-    # test server from skipping time in later tests.
-    for wid in (m2.id, plans, letters):
-        await env.client.get_workflow_handle(wid).terminate("test over")
-
 
 async def test_a_reschedule_sends_an_update_of_the_same_event_and_cancel_a_cancellation(
         time_skipping_env, task_queue, worker, home):
