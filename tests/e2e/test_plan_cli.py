@@ -90,3 +90,26 @@ def test_plan_commands_refuse_bad_input(ccm):
             "--plan-due", DUE, env={"CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"})
     assert r.exit_code == 1 and "Traceback" not in r.output
 
+
+
+def test_each_refusal_is_one_line_and_changes_nothing(ccm, worker, tmp_path):
+    theme = ["--theme", "transparency-measures", "--msp", "9MSP"]
+    assert ccm("plan", "start", *theme, "--meeting", MEETING, "--plan-due", DUE).exit_code == 0
+    note = tmp_path / "note.md"
+    note.write_text("22 States Parties with overdue initial reports\n")
+    refusals = [
+        (["submit", "--file", note, "--summary", "s", "--as", "NZL"],
+         "only the theme's coordinators (CRI) may submit version; NZL acts as member"),
+        (["comment", "--text", "x", "--as", "ICRC"], "cannot comment while the note is drafting"),
+        (["approve-final", "--as", "president"], "cannot approve the final version while the note is drafting"),
+        (["set-due", "--date", DUE, "--as", "NOR"], "only the Presidency or the ISU may set plan due"),
+        (["withdraw", "--reason", "x", "--as", "member"], "only the coordinators (CRI) or the Presidency may withdraw"),
+        (["submit", "--file", note, "--summary", "s"], "say who acts"),
+    ]
+    for args, message in refusals:
+        r = ccm("plan", args[0], *theme, *args[1:])
+        assert r.exit_code in (1, 2) and message in r.output, (args, r.output)
+        assert len(r.output.strip().splitlines()) == 1 or r.exit_code == 2
+    status = json.loads(ccm("plan", "status", *theme, "-o", "json").output)
+    assert status["stage"] == "drafting" and status["versions"] == [] and status["comments"] == []
+    assert ccm("plan", "withdraw", *theme, "--reason", "test over", "--as", "Costa Rica").exit_code == 0
