@@ -105,6 +105,22 @@ def worker():
 
 
 @cli.command()
+@click.option("--max-age", type=click.IntRange(1), default=60, show_default=True,
+              help="seconds since the worker's last heartbeat")
+def health(max_age):
+    """Exit 0 while a worker runs here (its heartbeat is fresh), else 1: a container health check."""
+    import time
+
+    path = settings().heartbeat
+    if not path.exists():
+        raise click.ClickException(f"no worker heartbeat at {path}")
+    age = time.time() - path.stat().st_mtime
+    if age > max_age:
+        raise click.ClickException(f"the worker's last heartbeat is {age:.0f} s old ({path})")
+    click.echo(f"worker alive: heartbeat {age:.0f} s ago")
+
+
+@cli.command()
 @_server_options
 def up(port, ui_port, headless):
     """Run the embedded server and a worker together in the foreground; Ctrl-C stops both."""

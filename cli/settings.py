@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     database_url_override: str | None = Field(None, alias="CCM_DATABASE_URL")
     actor: str = Field("", description="the person acting, as `person@office` or an office")
     msp: str = Field("7MSP", description="the Meeting of States Parties the current Presidency prepares")
+    heartbeat_file: Path | None = None
 
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     @property
     def database_url(self) -> str:
         return self.database_url_override or f"sqlite:///{self.home / 'eventlog.db'}"
+
+    @property
+    def heartbeat(self) -> Path:
+        """Touched by a running worker; `ccm health` reads it (containers set a local path)."""
+        return self.heartbeat_file or self.home / "worker.heartbeat"
 
     @property
     def outbox(self) -> Path:

@@ -111,5 +111,21 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
         say(f"worker polling task queue {settings.task_queue!r} on {settings.temporal_address} "
             f"(namespace {settings.namespace})")
         async with worker:
+            beat = asyncio.create_task(_heartbeat(settings.heartbeat, stop))
             await stop.wait()
+            await beat
     say("worker stopped")
+
+
+HEARTBEAT_SECONDS = 15
+
+
+async def _heartbeat(path, stop: asyncio.Event) -> None:
+    """Touch `path` while the worker runs, for container health checks (`ccm health`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while not stop.is_set():
+        path.touch()
+        try:
+            await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS)
+        except TimeoutError:
+            pass

@@ -41,15 +41,12 @@ def _pg_url(schema: str) -> str:
     return f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """An empty event-log database on SQLite and on PostgreSQL (its own schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'eventlog.db'}"
-        return
+@pytest.fixture
+def pg_url(pg_schema):
+    """An empty PostgreSQL schema of the test's own, as a database URL."""
     from sqlalchemy import create_engine, text
 
-    schema = f"{request.getfixturevalue('pg_schema')}_{uuid.uuid4().hex[:6]}"
+    schema = f"{pg_schema}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -57,6 +54,14 @@ def db_url(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty event-log database on SQLite and on PostgreSQL (its own schema)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'eventlog.db'}"
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

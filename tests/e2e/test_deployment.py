@@ -1,0 +1,124 @@
+"""The server deployment, checked without a Docker engine: the compose file against the
+compose specification, the Dockerfile's install and start-up run outside Docker, and
+several workers sharing one task queue and one event log."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from activities.database import open_event_log
+from tests.e2e.conftest import start_worker
+
+ROOT = Path(__file__).parents[2]
+BIN = Path(sys.executable).parent
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification():
+    result = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+                             str(ROOT / "docker-compose.yml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_compose_file_pins_its_images_scales_workers_and_keeps_secrets_out():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"temporal-db", "temporal", "temporal-setup", "temporal-ui", "eventlog-db", "db-upgrade",
+            "worker"} <= set(services)
+    for name, service in services.items():
+        if "image" in service:
+            assert re.search(r":[0-9][\w.-]*$", service["image"]), f"{name} image is not pinned"
+    worker = services["worker"]
+    assert "container_name" not in worker and "ports" not in worker  # so --scale worker=3 works
+    assert worker["environment"]["CCM_DATABASE_URL"].startswith("postgresql://ccm:${EVENTLOG_DB_PASSWORD")
+    setup = " ".join(services["temporal-setup"]["command"])
+    for attribute in ("CcmState=Keyword", "CcmYear=Int", "CcmStage=Keyword", "CcmDue=Datetime"):
+        assert attribute in setup
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "USER ccm" in dockerfile and 'CMD ["ccm", "worker"]' in dockerfile and "HEALTHCHECK" in dockerfile
+    assert ".env\n" in (ROOT / ".gitignore").read_text() and (ROOT / ".env.example").exists()
+    assert "password" not in (ROOT / "docker-compose.yml").read_text().lower().replace("_password", "")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """`pip install .` as the Dockerfile runs it (not editable), into a folder of its own."""
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--target", str(target), str(ROOT)], check=True, capture_output=True)
+    return target
+
+
+@pytest.mark.slow
+def test_the_images_install_runs_the_schema_upgrade_and_a_worker(installed, dev_env, pg_url, tmp_path):
+    # Run from the installed copy only: the repository must not be on the path.
+    env = os.environ | {"PYTHONPATH": str(installed), "CCM_HOME": str(tmp_path),
+                        "CCM_DATABASE_URL": pg_url.replace("+psycopg", ""),
+                        "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+                        "CCM_TASK_QUEUE": f"image-{uuid.uuid4().hex[:6]}",
+                        "CCM_HEARTBEAT_FILE": str(tmp_path / "hb")}
+    ccm = [sys.executable, "-c", "import sys; from cli.main import cli; sys.exit(cli())"]
+    where = subprocess.run([*ccm[:2], "import cli; print(cli.__file__)"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert where.stdout.startswith(str(installed))
+    upgrade = subprocess.run([*ccm, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert upgrade.returncode == 0 and "is at revision 0001" in upgrade.stdout, upgrade.stderr
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen([*ccm, "worker"], env=env, cwd=tmp_path, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "worker polling" not in log.read_text():
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        ping = subprocess.run([*ccm, "ping"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert ping.returncode == 0 and ping.stdout.startswith("pong"), ping.stderr
+        health = subprocess.run([*ccm, "health"], env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert health.returncode == 0 and health.stdout.startswith("worker alive")
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=20) == 0
+
+
+@pytest.mark.slow
+def test_two_workers_share_the_task_queue_with_one_event_log_and_an_intact_chain(dev_env, pg_url, tmp_path):
+    from temporalio.api.enums.v1 import EventType
+
+    from workflows.ping import Ping
+
+    url = pg_url
+    queue = f"shared-{uuid.uuid4().hex[:6]}"
+    env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_TASK_QUEUE": queue,
+           "CCM_DATABASE_URL": url, "CCM_HOME": str(tmp_path)}
+    workers = [start_worker(env | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"hb{i}")}, tmp_path / f"w{i}.log")
+               for i in range(2)]
+
+    async def run_pings(n: int) -> set[str]:
+        handles = await asyncio.gather(*(dev_env.client.start_workflow(
+            Ping.run, f"ping {i}", id=f"{queue}-{i}", task_queue=queue) for i in range(n)))
+        await asyncio.gather(*(h.result() for h in handles))
+        identities = set()
+        for h in handles:
+            async for event in h.fetch_history_events():
+                if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                    identities.add(event.activity_task_started_event_attributes.identity)
+        return identities
+
+    try:
+        identities = asyncio.run(run_pings(40))
+    finally:
+        for w in workers:
+            w.terminate()
+            w.wait(timeout=20)
+    assert len(identities) == 2, identities  # both workers took work
+    log = open_event_log(url)
+    assert log.count() == 40
+    assert log.verify().ok and log.verify().rows == 40
