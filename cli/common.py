@@ -113,9 +113,10 @@ def describe_error(e: BaseException) -> str:
     )
     from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+    from cli.codec import BadKeys
     from cli.temporal import Unreachable
 
-    if isinstance(e, Unreachable):
+    if isinstance(e, (Unreachable, BadKeys)):
         return str(e)
     if isinstance(e, WorkflowAlreadyStartedError):
         return f"{e.workflow_id} already exists (a workflow id is used once)"

@@ -104,6 +104,32 @@ def worker():
     asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True)))
 
 
+@cli.command("codec-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", type=click.IntRange(1, 65535), default=8081, show_default=True, help="port")
+def codec_server(host, port):
+    """Serve /encode and /decode for the web UI, so it shows encrypted payloads in clear.
+    Needs CCM_ENCRYPTION_KEYS and CCM_CODEC_TOKEN; CORS allows only CCM_UI_ORIGIN."""
+    from cli.codec import BadKeys, EncryptionCodec, make_server, parse_keys
+
+    s = settings()
+    if not s.encryption_keys or not s.codec_token:
+        raise click.ClickException("set CCM_ENCRYPTION_KEYS and CCM_CODEC_TOKEN to run the codec server")
+    try:
+        codec = EncryptionCodec(parse_keys(s.encryption_keys.get_secret_value()))
+        server = make_server(codec, host, port, s.codec_token.get_secret_value(), s.ui_origin)
+    except (BadKeys, OSError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"codec server on http://{host}:{port} for {s.ui_origin}; "
+               f"start the UI with: ccm server start-dev --codec-endpoint http://{host}:{port}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @cli.command()
 @click.option("--max-age", type=click.IntRange(1), default=60, show_default=True,
               help="seconds since the worker's last heartbeat")

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     tls_client_cert: Path | None = None
     tls_client_key: Path | None = None
     api_key: SecretStr | None = None
+    encryption_keys: SecretStr | None = Field(None, description="id=base64key[,…]: AES-GCM payload encryption")
+    codec_token: SecretStr | None = None
+    ui_origin: str = "http://localhost:8233"
 
     @computed_field
     @property

@@ -8,10 +8,10 @@ import signal
 from collections.abc import Sequence
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 from temporalio.worker import Worker
 
+from cli.codec import data_converter
 from cli.settings import Settings
 
 
@@ -35,7 +35,8 @@ async def connect(settings: Settings) -> Client:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(settings.encryption_keys.get_secret_value()
+                                          if settings.encryption_keys else None),
             tls=_tls(settings),
             api_key=settings.api_key.get_secret_value() if settings.api_key else None,
         )
