@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint chromium clean
+.PHONY: demo test install lint chromium nginx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,13 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 	  echo "Chromium could not be installed: the report-page test will be skipped"
 
-test: $(STAMP) chromium
+# Debian's nginx is the TLS-terminating gRPC proxy of the secure-connection tests.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null 2>&1 || \
+	  echo "nginx could not be installed: the TLS tests will be skipped"
+
+test: $(STAMP) chromium nginx
 	$(BIN)/ruff check domain activities workflows cli tests
 	$(BIN)/python -m pytest -q
 

@@ -12,11 +12,26 @@ from cli.common import STATE, emit, output_option, run, settings
 
 @click.group()
 @click.version_option(package_name="ccm-workflows")
-def cli():
+@click.option("--address", metavar="HOST:PORT", help="Temporal frontend (CCM_TEMPORAL_ADDRESS)")
+@click.option("--namespace", help="Temporal namespace (CCM_NAMESPACE)")
+@click.option("--tls-ca", type=click.Path(exists=True, dir_okay=False), help="server CA certificate (PEM)")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="client certificate for mTLS (PEM)")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="client private key for mTLS (PEM)")
+@click.option("--api-key", help="API key (Temporal Cloud); better from CCM_API_KEY")
+@click.pass_context
+def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key):
     """Durable workflows for the Convention on Cluster Munitions: contribution chases,
     concept notes and plans, meetings and action items, with an auditable event log.
 
-    Configuration comes from the environment (CCM_*): see `ccm config show`."""
+    Configuration comes from the environment (CCM_*): see `ccm config show`. The options
+    here override it for one command."""
+    overrides = {"temporal_address": address, "namespace": namespace, "tls_server_ca": tls_ca,
+                 "tls_client_cert": tls_cert, "tls_client_key": tls_key, "api_key": api_key}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if overrides:
+        from cli.settings import Settings
+
+        ctx.obj = Settings(**overrides)  # arguments win over the environment
 
 
 # --- configuration -------------------------------------------------------------------
