@@ -16,9 +16,11 @@ from activities.calendar import meeting_ics
 from activities.eventlog import EventLog
 from activities.letters import Mailbox, load_contacts, render_letter
 from activities.templating import templates
+from domain.cycle import CycleInput
 from domain.events import Event, NewEvent
 from domain.meetings import AgendaFacts, Participant, Schedule, fold_open_actions, meeting_id
-from domain.money import format_chf
+from domain.money import CHF, format_chf
+from domain.scale import ScaleError, indicative_amounts, read_amounts
 from domain.states import UnknownState, registry
 
 
@@ -106,6 +108,29 @@ class PageRequest(BaseModel):
     context: dict[str, Any] = Field(default_factory=dict)
 
 
+class CycleAmounts(BaseModel):
+    amounts: dict[str, CHF]
+    arrears: dict[str, CHF] = Field(default_factory=dict)
+
+
+def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
+    """Each State Party's amount for the year, and what last year's chases left unpaid."""
+    reg = registry()
+    try:
+        if request.amounts_csv:
+            amounts = read_amounts(request.amounts_csv, reg)
+        else:
+            amounts = indicative_amounts(request.budget, request.scale_csv, reg, request.minimum)
+    except ScaleError as e:  # the configuration is wrong: retrying cannot help
+        raise ApplicationError(f"the cycle's amounts cannot be computed: {e}", non_retryable=True) from None
+    arrears: dict[str, Decimal] = {}
+    for ev in log.query(event_type="chase.closed_in_arrears"):
+        if ev.workflow_id.startswith(f"chase-{request.year - 1}-"):
+            arrears[ev.subject] = Decimal(ev.payload["arrears_carried"])
+    return CycleAmounts(amounts={k: v for k, v in amounts.items() if v > 0},
+                        arrears={k: v for k, v in arrears.items() if v > 0})
+
+
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None):
         self.log = log
@@ -176,10 +201,15 @@ class CcmActivities:
         self.log.append(request.event.model_copy(update={"payload": payload}))
         return str(target)
 
+    @activity.defn(name="cycle_amounts")
+    def cycle_amounts(self, request: CycleInput) -> CycleAmounts:
+        return cycle_amounts(self.log, request)
+
     @activity.defn(name="agenda_facts")
     def agenda_facts(self, request: AgendaFactsRequest) -> AgendaFacts:
         return agenda_facts(self.log, request)
 
     def all(self) -> list:
-        return [self.record_event, self.send_letter, self.send_message, self.publish_page, self.agenda_facts]
+        return [self.record_event, self.send_letter, self.send_message, self.publish_page, self.agenda_facts,
+                self.cycle_amounts]
 

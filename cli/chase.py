@@ -310,3 +310,122 @@ def _status_row(status) -> dict:
         "next_action": status.next_action,
         "next_action_at": status.next_action_at.date().isoformat() if status.next_action_at else None,
     }
+
+
+SCHEDULE_ID = "ccm-annual-contribution-cycle"
+
+
+@chase.command("schedule")
+@click.option("--day", default="01-15", show_default=True, help="MM-DD each year the cycle starts (08:00 UTC)")
+@click.option("--budget-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV line,amount,kind: the year's budget (with --scale)")
+@click.option("--scale", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV state,rate: UN rates of assessment in percent")
+@click.option("--amounts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV state,amount instead of a budget and scale")
+@click.option("--msp-day", help="MM-DD of the Meeting of States Parties (default 1 September)")
+@click.option("--show", "action", flag_value="show", help="print the schedule")
+@click.option("--pause", "action", flag_value="pause", help="pause the schedule")
+@click.option("--unpause", "action", flag_value="unpause", help="resume the schedule")
+@click.option("--trigger", "action", flag_value="trigger", help="run the cycle now (for this year)")
+@click.option("--delete", "action", flag_value="delete", help="delete the schedule")
+def chase_schedule(day, budget_file, scale, amounts, msp_day, action):
+    """Create or update the Temporal Schedule that starts every State Party's chase each
+    January (through one AnnualContributionCycle workflow); or show, pause, trigger or
+    delete it."""
+    from cli.temporal import connect
+
+    s = settings()
+
+    async def go():
+        client = await connect(s)
+        handle = client.get_schedule_handle(SCHEDULE_ID)
+        if action == "show":
+            return _describe_schedule(await handle.describe())
+        if action == "pause":
+            await handle.pause(note="paused with ccm")
+            return f"{SCHEDULE_ID} paused"
+        if action == "unpause":
+            await handle.unpause(note="resumed with ccm")
+            return f"{SCHEDULE_ID} resumed"
+        if action == "trigger":
+            await handle.trigger()
+            return f"{SCHEDULE_ID} triggered: this year's chases are being started"
+        if action == "delete":
+            await handle.delete()
+            return f"{SCHEDULE_ID} deleted"
+        return await _create_or_update(client, s, _schedule(day, _cycle_input(budget_file, scale, amounts, msp_day), s))
+
+    click.echo(run(go()))
+
+
+def _cycle_input(budget_file, scale, amounts, msp_day):
+    from domain.contributions import read_budget
+    from domain.cycle import CycleInput
+    from domain.scale import ScaleError, indicative_amounts, read_amounts
+    from domain.states import registry
+
+    if amounts and (budget_file or scale):
+        raise click.UsageError("give either --amounts, or --budget-file with --scale")
+    if not amounts and not (budget_file and scale):
+        raise click.UsageError("give --amounts FILE, or --budget-file FILE with --scale FILE")
+    try:  # check the files now, not next January
+        if amounts:
+            text = amounts.read_text("utf-8")
+            read_amounts(text, registry())
+            return CycleInput(amounts_csv=text, msp_month_day=msp_day)
+        budget = sum(line.amount for line in read_budget(budget_file.read_text("utf-8")))
+        text = scale.read_text("utf-8")
+        indicative_amounts(budget, text, registry())
+        return CycleInput(budget=budget, scale_csv=text, msp_month_day=msp_day)
+    except (ScaleError, ValueError) as e:
+        raise click.ClickException(f"the files have problems: {e}") from None
+
+
+def _schedule(day: str, inp, s):
+    from temporalio.client import (
+        Schedule,
+        ScheduleActionStartWorkflow,
+        ScheduleCalendarSpec,
+        ScheduleOverlapPolicy,
+        SchedulePolicy,
+        ScheduleRange,
+        ScheduleSpec,
+    )
+
+    from workflows.annual_cycle import AnnualContributionCycle
+
+    try:
+        month, dom = (int(x) for x in day.split("-"))
+        date(2024, month, dom)
+    except ValueError:
+        raise click.BadParameter(f"{day!r} is not a day of the year (MM-DD)", param_hint="--day") from None
+    return Schedule(
+        action=ScheduleActionStartWorkflow(AnnualContributionCycle.run, inp, id="annual-contribution-cycle",
+                                           task_queue=s.task_queue),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(month=[ScheduleRange(month)],
+                                                          day_of_month=[ScheduleRange(dom)],
+                                                          hour=[ScheduleRange(8)])]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def _create_or_update(client, s, schedule) -> str:
+    from temporalio.client import ScheduleAlreadyRunningError, ScheduleUpdate
+
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+        return f"{SCHEDULE_ID} created"
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(SCHEDULE_ID).update(lambda _: ScheduleUpdate(schedule=schedule))
+        return f"{SCHEDULE_ID} updated"
+
+
+def _describe_schedule(desc) -> str:
+    cal = desc.schedule.spec.calendars[0]
+    nxt = desc.info.next_action_times[0].date().isoformat() if desc.info.next_action_times else "none"
+    recent = desc.info.recent_actions
+    last = recent[-1].started_at.isoformat(timespec="seconds") if recent else "never"
+    state = "paused" if desc.schedule.state.paused else "active"
+    return (f"{desc.id}: {state}, every {cal.month[0].start:02d}-{cal.day_of_month[0].start:02d} at 08:00 UTC; "
+            f"next run {nxt}; last run {last}; runs so far {desc.info.num_actions}")

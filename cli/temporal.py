@@ -67,12 +67,13 @@ def _reason(text: str, settings: Settings) -> str:
 
 def workflows() -> list[type]:
     from workflows.action_item import ActionItem
+    from workflows.annual_cycle import AnnualContributionCycle
     from workflows.concept_note import ConceptNote
     from workflows.contribution_chase import ContributionChase
     from workflows.meeting import Meeting
     from workflows.ping import Ping
 
-    return [ActionItem, ConceptNote, ContributionChase, Meeting, Ping]
+    return [ActionItem, AnnualContributionCycle, ConceptNote, ContributionChase, Meeting, Ping]
 
 
 def build_activities(settings: Settings) -> list:

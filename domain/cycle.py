@@ -1,0 +1,35 @@
+"""The annual contribution cycle: what a year's chases are started from."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from domain.money import CHF
+
+
+class CycleInput(BaseModel):
+    """Either a budget with a scale of UN rates, or the amounts themselves (CSV texts, kept
+    in the schedule so that each January runs on what was configured)."""
+
+    budget: CHF | None = None
+    scale_csv: str | None = None
+    amounts_csv: str | None = None
+    minimum: CHF = Decimal("100.00")
+    msp_month_day: str | None = Field(None, pattern=r"^\d{2}-\d{2}$", description="MM-DD; default 1 September")
+    language: str = "en"
+    year: int | None = Field(None, description="default: the year the cycle runs in")
+
+    def msp_date(self, year: int) -> date | None:
+        if not self.msp_month_day:
+            return None
+        month, day = map(int, self.msp_month_day.split("-"))
+        return date(year, month, day)
+
+
+class CycleResult(BaseModel):
+    year: int
+    started: list[str]
+    existing: list[str]

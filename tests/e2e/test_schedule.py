@@ -1,0 +1,103 @@
+"""The annual cycle on a Temporal Schedule, on a dev server of its own (its chases for
+this year must not meet those of the other CLI tests)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import date
+
+import pytest
+import pytest_asyncio
+from click.testing import CliRunner
+
+from cli.main import cli
+from tests.conftest import _search_attribute_keys, bundled
+from tests.e2e.conftest import start_worker
+
+YEAR = date.today().year
+
+
+@pytest_asyncio.fixture(scope="module")
+async def own_server():
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=bundled("temporal"), data_converter=pydantic_data_converter,
+        search_attributes=_search_attribute_keys(), ui=False, dev_server_extra_args=["--log-level", "error"])
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="module")
+def env(own_server, tmp_path_factory):
+    home = tmp_path_factory.mktemp("cycle")
+    values = {"CCM_TEMPORAL_ADDRESS": own_server.client.service_client.config.target_host, "CCM_HOME": str(home),
+              "CCM_TASK_QUEUE": f"cycle-{uuid.uuid4().hex[:6]}", "CCM_HEARTBEAT_FILE": str(home / "hb")}
+    worker = start_worker(values, home / "worker.log")
+    yield values
+    worker.terminate()
+    worker.wait(timeout=20)
+
+
+def ccm(env, *args):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def wait_for(predicate, seconds=20):
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+    return value
+
+
+@pytest.mark.slow
+def test_the_schedule_starts_the_years_chases_once_and_can_be_shown_paused_and_deleted(env, tmp_path):
+    budget = tmp_path / "budget.csv"
+    budget.write_text("line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n")
+    scale = tmp_path / "scale.csv"
+    scale.write_text("state,rate\nGermany,6.389\nItaly,3.748\nFrance,4.859\n")
+    r = ccm(env, "chase", "schedule", "--day", "01-15", "--budget-file", budget, "--scale", scale)
+    assert r.exit_code == 0 and r.output.strip() == "ccm-annual-contribution-cycle created", r.output
+    shown = ccm(env, "chase", "schedule", "--show").output
+    assert "active, every 01-15 at 08:00 UTC" in shown and f"next run {YEAR + 1}-01-15" in shown
+    r = ccm(env, "chase", "schedule", "--day", "01-20", "--budget-file", budget, "--scale", scale)
+    assert r.output.strip() == "ccm-annual-contribution-cycle updated"
+    assert "every 01-20" in ccm(env, "chase", "schedule", "--show").output
+
+    assert "triggered" in ccm(env, "chase", "schedule", "--trigger").output
+
+    def all_started():
+        r = ccm(env, "chase", "status", "--year", YEAR, "-o", "json")  # "no chases" until the first
+        rows = json.loads(r.output) if r.exit_code == 0 else []
+        return rows if len(rows) == 100 else None
+
+    rows = wait_for(all_started, 60)
+    by_state = {r["state"]: r for r in rows}
+    assert sum(float(r["amount_due"]) for r in rows) == 500000.0
+    assert by_state["DEU"]["amount_due"] > by_state["ITA"]["amount_due"]
+
+    ccm(env, "chase", "schedule", "--trigger")  # a second run starts none twice
+    wait_for(lambda: "runs so far 2" in ccm(env, "chase", "schedule", "--show").output)
+    time.sleep(2)
+    assert len(json.loads(ccm(env, "chase", "status", "--year", YEAR, "-o", "json").output)) == 100
+
+    assert "paused" in ccm(env, "chase", "schedule", "--pause").output
+    assert ": paused," in ccm(env, "chase", "schedule", "--show").output
+    assert "deleted" in ccm(env, "chase", "schedule", "--delete").output
+    gone = ccm(env, "chase", "schedule", "--show")
+    assert gone.exit_code == 1 and len(gone.output.strip().splitlines()) == 1
+
+
+def test_a_schedule_with_bad_files_is_refused_before_anything_is_created(env, tmp_path):
+    scale = tmp_path / "scale.csv"
+    scale.write_text("state,rate\nItlay,3\n")
+    budget = tmp_path / "budget.csv"
+    budget.write_text("line,amount,kind\n7a,100,mandatory\n")
+    r = ccm(env, "chase", "schedule", "--budget-file", budget, "--scale", scale)
+    assert r.exit_code == 1 and "did you mean Italy (ITA)?" in r.output
+    r = ccm(env, "chase", "schedule", "--day", "02-30", "--amounts", budget)
+    assert r.exit_code != 0

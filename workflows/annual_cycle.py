@@ -1,0 +1,47 @@
+"""AnnualContributionCycle: each January, one chase per State Party for the new year.
+
+Started by a Temporal Schedule (`ccm chase schedule`). The chases are children that
+outlive this workflow; one that already exists is left alone, so a re-run starts none
+twice. Unpaid balances of last year's chases become this year's arrears."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.records import CycleAmounts
+    from domain.chase import ChaseInput, workflow_id
+    from domain.cycle import CycleInput, CycleResult
+
+from workflows.common import ACTIVITY_OPTIONS, new_event, record
+from workflows.contribution_chase import ContributionChase
+
+
+@workflow.defn
+class AnnualContributionCycle:
+    @workflow.run
+    async def run(self, input: CycleInput) -> CycleResult:
+        year = input.year or workflow.now().year
+        due: CycleAmounts = await workflow.execute_activity(
+            "cycle_amounts", input.model_copy(update={"year": year}), result_type=CycleAmounts, **ACTIVITY_OPTIONS)
+        started, existing = [], []
+        for state, amount in sorted(due.amounts.items()):
+            chase = ChaseInput(state=state, year=year, amount_due=amount,
+                               arrears=due.arrears.get(state, Decimal("0.00")), msp_date=input.msp_date(year),
+                               language=input.language)
+            try:
+                await workflow.start_child_workflow(
+                    ContributionChase.run, chase, id=workflow_id(year, state),
+                    parent_close_policy=ParentClosePolicy.ABANDON,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                started.append(state)
+            except WorkflowAlreadyStartedError:
+                existing.append(state)
+        result = CycleResult(year=year, started=started, existing=existing)
+        await record(new_event(f"{year}", "cycle.chases_started", f"{year}", payload=result.model_dump(mode="json")))
+        return result
