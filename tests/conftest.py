@@ -118,6 +118,13 @@ async def dev_env():
     await env.shutdown()
 
 
+async def sleep_until(env, moment):
+    """Move a time-skipping server's clock to `moment` (it only moves forward)."""
+    now = await env.get_current_time()
+    if moment > now:
+        await env.sleep(moment - now)
+
+
 @pytest.fixture
 def task_queue() -> str:
     return f"tq-{uuid.uuid4().hex[:10]}"

@@ -26,6 +26,16 @@ def ccm_env(dev_env, tmp_path_factory) -> dict[str, str]:
     }
 
 
+def wait_for(predicate, seconds: float = 15):
+    """Poll until `predicate` returns something true (visibility is eventually consistent)."""
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s")
+        time.sleep(0.3)
+    return value
+
+
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     out = open(log, "w")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "ccm"), "worker"], env=os.environ | env,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from activities.database import open_event_log
 from domain.states import registry
+from tests.e2e.conftest import wait_for  # noqa: E402
 
 YEAR = date.today().year
 TODAY = date.today().isoformat()
@@ -32,13 +32,6 @@ def test_ping_runs_a_workflow_through_ccm_worker_and_writes_the_event_log(ccm, w
     assert [e.payload for e in log.query(event_type="system.ping")][-1] == {"note": "smoke"}
 
 
-def wait_for(predicate, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.3)
-    return value
 
 
 def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, ccm_env):

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, timedelta
 
 from icalendar import Calendar
 
+from tests.e2e.conftest import wait_for  # noqa: E402
+
 TODAY = date.today()
 
 
-def wait_for(predicate, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.3)
-    return value
 
 
 def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved(ccm, worker, tmp_path, ccm_env):

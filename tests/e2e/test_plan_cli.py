@@ -4,9 +4,10 @@ each refusal, one clear line and a non-zero exit."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, timedelta
 from pathlib import Path
+
+from tests.e2e.conftest import wait_for  # noqa: E402
 
 TODAY = date.today()
 MEETING = TODAY + timedelta(days=7)
@@ -31,13 +32,6 @@ BAD_PLAN = """steps:
 """
 
 
-def wait_for(predicate, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.3)
-    return value
 
 
 def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker, tmp_path, ccm_env):

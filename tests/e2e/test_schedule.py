@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from tests.conftest import _search_attribute_keys, bundled
-from tests.e2e.conftest import start_worker
+from tests.e2e.conftest import start_worker, wait_for
 
 YEAR = date.today().year
 
@@ -46,12 +46,6 @@ def ccm(env, *args):
     return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
-def wait_for(predicate, seconds=20):
-    deadline = time.monotonic() + seconds
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
-    return value
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from cli.main import cli
 from domain.events import NewEvent
+from tests.integration.test_eventlog import drop_triggers
 
 T0 = datetime(2017, 1, 10, 9, tzinfo=timezone.utc)
 
@@ -39,11 +40,8 @@ def test_audit_verify_prints_rows_and_head_and_fails_on_a_tampered_row(event_log
     fill(event_log)
     result = audit(db_url, "verify")
     assert result.exit_code == 0 and result.output.strip() == f"ok: 6 rows, chain head {event_log.verify().head}"
+    drop_triggers(event_log)
     with event_log.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP TRIGGER events_append_only ON events"))
-        else:
-            conn.execute(text("DROP TRIGGER events_no_update"))
         conn.execute(text("UPDATE events SET actor = 'mallory' WHERE seq = 4"))
     result = audit(db_url, "verify")
     assert result.exit_code == 1

@@ -26,6 +26,7 @@ from domain.concept_notes import (
     Withdraw,
 )
 from domain.meetings import local_to_utc
+from tests.conftest import sleep_until
 from workflows.action_item import ActionItem
 from workflows.concept_note import ConceptNote
 
@@ -60,10 +61,6 @@ async def start(env, task_queue, theme="victim-assistance", meeting_in=10, due_a
     return await env.client.start_workflow(ConceptNote.run, inp, id=wid, task_queue=task_queue), inp
 
 
-async def sleep_until(env, moment: datetime):
-    now = await env.get_current_time()
-    if moment > now:
-        await env.sleep(moment - now)
 
 
 def plan(day: date) -> Plan:

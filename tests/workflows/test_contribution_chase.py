@@ -22,6 +22,7 @@ from activities.letters import Mailbox
 from activities.records import CcmActivities
 from domain.chase import ChaseInput, ChaseStatus, Close, Pledge, RecordReceipt, ReportPayment, SetMspDate
 from domain.events import Event, NewEvent
+from tests.conftest import sleep_until
 from workflows.contribution_chase import ContributionChase
 from workflows.ping import Ping
 
@@ -53,10 +54,6 @@ async def start(env, task_queue, year, state="ITA", **fields):
     return await env.client.start_workflow(ContributionChase.run, inp, id=wid, task_queue=task_queue)
 
 
-async def sleep_until(env, moment: datetime):
-    now = await env.get_current_time()
-    if moment > now:
-        await env.sleep(moment - now)
 
 
 def at(year, month, day, hour=12) -> datetime:

@@ -32,6 +32,7 @@ from domain.meetings import (
     SetNextMeeting,
     proposals_close_at,
 )
+from tests.conftest import sleep_until
 from workflows.action_item import ActionItem
 from workflows.meeting import Meeting
 
@@ -80,10 +81,6 @@ async def schedule(env, task_queue, day: date, previous: date | None = None):
     return await env.client.start_workflow(Meeting.run, inp, id=wid, task_queue=task_queue)
 
 
-async def sleep_until(env, moment: datetime):
-    now = await env.get_current_time()
-    if moment > now:
-        await env.sleep(moment - now)
 
 
 def outbox(home) -> list[email.message.EmailMessage]:
