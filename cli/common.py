@@ -75,14 +75,31 @@ def as_option(default_office: str = ""):
                              + (f"; office defaults to {default_office}" if default_office else ""))
 
 
+OFFICES = ("president", "presidency", "isu", "member")
+
+
+def office_of(text: str) -> str | None:
+    """An office as the log records it: a State's alpha-3 code (any form accepted), or
+    president, presidency, isu, member, coordinator:<theme>; None for anything else."""
+    from domain.states import UnknownState, registry
+
+    lowered = text.strip().lower()
+    if lowered in OFFICES or (lowered.startswith("coordinator:") and len(lowered) > len("coordinator:")):
+        return lowered
+    try:
+        return registry().get(text).alpha3
+    except UnknownState:
+        return None
+
+
 def split_actor(acting: str, default_office: str = "") -> tuple[str, str]:
-    """`Sheila Mweemba@isu` -> ("Sheila Mweemba", "isu"); `president` -> ("", "president")."""
+    """`Sheila Mweemba@isu` -> ("Sheila Mweemba", "isu"); `president` -> ("", "president");
+    `Italy` -> ("", "ITA"); a bare name that is no office is the person."""
     if "@" in acting:
         person, _, office = acting.rpartition("@")
-        return person.strip(), office.strip()
-    known = {"isu", "president", "presidency", "member"}
-    if acting.strip().lower() in known or acting.startswith("coordinator:"):
-        return "", acting.strip().lower()
+        return person.strip(), office_of(office) or office.strip()
+    if office := office_of(acting):
+        return "", office
     return acting.strip(), default_office
 
 

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, as_option, emit, output_option, run, settings, split_actor
-
-OFFICES = ("president", "presidency", "isu", "member")
+from cli.common import DATE, OFFICES, as_option, emit, office_of, output_option, run, settings, split_actor
 
 
 class TimeType(click.ParamType):
@@ -31,15 +29,14 @@ class OwnerType(click.ParamType):
     name = "OWNER"
 
     def convert(self, value, param, ctx):
-        from domain.states import UnknownState, registry
+        from domain.states import registry
 
-        lowered = value.strip().lower()
-        if lowered in OFFICES or (lowered.startswith("coordinator:") and len(lowered) > len("coordinator:")):
-            return lowered
-        try:
-            return registry().get(value).alpha3
-        except UnknownState as e:
-            self.fail(f"{e} (or an office: {', '.join(OFFICES)}, coordinator:<theme>)", param, ctx)
+        if office := office_of(value):
+            return office
+        suggestions = " or ".join(f"{s.name} ({s.alpha3})" for s in registry().suggest(value))
+        hint = f": did you mean {suggestions}?" if suggestions else ""
+        self.fail(f"unknown State {value!r}{hint} (or an office: {', '.join(OFFICES)}, coordinator:<theme>)",
+                  param, ctx)
 
 
 class MeetingType(click.ParamType):

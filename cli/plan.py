@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, emit, output_option, run, settings
+from cli.common import DATE, emit, office_of, output_option, run, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
 
@@ -37,21 +37,12 @@ def acting(value: str):
     """`Carola Muñoz@CHL` -> Acting(actor="Carola Muñoz", office="CHL"); a State in any form
     becomes its alpha-3 code, the offices are lower case."""
     from domain.concept_notes import Acting
-    from domain.states import UnknownState, registry
 
     person, _, office = value.rpartition("@") if "@" in value else ("", "", value)
-    office = office.strip()
-    if not office:
+    if not office.strip():
         raise click.UsageError("say who acts: --as PERSON@OFFICE or --as OFFICE (or set CCM_ACTOR)")
-    lowered = office.lower()
-    if lowered in ("president", "presidency", "isu", "member") or lowered.startswith("coordinator:"):
-        office = lowered
-    else:
-        try:
-            office = registry().get(office).alpha3
-        except UnknownState:
-            office = office.upper()  # an organisation: ICRC, CMC, UNODA
-    return Acting(actor=person.strip(), office=office)
+    # Anything that is no State nor office of ours is an organisation: ICRC, CMC, UNODA.
+    return Acting(actor=person.strip(), office=office_of(office) or office.strip().upper())
 
 
 def _update(msp: str, theme: str, name: str, arg) -> None:
