@@ -94,3 +94,12 @@ def test_ccm_up_runs_server_and_worker_and_ctrl_c_stops_both(tmp_path):
     assert proc.returncode == 0, out
     assert "worker stopped" in out and "Traceback" not in out
     assert not devserver.port_in_use(port)  # the server is gone too
+
+
+def test_start_dev_points_the_embedded_ui_at_a_codec_server_and_registers_the_attributes(tmp_path):
+    cmd = devserver.command(tmp_path, 7233, 8233, headless=False, codec_endpoint="http://127.0.0.1:8081")
+    assert cmd[cmd.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:8081"
+    attributes = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--search-attribute"]
+    assert attributes == ["CcmState=Keyword", "CcmYear=Int", "CcmStage=Keyword", "CcmTheme=Keyword",
+                          "CcmOwner=Keyword", "CcmDue=Datetime"]
+    assert "journal_mode=wal" in cmd and "synchronous=normal" in cmd

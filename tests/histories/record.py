@@ -35,6 +35,7 @@ from domain.meetings import (
     meeting_id,
 )
 from workflows.action_item import ActionItem
+from workflows.annual_cycle import AnnualContributionCycle
 from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_THEME, CCM_YEAR
 from workflows.concept_note import ConceptNote
 from workflows.contribution_chase import ContributionChase
@@ -53,7 +54,8 @@ async def main() -> None:
     async with env:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             async with Worker(env.client, task_queue="replay",
-                              workflows=[ContributionChase, Meeting, ActionItem, ConceptNote],
+                              workflows=[ContributionChase, Meeting, ActionItem, ConceptNote,
+                                         AnnualContributionCycle],
                               activities=acts.all(), activity_executor=pool):
                 inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("38486"), msp_date=date(year, 9, 4))
                 handle = await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-ITA",
@@ -68,7 +70,7 @@ async def main() -> None:
                                             RecordReceipt(amount=Decimal("18486"), date=today, budget_line="7c"))
                 await handle.result()
                 histories = [await handle.fetch_history(), *await record_meeting(env.client),
-                             await record_concept_note(env.client)]
+                             await record_concept_note(env.client), await record_cycle(env.client)]
     for history in histories:
         # The workflow id is part of the name: replay needs it (child ids derive from it).
         path = HERE / f"{history.workflow_id}.json"
@@ -132,6 +134,19 @@ async def record_concept_note(client):
     for item in status.action_items:
         await client.get_workflow_handle(item).terminate("recorded")
     return await note.fetch_history()
+
+
+
+async def record_cycle(client):
+    """A cycle for two States; run twice, the second starts none."""
+    from domain.cycle import CycleInput
+
+    inp = CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\n", year=date.today().year + 3)
+    for run in (1, 2):
+        cycle = await client.start_workflow(AnnualContributionCycle.run, inp, id=f"annual-contribution-cycle-{run}",
+                                            task_queue="replay")
+        await cycle.result()
+    return await cycle.fetch_history()
 
 
 if __name__ == "__main__":

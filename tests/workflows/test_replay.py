@@ -9,6 +9,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.action_item import ActionItem
+from workflows.annual_cycle import AnnualContributionCycle
 from workflows.concept_note import ConceptNote
 from workflows.contribution_chase import ContributionChase
 from workflows.meeting import Meeting
@@ -20,7 +21,7 @@ SAVED = sorted(HISTORIES.glob("*.json"))
 
 
 def test_every_process_has_a_saved_history():
-    assert {p.name.split("-")[0] for p in SAVED} == {"chase", "meeting", "action", "concept"}
+    assert {p.name.split("-")[0] for p in SAVED} == {"chase", "meeting", "action", "concept", "annual"}
     assert any(".before-patch" in p.name for p in SAVED)
 
 
@@ -29,7 +30,7 @@ async def test_a_saved_history_replays(path):
     workflow_id = path.name.split(".")[0]  # `chase-2027-ITA.before-patch.json` -> chase-2027-ITA
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
     assert len(history.events) > 20
-    replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote],
+    replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote, AnnualContributionCycle],
                         data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
