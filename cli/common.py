@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -11,8 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 import click
-
-from cli.settings import Settings
 
 
 class StateType(click.ParamType):
@@ -103,7 +100,10 @@ def split_actor(acting: str, default_office: str = "") -> tuple[str, str]:
     return acting.strip(), default_office
 
 
-def settings() -> Settings:
+def settings():
+    """The Settings of this invocation (read once; root options may override them)."""
+    from cli.settings import Settings
+
     ctx = click.get_current_context()
     obj = ctx.find_root().obj
     if obj is None:
@@ -113,6 +113,8 @@ def settings() -> Settings:
 
 def run(coro):
     """Run an async client call from a sync command; errors become one clear line."""
+    import asyncio
+
     try:
         return asyncio.run(coro)
     except click.ClickException:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -48,6 +47,8 @@ def demo(keep):
 
 
 async def _demo(s, keep: bool, ui_port: int) -> None:
+    import asyncio
+
     from activities.reports import publish
     from cli.chase import _start, _statuses
     from cli.report import contributions_report, report_rows, summary

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
@@ -114,6 +113,8 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
 def worker():
     """Run a worker: every ccm workflow and activity on the task queue. Stops cleanly on
     SIGINT/SIGTERM; while the server is unreachable it says so and retries."""
+    import asyncio
+
     from cli.temporal import run_worker
 
     asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True)))
@@ -165,6 +166,8 @@ def health(max_age):
 @_server_options
 def up(port, ui_port, headless):
     """Run the embedded server and a worker together in the foreground; Ctrl-C stops both."""
+    import asyncio
+
     from cli import devserver
     from cli.temporal import run_worker
 

@@ -12,14 +12,23 @@ from cli.common import DATE, emit, office_of, output_option, run, settings
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
 
 
-def _themes() -> list[str]:
-    from domain.concept_notes import THEMES
+class ThemeType(click.ParamType):
+    """A theme's slug, checked when used (so `ccm --help` need not load the domain)."""
 
-    return [t.slug for t in THEMES]
+    name = "THEME"
+
+    def convert(self, value, param, ctx):
+        from domain.concept_notes import Refusal, theme
+
+        try:
+            return theme(value).slug
+        except Refusal as e:
+            self.fail(str(e), param, ctx)
 
 
 def theme_option(required=True):
-    return click.option("--theme", type=click.Choice(_themes()), required=required, help="the theme")
+    return click.option("--theme", type=ThemeType(), required=required,
+                        help="the theme (victim-assistance, universalization, … see the README)")
 
 
 def msp_option(f):

@@ -79,7 +79,7 @@ def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker,
 
 def test_plan_commands_refuse_bad_input(ccm):
     r = ccm("plan", "submit", "--theme", "victims", "--file", "x", "--summary", "s")
-    assert r.exit_code == 2 and "'victims' is not one of" in r.output
+    assert r.exit_code == 2 and "unknown theme 'victims': one of victim-assistance, universalization" in r.output
     r = ccm("plan", "start", "--theme", "universalization", "--msp", "seventh", "--meeting", MEETING,
             "--plan-due", DUE, env={"CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"})
     assert r.exit_code == 1 and "Traceback" not in r.output
