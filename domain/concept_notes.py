@@ -271,6 +271,3 @@ class ConceptNoteStatus(BaseModel):
     def late(self) -> bool:
         return any(v.late for v in self.versions)
 
-
-def plan_budget(plan: Plan) -> Decimal:
-    return sum((s.budget or Decimal(0) for s in plan.steps), Decimal("0.00"))

@@ -42,7 +42,6 @@ from workflows.action_item import ActionItem
 from workflows.common import ACTIVITY_OPTIONS, CCM_DUE, CCM_STAGE, CCM_THEME, new_event, record
 
 REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
-PLAN_STAGES = ("plan_due", "overdue", "plan_submitted", "changes_requested")
 
 
 def _midnight(day) -> datetime:
