@@ -265,7 +265,7 @@ def chase_status(state, year, as_of, output):
                  "arrears": r.arrears, "received": r.received, "outstanding": r.outstanding, "credit": r.credit,
                  "letters": r.letters, "last_action": r.last_action, "last_action_on": r.last_action_on}
                 for r in contributions_report(year, as_of).states if state in (None, r.state)]
-        emit(rows, output, [c for c in rows[0]] if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
+        emit(rows, output, list(rows[0]) if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
         return
 
     async def go():
