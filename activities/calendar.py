@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
-from domain.meetings import GENEVA, Participant, Schedule
+from domain.schedule import GENEVA, Participant, Schedule
 
 UID_DOMAIN = "ccm.clusterconvention.org"
 

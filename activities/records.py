@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -16,57 +14,21 @@ from activities.calendar import meeting_ics
 from activities.eventlog import EventLog
 from activities.letters import Mailbox, load_contacts, render_letter
 from activities.templating import templates
+from domain.contract import (
+    AgendaFacts,
+    AgendaFactsRequest,
+    CycleAmounts,
+    LetterOutcome,
+    LetterRequest,
+    MessageRequest,
+    PageRequest,
+)
 from domain.cycle import CycleInput
 from domain.events import Event, NewEvent
-from domain.meetings import AgendaFacts, Participant, Schedule, fold_open_actions, meeting_id
-from domain.money import CHF, format_chf
+from domain.meetings import fold_open_actions, meeting_id
+from domain.money import format_chf
 from domain.scale import ScaleError, indicative_amounts, read_amounts
 from domain.states import UnknownState, registry
-
-
-class LetterRequest(BaseModel):
-    """A letter to a State, and the event that records it."""
-
-    event: NewEvent
-    letter: str
-    language: str = "en"
-    context: dict[str, Any] = Field(default_factory=dict)
-
-
-class Attachment(BaseModel):
-    filename: str
-    content_type: str  # with parameters: "text/calendar; method=REQUEST"
-    data: str
-
-
-class CalendarInvite(BaseModel):
-    """The meeting an invitation, update or cancellation is about (rendered here, not in
-    the workflow: the icalendar library reads time-zone files)."""
-
-    meeting_id: str
-    schedule: Schedule
-    summary: str
-    organizer: str
-    participants: list[Participant]
-    sequence: int
-    method: str = "REQUEST"
-
-
-class MessageRequest(BaseModel):
-    """A message already written (invitation, agenda, minutes, reminder), and its event."""
-
-    event: NewEvent
-    to: list[str] = Field(default_factory=list)
-    subject: str
-    body: str
-    attachments: list[Attachment] = Field(default_factory=list)
-    calendar: CalendarInvite | None = None
-
-
-class LetterOutcome(BaseModel):
-    message_id: str
-    delivery: str  # "smtp", "outbox" (no SMTP configured) or "undelivered"
-    written: bool  # False when a retry found the letter already logged
 
 
 def letter_context(state: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -85,10 +47,6 @@ def letter_context(state: str, context: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-class AgendaFactsRequest(BaseModel):
-    previous_meeting: date | None = None
-
-
 def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
     """Open action items and whether the previous meeting's minutes await approval."""
     open_actions = fold_open_actions(log.query(event_type="action.*"))
@@ -97,20 +55,6 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
         approved = log.query(workflow_id=meeting_id(request.previous_meeting), event_type="meeting.minutes_approved")
         pending = None if next(approved, None) else request.previous_meeting
     return AgendaFacts(open_actions=open_actions, minutes_pending=pending)
-
-
-class PageRequest(BaseModel):
-    """A page to publish in the site folder (`template` in templates/pages/), and its event."""
-
-    event: NewEvent
-    template: str
-    path: str = Field(description="relative to the site folder, e.g. concept-notes/7MSP-universalization.html")
-    context: dict[str, Any] = Field(default_factory=dict)
-
-
-class CycleAmounts(BaseModel):
-    amounts: dict[str, CHF]
-    arrears: dict[str, CHF] = Field(default_factory=dict)
 
 
 def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:

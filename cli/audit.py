@@ -192,11 +192,10 @@ def audit_history(workflow_id, output):
     """One timeline of a workflow: Temporal's own history (starts, timers, signals, updates
     with their inputs, activity results) merged with its event-log rows, each marked
     with its source."""
-    from cli.common import run
-    from cli.temporal import connect
+    from cli.client import connect, run
 
     async def fetch():
-        client = await connect(settings())
+        client = await connect()
         return await client.get_workflow_handle(workflow_id).fetch_history()
 
     history = run(fetch())

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, STATE, MoneyType, as_option, emit, output_option, run, settings, split_actor
+from cli.client import as_option, connect, read_status, run, update
+from cli.common import DATE, STATE, MoneyType, emit, output_option, settings
 
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
                   "letters", "next_action", "next_action_at"]
@@ -32,7 +33,8 @@ def _check_year(year: int) -> None:
         raise click.ClickException(f"the financial year {year} has already ended")
 
 
-async def _start(client, s, inp, search_attributes=True):
+async def start_chase(client, s, inp):
+    """Start one chase (its stage shows as `starting` until the call has gone out)."""
     from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 
     from domain.chase import workflow_id
@@ -72,15 +74,13 @@ def _chase_input(**fields):
               help="language of the letters")
 def chase_start(state, year, amount, arrears, msp_date, language):
     """Start the chase of one State for one year: the call for contributions goes out at once."""
-    from cli.temporal import connect
-
     _check_year(year)
     inp = _chase_input(state=state, year=year, amount_due=amount, arrears=arrears, msp_date=msp_date,
                        language=language)
     s = settings()
 
     async def go():
-        return await _start(await connect(s), s, inp)
+        return await start_chase(await connect(), s, inp)
 
     handle = run(go())
     click.echo(f"started {handle.id}")
@@ -97,8 +97,11 @@ def chase_start(state, year, amount, arrears, msp_date, language):
               help="amount for a State Party without a UN rate")
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
 def chase_start_all(year, budget, scale, amounts, minimum, msp_date):
-    """Start the year's chase for every State Party. A re-run starts none twice: it
-    reports those already started."""
+    """Start the year's chase for every State Party, through the annual cycle: unpaid
+    balances of last year's chases become arrears. A re-run starts none twice: it reports
+    those already started."""
+    from domain.chase import workflow_id
+    from domain.cycle import CycleInput
     from domain.scale import ScaleError, indicative_amounts, read_amounts
     from domain.states import registry
 
@@ -112,47 +115,43 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date):
                else indicative_amounts(budget, scale.read_text("utf-8"), registry(), minimum))
     except ScaleError as e:
         raise click.ClickException("the file has problems:\n  " + "\n  ".join(e.problems)) from None
-    inputs = [_chase_input(state=a, year=year, amount_due=v, msp_date=msp_date) for a, v in due.items() if v > 0]
-    started, existing = run(_start_many(inputs))
-    click.echo(f"{len(started)} chases started, {len(existing)} already existed"
+    if msp_date and msp_date.year != year:
+        raise click.BadParameter(f"the MSP date must fall in {year}", param_hint="--msp-date")
+    for alpha3, amount in due.items():  # every input is checked here, before anything starts
+        if amount > 0:
+            _chase_input(state=alpha3, year=year, amount_due=amount, msp_date=msp_date)
+    inp = CycleInput(year=year, budget=budget, minimum=minimum,
+                     scale_csv=None if amounts else scale.read_text("utf-8"),
+                     amounts_csv=amounts.read_text("utf-8") if amounts else None,
+                     msp_month_day=f"{msp_date:%m-%d}" if msp_date else None)
+    result = run(run_cycle(inp))
+    existing = [workflow_id(year, a) for a in result.existing]
+    click.echo(f"{len(result.started)} chases started, {len(existing)} already existed"
                + (f" ({', '.join(existing)})" if existing and len(existing) <= 10 else ""))
 
 
-async def _start_many(inputs):
-    from rich.progress import Progress
-    from temporalio.exceptions import WorkflowAlreadyStartedError
+async def run_cycle(inp):
+    """The year's chases through one AnnualContributionCycle, as the schedule runs it:
+    last year's unpaid balances become arrears, and a chase that exists is left alone."""
+    from temporalio.common import WorkflowIDReusePolicy
 
-    from cli.temporal import connect
+    from workflows.annual_cycle import AnnualContributionCycle
 
     s = settings()
-    client = await connect(s)
-    started, existing = [], []
-    with Progress(transient=True) as progress:
-        task = progress.add_task("starting chases", total=len(inputs))
-        for inp in inputs:
-            try:
-                started.append((await _start(client, s, inp)).id)
-            except WorkflowAlreadyStartedError as e:
-                existing.append(e.workflow_id)
-            progress.advance(task)
-    return started, existing
+    client = await connect()
+    return await client.execute_workflow(AnnualContributionCycle.run, inp, id=f"start-all-{inp.year}",
+                                         task_queue=s.task_queue,
+                                         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
 
 
 def _update(state, year, update_name, arg):
-    """Send an update to a chase and print its new status in one line."""
-    from cli.temporal import connect
-    from domain.chase import ChaseStatus, workflow_id
+    """Send an update to a chase and print what it changed in one line."""
+    from domain.chase import workflow_id
 
-    s = settings()
-
-    async def go():
-        client = await connect(s)
-        handle = client.get_workflow_handle(workflow_id(year, state))
-        return await handle.execute_update(update_name, arg, result_type=ChaseStatus)
-
-    status = run(go())
-    click.echo(f"{status.workflow_id}: {status.stage}, received {status.received}, "
-               f"outstanding {status.outstanding}" + (f", credit {status.credit}" if status.credit else ""))
+    result = run(update(workflow_id(year, state), update_name, arg))
+    f = result.summary
+    click.echo(f"{result.workflow_id}: {result.stage}, received {f['received']}, outstanding {f['outstanding']}"
+               + (f", credit {f['credit']}" if f.get("credit") else ""))
 
 
 @chase.command("receive")
@@ -168,9 +167,8 @@ def chase_receive(state, year, amount, day, reference, budget_line, acting):
     """Record money received; a partial payment lowers the outstanding amount."""
     from domain.chase import RecordReceipt
 
-    actor, office = split_actor(acting, "isu")
     _update(state, year, "record_receipt", RecordReceipt(amount=amount, date=day, reference=reference,
-                                                         budget_line=budget_line, actor=actor, office=office or "isu"))
+                                                         budget_line=budget_line, **acting.model_dump()))
 
 
 @chase.command("report-payment")
@@ -185,9 +183,8 @@ def chase_report_payment(state, year, amount, day, reference, acting):
     """The State says it paid: reminders pause until the money arrives or the follow-up."""
     from domain.chase import ReportPayment
 
-    actor, office = split_actor(acting)
     _update(state, year, "report_payment", ReportPayment(amount=amount, date=day, reference=reference,
-                                                         actor=actor, office=office))
+                                                         **acting.model_dump()))
 
 
 @chase.command("pledge")
@@ -200,8 +197,7 @@ def chase_pledge(state, year, expected_date, note, acting):
     """The State pledges to pay by a date: reminders wait until then."""
     from domain.chase import Pledge
 
-    actor, office = split_actor(acting)
-    _update(state, year, "pledge", Pledge(expected_date=expected_date, note=note, actor=actor, office=office))
+    _update(state, year, "pledge", Pledge(expected_date=expected_date, note=note, **acting.model_dump()))
 
 
 @chase.command("set-msp-date")
@@ -213,8 +209,7 @@ def chase_set_msp_date(state, year, day, acting):
     """Move the Meeting of States Parties: the pre-MSP reminder moves with it."""
     from domain.chase import SetMspDate
 
-    actor, office = split_actor(acting)
-    _update(state, year, "set_msp_date", SetMspDate(msp_date=day, actor=actor, office=office))
+    _update(state, year, "set_msp_date", SetMspDate(msp_date=day, **acting.model_dump()))
 
 
 @chase.command("escalate")
@@ -225,8 +220,7 @@ def chase_escalate(state, year, acting):
     """Send the President's individual letter now."""
     from domain.chase import Escalate
 
-    actor, office = split_actor(acting, "president")
-    _update(state, year, "escalate", Escalate(actor=actor, office=office or "president"))
+    _update(state, year, "escalate", Escalate(**acting.model_dump()))
 
 
 def _close_command(name: str, verb: str):
@@ -238,8 +232,7 @@ def _close_command(name: str, verb: str):
     def command(state, year, reason, acting):
         from domain.chase import Close
 
-        actor, office = split_actor(acting)
-        _update(state, year, name, Close(reason=reason, actor=actor, office=office))
+        _update(state, year, name, Close(reason=reason, **acting.model_dump()))
 
     return command
 
@@ -256,7 +249,6 @@ _close_command("cancel", "Cancel")
 def chase_status(state, year, as_of, output):
     """Status of one chase, or of all chases of a year (a visibility query). With
     --as-of, computed from the event log instead (stage: the outcome, or `open`)."""
-    from cli.temporal import connect
 
     if as_of:
         from cli.report import contributions_report
@@ -269,7 +261,7 @@ def chase_status(state, year, as_of, output):
         return
 
     async def go():
-        return await _statuses(await connect(settings()), state, year)
+        return await chase_rows(await connect(), state, year)
 
     rows = run(go())
     if state is None and not rows:
@@ -277,9 +269,8 @@ def chase_status(state, year, as_of, output):
     emit(rows, output, STATUS_COLUMNS, title=f"Contribution chases {year}")
 
 
-async def _statuses(client, state, year):
-    from temporalio.client import WorkflowExecutionStatus
-
+async def chase_rows(client, state, year):
+    """One row per chase of the year (one State's, or all: a visibility query)."""
     from domain.chase import ChaseStatus, workflow_id
 
     if state:
@@ -289,16 +280,10 @@ async def _statuses(client, state, year):
         ids = sorted({wf.id async for wf in client.list_workflows(query)})
     rows = []
     for wid in ids:
-        handle = client.get_workflow_handle(wid, result_type=ChaseStatus)
-        desc = await handle.describe()
-        if desc.status == WorkflowExecutionStatus.RUNNING:
-            status = await handle.query("status", result_type=ChaseStatus)
-        elif desc.status == WorkflowExecutionStatus.COMPLETED:
-            status = await handle.result()
-        else:
-            rows.append({"state": wid.rsplit("-", 1)[-1], "year": year, "stage": desc.status.name.lower()})
-            continue
-        rows.append(_status_row(status))
+        try:
+            rows.append(_status_row(await read_status(wid, ChaseStatus, client)))
+        except click.ClickException as e:  # cancelled or terminated: no status to read
+            rows.append({"state": wid.rsplit("-", 1)[-1], "year": year, "stage": e.message.rsplit(" is ", 1)[-1]})
     return rows
 
 
@@ -333,12 +318,10 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action):
     """Create or update the Temporal Schedule that starts every State Party's chase each
     January (through one AnnualContributionCycle workflow); or show, pause, trigger or
     delete it."""
-    from cli.temporal import connect
-
     s = settings()
 
     async def go():
-        client = await connect(s)
+        client = await connect()
         handle = client.get_schedule_handle(SCHEDULE_ID)
         if action == "show":
             return _describe_schedule(await handle.describe())

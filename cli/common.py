@@ -1,4 +1,4 @@
-"""What commands share: parameter types, `--output`, running async calls, errors."""
+"""What commands share: parameter types, `--output`, settings, printing rows."""
 
 from __future__ import annotations
 
@@ -66,40 +66,6 @@ def output_option(*choices: str):
                         help="output format")
 
 
-def as_option(default_office: str = ""):
-    return click.option("--as", "acting", envvar="CCM_ACTOR", default="", metavar="PERSON@OFFICE",
-                        help="who acts, as person@office or an office (env CCM_ACTOR)"
-                             + (f"; office defaults to {default_office}" if default_office else ""))
-
-
-OFFICES = ("president", "presidency", "isu", "member")
-
-
-def office_of(text: str) -> str | None:
-    """An office as the log records it: a State's alpha-3 code (any form accepted), or
-    president, presidency, isu, member, coordinator:<theme>; None for anything else."""
-    from domain.states import UnknownState, registry
-
-    lowered = text.strip().lower()
-    if lowered in OFFICES or (lowered.startswith("coordinator:") and len(lowered) > len("coordinator:")):
-        return lowered
-    try:
-        return registry().get(text).alpha3
-    except UnknownState:
-        return None
-
-
-def split_actor(acting: str, default_office: str = "") -> tuple[str, str]:
-    """`Sheila Mweemba@isu` -> ("Sheila Mweemba", "isu"); `president` -> ("", "president");
-    `Italy` -> ("", "ITA"); a bare name that is no office is the person."""
-    if "@" in acting:
-        person, _, office = acting.rpartition("@")
-        return person.strip(), office_of(office) or office.strip()
-    if office := office_of(acting):
-        return "", office
-    return acting.strip(), default_office
-
-
 def settings():
     """The Settings of this invocation (read once; root options may override them)."""
     from cli.settings import Settings
@@ -109,51 +75,6 @@ def settings():
     if obj is None:
         obj = ctx.find_root().obj = Settings()
     return obj
-
-
-def run(coro):
-    """Run an async client call from a sync command; errors become one clear line."""
-    import asyncio
-
-    try:
-        return asyncio.run(coro)
-    except click.ClickException:
-        raise
-    except Exception as e:  # translated once, here, at the edge
-        raise click.ClickException(describe_error(e)) from None
-
-
-def describe_error(e: BaseException) -> str:
-    from temporalio.client import (
-        RPCError,
-        WorkflowFailureError,
-        WorkflowQueryFailedError,
-        WorkflowUpdateFailedError,
-    )
-    from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-
-    from cli.codec import BadKeys
-    from cli.temporal import Unreachable
-
-    if isinstance(e, (Unreachable, BadKeys)):
-        return str(e)
-    if isinstance(e, WorkflowAlreadyStartedError):
-        return f"{e.workflow_id} already exists (a workflow id is used once)"
-    if isinstance(e, (WorkflowUpdateFailedError, WorkflowFailureError)):
-        cause = e.cause
-        while isinstance(cause, BaseException) and cause.__cause__ and not isinstance(cause, ApplicationError):
-            cause = cause.__cause__
-        return f"refused: {getattr(cause, 'message', None) or cause}"
-    if isinstance(e, WorkflowQueryFailedError):
-        return f"query failed: {e.message}"
-    if isinstance(e, RPCError):
-        message = e.message
-        if "not found" in message.lower() and "update" in message.lower():
-            message = "the workflow has already finished"
-        if "already completed" in message.lower():
-            message = "the workflow has already finished"
-        return message
-    return f"{type(e).__name__}: {e}"
 
 
 def emit(rows: list[dict] | dict, output: str, columns: list[str] | None = None, title: str | None = None) -> None:

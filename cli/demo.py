@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from cli.common import emit, run, settings
+from cli.client import run
+from cli.common import emit, settings
 
 DEMO_BUDGET = Decimal("500000")
 
@@ -50,7 +51,7 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
     import asyncio
 
     from activities.reports import publish
-    from cli.chase import _start, _statuses
+    from cli.chase import chase_rows, start_chase
     from cli.report import contributions_report, report_rows, summary
     from cli.temporal import connect, run_worker
     from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, workflow_id
@@ -68,7 +69,7 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
         amounts = indicative_amounts(DEMO_BUDGET, scale, reg)
         click.echo(f"Starting the {year} chases for {len(amounts)} States Parties "
                    f"(demo budget CHF {DEMO_BUDGET:,}, demo scale)…")
-        await asyncio.gather(*(_start(client, s, ChaseInput(state=a, year=year, amount_due=v))
+        await asyncio.gather(*(start_chase(client, s, ChaseInput(state=a, year=year, amount_due=v))
                                for a, v in amounts.items()))
 
         async def update(state, name, arg):
@@ -85,7 +86,7 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
         await update("NZL", "report_payment", ReportPayment(date=today, reference="NZ-7781"))
         rows = []
         for _ in range(50):  # visibility is eventually consistent: wait for every chase
-            rows = await _statuses(client, None, year)
+            rows = await chase_rows(client, None, year)
             if len(rows) >= len(amounts):
                 break
             await asyncio.sleep(0.2)
@@ -127,10 +128,10 @@ async def _meetings(client, s, today: date) -> None:
         MeetingInput,
         ProposeItem,
         RecordAttendance,
-        Schedule,
         SetNextMeeting,
         meeting_id,
     )
+    from domain.schedule import Schedule
     from workflows.meeting import Meeting
 
     people = read_participants(Path(str(resources.files("domain").joinpath("data/committee_2016.csv"))))
@@ -150,7 +151,7 @@ async def _meetings(client, s, today: date) -> None:
                                        previous_meeting=held), id=meeting_id(following), task_queue=s.task_queue)
     # An update waits for the invitations to go out, so the demo shows them.
     await two.execute_update(Meeting.propose_item, ProposeItem(title="Country Coalitions: lead countries",
-                                                               proposer="DEU"))
+                                                               office="DEU"))
     await _concept_notes(client, s, following)
     click.echo(f"Meetings: {meeting_id(held)} held with {len(ACTIONS_OF_4_NOVEMBER)} action items; "
                f"{meeting_id(following)} scheduled, invitation with an .ics to {len(people)} participants "
@@ -172,8 +173,10 @@ CONCEPT_NOTES = [
 
 
 async def _concept_notes(client, s, meeting: date) -> None:
-    from domain.concept_notes import Acting, Comment, ConceptNoteInput, SubmitVersion, concept_note_id, theme
-    from domain.meetings import PROPOSALS_CLOSE, local_to_utc, working_days_before
+    from domain.concept_notes import Comment, ConceptNoteInput, SubmitVersion, concept_note_id, theme
+    from domain.meetings import PROPOSALS_CLOSE
+    from domain.process import Acting
+    from domain.schedule import local_to_utc, working_days_before
     from workflows.concept_note import ConceptNote
 
     deadline = local_to_utc(working_days_before(meeting, 3), PROPOSALS_CLOSE)

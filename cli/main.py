@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from cli.common import STATE, emit, output_option, run, settings
+from cli.client import run
+from cli.common import STATE, emit, output_option, settings
 
 
 @click.group()
@@ -17,8 +18,9 @@ from cli.common import STATE, emit, output_option, run, settings
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="client certificate for mTLS (PEM)")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="client private key for mTLS (PEM)")
 @click.option("--api-key", help="API key (Temporal Cloud); better from CCM_API_KEY")
+@click.option("--debug", is_flag=True, help="show the traceback of an unexpected error")
 @click.pass_context
-def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key):
+def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key, debug):
     """Durable workflows for the Convention on Cluster Munitions: contribution chases,
     concept notes and plans, meetings and action items, with an auditable event log.
 
@@ -194,13 +196,13 @@ def ping(note):
     """Check the whole path: a workflow runs on a worker and writes the event log."""
     import uuid
 
-    from cli.temporal import connect
+    from cli.client import connect
     from workflows.ping import Ping
 
     s = settings()
 
     async def go():
-        client = await connect(s)
+        client = await connect()
         return await client.execute_workflow(Ping.run, note, id=f"ping-{uuid.uuid4().hex[:12]}",
                                              task_queue=s.task_queue)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, OFFICES, as_option, emit, office_of, output_option, run, settings, split_actor
+from cli.client import as_option, connect, read_status, run, update
+from cli.common import DATE, emit, output_option, settings
 
 
 class TimeType(click.ParamType):
@@ -29,14 +30,14 @@ class OwnerType(click.ParamType):
     name = "OWNER"
 
     def convert(self, value, param, ctx):
+        from domain.offices import describe_offices, office_of
         from domain.states import registry
 
         if office := office_of(value):
             return office
         suggestions = " or ".join(f"{s.name} ({s.alpha3})" for s in registry().suggest(value))
         hint = f": did you mean {suggestions}?" if suggestions else ""
-        self.fail(f"unknown State {value!r}{hint} (or an office: {', '.join(OFFICES)}, coordinator:<theme>)",
-                  param, ctx)
+        self.fail(f"unknown State {value!r}{hint} (or an office: {describe_offices()})", param, ctx)
 
 
 class MeetingType(click.ParamType):
@@ -62,7 +63,7 @@ def meeting_option(f):
 
 
 def read_participants(path: Path):
-    from domain.meetings import Participant
+    from domain.schedule import Participant
 
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
@@ -75,7 +76,8 @@ def read_participants(path: Path):
 
 
 def _schedule(day, start, end, venue):
-    from domain.meetings import Refusal, Schedule
+    from domain.process import Refusal
+    from domain.schedule import Schedule
 
     try:
         return Schedule.at(day, start, end, venue)
@@ -83,21 +85,11 @@ def _schedule(day, start, end, venue):
         raise click.ClickException(str(e)) from None
 
 
-async def _update(meeting_or_task: str, name: str, arg, result_type=None):
-    from cli.temporal import connect
-
-    client = await connect(settings())
-    handle = client.get_workflow_handle(meeting_or_task)
-    return await handle.execute_update(name, arg, result_type=result_type)
-
-
 def _meeting_update(meeting: str, name: str, arg) -> None:
-    from domain.meetings import MeetingStatus
-
-    status = run(_update(meeting, name, arg, MeetingStatus))
-    s = status.schedule
-    click.echo(f"{status.workflow_id}: {status.stage.replace('_', ' ')}, {s.date} {s.start:%H:%M}–{s.end:%H:%M}, "
-               f"{s.venue}")
+    result = run(update(meeting, name, arg))
+    f = result.summary
+    click.echo(f"{result.workflow_id}: {result.stage.replace('_', ' ')}, {f['date']} {f['start']}–{f['end']}, "
+               f"{f['venue']}")
 
 
 @click.group()
@@ -120,7 +112,6 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
     meeting already past is recorded as held, without invitations."""
     from temporalio.common import WorkflowIDReusePolicy
 
-    from cli.temporal import connect
     from domain.meetings import MeetingInput, meeting_id
     from workflows.meeting import Meeting
 
@@ -131,7 +122,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
                             previous_meeting=previous, organizer_email=s.mail_from)
 
     async def go():
-        client = await connect(s)
+        client = await connect()
         return await client.start_workflow(Meeting.run, inp, id=meeting_id(day), task_queue=s.task_queue,
                                            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
 
@@ -153,10 +144,9 @@ def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
     """Move a meeting (same workflow id): participants get an update of the same event."""
     from domain.meetings import Reschedule, proposals_close_at
 
-    actor, office = split_actor(acting)
     _meeting_update(meeting, "reschedule", Reschedule(schedule=_schedule(day, start, end, venue),
                                                       proposals_close_at=proposals_close_at(day, cutoff_days),
-                                                      actor=actor, office=office))
+                                                      **acting.model_dump()))
 
 
 @meeting.command("cancel")
@@ -167,8 +157,7 @@ def meeting_cancel(meeting, reason, acting):
     """Cancel a meeting: participants get a cancellation of the event."""
     from domain.meetings import CancelMeeting
 
-    actor, office = split_actor(acting)
-    _meeting_update(meeting, "cancel", CancelMeeting(reason=reason, actor=actor, office=office))
+    _meeting_update(meeting, "cancel", CancelMeeting(reason=reason, **acting.model_dump()))
 
 
 @meeting.command("propose-item")
@@ -179,8 +168,7 @@ def meeting_propose_item(meeting, title, acting):
     """Propose an agenda item (until the cut-off, when the agenda goes out)."""
     from domain.meetings import ProposeItem
 
-    actor, office = split_actor(acting)
-    _meeting_update(meeting, "propose_item", ProposeItem(title=title, proposer=actor or office))
+    _meeting_update(meeting, "propose_item", ProposeItem(title=title, **acting.model_dump()))
 
 
 @meeting.command("attendance")
@@ -191,19 +179,19 @@ def meeting_attendance(meeting, present, acting):
     """Record who attended (once the meeting has started)."""
     from domain.meetings import RecordAttendance
 
-    actor, office = split_actor(acting)
     names = [p.strip() for p in present.split(",") if p.strip()]
-    _meeting_update(meeting, "record_attendance", RecordAttendance(present=names, actor=actor, office=office))
+    _meeting_update(meeting, "record_attendance", RecordAttendance(present=names, **acting.model_dump()))
 
 
 @meeting.command("set-next")
 @meeting_option
 @click.option("--date", "day", type=DATE, required=True, help="date of the next meeting")
-def meeting_set_next(meeting, day):
+@as_option()
+def meeting_set_next(meeting, day, acting):
     """Record the date of the next meeting (the default due date of action items)."""
     from domain.meetings import SetNextMeeting
 
-    _meeting_update(meeting, "set_next_meeting", SetNextMeeting(date=day))
+    _meeting_update(meeting, "set_next_meeting", SetNextMeeting(date=day, **acting.model_dump()))
 
 
 @meeting.group("minutes")
@@ -220,9 +208,8 @@ def minutes_circulate(meeting, path, acting):
     """Circulate the draft minutes to the participants."""
     from domain.meetings import CirculateMinutes
 
-    actor, office = split_actor(acting, "isu")
     _meeting_update(meeting, "circulate_minutes",
-                    CirculateMinutes(text=path.read_text("utf-8"), actor=actor, office=office or "isu"))
+                    CirculateMinutes(text=path.read_text("utf-8"), **acting.model_dump()))
 
 
 @minutes.command("approve")
@@ -233,22 +220,13 @@ def minutes_approve(meeting, at_meeting, acting):
     """Approve the minutes (the Presidency only); the meeting's workflow then ends."""
     from domain.meetings import ApproveMinutes
 
-    actor, office = split_actor(acting, "president")
-    _meeting_update(meeting, "approve_minutes", ApproveMinutes(actor=actor, office=office, at_meeting=at_meeting))
+    _meeting_update(meeting, "approve_minutes", ApproveMinutes(**acting.model_dump(), at_meeting=at_meeting))
 
 
 async def _meeting_status(meeting: str):
-    from temporalio.client import WorkflowExecutionStatus
-
-    from cli.temporal import connect
     from domain.meetings import MeetingStatus
 
-    client = await connect(settings())
-    handle = client.get_workflow_handle(meeting, result_type=MeetingStatus)
-    desc = await handle.describe()
-    if desc.status == WorkflowExecutionStatus.COMPLETED:
-        return await handle.result()
-    return await handle.query("status", result_type=MeetingStatus)
+    return await read_status(meeting, MeetingStatus)
 
 
 @meeting.command("status")
@@ -280,7 +258,8 @@ def meeting_agenda(meeting):
     status = run(_meeting_status(meeting))
     agenda = status.agenda
     if not agenda:
-        from activities.records import AgendaFactsRequest, agenda_facts
+        from activities.records import agenda_facts
+        from domain.contract import AgendaFactsRequest
 
         facts = agenda_facts(open_log(), AgendaFactsRequest(previous_meeting=status.previous_meeting))
         agenda = compose_agenda(status.schedule.date, status.standing_items, [p.title for p in status.proposals],
@@ -295,7 +274,7 @@ def meeting_agenda(meeting):
 def meeting_ics_command(meeting, out):
     """Write the meeting's current iCalendar file (the event as last sent)."""
     from activities.calendar import meeting_ics
-    from workflows.meeting import SUMMARY
+    from domain.meetings import SUMMARY
 
     status = run(_meeting_status(meeting))
     method = "CANCEL" if status.stage == "cancelled" else "REQUEST"
@@ -315,13 +294,21 @@ def task():
     """Action items: owner, due date, reminders 7 days and 1 day before, overdue on the agenda."""
 
 
-async def _next_meeting_date(client) -> date | None:
-    """The earliest meeting still to come, from visibility (CcmDue is its start)."""
-    query = ("WorkflowType = 'Meeting' AND ExecutionStatus = 'Running' "
-             "AND CcmStage IN ('scheduled', 'agenda_circulated')")
-    dates = [date.fromisoformat(wf.id.removeprefix("meeting-cc-")) async for wf in client.list_workflows(query)]
-    upcoming = [d for d in dates if d > date.today()]
-    return min(upcoming) if upcoming else None
+async def meeting_dates(client, after: date, open_only: bool = False) -> list[date]:
+    """Dates (in Geneva) of running meetings after `after`, earliest first. A meeting's date
+    is read from its CcmDue attribute, which follows a reschedule; its id does not."""
+    from domain.schedule import GENEVA
+    from workflows.common import CCM_DUE
+
+    query = "WorkflowType = 'Meeting' AND ExecutionStatus = 'Running'"
+    if open_only:
+        query += " AND CcmStage IN ('scheduled', 'agenda_circulated')"
+    dates = set()
+    async for wf in client.list_workflows(query):
+        starts = wf.typed_search_attributes.get(CCM_DUE)
+        if starts is not None and starts.astimezone(GENEVA).date() > after:
+            dates.add(starts.astimezone(GENEVA).date())
+    return sorted(dates)
 
 
 @task.command("add")
@@ -336,27 +323,27 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from cli.temporal import connect
-    from domain.meetings import ActionItemInput, AddActionItem, action_id
+    from domain.action_items import ActionItemInput, action_id
+    from domain.meetings import AddActionItem
     from workflows.action_item import ActionItem
 
     if due and next_meeting:
         raise click.UsageError("give --due or --next-meeting, not both")
     if not (due or next_meeting or meeting):
         raise click.UsageError("give --due, --next-meeting or --meeting")
-    actor, office = split_actor(acting)
     s = settings()
 
     async def go():
-        client = await connect(s)
+        client = await connect()
         when = due
         if next_meeting:
-            when = await _next_meeting_date(client)
+            upcoming = await meeting_dates(client, date.today(), open_only=True)
+            when = upcoming[0] if upcoming else None
             if when is None:
                 raise click.ClickException("no meeting is scheduled: give --due, or schedule the next meeting")
         if meeting:  # numbered among the meeting's items; due defaults to its next meeting
-            cmd = AddActionItem(owner=owner, text=text, due=when, actor=actor, office=office)
-            return await client.get_workflow_handle(meeting).execute_update("add_action_item", cmd, result_type=str)
+            cmd = AddActionItem(owner=owner, text=text, due=when, **acting.model_dump())
+            return (await update(meeting, "add_action_item", cmd, client)).summary["action_item"]
         source = f"task-{date.today():%Y%m%d}"
         for number in range(1, 1000):
             try:
@@ -379,7 +366,6 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
 @output_option()
 def task_list(owner, overdue, everything, output):
     """List action items (a visibility query on CcmOwner, CcmStage, CcmDue)."""
-    from cli.temporal import connect
 
     clauses = ["WorkflowType = 'ActionItem'"]
     if not everything:
@@ -390,9 +376,9 @@ def task_list(owner, overdue, everything, output):
         clauses.append("CcmStage = 'overdue'")
 
     async def go():
-        from domain.meetings import ActionItemStatus
+        from domain.action_items import ActionItemStatus
 
-        client = await connect(settings())
+        client = await connect()
         rows = []
         async for wf in client.list_workflows(" AND ".join(clauses)):
             handle = client.get_workflow_handle(wf.id, result_type=ActionItemStatus)
@@ -406,10 +392,8 @@ def task_list(owner, overdue, everything, output):
 
 
 def _task_update(task_id: str, name: str, arg) -> None:
-    from domain.meetings import ActionItemStatus
-
-    status = run(_update(task_id, name, arg, ActionItemStatus))
-    click.echo(f"{status.workflow_id}: {status.stage}, {status.owner}, due {status.due}")
+    result = run(update(task_id, name, arg))
+    click.echo(f"{result.workflow_id}: {result.stage}, {result.summary['owner']}, due {result.summary['due']}")
 
 
 @task.command("done")
@@ -418,10 +402,9 @@ def _task_update(task_id: str, name: str, arg) -> None:
 @as_option()
 def task_done(task_id, note, acting):
     """Mark an action item done."""
-    from domain.meetings import Complete
+    from domain.action_items import Complete
 
-    actor, office = split_actor(acting)
-    _task_update(task_id, "complete", Complete(note=note, actor=actor, office=office))
+    _task_update(task_id, "complete", Complete(note=note, **acting.model_dump()))
 
 
 @task.command("extend")
@@ -431,10 +414,9 @@ def task_done(task_id, note, acting):
 @as_option()
 def task_extend(task_id, due, reason, acting):
     """Give an action item a later due date (its reminders follow)."""
-    from domain.meetings import Extend
+    from domain.action_items import Extend
 
-    actor, office = split_actor(acting)
-    _task_update(task_id, "extend", Extend(new_due=due, reason=reason, actor=actor, office=office))
+    _task_update(task_id, "extend", Extend(new_due=due, reason=reason, **acting.model_dump()))
 
 
 @task.command("reassign")
@@ -443,10 +425,9 @@ def task_extend(task_id, due, reason, acting):
 @as_option()
 def task_reassign(task_id, owner, acting):
     """Give an action item to another State or office."""
-    from domain.meetings import Reassign
+    from domain.action_items import Reassign
 
-    actor, office = split_actor(acting)
-    _task_update(task_id, "reassign", Reassign(owner=owner, actor=actor, office=office))
+    _task_update(task_id, "reassign", Reassign(owner=owner, **acting.model_dump()))
 
 
 @task.command("cancel")
@@ -455,7 +436,6 @@ def task_reassign(task_id, owner, acting):
 @as_option()
 def task_cancel(task_id, reason, acting):
     """Cancel an action item."""
-    from domain.meetings import CancelAction
+    from domain.action_items import CancelAction
 
-    actor, office = split_actor(acting)
-    _task_update(task_id, "cancel", CancelAction(reason=reason, actor=actor, office=office))
+    _task_update(task_id, "cancel", CancelAction(reason=reason, **acting.model_dump()))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
-from cli.common import DATE, emit, office_of, output_option, run, settings
+from cli.client import as_option, connect, read_status, run, update
+from cli.common import DATE, emit, output_option, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
 
@@ -36,39 +36,16 @@ def msp_option(f):
                         help="the Meeting of States Parties (e.g. 7MSP)")(f)
 
 
-def acting_option(f):
-    return click.option("--as", "acting_as", envvar="CCM_ACTOR", default="", metavar="PERSON@OFFICE",
-                        help="who acts: person@office or an office (a State such as CHL, president, isu); "
-                             "env CCM_ACTOR")(f)
-
-
-def acting(value: str):
-    """`Carola Muñoz@CHL` -> Acting(actor="Carola Muñoz", office="CHL"); a State in any form
-    becomes its alpha-3 code, the offices are lower case."""
-    from domain.concept_notes import Acting
-
-    person, _, office = value.rpartition("@") if "@" in value else ("", "", value)
-    if not office.strip():
-        raise click.UsageError("say who acts: --as PERSON@OFFICE or --as OFFICE (or set CCM_ACTOR)")
-    # Anything that is no State nor office of ours is an organisation: ICRC, CMC, UNODA.
-    return Acting(actor=person.strip(), office=office_of(office) or office.strip().upper())
-
-
 def _update(msp: str, theme: str, name: str, arg) -> None:
-    from cli.temporal import connect
-    from domain.concept_notes import ConceptNoteStatus, concept_note_id
+    from domain.concept_notes import concept_note_id
 
-    async def go():
-        client = await connect(settings())
-        handle = client.get_workflow_handle(concept_note_id(msp, theme))
-        return await handle.execute_update(name, arg, result_type=ConceptNoteStatus)
-
-    status = run(go())
-    line = f"{status.workflow_id}: {status.stage.replace('_', ' ')}"
-    if status.versions:
-        line += f", version {status.versions[-1].number}" + (" (late)" if status.versions[-1].late else "")
-    if status.action_items:
-        line += f", {len(status.action_items)} action items"
+    result = run(update(concept_note_id(msp, theme), name, arg))
+    f = result.summary
+    line = f"{result.workflow_id}: {result.stage.replace('_', ' ')}"
+    if f["version"]:
+        line += f", version {f['version']}" + (" (late)" if f["late"] == "True" else "")
+    if int(f["action_items"]):
+        line += f", {f['action_items']} action items"
     click.echo(line)
 
 
@@ -87,9 +64,10 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
     """Start a theme's concept note for an MSP."""
     from pydantic import ValidationError
 
-    from cli.temporal import connect
+    from cli.meeting import meeting_dates
     from domain.concept_notes import ConceptNoteInput, concept_note_id
-    from domain.meetings import PROPOSALS_CLOSE, local_to_utc, working_days_before
+    from domain.meetings import PROPOSALS_CLOSE
+    from domain.schedule import local_to_utc, working_days_before
     from workflows.concept_note import ConceptNote
 
     s = settings()
@@ -98,8 +76,9 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
     async def go():
         from temporalio.common import WorkflowIDReusePolicy
 
-        client = await connect(s)
-        due = plan_due or await _meeting_after(client, meeting)
+        client = await connect()
+        later = [] if plan_due else await meeting_dates(client, meeting)
+        due = plan_due or (later[0] if later else None)
         if due is None:
             raise click.ClickException(f"no meeting after {meeting} is scheduled: give --plan-due")
         try:
@@ -113,48 +92,40 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
     click.echo(f"started {run(go()).id}")
 
 
-async def _meeting_after(client, day: date) -> date | None:
-    query = "WorkflowType = 'Meeting' AND ExecutionStatus = 'Running'"
-    dates = [date.fromisoformat(wf.id.removeprefix("meeting-cc-")) async for wf in client.list_workflows(query)]
-    later = [d for d in dates if d > day]
-    return min(later) if later else None
-
-
 @plan.command("submit")
 @theme_option()
 @msp_option
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="the concept note (text or Markdown)")
 @click.option("--summary", required=True, help="the executive summary, published with the note")
-@acting_option
-def plan_submit(theme, msp, path, summary, acting_as):
+@as_option()
+def plan_submit(theme, msp, path, summary, acting):
     """Submit a version of the concept note (the theme's coordinators)."""
     from domain.concept_notes import SubmitVersion
 
-    who = acting(acting_as)
     _update(msp, theme, "submit_version", SubmitVersion(text=path.read_text("utf-8"), summary=summary,
-                                                        **who.model_dump()))
+                                                        **acting.model_dump()))
 
 
 @plan.command("comment")
 @theme_option()
 @msp_option
 @click.option("--text", required=True, help="the comment")
-@acting_option
-def plan_comment(theme, msp, text, acting_as):
+@as_option()
+def plan_comment(theme, msp, text, acting):
     """Comment on the circulated note (any member, the ISU, observers)."""
     from domain.concept_notes import Comment
 
-    _update(msp, theme, "comment", Comment(text=text, **acting(acting_as).model_dump()))
+    _update(msp, theme, "comment", Comment(text=text, **acting.model_dump()))
 
 
 @plan.command("approve-final")
 @theme_option()
 @msp_option
-@acting_option
-def plan_approve_final(theme, msp, acting_as):
+@as_option()
+def plan_approve_final(theme, msp, acting):
     """Approve the final version (the Presidency): it is published with its summary."""
-    _update(msp, theme, "approve_final", acting(acting_as))
+    _update(msp, theme, "approve_final", acting)
 
 
 @plan.command("submit-plan")
@@ -162,18 +133,17 @@ def plan_approve_final(theme, msp, acting_as):
 @msp_option
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="YAML: steps with action, responsible, due, budget, targets")
-@acting_option
-def plan_submit_plan(theme, msp, path, acting_as):
+@as_option()
+def plan_submit_plan(theme, msp, path, acting):
     """Submit the operational plan (the theme's coordinators). A file with problems is
     refused with every problem and its line; nothing is submitted."""
     from domain.concept_notes import PlanError, SubmitPlan, parse_plan
 
-    who = acting(acting_as)
     try:
         steps = parse_plan(path.read_text("utf-8"), _target_state, _owner)
     except PlanError as e:
         raise click.ClickException(f"{path} has {len(e.problems)} problem(s):\n  " + "\n  ".join(e.problems)) from None
-    _update(msp, theme, "submit_plan", SubmitPlan(plan=steps, **who.model_dump()))
+    _update(msp, theme, "submit_plan", SubmitPlan(plan=steps, **acting.model_dump()))
 
 
 def _target_state(name: str) -> str:
@@ -192,58 +162,57 @@ def _target_state(name: str) -> str:
 
 
 def _owner(name: str) -> str:
-    from cli.meeting import OWNER
+    from domain.offices import describe_offices, office_of
 
-    try:
-        return OWNER.convert(name, None, None)
-    except click.BadParameter as e:
-        raise ValueError(e.message) from None
+    if office := office_of(name):
+        return office
+    raise ValueError(f"unknown State or office {name!r} (one of {describe_offices()})")
 
 
 @plan.command("approve")
 @theme_option()
 @msp_option
-@acting_option
-def plan_approve(theme, msp, acting_as):
+@as_option()
+def plan_approve(theme, msp, acting):
     """Approve the operational plan (the Presidency): it is published and each step becomes
     a tracked action item."""
-    _update(msp, theme, "approve_plan", acting(acting_as))
+    _update(msp, theme, "approve_plan", acting)
 
 
 @plan.command("request-changes")
 @theme_option()
 @msp_option
 @click.option("--comments", required=True, help="what to change")
-@acting_option
-def plan_request_changes(theme, msp, comments, acting_as):
+@as_option()
+def plan_request_changes(theme, msp, comments, acting):
     """Send the plan back to the coordinators (the Presidency)."""
     from domain.concept_notes import RequestChanges
 
-    _update(msp, theme, "request_changes", RequestChanges(comments=comments, **acting(acting_as).model_dump()))
+    _update(msp, theme, "request_changes", RequestChanges(comments=comments, **acting.model_dump()))
 
 
 @plan.command("set-due")
 @theme_option()
 @msp_option
 @click.option("--date", "day", type=DATE, required=True, help="new due date of the plan")
-@acting_option
-def plan_set_due(theme, msp, day, acting_as):
+@as_option()
+def plan_set_due(theme, msp, day, acting):
     """Move the plan's due date (the Presidency or the ISU)."""
     from domain.concept_notes import SetPlanDue
 
-    _update(msp, theme, "set_plan_due", SetPlanDue(date=day, **acting(acting_as).model_dump()))
+    _update(msp, theme, "set_plan_due", SetPlanDue(date=day, **acting.model_dump()))
 
 
 @plan.command("withdraw")
 @theme_option()
 @msp_option
 @click.option("--reason", required=True, help="why")
-@acting_option
-def plan_withdraw(theme, msp, reason, acting_as):
+@as_option()
+def plan_withdraw(theme, msp, reason, acting):
     """Withdraw the note (its coordinators or the Presidency)."""
     from domain.concept_notes import Withdraw
 
-    _update(msp, theme, "withdraw", Withdraw(reason=reason, **acting(acting_as).model_dump()))
+    _update(msp, theme, "withdraw", Withdraw(reason=reason, **acting.model_dump()))
 
 
 @plan.command("status")
@@ -252,24 +221,17 @@ def plan_withdraw(theme, msp, reason, acting_as):
 @output_option()
 def plan_status(theme, msp, output):
     """One theme's note, or every theme of the MSP as a table (stage, due, late)."""
-    from cli.temporal import connect
     from domain.concept_notes import ConceptNoteStatus, concept_note_id
 
     async def go():
-        client = await connect(settings())
+        client = await connect()
         if theme:
             ids = [concept_note_id(msp, theme)]
         else:
             prefix = concept_note_id(msp, "")
             ids = sorted({wf.id async for wf in client.list_workflows("WorkflowType = 'ConceptNote'")
                           if wf.id.startswith(prefix)})
-        statuses = []
-        for wid in ids:
-            handle = client.get_workflow_handle(wid, result_type=ConceptNoteStatus)
-            desc = await handle.describe()
-            statuses.append(await (handle.query("status", result_type=ConceptNoteStatus)
-                                   if desc.status.name == "RUNNING" else handle.result()))
-        return statuses
+        return [await read_status(wid, ConceptNoteStatus, client) for wid in ids]
 
     statuses = run(go())
     if not statuses:

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from domain.money import CHF
+from domain.process import (
+    Acting,
+    Action,
+    CommandResult,
+    Effect,
+    Letter,
+    Log,
+    ProcessInput,
+    Refusal,
+    Show,
+    result_of,
+)
 
 Language = Literal["en", "fr", "es"]
 LetterKind = Literal[
@@ -36,10 +48,6 @@ STAGE_AFTER_LETTER = {
 }
 
 
-class Refusal(ValueError):
-    """A command the chase refuses; the message is meant for the person who sent it."""
-
-
 def at_letter_time(day: date) -> datetime:
     return datetime.combine(day, LETTER_TIME)
 
@@ -52,7 +60,7 @@ def workflow_id(year: int, alpha3: str) -> str:
     return f"chase-{year}-{alpha3}"
 
 
-class ChaseInput(BaseModel):
+class ChaseInput(ProcessInput):
     state: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166 alpha-3 code")
     year: int = Field(ge=2010, le=2100)
     amount_due: CHF
@@ -83,47 +91,37 @@ class ChaseInput(BaseModel):
 
 
 # One model per handler, so fields can be added without breaking running workflows.
-class RecordReceipt(BaseModel):
+class RecordReceipt(Acting):
     amount: CHF
     date: date
     reference: str = ""
     budget_line: str = ""
-    actor: str = ""
     office: str = "isu"
 
 
-class ReportPayment(BaseModel):
+class ReportPayment(Acting):
     amount: CHF | None = None
     date: date
     reference: str = ""
-    actor: str = ""
-    office: str = ""
 
 
-class Pledge(BaseModel):
+class Pledge(Acting):
     expected_date: date
     note: str = ""
-    actor: str = ""
-    office: str = ""
 
 
-class SetMspDate(BaseModel):
+class SetMspDate(Acting):
     msp_date: date
-    actor: str = ""
-    office: str = ""
 
 
-class Escalate(BaseModel):
-    actor: str = ""
+class Escalate(Acting):
     office: str = "president"
 
 
-class Close(BaseModel):
+class Close(Acting):
     """`waive` and `cancel` both take a reason."""
 
     reason: str
-    actor: str = ""
-    office: str = ""
 
 
 class Receipt(RecordReceipt):
@@ -138,23 +136,6 @@ class LetterSent(BaseModel):
     kind: LetterKind
     sent_at: datetime
     key: str
-
-
-class Effect(BaseModel):
-    """Something the workflow must carry out: a log entry, perhaps with a letter."""
-
-    key: str
-    event_type: str
-    letter: LetterKind | None = None
-    payload: dict[str, Any] = Field(default_factory=dict)
-    actor: str = ""
-    office: str = ""
-
-
-class Action(BaseModel):
-    key: str
-    at: datetime
-    description: str
 
 
 class ChaseStatus(BaseModel):
@@ -230,6 +211,21 @@ class Chase(BaseModel):
         reminders = [letter for letter in self.letters if letter.kind in STAGE_AFTER_LETTER]
         return STAGE_AFTER_LETTER[reminders[-1].kind] if reminders else "starting"
 
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def subject(self) -> str:
+        return self.input.state
+
+    def _letter(self, kind: LetterKind, extra: dict | None = None, **fields) -> Letter:
+        """A letter with the figures the templates read, as they stand now."""
+        context = self.status().model_dump(mode="json", include={
+            "year", "amount_due", "arrears", "received", "outstanding", "credit", "msp_date"})
+        context["total_due"] = str(self.total_due)
+        return Letter(letter=kind, language=self.input.language, context=context | (extra or {}), **fields)
+
     def _next_key(self, name: str) -> str:
         self.counters[name] = self.counters.get(name, 0) + 1
         return f"{name}-{self.counters[name]}"
@@ -251,12 +247,13 @@ class Chase(BaseModel):
         self.done.extend(skipped)
         self.letters.append(LetterSent(kind="call_for_contributions", sent_at=self.started_at, key="reminder-1"))
         return [
-            Effect(key="started", event_type="chase.started", payload={
+            Show(state=self.input.state, year=self.input.year),
+            Log(key="started", event_type="chase.started", payload={
                 "amount_due": str(self.input.amount_due), "arrears": str(self.input.arrears),
                 "msp_date": self.input.msp_date.isoformat(), "language": self.input.language,
                 "not_sent_retroactively": skipped}),
-            Effect(key="reminder-1", event_type="chase.reminder_sent", letter="call_for_contributions",
-                   payload={"reminder": 1}),
+            self._letter("call_for_contributions", key="reminder-1", event_type="chase.reminder_sent",
+                         payload={"reminder": 1}),
         ]
 
     def next_action(self) -> Action | None:
@@ -280,23 +277,23 @@ class Chase(BaseModel):
         key, _, what, at = pending[0]
         return min(Action(key=key, at=at, description=f"send the {what}"), end, key=lambda a: a.at)
 
-    def fire(self, action: Action, now: datetime) -> list[Effect]:
+    def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
         """Carry out the action `next_action` gave, now that its time has come."""
         if action.key == "year-end":
             self.outcome = "in_arrears" if self.outstanding > 0 else "paid"
-            return [Effect(key="year-end", event_type="chase.closed_in_arrears", payload={
+            return [Log(key="year-end", event_type="chase.closed_in_arrears", payload={
                 "arrears_carried": str(self.outstanding), "received": str(self.received)})]
         if action.key == "follow-up":
             reported, self.reported = self.reported, None
             self.reported_not_received = True
             self._skip_steps_due_by(now)
             self.letters.append(LetterSent(kind="reported_not_received", sent_at=now, key="follow-up"))
-            return [Effect(key=self._next_key("reported-not-received"), event_type="chase.reported_not_received",
-                           letter="reported_not_received",
-                           payload={"reported_on": reported.date.isoformat(), "reference": reported.reference})]
+            facts = {"reported_on": reported.date.isoformat(), "reference": reported.reference}
+            return [self._letter("reported_not_received", key=self._next_key("reported-not-received"),
+                                 event_type="chase.reported_not_received", payload=facts, extra=facts)]
         if action.key == "pledge-lapsed":
             pledge, self.pledge = self.pledge, None
-            return [Effect(key=self._next_key("pledge-lapsed"), event_type="chase.pledge_lapsed",
+            return [Log(key=self._next_key("pledge-lapsed"), event_type="chase.pledge_lapsed",
                            payload={"expected_date": pledge.expected_date.isoformat()})]
         # A reminder step. If a later step is also due already, that one supersedes it.
         times = self.step_times()
@@ -311,10 +308,10 @@ class Chase(BaseModel):
         self.done.append(key)
         self.letters.append(LetterSent(kind=kind, sent_at=now, key=key))
         if key == "president":
-            return [Effect(key=key, event_type="chase.escalated", letter=kind, actor=actor, office=office,
-                           payload={"outstanding": str(self.outstanding)})]
-        return [Effect(key=key, event_type="chase.reminder_sent", letter=kind,
-                       payload={"reminder": int(key[-1]), "outstanding": str(self.outstanding)})]
+            return [self._letter(kind, key=key, event_type="chase.escalated", actor=actor, office=office,
+                                 payload={"outstanding": str(self.outstanding)})]
+        return [self._letter(kind, key=key, event_type="chase.reminder_sent",
+                             payload={"reminder": int(key[-1]), "outstanding": str(self.outstanding)})]
 
     def _skip_steps_due_by(self, now: datetime) -> None:
         for key, at in self.step_times().items():
@@ -342,7 +339,7 @@ class Chase(BaseModel):
         self.reported = None
         self.reported_not_received = False
         self.pledge = None
-        effects = [Effect(key=self._next_key("receipt"), event_type="chase.receipt_recorded",
+        effects: list[Effect] = [Log(key=self._next_key("receipt"), event_type="chase.receipt_recorded",
                           actor=cmd.actor, office=cmd.office, payload={
                               "amount": str(cmd.amount), "date": cmd.date.isoformat(),
                               "reference": cmd.reference, "budget_line": cmd.budget_line,
@@ -350,8 +347,8 @@ class Chase(BaseModel):
         if self.outstanding == 0:
             self.outcome = "paid"
             self.letters.append(LetterSent(kind="thank_you", sent_at=now, key="paid"))
-            effects.append(Effect(key="paid", event_type="chase.paid", letter="thank_you",
-                                  payload={"received": str(self.received), "credit": str(self.credit)}))
+            effects.append(self._letter("thank_you", key="paid", event_type="chase.paid",
+                                        payload={"received": str(self.received), "credit": str(self.credit)}))
         return effects
 
     def check_report(self, cmd: ReportPayment, today: date) -> None:
@@ -364,7 +361,7 @@ class Chase(BaseModel):
         self.check_report(cmd, now.date())
         follow_up = at_letter_time(now.date() + timedelta(days=self.input.follow_up_days))
         self.reported = ReportedPayment(**cmd.model_dump(), follow_up_at=follow_up)
-        return [Effect(key=self._next_key("report"), event_type="chase.payment_reported",
+        return [Log(key=self._next_key("report"), event_type="chase.payment_reported",
                        actor=cmd.actor, office=cmd.office, payload={
                            "amount": None if cmd.amount is None else str(cmd.amount),
                            "date": cmd.date.isoformat(), "reference": cmd.reference,
@@ -378,7 +375,7 @@ class Chase(BaseModel):
     def pledge_payment(self, cmd: Pledge, now: datetime) -> list[Effect]:
         self.check_pledge(cmd, now.date())
         self.pledge = cmd
-        return [Effect(key=self._next_key("pledge"), event_type="chase.pledged", actor=cmd.actor,
+        return [Log(key=self._next_key("pledge"), event_type="chase.pledged", actor=cmd.actor,
                        office=cmd.office, payload={"expected_date": cmd.expected_date.isoformat(),
                                                    "note": cmd.note})]
 
@@ -391,7 +388,7 @@ class Chase(BaseModel):
         self.check_msp_date(cmd)
         old = self.input.msp_date
         self.input = self.input.model_copy(update={"msp_date": cmd.msp_date})
-        return [Effect(key=self._next_key("msp-date"), event_type="chase.msp_date_set", actor=cmd.actor,
+        return [Log(key=self._next_key("msp-date"), event_type="chase.msp_date_set", actor=cmd.actor,
                        office=cmd.office, payload={"from": old.isoformat(), "to": cmd.msp_date.isoformat(),
                                                    "pre_msp_reminder_at": self.step_times()["reminder-3"].isoformat()})]
 
@@ -412,10 +409,16 @@ class Chase(BaseModel):
     def close(self, outcome: Literal["waived", "cancelled"], cmd: Close) -> list[Effect]:
         self.check_close(cmd)
         self.outcome = outcome
-        return [Effect(key=outcome, event_type=f"chase.{outcome}", actor=cmd.actor, office=cmd.office,
+        return [Log(key=outcome, event_type=f"chase.{outcome}", actor=cmd.actor, office=cmd.office,
                        payload={"reason": cmd.reason, "outstanding": str(self.outstanding)})]
 
     # --- reading ---------------------------------------------------------------------
+    def result(self, effects: list) -> CommandResult:
+        summary = {"received": self.received, "outstanding": self.outstanding}
+        if self.credit:
+            summary["credit"] = self.credit
+        return result_of(workflow_id(self.input.year, self.input.state), self.stage, effects, summary)
+
     def status(self) -> ChaseStatus:
         action = self.next_action()
         return ChaseStatus(

@@ -8,15 +8,31 @@ operational plan by the next meeting, which the President approves or sends back
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from domain.action_items import ActionItemInput, action_id
 from domain.money import CHF
+from domain.offices import is_presidency
+from domain.process import (
+    Acting,
+    Action,
+    CommandResult,
+    Effect,
+    Log,
+    Message,
+    ProcessInput,
+    Publish,
+    Refusal,
+    Show,
+    StartActionItem,
+    result_of,
+)
 
-Action = Literal["submit_version", "comment", "approve_final", "submit_plan", "approve_plan", "request_changes",
+NoteCommand = Literal["submit_version", "comment", "approve_final", "submit_plan", "approve_plan", "request_changes",
                  "set_plan_due", "withdraw"]
 
 
@@ -39,12 +55,6 @@ THEMES = [
     Theme(slug="country-coalitions", title="Country Coalitions (non-paper of the Presidency)", coordinators=[]),
 ]
 THEMES_BY_SLUG = {t.slug: t for t in THEMES}
-PRESIDENCY = {"president", "presidency"}
-
-
-class Refusal(ValueError):
-    """An action refused for its office or its stage; the message says why."""
-
 
 def theme(slug: str) -> Theme:
     try:
@@ -57,7 +67,7 @@ def role_of(office: str, t: Theme) -> str:
     """`president`, `coordinator:<theme>`, `isu` or `member`, for an office acting on a theme.
     A coordinating State acts as its theme's coordinator; the Presidency coordinates its own
     paper."""
-    if office in PRESIDENCY:
+    if is_presidency(office):
         return "president"
     if office == "isu":
         return "isu"
@@ -70,7 +80,7 @@ def is_coordinator(role: str, t: Theme) -> bool:
     return role == f"coordinator:{t.slug}" or (not t.coordinators and role == "president")
 
 
-def authorize(action: Action, office: str, t: Theme) -> str:
+def authorize(action: NoteCommand, office: str, t: Theme) -> str:
     """The role the office acts in, or a Refusal naming who may do it."""
     role = role_of(office, t)
     coordinators = " or ".join(t.coordinators) if t.coordinators else "the Presidency"
@@ -183,7 +193,7 @@ Stage = Literal["drafting", "circulated", "in_comment", "final_approved", "publi
                 "plan_submitted", "changes_requested", "plan_approved", "withdrawn"]
 
 
-class ConceptNoteInput(BaseModel):
+class ConceptNoteInput(ProcessInput):
     theme: str
     msp: str = Field(pattern=r"^\d+MSP$|^\d+RC$", description="e.g. 7MSP")
     meeting: date = Field(description="the Committee meeting where the note is presented")
@@ -194,11 +204,6 @@ class ConceptNoteInput(BaseModel):
 
 def concept_note_id(msp: str, theme_slug: str) -> str:
     return f"concept-note-{msp}-{theme_slug}"
-
-
-class Acting(BaseModel):
-    actor: str = ""
-    office: str = ""
 
 
 class SubmitVersion(Acting):
@@ -271,3 +276,238 @@ class ConceptNoteStatus(BaseModel):
     def late(self) -> bool:
         return any(v.late for v in self.versions)
 
+
+
+# --- the process ---------------------------------------------------------------------------
+REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, tzinfo=timezone.utc))
+
+
+def _words(stage: str) -> str:
+    return stage.replace("_", " ")
+
+
+class ConceptNote(BaseModel):
+    """drafting → circulated → in_comment → final_approved → published → plan_due
+    → plan_submitted → (changes_requested → plan_submitted)* → plan_approved; or withdrawn.
+    On plan approval each step becomes an ActionItem that outlives the note."""
+
+    input: ConceptNoteInput
+    workflow_id: str
+    stage: Stage = "drafting"
+    versions: list[Version] = Field(default_factory=list)
+    comments: list[CommentMade] = Field(default_factory=list)
+    plan: Plan | None = None
+    plan_versions: int = 0
+    plan_due: date
+    plan_since: datetime = Field(description="plan reminders due before this are not sent late")
+    reminded: list[str] = Field(default_factory=list)
+    approvals: list[Approval] = Field(default_factory=list)
+    action_items: list[str] = Field(default_factory=list)
+    pages: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def new(cls, input: ConceptNoteInput, workflow_id: str, now: datetime) -> ConceptNote:
+        theme(input.theme)  # refused at once if unknown
+        return cls(input=input, workflow_id=workflow_id, plan_due=input.plan_due, plan_since=now)
+
+    @property
+    def theme(self) -> Theme:
+        return theme(self.input.theme)
+
+    @property
+    def subject(self) -> str:
+        return self.input.theme
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in ("plan_approved", "withdrawn")
+
+    def _stage(self, stage: Stage) -> Show:
+        self.stage = stage
+        return Show(stage=stage)
+
+    def _log(self, key: str, event_type: str, cmd: Acting | None = None, **payload) -> Log:
+        return Log(key=key, event_type=event_type, actor=cmd.actor if cmd else "",
+                   office=cmd.office if cmd else "", payload=payload)
+
+    def _coordinators(self) -> str:
+        return ", ".join(self.theme.coordinators) or "the Presidency"
+
+    def _page_context(self, approved_on: date, cmd: Acting) -> dict:
+        return {"title": self.theme.title, "msp": self.input.msp, "coordinators": self._coordinators(),
+                "approved_on": approved_on.isoformat(), "approved_by": cmd.actor or cmd.office}
+
+    def _check_stage(self, what: str, *stages: str) -> None:
+        if self.stage not in stages:
+            raise Refusal(f"cannot {what} while the note is {_words(self.stage)}")
+
+    # --- the timeline ---------------------------------------------------------------------
+    def start(self) -> list[Effect]:
+        i = self.input
+        return [Show(theme=i.theme, due=_midnight(self.plan_due)), self._stage("drafting"),
+                self._log("started", "concept.started", theme=i.theme, msp=i.msp, meeting=i.meeting.isoformat(),
+                          circulate_by=i.circulate_by.isoformat(), plan_due=i.plan_due.isoformat())]
+
+    def next_action(self) -> Action | None:
+        """Reminders before the plan is due, then `overdue` (the Presidency is told)."""
+        if self.stage != "plan_due":
+            return None
+        for days in sorted(self.input.reminder_days, reverse=True):
+            key = f"plan-reminder-{days}d-{self.plan_due.isoformat()}"
+            at = datetime.combine(self.plan_due - timedelta(days=days), REMINDER_TIME)
+            if key not in self.reminded and at > self.plan_since:
+                return Action(key=key, at=at, description=f"remind the coordinators ({days} days before)")
+        return Action(key="overdue", at=_midnight(self.plan_due + timedelta(days=1)), description="plan overdue")
+
+    def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
+        title, due = self.theme.title, self.plan_due.isoformat()
+        if action.key == "overdue":
+            return [self._stage("overdue"), Message(
+                key=f"overdue-{due}", event_type="concept.plan_overdue", payload={"due": due, "told": "president"},
+                subject_line=f"Operational plan overdue: {title}",
+                body=f"To the Presidency: the operational plan on {title} was due on {due} "
+                     "and has not been submitted.\n")]
+        self.reminded.append(action.key)
+        return [Message(key=action.key, event_type="concept.plan_reminder_sent", payload={"due": due},
+                        subject_line=f"Reminder: operational plan on {title} due {due}",
+                        body=f"To the coordinators ({', '.join(self.theme.coordinators) or 'Presidency'}): "
+                             f"the operational plan is due on {due}.\n")]
+
+    # --- the concept note -------------------------------------------------------------------
+    def check_version(self, cmd: SubmitVersion) -> None:
+        authorize("submit_version", cmd.office, self.theme)
+        self._check_stage("submit a version", "drafting", "circulated", "in_comment")
+
+    def submit_version(self, cmd: SubmitVersion, now: datetime) -> list[Effect]:
+        self.check_version(cmd)
+        late = now > self.input.circulate_by
+        version = Version(number=len(self.versions) + 1, submitted_at=now, late=late, summary=cmd.summary,
+                          text=cmd.text, actor=cmd.actor, office=cmd.office)
+        self.versions.append(version)
+        effects: list[Effect] = [self._stage("circulated")] if self.stage == "drafting" else []
+        return effects + [self._log(f"version-{version.number}", "concept.version_submitted", cmd,
+                                    version=version.number, late=late, summary=cmd.summary,
+                                    characters=len(cmd.text))]
+
+    def check_comment(self, cmd: Comment) -> None:
+        authorize("comment", cmd.office, self.theme)
+        self._check_stage("comment", "circulated", "in_comment")
+
+    def comment(self, cmd: Comment, now: datetime) -> list[Effect]:
+        self.check_comment(cmd)
+        self.comments.append(CommentMade(at=now, office=cmd.office, actor=cmd.actor, text=cmd.text))
+        effects: list[Effect] = [self._stage("in_comment")] if self.stage == "circulated" else []
+        return effects + [self._log(f"comment-{len(self.comments)}", "concept.commented", cmd, text=cmd.text)]
+
+    def check_final(self, cmd: Acting) -> str:
+        role = authorize("approve_final", cmd.office, self.theme)
+        self._check_stage("approve the final version", "circulated", "in_comment")
+        return role
+
+    def approve_final(self, cmd: Acting, now: datetime) -> list[Effect]:
+        """Approved, published with its executive summary; the plan is due from now."""
+        role = self.check_final(cmd)
+        final = self.versions[-1]
+        self.approvals.append(Approval(what=f"concept note v{final.number}", at=now, actor=cmd.actor,
+                                       office=cmd.office, role=role))
+        path = f"concept-notes/{self.input.msp}-{self.input.theme}.html"
+        self.pages.append(path)
+        effects = [self._stage("final_approved"),
+                   self._log("final-approved", "concept.final_approved", cmd, version=final.number),
+                   Publish(key="published", event_type="concept.published", payload={"version": final.number},
+                           template="concept_note", path=path, context=self._page_context(now.date(), cmd) | {
+                               "version": final.number, "summary": final.summary, "text": final.text}),
+                   self._stage("published")]
+        self.plan_since = now
+        return effects + [self._stage("plan_due")]
+
+    # --- the operational plan ---------------------------------------------------------------
+    def check_plan(self, cmd: SubmitPlan) -> None:
+        authorize("submit_plan", cmd.office, self.theme)
+        self._check_stage("submit a plan", "plan_due", "overdue", "changes_requested")
+
+    def submit_plan(self, cmd: SubmitPlan, now: datetime) -> list[Effect]:
+        self.check_plan(cmd)
+        self.plan = cmd.plan
+        self.plan_versions += 1
+        return [self._stage("plan_submitted"),
+                self._log(f"plan-{self.plan_versions}", "concept.plan_submitted", cmd, version=self.plan_versions,
+                          steps=len(cmd.plan.steps), late=now.date() > self.plan_due)]
+
+    def check_changes(self, cmd: RequestChanges) -> None:
+        authorize("request_changes", cmd.office, self.theme)
+        self._check_stage("request changes", "plan_submitted")
+
+    def request_changes(self, cmd: RequestChanges) -> list[Effect]:
+        self.check_changes(cmd)
+        return [self._stage("changes_requested"),
+                self._log(f"changes-{self.plan_versions}", "concept.changes_requested", cmd, comments=cmd.comments,
+                          plan_version=self.plan_versions)]
+
+    def check_plan_approval(self, cmd: Acting) -> str:
+        role = authorize("approve_plan", cmd.office, self.theme)
+        self._check_stage("approve the plan", "plan_submitted")
+        return role
+
+    def approve_plan(self, cmd: Acting, now: datetime) -> list[Effect]:
+        """Approved and published; each step becomes an action item of its own."""
+        role = self.check_plan_approval(cmd)
+        self.approvals.append(Approval(what=f"operational plan v{self.plan_versions}", at=now, actor=cmd.actor,
+                                       office=cmd.office, role=role))
+        path = f"plans/{self.input.msp}-{self.input.theme}.html"
+        self.pages.append(path)
+        effects: list[Effect] = [
+            self._log("plan-approved", "concept.plan_approved", cmd, version=self.plan_versions),
+            Publish(key="plan-published", event_type="concept.plan_published", payload={"version": self.plan_versions},
+                    template="plan", path=path, context=self._page_context(now.date(), cmd) | {
+                        "version": self.plan_versions, "steps": self.plan.model_dump(mode="json")["steps"]})]
+        source = f"plan-{self.input.msp}-{self.input.theme}"
+        for number, step in enumerate(self.plan.steps, start=1):
+            item = ActionItemInput(owner=step.responsible, text=step.action, due=step.due,
+                                   source=self.workflow_id, number=number)
+            self.action_items.append(action_id(source, number))
+            effects.append(StartActionItem(id=action_id(source, number), input=item))
+        return effects + [self._stage("plan_approved")]
+
+    def check_due(self, cmd: SetPlanDue, today: date) -> None:
+        authorize("set_plan_due", cmd.office, self.theme)
+        if self.finished:
+            raise Refusal(f"the note is {_words(self.stage)}")
+        if cmd.date < today:
+            raise Refusal(f"the plan due date {cmd.date.isoformat()} is in the past")
+
+    def set_plan_due(self, cmd: SetPlanDue, now: datetime) -> list[Effect]:
+        self.check_due(cmd, now.date())
+        previous, self.plan_due, self.plan_since = self.plan_due, cmd.date, now
+        effects: list[Effect] = [self._stage("plan_due")] if self.stage == "overdue" else []
+        return effects + [Show(due=_midnight(cmd.date)),
+                          self._log(f"plan-due-{cmd.date.isoformat()}", "concept.plan_due_set", cmd,
+                                    previous=previous.isoformat(), due=cmd.date.isoformat())]
+
+    def check_withdraw(self, cmd: Withdraw) -> None:
+        authorize("withdraw", cmd.office, self.theme)
+        if self.finished:
+            raise Refusal(f"the note is already {_words(self.stage)}")
+
+    def withdraw(self, cmd: Withdraw) -> list[Effect]:
+        self.check_withdraw(cmd)
+        return [self._stage("withdrawn"), self._log("withdrawn", "concept.withdrawn", cmd, reason=cmd.reason)]
+
+    # --- reading ---------------------------------------------------------------------------
+    def status(self) -> ConceptNoteStatus:
+        t = self.theme
+        return ConceptNoteStatus(
+            workflow_id=self.workflow_id, theme=t.slug, title=t.title, coordinators=t.coordinators,
+            msp=self.input.msp, stage=self.stage, versions=self.versions, comments=self.comments, plan=self.plan,
+            plan_versions=self.plan_versions, plan_due=self.plan_due, approvals=self.approvals,
+            action_items=self.action_items, pages=self.pages)
+
+    def result(self, effects: list) -> CommandResult:
+        last = self.versions[-1] if self.versions else None
+        summary = {"version": last.number if last else "", "late": bool(last and last.late),
+                   "plan_version": self.plan_versions, "action_items": len(self.action_items)}
+        return result_of(self.workflow_id, self.stage, effects, summary)

@@ -1,68 +1,57 @@
-"""Coordination Committee meetings and action items: pure rules and models.
+"""Coordination Committee meetings (id `meeting-cc-{date}`): pure rules and models.
 
-Times are kept as the Committee speaks of them (a date, a start and an end in Geneva)
-and as UTC instants for timers; `local_to_utc` converts once, outside workflows.
-"""
+Invitations with an iCalendar file when scheduled (an update of the same event when
+rescheduled, a cancellation when cancelled); proposals until the cut-off, when the agenda
+is composed and circulated; after the meeting, attendance, action items (each its own
+ActionItem workflow, which outlives the meeting) and the minutes, which are approved at
+a later meeting. The process ends when its minutes are approved, or when cancelled."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
-GENEVA = ZoneInfo("Europe/Zurich")
-Role = Literal["member", "observer", "isu", "presidency"]
+from domain.action_items import ActionItemInput, action_id
+from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite
+from domain.offices import is_presidency
+from domain.process import (
+    Acting,
+    Action,
+    CommandResult,
+    Effect,
+    Log,
+    Message,
+    ProcessInput,
+    Refusal,
+    Show,
+    StartActionItem,
+    result_of,
+)
+from domain.schedule import (
+    Participant,
+    Schedule,
+    day_month_year,
+    local_to_utc,
+    long_date,
+    working_days_before,
+)
 
-
-class Refusal(ValueError):
-    """A command the meeting or action item refuses; the message is for the sender."""
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, GENEVA).astimezone(timezone.utc)
+SUMMARY = "CCM Coordination Committee meeting"  # the calendar event's title
+PROPOSALS_CLOSE = time(18, 0)  # the cut-off day ends at 18:00 in Geneva
+Stage = Literal["scheduled", "agenda_circulated", "held", "minutes_circulated", "minutes_approved", "cancelled"]
 
 
 def meeting_id(day: date) -> str:
     return f"meeting-cc-{day.isoformat()}"
 
 
-def working_days_before(day: date, n: int) -> date:
-    """The date `n` working days (Monday to Friday) before `day`."""
-    while n > 0:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
+def proposals_close_at(day: date, working_days: int) -> datetime:
+    return local_to_utc(working_days_before(day, working_days), PROPOSALS_CLOSE)
 
 
-class Participant(BaseModel):
-    name: str
-    email: str = ""
-    delegation: str = Field("", description="a State (alpha-3) or an organisation (ICRC, CMC, UNODA, ISU)")
-    role: Role = "member"
-
-
-class Schedule(BaseModel):
-    """When and where: local date and times in Geneva, and the UTC instants for timers."""
-
-    date: date
-    start: time
-    end: time
-    venue: str
-    starts_at: datetime
-    ends_at: datetime
-
-    @classmethod
-    def at(cls, day: date, start: time, end: time, venue: str) -> Schedule:
-        if end <= start:
-            raise Refusal(f"the meeting must end after it starts ({start:%H:%M}–{end:%H:%M})")
-        return cls(date=day, start=start, end=end, venue=venue,
-                   starts_at=local_to_utc(day, start), ends_at=local_to_utc(day, end))
-
-
-class MeetingInput(BaseModel):
+class MeetingInput(ProcessInput):
     schedule: Schedule
     chair_office: str = "president"
     organizer_email: str = "isu@clusterconvention.org"
@@ -79,13 +68,6 @@ class MeetingInput(BaseModel):
                    **fields)
 
 
-class ActionSummary(BaseModel):
-    workflow_id: str
-    owner: str
-    text: str
-    due: date
-
-
 class AgendaItem(BaseModel):
     number: int
     title: str
@@ -99,7 +81,7 @@ def compose_agenda(meeting: date, standing: list[str], proposed: list[str], minu
     standing items, items proposed by members, and the date of the next meeting."""
     titles: list[tuple[str, list[str]]] = [("Opening remarks by the President", []), ("Adoption of the agenda", [])]
     if minutes_pending:
-        titles.append((f"Approval of the minutes of {minutes_pending:%-d %B %Y}", []))
+        titles.append((f"Approval of the minutes of {day_month_year(minutes_pending)}", []))
     due = sorted((a for a in open_actions if a.due <= meeting), key=lambda a: (a.due, a.workflow_id))
     if due:
         titles.append(("Follow-up of action items", [
@@ -110,60 +92,12 @@ def compose_agenda(meeting: date, standing: list[str], proposed: list[str], minu
     return [AgendaItem(number=i, title=t, details=d) for i, (t, d) in enumerate(titles, start=1)]
 
 
-# --- action items ------------------------------------------------------------------------
-class ActionItemInput(BaseModel):
-    owner: str = Field(description="a State (alpha-3) or an office")
-    text: str = Field(min_length=1)
-    due: date
-    source: str = Field(description="where it was decided: a meeting or a plan step")
-    number: int = Field(ge=1)
-    reminder_days: list[int] = Field(default_factory=lambda: [7, 1])
-
-    @model_validator(mode="after")
-    def _text(self) -> ActionItemInput:
-        if not self.text.strip():
-            raise ValueError("the action needs a text")
-        return self
-
-
-def action_id(source: str, number: int) -> str:
-    return f"action-{source}-{number}"
-
-
-class Complete(BaseModel):
-    note: str = ""
-    actor: str = ""
-    office: str = ""
-
-
-class Extend(BaseModel):
-    new_due: date
-    reason: str
-    actor: str = ""
-    office: str = ""
-
-
-class Reassign(BaseModel):
-    owner: str
-    actor: str = ""
-    office: str = ""
-
-
-class CancelAction(BaseModel):
-    reason: str
-    actor: str = ""
-    office: str = ""
-
-
-class ActionItemStatus(BaseModel):
-    workflow_id: str
-    owner: str
-    text: str
-    due: date
-    source: str
-    stage: Literal["open", "overdue", "done", "cancelled"]
-    reminders_sent: list[date]
-    history: list[str]
+def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem]) -> str:
+    lines = [f"Coordination Committee meeting, {long_date(meeting)}, {venue}", "", "Draft agenda", ""]
+    for item in agenda:
+        lines.append(f"{item.number}. {item.title}")
+        lines += [f"   - {d}" for d in item.details]
+    return "\n".join(lines) + "\n"
 
 
 def fold_open_actions(events) -> list[ActionSummary]:
@@ -185,78 +119,46 @@ def fold_open_actions(events) -> list[ActionSummary]:
     return list(items.values())
 
 
-class AgendaFacts(BaseModel):
-    """What the agenda needs from outside the meeting: open actions, pending minutes."""
-
-    open_actions: list[ActionSummary]
-    minutes_pending: date | None
-
-
-# --- meeting commands ----------------------------------------------------------------------
-PROPOSALS_CLOSE = time(18, 0)  # the cut-off day ends at 18:00 in Geneva
-PRESIDENCY = {"president", "presidency"}
-
-
-def proposals_close_at(day: date, working_days: int) -> datetime:
-    return local_to_utc(working_days_before(day, working_days), PROPOSALS_CLOSE)
-
-
-class Reschedule(BaseModel):
+# --- commands ------------------------------------------------------------------------------
+class Reschedule(Acting):
     schedule: Schedule
     proposals_close_at: datetime
-    actor: str = ""
-    office: str = ""
 
 
-class CancelMeeting(BaseModel):
+class CancelMeeting(Acting):
     reason: str
-    actor: str = ""
-    office: str = ""
 
 
-class ProposeItem(BaseModel):
+class ProposeItem(Acting):
     title: str = Field(min_length=1)
-    proposer: str = ""
+    proposer: str = Field("", description="who proposed it, in runs from before `actor`/`office`")
 
 
-class RecordAttendance(BaseModel):
+class RecordAttendance(Acting):
     present: list[str]
-    actor: str = ""
-    office: str = ""
 
 
-class AddActionItem(BaseModel):
+class AddActionItem(Acting):
     owner: str
     text: str = Field(min_length=1)
     due: date | None = Field(None, description="default: the next meeting")
-    actor: str = ""
-    office: str = ""
 
 
-class SetNextMeeting(BaseModel):
+class SetNextMeeting(Acting):
     date: date
 
 
-class CirculateMinutes(BaseModel):
+class CirculateMinutes(Acting):
     text: str = Field(min_length=1)
-    actor: str = ""
-    office: str = ""
 
 
-class ApproveMinutes(BaseModel):
-    actor: str = ""
-    office: str = ""
+class ApproveMinutes(Acting):
     at_meeting: date | None = Field(None, description="the later meeting where they were approved")
-
-
-def check_presidency(office: str, what: str) -> None:
-    if office not in PRESIDENCY:
-        raise Refusal(f"only the Presidency may {what}, not {office or 'an unnamed office'}")
 
 
 class MeetingStatus(BaseModel):
     workflow_id: str
-    stage: Literal["scheduled", "agenda_circulated", "held", "minutes_circulated", "minutes_approved", "cancelled"]
+    stage: Stage
     schedule: Schedule
     sequence: int
     proposals_close_at: datetime
@@ -271,9 +173,220 @@ class MeetingStatus(BaseModel):
     standing_items: list[str] = Field(default_factory=list)
 
 
-def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem]) -> str:
-    lines = [f"Coordination Committee meeting, {meeting:%A %-d %B %Y}, {venue}", "", "Draft agenda", ""]
-    for item in agenda:
-        lines.append(f"{item.number}. {item.title}")
-        lines += [f"   - {d}" for d in item.details]
-    return "\n".join(lines) + "\n"
+def _words(stage: str) -> str:
+    return stage.replace("_", " ")
+
+
+class Meeting(BaseModel):
+    input: MeetingInput
+    workflow_id: str
+    started_at: datetime
+    schedule: Schedule
+    close_at: datetime
+    sequence: int = Field(0, description="the calendar event's SEQUENCE: one more at each change")
+    stage: Stage = "scheduled"
+    proposals: list[ProposeItem] = Field(default_factory=list)
+    agenda: list[AgendaItem] = Field(default_factory=list)
+    attendance: list[str] = Field(default_factory=list)
+    attendance_records: int = 0
+    minutes: str | None = None
+    minutes_versions: int = 0
+    next_meeting: date | None = None
+    action_items: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def new(cls, input: MeetingInput, workflow_id: str, now: datetime) -> Meeting:
+        return cls(input=input, workflow_id=workflow_id, started_at=now, schedule=input.schedule,
+                   close_at=input.proposals_close_at)
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in ("minutes_approved", "cancelled")
+
+    @property
+    def subject(self) -> str:
+        return self.workflow_id
+
+    def _mail(self, key: str, event_type: str, subject: str, body: str, method: str | None = None,
+              cmd: Acting | None = None, **payload) -> Message:
+        """A message to every participant, with the meeting's calendar file if `method`."""
+        invite = None
+        if method:
+            invite = CalendarInvite(meeting_id=self.workflow_id, schedule=self.schedule, summary=SUMMARY,
+                                    organizer=self.input.organizer_email, participants=self.input.participants,
+                                    sequence=self.sequence, method=method)
+        return Message(key=key, event_type=event_type, subject_line=subject, body=body, calendar=invite,
+                       to=[p.email for p in self.input.participants if p.email],
+                       actor=cmd.actor if cmd else "", office=cmd.office if cmd else "",
+                       payload=payload | {"sequence": self.sequence})
+
+    # --- the timeline ---------------------------------------------------------------------
+    def start(self) -> list[Effect]:
+        """Invitations; a meeting already past is recorded as held, without them."""
+        effects: list[Effect] = [Show(due=self.schedule.starts_at)]
+        if self.schedule.ends_at <= self.started_at:
+            self.stage = "held"
+            return effects + [Show(stage="held"), Log(key="recorded", event_type="meeting.recorded", payload={
+                "date": self.schedule.date.isoformat(), "venue": self.schedule.venue})]
+        return effects + [Show(stage="scheduled"), self._mail(
+            "invitation-0", "meeting.scheduled", f"Invitation: {SUMMARY}, {self.schedule.date}",
+            f"You are invited to the {SUMMARY}:\n{self.schedule.in_words()}.\n", method="REQUEST",
+            date=self.schedule.date.isoformat(), venue=self.schedule.venue)]
+
+    def next_action(self) -> Action | None:
+        if self.stage == "scheduled":
+            return Action(key="agenda", at=self.close_at, description="proposals close: circulate the agenda",
+                          needs=AgendaFactsRequest(previous_meeting=self.input.previous_meeting))
+        if self.stage == "agenda_circulated":
+            return Action(key="held", at=self.schedule.ends_at, description="the meeting is held")
+        return None  # after the meeting: minutes and their approval come as commands
+
+    def fire(self, action: Action, now: datetime, facts: AgendaFacts | None = None) -> list[Effect]:
+        if action.key == "agenda":
+            self.agenda = compose_agenda(self.schedule.date, self.input.standing_items,
+                                         [p.title for p in self.proposals], facts.minutes_pending, facts.open_actions)
+            self.stage = "agenda_circulated"
+            return [Show(stage=self.stage), self._mail(
+                f"agenda-{self.sequence}", "meeting.agenda_circulated",
+                f"Draft agenda: {SUMMARY}, {self.schedule.date}",
+                agenda_text(self.schedule.date, self.schedule.venue, self.agenda),
+                items=[a.title for a in self.agenda])]
+        self.stage = "held"
+        return [Show(stage=self.stage), Log(key="held", event_type="meeting.held",
+                                            payload={"date": self.schedule.date.isoformat()})]
+
+    # --- before the meeting ---------------------------------------------------------------
+    def _check_before_meeting(self, what: str) -> None:
+        if self.stage not in ("scheduled", "agenda_circulated"):
+            raise Refusal(f"cannot {what}: the meeting is {_words(self.stage)}")
+
+    def check_reschedule(self, cmd: Reschedule, now: datetime) -> None:
+        self._check_before_meeting("reschedule")
+        if cmd.schedule.starts_at <= now:
+            raise Refusal("the new date and time must be in the future")
+
+    def reschedule(self, cmd: Reschedule, now: datetime) -> list[Effect]:
+        self.check_reschedule(cmd, now)
+        self.schedule, self.close_at = cmd.schedule, cmd.proposals_close_at
+        self.sequence += 1
+        effects: list[Effect] = []
+        if self.stage == "agenda_circulated" and self.close_at > now:
+            self.stage = "scheduled"  # proposals reopen until the new cut-off
+            effects.append(Show(stage=self.stage))
+        s = self.schedule
+        return effects + [Show(due=s.starts_at), self._mail(
+            f"invitation-{self.sequence}", "meeting.rescheduled", f"Updated: {SUMMARY}, now {s.date}",
+            f"The {SUMMARY} has moved to:\n{s.in_words()}.\n", method="REQUEST", cmd=cmd,
+            date=s.date.isoformat(), start=s.start.isoformat(), venue=s.venue)]
+
+    def check_cancel(self, cmd: CancelMeeting) -> None:
+        self._check_before_meeting("cancel")
+
+    def cancel(self, cmd: CancelMeeting) -> list[Effect]:
+        self.check_cancel(cmd)
+        self.sequence += 1
+        self.stage = "cancelled"
+        return [Show(stage=self.stage), self._mail(
+            "cancelled", "meeting.cancelled", f"Cancelled: {SUMMARY}, {self.schedule.date}",
+            f"The {SUMMARY} of {self.schedule.in_words()} is cancelled: {cmd.reason}\n", method="CANCEL", cmd=cmd,
+            reason=cmd.reason)]
+
+    def check_proposal(self, cmd: ProposeItem, now: datetime) -> None:
+        if self.stage != "scheduled" or now >= self.close_at:
+            raise Refusal(f"proposals closed at {self.close_at.isoformat(timespec='minutes')}: "
+                          "the agenda has gone out")
+
+    def propose_item(self, cmd: ProposeItem, now: datetime) -> list[Effect]:
+        self.check_proposal(cmd, now)
+        self.proposals.append(cmd)
+        return [Log(key=f"proposal-{len(self.proposals)}", event_type="meeting.item_proposed",
+                    actor=cmd.actor or cmd.proposer, office=cmd.office or "member", payload={"title": cmd.title})]
+
+    # --- at and after the meeting ---------------------------------------------------------
+    def _check_started(self, what: str, now: datetime) -> None:
+        if self.stage == "cancelled" or now < self.schedule.starts_at:
+            raise Refusal(f"cannot {what} before the meeting has started")
+
+    def check_attendance(self, cmd: RecordAttendance, now: datetime) -> None:
+        self._check_started("record attendance", now)
+
+    def record_attendance(self, cmd: RecordAttendance, now: datetime) -> list[Effect]:
+        self.check_attendance(cmd, now)
+        self.attendance = sorted(set(self.attendance) | set(cmd.present))
+        self.attendance_records += 1
+        return [Log(key=f"attendance-{self.attendance_records}", event_type="meeting.attendance_recorded",
+                    actor=cmd.actor, office=cmd.office, payload={"present": cmd.present})]
+
+    def check_next_meeting(self, cmd: SetNextMeeting) -> None:
+        if cmd.date <= self.schedule.date:
+            raise Refusal("the next meeting must come after this one")
+
+    def set_next_meeting(self, cmd: SetNextMeeting) -> list[Effect]:
+        self.check_next_meeting(cmd)
+        self.next_meeting = cmd.date
+        return [Log(key=f"next-meeting-{cmd.date.isoformat()}", event_type="meeting.next_meeting_set",
+                    actor=cmd.actor, office=cmd.office, payload={"date": cmd.date.isoformat()})]
+
+    def check_action(self, cmd: AddActionItem, now: datetime) -> None:
+        self._check_started("add action items", now)
+        if cmd.due is None and self.next_meeting is None:
+            raise Refusal("no next meeting is set: give a due date, or set the next meeting first")
+        due = cmd.due or self.next_meeting
+        if due <= self.schedule.date:
+            raise Refusal(f"the due date {due.isoformat()} must be after the meeting")
+
+    def add_action_item(self, cmd: AddActionItem, now: datetime) -> list[Effect]:
+        self.check_action(cmd, now)
+        number = len(self.action_items) + 1
+        child = action_id(self.workflow_id, number)
+        item = ActionItemInput(owner=cmd.owner, text=cmd.text, due=cmd.due or self.next_meeting,
+                               source=self.workflow_id, number=number)
+        self.action_items.append(child)
+        return [StartActionItem(id=child, input=item),
+                Log(key=f"action-{number}", event_type="meeting.action_item_added", actor=cmd.actor,
+                    office=cmd.office, payload={"action_item": child, "owner": cmd.owner, "text": cmd.text,
+                                                "due": item.due.isoformat()})]
+
+    def check_minutes(self, cmd: CirculateMinutes) -> None:
+        if self.stage not in ("held", "minutes_circulated"):
+            raise Refusal(f"minutes are circulated after the meeting is held (it is {_words(self.stage)})")
+
+    def circulate_minutes(self, cmd: CirculateMinutes) -> list[Effect]:
+        self.check_minutes(cmd)
+        self.minutes = cmd.text
+        self.minutes_versions += 1
+        self.stage = "minutes_circulated"
+        return [Show(stage=self.stage), self._mail(
+            f"minutes-{self.minutes_versions}", "meeting.minutes_circulated",
+            f"Draft minutes: {SUMMARY}, {self.schedule.date}", cmd.text, cmd=cmd)]
+
+    def check_approval(self, cmd: ApproveMinutes) -> None:
+        if not is_presidency(cmd.office):
+            raise Refusal(f"only the Presidency may approve minutes, not {cmd.office or 'an unnamed office'}")
+        if self.stage != "minutes_circulated":
+            raise Refusal(f"there are no circulated minutes to approve (the meeting is {_words(self.stage)})")
+
+    def approve_minutes(self, cmd: ApproveMinutes) -> list[Effect]:
+        self.check_approval(cmd)
+        self.stage = "minutes_approved"
+        return [Show(stage=self.stage), Log(
+            key="minutes-approved", event_type="meeting.minutes_approved", actor=cmd.actor, office=cmd.office,
+            payload={"at_meeting": cmd.at_meeting.isoformat() if cmd.at_meeting else None})]
+
+    # --- reading ---------------------------------------------------------------------------
+    def status(self) -> MeetingStatus:
+        return MeetingStatus(
+            workflow_id=self.workflow_id, stage=self.stage, schedule=self.schedule, sequence=self.sequence,
+            proposals_close_at=self.close_at, proposals=self.proposals, agenda=self.agenda,
+            attendance=self.attendance, minutes=self.minutes, next_meeting=self.next_meeting,
+            action_items=self.action_items, participants=self.input.participants,
+            previous_meeting=self.input.previous_meeting, standing_items=self.input.standing_items)
+
+    def result(self, effects: list) -> CommandResult:
+        s = self.schedule
+        summary = {"date": s.date.isoformat(), "start": s.start.isoformat("minutes"),
+                   "end": s.end.isoformat("minutes"), "venue": s.venue}
+        started = [e.id for e in effects if isinstance(e, StartActionItem)]
+        if started:
+            summary["action_item"] = started[0]
+        return result_of(self.workflow_id, self.stage, effects, summary)

@@ -128,3 +128,12 @@ async def sleep_until(env, moment):
 @pytest.fixture
 def task_queue() -> str:
     return f"tq-{uuid.uuid4().hex[:10]}"
+
+
+async def act(handle, update, arg):
+    """Send an update, then read the full status: updates answer only a small result."""
+    import sys
+
+    await handle.execute_update(update, arg)
+    workflow_class = getattr(sys.modules[update.__module__], update.__qualname__.split(".")[0])
+    return await handle.query(workflow_class.status)

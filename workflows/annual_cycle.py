@@ -14,11 +14,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.records import CycleAmounts
     from domain.chase import ChaseInput, workflow_id
     from domain.cycle import CycleInput, CycleResult
 
-from workflows.common import ACTIVITY_OPTIONS, new_event, record
+from workflows.common import Activities, call, new_event, record
 from workflows.contribution_chase import ContributionChase
 
 
@@ -27,8 +26,7 @@ class AnnualContributionCycle:
     @workflow.run
     async def run(self, input: CycleInput) -> CycleResult:
         year = input.year or workflow.now().year
-        due: CycleAmounts = await workflow.execute_activity(
-            "cycle_amounts", input.model_copy(update={"year": year}), result_type=CycleAmounts, **ACTIVITY_OPTIONS)
+        due = await call(Activities.cycle_amounts, input.model_copy(update={"year": year}))
         started, existing = [], []
         for state, amount in sorted(due.amounts.items()):
             chase = ChaseInput(state=state, year=year, amount_due=amount,

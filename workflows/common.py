@@ -1,13 +1,25 @@
-"""What every ccm workflow shares: activity options, search attributes, logging."""
+"""What every ccm workflow shares: activity options and references, search attributes,
+events of the running workflow."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from temporalio import workflow
+from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
+    from domain.contract import (
+        SEARCH_ATTRIBUTES,
+        AgendaFacts,
+        AgendaFactsRequest,
+        CycleAmounts,
+        LetterOutcome,
+        LetterRequest,
+        MessageRequest,
+        PageRequest,
+    )
+    from domain.cycle import CycleInput
     from domain.events import Event, NewEvent
 
 CCM_STATE = SearchAttributeKey.for_keyword("CcmState")
@@ -16,21 +28,42 @@ CCM_STAGE = SearchAttributeKey.for_keyword("CcmStage")
 CCM_THEME = SearchAttributeKey.for_keyword("CcmTheme")
 CCM_OWNER = SearchAttributeKey.for_keyword("CcmOwner")
 CCM_DUE = SearchAttributeKey.for_datetime("CcmDue")
-
-# name -> Temporal type, as the servers register them.
-SEARCH_ATTRIBUTES = {
-    "CcmState": "Keyword",
-    "CcmYear": "Int",
-    "CcmStage": "Keyword",
-    "CcmTheme": "Keyword",
-    "CcmOwner": "Keyword",
-    "CcmDue": "Datetime",
-}
+assert {k.name for k in (CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_THEME, CCM_OWNER, CCM_DUE)} == set(SEARCH_ATTRIBUTES)
 
 ACTIVITY_OPTIONS = dict(
     start_to_close_timeout=timedelta(minutes=1),
     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 )
+
+
+class Activities:
+    """The activities as workflows see them: names and types only. Workflows call them by
+    these references; `activities.records.CcmActivities` implements each one under the same
+    name (a unit test checks), so no workflow imports the activities' libraries."""
+
+    @activity.defn(name="record_event")
+    def record_event(self, event: NewEvent) -> Event:
+        raise NotImplementedError
+
+    @activity.defn(name="send_letter")
+    def send_letter(self, request: LetterRequest) -> LetterOutcome:
+        raise NotImplementedError
+
+    @activity.defn(name="send_message")
+    def send_message(self, request: MessageRequest) -> LetterOutcome:
+        raise NotImplementedError
+
+    @activity.defn(name="publish_page")
+    def publish_page(self, request: PageRequest) -> str:
+        raise NotImplementedError
+
+    @activity.defn(name="agenda_facts")
+    def agenda_facts(self, request: AgendaFactsRequest) -> AgendaFacts:
+        raise NotImplementedError
+
+    @activity.defn(name="cycle_amounts")
+    def cycle_amounts(self, request: CycleInput) -> CycleAmounts:
+        raise NotImplementedError
 
 
 def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
@@ -48,5 +81,10 @@ def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
     )
 
 
+async def call(activity_ref, request):
+    """Run one activity (by its reference in `Activities`) with the shared options."""
+    return await workflow.execute_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
+
+
 async def record(event: NewEvent) -> Event:
-    return await workflow.execute_activity("record_event", event, result_type=Event, **ACTIVITY_OPTIONS)
+    return await call(Activities.record_event, event)

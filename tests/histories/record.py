@@ -20,13 +20,12 @@ from activities.database import open_event_log
 from activities.letters import Mailbox
 from activities.records import CcmActivities
 from cli.devserver import binary
+from domain.action_items import Complete, Extend
 from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, SetMspDate
 from domain.meetings import (
     AddActionItem,
     ApproveMinutes,
     CirculateMinutes,
-    Complete,
-    Extend,
     MeetingInput,
     Participant,
     RecordAttendance,

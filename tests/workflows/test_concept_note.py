@@ -26,7 +26,7 @@ from domain.concept_notes import (
     Withdraw,
 )
 from domain.meetings import local_to_utc
-from tests.conftest import sleep_until
+from tests.conftest import act, sleep_until
 from workflows.action_item import ActionItem
 from workflows.concept_note import ConceptNote
 
@@ -81,24 +81,24 @@ async def test_the_whole_path_from_note_to_approved_plan_with_tracked_steps(
         time_skipping_env, task_queue, worker, tmp_path, log):
     env = time_skipping_env
     handle, inp = await start(env, task_queue)
-    s = await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
+    s = await act(handle, ConceptNote.submit_version, SubmitVersion(
         text="Inward- and outward-looking activities …", summary="Strengthen joint approaches.",
         actor="Silvia Cattaneo", office="ITA"))
     assert s.stage == "circulated" and s.versions[0].late is False
-    s = await handle.execute_update(ConceptNote.comment, Comment(text="Explain the choice of countries", office="ICRC"))
+    s = await act(handle, ConceptNote.comment, Comment(text="Explain the choice of countries", office="ICRC"))
     assert s.stage == "in_comment"
-    s = await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
+    s = await act(handle, ConceptNote.submit_version, SubmitVersion(
         text="Revised: priorities from Article 7 reports", summary="Strengthen joint approaches; focal points by 2016.",
         office="CHL"))
-    s = await handle.execute_update(ConceptNote.approve_final, PRESIDENT)
+    s = await act(handle, ConceptNote.approve_final, PRESIDENT)
     assert s.stage == "plan_due" and s.approvals[0].what == "concept note v2" and s.approvals[0].role == "president"
     page = (tmp_path / "site" / "concept-notes" / "7MSP-victim-assistance.html").read_text()
     assert "focal points by 2016" in page and "version 2" in page
 
     steps = plan(await today(env))
-    s = await handle.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=steps, office="ITA"))
+    s = await act(handle, ConceptNote.submit_plan, SubmitPlan(plan=steps, office="ITA"))
     assert s.stage == "plan_submitted"
-    s = await handle.execute_update(ConceptNote.approve_plan, PRESIDENT)
+    s = await act(handle, ConceptNote.approve_plan, PRESIDENT)
     assert s.stage == "plan_approved" and len(s.action_items) == 2
     result = await handle.result()
     assert result.pages == ["concept-notes/7MSP-victim-assistance.html", "plans/7MSP-victim-assistance.html"]
@@ -118,7 +118,7 @@ async def test_a_note_after_the_circulation_deadline_is_marked_late(time_skippin
     env = time_skipping_env
     handle, inp = await start(env, task_queue, theme="clearance-and-rre")
     await sleep_until(env, inp.circulate_by + timedelta(hours=1))
-    s = await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
+    s = await act(handle, ConceptNote.submit_version, SubmitVersion(
         text="Workshop in Lebanon", summary="Article 4 deadlines", office="NOR"))
     assert s.versions[0].late is True
     await handle.execute_update(ConceptNote.withdraw, Withdraw(reason="test over", office="NOR"))
@@ -148,13 +148,13 @@ async def test_changes_requested_twice_then_approved(time_skipping_env, task_que
     day = await today(env)
     for n in (1, 2):
         await handle.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=plan(day), office="FRA"))
-        s = await handle.execute_update(ConceptNote.request_changes, RequestChanges(
+        s = await act(handle, ConceptNote.request_changes, RequestChanges(
             comments=f"round {n}: name the target States", **PRESIDENT.model_dump()))
         assert s.stage == "changes_requested"
     assert "cannot approve the plan while the note is changes requested" in await refused(
         handle.execute_update(ConceptNote.approve_plan, PRESIDENT))
     await handle.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=plan(day), office="ZMB"))
-    s = await handle.execute_update(ConceptNote.approve_plan, PRESIDENT)
+    s = await act(handle, ConceptNote.approve_plan, PRESIDENT)
     assert s.stage == "plan_approved" and s.plan_versions == 3 and s.approvals[-1].what == "operational plan v3"
 
 
@@ -173,7 +173,7 @@ async def test_an_overdue_plan_gets_reminders_on_their_dates_and_the_presidency_
                       ("concept.plan_overdue", inp.plan_due + timedelta(days=1))]
     told = list(log.query(workflow_id=handle.id, event_type="concept.plan_overdue"))[0]
     assert told.payload["told"] == "president"
-    s = await handle.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=plan(await today(env)), office="MEX"))
+    s = await act(handle, ConceptNote.submit_plan, SubmitPlan(plan=plan(await today(env)), office="MEX"))
     assert s.stage == "plan_submitted"
     await handle.execute_update(ConceptNote.withdraw, Withdraw(reason="test over", office="president"))
 
@@ -183,7 +183,7 @@ async def test_a_withdrawn_note_ends_and_refuses_further_work(time_skipping_env,
     handle, _ = await start(env, task_queue, theme="country-coalitions")
     await handle.execute_update(ConceptNote.submit_version, SubmitVersion(text="non-paper", summary="s",
                                                                           office="president"))
-    s = await handle.execute_update(ConceptNote.withdraw, Withdraw(reason="merged into universalization",
+    s = await act(handle, ConceptNote.withdraw, Withdraw(reason="merged into universalization",
                                                                    office="president"))
     assert s.stage == "withdrawn"
     assert (await handle.result()).stage == "withdrawn"

@@ -22,7 +22,7 @@ from activities.letters import Mailbox
 from activities.records import CcmActivities
 from domain.chase import ChaseInput, ChaseStatus, Close, Pledge, RecordReceipt, ReportPayment, SetMspDate
 from domain.events import Event, NewEvent
-from tests.conftest import sleep_until
+from tests.conftest import act, sleep_until
 from workflows.contribution_chase import ContributionChase
 from workflows.ping import Ping
 
@@ -90,10 +90,10 @@ async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     today = (await time_skipping_env.get_current_time()).date()
-    status = await handle.execute_update(ContributionChase.record_receipt,
+    status = await act(handle, ContributionChase.record_receipt,
                                          RecordReceipt(amount=Decimal("5000"), date=today, budget_line="7a"))
     assert status.stage == "partially_paid" and status.outstanding == Decimal("7345.00")
-    status = await handle.execute_update(ContributionChase.record_receipt,
+    status = await act(handle, ContributionChase.record_receipt,
                                          RecordReceipt(amount=Decimal("8000"), date=today, budget_line="7b"))
     assert status.outcome == "paid" and status.credit == Decimal("655.00")
     result = await handle.result()
@@ -107,7 +107,7 @@ async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 5, 20))
-    status = await handle.execute_update(ContributionChase.report_payment,
+    status = await act(handle, ContributionChase.report_payment,
                                          ReportPayment(date=date(year, 5, 18), reference="IT-55"))
     assert status.stage == "payment_reported" and status.next_action == "follow up the reported payment"
     await sleep_until(time_skipping_env, at(year, 6, 16))  # 15 June passed while paused: no reminder
@@ -140,7 +140,7 @@ async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_say
 async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, task_queue, year, worker, resources):
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 6, 1))
-    status = await handle.execute_update(ContributionChase.pledge, Pledge(expected_date=date(year, 7, 10),
+    status = await act(handle, ContributionChase.pledge, Pledge(expected_date=date(year, 7, 10),
                                                                          note="being processed"))
     assert status.stage == "pledged"
     await sleep_until(time_skipping_env, at(year, 7, 9))
@@ -153,7 +153,7 @@ async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, t
 
 async def test_the_pre_msp_reminder_moves_with_the_msp_date(time_skipping_env, task_queue, year, worker, resources):
     handle = await start(time_skipping_env, task_queue, year)
-    status = await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 10, 2)))
+    status = await act(handle, ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 10, 2)))
     assert status.msp_date == date(year, 10, 2)
     await sleep_until(time_skipping_env, at(year, 9, 12))
     status = await handle.query(ContributionChase.status)

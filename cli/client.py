@@ -1,0 +1,140 @@
+"""One client for every command that talks to Temporal: connect, start, update, read a
+status, the `--as` option, and the translation of known errors into one line.
+
+A command's update carries an id derived from its content (workflow, update, argument),
+so a command repeated after a lost answer, or sent five times at once, is applied once
+and every copy gets the first answer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import traceback
+
+import click
+
+from cli.common import settings
+
+
+async def connect():
+    from cli.temporal import connect as connect_to
+
+    return await connect_to(settings())
+
+
+def update_id(workflow_id: str, name: str, arg) -> str:
+    """The same command gives the same id: Temporal then applies it once."""
+    content = arg.model_dump(mode="json") if hasattr(arg, "model_dump") else arg
+    text = json.dumps([workflow_id, name, content], sort_keys=True, ensure_ascii=False, default=str)
+    return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
+
+
+async def update(workflow_id: str, name: str, arg, client=None):
+    """Send one update and answer its `CommandResult`."""
+    from domain.process import CommandResult
+
+    client = client or await connect()
+    handle = client.get_workflow_handle(workflow_id)
+    return await handle.execute_update(name, arg, id=update_id(workflow_id, name, arg), result_type=CommandResult)
+
+
+async def read_status(workflow_id: str, status_type, client=None):
+    """The status of a workflow: its `status` query while it runs, its result once done."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    client = client or await connect()
+    handle = client.get_workflow_handle(workflow_id, result_type=status_type)
+    desc = await handle.describe()
+    if desc.status == WorkflowExecutionStatus.RUNNING:
+        return await handle.query("status", result_type=status_type)
+    if desc.status == WorkflowExecutionStatus.COMPLETED:
+        return await handle.result()
+    raise click.ClickException(f"{workflow_id} is {desc.status.name.lower().replace('_', ' ')}")
+
+
+def as_option(default_office: str = ""):
+    """`--as PERSON@OFFICE` (or an office alone; env CCM_ACTOR), read into one `Acting`.
+    An unknown office is refused while parsing, naming the offices there are."""
+
+    def to_acting(ctx, param, value):
+        from domain.offices import parse_actor
+        from domain.process import Refusal
+
+        try:
+            return parse_actor(value or "", default_office)
+        except Refusal as e:
+            raise click.BadParameter(str(e), ctx, param) from None
+
+    return click.option("--as", "acting", envvar="CCM_ACTOR", default="", metavar="PERSON@OFFICE",
+                        callback=to_acting,
+                        help="who acts: person@office or an office (president, isu, a State, "
+                             "coordinator:<theme>; env CCM_ACTOR)"
+                             + (f"; the office defaults to {default_office}" if default_office else ""))
+
+
+def run(coro):
+    """Run an async client call from a sync command. Known errors (refusals, a finished
+    workflow, an unreachable server) become one line; anything else is a bug and keeps
+    its traceback: shown with `ccm --debug`, otherwise written to `$CCM_HOME/errors.log`."""
+    import asyncio
+
+    try:
+        return asyncio.run(coro)
+    except click.ClickException:
+        raise
+    except Exception as e:
+        known = describe_error(e)
+        if known is not None:
+            raise click.ClickException(known) from None
+        if click.get_current_context().find_root().params.get("debug"):
+            raise
+        raise click.ClickException(f"internal error: {type(e).__name__}: {e} (traceback in {_log_bug()}; "
+                                   "ccm --debug shows it)") from None
+
+
+def _log_bug() -> str:
+    path = settings().home / "errors.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(f"$ ccm {' '.join(sys.argv[1:])}\n{traceback.format_exc()}\n")
+    except OSError:
+        return "nowhere: the data directory is not writable"
+    return str(path)
+
+
+def describe_error(e: BaseException) -> str | None:
+    """One line for the errors a person can act on; None for anything else."""
+    from temporalio.client import (
+        RPCError,
+        WorkflowFailureError,
+        WorkflowQueryFailedError,
+        WorkflowUpdateFailedError,
+    )
+    from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+
+    from cli.codec import BadKeys
+    from cli.temporal import Unreachable
+    from domain.process import Refusal
+
+    if isinstance(e, (Unreachable, BadKeys)):
+        return str(e)
+    if isinstance(e, Refusal):
+        return f"refused: {e}"
+    if isinstance(e, WorkflowAlreadyStartedError):
+        return f"{e.workflow_id} already exists (a workflow id is used once)"
+    if isinstance(e, (WorkflowUpdateFailedError, WorkflowFailureError)):
+        cause = e.cause
+        while isinstance(cause, BaseException) and cause.__cause__ and not isinstance(cause, ApplicationError):
+            cause = cause.__cause__
+        return f"refused: {getattr(cause, 'message', None) or cause}"
+    if isinstance(e, WorkflowQueryFailedError):
+        return f"query failed: {e.message}"
+    if isinstance(e, RPCError):
+        message = e.message
+        lowered = message.lower()
+        if ("not found" in lowered and "update" in lowered) or "already completed" in lowered:
+            return "the workflow has already finished"
+        return message
+    return None

@@ -1,0 +1,200 @@
+"""Action items: one piece of work with an owner and a due date (id `action-{source}-{n}`).
+
+Reminders go out 7 days and 1 day before the due date (08:00 UTC); after it the item is
+`overdue` (and stays on the next agenda) until it is done, extended, reassigned to
+someone who finishes it, or cancelled. Reminders that fell due before the item existed,
+or before its due date last moved, are not sent late."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from domain.process import (
+    Acting,
+    Action,
+    CommandResult,
+    Effect,
+    Log,
+    Message,
+    ProcessInput,
+    Refusal,
+    Show,
+    result_of,
+)
+
+REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
+Stage = Literal["open", "overdue", "done", "cancelled"]
+
+
+def action_id(source: str, number: int) -> str:
+    return f"action-{source}-{number}"
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, tzinfo=timezone.utc))
+
+
+class ActionItemInput(ProcessInput):
+    owner: str = Field(description="a State (alpha-3) or an office")
+    text: str = Field(min_length=1)
+    due: date
+    source: str = Field(description="where it was decided: a meeting or a plan step")
+    number: int = Field(ge=1)
+    reminder_days: list[int] = Field(default_factory=lambda: [7, 1])
+
+    @model_validator(mode="after")
+    def _text(self) -> ActionItemInput:
+        if not self.text.strip():
+            raise ValueError("the action needs a text")
+        return self
+
+
+class Complete(Acting):
+    note: str = ""
+
+
+class Extend(Acting):
+    new_due: date
+    reason: str
+
+
+class Reassign(Acting):
+    owner: str
+
+
+class CancelAction(Acting):
+    reason: str
+
+
+class ActionItemStatus(BaseModel):
+    workflow_id: str
+    owner: str
+    text: str
+    due: date
+    source: str
+    stage: Stage
+    reminders_sent: list[date]
+    history: list[str]
+
+
+class ActionItem(BaseModel):
+    input: ActionItemInput
+    workflow_id: str
+    since: datetime = Field(description="reminders due before this are not sent late")
+    owner: str
+    due: date
+    stage: Stage = "open"
+    reminders_sent: list[date] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list, description="`<date> <event>` lines, oldest first")
+
+    @classmethod
+    def new(cls, input: ActionItemInput, workflow_id: str, now: datetime) -> ActionItem:
+        return cls(input=input, workflow_id=workflow_id, since=now, owner=input.owner, due=input.due)
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in ("done", "cancelled")
+
+    @property
+    def subject(self) -> str:
+        return self.owner
+
+    def _show(self) -> Show:
+        return Show(owner=self.owner, stage=self.stage, due=midnight(self.due))
+
+    def _log(self, now: datetime, key: str, event_type: str, cmd: Acting | None = None, **payload) -> Log:
+        self.history.append(f"{now.date().isoformat()} {event_type.removeprefix('action.')}")
+        return Log(key=key, event_type=event_type, actor=cmd.actor if cmd else "", office=cmd.office if cmd else "",
+                   payload=payload)
+
+    # --- the timeline ---------------------------------------------------------------------
+    def start(self) -> list[Effect]:
+        return [self._show(), self._log(self.since, "created", "action.created", owner=self.owner,
+                                        text=self.input.text, due=self.input.due.isoformat(), source=self.input.source)]
+
+    def next_action(self) -> Action | None:
+        """A reminder not yet sent for the current due date, or the moment it is overdue."""
+        if self.stage != "open":
+            return None
+        for days in sorted(self.input.reminder_days, reverse=True):
+            day = self.due - timedelta(days=days)
+            at = datetime.combine(day, REMINDER_TIME)
+            if at > self.since and day not in self.reminders_sent:
+                return Action(key=f"reminder-{days}d-{self.due.isoformat()}", at=at,
+                              description=f"remind {self.owner} ({days} days before)")
+        return Action(key="overdue", at=midnight(self.due + timedelta(days=1)), description="overdue")
+
+    def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
+        if action.key == "overdue":
+            self.stage = "overdue"
+            return [self._show(), self._log(now, f"overdue-{self.due.isoformat()}", "action.overdue",
+                                            due=self.due.isoformat())]
+        days = int(action.key.split("-")[1].removesuffix("d"))
+        self.reminders_sent.append(self.due - timedelta(days=days))
+        self.history.append(f"{now.date().isoformat()} reminder_sent")
+        body = (f"Reminder: the action \"{self.input.text}\" ({self.input.source}) assigned to {self.owner} "
+                f"is due on {self.due.isoformat()}.\n\nImplementation Support Unit, Convention on Cluster Munitions\n")
+        return [Message(key=action.key, event_type="action.reminder_sent", payload={"due": self.due.isoformat()},
+                        subject_line=f"Action item due {self.due.isoformat()}: {self.input.text}", body=body)]
+
+    # --- commands --------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self.finished:
+            raise Refusal(f"the action item is {self.stage}")
+
+    def _change(self, now: datetime, event_type: str, cmd: Acting, **payload) -> list[Effect]:
+        name = event_type.removeprefix("action.")
+        key = f"{name}-{sum(1 for h in self.history if h.endswith(name)) + 1}"
+        return [self._show(), self._log(now, key, event_type, cmd, **payload)]
+
+    def check_complete(self, cmd: Complete) -> None:
+        self._check_open()
+
+    def complete(self, cmd: Complete, now: datetime) -> list[Effect]:
+        self.check_complete(cmd)
+        self.stage = "done"
+        return self._change(now, "action.completed", cmd, note=cmd.note)
+
+    def check_extend(self, cmd: Extend, today: date) -> None:
+        self._check_open()
+        if cmd.new_due <= today:
+            raise Refusal(f"the new due date {cmd.new_due.isoformat()} must be after today")
+        if not cmd.reason.strip():
+            raise Refusal("a reason is required")
+
+    def extend(self, cmd: Extend, now: datetime) -> list[Effect]:
+        self.check_extend(cmd, now.date())
+        self.due, self.stage, self.since = cmd.new_due, "open", now
+        return self._change(now, "action.extended", cmd, new_due=cmd.new_due.isoformat(), reason=cmd.reason)
+
+    def check_reassign(self, cmd: Reassign) -> None:
+        self._check_open()
+        if cmd.owner == self.owner:
+            raise Refusal(f"the action item is already assigned to {cmd.owner}")
+
+    def reassign(self, cmd: Reassign, now: datetime) -> list[Effect]:
+        self.check_reassign(cmd)
+        previous, self.owner = self.owner, cmd.owner
+        return self._change(now, "action.reassigned", cmd, owner=cmd.owner, previous=previous)
+
+    def check_cancel(self, cmd: CancelAction) -> None:
+        self._check_open()
+        if not cmd.reason.strip():
+            raise Refusal("a reason is required")
+
+    def cancel(self, cmd: CancelAction, now: datetime) -> list[Effect]:
+        self.check_cancel(cmd)
+        self.stage = "cancelled"
+        return self._change(now, "action.cancelled", cmd, reason=cmd.reason)
+
+    # --- reading ---------------------------------------------------------------------------
+    def status(self) -> ActionItemStatus:
+        return ActionItemStatus(workflow_id=self.workflow_id, owner=self.owner, text=self.input.text, due=self.due,
+                                source=self.input.source, stage=self.stage, reminders_sent=self.reminders_sent,
+                                history=self.history)
+
+    def result(self, effects: list) -> CommandResult:
+        return result_of(self.workflow_id, self.stage, effects, {"owner": self.owner, "due": self.due.isoformat()})

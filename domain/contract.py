@@ -1,0 +1,101 @@
+"""The contract between workflows and activities: what each activity takes and answers,
+and the names of the search attributes workflows show. Both sides import this module;
+neither imports the other."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.events import NewEvent
+from domain.money import CHF
+from domain.schedule import Participant, Schedule
+
+# Search attributes: name -> Temporal type, as the servers register them.
+SEARCH_ATTRIBUTES = {
+    "CcmState": "Keyword",
+    "CcmYear": "Int",
+    "CcmStage": "Keyword",
+    "CcmTheme": "Keyword",
+    "CcmOwner": "Keyword",
+    "CcmDue": "Datetime",
+}
+
+
+class LetterRequest(BaseModel):
+    """A letter to a State, and the event that records it."""
+
+    event: NewEvent
+    letter: str
+    language: str = "en"
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class Attachment(BaseModel):
+    filename: str
+    content_type: str  # with parameters: "text/calendar; method=REQUEST"
+    data: str
+
+
+class CalendarInvite(BaseModel):
+    """The meeting an invitation, update or cancellation is about (rendered in the
+    activity, not the workflow: the icalendar library reads time-zone files)."""
+
+    meeting_id: str
+    schedule: Schedule
+    summary: str
+    organizer: str
+    participants: list[Participant]
+    sequence: int
+    method: str = "REQUEST"
+
+
+class MessageRequest(BaseModel):
+    """A message already written (invitation, agenda, minutes, reminder), and its event."""
+
+    event: NewEvent
+    to: list[str] = Field(default_factory=list)
+    subject: str
+    body: str
+    attachments: list[Attachment] = Field(default_factory=list)
+    calendar: CalendarInvite | None = None
+
+
+class LetterOutcome(BaseModel):
+    message_id: str
+    delivery: str  # "smtp", "outbox" (no SMTP configured) or "undelivered"
+    written: bool  # False when a retry found the letter already logged
+
+
+class PageRequest(BaseModel):
+    """A page to publish in the site folder (`template` in templates/pages/), and its event."""
+
+    event: NewEvent
+    template: str
+    path: str = Field(description="relative to the site folder, e.g. concept-notes/7MSP-universalization.html")
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgendaFactsRequest(BaseModel):
+    previous_meeting: date | None = None
+
+
+class ActionSummary(BaseModel):
+    workflow_id: str
+    owner: str
+    text: str
+    due: date
+
+
+class AgendaFacts(BaseModel):
+    """What the agenda needs from outside the meeting: open actions, pending minutes."""
+
+    open_actions: list[ActionSummary]
+    minutes_pending: date | None
+
+
+class CycleAmounts(BaseModel):
+    amounts: dict[str, CHF]
+    arrears: dict[str, CHF] = Field(default_factory=dict)

@@ -1,0 +1,128 @@
+"""What every process shares: refusals, who acts, effects, timed actions, command results.
+
+Each process is an aggregate (`Chase`, `Meeting`, `ActionItem`, `ConceptNote`) with the
+same shape: `check_x()` refuses a command before anything changes, `x()` applies it and
+returns the `Effect`s the workflow must carry out in order, `next_action()` says what the
+timer waits for and `fire()` carries that action out when its time has come. Pure: the
+workflow skeleton (`workflows/process.py`) turns effects into activities.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from domain.contract import AgendaFactsRequest, CalendarInvite
+
+
+class Refusal(ValueError):
+    """A command a process refuses; the message is meant for the person who sent it."""
+
+
+class Acting(BaseModel):
+    """Who sent a command: a person (may be unnamed) and the office they act for."""
+
+    actor: str = ""
+    office: str = ""
+
+
+# --- effects: what a command or a timer asks the workflow to carry out, in order ---------
+class _Recorded(BaseModel):
+    """An effect written to the event log under `<workflow id>/<key>`."""
+
+    key: str
+    event_type: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    actor: str = ""
+    office: str = ""
+
+
+class Log(_Recorded):
+    kind: Literal["log"] = "log"
+
+
+class Letter(_Recorded):
+    """A letter to the State from its template (`activities/templates/letters`)."""
+
+    kind: Literal["letter"] = "letter"
+    letter: str
+    language: str = "en"
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class Message(_Recorded):
+    """A message already written, to the given addresses (none: the outbox only)."""
+
+    kind: Literal["message"] = "message"
+    subject_line: str
+    body: str
+    to: list[str] = Field(default_factory=list)
+    calendar: CalendarInvite | None = None
+
+
+class Publish(_Recorded):
+    """A page in the public site folder, from `templates/pages/<template>.html`."""
+
+    kind: Literal["publish"] = "publish"
+    template: str
+    path: str
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class Show(BaseModel):
+    """Search attributes to show in Temporal's lists (None: left as they are)."""
+
+    kind: Literal["show"] = "show"
+    stage: str | None = None
+    state: str | None = None
+    year: int | None = None
+    theme: str | None = None
+    owner: str | None = None
+    due: datetime | None = None
+
+
+class StartActionItem(BaseModel):
+    """An ActionItem workflow of its own, which outlives the process that starts it."""
+
+    kind: Literal["action_item"] = "action_item"
+    id: str
+    input: Any  # domain.action_items.ActionItemInput (kept loose: that module imports this one)
+
+
+Effect = Annotated[Log | Letter | Message | Publish | Show | StartActionItem, Field(discriminator="kind")]
+
+
+class Action(BaseModel):
+    """What the timer waits for: `key` at `at`. `needs`: facts from outside the process
+    that an activity reads and `fire` is given."""
+
+    key: str
+    at: datetime
+    description: str = ""
+    needs: AgendaFactsRequest | None = None
+
+
+class ProcessInput(BaseModel):
+    """What every workflow input carries besides its own fields: the bound after which a
+    long-lived run continues as new, and the process it hands on when it does."""
+
+    continue_after: int = Field(10_000, ge=50, le=50_000, description="history events before continuing as new")
+    snapshot: str | None = Field(None, description="the process as the previous run left it (JSON)")
+
+
+class CommandResult(BaseModel):
+    """What an update answers: small, so a history does not grow with the process's size.
+    The full picture is the `status` query."""
+
+    workflow_id: str
+    stage: str
+    events: list[str] = Field(default_factory=list, description="event types the command wrote")
+    summary: dict[str, str] = Field(default_factory=dict, description="the figures a person reads next")
+
+
+def result_of(workflow_id: str, stage: str, effects: list, summary: dict[str, Any]) -> CommandResult:
+    return CommandResult(workflow_id=workflow_id, stage=stage,
+                         events=[e.event_type for e in effects if isinstance(e, _Recorded)],
+                         summary={k: "" if v is None else str(v) for k, v in summary.items()})

@@ -1,0 +1,173 @@
+"""The skeleton every process workflow shares.
+
+A process workflow holds one domain aggregate (`domain/chase.py` is the model) and does
+three things with it: at the start it carries out `start()`'s effects; then it sleeps
+until `next_action()` is due, or until a command changes the plan, and carries out
+`fire()`'s effects; a command is checked (`check_x`, in the update's validator, so a
+refused command changes nothing and leaves no trace in the history), applied (`x`) and
+its effects carried out, one command at a time under one lock. Each process workflow is
+then only its handler declarations.
+
+Long-lived runs continue as new past a bound of history events, handing the aggregate on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.contract import LetterRequest, MessageRequest, PageRequest
+    from domain.process import (
+        CommandResult,
+        Letter,
+        Log,
+        Message,
+        ProcessInput,
+        Publish,
+        Refusal,
+        Show,
+        StartActionItem,
+    )
+
+from workflows.common import (
+    CCM_DUE,
+    CCM_OWNER,
+    CCM_STAGE,
+    CCM_STATE,
+    CCM_THEME,
+    CCM_YEAR,
+    Activities,
+    call,
+    new_event,
+    record,
+)
+
+T = TypeVar("T")
+
+
+def refused(check: Callable[[], T]) -> T:
+    """Run a domain check; a refusal becomes an ApplicationError the caller reads (and
+    that does not retry: retrying cannot make a refused command acceptable)."""
+    try:
+        return check()
+    except Refusal as e:
+        raise ApplicationError(str(e), type="Refusal", non_retryable=True) from None
+
+
+class ProcessWorkflow:
+    # How runs recorded before the `replan-on-change` patch re-planned the timer after a
+    # command: right away after every command ("always"), after every command once its
+    # effects were carried out ("after-effects"), or, as every new run does, right away
+    # when the command changed the next action ("on-change").
+    LEGACY_REPLAN: Literal["always", "after-effects", "on-change"] = "on-change"
+
+    process: Any  # the domain aggregate
+
+    def _begin(self, input: ProcessInput, process_type: type, new: Callable[[], Any]) -> None:
+        """Called from `@workflow.init`: the aggregate, new or handed on by the last run."""
+        self.process = new() if input.snapshot is None else process_type.model_validate_json(input.snapshot)
+        self.continue_after = input.continue_after
+        self.resumed = input.snapshot is not None
+        self.lock = asyncio.Lock()  # commands and timers act one at a time, in order
+        self.started = False  # a command that arrives with the start waits for its effects
+        self.replan = False
+        self.shown_stage = ""
+
+    # --- the run ----------------------------------------------------------------------------
+    async def _run(self) -> Any:
+        async with self.lock:
+            if not self.resumed:
+                await self._carry_out(refused(self.process.start))
+            self.started = True
+        while not self.process.finished:
+            if self._history_full():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                snapshot = self.process.model_dump_json()
+                workflow.continue_as_new(self.process.input.model_copy(update={"snapshot": snapshot}))
+            action = self.process.next_action()
+            self.replan = False
+            if action is None:  # nothing timed: wait for a command
+                await workflow.wait_condition(lambda: self.replan or self._history_full())
+                continue
+            if action.at > workflow.now():
+                try:
+                    await workflow.wait_condition(lambda: self.replan or self._history_full(),
+                                                  timeout=action.at - workflow.now())
+                    continue  # a command changed the plan: plan again
+                except TimeoutError:
+                    pass
+            async with self.lock:
+                current = self.process.next_action()
+                if current != action or current.at > workflow.now():
+                    continue  # a command moved it while we waited for the lock
+                facts = await call(Activities.agenda_facts, current.needs) if current.needs else None
+                await self._carry_out(self.process.fire(current, workflow.now(), facts))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.process.status()
+
+    def _history_full(self) -> bool:
+        info = workflow.info()
+        return info.get_current_history_length() >= self.continue_after or info.is_continue_as_new_suggested()
+
+    # --- commands ---------------------------------------------------------------------------
+    async def _wait_for_start(self) -> None:
+        await workflow.wait_condition(lambda: self.started)
+
+    async def _command(self, apply: Callable[[], list]) -> CommandResult:
+        await self._wait_for_start()
+        async with self.lock:
+            before = self.process.next_action()
+            effects = refused(apply)  # refused before anything changed
+            legacy = None if self.LEGACY_REPLAN == "on-change" or workflow.patched("replan-on-change") \
+                else self.LEGACY_REPLAN
+            if legacy == "always" or (legacy is None and (self.process.finished
+                                                          or self.process.next_action() != before)):
+                self.replan = True
+            await self._carry_out(effects)
+            if legacy == "after-effects":
+                self.replan = True
+        return self.process.result(effects)
+
+    # --- effects ----------------------------------------------------------------------------
+    async def _carry_out(self, effects: list) -> None:
+        """Each effect in order; then the stage is shown if it changed."""
+        subject = self.process.subject
+        for effect in effects:
+            if isinstance(effect, Show):
+                self._show(effect)
+                continue
+            if isinstance(effect, StartActionItem):
+                # The item outlives this workflow: it stays open after this process ends.
+                await workflow.start_child_workflow("ActionItem", effect.input, id=effect.id,
+                                                    parent_close_policy=ParentClosePolicy.ABANDON)
+                continue
+            event = new_event(effect.key, effect.event_type, subject, actor=effect.actor, office=effect.office,
+                              payload=effect.payload)
+            if isinstance(effect, Log):
+                await record(event)
+            elif isinstance(effect, Letter):
+                await call(Activities.send_letter, LetterRequest(event=event, letter=effect.letter,
+                                                                 language=effect.language, context=effect.context))
+            elif isinstance(effect, Message):
+                await call(Activities.send_message, MessageRequest(event=event, to=effect.to,
+                                                                   subject=effect.subject_line, body=effect.body,
+                                                                   calendar=effect.calendar))
+            elif isinstance(effect, Publish):
+                await call(Activities.publish_page, PageRequest(event=event, template=effect.template,
+                                                                path=effect.path, context=effect.context))
+        if self.process.stage != self.shown_stage:
+            self._show(Show(stage=self.process.stage))
+
+    def _show(self, show: Show) -> None:
+        pairs = [(CCM_STAGE, show.stage), (CCM_STATE, show.state), (CCM_YEAR, show.year), (CCM_THEME, show.theme),
+                 (CCM_OWNER, show.owner), (CCM_DUE, show.due)]
+        updates = [key.value_set(value) for key, value in pairs if value is not None]
+        workflow.upsert_search_attributes(updates)
+        if show.stage is not None:
+            self.shown_stage = show.stage
