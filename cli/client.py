@@ -53,7 +53,7 @@ async def read_status(workflow_id: str, status_type, client=None):
     raise click.ClickException(f"{workflow_id} is {desc.status.name.lower().replace('_', ' ')}")
 
 
-def as_option(default_office: str = ""):
+def as_option(default_office: str = "", required: bool = False):
     """`--as PERSON@OFFICE` (or an office alone; env CCM_ACTOR), read into one `Acting`.
     An unknown office is refused while parsing, naming the offices there are."""
 
@@ -61,6 +61,8 @@ def as_option(default_office: str = ""):
         from domain.offices import parse_actor
         from domain.process import Refusal
 
+        if required and not (value or "").strip():
+            raise click.UsageError("say who acts: --as PERSON@OFFICE or --as OFFICE (or set CCM_ACTOR)", ctx)
         try:
             return parse_actor(value or "", default_office)
         except Refusal as e:

@@ -258,3 +258,25 @@ cli.add_command(meeting)
 cli.add_command(task)
 cli.add_command(plan)
 cli.add_command(report)
+
+
+def main() -> None:
+    """The `ccm` script. Once a command is done and its output flushed, the process leaves
+    without interpreter teardown: the Temporal SDK's runtime threads can otherwise abort
+    the exit of a command that did its work (sdk-python issue 300: exit 134 or 139)."""
+    import os
+
+    try:
+        cli.main(prog_name="ccm")
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        code = 130
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)

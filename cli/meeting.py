@@ -30,14 +30,13 @@ class OwnerType(click.ParamType):
     name = "OWNER"
 
     def convert(self, value, param, ctx):
-        from domain.offices import describe_offices, office_of
-        from domain.states import registry
+        from domain.offices import owner_of
+        from domain.process import Refusal
 
-        if office := office_of(value):
-            return office
-        suggestions = " or ".join(f"{s.name} ({s.alpha3})" for s in registry().suggest(value))
-        hint = f": did you mean {suggestions}?" if suggestions else ""
-        self.fail(f"unknown State {value!r}{hint} (or an office: {describe_offices()})", param, ctx)
+        try:
+            return owner_of(value)
+        except Refusal as e:
+            self.fail(str(e), param, ctx)
 
 
 class MeetingType(click.ParamType):

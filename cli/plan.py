@@ -98,7 +98,7 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="the concept note (text or Markdown)")
 @click.option("--summary", required=True, help="the executive summary, published with the note")
-@as_option()
+@as_option(required=True)
 def plan_submit(theme, msp, path, summary, acting):
     """Submit a version of the concept note (the theme's coordinators)."""
     from domain.concept_notes import SubmitVersion
@@ -111,7 +111,7 @@ def plan_submit(theme, msp, path, summary, acting):
 @theme_option()
 @msp_option
 @click.option("--text", required=True, help="the comment")
-@as_option()
+@as_option(required=True)
 def plan_comment(theme, msp, text, acting):
     """Comment on the circulated note (any member, the ISU, observers)."""
     from domain.concept_notes import Comment
@@ -122,7 +122,7 @@ def plan_comment(theme, msp, text, acting):
 @plan.command("approve-final")
 @theme_option()
 @msp_option
-@as_option()
+@as_option(required=True)
 def plan_approve_final(theme, msp, acting):
     """Approve the final version (the Presidency): it is published with its summary."""
     _update(msp, theme, "approve_final", acting)
@@ -133,7 +133,7 @@ def plan_approve_final(theme, msp, acting):
 @msp_option
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="YAML: steps with action, responsible, due, budget, targets")
-@as_option()
+@as_option(required=True)
 def plan_submit_plan(theme, msp, path, acting):
     """Submit the operational plan (the theme's coordinators). A file with problems is
     refused with every problem and its line; nothing is submitted."""
@@ -162,17 +162,19 @@ def _target_state(name: str) -> str:
 
 
 def _owner(name: str) -> str:
-    from domain.offices import describe_offices, office_of
+    from domain.offices import owner_of
+    from domain.process import Refusal
 
-    if office := office_of(name):
-        return office
-    raise ValueError(f"unknown State or office {name!r} (one of {describe_offices()})")
+    try:
+        return owner_of(name)
+    except Refusal as e:
+        raise ValueError(str(e)) from None
 
 
 @plan.command("approve")
 @theme_option()
 @msp_option
-@as_option()
+@as_option(required=True)
 def plan_approve(theme, msp, acting):
     """Approve the operational plan (the Presidency): it is published and each step becomes
     a tracked action item."""
@@ -183,7 +185,7 @@ def plan_approve(theme, msp, acting):
 @theme_option()
 @msp_option
 @click.option("--comments", required=True, help="what to change")
-@as_option()
+@as_option(required=True)
 def plan_request_changes(theme, msp, comments, acting):
     """Send the plan back to the coordinators (the Presidency)."""
     from domain.concept_notes import RequestChanges
@@ -195,7 +197,7 @@ def plan_request_changes(theme, msp, comments, acting):
 @theme_option()
 @msp_option
 @click.option("--date", "day", type=DATE, required=True, help="new due date of the plan")
-@as_option()
+@as_option(required=True)
 def plan_set_due(theme, msp, day, acting):
     """Move the plan's due date (the Presidency or the ISU)."""
     from domain.concept_notes import SetPlanDue
@@ -207,7 +209,7 @@ def plan_set_due(theme, msp, day, acting):
 @theme_option()
 @msp_option
 @click.option("--reason", required=True, help="why")
-@as_option()
+@as_option(required=True)
 def plan_withdraw(theme, msp, reason, acting):
     """Withdraw the note (its coordinators or the Presidency)."""
     from domain.concept_notes import Withdraw

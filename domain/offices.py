@@ -55,6 +55,18 @@ def describe_offices() -> str:
             f"or an organisation ({', '.join(ORGANISATIONS)})")
 
 
+def owner_of(text: str) -> str:
+    """Who owns an action item: a State (in any form) or an office; a Refusal says what
+    there is, with the States `text` may have meant."""
+    from domain.states import registry
+
+    if office := office_of(text):
+        return office
+    suggestions = " or ".join(f"{s.name} ({s.alpha3})" for s in registry().suggest(text))
+    hint = f": did you mean {suggestions}?" if suggestions else ""
+    raise Refusal(f"unknown State {text!r}{hint} (or an office: {describe_offices()})")
+
+
 def parse_actor(text: str, default_office: str = "") -> Acting:
     """`Sheila Mweemba@isu` -> Acting("Sheila Mweemba", "isu"); `Italy` -> Acting("", "ITA");
     a bare name that is no office is the person, acting for `default_office`."""

@@ -60,6 +60,11 @@ def refused(check: Callable[[], T]) -> T:
         raise ApplicationError(str(e), type="Refusal", non_retryable=True) from None
 
 
+def _when(action) -> tuple | None:
+    """What the timer waits for: an action's key and time (its description may change)."""
+    return (action.key, action.at) if action else None
+
+
 class ProcessWorkflow:
     # How runs recorded before the `replan-on-change` patch re-planned the timer after a
     # command: right away after every command ("always"), after every command once its
@@ -104,7 +109,7 @@ class ProcessWorkflow:
                     pass
             async with self.lock:
                 current = self.process.next_action()
-                if current != action or current.at > workflow.now():
+                if _when(current) != _when(action) or current.at > workflow.now():
                     continue  # a command moved it while we waited for the lock
                 facts = await call(Activities.agenda_facts, current.needs) if current.needs else None
                 await self._carry_out(self.process.fire(current, workflow.now(), facts))
@@ -127,7 +132,7 @@ class ProcessWorkflow:
             legacy = None if self.LEGACY_REPLAN == "on-change" or workflow.patched("replan-on-change") \
                 else self.LEGACY_REPLAN
             if legacy == "always" or (legacy is None and (self.process.finished
-                                                          or self.process.next_action() != before)):
+                                                          or _when(self.process.next_action()) != _when(before))):
                 self.replan = True
             await self._carry_out(effects)
             if legacy == "after-effects":

@@ -66,7 +66,7 @@ def test_the_images_install_runs_the_schema_upgrade_and_a_worker(installed, dev_
                         "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
                         "CCM_TASK_QUEUE": f"image-{uuid.uuid4().hex[:6]}",
                         "CCM_HEARTBEAT_FILE": str(tmp_path / "hb")}
-    ccm = [sys.executable, "-c", "import sys; from cli.main import cli; sys.exit(cli())"]
+    ccm = [sys.executable, "-c", "from cli.main import main; main()"]
     where = subprocess.run([*ccm[:2], "import cli; print(cli.__file__)"], env=env, cwd=tmp_path,
                            capture_output=True, text=True)
     assert where.stdout.startswith(str(installed))

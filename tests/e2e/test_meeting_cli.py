@@ -35,10 +35,12 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
     minutes = tmp_path / "minutes.md"
     minutes.write_text("Minutes of the Coordination Committee meeting\n")
     assert ccm("meeting", "minutes", "circulate", "--meeting", held, "--file", minutes).exit_code == 0
-    wrong = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Aline Berdoz@coordinator:gso")
+    unknown = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Aline Berdoz@coordinator:gso")
+    assert unknown.exit_code == 2 and "unknown office 'coordinator:gso'" in unknown.output
+    wrong = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Aline Berdoz@coordinator:general-status")
     assert wrong.exit_code == 1
     assert wrong.output.strip() == ("Error: refused: only the Presidency may approve minutes, "
-                                    "not coordinator:gso")
+                                    "not coordinator:general-status")
     ok = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Michael Biontino@president",
              "--at-meeting", following)
     assert ok.exit_code == 0 and "minutes approved" in ok.output

@@ -20,7 +20,7 @@ from activities.database import open_event_log
 from activities.letters import Mailbox
 from activities.records import CcmActivities
 from cli.devserver import binary
-from domain.action_items import Complete, Extend
+from domain.action_items import Complete, Extend, Reassign
 from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, SetMspDate
 from domain.meetings import (
     AddActionItem,
@@ -65,8 +65,13 @@ async def main() -> None:
                 await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=today))
                 await handle.execute_update(ContributionChase.record_receipt,
                                             RecordReceipt(amount=Decimal("20000"), date=today, budget_line="7a"))
+                # A part payment that changes no timer: the timer is not restarted (replan-on-change).
                 await handle.execute_update(ContributionChase.record_receipt,
-                                            RecordReceipt(amount=Decimal("18486"), date=today, budget_line="7c"))
+                                            RecordReceipt(amount=Decimal("10000"), date=today, budget_line="7b",
+                                                          reference="R2"))
+                await handle.execute_update(ContributionChase.record_receipt,
+                                            RecordReceipt(amount=Decimal("8486"), date=today, budget_line="7c",
+                                                          reference="R3"))
                 await handle.result()
                 histories = [await handle.fetch_history(), *await record_meeting(env.client),
                              await record_concept_note(env.client), await record_cycle(env.client)]
@@ -86,9 +91,10 @@ async def record_meeting(client) -> dict:
                                           id=meeting_id(held), task_queue="replay")
     await meeting.execute_update(Meeting.record_attendance, RecordAttendance(present=["DEU", "NZL"]))
     await meeting.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=held + timedelta(weeks=5)))
-    item_id = await meeting.execute_update(Meeting.add_action_item, AddActionItem(
+    added = await meeting.execute_update(Meeting.add_action_item, AddActionItem(
         owner="coordinator:victim-assistance", text="Operational plan"))
-    item = client.get_workflow_handle(item_id)
+    item = client.get_workflow_handle(added.summary["action_item"])
+    await item.execute_update(ActionItem.reassign, Reassign(owner="ITA", office="isu"))
     await item.execute_update(ActionItem.extend, Extend(new_due=held + timedelta(weeks=6), reason="capitals"))
     await item.execute_update(ActionItem.complete, Complete(note="presented"))
     await meeting.execute_update(Meeting.circulate_minutes, CirculateMinutes(text="Minutes"))
@@ -99,19 +105,21 @@ async def record_meeting(client) -> dict:
 
 
 async def record_concept_note(client):
-    """A theme's note through comments, approval, changes requested, plan approved."""
+    """A theme's note through comments, approval, changes requested, a due date moved
+    twice to the same day, plan approved."""
     from domain.concept_notes import (
-        Acting,
         Comment,
         ConceptNoteInput,
         Plan,
         PlanStep,
         RequestChanges,
+        SetPlanDue,
         SubmitPlan,
         SubmitVersion,
         concept_note_id,
     )
-    from domain.meetings import local_to_utc
+    from domain.process import Acting
+    from domain.schedule import local_to_utc
 
     day = date.today()
     inp = ConceptNoteInput(theme="universalization", msp="7MSP", meeting=day + timedelta(days=7),
@@ -123,13 +131,14 @@ async def record_concept_note(client):
     await note.execute_update(ConceptNote.submit_version, SubmitVersion(text="8 new States", summary="s", office="ZMB"))
     await note.execute_update(ConceptNote.comment, Comment(text="Engage producers", office="ICRC"))
     await note.execute_update(ConceptNote.approve_final, president)
+    await note.execute_update(ConceptNote.set_plan_due, SetPlanDue(date=day + timedelta(days=41), office="isu"))
     steps = Plan(steps=[PlanStep(action="Workshop in South East Asia", responsible="FRA", due=day + timedelta(days=90),
                                  targets=["MMR"])])
     await note.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=steps, office="FRA"))
     await note.execute_update(ConceptNote.request_changes, RequestChanges(comments="budget?", office="president"))
     await note.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=steps, office="ZMB"))
-    status = await note.execute_update(ConceptNote.approve_plan, president)
-    await note.result()
+    await note.execute_update(ConceptNote.approve_plan, president)
+    status = await note.result()
     for item in status.action_items:
         await client.get_workflow_handle(item).terminate("recorded")
     return await note.fetch_history()

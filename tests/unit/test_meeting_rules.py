@@ -1,0 +1,147 @@
+"""The meeting's rules without a server: invitations, agenda at the cut-off, commands,
+minutes approved by the Presidency, and the idempotency keys of what it logs."""
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+
+from domain.contract import ActionSummary, AgendaFacts
+from domain.meetings import (
+    AddActionItem,
+    ApproveMinutes,
+    CancelMeeting,
+    CirculateMinutes,
+    Meeting,
+    MeetingInput,
+    ProposeItem,
+    RecordAttendance,
+    Reschedule,
+    SetNextMeeting,
+    agenda_text,
+    compose_agenda,
+    proposals_close_at,
+)
+from domain.process import Log, Message, Refusal, Show, StartActionItem
+from domain.schedule import Participant, Schedule
+
+DAY = date(2016, 12, 7)  # a Wednesday
+VENUE = "Permanent Mission of Germany"
+PEOPLE = [Participant(name="Toralf Pilz", email="pilz@example.org", delegation="DEU"),
+          Participant(name="Amélie Chayer", delegation="CMC", role="observer")]
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def new_meeting(now=utc(2016, 11, 10, 9), day=DAY, previous=None) -> tuple[Meeting, list]:
+    inp = MeetingInput.plan(Schedule.at(day, time(10), time(11, 30), VENUE), participants=PEOPLE,
+                            previous_meeting=previous)
+    meeting = Meeting.new(inp, f"meeting-cc-{day.isoformat()}", now)
+    return meeting, meeting.start()
+
+
+def test_scheduling_sends_an_invitation_with_a_calendar_file_to_every_address():
+    meeting, effects = new_meeting()
+    show_due, show_stage, invitation = effects
+    assert show_due == Show(due=utc(2016, 12, 7, 9)) and show_stage.stage == "scheduled"
+    assert isinstance(invitation, Message) and invitation.key == "invitation-0"
+    assert invitation.to == ["pilz@example.org"]
+    assert invitation.calendar.method == "REQUEST" and invitation.calendar.sequence == 0
+    assert "Wednesday 7 December 2016, 10:00–11:30 (Geneva time), Permanent Mission of Germany" in invitation.body
+
+
+def test_a_meeting_already_past_is_recorded_as_held_without_invitations():
+    meeting, effects = new_meeting(now=utc(2016, 12, 8))
+    assert meeting.stage == "held"
+    assert [type(e) for e in effects] == [Show, Show, Log] and effects[-1].event_type == "meeting.recorded"
+
+
+def test_proposals_close_three_working_days_before_at_18_00_in_geneva():
+    assert proposals_close_at(DAY, 3) == utc(2016, 12, 2, 17)  # Friday 18:00 CET
+    meeting, _ = new_meeting()
+    assert meeting.next_action().key == "agenda" and meeting.next_action().at == utc(2016, 12, 2, 17)
+
+
+def test_at_the_cut_off_the_agenda_has_the_minutes_the_items_due_and_the_proposals():
+    meeting, _ = new_meeting(previous=date(2016, 11, 4))
+    meeting.propose_item(ProposeItem(title="Country Coalitions", office="DEU"), utc(2016, 11, 20))
+    action = meeting.next_action()
+    assert action.needs.previous_meeting == date(2016, 11, 4)
+    facts = AgendaFacts(minutes_pending=date(2016, 11, 4), open_actions=[
+        ActionSummary(workflow_id="a-1", owner="ITA", text="Operational plan", due=date(2016, 12, 7)),
+        ActionSummary(workflow_id="a-2", owner="isu", text="Later", due=date(2017, 2, 1))])
+    effects = meeting.fire(action, action.at, facts)
+    assert meeting.stage == "agenda_circulated"
+    titles = [a.title for a in meeting.agenda]
+    assert titles[2] == "Approval of the minutes of 4 November 2016"
+    assert titles[3] == "Follow-up of action items" and meeting.agenda[3].details == [
+        "ITA: Operational plan (due 2016-12-07)"]
+    assert "Country Coalitions" in titles and titles[-1] == "Date of the next meeting"
+    assert effects[1].key == "agenda-0" and effects[1].body.startswith(
+        "Coordination Committee meeting, Wednesday 7 December 2016, Permanent Mission of Germany")
+    with pytest.raises(Refusal, match="proposals closed"):
+        meeting.check_proposal(ProposeItem(title="Too late"), action.at)
+
+
+def test_a_reschedule_is_the_same_event_with_a_higher_sequence_and_reopens_proposals():
+    meeting, _ = new_meeting()
+    meeting.fire(meeting.next_action(), utc(2016, 12, 2, 17), AgendaFacts(open_actions=[], minutes_pending=None))
+    later = DAY + timedelta(days=7)
+    effects = meeting.reschedule(Reschedule(schedule=Schedule.at(later, time(10), time(11, 30), VENUE),
+                                            proposals_close_at=proposals_close_at(later, 3), office="president"),
+                                 utc(2016, 12, 3))
+    assert meeting.stage == "scheduled" and meeting.sequence == 1
+    assert effects[-1].key == "invitation-1" and effects[-1].calendar.sequence == 1
+    assert effects[-1].office == "president"
+    with pytest.raises(Refusal, match="must be in the future"):
+        meeting.check_reschedule(Reschedule(schedule=Schedule.at(date(2016, 12, 1), time(10), time(11), VENUE),
+                                            proposals_close_at=utc(2016, 11, 28)), utc(2016, 12, 3))
+
+
+def test_a_cancellation_ends_the_meeting_and_cancels_the_event():
+    meeting, _ = new_meeting()
+    effects = meeting.cancel(CancelMeeting(reason="no quorum"))
+    assert meeting.finished and effects[-1].calendar.method == "CANCEL"
+    with pytest.raises(Refusal, match="cannot cancel: the meeting is cancelled"):
+        meeting.check_cancel(CancelMeeting(reason="again"))
+
+
+def test_after_the_meeting_attendance_action_items_and_minutes_approved_by_the_presidency():
+    meeting, _ = new_meeting(now=utc(2016, 12, 8))
+    after = utc(2016, 12, 8, 10)
+    with pytest.raises(Refusal, match="no next meeting is set"):
+        meeting.check_action(AddActionItem(owner="ITA", text="Plan"), after)
+    meeting.record_attendance(RecordAttendance(present=["DEU", "NZL"]), after)
+    meeting.set_next_meeting(SetNextMeeting(date=date(2017, 1, 25)))
+    effects = meeting.add_action_item(AddActionItem(owner="ITA", text="Plan", office="isu"), after)
+    assert isinstance(effects[0], StartActionItem) and effects[0].id == "action-meeting-cc-2016-12-07-1"
+    assert effects[0].input.due == date(2017, 1, 25)
+    meeting.circulate_minutes(CirculateMinutes(text="Minutes"))
+    with pytest.raises(Refusal, match="only the Presidency may approve minutes, not NZL"):
+        meeting.check_approval(ApproveMinutes(office="NZL"))
+    meeting.approve_minutes(ApproveMinutes(actor="Michael Biontino", office="president"))
+    assert meeting.finished and meeting.stage == "minutes_approved"
+
+
+def test_commands_before_the_meeting_starts_are_refused():
+    meeting, _ = new_meeting()
+    with pytest.raises(Refusal, match="cannot record attendance before the meeting has started"):
+        meeting.check_attendance(RecordAttendance(present=["DEU"]), utc(2016, 12, 7, 8))
+    with pytest.raises(Refusal, match="after the meeting is held"):
+        meeting.check_minutes(CirculateMinutes(text="x"))
+
+
+def test_dates_in_words_do_not_depend_on_the_workers_locale():
+    """`%A`, `%B` and `%-d` follow the locale (or glibc): domain and workflows write
+    dates with `long_date` and `day_month_year` instead."""
+    import re
+    from pathlib import Path
+
+    from domain.schedule import day_month_year, long_date
+
+    assert long_date(DAY) == "Wednesday 7 December 2016" and day_month_year(date(2017, 1, 1)) == "1 January 2017"
+    root = Path(__file__).parents[2]
+    offenders = [str(p) for folder in ("domain", "workflows") for p in (root / folder).glob("*.py")
+                 if re.search(r"\{[^}]*:[^}]*%-?[aAbBd]|\.strftime\(", p.read_text())]
+    assert offenders == []
