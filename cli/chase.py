@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, run, update
+from cli.client import as_option, connect, read_status, reason_command, run, update
 from cli.common import DATE, STATE, MoneyType, emit, output_option, settings
 
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
@@ -144,14 +144,21 @@ async def run_cycle(inp):
                                          id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
 
 
-def _update(state, year, update_name, arg):
-    """Send an update to a chase and print what it changed in one line."""
-    from domain.chase import workflow_id
-
-    result = run(update(workflow_id(year, state), update_name, arg))
+def _say(result) -> None:
     f = result.summary
     click.echo(f"{result.workflow_id}: {result.stage}, received {f['received']}, outstanding {f['outstanding']}"
                + (f", credit {f['credit']}" if f.get("credit") else ""))
+
+
+def _chase_id(state, year) -> str:
+    from domain.chase import workflow_id
+
+    return workflow_id(year, state)
+
+
+def _update(state, year, update_name, arg):
+    """Send an update to a chase and print what it changed in one line."""
+    _say(run(update(_chase_id(state, year), update_name, arg)))
 
 
 @chase.command("receive")
@@ -223,22 +230,9 @@ def chase_escalate(state, year, acting):
     _update(state, year, "escalate", Escalate(**acting.model_dump()))
 
 
-def _close_command(name: str, verb: str):
-    @chase.command(name, help=f"{verb} the chase (a reason is required); it ends.")
-    @_state_option
-    @_year_option
-    @click.option("--reason", required=True, help="why")
-    @as_option()
-    def command(state, year, reason, acting):
-        from domain.chase import Close
-
-        _update(state, year, name, Close(reason=reason, **acting.model_dump()))
-
-    return command
-
-
-_close_command("waive", "Waive")
-_close_command("cancel", "Cancel")
+for _name, _verb in (("waive", "Waive"), ("cancel", "Cancel")):
+    reason_command(chase, _name, _name, "domain.chase.Close", lambda f: _state_option(_year_option(f)), _chase_id,
+                   _say, f"{_verb} the chase (a reason is required); it ends.")
 
 
 @chase.command("status")

@@ -140,3 +140,24 @@ def describe_error(e: BaseException) -> str | None:
             return "the workflow has already finished"
         return message
     return None
+
+
+def reason_command(group, name: str, update_name: str, model: str, target, workflow_id, say, help: str,
+                   default_office: str = "", required_actor: bool = False):
+    """A command of `group` that sends one update whose argument is a reason and who acts
+    (`model` names its class, imported only when the command runs). `target` adds the
+    options that name the workflow, `workflow_id(**those options)` gives its id, and
+    `say(result)` prints the outcome."""
+
+    @group.command(name, help=help)
+    @target
+    @click.option("--reason", required=True, help="why (recorded with the event)")
+    @as_option(default_office, required=required_actor)
+    def command(reason, acting, **where):
+        import importlib
+
+        module, _, class_name = model.rpartition(".")
+        arg = getattr(importlib.import_module(module), class_name)(reason=reason, **acting.model_dump())
+        say(run(update(workflow_id(**where), update_name, arg)))
+
+    return command

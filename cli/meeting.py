@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, run, update
+from cli.client import as_option, connect, read_status, reason_command, run, update
 from cli.common import DATE, emit, output_option, settings
 
 
@@ -84,11 +84,14 @@ def _schedule(day, start, end, venue):
         raise click.ClickException(str(e)) from None
 
 
-def _meeting_update(meeting: str, name: str, arg) -> None:
-    result = run(update(meeting, name, arg))
+def _say_meeting(result) -> None:
     f = result.summary
     click.echo(f"{result.workflow_id}: {result.stage.replace('_', ' ')}, {f['date']} {f['start']}–{f['end']}, "
                f"{f['venue']}")
+
+
+def _meeting_update(meeting: str, name: str, arg) -> None:
+    _say_meeting(run(update(meeting, name, arg)))
 
 
 @click.group()
@@ -148,15 +151,8 @@ def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
                                                       **acting.model_dump()))
 
 
-@meeting.command("cancel")
-@meeting_option
-@click.option("--reason", required=True, help="why")
-@as_option()
-def meeting_cancel(meeting, reason, acting):
-    """Cancel a meeting: participants get a cancellation of the event."""
-    from domain.meetings import CancelMeeting
-
-    _meeting_update(meeting, "cancel", CancelMeeting(reason=reason, **acting.model_dump()))
+reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, lambda meeting: meeting,
+               _say_meeting, "Cancel a meeting: participants get a cancellation of the event.")
 
 
 @meeting.command("propose-item")
@@ -379,10 +375,12 @@ def task_list(owner, overdue, everything, output):
 
         client = await connect()
         rows = []
-        async for wf in client.list_workflows(" AND ".join(clauses)):
-            handle = client.get_workflow_handle(wf.id, result_type=ActionItemStatus)
-            status = await (handle.query("status", result_type=ActionItemStatus) if wf.status.name == "RUNNING"
-                            else handle.result())
+        # An item that continued as new is listed once per run: its latest run answers.
+        for wid in sorted({wf.id async for wf in client.list_workflows(" AND ".join(clauses))}):
+            try:
+                status = await read_status(wid, ActionItemStatus, client)
+            except click.ClickException:  # terminated: it has no status to show
+                continue
             rows.append({"id": status.workflow_id, "owner": status.owner, "text": status.text,
                          "due": status.due.isoformat(), "stage": status.stage, "source": status.source})
         return sorted(rows, key=lambda r: (r["due"], r["id"]))
@@ -390,9 +388,12 @@ def task_list(owner, overdue, everything, output):
     emit(run(go()), output, TASK_COLUMNS, title="Action items")
 
 
-def _task_update(task_id: str, name: str, arg) -> None:
-    result = run(update(task_id, name, arg))
+def _say_task(result) -> None:
     click.echo(f"{result.workflow_id}: {result.stage}, {result.summary['owner']}, due {result.summary['due']}")
+
+
+def _task_update(task_id: str, name: str, arg) -> None:
+    _say_task(run(update(task_id, name, arg)))
 
 
 @task.command("done")
@@ -429,12 +430,5 @@ def task_reassign(task_id, owner, acting):
     _task_update(task_id, "reassign", Reassign(owner=owner, **acting.model_dump()))
 
 
-@task.command("cancel")
-@click.argument("task_id")
-@click.option("--reason", required=True, help="why")
-@as_option()
-def task_cancel(task_id, reason, acting):
-    """Cancel an action item."""
-    from domain.action_items import CancelAction
-
-    _task_update(task_id, "cancel", CancelAction(reason=reason, **acting.model_dump()))
+reason_command(task, "cancel", "cancel", "domain.action_items.CancelAction", click.argument("task_id"),
+               lambda task_id: task_id, _say_task, "Cancel an action item.")

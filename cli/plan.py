@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, run, update
+from cli.client import as_option, connect, read_status, reason_command, run, update
 from cli.common import DATE, emit, output_option, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
@@ -36,10 +36,7 @@ def msp_option(f):
                         help="the Meeting of States Parties (e.g. 7MSP)")(f)
 
 
-def _update(msp: str, theme: str, name: str, arg) -> None:
-    from domain.concept_notes import concept_note_id
-
-    result = run(update(concept_note_id(msp, theme), name, arg))
+def _say(result) -> None:
     f = result.summary
     line = f"{result.workflow_id}: {result.stage.replace('_', ' ')}"
     if f["version"]:
@@ -47,6 +44,16 @@ def _update(msp: str, theme: str, name: str, arg) -> None:
     if int(f["action_items"]):
         line += f", {f['action_items']} action items"
     click.echo(line)
+
+
+def _note_id(theme: str, msp: str) -> str:
+    from domain.concept_notes import concept_note_id
+
+    return concept_note_id(msp, theme)
+
+
+def _update(msp: str, theme: str, name: str, arg) -> None:
+    _say(run(update(_note_id(theme, msp), name, arg)))
 
 
 @click.group()
@@ -205,16 +212,8 @@ def plan_set_due(theme, msp, day, acting):
     _update(msp, theme, "set_plan_due", SetPlanDue(date=day, **acting.model_dump()))
 
 
-@plan.command("withdraw")
-@theme_option()
-@msp_option
-@click.option("--reason", required=True, help="why")
-@as_option(required=True)
-def plan_withdraw(theme, msp, reason, acting):
-    """Withdraw the note (its coordinators or the Presidency)."""
-    from domain.concept_notes import Withdraw
-
-    _update(msp, theme, "withdraw", Withdraw(reason=reason, **acting.model_dump()))
+reason_command(plan, "withdraw", "withdraw", "domain.concept_notes.Withdraw", lambda f: theme_option()(msp_option(f)),
+               _note_id, _say, "Withdraw the note (its coordinators or the Presidency).", required_actor=True)
 
 
 @plan.command("status")

@@ -12,7 +12,10 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-def new_item(now=utc(2017, 1, 2, 9), due=date(2017, 1, 25)) -> ActionItem:
+START = utc(2017, 1, 2, 9)
+
+
+def new_item(now=START, due=date(2017, 1, 25)) -> ActionItem:
     item = ActionItem.new(ActionItemInput(owner="ITA", text="Operational plan", due=due, source="meeting-x",
                                           number=1), "action-meeting-x-1", now)
     item.start()

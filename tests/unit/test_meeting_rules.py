@@ -17,8 +17,6 @@ from domain.meetings import (
     RecordAttendance,
     Reschedule,
     SetNextMeeting,
-    agenda_text,
-    compose_agenda,
     proposals_close_at,
 )
 from domain.process import Log, Message, Refusal, Show, StartActionItem
@@ -34,7 +32,10 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-def new_meeting(now=utc(2016, 11, 10, 9), day=DAY, previous=None) -> tuple[Meeting, list]:
+START = utc(2016, 11, 10, 9)
+
+
+def new_meeting(now=START, day=DAY, previous=None) -> tuple[Meeting, list]:
     inp = MeetingInput.plan(Schedule.at(day, time(10), time(11, 30), VENUE), participants=PEOPLE,
                             previous_meeting=previous)
     meeting = Meeting.new(inp, f"meeting-cc-{day.isoformat()}", now)

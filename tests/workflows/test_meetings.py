@@ -17,8 +17,8 @@ from temporalio.worker import Worker
 from activities.database import open_event_log
 from activities.letters import Mailbox
 from activities.records import CcmActivities
+from domain.action_items import ActionItemInput, Complete, Reassign
 from domain.meetings import (
-    ActionItemInput,
     AddActionItem,
     ApproveMinutes,
     CancelMeeting,
@@ -211,6 +211,26 @@ async def test_an_overdue_action_item_says_so_and_rolls_onto_the_next_agenda(
 
 
 def ActionItem_complete():
-    from domain.action_items import Complete
-
     return Complete(note="report circulated", actor="Malgorzata Hauge", office="NOR")
+
+
+async def test_a_long_lived_item_continues_as_new_and_keeps_its_state(time_skipping_env, worker, task_queue, log):
+    """Past its bound of history events the run hands the aggregate to a new run: the
+    status, the reminders still to come and the event log carry on as if nothing happened."""
+    env = time_skipping_env
+    due = await today(env) + timedelta(days=30)
+    inp = ActionItemInput(owner="ITA", text="Operational plan", due=due, source="test", number=1, continue_after=60)
+    item = await env.client.start_workflow(ActionItem.run, inp, id=f"action-test-{uuid.uuid4().hex[:6]}",
+                                           task_queue=task_queue)
+    first_run = (await item.describe()).run_id
+    owners = ["CHL", "ITA"] * 8
+    for owner in owners:
+        await item.execute_update(ActionItem.reassign, Reassign(owner=owner, office="isu"))
+    status = await item.query(ActionItem.status)
+    assert (await item.describe()).run_id != first_run
+    assert status.owner == "ITA" and status.stage == "open"
+    assert sum(1 for h in status.history if h.endswith("reassigned")) == len(owners)
+    keys = [e.idempotency_key.rsplit("/", 1)[-1] for e in log.query(workflow_id=item.id)]
+    assert keys == ["created"] + [f"reassigned-{n}" for n in range(1, len(owners) + 1)]
+    await item.execute_update(ActionItem.complete, Complete(note="done"))
+    assert (await item.result()).stage == "done"
