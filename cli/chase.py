@@ -8,19 +8,14 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, read_status, reason_command, run, update
-from cli.common import DATE, STATE, MoneyType, emit, output_option, settings
+from cli.common import DATE, PARTY, STATE, MoneyType, emit, output_option, settings, year_option
 
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
                   "letters", "next_action", "next_action_at"]
 
 
-def _year_option(f):
-    return click.option("--year", type=click.IntRange(2010, 2100), default=lambda: date.today().year,
-                        show_default="this year", help="financial year")(f)
-
-
 def _state_option(f):
-    return click.option("--state", type=STATE, required=True, help="the State (alpha-3, alpha-2 or name)")(f)
+    return click.option("--state", type=PARTY, required=True, help="the State Party (alpha-3, alpha-2 or name)")(f)
 
 
 @click.group()
@@ -66,7 +61,7 @@ def _chase_input(**fields):
 
 @chase.command("start")
 @_state_option
-@_year_option
+@year_option
 @click.option("--amount", type=MoneyType(positive=True), required=True, help="amount due in CHF")
 @click.option("--arrears", type=MoneyType(), default="0", help="arrears carried from earlier years, CHF")
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
@@ -87,7 +82,7 @@ def chase_start(state, year, amount, arrears, msp_date, language):
 
 
 @chase.command("start-all")
-@_year_option
+@year_option
 @click.option("--budget", type=MoneyType(positive=True), help="the year's budget in CHF (with --scale)")
 @click.option("--scale", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV state,rate: UN rates of assessment in percent")
@@ -163,29 +158,61 @@ def _update(state, year, update_name, arg):
 
 @chase.command("receive")
 @_state_option
-@_year_option
+@year_option
 @click.option("--amount", type=MoneyType(positive=True), required=True, help="amount received, CHF")
 @click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
               help="date the money arrived")
 @click.option("--reference", default="", help="bank reference")
-@click.option("--budget-line", default="", help="budget line the receipt counts towards (7a, 7b, 7c)")
+@click.option("--budget-line", type=click.Choice(["7a", "7b", "7c"]),
+              help="budget line the receipt counts towards")
 @as_option("isu")
 def chase_receive(state, year, amount, day, reference, budget_line, acting):
     """Record money received; a partial payment lowers the outstanding amount."""
     from domain.chase import RecordReceipt
 
     _update(state, year, "record_receipt", RecordReceipt(amount=amount, date=day, reference=reference,
-                                                         budget_line=budget_line, **acting.model_dump()))
+                                                         budget_line=budget_line or "", **acting.model_dump()))
+
+
+@chase.command("reverse-receipt")
+@_state_option
+@year_option
+@click.option("--reference", default="", help="the bank reference of the receipt to reverse")
+@click.option("--receipt", "number", type=click.IntRange(1), help="or its number on the chase (1 = first)")
+@click.option("--reason", required=True, help="why (recorded with the event)")
+@as_option("isu")
+def chase_reverse_receipt(state, year, reference, number, reason, acting):
+    """Undo a receipt recorded by mistake with a compensating event (nothing is edited);
+    a chase closed as paid reopens if money is outstanding again."""
+    from domain.chase import ReverseReceipt
+
+    if bool(reference) == bool(number):
+        raise click.UsageError("give --reference or --receipt (one of them)")
+    _update(state, year, "reverse_receipt", ReverseReceipt(reference=reference, number=number, reason=reason,
+                                                           **acting.model_dump()))
+
+
+@chase.command("correct-due")
+@_state_option
+@year_option
+@click.option("--amount", type=MoneyType(), required=True, help="the correct amount due, CHF")
+@click.option("--reason", required=True, help="why (recorded with the event)")
+@as_option("isu")
+def chase_correct_due(state, year, amount, reason, acting):
+    """Correct the amount due with a compensating event; the letters and reports follow."""
+    from domain.chase import CorrectDue
+
+    _update(state, year, "correct_due", CorrectDue(amount=amount, reason=reason, **acting.model_dump()))
 
 
 @chase.command("report-payment")
 @_state_option
-@_year_option
+@year_option
 @click.option("--amount", type=MoneyType(positive=True), help="amount the State says it paid, CHF")
 @click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
               help="date the State says it paid")
 @click.option("--reference", default="", help="reference the State gave")
-@as_option()
+@as_option("isu")
 def chase_report_payment(state, year, amount, day, reference, acting):
     """The State says it paid: reminders pause until the money arrives or the follow-up."""
     from domain.chase import ReportPayment
@@ -196,10 +223,10 @@ def chase_report_payment(state, year, amount, day, reference, acting):
 
 @chase.command("pledge")
 @_state_option
-@_year_option
+@year_option
 @click.option("--expected-date", type=DATE, required=True, help="when the payment is expected")
 @click.option("--note", default="", help="what the State said")
-@as_option()
+@as_option("isu")
 def chase_pledge(state, year, expected_date, note, acting):
     """The State pledges to pay by a date: reminders wait until then."""
     from domain.chase import Pledge
@@ -209,9 +236,9 @@ def chase_pledge(state, year, expected_date, note, acting):
 
 @chase.command("set-msp-date")
 @_state_option
-@_year_option
+@year_option
 @click.option("--date", "day", type=DATE, required=True, help="new opening date of the MSP")
-@as_option()
+@as_option("isu")
 def chase_set_msp_date(state, year, day, acting):
     """Move the Meeting of States Parties: the pre-MSP reminder moves with it."""
     from domain.chase import SetMspDate
@@ -221,7 +248,7 @@ def chase_set_msp_date(state, year, day, acting):
 
 @chase.command("escalate")
 @_state_option
-@_year_option
+@year_option
 @as_option("president")
 def chase_escalate(state, year, acting):
     """Send the President's individual letter now."""
@@ -231,13 +258,13 @@ def chase_escalate(state, year, acting):
 
 
 for _name, _verb in (("waive", "Waive"), ("cancel", "Cancel")):
-    reason_command(chase, _name, _name, "domain.chase.Close", lambda f: _state_option(_year_option(f)), _chase_id,
+    reason_command(chase, _name, _name, "domain.chase.Close", lambda f: _state_option(year_option(f)), _chase_id,
                    _say, f"{_verb} the chase (a reason is required); it ends.")
 
 
 @chase.command("status")
 @click.option("--state", type=STATE, help="one State; without it, every chase of the year")
-@_year_option
+@year_option
 @click.option("--as-of", type=DATE, help="as the event log knew it at the end of that day (later rows ignored)")
 @output_option()
 def chase_status(state, year, as_of, output):

@@ -33,10 +33,10 @@ class MoneyType(click.ParamType):
         self.positive = positive
 
     def convert(self, value, param, ctx):
-        from domain.money import to_chf
+        from domain.money import parse_amount
 
         try:
-            amount = to_chf(value)
+            amount = parse_amount(value)
         except ValueError as e:
             self.fail(str(e), param, ctx)
         if amount < 0 or (self.positive and amount == 0):
@@ -45,18 +45,49 @@ class MoneyType(click.ParamType):
 
 
 class DateType(click.ParamType):
+    """A calendar date written YYYY-MM-DD, and only so (`date.fromisoformat` also takes
+    week dates such as 2027-W01-1 and compact forms)."""
+
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx):
+        import re
+
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                raise ValueError
+            return date.fromisoformat(value.strip())
         except ValueError:
             self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
 
 
+class PartyType(StateType):
+    """A State Party: only they are chased for contributions."""
+
+    name = "STATE"
+
+    def convert(self, value, param, ctx):
+        from domain.states import registry
+
+        alpha3 = super().convert(value, param, ctx)
+        state = registry().get(alpha3)
+        if state.status != "party":
+            self.fail(f"{state.name} ({alpha3}) is a {state.status}, not a State Party: only States Parties are "
+                      "chased", param, ctx)
+        return alpha3
+
+
+def year_option(f):
+    """`--year`: a financial year the Convention has had (from 2010) up to next year."""
+    this_year = date.today().year
+    return click.option("--year", type=click.IntRange(2010, this_year + 1), default=this_year,
+                        show_default="this year", help=f"financial year (2010 to {this_year + 1})")(f)
+
+
 STATE = StateType()
+PARTY = PartyType()
 DATE = DateType()
 
 

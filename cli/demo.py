@@ -82,8 +82,8 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
         await update("AUS", "record_receipt", RecordReceipt(amount=amounts["AUS"] / 2, date=today,
                                                             budget_line="7b"))
         await update("ITA", "pledge", Pledge(expected_date=today + timedelta(days=20),
-                                             note="being processed after governmental restructuring"))
-        await update("NZL", "report_payment", ReportPayment(date=today, reference="NZ-7781"))
+                                             note="being processed after governmental restructuring", office="ITA"))
+        await update("NZL", "report_payment", ReportPayment(date=today, reference="NZ-7781", office="NZL"))
         rows = []
         for _ in range(50):  # visibility is eventually consistent: wait for every chase
             rows = await chase_rows(client, None, year)
@@ -143,7 +143,7 @@ async def _meetings(client, s, today: date) -> None:
         id=meeting_id(held), task_queue=s.task_queue)
     await one.execute_update(Meeting.record_attendance, RecordAttendance(
         present=sorted({p.delegation for p in people}), actor="Sheila Mweemba", office="isu"))
-    await one.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=following))
+    await one.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=following, office="isu"))
     for owner, text in ACTIONS_OF_4_NOVEMBER:
         await one.execute_update(Meeting.add_action_item, AddActionItem(owner=owner, text=text, office="isu"))
     two = await client.start_workflow(

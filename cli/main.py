@@ -210,6 +210,20 @@ def ping(note):
     click.echo(f"pong: event {event.seq} written by a worker at {event.recorded_at.isoformat()}")
 
 
+@cli.command()
+@output_option()
+def offices(output):
+    """Who may do what: every command of every process and the offices that may send it.
+    Any other office is refused before anything changes."""
+    from domain.offices import RULES, describe_offices, who_may
+
+    rows = [{"process": process, "command": command.replace("_", "-"), "who may": who_may(process, command)}
+            for process, command in RULES]
+    emit(rows, output, ["process", "command", "who may"], title="Who may do what")
+    if output == "table":
+        click.echo(f"Offices: {describe_offices()}.")
+
+
 # --- the State registry ----------------------------------------------------------------
 @cli.group()
 def states():

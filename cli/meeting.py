@@ -141,7 +141,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 @click.option("--venue", required=True, help="where")
 @click.option("--cutoff-days", type=click.IntRange(0, 20), default=3, show_default=True,
               help="working days before the meeting when proposals close")
-@as_option()
+@as_option("isu")
 def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
     """Move a meeting (same workflow id): participants get an update of the same event."""
     from domain.meetings import Reschedule, proposals_close_at
@@ -152,7 +152,7 @@ def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
 
 
 reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, lambda meeting: meeting,
-               _say_meeting, "Cancel a meeting: participants get a cancellation of the event.")
+               _say_meeting, "Cancel a meeting: participants get a cancellation of the event.", default_office="isu")
 
 
 @meeting.command("propose-item")
@@ -169,7 +169,7 @@ def meeting_propose_item(meeting, title, acting):
 @meeting.command("attendance")
 @meeting_option
 @click.option("--present", required=True, help="delegations present, comma-separated (DEU,NZL,ICRC)")
-@as_option()
+@as_option("isu")
 def meeting_attendance(meeting, present, acting):
     """Record who attended (once the meeting has started)."""
     from domain.meetings import RecordAttendance
@@ -181,7 +181,7 @@ def meeting_attendance(meeting, present, acting):
 @meeting.command("set-next")
 @meeting_option
 @click.option("--date", "day", type=DATE, required=True, help="date of the next meeting")
-@as_option()
+@as_option("isu")
 def meeting_set_next(meeting, day, acting):
     """Record the date of the next meeting (the default due date of action items)."""
     from domain.meetings import SetNextMeeting
@@ -312,7 +312,7 @@ async def meeting_dates(client, after: date, open_only: bool = False) -> list[da
 @click.option("--due", type=DATE, help="due date")
 @click.option("--next-meeting", is_flag=True, help="due at the next scheduled meeting")
 @click.option("--meeting", type=MEETING, help="the meeting that decided it (its action items are numbered)")
-@as_option()
+@as_option("isu")
 def task_add(owner, text, due, next_meeting, meeting, acting):
     """Add an action item; it is tracked by its own workflow."""
     from temporalio.common import WorkflowIDReusePolicy
@@ -411,7 +411,7 @@ def task_done(task_id, note, acting):
 @click.argument("task_id")
 @click.option("--due", type=DATE, required=True, help="the new due date")
 @click.option("--reason", required=True, help="why")
-@as_option()
+@as_option("isu")
 def task_extend(task_id, due, reason, acting):
     """Give an action item a later due date (its reminders follow)."""
     from domain.action_items import Extend
@@ -422,7 +422,7 @@ def task_extend(task_id, due, reason, acting):
 @task.command("reassign")
 @click.argument("task_id")
 @click.option("--owner", type=OWNER, required=True, help="the new owner")
-@as_option()
+@as_option("isu")
 def task_reassign(task_id, owner, acting):
     """Give an action item to another State or office."""
     from domain.action_items import Reassign
@@ -431,4 +431,4 @@ def task_reassign(task_id, owner, acting):
 
 
 reason_command(task, "cancel", "cancel", "domain.action_items.CancelAction", click.argument("task_id"),
-               lambda task_id: task_id, _say_task, "Cancel an action item.")
+               lambda task_id: task_id, _say_task, "Cancel an action item.", default_office="isu")

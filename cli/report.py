@@ -103,6 +103,8 @@ def summary(rep) -> str:
              f"outstanding {format_chf(rep.total('outstanding'))}"]
     for b in rep.budget_lines:
         lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")
+    if rep.budget_lines and rep.unassigned_receipts:
+        lines.append(f"  not assigned to a line: {format_chf(rep.unassigned_receipts)}")
     if rep.budget:
         lines.append(f"budget {format_chf(rep.budget)}, deficit {format_chf(rep.deficit)}")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.offices import permit
 from domain.process import (
     Acting,
     Action,
@@ -141,6 +142,9 @@ class ActionItem(BaseModel):
                         subject_line=f"Action item due {self.due.isoformat()}: {self.input.text}", body=body)]
 
     # --- commands --------------------------------------------------------------------------
+    def authorize(self, command: str, cmd: Acting) -> None:
+        permit("action_item", command, cmd.office, owner=self.owner)
+
     def _check_open(self) -> None:
         if self.finished:
             raise Refusal(f"the action item is {self.stage}")

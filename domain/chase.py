@@ -13,7 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from domain.money import CHF
+from domain.contributions import BUDGET_LINES
+from domain.money import CHF, Amount
+from domain.offices import permit
 from domain.process import (
     Acting,
     Action,
@@ -63,8 +65,8 @@ def workflow_id(year: int, alpha3: str) -> str:
 class ChaseInput(ProcessInput):
     state: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166 alpha-3 code")
     year: int = Field(ge=2010, le=2100)
-    amount_due: CHF
-    arrears: CHF = Decimal("0.00")
+    amount_due: Amount
+    arrears: Amount = Decimal("0.00")
     msp_date: date | None = Field(None, description="default: 1 September of the year")
     second_reminder: date | None = Field(None, description="default: 15 June of the year")
     pre_msp_days: int = Field(21, ge=0, le=180)
@@ -92,7 +94,7 @@ class ChaseInput(ProcessInput):
 
 # One model per handler, so fields can be added without breaking running workflows.
 class RecordReceipt(Acting):
-    amount: CHF
+    amount: Amount
     date: date
     reference: str = ""
     budget_line: str = ""
@@ -100,7 +102,7 @@ class RecordReceipt(Acting):
 
 
 class ReportPayment(Acting):
-    amount: CHF | None = None
+    amount: Amount | None = None
     date: date
     reference: str = ""
 
@@ -124,8 +126,25 @@ class Close(Acting):
     reason: str
 
 
+class ReverseReceipt(Acting):
+    """Undo a receipt recorded by mistake, named by its bank reference or its number."""
+
+    reference: str = ""
+    number: int | None = Field(None, ge=1, description="the receipt's number on the chase (1 = first)")
+    reason: str
+    office: str = "isu"
+
+
+class CorrectDue(Acting):
+    """Correct the amount due (the arrears stay as carried)."""
+
+    amount: Amount
+    reason: str
+    office: str = "isu"
+
+
 class Receipt(RecordReceipt):
-    pass
+    reversed: bool = False
 
 
 class ReportedPayment(ReportPayment):
@@ -178,6 +197,9 @@ class Chase(BaseModel):
     pledge: Pledge | None = None
     outcome: Outcome | None = None
     counters: dict[str, int] = Field(default_factory=dict)
+    open_until_year_end: bool = Field(False, description="a paid chase stays open for reversals until the year "
+                                                         "ends (runs from before this was added end when paid)")
+    closed: bool = False
 
     # --- derived figures -------------------------------------------------------------
     @property
@@ -186,7 +208,7 @@ class Chase(BaseModel):
 
     @property
     def received(self) -> Decimal:
-        return sum((r.amount for r in self.receipts), Decimal("0.00"))
+        return sum((r.amount for r in self.receipts if not r.reversed), Decimal("0.00"))
 
     @property
     def outstanding(self) -> Decimal:
@@ -213,6 +235,8 @@ class Chase(BaseModel):
 
     @property
     def finished(self) -> bool:
+        if self.outcome == "paid" and self.open_until_year_end:
+            return self.closed
         return self.outcome is not None
 
     @property
@@ -257,8 +281,10 @@ class Chase(BaseModel):
         ]
 
     def next_action(self) -> Action | None:
-        if self.outcome:
+        if self.finished:
             return None
+        if self.outcome == "paid":
+            return Action(key="year-end", at=year_end(self.input.year), description="year end: the chase closes")
         end = Action(key="year-end", at=year_end(self.input.year),
                      description="year end: unpaid balance becomes arrears")
         if self.reported:
@@ -279,8 +305,13 @@ class Chase(BaseModel):
 
     def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
         """Carry out the action `next_action` gave, now that its time has come."""
+        if action.key == "year-end" and self.outcome == "paid":
+            self.closed = True
+            return [Log(key="year-end", event_type="chase.year_closed", payload={
+                "outcome": "paid", "received": str(self.received), "credit": str(self.credit)})]
         if action.key == "year-end":
             self.outcome = "in_arrears" if self.outstanding > 0 else "paid"
+            self.closed = True
             return [Log(key="year-end", event_type="chase.closed_in_arrears", payload={
                 "arrears_carried": str(self.outstanding), "received": str(self.received)})]
         if action.key == "follow-up":
@@ -319,6 +350,9 @@ class Chase(BaseModel):
                 self.done.append(key)
 
     # --- commands --------------------------------------------------------------------
+    def authorize(self, command: str, cmd: Acting) -> None:
+        permit("chase", command, cmd.office, state=self.input.state)
+
     def _check_open(self) -> None:
         if self.outcome:
             raise Refusal(f"the chase is closed ({self.outcome})")
@@ -327,11 +361,30 @@ class Chase(BaseModel):
         if day > today:
             raise Refusal(f"{what} {day.isoformat()} is in the future")
 
+    def _check_payment_date(self, day: date, today: date, what: str) -> None:
+        """Money for a year arrives from the start of the year before (paid in advance)
+        until today."""
+        self._check_not_future(day, today, what)
+        earliest = date(self.input.year - 1, 1, 1)
+        if day < earliest:
+            raise Refusal(f"{what} {day.isoformat()} is before {earliest.isoformat()}: a contribution for "
+                          f"{self.input.year} is paid from {earliest.year} on")
+
+    def _receipt_with(self, reference: str) -> int | None:
+        """The number (1 = first) of the standing receipt with this bank reference."""
+        return next((n for n, r in enumerate(self.receipts, start=1)
+                     if reference and r.reference == reference and not r.reversed), None)
+
     def check_receipt(self, cmd: RecordReceipt, today: date) -> None:
         self._check_open()
         if cmd.amount <= 0:
             raise Refusal(f"the amount must be positive, not {cmd.amount}")
-        self._check_not_future(cmd.date, today, "the receipt date")
+        self._check_payment_date(cmd.date, today, "the receipt date")
+        if cmd.budget_line and cmd.budget_line not in BUDGET_LINES:
+            raise Refusal(f"unknown budget line {cmd.budget_line!r}: one of {', '.join(BUDGET_LINES)}")
+        if (number := self._receipt_with(cmd.reference)) is not None:
+            raise Refusal(f"bank reference {cmd.reference} is already recorded on "
+                          f"{workflow_id(self.input.year, self.input.state)} as receipt {number}")
 
     def record_receipt(self, cmd: RecordReceipt, now: datetime) -> list[Effect]:
         self.check_receipt(cmd, now.date())
@@ -345,17 +398,14 @@ class Chase(BaseModel):
                               "reference": cmd.reference, "budget_line": cmd.budget_line,
                               "received": str(self.received), "outstanding": str(self.outstanding)})]
         if self.outstanding == 0:
-            self.outcome = "paid"
-            self.letters.append(LetterSent(kind="thank_you", sent_at=now, key="paid"))
-            effects.append(self._letter("thank_you", key="paid", event_type="chase.paid",
-                                        payload={"received": str(self.received), "credit": str(self.credit)}))
+            effects += self._paid(now)
         return effects
 
     def check_report(self, cmd: ReportPayment, today: date) -> None:
         self._check_open()
         if cmd.amount is not None and cmd.amount <= 0:
             raise Refusal(f"the amount must be positive, not {cmd.amount}")
-        self._check_not_future(cmd.date, today, "the payment date")
+        self._check_payment_date(cmd.date, today, "the payment date")
 
     def report_payment(self, cmd: ReportPayment, now: datetime) -> list[Effect]:
         self.check_report(cmd, now.date())
@@ -371,6 +421,10 @@ class Chase(BaseModel):
         self._check_open()
         if cmd.expected_date <= today:
             raise Refusal(f"the expected date {cmd.expected_date.isoformat()} must be after today")
+        latest = date(self.input.year + 1, 12, 31)
+        if cmd.expected_date > latest:
+            raise Refusal(f"the expected date {cmd.expected_date.isoformat()} is after {latest.isoformat()}: "
+                          "pledge a date within the year or the next")
 
     def pledge_payment(self, cmd: Pledge, now: datetime) -> list[Effect]:
         self.check_pledge(cmd, now.date())
@@ -411,6 +465,82 @@ class Chase(BaseModel):
         self.outcome = outcome
         return [Log(key=outcome, event_type=f"chase.{outcome}", actor=cmd.actor, office=cmd.office,
                        payload={"reason": cmd.reason, "outstanding": str(self.outstanding)})]
+
+    # --- corrections: compensating events, never edits -----------------------------------
+    def _check_correctable(self) -> None:
+        """Open, or paid and still running (a paid chase stays open until the year ends)."""
+        if self.outcome and not (self.outcome == "paid" and not self.finished):
+            raise Refusal(f"the chase is closed ({self.outcome})")
+
+    def _settle(self, now: datetime) -> list[Effect]:
+        """After a correction: paid in full closes the chase with thanks; money outstanding
+        again reopens a chase closed as paid."""
+        if self.outcome is None and self.outstanding == 0:
+            return self._paid(now)
+        if self.outcome == "paid" and self.outstanding > 0:
+            self.outcome = None
+            return [Log(key=self._next_key("reopened"), event_type="chase.reopened",
+                        payload={"outstanding": str(self.outstanding)})]
+        return []
+
+    def _paid(self, now: datetime) -> list[Effect]:
+        """Paid in full: the thank-you letter. A chase paid again after a reversal reopened
+        it thanks again, under a key of its own (`paid`, then `paid-2`, …)."""
+        self.outcome = "paid"
+        self.counters["paid"] = self.counters.get("paid", 0) + 1
+        key = "paid" if self.counters["paid"] == 1 else f"paid-{self.counters['paid']}"
+        self.letters.append(LetterSent(kind="thank_you", sent_at=now, key=key))
+        return [self._letter("thank_you", key=key, event_type="chase.paid",
+                             payload={"received": str(self.received), "credit": str(self.credit)})]
+
+    def _receipt_to_reverse(self, cmd: ReverseReceipt) -> int:
+        if cmd.number is not None:
+            if cmd.number > len(self.receipts) or self.receipts[cmd.number - 1].reversed:
+                raise Refusal(f"there is no standing receipt {cmd.number} on this chase")
+            return cmd.number
+        number = self._receipt_with(cmd.reference)
+        if number is None:
+            raise Refusal(f"no standing receipt with bank reference {cmd.reference!r} on this chase"
+                          if cmd.reference else "name the receipt: its bank reference or its number")
+        return number
+
+    def check_reversal(self, cmd: ReverseReceipt) -> None:
+        self._check_correctable()
+        if not cmd.reason.strip():
+            raise Refusal("a reason is required")
+        self._receipt_to_reverse(cmd)
+
+    def reverse_receipt(self, cmd: ReverseReceipt, now: datetime) -> list[Effect]:
+        self.check_reversal(cmd)
+        number = self._receipt_to_reverse(cmd)
+        receipt = self.receipts[number - 1]
+        receipt.reversed = True
+        return [Log(key=self._next_key("reversal"), event_type="chase.receipt_reversed", actor=cmd.actor,
+                    office=cmd.office, payload={
+                        "receipt": number, "reference": receipt.reference, "amount": str(receipt.amount),
+                        "date": receipt.date.isoformat(), "budget_line": receipt.budget_line, "reason": cmd.reason,
+                        "received": str(self.received), "outstanding": str(self.outstanding)}),
+                *self._settle(now)]
+
+    def check_correction(self, cmd: CorrectDue) -> None:
+        self._check_correctable()
+        if cmd.amount < 0:
+            raise Refusal(f"the amount due must not be negative, not {cmd.amount}")
+        if cmd.amount == self.input.amount_due:
+            raise Refusal(f"the amount due is already {cmd.amount}")
+        if cmd.amount + self.input.arrears <= 0:
+            raise Refusal("nothing would be left to chase: waive the contribution instead")
+        if not cmd.reason.strip():
+            raise Refusal("a reason is required")
+
+    def correct_due(self, cmd: CorrectDue, now: datetime) -> list[Effect]:
+        self.check_correction(cmd)
+        previous = self.input.amount_due
+        self.input = self.input.model_copy(update={"amount_due": cmd.amount})
+        return [Log(key=self._next_key("due-corrected"), event_type="chase.due_corrected", actor=cmd.actor,
+                    office=cmd.office, payload={"from": str(previous), "to": str(cmd.amount), "reason": cmd.reason,
+                                                "outstanding": str(self.outstanding), "credit": str(self.credit)}),
+                *self._settle(now)]
 
     # --- reading ---------------------------------------------------------------------
     def result(self, effects: list) -> CommandResult:

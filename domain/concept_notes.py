@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from domain.action_items import ActionItemInput, action_id
-from domain.money import CHF
-from domain.offices import is_presidency
+from domain.money import Amount
+from domain.offices import is_presidency, permit
 from domain.process import (
     Acting,
     Action,
@@ -31,36 +31,10 @@ from domain.process import (
     StartActionItem,
     result_of,
 )
+from domain.themes import THEMES, THEMES_BY_SLUG, Theme, theme  # noqa: F401  (re-exported)
 
 NoteCommand = Literal["submit_version", "comment", "approve_final", "submit_plan", "approve_plan", "request_changes",
                  "set_plan_due", "withdraw"]
-
-
-class Theme(BaseModel):
-    slug: str
-    title: str
-    coordinators: list[str] = Field(description="alpha-3 codes; the Presidency's own paper has none")
-
-
-THEMES = [
-    Theme(slug="victim-assistance", title="Victim Assistance", coordinators=["ITA", "CHL"]),
-    Theme(slug="universalization", title="Universalization", coordinators=["FRA", "ZMB"]),
-    Theme(slug="stockpile-destruction", title="Stockpile Destruction", coordinators=["HRV", "MEX"]),
-    Theme(slug="clearance-and-rre", title="Clearance and Risk Reduction Education", coordinators=["NOR", "NLD"]),
-    Theme(slug="cooperation-and-assistance", title="International Cooperation and Assistance",
-          coordinators=["IRQ", "AUS"]),
-    Theme(slug="transparency-measures", title="Transparency Measures", coordinators=["CRI"]),
-    Theme(slug="national-implementation", title="National Implementation Measures", coordinators=["NZL"]),
-    Theme(slug="general-status", title="General Status and Operation of the Convention", coordinators=["BIH", "CHE"]),
-    Theme(slug="country-coalitions", title="Country Coalitions (non-paper of the Presidency)", coordinators=[]),
-]
-THEMES_BY_SLUG = {t.slug: t for t in THEMES}
-
-def theme(slug: str) -> Theme:
-    try:
-        return THEMES_BY_SLUG[slug]
-    except KeyError:
-        raise Refusal(f"unknown theme {slug!r}: one of {', '.join(THEMES_BY_SLUG)}") from None
 
 
 def role_of(office: str, t: Theme) -> str:
@@ -76,29 +50,10 @@ def role_of(office: str, t: Theme) -> str:
     return "member"
 
 
-def is_coordinator(role: str, t: Theme) -> bool:
-    return role == f"coordinator:{t.slug}" or (not t.coordinators and role == "president")
-
-
 def authorize(action: NoteCommand, office: str, t: Theme) -> str:
-    """The role the office acts in, or a Refusal naming who may do it."""
-    role = role_of(office, t)
-    coordinators = " or ".join(t.coordinators) if t.coordinators else "the Presidency"
-    rules: dict[str, tuple[bool, str]] = {
-        "submit_version": (is_coordinator(role, t), f"the theme's coordinators ({coordinators})"),
-        "submit_plan": (is_coordinator(role, t), f"the theme's coordinators ({coordinators})"),
-        "withdraw": (is_coordinator(role, t) or role == "president", f"the coordinators ({coordinators}) "
-                                                                     "or the Presidency"),
-        "comment": (True, ""),
-        "approve_final": (role == "president", "the Presidency"),
-        "approve_plan": (role == "president", "the Presidency"),
-        "request_changes": (role == "president", "the Presidency"),
-        "set_plan_due": (role in ("president", "isu"), "the Presidency or the ISU"),
-    }
-    allowed, who = rules[action]
-    if not allowed:
-        raise Refusal(f"only {who} may {action.replace('_', ' ')}; {office or 'an unnamed office'} acts as {role}")
-    return role
+    """The role the office acts in, or a Refusal naming who may do it (`domain.offices.RULES`)."""
+    permit("concept_note", action, office, theme=t.slug)
+    return role_of(office, t)
 
 
 # --- operational plans ---------------------------------------------------------------------
@@ -106,7 +61,7 @@ class PlanStep(BaseModel):
     action: str = Field(min_length=1)
     responsible: str = Field(min_length=1, description="a State (alpha-3) or an office")
     due: date
-    budget: CHF | None = None
+    budget: Amount | None = None
     targets: list[str] = Field(default_factory=list, description="target States, alpha-3")
 
     @field_validator("budget")
@@ -378,8 +333,10 @@ class ConceptNote(BaseModel):
                              f"the operational plan is due on {due}.\n")]
 
     # --- the concept note -------------------------------------------------------------------
+    def authorize(self, command: NoteCommand, cmd: Acting) -> None:
+        authorize(command, cmd.office, self.theme)
+
     def check_version(self, cmd: SubmitVersion) -> None:
-        authorize("submit_version", cmd.office, self.theme)
         self._check_stage("submit a version", "drafting", "circulated", "in_comment")
 
     def submit_version(self, cmd: SubmitVersion, now: datetime) -> list[Effect]:
@@ -394,7 +351,6 @@ class ConceptNote(BaseModel):
                                     characters=len(cmd.text))]
 
     def check_comment(self, cmd: Comment) -> None:
-        authorize("comment", cmd.office, self.theme)
         self._check_stage("comment", "circulated", "in_comment")
 
     def comment(self, cmd: Comment, now: datetime) -> list[Effect]:
@@ -403,17 +359,15 @@ class ConceptNote(BaseModel):
         effects: list[Effect] = [self._stage("in_comment")] if self.stage == "circulated" else []
         return effects + [self._log(f"comment-{len(self.comments)}", "concept.commented", cmd, text=cmd.text)]
 
-    def check_final(self, cmd: Acting) -> str:
-        role = authorize("approve_final", cmd.office, self.theme)
+    def check_final(self, cmd: Acting) -> None:
         self._check_stage("approve the final version", "circulated", "in_comment")
-        return role
 
     def approve_final(self, cmd: Acting, now: datetime) -> list[Effect]:
         """Approved, published with its executive summary; the plan is due from now."""
-        role = self.check_final(cmd)
+        self.check_final(cmd)
         final = self.versions[-1]
         self.approvals.append(Approval(what=f"concept note v{final.number}", at=now, actor=cmd.actor,
-                                       office=cmd.office, role=role))
+                                       office=cmd.office, role=role_of(cmd.office, self.theme)))
         path = f"concept-notes/{self.input.msp}-{self.input.theme}.html"
         self.pages.append(path)
         effects = [self._stage("final_approved"),
@@ -427,7 +381,6 @@ class ConceptNote(BaseModel):
 
     # --- the operational plan ---------------------------------------------------------------
     def check_plan(self, cmd: SubmitPlan) -> None:
-        authorize("submit_plan", cmd.office, self.theme)
         self._check_stage("submit a plan", "plan_due", "overdue", "changes_requested")
 
     def submit_plan(self, cmd: SubmitPlan, now: datetime) -> list[Effect]:
@@ -439,7 +392,6 @@ class ConceptNote(BaseModel):
                           steps=len(cmd.plan.steps), late=now.date() > self.plan_due)]
 
     def check_changes(self, cmd: RequestChanges) -> None:
-        authorize("request_changes", cmd.office, self.theme)
         self._check_stage("request changes", "plan_submitted")
 
     def request_changes(self, cmd: RequestChanges) -> list[Effect]:
@@ -448,16 +400,14 @@ class ConceptNote(BaseModel):
                 self._log(f"changes-{self.plan_versions}", "concept.changes_requested", cmd, comments=cmd.comments,
                           plan_version=self.plan_versions)]
 
-    def check_plan_approval(self, cmd: Acting) -> str:
-        role = authorize("approve_plan", cmd.office, self.theme)
+    def check_plan_approval(self, cmd: Acting) -> None:
         self._check_stage("approve the plan", "plan_submitted")
-        return role
 
     def approve_plan(self, cmd: Acting, now: datetime) -> list[Effect]:
         """Approved and published; each step becomes an action item of its own."""
-        role = self.check_plan_approval(cmd)
+        self.check_plan_approval(cmd)
         self.approvals.append(Approval(what=f"operational plan v{self.plan_versions}", at=now, actor=cmd.actor,
-                                       office=cmd.office, role=role))
+                                       office=cmd.office, role=role_of(cmd.office, self.theme)))
         path = f"plans/{self.input.msp}-{self.input.theme}.html"
         self.pages.append(path)
         effects: list[Effect] = [
@@ -474,7 +424,6 @@ class ConceptNote(BaseModel):
         return effects + [self._stage("plan_approved")]
 
     def check_due(self, cmd: SetPlanDue, today: date) -> None:
-        authorize("set_plan_due", cmd.office, self.theme)
         if self.finished:
             raise Refusal(f"the note is {_words(self.stage)}")
         if cmd.date < today:
@@ -489,7 +438,6 @@ class ConceptNote(BaseModel):
                                     previous=previous.isoformat(), due=cmd.date.isoformat())]
 
     def check_withdraw(self, cmd: Withdraw) -> None:
-        authorize("withdraw", cmd.office, self.theme)
         if self.finished:
             raise Refusal(f"the note is already {_words(self.stage)}")
 

@@ -17,9 +17,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from domain.events import Event
-from domain.money import CHF, to_chf
+from domain.money import CHF, parse_amount, to_chf
 
 ZERO = Decimal("0.00")
+BUDGET_LINES = ("7a", "7b", "7c")  # the lines of the ISU's budget in its financial decision
 _CHASE_ID = re.compile(r"^chase-(?P<year>\d{4})-(?P<state>[A-Z]{3})$")
 
 
@@ -57,6 +58,8 @@ class Receipt(BaseModel):
     on: date
     amount: CHF
     budget_line: str = ""
+    state: str = ""
+    number: int = Field(0, description="the receipt's number on its chase (1 = first)")
 
 
 class ContributionsReport(BaseModel):
@@ -102,7 +105,7 @@ class ContributionsReport(BaseModel):
 
 
 _OUTCOMES = {"chase.paid": "paid", "chase.waived": "waived", "chase.cancelled": "cancelled",
-             "chase.closed_in_arrears": "in_arrears"}
+             "chase.closed_in_arrears": "in_arrears", "chase.reopened": ""}
 
 
 def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str] | None = None,
@@ -110,6 +113,7 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
     """Build the year's report from the chase events of the log (in sequence order)."""
     states: dict[str, StateContribution] = {}
     receipts: list[Receipt] = []
+    reversed_count: dict[str, int] = {}
     for ev in events:
         parsed = parse_chase_id(ev.workflow_id)
         if parsed is None or parsed[0] != year:
@@ -120,14 +124,20 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
         if ev.event_type == "chase.started":
             row.amount_due, row.arrears = to_chf(p["amount_due"]), to_chf(p.get("arrears", "0"))
         elif ev.event_type == "chase.receipt_recorded":
-            row.received += to_chf(p["amount"])
+            number = 1 + sum(1 for r in receipts if r.state == state) + reversed_count.get(state, 0)
             receipts.append(Receipt(on=date.fromisoformat(p["date"]), amount=p["amount"],
-                                    budget_line=p.get("budget_line", "")))
+                                    budget_line=p.get("budget_line", ""), state=state, number=number))
+        elif ev.event_type == "chase.receipt_reversed":  # a compensating event: the receipt no longer counts
+            receipts = [r for r in receipts if (r.state, r.number) != (state, p["receipt"])]
+            reversed_count[state] = reversed_count.get(state, 0) + 1
+        elif ev.event_type == "chase.due_corrected":
+            row.amount_due = to_chf(p["to"])
         row.outcome = _OUTCOMES.get(ev.event_type, row.outcome)
         if "letter" in p:
             row.letters += 1
         row.last_action, row.last_action_on = ev.event_type.removeprefix("chase."), ev.occurred_at.date()
-    for row in states.values():
+    for row in states.values():  # from the same receipts as the budget lines and the deficit
+        row.received = sum((r.amount for r in receipts if r.state == row.state), ZERO)
         total = row.amount_due + row.arrears
         row.outstanding, row.credit = max(ZERO, total - row.received), max(ZERO, row.received - total)
     lines = [b.model_copy() for b in budget_lines or []]
@@ -144,8 +154,18 @@ def read_budget(text: str) -> list[BudgetLine]:
         raise ValueError("line 1: the header must be line,amount,kind")
     lines, problems = [], []
     for n, row in enumerate(reader, start=2):
+        name = (row["line"] or "").strip()
+        if name not in BUDGET_LINES:
+            problems.append(f"line {n}: unknown budget line {name!r}: one of {', '.join(BUDGET_LINES)}")
+            continue
+        if name in {b.line for b in lines}:
+            problems.append(f"line {n}: budget line {name} appears twice")
+            continue
         try:
-            lines.append(BudgetLine(line=row["line"].strip(), amount=row["amount"], kind=row["kind"].strip()))
+            amount = parse_amount(row["amount"] or "")
+            if amount < 0:
+                raise ValueError(f"the amount of {name} must not be negative")
+            lines.append(BudgetLine(line=name, amount=amount, kind=(row["kind"] or "").strip()))
         except ValueError as e:
             problems.append(f"line {n}: {str(e).splitlines()[-1].strip()}")
     if problems:

@@ -7,17 +7,17 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from domain.money import CHF
+from domain.money import Amount
 
 
 class CycleInput(BaseModel):
     """Either a budget with a scale of UN rates, or the amounts themselves (CSV texts, kept
     in the schedule so that each January runs on what was configured)."""
 
-    budget: CHF | None = None
+    budget: Amount | None = None
     scale_csv: str | None = None
     amounts_csv: str | None = None
-    minimum: CHF = Decimal("100.00")
+    minimum: Amount = Decimal("100.00")
     msp_month_day: str | None = Field(None, pattern=r"^\d{2}-\d{2}$", description="MM-DD; default 1 September")
     language: str = "en"
     year: int | None = Field(None, description="default: the year the cycle runs in")

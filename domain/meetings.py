@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from domain.action_items import ActionItemInput, action_id
 from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite
-from domain.offices import is_presidency
+from domain.offices import permit
 from domain.process import (
     Acting,
     Action,
@@ -256,6 +256,9 @@ class Meeting(BaseModel):
                                             payload={"date": self.schedule.date.isoformat()})]
 
     # --- before the meeting ---------------------------------------------------------------
+    def authorize(self, command: str, cmd: Acting) -> None:
+        permit("meeting", command, cmd.office)
+
     def _check_before_meeting(self, what: str) -> None:
         if self.stage not in ("scheduled", "agenda_circulated"):
             raise Refusal(f"cannot {what}: the meeting is {_words(self.stage)}")
@@ -361,8 +364,6 @@ class Meeting(BaseModel):
             f"Draft minutes: {SUMMARY}, {self.schedule.date}", cmd.text, cmd=cmd)]
 
     def check_approval(self, cmd: ApproveMinutes) -> None:
-        if not is_presidency(cmd.office):
-            raise Refusal(f"only the Presidency may approve minutes, not {cmd.office or 'an unnamed office'}")
         if self.stage != "minutes_circulated":
             raise Refusal(f"there are no circulated minutes to approve (the meeting is {_words(self.stage)})")
 

@@ -27,8 +27,35 @@ def to_chf(value: object) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-# Serialised as a string so that no amount passes through a float on the wire.
-CHF = Annotated[Decimal, BeforeValidator(to_chf), PlainSerializer(lambda d: str(d), return_type=str)]
+# The largest amount one command may carry: the ISU's whole annual budget is about CHF 0.5
+# million, so anything near this is a typing mistake (1e22 once closed a chase as paid).
+MAX_AMOUNT = Decimal("100000000.00")
+
+
+def parse_amount(value: object) -> Decimal:
+    """An amount someone entered: at most two decimals (centimes) and at most CHF 100
+    million; refused, never rounded, so that what is recorded is what was typed."""
+    text = str(value).strip().replace("'", "").replace("’", "").replace(" ", "")
+    if text.upper().startswith("CHF"):
+        text = text[3:]
+    try:
+        amount = Decimal(text) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError(f"not an amount of money: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount of money: {value!r}")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError(f"{value} has more than two decimals: amounts are in francs and centimes")
+    if abs(amount) > MAX_AMOUNT:
+        raise ValueError(f"{value} is more than CHF 100 million: check the amount")
+    return amount.quantize(CENT)
+
+
+# Serialised as a string so that no amount passes through a float on the wire. `CHF` is a
+# figure the system computes; `Amount` is one a person entered (strict).
+_AS_TEXT = PlainSerializer(lambda d: str(d), return_type=str)
+CHF = Annotated[Decimal, BeforeValidator(to_chf), _AS_TEXT]
+Amount = Annotated[Decimal, BeforeValidator(parse_amount), _AS_TEXT]
 
 
 def format_chf(amount: Decimal, currency: bool = True) -> str:

@@ -8,7 +8,10 @@ alpha-3 code, and the observer organisations listed here. `parse_actor` reads
 
 from __future__ import annotations
 
+import re
+
 from domain.process import Acting, Refusal
+from domain.themes import THEMES_BY_SLUG
 
 PRESIDENT = "president"
 OFFICES = (PRESIDENT, "isu", "member")
@@ -31,7 +34,6 @@ def is_presidency(office: str) -> bool:
 def office_of(text: str) -> str | None:
     """The office `text` names, as the log records it (a State in any form becomes its
     alpha-3 code), or None."""
-    from domain.concept_notes import THEMES_BY_SLUG
     from domain.states import UnknownState, registry
 
     cleaned = text.strip()
@@ -82,3 +84,101 @@ def parse_actor(text: str, default_office: str = "") -> Acting:
     if text and not default_office:
         raise Refusal(f"{text!r} is no office: say who acts as PERSON@OFFICE, the office one of {describe_offices()}")
     return Acting(actor=text, office=default_office)
+
+
+# --- who may do what ------------------------------------------------------------------------
+# (process, command) -> the roles that may send it. One table for every process, printed
+# by `ccm offices` and checked in each update's validator, before anything changes.
+RULES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("chase", "record_receipt"): ("isu",),
+    ("chase", "reverse_receipt"): ("isu",),
+    ("chase", "correct_due"): ("isu",),
+    ("chase", "report_payment"): ("isu", "state"),
+    ("chase", "pledge"): ("isu", "state"),
+    ("chase", "set_msp_date"): ("president", "isu"),
+    ("chase", "escalate"): ("president",),
+    ("chase", "waive"): ("president",),
+    ("chase", "cancel"): ("president",),
+    ("meeting", "reschedule"): ("president", "isu"),
+    ("meeting", "cancel"): ("president", "isu"),
+    ("meeting", "propose_item"): ("any",),
+    ("meeting", "record_attendance"): ("isu",),
+    ("meeting", "set_next_meeting"): ("president", "isu"),
+    ("meeting", "add_action_item"): ("president", "isu"),
+    ("meeting", "circulate_minutes"): ("isu",),
+    ("meeting", "approve_minutes"): ("president",),
+    ("action_item", "complete"): ("owner", "isu", "president"),
+    ("action_item", "extend"): ("isu", "president"),
+    ("action_item", "reassign"): ("isu", "president"),
+    ("action_item", "cancel"): ("isu", "president"),
+    ("concept_note", "submit_version"): ("coordinator",),
+    ("concept_note", "comment"): ("any",),
+    ("concept_note", "approve_final"): ("president",),
+    ("concept_note", "submit_plan"): ("coordinator",),
+    ("concept_note", "request_changes"): ("president",),
+    ("concept_note", "approve_plan"): ("president",),
+    ("concept_note", "set_plan_due"): ("president", "isu"),
+    ("concept_note", "withdraw"): ("coordinator", "president"),
+}
+ROLE_NAMES = {"president": "the Presidency", "isu": "the ISU", "state": "the State itself",
+              "owner": "the item's owner", "coordinator": "the theme's coordinators", "any": "any office"}
+
+
+def is_office(office: str) -> bool:
+    """An office as the log records it (the form `office_of` gives), checked without the
+    registry, so that workflow code can call it."""
+    return (office in OFFICES or office in SYNONYMS or office in ORGANISATIONS
+            or bool(re.fullmatch(r"[A-Z]{3}", office))
+            or (office.startswith("coordinator:") and office.removeprefix("coordinator:") in THEMES_BY_SLUG))
+
+
+def _coordinators(theme_slug: str | None) -> list[str]:
+    t = THEMES_BY_SLUG.get(theme_slug or "")
+    return t.coordinators if t else []
+
+
+def roles(office: str, state: str | None = None, owner: str | None = None, theme: str | None = None) -> set[str]:
+    """The roles `office` holds towards one process: its State's chase, an item it owns,
+    a theme it coordinates (the Presidency coordinates a theme that has no coordinators)."""
+    if not is_office(office):
+        return set()
+    held = {"any"}
+    if is_presidency(office):
+        held.add("president")
+    if office == "isu":
+        held.add("isu")
+    if state and office == state:
+        held.add("state")
+    if owner and (office == owner or (owner.startswith("coordinator:")
+                                      and office in _coordinators(owner.removeprefix("coordinator:")))):
+        held.add("owner")
+    if theme and (office == f"coordinator:{theme}" or office in _coordinators(theme)
+                  or (not _coordinators(theme) and is_presidency(office))):
+        held.add("coordinator")
+    return held
+
+
+def who_may(process: str, command: str, state: str | None = None, owner: str | None = None,
+            theme: str | None = None) -> str:
+    """`the ISU or the State itself (ITA)`: who may send a command, in words."""
+    def name(role: str) -> str:
+        if role == "state" and state:
+            return f"the State itself ({state})"
+        if role == "owner" and owner:
+            return f"the item's owner ({owner})"
+        if role == "coordinator" and theme:
+            return f"the theme's coordinators ({' or '.join(_coordinators(theme)) or 'the Presidency'})"
+        return ROLE_NAMES[role]
+
+    return " or ".join(name(r) for r in RULES[(process, command)])
+
+
+def permit(process: str, command: str, office: str, state: str | None = None, owner: str | None = None,
+           theme: str | None = None) -> None:
+    """Refuse a command its office may not send, naming who may."""
+    allowed = set(RULES[(process, command)])
+    if not allowed & roles(office, state, owner, theme):
+        what = command.replace("_", " ")
+        who = who_may(process, command, state, owner, theme)
+        shown = office if is_office(office) else (f"unknown office {office!r}" if office else "an unnamed office")
+        raise Refusal(f"only {who} may {what}, not {shown}")

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.process import CommandResult
 
-from workflows.process import ProcessWorkflow, refused
+from workflows.process import ProcessWorkflow
 
 
 @workflow.defn
@@ -43,7 +43,7 @@ class ActionItem(ProcessWorkflow):
 
     @complete.validator
     def _check_complete(self, cmd: Complete) -> None:
-        refused(lambda: self.process.check_complete(cmd))
+        self._validate("complete", cmd, lambda: self.process.check_complete(cmd))
 
     @workflow.update
     async def extend(self, cmd: Extend) -> CommandResult:
@@ -51,7 +51,7 @@ class ActionItem(ProcessWorkflow):
 
     @extend.validator
     def _check_extend(self, cmd: Extend) -> None:
-        refused(lambda: self.process.check_extend(cmd, workflow.now().date()))
+        self._validate("extend", cmd, lambda: self.process.check_extend(cmd, workflow.now().date()))
 
     @workflow.update
     async def reassign(self, cmd: Reassign) -> CommandResult:
@@ -59,7 +59,7 @@ class ActionItem(ProcessWorkflow):
 
     @reassign.validator
     def _check_reassign(self, cmd: Reassign) -> None:
-        refused(lambda: self.process.check_reassign(cmd))
+        self._validate("reassign", cmd, lambda: self.process.check_reassign(cmd))
 
     @workflow.update
     async def cancel(self, cmd: CancelAction) -> CommandResult:
@@ -67,4 +67,4 @@ class ActionItem(ProcessWorkflow):
 
     @cancel.validator
     def _check_cancel(self, cmd: CancelAction) -> None:
-        refused(lambda: self.process.check_cancel(cmd))
+        self._validate("cancel", cmd, lambda: self.process.check_cancel(cmd))

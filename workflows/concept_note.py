@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.concept_notes import ConceptNote as Note
     from domain.process import Acting, CommandResult
 
-from workflows.process import ProcessWorkflow, refused
+from workflows.process import ProcessWorkflow
 
 
 @workflow.defn
@@ -47,7 +47,7 @@ class ConceptNote(ProcessWorkflow):
 
     @submit_version.validator
     def _check_version(self, cmd: SubmitVersion) -> None:
-        refused(lambda: self.process.check_version(cmd))
+        self._validate("submit_version", cmd, lambda: self.process.check_version(cmd))
 
     @workflow.update
     async def comment(self, cmd: Comment) -> CommandResult:
@@ -55,7 +55,7 @@ class ConceptNote(ProcessWorkflow):
 
     @comment.validator
     def _check_comment(self, cmd: Comment) -> None:
-        refused(lambda: self.process.check_comment(cmd))
+        self._validate("comment", cmd, lambda: self.process.check_comment(cmd))
 
     @workflow.update
     async def approve_final(self, cmd: Acting) -> CommandResult:
@@ -63,7 +63,7 @@ class ConceptNote(ProcessWorkflow):
 
     @approve_final.validator
     def _check_final(self, cmd: Acting) -> None:
-        refused(lambda: self.process.check_final(cmd))
+        self._validate("approve_final", cmd, lambda: self.process.check_final(cmd))
 
     # --- the operational plan ---------------------------------------------------------------
     @workflow.update
@@ -72,7 +72,7 @@ class ConceptNote(ProcessWorkflow):
 
     @submit_plan.validator
     def _check_plan(self, cmd: SubmitPlan) -> None:
-        refused(lambda: self.process.check_plan(cmd))
+        self._validate("submit_plan", cmd, lambda: self.process.check_plan(cmd))
 
     @workflow.update
     async def request_changes(self, cmd: RequestChanges) -> CommandResult:
@@ -80,7 +80,7 @@ class ConceptNote(ProcessWorkflow):
 
     @request_changes.validator
     def _check_changes(self, cmd: RequestChanges) -> None:
-        refused(lambda: self.process.check_changes(cmd))
+        self._validate("request_changes", cmd, lambda: self.process.check_changes(cmd))
 
     @workflow.update
     async def approve_plan(self, cmd: Acting) -> CommandResult:
@@ -88,7 +88,7 @@ class ConceptNote(ProcessWorkflow):
 
     @approve_plan.validator
     def _check_plan_approval(self, cmd: Acting) -> None:
-        refused(lambda: self.process.check_plan_approval(cmd))
+        self._validate("approve_plan", cmd, lambda: self.process.check_plan_approval(cmd))
 
     @workflow.update
     async def set_plan_due(self, cmd: SetPlanDue) -> CommandResult:
@@ -96,7 +96,7 @@ class ConceptNote(ProcessWorkflow):
 
     @set_plan_due.validator
     def _check_due(self, cmd: SetPlanDue) -> None:
-        refused(lambda: self.process.check_due(cmd, workflow.now().date()))
+        self._validate("set_plan_due", cmd, lambda: self.process.check_due(cmd, workflow.now().date()))
 
     @workflow.update
     async def withdraw(self, cmd: Withdraw) -> CommandResult:
@@ -104,4 +104,4 @@ class ConceptNote(ProcessWorkflow):
 
     @withdraw.validator
     def _check_withdraw(self, cmd: Withdraw) -> None:
-        refused(lambda: self.process.check_withdraw(cmd))
+        self._validate("withdraw", cmd, lambda: self.process.check_withdraw(cmd))

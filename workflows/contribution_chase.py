@@ -13,15 +13,17 @@ with workflow.unsafe.imports_passed_through():
         ChaseInput,
         ChaseStatus,
         Close,
+        CorrectDue,
         Escalate,
         Pledge,
         RecordReceipt,
         ReportPayment,
+        ReverseReceipt,
         SetMspDate,
     )
     from domain.process import CommandResult
 
-from workflows.process import ProcessWorkflow, refused
+from workflows.process import ProcessWorkflow
 
 
 @workflow.defn
@@ -35,6 +37,10 @@ class ContributionChase(ProcessWorkflow):
 
     @workflow.run
     async def run(self, input: ChaseInput) -> ChaseStatus:
+        if not self.resumed:
+            # Runs from before this patch ended when paid; a paid chase now stays open
+            # until the year ends, so that a receipt recorded by mistake can be reversed.
+            self.process.open_until_year_end = workflow.patched("paid-chase-open-until-year-end")
         return await self._run()
 
     async def _wait_for_start(self) -> None:
@@ -53,7 +59,7 @@ class ContributionChase(ProcessWorkflow):
 
     @record_receipt.validator
     def _check_receipt(self, cmd: RecordReceipt) -> None:
-        refused(lambda: self.process.check_receipt(cmd, workflow.now().date()))
+        self._validate("record_receipt", cmd, lambda: self.process.check_receipt(cmd, workflow.now().date()))
 
     @workflow.update
     async def report_payment(self, cmd: ReportPayment) -> CommandResult:
@@ -61,7 +67,7 @@ class ContributionChase(ProcessWorkflow):
 
     @report_payment.validator
     def _check_report(self, cmd: ReportPayment) -> None:
-        refused(lambda: self.process.check_report(cmd, workflow.now().date()))
+        self._validate("report_payment", cmd, lambda: self.process.check_report(cmd, workflow.now().date()))
 
     @workflow.update
     async def pledge(self, cmd: Pledge) -> CommandResult:
@@ -69,7 +75,7 @@ class ContributionChase(ProcessWorkflow):
 
     @pledge.validator
     def _check_pledge(self, cmd: Pledge) -> None:
-        refused(lambda: self.process.check_pledge(cmd, workflow.now().date()))
+        self._validate("pledge", cmd, lambda: self.process.check_pledge(cmd, workflow.now().date()))
 
     @workflow.update
     async def set_msp_date(self, cmd: SetMspDate) -> CommandResult:
@@ -77,7 +83,7 @@ class ContributionChase(ProcessWorkflow):
 
     @set_msp_date.validator
     def _check_msp_date(self, cmd: SetMspDate) -> None:
-        refused(lambda: self.process.check_msp_date(cmd))
+        self._validate("set_msp_date", cmd, lambda: self.process.check_msp_date(cmd))
 
     @workflow.update
     async def escalate(self, cmd: Escalate) -> CommandResult:
@@ -85,7 +91,7 @@ class ContributionChase(ProcessWorkflow):
 
     @escalate.validator
     def _check_escalate(self, cmd: Escalate) -> None:
-        refused(self.process.check_escalate)
+        self._validate("escalate", cmd, self.process.check_escalate)
 
     @workflow.update
     async def waive(self, cmd: Close) -> CommandResult:
@@ -93,7 +99,7 @@ class ContributionChase(ProcessWorkflow):
 
     @waive.validator
     def _check_waive(self, cmd: Close) -> None:
-        refused(lambda: self.process.check_close(cmd))
+        self._validate("waive", cmd, lambda: self.process.check_close(cmd))
 
     @workflow.update
     async def cancel(self, cmd: Close) -> CommandResult:
@@ -101,4 +107,20 @@ class ContributionChase(ProcessWorkflow):
 
     @cancel.validator
     def _check_cancel(self, cmd: Close) -> None:
-        refused(lambda: self.process.check_close(cmd))
+        self._validate("cancel", cmd, lambda: self.process.check_close(cmd))
+
+    @workflow.update
+    async def reverse_receipt(self, cmd: ReverseReceipt) -> CommandResult:
+        return await self._command(lambda: self.process.reverse_receipt(cmd, workflow.now()))
+
+    @reverse_receipt.validator
+    def _check_reversal(self, cmd: ReverseReceipt) -> None:
+        self._validate("reverse_receipt", cmd, lambda: self.process.check_reversal(cmd))
+
+    @workflow.update
+    async def correct_due(self, cmd: CorrectDue) -> CommandResult:
+        return await self._command(lambda: self.process.correct_due(cmd, workflow.now()))
+
+    @correct_due.validator
+    def _check_correction(self, cmd: CorrectDue) -> None:
+        self._validate("correct_due", cmd, lambda: self.process.check_correction(cmd))

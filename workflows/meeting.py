@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.meetings import Meeting as Process
     from domain.process import CommandResult
 
-from workflows.process import ProcessWorkflow, refused
+from workflows.process import ProcessWorkflow
 
 
 @workflow.defn
@@ -48,7 +48,7 @@ class Meeting(ProcessWorkflow):
 
     @reschedule.validator
     def _check_reschedule(self, cmd: Reschedule) -> None:
-        refused(lambda: self.process.check_reschedule(cmd, workflow.now()))
+        self._validate("reschedule", cmd, lambda: self.process.check_reschedule(cmd, workflow.now()))
 
     @workflow.update
     async def cancel(self, cmd: CancelMeeting) -> CommandResult:
@@ -56,7 +56,7 @@ class Meeting(ProcessWorkflow):
 
     @cancel.validator
     def _check_cancel(self, cmd: CancelMeeting) -> None:
-        refused(lambda: self.process.check_cancel(cmd))
+        self._validate("cancel", cmd, lambda: self.process.check_cancel(cmd))
 
     @workflow.update
     async def propose_item(self, cmd: ProposeItem) -> CommandResult:
@@ -64,7 +64,7 @@ class Meeting(ProcessWorkflow):
 
     @propose_item.validator
     def _check_proposal(self, cmd: ProposeItem) -> None:
-        refused(lambda: self.process.check_proposal(cmd, workflow.now()))
+        self._validate("propose_item", cmd, lambda: self.process.check_proposal(cmd, workflow.now()))
 
     # --- at and after the meeting ---------------------------------------------------------
     @workflow.update
@@ -73,7 +73,7 @@ class Meeting(ProcessWorkflow):
 
     @record_attendance.validator
     def _check_attendance(self, cmd: RecordAttendance) -> None:
-        refused(lambda: self.process.check_attendance(cmd, workflow.now()))
+        self._validate("record_attendance", cmd, lambda: self.process.check_attendance(cmd, workflow.now()))
 
     @workflow.update
     async def set_next_meeting(self, cmd: SetNextMeeting) -> CommandResult:
@@ -81,7 +81,7 @@ class Meeting(ProcessWorkflow):
 
     @set_next_meeting.validator
     def _check_next_meeting(self, cmd: SetNextMeeting) -> None:
-        refused(lambda: self.process.check_next_meeting(cmd))
+        self._validate("set_next_meeting", cmd, lambda: self.process.check_next_meeting(cmd))
 
     @workflow.update
     async def add_action_item(self, cmd: AddActionItem) -> CommandResult:
@@ -89,7 +89,7 @@ class Meeting(ProcessWorkflow):
 
     @add_action_item.validator
     def _check_action(self, cmd: AddActionItem) -> None:
-        refused(lambda: self.process.check_action(cmd, workflow.now()))
+        self._validate("add_action_item", cmd, lambda: self.process.check_action(cmd, workflow.now()))
 
     @workflow.update
     async def circulate_minutes(self, cmd: CirculateMinutes) -> CommandResult:
@@ -97,7 +97,7 @@ class Meeting(ProcessWorkflow):
 
     @circulate_minutes.validator
     def _check_minutes(self, cmd: CirculateMinutes) -> None:
-        refused(lambda: self.process.check_minutes(cmd))
+        self._validate("circulate_minutes", cmd, lambda: self.process.check_minutes(cmd))
 
     @workflow.update
     async def approve_minutes(self, cmd: ApproveMinutes) -> CommandResult:
@@ -105,4 +105,4 @@ class Meeting(ProcessWorkflow):
 
     @approve_minutes.validator
     def _check_approval(self, cmd: ApproveMinutes) -> None:
-        refused(lambda: self.process.check_approval(cmd))
+        self._validate("approve_minutes", cmd, lambda: self.process.check_approval(cmd))

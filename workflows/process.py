@@ -121,6 +121,12 @@ class ProcessWorkflow:
         return info.get_current_history_length() >= self.continue_after or info.is_continue_as_new_suggested()
 
     # --- commands ---------------------------------------------------------------------------
+    def _validate(self, command: str, cmd, check: Callable[[], object]) -> None:
+        """An update's validator: the office may send it (`domain.offices.RULES`) and the
+        process accepts it now. Refused here, a command leaves no trace in the history."""
+        refused(lambda: self.process.authorize(command, cmd))
+        refused(check)
+
     async def _wait_for_start(self) -> None:
         await workflow.wait_condition(lambda: self.started)
 

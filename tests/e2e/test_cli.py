@@ -105,7 +105,7 @@ def test_a_year_that_has_ended_is_refused(ccm):
 
 def test_an_update_to_a_finished_chase_is_one_clear_line(ccm, worker):
     assert ccm("chase", "start", "--state", "CHE", "--year", NEXT, "--amount", "100").exit_code == 0
-    assert ccm("chase", "waive", "--state", "CHE", "--year", NEXT, "--reason", "test").exit_code == 0
+    assert ccm("chase", "waive", "--state", "CHE", "--year", NEXT, "--reason", "test", "--as", "president").exit_code == 0
     result = ccm("chase", "receive", "--state", "CHE", "--year", NEXT, "--amount", "5", "--date", TODAY)
     assert result.exit_code == 1
     assert result.output.strip() == "Error: the workflow has already finished"
@@ -152,11 +152,11 @@ def test_audit_history_merges_temporal_history_with_the_event_log(ccm, worker):
     assert ccm("chase", "receive", "--state", "DNK", "--year", NEXT, "--amount", "700", "--date", TODAY).exit_code == 0
     wid = f"chase-{NEXT}-DNK"
 
-    def complete():
+    def paid():  # a paid chase stays open until the year ends, for reversals
         lines = json.loads(ccm("audit", "history", wid, "--output", "json").output)
-        return lines if any(x["what"] == "workflow_execution_completed" for x in lines) else None
+        return lines if any(x["what"] == "chase.paid" for x in lines) else None
 
-    lines = wait_for(complete)
+    lines = wait_for(paid)
     started = next(x for x in lines if x["what"] == "workflow_execution_started")
     assert started["source"] == "temporal" and started["details"]["input"][0]["state"] == "DNK"
     update = next(x for x in lines if x["what"] == "workflow_execution_update_accepted")

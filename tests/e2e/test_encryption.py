@@ -21,7 +21,7 @@ from cli.codec import BadKeys, EncryptionCodec, make_server, parse_keys
 from cli.devserver import free_port
 from tests.e2e.conftest import start_worker
 
-YEAR = date.today().year + 2  # chases of their own on the shared dev server
+YEAR = date.today().year + 1  # next year: States of their own (IRL, PRT) on the shared dev server
 KEY_2026 = base64.b64encode(os.urandom(32)).decode()
 KEY_2027 = base64.b64encode(os.urandom(32)).decode()
 
@@ -52,16 +52,16 @@ def test_history_holds_no_plaintext_while_ccm_reads_everything(ccm, dev_env, tmp
     env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_HOME": str(tmp_path)}
     worker = start_worker(env | keys | {"CCM_HEARTBEAT_FILE": str(tmp_path / "hb")}, tmp_path / "worker.log")
     try:
-        secret = ["--state", "Italy", "--year", YEAR]
+        secret = ["--state", "Ireland", "--year", YEAR]
         assert ccm("chase", "start", *secret, "--amount", "98765.43", env=keys).exit_code == 0
         r = ccm("chase", "pledge", *secret, "--expected-date", f"{YEAR}-03-01",
-                "--note", "Italy's payment is being processed", env=keys)
+                "--note", "Ireland's payment is being processed", env=keys)
         assert r.exit_code == 0, r.output
         status = json.loads(ccm("chase", "status", *secret, "-o", "json", env=keys).output)[0]
         assert status["amount_due"] == "98765.43" and status["stage"] == "pledged"
 
         # The control: a chase started without encryption shows its amount in the history.
-        assert ccm("chase", "start", "--state", "NOR", "--year", YEAR, "--amount", "55555.55",
+        assert ccm("chase", "start", "--state", "PRT", "--year", YEAR, "--amount", "55555.55",
                    env={"CCM_TASK_QUEUE": keys["CCM_TASK_QUEUE"]}).exit_code == 0
     finally:
         worker.terminate()
@@ -72,11 +72,11 @@ def test_history_holds_no_plaintext_while_ccm_reads_everything(ccm, dev_env, tmp
         history = (await dev_env.client.get_workflow_handle(workflow_id).fetch_history()).to_json()
         return b"\n".join(base64.b64decode(d) for d in re.findall(r'"data": "([^"]*)"', history))
 
-    encrypted = asyncio.run(raw(f"chase-{YEAR}-ITA"))
+    encrypted = asyncio.run(raw(f"chase-{YEAR}-IRL"))
     assert len(encrypted) > 1000  # the payloads are there,
     assert b"98765.43" not in encrypted and b"being processed" not in encrypted  # but not in clear
     assert b"98765.43" not in encrypted.replace(b"\n", b"")
-    assert b"55555.55" in asyncio.run(raw(f"chase-{YEAR}-NOR"))  # the same check finds clear text
+    assert b"55555.55" in asyncio.run(raw(f"chase-{YEAR}-PRT"))  # the same check finds clear text
 
 
 @pytest.fixture

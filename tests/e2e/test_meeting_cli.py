@@ -52,8 +52,8 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
     assert ccm("task", "reassign", item, "--owner", "Zambia").exit_code == 0
     extended = ccm("task", "extend", item, "--due", following + timedelta(days=7), "--reason", "capital's answer")
     assert extended.exit_code == 0 and f"ZMB, due {following + timedelta(days=7)}" in extended.output
-    assert "done" in ccm("task", "done", item, "--note", "plan presented").output
-    again = ccm("task", "done", item)
+    assert "done" in ccm("task", "done", item, "--note", "plan presented", "--as", "Zambia").output
+    again = ccm("task", "done", item, "--as", "ZMB")
     assert again.exit_code == 1 and again.output.strip() == "Error: the workflow has already finished"
 
 

@@ -46,8 +46,7 @@ def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker,
 
     refused = ccm("plan", "approve-final", *THEME, "--as", "CHL")
     assert refused.exit_code == 1
-    assert refused.output.strip() == ("Error: refused: only the Presidency may approve final; "
-                                      "CHL acts as coordinator:victim-assistance")
+    assert refused.output.strip() == "Error: refused: only the Presidency may approve final, not CHL"
     ok = ccm("plan", "approve-final", *THEME, "--as", "Michael Biontino@president")
     assert ok.exit_code == 0 and "plan due" in ok.output
     # Published in the worker's data directory.
@@ -93,11 +92,11 @@ def test_each_refusal_is_one_line_and_changes_nothing(ccm, worker, tmp_path):
     note.write_text("22 States Parties with overdue initial reports\n")
     refusals = [
         (["submit", "--file", note, "--summary", "s", "--as", "NZL"],
-         "only the theme's coordinators (CRI) may submit version; NZL acts as member"),
+         "only the theme's coordinators (CRI) may submit version, not NZL"),
         (["comment", "--text", "x", "--as", "ICRC"], "cannot comment while the note is drafting"),
         (["approve-final", "--as", "president"], "cannot approve the final version while the note is drafting"),
         (["set-due", "--date", DUE, "--as", "NOR"], "only the Presidency or the ISU may set plan due"),
-        (["withdraw", "--reason", "x", "--as", "member"], "only the coordinators (CRI) or the Presidency may withdraw"),
+        (["withdraw", "--reason", "x", "--as", "member"], "only the theme's coordinators (CRI) or the Presidency may withdraw"),
         (["submit", "--file", note, "--summary", "s"], "say who acts"),
     ]
     for args, message in refusals:

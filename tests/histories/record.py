@@ -60,9 +60,11 @@ async def main() -> None:
                 handle = await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-ITA",
                                                          task_queue="replay")
                 today = date.today()
-                await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 11)))
-                await handle.execute_update(ContributionChase.pledge, Pledge(expected_date=date(year, 3, 1)))
-                await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=today))
+                await handle.execute_update(ContributionChase.set_msp_date,
+                                            SetMspDate(msp_date=date(year, 9, 11), office="isu"))
+                await handle.execute_update(ContributionChase.pledge,
+                                            Pledge(expected_date=date(year, 3, 1), office="ITA"))
+                await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=today, office="ITA"))
                 await handle.execute_update(ContributionChase.record_receipt,
                                             RecordReceipt(amount=Decimal("20000"), date=today, budget_line="7a"))
                 # A part payment that changes no timer: the timer is not restarted (replan-on-change).
@@ -89,15 +91,16 @@ async def record_meeting(client) -> dict:
     people = [Participant(name="Katy Donnelly", email="donnelly@nz.example", delegation="NZL")]
     meeting = await client.start_workflow(Meeting.run, MeetingInput.plan(schedule, participants=people),
                                           id=meeting_id(held), task_queue="replay")
-    await meeting.execute_update(Meeting.record_attendance, RecordAttendance(present=["DEU", "NZL"]))
-    await meeting.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=held + timedelta(weeks=5)))
+    await meeting.execute_update(Meeting.record_attendance, RecordAttendance(present=["DEU", "NZL"], office="isu"))
+    await meeting.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=held + timedelta(weeks=5), office="isu"))
     added = await meeting.execute_update(Meeting.add_action_item, AddActionItem(
-        owner="coordinator:victim-assistance", text="Operational plan"))
+        owner="coordinator:victim-assistance", text="Operational plan", office="isu"))
     item = client.get_workflow_handle(added.summary["action_item"])
     await item.execute_update(ActionItem.reassign, Reassign(owner="ITA", office="isu"))
-    await item.execute_update(ActionItem.extend, Extend(new_due=held + timedelta(weeks=6), reason="capitals"))
-    await item.execute_update(ActionItem.complete, Complete(note="presented"))
-    await meeting.execute_update(Meeting.circulate_minutes, CirculateMinutes(text="Minutes"))
+    await item.execute_update(ActionItem.extend, Extend(new_due=held + timedelta(weeks=6), reason="capitals",
+                                                                office="isu"))
+    await item.execute_update(ActionItem.complete, Complete(note="presented", office="ITA"))
+    await meeting.execute_update(Meeting.circulate_minutes, CirculateMinutes(text="Minutes", office="isu"))
     await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president"))
     await meeting.result()
     return [await meeting.fetch_history(), await item.fetch_history()]

@@ -98,9 +98,9 @@ def test_changes_requested_then_approval_turns_each_step_into_an_action_item():
 
 
 @pytest.mark.parametrize("check,message", [
-    (lambda n: n.check_final(Acting(office="ITA")), "only the Presidency may approve final"),
+    (lambda n: n.authorize("approve_final", Acting(office="ITA")), "only the Presidency may approve final, not ITA"),
     (lambda n: n.check_comment(Comment(text="x", office="ICRC")), "cannot comment while the note is drafting"),
-    (lambda n: n.check_version(SubmitVersion(text="t", summary="s", office="NZL")),
+    (lambda n: n.authorize("submit_version", SubmitVersion(text="t", summary="s", office="NZL")),
      "only the theme's coordinators (ITA or CHL)"),
     (lambda n: n.check_due(SetPlanDue(date=date(2016, 1, 1), office="isu"), date(2016, 11, 1)), "in the past"),
 ])

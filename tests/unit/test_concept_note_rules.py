@@ -48,9 +48,9 @@ def test_allowed(action, office):
 
 
 @pytest.mark.parametrize("action,office,message", [
-    ("approve_final", "ITA", "only the Presidency may approve final; ITA acts as coordinator:victim-assistance"),
-    ("approve_plan", "isu", "only the Presidency may approve plan; isu acts as isu"),
-    ("submit_version", "NZL", "only the theme's coordinators (ITA or CHL) may submit version; NZL acts as member"),
+    ("approve_final", "ITA", "only the Presidency may approve final, not ITA"),
+    ("approve_plan", "isu", "only the Presidency may approve plan, not isu"),
+    ("submit_version", "NZL", "only the theme's coordinators (ITA or CHL) may submit version, not NZL"),
     ("submit_plan", "president", "only the theme's coordinators (ITA or CHL) may submit plan"),
     ("set_plan_due", "NOR", "only the Presidency or the ISU may set plan due")])
 def test_refused_with_who_may(action, office, message):

@@ -120,7 +120,7 @@ def test_after_the_meeting_attendance_action_items_and_minutes_approved_by_the_p
     assert effects[0].input.due == date(2017, 1, 25)
     meeting.circulate_minutes(CirculateMinutes(text="Minutes"))
     with pytest.raises(Refusal, match="only the Presidency may approve minutes, not NZL"):
-        meeting.check_approval(ApproveMinutes(office="NZL"))
+        meeting.authorize("approve_minutes", ApproveMinutes(office="NZL"))
     meeting.approve_minutes(ApproveMinutes(actor="Michael Biontino", office="president"))
     assert meeting.finished and meeting.stage == "minutes_approved"
 

@@ -13,16 +13,32 @@ def test_indicative_amounts_sum_exactly_to_the_budget_and_follow_the_rates():
     assert sum(amounts.values()) == Decimal("100000.00")
     assert amounts["AFG"] == Decimal("100.00")  # no UN rate given: the minimum
     rest = 100000 - 97 * 100
-    assert abs(amounts["DEU"] - Decimal(rest) * Decimal("6.389") / Decimal("14.996")) < 1
-    assert all(a == a.to_integral_value() for a in amounts.values())
+    assert abs(amounts["DEU"] - Decimal(rest) * Decimal("6.389") / Decimal("14.996")) < Decimal("0.01")
+    assert all(a == a.quantize(Decimal("0.01")) for a in amounts.values())
 
 
-def test_the_rounding_remainder_goes_to_the_largest_fractions():
+def test_the_rounding_remainder_goes_to_the_largest_fractions_to_the_centime():
     scale = "state,rate\nDEU,1\nITA,1\nFRA,1\n"
     amounts = indicative_amounts(Decimal("9701"), scale, registry(), minimum=Decimal("100"))
-    # 9701 - 97*100 = 1 franc for three equal rates: one State gets the extra franc.
-    assert sorted([amounts["DEU"], amounts["ITA"], amounts["FRA"]]) == [0, 0, 1]
+    # 9701 - 97*100 = 1 franc for three equal rates: 0.33 each, one State gets the extra centime.
+    assert sorted([amounts["DEU"], amounts["ITA"], amounts["FRA"]]) == [Decimal("0.33"), Decimal("0.33"),
+                                                                         Decimal("0.34")]
     assert sum(amounts.values()) == Decimal("9701")
+
+
+@pytest.mark.parametrize("budget", ["100000.60", "123456.78", "99999.99"])
+def test_the_scale_sums_to_the_budget_to_the_centime(budget):
+    amounts = indicative_amounts(Decimal(budget), "state,rate\nDEU,6.389\nITA,3.748\nFRA,4.859\n", registry())
+    assert sum(amounts.values()) == Decimal(budget)
+
+
+def test_an_amounts_file_lists_only_states_parties_and_centimes():
+    with pytest.raises(ScaleError) as err:
+        read_amounts("state,amount\nAngola,100\nITA,10.005\nDEU,1e22\n", registry())
+    assert err.value.problems == [
+        "line 2: Angola (AGO) is a signatory, not a State Party",
+        "line 3: 10.005 has more than two decimals: amounts are in francs and centimes",
+        "line 4: 1e22 is more than CHF 100 million: check the amount"]
 
 
 def test_a_scale_file_with_problems_lists_each_with_its_line():

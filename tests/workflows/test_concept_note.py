@@ -129,7 +129,7 @@ async def test_approval_by_a_coordinator_is_refused_and_changes_nothing(time_ski
     handle, _ = await start(env, task_queue)
     await handle.execute_update(ConceptNote.submit_version, SubmitVersion(text="t", summary="s", office="ITA"))
     message = await refused(handle.execute_update(ConceptNote.approve_final, Acting(actor="x", office="ITA")))
-    assert message == "only the Presidency may approve final; ITA acts as coordinator:victim-assistance"
+    assert message == "only the Presidency may approve final, not ITA"
     message = await refused(handle.execute_update(ConceptNote.submit_version,
                                                   SubmitVersion(text="t", summary="s", office="NZL")))
     assert "only the theme's coordinators (ITA or CHL)" in message

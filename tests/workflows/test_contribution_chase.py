@@ -20,7 +20,18 @@ from temporalio.worker import Worker
 from activities.database import open_event_log
 from activities.letters import Mailbox
 from activities.records import CcmActivities
-from domain.chase import ChaseInput, ChaseStatus, Close, Pledge, RecordReceipt, ReportPayment, SetMspDate
+from domain.chase import (
+    ChaseInput,
+    ChaseStatus,
+    Close,
+    CorrectDue,
+    Escalate,
+    Pledge,
+    RecordReceipt,
+    ReportPayment,
+    ReverseReceipt,
+    SetMspDate,
+)
 from domain.events import Event, NewEvent
 from tests.conftest import act, sleep_until
 from workflows.contribution_chase import ContributionChase
@@ -98,8 +109,9 @@ async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
     assert status.outcome == "paid" and status.credit == Decimal("655.00")
     result = await handle.result()
     assert result.stage == "paid" and result.letters[-1].kind == "thank_you"
+    # Paid, the chase stays open until the year ends (for reversals), then closes.
     assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded",
-                                  "chase.receipt_recorded", "chase.paid"]
+                                  "chase.receipt_recorded", "chase.paid", "chase.year_closed"]
 
 
 async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
@@ -108,7 +120,7 @@ async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 5, 20))
     status = await act(handle, ContributionChase.report_payment,
-                                         ReportPayment(date=date(year, 5, 18), reference="IT-55"))
+                                         ReportPayment(date=date(year, 5, 18), reference="IT-55", office="ITA"))
     assert status.stage == "payment_reported" and status.next_action == "follow up the reported payment"
     await sleep_until(time_skipping_env, at(year, 6, 16))  # 15 June passed while paused: no reminder
     assert len((await handle.query(ContributionChase.status)).letters) == 1
@@ -117,7 +129,7 @@ async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
     result = await handle.result()
     assert result.outcome == "paid"
     assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.payment_reported",
-                                  "chase.receipt_recorded", "chase.paid"]
+                                  "chase.receipt_recorded", "chase.paid", "chase.year_closed"]
 
 
 async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_says_so(
@@ -125,7 +137,8 @@ async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_say
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year, language="fr")
     await sleep_until(time_skipping_env, at(year, 3, 1))
-    await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=date(year, 3, 1), reference="F1"))
+    await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=date(year, 3, 1), reference="F1",
+                                                                                          office="ITA"))
     await sleep_until(time_skipping_env, at(year, 4, 1))
     status = await handle.query(ContributionChase.status)
     assert status.stage == "reported_not_received"
@@ -134,31 +147,31 @@ async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_say
     path = next(p for p in (tmp_path / "outbox" / "new").iterdir() if "reported-not-received" in p.name)
     letter = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert letter["Subject"] == f"Paiement annoncé mais non reçu — Italy, {year}"
-    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
 async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, task_queue, year, worker, resources):
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 6, 1))
     status = await act(handle, ContributionChase.pledge, Pledge(expected_date=date(year, 7, 10),
-                                                                         note="being processed"))
+                                                                         note="being processed", office="ITA"))
     assert status.stage == "pledged"
     await sleep_until(time_skipping_env, at(year, 7, 9))
     assert len((await handle.query(ContributionChase.status)).letters) == 1  # 15 June waited
     await sleep_until(time_skipping_env, at(year, 7, 11))
     status = await handle.query(ContributionChase.status)
     assert [(x.kind, x.sent_at.date()) for x in status.letters][1:] == [("second_reminder", date(year, 7, 10))]
-    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
 async def test_the_pre_msp_reminder_moves_with_the_msp_date(time_skipping_env, task_queue, year, worker, resources):
     handle = await start(time_skipping_env, task_queue, year)
-    status = await act(handle, ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 10, 2)))
+    status = await act(handle, ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 10, 2), office="isu"))
     assert status.msp_date == date(year, 10, 2)
     await sleep_until(time_skipping_env, at(year, 9, 12))
     status = await handle.query(ContributionChase.status)
     assert [(x.kind, x.sent_at.date()) for x in status.letters][-1] == ("pre_msp_reminder", date(year, 9, 11))
-    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
 async def test_starting_the_same_chase_twice_is_refused(time_skipping_env, task_queue, year, worker):
@@ -167,12 +180,12 @@ async def test_starting_the_same_chase_twice_is_refused(time_skipping_env, task_
     handle = await time_skipping_env.client.start_workflow(ContributionChase.run, inp, id=wid, task_queue=task_queue)
     with pytest.raises(WorkflowAlreadyStartedError):
         await time_skipping_env.client.start_workflow(ContributionChase.run, inp, id=wid, task_queue=task_queue)
-    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
 async def test_a_receipt_on_a_finished_chase_is_refused(time_skipping_env, task_queue, year, worker):
     handle = await start(time_skipping_env, task_queue, year)
-    await handle.execute_update(ContributionChase.waive, Close(reason="exceptional circumstances"))
+    await handle.execute_update(ContributionChase.waive, Close(reason="exceptional circumstances", office="president"))
     assert (await handle.result()).outcome == "waived"
     with pytest.raises(Exception) as err:  # "update not found" on this server
         await handle.execute_update(ContributionChase.record_receipt,
@@ -189,9 +202,9 @@ async def test_a_refused_update_changes_nothing(time_skipping_env, task_queue, y
     assert "in the future" in str(err.value.cause)
     status = await handle.query(ContributionChase.status)
     assert status.received == 0 and status.receipts == []
-    await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 5)))
+    await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 5), office="isu"))
     assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.msp_date_set"]
-    await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
 @pytest.mark.slow
@@ -217,3 +230,54 @@ async def test_an_activity_that_fails_after_writing_writes_its_event_once(time_s
                                                                     task_queue=queue)
     assert attempts == [1, 2]
     assert log.count() == 1 and event.seq == 1 and log.verify().ok
+
+
+async def test_a_reference_counts_once_and_a_reversal_reopens_a_paid_chase(
+        time_skipping_env, task_queue, year, worker, resources):
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year)
+    today = (await time_skipping_env.get_current_time()).date()
+    receipt = RecordReceipt(amount=Decimal("12345"), date=today, reference="UBS-1", budget_line="7a")
+    assert (await act(handle, ContributionChase.record_receipt, receipt)).outcome == "paid"
+    again = RecordReceipt(amount=Decimal("12345"), date=today, reference="UBS-1", budget_line="7b")
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(ContributionChase.record_receipt, again)
+    assert "closed (paid)" in str(err.value.cause)
+    status = await act(handle, ContributionChase.reverse_receipt,
+                       ReverseReceipt(reference="UBS-1", reason="booked on the wrong State", office="isu"))
+    assert status.outcome is None and status.stage == "partially_paid" and status.outstanding == Decimal("12345.00")
+    assert status.received == Decimal("0.00") and status.receipts[0].reversed
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # reversed once; not twice
+        await handle.execute_update(ContributionChase.reverse_receipt,
+                                    ReverseReceipt(reference="UBS-1", reason="again", office="isu"))
+    assert "no standing receipt with bank reference 'UBS-1'" in str(err.value.cause)
+    status = await act(handle, ContributionChase.correct_due, CorrectDue(amount=Decimal("10000"), reason="scale",
+                                                                        office="isu"))
+    assert status.amount_due == Decimal("10000.00") and status.outstanding == Decimal("10000.00")
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
+    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded", "chase.paid",
+                                  "chase.receipt_reversed", "chase.reopened", "chase.due_corrected",
+                                  "chase.cancelled"]
+
+
+async def test_an_office_that_may_not_act_is_refused_before_anything_changes(
+        time_skipping_env, task_queue, year, worker, resources):
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year, state="SMR")
+    await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 8), office="isu"))
+    before = types(log, handle)  # an update waits for the start's own effects
+    assert before[-1] == "chase.msp_date_set"
+    for name, cmd, message in [
+            ("waive", Close(reason="we cannot pay", office="SMR"), "only the Presidency may waive, not SMR"),
+            ("escalate", Escalate(office="ITA"), "only the Presidency may escalate, not ITA"),
+            ("record_receipt", RecordReceipt(amount=Decimal("1"), date=date(year, 1, 2), office="FRA"),
+             "only the ISU may record receipt, not FRA"),
+            ("pledge", Pledge(expected_date=date(year, 9, 1), office="ITA"),
+             "only the ISU or the State itself (SMR) may pledge, not ITA"),
+            ("report_payment", ReportPayment(date=date(year, 1, 2), office="Atlantis"),
+             "not unknown office 'Atlantis'")]:
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await handle.execute_update(name, cmd)
+        assert message in str(err.value.cause), name
+    assert types(log, handle) == before
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))

@@ -58,7 +58,7 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
                 handles.append(await time_skipping_env.client.start_workflow(
                     ContributionChase.run, inp, id=f"chase-{year}-{state}-{queue}", task_queue=queue))
             for handle in handles:  # waits for the start effects, then closes
-                await handle.execute_update(ContributionChase.cancel, Close(reason="test over"))
+                await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
     assert len(inbox.received) == 1
     letter = inbox.received[0]
@@ -99,7 +99,7 @@ async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_sk
                           activities=acts.all(), activity_executor=pool):
             handle = await time_skipping_env.client.start_workflow(Meeting.run, inp, id=f"meeting-cc-{queue}",
                                                                    task_queue=queue)
-            await handle.execute_update(Meeting.cancel, CancelMeeting(reason="test over"))
+            await handle.execute_update(Meeting.cancel, CancelMeeting(reason="test over", office="isu"))
 
     invitation, cancellation = inbox.received
     assert invitation["To"] == "munoz@chile.example, chayer@cmc.example"
