@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, read_status, reason_command, run, update
-from cli.common import DATE, PARTY, STATE, MoneyType, emit, output_option, settings, year_option
+from cli.common import DATE, PARTY, STATE, MoneyType, emit, file_problems, output_option, settings, year_option
 
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
                   "letters", "next_action", "next_action_at"]
@@ -109,7 +109,7 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date):
         due = (read_amounts(amounts.read_text("utf-8"), registry()) if amounts
                else indicative_amounts(budget, scale.read_text("utf-8"), registry(), minimum))
     except ScaleError as e:
-        raise click.ClickException("the file has problems:\n  " + "\n  ".join(e.problems)) from None
+        raise file_problems(amounts or scale, e.problems) from None
     if msp_date and msp_date.year != year:
         raise click.BadParameter(f"the MSP date must fall in {year}", param_hint="--msp-date")
     for alpha3, amount in due.items():  # every input is checked here, before anything starts

@@ -97,6 +97,13 @@ def output_option(*choices: str):
                         help="output format")
 
 
+def file_problems(path, problems: list[str]) -> click.ClickException:
+    """A file refused: one problem on one line; several, each on a line of its own."""
+    if len(problems) == 1:
+        return click.ClickException(f"{path}: {problems[0]}")
+    return click.ClickException(f"{path} has {len(problems)} problems:\n  " + "\n  ".join(problems))
+
+
 def settings():
     """The Settings of this invocation (read once; root options may override them)."""
     from cli.settings import Settings

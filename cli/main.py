@@ -10,7 +10,28 @@ from cli.client import run
 from cli.common import STATE, emit, output_option, settings
 
 
-@click.group()
+class OneLineErrors(click.Group):
+    """Every error is one line on stderr, `Error: …`, usage errors included (click would
+    print the usage first), with the exit status click gives: 1, or 2 for misuse."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except click.ClickException as e:
+            message = e.format_message()
+            if isinstance(e, click.UsageError) and e.ctx is not None:
+                message += f" (see: {e.ctx.command_path} --help)"
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(e.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="ccm-workflows")
 @click.option("--address", metavar="HOST:PORT", help="Temporal frontend (CCM_TEMPORAL_ADDRESS)")
 @click.option("--namespace", help="Temporal namespace (CCM_NAMESPACE)")

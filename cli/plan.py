@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, read_status, reason_command, run, update
-from cli.common import DATE, emit, output_option, settings
+from cli.common import DATE, emit, file_problems, output_option, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
 
@@ -149,7 +149,7 @@ def plan_submit_plan(theme, msp, path, acting):
     try:
         steps = parse_plan(path.read_text("utf-8"), _target_state, _owner)
     except PlanError as e:
-        raise click.ClickException(f"{path} has {len(e.problems)} problem(s):\n  " + "\n  ".join(e.problems)) from None
+        raise file_problems(path, e.problems) from None
     _update(msp, theme, "submit_plan", SubmitPlan(plan=steps, **acting.model_dump()))
 
 

@@ -44,10 +44,10 @@ def parse_amount(value: object) -> Decimal:
         raise ValueError(f"not an amount of money: {value!r}") from None
     if not amount.is_finite():
         raise ValueError(f"not an amount of money: {value!r}")
+    if abs(amount) > MAX_AMOUNT:  # first: quantizing 1e30 overflows the decimal context
+        raise ValueError(f"{value} is more than CHF 100 million: check the amount")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError(f"{value} has more than two decimals: amounts are in francs and centimes")
-    if abs(amount) > MAX_AMOUNT:
-        raise ValueError(f"{value} is more than CHF 100 million: check the amount")
     return amount.quantize(CENT)
 
 

@@ -121,7 +121,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("concept_note", "withdraw"): ("coordinator", "president"),
 }
 ROLE_NAMES = {"president": "the Presidency", "isu": "the ISU", "state": "the State itself",
-              "owner": "the item's owner", "coordinator": "the theme's coordinators", "any": "any office"}
+              "owner": "the item's owner", "coordinator": "the theme's coordinators", "any": "an office"}
 
 
 def is_office(office: str) -> bool:

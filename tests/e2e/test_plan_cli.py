@@ -56,7 +56,7 @@ def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker,
     bad.write_text(BAD_PLAN)
     r = ccm("plan", "submit-plan", *THEME, "--file", bad, "--as", "ITA")
     assert r.exit_code == 1
-    assert "has 2 problem(s)" in r.output and "line 3: unknown State 'Atlantis'" in r.output
+    assert "has 2 problems" in r.output and "line 3: unknown State 'Atlantis'" in r.output
     assert "line 4: due:" in r.output
     status = json.loads(ccm("plan", "status", *THEME, "-o", "json").output)
     assert status["stage"] == "plan_due" and status["plan"] is None  # nothing was submitted

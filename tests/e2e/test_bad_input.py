@@ -1,0 +1,173 @@
+"""Bad input, table-driven, over every command group: each case exits non-zero with one
+line on stderr and no traceback, and nothing is written: the event log and the
+workflows on the server are the same after the whole table as before it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, timedelta
+
+import pytest
+
+from activities.database import open_event_log
+from tests.e2e.conftest import wait_for
+
+TODAY = date.today()
+NEXT = TODAY.year + 1  # chases of their own: SWE, SMR and MLT next year
+MEETING = TODAY + timedelta(days=61)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad-files")
+    made = {
+        "signatory.csv": "state,amount\nAngola,100\n",
+        "decimals.csv": "state,amount\nITA,10.005\n",
+        "header.csv": "country,chf\nITA,1\n",
+        "budget-negative.csv": "line,amount,kind\n7a,-5,mandatory\n",
+        "budget-duplicate.csv": "line,amount,kind\n7a,5,mandatory\n7a,6,mandatory\n",
+        "budget-unknown.csv": "line,amount,kind\nzzz,5,voluntary\n",
+        "rates.csv": "state,rate\nDEU,6.389\n",
+        "amounts.csv": "state,amount\nITA,100\n",
+        "plan.yaml": "steps:\n  - action: x\n    responsible: Atlantis\n    due: 2027-01-01\n",
+        "note.md": "A concept note\n",
+        "people.csv": "email\nx@example.org\n",
+    }
+    for name, text in made.items():
+        (d / name).write_text(text, encoding="utf-8")
+    return d
+
+
+def cases(f) -> list[tuple[list, str]]:
+    chase = ["--state", "SWE", "--year", NEXT]
+    m = ["--meeting", MEETING]
+    theme = ["--theme", "victim-assistance", "--msp", "9MSP"]
+    return [
+        # chase start and start-all
+        (["chase", "start", "--state", "Itlay", "--amount", "10"], "did you mean Italy (ITA)?"),
+        (["chase", "start", "--state", "AGO", "--amount", "10"], "is a signatory, not a State Party"),
+        (["chase", "start", "--state", "ITA", "--amount", "-5"], "is not a positive amount"),
+        (["chase", "start", "--state", "ITA", "--amount", "10.005"], "more than two decimals"),
+        (["chase", "start", "--state", "ITA", "--amount", "1e22"], "more than CHF 100 million"),
+        (["chase", "start", "--state", "ITA", "--amount", "1e30"], "more than CHF 100 million"),
+        (["chase", "start", "--state", "ITA", "--amount", "NaN"], "not an amount of money"),
+        (["chase", "start", "--state", "ITA", "--amount", "10", "--year", "2099"], "2099 is not in the range"),
+        (["chase", "start", "--state", "ITA", "--amount", "10", "--year", "2009"], "2009 is not in the range"),
+        (["chase", "start", "--state", "ITA", "--amount", "10", "--msp-date", "2027-13-01"], "is not a date"),
+        (["chase", "start", "--state", "ITA", "--amount", "10", "--msp-date", "2027-W01-1"], "is not a date"),
+        (["chase", "start", "--state", "ITA", "--amount", "10", "--language", "de"], "'de' is not one of"),
+        (["chase", "start", "--state", "ITA", "--amount", "10", "--year", TODAY.year - 1], "has already ended"),
+        (["chase", "start-all", "--amounts", f / "signatory.csv"], "is a signatory, not a State Party"),
+        (["chase", "start-all", "--amounts", f / "decimals.csv"], "more than two decimals"),
+        (["chase", "start-all", "--amounts", f / "header.csv"], "the header must be state,amount"),
+        (["chase", "start-all"], "give --amounts FILE"),
+        (["chase", "start-all", "--amounts", f / "header.csv", "--budget", "5"], "give either --amounts"),
+        (["chase", "start-all", "--amounts", f / "missing.csv"], "does not exist"),
+        # receipts and other chase commands
+        (["chase", "receive", *chase, "--amount", "0"], "is not a positive amount"),
+        (["chase", "receive", *chase, "--amount", "10.005"], "more than two decimals"),
+        (["chase", "receive", *chase, "--amount", "1e22"], "more than CHF 100 million"),
+        (["chase", "receive", *chase, "--amount", "5", "--date", "1900-01-01"], "is before"),
+        (["chase", "receive", *chase, "--amount", "5", "--date", "2027-W01-1"], "is not a date"),
+        (["chase", "receive", *chase, "--amount", "5", "--date", f"{NEXT}-12-31"], "is in the future"),
+        (["chase", "receive", *chase, "--amount", "5", "--budget-line", "zzz"], "'zzz' is not one of"),
+        (["chase", "receive", *chase, "--amount", "6", "--reference", "SE-1"], "already recorded on"),
+        (["chase", "receive", *chase, "--amount", "5", "--as", "Nobody@Atlantis"], "unknown office 'Atlantis'"),
+        (["chase", "receive", *chase, "--amount", "5", "--as", "a@b@c"], "unknown office 'c'"),
+        (["chase", "receive", *chase, "--amount", "5", "--as", "France"], "only the ISU may record receipt, not FRA"),
+        (["chase", "receive", "--state", "AGO", "--year", NEXT, "--amount", "5"], "not a State Party"),
+        (["chase", "report-payment", *chase, "--as", "Italy"], "only the ISU or the State itself (SWE)"),
+        (["chase", "report-payment", *chase, "--date", f"{NEXT}-12-31"], "is in the future"),
+        (["chase", "report-payment", *chase, "--amount", "-1"], "is not a positive amount"),
+        (["chase", "pledge", *chase, "--expected-date", f"{NEXT + 8}-01-01"], "pledge a date within the year"),
+        (["chase", "pledge", *chase, "--expected-date", "2016-01-01"], "must be after today"),
+        (["chase", "set-msp-date", *chase, "--date", f"{NEXT + 1}-09-01"], f"must fall in {NEXT}"),
+        (["chase", "escalate", *chase, "--as", "Italy"], "only the Presidency may escalate, not ITA"),
+        (["chase", "waive", "--state", "SMR", "--year", NEXT, "--reason", "x", "--as", "San Marino"],
+         "only the Presidency may waive, not SMR"),
+        (["chase", "waive", *chase, "--as", "president"], "Missing option '--reason'"),
+        (["chase", "cancel", *chase, "--reason", "x"], "only the Presidency may cancel, not an unnamed office"),
+        (["chase", "reverse-receipt", *chase, "--reason", "x"], "give --reference or --receipt"),
+        (["chase", "reverse-receipt", *chase, "--reference", "NOPE", "--reason", "x"],
+         "no standing receipt with bank reference 'NOPE'"),
+        (["chase", "correct-due", *chase, "--amount", "-1", "--reason", "x"], "is not a non-negative amount"),
+        (["chase", "correct-due", *chase, "--amount", "1000", "--reason", "x"], "the amount due is already 1000.00"),
+        (["chase", "status", "--state", "MLT", "--year", "2010"], "not found"),
+        (["chase", "schedule", "--day", "13-01", "--amounts", f / "amounts.csv"], "is not a day of the year"),
+        # meetings and tasks
+        (["meeting", "schedule", "--date", "2027-02-30", "--venue", "x"], "is not a date"),
+        (["meeting", "schedule", "--date", MEETING, "--start", "25:00", "--venue", "x"], "is not a time"),
+        (["meeting", "schedule", "--date", MEETING, "--start", "12:00", "--end", "11:00", "--venue", "x"],
+         "must end after it starts"),
+        (["meeting", "schedule", "--date", MEETING, "--venue", "x", "--participants", f / "people.csv"],
+         "the header must include name"),
+        (["meeting", "propose-item", *m, "--title", "x", "--as", "Nobody@Atlantis"], "unknown office 'Atlantis'"),
+        (["meeting", "propose-item", *m, "--title", "x"], "only an office may propose item, not an unnamed office"),
+        (["meeting", "attendance", *m, "--present", "DEU"], "before the meeting has started"),
+        (["meeting", "minutes", "approve", *m, "--as", "ITA"], "only the Presidency may approve minutes, not ITA"),
+        (["meeting", "minutes", "circulate", *m, "--file", f / "note.md"], "after the meeting is held"),
+        (["meeting", "set-next", *m, "--date", MEETING - timedelta(days=1)], "must come after this one"),
+        (["meeting", "cancel", *m, "--reason", "x", "--as", "ITA"], "only the Presidency or the ISU may cancel"),
+        (["meeting", "status", "--meeting", "yesterday"], "is not a meeting"),
+        (["task", "add", "--owner", "Narnia", "--text", "x", "--due", NEXT_DAY()], "unknown State 'Narnia'"),
+        (["task", "add", "--owner", "ITA", "--text", "x"], "give --due, --next-meeting or --meeting"),
+        (["task", "add", "--owner", "ITA", "--text", "x", "--due", NEXT_DAY(), "--next-meeting"],
+         "give --due or --next-meeting, not both"),
+        (["task", "done", "action-nothing-1", "--as", "ITA"], "not found"),
+        # concept notes and plans
+        (["plan", "start", "--theme", "victims", "--meeting", MEETING], "unknown theme 'victims'"),
+        (["plan", "start", "--theme", "victim-assistance", "--msp", "seventh", "--meeting", MEETING,
+          "--plan-due", NEXT_DAY()], "String should match pattern"),
+        (["plan", "submit", *theme, "--file", f / "note.md", "--summary", "s"], "say who acts"),
+        (["plan", "submit-plan", *theme, "--file", f / "plan.yaml", "--as", "ITA"], "unknown State 'Atlantis'"),
+        (["plan", "approve", *theme, "--as", "Nobody@Atlantis"], "unknown office 'Atlantis'"),
+        # the rest
+        (["states", "show", "Atlantis"], "unknown State 'Atlantis'"),
+        (["report", "contributions", "--year", TODAY.year, "--budget", f / "budget-negative.csv"],
+         "must not be negative"),
+        (["report", "contributions", "--year", TODAY.year, "--budget", f / "budget-duplicate.csv"], "appears twice"),
+        (["report", "contributions", "--year", TODAY.year, "--budget", f / "budget-unknown.csv"],
+         "unknown budget line 'zzz'"),
+        (["audit", "verify", "--file", f / "missing.jsonl"], "does not exist"),
+        (["nosuch"], "No such command 'nosuch'"),
+    ]
+
+
+def NEXT_DAY() -> date:  # noqa: N802  (reads as a constant in the table)
+    return TODAY + timedelta(days=1)
+
+
+def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, dev_env, files):
+    # What the refusals act on: chases with a receipt, and a meeting still to come.
+    setup = [["chase", "start", "--state", "SWE", "--year", NEXT, "--amount", "1000"],
+             ["chase", "start", "--state", "SMR", "--year", NEXT, "--amount", "100"],
+             ["chase", "receive", "--state", "SWE", "--year", NEXT, "--amount", "5", "--reference", "SE-1"],
+             ["meeting", "schedule", "--date", MEETING, "--venue", "Permanent Mission of Germany"],
+             ["plan", "start", "--theme", "victim-assistance", "--msp", "9MSP", "--meeting", MEETING,
+              "--plan-due", MEETING + timedelta(days=30)]]
+    for args in setup:
+        result = ccm(*args)
+        assert result.exit_code == 0, (args, result.output)
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    wait_for(lambda: len(list(log.query(workflow_id=f"meeting-cc-{MEETING.isoformat()}"))) >= 1)
+
+    def snapshot():
+        async def workflows():
+            return sorted([(wf.id, wf.run_id, wf.status.name) async for wf in dev_env.client.list_workflows()])
+        time.sleep(1.5)  # visibility and the worker's log writes settle
+        return [e.hash for e in log.query()], asyncio.run(workflows())
+
+    before = snapshot()
+    table = cases(files)
+    assert len(table) >= 60
+    for args, expected in table:
+        result = ccm(*args)
+        where = f"ccm {' '.join(map(str, args))}: {result.output!r}"
+        assert result.exit_code in (1, 2), where
+        assert "Traceback" not in result.output, where
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), where
+        assert expected in lines[0], where
+        assert result.stdout == "", where
+    assert snapshot() == before
