@@ -364,6 +364,13 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action):
 
 
 def _cycle_input(budget_file, scale, amounts, msp_day):
+    from domain.schedule import yearly_day
+
+    if msp_day is not None:
+        try:
+            yearly_day(msp_day)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--msp-day") from None
     from domain.contributions import read_budget
     from domain.cycle import CycleInput
     from domain.scale import ScaleError, indicative_amounts, read_amounts
@@ -397,13 +404,13 @@ def _schedule(day: str, inp, s):
         ScheduleSpec,
     )
 
+    from domain.schedule import yearly_day
     from workflows.annual_cycle import AnnualContributionCycle
 
     try:
-        month, dom = (int(x) for x in day.split("-"))
-        date(2024, month, dom)
-    except ValueError:
-        raise click.BadParameter(f"{day!r} is not a day of the year (MM-DD)", param_hint="--day") from None
+        month, dom = yearly_day(day)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--day") from None
     return Schedule(
         action=ScheduleActionStartWorkflow(AnnualContributionCycle.run, inp, id="annual-contribution-cycle",
                                            task_queue=s.task_queue),

@@ -62,16 +62,25 @@ def meeting_option(f):
 
 
 def read_participants(path: Path):
+    """A participants CSV (`name,email,delegation,role`); a bad row is refused with its line."""
+    from pydantic import ValidationError
+
     from domain.schedule import Participant
 
-    with path.open(newline="", encoding="utf-8") as f:
+    with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames is None or "name" not in reader.fieldnames:
             raise click.ClickException(f"{path}: the header must include name (and email, delegation, role)")
-        try:
-            return [Participant(**{k: v.strip() for k, v in row.items() if k and v}) for row in reader]
-        except ValueError as e:
-            raise click.ClickException(f"{path}: {str(e).splitlines()[-1].strip()}") from None
+        people = []
+        for row in reader:
+            try:
+                people.append(Participant(**{k: v.strip() for k, v in row.items() if k and v}))
+            except ValidationError as e:
+                err = e.errors()[0]
+                field = ".".join(str(x) for x in err["loc"])
+                raise click.ClickException(f"{path} line {reader.line_num}: {field}: "
+                                           f"{err['msg'].removeprefix('Value error, ')}") from None
+        return people
 
 
 def _schedule(day, start, end, venue):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from domain.money import Amount
+from domain.schedule import yearly_day
 
 
 class CycleInput(BaseModel):
@@ -22,10 +23,17 @@ class CycleInput(BaseModel):
     language: str = "en"
     year: int | None = Field(None, description="default: the year the cycle runs in")
 
+    @field_validator("msp_month_day")
+    @classmethod
+    def _every_year(cls, value: str | None) -> str | None:
+        if value is not None:
+            yearly_day(value)
+        return value
+
     def msp_date(self, year: int) -> date | None:
         if not self.msp_month_day:
             return None
-        month, day = map(int, self.msp_month_day.split("-"))
+        month, day = yearly_day(self.msp_month_day)
         return date(year, month, day)
 
 

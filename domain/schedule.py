@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 GENEVA = ZoneInfo("Europe/Zurich")
 Role = Literal["member", "observer", "isu", "presidency"]
@@ -36,6 +36,40 @@ def hhmm(moment: time) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
+def yearly_day(text: str) -> tuple[int, int]:
+    """`MM-DD` of something that happens every year: it must exist in every year, so
+    29 February (and any day no month has) is refused."""
+    import re
+
+    if not re.fullmatch(r"\d{2}-\d{2}", text or ""):
+        raise ValueError(f"{text!r} is not a day of the year (MM-DD)")
+    month, day = int(text[:2]), int(text[3:])
+    try:
+        date(2023, month, day)  # a year without 29 February
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day of every year (MM-DD; 29 February is not)") from None
+    return month, day
+
+
+def email_address(text: str) -> str:
+    """One plain e-mail address, checked as the mail headers will read it: no line
+    breaks, no display name, one `@` with a domain."""
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    text = (text or "").strip()
+    if any(c in text for c in "\r\n\t") or not text.isprintable():
+        raise ValueError(f"{text!r} is not an e-mail address: it holds a line break or a control character")
+    name, address = parseaddr(text)
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError):
+        raise ValueError(f"{text!r} is not an e-mail address") from None
+    if name or address != text or not parsed.domain or "." not in parsed.domain or not parsed.username:
+        raise ValueError(f"{text!r} is not an e-mail address (name@example.org)")
+    return address
+
+
 def local_to_utc(day: date, at: time) -> datetime:
     return datetime.combine(day, at, GENEVA).astimezone(timezone.utc)
 
@@ -50,10 +84,22 @@ def working_days_before(day: date, n: int) -> date:
 
 
 class Participant(BaseModel):
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     email: str = ""
-    delegation: str = Field("", description="a State (alpha-3) or an organisation (ICRC, CMC, UNODA, ISU)")
+    delegation: str = Field("", max_length=20, description="a State (alpha-3) or an organisation (ICRC, CMC, …)")
     role: Role = "member"
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return email_address(value) if value else value
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError(f"{value!r} holds a line break or a control character")
+        return value
 
 
 class Schedule(BaseModel):

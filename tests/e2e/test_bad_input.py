@@ -33,6 +33,7 @@ def files(tmp_path_factory):
         "plan.yaml": "steps:\n  - action: x\n    responsible: Atlantis\n    due: 2027-01-01\n",
         "note.md": "A concept note\n",
         "people.csv": "email\nx@example.org\n",
+        "crlf.csv": 'name,email\n"Toralf Pilz","pilz@example.org\r\nBcc: all@example.org"\n',
     }
     for name, text in made.items():
         (d / name).write_text(text, encoding="utf-8")
@@ -42,7 +43,7 @@ def files(tmp_path_factory):
 def cases(f) -> list[tuple[list, str]]:
     chase = ["--state", "SWE", "--year", NEXT]
     m = ["--meeting", MEETING]
-    theme = ["--theme", "victim-assistance", "--msp", "9MSP"]
+    theme = ["--theme", "victim-assistance", "--msp", "11MSP"]
     return [
         # chase start and start-all
         (["chase", "start", "--state", "Itlay", "--amount", "10"], "did you mean Italy (ITA)?"),
@@ -94,7 +95,10 @@ def cases(f) -> list[tuple[list, str]]:
         (["chase", "correct-due", *chase, "--amount", "-1", "--reason", "x"], "is not a non-negative amount"),
         (["chase", "correct-due", *chase, "--amount", "1000", "--reason", "x"], "the amount due is already 1000.00"),
         (["chase", "status", "--state", "MLT", "--year", "2010"], "not found"),
-        (["chase", "schedule", "--day", "13-01", "--amounts", f / "amounts.csv"], "is not a day of the year"),
+        (["chase", "schedule", "--day", "13-01", "--amounts", f / "amounts.csv"], "is not a day of every year"),
+        (["chase", "schedule", "--day", "02-29", "--amounts", f / "amounts.csv"], "29 February is not"),
+        (["chase", "schedule", "--day", "01-15", "--msp-day", "02-30", "--amounts", f / "amounts.csv"],
+         "'02-30' is not a day of every year"),
         # meetings and tasks
         (["meeting", "schedule", "--date", "2027-02-30", "--venue", "x"], "is not a date"),
         (["meeting", "schedule", "--date", MEETING, "--start", "25:00", "--venue", "x"], "is not a time"),
@@ -102,6 +106,8 @@ def cases(f) -> list[tuple[list, str]]:
          "must end after it starts"),
         (["meeting", "schedule", "--date", MEETING, "--venue", "x", "--participants", f / "people.csv"],
          "the header must include name"),
+        (["meeting", "schedule", "--date", MEETING, "--venue", "x", "--participants", f / "crlf.csv"],
+         "holds a line break"),
         (["meeting", "propose-item", *m, "--title", "x", "--as", "Nobody@Atlantis"], "unknown office 'Atlantis'"),
         (["meeting", "propose-item", *m, "--title", "x"], "only an office may propose item, not an unnamed office"),
         (["meeting", "attendance", *m, "--present", "DEU"], "before the meeting has started"),
@@ -144,7 +150,7 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, d
              ["chase", "start", "--state", "SMR", "--year", NEXT, "--amount", "100"],
              ["chase", "receive", "--state", "SWE", "--year", NEXT, "--amount", "5", "--reference", "SE-1"],
              ["meeting", "schedule", "--date", MEETING, "--venue", "Permanent Mission of Germany"],
-             ["plan", "start", "--theme", "victim-assistance", "--msp", "9MSP", "--meeting", MEETING,
+             ["plan", "start", "--theme", "victim-assistance", "--msp", "11MSP", "--meeting", MEETING,
               "--plan-due", MEETING + timedelta(days=30)]]
     for args in setup:
         result = ccm(*args)

@@ -105,7 +105,8 @@ def test_a_year_that_has_ended_is_refused(ccm):
 
 def test_an_update_to_a_finished_chase_is_one_clear_line(ccm, worker):
     assert ccm("chase", "start", "--state", "CHE", "--year", NEXT, "--amount", "100").exit_code == 0
-    assert ccm("chase", "waive", "--state", "CHE", "--year", NEXT, "--reason", "test", "--as", "president").exit_code == 0
+    waived = ccm("chase", "waive", "--state", "CHE", "--year", NEXT, "--reason", "test", "--as", "president")
+    assert waived.exit_code == 0
     result = ccm("chase", "receive", "--state", "CHE", "--year", NEXT, "--amount", "5", "--date", TODAY)
     assert result.exit_code == 1
     assert result.output.strip() == "Error: the workflow has already finished"
@@ -166,3 +167,24 @@ def test_audit_history_merges_temporal_history_with_the_event_log(ccm, worker):
     assert any(x["what"] == "activity_task_completed" for x in lines)
     table = ccm("audit", "history", wid)
     assert table.exit_code == 0 and "temporal" in table.output and "eventlog" in table.output
+
+
+def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
+    """Each copy carries the same update id (derived from its content): Temporal applies
+    the first and answers every copy with its result."""
+    import os
+
+    assert ccm("chase", "start", "--state", "LTU", "--year", NEXT, "--amount", "1000").exit_code == 0
+    receive = [str(Path(sys.executable).parent / "ccm"), "chase", "receive", "--state", "LTU", "--year", str(NEXT),
+               "--amount", "1000", "--date", TODAY, "--reference", "LT-2027-1"]
+    procs = [subprocess.Popen(receive, env=os.environ | ccm_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(5)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 5, outputs
+    assert {out for out, _ in outputs} == {f"chase-{NEXT}-LTU: paid, received 1000.00, outstanding 0.00\n"}
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    receipts = [e for e in log.query(workflow_id=f"chase-{NEXT}-LTU", event_type="chase.receipt_recorded")]
+    assert len(receipts) == 1 and receipts[0].payload["reference"] == "LT-2027-1"
+    again = ccm("chase", "receive", "--state", "LTU", "--year", NEXT, "--amount", "999", "--date", TODAY,
+                "--reference", "LT-2027-1")
+    assert again.exit_code == 1 and "closed (paid)" in again.output

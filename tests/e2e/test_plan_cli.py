@@ -96,7 +96,8 @@ def test_each_refusal_is_one_line_and_changes_nothing(ccm, worker, tmp_path):
         (["comment", "--text", "x", "--as", "ICRC"], "cannot comment while the note is drafting"),
         (["approve-final", "--as", "president"], "cannot approve the final version while the note is drafting"),
         (["set-due", "--date", DUE, "--as", "NOR"], "only the Presidency or the ISU may set plan due"),
-        (["withdraw", "--reason", "x", "--as", "member"], "only the theme's coordinators (CRI) or the Presidency may withdraw"),
+        (["withdraw", "--reason", "x", "--as", "member"],
+         "only the theme's coordinators (CRI) or the Presidency may withdraw"),
         (["submit", "--file", note, "--summary", "s"], "say who acts"),
     ]
     for args, message in refusals:

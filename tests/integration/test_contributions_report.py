@@ -95,3 +95,22 @@ def test_the_published_page_is_self_contained_with_table_and_chart(event_log, db
     assert [name in states_table for name in ("Germany", "Italy", "Norway")] == [True] * 3
     assert states_table.count("<tr") == 1 + 3 + 1  # header, three States, total
     assert '<strong id="paid-in-full">2 of 3</strong>' in page
+
+
+def test_a_reversal_and_a_correction_are_folded_from_the_same_receipts_as_the_deficit(event_log):
+    year_2016(event_log)
+    # Germany's receipt was booked twice by mistake and reversed; Norway's amount due corrected.
+    log_event(event_log, "DEU", "receipt-2", "chase.receipt_recorded", at(3, 2), amount="43650.00",
+              date="2016-03-02", budget_line="7c")
+    log_event(event_log, "DEU", "reversal-1", "chase.receipt_reversed", at(3, 3), receipt=2, amount="43650.00",
+              reason="booked twice")
+    log_event(event_log, "NOR", "due-corrected-1", "chase.due_corrected", at(4, 1), **{"from": "10000.00",
+                                                                                      "to": "8000.00"})
+    report = fold_contributions(event_log.query(), 2016, {}, BUDGET)
+    rows = {r.state: r for r in report.states}
+    assert rows["DEU"].received == 43650 and rows["DEU"].credit == 0 and rows["DEU"].outcome == "paid"
+    assert rows["NOR"].amount_due == 8000 and rows["NOR"].outstanding == 4000
+    lines = {b.line: b.received for b in report.budget_lines}
+    assert lines["7c"] == 43650  # the reversed receipt counts nowhere
+    assert sum(lines.values()) + report.unassigned_receipts == report.total("received")
+    assert report.deficit == report.budget - report.total("received")

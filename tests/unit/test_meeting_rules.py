@@ -146,3 +146,22 @@ def test_dates_in_words_do_not_depend_on_the_workers_locale():
     offenders = [str(p) for folder in ("domain", "workflows") for p in (root / folder).glob("*.py")
                  if re.search(r"\{[^}]*:[^}]*%-?[aAbBd]|\.strftime\(", p.read_text())]
     assert offenders == []
+
+
+@pytest.mark.parametrize("text", ["pilz@example.org\r\nBcc: all@example.org", "Toralf <pilz@example.org>",
+                                  "pilz@localhost", "pilz@@example.org", "pilz example.org"])
+def test_a_participant_address_the_mail_headers_cannot_carry_is_refused(text):
+    with pytest.raises(ValueError):
+        Participant(name="Toralf Pilz", email=text)
+
+
+@pytest.mark.parametrize("day,ok", [("01-15", True), ("12-31", True), ("02-28", True), ("02-29", False),
+                                    ("02-30", False), ("13-01", False), ("1-15", False)])
+def test_a_yearly_day_must_exist_in_every_year(day, ok):
+    from domain.schedule import yearly_day
+
+    if ok:
+        assert yearly_day(day)
+    else:
+        with pytest.raises(ValueError):
+            yearly_day(day)
