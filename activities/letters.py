@@ -91,6 +91,16 @@ class Mailbox:
         os.replace(tmp, final)  # atomic: a reader never sees half a letter
         return final
 
+    def read_outbox(self, name: str) -> EmailMessage:
+        import email
+
+        path = self.outbox / "new" / name
+        if not path.exists():
+            from temporalio.exceptions import ApplicationError
+
+            raise ApplicationError(f"{path} is not in the outbox", non_retryable=True)
+        return email.message_from_bytes(path.read_bytes(), policy=_POLICY)
+
     async def send(self, msg: EmailMessage) -> None:
         import aiosmtplib
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from domain.contract import (
     AgendaFacts,
     AgendaFactsRequest,
     CycleAmounts,
+    DeliveryRequest,
     LetterOutcome,
     LetterRequest,
     MessageRequest,
@@ -29,6 +31,31 @@ from domain.meetings import fold_open_actions, meeting_id
 from domain.money import format_chf
 from domain.scale import ScaleError, indicative_amounts, read_amounts
 from domain.states import UnknownState, registry
+
+
+async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: str) -> str:
+    """Send the message logged under `intent_key` by SMTP, then log `event_type` under
+    `<intent_key>-delivered`. Once delivered (logged, or already in `sent/`), it is not
+    sent again. At least once remains only here: an SMTP server that accepted the message
+    just before the process died receives it again on the retry."""
+    delivered_key = f"{intent_key}-delivered"
+    if await asyncio.to_thread(log.get, delivered_key) is not None:
+        return "already delivered"
+    intent = await asyncio.to_thread(log.get, intent_key)
+    if intent is None:
+        raise ApplicationError(f"no message was written under {intent_key}", non_retryable=True)
+    if mailbox.smtp is None:
+        raise ApplicationError("no SMTP server is configured (CCM_SMTP_HOST)", non_retryable=True)
+    name = intent.payload["message_id"].strip("<>")
+    if not (mailbox.sent / "new" / name).exists():
+        msg = await asyncio.to_thread(mailbox.read_outbox, name)
+        await mailbox.send(msg)
+    event = NewEvent(idempotency_key=delivered_key, workflow_id=intent.workflow_id, run_id=intent.run_id,
+                     workflow_type=intent.workflow_type, subject=intent.subject, event_type=event_type,
+                     occurred_at=datetime.now(timezone.utc),
+                     payload={"message_id": intent.payload["message_id"], "to": intent.payload.get("to", "")})
+    await asyncio.to_thread(log.append, event)
+    return "delivered"
 
 
 def letter_context(state: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -90,32 +117,72 @@ class CcmActivities:
 
     @activity.defn(name="send_letter")
     async def send_letter(self, request: LetterRequest) -> LetterOutcome:
-        """Render a letter to a State from its template, then send and log it once."""
+        """Runs from before `write_letter`: render, send and log a letter in one step."""
+        return await self.send_message(self._letter_message(request))
+
+    @activity.defn(name="write_letter")
+    async def write_letter(self, request: LetterRequest) -> LetterOutcome:
+        """Render a letter to a State and write it (see `write_message`)."""
+        return await self.write_message(self._letter_message(request))
+
+    def _letter_message(self, request: LetterRequest) -> MessageRequest:
         state = request.event.subject
         subject, body = render_letter(request.letter, request.language, letter_context(state, request.context))
         contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
         to = [contacts[state]] if state in contacts else []
         event = request.event.model_copy(update={
             "payload": request.event.payload | {"letter": request.letter, "language": request.language}})
-        outcome = await self.send_message(MessageRequest(event=event, to=to, subject=subject, body=body))
-        return outcome
+        return MessageRequest(event=event, to=to, subject=subject, body=body)
 
-    @activity.defn(name="send_message")
-    async def send_message(self, request: MessageRequest) -> LetterOutcome:
-        """Deliver a message and log it, once: a message already logged is not sent again.
-        It always lands in the outbox; by SMTP it goes on to its recipients, if any."""
+    @activity.defn(name="write_message")
+    async def write_message(self, request: MessageRequest) -> LetterOutcome:
+        """Write a message to the outbox and log it with its Message-ID: the intent,
+        recorded before any delivery, so a retry never sends twice. Local I/O only: the
+        workflow delivers it beside its lock (`deliver_message`)."""
         key = request.event.idempotency_key
         done = await asyncio.to_thread(self.log.get, key)
         if done is not None:
             return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
                                  written=False)
+        msg = self._compose(request)
+        await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
+        if self.mailbox.smtp is None:
+            delivery = "outbox"
+        elif not request.to:
+            delivery = "undelivered"
+        else:
+            delivery = "queued"
+        payload = request.event.payload | {"subject": request.subject, "message_id": msg["Message-ID"],
+                                           "delivery": delivery, "to": ", ".join(request.to)}
+        if delivery == "undelivered":
+            payload["reason"] = f"no contact address for {request.event.subject}"
+        await asyncio.to_thread(self.log.append, request.event.model_copy(update={"payload": payload}))
+        return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
+
+    @activity.defn(name="deliver_message")
+    async def deliver_message(self, request: DeliveryRequest) -> str:
+        """Send a written message by SMTP and log its delivery, once."""
+        return await deliver(self.log, self.mailbox, request.intent_key, request.event_type)
+
+    def _compose(self, request: MessageRequest):
         attachments = [(a.filename, a.content_type, a.data.encode()) for a in request.attachments]
         if (c := request.calendar) is not None:
             ics = meeting_ics(c.meeting_id, c.schedule, c.summary, c.organizer, c.participants, c.sequence,
                               c.method, stamp=request.event.occurred_at)
             attachments.append(("meeting.ics", f"text/calendar; method={c.method}", ics))
-        msg = self.mailbox.compose(key, request.to, request.subject, request.body, request.event.occurred_at,
-                                   attachments)
+        return self.mailbox.compose(request.event.idempotency_key, request.to, request.subject, request.body,
+                                    request.event.occurred_at, attachments)
+
+    @activity.defn(name="send_message")
+    async def send_message(self, request: MessageRequest) -> LetterOutcome:
+        """Runs from before `write_message`: deliver and log in one step, under the
+        workflow's lock (a failure between sending and logging could send twice)."""
+        key = request.event.idempotency_key
+        done = await asyncio.to_thread(self.log.get, key)
+        if done is not None:
+            return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
+                                 written=False)
+        msg = self._compose(request)
         await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
         if self.mailbox.smtp is None:
             delivery = "outbox"
@@ -154,6 +221,6 @@ class CcmActivities:
         return agenda_facts(self.log, request)
 
     def all(self) -> list:
-        return [self.record_event, self.send_letter, self.send_message, self.publish_page, self.agenda_facts,
-                self.cycle_amounts]
+        return [self.record_event, self.send_letter, self.send_message, self.write_letter, self.write_message,
+                self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts]
 

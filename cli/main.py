@@ -283,6 +283,7 @@ from cli.audit import audit  # noqa: E402  (commands register themselves on impo
 from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.meeting import meeting, task  # noqa: E402
+from cli.outbox import outbox  # noqa: E402
 from cli.plan import plan  # noqa: E402
 from cli.report import report  # noqa: E402
 
@@ -293,6 +294,7 @@ cli.add_command(meeting)
 cli.add_command(task)
 cli.add_command(plan)
 cli.add_command(report)
+cli.add_command(outbox)
 
 
 def main() -> None:

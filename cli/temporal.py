@@ -76,10 +76,9 @@ def workflows() -> list[type]:
     return [ActionItem, AnnualContributionCycle, ConceptNote, ContributionChase, Meeting, Ping]
 
 
-def build_activities(settings: Settings) -> list:
-    from activities.database import open_event_log
+def mailbox(settings: Settings):
+    """The outbox in the data directory, with the SMTP server of the settings (if any)."""
     from activities.letters import Mailbox, SmtpSettings
-    from activities.records import CcmActivities
 
     smtp = None
     if settings.smtp_host:
@@ -90,9 +89,15 @@ def build_activities(settings: Settings) -> list:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
         )
+    return Mailbox(settings.home, settings.mail_from, smtp)
+
+
+def build_activities(settings: Settings) -> list:
+    from activities.database import open_event_log
+    from activities.records import CcmActivities
+
     log = open_event_log(settings.database_url)
-    mailbox = Mailbox(settings.home, settings.mail_from, smtp)
-    return CcmActivities(log, mailbox, settings.contacts_file).all()
+    return CcmActivities(log, mailbox(settings), settings.contacts_file).all()
 
 
 def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:

@@ -17,6 +17,7 @@ from domain.process import (
     Acting,
     Action,
     CommandResult,
+    Counters,
     Effect,
     Log,
     Message,
@@ -81,7 +82,7 @@ class ActionItemStatus(BaseModel):
     history: list[str]
 
 
-class ActionItem(BaseModel):
+class ActionItem(Counters):
     input: ActionItemInput
     workflow_id: str
     since: datetime = Field(description="reminders due before this are not sent late")
@@ -131,7 +132,8 @@ class ActionItem(BaseModel):
     def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
         if action.key == "overdue":
             self.stage = "overdue"
-            return [self._show(), self._log(now, f"overdue-{self.due.isoformat()}", "action.overdue",
+            return [self._show(), self._log(now, self.change_key("overdue", f"overdue-{self.due.isoformat()}"),
+                                            "action.overdue",
                                             due=self.due.isoformat())]
         days = int(action.key.split("-")[1].removesuffix("d"))
         self.reminders_sent.append(self.due - timedelta(days=days))

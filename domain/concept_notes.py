@@ -21,6 +21,7 @@ from domain.process import (
     Acting,
     Action,
     CommandResult,
+    Counters,
     Effect,
     Log,
     Message,
@@ -245,7 +246,7 @@ def _words(stage: str) -> str:
     return stage.replace("_", " ")
 
 
-class ConceptNote(BaseModel):
+class ConceptNote(Counters):
     """drafting → circulated → in_comment → final_approved → published → plan_due
     → plan_submitted → (changes_requested → plan_submitted)* → plan_approved; or withdrawn.
     On plan approval each step becomes an ActionItem that outlives the note."""
@@ -322,7 +323,8 @@ class ConceptNote(BaseModel):
         title, due = self.theme.title, self.plan_due.isoformat()
         if action.key == "overdue":
             return [self._stage("overdue"), Message(
-                key=f"overdue-{due}", event_type="concept.plan_overdue", payload={"due": due, "told": "president"},
+                key=self.change_key("overdue", f"overdue-{due}"), event_type="concept.plan_overdue",
+                payload={"due": due, "told": "president"},
                 subject_line=f"Operational plan overdue: {title}",
                 body=f"To the Presidency: the operational plan on {title} was due on {due} "
                      "and has not been submitted.\n")]
@@ -434,7 +436,8 @@ class ConceptNote(BaseModel):
         previous, self.plan_due, self.plan_since = self.plan_due, cmd.date, now
         effects: list[Effect] = [self._stage("plan_due")] if self.stage == "overdue" else []
         return effects + [Show(due=_midnight(cmd.date)),
-                          self._log(f"plan-due-{cmd.date.isoformat()}", "concept.plan_due_set", cmd,
+                          self._log(self.change_key("plan-due", f"plan-due-{cmd.date.isoformat()}"),
+                                    "concept.plan_due_set", cmd,
                                     previous=previous.isoformat(), due=cmd.date.isoformat())]
 
     def check_withdraw(self, cmd: Withdraw) -> None:

@@ -65,8 +65,18 @@ class MessageRequest(BaseModel):
 
 class LetterOutcome(BaseModel):
     message_id: str
-    delivery: str  # "smtp", "outbox" (no SMTP configured) or "undelivered"
+    # "queued" (written, to go by SMTP), "outbox" (no SMTP configured), "undelivered" (no
+    # address); "smtp" in runs from before deliveries ran beside the workflow.
+    delivery: str
     written: bool  # False when a retry found the letter already logged
+
+
+class DeliveryRequest(BaseModel):
+    """Deliver by SMTP the message written under `intent_key`, and log `event_type`
+    (`chase.delivered`, …) once it is accepted."""
+
+    intent_key: str
+    event_type: str
 
 
 class PageRequest(BaseModel):

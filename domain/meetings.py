@@ -20,6 +20,7 @@ from domain.process import (
     Acting,
     Action,
     CommandResult,
+    Counters,
     Effect,
     Log,
     Message,
@@ -177,7 +178,7 @@ def _words(stage: str) -> str:
     return stage.replace("_", " ")
 
 
-class Meeting(BaseModel):
+class Meeting(Counters):
     input: MeetingInput
     workflow_id: str
     started_at: datetime
@@ -327,7 +328,8 @@ class Meeting(BaseModel):
     def set_next_meeting(self, cmd: SetNextMeeting) -> list[Effect]:
         self.check_next_meeting(cmd)
         self.next_meeting = cmd.date
-        return [Log(key=f"next-meeting-{cmd.date.isoformat()}", event_type="meeting.next_meeting_set",
+        return [Log(key=self.change_key("next-meeting", f"next-meeting-{cmd.date.isoformat()}"),
+                    event_type="meeting.next_meeting_set",
                     actor=cmd.actor, office=cmd.office, payload={"date": cmd.date.isoformat()})]
 
     def check_action(self, cmd: AddActionItem, now: datetime) -> None:

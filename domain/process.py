@@ -94,6 +94,21 @@ class StartActionItem(BaseModel):
 Effect = Annotated[Log | Letter | Message | Publish | Show | StartActionItem, Field(discriminator="kind")]
 
 
+class Counters(BaseModel):
+    """Idempotency keys that name a change, never its value: a value can come back
+    (a date moved A → B → A), a change does not. Runs from before `counted_keys` keep the
+    keys they had (`value_key`)."""
+
+    counted_keys: bool = False
+    counters: dict[str, int] = Field(default_factory=dict)
+
+    def change_key(self, name: str, value_key: str) -> str:
+        if not self.counted_keys:
+            return value_key
+        self.counters[name] = self.counters.get(name, 0) + 1
+        return f"{name}-{self.counters[name]}"
+
+
 class Action(BaseModel):
     """What the timer waits for: `key` at `at`. `needs`: facts from outside the process
     that an activity reads and `fire` is given."""

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
         AgendaFacts,
         AgendaFactsRequest,
         CycleAmounts,
+        DeliveryRequest,
         LetterOutcome,
         LetterRequest,
         MessageRequest,
@@ -34,6 +35,14 @@ ACTIVITY_OPTIONS = dict(
     start_to_close_timeout=timedelta(minutes=1),
     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 )
+# Delivery to an SMTP server runs beside the workflow (never under its lock) and gives up
+# after a day: the message stays in the outbox, `*.delivery_failed` is logged, and
+# `ccm outbox retry` sends it later.
+DELIVERY_OPTIONS = dict(
+    start_to_close_timeout=timedelta(minutes=2),
+    schedule_to_close_timeout=timedelta(hours=24),
+    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=30)),
+)
 
 
 class Activities:
@@ -51,6 +60,18 @@ class Activities:
 
     @activity.defn(name="send_message")
     def send_message(self, request: MessageRequest) -> LetterOutcome:
+        raise NotImplementedError
+
+    @activity.defn(name="write_letter")
+    def write_letter(self, request: LetterRequest) -> LetterOutcome:
+        raise NotImplementedError
+
+    @activity.defn(name="write_message")
+    def write_message(self, request: MessageRequest) -> LetterOutcome:
+        raise NotImplementedError
+
+    @activity.defn(name="deliver_message")
+    def deliver_message(self, request: DeliveryRequest) -> str:
         raise NotImplementedError
 
     @activity.defn(name="publish_page")

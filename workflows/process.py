@@ -18,13 +18,15 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain.contract import LetterRequest, MessageRequest, PageRequest
+    from domain.contract import DeliveryRequest, LetterRequest, MessageRequest, PageRequest
+    from domain.events import NewEvent
     from domain.process import (
         CommandResult,
+        Counters,
         Letter,
         Log,
         Message,
@@ -42,6 +44,7 @@ from workflows.common import (
     CCM_STATE,
     CCM_THEME,
     CCM_YEAR,
+    DELIVERY_OPTIONS,
     Activities,
     call,
     new_event,
@@ -83,16 +86,21 @@ class ProcessWorkflow:
         self.started = False  # a command that arrives with the start waits for its effects
         self.replan = False
         self.shown_stage = ""
+        self.deliveries: list[asyncio.Task] = []  # messages on their way, beside the lock
 
     # --- the run ----------------------------------------------------------------------------
     async def _run(self) -> Any:
         async with self.lock:
             if not self.resumed:
+                if isinstance(self.process, Counters):
+                    # Runs from before this patch keyed some changes by their value.
+                    self.process.counted_keys = workflow.patched("keys-count-changes")
                 await self._carry_out(refused(self.process.start))
             self.started = True
         while not self.process.finished:
             if self._history_full():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._deliveries_done()
                 snapshot = self.process.model_dump_json()
                 workflow.continue_as_new(self.process.input.model_copy(update={"snapshot": snapshot}))
             action = self.process.next_action()
@@ -114,6 +122,7 @@ class ProcessWorkflow:
                 facts = await call(Activities.agenda_facts, current.needs) if current.needs else None
                 await self._carry_out(self.process.fire(current, workflow.now(), facts))
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._deliveries_done()
         return self.process.status()
 
     def _history_full(self) -> bool:
@@ -155,25 +164,52 @@ class ProcessWorkflow:
                 continue
             if isinstance(effect, StartActionItem):
                 # The item outlives this workflow: it stays open after this process ends.
-                await workflow.start_child_workflow("ActionItem", effect.input, id=effect.id,
-                                                    parent_close_policy=ParentClosePolicy.ABANDON)
+                try:
+                    await workflow.start_child_workflow("ActionItem", effect.input, id=effect.id,
+                                                        parent_close_policy=ParentClosePolicy.ABANDON)
+                except WorkflowAlreadyStartedError:
+                    pass  # it exists already: tracked either way, and the step is not half-applied
                 continue
             event = new_event(effect.key, effect.event_type, subject, actor=effect.actor, office=effect.office,
                               payload=effect.payload)
             if isinstance(effect, Log):
                 await record(event)
             elif isinstance(effect, Letter):
-                await call(Activities.send_letter, LetterRequest(event=event, letter=effect.letter,
-                                                                 language=effect.language, context=effect.context))
+                request = LetterRequest(event=event, letter=effect.letter, language=effect.language,
+                                        context=effect.context)
+                await self._send(effect.key, Activities.write_letter, Activities.send_letter, request)
             elif isinstance(effect, Message):
-                await call(Activities.send_message, MessageRequest(event=event, to=effect.to,
-                                                                   subject=effect.subject_line, body=effect.body,
-                                                                   calendar=effect.calendar))
+                request = MessageRequest(event=event, to=effect.to, subject=effect.subject_line, body=effect.body,
+                                         calendar=effect.calendar)
+                await self._send(effect.key, Activities.write_message, Activities.send_message, request)
             elif isinstance(effect, Publish):
                 await call(Activities.publish_page, PageRequest(event=event, template=effect.template,
                                                                 path=effect.path, context=effect.context))
         if self.process.stage != self.shown_stage:
             self._show(Show(stage=self.process.stage))
+
+    async def _send(self, key: str, write, legacy_send, request) -> None:
+        """Write the message (and log it) under the lock; deliver it beside the workflow."""
+        if not workflow.patched("deliveries-beside-the-lock"):
+            await call(legacy_send, request)  # runs from before: delivered under the lock
+            return
+        outcome = await call(write, request)
+        if outcome.delivery == "queued":
+            self.deliveries.append(asyncio.create_task(self._deliver(key, request.event, outcome.message_id)))
+
+    async def _deliver(self, key: str, intent: NewEvent, message_id: str) -> None:
+        kind = intent.event_type.split(".")[0]
+        try:
+            await workflow.execute_activity_method(
+                Activities.deliver_message, DeliveryRequest(intent_key=intent.idempotency_key,
+                                                            event_type=f"{kind}.delivered"), **DELIVERY_OPTIONS)
+        except ActivityError as e:  # given up: the message stays in the outbox for `ccm outbox retry`
+            cause = e.cause.message if isinstance(e.cause, FailureError) else str(e)
+            await record(new_event(f"{key}-delivery-failed", f"{kind}.delivery_failed", intent.subject,
+                                   payload={"message_id": message_id, "reason": cause}))
+
+    async def _deliveries_done(self) -> None:
+        await workflow.wait_condition(lambda: all(task.done() for task in self.deliveries))
 
     def _show(self, show: Show) -> None:
         pairs = [(CCM_STAGE, show.stage), (CCM_STATE, show.state), (CCM_YEAR, show.year), (CCM_THEME, show.theme),

@@ -6,6 +6,7 @@ import concurrent.futures
 import email
 import email.policy
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from activities.database import open_event_log
 from activities.letters import Mailbox, SmtpSettings
 from activities.records import CcmActivities
 from cli.devserver import free_port
-from domain.chase import ChaseInput, Close
+from domain.chase import ChaseInput, Close, SetMspDate
 from workflows.contribution_chase import ContributionChase
 
 
@@ -59,6 +60,7 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
                     ContributionChase.run, inp, id=f"chase-{year}-{state}-{queue}", task_queue=queue))
             for handle in handles:  # waits for the start effects, then closes
                 await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
+                await handle.result()  # a workflow ends once its letters are delivered
 
     assert len(inbox.received) == 1
     letter = inbox.received[0]
@@ -66,7 +68,9 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
     assert letter["Subject"] == f"Call for contributions {year} to the ISU-CCM Trust Fund — Italy"
     assert "CHF 43'650.00" in letter.get_content()
     sent = next(log.query(workflow_id=handles[0].id, event_type="chase.reminder_sent"))
-    assert sent.payload["delivery"] == "smtp" and sent.payload["message_id"] == letter["Message-ID"]
+    assert sent.payload["delivery"] == "queued" and sent.payload["message_id"] == letter["Message-ID"]
+    delivered = next(log.query(workflow_id=handles[0].id, event_type="chase.delivered"))
+    assert delivered.idempotency_key == f"{sent.idempotency_key}-delivered" and delivered.seq > sent.seq
     assert (tmp_path / "sent" / "new" / letter["Message-ID"].strip("<>")).exists()
 
     unsent = next(log.query(workflow_id=handles[1].id, event_type="chase.reminder_sent"))
@@ -100,8 +104,9 @@ async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_sk
             handle = await time_skipping_env.client.start_workflow(Meeting.run, inp, id=f"meeting-cc-{queue}",
                                                                    task_queue=queue)
             await handle.execute_update(Meeting.cancel, CancelMeeting(reason="test over", office="isu"))
+            await handle.result()
 
-    invitation, cancellation = inbox.received
+    invitation, cancellation = sorted(inbox.received, key=lambda m: m["Subject"].startswith("Cancelled"))
     assert invitation["To"] == "munoz@chile.example, chayer@cmc.example"
     ics = next(p for p in invitation.iter_attachments() if p.get_content_type() == "text/calendar")
     assert ics.get_param("method") == "REQUEST" and ics.get_filename() == "meeting.ics"
@@ -109,4 +114,42 @@ async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_sk
     assert event.decoded("DTSTART").date() == day and str(event["LOCATION"]) == "Permanent Mission of Germany"
     assert cancellation["Subject"].startswith("Cancelled:")
     sent = next(log.query(workflow_id=handle.id, event_type="meeting.scheduled"))
-    assert sent.payload["delivery"] == "smtp" and sent.payload["message_id"] == invitation["Message-ID"]
+    assert sent.payload["delivery"] == "queued" and sent.payload["message_id"] == invitation["Message-ID"]
+    assert len(list(log.query(workflow_id=handle.id, event_type="meeting.delivered"))) == 2
+
+
+async def test_smtp_down_neither_blocks_updates_nor_loses_the_letter(time_skipping_env, tmp_path, smtp_server):
+    """Delivery runs beside the workflow: with the SMTP server down, updates answer at once;
+    after a day of retries `chase.delivery_failed` is logged, the letter stays in the
+    outbox, and `deliver` (what `ccm outbox retry` runs) sends it once the server is up."""
+    from activities.records import deliver
+
+    controller, inbox = smtp_server
+    (tmp_path / "contacts.csv").write_text("state,email\nITA,mission.italy@example.org\n")
+    log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
+    down = Mailbox(tmp_path, "isu@example.org", SmtpSettings(host="127.0.0.1", port=free_port()))
+    acts = CcmActivities(log, down, tmp_path / "contacts.csv")
+    queue = f"tq-{uuid.uuid4().hex[:8]}"
+    year = (await time_skipping_env.get_current_time()).year + 1
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        async with Worker(time_skipping_env.client, task_queue=queue, workflows=[ContributionChase],
+                          activities=acts.all(), activity_executor=pool):
+            inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("43650"))
+            handle = await time_skipping_env.client.start_workflow(
+                ContributionChase.run, inp, id=f"chase-{year}-ITA-{queue}", task_queue=queue)
+            await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 8),
+                                                                                  office="isu"))
+            assert (await handle.query(ContributionChase.status)).msp_date == date(year, 9, 8)
+            await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
+            await handle.result()  # the day of retries passes on the test server's clock
+    sent = next(log.query(workflow_id=handle.id, event_type="chase.reminder_sent"))
+    failed = next(log.query(workflow_id=handle.id, event_type="chase.delivery_failed"))
+    assert failed.payload["message_id"] == sent.payload["message_id"] and failed.payload["reason"]
+    name = sent.payload["message_id"].strip("<>")
+    assert (tmp_path / "outbox" / "new" / name).exists() and inbox.received == []
+
+    up = Mailbox(tmp_path, "isu@example.org", SmtpSettings(host="127.0.0.1", port=controller.port))
+    assert await deliver(log, up, sent.idempotency_key, "chase.delivered") == "delivered"
+    assert await deliver(log, up, sent.idempotency_key, "chase.delivered") == "already delivered"
+    assert len(inbox.received) == 1 and inbox.received[0]["Message-ID"] == sent.payload["message_id"]
+    assert (tmp_path / "sent" / "new" / name).exists()

@@ -1,0 +1,88 @@
+"""`ccm outbox …`: messages written but not delivered (no SMTP server then, no address,
+or a delivery that gave up after a day of retries), and sending them again."""
+
+from __future__ import annotations
+
+import click
+
+from cli.client import run
+from cli.common import emit, output_option, settings
+
+OUTBOX_COLUMNS = ["message_id", "to", "subject", "written", "status"]
+
+
+def _waiting():
+    """(intent event, status) of every message still in `outbox/new/`, oldest first."""
+    from cli.audit import open_log
+    from cli.temporal import mailbox
+
+    box, log = mailbox(settings()), open_log()
+    waiting = {p.name for p in (box.outbox / "new").iterdir()}
+    found = []
+    for ev in log.query():
+        message_id = ev.payload.get("message_id", "")
+        if ev.event_type.endswith((".delivered", ".delivery_failed")) or message_id.strip("<>") not in waiting:
+            continue
+        failed = log.get(f"{ev.idempotency_key}-delivery-failed")
+        status = ("delivery failed: " + failed.payload.get("reason", "")) if failed else (
+            "no address" if not ev.payload.get("to") else "waiting for delivery")
+        found.append((ev, status))
+    return box, log, found
+
+
+@click.group()
+def outbox():
+    """Messages in the outbox that have not been delivered."""
+
+
+@outbox.command("list")
+@output_option()
+def outbox_list(output):
+    """Every message still in the outbox, with why: no SMTP server configured, no address
+    for its State, waiting, or a delivery that gave up (its reason)."""
+    _, _, found = _waiting()
+    rows = [{"message_id": ev.payload["message_id"], "to": ev.payload.get("to", ""),
+             "subject": ev.payload.get("subject", ""), "written": ev.occurred_at.isoformat(timespec="minutes"),
+             "status": status} for ev, status in found]
+    emit(rows, output, OUTBOX_COLUMNS, title="Outbox")
+
+
+@outbox.command("retry")
+@click.argument("message_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="every message with an address still in the outbox")
+def outbox_retry(message_ids, everything):
+    """Send messages of the outbox by SMTP now (by Message-ID, or --all) and log each
+    delivery once; a message already delivered is not sent again."""
+    from activities.records import deliver
+
+    if not (message_ids or everything) or (message_ids and everything):
+        raise click.UsageError("give Message-IDs, or --all")
+    box, log, found = _waiting()
+    if box.smtp is None:
+        raise click.ClickException("no SMTP server is configured (CCM_SMTP_HOST): messages stay in the outbox")
+    wanted = {m.strip("<>") for m in message_ids}
+    chosen = [ev for ev, _ in found if ev.payload.get("to")
+              and (everything or ev.payload["message_id"].strip("<>") in wanted)]
+    missing = wanted - {ev.payload["message_id"].strip("<>") for ev in chosen}
+    if missing:
+        raise click.ClickException(f"not in the outbox with an address: {', '.join(sorted(missing))}")
+
+    async def send_all():
+        import aiosmtplib
+
+        done = []
+        for ev in chosen:
+            kind = ev.event_type.split(".")[0]
+            try:
+                outcome = await deliver(log, box, ev.idempotency_key, f"{kind}.delivered")
+            except (OSError, aiosmtplib.SMTPException) as e:  # the server is down or refuses: try later
+                outcome = f"not delivered ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no answer'})"
+            done.append((ev.payload["message_id"], outcome))
+        return done
+
+    failed = 0
+    for message_id, outcome in run(send_all()):
+        click.echo(f"{message_id}: {outcome}", err=outcome.startswith("not"))
+        failed += outcome.startswith("not")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(chosen)} not delivered; they stay in the outbox")

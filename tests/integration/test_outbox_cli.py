@@ -1,0 +1,68 @@
+"""`ccm outbox list` and `ccm outbox retry`: messages written while no SMTP server was
+reachable, sent later, once, through a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+from datetime import datetime, timezone
+
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+
+from activities.database import open_event_log
+from activities.letters import Mailbox, SmtpSettings
+from activities.records import CcmActivities
+from cli.devserver import free_port
+from cli.main import cli
+from domain.contract import MessageRequest
+from domain.events import NewEvent
+
+
+class Inbox:
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def test_a_message_left_in_the_outbox_is_listed_then_sent_once(tmp_path):
+    port = free_port()
+    log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
+    acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org", SmtpSettings(host="127.0.0.1", port=port)))
+    for n, to in ((1, ["pilz@example.org"]), (2, [])):
+        event = NewEvent(idempotency_key=f"meeting-cc-2016-12-07/invitation-{n}", workflow_id="meeting-cc-2016-12-07",
+                         workflow_type="Meeting", subject="meeting-cc-2016-12-07", event_type="meeting.scheduled",
+                         occurred_at=datetime(2016, 11, 10, 9, tzinfo=timezone.utc))
+        asyncio.run(acts.write_message(MessageRequest(event=event, to=to, subject=f"Invitation {n}", body="…")))
+    env = {"CCM_HOME": str(tmp_path), "CCM_SMTP_HOST": "127.0.0.1", "CCM_SMTP_PORT": str(port)}
+    runner = CliRunner()
+
+    listed = runner.invoke(cli, ["outbox", "list", "-o", "json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    rows = {r["subject"]: r["status"] for r in json.loads(listed.stdout)}
+    assert rows == {"Invitation 1": "waiting for delivery", "Invitation 2": "no address"}
+
+    down = runner.invoke(cli, ["outbox", "retry", "--all"], env=env)  # nothing listens on the port yet
+    assert down.exit_code == 1 and "Traceback" not in down.output
+    assert "not delivered (SMTPConnectError" in down.stderr and "1 of 1 not delivered" in down.stderr
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        sent = runner.invoke(cli, ["outbox", "retry", "--all"], env=env)
+        assert sent.exit_code == 0, sent.output
+        assert sent.stdout.strip().endswith(": delivered")
+        again = runner.invoke(cli, ["outbox", "retry", "--all"], env=env)
+        assert again.exit_code == 0 and again.stdout == ""  # nothing left with an address
+    finally:
+        controller.stop()
+    assert [m["Subject"] for m in inbox.received] == ["Invitation 1"]
+    assert [e.event_type for e in log.query(event_type="meeting.delivered")] == ["meeting.delivered"]
+    remaining = runner.invoke(cli, ["outbox", "list", "-o", "json"], env=env)
+    assert [r["subject"] for r in json.loads(remaining.stdout)] == ["Invitation 2"]
