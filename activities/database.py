@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from activities.eventlog import EventLog, make_engine
+from activities.eventlog import EventLog, MissingLog, make_engine
 
 
 def _alembic_config() -> Config:
@@ -37,9 +37,16 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def open_event_log(url: str, *, upgrade_schema: bool = True) -> EventLog:
-    """The event log at `url`; the embedded default brings its schema up to date itself."""
-    engine = make_engine(url)
-    if upgrade_schema and current_revision(engine) != head_revision():
+def open_event_log(url: str, *, upgrade_schema: bool = True, create: bool = True) -> EventLog:
+    """The event log at `url`, its schema brought up to date. With `create=False` (every
+    command but `ccm db upgrade` and the embedded default's first run) a missing log, or a
+    database without one, is MissingLog naming where it looked, never a new empty log."""
+    engine = make_engine(url, create=create)
+    revision = current_revision(engine)
+    if revision is None and not create:
+        engine.dispose()
+        raise MissingLog(f"the database {engine.url.render_as_string(hide_password=True)} holds no event log: "
+                         "create it with `ccm db upgrade`")
+    if upgrade_schema and revision != head_revision():
         upgrade(engine)
     return EventLog(engine)

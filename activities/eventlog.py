@@ -59,13 +59,28 @@ events = Table(
 _APPEND_LOCK = 0x43434D  # "CCM"
 
 
-def make_engine(url: str) -> Engine:
+class MissingLog(Exception):
+    """No event log where one was expected; the message says where it looked."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def make_engine(url: str, create: bool = False) -> Engine:
     """An engine whose transactions suit the log: on SQLite, WAL and `BEGIN IMMEDIATE`
-    (a writer takes the lock at once instead of failing on upgrade)."""
+    (a writer takes the lock at once instead of failing on upgrade). A SQLite file that
+    does not exist is created only with `create`; otherwise MissingLog says where it looked
+    (a typo in CCM_DATABASE_URL or CCM_HOME must not start an empty log)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            if not create:
+                raise MissingLog(f"no event log at {path}: check CCM_DATABASE_URL and CCM_HOME, "
+                                 "or create it with `ccm db upgrade`")
+            if not path.parent.is_dir():
+                raise MissingLog(f"cannot create the event log {path}: the folder {path.parent} does not exist")
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

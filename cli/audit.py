@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import emit, output_option, settings
+from cli.common import check_out, emit, out_options, output_option, settings
 
 LOG_COLUMNS = ["seq", "occurred_at", "workflow_id", "subject", "event_type", "actor", "office", "payload"]
 
@@ -24,11 +24,16 @@ def _when(value: str | None) -> datetime | None:
 
 
 def open_log():
+    """The event log of the settings, opened, never created (except the embedded
+    default, which the first command to need it creates in the data directory)."""
     from activities.database import open_event_log
+    from activities.eventlog import MissingLog
 
     s = settings()
     try:
-        return open_event_log(s.database_url)
+        return open_event_log(s.database_url, create=s.database_url_override is None and s.home.is_dir())
+    except MissingLog as e:
+        raise click.ClickException(str(e)) from None
     except Exception as e:
         raise click.ClickException(f"cannot open the event log {s.shown()['database_url']}: "
                                    f"{str(e).splitlines()[0]}") from None
@@ -101,10 +106,10 @@ def first_seq(path: Path) -> int:
 
 @audit.command("export")
 @click.option("--since", help="from this time (ISO 8601); the chain is verified from the first row exported")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
-              help="JSON-lines file to write")
-def audit_export(since, out):
+@out_options("JSON-lines file to write", required=True)
+def audit_export(since, out, force):
     """Write rows with their hashes so a third party can re-verify them without the database."""
+    check_out(out, force)
     log = open_log()
     tmp = out.with_name(out.name + ".tmp")
     count = 0

@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import click
 
@@ -102,6 +103,33 @@ def file_problems(path, problems: list[str]) -> click.ClickException:
     if len(problems) == 1:
         return click.ClickException(f"{path}: {problems[0]}")
     return click.ClickException(f"{path} has {len(problems)} problems:\n  " + "\n  ".join(problems))
+
+
+def out_options(help: str, required: bool = False):
+    """`--out FILE` and `--force`: a file is written only where nothing is, unless
+    `--force`; the event log itself is never a place to write to."""
+
+    def decorate(f):
+        f = click.option("--force", is_flag=True, help="overwrite --out if it exists")(f)
+        return click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=required,
+                            help=help)(f)
+
+    return decorate
+
+
+def check_out(path: Path | None, force: bool) -> None:
+    from activities.eventlog import sqlite_path
+
+    if path is None:
+        return
+    log = sqlite_path(settings().database_url)
+    if log is not None and path.resolve() in {log.resolve(), *(log.with_name(log.name + s).resolve()
+                                                               for s in ("-wal", "-shm"))}:
+        raise click.BadParameter(f"{path} is the event log: write somewhere else", param_hint="--out")
+    if path.exists() and not force:
+        raise click.BadParameter(f"{path} exists: give --force to overwrite it", param_hint="--out")
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the folder {path.parent} does not exist", param_hint="--out")
 
 
 def settings():

@@ -95,3 +95,27 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def run_foreground(cmd: list[str]) -> int:
+    """Run the server as a child in the foreground. SIGTERM and SIGINT are passed on to
+    it and its end awaited, so that a supervisor's stop (Docker, systemd) never leaves
+    `temporal` running on its own, holding the port. A stop asked for this way is exit 0."""
+    import signal
+
+    proc = subprocess.Popen(cmd)
+    stopped = []
+
+    def forward(signum, _frame):
+        stopped.append(signum)
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, forward)
+    while True:
+        try:
+            code = proc.wait()
+            return 0 if stopped else code
+        except KeyboardInterrupt:  # delivered before the handler was in place
+            forward(signal.SIGINT, None)

@@ -83,7 +83,9 @@ def db_upgrade():
 
     s = settings()
     try:
-        engine = make_engine(s.database_url)
+        if s.database_url_override is None:
+            s.home.mkdir(parents=True, exist_ok=True)  # the embedded default lives in the data directory
+        engine = make_engine(s.database_url, create=True)
         upgrade(engine)
         revision = current_revision(engine)
     except Exception as e:
@@ -111,9 +113,8 @@ def server():
 @click.option("--codec-endpoint", metavar="URL", help="codec server the web UI uses to decode payloads")
 def server_start_dev(port, ui_port, headless, codec_endpoint):
     """Run the bundled Temporal dev server in the foreground, its SQLite file in the data
-    directory (data survives a restart), with the Ccm* search attributes registered."""
-    import subprocess
-
+    directory (data survives a restart), with the Ccm* search attributes registered.
+    SIGTERM or Ctrl-C stops the server and waits for it."""
     from cli import devserver
 
     s = settings()
@@ -126,10 +127,7 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
         raise click.ClickException(str(e)) from None
     click.echo(f"Temporal dev server on 127.0.0.1:{port}" + ("" if headless else f", web UI http://127.0.0.1:{ui_port}")
                + f", data in {s.home}", err=True)
-    try:
-        sys.exit(subprocess.call(cmd))
-    except KeyboardInterrupt:
-        sys.exit(0)
+    sys.exit(devserver.run_foreground(cmd))
 
 
 @cli.command()
@@ -138,9 +136,13 @@ def worker():
     SIGINT/SIGTERM; while the server is unreachable it says so and retries."""
     import asyncio
 
+    from activities.eventlog import MissingLog
     from cli.temporal import run_worker
 
-    asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True)))
+    try:
+        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True)))
+    except MissingLog as e:
+        raise click.ClickException(str(e)) from None
 
 
 @cli.command("codec-server")
@@ -190,10 +192,15 @@ def health(max_age):
 def up(port, ui_port, headless):
     """Run the embedded server and a worker together in the foreground; Ctrl-C stops both."""
     import asyncio
+    import signal
 
     from cli import devserver
     from cli.temporal import run_worker
 
+    def stop_on_sigterm(_signum, _frame):  # until the worker takes SIGTERM over: stop the server too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     s = settings().model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
     s.home.mkdir(parents=True, exist_ok=True)
     with open(s.home / "temporal-server.log", "ab") as log:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, read_status, reason_command, run, update
-from cli.common import DATE, emit, output_option, settings
+from cli.common import DATE, check_out, emit, out_options, output_option, settings
 
 
 class TimeType(click.ParamType):
@@ -274,17 +274,18 @@ def meeting_agenda(meeting):
 
 @meeting.command("ics")
 @meeting_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="file to write (default MEETING.ics)")
-def meeting_ics_command(meeting, out):
+@out_options("file to write (default MEETING.ics)")
+def meeting_ics_command(meeting, out, force):
     """Write the meeting's current iCalendar file (the event as last sent)."""
     from activities.calendar import meeting_ics
     from domain.meetings import SUMMARY
 
+    out = out or Path(f"{meeting}.ics")
+    check_out(out, force)
     status = run(_meeting_status(meeting))
     method = "CANCEL" if status.stage == "cancelled" else "REQUEST"
     data = meeting_ics(meeting, status.schedule, SUMMARY, settings().mail_from, status.participants,
                        status.sequence, method)
-    out = out or Path(f"{meeting}.ics")
     out.write_bytes(data)
     click.echo(f"wrote {out} (SEQUENCE {status.sequence}, METHOD {method})")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, emit, settings
+from cli.common import DATE, check_out, emit, out_options, settings
 
 REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "received", "outstanding", "letters", "last_action",
                   "last_action_on"]
@@ -58,10 +58,11 @@ def report():
 @budget_option
 @click.option("--output", "-o", type=click.Choice(["table", "csv", "md", "html"]), default="table",
               show_default=True, help="output format")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file instead of stdout")
-def report_contributions(year, as_of, budget_path, output, out):
+@out_options("write to this file instead of stdout")
+def report_contributions(year, as_of, budget_path, output, out, force):
     """Status of contributions per State: due, received, outstanding, arrears, letters,
     last action; totals, States Parties paid in full, budget lines and the deficit."""
+    check_out(out, force)
     rep = contributions_report(year, as_of, budget_path)
     if output == "html":
         from activities.reports import render_html

@@ -96,17 +96,26 @@ def build_activities(settings: Settings) -> list:
     from activities.database import open_event_log
     from activities.records import CcmActivities
 
-    log = open_event_log(settings.database_url)
+    # Only the embedded default is created here (in the data directory); a log named in
+    # CCM_DATABASE_URL must exist already (`ccm db upgrade`).
+    embedded = settings.database_url_override is None
+    if embedded:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    log = open_event_log(settings.database_url, create=embedded)
     return CcmActivities(log, mailbox(settings), settings.contacts_file).all()
 
 
 def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:
+    from datetime import timedelta
+
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=workflows(),
         activities=list(activities),
         activity_executor=executor,
+        # On SIGTERM, activities already running (a letter being written) get time to end.
+        graceful_shutdown_timeout=timedelta(seconds=20),
     )
 
 

@@ -98,6 +98,10 @@ def test_two_workers_share_the_task_queue_with_one_event_log_and_an_intact_chain
     queue = f"shared-{uuid.uuid4().hex[:6]}"
     env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_TASK_QUEUE": queue,
            "CCM_DATABASE_URL": url, "CCM_HOME": str(tmp_path)}
+    # As docker-compose.yml does: the one-shot `db-upgrade` first; a worker never creates a named log.
+    upgrade = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "db", "upgrade"],
+                             env=os.environ | env, capture_output=True, text=True)
+    assert upgrade.returncode == 0, upgrade.stderr
     workers = [start_worker(env | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"hb{i}")}, tmp_path / f"w{i}.log")
                for i in range(2)]
 

@@ -103,3 +103,24 @@ def test_start_dev_points_the_embedded_ui_at_a_codec_server_and_registers_the_at
     assert attributes == ["CcmState=Keyword", "CcmYear=Int", "CcmStage=Keyword", "CcmTheme=Keyword",
                           "CcmOwner=Keyword", "CcmDue=Datetime"]
     assert "journal_mode=wal" in cmd and "synchronous=normal" in cmd
+
+
+@pytest.mark.parametrize("command", [["server", "start-dev", "--headless"], ["up", "--headless"]])
+def test_sigterm_stops_the_server_child_too(tmp_path, command):
+    """Docker, systemd and supervisors stop with SIGTERM: `temporal` must not live on."""
+    port = devserver.free_port()
+    env = os.environ | {"CCM_HOME": str(tmp_path)}
+    proc = subprocess.Popen([CCM, *command, "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while not devserver.port_in_use(port):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stdout.read() if proc.poll() else ""
+        time.sleep(0.5)
+    time.sleep(2)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=40)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+    deadline = time.monotonic() + 10
+    while devserver.port_in_use(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not devserver.port_in_use(port)  # no orphan holds the port

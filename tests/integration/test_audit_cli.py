@@ -63,3 +63,35 @@ def test_an_export_verifies_without_the_database_and_an_edit_in_it_is_found(even
     out.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(cli, ["audit", "verify", "--file", str(out)])
     assert result.exit_code == 1 and "chain broken at row 4" in result.output
+
+
+def test_a_log_that_is_not_there_is_never_created_by_a_command(tmp_path):
+    """A typo in CCM_DATABASE_URL or CCM_HOME must not start an empty log that verifies."""
+    runner = CliRunner()
+    typo = tmp_path / "eventlgo.db"
+    result = runner.invoke(cli, ["audit", "verify"], env={"CCM_DATABASE_URL": f"sqlite:///{typo}"})
+    assert result.exit_code == 1 and f"no event log at {typo}" in result.stderr and not typo.exists()
+    home = tmp_path / "no-such-home"
+    result = runner.invoke(cli, ["audit", "log"], env={"CCM_HOME": str(home)})
+    assert result.exit_code == 1 and "no event log at" in result.stderr and not home.exists()
+    nowhere = tmp_path / "missing" / "folder" / "log.db"
+    result = runner.invoke(cli, ["db", "upgrade"], env={"CCM_DATABASE_URL": f"sqlite:///{nowhere}"})
+    assert result.exit_code == 1 and "does not exist" in result.stderr and not nowhere.parent.exists()
+
+
+def test_out_never_overwrites_the_log_or_a_file_without_force(tmp_path):
+    from activities.database import open_event_log
+
+    url = f"sqlite:///{tmp_path / 'eventlog.db'}"
+    open_event_log(url)
+    runner = CliRunner()
+    env = {"CCM_DATABASE_URL": url}
+    onto_log = runner.invoke(cli, ["audit", "export", "--out", tmp_path / "eventlog.db", "--force"], env=env)
+    assert onto_log.exit_code == 2 and "is the event log" in onto_log.stderr
+    existing = tmp_path / "export.jsonl"
+    existing.write_text("keep me\n")
+    refused = runner.invoke(cli, ["audit", "export", "--out", existing], env=env)
+    assert refused.exit_code == 2 and "exists: give --force" in refused.stderr
+    assert existing.read_text() == "keep me\n"
+    forced = runner.invoke(cli, ["audit", "export", "--out", existing, "--force"], env=env)
+    assert forced.exit_code == 0 and existing.read_text() == ""

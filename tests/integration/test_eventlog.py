@@ -138,6 +138,7 @@ def test_queries_stream_in_batches(event_log):
 
 
 def test_the_embedded_default_upgrades_itself(tmp_path):
+    (tmp_path / "new").mkdir()
     log = open_event_log(f"sqlite:///{tmp_path / 'new' / 'eventlog.db'}")
     assert current_revision(log.engine) == "0001"
 
