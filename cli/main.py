@@ -131,7 +131,8 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
 
 
 @cli.command()
-def worker():
+@click.option("--metrics-port", type=click.IntRange(1, 65535), help="serve the SDK's metrics for Prometheus here")
+def worker(metrics_port):
     """Run a worker: every ccm workflow and activity on the task queue. Stops cleanly on
     SIGINT/SIGTERM; while the server is unreachable it says so and retries."""
     import asyncio
@@ -140,7 +141,7 @@ def worker():
     from cli.temporal import run_worker
 
     try:
-        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True)))
+        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True), metrics_port=metrics_port))
     except MissingLog as e:
         raise click.ClickException(str(e)) from None
 
@@ -289,6 +290,7 @@ def states_show(state, output):
 from cli.audit import audit  # noqa: E402  (commands register themselves on import)
 from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
+from cli.doctor import doctor  # noqa: E402
 from cli.meeting import meeting, task  # noqa: E402
 from cli.outbox import outbox  # noqa: E402
 from cli.plan import plan  # noqa: E402
@@ -297,6 +299,7 @@ from cli.report import report  # noqa: E402
 cli.add_command(audit)
 cli.add_command(chase)
 cli.add_command(demo)
+cli.add_command(doctor)
 cli.add_command(meeting)
 cli.add_command(task)
 cli.add_command(plan)

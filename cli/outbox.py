@@ -11,7 +11,7 @@ from cli.common import emit, output_option, settings
 OUTBOX_COLUMNS = ["message_id", "to", "subject", "written", "status"]
 
 
-def _waiting():
+def waiting_messages():
     """(intent event, status) of every message still in `outbox/new/`, oldest first."""
     from cli.audit import open_log
     from cli.temporal import mailbox
@@ -40,7 +40,7 @@ def outbox():
 def outbox_list(output):
     """Every message still in the outbox, with why: no SMTP server configured, no address
     for its State, waiting, or a delivery that gave up (its reason)."""
-    _, _, found = _waiting()
+    _, _, found = waiting_messages()
     rows = [{"message_id": ev.payload["message_id"], "to": ev.payload.get("to", ""),
              "subject": ev.payload.get("subject", ""), "written": ev.occurred_at.isoformat(timespec="minutes"),
              "status": status} for ev, status in found]
@@ -57,7 +57,7 @@ def outbox_retry(message_ids, everything):
 
     if not (message_ids or everything) or (message_ids and everything):
         raise click.UsageError("give Message-IDs, or --all")
-    box, log, found = _waiting()
+    box, log, found = waiting_messages()
     if box.smtp is None:
         raise click.ClickException("no SMTP server is configured (CCM_SMTP_HOST): messages stay in the outbox")
     wanted = {m.strip("<>") for m in message_ids}

@@ -32,11 +32,21 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings) -> Client:
+def metrics_runtime(port: int):
+    """A Temporal runtime whose SDK metrics (Temporal's own telemetry: task latencies,
+    activity failures, workflow task failures, slots) are served for Prometheus on
+    127.0.0.1:`port`/metrics."""
+    from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}")))
+
+
+async def connect(settings: Settings, runtime=None) -> Client:
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.namespace,
+            runtime=runtime,
             data_converter=data_converter(settings.encryption_keys.get_secret_value()
                                           if settings.encryption_keys else None),
             tls=_tls(settings),
@@ -120,7 +130,7 @@ def make_worker(client: Client, settings: Settings, activities: Sequence, execut
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retry_seconds: float = 5,
-                     say=print) -> None:
+                     say=print, metrics_port: int | None = None) -> None:
     """Run until SIGINT/SIGTERM (or `stop`); while the server is unreachable, say so
     once per attempt and try again."""
     stop = stop or asyncio.Event()
@@ -131,9 +141,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
         except (NotImplementedError, RuntimeError):
             pass
     activities = build_activities(settings)
+    runtime = metrics_runtime(metrics_port) if metrics_port else None
+    if runtime:
+        say(f"metrics for Prometheus on http://127.0.0.1:{metrics_port}/metrics")
     while not stop.is_set():
         try:
-            client = await connect(settings)
+            client = await connect(settings, runtime)
             break
         except Unreachable as e:
             say(f"{e}; retrying in {retry_seconds:g}s")

@@ -188,3 +188,21 @@ def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
     again = ccm("chase", "receive", "--state", "LTU", "--year", NEXT, "--amount", "999", "--date", TODAY,
                 "--reference", "LT-2027-1")
     assert again.exit_code == 1 and "closed (paid)" in again.output
+
+
+def test_doctor_sees_a_failing_workflow_task_and_says_ok_once_it_is_gone(ccm, worker, ccm_env, dev_env):
+    import asyncio
+
+    async def start_unknown():
+        return await dev_env.client.start_workflow("NoSuchProcess", id=f"doctor-{NEXT}",
+                                                   task_queue=ccm_env["CCM_TASK_QUEUE"])
+
+    handle = asyncio.run(start_unknown())
+    try:
+        found = wait_for(lambda: (r := ccm("doctor", "--output", "json")).exit_code == 1 and [
+            f for f in json.loads(r.stdout) if f["where"] == handle.id], seconds=60)
+        assert found[0]["what"] == "workflow task failing" and "NoSuchProcess" in found[0]["details"]
+    finally:
+        asyncio.run(handle.terminate("test over"))
+    ok = wait_for(lambda: (r := ccm("doctor")).exit_code == 0 and r, seconds=30)
+    assert ok.stdout.startswith("ok: ") and "event log verified" in ok.stdout

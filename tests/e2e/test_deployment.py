@@ -126,3 +126,31 @@ def test_two_workers_share_the_task_queue_with_one_event_log_and_an_intact_chain
     log = open_event_log(url)
     assert log.count() == 40
     assert log.verify().ok and log.verify().rows == 40
+
+
+def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
+    import urllib.request
+
+    from cli.devserver import free_port
+    from tests.e2e.conftest import wait_for
+
+    port = free_port()
+    env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_HOME": str(tmp_path),
+           "CCM_TASK_QUEUE": f"metrics-{uuid.uuid4().hex[:6]}"}
+    log = tmp_path / "worker.log"
+    out = open(log, "w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "ccm"), "worker", "--metrics-port", str(port)],
+                            env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "worker polling" in log.read_text(), seconds=30)
+
+        def scrape():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+            return text if "temporal_" in text else None
+
+        metrics = wait_for(scrape, seconds=30)
+        assert "temporal_worker_task_slots_available" in metrics or "temporal_num_pollers" in metrics, metrics[:500]
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
