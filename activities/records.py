@@ -12,6 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.calendar import meeting_ics
+from activities.documents import load_document
 from activities.eventlog import EventLog
 from activities.letters import Mailbox, load_contacts, render_letter
 from activities.templating import templates
@@ -165,6 +166,8 @@ class CcmActivities:
         return await deliver(self.log, self.mailbox, request.intent_key, request.event_type)
 
     def _compose(self, request: MessageRequest):
+        if request.body_document is not None:
+            request = request.model_copy(update={"body": load_document(self.log, request.body_document.sha256)})
         attachments = [(a.filename, a.content_type, a.data.encode()) for a in request.attachments]
         if (c := request.calendar) is not None:
             ics = meeting_ics(c.meeting_id, c.schedule, c.summary, c.organizer, c.participants, c.sequence,
@@ -206,7 +209,10 @@ class CcmActivities:
             raise ApplicationError(f"{request.path} is outside the site folder", non_retryable=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(templates.get_template(f"pages/{request.template}.html").render(**request.context), "utf-8")
+        context = dict(request.context)
+        if context.get("text_document"):
+            context["text"] = load_document(self.log, context["text_document"])
+        tmp.write_text(templates.get_template(f"pages/{request.template}.html").render(**context), "utf-8")
         tmp.replace(target)
         payload = request.event.payload | {"page": request.path}
         self.log.append(request.event.model_copy(update={"payload": payload}))

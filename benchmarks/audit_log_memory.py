@@ -63,7 +63,8 @@ def main() -> None:
             results[(n, output)] = mb
             print(f"  audit log --output {output}: peak RSS {mb:.1f} MB, {seconds:.1f} s ({n / seconds:,.0f} rows/s)")
     for output in ("json", "csv"):
-        print(f"ratio large/small peak RSS ({output}): {results[(args.large, output)] / results[(args.small, output)]:.2f}")
+        ratio = results[(args.large, output)] / results[(args.small, output)]
+        print(f"ratio large/small peak RSS ({output}): {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,27 @@ def open_log():
                                    f"{str(e).splitlines()[0]}") from None
 
 
+def text_or_document(path: Path, acting) -> dict:
+    """A file's text for a command: inline when short; a long one is stored once in the
+    event log (named by its SHA-256) and the workflow gets its `DocumentRef`, never the
+    text, so no payload nears Temporal's 2 MB limit."""
+    from activities.documents import store_document
+    from domain.contract import MAX_INLINE_TEXT
+
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise click.BadParameter(f"{path} is not UTF-8 text", param_hint="--file") from None
+    if not text.strip():
+        raise click.BadParameter(f"{path} is empty", param_hint="--file")
+    if len(text) <= MAX_INLINE_TEXT:
+        return {"text": text}
+    try:
+        return {"document": store_document(open_log(), text, path.name, acting.actor, acting.office)}
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--file") from None
+
+
 @click.group()
 def audit():
     """The event log, for auditors: list, verify, export."""

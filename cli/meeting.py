@@ -210,10 +210,11 @@ def minutes():
 @as_option("isu")
 def minutes_circulate(meeting, path, acting):
     """Circulate the draft minutes to the participants."""
+    from cli.audit import text_or_document
     from domain.meetings import CirculateMinutes
 
-    _meeting_update(meeting, "circulate_minutes",
-                    CirculateMinutes(text=path.read_text("utf-8"), **acting.model_dump()))
+    _meeting_update(meeting, "circulate_minutes", CirculateMinutes(**text_or_document(path, acting),
+                                                                   **acting.model_dump()))
 
 
 @minutes.command("approve")
@@ -247,7 +248,8 @@ def meeting_status(meeting, output):
             ("venue", s.venue), ("invitation sequence", status.sequence),
             ("proposals close", status.proposals_close_at.isoformat(timespec="minutes")),
             ("proposals", "; ".join(p.title for p in status.proposals)), ("attendance", ", ".join(status.attendance)),
-            ("minutes", "circulated" if status.minutes else "none"), ("next meeting", status.next_meeting),
+            ("minutes", "circulated" if status.minutes or status.minutes_document else "none"),
+            ("next meeting", status.next_meeting),
             ("action items", ", ".join(status.action_items))]
     emit([{"field": k, "value": v} for k, v in rows], "table")
 

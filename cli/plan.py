@@ -108,9 +108,10 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
 @as_option(required=True)
 def plan_submit(theme, msp, path, summary, acting):
     """Submit a version of the concept note (the theme's coordinators)."""
+    from cli.audit import text_or_document
     from domain.concept_notes import SubmitVersion
 
-    _update(msp, theme, "submit_version", SubmitVersion(text=path.read_text("utf-8"), summary=summary,
+    _update(msp, theme, "submit_version", SubmitVersion(**text_or_document(path, acting), summary=summary,
                                                         **acting.model_dump()))
 
 

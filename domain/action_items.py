@@ -22,7 +22,9 @@ from domain.process import (
     Log,
     Message,
     ProcessInput,
+    Reason,
     Refusal,
+    Short,
     Show,
     result_of,
 )
@@ -41,7 +43,7 @@ def midnight(day: date) -> datetime:
 
 class ActionItemInput(ProcessInput):
     owner: str = Field(description="a State (alpha-3) or an office")
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=2_000)
     due: date
     source: str = Field(description="where it was decided: a meeting or a plan step")
     number: int = Field(ge=1)
@@ -55,20 +57,20 @@ class ActionItemInput(ProcessInput):
 
 
 class Complete(Acting):
-    note: str = ""
+    note: Reason = ""
 
 
 class Extend(Acting):
     new_due: date
-    reason: str
+    reason: Reason
 
 
 class Reassign(Acting):
-    owner: str
+    owner: Short
 
 
 class CancelAction(Acting):
-    reason: str
+    reason: Reason
 
 
 class ActionItemStatus(BaseModel):

@@ -24,7 +24,9 @@ from domain.process import (
     Letter,
     Log,
     ProcessInput,
+    Reason,
     Refusal,
+    Short,
     Show,
     result_of,
 )
@@ -96,20 +98,20 @@ class ChaseInput(ProcessInput):
 class RecordReceipt(Acting):
     amount: Amount
     date: date
-    reference: str = ""
-    budget_line: str = ""
+    reference: Short = ""
+    budget_line: Short = ""
     office: str = "isu"
 
 
 class ReportPayment(Acting):
     amount: Amount | None = None
     date: date
-    reference: str = ""
+    reference: Short = ""
 
 
 class Pledge(Acting):
     expected_date: date
-    note: str = ""
+    note: Reason = ""
 
 
 class SetMspDate(Acting):
@@ -123,15 +125,15 @@ class Escalate(Acting):
 class Close(Acting):
     """`waive` and `cancel` both take a reason."""
 
-    reason: str
+    reason: Reason
 
 
 class ReverseReceipt(Acting):
     """Undo a receipt recorded by mistake, named by its bank reference or its number."""
 
-    reference: str = ""
+    reference: Short = ""
     number: int | None = Field(None, ge=1, description="the receipt's number on the chase (1 = first)")
-    reason: str
+    reason: Reason
     office: str = "isu"
 
 
@@ -139,7 +141,7 @@ class CorrectDue(Acting):
     """Correct the amount due (the arrears stay as carried)."""
 
     amount: Amount
-    reason: str
+    reason: Reason
     office: str = "isu"
 
 

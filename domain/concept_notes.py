@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from domain.action_items import ActionItemInput, action_id
+from domain.contract import DocumentRef
 from domain.money import Amount
 from domain.offices import is_presidency, permit
 from domain.process import (
@@ -22,14 +23,17 @@ from domain.process import (
     Action,
     CommandResult,
     Counters,
+    Document,
     Effect,
     Log,
     Message,
     ProcessInput,
     Publish,
+    Reason,
     Refusal,
     Show,
     StartActionItem,
+    one_text,
     result_of,
 )
 from domain.themes import THEMES, THEMES_BY_SLUG, Theme, theme  # noqa: F401  (re-exported)
@@ -59,11 +63,11 @@ def authorize(action: NoteCommand, office: str, t: Theme) -> str:
 
 # --- operational plans ---------------------------------------------------------------------
 class PlanStep(BaseModel):
-    action: str = Field(min_length=1)
-    responsible: str = Field(min_length=1, description="a State (alpha-3) or an office")
+    action: str = Field(min_length=1, max_length=2_000)
+    responsible: str = Field(min_length=1, max_length=100, description="a State (alpha-3) or an office")
     due: date
     budget: Amount | None = None
-    targets: list[str] = Field(default_factory=list, description="target States, alpha-3")
+    targets: list[str] = Field(default_factory=list, max_length=250, description="target States, alpha-3")
 
     @field_validator("budget")
     @classmethod
@@ -74,7 +78,7 @@ class PlanStep(BaseModel):
 
 
 class Plan(BaseModel):
-    steps: list[PlanStep] = Field(min_length=1)
+    steps: list[PlanStep] = Field(min_length=1, max_length=200)
 
 
 class PlanError(ValueError):
@@ -162,13 +166,14 @@ def concept_note_id(msp: str, theme_slug: str) -> str:
     return f"concept-note-{msp}-{theme_slug}"
 
 
-class SubmitVersion(Acting):
-    text: str = Field(min_length=1)
-    summary: str = Field(min_length=1, description="the executive summary published with it")
+class SubmitVersion(Acting, Document):
+    summary: str = Field(min_length=1, max_length=5_000, description="the executive summary published with it")
+
+    _one_text = model_validator(mode="after")(one_text)
 
 
 class Comment(Acting):
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=10_000)
 
 
 class SubmitPlan(Acting):
@@ -176,7 +181,7 @@ class SubmitPlan(Acting):
 
 
 class RequestChanges(Acting):
-    comments: str = Field(min_length=1)
+    comments: str = Field(min_length=1, max_length=10_000)
 
 
 class SetPlanDue(Acting):
@@ -184,7 +189,7 @@ class SetPlanDue(Acting):
 
 
 class Withdraw(Acting):
-    reason: str = Field(min_length=1)
+    reason: Reason = Field(min_length=1)
 
 
 class Version(BaseModel):
@@ -195,6 +200,7 @@ class Version(BaseModel):
     text: str
     actor: str
     office: str
+    document: DocumentRef | None = None
 
 
 class CommentMade(BaseModel):
@@ -345,12 +351,13 @@ class ConceptNote(Counters):
         self.check_version(cmd)
         late = now > self.input.circulate_by
         version = Version(number=len(self.versions) + 1, submitted_at=now, late=late, summary=cmd.summary,
-                          text=cmd.text, actor=cmd.actor, office=cmd.office)
+                          text=cmd.text, document=cmd.document, actor=cmd.actor, office=cmd.office)
         self.versions.append(version)
         effects: list[Effect] = [self._stage("circulated")] if self.stage == "drafting" else []
         return effects + [self._log(f"version-{version.number}", "concept.version_submitted", cmd,
                                     version=version.number, late=late, summary=cmd.summary,
-                                    characters=len(cmd.text))]
+                                    characters=cmd.size,
+                                    document=cmd.document.sha256 if cmd.document else None)]
 
     def check_comment(self, cmd: Comment) -> None:
         self._check_stage("comment", "circulated", "in_comment")
@@ -376,7 +383,8 @@ class ConceptNote(Counters):
                    self._log("final-approved", "concept.final_approved", cmd, version=final.number),
                    Publish(key="published", event_type="concept.published", payload={"version": final.number},
                            template="concept_note", path=path, context=self._page_context(now.date(), cmd) | {
-                               "version": final.number, "summary": final.summary, "text": final.text}),
+                               "version": final.number, "summary": final.summary, "text": final.text,
+                               "text_document": final.document.sha256 if final.document else None}),
                    self._stage("published")]
         self.plan_since = now
         return effects + [self._stage("plan_due")]

@@ -13,6 +13,19 @@ from domain.events import NewEvent
 from domain.money import CHF
 from domain.schedule import Participant, Schedule
 
+# A text longer than this travels as a document: stored once in the event log, named in
+# the workflow by its SHA-256 (Temporal refuses payloads past 2 MB; a history holds many).
+MAX_INLINE_TEXT = 64_000
+
+
+class DocumentRef(BaseModel):
+    """A document stored in the event log (`document.stored`, key `documents/<sha256>`)."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0, description="characters")
+    name: str = Field("", max_length=200)
+
+
 # Search attributes: name -> Temporal type, as the servers register them.
 SEARCH_ATTRIBUTES = {
     "CcmState": "Keyword",
@@ -53,12 +66,14 @@ class CalendarInvite(BaseModel):
 
 
 class MessageRequest(BaseModel):
-    """A message already written (invitation, agenda, minutes, reminder), and its event."""
+    """A message already written (invitation, agenda, minutes, reminder), and its event.
+    A long body comes as `body_document`, read from the log when the message is written."""
 
     event: NewEvent
     to: list[str] = Field(default_factory=list)
     subject: str
     body: str
+    body_document: DocumentRef | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     calendar: CalendarInvite | None = None
 
@@ -80,7 +95,8 @@ class DeliveryRequest(BaseModel):
 
 
 class PageRequest(BaseModel):
-    """A page to publish in the site folder (`template` in templates/pages/), and its event."""
+    """A page to publish in the site folder (`template` in templates/pages/), and its event.
+    A `text_document` (sha256) in the context is read from the log as `text`."""
 
     event: NewEvent
     template: str

@@ -11,23 +11,27 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.action_items import ActionItemInput, action_id
-from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite
+from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite, DocumentRef
 from domain.offices import permit
 from domain.process import (
     Acting,
     Action,
     CommandResult,
     Counters,
+    Document,
     Effect,
     Log,
     Message,
     ProcessInput,
+    Reason,
     Refusal,
+    Short,
     Show,
     StartActionItem,
+    one_text,
     result_of,
 )
 from domain.schedule import (
@@ -56,7 +60,7 @@ class MeetingInput(ProcessInput):
     schedule: Schedule
     chair_office: str = "president"
     organizer_email: str = "isu@clusterconvention.org"
-    participants: list[Participant] = Field(default_factory=list)
+    participants: list[Participant] = Field(default_factory=list, max_length=500)
     previous_meeting: date | None = Field(None, description="the meeting whose minutes this one approves")
     proposals_close_at: datetime = Field(description="members propose items until then; the agenda goes out")
     standing_items: list[str] = Field(default_factory=lambda: [
@@ -127,21 +131,21 @@ class Reschedule(Acting):
 
 
 class CancelMeeting(Acting):
-    reason: str
+    reason: Reason
 
 
 class ProposeItem(Acting):
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=300)
     proposer: str = Field("", description="who proposed it, in runs from before `actor`/`office`")
 
 
 class RecordAttendance(Acting):
-    present: list[str]
+    present: list[Short] = Field(max_length=300)
 
 
 class AddActionItem(Acting):
-    owner: str
-    text: str = Field(min_length=1)
+    owner: Short
+    text: str = Field(min_length=1, max_length=2_000)
     due: date | None = Field(None, description="default: the next meeting")
 
 
@@ -149,8 +153,8 @@ class SetNextMeeting(Acting):
     date: date
 
 
-class CirculateMinutes(Acting):
-    text: str = Field(min_length=1)
+class CirculateMinutes(Acting, Document):
+    _one_text = model_validator(mode="after")(one_text)
 
 
 class ApproveMinutes(Acting):
@@ -167,6 +171,7 @@ class MeetingStatus(BaseModel):
     agenda: list[AgendaItem]
     attendance: list[str]
     minutes: str | None
+    minutes_document: DocumentRef | None = None
     next_meeting: date | None
     action_items: list[str]
     participants: list[Participant]
@@ -191,6 +196,7 @@ class Meeting(Counters):
     attendance: list[str] = Field(default_factory=list)
     attendance_records: int = 0
     minutes: str | None = None
+    minutes_document: DocumentRef | None = None
     minutes_versions: int = 0
     next_meeting: date | None = None
     action_items: list[str] = Field(default_factory=list)
@@ -358,12 +364,12 @@ class Meeting(Counters):
 
     def circulate_minutes(self, cmd: CirculateMinutes) -> list[Effect]:
         self.check_minutes(cmd)
-        self.minutes = cmd.text
+        self.minutes, self.minutes_document = cmd.text, cmd.document
         self.minutes_versions += 1
         self.stage = "minutes_circulated"
-        return [Show(stage=self.stage), self._mail(
-            f"minutes-{self.minutes_versions}", "meeting.minutes_circulated",
-            f"Draft minutes: {SUMMARY}, {self.schedule.date}", cmd.text, cmd=cmd)]
+        mail = self._mail(f"minutes-{self.minutes_versions}", "meeting.minutes_circulated",
+                          f"Draft minutes: {SUMMARY}, {self.schedule.date}", cmd.text, cmd=cmd)
+        return [Show(stage=self.stage), mail.model_copy(update={"body_document": cmd.document})]
 
     def check_approval(self, cmd: ApproveMinutes) -> None:
         if self.stage != "minutes_circulated":
@@ -381,7 +387,8 @@ class Meeting(Counters):
         return MeetingStatus(
             workflow_id=self.workflow_id, stage=self.stage, schedule=self.schedule, sequence=self.sequence,
             proposals_close_at=self.close_at, proposals=self.proposals, agenda=self.agenda,
-            attendance=self.attendance, minutes=self.minutes, next_meeting=self.next_meeting,
+            attendance=self.attendance, minutes=self.minutes, minutes_document=self.minutes_document,
+            next_meeting=self.next_meeting,
             action_items=self.action_items, participants=self.input.participants,
             previous_meeting=self.input.previous_meeting, standing_items=self.input.standing_items)
 

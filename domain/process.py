@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.contract import AgendaFactsRequest, CalendarInvite
+from domain.contract import MAX_INLINE_TEXT, AgendaFactsRequest, CalendarInvite, DocumentRef
 
 
 class Refusal(ValueError):
@@ -24,8 +24,30 @@ class Refusal(ValueError):
 class Acting(BaseModel):
     """Who sent a command: a person (may be unnamed) and the office they act for."""
 
-    actor: str = ""
-    office: str = ""
+    actor: str = Field("", max_length=200)
+    office: str = Field("", max_length=100)
+
+
+# Bounds on the texts a command carries, so no payload nears Temporal's 2 MB limit.
+Short = Annotated[str, Field(max_length=300)]  # a title, a reference, a note's summary line
+Reason = Annotated[str, Field(max_length=2_000)]  # a reason, a note, a comment
+
+
+class Document(BaseModel):
+    """A text: inline when short, else a document stored in the event log."""
+
+    text: str = Field("", max_length=MAX_INLINE_TEXT)
+    document: DocumentRef | None = None
+
+    @property
+    def size(self) -> int:
+        return self.document.size if self.document else len(self.text)
+
+
+def one_text(model: Document) -> Document:
+    if bool(model.text.strip()) == bool(model.document):
+        raise ValueError("give the text, or a document stored in the log, not both and not neither")
+    return model
 
 
 # --- effects: what a command or a timer asks the workflow to carry out, in order ---------
@@ -58,6 +80,7 @@ class Message(_Recorded):
     kind: Literal["message"] = "message"
     subject_line: str
     body: str
+    body_document: DocumentRef | None = None
     to: list[str] = Field(default_factory=list)
     calendar: CalendarInvite | None = None
 

@@ -156,7 +156,10 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, d
         result = ccm(*args)
         assert result.exit_code == 0, (args, result.output)
     log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
-    wait_for(lambda: len(list(log.query(workflow_id=f"meeting-cc-{MEETING.isoformat()}"))) >= 1)
+    settled = {(f"chase-{NEXT}-SWE", "chase.receipt_recorded"), (f"chase-{NEXT}-SMR", "chase.reminder_sent"),
+               (f"meeting-cc-{MEETING.isoformat()}", "meeting.scheduled"),
+               ("concept-note-11MSP-victim-assistance", "concept.started")}
+    wait_for(lambda: settled <= {(e.workflow_id, e.event_type) for e in log.query()}, seconds=30)
 
     def snapshot():
         async def workflows():

@@ -107,3 +107,30 @@ def test_each_refusal_is_one_line_and_changes_nothing(ccm, worker, tmp_path):
     status = json.loads(ccm("plan", "status", *theme, "-o", "json").output)
     assert status["stage"] == "drafting" and status["versions"] == [] and status["comments"] == []
     assert ccm("plan", "withdraw", *theme, "--reason", "test over", "--as", "Costa Rica").exit_code == 0
+
+
+def test_two_versions_of_a_megabyte_and_a_half_travel_as_documents(ccm, worker, tmp_path, ccm_env):
+    """Temporal refuses a payload past 2 MB: the note is stored once in the event log and
+    the workflow carries its SHA-256, so status, approval and the published page work."""
+    import hashlib
+
+    theme = ["--theme", "stockpile-destruction", "--msp", "9MSP"]
+    assert ccm("plan", "start", *theme, "--meeting", MEETING, "--plan-due", DUE).exit_code == 0
+    texts = []
+    for version in (1, 2):
+        text = f"Version {version}: " + "Stockpile destruction deadlines, Article 3. " * 35_000 + "END\n"
+        path = tmp_path / f"note-{version}.md"
+        path.write_text(text)
+        texts.append(text)
+        r = ccm("plan", "submit", *theme, "--file", path, "--summary", "Deadlines", "--as", "Croatia")
+        assert r.exit_code == 0 and f"version {version}" in r.output, r.output
+    assert len(texts[1]) > 1_500_000
+    status = json.loads(ccm("plan", "status", *theme, "-o", "json").stdout)
+    assert [v["document"]["sha256"] for v in status["versions"]] == [
+        hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    assert len(json.dumps(status)) < 10_000  # the status carries references, not megabytes
+    assert ccm("plan", "approve-final", *theme, "--as", "president").exit_code == 0
+    page = wait_for(lambda: (p := Path(ccm_env["CCM_HOME"]) / "site" / "concept-notes"
+                             / "9MSP-stockpile-destruction.html").exists() and p.read_text())
+    assert "Version 2:" in page and page.rstrip().count("END") == 1
+    assert ccm("plan", "withdraw", *theme, "--reason", "test over", "--as", "president").exit_code == 0
