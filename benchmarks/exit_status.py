@@ -7,7 +7,7 @@ where the SDK's exit-time race aborts some runs with 134 or 139).
 
 Starts an embedded dev server and a `ccm worker` in a temporary data directory, one
 chase to read, then runs `--runs` invocations each way, cycling over `chase status`,
-`ping` and `task list`, and prints the exit codes seen."""
+`ping` and `task list`, and prints the exit codes seen (a run still going after 60 s is killed and counted)."""
 
 from __future__ import annotations
 
@@ -49,13 +49,19 @@ def main() -> None:
         for name, entry in ENTRIES.items():
             codes: collections.Counter[int] = collections.Counter()
             start = time.perf_counter()
+            hung = 0
             for i in range(runs):
-                done = subprocess.run(entry + COMMANDS[i % len(COMMANDS)], env=env, capture_output=True)
-                codes[done.returncode] += 1
+                try:
+                    done = subprocess.run(entry + COMMANDS[i % len(COMMANDS)], env=env, capture_output=True,
+                                          timeout=60)
+                    codes[done.returncode] += 1
+                except subprocess.TimeoutExpired:  # the exit-time race can also deadlock
+                    hung += 1
+                    codes[-9] += 1
             seconds = time.perf_counter() - start
             failed = runs - codes[0]
             print(f"{name}: {runs} runs in {seconds:.0f} s, exit codes {dict(sorted(codes.items()))}, "
-                  f"{failed} not 0", flush=True)
+                  f"{failed} not 0 ({hung} hung past 60 s and were killed)", flush=True)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
