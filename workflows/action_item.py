@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.process import ProcessWorkflow
 
 
-@workflow.defn
+@workflow.defn(failure_exception_types=[ValueError])
 class ActionItem(ProcessWorkflow):
     LEGACY_REPLAN = "always"
     process: Item

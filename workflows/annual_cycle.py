@@ -21,7 +21,7 @@ from workflows.common import Activities, call, new_event, record
 from workflows.contribution_chase import ContributionChase
 
 
-@workflow.defn
+@workflow.defn(failure_exception_types=[ValueError])
 class AnnualContributionCycle:
     @workflow.run
     async def run(self, input: CycleInput) -> CycleResult:

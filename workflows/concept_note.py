@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.process import ProcessWorkflow
 
 
-@workflow.defn
+@workflow.defn(failure_exception_types=[ValueError])
 class ConceptNote(ProcessWorkflow):
     LEGACY_REPLAN = "after-effects"
     process: Note

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.process import ProcessWorkflow
 
 
-@workflow.defn
+@workflow.defn(failure_exception_types=[ValueError])
 class ContributionChase(ProcessWorkflow):
     LEGACY_REPLAN = "always"
     process: Chase

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.process import ProcessWorkflow
 
 
-@workflow.defn
+@workflow.defn(failure_exception_types=[ValueError])
 class Meeting(ProcessWorkflow):
     process: Process
 

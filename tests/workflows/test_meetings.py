@@ -3,6 +3,7 @@ The server's clock starts now and only moves forward: meeting dates are relative
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import email
 import email.policy
@@ -235,3 +236,20 @@ async def test_a_long_lived_item_continues_as_new_and_keeps_its_state(time_skipp
     assert keys == ["created"] + [f"reassigned-{n}" for n in range(1, len(owners) + 1)]
     await item.execute_update(ActionItem.complete, Complete(note="done", office="ITA"))
     assert (await item.result()).stage == "done"
+
+
+async def test_an_input_no_workflow_could_process_fails_at_once_instead_of_retrying(time_skipping_env, worker,
+                                                                                    task_queue):
+    """Through the plain `temporal` CLI or a client, an e-mail address with a line break
+    fails the workflow with a message a person can act on, never a task retried forever."""
+    from temporalio.client import WorkflowFailureError
+
+    env = time_skipping_env
+    day = await today(env) + timedelta(days=20)
+    good = MeetingInput.plan(Schedule.at(day, time(10), time(11, 30), VENUE)).model_dump(mode="json")
+    bad = good | {"participants": [{"name": "Toralf Pilz", "email": "pilz@example.org\r\nBcc: all@example.org"}]}
+    handle = await env.client.start_workflow("Meeting", bad, id=f"meeting-cc-bad-{uuid.uuid4().hex[:6]}",
+                                             task_queue=task_queue)
+    with pytest.raises(WorkflowFailureError) as err:
+        await asyncio.wait_for(handle.result(), 30)
+    assert "line break" in str(err.value.cause)
