@@ -136,6 +136,17 @@ def cases(f) -> list[tuple[list, str]]:
         (["report", "contributions", "--year", TODAY.year, "--budget", f / "budget-unknown.csv"],
          "unknown budget line 'zzz'"),
         (["audit", "verify", "--file", f / "missing.jsonl"], "does not exist"),
+        (["audit", "export", "--out", f / "amounts.csv"], "exists: give --force"),
+        (["outbox", "retry"], "give Message-IDs, or --all"),
+        (["outbox", "list", "--output", "xml"], "'xml' is not one of"),
+        (["offices", "--output", "xml"], "'xml' is not one of"),
+        (["config", "show", "--output", "csv"], "'csv' is not one of"),
+        (["server", "start-dev", "--port", "0"], "0 is not in the range"),
+        (["worker", "--metrics-port", "70000"], "70000 is not in the range"),
+        (["doctor", "--attempts", "1"], "1 is not in the range"),
+        (["codec-server", "--port", "0"], "0 is not in the range"),
+        (["report", "contributions", "--year", TODAY.year, "--output", "md", "--out", f / "note.md"],
+         "exists: give --force"),
         (["nosuch"], "No such command 'nosuch'"),
     ]
 
