@@ -140,6 +140,9 @@ class CcmActivities:
         """Write a message to the outbox and log it with its Message-ID: the intent,
         recorded before any delivery, so a retry never sends twice. Local I/O only: the
         workflow delivers it beside its lock (`deliver_message`)."""
+        return await self._write(request, send_now=False)
+
+    async def _write(self, request: MessageRequest, send_now: bool) -> LetterOutcome:
         key = request.event.idempotency_key
         done = await asyncio.to_thread(self.log.get, key)
         if done is not None:
@@ -151,6 +154,9 @@ class CcmActivities:
             delivery = "outbox"
         elif not request.to:
             delivery = "undelivered"
+        elif send_now:
+            await self.mailbox.send(msg)
+            delivery = "smtp"
         else:
             delivery = "queued"
         payload = request.event.payload | {"subject": request.subject, "message_id": msg["Message-ID"],
@@ -180,26 +186,7 @@ class CcmActivities:
     async def send_message(self, request: MessageRequest) -> LetterOutcome:
         """Runs from before `write_message`: deliver and log in one step, under the
         workflow's lock (a failure between sending and logging could send twice)."""
-        key = request.event.idempotency_key
-        done = await asyncio.to_thread(self.log.get, key)
-        if done is not None:
-            return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
-                                 written=False)
-        msg = self._compose(request)
-        await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
-        if self.mailbox.smtp is None:
-            delivery = "outbox"
-        elif not request.to:
-            delivery = "undelivered"
-        else:
-            await self.mailbox.send(msg)
-            delivery = "smtp"
-        payload = request.event.payload | {"subject": request.subject, "message_id": msg["Message-ID"],
-                                           "delivery": delivery, "to": ", ".join(request.to)}
-        if delivery == "undelivered":
-            payload["reason"] = f"no contact address for {request.event.subject}"
-        await asyncio.to_thread(self.log.append, request.event.model_copy(update={"payload": payload}))
-        return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
+        return await self._write(request, send_now=True)
 
     @activity.defn(name="publish_page")
     def publish_page(self, request: PageRequest) -> str:

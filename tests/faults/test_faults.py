@@ -205,7 +205,8 @@ def test_the_server_restarted_mid_run_loses_nothing(cluster):
     asyncio.run(pay(cluster, first, amounts_of(states)))
     cluster.restart_server()  # same SQLite file: the workflows and their timers survive
     asyncio.run(pay(cluster, rest, {s: amounts_of(states)[s] for s in rest}))
-    check(cluster, states)
+    rows = check(cluster, states)
+    print(f"server restarted once mid-run; {len(states)} chases; {rows} rows checked")
 
 
 class Proxy:
@@ -286,7 +287,9 @@ def test_the_event_log_database_unreachable_for_30_s_loses_nothing(tmp_path, pg_
         asyncio.run(pay(cluster, states, amounts_of(states)))
         assert time.monotonic() - started >= 25  # the updates waited for the log
         timer.join()
-        check(cluster, states, url=pg_url)
+        rows = check(cluster, states, url=pg_url)
+        print(f"event log cut for 30 s; updates waited {time.monotonic() - started:.0f} s; {len(states)} chases; "
+              f"{rows} rows checked")
     finally:
         cluster.close()
         proxy.close()
@@ -334,6 +337,7 @@ def test_smtp_down_while_letters_are_due_then_each_delivered_once(tmp_path):
         log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}", create=False)
         assert len(list(log.query(event_type="chase.delivered"))) == len(states)
         assert log.verify().ok
+        print(f"SMTP down while {len(states)} letters were due; each delivered once when it came back")
     finally:
         controller.stop()
         cluster.close()
