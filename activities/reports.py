@@ -59,7 +59,9 @@ def render_html(report: ContributionsReport) -> str:
 
 def publish(report: ContributionsReport, site: Path) -> Path:
     site.mkdir(parents=True, exist_ok=True)
-    path = site / f"contributions-{report.year}.html"
+    # The live page; a report as of a past day is a dated snapshot beside it, never over it.
+    dated = f"-as-of-{report.as_of.isoformat()}" if report.as_of else ""
+    path = site / f"contributions-{report.year}{dated}.html"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(render_html(report), encoding="utf-8")
     tmp.replace(path)

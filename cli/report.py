@@ -9,8 +9,8 @@ import click
 
 from cli.common import DATE, check_out, emit, out_options, settings
 
-REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "received", "outstanding", "letters", "last_action",
-                  "last_action_on"]
+REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "received", "outstanding", "credit", "letters",
+                  "last_action", "last_action_on"]
 
 
 def as_of_option(f):
@@ -42,8 +42,12 @@ def contributions_report(year: int, as_of: date | None = None, budget_path: Path
     return fold_contributions(events, year, names, budget, as_of)
 
 
-def report_rows(report) -> list[dict]:
-    return [s.model_dump(include=set(REPORT_COLUMNS)) for s in report.states]
+def report_rows(report, totals: bool = False) -> list[dict]:
+    rows = [s.model_dump(include=set(REPORT_COLUMNS)) for s in report.states]
+    if totals:
+        rows.append({"state": "", "name": "Total", "letters": sum(s.letters for s in report.states)}
+                    | {f: report.total(f) for f in ("amount_due", "arrears", "received", "outstanding", "credit")})
+    return rows
 
 
 @click.group()
@@ -70,12 +74,19 @@ def report_contributions(year, as_of, budget_path, output, out, force):
         text = render_html(rep)
     elif output == "md":
         text = markdown(rep)
+    elif output == "csv":
+        import contextlib
+        import io
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            emit(report_rows(rep, totals=True), "csv", REPORT_COLUMNS)
+        text = buffer.getvalue()
     elif out:
-        raise click.UsageError("--out goes with --output md or html")
+        raise click.UsageError("--out goes with --output csv, md or html")
     else:
-        emit(report_rows(rep), output, REPORT_COLUMNS, title=f"Status of contributions {year}")
-        if output == "table":
-            click.echo(summary(rep))
+        emit(report_rows(rep, totals=True), output, REPORT_COLUMNS, title=f"Status of contributions {year}")
+        click.echo(summary(rep))
         return
     if out:
         out.write_text(text, encoding="utf-8")
@@ -90,7 +101,9 @@ def report_contributions(year, as_of, budget_path, output, out, force):
 @as_of_option
 @budget_option
 def report_publish(year, as_of, budget_path):
-    """Write the status-of-contributions page into the site folder ($CCM_HOME/site)."""
+    """Write the status-of-contributions page into the site folder ($CCM_HOME/site):
+    contributions-YEAR.html, or with --as-of a dated snapshot beside it
+    (contributions-YEAR-as-of-DAY.html) that leaves the live page alone."""
     from activities.reports import publish
 
     path = publish(contributions_report(year, as_of, budget_path), settings().home / "site")

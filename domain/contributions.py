@@ -149,25 +149,30 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
 
 def read_budget(text: str) -> list[BudgetLine]:
     """A budget file: `line,amount,kind` with kind `mandatory` or `voluntary`."""
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
     if reader.fieldnames is None or {"line", "amount", "kind"} - set(reader.fieldnames):
         raise ValueError("line 1: the header must be line,amount,kind")
     lines, problems = [], []
     for n, row in enumerate(reader, start=2):
         name = (row["line"] or "").strip()
         if name not in BUDGET_LINES:
-            problems.append(f"line {n}: unknown budget line {name!r}: one of {', '.join(BUDGET_LINES)}")
+            problems.append(f"line {n}, line: unknown budget line {name!r}: one of {', '.join(BUDGET_LINES)}")
             continue
         if name in {b.line for b in lines}:
-            problems.append(f"line {n}: budget line {name} appears twice")
+            problems.append(f"line {n}, line: budget line {name} appears twice")
             continue
+        kind = (row["kind"] or "").strip()
         try:
             amount = parse_amount(row["amount"] or "")
-            if amount < 0:
-                raise ValueError(f"the amount of {name} must not be negative")
-            lines.append(BudgetLine(line=name, amount=amount, kind=(row["kind"] or "").strip()))
         except ValueError as e:
-            problems.append(f"line {n}: {str(e).splitlines()[-1].strip()}")
+            problems.append(f"line {n}, amount: {e}")
+            continue
+        if amount < 0:
+            problems.append(f"line {n}, amount: the amount of {name} must not be negative")
+        elif kind not in ("mandatory", "voluntary"):
+            problems.append(f"line {n}, kind: {kind!r} is neither mandatory nor voluntary")
+        else:
+            lines.append(BudgetLine(line=name, amount=amount, kind=kind))
     if problems:
         raise ValueError("; ".join(problems))
     return lines

@@ -23,7 +23,7 @@ class ScaleError(ValueError):
 
 
 def _read(text: str, value_column: str, registry: Registry) -> dict[str, Decimal]:
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())  # a byte-order mark is no part of the header
     if reader.fieldnames is None or {"state", value_column} - set(reader.fieldnames):
         raise ScaleError([f"line 1: the header must be state,{value_column}"])
     values: dict[str, Decimal] = {}
@@ -32,24 +32,25 @@ def _read(text: str, value_column: str, registry: Registry) -> dict[str, Decimal
         try:
             state = registry.get(row["state"])
         except UnknownState as e:
-            problems.append(f"line {line}: {e}")
+            problems.append(f"line {line}, state: {e}")
             continue
         if value_column == "amount" and state.status != "party":
-            problems.append(f"line {line}: {state.name} ({state.alpha3}) is a {state.status}, not a State Party")
+            problems.append(f"line {line}, state: {state.name} ({state.alpha3}) is a {state.status}, "
+                            "not a State Party")
             continue
         try:
             value = parse_amount(row[value_column]) if value_column == "amount" else Decimal(row[value_column].strip())
         except ValueError as e:
-            problems.append(f"line {line}: {e}" if value_column == "amount" else
-                            f"line {line}: {row[value_column]!r} is not a number")
+            problems.append(f"line {line}, {value_column}: {e}" if value_column == "amount" else
+                            f"line {line}, {value_column}: {row[value_column]!r} is not a number")
             continue
         except (ArithmeticError, AttributeError):
-            problems.append(f"line {line}: {row[value_column]!r} is not a number")
+            problems.append(f"line {line}, {value_column}: {row[value_column]!r} is not a number")
             continue
         if value < 0:
-            problems.append(f"line {line}: {value_column} must not be negative")
+            problems.append(f"line {line}, {value_column}: must not be negative")
         elif state.alpha3 in values:
-            problems.append(f"line {line}: {state.name} appears twice")
+            problems.append(f"line {line}, state: {state.name} appears twice")
         else:
             values[state.alpha3] = value
     if problems:

@@ -114,3 +114,29 @@ def test_a_reversal_and_a_correction_are_folded_from_the_same_receipts_as_the_de
     assert lines["7c"] == 43650  # the reversed receipt counts nowhere
     assert sum(lines.values()) + report.unassigned_receipts == report.total("received")
     assert report.deficit == report.budget - report.total("received")
+
+
+def test_an_as_of_page_is_a_dated_snapshot_beside_the_live_page(event_log, db_url, tmp_path):
+    year_2016(event_log)
+    env = {"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["report", "publish", "--year", "2016"], env=env).exit_code == 0
+    live = (tmp_path / "site" / "contributions-2016.html").read_text()
+    snapshot = runner.invoke(cli, ["report", "publish", "--year", "2016", "--as-of", "2016-11-04"], env=env)
+    assert snapshot.exit_code == 0 and "contributions-2016-as-of-2016-11-04.html" in snapshot.stdout
+    assert (tmp_path / "site" / "contributions-2016.html").read_text() == live  # untouched
+    assert "1 of 3" in (tmp_path / "site" / "contributions-2016-as-of-2016-11-04.html").read_text()
+
+
+def test_the_csv_report_has_a_credit_column_and_a_totals_row_and_goes_to_a_file(event_log, db_url, tmp_path):
+    import csv
+
+    year_2016(event_log)
+    out = tmp_path / "report.csv"
+    result = CliRunner().invoke(cli, ["report", "contributions", "--year", "2016", "--output", "csv", "--out", out],
+                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert "credit" in rows[0] and [r["state"] for r in rows[:3]] == ["DEU", "ITA", "NOR"]
+    assert rows[-1]["name"] == "Total" and rows[-1]["received"] == "67650.00"
+    assert rows[-1]["outstanding"] == "6000.00" and rows[-1]["letters"] == "5"

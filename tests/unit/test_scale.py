@@ -36,17 +36,31 @@ def test_an_amounts_file_lists_only_states_parties_and_centimes():
     with pytest.raises(ScaleError) as err:
         read_amounts("state,amount\nAngola,100\nITA,10.005\nDEU,1e22\n", registry())
     assert err.value.problems == [
-        "line 2: Angola (AGO) is a signatory, not a State Party",
-        "line 3: 10.005 has more than two decimals: amounts are in francs and centimes",
-        "line 4: 1e22 is more than CHF 100 million: check the amount"]
+        "line 2, state: Angola (AGO) is a signatory, not a State Party",
+        "line 3, amount: 10.005 has more than two decimals: amounts are in francs and centimes",
+        "line 4, amount: 1e22 is more than CHF 100 million: check the amount"]
+
+
+def test_a_file_saved_with_a_byte_order_mark_reads_as_any_other():
+    assert read_amounts("\ufeffstate,amount\nITA,100\n", registry()) == {"ITA": Decimal("100.00")}
+
+
+def test_a_budget_file_names_the_line_the_column_and_what_is_expected():
+    from domain.contributions import read_budget
+
+    with pytest.raises(ValueError) as err:
+        read_budget("\ufeffline,amount,kind\n7a,abc,mandatory\n7b,5,maybe\n")
+    assert str(err.value) == ("line 2, amount: not an amount of money: 'abc'; "
+                              "line 3, kind: 'maybe' is neither mandatory nor voluntary")
+    assert "pydantic" not in str(err.value)
 
 
 def test_a_scale_file_with_problems_lists_each_with_its_line():
     with pytest.raises(ScaleError) as err:
         indicative_amounts(Decimal("1000"), "state,rate\nItlay,1\nDEU,x\nFRA,-1\n", registry())
-    assert err.value.problems[0].startswith("line 2: unknown State 'Itlay'")
-    assert err.value.problems[1] == "line 3: 'x' is not a number"
-    assert err.value.problems[2] == "line 4: rate must not be negative"
+    assert err.value.problems[0].startswith("line 2, state: unknown State 'Itlay'")
+    assert err.value.problems[1] == "line 3, rate: 'x' is not a number"
+    assert err.value.problems[2] == "line 4, rate: must not be negative"
 
 
 def test_an_amounts_file_with_a_wrong_header_is_refused():
