@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -91,7 +92,8 @@ def chase_start(state, year, amount, arrears, msp_date, language):
 @click.option("--minimum", type=MoneyType(positive=True), default="100", show_default=True,
               help="amount for a State Party without a UN rate")
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
-def chase_start_all(year, budget, scale, amounts, minimum, msp_date):
+@click.option("--dry-run", is_flag=True, help="print each State's amount and the total; start nothing")
+def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run):
     """Start the year's chase for every State Party, through the annual cycle: unpaid
     balances of last year's chases become arrears. A re-run starts none twice: it reports
     those already started."""
@@ -115,6 +117,16 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date):
     for alpha3, amount in due.items():  # every input is checked here, before anything starts
         if amount > 0:
             _chase_input(state=alpha3, year=year, amount_due=amount, msp_date=msp_date)
+    if dry_run:
+        from domain.money import format_chf
+        from domain.states import registry
+
+        rows = [{"state": a, "name": registry().get(a).name, "amount_due": v} for a, v in due.items() if v > 0]
+        emit(rows, "table", ["state", "name", "amount_due"], title=f"Contributions {year} (dry run)")
+        total = sum((r["amount_due"] for r in rows), Decimal("0.00"))
+        against = f" against a budget of {format_chf(budget)}" if budget else ""
+        click.echo(f"{len(rows)} chases would start, {format_chf(total)} in all{against}; nothing was started")
+        return
     inp = CycleInput(year=year, budget=budget, minimum=minimum,
                      scale_csv=None if amounts else scale.read_text("utf-8"),
                      amounts_csv=amounts.read_text("utf-8") if amounts else None,
@@ -123,6 +135,9 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date):
     existing = [workflow_id(year, a) for a in result.existing]
     click.echo(f"{len(result.started)} chases started, {len(existing)} already existed"
                + (f" ({', '.join(existing)})" if existing and len(existing) <= 10 else ""))
+    if existing:
+        click.echo(f"note: the {len(existing)} chases that already existed keep the amounts they were started with; "
+                   "change one with `ccm chase correct-due`", err=True)
 
 
 async def run_cycle(inp):

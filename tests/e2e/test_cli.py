@@ -39,12 +39,19 @@ def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, cc
     parties = registry().parties()
     amounts.write_text("state,amount\n" + "".join(f"{s.alpha3},{1000 + i}\n" for i, s in enumerate(parties)))
 
+    preview = ccm("chase", "start-all", "--year", YEAR, "--amounts", amounts, "--dry-run")
+    assert preview.exit_code == 0, preview.output
+    total = sum(1000 + i for i in range(len(parties)))
+    chf = f"{total:,}.00".replace(",", "'")
+    assert f"100 chases would start, CHF {chf} in all; nothing was started" in preview.stdout
+    assert "Italy" in preview.stdout
     first = ccm("chase", "start-all", "--year", YEAR, "--amounts", amounts)
     assert first.exit_code == 0, first.output
     assert "100 chases started, 0 already existed" in first.output
     again = ccm("chase", "start-all", "--year", YEAR, "--amounts", amounts)
     assert again.exit_code == 0, again.output
     assert "0 chases started, 100 already existed" in again.output
+    assert "keep the amounts they were started with" in again.stderr
 
     ita = next(i for i, s in enumerate(parties) if s.alpha3 == "ITA")
     received = ccm("chase", "receive", "--state", "Italy", "--year", YEAR, "--amount", "400", "--date", TODAY,
