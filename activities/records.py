@@ -100,7 +100,8 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
         if ev.workflow_id.startswith(f"chase-{request.year - 1}-"):
             arrears[ev.subject] = Decimal(ev.payload["arrears_carried"])
     return CycleAmounts(amounts={k: v for k, v in amounts.items() if v > 0},
-                        arrears={k: v for k, v in arrears.items() if v > 0})
+                        arrears={k: v for k, v in arrears.items() if v > 0},
+                        names={k: reg.get(k).name for k in amounts})
 
 
 class CcmActivities:

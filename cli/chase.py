@@ -33,13 +33,16 @@ async def start_chase(client, s, inp):
     """Start one chase (its stage shows as `starting` until the call has gone out)."""
     from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 
-    from domain.chase import workflow_id
+    from domain.chase import chase_summary, workflow_id
+    from domain.states import registry
     from workflows.common import CCM_STAGE, CCM_STATE, CCM_YEAR
     from workflows.contribution_chase import ContributionChase
 
+    inp = inp.model_copy(update={"state_name": inp.state_name or registry().get(inp.state).name})
+    summary, details = chase_summary(inp)
     return await client.start_workflow(
         ContributionChase.run, inp, id=workflow_id(inp.year, inp.state), task_queue=s.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, static_summary=summary, static_details=details,
         search_attributes=TypedSearchAttributes([
             SearchAttributePair(CCM_STATE, inp.state), SearchAttributePair(CCM_YEAR, inp.year),
             SearchAttributePair(CCM_STAGE, "starting")]),

@@ -123,7 +123,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
     meeting already past is recorded as held, without invitations."""
     from temporalio.common import WorkflowIDReusePolicy
 
-    from domain.meetings import MeetingInput, meeting_id
+    from domain.meetings import MeetingInput, meeting_id, meeting_summary
     from workflows.meeting import Meeting
 
     s = settings()
@@ -134,8 +134,10 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 
     async def go():
         client = await connect()
+        summary, details = meeting_summary(inp)
         return await client.start_workflow(Meeting.run, inp, id=meeting_id(day), task_queue=s.task_queue,
-                                           id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                                           id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                                           static_summary=summary, static_details=details)
 
     handle = run(go())
     click.echo(f"scheduled {handle.id} ({len(people)} participants); proposals close "
@@ -330,7 +332,7 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from domain.action_items import ActionItemInput, action_id
+    from domain.action_items import ActionItemInput, action_id, action_summary
     from domain.meetings import AddActionItem
     from workflows.action_item import ActionItem
 
@@ -355,9 +357,11 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
         for number in range(1, 1000):
             try:
                 inp = ActionItemInput(owner=owner, text=text, due=when, source=source, number=number)
+                summary, details = action_summary(inp)
                 handle = await client.start_workflow(ActionItem.run, inp, id=action_id(source, number),
                                                      task_queue=s.task_queue,
-                                                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                                                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                                                     static_summary=summary, static_details=details)
                 return handle.id
             except WorkflowAlreadyStartedError:
                 continue

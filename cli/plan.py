@@ -72,7 +72,7 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
     from pydantic import ValidationError
 
     from cli.meeting import meeting_dates
-    from domain.concept_notes import ConceptNoteInput, concept_note_id
+    from domain.concept_notes import ConceptNoteInput, concept_note_id, concept_note_summary
     from domain.meetings import PROPOSALS_CLOSE
     from domain.schedule import local_to_utc, working_days_before
     from workflows.concept_note import ConceptNote
@@ -92,8 +92,9 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
             inp = ConceptNoteInput(theme=theme, msp=msp, meeting=meeting, circulate_by=deadline, plan_due=due)
         except ValidationError as e:
             raise click.ClickException(str(e.errors()[0]["msg"])) from None
+        summary, details = concept_note_summary(inp)
         return await client.start_workflow(ConceptNote.run, inp, id=concept_note_id(msp, theme),
-                                           task_queue=s.task_queue,
+                                           task_queue=s.task_queue, static_summary=summary, static_details=details,
                                            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
 
     click.echo(f"started {run(go()).id}")

@@ -56,6 +56,12 @@ class ActionItemInput(ProcessInput):
         return self
 
 
+def action_summary(inp: ActionItemInput) -> tuple[str, str]:
+    return (f"Action: {inp.text[:120]} — {inp.owner}, due {inp.due.isoformat()}",
+            f"Decided by {inp.source} (item {inp.number}); reminders {', '.join(map(str, inp.reminder_days))} "
+            "days before the due date.")
+
+
 class Complete(Acting):
     note: Reason = ""
 

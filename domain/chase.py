@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from domain.contributions import BUDGET_LINES
-from domain.money import CHF, Amount
+from domain.money import CHF, Amount, format_chf
 from domain.offices import permit
 from domain.process import (
     Acting,
@@ -75,6 +75,7 @@ class ChaseInput(ProcessInput):
     escalation_days: int = Field(14, ge=0, le=180)
     follow_up_days: int = Field(30, ge=1, le=180)
     language: Language = "en"
+    state_name: str = Field("", max_length=100, description="for people reading lists: `Italy`")
 
     @field_validator("amount_due", "arrears")
     @classmethod
@@ -92,6 +93,17 @@ class ChaseInput(ProcessInput):
         if self.amount_due + self.arrears <= 0:
             raise ValueError("nothing to chase: amount due and arrears are both zero")
         return self
+
+
+def chase_summary(inp: ChaseInput) -> tuple[str, str]:
+    """(summary, details) for Temporal's web UI, so its lists read like `ccm chase status`."""
+    name = inp.state_name or inp.state
+    summary = f"{name} — {format_chf(inp.amount_due)} due for {inp.year}"
+    details = (f"Contribution chase of {name} ({inp.state}) for {inp.year}: {format_chf(inp.amount_due)} due"
+               + (f", arrears {format_chf(inp.arrears)}" if inp.arrears else "")
+               + f". Reminders on {inp.second_reminder.isoformat()} and {inp.pre_msp_days} days before the MSP "
+               f"({inp.msp_date.isoformat()}); letters in {inp.language}.")
+    return summary, details
 
 
 # One model per handler, so fields can be added without breaking running workflows.

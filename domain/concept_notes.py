@@ -162,6 +162,13 @@ class ConceptNoteInput(ProcessInput):
     reminder_days: list[int] = Field(default_factory=lambda: [14, 3])
 
 
+def concept_note_summary(inp: ConceptNoteInput) -> tuple[str, str]:
+    t = theme(inp.theme)
+    return (f"Concept note: {t.title}, {inp.msp}",
+            f"Coordinators {', '.join(t.coordinators) or 'the Presidency'}; presented at the meeting of "
+            f"{inp.meeting.isoformat()}; operational plan due {inp.plan_due.isoformat()}.")
+
+
 def concept_note_id(msp: str, theme_slug: str) -> str:
     return f"concept-note-{msp}-{theme_slug}"
 

@@ -125,3 +125,4 @@ class AgendaFacts(BaseModel):
 class CycleAmounts(BaseModel):
     amounts: dict[str, CHF]
     arrears: dict[str, CHF] = Field(default_factory=dict)
+    names: dict[str, str] = Field(default_factory=dict, description="alpha-3 -> the State's name")

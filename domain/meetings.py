@@ -73,6 +73,13 @@ class MeetingInput(ProcessInput):
                    **fields)
 
 
+def meeting_summary(inp: MeetingInput) -> tuple[str, str]:
+    s = inp.schedule
+    return (f"Coordination Committee meeting — {s.in_words()}",
+            f"{len(inp.participants)} participants; proposals close {inp.proposals_close_at.isoformat()} (UTC)"
+            + (f"; approves the minutes of {inp.previous_meeting.isoformat()}" if inp.previous_meeting else ""))
+
+
 class AgendaItem(BaseModel):
     number: int
     title: str

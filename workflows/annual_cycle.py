@@ -14,7 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain.chase import ChaseInput, workflow_id
+    from domain.chase import ChaseInput, chase_summary, workflow_id
     from domain.cycle import CycleInput, CycleResult
 
 from workflows.common import Activities, call, new_event, record
@@ -31,12 +31,14 @@ class AnnualContributionCycle:
         for state, amount in sorted(due.amounts.items()):
             chase = ChaseInput(state=state, year=year, amount_due=amount,
                                arrears=due.arrears.get(state, Decimal("0.00")), msp_date=input.msp_date(year),
-                               language=input.language)
+                               language=input.language, state_name=due.names.get(state, ""))
+            summary, details = chase_summary(chase)
             try:
                 await workflow.start_child_workflow(
                     ContributionChase.run, chase, id=workflow_id(year, state),
                     parent_close_policy=ParentClosePolicy.ABANDON,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    static_summary=summary, static_details=details)
                 started.append(state)
             except WorkflowAlreadyStartedError:
                 existing.append(state)

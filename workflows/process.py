@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError,
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from domain.action_items import action_summary
     from domain.contract import DeliveryRequest, LetterRequest, MessageRequest, PageRequest
     from domain.events import NewEvent
     from domain.process import (
@@ -164,9 +165,11 @@ class ProcessWorkflow:
                 continue
             if isinstance(effect, StartActionItem):
                 # The item outlives this workflow: it stays open after this process ends.
+                summary, details = action_summary(effect.input)
                 try:
                     await workflow.start_child_workflow("ActionItem", effect.input, id=effect.id,
-                                                        parent_close_policy=ParentClosePolicy.ABANDON)
+                                                        parent_close_policy=ParentClosePolicy.ABANDON,
+                                                        static_summary=summary, static_details=details)
                 except WorkflowAlreadyStartedError:
                     pass  # it exists already: tracked either way, and the step is not half-applied
                 continue

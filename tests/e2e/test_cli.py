@@ -213,3 +213,15 @@ def test_doctor_sees_a_failing_workflow_task_and_says_ok_once_it_is_gone(ccm, wo
         asyncio.run(handle.terminate("test over"))
     ok = wait_for(lambda: (r := ccm("doctor")).exit_code == 0 and r, seconds=30)
     assert ok.stdout.startswith("ok: ") and "event log verified" in ok.stdout
+
+
+def test_the_web_ui_shows_each_workflow_with_a_summary_like_the_cli(ccm, worker, ccm_env):
+    """Temporal's user metadata, read back as `temporal workflow describe` shows it."""
+    assert ccm("chase", "start", "--state", "Luxembourg", "--year", NEXT, "--amount", "38486").exit_code == 0
+    described = subprocess.run([str(Path(sys.executable).parent / "temporal"), "workflow", "describe",
+                                "--workflow-id", f"chase-{NEXT}-LUX", "--address", ccm_env["CCM_TEMPORAL_ADDRESS"],
+                                "-o", "json"], capture_output=True, text=True, timeout=30)
+    assert described.returncode == 0, described.stderr
+    metadata = json.loads(described.stdout)["executionConfig"]["userMetadata"]
+    assert metadata["summary"] == f"Luxembourg — CHF 38'486.00 due for {NEXT}"
+    assert metadata["details"].startswith(f"Contribution chase of Luxembourg (LUX) for {NEXT}")
