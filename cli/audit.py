@@ -89,8 +89,10 @@ def audit_log(workflow, subject, event_type, since, until, actor, output):
         writer = csv.DictWriter(sys.stdout, fieldnames=LOG_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(flat)
-    else:
-        emit(list(flat), output, LOG_COLUMNS)
+    else:  # a table is read by people: times in Geneva, with the zone
+        from domain.schedule import geneva_time
+
+        emit([row | {"occurred_at": geneva_time(row["occurred_at"])} for row in flat], output, LOG_COLUMNS)
 
 
 @audit.command("verify")

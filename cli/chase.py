@@ -9,7 +9,18 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, read_status, reason_command, run, update
-from cli.common import DATE, PARTY, STATE, MoneyType, emit, file_problems, output_option, settings, year_option
+from cli.common import (
+    DATE,
+    PARTY,
+    STATE,
+    MoneyType,
+    chase_year_option,
+    emit,
+    file_problems,
+    output_option,
+    settings,
+    year_option,
+)
 
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
                   "letters", "next_action", "next_action_at"]
@@ -166,17 +177,48 @@ def _say(result) -> None:
 def _chase_id(state, year) -> str:
     from domain.chase import workflow_id
 
-    return workflow_id(year, state)
+    return workflow_id(year or _open_year(state), state)
+
+
+def _open_year(state: str) -> int:
+    """The year of the State's open chase (this year's if it is open), else this year;
+    said on stderr, since the person did not give it."""
+    open_years = run(_years(state, "AND ExecutionStatus = 'Running'"))
+    this_year = date.today().year
+    year = this_year if this_year in open_years or not open_years else open_years[-1]
+    click.echo(f"(year {year}: " + ("the open chase" if open_years else "this year") + "; give --year for another)",
+               err=True)
+    return year
+
+
+async def _years(state: str, more: str = "") -> list[int]:
+    client = await connect()
+    query = f"WorkflowType = 'ContributionChase' AND CcmState = '{state}' {more}"
+    return sorted({int(wf.id.split("-")[1]) async for wf in client.list_workflows(query)})
+
+
+def _not_found(state: str, year: int | None, error: click.ClickException) -> click.ClickException:
+    """'not found', said with the years that do have a chase for the State."""
+    if "not found" not in error.message:
+        return error
+    years = run(_years(state))
+    where = f"in {year}" if year else "in the year asked"
+    elsewhere = f"; there are chases for {', '.join(map(str, years))}" if years else "; none in any year"
+    return click.ClickException(f"no chase for {state} {where}{elsewhere}")
 
 
 def _update(state, year, update_name, arg):
     """Send an update to a chase and print what it changed in one line."""
-    _say(run(update(_chase_id(state, year), update_name, arg)))
+    year = year or _open_year(state)
+    try:
+        _say(run(update(_chase_id(state, year), update_name, arg)))
+    except click.ClickException as e:
+        raise _not_found(state, year, e) from None
 
 
 @chase.command("receive")
 @_state_option
-@year_option
+@chase_year_option
 @click.option("--amount", type=MoneyType(positive=True), required=True, help="amount received, CHF")
 @click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
               help="date the money arrived")
@@ -194,7 +236,7 @@ def chase_receive(state, year, amount, day, reference, budget_line, acting):
 
 @chase.command("reverse-receipt")
 @_state_option
-@year_option
+@chase_year_option
 @click.option("--reference", default="", help="the bank reference of the receipt to reverse")
 @click.option("--receipt", "number", type=click.IntRange(1), help="or its number on the chase (1 = first)")
 @click.option("--reason", required=True, help="why (recorded with the event)")
@@ -212,7 +254,7 @@ def chase_reverse_receipt(state, year, reference, number, reason, acting):
 
 @chase.command("correct-due")
 @_state_option
-@year_option
+@chase_year_option
 @click.option("--amount", type=MoneyType(), required=True, help="the correct amount due, CHF")
 @click.option("--reason", required=True, help="why (recorded with the event)")
 @as_option("isu")
@@ -225,7 +267,7 @@ def chase_correct_due(state, year, amount, reason, acting):
 
 @chase.command("report-payment")
 @_state_option
-@year_option
+@chase_year_option
 @click.option("--amount", type=MoneyType(positive=True), help="amount the State says it paid, CHF")
 @click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
               help="date the State says it paid")
@@ -241,7 +283,7 @@ def chase_report_payment(state, year, amount, day, reference, acting):
 
 @chase.command("pledge")
 @_state_option
-@year_option
+@chase_year_option
 @click.option("--expected-date", type=DATE, required=True, help="when the payment is expected")
 @click.option("--note", default="", help="what the State said")
 @as_option("isu")
@@ -254,7 +296,7 @@ def chase_pledge(state, year, expected_date, note, acting):
 
 @chase.command("set-msp-date")
 @_state_option
-@year_option
+@chase_year_option
 @click.option("--date", "day", type=DATE, required=True, help="new opening date of the MSP")
 @as_option("isu")
 def chase_set_msp_date(state, year, day, acting):
@@ -266,7 +308,7 @@ def chase_set_msp_date(state, year, day, acting):
 
 @chase.command("escalate")
 @_state_option
-@year_option
+@chase_year_option
 @as_option("president")
 def chase_escalate(state, year, acting):
     """Send the President's individual letter now."""
@@ -276,13 +318,13 @@ def chase_escalate(state, year, acting):
 
 
 for _name, _verb in (("waive", "Waive"), ("cancel", "Cancel")):
-    reason_command(chase, _name, _name, "domain.chase.Close", lambda f: _state_option(year_option(f)), _chase_id,
+    reason_command(chase, _name, _name, "domain.chase.Close", lambda f: _state_option(chase_year_option(f)), _chase_id,
                    _say, f"{_verb} the chase (a reason is required); it ends.")
 
 
 @chase.command("status")
 @click.option("--state", type=STATE, help="one State; without it, every chase of the year")
-@year_option
+@chase_year_option
 @click.option("--as-of", type=DATE, help="as the event log knew it at the end of that day (later rows ignored)")
 @output_option()
 def chase_status(state, year, as_of, output):
@@ -292,6 +334,7 @@ def chase_status(state, year, as_of, output):
     if as_of:
         from cli.report import contributions_report
 
+        year = year or as_of.year
         rows = [{"state": r.state, "year": year, "stage": r.outcome or "open", "amount_due": r.amount_due,
                  "arrears": r.arrears, "received": r.received, "outstanding": r.outstanding, "credit": r.credit,
                  "letters": r.letters, "last_action": r.last_action, "last_action_on": r.last_action_on}
@@ -299,10 +342,16 @@ def chase_status(state, year, as_of, output):
         emit(rows, output, list(rows[0]) if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
         return
 
+    if year is None:
+        year = _open_year(state) if state else date.today().year
+
     async def go():
         return await chase_rows(await connect(), state, year)
 
-    rows = run(go())
+    try:
+        rows = run(go())
+    except click.ClickException as e:
+        raise (_not_found(state, year, e) if state else e) from None
     if state is None and not rows:
         raise click.ClickException(f"no chases for {year}")
     emit(rows, output, STATUS_COLUMNS, title=f"Contribution chases {year}")
@@ -327,12 +376,14 @@ async def chase_rows(client, state, year):
 
 
 def _status_row(status) -> dict:
+    from domain.schedule import geneva_time
+
     return {
         "state": status.state, "year": status.year, "stage": status.stage,
         "amount_due": status.amount_due, "arrears": status.arrears, "received": status.received,
         "outstanding": status.outstanding, "credit": status.credit, "letters": len(status.letters),
         "next_action": status.next_action,
-        "next_action_at": status.next_action_at.date().isoformat() if status.next_action_at else None,
+        "next_action_at": geneva_time(status.next_action_at) if status.next_action_at else None,
     }
 
 
@@ -456,5 +507,6 @@ def _describe_schedule(desc) -> str:
     recent = desc.info.recent_actions
     last = recent[-1].started_at.isoformat(timespec="seconds") if recent else "never"
     state = "paused" if desc.schedule.state.paused else "active"
-    return (f"{desc.id}: {state}, every {cal.month[0].start:02d}-{cal.day_of_month[0].start:02d} at 08:00 UTC; "
+    return (f"{desc.id}: {state}, every {cal.month[0].start:02d}-{cal.day_of_month[0].start:02d} at 08:00 UTC "
+            "(09:00 in Geneva); "
             f"next run {nxt}; last run {last}; runs so far {desc.info.num_actions}")

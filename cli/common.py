@@ -87,6 +87,14 @@ def year_option(f):
                         show_default="this year", help=f"financial year (2010 to {this_year + 1})")(f)
 
 
+def chase_year_option(f):
+    """`--year` of a command on one State's chase: by default the year of its open chase."""
+    this_year = date.today().year
+    return click.option("--year", type=click.IntRange(2010, this_year + 1), default=None,
+                        show_default="the year of the State's open chase, else this year",
+                        help=f"financial year (2010 to {this_year + 1})")(f)
+
+
 STATE = StateType()
 PARTY = PartyType()
 DATE = DateType()

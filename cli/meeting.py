@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime, time
+from datetime import date, time
 from pathlib import Path
 
 import click
@@ -124,6 +124,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
     from temporalio.common import WorkflowIDReusePolicy
 
     from domain.meetings import MeetingInput, meeting_id, meeting_summary
+    from domain.schedule import geneva_time
     from workflows.meeting import Meeting
 
     s = settings()
@@ -141,7 +142,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 
     handle = run(go())
     click.echo(f"scheduled {handle.id} ({len(people)} participants); proposals close "
-               f"{inp.proposals_close_at.astimezone(datetime.now().astimezone().tzinfo):%Y-%m-%d %H:%M %Z}")
+               f"{geneva_time(inp.proposals_close_at)}")
 
 
 @meeting.command("reschedule")
@@ -241,6 +242,8 @@ async def _meeting_status(meeting: str):
 @output_option("table", "json")
 def meeting_status(meeting, output):
     """Stage, schedule, proposals, attendance, minutes and action items of a meeting."""
+    from domain.schedule import geneva_time
+
     status = run(_meeting_status(meeting))
     if output == "json":
         emit(status.model_dump(mode="json"), "json")
@@ -248,7 +251,7 @@ def meeting_status(meeting, output):
     s = status.schedule
     rows = [("stage", status.stage), ("when", f"{s.date} {s.start:%H:%M}–{s.end:%H:%M} Geneva"),
             ("venue", s.venue), ("invitation sequence", status.sequence),
-            ("proposals close", status.proposals_close_at.isoformat(timespec="minutes")),
+            ("proposals close", geneva_time(status.proposals_close_at)),
             ("proposals", "; ".join(p.title for p in status.proposals)), ("attendance", ", ".join(status.attendance)),
             ("minutes", "circulated" if status.minutes or status.minutes_document else "none"),
             ("next meeting", status.next_meeting),

@@ -40,9 +40,11 @@ def outbox():
 def outbox_list(output):
     """Every message still in the outbox, with why: no SMTP server configured, no address
     for its State, waiting, or a delivery that gave up (its reason)."""
+    from domain.schedule import geneva_time
+
     _, _, found = waiting_messages()
     rows = [{"message_id": ev.payload["message_id"], "to": ev.payload.get("to", ""),
-             "subject": ev.payload.get("subject", ""), "written": ev.occurred_at.isoformat(timespec="minutes"),
+             "subject": ev.payload.get("subject", ""), "written": geneva_time(ev.occurred_at),
              "status": status} for ev, status in found]
     emit(rows, output, OUTBOX_COLUMNS, title="Outbox")
 

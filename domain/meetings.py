@@ -38,6 +38,7 @@ from domain.schedule import (
     Participant,
     Schedule,
     day_month_year,
+    geneva_time,
     local_to_utc,
     long_date,
     working_days_before,
@@ -76,7 +77,7 @@ class MeetingInput(ProcessInput):
 def meeting_summary(inp: MeetingInput) -> tuple[str, str]:
     s = inp.schedule
     return (f"Coordination Committee meeting — {s.in_words()}",
-            f"{len(inp.participants)} participants; proposals close {inp.proposals_close_at.isoformat()} (UTC)"
+            f"{len(inp.participants)} participants; proposals close {geneva_time(inp.proposals_close_at)}"
             + (f"; approves the minutes of {inp.previous_meeting.isoformat()}" if inp.previous_meeting else ""))
 
 
@@ -310,7 +311,7 @@ class Meeting(Counters):
 
     def check_proposal(self, cmd: ProposeItem, now: datetime) -> None:
         if self.stage != "scheduled" or now >= self.close_at:
-            raise Refusal(f"proposals closed at {self.close_at.isoformat(timespec='minutes')}: "
+            raise Refusal(f"proposals closed at {geneva_time(self.close_at)}: "
                           "the agenda has gone out")
 
     def propose_item(self, cmd: ProposeItem, now: datetime) -> list[Effect]:

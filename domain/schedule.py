@@ -70,6 +70,12 @@ def email_address(text: str) -> str:
     return address
 
 
+def geneva_time(moment: datetime) -> str:
+    """`2026-12-15 18:00 CET`: a moment as people in Geneva read it, with the zone."""
+    local = moment.astimezone(GENEVA)
+    return f"{local.date().isoformat()} {hhmm(local.time())} {local.tzname()}"
+
+
 def local_to_utc(day: date, at: time) -> datetime:
     return datetime.combine(day, at, GENEVA).astimezone(timezone.utc)
 

@@ -225,3 +225,15 @@ def test_the_web_ui_shows_each_workflow_with_a_summary_like_the_cli(ccm, worker,
     metadata = json.loads(described.stdout)["executionConfig"]["userMetadata"]
     assert metadata["summary"] == f"Luxembourg — CHF 38'486.00 due for {NEXT}"
     assert metadata["details"].startswith(f"Contribution chase of Luxembourg (LUX) for {NEXT}")
+
+
+def test_without_year_a_chase_command_takes_the_open_chase_and_not_found_names_the_years(ccm, worker):
+    assert ccm("chase", "start", "--state", "Peru", "--year", NEXT, "--amount", "500").exit_code == 0
+    found = wait_for(lambda: (r := ccm("chase", "status", "--state", "Peru", "-o", "json")).exit_code == 0 and r)
+    assert json.loads(found.stdout)[0]["year"] == NEXT
+    assert f"(year {NEXT}: the open chase; give --year for another)" in found.stderr
+    missing = ccm("chase", "status", "--state", "Peru", "--year", YEAR)
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == f"Error: no chase for PER in {YEAR}; there are chases for {NEXT}"
+    receipt = ccm("chase", "receive", "--state", "Peru", "--amount", "100", "--date", TODAY, "--reference", "PE-1")
+    assert receipt.exit_code == 0 and receipt.stdout.startswith(f"chase-{NEXT}-PER: partially_paid")
