@@ -45,12 +45,14 @@ class MeetingType(click.ParamType):
     name = "MEETING"
 
     def convert(self, value, param, ctx):
+        import re
+
         from domain.meetings import meeting_id
 
-        text = value.removeprefix("meeting-cc-")
+        m = re.fullmatch(r"(?:meeting-cc-)?(\d{4}-\d{2}-\d{2})(?:-(\d))?", value.strip())
         try:
-            return meeting_id(date.fromisoformat(text))
-        except ValueError:
+            return meeting_id(date.fromisoformat(m[1]), int(m[2] or 1))
+        except (TypeError, ValueError):
             self.fail(f"{value!r} is not a meeting (its date YYYY-MM-DD or meeting-cc-YYYY-MM-DD)", param, ctx)
 
 
@@ -100,7 +102,30 @@ def _say_meeting(result) -> None:
 
 
 def _meeting_update(meeting: str, name: str, arg) -> None:
-    _say_meeting(run(update(meeting, name, arg)))
+    _say_meeting(run(update(current_meeting(meeting), name, arg)))
+
+
+def current_meeting(meeting: str) -> str:
+    """A meeting named by its date is the last one scheduled that day: after a cancelled
+    `meeting-cc-2016-12-07` comes `meeting-cc-2016-12-07-2`."""
+    import re
+
+    if re.search(r"\d{4}-\d{2}-\d{2}-\d$", meeting):
+        return meeting
+
+    async def last():
+        from temporalio.service import RPCError
+
+        client, chosen = await connect(), meeting
+        for number in range(2, 10):
+            try:
+                await client.get_workflow_handle(f"{meeting}-{number}").describe()
+            except RPCError:
+                return chosen
+            chosen = f"{meeting}-{number}"
+        return chosen
+
+    return run(last())
 
 
 @click.group()
@@ -134,11 +159,28 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
                             previous_meeting=previous, organizer_email=s.mail_from)
 
     async def go():
+        from temporalio.exceptions import WorkflowAlreadyStartedError
+
+        from domain.meetings import MeetingStatus
+
         client = await connect()
         summary, details = meeting_summary(inp)
-        return await client.start_workflow(Meeting.run, inp, id=meeting_id(day), task_queue=s.task_queue,
-                                           id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                                           static_summary=summary, static_details=details)
+        for number in range(1, 10):  # a day whose meeting was cancelled can have another
+            try:
+                return await client.start_workflow(Meeting.run, inp, id=meeting_id(day, number),
+                                                   task_queue=s.task_queue, static_summary=summary,
+                                                   static_details=details,
+                                                   id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+            except WorkflowAlreadyStartedError as e:
+                try:
+                    earlier = await read_status(e.workflow_id, MeetingStatus, client)
+                except click.ClickException:  # terminated: as good as cancelled
+                    continue
+                if earlier.stage != "cancelled":
+                    stage = earlier.stage.replace("_", " ")
+                    raise click.ClickException(f"{e.workflow_id} is already scheduled ({stage}): "
+                                               "reschedule or cancel it") from None
+        raise click.ClickException(f"too many meetings on {day}")
 
     handle = run(go())
     click.echo(f"scheduled {handle.id} ({len(people)} participants); proposals close "
@@ -163,7 +205,7 @@ def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
                                                       **acting.model_dump()))
 
 
-reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, lambda meeting: meeting,
+reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, current_meeting,
                _say_meeting, "Cancel a meeting: participants get a cancellation of the event.", default_office="isu")
 
 
@@ -174,8 +216,15 @@ reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", mee
 def meeting_propose_item(meeting, title, acting):
     """Propose an agenda item (until the cut-off, when the agenda goes out)."""
     from domain.meetings import ProposeItem
+    from domain.offices import office_in_words
+    from domain.states import UnknownState, registry
 
-    _meeting_update(meeting, "propose_item", ProposeItem(title=title, **acting.model_dump()))
+    try:
+        name = registry().get(acting.office).name if len(acting.office) == 3 else ""
+    except UnknownState:
+        name = ""
+    _meeting_update(meeting, "propose_item", ProposeItem(title=title, proposer=office_in_words(acting.office, name),
+                                                         **acting.model_dump()))
 
 
 @meeting.command("attendance")
@@ -237,6 +286,10 @@ async def _meeting_status(meeting: str):
     return await read_status(meeting, MeetingStatus)
 
 
+def meeting_status_of(meeting: str):
+    return run(_meeting_status(current_meeting(meeting)))
+
+
 @meeting.command("status")
 @meeting_option
 @output_option("table", "json")
@@ -244,7 +297,7 @@ def meeting_status(meeting, output):
     """Stage, schedule, proposals, attendance, minutes and action items of a meeting."""
     from domain.schedule import geneva_time
 
-    status = run(_meeting_status(meeting))
+    status = meeting_status_of(meeting)
     if output == "json":
         emit(status.model_dump(mode="json"), "json")
         return
@@ -266,15 +319,16 @@ def meeting_agenda(meeting):
     from cli.audit import open_log
     from domain.meetings import agenda_text, compose_agenda
 
-    status = run(_meeting_status(meeting))
+    status = meeting_status_of(meeting)
     agenda = status.agenda
     if not agenda:
         from activities.records import agenda_facts
         from domain.contract import AgendaFactsRequest
 
         facts = agenda_facts(open_log(), AgendaFactsRequest(previous_meeting=status.previous_meeting))
-        agenda = compose_agenda(status.schedule.date, status.standing_items, [p.title for p in status.proposals],
-                                facts.minutes_pending, facts.open_actions)
+        proposed = [(p.title, p.proposer or p.office or "a member") for p in status.proposals]
+        agenda = compose_agenda(status.schedule.date, status.standing_items, proposed, facts.minutes_pending,
+                                facts.open_actions)
         click.echo("(draft: the agenda goes out when proposals close)", err=True)
     click.echo(agenda_text(status.schedule.date, status.schedule.venue, agenda), nl=False)
 
@@ -289,7 +343,7 @@ def meeting_ics_command(meeting, out, force):
 
     out = out or Path(f"{meeting}.ics")
     check_out(out, force)
-    status = run(_meeting_status(meeting))
+    status = meeting_status_of(meeting)
     method = "CANCEL" if status.stage == "cancelled" else "REQUEST"
     data = meeting_ics(meeting, status.schedule, SUMMARY, settings().mail_from, status.participants,
                        status.sequence, method)

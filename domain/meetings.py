@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.action_items import ActionItemInput, action_id
 from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite, DocumentRef
-from domain.offices import permit
+from domain.offices import office_in_words, permit
 from domain.process import (
     Acting,
     Action,
@@ -49,8 +49,10 @@ PROPOSALS_CLOSE = time(18, 0)  # the cut-off day ends at 18:00 in Geneva
 Stage = Literal["scheduled", "agenda_circulated", "held", "minutes_circulated", "minutes_approved", "cancelled"]
 
 
-def meeting_id(day: date) -> str:
-    return f"meeting-cc-{day.isoformat()}"
+def meeting_id(day: date, number: int = 1) -> str:
+    """`meeting-cc-2016-12-07`; a meeting scheduled again on the day of a cancelled one is
+    `meeting-cc-2016-12-07-2` (a workflow id is used once, and so are its log keys)."""
+    return f"meeting-cc-{day.isoformat()}" + (f"-{number}" if number > 1 else "")
 
 
 def proposals_close_at(day: date, working_days: int) -> datetime:
@@ -87,8 +89,8 @@ class AgendaItem(BaseModel):
     details: list[str] = Field(default_factory=list)
 
 
-def compose_agenda(meeting: date, standing: list[str], proposed: list[str], minutes_pending: date | None,
-                   open_actions: list[ActionSummary]) -> list[AgendaItem]:
+def compose_agenda(meeting: date, standing: list[str], proposed: list[tuple[str, str]],
+                   minutes_pending: date | None, open_actions: list[ActionSummary]) -> list[AgendaItem]:
     """The draft agenda: opening, adoption of the agenda, approval of the previous
     minutes when pending, action items due by this meeting (overdue ones included),
     standing items, items proposed by members, and the date of the next meeting."""
@@ -100,7 +102,7 @@ def compose_agenda(meeting: date, standing: list[str], proposed: list[str], minu
         titles.append(("Follow-up of action items", [
             f"{a.owner}: {a.text} (due {a.due.isoformat()}{', overdue' if a.due < meeting else ''})" for a in due]))
     titles += [(item, []) for item in standing]
-    titles += [(item, ["proposed by a member"]) for item in proposed]
+    titles += [(title, [f"proposed by {by}"]) for title, by in proposed]
     titles.append(("Date of the next meeting", []))
     return [AgendaItem(number=i, title=t, details=d) for i, (t, d) in enumerate(titles, start=1)]
 
@@ -258,8 +260,8 @@ class Meeting(Counters):
 
     def fire(self, action: Action, now: datetime, facts: AgendaFacts | None = None) -> list[Effect]:
         if action.key == "agenda":
-            self.agenda = compose_agenda(self.schedule.date, self.input.standing_items,
-                                         [p.title for p in self.proposals], facts.minutes_pending, facts.open_actions)
+            self.agenda = compose_agenda(self.schedule.date, self.input.standing_items, self.proposed(),
+                                         facts.minutes_pending, facts.open_actions)
             self.stage = "agenda_circulated"
             return [Show(stage=self.stage), self._mail(
                 f"agenda-{self.sequence}", "meeting.agenda_circulated",
@@ -313,6 +315,11 @@ class Meeting(Counters):
         if self.stage != "scheduled" or now >= self.close_at:
             raise Refusal(f"proposals closed at {geneva_time(self.close_at)}: "
                           "the agenda has gone out")
+
+    def proposed(self) -> list[tuple[str, str]]:
+        """(title, who proposed it, in words) of every proposal, for the agenda."""
+        return [(p.title, office_in_words(p.office, p.proposer) if p.office else (p.proposer or "a member"))
+                for p in self.proposals]
 
     def propose_item(self, cmd: ProposeItem, now: datetime) -> list[Effect]:
         self.check_proposal(cmd, now)

@@ -52,6 +52,20 @@ def office_of(text: str) -> str | None:
         return None
 
 
+def office_in_words(office: str, name: str = "") -> str:
+    """`the ISU`, `the Presidency`, `the coordinators of Victim Assistance`, `Germany`
+    (`name` when the caller knows it; a State's code otherwise)."""
+    if is_presidency(office):
+        return "the Presidency"
+    if office == "isu":
+        return "the ISU"
+    if office == "member":
+        return name or "a member"
+    if office.startswith("coordinator:") and (t := THEMES_BY_SLUG.get(office.removeprefix("coordinator:"))):
+        return f"the coordinators of {t.title}"
+    return name or office
+
+
 def describe_offices() -> str:
     return (f"{', '.join(OFFICES)}, coordinator:<theme>, a State (ITA, Italy), "
             f"or an organisation ({', '.join(ORGANISATIONS)})")

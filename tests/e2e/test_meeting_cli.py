@@ -97,3 +97,20 @@ def test_a_task_past_due_is_listed_as_overdue(ccm, worker):
 def test_a_task_without_a_due_date_or_meeting_is_refused(ccm):
     result = ccm("task", "add", "--owner", "NOR", "--text", "x")
     assert result.exit_code == 2 and "give --due, --next-meeting or --meeting" in result.output
+
+
+def test_a_cancelled_meetings_day_can_have_another_and_the_agenda_says_who_proposed(ccm, worker):
+    day = TODAY + timedelta(days=47)
+    assert ccm("meeting", "schedule", "--date", day, "--venue", "Permanent Mission of Germany").exit_code == 0
+    again = ccm("meeting", "schedule", "--date", day, "--venue", "Palais des Nations")
+    assert again.exit_code == 1 and "is already scheduled (scheduled)" in again.stderr
+    assert ccm("meeting", "cancel", "--meeting", day, "--reason", "no quorum").exit_code == 0
+    second = ccm("meeting", "schedule", "--date", day, "--venue", "Palais des Nations")
+    assert second.exit_code == 0 and f"scheduled meeting-cc-{day.isoformat()}-2" in second.stdout, second.output
+    assert "CET" in second.stdout or "CEST" in second.stdout  # Geneva time, with the zone
+    for title, who in (("Country Coalitions", "Germany"), ("Trust fund", "isu"), ("Universalization", "CMC")):
+        r = ccm("meeting", "propose-item", "--meeting", day, "--title", title, "--as", who)
+        assert r.exit_code == 0 and "Palais des Nations" in r.stdout, r.output  # the second meeting
+    agenda = ccm("meeting", "agenda", "--meeting", day).stdout
+    assert "proposed by Germany" in agenda and "proposed by the ISU" in agenda and "proposed by CMC" in agenda
+    assert ccm("meeting", "cancel", "--meeting", day, "--reason", "test over").exit_code == 0
