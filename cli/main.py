@@ -307,6 +307,22 @@ cli.add_command(report)
 cli.add_command(outbox)
 
 
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell):
+    """Print the shell-completion script for bash, zsh or fish (click's own completion).
+    Load it from your shell's start-up file, e.g. in ~/.bashrc:
+    `eval "$(ccm completion bash)"`."""
+    from click.shell_completion import get_completion_class
+
+    click.echo(get_completion_class(shell)(cli, {}, "ccm", "_CCM_COMPLETE").source())
+
+
+from cli.examples import add_examples  # noqa: E402
+
+add_examples(cli)
+
+
 def main() -> None:
     """The `ccm` script. Once a command is done and its output flushed, the process leaves
     without interpreter teardown: the Temporal SDK's runtime threads can otherwise abort

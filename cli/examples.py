@@ -1,0 +1,83 @@
+"""One example per command, shown at the end of its `--help` (and checked by a test to
+name the command it belongs to and to parse)."""
+
+from __future__ import annotations
+
+EXAMPLES = {
+    "config show": "ccm config show --output json",
+    "db upgrade": "CCM_DATABASE_URL=postgresql://ccm@db/ccm_eventlog ccm db upgrade",
+    "server start-dev": "ccm server start-dev --port 7233 --ui-port 8233",
+    "worker": "ccm worker --metrics-port 9464",
+    "codec-server": "CCM_CODEC_TOKEN=… ccm codec-server --port 8081",
+    "health": "ccm health --max-age 60",
+    "up": "ccm up --headless",
+    "ping": "ccm ping --note 'after the upgrade'",
+    "offices": "ccm offices --output csv",
+    "completion": "ccm completion bash > ~/.ccm-complete.bash",
+    "states list": "ccm states list --status signatory",
+    "states show": "ccm states show Italy",
+    "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",
+    "audit verify": "ccm audit verify --file log-2027.jsonl",
+    "audit export": "ccm audit export --since 2027-01-01 --out log-2027.jsonl",
+    "audit history": "ccm audit history chase-2027-ITA",
+    "chase start": "ccm chase start --state Italy --year 2027 --amount 38486 --msp-date 2027-09-04",
+    "chase start-all": "ccm chase start-all --year 2027 --budget 500000 --scale rates.csv --dry-run",
+    "chase receive": "ccm chase receive --state ITA --amount 38486 --reference UBS-2027-0412 --budget-line 7c",
+    "chase reverse-receipt": "ccm chase reverse-receipt --state ITA --reference UBS-2027-0412 --reason 'booked twice'",
+    "chase correct-due": "ccm chase correct-due --state ITA --amount 38000 --reason 'scale revised'",
+    "chase report-payment": "ccm chase report-payment --state NZL --date 2027-05-18 --reference NZ-7781",
+    "chase pledge": "ccm chase pledge --state ITA --expected-date 2027-07-01 --note 'being processed'",
+    "chase set-msp-date": "ccm chase set-msp-date --state ITA --date 2027-09-11",
+    "chase escalate": "ccm chase escalate --state MLT --as 'Michael Biontino@president'",
+    "chase waive": "ccm chase waive --state SMR --reason 'exceptional circumstances' --as president",
+    "chase cancel": "ccm chase cancel --state SMR --reason 'started in error' --as president",
+    "chase status": "ccm chase status --year 2027 --output csv",
+    "chase schedule": "ccm chase schedule --day 01-15 --budget-file budget.csv --scale rates.csv --msp-day 09-04",
+    "demo": "ccm demo --keep",
+    "doctor": "ccm doctor --attempts 5",
+    "meeting schedule": "ccm meeting schedule --date 2016-12-07 --venue 'Permanent Mission of Germany' "
+                        "--previous 2016-11-04",
+    "meeting reschedule": "ccm meeting reschedule --meeting 2016-12-07 --date 2016-12-08 --venue 'Palais des Nations'",
+    "meeting cancel": "ccm meeting cancel --meeting 2016-12-07 --reason 'no quorum'",
+    "meeting propose-item": "ccm meeting propose-item --meeting 2016-12-07 --title 'Country Coalitions' --as DEU",
+    "meeting attendance": "ccm meeting attendance --meeting 2016-12-07 --present DEU,NZL,ICRC",
+    "meeting set-next": "ccm meeting set-next --meeting 2016-12-07 --date 2017-01-18",
+    "meeting minutes circulate": "ccm meeting minutes circulate --meeting 2016-12-07 --file minutes.md",
+    "meeting minutes approve": "ccm meeting minutes approve --meeting 2016-12-07 --at-meeting 2017-01-18 "
+                               "--as 'Michael Biontino@president'",
+    "meeting status": "ccm meeting status --meeting 2016-12-07 --output json",
+    "meeting agenda": "ccm meeting agenda --meeting 2016-12-07",
+    "meeting ics": "ccm meeting ics --meeting 2016-12-07 --out cc-2016-12-07.ics",
+    "task add": "ccm task add --owner NOR --text 'Feedback on the Lebanon workshop' --next-meeting",
+    "task list": "ccm task list --owner NOR --overdue",
+    "task done": "ccm task done action-meeting-cc-2016-11-04-3 --note 'plan presented' --as NOR",
+    "task extend": "ccm task extend action-meeting-cc-2016-11-04-3 --due 2017-01-18 --reason 'capitals'",
+    "task reassign": "ccm task reassign action-meeting-cc-2016-11-04-3 --owner Zambia",
+    "task cancel": "ccm task cancel action-meeting-cc-2016-11-04-3 --reason 'merged into item 2'",
+    "plan start": "ccm plan start --theme victim-assistance --meeting 2016-11-04 --plan-due 2016-12-07",
+    "plan submit": "ccm plan submit --theme victim-assistance --file note.md --summary '…' "
+                   "--as 'Silvia Cattaneo@ITA'",
+    "plan comment": "ccm plan comment --theme victim-assistance --text 'Why these countries?' --as ICRC",
+    "plan approve-final": "ccm plan approve-final --theme victim-assistance --as 'Michael Biontino@president'",
+    "plan submit-plan": "ccm plan submit-plan --theme victim-assistance --file plan.yaml --as CHL",
+    "plan approve": "ccm plan approve --theme victim-assistance --as president",
+    "plan request-changes": "ccm plan request-changes --theme victim-assistance --comments 'dates?' --as president",
+    "plan set-due": "ccm plan set-due --theme victim-assistance --date 2017-01-18 --as isu",
+    "plan withdraw": "ccm plan withdraw --theme country-coalitions --reason 'merged' --as president",
+    "plan status": "ccm plan status --msp 7MSP",
+    "report contributions": "ccm report contributions --year 2016 --as-of 2016-11-04 --output csv --out status.csv",
+    "report publish": "ccm report publish --year 2016 --as-of 2016-11-04",
+    "outbox list": "ccm outbox list",
+    "outbox retry": "ccm outbox retry --all",
+}
+
+
+def add_examples(group, path: tuple[str, ...] = ()) -> None:
+    """Put each command's example in its help epilog (click keeps the lines as written)."""
+    import click
+
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            add_examples(command, path + (name,))
+        elif (example := EXAMPLES.get(" ".join(path + (name,)))) is not None:
+            command.epilog = f"\b\nExample:\n  {example}"

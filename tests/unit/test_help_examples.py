@@ -1,0 +1,36 @@
+"""Every command's `--help` ends with an example that names the command and only options
+it has; `ccm completion` prints click's completion script."""
+
+import shlex
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cli.examples import EXAMPLES
+from cli.main import cli
+
+
+def commands(group=cli, path=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from commands(command, path + (name,))
+        else:
+            yield " ".join(path + (name,)), command
+
+
+@pytest.mark.parametrize("path,command", list(commands()), ids=lambda x: x if isinstance(x, str) else "")
+def test_every_command_shows_an_example_of_itself(path, command):
+    example = EXAMPLES[path]
+    words = [w for w in shlex.split(example) if "=" not in w.split("-")[0]]  # drop VAR=value prefixes
+    assert words[0] == "ccm" and words[1:1 + len(path.split())] == path.split(), example
+    known = {opt for p in command.params for opt in p.opts}
+    assert {w for w in words if w.startswith("--")} <= known, example
+    shown = CliRunner().invoke(cli, [*path.split(), "--help"])
+    assert shown.exit_code == 0 and "Example:" in shown.output and words[-1] in shown.output
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_clicks_script(shell):
+    result = CliRunner().invoke(cli, ["completion", shell])
+    assert result.exit_code == 0 and "_CCM_COMPLETE" in result.output
