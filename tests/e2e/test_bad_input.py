@@ -94,7 +94,7 @@ def cases(f) -> list[tuple[list, str]]:
          "no standing receipt with bank reference 'NOPE'"),
         (["chase", "correct-due", *chase, "--amount", "-1", "--reason", "x"], "is not a non-negative amount"),
         (["chase", "correct-due", *chase, "--amount", "1000", "--reason", "x"], "the amount due is already 1000.00"),
-        (["chase", "status", "--state", "MLT", "--year", "2010"], "not found"),
+        (["chase", "status", "--state", "MLT", "--year", "2010"], "no chase for MLT in 2010"),
         (["chase", "schedule", "--day", "13-01", "--amounts", f / "amounts.csv"], "is not a day of every year"),
         (["chase", "schedule", "--day", "02-29", "--amounts", f / "amounts.csv"], "29 February is not"),
         (["chase", "schedule", "--day", "01-15", "--msp-day", "02-30", "--amounts", f / "amounts.csv"],

@@ -228,12 +228,15 @@ def test_the_web_ui_shows_each_workflow_with_a_summary_like_the_cli(ccm, worker,
 
 
 def test_without_year_a_chase_command_takes_the_open_chase_and_not_found_names_the_years(ccm, worker):
+    # start-all may have started this year's chase of Peru: closed, it is not the open one.
+    ccm("chase", "cancel", "--state", "Peru", "--year", YEAR, "--reason", "test", "--as", "president")
     assert ccm("chase", "start", "--state", "Peru", "--year", NEXT, "--amount", "500").exit_code == 0
-    found = wait_for(lambda: (r := ccm("chase", "status", "--state", "Peru", "-o", "json")).exit_code == 0 and r)
-    assert json.loads(found.stdout)[0]["year"] == NEXT
+    found = wait_for(lambda: (r := ccm("chase", "status", "--state", "Peru", "-o", "json")).exit_code == 0
+                     and json.loads(r.stdout)[0]["year"] == NEXT and r)
     assert f"(year {NEXT}: the open chase; give --year for another)" in found.stderr
-    missing = ccm("chase", "status", "--state", "Peru", "--year", YEAR)
+    missing = ccm("chase", "status", "--state", "Peru", "--year", 2010)
     assert missing.exit_code == 1
-    assert missing.stderr.strip() == f"Error: no chase for PER in {YEAR}; there are chases for {NEXT}"
+    assert missing.stderr.startswith("Error: no chase for PER in 2010; there are chases for ")
+    assert str(NEXT) in missing.stderr
     receipt = ccm("chase", "receive", "--state", "Peru", "--amount", "100", "--date", TODAY, "--reference", "PE-1")
     assert receipt.exit_code == 0 and receipt.stdout.startswith(f"chase-{NEXT}-PER: partially_paid")
