@@ -31,6 +31,9 @@ def demo(keep):
     s = s.model_copy(update={"home": home, "temporal_address": f"127.0.0.1:{port}",
                              "database_url_override": f"sqlite:///{home / 'eventlog.db'}"})
     click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
+    from activities.database import open_event_log
+
+    open_event_log(s.database_url, create=True).engine.dispose()  # the demo's own log, new each run
     year = date.today().year
     (home / f"budget-{year}.csv").write_text(
         "line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n")
