@@ -57,6 +57,24 @@ def render_html(report: ContributionsReport) -> str:
         r=report, chf=format_chf, chart=chart_svg(report), today=date.today())
 
 
+def render_obligations(rows, on: date, names: dict[str, str]) -> str:
+    from domain.obligations import KINDS, STANDINGS, obligations_summary
+
+    return templates.get_template("report/obligations.html").render(
+        on=on, summary=obligations_summary(rows, on), standings=STANDINGS, kinds=KINDS, names=names,
+        overdue=[r for r in rows if r.standing(on) == "overdue"])
+
+
+def publish_obligations(rows, on: date, names: dict[str, str], site: Path, dated: bool) -> Path:
+    """`obligations.html`, or with an as-of day a dated snapshot beside it."""
+    site.mkdir(parents=True, exist_ok=True)
+    path = site / (f"obligations-as-of-{on.isoformat()}.html" if dated else "obligations.html")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(render_obligations(rows, on, names), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def publish(report: ContributionsReport, site: Path) -> Path:
     site.mkdir(parents=True, exist_ok=True)
     # The live page; a report as of a past day is a dated snapshot beside it, never over it.

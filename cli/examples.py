@@ -68,6 +68,21 @@ EXAMPLES = {
     "report contributions": "ccm report contributions --year 2016 --as-of 2016-11-04 --output csv --out status.csv",
     "report publish": "ccm report publish --year 2016 --as-of 2016-11-04",
     "outbox list": "ccm outbox list",
+    "obligations start": "ccm obligations start --kind art7-annual --year 2016",
+    "obligations fulfil": "ccm obligations fulfil --state NOR --kind art7-annual --year 2016 --date 2017-04-28 "
+                          "--reference A7-NOR-2016",
+    "obligations request-extension": "ccm obligations request-extension --state LBN --kind art4-clearance "
+                                     "--new-due 2026-05-01 --meeting 2020-11-25 --submitted 2020-02-03 "
+                                     "--reason 'contamination'",
+    "obligations decide-extension": "ccm obligations decide-extension --state LBN --kind art4-clearance "
+                                    "--meeting 2020-11-25 --granted",
+    "obligations override-due": "ccm obligations override-due --state FJI --kind art7-initial --due 2016-02-28 "
+                                "--reason 'counted from deposit'",
+    "obligations exempt": "ccm obligations exempt --state DEU --kind dap-va-focal-point --reason 'no victims'",
+    "obligations list": "ccm obligations list --overdue --kind art7-annual",
+    "import obligations": "ccm import obligations --file reports-2016.csv",
+    "report obligations": "ccm report obligations --as-of 2016-11-04 --output md",
+    "states record": "ccm states record --state 'Sri Lanka' --event accession --deposited 2018-03-01",
     "outbox retry": "ccm outbox retry --all",
 }
 

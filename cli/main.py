@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from cli.client import run
-from cli.common import STATE, emit, output_option, settings
+from cli.client import as_option, run
+from cli.common import DATE, STATE, emit, output_option, settings
 
 
 class OneLineErrors(click.Group):
@@ -265,15 +265,62 @@ def _state_row(s) -> dict:
 
 
 @states.command("list")
-@click.option("--status", type=click.Choice(["party", "signatory"]), help="only States Parties or signatories")
+@click.option("--status", type=click.Choice(["party", "signatory", "withdrawn"]), help="only States with this status")
+@click.option("--as-of", type=DATE, help="membership on that day: the registry of 2016 and the events recorded since")
 @output_option()
-def states_list(status, output):
-    """List the States of the registry."""
+def states_list(status, as_of, output):
+    """List the States of the registry (with --as-of, as they stood on that day)."""
     from domain.states import registry
 
+    if as_of:
+        from cli.audit import open_log
+        from domain.states import membership, name_of
+
+        found = membership(registry(), open_log().query(event_type="state.recorded"), as_of)
+        rows = [{"alpha3": a, "alpha2": "", "name": name_of(a), "status": st,
+                 "entry_into_force": eif.isoformat() if eif else None}
+                for a, (st, eif) in sorted(found.items(), key=lambda kv: name_of(kv[0]))
+                if status is None or st == status]
+        emit(rows, output, ["alpha3", "name", "status", "entry_into_force"], title=f"{len(rows)} States on {as_of}")
+        return
     rows = [_state_row(s) for s in registry() if status is None or s.status == status]
     emit(rows, output, ["alpha3", "alpha2", "name", "status", "entry_into_force"],
          title=f"{len(rows)} States")
+
+
+@states.command("record")
+@click.option("--state", required=True, help="any country (ISO 3166 code or name)")
+@click.option("--event", type=click.Choice(["accession", "ratification", "withdrawal"]), required=True,
+              help="what happened")
+@click.option("--deposited", "day", type=DATE, required=True,
+              help="the day the instrument was deposited (for a withdrawal: the day it takes effect)")
+@as_option("isu")
+def states_record(state, event, day, acting):
+    """Record a change of membership in the event log; `states list --as-of` and new
+    obligations follow it (entry into force by Article 17)."""
+    from datetime import datetime, time, timezone
+
+    import pycountry
+
+    from cli.audit import open_log
+    from domain.events import NewEvent
+    from domain.states import entry_into_force
+
+    if acting.office != "isu":
+        raise click.UsageError(f"only the ISU records membership, not {acting.office or 'an unnamed office'}")
+    try:
+        country = pycountry.countries.lookup(state.strip())
+    except LookupError:
+        raise click.BadParameter(f"{state!r} is not a country (ISO 3166)", param_hint="--state") from None
+    eif = entry_into_force(day) if event != "withdrawal" else None
+    event_row = NewEvent(idempotency_key=f"registry/{country.alpha_3}/{event}/{day.isoformat()}",
+                         workflow_id="registry", subject=country.alpha_3, event_type="state.recorded",
+                         occurred_at=datetime.combine(day, time(0, tzinfo=timezone.utc)), actor=acting.actor,
+                         office=acting.office, payload={"event": event, "date": day.isoformat(),
+                                                        "entry_into_force": eif.isoformat() if eif else None})
+    _, written = open_log().append(event_row)
+    click.echo(f"{country.name} ({country.alpha_3}): {event} of {day}"
+               + (f", in force from {eif}" if eif else "") + ("" if written else " (already recorded)"))
 
 
 @states.command("show")
@@ -292,6 +339,7 @@ from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.doctor import doctor  # noqa: E402
 from cli.meeting import meeting, task  # noqa: E402
+from cli.obligations import import_, obligations  # noqa: E402
 from cli.outbox import outbox  # noqa: E402
 from cli.plan import plan  # noqa: E402
 from cli.report import report  # noqa: E402
@@ -305,6 +353,8 @@ cli.add_command(task)
 cli.add_command(plan)
 cli.add_command(report)
 cli.add_command(outbox)
+cli.add_command(obligations)
+cli.add_command(import_)
 
 
 @cli.command()

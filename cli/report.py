@@ -95,6 +95,55 @@ def report_contributions(year, as_of, budget_path, output, out, force):
         click.echo(text, nl=False)
 
 
+def obligations_rows(as_of):
+    from cli.audit import open_log
+    from domain.obligations import fold_obligations
+
+    return fold_obligations(open_log().query(event_type="obligation.*"), as_of)
+
+
+@report.command("obligations")
+@as_of_option
+@click.option("--output", "-o", type=click.Choice(["table", "csv", "md", "html"]), default="table",
+              show_default=True, help="output format")
+@out_options("write to this file instead of stdout")
+def report_obligations(as_of, output, out, force):
+    """Treaty obligations per kind and period: States concerned, fulfilled on time, late,
+    overdue, not yet due, exempted (the figures the Committee quotes), from the event log."""
+    from domain.obligations import STANDINGS, obligations_summary
+
+    check_out(out, force)
+    on = as_of or date.today()
+    rows = obligations_rows(as_of)
+    summary = obligations_summary(rows, on)
+    columns = ["kind", "period", "states", *STANDINGS]
+    if output == "html":
+        from activities.reports import render_obligations
+        from domain.states import registry
+
+        text = render_obligations(rows, on, {s.alpha3: s.name for s in registry()})
+    elif output == "md":
+        text = "\n".join([f"# Treaty obligations as of {on}", "", "| " + " | ".join(columns) + " |",
+                          "|" + " --- |" * len(columns)] + ["| " + " | ".join(str(r[c]) for c in columns) + " |"
+                                                             for r in summary]) + "\n"
+    elif out:
+        import contextlib
+        import io
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            emit(summary, output, columns)
+        text = buffer.getvalue()
+    else:
+        emit(summary, output, columns, title=f"Treaty obligations as of {on}")
+        return
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
 @report.command("publish")
 @click.option("--year", type=click.IntRange(2010, 2100), default=lambda: date.today().year,
               show_default="this year", help="financial year")
@@ -104,10 +153,16 @@ def report_publish(year, as_of, budget_path):
     """Write the status-of-contributions page into the site folder ($CCM_HOME/site):
     contributions-YEAR.html, or with --as-of a dated snapshot beside it
     (contributions-YEAR-as-of-DAY.html) that leaves the live page alone."""
-    from activities.reports import publish
+    from activities.reports import publish, publish_obligations
+    from domain.states import registry
 
-    path = publish(contributions_report(year, as_of, budget_path), settings().home / "site")
+    site = settings().home / "site"
+    path = publish(contributions_report(year, as_of, budget_path), site)
     click.echo(f"published {path}")
+    rows = obligations_rows(as_of)
+    if rows:
+        names = {s.alpha3: s.name for s in registry()}
+        click.echo(f"published {publish_obligations(rows, as_of or date.today(), names, site, bool(as_of))}")
 
 
 def summary(rep) -> str:

@@ -81,9 +81,10 @@ def workflows() -> list[type]:
     from workflows.concept_note import ConceptNote
     from workflows.contribution_chase import ContributionChase
     from workflows.meeting import Meeting
+    from workflows.obligation import Obligation
     from workflows.ping import Ping
 
-    return [ActionItem, AnnualContributionCycle, ConceptNote, ContributionChase, Meeting, Ping]
+    return [ActionItem, AnnualContributionCycle, ConceptNote, ContributionChase, Meeting, Obligation, Ping]
 
 
 def mailbox(settings: Settings):

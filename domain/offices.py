@@ -133,6 +133,11 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("concept_note", "approve_plan"): ("president",),
     ("concept_note", "set_plan_due"): ("president", "isu"),
     ("concept_note", "withdraw"): ("coordinator", "president"),
+    ("obligation", "fulfil"): ("isu", "state"),
+    ("obligation", "request_extension"): ("state", "isu"),
+    ("obligation", "decide_extension"): ("president",),
+    ("obligation", "exempt"): ("president",),
+    ("obligation", "override_due"): ("isu",),
 }
 ROLE_NAMES = {"president": "the Presidency", "isu": "the ISU", "state": "the State itself",
               "owner": "the item's owner", "coordinator": "the theme's coordinators", "any": "an office"}

@@ -106,6 +106,40 @@ def parse_states_csv(text: str) -> list[State]:
     return states
 
 
+def name_of(alpha3: str) -> str:
+    """A State's name in the registry, else ISO 3166's."""
+    try:
+        return registry().get(alpha3).name
+    except UnknownState:
+        country = pycountry.countries.get(alpha_3=alpha3)
+        return country.name if country else alpha3
+
+
+def entry_into_force(deposit: date) -> date:
+    """Art. 17: the first day of the sixth month after the month in which the instrument
+    was deposited (deposited 6 April 2016: binds from 1 October 2016)."""
+    month = deposit.month + 5  # 0-based: the sixth month after
+    return date(deposit.year + month // 12, month % 12 + 1, 1)
+
+
+def membership(registry: Registry, recorded, on: date) -> dict[str, tuple[str, date | None]]:
+    """alpha-3 -> (party, signatory or withdrawn; entry into force) as of `on`: the
+    registry of 2016, then the dated `state.recorded` events (accession, ratification,
+    withdrawal), so that "who was a State Party then" has one answer."""
+    status = {s.alpha3: ("party" if s.entry_into_force and s.entry_into_force <= on else "signatory",
+                         s.entry_into_force) for s in registry}
+    for ev in sorted(recorded, key=lambda e: e.payload["date"]):
+        day = date.fromisoformat(ev.payload["date"])
+        if day > on:
+            continue
+        if ev.payload["event"] == "withdrawal":
+            status[ev.subject] = ("withdrawn", None)
+        else:
+            eif = entry_into_force(day)
+            status[ev.subject] = ("party" if eif <= on else "signatory", eif)
+    return status
+
+
 @lru_cache(maxsize=1)
 def registry() -> Registry:
     """The registry shipped with ccm: States Parties and signatories of November 2016."""

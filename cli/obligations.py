@@ -1,0 +1,225 @@
+"""`ccm obligations …`: treaty obligations per State (Article 7 reports, Article 3 and 4
+deadlines and extensions, the Dubrovnik Action Plan's victim-assistance dates), one
+`Obligation` workflow each; and `ccm import obligations` for reports submitted before."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from cli.client import as_option, connect, read_status, reason_command, run, update
+from cli.common import DATE, PARTY, emit, file_problems, output_option, settings
+
+KIND = click.Choice(["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
+                     "dap-va-action-plan"])
+LIST_COLUMNS = ["state", "kind", "period", "stage", "due", "fulfilled_on", "reference", "next_action_at"]
+
+
+def kind_option(f):
+    return click.option("--kind", type=KIND, required=True, help="which obligation")(f)
+
+
+def period_option(f):
+    return click.option("--year", type=click.IntRange(2010, date.today().year + 1),
+                        help="the year an annual report covers (art7-annual)")(f)
+
+
+def target(f):
+    return click.option("--state", type=PARTY, required=True, help="the State Party")(kind_option(period_option(f)))
+
+
+def _id(state: str, kind: str, year: int | None) -> str:
+    from domain.obligations import obligation_id, period_of
+
+    if kind == "art7-annual" and year is None:
+        raise click.UsageError("an annual report needs --year (the year it covers)")
+    return obligation_id(state, kind, period_of(kind, year))
+
+
+def _say(result) -> None:
+    click.echo(f"{result.workflow_id}: {result.stage.replace('_', ' ')}, due {result.summary['due']}")
+
+
+@click.group()
+def obligations():
+    """Treaty obligations per State: reports, deadlines, extensions, who is overdue."""
+
+
+@obligations.command("start")
+@kind_option
+@period_option
+@click.option("--state", type=PARTY, help="one State Party; without it, every State Party concerned")
+@click.option("--obligations", "data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV state,article,note (3, 4 or va): who carries Article 3/4 and victim-assistance obligations")
+def obligations_start(kind, year, state, data):
+    """Start the obligation of one State, or of every State Party it concerns. A re-run
+    starts none twice; an obligation already past its date starts overdue."""
+    from cli.audit import open_log
+    from domain.obligations import concerned
+    from domain.states import membership, registry
+
+    if kind == "art7-annual" and year is None:
+        raise click.UsageError("an annual report needs --year (the year it covers)")
+    # States Parties today: the registry of 2016 and the accessions recorded since.
+    found = membership(registry(), open_log().query(event_type="state.recorded"), date.today())
+    parties = {a: eif for a, (status, eif) in found.items() if status == "party"}
+    states = [state] if state else concerned(kind, parties, year, data.read_text("utf-8") if data else None)
+    if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
+        raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
+    started, existing = run(_start_many(kind, year, states, parties))
+    click.echo(f"{len(started)} obligations started, {len(existing)} already existed")
+
+
+async def _start_many(kind, year, states, parties):
+    from rich.progress import Progress
+    from temporalio.common import WorkflowIDReusePolicy
+    from temporalio.exceptions import WorkflowAlreadyStartedError
+
+    from domain.obligations import KINDS, ObligationInput, due_date, obligation_id, period_of
+    from domain.states import name_of
+    from workflows.obligation import Obligation
+
+    client, s = await connect(), settings()
+    started, existing = [], []
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"starting {kind}", total=len(states))
+        for alpha3 in states:
+            eif, name = parties.get(alpha3), name_of(alpha3)
+            period = period_of(kind, year)
+            inp = ObligationInput(state=alpha3, state_name=name, kind=kind, period=period,
+                                  due=due_date(kind, eif, year),
+                                  due_source=f"{KINDS[kind]}; in force for {alpha3} from {eif}")
+            try:
+                await client.start_workflow(
+                    Obligation.run, inp, id=obligation_id(alpha3, kind, period), task_queue=s.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    static_summary=f"{name} — {KINDS[kind]}, due {inp.due.isoformat()}")
+                started.append(alpha3)
+            except WorkflowAlreadyStartedError:
+                existing.append(alpha3)
+            progress.advance(task)
+    return started, existing
+
+
+@obligations.command("fulfil")
+@target
+@click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+              help="when it was fulfilled (a report received, a deadline met)")
+@click.option("--reference", default="", help="the report's reference")
+@as_option("isu")
+def obligations_fulfil(state, kind, year, day, reference, acting):
+    """Record an obligation fulfilled: on time or late, it ends."""
+    from domain.obligations import Fulfil
+
+    _say(run(update(_id(state, kind, year), "fulfil", Fulfil(date=day, reference=reference, **acting.model_dump()))))
+
+
+@obligations.command("request-extension")
+@target
+@click.option("--new-due", type=DATE, required=True, help="the deadline asked for")
+@click.option("--meeting", type=DATE, required=True, help="opening of the meeting that considers the request")
+@click.option("--submitted", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+              help="when the request was submitted")
+@click.option("--reason", required=True, help="why the State needs more time")
+@as_option()
+def obligations_request_extension(state, kind, year, new_due, meeting, submitted, reason, acting):
+    """Record an Article 3 or 4 extension request (at least nine months before the meeting)."""
+    from domain.obligations import RequestExtension
+
+    cmd = RequestExtension(new_due=new_due, meeting=meeting, submitted=submitted, reason=reason,
+                           **acting.model_dump())
+    _say(run(update(_id(state, kind, year), "request_extension", cmd)))
+
+
+@obligations.command("decide-extension")
+@target
+@click.option("--meeting", type=DATE, required=True, help="the meeting that decided")
+@click.option("--granted/--refused", required=True, help="the meeting's decision")
+@click.option("--new-due", type=DATE, help="the deadline granted, when it differs from the request")
+@as_option("president")
+def obligations_decide_extension(state, kind, year, meeting, granted, new_due, acting):
+    """Record the meeting's decision on an extension request."""
+    from domain.obligations import DecideExtension
+
+    cmd = DecideExtension(granted=granted, meeting=meeting, new_due=new_due, **acting.model_dump())
+    _say(run(update(_id(state, kind, year), "decide_extension", cmd)))
+
+
+@obligations.command("override-due")
+@target
+@click.option("--due", type=DATE, required=True, help="the due date that applies")
+@click.option("--reason", required=True, help="why (e.g. practice counts from deposit)")
+@as_option("isu")
+def obligations_override_due(state, kind, year, due, reason, acting):
+    """Set a State's due date with a reason (recorded); the reminders follow."""
+    from domain.obligations import OverrideDue
+
+    cmd = OverrideDue(due=due, reason=reason, **acting.model_dump())
+    _say(run(update(_id(state, kind, year), "override_due", cmd)))
+
+
+reason_command(obligations, "exempt", "exempt", "domain.obligations.Exempt", target, _id, _say,
+               "Exempt a State from an obligation (the Presidency; a reason is required); it ends.",
+               default_office="president")
+
+
+@obligations.command("list")
+@click.option("--overdue", is_flag=True, help="only overdue obligations")
+@click.option("--kind", type=KIND, help="only this kind")
+@click.option("--state", type=PARTY, help="only this State Party")
+@output_option()
+def obligations_list(overdue, kind, state, output):
+    """Obligations with their stage and due date (a visibility query)."""
+    from domain.obligations import ObligationStatus
+    from domain.schedule import geneva_time
+
+    clauses = ["WorkflowType = 'Obligation'"]
+    if overdue:
+        clauses.append("CcmStage = 'overdue'")
+    if state:
+        clauses.append(f"CcmState = '{state}'")
+
+    async def go():
+        client = await connect()
+        rows = []
+        for wid in sorted({wf.id async for wf in client.list_workflows(" AND ".join(clauses))}):
+            if kind and f"-{kind}-" not in wid:
+                continue
+            st = await read_status(wid, ObligationStatus, client)
+            rows.append({"state": st.state, "kind": st.kind, "period": st.period, "stage": st.stage,
+                         "due": st.due.isoformat(), "fulfilled_on": st.fulfilled_on, "reference": st.reference,
+                         "next_action_at": geneva_time(st.next_action_at) if st.next_action_at else None})
+        return rows
+
+    rows = run(go())
+    emit(rows, output, LIST_COLUMNS, title=f"Obligations ({len(rows)})")
+
+
+# --- past records -------------------------------------------------------------------------------
+@click.group("import")
+def import_():
+    """Bring records kept before ccm into the event log."""
+
+
+@import_.command("obligations")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="CSV state,kind,period,submitted_on,reference")
+@as_option("isu")
+def import_obligations(path, acting):
+    """Write reports submitted before ccm to the event log (`obligation.imported`, dated by
+    each row). Every problem is refused with its line and nothing written; importing the
+    same file again writes nothing."""
+    from cli.audit import open_log
+    from domain.obligations import imported_events
+    from domain.states import registry
+
+    data = path.read_bytes()
+    try:
+        events = imported_events(data, registry(), acting.actor, acting.office)
+    except ValueError as e:
+        raise file_problems(path, str(e).split("; ")) from None
+    log = open_log()
+    written = sum(log.append(ev)[1] for ev in events)
+    click.echo(f"{written} rows imported from {path}, {len(events) - written} already there")

@@ -1,0 +1,131 @@
+"""Treaty obligations on worked examples: Articles 17, 7, 3, 4, the nine-month rule for
+extension requests, the Dubrovnik Action Plan, and the obligation's timeline."""
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from domain.obligations import (
+    DecideExtension,
+    Exempt,
+    Fulfil,
+    Obligation,
+    ObligationInput,
+    OverrideDue,
+    RequestExtension,
+    annual_report_due,
+    clearance_by,
+    due_date,
+    entry_into_force,
+    initial_report_due,
+    latest_extension_request,
+    obligation_id,
+    stockpiles_destroyed_by,
+)
+from domain.process import Message, Refusal
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def test_the_issues_worked_example():
+    """Deposited 6 April 2016: binds from 1 October 2016, initial report due 30 March 2017."""
+    assert entry_into_force(date(2016, 4, 6)) == date(2016, 10, 1)
+    assert initial_report_due(date(2016, 10, 1)) == date(2017, 3, 30)
+
+
+@pytest.mark.parametrize("deposit,binds", [(date(2008, 12, 3), date(2009, 6, 1)), (date(2016, 7, 31), date(2017, 1, 1)),
+                                           (date(2016, 12, 1), date(2017, 6, 1))])
+def test_entry_into_force_is_the_first_day_of_the_sixth_month_after_deposit(deposit, binds):
+    assert entry_into_force(deposit) == binds
+
+
+def test_deadlines_of_articles_7_3_and_4():
+    assert annual_report_due(2015) == date(2016, 4, 30)  # for the previous calendar year
+    assert stockpiles_destroyed_by(date(2010, 8, 1)) == date(2018, 8, 1)  # 8 years
+    assert clearance_by(date(2010, 8, 1)) == date(2020, 8, 1)  # 10 years
+    assert due_date("dap-va-focal-point", None) == date(2016, 12, 31)
+    assert due_date("dap-va-action-plan", None) == date(2018, 12, 31)
+    assert obligation_id("FJI", "art7-annual", "2016") == "obligation-FJI-art7-annual-2016"
+    with pytest.raises(Refusal, match="not a State Party"):
+        due_date("art7-initial", None)
+
+
+def test_an_extension_request_reaches_the_meeting_nine_months_before_it():
+    assert latest_extension_request(date(2017, 9, 4)) == date(2016, 12, 4)
+
+
+def new(kind="art7-annual", due=date(2017, 4, 30), now=None) -> Obligation:
+    now = now or utc(2017, 1, 10)
+    inp = ObligationInput(state="FJI", kind=kind, period="2016" if kind == "art7-annual" else "eif", due=due)
+    ob = Obligation.new(inp, obligation_id("FJI", kind, inp.period), now)
+    ob.start()
+    return ob
+
+
+def run_until(ob: Obligation, until: datetime) -> list[str]:
+    fired = []
+    while (action := ob.next_action()) and action.at <= until:
+        ob.fire(action, action.at)
+        fired.append(action.key)
+    return fired
+
+
+def test_reminders_60_and_14_days_before_then_overdue_then_monthly():
+    ob = new()
+    assert run_until(ob, utc(2017, 7, 1)) == ["reminder-60d-2017-04-30", "reminder-14d-2017-04-30", "overdue",
+                                              "overdue-reminder", "overdue-reminder"]
+    assert ob.stage == "overdue" and ob.next_action().at == utc(2017, 7, 30, 8)
+
+
+def test_the_coordinators_are_told_when_it_becomes_overdue():
+    ob = new()
+    run_until(ob, utc(2017, 4, 30))
+    effects = ob.fire(ob.next_action(), utc(2017, 5, 1))
+    told = [e for e in effects if isinstance(e, Message)]
+    assert told[0].payload["told"] == "coordinator:transparency-measures"
+
+
+def test_a_report_on_time_and_one_late():
+    ob = new()
+    ob.fulfil(Fulfil(date=date(2017, 4, 20), reference="A7-FJI-2016", office="isu"), date(2017, 4, 21))
+    assert ob.finished and ob.status().on_time is True
+    late = new()
+    run_until(late, utc(2017, 5, 15))
+    late.fulfil(Fulfil(date=date(2017, 5, 15), office="FJI"), date(2017, 5, 15))
+    assert late.status().on_time is False and late.next_action() is None
+
+
+def test_an_extension_too_late_is_refused_and_one_in_time_is_granted():
+    ob = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2019, 1, 1))
+    late = RequestExtension(new_due=date(2025, 8, 1), meeting=date(2019, 9, 2), reason="contamination",
+                            submitted=date(2019, 3, 1), office="FJI")
+    with pytest.raises(Refusal, match="had to be submitted by 2018-12-02"):
+        ob.check_extension(late)
+    ob.request_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}))
+    assert ob.stage == "extension_requested" and ob.next_action() is None
+    ob.decide_extension(DecideExtension(granted=True, meeting=date(2019, 9, 2), office="president"),
+                        utc(2019, 9, 4))
+    assert ob.stage == "open" and ob.due == date(2025, 8, 1)
+    assert ob.next_action().key == "reminder-60d-2025-08-01"
+
+
+def test_only_articles_3_and_4_extend_and_who_may_do_what():
+    ob = new()
+    with pytest.raises(Refusal, match="only Article 3 and Article 4"):
+        ob.check_extension(RequestExtension(new_due=date(2018, 1, 1), meeting=date(2018, 9, 1), reason="x",
+                                            submitted=date(2017, 1, 1)))
+    with pytest.raises(Refusal, match="only the Presidency may exempt, not FJI"):
+        ob.authorize("exempt", Exempt(reason="x", office="FJI"))
+    ob.authorize("fulfil", Fulfil(date=date(2017, 4, 1), office="FJI"))  # its own report
+    with pytest.raises(Refusal, match=r"only the ISU or the State itself \(FJI\) may fulfil, not NZL"):
+        ob.authorize("fulfil", Fulfil(date=date(2017, 4, 1), office="NZL"))
+
+
+def test_a_due_date_overridden_with_a_reason_moves_the_reminders():
+    ob = new()
+    effects = ob.override_due(OverrideDue(due=date(2017, 6, 30), reason="counted from deposit", office="isu"),
+                              utc(2017, 1, 11))
+    assert effects[-1].payload == {"from": "2017-04-30", "to": "2017-06-30", "reason": "counted from deposit"}
+    assert ob.next_action().key == "reminder-60d-2017-06-30"

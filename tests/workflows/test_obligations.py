@@ -1,0 +1,95 @@
+"""Obligation workflows on the time-skipping server: a report on time, one late, one
+never sent, an extension requested too late and one granted."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import uuid
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from activities.database import open_event_log
+from activities.letters import Mailbox
+from activities.records import CcmActivities
+from domain.obligations import (
+    DecideExtension,
+    Fulfil,
+    ObligationInput,
+    RequestExtension,
+    obligation_id,
+)
+from tests.conftest import act, sleep_until
+from workflows.obligation import Obligation
+
+
+@pytest.fixture
+def log(tmp_path):
+    return open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
+
+
+@pytest.fixture
+async def worker(time_skipping_env, task_queue, tmp_path, log):
+    acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[Obligation],
+                          activities=acts.all(), activity_executor=pool):
+            yield
+
+
+async def start(env, task_queue, kind="art7-annual", due_in_days=100, state="FJI"):
+    today = (await env.get_current_time()).date()
+    period = str(today.year - 1) if kind == "art7-annual" else "eif"
+    inp = ObligationInput(state=state, kind=kind, period=period, due=today + timedelta(days=due_in_days))
+    wid = obligation_id(state, kind, period) + f"-{uuid.uuid4().hex[:6]}"
+    return await env.client.start_workflow(Obligation.run, inp, id=wid, task_queue=task_queue), inp.due
+
+
+def types(log, handle) -> list[str]:
+    return [e.event_type for e in log.query(workflow_id=handle.id)]
+
+
+async def test_a_report_received_on_time_ends_after_its_reminders(time_skipping_env, task_queue, worker, log):
+    handle, due = await start(time_skipping_env, task_queue)
+    await sleep_until(time_skipping_env, datetime.combine(due - timedelta(days=10), time(12, tzinfo=timezone.utc)))
+    status = await act(handle, Obligation.fulfil, Fulfil(date=due - timedelta(days=10), reference="A7", office="FJI"))
+    assert status.stage == "fulfilled" and status.on_time is True and status.reminders == 2
+    assert types(log, handle) == ["obligation.started", "obligation.reminder_sent", "obligation.reminder_sent",
+                                  "obligation.fulfilled"]
+
+
+async def test_a_report_never_sent_is_overdue_the_coordinators_told_and_reminded_monthly(
+        time_skipping_env, task_queue, worker, log):
+    handle, due = await start(time_skipping_env, task_queue, due_in_days=20)
+    await sleep_until(time_skipping_env, datetime.combine(due + timedelta(days=65), time(12, tzinfo=timezone.utc)))
+    status = await handle.query(Obligation.status)
+    assert status.stage == "overdue"
+    got = types(log, handle)
+    assert got.count("obligation.overdue") == 1 and got.count("obligation.coordinators_told") == 1
+    assert got.count("obligation.reminder_sent") == 1 + 2  # 14 days before, then two monthly reminders
+    late = await act(handle, Obligation.fulfil, Fulfil(date=due + timedelta(days=65), office="isu"))
+    assert late.stage == "fulfilled" and late.on_time is False
+
+
+async def test_an_extension_requested_too_late_is_refused_and_one_in_time_granted(
+        time_skipping_env, task_queue, worker, log):
+    handle, due = await start(time_skipping_env, task_queue, kind="art4-clearance", due_in_days=700, state="LBN")
+    today = (await time_skipping_env.get_current_time()).date()
+    meeting = today + timedelta(days=200)  # under nine months away
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(Obligation.request_extension, RequestExtension(
+            new_due=due + timedelta(days=1500), meeting=meeting, submitted=today, reason="contamination",
+            office="LBN"))
+    assert "had to be submitted by" in str(err.value.cause)
+    meeting = today + timedelta(days=300)
+    status = await act(handle, Obligation.request_extension, RequestExtension(
+        new_due=due + timedelta(days=1500), meeting=meeting, submitted=today, reason="contamination", office="LBN"))
+    assert status.stage == "extension_requested"
+    status = await act(handle, Obligation.decide_extension, DecideExtension(granted=True, meeting=meeting,
+                                                                            office="president"))
+    assert status.stage == "open" and status.due == due + timedelta(days=1500)
+    assert "obligation.extension_decided" in types(log, handle)
+    await handle.terminate("test over")
+

@@ -1,0 +1,79 @@
+"""Obligation: one State's treaty obligation of one kind and period
+(id `obligation-{ISO3}-{kind}-{period}`). The rules live in `domain.obligations`; the
+skeleton is `workflows.process`."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.obligations import (
+        DecideExtension,
+        Exempt,
+        Fulfil,
+        ObligationInput,
+        ObligationStatus,
+        OverrideDue,
+        RequestExtension,
+    )
+    from domain.obligations import Obligation as Process
+    from domain.process import CommandResult
+
+from workflows.process import ProcessWorkflow
+
+
+@workflow.defn(failure_exception_types=[ValueError])
+class Obligation(ProcessWorkflow):
+    process: Process
+
+    @workflow.init
+    def __init__(self, input: ObligationInput) -> None:
+        self._begin(input, Process, lambda: Process.new(input, workflow.info().workflow_id, workflow.now()))
+
+    @workflow.run
+    async def run(self, input: ObligationInput) -> ObligationStatus:
+        return await self._run()
+
+    @workflow.query
+    def status(self) -> ObligationStatus:
+        return self.process.status()
+
+    @workflow.update
+    async def fulfil(self, cmd: Fulfil) -> CommandResult:
+        return await self._command(lambda: self.process.fulfil(cmd, workflow.now().date()))
+
+    @fulfil.validator
+    def _check_fulfil(self, cmd: Fulfil) -> None:
+        self._validate("fulfil", cmd, lambda: self.process.check_fulfil(cmd, workflow.now().date()))
+
+    @workflow.update
+    async def request_extension(self, cmd: RequestExtension) -> CommandResult:
+        return await self._command(lambda: self.process.request_extension(cmd))
+
+    @request_extension.validator
+    def _check_extension(self, cmd: RequestExtension) -> None:
+        self._validate("request_extension", cmd, lambda: self.process.check_extension(cmd))
+
+    @workflow.update
+    async def decide_extension(self, cmd: DecideExtension) -> CommandResult:
+        return await self._command(lambda: self.process.decide_extension(cmd, workflow.now()))
+
+    @decide_extension.validator
+    def _check_decision(self, cmd: DecideExtension) -> None:
+        self._validate("decide_extension", cmd, lambda: self.process.check_decision(cmd))
+
+    @workflow.update
+    async def exempt(self, cmd: Exempt) -> CommandResult:
+        return await self._command(lambda: self.process.exempt(cmd))
+
+    @exempt.validator
+    def _check_exempt(self, cmd: Exempt) -> None:
+        self._validate("exempt", cmd, lambda: self.process.check_exempt(cmd))
+
+    @workflow.update
+    async def override_due(self, cmd: OverrideDue) -> CommandResult:
+        return await self._command(lambda: self.process.override_due(cmd, workflow.now()))
+
+    @override_due.validator
+    def _check_override(self, cmd: OverrideDue) -> None:
+        self._validate("override_due", cmd, lambda: self.process.check_override(cmd))
