@@ -97,6 +97,7 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
              title=f"Contribution chases {year}")
         click.echo(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
         await _meetings(client, s, today)
+        await _obligations(client, year - 1)
         report = contributions_report(year)
         emit(report_rows(report), "table", ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
              title=f"Status of contributions {year} (from the event log)")
@@ -108,6 +109,29 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
     finally:
         stop.set()
         await worker
+
+
+async def _obligations(client, year: int) -> None:
+    """Last year's Article 7 annual reports: due on 30 April, none recorded, so all are
+    overdue and their coordinators told; the count, as the minutes quote it."""
+    import asyncio
+
+    from cli.obligations import start_obligations
+    from domain.obligations import concerned
+    from domain.states import registry
+
+    parties = {s.alpha3: s.entry_into_force for s in registry().parties()}
+    states = concerned("art7-annual", parties, year)
+    await start_obligations("art7-annual", year, states, parties, progress_bar=False)
+    query = "WorkflowType = 'Obligation' AND CcmStage = 'overdue'"
+    overdue = 0
+    for _ in range(100):  # visibility is eventually consistent
+        overdue = (await client.count_workflows(query)).count
+        if overdue >= len(states):
+            break
+        await asyncio.sleep(0.2)
+    click.echo(f"Article 7 annual reports for {year}: {overdue} of {len(states)} States Parties overdue "
+               "(ccm obligations list --overdue; ccm report obligations)")
 
 
 # The decisions of the Committee's meeting of 4 November 2016, as action items.

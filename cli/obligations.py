@@ -68,11 +68,12 @@ def obligations_start(kind, year, state, data):
     states = [state] if state else concerned(kind, parties, year, data.read_text("utf-8") if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
-    started, existing = run(_start_many(kind, year, states, parties))
+    started, existing = run(start_obligations(kind, year, states, parties))
     click.echo(f"{len(started)} obligations started, {len(existing)} already existed")
 
 
-async def _start_many(kind, year, states, parties):
+async def start_obligations(kind, year, states, parties, progress_bar: bool = True):
+    """Start each State's obligation of `kind`; (started, already existing) alpha-3 codes."""
     from rich.progress import Progress
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -83,7 +84,7 @@ async def _start_many(kind, year, states, parties):
 
     client, s = await connect(), settings()
     started, existing = [], []
-    with Progress(transient=True) as progress:
+    with Progress(transient=True, disable=not progress_bar) as progress:
         task = progress.add_task(f"starting {kind}", total=len(states))
         for alpha3 in states:
             eif, name = parties.get(alpha3), name_of(alpha3)

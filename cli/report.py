@@ -104,7 +104,7 @@ def obligations_rows(as_of):
 
 @report.command("obligations")
 @as_of_option
-@click.option("--output", "-o", type=click.Choice(["table", "csv", "md", "html"]), default="table",
+@click.option("--output", "-o", type=click.Choice(["table", "json", "csv", "md", "html"]), default="table",
               show_default=True, help="output format")
 @out_options("write to this file instead of stdout")
 def report_obligations(as_of, output, out, force):

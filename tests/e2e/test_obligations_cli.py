@@ -1,0 +1,74 @@
+"""`ccm obligations`, `ccm import obligations`, `ccm report obligations` and
+`ccm states record` against a real dev server and a `ccm worker` process."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from activities.database import open_event_log
+from tests.e2e.conftest import wait_for  # noqa: E402
+
+
+def test_the_stockpile_obligations_start_once_and_the_overdue_are_listed_and_reported(ccm, worker, ccm_env):
+    first = ccm("obligations", "start", "--kind", "art3-stockpiles")
+    assert first.exit_code == 0 and first.stdout.strip() == "9 obligations started, 0 already existed", first.output
+    again = ccm("obligations", "start", "--kind", "art3-stockpiles")
+    assert again.stdout.strip() == "0 obligations started, 9 already existed"
+    # Croatia: in force 1 August 2010, stockpiles due 1 August 2018: overdue, the coordinators told.
+    overdue = wait_for(lambda: [r for r in json.loads(ccm("obligations", "list", "--overdue", "-o", "json").stdout)
+                                if r["state"] == "HRV"])
+    assert overdue[0]["due"] == "2018-08-01" and overdue[0]["kind"] == "art3-stockpiles"
+    done = ccm("obligations", "fulfil", "--state", "Croatia", "--kind", "art3-stockpiles", "--date", "2020-07-21",
+               "--reference", "Art7-HRV-2020")
+    assert done.exit_code == 0 and "obligation-HRV-art3-stockpiles-eif: fulfilled" in done.stdout, done.output
+    refused = ccm("obligations", "exempt", "--state", "PER", "--kind", "art3-stockpiles", "--reason", "x",
+                  "--as", "Peru")
+    assert refused.exit_code == 1 and "only the Presidency may exempt, not PER" in refused.stderr
+    report = wait_for(lambda: [r for r in json.loads(ccm("report", "obligations", "-o", "json").stdout)
+                               if r["kind"] == "art3-stockpiles" and r["late"] == 1])
+    assert report[0]["states"] == 9 and report[0]["late"] == 1
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    told = [e for e in log.query(event_type="obligation.coordinators_told")]
+    assert told and told[0].payload["told"] == "coordinator:stockpile-destruction"
+
+
+def test_past_reports_are_imported_once_and_counted_from_their_own_date(ccm, ccm_env, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("state,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A7\n"
+                   "Atlantis,art7-annual,2015,2016-04-29,A7\n")
+    refused = ccm("import", "obligations", "--file", bad)
+    assert refused.exit_code == 1 and "line 3, state: unknown State 'Atlantis'" in refused.stderr
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    assert list(log.query(event_type="obligation.imported")) == []  # nothing half-written
+    good = tmp_path / "reports-2015.csv"
+    good.write_text("\ufeffstate,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A7-NOR\n"
+                    "NZL,art7-annual,2015,2016-06-01,A7-NZL\n")
+    first = ccm("import", "obligations", "--file", good)
+    assert first.exit_code == 0 and first.stdout.strip().startswith("2 rows imported"), first.output
+    assert ccm("import", "obligations", "--file", good).stdout.strip().startswith("0 rows imported")
+    as_of = json.loads(ccm("report", "obligations", "--as-of", "2016-05-15", "-o", "json").stdout)
+    annual = next(r for r in as_of if r["kind"] == "art7-annual" and r["period"] == "2015")
+    assert annual["states"] == 1 and annual["on time"] == 1  # New Zealand's came on 1 June
+    later = json.loads(ccm("report", "obligations", "--as-of", "2016-12-31", "-o", "json").stdout)
+    annual = next(r for r in later if r["kind"] == "art7-annual" and r["period"] == "2015")
+    assert annual["states"] == 2 and annual["late"] == 1
+
+
+def test_membership_follows_the_events_recorded(ccm, ccm_env):
+    recorded = ccm("states", "record", "--state", "Sri Lanka", "--event", "accession", "--deposited", "2018-03-01")
+    assert recorded.exit_code == 0 and "in force from 2018-09-01" in recorded.stdout, recorded.output
+    before = json.loads(ccm("states", "list", "--as-of", "2018-08-31", "--status", "party", "-o", "json").stdout)
+    after = json.loads(ccm("states", "list", "--as-of", "2018-09-01", "--status", "party", "-o", "json").stdout)
+    assert "LKA" not in {r["alpha3"] for r in before} and "LKA" in {r["alpha3"] for r in after}
+    not_isu = ccm("states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2030-01-01",
+                  "--as", "ITA")
+    assert not_isu.exit_code == 2 and "only the ISU records membership" in not_isu.stderr
+
+
+def test_publish_adds_the_obligations_page(ccm, worker, ccm_env):
+    published = ccm("report", "publish", "--year", date.today().year)
+    assert published.exit_code == 0, published.output
+    page = Path(ccm_env["CCM_HOME"]) / "site" / "obligations.html"
+    assert "published" in published.stdout and page.exists() and '<table id="obligations">' in page.read_text()
