@@ -53,7 +53,9 @@ def obligations():
 @click.option("--state", type=PARTY, help="one State Party; without it, every State Party concerned")
 @click.option("--obligations", "data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV state,article,note (3, 4 or va): who carries Article 3/4 and victim-assistance obligations")
-def obligations_start(kind, year, state, data):
+@click.option("--reminder-days", default="60,14", show_default=True,
+              help="days before the due date when the State is reminded, comma-separated")
+def obligations_start(kind, year, state, data, reminder_days):
     """Start the obligation of one State, or of every State Party it concerns. A re-run
     starts none twice; an obligation already past its date starts overdue."""
     from cli.audit import open_log
@@ -62,17 +64,24 @@ def obligations_start(kind, year, state, data):
 
     if kind == "art7-annual" and year is None:
         raise click.UsageError("an annual report needs --year (the year it covers)")
+    try:
+        days = sorted({int(d) for d in reminder_days.split(",") if d.strip()}, reverse=True)
+        if not days or not all(0 < d <= 365 for d in days):
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"{reminder_days!r}: days between 1 and 365, comma-separated",
+                                 param_hint="--reminder-days") from None
     # States Parties today: the registry of 2016 and the accessions recorded since.
     found = membership(registry(), open_log().query(event_type="state.recorded"), date.today())
     parties = {a: eif for a, (status, eif) in found.items() if status == "party"}
     states = [state] if state else concerned(kind, parties, year, data.read_text("utf-8") if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
-    started, existing = run(start_obligations(kind, year, states, parties))
+    started, existing = run(start_obligations(kind, year, states, parties, reminder_days=days))
     click.echo(f"{len(started)} obligations started, {len(existing)} already existed")
 
 
-async def start_obligations(kind, year, states, parties, progress_bar: bool = True):
+async def start_obligations(kind, year, states, parties, progress_bar: bool = True, reminder_days=(60, 14)):
     """Start each State's obligation of `kind`; (started, already existing) alpha-3 codes."""
     from rich.progress import Progress
     from temporalio.common import WorkflowIDReusePolicy
@@ -91,7 +100,8 @@ async def start_obligations(kind, year, states, parties, progress_bar: bool = Tr
             period = period_of(kind, year)
             inp = ObligationInput(state=alpha3, state_name=name, kind=kind, period=period,
                                   due=due_date(kind, eif, year),
-                                  due_source=f"{KINDS[kind]}; in force for {alpha3} from {eif}")
+                                  due_source=f"{KINDS[kind]}; in force for {alpha3} from {eif}",
+                                  reminder_days=list(reminder_days))
             try:
                 await client.start_workflow(
                     Obligation.run, inp, id=obligation_id(alpha3, kind, period), task_queue=s.task_queue,

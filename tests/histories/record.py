@@ -21,7 +21,7 @@ from activities.letters import Mailbox
 from activities.records import CcmActivities
 from cli.devserver import binary
 from domain.action_items import Complete, Extend, Reassign
-from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, SetMspDate
+from domain.chase import ChaseInput, Close, Pledge, RecordReceipt, ReportPayment, ReverseReceipt, SetMspDate
 from domain.meetings import (
     AddActionItem,
     ApproveMinutes,
@@ -39,6 +39,7 @@ from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_THEME
 from workflows.concept_note import ConceptNote
 from workflows.contribution_chase import ContributionChase
 from workflows.meeting import Meeting
+from workflows.obligation import Obligation
 
 HERE = Path(__file__).parent
 
@@ -54,7 +55,7 @@ async def main() -> None:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             async with Worker(env.client, task_queue="replay",
                               workflows=[ContributionChase, Meeting, ActionItem, ConceptNote,
-                                         AnnualContributionCycle],
+                                         AnnualContributionCycle, Obligation],
                               activities=acts.all(), activity_executor=pool):
                 inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("38486"), msp_date=date(year, 9, 4))
                 handle = await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-ITA",
@@ -74,9 +75,14 @@ async def main() -> None:
                 await handle.execute_update(ContributionChase.record_receipt,
                                             RecordReceipt(amount=Decimal("8486"), date=today, budget_line="7c",
                                                           reference="R3"))
+                # Paid, the chase stays open until the year ends: a reversal reopens it.
+                await handle.execute_update(ContributionChase.reverse_receipt,
+                                            ReverseReceipt(reference="R3", reason="booked twice", office="isu"))
+                await handle.execute_update(ContributionChase.cancel, Close(reason="recorded", office="president"))
                 await handle.result()
                 histories = [await handle.fetch_history(), *await record_meeting(env.client),
-                             await record_concept_note(env.client), await record_cycle(env.client)]
+                             await record_concept_note(env.client), await record_cycle(env.client),
+                             await record_obligation(env.client)]
     for history in histories:
         # The workflow id is part of the name: replay needs it (child ids derive from it).
         path = HERE / f"{history.workflow_id}.json"
@@ -158,6 +164,25 @@ async def record_cycle(client):
                                             task_queue="replay")
         await cycle.result()
     return await cycle.fetch_history()
+
+
+async def record_obligation(client):
+    """An Article 4 deadline: an extension requested and granted, then fulfilled."""
+    from domain.obligations import DecideExtension, Fulfil, ObligationInput, RequestExtension
+
+    today = date.today()
+    inp = ObligationInput(state="LBN", kind="art4-clearance", period="eif", due=today + timedelta(days=400))
+    handle = await client.start_workflow(Obligation.run, inp, id="obligation-LBN-art4-clearance-eif",
+                                         task_queue="replay")
+    meeting = today + timedelta(days=300)
+    await handle.execute_update(Obligation.request_extension, RequestExtension(
+        new_due=inp.due + timedelta(days=1000), meeting=meeting, submitted=today, reason="contamination",
+        office="LBN"))
+    await handle.execute_update(Obligation.decide_extension, DecideExtension(granted=True, meeting=meeting,
+                                                                             office="president"))
+    await handle.execute_update(Obligation.fulfil, Fulfil(date=today, reference="A7-LBN", office="isu"))
+    await handle.result()
+    return await handle.fetch_history()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from workflows.annual_cycle import AnnualContributionCycle
 from workflows.concept_note import ConceptNote
 from workflows.contribution_chase import ContributionChase
 from workflows.meeting import Meeting
+from workflows.obligation import Obligation
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 
@@ -21,7 +22,7 @@ SAVED = sorted(HISTORIES.glob("*.json"))
 
 
 def test_every_process_has_a_saved_history():
-    assert {p.name.split("-")[0] for p in SAVED} == {"chase", "meeting", "action", "concept", "annual"}
+    assert {p.name.split("-")[0] for p in SAVED} == {"chase", "meeting", "action", "concept", "annual", "obligation"}
     assert any(".before-patch" in p.name for p in SAVED)
 
 
@@ -30,7 +31,8 @@ async def test_a_saved_history_replays(path):
     workflow_id = path.name.split(".")[0]  # `chase-2027-ITA.before-patch.json` -> chase-2027-ITA
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
     assert len(history.events) > 20
-    replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote, AnnualContributionCycle],
+    replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote, AnnualContributionCycle,
+                                   Obligation],
                         data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
