@@ -128,6 +128,18 @@ def cases(f) -> list[tuple[list, str]]:
         (["plan", "submit", *theme, "--file", f / "note.md", "--summary", "s"], "say who acts"),
         (["plan", "submit-plan", *theme, "--file", f / "plan.yaml", "--as", "ITA"], "unknown State 'Atlantis'"),
         (["plan", "approve", *theme, "--as", "Nobody@Atlantis"], "unknown office 'Atlantis'"),
+        # obligations
+        (["obligations", "start", "--kind", "art7-annual"], "an annual report needs --year"),
+        (["obligations", "start", "--kind", "art9-other"], "'art9-other' is not one of"),
+        (["obligations", "start", "--kind", "art7-annual", "--year", "2016", "--reminder-days", "0"],
+         "days between 1 and 365"),
+        (["obligations", "fulfil", "--state", "Atlantis", "--kind", "art3-stockpiles"], "unknown State 'Atlantis'"),
+        (["obligations", "exempt", "--state", "PER", "--kind", "art3-stockpiles", "--reason", "x", "--as", "Nobody@x"],
+         "unknown office 'x'"),
+        (["import", "obligations", "--file", f / "missing.csv"], "does not exist"),
+        (["states", "record", "--state", "Atlantis", "--event", "accession", "--deposited", "2018-03-01"],
+         "'Atlantis' is not a country"),
+        (["states", "list", "--as-of", "2018-02-30"], "is not a date"),
         # the rest
         (["states", "show", "Atlantis"], "unknown State 'Atlantis'"),
         (["report", "contributions", "--year", TODAY.year, "--budget", f / "budget-negative.csv"],
