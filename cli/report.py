@@ -75,19 +75,28 @@ def report_contributions(year, as_of, budget_path, output, out, force):
     elif output == "md":
         text = markdown(rep)
     elif output == "csv":
-        import contextlib
-        import io
-
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            emit(report_rows(rep, totals=True), "csv", REPORT_COLUMNS)
-        text = buffer.getvalue()
+        text = _rendered(report_rows(rep, totals=True), "csv", REPORT_COLUMNS)
     elif out:
         raise click.UsageError("--out goes with --output csv, md or html")
     else:
         emit(report_rows(rep, totals=True), output, REPORT_COLUMNS, title=f"Status of contributions {year}")
         click.echo(summary(rep))
         return
+    _write_or_print(text, out)
+
+
+def _rendered(rows: list[dict], output: str, columns: list[str]) -> str:
+    """What `emit` would print, as text (for --out)."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        emit(rows, output, columns)
+    return buffer.getvalue()
+
+
+def _write_or_print(text: str, out) -> None:
     if out:
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}")
@@ -127,21 +136,11 @@ def report_obligations(as_of, output, out, force):
                           "|" + " --- |" * len(columns)] + ["| " + " | ".join(str(r[c]) for c in columns) + " |"
                                                              for r in summary]) + "\n"
     elif out:
-        import contextlib
-        import io
-
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            emit(summary, output, columns)
-        text = buffer.getvalue()
+        text = _rendered(summary, output, columns)
     else:
         emit(summary, output, columns, title=f"Treaty obligations as of {on}")
         return
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}")
-    else:
-        click.echo(text, nl=False)
+    _write_or_print(text, out)
 
 
 @report.command("publish")
