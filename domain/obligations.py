@@ -309,8 +309,10 @@ class Obligation(BaseModel):
                                                               "due": self.due.isoformat(),
                                                               "on_time": cmd.date <= self.due})]
 
-    def check_extension(self, cmd: RequestExtension) -> None:
+    def check_extension(self, cmd: RequestExtension, today: date) -> None:
         self._check_open()
+        if cmd.submitted > today:
+            raise Refusal(f"the request's date {cmd.submitted.isoformat()} is in the future")
         if self.input.kind not in ("art3-stockpiles", "art4-clearance"):
             raise Refusal("only Article 3 and Article 4 deadlines can be extended")
         if self.stage == "extension_requested":
@@ -322,8 +324,8 @@ class Obligation(BaseModel):
             raise Refusal(f"a request for the meeting of {cmd.meeting.isoformat()} had to be submitted by "
                           f"{latest.isoformat()} (nine months before it; Articles 3.5 and 4.6)")
 
-    def request_extension(self, cmd: RequestExtension) -> list[Effect]:
-        self.check_extension(cmd)
+    def request_extension(self, cmd: RequestExtension, today: date) -> list[Effect]:
+        self.check_extension(cmd, today)
         self.extension = Extension(new_due=cmd.new_due, meeting=cmd.meeting, reason=cmd.reason,
                                    submitted=cmd.submitted)
         self.stage = "extension_requested"

@@ -48,11 +48,11 @@ class Obligation(ProcessWorkflow):
 
     @workflow.update
     async def request_extension(self, cmd: RequestExtension) -> CommandResult:
-        return await self._command(lambda: self.process.request_extension(cmd))
+        return await self._command(lambda: self.process.request_extension(cmd, workflow.now().date()))
 
     @request_extension.validator
     def _check_extension(self, cmd: RequestExtension) -> None:
-        self._validate("request_extension", cmd, lambda: self.process.check_extension(cmd))
+        self._validate("request_extension", cmd, lambda: self.process.check_extension(cmd, workflow.now().date()))
 
     @workflow.update
     async def decide_extension(self, cmd: DecideExtension) -> CommandResult:

@@ -102,8 +102,10 @@ def test_an_extension_too_late_is_refused_and_one_in_time_is_granted():
     late = RequestExtension(new_due=date(2025, 8, 1), meeting=date(2019, 9, 2), reason="contamination",
                             submitted=date(2019, 3, 1), office="FJI")
     with pytest.raises(Refusal, match="had to be submitted by 2018-12-02"):
-        ob.check_extension(late)
-    ob.request_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}))
+        ob.check_extension(late, date(2019, 3, 1))
+    with pytest.raises(Refusal, match="is in the future"):
+        ob.check_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}), date(2018, 11, 1))
+    ob.request_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}), date(2018, 12, 1))
     assert ob.stage == "extension_requested" and ob.next_action() is None
     ob.decide_extension(DecideExtension(granted=True, meeting=date(2019, 9, 2), office="president"),
                         utc(2019, 9, 4))
@@ -115,7 +117,7 @@ def test_only_articles_3_and_4_extend_and_who_may_do_what():
     ob = new()
     with pytest.raises(Refusal, match="only Article 3 and Article 4"):
         ob.check_extension(RequestExtension(new_due=date(2018, 1, 1), meeting=date(2018, 9, 1), reason="x",
-                                            submitted=date(2017, 1, 1)))
+                                            submitted=date(2017, 1, 1)), date(2017, 1, 2))
     with pytest.raises(Refusal, match="only the Presidency may exempt, not FJI"):
         ob.authorize("exempt", Exempt(reason="x", office="FJI"))
     ob.authorize("fulfil", Fulfil(date=date(2017, 4, 1), office="FJI"))  # its own report
