@@ -167,7 +167,7 @@ def report_publish(year, as_of, budget_path):
 def summary(rep) -> str:
     from domain.money import format_chf
 
-    lines = [f"{rep.paid_in_full_text} States Parties paid in full; received {format_chf(rep.total('received'))}, "
+    lines = [f"{rep.contributed_text}; received {format_chf(rep.total('received'))}, "
              f"outstanding {format_chf(rep.total('outstanding'))}"]
     for b in rep.budget_lines:
         lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")

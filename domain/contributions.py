@@ -77,6 +77,18 @@ class ContributionsReport(BaseModel):
     def paid_in_full_text(self) -> str:
         return f"{self.paid_in_full} of {len(self.states)}"
 
+    @property
+    def contributed(self) -> int:
+        """States that paid anything, as the minutes count them ("24 out of 100 States
+        Parties had contributed")."""
+        return sum(1 for s in self.states if s.received > 0)
+
+    @property
+    def contributed_text(self) -> str:
+        """`24 of 100 States Parties have contributed (9 in full)`."""
+        return (f"{self.contributed} of {len(self.states)} States Parties have contributed "
+                f"({self.paid_in_full} in full)")
+
     def total(self, field: str) -> Decimal:
         return sum((getattr(s, field) for s in self.states), ZERO)
 
