@@ -31,6 +31,51 @@ def render_letter(kind: str, language: str, context: dict) -> tuple[str, str]:
     return first.removeprefix("Subject:").strip(), body.lstrip("\n")
 
 
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"],
+}
+REMINDERS = {"second_reminder", "pre_msp_reminder", "reported_not_received"}
+
+
+def date_in_words(day: str, language: str) -> str:
+    """`15 June 2027`, `1er juin 2027`, `15 de junio de 2027` (written out, never strftime)."""
+    from datetime import date
+
+    d = date.fromisoformat(day)
+    month = MONTHS[language][d.month - 1]
+    if language == "fr":
+        return f"{'1er' if d.day == 1 else d.day} {month} {d.year}"
+    if language == "es":
+        return f"{d.day} de {month} de {d.year}"
+    return f"{d.day} {month} {d.year}"
+
+
+def letters_in_words(letters: list[dict], language: str) -> str:
+    """The letters already sent, named with their dates, in the letter's language: what
+    the President's letter says went before (never "three reminders" by rote)."""
+    call = [date_in_words(x["date"], language) for x in letters if x["kind"] == "call_for_contributions"]
+    reminders = [date_in_words(x["date"], language) for x in letters if x["kind"] in REMINDERS]
+    if language == "fr":
+        parts = ([f"notre appel à contributions du {call[0]}"] if call else []) + (
+            [("nos rappels du " if len(reminders) > 1 else "notre rappel du ") + " et du ".join(reminders)]
+            if reminders else [])
+        return " et ".join(parts) or "nos lettres"
+    if language == "es":
+        parts = ([f"nuestra solicitud de contribuciones del {call[0]}"] if call else []) + (
+            [("nuestros recordatorios del " if len(reminders) > 1 else "nuestro recordatorio del ")
+             + " y del ".join(reminders)] if reminders else [])
+        return " y ".join(parts) or "nuestras cartas"
+    parts = ([f"our call for contributions of {call[0]}"] if call else []) + (
+        [("our reminders of " if len(reminders) > 1 else "our reminder of ") + " and ".join(reminders)]
+        if reminders else [])
+    return " and ".join(parts) or "our letters"
+
+
 def message_id(key: str) -> str:
     return f"<{key.replace('/', '.')}@ccm.clusterconvention.org>"
 

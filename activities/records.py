@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.calendar import meeting_ics
 from activities.documents import load_document
 from activities.eventlog import EventLog
-from activities.letters import Mailbox, load_contacts, render_letter
+from activities.letters import Mailbox, letters_in_words, load_contacts, render_letter
 from activities.templating import templates
 from domain.contract import (
     AgendaFacts,
@@ -59,9 +59,11 @@ async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: 
     return "delivered"
 
 
-def letter_context(state: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Template variables: the State's name and every amount written the Swiss way."""
+def letter_context(state: str, context: dict[str, Any], language: str = "en") -> dict[str, Any]:
+    """Template variables: the State's name, every amount written the Swiss way, and the
+    letters already sent named with their dates in the letter's language."""
     values = dict(context)
+    values["letters_sent"] = letters_in_words(context.get("letters_before", []), language)
     try:
         values["state_name"] = registry().get(state).name
     except UnknownState as e:  # retrying cannot help: fail the letter at once
@@ -129,7 +131,8 @@ class CcmActivities:
 
     def _letter_message(self, request: LetterRequest) -> MessageRequest:
         state = request.event.subject
-        subject, body = render_letter(request.letter, request.language, letter_context(state, request.context))
+        context = letter_context(state, request.context, request.language)
+        subject, body = render_letter(request.letter, request.language, context)
         contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
         to = [contacts[state]] if state in contacts else []
         event = request.event.model_copy(update={

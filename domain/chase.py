@@ -23,6 +23,7 @@ from domain.process import (
     Effect,
     Letter,
     Log,
+    Message,
     ProcessInput,
     Reason,
     Refusal,
@@ -72,7 +73,10 @@ class ChaseInput(ProcessInput):
     msp_date: date | None = Field(None, description="default: 1 September of the year")
     second_reminder: date | None = Field(None, description="default: 15 June of the year")
     pre_msp_days: int = Field(21, ge=0, le=180)
-    escalation_days: int = Field(14, ge=0, le=180)
+    escalation_days: int = Field(14, ge=0, le=180, description="runs from before the President's letter was "
+                                                                "the Presidency's decision")
+    auto_escalate_days: int | None = Field(None, ge=0, le=180, description="send the President's letter this many "
+                                           "days after the pre-MSP reminder; by default the Presidency decides")
     follow_up_days: int = Field(30, ge=1, le=180)
     language: Language = "en"
     state_name: str = Field("", max_length=100, description="for people reading lists: `Italy`")
@@ -211,6 +215,8 @@ class Chase(BaseModel):
     pledge: Pledge | None = None
     outcome: Outcome | None = None
     counters: dict[str, int] = Field(default_factory=dict)
+    escalation_by_decision: bool = Field(False, description="the President's letter waits for the Presidency "
+                                                            "(runs from before it went on a timer)")
     open_until_year_end: bool = Field(False, description="a paid chase stays open for reversals until the year "
                                                          "ends (runs from before this was added end when paid)")
     closed: bool = False
@@ -242,10 +248,20 @@ class Chase(BaseModel):
             return "pledged"
         if self.reported_not_received:
             return "reported_not_received"
+        if self.escalation_due:
+            return "escalation_due"
         if self.receipts:
             return "partially_paid"
         reminders = [letter for letter in self.letters if letter.kind in STAGE_AFTER_LETTER]
         return STAGE_AFTER_LETTER[reminders[-1].kind] if reminders else "starting"
+
+    @property
+    def escalation_due(self) -> bool:
+        """The pre-MSP reminder went out, money is outstanding: the President's letter
+        awaits the Presidency's decision (the minutes record it as the President's)."""
+        sent = {letter.key for letter in self.letters}
+        return (self.escalation_by_decision and self.outcome is None and "reminder-3" in sent
+                and "president" not in self.done)
 
     @property
     def finished(self) -> bool:
@@ -262,6 +278,8 @@ class Chase(BaseModel):
         context = self.status().model_dump(mode="json", include={
             "year", "amount_due", "arrears", "received", "outstanding", "credit", "msp_date"})
         context["total_due"] = str(self.total_due)
+        context["letters_before"] = [{"kind": letter.kind, "date": letter.sent_at.date().isoformat()}
+                                     for letter in self.letters if letter.kind != kind]
         return Letter(letter=kind, language=self.input.language, context=context | (extra or {}), **fields)
 
     def _next_key(self, name: str) -> str:
@@ -269,12 +287,15 @@ class Chase(BaseModel):
         return f"{name}-{self.counters[name]}"
 
     def step_times(self) -> dict[str, datetime]:
+        """When each timed step falls due. The President's letter is timed only in runs
+        from before it was the Presidency's decision, or with `auto_escalate_days`."""
         pre_msp = self.input.msp_date - timedelta(days=self.input.pre_msp_days)
-        return {
-            "reminder-2": at_letter_time(self.input.second_reminder),
-            "reminder-3": at_letter_time(pre_msp),
-            "president": at_letter_time(pre_msp + timedelta(days=self.input.escalation_days)),
-        }
+        times = {"reminder-2": at_letter_time(self.input.second_reminder), "reminder-3": at_letter_time(pre_msp)}
+        if not self.escalation_by_decision:
+            auto = self.input.auto_escalate_days
+            days = self.input.escalation_days if auto is None else auto
+            times["president"] = at_letter_time(pre_msp + timedelta(days=days))
+        return times
 
     # --- the timeline ----------------------------------------------------------------
     def start(self) -> list[Effect]:
@@ -311,7 +332,7 @@ class Chase(BaseModel):
                            description="pledged payment expected")
             return min(lapse, end, key=lambda a: a.at)
         times = self.step_times()
-        pending = [(k, kind, what, times[k]) for k, kind, what in _STEPS if k not in self.done]
+        pending = [(k, kind, what, times[k]) for k, kind, what in _STEPS if k in times and k not in self.done]
         if not pending:
             return end
         key, _, what, at = pending[0]
@@ -342,7 +363,7 @@ class Chase(BaseModel):
                            payload={"expected_date": pledge.expected_date.isoformat()})]
         # A reminder step. If a later step is also due already, that one supersedes it.
         times = self.step_times()
-        due = [k for k, _, _ in _STEPS if k not in self.done and times[k] <= now]
+        due = [k for k, _, _ in _STEPS if k in times and k not in self.done and times[k] <= now]
         for superseded in due[:-1]:
             self.done.append(superseded)
         key = due[-1] if due else action.key
@@ -355,8 +376,18 @@ class Chase(BaseModel):
         if key == "president":
             return [self._letter(kind, key=key, event_type="chase.escalated", actor=actor, office=office,
                                  payload={"outstanding": str(self.outstanding)})]
-        return [self._letter(kind, key=key, event_type="chase.reminder_sent",
-                             payload={"reminder": int(key[-1]), "outstanding": str(self.outstanding)})]
+        effects: list[Effect] = [self._letter(kind, key=key, event_type="chase.reminder_sent",
+                                              payload={"reminder": int(key[-1]), "outstanding": str(self.outstanding)})]
+        if self.escalation_due:
+            name = self.input.state_name or self.input.state
+            effects.append(Message(
+                key="escalation-due", event_type="chase.escalation_due", payload={"outstanding": str(self.outstanding)},
+                subject_line=f"President's letter to decide: {name}, contribution {self.input.year}",
+                body=f"To the Presidency: {name} has not paid its contribution for {self.input.year} after the "
+                     f"pre-MSP reminder ({format_chf(self.outstanding)} outstanding). The President's individual "
+                     f"letter goes out when the Presidency decides: ccm chase escalate --state {self.input.state} "
+                     f"--year {self.input.year} --as president (or --all-unpaid).\n"))
+        return effects
 
     def _skip_steps_due_by(self, now: datetime) -> None:
         for key, at in self.step_times().items():

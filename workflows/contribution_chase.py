@@ -41,6 +41,10 @@ class ContributionChase(ProcessWorkflow):
             # Runs from before this patch ended when paid; a paid chase now stays open
             # until the year ends, so that a receipt recorded by mistake can be reversed.
             self.process.open_until_year_end = workflow.patched("paid-chase-open-until-year-end")
+            # Runs from before this patch sent the President's letter on a timer; it is now
+            # the Presidency's decision, unless the chase was started with auto_escalate_days.
+            by_decision = workflow.patched("escalation-by-decision")
+            self.process.escalation_by_decision = by_decision and input.auto_escalate_days is None
         return await self._run()
 
     async def _wait_for_start(self) -> None:

@@ -75,10 +75,10 @@ def types(log, handle) -> list[str]:
     return [e.event_type for e in log.query(workflow_id=handle.id)]
 
 
-async def test_an_unpaid_year_sends_three_reminders_the_presidents_letter_and_ends_in_arrears(
+async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_and_ends_in_arrears(
         time_skipping_env, task_queue, year, worker, resources, tmp_path):
     log, _ = resources
-    handle = await start(time_skipping_env, task_queue, year, arrears=Decimal("500"))
+    handle = await start(time_skipping_env, task_queue, year, arrears=Decimal("500"), auto_escalate_days=14)
     result: ChaseStatus = await handle.result()
     assert result.outcome == "in_arrears" and result.arrears_carried == Decimal("12845.00")
     assert [(letter.kind, letter.sent_at.date()) for letter in result.letters][1:] == [
@@ -93,7 +93,26 @@ async def test_an_unpaid_year_sends_three_reminders_the_presidents_letter_and_en
     assert letter["Subject"] == f"Letter from the President: contribution {year} to the ISU-CCM Trust Fund"
     body = letter.get_content()
     assert "CHF 12'845.00" in body and "Italy" in body
+    # It names the letters that went out, never "three reminders" by rote.
+    assert f"our call for contributions of {result.letters[0].sent_at.day} " in body
+    assert f"our reminders of 15 June {year} and 14 August {year}" in body
     assert log.verify().ok
+
+
+async def test_after_the_pre_msp_reminder_the_presidents_letter_waits_for_the_presidency(
+        time_skipping_env, task_queue, year, worker, resources, tmp_path):
+    """As the minutes record it: "the President will send individual letters"."""
+    log, _ = resources
+    handle = await start(time_skipping_env, task_queue, year)
+    await sleep_until(time_skipping_env, at(year, 10, 1))
+    status = await handle.query(ContributionChase.status)
+    assert status.stage == "escalation_due" and [letter.kind for letter in status.letters][-1] == "pre_msp_reminder"
+    assert types(log, handle)[-1] == "chase.escalation_due"
+    told = (tmp_path / "outbox" / "new" / f"{handle.id}.escalation-due@ccm.clusterconvention.org").read_bytes()
+    assert b"President's letter to decide" in told
+    status = await act(handle, ContributionChase.escalate, Escalate(actor="Michael Biontino", office="president"))
+    assert status.stage == "escalated" and status.letters[-1].kind == "president_letter"
+    await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
 async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
