@@ -26,6 +26,12 @@ STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received",
                   "letters", "next_action", "next_action_at"]
 
 
+def auto_escalate_option(f):
+    return click.option("--auto-escalate-days", type=click.IntRange(0, 180),
+                        help="send the President's letter by itself this many days after the pre-MSP reminder "
+                             "(by default it waits for the Presidency's decision)")(f)
+
+
 def _state_option(f):
     return click.option("--state", type=PARTY, required=True, help="the State Party (alpha-3, alpha-2 or name)")(f)
 
@@ -82,11 +88,12 @@ def _chase_input(**fields):
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
 @click.option("--language", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True,
               help="language of the letters")
-def chase_start(state, year, amount, arrears, msp_date, language):
+@auto_escalate_option
+def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_days):
     """Start the chase of one State for one year: the call for contributions goes out at once."""
     _check_year(year)
     inp = _chase_input(state=state, year=year, amount_due=amount, arrears=arrears, msp_date=msp_date,
-                       language=language)
+                       language=language, auto_escalate_days=auto_escalate_days)
     s = settings()
 
     async def go():
@@ -107,7 +114,8 @@ def chase_start(state, year, amount, arrears, msp_date, language):
               help="amount for a State Party without a UN rate")
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
 @click.option("--dry-run", is_flag=True, help="print each State's amount and the total; start nothing")
-def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run):
+@auto_escalate_option
+def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, auto_escalate_days):
     """Start the year's chase for every State Party, through the annual cycle: unpaid
     balances of last year's chases become arrears. A re-run starts none twice: it reports
     those already started."""
@@ -141,7 +149,7 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run):
         against = f" against a budget of {format_chf(budget)}" if budget else ""
         click.echo(f"{len(rows)} chases would start, {format_chf(total)} in all{against}; nothing was started")
         return
-    inp = CycleInput(year=year, budget=budget, minimum=minimum,
+    inp = CycleInput(year=year, budget=budget, minimum=minimum, auto_escalate_days=auto_escalate_days,
                      scale_csv=None if amounts else scale.read_text("utf-8"),
                      amounts_csv=amounts.read_text("utf-8") if amounts else None,
                      msp_month_day=f"{msp_date:%m-%d}" if msp_date else None)
@@ -307,14 +315,47 @@ def chase_set_msp_date(state, year, day, acting):
 
 
 @chase.command("escalate")
-@_state_option
+@click.option("--state", type=PARTY, help="the State Party; or --all-unpaid")
+@click.option("--all-unpaid", is_flag=True, help="every chase of the year whose President's letter is due")
 @chase_year_option
 @as_option("president")
-def chase_escalate(state, year, acting):
-    """Send the President's individual letter now."""
+def chase_escalate(state, all_unpaid, year, acting):
+    """Send the President's individual letter now: to one State, or with --all-unpaid to
+    every State of the year whose chase waits for it (stage escalation_due). A re-run
+    sends none twice."""
     from domain.chase import Escalate
 
-    _update(state, year, "escalate", Escalate(**acting.model_dump()))
+    cmd = Escalate(**acting.model_dump())
+    if bool(state) == all_unpaid:
+        raise click.UsageError("give --state, or --all-unpaid")
+    if state:
+        _update(state, year, "escalate", cmd)
+        return
+    year = year or date.today().year
+    sent = run(_escalate_all(year, cmd))
+    click.echo(f"{len(sent)} President's letters sent for {year}" + (f" ({', '.join(sent)})" if sent else ""))
+
+
+async def _escalate_all(year: int, cmd) -> list[str]:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from domain.chase import ChaseStatus, workflow_id
+
+    client = await connect()
+    query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year} AND ExecutionStatus = 'Running'"
+    ids = sorted({wf.id async for wf in client.list_workflows(query)})
+    sent = []
+    with Progress(transient=True, console=Console(stderr=True)) as progress:  # stdout stays the answer
+        task = progress.add_task("President's letters", total=len(ids))
+        for wid in ids:  # the stage is read from each chase, not from the lagging list
+            status = await read_status(wid, ChaseStatus, client)
+            if status.stage == "escalation_due":
+                await update(workflow_id(year, status.state), "escalate", cmd, client)
+                sent.append(status.state)
+            progress.advance(task)
+    return sent
+
 
 
 for _name, _verb in (("waive", "Waive"), ("cancel", "Cancel")):
@@ -404,7 +445,8 @@ SCHEDULE_ID = "ccm-annual-contribution-cycle"
 @click.option("--unpause", "action", flag_value="unpause", help="resume the schedule")
 @click.option("--trigger", "action", flag_value="trigger", help="run the cycle now (for this year)")
 @click.option("--delete", "action", flag_value="delete", help="delete the schedule")
-def chase_schedule(day, budget_file, scale, amounts, msp_day, action):
+@auto_escalate_option
+def chase_schedule(day, budget_file, scale, amounts, msp_day, action, auto_escalate_days):
     """Create or update the Temporal Schedule that starts every State Party's chase each
     January (through one AnnualContributionCycle workflow); or show, pause, trigger or
     delete it."""
@@ -427,7 +469,9 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action):
         if action == "delete":
             await handle.delete()
             return f"{SCHEDULE_ID} deleted"
-        return await _create_or_update(client, s, _schedule(day, _cycle_input(budget_file, scale, amounts, msp_day), s))
+        inp = _cycle_input(budget_file, scale, amounts, msp_day).model_copy(
+            update={"auto_escalate_days": auto_escalate_days})
+        return await _create_or_update(client, s, _schedule(day, inp, s))
 
     click.echo(run(go()))
 

@@ -28,7 +28,7 @@ EXAMPLES = {
     "chase report-payment": "ccm chase report-payment --state NZL --date 2027-05-18 --reference NZ-7781",
     "chase pledge": "ccm chase pledge --state ITA --expected-date 2027-07-01 --note 'being processed'",
     "chase set-msp-date": "ccm chase set-msp-date --state ITA --date 2027-09-11",
-    "chase escalate": "ccm chase escalate --state MLT --as 'Michael Biontino@president'",
+    "chase escalate": "ccm chase escalate --year 2027 --all-unpaid --as 'Michael Biontino@president'",
     "chase waive": "ccm chase waive --state SMR --reason 'exceptional circumstances' --as president",
     "chase cancel": "ccm chase cancel --state SMR --reason 'started in error' --as president",
     "chase status": "ccm chase status --year 2027 --output csv",

@@ -83,6 +83,7 @@ def obligations_start(kind, year, state, data, reminder_days):
 
 async def start_obligations(kind, year, states, parties, progress_bar: bool = True, reminder_days=(60, 14)):
     """Start each State's obligation of `kind`; (started, already existing) alpha-3 codes."""
+    from rich.console import Console
     from rich.progress import Progress
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -93,7 +94,7 @@ async def start_obligations(kind, year, states, parties, progress_bar: bool = Tr
 
     client, s = await connect(), settings()
     started, existing = [], []
-    with Progress(transient=True, disable=not progress_bar) as progress:
+    with Progress(transient=True, disable=not progress_bar, console=Console(stderr=True)) as progress:
         task = progress.add_task(f"starting {kind}", total=len(states))
         for alpha3 in states:
             eif, name = parties.get(alpha3), name_of(alpha3)

@@ -257,11 +257,11 @@ class Chase(BaseModel):
 
     @property
     def escalation_due(self) -> bool:
-        """The pre-MSP reminder went out, money is outstanding: the President's letter
-        awaits the Presidency's decision (the minutes record it as the President's)."""
-        sent = {letter.key for letter in self.letters}
-        return (self.escalation_by_decision and self.outcome is None and "reminder-3" in sent
-                and "president" not in self.done)
+        """The pre-MSP reminder's day has passed and nothing was received: the President's
+        letter awaits the Presidency's decision ("individual letters to all the States
+        Parties that had still not sent their contributions", as the minutes record it)."""
+        return (self.escalation_by_decision and self.outcome is None and "reminder-3" in self.done
+                and "president" not in self.done and self.received == 0)
 
     @property
     def finished(self) -> bool:

@@ -21,6 +21,7 @@ class CycleInput(BaseModel):
     minimum: Amount = Decimal("100.00")
     msp_month_day: str | None = Field(None, pattern=r"^\d{2}-\d{2}$", description="MM-DD; default 1 September")
     language: str = "en"
+    auto_escalate_days: int | None = Field(None, ge=0, le=180)
     year: int | None = Field(None, description="default: the year the cycle runs in")
 
     @field_validator("msp_month_day")

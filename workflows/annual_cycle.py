@@ -31,7 +31,8 @@ class AnnualContributionCycle:
         for state, amount in sorted(due.amounts.items()):
             chase = ChaseInput(state=state, year=year, amount_due=amount,
                                arrears=due.arrears.get(state, Decimal("0.00")), msp_date=input.msp_date(year),
-                               language=input.language, state_name=due.names.get(state, ""))
+                               language=input.language, state_name=due.names.get(state, ""),
+                               auto_escalate_days=input.auto_escalate_days)
             summary, details = chase_summary(chase)
             try:
                 await workflow.start_child_workflow(

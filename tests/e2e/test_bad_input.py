@@ -85,6 +85,7 @@ def cases(f) -> list[tuple[list, str]]:
         (["chase", "pledge", *chase, "--expected-date", "2016-01-01"], "must be after today"),
         (["chase", "set-msp-date", *chase, "--date", f"{NEXT + 1}-09-01"], f"must fall in {NEXT}"),
         (["chase", "escalate", *chase, "--as", "Italy"], "only the Presidency may escalate, not ITA"),
+        (["chase", "escalate", "--year", NEXT], "give --state, or --all-unpaid"),
         (["chase", "waive", "--state", "SMR", "--year", NEXT, "--reason", "x", "--as", "San Marino"],
          "only the Presidency may waive, not SMR"),
         (["chase", "waive", *chase, "--as", "president"], "Missing option '--reason'"),

@@ -240,3 +240,19 @@ def test_without_year_a_chase_command_takes_the_open_chase_and_not_found_names_t
     assert str(NEXT) in missing.stderr
     receipt = ccm("chase", "receive", "--state", "Peru", "--amount", "100", "--date", TODAY, "--reference", "PE-1")
     assert receipt.exit_code == 0 and receipt.stdout.startswith(f"chase-{NEXT}-PER: partially_paid")
+
+
+def test_the_presidents_letters_go_to_every_unpaid_state_when_the_presidency_decides(ccm, worker, ccm_env):
+    """Chases started after the pre-MSP reminder's day wait for the Presidency's decision."""
+    year = YEAR
+    # This year's chases started by start-all: the MSP (1 September) is past, so every unpaid one is due.
+    due = wait_for(lambda: [r for r in json.loads(ccm("chase", "status", "--year", year, "-o", "json").stdout)
+                            if r["stage"] == "escalation_due"])
+    sent = ccm("chase", "escalate", "--year", year, "--all-unpaid", "--as", "Michael Biontino@president")
+    assert sent.exit_code == 0, sent.output
+    assert sent.stdout.startswith(f"{len(due)} President's letters sent for {year}")
+    again = ccm("chase", "escalate", "--year", year, "--all-unpaid", "--as", "president")
+    assert again.stdout.strip() == f"0 President's letters sent for {year}"
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    letter = next(log.query(event_type="chase.escalated"))
+    assert letter.actor == "Michael Biontino" and letter.office == "president"
