@@ -26,6 +26,7 @@ from domain.contract import (
     MessageRequest,
     PageRequest,
 )
+from domain.contributions import IMPORTED, fold_contributions
 from domain.cycle import CycleInput
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
@@ -101,6 +102,11 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
     for ev in log.query(event_type="chase.closed_in_arrears"):
         if ev.workflow_id.startswith(f"chase-{request.year - 1}-"):
             arrears[ev.subject] = Decimal(ev.payload["arrears_carried"])
+    # A year imported from the ISU's ledger counts like a live one: what was left unpaid.
+    imported = [ev for ev in log.query(event_type="chase.*") if ev.event_type in IMPORTED
+                and ev.workflow_id.startswith(f"chase-{request.year - 1}-")]
+    for row in fold_contributions(imported, request.year - 1).states:
+        arrears.setdefault(row.state, row.outstanding)
     return CycleAmounts(amounts={k: v for k, v in amounts.items() if v > 0},
                         arrears={k: v for k, v in arrears.items() if v > 0},
                         names={k: reg.get(k).name for k in amounts})

@@ -372,6 +372,8 @@ def chase_status(state, year, as_of, output):
     """Status of one chase, or of all chases of a year (a visibility query). With
     --as-of, computed from the event log instead (stage: the outcome, or `open`)."""
 
+    if not as_of and year and _imported(year):
+        as_of = date.today()  # a year imported from the ledger lives in the event log only
     if as_of:
         from cli.report import contributions_report
 
@@ -396,6 +398,17 @@ def chase_status(state, year, as_of, output):
     if state is None and not rows:
         raise click.ClickException(f"no chases for {year}")
     emit(rows, output, STATUS_COLUMNS, title=f"Contribution chases {year}")
+
+
+def _imported(year: int) -> bool:
+    """Whether `year` came from the ISU's ledger (`ccm import contributions`)."""
+    from cli.audit import open_log
+
+    try:
+        log = open_log()
+    except click.ClickException:  # no event log here: nothing was imported
+        return False
+    return any(ev.workflow_id.startswith(f"chase-{year}-") for ev in log.query(event_type="chase.imported"))
 
 
 async def chase_rows(client, state, year):

@@ -81,6 +81,7 @@ EXAMPLES = {
     "obligations exempt": "ccm obligations exempt --state DEU --kind dap-va-focal-point --reason 'no victims'",
     "obligations list": "ccm obligations list --overdue --kind art7-annual",
     "import obligations": "ccm import obligations --file reports-2016.csv",
+    "import contributions": "ccm import contributions --year 2016 --file ledger-2016.csv",
     "report obligations": "ccm report obligations --as-of 2016-11-04 --output md",
     "states record": "ccm states record --state 'Sri Lanka' --event accession --deposited 2018-03-01",
     "outbox retry": "ccm outbox retry --all",

@@ -338,8 +338,9 @@ from cli.audit import audit  # noqa: E402  (commands register themselves on impo
 from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.doctor import doctor  # noqa: E402
+from cli.imports import import_  # noqa: E402
 from cli.meeting import meeting, task  # noqa: E402
-from cli.obligations import import_, obligations  # noqa: E402
+from cli.obligations import obligations  # noqa: E402
 from cli.outbox import outbox  # noqa: E402
 from cli.plan import plan  # noqa: E402
 from cli.report import report  # noqa: E402

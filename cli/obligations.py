@@ -1,6 +1,6 @@
 """`ccm obligations …`: treaty obligations per State (Article 7 reports, Article 3 and 4
 deadlines and extensions, the Dubrovnik Action Plan's victim-assistance dates), one
-`Obligation` workflow each; and `ccm import obligations` for reports submitted before."""
+`Obligation` workflow each."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, read_status, reason_command, run, update
-from cli.common import DATE, PARTY, emit, file_problems, output_option, settings
+from cli.common import DATE, PARTY, emit, output_option, settings
 
 KIND = click.Choice(["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
                      "dap-va-action-plan"])
@@ -207,31 +207,3 @@ def obligations_list(overdue, kind, state, output):
 
     rows = run(go())
     emit(rows, output, LIST_COLUMNS, title=f"Obligations ({len(rows)})")
-
-
-# --- past records -------------------------------------------------------------------------------
-@click.group("import")
-def import_():
-    """Bring records kept before ccm into the event log."""
-
-
-@import_.command("obligations")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="CSV state,kind,period,submitted_on,reference")
-@as_option("isu")
-def import_obligations(path, acting):
-    """Write reports submitted before ccm to the event log (`obligation.imported`, dated by
-    each row). Every problem is refused with its line and nothing written; importing the
-    same file again writes nothing."""
-    from cli.audit import open_log
-    from domain.obligations import imported_events
-    from domain.states import registry
-
-    data = path.read_bytes()
-    try:
-        events = imported_events(data, registry(), acting.actor, acting.office)
-    except ValueError as e:
-        raise file_problems(path, str(e).split("; ")) from None
-    log = open_log()
-    written = sum(log.append(ev)[1] for ev in events)
-    click.echo(f"{written} rows imported from {path}, {len(events) - written} already there")

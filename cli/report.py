@@ -24,8 +24,10 @@ def budget_option(f):
 
 def contributions_report(year: int, as_of: date | None = None, budget_path: Path | None = None):
     """Fold the event log into the year's report, as known at the end of `as_of`."""
+    import itertools
+
     from cli.audit import open_log
-    from domain.contributions import fold_contributions, read_budget
+    from domain.contributions import IMPORTED, fold_contributions, read_budget
     from domain.states import registry
 
     s = settings()
@@ -37,9 +39,13 @@ def contributions_report(year: int, as_of: date | None = None, budget_path: Path
         except ValueError as e:
             raise click.ClickException(f"{budget_path}: {e}") from None
     cutoff = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc) if as_of else None
-    events = open_log().query(event_type="chase.*", until=cutoff, known_by=cutoff)
+    log = open_log()
+    # Live rows count from when the log knew them; imported rows from their own dates.
+    live = (ev for ev in log.query(event_type="chase.*", until=cutoff, known_by=cutoff)
+            if ev.event_type not in IMPORTED)
+    imported = (ev for ev in log.query(event_type="chase.*", until=cutoff) if ev.event_type in IMPORTED)
     names = {st.alpha3: st.name for st in registry()}
-    return fold_contributions(events, year, names, budget, as_of)
+    return fold_contributions(itertools.chain(live, imported), year, names, budget, as_of)
 
 
 def report_rows(report, totals: bool = False) -> list[dict]:

@@ -133,9 +133,9 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
         state = parsed[1]
         row = states.setdefault(state, StateContribution(state=state, name=(names or {}).get(state, state)))
         p = ev.payload
-        if ev.event_type == "chase.started":
+        if ev.event_type in ("chase.started", "chase.imported"):
             row.amount_due, row.arrears = to_chf(p["amount_due"]), to_chf(p.get("arrears", "0"))
-        elif ev.event_type == "chase.receipt_recorded":
+        elif ev.event_type in ("chase.receipt_recorded", "chase.receipt_imported"):
             number = 1 + sum(1 for r in receipts if r.state == state) + reversed_count.get(state, 0)
             receipts.append(Receipt(on=date.fromisoformat(p["date"]), amount=p["amount"],
                                     budget_line=p.get("budget_line", ""), state=state, number=number))
@@ -188,3 +188,92 @@ def read_budget(text: str) -> list[BudgetLine]:
     if problems:
         raise ValueError("; ".join(problems))
     return lines
+
+
+IMPORTED = ("chase.imported", "chase.receipt_imported")
+
+
+def ledger_events(data: bytes, year: int, registry, actor: str, office: str) -> list:
+    """A past year's ledger (CSV `state,amount_due,date,amount,reference,budget_line`, one
+    row per receipt; a State that paid nothing has one row with no date and no amount) as
+    `chase.imported` and `chase.receipt_imported` events, each dated by its row and
+    carrying the file's SHA-256. Every problem with its line, or the events."""
+    import hashlib
+    from datetime import datetime, time, timezone
+
+    from domain.events import NewEvent
+    from domain.states import UnknownState
+
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise ValueError("line 1: the file is not UTF-8 text") from None
+    reader = csv.DictReader(text.splitlines())
+    columns = {"state", "amount_due", "date", "amount", "reference", "budget_line"}
+    if reader.fieldnames is None or columns - set(reader.fieldnames):
+        raise ValueError("line 1: the header must be state,amount_due,date,amount,reference,budget_line")
+    due: dict[str, tuple[Decimal, int]] = {}
+    receipts: list[tuple[int, str, date, Decimal, str, str]] = []
+    references: dict[tuple[str, str], int] = {}
+    problems = []
+    for n, row in enumerate(reader, start=2):
+        cell = {k: (row.get(k) or "").strip() for k in columns}
+        try:
+            state = registry.get(cell["state"])
+        except UnknownState as e:
+            problems.append(f"line {n}, state: {e}")
+            continue
+        if state.status != "party":
+            problems.append(f"line {n}, state: {state.name} ({state.alpha3}) is a {state.status}, not a State Party")
+            continue
+        try:
+            amount_due = parse_amount(cell["amount_due"])
+        except ValueError as e:
+            problems.append(f"line {n}, amount_due: {e}")
+            continue
+        if state.alpha3 in due and due[state.alpha3][0] != amount_due:
+            problems.append(f"line {n}, amount_due: {amount_due} differs from line {due[state.alpha3][1]} "
+                            f"({due[state.alpha3][0]}) for {state.name}")
+            continue
+        due.setdefault(state.alpha3, (amount_due, n))
+        if not cell["date"] and not cell["amount"]:
+            continue  # nothing received
+        try:
+            day = date.fromisoformat(cell["date"])
+            if not date(year - 1, 1, 1) <= day <= date(year + 1, 12, 31):
+                raise ValueError
+        except ValueError:
+            problems.append(f"line {n}, date: {cell['date']!r} is not a date of {year - 1}–{year + 1} (YYYY-MM-DD)")
+            continue
+        try:
+            amount = parse_amount(cell["amount"])
+            if amount <= 0:
+                raise ValueError("must be positive")
+        except ValueError as e:
+            problems.append(f"line {n}, amount: {e}")
+            continue
+        if cell["budget_line"] and cell["budget_line"] not in BUDGET_LINES:
+            problems.append(f"line {n}, budget_line: {cell['budget_line']!r} is not one of {', '.join(BUDGET_LINES)}")
+            continue
+        if cell["reference"] and (state.alpha3, cell["reference"]) in references:
+            first = references[(state.alpha3, cell["reference"])]
+            problems.append(f"line {n}, reference: {cell['reference']} is already on line {first}")
+            continue
+        references[(state.alpha3, cell["reference"])] = n
+        receipts.append((n, state.alpha3, day, amount, cell["reference"], cell["budget_line"]))
+    if problems:
+        raise ValueError("; ".join(problems))
+
+    def event(key, state, event_type, when, payload):
+        wid = f"chase-{year}-{state}"
+        return NewEvent(idempotency_key=f"{wid}/{key}", workflow_id=wid, workflow_type="import", subject=state,
+                        event_type=event_type, occurred_at=datetime.combine(when, time(0, tzinfo=timezone.utc)),
+                        actor=actor, office=office, payload=payload | {"file_sha256": sha})
+
+    events = [event("imported", s, "chase.imported", date(year, 1, 1),
+                    {"amount_due": str(a), "arrears": "0.00", "line": line}) for s, (a, line) in sorted(due.items())]
+    events += [event(f"receipt-imported-{line}", s, "chase.receipt_imported", day,
+                     {"amount": str(amount), "date": day.isoformat(), "reference": ref, "budget_line": bl,
+                      "line": line}) for line, s, day, amount, ref, bl in receipts]
+    return events

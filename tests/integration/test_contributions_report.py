@@ -1,6 +1,7 @@
 """The status of contributions computed from event-log rows, on SQLite and PostgreSQL."""
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from click.testing import CliRunner
 
@@ -141,3 +142,54 @@ def test_the_csv_report_has_a_credit_column_and_a_totals_row_and_goes_to_a_file(
     assert "credit" in rows[0] and [r["state"] for r in rows[:3]] == ["DEU", "ITA", "NOR"]
     assert rows[-1]["name"] == "Total" and rows[-1]["received"] == "67650.00"
     assert rows[-1]["outstanding"] == "6000.00" and rows[-1]["letters"] == "5"
+
+
+LEDGER = ("state,amount_due,date,amount,reference,budget_line\n"
+          "DEU,43650,2016-03-01,43650,DE-1,7c\n"
+          "ITA,20000,2016-11-03,20000,IT-1,7b\n"
+          "NOR,10000,2016-06-20,4000,NO-1,7a\n"
+          "ZMB,500,,,,\n")
+
+
+def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, tmp_path):
+    from activities.database import open_event_log
+    from activities.records import cycle_amounts
+    from domain.cycle import CycleInput
+
+    log = open_event_log(db_url)
+    env = {"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
+    runner = CliRunner()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(LEDGER + "AGO,100,,,,\nITA,20000,2016-13-01,5,IT-2,7b\nNOR,9999,,,,\n")
+    refused = runner.invoke(cli, ["import", "contributions", "--year", "2016", "--file", bad], env=env)
+    assert refused.exit_code == 1 and "has 3 problems" in refused.stderr
+    assert "line 6, state: Angola (AGO) is a signatory" in refused.stderr
+    assert "line 7, date: '2016-13-01'" in refused.stderr and "line 8, amount_due: 9999.00 differs" in refused.stderr
+    assert list(log.query(event_type="chase.*")) == []  # nothing half-written
+    ledger = tmp_path / "ledger-2016.csv"
+    ledger.write_text(LEDGER)
+    first = runner.invoke(cli, ["import", "contributions", "--year", "2016", "--file", ledger], env=env)
+    assert first.exit_code == 0 and first.stdout.startswith("7 rows imported"), first.output
+    again = runner.invoke(cli, ["import", "contributions", "--year", "2016", "--file", ledger], env=env)
+    assert again.stdout.startswith("0 rows imported") and again.stdout.strip().endswith("7 already there")
+    # As of 4 November Italy's money (dated 3 November) counts: an imported row counts from its own date.
+    md = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-04", "-o", "md"],
+                       env=env)
+    assert "3 of 4 States Parties have contributed (2 in full); received CHF 67'650.00" in md.stdout
+    early = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-02", "-o", "md"],
+                          env=env)
+    assert "2 of 4 States Parties have contributed (1 in full)" in early.stdout
+    status = runner.invoke(cli, ["chase", "status", "--year", "2016", "--state", "NOR", "-o", "json"], env=env)
+    assert status.exit_code == 0 and '"outstanding": "6000.00"' in status.stdout, status.output
+    carried = cycle_amounts(log, CycleInput(year=2017, amounts_csv="state,amount\nNOR,100\nZMB,100\nDEU,100\n"))
+    assert carried.arrears == {"NOR": Decimal("6000.00"), "ZMB": Decimal("500.00")}  # the next year's arrears
+
+
+def test_a_year_with_chases_in_ccm_cannot_be_imported_over(event_log, db_url, tmp_path):
+    year_2016(event_log)
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(LEDGER)
+    result = CliRunner().invoke(cli, ["import", "contributions", "--year", "2016", "--file", ledger],
+                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    assert result.exit_code == 1 and "2016 has chases in ccm (chase-2016-DEU): it cannot be imported over" in \
+        result.stderr

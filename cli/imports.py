@@ -1,0 +1,66 @@
+"""`ccm import …`: records kept before ccm (a ledger of contributions, Article 7 reports),
+written to the event log dated by their rows, with the file's SHA-256. A file with any
+problem is refused with each problem and its line, and nothing is written; importing the
+same file again writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.client import as_option
+from cli.common import file_problems
+
+
+@click.group("import")
+def import_():
+    """Bring records kept before ccm into the event log."""
+
+
+def _write(path: Path, events) -> None:
+    from cli.audit import open_log
+
+    log = open_log()
+    written = sum(log.append(ev)[1] for ev in events)
+    click.echo(f"{written} rows imported from {path}, {len(events) - written} already there")
+
+
+@import_.command("contributions")
+@click.option("--year", type=click.IntRange(2010, 2100), required=True, help="the financial year of the ledger")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="CSV state,amount_due,date,amount,reference,budget_line (one row per receipt)")
+@as_option("isu")
+def import_contributions(year, path, acting):
+    """A past year's ledger as `chase.imported` and `chase.receipt_imported` events: the
+    reports, `--as-of`, `chase status --year` and the next year's arrears read it like a
+    year run in ccm. A year with chases of its own in ccm cannot be imported over."""
+    from cli.audit import open_log
+    from domain.contributions import IMPORTED, ledger_events
+    from domain.states import registry
+
+    live = next((ev for ev in open_log().query(event_type="chase.*")
+                 if ev.workflow_id.startswith(f"chase-{year}-") and ev.event_type not in IMPORTED), None)
+    if live is not None:
+        raise click.ClickException(f"{year} has chases in ccm ({live.workflow_id}): it cannot be imported over")
+    try:
+        events = ledger_events(path.read_bytes(), year, registry(), acting.actor, acting.office)
+    except ValueError as e:
+        raise file_problems(path, str(e).split("; ")) from None
+    _write(path, events)
+
+
+@import_.command("obligations")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="CSV state,kind,period,submitted_on,reference")
+@as_option("isu")
+def import_obligations(path, acting):
+    """Reports submitted before ccm as `obligation.imported` events, dated by each row."""
+    from domain.obligations import imported_events
+    from domain.states import registry
+
+    try:
+        events = imported_events(path.read_bytes(), registry(), acting.actor, acting.office)
+    except ValueError as e:
+        raise file_problems(path, str(e).split("; ")) from None
+    _write(path, events)
