@@ -41,7 +41,10 @@ ACTIVITY_OPTIONS = dict(
 DELIVERY_OPTIONS = dict(
     start_to_close_timeout=timedelta(minutes=2),
     schedule_to_close_timeout=timedelta(hours=24),
-    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=30)),
+    # About a day of backoff (10 s doubling to 30 min); the attempts are bounded too, so the
+    # bound holds on servers that do not enforce schedule-to-close across retries.
+    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=30),
+                             maximum_attempts=60),
 )
 
 
