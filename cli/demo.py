@@ -98,6 +98,7 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
         click.echo(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
         await _meetings(client, s, today)
         await _obligations(client, year - 1)
+        _year_2016(s)
         report = contributions_report(year)
         emit(report_rows(report), "table", ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
              title=f"Status of contributions {year} (from the event log)")
@@ -109,6 +110,29 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
     finally:
         stop.set()
         await worker
+
+
+# The demo's own 2016 budget: its ledger's totals are those the ISU Director gave on
+# 4 November 2016 (7a CHF 96'433, 7b 110'922, 7c 170'481; a deficit just over 100'000).
+BUDGET_2016 = "line,amount,kind\n7a,160000,mandatory\n7b,150000,voluntary\n7c,168000,voluntary\n"
+
+
+def _year_2016(s) -> None:
+    """2016 from a ledger, as an ISU adopting ccm would bring it: the demo's own payers
+    (named as such), with the totals the minutes quote, as of 4 November 2016."""
+    from activities.database import open_event_log
+    from cli.report import contributions_report, summary
+    from domain.contributions import ledger_events
+    from domain.states import registry
+
+    data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
+    log = open_event_log(s.database_url, create=False)
+    for event in ledger_events(data, 2016, registry(), "demo ledger", "isu"):
+        log.append(event)
+    (s.home / "budget-2016.csv").write_text(BUDGET_2016)
+    click.echo("2016, imported from the demo's own ledger, as of 4 November 2016 (ccm report contributions "
+               "--year 2016 --as-of 2016-11-04):")
+    click.echo(summary(contributions_report(2016, date(2016, 11, 4))))
 
 
 async def _obligations(client, year: int) -> None:

@@ -193,3 +193,23 @@ def test_a_year_with_chases_in_ccm_cannot_be_imported_over(event_log, db_url, tm
                                 env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
     assert result.exit_code == 1 and "2016 has chases in ccm (chase-2016-DEU): it cannot be imported over" in \
         result.stderr
+
+
+def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
+    """'only 24 out of 100 States Parties had contributed … CHF 96'433 towards 7a;
+    CHF 110'922 towards 7b and CHF 170'481 towards 7c … a financing deficit amounting to
+    just over CHF 100'000' (minutes of 4 November 2016, item 6)."""
+    from importlib import resources
+
+    from cli.demo import BUDGET_2016
+    from domain.contributions import ledger_events, read_budget
+    from domain.states import registry
+
+    data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
+    for event in ledger_events(data, 2016, registry(), "demo ledger", "isu"):
+        event_log.append(event)
+    report = fold_contributions(event_log.query(), 2016, {}, read_budget(BUDGET_2016), date(2016, 11, 4))
+    assert report.contributed_text.startswith("24 of 100 States Parties have contributed")
+    assert {b.line: b.received for b in report.budget_lines} == {
+        "7a": Decimal("96433"), "7b": Decimal("110922"), "7c": Decimal("170481")}
+    assert Decimal("100000") < report.deficit < Decimal("101000")
