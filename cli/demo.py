@@ -133,6 +133,24 @@ def _year_2016(s) -> None:
     click.echo("2016, imported from the demo's own ledger, as of 4 November 2016 (ccm report contributions "
                "--year 2016 --as-of 2016-11-04):")
     click.echo(summary(contributions_report(2016, date(2016, 11, 4))))
+    click.echo(article7_as_of_4_november(log))
+
+
+def article7_as_of_4_november(log) -> str:
+    """The demo's own Article 7 record, imported, counted as the Transparency Measures
+    coordinator counted it on 4 November 2016."""
+    from domain.obligations import fold_obligations, imported_events
+    from domain.states import registry
+
+    data = resources.files("domain").joinpath("data/demo_article7_2016.csv").read_bytes()
+    for event in imported_events(data, registry(), "demo record", "isu"):
+        log.append(event)
+    on = date(2016, 11, 4)
+    rows = fold_obligations(log.query(event_type="obligation.*"), on)
+    initial = sum(1 for r in rows if r.kind == "art7-initial" and r.standing(on) == "overdue")
+    annual = sum(1 for r in rows if r.kind == "art7-annual" and r.period == "2015" and r.standing(on) == "overdue")
+    return (f"Article 7 as of 4 November 2016: {initial} States Parties with overdue initial transparency reports "
+            f"and {annual} with overdue 2015 annual reports (ccm report obligations --as-of 2016-11-04)")
 
 
 async def _obligations(client, year: int) -> None:

@@ -424,17 +424,27 @@ def imported_events(data: bytes, registry, actor: str, office: str) -> list:
         if kind == "art7-annual" and not (period.isdigit() and len(period) == 4):
             problems.append(f"line {n}, period: an annual report's period is its year (YYYY), not {period!r}")
             continue
+        submitted = (row["submitted_on"] or "").strip()
         try:
-            day = date.fromisoformat((row["submitted_on"] or "").strip())
+            day = date.fromisoformat(submitted) if submitted else None
         except ValueError:
             problems.append(f"line {n}, submitted_on: {row['submitted_on']!r} is not a date (YYYY-MM-DD)")
             continue
+        try:  # an empty submitted_on: the obligation was known, and not met
+            due = due_date(kind, state.entry_into_force, int(period) if period.isdigit() else None)
+        except Refusal as e:
+            problems.append(f"line {n}, state: {e}")
+            continue
         period = period if kind == "art7-annual" else period_of(kind, None)
         wid = obligation_id(state.alpha3, kind, period)
+        # Known from the day it was submitted; one never submitted, from its due date.
+        known = day or due
         events.append(NewEvent(idempotency_key=f"{wid}/imported", workflow_id=wid, workflow_type="import",
                                subject=state.alpha3, event_type="obligation.imported",
-                               occurred_at=datetime.combine(day, time(0, tzinfo=timezone.utc)), actor=actor,
-                               office=office, payload={"kind": kind, "period": period, "date": day.isoformat(),
+                               occurred_at=datetime.combine(known, time(0, tzinfo=timezone.utc)), actor=actor,
+                               office=office, payload={"kind": kind, "period": period,
+                                                       "date": day.isoformat() if day else None,
+                                                       "due": due.isoformat(),
                                                        "reference": (row["reference"] or "").strip(),
                                                        "file_sha256": sha, "line": n}))
     if problems:
@@ -477,9 +487,10 @@ def fold_obligations(events, as_of: date | None = None) -> list[ObligationRow]:
         elif ev.event_type == "obligation.extension_decided" and p.get("granted"):
             row.due = date.fromisoformat(p["due"])
         elif ev.event_type in ("obligation.fulfilled", "obligation.imported"):
-            row.fulfilled_on = date.fromisoformat(p["date"])
-            if row.due is None and kind == "art7-annual":
-                row.due = annual_report_due(int(period))
+            row.fulfilled_on = date.fromisoformat(p["date"]) if p.get("date") else None
+            if row.due is None:
+                row.due = date.fromisoformat(p["due"]) if p.get("due") else (
+                    annual_report_due(int(period)) if kind == "art7-annual" else None)
         elif ev.event_type == "obligation.exempted":
             row.exempted = True
     return sorted(rows.values(), key=lambda r: (r.kind, r.period, r.state))

@@ -213,3 +213,13 @@ def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
     assert {b.line: b.received for b in report.budget_lines} == {
         "7a": Decimal("96433"), "7b": Decimal("110922"), "7c": Decimal("170481")}
     assert Decimal("100000") < report.deficit < Decimal("101000")
+
+
+def test_the_demos_article_7_record_tells_the_figures_of_the_minutes(event_log):
+    """'22 States Parties with overdue initial transparency reports and 20 States Parties
+    with overdue 2015 annual reports' (minutes of 4 November 2016, item 5.6)."""
+    from cli.demo import article7_as_of_4_november
+
+    assert article7_as_of_4_november(event_log).startswith(
+        "Article 7 as of 4 November 2016: 22 States Parties with overdue initial transparency reports "
+        "and 20 with overdue 2015 annual reports")
