@@ -28,6 +28,7 @@ from domain.process import (
     Show,
     result_of,
 )
+from domain.schedule import utc_midnight as midnight
 
 REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
 Stage = Literal["open", "overdue", "done", "cancelled"]
@@ -35,10 +36,6 @@ Stage = Literal["open", "overdue", "done", "cancelled"]
 
 def action_id(source: str, number: int) -> str:
     return f"action-{source}-{number}"
-
-
-def midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, tzinfo=timezone.utc))
 
 
 class ActionItemInput(ProcessInput):

@@ -36,6 +36,7 @@ from domain.process import (
     one_text,
     result_of,
 )
+from domain.schedule import utc_midnight as _midnight
 from domain.themes import THEMES, THEMES_BY_SLUG, Theme, theme  # noqa: F401  (re-exported)
 
 NoteCommand = Literal["submit_version", "comment", "approve_final", "submit_plan", "approve_plan", "request_changes",
@@ -249,10 +250,6 @@ class ConceptNoteStatus(BaseModel):
 
 # --- the process ---------------------------------------------------------------------------
 REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, tzinfo=timezone.utc))
 
 
 def _words(stage: str) -> str:

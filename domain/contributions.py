@@ -198,21 +198,12 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str) -> 
     row per receipt; a State that paid nothing has one row with no date and no amount) as
     `chase.imported` and `chase.receipt_imported` events, each dated by its row and
     carrying the file's SHA-256. Every problem with its line, or the events."""
-    import hashlib
-    from datetime import datetime, time, timezone
-
-    from domain.events import NewEvent
+    from domain.events import NewEvent, read_import
+    from domain.schedule import utc_midnight
     from domain.states import UnknownState
 
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8").lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise ValueError("line 1: the file is not UTF-8 text") from None
-    reader = csv.DictReader(text.splitlines())
-    columns = {"state", "amount_due", "date", "amount", "reference", "budget_line"}
-    if reader.fieldnames is None or columns - set(reader.fieldnames):
-        raise ValueError("line 1: the header must be state,amount_due,date,amount,reference,budget_line")
+    columns = ["state", "amount_due", "date", "amount", "reference", "budget_line"]
+    sha, reader = read_import(data, columns)
     due: dict[str, tuple[Decimal, int]] = {}
     receipts: list[tuple[int, str, date, Decimal, str, str]] = []
     references: dict[tuple[str, str], int] = {}
@@ -268,7 +259,7 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str) -> 
     def event(key, state, event_type, when, payload):
         wid = f"chase-{year}-{state}"
         return NewEvent(idempotency_key=f"{wid}/{key}", workflow_id=wid, workflow_type="import", subject=state,
-                        event_type=event_type, occurred_at=datetime.combine(when, time(0, tzinfo=timezone.utc)),
+                        event_type=event_type, occurred_at=utc_midnight(when),
                         actor=actor, office=office, payload=payload | {"file_sha256": sha})
 
     events = [event("imported", s, "chase.imported", date(year, 1, 1),

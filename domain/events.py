@@ -64,6 +64,21 @@ def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str)
     return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
+def read_import(data: bytes, columns: list[str]):
+    """(SHA-256, rows) of a CSV file brought into the log: UTF-8 (a byte-order mark is no
+    part of the header), with at least `columns`. A ValueError names what is wrong."""
+    import csv
+
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise ValueError("line 1: the file is not UTF-8 text") from None
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or set(columns) - set(reader.fieldnames):
+        raise ValueError(f"line 1: the header must be {','.join(columns)}")
+    return hashlib.sha256(data).hexdigest(), reader
+
+
 class ChainBreak(BaseModel):
     seq: int
     reason: str

@@ -28,6 +28,7 @@ from domain.process import (
     Show,
     result_of,
 )
+from domain.schedule import utc_midnight
 from domain.states import entry_into_force  # noqa: F401  (Art. 17, with the registry)
 
 Kind = Literal["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
@@ -239,7 +240,7 @@ class Obligation(BaseModel):
 
     def _show(self) -> Show:
         return Show(state=self.input.state, stage=self.stage,
-                    due=datetime.combine(self.due, time(0, tzinfo=timezone.utc)))
+                    due=utc_midnight(self.due))
 
     # --- the timeline ---------------------------------------------------------------------
     def start(self) -> list[Effect]:
@@ -261,7 +262,7 @@ class Obligation(BaseModel):
             if at > self.since and f"reminder-{days}d-{self.due.isoformat()}" not in self.counters:
                 return Action(key=f"reminder-{days}d-{self.due.isoformat()}", at=at,
                               description=f"remind the State ({days} days before)")
-        return Action(key="overdue", at=datetime.combine(self.due + timedelta(days=1), time(0, tzinfo=timezone.utc)),
+        return Action(key="overdue", at=utc_midnight(self.due + timedelta(days=1)),
                       description="overdue")
 
     def _to_state(self, key: str, event_type: str, subject: str, body: str, **payload) -> Message:
@@ -396,20 +397,10 @@ class Obligation(BaseModel):
 def imported_events(data: bytes, registry, actor: str, office: str) -> list:
     """`obligation.imported` events of a CSV `state,kind,period,submitted_on,reference`,
     each dated by its row and carrying the file's SHA-256; every problem with its line."""
-    import csv
-    import hashlib
-
-    from domain.events import NewEvent
+    from domain.events import NewEvent, read_import
     from domain.states import UnknownState
 
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8").lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise ValueError("line 1: the file is not UTF-8 text") from None
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames is None or {"state", "kind", "period", "submitted_on", "reference"} - set(reader.fieldnames):
-        raise ValueError("line 1: the header must be state,kind,period,submitted_on,reference")
+    sha, reader = read_import(data, ["state", "kind", "period", "submitted_on", "reference"])
     events, problems = [], []
     for n, row in enumerate(reader, start=2):
         try:
@@ -441,7 +432,7 @@ def imported_events(data: bytes, registry, actor: str, office: str) -> list:
         known = day or due
         events.append(NewEvent(idempotency_key=f"{wid}/imported", workflow_id=wid, workflow_type="import",
                                subject=state.alpha3, event_type="obligation.imported",
-                               occurred_at=datetime.combine(known, time(0, tzinfo=timezone.utc)), actor=actor,
+                               occurred_at=utc_midnight(known), actor=actor,
                                office=office, payload={"kind": kind, "period": period,
                                                        "date": day.isoformat() if day else None,
                                                        "due": due.isoformat(),

@@ -76,6 +76,11 @@ def geneva_time(moment: datetime) -> str:
     return f"{local.date().isoformat()} {hhmm(local.time())} {local.tzname()}"
 
 
+def utc_midnight(day: date) -> datetime:
+    """The start of `day` in UTC: when a due date has passed, when an imported row is dated."""
+    return datetime.combine(day, time(0, tzinfo=timezone.utc))
+
+
 def local_to_utc(day: date, at: time) -> datetime:
     return datetime.combine(day, at, GENEVA).astimezone(timezone.utc)
 
