@@ -5,6 +5,7 @@ same file again writes nothing."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -18,6 +19,16 @@ def import_():
     """Bring records kept before ccm into the event log."""
 
 
+MAX_FILE = 20_000_000  # bytes: years of a secretariat's records, short of a file picked by mistake
+
+
+def _read(path: Path) -> bytes:
+    if path.stat().st_size > MAX_FILE:
+        raise click.BadParameter(f"{path} has {path.stat().st_size:,} bytes: more than {MAX_FILE:,}",
+                                 param_hint="--file")
+    return path.read_bytes()
+
+
 def _write(path: Path, events) -> None:
     from cli.audit import open_log
 
@@ -27,7 +38,8 @@ def _write(path: Path, events) -> None:
 
 
 @import_.command("contributions")
-@click.option("--year", type=click.IntRange(2010, 2100), required=True, help="the financial year of the ledger")
+@click.option("--year", type=click.IntRange(2010, date.today().year), required=True,
+              help="the financial year of the ledger (a year past, or this one)")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="CSV state,amount_due,date,amount,reference,budget_line (one row per receipt)")
 @as_option("isu")
@@ -44,7 +56,7 @@ def import_contributions(year, path, acting):
     if live is not None:
         raise click.ClickException(f"{year} has chases in ccm ({live.workflow_id}): it cannot be imported over")
     try:
-        events = ledger_events(path.read_bytes(), year, registry(), acting.actor, acting.office)
+        events = ledger_events(_read(path), year, registry(), acting.actor, acting.office)
     except ValueError as e:
         raise file_problems(path, str(e).split("; ")) from None
     _write(path, events)
@@ -60,7 +72,7 @@ def import_obligations(path, acting):
     from domain.states import registry
 
     try:
-        events = imported_events(path.read_bytes(), registry(), acting.actor, acting.office)
+        events = imported_events(_read(path), registry(), acting.actor, acting.office)
     except ValueError as e:
         raise file_problems(path, str(e).split("; ")) from None
     _write(path, events)

@@ -298,7 +298,7 @@ def states_list(status, as_of, output):
 def states_record(state, event, day, acting):
     """Record a change of membership in the event log; `states list --as-of` and new
     obligations follow it (entry into force by Article 17)."""
-    from datetime import datetime, time, timezone
+    from datetime import date, datetime, time, timezone
 
     import pycountry
 
@@ -312,6 +312,12 @@ def states_record(state, event, day, acting):
         country = pycountry.countries.lookup(state.strip())
     except LookupError:
         raise click.BadParameter(f"{state!r} is not a country (ISO 3166)", param_hint="--state") from None
+    from domain.obligations import IN_FORCE, OPENED_FOR_SIGNATURE
+
+    earliest = IN_FORCE if event == "withdrawal" else OPENED_FOR_SIGNATURE
+    if day < earliest or (event != "withdrawal" and day > date.today()):
+        raise click.BadParameter(f"{day} is not a day an instrument could be deposited: from {earliest}"
+                                 + ("" if event == "withdrawal" else " up to today"), param_hint="--deposited")
     eif = entry_into_force(day) if event != "withdrawal" else None
     event_row = NewEvent(idempotency_key=f"registry/{country.alpha_3}/{event}/{day.isoformat()}",
                          workflow_id="registry", subject=country.alpha_3, event_type="state.recorded",

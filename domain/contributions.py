@@ -193,7 +193,7 @@ def read_budget(text: str) -> list[BudgetLine]:
 IMPORTED = ("chase.imported", "chase.receipt_imported")
 
 
-def ledger_events(data: bytes, year: int, registry, actor: str, office: str) -> list:
+def ledger_events(data: bytes, year: int, registry, actor: str, office: str, today: date | None = None) -> list:
     """A past year's ledger (CSV `state,amount_due,date,amount,reference,budget_line`, one
     row per receipt; a State that paid nothing has one row with no date and no amount) as
     `chase.imported` and `chase.receipt_imported` events, each dated by its row and
@@ -204,6 +204,7 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str) -> 
 
     columns = ["state", "amount_due", "date", "amount", "reference", "budget_line"]
     sha, reader = read_import(data, columns)
+    today = today or date.today()
     due: dict[str, tuple[Decimal, int]] = {}
     receipts: list[tuple[int, str, date, Decimal, str, str]] = []
     references: dict[tuple[str, str], int] = {}
@@ -232,10 +233,11 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str) -> 
             continue  # nothing received
         try:
             day = date.fromisoformat(cell["date"])
-            if not date(year - 1, 1, 1) <= day <= date(year + 1, 12, 31):
+            if not date(year - 1, 1, 1) <= day <= min(date(year + 1, 12, 31), today):
                 raise ValueError
         except ValueError:
-            problems.append(f"line {n}, date: {cell['date']!r} is not a date of {year - 1}–{year + 1} (YYYY-MM-DD)")
+            problems.append(f"line {n}, date: {cell['date']!r} is not a date of {year - 1}–{year + 1} up to today "
+                            "(YYYY-MM-DD)")
             continue
         try:
             amount = parse_amount(cell["amount"])
@@ -243,6 +245,9 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str) -> 
                 raise ValueError("must be positive")
         except ValueError as e:
             problems.append(f"line {n}, amount: {e}")
+            continue
+        if len(cell["reference"]) > 300:
+            problems.append(f"line {n}, reference: longer than 300 characters")
             continue
         if cell["budget_line"] and cell["budget_line"] not in BUDGET_LINES:
             problems.append(f"line {n}, budget_line: {cell['budget_line']!r} is not one of {', '.join(BUDGET_LINES)}")

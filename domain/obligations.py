@@ -49,6 +49,8 @@ COORDINATORS = {
 }
 REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
 EXTENSION_NOTICE_MONTHS = 9
+OPENED_FOR_SIGNATURE = date(2008, 12, 3)  # Oslo: no instrument is deposited before it
+IN_FORCE = date(2010, 8, 1)  # the Convention's entry into force: no obligation is met before it
 
 
 def add_months(day: date, months: int) -> date:
@@ -299,8 +301,9 @@ class Obligation(BaseModel):
 
     def check_fulfil(self, cmd: Fulfil, today: date) -> None:
         self._check_open()
-        if cmd.date > today:
-            raise Refusal(f"the date {cmd.date.isoformat()} is in the future")
+        if not IN_FORCE <= cmd.date <= today:
+            raise Refusal(f"the date {cmd.date.isoformat()} is not between {IN_FORCE.isoformat()} (the Convention's "
+                          "entry into force) and today")
 
     def fulfil(self, cmd: Fulfil, today: date) -> list[Effect]:
         self.check_fulfil(cmd, today)
@@ -340,6 +343,8 @@ class Obligation(BaseModel):
             raise Refusal("there is no pending extension request")
         if cmd.meeting != self.extension.meeting:
             raise Refusal(f"the request is for the meeting of {self.extension.meeting.isoformat()}")
+        if cmd.granted and cmd.new_due is not None and cmd.new_due <= self.due:
+            raise Refusal(f"a deadline granted must be after {self.due.isoformat()}, not {cmd.new_due.isoformat()}")
 
     def decide_extension(self, cmd: DecideExtension, now: datetime) -> list[Effect]:
         self.check_decision(cmd)
@@ -394,13 +399,14 @@ class Obligation(BaseModel):
 
 
 # --- past records and the report ----------------------------------------------------------------
-def imported_events(data: bytes, registry, actor: str, office: str) -> list:
+def imported_events(data: bytes, registry, actor: str, office: str, today: date | None = None) -> list:
     """`obligation.imported` events of a CSV `state,kind,period,submitted_on,reference`,
     each dated by its row and carrying the file's SHA-256; every problem with its line."""
     from domain.events import NewEvent, read_import
     from domain.states import UnknownState
 
     sha, reader = read_import(data, ["state", "kind", "period", "submitted_on", "reference"])
+    today = today or date.today()
     events, problems = [], []
     for n, row in enumerate(reader, start=2):
         try:
@@ -418,8 +424,14 @@ def imported_events(data: bytes, registry, actor: str, office: str) -> list:
         submitted = (row["submitted_on"] or "").strip()
         try:
             day = date.fromisoformat(submitted) if submitted else None
+            if day is not None and not IN_FORCE <= day <= today:
+                raise ValueError
         except ValueError:
-            problems.append(f"line {n}, submitted_on: {row['submitted_on']!r} is not a date (YYYY-MM-DD)")
+            problems.append(f"line {n}, submitted_on: {row['submitted_on']!r} is not a date between "
+                            f"{IN_FORCE.isoformat()} and today (YYYY-MM-DD)")
+            continue
+        if len(row["reference"] or "") > 300:
+            problems.append(f"line {n}, reference: longer than 300 characters")
             continue
         try:  # an empty submitted_on: the obligation was known, and not met
             due = due_date(kind, state.entry_into_force, int(period) if period.isdigit() else None)

@@ -30,6 +30,10 @@ def files(tmp_path_factory):
         "budget-unknown.csv": "line,amount,kind\nzzz,5,voluntary\n",
         "rates.csv": "state,rate\nDEU,6.389\n",
         "amounts.csv": "state,amount\nITA,100\n",
+        "ledger-2099.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,R,7a\n",
+        "long-reference.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,"
+                              + "R" * 5000 + ",7a\n",
+        "reports-1900.csv": "state,kind,period,submitted_on,reference\nNOR,art7-annual,2015,1900-01-01,A\n",
         "plan.yaml": "steps:\n  - action: x\n    responsible: Atlantis\n    due: 2027-01-01\n",
         "note.md": "A concept note\n",
         "people.csv": "email\nx@example.org\n",
@@ -141,6 +145,12 @@ def cases(f) -> list[tuple[list, str]]:
         (["states", "record", "--state", "Atlantis", "--event", "accession", "--deposited", "2018-03-01"],
          "'Atlantis' is not a country"),
         (["states", "list", "--as-of", "2018-02-30"], "is not a date"),
+        (["import", "contributions", "--year", "2099", "--file", f / "ledger-2099.csv"], "2099 is not in the range"),
+        (["import", "contributions", "--year", "2016", "--file", f / "long-reference.csv"],
+         "line 2, reference: longer than 300 characters"),
+        (["import", "obligations", "--file", f / "reports-1900.csv"], "'1900-01-01' is not a date between"),
+        (["states", "record", "--state", "LKA", "--event", "accession", "--deposited", "2099-03-01"],
+         "is not a day an instrument could be deposited"),
         # the rest
         (["states", "show", "Atlantis"], "unknown State 'Atlantis'"),
         (["report", "contributions", "--year", TODAY.year, "--budget", f / "budget-negative.csv"],

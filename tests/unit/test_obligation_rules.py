@@ -125,6 +125,20 @@ def test_only_articles_3_and_4_extend_and_who_may_do_what():
         ob.authorize("fulfil", Fulfil(date=date(2017, 4, 1), office="NZL"))
 
 
+def test_impossible_dates_are_refused():
+    ob = new()
+    with pytest.raises(Refusal, match="not between 2010-08-01"):
+        ob.check_fulfil(Fulfil(date=date(1900, 1, 1), office="isu"), date(2017, 1, 11))
+    with pytest.raises(Refusal, match="not between"):
+        ob.check_fulfil(Fulfil(date=date(2017, 2, 1), office="isu"), date(2017, 1, 11))  # after today
+    clearance = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2018, 1, 1))
+    clearance.request_extension(RequestExtension(new_due=date(2025, 8, 1), meeting=date(2019, 9, 2),
+                                                 reason="contamination", submitted=date(2018, 11, 30)),
+                                date(2018, 12, 1))
+    with pytest.raises(Refusal, match="a deadline granted must be after 2020-08-01"):
+        clearance.check_decision(DecideExtension(granted=True, meeting=date(2019, 9, 2), new_due=date(2019, 1, 1)))
+
+
 def test_a_due_date_overridden_with_a_reason_moves_the_reminders():
     ob = new()
     effects = ob.override_due(OverrideDue(due=date(2017, 6, 30), reason="counted from deposit", office="isu"),
