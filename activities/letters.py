@@ -76,6 +76,17 @@ def letters_in_words(letters: list[dict], language: str) -> str:
     return " and ".join(parts) or "our letters"
 
 
+KEY_HEADER = "X-Ccm-Event-Key"
+
+
+def event_key_of(path: Path) -> str | None:
+    """The idempotency key a message in the outbox was logged under (its headers only)."""
+    from email.parser import BytesHeaderParser
+
+    with path.open("rb") as f:
+        return BytesHeaderParser().parse(f).get(KEY_HEADER)
+
+
 def message_id(key: str) -> str:
     return f"<{key.replace('/', '.')}@ccm.clusterconvention.org>"
 
@@ -112,6 +123,7 @@ class Mailbox:
         """A message; attachments are (file name, MIME type with parameters, content)."""
         msg = EmailMessage(policy=_POLICY)
         msg["Message-ID"] = message_id(key)
+        msg[KEY_HEADER] = key  # the event that logged it: the outbox finds its row by key
         msg["Date"] = format_datetime(when)
         msg["From"] = self.sender
         if to:

@@ -13,16 +13,21 @@ OUTBOX_COLUMNS = ["message_id", "to", "subject", "written", "status"]
 
 def waiting_messages():
     """(intent event, status) of every message still in `outbox/new/`, oldest first."""
+    from activities.letters import event_key_of
     from cli.audit import open_log
     from cli.temporal import mailbox
 
     box, log = mailbox(settings()), open_log()
-    waiting = {p.name for p in (box.outbox / "new").iterdir()}
+    files = sorted((box.outbox / "new").iterdir())
+    keys = [event_key_of(p) for p in files]
+    if all(keys):  # each message names the row that logged it: no scan of the log
+        intents = [ev for ev in map(log.get, keys) if ev is not None]
+    else:  # messages written before they carried their key
+        waiting = {p.name for p in files}
+        intents = [ev for ev in log.query() if ev.payload.get("message_id", "").strip("<>") in waiting
+                   and not ev.event_type.endswith((".delivered", ".delivery_failed"))]
     found = []
-    for ev in log.query():
-        message_id = ev.payload.get("message_id", "")
-        if ev.event_type.endswith((".delivered", ".delivery_failed")) or message_id.strip("<>") not in waiting:
-            continue
+    for ev in sorted(intents, key=lambda e: e.seq):
         failed = log.get(f"{ev.idempotency_key}-delivery-failed")
         status = ("delivery failed: " + failed.payload.get("reason", "")) if failed else (
             "no address" if not ev.payload.get("to") else "waiting for delivery")
