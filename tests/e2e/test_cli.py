@@ -245,7 +245,10 @@ def test_without_year_a_chase_command_takes_the_open_chase_and_not_found_names_t
 def test_the_presidents_letters_go_to_every_unpaid_state_when_the_presidency_decides(ccm, worker, ccm_env):
     """Chases started after the pre-MSP reminder's day wait for the Presidency's decision."""
     year = YEAR
-    # This year's chases started by start-all: the MSP (1 September) is past, so every unpaid one is due.
+    # This year's chases (start-all's, or these if it has not run): the MSP (1 September) is
+    # past, so every one that has received nothing is due.
+    for state in ("Iceland", "Ireland"):
+        ccm("chase", "start", "--state", state, "--year", year, "--amount", "300")  # "already exists" is fine
     due = wait_for(lambda: [r for r in json.loads(ccm("chase", "status", "--year", year, "-o", "json").stdout)
                             if r["stage"] == "escalation_due"])
     sent = ccm("chase", "escalate", "--year", year, "--all-unpaid", "--as", "Michael Biontino@president")
