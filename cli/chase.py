@@ -128,7 +128,8 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
         raise click.UsageError("give either --amounts, or --budget with --scale")
     if not amounts and not (budget and scale):
         raise click.UsageError("give --amounts FILE, or --budget N with --scale FILE")
-    _check_year(year)
+    if not dry_run:
+        _check_year(year)
     try:
         due = (read_amounts(amounts.read_text("utf-8"), registry()) if amounts
                else indicative_amounts(budget, scale.read_text("utf-8"), registry(), minimum))
@@ -139,20 +140,13 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
     for alpha3, amount in due.items():  # every input is checked here, before anything starts
         if amount > 0:
             _chase_input(state=alpha3, year=year, amount_due=amount, msp_date=msp_date)
-    if dry_run:
-        from domain.money import format_chf
-        from domain.states import registry
-
-        rows = [{"state": a, "name": registry().get(a).name, "amount_due": v} for a, v in due.items() if v > 0]
-        emit(rows, "table", ["state", "name", "amount_due"], title=f"Contributions {year} (dry run)")
-        total = sum((r["amount_due"] for r in rows), Decimal("0.00"))
-        against = f" against a budget of {format_chf(budget)}" if budget else ""
-        click.echo(f"{len(rows)} chases would start, {format_chf(total)} in all{against}; nothing was started")
-        return
     inp = CycleInput(year=year, budget=budget, minimum=minimum, auto_escalate_days=auto_escalate_days,
                      scale_csv=None if amounts else scale.read_text("utf-8"),
                      amounts_csv=amounts.read_text("utf-8") if amounts else None,
                      msp_month_day=f"{msp_date:%m-%d}" if msp_date else None)
+    if dry_run:
+        _dry_run(inp, budget)
+        return
     result = run(run_cycle(inp))
     existing = [workflow_id(year, a) for a in result.existing]
     click.echo(f"{len(result.started)} chases started, {len(existing)} already existed"
@@ -160,6 +154,31 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
     if existing:
         click.echo(f"note: the {len(existing)} chases that already existed keep the amounts they were started with; "
                    "change one with `ccm chase correct-due`", err=True)
+
+
+def _dry_run(inp, budget) -> None:
+    """What the cycle would start, computed as its activity computes it: amounts, and the
+    arrears that last year's chases (live or imported) left unpaid. A past year may be
+    dry-run: it shows what was carried into it."""
+    from activities.records import cycle_amounts
+    from cli.audit import open_log
+    from domain.money import format_chf
+
+    log = open_log()
+    try:
+        computed = cycle_amounts(log, inp)
+    finally:
+        log.engine.dispose()
+    zero = Decimal("0.00")
+    rows = [{"state": a, "name": computed.names[a], "amount_due": v, "arrears": computed.arrears.get(a, zero)}
+            for a, v in computed.amounts.items()]
+    emit(rows, "table", ["state", "name", "amount_due", "arrears"], title=f"Contributions {inp.year} (dry run)")
+    total = sum((r["amount_due"] for r in rows), zero)
+    carried = sum(computed.arrears.values(), zero)
+    against = f" against a budget of {format_chf(budget)}" if budget else ""
+    click.echo(f"{len(rows)} chases would start, {format_chf(total)} in all{against}, "
+               f"with {format_chf(carried)} of arrears from {inp.year - 1} ({len(computed.arrears)} States); "
+               "nothing was started")
 
 
 async def run_cycle(inp):

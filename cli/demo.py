@@ -96,9 +96,11 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
         emit(rows, "table", ["state", "stage", "amount_due", "received", "outstanding", "letters", "next_action"],
              title=f"Contribution chases {year}")
         click.echo(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
-        await _meetings(client, s, today)
         await _obligations(client, year - 1)
         _year_2016(s)
+        click.echo(await _meetings(client, s))
+        click.echo(await _concept_notes(client, s))
+        click.echo(await _cycle_2017(s))
         report = contributions_report(year)
         emit(report_rows(report), "table", ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
              title=f"Status of contributions {year} (from the event log)")
@@ -188,14 +190,27 @@ ACTIONS_OF_4_NOVEMBER = [
 ]
 
 
-async def _meetings(client, s, today: date) -> None:
-    """A meeting held two days ago with the action items of the 4 November 2016 minutes,
-    and the next one scheduled five weeks later (invitations in the outbox)."""
+# The Committee's meetings of 2016 as the minutes of 4 November record them. The minutes
+# give the time only of the next meeting; the demo holds the earlier ones at the same hours.
+SEPTEMBER, NOVEMBER, DECEMBER = date(2016, 9, 27), date(2016, 11, 4), date(2016, 12, 7)
+VENUE = "Permanent Mission of the Federal Republic of Germany"
+PRESIDENT = {"actor": "Michael Biontino", "office": "president"}
+ISU = {"actor": "Sheila Mweemba", "office": "isu"}
+
+
+async def _meetings(client, s) -> str:
+    """27 September 2016, its minutes approved on 4 November; 4 November held, with its
+    attendance and action items; the next meeting on 7 December 2016. All three lie in the
+    past, so each is recorded as held and no invitation goes out; the December meeting's
+    calendar file is written beside the outbox."""
+    from activities.calendar import meeting_ics
     from cli.meeting import read_participants
     from domain.meetings import (
+        SUMMARY,
         AddActionItem,
+        ApproveMinutes,
+        CirculateMinutes,
         MeetingInput,
-        ProposeItem,
         RecordAttendance,
         SetNextMeeting,
         meeting_id,
@@ -204,68 +219,101 @@ async def _meetings(client, s, today: date) -> None:
     from workflows.meeting import Meeting
 
     people = read_participants(Path(str(resources.files("domain").joinpath("data/committee_2016.csv"))))
-    venue = "Permanent Mission of the Federal Republic of Germany"
-    held = today - timedelta(days=2)
-    following = held + timedelta(weeks=5)
-    one = await client.start_workflow(
-        Meeting.run, MeetingInput.plan(Schedule.at(held, time(10), time(11, 30), venue), participants=people),
-        id=meeting_id(held), task_queue=s.task_queue)
-    await one.execute_update(Meeting.record_attendance, RecordAttendance(
-        present=sorted({p.delegation for p in people}), actor="Sheila Mweemba", office="isu"))
-    await one.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=following, office="isu"))
+
+    async def record(day: date, previous: date | None):
+        schedule = Schedule.at(day, time(10), time(11, 30), VENUE)
+        return schedule, await client.start_workflow(
+            Meeting.run, MeetingInput.plan(schedule, participants=people, previous_meeting=previous),
+            id=meeting_id(day), task_queue=s.task_queue)
+
+    _, september = await record(SEPTEMBER, None)
+    await september.execute_update(Meeting.circulate_minutes, CirculateMinutes(
+        text="Draft minutes of the Coordination Committee meeting of 27 September 2016 (the demo's own text).",
+        **ISU))
+    _, november = await record(NOVEMBER, SEPTEMBER)
+    # "The draft Minutes … were approved without comments" (item 3).
+    await september.execute_update(Meeting.approve_minutes, ApproveMinutes(at_meeting=NOVEMBER, **PRESIDENT))
+    present = sorted({p.delegation for p in people})
+    await november.execute_update(Meeting.record_attendance, RecordAttendance(present=present, **ISU))
+    # "the next meeting … would be held on Wednesday, 7 December 2016 from 10:00h to 11:30h" (item 8).
+    await november.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=DECEMBER, **ISU))
     for owner, text in ACTIONS_OF_4_NOVEMBER:
-        await one.execute_update(Meeting.add_action_item, AddActionItem(owner=owner, text=text, office="isu"))
-    two = await client.start_workflow(
-        Meeting.run, MeetingInput.plan(Schedule.at(following, time(10), time(11, 30), venue), participants=people,
-                                       previous_meeting=held), id=meeting_id(following), task_queue=s.task_queue)
-    # An update waits for the invitations to go out, so the demo shows them.
-    await two.execute_update(Meeting.propose_item, ProposeItem(title="Country Coalitions: lead countries",
-                                                               office="DEU"))
-    await _concept_notes(client, s, following)
-    click.echo(f"Meetings: {meeting_id(held)} held with {len(ACTIONS_OF_4_NOVEMBER)} action items; "
-               f"{meeting_id(following)} scheduled, invitation with an .ics to {len(people)} participants "
-               f"in {s.home / 'outbox' / 'new'}")
+        await november.execute_update(Meeting.add_action_item, AddActionItem(owner=owner, text=text, **ISU))
+    await november.execute_update(Meeting.circulate_minutes, CirculateMinutes(
+        text="Draft minutes of the Coordination Committee meeting of 4 November 2016 (the demo's own text).",
+        **ISU))
+    december, _ = await record(DECEMBER, NOVEMBER)
+    ics = s.home / f"{meeting_id(DECEMBER)}.ics"
+    ics.write_bytes(meeting_ics(meeting_id(DECEMBER), december, SUMMARY, s.mail_from, people, 0, "REQUEST"))
+    return (f"Meetings: {meeting_id(SEPTEMBER)}, minutes approved at the meeting of 4 November 2016; "
+            f"{meeting_id(NOVEMBER)} held, {len(present)} delegations present, {len(ACTIONS_OF_4_NOVEMBER)} "
+            f"action items due at the next meeting, its minutes circulated; next meeting {december.in_words()} "
+            f"(calendar file {ics})")
 
 
-# Where each theme stood after the meeting of 4 November 2016, replayed against the next
-# meeting: (theme, coordinator acting, steps taken).
+# Where each theme stood after the meeting of 4 November 2016: (theme, coordinator, the day
+# its note was circulated or None, comments made). The demo dates the notes that came on
+# time a week before the meeting; Norway "apologized for not having sent its concept note
+# prior to the … meeting" and New Zealand "for the late submission": both came on the day.
 CONCEPT_NOTES = [
-    ("victim-assistance", "ITA", ["submit", "comment"]),
-    ("universalization", "ZMB", ["submit", "comment", "approve"]),
-    ("stockpile-destruction", "HRV", ["submit", "approve"]),
-    ("clearance-and-rre", "NOR", []),  # "apologized for not having sent its concept note"
-    ("cooperation-and-assistance", "AUS", ["submit"]),
-    ("transparency-measures", "CRI", ["submit", "comment"]),
-    ("national-implementation", "NZL", []),  # "apologized for the late submission"
-    ("general-status", "BIH", []),  # "would not be discussed at that time"
+    ("victim-assistance", "ITA", date(2016, 10, 28),
+     [("ICRC", "Could the coordinators explain the rationale behind the choice of countries?")]),
+    ("universalization", "ZMB", date(2016, 10, 28), []),
+    ("stockpile-destruction", "HRV", date(2016, 10, 28), []),
+    ("clearance-and-rre", "NOR", NOVEMBER, []),
+    ("cooperation-and-assistance", "AUS", date(2016, 10, 28), []),
+    ("transparency-measures", "CRI", date(2016, 10, 28),
+     [("NLD", "Could Costa Rica present its list of target countries, so that other coordinators "
+              "reach out to the same States at the same time?")]),
+    ("national-implementation", "NZL", NOVEMBER, []),
+    ("general-status", "BIH", None, []),  # "would not be discussed at that time"
 ]
 
 
-async def _concept_notes(client, s, meeting: date) -> None:
+async def _concept_notes(client, s) -> str:
+    """The notes presented on 4 November 2016, each with its operational plan due at the
+    next meeting, 7 December 2016 ("translate their concept notes into operational action
+    plans by the next meeting")."""
     from domain.concept_notes import Comment, ConceptNoteInput, SubmitVersion, concept_note_id, theme
-    from domain.meetings import PROPOSALS_CLOSE
-    from domain.process import Acting
-    from domain.schedule import local_to_utc, working_days_before
+    from domain.meetings import proposals_close_at
     from workflows.concept_note import ConceptNote
 
-    deadline = local_to_utc(working_days_before(meeting, 3), PROPOSALS_CLOSE)
-    for slug, coordinator, steps in CONCEPT_NOTES:
-        inp = ConceptNoteInput(theme=slug, msp=s.msp, meeting=meeting, circulate_by=deadline,
-                               plan_due=meeting + timedelta(weeks=5))
+    deadline = proposals_close_at(NOVEMBER, 3)
+    said = []
+    for slug, coordinator, circulated_on, comments in CONCEPT_NOTES:
+        inp = ConceptNoteInput(theme=slug, msp=s.msp, meeting=NOVEMBER, circulate_by=deadline, plan_due=DECEMBER)
         handle = await client.start_workflow(ConceptNote.run, inp, id=concept_note_id(s.msp, slug),
                                              task_queue=s.task_queue)
         title = theme(slug).title
-        for step in steps:
-            if step == "submit":
-                await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
-                    text=f"Concept note on {title}, based on the Dubrovnik Action Plan.",
-                    summary=f"{title}: objectives, strategies and activities up to the {s.msp}.", office=coordinator))
-            elif step == "comment":
-                await handle.execute_update(ConceptNote.comment, Comment(
-                    text="Could the coordinators explain the choice of target countries?", office="ICRC"))
-            else:
-                await handle.execute_update(ConceptNote.approve_final, Acting(actor="Michael Biontino",
-                                                                              office="president"))
-    stages = [(slug, (await client.get_workflow_handle(concept_note_id(s.msp, slug)).query(
-        ConceptNote.status)).stage) for slug, _, _ in CONCEPT_NOTES]
-    click.echo(f"Concept notes ({s.msp}): " + ", ".join(f"{slug} {stage}" for slug, stage in stages))
+        if circulated_on:
+            await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
+                text=f"Concept note on {title}, based on the Dubrovnik Action Plan (the demo's own text).",
+                summary=f"{title}: objectives, strategies and activities up to the {s.msp}.",
+                circulated_on=circulated_on, office=coordinator))
+        for office, text in comments:
+            await handle.execute_update(ConceptNote.comment, Comment(text=text, office=office))
+        status = await handle.query(ConceptNote.status)
+        late = " (late)" if status.late else ""
+        said.append(f"{slug} {status.stage.replace('_', ' ')}{late}")
+    return (f"Concept notes ({s.msp}, presented on 4 November 2016, operational plans due 7 December 2016): "
+            + ", ".join(said))
+
+
+async def _cycle_2017(s) -> str:
+    """The 2017 cycle as its activity computes it: 2016's unpaid balances, read from the
+    imported ledger, become 2017's arrears. (The 2017 chases cannot run live now: every
+    letter and the year end of 2017 lie in the past.)"""
+    from activities.database import open_event_log
+    from activities.records import cycle_amounts
+    from domain.cycle import CycleInput
+    from domain.money import format_chf
+
+    scale = resources.files("domain").joinpath("data/demo_scale.csv").read_text("utf-8")
+    log = open_event_log(s.database_url, create=False)
+    try:
+        computed = cycle_amounts(log, CycleInput(year=2017, budget=DEMO_BUDGET, scale_csv=scale))
+    finally:
+        log.engine.dispose()
+    carried = sum(computed.arrears.values(), Decimal("0.00"))
+    return (f"2017 cycle (ccm chase start-all --year 2017 --dry-run): {len(computed.amounts)} chases, "
+            f"{format_chf(carried)} of arrears carried from 2016 by {len(computed.arrears)} States Parties")

@@ -106,14 +106,16 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="the concept note (text or Markdown)")
 @click.option("--summary", required=True, help="the executive summary, published with the note")
+@click.option("--circulated-on", type=DATE,
+              help="the day it was circulated, when entered afterwards (late is judged by that day)")
 @as_option(required=True)
-def plan_submit(theme, msp, path, summary, acting):
+def plan_submit(theme, msp, path, summary, circulated_on, acting):
     """Submit a version of the concept note (the theme's coordinators)."""
     from cli.audit import text_or_document
     from domain.concept_notes import SubmitVersion
 
     _update(msp, theme, "submit_version", SubmitVersion(**text_or_document(path, acting), summary=summary,
-                                                        **acting.model_dump()))
+                                                        circulated_on=circulated_on, **acting.model_dump()))
 
 
 @plan.command("comment")

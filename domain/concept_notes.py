@@ -36,6 +36,7 @@ from domain.process import (
     one_text,
     result_of,
 )
+from domain.schedule import geneva_date
 from domain.schedule import utc_midnight as _midnight
 from domain.themes import THEMES, THEMES_BY_SLUG, Theme, theme  # noqa: F401  (re-exported)
 
@@ -176,6 +177,8 @@ def concept_note_id(msp: str, theme_slug: str) -> str:
 
 class SubmitVersion(Acting, Document):
     summary: str = Field(min_length=1, max_length=5_000, description="the executive summary published with it")
+    circulated_on: date | None = Field(
+        None, description="the day it was circulated, when it is entered afterwards (default: now)")
 
     _one_text = model_validator(mode="after")(one_text)
 
@@ -203,6 +206,7 @@ class Withdraw(Acting):
 class Version(BaseModel):
     number: int
     submitted_at: datetime
+    circulated_on: date | None = None
     late: bool
     summary: str
     text: str
@@ -348,19 +352,35 @@ class ConceptNote(Counters):
     def authorize(self, command: NoteCommand, cmd: Acting) -> None:
         authorize(command, cmd.office, self.theme)
 
-    def check_version(self, cmd: SubmitVersion) -> None:
+    def check_version(self, cmd: SubmitVersion, now: datetime) -> None:
         self._check_stage("submit a version", "drafting", "circulated", "in_comment")
+        if cmd.circulated_on is not None:
+            if cmd.circulated_on > geneva_date(now):
+                raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: that day has not come yet")
+            earlier = self.versions[-1].circulated_on if self.versions else None
+            if earlier and cmd.circulated_on < earlier:
+                raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: before version "
+                              f"{len(self.versions)} ({earlier.isoformat()})")
+
+    def _late(self, cmd: SubmitVersion, now: datetime) -> bool:
+        """After the circulation deadline; a version entered afterwards counts from the day
+        it was circulated (by the end of that day in Geneva)."""
+        if cmd.circulated_on is None:
+            return now > self.input.circulate_by
+        return cmd.circulated_on > geneva_date(self.input.circulate_by)
 
     def submit_version(self, cmd: SubmitVersion, now: datetime) -> list[Effect]:
-        self.check_version(cmd)
-        late = now > self.input.circulate_by
-        version = Version(number=len(self.versions) + 1, submitted_at=now, late=late, summary=cmd.summary,
+        self.check_version(cmd, now)
+        late = self._late(cmd, now)
+        version = Version(number=len(self.versions) + 1, submitted_at=now, circulated_on=cmd.circulated_on,
+                          late=late, summary=cmd.summary,
                           text=cmd.text, document=cmd.document, actor=cmd.actor, office=cmd.office)
         self.versions.append(version)
         effects: list[Effect] = [self._stage("circulated")] if self.stage == "drafting" else []
         return effects + [self._log(f"version-{version.number}", "concept.version_submitted", cmd,
                                     version=version.number, late=late, summary=cmd.summary,
-                                    characters=cmd.size,
+                                    characters=cmd.size, **({"circulated_on": cmd.circulated_on.isoformat()}
+                                                            if cmd.circulated_on else {}),
                                     document=cmd.document.sha256 if cmd.document else None)]
 
     def check_comment(self, cmd: Comment) -> None:

@@ -213,8 +213,10 @@ class Meeting(Counters):
 
     @classmethod
     def new(cls, input: MeetingInput, workflow_id: str, now: datetime) -> Meeting:
+        # A meeting already past is held from the start, so that a command arriving before
+        # the start's effects (its minutes, say) is judged on that.
         return cls(input=input, workflow_id=workflow_id, started_at=now, schedule=input.schedule,
-                   close_at=input.proposals_close_at)
+                   close_at=input.proposals_close_at, stage="held" if input.schedule.ends_at <= now else "scheduled")
 
     @property
     def finished(self) -> bool:
@@ -241,8 +243,7 @@ class Meeting(Counters):
     def start(self) -> list[Effect]:
         """Invitations; a meeting already past is recorded as held, without them."""
         effects: list[Effect] = [Show(due=self.schedule.starts_at)]
-        if self.schedule.ends_at <= self.started_at:
-            self.stage = "held"
+        if self.stage == "held":
             return effects + [Show(stage="held"), Log(key="recorded", event_type="meeting.recorded", payload={
                 "date": self.schedule.date.isoformat(), "venue": self.schedule.venue})]
         return effects + [Show(stage="scheduled"), self._mail(

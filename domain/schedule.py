@@ -76,6 +76,11 @@ def geneva_time(moment: datetime) -> str:
     return f"{local.date().isoformat()} {hhmm(local.time())} {local.tzname()}"
 
 
+def geneva_date(moment: datetime) -> date:
+    """The day it is in Geneva at `moment`."""
+    return moment.astimezone(GENEVA).date()
+
+
 def utc_midnight(day: date) -> datetime:
     """The start of `day` in UTC: when a due date has passed, when an imported row is dated."""
     return datetime.combine(day, time(0, tzinfo=timezone.utc))

@@ -47,7 +47,7 @@ class ConceptNote(ProcessWorkflow):
 
     @submit_version.validator
     def _check_version(self, cmd: SubmitVersion) -> None:
-        self._validate("submit_version", cmd, lambda: self.process.check_version(cmd))
+        self._validate("submit_version", cmd, lambda: self.process.check_version(cmd, workflow.now()))
 
     @workflow.update
     async def comment(self, cmd: Comment) -> CommandResult:

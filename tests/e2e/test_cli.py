@@ -43,7 +43,8 @@ def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, cc
     assert preview.exit_code == 0, preview.output
     total = sum(1000 + i for i in range(len(parties)))
     chf = f"{total:,}.00".replace(",", "'")
-    assert f"100 chases would start, CHF {chf} in all; nothing was started" in preview.stdout
+    assert f"100 chases would start, CHF {chf} in all, with CHF 0.00 of arrears from {int(YEAR) - 1} (0 States); " \
+        "nothing was started" in preview.stdout
     assert "Italy" in preview.stdout
     first = ccm("chase", "start-all", "--year", YEAR, "--amounts", amounts)
     assert first.exit_code == 0, first.output

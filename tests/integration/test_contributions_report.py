@@ -183,6 +183,15 @@ def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, 
     assert status.exit_code == 0 and '"outstanding": "6000.00"' in status.stdout, status.output
     carried = cycle_amounts(log, CycleInput(year=2017, amounts_csv="state,amount\nNOR,100\nZMB,100\nDEU,100\n"))
     assert carried.arrears == {"NOR": Decimal("6000.00"), "ZMB": Decimal("500.00")}  # the next year's arrears
+    # The CLI's dry run of the next year shows the same arrears, though 2017 has ended.
+    amounts = tmp_path / "amounts-2017.csv"
+    amounts.write_text("state,amount\nNOR,100\nZMB,100\nDEU,100\n")
+    dry = runner.invoke(cli, ["chase", "start-all", "--year", "2017", "--amounts", amounts, "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert ("3 chases would start, CHF 300.00 in all, with CHF 6'500.00 of arrears from 2016 (2 States); "
+            "nothing was started") in dry.stdout
+    live = runner.invoke(cli, ["chase", "start-all", "--year", "2017", "--amounts", amounts], env=env)
+    assert live.exit_code == 1 and "the financial year 2017 has already ended" in live.stderr
 
 
 def test_a_year_with_chases_in_ccm_cannot_be_imported_over(event_log, db_url, tmp_path):

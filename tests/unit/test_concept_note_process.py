@@ -50,6 +50,29 @@ def test_a_late_version_is_marked_and_comments_move_the_note_into_comment():
     assert note.stage == "in_comment"
 
 
+def test_a_version_entered_afterwards_is_late_by_the_day_it_was_circulated():
+    """Entered in 2026, as the minutes record 2016: Italy's on time, New Zealand's late."""
+    note, nzl = new_note(), new_note("national-implementation")
+    now = utc(2026, 12, 1, 9)
+    effects = note.submit_version(SubmitVersion(text="t", summary="s", office="ITA", circulated_on=date(2016, 11, 1)),
+                                  now)
+    assert not note.versions[0].late and note.versions[0].circulated_on == date(2016, 11, 1)
+    assert effects[-1].payload["circulated_on"] == "2016-11-01" and effects[-1].payload["late"] is False
+    nzl.submit_version(SubmitVersion(text="t", summary="s", office="NZL", circulated_on=date(2016, 11, 4)), now)
+    assert nzl.versions[0].late
+
+
+@pytest.mark.parametrize("day, message", [
+    (date(2026, 12, 2), "circulated on 2026-12-02: that day has not come yet"),
+    (date(2016, 10, 1), "circulated on 2016-10-01: before version 1 (2016-10-28)"),
+])
+def test_a_circulation_day_in_the_future_or_before_the_last_version_is_refused(day, message):
+    note, now = new_note(), utc(2026, 12, 1, 9)
+    note.submit_version(SubmitVersion(text="t", summary="s", office="ITA", circulated_on=date(2016, 10, 28)), now)
+    with pytest.raises(Refusal, match=re.escape(message)):
+        note.check_version(SubmitVersion(text="t", summary="s", office="ITA", circulated_on=day), now)
+
+
 def test_approval_publishes_the_note_and_makes_the_plan_due_with_reminders_then_overdue():
     note = new_note()
     note.submit_version(SubmitVersion(text="Objectives", summary="VA summary", office="CHL"), utc(2016, 10, 25))

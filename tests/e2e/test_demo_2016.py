@@ -1,0 +1,54 @@
+"""The demo's 2016, as the minutes of 4 November 2016 tell it, on the dev server through a
+`ccm worker`: the meetings of 27 September, 4 November and 7 December, and the concept
+notes with New Zealand's and Norway's late."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, time
+from pathlib import Path
+
+from icalendar import Calendar
+
+from cli.demo import _concept_notes, _meetings
+from cli.settings import Settings
+from cli.temporal import connect
+from domain.meetings import meeting_id
+from workflows.action_item import ActionItem
+from workflows.concept_note import ConceptNote
+from workflows.meeting import Meeting
+
+
+def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, ccm_env):
+    # An MSP of its own, so that no other test's notes share the ids.
+    s = Settings(home=Path(ccm_env["CCM_HOME"]), temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"],
+                 task_queue=ccm_env["CCM_TASK_QUEUE"], msp="77MSP")
+
+    async def go():
+        client = await connect(s)
+        meetings, notes = await _meetings(client, s), await _concept_notes(client, s)
+        status = {day: await client.get_workflow_handle(meeting_id(day)).query(Meeting.status)
+                  for day in (date(2016, 9, 27), date(2016, 11, 4), date(2016, 12, 7))}
+        note = await client.get_workflow_handle("concept-note-77MSP-national-implementation").query(ConceptNote.status)
+        first = await client.get_workflow_handle(status[date(2016, 11, 4)].action_items[0]).query(ActionItem.status)
+        return meetings, notes, status, note, first
+
+    meetings, notes, status, note, first = asyncio.run(go())
+    september, november, december = status.values()
+    assert september.stage == "minutes_approved"
+    assert november.stage == "minutes_circulated" and november.next_meeting == date(2016, 12, 7)
+    assert november.previous_meeting == date(2016, 9, 27) and len(november.action_items) == 11
+    assert {"DEU", "NZL", "ITA", "ICRC", "CMC", "UNODA"} <= set(november.attendance)
+    assert first.due == date(2016, 12, 7)  # "by the next meeting"
+    assert december.stage == "held" and december.previous_meeting == date(2016, 11, 4)
+    assert (december.schedule.start, december.schedule.end) == (time(10), time(11, 30))
+    assert ("next meeting Wednesday 7 December 2016, 10:00–11:30 (Geneva time), "
+            "Permanent Mission of the Federal Republic of Germany") in meetings
+    event = next(c for c in Calendar.from_ical((s.home / "meeting-cc-2016-12-07.ics").read_bytes()).walk("VEVENT"))
+    assert event.decoded("dtstart").date() == date(2016, 12, 7)
+    # Late, not "not submitted": New Zealand's and Norway's notes came on the day of the meeting.
+    assert note.stage == "circulated" and note.late and note.versions[0].circulated_on == date(2016, 11, 4)
+    assert note.plan_due == date(2016, 12, 7)
+    assert "clearance-and-rre circulated (late)" in notes and "national-implementation circulated (late)" in notes
+    assert "victim-assistance in comment," in notes and "universalization circulated," in notes
+    assert "general-status drafting" in notes
