@@ -133,31 +133,51 @@ class EventLog:
     def append(self, new: NewEvent, now: datetime | None = None) -> tuple[Event, bool]:
         """Append one event; returns the row and whether it was written now.
         An event whose idempotency key is already stored returns that row untouched."""
+        return self.append_many([new], now)[0]
+
+    def append_many(self, batch: list[NewEvent], now: datetime | None = None) -> list[tuple[Event, bool]]:
+        """Append events in order in one transaction (one lock, one commit): for each, the
+        row and whether it was written now. A key already stored, or given twice in the
+        batch, returns the row it names and writes nothing."""
+        if not batch:
+            return []
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
-            existing = conn.execute(
-                select(events).where(events.c.idempotency_key == new.idempotency_key)
-            ).first()
-            if existing is not None:
-                return _row_to_event(existing), False
+            keys = list(dict.fromkeys(e.idempotency_key for e in batch))
+            found: dict[str, Event] = {}
+            for start in range(0, len(keys), 500):  # bounded IN lists
+                rows = conn.execute(select(events).where(events.c.idempotency_key.in_(keys[start:start + 500])))
+                found.update((r.idempotency_key, _row_to_event(r)) for r in rows)
             last = conn.execute(
                 select(events.c.seq, events.c.hash).order_by(events.c.seq.desc()).limit(1)
             ).first()
-            seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
+            seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
             recorded_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-            digest = event_hash(new, seq, recorded_at, prev_hash)
-            row = new.model_dump(mode="python")
-            row.update(
-                seq=seq,
-                recorded_at=recorded_at,
-                occurred_at=new.occurred_at.astimezone(timezone.utc),
-                payload=json.dumps(new.model_dump(mode="json")["payload"], sort_keys=True),
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-            conn.execute(events.insert().values(**row))
-            return Event(**row | {"payload": new.payload}), True
+            out, rows = [], []
+            for new in batch:
+                if new.idempotency_key in found:
+                    out.append((found[new.idempotency_key], False))
+                    continue
+                seq += 1
+                digest = event_hash(new, seq, recorded_at, prev_hash)
+                row = new.model_dump(mode="python")
+                row.update(
+                    seq=seq,
+                    recorded_at=recorded_at,
+                    occurred_at=new.occurred_at.astimezone(timezone.utc),
+                    payload=json.dumps(new.model_dump(mode="json")["payload"], sort_keys=True),
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+                rows.append(row)
+                prev_hash = digest
+                stored = Event(**row | {"payload": new.payload})
+                found[new.idempotency_key] = stored
+                out.append((stored, True))
+            if rows:
+                conn.execute(events.insert(), rows)
+            return out
 
     def get(self, idempotency_key: str) -> Event | None:
         with self.engine.connect() as conn:

@@ -60,10 +60,17 @@ async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: 
     return "delivered"
 
 
-def letter_context(state: str, context: dict[str, Any], language: str = "en") -> dict[str, Any]:
-    """Template variables: the State's name, every amount written the Swiss way, and the
-    letters already sent named with their dates in the letter's language."""
+def letter_context(state: str, context: dict[str, Any], language: str = "en", iban: str | None = None
+                   ) -> dict[str, Any]:
+    """Template variables: the State's name, every amount written the Swiss way, the
+    letters already sent named with their dates in the letter's language, and what a
+    payment quotes: the chase's creditor reference and the trust fund's IBAN."""
+    from domain.bank import creditor_reference, format_iban, format_reference
+
     values = dict(context)
+    if "year" in context:
+        values["creditor_reference"] = format_reference(creditor_reference(int(context["year"]), state))
+    values["iban"] = format_iban(iban) if iban else ""
     values["letters_sent"] = letters_in_words(context.get("letters_before", []), language)
     try:
         values["state_name"] = registry().get(state).name
@@ -113,8 +120,10 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
 
 
 class CcmActivities:
-    def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None):
+    def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
+                 iban: str | None = None):
         self.log = log
+        self.iban = iban
         self.mailbox = mailbox
         self.contacts_file = contacts_file
         self.site = site or mailbox.outbox.parent / "site"
@@ -137,7 +146,7 @@ class CcmActivities:
 
     def _letter_message(self, request: LetterRequest) -> MessageRequest:
         state = request.event.subject
-        context = letter_context(state, request.context, request.language)
+        context = letter_context(state, request.context, request.language, self.iban)
         subject, body = render_letter(request.letter, request.language, context)
         contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
         to = [contacts[state]] if state in contacts else []

@@ -23,7 +23,7 @@ from cli.common import (
 )
 
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
-                  "letters", "next_action", "next_action_at"]
+                  "letters", "next_action", "next_action_at", "creditor_reference"]
 
 
 def auto_escalate_option(f):
@@ -397,9 +397,12 @@ def chase_status(state, year, as_of, output):
         from cli.report import contributions_report
 
         year = year or as_of.year
+        from domain.bank import creditor_reference, format_reference
+
         rows = [{"state": r.state, "year": year, "stage": r.outcome or "open", "amount_due": r.amount_due,
                  "arrears": r.arrears, "received": r.received, "outstanding": r.outstanding, "credit": r.credit,
-                 "letters": r.letters, "last_action": r.last_action, "last_action_on": r.last_action_on}
+                 "letters": r.letters, "last_action": r.last_action, "last_action_on": r.last_action_on,
+                 "creditor_reference": format_reference(creditor_reference(year, r.state))}
                 for r in contributions_report(year, as_of).states if state in (None, r.state)]
         emit(rows, output, list(rows[0]) if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
         return
@@ -449,6 +452,7 @@ async def chase_rows(client, state, year):
 
 
 def _status_row(status) -> dict:
+    from domain.bank import creditor_reference, format_reference
     from domain.schedule import geneva_time
 
     return {
@@ -457,6 +461,7 @@ def _status_row(status) -> dict:
         "outstanding": status.outstanding, "credit": status.credit, "letters": len(status.letters),
         "next_action": status.next_action,
         "next_action_at": geneva_time(status.next_action_at) if status.next_action_at else None,
+        "creditor_reference": format_reference(creditor_reference(status.year, status.state)),
     }
 
 

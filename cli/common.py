@@ -142,13 +142,26 @@ def check_out(path: Path | None, force: bool) -> None:
 
 def settings():
     """The Settings of this invocation (read once; root options may override them)."""
-    from cli.settings import Settings
-
     ctx = click.get_current_context()
     obj = ctx.find_root().obj
     if obj is None:
-        obj = ctx.find_root().obj = Settings()
+        obj = ctx.find_root().obj = load_settings()
     return obj
+
+
+def load_settings(**overrides):
+    """Settings from the environment and `overrides`; a bad value is one line naming its
+    variable (`CCM_BANK_IBAN: 'CH93' is not a valid IBAN: …`)."""
+    from pydantic import ValidationError
+
+    from cli.settings import Settings
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        err = e.errors()[0]
+        name = "CCM_" + str(err["loc"][0]).upper() if err["loc"] else "settings"
+        raise click.ClickException(f"{name}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
 def emit(rows: list[dict] | dict, output: str, columns: list[str] | None = None, title: str | None = None) -> None:

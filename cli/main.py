@@ -7,7 +7,7 @@ import sys
 import click
 
 from cli.client import as_option, run
-from cli.common import DATE, STATE, emit, output_option, settings
+from cli.common import DATE, STATE, emit, load_settings, output_option, settings
 
 
 class OneLineErrors(click.Group):
@@ -51,9 +51,7 @@ def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key, debug):
                  "tls_client_cert": tls_cert, "tls_client_key": tls_key, "api_key": api_key}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if overrides:
-        from cli.settings import Settings
-
-        ctx.obj = Settings(**overrides)  # arguments win over the environment
+        ctx.obj = load_settings(**overrides)  # arguments win over the environment
 
 
 # --- configuration -------------------------------------------------------------------
@@ -341,6 +339,7 @@ def states_show(state, output):
 
 
 from cli.audit import audit  # noqa: E402  (commands register themselves on import)
+from cli.bank import bank  # noqa: E402
 from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.doctor import doctor  # noqa: E402
@@ -352,6 +351,7 @@ from cli.plan import plan  # noqa: E402
 from cli.report import report  # noqa: E402
 
 cli.add_command(audit)
+cli.add_command(bank)
 cli.add_command(chase)
 cli.add_command(demo)
 cli.add_command(doctor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, computed_field
+from pydantic import Field, SecretStr, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     mail_from: str = "isu@clusterconvention.org"
+    bank_iban: str | None = Field(None, description="the ISU trust fund's account, printed on calls and reminders")
 
     tls_server_ca: Path | None = None
     tls_client_cert: Path | None = None
@@ -40,6 +41,13 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = Field(None, description="id=base64key[,…]: AES-GCM payload encryption")
     codec_token: SecretStr | None = None
     ui_origin: str = "http://localhost:8233"
+
+    @field_validator("bank_iban")
+    @classmethod
+    def _iban(cls, value: str | None) -> str | None:
+        from domain.bank import validate_iban
+
+        return validate_iban(value) if value else None
 
     @computed_field
     @property

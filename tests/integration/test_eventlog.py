@@ -66,6 +66,18 @@ def test_appending_an_existing_key_returns_the_stored_row_and_writes_nothing(eve
     assert event_log.count() == 1
 
 
+def test_a_batch_appends_in_order_on_one_chain_and_writes_each_key_once(event_log):
+    event_log.append(ev("k-1"))
+    out = event_log.append_many([ev("k-1", payload={"other": 1}), ev("k-2"), ev("k-3"), ev("k-2", payload={"x": 2})])
+    assert [(e.idempotency_key, written) for e, written in out] == [
+        ("k-1", False), ("k-2", True), ("k-3", True), ("k-2", False)]
+    assert out[0][0].payload == {"n": "k-1"} and out[3][0] == out[1][0]
+    rows = list(event_log.query())
+    assert [r.idempotency_key for r in rows] == ["k-1", "k-2", "k-3"] and [r.seq for r in rows] == [1, 2, 3]
+    assert rows[1] == out[1][0] and event_log.verify().ok
+    assert event_log.append_many([]) == [] and event_log.count() == 3
+
+
 def test_an_edited_row_is_named_by_verify(event_log):
     fill(event_log)
     drop_triggers(event_log)

