@@ -7,7 +7,9 @@ advisory lock) so that workers appending at once still build one linear chain.
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +30,17 @@ from sqlalchemy import (
     text,
 )
 
-from domain.events import GENESIS_HASH, Event, NewEvent, Verification, event_hash, verify_chain
+from domain.events import (
+    GENESIS_HASH,
+    ChainBreak,
+    ChainRow,
+    Event,
+    NewEvent,
+    Verification,
+    event_hash,
+    fields_hash,
+    verify_chain,
+)
 
 metadata = MetaData()
 
@@ -54,6 +66,45 @@ events = Table(
     Index("ix_events_event_type", "event_type"),
     Index("ix_events_occurred_at", "occurred_at"),
 )
+
+_TEXT_COLUMNS = ("workflow_id", "run_id", "workflow_type", "subject", "event_type", "actor", "office",
+                 "idempotency_key")
+
+PARALLEL_FROM = 50_000  # rows: below this, starting processes costs more than it saves
+
+
+def _verify_range(url: str, first: int, last: int | None) -> tuple[int, Verification, str]:
+    """One process's share of `EventLog.verify`: (first row's seq, the range's walk
+    anchored on its first row, that row's previous hash)."""
+    log = EventLog(make_engine(url))
+    rows = log._chain_rows(first=first, last=last)
+    head = next(rows, None)
+    if head is None:
+        return first, Verification(rows=0, head=""), ""
+    result = verify_chain(itertools.chain([head], rows), from_genesis=False)
+    log.engine.dispose()
+    return head.seq, result, head.prev_hash
+
+
+def join_ranges(parts: list[tuple[int, Verification, str]]) -> Verification:
+    """The walk of consecutive ranges as one: each range must start at the row after the
+    last one, on the hash the last one ended with."""
+    expected_seq, expected_prev, rows = 1, GENESIS_HASH, 0
+    for first_seq, result, first_prev in parts:
+        if result.rows == 0:
+            continue
+        if first_seq != expected_seq:
+            return Verification(rows=rows + 1, head=expected_prev, first_break=ChainBreak(
+                seq=first_seq, reason=f"expected row {expected_seq} here: a row was deleted or moved"))
+        if first_prev != expected_prev:
+            return Verification(rows=rows + 1, head=expected_prev, first_break=ChainBreak(
+                seq=first_seq, reason="its previous-hash does not match the row before it"))
+        rows += result.rows
+        if not result.ok:
+            return Verification(rows=rows, head=result.head, first_break=result.first_break)
+        expected_seq, expected_prev = first_seq + result.rows, result.head
+    return Verification(rows=rows, head=expected_prev)
+
 
 # Any constant works; it names the lock that serialises appends on PostgreSQL.
 _APPEND_LOCK = 0x43434D  # "CCM"
@@ -103,7 +154,9 @@ def make_engine(url: str, create: bool = False) -> Engine:
 
 
 def _row_to_event(row) -> Event:
-    return Event(
+    # The row was validated when it was written: build the model without validating it
+    # again (a large share of reading a big log otherwise).
+    return Event.model_construct(
         seq=row.seq,
         recorded_at=_utc(row.recorded_at),
         occurred_at=_utc(row.occurred_at),
@@ -160,19 +213,14 @@ class EventLog:
                     out.append((found[new.idempotency_key], False))
                     continue
                 seq += 1
-                digest = event_hash(new, seq, recorded_at, prev_hash)
-                row = new.model_dump(mode="python")
-                row.update(
-                    seq=seq,
-                    recorded_at=recorded_at,
-                    occurred_at=new.occurred_at.astimezone(timezone.utc),
-                    payload=json.dumps(new.model_dump(mode="json")["payload"], sort_keys=True),
-                    prev_hash=prev_hash,
-                    hash=digest,
-                )
+                dumped = new.model_dump(mode="json")  # once: for the hash and for the row
+                digest = event_hash(new, seq, recorded_at, prev_hash, dumped)
+                row = {k: dumped[k] for k in _TEXT_COLUMNS} | {
+                    "seq": seq, "recorded_at": recorded_at, "occurred_at": new.occurred_at.astimezone(timezone.utc),
+                    "payload": json.dumps(dumped["payload"], sort_keys=True), "prev_hash": prev_hash, "hash": digest}
                 rows.append(row)
                 prev_hash = digest
-                stored = Event(**row | {"payload": new.payload})
+                stored = Event.model_construct(**row | {"payload": new.payload})
                 found[new.idempotency_key] = stored
                 out.append((stored, True))
             if rows:
@@ -188,6 +236,7 @@ class EventLog:
         self,
         *,
         workflow_id: str | None = None,
+        workflow_prefix: str | None = None,
         subject: str | None = None,
         event_type: str | None = None,
         since: datetime | None = None,
@@ -199,10 +248,14 @@ class EventLog:
     ) -> Iterator[Event]:
         """Rows in sequence order, streamed in batches (constant memory on large logs).
         `event_type` takes a trailing `*` as a prefix match (`chase.*`); `since`/`until`
-        bound the time events occurred, `known_by` the time they were written."""
+        bound the time events occurred, `known_by` the time they were written;
+        `workflow_prefix` (`chase-2027-`) is a range on the workflow-id index."""
         stmt = select(events)
         if workflow_id:
             stmt = stmt.where(events.c.workflow_id == workflow_id)
+        if workflow_prefix:  # a range, not LIKE: both SQLite and PostgreSQL then use the index
+            upper = workflow_prefix[:-1] + chr(ord(workflow_prefix[-1]) + 1)
+            stmt = stmt.where(events.c.workflow_id >= workflow_prefix, events.c.workflow_id < upper)
         if subject:
             stmt = stmt.where(events.c.subject == subject)
         if event_type:
@@ -229,8 +282,47 @@ class EventLog:
                 return
             last_seq = rows[-1].seq
 
-    def verify(self) -> Verification:
-        return verify_chain(self.query())
+    def verify(self, processes: int | None = None) -> Verification:
+        """Walk the whole chain. A big log on a file or a server is split into ranges of
+        rows hashed by one process per core (hashing is the cost); the ranges are then
+        joined, so the first bad row is named as a single walk would name it."""
+        processes = processes or os.cpu_count() or 1
+        url = self.engine.url
+        top = self._max_seq()
+        if processes < 2 or top < PARALLEL_FROM or (url.get_backend_name() == "sqlite" and not url.database):
+            return verify_chain(self._chain_rows())
+        from concurrent.futures import ProcessPoolExecutor
+
+        bounds = [1 + top * i // processes for i in range(processes + 1)]
+        ranges = list(zip(bounds[:-1], [b - 1 for b in bounds[1:]], strict=True))
+        ranges[-1] = (ranges[-1][0], None)  # the last range runs to the end, rows written since included
+        with ProcessPoolExecutor(processes) as pool:
+            parts = list(pool.map(_verify_range, [url.render_as_string(hide_password=False)] * len(ranges),
+                                  *zip(*ranges, strict=True)))
+        return join_ranges(parts)
+
+    def _max_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT coalesce(max(seq), 0) FROM events")).scalar_one()
+
+    def _chain_rows(self, batch: int = 5000, first: int = 1, last: int | None = None) -> Iterator[ChainRow]:
+        """Every row from `first` (to `last`) with the hash its content gives, straight
+        from the columns."""
+        last_seq = first - 1
+        while True:
+            stmt = select(events).where(events.c.seq > last_seq)
+            if last is not None:
+                stmt = stmt.where(events.c.seq <= last)
+            with self.engine.connect() as conn:
+                rows = conn.execute(stmt.order_by(events.c.seq).limit(batch)).all()
+            for r in rows:
+                fields = {k: getattr(r, k) for k in _TEXT_COLUMNS}
+                fields["payload"] = json.loads(r.payload)
+                yield ChainRow(r.seq, r.prev_hash, r.hash,
+                               fields_hash(fields, r.seq, _utc(r.occurred_at), _utc(r.recorded_at), r.prev_hash))
+            if len(rows) < batch:
+                return
+            last_seq = rows[-1].seq
 
     def count(self) -> int:
         with self.engine.connect() as conn:

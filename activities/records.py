@@ -106,12 +106,11 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
     except ScaleError as e:  # the configuration is wrong: retrying cannot help
         raise ApplicationError(f"the cycle's amounts cannot be computed: {e}", non_retryable=True) from None
     arrears: dict[str, Decimal] = {}
-    for ev in log.query(event_type="chase.closed_in_arrears"):
-        if ev.workflow_id.startswith(f"chase-{request.year - 1}-"):
-            arrears[ev.subject] = Decimal(ev.payload["arrears_carried"])
+    last_year = f"chase-{request.year - 1}-"
+    for ev in log.query(workflow_prefix=last_year, event_type="chase.closed_in_arrears"):
+        arrears[ev.subject] = Decimal(ev.payload["arrears_carried"])
     # A year imported from the ISU's ledger counts like a live one: what was left unpaid.
-    imported = [ev for ev in log.query(event_type="chase.*") if ev.event_type in IMPORTED
-                and ev.workflow_id.startswith(f"chase-{request.year - 1}-")]
+    imported = [ev for ev in log.query(workflow_prefix=last_year, event_type="chase.*") if ev.event_type in IMPORTED]
     for row in fold_contributions(imported, request.year - 1).states:
         arrears.setdefault(row.state, row.outstanding)
     return CycleAmounts(amounts={k: v for k, v in amounts.items() if v > 0},

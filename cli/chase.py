@@ -430,7 +430,7 @@ def _imported(year: int) -> bool:
         log = open_log()
     except click.ClickException:  # no event log here: nothing was imported
         return False
-    return any(ev.workflow_id.startswith(f"chase-{year}-") for ev in log.query(event_type="chase.imported"))
+    return next(log.query(workflow_prefix=f"chase-{year}-", event_type="chase.imported", batch=1), None) is not None
 
 
 async def chase_rows(client, state, year):

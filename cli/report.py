@@ -41,9 +41,11 @@ def contributions_report(year: int, as_of: date | None = None, budget_path: Path
     cutoff = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc) if as_of else None
     log = open_log()
     # Live rows count from when the log knew them; imported rows from their own dates.
-    live = (ev for ev in log.query(event_type="chase.*", until=cutoff, known_by=cutoff)
+    chases = f"chase-{year}-"
+    live = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff, known_by=cutoff)
             if ev.event_type not in IMPORTED)
-    imported = (ev for ev in log.query(event_type="chase.*", until=cutoff) if ev.event_type in IMPORTED)
+    imported = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff)
+                if ev.event_type in IMPORTED)
     names = {st.alpha3: st.name for st in registry()}
     return fold_contributions(itertools.chain(live, imported), year, names, budget, as_of)
 

@@ -159,13 +159,31 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
         worker = make_worker(client, settings, activities, executor)
-        say(f"worker polling task queue {settings.task_queue!r} on {settings.temporal_address} "
-            f"(namespace {settings.namespace})")
         async with worker:
+            # Said once the server has seen this worker poll, not before: a query sent on
+            # reading this line would otherwise meet "no poller seen" on a loaded machine.
+            await _until_polling(client, settings.task_queue)
+            say(f"worker polling task queue {settings.task_queue!r} on {settings.temporal_address} "
+                f"(namespace {settings.namespace})")
             beat = asyncio.create_task(_heartbeat(settings.heartbeat, stop))
             await stop.wait()
             await beat
     say("worker stopped")
+
+
+async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -> None:
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    request = DescribeTaskQueueRequest(namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
+                                       task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        described = await client.workflow_service.describe_task_queue(request)
+        if any(p.identity == client.identity for p in described.pollers):
+            return
+        await asyncio.sleep(0.1)
 
 
 HEARTBEAT_SECONDS = 15

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -52,16 +52,33 @@ def canonical_json(fields: dict[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str) -> str:
-    """SHA-256 over a canonical JSON of every field of the row and the previous hash."""
-    fields = event.model_dump(mode="json", include=set(NewEvent.model_fields))
-    fields.update(
-        seq=seq,
-        occurred_at=_iso(event.occurred_at),
-        recorded_at=_iso(recorded_at),
-        prev_hash=prev_hash,
-    )
-    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+_HASHED = frozenset(NewEvent.model_fields)
+
+
+def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str,
+               dumped: dict[str, Any] | None = None) -> str:
+    """SHA-256 over a canonical JSON of every field of the row and the previous hash.
+    `dumped` is the event's `model_dump(mode="json")` when the caller has it already."""
+    fields = event.model_dump(mode="json", include=set(_HASHED)) if dumped is None else dumped
+    return fields_hash(fields, seq, event.occurred_at, recorded_at, prev_hash)
+
+
+def fields_hash(fields: dict[str, Any], seq: int, occurred_at: datetime, recorded_at: datetime,
+                prev_hash: str) -> str:
+    """The same hash from the event's fields in JSON form (a row read back from the
+    database gives them without building a model: the fast path of verifying a big log)."""
+    hashed = {k: v for k, v in fields.items() if k in _HASHED}
+    hashed.update(seq=seq, occurred_at=_iso(occurred_at), recorded_at=_iso(recorded_at), prev_hash=prev_hash)
+    return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+
+
+class ChainRow(NamedTuple):
+    """What verifying needs of a row: its place, its hashes, and the hash its content gives."""
+
+    seq: int
+    prev_hash: str
+    hash: str
+    digest: str
 
 
 def read_import(data: bytes, columns: list[str]):
@@ -95,7 +112,8 @@ class Verification(BaseModel):
 
 
 def verify_chain(events, from_genesis: bool = True) -> Verification:
-    """Walk rows in sequence order; name the first that was edited, removed or moved.
+    """Walk rows (Events, or ChainRows) in sequence order; name the first that was edited,
+    removed or moved.
     An export that starts later (`from_genesis=False`) is anchored on its first row."""
     expected_prev = GENESIS_HASH
     expected_seq = 1
@@ -110,7 +128,8 @@ def verify_chain(events, from_genesis: bool = True) -> Verification:
         if ev.prev_hash != expected_prev:
             return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
                 seq=ev.seq, reason="its previous-hash does not match the row before it"))
-        if event_hash(ev, ev.seq, ev.recorded_at, ev.prev_hash) != ev.hash:
+        digest = ev.digest if isinstance(ev, ChainRow) else event_hash(ev, ev.seq, ev.recorded_at, ev.prev_hash)
+        if digest != ev.hash:
             return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
                 seq=ev.seq, reason="its content does not match its hash: the row was edited"))
         expected_prev = ev.hash

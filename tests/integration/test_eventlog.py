@@ -107,6 +107,31 @@ def test_a_reordered_row_is_named_by_verify(event_log):
     assert result.first_break.seq == 2 and "previous-hash" in result.first_break.reason
 
 
+@pytest.mark.parametrize("tamper, seq, reason", [
+    (None, None, None),
+    ("UPDATE events SET payload = '{\"n\": \"forged\"}' WHERE seq = 7", 7, "edited"),
+    ("DELETE FROM events WHERE seq = 6", 7, "deleted"),  # the first row of the second range
+    ("DELETE FROM events WHERE seq = 5", 6, "deleted"),  # the last row of the first range
+])
+def test_verify_in_ranges_across_processes_names_the_row_a_single_walk_names(event_log, monkeypatch, tamper, seq,
+                                                                              reason):
+    import activities.eventlog
+
+    fill(event_log, 10)
+    if tamper:
+        drop_triggers(event_log)
+        with event_log.engine.begin() as conn:
+            conn.execute(text(tamper))
+    single = event_log.verify(processes=1)
+    monkeypatch.setattr(activities.eventlog, "PARALLEL_FROM", 0)
+    ranged = event_log.verify(processes=2)
+    assert ranged == single
+    if tamper:
+        assert ranged.first_break.seq == seq and reason in ranged.first_break.reason
+    else:
+        assert ranged.ok and ranged.rows == 10
+
+
 def test_concurrent_workers_build_one_linear_chain(db_url, event_log):
     """Four writers with their own engines (as separate workers would have) append at once."""
     logs = [open_event_log(db_url) for _ in range(4)]

@@ -1,0 +1,523 @@
+"""Speed, measured side by side: every figure is a pair or a ratio from one run on one
+dev server, since this 2-core machine is shared and noisy.
+
+    .venv/bin/python -m benchmarks.speed chases [--n 300]      # chases against the bare SDK floor
+    .venv/bin/python -m benchmarks.speed statement [--n 1000]  # a bank statement against bare updates
+    .venv/bin/python -m benchmarks.speed eventlog [--n 5000]   # appends against raw inserts
+    .venv/bin/python -m benchmarks.speed audit [--events 1000000]
+    .venv/bin/python -m benchmarks.speed status [--chases 1000]
+    .venv/bin/python -m benchmarks.speed cli
+
+A chase is one State's in one year and a year has 100 States Parties, so runs of more than
+100 chases use several namespaces on the one server: fictional treaty secretariats, each
+with the same States, its own `ccm worker` process and its own event log. The bare
+workflows run on the same namespaces, one bare worker process each."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from cli import devserver
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+NEXT_YEAR = date.today().year + 1
+
+
+@dataclass
+class Server:
+    address: str
+    namespaces: list[str]
+    home: Path
+
+
+@contextlib.contextmanager
+def dev_server(namespaces: list[str]):
+    """One dev server as ccm runs it (SQLite file, WAL, synchronous=normal) holding the
+    namespaces, with the Ccm* search attributes registered in each."""
+    home = Path(tempfile.mkdtemp(prefix="ccm-bench-"))
+    port = devserver.free_port()
+    cmd = devserver.command(home, port, 0, headless=True)
+    for ns in namespaces:
+        cmd += ["--namespace", ns]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    address = f"127.0.0.1:{port}"
+    try:
+        asyncio.run(_ready(address, namespaces))
+        yield Server(address, namespaces, home)
+    finally:
+        devserver.stop(proc)
+
+
+async def _ready(address: str, namespaces: list[str]) -> None:
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.client import Client
+
+    from workflows.common import SEARCH_ATTRIBUTES
+
+    kinds = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+             "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
+    for _ in range(150):
+        try:
+            client = await Client.connect(address)
+            break
+        except Exception:
+            await asyncio.sleep(0.2)
+    for ns in namespaces:
+        for _ in range(50):  # the server creates its namespaces just after it opens its port
+            try:
+                await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+                    namespace=ns, search_attributes={n: kinds[k] for n, k in SEARCH_ATTRIBUTES.items()}))
+                break
+            except Exception as e:
+                if "already" in str(e).lower():
+                    break
+                await asyncio.sleep(0.2)
+
+
+def ccm_env(server: Server, ns: str) -> dict[str, str]:
+    return {"CCM_HOME": str(server.home / ns), "CCM_TEMPORAL_ADDRESS": server.address, "CCM_NAMESPACE": ns,
+            "CCM_TASK_QUEUE": "ccm"}
+
+
+@contextlib.contextmanager
+def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None):
+    """One worker process per namespace: `ccm worker`, or the bare SDK worker."""
+    procs = []
+    try:
+        for ns in server.namespaces:
+            log = open(server.home / f"{kind}-{ns}.log", "w")
+            if kind == "ccm":
+                cmd, env = [str(BIN / "ccm"), "worker"], os.environ | ccm_env(server, ns) | (env_extra or {})
+            else:
+                cmd = [sys.executable, "-m", "benchmarks.bare", "worker", "--address", server.address,
+                       "--namespace", ns, "--task-queue", "bare"]
+                env = os.environ | {"PYTHONPATH": str(ROOT)}
+            procs.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), log))
+        for proc, log in procs:
+            deadline = time.monotonic() + 60
+            while "polling" not in Path(log.name).read_text():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"worker did not start: {Path(log.name).read_text()}")
+                time.sleep(0.1)
+        yield [p for p, _ in procs]
+    finally:
+        for proc, log in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+
+
+def settings_for(server: Server, ns: str):
+    from cli.settings import Settings
+
+    return Settings(home=server.home / ns, temporal_address=server.address, namespace=ns, task_queue="ccm")
+
+
+def parties() -> list[str]:
+    from domain.states import registry
+
+    return [s.alpha3 for s in registry().parties()]
+
+
+def namespaces_for(n: int) -> list[str]:
+    return [f"secretariat-{i}" for i in range(1, -(-n // len(parties())) + 1)]
+
+
+def chase_slots(server: Server, n: int) -> list[tuple[str, str]]:
+    """(namespace, State) for n chases: each secretariat's States in turn."""
+    states = parties()
+    return [(ns, s) for ns in server.namespaces for s in states][:n]
+
+
+async def clients(server: Server) -> dict:
+    from cli.temporal import connect
+
+    return {ns: await connect(settings_for(server, ns)) for ns in server.namespaces}
+
+
+# --- 1. chases against the bare floor ------------------------------------------------------
+async def run_chases(server: Server, n: int) -> float:
+    """N chases through start, the call for contributions and its event, a full receipt
+    and the thank-you letter (a paid chase then stays open until 31 December for
+    reversals, by design); chases per second, wall time."""
+    from cli.chase import start_chase
+    from cli.client import update
+    from domain.chase import ChaseInput, RecordReceipt, workflow_id
+
+    by_ns = await clients(server)
+
+    async def one(ns: str, state: str) -> None:
+        client = by_ns[ns]
+        await start_chase(client, settings_for(server, ns),
+                          ChaseInput(state=state, year=NEXT_YEAR, amount_due=Decimal("1000.00")))
+        # The update waits for the start's own effects (the call and its event), then
+        # records the receipt and writes the thank-you letter before it answers.
+        await update(workflow_id(NEXT_YEAR, state), "record_receipt",
+                     RecordReceipt(amount=Decimal("1000.00"), date=date.today(), reference=f"B-{state}"), client)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(ns, s) for ns, s in chase_slots(server, n)))
+    return n / (time.perf_counter() - start)
+
+
+async def run_bare(server: Server, n: int, prefix: str = "bare") -> float:
+    from benchmarks.bare import Bare
+
+    by_ns = await clients(server)
+
+    async def one(i: int, ns: str) -> None:
+        handle = await by_ns[ns].start_workflow(Bare.run, i, id=f"{prefix}-{i}", task_queue="bare")
+        await handle.signal(Bare.go)
+        await handle.result()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(i, ns) for i, (ns, _) in enumerate(chase_slots(server, n))))
+    return n / (time.perf_counter() - start)
+
+
+def chases(n: int) -> None:
+    with dev_server(namespaces_for(n)) as server:
+        with workers(server, "bare"):
+            asyncio.run(run_bare(server, 20, "warm"))  # the first workflows pay for imports and caches
+            bare = asyncio.run(run_bare(server, n))
+        with workers(server, "ccm"):
+            chase = asyncio.run(run_chases(server, n))
+            logs = _verify_logs(server)
+    print(f"bare SDK workflows (start, no-op activity, signal, completion): {bare:.1f}/s")
+    print(f"ccm chases (start, call letter and event, full receipt, thank-you letter): {chase:.1f}/s")
+    print(f"event logs: {logs}")
+    print(f"chase/bare ratio: {chase / bare:.2f}")
+
+
+def _verify_logs(server: Server) -> str:
+    from activities.database import open_event_log
+
+    rows = 0
+    for ns in server.namespaces:
+        log = open_event_log(f"sqlite:///{server.home / ns / 'eventlog.db'}", create=False)
+        result = log.verify()
+        assert result.ok, result
+        rows += result.rows
+    return f"{rows} rows, every chain intact"
+
+
+# --- 2. a statement against bare updates -----------------------------------------------------
+def statement(n: int) -> None:
+    """A statement of n credit lines (one per chase, each with its creditor reference)
+    reconciled into n open chases, against n bare updates on n bare workflows."""
+    from tests.statements import Line, camt053
+
+    with dev_server(namespaces_for(n)) as server:
+        slots = chase_slots(server, n)
+        with workers(server, "bare"):
+            bare = asyncio.run(_bare_updates(server, slots))
+        with workers(server, "ccm"):
+            asyncio.run(_open_chases(server, slots))
+            files = {}
+            for ns in server.namespaces:
+                from domain.bank import creditor_reference
+
+                lines = [Line(f"{ns}-{s}", "1000", date.today(), reference=creditor_reference(NEXT_YEAR, s))
+                         for n_s, s in slots if n_s == ns]
+                files[ns] = camt053(lines, statement_id=f"STMT-{ns}")
+            seconds, matched = asyncio.run(_import_statements(server, files))
+    print(f"{n} bare updates on {n} running bare workflows: {bare:.2f} s ({n / bare:.0f} updates/s)")
+    print(f"statement of {n} credit lines reconciled into {n} chases: {seconds:.2f} s "
+          f"({matched / seconds:.0f} receipts/s), {matched} matched")
+    print(f"statement/bare-updates time ratio: {seconds / bare:.2f}")
+
+
+async def _bare_updates(server: Server, slots) -> float:
+    from benchmarks.bare import Bare
+
+    by_ns = await clients(server)
+    handles = await asyncio.gather(*(by_ns[ns].start_workflow(Bare.run, i, id=f"upd-{i}", task_queue="bare")
+                                     for i, (ns, _) in enumerate(slots)))
+    await asyncio.gather(*(h.execute_update(Bare.bump, 1) for h in handles[:20]))  # warm
+    gate = asyncio.Semaphore(32)  # as many in flight as `ccm bank import` sends
+
+    async def bump(h):
+        async with gate:
+            await h.execute_update(Bare.bump, 2)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(bump(h) for h in handles))
+    seconds = time.perf_counter() - start
+    await asyncio.gather(*(h.signal(Bare.go) for h in handles))
+    return seconds
+
+
+async def _open_chases(server: Server, slots) -> None:
+    from cli.chase import start_chase
+    from cli.client import update
+    from domain.chase import ChaseInput, SetMspDate, workflow_id
+
+    by_ns = await clients(server)
+
+    async def one(ns, s):
+        await start_chase(by_ns[ns], settings_for(server, ns), ChaseInput(state=s, year=NEXT_YEAR,
+                                                                          amount_due=Decimal("1000.00")))
+        # An update answers once the start's effects are done: the chase is ready.
+        await update(workflow_id(NEXT_YEAR, s), "set_msp_date",
+                     SetMspDate(msp_date=date(NEXT_YEAR, 9, 8), office="isu"), by_ns[ns])
+
+    await asyncio.gather(*(one(ns, s) for ns, s in slots))
+    # Visibility is eventually consistent: wait until every chase is listed.
+    for ns, client in by_ns.items():
+        want = sum(1 for n_s, _ in slots if n_s == ns)
+        for _ in range(300):
+            if (await client.count_workflows(f"WorkflowType = 'ContributionChase' AND CcmYear = {NEXT_YEAR}")
+                    ).count >= want:
+                break
+            await asyncio.sleep(0.1)
+
+
+async def _import_statements(server: Server, files: dict) -> tuple[float, int]:
+    from activities.database import open_event_log
+    from cli.bank import import_statement
+    from domain.bank import read_statement
+    from domain.process import Acting
+
+    by_ns = await clients(server)
+    logs = {ns: open_event_log(f"sqlite:///{server.home / ns / 'eventlog.db'}", create=False) for ns in files}
+    acting = Acting(actor="bench", office="isu")
+    start = time.perf_counter()
+    results = await asyncio.gather(*(import_statement(logs[ns], read_statement(data), acting, client=by_ns[ns])
+                                     for ns, data in files.items()))
+    seconds = time.perf_counter() - start
+    return seconds, sum(1 for rows in results for r in rows if r["outcome"] == "matched")
+
+
+# --- 3. event-log appends against raw inserts ------------------------------------------------
+PG_URL = os.environ.get("CCM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _events(n: int, start: int = 0) -> list:
+    from datetime import datetime, timedelta, timezone
+
+    from domain.events import NewEvent
+
+    t0 = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    return [NewEvent(idempotency_key=f"bench/{start + i}", workflow_id=f"chase-2027-S{i % 100:02d}",
+                     workflow_type="ContributionChase", subject="ITA", event_type="chase.reminder_sent",
+                     occurred_at=t0 + timedelta(minutes=i), actor="bench", office="isu",
+                     payload={"i": start + i, "letter": "second_reminder", "outstanding": "12345.00"})
+            for i in range(n)]
+
+
+@contextlib.contextmanager
+def _databases():
+    """An empty event log and an empty raw table of the same columns (no chain, no
+    triggers, no unique key), on SQLite and on PostgreSQL (a schema of their own)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    tmp = Path(tempfile.mkdtemp(prefix="ccm-bench-log-"))
+    schema = f"ccm_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {"SQLite": f"sqlite:///{tmp / 'eventlog.db'}",
+               "PostgreSQL": f"{PG_URL}?options=-csearch_path%3D{schema}"}
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def eventlog(n: int, batch: int) -> None:
+    import json
+
+    from sqlalchemy import Column, MetaData, Table
+
+    from activities.database import open_event_log
+    from activities.eventlog import events as events_table
+    from activities.eventlog import make_engine
+
+    with _databases() as urls:
+        for name, url in urls.items():
+            log = open_event_log(url)
+            raw_meta = MetaData()
+            raw = Table("raw_events", raw_meta, *(Column(c.name, c.type) for c in events_table.columns))
+            engine = make_engine(url)
+            raw_meta.create_all(engine)
+
+            def rows(evs, offset):
+                return [e.model_dump(mode="python") | {"seq": offset + i, "recorded_at": e.occurred_at,
+                                                         "payload": json.dumps(e.model_dump(mode="json")["payload"]),
+                                                         "prev_hash": "", "hash": ""}
+                        for i, e in enumerate(evs)]
+
+            single, batched = _events(n), _events(n, start=n)
+            t = time.perf_counter()
+            for e in single:
+                log.append(e)
+            chain_single = n / (time.perf_counter() - t)
+            t = time.perf_counter()
+            for i in range(0, n, batch):
+                log.append_many(batched[i:i + batch])
+            chain_batched = n / (time.perf_counter() - t)
+            # The raw inserts start from the same events: turning them into rows is timed too.
+            t = time.perf_counter()
+            for i, e in enumerate(single):
+                with engine.begin() as conn:
+                    conn.execute(raw.insert(), rows([e], i))
+            raw_single = n / (time.perf_counter() - t)
+            t = time.perf_counter()
+            for i in range(0, n, batch):
+                with engine.begin() as conn:
+                    conn.execute(raw.insert(), rows(batched[i:i + batch], n + i))
+            raw_batched = n / (time.perf_counter() - t)
+            assert log.verify().ok
+            print(f"{name}: single append {chain_single:,.0f} rows/s vs raw insert {raw_single:,.0f} rows/s "
+                  f"({chain_single / raw_single:.2f}x); batches of {batch}: {chain_batched:,.0f} rows/s vs raw "
+                  f"{raw_batched:,.0f} rows/s ({chain_batched / raw_batched:.2f}x)")
+            log.engine.dispose()
+            engine.dispose()
+
+
+# --- 4. audit at scale --------------------------------------------------------------------------
+def _busy_years(total: int, years: int = 100) -> list:
+    """`total` events over `years` years of a busy secretariat: each year 100 chases with
+    their call, reminders, receipt and close, and the rest meetings and action items."""
+    from datetime import datetime, timedelta, timezone
+
+    from domain.events import NewEvent
+
+    states = parties()
+    per_year = total // years
+    out = []
+    first = date.today().year - years + 1
+    for y in range(first, first + years):
+        t0 = datetime(y, 1, 15, 8, tzinfo=timezone.utc)
+        for i in range(per_year):
+            state = states[i % 100]
+            step = i // 100
+            if step < 6:
+                kind = ["chase.started", "chase.reminder_sent", "chase.reminder_sent", "chase.reminder_sent",
+                        "chase.receipt_recorded", "chase.paid"][step]
+                payload = {"amount_due": "1000.00", "arrears": "0.00"} if step == 0 else (
+                    {"amount": "1000.00", "date": f"{y}-06-01", "reference": f"B-{y}-{state}", "budget_line": "7a"}
+                    if step == 4 else {"letter": "second_reminder"})
+                wid, subject = f"chase-{y}-{state}", state
+            else:
+                kind, payload = "action.reminder_sent", {"due": f"{y}-12-07"}
+                wid, subject = f"action-meeting-cc-{y}-11-04-{i}", "meeting-cc"
+            out.append(NewEvent(idempotency_key=f"{wid}/{kind}/{i}", workflow_id=wid, workflow_type="Bench",
+                                subject=subject, event_type=kind, occurred_at=t0 + timedelta(minutes=i),
+                                payload=payload))
+    return out
+
+
+def audit(total: int) -> None:
+    from activities.database import open_event_log
+
+    tmp = Path(tempfile.mkdtemp(prefix="ccm-bench-audit-"))
+    url = f"sqlite:///{tmp / 'eventlog.db'}"
+    log = open_event_log(url)
+    t = time.perf_counter()
+    events = _busy_years(total)
+    for start in range(0, total, 5000):
+        log.append_many(events[start:start + 5000])
+    del events
+    print(f"filled {log.count():,} events in {time.perf_counter() - t:.0f} s (append_many, batches of 5,000)")
+    year = date.today().year - 3
+    env = os.environ | {"CCM_DATABASE_URL": url, "CCM_HOME": str(tmp)}
+    probe = (f"import itertools, time, statistics; from datetime import datetime, timezone; "
+             f"from activities.database import open_event_log; log = open_event_log({url!r}, create=False); "
+             f"since = datetime({year}, 1, 1, tzinfo=timezone.utc); times = []\n"
+             f"for _ in range(21):\n"
+             f"    t = time.perf_counter(); page = list(itertools.islice(log.query(subject='ITA', since=since), 50))\n"
+             f"    times.append(time.perf_counter() - t)\n"
+             f"times.sort(); print(statistics.median(times), times[int(len(times) * 0.95) - 1])")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    median, p95 = map(float, out.stdout.split())
+    print(f"audit log --subject ITA --since {year}-01-01, first page of 50: median {median * 1000:.1f} ms, "
+          f"p95 {p95 * 1000:.1f} ms")
+    for name, cmd in [("ccm report contributions", ["report", "contributions", "--year", str(year), "-o", "csv"]),
+                      ("ccm audit verify", ["audit", "verify"]),
+                      ("ccm audit log --subject ITA", ["audit", "log", "--subject", "ITA", "-o", "json"])]:
+        seconds, rss = _timed_child([str(BIN / "ccm"), *cmd], env)
+        print(f"{name}: {seconds:.2f} s, peak RSS {rss:.0f} MiB")
+
+
+def _timed_child(cmd: list[str], env: dict) -> tuple[float, float]:
+    """Wall time and peak RSS of one command, run from a fresh interpreter so that the
+    children's running maximum of RSS is its own."""
+    code = (f"import resource, subprocess, sys, time; t = time.perf_counter(); "
+            f"subprocess.run({cmd!r}, stdout=subprocess.DEVNULL, check=True); "
+            f"print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    seconds, rss = map(float, out.stdout.split())
+    return seconds, rss
+
+
+# --- 6. the CLI ----------------------------------------------------------------------------
+def cli_times(runs: int) -> None:
+    def timed(cmd, env=None) -> list[float]:
+        out = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(cmd, env=os.environ | (env or {}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=True)
+            out.append(time.perf_counter() - start)
+        return out
+
+    with dev_server(["default"]) as server:
+        with workers(server, "ccm"):
+            env = ccm_env(server, "default")
+            asyncio.run(_open_chases(server, [("default", "ITA")]))
+            rows = {
+                "python -c pass": timed([sys.executable, "-c", "pass"]),
+                "ccm --help": timed([str(BIN / "ccm"), "--help"]),
+                "ccm chase status --state ITA": timed(
+                    [str(BIN / "ccm"), "chase", "status", "--state", "ITA", "--year", str(NEXT_YEAR)], env),
+            }
+    base = statistics.median(rows["python -c pass"])
+    for name, times in rows.items():
+        print(f"{name}: median {statistics.median(times) * 1000:.0f} ms, "
+              f"max {max(times) * 1000:.0f} ms ({statistics.median(times) / base:.1f}x python -c pass)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("chases").add_argument("--n", type=int, default=300)
+    sub.add_parser("statement").add_argument("--n", type=int, default=1000)
+    sub.add_parser("cli").add_argument("--runs", type=int, default=10)
+    log_parser = sub.add_parser("eventlog")
+    log_parser.add_argument("--n", type=int, default=5000)
+    log_parser.add_argument("--batch", type=int, default=100)
+    sub.add_parser("audit").add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; {date.today()}")
+    if args.what == "chases":
+        chases(args.n)
+    elif args.what == "statement":
+        statement(args.n)
+    elif args.what == "cli":
+        cli_times(args.runs)
+    elif args.what == "eventlog":
+        eventlog(args.n, args.batch)
+    elif args.what == "audit":
+        audit(args.events)
+
+
+if __name__ == "__main__":
+    main()
