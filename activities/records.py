@@ -136,12 +136,13 @@ class CcmActivities:
     @activity.defn(name="send_letter")
     async def send_letter(self, request: LetterRequest) -> LetterOutcome:
         """Runs from before `write_letter`: render, send and log a letter in one step."""
-        return await self.send_message(self._letter_message(request))
+        return await self.send_message(await asyncio.to_thread(self._letter_message, request))
 
     @activity.defn(name="write_letter")
     async def write_letter(self, request: LetterRequest) -> LetterOutcome:
         """Render a letter to a State and write it (see `write_message`)."""
-        return await self.write_message(self._letter_message(request))
+        # Rendered in a thread: the worker's event loop runs the workflows meanwhile.
+        return await self.write_message(await asyncio.to_thread(self._letter_message, request))
 
     def _letter_message(self, request: LetterRequest) -> MessageRequest:
         state = request.event.subject
@@ -151,7 +152,7 @@ class CcmActivities:
         to = [contacts[state]] if state in contacts else []
         event = request.event.model_copy(update={
             "payload": request.event.payload | {"letter": request.letter, "language": request.language}})
-        return MessageRequest(event=event, to=to, subject=subject, body=body)
+        return MessageRequest(event=event, to=to, subject=subject, body=body, before=request.before)
 
     @activity.defn(name="write_message")
     async def write_message(self, request: MessageRequest) -> LetterOutcome:
@@ -166,7 +167,7 @@ class CcmActivities:
         if done is not None:
             return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
                                  written=False)
-        msg = self._compose(request)
+        msg = await asyncio.to_thread(self._compose, request)
         await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
         if self.mailbox.smtp is None:
             delivery = "outbox"
@@ -181,7 +182,10 @@ class CcmActivities:
                                            "delivery": delivery, "to": ", ".join(request.to)}
         if delivery == "undelivered":
             payload["reason"] = f"no contact address for {request.event.subject}"
-        await asyncio.to_thread(self.log.append, request.event.model_copy(update={"payload": payload}))
+        # The step's events that came before the message, then the message's own: one
+        # transaction, so a retry finds them all or none.
+        await asyncio.to_thread(self.log.append_many,
+                                [*request.before, request.event.model_copy(update={"payload": payload})])
         return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
 
     @activity.defn(name="deliver_message")

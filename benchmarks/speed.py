@@ -468,6 +468,68 @@ def _timed_child(cmd: list[str], env: dict) -> tuple[float, float]:
     return seconds, rss
 
 
+# --- 5. status at scale ---------------------------------------------------------------------------
+HOST = """
+import asyncio, concurrent.futures, sys
+from pathlib import Path
+from cli.settings import Settings
+from cli.temporal import build_activities, connect, make_worker
+
+async def main(address, base, namespaces):
+    workers = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+        for ns in namespaces:
+            s = Settings(home=Path(base) / ns, temporal_address=address, namespace=ns, task_queue="ccm")
+            workers.append(make_worker(await connect(s), s, build_activities(s), executor))
+        await asyncio.gather(*(w.__aenter__() for w in workers))
+        print("polling", flush=True)
+        await asyncio.Event().wait()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
+"""
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def status(n: int) -> None:
+    """`ccm chase status --year Y` over n chases (one command per secretariat of 100), and
+    the RSS of one worker process that holds all n chases open."""
+    with dev_server(namespaces_for(n)) as server:
+        log = open(server.home / "host.log", "w")
+        host = subprocess.Popen([sys.executable, "-c", HOST, server.address, str(server.home), *server.namespaces],
+                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 60
+            while "polling" not in (server.home / "host.log").read_text():
+                if host.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((server.home / "host.log").read_text())
+                time.sleep(0.2)
+            idle = _rss_mib(host.pid)
+            slots = chase_slots(server, n)
+            asyncio.run(_open_chases(server, slots))
+            held = _rss_mib(host.pid)
+            times = []
+            for ns in server.namespaces:
+                env = os.environ | ccm_env(server, ns)
+                start = time.perf_counter()
+                out = subprocess.run([str(BIN / "ccm"), "chase", "status", "--year", str(NEXT_YEAR), "-o", "json"],
+                                     env=env, capture_output=True, text=True, check=True).stdout
+                times.append(time.perf_counter() - start)
+                assert out.count('"state"') == sum(1 for n_s, _ in slots if n_s == ns)
+        finally:
+            host.terminate()
+            host.wait(timeout=30)
+    print(f"one worker process serving {len(server.namespaces)} secretariats: RSS {idle:.0f} MiB idle, "
+          f"{held:.0f} MiB with {n} chases open")
+    print(f"ccm chase status --year {NEXT_YEAR} (100 chases each): median {statistics.median(times):.2f} s, "
+          f"{sum(times):.2f} s for all {n}")
+
+
 # --- 6. the CLI ----------------------------------------------------------------------------
 def cli_times(runs: int) -> None:
     def timed(cmd, env=None) -> list[float]:
@@ -505,6 +567,7 @@ def main() -> None:
     log_parser.add_argument("--n", type=int, default=5000)
     log_parser.add_argument("--batch", type=int, default=100)
     sub.add_parser("audit").add_argument("--events", type=int, default=1_000_000)
+    sub.add_parser("status").add_argument("--chases", type=int, default=1000)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; {date.today()}")
     if args.what == "chases":
@@ -517,6 +580,8 @@ def main() -> None:
         eventlog(args.n, args.batch)
     elif args.what == "audit":
         audit(args.events)
+    elif args.what == "status":
+        status(args.chases)
 
 
 if __name__ == "__main__":

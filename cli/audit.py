@@ -163,6 +163,7 @@ _HISTORY_DETAILS = {
     "ACTIVITY_TASK_COMPLETED": ("activity_task_completed_event_attributes", ["result"]),
     "ACTIVITY_TASK_FAILED": ("activity_task_failed_event_attributes", []),
     "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES": ("upsert_workflow_search_attributes_event_attributes", []),
+    "MARKER_RECORDED": ("marker_recorded_event_attributes", []),
 }
 
 
@@ -186,6 +187,17 @@ def _history_line(event) -> dict | None:
         return None
     field, payload_fields = _HISTORY_DETAILS[kind]
     attrs = getattr(event, field)
+    if kind == "MARKER_RECORDED":  # a local activity's result (the log, the outbox), or a patch
+        if attrs.marker_name != "core_local_activity":
+            return None
+        data = (_payloads(attrs.details.get("data")) or [{}])[0]
+        details = {"activity": data.get("activity_type", "?") if isinstance(data, dict) else "?",
+                   "result": _payloads(attrs.details.get("result"))}
+        if attrs.HasField("failure"):
+            details["message"] = attrs.failure.message
+        return {"time": event.event_time.ToDatetime(tzinfo=timezone.utc), "source": "temporal",
+                "what": "local_activity_" + ("failed" if attrs.HasField("failure") else "completed"),
+                "details": details}
     details: dict = {}
     for name in payload_fields:
         details[name] = _payloads(getattr(attrs, name))

@@ -44,6 +44,7 @@ class LetterRequest(BaseModel):
     letter: str
     language: str = "en"
     context: dict[str, Any] = Field(default_factory=dict)
+    before: list[NewEvent] = Field(default_factory=list, description="events logged with it, first")
 
 
 class Attachment(BaseModel):
@@ -76,6 +77,8 @@ class MessageRequest(BaseModel):
     body_document: DocumentRef | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     calendar: CalendarInvite | None = None
+    before: list[NewEvent] = Field(
+        default_factory=list, description="events of the same step, logged first in the message's transaction")
 
 
 class LetterOutcome(BaseModel):

@@ -20,7 +20,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.concept_notes import ConceptNote as Note
     from domain.process import Acting, CommandResult
 
-from workflows.process import ProcessWorkflow
+    # The skeleton holds no state of its own: imported once, not again for each run
+    # (re-importing it was the largest cost of starting a workflow, measured).
+    from workflows.process import ProcessWorkflow
+
 
 
 @workflow.defn(failure_exception_types=[ValueError])
