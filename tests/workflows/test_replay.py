@@ -30,7 +30,7 @@ def test_every_process_has_a_saved_history():
 async def test_a_saved_history_replays(path):
     workflow_id = path.name.split(".")[0]  # `chase-2027-ITA.before-patch.json` -> chase-2027-ITA
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
-    assert len(history.events) > 20
+    assert len(history.events) > 15  # a real run, not a stub (local activities made them shorter)
     replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote, AnnualContributionCycle,
                                    Obligation],
                         data_converter=pydantic_data_converter)
