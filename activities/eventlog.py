@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -182,6 +183,10 @@ def _utc(moment: datetime) -> datetime:
 class EventLog:
     def __init__(self, engine: Engine):
         self.engine = engine
+        # Appends from this process's threads queue here, not on the database's lock:
+        # SQLite's busy handler sleeps in steps of milliseconds while it waits (measured:
+        # most of a worker's thread time under load). Other processes still queue there.
+        self._append_lock = threading.Lock()
 
     def append(self, new: NewEvent, now: datetime | None = None) -> tuple[Event, bool]:
         """Append one event; returns the row and whether it was written now.
@@ -194,7 +199,7 @@ class EventLog:
         batch, returns the row it names and writes nothing."""
         if not batch:
             return []
-        with self.engine.begin() as conn:
+        with self._append_lock, self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
             keys = list(dict.fromkeys(e.idempotency_key for e in batch))

@@ -30,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cli import devserver
+from cli.bank import CONCURRENCY
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,9 +217,11 @@ def _verify_logs(server: Server) -> str:
 
 
 # --- 2. a statement against bare updates -----------------------------------------------------
-def statement(n: int) -> None:
+def statement(n: int, partial: bool) -> None:
     """A statement of n credit lines (one per chase, each with its creditor reference)
-    reconciled into n open chases, against n bare updates on n bare workflows."""
+    reconciled into n open chases, against n bare updates on n bare workflows. Each line
+    pays its chase in full, so each chase also writes its thank-you letter; with
+    `partial`, half, so that a receipt is only its log row."""
     from tests.statements import Line, camt053
 
     with dev_server(namespaces_for(n)) as server:
@@ -231,12 +234,14 @@ def statement(n: int) -> None:
             for ns in server.namespaces:
                 from domain.bank import creditor_reference
 
-                lines = [Line(f"{ns}-{s}", "1000", date.today(), reference=creditor_reference(NEXT_YEAR, s))
+                lines = [Line(f"{ns}-{s}", "500" if partial else "1000", date.today(),
+                              reference=creditor_reference(NEXT_YEAR, s))
                          for n_s, s in slots if n_s == ns]
                 files[ns] = camt053(lines, statement_id=f"STMT-{ns}")
             seconds, matched = asyncio.run(_import_statements(server, files))
     print(f"{n} bare updates on {n} running bare workflows: {bare:.2f} s ({n / bare:.0f} updates/s)")
-    print(f"statement of {n} credit lines reconciled into {n} chases: {seconds:.2f} s "
+    print(f"statement of {n} credit lines ({'half' if partial else 'all'} of each amount due) reconciled into "
+          f"{n} chases: {seconds:.2f} s "
           f"({matched / seconds:.0f} receipts/s), {matched} matched")
     print(f"statement/bare-updates time ratio: {seconds / bare:.2f}")
 
@@ -248,14 +253,15 @@ async def _bare_updates(server: Server, slots) -> float:
     handles = await asyncio.gather(*(by_ns[ns].start_workflow(Bare.run, i, id=f"upd-{i}", task_queue="bare")
                                      for i, (ns, _) in enumerate(slots)))
     await asyncio.gather(*(h.execute_update(Bare.bump, 1) for h in handles[:20]))  # warm
-    gate = asyncio.Semaphore(32)  # as many in flight as `ccm bank import` sends
+    # As many in flight as `ccm bank import` sends, for each secretariat's statement.
+    gates = {ns: asyncio.Semaphore(CONCURRENCY) for ns in server.namespaces}
 
-    async def bump(h):
-        async with gate:
+    async def bump(ns, h):
+        async with gates[ns]:
             await h.execute_update(Bare.bump, 2)
 
     start = time.perf_counter()
-    await asyncio.gather(*(bump(h) for h in handles))
+    await asyncio.gather(*(bump(ns, h) for (ns, _), h in zip(slots, handles, strict=True)))
     seconds = time.perf_counter() - start
     await asyncio.gather(*(h.signal(Bare.go) for h in handles))
     return seconds
@@ -267,8 +273,13 @@ async def _open_chases(server: Server, slots) -> None:
     from domain.chase import ChaseInput, SetMspDate, workflow_id
 
     by_ns = await clients(server)
+    gate = asyncio.Semaphore(100)  # as start-all runs: not a thousand workflow tasks at once
 
     async def one(ns, s):
+        async with gate:
+            await _start_ready(ns, s)
+
+    async def _start_ready(ns, s):
         await start_chase(by_ns[ns], settings_for(server, ns), ChaseInput(state=s, year=NEXT_YEAR,
                                                                           amount_due=Decimal("1000.00")))
         # An update answers once the start's effects are done: the chase is ready.
@@ -478,8 +489,9 @@ from cli.temporal import build_activities, connect, make_worker
 async def main(address, base, namespaces):
     workers = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
-        for ns in namespaces:
+        for ns in namespaces:  # the process keeps CCM_WORKER_CACHE runs in all, as one `ccm worker` would
             s = Settings(home=Path(base) / ns, temporal_address=address, namespace=ns, task_queue="ccm")
+            s = s.model_copy(update={"worker_cache": max(10, s.worker_cache // len(namespaces))})
             workers.append(make_worker(await connect(s), s, build_activities(s), executor))
         await asyncio.gather(*(w.__aenter__() for w in workers))
         print("polling", flush=True)
@@ -524,8 +536,10 @@ def status(n: int) -> None:
         finally:
             host.terminate()
             host.wait(timeout=30)
-    print(f"one worker process serving {len(server.namespaces)} secretariats: RSS {idle:.0f} MiB idle, "
-          f"{held:.0f} MiB with {n} chases open")
+    from cli.settings import Settings
+
+    print(f"one worker process serving {len(server.namespaces)} secretariats, keeping {Settings().worker_cache} "
+          f"runs in memory (CCM_WORKER_CACHE): RSS {idle:.0f} MiB idle, {held:.0f} MiB with {n} chases open")
     print(f"ccm chase status --year {NEXT_YEAR} (100 chases each): median {statistics.median(times):.2f} s, "
           f"{sum(times):.2f} s for all {n}")
 
@@ -561,7 +575,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("chases").add_argument("--n", type=int, default=300)
-    sub.add_parser("statement").add_argument("--n", type=int, default=1000)
+    statement_parser = sub.add_parser("statement")
+    statement_parser.add_argument("--n", type=int, default=1000)
+    statement_parser.add_argument("--partial", action="store_true", help="pay half: no thank-you letters")
     sub.add_parser("cli").add_argument("--runs", type=int, default=10)
     log_parser = sub.add_parser("eventlog")
     log_parser.add_argument("--n", type=int, default=5000)
@@ -573,7 +589,7 @@ def main() -> None:
     if args.what == "chases":
         chases(args.n)
     elif args.what == "statement":
-        statement(args.n)
+        statement(args.n, args.partial)
     elif args.what == "cli":
         cli_times(args.runs)
     elif args.what == "eventlog":

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     actor: str = Field("", description="the person acting, as `person@office` or an office")
     msp: str = Field("7MSP", description="the Meeting of States Parties the current Presidency prepares")
     heartbeat_file: Path | None = None
+    # A chase sleeps for months between letters: a worker keeps this many runs in memory
+    # (about 0.35 MiB each, measured) and replays the others from history when they wake.
+    worker_cache: int = Field(500, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
 
     smtp_host: str | None = None
     smtp_port: int = 25

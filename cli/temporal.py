@@ -125,6 +125,7 @@ def make_worker(client: Client, settings: Settings, activities: Sequence, execut
         workflows=workflows(),
         activities=list(activities),
         activity_executor=executor,
+        max_cached_workflows=settings.worker_cache,
         # On SIGTERM, activities already running (a letter being written) get time to end.
         graceful_shutdown_timeout=timedelta(seconds=20),
     )

@@ -298,9 +298,9 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
     """The chase a CHF credit pays: by creditor reference, then by a State named in the
     remittance text, then by the amount of a reported payment. `names` maps each State
     Party's alpha-3 code to its name. A foreign currency is never matched by itself."""
-    named = states_named(entry.text, names)
     if not entry.credit or entry.reversal:
         return Match(reason="a debit, not a contribution")
+    named = states_named(entry.text, names) if entry.text else []
     if entry.currency != "CHF":
         return Match(reason=f"in {entry.currency or 'no currency'}: only CHF entries are matched automatically",
                      guesses=_candidates(entry, chases, named))
