@@ -6,12 +6,15 @@ import asyncio
 import concurrent.futures
 import signal
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.service import TLSConfig
-from temporalio.worker import Worker
 
 from cli.codec import data_converter
+
+if TYPE_CHECKING:
+    from temporalio.worker import Worker
 from cli.settings import Settings
 
 
@@ -118,6 +121,8 @@ def build_activities(settings: Settings) -> list:
 
 def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:
     from datetime import timedelta
+
+    from temporalio.worker import Worker  # here: every command imports this module, few run a worker
 
     return Worker(
         client,
