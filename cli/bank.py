@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, run
+from cli.client import as_option, connect, run, worker_polls
 from cli.common import PARTY, MoneyType, emit, output_option, year_option
 
 CONCURRENCY = 32  # updates in flight at once: enough to keep a worker busy, few enough to be fair to others
@@ -80,7 +80,11 @@ async def import_statement(log, statement, acting, progress_bar: bool = False, c
     logged = {e.ref: log.get(entry_key(statement.account, e.ref)) for e in statement.entries}
     new = [e for e in statement.entries if logged[e.ref] is None]
     rows = {e.ref: _row(ev, already=True) for e in statement.entries if (ev := logged[e.ref]) is not None}
-    chases = await _chase_views(client, {e.value_date.year for e in new}) if new else {}
+    chases = await _chase_views(client, _years(new)) if new else {}
+    running = [c.workflow_id for c in chases.values() if c.open]
+    if running and not await worker_polls(client, running[0]):
+        raise click.ClickException("no worker polls the chases' task queue: start `ccm worker`, then import "
+                                   "the statement again")
     names = _party_names()
     gate = asyncio.Semaphore(CONCURRENCY)
     with Progress(transient=True, disable=not progress_bar, console=Console(stderr=True)) as progress:
@@ -104,6 +108,18 @@ async def import_statement(log, statement, acting, progress_bar: bool = False, c
         await phase([e for e in new if e.reversal and not e.credit], _reversal)
         await phase([e for e in new if e.credit == e.reversal], _ignored)
     return [rows[e.ref] for e in statement.entries]
+
+
+def _years(entries) -> set[int]:
+    """The years the entries' value dates and creditor references name."""
+    from domain.bank import chase_of_reference, references_in
+
+    years = {e.value_date.year for e in entries}
+    for e in entries:
+        for ref in filter(None, [e.creditor_reference, *references_in(e.text)]):
+            if found := chase_of_reference(ref):
+                years.add(found[0])
+    return years
 
 
 async def _chase_views(client, years: set[int]) -> dict:
@@ -182,7 +198,7 @@ async def _receive(client, workflow_id: str, amount: Decimal, entry, acting) -> 
     except ValidationError as e:
         return e.errors()[0]["msg"].removeprefix("Value error, ")
     try:
-        await update(workflow_id, "record_receipt", cmd, client)
+        await update(workflow_id, "record_receipt", cmd, client, check_worker=False)  # checked once, up front
     except Exception as e:
         said = describe_error(e)
         if said is None:
@@ -206,7 +222,7 @@ async def _reversal(client, log, statement, entry, acting, chases, names):
     try:
         await update(chase, "reverse_receipt", ReverseReceipt(
             reference=ref, reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}",
-            actor=acting.actor, office=acting.office), client)
+            actor=acting.actor, office=acting.office), client, check_worker=False)
     except Exception as e:
         said = describe_error(e)
         if said is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, reason_command, run, update
+from cli.client import as_option, connect, read_status, reason_command, run, update, worker_polls
 from cli.common import (
     DATE,
     PARTY,
@@ -365,13 +365,15 @@ async def _escalate_all(year: int, cmd) -> list[str]:
     client = await connect()
     query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year} AND ExecutionStatus = 'Running'"
     ids = sorted({wf.id async for wf in client.list_workflows(query)})
+    if ids and not await worker_polls(client, ids[0]):
+        raise click.ClickException("no worker polls the chases' task queue: start `ccm worker`, then repeat")
     sent = []
     with Progress(transient=True, console=Console(stderr=True)) as progress:  # stdout stays the answer
         task = progress.add_task("President's letters", total=len(ids))
         for wid in ids:  # the stage is read from each chase, not from the lagging list
             status = await read_status(wid, ChaseStatus, client)
             if status.stage == "escalation_due":
-                await update(workflow_id(year, status.state), "escalate", cmd, client)
+                await update(workflow_id(year, status.state), "escalate", cmd, client, check_worker=False)
                 sent.append(status.state)
             progress.advance(task)
     return sent

@@ -30,24 +30,46 @@ def update_id(workflow_id: str, name: str, arg) -> str:
     return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
 
-async def update(workflow_id: str, name: str, arg, client=None):
-    """Send one update and answer its `CommandResult`."""
+async def update(workflow_id: str, name: str, arg, client=None, check_worker: bool = True):
+    """Send one update and answer its `CommandResult`. With no worker polling the
+    workflow's queue an update would wait for ever: that is checked first (two small
+    calls), and refused in one line. Bulk senders check once for all their updates."""
     from domain.process import CommandResult
 
     client = client or await connect()
+    if check_worker and not await worker_polls(client, workflow_id):
+        raise click.ClickException(f"no worker polls the task queue of {workflow_id}: start `ccm worker`, "
+                                   "then repeat the command")
     handle = client.get_workflow_handle(workflow_id)
     return await handle.execute_update(name, arg, id=update_id(workflow_id, name, arg), result_type=CommandResult)
 
 
+async def worker_polls(client, workflow_id: str) -> bool:
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    queue = (await client.get_workflow_handle(workflow_id).describe()).task_queue
+    described = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+        namespace=client.namespace, task_queue=TaskQueue(name=queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+    return bool(described.pollers)
+
+
+QUERY_SECONDS = 10  # a running workflow's status comes from a worker: without one, say so instead of waiting
+
+
 async def read_status(workflow_id: str, status_type, client=None):
     """The status of a workflow: its `status` query while it runs, its result once done."""
+    from datetime import timedelta
+
     from temporalio.client import WorkflowExecutionStatus
 
     client = client or await connect()
     handle = client.get_workflow_handle(workflow_id, result_type=status_type)
     desc = await handle.describe()
     if desc.status == WorkflowExecutionStatus.RUNNING:
-        return await handle.query("status", result_type=status_type)
+        return await handle.query("status", result_type=status_type, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
     if desc.status == WorkflowExecutionStatus.COMPLETED:
         return await handle.result()
     raise click.ClickException(f"{workflow_id} is {desc.status.name.lower().replace('_', ' ')}")
@@ -133,6 +155,8 @@ def describe_error(e: BaseException) -> str | None:
         return f"refused: {getattr(cause, 'message', None) or cause}"
     if isinstance(e, WorkflowQueryFailedError):
         return f"query failed: {e.message}"
+    if isinstance(e, RPCError) and no_worker(e):
+        return f"no worker answered within {QUERY_SECONDS} s: is `ccm worker` running on this task queue?"
     if isinstance(e, RPCError):
         message = e.message
         lowered = message.lower()
@@ -140,6 +164,16 @@ def describe_error(e: BaseException) -> str | None:
             return "the workflow has already finished"
         return message
     return None
+
+
+def no_worker(e) -> bool:
+    """Whether an RPC failed because no worker polls the workflow's task queue."""
+    from temporalio.service import RPCStatusCode
+
+    message = (e.message or "").lower()
+    # The server says "no poller seen" for a queue polled before; for one never polled, the
+    # query waits until the client's own timeout ("Timeout expired").
+    return "no poller" in message or "timeout expired" in message or e.status == RPCStatusCode.DEADLINE_EXCEEDED
 
 
 def reason_command(group, name: str, update_name: str, model: str, target, workflow_id, say, help: str,

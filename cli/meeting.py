@@ -444,21 +444,46 @@ def task_list(owner, overdue, everything, output):
         clauses.append("CcmStage = 'overdue'")
 
     async def go():
+        from temporalio.service import RPCError
+
+        from cli.client import no_worker
         from domain.action_items import ActionItemStatus
 
         client = await connect()
-        rows = []
+        rows, unanswered = [], []
         # An item that continued as new is listed once per run: its latest run answers.
-        for wid in sorted({wf.id async for wf in client.list_workflows(" AND ".join(clauses))}):
+        listed = {wf.id: wf async for wf in client.list_workflows(" AND ".join(clauses))}
+        for wid in sorted(listed):
             try:
                 status = await read_status(wid, ActionItemStatus, client)
             except click.ClickException:  # terminated: it has no status to show
                 continue
+            except RPCError as e:
+                if not no_worker(e):
+                    raise
+                rows.append(_listed_row(listed[wid]))  # no worker answers its queue: what visibility knows
+                unanswered.append(wid)
+                continue
             rows.append({"id": status.workflow_id, "owner": status.owner, "text": status.text,
                          "due": status.due.isoformat(), "stage": status.stage, "source": status.source})
+        if unanswered:
+            click.echo(f"note: no worker answered for {len(unanswered)} items ({', '.join(unanswered[:3])}"
+                       f"{', …' if len(unanswered) > 3 else ''}): shown as visibility last saw them", err=True)
         return sorted(rows, key=lambda r: (r["due"], r["id"]))
 
     emit(run(go()), output, TASK_COLUMNS, title="Action items")
+
+
+def _listed_row(wf) -> dict:
+    """An action item as its search attributes show it, when no worker can answer for it."""
+    from domain.schedule import GENEVA
+    from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE
+
+    attrs = wf.typed_search_attributes
+    due = attrs.get(CCM_DUE)
+    return {"id": wf.id, "owner": attrs.get(CCM_OWNER) or "", "text": "(no worker answered)",
+            "due": due.astimezone(GENEVA).date().isoformat() if due else "", "stage": attrs.get(CCM_STAGE) or "",
+            "source": ""}
 
 
 def _say_task(result) -> None:

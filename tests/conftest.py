@@ -104,16 +104,22 @@ async def time_skipping_env():
     await env.shutdown()
 
 
-@pytest_asyncio.fixture(scope="session")
-async def dev_env():
-    """One real Temporal dev server, from the bundled `temporal` binary, for the whole run."""
+async def start_dev_server():
+    """A real Temporal dev server from the bundled `temporal` binary, with the Ccm*
+    search attributes (nothing is downloaded)."""
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
-    env = await WorkflowEnvironment.start_local(
+    return await WorkflowEnvironment.start_local(
         dev_server_existing_path=bundled("temporal"), data_converter=pydantic_data_converter,
         search_attributes=_search_attribute_keys(), ui=False,
         dev_server_extra_args=["--log-level", "error"])
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_env():
+    """One real Temporal dev server for the whole run."""
+    env = await start_dev_server()
     yield env
     await env.shutdown()
 

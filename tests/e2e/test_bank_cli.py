@@ -13,7 +13,7 @@ import xmlschema
 
 from activities.database import open_event_log
 from domain.bank import creditor_reference, format_reference
-from tests.conftest import bundled
+from tests.conftest import start_dev_server
 from tests.e2e.conftest import wait_for
 from tests.statements import Line, camt053, camt054, mt940, xsd
 
@@ -24,14 +24,7 @@ TODAY = date.today()
 @pytest_asyncio.fixture(scope="module")
 async def dev_env():
     """A dev server for this module alone: the other modules use this year's chase ids."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.testing import WorkflowEnvironment
-
-    from tests.conftest import _search_attribute_keys
-
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=bundled("temporal"), data_converter=pydantic_data_converter,
-        search_attributes=_search_attribute_keys(), ui=False, dev_server_extra_args=["--log-level", "error"])
+    env = await start_dev_server()
     yield env
     await env.shutdown()
 

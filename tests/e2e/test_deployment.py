@@ -111,9 +111,9 @@ def test_two_workers_share_the_task_queue_with_one_event_log_and_an_intact_chain
         await asyncio.gather(*(h.result() for h in handles))
         identities = set()
         for h in handles:
-            async for event in h.fetch_history_events():
-                if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-                    identities.add(event.activity_task_started_event_attributes.identity)
+            async for event in h.fetch_history_events():  # the log is written by a local activity,
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:  # inside a workflow task
+                    identities.add(event.workflow_task_completed_event_attributes.identity)
         return identities
 
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 
 from icalendar import Calendar
@@ -19,7 +20,7 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
     following = TODAY + timedelta(days=33)
     r = ccm("meeting", "schedule", "--date", held, "--venue", "Permanent Mission of Germany")
     assert r.exit_code == 0, r.output
-    wait_for(lambda: json.loads(ccm("meeting", "status", "--meeting", held, "-o", "json").output)["stage"] == "held")
+    wait_for(lambda: json.loads(ccm("meeting", "status", "--meeting", held, "-o", "json").stdout)["stage"] == "held")
 
     assert ccm("meeting", "attendance", "--meeting", held, "--present", "DEU,NZL,ICRC").exit_code == 0
     assert ccm("meeting", "set-next", "--meeting", held, "--date", following).exit_code == 0
@@ -46,7 +47,7 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
     assert ok.exit_code == 0 and "minutes approved" in ok.output
 
     listed = wait_for(lambda: [r for r in json.loads(ccm("task", "list", "--owner", "coordinator:universalization",
-                                                         "-o", "json").output) if r["id"] == item])
+                                                         "-o", "json").stdout) if r["id"] == item])
     assert listed[0]["due"] == following.isoformat() and listed[0]["stage"] == "open"
 
     assert ccm("task", "reassign", item, "--owner", "Zambia").exit_code == 0
@@ -88,7 +89,7 @@ def test_a_task_past_due_is_listed_as_overdue(ccm, worker):
                 "--due", TODAY - timedelta(days=1))
     assert added.exit_code == 0, added.output
     item = added.output.split()[-1]
-    overdue = wait_for(lambda: [r for r in json.loads(ccm("task", "list", "--overdue", "-o", "json").output)
+    overdue = wait_for(lambda: [r for r in json.loads(ccm("task", "list", "--overdue", "-o", "json").stdout)
                                 if r["id"] == item])
     assert overdue[0]["owner"] == "NOR" and overdue[0]["stage"] == "overdue"
     assert ccm("task", "cancel", item, "--reason", "test over").exit_code == 0
@@ -114,3 +115,26 @@ def test_a_cancelled_meetings_day_can_have_another_and_the_agenda_says_who_propo
     agenda = ccm("meeting", "agenda", "--meeting", day).stdout
     assert "proposed by Germany" in agenda and "proposed by the ISU" in agenda and "proposed by CMC" in agenda
     assert ccm("meeting", "cancel", "--meeting", day, "--reason", "test over").exit_code == 0
+
+
+def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm, worker, dev_env):
+    import asyncio
+    import time as clock
+
+    from domain.action_items import ActionItemInput
+    from workflows.action_item import ActionItem
+
+    wid = f"action-orphan-{uuid.uuid4().hex[:6]}"
+    item = ActionItemInput(owner="NOR", text="Feedback on the Lebanon workshop", due=TODAY + timedelta(days=9),
+                           source="test", number=1)
+    asyncio.run(dev_env.client.start_workflow(ActionItem.run, item, id=wid, task_queue=f"nobody-{wid}"))
+    start = clock.perf_counter()
+    listed = wait_for(lambda: (r := ccm("task", "list", "-o", "json")) and wid in r.stdout and r, seconds=40)
+    assert listed.exit_code == 0 and f"no worker answered for 1 items ({wid})" in listed.stderr
+    row = next(r for r in json.loads(listed.stdout) if r["id"] == wid)
+    assert row["text"] == "(no worker answered)"
+    print(f"task list with an unanswered item: {clock.perf_counter() - start:.1f} s")
+    done = ccm("task", "done", wid, "--as", "isu")  # would wait for ever for a worker: one line instead
+    assert done.exit_code == 1 and done.stderr.strip() == (
+        f"Error: no worker polls the task queue of {wid}: start `ccm worker`, then repeat the command")
+    asyncio.run(dev_env.client.get_workflow_handle(wid).terminate("test over"))

@@ -13,7 +13,7 @@ import pytest_asyncio
 from click.testing import CliRunner
 
 from cli.main import cli
-from tests.conftest import _search_attribute_keys, bundled
+from tests.conftest import start_dev_server
 from tests.e2e.conftest import start_worker, wait_for
 
 YEAR = date.today().year
@@ -21,12 +21,7 @@ YEAR = date.today().year
 
 @pytest_asyncio.fixture(scope="module")
 async def own_server():
-    from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.testing import WorkflowEnvironment
-
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=bundled("temporal"), data_converter=pydantic_data_converter,
-        search_attributes=_search_attribute_keys(), ui=False, dev_server_extra_args=["--log-level", "error"])
+    env = await start_dev_server()
     yield env
     await env.shutdown()
 
