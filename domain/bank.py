@@ -93,9 +93,9 @@ class Entry(BaseModel):
     """One booked line of a statement (one transaction of a batch entry)."""
 
     ref: str = Field(min_length=1, max_length=100, description="the bank's reference, unique on the account")
-    account: str
+    account: str = Field(max_length=100, description="the IBAN (or the bank's account id) the entry is on")
     amount: Decimal
-    currency: str
+    currency: str = Field(pattern=r"^([A-Z]{3})?$")
     credit: bool
     reversal: bool = False
     value_date: date
@@ -110,8 +110,8 @@ class Entry(BaseModel):
 
 class Statement(BaseModel):
     format: Literal["camt.053", "camt.054", "mt940"]
-    id: str
-    account: str
+    id: str = Field(max_length=100)
+    account: str = Field(max_length=100)
     sha256: str
     entries: list[Entry]
 
@@ -198,20 +198,22 @@ def _camt(data: bytes, sha: str) -> Statement:
                 ref = ref or (text(tx, "c:Refs/c:AcctSvcrRef") if tx is not None else "")
                 if not ref:
                     raise StatementError(f"{where}: no bank reference (AcctSvcrRef or NtryRef)")
-                entries.append(Entry(ref=ref, amount=_amount(amt.text, where), **base, **_remittance(tx, text, ns)))
+                entries.append(_entry(where, ref=ref, amount=_amount(amt.text, where), **base,
+                                      **_remittance(tx, text, ns)))
                 continue
             for m, tx in enumerate(details, start=1):  # a batch: one line per transaction
                 tx_amt = tx.find("c:Amt", ns)
                 tx_ref = text(tx, "c:Refs/c:AcctSvcrRef") or (f"{ref}/{m}" if ref else "")
                 if tx_amt is None or not tx_ref:
                     raise StatementError(f"{where}, transaction {m}: a batch needs each amount and reference")
-                entries.append(Entry(ref=tx_ref, amount=_amount(tx_amt.text, f"{where}, transaction {m}"),
+                entries.append(_entry(f"{where}, transaction {m}", ref=tx_ref,
+                                      amount=_amount(tx_amt.text, f"{where}, transaction {m}"),
                                      **base | {"currency": tx_amt.get("Ccy", base["currency"])},
                                      **_remittance(tx, text, ns)))
     first = reports[0]
-    return Statement(format=kind, id=text(first, "c:Id") or text(root, ".//c:GrpHdr/c:MsgId"),
-                     account=entries[0].account if entries else text(first, "c:Acct/c:Id/c:IBAN"),
-                     sha256=sha, entries=_unique(entries))
+    return _statement(format=kind, id=text(first, "c:Id") or text(root, ".//c:GrpHdr/c:MsgId"),
+                      account=entries[0].account if entries else text(first, "c:Acct/c:Id/c:IBAN"),
+                      sha256=sha, entries=_unique(entries))
 
 
 def _remittance(tx, text, ns) -> dict:
@@ -255,12 +257,31 @@ def _mt940(data: bytes, sha: str) -> Statement:
         details = " ".join(str(d.get(k) or "") for k in ("transaction_details", "extra_details")).strip()
         found = references_in(details.replace("\n", " "))
         day = d["date"]  # the library's own date type: a plain date here
-        entries.append(Entry(
-            ref=ref, account=account, amount=_amount(str(abs(amount.amount)), where), currency=amount.currency,
+        entries.append(_entry(
+            where, ref=ref, account=account, amount=_amount(str(abs(amount.amount)), where), currency=amount.currency,
             credit=status in ("C", "RD"), reversal=status in ("RC", "RD"),
             value_date=date(day.year, day.month, day.day), creditor_reference=found[0] if found else "",
             remittance=" ".join(details.split())[:1000]))
-    return Statement(format="mt940", id=statement_id, account=account, sha256=sha, entries=_unique(entries))
+    return _statement(format="mt940", id=statement_id, account=account, sha256=sha, entries=_unique(entries))
+
+
+def _entry(where: str, **fields) -> Entry:
+    """An entry, or the statement refused naming the field that does not fit."""
+    return _model(Entry, where, fields)
+
+
+def _statement(**fields) -> Statement:
+    return _model(Statement, "the statement", fields)
+
+
+def _model(model, where: str, fields: dict):
+    from pydantic import ValidationError
+
+    try:
+        return model(**fields)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise StatementError(f"{where}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
 def _unique(entries: list[Entry]) -> list[Entry]:

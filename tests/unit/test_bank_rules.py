@@ -88,6 +88,8 @@ def test_a_pending_entry_is_not_money_yet():
     (b"\xef\xbb\xbf<a>", "not well-formed XML"),
     (b"x" * (20 * 1024 * 1024 + 1), "a statement is at most"),
     (b":20:X\r\n:25:CH93\r\n:61:BROKEN\r\n-", "not a readable MT940 statement"),
+    (camt053([Line("R" * 5000, "10", DAY)]), "entry 1 of STMT-1: ref: String should have at most 100 characters"),
+    (camt053([Line("C1", "10", DAY, currency="chf; DROP")]), "entry 1 of STMT-1: currency: String should match"),
 ])
 def test_a_file_that_is_not_a_statement_is_refused_in_one_sentence(data, message):
     with pytest.raises(StatementError, match=re.escape(message)):
