@@ -202,13 +202,21 @@ class EventLog:
         """Append events in order in one transaction (one lock, one commit): for each, the
         row and whether it was written now. A key already stored, or given twice in the
         batch, returns the row it names and writes nothing."""
+        return self._append(batch, now, keep_rows=True)
+
+    def append_all(self, batch: list[NewEvent], now: datetime | None = None) -> int:
+        """`append_many` for a writer that does not read the rows back: how many were
+        written now. Building the rows handed back was a third of a batch's time (measured)."""
+        return sum(written for _, written in self._append(batch, now, keep_rows=False))
+
+    def _append(self, batch: list[NewEvent], now: datetime | None, keep_rows: bool) -> list[tuple[Event | None, bool]]:
         if not batch:
             return []
         with self._append_lock, self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
             keys = list(dict.fromkeys(e.idempotency_key for e in batch))
-            found: dict[str, Event] = {}
+            found: dict[str, Event | None] = {}
             for start in range(0, len(keys), 500):  # bounded IN lists
                 rows = conn.execute(select(events).where(events.c.idempotency_key.in_(keys[start:start + 500])))
                 found.update((r.idempotency_key, _row_to_event(r)) for r in rows)
@@ -230,7 +238,7 @@ class EventLog:
                     "payload": json.dumps(dumped["payload"], sort_keys=True), "prev_hash": prev_hash, "hash": digest}
                 rows.append(row)
                 prev_hash = digest
-                stored = Event.model_construct(**row | {"payload": new.payload})
+                stored = Event.model_construct(**row | {"payload": new.payload}) if keep_rows else None
                 found[new.idempotency_key] = stored
                 out.append((stored, True))
             if rows:

@@ -184,7 +184,7 @@ class CcmActivities:
             payload["reason"] = f"no contact address for {request.event.subject}"
         # The step's events that came before the message, then the message's own: one
         # transaction, so a retry finds them all or none.
-        await asyncio.to_thread(self.log.append_many,
+        await asyncio.to_thread(self.log.append_all,
                                 [*request.before, request.event.model_copy(update={"payload": payload})])
         return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
 

@@ -59,7 +59,10 @@ def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str,
                dumped: dict[str, Any] | None = None) -> str:
     """SHA-256 over a canonical JSON of every field of the row and the previous hash.
     `dumped` is the event's `model_dump(mode="json")` when the caller has it already."""
-    fields = event.model_dump(mode="json", include=set(_HASHED)) if dumped is None else dumped
+    if dumped is None:
+        fields = event.model_dump(mode="json", include=set(_HASHED))
+    else:
+        fields = {k: dumped[k] for k in _HASHED}
     return fields_hash(fields, seq, event.occurred_at, recorded_at, prev_hash)
 
 
@@ -67,7 +70,7 @@ def fields_hash(fields: dict[str, Any], seq: int, occurred_at: datetime, recorde
                 prev_hash: str) -> str:
     """The same hash from the event's fields in JSON form (a row read back from the
     database gives them without building a model: the fast path of verifying a big log)."""
-    hashed = {k: v for k, v in fields.items() if k in _HASHED}
+    hashed = dict(fields)  # exactly the event's fields: a model dump, or a row's columns
     hashed.update(seq=seq, occurred_at=_iso(occurred_at), recorded_at=_iso(recorded_at), prev_hash=prev_hash)
     return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
 

@@ -76,6 +76,11 @@ def test_a_batch_appends_in_order_on_one_chain_and_writes_each_key_once(event_lo
     assert [r.idempotency_key for r in rows] == ["k-1", "k-2", "k-3"] and [r.seq for r in rows] == [1, 2, 3]
     assert rows[1] == out[1][0] and event_log.verify().ok
     assert event_log.append_many([]) == [] and event_log.count() == 3
+    # A writer that does not read the rows back: the same chain, each key once.
+    assert event_log.append_all([ev("k-3"), ev("k-4"), ev("k-5"), ev("k-4")]) == 2
+    assert event_log.append_all([ev("k-4"), ev("k-5")]) == 0
+    assert [r.idempotency_key for r in event_log.query()] == ["k-1", "k-2", "k-3", "k-4", "k-5"]
+    assert event_log.verify().ok
 
 
 def test_an_edited_row_is_named_by_verify(event_log):
