@@ -222,6 +222,7 @@ def statement(n: int, partial: bool) -> None:
     reconciled into n open chases, against n bare updates on n bare workflows. Each line
     pays its chase in full, so each chase also writes its thank-you letter; with
     `partial`, half, so that a receipt is only its log row."""
+    from domain.bank import creditor_reference
     from tests.statements import Line, camt053
 
     with dev_server(namespaces_for(n)) as server:
@@ -232,8 +233,6 @@ def statement(n: int, partial: bool) -> None:
             asyncio.run(_open_chases(server, slots))
             files = {}
             for ns in server.namespaces:
-                from domain.bank import creditor_reference
-
                 lines = [Line(f"{ns}-{s}", "500" if partial else "1000", date.today(),
                               reference=creditor_reference(NEXT_YEAR, s))
                          for n_s, s in slots if n_s == ns]
@@ -277,14 +276,11 @@ async def _open_chases(server: Server, slots) -> None:
 
     async def one(ns, s):
         async with gate:
-            await _start_ready(ns, s)
-
-    async def _start_ready(ns, s):
-        await start_chase(by_ns[ns], settings_for(server, ns), ChaseInput(state=s, year=NEXT_YEAR,
-                                                                          amount_due=Decimal("1000.00")))
-        # An update answers once the start's effects are done: the chase is ready.
-        await update(workflow_id(NEXT_YEAR, s), "set_msp_date",
-                     SetMspDate(msp_date=date(NEXT_YEAR, 9, 8), office="isu"), by_ns[ns])
+            await start_chase(by_ns[ns], settings_for(server, ns), ChaseInput(state=s, year=NEXT_YEAR,
+                                                                              amount_due=Decimal("1000.00")))
+            # An update answers once the start's effects are done: the chase is ready.
+            await update(workflow_id(NEXT_YEAR, s), "set_msp_date",
+                         SetMspDate(msp_date=date(NEXT_YEAR, 9, 8), office="isu"), by_ns[ns])
 
     await asyncio.gather(*(one(ns, s) for ns, s in slots))
     # Visibility is eventually consistent: wait until every chase is listed.

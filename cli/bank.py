@@ -58,17 +58,21 @@ def bank_import(path, acting, output):
 
 
 def _summary(statement, rows: list[dict]) -> str:
+    new = [r for r in rows if not r["already"]]
+    return (f"{statement.format} {statement.id}: {len(statement.entries)} entries, {len(rows) - len(new)} already "
+            f"imported; {_totals(new)}")
+
+
+def _totals(rows: list[dict]) -> str:
+    """`4 matched (CHF 2'750.00), 1 reversed (CHF 1'000.00), 0 unmatched, …`: CHF entries summed."""
     from domain.money import format_chf
 
-    new = [r for r in rows if not r["already"]]
-
     def count(outcome: str) -> str:
-        chosen = [r for r in new if r["outcome"] == outcome]
+        chosen = [r for r in rows if r["outcome"] == outcome]
         chf = sum((Decimal(r["amount"]) for r in chosen if r["currency"] == "CHF"), Decimal("0.00"))
         return f"{len(chosen)} {outcome}" + (f" ({format_chf(chf)})" if chosen else "")
 
-    return (f"{statement.format} {statement.id}: {len(statement.entries)} entries, {len(rows) - len(new)} already "
-            f"imported; " + ", ".join(count(o) for o in ("matched", "reversed", "unmatched", "ignored")))
+    return ", ".join(count(o) for o in ("matched", "reversed", "unmatched", "ignored"))
 
 
 async def import_statement(log, statement, acting, progress_bar: bool = False, client=None) -> list[dict]:
@@ -279,19 +283,13 @@ def bank_rows(log) -> list[dict]:
 def bank_status(unmatched, output):
     """Every entry imported, with what became of it, and the totals."""
     from cli.audit import open_log
-    from domain.money import format_chf
 
     rows = [r for r in bank_rows(open_log()) if not unmatched or r["outcome"] == "unmatched"]
     for r in rows:
         r.pop("already")
     emit(rows, output, BANK_COLUMNS, title="Bank entries")
     if output == "table":
-        parts = []
-        for outcome in ("matched", "reversed", "unmatched", "ignored"):
-            chosen = [r for r in rows if r["outcome"] == outcome]
-            chf = sum((Decimal(r["amount"]) for r in chosen if r["currency"] == "CHF"), Decimal("0.00"))
-            parts.append(f"{len(chosen)} {outcome} ({format_chf(chf)})")
-        click.echo(", ".join(parts))
+        click.echo(_totals(rows))
 
 
 @bank.command("match")

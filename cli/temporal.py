@@ -12,10 +12,10 @@ from temporalio.client import Client
 from temporalio.service import TLSConfig
 
 from cli.codec import data_converter
+from cli.settings import Settings
 
 if TYPE_CHECKING:
     from temporalio.worker import Worker
-from cli.settings import Settings
 
 
 class Unreachable(Exception):
