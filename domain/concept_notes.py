@@ -357,6 +357,10 @@ class ConceptNote(Counters):
         if cmd.circulated_on is not None:
             if cmd.circulated_on > geneva_date(now):
                 raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: that day has not come yet")
+            earliest = self.input.meeting - timedelta(days=366)
+            if cmd.circulated_on < earliest:
+                raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: more than a year before the meeting "
+                              f"of {self.input.meeting.isoformat()} it is presented at")
             earlier = self.versions[-1].circulated_on if self.versions else None
             if earlier and cmd.circulated_on < earlier:
                 raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: before version "

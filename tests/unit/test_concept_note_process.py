@@ -65,6 +65,7 @@ def test_a_version_entered_afterwards_is_late_by_the_day_it_was_circulated():
 @pytest.mark.parametrize("day, message", [
     (date(2026, 12, 2), "circulated on 2026-12-02: that day has not come yet"),
     (date(2016, 10, 1), "circulated on 2016-10-01: before version 1 (2016-10-28)"),
+    (date(1900, 1, 1), "circulated on 1900-01-01: more than a year before the meeting of 2016-11-04"),
 ])
 def test_a_circulation_day_in_the_future_or_before_the_last_version_is_refused(day, message):
     note, now = new_note(), utc(2026, 12, 1, 9)
