@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint chromium nginx clean bench
+.PHONY: demo test install lint system chromium nginx clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m compileall -q domain activities workflows cli
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system
 
-demo: $(STAMP)
+# Debian's Pango, HarfBuzz's subsetter and DejaVu fonts, which WeasyPrint draws the PDF
+# letters with (without libharfbuzz-subset0 it falls back to fontTools, 6 times slower),
+# and poppler-utils, with which the tests read the letters back (pdftotext, pdftoppm).
+system:
+	@(ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset && \
+	  test -d /usr/share/fonts/truetype/dejavu && \
+	  command -v pdftotext >/dev/null) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils) >/dev/null 2>&1 || \
+	  (echo "Pango, fonts or poppler-utils could not be installed (apt-get as root)" >&2; exit 1)
+
+demo: $(STAMP) system
 	$(BIN)/ccm demo $(if $(KEEP),--keep,)
 
 # Debian's Chromium opens the published report page in a test; where it cannot be
@@ -36,7 +47,7 @@ nginx:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null 2>&1 || \
 	  echo "nginx could not be installed: the TLS tests will be skipped"
 
-test: $(STAMP) chromium nginx
+test: $(STAMP) system chromium nginx
 	$(BIN)/ruff check domain activities workflows cli tests
 	$(BIN)/python -m pytest -q
 

@@ -1,8 +1,10 @@
-"""Letters: rendered from Jinja2 templates, kept in a Maildir outbox, sent by SMTP.
+"""Letters: PDF on letterhead from HTML templates, kept in a Maildir outbox, sent by SMTP.
 
-The outbox is a Maildir (`outbox/new/` holds letters not yet sent); a letter sent by
-SMTP moves to `sent/new/`. File names and Message-IDs derive from the letter's
-idempotency key, so a retried activity rewrites the same file instead of adding one.
+A letter to a State is a PDF (WeasyPrint) attached to a short plain-text cover note;
+the PDF also sits in `outbox/letters/`. The outbox is a Maildir (`outbox/new/` holds
+messages not yet sent); a message sent by SMTP moves to `sent/new/`. File names and
+Message-IDs derive from the letter's idempotency key, so a retried activity rewrites
+the same files instead of adding some.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import csv
 import email.policy
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -23,43 +26,136 @@ from activities.templating import templates
 _POLICY = email.policy.default.clone(max_line_length=998)
 
 
-
-def render_letter(kind: str, language: str, context: dict) -> tuple[str, str]:
-    """(subject, body) of a letter; the template's first line is `Subject: …`."""
-    text = templates.get_template(f"letters/{language}/{kind}.txt").render(**context)
-    first, _, body = text.partition("\n")
-    return first.removeprefix("Subject:").strip(), body.lstrip("\n")
-
-
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"],
-}
 REMINDERS = {"second_reminder", "pre_msp_reminder", "reported_not_received"}
+PAYMENT_LETTERS = {"call_for_contributions", *REMINDERS, "president_letter"}
+LETTER_KINDS = ("call_for_contributions", "second_reminder", "pre_msp_reminder", "reported_not_received",
+                "president_letter", "thank_you")
+# Titles of the offices that sign, in each language, unless settings give one.
+TITLES = {
+    "president": {"en": "President of the Meeting of States Parties",
+                  "fr": "Président de l'Assemblée des États parties",
+                  "es": "Presidente de la Reunión de los Estados Partes"},
+    "director": {"en": "Director, Implementation Support Unit",
+                 "fr": "Direction de l'Unité d'appui à l'application",
+                 "es": "Dirección de la Unidad de Apoyo a la Implementación"},
+}
+PLACES = {"en": "Geneva, {date}", "fr": "Genève, le {date}", "es": "Ginebra, {date}"}
+MISSIONS = {"en": "Permanent Mission of {state}", "fr": "Mission permanente ({state})",
+            "es": "Misión Permanente ({state})"}
+MONEY = ("amount_due", "arrears", "total_due", "received", "outstanding", "credit")
 
 
-def date_in_words(day: str, language: str) -> str:
-    """`15 June 2027`, `1er juin 2027`, `15 de junio de 2027` (written out, never strftime)."""
-    from datetime import date
+class LetterRefused(ValueError):
+    """A letter whose facts cannot all be filled: it is not sent, and this says why."""
 
-    d = date.fromisoformat(day)
-    month = MONTHS[language][d.month - 1]
-    if language == "fr":
-        return f"{'1er' if d.day == 1 else d.day} {month} {d.year}"
-    if language == "es":
-        return f"{d.day} de {month} de {d.year}"
-    return f"{d.day} {month} {d.year}"
+
+@dataclass(frozen=True)
+class Contact:
+    """Where letters to a State go: its Permanent Mission's name, postal address and
+    e-mail (a row of `contacts.csv`)."""
+
+    email: str = ""
+    mission: str = ""
+    address: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """Who writes: the ISU's name and address, its logo, and who signs for each office."""
+
+    name: str = "Implementation Support Unit, Convention on Cluster Munitions"
+    address: tuple[str, ...] = ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Geneva, Switzerland")
+    logo: Path | None = None
+    president_name: str = ""
+    president_title: str = ""
+    director_name: str = ""
+    director_title: str = ""
+
+    def signatory(self, office: str, language: str) -> dict[str, str]:
+        name, title = ((self.president_name, self.president_title) if office == "president"
+                       else (self.director_name, self.director_title))
+        return {"name": name, "title": title or TITLES[office][language]}
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    subject: str
+    cover: str  # the e-mail's plain-text body
+    html: str
+    reference_number: str
+
+    def pdf(self, base_url: str | None = None) -> bytes:
+        """The letter on letterhead as PDF (WeasyPrint, drawn with Pango)."""
+        from weasyprint import HTML
+
+        return HTML(string=self.html, base_url=base_url).write_pdf()
+
+
+def render_letter(kind: str, language: str, values: dict) -> RenderedLetter:
+    """Subject, cover note and HTML of a letter from its template's blocks."""
+    template = templates.get_template(f"letters/{language}/{kind}.html")
+    subject = "".join(template.blocks["subject"](template.new_context(values))).strip()
+    html = template.render(**values)
+    cover = templates.get_template(f"letters/{language}/_cover.txt").render(**values, subject=subject)
+    return RenderedLetter(subject=subject, cover=cover, html=html, reference_number=values["reference_number"])
+
+
+def letter_values(kind: str, state: str, context: dict, language: str, when: date, letterhead: Letterhead,
+                  contact: Contact | None, iban: str | None = None, contacts_name: str = "contacts.csv") -> dict:
+    """Everything a letter's template reads, each fact written in the letter's language;
+    `LetterRefused` when one cannot be filled (no postal address, nothing to pay)."""
+    from activities.localise import chf, long_date, state_names
+    from domain.bank import creditor_reference, format_iban, format_reference
+    from domain.states import name_of
+
+    if contact is None:
+        raise LetterRefused(f"address missing: {state} has no row in {contacts_name}")
+    if not contact.address:
+        raise LetterRefused(f"address missing: the row of {state} in {contacts_name} has no postal address")
+    name, formal = state_names(state, language, name_of(state))
+    mission = contact.mission or MISSIONS[language].format(state=name)
+    values = {key: chf(context[key], language) for key in MONEY if key in context}
+    # The letter's place among the chase's letters; runs from before it was counted
+    # number it after the letters it names as sent before.
+    number = context.get("letter_number") or len(context.get("letters_before", [])) + 1
+    values |= {
+        "language": language, "year": context["year"], "state": state,
+        "state_name": name, "state_formal_name": formal, "mission": mission,
+        "addressee": [mission, *contact.address],
+        "reference_number": f"ISU-CCM/{context['year']}/{state}/{number}",
+        "date": long_date(when, language), "dated": PLACES[language].format(date=long_date(when, language)),
+        "letters_sent": letters_in_words(context.get("letters_before", []), language),
+        "has_arrears": Decimal(str(context.get("arrears", "0"))) > 0,
+        "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
+        "received_any": Decimal(str(context.get("received", "0"))) > 0,
+        "reference": context.get("reference", ""),
+        "creditor_reference": format_reference(creditor_reference(int(context["year"]), state)),
+        "signatory": letterhead.signatory("president" if kind == "president_letter" else "director", language),
+        "isu": {"name": letterhead.name, "address": list(letterhead.address),
+                "logo": letterhead.logo.resolve().as_uri() if letterhead.logo else ""},
+        "payment": None,
+    }
+    for key in ("msp_date", "reported_on"):
+        if context.get(key):
+            values[key] = long_date(str(context[key])[:10], language)
+    if kind in PAYMENT_LETTERS:
+        amount = Decimal(str(context["total_due"] if kind == "call_for_contributions" else context["outstanding"]))
+        if amount <= 0:
+            raise LetterRefused(f"nothing to ask {state} for: the amount to pay is {chf(amount, 'en')}")
+        values["payment"] = {"amount": chf(amount, language), "due": values["msp_date"],
+                             "iban": format_iban(iban) if iban else "",
+                             "creditor_reference": values["creditor_reference"]}
+    return values
 
 
 def letters_in_words(letters: list[dict], language: str) -> str:
-    """The letters already sent, named with their dates, in the letter's language: what
-    the President's letter says went before (never "three reminders" by rote)."""
-    call = [date_in_words(x["date"], language) for x in letters if x["kind"] == "call_for_contributions"]
-    reminders = [date_in_words(x["date"], language) for x in letters if x["kind"] in REMINDERS]
+    """The letters already sent, named with their dates in the letter's language: what
+    a reminder recalls and the President's letter says went before (never "three
+    reminders" by rote)."""
+    from activities.localise import long_date
+
+    call = [long_date(x["date"], language) for x in letters if x["kind"] == "call_for_contributions"]
+    reminders = [long_date(x["date"], language) for x in letters if x["kind"] in REMINDERS]
     if language == "fr":
         parts = ([f"notre appel à contributions du {call[0]}"] if call else []) + (
             [("nos rappels du " if len(reminders) > 1 else "notre rappel du ") + " et du ".join(reminders)]
@@ -87,16 +183,31 @@ def event_key_of(path: Path) -> str | None:
         return BytesHeaderParser().parse(f).get(KEY_HEADER)
 
 
+def letter_file_name(reference_number: str) -> str:
+    """`ISU-CCM-2027-ITA-2.pdf` for the letter ISU-CCM/2027/ITA/2."""
+    return reference_number.replace("/", "-") + ".pdf"
+
+
 def message_id(key: str) -> str:
     return f"<{key.replace('/', '.')}@ccm.clusterconvention.org>"
 
 
-def load_contacts(path: Path) -> dict[str, str]:
-    """`state,email` rows: the address letters to each State go to."""
+def load_contacts(path: Path) -> dict[str, Contact]:
+    """Rows of `state,email,mission,address` (address lines separated by `|` or line
+    breaks); a file of only `state,email`, as before letters were on paper, still reads."""
     if not path.exists():
         return {}
+    contacts = {}
     with path.open(newline="", encoding="utf-8") as f:
-        return {row["state"].strip().upper(): row["email"].strip() for row in csv.DictReader(f) if row.get("email")}
+        for row in csv.DictReader(f):
+            state = (row.get("state") or "").strip().upper()
+            if not state:
+                continue
+            lines = (row.get("address") or "").replace("\r", "").replace("|", "\n").split("\n")
+            contacts[state] = Contact(email=(row.get("email") or "").strip(),
+                                      mission=(row.get("mission") or "").strip(),
+                                      address=tuple(line.strip() for line in lines if line.strip()))
+    return contacts
 
 
 @dataclass
@@ -140,13 +251,28 @@ class Mailbox:
     def _file_name(self, msg: EmailMessage) -> str:
         return msg["Message-ID"].strip("<>")
 
-    def put_in_outbox(self, msg: EmailMessage) -> Path:
+    def put_in_outbox(self, msg: EmailMessage, pdf: bytes | None = None) -> Path:
+        """The message into `new/`; a letter's PDF beside it, in `letters/` under the
+        message's name. Each file is written whole, then renamed: a reader never sees
+        half a letter, and a retry rewrites the same files."""
         name = self._file_name(msg)
+        if pdf is not None:
+            (self.outbox / "letters").mkdir(exist_ok=True)
+            tmp = self.outbox / "tmp" / f"{name}.pdf"
+            tmp.write_bytes(pdf)
+            os.replace(tmp, self.outbox / "letters" / f"{name}.pdf")
         tmp = self.outbox / "tmp" / name
         tmp.write_bytes(bytes(msg))
         final = self.outbox / "new" / name
-        os.replace(tmp, final)  # atomic: a reader never sees half a letter
+        os.replace(tmp, final)
         return final
+
+    def letter_pdf(self, name: str) -> Path | None:
+        """The PDF of the message `name`, in the outbox or, once sent, in `sent/`."""
+        for box in (self.outbox, self.sent):
+            if (path := box / "letters" / f"{name}.pdf").exists():
+                return path
+        return None
 
     def read_outbox(self, name: str) -> EmailMessage:
         import email
@@ -173,3 +299,6 @@ class Mailbox:
         )
         name = self._file_name(msg)
         os.replace(self.outbox / "new" / name, self.sent / "new" / name)
+        if (pdf := self.outbox / "letters" / f"{name}.pdf").exists():
+            (self.sent / "letters").mkdir(exist_ok=True)
+            os.replace(pdf, self.sent / "letters" / f"{name}.pdf")

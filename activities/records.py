@@ -6,7 +6,6 @@ import asyncio
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -14,11 +13,20 @@ from temporalio.exceptions import ApplicationError
 from activities.calendar import meeting_ics
 from activities.documents import load_document
 from activities.eventlog import EventLog
-from activities.letters import Mailbox, letters_in_words, load_contacts, render_letter
+from activities.letters import (
+    Letterhead,
+    LetterRefused,
+    Mailbox,
+    letter_file_name,
+    letter_values,
+    load_contacts,
+    render_letter,
+)
 from activities.templating import templates
 from domain.contract import (
     AgendaFacts,
     AgendaFactsRequest,
+    Attachment,
     CycleAmounts,
     DeliveryRequest,
     LetterOutcome,
@@ -30,9 +38,8 @@ from domain.contributions import IMPORTED, fold_contributions
 from domain.cycle import CycleInput
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
-from domain.money import format_chf
 from domain.scale import ScaleError, indicative_amounts, read_amounts
-from domain.states import UnknownState, registry
+from domain.states import registry
 
 
 async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: str) -> str:
@@ -58,31 +65,6 @@ async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: 
                      payload={"message_id": intent.payload["message_id"], "to": intent.payload.get("to", "")})
     await asyncio.to_thread(log.append, event)
     return "delivered"
-
-
-def letter_context(state: str, context: dict[str, Any], language: str = "en", iban: str | None = None
-                   ) -> dict[str, Any]:
-    """Template variables: the State's name, every amount written the Swiss way, the
-    letters already sent named with their dates in the letter's language, and what a
-    payment quotes: the chase's creditor reference and the trust fund's IBAN."""
-    from domain.bank import creditor_reference, format_iban, format_reference
-
-    values = dict(context)
-    if "year" in context:
-        values["creditor_reference"] = format_reference(creditor_reference(int(context["year"]), state))
-    values["iban"] = format_iban(iban) if iban else ""
-    values["letters_sent"] = letters_in_words(context.get("letters_before", []), language)
-    try:
-        values["state_name"] = registry().get(state).name
-    except UnknownState as e:  # retrying cannot help: fail the letter at once
-        raise ApplicationError(str(e), type="UnknownState", non_retryable=True) from None
-    for key, value in context.items():
-        if key in {"amount_due", "arrears", "total_due", "received", "outstanding", "credit"}:
-            values[key] = format_chf(Decimal(str(value)))
-    values["has_arrears"] = Decimal(str(context.get("arrears", "0"))) > 0
-    values["has_credit"] = Decimal(str(context.get("credit", "0"))) > 0
-    values["received_any"] = Decimal(str(context.get("received", "0"))) > 0
-    return values
 
 
 def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
@@ -120,9 +102,10 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
 
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
-                 iban: str | None = None):
+                 iban: str | None = None, letterhead: Letterhead | None = None):
         self.log = log
         self.iban = iban
+        self.letterhead = letterhead or Letterhead()
         self.mailbox = mailbox
         self.contacts_file = contacts_file
         self.site = site or mailbox.outbox.parent / "site"
@@ -136,23 +119,51 @@ class CcmActivities:
     @activity.defn(name="send_letter")
     async def send_letter(self, request: LetterRequest) -> LetterOutcome:
         """Runs from before `write_letter`: render, send and log a letter in one step."""
-        return await self.send_message(await asyncio.to_thread(self._letter_message, request))
+        return await self._write_letter(request, send_now=True)
 
     @activity.defn(name="write_letter")
     async def write_letter(self, request: LetterRequest) -> LetterOutcome:
-        """Render a letter to a State and write it (see `write_message`)."""
-        # Rendered in a thread: the worker's event loop runs the workflows meanwhile.
-        return await self.write_message(await asyncio.to_thread(self._letter_message, request))
+        """Render a letter to a State as PDF on letterhead and write it with its cover
+        note (see `write_message`); a letter whose facts cannot be filled is held, not
+        written, and its event says why."""
+        return await self._write_letter(request, send_now=False)
 
-    def _letter_message(self, request: LetterRequest) -> MessageRequest:
+    async def _write_letter(self, request: LetterRequest, send_now: bool) -> LetterOutcome:
+        done = await asyncio.to_thread(self.log.get, request.event.idempotency_key)
+        if done is not None:
+            return LetterOutcome(message_id=done.payload.get("message_id", ""), delivery=done.payload["delivery"],
+                                 written=False)
+        # Rendered in a thread: the worker's event loop runs the workflows meanwhile.
+        try:
+            message, pdf = await asyncio.to_thread(self._letter_message, request)
+        except LetterRefused as refused:
+            return await self._hold(request, str(refused))
+        return await self._write(message, send_now=send_now, pdf=pdf)
+
+    def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
         state = request.event.subject
-        context = letter_context(state, request.context, request.language, self.iban)
-        subject, body = render_letter(request.letter, request.language, context)
         contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
-        to = [contacts[state]] if state in contacts else []
-        event = request.event.model_copy(update={
-            "payload": request.event.payload | {"letter": request.letter, "language": request.language}})
-        return MessageRequest(event=event, to=to, subject=subject, body=body, before=request.before)
+        values = letter_values(request.letter, state, request.context, request.language,
+                               request.event.occurred_at.date(), self.letterhead, contacts.get(state), self.iban,
+                               self.contacts_file.name if self.contacts_file else "contacts.csv")
+        letter = render_letter(request.letter, request.language, values)
+        pdf = letter.pdf()
+        contact = contacts[state]
+        event = request.event.model_copy(update={"payload": request.event.payload | {
+            "letter": request.letter, "language": request.language, "reference_number": letter.reference_number}})
+        attachment = Attachment(filename=letter_file_name(letter.reference_number), content_type="application/pdf",
+                                data="")
+        return MessageRequest(event=event, to=[contact.email] if contact.email else [], subject=letter.subject,
+                              body=letter.cover, attachments=[attachment], before=request.before), pdf
+
+    async def _hold(self, request: LetterRequest, reason: str) -> LetterOutcome:
+        """Log a letter that was not written, with why, in the step's transaction."""
+        payload = request.event.payload | {"letter": request.letter, "language": request.language,
+                                           "delivery": "held", "reason": reason, "message_id": ""}
+        activity.logger.warning("letter %s held: %s", request.event.idempotency_key, reason)
+        await asyncio.to_thread(self.log.append_all,
+                                [*request.before, request.event.model_copy(update={"payload": payload})])
+        return LetterOutcome(message_id="", delivery="held", written=True)
 
     @activity.defn(name="write_message")
     async def write_message(self, request: MessageRequest) -> LetterOutcome:
@@ -161,14 +172,14 @@ class CcmActivities:
         workflow delivers it beside its lock (`deliver_message`)."""
         return await self._write(request, send_now=False)
 
-    async def _write(self, request: MessageRequest, send_now: bool) -> LetterOutcome:
+    async def _write(self, request: MessageRequest, send_now: bool, pdf: bytes | None = None) -> LetterOutcome:
         key = request.event.idempotency_key
         done = await asyncio.to_thread(self.log.get, key)
         if done is not None:
             return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
                                  written=False)
-        msg = await asyncio.to_thread(self._compose, request)
-        await asyncio.to_thread(self.mailbox.put_in_outbox, msg)
+        msg = await asyncio.to_thread(self._compose, request, pdf)
+        await asyncio.to_thread(self.mailbox.put_in_outbox, msg, pdf)
         if self.mailbox.smtp is None:
             delivery = "outbox"
         elif not request.to:
@@ -193,10 +204,12 @@ class CcmActivities:
         """Send a written message by SMTP and log its delivery, once."""
         return await deliver(self.log, self.mailbox, request.intent_key, request.event_type)
 
-    def _compose(self, request: MessageRequest):
+    def _compose(self, request: MessageRequest, pdf: bytes | None = None):
         if request.body_document is not None:
             request = request.model_copy(update={"body": load_document(self.log, request.body_document.sha256)})
-        attachments = [(a.filename, a.content_type, a.data.encode()) for a in request.attachments]
+        # A letter's PDF travels as bytes beside the request, not through its JSON.
+        attachments = [(a.filename, a.content_type, pdf if a.content_type == "application/pdf" and pdf is not None
+                        else a.data.encode()) for a in request.attachments]
         if (c := request.calendar) is not None:
             ics = meeting_ics(c.meeting_id, c.schedule, c.summary, c.organizer, c.participants, c.sequence,
                               c.method, stamp=request.event.occurred_at)

@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "isu@clusterconvention.org"
     bank_iban: str | None = Field(None, description="the ISU trust fund's account, printed on calls and reminders")
+    # The letterhead and who signs: the President's letters carry the President's name,
+    # the others the ISU Director's. A title left empty is the office's, in each language.
+    isu_name: str = Field("Implementation Support Unit, Convention on Cluster Munitions", max_length=200)
+    isu_address: str = Field("Maison de la Paix, Chemin Eugène-Rigot 2C | 1202 Geneva, Switzerland",
+                             max_length=400, description="lines separated by |")
+    logo: Path | None = Field(None, description="an image printed on the letterhead (PNG, JPEG or SVG)")
+    president_name: str = Field("", max_length=200)
+    president_title: str = Field("", max_length=200)
+    director_name: str = Field("", max_length=200)
+    director_title: str = Field("", max_length=200)
 
     tls_server_ca: Path | None = None
     tls_client_cert: Path | None = None
@@ -51,6 +61,30 @@ class Settings(BaseSettings):
         from domain.bank import validate_iban
 
         return validate_iban(value) if value else None
+
+    @field_validator("isu_name", "isu_address", "president_name", "president_title", "director_name",
+                     "director_title")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value or "\r" in value:
+            raise ValueError("must be one line (separate address lines with |)")
+        return value.strip()
+
+    @field_validator("logo")
+    @classmethod
+    def _logo(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value
+
+    @property
+    def letterhead(self):
+        from activities.letters import Letterhead
+
+        lines = tuple(x.strip() for x in self.isu_address.split("|") if x.strip())
+        return Letterhead(name=self.isu_name, address=lines,
+                          logo=self.logo, president_name=self.president_name, president_title=self.president_title,
+                          director_name=self.director_name, director_title=self.director_title)
 
     @computed_field
     @property

@@ -116,7 +116,8 @@ def build_activities(settings: Settings) -> list:
     if embedded:
         settings.home.mkdir(parents=True, exist_ok=True)
     log = open_event_log(settings.database_url, create=embedded)
-    return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban).all()
+    return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,
+                         letterhead=settings.letterhead).all()
 
 
 def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:

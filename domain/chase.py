@@ -280,6 +280,7 @@ class Chase(BaseModel):
         context["total_due"] = str(self.total_due)
         context["letters_before"] = [{"kind": letter.kind, "date": letter.sent_at.date().isoformat()}
                                      for letter in self.letters if letter.kind != kind]
+        context["letter_number"] = len(self.letters)  # its reference: ISU-CCM/2027/ITA/2
         return Letter(letter=kind, language=self.input.language, context=context | (extra or {}), **fields)
 
     def _next_key(self, name: str) -> str:

@@ -60,7 +60,7 @@ def test_amounts_keep_two_places():
 
 @pytest.mark.parametrize("language,text", [
     ("en", "our call for contributions of 15 January 2027 and our reminders of 15 June 2027 and 1 August 2027"),
-    ("fr", "notre appel à contributions du 15 janvier 2027 et nos rappels du 15 juin 2027 et du 1er août 2027"),
+    ("fr", "notre appel à contributions du 15 janvier 2027 et nos rappels du 15 juin 2027 et du 1 août 2027"),
     ("es", "nuestra solicitud de contribuciones del 15 de enero de 2027 y nuestros recordatorios del 15 de junio "
            "de 2027 y del 1 de agosto de 2027")])
 def test_the_presidents_letter_names_the_letters_that_went_before(language, text):

@@ -34,6 +34,7 @@ from domain.chase import (
 )
 from domain.events import Event, NewEvent
 from tests.conftest import act, sleep_until
+from tests.letters import pdf_of, pdf_text, write_contacts
 from workflows.contribution_chase import ContributionChase
 from workflows.ping import Ping
 
@@ -47,7 +48,8 @@ async def year(time_skipping_env) -> int:
 @pytest.fixture
 def resources(tmp_path):
     log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
-    return log, CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
+    contacts = write_contacts(tmp_path / "contacts.csv")
+    return log, CcmActivities(log, Mailbox(tmp_path, "isu@example.org"), contacts)
 
 
 @pytest.fixture
@@ -90,9 +92,9 @@ async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_an
     assert len(letters) == 4
     raw = (tmp_path / "outbox" / "new" / f"{handle.id}.president@ccm.clusterconvention.org").read_bytes()
     letter = email.message_from_bytes(raw, policy=email.policy.default)
-    assert letter["Subject"] == f"Letter from the President: contribution {year} to the ISU-CCM Trust Fund"
-    body = letter.get_content()
-    assert "CHF 12'845.00" in body and "Italy" in body
+    assert letter["Subject"] == f"Letter from the President: contribution {year} to the ISU-CCM Trust Fund — Italy"
+    body = pdf_text(pdf_of(letter))
+    assert "CHF 12'845.00" in body and "Italy" in body and f"ISU-CCM/{year}/ITA/4" in body
     # It names the letters that went out, never "three reminders" by rote.
     assert f"our call for contributions of {result.letters[0].sent_at.day} " in body
     assert f"our reminders of 15 June {year} and 14 August {year}" in body
@@ -165,7 +167,7 @@ async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_say
     assert types(log, handle)[-1] == "chase.reported_not_received"
     path = next(p for p in (tmp_path / "outbox" / "new").iterdir() if "reported-not-received" in p.name)
     letter = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    assert letter["Subject"] == f"Paiement annoncé mais non reçu — Italy, {year}"
+    assert letter["Subject"] == f"Paiement annoncé mais non reçu — Italie, {year}"
     await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 

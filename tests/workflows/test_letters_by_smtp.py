@@ -19,6 +19,7 @@ from activities.records import CcmActivities
 from cli.devserver import free_port
 from domain.bank import creditor_reference, format_reference
 from domain.chase import ChaseInput, Close, SetMspDate
+from tests.letters import pdf_of, pdf_text, write_contacts
 from workflows.contribution_chase import ContributionChase
 
 
@@ -45,7 +46,8 @@ def smtp_server():
 async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is_logged(
         time_skipping_env, tmp_path, smtp_server):
     controller, inbox = smtp_server
-    (tmp_path / "contacts.csv").write_text("state,email\nITA,mission.italy@example.org\n")
+    # Zambia's row has no e-mail address; Malawi has no row at all.
+    write_contacts(tmp_path / "contacts.csv", {"ITA": "mission.italy@example.org"}, states=["ITA", "ZMB"])
     log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
     mailbox = Mailbox(tmp_path, "isu@example.org", SmtpSettings(host="127.0.0.1", port=controller.port))
     acts = CcmActivities(log, mailbox, tmp_path / "contacts.csv", iban="CH9300762011623852957")
@@ -55,7 +57,7 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
         async with Worker(time_skipping_env.client, task_queue=queue, workflows=[ContributionChase],
                           activities=acts.all(), activity_executor=pool):
             handles = []
-            for state in ("ITA", "ZMB"):  # Zambia has no contact address
+            for state in ("ITA", "ZMB", "MWI"):
                 inp = ChaseInput(state=state, year=year, amount_due=Decimal("43650"), language="en")
                 handles.append(await time_skipping_env.client.start_workflow(
                     ContributionChase.run, inp, id=f"chase-{year}-{state}-{queue}", task_queue=queue))
@@ -67,20 +69,29 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
     letter = inbox.received[0]
     assert letter["To"] == "mission.italy@example.org"
     assert letter["Subject"] == f"Call for contributions {year} to the ISU-CCM Trust Fund — Italy"
-    assert "CHF 43'650.00" in letter.get_content()
+    assert f"letter ISU-CCM/{year}/ITA/1 of " in letter.get_body(("plain",)).get_content()  # the cover
+    text = pdf_text(pdf_of(letter))
+    assert "CHF 43'650.00" in text
     # What a bank statement is matched by: the chase's creditor reference, and the account.
     reference = format_reference(creditor_reference(year, "ITA"))
-    assert f"IBAN CH93 0076 2011 6238 5295 7, quoting the reference {reference}." in letter.get_content()
+    assert f"IBAN CH93 0076 2011 6238 5295 7, quoting the reference {reference}." in text
     sent = next(log.query(workflow_id=handles[0].id, event_type="chase.reminder_sent"))
     assert sent.payload["delivery"] == "queued" and sent.payload["message_id"] == letter["Message-ID"]
     delivered = next(log.query(workflow_id=handles[0].id, event_type="chase.delivered"))
     assert delivered.idempotency_key == f"{sent.idempotency_key}-delivered" and delivered.seq > sent.seq
     assert (tmp_path / "sent" / "new" / letter["Message-ID"].strip("<>")).exists()
+    assert (tmp_path / "sent" / "letters" / (letter["Message-ID"].strip("<>") + ".pdf")).read_bytes() == pdf_of(letter)
 
+    # Zambia's letter has an address but no e-mail: written, to go by post.
     unsent = next(log.query(workflow_id=handles[1].id, event_type="chase.reminder_sent"))
     assert unsent.payload["delivery"] == "undelivered"
     assert unsent.payload["reason"] == "no contact address for ZMB"
     assert (tmp_path / "outbox" / "new" / unsent.payload["message_id"].strip("<>")).exists()
+    # Malawi's is not written at all: a letter with no addressee is held, and says why.
+    held = next(log.query(workflow_id=handles[2].id, event_type="chase.reminder_sent"))
+    assert held.payload["delivery"] == "held" and held.payload["message_id"] == ""
+    assert held.payload["reason"] == "address missing: MWI has no row in contacts.csv"
+    assert not [p for p in (tmp_path / "outbox" / "new").iterdir() if p.name.startswith(f"{handles[2].id}.reminder")]
 
 
 async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_skipping_env, tmp_path, smtp_server):
@@ -129,7 +140,7 @@ async def test_smtp_down_neither_blocks_updates_nor_loses_the_letter(time_skippi
     from activities.records import deliver
 
     controller, inbox = smtp_server
-    (tmp_path / "contacts.csv").write_text("state,email\nITA,mission.italy@example.org\n")
+    write_contacts(tmp_path / "contacts.csv", {"ITA": "mission.italy@example.org"}, states=["ITA"])
     log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
     down = Mailbox(tmp_path, "isu@example.org", SmtpSettings(host="127.0.0.1", port=free_port()))
     acts = CcmActivities(log, down, tmp_path / "contacts.csv")

@@ -1,0 +1,68 @@
+"""Dates, amounts and State names in a letter's language, by the field's libraries:
+Babel (CLDR) for dates and Swiss francs, pycountry's ISO 3166 translations for names.
+
+Geneva writes English and French the Swiss way (`CHF 12'345.50`, `12'345,50 CHF`);
+CLDR has no Swiss Spanish, so Spanish letters are written as Spain writes them.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date
+from decimal import Decimal
+from functools import cache
+
+import pycountry
+from babel.dates import format_date
+from babel.numbers import format_currency
+
+LANGUAGES = ("en", "fr", "es")
+LOCALES = {"en": "en_CH", "fr": "fr_CH", "es": "es"}
+
+
+def locale_of(language: str) -> str:
+    if language not in LOCALES:
+        raise ValueError(f"no letters in {language!r}: choose one of {', '.join(LANGUAGES)}")
+    return LOCALES[language]
+
+
+def long_date(day: date | str, language: str) -> str:
+    """`15 June 2027`, `15 juin 2027`, `15 de junio de 2027`."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return format_date(day, format="long", locale=locale_of(language))
+
+
+def chf(amount: Decimal | str, language: str = "en") -> str:
+    """`CHF 43'650.00` (en), `43'650,00 CHF` (fr), `43.650,00 CHF` (es)."""
+    return format_currency(Decimal(str(amount)), "CHF", locale=locale_of(language))
+
+
+@cache
+def _translations(language: str) -> gettext.NullTranslations:
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+
+
+def _uninvert(name: str) -> str:
+    """ISO 3166 files some names inverted (`Corée, République de`): the order a letter
+    uses (`République de Corée`; `Iran, République islamique d'` → `… d'Iran`)."""
+    head, sep, tail = name.partition(", ")
+    if not sep:
+        return name
+    return f"{tail}{head}" if tail.endswith("'") else f"{tail} {head}"
+
+
+def state_names(alpha3: str, language: str, registry_name: str) -> tuple[str, str]:
+    """(name, formal name) of a State in `language`. English keeps the registry's name;
+    other languages take pycountry's translation. The formal name is ISO 3166's official
+    name where it holds one (`République italienne`), else the name."""
+    country = pycountry.countries.get(alpha_3=alpha3)
+    if country is None:
+        return registry_name, registry_name
+    tr = _translations(language).gettext
+    short = getattr(country, "common_name", None) or country.name
+    name = registry_name if language == "en" else _uninvert(tr(short))
+    official = getattr(country, "official_name", None)
+    return name, _uninvert(tr(official)) if official else name
