@@ -142,7 +142,10 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         amount = Decimal(str(context["total_due"] if kind == "call_for_contributions" else context["outstanding"]))
         if amount <= 0:
             raise LetterRefused(f"nothing to ask {state} for: the amount to pay is {chf(amount, 'en')}")
-        values["payment"] = {"amount": chf(amount, language), "due": values["msp_date"],
+        # Due by the Meeting of States Parties; once it has opened, by the year's end.
+        msp = date.fromisoformat(str(context["msp_date"])[:10])
+        due = msp if when < msp else date(int(context["year"]), 12, 31)
+        values["payment"] = {"amount": chf(amount, language), "due": long_date(due, language),
                              "iban": format_iban(iban) if iban else "",
                              "creditor_reference": values["creditor_reference"]}
     return values
@@ -160,16 +163,16 @@ def letters_in_words(letters: list[dict], language: str) -> str:
         parts = ([f"notre appel à contributions du {call[0]}"] if call else []) + (
             [("nos rappels du " if len(reminders) > 1 else "notre rappel du ") + " et du ".join(reminders)]
             if reminders else [])
-        return " et ".join(parts) or "nos lettres"
+        return " et ".join(parts)
     if language == "es":
         parts = ([f"nuestra solicitud de contribuciones del {call[0]}"] if call else []) + (
             [("nuestros recordatorios del " if len(reminders) > 1 else "nuestro recordatorio del ")
              + " y del ".join(reminders)] if reminders else [])
-        return " y ".join(parts) or "nuestras cartas"
+        return " y ".join(parts)
     parts = ([f"our call for contributions of {call[0]}"] if call else []) + (
         [("our reminders of " if len(reminders) > 1 else "our reminder of ") + " and ".join(reminders)]
         if reminders else [])
-    return " and ".join(parts) or "our letters"
+    return " and ".join(parts)  # empty when none went before: the letter then recalls none
 
 
 KEY_HEADER = "X-Ccm-Event-Key"

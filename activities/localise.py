@@ -56,13 +56,23 @@ def _uninvert(name: str) -> str:
 
 def state_names(alpha3: str, language: str, registry_name: str) -> tuple[str, str]:
     """(name, formal name) of a State in `language`. English keeps the registry's name;
-    other languages take pycountry's translation. The formal name is ISO 3166's official
-    name where it holds one (`République italienne`), else the name."""
+    other languages translate the ISO 3166 name the registry uses (its common name,
+    `Bolivia`, or its full one), so every language names the State alike. The formal
+    name is ISO 3166's official name where it holds one (`République italienne`)."""
     country = pycountry.countries.get(alpha_3=alpha3)
     if country is None:
         return registry_name, registry_name
     tr = _translations(language).gettext
-    short = getattr(country, "common_name", None) or country.name
-    name = registry_name if language == "en" else _uninvert(tr(short))
+    forms = [getattr(country, a, None) for a in ("common_name", "name", "official_name")]
+    chosen = next((f for f in forms if f and f.casefold() == registry_name.casefold()), country.name)
+    name = registry_name if language == "en" else _capitalised(_uninvert(tr(chosen)))
     official = getattr(country, "official_name", None)
-    return name, _uninvert(tr(official)) if official else name
+    if not official:
+        return name, name
+    # English writes "the Government of the Italian Republic"; French and Spanish letters
+    # name it in parentheses, where no article is needed.
+    return name, f"the {official}" if language == "en" else _capitalised(_uninvert(tr(official)))
+
+
+def _capitalised(name: str) -> str:
+    return name[:1].upper() + name[1:]

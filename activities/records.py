@@ -22,6 +22,7 @@ from activities.letters import (
     load_contacts,
     render_letter,
 )
+from activities.pages import page_context
 from activities.templating import templates
 from domain.contract import (
     AgendaFacts,
@@ -143,7 +144,12 @@ class CcmActivities:
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
         state = request.event.subject
         contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
-        values = letter_values(request.letter, state, request.context, request.language,
+        # The chase counts a held letter as sent; the letter names only those that went.
+        held = {(e.payload.get("letter"), e.occurred_at.date().isoformat())
+                for e in self.log.query(workflow_id=request.event.workflow_id) if e.payload.get("delivery") == "held"}
+        context = request.context | {"letters_before": [
+            x for x in request.context.get("letters_before", []) if (x["kind"], x["date"]) not in held]}
+        values = letter_values(request.letter, state, context, request.language,
                                request.event.occurred_at.date(), self.letterhead, contacts.get(state), self.iban,
                                self.contacts_file.name if self.contacts_file else "contacts.csv")
         letter = render_letter(request.letter, request.language, values)
@@ -234,7 +240,8 @@ class CcmActivities:
         context = dict(request.context)
         if context.get("text_document"):
             context["text"] = load_document(self.log, context["text_document"])
-        tmp.write_text(templates.get_template(f"pages/{request.template}.html").render(**context), "utf-8")
+        template = templates.get_template(f"pages/{request.template}.html")
+        tmp.write_text(template.render(**page_context(request.template, context)), "utf-8")
         tmp.replace(target)
         payload = request.event.payload | {"page": request.path}
         self.log.append(request.event.model_copy(update={"payload": payload}))

@@ -98,6 +98,7 @@ def chase_year_option(f):
 STATE = StateType()
 PARTY = PartyType()
 DATE = DateType()
+MONEY = MoneyType(positive=True)
 
 
 def output_option(*choices: str):

@@ -28,8 +28,12 @@ def demo(keep):
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     port, ui_port = devserver.free_port(), devserver.free_port()
+    # Signed as in the minutes of 2016, unless settings name today's office holders.
     s = s.model_copy(update={"home": home, "temporal_address": f"127.0.0.1:{port}",
-                             "database_url_override": f"sqlite:///{home / 'eventlog.db'}"})
+                             "database_url_override": f"sqlite:///{home / 'eventlog.db'}",
+                             "president_name": s.president_name or "Michael Biontino",
+                             "director_name": s.director_name or "Sheila Mweemba"})
+    _demo_contacts(home / "contacts.csv")
     click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
     from activities.database import open_event_log
 
@@ -48,6 +52,21 @@ def demo(keep):
             pass
         finally:
             devserver.stop(proc)
+
+
+def _demo_contacts(path) -> None:
+    """The demo's contacts file: a Permanent Mission in Geneva for every State Party, so
+    that each letter has its addressee (a real install keeps the Missions' own)."""
+    import csv
+
+    from domain.states import registry
+
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["state", "email", "mission", "address"])
+        for st in registry().parties():
+            out.writerow([st.alpha3, "", f"Permanent Mission of {st.name} to the United Nations Office at Geneva",
+                          "Geneva, Switzerland"])
 
 
 async def _demo(s, keep: bool, ui_port: int) -> None:
@@ -106,6 +125,8 @@ async def _demo(s, keep: bool, ui_port: int) -> None:
              title=f"Status of contributions {year} (from the event log)")
         click.echo(summary(report))
         click.echo(f"Published: {publish(report, s.home / 'site')}")
+        pdfs = sorted((s.home / "outbox" / "letters").glob("*.pdf"))
+        click.echo(f"Letters: {len(pdfs)} PDF letters on letterhead in {s.home / 'outbox' / 'letters'}")
         if keep:
             click.echo("KEEP=1: running until Ctrl-C", err=True)
             await asyncio.Event().wait()

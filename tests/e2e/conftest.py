@@ -13,12 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
+from tests.letters import write_contacts
 
 
 @pytest.fixture(scope="module")
 def ccm_env(dev_env, tmp_path_factory) -> dict[str, str]:
-    """Environment for `ccm`: the dev server, a fresh data directory and task queue."""
+    """Environment for `ccm`: the dev server, a fresh data directory (with the ISU's
+    contacts file, so that letters have an addressee) and task queue."""
     home = tmp_path_factory.mktemp("ccm-home")
+    write_contacts(home / "contacts.csv")
     return {
         "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
         "CCM_HOME": str(home),

@@ -27,6 +27,7 @@ from cli import devserver
 from cli.client import update_id
 from domain.chase import ChaseStatus, RecordReceipt
 from domain.states import registry
+from tests.letters import write_contacts
 
 pytestmark = pytest.mark.slow
 CCM = str(Path(sys.executable).parent / "ccm")
@@ -38,6 +39,8 @@ class Cluster:
 
     def __init__(self, home: Path, database_url: str | None = None):
         self.home, self.port = home, devserver.free_port()
+        if not (home / "contacts.csv").exists():  # letters need an addressee
+            write_contacts(home / "contacts.csv")
         self.env = os.environ | {"CCM_HOME": str(home), "CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{self.port}",
                                  "CCM_TASK_QUEUE": "faults"}
         if database_url:
@@ -306,8 +309,7 @@ def test_smtp_down_while_letters_are_due_then_each_delivered_once(tmp_path):
 
     smtp_port = devserver.free_port()
     states = ["ITA", "DEU", "NOR", "NZL", "ZMB"]
-    (tmp_path / "contacts.csv").write_text("state,email\n" + "".join(f"{s},mission.{s.lower()}@example.org\n"
-                                                                      for s in states))
+    write_contacts(tmp_path / "contacts.csv", {s: f"mission.{s.lower()}@example.org" for s in states})
     cluster = Cluster(tmp_path)
     cluster.env |= {"CCM_SMTP_HOST": "127.0.0.1", "CCM_SMTP_PORT": str(smtp_port)}  # contacts.csv in CCM_HOME
     received = []

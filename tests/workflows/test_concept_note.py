@@ -102,7 +102,11 @@ async def test_the_whole_path_from_note_to_approved_plan_with_tracked_steps(
     assert s.stage == "plan_approved" and len(s.action_items) == 2
     result = await handle.result()
     assert result.pages == ["concept-notes/7MSP-victim-assistance.html", "plans/7MSP-victim-assistance.html"]
-    assert "Reach out to States Parties" in (tmp_path / "site" / "plans" / "7MSP-victim-assistance.html").read_text()
+    plan_page = (tmp_path / "site" / "plans" / "7MSP-victim-assistance.html").read_text()
+    assert "Reach out to States Parties" in plan_page
+    # Budgets as Babel writes CHF, States by name with their code.
+    assert '<td class="budget">CHF\xa05&#39;000.00</td>' in plan_page
+    assert "<td>Italy (ITA)</td>" in plan_page and "Chad (TCD), Lebanon (LBN)" in plan_page
 
     # Approved steps are tracked as action items that outlive the concept note.
     items = [await env.client.get_workflow_handle(i).query(ActionItem.status) for i in result.action_items]

@@ -1,0 +1,109 @@
+"""`ccm letters preview`: any letter of a chase rendered as the State would receive it,
+without sending it, from the figures in the event log; and `ccm letters contacts`: the
+Permanent Missions letters are addressed to."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from cli.common import MONEY, PARTY, emit, output_option, settings, year_option
+
+KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
+_TEMPLATE = {"call": "call_for_contributions"}
+# The events that record a letter sent, with the letter's kind in `payload["letter"]`.
+_LETTER_EVENTS = {"chase.reminder_sent", "chase.escalated", "chase.paid", "chase.reported_not_received"}
+
+
+def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None) -> tuple[dict, str]:
+    """(template context, language) of a chase's next letter of `kind`, as the chase
+    would write it today: its figures and the letters it sent, folded from the log."""
+    from domain.contributions import fold_contributions
+
+    events = list(log.query(workflow_id=f"chase-{year}-{state}"))
+    started = next((e for e in events if e.event_type in ("chase.started", "chase.imported")), None)
+    if started is None and amount is None:
+        raise click.ClickException(f"no chase of {state} for {year} in the event log: start it, or give --amount")
+    if started is None:
+        context = {"amount_due": str(amount), "arrears": "0.00", "received": "0.00", "outstanding": str(amount),
+                   "credit": "0.00", "msp_date": date(year, 9, 1).isoformat()}
+        language = "en"
+    else:
+        row = fold_contributions(events, year).states[0]
+        context = {k: str(getattr(row, k)) for k in ("amount_due", "arrears", "received", "outstanding", "credit")}
+        msp = next((e.payload["msp_date"] for e in reversed(events) if e.event_type == "chase.msp_date_set"), None)
+        context["msp_date"] = msp or started.payload.get("msp_date") or date(year, 9, 1).isoformat()
+        language = started.payload.get("language", "en")
+    context["year"] = year
+    context["total_due"] = str(Decimal(context["amount_due"]) + Decimal(context["arrears"]))
+    sent = [{"kind": e.payload["letter"], "date": e.occurred_at.date().isoformat()} for e in events
+            if e.event_type in _LETTER_EVENTS and e.payload.get("letter") and e.payload.get("delivery") != "held"]
+    context["letters_before"] = [x for x in sent if x["kind"] != kind]
+    context["letter_number"] = 1 if kind == "call_for_contributions" else len(sent) + 1
+    if kind == "reported_not_received":
+        reported = next((e for e in reversed(events) if e.event_type == "chase.payment_reported"), None)
+        if reported is None:
+            raise click.ClickException(f"{state} reported no payment for {year}: there is no such letter to preview")
+        context |= {"reported_on": reported.payload["date"], "reference": reported.payload.get("reference", "")}
+    return context, language
+
+
+@click.group()
+def letters():
+    """Letters to States: preview any of them; the contacts they are addressed to."""
+
+
+@letters.command("preview")
+@click.option("--state", type=PARTY, required=True)
+@year_option
+@click.option("--letter", "kind", type=click.Choice(KINDS), default="call", show_default=True)
+@click.option("--language", type=click.Choice(["en", "fr", "es"]), help="default: the chase's")
+@click.option("--amount", type=MONEY, help="for a chase not started yet: the amount the call would ask")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="the PDF to write (default: its reference, ISU-CCM-2027-ITA-1.pdf)")
+def preview(state, year, kind, language, amount, out):
+    """Render a letter as PDF without sending it, for the ISU to check. It is refused
+    with the reason a letter would be held (no address, nothing to pay)."""
+    from activities.letters import LetterRefused, letter_file_name, letter_values, load_contacts, render_letter
+    from cli.audit import open_log
+
+    s = settings()
+    template = _TEMPLATE.get(kind, kind)
+    context, chase_language = chase_context(open_log(), state, year, template, amount)
+    language = language or chase_language
+    contacts = load_contacts(s.contacts_file)
+    try:
+        values = letter_values(template, state, context, language, date.today(), s.letterhead, contacts.get(state),
+                               s.bank_iban, s.contacts_file.name)
+    except LetterRefused as e:
+        raise click.ClickException(f"this letter would not be sent: {e}") from None
+    letter = render_letter(template, language, values)
+    target = out or Path(letter_file_name(letter.reference_number))
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_bytes(letter.pdf())
+    tmp.replace(target)  # whole or not at all
+    click.echo(f"{letter.reference_number} ({language}): {letter.subject} -> {target}")
+
+
+@letters.command("contacts")
+@output_option()
+@click.option("--missing", is_flag=True, help="only the States Parties whose letters would be held")
+def contacts(output, missing):
+    """The Permanent Mission, postal address and e-mail of each State (CCM_HOME/contacts.csv)."""
+    from activities.letters import load_contacts
+    from domain.states import registry
+
+    found = load_contacts(settings().contacts_file)
+    rows = []
+    for s in registry().parties():
+        c = found.get(s.alpha3)
+        problem = "no row" if c is None else ("no postal address" if not c.address else "")
+        if missing and not problem:
+            continue
+        rows.append({"state": s.alpha3, "name": s.name, "mission": c.mission if c else "",
+                     "address": " | ".join(c.address) if c else "", "email": c.email if c else "",
+                     "letters": f"held: {problem}" if problem else "sent"})
+    emit(rows, output, ["state", "name", "mission", "address", "email", "letters"])

@@ -1,0 +1,142 @@
+"""Every letter in every language, as the State receives it: rendered to PDF by
+WeasyPrint and read back with poppler (`pdftotext`, `pdftoppm`)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2.meta
+import pytest
+
+from activities.letters import LETTER_KINDS, Contact, Letterhead, LetterRefused, letter_values, render_letter
+from activities.localise import LANGUAGES, chf, long_date
+from activities.templating import templates
+from domain.bank import creditor_reference, format_reference
+from tests.letters import pdf_text
+
+TEMPLATES = Path(templates.loader.searchpath[0]) / "letters"
+ITALY = Contact(email="mission.italy@example.org", mission="Permanent Mission of Italy",
+                address=("Chemin de l'Impératrice 10", "1292 Pregny-Chambésy"))
+HEAD = Letterhead(president_name="Michael Biontino", director_name="Sheila Mweemba")
+SENT = [{"kind": "call_for_contributions", "date": "2027-01-15"}, {"kind": "second_reminder", "date": "2027-06-15"}]
+FIGURES = {"year": 2027, "amount_due": "43650.00", "arrears": "1200.00", "total_due": "44850.00",
+           "received": "10000.00", "outstanding": "34850.00", "credit": "0.00", "msp_date": "2027-09-01",
+           "letters_before": SENT, "letter_number": 3, "reported_on": "2027-05-02", "reference": "TRF-88"}
+DAY = date(2027, 8, 11)
+
+
+def values(kind: str, language: str, **changes) -> dict:
+    return letter_values(kind, "ITA", FIGURES | changes, language, DAY, HEAD, ITALY, "CH9300762011623852957")
+
+
+def variables(path: Path) -> set[str]:
+    return jinja2.meta.find_undeclared_variables(templates.parse(path.read_text("utf-8")))
+
+
+@pytest.mark.parametrize("kind", [*LETTER_KINDS, "_letter", "_cover"])
+def test_every_template_exists_in_every_language_with_the_same_variables_and_paragraphs(kind):
+    suffix = ".txt" if kind == "_cover" else ".html"
+    paths = {lang: TEMPLATES / lang / f"{kind}{suffix}" for lang in LANGUAGES}
+    assert all(p.exists() for p in paths.values()), [str(p) for p in paths.values() if not p.exists()]
+    english = variables(paths["en"])
+    for lang, path in paths.items():
+        assert variables(path) == english, (lang, variables(path) ^ english)
+    paragraphs = {lang: len(re.findall(r"<p>|<tr>|\n\n", p.read_text("utf-8"))) for lang, p in paths.items()}
+    assert len(set(paragraphs.values())) == 1, paragraphs
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", LETTER_KINDS)
+def test_each_letter_reads_back_from_its_pdf_with_every_fact(kind, language):
+    v = values(kind, language)
+    letter = render_letter(kind, language, v)
+    text = pdf_text(letter.pdf())
+    assert "ISU-CCM/2027/ITA/3" in text and letter.reference_number == "ISU-CCM/2027/ITA/3"
+    place = {"en": "Geneva, 11 August 2027", "fr": "Genève, le 11 août 2027", "es": "Ginebra, 11 de agosto de 2027"}
+    assert place[language] in text
+    assert "Permanent Mission of Italy Chemin de l'Impératrice 10 1292 Pregny-Chambésy" in text
+    assert {"en": "Italy", "fr": "Italie", "es": "Italia"}[language] in text
+    signer = "Michael Biontino" if kind == "president_letter" else "Sheila Mweemba"
+    assert signer in text
+    if kind == "thank_you":
+        assert " ".join(chf(Decimal("10000"), language).split()) in text
+        assert "RF" not in text  # nothing to pay, no payment details
+        return
+    amount = chf(Decimal("44850.00" if kind == "call_for_contributions" else "34850.00"), language)
+    assert " ".join(amount.split()) in text  # Babel's figure (its no-break space read as a space)
+    assert long_date("2027-09-01", language) in text  # due by the Meeting of States Parties
+    assert format_reference(creditor_reference(2027, "ITA")) in text and "CH93 0076 2011 6238 5295 7" in text
+    if kind in ("second_reminder", "pre_msp_reminder", "president_letter"):
+        # The letters that went before, by their dates: never a fixed count.
+        assert long_date("2027-01-15", language) in text and long_date("2027-06-15", language) in text
+        assert not re.search(r"\b(three|trois|tres)\b", text)
+
+
+def test_amounts_dates_and_names_are_written_as_each_language_writes_them():
+    assert chf(Decimal("43650"), "en") == "CHF\xa043'650.00"
+    assert chf(Decimal("43650"), "fr") == "43'650,00\xa0CHF"
+    assert chf(Decimal("43650"), "es") == "43.650,00\xa0CHF"
+    assert long_date("2027-09-04", "fr") == "4 septembre 2027"
+    v = values("call_for_contributions", "es")
+    assert v["state_name"] == "Italia" and v["state_formal_name"] == "República Italiana"
+    from activities.localise import state_names
+    assert state_names("KOR", "fr", "Korea, Republic of")[0] == "République de Corée"
+    assert state_names("BOL", "fr", "Bolivia") == ("Bolivie", "État plurinational de Bolivie")
+    assert state_names("MEX", "es", "Mexico") == ("México", "Estados Unidos Mexicanos")
+    assert state_names("IRN", "fr", "Iran")[1] == "République islamique d'Iran"
+
+
+def test_a_letter_written_after_the_meeting_of_states_parties_is_due_by_the_years_end():
+    late = letter_values("call_for_contributions", "ITA", FIGURES, "en", date(2027, 10, 2), HEAD, ITALY)
+    assert late["payment"]["due"] == "31 December 2027"
+    assert values("call_for_contributions", "en")["payment"]["due"] == "1 September 2027"
+    assert values("call_for_contributions", "en")["state_formal_name"] == "the Italian Republic"
+
+
+def test_a_reminder_with_no_letter_before_recalls_none():
+    text = pdf_text(render_letter("president_letter", "en", values("president_letter", "en", letters_before=[])).pdf())
+    assert "remains outstanding." in text and "despite" not in text
+
+
+@pytest.mark.parametrize("contact,reason", [
+    (None, "address missing: ITA has no row in contacts.csv"),
+    (Contact(email="a@b.org"), "address missing: the row of ITA in contacts.csv has no postal address")])
+def test_a_letter_without_an_address_is_refused_with_the_reason(contact, reason):
+    with pytest.raises(LetterRefused, match=reason):
+        letter_values("call_for_contributions", "ITA", FIGURES, "en", DAY, HEAD, contact)
+
+
+def test_a_reminder_with_nothing_to_pay_is_refused():
+    with pytest.raises(LetterRefused, match="nothing to ask ITA for"):
+        values("second_reminder", "en", outstanding="0.00")
+
+
+def pixels(image) -> list[tuple[int, int, int]]:
+    data = image.tobytes()
+    return [tuple(data[i:i + 3]) for i in range(0, len(data), 3)]
+
+
+def test_the_letterhead_is_drawn_on_page_one(tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="60" height="60">'
+                    '<rect width="60" height="60" fill="#1f4e79"/></svg>')
+    head = Letterhead(logo=logo, director_name="Sheila Mweemba")
+    pdf = tmp_path / "call.pdf"
+    v = letter_values("call_for_contributions", "ITA", FIGURES, "en", DAY, head, ITALY)
+    pdf.write_bytes(render_letter("call_for_contributions", "en", v).pdf())
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", pdf, tmp_path / "page"],
+                   check=True)
+    page = Image.open(tmp_path / "page.png").convert("RGB")
+    width, height = page.size
+    head_area = page.crop((0, 0, width, height // 8))  # the top eighth of an A4 page
+    dark = sum(1 for px in pixels(head_area) if sum(px) < 600)
+    blue = sum(1 for r, g, b in pixels(head_area) if b > 100 and r < 60)  # the logo and the rule, #1f4e79
+    assert dark > 500 and blue > 100, (dark, blue)
+    below = page.crop((0, height // 2, width, height))
+    assert sum(1 for px in pixels(below) if sum(px) < 600) > 100  # the body and signature were drawn too
