@@ -14,7 +14,7 @@ from functools import cache
 
 import pycountry
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 LANGUAGES = ("en", "fr", "es")
 LOCALES = {"en": "en_CH", "fr": "fr_CH", "es": "es"}
@@ -36,6 +36,15 @@ def long_date(day: date | str, language: str) -> str:
 def chf(amount: Decimal | str, language: str = "en") -> str:
     """`CHF 43'650.00` (en), `43'650,00 CHF` (fr), `43.650,00 CHF` (es)."""
     return format_currency(Decimal(str(amount)), "CHF", locale=locale_of(language))
+
+
+def whole_number(value: Decimal, language: str = "en") -> str:
+    """`150'000`: an axis label."""
+    return format_decimal(value.quantize(Decimal(1)), format="#,##0", locale=locale_of(language))
+
+
+def month_abbreviation(month: int, language: str = "en") -> str:
+    return format_date(date(2000, month, 1), format="MMM", locale=locale_of(language))
 
 
 @cache

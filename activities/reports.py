@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from activities.localise import chf, long_date, month_abbreviation, whole_number
 from activities.templating import templates
 from domain.contributions import ContributionsReport
-from domain.money import format_chf
 
 WIDTH, HEIGHT, MARGIN = 760, 300, 70
 
@@ -31,17 +31,17 @@ def chart_svg(report: ContributionsReport) -> str:
     parts.append(f'<line x1="{MARGIN}" y1="{base:.1f}" x2="{WIDTH - MARGIN}" y2="{base:.1f}" stroke="#444"/>')
     for month in range(1, 13):
         mx = x(date(report.year, month, 1))
-        parts.append(f'<text x="{mx:.1f}" y="{base + 16:.1f}" font-size="11">{date(2000, month, 1):%b}</text>')
+        parts.append(f'<text x="{mx:.1f}" y="{base + 16:.1f}" font-size="11">{month_abbreviation(month)}</text>')
     for i in range(5):
         value = top * i / 5
         parts.append(f'<line x1="{MARGIN}" y1="{y(value):.1f}" x2="{WIDTH - MARGIN}" y2="{y(value):.1f}" '
                      f'stroke="#ddd"/><text x="4" y="{y(value) + 4:.1f}" font-size="11">'
-                     f'{format_chf(value.quantize(Decimal(1)), currency=False)[:-3]}</text>')
+                     f'{whole_number(value)}</text>')
     if report.budget:
         by = y(report.budget)
         parts.append(f'<line class="budget" x1="{MARGIN}" y1="{by:.1f}" x2="{WIDTH - MARGIN}" y2="{by:.1f}" '
                      f'stroke="#c0392b" stroke-dasharray="6 4"/><text x="{WIDTH - MARGIN - 150}" y="{by - 6:.1f}" '
-                     f'font-size="12" fill="#c0392b">budget {format_chf(report.budget)}</text>')
+                     f'font-size="12" fill="#c0392b">budget {chf(report.budget)}</text>')
     path = [f"M{x(start):.1f},{base:.1f}"]
     for day, total in points:
         path.append(f"H{x(day):.1f}V{y(total):.1f}")
@@ -54,14 +54,14 @@ def chart_svg(report: ContributionsReport) -> str:
 
 def render_html(report: ContributionsReport) -> str:
     return templates.get_template("report/contributions.html").render(
-        r=report, chf=format_chf, chart=chart_svg(report), today=date.today())
+        r=report, chf=chf, day=long_date, chart=chart_svg(report), today=date.today())
 
 
 def render_obligations(rows, on: date, names: dict[str, str]) -> str:
     from domain.obligations import KINDS, STANDINGS, obligations_summary
 
     return templates.get_template("report/obligations.html").render(
-        on=on, summary=obligations_summary(rows, on), standings=STANDINGS, kinds=KINDS, names=names,
+        on=on, day=long_date, summary=obligations_summary(rows, on), standings=STANDINGS, kinds=KINDS, names=names,
         overdue=[r for r in rows if r.standing(on) == "overdue"])
 
 

@@ -88,6 +88,8 @@ EXAMPLES = {
     "report obligations": "ccm report obligations --as-of 2016-11-04 --output md",
     "states record": "ccm states record --state 'Sri Lanka' --event accession --deposited 2018-03-01",
     "outbox retry": "ccm outbox retry --all",
+    "letters preview": "ccm letters preview --state ITA --year 2027 --letter call --language fr --out call.pdf",
+    "letters contacts": "ccm letters contacts --missing",
 }
 
 

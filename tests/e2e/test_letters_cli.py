@@ -1,0 +1,61 @@
+"""`ccm letters preview` and `ccm letters contacts` against a real chase: the preview
+is the letter the chase would write, read back from its PDF."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from tests.e2e.conftest import wait_for
+from tests.letters import pdf_of, pdf_text, read_message
+
+NEXT = date.today().year + 1
+
+
+def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sent(ccm, worker, ccm_env, tmp_path):
+    home = Path(ccm_env["CCM_HOME"])
+    assert ccm("chase", "start", "--state", "ITA", "--year", NEXT, "--amount", "43650", "--arrears", "1200",
+               "--language", "fr").exit_code == 0
+    call = wait_for(lambda: next((home / "outbox" / "new").glob(f"chase-{NEXT}-ITA.reminder-1@*"), None))
+    sent = pdf_text(pdf_of(read_message(call)))
+    assert f"ISU-CCM/{NEXT}/ITA/1" in sent and "44'850,00 CHF" in sent and "Italie" in sent
+    assert (home / "outbox" / "letters" / f"{call.name}.pdf").read_bytes() == pdf_of(read_message(call))
+    messages = sorted(p.name for p in (home / "outbox" / "new").iterdir())
+
+    out = tmp_path / "call.pdf"
+    r = ccm("letters", "preview", "--state", "ITA", "--year", NEXT, "--letter", "call", "--language", "es",
+            "--out", out)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith(f"ISU-CCM/{NEXT}/ITA/1 (es): Solicitud de contribuciones {NEXT}")
+    text = pdf_text(out.read_bytes())
+    assert "Italia" in text and "44.850,00 CHF" in text and "Atrasos de años anteriores: 1.200,00 CHF" in text
+    # The next reminder, in the chase's own language, names the call that went out.
+    r = ccm("letters", "preview", "--state", "ITA", "--year", NEXT, "--letter", "second_reminder",
+            "--out", tmp_path / "r.pdf")
+    assert r.exit_code == 0 and f"ISU-CCM/{NEXT}/ITA/2 (fr)" in r.stdout
+    assert f"notre appel à contributions du {date.today().day} " in pdf_text((tmp_path / "r.pdf").read_bytes())
+    assert sorted(p.name for p in (home / "outbox" / "new").iterdir()) == messages  # nothing was written
+
+
+def test_a_preview_that_cannot_be_filled_says_why_and_writes_nothing(ccm, worker, ccm_env, tmp_path):
+    out = tmp_path / "x.pdf"
+    cases = [
+        (["--state", "NOR", "--year", NEXT], "no chase of NOR for"),
+        (["--state", "NOR", "--year", NEXT, "--letter", "reported_not_received", "--amount", "10"],
+         "NOR reported no payment"),
+        (["--state", "NOR", "--year", NEXT, "--amount", "-5"], "is not a positive amount"),
+        (["--state", "NOR", "--year", NEXT, "--language", "de"], "'de' is not one of"),
+        (["--state", "Angola", "--year", NEXT], "not a State Party"),
+    ]
+    for args, message in cases:
+        r = ccm("letters", "preview", *args, "--out", out)
+        assert r.exit_code in (1, 2) and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()
+
+
+def test_contacts_lists_the_missions_and_which_letters_would_be_held(ccm, ccm_env):
+    rows = json.loads(ccm("letters", "contacts", "-o", "json").stdout)
+    italy = next(r for r in rows if r["state"] == "ITA")
+    assert italy["mission"].startswith("Permanent Mission of Italy") and italy["letters"] == "sent"
+    assert json.loads(ccm("letters", "contacts", "--missing", "-o", "json").stdout) == []
