@@ -90,6 +90,7 @@ EXAMPLES = {
     "outbox retry": "ccm outbox retry --all",
     "letters preview": "ccm letters preview --state ITA --year 2027 --letter call --language fr --out call.pdf",
     "letters contacts": "ccm letters contacts --missing",
+    "letters held": "ccm letters held --year 2027",
 }
 
 

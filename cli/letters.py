@@ -88,6 +88,22 @@ def preview(state, year, kind, language, amount, out):
     click.echo(f"{letter.reference_number} ({language}): {letter.subject} -> {target}")
 
 
+@letters.command("held")
+@click.option("--year", type=click.IntRange(2010, 2100), help="only this financial year's chases")
+@output_option()
+def held(year, output):
+    """Letters that were not written because a fact was missing (an address, an amount),
+    with the reason. Once the contacts file is complete the chase's next letter goes as
+    usual; a held one can be printed with `ccm letters preview`."""
+    from cli.audit import open_log
+
+    events = open_log().query(workflow_prefix=f"chase-{year}-" if year else "chase-", event_type="chase.*")
+    rows = [{"state": ev.subject, "workflow_id": ev.workflow_id, "letter": ev.payload.get("letter", ""),
+             "on": ev.occurred_at.date(), "reason": ev.payload.get("reason", "")}
+            for ev in events if ev.payload.get("delivery") == "held"]
+    emit(rows, output, ["state", "workflow_id", "letter", "on", "reason"])
+
+
 @letters.command("contacts")
 @output_option()
 @click.option("--missing", is_flag=True, help="only the States Parties whose letters would be held")

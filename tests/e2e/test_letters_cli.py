@@ -59,3 +59,19 @@ def test_contacts_lists_the_missions_and_which_letters_would_be_held(ccm, ccm_en
     italy = next(r for r in rows if r["state"] == "ITA")
     assert italy["mission"].startswith("Permanent Mission of Italy") and italy["letters"] == "sent"
     assert json.loads(ccm("letters", "contacts", "--missing", "-o", "json").stdout) == []
+
+
+def test_a_letter_without_an_address_is_held_listed_with_its_reason_and_the_chase_goes_on(ccm, worker, ccm_env):
+    from tests.letters import write_contacts
+
+    home = Path(ccm_env["CCM_HOME"])
+    write_contacts(home / "contacts.csv", states=["ITA"])  # Malta's row is gone
+    assert ccm("chase", "start", "--state", "MLT", "--year", NEXT, "--amount", "500").exit_code == 0
+    rows = wait_for(lambda: json.loads(ccm("letters", "held", "--year", NEXT, "-o", "json").stdout))
+    assert rows == [{"state": "MLT", "workflow_id": f"chase-{NEXT}-MLT", "letter": "call_for_contributions",
+                     "on": date.today().isoformat(), "reason": "address missing: MLT has no row in contacts.csv"}]
+    assert not list((home / "outbox" / "new").glob(f"chase-{NEXT}-MLT.*"))
+    status = json.loads(ccm("chase", "status", "--state", "MLT", "--year", NEXT, "-o", "json").stdout)
+    assert status[0]["stage"] == "invoiced"  # the chase is not stuck: it waits for its next step
+    missing = json.loads(ccm("letters", "contacts", "--missing", "-o", "json").stdout)
+    assert {"state": "MLT", "letters": "held: no row"}.items() <= next(r for r in missing if r["state"] == "MLT").items()
