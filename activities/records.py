@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Executor
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from activities.letters import (
     Letterhead,
     LetterRefused,
     Mailbox,
+    html_to_pdf,
     letter_file_name,
     letter_values,
     load_contacts,
@@ -103,8 +105,9 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
 
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
-                 iban: str | None = None, letterhead: Letterhead | None = None):
+                 iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: Executor | None = None):
         self.log = log
+        self.pdf_pool = pdf_pool  # processes that draw PDFs; None: a thread of this one
         self.iban = iban
         self.letterhead = letterhead or Letterhead()
         self.mailbox = mailbox
@@ -134,14 +137,19 @@ class CcmActivities:
         if done is not None:
             return LetterOutcome(message_id=done.payload.get("message_id", ""), delivery=done.payload["delivery"],
                                  written=False)
-        # Rendered in a thread: the worker's event loop runs the workflows meanwhile.
+        # Rendered in a thread, drawn in another process: the worker's event loop runs
+        # the workflows meanwhile.
         try:
-            message, pdf = await asyncio.to_thread(self._letter_message, request)
+            message, html = await asyncio.to_thread(self._letter_message, request)
         except LetterRefused as refused:
             return await self._hold(request, str(refused))
+        if self.pdf_pool is None:
+            pdf = await asyncio.to_thread(html_to_pdf, html)
+        else:
+            pdf = await asyncio.get_running_loop().run_in_executor(self.pdf_pool, html_to_pdf, html)
         return await self._write(message, send_now=send_now, pdf=pdf)
 
-    def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
+    def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, str]:
         state = request.event.subject
         contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
         # The chase counts a held letter as sent; the letter names only those that went.
@@ -153,14 +161,13 @@ class CcmActivities:
                                request.event.occurred_at.date(), self.letterhead, contacts.get(state), self.iban,
                                self.contacts_file.name if self.contacts_file else "contacts.csv")
         letter = render_letter(request.letter, request.language, values)
-        pdf = letter.pdf()
         contact = contacts[state]
         event = request.event.model_copy(update={"payload": request.event.payload | {
             "letter": request.letter, "language": request.language, "reference_number": letter.reference_number}})
         attachment = Attachment(filename=letter_file_name(letter.reference_number), content_type="application/pdf",
                                 data="")
         return MessageRequest(event=event, to=[contact.email] if contact.email else [], subject=letter.subject,
-                              body=letter.cover, attachments=[attachment], before=request.before), pdf
+                              body=letter.cover, attachments=[attachment], before=request.before), letter.html
 
     async def _hold(self, request: LetterRequest, reason: str) -> LetterOutcome:
         """Log a letter that was not written, with why, in the step's transaction."""

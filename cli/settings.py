@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, computed_field, field_validator
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     # A chase sleeps for months between letters: a worker keeps this many runs in memory
     # (about 0.35 MiB each, measured) and replays the others from history when they wake.
     worker_cache: int = Field(500, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
+    # A PDF letter costs about 0.1 s of CPU: drawn in processes of their own, one per
+    # core by default, so that 100 calls do not queue behind one interpreter lock.
+    pdf_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0, le=64,
+                               description="processes drawing PDF letters (0: in the worker's threads)")
 
     smtp_host: str | None = None
     smtp_port: int = 25

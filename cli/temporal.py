@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import signal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -106,7 +107,7 @@ def mailbox(settings: Settings):
     return Mailbox(settings.home, settings.mail_from, smtp)
 
 
-def build_activities(settings: Settings) -> list:
+def build_activities(settings: Settings, pdf_pool=None) -> list:
     from activities.database import open_event_log
     from activities.records import CcmActivities
 
@@ -117,7 +118,7 @@ def build_activities(settings: Settings) -> list:
         settings.home.mkdir(parents=True, exist_ok=True)
     log = open_event_log(settings.database_url, create=embedded)
     return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,
-                         letterhead=settings.letterhead).all()
+                         letterhead=settings.letterhead, pdf_pool=pdf_pool).all()
 
 
 def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:
@@ -148,7 +149,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    activities = build_activities(settings)
+    pdf_pool = pdf_processes(settings)
+    activities = build_activities(settings, pdf_pool)
     runtime = metrics_runtime(metrics_port) if metrics_port else None
     if runtime:
         say(f"metrics for Prometheus on http://127.0.0.1:{metrics_port}/metrics")
@@ -164,7 +166,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
                 pass
     else:
         return
-    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor, pdf_pool or contextlib.nullcontext():
         worker = make_worker(client, settings, activities, executor)
         async with worker:
             # Said once the server has seen this worker poll, not before: a query sent on
@@ -176,6 +178,17 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             await stop.wait()
             await beat
     say("worker stopped")
+
+
+def pdf_processes(settings: Settings):
+    """The processes that draw PDF letters, started fresh (`spawn`: a fork would copy the
+    SDK's threads), or None to draw them in the worker's threads."""
+    import multiprocessing
+
+    if settings.pdf_processes == 0:
+        return None
+    spawn = multiprocessing.get_context("spawn")
+    return concurrent.futures.ProcessPoolExecutor(settings.pdf_processes, mp_context=spawn)
 
 
 async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -> None:

@@ -114,10 +114,19 @@ LOCAL = frozenset({Activities.record_event, Activities.write_letter, Activities.
                    Activities.publish_page, Activities.agenda_facts, Activities.cycle_amounts})
 
 
+# A letter to a State is a PDF (about 0.1 s of CPU to draw): from the `pdf-letters` patch
+# on, an ordinary activity again. The server then hands a worker only as many as it has
+# slots, where local activities queued inside workflow tasks until those timed out (300
+# chases at once, measured). Its time bound covers the wait for a drawing process.
+LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(minutes=5))
+
+
 async def call(activity_ref, request):
     """Run one activity (by its reference in `Activities`) with the shared options; a
     local one locally, in runs from the `local-effects` patch on."""
     if activity_ref in LOCAL and workflow.patched("local-effects"):
+        if activity_ref is Activities.write_letter and workflow.patched("pdf-letters"):
+            return await workflow.execute_activity_method(activity_ref, request, **LETTER_OPTIONS)
         return await workflow.execute_local_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
     return await workflow.execute_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
 

@@ -33,6 +33,7 @@ from domain.meetings import (
     SetNextMeeting,
     meeting_id,
 )
+from tests.letters import write_contacts
 from workflows.action_item import ActionItem
 from workflows.annual_cycle import AnnualContributionCycle
 from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_THEME, CCM_YEAR
@@ -49,7 +50,8 @@ async def main() -> None:
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=binary("temporal"), search_attributes=keys,
                                                 data_converter=pydantic_data_converter, ui=False)
     home = Path(tempfile.mkdtemp())
-    acts = CcmActivities(open_event_log(f"sqlite:///{home / 'e.db'}"), Mailbox(home, "isu@example.org"))
+    acts = CcmActivities(open_event_log(f"sqlite:///{home / 'e.db'}"), Mailbox(home, "isu@example.org"),
+                         write_contacts(home / "contacts.csv"))
     year = date.today().year + 1
     async with env:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
