@@ -486,15 +486,19 @@ HOST = """
 import asyncio, concurrent.futures, sys
 from pathlib import Path
 from cli.settings import Settings
-from cli.temporal import build_activities, connect, make_worker
+from cli.temporal import build_activities, connect, make_worker, pdf_processes
+from tests.letters import write_contacts
 
 async def main(address, base, namespaces):
     workers = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+    pool = pdf_processes(Settings())  # the PDF-drawing processes, as `ccm worker` starts them
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor, pool:
         for ns in namespaces:  # the process keeps CCM_WORKER_CACHE runs in all, as one `ccm worker` would
             s = Settings(home=Path(base) / ns, temporal_address=address, namespace=ns, task_queue="ccm")
             s = s.model_copy(update={"worker_cache": max(10, s.worker_cache // len(namespaces))})
-            workers.append(make_worker(await connect(s), s, build_activities(s), executor))
+            s.home.mkdir(parents=True, exist_ok=True)
+            write_contacts(s.contacts_file)  # each call is a PDF
+            workers.append(make_worker(await connect(s), s, build_activities(s, pool), executor))
         await asyncio.gather(*(w.__aenter__() for w in workers))
         print("polling", flush=True)
         await asyncio.Event().wait()
@@ -503,11 +507,18 @@ asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
 """
 
 
-def _rss_mib(pid: int) -> float:
+def _rss_mib(pid: int, children: bool = True) -> float:
+    """A process's RSS, with its children's (the worker's PDF-drawing processes)."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+            total = int(line.split()[1]) / 1024
+    if children:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(FileNotFoundError):
+                    total += _rss_mib(int(child), children=False)
+    return total
 
 
 def status(n: int) -> None:
@@ -526,7 +537,8 @@ def status(n: int) -> None:
             idle = _rss_mib(host.pid)
             slots = chase_slots(server, n)
             asyncio.run(_open_chases(server, slots))
-            held = _rss_mib(host.pid)
+            held, own = _rss_mib(host.pid), _rss_mib(host.pid, children=False)
+            pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
             times = []
             for ns in server.namespaces:
                 env = os.environ | ccm_env(server, ns)
@@ -541,7 +553,8 @@ def status(n: int) -> None:
     from cli.settings import Settings
 
     print(f"one worker process serving {len(server.namespaces)} secretariats, keeping {Settings().worker_cache} "
-          f"runs in memory (CCM_WORKER_CACHE): RSS {idle:.0f} MiB idle, {held:.0f} MiB with {n} chases open")
+          f"runs in memory (CCM_WORKER_CACHE): RSS {idle:.0f} MiB idle, {held:.0f} MiB with {n} chases open "
+          f"(the worker {own:.0f} MiB, its PDF-drawing processes the rest; {pdfs} PDF letters written)")
     print(f"ccm chase status --year {NEXT_YEAR} (100 chases each): median {statistics.median(times):.2f} s, "
           f"{sum(times):.2f} s for all {n}")
 

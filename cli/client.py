@@ -40,8 +40,26 @@ async def update(workflow_id: str, name: str, arg, client=None, check_worker: bo
     if check_worker and not await worker_polls(client, workflow_id):
         raise click.ClickException(f"no worker polls the task queue of {workflow_id}: start `ccm worker`, "
                                    "then repeat the command")
+    from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+
     handle = client.get_workflow_handle(workflow_id)
-    return await handle.execute_update(name, arg, id=update_id(workflow_id, name, arg), result_type=CommandResult)
+    # A busy worker (a statement of a thousand receipts, each with its PDF letter) may
+    # not answer within one call's deadline. The same id is sent again: Temporal applies
+    # an update once, and answers each copy with its one result.
+    for _ in range(UPDATE_ATTEMPTS - 1):
+        try:
+            return await handle.execute_update(name, arg, id=update_id(workflow_id, name, arg),
+                                               result_type=CommandResult)
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            continue
+    try:
+        return await handle.execute_update(name, arg, id=update_id(workflow_id, name, arg), result_type=CommandResult)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise click.ClickException(f"{workflow_id} did not answer {name} in time; it is applied at most once: "
+                                   "repeat the command to see its result") from None
+
+
+UPDATE_ATTEMPTS = 10  # each waits about a minute for the server
 
 
 async def worker_polls(client, workflow_id: str) -> bool:
