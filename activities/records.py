@@ -263,6 +263,6 @@ class CcmActivities:
         return agenda_facts(self.log, request)
 
     def all(self) -> list:
-        return [self.record_event, self.send_letter, self.send_message, self.write_letter, self.write_message,
-                self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts]
+        return [self.record_event, self.send_letter, self.send_message, self.write_letter,
+                self.write_message, self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts]
 

@@ -98,7 +98,10 @@ def audit_log(workflow, subject, event_type, since, until, actor, output):
 @audit.command("verify")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="verify an export (JSON lines) instead of the database")
-def audit_verify(path):
+@click.option("--signatures", is_flag=True,
+              help="also re-verify every signed command's signature against the keys registered in the log "
+                   "and the administrators' keys (CCM_ADMIN_KEYS)")
+def audit_verify(path, signatures):
     """Check the hash chain; print the rows checked and the chain head to record outside
     the database. On a break, name the first bad row and exit 1."""
     from domain.events import Event, verify_chain
@@ -118,6 +121,35 @@ def audit_verify(path):
                                    f"({result.rows} rows read)")
     anchor = f" (anchored on row {first_seq(path)})" if path else ""
     click.echo(f"ok: {result.rows} rows{anchor}, chain head {result.head}")
+    if signatures:
+        click.echo(_verify_signatures(path))
+
+
+def _exported(path: Path):
+    from domain.events import Event
+
+    with path.open(encoding="utf-8") as f:
+        yield from (Event.model_validate_json(line) for line in f if line.strip())
+
+
+def _verify_signatures(path: Path | None) -> str:
+    """Every signed command of the export (or the database) checked offline."""
+    from domain.signatures import KeyRing, verify_signed_events
+
+    admins = settings().admin_keyring
+    if not admins:
+        raise click.ClickException("no administrators' keys to verify against: set CCM_ADMIN_KEYS")
+    if path:
+        ring = KeyRing.from_events(admins, (e for e in _exported(path) if e.workflow_id == "keys"))
+        commands, count, problem = verify_signed_events(ring, _exported(path))
+    else:
+        log = open_log()
+        ring = KeyRing.from_events(admins, log.query(workflow_id="keys"))
+        commands, count, problem = verify_signed_events(ring, log.query())
+    if problem:
+        raise click.ClickException(f"signature check failed at {problem} ({commands} signed commands verified "
+                                   "before it)")
+    return f"ok: {commands} signed commands verified ({count} events), {len(ring.keys)} keys registered"
 
 
 def first_seq(path: Path) -> int:

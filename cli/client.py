@@ -25,7 +25,9 @@ async def connect():
 
 def update_id(workflow_id: str, name: str, arg) -> str:
     """The same command gives the same id: Temporal then applies it once."""
-    content = arg.model_dump(mode="json") if hasattr(arg, "model_dump") else arg
+    # Without the signature: it covers the id (and the same command gives the same id
+    # whether signed or not, as it did before commands were signed).
+    content = arg.model_dump(mode="json", exclude={"signature"}) if hasattr(arg, "model_dump") else arg
     text = json.dumps([workflow_id, name, content], sort_keys=True, ensure_ascii=False, default=str)
     return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
@@ -42,18 +44,21 @@ async def update(workflow_id: str, name: str, arg, client=None, check_worker: bo
                                    "then repeat the command")
     from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 
+    from cli.keys import sign_update
+
     handle = client.get_workflow_handle(workflow_id)
+    uid = update_id(workflow_id, name, arg)
+    arg = sign_update(workflow_id, name, arg, uid)
     # A busy worker (a statement of a thousand receipts, each with its PDF letter) may
     # not answer within one call's deadline. The same id is sent again: Temporal applies
     # an update once, and answers each copy with its one result.
     for _ in range(UPDATE_ATTEMPTS - 1):
         try:
-            return await handle.execute_update(name, arg, id=update_id(workflow_id, name, arg),
-                                               result_type=CommandResult)
+            return await handle.execute_update(name, arg, id=uid, result_type=CommandResult)
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             continue
     try:
-        return await handle.execute_update(name, arg, id=update_id(workflow_id, name, arg), result_type=CommandResult)
+        return await handle.execute_update(name, arg, id=uid, result_type=CommandResult)
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise click.ClickException(f"{workflow_id} did not answer {name} in time; it is applied at most once: "
                                    "repeat the command to see its result") from None

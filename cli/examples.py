@@ -91,6 +91,11 @@ EXAMPLES = {
     "letters preview": "ccm letters preview --state ITA --year 2027 --letter call --language fr --out call.pdf",
     "letters contacts": "ccm letters contacts --missing",
     "letters held": "ccm letters held --year 2027",
+    "keys new": "ccm keys new --as 'Michael Biontino@president' --passphrase",
+    "keys register": "ccm keys register ~/.config/ccm/keys/AbCd.json --office president --from 2027-01-01 "
+                     "--until 2027-12-31 --admin-key admin.pem",
+    "keys revoke": "ccm keys revoke SHA256:AbCd… --reason 'laptop lost' --admin-key admin.pem",
+    "keys list": "ccm keys list",
 }
 
 

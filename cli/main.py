@@ -344,6 +344,7 @@ from cli.chase import chase  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.doctor import doctor  # noqa: E402
 from cli.imports import import_  # noqa: E402
+from cli.keys import keys  # noqa: E402
 from cli.letters import letters  # noqa: E402
 from cli.meeting import meeting, task  # noqa: E402
 from cli.obligations import obligations  # noqa: E402
@@ -362,6 +363,7 @@ cli.add_command(plan)
 cli.add_command(report)
 cli.add_command(outbox)
 cli.add_command(letters)
+cli.add_command(keys)
 cli.add_command(obligations)
 cli.add_command(import_)
 

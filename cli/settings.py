@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     director_name: str = Field("", max_length=200)
     director_title: str = Field("", max_length=200)
 
+    # The root of trust: the ISU administrators' Ed25519 public keys (base64, comma
+    # separated). Only keys they register speak for an office.
+    admin_keys: str = Field("", max_length=2_000, description="administrators' public keys, base64, comma separated")
+    require_signatures: bool = Field(False, description="refuse commands not signed by a registered key")
+    checkpoint_key: Path | None = Field(None, description="the ISU's key file that signs checkpoints of the log")
+
     tls_server_ca: Path | None = None
     tls_client_cert: Path | None = None
     tls_client_key: Path | None = None
@@ -81,6 +87,24 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"{value} is not a file")
         return value
+
+    @field_validator("admin_keys")
+    @classmethod
+    def _admin_keys(cls, value: str) -> str:
+        from domain.process import Refusal
+        from domain.signatures import admin_keys
+
+        try:
+            admin_keys(value)
+        except Refusal as e:
+            raise ValueError(str(e)) from None
+        return value
+
+    @property
+    def admin_keyring(self) -> dict[str, bytes]:
+        from domain.signatures import admin_keys
+
+        return admin_keys(self.admin_keys)
 
     @property
     def letterhead(self):

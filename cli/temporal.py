@@ -110,6 +110,8 @@ def mailbox(settings: Settings):
 def build_activities(settings: Settings, pdf_pool=None) -> list:
     from activities.database import open_event_log
     from activities.records import CcmActivities
+    from activities.trust import CommandVerifier, Trust
+    from workflows import signing
 
     # Only the embedded default is created here (in the data directory); a log named in
     # CCM_DATABASE_URL must exist already (`ccm db upgrade`).
@@ -117,6 +119,9 @@ def build_activities(settings: Settings, pdf_pool=None) -> list:
     if embedded:
         settings.home.mkdir(parents=True, exist_ok=True)
     log = open_event_log(settings.database_url, create=embedded)
+    # The validators of this worker's workflows check signed commands against this log.
+    signing.register(settings.namespace, settings.task_queue,
+                     CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures)))
     return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,
                          letterhead=settings.letterhead, pdf_pool=pdf_pool).all()
 
@@ -126,10 +131,13 @@ def make_worker(client: Client, settings: Settings, activities: Sequence, execut
 
     from temporalio.worker import Worker  # here: every command imports this module, few run a worker
 
+    from workflows.signing import SignedCommands
+
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=workflows(),
+        interceptors=[SignedCommands()],  # who signed a command is checked before it applies
         activities=list(activities),
         activity_executor=executor,
         max_cached_workflows=settings.worker_cache,

@@ -129,3 +129,14 @@ class CycleAmounts(BaseModel):
     amounts: dict[str, CHF]
     arrears: dict[str, CHF] = Field(default_factory=dict)
     names: dict[str, str] = Field(default_factory=dict, description="alpha-3 -> the State's name")
+
+
+class VerifyRequest(BaseModel):
+    """An update about to be applied, for the worker to check who signed it."""
+
+    workflow_id: str
+    update: str
+    update_id: str
+    office: str = ""
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    signature: Any = None  # domain.process.CommandSignature (this module is imported by that one)

@@ -21,11 +21,22 @@ class Refusal(ValueError):
     """A command a process refuses; the message is meant for the person who sent it."""
 
 
+class CommandSignature(BaseModel):
+    """The actor's Ed25519 signature over the command (`domain.signatures.command_message`)."""
+
+    fingerprint: str = Field(max_length=60)
+    signature: str = Field(max_length=100)
+    signed_at: datetime
+    update_id: str = Field(max_length=200)
+
+
 class Acting(BaseModel):
-    """Who sent a command: a person (may be unnamed) and the office they act for."""
+    """Who sent a command: a person (may be unnamed) and the office they act for, and
+    the signature of the key they hold for it, where they signed."""
 
     actor: str = Field("", max_length=200)
     office: str = Field("", max_length=100)
+    signature: CommandSignature | None = None
 
 
 # Bounds on the texts a command carries, so no payload nears Temporal's 2 MB limit.

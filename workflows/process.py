@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         Show,
         StartActionItem,
     )
+    from workflows.signing import check_signature
 
 from workflows.common import (
     CCM_DUE,
@@ -133,7 +134,9 @@ class ProcessWorkflow:
     # --- commands ---------------------------------------------------------------------------
     def _validate(self, command: str, cmd, check: Callable[[], object]) -> None:
         """An update's validator: the office may send it (`domain.offices.RULES`) and the
-        process accepts it now. Refused here, a command leaves no trace in the history."""
+        process accepts it now, and whoever signed it holds a key for its office
+        (`workflows.signing`). Refused here, a command leaves no trace in the history."""
+        check_signature(command, cmd)
         refused(lambda: self.process.authorize(command, cmd))
         refused(check)
 
@@ -145,6 +148,7 @@ class ProcessWorkflow:
         async with self.lock:
             before = self.process.next_action()
             effects = refused(apply)  # refused before anything changed
+            effects = self._with_signature(effects)
             legacy = None if self.LEGACY_REPLAN == "on-change" or workflow.patched("replan-on-change") \
                 else self.LEGACY_REPLAN
             if legacy == "always" or (legacy is None and (self.process.finished
@@ -154,6 +158,15 @@ class ProcessWorkflow:
             if legacy == "after-effects":
                 self.replan = True
         return self.process.result(effects)
+
+    def _with_signature(self, effects: list) -> list:
+        """A signed command's events record what its signature proves (`workflows.signing`)."""
+        info = workflow.current_update_info()
+        signed = getattr(self, "signed_updates", {}).pop(info.id, None) if info else None
+        if not signed:
+            return effects
+        return [e.model_copy(update={"payload": e.payload | {"signed": signed}})
+                if isinstance(e, (Log, Letter, Message, Publish)) else e for e in effects]
 
     # --- effects ----------------------------------------------------------------------------
     async def _carry_out(self, effects: list) -> None:

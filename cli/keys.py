@@ -1,0 +1,252 @@
+"""`ccm keys …`: the Ed25519 keys with which people sign what they do as an office, and
+the registry of them that administrators keep in the event log.
+
+Private keys live in the user's config directory (`ccm keys path`), one PEM file each,
+mode 0600, encrypted when a passphrase is given (`CCM_KEY_PASSPHRASE` when signing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import click
+
+from cli.common import DATE, emit, output_option, settings
+
+KEY_EVENTS = ("key.registered", "key.revoked")
+
+
+def keys_dir() -> Path:
+    import platformdirs
+
+    if folder := os.environ.get("CCM_KEYS_DIR"):
+        return Path(folder)
+    return Path(platformdirs.user_config_dir("ccm", appauthor=False)) / "keys"
+
+
+def _passphrase() -> bytes | None:
+    value = os.environ.get("CCM_KEY_PASSPHRASE")
+    return value.encode() if value else None
+
+
+def load_private(path: Path):
+    """The private key of a PEM file; one line if it cannot be read."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=_passphrase())
+    except FileNotFoundError:
+        raise click.ClickException(f"{path}: no such key file") from None
+    except TypeError:
+        raise click.ClickException(f"{path} is protected by a passphrase: set CCM_KEY_PASSPHRASE") from None
+    except ValueError:
+        raise click.ClickException(f"{path} cannot be read (a wrong passphrase, or not a PEM private key)") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise click.ClickException(f"{path} is not an Ed25519 key")
+    return key
+
+
+def key_files() -> list[tuple[Path, dict]]:
+    """(PEM path, its metadata: holder, office, fingerprint) of every key here."""
+    found = []
+    for meta in sorted(keys_dir().glob("*.json")):
+        try:
+            found.append((meta.with_suffix(".pem"), json.loads(meta.read_text())))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def key_for(office: str):
+    """The private key to sign as `office`: `CCM_KEY` if set, else the one key here made
+    for that office. None when there is none (the command then goes unsigned)."""
+    if path := os.environ.get("CCM_KEY"):
+        return load_private(Path(path))
+    matching = [p for p, meta in key_files() if meta.get("office") == office]
+    if len(matching) > 1:
+        raise click.ClickException(f"{len(matching)} keys here are for {office}: choose one with CCM_KEY")
+    return load_private(matching[0]) if matching else None
+
+
+def sign_update(workflow_id: str, name: str, arg, update_id: str):
+    """`arg` with the actor's signature over this update, when a key for its office is here."""
+    from domain.process import Acting, CommandSignature
+    from domain.signatures import command_message, fingerprint, public_bytes, sign, unsigned_arguments
+
+    if not isinstance(arg, Acting) or not arg.office:
+        return arg
+    key = key_for(arg.office)
+    if key is None:
+        return arg
+    signed_at = datetime.now(timezone.utc)
+    message = command_message(workflow_id, name, unsigned_arguments(arg), signed_at, update_id)
+    return arg.model_copy(update={"signature": CommandSignature(
+        fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
+        update_id=update_id)})
+
+
+def admin_key(path: Path | None):
+    """An administrator's private key, which must be one of CCM_ADMIN_KEYS."""
+    from domain.signatures import fingerprint, public_bytes
+
+    if path is None:
+        raise click.UsageError("an administrator signs this: --admin-key FILE")
+    key = load_private(path)
+    fp = fingerprint(public_bytes(key))
+    if fp not in settings().admin_keyring:
+        raise click.ClickException(f"{fp} is not an administrator's key (CCM_ADMIN_KEYS)")
+    return key, fp
+
+
+def registry_events(log):
+    from domain.signatures import REGISTRY_ID
+
+    return [ev for ev in log.query(workflow_id=REGISTRY_ID) if ev.event_type in KEY_EVENTS]
+
+
+def append_statement(event_type: str, subject: str, payload: dict, key: str) -> None:
+    from cli.audit import open_log
+    from domain.events import NewEvent
+    from domain.signatures import REGISTRY_ID
+
+    open_log().append(NewEvent(idempotency_key=f"{REGISTRY_ID}/{key}", workflow_id=REGISTRY_ID, run_id="",
+                               workflow_type="KeyRegistry", subject=subject, event_type=event_type,
+                               occurred_at=datetime.now(timezone.utc), payload=payload))
+
+
+@click.group()
+def keys():
+    """Keys that sign commands, and who holds which office when."""
+
+
+@keys.command("new")
+@click.option("--as", "holder", required=True, metavar="PERSON@OFFICE", help="who will hold the key, for which office")
+@click.option("--passphrase", is_flag=True, help="protect the key file with a passphrase (asked twice)")
+def new(holder, passphrase):
+    """Make an Ed25519 key pair; print the public key's fingerprint and file."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        BestAvailableEncryption,
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    from domain.offices import parse_actor
+    from domain.process import Refusal
+    from domain.signatures import b64, fingerprint, public_bytes
+
+    try:
+        acting = parse_actor(holder, "")
+    except Refusal as e:
+        raise click.BadParameter(str(e), param_hint="--as") from None
+    if not acting.actor or not acting.office:
+        raise click.BadParameter("give the person and the office: NAME@OFFICE", param_hint="--as")
+    secret = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True).encode() if passphrase else None
+    key = Ed25519PrivateKey.generate()
+    raw = public_bytes(key)
+    fp = fingerprint(raw)
+    folder = keys_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = fp.removeprefix("SHA256:").replace("/", "_").replace("+", "-")[:16]
+    pem = folder / f"{name}.pem"
+    encryption = BestAvailableEncryption(secret) if secret else NoEncryption()
+    fd = os.open(pem, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption))
+    (folder / f"{name}.json").write_text(json.dumps({"holder": acting.actor, "office": acting.office,
+                                                     "fingerprint": fp, "public_key": b64(raw)}, indent=2))
+    click.echo(f"{fp}  {acting.actor}@{acting.office}  {pem}")
+    click.echo(f"public key (for `ccm keys register` or CCM_ADMIN_KEYS): {b64(raw)}")
+
+
+def public_key_of(file: Path) -> tuple[bytes, str]:
+    """(raw public key, holder) from a key's .json (as `keys new` writes it) or its .pem."""
+    from domain.signatures import public_bytes, unb64
+
+    if file.suffix == ".json" or file.with_suffix(".json").exists():
+        meta = json.loads(file.with_suffix(".json").read_text())
+        return unb64(meta["public_key"]), meta.get("holder", "")
+    return public_bytes(load_private(file)), ""
+
+
+@keys.command("register")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--office", required=True, help="the office the key speaks for")
+@click.option("--from", "valid_from", type=DATE, required=True, help="first day it speaks for the office")
+@click.option("--until", "valid_until", type=DATE, required=True, help="last day")
+@click.option("--holder", help="who holds it (default: as `keys new` recorded it)")
+@click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="the administrator's key file (one of CCM_ADMIN_KEYS)")
+def register(file, office, valid_from, valid_until, holder, admin_path):
+    """Register the public key of FILE (the .json or .pem `keys new` wrote) for OFFICE
+    on those days, signed by an administrator; appended to the event log."""
+    from domain.offices import office_of
+    from domain.signatures import KeyRegistration, b64, fingerprint, sign
+
+    claimed = office_of(office)
+    if claimed is None:
+        raise click.BadParameter(f"{office!r} is not an office", param_hint="--office")
+    if valid_until < valid_from:
+        raise click.BadParameter(f"{valid_until} is before {valid_from}", param_hint="--until")
+    raw, recorded_holder = public_key_of(file)
+    holder = (holder or recorded_holder).strip()
+    if not holder:
+        raise click.UsageError("say who holds the key: --holder NAME")
+    key, admin_fp = admin_key(admin_path)
+    reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=claimed,
+                          valid_from=valid_from, valid_until=valid_until, registered_at=datetime.now(timezone.utc),
+                          admin=admin_fp)
+    reg.admin_signature = sign(key, reg.message())
+    append_statement("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
+                     f"registered/{reg.fingerprint}/{claimed}/{valid_from}")
+    click.echo(f"registered {reg.fingerprint}: {holder} speaks for {claimed} from {valid_from} to {valid_until}")
+
+
+@keys.command("revoke")
+@click.argument("fingerprint_")
+@click.option("--reason", required=True, help="why (recorded with the event)")
+@click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="the administrator's key file (one of CCM_ADMIN_KEYS)")
+def revoke(fingerprint_, reason, admin_path):
+    """Revoke a registered key from now on: commands it signs are refused."""
+    from cli.audit import open_log
+    from domain.signatures import KeyRevocation, KeyRing, sign
+
+    ring = KeyRing.from_events(settings().admin_keyring, registry_events(open_log()))
+    if fingerprint_ not in ring.keys:
+        raise click.ClickException(f"{fingerprint_} is not a registered key (see: ccm keys list)")
+    if fingerprint_ in ring.revoked:
+        click.echo(f"{fingerprint_} was already revoked on {ring.revoked[fingerprint_].revoked_at.date()}")
+        return
+    key, admin_fp = admin_key(admin_path)
+    rev = KeyRevocation(fingerprint=fingerprint_, revoked_at=datetime.now(timezone.utc), reason=reason,
+                        admin=admin_fp)
+    rev.admin_signature = sign(key, rev.message())
+    append_statement("key.revoked", fingerprint_, rev.model_dump(mode="json"), f"revoked/{fingerprint_}")
+    click.echo(f"revoked {fingerprint_} ({ring.keys[fingerprint_].holder}): {reason}")
+
+
+@keys.command("list")
+@output_option()
+def list_keys(output):
+    """Who holds which office when: every registered key, revoked or not."""
+    from cli.audit import open_log
+    from domain.signatures import KeyRing
+
+    s = settings()
+    ring = KeyRing.from_events(s.admin_keyring, registry_events(open_log()))
+    today = date.today()
+    rows = []
+    for fp, reg in sorted(ring.keys.items(), key=lambda kv: (kv[1].office, kv[1].valid_from)):
+        revoked = ring.revoked.get(fp)
+        state = (f"revoked {revoked.revoked_at.date()}" if revoked else
+                 "current" if reg.valid_from <= today <= reg.valid_until else
+                 "expired" if reg.valid_until < today else "future")
+        rows.append({"office": reg.office, "holder": reg.holder, "from": reg.valid_from, "until": reg.valid_until,
+                     "fingerprint": fp, "status": state})
+    emit(rows, output, ["office", "holder", "from", "until", "fingerprint", "status"])

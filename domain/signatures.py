@@ -1,0 +1,231 @@
+"""Who acted, proved: Ed25519 signatures over canonical JSON, the key registry folded
+from the log, and signed checkpoints of the log's head.
+
+Pure but for the `cryptography` calls: the CLI signs with it, the worker's activity
+verifies with it, and `ccm audit verify --signatures` re-verifies an export offline. The
+root of trust is the ISU administrators' public keys in settings (`CCM_ADMIN_KEYS`): a
+key counts for an office only as an administrator registered it, for the days given,
+until it is revoked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.process import CommandSignature, Refusal
+
+REGISTRY_ID = "keys"  # the workflow id the key registry's events are logged under
+
+# A signed command older than this (or this far ahead of the worker's clock) is refused:
+# a copy of it sent again later cannot pass for a new command.
+FRESH_SECONDS = 600
+
+
+def canonical(value: Any) -> bytes:
+    """The bytes a signature covers: JSON with sorted keys and no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def unb64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise Refusal(f"{text[:20]!r} is not base64") from None
+
+
+def fingerprint(public_key: bytes) -> str:
+    """`SHA256:…` of the raw 32-byte public key, as OpenSSH writes it."""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(public_key).digest()).decode().rstrip("=")
+
+
+def public_bytes(private_key) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def sign(private_key, message: bytes) -> str:
+    return b64(private_key.sign(message))
+
+
+def valid(public_key: bytes, message: bytes, signature: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(base64.b64decode(signature), message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+# --- signed commands --------------------------------------------------------------------
+def command_message(workflow_id: str, update: str, arguments: dict, signed_at: datetime, update_id: str) -> bytes:
+    """What the actor signs: the workflow, the update, its arguments (without the
+    signature), when, and the update's id."""
+    return canonical({"workflow_id": workflow_id, "update": update, "arguments": arguments,
+                      "signed_at": signed_at.isoformat(), "update_id": update_id})
+
+
+def unsigned_arguments(cmd: BaseModel) -> dict:
+    return cmd.model_dump(mode="json", exclude={"signature"})
+
+
+# --- the key registry -------------------------------------------------------------------
+class KeyRegistration(BaseModel):
+    """An administrator's statement that a key speaks for an office on these days."""
+
+    fingerprint: str
+    public_key: str = Field(description="base64 of the raw Ed25519 public key")
+    holder: str = Field(max_length=200)
+    office: str = Field(max_length=100)
+    valid_from: date
+    valid_until: date
+    registered_at: datetime
+    admin: str = Field(description="the fingerprint of the administrator's key that signed")
+    admin_signature: str = ""
+
+    def message(self) -> bytes:
+        return canonical(self.model_dump(mode="json", exclude={"admin_signature"}))
+
+
+class KeyRevocation(BaseModel):
+    fingerprint: str
+    revoked_at: datetime
+    reason: str = Field("", max_length=300)
+    admin: str
+    admin_signature: str = ""
+
+    def message(self) -> bytes:
+        return canonical(self.model_dump(mode="json", exclude={"admin_signature"}))
+
+
+class SignedBy(BaseModel):
+    """What an event caused by a signed command records: the signature and what it covers."""
+
+    fingerprint: str
+    office: str
+    actor: str = ""
+    signature: str
+    signed_at: datetime
+    update: str
+    update_id: str
+    arguments: dict
+
+
+def admin_keys(text: str) -> dict[str, bytes]:
+    """`CCM_ADMIN_KEYS`: base64 public keys separated by commas, by fingerprint."""
+    keys = {}
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        raw = unb64(item)
+        if len(raw) != 32:
+            raise Refusal(f"an administrator key is 32 bytes of Ed25519 public key, not {len(raw)}")
+        keys[fingerprint(raw)] = raw
+    return keys
+
+
+class KeyRing:
+    """The registered keys, each checked against the administrators' keys."""
+
+    def __init__(self, admins: dict[str, bytes], registrations: Iterable[KeyRegistration],
+                 revocations: Iterable[KeyRevocation] = ()):
+        self.admins = admins
+        self.keys: dict[str, KeyRegistration] = {}
+        self.revoked: dict[str, KeyRevocation] = {}
+        for reg in registrations:
+            if self._by_admin(reg):
+                self.keys[reg.fingerprint] = reg
+        for rev in revocations:
+            if self._by_admin(rev):
+                self.revoked[rev.fingerprint] = rev
+
+    def _by_admin(self, statement) -> bool:
+        admin = self.admins.get(statement.admin)
+        return admin is not None and valid(admin, statement.message(), statement.admin_signature)
+
+    @classmethod
+    def from_events(cls, admins: dict[str, bytes], events) -> KeyRing:
+        regs, revs = [], []
+        for ev in events:
+            if ev.event_type == "key.registered":
+                regs.append(KeyRegistration.model_validate(ev.payload))
+            elif ev.event_type == "key.revoked":
+                revs.append(KeyRevocation.model_validate(ev.payload))
+        return cls(admins, regs, revs)
+
+    def speaker(self, fp: str, office: str, at: datetime) -> KeyRegistration:
+        """The registration by which key `fp` speaks for `office` at `at`; a Refusal says why not."""
+        reg = self.keys.get(fp)
+        if reg is None:
+            raise Refusal(f"key {fp} is not registered by an administrator")
+        if fp in self.revoked and self.revoked[fp].revoked_at <= at:
+            raise Refusal(f"key {fp} of {reg.holder} was revoked on {self.revoked[fp].revoked_at.date()}")
+        if reg.office != office:
+            raise Refusal(f"key {fp} of {reg.holder} speaks for {reg.office}, not for {office}")
+        if not reg.valid_from <= at.date() <= reg.valid_until:
+            raise Refusal(f"key {fp} of {reg.holder} speaks for {office} from {reg.valid_from} to "
+                          f"{reg.valid_until}, not on {at.date()}")
+        return reg
+
+    def check_command(self, workflow_id: str, update: str, update_id: str, arguments: dict, office: str,
+                      signature: CommandSignature, now: datetime) -> SignedBy:
+        """A signed command accepted, or a Refusal: a valid signature over this very
+        update, fresh, by a key registered for the office claimed on that day."""
+        if signature.update_id != update_id:
+            raise Refusal("the signature covers another update id: a signed command cannot be sent again as new")
+        age = (now - signature.signed_at).total_seconds()
+        if abs(age) > FRESH_SECONDS:
+            raise Refusal(f"the command was signed {age:.0f} s from now: sign it again (at most {FRESH_SECONDS} s)")
+        reg = self.speaker(signature.fingerprint, office, signature.signed_at)
+        message = command_message(workflow_id, update, arguments, signature.signed_at, update_id)
+        if not valid(unb64(reg.public_key), message, signature.signature):
+            raise Refusal(f"the signature does not verify with key {signature.fingerprint} of {reg.holder}")
+        return SignedBy(fingerprint=reg.fingerprint, office=office, actor=reg.holder, signature=signature.signature,
+                        signed_at=signature.signed_at, update=update, update_id=update_id, arguments=arguments)
+
+
+def verify_signed_events(ring: KeyRing, events) -> tuple[int, int, str | None]:
+    """(signed commands, events) re-verified, and the first problem: every event that
+    records a signature is checked against the registered key, offline."""
+    commands: set[str] = set()
+    count = 0
+    for ev in events:
+        signed = ev.payload.get("signed")
+        if not signed:
+            continue
+        s = SignedBy.model_validate(signed)
+        try:
+            reg = ring.speaker(s.fingerprint, s.office, s.signed_at)
+        except Refusal as e:
+            return len(commands), count, f"row {ev.seq}: {e}"
+        message = command_message(ev.workflow_id, s.update, s.arguments, s.signed_at, s.update_id)
+        if not valid(unb64(reg.public_key), message, s.signature):
+            return len(commands), count, f"row {ev.seq}: the signature of {reg.holder} does not verify"
+        commands.add(s.update_id)
+        count += 1
+    return len(commands), count, None
+
+
+# --- checkpoints ------------------------------------------------------------------------
+class Checkpoint(BaseModel):
+    """The log up to `seq` ends in `head`: signed by the ISU's key, published."""
+
+    seq: int
+    head: str
+    at: datetime
+    fingerprint: str
+    signature: str = ""
+
+    def message(self) -> bytes:
+        return canonical(self.model_dump(mode="json", exclude={"signature"}))

@@ -1,0 +1,185 @@
+"""Signed commands on a real worker that requires them: keys made and registered with
+the CLI, every way a command can fail to prove who sent it refused with nothing
+written, and the signatures re-verified offline from an export on a fresh CCM_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from activities.database import open_event_log
+from cli.main import cli
+from domain.events import Event, event_hash
+from tests.e2e.conftest import wait_for
+
+NEXT = date.today().year + 1
+TODAY = date.today()
+PRESIDENT = "Michael Biontino@president"
+
+
+def run(env: dict, *args, keys: Path | None = None, extra: dict | None = None):
+    env = env | ({"CCM_KEYS_DIR": str(keys)} if keys else {}) | (extra or {})
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def new_key(env, folder: Path, holder: str) -> tuple[str, Path, str]:
+    """(fingerprint, .json file, base64 public key) of a key made by `ccm keys new`."""
+    out = run(env, "keys", "new", "--as", holder, keys=folder)
+    assert out.exit_code == 0, out.output
+    first = out.stdout.splitlines()[0].split()
+    fp, pem = first[0], first[-1]
+    public = out.stdout.splitlines()[1].rsplit(" ", 1)[1]
+    return fp, Path(pem).with_suffix(".json"), public
+
+
+@pytest.fixture(scope="module")
+def ccm_env(ccm_env, tmp_path_factory):
+    """The worker trusts one administrator and requires signatures."""
+    admin_dir = tmp_path_factory.mktemp("admin-keys")
+    fp, meta, public = new_key(ccm_env, admin_dir, "Sheila Mweemba@isu")
+    return ccm_env | {"CCM_ADMIN_KEYS": public, "CCM_REQUIRE_SIGNATURES": "true",
+                      "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem"))}
+
+
+def events(env) -> list:
+    return list(open_event_log(f"sqlite:///{env['CCM_HOME']}/eventlog.db").query())
+
+
+def registered(env, folder, holder, office, start, end) -> tuple[str, Path]:
+    fp, meta, _ = new_key(env, folder, holder)
+    out = run(env, "keys", "register", meta, "--office", office, "--from", start, "--until", end,
+              "--admin-key", env["CCM_TEST_ADMIN_PEM"])
+    assert out.exit_code == 0, out.output
+    return fp, meta
+
+
+def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_nothing_written(
+        ccm_env, worker, tmp_path):
+    env = ccm_env
+    president = tmp_path / "president"
+    fp, _ = registered(env, president, PRESIDENT, "president", TODAY - timedelta(days=30), TODAY + timedelta(days=30))
+    for state in ("ITA", "NOR", "ZMB", "DEU", "CHL"):
+        assert run(env, "chase", "start", "--state", state, "--year", NEXT, "--amount", "1000").exit_code == 0
+    wait_for(lambda: len([e for e in events(env) if e.event_type == "chase.reminder_sent"]) == 5)
+
+    # Signed by the President's registered key: applied, and its event says so.
+    ok = run(env, "chase", "waive", "--state", "ITA", "--year", NEXT, "--reason", "hardship", "--as", PRESIDENT,
+             keys=president)
+    assert ok.exit_code == 0, ok.output
+    waived = next(e for e in events(env) if e.event_type == "chase.waived")
+    assert waived.payload["signed"]["fingerprint"] == fp and waived.payload["signed"]["actor"] == "Michael Biontino"
+
+    def refused(state, message, **kw):
+        before = len(events(env))
+        r = run(env, "chase", "waive", "--state", state, "--year", NEXT, "--reason", "r", "--as", PRESIDENT, **kw)
+        assert r.exit_code == 1 and re.search(message, r.stderr), r.output
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert len(events(env)) == before  # nothing written
+
+    # Unsigned where signatures are required.
+    refused("NOR", "requires signed commands", keys=tmp_path / "no-keys")
+    # A key registered for another office.
+    isu = tmp_path / "isu"
+    registered(env, isu, "Sheila Mweemba@isu", "isu", TODAY, TODAY + timedelta(days=30))
+    refused("NOR", "speaks for isu, not for president", extra={"CCM_KEY": str(next(isu.glob("*.pem")))})
+    # An expired Presidency key (the 7MSP's, which ended last year).
+    old = tmp_path / "old"
+    registered(env, old, "Michael Biontino@president", "president", date(2016, 1, 1), date(2016, 12, 31))
+    refused("NOR", "from 2016-01-01 to 2016-12-31, not on", keys=old)
+    # A key nobody registered.
+    rogue = tmp_path / "rogue"
+    new_key(env, rogue, "Someone@president")
+    refused("NOR", "is not registered by an administrator", keys=rogue)
+    # A revoked key.
+    revoked_dir = tmp_path / "revoked"
+    revoked_fp, _ = registered(env, revoked_dir, "Michael Biontino@president", "president", TODAY, TODAY)
+    assert run(env, "keys", "revoke", revoked_fp, "--reason", "laptop lost",
+               "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
+    refused("NOR", "was revoked on", keys=revoked_dir)
+    listed = json.loads(run(env, "keys", "list", "-o", "json").stdout)
+    assert {r["fingerprint"]: r["status"] for r in listed}[revoked_fp].startswith("revoked")
+    assert {r["fingerprint"]: r["status"] for r in listed}[fp] == "current"
+
+
+def test_a_forged_or_replayed_signature_is_refused(ccm_env, worker, tmp_path):
+    import asyncio
+
+    from temporalio.client import WorkflowUpdateFailedError
+
+    from cli.client import update_id
+    from cli.keys import sign_update
+    from cli.settings import Settings
+    from cli.temporal import connect
+    from domain.chase import Close
+    from domain.process import CommandResult
+
+    env = ccm_env
+    president = tmp_path / "president"
+    registered(env, president, PRESIDENT, "president", TODAY, TODAY + timedelta(days=1))
+    wid = f"chase-{NEXT}-DEU"
+    os.environ["CCM_KEYS_DIR"] = str(president)
+    try:
+        cmd = Close(reason="hardship", actor="Michael Biontino", office="president")
+        uid = update_id(wid, "waive", cmd)
+        signed = sign_update(wid, "waive", cmd, uid)
+    finally:
+        del os.environ["CCM_KEYS_DIR"]
+    forged = signed.model_copy(update={"reason": "forged", "signature": signed.signature})
+    stale = signed.model_copy(update={"signature": signed.signature.model_copy(
+        update={"signed_at": datetime.now(timezone.utc) - timedelta(hours=1)})})
+
+    async def send(arg, uid):
+        client = await connect(Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], task_queue=env["CCM_TASK_QUEUE"]))
+        handle = client.get_workflow_handle(wid)
+        try:
+            return await handle.execute_update("waive", arg, id=uid, result_type=CommandResult)
+        except WorkflowUpdateFailedError as e:
+            return e.cause.message
+
+    before = len(events(env))
+    assert "does not verify" in asyncio.run(send(forged, uid))  # its id, other arguments
+    assert "covers another update id" in asyncio.run(send(signed, "another-id"))
+    assert "sign it again" in asyncio.run(send(stale, uid))
+    assert len(events(env)) == before
+    first = asyncio.run(send(signed, uid))
+    again = asyncio.run(send(signed, uid))  # the same signed command sent again: applied once
+    assert isinstance(first, CommandResult) and again == first
+    assert len([e for e in events(env) if e.event_type == "chase.waived" and e.workflow_id == wid]) == 1
+
+
+def test_an_export_with_signatures_verifies_offline_on_a_fresh_home(ccm_env, worker, tmp_path):
+    export = tmp_path / "log.jsonl"
+    assert run(ccm_env, "audit", "export", "--out", export).exit_code == 0
+    fresh = {"CCM_HOME": str(tmp_path / "auditor"), "CCM_ADMIN_KEYS": ccm_env["CCM_ADMIN_KEYS"]}
+    r = run(fresh, "audit", "verify", "--file", export, "--signatures")
+    assert r.exit_code == 0, r.output
+    assert re.search(r"2 signed commands verified", r.stdout)
+    # A signed event's arguments changed by whoever holds the database, and the chain
+    # re-hashed from there so that it still verifies: the signature does not.
+    rows = [Event.model_validate_json(line) for line in export.read_text().splitlines()]
+    i = next(i for i, ev in enumerate(rows) if "signed" in ev.payload)
+    signed = rows[i].payload["signed"]
+    rows[i] = rows[i].model_copy(update={"payload": rows[i].payload | {
+        "signed": signed | {"arguments": signed["arguments"] | {"reason": "forgiven"}}}})
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text("".join(ev.model_dump_json() + "\n" for ev in rehash(rows)))
+    chain = run(fresh, "audit", "verify", "--file", tampered)
+    assert chain.exit_code == 0  # the chain alone cannot tell
+    r = run(fresh, "audit", "verify", "--file", tampered, "--signatures")
+    assert r.exit_code == 1 and "does not verify" in r.stderr
+
+
+def rehash(rows: list) -> list:
+    """The rows with a fresh chain, as someone rewriting the database would make it."""
+    out, prev = [], rows[0].prev_hash
+    for ev in rows:
+        h = event_hash(ev, ev.seq, ev.recorded_at, prev)
+        out.append(ev.model_copy(update={"prev_hash": prev, "hash": h}))
+        prev = h
+    return out
