@@ -245,6 +245,11 @@ class EventLog:
                 conn.execute(events.insert(), rows)
             return out
 
+    def last(self) -> Event | None:
+        """The newest row: the chain's head."""
+        top = self._max_seq()
+        return next(self.query(from_seq=top, batch=1), None) if top else None
+
     def get(self, idempotency_key: str) -> Event | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(events).where(events.c.idempotency_key == idempotency_key)).first()

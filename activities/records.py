@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import Executor
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -105,8 +106,10 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
 
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
-                 iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: Executor | None = None):
+                 iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: Executor | None = None,
+                 checkpoint_key: Path | None = None):
         self.log = log
+        self.checkpoint_key = checkpoint_key
         self.pdf_pool = pdf_pool  # processes that draw PDFs; None: a thread of this one
         self.iban = iban
         self.letterhead = letterhead or Letterhead()
@@ -262,7 +265,26 @@ class CcmActivities:
     def agenda_facts(self, request: AgendaFactsRequest) -> AgendaFacts:
         return agenda_facts(self.log, request)
 
+    @activity.defn(name="checkpoint_log")
+    def checkpoint_log(self) -> dict:
+        """Sign the log's head with the ISU's key (CCM_CHECKPOINT_KEY) and log it."""
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        from activities.trust import make_checkpoint
+
+        if self.checkpoint_key is None:
+            raise ApplicationError("no key to sign checkpoints with: set CCM_CHECKPOINT_KEY on the worker",
+                                   non_retryable=True)
+        passphrase = os.environ.get("CCM_KEY_PASSPHRASE")
+        try:
+            key = load_pem_private_key(self.checkpoint_key.read_bytes(), password=passphrase.encode() if passphrase
+                                       else None)
+        except (OSError, TypeError, ValueError) as e:
+            raise ApplicationError(f"{self.checkpoint_key}: {e}", non_retryable=True) from None
+        return make_checkpoint(self.log, key).model_dump(mode="json")
+
     def all(self) -> list:
         return [self.record_event, self.send_letter, self.send_message, self.write_letter,
-                self.write_message, self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts]
+                self.write_message, self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts,
+                self.checkpoint_log]
 

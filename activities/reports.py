@@ -52,9 +52,9 @@ def chart_svg(report: ContributionsReport) -> str:
     return "\n".join(parts)
 
 
-def render_html(report: ContributionsReport) -> str:
+def render_html(report: ContributionsReport, checkpoint=None) -> str:
     return templates.get_template("report/contributions.html").render(
-        r=report, chf=chf, day=long_date, chart=chart_svg(report), today=date.today())
+        r=report, chf=chf, day=long_date, chart=chart_svg(report), today=date.today(), checkpoint=checkpoint)
 
 
 def render_obligations(rows, on: date, names: dict[str, str]) -> str:
@@ -75,12 +75,12 @@ def publish_obligations(rows, on: date, names: dict[str, str], site: Path, dated
     return path
 
 
-def publish(report: ContributionsReport, site: Path) -> Path:
+def publish(report: ContributionsReport, site: Path, checkpoint=None) -> Path:
     site.mkdir(parents=True, exist_ok=True)
     # The live page; a report as of a past day is a dated snapshot beside it, never over it.
     dated = f"-as-of-{report.as_of.isoformat()}" if report.as_of else ""
     path = site / f"contributions-{report.year}{dated}.html"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(render_html(report), encoding="utf-8")
+    tmp.write_text(render_html(report, checkpoint), encoding="utf-8")
     tmp.replace(path)
     return path

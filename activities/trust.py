@@ -17,8 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
 
 from activities.eventlog import EventLog
 from domain.contract import VerifyRequest
+from domain.events import NewEvent
 from domain.process import CommandSignature, Refusal
-from domain.signatures import REGISTRY_ID, KeyRing
+from domain.signatures import REGISTRY_ID, Checkpoint, KeyRing, fingerprint, public_bytes, sign
+
+CHECKPOINTS_ID = "checkpoints"  # the workflow id checkpoints are logged under
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,34 @@ class CommandVerifier:
         ring = KeyRing.from_events(self.trust.admins, self.log.query(workflow_id=REGISTRY_ID))
         ring.check_command(request.workflow_id, request.update, request.update_id, request.arguments, request.office,
                            CommandSignature.model_validate(request.signature), datetime.now(timezone.utc))
+
+
+def make_checkpoint(log: EventLog, key, now: datetime | None = None) -> Checkpoint:
+    """Sign the log's head (its last row and that row's hash) with the ISU's key, and log
+    the checkpoint after it. Once published, the log up to that row cannot be rewritten
+    unseen, even by whoever holds the database."""
+    last = log.last()
+    if last is None:
+        raise Refusal("the event log is empty: there is nothing to sign")
+    cp = Checkpoint(seq=last.seq, head=last.hash, at=now or datetime.now(timezone.utc),
+                    fingerprint=fingerprint(public_bytes(key)))
+    cp.signature = sign(key, cp.message())
+    log.append(NewEvent(idempotency_key=f"{CHECKPOINTS_ID}/{cp.seq}", workflow_id=CHECKPOINTS_ID, run_id="",
+                        workflow_type="Checkpoint", subject="eventlog", event_type="log.checkpoint",
+                        occurred_at=cp.at, payload=cp.model_dump(mode="json")))
+    return cp
+
+
+def checkpoint_signer(ring: KeyRing, cp: Checkpoint) -> str:
+    """Who signed a checkpoint: an administrator, or a key registered for the ISU on its
+    day; a Refusal when neither, or when the signature does not verify."""
+    from domain.signatures import unb64, valid
+
+    if cp.fingerprint in ring.admins:
+        public, who = ring.admins[cp.fingerprint], "an administrator"
+    else:
+        reg = ring.speaker(cp.fingerprint, "isu", cp.at)
+        public, who = unb64(reg.public_key), f"{reg.holder} for the ISU"
+    if not valid(public, cp.message(), cp.signature):
+        raise Refusal(f"the checkpoint's signature does not verify with key {cp.fingerprint}")
+    return who

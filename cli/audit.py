@@ -101,11 +101,14 @@ def audit_log(workflow, subject, event_type, since, until, actor, output):
 @click.option("--signatures", is_flag=True,
               help="also re-verify every signed command's signature against the keys registered in the log "
                    "and the administrators' keys (CCM_ADMIN_KEYS)")
-def audit_verify(path, signatures):
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="also prove the log up to a published checkpoint (`audit checkpoint --out`) was not rewritten")
+def audit_verify(path, signatures, checkpoint_file):
     """Check the hash chain; print the rows checked and the chain head to record outside
     the database. On a break, name the first bad row and exit 1."""
     from domain.events import Event, verify_chain
 
+    checkpoint = _read_checkpoint(checkpoint_file) if checkpoint_file else None
     if path:
         with path.open(encoding="utf-8") as f:
             try:
@@ -123,6 +126,71 @@ def audit_verify(path, signatures):
     click.echo(f"ok: {result.rows} rows{anchor}, chain head {result.head}")
     if signatures:
         click.echo(_verify_signatures(path))
+    if checkpoint:
+        click.echo(_verify_checkpoint(path, checkpoint))
+
+
+def _read_checkpoint(path: Path):
+    from domain.signatures import Checkpoint
+
+    try:
+        return Checkpoint.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise click.ClickException(f"{path} is not a checkpoint: {str(e).splitlines()[0]}") from None
+
+
+def _verify_checkpoint(path: Path | None, cp) -> str:
+    """The checkpoint was signed by an administrator or the ISU's registered key, and the
+    log's row `cp.seq` still ends the chain in the hash it signed."""
+    from activities.trust import checkpoint_signer
+    from domain.process import Refusal
+    from domain.signatures import KeyRing
+
+    admins = settings().admin_keyring
+    if not admins:
+        raise click.ClickException("no administrators' keys to verify against: set CCM_ADMIN_KEYS")
+    if path:
+        ring = KeyRing.from_events(admins, (e for e in _exported(path) if e.workflow_id == "keys"))
+        row = next((e for e in _exported(path) if e.seq == cp.seq), None)
+    else:
+        log = open_log()
+        ring = KeyRing.from_events(admins, log.query(workflow_id="keys"))
+        row = next(log.query(from_seq=cp.seq, batch=1), None)
+    try:
+        who = checkpoint_signer(ring, cp)
+    except Refusal as e:
+        raise click.ClickException(str(e)) from None
+    if row is None or row.seq != cp.seq:
+        raise click.ClickException(f"row {cp.seq} of the checkpoint is not in the log")
+    if row.hash != cp.head:
+        raise click.ClickException(f"the log was rewritten: row {cp.seq} ends in {row.hash[:16]}…, the checkpoint "
+                                   f"of {cp.at:%Y-%m-%d %H:%M} UTC signed {cp.head[:16]}…")
+    return f"ok: the log up to row {cp.seq} is the one checkpointed on {cp.at:%Y-%m-%d %H:%M} UTC, signed by {who}"
+
+
+@audit.command("checkpoint")
+@out_options("also write the signed checkpoint to this JSON file, to publish")
+def audit_checkpoint(out, force):
+    """Sign the log's head (row and hash) with the ISU's key (CCM_CHECKPOINT_KEY) and log
+    the checkpoint; published, it proves the log up to that row was not rewritten since."""
+    from activities.trust import make_checkpoint
+    from cli.keys import load_private
+    from domain.process import Refusal
+
+    check_out(out, force)
+    s = settings()
+    if s.checkpoint_key is None:
+        raise click.ClickException("no key to sign with: set CCM_CHECKPOINT_KEY to the ISU's key file")
+    try:
+        cp = make_checkpoint(open_log(), load_private(s.checkpoint_key))
+    except Refusal as e:
+        raise click.ClickException(str(e)) from None
+    if out:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(cp.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        tmp.replace(out)
+    click.echo(f"checkpoint: row {cp.seq}, head {cp.head}, signed by {cp.fingerprint}"
+               + (f" -> {out}" if out else ""))
 
 
 def _exported(path: Path):
@@ -282,3 +350,51 @@ def audit_history(workflow_id, output):
     emit([{"time": line["time"].isoformat(timespec="seconds"), "source": line["source"], "what": line["what"],
            "details": json.dumps(line["details"], ensure_ascii=False, default=str)[:120]} for line in lines],
          "table", ["time", "source", "what", "details"], title=workflow_id)
+
+
+CHECKPOINT_SCHEDULE_ID = "ccm-log-checkpoint"
+
+
+@audit.command("schedule-checkpoints")
+@click.option("--hour", type=click.IntRange(0, 23), default=2, show_default=True, help="hour of the day, UTC")
+@click.option("--delete", is_flag=True, help="delete the schedule")
+def schedule_checkpoints(hour, delete):
+    """Sign a checkpoint of the log every day, by a Temporal Schedule that starts the
+    LogCheckpoint workflow (the worker signs with CCM_CHECKPOINT_KEY)."""
+    from cli.client import run
+
+    click.echo(run(_schedule_checkpoints(hour, delete)))
+
+
+async def _schedule_checkpoints(hour: int, delete: bool) -> str:
+    from temporalio.client import (
+        Schedule,
+        ScheduleActionStartWorkflow,
+        ScheduleAlreadyRunningError,
+        ScheduleCalendarSpec,
+        ScheduleOverlapPolicy,
+        SchedulePolicy,
+        ScheduleRange,
+        ScheduleSpec,
+        ScheduleUpdate,
+    )
+
+    from cli.client import connect
+    from workflows.checkpoint import LogCheckpoint
+
+    client = await connect()
+    handle = client.get_schedule_handle(CHECKPOINT_SCHEDULE_ID)
+    if delete:
+        await handle.delete()
+        return f"{CHECKPOINT_SCHEDULE_ID} deleted"
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(LogCheckpoint.run, id="log-checkpoint", task_queue=settings().task_queue),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour)])]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
+    try:
+        await client.create_schedule(CHECKPOINT_SCHEDULE_ID, schedule)
+        done = "created"
+    except ScheduleAlreadyRunningError:
+        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+        done = "updated"
+    return f"{CHECKPOINT_SCHEDULE_ID} {done}: a checkpoint every day at {hour:02d}:00 UTC"

@@ -96,6 +96,8 @@ EXAMPLES = {
                      "--until 2027-12-31 --admin-key admin.pem",
     "keys revoke": "ccm keys revoke SHA256:AbCd… --reason 'laptop lost' --admin-key admin.pem",
     "keys list": "ccm keys list",
+    "audit checkpoint": "ccm audit checkpoint --out checkpoint-2027-06-30.json",
+    "audit schedule-checkpoints": "ccm audit schedule-checkpoints --hour 2",
 }
 
 

@@ -161,15 +161,25 @@ def report_publish(year, as_of, budget_path):
     contributions-YEAR.html, or with --as-of a dated snapshot beside it
     (contributions-YEAR-as-of-DAY.html) that leaves the live page alone."""
     from activities.reports import publish, publish_obligations
+    from cli.audit import open_log
     from domain.states import registry
 
     site = settings().home / "site"
-    path = publish(contributions_report(year, as_of, budget_path), site)
-    click.echo(f"published {path}")
+    checkpoint = latest_checkpoint(open_log())
+    path = publish(contributions_report(year, as_of, budget_path), site, checkpoint)
+    click.echo(f"published {path}" + (f" (with the checkpoint of row {checkpoint.seq})" if checkpoint else ""))
     rows = obligations_rows(as_of)
     if rows:
         names = {s.alpha3: s.name for s in registry()}
         click.echo(f"published {publish_obligations(rows, as_of or date.today(), names, site, bool(as_of))}")
+
+
+def latest_checkpoint(log):
+    """The newest signed checkpoint of the log, printed on the public page."""
+    from domain.signatures import Checkpoint
+
+    rows = list(log.query(workflow_id="checkpoints", event_type="log.checkpoint"))
+    return Checkpoint.model_validate(rows[-1].payload) if rows else None
 
 
 def summary(rep) -> str:

@@ -82,13 +82,15 @@ def _reason(text: str, settings: Settings) -> str:
 def workflows() -> list[type]:
     from workflows.action_item import ActionItem
     from workflows.annual_cycle import AnnualContributionCycle
+    from workflows.checkpoint import LogCheckpoint
     from workflows.concept_note import ConceptNote
     from workflows.contribution_chase import ContributionChase
     from workflows.meeting import Meeting
     from workflows.obligation import Obligation
     from workflows.ping import Ping
 
-    return [ActionItem, AnnualContributionCycle, ConceptNote, ContributionChase, Meeting, Obligation, Ping]
+    return [ActionItem, AnnualContributionCycle, ConceptNote, ContributionChase, LogCheckpoint, Meeting, Obligation,
+            Ping]
 
 
 def mailbox(settings: Settings):
@@ -123,7 +125,8 @@ def build_activities(settings: Settings, pdf_pool=None) -> list:
     signing.register(settings.namespace, settings.task_queue,
                      CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures)))
     return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,
-                         letterhead=settings.letterhead, pdf_pool=pdf_pool).all()
+                         letterhead=settings.letterhead, pdf_pool=pdf_pool,
+                         checkpoint_key=settings.checkpoint_key).all()
 
 
 def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:

@@ -89,6 +89,10 @@ class Activities:
     def cycle_amounts(self, request: CycleInput) -> CycleAmounts:
         raise NotImplementedError
 
+    @activity.defn(name="checkpoint_log")
+    def checkpoint_log(self) -> dict:
+        raise NotImplementedError
+
 
 def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
     """An event of the running workflow; its idempotency key is `<workflow id>/<key>`."""

@@ -40,11 +40,15 @@ def new_key(env, folder: Path, holder: str) -> tuple[str, Path, str]:
 
 @pytest.fixture(scope="module")
 def ccm_env(ccm_env, tmp_path_factory):
-    """The worker trusts one administrator and requires signatures."""
+    """The worker trusts one administrator, requires signatures, and signs checkpoints
+    with the ISU's key, which the administrator registered."""
     admin_dir = tmp_path_factory.mktemp("admin-keys")
-    fp, meta, public = new_key(ccm_env, admin_dir, "Sheila Mweemba@isu")
-    return ccm_env | {"CCM_ADMIN_KEYS": public, "CCM_REQUIRE_SIGNATURES": "true",
-                      "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem"))}
+    fp, meta, public = new_key(ccm_env, admin_dir, "Administrator@isu")
+    env = ccm_env | {"CCM_ADMIN_KEYS": public, "CCM_REQUIRE_SIGNATURES": "true",
+                     "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem"))}
+    _, isu = registered(env, tmp_path_factory.mktemp("isu-key"), "Sheila Mweemba@isu", "isu",
+                        TODAY - timedelta(days=1), TODAY + timedelta(days=365))
+    return env | {"CCM_CHECKPOINT_KEY": str(isu.with_suffix(".pem"))}
 
 
 def events(env) -> list:
@@ -183,3 +187,61 @@ def rehash(rows: list) -> list:
         out.append(ev.model_copy(update={"prev_hash": prev, "hash": h}))
         prev = h
     return out
+
+
+def test_a_published_checkpoint_catches_a_whole_chain_rewritten_after_it(ccm_env, worker, tmp_path):
+    env = ccm_env
+    cp_file = tmp_path / "checkpoint.json"
+    r = run(env, "audit", "checkpoint", "--out", cp_file)
+    assert r.exit_code == 0, r.output
+    cp = json.loads(cp_file.read_text())
+    assert r.stdout.startswith(f"checkpoint: row {cp['seq']}, head {cp['head']}")
+    ok = run(env, "audit", "verify", "--checkpoint", cp_file)
+    assert ok.exit_code == 0 and f"the log up to row {cp['seq']} is the one checkpointed" in ok.stdout
+    assert "signed by Sheila Mweemba for the ISU" in ok.stdout
+    # The public page prints it.
+    assert run(env, "report", "publish", "--year", NEXT).exit_code == 0
+    page = (Path(env["CCM_HOME"]) / "site" / f"contributions-{NEXT}.html").read_text()
+    assert f"Event log checkpoint: row {cp['seq']}" in page and cp["head"] in page
+
+    # Whoever holds the database rewrites a row before the checkpoint and every hash after
+    # it: the chain verifies, the checkpoint does not.
+    export = tmp_path / "log.jsonl"
+    assert run(env, "audit", "export", "--out", export).exit_code == 0
+    rows = [Event.model_validate_json(line) for line in export.read_text().splitlines()]
+    i = next(i for i, ev in enumerate(rows) if ev.event_type == "chase.started")
+    rows[i] = rows[i].model_copy(update={"payload": rows[i].payload | {"amount_due": "1.00"}})
+    rewritten = tmp_path / "rewritten.jsonl"
+    rewritten.write_text("".join(ev.model_dump_json() + "\n" for ev in rehash(rows)))
+    assert run(env, "audit", "verify", "--file", rewritten).exit_code == 0
+    caught = run(env, "audit", "verify", "--file", rewritten, "--checkpoint", cp_file)
+    assert caught.exit_code == 1 and f"the log was rewritten: row {cp['seq']} ends in" in caught.stderr
+    assert run(env, "audit", "verify", "--file", export, "--checkpoint", cp_file).exit_code == 0
+
+    # A checkpoint signed by a key that is no one's: refused.
+    forged = cp | {"head": "0" * 64}
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    refused = run(env, "audit", "verify", "--checkpoint", tmp_path / "forged.json")
+    assert refused.exit_code == 1 and "does not verify" in refused.stderr
+
+
+def test_checkpoints_run_daily_on_a_temporal_schedule(ccm_env, worker):
+    import asyncio
+
+    from cli.settings import Settings
+    from cli.temporal import connect
+
+    r = run(ccm_env, "audit", "schedule-checkpoints", "--hour", "2")
+    assert r.exit_code == 0 and "a checkpoint every day at 02:00 UTC" in r.stdout, r.output
+    before = len([e for e in events(ccm_env) if e.event_type == "log.checkpoint"])
+
+    async def trigger():
+        client = await connect(Settings(temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"]))
+        handle = client.get_schedule_handle("ccm-log-checkpoint")
+        desc = await handle.describe()
+        await handle.trigger()
+        return desc.schedule.spec.calendars[0].hour[0].start
+
+    assert asyncio.run(trigger()) == 2
+    wait_for(lambda: len([e for e in events(ccm_env) if e.event_type == "log.checkpoint"]) == before + 1, 30)
+    assert run(ccm_env, "audit", "schedule-checkpoints", "--delete").exit_code == 0

@@ -1,0 +1,23 @@
+"""LogCheckpoint: sign the event log's head, run daily by a Temporal Schedule
+(`ccm audit schedule-checkpoints`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.common import Activities
+
+
+@workflow.defn
+class LogCheckpoint:
+    @workflow.run
+    async def run(self) -> dict:
+        # Retried for an hour (a database down for a while); a missing key is not retried.
+        return await workflow.execute_activity_method(
+            Activities.checkpoint_log, start_to_close_timeout=timedelta(minutes=5),
+            schedule_to_close_timeout=timedelta(hours=1),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=5)))
