@@ -40,6 +40,7 @@ def test_the_compose_file_pins_its_images_scales_workers_and_keeps_secrets_out()
     worker = services["worker"]
     assert "container_name" not in worker and "ports" not in worker  # so --scale worker=3 works
     assert worker["environment"]["CCM_DATABASE_URL"].startswith("postgresql://ccm:${EVENTLOG_DB_PASSWORD")
+    assert worker["environment"]["CCM_REQUIRE_SIGNATURES"] == "true"  # shared: commands must be signed
     setup = " ".join(services["temporal-setup"]["command"])
     for attribute in ("CcmState=Keyword", "CcmYear=Int", "CcmStage=Keyword", "CcmDue=Datetime"):
         assert attribute in setup
