@@ -13,6 +13,9 @@ import pytest
 import pytest_asyncio
 
 BIN = Path(sys.executable).parent
+# The tests' commands are signed only with keys the tests make: never with the keys of
+# whoever runs them (~/.config/ccm/keys).
+os.environ["CCM_KEYS_DIR"] = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"ccm-test-keys-{uuid.uuid4().hex[:8]}")
 PG_URL = os.environ.get("CCM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

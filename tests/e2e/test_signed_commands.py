@@ -5,7 +5,6 @@ written, and the signatures re-verified offline from an export on a fresh CCM_HO
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -127,13 +126,11 @@ def test_a_forged_or_replayed_signature_is_refused(ccm_env, worker, tmp_path):
     president = tmp_path / "president"
     registered(env, president, PRESIDENT, "president", TODAY, TODAY + timedelta(days=1))
     wid = f"chase-{NEXT}-DEU"
-    os.environ["CCM_KEYS_DIR"] = str(president)
-    try:
-        cmd = Close(reason="hardship", actor="Michael Biontino", office="president")
-        uid = update_id(wid, "waive", cmd)
+    cmd = Close(reason="hardship", actor="Michael Biontino", office="president")
+    uid = update_id(wid, "waive", cmd)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CCM_KEYS_DIR", str(president))
         signed = sign_update(wid, "waive", cmd, uid)
-    finally:
-        del os.environ["CCM_KEYS_DIR"]
     forged = signed.model_copy(update={"reason": "forged", "signature": signed.signature})
     stale = signed.model_copy(update={"signature": signed.signature.model_copy(
         update={"signed_at": datetime.now(timezone.utc) - timedelta(hours=1)})})
