@@ -104,6 +104,22 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
                         names={k: reg.get(k).name for k in amounts})
 
 
+async def _beating(work):
+    """Await `work`, heartbeating while it runs: a letter that waits for a drawing process
+    is alive, and one on a worker that died is retried after the heartbeat timeout, not
+    after the activity's whole time bound."""
+    info = activity.info()
+    while True:
+        try:
+            return await asyncio.wait_for(asyncio.shield(work), timeout=HEARTBEAT_SECONDS)
+        except TimeoutError:
+            if not info.is_local:
+                activity.heartbeat()
+
+
+HEARTBEAT_SECONDS = 2
+
+
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
                  iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: Executor | None = None,
@@ -147,9 +163,10 @@ class CcmActivities:
         except LetterRefused as refused:
             return await self._hold(request, str(refused))
         if self.pdf_pool is None:
-            pdf = await asyncio.to_thread(html_to_pdf, html)
+            drawing = asyncio.ensure_future(asyncio.to_thread(html_to_pdf, html))
         else:
-            pdf = await asyncio.get_running_loop().run_in_executor(self.pdf_pool, html_to_pdf, html)
+            drawing = asyncio.get_running_loop().run_in_executor(self.pdf_pool, html_to_pdf, html)
+        pdf = await _beating(drawing)
         return await self._write(message, send_now=send_now, pdf=pdf)
 
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, str]:

@@ -121,8 +121,10 @@ LOCAL = frozenset({Activities.record_event, Activities.write_letter, Activities.
 # A letter to a State is a PDF (about 0.1 s of CPU to draw): from the `pdf-letters` patch
 # on, an ordinary activity again. The server then hands a worker only as many as it has
 # slots, where local activities queued inside workflow tasks until those timed out (300
-# chases at once, measured). Its time bound covers the wait for a drawing process.
-LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(minutes=5))
+# chases at once, measured). It heartbeats while it waits for a drawing process, so that
+# one on a worker that died is retried within 10 s, not after its time bound.
+LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(minutes=5),
+                                         heartbeat_timeout=timedelta(seconds=10))
 
 
 async def call(activity_ref, request):

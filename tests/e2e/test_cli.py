@@ -172,10 +172,13 @@ def test_audit_history_merges_temporal_history_with_the_event_log(ccm, worker):
     assert update["details"]["update"] == "record_receipt" and update["details"]["args"][0]["amount"] == "700.00"
     logged = [x["what"] for x in lines if x["source"] == "eventlog"]
     assert logged == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded", "chase.paid"]
-    # The log and the outbox are written by local activities: their results are markers.
-    local = [x["details"] for x in lines if x["what"] == "local_activity_completed"]
-    assert {"write_letter"} <= {d["activity"] for d in local}
-    assert any(r and r[0].get("message_id") for d in local for r in [d["result"]] if d["activity"] == "write_letter")
+    # Letters are PDFs drawn by ordinary activities (from the `pdf-letters` patch on):
+    # scheduled with their request, completed with the Message-ID of what was written.
+    scheduled = [x["details"] for x in lines if x["what"] == "activity_task_scheduled"]
+    assert [d["activity"] for d in scheduled] == ["write_letter", "write_letter"]  # the call, the thank-you
+    assert scheduled[0]["input"][0]["letter"] == "call_for_contributions"
+    completed = [x["details"]["result"][0] for x in lines if x["what"] == "activity_task_completed"]
+    assert all(r["message_id"].startswith(f"<{wid}.") for r in completed) and len(completed) == 2
     table = ccm("audit", "history", wid)
     assert table.exit_code == 0 and "temporal" in table.output and "eventlog" in table.output
 
