@@ -1,0 +1,48 @@
+"""`ccm keys new` on its own: the key file, its mode and its passphrase."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cli.keys import key_for, sign_update
+from cli.main import cli
+from domain.chase import Close
+
+
+def test_a_new_key_is_private_to_its_owner_and_its_passphrase_is_needed_to_sign(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCM_KEYS_DIR", str(tmp_path / "keys"))
+    runner = CliRunner()
+    r = runner.invoke(cli, ["keys", "new", "--as", "Michael Biontino@president", "--passphrase"],
+                      input="correct horse\ncorrect horse\n")
+    assert r.exit_code == 0, r.output
+    pem = next((tmp_path / "keys").glob("*.pem"))
+    assert stat.S_IMODE(pem.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+    assert b"ENCRYPTED PRIVATE KEY" in pem.read_bytes()
+    meta = json.loads(pem.with_suffix(".json").read_text())
+    assert meta["office"] == "president" and meta["fingerprint"] in r.stdout
+
+    cmd = Close(reason="r", actor="Michael Biontino", office="president")
+    with pytest.raises(click.ClickException, match="protected by a passphrase: set CCM_KEY_PASSPHRASE"):
+        key_for("president")
+    monkeypatch.setenv("CCM_KEY_PASSPHRASE", "wrong")
+    with pytest.raises(click.ClickException, match="wrong passphrase"):
+        key_for("president")
+    monkeypatch.setenv("CCM_KEY_PASSPHRASE", "correct horse")
+    signed = sign_update("chase-2027-ITA", "waive", cmd, "waive-1")
+    assert signed.signature.fingerprint == meta["fingerprint"] and signed.signature.update_id == "waive-1"
+    # No key for the office claimed: the command goes unsigned (a worker may refuse it).
+    assert sign_update("chase-2027-ITA", "waive", cmd.model_copy(update={"office": "isu"}), "w").signature is None
+
+
+def test_a_key_needs_a_person_and_an_office(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCM_KEYS_DIR", str(tmp_path / "keys"))
+    for holder, message in (("president", "give the person and the office"), ("Anna@nowhere", "nowhere")):
+        r = CliRunner().invoke(cli, ["keys", "new", "--as", holder])
+        assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "keys").exists()
