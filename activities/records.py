@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -162,12 +163,17 @@ class CcmActivities:
             message, html = await asyncio.to_thread(self._letter_message, request)
         except LetterRefused as refused:
             return await self._hold(request, str(refused))
-        if self.pdf_pool is None:
-            drawing = asyncio.ensure_future(asyncio.to_thread(html_to_pdf, html))
-        else:
-            drawing = asyncio.get_running_loop().run_in_executor(self.pdf_pool, html_to_pdf, html)
-        pdf = await _beating(drawing)
-        return await self._write(message, send_now=send_now, pdf=pdf)
+        return await self._write(message, send_now=send_now, pdf=await self._draw(html))
+
+    async def _draw(self, html: str) -> bytes:
+        """The PDF, drawn by the worker's drawing processes; in a thread of this one
+        when there are none, or when one was killed (the pool is then unusable)."""
+        if self.pdf_pool is not None:
+            try:
+                return await _beating(asyncio.get_running_loop().run_in_executor(self.pdf_pool, html_to_pdf, html))
+            except BrokenProcessPool:
+                activity.logger.warning("a PDF-drawing process died: drawing in the worker instead")
+        return await _beating(asyncio.ensure_future(asyncio.to_thread(html_to_pdf, html)))
 
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, str]:
         state = request.event.subject
