@@ -96,6 +96,21 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
+def exit_with_parent(parent: int) -> None:
+    """In a drawing process: end when the worker that started it is gone (killed, it
+    cannot say so; the process would otherwise live on, holding its memory)."""
+    import os
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def render_letter(kind: str, language: str, values: dict) -> RenderedLetter:
     """Subject, cover note and HTML of a letter from its template's blocks."""
     template = templates.get_template(f"letters/{language}/{kind}.html")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import signal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -198,14 +199,13 @@ def pdf_processes(settings: Settings):
 
     if settings.pdf_processes == 0:
         return None
+    from activities.letters import exit_with_parent
+
     spawn = multiprocessing.get_context("spawn")
-    # WeasyPrint's caches grow with every letter (measured: 76 MiB after one, 157 MiB after
-    # 300): a drawing process is replaced after 100 letters, at the cost of one start.
+    # Not `max_tasks_per_child`: on Python 3.11 a pool that replaces its processes hung
+    # (a letter waited for ever once a process had drawn its 100th, measured).
     return concurrent.futures.ProcessPoolExecutor(settings.pdf_processes, mp_context=spawn,
-                                                  max_tasks_per_child=PDFS_PER_PROCESS)
-
-
-PDFS_PER_PROCESS = 100
+                                                  initializer=exit_with_parent, initargs=(os.getpid(),))
 
 
 async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -> None:
