@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import email.policy
 import os
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -88,19 +89,25 @@ class RenderedLetter:
         return html_to_pdf(self.html)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """A letter's HTML as PDF (WeasyPrint, drawn with Pango): about 0.1 s of CPU, so the
-    worker runs it in processes of its own (`CCM_PDF_PROCESSES`)."""
-    from weasyprint import HTML
+_FONTS = threading.local()
 
-    return HTML(string=html).write_pdf()
+
+def html_to_pdf(html: str) -> bytes:
+    """A letter's HTML as PDF (WeasyPrint, drawn with Pango): about 0.06 s of CPU, so the
+    worker runs it in processes of its own (`CCM_PDF_PROCESSES`). One font configuration
+    per thread, kept: a new one for each letter was slower and never freed (measured, 200
+    letters: 0.077 s each and 77 → 136 MiB, against 0.057 s and 76 → 83 MiB)."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    if not hasattr(_FONTS, "config"):
+        _FONTS.config = FontConfiguration()
+    return HTML(string=html).write_pdf(font_config=_FONTS.config)
 
 
 def exit_with_parent(parent: int) -> None:
     """In a drawing process: end when the worker that started it is gone (killed, it
     cannot say so; the process would otherwise live on, holding its memory)."""
-    import os
-    import threading
     import time
 
     def watch():
