@@ -84,7 +84,8 @@ class MessageRequest(BaseModel):
 class LetterOutcome(BaseModel):
     message_id: str
     # "queued" (written, to go by SMTP), "outbox" (no SMTP configured), "undelivered" (no
-    # address); "smtp" in runs from before deliveries ran beside the workflow.
+    # e-mail address: a letter to post), "held" (not written: a fact was missing, the
+    # event says which); "smtp" in runs from before deliveries ran beside the workflow.
     delivery: str
     written: bool  # False when a retry found the letter already logged
 
