@@ -1,6 +1,7 @@
 """`ccm letters preview`: any letter of a chase rendered as the State would receive it,
-without sending it, from the figures in the event log; and `ccm letters contacts`: the
-Permanent Missions letters are addressed to."""
+without sending it, from the figures in the event log; `ccm letters held`: the letters
+not written for a missing fact; and `ccm letters contacts`: the Permanent Missions
+letters are addressed to."""
 
 from __future__ import annotations
 
@@ -39,10 +40,11 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
         language = started.payload.get("language", "en")
     context["year"] = year
     context["total_due"] = str(Decimal(context["amount_due"]) + Decimal(context["arrears"]))
-    sent = [{"kind": e.payload["letter"], "date": e.occurred_at.date().isoformat()} for e in events
-            if e.event_type in _LETTER_EVENTS and e.payload.get("letter") and e.payload.get("delivery") != "held"]
-    context["letters_before"] = [x for x in sent if x["kind"] != kind]
-    context["letter_number"] = 1 if kind == "call_for_contributions" else len(sent) + 1
+    chase_letters = [e for e in events if e.event_type in _LETTER_EVENTS and e.payload.get("letter")]
+    # Named only if it went; numbered either way, as the chase numbers its letters.
+    went = [e for e in chase_letters if e.payload.get("delivery") != "held" and e.payload["letter"] != kind]
+    context["letters_before"] = [{"kind": e.payload["letter"], "date": e.occurred_at.date().isoformat()} for e in went]
+    context["letter_number"] = 1 if kind == "call_for_contributions" else len(chase_letters) + 1
     if kind == "reported_not_received":
         reported = next((e for e in reversed(events) if e.event_type == "chase.payment_reported"), None)
         if reported is None:
