@@ -127,6 +127,14 @@ def render_letter(kind: str, language: str, values: dict) -> RenderedLetter:
     return RenderedLetter(subject=subject, cover=cover, html=html, reference_number=values["reference_number"])
 
 
+def _an_address(text: str) -> bool:
+    """One address, `name@domain`, with nothing a header could be split on."""
+    from email.utils import parseaddr
+
+    return (len(text) <= 254 and text.count("@") == 1 and not any(c.isspace() or c in ",;<>\"" for c in text)
+            and parseaddr(text)[1] == text)
+
+
 def letter_values(kind: str, state: str, context: dict, language: str, when: date, letterhead: Letterhead,
                   contact: Contact | None, iban: str | None = None, contacts_name: str = "contacts.csv") -> dict:
     """Everything a letter's template reads, each fact written in the letter's language;
@@ -139,6 +147,8 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         raise LetterRefused(f"address missing: {state} has no row in {contacts_name}")
     if not contact.address:
         raise LetterRefused(f"address missing: the row of {state} in {contacts_name} has no postal address")
+    if contact.email and not _an_address(contact.email):
+        raise LetterRefused(f"the e-mail of {state} in {contacts_name} is not an address: {contact.email[:80]!r}")
     name, formal = state_names(state, language, name_of(state))
     mission = contact.mission or MISSIONS[language].format(state=name)
     values = {key: chf(context[key], language) for key in MONEY if key in context}

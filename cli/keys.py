@@ -166,11 +166,18 @@ def new(holder, passphrase):
 
 def public_key_of(file: Path) -> tuple[bytes, str]:
     """(raw public key, holder) from a key's .json (as `keys new` writes it) or its .pem."""
+    from domain.process import Refusal
     from domain.signatures import public_bytes, unb64
 
     if file.suffix == ".json" or file.with_suffix(".json").exists():
-        meta = json.loads(file.with_suffix(".json").read_text())
-        return unb64(meta["public_key"]), meta.get("holder", "")
+        try:
+            meta = json.loads(file.with_suffix(".json").read_text(encoding="utf-8"))
+            raw = unb64(meta["public_key"])
+        except (OSError, ValueError, KeyError, TypeError, Refusal):
+            raise click.ClickException(f"{file} is not a key `ccm keys new` made (its .json or .pem)") from None
+        if len(raw) != 32:
+            raise click.ClickException(f"{file} does not hold an Ed25519 public key")
+        return raw, str(meta.get("holder", ""))
     return public_bytes(load_private(file)), ""
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import MONEY, PARTY, emit, output_option, settings, year_option
+from cli.common import MONEY, PARTY, check_out, emit, out_options, output_option, settings, year_option
 
 KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
 _TEMPLATE = {"call": "call_for_contributions"}
@@ -64,15 +64,15 @@ def letters():
 @click.option("--letter", "kind", type=click.Choice(KINDS), default="call", show_default=True)
 @click.option("--language", type=click.Choice(["en", "fr", "es"]), help="default: the chase's")
 @click.option("--amount", type=MONEY, help="for a chase not started yet: the amount the call would ask")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="the PDF to write (default: its reference, ISU-CCM-2027-ITA-1.pdf)")
-def preview(state, year, kind, language, amount, out):
+@out_options("the PDF to write (default: its reference, ISU-CCM-2027-ITA-1.pdf)")
+def preview(state, year, kind, language, amount, out, force):
     """Render a letter as PDF without sending it, for the ISU to check. It is refused
     with the reason a letter would be held (no address, nothing to pay)."""
     from activities.letters import LetterRefused, letter_file_name, letter_values, load_contacts, render_letter
     from cli.audit import open_log
 
     s = settings()
+    check_out(out, force)
     template = _TEMPLATE.get(kind, kind)
     context, chase_language = chase_context(open_log(), state, year, template, amount)
     language = language or chase_language
@@ -84,6 +84,8 @@ def preview(state, year, kind, language, amount, out):
         raise click.ClickException(f"this letter would not be sent: {e}") from None
     letter = render_letter(template, language, values)
     target = out or Path(letter_file_name(letter.reference_number))
+    if out is None:
+        check_out(target, force)
     tmp = target.with_name(target.name + ".part")
     tmp.write_bytes(letter.pdf())
     tmp.replace(target)  # whole or not at all

@@ -52,6 +52,11 @@ def test_a_preview_that_cannot_be_filled_says_why_and_writes_nothing(ccm, worker
         r = ccm("letters", "preview", *args, "--out", out)
         assert r.exit_code in (1, 2) and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not out.exists()
+    nowhere = ccm("letters", "preview", "--state", "ITA", "--year", NEXT, "--out", tmp_path / "nowhere" / "x.pdf")
+    assert nowhere.exit_code == 2 and "does not exist" in nowhere.stderr
+    out.write_bytes(b"the ISU's own file")
+    r = ccm("letters", "preview", "--state", "ITA", "--year", NEXT, "--out", out)
+    assert r.exit_code == 2 and "exists: give --force" in r.stderr and out.read_bytes() == b"the ISU's own file"
 
 
 def test_contacts_lists_the_missions_and_which_letters_would_be_held(ccm, ccm_env):

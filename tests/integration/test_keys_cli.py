@@ -46,3 +46,12 @@ def test_a_key_needs_a_person_and_an_office(tmp_path, monkeypatch):
         r = CliRunner().invoke(cli, ["keys", "new", "--as", holder])
         assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "keys").exists()
+
+
+def test_registering_a_file_that_is_no_key_is_one_line(tmp_path):
+    bad = tmp_path / "key.json"
+    bad.write_text("{not json")
+    r = CliRunner().invoke(cli, ["keys", "register", str(bad), "--office", "president", "--from", "2027-01-01",
+                                 "--until", "2027-12-31", "--admin-key", str(bad)], env={"CCM_HOME": str(tmp_path)})
+    assert r.exit_code == 1 and "is not a key `ccm keys new` made" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -104,7 +104,10 @@ def test_a_reminder_with_no_letter_before_recalls_none():
 
 @pytest.mark.parametrize("contact,reason", [
     (None, "address missing: ITA has no row in contacts.csv"),
-    (Contact(email="a@b.org"), "address missing: the row of ITA in contacts.csv has no postal address")])
+    (Contact(email="a@b.org"), "address missing: the row of ITA in contacts.csv has no postal address"),
+    (Contact(email="a@b.org\nBcc: all@example.org", mission="M", address=("Geneva",)),
+     "the e-mail of ITA in contacts.csv is not an address"),
+    (Contact(email="a@b.org, c@d.org", mission="M", address=("Geneva",)), "is not an address")])
 def test_a_letter_without_an_address_is_refused_with_the_reason(contact, reason):
     with pytest.raises(LetterRefused, match=reason):
         letter_values("call_for_contributions", "ITA", FIGURES, "en", DAY, HEAD, contact)
