@@ -9,7 +9,6 @@ finished by importing it again, since a chase refuses a bank reference it holds.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -77,6 +76,8 @@ def _totals(rows: list[dict]) -> str:
 
 async def import_statement(log, statement, acting, progress_bar: bool = False, client=None) -> list[dict]:
     """Reconcile a statement; one row per entry (see `BANK_COLUMNS`, plus `already`)."""
+    import asyncio  # here: `ccm --help` imports this module, and asyncio costs it a quarter
+
     from rich.console import Console
     from rich.progress import Progress
 
