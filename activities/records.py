@@ -291,19 +291,16 @@ class CcmActivities:
     @activity.defn(name="checkpoint_log")
     def checkpoint_log(self) -> dict:
         """Sign the log's head with the ISU's key (CCM_CHECKPOINT_KEY) and log it."""
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-        from activities.trust import make_checkpoint
+        from activities.trust import load_private_key, make_checkpoint
+        from domain.process import Refusal
 
         if self.checkpoint_key is None:
             raise ApplicationError("no key to sign checkpoints with: set CCM_CHECKPOINT_KEY on the worker",
                                    non_retryable=True)
-        passphrase = os.environ.get("CCM_KEY_PASSPHRASE")
         try:
-            key = load_pem_private_key(self.checkpoint_key.read_bytes(), password=passphrase.encode() if passphrase
-                                       else None)
-        except (OSError, TypeError, ValueError) as e:
-            raise ApplicationError(f"{self.checkpoint_key}: {e}", non_retryable=True) from None
+            key = load_private_key(self.checkpoint_key, os.environ.get("CCM_KEY_PASSPHRASE"))
+        except Refusal as e:
+            raise ApplicationError(str(e), non_retryable=True) from None
         return make_checkpoint(self.log, key).model_dump(mode="json")
 
     def all(self) -> list:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 # Loaded here, by the worker, before any workflow runs: the verifier is called from
 # validators, inside the sandbox, where a first import of cryptography's Rust extension
@@ -47,6 +48,24 @@ class CommandVerifier:
         ring = KeyRing.from_events(self.trust.admins, self.log.query(workflow_id=REGISTRY_ID))
         ring.check_command(request.workflow_id, request.update, request.update_id, request.arguments, request.office,
                            CommandSignature.model_validate(request.signature), datetime.now(timezone.utc))
+
+
+def load_private_key(path: Path, passphrase: str | None = None):
+    """The Ed25519 private key of a PEM file (`ccm keys new`); a Refusal says why not."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=passphrase.encode() if passphrase else None)
+    except FileNotFoundError:
+        raise Refusal(f"{path}: no such key file") from None
+    except TypeError:
+        raise Refusal(f"{path} is protected by a passphrase: set CCM_KEY_PASSPHRASE") from None
+    except (OSError, ValueError):
+        raise Refusal(f"{path} cannot be read (a wrong passphrase, or not a PEM private key)") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise Refusal(f"{path} is not an Ed25519 key")
+    return key
 
 
 def make_checkpoint(log: EventLog, key, now: datetime | None = None) -> Checkpoint:

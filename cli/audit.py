@@ -144,18 +144,9 @@ def _verify_checkpoint(path: Path | None, cp) -> str:
     log's row `cp.seq` still ends the chain in the hash it signed."""
     from activities.trust import checkpoint_signer
     from domain.process import Refusal
-    from domain.signatures import KeyRing
 
-    admins = settings().admin_keyring
-    if not admins:
-        raise click.ClickException("no administrators' keys to verify against: set CCM_ADMIN_KEYS")
-    if path:
-        ring = KeyRing.from_events(admins, (e for e in _exported(path) if e.workflow_id == "keys"))
-        row = next((e for e in _exported(path) if e.seq == cp.seq), None)
-    else:
-        log = open_log()
-        ring = KeyRing.from_events(admins, log.query(workflow_id="keys"))
-        row = next(log.query(from_seq=cp.seq, batch=1), None)
+    ring, rows = _key_ring(path)
+    row = next((e for e in rows(cp.seq) if e.seq == cp.seq), None)
     try:
         who = checkpoint_signer(ring, cp)
     except Refusal as e:
@@ -200,20 +191,27 @@ def _exported(path: Path):
         yield from (Event.model_validate_json(line) for line in f if line.strip())
 
 
-def _verify_signatures(path: Path | None) -> str:
-    """Every signed command of the export (or the database) checked offline."""
-    from domain.signatures import KeyRing, verify_signed_events
+def _key_ring(path: Path | None):
+    """(the registered keys, checked against CCM_ADMIN_KEYS; `rows(from_seq)`, the rows
+    from there on) of an export, or of the database."""
+    from domain.signatures import REGISTRY_ID, KeyRing
 
     admins = settings().admin_keyring
     if not admins:
         raise click.ClickException("no administrators' keys to verify against: set CCM_ADMIN_KEYS")
     if path:
-        ring = KeyRing.from_events(admins, (e for e in _exported(path) if e.workflow_id == "keys"))
-        commands, count, problem = verify_signed_events(ring, _exported(path))
-    else:
-        log = open_log()
-        ring = KeyRing.from_events(admins, log.query(workflow_id="keys"))
-        commands, count, problem = verify_signed_events(ring, log.query())
+        ring = KeyRing.from_events(admins, (e for e in _exported(path) if e.workflow_id == REGISTRY_ID))
+        return ring, lambda first: (e for e in _exported(path) if e.seq >= first)
+    log = open_log()
+    return KeyRing.from_events(admins, log.query(workflow_id=REGISTRY_ID)), lambda first: log.query(from_seq=first)
+
+
+def _verify_signatures(path: Path | None) -> str:
+    """Every signed command of the export (or the database) checked offline."""
+    from domain.signatures import verify_signed_events
+
+    ring, rows = _key_ring(path)
+    commands, count, problem = verify_signed_events(ring, rows(1))
     if problem:
         raise click.ClickException(f"signature check failed at {problem} ({commands} signed commands verified "
                                    "before it)")

@@ -7,6 +7,7 @@ mode 0600, encrypted when a passphrase is given (`CCM_KEY_PASSPHRASE` when signi
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import date, datetime, timezone
@@ -27,27 +28,22 @@ def keys_dir() -> Path:
     return Path(platformdirs.user_config_dir("ccm", appauthor=False)) / "keys"
 
 
-def _passphrase() -> bytes | None:
-    value = os.environ.get("CCM_KEY_PASSPHRASE")
-    return value.encode() if value else None
-
-
 def load_private(path: Path):
-    """The private key of a PEM file; one line if it cannot be read."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    """The private key of a PEM file (passphrase from CCM_KEY_PASSPHRASE); one line if it
+    cannot be read. Read once per command: a bulk command signs many updates with it."""
+    from domain.process import Refusal
 
     try:
-        key = load_pem_private_key(path.read_bytes(), password=_passphrase())
-    except FileNotFoundError:
-        raise click.ClickException(f"{path}: no such key file") from None
-    except TypeError:
-        raise click.ClickException(f"{path} is protected by a passphrase: set CCM_KEY_PASSPHRASE") from None
-    except ValueError:
-        raise click.ClickException(f"{path} cannot be read (a wrong passphrase, or not a PEM private key)") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise click.ClickException(f"{path} is not an Ed25519 key")
-    return key
+        return _load_private(path.resolve(), os.environ.get("CCM_KEY_PASSPHRASE"))
+    except Refusal as e:
+        raise click.ClickException(str(e)) from None
+
+
+@functools.cache
+def _load_private(path: Path, passphrase: str | None):
+    from activities.trust import load_private_key
+
+    return load_private_key(path, passphrase)
 
 
 def key_files() -> list[tuple[Path, dict]]:
