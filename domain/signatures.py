@@ -182,6 +182,8 @@ class KeyRing:
                       signature: CommandSignature, now: datetime) -> SignedBy:
         """A signed command accepted, or a Refusal: a valid signature over this very
         update, fresh, by a key registered for the office claimed on that day."""
+        if signature.signed_at.tzinfo is None:
+            raise Refusal("the signature's time has no time zone: sign it again with `ccm`")
         if signature.update_id != update_id:
             raise Refusal("the signature covers another update id: a signed command cannot be sent again as new")
         age = (now - signature.signed_at).total_seconds()

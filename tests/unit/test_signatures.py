@@ -59,6 +59,7 @@ def test_a_command_signed_by_a_registered_key_is_proved():
     (lambda args, sig: (args, sig, {"update_id": "waive-2"}), "covers another update id"),
     (lambda args, sig: (args, sig, {"office": "isu"}), "speaks for president, not for isu"),
     (lambda args, sig: (args, sig, {"now": NOW + timedelta(hours=1)}), "sign it again"),
+    (lambda args, sig: (args, sig.model_copy(update={"signed_at": NOW.replace(tzinfo=None)}), {}), "no time zone"),
 ])
 def test_a_changed_command_or_another_context_is_refused(change, message):
     ring = KeyRing(ADMINS, [registration(PRESIDENT)])
