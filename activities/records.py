@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -15,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.calendar import meeting_ics
 from activities.documents import load_document
+from activities.drawing import DrawingPool
 from activities.eventlog import EventLog
 from activities.letters import (
     Letterhead,
@@ -123,7 +123,7 @@ HEARTBEAT_SECONDS = 2
 
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
-                 iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: Executor | None = None,
+                 iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: DrawingPool | None = None,
                  checkpoint_key: Path | None = None):
         self.log = log
         self.checkpoint_key = checkpoint_key
@@ -166,13 +166,16 @@ class CcmActivities:
         return await self._write(message, send_now=send_now, pdf=await self._draw(html))
 
     async def _draw(self, html: str) -> bytes:
-        """The PDF, drawn by the worker's drawing processes; in a thread of this one
-        when there are none, or when one was killed (the pool is then unusable)."""
+        """The PDF, drawn by the worker's drawing processes. A letter whose process was
+        killed is drawn by the fresh ones the pool starts; in a thread of this one when
+        there are none, or when those died too."""
         if self.pdf_pool is not None:
-            try:
-                return await _beating(asyncio.get_running_loop().run_in_executor(self.pdf_pool, html_to_pdf, html))
-            except BrokenProcessPool:
-                activity.logger.warning("a PDF-drawing process died: drawing in the worker instead")
+            for _ in range(2):
+                try:
+                    return await _beating(asyncio.wrap_future(self.pdf_pool.submit(html_to_pdf, html)))
+                except BrokenProcessPool:
+                    activity.logger.warning("a PDF-drawing process died while drawing a letter")
+            activity.logger.warning("PDF-drawing processes keep dying: drawing in the worker instead")
         return await _beating(asyncio.ensure_future(asyncio.to_thread(html_to_pdf, html)))
 
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, str]:

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # core by default, so that 100 calls do not queue behind one interpreter lock.
     pdf_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0, le=64,
                                description="processes drawing PDF letters (0: in the worker's threads)")
+    # They are started when letters come and let go when none has come for a while: a
+    # chase sleeps for months, and each process holds about 70 MiB. Replaced after a number
+    # of letters too, since a process grows a little with each.
+    pdf_idle_seconds: float = Field(60, gt=0, le=86_400,
+                                    description="seconds without a letter after which the drawing processes exit")
+    pdf_letters_per_pool: int = Field(500, ge=1, le=1_000_000,
+                                      description="letters the drawing processes draw before fresh ones replace them")
 
     smtp_host: str | None = None
     smtp_port: int = 25

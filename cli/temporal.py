@@ -193,19 +193,15 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
 
 
 def pdf_processes(settings: Settings):
-    """The processes that draw PDF letters, started fresh (`spawn`: a fork would copy the
-    SDK's threads), or None to draw them in the worker's threads."""
-    import multiprocessing
-
+    """The processes that draw PDF letters (`activities.drawing`), or None to draw them in
+    the worker's threads."""
     if settings.pdf_processes == 0:
         return None
+    from activities.drawing import DrawingPool
     from activities.letters import exit_with_parent
 
-    spawn = multiprocessing.get_context("spawn")
-    # Not `max_tasks_per_child`: on Python 3.11 a pool that replaces its processes hung
-    # (a letter waited for ever once a process had drawn its 100th, measured).
-    return concurrent.futures.ProcessPoolExecutor(settings.pdf_processes, mp_context=spawn,
-                                                  initializer=exit_with_parent, initargs=(os.getpid(),))
+    return DrawingPool(settings.pdf_processes, letters_per_pool=settings.pdf_letters_per_pool,
+                       idle_seconds=settings.pdf_idle_seconds, initializer=exit_with_parent, initargs=(os.getpid(),))
 
 
 async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -> None:
