@@ -7,11 +7,12 @@ log with nothing but this function: it must not depend on the database.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
+
+from domain.canonical import canonical_bytes
 
 GENESIS_HASH = "0" * 64
 
@@ -48,10 +49,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def canonical_json(fields: dict[str, Any]) -> str:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 _HASHED = frozenset(NewEvent.model_fields)
 
 
@@ -72,7 +69,7 @@ def fields_hash(fields: dict[str, Any], seq: int, occurred_at: datetime, recorde
     database gives them without building a model: the fast path of verifying a big log)."""
     hashed = dict(fields)  # exactly the event's fields: a model dump, or a row's columns
     hashed.update(seq=seq, occurred_at=_iso(occurred_at), recorded_at=_iso(recorded_at), prev_hash=prev_hash)
-    return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(hashed)).hexdigest()
 
 
 class ChainRow(NamedTuple):

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.canonical import canonical_bytes
 from domain.process import CommandSignature, Refusal
 
 REGISTRY_ID = "keys"  # the workflow id the key registry's events are logged under
@@ -30,7 +30,7 @@ FRESH_SECONDS = 600
 
 def canonical(value: Any) -> bytes:
     """The bytes a signature covers: JSON with sorted keys and no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return canonical_bytes(value)
 
 
 def b64(data: bytes) -> str:

@@ -1,0 +1,54 @@
+"""Canonical JSON: the bytes a row's hash and a command's signature cover.
+
+The rule is Python's `json.dumps(value, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False, default=str)` in UTF-8, and every hash in every log ever written
+depends on it. orjson writes the same bytes about ten times faster for plain JSON values,
+so it is used exactly where it writes the same bytes (checked by `_plain`, proven by a
+property test against `json.dumps`); anything else is written by `json.dumps` itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import orjson
+
+
+_SIMPLE = frozenset({str, bool, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """Whether orjson writes `value` byte for byte as `json.dumps` does: JSON's own types
+    (no subclasses, no tuples), string keys, integers within 64 bits, and finite floats
+    that are 0 or at least 1e-4 in size (orjson writes 1e-05 as 0.00001 and 5e-07 as 5e-7).
+    Written as loops, not `all(...)`: this walk is most of the fast path's time."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _SIMPLE and not _plain(item)):
+                return False
+        return True
+    if kind in _SIMPLE:
+        return True
+    if kind is int:
+        return -(2**63) <= value < 2**64
+    if kind is float:
+        return value == 0.0 or 1e-4 <= abs(value) < math.inf
+    if kind is list:
+        for item in value:
+            if type(item) not in _SIMPLE and not _plain(item):
+                return False
+        return True
+    return False
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """JSON with sorted keys and no spaces, non-ASCII as UTF-8."""
+    if _plain(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # a lone surrogate: json.dumps says what it says
+            pass
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
