@@ -10,7 +10,6 @@ executors instead: new letters go to a fresh one while the old one finishes its 
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import threading
 import time
@@ -86,7 +85,6 @@ class DrawingPool:
                 idle = time.monotonic() - self._last_used
                 if self._executor is not None and self._in_flight == 0 and idle >= self.idle_seconds:
                     self._retire()
-                    release_free_memory()
 
     @property
     def running(self) -> bool:
@@ -105,12 +103,3 @@ class DrawingPool:
     def __exit__(self, *exc) -> None:
         self.shutdown()
 
-
-def release_free_memory() -> None:
-    """Hand the memory freed by a burst of letters back to the system (glibc's
-    `malloc_trim`): the worker's threads rendered them, and the C allocator otherwise keeps
-    the freed pages for ever, counted in the worker's RSS."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to hand back this way
-        pass
