@@ -532,6 +532,17 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _drawing_processes(pid: int) -> list[int]:
+    """The children that draw letters (spawned pool processes; not multiprocessing's
+    resource tracker, which stays)."""
+    out = []
+    for child in _children(pid):
+        with contextlib.suppress(FileNotFoundError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.append(child)
+    return out
+
+
 def _rss_mib(pid: int, children: bool = True) -> float:
     """A process's RSS, with its children's (the worker's PDF-drawing processes)."""
     total = 0.0
@@ -567,9 +578,10 @@ def status(n: int) -> None:
             from cli.settings import Settings
 
             deadline = time.monotonic() + Settings().pdf_idle_seconds + 60
-            while _children(host.pid) and time.monotonic() < deadline:
+            while _drawing_processes(host.pid) and time.monotonic() < deadline:
                 time.sleep(1)
-            rest, drawing_left = _rss_mib(host.pid), len(_children(host.pid))
+            rest, drawing_left = _rss_mib(host.pid), len(_drawing_processes(host.pid))
+            rest_own = _rss_mib(host.pid, children=False)
             times = []
             for ns in server.namespaces:
                 env = os.environ | ccm_env(server, ns)
@@ -585,8 +597,8 @@ def status(n: int) -> None:
     print(f"one worker process serving {len(server.namespaces)} secretariats, keeping {Settings().worker_cache} "
           f"runs in memory (CCM_WORKER_CACHE): RSS {idle:.0f} MiB idle, {held:.0f} MiB with {n} chases open "
           f"(the worker {own:.0f} MiB, its PDF-drawing processes the rest; {pdfs} PDF letters written); "
-          f"at rest, {Settings().pdf_idle_seconds:.0f} s after the last letter: {rest:.0f} MiB "
-          f"({drawing_left} drawing processes left)")
+          f"at rest, once the drawing processes were let go ({drawing_left} left): {rest:.0f} MiB "
+          f"(the worker {rest_own:.0f} MiB, multiprocessing's resource tracker the rest)")
     print(f"ccm chase status --year {NEXT_YEAR} (100 chases each): median {statistics.median(times):.2f} s, "
           f"{sum(times):.2f} s for all {n}")
 

@@ -27,8 +27,9 @@ class Settings(BaseSettings):
     msp: str = Field("7MSP", description="the Meeting of States Parties the current Presidency prepares")
     heartbeat_file: Path | None = None
     # A chase sleeps for months between letters: a worker keeps this many runs in memory
-    # (about 0.35 MiB each, measured) and replays the others from history when they wake.
-    worker_cache: int = Field(500, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
+    # (about 0.25-0.35 MiB each, measured) and replays the others from history when they
+    # wake. 400, not 500, since the PDF letters: 1,000 chases open then fit in 300 MiB.
+    worker_cache: int = Field(400, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
     # A PDF letter costs about 0.1 s of CPU: drawn in processes of their own, one per
     # core by default, so that 100 calls do not queue behind one interpreter lock.
     pdf_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0, le=64,
