@@ -25,14 +25,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    any_,
-    bindparam,
     create_engine,
     event,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.canonical import canonical_bytes
 from domain.events import (
@@ -158,12 +155,22 @@ def make_engine(url: str, create: bool = False) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _among(conn, keys: list[str]):
-    """`idempotency_key IN keys`; on PostgreSQL as one array parameter (`= ANY`), which it
-    plans once, where a list of 100 parameters cost it about 10 ms a query (measured)."""
+def _stored_keys_and_head(conn, keys: list[str]) -> tuple[list[str], tuple[int, str] | None]:
+    """Which of `keys` the log holds already, and its head row's (seq, hash), in one
+    statement with the keys as one parameter. Measured on SQLite, for 100 keys: 457 µs as
+    an IN list of 100 parameters, 183 µs so, and the head alone cost 169 µs more; on
+    PostgreSQL a list of 100 parameters cost about 10 ms a query."""
     if conn.dialect.name == "postgresql":
-        return events.c.idempotency_key == any_(bindparam("keys", keys, type_=ARRAY(String)))
-    return events.c.idempotency_key.in_(keys)
+        among, keys_param = "idempotency_key = ANY(:keys)", keys
+    else:
+        among, keys_param = "idempotency_key IN (SELECT value FROM json_each(:keys))", json.dumps(keys)
+    rows = conn.execute(text(
+        f"SELECT idempotency_key, NULL AS seq, NULL AS hash FROM events WHERE {among} "
+        "UNION ALL SELECT NULL, seq, hash FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) AS head"
+    ), {"keys": keys_param}).all()
+    stored = [key for key, _, _ in rows if key is not None]
+    head = next(((seq, digest) for key, seq, digest in rows if key is None), None)
+    return stored, head
 
 
 def _row_to_event(row) -> Event:
@@ -228,20 +235,12 @@ class EventLog:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
             keys = list(dict.fromkeys(e.idempotency_key for e in batch))
-            found: dict[str, Event | None] = {}
-            for start in range(0, len(keys), 500):  # bounded IN lists
-                # The keys alone first: almost always none is there, and asking PostgreSQL
-                # for whole rows made this query ten times slower (measured, 100 keys).
-                chunk = keys[start:start + 500]
-                there = conn.execute(select(events.c.idempotency_key).where(_among(conn, chunk)))
-                found.update((key, None) for key in there.scalars())
+            there, head = _stored_keys_and_head(conn, keys)
+            found: dict[str, Event | None] = dict.fromkeys(there)
             if found and keep_rows:
-                for row in conn.execute(select(events).where(_among(conn, list(found)))):
+                for row in conn.execute(select(events).where(events.c.idempotency_key.in_(list(found)))):
                     found[row.idempotency_key] = _row_to_event(row)
-            last = conn.execute(
-                select(events.c.seq, events.c.hash).order_by(events.c.seq.desc()).limit(1)
-            ).first()
-            seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+            seq, prev_hash = head or (0, GENESIS_HASH)
             recorded_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
             out, rows = [], []
             for new in batch:
