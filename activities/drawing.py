@@ -34,11 +34,27 @@ class DrawingPool:
         self._in_flight = 0
         self._last_used = time.monotonic()
         self._closed = threading.Event()
-        self.started = 0  # executors started: what the tests and the benchmarks read
+        self.started = 0  # executors started (the tests read it)
         self._reaper = threading.Thread(target=self._let_go_when_idle, daemon=True, name="drawing-pool-idle")
         self._reaper.start()
 
     def submit(self, fn: Callable, *args) -> Future:
+        while True:
+            executor = self._take()
+            try:
+                future = executor.submit(fn, *args)
+            except BrokenProcessPool:
+                self._done(executor, broken=True)
+                raise
+            except RuntimeError:  # retired by another letter just now: the next one takes it
+                self._done(executor, broken=False)
+                continue
+            future.add_done_callback(lambda f, executor=executor: self._done(
+                executor, broken=not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)))
+            return future
+
+    def _take(self) -> ProcessPoolExecutor:
+        """The executor for the next letter, counted in flight."""
         with self._lock:
             if self._closed.is_set():
                 raise RuntimeError("the drawing pool is shut down")
@@ -49,18 +65,10 @@ class DrawingPool:
                                                      initializer=self._initializer, initargs=self._initargs)
                 self._drawn = 0
                 self.started += 1
-            executor = self._executor
             self._drawn += 1
             self._in_flight += 1
             self._last_used = time.monotonic()
-        try:
-            future = executor.submit(fn, *args)
-        except BrokenProcessPool:
-            self._done(executor, broken=True)
-            raise
-        future.add_done_callback(
-            lambda f: self._done(executor, broken=not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)))
-        return future
+            return self._executor
 
     def _done(self, executor: ProcessPoolExecutor, broken: bool) -> None:
         with self._lock:

@@ -312,6 +312,10 @@ async def _import_statements(server: Server, files: dict) -> tuple[float, int]:
     results = await asyncio.gather(*(import_statement(logs[ns], read_statement(data), acting, client=by_ns[ns])
                                      for ns, data in files.items()))
     seconds = time.perf_counter() - start
+    for rows in results:
+        for r in rows:
+            if r["outcome"] != "matched":
+                print(f"entry {r['entry']} {r['outcome']}: {r.get('reason', '')}")
     return seconds, sum(1 for rows in results for r in rows if r["outcome"] == "matched")
 
 
@@ -603,6 +607,27 @@ def status(n: int) -> None:
           f"{sum(times):.2f} s for all {n}")
 
 
+# --- the cost of a PDF letter -------------------------------------------------------------------
+def letter_cost(n: int) -> None:
+    """CPU per PDF letter in one process (WeasyPrint), and the ceilings it sets on this
+    machine's cores whatever else runs: a benchmark chase writes 2 letters, a statement
+    line paid in full 1."""
+    from activities.letters import html_to_pdf, render_letter
+    from tests.integration.test_letters_pdf import values
+
+    kinds = ["call_for_contributions", "thank_you"]
+    pages = [render_letter(k, "en", values(k, "en")).html for k in kinds]
+    html_to_pdf(pages[0])  # the first one loads the fonts
+    start = time.process_time()
+    for i in range(n):
+        html_to_pdf(pages[i % 2])
+    cpu = (time.process_time() - start) / n
+    cores = os.cpu_count() or 1
+    print(f"{n} PDF letters (call and thank-you in turn): {cpu * 1000:.0f} ms of CPU each")
+    print(f"ceilings from drawing alone on {cores} cores: {cores / (2 * cpu):.1f} chases/s, "
+          f"{cores / cpu:.1f} statement lines paid in full/s")
+
+
 # --- 6. the CLI ----------------------------------------------------------------------------
 def cli_times(runs: int) -> None:
     def timed(cmd, env=None) -> list[float]:
@@ -643,6 +668,7 @@ def main() -> None:
     log_parser.add_argument("--batch", type=int, default=100)
     sub.add_parser("audit").add_argument("--events", type=int, default=1_000_000)
     sub.add_parser("status").add_argument("--chases", type=int, default=1000)
+    sub.add_parser("letters").add_argument("--n", type=int, default=40)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; {date.today()}")
     if args.what == "chases":
@@ -655,6 +681,8 @@ def main() -> None:
         eventlog(args.n, args.batch)
     elif args.what == "audit":
         audit(args.events)
+    elif args.what == "letters":
+        letter_cost(args.n)
     elif args.what == "status":
         status(args.chases)
 
