@@ -358,7 +358,7 @@ def _databases():
         admin.dispose()
 
 
-def eventlog(n: int, batch: int) -> None:
+def eventlog(n: int, batch: int, rounds: int = 5) -> None:
     import json
 
     from sqlalchemy import Column, Index, MetaData, Table
@@ -387,36 +387,39 @@ def eventlog(n: int, batch: int) -> None:
                                                          "prev_hash": "", "hash": ""}
                         for i, e in enumerate(evs)]
 
-            single, batched = _events(n), _events(n, start=n)
+            single = _events(n)
             t = time.perf_counter()
             for e in single:
                 log.append(e)
             chain_single = n / (time.perf_counter() - t)
-            # The batches go into a log that holds rows and statistics, as a secretariat's
-            # log does (autovacuum analyses a table a minute or so after it grew): without
-            # them PostgreSQL looks each batch's keys up by scanning the table.
-            with log.engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
-            t = time.perf_counter()
-            for i in range(0, n, batch):
-                log.append_all(batched[i:i + batch])  # as a letter's activity writes its step's events
-            chain_batched = n / (time.perf_counter() - t)
             # The raw inserts start from the same events: turning them into rows is timed too.
             t = time.perf_counter()
             for i, e in enumerate(single):
                 with engine.begin() as conn:
                     conn.execute(raw.insert(), rows([e], i))
             raw_single = n / (time.perf_counter() - t)
-            t = time.perf_counter()
-            for i in range(0, n, batch):
-                with engine.begin() as conn:
-                    conn.execute(raw.insert(), rows(batched[i:i + batch], n + i))
-            raw_batched = n / (time.perf_counter() - t)
-            t = time.perf_counter()
-            for i in range(0, n, batch):
-                with engine.begin() as conn:
-                    conn.execute(indexed.insert(), rows(batched[i:i + batch], n + i))
-            indexed_batched = n / (time.perf_counter() - t)
+            # The batches go into a log that holds rows and statistics, as a secretariat's
+            # log does (autovacuum analyses a table a minute or so after it grew): without
+            # them PostgreSQL looks each batch's keys up by scanning the table.
+            with log.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+            # In rounds, the three sides in turn, so that a slow second of the machine's
+            # disk falls on all three alike: n rows each per round.
+            batched = _events(n * rounds, start=n)
+            took = {"log": 0.0, "raw": 0.0, "indexed": 0.0}
+            for r in range(rounds):
+                part = batched[r * n:(r + 1) * n]
+                t = time.perf_counter()
+                for i in range(0, n, batch):
+                    log.append_all(part[i:i + batch])  # as a letter's activity writes its step's events
+                took["log"] += time.perf_counter() - t
+                for side, table in (("raw", raw), ("indexed", indexed)):
+                    t = time.perf_counter()
+                    for i in range(0, n, batch):
+                        with engine.begin() as conn:
+                            conn.execute(table.insert(), rows(part[i:i + batch], n + r * n + i))
+                    took[side] += time.perf_counter() - t
+            chain_batched, raw_batched, indexed_batched = (n * rounds / took[k] for k in ("log", "raw", "indexed"))
             assert log.verify().ok
             print(f"{name}: single append {chain_single:,.0f} rows/s vs raw insert {raw_single:,.0f} rows/s "
                   f"({chain_single / raw_single:.2f}x); batches of {batch}: {chain_batched:,.0f} rows/s vs raw "
