@@ -41,6 +41,7 @@ from domain.events import (
     Verification,
     event_hash,
     fields_hash,
+    hashed_time,
     verify_chain,
 )
 
@@ -197,6 +198,15 @@ def _row_to_event(row) -> Event:
 def _moment(value: datetime | str) -> datetime:
     """A time as the driver gives it: a datetime (PostgreSQL) or SQLite's text of one."""
     return _utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def _hashed_column_time(value: datetime | str) -> str:
+    """A time column as the hash covers it (`hashed_time`). SQLite's text of a UTC time,
+    `2027-01-15 08:00:00.000000`, is rewritten as text: parsing it and writing it back was
+    a third of verifying a row (measured, 50,000 rows). Any other value is parsed."""
+    if type(value) is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+        return f"{value[:10]}T{value[11:]}+00:00"
+    return hashed_time(_moment(value))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -359,8 +369,8 @@ class EventLog:
             for seq, prev_hash, digest, occurred_at, recorded_at, payload, *texts in rows:
                 fields = dict(zip(_TEXT_COLUMNS, texts, strict=True))
                 fields["payload"] = json.loads(payload)
-                yield ChainRow(seq, prev_hash, digest, fields_hash(fields, seq, _moment(occurred_at),
-                                                                   _moment(recorded_at), prev_hash))
+                yield ChainRow(seq, prev_hash, digest, fields_hash(fields, seq, _hashed_column_time(occurred_at),
+                                                                   _hashed_column_time(recorded_at), prev_hash))
             if len(rows) < batch:
                 return
             last_seq = rows[-1][0]

@@ -43,7 +43,11 @@ class Event(NewEvent):
     hash: str
 
 
-def _iso(moment: datetime) -> str:
+def hashed_time(moment: datetime | str) -> str:
+    """A time as the hash covers it: UTC, to the microsecond, `2027-01-15T08:00:00.000000+00:00`.
+    Text is taken as already written so (a row read back gives it)."""
+    if isinstance(moment, str):
+        return moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
@@ -63,12 +67,13 @@ def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str,
     return fields_hash(fields, seq, event.occurred_at, recorded_at, prev_hash)
 
 
-def fields_hash(fields: dict[str, Any], seq: int, occurred_at: datetime, recorded_at: datetime,
+def fields_hash(fields: dict[str, Any], seq: int, occurred_at: datetime | str, recorded_at: datetime | str,
                 prev_hash: str) -> str:
     """The same hash from the event's fields in JSON form (a row read back from the
     database gives them without building a model: the fast path of verifying a big log)."""
     hashed = dict(fields)  # exactly the event's fields: a model dump, or a row's columns
-    hashed.update(seq=seq, occurred_at=_iso(occurred_at), recorded_at=_iso(recorded_at), prev_hash=prev_hash)
+    hashed.update(seq=seq, occurred_at=hashed_time(occurred_at), recorded_at=hashed_time(recorded_at),
+                  prev_hash=prev_hash)
     return hashlib.sha256(canonical_bytes(hashed)).hexdigest()
 
 
