@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 
-
 # Written alike by both, or refused by orjson (an integer beyond 64 bits), which sends
 # the value to json.dumps.
 _SIMPLE = frozenset({str, int, bool, type(None)})
