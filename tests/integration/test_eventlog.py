@@ -207,3 +207,28 @@ def test_ccm_db_upgrade_on_an_unreachable_database_is_one_line():
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot upgrade postgresql://nobody@127.0.0.1:1/none:")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_tampered_time_or_payload_is_found_by_verify(event_log):
+    """Verify reads SQLite's time columns as text (`_hashed_column_time`): a changed
+    microsecond or a changed payload must still break the chain at its row."""
+    fill(event_log, 4)
+    assert event_log.verify().ok
+    drop_triggers(event_log)
+    with event_log.engine.begin() as conn:
+        row = conn.execute(text("SELECT occurred_at FROM events WHERE seq = 2")).scalar_one()
+        moved = (row if isinstance(row, datetime) else datetime.fromisoformat(row)) + timedelta(microseconds=1)
+        conn.execute(text("UPDATE events SET occurred_at = :t WHERE seq = 2"), {"t": moved})
+        conn.execute(text("UPDATE events SET payload = :p WHERE seq = 3"), {"p": json.dumps({"n": "forged"})})
+    result = event_log.verify()
+    assert not result.ok and result.first_break.seq == 2
+
+
+def test_times_read_as_text_hash_as_times_parsed():
+    from activities.eventlog import _hashed_column_time, _moment
+    from domain.events import hashed_time
+
+    for stored in ("2027-01-15 08:00:00.000000", "1999-12-31 23:59:59.999999", "2027-06-01 00:00:00.000001"):
+        assert _hashed_column_time(stored) == hashed_time(_moment(stored))
+    aware = datetime(2027, 1, 15, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert _hashed_column_time(aware) == hashed_time(aware) == "2027-01-15T08:30:00.000000+00:00"
