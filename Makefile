@@ -52,7 +52,7 @@ test: $(STAMP) system chromium nginx
 	$(BIN)/python -m pytest -q
 
 # The speed figures of docs/BENCHMARKS.md, each a pair or a ratio from one run (PostgreSQL
-# at 127.0.0.1:5432 for the event-log pair). About 20 minutes on 2 cores.
+# at 127.0.0.1:5432 for the event-log pair). About 11 minutes on 2 cores.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed letters --n 40
 	$(BIN)/python -m benchmarks.speed chases --n 300
