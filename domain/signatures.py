@@ -83,7 +83,18 @@ def unsigned_arguments(cmd: BaseModel) -> dict:
 
 
 # --- the key registry -------------------------------------------------------------------
-class KeyRegistration(BaseModel):
+class AdminStatement(BaseModel):
+    """A statement about a key, signed by an administrator (one of `CCM_ADMIN_KEYS`)."""
+
+    admin: str = Field(description="the fingerprint of the administrator's key that signed")
+    admin_signature: str = ""
+
+    def message(self) -> bytes:
+        """What the administrator signs: every field but the signature."""
+        return canonical(self.model_dump(mode="json", exclude={"admin_signature"}))
+
+
+class KeyRegistration(AdminStatement):
     """An administrator's statement that a key speaks for an office on these days."""
 
     fingerprint: str
@@ -93,22 +104,12 @@ class KeyRegistration(BaseModel):
     valid_from: date
     valid_until: date
     registered_at: datetime
-    admin: str = Field(description="the fingerprint of the administrator's key that signed")
-    admin_signature: str = ""
-
-    def message(self) -> bytes:
-        return canonical(self.model_dump(mode="json", exclude={"admin_signature"}))
 
 
-class KeyRevocation(BaseModel):
+class KeyRevocation(AdminStatement):
     fingerprint: str
     revoked_at: datetime
     reason: str = Field("", max_length=300)
-    admin: str
-    admin_signature: str = ""
-
-    def message(self) -> bytes:
-        return canonical(self.model_dump(mode="json", exclude={"admin_signature"}))
 
 
 class SignedBy(BaseModel):
@@ -150,7 +151,7 @@ class KeyRing:
             if self._by_admin(rev):
                 self.revoked[rev.fingerprint] = rev
 
-    def _by_admin(self, statement) -> bool:
+    def _by_admin(self, statement: AdminStatement) -> bool:
         admin = self.admins.get(statement.admin)
         return admin is not None and valid(admin, statement.message(), statement.admin_signature)
 
