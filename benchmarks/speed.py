@@ -658,20 +658,31 @@ def cli_times(runs: int) -> None:
               f"max {max(times) * 1000:.0f} ms ({statistics.median(times) / base:.1f}x python -c pass)")
 
 
+def _count(text: str) -> int:
+    """A count of at least 1 (a benchmark of nothing divides by zero)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="what", required=True)
-    sub.add_parser("chases").add_argument("--n", type=int, default=300)
+    sub.add_parser("chases").add_argument("--n", type=_count, default=300)
     statement_parser = sub.add_parser("statement")
-    statement_parser.add_argument("--n", type=int, default=1000)
+    statement_parser.add_argument("--n", type=_count, default=1000)
     statement_parser.add_argument("--partial", action="store_true", help="pay half: no thank-you letters")
-    sub.add_parser("cli").add_argument("--runs", type=int, default=10)
+    sub.add_parser("cli").add_argument("--runs", type=_count, default=10)
     log_parser = sub.add_parser("eventlog")
-    log_parser.add_argument("--n", type=int, default=5000)
-    log_parser.add_argument("--batch", type=int, default=100)
-    sub.add_parser("audit").add_argument("--events", type=int, default=1_000_000)
-    sub.add_parser("status").add_argument("--chases", type=int, default=1000)
-    sub.add_parser("letters").add_argument("--n", type=int, default=40)
+    log_parser.add_argument("--n", type=_count, default=5000)
+    log_parser.add_argument("--batch", type=_count, default=100)
+    sub.add_parser("audit").add_argument("--events", type=_count, default=1_000_000)
+    sub.add_parser("status").add_argument("--chases", type=_count, default=1000)
+    sub.add_parser("letters").add_argument("--n", type=_count, default=40)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; {date.today()}")
     if args.what == "chases":
