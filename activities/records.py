@@ -140,19 +140,11 @@ class CcmActivities:
         stored, _ = self.log.append(event)
         return stored
 
-    @activity.defn(name="send_letter")
-    async def send_letter(self, request: LetterRequest) -> LetterOutcome:
-        """Runs from before `write_letter`: render, send and log a letter in one step."""
-        return await self._write_letter(request, send_now=True)
-
     @activity.defn(name="write_letter")
     async def write_letter(self, request: LetterRequest) -> LetterOutcome:
         """Render a letter to a State as PDF on letterhead and write it with its cover
         note (see `write_message`); a letter whose facts cannot be filled is held, not
         written, and its event says why."""
-        return await self._write_letter(request, send_now=False)
-
-    async def _write_letter(self, request: LetterRequest, send_now: bool) -> LetterOutcome:
         done = await asyncio.to_thread(self.log.get, request.event.idempotency_key)
         if done is not None:
             return LetterOutcome(message_id=done.payload.get("message_id", ""), delivery=done.payload["delivery"],
@@ -163,7 +155,7 @@ class CcmActivities:
             message, html = await asyncio.to_thread(self._letter_message, request)
         except LetterRefused as refused:
             return await self._hold(request, str(refused))
-        return await self._write(message, send_now=send_now, pdf=await self._draw(html))
+        return await self._write(message, pdf=await self._draw(html))
 
     async def _draw(self, html: str) -> bytes:
         """The PDF, drawn by the worker's drawing processes. A letter whose process was
@@ -212,9 +204,9 @@ class CcmActivities:
         """Write a message to the outbox and log it with its Message-ID: the intent,
         recorded before any delivery, so a retry never sends twice. Local I/O only: the
         workflow delivers it beside its lock (`deliver_message`)."""
-        return await self._write(request, send_now=False)
+        return await self._write(request)
 
-    async def _write(self, request: MessageRequest, send_now: bool, pdf: bytes | None = None) -> LetterOutcome:
+    async def _write(self, request: MessageRequest, pdf: bytes | None = None) -> LetterOutcome:
         key = request.event.idempotency_key
         done = await asyncio.to_thread(self.log.get, key)
         if done is not None:
@@ -226,9 +218,6 @@ class CcmActivities:
             delivery = "outbox"
         elif not request.to:
             delivery = "undelivered"
-        elif send_now:
-            await self.mailbox.send(msg)
-            delivery = "smtp"
         else:
             delivery = "queued"
         payload = request.event.payload | {"subject": request.subject, "message_id": msg["Message-ID"],
@@ -258,12 +247,6 @@ class CcmActivities:
             attachments.append(("meeting.ics", f"text/calendar; method={c.method}", ics))
         return self.mailbox.compose(request.event.idempotency_key, request.to, request.subject, request.body,
                                     request.event.occurred_at, attachments)
-
-    @activity.defn(name="send_message")
-    async def send_message(self, request: MessageRequest) -> LetterOutcome:
-        """Runs from before `write_message`: deliver and log in one step, under the
-        workflow's lock (a failure between sending and logging could send twice)."""
-        return await self._write(request, send_now=True)
 
     @activity.defn(name="publish_page")
     def publish_page(self, request: PageRequest) -> str:
@@ -307,7 +290,7 @@ class CcmActivities:
         return make_checkpoint(self.log, key).model_dump(mode="json")
 
     def all(self) -> list:
-        return [self.record_event, self.send_letter, self.send_message, self.write_letter,
+        return [self.record_event, self.write_letter,
                 self.write_message, self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts,
                 self.checkpoint_log]
 

@@ -1,9 +1,11 @@
 """One client for every command that talks to Temporal: connect, start, update, read a
 status, the `--as` option, and the translation of known errors into one line.
 
-A command's update carries an id derived from its content (workflow, update, argument),
-so a command repeated after a lost answer, or sent five times at once, is applied once
-and every copy gets the first answer."""
+A command's update id names one intent: it is made once per invocation of `ccm` (or
+from `--request-id`, for a script that retries across processes) and reused by that
+invocation's own retries, so a retry after a lost answer is applied once and gets the
+first answer, while a person's new command is a new change even when its content
+repeats an earlier one (a date set A, B, then A again is three changes)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import hashlib
 import json
 import sys
 import traceback
+import uuid
+from collections import Counter
 
 import click
 
@@ -23,12 +27,32 @@ async def connect():
     return await connect_to(settings())
 
 
+class Invocation:
+    """One run of a command: its request id, and how often it has sent each update."""
+
+    def __init__(self, request_id: str | None = None):
+        self.request_id = request_id or uuid.uuid4().hex
+        self.sent: Counter[str] = Counter()
+
+
+_invocation = Invocation()
+
+
+def begin_invocation(request_id: str | None = None) -> None:
+    """Called once per `ccm` command (the root group): a new intent."""
+    global _invocation
+    _invocation = Invocation(request_id)
+
+
 def update_id(workflow_id: str, name: str, arg) -> str:
-    """The same command gives the same id: Temporal then applies it once."""
-    # Without the signature: it covers the id (and the same command gives the same id
-    # whether signed or not, as it did before commands were signed).
+    """The id of one update of this invocation. The same update sent twice by one
+    invocation (two equal entries of a statement) is counted, never taken for a retry;
+    the same `--request-id` gives the same ids again, in any order of sending."""
+    # Without the signature: it covers the id.
     content = arg.model_dump(mode="json", exclude={"signature"}) if hasattr(arg, "model_dump") else arg
     text = json.dumps([workflow_id, name, content], sort_keys=True, ensure_ascii=False, default=str)
+    _invocation.sent[text] += 1
+    text += f"/{_invocation.request_id}/{_invocation.sent[text]}"
     return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cli.client import as_option, run
+from cli.client import as_option, begin_invocation, run
 from cli.common import DATE, STATE, emit, load_settings, output_option, settings
 
 
@@ -40,13 +40,19 @@ class OneLineErrors(click.Group):
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="client private key for mTLS (PEM)")
 @click.option("--api-key", help="API key (Temporal Cloud); better from CCM_API_KEY")
 @click.option("--debug", is_flag=True, help="show the traceback of an unexpected error")
+@click.option("--request-id", envvar="CCM_REQUEST_ID", metavar="ID",
+              help="name this command's intent, for a script that retries it from a new process: the same id "
+                   "is applied once (by default each command is a new intent)")
 @click.pass_context
-def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key, debug):
+def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key, debug, request_id):
     """Durable workflows for the Convention on Cluster Munitions: contribution chases,
     concept notes and plans, meetings and action items, with an auditable event log.
 
     Configuration comes from the environment (CCM_*): see `ccm config show`. The options
     here override it for one command."""
+    if request_id is not None and not (0 < len(request_id) <= 200 and request_id.isprintable()):
+        raise click.BadParameter("a request id is 1 to 200 printable characters", ctx, param_hint="--request-id")
+    begin_invocation(request_id)
     overrides = {"temporal_address": address, "namespace": namespace, "tls_server_ca": tls_ca,
                  "tls_client_cert": tls_cert, "tls_client_key": tls_key, "api_key": api_key}
     overrides = {k: v for k, v in overrides.items() if v is not None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import click
@@ -106,17 +106,29 @@ def _meeting_update(meeting: str, name: str, arg) -> None:
 
 
 def current_meeting(meeting: str) -> str:
-    """A meeting named by its date is the last one scheduled that day: after a cancelled
-    `meeting-cc-2016-12-07` comes `meeting-cc-2016-12-07-2`."""
+    """The workflow id of a meeting named by its id or a date. A meeting keeps the id of the
+    date it was first scheduled for (`meeting-cc-2027-01-06`), so a date names the meeting
+    now on that day (moved there or not, not cancelled), and otherwise the last one first
+    scheduled that day: after a cancelled `meeting-cc-2016-12-07` comes `…-2`."""
     import re
 
     if re.search(r"\d{4}-\d{2}-\d{2}-\d$", meeting):
         return meeting
+    day = date.fromisoformat(meeting[-10:])
 
-    async def last():
+    async def find():
         from temporalio.service import RPCError
 
-        client, chosen = await connect(), meeting
+        from domain.schedule import local_to_utc
+
+        client = await connect()
+        start, end = (local_to_utc(d, time(0)).strftime("%Y-%m-%dT%H:%M:%SZ") for d in (day, day + timedelta(days=1)))
+        query = (f"WorkflowType = 'Meeting' AND CcmDue >= '{start}' AND CcmDue < '{end}' "
+                 "AND CcmStage != 'cancelled'")
+        on_the_day = [wf async for wf in client.list_workflows(query)]
+        if on_the_day:
+            return max(on_the_day, key=lambda wf: wf.start_time).id
+        chosen = meeting
         for number in range(2, 10):
             try:
                 await client.get_workflow_handle(f"{meeting}-{number}").describe()
@@ -125,7 +137,7 @@ def current_meeting(meeting: str) -> str:
             chosen = f"{meeting}-{number}"
         return chosen
 
-    return run(last())
+    return run(find())
 
 
 @click.group()
@@ -176,7 +188,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
                     earlier = await read_status(e.workflow_id, MeetingStatus, client)
                 except click.ClickException:  # terminated: as good as cancelled
                     continue
-                if earlier.stage != "cancelled":
+                if earlier.stage != "cancelled" and earlier.schedule.date == day:  # not moved away
                     stage = earlier.stage.replace("_", " ")
                     raise click.ClickException(f"{e.workflow_id} is already scheduled ({stage}): "
                                                "reschedule or cancel it") from None
@@ -189,20 +201,29 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 
 @meeting.command("reschedule")
 @meeting_option
-@click.option("--date", "day", type=DATE, required=True, help="new date")
-@click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
-@click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
-@click.option("--venue", required=True, help="where")
-@click.option("--cutoff-days", type=click.IntRange(0, 20), default=3, show_default=True,
-              help="working days before the meeting when proposals close")
+@click.option("--date", "day", type=DATE, help="new date")
+@click.option("--start", type=TIME, help="new start, Geneva time")
+@click.option("--end", type=TIME, help="new end, Geneva time")
+@click.option("--venue", help="new venue")
+@click.option("--cutoff-days", type=click.IntRange(0, 20),
+              help="working days before the meeting when proposals close (default 3 when the date moves)")
 @as_option("isu")
 def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
-    """Move a meeting (same workflow id): participants get an update of the same event."""
-    from domain.meetings import Reschedule, proposals_close_at
+    """Move a meeting (same workflow id): participants get an update of the same event.
+    Only what is given changes; the rest stays as it is."""
+    from domain.meetings import MeetingStatus, Reschedule, proposals_close_at
 
-    _meeting_update(meeting, "reschedule", Reschedule(schedule=_schedule(day, start, end, venue),
-                                                      proposals_close_at=proposals_close_at(day, cutoff_days),
-                                                      **acting.model_dump()))
+    if day is None and start is None and end is None and venue is None and cutoff_days is None:
+        raise click.UsageError("say what changes: --date, --start, --end, --venue or --cutoff-days")
+    workflow_id = current_meeting(meeting)
+    now = run(read_status(workflow_id, MeetingStatus))
+    s = now.schedule
+    new_day = day or s.date
+    close_at = now.proposals_close_at if day is None and cutoff_days is None \
+        else proposals_close_at(new_day, 3 if cutoff_days is None else cutoff_days)
+    schedule = _schedule(new_day, start or s.start, end or s.end, s.venue if venue is None else venue)
+    _say_meeting(run(update(workflow_id, "reschedule", Reschedule(schedule=schedule, proposals_close_at=close_at,
+                                                                  **acting.model_dump()))))
 
 
 reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, current_meeting,

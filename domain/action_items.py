@@ -137,7 +137,7 @@ class ActionItem(Counters):
     def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
         if action.key == "overdue":
             self.stage = "overdue"
-            return [self._show(), self._log(now, self.change_key("overdue", f"overdue-{self.due.isoformat()}"),
+            return [self._show(), self._log(now, self.change_key("overdue"),
                                             "action.overdue",
                                             due=self.due.isoformat())]
         days = int(action.key.split("-")[1].removesuffix("d"))

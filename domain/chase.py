@@ -73,8 +73,6 @@ class ChaseInput(ProcessInput):
     msp_date: date | None = Field(None, description="default: 1 September of the year")
     second_reminder: date | None = Field(None, description="default: 15 June of the year")
     pre_msp_days: int = Field(21, ge=0, le=180)
-    escalation_days: int = Field(14, ge=0, le=180, description="runs from before the President's letter was "
-                                                                "the Presidency's decision")
     auto_escalate_days: int | None = Field(None, ge=0, le=180, description="send the President's letter this many "
                                            "days after the pre-MSP reminder; by default the Presidency decides")
     follow_up_days: int = Field(30, ge=1, le=180)
@@ -215,10 +213,6 @@ class Chase(BaseModel):
     pledge: Pledge | None = None
     outcome: Outcome | None = None
     counters: dict[str, int] = Field(default_factory=dict)
-    escalation_by_decision: bool = Field(False, description="the President's letter waits for the Presidency "
-                                                            "(runs from before it went on a timer)")
-    open_until_year_end: bool = Field(False, description="a paid chase stays open for reversals until the year "
-                                                         "ends (runs from before this was added end when paid)")
     closed: bool = False
 
     # --- derived figures -------------------------------------------------------------
@@ -260,12 +254,12 @@ class Chase(BaseModel):
         """The pre-MSP reminder's day has passed and nothing was received: the President's
         letter awaits the Presidency's decision ("individual letters to all the States
         Parties that had still not sent their contributions", as the minutes record it)."""
-        return (self.escalation_by_decision and self.outcome is None and "reminder-3" in self.done
+        return (self.input.auto_escalate_days is None and self.outcome is None and "reminder-3" in self.done
                 and "president" not in self.done and self.received == 0)
 
     @property
     def finished(self) -> bool:
-        if self.outcome == "paid" and self.open_until_year_end:
+        if self.outcome == "paid":  # open for reversals until the year ends
             return self.closed
         return self.outcome is not None
 
@@ -288,14 +282,12 @@ class Chase(BaseModel):
         return f"{name}-{self.counters[name]}"
 
     def step_times(self) -> dict[str, datetime]:
-        """When each timed step falls due. The President's letter is timed only in runs
-        from before it was the Presidency's decision, or with `auto_escalate_days`."""
+        """When each timed step falls due. The President's letter is the Presidency's
+        decision, timed only with `auto_escalate_days`."""
         pre_msp = self.input.msp_date - timedelta(days=self.input.pre_msp_days)
         times = {"reminder-2": at_letter_time(self.input.second_reminder), "reminder-3": at_letter_time(pre_msp)}
-        if not self.escalation_by_decision:
-            auto = self.input.auto_escalate_days
-            days = self.input.escalation_days if auto is None else auto
-            times["president"] = at_letter_time(pre_msp + timedelta(days=days))
+        if self.input.auto_escalate_days is not None:
+            times["president"] = at_letter_time(pre_msp + timedelta(days=self.input.auto_escalate_days))
         return times
 
     # --- the timeline ----------------------------------------------------------------
@@ -336,7 +328,8 @@ class Chase(BaseModel):
         pending = [(k, kind, what, times[k]) for k, kind, what in _STEPS if k in times and k not in self.done]
         if not pending:
             return end
-        key, _, what, at = pending[0]
+        # The earliest: an MSP moved before the second reminder's day brings the pre-MSP one first.
+        key, _, what, at = min(pending, key=lambda p: p[3])
         return min(Action(key=key, at=at, description=f"send the {what}"), end, key=lambda a: a.at)
 
     def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
@@ -362,12 +355,12 @@ class Chase(BaseModel):
             pledge, self.pledge = self.pledge, None
             return [Log(key=self._next_key("pledge-lapsed"), event_type="chase.pledge_lapsed",
                            payload={"expected_date": pledge.expected_date.isoformat()})]
-        # A reminder step. If a later step is also due already, that one supersedes it.
+        # A reminder step. The last step due supersedes every step before it.
         times = self.step_times()
         due = [k for k, _, _ in _STEPS if k in times and k not in self.done and times[k] <= now]
-        for superseded in due[:-1]:
-            self.done.append(superseded)
         key = due[-1] if due else action.key
+        steps = [k for k, _, _ in _STEPS]
+        self.done.extend(k for k in steps[:steps.index(key)] if k not in self.done)
         return self._send_step(key, now)
 
     def _send_step(self, key: str, now: datetime, actor: str = "", office: str = "") -> list[Effect]:

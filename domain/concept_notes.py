@@ -337,7 +337,7 @@ class ConceptNote(Counters):
         title, due = self.theme.title, self.plan_due.isoformat()
         if action.key == "overdue":
             return [self._stage("overdue"), Message(
-                key=self.change_key("overdue", f"overdue-{due}"), event_type="concept.plan_overdue",
+                key=self.change_key("overdue"), event_type="concept.plan_overdue",
                 payload={"due": due, "told": "president"},
                 subject_line=f"Operational plan overdue: {title}",
                 body=f"To the Presidency: the operational plan on {title} was due on {due} "
@@ -472,7 +472,7 @@ class ConceptNote(Counters):
         previous, self.plan_due, self.plan_since = self.plan_due, cmd.date, now
         effects: list[Effect] = [self._stage("plan_due")] if self.stage == "overdue" else []
         return effects + [Show(due=_midnight(cmd.date)),
-                          self._log(self.change_key("plan-due", f"plan-due-{cmd.date.isoformat()}"),
+                          self._log(self.change_key("plan-due"),
                                     "concept.plan_due_set", cmd,
                                     previous=previous.isoformat(), due=cmd.date.isoformat())]
 

@@ -350,7 +350,7 @@ class Meeting(Counters):
     def set_next_meeting(self, cmd: SetNextMeeting) -> list[Effect]:
         self.check_next_meeting(cmd)
         self.next_meeting = cmd.date
-        return [Log(key=self.change_key("next-meeting", f"next-meeting-{cmd.date.isoformat()}"),
+        return [Log(key=self.change_key("next-meeting"),
                     event_type="meeting.next_meeting_set",
                     actor=cmd.actor, office=cmd.office, payload={"date": cmd.date.isoformat()})]
 

@@ -130,15 +130,11 @@ Effect = Annotated[Log | Letter | Message | Publish | Show | StartActionItem, Fi
 
 class Counters(BaseModel):
     """Idempotency keys that name a change, never its value: a value can come back
-    (a date moved A → B → A), a change does not. Runs from before `counted_keys` keep the
-    keys they had (`value_key`)."""
+    (a date moved A → B → A), a change does not."""
 
-    counted_keys: bool = False
     counters: dict[str, int] = Field(default_factory=dict)
 
-    def change_key(self, name: str, value_key: str) -> str:
-        if not self.counted_keys:
-            return value_key
+    def change_key(self, name: str) -> str:
         self.counters[name] = self.counters.get(name, 0) + 1
         return f"{name}-{self.counters[name]}"
 

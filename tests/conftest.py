@@ -88,23 +88,28 @@ async def time_skipping_env():
     """A time-skipping test server of the test's own (a year of reminders runs in seconds).
     One per test: a shared server stops skipping time for good once a test leaves an
     abandoned child workflow behind (seen here), and its clock would carry over."""
-    from temporalio.api.enums.v1 import IndexedValueType
-    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
-    from workflows.common import SEARCH_ATTRIBUTES
-
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=bundled("temporal-test-server"), data_converter=pydantic_data_converter)
-    kinds = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-             "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
     # Unregistered attributes would fail every workflow task on this server (it just hangs).
-    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-        namespace=env.client.namespace,
-        search_attributes={name: kinds[kind] for name, kind in SEARCH_ATTRIBUTES.items()}))
+    await add_search_attributes(env.client, env.client.namespace)
     yield env
     await env.shutdown()
+
+
+async def add_search_attributes(client, namespace: str) -> None:
+    """Register the Ccm* search attributes in a namespace."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+
+    from workflows.common import SEARCH_ATTRIBUTES
+
+    kinds = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+             "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
+    await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+        namespace=namespace, search_attributes={name: kinds[kind] for name, kind in SEARCH_ATTRIBUTES.items()}))
 
 
 async def start_dev_server():

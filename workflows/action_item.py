@@ -23,9 +23,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 
-@workflow.defn(failure_exception_types=[ValueError])
+@workflow.defn
 class ActionItem(ProcessWorkflow):
-    LEGACY_REPLAN = "always"
     process: Item
 
     @workflow.init

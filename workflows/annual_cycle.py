@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.contribution_chase import ContributionChase
 
 
-@workflow.defn(failure_exception_types=[ValueError])
+@workflow.defn
 class AnnualContributionCycle:
     @workflow.run
     async def run(self, input: CycleInput) -> CycleResult:

@@ -57,14 +57,6 @@ class Activities:
     def record_event(self, event: NewEvent) -> Event:
         raise NotImplementedError
 
-    @activity.defn(name="send_letter")
-    def send_letter(self, request: LetterRequest) -> LetterOutcome:
-        raise NotImplementedError
-
-    @activity.defn(name="send_message")
-    def send_message(self, request: MessageRequest) -> LetterOutcome:
-        raise NotImplementedError
-
     @activity.defn(name="write_letter")
     def write_letter(self, request: LetterRequest) -> LetterOutcome:
         raise NotImplementedError
@@ -114,25 +106,25 @@ def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
 # completes, instead of a round trip through the server each. Measured: a chase's
 # start and receipt cost five such round trips. Retried alike; deliveries by SMTP stay
 # ordinary activities, with their own day of retries.
-LOCAL = frozenset({Activities.record_event, Activities.write_letter, Activities.write_message,
+LOCAL = frozenset({Activities.record_event, Activities.write_message,
                    Activities.publish_page, Activities.agenda_facts, Activities.cycle_amounts})
 
 
-# A letter to a State is a PDF (about 0.1 s of CPU to draw): from the `pdf-letters` patch
-# on, an ordinary activity again. The server then hands a worker only as many as it has
-# slots, where local activities queued inside workflow tasks until those timed out (300
-# chases at once, measured). It heartbeats while it waits for a drawing process, so that
-# one on a worker that died is retried within 10 s, not after its time bound.
+# A letter to a State is a PDF (about 0.06 s of CPU to draw): an ordinary activity. The
+# server then hands a worker only as many as it has slots, where local activities queued
+# inside workflow tasks until those timed out (300 chases at once, measured). It heartbeats
+# while it waits for a drawing process, so that one on a worker that died is retried within
+# 10 s, not after its time bound.
 LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(minutes=5),
                                          heartbeat_timeout=timedelta(seconds=10))
 
 
 async def call(activity_ref, request):
     """Run one activity (by its reference in `Activities`) with the shared options; a
-    local one locally, in runs from the `local-effects` patch on."""
-    if activity_ref in LOCAL and workflow.patched("local-effects"):
-        if activity_ref is Activities.write_letter and workflow.patched("pdf-letters"):
-            return await workflow.execute_activity_method(activity_ref, request, **LETTER_OPTIONS)
+    local one locally, a letter as an ordinary activity that heartbeats."""
+    if activity_ref is Activities.write_letter:
+        return await workflow.execute_activity_method(activity_ref, request, **LETTER_OPTIONS)
+    if activity_ref in LOCAL:
         return await workflow.execute_local_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
     return await workflow.execute_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
 

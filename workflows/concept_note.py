@@ -26,9 +26,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 
-@workflow.defn(failure_exception_types=[ValueError])
+@workflow.defn
 class ConceptNote(ProcessWorkflow):
-    LEGACY_REPLAN = "after-effects"
     process: Note
 
     @workflow.init

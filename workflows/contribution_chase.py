@@ -28,10 +28,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.process import ProcessWorkflow
 
 
-
-@workflow.defn(failure_exception_types=[ValueError])
+@workflow.defn
 class ContributionChase(ProcessWorkflow):
-    LEGACY_REPLAN = "always"
     process: Chase
 
     @workflow.init
@@ -40,21 +38,7 @@ class ContributionChase(ProcessWorkflow):
 
     @workflow.run
     async def run(self, input: ChaseInput) -> ChaseStatus:
-        if not self.resumed:
-            # Runs from before this patch ended when paid; a paid chase now stays open
-            # until the year ends, so that a receipt recorded by mistake can be reversed.
-            self.process.open_until_year_end = workflow.patched("paid-chase-open-until-year-end")
-            # Runs from before this patch sent the President's letter on a timer; it is now
-            # the Presidency's decision, unless the chase was started with auto_escalate_days.
-            by_decision = workflow.patched("escalation-by-decision")
-            self.process.escalation_by_decision = by_decision and input.auto_escalate_days is None
         return await self._run()
-
-    async def _wait_for_start(self) -> None:
-        # Histories from before this patch let a command that arrived with the start run
-        # ahead of the call for contributions; they must replay as they ran.
-        if workflow.patched("commands-wait-for-start"):
-            await super()._wait_for_start()
 
     @workflow.query
     def status(self) -> ChaseStatus:

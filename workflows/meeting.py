@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 
-@workflow.defn(failure_exception_types=[ValueError])
+@workflow.defn
 class Meeting(ProcessWorkflow):
     process: Process
 

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 
-@workflow.defn(failure_exception_types=[ValueError])
+@workflow.defn
 class Obligation(ProcessWorkflow):
     process: Process
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
@@ -27,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import NewEvent
     from domain.process import (
         CommandResult,
-        Counters,
         Letter,
         Log,
         Message,
@@ -71,12 +70,6 @@ def _when(action) -> tuple | None:
 
 
 class ProcessWorkflow:
-    # How runs recorded before the `replan-on-change` patch re-planned the timer after a
-    # command: right away after every command ("always"), after every command once its
-    # effects were carried out ("after-effects"), or, as every new run does, right away
-    # when the command changed the next action ("on-change").
-    LEGACY_REPLAN: Literal["always", "after-effects", "on-change"] = "on-change"
-
     process: Any  # the domain aggregate
 
     def _begin(self, input: ProcessInput, process_type: type, new: Callable[[], Any]) -> None:
@@ -94,9 +87,6 @@ class ProcessWorkflow:
     async def _run(self) -> Any:
         async with self.lock:
             if not self.resumed:
-                if isinstance(self.process, Counters):
-                    # Runs from before this patch keyed some changes by their value.
-                    self.process.counted_keys = workflow.patched("keys-count-changes")
                 await self._carry_out(refused(self.process.start))
             self.started = True
         while not self.process.finished:
@@ -149,14 +139,10 @@ class ProcessWorkflow:
             before = self.process.next_action()
             effects = refused(apply)  # refused before anything changed
             effects = self._with_signature(effects)
-            legacy = None if self.LEGACY_REPLAN == "on-change" or workflow.patched("replan-on-change") \
-                else self.LEGACY_REPLAN
-            if legacy == "always" or (legacy is None and (self.process.finished
-                                                          or _when(self.process.next_action()) != _when(before))):
+            # The timer waits again only when the command changed what it waits for.
+            if self.process.finished or _when(self.process.next_action()) != _when(before):
                 self.replan = True
             await self._carry_out(effects)
-            if legacy == "after-effects":
-                self.replan = True
         return self.process.result(effects)
 
     def _with_signature(self, effects: list) -> list:
@@ -170,12 +156,11 @@ class ProcessWorkflow:
 
     # --- effects ----------------------------------------------------------------------------
     async def _carry_out(self, effects: list) -> None:
-        """Each effect in order; then the stage is shown if it changed. In runs from the
-        `logs-ride-with-letters` patch on, events to log wait for the step's next letter or
-        message and are logged with it, in its transaction (one activity instead of two;
-        measured, the chase's start and its receipt each had one of each)."""
+        """Each effect in order; then the stage is shown if it changed. Events to log wait
+        for the step's next letter or message and are logged with it, in its transaction
+        (one activity instead of two; measured, the chase's start and its receipt each had
+        one of each)."""
         subject = self.process.subject
-        riding = any(isinstance(e, Log) for e in effects) and workflow.patched("logs-ride-with-letters")
         waiting: list[NewEvent] = []
         for effect in effects:
             if isinstance(effect, Show):
@@ -196,20 +181,17 @@ class ProcessWorkflow:
             event = new_event(effect.key, effect.event_type, subject, actor=effect.actor, office=effect.office,
                               payload=effect.payload)
             if isinstance(effect, Log):
-                if riding:
-                    waiting.append(event)
-                else:
-                    await record(event)
+                waiting.append(event)
             elif isinstance(effect, Letter):
                 request = LetterRequest(event=event, letter=effect.letter, language=effect.language,
                                         context=effect.context, before=waiting)
                 waiting = []
-                await self._send(effect.key, Activities.write_letter, Activities.send_letter, request)
+                await self._send(effect.key, Activities.write_letter, request)
             elif isinstance(effect, Message):
                 request = MessageRequest(event=event, to=effect.to, subject=effect.subject_line, body=effect.body,
                                          calendar=effect.calendar, before=waiting)
                 waiting = []
-                await self._send(effect.key, Activities.write_message, Activities.send_message, request)
+                await self._send(effect.key, Activities.write_message, request)
             elif isinstance(effect, Publish):
                 await call(Activities.publish_page, PageRequest(event=event, template=effect.template,
                                                                 path=effect.path, context=effect.context))
@@ -222,11 +204,8 @@ class ProcessWorkflow:
         while waiting:
             await record(waiting.pop(0))
 
-    async def _send(self, key: str, write, legacy_send, request) -> None:
+    async def _send(self, key: str, write, request) -> None:
         """Write the message (and log it) under the lock; deliver it beside the workflow."""
-        if not workflow.patched("deliveries-beside-the-lock"):
-            await call(legacy_send, request)  # runs from before: delivered under the lock
-            return
         outcome = await call(write, request)
         if outcome.delivery == "queued":
             self.deliveries.append(asyncio.create_task(self._deliver(key, request.event, outcome.message_id)))

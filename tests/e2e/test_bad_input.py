@@ -178,7 +178,7 @@ def NEXT_DAY() -> date:  # noqa: N802  (reads as a constant in the table)
     return TODAY + timedelta(days=1)
 
 
-def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, dev_env, files):
+def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, client, files):
     # What the refusals act on: chases with a receipt, and a meeting still to come.
     setup = [["chase", "start", "--state", "SWE", "--year", NEXT, "--amount", "1000"],
              ["chase", "start", "--state", "SMR", "--year", NEXT, "--amount", "100"],
@@ -197,7 +197,7 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, d
 
     def snapshot():
         async def workflows():
-            return sorted([(wf.id, wf.run_id, wf.status.name) async for wf in dev_env.client.list_workflows()])
+            return sorted([(wf.id, wf.run_id, wf.status.name) async for wf in client.list_workflows()])
         time.sleep(1.5)  # visibility and the worker's log writes settle
         return [e.hash for e in log.query()], asyncio.run(workflows())
 

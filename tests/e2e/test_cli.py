@@ -204,12 +204,11 @@ def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
     assert again.exit_code == 1 and "closed (paid)" in again.output
 
 
-def test_doctor_sees_a_failing_workflow_task_and_says_ok_once_it_is_gone(ccm, worker, ccm_env, dev_env):
+def test_doctor_sees_a_failing_workflow_task_and_says_ok_once_it_is_gone(ccm, worker, ccm_env, client):
     import asyncio
 
     async def start_unknown():
-        return await dev_env.client.start_workflow("NoSuchProcess", id=f"doctor-{NEXT}",
-                                                   task_queue=ccm_env["CCM_TASK_QUEUE"])
+        return await client.start_workflow("NoSuchProcess", id=f"doctor-{NEXT}", task_queue=ccm_env["CCM_TASK_QUEUE"])
 
     handle = asyncio.run(start_unknown())
     try:
@@ -250,14 +249,21 @@ def test_without_year_a_chase_command_takes_the_open_chase_and_not_found_names_t
 
 
 def test_the_presidents_letters_go_to_every_unpaid_state_when_the_presidency_decides(ccm, worker, ccm_env):
-    """Chases started after the pre-MSP reminder's day wait for the Presidency's decision."""
+    """Chases whose pre-MSP reminder's day has passed wait for the Presidency's decision.
+    The MSP is set to today, so the test holds on any day of the year."""
     year = YEAR
-    # This year's chases (start-all's, or these if it has not run): the MSP (1 September) is
-    # past, so every one that has received nothing is due.
     for state in ("Iceland", "Ireland"):
+        # This year's chase (start-all's, or this one if it has not run), its MSP today.
         ccm("chase", "start", "--state", state, "--year", year, "--amount", "300")  # "already exists" is fine
-    due = wait_for(lambda: [r for r in json.loads(ccm("chase", "status", "--year", year, "-o", "json").stdout)
-                            if r["stage"] == "escalation_due"])
+        moved = ccm("chase", "set-msp-date", "--state", state, "--year", year, "--date", TODAY)
+        assert moved.exit_code == 0, moved.output
+
+    def due():
+        rows = json.loads(ccm("chase", "status", "--year", year, "-o", "json").stdout or "[]")
+        due = [r["state"] for r in rows if r["stage"] == "escalation_due"]
+        return due if {"ISL", "IRL"} <= set(due) else None
+
+    due = wait_for(due)
     sent = ccm("chase", "escalate", "--year", year, "--all-unpaid", "--as", "Michael Biontino@president")
     assert sent.exit_code == 0, sent.output
     assert sent.stdout.startswith(f"{len(due)} President's letters sent for {year}")

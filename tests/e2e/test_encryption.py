@@ -47,9 +47,9 @@ def test_bad_keys_are_refused_with_a_reason(spec, message):
         parse_keys(spec)
 
 
-def test_history_holds_no_plaintext_while_ccm_reads_everything(ccm, dev_env, tmp_path):
+def test_history_holds_no_plaintext_while_ccm_reads_everything(ccm, ccm_env, client, tmp_path):
     keys = {"CCM_ENCRYPTION_KEYS": f"2027={KEY_2027}", "CCM_TASK_QUEUE": f"enc-{uuid.uuid4().hex[:6]}"}
-    env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_HOME": str(tmp_path)}
+    env = ccm_env | {"CCM_HOME": str(tmp_path)}
     worker = start_worker(env | keys | {"CCM_HEARTBEAT_FILE": str(tmp_path / "hb")}, tmp_path / "worker.log")
     try:
         secret = ["--state", "Ireland", "--year", YEAR]
@@ -69,7 +69,7 @@ def test_history_holds_no_plaintext_while_ccm_reads_everything(ccm, dev_env, tmp
 
     async def raw(workflow_id) -> bytes:
         """Every payload of the history as the server stores it, without the codec."""
-        history = (await dev_env.client.get_workflow_handle(workflow_id).fetch_history()).to_json()
+        history = (await client.get_workflow_handle(workflow_id).fetch_history()).to_json()
         return b"\n".join(base64.b64decode(d) for d in re.findall(r'"data": "([^"]*)"', history))
 
     encrypted = asyncio.run(raw(f"chase-{YEAR}-IRL"))

@@ -117,7 +117,7 @@ def test_a_cancelled_meetings_day_can_have_another_and_the_agenda_says_who_propo
     assert ccm("meeting", "cancel", "--meeting", day, "--reason", "test over").exit_code == 0
 
 
-def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm, worker, dev_env):
+def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm, worker, client):
     import asyncio
     import time as clock
 
@@ -127,7 +127,7 @@ def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm,
     wid = f"action-orphan-{uuid.uuid4().hex[:6]}"
     item = ActionItemInput(owner="NOR", text="Feedback on the Lebanon workshop", due=TODAY + timedelta(days=9),
                            source="test", number=1)
-    asyncio.run(dev_env.client.start_workflow(ActionItem.run, item, id=wid, task_queue=f"nobody-{wid}"))
+    asyncio.run(client.start_workflow(ActionItem.run, item, id=wid, task_queue=f"nobody-{wid}"))
     start = clock.perf_counter()
     listed = wait_for(lambda: (r := ccm("task", "list", "-o", "json")) and wid in r.stdout and r, seconds=40)
     assert listed.exit_code == 0 and f"no worker answered for 1 items ({wid})" in listed.stderr
@@ -137,4 +137,4 @@ def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm,
     done = ccm("task", "done", wid, "--as", "isu")  # would wait for ever for a worker: one line instead
     assert done.exit_code == 1 and done.stderr.strip() == (
         f"Error: no worker polls the task queue of {wid}: start `ccm worker`, then repeat the command")
-    asyncio.run(dev_env.client.get_workflow_handle(wid).terminate("test over"))
+    asyncio.run(client.get_workflow_handle(wid).terminate("test over"))

@@ -1,7 +1,8 @@
 """Record a chase history for the replay test: `python -m tests.histories.record`.
 
-Re-record only on purpose: the saved file is what proves that running workflows still
-replay after a change (use `workflow.patched` for changes of logic)."""
+Re-record only on purpose: the saved files are what proves that running workflows still
+replay after a change. Until 1.0.0 is tagged, a change of workflow logic re-records them;
+after it, see the README's versioning policy."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ async def main() -> None:
                 await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=today, office="ITA"))
                 await handle.execute_update(ContributionChase.record_receipt,
                                             RecordReceipt(amount=Decimal("20000"), date=today, budget_line="7a"))
-                # A part payment that changes no timer: the timer is not restarted (replan-on-change).
+                # A part payment that changes no timer: the timer is not restarted.
                 await handle.execute_update(ContributionChase.record_receipt,
                                             RecordReceipt(amount=Decimal("10000"), date=today, budget_line="7b",
                                                           reference="R2"))

@@ -77,8 +77,7 @@ def fire_until(chase: Chase, until: datetime) -> list:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(due=amounts, arrears=st.sampled_from([Decimal("0"), Decimal("500.00")]), script=st.lists(commands, max_size=25))
 def test_any_sequence_keeps_the_books_and_writes_each_entry_once(due, arrears, script):
-    chase = Chase(input=ChaseInput(state="ITA", year=YEAR, amount_due=due, arrears=arrears), started_at=START,
-                  open_until_year_end=True)
+    chase = Chase(input=ChaseInput(state="ITA", year=YEAR, amount_due=due, arrears=arrears), started_at=START)
     effects, now = chase.start(), START
     for command in script:
         if command[0] == "wait":

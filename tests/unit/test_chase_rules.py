@@ -45,11 +45,20 @@ def test_the_default_schedule_is_15_june_and_21_days_before_the_msp():
     times = chase.step_times()
     assert times["reminder-2"] == utc(2017, 6, 15, 8)
     assert times["reminder-3"] == utc(2017, 8, 14, 8)
-    assert times["president"] == utc(2017, 8, 28, 8)
+    assert "president" not in times  # the Presidency decides
+    assert new_chase(auto_escalate_days=14).step_times()["president"] == utc(2017, 8, 28, 8)
 
 
-def test_an_unpaid_year_sends_three_reminders_the_presidents_letter_and_ends_in_arrears():
+def test_an_unpaid_year_waits_for_the_presidency_after_three_reminders_and_ends_in_arrears():
     chase = new_chase(arrears=Decimal("1000"))
+    assert run_until(chase, utc(2017, 9, 1)) == ["reminder-2", "reminder-3"]
+    assert chase.stage == "escalation_due"
+    assert run_until(chase, utc(2018, 1, 1)) == ["year-end"]
+    assert chase.outcome == "in_arrears"
+
+
+def test_with_auto_escalate_days_the_presidents_letter_goes_on_a_timer():
+    chase = new_chase(arrears=Decimal("1000"), auto_escalate_days=14)
     assert run_until(chase, utc(2018, 1, 1)) == ["reminder-2", "reminder-3", "president", "year-end"]
     assert [letter.kind for letter in chase.letters] == [
         "call_for_contributions", "second_reminder", "pre_msp_reminder", "president_letter"]
@@ -59,7 +68,7 @@ def test_an_unpaid_year_sends_three_reminders_the_presidents_letter_and_ends_in_
 
 def test_reminders_whose_date_passed_before_the_start_are_not_sent():
     chase = new_chase(start=utc(2017, 7, 1))
-    assert run_until(chase, utc(2018, 1, 1)) == ["reminder-3", "president", "year-end"]
+    assert run_until(chase, utc(2018, 1, 1)) == ["reminder-3", "year-end"]
 
 
 def test_a_year_that_has_ended_is_refused():
@@ -151,3 +160,12 @@ def test_the_status_survives_a_json_round_trip():
 def test_the_state_of_a_chase_input_is_an_alpha3_code():
     with pytest.raises(ValueError):
         ChaseInput(state="Italy", year=2017, amount_due=Decimal("10"))
+
+
+def test_an_msp_moved_before_the_second_reminders_day_sends_the_pre_msp_reminder_first_and_only():
+    chase = new_chase(start=utc(2017, 1, 10, 9))
+    chase.set_msp_date(SetMspDate(msp_date=date(2017, 2, 1), office="isu"))
+    assert chase.next_action().key == "reminder-3"  # 11 January, not the second reminder of 15 June
+    assert run_until(chase, utc(2017, 12, 1)) == ["reminder-3"]
+    assert [letter.kind for letter in chase.letters] == ["call_for_contributions", "pre_msp_reminder"]
+    assert chase.stage == "escalation_due"

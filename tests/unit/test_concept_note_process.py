@@ -102,7 +102,7 @@ def test_moving_the_due_date_of_an_overdue_plan_reopens_its_reminders():
         action = note.next_action()
         note.fire(action, action.at)
     effects = note.set_plan_due(SetPlanDue(date=date(2017, 1, 25), office="isu"), utc(2016, 12, 9))
-    assert note.stage == "plan_due" and effects[-1].key == "plan-due-2017-01-25"
+    assert note.stage == "plan_due" and effects[-1].key == "plan-due-1"
     assert note.next_action().key == "plan-reminder-14d-2017-01-25"
 
 

@@ -170,12 +170,7 @@ def test_a_yearly_day_must_exist_in_every_year(day, ok):
 def test_a_change_back_to_an_earlier_value_is_logged_under_a_key_of_its_own():
     """Keys name the change, not the value: A → B → A writes three entries."""
     meeting, _ = new_meeting(now=utc(2016, 12, 8))
-    meeting.counted_keys = True
     keys = [meeting.set_next_meeting(SetNextMeeting(date=day, office="isu"))[0].key
             for day in (date(2017, 1, 25), date(2017, 2, 1), date(2017, 1, 25))]
     assert keys == ["next-meeting-1", "next-meeting-2", "next-meeting-3"]
 
-
-def test_runs_from_before_counted_keys_keep_their_value_keys():
-    meeting, _ = new_meeting(now=utc(2016, 12, 8))
-    assert meeting.set_next_meeting(SetNextMeeting(date=date(2017, 1, 25)))[0].key == "next-meeting-2017-01-25"
