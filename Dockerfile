@@ -12,6 +12,8 @@ COPY pyproject.toml README.md ./
 COPY domain domain
 COPY workflows workflows
 COPY activities activities
+COPY services services
+COPY runtime runtime
 COPY cli cli
 RUN pip install . \
  && useradd --system --uid 10001 --home-dir /var/lib/ccm --create-home ccm

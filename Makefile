@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@# Bytecode compiled once: where PYTHONDONTWRITEBYTECODE is set (as on this machine)
 	@# nothing is cached otherwise, and every workflow sandbox compiles its modules again.
-	$(BIN)/python -m compileall -q domain activities workflows cli
+	$(BIN)/python -m compileall -q domain activities workflows services runtime cli
 	touch $(STAMP)
 
 install: $(STAMP) system
@@ -48,7 +48,7 @@ nginx:
 	  echo "nginx could not be installed: the TLS tests will be skipped"
 
 test: $(STAMP) system chromium nginx
-	$(BIN)/ruff check domain activities workflows cli tests
+	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 	$(BIN)/python -m pytest -q
 
 # The speed figures of docs/BENCHMARKS.md, each a pair or a ratio from one run (PostgreSQL
@@ -63,7 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed cli --runs 10
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain activities workflows cli tests
+	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 
 clean:
 	rm -rf $(VENV)

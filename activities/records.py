@@ -43,6 +43,8 @@ from domain.contributions import IMPORTED, fold_contributions
 from domain.cycle import CycleInput
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
+from domain.process import Refusal
+from domain.records import RecordInput, RecordResult, StatementInput
 from domain.scale import ScaleError, indicative_amounts, read_amounts
 from domain.states import registry
 
@@ -124,8 +126,10 @@ HEARTBEAT_SECONDS = 2
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
                  iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: DrawingPool | None = None,
-                 checkpoint_key: Path | None = None):
+                 checkpoint_key: Path | None = None, verifier=None):
         self.log = log
+        self.verifier = verifier  # activities.trust.CommandVerifier; None: unsigned commands pass
+        self.client = None  # the worker's Temporal client, for activities that send commands (bank statements)
         self.checkpoint_key = checkpoint_key
         self.pdf_pool = pdf_pool  # processes that draw PDFs; None: a thread of this one
         self.iban = iban
@@ -289,8 +293,43 @@ class CcmActivities:
             raise ApplicationError(str(e), non_retryable=True) from None
         return make_checkpoint(self.log, key).model_dump(mode="json")
 
+    @activity.defn(name="record_command")
+    def record_command(self, request: RecordInput) -> RecordResult:
+        """A command that only records (`domain.records`): who sends it is checked as for
+        any command (the office table, the signature; a key statement must be an
+        administrator's), then its events are written in one transaction, once."""
+        from activities.trust import check_record
+
+        info = activity.info()
+        try:
+            check_record(request, info.workflow_id, self.verifier)
+        except Refusal as e:
+            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
+        events = [e.model_copy(update={"run_id": info.workflow_run_id}) for e in request.events]
+        written = self.log.append_all(events)
+        if request.command in ("register_key", "revoke_key") and self.verifier is not None:
+            self.verifier.refresh()  # in force at once on this worker
+        return RecordResult(written=written, already=len(events) - written)
+
+    @activity.defn(name="import_statement")
+    async def import_statement(self, request: StatementInput) -> list[dict]:
+        """A bank statement reconciled with the chases (`activities.bank`): who sends it is
+        checked first, so a refused one writes nothing."""
+        from activities.bank import reconcile
+        from activities.trust import check_sender
+        from domain.records import statement_arguments
+
+        try:
+            check_sender(self.verifier, "import_statement", activity.info().workflow_id, request,
+                         statement_arguments(request))
+        except Refusal as e:
+            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
+        if self.client is None:
+            raise ApplicationError("this worker has no Temporal client for its activities", non_retryable=True)
+        return await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat)
+
     def all(self) -> list:
-        return [self.record_event, self.write_letter,
+        return [self.record_event, self.record_command, self.import_statement, self.write_letter,
                 self.write_message, self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts,
                 self.checkpoint_log]
 

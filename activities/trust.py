@@ -1,11 +1,14 @@
 """Whose commands count: the verifier the worker hands to `workflows.signing`.
 
-It reads the key registry from the event log on every signed command (a few rows, on
-the workflow-id index), so that a key revoked a moment ago is refused at once.
+It holds the key registry in memory, so that a validator does no I/O: the worker reads
+the key events once at start, again after it writes one itself (a key registered or
+revoked through it is in force at once), and every `REFRESH_SECONDS` for those another
+worker wrote.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,21 +36,71 @@ class Trust:
     required: bool = False
 
 
-@dataclass
+REFRESH_SECONDS = 5
+
+
 class CommandVerifier:
-    log: EventLog
-    trust: Trust
+    def __init__(self, log: EventLog, trust: Trust):
+        self.log, self.trust = log, trust
+        self._lock = threading.Lock()
+        self._events: list = []
+        self._next_seq = 1
+        self.ring = KeyRing(trust.admins, [])
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the key events written since the last refresh; the ring is rebuilt only
+        when there are some."""
+        with self._lock:
+            new = list(self.log.query(workflow_id=REGISTRY_ID, from_seq=self._next_seq))
+            if new:
+                self._events += new
+                self._next_seq = new[-1].seq + 1
+                self.ring = KeyRing.from_events(self.trust.admins, self._events)
 
     def __call__(self, request: VerifyRequest) -> None:
         """Pass a proved command (or an unsigned one where that is allowed); a Refusal says why not."""
         if request.signature is None:
             if self.trust.required:
                 raise Refusal("this installation requires signed commands (CCM_REQUIRE_SIGNATURES): make a key "
-                              "with `ccm keys new` and have an administrator register it")
+                              "with `ccm keys new` and have an administrator register it", code="unsigned")
             return
-        ring = KeyRing.from_events(self.trust.admins, self.log.query(workflow_id=REGISTRY_ID))
-        ring.check_command(request.workflow_id, request.update, request.update_id, request.arguments, request.office,
-                           CommandSignature.model_validate(request.signature), datetime.now(timezone.utc))
+        self.ring.check_command(request.workflow_id, request.update, request.update_id, request.arguments,
+                                request.office, CommandSignature.model_validate(request.signature),
+                                datetime.now(timezone.utc))
+
+
+def check_sender(verifier: CommandVerifier | None, command: str, workflow_id: str, inp, arguments: dict) -> None:
+    """Refuse a command that starts a run of its own (`inp` an `Acting`) that its office
+    may not send, or whose signature over `arguments` does not prove its sender."""
+    from domain.offices import permit
+
+    permit("record", command, inp.office)
+    if verifier is not None:
+        verifier(VerifyRequest(workflow_id=workflow_id, update=command, update_id=workflow_id, office=inp.office,
+                               arguments=arguments, signature=inp.signature))
+
+
+def check_record(request, workflow_id: str, verifier: CommandVerifier | None) -> None:
+    """Refuse a recorded command (`domain.records.RecordInput`) as `check_sender` does,
+    and one whose key statement no administrator of this installation signed. A key
+    statement is proved by its administrator's signature (the first key of an installation
+    that requires signed commands is registered so); a command signature, where there is
+    one, must verify too."""
+    from domain.records import signed_arguments
+    from domain.signatures import KeyRegistration, KeyRevocation
+
+    key_statement = request.command in ("register_key", "revoke_key")
+    proved = verifier if not (key_statement and request.signature is None) else None
+    check_sender(proved, request.command, workflow_id, request, signed_arguments(request))
+    if key_statement:
+        admins = verifier.trust.admins if verifier is not None else {}
+        for ev in request.events:
+            statement = (KeyRegistration if request.command == "register_key" else KeyRevocation
+                         ).model_validate(ev.payload)
+            if not KeyRing(admins, []).by_admin(statement):
+                raise Refusal(f"the statement on key {statement.fingerprint} is not signed by an administrator of "
+                              "this installation (CCM_ADMIN_KEYS on the worker)", code="bad_signature")
 
 
 def load_private_key(path: Path, passphrase: str | None = None):

@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from cli import devserver
+from runtime import devserver
 
 BIN = Path(sys.executable).parent
 COMMANDS = [["chase", "status", "--state", "ITA", "--year", str(date.today().year + 1)], ["ping"],

@@ -29,8 +29,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from cli import devserver
-from cli.bank import CONCURRENCY
+from activities.bank import CONCURRENCY
+from runtime import devserver
 from tests.letters import write_contacts
 
 BIN = Path(sys.executable).parent
@@ -128,7 +128,7 @@ def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None):
 
 
 def settings_for(server: Server, ns: str):
-    from cli.settings import Settings
+    from runtime.settings import Settings
 
     return Settings(home=server.home / ns, temporal_address=server.address, namespace=ns, task_queue="ccm")
 
@@ -150,7 +150,7 @@ def chase_slots(server: Server, n: int) -> list[tuple[str, str]]:
 
 
 async def clients(server: Server) -> dict:
-    from cli.temporal import connect
+    from runtime.temporal import connect
 
     return {ns: await connect(settings_for(server, ns)) for ns in server.namespaces}
 
@@ -160,20 +160,20 @@ async def run_chases(server: Server, n: int) -> float:
     """N chases through start, the call for contributions and its event, a full receipt
     and the thank-you letter (a paid chase then stays open until 31 December for
     reversals, by design); chases per second, wall time."""
-    from cli.chase import start_chase
-    from cli.client import update
     from domain.chase import ChaseInput, RecordReceipt, workflow_id
+    from services.chases import start_chase
+    from services.commands import update
 
     by_ns = await clients(server)
 
     async def one(ns: str, state: str) -> None:
         client = by_ns[ns]
-        await start_chase(client, settings_for(server, ns),
+        await start_chase(client, settings_for(server, ns).task_queue,
                           ChaseInput(state=state, year=NEXT_YEAR, amount_due=Decimal("1000.00")))
         # The update waits for the start's own effects (the call and its event), then
         # records the receipt and writes the thank-you letter before it answers.
-        await update(workflow_id(NEXT_YEAR, state), "record_receipt",
-                     RecordReceipt(amount=Decimal("1000.00"), date=date.today(), reference=f"B-{state}"), client)
+        await update(client, workflow_id(NEXT_YEAR, state), "record_receipt",
+                     RecordReceipt(amount=Decimal("1000.00"), date=date.today(), reference=f"B-{state}"))
 
     start = time.perf_counter()
     await asyncio.gather(*(one(ns, s) for ns, s in chase_slots(server, n)))
@@ -273,20 +273,20 @@ async def _bare_updates(server: Server, slots) -> float:
 
 
 async def _open_chases(server: Server, slots) -> None:
-    from cli.chase import start_chase
-    from cli.client import update
     from domain.chase import ChaseInput, SetMspDate, workflow_id
+    from services.chases import start_chase
+    from services.commands import update
 
     by_ns = await clients(server)
     gate = asyncio.Semaphore(100)  # as start-all runs: not a thousand workflow tasks at once
 
     async def one(ns, s):
         async with gate:
-            await start_chase(by_ns[ns], settings_for(server, ns), ChaseInput(state=s, year=NEXT_YEAR,
+            await start_chase(by_ns[ns], settings_for(server, ns).task_queue, ChaseInput(state=s, year=NEXT_YEAR,
                                                                               amount_due=Decimal("1000.00")))
             # An update answers once the start's effects are done: the chase is ready.
-            await update(workflow_id(NEXT_YEAR, s), "set_msp_date",
-                         SetMspDate(msp_date=date(NEXT_YEAR, 9, 8), office="isu"), by_ns[ns])
+            await update(by_ns[ns], workflow_id(NEXT_YEAR, s), "set_msp_date",
+                         SetMspDate(msp_date=date(NEXT_YEAR, 9, 8), office="isu"))
 
     await asyncio.gather(*(one(ns, s) for ns, s in slots))
     # Visibility is eventually consistent: wait until every chase is listed.
@@ -300,17 +300,21 @@ async def _open_chases(server: Server, slots) -> None:
 
 
 async def _import_statements(server: Server, files: dict) -> tuple[float, int]:
-    from activities.database import open_event_log
-    from cli.bank import import_statement
+    """Each statement handed to its namespace's worker, as `ccm bank import` hands it."""
     from domain.bank import read_statement
-    from domain.process import Acting
+    from domain.records import StatementInput, statement_id
+    from workflows.bank_statement import BankStatementImport
 
     by_ns = await clients(server)
-    logs = {ns: open_event_log(f"sqlite:///{server.home / ns / 'eventlog.db'}", create=False) for ns in files}
-    acting = Acting(actor="bench", office="isu")
+
+    async def one(ns: str, data: bytes) -> list[dict]:
+        statement = read_statement(data)
+        return await by_ns[ns].execute_workflow(
+            BankStatementImport.run, StatementInput(statement=statement, actor="bench", office="isu"),
+            id=statement_id(statement), task_queue=settings_for(server, ns).task_queue)
+
     start = time.perf_counter()
-    results = await asyncio.gather(*(import_statement(logs[ns], read_statement(data), acting, client=by_ns[ns])
-                                     for ns, data in files.items()))
+    results = await asyncio.gather(*(one(ns, data) for ns, data in files.items()))
     seconds = time.perf_counter() - start
     for rows in results:
         for r in rows:
@@ -509,8 +513,9 @@ def _timed_child(cmd: list[str], env: dict) -> tuple[float, float]:
 HOST = """
 import asyncio, concurrent.futures, sys
 from pathlib import Path
-from cli.settings import Settings
-from cli.temporal import build_activities, connect, make_worker, pdf_processes
+from runtime.settings import Settings
+from runtime.temporal import connect
+from runtime.worker import build_activities, make_worker, pdf_processes
 from tests.letters import write_contacts
 
 async def main(address, base, namespaces):
@@ -582,7 +587,7 @@ def status(n: int) -> None:
             held, own = _rss_mib(host.pid), _rss_mib(host.pid, children=False)
             pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
             # At rest: the drawing processes exit once no letter has come for CCM_PDF_IDLE_SECONDS.
-            from cli.settings import Settings
+            from runtime.settings import Settings
 
             deadline = time.monotonic() + Settings().pdf_idle_seconds + 60
             while _drawing_processes(host.pid) and time.monotonic() < deadline:

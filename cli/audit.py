@@ -24,14 +24,14 @@ def _when(value: str | None) -> datetime | None:
 
 
 def open_log():
-    """The event log of the settings, opened, never created (except the embedded
-    default, which the first command to need it creates in the data directory)."""
+    """The event log of the settings, opened to read, never created (`ccm db upgrade`
+    creates it; the worker writes it)."""
     from activities.database import open_event_log
     from activities.eventlog import MissingLog
 
     s = settings()
     try:
-        return open_event_log(s.database_url, create=s.database_url_override is None and s.home.is_dir())
+        return open_event_log(s.database_url, create=False)
     except MissingLog as e:
         raise click.ClickException(str(e)) from None
     except Exception as e:
@@ -43,7 +43,8 @@ def text_or_document(path: Path, acting) -> dict:
     """A file's text for a command: inline when short; a long one is stored once in the
     event log (named by its SHA-256) and the workflow gets its `DocumentRef`, never the
     text, so no payload nears Temporal's 2 MB limit."""
-    from activities.documents import store_document
+    from activities.documents import document_events
+    from cli.client import record
     from domain.contract import MAX_INLINE_TEXT
 
     try:
@@ -55,9 +56,11 @@ def text_or_document(path: Path, acting) -> dict:
     if len(text) <= MAX_INLINE_TEXT:
         return {"text": text}
     try:
-        return {"document": store_document(open_log(), text, path.name, acting.actor, acting.office)}
+        ref, rows = document_events(text, path.name, acting.actor, acting.office)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--file") from None
+    record("store_document", rows, acting)  # the worker writes it: a command then names it by its hash
+    return {"document": ref}
 
 
 @click.group()
@@ -162,20 +165,23 @@ def _verify_checkpoint(path: Path | None, cp) -> str:
 @audit.command("checkpoint")
 @out_options("also write the signed checkpoint to this JSON file, to publish")
 def audit_checkpoint(out, force):
-    """Sign the log's head (row and hash) with the ISU's key (CCM_CHECKPOINT_KEY) and log
-    the checkpoint; published, it proves the log up to that row was not rewritten since."""
-    from activities.trust import make_checkpoint
-    from cli.keys import load_private
-    from domain.process import Refusal
+    """Sign the log's head (row and hash) with the ISU's key (the worker's
+    CCM_CHECKPOINT_KEY) and log the checkpoint; published, it proves the log up to that row
+    was not rewritten since. The worker signs and writes it (a run of LogCheckpoint)."""
+    from cli.client import connect, run
+    from domain.signatures import Checkpoint
 
     check_out(out, force)
-    s = settings()
-    if s.checkpoint_key is None:
-        raise click.ClickException("no key to sign with: set CCM_CHECKPOINT_KEY to the ISU's key file")
-    try:
-        cp = make_checkpoint(open_log(), load_private(s.checkpoint_key))
-    except Refusal as e:
-        raise click.ClickException(str(e)) from None
+
+    async def go():
+        from services.commands import check_polled, request_id
+        from workflows.checkpoint import LogCheckpoint
+
+        client, queue = await connect(), settings().task_queue
+        await check_polled(client, queue)
+        return await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{request_id()}", task_queue=queue)
+
+    cp = Checkpoint.model_validate(run(go()))
     if out:
         tmp = out.with_name(out.name + ".tmp")
         tmp.write_text(cp.model_dump_json(indent=2) + "\n", encoding="utf-8")

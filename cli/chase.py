@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, reason_command, run, update, worker_polls
+from cli.client import as_option, connect, read_status, reason_command, run, update
 from cli.common import (
     DATE,
     PARTY,
@@ -21,8 +21,8 @@ from cli.common import (
     settings,
     year_option,
 )
+from services.commands import worker_polls
 
-STATUS_CONCURRENCY = 16  # chases read at once by `chase status --year` (measured: 1.4x one at a time)
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
                   "letters", "next_action", "next_action_at", "creditor_reference"]
 
@@ -45,26 +45,6 @@ def chase():
 def _check_year(year: int) -> None:
     if year < date.today().year:
         raise click.ClickException(f"the financial year {year} has already ended")
-
-
-async def start_chase(client, s, inp):
-    """Start one chase (its stage shows as `starting` until the call has gone out)."""
-    from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-
-    from domain.chase import chase_summary, workflow_id
-    from domain.states import registry
-    from workflows.common import CCM_STAGE, CCM_STATE, CCM_YEAR
-    from workflows.contribution_chase import ContributionChase
-
-    inp = inp.model_copy(update={"state_name": inp.state_name or registry().get(inp.state).name})
-    summary, details = chase_summary(inp)
-    return await client.start_workflow(
-        ContributionChase.run, inp, id=workflow_id(inp.year, inp.state), task_queue=s.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, static_summary=summary, static_details=details,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(CCM_STATE, inp.state), SearchAttributePair(CCM_YEAR, inp.year),
-            SearchAttributePair(CCM_STAGE, "starting")]),
-    )
 
 
 def _chase_input(**fields):
@@ -98,7 +78,9 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
     s = settings()
 
     async def go():
-        return await start_chase(await connect(), s, inp)
+        from services.chases import start_chase
+
+        return await start_chase(await connect(), s.task_queue, inp)
 
     handle = run(go())
     click.echo(f"started {handle.id}")
@@ -414,6 +396,8 @@ def chase_status(state, year, as_of, output):
         year = _open_year(state) if state else date.today().year
 
     async def go():
+        from services.chases import chase_rows
+
         return await chase_rows(await connect(), state, year)
 
     try:
@@ -434,43 +418,6 @@ def _imported(year: int) -> bool:
     except click.ClickException:  # no event log here: nothing was imported
         return False
     return next(log.query(workflow_prefix=f"chase-{year}-", event_type="chase.imported", batch=1), None) is not None
-
-
-async def chase_rows(client, state, year):
-    """One row per chase of the year (one State's, or all: a visibility query)."""
-    from domain.chase import ChaseStatus, workflow_id
-
-    if state:
-        ids = [workflow_id(year, state)]
-    else:
-        query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year}"
-        ids = sorted({wf.id async for wf in client.list_workflows(query)})
-    import asyncio
-
-    gate = asyncio.Semaphore(STATUS_CONCURRENCY)
-
-    async def row(wid: str) -> dict:
-        async with gate:
-            try:
-                return _status_row(await read_status(wid, ChaseStatus, client))
-            except click.ClickException as e:  # cancelled or terminated: no status to read
-                return {"state": wid.rsplit("-", 1)[-1], "year": year, "stage": e.message.rsplit(" is ", 1)[-1]}
-
-    return list(await asyncio.gather(*(row(wid) for wid in ids)))  # in the order of `ids`
-
-
-def _status_row(status) -> dict:
-    from domain.bank import creditor_reference, format_reference
-    from domain.schedule import geneva_time
-
-    return {
-        "state": status.state, "year": status.year, "stage": status.stage,
-        "amount_due": status.amount_due, "arrears": status.arrears, "received": status.received,
-        "outstanding": status.outstanding, "credit": status.credit, "letters": len(status.letters),
-        "next_action": status.next_action,
-        "next_action_at": geneva_time(status.next_action_at) if status.next_action_at else None,
-        "creditor_reference": format_reference(creditor_reference(status.year, status.state)),
-    }
 
 
 SCHEDULE_ID = "ccm-annual-contribution-cycle"

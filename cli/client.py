@@ -1,20 +1,12 @@
 """One client for every command that talks to Temporal: connect, start, update, read a
 status, the `--as` option, and the translation of known errors into one line.
 
-A command's update id names one intent: it is made once per invocation of `ccm` (or
-from `--request-id`, for a script that retries across processes) and reused by that
-invocation's own retries, so a retry after a lost answer is applied once and gets the
-first answer, while a person's new command is a new change even when its content
-repeats an earlier one (a date set A, B, then A again is three changes)."""
+How a command's update is sent, as one intent, is `services.commands`."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 import traceback
-import uuid
-from collections import Counter
 
 import click
 
@@ -22,107 +14,33 @@ from cli.common import settings
 
 
 async def connect():
-    from cli.temporal import connect as connect_to
+    from runtime.temporal import connect as connect_to
 
     return await connect_to(settings())
 
 
-class Invocation:
-    """One run of a command: its request id, and how often it has sent each update."""
-
-    def __init__(self, request_id: str | None = None):
-        self.request_id = request_id or uuid.uuid4().hex
-        self.sent: Counter[str] = Counter()
-
-
-_invocation = Invocation()
-
-
-def begin_invocation(request_id: str | None = None) -> None:
-    """Called once per `ccm` command (the root group): a new intent."""
-    global _invocation
-    _invocation = Invocation(request_id)
-
-
-def update_id(workflow_id: str, name: str, arg) -> str:
-    """The id of one update of this invocation. The same update sent twice by one
-    invocation (two equal entries of a statement) is counted, never taken for a retry;
-    the same `--request-id` gives the same ids again, in any order of sending."""
-    # Without the signature: it covers the id.
-    content = arg.model_dump(mode="json", exclude={"signature"}) if hasattr(arg, "model_dump") else arg
-    text = json.dumps([workflow_id, name, content], sort_keys=True, ensure_ascii=False, default=str)
-    _invocation.sent[text] += 1
-    text += f"/{_invocation.request_id}/{_invocation.sent[text]}"
-    return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
-
-
 async def update(workflow_id: str, name: str, arg, client=None, check_worker: bool = True):
-    """Send one update and answer its `CommandResult`. With no worker polling the
-    workflow's queue an update would wait for ever: that is checked first (two small
-    calls), and refused in one line. Bulk senders check once for all their updates."""
-    from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-    from temporalio.service import RPCError
+    """Send one update of this invocation (`services.commands.update`)."""
+    from services.commands import update as send
 
-    from cli.keys import sign_update
-    from domain.process import CommandResult
-
-    client = client or await connect()
-    if check_worker and not await worker_polls(client, workflow_id):
-        raise click.ClickException(f"no worker polls the task queue of {workflow_id}: start `ccm worker`, "
-                                   "then repeat the command")
-    handle = client.get_workflow_handle(workflow_id)
-    uid = update_id(workflow_id, name, arg)
-    # A busy worker (a statement of a thousand receipts, each with its PDF letter) may
-    # not answer within one call's deadline, or the server aborts an update whose workflow
-    # task timed out before accepting it (measured: 1 in 1,000 on 2 loaded cores). The
-    # same id is sent again, signed anew (a signature is good for 10 minutes): Temporal
-    # applies an update once, and answers each copy with its one result.
-    for attempt in range(1, UPDATE_ATTEMPTS + 1):
-        try:
-            return await handle.execute_update(name, sign_update(workflow_id, name, arg, uid), id=uid,
-                                               result_type=CommandResult)
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
-            if attempt == UPDATE_ATTEMPTS:
-                raise click.ClickException(f"{workflow_id} did not answer {name} in time; it is applied at most "
-                                           "once: repeat the command to see its result") from None
-        except (RPCError, WorkflowUpdateFailedError) as e:
-            message = e.message if isinstance(e, RPCError) else str(getattr(e.cause, "message", e.cause))
-            if "update was aborted" not in (message or "").lower() or attempt == UPDATE_ATTEMPTS:
-                raise
+    return await send(client or await connect(), workflow_id, name, arg, check_worker)
 
 
-UPDATE_ATTEMPTS = 10  # each waits about a minute for the server
+def record(command: str, events: list, acting):
+    """Hand a command that only records to the worker (`services.commands.record`): its
+    `RecordResult`, or one line."""
+    from services.commands import record as hand_over
 
+    async def go():
+        return await hand_over(await connect(), settings().task_queue, command, events, acting)
 
-async def worker_polls(client, workflow_id: str) -> bool:
-    from temporalio.api.enums.v1 import TaskQueueType
-    from temporalio.api.taskqueue.v1 import TaskQueue
-    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-
-    queue = (await client.get_workflow_handle(workflow_id).describe()).task_queue
-    described = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-        namespace=client.namespace, task_queue=TaskQueue(name=queue),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
-    return bool(described.pollers)
-
-
-QUERY_SECONDS = 10  # a running workflow's status comes from a worker: without one, say so instead of waiting
+    return run(go())
 
 
 async def read_status(workflow_id: str, status_type, client=None):
-    """The status of a workflow: its `status` query while it runs, its result once done."""
-    from datetime import timedelta
+    from services.commands import read_status as read
 
-    from temporalio.client import WorkflowExecutionStatus
-
-    client = client or await connect()
-    handle = client.get_workflow_handle(workflow_id, result_type=status_type)
-    desc = await handle.describe()
-    if desc.status == WorkflowExecutionStatus.RUNNING:
-        return await handle.query("status", result_type=status_type, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
-    if desc.status == WorkflowExecutionStatus.COMPLETED:
-        return await handle.result()
-    raise click.ClickException(f"{workflow_id} is {desc.status.name.lower().replace('_', ' ')}")
+    return await read(client or await connect(), workflow_id, status_type)
 
 
 def as_option(default_office: str = "", required: bool = False):
@@ -188,11 +106,13 @@ def describe_error(e: BaseException) -> str | None:
     )
     from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-    from cli.codec import BadKeys
-    from cli.temporal import Unreachable
     from domain.process import Refusal
+    from runtime.codec import BadKeys
+    from runtime.temporal import Unreachable
+    from services.commands import QUERY_SECONDS
+    from services.errors import CommandError
 
-    if isinstance(e, (Unreachable, BadKeys)):
+    if isinstance(e, (Unreachable, BadKeys, CommandError)):
         return str(e)
     if isinstance(e, Refusal):
         return f"refused: {e}"

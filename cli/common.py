@@ -155,7 +155,7 @@ def load_settings(**overrides):
     variable (`CCM_BANK_IBAN: 'CH93' is not a valid IBAN: …`)."""
     from pydantic import ValidationError
 
-    from cli.settings import Settings
+    from runtime.settings import Settings
 
     try:
         return Settings(**overrides)

@@ -1,19 +1,15 @@
-"""`ccm demo`: the embedded server, a worker and this year's chases, end to end."""
+"""`ccm demo`: the embedded server, a worker and this year's chases, end to end
+(`runtime.demo`)."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import date, time, timedelta
-from decimal import Decimal
-from importlib import resources
-from pathlib import Path
+from datetime import date
 
 import click
 
 from cli.client import run
 from cli.common import emit, settings
-
-DEMO_BUDGET = Decimal("500000")
 
 
 @click.command()
@@ -21,7 +17,9 @@ DEMO_BUDGET = Decimal("500000")
 def demo(keep):
     """Start the embedded server and a worker in a fresh demo directory, start this year's
     chases for every State Party, record a few receipts and print the status table."""
-    from cli import devserver
+    from cli.main import upgrade_log
+    from runtime import demo as the_demo
+    from runtime import devserver
 
     s = settings()
     home = s.home / "demo"
@@ -33,11 +31,9 @@ def demo(keep):
                              "database_url_override": f"sqlite:///{home / 'eventlog.db'}",
                              "president_name": s.president_name or "Michael Biontino",
                              "director_name": s.director_name or "Sheila Mweemba"})
-    _demo_contacts(home / "contacts.csv")
+    the_demo.write_contacts(home / "contacts.csv")
     click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
-    from activities.database import open_event_log
-
-    open_event_log(s.database_url, create=True).engine.dispose()  # the demo's own log, new each run
+    upgrade_log(s)  # the demo's own log, new each run, as `ccm db upgrade` makes it
     year = date.today().year
     (home / f"budget-{year}.csv").write_text(
         "line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n")
@@ -47,294 +43,10 @@ def demo(keep):
         except devserver.ServerError as e:
             raise click.ClickException(str(e)) from None
         try:
-            run(_demo(s, keep, ui_port))
+            run(the_demo.run(s, keep, ui_port, say=click.echo,
+                             table=lambda rows, columns, title: emit(rows, "table", columns, title=title),
+                             note=lambda m: click.echo(m, err=True)))
         except KeyboardInterrupt:
             pass
         finally:
             devserver.stop(proc)
-
-
-def _demo_contacts(path) -> None:
-    """The demo's contacts file: a Permanent Mission in Geneva for every State Party, so
-    that each letter has its addressee (a real install keeps the Missions' own)."""
-    import csv
-
-    from domain.states import registry
-
-    with path.open("w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(["state", "email", "mission", "address"])
-        for st in registry().parties():
-            out.writerow([st.alpha3, "", f"Permanent Mission of {st.name} to the United Nations Office at Geneva",
-                          "Geneva, Switzerland"])
-
-
-async def _demo(s, keep: bool, ui_port: int) -> None:
-    import asyncio
-
-    from activities.reports import publish
-    from cli.chase import chase_rows, start_chase
-    from cli.report import contributions_report, report_rows, summary
-    from cli.temporal import connect, run_worker
-    from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, workflow_id
-    from domain.scale import indicative_amounts
-    from domain.states import registry
-
-    stop = asyncio.Event()
-    worker = asyncio.create_task(run_worker(s, stop, say=lambda m: click.echo(m, err=True)))
-    try:
-        client = await connect(s)
-        reg = registry()
-        click.echo(f"Registry: {len(reg.parties())} States Parties, {len(reg) - len(reg.parties())} signatories")
-        year, today = date.today().year, date.today()
-        scale = resources.files("domain").joinpath("data/demo_scale.csv").read_text("utf-8")
-        amounts = indicative_amounts(DEMO_BUDGET, scale, reg)
-        click.echo(f"Starting the {year} chases for {len(amounts)} States Parties "
-                   f"(demo budget CHF {DEMO_BUDGET:,}, demo scale)…")
-        await asyncio.gather(*(start_chase(client, s, ChaseInput(state=a, year=year, amount_due=v))
-                               for a, v in amounts.items()))
-
-        async def update(state, name, arg):
-            await client.get_workflow_handle(workflow_id(year, state)).execute_update(name, arg)
-
-        # As in the minutes of 4 November 2016: two States paid, Italy's payment "was
-        # being processed", and one State reported paying while nothing had arrived.
-        await update("DEU", "record_receipt", RecordReceipt(amount=amounts["DEU"], date=today,
-                                                            reference="DE-2016-11", budget_line="7c"))
-        await update("AUS", "record_receipt", RecordReceipt(amount=amounts["AUS"] / 2, date=today,
-                                                            budget_line="7b"))
-        await update("ITA", "pledge", Pledge(expected_date=today + timedelta(days=20),
-                                             note="being processed after governmental restructuring", office="ITA"))
-        await update("NZL", "report_payment", ReportPayment(date=today, reference="NZ-7781", office="NZL"))
-        rows = []
-        for _ in range(50):  # visibility is eventually consistent: wait for every chase
-            rows = await chase_rows(client, None, year)
-            if len(rows) >= len(amounts):
-                break
-            await asyncio.sleep(0.2)
-        emit(rows, "table", ["state", "stage", "amount_due", "received", "outstanding", "letters", "next_action"],
-             title=f"Contribution chases {year}")
-        click.echo(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
-        await _obligations(client, year - 1)
-        _year_2016(s)
-        click.echo(await _meetings(client, s))
-        click.echo(await _concept_notes(client, s))
-        click.echo(await _cycle_2017(s))
-        report = contributions_report(year)
-        emit(report_rows(report), "table", ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
-             title=f"Status of contributions {year} (from the event log)")
-        click.echo(summary(report))
-        click.echo(f"Published: {publish(report, s.home / 'site')}")
-        pdfs = sorted((s.home / "outbox" / "letters").glob("*.pdf"))
-        click.echo(f"Letters: {len(pdfs)} PDF letters on letterhead in {s.home / 'outbox' / 'letters'}")
-        if keep:
-            click.echo("KEEP=1: running until Ctrl-C", err=True)
-            await asyncio.Event().wait()
-    finally:
-        stop.set()
-        await worker
-
-
-# The demo's own 2016 budget: its ledger's totals are those the ISU Director gave on
-# 4 November 2016 (7a CHF 96'433, 7b 110'922, 7c 170'481; a deficit just over 100'000).
-BUDGET_2016 = "line,amount,kind\n7a,160000,mandatory\n7b,150000,voluntary\n7c,168000,voluntary\n"
-
-
-def _year_2016(s) -> None:
-    """2016 from a ledger, as an ISU adopting ccm would bring it: the demo's own payers
-    (named as such), with the totals the minutes quote, as of 4 November 2016."""
-    from activities.database import open_event_log
-    from cli.report import contributions_report, summary
-    from domain.contributions import ledger_events
-    from domain.states import registry
-
-    data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
-    log = open_event_log(s.database_url, create=False)
-    for event in ledger_events(data, 2016, registry(), "demo ledger", "isu"):
-        log.append(event)
-    (s.home / "budget-2016.csv").write_text(BUDGET_2016)
-    click.echo("2016, imported from the demo's own ledger, as of 4 November 2016 (ccm report contributions "
-               "--year 2016 --as-of 2016-11-04):")
-    click.echo(summary(contributions_report(2016, date(2016, 11, 4))))
-    click.echo(article7_as_of_4_november(log))
-
-
-def article7_as_of_4_november(log) -> str:
-    """The demo's own Article 7 record, imported, counted as the Transparency Measures
-    coordinator counted it on 4 November 2016."""
-    from domain.obligations import fold_obligations, imported_events
-    from domain.states import registry
-
-    data = resources.files("domain").joinpath("data/demo_article7_2016.csv").read_bytes()
-    for event in imported_events(data, registry(), "demo record", "isu"):
-        log.append(event)
-    on = date(2016, 11, 4)
-    rows = fold_obligations(log.query(event_type="obligation.*"), on)
-    initial = sum(1 for r in rows if r.kind == "art7-initial" and r.standing(on) == "overdue")
-    annual = sum(1 for r in rows if r.kind == "art7-annual" and r.period == "2015" and r.standing(on) == "overdue")
-    return (f"Article 7 as of 4 November 2016: {initial} States Parties with overdue initial transparency reports "
-            f"and {annual} with overdue 2015 annual reports (ccm report obligations --as-of 2016-11-04)")
-
-
-async def _obligations(client, year: int) -> None:
-    """Last year's Article 7 annual reports: due on 30 April, none recorded, so all are
-    overdue and their coordinators told; the count, as the minutes quote it."""
-    import asyncio
-
-    from cli.obligations import start_obligations
-    from domain.obligations import concerned
-    from domain.states import registry
-
-    parties = {s.alpha3: s.entry_into_force for s in registry().parties()}
-    states = concerned("art7-annual", parties, year)
-    await start_obligations("art7-annual", year, states, parties, progress_bar=False)
-    query = "WorkflowType = 'Obligation' AND CcmStage = 'overdue'"
-    overdue = 0
-    for _ in range(100):  # visibility is eventually consistent
-        overdue = (await client.count_workflows(query)).count
-        if overdue >= len(states):
-            break
-        await asyncio.sleep(0.2)
-    click.echo(f"Article 7 annual reports for {year}: {overdue} of {len(states)} States Parties overdue "
-               "(ccm obligations list --overdue; ccm report obligations)")
-
-
-# The decisions of the Committee's meeting of 4 November 2016, as action items.
-ACTIONS_OF_4_NOVEMBER = [
-    *((f"coordinator:{theme}", "Turn the concept note into an operational plan with concrete steps")
-      for theme in ("victim-assistance", "universalization", "stockpile-destruction", "clearance-and-rre",
-                    "cooperation-and-assistance", "transparency-measures", "national-implementation")),
-    ("president", "Turn the Country Coalitions non-paper into an operational plan; identify lead countries"),
-    ("president", "Individual letters to all States Parties that have not paid their ISU contribution"),
-    ("member", "Advice from capitals on publishing the status of ISU contributions (UNOG methodology)"),
-    ("coordinator:general-status", "Identify ways to address the ISU-CCM financing deficit"),
-]
-
-
-# The Committee's meetings of 2016 as the minutes of 4 November record them. The minutes
-# give the time only of the next meeting; the demo holds the earlier ones at the same hours.
-SEPTEMBER, NOVEMBER, DECEMBER = date(2016, 9, 27), date(2016, 11, 4), date(2016, 12, 7)
-VENUE = "Permanent Mission of the Federal Republic of Germany"
-PRESIDENT = {"actor": "Michael Biontino", "office": "president"}
-ISU = {"actor": "Sheila Mweemba", "office": "isu"}
-
-
-async def _meetings(client, s) -> str:
-    """27 September 2016, its minutes approved on 4 November; 4 November held, with its
-    attendance and action items; the next meeting on 7 December 2016. All three lie in the
-    past, so each is recorded as held and no invitation goes out; the December meeting's
-    calendar file is written beside the outbox."""
-    from activities.calendar import meeting_ics
-    from cli.meeting import read_participants
-    from domain.meetings import (
-        SUMMARY,
-        AddActionItem,
-        ApproveMinutes,
-        CirculateMinutes,
-        MeetingInput,
-        RecordAttendance,
-        SetNextMeeting,
-        meeting_id,
-    )
-    from domain.schedule import Schedule
-    from workflows.meeting import Meeting
-
-    people = read_participants(Path(str(resources.files("domain").joinpath("data/committee_2016.csv"))))
-
-    async def record(day: date, previous: date | None):
-        schedule = Schedule.at(day, time(10), time(11, 30), VENUE)
-        return schedule, await client.start_workflow(
-            Meeting.run, MeetingInput.plan(schedule, participants=people, previous_meeting=previous),
-            id=meeting_id(day), task_queue=s.task_queue)
-
-    _, september = await record(SEPTEMBER, None)
-    await september.execute_update(Meeting.circulate_minutes, CirculateMinutes(
-        text="Draft minutes of the Coordination Committee meeting of 27 September 2016 (the demo's own text).",
-        **ISU))
-    _, november = await record(NOVEMBER, SEPTEMBER)
-    # "The draft Minutes … were approved without comments" (item 3).
-    await september.execute_update(Meeting.approve_minutes, ApproveMinutes(at_meeting=NOVEMBER, **PRESIDENT))
-    present = sorted({p.delegation for p in people})
-    await november.execute_update(Meeting.record_attendance, RecordAttendance(present=present, **ISU))
-    # "the next meeting … would be held on Wednesday, 7 December 2016 from 10:00h to 11:30h" (item 8).
-    await november.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=DECEMBER, **ISU))
-    for owner, text in ACTIONS_OF_4_NOVEMBER:
-        await november.execute_update(Meeting.add_action_item, AddActionItem(owner=owner, text=text, **ISU))
-    await november.execute_update(Meeting.circulate_minutes, CirculateMinutes(
-        text="Draft minutes of the Coordination Committee meeting of 4 November 2016 (the demo's own text).",
-        **ISU))
-    december, _ = await record(DECEMBER, NOVEMBER)
-    ics = s.home / f"{meeting_id(DECEMBER)}.ics"
-    ics.write_bytes(meeting_ics(meeting_id(DECEMBER), december, SUMMARY, s.mail_from, people, 0, "REQUEST"))
-    return (f"Meetings: {meeting_id(SEPTEMBER)}, minutes approved at the meeting of 4 November 2016; "
-            f"{meeting_id(NOVEMBER)} held, {len(present)} delegations present, {len(ACTIONS_OF_4_NOVEMBER)} "
-            f"action items due at the next meeting, its minutes circulated; next meeting {december.in_words()} "
-            f"(calendar file {ics})")
-
-
-# Where each theme stood after the meeting of 4 November 2016: (theme, coordinator, the day
-# its note was circulated or None, comments made). The demo dates the notes that came on
-# time a week before the meeting; Norway "apologized for not having sent its concept note
-# prior to the … meeting" and New Zealand "for the late submission": both came on the day.
-CONCEPT_NOTES = [
-    ("victim-assistance", "ITA", date(2016, 10, 28),
-     [("ICRC", "Could the coordinators explain the rationale behind the choice of countries?")]),
-    ("universalization", "ZMB", date(2016, 10, 28), []),
-    ("stockpile-destruction", "HRV", date(2016, 10, 28), []),
-    ("clearance-and-rre", "NOR", NOVEMBER, []),
-    ("cooperation-and-assistance", "AUS", date(2016, 10, 28), []),
-    ("transparency-measures", "CRI", date(2016, 10, 28),
-     [("NLD", "Could Costa Rica present its list of target countries, so that other coordinators "
-              "reach out to the same States at the same time?")]),
-    ("national-implementation", "NZL", NOVEMBER, []),
-    ("general-status", "BIH", None, []),  # "would not be discussed at that time"
-]
-
-
-async def _concept_notes(client, s) -> str:
-    """The notes presented on 4 November 2016, each with its operational plan due at the
-    next meeting, 7 December 2016 ("translate their concept notes into operational action
-    plans by the next meeting")."""
-    from domain.concept_notes import Comment, ConceptNoteInput, SubmitVersion, concept_note_id, theme
-    from domain.meetings import proposals_close_at
-    from workflows.concept_note import ConceptNote
-
-    deadline = proposals_close_at(NOVEMBER, 3)
-    said = []
-    for slug, coordinator, circulated_on, comments in CONCEPT_NOTES:
-        inp = ConceptNoteInput(theme=slug, msp=s.msp, meeting=NOVEMBER, circulate_by=deadline, plan_due=DECEMBER)
-        handle = await client.start_workflow(ConceptNote.run, inp, id=concept_note_id(s.msp, slug),
-                                             task_queue=s.task_queue)
-        title = theme(slug).title
-        if circulated_on:
-            await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
-                text=f"Concept note on {title}, based on the Dubrovnik Action Plan (the demo's own text).",
-                summary=f"{title}: objectives, strategies and activities up to the {s.msp}.",
-                circulated_on=circulated_on, office=coordinator))
-        for office, text in comments:
-            await handle.execute_update(ConceptNote.comment, Comment(text=text, office=office))
-        status = await handle.query(ConceptNote.status)
-        late = " (late)" if status.late else ""
-        said.append(f"{slug} {status.stage.replace('_', ' ')}{late}")
-    return (f"Concept notes ({s.msp}, presented on 4 November 2016, operational plans due 7 December 2016): "
-            + ", ".join(said))
-
-
-async def _cycle_2017(s) -> str:
-    """The 2017 cycle as its activity computes it: 2016's unpaid balances, read from the
-    imported ledger, become 2017's arrears. (The 2017 chases cannot run live now: every
-    letter and the year end of 2017 lie in the past.)"""
-    from activities.database import open_event_log
-    from activities.records import cycle_amounts
-    from domain.cycle import CycleInput
-    from domain.money import format_chf
-
-    scale = resources.files("domain").joinpath("data/demo_scale.csv").read_text("utf-8")
-    log = open_event_log(s.database_url, create=False)
-    try:
-        computed = cycle_amounts(log, CycleInput(year=2017, budget=DEMO_BUDGET, scale_csv=scale))
-    finally:
-        log.engine.dispose()
-    carried = sum(computed.arrears.values(), Decimal("0.00"))
-    return (f"2017 cycle (ccm chase start-all --year 2017 --dry-run): {len(computed.amounts)} chases, "
-            f"{format_chf(carried)} of arrears carried from 2016 by {len(computed.arrears)} States Parties")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option
+from cli.client import as_option, record
 from cli.common import file_problems
 
 
@@ -29,12 +29,10 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _write(path: Path, events) -> None:
-    from cli.audit import open_log
-
-    log = open_log()
-    written = sum(log.append(ev)[1] for ev in events)
-    click.echo(f"{written} rows imported from {path}, {len(events) - written} already there")
+def _write(command: str, path: Path, events, acting) -> None:
+    """Hand the rows to the worker, which checks who sends them and writes them."""
+    done = record(command, events, acting)
+    click.echo(f"{done.written} rows imported from {path}, {done.already} already there")
 
 
 @import_.command("contributions")
@@ -59,7 +57,7 @@ def import_contributions(year, path, acting):
         events = ledger_events(_read(path), year, registry(), acting.actor, acting.office)
     except ValueError as e:
         raise file_problems(path, str(e).split("; ")) from None
-    _write(path, events)
+    _write("import_contributions", path, events, acting)
 
 
 @import_.command("obligations")
@@ -75,4 +73,4 @@ def import_obligations(path, acting):
         events = imported_events(_read(path), registry(), acting.actor, acting.office)
     except ValueError as e:
         raise file_problems(path, str(e).split("; ")) from None
-    _write(path, events)
+    _write("import_obligations", path, events, acting)

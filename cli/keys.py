@@ -7,7 +7,6 @@ mode 0600, encrypted when a passphrase is given (`CCM_KEY_PASSPHRASE` when signi
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from datetime import date, datetime, timezone
@@ -15,74 +14,11 @@ from pathlib import Path
 
 import click
 
+from cli.client import as_option
 from cli.common import DATE, emit, output_option, settings
+from services.keystore import keys_dir, load_private
 
 KEY_EVENTS = ("key.registered", "key.revoked")
-
-
-def keys_dir() -> Path:
-    import platformdirs
-
-    if folder := os.environ.get("CCM_KEYS_DIR"):
-        return Path(folder)
-    return Path(platformdirs.user_config_dir("ccm", appauthor=False)) / "keys"
-
-
-def load_private(path: Path):
-    """The private key of a PEM file (passphrase from CCM_KEY_PASSPHRASE); one line if it
-    cannot be read. Read once per command: a bulk command signs many updates with it."""
-    from domain.process import Refusal
-
-    try:
-        return _load_private(path.resolve(), os.environ.get("CCM_KEY_PASSPHRASE"))
-    except Refusal as e:
-        raise click.ClickException(str(e)) from None
-
-
-@functools.cache
-def _load_private(path: Path, passphrase: str | None):
-    from activities.trust import load_private_key
-
-    return load_private_key(path, passphrase)
-
-
-def key_files() -> list[tuple[Path, dict]]:
-    """(PEM path, its metadata: holder, office, fingerprint) of every key here."""
-    found = []
-    for meta in sorted(keys_dir().glob("*.json")):
-        try:
-            found.append((meta.with_suffix(".pem"), json.loads(meta.read_text())))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def key_for(office: str):
-    """The private key to sign as `office`: `CCM_KEY` if set, else the one key here made
-    for that office. None when there is none (the command then goes unsigned)."""
-    if path := os.environ.get("CCM_KEY"):
-        return load_private(Path(path))
-    matching = [p for p, meta in key_files() if meta.get("office") == office]
-    if len(matching) > 1:
-        raise click.ClickException(f"{len(matching)} keys here are for {office}: choose one with CCM_KEY")
-    return load_private(matching[0]) if matching else None
-
-
-def sign_update(workflow_id: str, name: str, arg, update_id: str):
-    """`arg` with the actor's signature over this update, when a key for its office is here."""
-    from domain.process import Acting, CommandSignature
-    from domain.signatures import command_message, fingerprint, public_bytes, sign, unsigned_arguments
-
-    if not isinstance(arg, Acting) or not arg.office:
-        return arg
-    key = key_for(arg.office)
-    if key is None:
-        return arg
-    signed_at = datetime.now(timezone.utc)
-    message = command_message(workflow_id, name, unsigned_arguments(arg), signed_at, update_id)
-    return arg.model_copy(update={"signature": CommandSignature(
-        fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
-        update_id=update_id)})
 
 
 def admin_key(path: Path | None):
@@ -104,14 +40,18 @@ def registry_events(log):
     return [ev for ev in log.query(workflow_id=REGISTRY_ID) if ev.event_type in KEY_EVENTS]
 
 
-def append_statement(event_type: str, subject: str, payload: dict, key: str) -> None:
-    from cli.audit import open_log
+def append_statement(event_type: str, subject: str, payload: dict, key: str, acting) -> None:
+    """Hand an administrator's statement on a key to the worker, which checks the
+    administrator's signature and writes it to the log."""
+    from cli.client import record
     from domain.events import NewEvent
     from domain.signatures import REGISTRY_ID
 
-    open_log().append(NewEvent(idempotency_key=f"{REGISTRY_ID}/{key}", workflow_id=REGISTRY_ID, run_id="",
-                               workflow_type="KeyRegistry", subject=subject, event_type=event_type,
-                               occurred_at=datetime.now(timezone.utc), payload=payload))
+    command = "register_key" if event_type == "key.registered" else "revoke_key"
+    record(command, [NewEvent(idempotency_key=f"{REGISTRY_ID}/{key}", workflow_id=REGISTRY_ID,
+                              workflow_type="KeyRegistry", subject=subject, event_type=event_type,
+                              occurred_at=datetime.now(timezone.utc), actor=acting.actor, office=acting.office,
+                              payload=payload)], acting)
 
 
 @click.group()
@@ -185,7 +125,8 @@ def public_key_of(file: Path) -> tuple[bytes, str]:
 @click.option("--holder", help="who holds it (default: as `keys new` recorded it)")
 @click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
               help="the administrator's key file (one of CCM_ADMIN_KEYS)")
-def register(file, office, valid_from, valid_until, holder, admin_path):
+@as_option("isu")
+def register(file, office, valid_from, valid_until, holder, admin_path, acting):
     """Register the public key of FILE (the .json or .pem `keys new` wrote) for OFFICE
     on those days, signed by an administrator; appended to the event log."""
     from domain.offices import office_of
@@ -206,7 +147,7 @@ def register(file, office, valid_from, valid_until, holder, admin_path):
                           admin=admin_fp)
     reg.admin_signature = sign(key, reg.message())
     append_statement("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
-                     f"registered/{reg.fingerprint}/{claimed}/{valid_from}")
+                     f"registered/{reg.fingerprint}/{claimed}/{valid_from}", acting)
     click.echo(f"registered {reg.fingerprint}: {holder} speaks for {claimed} from {valid_from} to {valid_until}")
 
 
@@ -215,7 +156,8 @@ def register(file, office, valid_from, valid_until, holder, admin_path):
 @click.option("--reason", required=True, help="why (recorded with the event)")
 @click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
               help="the administrator's key file (one of CCM_ADMIN_KEYS)")
-def revoke(fingerprint_, reason, admin_path):
+@as_option("isu")
+def revoke(fingerprint_, reason, admin_path, acting):
     """Revoke a registered key from now on: commands it signs are refused."""
     from cli.audit import open_log
     from domain.signatures import KeyRevocation, KeyRing, sign
@@ -230,7 +172,7 @@ def revoke(fingerprint_, reason, admin_path):
     rev = KeyRevocation(fingerprint=fingerprint_, revoked_at=datetime.now(timezone.utc), reason=reason,
                         admin=admin_fp)
     rev.admin_signature = sign(key, rev.message())
-    append_statement("key.revoked", fingerprint_, rev.model_dump(mode="json"), f"revoked/{fingerprint_}")
+    append_statement("key.revoked", fingerprint_, rev.model_dump(mode="json"), f"revoked/{fingerprint_}", acting)
     click.echo(f"revoked {fingerprint_} ({ring.keys[fingerprint_].holder}): {reason}")
 
 

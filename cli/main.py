@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from cli.client import as_option, begin_invocation, run
+from cli.client import as_option, run
 from cli.common import DATE, STATE, emit, load_settings, output_option, settings
+from services.commands import begin_invocation
 
 
 class OneLineErrors(click.Group):
@@ -17,8 +18,13 @@ class OneLineErrors(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from services.errors import CommandError
+
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            try:
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except CommandError as e:  # a use case's one line, outside `run`
+                raise click.ClickException(str(e)) from None
         except click.exceptions.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
@@ -82,19 +88,26 @@ def db():
 
 @db.command("upgrade")
 def db_upgrade():
-    """Create or migrate the event-log schema to the newest revision."""
+    """Create or migrate the event-log schema to the newest revision (the only command
+    that creates a log)."""
+    revision = upgrade_log(settings())
+    click.echo(f"event log at {settings().shown()['database_url']} is at revision {revision}")
+
+
+def upgrade_log(s) -> str:
+    """Create or migrate the log of settings `s`; its revision."""
     from activities.database import current_revision, make_engine, upgrade
 
-    s = settings()
     try:
         if s.database_url_override is None:
             s.home.mkdir(parents=True, exist_ok=True)  # the embedded default lives in the data directory
         engine = make_engine(s.database_url, create=True)
         upgrade(engine)
         revision = current_revision(engine)
+        engine.dispose()
+        return revision
     except Exception as e:
         raise click.ClickException(f"cannot upgrade {s.shown()['database_url']}: {str(e).splitlines()[0]}") from None
-    click.echo(f"event log at {s.shown()['database_url']} is at revision {revision}")
 
 
 # --- embedded server and worker --------------------------------------------------------
@@ -119,7 +132,7 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
     """Run the bundled Temporal dev server in the foreground, its SQLite file in the data
     directory (data survives a restart), with the Ccm* search attributes registered.
     SIGTERM or Ctrl-C stops the server and waits for it."""
-    from cli import devserver
+    from runtime import devserver
 
     s = settings()
     try:
@@ -142,7 +155,7 @@ def worker(metrics_port):
     import asyncio
 
     from activities.eventlog import MissingLog
-    from cli.temporal import run_worker
+    from runtime.worker import run_worker
 
     try:
         asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True), metrics_port=metrics_port))
@@ -156,7 +169,7 @@ def worker(metrics_port):
 def codec_server(host, port):
     """Serve /encode and /decode for the web UI, so it shows encrypted payloads in clear.
     Needs CCM_ENCRYPTION_KEYS and CCM_CODEC_TOKEN; CORS allows only CCM_UI_ORIGIN."""
-    from cli.codec import BadKeys, EncryptionCodec, make_server, parse_keys
+    from runtime.codec import BadKeys, EncryptionCodec, make_server, parse_keys
 
     s = settings()
     if not s.encryption_keys or not s.codec_token:
@@ -199,15 +212,15 @@ def up(port, ui_port, headless):
     import asyncio
     import signal
 
-    from cli import devserver
-    from cli.temporal import run_worker
+    from runtime import devserver
+    from runtime.worker import run_worker
 
     def stop_on_sigterm(_signum, _frame):  # until the worker takes SIGTERM over: stop the server too
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     s = settings().model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
-    s.home.mkdir(parents=True, exist_ok=True)
+    upgrade_log(s)  # the embedded install in one command: `ccm db upgrade`, then server and worker
     with open(s.home / "temporal-server.log", "ab") as log:
         try:
             proc = devserver.start(s.home, port, ui_port, headless, log_file=log)
@@ -306,12 +319,10 @@ def states_record(state, event, day, acting):
 
     import pycountry
 
-    from cli.audit import open_log
+    from cli.client import record
     from domain.events import NewEvent
     from domain.states import entry_into_force
 
-    if acting.office != "isu":
-        raise click.UsageError(f"only the ISU records membership, not {acting.office or 'an unnamed office'}")
     try:
         country = pycountry.countries.lookup(state.strip())
     except LookupError:
@@ -328,9 +339,9 @@ def states_record(state, event, day, acting):
                          occurred_at=datetime.combine(day, time(0, tzinfo=timezone.utc)), actor=acting.actor,
                          office=acting.office, payload={"event": event, "date": day.isoformat(),
                                                         "entry_into_force": eif.isoformat() if eif else None})
-    _, written = open_log().append(event_row)
+    done = record("record_state", [event_row], acting)
     click.echo(f"{country.name} ({country.alpha_3}): {event} of {day}"
-               + (f", in force from {eif}" if eif else "") + ("" if written else " (already recorded)"))
+               + (f", in force from {eif}" if eif else "") + ("" if done.written else " (already recorded)"))
 
 
 @states.command("show")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date, time, timedelta
 from pathlib import Path
 
@@ -65,24 +64,12 @@ def meeting_option(f):
 
 def read_participants(path: Path):
     """A participants CSV (`name,email,delegation,role`); a bad row is refused with its line."""
-    from pydantic import ValidationError
+    from domain.schedule import participants_from_csv
 
-    from domain.schedule import Participant
-
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames is None or "name" not in reader.fieldnames:
-            raise click.ClickException(f"{path}: the header must include name (and email, delegation, role)")
-        people = []
-        for row in reader:
-            try:
-                people.append(Participant(**{k: v.strip() for k, v in row.items() if k and v}))
-            except ValidationError as e:
-                err = e.errors()[0]
-                field = ".".join(str(x) for x in err["loc"])
-                raise click.ClickException(f"{path} line {reader.line_num}: {field}: "
-                                           f"{err['msg'].removeprefix('Value error, ')}") from None
-        return people
+    try:
+        return participants_from_csv(path.read_text("utf-8-sig"))
+    except ValueError as e:
+        raise click.ClickException(f"{path}{e}") from None
 
 
 def _schedule(day, start, end, venue):

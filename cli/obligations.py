@@ -77,42 +77,24 @@ def obligations_start(kind, year, state, data, reminder_days):
     states = [state] if state else concerned(kind, parties, year, data.read_text("utf-8") if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
-    started, existing = run(start_obligations(kind, year, states, parties, reminder_days=days))
+    started, existing = run(_start_obligations(kind, year, states, parties, days))
     click.echo(f"{len(started)} obligations started, {len(existing)} already existed")
 
 
-async def start_obligations(kind, year, states, parties, progress_bar: bool = True, reminder_days=(60, 14)):
-    """Start each State's obligation of `kind`; (started, already existing) alpha-3 codes."""
+async def _start_obligations(kind, year, states, parties, reminder_days):
+    """`services.obligations.start_obligations` with a progress bar on stderr."""
     from rich.console import Console
     from rich.progress import Progress
-    from temporalio.common import WorkflowIDReusePolicy
-    from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from domain.obligations import KINDS, ObligationInput, due_date, obligation_id, period_of
-    from domain.states import name_of
-    from workflows.obligation import Obligation
+    from services.commands import check_polled
+    from services.obligations import start_obligations
 
     client, s = await connect(), settings()
-    started, existing = [], []
-    with Progress(transient=True, disable=not progress_bar, console=Console(stderr=True)) as progress:
+    await check_polled(client, s.task_queue)
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task(f"starting {kind}", total=len(states))
-        for alpha3 in states:
-            eif, name = parties.get(alpha3), name_of(alpha3)
-            period = period_of(kind, year)
-            inp = ObligationInput(state=alpha3, state_name=name, kind=kind, period=period,
-                                  due=due_date(kind, eif, year),
-                                  due_source=f"{KINDS[kind]}; in force for {alpha3} from {eif}",
-                                  reminder_days=list(reminder_days))
-            try:
-                await client.start_workflow(
-                    Obligation.run, inp, id=obligation_id(alpha3, kind, period), task_queue=s.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    static_summary=f"{name} — {KINDS[kind]}, due {inp.due.isoformat()}")
-                started.append(alpha3)
-            except WorkflowAlreadyStartedError:
-                existing.append(alpha3)
-            progress.advance(task)
-    return started, existing
+        return await start_obligations(client, s.task_queue, kind, year, states, parties, reminder_days,
+                                       advance=lambda: progress.advance(task))
 
 
 @obligations.command("fulfil")

@@ -15,7 +15,7 @@ def waiting_messages():
     """(intent event, status) of every message still in `outbox/new/`, oldest first."""
     from activities.letters import event_key_of
     from cli.audit import open_log
-    from cli.temporal import mailbox
+    from runtime.worker import mailbox
 
     box, log = mailbox(settings()), open_log()
     files = sorted((box.outbox / "new").iterdir())

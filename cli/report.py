@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 import click
 
 from cli.common import DATE, check_out, emit, out_options, settings
+from services.reports import REPORT_COLUMNS, latest_checkpoint, markdown, report_rows, summary
 
-REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "received", "outstanding", "credit", "letters",
-                  "last_action", "last_action_on"]
+
+def contributions_report(year: int, as_of: date | None = None, budget_path: Path | None = None):
+    """The year's report from this installation's log, against its budget file."""
+    from cli.audit import open_log
+    from services.reports import contributions_report as fold
+
+    return fold(open_log(), year, budget_path or (settings().home / f"budget-{year}.csv"), as_of)
 
 
 def as_of_option(f):
@@ -20,42 +26,6 @@ def as_of_option(f):
 def budget_option(f):
     return click.option("--budget", "budget_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                         help="CSV line,amount,kind (mandatory|voluntary); default $CCM_HOME/budget-YEAR.csv")(f)
-
-
-def contributions_report(year: int, as_of: date | None = None, budget_path: Path | None = None):
-    """Fold the event log into the year's report, as known at the end of `as_of`."""
-    import itertools
-
-    from cli.audit import open_log
-    from domain.contributions import IMPORTED, fold_contributions, read_budget
-    from domain.states import registry
-
-    s = settings()
-    budget_path = budget_path or (s.home / f"budget-{year}.csv")
-    budget = []
-    if budget_path.exists():
-        try:
-            budget = read_budget(budget_path.read_text("utf-8"))
-        except ValueError as e:
-            raise click.ClickException(f"{budget_path}: {e}") from None
-    cutoff = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc) if as_of else None
-    log = open_log()
-    # Live rows count from when the log knew them; imported rows from their own dates.
-    chases = f"chase-{year}-"
-    live = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff, known_by=cutoff)
-            if ev.event_type not in IMPORTED)
-    imported = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff)
-                if ev.event_type in IMPORTED)
-    names = {st.alpha3: st.name for st in registry()}
-    return fold_contributions(itertools.chain(live, imported), year, names, budget, as_of)
-
-
-def report_rows(report, totals: bool = False) -> list[dict]:
-    rows = [s.model_dump(include=set(REPORT_COLUMNS)) for s in report.states]
-    if totals:
-        rows.append({"state": "", "name": "Total", "letters": sum(s.letters for s in report.states)}
-                    | {f: report.total(f) for f in ("amount_due", "arrears", "received", "outstanding", "credit")})
-    return rows
 
 
 @click.group()
@@ -174,37 +144,3 @@ def report_publish(year, as_of, budget_path):
         click.echo(f"published {publish_obligations(rows, as_of or date.today(), names, site, bool(as_of))}")
 
 
-def latest_checkpoint(log):
-    """The newest signed checkpoint of the log, printed on the public page."""
-    from domain.signatures import Checkpoint
-
-    rows = list(log.query(workflow_id="checkpoints", event_type="log.checkpoint"))
-    return Checkpoint.model_validate(rows[-1].payload) if rows else None
-
-
-def summary(rep) -> str:
-    from domain.money import format_chf
-
-    lines = [f"{rep.contributed_text}; received {format_chf(rep.total('received'))}, "
-             f"outstanding {format_chf(rep.total('outstanding'))}"]
-    for b in rep.budget_lines:
-        lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")
-    if rep.budget_lines and rep.unassigned_receipts:
-        lines.append(f"  not assigned to a line: {format_chf(rep.unassigned_receipts)}")
-    if rep.budget:
-        lines.append(f"budget {format_chf(rep.budget)}, deficit {format_chf(rep.deficit)}")
-    return "\n".join(lines)
-
-
-def markdown(rep) -> str:
-    from domain.money import format_chf
-
-    out = [f"# Status of contributions {rep.year}" + (f" as of {rep.as_of}" if rep.as_of else ""), "",
-           "| State | Due | Arrears | Received | Outstanding | Letters | Last action |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    for s in rep.states:
-        out.append(f"| {s.name} | {format_chf(s.amount_due)} | {format_chf(s.arrears)} | {format_chf(s.received)} | "
-                   f"{format_chf(s.outstanding)} | {s.letters} | {s.last_action} {s.last_action_on or ''} |")
-    out.append(f"| **Total** | {format_chf(rep.total('amount_due'))} | {format_chf(rep.total('arrears'))} | "
-               f"{format_chf(rep.total('received'))} | {format_chf(rep.total('outstanding'))} | | |")
-    return "\n".join(out + ["", summary(rep), ""])

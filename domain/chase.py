@@ -415,15 +415,17 @@ class Chase(BaseModel):
                      if reference and r.reference == reference and not r.reversed), None)
 
     def check_receipt(self, cmd: RecordReceipt, today: date) -> None:
+        # Money counts once by its bank reference: said first, on a paid chase too.
+        if (number := self._receipt_with(cmd.reference)) is not None:
+            raise Refusal(f"bank reference {cmd.reference} is already recorded on "
+                          f"{workflow_id(self.input.year, self.input.state)} as receipt {number}",
+                          code="already_recorded")
         self._check_open()
         if cmd.amount <= 0:
             raise Refusal(f"the amount must be positive, not {cmd.amount}")
         self._check_payment_date(cmd.date, today, "the receipt date")
         if cmd.budget_line and cmd.budget_line not in BUDGET_LINES:
             raise Refusal(f"unknown budget line {cmd.budget_line!r}: one of {', '.join(BUDGET_LINES)}")
-        if (number := self._receipt_with(cmd.reference)) is not None:
-            raise Refusal(f"bank reference {cmd.reference} is already recorded on "
-                          f"{workflow_id(self.input.year, self.input.state)} as receipt {number}")
 
     def record_receipt(self, cmd: RecordReceipt, now: datetime) -> list[Effect]:
         self.check_receipt(cmd, now.date())
@@ -540,7 +542,8 @@ class Chase(BaseModel):
         number = self._receipt_with(cmd.reference)
         if number is None:
             raise Refusal(f"no standing receipt with bank reference {cmd.reference!r} on this chase"
-                          if cmd.reference else "name the receipt: its bank reference or its number")
+                          if cmd.reference else "name the receipt: its bank reference or its number",
+                          code="no_such_receipt")
         return number
 
     def check_reversal(self, cmd: ReverseReceipt) -> None:

@@ -138,6 +138,15 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("obligation", "decide_extension"): ("president",),
     ("obligation", "exempt"): ("president",),
     ("obligation", "override_due"): ("isu",),
+    # Commands that only record (`domain.records`), written by the worker.
+    ("record", "import_contributions"): ("isu",),
+    ("record", "import_obligations"): ("isu",),
+    ("record", "record_state"): ("isu",),
+    ("record", "register_key"): ("isu",),
+    ("record", "revoke_key"): ("isu",),
+    ("record", "store_document"): ("any",),
+    ("record", "match_bank_entry"): ("isu",),
+    ("record", "import_statement"): ("isu",),
 }
 ROLE_NAMES = {"president": "the Presidency", "isu": "the ISU", "state": "the State itself",
               "owner": "the item's owner", "coordinator": "the theme's coordinators", "any": "an office"}
@@ -200,4 +209,4 @@ def permit(process: str, command: str, office: str, state: str | None = None, ow
         what = command.replace("_", " ")
         who = who_may(process, command, state, owner, theme)
         shown = office if is_office(office) else (f"unknown office {office!r}" if office else "an unnamed office")
-        raise Refusal(f"only {who} may {what}, not {shown}")
+        raise Refusal(f"only {who} may {what}, not {shown}", code="not_permitted")

@@ -18,7 +18,12 @@ from domain.contract import MAX_INLINE_TEXT, AgendaFactsRequest, CalendarInvite,
 
 
 class Refusal(ValueError):
-    """A command a process refuses; the message is meant for the person who sent it."""
+    """A command a process refuses; the message is meant for the person who sent it, the
+    code for a program (it travels as the failure's type: nothing matches on wording)."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.code = code
 
 
 class CommandSignature(BaseModel):

@@ -140,3 +140,25 @@ class Schedule(BaseModel):
     def in_words(self) -> str:
         """`Wednesday 7 December 2016, 10:00–11:30 (Geneva time), Permanent Mission of Germany`."""
         return f"{long_date(self.date)}, {hhmm(self.start)}–{hhmm(self.end)} (Geneva time), {self.venue}"
+
+
+def participants_from_csv(text: str) -> list[Participant]:
+    """The participants of a CSV (`name,email,delegation,role`); a ValueError says what is
+    wrong and where, as `: line 4: email: …` (the caller names the file before it)."""
+    import csv
+    import io
+
+    from pydantic import ValidationError
+
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    if reader.fieldnames is None or "name" not in reader.fieldnames:
+        raise ValueError(": the header must include name (and email, delegation, role)")
+    people = []
+    for row in reader:
+        try:
+            people.append(Participant(**{k: v.strip() for k, v in row.items() if k and v}))
+        except ValidationError as e:
+            err = e.errors()[0]
+            field = ".".join(str(x) for x in err["loc"])
+            raise ValueError(f" line {reader.line_num}: {field}: {err['msg'].removeprefix('Value error, ')}") from None
+    return people

@@ -145,13 +145,13 @@ class KeyRing:
         self.keys: dict[str, KeyRegistration] = {}
         self.revoked: dict[str, KeyRevocation] = {}
         for reg in registrations:
-            if self._by_admin(reg):
+            if self.by_admin(reg):
                 self.keys[reg.fingerprint] = reg
         for rev in revocations:
-            if self._by_admin(rev):
+            if self.by_admin(rev):
                 self.revoked[rev.fingerprint] = rev
 
-    def _by_admin(self, statement: AdminStatement) -> bool:
+    def by_admin(self, statement: AdminStatement) -> bool:
         admin = self.admins.get(statement.admin)
         return admin is not None and valid(admin, statement.message(), statement.admin_signature)
 
@@ -169,14 +169,15 @@ class KeyRing:
         """The registration by which key `fp` speaks for `office` at `at`; a Refusal says why not."""
         reg = self.keys.get(fp)
         if reg is None:
-            raise Refusal(f"key {fp} is not registered by an administrator")
+            raise Refusal(f"key {fp} is not registered by an administrator", code="bad_signature")
         if fp in self.revoked and self.revoked[fp].revoked_at <= at:
-            raise Refusal(f"key {fp} of {reg.holder} was revoked on {self.revoked[fp].revoked_at.date()}")
+            raise Refusal(f"key {fp} of {reg.holder} was revoked on {self.revoked[fp].revoked_at.date()}",
+                          code="bad_signature")
         if reg.office != office:
-            raise Refusal(f"key {fp} of {reg.holder} speaks for {reg.office}, not for {office}")
+            raise Refusal(f"key {fp} of {reg.holder} speaks for {reg.office}, not for {office}", code="bad_signature")
         if not reg.valid_from <= at.date() <= reg.valid_until:
             raise Refusal(f"key {fp} of {reg.holder} speaks for {office} from {reg.valid_from} to "
-                          f"{reg.valid_until}, not on {at.date()}")
+                          f"{reg.valid_until}, not on {at.date()}", code="bad_signature")
         return reg
 
     def check_command(self, workflow_id: str, update: str, update_id: str, arguments: dict, office: str,
@@ -184,16 +185,19 @@ class KeyRing:
         """A signed command accepted, or a Refusal: a valid signature over this very
         update, fresh, by a key registered for the office claimed on that day."""
         if signature.signed_at.tzinfo is None:
-            raise Refusal("the signature's time has no time zone: sign it again with `ccm`")
+            raise Refusal("the signature's time has no time zone: sign it again with `ccm`", code="bad_signature")
         if signature.update_id != update_id:
-            raise Refusal("the signature covers another update id: a signed command cannot be sent again as new")
+            raise Refusal("the signature covers another update id: a signed command cannot be sent again as new",
+                          code="bad_signature")
         age = (now - signature.signed_at).total_seconds()
         if abs(age) > FRESH_SECONDS:
-            raise Refusal(f"the command was signed {age:.0f} s from now: sign it again (at most {FRESH_SECONDS} s)")
+            raise Refusal(f"the command was signed {age:.0f} s from now: sign it again (at most {FRESH_SECONDS} s)",
+                          code="bad_signature")
         reg = self.speaker(signature.fingerprint, office, signature.signed_at)
         message = command_message(workflow_id, update, arguments, signature.signed_at, update_id)
         if not valid(unb64(reg.public_key), message, signature.signature):
-            raise Refusal(f"the signature does not verify with key {signature.fingerprint} of {reg.holder}")
+            raise Refusal(f"the signature does not verify with key {signature.fingerprint} of {reg.holder}",
+                          code="bad_signature")
         return SignedBy(fingerprint=reg.fingerprint, office=office, actor=reg.holder, signature=signature.signature,
                         signed_at=signature.signed_at, update=update, update_id=update_id, arguments=arguments)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -88,11 +90,12 @@ async def time_skipping_env():
     """A time-skipping test server of the test's own (a year of reminders runs in seconds).
     One per test: a shared server stops skipping time for good once a test leaves an
     abandoned child workflow behind (seen here), and its clock would carry over."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
+    from runtime.codec import CCM_CONVERTER
+
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=bundled("temporal-test-server"), data_converter=pydantic_data_converter)
+        test_server_existing_path=bundled("temporal-test-server"), data_converter=CCM_CONVERTER)
     # Unregistered attributes would fail every workflow task on this server (it just hangs).
     await add_search_attributes(env.client, env.client.namespace)
     yield env
@@ -115,11 +118,12 @@ async def add_search_attributes(client, namespace: str) -> None:
 async def start_dev_server():
     """A real Temporal dev server from the bundled `temporal` binary, with the Ccm*
     search attributes (nothing is downloaded)."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
+    from runtime.codec import CCM_CONVERTER
+
     return await WorkflowEnvironment.start_local(
-        dev_server_existing_path=bundled("temporal"), data_converter=pydantic_data_converter,
+        dev_server_existing_path=bundled("temporal"), data_converter=CCM_CONVERTER,
         search_attributes=_search_attribute_keys(), ui=False,
         dev_server_extra_args=["--log-level", "error"])
 
@@ -151,3 +155,47 @@ async def act(handle, update, arg):
     await handle.execute_update(update, arg)
     workflow_class = getattr(sys.modules[update.__module__], update.__qualname__.split(".")[0])
     return await handle.query(workflow_class.status)
+
+
+# --- `ccm worker` processes -------------------------------------------------------------
+def wait_for(predicate, seconds: float = 15):
+    """Poll until `predicate` returns something true (visibility is eventually consistent)."""
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s")
+        time.sleep(0.3)
+    return value
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`ccm db upgrade` (only it creates a log), then a `ccm worker` process, once it polls."""
+    ccm = str(Path(sys.executable).parent / "ccm")
+    subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, check=True, capture_output=True)
+    out = open(log, "w")
+    proc = subprocess.Popen([ccm, "worker"], env=os.environ | env,
+                            stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while "worker polling" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"worker did not start: {log.read_text()}")
+        time.sleep(0.1)
+    return proc
+
+
+@pytest.fixture
+def worker_on(dev_env, tmp_path):
+    """`worker_on(env)`: a `ccm worker` process with `env` (its log, its home) on the dev
+    server and a task queue of its own; the environment a `ccm` command needs to reach it."""
+    started = []
+
+    def start(env: dict[str, str]) -> dict[str, str]:
+        env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+               "CCM_TASK_QUEUE": f"tq-{uuid.uuid4().hex[:10]}"} | env
+        started.append(start_worker(env, tmp_path / f"worker-{len(started)}.log"))
+        return env
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.cycle import CycleInput
     from domain.events import Event, NewEvent
+    from domain.records import RecordInput, RecordResult, StatementInput
 
 CCM_STATE = SearchAttributeKey.for_keyword("CcmState")
 CCM_YEAR = SearchAttributeKey.for_int("CcmYear")
@@ -81,6 +82,14 @@ class Activities:
     def cycle_amounts(self, request: CycleInput) -> CycleAmounts:
         raise NotImplementedError
 
+    @activity.defn(name="record_command")
+    def record_command(self, request: RecordInput) -> RecordResult:
+        raise NotImplementedError
+
+    @activity.defn(name="import_statement")
+    def import_statement(self, request: StatementInput) -> list[dict]:
+        raise NotImplementedError
+
     @activity.defn(name="checkpoint_log")
     def checkpoint_log(self) -> dict:
         raise NotImplementedError
@@ -106,8 +115,8 @@ def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
 # completes, instead of a round trip through the server each. Measured: a chase's
 # start and receipt cost five such round trips. Retried alike; deliveries by SMTP stay
 # ordinary activities, with their own day of retries.
-LOCAL = frozenset({Activities.record_event, Activities.write_message,
-                   Activities.publish_page, Activities.agenda_facts, Activities.cycle_amounts})
+LOCAL = frozenset({Activities.record_event, Activities.write_message, Activities.publish_page,
+                   Activities.agenda_facts, Activities.cycle_amounts, Activities.record_command})
 
 
 # A letter to a State is a PDF (about 0.06 s of CPU to draw): an ordinary activity. The

@@ -36,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
         Show,
         StartActionItem,
     )
-    from workflows.signing import check_signature
 
 from workflows.common import (
     CCM_DUE,
@@ -61,7 +60,7 @@ def refused(check: Callable[[], T]) -> T:
     try:
         return check()
     except Refusal as e:
-        raise ApplicationError(str(e), type="Refusal", non_retryable=True) from None
+        raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 
 def _when(action) -> tuple | None:
@@ -124,9 +123,9 @@ class ProcessWorkflow:
     # --- commands ---------------------------------------------------------------------------
     def _validate(self, command: str, cmd, check: Callable[[], object]) -> None:
         """An update's validator: the office may send it (`domain.offices.RULES`) and the
-        process accepts it now, and whoever signed it holds a key for its office
-        (`workflows.signing`). Refused here, a command leaves no trace in the history."""
-        check_signature(command, cmd)
+        process accepts it now (whoever signed it was checked just before, by the worker's
+        `workflows.signing.SignedCommands`). Refused here, a command leaves no trace in the
+        history."""
         refused(lambda: self.process.authorize(command, cmd))
         refused(check)
 

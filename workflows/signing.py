@@ -1,12 +1,12 @@
-"""Signed commands: checked in every update's validator, before anything changes.
+"""Signed commands: checked before every update's own validator, before anything changes.
 
-The worker registers a verifier for its namespace and task queue (`register`); the
-validator hands it the command and the update's id, and the verifier reads the key
-registry from the event log: the signature, the key's office on the day it was signed,
-revocation, freshness, and whether this installation requires signatures at all. A
-refused command is rejected by the validator, so it leaves no trace in the history and
-the same command can be sent again once its key is registered. Validators do not run
-on replay, so the verifier's reads do not make the workflow depend on the world.
+The worker's interceptor (`SignedCommands(verifier)`) hands the verifier the command and
+the update's id; the verifier checks them against the key registry it holds in memory
+(no I/O on the workflow thread): the signature, the key's office on the day it was
+signed, revocation, freshness, and whether this installation requires signatures at all.
+A refused command is rejected in validation, so it leaves no trace in the history and the
+same command can be sent again once its key is registered. Validators do not run on
+replay, so the registry does not make the workflow depend on the world.
 
 What a valid signature proves travels with the command's events (`payload["signed"]`),
 built from the command alone in the handler, the same on every replay.
@@ -24,33 +24,20 @@ with workflow.unsafe.imports_passed_through():
     from domain.contract import VerifyRequest
     from domain.process import Acting, Refusal
 
-# (namespace, task queue) -> the verifier of the worker polling it.
-_VERIFIERS: dict[tuple[str, str], Callable[[VerifyRequest], None]] = {}
-
-
-def register(namespace: str, task_queue: str, verifier: Callable[[VerifyRequest], None]) -> None:
-    _VERIFIERS[(namespace, task_queue)] = verifier
-
-
-def check_signature(update: str, cmd) -> None:
-    """In a validator: refuse a command whose sender is not proved (where the worker
-    checks signatures; a worker built without a verifier, as in unit tests, does not)."""
-    info = workflow.info()
-    verifier = _VERIFIERS.get((info.namespace, info.task_queue))
-    if verifier is None or not isinstance(cmd, Acting):
+def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd) -> None:
+    """Refuse a command whose sender is not proved."""
+    if not isinstance(cmd, Acting):
         return
-    current = workflow.current_update_info()
+    info, current = workflow.info(), workflow.current_update_info()
     request = VerifyRequest(workflow_id=info.workflow_id, update=update, update_id=current.id if current else "",
                             office=cmd.office, arguments=cmd.model_dump(mode="json", exclude={"signature"}),
                             signature=cmd.signature)
     try:
-        # The verifier reads the log: outside the sandbox's restrictions, as validators
-        # are never replayed.
+        # Outside the sandbox's restrictions: the verifier's crypto (validators are never replayed).
         with workflow.unsafe.sandbox_unrestricted(), workflow.unsafe.imports_passed_through():
             verifier(request)
     except Refusal as e:
-        raise ApplicationError(str(e), type="Refusal", non_retryable=True) from None
-
+        raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 
 def signed_by(update: str, update_id: str, cmd) -> dict | None:
@@ -64,10 +51,23 @@ def signed_by(update: str, update_id: str, cmd) -> dict | None:
 
 
 class SignedCommands(Interceptor):
-    """Hands each signed command's proof to the skeleton, which adds it to its events."""
+    """Checks who signed each command before its validator runs (with `verifier`; a
+    worker built without one, as in workflow tests, checks nothing), and hands each signed
+    command's proof to the skeleton, which adds it to its events."""
+
+    def __init__(self, verifier: Callable[[VerifyRequest], None] | None = None):
+        self.verifier = verifier
 
     def workflow_interceptor_class(self, input):
-        return _KeepSignature
+        verifier = self.verifier
+
+        class _Inbound(_KeepSignature):
+            def handle_update_validator(self, input: HandleUpdateInput) -> None:
+                if verifier is not None and input.args:
+                    check_signature(verifier, input.update, input.args[0])
+                self.next.handle_update_validator(input)
+
+        return _Inbound
 
 
 class _KeepSignature(WorkflowInboundInterceptor):

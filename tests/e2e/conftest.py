@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -14,7 +10,7 @@ import pytest_asyncio
 from click.testing import CliRunner
 
 from cli.main import cli
-from tests.conftest import add_search_attributes
+from tests.conftest import add_search_attributes, start_worker
 from tests.letters import write_contacts
 
 
@@ -37,10 +33,11 @@ async def namespace(dev_env, request) -> str:
 async def client(dev_env, namespace):
     """A client of the module's own namespace."""
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from runtime.codec import CCM_CONVERTER
 
     return await Client.connect(dev_env.client.service_client.config.target_host, namespace=namespace,
-                                data_converter=pydantic_data_converter)
+                                data_converter=CCM_CONVERTER)
 
 
 @pytest.fixture(scope="module")
@@ -56,28 +53,6 @@ def ccm_env(dev_env, namespace, tmp_path_factory) -> dict[str, str]:
         "CCM_HOME": str(home),
         "CCM_TASK_QUEUE": f"ccm-{uuid.uuid4().hex[:8]}",
     }
-
-
-def wait_for(predicate, seconds: float = 15):
-    """Poll until `predicate` returns something true (visibility is eventually consistent)."""
-    deadline = time.monotonic() + seconds
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds} s")
-        time.sleep(0.3)
-    return value
-
-
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    out = open(log, "w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "ccm"), "worker"], env=os.environ | env,
-                            stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while "worker polling" not in log.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"worker did not start: {log.read_text()}")
-        time.sleep(0.1)
-    return proc
 
 
 @pytest.fixture(scope="module")

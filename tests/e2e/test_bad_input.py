@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from activities.database import open_event_log
-from tests.e2e.conftest import wait_for
+from tests.conftest import wait_for
 
 TODAY = date.today()
 NEXT = TODAY.year + 1  # chases of their own: SWE, SMR and MLT next year

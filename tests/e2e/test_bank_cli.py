@@ -13,8 +13,7 @@ import xmlschema
 
 from activities.database import open_event_log
 from domain.bank import creditor_reference, format_reference
-from tests.conftest import start_dev_server
-from tests.e2e.conftest import wait_for
+from tests.conftest import start_dev_server, wait_for
 from tests.statements import Line, camt053, camt054, mt940, xsd
 
 YEAR = date.today().year

@@ -12,7 +12,7 @@ import pytest
 
 from activities.database import open_event_log
 from domain.states import registry
-from tests.e2e.conftest import wait_for  # noqa: E402
+from tests.conftest import wait_for  # noqa: E402
 
 YEAR = date.today().year
 TODAY = date.today().isoformat()
@@ -80,7 +80,7 @@ def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, cc
 def test_the_temporal_cli_queries_and_updates_a_chase_with_plain_json(ccm, worker, ccm_env):
     assert ccm("chase", "start", "--state", "NOR", "--year", NEXT, "--amount", "5000").exit_code == 0
     temporal = str(Path(sys.executable).parent / "temporal")
-    address = ["--address", ccm_env["CCM_TEMPORAL_ADDRESS"]]
+    address = ["--address", ccm_env["CCM_TEMPORAL_ADDRESS"], "--namespace", ccm_env["CCM_NAMESPACE"]]
     update = subprocess.run(
         [temporal, "workflow", "update", "execute", *address, "--workflow-id", f"chase-{NEXT}-NOR",
          "--name", "record_receipt", "--input", json.dumps({"amount": "1500.00", "date": TODAY}), "-o", "json"],
@@ -184,23 +184,38 @@ def test_audit_history_merges_temporal_history_with_the_event_log(ccm, worker):
 
 
 def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
-    """Each copy carries the same update id (derived from its content): Temporal applies
-    the first and answers every copy with its result."""
+    """Five people sending the same receipt at once: five intents, one bank reference, so
+    one receipt and four refusals that say why. Five retries of one script's command (one
+    --request-id): Temporal applies the first and answers every copy with its result."""
     import os
 
-    assert ccm("chase", "start", "--state", "LTU", "--year", NEXT, "--amount", "1000").exit_code == 0
-    receive = [str(Path(sys.executable).parent / "ccm"), "chase", "receive", "--state", "LTU", "--year", str(NEXT),
-               "--amount", "1000", "--date", TODAY, "--reference", "LT-2027-1"]
-    procs = [subprocess.Popen(receive, env=os.environ | ccm_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(5)]
-    outputs = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0] * 5, outputs
-    assert {out for out, _ in outputs} == {f"chase-{NEXT}-LTU: paid, received 1000.00, outstanding 0.00\n"}
+    ccm_path = str(Path(sys.executable).parent / "ccm")
+
+    def five(state: str, reference: str, *request_id: str) -> list:
+        receive = [ccm_path, *request_id, "chase", "receive", "--state", state, "--year", str(NEXT),
+                   "--amount", "1000", "--date", TODAY, "--reference", reference]
+        procs = [subprocess.Popen(receive, env=os.environ | ccm_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(5)]
+        return [(p.communicate(timeout=60), p.returncode) for p in procs]
+
     log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
-    receipts = [e for e in log.query(workflow_id=f"chase-{NEXT}-LTU", event_type="chase.receipt_recorded")]
-    assert len(receipts) == 1 and receipts[0].payload["reference"] == "LT-2027-1"
+    for state, reference, request_id in (("LTU", "LT-2027-1", ["--request-id", "bank-script-7"]),
+                                         ("LSO", "LS-2027-1", [])):
+        assert ccm("chase", "start", "--state", state, "--year", NEXT, "--amount", "1000").exit_code == 0
+        results = five(state, reference, *request_id)
+        paid = f"chase-{NEXT}-{state}: paid, received 1000.00, outstanding 0.00\n"
+        ok = [out for (out, _), code in results if code == 0]
+        refused = [err for (_, err), code in results if code == 1]
+        if request_id:
+            assert ok == [paid] * 5, results
+        else:
+            assert ok == [paid] and len(refused) == 4, results
+            assert all(f"bank reference {reference} is already recorded on chase-{NEXT}-{state} as receipt 1" in err
+                       for err in refused)
+        receipts = [e for e in log.query(workflow_id=f"chase-{NEXT}-{state}", event_type="chase.receipt_recorded")]
+        assert len(receipts) == 1 and receipts[0].payload["reference"] == reference
     again = ccm("chase", "receive", "--state", "LTU", "--year", NEXT, "--amount", "999", "--date", TODAY,
-                "--reference", "LT-2027-1")
+                "--reference", "LT-2027-2")
     assert again.exit_code == 1 and "closed (paid)" in again.output
 
 
@@ -226,7 +241,8 @@ def test_the_web_ui_shows_each_workflow_with_a_summary_like_the_cli(ccm, worker,
     assert ccm("chase", "start", "--state", "Luxembourg", "--year", NEXT, "--amount", "38486").exit_code == 0
     described = subprocess.run([str(Path(sys.executable).parent / "temporal"), "workflow", "describe",
                                 "--workflow-id", f"chase-{NEXT}-LUX", "--address", ccm_env["CCM_TEMPORAL_ADDRESS"],
-                                "-o", "json"], capture_output=True, text=True, timeout=30)
+                                "--namespace", ccm_env["CCM_NAMESPACE"], "-o", "json"],
+                               capture_output=True, text=True, timeout=30)
     assert described.returncode == 0, described.stderr
     metadata = json.loads(described.stdout)["executionConfig"]["userMetadata"]
     assert metadata["summary"] == f"Luxembourg — CHF 38'486.00 due for {NEXT}"

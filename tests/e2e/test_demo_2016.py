@@ -10,10 +10,10 @@ from pathlib import Path
 
 from icalendar import Calendar
 
-from cli.demo import _concept_notes, _meetings
-from cli.settings import Settings
-from cli.temporal import connect
 from domain.meetings import meeting_id
+from runtime.demo import _concept_notes, _meetings
+from runtime.settings import Settings
+from runtime.temporal import connect
 from workflows.action_item import ActionItem
 from workflows.concept_note import ConceptNote
 from workflows.meeting import Meeting
@@ -22,7 +22,7 @@ from workflows.meeting import Meeting
 def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, ccm_env):
     # An MSP of its own, so that no other test's notes share the ids.
     s = Settings(home=Path(ccm_env["CCM_HOME"]), temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"],
-                 task_queue=ccm_env["CCM_TASK_QUEUE"], msp="77MSP")
+                 task_queue=ccm_env["CCM_TASK_QUEUE"], namespace=ccm_env["CCM_NAMESPACE"], msp="77MSP")
 
     async def go():
         client = await connect(s)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from activities.database import open_event_log
-from tests.e2e.conftest import start_worker
+from tests.conftest import start_worker
 
 ROOT = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
@@ -135,15 +135,17 @@ def test_two_workers_share_the_task_queue_with_one_event_log_and_an_intact_chain
 def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
     import urllib.request
 
-    from cli.devserver import free_port
-    from tests.e2e.conftest import wait_for
+    from runtime.devserver import free_port
+    from tests.conftest import wait_for
 
     port = free_port()
     env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_HOME": str(tmp_path),
            "CCM_TASK_QUEUE": f"metrics-{uuid.uuid4().hex[:6]}"}
     log = tmp_path / "worker.log"
     out = open(log, "w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "ccm"), "worker", "--metrics-port", str(port)],
+    ccm = str(Path(sys.executable).parent / "ccm")
+    subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, check=True, capture_output=True)
+    proc = subprocess.Popen([ccm, "worker", "--metrics-port", str(port)],
                             env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: "worker polling" in log.read_text(), seconds=30)

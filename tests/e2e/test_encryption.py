@@ -17,9 +17,9 @@ from datetime import date
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from cli.codec import BadKeys, EncryptionCodec, make_server, parse_keys
-from cli.devserver import free_port
-from tests.e2e.conftest import start_worker
+from runtime.codec import BadKeys, EncryptionCodec, make_server, parse_keys
+from runtime.devserver import free_port
+from tests.conftest import start_worker
 
 YEAR = date.today().year + 1  # next year: States of their own (IRL, PRT) on the shared dev server
 KEY_2026 = base64.b64encode(os.urandom(32)).decode()

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from tests.e2e.conftest import wait_for
+from tests.conftest import wait_for
 from tests.letters import pdf_of, pdf_text, read_message
 
 NEXT = date.today().year + 1

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from icalendar import Calendar
 
-from tests.e2e.conftest import wait_for  # noqa: E402
+from tests.conftest import wait_for  # noqa: E402
 
 TODAY = date.today()
 

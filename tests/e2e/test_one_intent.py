@@ -15,7 +15,7 @@ from domain.action_items import ActionItemStatus
 from domain.chase import ChaseStatus
 from domain.concept_notes import ConceptNoteStatus
 from domain.obligations import ObligationStatus
-from tests.e2e.conftest import wait_for  # noqa: E402
+from tests.conftest import wait_for  # noqa: E402
 
 TODAY = date.today()
 NEXT = TODAY.year + 1

@@ -7,7 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.e2e.conftest import wait_for  # noqa: E402
+from tests.conftest import wait_for  # noqa: E402
 
 TODAY = date.today()
 MEETING = TODAY + timedelta(days=7)

@@ -13,8 +13,7 @@ import pytest_asyncio
 from click.testing import CliRunner
 
 from cli.main import cli
-from tests.conftest import start_dev_server
-from tests.e2e.conftest import start_worker, wait_for
+from tests.conftest import start_dev_server, start_worker, wait_for
 
 YEAR = date.today().year
 

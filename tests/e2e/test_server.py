@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import devserver
 from cli.main import cli
-from cli.settings import Settings
+from runtime import devserver
+from runtime.settings import Settings
+from tests.conftest import wait_for
 
 CCM = str(Path(sys.executable).parent / "ccm")
 
@@ -34,7 +35,7 @@ def test_a_port_already_in_use_is_one_clear_error(tmp_path):
 
 @pytest.mark.slow
 def test_the_embedded_server_keeps_its_data_across_a_restart(tmp_path):
-    from cli.temporal import connect
+    from runtime.temporal import connect
 
     port = devserver.free_port()
     settings = Settings(home=tmp_path, temporal_address=f"127.0.0.1:{port}")
@@ -66,10 +67,17 @@ def test_the_embedded_server_keeps_its_data_across_a_restart(tmp_path):
 
 def test_the_worker_says_the_server_is_unreachable_and_retries_then_stops_on_sigterm(tmp_path):
     env = os.environ | {"CCM_HOME": str(tmp_path), "CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"}
-    proc = subprocess.Popen([CCM, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(4)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=20)
+    missing = subprocess.run([CCM, "worker"], env=env, capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: no event log at ")  # only db upgrade makes one
+    assert not (tmp_path / "eventlog.db").exists()
+    subprocess.run([CCM, "db", "upgrade"], env=env, check=True, capture_output=True)
+    log = tmp_path / "worker.out"
+    with log.open("w") as out:
+        proc = subprocess.Popen([CCM, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        wait_for(lambda: "retrying in 5s" in log.read_text(), seconds=30)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    out = log.read_text()
     assert proc.returncode == 0
     assert "cannot reach Temporal at 127.0.0.1:1" in out and "retrying in 5s" in out
     assert "Traceback" not in out

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from activities.database import open_event_log
 from cli.main import cli
 from domain.events import Event, event_hash
-from tests.e2e.conftest import wait_for
+from tests.conftest import wait_for
 
 NEXT = date.today().year + 1
 TODAY = date.today()
@@ -40,14 +40,26 @@ def new_key(env, folder: Path, holder: str) -> tuple[str, Path, str]:
 @pytest.fixture(scope="module")
 def ccm_env(ccm_env, tmp_path_factory):
     """The worker trusts one administrator, requires signatures, and signs checkpoints
-    with the ISU's key, which the administrator registered."""
+    with the ISU's key (registered by the administrator once the worker runs)."""
     admin_dir = tmp_path_factory.mktemp("admin-keys")
-    fp, meta, public = new_key(ccm_env, admin_dir, "Administrator@isu")
-    env = ccm_env | {"CCM_ADMIN_KEYS": public, "CCM_REQUIRE_SIGNATURES": "true",
-                     "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem"))}
-    _, isu = registered(env, tmp_path_factory.mktemp("isu-key"), "Sheila Mweemba@isu", "isu",
-                        TODAY - timedelta(days=1), TODAY + timedelta(days=365))
-    return env | {"CCM_CHECKPOINT_KEY": str(isu.with_suffix(".pem"))}
+    _, meta, public = new_key(ccm_env, admin_dir, "Administrator@isu")
+    isu_dir = tmp_path_factory.mktemp("isu-key")
+    _, isu, _ = new_key(ccm_env, isu_dir, "Sheila Mweemba@isu")
+    return ccm_env | {"CCM_ADMIN_KEYS": public, "CCM_REQUIRE_SIGNATURES": "true",
+                      "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem")), "CCM_TEST_ISU_KEY": str(isu),
+                      "CCM_CHECKPOINT_KEY": str(isu.with_suffix(".pem"))}
+
+
+@pytest.fixture(scope="module")
+def worker(worker, ccm_env):
+    """The module's worker, once the administrator has registered the ISU's key with it
+    (the first key of an installation that requires signatures: the administrator's
+    signature on the statement proves it)."""
+    out = run(ccm_env, "keys", "register", ccm_env["CCM_TEST_ISU_KEY"], "--office", "isu",
+              "--from", TODAY - timedelta(days=1), "--until", TODAY + timedelta(days=365),
+              "--admin-key", ccm_env["CCM_TEST_ADMIN_PEM"])
+    assert out.exit_code == 0, out.output
+    return worker
 
 
 def events(env) -> list:
@@ -116,12 +128,12 @@ def test_a_forged_or_replayed_signature_is_refused(ccm_env, worker, tmp_path):
 
     from temporalio.client import WorkflowUpdateFailedError
 
-    from cli.client import update_id
-    from cli.keys import sign_update
-    from cli.settings import Settings
-    from cli.temporal import connect
     from domain.chase import Close
     from domain.process import CommandResult
+    from runtime.settings import Settings
+    from runtime.temporal import connect
+    from services.commands import update_id
+    from services.keystore import sign_update
 
     env = ccm_env
     president = tmp_path / "president"
@@ -137,7 +149,8 @@ def test_a_forged_or_replayed_signature_is_refused(ccm_env, worker, tmp_path):
         update={"signed_at": datetime.now(timezone.utc) - timedelta(hours=1)})})
 
     async def send(arg, uid):
-        client = await connect(Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], task_queue=env["CCM_TASK_QUEUE"]))
+        client = await connect(Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], namespace=env["CCM_NAMESPACE"],
+                                        task_queue=env["CCM_TASK_QUEUE"]))
         handle = client.get_workflow_handle(wid)
         try:
             return await handle.execute_update("waive", arg, id=uid, result_type=CommandResult)
@@ -226,15 +239,16 @@ def test_a_published_checkpoint_catches_a_whole_chain_rewritten_after_it(ccm_env
 def test_checkpoints_run_daily_on_a_temporal_schedule(ccm_env, worker):
     import asyncio
 
-    from cli.settings import Settings
-    from cli.temporal import connect
+    from runtime.settings import Settings
+    from runtime.temporal import connect
 
     r = run(ccm_env, "audit", "schedule-checkpoints", "--hour", "2")
     assert r.exit_code == 0 and "a checkpoint every day at 02:00 UTC" in r.stdout, r.output
     before = len([e for e in events(ccm_env) if e.event_type == "log.checkpoint"])
 
     async def trigger():
-        client = await connect(Settings(temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"]))
+        client = await connect(Settings(temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"],
+                                        namespace=ccm_env["CCM_NAMESPACE"]))
         handle = client.get_schedule_handle("ccm-log-checkpoint")
         desc = await handle.describe()
         await handle.trigger()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.devserver import free_port
-from tests.e2e.conftest import start_worker
+from runtime.devserver import free_port
+from tests.conftest import start_worker
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (Makefile: make nginx)")

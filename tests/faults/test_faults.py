@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 
 from activities.database import open_event_log
-from cli import devserver
 from cli.client import update_id
 from domain.chase import ChaseStatus, RecordReceipt
 from domain.states import registry
+from runtime import devserver
 from tests.letters import write_contacts
 
 pytestmark = pytest.mark.slow
@@ -83,11 +83,12 @@ def cluster(tmp_path):
 
 async def connect(cluster: Cluster):
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from runtime.codec import CCM_CONVERTER
 
     for _ in range(120):  # the server may be restarting
         try:
-            return await Client.connect(f"127.0.0.1:{cluster.port}", data_converter=pydantic_data_converter)
+            return await Client.connect(f"127.0.0.1:{cluster.port}", data_converter=CCM_CONVERTER)
         except RuntimeError:
             await asyncio.sleep(0.5)
     raise AssertionError("the server did not come back")

@@ -13,14 +13,12 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.database import open_event_log
 from activities.letters import Mailbox
 from activities.records import CcmActivities
-from cli.devserver import binary
 from domain.action_items import Complete, Extend, Reassign
 from domain.chase import ChaseInput, Close, Pledge, RecordReceipt, ReportPayment, ReverseReceipt, SetMspDate
 from domain.meetings import (
@@ -34,6 +32,8 @@ from domain.meetings import (
     SetNextMeeting,
     meeting_id,
 )
+from runtime.codec import CCM_CONVERTER
+from runtime.devserver import binary
 from tests.letters import write_contacts
 from workflows.action_item import ActionItem
 from workflows.annual_cycle import AnnualContributionCycle
@@ -49,7 +49,7 @@ HERE = Path(__file__).parent
 async def main() -> None:
     keys = [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_OWNER, CCM_DUE, CCM_THEME]
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=binary("temporal"), search_attributes=keys,
-                                                data_converter=pydantic_data_converter, ui=False)
+                                                data_converter=CCM_CONVERTER, ui=False)
     home = Path(tempfile.mkdtemp())
     acts = CcmActivities(open_event_log(f"sqlite:///{home / 'e.db'}"), Mailbox(home, "isu@example.org"),
                          write_contacts(home / "contacts.csv"))

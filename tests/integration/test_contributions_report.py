@@ -151,13 +151,14 @@ LEDGER = ("state,amount_due,date,amount,reference,budget_line\n"
           "ZMB,500,,,,\n")
 
 
-def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, tmp_path):
+def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, tmp_path, worker_on):
+    """The rows are handed to a `ccm worker`, which writes them: the command only reads."""
     from activities.database import open_event_log
     from activities.records import cycle_amounts
     from domain.cycle import CycleInput
 
+    env = worker_on({"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
     log = open_event_log(db_url)
-    env = {"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
     runner = CliRunner()
     bad = tmp_path / "bad.csv"
     bad.write_text(LEDGER + "AGO,100,,,,\nITA,20000,2016-13-01,5,IT-2,7b\nNOR,9999,,,,\n")
@@ -210,9 +211,9 @@ def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
     just over CHF 100'000' (minutes of 4 November 2016, item 6)."""
     from importlib import resources
 
-    from cli.demo import BUDGET_2016
     from domain.contributions import ledger_events, read_budget
     from domain.states import registry
+    from runtime.demo import BUDGET_2016
 
     data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
     for event in ledger_events(data, 2016, registry(), "demo ledger", "isu"):
@@ -227,8 +228,14 @@ def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
 def test_the_demos_article_7_record_tells_the_figures_of_the_minutes(event_log):
     """'22 States Parties with overdue initial transparency reports and 20 States Parties
     with overdue 2015 annual reports' (minutes of 4 November 2016, item 5.6)."""
-    from cli.demo import article7_as_of_4_november
+    from importlib import resources
 
+    from domain.obligations import imported_events
+    from domain.states import registry
+    from runtime.demo import article7_as_of_4_november
+
+    data = resources.files("domain").joinpath("data/demo_article7_2016.csv").read_bytes()
+    event_log.append_all(imported_events(data, registry(), "demo record", "isu"))
     assert article7_as_of_4_november(event_log).startswith(
         "Article 7 as of 4 November 2016: 22 States Parties with overdue initial transparency reports "
         "and 20 with overdue 2015 annual reports")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import stat
 
-import click
 import pytest
 from click.testing import CliRunner
 
-from cli.keys import key_for, sign_update
 from cli.main import cli
 from domain.chase import Close
+from services.errors import CommandError
+from services.keystore import key_for, sign_update
 
 
 def test_a_new_key_is_private_to_its_owner_and_its_passphrase_is_needed_to_sign(tmp_path, monkeypatch):
@@ -28,10 +28,10 @@ def test_a_new_key_is_private_to_its_owner_and_its_passphrase_is_needed_to_sign(
     assert meta["office"] == "president" and meta["fingerprint"] in r.stdout
 
     cmd = Close(reason="r", actor="Michael Biontino", office="president")
-    with pytest.raises(click.ClickException, match="protected by a passphrase: set CCM_KEY_PASSPHRASE"):
+    with pytest.raises(CommandError, match="protected by a passphrase: set CCM_KEY_PASSPHRASE"):
         key_for("president")
     monkeypatch.setenv("CCM_KEY_PASSPHRASE", "wrong")
-    with pytest.raises(click.ClickException, match="wrong passphrase"):
+    with pytest.raises(CommandError, match="wrong passphrase"):
         key_for("president")
     monkeypatch.setenv("CCM_KEY_PASSPHRASE", "correct horse")
     signed = sign_update("chase-2027-ITA", "waive", cmd, "waive-1")

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from activities.database import open_event_log
 from activities.letters import Mailbox, SmtpSettings
 from activities.records import CcmActivities
-from cli.devserver import free_port
 from cli.main import cli
 from domain.contract import MessageRequest
 from domain.events import NewEvent
+from runtime.devserver import free_port
 
 
 class Inbox:

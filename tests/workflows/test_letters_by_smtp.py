@@ -16,9 +16,9 @@ from temporalio.worker import Worker
 from activities.database import open_event_log
 from activities.letters import Mailbox, SmtpSettings
 from activities.records import CcmActivities
-from cli.devserver import free_port
 from domain.bank import creditor_reference, format_reference
 from domain.chase import ChaseInput, Close, SetMspDate
+from runtime.devserver import free_port
 from tests.letters import pdf_of, pdf_text, write_contacts
 from workflows.contribution_chase import ContributionChase
 

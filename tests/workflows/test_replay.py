@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from runtime.codec import CCM_CONVERTER
 from workflows.action_item import ActionItem
 from workflows.annual_cycle import AnnualContributionCycle
 from workflows.concept_note import ConceptNote
@@ -33,6 +33,6 @@ async def test_a_saved_history_replays(path):
     assert len(history.events) > 15  # a real run, not a stub (local activities made them shorter)
     replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote, AnnualContributionCycle,
                                    Obligation],
-                        data_converter=pydantic_data_converter)
+                        data_converter=CCM_CONVERTER)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None

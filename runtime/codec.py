@@ -73,15 +73,43 @@ class EncryptionCodec(PayloadCodec):
         return out
 
 
+def _checked_converter():
+    """Temporal's pydantic data converter (plain JSON, so the `temporal` CLI and web UI read
+    and send it), except for one thing: an input that does not validate fails its
+    workflow or update with the reason (`invalid_input`, not retried), as a refusal does.
+    An input sent by hand through the `temporal` CLI (an e-mail with a line break) can
+    never be processed; any other exception of a workflow is a bug, and its task is
+    retried until a fixed worker is deployed."""
+    import pydantic
+    from temporalio.contrib.pydantic import PydanticPayloadConverter
+    from temporalio.converter import DataConverter
+    from temporalio.exceptions import ApplicationError
+
+    class CheckedPayloadConverter(PydanticPayloadConverter):
+        def from_payloads(self, payloads, type_hints=None):
+            try:
+                return super().from_payloads(payloads, type_hints)
+            except pydantic.ValidationError as e:
+                err = e.errors()[0]
+                where = ".".join(str(x) for x in err["loc"])
+                message = err["msg"].removeprefix("Value error, ")
+                raise ApplicationError(f"invalid input: {e.title} {where}: {message}", type="invalid_input",
+                                       non_retryable=True) from None
+
+    return DataConverter(payload_converter_class=CheckedPayloadConverter)
+
+
+CCM_CONVERTER = _checked_converter()
+
+
 def data_converter(encryption_keys: str | None):
-    """The pydantic data converter every client and worker uses, with the codec if keys are set."""
+    """The data converter every client and worker uses (`CCM_CONVERTER`), with the codec
+    if keys are set."""
     import dataclasses
 
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
     if not encryption_keys:
-        return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(parse_keys(encryption_keys)))
+        return CCM_CONVERTER
+    return dataclasses.replace(CCM_CONVERTER, payload_codec=EncryptionCodec(parse_keys(encryption_keys)))
 
 
 # --- the codec server for the web UI ---------------------------------------------------------

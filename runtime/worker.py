@@ -1,4 +1,5 @@
-"""Connecting to Temporal and running a worker. Imported only by commands that need it."""
+"""The worker: the workflows, their activities, and the loop that runs them until
+SIGINT/SIGTERM. Imported only by commands that run a worker."""
 
 from __future__ import annotations
 
@@ -7,34 +8,14 @@ import concurrent.futures
 import contextlib
 import os
 import signal
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from temporalio.client import Client
-from temporalio.service import TLSConfig
-
-from cli.codec import data_converter
-from cli.settings import Settings
+from runtime.settings import Settings
+from runtime.temporal import Unreachable, connect
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
     from temporalio.worker import Worker
-
-
-class Unreachable(Exception):
-    """The Temporal server did not answer."""
-
-
-def _tls(settings: Settings) -> TLSConfig | bool:
-    if not (settings.tls_server_ca or settings.tls_client_cert):
-        return bool(settings.api_key)  # an API key implies TLS (Temporal Cloud)
-    if bool(settings.tls_client_cert) != bool(settings.tls_client_key):
-        raise Unreachable("mTLS needs both CCM_TLS_CLIENT_CERT and CCM_TLS_CLIENT_KEY")
-    read = lambda p: p.read_bytes() if p else None  # noqa: E731
-    return TLSConfig(
-        server_root_ca_cert=read(settings.tls_server_ca),
-        client_cert=read(settings.tls_client_cert),
-        client_private_key=read(settings.tls_client_key),
-    )
 
 
 def metrics_runtime(port: int):
@@ -46,52 +27,20 @@ def metrics_runtime(port: int):
     return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}")))
 
 
-async def connect(settings: Settings, runtime=None) -> Client:
-    try:
-        return await Client.connect(
-            settings.temporal_address,
-            namespace=settings.namespace,
-            runtime=runtime,
-            data_converter=data_converter(settings.encryption_keys.get_secret_value()
-                                          if settings.encryption_keys else None),
-            tls=_tls(settings),
-            api_key=settings.api_key.get_secret_value() if settings.api_key else None,
-        )
-    except RuntimeError as e:
-        reason = _reason(str(e), settings)
-        raise Unreachable(f"cannot reach Temporal at {settings.temporal_address}: {reason}") from None
-
-
-def _reason(text: str, settings: Settings) -> str:
-    """The one useful phrase of a connection error from the SDK's transport."""
-    import re
-
-    if m := re.search(r"response with status: (\d{3} [A-Za-z ]+)", text):
-        hint = ""
-        if m[1].startswith("400") and settings.tls_server_ca and not settings.tls_client_cert:
-            hint = "; the server may require a client certificate (CCM_TLS_CLIENT_CERT, CCM_TLS_CLIENT_KEY)"
-        elif m[1].startswith("401"):
-            hint = "; check the API key (CCM_API_KEY)"
-        return f"refused with HTTP {m[1].strip()}{hint}"
-    if "Connection refused" in text or "ConnectionRefused" in text:
-        return "connection refused (is the server running?)"
-    if "certificate" in text.lower() or "InvalidCertificate" in text:
-        return "TLS certificate not accepted: " + text.splitlines()[0][-160:]
-    return text.splitlines()[0][:200]
-
-
 def workflows() -> list[type]:
     from workflows.action_item import ActionItem
     from workflows.annual_cycle import AnnualContributionCycle
+    from workflows.bank_statement import BankStatementImport
     from workflows.checkpoint import LogCheckpoint
     from workflows.concept_note import ConceptNote
     from workflows.contribution_chase import ContributionChase
     from workflows.meeting import Meeting
     from workflows.obligation import Obligation
     from workflows.ping import Ping
+    from workflows.record import RecordCommand
 
-    return [ActionItem, AnnualContributionCycle, ConceptNote, ContributionChase, LogCheckpoint, Meeting, Obligation,
-            Ping]
+    return [ActionItem, AnnualContributionCycle, BankStatementImport, ConceptNote, ContributionChase, LogCheckpoint,
+            Meeting, Obligation, Ping, RecordCommand]
 
 
 def mailbox(settings: Settings):
@@ -110,39 +59,36 @@ def mailbox(settings: Settings):
     return Mailbox(settings.home, settings.mail_from, smtp)
 
 
-def build_activities(settings: Settings, pdf_pool=None) -> list:
+def build_activities(settings: Settings, pdf_pool=None):
+    """The worker's activities (`activities.records.CcmActivities`) on its event log."""
     from activities.database import open_event_log
     from activities.records import CcmActivities
     from activities.trust import CommandVerifier, Trust
-    from workflows import signing
 
-    # Only the embedded default is created here (in the data directory); a log named in
-    # CCM_DATABASE_URL must exist already (`ccm db upgrade`).
-    embedded = settings.database_url_override is None
-    if embedded:
-        settings.home.mkdir(parents=True, exist_ok=True)
-    log = open_event_log(settings.database_url, create=embedded)
-    # The validators of this worker's workflows check signed commands against this log.
-    signing.register(settings.namespace, settings.task_queue,
-                     CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures)))
+    # The log must exist: only `ccm db upgrade` creates it.
+    log = open_event_log(settings.database_url, create=False)
+    # Signed commands are checked against the key registry this verifier holds in memory.
+    verifier = CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures))
     return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,
                          letterhead=settings.letterhead, pdf_pool=pdf_pool,
-                         checkpoint_key=settings.checkpoint_key).all()
+                         checkpoint_key=settings.checkpoint_key, verifier=verifier)
 
 
-def make_worker(client: Client, settings: Settings, activities: Sequence, executor) -> Worker:
+def make_worker(client: Client, settings: Settings, activities, executor) -> Worker:
     from datetime import timedelta
 
     from temporalio.worker import Worker  # here: every command imports this module, few run a worker
 
     from workflows.signing import SignedCommands
 
+    activities.client = client  # for the activities that send commands to workflows
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=workflows(),
-        interceptors=[SignedCommands()],  # who signed a command is checked before it applies
-        activities=list(activities),
+        # Who signed a command is checked before it applies.
+        interceptors=[SignedCommands(activities.verifier)],
+        activities=activities.all(),
         activity_executor=executor,
         max_cached_workflows=settings.worker_cache,
         # On SIGTERM, activities already running (a letter being written) get time to end.
@@ -187,8 +133,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             say(f"worker polling task queue {settings.task_queue!r} on {settings.temporal_address} "
                 f"(namespace {settings.namespace})")
             beat = asyncio.create_task(_heartbeat(settings.heartbeat, stop))
+            keys = asyncio.create_task(_refresh_keys(activities.verifier, stop))
             await stop.wait()
             await beat
+            await keys
     say("worker stopped")
 
 
@@ -217,6 +165,17 @@ async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -
         if any(p.identity == client.identity for p in described.pollers):
             return
         await asyncio.sleep(0.1)
+
+
+async def _refresh_keys(verifier, stop: asyncio.Event) -> None:
+    """Keep the in-memory key registry current with the keys other workers registered."""
+    from activities.trust import REFRESH_SECONDS
+
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), REFRESH_SECONDS)
+        except TimeoutError:
+            await asyncio.to_thread(verifier.refresh)
 
 
 HEARTBEAT_SECONDS = 15

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     codec_token: SecretStr | None = None
     ui_origin: str = "http://localhost:8233"
 
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home(cls, value):
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: name a folder, or unset it for the default data directory")
+        return value
+
     @field_validator("bank_iban")
     @classmethod
     def _iban(cls, value: str | None) -> str | None:

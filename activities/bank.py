@@ -1,0 +1,218 @@
+"""Bank statements reconciled with the chases, on the worker.
+
+Every entry of a statement is written to the event log once, under the key
+`bank/{account}/{entry}`, with what became of it: matched to a chase (and recorded there
+as a receipt whose bank reference is the entry's), a reversal (the receipt it cancels is
+reversed), unmatched (with the reason and the best guesses), or ignored (a debit). A
+statement imported again finds its entries logged and changes nothing; a run cut short
+is finished by its activity's next attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from services.commands import read_status
+
+CONCURRENCY = 32  # updates in flight at once: enough to keep a worker busy, few enough to be fair to others
+
+
+def entry_key(account: str, ref: str) -> str:
+    return f"bank/{account}/{ref}"
+
+
+async def reconcile(client, log, statement, acting, beat=lambda: None) -> list[dict]:
+    """Reconcile a statement; one row per entry (see `BANK_COLUMNS`, plus `already`).
+    Run again after a cut (a worker killed midway), it finishes the work: an entry logged
+    is not settled twice, and a receipt already recorded on its chase (the update's id is
+    the entry's own) is not recorded twice."""
+    logged = {e.ref: log.get(entry_key(statement.account, e.ref)) for e in statement.entries}
+    new = [e for e in statement.entries if logged[e.ref] is None]
+    rows = {e.ref: row_of(ev, already=True) for e in statement.entries if (ev := logged[e.ref]) is not None}
+    chases = await _chase_views(client, _years(new)) if new else {}
+    names = _party_names()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def settle(entry, how_to):
+        async with gate:
+            event = await how_to(client, log, statement, entry, acting, chases, names)
+            beat()
+            return event
+
+    async def phase(entries, how_to):
+        """Settle entries concurrently, then log them in one transaction. Cut short before
+        the log, the run again finds each receipt on its chase and logs it then."""
+        events = await asyncio.gather(*(settle(e, how_to) for e in entries))
+        for stored, _ in await asyncio.to_thread(log.append_many, events):
+            rows[stored.payload["entry"]["ref"]] = row_of(stored, already=False)
+
+    # Credits first, so that a reversal in the same statement finds the receipt it cancels.
+    await phase([e for e in new if e.credit and not e.reversal], _credit)
+    await phase([e for e in new if e.reversal and not e.credit], _reversal)
+    await phase([e for e in new if e.credit == e.reversal], _ignored)
+    return [rows[e.ref] for e in statement.entries]
+
+
+def _years(entries) -> set[int]:
+    """The years the entries' value dates and creditor references name."""
+    from domain.bank import chase_of_reference, references_in
+
+    years = {e.value_date.year for e in entries}
+    for e in entries:
+        for ref in filter(None, [e.creditor_reference, *references_in(e.text)]):
+            if found := chase_of_reference(ref):
+                years.add(found[0])
+    return years
+
+
+async def _chase_views(client, years: set[int]) -> dict:
+    """Every chase of the years an entry may pay (its value date's, the next one's paid in
+    advance, the previous one's paid late), from visibility; the status of those whose
+    State reported a payment, since matching compares its amount."""
+    from domain.bank import ChaseView
+    from domain.chase import ChaseStatus
+    from workflows.common import CCM_STAGE
+
+    span = sorted({y + d for y in years for d in (-1, 0, 1)})
+    query = f"WorkflowType = 'ContributionChase' AND CcmYear IN ({', '.join(map(str, span))})"
+    views = {}
+    async for wf in client.list_workflows(query):
+        state, year = wf.id.rsplit("-", 1)[-1], int(wf.id.split("-")[1])
+        stage = wf.typed_search_attributes.get(CCM_STAGE)
+        views[wf.id] = ChaseView(workflow_id=wf.id, state=state, year=year,
+                                 open=wf.status is not None and wf.status.name == "RUNNING")
+        if stage in ("payment_reported", "reported_not_received"):
+            status = await read_status(client, wf.id, ChaseStatus)
+            amount = status.reported.amount if status.reported else None
+            views[wf.id] = views[wf.id].model_copy(update={"reported_amount": amount,
+                                                           "outstanding": status.outstanding})
+    return views
+
+
+def _party_names() -> dict[str, str]:
+    from domain.states import registry
+
+    return {s.alpha3: s.name for s in registry().parties()}
+
+
+def source_of(statement) -> dict:
+    """Where an entry came from, as each of its events records it."""
+    return {"account": statement.account, "statement": statement.id, "format": statement.format,
+            "sha256": statement.sha256}
+
+
+def _update_id(what: str, account: str, ref: str) -> str:
+    """An update named by the entry it settles: sent again by a run after a cut, Temporal
+    answers it with its first result."""
+    return f"bank-{what}-{hashlib.sha256(entry_key(account, ref).encode()).hexdigest()[:32]}"
+
+
+async def _send(client, workflow_id: str, name: str, cmd, update_id: str):
+    """Send one update; None when applied, else the chase's refusal (its code in `type`)."""
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.exceptions import ApplicationError
+
+    from services.commands import update
+
+    try:
+        await update(client, workflow_id, name, cmd, check_worker=False, update_id_=update_id)
+    except WorkflowUpdateFailedError as e:
+        if isinstance(e.cause, ApplicationError):
+            return e.cause
+        raise
+    return None
+
+
+def new_event(source: dict, entry, acting, event_type: str, subject: str, key: str | None = None, **payload):
+    from domain.events import NewEvent
+
+    return NewEvent(
+        idempotency_key=key or entry_key(source["account"], entry.ref), workflow_id=f"bank-{source['account']}",
+        workflow_type="BankStatement", subject=subject, event_type=event_type,
+        occurred_at=datetime.now(timezone.utc), actor=acting.actor, office=acting.office,
+        payload={"entry": entry.model_dump(mode="json")} | source | payload)
+
+
+async def _credit(client, log, statement, entry, acting, chases, names):
+    from domain.bank import match_entry
+
+    found = match_entry(entry, chases, names)
+    if found.workflow_id is None:
+        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=found.reason,
+                          guesses=found.guesses)
+    refused = await receive(client, found.workflow_id, entry.amount, entry, acting,
+                            _update_id("receipt", statement.account, entry.ref))
+    if refused:
+        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refused,
+                          guesses=[found.workflow_id])
+    return new_event(source_of(statement), entry, acting, "bank.entry_matched", found.workflow_id.rsplit("-", 1)[-1],
+                      chase=found.workflow_id, how=found.how)
+
+
+async def receive(client, workflow_id: str, amount: Decimal, entry, acting, update_id: str) -> str:
+    """Record the entry as a receipt on the chase: "" when it is recorded (now, or by a run
+    cut short before), else the chase's refusal in words."""
+    from pydantic import ValidationError
+
+    from domain.chase import RecordReceipt
+
+    try:
+        cmd = RecordReceipt(amount=amount, date=entry.value_date, reference=entry.ref, actor=acting.actor,
+                            office=acting.office)
+    except ValidationError as e:
+        return e.errors()[0]["msg"].removeprefix("Value error, ")
+    refusal = await _send(client, workflow_id, "record_receipt", cmd, update_id)
+    return "" if refusal is None or refusal.type == "already_recorded" else refusal.message
+
+
+async def _reversal(client, log, statement, entry, acting, chases, names):
+    """A debit that cancels a credit: the receipt recorded from that credit is reversed."""
+    from domain.chase import ReverseReceipt
+
+    original = _cancelled_credit(log, statement.account, entry)
+    if original is None:
+        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "",
+                          reason="a reversal whose credit was not found on this account", guesses=[])
+    chase, ref = original.payload["chase"], original.payload["entry"]["ref"]
+    refusal = await _send(client, chase, "reverse_receipt", ReverseReceipt(
+        reference=ref, reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}",
+        actor=acting.actor, office=acting.office), _update_id("reversal", statement.account, entry.ref))
+    if refusal is not None and refusal.type != "no_such_receipt":  # else: reversed before a cut
+        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refusal.message,
+                          guesses=[chase])
+    return new_event(source_of(statement), entry, acting, "bank.entry_reversed", original.subject, chase=chase,
+                      reverses=ref)
+
+
+def _cancelled_credit(log, account: str, entry):
+    """The latest matched credit of the same amount on the account that this reversal can
+    cancel: one with the same creditor reference, or else the same remittance text."""
+    reversed_refs = {ev.payload.get("reverses") for ev in log.query(event_type="bank.entry_reversed",
+                                                                        workflow_id=f"bank-{account}")}
+    best = None
+    for ev in log.query(event_type="bank.entry_matched", workflow_id=f"bank-{account}"):
+        credit = ev.payload["entry"]
+        if credit["ref"] in reversed_refs or Decimal(credit["amount"]) != entry.amount:
+            continue
+        same_ref = entry.creditor_reference and credit["creditor_reference"] == entry.creditor_reference
+        same_text = entry.remittance and credit["remittance"] == entry.remittance
+        if same_ref or same_text:
+            best = ev
+    return best
+
+
+async def _ignored(client, log, statement, entry, acting, chases, names):
+    reason = "a debit, not a contribution" if not entry.credit else "the reversal of a debit"
+    return new_event(source_of(statement), entry, acting, "bank.entry_ignored", "", reason=reason)
+
+
+def row_of(ev, already: bool) -> dict:
+    entry, p = ev.payload["entry"], ev.payload
+    return {"entry": entry["ref"], "value_date": entry["value_date"], "amount": entry["amount"],
+            "currency": entry["currency"], "outcome": ev.event_type.removeprefix("bank.entry_"),
+            "chase": p.get("chase", ""), "how": p.get("how", ""), "reason": p.get("reason", ""),
+            "guesses": ", ".join(p.get("guesses", [])), "already": already}
+
+

@@ -1,0 +1,177 @@
+"""Sending a command to a workflow, as one intent.
+
+A command's update id names one intent: it is made once per invocation of `ccm` (or
+from `--request-id`, for a script that retries across processes) and reused by that
+invocation's own retries, so a retry after a lost answer is applied once and gets the
+first answer, while a person's new command is a new change even when its content
+repeats an earlier one (a date set A, B, then A again is three changes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+
+from services.errors import CommandError
+
+
+class Invocation:
+    """One run of a command: its request id, and how often it has sent each update."""
+
+    def __init__(self, request_id: str | None = None):
+        self.request_id = request_id or uuid.uuid4().hex
+        self.sent: Counter[str] = Counter()
+
+
+_invocation = Invocation()
+
+
+def begin_invocation(request_id: str | None = None) -> None:
+    """Called once per `ccm` command (the root group): a new intent."""
+    global _invocation
+    _invocation = Invocation(request_id)
+
+
+def update_id(workflow_id: str, name: str, arg) -> str:
+    """The id of one update of this invocation. The same update sent twice by one
+    invocation (two equal entries of a statement) is counted, never taken for a retry;
+    the same `--request-id` gives the same ids again, in any order of sending."""
+    # Without the signature: it covers the id.
+    content = arg.model_dump(mode="json", exclude={"signature"}) if hasattr(arg, "model_dump") else arg
+    text = json.dumps([workflow_id, name, content], sort_keys=True, ensure_ascii=False, default=str)
+    _invocation.sent[text] += 1
+    text += f"/{_invocation.request_id}/{_invocation.sent[text]}"
+    return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
+
+
+async def update(client, workflow_id: str, name: str, arg, check_worker: bool = True, update_id_: str | None = None):
+    """Send one update and answer its `CommandResult`. With no worker polling the
+    workflow's queue an update would wait for ever: that is checked first (two small
+    calls), and refused in one line. Bulk senders check once for all their updates."""
+    from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+    from temporalio.service import RPCError
+
+    from domain.process import CommandResult
+    from services.keystore import sign_update
+
+    if check_worker and not await worker_polls(client, workflow_id):
+        raise CommandError(f"no worker polls the task queue of {workflow_id}: start `ccm worker`, "
+                           "then repeat the command")
+    handle = client.get_workflow_handle(workflow_id)
+    uid = update_id_ or update_id(workflow_id, name, arg)
+    # A busy worker (a statement of a thousand receipts, each with its PDF letter) may
+    # not answer within one call's deadline, or the server aborts an update whose workflow
+    # task timed out before accepting it (measured: 1 in 1,000 on 2 loaded cores). The
+    # same id is sent again, signed anew (a signature is good for 10 minutes): Temporal
+    # applies an update once, and answers each copy with its one result.
+    for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        try:
+            return await handle.execute_update(name, sign_update(workflow_id, name, arg, uid), id=uid,
+                                               result_type=CommandResult)
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            if attempt == UPDATE_ATTEMPTS:
+                raise CommandError(f"{workflow_id} did not answer {name} in time; it is applied at most once: "
+                                   "repeat the command with the same --request-id to see its result") from None
+        except (RPCError, WorkflowUpdateFailedError) as e:
+            message = e.message if isinstance(e, RPCError) else str(getattr(e.cause, "message", e.cause))
+            if "update was aborted" not in (message or "").lower() or attempt == UPDATE_ATTEMPTS:
+                raise
+
+
+UPDATE_ATTEMPTS = 10  # each waits about a minute for the server
+
+
+async def queue_polled(client, task_queue: str) -> bool:
+    """Whether a worker polls `task_queue` (a workflow started there would otherwise wait
+    for ever)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    described = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+        namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+    return bool(described.pollers)
+
+
+async def check_polled(client, task_queue: str) -> None:
+    """Refuse at once, before anything starts, when no worker polls `task_queue`."""
+    if not await queue_polled(client, task_queue):
+        raise CommandError(f"no worker polls the task queue {task_queue!r} (namespace {client.namespace}): "
+                           "start `ccm worker`, then repeat the command")
+
+
+def request_id() -> str:
+    """This invocation's request id (`--request-id`, or made for it)."""
+    return _invocation.request_id
+
+
+async def record(client, task_queue: str, command: str, events: list, acting):
+    """Hand a command that only records (`domain.records`) to the worker, which checks who
+    sends it and writes its events; its `RecordResult`. Each run is named by this
+    invocation's request id and its place in it, so a retry finds the run and its result;
+    more events than one run takes go in several (`_batches`), in order."""
+    from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+    from domain.records import RecordInput, RecordResult, record_id, signed_arguments
+    from services.keystore import sign_start
+    from workflows.record import RecordCommand
+
+    await check_polled(client, task_queue)
+    total = RecordResult(written=0, already=0)
+    for batch in _batches(events):
+        _invocation.sent[f"record/{command}"] += 1
+        workflow_id = record_id(command, f"{_invocation.request_id}-{_invocation.sent[f'record/{command}']}")
+        inp = RecordInput(command=command, events=batch, actor=acting.actor, office=acting.office)
+        inp = sign_start(inp, workflow_id, command, signed_arguments(inp))
+        handle = await client.start_workflow(
+            RecordCommand.run, inp, id=workflow_id, task_queue=task_queue, result_type=RecordResult,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+        done = await handle.result()
+        total = RecordResult(written=total.written + done.written, already=total.already + done.already)
+    return total
+
+
+RUN_BYTES = 1_000_000  # a run's events, as JSON: half of Temporal's 2 MB payload limit
+
+
+def _batches(events: list):
+    """Events in runs of at most `MAX_EVENTS` and `RUN_BYTES`, in order."""
+    from domain.records import MAX_EVENTS
+
+    batch, size = [], 0
+    for event in events:
+        weight = len(event.model_dump_json())
+        if batch and (len(batch) == MAX_EVENTS or size + weight > RUN_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(event)
+        size += weight
+    if batch:
+        yield batch
+
+
+async def worker_polls(client, workflow_id: str) -> bool:
+    """Whether a worker polls the task queue of a running workflow."""
+    queue = (await client.get_workflow_handle(workflow_id).describe()).task_queue
+    return await queue_polled(client, queue)
+
+
+QUERY_SECONDS = 10  # a running workflow's status comes from a worker: without one, say so instead of waiting
+
+
+async def read_status(client, workflow_id: str, status_type):
+    """The status of a workflow: its `status` query while it runs, its result once done."""
+    from datetime import timedelta
+
+    from temporalio.client import WorkflowExecutionStatus
+
+    handle = client.get_workflow_handle(workflow_id, result_type=status_type)
+    desc = await handle.describe()
+    if desc.status == WorkflowExecutionStatus.RUNNING:
+        return await handle.query("status", result_type=status_type, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
+    if desc.status == WorkflowExecutionStatus.COMPLETED:
+        return await handle.result()
+    raise CommandError(f"{workflow_id} is {desc.status.name.lower().replace('_', ' ')}")

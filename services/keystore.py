@@ -1,0 +1,95 @@
+"""The keys a person signs commands with, in the user's config directory (`ccm keys
+path`): one PEM file each, mode 0600, encrypted when a passphrase is given
+(`CCM_KEY_PASSPHRASE` when signing), beside a JSON file naming its holder and office."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from services.errors import CommandError
+
+
+def keys_dir() -> Path:
+    import platformdirs
+
+    if folder := os.environ.get("CCM_KEYS_DIR"):
+        return Path(folder)
+    return Path(platformdirs.user_config_dir("ccm", appauthor=False)) / "keys"
+
+
+def load_private(path: Path):
+    """The private key of a PEM file (passphrase from CCM_KEY_PASSPHRASE); one line if it
+    cannot be read. Read once per command: a bulk command signs many updates with it."""
+    from domain.process import Refusal
+
+    try:
+        return _load_private(path.resolve(), os.environ.get("CCM_KEY_PASSPHRASE"))
+    except Refusal as e:
+        raise CommandError(str(e)) from None
+
+
+@functools.cache
+def _load_private(path: Path, passphrase: str | None):
+    from activities.trust import load_private_key
+
+    return load_private_key(path, passphrase)
+
+
+def key_files() -> list[tuple[Path, dict]]:
+    """(PEM path, its metadata: holder, office, fingerprint) of every key here."""
+    found = []
+    for meta in sorted(keys_dir().glob("*.json")):
+        try:
+            found.append((meta.with_suffix(".pem"), json.loads(meta.read_text())))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def key_for(office: str):
+    """The private key to sign as `office`: `CCM_KEY` if set, else the one key here made
+    for that office. None when there is none (the command then goes unsigned)."""
+    if path := os.environ.get("CCM_KEY"):
+        return load_private(Path(path))
+    matching = [p for p, meta in key_files() if meta.get("office") == office]
+    if len(matching) > 1:
+        raise CommandError(f"{len(matching)} keys here are for {office}: choose one with CCM_KEY")
+    return load_private(matching[0]) if matching else None
+
+
+def sign_update(workflow_id: str, name: str, arg, update_id: str):
+    """`arg` with the actor's signature over this update, when a key for its office is here."""
+    from domain.process import Acting, CommandSignature
+    from domain.signatures import command_message, fingerprint, public_bytes, sign, unsigned_arguments
+
+    if not isinstance(arg, Acting) or not arg.office:
+        return arg
+    key = key_for(arg.office)
+    if key is None:
+        return arg
+    signed_at = datetime.now(timezone.utc)
+    message = command_message(workflow_id, name, unsigned_arguments(arg), signed_at, update_id)
+    return arg.model_copy(update={"signature": CommandSignature(
+        fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
+        update_id=update_id)})
+
+
+def sign_start(inp, workflow_id: str, command: str, arguments: dict):
+    """A command that starts a run of its own (`domain.records`, a bank statement) with its
+    sender's signature over `arguments`, when a key for its office is here; the run's id
+    stands for the update id."""
+    from domain.process import CommandSignature
+    from domain.signatures import command_message, fingerprint, public_bytes, sign
+
+    key = key_for(inp.office) if inp.office else None
+    if key is None:
+        return inp
+    signed_at = datetime.now(timezone.utc)
+    message = command_message(workflow_id, command, arguments, signed_at, workflow_id)
+    return inp.model_copy(update={"signature": CommandSignature(
+        fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
+        update_id=workflow_id)})

@@ -1,0 +1,81 @@
+"""The status of contributions, folded from the event log: the report, its rows, its
+summary in words and in Markdown, and the latest checkpoint a published page prints."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from services.errors import CommandError
+
+REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "received", "outstanding", "credit", "letters",
+                  "last_action", "last_action_on"]
+
+
+def contributions_report(log, year: int, budget_path: Path, as_of: date | None = None):
+    """Fold the event log into the year's report, as known at the end of `as_of`, against
+    the budget in `budget_path` (none if there is no such file)."""
+    import itertools
+
+    from domain.contributions import IMPORTED, fold_contributions, read_budget
+    from domain.states import registry
+
+    budget = []
+    if budget_path.exists():
+        try:
+            budget = read_budget(budget_path.read_text("utf-8"))
+        except ValueError as e:
+            raise CommandError(f"{budget_path}: {e}") from None
+    cutoff = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc) if as_of else None
+    # Live rows count from when the log knew them; imported rows from their own dates.
+    chases = f"chase-{year}-"
+    live = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff, known_by=cutoff)
+            if ev.event_type not in IMPORTED)
+    imported = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff)
+                if ev.event_type in IMPORTED)
+    names = {st.alpha3: st.name for st in registry()}
+    return fold_contributions(itertools.chain(live, imported), year, names, budget, as_of)
+
+
+def report_rows(report, totals: bool = False) -> list[dict]:
+    rows = [s.model_dump(include=set(REPORT_COLUMNS)) for s in report.states]
+    if totals:
+        rows.append({"state": "", "name": "Total", "letters": sum(s.letters for s in report.states)}
+                    | {f: report.total(f) for f in ("amount_due", "arrears", "received", "outstanding", "credit")})
+    return rows
+
+
+def latest_checkpoint(log):
+    """The newest signed checkpoint of the log, printed on the public page."""
+    from domain.signatures import Checkpoint
+
+    rows = list(log.query(workflow_id="checkpoints", event_type="log.checkpoint"))
+    return Checkpoint.model_validate(rows[-1].payload) if rows else None
+
+
+def summary(rep) -> str:
+    from domain.money import format_chf
+
+    lines = [f"{rep.contributed_text}; received {format_chf(rep.total('received'))}, "
+             f"outstanding {format_chf(rep.total('outstanding'))}"]
+    for b in rep.budget_lines:
+        lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")
+    if rep.budget_lines and rep.unassigned_receipts:
+        lines.append(f"  not assigned to a line: {format_chf(rep.unassigned_receipts)}")
+    if rep.budget:
+        lines.append(f"budget {format_chf(rep.budget)}, deficit {format_chf(rep.deficit)}")
+    return "\n".join(lines)
+
+
+def markdown(rep) -> str:
+    from domain.money import format_chf
+
+    out = [f"# Status of contributions {rep.year}" + (f" as of {rep.as_of}" if rep.as_of else ""), "",
+           "| State | Due | Arrears | Received | Outstanding | Letters | Last action |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for s in rep.states:
+        out.append(f"| {s.name} | {format_chf(s.amount_due)} | {format_chf(s.arrears)} | {format_chf(s.received)} | "
+                   f"{format_chf(s.outstanding)} | {s.letters} | {s.last_action} {s.last_action_on or ''} |")
+    out.append(f"| **Total** | {format_chf(rep.total('amount_due'))} | {format_chf(rep.total('arrears'))} | "
+               f"{format_chf(rep.total('received'))} | {format_chf(rep.total('outstanding'))} | | |")
+    return "\n".join(out + ["", summary(rep), ""])

@@ -1,0 +1,19 @@
+"""RecordCommand: a command that only records (`domain.records`), written by the worker.
+
+One run per command (`record-<command>-<request id>`): a retry of the same invocation
+finds the run and its result; its activity checks who sends it before it writes."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.records import RecordInput, RecordResult
+    from workflows.common import Activities, call
+
+
+@workflow.defn
+class RecordCommand:
+    @workflow.run
+    async def run(self, input: RecordInput) -> RecordResult:
+        return await call(Activities.record_command, input)
