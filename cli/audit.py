@@ -168,18 +168,18 @@ def audit_checkpoint(out, force):
     """Sign the log's head (row and hash) with the ISU's key (the worker's
     CCM_CHECKPOINT_KEY) and log the checkpoint; published, it proves the log up to that row
     was not rewritten since. The worker signs and writes it (a run of LogCheckpoint)."""
-    from cli.client import connect, run
+    from cli.client import connect_polled, run
     from domain.signatures import Checkpoint
 
     check_out(out, force)
 
     async def go():
-        from services.commands import check_polled, request_id
+        from services.commands import request_id
         from workflows.checkpoint import LogCheckpoint
 
-        client, queue = await connect(), settings().task_queue
-        await check_polled(client, queue)
-        return await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{request_id()}", task_queue=queue)
+        client = await connect_polled()
+        return await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{request_id()}",
+                                             task_queue=settings().task_queue)
 
     cp = Checkpoint.model_validate(run(go()))
     if out:

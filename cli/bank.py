@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, record, run
+from cli.client import as_option, connect, connect_polled, record, run
 from cli.common import PARTY, MoneyType, emit, output_option, settings, year_option
 
 BANK_COLUMNS = ["entry", "value_date", "amount", "currency", "outcome", "chase", "how", "reason", "guesses"]
@@ -49,12 +49,10 @@ async def hand_over(statement, acting) -> list[dict]:
     from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
     from domain.records import StatementInput, statement_arguments, statement_id
-    from services.commands import check_polled
     from services.keystore import sign_start
     from workflows.bank_statement import BankStatementImport
 
-    client, queue = await connect(), settings().task_queue
-    await check_polled(client, queue)
+    client, queue = await connect_polled(), settings().task_queue
     workflow_id = statement_id(statement)
     inp = StatementInput(statement=statement, actor=acting.actor, office=acting.office)
     inp = sign_start(inp, workflow_id, "import_statement", statement_arguments(inp))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, reason_command, run, update
+from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
 from cli.common import (
     DATE,
     PARTY,
@@ -80,7 +80,7 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
     async def go():
         from services.chases import start_chase
 
-        return await start_chase(await connect(), s.task_queue, inp)
+        return await start_chase(await connect_polled(), s.task_queue, inp)
 
     handle = run(go())
     click.echo(f"started {handle.id}")
@@ -172,7 +172,7 @@ async def run_cycle(inp):
     from workflows.annual_cycle import AnnualContributionCycle
 
     s = settings()
-    client = await connect()
+    client = await connect_polled()
     return await client.execute_workflow(AnnualContributionCycle.run, inp, id=f"start-all-{inp.year}",
                                          task_queue=s.task_queue,
                                          id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)

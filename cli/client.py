@@ -13,6 +13,16 @@ import click
 from cli.common import settings
 
 
+async def connect_polled():
+    """A client, once a worker is known to poll this installation's task queue: a command
+    that starts a workflow refuses at once without one (it would wait for ever)."""
+    from services.commands import check_polled
+
+    client = await connect()
+    await check_polled(client, settings().task_queue)
+    return client
+
+
 async def connect():
     from runtime.temporal import connect as connect_to
 

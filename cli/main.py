@@ -242,13 +242,13 @@ def ping(note):
     """Check the whole path: a workflow runs on a worker and writes the event log."""
     import uuid
 
-    from cli.client import connect
+    from cli.client import connect_polled
     from workflows.ping import Ping
 
     s = settings()
 
     async def go():
-        client = await connect()
+        client = await connect_polled()
         return await client.execute_workflow(Ping.run, note, id=f"ping-{uuid.uuid4().hex[:12]}",
                                              task_queue=s.task_queue)
 

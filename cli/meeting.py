@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, reason_command, run, update
+from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
 from cli.common import DATE, check_out, emit, out_options, output_option, settings
 
 
@@ -162,7 +162,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 
         from domain.meetings import MeetingStatus
 
-        client = await connect()
+        client = await connect_polled()
         summary, details = meeting_summary(inp)
         for number in range(1, 10):  # a day whose meeting was cancelled can have another
             try:
@@ -408,7 +408,7 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
     s = settings()
 
     async def go():
-        client = await connect()
+        client = await connect_polled()
         when = due
         if next_meeting:
             upcoming = await meeting_dates(client, date.today(), open_only=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, reason_command, run, update
+from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
 from cli.common import DATE, PARTY, emit, output_option, settings
 
 KIND = click.Choice(["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
@@ -86,11 +86,9 @@ async def _start_obligations(kind, year, states, parties, reminder_days):
     from rich.console import Console
     from rich.progress import Progress
 
-    from services.commands import check_polled
     from services.obligations import start_obligations
 
-    client, s = await connect(), settings()
-    await check_polled(client, s.task_queue)
+    client, s = await connect_polled(), settings()
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task(f"starting {kind}", total=len(states))
         return await start_obligations(client, s.task_queue, kind, year, states, parties, reminder_days,

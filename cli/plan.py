@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.client import as_option, connect, read_status, reason_command, run, update
+from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
 from cli.common import DATE, emit, file_problems, output_option, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
@@ -83,7 +83,7 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
     async def go():
         from temporalio.common import WorkflowIDReusePolicy
 
-        client = await connect()
+        client = await connect_polled()
         later = [] if plan_due else await meeting_dates(client, meeting)
         due = plan_due or (later[0] if later else None)
         if due is None:

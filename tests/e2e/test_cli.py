@@ -288,3 +288,25 @@ def test_the_presidents_letters_go_to_every_unpaid_state_when_the_presidency_dec
     log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
     letter = next(log.query(event_type="chase.escalated"))
     assert letter.actor == "Michael Biontino" and letter.office == "president"
+
+
+def test_a_command_on_a_task_queue_no_worker_polls_is_refused_and_starts_nothing(ccm, worker, client, tmp_path):
+    import asyncio
+
+    nobody = {"CCM_TASK_QUEUE": "nobody-polls-this"}
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("state,amount_due,date,amount,reference,budget_line\nDEU,100,2016-03-01,100,DE-1,7c\n")
+    for args in (["chase", "start", "--state", "Malta", "--year", NEXT, "--amount", "100"],
+                 ["meeting", "schedule", "--date", date(NEXT, 3, 4), "--venue", "Room XII"],
+                 ["task", "add", "--owner", "NOR", "--text", "x", "--due", date(NEXT, 3, 4)],
+                 ["import", "contributions", "--year", 2016, "--file", ledger],
+                 ["ping"]):
+        refused = ccm(*args, env=nobody)
+        assert refused.exit_code == 1, (args, refused.output)
+        assert refused.stderr.strip() == ("Error: no worker polls the task queue 'nobody-polls-this' (namespace "
+                                          f"{client.namespace}): start `ccm worker`, then repeat the command"), args
+
+    async def started():
+        return [wf.id async for wf in client.list_workflows("TaskQueue = 'nobody-polls-this'")]
+
+    assert asyncio.run(started()) == []
