@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint system chromium nginx clean bench
+.PHONY: demo test test-dates install lint system chromium nginx clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ nginx:
 test: $(STAMP) system chromium nginx
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-dates
+
+# The workflow tests again, their server's clock moved to the days of the year where dates
+# turn: New Year, the schedule's day, a leap day, the pre-MSP reminder's, New Year's Eve.
+CLOCKS := 01-01T00:30 01-15 02-29 08-11 12-31T23:30
+test-dates: $(STAMP)
+	@for clock in $(CLOCKS); do echo "clock $$clock"; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflows --clock $$clock || exit 1; done
 
 # The speed figures of docs/BENCHMARKS.md, each a pair or a ratio from one run (PostgreSQL
 # at 127.0.0.1:5432 for the event-log pair). About 11 minutes on 2 cores.

@@ -21,6 +21,31 @@ os.environ["CCM_KEYS_DIR"] = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"cc
 PG_URL = os.environ.get("CCM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock", default=os.environ.get("CCM_TEST_CLOCK") or None, metavar="MM-DD[THH:MM]",
+        help="move each time-skipping server's clock to the next such moment (UTC) before its test: "
+             "the workflow tests as they run on that day of the year (`make test-dates`)")
+
+
+def next_moment(spec: str, now):
+    """The first moment after `now` that `spec` (`MM-DD`, or `MM-DDTHH:MM`; UTC) names: 02-29
+    is the next leap year's."""
+    from datetime import datetime, timezone
+
+    day, _, at = spec.partition("T")
+    month, dom = (int(x) for x in day.split("-"))
+    hour, minute = (int(x) for x in (at or "09:00").split(":"))
+    for year in range(now.year, now.year + 9):
+        try:
+            moment = datetime(year, month, dom, hour, minute, tzinfo=timezone.utc)
+        except ValueError:  # 29 February of a common year
+            continue
+        if moment > now:
+            return moment
+    raise ValueError(f"--clock {spec!r} names no day")
+
+
 def bundled(name: str) -> str:
     path = BIN / name
     return str(path) if path.exists() else shutil.which(name)
@@ -86,10 +111,11 @@ def _search_attribute_keys():
 
 
 @pytest_asyncio.fixture
-async def time_skipping_env():
+async def time_skipping_env(request):
     """A time-skipping test server of the test's own (a year of reminders runs in seconds).
     One per test: a shared server stops skipping time for good once a test leaves an
-    abandoned child workflow behind (seen here), and its clock would carry over."""
+    abandoned child workflow behind (seen here), and its clock would carry over. With
+    `--clock`, its clock first moves to that day of the year."""
     from temporalio.testing import WorkflowEnvironment
 
     from runtime.codec import CCM_CONVERTER
@@ -98,6 +124,8 @@ async def time_skipping_env():
         test_server_existing_path=bundled("temporal-test-server"), data_converter=CCM_CONVERTER)
     # Unregistered attributes would fail every workflow task on this server (it just hangs).
     await add_search_attributes(env.client, env.client.namespace)
+    if spec := request.config.getoption("--clock"):
+        await sleep_until(env, next_moment(spec, await env.get_current_time()))
     yield env
     await env.shutdown()
 

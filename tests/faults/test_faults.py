@@ -23,10 +23,11 @@ from pathlib import Path
 import pytest
 
 from activities.database import open_event_log
-from cli.client import update_id
 from domain.chase import ChaseStatus, RecordReceipt
 from domain.states import registry
 from runtime import devserver
+from services.commands import update_id
+from tests.conftest import wait_for
 from tests.letters import write_contacts
 
 pytestmark = pytest.mark.slow
@@ -45,14 +46,20 @@ class Cluster:
                                  "CCM_TASK_QUEUE": "faults"}
         if database_url:
             self.env["CCM_DATABASE_URL"] = database_url
+        subprocess.run([CCM, "db", "upgrade"], env=self.env, check=True, capture_output=True)
         self.server = devserver.start(home, self.port, 0, headless=True)
         self.workers: list[subprocess.Popen] = []
         self.kills = 0
 
-    def start_worker(self) -> subprocess.Popen:
-        log = open(self.home / f"worker-{len(self.workers)}.log", "w")
+    def start_worker(self, wait: bool = True) -> subprocess.Popen:
+        """A `ccm worker` process; with `wait`, once it polls (a command refuses to start a
+        workflow no worker would run)."""
+        path = self.home / f"worker-{len(self.workers)}.log"
+        log = open(path, "w")
         proc = subprocess.Popen([CCM, "worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.workers.append(proc)
+        if wait:
+            wait_for(lambda: "worker polling" in path.read_text() or proc.poll() is not None, seconds=60)
         return proc
 
     def kill_worker(self) -> None:
@@ -95,8 +102,8 @@ async def connect(cluster: Cluster):
 
 
 async def persist(call, attempts: int = 120):
-    """Retry a client call across a killed worker or a restarting server. Updates carry an
-    id derived from their content, so a retry is applied once."""
+    """Retry a client call across a killed worker or a restarting server. An update's id is
+    made once for its intent and sent again with each retry, so a retry is applied once."""
     from temporalio.service import RPCError
 
     for attempt in range(attempts):
@@ -124,8 +131,8 @@ async def pay(cluster: Cluster, states: list[str], amounts: dict[str, Decimal]) 
         amount = amounts[state] if i % 2 == 0 else amounts[state] / 2
         cmd = RecordReceipt(amount=amount, date=date.today(), reference=f"BANK-{state}", budget_line="7a")
         wid = f"chase-{YEAR}-{state}"
-        await persist(lambda: client.get_workflow_handle(wid).execute_update(
-            "record_receipt", cmd, id=update_id(wid, "record_receipt", cmd)))
+        uid = update_id(wid, "record_receipt", cmd)
+        await persist(lambda: client.get_workflow_handle(wid).execute_update("record_receipt", cmd, id=uid))
 
     for batch in range(0, len(states), 10):
         await asyncio.gather(*(receipt(i, s) for i, s in enumerate(states) if batch <= i < batch + 10))
@@ -182,7 +189,7 @@ def test_a_worker_killed_again_and_again_loses_nothing_and_writes_nothing_twice(
     def killer():  # SIGKILL the worker every 3 s and start another, while receipts arrive
         while cluster.kills < 6 and not stop.wait(3):
             cluster.kill_worker()
-            cluster.start_worker()
+            cluster.start_worker(wait=False)
 
     thread = threading.Thread(target=killer)
     thread.start()

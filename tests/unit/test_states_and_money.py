@@ -76,3 +76,15 @@ def test_with_only_the_call_sent_the_letter_names_only_the_call():
 
     assert letters_in_words([{"kind": "call_for_contributions", "date": "2027-01-15"}], "en") == (
         "our call for contributions of 15 January 2027")
+
+
+def test_the_test_clock_names_the_next_such_moment_and_29_february_the_next_leap_year():
+    from datetime import datetime, timezone
+
+    from tests.conftest import next_moment
+
+    now = datetime(2026, 12, 2, 14, 0, tzinfo=timezone.utc)
+    assert next_moment("01-01T00:30", now) == datetime(2027, 1, 1, 0, 30, tzinfo=timezone.utc)
+    assert next_moment("12-31T23:30", now) == datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)
+    assert next_moment("02-29", now) == datetime(2028, 2, 29, 9, 0, tzinfo=timezone.utc)
+    assert next_moment("12-02T14:00", now) == datetime(2027, 12, 2, 14, 0, tzinfo=timezone.utc)

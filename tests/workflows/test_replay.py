@@ -36,3 +36,12 @@ async def test_a_saved_history_replays(path):
                         data_converter=CCM_CONVERTER)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
+
+
+async def test_the_clock_option_moves_the_servers_clock(time_skipping_env, request):
+    """`--clock MM-DD[THH:MM]` (make test-dates): the server's day is that day."""
+    spec = request.config.getoption("--clock")
+    if not spec:
+        pytest.skip("run with --clock MM-DD (make test-dates)")
+    now = await time_skipping_env.get_current_time()
+    assert now.strftime("%m-%d") == spec[:5]
