@@ -160,3 +160,53 @@ def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
+
+
+def test_the_commands_role_may_only_read_and_every_write_goes_through_the_worker(dev_env, tmp_path):
+    """The compose's reader role, made by deploy/eventlog-reader.sh on a database of its
+    own: `ccm` reads the log and hands its writes to the worker, which writes as the owner;
+    the reader cannot write a row itself."""
+    from sqlalchemy import create_engine, text
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert compose["cli"]["environment"]["CCM_DATABASE_URL"].startswith("postgresql://ccm_reader:")
+    assert "./deploy/eventlog-reader.sh:/docker-entrypoint-initdb.d/10-eventlog-reader.sh:ro" in \
+        compose["eventlog-db"]["volumes"]
+
+    name = f"ccm_ro_{uuid.uuid4().hex[:8]}"
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{name}_owner" LOGIN CREATEROLE'))
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{name}_owner"'))
+    url = "postgresql+psycopg://{}@127.0.0.1:5432/" + name
+    try:
+        subprocess.run(["sh", str(ROOT / "deploy" / "eventlog-reader.sh")], check=True, capture_output=True,
+                       env=os.environ | {"PGHOST": "127.0.0.1", "POSTGRES_USER": f"{name}_owner",
+                                         "POSTGRES_DB": name, "CCM_READER_USER": f"{name}_reader"})
+        owner = {"CCM_DATABASE_URL": url.format(f"{name}_owner"), "CCM_HOME": str(tmp_path),
+                 "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+                 "CCM_TASK_QUEUE": f"ro-{uuid.uuid4().hex[:6]}"}
+        worker = start_worker(owner, tmp_path / "worker.log")
+        reader = owner | {"CCM_DATABASE_URL": url.format(f"{name}_reader")}
+        ccm = [str(BIN / "ccm")]
+        try:
+            ledger = tmp_path / "ledger.csv"
+            ledger.write_text("state,amount_due,date,amount,reference,budget_line\nDEU,100,2016-03-01,100,DE-1,7c\n")
+            imported = subprocess.run([*ccm, "import", "contributions", "--year", "2016", "--file", str(ledger)],
+                                      env=os.environ | reader, capture_output=True, text=True, timeout=60)
+            assert imported.returncode == 0 and imported.stdout.startswith("2 rows imported"), imported.stderr
+            verified = subprocess.run([*ccm, "audit", "verify"], env=os.environ | reader, capture_output=True,
+                                      text=True, timeout=60)
+            assert verified.returncode == 0 and verified.stdout.startswith("ok: 2 rows"), verified.stderr
+        finally:
+            worker.terminate()
+            worker.wait(timeout=20)
+        with create_engine(url.format(f"{name}_reader")).connect() as conn:
+            with pytest.raises(Exception, match="permission denied for table events"):
+                conn.execute(text("INSERT INTO events (seq) VALUES (99)"))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}_reader"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}_owner"'))
+        admin.dispose()

@@ -4,7 +4,6 @@ this year must not meet those of the other CLI tests)."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import date, datetime, timezone
 
@@ -12,6 +11,7 @@ import pytest
 import pytest_asyncio
 from click.testing import CliRunner
 
+from activities.database import open_event_log
 from cli.main import cli
 from tests.conftest import start_dev_server, start_worker, wait_for
 
@@ -76,9 +76,9 @@ def test_the_schedule_starts_the_years_chases_once_and_can_be_shown_paused_and_d
     assert by_state["DEU"]["amount_due"] > by_state["ITA"]["amount_due"]
 
     ccm(env, "chase", "schedule", "--trigger")  # a second run starts none twice
-    wait_for(lambda: "runs so far 2" in ccm(env, "chase", "schedule", "--show").output)
-    time.sleep(2)
-    assert len(json.loads(ccm(env, "chase", "status", "--year", YEAR, "-o", "json").output)) == 100
+    log = open_event_log(f"sqlite:///{env['CCM_HOME']}/eventlog.db", create=False)
+    runs = wait_for(lambda: (r := list(log.query(event_type="cycle.chases_started"))) and len(r) == 2 and r, 60)
+    assert [(len(r.payload["started"]), len(r.payload["existing"])) for r in runs] == [(100, 0), (0, 100)]
 
     assert "paused" in ccm(env, "chase", "schedule", "--pause").output
     assert ": paused," in ccm(env, "chase", "schedule", "--show").output

@@ -113,20 +113,39 @@ def test_start_dev_points_the_embedded_ui_at_a_codec_server_and_registers_the_at
     assert "journal_mode=wal" in cmd and "synchronous=normal" in cmd
 
 
+def server_answers(port: int) -> bool:
+    from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+    from temporalio.client import Client
+
+    async def ask():
+        client = await Client.connect(f"127.0.0.1:{port}")
+        await client.workflow_service.get_system_info(GetSystemInfoRequest())
+
+    try:
+        asyncio.run(ask())
+        return True
+    except Exception:
+        return False
+
+
 @pytest.mark.parametrize("command", [["server", "start-dev", "--headless"], ["up", "--headless"]])
 def test_sigterm_stops_the_server_child_too(tmp_path, command):
     """Docker, systemd and supervisors stop with SIGTERM: `temporal` must not live on."""
     port = devserver.free_port()
     env = os.environ | {"CCM_HOME": str(tmp_path)}
-    proc = subprocess.Popen([CCM, *command, "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while not devserver.port_in_use(port):
-        assert time.monotonic() < deadline and proc.poll() is None, proc.stdout.read() if proc.poll() else ""
-        time.sleep(0.5)
-    time.sleep(2)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=40)
+    log = tmp_path / "out.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([CCM, *command, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                text=True)
+
+        def ready() -> bool:  # the server answers (and, for `up`, the worker polls)
+            assert proc.poll() is None, log.read_text()
+            return server_answers(port) and (command[0] != "up" or "worker polling" in log.read_text())
+
+        wait_for(ready, seconds=60)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=40)
+    out = log.read_text()
     assert proc.returncode == 0 and "Traceback" not in out, out
     deadline = time.monotonic() + 10
     while devserver.port_in_use(port) and time.monotonic() < deadline:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from runtime.devserver import free_port
-from tests.conftest import start_worker
+from tests.conftest import start_worker, wait_for
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (Makefile: make nginx)")
@@ -114,8 +114,9 @@ http {{
     proc.wait(timeout=10)
 
 
-def test_a_worker_and_the_cli_with_the_client_certificate_work(ccm, proxy, tmp_path):
-    env = {"CCM_TEMPORAL_ADDRESS": proxy["mtls"], "CCM_TLS_SERVER_CA": str(proxy["ca.crt"]),
+def test_a_worker_and_the_cli_with_the_client_certificate_work(ccm, ccm_env, proxy, tmp_path):
+    env = {"CCM_NAMESPACE": ccm_env["CCM_NAMESPACE"],
+           "CCM_TEMPORAL_ADDRESS": proxy["mtls"], "CCM_TLS_SERVER_CA": str(proxy["ca.crt"]),
            "CCM_TLS_CLIENT_CERT": str(proxy["client.crt"]), "CCM_TLS_CLIENT_KEY": str(proxy["client.key"]),
            "CCM_TASK_QUEUE": f"tls-{uuid.uuid4().hex[:6]}", "CCM_HOME": str(tmp_path),
            "CCM_HEARTBEAT_FILE": str(tmp_path / "hb")}
@@ -150,11 +151,15 @@ def test_a_worker_without_a_client_certificate_says_so_and_retries(proxy, tmp_pa
 
     env = os.environ | {"CCM_TEMPORAL_ADDRESS": proxy["mtls"], "CCM_TLS_SERVER_CA": str(proxy["ca.crt"]),
                         "CCM_HOME": str(tmp_path)}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "ccm"), "worker"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    time.sleep(3)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=20)
+    ccm = str(Path(sys.executable).parent / "ccm")
+    subprocess.run([ccm, "db", "upgrade"], env=env, check=True, capture_output=True)
+    log = tmp_path / "worker.out"
+    with log.open("w") as out:
+        proc = subprocess.Popen([ccm, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        wait_for(lambda: "retrying" in log.read_text(), seconds=30)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    out = log.read_text()
     assert f"cannot reach Temporal at {proxy['mtls']}" in out and "retrying" in out and "Traceback" not in out
 
 

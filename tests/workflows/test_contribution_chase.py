@@ -304,3 +304,59 @@ async def test_an_office_that_may_not_act_is_refused_before_anything_changes(
         assert message in str(err.value.cause), name
     assert types(log, handle) == before
     await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
+
+
+async def test_a_bug_fails_the_workflow_task_not_the_chase_and_a_fixed_worker_carries_on(
+        time_skipping_env, task_queue, year, resources, monkeypatch):
+    """Only a refusal fails a workflow. A bug (here: any exception when the second
+    reminder falls due) fails the workflow task, which Temporal retries, shown in the UI,
+    until a fixed worker is deployed; the chase then goes on where it was."""
+    import asyncio
+
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.client import WorkflowExecutionStatus
+
+    from domain.chase import Chase
+
+    log, acts = resources
+    fire = Chase.fire
+
+    def buggy(self, action, now, facts=None):
+        raise KeyError("a bug deployed with this worker")
+
+    async def run_worker_until(condition, moment=None):
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[ContributionChase],
+                              activities=acts.all(), activity_executor=pool):
+                if moment:
+                    await sleep_until(time_skipping_env, moment)
+                # In real time from here: the server skips no time while a task fails.
+                for _ in range(300):
+                    if await condition():
+                        return
+                    await asyncio.sleep(0.2)
+                raise AssertionError("never came to pass")
+
+    async def task_failed() -> bool:
+        history = await handle.fetch_history()
+        return any(e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED for e in history.events)
+
+    monkeypatch.setattr(Chase, "fire", buggy)
+    handle = await start(time_skipping_env, task_queue, year)
+    # The second reminder falls due on 15 June at 08:00 UTC: a second before, then in real time.
+    await run_worker_until(task_failed, at(year, 6, 15, 8) - timedelta(seconds=1))
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING  # not failed: waiting for a fix
+    assert "chase.reminder_sent" in types(log, handle) and types(log, handle).count("chase.reminder_sent") == 1
+
+    monkeypatch.setattr(Chase, "fire", fire)  # the fix, deployed
+    second: list = []
+
+    async def second_reminder_sent() -> bool:
+        if types(log, handle).count("chase.reminder_sent") < 2:
+            return False
+        second.append(await handle.query(ContributionChase.status))  # while the fixed worker runs
+        await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
+        return True
+
+    await run_worker_until(second_reminder_sent)
+    assert second[0].stage == "reminded" and second[0].outcome is None and len(second[0].letters) == 2
