@@ -5,7 +5,6 @@ workflows on the server are the same after the whole table as before it."""
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -195,11 +194,17 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, c
                ("concept-note-11MSP-victim-assistance", "concept.started")}
     wait_for(lambda: settled <= {(e.workflow_id, e.event_type) for e in log.query()}, seconds=30)
 
-    def snapshot():
+    def look():
         async def workflows():
             return sorted([(wf.id, wf.run_id, wf.status.name) async for wf in client.list_workflows()])
-        time.sleep(1.5)  # visibility and the worker's log writes settle
         return [e.hash for e in log.query()], asyncio.run(workflows())
+
+    def snapshot():
+        """The log and the workflows once they hold still (visibility and the worker's log
+        writes settle): two looks a moment apart that agree."""
+        seen = [look()]
+        wait_for(lambda: seen.append(look()) or seen[-1] == seen[-2], seconds=30)
+        return seen[-1]
 
     before = snapshot()
     table = cases(files)

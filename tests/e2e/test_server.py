@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -151,3 +152,22 @@ def test_sigterm_stops_the_server_child_too(tmp_path, command):
     while devserver.port_in_use(port) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not devserver.port_in_use(port)  # no orphan holds the port
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_demo_keep_stops_cleanly_on_sigint_and_sigterm_leaving_nothing_behind(tmp_path, sig):
+    env = os.environ | {"CCM_HOME": str(tmp_path)}
+    out, err = tmp_path / "demo.out", tmp_path / "demo.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        proc = subprocess.Popen([CCM, "demo", "--keep"], env=env, stdout=stdout, stderr=stderr, text=True)
+        wait_for(lambda: "running until Ctrl-C" in err.read_text() or proc.poll() is not None, seconds=240)
+        assert proc.poll() is None, err.read_text()
+        port = int(re.search(r"Temporal: 127\.0\.0\.1:(\d+)", out.read_text())[1])
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert children  # the dev server, and the processes that draw letters
+        proc.send_signal(sig)
+        assert proc.wait(timeout=60) == 0, err.read_text()
+    assert "worker stopped" in err.read_text() and "Traceback" not in err.read_text()
+    assert not devserver.port_in_use(port)  # the server is gone with it
+    wait_for(lambda: not [c for c in children if Path(f"/proc/{c}").exists()], seconds=20)

@@ -37,11 +37,13 @@ from runtime.devserver import binary
 from tests.letters import write_contacts
 from workflows.action_item import ActionItem
 from workflows.annual_cycle import AnnualContributionCycle
+from workflows.bank_statement import BankStatementImport
 from workflows.common import CCM_DUE, CCM_OWNER, CCM_STAGE, CCM_STATE, CCM_THEME, CCM_YEAR
 from workflows.concept_note import ConceptNote
 from workflows.contribution_chase import ContributionChase
 from workflows.meeting import Meeting
 from workflows.obligation import Obligation
+from workflows.record import RecordCommand
 
 HERE = Path(__file__).parent
 
@@ -58,8 +60,9 @@ async def main() -> None:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             async with Worker(env.client, task_queue="replay",
                               workflows=[ContributionChase, Meeting, ActionItem, ConceptNote,
-                                         AnnualContributionCycle, Obligation],
+                                         AnnualContributionCycle, Obligation, RecordCommand, BankStatementImport],
                               activities=acts.all(), activity_executor=pool):
+                acts.client = env.client  # the bank statement's activity records receipts on chases
                 inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("38486"), msp_date=date(year, 9, 4))
                 handle = await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-ITA",
                                                          task_queue="replay")
@@ -85,7 +88,8 @@ async def main() -> None:
                 await handle.result()
                 histories = [await handle.fetch_history(), *await record_meeting(env.client),
                              await record_concept_note(env.client), await record_cycle(env.client),
-                             await record_obligation(env.client)]
+                             await record_obligation(env.client), await record_ledger(env.client),
+                             await record_statement(env.client, year)]
     for history in histories:
         # The workflow id is part of the name: replay needs it (child ids derive from it).
         path = HERE / f"{history.workflow_id}.json"
@@ -184,6 +188,38 @@ async def record_obligation(client):
     await handle.execute_update(Obligation.decide_extension, DecideExtension(granted=True, meeting=meeting,
                                                                              office="president"))
     await handle.execute_update(Obligation.fulfil, Fulfil(date=today, reference="A7-LBN", office="isu"))
+    await handle.result()
+    return await handle.fetch_history()
+
+
+async def record_ledger(client):
+    """A past year's ledger handed to the worker to record."""
+    from domain.contributions import ledger_events
+    from domain.records import RecordInput, record_id
+    from domain.states import registry
+
+    ledger = b"state,amount_due,date,amount,reference,budget_line\nDEU,43650,2016-03-01,43650,DE-1,7c\n"
+    inp = RecordInput(command="import_contributions", events=ledger_events(ledger, 2016, registry(), "", "isu"),
+                      office="isu")
+    handle = await client.start_workflow(RecordCommand.run, inp, id=record_id(inp.command, "history"),
+                                         task_queue="replay")
+    await handle.result()
+    return await handle.fetch_history()
+
+
+async def record_statement(client, year: int):
+    """A camt.053 statement: Zambia's contribution matched by its creditor reference."""
+    from domain.bank import creditor_reference, read_statement
+    from domain.records import StatementInput, statement_id
+    from tests.statements import Line, camt053
+
+    await client.start_workflow(ContributionChase.run, ChaseInput(state="ZMB", year=year, amount_due=Decimal("500")),
+                                id=f"chase-{year}-ZMB", task_queue="replay")
+    data = camt053([Line(ref="ZKB-77", amount="500.00", day=date.today(),
+                         reference=creditor_reference(year, "ZMB"))])
+    statement = read_statement(data)
+    handle = await client.start_workflow(BankStatementImport.run, StatementInput(statement=statement, office="isu"),
+                                         id=statement_id(statement), task_queue="replay")
     await handle.result()
     return await handle.fetch_history()
 
