@@ -38,6 +38,8 @@ from domain.contract import (
     LetterRequest,
     MessageRequest,
     PageRequest,
+    StartCheck,
+    VerifyRequest,
 )
 from domain.contributions import IMPORTED, fold_contributions
 from domain.cycle import CycleInput
@@ -293,6 +295,20 @@ class CcmActivities:
             raise ApplicationError(str(e), non_retryable=True) from None
         return make_checkpoint(self.log, key).model_dump(mode="json")
 
+    @activity.defn(name="check_start")
+    def check_start(self, request: StartCheck) -> None:
+        """Whoever started a process proved it with their signature over its input, where
+        this installation requires it (the office was checked by the workflow itself)."""
+        if self.verifier is None:
+            return
+        info = activity.info()
+        try:
+            self.verifier(VerifyRequest(workflow_id=info.workflow_id, update="start", update_id=info.workflow_id,
+                                        office=request.office, arguments=request.arguments,
+                                        signature=request.signature))
+        except Refusal as e:
+            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
+
     @activity.defn(name="record_command")
     def record_command(self, request: RecordInput) -> RecordResult:
         """A command that only records (`domain.records`): who sends it is checked as for
@@ -329,7 +345,7 @@ class CcmActivities:
         return await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat)
 
     def all(self) -> list:
-        return [self.record_event, self.record_command, self.import_statement, self.write_letter,
+        return [self.record_event, self.check_start, self.record_command, self.import_statement, self.write_letter,
                 self.write_message, self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts,
                 self.checkpoint_log]
 

@@ -70,7 +70,8 @@ def _chase_input(**fields):
 @click.option("--language", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True,
               help="language of the letters")
 @auto_escalate_option
-def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_days):
+@as_option("isu")
+def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_days, acting):
     """Start the chase of one State for one year: the call for contributions goes out at once."""
     _check_year(year)
     inp = _chase_input(state=state, year=year, amount_due=amount, arrears=arrears, msp_date=msp_date,
@@ -80,7 +81,7 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
     async def go():
         from services.chases import start_chase
 
-        return await start_chase(await connect_polled(), s.task_queue, inp)
+        return await start_chase(await connect_polled(), s.task_queue, inp, acting)
 
     handle = run(go())
     click.echo(f"started {handle.id}")
@@ -98,7 +99,8 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
 @click.option("--dry-run", is_flag=True, help="print each State's amount and the total; start nothing")
 @auto_escalate_option
-def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, auto_escalate_days):
+@as_option("isu")
+def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, auto_escalate_days, acting):
     """Start the year's chase for every State Party, through the annual cycle: unpaid
     balances of last year's chases become arrears. A re-run starts none twice: it reports
     those already started."""
@@ -130,7 +132,7 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
     if dry_run:
         _dry_run(inp, budget)
         return
-    result = run(run_cycle(inp))
+    result = run(run_cycle(inp, acting))
     existing = [workflow_id(year, a) for a in result.existing]
     click.echo(f"{len(result.started)} chases started, {len(existing)} already existed"
                + (f" ({', '.join(existing)})" if existing and len(existing) <= 10 else ""))
@@ -164,18 +166,18 @@ def _dry_run(inp, budget) -> None:
                "nothing was started")
 
 
-async def run_cycle(inp):
+async def run_cycle(inp, acting):
     """The year's chases through one AnnualContributionCycle, as the schedule runs it:
     last year's unpaid balances become arrears, and a chase that exists is left alone."""
     from temporalio.common import WorkflowIDReusePolicy
 
+    from services.commands import start
     from workflows.annual_cycle import AnnualContributionCycle
 
-    s = settings()
-    client = await connect_polled()
-    return await client.execute_workflow(AnnualContributionCycle.run, inp, id=f"start-all-{inp.year}",
-                                         task_queue=s.task_queue,
-                                         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    handle = await start(await connect_polled(), AnnualContributionCycle.run, inp, f"start-all-{inp.year}",
+                         settings().task_queue, acting, wait=False,
+                         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    return await handle.result()
 
 
 def _say(result) -> None:

@@ -133,6 +133,8 @@ def describe_error(e: BaseException) -> str | None:
         while isinstance(cause, BaseException) and cause.__cause__ and not isinstance(cause, ApplicationError):
             cause = cause.__cause__
         return f"refused: {getattr(cause, 'message', None) or cause}"
+    if isinstance(e, KeyError) and "binary/encrypted" in str(e):
+        return "the answer is encrypted and no key here reads it: set CCM_ENCRYPTION_KEYS as the worker has it"
     if isinstance(e, WorkflowQueryFailedError):
         return f"query failed: {e.message}"
     if isinstance(e, RPCError) and no_worker(e):

@@ -142,10 +142,10 @@ def meeting():
 @click.option("--previous", type=DATE, help="the previous meeting, whose minutes this one approves")
 @click.option("--cutoff-days", type=click.IntRange(0, 20), default=3, show_default=True,
               help="members propose items until this many working days before")
-def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days):
+@as_option("isu")
+def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days, acting):
     """Schedule a meeting: invitations with an iCalendar file go to the participants. A
     meeting already past is recorded as held, without invitations."""
-    from temporalio.common import WorkflowIDReusePolicy
 
     from domain.meetings import MeetingInput, meeting_id, meeting_summary
     from domain.schedule import geneva_time
@@ -161,15 +161,14 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
         from temporalio.exceptions import WorkflowAlreadyStartedError
 
         from domain.meetings import MeetingStatus
+        from services.commands import start
 
         client = await connect_polled()
         summary, details = meeting_summary(inp)
         for number in range(1, 10):  # a day whose meeting was cancelled can have another
             try:
-                return await client.start_workflow(Meeting.run, inp, id=meeting_id(day, number),
-                                                   task_queue=s.task_queue, static_summary=summary,
-                                                   static_details=details,
-                                                   id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                return await start(client, Meeting.run, inp, meeting_id(day, number), s.task_queue, acting,
+                                   static_summary=summary, static_details=details)
             except WorkflowAlreadyStartedError as e:
                 try:
                     earlier = await read_status(e.workflow_id, MeetingStatus, client)
@@ -394,11 +393,11 @@ async def meeting_dates(client, after: date, open_only: bool = False) -> list[da
 @as_option("isu")
 def task_add(owner, text, due, next_meeting, meeting, acting):
     """Add an action item; it is tracked by its own workflow."""
-    from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
     from domain.action_items import ActionItemInput, action_id, action_summary
     from domain.meetings import AddActionItem
+    from services.commands import start
     from workflows.action_item import ActionItem
 
     if due and next_meeting:
@@ -423,10 +422,8 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
             try:
                 inp = ActionItemInput(owner=owner, text=text, due=when, source=source, number=number)
                 summary, details = action_summary(inp)
-                handle = await client.start_workflow(ActionItem.run, inp, id=action_id(source, number),
-                                                     task_queue=s.task_queue,
-                                                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                                                     static_summary=summary, static_details=details)
+                handle = await start(client, ActionItem.run, inp, action_id(source, number), s.task_queue, acting,
+                                     static_summary=summary, static_details=details)
                 return handle.id
             except WorkflowAlreadyStartedError:
                 continue

@@ -55,7 +55,8 @@ def obligations():
               help="CSV state,article,note (3, 4 or va): who carries Article 3/4 and victim-assistance obligations")
 @click.option("--reminder-days", default="60,14", show_default=True,
               help="days before the due date when the State is reminded, comma-separated")
-def obligations_start(kind, year, state, data, reminder_days):
+@as_option("isu")
+def obligations_start(kind, year, state, data, reminder_days, acting):
     """Start the obligation of one State, or of every State Party it concerns. A re-run
     starts none twice; an obligation already past its date starts overdue."""
     from cli.audit import open_log
@@ -77,11 +78,11 @@ def obligations_start(kind, year, state, data, reminder_days):
     states = [state] if state else concerned(kind, parties, year, data.read_text("utf-8") if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
-    started, existing = run(_start_obligations(kind, year, states, parties, days))
+    started, existing = run(_start_obligations(kind, year, states, parties, days, acting))
     click.echo(f"{len(started)} obligations started, {len(existing)} already existed")
 
 
-async def _start_obligations(kind, year, states, parties, reminder_days):
+async def _start_obligations(kind, year, states, parties, reminder_days, acting):
     """`services.obligations.start_obligations` with a progress bar on stderr."""
     from rich.console import Console
     from rich.progress import Progress
@@ -91,7 +92,7 @@ async def _start_obligations(kind, year, states, parties, reminder_days):
     client, s = await connect_polled(), settings()
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task(f"starting {kind}", total=len(states))
-        return await start_obligations(client, s.task_queue, kind, year, states, parties, reminder_days,
+        return await start_obligations(client, s.task_queue, kind, year, states, parties, acting, reminder_days,
                                        advance=lambda: progress.advance(task))
 
 

@@ -67,7 +67,8 @@ def plan():
 @click.option("--meeting", type=DATE, required=True, help="the Committee meeting where the note is presented")
 @click.option("--circulate-by", type=DATE, help="circulation deadline (default: 3 working days before the meeting)")
 @click.option("--plan-due", type=DATE, help="when the plan is due (default: the next scheduled meeting)")
-def plan_start(theme, msp, meeting, circulate_by, plan_due):
+@as_option("isu")
+def plan_start(theme, msp, meeting, circulate_by, plan_due, acting):
     """Start a theme's concept note for an MSP."""
     from pydantic import ValidationError
 
@@ -81,7 +82,8 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
     deadline = local_to_utc(circulate_by or working_days_before(meeting, 3), PROPOSALS_CLOSE)
 
     async def go():
-        from temporalio.common import WorkflowIDReusePolicy
+
+        from services.commands import start
 
         client = await connect_polled()
         later = [] if plan_due else await meeting_dates(client, meeting)
@@ -93,9 +95,8 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due):
         except ValidationError as e:
             raise click.ClickException(str(e.errors()[0]["msg"])) from None
         summary, details = concept_note_summary(inp)
-        return await client.start_workflow(ConceptNote.run, inp, id=concept_note_id(msp, theme),
-                                           task_queue=s.task_queue, static_summary=summary, static_details=details,
-                                           id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        return await start(client, ConceptNote.run, inp, concept_note_id(msp, theme), s.task_queue, acting,
+                           static_summary=summary, static_details=details)
 
     click.echo(f"started {run(go()).id}")
 

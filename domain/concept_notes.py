@@ -40,8 +40,8 @@ from domain.schedule import geneva_date
 from domain.schedule import utc_midnight as _midnight
 from domain.themes import THEMES, THEMES_BY_SLUG, Theme, theme  # noqa: F401  (re-exported)
 
-NoteCommand = Literal["submit_version", "comment", "approve_final", "submit_plan", "approve_plan", "request_changes",
-                 "set_plan_due", "withdraw"]
+NoteCommand = Literal["start", "submit_version", "comment", "approve_final", "submit_plan", "approve_plan",
+                      "request_changes", "set_plan_due", "withdraw"]
 
 
 def role_of(office: str, t: Theme) -> str:

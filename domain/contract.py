@@ -132,6 +132,14 @@ class CycleAmounts(BaseModel):
     names: dict[str, str] = Field(default_factory=dict, description="alpha-3 -> the State's name")
 
 
+class StartCheck(BaseModel):
+    """A process about to start, for the worker to check who started it."""
+
+    office: str = ""
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    signature: Any = None  # domain.process.CommandSignature
+
+
 class VerifyRequest(BaseModel):
     """An update about to be applied, for the worker to check who signed it."""
 

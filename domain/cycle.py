@@ -8,10 +8,11 @@ from decimal import Decimal
 from pydantic import BaseModel, Field, field_validator
 
 from domain.money import Amount
+from domain.process import Started
 from domain.schedule import yearly_day
 
 
-class CycleInput(BaseModel):
+class CycleInput(Started):
     """Either a budget with a scale of UN rates, or the amounts themselves (CSV texts, kept
     in the schedule so that each January runs on what was configured)."""
 

@@ -104,6 +104,8 @@ def parse_actor(text: str, default_office: str = "") -> Acting:
 # (process, command) -> the roles that may send it. One table for every process, printed
 # by `ccm offices` and checked in each update's validator, before anything changes.
 RULES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("chase", "start"): ("isu",),
+    ("cycle", "start"): ("isu",),
     ("chase", "record_receipt"): ("isu",),
     ("chase", "reverse_receipt"): ("isu",),
     ("chase", "correct_due"): ("isu",),
@@ -113,6 +115,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("chase", "escalate"): ("president",),
     ("chase", "waive"): ("president",),
     ("chase", "cancel"): ("president",),
+    ("meeting", "start"): ("president", "isu"),
     ("meeting", "reschedule"): ("president", "isu"),
     ("meeting", "cancel"): ("president", "isu"),
     ("meeting", "propose_item"): ("any",),
@@ -121,10 +124,12 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("meeting", "add_action_item"): ("president", "isu"),
     ("meeting", "circulate_minutes"): ("isu",),
     ("meeting", "approve_minutes"): ("president",),
+    ("action_item", "start"): ("isu", "president"),
     ("action_item", "complete"): ("owner", "isu", "president"),
     ("action_item", "extend"): ("isu", "president"),
     ("action_item", "reassign"): ("isu", "president"),
     ("action_item", "cancel"): ("isu", "president"),
+    ("concept_note", "start"): ("president", "isu"),
     ("concept_note", "submit_version"): ("coordinator",),
     ("concept_note", "comment"): ("any",),
     ("concept_note", "approve_final"): ("president",),
@@ -133,6 +138,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("concept_note", "approve_plan"): ("president",),
     ("concept_note", "set_plan_due"): ("president", "isu"),
     ("concept_note", "withdraw"): ("coordinator", "president"),
+    ("obligation", "start"): ("isu",),
     ("obligation", "fulfil"): ("isu", "state"),
     ("obligation", "request_extension"): ("state", "isu"),
     ("obligation", "decide_extension"): ("president",),

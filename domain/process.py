@@ -154,9 +154,20 @@ class Action(BaseModel):
     needs: AgendaFactsRequest | None = None
 
 
-class ProcessInput(BaseModel):
+class Started(BaseModel):
+    """Who started a workflow, with their signature over its input; the worker checks them
+    before anything happens (`workflows.process.check_started`)."""
+
+    started_by: Acting | None = Field(None, description="who started it, and their signature")
+
+    def signed_arguments(self) -> dict:
+        """What the starter's signature covers: the input but who started it."""
+        return self.model_dump(mode="json", exclude={"started_by", "snapshot"})
+
+
+class ProcessInput(Started):
     """What every workflow input carries besides its own fields: the bound after which a
-    long-lived run continues as new, and the process it hands on when it does."""
+    long-lived run continues as new, the process it hands on when it does, who started it."""
 
     continue_after: int = Field(10_000, ge=50, le=50_000, description="history events before continuing as new")
     snapshot: str | None = Field(None, description="the process as the previous run left it (JSON)")

@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from importlib import resources
 
+from domain.process import Acting
 from services.errors import CommandError
 
 DEMO_BUDGET = Decimal("500000")
@@ -66,8 +67,8 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         amounts = indicative_amounts(DEMO_BUDGET, scale, reg)
         say(f"Starting the {year} chases for {len(amounts)} States Parties "
                    f"(demo budget CHF {DEMO_BUDGET:,}, demo scale)…")
-        await asyncio.gather(*(start_chase(client, s.task_queue, ChaseInput(state=a, year=year, amount_due=v))
-                               for a, v in amounts.items()))
+        await asyncio.gather(*(start_chase(client, s.task_queue, ChaseInput(state=a, year=year, amount_due=v),
+                                           Acting(**ISU), wait=False) for a, v in amounts.items()))
 
         async def update(state, name, arg):
             await client.get_workflow_handle(workflow_id(year, state)).execute_update(name, arg)
@@ -172,7 +173,7 @@ async def _obligations(client, s, year: int) -> str:
 
     parties = {st.alpha3: st.entry_into_force for st in registry().parties()}
     states = concerned("art7-annual", parties, year)
-    await start_obligations(client, s.task_queue, "art7-annual", year, states, parties)
+    await start_obligations(client, s.task_queue, "art7-annual", year, states, parties, Acting(**ISU))
     query = "WorkflowType = 'Obligation' AND CcmStage = 'overdue'"
     overdue = 0
     for _ in range(100):  # visibility is eventually consistent

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-from services.commands import read_status
+from services.commands import read_status, start
 from services.errors import CommandError
 
 STATUS_CONCURRENCY = 16  # chases read at once by `chase status --year` (measured: 1.4x one at a time)
 
 
-async def start_chase(client, task_queue: str, inp):
-    """Start one chase (its stage shows as `starting` until the call has gone out)."""
-    from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+async def start_chase(client, task_queue: str, inp, acting, wait: bool = True):
+    """Start one chase as `acting` (`services.commands.start`); its stage shows as
+    `starting` until the call has gone out."""
+    from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
     from domain.chase import chase_summary, workflow_id
     from domain.states import registry
@@ -21,9 +22,9 @@ async def start_chase(client, task_queue: str, inp):
 
     inp = inp.model_copy(update={"state_name": inp.state_name or registry().get(inp.state).name})
     summary, details = chase_summary(inp)
-    return await client.start_workflow(
-        ContributionChase.run, inp, id=workflow_id(inp.year, inp.state), task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, static_summary=summary, static_details=details,
+    return await start(
+        client, ContributionChase.run, inp, workflow_id(inp.year, inp.state), task_queue, acting, wait=wait,
+        static_summary=summary, static_details=details,
         search_attributes=TypedSearchAttributes([
             SearchAttributePair(CCM_STATE, inp.state), SearchAttributePair(CCM_YEAR, inp.year),
             SearchAttributePair(CCM_STAGE, "starting")]),

@@ -102,6 +102,40 @@ async def check_polled(client, task_queue: str) -> None:
                            "start `ccm worker`, then repeat the command")
 
 
+async def start(client, run_fn, inp, workflow_id: str, task_queue: str, acting, wait: bool = True, **options):
+    """Start a process as `acting` (signed over its input where a key for the office is
+    here; the worker checks both before anything happens). With `wait`, answer once its
+    start is checked and carried out, so that a refused start is said, not left behind.
+    An id is used once (unless `options` say otherwise), unless its run failed (a refused
+    start): then the same command, signed as it should be, starts it."""
+    from temporalio.common import WorkflowIDReusePolicy
+
+    from services.keystore import sign_start
+
+    by = sign_start(acting, workflow_id, "start", inp.model_copy(update={"started_by": None}).signed_arguments())
+    options.setdefault("id_reuse_policy", WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+    handle = await client.start_workflow(run_fn, inp.model_copy(update={"started_by": by}), id=workflow_id,
+                                         task_queue=task_queue, **options)
+    if wait:
+        await ready(handle)
+    return handle
+
+
+async def ready(handle) -> None:
+    """Wait until a process's start is checked and its first effects done; a refused start
+    raises the workflow's failure (its refusal, one line)."""
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.service import RPCError
+
+    from domain.process import CommandResult
+
+    try:
+        await handle.execute_update("ready", result_type=CommandResult)
+    except (WorkflowUpdateFailedError, RPCError):
+        await handle.result()  # the start's refusal, as the workflow's failure
+        raise
+
+
 def request_id() -> str:
     """This invocation's request id (`--request-id`, or made for it)."""
     return _invocation.request_id

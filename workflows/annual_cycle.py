@@ -16,10 +16,12 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from domain.chase import ChaseInput, chase_summary, workflow_id
     from domain.cycle import CycleInput, CycleResult
+    from domain.offices import permit
 
     # What every workflow shares holds no state: imported once, not again for each run
     # (re-importing the workflow modules was the largest cost of starting one, measured).
     from workflows.common import Activities, call, new_event, record
+    from workflows.process import check_started
 
 from workflows.contribution_chase import ContributionChase
 
@@ -28,6 +30,7 @@ from workflows.contribution_chase import ContributionChase
 class AnnualContributionCycle:
     @workflow.run
     async def run(self, input: CycleInput) -> CycleResult:
+        await check_started(input, lambda by: permit("cycle", "start", by.office))
         year = input.year or workflow.now().year
         due = await call(Activities.cycle_amounts, input.model_copy(update={"year": year}))
         started, existing = [], []

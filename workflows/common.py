@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         LetterRequest,
         MessageRequest,
         PageRequest,
+        StartCheck,
     )
     from domain.cycle import CycleInput
     from domain.events import Event, NewEvent
@@ -82,6 +83,10 @@ class Activities:
     def cycle_amounts(self, request: CycleInput) -> CycleAmounts:
         raise NotImplementedError
 
+    @activity.defn(name="check_start")
+    def check_start(self, request: StartCheck) -> None:
+        raise NotImplementedError
+
     @activity.defn(name="record_command")
     def record_command(self, request: RecordInput) -> RecordResult:
         raise NotImplementedError
@@ -116,7 +121,8 @@ def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
 # start and receipt cost five such round trips. Retried alike; deliveries by SMTP stay
 # ordinary activities, with their own day of retries.
 LOCAL = frozenset({Activities.record_event, Activities.write_message, Activities.publish_page,
-                   Activities.agenda_facts, Activities.cycle_amounts, Activities.record_command})
+                   Activities.agenda_facts, Activities.cycle_amounts, Activities.record_command,
+                   Activities.check_start})
 
 
 # A letter to a State is a PDF (about 0.06 s of CPU to draw): an ordinary activity. The

@@ -18,12 +18,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.action_items import action_summary
-    from domain.contract import DeliveryRequest, LetterRequest, MessageRequest, PageRequest
+    from domain.contract import DeliveryRequest, LetterRequest, MessageRequest, PageRequest, StartCheck
     from domain.events import NewEvent
     from domain.process import (
         CommandResult,
@@ -63,6 +64,25 @@ def refused(check: Callable[[], T]) -> T:
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 
+async def check_started(inp, authorize: Callable[[Any], None]) -> None:
+    """Who started a workflow (`domain.process.Started`) may (`authorize`, the office
+    table), and proved it where signatures are required; refused, the workflow fails
+    before anything is written. A workflow started by another (an action item of a
+    meeting, a chase of the annual cycle) was checked with its parent, and one started by a
+    Schedule when the schedule was made."""
+    info = workflow.info()
+    if info.parent is not None or SCHEDULED_BY in info.typed_search_attributes:
+        return
+    by = inp.started_by
+    if by is not None:
+        refused(lambda: authorize(by))
+    await call(Activities.check_start, StartCheck(office=by.office if by else "", arguments=inp.signed_arguments(),
+                                                  signature=by.signature if by else None))
+
+
+SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")
+
+
 def _when(action) -> tuple | None:
     """What the timer waits for: an action's key and time (its description may change)."""
     return (action.key, action.at) if action else None
@@ -86,6 +106,7 @@ class ProcessWorkflow:
     async def _run(self) -> Any:
         async with self.lock:
             if not self.resumed:
+                await self._check_start()
                 await self._carry_out(refused(self.process.start))
             self.started = True
         while not self.process.finished:
@@ -115,6 +136,16 @@ class ProcessWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._deliveries_done()
         return self.process.status()
+
+    async def _check_start(self) -> None:
+        await check_started(self.process.input, lambda by: self.process.authorize("start", by))
+
+    @workflow.update
+    async def ready(self) -> CommandResult:
+        """Answers once the start's checks and effects are done: a command that starts a
+        process waits for it, so that a refused start is said in one line."""
+        await self._wait_for_start()
+        return self.process.result([])
 
     def _history_full(self) -> bool:
         info = workflow.info()

@@ -168,12 +168,13 @@ def test_audit_history_merges_temporal_history_with_the_event_log(ccm, worker):
     lines = wait_for(paid)
     started = next(x for x in lines if x["what"] == "workflow_execution_started")
     assert started["source"] == "temporal" and started["details"]["input"][0]["state"] == "DNK"
-    update = next(x for x in lines if x["what"] == "workflow_execution_update_accepted")
-    assert update["details"]["update"] == "record_receipt" and update["details"]["args"][0]["amount"] == "700.00"
+    updates = [x["details"] for x in lines if x["what"] == "workflow_execution_update_accepted"]
+    assert [u["update"] for u in updates] == ["ready", "record_receipt"]  # `chase start` waits for its start
+    assert updates[1]["args"][0]["amount"] == "700.00" and updates[1]["args"][0]["office"] == "isu"
     logged = [x["what"] for x in lines if x["source"] == "eventlog"]
     assert logged == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded", "chase.paid"]
-    # Letters are PDFs drawn by ordinary activities (from the `pdf-letters` patch on):
-    # scheduled with their request, completed with the Message-ID of what was written.
+    # Letters are PDFs drawn by ordinary activities: scheduled with their request,
+    # completed with the Message-ID of what was written.
     scheduled = [x["details"] for x in lines if x["what"] == "activity_task_scheduled"]
     assert [d["activity"] for d in scheduled] == ["write_letter", "write_letter"]  # the call, the thank-you
     assert scheduled[0]["input"][0]["letter"] == "call_for_contributions"

@@ -79,10 +79,27 @@ def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_noth
     env = ccm_env
     president = tmp_path / "president"
     fp, _ = registered(env, president, PRESIDENT, "president", TODAY - timedelta(days=30), TODAY + timedelta(days=30))
-    # States no other test module chases next year: workflow ids are the namespace's.
-    for state in ("FJI", "GRD", "NRU", "PLW", "WSM", "KNA"):
-        assert run(env, "chase", "start", "--state", state, "--year", NEXT, "--amount", "1000").exit_code == 0
-    wait_for(lambda: len([e for e in events(env) if e.event_type == "chase.reminder_sent"]) == 6)
+    # A start is a command too: unsigned, or by an office that may not start a chase, it is
+    # refused before anything is written; signed by the ISU's registered key, it starts.
+    isu = Path(env["CCM_TEST_ISU_KEY"]).parent
+    before = len(events(env))
+    unsigned = run(env, "chase", "start", "--state", "COK", "--year", NEXT, "--amount", "1000")
+    assert unsigned.exit_code == 1 and unsigned.stderr.startswith(
+        "Error: refused: this installation requires signed commands"), unsigned.output
+    not_isu = run(env, "chase", "start", "--state", "COM", "--year", NEXT, "--amount", "1000", "--as", PRESIDENT,
+                  keys=president)
+    assert not_isu.exit_code == 1 and "only the ISU may start, not president" in not_isu.stderr, not_isu.output
+    amounts = tmp_path / "amounts.csv"
+    amounts.write_text("state,amount\nCOM,100\n")
+    cycle = run(env, "chase", "start-all", "--year", NEXT, "--amounts", amounts)
+    assert cycle.exit_code == 1 and "requires signed commands" in cycle.stderr, cycle.output
+    assert len(events(env)) == before
+    # States no other test module chases next year: workflow ids are the namespace's. Cook
+    # Islands' chase, refused unsigned, starts once the same command is signed.
+    for state in ("COK", "FJI", "GRD", "NRU", "PLW", "WSM", "KNA"):
+        started = run(env, "chase", "start", "--state", state, "--year", NEXT, "--amount", "1000", keys=isu)
+        assert started.exit_code == 0, started.output
+    wait_for(lambda: len([e for e in events(env) if e.event_type == "chase.reminder_sent"]) == 7)
 
     # Signed by the President's registered key: applied, and its event says so.
     ok = run(env, "chase", "waive", "--state", "FJI", "--year", NEXT, "--reason", "hardship", "--as", PRESIDENT,
