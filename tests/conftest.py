@@ -211,6 +211,21 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     return proc
 
 
+def worker_retrying(env: dict[str, str], log: Path) -> tuple[int, str]:
+    """A `ccm worker` (after `ccm db upgrade`) that cannot reach its server: once it says it
+    retries, SIGTERM; its exit status and what it said."""
+    import signal
+
+    ccm = str(Path(sys.executable).parent / "ccm")
+    subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, check=True, capture_output=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen([ccm, "worker"], env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
+        wait_for(lambda: "retrying" in log.read_text(), seconds=30)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    return proc.returncode, log.read_text()
+
+
 @pytest.fixture
 def worker_on(dev_env, tmp_path):
     """`worker_on(env)`: a `ccm worker` process with `env` (its log, its home) on the dev

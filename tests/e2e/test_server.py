@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from cli.main import cli
 from runtime import devserver
 from runtime.settings import Settings
-from tests.conftest import wait_for
+from tests.conftest import wait_for, worker_retrying
 
 CCM = str(Path(sys.executable).parent / "ccm")
 
@@ -71,15 +71,8 @@ def test_the_worker_says_the_server_is_unreachable_and_retries_then_stops_on_sig
     missing = subprocess.run([CCM, "worker"], env=env, capture_output=True, text=True, timeout=30)
     assert missing.returncode == 1 and missing.stderr.startswith("Error: no event log at ")  # only db upgrade makes one
     assert not (tmp_path / "eventlog.db").exists()
-    subprocess.run([CCM, "db", "upgrade"], env=env, check=True, capture_output=True)
-    log = tmp_path / "worker.out"
-    with log.open("w") as out:
-        proc = subprocess.Popen([CCM, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-        wait_for(lambda: "retrying in 5s" in log.read_text(), seconds=30)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-    out = log.read_text()
-    assert proc.returncode == 0
+    code, out = worker_retrying(env, tmp_path / "worker.out")
+    assert code == 0
     assert "cannot reach Temporal at 127.0.0.1:1" in out and "retrying in 5s" in out
     assert "Traceback" not in out
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from runtime.devserver import free_port
-from tests.conftest import start_worker, wait_for
+from tests.conftest import start_worker, worker_retrying
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (Makefile: make nginx)")
@@ -145,22 +145,9 @@ def test_without_a_client_certificate_the_cli_is_refused_in_one_line(ccm, proxy)
 
 
 def test_a_worker_without_a_client_certificate_says_so_and_retries(proxy, tmp_path):
-    import os
-    import signal
-    import sys
-
-    env = os.environ | {"CCM_TEMPORAL_ADDRESS": proxy["mtls"], "CCM_TLS_SERVER_CA": str(proxy["ca.crt"]),
-                        "CCM_HOME": str(tmp_path)}
-    ccm = str(Path(sys.executable).parent / "ccm")
-    subprocess.run([ccm, "db", "upgrade"], env=env, check=True, capture_output=True)
-    log = tmp_path / "worker.out"
-    with log.open("w") as out:
-        proc = subprocess.Popen([ccm, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-        wait_for(lambda: "retrying" in log.read_text(), seconds=30)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-    out = log.read_text()
-    assert f"cannot reach Temporal at {proxy['mtls']}" in out and "retrying" in out and "Traceback" not in out
+    env = {"CCM_TEMPORAL_ADDRESS": proxy["mtls"], "CCM_TLS_SERVER_CA": str(proxy["ca.crt"]), "CCM_HOME": str(tmp_path)}
+    code, out = worker_retrying(env, tmp_path / "worker.out")
+    assert code == 0 and f"cannot reach Temporal at {proxy['mtls']}" in out and "Traceback" not in out
 
 
 def test_an_api_key_is_sent_and_a_wrong_one_refused(ccm, proxy, tmp_path):
