@@ -48,15 +48,20 @@ def head_revision() -> str:
 
 
 def open_event_log(url: str, *, upgrade_schema: bool = True, create: bool = True) -> EventLog:
-    """The event log at `url`, its schema brought up to date. With `create=False` (every
-    command but `ccm db upgrade` and the embedded default's first run) a missing log, or a
-    database without one, is MissingLog naming where it looked, never a new empty log."""
+    """The event log at `url`, its schema brought up to date (the worker's; a reader, with
+    `upgrade_schema=False`, is told to run `ccm db upgrade` instead). With `create=False`
+    (every caller but `ccm db upgrade`) a missing log, or a database without one, is
+    MissingLog naming where it looked, never a new empty log."""
     engine = make_engine(url, create=create)
     revision = current_revision(engine)
     if revision is None and not create:
         engine.dispose()
         raise MissingLog(f"the database {engine.url.render_as_string(hide_password=True)} holds no event log: "
                          "create it with `ccm db upgrade`")
-    if upgrade_schema and revision != HEAD:
+    if revision != HEAD:
+        if not upgrade_schema:
+            engine.dispose()
+            raise MissingLog(f"the event log at {engine.url.render_as_string(hide_password=True)} is at revision "
+                             f"{revision}, not {HEAD}: bring it up to date with `ccm db upgrade`")
         upgrade(engine)
     return EventLog(engine)

@@ -31,7 +31,7 @@ def open_log():
 
     s = settings()
     try:
-        return open_event_log(s.database_url, create=False)
+        return open_event_log(s.database_url, create=False, upgrade_schema=False)  # it only reads
     except MissingLog as e:
         raise click.ClickException(str(e)) from None
     except Exception as e:
