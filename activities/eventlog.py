@@ -277,6 +277,19 @@ class EventLog:
         top = self._max_seq()
         return next(self.query(from_seq=top, batch=1), None) if top else None
 
+    def get_many(self, keys: list[str]) -> dict[str, Event]:
+        """The rows these keys name, those the log holds (one statement, the keys as one
+        parameter, as an append asks)."""
+        if not keys:
+            return {}
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                among, param = "idempotency_key = ANY(:keys)", keys
+            else:
+                among, param = "idempotency_key IN (SELECT value FROM json_each(:keys))", json.dumps(keys)
+            rows = conn.execute(select(events).where(text(among)), {"keys": param}).all()
+        return {row.idempotency_key: _row_to_event(row) for row in rows}
+
     def get(self, idempotency_key: str) -> Event | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(events).where(events.c.idempotency_key == idempotency_key)).first()

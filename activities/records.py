@@ -125,6 +125,32 @@ async def _beating(work):
 HEARTBEAT_SECONDS = 2
 
 
+# Where a row came from, not what it says: a ledger re-sorted names its rows on other lines.
+PROVENANCE = frozenset({"file_sha256", "line", "signed"})
+
+
+def check_no_conflict(log: EventLog, events: list[NewEvent]) -> None:
+    """Refuse events whose key the log already holds for something else (a corrected
+    amount due, a receipt whose reference now says another amount): both are named, and
+    nothing is written. The same thing again is no conflict: it is written once."""
+    stored = log.get_many([e.idempotency_key for e in events])
+
+    def said(e) -> tuple:
+        return e.event_type, e.subject, {k: v for k, v in e.payload.items() if k not in PROVENANCE}
+
+    clashes = [(new, stored[new.idempotency_key]) for new in events
+               if new.idempotency_key in stored and said(new) != said(stored[new.idempotency_key])]
+    if clashes:
+        def where(e) -> str:
+            return f"line {e.payload['line']}" if "line" in e.payload else e.idempotency_key
+
+        described = "; ".join(
+            f"{where(new)} says {said(new)[2]} where row {old.seq} ({old.occurred_at.date()}) says {said(old)[2]}"
+            for new, old in clashes[:5])
+        raise Refusal(f"{len(clashes)} rows differ from what the log already holds under their names: {described}"
+                      "; nothing was written (record a correction instead)", code="conflict")
+
+
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
                  iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: DrawingPool | None = None,
@@ -319,6 +345,7 @@ class CcmActivities:
         info = activity.info()
         try:
             check_record(request, info.workflow_id, self.verifier)
+            check_no_conflict(self.log, request.events)
         except Refusal as e:
             raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
         events = [e.model_copy(update={"run_id": info.workflow_run_id}) for e in request.events]

@@ -8,6 +8,7 @@ year's budget; and the cumulative receipts over the year for the published chart
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -197,7 +198,12 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
     """A past year's ledger (CSV `state,amount_due,date,amount,reference,budget_line`, one
     row per receipt; a State that paid nothing has one row with no date and no amount) as
     `chase.imported` and `chase.receipt_imported` events, each dated by its row and
-    carrying the file's SHA-256. Every problem with its line, or the events."""
+    carrying the file's SHA-256 and line. Every problem with its line, or the events.
+
+    A row is named by what it is, never by its line: a State's amount due by the State
+    and year, a receipt by its reference, or, without one, by its content (State, date,
+    amount, budget line) and its place among identical rows. A ledger re-sorted, or with
+    rows added, names its old rows as before, and only the new are written."""
     from domain.events import NewEvent, read_import
     from domain.schedule import utc_midnight
     from domain.states import UnknownState
@@ -221,6 +227,8 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
             continue
         try:
             amount_due = parse_amount(cell["amount_due"])
+            if amount_due < 0:
+                raise ValueError(f"{amount_due} is negative: an amount due is nothing or more")
         except ValueError as e:
             problems.append(f"line {n}, amount_due: {e}")
             continue
@@ -269,7 +277,24 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
 
     events = [event("imported", s, "chase.imported", date(year, 1, 1),
                     {"amount_due": str(a), "arrears": "0.00", "line": line}) for s, (a, line) in sorted(due.items())]
-    events += [event(f"receipt-imported-{line}", s, "chase.receipt_imported", day,
+    seen: dict[tuple, int] = {}
+
+    def receipt_key(state: str, day: date, amount: Decimal, ref: str, budget_line: str) -> str:
+        if ref:
+            return f"receipt-imported-ref-{hashlib.sha256(ref.encode()).hexdigest()[:16]}"
+        content = (state, day.isoformat(), str(amount), budget_line)
+        seen[content] = seen.get(content, 0) + 1
+        digest = hashlib.sha256("|".join(content).encode()).hexdigest()[:16]
+        return f"receipt-imported-{digest}-{seen[content]}"
+
+    events += [event(receipt_key(s, day, amount, ref, bl), s, "chase.receipt_imported", day,
                      {"amount": str(amount), "date": day.isoformat(), "reference": ref, "budget_line": bl,
-                      "line": line}) for line, s, day, amount, ref, bl in receipts]
+                      "line": line}) for line, s, day, amount, ref, bl in sorted(receipts, key=_in_order)]
     return events
+
+
+def _in_order(receipt: tuple) -> tuple:
+    """Receipts in an order that does not depend on the file's: identical rows then count
+    the same way however the ledger is sorted."""
+    line, state, day, amount, ref, budget_line = receipt
+    return state, day, amount, budget_line, ref, line

@@ -408,6 +408,7 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
     sha, reader = read_import(data, ["state", "kind", "period", "submitted_on", "reference"])
     today = today or date.today()
     events, problems = [], []
+    lines: dict[str, int] = {}  # obligation id -> the line that names it
     for n, row in enumerate(reader, start=2):
         try:
             state = registry.get(row["state"] or "")
@@ -440,6 +441,10 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
             continue
         period = period if kind == "art7-annual" else period_of(kind, None)
         wid = obligation_id(state.alpha3, kind, period)
+        if wid in lines:  # one obligation, one row: a second would be dropped, or say otherwise
+            problems.append(f"line {n}: the same obligation ({state.alpha3} {kind} {period}) as line {lines[wid]}")
+            continue
+        lines[wid] = n
         # Known from the day it was submitted; one never submitted, from its due date.
         known = day or due
         events.append(NewEvent(idempotency_key=f"{wid}/imported", workflow_id=wid, workflow_type="import",

@@ -239,3 +239,36 @@ def test_the_demos_article_7_record_tells_the_figures_of_the_minutes(event_log):
     assert article7_as_of_4_november(event_log).startswith(
         "Article 7 as of 4 November 2016: 22 States Parties with overdue initial transparency reports "
         "and 20 with overdue 2015 annual reports")
+
+
+def test_a_ledger_resorted_or_extended_writes_only_what_is_new_and_a_changed_row_is_refused(db_url, tmp_path,
+                                                                                          worker_on):
+    """Rows are named by what they are, never by their line: the issue's Germany, counted
+    twice when a re-sorted ledger with one row inserted was imported again, is counted once."""
+    from activities.database import open_event_log
+
+    env = worker_on({"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    runner = CliRunner()
+
+    def imported(text: str):
+        ledger = tmp_path / "ledger.csv"
+        ledger.write_text("state,amount_due,date,amount,reference,budget_line\n" + text)
+        return runner.invoke(cli, ["import", "contributions", "--year", "2016", "--file", ledger], env=env)
+
+    first = imported("DEU,2000,2016-03-01,1000,,7c\nNOR,500,2016-06-20,500,NO-1,7a\n")
+    assert first.exit_code == 0 and first.stdout.startswith("4 rows imported"), first.output
+    resorted = imported("NOR,500,2016-06-20,500,NO-1,7a\nITA,300,,,,\nDEU,2000,2016-03-01,1000,,7c\n")
+    assert resorted.exit_code == 0 and resorted.stdout.startswith("1 rows imported"), resorted.output
+    assert resorted.stdout.strip().endswith("4 already there")
+    log = open_event_log(db_url)
+    receipts = log.query(workflow_id="chase-2016-DEU", event_type="chase.receipt_imported")
+    received = [e.payload["amount"] for e in receipts]
+    assert received == ["1000.00"]
+    count = log.count()
+    corrected = imported("DEU,2500,2016-03-01,1000,,7c\n")
+    assert corrected.exit_code == 1, corrected.output
+    assert "1 rows differ from what the log already holds under their names: line 2 says" in corrected.stderr
+    assert "'amount_due': '2500.00'" in corrected.stderr and "'amount_due': '2000.00'" in corrected.stderr
+    assert log.count() == count  # nothing written
+    negative = imported("ZMB,-5,,,,\n")
+    assert negative.exit_code == 1 and "line 2, amount_due: -5.00 is negative" in negative.stderr

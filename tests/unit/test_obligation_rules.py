@@ -145,3 +145,13 @@ def test_a_due_date_overridden_with_a_reason_moves_the_reminders():
                               utc(2017, 1, 11))
     assert effects[-1].payload == {"from": "2017-04-30", "to": "2017-06-30", "reason": "counted from deposit"}
     assert ob.next_action().key == "reminder-60d-2017-06-30"
+
+
+def test_a_file_naming_one_obligation_twice_is_refused_with_both_lines():
+    from domain.obligations import imported_events
+    from domain.states import registry
+
+    data = (b"state,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A\n"
+            b"NOR,art7-annual,2015,2016-05-02,B\n")
+    with pytest.raises(ValueError, match=r"line 3: the same obligation \(NOR art7-annual 2015\) as line 2"):
+        imported_events(data, registry(), "", "isu", today=date(2017, 1, 1))
