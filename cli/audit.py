@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import check_out, emit, out_options, output_option, settings
+from cli.common import check_out, emit, out_options, output_option, read_input, settings
 
 LOG_COLUMNS = ["seq", "occurred_at", "workflow_id", "subject", "event_type", "actor", "office", "payload"]
 
@@ -47,10 +47,7 @@ def text_or_document(path: Path, acting) -> dict:
     from cli.client import record
     from domain.contract import MAX_INLINE_TEXT
 
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise click.BadParameter(f"{path} is not UTF-8 text", param_hint="--file") from None
+    text = read_input(path)
     if not text.strip():
         raise click.BadParameter(f"{path} is empty", param_hint="--file")
     if len(text) <= MAX_INLINE_TEXT:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, record, run
-from cli.common import PARTY, MoneyType, emit, output_option, settings, year_option
+from cli.common import PARTY, MoneyType, emit, output_option, read_input, settings, year_option
 
 BANK_COLUMNS = ["entry", "value_date", "amount", "currency", "outcome", "chase", "how", "reason", "guesses"]
 
@@ -34,7 +34,7 @@ def bank_import(path, acting, output):
     from domain.bank import StatementError, read_statement
 
     try:
-        statement = read_statement(path.read_bytes())
+        statement = read_statement(read_input(path, text=False))
     except StatementError as e:
         raise click.ClickException(f"{path}: {e}") from None
     outcome = run(hand_over(statement, acting))

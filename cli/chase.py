@@ -18,6 +18,7 @@ from cli.common import (
     emit,
     file_problems,
     output_option,
+    read_input,
     settings,
     year_option,
 )
@@ -116,8 +117,8 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
     if not dry_run:
         _check_year(year)
     try:
-        due = (read_amounts(amounts.read_text("utf-8"), registry()) if amounts
-               else indicative_amounts(budget, scale.read_text("utf-8"), registry(), minimum))
+        due = (read_amounts(read_input(amounts), registry()) if amounts
+               else indicative_amounts(budget, read_input(scale), registry(), minimum))
     except ScaleError as e:
         raise file_problems(amounts or scale, e.problems) from None
     if msp_date and msp_date.year != year:
@@ -126,8 +127,8 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
         if amount > 0:
             _chase_input(state=alpha3, year=year, amount_due=amount, msp_date=msp_date)
     inp = CycleInput(year=year, budget=budget, minimum=minimum, auto_escalate_days=auto_escalate_days,
-                     scale_csv=None if amounts else scale.read_text("utf-8"),
-                     amounts_csv=amounts.read_text("utf-8") if amounts else None,
+                     scale_csv=None if amounts else read_input(scale),
+                     amounts_csv=read_input(amounts) if amounts else None,
                      msp_month_day=f"{msp_date:%m-%d}" if msp_date else None)
     if dry_run:
         _dry_run(inp, budget)
@@ -489,11 +490,11 @@ def _cycle_input(budget_file, scale, amounts, msp_day):
         raise click.UsageError("give --amounts FILE, or --budget-file FILE with --scale FILE")
     try:  # check the files now, not next January
         if amounts:
-            text = amounts.read_text("utf-8")
+            text = read_input(amounts)
             read_amounts(text, registry())
             return CycleInput(amounts_csv=text, msp_month_day=msp_day)
-        budget = sum(line.amount for line in read_budget(budget_file.read_text("utf-8")))
-        text = scale.read_text("utf-8")
+        budget = sum(line.amount for line in read_budget(read_input(budget_file)))
+        text = read_input(scale)
         indicative_amounts(budget, text, registry())
         return CycleInput(budget=budget, scale_csv=text, msp_month_day=msp_day)
     except (ScaleError, ValueError) as e:

@@ -107,6 +107,32 @@ def output_option(*choices: str):
                         help="output format")
 
 
+MAX_INPUT = 20 * 1024 * 1024  # bytes: years of a secretariat's records, short of a file picked by mistake
+
+
+def read_input(path: Path, text: bool = True, limit: int = MAX_INPUT) -> str | bytes:
+    """A file a person gives a command: a regular file (not a device, a FIFO or a folder,
+    which could block or never end), read no further than `limit`, and UTF-8 text when
+    `text` (a byte-order mark is dropped). Anything else is one line, exit 1."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise click.ClickException(f"{path} is not a regular file")
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise click.ClickException(f"{path}: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise click.ClickException(f"{path} is more than {limit:,} bytes")
+    if not text:
+        return data
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text") from None
+
+
 def file_problems(path, problems: list[str]) -> click.ClickException:
     """A file refused: one problem on one line; several, each on a line of its own."""
     if len(problems) == 1:

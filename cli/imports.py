@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, record
-from cli.common import file_problems
+from cli.common import file_problems, read_input
 
 
 @click.group("import")
@@ -19,14 +19,8 @@ def import_():
     """Bring records kept before ccm into the event log."""
 
 
-MAX_FILE = 20_000_000  # bytes: years of a secretariat's records, short of a file picked by mistake
-
-
 def _read(path: Path) -> bytes:
-    if path.stat().st_size > MAX_FILE:
-        raise click.BadParameter(f"{path} has {path.stat().st_size:,} bytes: more than {MAX_FILE:,}",
-                                 param_hint="--file")
-    return path.read_bytes()
+    return read_input(path, text=False)
 
 
 def _write(command: str, path: Path, events, acting) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, check_out, emit, out_options, output_option, settings
+from cli.common import DATE, check_out, emit, out_options, output_option, read_input, settings
 
 
 class TimeType(click.ParamType):
@@ -67,7 +67,7 @@ def read_participants(path: Path):
     from domain.schedule import participants_from_csv
 
     try:
-        return participants_from_csv(path.read_text("utf-8-sig"))
+        return participants_from_csv(read_input(path))
     except ValueError as e:
         raise click.ClickException(f"{path}{e}") from None
 

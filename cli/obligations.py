@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, PARTY, emit, output_option, settings
+from cli.common import DATE, PARTY, emit, output_option, read_input, settings
 
 KIND = click.Choice(["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
                      "dap-va-action-plan"])
@@ -75,7 +75,7 @@ def obligations_start(kind, year, state, data, reminder_days, acting):
     # States Parties today: the registry of 2016 and the accessions recorded since.
     found = membership(registry(), open_log().query(event_type="state.recorded"), date.today())
     parties = {a: eif for a, (status, eif) in found.items() if status == "party"}
-    states = [state] if state else concerned(kind, parties, year, data.read_text("utf-8") if data else None)
+    states = [state] if state else concerned(kind, parties, year, read_input(data) if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
     started, existing = run(_start_obligations(kind, year, states, parties, days, acting))

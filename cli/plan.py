@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, emit, file_problems, output_option, settings
+from cli.common import DATE, emit, file_problems, output_option, read_input, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
 
@@ -152,7 +152,7 @@ def plan_submit_plan(theme, msp, path, acting):
     from domain.concept_notes import PlanError, SubmitPlan, parse_plan
 
     try:
-        steps = parse_plan(path.read_text("utf-8"), _target_state, _owner)
+        steps = parse_plan(read_input(path), _target_state, _owner)
     except PlanError as e:
         raise file_problems(path, e.problems) from None
     _update(msp, theme, "submit_plan", SubmitPlan(plan=steps, **acting.model_dump()))

@@ -5,6 +5,7 @@ workflows on the server are the same after the whole table as before it."""
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -40,6 +41,8 @@ def files(tmp_path_factory):
     }
     for name, text in made.items():
         (d / name).write_text(text, encoding="utf-8")
+    (d / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    os.mkfifo(d / "fifo")
     return d
 
 
@@ -170,6 +173,14 @@ def cases(f) -> list[tuple[list, str]]:
         (["report", "contributions", "--year", TODAY.year, "--output", "md", "--out", f / "note.md"],
          "exists: give --force"),
         (["nosuch"], "No such command 'nosuch'"),
+        # Files that are not files a person means: a device that never ends, a FIFO that
+        # would block, bytes that are not text.
+        (["bank", "import", "/dev/zero"], "/dev/zero is not a regular file"),
+        (["bank", "import", f / "fifo"], "fifo is not a regular file"),
+        (["import", "contributions", "--year", 2016, "--file", "/dev/zero"], "/dev/zero is not a regular file"),
+        (["chase", "start-all", "--year", NEXT, "--budget", "1000", "--scale", f / "binary.csv", "--dry-run"],
+         "binary.csv is not UTF-8 text"),
+        (["plan", "submit-plan", *theme, "--file", f / "binary.csv", "--as", "ITA"], "is not UTF-8 text"),
     ]
 
 
