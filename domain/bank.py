@@ -12,6 +12,7 @@ person to settle. Pure: bytes in, models out; no I/O.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import date
@@ -322,9 +323,10 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
     if not entry.credit or entry.reversal:
         return Match(reason="a debit, not a contribution")
     named = states_named(entry.text, names) if entry.text else []
+    guessed = named + [c for c in codes_in(entry.text, names) if c not in named]
     if entry.currency != "CHF":
         return Match(reason=f"in {entry.currency or 'no currency'}: only CHF entries are matched automatically",
-                     guesses=_candidates(entry, chases, named))
+                     guesses=_candidates(entry, chases, guessed))
     for ref in [entry.creditor_reference, *references_in(entry.text)]:
         target = chase_of_reference(ref) if ref else None
         if target:
@@ -332,7 +334,7 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
             if wid in chases:
                 return Match(workflow_id=wid, how="creditor_reference")
             return Match(reason=f"creditor reference {format_reference(ref)} names {wid}, which does not exist",
-                         guesses=_candidates(entry, chases, named))
+                         guesses=_candidates(entry, chases, guessed))
     years = sorted({int(y) for y in re.findall(r"\b(20\d{2})\b", entry.text)}
                    or {entry.value_date.year, entry.value_date.year + 1})
     by_text = [w for s in named for y in years if (w := f"chase-{y}-{s}") in chases and chases[w].open]
@@ -344,7 +346,7 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
     if len(by_text) > 1:
         return Match(reason=f"the text names {len(by_text)} open chases", guesses=by_text[:5])
     return Match(reason="no reference, no State named, no reported payment of that amount",
-                 guesses=_candidates(entry, chases, named))
+                 guesses=_candidates(entry, chases, guessed))
 
 
 def _candidates(entry: Entry, chases: dict[str, ChaseView], named: list[str]) -> list[str]:
@@ -361,6 +363,37 @@ def _words(text: str) -> str:
 
 
 def states_named(text: str, names: dict[str, str]) -> list[str]:
-    """States Parties a remittance text names: by alpha-3 code in capitals, or by name."""
-    codes, words = set(re.findall(r"\b[A-Z]{3}\b", text)), _words(text)
-    return sorted(a for a, name in names.items() if a in codes or _words(name) in words)
+    """States Parties a remittance text names by their full name, as whole words, and not
+    only as part of another country's name the text names ("Congo" in "Democratic Republic
+    of the Congo", "Guinea" in "Equatorial Guinea"). A code in free text is no name: "AND"
+    is a word before it is Andorra (`codes_in` makes it a guess)."""
+    words = _words(text)
+    named = {a for a, name in names.items() if _words(name) in words}
+    return sorted(a for a in named if not any(longer in words for longer in _longer_names(a, names[a])))
+
+
+def codes_in(text: str, names: dict[str, str]) -> list[str]:
+    """States Parties whose alpha-3 code stands in the text as a word of capitals: a guess
+    for a person, never a match."""
+    return sorted(set(re.findall(r"\b[A-Z]{3}\b", text)) & set(names))
+
+
+@functools.cache
+def _longer_names(alpha3: str, name: str) -> tuple[str, ...]:
+    """Every other country's name (ISO 3166: its name, official and common names) that
+    holds `name` as words: the names that contain it."""
+    import pycountry
+
+    mine = _words(name)
+    found = set()
+    for country in pycountry.countries:
+        if country.alpha_3 == alpha3:
+            continue
+        given = [country.name, getattr(country, "official_name", ""), getattr(country, "common_name", "")]
+        # "Congo, The Democratic Republic of the" is written "Democratic Republic of the Congo".
+        given += [f"{rest} {head}".removeprefix("The ").removeprefix("the ")
+                  for head, _, rest in (n.partition(", ") for n in given if ", " in n)]
+        for other in set(given):
+            if other and (theirs := _words(other)) != mine and mine in theirs:
+                found.add(theirs)
+    return tuple(sorted(found))
