@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from services.commands import read_status
@@ -28,7 +28,9 @@ async def reconcile(client, log, statement, acting, beat=lambda: None) -> list[d
     Run again after a cut (a worker killed midway), it finishes the work: an entry logged
     is not settled twice, and a receipt already recorded on its chase (the update's id is
     the entry's own) is not recorded twice."""
-    logged = {e.ref: log.get(entry_key(statement.account, e.ref)) for e in statement.entries}
+    statement = statement.model_copy(update={"entries": _own_names(log, statement)})
+    logged = log.get_many([entry_key(statement.account, e.ref) for e in statement.entries])
+    logged = {e.ref: logged.get(entry_key(statement.account, e.ref)) for e in statement.entries}
     new = [e for e in statement.entries if logged[e.ref] is None]
     rows = {e.ref: row_of(ev, already=True) for e in statement.entries if (ev := logged[e.ref]) is not None}
     chases = await _chase_views(client, _years(new)) if new else {}
@@ -53,6 +55,25 @@ async def reconcile(client, log, statement, acting, beat=lambda: None) -> list[d
     await phase([e for e in new if e.reversal and not e.credit], _reversal)
     await phase([e for e in new if e.credit == e.reversal], _ignored)
     return [rows[e.ref] for e in statement.entries]
+
+
+def _own_names(log, statement) -> list:
+    """The entries, each under a name that is its own on the account. A bank reference
+    that already names a different entry there (a bank that reused it) is no name for this
+    one: it goes under the digest of what it says instead (its bank reference kept beside);
+    it is never taken for the entry logged before ("already imported"), nor refused."""
+    from domain.bank import identify
+
+    stored = log.get_many([entry_key(statement.account, e.ref) for e in statement.entries])
+
+    def own(e):
+        before = stored.get(entry_key(statement.account, e.ref))
+        if before is None or {k: v for k, v in before.payload["entry"].items() if k != "ref"} == e.content():
+            return e
+        digest = identify([e.model_dump() | {"bank_reference": ""}])[0]["ref"]  # what it says, alone
+        return e.model_copy(update={"ref": digest})
+
+    return [own(e) for e in statement.entries]
 
 
 def _years(entries) -> set[int]:
@@ -159,7 +180,9 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
     from domain.chase import RecordReceipt
 
     try:
-        cmd = RecordReceipt(amount=amount, date=entry.value_date, reference=entry.ref, actor=acting.actor,
+        # Money value-dated ahead is recorded at once, on the day it was booked.
+        day = entry.value_date if entry.value_date <= date.today() else (entry.booking_date or date.today())
+        cmd = RecordReceipt(amount=amount, date=day, reference=entry.ref, actor=acting.actor,
                             office=acting.office)
     except ValidationError as e:
         return e.errors()[0]["msg"].removeprefix("Value error, ")

@@ -93,13 +93,15 @@ def format_iban(iban: str) -> str:
 class Entry(BaseModel):
     """One booked line of a statement (one transaction of a batch entry)."""
 
-    ref: str = Field(min_length=1, max_length=100, description="the bank's reference, unique on the account")
+    ref: str = Field(min_length=1, max_length=100, description="the entry's identity on its account (`identify`)")
     account: str = Field(max_length=100, description="the IBAN (or the bank's account id) the entry is on")
     amount: Decimal
     currency: str = Field(pattern=r"^([A-Z]{3})?$")
     credit: bool
     reversal: bool = False
     value_date: date
+    booking_date: date | None = None
+    bank_reference: str = Field("", max_length=100, description="the bank's own reference, as written")
     creditor_reference: str = Field("", description="structured (SCOR) reference, compacted")
     remittance: str = Field("", description="unstructured remittance text")
     debtor: str = ""
@@ -108,6 +110,11 @@ class Entry(BaseModel):
     def text(self) -> str:
         return " ".join(t for t in (self.remittance, self.debtor) if t)
 
+    def content(self) -> dict:
+        """What the entry says, whichever statement brought it: what two imports of one
+        entry agree on, and a different entry under the same identity does not."""
+        return self.model_dump(mode="json", exclude={"ref"})
+
 
 class Statement(BaseModel):
     format: Literal["camt.053", "camt.054", "mt940"]
@@ -115,6 +122,10 @@ class Statement(BaseModel):
     account: str = Field(max_length=100)
     sha256: str
     entries: list[Entry]
+    opening: Decimal | None = Field(None, description="opening booked balance (signed), where the bank gives one")
+    closing: Decimal | None = Field(None, description="closing booked balance (signed)")
+    from_date: date | None = None
+    to_date: date | None = None
 
 
 class StatementError(ValueError):
@@ -122,7 +133,8 @@ class StatementError(ValueError):
 
 
 def read_statement(data: bytes) -> Statement:
-    """A camt.053 or camt.054 (any version from .02) or an MT940 file, every entry checked."""
+    """A camt.053 or camt.054 (any version from .02) or an MT940 file, every entry checked,
+    each given its identity, and its balances reconciled where the bank gives them."""
     if len(data) > MAX_STATEMENT_BYTES:
         raise StatementError(f"the file is {len(data):,} bytes; a statement is at most {MAX_STATEMENT_BYTES:,}")
     sha = hashlib.sha256(data).hexdigest()
@@ -132,6 +144,45 @@ def read_statement(data: bytes) -> Statement:
     if b":20:" in data and b":61:" in data:
         return _mt940(data, sha)
     raise StatementError("not a bank statement: expected camt.053/camt.054 XML or MT940")
+
+
+# What some banks write where a reference would go: never taken for one.
+PLACEHOLDERS = frozenset({"", "NONREF", "NOREF", "EREF", "NOTPROVIDED", "NOT PROVIDED", "N", "NA", "N/A", "NONE",
+                          "-", "0", "UNKNOWN"})
+
+
+def real_reference(text: str | None) -> str:
+    """A reference as written, or "" for a placeholder."""
+    cleaned = (text or "").strip()
+    return "" if cleaned.upper() in PLACEHOLDERS else cleaned
+
+
+def identify(entries: list[dict]) -> list[dict]:
+    """Each entry's identity on its account, from the entry itself, never its place in a
+    file (whose id may repeat from day to day): the bank's reference where it names one
+    entry only in this statement, else a digest of what the entry says (account, dates,
+    amount, direction, references, text) and its place among entries that say exactly the
+    same. The same statement again, reordered, or its entries first in camt.054
+    notifications, gives the same identities."""
+    def said(e: dict) -> str:
+        return "|".join(str(e.get(k, "")) for k in (
+            "account", "booking_date", "value_date", "amount", "currency", "credit", "reversal", "bank_reference",
+            "creditor_reference", "remittance", "debtor"))
+
+    by_reference: dict[str, set[str]] = {}
+    for e in entries:
+        if e["bank_reference"]:
+            by_reference.setdefault(e["bank_reference"], set()).add(said(e))
+    seen: dict[str, int] = {}
+    for e in entries:
+        content = said(e)
+        seen[content] = seen.get(content, 0) + 1
+        if e["bank_reference"] and len(by_reference[e["bank_reference"]]) == 1 and seen[content] == 1:
+            e["ref"] = e["bank_reference"]
+        else:
+            digest = hashlib.sha256(f"{content}|{seen[content]}".encode()).hexdigest()[:20]
+            e["ref"] = f"h-{digest}"
+    return entries
 
 
 def _amount(text: str | None, where: str) -> Decimal:
@@ -149,6 +200,17 @@ def _day(text: str | None, where: str) -> date:
         return date.fromisoformat((text or "").strip()[:10])
     except ValueError:
         raise StatementError(f"{where}: {text!r} is not a date") from None
+
+
+def reconcile_balances(where: str, opening: Decimal | None, closing: Decimal | None, entries: list[dict]) -> None:
+    """Opening + booked credits - booked debits = closing, where the bank gives both; a
+    statement that does not add up is refused, saying by how much."""
+    if opening is None or closing is None:
+        return
+    moved = sum((e["amount"] if e["credit"] else -e["amount"] for e in entries), Decimal("0.00"))
+    if opening + moved != closing:
+        raise StatementError(f"{where} does not reconcile: opening {opening} + entries {moved} = {opening + moved}, "
+                             f"but the closing balance is {closing} (off by {closing - opening - moved})")
 
 
 def _camt(data: bytes, sha: str) -> Statement:
@@ -169,15 +231,31 @@ def _camt(data: bytes, sha: str) -> Statement:
     kind, ns = found[1], {"c": root.tag[1:].split("}")[0]}
 
     def text(node, path: str) -> str:
-        hit = node.find(path, ns)
+        hit = node.find(path, ns) if node is not None else None
         return (hit.text or "").strip() if hit is not None and hit.text else ""
+
+    def tx_amount(tx):
+        """A transaction's amount: `Amt` (from .03 on), or `AmtDtls` (.02's batches)."""
+        for path in ("c:Amt", "c:AmtDtls/c:TxAmt/c:Amt", "c:AmtDtls/c:InstdAmt/c:Amt"):
+            if (hit := tx.find(path, ns)) is not None:
+                return hit
+        return None
+
+    def balance(report, *codes: str) -> Decimal | None:
+        for bal in report.findall("c:Bal", ns):
+            if text(bal, "c:Tp/c:CdOrPrtry/c:Cd") in codes:
+                value = _amount(text(bal, "c:Amt"), f"balance {codes[0]}")
+                return -value if text(bal, "c:CdtDbtInd") == "DBIT" else value
+        return None
 
     reports = root.findall("./c:BkToCstmrStmt/c:Stmt", ns) + root.findall("./c:BkToCstmrDbtCdtNtfctn/c:Ntfctn", ns)
     if not reports:
         raise StatementError(f"the {kind} document holds no statement")
-    entries: list[Entry] = []
+    entries: list[dict] = []
+    balances: list[tuple[Decimal | None, Decimal | None]] = []
     for report in reports:
         account = text(report, "c:Acct/c:Id/c:IBAN") or text(report, "c:Acct/c:Id/c:Othr/c:Id")
+        booked: list[dict] = []
         for n, ntry in enumerate(report.findall("c:Ntry", ns), start=1):
             where = f"entry {n} of {text(report, 'c:Id') or 'the statement'}"
             amt = ntry.find("c:Amt", ns)
@@ -189,32 +267,52 @@ def _camt(data: bytes, sha: str) -> Statement:
             status = text(ntry, "c:Sts/c:Cd") or text(ntry, "c:Sts")
             if status and status != "BOOK":
                 continue  # pending or informational: not money on the account yet
-            value = text(ntry, "c:ValDt/c:Dt") or text(ntry, "c:ValDt/c:DtTm") or text(ntry, "c:BookgDt/c:Dt")
-            ref = text(ntry, "c:AcctSvcrRef") or text(ntry, "c:NtryRef")
+            booking = text(ntry, "c:BookgDt/c:Dt") or text(ntry, "c:BookgDt/c:DtTm")
+            value = text(ntry, "c:ValDt/c:Dt") or text(ntry, "c:ValDt/c:DtTm") or booking  # no value date: booked
+            if not value:
+                raise StatementError(f"{where}: neither a value date nor a booking date")
+            amount = _amount(amt.text, where)
+            reference = real_reference(text(ntry, "c:AcctSvcrRef"))
             details = ntry.findall("c:NtryDtls/c:TxDtls", ns)
             base = {"account": account, "currency": amt.get("Ccy", ""), "credit": credit == "CRDT",
-                    "reversal": text(ntry, "c:RvslInd").lower() == "true", "value_date": _day(value, where)}
+                    "reversal": text(ntry, "c:RvslInd").lower() == "true", "value_date": _day(value, where),
+                    "booking_date": _day(booking, where) if booking else None}
             if len(details) <= 1:
                 tx = details[0] if details else None
-                ref = ref or (text(tx, "c:Refs/c:AcctSvcrRef") if tx is not None else "")
-                if not ref:
-                    raise StatementError(f"{where}: no bank reference (AcctSvcrRef or NtryRef)")
-                entries.append(_entry(where, ref=ref, amount=_amount(amt.text, where), **base,
-                                      **_remittance(tx, text, ns)))
+                own = reference or real_reference(text(tx, "c:Refs/c:AcctSvcrRef"))
+                booked.append(base | {"where": where, "amount": amount, "bank_reference": own}
+                              | _remittance(tx, text, ns))
                 continue
+            lines = []
             for m, tx in enumerate(details, start=1):  # a batch: one line per transaction
-                tx_amt = tx.find("c:Amt", ns)
-                tx_ref = text(tx, "c:Refs/c:AcctSvcrRef") or (f"{ref}/{m}" if ref else "")
-                if tx_amt is None or not tx_ref:
-                    raise StatementError(f"{where}, transaction {m}: a batch needs each amount and reference")
-                entries.append(_entry(f"{where}, transaction {m}", ref=tx_ref,
-                                      amount=_amount(tx_amt.text, f"{where}, transaction {m}"),
-                                     **base | {"currency": tx_amt.get("Ccy", base["currency"])},
-                                     **_remittance(tx, text, ns)))
+                tx_where = f"{where}, transaction {m}"
+                tx_amt = tx_amount(tx)
+                if tx_amt is None:
+                    raise StatementError(f"{tx_where}: a batch transaction needs its amount")
+                # A reference the bank repeats in every transaction of a batch (the package
+                # id of Swiss BVR/QR credits) names no one transaction: `identify` sees it.
+                own = real_reference(text(tx, "c:Refs/c:AcctSvcrRef")) or reference
+                lines.append(base | {"where": tx_where, "amount": _amount(tx_amt.text, tx_where),
+                                     "currency": tx_amt.get("Ccy", base["currency"]), "bank_reference": own}
+                             | _remittance(tx, text, ns))
+            total = sum((line["amount"] for line in lines), Decimal("0.00"))
+            if total != amount:
+                raise StatementError(f"{where}: its {len(lines)} transactions add up to {total}, not to the entry's "
+                                     f"{amount}")
+            booked.extend(lines)
+        opening, closing = balance(report, "OPBD", "PRCD"), balance(report, "CLBD")
+        reconcile_balances(f"statement {text(report, 'c:Id') or 'of ' + account}", opening, closing, booked)
+        balances.append((opening, closing))
+        entries.extend(booked)
     first = reports[0]
+    dates = [e["booking_date"] or e["value_date"] for e in entries]
     return _statement(format=kind, id=text(first, "c:Id") or text(root, ".//c:GrpHdr/c:MsgId"),
-                      account=entries[0].account if entries else text(first, "c:Acct/c:Id/c:IBAN"),
-                      sha256=sha, entries=_unique(entries))
+                      account=entries[0]["account"] if entries else text(first, "c:Acct/c:Id/c:IBAN"),
+                      sha256=sha, entries=_entries(identify(entries)),
+                      opening=balances[0][0], closing=balances[-1][1],
+                      from_date=_day(text(first, "c:FrToDt/c:FrDtTm"), "FrToDt") if text(
+                          first, "c:FrToDt/c:FrDtTm") else (min(dates) if dates else None),
+                      to_date=max(dates) if dates else None)
 
 
 def _remittance(tx, text, ns) -> dict:
@@ -229,17 +327,23 @@ def _remittance(tx, text, ns) -> dict:
 
 
 def _mt940(data: bytes, sha: str) -> Statement:
+    import logging
+
     import mt940
 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")  # SWIFT's character set is a subset of both
+    quiet = logging.getLogger("mt940")
+    level, quiet.level = quiet.level, logging.WARNING  # the library logs every tag it reads
     try:
         transactions = mt940.models.Transactions()
         transactions.parse(text)
     except Exception as e:  # the library raises bare exceptions of many kinds on bad input
         raise StatementError(f"not a readable MT940 statement: {type(e).__name__}: {e}") from None
+    finally:
+        quiet.level = level
     if not transactions.transactions:
         raise StatementError("the MT940 statement holds no transaction")
     head = transactions.data
@@ -252,23 +356,32 @@ def _mt940(data: bytes, sha: str) -> Statement:
         if "amount" not in d or status not in ("C", "D", "RC", "RD"):
             raise StatementError(f"{where}: no amount or credit/debit mark")
         amount = d["amount"]
-        ref = (d.get("bank_reference") or "").strip() or (d.get("customer_reference") or "").strip()
-        if not ref or ref.upper() == "NONREF":
-            ref = f"{statement_id}/{n}"
         details = " ".join(str(d.get(k) or "") for k in ("transaction_details", "extra_details")).strip()
         found = references_in(details.replace("\n", " "))
-        day = d["date"]  # the library's own date type: a plain date here
-        entries.append(_entry(
-            where, ref=ref, account=account, amount=_amount(str(abs(amount.amount)), where), currency=amount.currency,
-            credit=status in ("C", "RD"), reversal=status in ("RC", "RD"),
-            value_date=date(day.year, day.month, day.day), creditor_reference=found[0] if found else "",
-            remittance=" ".join(details.split())[:1000]))
-    return _statement(format="mt940", id=statement_id, account=account, sha256=sha, entries=_unique(entries))
+        value, booked = d["date"], d.get("entry_date") or d["date"]  # the library's own date type
+        entries.append({
+            "where": where, "account": account, "amount": _amount(str(abs(amount.amount)), where),
+            "currency": amount.currency, "credit": status in ("C", "RD"), "reversal": status in ("RC", "RD"),
+            "value_date": date(value.year, value.month, value.day),
+            "booking_date": date(booked.year, booked.month, booked.day),
+            # The bank's reference (after //), else the customer's; placeholders are none.
+            "bank_reference": real_reference(d.get("bank_reference")) or real_reference(d.get("customer_reference")),
+            "creditor_reference": found[0] if found else "", "remittance": " ".join(details.split())[:1000]})
+
+    def signed(key: str) -> Decimal | None:
+        bal = head.get(f"final_{key}_balance") or head.get(f"intermediate_{key}_balance")
+        return Decimal(str(bal.amount.amount)).quantize(Decimal("0.01")) if bal is not None else None
+
+    reconcile_balances(f"statement {statement_id or 'of ' + account}", signed("opening"), signed("closing"), entries)
+    dates = [e["booking_date"] for e in entries]
+    return _statement(format="mt940", id=statement_id, account=account, sha256=sha,
+                      entries=_entries(identify(entries)), opening=signed("opening"), closing=signed("closing"),
+                      from_date=min(dates), to_date=max(dates))
 
 
-def _entry(where: str, **fields) -> Entry:
-    """An entry, or the statement refused naming the field that does not fit."""
-    return _model(Entry, where, fields)
+def _entries(rows: list[dict]) -> list[Entry]:
+    """The entries, or the statement refused naming the entry and the field that does not fit."""
+    return [_model(Entry, row.pop("where"), row) for row in rows]
 
 
 def _statement(**fields) -> Statement:
@@ -283,15 +396,6 @@ def _model(model, where: str, fields: dict):
     except ValidationError as e:
         err = e.errors()[0]
         raise StatementError(f"{where}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-
-
-def _unique(entries: list[Entry]) -> list[Entry]:
-    seen: dict[str, Entry] = {}
-    for e in entries:
-        if e.ref in seen and seen[e.ref] != e:
-            raise StatementError(f"bank reference {e.ref} stands for two different entries")
-        seen[e.ref] = e
-    return list(seen.values())
 
 
 # --- matching ----------------------------------------------------------------------------------

@@ -45,14 +45,28 @@ def _entry(line: Line) -> str:
             f"{parties}{remittance}</TxDtls></NtryDtls></Ntry>")
 
 
-def camt053(lines: list[Line], statement_id: str = "STMT-1", day: date | None = None) -> bytes:
+def moved(lines: list[Line]) -> Decimal:
+    """What the lines move on the account: credits in, debits out (a booked balance's change)."""
+    return sum((Decimal(line.amount) if line.credit else -Decimal(line.amount) for line in lines), Decimal("0.00"))
+
+
+def _balance(code: str, value: Decimal, day: date) -> str:
+    mark = "DBIT" if value < 0 else "CRDT"
+    return (f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy=\"CHF\">{abs(value):.2f}</Amt>"
+            f"<CdtDbtInd>{mark}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>")
+
+
+def camt053(lines: list[Line], statement_id: str = "STMT-1", day: date | None = None,
+            opening: Decimal = Decimal("0.00"), closing: Decimal | None = None) -> bytes:
+    """A statement whose balances reconcile (opening + what the lines move), unless
+    `closing` says otherwise."""
     day = day or max(line.day for line in lines)
+    closing = opening + moved(lines) if closing is None else closing
     return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>"
             f"<GrpHdr><MsgId>MSG-{statement_id}</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>"
             f"<Stmt><Id>{statement_id}</Id><Acct><Id><IBAN>{IBAN}</IBAN></Id><Ccy>CHF</Ccy></Acct>"
-            "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"CHF\">0.00</Amt>"
-            f"<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>"
+            + _balance("OPBD", opening, day) + _balance("CLBD", closing, day)
             + "".join(_entry(line) for line in lines)
             + "</Stmt></BkToCstmrStmt></Document>\n").encode("utf-8")
 
@@ -67,13 +81,19 @@ def camt054(lines: list[Line], notification_id: str = "NTF-1") -> bytes:
             + "</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>\n").encode("utf-8")
 
 
-def mt940(lines: list[Line], statement_id: str = "STMT940") -> bytes:
-    """As a Swiss bank's MT940 export writes it: CRLF, amounts with a comma, :86: text."""
+def mt940(lines: list[Line], statement_id: str = "STMT940", opening: Decimal = Decimal("0.00"),
+          closing: Decimal | None = None) -> bytes:
+    """As a Swiss bank's MT940 export writes it: CRLF, amounts with a comma, :86: text; the
+    balances reconcile unless `closing` says otherwise."""
     def amount(value) -> str:
-        return f"{Decimal(value):.2f}".replace(".", ",")
+        return f"{abs(Decimal(value)):.2f}".replace(".", ",")
+
+    def balance(tag: str, value: Decimal) -> str:
+        return f"{tag}{'D' if value < 0 else 'C'}{day:%y%m%d}CHF{amount(value)}"
 
     day = max(line.day for line in lines)
-    rows = [f":20:{statement_id}", f":25:{IBAN}", ":28C:1/1", f":60F:C{day:%y%m%d}CHF0,00"]
+    closing = opening + moved(lines) if closing is None else closing
+    rows = [f":20:{statement_id}", f":25:{IBAN}", ":28C:1/1", balance(":60F:", opening)]
     for line in lines:
         # RC: the reversal of a credit (money going back out); RD: of a debit.
         mark = ("RD" if line.reversal else "C") if line.credit else ("RC" if line.reversal else "D")
@@ -82,7 +102,7 @@ def mt940(lines: list[Line], statement_id: str = "STMT940") -> bytes:
         rows.append(f":86:{details[:65]}")
         for start in range(65, len(details), 65):
             rows.append(details[start:start + 65])
-    rows.append(f":62F:C{day:%y%m%d}CHF0,00")
+    rows.append(balance(":62F:", closing))
     return ("\r\n".join(rows) + "\r\n-").encode("latin-1")
 
 

@@ -139,7 +139,10 @@ def test_an_mt940_statement_as_a_bank_writes_it_matches_by_the_reference_in_its_
     (b"<!DOCTYPE d [<!ENTITY e 'x'>]><d>&e;</d>", "the XML declares a DTD or entities"),
     (b"name,amount\nITA,5\n", "not a bank statement"),
     (camt053([Line("X1", "12.345", TODAY)]), "amount '12.345' is not a positive amount with at most 2 decimals"),
-    (camt053([Line("X1", "5", TODAY), Line("X1", "6", TODAY)]), "bank reference X1 stands for two different entries"),
+    (camt053([Line("X1", "5", TODAY)], closing=Decimal("6.00")),
+     "statement STMT-1 does not reconcile: opening 0.00 + entries 5.00 = 5.00, but the closing balance is 6.00 "
+     "(off by 1.00)"),
+    (mt940([Line("X1", "5", TODAY)], closing=Decimal("4.00")), "statement STMT940 does not reconcile"),
 ])
 def test_a_malformed_statement_is_one_line_and_writes_nothing(ccm, chases, tmp_path, content, message):
     log = open_event_log(f"sqlite:///{chases['CCM_HOME']}/eventlog.db")
@@ -150,6 +153,31 @@ def test_a_malformed_statement_is_one_line_and_writes_nothing(ccm, chases, tmp_p
     assert result.exit_code == 1 and message in result.stderr, result.output
     assert len(result.stderr.strip().splitlines()) == 1
     assert log.count() == rows
+
+
+def test_lines_without_a_reference_of_their_own_are_each_accounted_for_day_after_day(ccm, chases, tmp_path):
+    """A bank that writes the same `:20:` every day, `NONREF` for every line, or one
+    reference for two entries: each line is named by what it says, so the second day's
+    payment is recorded, not taken for the first day's ("already imported")."""
+    log = open_event_log(f"sqlite:///{chases['CCM_HOME']}/eventlog.db")
+
+    def imported(data: bytes):
+        path = tmp_path / "day.sta"
+        path.write_bytes(data)
+        result = ccm("bank", "import", path)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    first = imported(mt940([Line("NONREF", "7", TODAY, text="fee refund")], statement_id="MPBZ"))
+    second = imported(mt940([Line("NONREF", "9", TODAY, text="fee refund")], statement_id="MPBZ", opening=Decimal("7")))
+    assert "1 entries, 0 already imported" in first and "1 entries, 0 already imported" in second
+    again = imported(mt940([Line("NONREF", "9", TODAY, text="fee refund")], statement_id="MPBZ", opening=Decimal("7")))
+    assert "1 entries, 1 already imported" in again
+    shared = imported(camt053([Line("SAME", "5", TODAY, text="a"), Line("SAME", "6", TODAY, text="b")], "STMT-S"))
+    assert "2 entries, 0 already imported" in shared
+    amounts = sorted(e.payload["entry"]["amount"] for e in log.query(event_type="bank.*")
+                     if e.payload["entry"]["remittance"] in ("fee refund", "a", "b"))
+    assert amounts == ["5.00", "6.00", "7.00", "9.00"]  # every line once
 
 
 def test_a_bad_iban_in_the_settings_is_one_line_naming_the_variable(ccm):

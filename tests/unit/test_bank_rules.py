@@ -94,15 +94,19 @@ def test_a_batch_entry_becomes_one_line_per_transaction():
     one = camt053([Line("B1", "300", DAY, text="Italy")]).decode()
     batch = one.replace("<NtryDtls><TxDtls>", "<NtryDtls><TxDtls><Refs><AcctSvcrRef>B1-a</AcctSvcrRef></Refs>"
                         "<Amt Ccy=\"CHF\">100.00</Amt><RmtInf><Ustrd>Norway</Ustrd></RmtInf></TxDtls><TxDtls>", 1)
+    batch = batch.replace('<Amt Ccy="CHF">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf>',
+                          '<Amt Ccy="CHF">200.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf>')
     batch = re.sub(r"<Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>", "<Refs><AcctSvcrRef>B1-b</AcctSvcrRef></Refs>",
                    batch)
     entries = read_statement(batch.encode()).entries
     assert [(e.ref, e.amount, e.remittance) for e in entries] == [
-        ("B1-a", Decimal("100.00"), "Norway"), ("B1-b", Decimal("300.00"), "Italy")]
+        ("B1-a", Decimal("100.00"), "Norway"), ("B1-b", Decimal("200.00"), "Italy")]
 
 
 def test_a_pending_entry_is_not_money_yet():
-    data = camt053([Line("P1", "10", DAY), Line("P2", "20", DAY)]).decode().replace("<Cd>BOOK</Cd>", "<Cd>PDNG</Cd>", 1)
+    # The booked balance moves by the booked entry alone.
+    data = camt053([Line("P1", "10", DAY), Line("P2", "20", DAY)], closing=Decimal("20.00")).decode().replace(
+        "<Cd>BOOK</Cd>", "<Cd>PDNG</Cd>", 1)
     assert [e.ref for e in read_statement(data.encode()).entries] == ["P2"]
 
 
