@@ -10,6 +10,7 @@ is finished by its activity's next attempt."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -52,7 +53,9 @@ async def reconcile(client, log, statement, acting, beat=lambda: None) -> list[d
 
     # Credits first, so that a reversal in the same statement finds the receipt it cancels.
     await phase([e for e in new if e.credit and not e.reversal], _credit)
-    await phase([e for e in new if e.reversal and not e.credit], _reversal)
+    reversals = [e for e in new if e.reversal and not e.credit]
+    claims = _claim_credits(log, statement.account, reversals)
+    await phase(reversals, functools.partial(_reversal, claims=claims))
     await phase([e for e in new if e.credit == e.reversal], _ignored)
     return [rows[e.ref] for e in statement.entries]
 
@@ -182,48 +185,71 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
     try:
         # Money value-dated ahead is recorded at once, on the day it was booked.
         day = entry.value_date if entry.value_date <= date.today() else (entry.booking_date or date.today())
-        cmd = RecordReceipt(amount=amount, date=day, reference=entry.ref, actor=acting.actor,
-                            office=acting.office)
+        cmd = RecordReceipt(amount=amount, date=day, reference=receipt_reference(entry.ref, entry.account),
+                            actor=acting.actor, office=acting.office)
     except ValidationError as e:
         return e.errors()[0]["msg"].removeprefix("Value error, ")
     refusal = await _send(client, workflow_id, "record_receipt", cmd, update_id)
-    return "" if refusal is None or refusal.type == "already_recorded" else refusal.message
+    if refusal is None:
+        return ""
+    if refusal.type == "already_recorded":  # by another command: the same money, or not?
+        from domain.chase import ChaseStatus
+
+        status = await read_status(client, workflow_id, ChaseStatus)
+        held = next(r for r in status.receipts if r.reference == cmd.reference and not r.reversed)
+        if held.amount == amount:
+            return ""
+        return f"its reference already holds a receipt of {held.amount} on {workflow_id}, not {amount}"
+    return refusal.message
 
 
-async def _reversal(client, log, statement, entry, acting, chases, names):
-    """A debit that cancels a credit: the receipt recorded from that credit is reversed."""
+def receipt_reference(ref: str, account: str) -> str:
+    """The reference a bank entry's receipt carries on its chase: the entry's identity on
+    its account, so that the same reference on two accounts names two receipts."""
+    return f"{ref}@{account}"
+
+
+async def _reversal(client, log, statement, entry, acting, chases, names, claims):
+    """A debit that cancels a credit: the receipt recorded from that credit (`claims`, one
+    credit for one reversal) is reversed; a reversal beyond the credits is left unmatched."""
     from domain.chase import ReverseReceipt
 
-    original = _cancelled_credit(log, statement.account, entry)
+    original = claims.get(entry.ref)
     if original is None:
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "",
                           reason="a reversal whose credit was not found on this account", guesses=[])
     chase, ref = original.payload["chase"], original.payload["entry"]["ref"]
     refusal = await _send(client, chase, "reverse_receipt", ReverseReceipt(
-        reference=ref, reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}",
+        reference=receipt_reference(ref, statement.account),
+        reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}",
         actor=acting.actor, office=acting.office), _update_id("reversal", statement.account, entry.ref))
-    if refusal is not None and refusal.type != "no_such_receipt":  # else: reversed before a cut
+    if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refusal.message,
                           guesses=[chase])
     return new_event(source_of(statement), entry, acting, "bank.entry_reversed", original.subject, chase=chase,
                       reverses=ref)
 
 
-def _cancelled_credit(log, account: str, entry):
-    """The latest matched credit of the same amount on the account that this reversal can
-    cancel: one with the same creditor reference, or else the same remittance text."""
-    reversed_refs = {ev.payload.get("reverses") for ev in log.query(event_type="bank.entry_reversed",
-                                                                        workflow_id=f"bank-{account}")}
-    best = None
-    for ev in log.query(event_type="bank.entry_matched", workflow_id=f"bank-{account}"):
-        credit = ev.payload["entry"]
-        if credit["ref"] in reversed_refs or Decimal(credit["amount"]) != entry.amount:
-            continue
-        same_ref = entry.creditor_reference and credit["creditor_reference"] == entry.creditor_reference
-        same_text = entry.remittance and credit["remittance"] == entry.remittance
-        if same_ref or same_text:
-            best = ev
-    return best
+def _claim_credits(log, account: str, reversals: list) -> dict:
+    """For each reversal, in the statement's order, the latest matched credit of the same
+    amount on the account that no reversal has claimed (one with the same creditor
+    reference, or else the same remittance text): three reversals against two credits
+    reverse two receipts, and the third is left unmatched."""
+    claimed = {ev.payload.get("reverses") for ev in log.query(event_type="bank.entry_reversed",
+                                                                 workflow_id=f"bank-{account}")}
+    credits = list(log.query(event_type="bank.entry_matched", workflow_id=f"bank-{account}"))
+    claims = {}
+    def cancels(entry, credit: dict) -> bool:
+        return credit["ref"] not in claimed and Decimal(credit["amount"]) == entry.amount and bool(
+            (entry.creditor_reference and credit["creditor_reference"] == entry.creditor_reference)
+            or (entry.remittance and credit["remittance"] == entry.remittance))
+
+    for entry in reversals:
+        fits = [ev for ev in credits if cancels(entry, ev.payload["entry"])]
+        if fits:
+            claims[entry.ref] = fits[-1]
+            claimed.add(fits[-1].payload["entry"]["ref"])
+    return claims
 
 
 async def _ignored(client, log, statement, entry, acting, chases, names):

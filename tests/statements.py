@@ -57,7 +57,7 @@ def _balance(code: str, value: Decimal, day: date) -> str:
 
 
 def camt053(lines: list[Line], statement_id: str = "STMT-1", day: date | None = None,
-            opening: Decimal = Decimal("0.00"), closing: Decimal | None = None) -> bytes:
+            opening: Decimal = Decimal("0.00"), closing: Decimal | None = None, account: str = IBAN) -> bytes:
     """A statement whose balances reconcile (opening + what the lines move), unless
     `closing` says otherwise."""
     day = day or max(line.day for line in lines)
@@ -65,7 +65,7 @@ def camt053(lines: list[Line], statement_id: str = "STMT-1", day: date | None = 
     return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>"
             f"<GrpHdr><MsgId>MSG-{statement_id}</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>"
-            f"<Stmt><Id>{statement_id}</Id><Acct><Id><IBAN>{IBAN}</IBAN></Id><Ccy>CHF</Ccy></Acct>"
+            f"<Stmt><Id>{statement_id}</Id><Acct><Id><IBAN>{account}</IBAN></Id><Ccy>CHF</Ccy></Acct>"
             + _balance("OPBD", opening, day) + _balance("CLBD", closing, day)
             + "".join(_entry(line) for line in lines)
             + "</Stmt></BkToCstmrStmt></Document>\n").encode("utf-8")

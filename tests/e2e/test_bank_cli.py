@@ -4,7 +4,7 @@ and a `ccm worker`: statements the tests build, as banks write them, reconciled.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,7 @@ import xmlschema
 from activities.database import open_event_log
 from domain.bank import creditor_reference, format_reference
 from tests.conftest import start_dev_server, wait_for
-from tests.statements import Line, camt053, camt054, mt940, xsd
+from tests.statements import IBAN, Line, camt053, camt054, mt940, xsd
 
 YEAR = date.today().year
 TODAY = date.today()
@@ -87,9 +87,9 @@ def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm,
     assert nor["stage"] == "paid" and nzl["stage"] == "paid"  # the reported payment arrived
     assert fra["stage"] == "paid" and fra["credit"] == "250.00"
     receipts = list(log.query(event_type="chase.receipt_recorded"))
-    assert {r.payload["reference"] for r in receipts} == {"E1", "E2", "E3", "E5"}
+    assert {r.payload["reference"] for r in receipts} == {f"{e}@{IBAN}" for e in ("E1", "E2", "E3", "E5")}
     reversal = next(log.query(event_type="chase.receipt_reversed"))
-    assert reversal.payload["reference"] == "E1" and "entry E7" in reversal.payload["reason"]
+    assert reversal.payload["reference"] == f"E1@{IBAN}" and "entry E7" in reversal.payload["reason"]
     how = {ev.payload["entry"]["ref"]: ev.payload["how"] for ev in log.query(event_type="bank.entry_matched")}
     assert how == {"E1": "creditor_reference", "E2": "remittance", "E3": "reported_payment",
                    "E5": "creditor_reference"}
@@ -184,3 +184,47 @@ def test_a_bad_iban_in_the_settings_is_one_line_naming_the_variable(ccm):
     result = ccm("config", "show", env={"CCM_BANK_IBAN": "CH93 0076 2011 6238 5295 8"})
     assert result.exit_code == 1 and result.stderr.startswith("Error: CCM_BANK_IBAN: 'CH93 0076 2011 6238 5295 8' "
                                                                "is not a valid IBAN")
+
+
+def test_every_line_ends_right_reversals_references_and_dates(ccm, chases, tmp_path):
+    """The hostile probe's cases: three reversals against two credits, one reference on two
+    accounts, a reference a manual receipt of another amount holds, money value-dated ahead."""
+    for state in ("AUT", "BEL", "CAN", "DNK"):
+        assert ccm("chase", "start", "--state", state, "--year", YEAR, "--amount", "1000").exit_code == 0
+
+    def imported(data: bytes) -> list[dict]:
+        path = tmp_path / "s.xml"
+        path.write_bytes(data)
+        result = ccm("bank", "import", path, "-o", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(ccm("bank", "status", "-o", "json").stdout)
+
+    aut = creditor_reference(YEAR, "AUT")
+    rows = imported(camt053([Line("R1", "100", TODAY, reference=aut), Line("R2", "100", TODAY, reference=aut)],
+                            "STMT-R"))
+    rows = imported(camt053([Line(f"R{n}", "100", TODAY, credit=False, reversal=True, reference=aut)
+                             for n in (3, 4, 5)], "STMT-R2", opening=Decimal("200")))
+    by_entry = {r["entry"]: r for r in rows}
+    assert [by_entry[f"R{n}"]["outcome"] for n in (3, 4, 5)] == ["reversed", "reversed", "unmatched"]
+    assert by_entry["R5"]["reason"] == "a reversal whose credit was not found on this account"
+    assert status(ccm, "AUT")["received"] == "0.00"
+
+    bel = creditor_reference(YEAR, "BEL")
+    imported(camt053([Line("SAME-1", "40", TODAY, reference=bel)], "STMT-A"))
+    imported(camt053([Line("SAME-1", "60", TODAY, reference=bel)], "STMT-B", account="CH5604835012345678009"))
+    assert status(ccm, "BEL")["received"] == "100.00"  # two accounts, two receipts
+
+    manual = ccm("chase", "receive", "--state", "CAN", "--year", YEAR, "--amount", "5", "--date", TODAY,
+                 "--reference", f"M-1@{IBAN}")
+    assert manual.exit_code == 0, manual.output
+    rows = imported(camt053([Line("M-1", "500", TODAY, reference=creditor_reference(YEAR, "CAN"))], "STMT-M"))
+    held = next(r for r in rows if r["entry"] == "M-1")
+    assert held["outcome"] == "unmatched" and "already holds a receipt of 5.00" in held["reason"]
+    assert status(ccm, "CAN")["received"] == "5.00"
+
+    ahead = TODAY + timedelta(days=3)
+    data = camt053([Line("V-1", "250", TODAY, reference=creditor_reference(YEAR, "DNK"))], "STMT-V").decode()
+    data = data.replace(f"<ValDt><Dt>{TODAY}</Dt></ValDt>", f"<ValDt><Dt>{ahead}</Dt></ValDt>")
+    rows = imported(data.encode())
+    assert next(r for r in rows if r["entry"] == "V-1")["outcome"] == "matched"
+    assert status(ccm, "DNK")["received"] == "250.00"

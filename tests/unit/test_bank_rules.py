@@ -159,3 +159,54 @@ def test_a_foreign_currency_or_a_debit_is_never_matched_by_itself():
     eur = match_entry(entry(currency="EUR", creditor_reference=creditor_reference(2027, "ITA")), CHASES, NAMES)
     assert eur.workflow_id is None and eur.reason.startswith("in EUR")
     assert match_entry(entry(credit=False), CHASES, NAMES).workflow_id is None
+
+
+def _batch(entry_amount: str, txs: list[tuple[str, str]], tx_amount_tag: str = "Amt") -> bytes:
+    """A camt.053 batch entry (several TxDtls) as banks write them; `txs` are (AcctSvcrRef,
+    amount); `tx_amount_tag` "AmtDtls" writes the .02 form (AmtDtls/TxAmt/Amt)."""
+    one = camt053([Line("PKG-1", entry_amount, DAY)]).decode()
+    head, tail = one.split("<NtryDtls>")[0], one.split("</NtryDtls>")[1]
+
+    def amount(value: str) -> str:
+        if tx_amount_tag == "AmtDtls":
+            return f'<AmtDtls><TxAmt><Amt Ccy="CHF">{value}</Amt></TxAmt></AmtDtls>'
+        return f'<Amt Ccy="CHF">{value}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+
+    details = "".join(f"<TxDtls><Refs><AcctSvcrRef>{ref}</AcctSvcrRef></Refs>{amount(value)}</TxDtls>"
+                      for ref, value in txs)
+    return (head + f"<NtryDtls>{details}</NtryDtls>" + tail).encode()
+
+
+def test_a_batch_whose_transactions_do_not_add_up_to_its_entry_is_refused():
+    """The probe's case: an entry of CHF 30 whose two transactions say 30 each credited 60."""
+    with pytest.raises(StatementError, match=r"its 2 transactions add up to 60.00, not to the entry's 30.00"):
+        read_statement(_batch("30", [("T1", "30.00"), ("T2", "30.00")]))
+
+
+def test_a_02_batch_gives_each_transaction_its_amount_from_amtdtls():
+    entries = read_statement(_batch("30", [("T1", "10.00"), ("T2", "20.00")], "AmtDtls")).entries
+    assert [(e.ref, e.amount) for e in entries] == [("T1", Decimal("10.00")), ("T2", Decimal("20.00"))]
+
+
+def test_a_package_id_repeated_in_every_transaction_names_none_of_them():
+    """Swiss BVR/QR batch credits repeat the package id in every transaction: each is named
+    by what it says, and both are kept."""
+    entries = read_statement(_batch("30", [("PKG-1", "10.00"), ("PKG-1", "20.00")])).entries
+    assert [e.amount for e in entries] == [Decimal("10.00"), Decimal("20.00")]
+    assert all(e.ref.startswith("h-") and e.bank_reference == "PKG-1" for e in entries)
+    assert len({e.ref for e in entries}) == 2
+
+
+@pytest.mark.parametrize("placeholder", ["NONREF", "EREF", "NOTPROVIDED", "N"])
+def test_a_placeholder_is_no_reference(placeholder):
+    entries = read_statement(camt053([Line(placeholder, "5", DAY, text="a"), Line(placeholder, "6", DAY, text="b")]))
+    assert all(e.ref.startswith("h-") and e.bank_reference == "" for e in entries.entries)
+
+
+def test_the_same_entry_reordered_or_in_another_file_keeps_its_identity_and_a_missing_value_date_is_the_booking_date():
+    lines = [Line("", "5", DAY, text="a"), Line("", "5", DAY, text="a"), Line("", "7", DAY, text="b")]
+    one = [e.ref for e in read_statement(camt053(lines)).entries]
+    other = [e.ref for e in read_statement(camt053(list(reversed(lines)), "STMT-2")).entries]
+    assert sorted(one) == sorted(other) and len(set(one)) == 3  # two identical lines: two entries
+    data = camt053([Line("N1", "5", DAY)]).decode().replace(f"<ValDt><Dt>{DAY}</Dt></ValDt>", "")
+    assert read_statement(data.encode()).entries[0].value_date == DAY
