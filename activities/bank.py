@@ -57,7 +57,21 @@ async def reconcile(client, log, statement, acting, beat=lambda: None) -> list[d
     claims = _claim_credits(log, statement.account, reversals)
     await phase(reversals, functools.partial(_reversal, claims=claims))
     await phase([e for e in new if e.credit == e.reversal], _ignored)
+    await asyncio.to_thread(log.append, _statement_event(statement, acting))
     return [rows[e.ref] for e in statement.entries]
+
+
+def _statement_event(statement, acting):
+    """The statement itself, once settled: its balances and days, for the account's chain
+    (`domain.bank.statement_chain`)."""
+    from domain.events import NewEvent
+
+    return NewEvent(
+        idempotency_key=f"bank/{statement.account}/statement/{statement.sha256}",
+        workflow_id=f"bank-{statement.account}", workflow_type="BankStatement", subject="",
+        event_type="bank.statement_imported", occurred_at=datetime.now(timezone.utc), actor=acting.actor,
+        office=acting.office, payload=statement.model_dump(mode="json", exclude={"entries"})
+        | {"entries": len(statement.entries)})
 
 
 def _own_names(log, statement) -> list:

@@ -87,7 +87,7 @@ def bank_rows(log) -> list[dict]:
     from activities.bank import row_of
 
     latest: dict[str, object] = {}
-    for ev in log.query(event_type="bank.*"):
+    for ev in log.query(event_type="bank.entry_*"):
         latest[f"{ev.workflow_id}/{ev.payload['entry']['ref']}"] = ev
     return [row_of(ev, already=True) for ev in latest.values()]
 
@@ -105,6 +105,31 @@ def bank_status(unmatched, output):
     emit(rows, output, BANK_COLUMNS, title="Bank entries")
     if output == "table":
         click.echo(_totals(rows))
+        for row in statement_rows(open_log()):
+            if row["chain"] != "continues":
+                click.echo(f"{row['account']}: statement {row['statement']} ({row['from']} to {row['to']}): "
+                           f"{row['chain']}")
+
+
+def statement_rows(log) -> list[dict]:
+    """Every account's statements, chained (`domain.bank.statement_chain`)."""
+    from domain.bank import statement_chain
+
+    by_account: dict[str, list[dict]] = {}
+    for ev in log.query(event_type="bank.statement_imported"):
+        by_account.setdefault(ev.payload["account"], []).append(ev.payload)
+    return [row for account in sorted(by_account) for row in statement_chain(by_account[account])]
+
+
+@bank.command("statements")
+@output_option()
+def bank_statements(output):
+    """Every statement imported, per account in order of its days: whether its opening
+    balance is the previous one's closing balance, or where a statement is missing."""
+    from cli.audit import open_log
+
+    emit(statement_rows(open_log()), output, ["account", "statement", "from", "to", "opening", "closing", "chain"],
+         title="Bank statements")
 
 
 @bank.command("match")
@@ -130,7 +155,7 @@ def bank_match(entry, alpha3, year, chf, acting):
     if row["outcome"] != "unmatched":
         raise click.ClickException(f"bank entry {entry} is {row['outcome']}" + (
             f" ({row['chase']})" if row["chase"] else ""))
-    last = next(ev for ev in log.query(event_type="bank.*") if ev.payload["entry"]["ref"] == entry
+    last = next(ev for ev in log.query(event_type="bank.entry_*") if ev.payload["entry"]["ref"] == entry
                 and ev.event_type == "bank.entry_unmatched")
     original = Entry(**last.payload["entry"])
     if not original.credit or original.reversal:

@@ -84,6 +84,7 @@ EXAMPLES = {
     "import contributions": "ccm import contributions --year 2016 --file ledger-2016.csv",
     "bank import": "ccm bank import camt053-2027-03.xml --as 'Sheila Mweemba@isu'",
     "bank status": "ccm bank status --unmatched --output csv",
+    "bank statements": "ccm bank statements --output json",
     "bank match": "ccm bank match UBS-2027-0412 --state DEU --year 2027 --chf 95.00",
     "report obligations": "ccm report obligations --as-of 2016-11-04 --output md",
     "states record": "ccm states record --state 'Sri Lanka' --event accession --deposited 2018-03-01",

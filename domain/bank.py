@@ -398,6 +398,27 @@ def _model(model, where: str, fields: dict):
         raise StatementError(f"{where}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
+def statement_chain(statements: list[dict]) -> list[dict]:
+    """An account's statements in order of their days, each saying whether its opening
+    balance is the closing balance of the one before (`continues`), or where one is
+    missing (`gap: …`); those without balances (camt.054 notifications) are left out."""
+    with_balances = sorted((s for s in statements if s.get("opening") is not None and s.get("closing") is not None),
+                           key=lambda s: (s.get("from_date") or "", s.get("to_date") or "", s.get("id", "")))
+    rows, previous = [], None
+    for s in with_balances:
+        if previous is None:
+            chain = "first"
+        elif Decimal(s["opening"]) == Decimal(previous["closing"]):
+            chain = "continues"
+        else:
+            chain = (f"gap: {previous['id']} closed at {previous['closing']}, {s['id']} opens at {s['opening']} "
+                     "(a statement missing?)")
+        rows.append({"account": s["account"], "statement": s["id"], "from": s.get("from_date"),
+                     "to": s.get("to_date"), "opening": s["opening"], "closing": s["closing"], "chain": chain})
+        previous = s
+    return rows
+
+
 # --- matching ----------------------------------------------------------------------------------
 class ChaseView(BaseModel):
     """What matching needs to know of a chase."""
