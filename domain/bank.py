@@ -102,6 +102,8 @@ class Entry(BaseModel):
     value_date: date
     booking_date: date | None = None
     bank_reference: str = Field("", max_length=100, description="the bank's own reference, as written")
+    owner_reference: str = Field("", max_length=100, description="the payer's or the account owner's reference "
+                                 "(camt EndToEndId, MT940 :61: subfield 7): never taken as unique")
     creditor_reference: str = Field("", description="structured (SCOR) reference, compacted")
     remittance: str = Field("", description="unstructured remittance text")
     debtor: str = ""
@@ -167,7 +169,7 @@ def identify(entries: list[dict]) -> list[dict]:
     def said(e: dict) -> str:
         return "|".join(str(e.get(k, "")) for k in (
             "account", "booking_date", "value_date", "amount", "currency", "credit", "reversal", "bank_reference",
-            "creditor_reference", "remittance", "debtor"))
+            "owner_reference", "creditor_reference", "remittance", "debtor"))
 
     by_reference: dict[str, set[str]] = {}
     for e in entries:
@@ -323,18 +325,42 @@ def _remittance(tx, text, ns) -> dict:
     debtor = tx.find("c:RltdPties/c:Dbtr", ns)
     name = debtor.find(".//c:Nm", ns) if debtor is not None else None
     return {"creditor_reference": reference, "remittance": ustrd[:1000],
+            "owner_reference": real_reference(text(tx, "c:Refs/c:EndToEndId"))[:100],
             "debtor": (name.text or "").strip()[:200] if name is not None else ""}
 
 
 def _mt940(data: bytes, sha: str) -> Statement:
-    import logging
-
-    import mt940
-
+    """MT940 as banks write it: one file may hold several messages (a statement spread over
+    several, `:60M:`/`:62M:`, or several days' statements), each reconciled on its own."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")  # SWIFT's character set is a subset of both
+    messages = [m for m in re.split(r"(?m)^(?=:20:)", text) if m.startswith(":20:")]
+    if not messages:
+        raise StatementError("not a readable MT940 statement: no :20: statement")
+    entries, first_open, last_close, ids = [], None, None, []
+    for number, message in enumerate(messages, start=1):
+        opening, closing, statement_id, account, rows = _mt940_message(message, number)
+        reconcile_balances(f"statement {statement_id or number}", opening, closing, rows)
+        first_open = opening if first_open is None else first_open
+        last_close = closing if closing is not None else last_close
+        ids.append(statement_id)
+        entries.extend(rows)
+    if not entries:
+        raise StatementError("the MT940 statement holds no transaction")
+    dates = [e["booking_date"] for e in entries]
+    return _statement(format="mt940", id=ids[0], account=entries[0]["account"], sha256=sha,
+                      entries=_entries(identify(entries)), opening=first_open, closing=last_close,
+                      from_date=min(dates), to_date=max(dates))
+
+
+def _mt940_message(text: str, number: int):
+    """One message: (opening, closing, :20:, account, entries)."""
+    import logging
+
+    import mt940
+
     quiet = logging.getLogger("mt940")
     level, quiet.level = quiet.level, logging.WARNING  # the library logs every tag it reads
     try:
@@ -344,14 +370,12 @@ def _mt940(data: bytes, sha: str) -> Statement:
         raise StatementError(f"not a readable MT940 statement: {type(e).__name__}: {e}") from None
     finally:
         quiet.level = level
-    if not transactions.transactions:
-        raise StatementError("the MT940 statement holds no transaction")
     head = transactions.data
     account = str(head.get("account_identification", "")).strip()
     statement_id = str(head.get("transaction_reference", "")).strip()
     entries = []
     for n, t in enumerate(transactions.transactions, start=1):
-        d, where = t.data, f"transaction {n}"
+        d, where = t.data, f"transaction {n} of message {number}"
         status = d.get("status", "")
         if "amount" not in d or status not in ("C", "D", "RC", "RD"):
             raise StatementError(f"{where}: no amount or credit/debit mark")
@@ -364,19 +388,17 @@ def _mt940(data: bytes, sha: str) -> Statement:
             "currency": amount.currency, "credit": status in ("C", "RD"), "reversal": status in ("RC", "RD"),
             "value_date": date(value.year, value.month, value.day),
             "booking_date": date(booked.year, booked.month, booked.day),
-            # The bank's reference (after //), else the customer's; placeholders are none.
-            "bank_reference": real_reference(d.get("bank_reference")) or real_reference(d.get("customer_reference")),
+            # The bank's own reference (after //) is unique where it is not a placeholder;
+            # the account owner's (subfield 7) is kept, but never taken as unique.
+            "bank_reference": real_reference(d.get("bank_reference")),
+            "owner_reference": real_reference(d.get("customer_reference"))[:100],
             "creditor_reference": found[0] if found else "", "remittance": " ".join(details.split())[:1000]})
 
     def signed(key: str) -> Decimal | None:
         bal = head.get(f"final_{key}_balance") or head.get(f"intermediate_{key}_balance")
         return Decimal(str(bal.amount.amount)).quantize(Decimal("0.01")) if bal is not None else None
 
-    reconcile_balances(f"statement {statement_id or 'of ' + account}", signed("opening"), signed("closing"), entries)
-    dates = [e["booking_date"] for e in entries]
-    return _statement(format="mt940", id=statement_id, account=account, sha256=sha,
-                      entries=_entries(identify(entries)), opening=signed("opening"), closing=signed("closing"),
-                      from_date=min(dates), to_date=max(dates))
+    return signed("opening"), signed("closing"), statement_id, account, entries
 
 
 def _entries(rows: list[dict]) -> list[Entry]:
