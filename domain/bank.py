@@ -407,6 +407,20 @@ def _entries(rows: list[dict]) -> list[Entry]:
 
 
 def _statement(**fields) -> Statement:
+    """The statement, its account and currencies checked: an account written as an IBAN must
+    be one (a broken check digit is a file to refuse, not an account to invent), and every
+    currency an ISO 4217 code."""
+    import pycountry
+
+    account = fields.get("account", "")
+    if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", account):
+        try:
+            validate_iban(account)
+        except ValueError as e:
+            raise StatementError(f"the account {account} is not a valid IBAN ({str(e).split(': ', 1)[-1]})") from None
+    for entry in fields.get("entries", []):
+        if entry.currency and pycountry.currencies.get(alpha_3=entry.currency) is None:
+            raise StatementError(f"entry {entry.ref}: {entry.currency} is not a currency (ISO 4217)")
     return _model(Statement, "the statement", fields)
 
 

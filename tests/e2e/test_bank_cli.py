@@ -249,3 +249,19 @@ def test_bank_statements_chain_each_accounts_balances_and_name_a_gap(ccm, chases
     assert rows[2]["chain"] == "gap: DAY-2 closed at 130.00, DAY-3 opens at 150.00 (a statement missing?)"
     shown = ccm("bank", "status").stdout
     assert f"{account}: statement DAY-3" in shown and "a statement missing?" in shown
+
+
+def test_an_import_refused_for_its_office_writes_nothing_and_the_isus_import_then_credits(ccm, chases, tmp_path):
+    """The probe's case: an import by an office that may not import logged its entries as
+    unmatched, and the ISU's proper import then found them 'already imported'."""
+    assert ccm("chase", "start", "--state", "ECU", "--year", YEAR, "--amount", "70").exit_code == 0
+    log = open_event_log(f"sqlite:///{chases['CCM_HOME']}/eventlog.db")
+    rows = log.count()
+    path = tmp_path / "ecu.xml"
+    path.write_bytes(camt053([Line("ECU-1", "70", TODAY, reference=creditor_reference(YEAR, "ECU"))], "STMT-ECU"))
+    refused = ccm("bank", "import", path, "--as", "Italy")
+    assert refused.exit_code == 1 and "only the ISU may import statement, not ITA" in refused.stderr, refused.output
+    assert log.count() == rows
+    done = ccm("bank", "import", path)
+    assert done.exit_code == 0 and "1 matched (CHF 70.00)" in done.stdout, done.output
+    assert status(ccm, "ECU")["stage"] == "paid"

@@ -210,3 +210,22 @@ def test_the_same_entry_reordered_or_in_another_file_keeps_its_identity_and_a_mi
     assert sorted(one) == sorted(other) and len(set(one)) == 3  # two identical lines: two entries
     data = camt053([Line("N1", "5", DAY)]).decode().replace(f"<ValDt><Dt>{DAY}</Dt></ValDt>", "")
     assert read_statement(data.encode()).entries[0].value_date == DAY
+
+
+@pytest.mark.parametrize("data, message", [
+    # XXE: an external entity reading a file of the machine.
+    (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+     b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">&x;</Document>',
+     "the XML declares a DTD or entities"),
+    # A billion laughs: entities that expand to gigabytes.
+    (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+     b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>', "the XML declares a DTD or entities"),
+    (b"<x>" + b" " * (50 * 1024 * 1024) + b"</x>", "a statement is at most"),
+    (camt053([Line("C1", "10", DAY, currency="XYZ")]), "entry C1: XYZ is not a currency (ISO 4217)"),
+    (camt053([Line("C1", "10", DAY)], account="CH9300762011623852958"),
+     "the account CH9300762011623852958 is not a valid IBAN"),
+    (camt053([Line("C1", "10", DAY)], closing=Decimal("11")), "does not reconcile"),
+])
+def test_a_hostile_or_broken_file_is_refused_in_one_sentence(data, message):
+    with pytest.raises(StatementError, match=re.escape(message)):
+        read_statement(data)
