@@ -110,6 +110,8 @@ def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None):
                 if not (server.home / ns / "contacts.csv").exists():
                     write_contacts(server.home / ns / "contacts.csv")
                 cmd, env = [str(BIN / "ccm"), "worker"], os.environ | ccm_env(server, ns) | (env_extra or {})
+                # Only `ccm db upgrade` creates a log.
+                subprocess.run([str(BIN / "ccm"), "db", "upgrade"], env=env, check=True, capture_output=True)
             else:
                 cmd = [sys.executable, "-m", "benchmarks.bare", "worker", "--address", server.address,
                        "--namespace", ns, "--task-queue", "bare"]

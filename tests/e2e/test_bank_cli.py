@@ -265,3 +265,20 @@ def test_an_import_refused_for_its_office_writes_nothing_and_the_isus_import_the
     done = ccm("bank", "import", path)
     assert done.exit_code == 0 and "1 matched (CHF 70.00)" in done.stdout, done.output
     assert status(ccm, "ECU")["stage"] == "paid"
+
+
+def test_a_bank_reference_reused_on_the_account_for_a_new_entry_is_a_new_entry(ccm, chases, tmp_path):
+    """The probe's case: a second statement whose entry reuses a reference seen before on
+    the account (a new entry, another State's creditor reference) was 'already imported',
+    and its CHF 90 vanished."""
+    for state in ("GHA", "GUY"):
+        assert ccm("chase", "start", "--state", state, "--year", YEAR, "--amount", "90").exit_code == 0
+    path = tmp_path / "reused.xml"
+    path.write_bytes(camt053([Line("REUSED-7", "90", TODAY, reference=creditor_reference(YEAR, "GHA"))], "DAY-A"))
+    assert ccm("bank", "import", path).exit_code == 0
+    path.write_bytes(camt053([Line("REUSED-7", "90", TODAY, reference=creditor_reference(YEAR, "GUY"))], "DAY-B",
+                             opening=Decimal("90")))
+    second = ccm("bank", "import", path)
+    assert second.exit_code == 0 and "1 entries, 0 already imported; 1 matched (CHF 90.00)" in second.stdout, \
+        second.output
+    assert status(ccm, "GHA")["received"] == "90.00" and status(ccm, "GUY")["received"] == "90.00"

@@ -274,3 +274,25 @@ def test_checkpoints_run_daily_on_a_temporal_schedule(ccm_env, worker):
     assert asyncio.run(trigger()) == 2
     wait_for(lambda: len([e for e in events(ccm_env) if e.event_type == "log.checkpoint"]) == before + 1, 30)
     assert run(ccm_env, "audit", "schedule-checkpoints", "--delete").exit_code == 0
+
+
+def test_a_statement_or_a_ledger_handed_over_unsigned_is_refused_with_nothing_written(ccm_env, worker, tmp_path):
+    from decimal import Decimal
+
+    from tests.statements import Line, camt053
+
+    env, isu = ccm_env, Path(ccm_env["CCM_TEST_ISU_KEY"]).parent
+    statement = tmp_path / "statement.xml"
+    statement.write_bytes(camt053([Line("SIG-1", Decimal("12.00"), TODAY, text="interest")], "STMT-SIG"))
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("state,amount_due,date,amount,reference,budget_line\nDEU,100,,,,\n")
+    before = len(events(env))
+    for command in (["bank", "import", statement], ["import", "contributions", "--year", 2016, "--file", ledger]):
+        unsigned = run(env, *command)
+        assert unsigned.exit_code == 1 and "requires signed commands" in unsigned.stderr, unsigned.output
+    assert len(events(env)) == before
+    signed = run(env, "bank", "import", statement, keys=isu)
+    assert signed.exit_code == 0 and "1 unmatched (CHF 12.00)" in signed.stdout, signed.output
+    imported = run(env, "import", "contributions", "--year", 2016, "--file", ledger, keys=isu)
+    assert imported.exit_code == 0 and imported.stdout.startswith("1 rows imported"), imported.output
+    assert len(events(env)) == before + 3  # the entry, the statement's record, the ledger's row

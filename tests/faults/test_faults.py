@@ -220,6 +220,44 @@ def test_the_server_restarted_mid_run_loses_nothing(cluster):
     print(f"server restarted once mid-run; {len(states)} chases; {rows} rows checked")
 
 
+def test_a_worker_killed_while_it_imports_a_statement_leaves_the_rest_to_the_next_one(cluster, tmp_path):
+    """A crash at any point of an import is finished by the workflow, not by the person:
+    the command waits, the next worker's attempt settles what is left, and every line is
+    logged once and credited once."""
+    from domain.bank import creditor_reference
+    from tests.statements import Line, camt053
+
+    states = [s.alpha3 for s in registry().parties()][:40]
+    amounts = amounts_of(states)
+    cluster.start_worker()
+    start_chases(cluster, states)
+    statement = tmp_path / "statement.xml"
+    statement.write_bytes(camt053([Line(f"K-{s}", amounts[s], date.today(), reference=creditor_reference(YEAR, s))
+                                   for s in states], "STMT-KILL"))
+    out = open(tmp_path / "import.out", "w")
+    importing = subprocess.Popen([CCM, "bank", "import", str(statement)], env=cluster.env, stdout=out,
+                                 stderr=subprocess.STDOUT, text=True)
+    log = open_event_log(f"sqlite:///{cluster.home / 'eventlog.db'}", create=False)
+
+    def receipts() -> int:
+        return sum(1 for _ in log.query(event_type="chase.receipt_recorded"))
+
+    wait_for(lambda: receipts() >= 3, seconds=120)  # midway: some receipts recorded, the entries not logged yet
+    cluster.kill_worker()
+    at_kill = receipts()
+    assert at_kill < len(states)
+    cluster.start_worker()
+    assert importing.wait(timeout=300) == 0, (tmp_path / "import.out").read_text()
+    said = (tmp_path / "import.out").read_text()
+    assert f"{len(states)} entries, 0 already imported; {len(states)} matched" in said, said
+    assert Counter(e.payload["entry"]["ref"] for e in log.query(event_type="bank.entry_matched")) == Counter(
+        {f"K-{s}": 1 for s in states})
+    assert Counter(e.workflow_id for e in log.query(event_type="chase.receipt_recorded")) == Counter(
+        {f"chase-{YEAR}-{s}": 1 for s in states})
+    assert log.verify().ok
+    print(f"worker killed after {at_kill} receipts of {len(states)}; every line logged once, credited once")
+
+
 class Proxy:
     """A TCP proxy to PostgreSQL that the test can cut and restore (every connection
     dropped, new ones refused), to make the event-log database unreachable."""
