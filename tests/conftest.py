@@ -130,6 +130,19 @@ async def time_skipping_env(request):
     await env.shutdown()
 
 
+async def new_namespace(client, prefix: str) -> str:
+    """A Temporal namespace of its own (`prefix-xxxxxx`) on a dev server, with the Ccm*
+    search attributes: no one else sees its workflow ids or lists."""
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
+
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}".replace("_", "-")
+    await client.workflow_service.register_namespace(RegisterNamespaceRequest(
+        namespace=name, workflow_execution_retention_period=Duration(seconds=86400)))
+    await add_search_attributes(client, name)
+    return name
+
+
 async def add_search_attributes(client, namespace: str) -> None:
     """Register the Ccm* search attributes in a namespace."""
     from temporalio.api.enums.v1 import IndexedValueType
@@ -199,7 +212,9 @@ def wait_for(predicate, seconds: float = 15):
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     """`ccm db upgrade` (only it creates a log), then a `ccm worker` process, once it polls."""
     ccm = str(Path(sys.executable).parent / "ccm")
-    subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, check=True, capture_output=True)
+    upgraded = subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, capture_output=True, text=True)
+    if upgraded.returncode != 0:
+        raise RuntimeError(f"ccm db upgrade: {upgraded.stderr}")
     out = open(log, "w")
     proc = subprocess.Popen([ccm, "worker"], env=os.environ | env,
                             stdout=out, stderr=subprocess.STDOUT)
@@ -229,11 +244,14 @@ def worker_retrying(env: dict[str, str], log: Path) -> tuple[int, str]:
 @pytest.fixture
 def worker_on(dev_env, tmp_path):
     """`worker_on(env)`: a `ccm worker` process with `env` (its log, its home) on the dev
-    server and a task queue of its own; the environment a `ccm` command needs to reach it."""
+    server, in a namespace of its own; the environment a `ccm` command needs to reach it."""
+    import asyncio
+
     started = []
 
     def start(env: dict[str, str]) -> dict[str, str]:
         env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+               "CCM_NAMESPACE": asyncio.run(new_namespace(dev_env.client, "worker-on")),
                "CCM_TASK_QUEUE": f"tq-{uuid.uuid4().hex[:10]}"} | env
         started.append(start_worker(env, tmp_path / f"worker-{len(started)}.log"))
         return env

@@ -10,7 +10,7 @@ import pytest_asyncio
 from click.testing import CliRunner
 
 from cli.main import cli
-from tests.conftest import add_search_attributes, start_worker
+from tests.conftest import new_namespace, start_worker
 from tests.letters import write_contacts
 
 
@@ -18,15 +18,7 @@ from tests.letters import write_contacts
 async def namespace(dev_env, request) -> str:
     """A Temporal namespace of the test module's own on the shared dev server, with the
     Ccm* search attributes: no module sees another's workflow ids or lists."""
-    from google.protobuf.duration_pb2 import Duration
-    from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
-
-    name = f"{request.module.__name__.rsplit('.', 1)[-1]}-{uuid.uuid4().hex[:6]}".replace("_", "-")
-    service = dev_env.client.workflow_service
-    await service.register_namespace(RegisterNamespaceRequest(
-        namespace=name, workflow_execution_retention_period=Duration(seconds=86400)))
-    await add_search_attributes(dev_env.client, name)
-    return name
+    return await new_namespace(dev_env.client, request.module.__name__.rsplit('.', 1)[-1])
 
 
 @pytest_asyncio.fixture(scope="module")
