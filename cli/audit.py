@@ -86,9 +86,11 @@ def audit_log(workflow, subject, event_type, since, until, actor, output):
         import csv
         import sys
 
+        from cli.common import safe_for_spreadsheets
+
         writer = csv.DictWriter(sys.stdout, fieldnames=LOG_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(flat)
+        writer.writerows(safe_for_spreadsheets(row) for row in flat)
     else:  # a table is read by people: times in Geneva, with the zone
         from domain.schedule import geneva_time
 
@@ -109,6 +111,8 @@ def audit_verify(path, signatures, checkpoint_file):
     from domain.events import Event, verify_chain
 
     checkpoint = _read_checkpoint(checkpoint_file) if checkpoint_file else None
+    if path and not read_input(path).strip():
+        raise click.ClickException(f"{path} is empty: not an export of the event log")
     if path:
         with path.open(encoding="utf-8") as f:
             try:

@@ -201,7 +201,7 @@ def emit(rows: list[dict] | dict, output: str, columns: list[str] | None = None,
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_for_spreadsheets(r) for r in rows)
         click.echo(buf.getvalue(), nl=False)
     else:
         from rich.console import Console
@@ -213,6 +213,26 @@ def emit(rows: list[dict] | dict, output: str, columns: list[str] | None = None,
         for r in rows:
             table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
         Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_for_spreadsheets(row: dict) -> dict:
+    """A CSV row a spreadsheet opens as text: a cell of text that begins as a formula would
+    (`=HYPERLINK(…)`, `+`, `-`, `@`, a tab, a carriage return) gets a leading apostrophe, as
+    OWASP recommends against CSV injection. Numbers stay numbers, negative ones included."""
+    def cell(value):
+        if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+            return value
+        try:
+            if Decimal(value).is_finite():
+                return value  # "-2481.00" is an amount, not a formula
+        except ArithmeticError:
+            pass
+        return "'" + value
+
+    return {k: cell(v) for k, v in row.items()}
 
 
 def _json_default(value):

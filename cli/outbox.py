@@ -18,7 +18,7 @@ def waiting_messages():
     from runtime.worker import mailbox
 
     box, log = mailbox(settings()), open_log()
-    files = sorted((box.outbox / "new").iterdir())
+    files = sorted(p for p in (box.outbox / "new").iterdir() if p.is_file())  # nothing else is a message
     keys = [event_key_of(p) for p in files]
     if all(keys):  # each message names the row that logged it: no scan of the log
         intents = [ev for ev in map(log.get, keys) if ev is not None]

@@ -87,8 +87,12 @@ def parse_actor(text: str, default_office: str = "") -> Acting:
     """`Sheila Mweemba@isu` -> Acting("Sheila Mweemba", "isu"); `Italy` -> Acting("", "ITA");
     a bare name that is no office is the person, acting for `default_office`."""
     text = text.strip()
+    if len(text) > 300 or not text.isprintable():  # a name on one line, as the log records it
+        raise Refusal("who acts must be one line of at most 300 characters (PERSON@OFFICE)")
     if "@" in text:
         person, _, office_text = text.rpartition("@")
+        if len(person.strip()) > 200:
+            raise Refusal("a person's name is at most 200 characters")
         office = office_of(office_text)
         if office is None:
             raise Refusal(f"unknown office {office_text.strip()!r}: one of {describe_offices()}")

@@ -47,7 +47,9 @@ def _read(text: str, value_column: str, registry: Registry) -> dict[str, Decimal
         except (ArithmeticError, AttributeError):
             problems.append(f"line {line}, {value_column}: {row[value_column]!r} is not a number")
             continue
-        if value < 0:
+        if not value.is_finite():  # NaN, Infinity: Decimal reads them, no rate is one
+            problems.append(f"line {line}, {value_column}: {row[value_column]!r} is not a number")
+        elif value < 0:
             problems.append(f"line {line}, {value_column}: must not be negative")
         elif state.alpha3 in values:
             problems.append(f"line {line}, state: {state.name} appears twice")

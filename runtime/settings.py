@@ -43,7 +43,7 @@ class Settings(BaseSettings):
                                       description="letters the drawing processes draw before fresh ones replace them")
 
     smtp_host: str | None = None
-    smtp_port: int = 25
+    smtp_port: int = Field(25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = Field(None, description="id=base64key[,…]: AES-GCM payload encryption")
     codec_token: SecretStr | None = None
     ui_origin: str = "http://localhost:8233"
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        import re
+
+        host = r"(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)"  # a name, an IPv4 address, or [an IPv6 one]
+        if not re.fullmatch(host + r":\d{1,5}", value.strip()) or not 0 < int(value.rsplit(":", 1)[1]) < 65536:
+            raise ValueError(f"{value!r} is not HOST:PORT (a port from 1 to 65535)")
+        return value.strip()
 
     @field_validator("home", mode="before")
     @classmethod

@@ -42,6 +42,9 @@ def files(tmp_path_factory):
     for name, text in made.items():
         (d / name).write_text(text, encoding="utf-8")
     (d / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    (d / "nan.csv").write_text("state,rate\nITA,NaN\n")
+    (d / "infinity.csv").write_text("state,rate\nITA,Infinity\n")
+    (d / "empty.jsonl").write_text("")
     os.mkfifo(d / "fifo")
     return d
 
@@ -181,6 +184,16 @@ def cases(f) -> list[tuple[list, str]]:
         (["chase", "start-all", "--year", NEXT, "--budget", "1000", "--scale", f / "binary.csv", "--dry-run"],
          "binary.csv is not UTF-8 text"),
         (["plan", "submit-plan", *theme, "--file", f / "binary.csv", "--as", "ITA"], "is not UTF-8 text"),
+        # Values a hostile probe found ending in a traceback.
+        (["chase", "start-all", "--year", NEXT, "--budget", "1000", "--scale", f / "nan.csv", "--dry-run"],
+         "line 2, rate: 'NaN' is not a number"),
+        (["chase", "start-all", "--year", NEXT, "--budget", "1000", "--scale", f / "infinity.csv", "--dry-run"],
+         "line 2, rate: 'Infinity' is not a number"),
+        (["audit", "verify", "--file", f / "empty.jsonl"], "empty.jsonl is empty: not an export of the event log"),
+        (["task", "add", "--owner", "NOR", "--text", "x", "--due", NEXT_DAY(), "--as", "a" * 5000 + "@isu"],
+         "who acts must be one line of at most 300 characters"),
+        (["task", "add", "--owner", "NOR", "--text", "x", "--due", NEXT_DAY(), "--as", "Anna\nEvil@isu"],
+         "who acts must be one line"),
     ]
 
 
@@ -230,3 +243,26 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, c
         assert expected in lines[0], where
         assert result.stdout == "", where
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("CCM_SMTP_PORT", "99999", "CCM_SMTP_PORT: Input should be less than or equal to 65535"),
+    ("CCM_TEMPORAL_ADDRESS", "", "CCM_TEMPORAL_ADDRESS: '' is not HOST:PORT"),
+    ("CCM_TEMPORAL_ADDRESS", "localhost", "CCM_TEMPORAL_ADDRESS: 'localhost' is not HOST:PORT"),
+    ("CCM_HOME", " ", "CCM_HOME: is empty"),
+])
+def test_a_setting_that_cannot_work_is_one_line_naming_its_variable(ccm, variable, value, message):
+    result = ccm("chase", "status", "--state", "ITA", "--year", NEXT, env={variable: value})
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {message}"), result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_task_whose_text_is_a_formula_is_text_in_the_csv(ccm, worker):
+    """OWASP's CSV injection: a cell that begins `=HYPERLINK(…)` would run when the CSV is
+    opened in a spreadsheet; it is written with a leading apostrophe."""
+    added = ccm("task", "add", "--owner", "NOR", "--text", '=HYPERLINK("http://evil.example","x")', "--due",
+                NEXT_DAY())
+    assert added.exit_code == 0, added.output
+    item = added.stdout.split()[-1]
+    listed = wait_for(lambda: (r := ccm("task", "list", "-o", "csv")) and item in r.stdout and r)
+    assert "'=HYPERLINK(" in listed.stdout and ',=HYPERLINK(' not in listed.stdout

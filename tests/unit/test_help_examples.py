@@ -34,3 +34,16 @@ def test_every_command_shows_an_example_of_itself(path, command):
 def test_completion_prints_clicks_script(shell):
     result = CliRunner().invoke(cli, ["completion", shell])
     assert result.exit_code == 0 and "_CCM_COMPLETE" in result.output
+
+
+def test_a_csv_cell_that_a_spreadsheet_would_run_is_written_as_text_and_amounts_stay_numbers():
+    from decimal import Decimal
+
+    from cli.common import safe_for_spreadsheets
+
+    row = safe_for_spreadsheets({"text": '=HYPERLINK("http://x","y")', "plus": "+41 22", "at": "@SUM(A1)",
+                                 "tab": "\tx", "cr": "\rx", "minus": "-cmd", "amount": "-2481.00",
+                                 "nan": "-NaN", "number": Decimal("-5"), "plain": "Italy"})
+    assert row == {"text": '\'=HYPERLINK("http://x","y")', "plus": "'+41 22", "at": "'@SUM(A1)", "tab": "'\tx",
+                   "cr": "'\rx", "minus": "'-cmd", "amount": "-2481.00", "nan": "'-NaN", "number": Decimal("-5"),
+                   "plain": "Italy"}
