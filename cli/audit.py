@@ -135,12 +135,16 @@ def audit_verify(path, signatures, checkpoint_file):
 
 
 def _read_checkpoint(path: Path):
+    from pydantic import ValidationError
+
     from domain.signatures import Checkpoint
 
     try:
-        return Checkpoint.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise click.ClickException(f"{path} is not a checkpoint: {str(e).splitlines()[0]}") from None
+        return Checkpoint.model_validate_json(read_input(path))
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(map(str, err["loc"])) or "the file"
+        raise click.ClickException(f"{path} is not a checkpoint: {where}: {err['msg']}") from None
 
 
 def _verify_checkpoint(path: Path | None, cp) -> str:

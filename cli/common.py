@@ -27,6 +27,23 @@ class StateType(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
+class TextType(click.ParamType):
+    """A text a person types for a record: not empty, at most `limit` characters."""
+
+    name = "TEXT"
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if not text:
+            self.fail("is empty", param, ctx)
+        if len(text) > self.limit:
+            self.fail(f"has {len(text):,} characters: at most {self.limit:,}", param, ctx)
+        return text
+
+
 class MoneyType(click.ParamType):
     name = "CHF"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, check_out, emit, out_options, output_option, read_input, settings
+from cli.common import DATE, TextType, check_out, emit, out_options, output_option, read_input, settings
 
 
 class TimeType(click.ParamType):
@@ -386,7 +386,7 @@ async def meeting_dates(client, after: date, open_only: bool = False) -> list[da
 
 @task.command("add")
 @click.option("--owner", type=OWNER, required=True, help="a State or an office (president, isu, coordinator:<theme>)")
-@click.option("--text", required=True, help="what is to be done")
+@click.option("--text", type=TextType(2_000), required=True, help="what is to be done (at most 2,000 characters)")
 @click.option("--due", type=DATE, help="due date")
 @click.option("--next-meeting", is_flag=True, help="due at the next scheduled meeting")
 @click.option("--meeting", type=MEETING, help="the meeting that decided it (its action items are numbered)")

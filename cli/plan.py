@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, emit, file_problems, output_option, read_input, settings
+from cli.common import DATE, TextType, emit, file_problems, output_option, read_input, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
 
@@ -122,7 +122,7 @@ def plan_submit(theme, msp, path, summary, circulated_on, acting):
 @plan.command("comment")
 @theme_option()
 @msp_option
-@click.option("--text", required=True, help="the comment")
+@click.option("--text", type=TextType(10_000), required=True, help="the comment (at most 10,000 characters)")
 @as_option(required=True)
 def plan_comment(theme, msp, text, acting):
     """Comment on the circulated note (any member, the ISU, observers)."""

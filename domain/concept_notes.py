@@ -79,8 +79,11 @@ class PlanStep(BaseModel):
         return v
 
 
+MAX_STEPS = 200
+
+
 class Plan(BaseModel):
-    steps: list[PlanStep] = Field(min_length=1, max_length=200)
+    steps: list[PlanStep] = Field(min_length=1, max_length=MAX_STEPS)
 
 
 class PlanError(ValueError):
@@ -112,6 +115,9 @@ def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
     steps_node = fields.get("steps")
     if not isinstance(steps_node, yaml.SequenceNode) or not steps_node.value:
         raise PlanError([f"line {(steps_node or root).start_mark.line + 1}: `steps:` must be a non-empty list"])
+    if len(steps_node.value) > MAX_STEPS:
+        raise PlanError([f"line {steps_node.start_mark.line + 1}: {len(steps_node.value)} steps: a plan has at most "
+                         f"{MAX_STEPS} (split it, or keep the concrete ones)"])
     problems, steps = [], []
     for node in steps_node.value:
         line = node.start_mark.line + 1

@@ -228,11 +228,11 @@ def verify_signed_events(ring: KeyRing, events) -> tuple[int, int, str | None]:
 class Checkpoint(BaseModel):
     """The log up to `seq` ends in `head`: signed by the ISU's key, published."""
 
-    seq: int
-    head: str
+    seq: int = Field(ge=1, le=2**63 - 1, description="a row of the log (a BIGINT)")
+    head: str = Field(max_length=64)
     at: datetime
-    fingerprint: str
-    signature: str = ""
+    fingerprint: str = Field(max_length=60)
+    signature: str = Field("", max_length=200)
 
     def message(self) -> bytes:
         return canonical(self.model_dump(mode="json", exclude={"signature"}))

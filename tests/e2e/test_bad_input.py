@@ -45,6 +45,10 @@ def files(tmp_path_factory):
     (d / "nan.csv").write_text("state,rate\nITA,NaN\n")
     (d / "infinity.csv").write_text("state,rate\nITA,Infinity\n")
     (d / "empty.jsonl").write_text("")
+    (d / "checkpoint-huge.json").write_text('{"seq": 1000000000000000000000000000000, "head": "00", '
+                                            '"at": "2026-01-01T00:00:00", "fingerprint": "SHA256:x"}')
+    (d / "plan-300.yaml").write_text("steps:\n" + "".join(
+        f"  - action: step {n}\n    responsible: ITA\n    due: {TODAY + timedelta(days=60)}\n" for n in range(300)))
     os.mkfifo(d / "fifo")
     return d
 
@@ -194,6 +198,12 @@ def cases(f) -> list[tuple[list, str]]:
          "who acts must be one line of at most 300 characters"),
         (["task", "add", "--owner", "NOR", "--text", "x", "--due", NEXT_DAY(), "--as", "Anna\nEvil@isu"],
          "who acts must be one line"),
+        (["task", "add", "--owner", "NOR", "--text", "x" * 120_000, "--due", NEXT_DAY()],
+         "has 120,000 characters: at most 2,000"),
+        (["plan", "submit-plan", *theme, "--file", f / "plan-300.yaml", "--as", "ITA"],
+         "300 steps: a plan has at most 200"),
+        (["audit", "verify", "--checkpoint", f / "checkpoint-huge.json"],
+         "is not a checkpoint: seq: Input should be less than or equal to 9223372036854775807"),
     ]
 
 
