@@ -317,9 +317,10 @@ class CcmActivities:
                                    non_retryable=True)
         try:
             key = load_private_key(self.checkpoint_key, os.environ.get("CCM_KEY_PASSPHRASE"))
+            ring = self.verifier.ring if self.verifier is not None else None
+            return make_checkpoint(self.log, key, ring=ring).model_dump(mode="json")
         except Refusal as e:
-            raise ApplicationError(str(e), non_retryable=True) from None
-        return make_checkpoint(self.log, key).model_dump(mode="json")
+            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
     @activity.defn(name="check_start")
     def check_start(self, request: StartCheck) -> None:

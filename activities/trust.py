@@ -101,6 +101,11 @@ def check_record(request, workflow_id: str, verifier: CommandVerifier | None) ->
             if not KeyRing(admins, []).by_admin(statement):
                 raise Refusal(f"the statement on key {statement.fingerprint} is not signed by an administrator of "
                               "this installation (CCM_ADMIN_KEYS on the worker)", code="bad_signature")
+            revoked = verifier.ring.revoked.get(statement.fingerprint) if verifier is not None else None
+            if request.command == "register_key" and revoked is not None:
+                raise Refusal(f"key {statement.fingerprint} was revoked on {revoked.revoked_at.date()} "
+                              f"({revoked.reason}): a revoked key stays revoked; make a new one with `ccm keys new`",
+                              code="bad_signature")
 
 
 def load_private_key(path: Path, passphrase: str | None = None):
@@ -121,16 +126,25 @@ def load_private_key(path: Path, passphrase: str | None = None):
     return key
 
 
-def make_checkpoint(log: EventLog, key, now: datetime | None = None) -> Checkpoint:
+def make_checkpoint(log: EventLog, key, now: datetime | None = None, ring: KeyRing | None = None) -> Checkpoint:
     """Sign the log's head (its last row and that row's hash) with the ISU's key, and log
     the checkpoint after it. Once published, the log up to that row cannot be rewritten
-    unseen, even by whoever holds the database."""
+    unseen, even by whoever holds the database. With `ring`, a key that verification
+    would not accept (not an administrator's, not registered for the ISU) is refused
+    before anything is logged."""
     last = log.last()
     if last is None:
         raise Refusal("the event log is empty: there is nothing to sign")
     cp = Checkpoint(seq=last.seq, head=last.hash, at=now or datetime.now(timezone.utc),
                     fingerprint=fingerprint(public_bytes(key)))
     cp.signature = sign(key, cp.message())
+    if ring is not None:
+        try:
+            checkpoint_signer(ring, cp)
+        except Refusal as e:
+            raise Refusal(f"the checkpoint key {cp.fingerprint} would not be accepted when verified ({e}): sign "
+                          "checkpoints with an administrator's key or one registered for the ISU",
+                          code="bad_signature") from None
     log.append(NewEvent(idempotency_key=f"{CHECKPOINTS_ID}/{cp.seq}", workflow_id=CHECKPOINTS_ID, run_id="",
                         workflow_type="Checkpoint", subject="eventlog", event_type="log.checkpoint",
                         occurred_at=cp.at, payload=cp.model_dump(mode="json")))

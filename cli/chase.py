@@ -448,8 +448,18 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action, auto_escal
     s = settings()
 
     async def go():
+        from temporalio.service import RPCError, RPCStatusCode
+
         client = await connect()
         handle = client.get_schedule_handle(SCHEDULE_ID)
+        if action:  # each acts on the schedule, which must exist
+            try:
+                await handle.describe()
+            except RPCError as e:
+                if e.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                raise click.ClickException("there is no schedule yet: create it with `ccm chase schedule --day MM-DD "
+                                           "--budget-file … --scale …` (or --amounts …)") from None
         if action == "show":
             return _describe_schedule(await handle.describe())
         if action == "pause":

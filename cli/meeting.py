@@ -136,7 +136,7 @@ def meeting():
 @click.option("--date", "day", type=DATE, required=True, help="date of the meeting")
 @click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
 @click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
-@click.option("--venue", required=True, help="where (a Permanent Mission, a room)")
+@click.option("--venue", type=TextType(300), required=True, help="where (a Permanent Mission, a room)")
 @click.option("--participants", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV name,email,delegation,role (default $CCM_HOME/participants.csv)")
 @click.option("--previous", type=DATE, help="the previous meeting, whose minutes this one approves")
@@ -190,7 +190,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 @click.option("--date", "day", type=DATE, help="new date")
 @click.option("--start", type=TIME, help="new start, Geneva time")
 @click.option("--end", type=TIME, help="new end, Geneva time")
-@click.option("--venue", help="new venue")
+@click.option("--venue", type=TextType(300), help="new venue")
 @click.option("--cutoff-days", type=click.IntRange(0, 20),
               help="working days before the meeting when proposals close (default 3 when the date moves)")
 @as_option("isu")

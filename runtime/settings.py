@@ -109,8 +109,16 @@ class Settings(BaseSettings):
     @field_validator("logo")
     @classmethod
     def _logo(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
+        if value is None:
+            return value
+        if not value.is_file():
             raise ValueError(f"{value} is not a file")
+        with value.open("rb") as f:
+            head = f.read(512)
+        # PNG, JPEG, GIF, or SVG: what the letterhead can draw; anything else would vanish.
+        if not (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a"))
+                or b"<svg" in head.lower()):
+            raise ValueError(f"{value} is not an image (PNG, JPEG, GIF or SVG)")
         return value
 
     @field_validator("admin_keys")

@@ -202,6 +202,9 @@ def cases(f) -> list[tuple[list, str]]:
          "has 120,000 characters: at most 2,000"),
         (["plan", "submit-plan", *theme, "--file", f / "plan-300.yaml", "--as", "ITA"],
          "300 steps: a plan has at most 200"),
+        (["meeting", "schedule", "--date", NEXT_DAY(), "--venue", " "], "Invalid value for '--venue': is empty"),
+        (["chase", "schedule", "--show"], "there is no schedule yet: create it with `ccm chase schedule"),
+        (["chase", "schedule", "--trigger"], "there is no schedule yet"),
         (["audit", "verify", "--checkpoint", f / "checkpoint-huge.json"],
          "is not a checkpoint: seq: Input should be less than or equal to 9223372036854775807"),
     ]
@@ -276,3 +279,11 @@ def test_a_task_whose_text_is_a_formula_is_text_in_the_csv(ccm, worker):
     item = added.stdout.split()[-1]
     listed = wait_for(lambda: (r := ccm("task", "list", "-o", "csv")) and item in r.stdout and r)
     assert "'=HYPERLINK(" in listed.stdout and ',=HYPERLINK(' not in listed.stdout
+
+
+def test_a_logo_that_is_no_image_is_one_line_naming_the_variable(ccm, tmp_path):
+    text = tmp_path / "logo.png"
+    text.write_text("not an image")
+    result = ccm("config", "show", env={"CCM_LOGO": str(text)})
+    assert result.exit_code == 1 and result.stderr.strip() == (
+        f"Error: CCM_LOGO: {text} is not an image (PNG, JPEG, GIF or SVG)"), result.output

@@ -131,10 +131,15 @@ def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_noth
     refused("GRD", "is not registered by an administrator", keys=rogue)
     # A revoked key.
     revoked_dir = tmp_path / "revoked"
-    revoked_fp, _ = registered(env, revoked_dir, "Michael Biontino@president", "president", TODAY, TODAY)
+    revoked_fp, revoked_meta = registered(env, revoked_dir, "Michael Biontino@president", "president", TODAY, TODAY)
     assert run(env, "keys", "revoke", revoked_fp, "--reason", "laptop lost",
                "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
     refused("GRD", "was revoked on", keys=revoked_dir)
+    rows = len(events(env))
+    again = run(env, "keys", "register", revoked_meta, "--office", "president", "--from", TODAY, "--until", TODAY,
+                "--admin-key", env["CCM_TEST_ADMIN_PEM"])  # a revoked key stays revoked: not "registered"
+    assert again.exit_code == 1 and "a revoked key stays revoked" in again.stderr, again.output
+    assert len(events(env)) == rows
     listed = json.loads(run(env, "keys", "list", "-o", "json").stdout)
     assert {r["fingerprint"]: r["status"] for r in listed}[revoked_fp].startswith("revoked")
     assert {r["fingerprint"]: r["status"] for r in listed}[fp] == "current"

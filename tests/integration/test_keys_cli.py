@@ -55,3 +55,22 @@ def test_registering_a_file_that_is_no_key_is_one_line(tmp_path):
                                  "--until", "2027-12-31", "--admin-key", str(bad)], env={"CCM_HOME": str(tmp_path)})
     assert r.exit_code == 1 and "is not a key `ccm keys new` made" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_checkpoint_key_verification_would_not_accept_is_refused_and_nothing_is_logged(tmp_path, monkeypatch,
+                                                                                       worker_on):
+    from activities.database import open_event_log
+
+    monkeypatch.setenv("CCM_KEYS_DIR", str(tmp_path / "keys"))
+    runner = CliRunner()
+    admin = runner.invoke(cli, ["keys", "new", "--as", "Administrator@isu"])
+    stray = runner.invoke(cli, ["keys", "new", "--as", "Someone@isu"])  # never registered
+    assert admin.exit_code == 0 and stray.exit_code == 0
+    public = admin.stdout.splitlines()[1].rsplit(" ", 1)[1]
+    pem = stray.stdout.splitlines()[0].split()[-1]
+    env = worker_on({"CCM_HOME": str(tmp_path), "CCM_ADMIN_KEYS": public, "CCM_CHECKPOINT_KEY": pem})
+    assert runner.invoke(cli, ["ping"], env=env).exit_code == 0
+    result = runner.invoke(cli, ["audit", "checkpoint"], env=env)
+    assert result.exit_code == 1 and "would not be accepted when verified" in result.stderr, result.output
+    log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}", create=False)
+    assert list(log.query(event_type="log.checkpoint")) == []
