@@ -13,6 +13,7 @@ import click
 from cli.client import as_option, connect, connect_polled, record, run
 from cli.common import PARTY, MoneyType, emit, output_option, read_input, settings, year_option
 
+MAX_HANDED_OVER = 1_500_000  # bytes of a statement handed to the worker, as JSON
 BANK_COLUMNS = ["entry", "value_date", "amount", "currency", "outcome", "chase", "how", "reason", "guesses"]
 
 
@@ -55,6 +56,9 @@ async def hand_over(statement, acting) -> list[dict]:
     client, queue = await connect_polled(), settings().task_queue
     workflow_id = statement_id(statement)
     inp = StatementInput(statement=statement, actor=acting.actor, office=acting.office)
+    if len(inp.model_dump_json()) > MAX_HANDED_OVER:  # Temporal refuses a payload past 2 MB
+        raise click.ClickException(f"the statement has {len(statement.entries):,} entries, more than one run takes: "
+                                   "ask the bank for daily statements, or split it")
     inp = sign_start(inp, workflow_id, "import_statement", statement_arguments(inp))
     # The same file again: a new run, which finds every entry logged and says so.
     handle = await client.start_workflow(BankStatementImport.run, inp, id=workflow_id, task_queue=queue,
