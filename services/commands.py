@@ -35,7 +35,7 @@ def begin_invocation(request_id: str | None = None) -> None:
 
 def update_id(workflow_id: str, name: str, arg) -> str:
     """The id of one update of this invocation. The same update sent twice by one
-    invocation (two equal entries of a statement) is counted, never taken for a retry;
+    invocation (a bulk command's two equal updates) is counted, never taken for a retry;
     the same `--request-id` gives the same ids again, in any order of sending."""
     # Without the signature: it covers the id.
     content = arg.model_dump(mode="json", exclude={"signature"}) if hasattr(arg, "model_dump") else arg

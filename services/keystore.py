@@ -63,25 +63,24 @@ def key_for(office: str):
 
 def sign_update(workflow_id: str, name: str, arg, update_id: str):
     """`arg` with the actor's signature over this update, when a key for its office is here."""
-    from domain.process import Acting, CommandSignature
-    from domain.signatures import command_message, fingerprint, public_bytes, sign, unsigned_arguments
+    from domain.process import Acting
+    from domain.signatures import unsigned_arguments
 
-    if not isinstance(arg, Acting) or not arg.office:
+    if not isinstance(arg, Acting):
         return arg
-    key = key_for(arg.office)
-    if key is None:
-        return arg
-    signed_at = datetime.now(timezone.utc)
-    message = command_message(workflow_id, name, unsigned_arguments(arg), signed_at, update_id)
-    return arg.model_copy(update={"signature": CommandSignature(
-        fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
-        update_id=update_id)})
+    return _signed(arg, workflow_id, name, unsigned_arguments(arg), update_id)
 
 
 def sign_start(inp, workflow_id: str, command: str, arguments: dict):
-    """A command that starts a run of its own (`domain.records`, a bank statement) with its
-    sender's signature over `arguments`, when a key for its office is here; the run's id
-    stands for the update id."""
+    """A command that starts a run of its own (`domain.records`, a bank statement, a
+    process) with its sender's signature over `arguments`, when a key for its office is
+    here; the run's id stands for the update id."""
+    return _signed(inp, workflow_id, command, arguments, workflow_id)
+
+
+def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str):
+    """`inp` (an `Acting`) signed with the key here for its office: over the workflow, the
+    command, `arguments`, the time and the update's id (`domain.signatures.command_message`)."""
     from domain.process import CommandSignature
     from domain.signatures import command_message, fingerprint, public_bytes, sign
 
@@ -89,7 +88,7 @@ def sign_start(inp, workflow_id: str, command: str, arguments: dict):
     if key is None:
         return inp
     signed_at = datetime.now(timezone.utc)
-    message = command_message(workflow_id, command, arguments, signed_at, workflow_id)
+    message = command_message(workflow_id, name, arguments, signed_at, update_id)
     return inp.model_copy(update={"signature": CommandSignature(
         fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
-        update_id=workflow_id)})
+        update_id=update_id)})

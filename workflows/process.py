@@ -64,6 +64,9 @@ def refused(check: Callable[[], T]) -> T:
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 
+SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")  # set on runs a Schedule starts
+
+
 async def check_started(inp, authorize: Callable[[Any], None]) -> None:
     """Who started a workflow (`domain.process.Started`) may (`authorize`, the office
     table), and proved it where signatures are required; refused, the workflow fails
@@ -78,9 +81,6 @@ async def check_started(inp, authorize: Callable[[Any], None]) -> None:
         refused(lambda: authorize(by))
     await call(Activities.check_start, StartCheck(office=by.office if by else "", arguments=inp.signed_arguments(),
                                                   signature=by.signature if by else None))
-
-
-SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")
 
 
 def _when(action) -> tuple | None:
