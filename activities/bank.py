@@ -132,7 +132,8 @@ async def _chase_views(client, years: set[int]) -> dict:
 def _party_names() -> dict[str, str]:
     from domain.states import registry
 
-    return {s.alpha3: s.name for s in registry().parties()}
+    # every State that was ever a Party: one that withdrew still pays its arrears
+    return {s.alpha3: s.name for s in registry() if s.ever_party}
 
 
 def source_of(statement) -> dict:

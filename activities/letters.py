@@ -43,7 +43,7 @@ TITLES = {
 PLACES = {"en": "Geneva, {date}", "fr": "Genève, le {date}", "es": "Ginebra, {date}"}
 MISSIONS = {"en": "Permanent Mission of {state}", "fr": "Mission permanente ({state})",
             "es": "Misión Permanente ({state})"}
-MONEY = ("amount_due", "arrears", "total_due", "received", "outstanding", "credit")
+MONEY = ("amount_due", "arrears", "credit_carried", "total_due", "received", "outstanding", "credit")
 
 
 class LetterRefused(ValueError):
@@ -164,6 +164,8 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         "letters_sent": letters_in_words(context.get("letters_before", []), language),
         "has_arrears": Decimal(str(context.get("arrears", "0"))) > 0,
         "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
+        "has_credit_carried": Decimal(str(context.get("credit_carried", "0"))) > 0,
+        "membership_rule": context.get("membership_rule"),
         "received_any": Decimal(str(context.get("received", "0"))) > 0,
         "reference": context.get("reference", ""),
         "creditor_reference": format_reference(creditor_reference(int(context["year"]), state)),
@@ -176,7 +178,7 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         if context.get(key):
             values[key] = long_date(str(context[key])[:10], language)
     if kind in PAYMENT_LETTERS:
-        amount = Decimal(str(context["total_due"] if kind == "call_for_contributions" else context["outstanding"]))
+        amount = Decimal(str(context["outstanding"]))  # a credit carried in is already counted
         if amount <= 0:
             raise LetterRefused(f"nothing to ask {state} for: the amount to pay is {chf(amount, 'en')}")
         # Due by the Meeting of States Parties; once it has opened, by the year's end.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime, timezone
-from decimal import Decimal
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from temporalio import activity
@@ -32,7 +31,6 @@ from domain.contract import (
     AgendaFacts,
     AgendaFactsRequest,
     Attachment,
-    CycleAmounts,
     DeliveryRequest,
     LetterOutcome,
     LetterRequest,
@@ -41,14 +39,14 @@ from domain.contract import (
     StartCheck,
     VerifyRequest,
 )
-from domain.contributions import IMPORTED, fold_contributions
-from domain.cycle import CycleInput
+from domain.contributions import fold_contributions
+from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_billed
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
 from domain.records import RecordInput, RecordResult, StatementInput
-from domain.scale import ScaleError, indicative_amounts, read_amounts
-from domain.states import registry
+from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, shipped_scale
+from domain.states import registry_with
 
 
 async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: str) -> str:
@@ -87,26 +85,34 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
 
 
 def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
-    """Each State Party's amount for the year, and what last year's chases left unpaid."""
-    reg = registry()
+    """Whom the year bills (the shipped registry with the changes the log records, under
+    the cycle's membership rule), each amount (by the year's UN scale unless another was
+    given, or the amounts given), and the arrears and credits the year before left."""
+    year = request.year
+    reg = registry_with(log.query(event_type="state.recorded"))
+    members = [s for s in reg if billed(s, year, request.membership_rule)]
+    codes = [s.alpha3 for s in members]
+    scale = None
     try:
         if request.amounts_csv:
-            amounts = read_amounts(request.amounts_csv, reg)
+            amounts = read_amounts(request.amounts_csv, reg, set(codes))
         else:
-            amounts = indicative_amounts(request.budget, request.scale_csv, reg, request.minimum)
+            scale = read_scale(request.scale_csv, reg) if request.scale_csv else shipped_scale(year)
+            amounts = indicative_amounts(request.budget, scale, codes, request.minimum)
     except ScaleError as e:  # the configuration is wrong: retrying cannot help
         raise ApplicationError(f"the cycle's amounts cannot be computed: {e}", non_retryable=True) from None
-    arrears: dict[str, Decimal] = {}
-    last_year = f"chase-{request.year - 1}-"
-    for ev in log.query(workflow_prefix=last_year, event_type="chase.closed_in_arrears"):
-        arrears[ev.subject] = Decimal(ev.payload["arrears_carried"])
-    # A year imported from the ISU's ledger counts like a live one: what was left unpaid.
-    imported = [ev for ev in log.query(workflow_prefix=last_year, event_type="chase.*") if ev.event_type in IMPORTED]
-    for row in fold_contributions(imported, request.year - 1).states:
-        arrears.setdefault(row.state, row.outstanding)
-    return CycleAmounts(amounts={k: v for k, v in amounts.items() if v > 0},
-                        arrears={k: v for k, v in arrears.items() if v > 0},
-                        names={k: reg.get(k).name for k in amounts})
+    last_year = [ev for ev in log.query(workflow_prefix=f"chase-{year - 1}-", event_type="chase.*")]
+    arrears, credits = carried(fold_contributions(last_year, year - 1))
+    on = date(year, 1, 1)
+    reasons = {s.alpha3: why for s in reg if (why := why_not_billed(s, year, request.membership_rule))}
+    concerned = {s.alpha3 for s in members} | set(arrears) | set(credits) | set(reasons)
+    return CycleAmounts(
+        amounts={k: v for k, v in amounts.items() if v > 0}, arrears=arrears, credits=credits,
+        names={a: reg.get(a).name_on(on) for a in concerned},
+        rates={a: (str(scale.rate_of(a)) if scale.rate_of(a) else None) for a in codes} if scale else {},
+        period=scale.period if scale else "amounts given", scale_source=scale.source if scale else "",
+        rule=request.rule_text(year),
+        not_billed={a: why for a, why in reasons.items() if a not in amounts})
 
 
 async def _beating(work):

@@ -23,9 +23,10 @@ def _when(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def open_log():
+def open_log(missing_ok: bool = True):
     """The event log of the settings, opened to read, never created (`ccm db upgrade`
-    creates it; the worker writes it)."""
+    creates it; the worker writes it). With `missing_ok=False`, a log that does not exist
+    raises `MissingLog` for the caller to answer without one."""
     from activities.database import open_event_log
     from activities.eventlog import MissingLog
 
@@ -33,6 +34,8 @@ def open_log():
     try:
         return open_event_log(s.database_url, create=False, upgrade_schema=False)  # it only reads
     except MissingLog as e:
+        if not missing_ok:
+            raise
         raise click.ClickException(str(e)) from None
     except Exception as e:
         raise click.ClickException(f"cannot open the event log {s.shown()['database_url']}: "

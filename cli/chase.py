@@ -16,7 +16,6 @@ from cli.common import (
     MoneyType,
     chase_year_option,
     emit,
-    file_problems,
     output_option,
     read_input,
     settings,
@@ -90,48 +89,48 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
 
 @chase.command("start-all")
 @year_option
-@click.option("--budget", type=MoneyType(positive=True), help="the year's budget in CHF (with --scale)")
+@click.option("--budget", type=MoneyType(positive=True),
+              help="the year's budget in CHF, shared by the UN scale of the year (shipped with ccm) or --scale")
 @click.option("--scale", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV state,rate: UN rates of assessment in percent")
+              help="CSV state,rate: UN rates in percent, instead of the shipped scale of the year")
 @click.option("--amounts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV state,amount: the amount due from each State")
+              help="CSV state,amount: the amount due from each State billed, instead of a budget")
 @click.option("--minimum", type=MoneyType(positive=True), default="100", show_default=True,
-              help="amount for a State Party without a UN rate")
-@click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
-@click.option("--dry-run", is_flag=True, help="print each State's amount and the total; start nothing")
+              help="amount for a State Party without a UN rate (not a UN member)")
+@click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties, in the year (default 1 Sept)")
+@click.option("--dry-run", is_flag=True, help="print each State's rate, amount, credit and arrears; start nothing")
 @auto_escalate_option
 @as_option("isu")
 def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, auto_escalate_days, acting):
-    """Start the year's chase for every State Party, through the annual cycle: unpaid
-    balances of last year's chases become arrears. A re-run starts none twice: it reports
-    those already started."""
+    """Start the year's chase for every State billed, through the annual cycle. The
+    States billed are the year's States Parties under CCM_MEMBERSHIP_RULE (`any-day`: in
+    force on any day of the year, the default; `1-january`: in force on 1 January). Last
+    year's unpaid balances become arrears, its credits this year's opening credit, and a
+    State that withdrew is chased for its arrears alone. A re-run starts none twice."""
     from domain.chase import workflow_id
     from domain.cycle import CycleInput
-    from domain.scale import ScaleError, indicative_amounts, read_amounts
-    from domain.states import registry
 
     if amounts and (budget or scale):
-        raise click.UsageError("give either --amounts, or --budget with --scale")
-    if not amounts and not (budget and scale):
-        raise click.UsageError("give --amounts FILE, or --budget N with --scale FILE")
+        raise click.UsageError("give either --amounts, or --budget (with --scale to replace the UN scale of the year)")
+    if not amounts and not budget:
+        raise click.UsageError("give --budget N (shared by the UN scale of the year), or --amounts FILE")
     if not dry_run:
         _check_year(year)
-    try:
-        due = (read_amounts(read_input(amounts), registry()) if amounts
-               else indicative_amounts(budget, read_input(scale), registry(), minimum))
-    except ScaleError as e:
-        raise file_problems(amounts or scale, e.problems) from None
     if msp_date and msp_date.year != year:
         raise click.BadParameter(f"the MSP date must fall in {year}", param_hint="--msp-date")
-    for alpha3, amount in due.items():  # every input is checked here, before anything starts
-        if amount > 0:
-            _chase_input(state=alpha3, year=year, amount_due=amount, msp_date=msp_date)
     inp = CycleInput(year=year, budget=budget, minimum=minimum, auto_escalate_days=auto_escalate_days,
-                     scale_csv=None if amounts else read_input(scale),
+                     scale_csv=read_input(scale) if scale else None,
                      amounts_csv=read_input(amounts) if amounts else None,
+                     membership_rule=settings().membership_rule,
                      msp_month_day=f"{msp_date:%m-%d}" if msp_date else None)
+    computed = _computed(inp, amounts or scale)
+    zero = Decimal("0.00")
+    for alpha3 in computed.chased():  # every input is checked here, before anything starts
+        _chase_input(state=alpha3, year=year, amount_due=computed.amounts.get(alpha3, zero),
+                     arrears=computed.arrears.get(alpha3, zero), credit_carried=computed.credits.get(alpha3, zero),
+                     membership_rule=inp.membership_rule, msp_date=msp_date)
     if dry_run:
-        _dry_run(inp, budget)
+        _dry_run(inp, computed, budget)
         return
     result = run(run_cycle(inp, acting))
     existing = [workflow_id(year, a) for a in result.existing]
@@ -142,29 +141,58 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
                    "change one with `ccm chase correct-due`", err=True)
 
 
-def _dry_run(inp, budget) -> None:
-    """What the cycle would start, computed as its activity computes it: amounts, and the
-    arrears that last year's chases (live or imported) left unpaid. A past year may be
-    dry-run: it shows what was carried into it."""
+def _computed(inp, path):
+    """What the cycle's activity will compute, computed here from the same log and files:
+    a file's problem is said now, in one line, not by a failed workflow."""
+    from temporalio.exceptions import ApplicationError
+
     from activities.records import cycle_amounts
     from cli.audit import open_log
-    from domain.money import format_chf
 
     log = open_log()
     try:
-        computed = cycle_amounts(log, inp)
+        return cycle_amounts(log, inp)
+    except ApplicationError as e:
+        problem = str(e).removeprefix("the cycle's amounts cannot be computed: ")
+        raise click.ClickException(f"{path}: {problem}" if path else problem) from None
     finally:
         log.engine.dispose()
+
+
+def _dry_run(inp, computed, budget) -> None:
+    """What the cycle would start, computed as its activity computes it: whom the year
+    bills and by which rate, and what last year's chases (live or imported) carried into
+    it. A past year may be dry-run: it shows what was carried into it."""
+    from domain.money import format_chf
+
     zero = Decimal("0.00")
-    rows = [{"state": a, "name": computed.names[a], "amount_due": v, "arrears": computed.arrears.get(a, zero)}
-            for a, v in computed.amounts.items()]
-    emit(rows, "table", ["state", "name", "amount_due", "arrears"], title=f"Contributions {inp.year} (dry run)")
+
+    def note(a: str) -> str:
+        if a in computed.not_billed:
+            return "not billed: arrears only"
+        return "no UN rate: the minimum" if computed.rates and not computed.rates.get(a) else ""
+
+    rows = [{"state": a, "name": computed.names[a], "rate": computed.rates.get(a) or "",
+             "amount_due": computed.amounts.get(a, zero), "credit_carried": computed.credits.get(a, zero),
+             "arrears": computed.arrears.get(a, zero), "note": note(a)} for a in computed.chased()]
+    emit(rows, "table", ["state", "name", "rate", "amount_due", "credit_carried", "arrears", "note"],
+         title=f"Contributions {inp.year} (dry run)")
     total = sum((r["amount_due"] for r in rows), zero)
-    carried = sum(computed.arrears.values(), zero)
     against = f" against a budget of {format_chf(budget)}" if budget else ""
-    click.echo(f"{len(rows)} chases would start, {format_chf(total)} in all{against}, "
-               f"with {format_chf(carried)} of arrears from {inp.year - 1} ({len(computed.arrears)} States); "
-               "nothing was started")
+    click.echo(f"Billed: {computed.rule} (CCM_MEMBERSHIP_RULE={inp.membership_rule}).")
+    click.echo(f"Scale: {computed.period}" + (f" {computed.scale_source}" if computed.scale_source else "")
+               + (" (UN scale of assessments, rates in percent; "
+                                               f"States with no UN rate pay {format_chf(inp.minimum)})"
+                                               if computed.rates else ""))
+    for a, why in sorted(computed.not_billed.items()):
+        click.echo(f"Not billed for {inp.year}: {computed.names.get(a) or a} ({a}): {why}")
+    held = {a: c for a, c in computed.credits.items() if a not in computed.chased()}
+    for a, c in sorted(held.items()):
+        click.echo(f"Credit held for {computed.names.get(a) or a} ({a}), not billed this year: {format_chf(c)}")
+    click.echo(f"{len(rows)} chases would start, {format_chf(total)} due in all{against}, "
+               f"with {format_chf(sum(computed.arrears.values(), zero))} of arrears ({len(computed.arrears)} States) "
+               f"and {format_chf(sum(computed.credits.values(), zero))} of credits ({len(computed.credits)} States) "
+               f"carried from {inp.year - 1}; nothing was started")
 
 
 async def run_cycle(inp, acting):
@@ -491,22 +519,24 @@ def _cycle_input(budget_file, scale, amounts, msp_day):
             raise click.BadParameter(str(e), param_hint="--msp-day") from None
     from domain.contributions import read_budget
     from domain.cycle import CycleInput
-    from domain.scale import ScaleError, indicative_amounts, read_amounts
+    from domain.scale import ScaleError, read_amounts, read_scale
     from domain.states import registry
 
     if amounts and (budget_file or scale):
-        raise click.UsageError("give either --amounts, or --budget-file with --scale")
-    if not amounts and not (budget_file and scale):
-        raise click.UsageError("give --amounts FILE, or --budget-file FILE with --scale FILE")
+        raise click.UsageError("give either --amounts, or --budget-file (with --scale to replace the UN scale)")
+    if not amounts and not budget_file:
+        raise click.UsageError("give --budget-file FILE (shared by the UN scale of each year), or --amounts FILE")
+    rule = settings().membership_rule
     try:  # check the files now, not next January
         if amounts:
             text = read_input(amounts)
             read_amounts(text, registry())
-            return CycleInput(amounts_csv=text, msp_month_day=msp_day)
+            return CycleInput(amounts_csv=text, msp_month_day=msp_day, membership_rule=rule)
         budget = sum(line.amount for line in read_budget(read_input(budget_file)))
-        text = read_input(scale)
-        indicative_amounts(budget, text, registry())
-        return CycleInput(budget=budget, scale_csv=text, msp_month_day=msp_day)
+        text = read_input(scale) if scale else None
+        if text:
+            read_scale(text, registry())
+        return CycleInput(budget=budget, scale_csv=text, msp_month_day=msp_day, membership_rule=rule)
     except (ScaleError, ValueError) as e:
         raise click.ClickException(f"the files have problems: {e}") from None
 

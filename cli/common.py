@@ -91,7 +91,7 @@ class PartyType(StateType):
 
         alpha3 = super().convert(value, param, ctx)
         state = registry().get(alpha3)
-        if state.status != "party":
+        if not state.ever_party:  # a State that withdrew is still chased for its arrears
             self.fail(f"{state.name} ({alpha3}) is a {state.status}, not a State Party: only States Parties are "
                       "chased", param, ctx)
         return alpha3

@@ -34,7 +34,8 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
         language = "en"
     else:
         row = fold_contributions(events, year).states[0]
-        context = {k: str(getattr(row, k)) for k in ("amount_due", "arrears", "received", "outstanding", "credit")}
+        context = {k: str(getattr(row, k)) for k in ("amount_due", "arrears", "credit_carried", "received",
+                                                     "outstanding", "credit")}
         msp = next((e.payload["msp_date"] for e in reversed(events) if e.event_type == "chase.msp_date_set"), None)
         context["msp_date"] = msp or started.payload.get("msp_date") or date(year, 9, 1).isoformat()
         language = started.payload.get("language", "en")
@@ -118,7 +119,9 @@ def contacts(output, missing):
 
     found = load_contacts(settings().contacts_file)
     rows = []
-    for s in registry().parties():
+    for s in registry():  # one that withdrew still gets letters about its arrears
+        if not s.ever_party:
+            continue
         c = found.get(s.alpha3)
         problem = "no row" if c is None else ("no postal address" if not c.address else "")
         if missing and not problem:

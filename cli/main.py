@@ -273,36 +273,53 @@ def offices(output):
 # --- the State registry ----------------------------------------------------------------
 @cli.group()
 def states():
-    """States Parties and signatories of the Convention (registry of November 2016)."""
+    """States Parties and signatories of the Convention, on any date since 2008: the
+    registry of November 2016, the changes since (shipped, with sources) and those
+    recorded in the event log."""
 
 
-def _state_row(s) -> dict:
-    return {"alpha3": s.alpha3, "alpha2": s.alpha2, "name": s.name, "status": s.status,
-            "entry_into_force": s.entry_into_force.isoformat() if s.entry_into_force else None}
+def _log_registry():
+    """The shipped registry with the changes recorded in the event log, if there is one."""
+    from activities.eventlog import MissingLog
+    from cli.audit import open_log
+    from domain.states import registry, registry_with
+
+    try:
+        log = open_log(missing_ok=False)
+    except MissingLog:
+        return registry()  # nothing recorded yet: the shipped data alone
+    try:
+        return registry_with(log.query(event_type="state.recorded"))
+    finally:
+        log.engine.dispose()
+
+
+def _state_row(s, on) -> dict:
+    return {"alpha3": s.alpha3, "alpha2": s.alpha2, "name": s.name_on(on), "status": s.status_on(on),
+            "entry_into_force": s.entry_into_force.isoformat() if s.entry_into_force else None,
+            "withdrawn": s.withdrawn.isoformat() if s.withdrawn else None}
 
 
 @states.command("list")
 @click.option("--status", type=click.Choice(["party", "signatory", "withdrawn"]), help="only States with this status")
-@click.option("--as-of", type=DATE, help="membership on that day: the registry of 2016 and the events recorded since")
+@click.option("--as-of", type=DATE, help="membership and names on that day (default today; from 2008-12-03, "
+              "the Convention's opening for signature, to today)")
 @output_option()
 def states_list(status, as_of, output):
-    """List the States of the registry (with --as-of, as they stood on that day)."""
-    from domain.states import registry
+    """List the States of the Convention as they stood on a day: status, name of that day
+    (Swaziland until 19 April 2018, Eswatini since), entry into force and withdrawal."""
+    from datetime import date
 
-    if as_of:
-        from cli.audit import open_log
-        from domain.states import membership, name_of
+    from domain.obligations import OPENED_FOR_SIGNATURE
 
-        found = membership(registry(), open_log().query(event_type="state.recorded"), as_of)
-        rows = [{"alpha3": a, "alpha2": "", "name": name_of(a), "status": st,
-                 "entry_into_force": eif.isoformat() if eif else None}
-                for a, (st, eif) in sorted(found.items(), key=lambda kv: name_of(kv[0]))
-                if status is None or st == status]
-        emit(rows, output, ["alpha3", "name", "status", "entry_into_force"], title=f"{len(rows)} States on {as_of}")
-        return
-    rows = [_state_row(s) for s in registry() if status is None or s.status == status]
-    emit(rows, output, ["alpha3", "alpha2", "name", "status", "entry_into_force"],
-         title=f"{len(rows)} States")
+    on = as_of or date.today()
+    if not OPENED_FOR_SIGNATURE <= on <= date.today():
+        raise click.BadParameter(f"{on} is outside the Convention's record: from {OPENED_FOR_SIGNATURE} to today",
+                                 param_hint="--as-of")
+    rows = [_state_row(s, on) for s, st in _log_registry().on(on) if status is None or st == status]
+    parties = sum(1 for r in rows if r["status"] == "party")
+    emit(rows, output, ["alpha3", "alpha2", "name", "status", "entry_into_force", "withdrawn"],
+         title=f"{len(rows)} States on {on} ({parties} States Parties)")
 
 
 @states.command("record")
@@ -310,48 +327,68 @@ def states_list(status, as_of, output):
 @click.option("--event", type=click.Choice(["accession", "ratification", "withdrawal"]), required=True,
               help="what happened")
 @click.option("--deposited", "day", type=DATE, required=True,
-              help="the day the instrument was deposited (for a withdrawal: the day it takes effect)")
+              help="the day the instrument was deposited with the Secretary-General, from 2008-12-03 (2010-08-01 "
+              "for a withdrawal) up to today; it takes effect by Article 17 (joining) or Article 20 (withdrawal)")
 @as_option("isu")
 def states_record(state, event, day, acting):
-    """Record a change of membership in the event log; `states list --as-of` and new
-    obligations follow it (entry into force by Article 17)."""
+    """Record a change of membership in the event log, on top of the shipped data:
+    `states list --as-of`, the annual cycle and new obligations follow it from the day it
+    takes effect, with no code change."""
     from datetime import date, datetime, time, timezone
 
     import pycountry
 
     from cli.client import record
     from domain.events import NewEvent
-    from domain.states import entry_into_force
+    from domain.obligations import IN_FORCE, OPENED_FOR_SIGNATURE
+    from domain.states import entry_into_force, withdrawal_takes_effect
 
     try:
         country = pycountry.countries.lookup(state.strip())
-    except LookupError:
+    except (LookupError, AttributeError):
         raise click.BadParameter(f"{state!r} is not a country (ISO 3166)", param_hint="--state") from None
-    from domain.obligations import IN_FORCE, OPENED_FOR_SIGNATURE
-
     earliest = IN_FORCE if event == "withdrawal" else OPENED_FOR_SIGNATURE
-    if day < earliest or (event != "withdrawal" and day > date.today()):
-        raise click.BadParameter(f"{day} is not a day an instrument could be deposited: from {earliest}"
-                                 + ("" if event == "withdrawal" else " up to today"), param_hint="--deposited")
-    eif = entry_into_force(day) if event != "withdrawal" else None
+    if not earliest <= day <= date.today():
+        raise click.BadParameter(f"{day} is not a day an instrument could be deposited: from {earliest} up to today",
+                                 param_hint="--deposited")
+    takes_effect = withdrawal_takes_effect(day) if event == "withdrawal" else entry_into_force(day)
+    known = _log_registry()
+    try:
+        current = known.get(country.alpha_3)
+    except ValueError:
+        current = None
+    bound = current is not None and current.status_on(day) == "party"
+    if event == "withdrawal" and not bound:
+        raise click.BadParameter(f"{country.name} is not a State Party on {day}: it cannot withdraw",
+                                 param_hint="--state")
+    if event != "withdrawal" and bound:
+        raise click.BadParameter(f"{country.name} is already a State Party on {day}", param_hint="--state")
     event_row = NewEvent(idempotency_key=f"registry/{country.alpha_3}/{event}/{day.isoformat()}",
                          workflow_id="registry", subject=country.alpha_3, event_type="state.recorded",
                          occurred_at=datetime.combine(day, time(0, tzinfo=timezone.utc)), actor=acting.actor,
                          office=acting.office, payload={"event": event, "date": day.isoformat(),
-                                                        "entry_into_force": eif.isoformat() if eif else None})
+                                                        "takes_effect": takes_effect.isoformat(),
+                                                        "entry_into_force": None if event == "withdrawal"
+                                                        else takes_effect.isoformat()})
     done = record("record_state", [event_row], acting)
-    click.echo(f"{country.name} ({country.alpha_3}): {event} of {day}"
-               + (f", in force from {eif}" if eif else "") + ("" if done.written else " (already recorded)"))
+    verb = "takes effect on" if event == "withdrawal" else "in force from"
+    click.echo(f"{country.name} ({country.alpha_3}): {event} deposited {day}, {verb} {takes_effect}"
+               + ("" if done.written else " (already recorded)"))
 
 
 @states.command("show")
 @click.argument("state", type=STATE)
 @output_option("table", "json")
 def states_show(state, output):
-    """Show one State (alpha-3, alpha-2 or name, any case)."""
-    from domain.states import registry
+    """Show one State (alpha-3, alpha-2 or any name it has had, any case): its status
+    today, its names, and each change with its source."""
+    from datetime import date
 
-    row = _state_row(registry().get(state))
+    s = _log_registry().get(state)
+    row = _state_row(s, date.today()) | {
+        "former_names": "; ".join(f"{f.name} (until {f.until})" for f in s.former_names) or None,
+        "changes": "; ".join(f"{c.change} deposited {c.deposited}, effective {c.takes_effect} ({c.source[:120]})"
+                             for c in s.changes) or None}
     emit([{"field": k, "value": v} for k, v in row.items()] if output == "table" else row, output)
 
 

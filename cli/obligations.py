@@ -61,7 +61,7 @@ def obligations_start(kind, year, state, data, reminder_days, acting):
     starts none twice; an obligation already past its date starts overdue."""
     from cli.audit import open_log
     from domain.obligations import concerned
-    from domain.states import membership, registry
+    from domain.states import registry_with
 
     if kind == "art7-annual" and year is None:
         raise click.UsageError("an annual report needs --year (the year it covers)")
@@ -73,8 +73,8 @@ def obligations_start(kind, year, state, data, reminder_days, acting):
         raise click.BadParameter(f"{reminder_days!r}: days between 1 and 365, comma-separated",
                                  param_hint="--reminder-days") from None
     # States Parties today: the registry of 2016 and the accessions recorded since.
-    found = membership(registry(), open_log().query(event_type="state.recorded"), date.today())
-    parties = {a: eif for a, (status, eif) in found.items() if status == "party"}
+    parties = {s.alpha3: s.entry_into_force
+               for s in registry_with(open_log().query(event_type="state.recorded")).parties(date.today())}
     states = [state] if state else concerned(kind, parties, year, read_input(data) if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")

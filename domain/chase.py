@@ -70,6 +70,9 @@ class ChaseInput(ProcessInput):
     year: int = Field(ge=2010, le=2100)
     amount_due: Amount
     arrears: Amount = Decimal("0.00")
+    credit_carried: Amount = Field(Decimal("0.00"), description="the credit the year before left, counted as paid")
+    membership_rule: Literal["any-day", "1-january"] | None = Field(
+        None, description="whom the year bills (domain.cycle), as the call letter states it")
     msp_date: date | None = Field(None, description="default: 1 September of the year")
     second_reminder: date | None = Field(None, description="default: 15 June of the year")
     pre_msp_days: int = Field(21, ge=0, le=180)
@@ -79,7 +82,7 @@ class ChaseInput(ProcessInput):
     language: Language = "en"
     state_name: str = Field("", max_length=100, description="for people reading lists: `Italy`")
 
-    @field_validator("amount_due", "arrears")
+    @field_validator("amount_due", "arrears", "credit_carried")
     @classmethod
     def _not_negative(cls, v: Decimal) -> Decimal:
         if v < 0:
@@ -180,6 +183,7 @@ class ChaseStatus(BaseModel):
     stage: str
     amount_due: CHF
     arrears: CHF
+    credit_carried: CHF = Decimal("0.00")
     received: CHF
     outstanding: CHF
     credit: CHF
@@ -225,12 +229,17 @@ class Chase(BaseModel):
         return sum((r.amount for r in self.receipts if not r.reversed), Decimal("0.00"))
 
     @property
+    def paid(self) -> Decimal:
+        """What counts against the amount due: receipts and the credit carried in."""
+        return self.received + self.input.credit_carried
+
+    @property
     def outstanding(self) -> Decimal:
-        return max(Decimal("0.00"), self.total_due - self.received)
+        return max(Decimal("0.00"), self.total_due - self.paid)
 
     @property
     def credit(self) -> Decimal:
-        return max(Decimal("0.00"), self.received - self.total_due)
+        return max(Decimal("0.00"), self.paid - self.total_due)
 
     @property
     def stage(self) -> str:
@@ -270,7 +279,8 @@ class Chase(BaseModel):
     def _letter(self, kind: LetterKind, extra: dict | None = None, **fields) -> Letter:
         """A letter with the figures the templates read, as they stand now."""
         context = self.status().model_dump(mode="json", include={
-            "year", "amount_due", "arrears", "received", "outstanding", "credit", "msp_date"})
+            "year", "amount_due", "arrears", "credit_carried", "received", "outstanding", "credit", "msp_date"})
+        context["membership_rule"] = self.input.membership_rule
         context["total_due"] = str(self.total_due)
         context["letters_before"] = [{"kind": letter.kind, "date": letter.sent_at.date().isoformat()}
                                      for letter in self.letters if letter.kind != kind]
@@ -297,13 +307,21 @@ class Chase(BaseModel):
             raise Refusal(f"the financial year {self.input.year} has already ended")
         skipped = [k for k, at in self.step_times().items() if at <= self.started_at]
         self.done.extend(skipped)
+        started = Log(key="started", event_type="chase.started", payload={
+            "amount_due": str(self.input.amount_due), "arrears": str(self.input.arrears),
+            "credit_carried": str(self.input.credit_carried),
+            "msp_date": self.input.msp_date.isoformat(), "language": self.input.language,
+            "not_sent_retroactively": skipped})
+        if self.outstanding == 0:  # the credit carried covers the year: nothing to ask for
+            self.outcome, self.counters["paid"] = "paid", 1
+            return [Show(state=self.input.state, year=self.input.year), started,
+                    Log(key="paid", event_type="chase.paid", payload={
+                        "received": str(self.received), "credit": str(self.credit),
+                        "covered_by_credit_carried": str(self.input.credit_carried)})]
         self.letters.append(LetterSent(kind="call_for_contributions", sent_at=self.started_at, key="reminder-1"))
         return [
             Show(state=self.input.state, year=self.input.year),
-            Log(key="started", event_type="chase.started", payload={
-                "amount_due": str(self.input.amount_due), "arrears": str(self.input.arrears),
-                "msp_date": self.input.msp_date.isoformat(), "language": self.input.language,
-                "not_sent_retroactively": skipped}),
+            started,
             self._letter("call_for_contributions", key="reminder-1", event_type="chase.reminder_sent",
                          payload={"reminder": 1}),
         ]
@@ -600,6 +618,7 @@ class Chase(BaseModel):
             stage=self.stage,
             amount_due=self.input.amount_due,
             arrears=self.input.arrears,
+            credit_carried=self.input.credit_carried,
             received=self.received,
             outstanding=self.outstanding,
             credit=self.credit,

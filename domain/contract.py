@@ -10,7 +10,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.events import NewEvent
-from domain.money import CHF
 from domain.schedule import Participant, Schedule
 
 # A text longer than this travels as a document: stored once in the event log, named in
@@ -124,12 +123,6 @@ class AgendaFacts(BaseModel):
 
     open_actions: list[ActionSummary]
     minutes_pending: date | None
-
-
-class CycleAmounts(BaseModel):
-    amounts: dict[str, CHF]
-    arrears: dict[str, CHF] = Field(default_factory=dict)
-    names: dict[str, str] = Field(default_factory=dict, description="alpha-3 -> the State's name")
 
 
 class StartCheck(BaseModel):

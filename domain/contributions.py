@@ -35,6 +35,7 @@ class StateContribution(BaseModel):
     name: str = ""
     amount_due: CHF = ZERO
     arrears: CHF = ZERO
+    credit_carried: CHF = ZERO
     received: CHF = ZERO
     outstanding: CHF = ZERO
     credit: CHF = ZERO
@@ -136,6 +137,7 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
         p = ev.payload
         if ev.event_type in ("chase.started", "chase.imported"):
             row.amount_due, row.arrears = to_chf(p["amount_due"]), to_chf(p.get("arrears", "0"))
+            row.credit_carried = to_chf(p.get("credit_carried", "0"))
         elif ev.event_type in ("chase.receipt_recorded", "chase.receipt_imported"):
             number = 1 + sum(1 for r in receipts if r.state == state) + reversed_count.get(state, 0)
             receipts.append(Receipt(on=date.fromisoformat(p["date"]), amount=p["amount"],
@@ -151,8 +153,8 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
         row.last_action, row.last_action_on = ev.event_type.removeprefix("chase."), ev.occurred_at.date()
     for row in states.values():  # from the same receipts as the budget lines and the deficit
         row.received = sum((r.amount for r in receipts if r.state == row.state), ZERO)
-        total = row.amount_due + row.arrears
-        row.outstanding, row.credit = max(ZERO, total - row.received), max(ZERO, row.received - total)
+        total, paid = row.amount_due + row.arrears, row.received + row.credit_carried
+        row.outstanding, row.credit = max(ZERO, total - paid), max(ZERO, paid - total)
     lines = [b.model_copy() for b in budget_lines or []]
     for b in lines:
         b.received = sum((r.amount for r in receipts if r.budget_line == b.line), ZERO)
@@ -222,8 +224,8 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
         except UnknownState as e:
             problems.append(f"line {n}, state: {e}")
             continue
-        if state.status != "party":
-            problems.append(f"line {n}, state: {state.name} ({state.alpha3}) is a {state.status}, not a State Party")
+        if not state.party_during(year):
+            problems.append(f"line {n}, state: {state.name} ({state.alpha3}) was not a State Party in {year}")
             continue
         try:
             amount_due = parse_amount(cell["amount_due"])

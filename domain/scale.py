@@ -1,17 +1,28 @@
 """The indicative scale: each State Party's share of a budget, from UN rates of assessment.
 
-Rates are rescaled over the States Parties that have a rate; States without one pay a
-configured minimum; amounts are rounded down to the centime and the remaining centimes
-are assigned (largest remainders first) so that the total equals the budget exactly.
+The UN scales ship with ccm (`data/un_scale_of_assessments.csv`, one column per three-year
+scale, each with its General Assembly resolution), and the scale of a year is the one
+whose period holds it: 2026 is billed by the 2025-2027 scale. A file given with `--scale`
+replaces it. Rates are rescaled over the States Parties billed that have a rate; those
+without one (not UN members: the Holy See, the State of Palestine, the Cook Islands, Niue)
+pay a configured minimum. Amounts are rounded down to the centime and the remaining
+centimes assigned (largest remainders first), so the total equals the budget exactly.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from decimal import ROUND_FLOOR, Decimal
+from importlib import resources
+
+from pydantic import BaseModel
 
 from domain.money import CENT, parse_amount
 from domain.states import Registry, UnknownState
+
+SHIPPED = "domain/data/un_scale_of_assessments.csv"
+_PERIOD = re.compile(r"^rate_(\d{4})_(\d{4})$")
 
 
 class ScaleError(ValueError):
@@ -22,7 +33,49 @@ class ScaleError(ValueError):
         super().__init__("; ".join(problems))
 
 
-def _read(text: str, value_column: str, registry: Registry) -> dict[str, Decimal]:
+class Scale(BaseModel):
+    """UN rates of assessment in percent (alpha-3 -> rate) and where they come from."""
+
+    period: str  # "2025-2027", or the file given
+    rates: dict[str, Decimal]
+    source: str = ""
+
+    def rate_of(self, alpha3: str) -> Decimal | None:
+        rate = self.rates.get(alpha3)
+        return rate if rate else None
+
+
+def shipped_periods(text: str | None = None) -> list[tuple[int, int]]:
+    header = next(csv.reader((text or _shipped_text()).splitlines()))
+    return [(int(m[1]), int(m[2])) for m in map(_PERIOD.match, header) if m]
+
+
+def shipped_scale(year: int, text: str | None = None) -> Scale:
+    """The UN scale whose period holds `year`; refused, naming the file to extend, when
+    none shipped does."""
+    text = text or _shipped_text()
+    periods = shipped_periods(text)
+    period = next(((a, b) for a, b in periods if a <= year <= b), None)
+    if period is None:
+        shown = ", ".join(f"{a}-{b}" for a, b in periods)
+        raise ScaleError([f"no shipped UN scale covers {year} (ccm ships {shown}): add the column of its "
+                          f"three-year scale to {SHIPPED}, or give --scale FILE"])
+    column = f"rate_{period[0]}_{period[1]}"
+    resolution = re.compile(rf"(A/RES/\d+/\d+)[^;]*\(scale {period[0]}-{period[1]}\)")
+    rates, sources = {}, set()
+    for row in csv.DictReader(text.splitlines()):
+        value = (row[column] or "").strip()
+        if value:
+            rates[row["alpha3"]] = Decimal(value)
+            sources.update(m[1] for m in resolution.finditer(row["source"]))
+    return Scale(period=f"{period[0]}-{period[1]}", rates=rates, source=", ".join(sorted(sources)))
+
+
+def _shipped_text() -> str:
+    return resources.files("domain").joinpath("data/un_scale_of_assessments.csv").read_text("utf-8")
+
+
+def _read(text: str, value_column: str, registry: Registry, members: set[str] | None = None) -> dict[str, Decimal]:
     reader = csv.DictReader(text.lstrip("\ufeff").splitlines())  # a byte-order mark is no part of the header
     if reader.fieldnames is None or {"state", value_column} - set(reader.fieldnames):
         raise ScaleError([f"line 1: the header must be state,{value_column}"])
@@ -30,13 +83,12 @@ def _read(text: str, value_column: str, registry: Registry) -> dict[str, Decimal
     problems = []
     for line, row in enumerate(reader, start=2):
         try:
-            state = registry.get(row["state"])
+            state = registry.get(row["state"] or "")
         except UnknownState as e:
             problems.append(f"line {line}, state: {e}")
             continue
-        if value_column == "amount" and state.status != "party":
-            problems.append(f"line {line}, state: {state.name} ({state.alpha3}) is a {state.status}, "
-                            "not a State Party")
+        if value_column == "amount" and members is not None and state.alpha3 not in members:
+            problems.append(f"line {line}, state: {state.name} ({state.alpha3}) is not billed that year")
             continue
         try:
             value = parse_amount(row[value_column]) if value_column == "amount" else Decimal(row[value_column].strip())
@@ -60,19 +112,21 @@ def _read(text: str, value_column: str, registry: Registry) -> dict[str, Decimal
     return values
 
 
-def read_amounts(text: str, registry: Registry) -> dict[str, Decimal]:
-    """An amounts file: `state,amount` per line."""
-    return _read(text, "amount", registry)
+def read_amounts(text: str, registry: Registry, members: set[str] | None = None) -> dict[str, Decimal]:
+    """An amounts file: `state,amount` per line, each a State billed that year."""
+    return _read(text, "amount", registry, members)
 
 
-def indicative_amounts(budget: Decimal, scale_text: str, registry: Registry,
+def read_scale(text: str, registry: Registry, label: str = "the file given") -> Scale:
+    """A scale file: `state,rate` per line, UN rates in percent."""
+    return Scale(period=label, rates=_read(text, "rate", registry))
+
+
+def indicative_amounts(budget: Decimal, scale: Scale, parties: list[str],
                        minimum: Decimal = Decimal("100")) -> dict[str, Decimal]:
-    """Each State Party's amount, in centimes, summing exactly to the budget."""
-    rates = {k: v for k, v in _read(scale_text, "rate", registry).items()
-             if registry.get(k).status == "party"}
-    parties = [s.alpha3 for s in registry.parties()]
-    without_rate = [a for a in parties if a not in rates or rates[a] == 0]
-    rated = {a: r for a, r in rates.items() if r > 0}
+    """Each of `parties`' amount, in centimes, summing exactly to the budget."""
+    rated = {a: scale.rates[a] for a in parties if scale.rate_of(a)}
+    without_rate = [a for a in parties if a not in rated]
     budget = parse_amount(budget)
     rest = budget - minimum * len(without_rate)
     if rest < 0 or not rated:

@@ -28,7 +28,9 @@ def write_contacts(path) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["state", "email", "mission", "address"])
-        for st in registry().parties():
+        for st in registry():
+            if not st.ever_party:
+                continue
             out.writerow([st.alpha3, "", f"Permanent Mission of {st.name} to the United Nations Office at Geneva",
                           "Geneva, Switzerland"])
 
@@ -41,7 +43,8 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
     from activities.database import open_event_log
     from activities.reports import publish
     from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, workflow_id
-    from domain.scale import indicative_amounts
+    from domain.cycle import MEMBERSHIP_RULES, billed
+    from domain.scale import indicative_amounts, shipped_scale
     from domain.states import registry
     from runtime.temporal import connect
     from runtime.worker import run_worker
@@ -61,12 +64,17 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
             except CommandError:
                 await asyncio.sleep(0.2)
         reg = registry()
-        say(f"Registry: {len(reg.parties())} States Parties, {len(reg) - len(reg.parties())} signatories")
         year, today = date.today().year, date.today()
-        scale = resources.files("domain").joinpath("data/demo_scale.csv").read_text("utf-8")
-        amounts = indicative_amounts(DEMO_BUDGET, scale, reg)
+        parties = reg.parties(today)
+        signatories = sum(1 for _, st in reg.on(today) if st == "signatory")
+        say(f"Registry: {len(parties)} States Parties and {signatories} signatories on {today} "
+            f"(ccm states list --as-of {today})")
+        scale = shipped_scale(year)
+        billed_now = [st.alpha3 for st in reg if billed(st, year, s.membership_rule)]
+        amounts = indicative_amounts(DEMO_BUDGET, scale, billed_now)
         say(f"Starting the {year} chases for {len(amounts)} States Parties "
-                   f"(demo budget CHF {DEMO_BUDGET:,}, demo scale)…")
+            f"(demo budget CHF {DEMO_BUDGET:,}, UN scale {scale.period}; billed: "
+            f"{MEMBERSHIP_RULES[s.membership_rule].format(year=year)})…")
         await asyncio.gather(*(start_chase(client, s.task_queue, ChaseInput(state=a, year=year, amount_due=v),
                                            Acting(**ISU), wait=False) for a, v in amounts.items()))
 
@@ -313,8 +321,10 @@ def _cycle_2017(log) -> str:
     from domain.cycle import CycleInput
     from domain.money import format_chf
 
-    scale = resources.files("domain").joinpath("data/demo_scale.csv").read_text("utf-8")
-    computed = cycle_amounts(log, CycleInput(year=2017, budget=DEMO_BUDGET, scale_csv=scale))
-    carried = sum(computed.arrears.values(), Decimal("0.00"))
-    return (f"2017 cycle (ccm chase start-all --year 2017 --dry-run): {len(computed.amounts)} chases, "
-            f"{format_chf(carried)} of arrears carried from 2016 by {len(computed.arrears)} States Parties")
+    computed = cycle_amounts(log, CycleInput(year=2017, budget=DEMO_BUDGET))
+    arrears = sum(computed.arrears.values(), Decimal("0.00"))
+    credits = sum(computed.credits.values(), Decimal("0.00"))
+    return (f"2017 cycle (ccm chase start-all --year 2017 --budget {DEMO_BUDGET} --dry-run): "
+            f"{len(computed.chased())} chases by the UN scale {computed.period}, "
+            f"{format_chf(arrears)} of arrears carried from 2016 by {len(computed.arrears)} States Parties "
+            f"and {format_chf(credits)} of credits by {len(computed.credits)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     president_title: str = Field("", max_length=200)
     director_name: str = Field("", max_length=200)
     director_title: str = Field("", max_length=200)
+    # Whom a year bills when membership begins or ends within it (domain.cycle).
+    membership_rule: Literal["any-day", "1-january"] = Field(
+        "any-day", description="bill States in force on any day of the year, or only those in force on 1 January")
 
     # The root of trust: the ISU administrators' Ed25519 public keys (base64, comma
     # separated). Only keys they register speak for an office.

@@ -2,7 +2,8 @@
 
 Started by a Temporal Schedule (`ccm chase schedule`). The chases are children that
 outlive this workflow; one that already exists is left alone, so a re-run starts none
-twice. Unpaid balances of last year's chases become this year's arrears."""
+twice. Unpaid balances of last year's chases become this year's arrears, and credits
+this year's opening credit; a State that withdrew is chased for its arrears alone."""
 
 from __future__ import annotations
 
@@ -34,9 +35,11 @@ class AnnualContributionCycle:
         year = input.year or workflow.now().year
         due = await call(Activities.cycle_amounts, input.model_copy(update={"year": year}))
         started, existing = [], []
-        for state, amount in sorted(due.amounts.items()):
-            chase = ChaseInput(state=state, year=year, amount_due=amount,
-                               arrears=due.arrears.get(state, Decimal("0.00")), msp_date=input.msp_date(year),
+        zero = Decimal("0.00")
+        for state in due.chased():
+            chase = ChaseInput(state=state, year=year, amount_due=due.amounts.get(state, zero),
+                               arrears=due.arrears.get(state, zero), credit_carried=due.credits.get(state, zero),
+                               membership_rule=input.membership_rule, msp_date=input.msp_date(year),
                                language=input.language, state_name=due.names.get(state, ""),
                                auto_escalate_days=input.auto_escalate_days)
             summary, details = chase_summary(chase)

@@ -13,15 +13,14 @@ with workflow.unsafe.imports_passed_through():
         SEARCH_ATTRIBUTES,
         AgendaFacts,
         AgendaFactsRequest,
-        CycleAmounts,
-        DeliveryRequest,
+            DeliveryRequest,
         LetterOutcome,
         LetterRequest,
         MessageRequest,
         PageRequest,
         StartCheck,
     )
-    from domain.cycle import CycleInput
+    from domain.cycle import CycleAmounts, CycleInput
     from domain.events import Event, NewEvent
     from domain.records import RecordInput, RecordResult, StatementInput
 

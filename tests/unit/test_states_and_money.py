@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -7,9 +8,9 @@ from domain.states import UnknownState, parse_states_csv, registry
 
 
 def test_registry_holds_the_100_states_parties_and_19_signatories_of_november_2016():
-    reg = registry()
-    assert len(reg.parties()) == 100
-    assert len(reg) - len(reg.parties()) == 19
+    on = date(2016, 11, 4)
+    statuses = [st for _, st in registry().on(on)]
+    assert (statuses.count("party"), statuses.count("signatory")) == (100, 19)
 
 
 @pytest.mark.parametrize("given", ["ITA", "ita", "IT", "it", "Italy", "ITALY", " italy "])
@@ -26,6 +27,7 @@ def test_a_typo_suggests_the_closest_state():
 def test_a_state_not_in_the_convention_is_unknown():
     with pytest.raises(UnknownState):
         registry().get("USA")
+    assert registry().get("Vanuatu").alpha3 == "VUT"  # joined since 2016
 
 
 def test_entry_into_force_dates_follow_the_first_day_of_a_month():
