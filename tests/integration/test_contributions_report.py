@@ -164,7 +164,7 @@ def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, 
     bad.write_text(LEDGER + "AGO,100,,,,\nITA,20000,2016-13-01,5,IT-2,7b\nNOR,9999,,,,\n")
     refused = runner.invoke(cli, ["import", "contributions", "--year", "2016", "--file", bad], env=env)
     assert refused.exit_code == 1 and "has 3 problems" in refused.stderr
-    assert "line 6, state: Angola (AGO) is a signatory" in refused.stderr
+    assert "line 6, state: Angola (AGO) was not a State Party in 2016" in refused.stderr
     assert "line 7, date: '2016-13-01'" in refused.stderr and "line 8, amount_due: 9999.00 differs" in refused.stderr
     assert list(log.query(event_type="chase.*")) == []  # nothing half-written
     ledger = tmp_path / "ledger-2016.csv"
@@ -189,8 +189,8 @@ def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, 
     amounts.write_text("state,amount\nNOR,100\nZMB,100\nDEU,100\n")
     dry = runner.invoke(cli, ["chase", "start-all", "--year", "2017", "--amounts", amounts, "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
-    assert ("3 chases would start, CHF 300.00 in all, with CHF 6'500.00 of arrears from 2016 (2 States); "
-            "nothing was started") in dry.stdout
+    assert ("3 chases would start, CHF 300.00 due in all, with CHF 6'500.00 of arrears (2 States) and CHF 0.00 "
+            "of credits (0 States) carried from 2016; nothing was started") in dry.stdout
     live = runner.invoke(cli, ["chase", "start-all", "--year", "2017", "--amounts", amounts], env=env)
     assert live.exit_code == 1 and "the financial year 2017 has already ended" in live.stderr
 

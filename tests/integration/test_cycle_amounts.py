@@ -1,6 +1,7 @@
-"""What the annual cycle starts each year from: amounts, and last year's arrears."""
+"""What the annual cycle starts each year from: whom it bills, the amounts, and what last
+year left: arrears and credits."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -11,24 +12,66 @@ from domain.cycle import CycleInput
 from domain.events import NewEvent
 
 
-def test_last_years_unpaid_balances_become_arrears(event_log):
-    for state, carried in (("ITA", "1200.00"), ("DEU", "0.00")):
-        event_log.append(NewEvent(idempotency_key=f"chase-2016-{state}/year-end", workflow_id=f"chase-2016-{state}",
-                                  subject=state, event_type="chase.closed_in_arrears",
-                                  occurred_at=datetime(2017, 1, 1, tzinfo=timezone.utc),
-                                  payload={"arrears_carried": carried}))
-    result = cycle_amounts(event_log, CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\n", year=2017))
-    assert result.amounts == {"ITA": Decimal("38486.00"), "DEU": Decimal("65604.00")}
+def chase_events(state: str, year: int, due: str, receipts: list[str], **payload) -> list[NewEvent]:
+    """A year's chase as the ContributionChase writes it: started, its receipts."""
+    wid = f"chase-{year}-{state}"
+
+    def event(key, event_type, day, body):
+        return NewEvent(idempotency_key=f"{wid}/{key}", workflow_id=wid, subject=state, event_type=event_type,
+                        occurred_at=datetime.combine(day, datetime.min.time(), timezone.utc), payload=body)
+
+    return [event("started", "chase.started", date(year, 1, 15),
+                  {"amount_due": due, "arrears": "0.00", "msp_date": f"{year}-09-01", **payload}),
+            *(event(f"receipt-{n}", "chase.receipt_recorded", date(year, 3, n + 1),
+                    {"amount": amount, "date": date(year, 3, n + 1).isoformat(), "budget_line": "7a"})
+              for n, amount in enumerate(receipts))]
+
+
+def test_last_years_unpaid_balances_become_arrears_and_its_credits_opening_credits(event_log):
+    event_log.append_all(chase_events("ITA", 2016, "5000.00", ["3800.00"])
+                         + chase_events("DEU", 2016, "65604.00", ["65604.00"])
+                         + chase_events("CHL", 2016, "2000.00", ["13965.52"]))
+    result = cycle_amounts(event_log, CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\nCHL,1\n",
+                                                 year=2017))
+    assert result.amounts == {"ITA": Decimal("38486.00"), "DEU": Decimal("65604.00"), "CHL": Decimal("1.00")}
     assert result.arrears == {"ITA": Decimal("1200.00")}
+    assert result.credits == {"CHL": Decimal("11965.52")}
     assert cycle_amounts(event_log, CycleInput(amounts_csv="state,amount\nITA,1\n", year=2018)).arrears == {}
 
 
-def test_a_budget_and_scale_give_every_state_party_an_amount(event_log):
-    result = cycle_amounts(event_log, CycleInput(budget="500000", scale_csv="state,rate\nDEU,6.389\n", year=2017))
-    assert len(result.amounts) == 100 and sum(result.amounts.values()) == Decimal("500000.00")
+def test_a_year_is_billed_by_the_un_scale_of_its_period_with_no_scale_given(event_log):
+    result = cycle_amounts(event_log, CycleInput(budget="500000", year=2017))
+    # 2017: the 100 States Parties of 2016 and Madagascar, in force from 1 November 2017
+    assert len(result.amounts) == 101 and sum(result.amounts.values()) == Decimal("500000.00")
+    assert (result.period, result.scale_source) == ("2016-2018", "A/RES/70/245")
+    assert result.rates["DEU"] == "6.389" and result.rates["VAT"] is None
+
+
+def test_a_withdrawn_state_is_not_billed_but_its_arrears_are_chased(event_log):
+    event_log.append_all(chase_events("LTU", 2025, "3000.00", ["1000.00"]))
+    result = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026))
+    assert "LTU" not in result.amounts and result.arrears["LTU"] == Decimal("2000.00")
+    assert "LTU" in result.chased() and "VUT" in result.amounts
+    assert "withdrawal took effect on 2025-03-06" in result.not_billed["LTU"]
+    assert len(result.amounts) == 112 and result.names["SWZ"] == "Eswatini"
+    later = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026, membership_rule="1-january"))
+    assert "VUT" not in later.amounts and "billed from 2027" in later.not_billed["VUT"]
+
+
+def test_a_waived_balance_is_not_carried_but_a_credit_always_is(event_log):
+    events = chase_events("FRA", 2025, "100.00", ["150.00"]) + chase_events("BEL", 2025, "900.00", [])
+    events.append(NewEvent(idempotency_key="chase-2025-BEL/waived", workflow_id="chase-2025-BEL", subject="BEL",
+                           event_type="chase.waived", occurred_at=datetime(2025, 6, 1, tzinfo=timezone.utc),
+                           payload={"reason": "decided by the MSP"}))
+    event_log.append_all(events)
+    result = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026))
+    assert result.credits == {"FRA": Decimal("50.00")} and "BEL" not in result.arrears
 
 
 def test_a_configuration_that_cannot_work_fails_without_retrying(event_log):
     with pytest.raises(ApplicationError, match="unknown State 'Atlantis'") as err:
         cycle_amounts(event_log, CycleInput(amounts_csv="state,amount\nAtlantis,5\n", year=2017))
+    assert err.value.non_retryable
+    with pytest.raises(ApplicationError, match="no shipped UN scale covers 2021") as err:
+        cycle_amounts(event_log, CycleInput(budget="1000", year=2021))
     assert err.value.non_retryable

@@ -99,8 +99,9 @@ def test_a_year_is_billed_by_the_scale_of_its_period():
 def test_a_year_no_shipped_scale_covers_is_refused_naming_the_file_to_extend(year):
     with pytest.raises(ScaleError) as err:
         shipped_scale(year)
-    assert str(err.value) == (f"no shipped UN scale covers {year} (ccm ships 2016-2018, 2025-2027): add the column "
-                              "of its three-year scale to domain/data/un_scale_of_assessments.csv, or give --scale FILE")
+    assert str(err.value) == (f"no shipped UN scale covers {year} (ccm ships 2016-2018, 2025-2027): add the "
+                              "column of its three-year scale to domain/data/un_scale_of_assessments.csv, "
+                              "or give --scale FILE")
 
 
 def test_every_state_party_with_a_un_rate_is_billed_by_it_and_only_non_members_pay_the_minimum():
