@@ -149,7 +149,7 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         raise LetterRefused(f"address missing: the row of {state} in {contacts_name} has no postal address")
     if contact.email and not _an_address(contact.email):
         raise LetterRefused(f"the e-mail of {state} in {contacts_name} is not an address: {contact.email[:80]!r}")
-    name, formal = state_names(state, language, name_of(state))
+    name, formal = state_names(state, language, name_of(state), on=when)
     mission = contact.mission or MISSIONS[language].format(state=name)
     values = {key: chf(context[key], language) for key in MONEY if key in context}
     # The letter's place among the chase's letters; runs from before it was counted

@@ -63,11 +63,21 @@ def _uninvert(name: str) -> str:
     return f"{tail}{head}" if tail.endswith("'") else f"{tail} {head}"
 
 
-def state_names(alpha3: str, language: str, registry_name: str) -> tuple[str, str]:
-    """(name, formal name) of a State in `language`. English keeps the registry's name;
-    other languages translate the ISO 3166 name the registry uses (its common name,
-    `Bolivia`, or its full one), so every language names the State alike. The formal
-    name is ISO 3166's official name where it holds one (`République italienne`)."""
+def state_names(alpha3: str, language: str, registry_name: str, on=None) -> tuple[str, str]:
+    """(name, formal name) of a State in `language` on the day `on`. English keeps the
+    registry's name; other languages translate the ISO 3166 name the registry uses (its
+    common name, `Bolivia`, or its full one), so every language names the State alike.
+    The formal name is ISO 3166's official name where it holds one (`République
+    italienne`). A State renamed since `on` is named as it was then (Swaziland in 2016)."""
+    from domain.states import UnknownState, registry
+
+    try:
+        former = registry().get(alpha3).former_name(on)
+    except UnknownState:
+        former = None
+    if former is not None:
+        name = {"fr": former.name_fr, "es": former.name_es}.get(language, former.name)
+        return name, name
     country = pycountry.countries.get(alpha_3=alpha3)
     if country is None:
         return registry_name, registry_name

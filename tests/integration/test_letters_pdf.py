@@ -143,3 +143,26 @@ def test_the_letterhead_is_drawn_on_page_one(tmp_path):
     assert dark > 500 and blue > 100, (dark, blue)
     below = page.crop((0, height // 2, width, height))
     assert sum(1 for px in pixels(below) if sum(px) < 600) > 100  # the body and signature were drawn too
+
+
+@pytest.mark.parametrize("when,language,expected", [
+    (date(2016, 11, 4), "en", "Swaziland"), (date(2016, 11, 4), "fr", "Swaziland"),
+    (date(2016, 11, 4), "es", "Swazilandia"), (date(2026, 12, 2), "en", "Eswatini"),
+    (date(2026, 12, 2), "es", "Esuatini"),
+])
+def test_a_state_is_named_as_it_was_on_the_letters_date(when, language, expected):
+    swaziland = Contact(address=("Geneva",))
+    v = letter_values("call_for_contributions", "SWZ", FIGURES | {"year": when.year}, language, when, HEAD, swaziland)
+    assert v["state_name"] == expected
+
+
+def test_a_credit_carried_and_the_membership_rule_are_stated_in_the_call():
+    figures = FIGURES | {"credit_carried": "11965.52", "outstanding": "26520.48", "membership_rule": "any-day"}
+    for language, words in (("en", ["Credit carried from 2026", "Balance to pay", "at least one day of 2027"]),
+                            ("fr", ["Crédit reporté de 2026", "Solde à payer", "un jour au moins de l'année 2027"]),
+                            ("es", ["Crédito trasladado de 2026", "Saldo a pagar", "al menos un día de 2027"])):
+        v = letter_values("call_for_contributions", "ITA", figures, language, date(2027, 1, 15), HEAD, ITALY)
+        assert v["payment"]["amount"] == chf(Decimal("26520.48"), language)
+        text = pdf_text(render_letter("call_for_contributions", language, v).pdf())
+        for w in words:
+            assert w in text, (language, w)
