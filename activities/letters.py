@@ -58,6 +58,7 @@ class Contact:
     email: str = ""
     mission: str = ""
     address: tuple[str, ...] = ()
+    language: str = ""  # en, fr or es: the language of every letter to the State; empty: ccm's default
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,29 @@ def message_id(key: str) -> str:
     return f"<{key.replace('/', '.')}@ccm.clusterconvention.org>"
 
 
+def contact_problem(contact: Contact | None) -> str:
+    """Why letters to a State would be held (as `letter_values` holds them); empty when
+    they would go."""
+    if contact is None:
+        return "no row"
+    problems = [] if contact.address else ["no postal address"]
+    if contact.email and not _an_address(contact.email):
+        problems.append(f"the e-mail is not one address: {contact.email[:80]!r}")
+    return "; ".join(problems)
+
+
+def languages_of(contacts: dict[str, Contact]) -> dict[str, str]:
+    """alpha-3 -> the language a State's letters are written in, where its row names one
+    ccm writes (a row naming another is listed by `ccm letters contacts --missing`)."""
+    from activities.localise import LANGUAGES
+
+    return {state: c.language for state, c in contacts.items() if c.language in LANGUAGES}
+
+
 def load_contacts(path: Path) -> dict[str, Contact]:
-    """Rows of `state,email,mission,address` (address lines separated by `|` or line
-    breaks); a file of only `state,email`, as before letters were on paper, still reads."""
+    """Rows of `state,email,mission,address,language` (address lines separated by `|` or
+    line breaks; language en, fr or es); a file of only `state,email`, as before letters
+    were on paper, still reads."""
     if not path.exists():
         return {}
     contacts = {}
@@ -248,7 +269,8 @@ def load_contacts(path: Path) -> dict[str, Contact]:
             lines = (row.get("address") or "").replace("\r", "").replace("|", "\n").split("\n")
             contacts[state] = Contact(email=(row.get("email") or "").strip(),
                                       mission=(row.get("mission") or "").strip(),
-                                      address=tuple(line.strip() for line in lines if line.strip()))
+                                      address=tuple(line.strip() for line in lines if line.strip()),
+                                      language=(row.get("language") or "").strip().lower())
     return contacts
 
 

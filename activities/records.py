@@ -20,6 +20,7 @@ from activities.letters import (
     LetterRefused,
     Mailbox,
     html_to_pdf,
+    languages_of,
     letter_file_name,
     letter_values,
     load_contacts,
@@ -84,10 +85,11 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
     return AgendaFacts(open_actions=open_actions, minutes_pending=pending)
 
 
-def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
+def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None = None) -> CycleAmounts:
     """Whom the year bills (the shipped registry with the changes the log records, under
     the cycle's membership rule), each amount (by the year's UN scale unless another was
-    given, or the amounts given), and the arrears and credits the year before left."""
+    given, or the amounts given), the arrears and credits the year before left, and the
+    language each State's contacts row asks for."""
     year = request.year
     reg = registry_with(log.query(event_type="state.recorded"))
     members = [s for s in reg if billed(s, year, request.membership_rule)]
@@ -112,6 +114,7 @@ def cycle_amounts(log: EventLog, request: CycleInput) -> CycleAmounts:
         rates={a: (str(scale.rate_of(a)) if scale.rate_of(a) else None) for a in codes} if scale else {},
         period=scale.period if scale else "amounts given", scale_source=scale.source if scale else "",
         rule=request.rule_text(year),
+        languages=languages_of(load_contacts(contacts_file)) if contacts_file else {},
         not_billed={a: why for a, why in reasons.items() if a not in amounts})
 
 
@@ -306,7 +309,7 @@ class CcmActivities:
 
     @activity.defn(name="cycle_amounts")
     def cycle_amounts(self, request: CycleInput) -> CycleAmounts:
-        return cycle_amounts(self.log, request)
+        return cycle_amounts(self.log, request, self.contacts_file)
 
     @activity.defn(name="agenda_facts")
     def agenda_facts(self, request: AgendaFactsRequest) -> AgendaFacts:

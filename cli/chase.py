@@ -67,13 +67,16 @@ def _chase_input(**fields):
 @click.option("--amount", type=MoneyType(positive=True), required=True, help="amount due in CHF")
 @click.option("--arrears", type=MoneyType(), default="0", help="arrears carried from earlier years, CHF")
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
-@click.option("--language", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True,
-              help="language of the letters")
+@click.option("--language", type=click.Choice(["en", "fr", "es"]),
+              help="language of the letters (default: the State's in contacts.csv, else en)")
 @auto_escalate_option
 @as_option("isu")
 def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_days, acting):
     """Start the chase of one State for one year: the call for contributions goes out at once."""
+    from activities.letters import languages_of, load_contacts
+
     _check_year(year)
+    language = language or languages_of(load_contacts(settings().contacts_file)).get(state, "en")
     inp = _chase_input(state=state, year=year, amount_due=amount, arrears=arrears, msp_date=msp_date,
                        language=language, auto_escalate_days=auto_escalate_days)
     s = settings()
@@ -151,7 +154,7 @@ def _computed(inp, path):
 
     log = open_log()
     try:
-        return cycle_amounts(log, inp)
+        return cycle_amounts(log, inp, settings().contacts_file)
     except ApplicationError as e:
         problem = str(e).removeprefix("the cycle's amounts cannot be computed: ")
         raise click.ClickException(f"{path}: {problem}" if path else problem) from None
@@ -172,10 +175,11 @@ def _dry_run(inp, computed, budget) -> None:
             return "not billed: arrears only"
         return "no UN rate: the minimum" if computed.rates and not computed.rates.get(a) else ""
 
-    rows = [{"state": a, "name": computed.names[a], "rate": computed.rates.get(a) or "",
+    rows = [{"state": a, "name": computed.names[a], "language": computed.languages.get(a, inp.language),
+             "rate": computed.rates.get(a) or "",
              "amount_due": computed.amounts.get(a, zero), "credit_carried": computed.credits.get(a, zero),
              "arrears": computed.arrears.get(a, zero), "note": note(a)} for a in computed.chased()]
-    emit(rows, "table", ["state", "name", "rate", "amount_due", "credit_carried", "arrears", "note"],
+    emit(rows, "table", ["state", "name", "language", "rate", "amount_due", "credit_carried", "arrears", "note"],
          title=f"Contributions {inp.year} (dry run)")
     total = sum((r["amount_due"] for r in rows), zero)
     against = f" against a budget of {format_chf(budget)}" if budget else ""

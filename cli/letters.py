@@ -111,10 +111,12 @@ def held(year, output):
 
 @letters.command("contacts")
 @output_option()
-@click.option("--missing", is_flag=True, help="only the States Parties whose letters would be held")
+@click.option("--missing", is_flag=True, help="only the States whose letters would be held or whose row has a "
+              "problem (no row, no postal address, an e-mail that is not one address, a language ccm does not write)")
 def contacts(output, missing):
     """The Permanent Mission, postal address and e-mail of each State (CCM_HOME/contacts.csv)."""
-    from activities.letters import load_contacts
+    from activities.letters import contact_problem, load_contacts
+    from activities.localise import LANGUAGES
     from domain.states import registry
 
     found = load_contacts(settings().contacts_file)
@@ -123,10 +125,14 @@ def contacts(output, missing):
         if not s.ever_party:
             continue
         c = found.get(s.alpha3)
-        problem = "no row" if c is None else ("no postal address" if not c.address else "")
-        if missing and not problem:
+        problem = contact_problem(c)
+        letters = f"held: {problem}" if problem else "sent"
+        if c is not None and c.language and c.language not in LANGUAGES:
+            letters += f" in en: language {c.language!r} is not en, fr or es"
+        if missing and letters == "sent":
             continue
         rows.append({"state": s.alpha3, "name": s.name, "mission": c.mission if c else "",
                      "address": " | ".join(c.address) if c else "", "email": c.email if c else "",
-                     "letters": f"held: {problem}" if problem else "sent"})
-    emit(rows, output, ["state", "name", "mission", "address", "email", "letters"])
+                     "language": (c.language if c else "") or "en",
+                     "letters": letters})
+    emit(rows, output, ["state", "name", "mission", "address", "email", "language", "letters"])

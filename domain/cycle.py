@@ -53,7 +53,7 @@ class CycleInput(Started):
     minimum: Amount = Decimal("100.00")
     membership_rule: MembershipRule = "any-day"
     msp_month_day: str | None = Field(None, pattern=r"^\d{2}-\d{2}$", description="MM-DD; default 1 September")
-    language: str = "en"
+    language: str = Field("en", description="for a State whose contacts row names no language")
     auto_escalate_days: int | None = Field(None, ge=0, le=180)
     year: int | None = Field(None, description="default: the year the cycle runs in")
 
@@ -87,6 +87,7 @@ class CycleAmounts(BaseModel):
     scale_source: str = ""
     rule: str = ""
     not_billed: dict[str, str] = Field(default_factory=dict)
+    languages: dict[str, str] = Field(default_factory=dict, description="alpha-3 -> en, fr or es (contacts.csv)")
 
     def chased(self) -> list[str]:
         """States with something to chase: an amount due or arrears (a State that withdrew

@@ -13,18 +13,19 @@ from pathlib import Path
 from domain.states import registry
 
 
-def write_contacts(path: Path, emails: dict[str, str] | None = None, states: list[str] | None = None) -> Path:
+def write_contacts(path: Path, emails: dict[str, str] | None = None, states: list[str] | None = None,
+                   languages: dict[str, str] | None = None) -> Path:
     """A contacts file with a Permanent Mission and postal address for every State of
-    the registry (or `states`), and the e-mail addresses given."""
-    emails = emails or {}
+    the registry (or `states`), and the e-mail addresses and languages given."""
+    emails, languages = emails or {}, languages or {}
     chosen = states or [s.alpha3 for s in registry()]
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["state", "email", "mission", "address"])
+        out.writerow(["state", "email", "mission", "address", "language"])
         for code in chosen:
             name = registry().get(code).name
             out.writerow([code, emails.get(code, ""), f"Permanent Mission of {name} to the United Nations Office",
-                          f"Rue de la Mission {len(name)} | 1211 Geneva, Switzerland"])
+                          f"Rue de la Mission {len(name)} | 1211 Geneva, Switzerland", languages.get(code, "")])
     return path
 
 

@@ -40,7 +40,7 @@ class AnnualContributionCycle:
             chase = ChaseInput(state=state, year=year, amount_due=due.amounts.get(state, zero),
                                arrears=due.arrears.get(state, zero), credit_carried=due.credits.get(state, zero),
                                membership_rule=input.membership_rule, msp_date=input.msp_date(year),
-                               language=input.language, state_name=due.names.get(state, ""),
+                               language=due.languages.get(state, input.language), state_name=due.names.get(state, ""),
                                auto_escalate_days=input.auto_escalate_days)
             summary, details = chase_summary(chase)
             try:

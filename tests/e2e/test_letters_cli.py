@@ -81,3 +81,39 @@ def test_a_letter_without_an_address_is_held_listed_with_its_reason_and_the_chas
     missing = json.loads(ccm("letters", "contacts", "--missing", "-o", "json").stdout)
     malta = next(r for r in missing if r["state"] == "MLT")
     assert malta["letters"] == "held: no row" and malta["mission"] == ""
+
+
+def test_the_annual_cycle_writes_each_state_in_the_language_of_its_contacts_row(ccm, worker, ccm_env, tmp_path):
+    from tests.letters import write_contacts
+
+    home = Path(ccm_env["CCM_HOME"])
+    write_contacts(home / "contacts.csv", languages={"BEL": "fr", "CHL": "es"})
+    amounts = tmp_path / "amounts.csv"
+    amounts.write_text("state,amount\nBEL,9000\nCHL,4000\nIRL,3000\n")
+    dry = ccm("chase", "start-all", "--year", NEXT, "--amounts", amounts, "--dry-run")
+    assert dry.exit_code == 0 and "│ BEL   │ Belgium │ fr" in dry.stdout, dry.output
+    assert ccm("chase", "start-all", "--year", NEXT, "--amounts", amounts).exit_code == 0
+    subjects = {}
+    for state in ("BEL", "CHL", "IRL"):
+        call = wait_for(lambda s=state: next((home / "outbox" / "new").glob(f"chase-{NEXT}-{s}.reminder-1@*"), None))
+        subjects[state] = read_message(call)["Subject"]
+    assert subjects["BEL"].startswith(f"Appel à contributions {NEXT}")
+    assert subjects["CHL"].startswith(f"Solicitud de contribuciones {NEXT}")
+    assert subjects["IRL"].startswith(f"Call for contributions {NEXT}")
+    one = ccm("chase", "start", "--state", "FRA", "--year", NEXT, "--amount", "100")
+    assert one.exit_code == 0  # no --language: France's row names none, so English
+    write_contacts(home / "contacts.csv", languages={"LUX": "fr"})
+    assert ccm("chase", "start", "--state", "LUX", "--year", NEXT, "--amount", "100").exit_code == 0
+    call = wait_for(lambda: next((home / "outbox" / "new").glob(f"chase-{NEXT}-LUX.reminder-1@*"), None))
+    assert read_message(call)["Subject"].startswith("Appel à contributions")
+
+
+def test_contacts_missing_lists_rows_whose_letters_would_be_held_or_misdirected(ccm, ccm_env):
+    from tests.letters import write_contacts
+
+    home = Path(ccm_env["CCM_HOME"])
+    write_contacts(home / "contacts.csv", emails={"ITA": "a@it.example, b@it.example"}, languages={"DEU": "de"})
+    missing = {r["state"]: r["letters"] for r in json.loads(ccm("letters", "contacts", "--missing", "-o",
+                                                                "json").stdout)}
+    assert missing == {"ITA": "held: the e-mail is not one address: 'a@it.example, b@it.example'",
+                       "DEU": "sent in en: language 'de' is not en, fr or es"}
