@@ -75,7 +75,8 @@ EXAMPLES = {
                                      "--new-due 2026-05-01 --meeting 2020-11-25 --submitted 2020-02-03 "
                                      "--reason 'contamination'",
     "obligations decide-extension": "ccm obligations decide-extension --state LBN --kind art4-clearance "
-                                    "--meeting 2020-11-25 --granted",
+                                    "--msp 2RC --meeting 2020-11-25 --granted "
+                                    "--decision 'The Conference decided to grant the request'",
     "obligations override-due": "ccm obligations override-due --state FJI --kind art7-initial --due 2016-02-28 "
                                 "--reason 'counted from deposit'",
     "obligations exempt": "ccm obligations exempt --state DEU --kind dap-va-focal-point --reason 'no victims'",

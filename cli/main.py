@@ -18,6 +18,8 @@ class OneLineErrors(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from pydantic import ValidationError
+
         from services.errors import CommandError
 
         try:
@@ -25,6 +27,8 @@ class OneLineErrors(click.Group):
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             except CommandError as e:  # a use case's one line, outside `run`
                 raise click.ClickException(str(e)) from None
+            except ValidationError as e:  # a command's input that its model refuses, said as the model says it
+                raise click.ClickException(validation_message(e)) from None
         except click.exceptions.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
@@ -35,6 +39,15 @@ class OneLineErrors(click.Group):
             click.echo(f"Error: {message}", err=True)
             sys.exit(e.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def validation_message(e) -> str:
+    """A pydantic error as one line: `text: String should have at most 2000 characters`."""
+    err = e.errors()[0]
+    where = ".".join(str(x) for x in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
+    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+    return (f"{where}: {message}" if where else message) + more
 
 
 @click.group(cls=OneLineErrors)

@@ -118,7 +118,9 @@ def obligations_fulfil(state, kind, year, day, reference, acting):
 @click.option("--reason", required=True, help="why the State needs more time")
 @as_option()
 def obligations_request_extension(state, kind, year, new_due, meeting, submitted, reason, acting):
-    """Record an Article 3 or 4 extension request (at least nine months before the meeting)."""
+    """Record an Article 3 or 4 extension request: submitted before the deadline in force
+    expires and at least nine months before the meeting that considers it, for at most 4
+    years (Article 3.5) or 5 years (Article 4.5) beyond that deadline."""
     from domain.obligations import RequestExtension
 
     cmd = RequestExtension(new_due=new_due, meeting=meeting, submitted=submitted, reason=reason,
@@ -128,15 +130,22 @@ def obligations_request_extension(state, kind, year, new_due, meeting, submitted
 
 @obligations.command("decide-extension")
 @target
-@click.option("--meeting", type=DATE, required=True, help="the meeting that decided")
+@click.option("--msp", required=True, help="the Meeting of States Parties or Review Conference that decided: "
+              "13MSP, 2RC")
+@click.option("--meeting", type=DATE, required=True, help="the day that meeting opened (not after today)")
 @click.option("--granted/--refused", required=True, help="the meeting's decision")
+@click.option("--decision", "text", required=True, help="the decision's text, as the meeting's report records it")
 @click.option("--new-due", type=DATE, help="the deadline granted, when it differs from the request")
 @as_option("president")
-def obligations_decide_extension(state, kind, year, meeting, granted, new_due, acting):
-    """Record the meeting's decision on an extension request."""
+def obligations_decide_extension(state, kind, year, msp, meeting, granted, text, new_due, acting):
+    """Record the decision a Meeting of States Parties made on an extension request. The
+    meeting decides (Articles 3.5 and 4.5); the Presidency or the ISU records it. A
+    deadline granted is at most 4 years (Article 3) or 5 years (Article 4) beyond the one
+    in force."""
     from domain.obligations import DecideExtension
 
-    cmd = DecideExtension(granted=granted, meeting=meeting, new_due=new_due, **acting.model_dump())
+    cmd = DecideExtension(granted=granted, meeting=meeting, msp=msp.strip().upper(), text=text,
+                   new_due=new_due, **acting.model_dump())
     _say(run(update(_id(state, kind, year), "decide_extension", cmd)))
 
 

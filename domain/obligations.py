@@ -85,6 +85,11 @@ def clearance_by(in_force: date) -> date:
     return add_months(in_force, 10 * 12)
 
 
+# Articles 3.5 and 4.5: a request asks for at most this many years beyond the deadline in
+# force (Articles 3.6 and 4.8 allow further requests, each bounded alike).
+EXTENSION_LIMITS = {"art3-stockpiles": (4, "Article 3.5"), "art4-clearance": (5, "Article 4.5")}
+
+
 def latest_extension_request(meeting: date) -> date:
     """Art. 3.5 and 4.6: a request reaches the meeting that considers it at least nine
     months before it opens."""
@@ -165,8 +170,13 @@ class RequestExtension(Acting):
 
 
 class DecideExtension(Acting):
+    """The decision of a Meeting of States Parties (or Review Conference) on a request,
+    recorded by the Presidency or the ISU: they record it, the meeting makes it."""
+
     granted: bool
     meeting: date
+    msp: str = Field(pattern=r"^(\d{1,2}MSP|\dRC)$", description="the meeting that decided: 13MSP, 2RC")
+    text: Reason = Field(min_length=1, description="the decision as the meeting's report records it")
     new_due: date | None = Field(None, description="as granted, when it differs from the request")
 
 
@@ -323,6 +333,13 @@ class Obligation(BaseModel):
             raise Refusal("an extension request is already pending")
         if cmd.new_due <= self.due:
             raise Refusal(f"the new deadline {cmd.new_due.isoformat()} must be after {self.due.isoformat()}")
+        self._check_extension_length(cmd.new_due)
+        years, article = EXTENSION_LIMITS[self.input.kind]
+        if cmd.submitted > self.due:
+            raise Refusal(f"the deadline of {self.due.isoformat()} expired before the request of "
+                          f"{cmd.submitted.isoformat()}: a request is made before it ({article})")
+        if cmd.meeting <= cmd.submitted:
+            raise Refusal(f"the meeting of {cmd.meeting.isoformat()} is not after the request's date")
         latest = latest_extension_request(cmd.meeting)
         if cmd.submitted > latest:
             raise Refusal(f"a request for the meeting of {cmd.meeting.isoformat()} had to be submitted by "
@@ -338,16 +355,27 @@ class Obligation(BaseModel):
                                       "new_due": cmd.new_due.isoformat(), "meeting": cmd.meeting.isoformat(),
                                       "submitted": cmd.submitted.isoformat(), "reason": cmd.reason})]
 
-    def check_decision(self, cmd: DecideExtension) -> None:
+    def _check_extension_length(self, new_due: date) -> None:
+        years, article = EXTENSION_LIMITS[self.input.kind]
+        if new_due > add_months(self.due, 12 * years):
+            raise Refusal(f"{new_due.isoformat()} is more than {years} years beyond the deadline in force, "
+                          f"{self.due.isoformat()}: {article} allows an extension of up to {years} years")
+
+    def check_decision(self, cmd: DecideExtension, today: date) -> None:
         if self.stage != "extension_requested":
             raise Refusal("there is no pending extension request")
         if cmd.meeting != self.extension.meeting:
             raise Refusal(f"the request is for the meeting of {self.extension.meeting.isoformat()}")
+        if cmd.meeting > today:
+            raise Refusal(f"the meeting of {cmd.meeting.isoformat()} has not opened: only the Meeting of States "
+                          "Parties decides an extension (Articles 3.5 and 4.5), and it is recorded once made")
         if cmd.granted and cmd.new_due is not None and cmd.new_due <= self.due:
             raise Refusal(f"a deadline granted must be after {self.due.isoformat()}, not {cmd.new_due.isoformat()}")
+        if cmd.granted and cmd.new_due is not None:
+            self._check_extension_length(cmd.new_due)
 
     def decide_extension(self, cmd: DecideExtension, now: datetime) -> list[Effect]:
-        self.check_decision(cmd)
+        self.check_decision(cmd, now.date())
         self.extension.decision = "granted" if cmd.granted else "refused"
         if cmd.granted:
             self.due, self.since = cmd.new_due or self.extension.new_due, now
@@ -355,7 +383,7 @@ class Obligation(BaseModel):
         return [self._show(), Log(key=self._key("extension-decided"), event_type="obligation.extension_decided",
                                   actor=cmd.actor, office=cmd.office, payload={
                                       "granted": cmd.granted, "meeting": cmd.meeting.isoformat(),
-                                      "due": self.due.isoformat()})]
+                                      "decided_by": cmd.msp, "decision": cmd.text, "due": self.due.isoformat()})]
 
     def check_exempt(self, cmd: Exempt) -> None:
         self._check_open()

@@ -145,7 +145,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("obligation", "start"): ("isu",),
     ("obligation", "fulfil"): ("isu", "state"),
     ("obligation", "request_extension"): ("state", "isu"),
-    ("obligation", "decide_extension"): ("president",),
+    ("obligation", "decide_extension"): ("president", "isu"),  # they record the MSP's decision
     ("obligation", "exempt"): ("president",),
     ("obligation", "override_due"): ("isu",),
     # Commands that only record (`domain.records`), written by the worker.
@@ -211,12 +211,16 @@ def who_may(process: str, command: str, state: str | None = None, owner: str | N
     return " or ".join(name(r) for r in RULES[(process, command)])
 
 
+# Commands whose name alone would misstate what the office does.
+WHAT = {"decide_extension": "record the meeting's decision on an extension"}
+
+
 def permit(process: str, command: str, office: str, state: str | None = None, owner: str | None = None,
            theme: str | None = None) -> None:
     """Refuse a command its office may not send, naming who may."""
     allowed = set(RULES[(process, command)])
     if not allowed & roles(office, state, owner, theme):
-        what = command.replace("_", " ")
+        what = WHAT.get(command, command.replace("_", " "))
         who = who_may(process, command, state, owner, theme)
         shown = office if is_office(office) else (f"unknown office {office!r}" if office else "an unnamed office")
         raise Refusal(f"only {who} may {what}, not {shown}", code="not_permitted")

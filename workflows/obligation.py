@@ -63,7 +63,7 @@ class Obligation(ProcessWorkflow):
 
     @decide_extension.validator
     def _check_decision(self, cmd: DecideExtension) -> None:
-        self._validate("decide_extension", cmd, lambda: self.process.check_decision(cmd))
+        self._validate("decide_extension", cmd, lambda: self.process.check_decision(cmd, workflow.now().date()))
 
     @workflow.update
     async def exempt(self, cmd: Exempt) -> CommandResult:

@@ -181,12 +181,12 @@ async def record_obligation(client):
     inp = ObligationInput(state="LBN", kind="art4-clearance", period="eif", due=today + timedelta(days=400))
     handle = await client.start_workflow(Obligation.run, inp, id="obligation-LBN-art4-clearance-eif",
                                          task_queue="replay")
-    meeting = today + timedelta(days=300)
+    meeting = today - timedelta(days=10)  # a meeting that has met decides; the request went in well before it
     await handle.execute_update(Obligation.request_extension, RequestExtension(
-        new_due=inp.due + timedelta(days=1000), meeting=meeting, submitted=today, reason="contamination",
-        office="LBN"))
-    await handle.execute_update(Obligation.decide_extension, DecideExtension(granted=True, meeting=meeting,
-                                                                             office="president"))
+        new_due=inp.due + timedelta(days=1000), meeting=meeting, submitted=meeting - timedelta(days=300),
+        reason="contamination", office="LBN"))
+    await handle.execute_update(Obligation.decide_extension, DecideExtension(
+        granted=True, meeting=meeting, msp="9MSP", text="granted as requested", office="president"))
     await handle.execute_update(Obligation.fulfil, Fulfil(date=today, reference="A7-LBN", office="isu"))
     await handle.result()
     return await handle.fetch_history()

@@ -107,10 +107,55 @@ def test_an_extension_too_late_is_refused_and_one_in_time_is_granted():
         ob.check_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}), date(2018, 11, 1))
     ob.request_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}), date(2018, 12, 1))
     assert ob.stage == "extension_requested" and ob.next_action() is None
-    ob.decide_extension(DecideExtension(granted=True, meeting=date(2019, 9, 2), office="president"),
+    ob.decide_extension(DecideExtension(granted=True, meeting=date(2019, 9, 2), msp="9MSP", office="president",
+                                        text="The Meeting granted the request until 1 August 2025."),
                         utc(2019, 9, 4))
     assert ob.stage == "open" and ob.due == date(2025, 8, 1)
     assert ob.next_action().key == "reminder-60d-2025-08-01"
+
+
+def extension(**fields) -> RequestExtension:
+    return RequestExtension(**{"new_due": date(2022, 8, 1), "meeting": date(2019, 9, 2), "reason": "stockpiles",
+                               "submitted": date(2018, 11, 30), "office": "BGR"} | fields)
+
+
+def test_a_request_asks_for_at_most_four_years_under_article_3_and_five_under_article_4():
+    stockpiles = new(kind="art3-stockpiles", due=date(2019, 10, 1), now=utc(2018, 1, 1))
+    with pytest.raises(Refusal, match=r"2040-10-01 is more than 4 years beyond the deadline in force, 2019-10-01: "
+                                      r"Article 3\.5 allows an extension of up to 4 years"):
+        stockpiles.check_extension(extension(new_due=date(2040, 10, 1)), date(2018, 12, 1))  # Bulgaria's 21 years
+    stockpiles.check_extension(extension(new_due=date(2023, 10, 1)), date(2018, 12, 1))  # four years: allowed
+    clearance = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2018, 1, 1))
+    clearance.check_extension(extension(new_due=date(2025, 8, 1)), date(2018, 12, 1))
+    with pytest.raises(Refusal, match=r"Article 4\.5 allows an extension of up to 5 years"):
+        clearance.check_extension(extension(new_due=date(2025, 8, 2)), date(2018, 12, 1))
+
+
+def test_a_request_after_its_deadline_expired_is_refused():
+    clearance = new(kind="art4-clearance", due=date(2016, 5, 1), now=utc(2016, 1, 1))
+    late = extension(new_due=date(2021, 5, 1), submitted=date(2016, 6, 1), meeting=date(2017, 9, 4), office="LBN")
+    with pytest.raises(Refusal, match=r"the deadline of 2016-05-01 expired before the request of 2016-06-01: "
+                                      r"a request is made before it \(Article 4\.5\)"):
+        clearance.check_extension(late, date(2016, 6, 2))
+
+
+def test_only_a_meeting_that_has_opened_decides_and_its_decision_is_recorded_with_it():
+    ob = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2018, 1, 1))
+    ob.request_extension(extension(new_due=date(2024, 8, 1)), date(2018, 12, 1))
+    decision = DecideExtension(granted=True, meeting=date(2019, 9, 2), msp="9MSP", office="isu",
+                               text="The Meeting decided to grant the request.")
+    with pytest.raises(Refusal, match="has not opened: only the Meeting of States Parties decides"):
+        ob.check_decision(decision, date(2019, 9, 1))
+    with pytest.raises(Refusal, match=r"Article 4\.5 allows"):
+        ob.check_decision(decision.model_copy(update={"new_due": date(2026, 1, 1)}), date(2019, 9, 3))
+    effects = ob.decide_extension(decision, utc(2019, 9, 3))
+    assert effects[-1].payload == {"granted": True, "meeting": "2019-09-02", "decided_by": "9MSP",
+                                   "decision": "The Meeting decided to grant the request.", "due": "2024-08-01"}
+    ob.authorize("decide_extension", decision)  # the ISU records it
+    with pytest.raises(Refusal, match="only the Presidency or the ISU may record the meeting's decision on an extension, not BGR"):
+        ob.authorize("decide_extension", decision.model_copy(update={"office": "BGR"}))
+    with pytest.raises(ValueError):
+        DecideExtension(granted=True, meeting=date(2019, 9, 2), msp="the Presidency", text="x")
 
 
 def test_only_articles_3_and_4_extend_and_who_may_do_what():
@@ -136,7 +181,8 @@ def test_impossible_dates_are_refused():
                                                  reason="contamination", submitted=date(2018, 11, 30)),
                                 date(2018, 12, 1))
     with pytest.raises(Refusal, match="a deadline granted must be after 2020-08-01"):
-        clearance.check_decision(DecideExtension(granted=True, meeting=date(2019, 9, 2), new_due=date(2019, 1, 1)))
+        clearance.check_decision(DecideExtension(granted=True, meeting=date(2019, 9, 2), new_due=date(2019, 1, 1),
+                                                 msp="9MSP", text="granted"), date(2019, 9, 4))
 
 
 def test_a_due_date_overridden_with_a_reason_moves_the_reminders():

@@ -87,8 +87,9 @@ async def test_an_extension_requested_too_late_is_refused_and_one_in_time_grante
     status = await act(handle, Obligation.request_extension, RequestExtension(
         new_due=due + timedelta(days=1500), meeting=meeting, submitted=today, reason="contamination", office="LBN"))
     assert status.stage == "extension_requested"
-    status = await act(handle, Obligation.decide_extension, DecideExtension(granted=True, meeting=meeting,
-                                                                            office="president"))
+    await time_skipping_env.sleep(timedelta(days=301))  # the meeting decides when it meets
+    status = await act(handle, Obligation.decide_extension, DecideExtension(
+        granted=True, meeting=meeting, msp="9MSP", text="granted as requested", office="president"))
     assert status.stage == "open" and status.due == due + timedelta(days=1500)
     assert "obligation.extension_decided" in types(log, handle)
     await handle.terminate("test over")
