@@ -58,9 +58,11 @@ def obligations():
 @as_option("isu")
 def obligations_start(kind, year, state, data, reminder_days, acting):
     """Start the obligation of one State, or of every State Party it concerns. A re-run
-    starts none twice; an obligation already past its date starts overdue."""
+    starts none twice. One already past its date starts overdue and sends one overdue
+    notice, never the reminders it missed; one the log records as met or exempted (an
+    imported row) is not started."""
     from cli.audit import open_log
-    from domain.obligations import concerned
+    from domain.obligations import concerned, fold_obligations, period_of
     from domain.states import registry_with
 
     if kind == "art7-annual" and year is None:
@@ -72,14 +74,21 @@ def obligations_start(kind, year, state, data, reminder_days, acting):
     except ValueError:
         raise click.BadParameter(f"{reminder_days!r}: days between 1 and 365, comma-separated",
                                  param_hint="--reminder-days") from None
-    # States Parties today: the registry of 2016 and the accessions recorded since.
+    # States Parties today: the shipped registry and the changes recorded since.
+    log = open_log()
     parties = {s.alpha3: s.entry_into_force
-               for s in registry_with(open_log().query(event_type="state.recorded")).parties(date.today())}
+               for s in registry_with(log.query(event_type="state.recorded")).parties(date.today())}
     states = [state] if state else concerned(kind, parties, year, read_input(data) if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
-    started, existing = run(_start_obligations(kind, year, states, parties, days, acting))
-    click.echo(f"{len(started)} obligations started, {len(existing)} already existed")
+    done = {row.state for row in fold_obligations(log.query(event_type="obligation.*"))
+            if (row.fulfilled_on or row.exempted) and row.kind == kind and row.period == period_of(kind, year)}
+    log.engine.dispose()
+    met = [a for a in states if a in done]
+    started, existing = run(_start_obligations(kind, year, [a for a in states if a not in done], parties, days,
+                                               acting))
+    click.echo(f"{len(started)} obligations started, {len(existing)} already existed"
+               + (f", {len(met)} already met or exempted in the log ({', '.join(met[:10])})" if met else ""))
 
 
 async def _start_obligations(kind, year, states, parties, reminder_days, acting):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.offices import permit
 from domain.process import (
@@ -113,6 +113,21 @@ def due_date(kind: str, in_force: date | None, period: int | None = None) -> dat
             "art4-clearance": clearance_by}[kind](in_force)
 
 
+def earliest_fulfilment(kind: str, period: str, in_force: date | None) -> date:
+    """The first day an obligation can be met: a report once its period has ended and the
+    Convention binds the State (Art. 7); anything else once the Convention is in force."""
+    bound = max(IN_FORCE, in_force) if in_force else IN_FORCE
+    if kind == "art7-annual":
+        return max(bound, date(int(period) + 1, 1, 1))
+    return bound if kind == "art7-initial" else IN_FORCE
+
+
+def check_period(kind: str, period: str, today: date) -> None:
+    """An annual report's period is a year the Convention was in force, up to this one."""
+    if kind == "art7-annual" and not (period.isdigit() and IN_FORCE.year <= int(period) <= today.year):
+        raise Refusal(f"an annual report's period is a year from {IN_FORCE.year} to {today.year}, not {period!r}")
+
+
 def period_of(kind: str, year: int | None) -> str:
     return str(year) if kind == "art7-annual" else ("2016" if kind == "dap-va-focal-point" else
                                                      "2018" if kind == "dap-va-action-plan" else "eif")
@@ -154,7 +169,16 @@ class ObligationInput(ProcessInput):
     period: str = Field(pattern=r"^(\d{4}|eif)$")
     due: date
     due_source: str = Field("", max_length=300, description="why this date: the rule, or an override's reason")
+    in_force: date | None = Field(None, description="the Convention's entry into force for the State")
     reminder_days: list[int] = Field(default_factory=lambda: [60, 14])
+
+    @model_validator(mode="after")
+    def _dates(self) -> ObligationInput:
+        if self.due < IN_FORCE:
+            raise ValueError(f"no obligation falls due before the Convention's entry into force, {IN_FORCE}")
+        if self.kind == "art7-annual" and not (self.period.isdigit() and int(self.period) >= IN_FORCE.year):
+            raise ValueError(f"an annual report's period is a year from {IN_FORCE.year}, not {self.period!r}")
+        return self
 
 
 class Fulfil(Acting):
@@ -226,6 +250,7 @@ class Obligation(BaseModel):
     reference: str = ""
     extension: Extension | None = None
     reminders: int = 0
+    overdue_since: date | None = Field(None, description="monthly reminders count from here, not from the due date")
     counters: dict[str, int] = Field(default_factory=dict)
 
     @classmethod
@@ -262,12 +287,15 @@ class Obligation(BaseModel):
 
     def next_action(self) -> Action | None:
         """Reminders before the due date (not sent late), then overdue the day after,
-        then a reminder each month until fulfilled."""
+        then a reminder each month until fulfilled. Started, imported or moved past its
+        reminders, it sends one overdue notice, then a reminder a month from then: never
+        the ones it missed."""
         if self.finished or self.stage == "extension_requested":
             return None
         if self.stage == "overdue":
             n = self.counters.get("overdue-reminder", 0) + 1
-            return Action(key="overdue-reminder", at=datetime.combine(add_months(self.due, n), REMINDER_TIME),
+            since = self.overdue_since or self.due
+            return Action(key="overdue-reminder", at=datetime.combine(add_months(since, n), REMINDER_TIME),
                           description="monthly reminder: overdue")
         for days in sorted(self.input.reminder_days, reverse=True):
             at = datetime.combine(self.due - timedelta(days=days), REMINDER_TIME)
@@ -284,7 +312,8 @@ class Obligation(BaseModel):
     def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
         due = self.due.isoformat()
         if action.key == "overdue":
-            self.stage = "overdue"
+            # on time, monthly from the due date; found late, monthly from now
+            self.stage, self.overdue_since = "overdue", max(self.due, now.date() - timedelta(days=1))
             told = COORDINATORS[self.input.kind]
             return [self._show(), Log(key=self._key("overdue"), event_type="obligation.overdue",
                                       payload={"due": due, "told": told}),
@@ -314,6 +343,11 @@ class Obligation(BaseModel):
         if not IN_FORCE <= cmd.date <= today:
             raise Refusal(f"the date {cmd.date.isoformat()} is not between {IN_FORCE.isoformat()} (the Convention's "
                           "entry into force) and today")
+        earliest = earliest_fulfilment(self.input.kind, self.input.period, self.input.in_force)
+        if cmd.date < earliest:
+            raise Refusal(f"the date {cmd.date.isoformat()} is before {earliest.isoformat()}: "
+                          + ("a report is submitted once its period has ended and the Convention binds the State"
+                             if self.input.kind.startswith("art7") else "the Convention was not yet in force"))
 
     def fulfil(self, cmd: Fulfil, today: date) -> list[Effect]:
         self.check_fulfil(cmd, today)
@@ -400,6 +434,9 @@ class Obligation(BaseModel):
         self._check_open()
         if not cmd.reason.strip():
             raise Refusal("a reason is required")
+        if not IN_FORCE <= cmd.due <= date(2100, 12, 31):
+            raise Refusal(f"a due date falls from the Convention's entry into force, {IN_FORCE.isoformat()}, "
+                          f"to 2100, not {cmd.due.isoformat()}")
         if cmd.due == self.due:
             raise Refusal(f"the due date is already {cmd.due.isoformat()}")
 
@@ -447,8 +484,10 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
         if kind not in KINDS:
             problems.append(f"line {n}, kind: {kind!r} is not one of {', '.join(KINDS)}")
             continue
-        if kind == "art7-annual" and not (period.isdigit() and len(period) == 4):
-            problems.append(f"line {n}, period: an annual report's period is its year (YYYY), not {period!r}")
+        try:
+            check_period(kind, period, today)
+        except Refusal as e:
+            problems.append(f"line {n}, period: {e}")
             continue
         submitted = (row["submitted_on"] or "").strip()
         try:
@@ -466,6 +505,12 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
             due = due_date(kind, state.entry_into_force, int(period) if period.isdigit() else None)
         except Refusal as e:
             problems.append(f"line {n}, state: {e}")
+            continue
+        earliest = earliest_fulfilment(kind, period, state.entry_into_force)
+        if day is not None and day < earliest:
+            problems.append(f"line {n}, submitted_on: {day.isoformat()} is before {earliest.isoformat()}, when "
+                            + ("its period ended and the Convention bound the State" if kind.startswith("art7")
+                               else "the Convention came into force"))
             continue
         period = period if kind == "art7-annual" else period_of(kind, None)
         wid = obligation_id(state.alpha3, kind, period)

@@ -22,7 +22,7 @@ async def start_obligations(client, task_queue: str, kind: str, year, states, pa
         period = period_of(kind, year)
         inp = ObligationInput(state=alpha3, state_name=name, kind=kind, period=period,
                               due=due_date(kind, eif, year),
-                              due_source=f"{KINDS[kind]}; in force for {alpha3} from {eif}",
+                              due_source=f"{KINDS[kind]}; in force for {alpha3} from {eif}", in_force=eif,
                               reminder_days=list(reminder_days))
         try:
             await start(client, Obligation.run, inp, obligation_id(alpha3, kind, period), task_queue, acting,

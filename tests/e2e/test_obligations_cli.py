@@ -56,15 +56,39 @@ def test_past_reports_are_imported_once_and_counted_from_their_own_date(ccm, ccm
     assert annual["states"] == 2 and annual["late"] == 1
 
 
-def test_membership_follows_the_events_recorded(ccm, worker, ccm_env):
-    recorded = ccm("states", "record", "--state", "Sri Lanka", "--event", "accession", "--deposited", "2018-03-01")
-    assert recorded.exit_code == 0 and "in force from 2018-09-01" in recorded.stdout, recorded.output
+def test_membership_follows_the_shipped_data_and_the_events_recorded(ccm, worker, ccm_env):
+    # Shipped: Sri Lanka acceded on 1 March 2018, in force from 1 September 2018.
     before = json.loads(ccm("states", "list", "--as-of", "2018-08-31", "--status", "party", "-o", "json").stdout)
     after = json.loads(ccm("states", "list", "--as-of", "2018-09-01", "--status", "party", "-o", "json").stdout)
     assert "LKA" not in {r["alpha3"] for r in before} and "LKA" in {r["alpha3"] for r in after}
-    not_isu = ccm("states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2030-01-01",
+    assert len(after) == 103 and "Eswatini" in {r["name"] for r in after}  # renamed on 19 April 2018
+    in_2016 = json.loads(ccm("states", "list", "--as-of", "2016-11-04", "--status", "party", "-o", "json").stdout)
+    assert len(in_2016) == 100 and "Swaziland" in {r["name"] for r in in_2016}
+    # Recorded: an accession this ccm was not shipped with takes effect by Article 17.
+    recorded = ccm("states", "record", "--state", "Finland", "--event", "accession", "--deposited", "2026-06-15")
+    assert recorded.exit_code == 0 and "in force from 2026-12-01" in recorded.stdout, recorded.output
+    for day, present in (("2026-11-30", False), ("2026-12-01", True)):
+        rows = json.loads(ccm("states", "list", "--as-of", day, "--status", "party", "-o", "json").stdout)
+        assert ("FIN" in {r["alpha3"] for r in rows}) is present
+    again = ccm("states", "record", "--state", "FIN", "--event", "accession", "--deposited", "2026-12-01")
+    assert again.exit_code == 2 and "Finland is already a State Party on 2026-12-01" in again.stderr
+    not_isu = ccm("states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2026-01-01",
                   "--as", "ITA")
     assert not_isu.exit_code == 1 and "only the ISU may record state, not ITA" in not_isu.stderr
+    future = ccm("states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2099-01-01")
+    assert future.exit_code == 2 and "up to today" in future.stderr
+
+
+def test_an_obligation_the_log_records_as_met_is_not_started(ccm, worker, ccm_env, tmp_path):
+    met = tmp_path / "met.csv"
+    met.write_text("state,kind,period,submitted_on,reference\nCHL,art4-clearance,eif,2024-03-01,A7-CHL-2023\n")
+    assert ccm("import", "obligations", "--file", met).exit_code == 0
+    started = ccm("obligations", "start", "--kind", "art4-clearance")
+    assert started.stdout.strip() == ("12 obligations started, 0 already existed, 1 already met or exempted in the "
+                                      "log (CHL)"), started.output
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    assert not [e for e in log.query(event_type="obligation.*") if e.subject == "CHL"
+                and e.event_type != "obligation.imported"]
 
 
 def test_publish_adds_the_obligations_page(ccm, worker, ccm_env):

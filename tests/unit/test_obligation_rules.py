@@ -56,9 +56,10 @@ def test_an_extension_request_reaches_the_meeting_nine_months_before_it():
     assert latest_extension_request(date(2017, 9, 4)) == date(2016, 12, 4)
 
 
-def new(kind="art7-annual", due=date(2017, 4, 30), now=None) -> Obligation:
+def new(kind="art7-annual", due=date(2017, 4, 30), now=None, in_force=None) -> Obligation:
     now = now or utc(2017, 1, 10)
-    inp = ObligationInput(state="FJI", kind=kind, period="2016" if kind == "art7-annual" else "eif", due=due)
+    inp = ObligationInput(state="FJI", kind=kind, period="2016" if kind == "art7-annual" else "eif", due=due,
+                          in_force=in_force)
     ob = Obligation.new(inp, obligation_id("FJI", kind, inp.period), now)
     ob.start()
     return ob
@@ -152,7 +153,8 @@ def test_only_a_meeting_that_has_opened_decides_and_its_decision_is_recorded_wit
     assert effects[-1].payload == {"granted": True, "meeting": "2019-09-02", "decided_by": "9MSP",
                                    "decision": "The Meeting decided to grant the request.", "due": "2024-08-01"}
     ob.authorize("decide_extension", decision)  # the ISU records it
-    with pytest.raises(Refusal, match="only the Presidency or the ISU may record the meeting's decision on an extension, not BGR"):
+    with pytest.raises(Refusal, match="only the Presidency or the ISU may record the meeting's decision on an "
+                                      "extension, not BGR"):
         ob.authorize("decide_extension", decision.model_copy(update={"office": "BGR"}))
     with pytest.raises(ValueError):
         DecideExtension(granted=True, meeting=date(2019, 9, 2), msp="the Presidency", text="x")
@@ -201,3 +203,59 @@ def test_a_file_naming_one_obligation_twice_is_refused_with_both_lines():
             b"NOR,art7-annual,2015,2016-05-02,B\n")
     with pytest.raises(ValueError, match=r"line 3: the same obligation \(NOR art7-annual 2015\) as line 2"):
         imported_events(data, registry(), "", "isu", today=date(2017, 1, 1))
+
+
+def fire_at(ob: Obligation, now: datetime) -> list:
+    """Every action due by `now`, fired `now`: a workflow whose timers all lie in the past."""
+    effects = []
+    while (action := ob.next_action()) and action.at <= now:
+        effects += ob.fire(action, now)
+    return effects
+
+
+def test_an_obligation_found_long_overdue_sends_one_notice_not_the_reminders_it_missed():
+    ob = new(kind="art3-stockpiles", due=date(2018, 8, 1), now=utc(2026, 12, 2))  # Norway's, started in 2026
+    effects = fire_at(ob, utc(2026, 12, 2, 9))
+    assert [e.event_type for e in effects if hasattr(e, "event_type")] == ["obligation.overdue",
+                                                                          "obligation.coordinators_told"]
+    assert ob.next_action().at.date() == date(2027, 1, 1)  # a month from now, not from 2018
+    moved = new(now=utc(2017, 1, 10))
+    moved.override_due(OverrideDue(due=date(2010, 9, 1), reason="counted from deposit", office="isu"),
+                       utc(2017, 1, 11))
+    assert len([e for e in fire_at(moved, utc(2017, 1, 11, 9)) if isinstance(e, Message)]) == 1
+
+
+def test_due_dates_and_periods_stay_within_the_conventions_dates():
+    ob = new()
+    with pytest.raises(Refusal, match="from the Convention's entry into force, 2010-08-01, to 2100, not 1900-01-01"):
+        ob.check_override(OverrideDue(due=date(1900, 1, 1), reason="x", office="isu"))
+    with pytest.raises(ValueError, match="no obligation falls due before"):
+        ObligationInput(state="FJI", kind="art7-annual", period="2016", due=date(2009, 4, 30))
+    with pytest.raises(ValueError, match="period is a year from 2010"):
+        ObligationInput(state="FJI", kind="art7-annual", period="0000", due=date(2017, 4, 30))
+
+
+def test_a_report_is_not_met_before_its_period_ends_or_before_the_convention_binds_the_state():
+    report_2025 = Obligation.new(ObligationInput(state="FJI", kind="art7-annual", period="2025",
+                                                 due=date(2026, 4, 30)), "o", utc(2025, 6, 1))
+    with pytest.raises(Refusal, match="before 2026-01-01: a report is submitted once its period has ended"):
+        report_2025.check_fulfil(Fulfil(date=date(2024, 1, 1), office="isu"), date(2026, 3, 1))
+    report_2025.check_fulfil(Fulfil(date=date(2026, 1, 5), office="isu"), date(2026, 3, 1))
+    initial = new(kind="art7-initial", due=date(2016, 3, 29), in_force=date(2015, 10, 1), now=utc(2015, 10, 1))
+    with pytest.raises(Refusal, match="before 2015-10-01"):
+        initial.check_fulfil(Fulfil(date=date(2015, 9, 1), office="isu"), date(2016, 1, 1))
+
+
+def test_an_import_refuses_a_report_before_its_period_or_a_period_that_is_no_year():
+    from domain.obligations import imported_events
+    from domain.states import registry
+
+    rows = ("state,kind,period,submitted_on,reference\n"
+            "NOR,art7-annual,2030,2017-04-28,A7\nNOR,art7-annual,0000,,\nNOR,art7-annual,2016,2016-12-01,\n")
+    with pytest.raises(ValueError) as err:
+        imported_events(rows.encode(), registry(), "isu", "isu", today=date(2026, 12, 2))
+    problems = str(err.value).split("; ")
+    assert problems[0] == "line 2, period: an annual report's period is a year from 2010 to 2026, not '2030'"
+    assert problems[1] == "line 3, period: an annual report's period is a year from 2010 to 2026, not '0000'"
+    assert problems[2] == ("line 4, submitted_on: 2016-12-01 is before 2017-01-01, when its period ended and the "
+                           "Convention bound the State")
