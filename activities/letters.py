@@ -13,7 +13,7 @@ import csv
 import email.policy
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from email.message import EmailMessage
@@ -77,6 +77,18 @@ class Letterhead:
         name, title = ((self.president_name, self.president_title) if office == "president"
                        else (self.director_name, self.director_title))
         return {"name": name, "title": title or TITLES[office][language]}
+
+    def held_on(self, ring, day: date) -> Letterhead:
+        """This letterhead signed by the office-holders the key registry names for `day`
+        (`ccm keys register --signs-letters`); the settings' names where it names none."""
+        if ring is None:
+            return self
+        changes = {}
+        for office, prefix in (("president", "president"), ("isu", "director")):
+            holder = ring.holder_on(office, day)
+            if holder is not None:
+                changes |= {f"{prefix}_name": holder.holder, f"{prefix}_title": holder.title}
+        return replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True)

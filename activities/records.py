@@ -219,13 +219,16 @@ class CcmActivities:
                 for e in self.log.query(workflow_id=request.event.workflow_id) if e.payload.get("delivery") == "held"}
         context = request.context | {"letters_before": [
             x for x in request.context.get("letters_before", []) if (x["kind"], x["date"]) not in held]}
-        values = letter_values(request.letter, state, context, request.language,
-                               request.event.occurred_at.date(), self.letterhead, contacts.get(state), self.iban,
+        day = request.event.occurred_at.date()
+        letterhead = self.letterhead.held_on(self.verifier.ring if self.verifier else None, day)
+        values = letter_values(request.letter, state, context, request.language, day, letterhead,
+                               contacts.get(state), self.iban,
                                self.contacts_file.name if self.contacts_file else "contacts.csv")
         letter = render_letter(request.letter, request.language, values)
         contact = contacts[state]
         event = request.event.model_copy(update={"payload": request.event.payload | {
-            "letter": request.letter, "language": request.language, "reference_number": letter.reference_number}})
+            "letter": request.letter, "language": request.language, "reference_number": letter.reference_number,
+            "signed_by": values["signatory"]["name"]}})
         attachment = Attachment(filename=letter_file_name(letter.reference_number), content_type="application/pdf",
                                 data="")
         return MessageRequest(event=event, to=[contact.email] if contact.email else [], subject=letter.subject,

@@ -21,7 +21,7 @@ EXAMPLES = {
     "audit export": "ccm audit export --since 2027-01-01 --out log-2027.jsonl",
     "audit history": "ccm audit history chase-2027-ITA",
     "chase start": "ccm chase start --state Italy --year 2027 --amount 38486 --msp-date 2027-09-04",
-    "chase start-all": "ccm chase start-all --year 2027 --budget 500000 --scale rates.csv --dry-run",
+    "chase start-all": "ccm chase start-all --year 2027 --budget 500000 --dry-run",
     "chase receive": "ccm chase receive --state ITA --amount 38486 --reference UBS-2027-0412 --budget-line 7c",
     "chase reverse-receipt": "ccm chase reverse-receipt --state ITA --reference UBS-2027-0412 --reason 'booked twice'",
     "chase correct-due": "ccm chase correct-due --state ITA --amount 38000 --reason 'scale revised'",
@@ -32,7 +32,7 @@ EXAMPLES = {
     "chase waive": "ccm chase waive --state SMR --reason 'exceptional circumstances' --as president",
     "chase cancel": "ccm chase cancel --state SMR --reason 'started in error' --as president",
     "chase status": "ccm chase status --year 2027 --output csv",
-    "chase schedule": "ccm chase schedule --day 01-15 --budget-file budget.csv --scale rates.csv --msp-day 09-04",
+    "chase schedule": "ccm chase schedule --day 01-15 --budget-file budget.csv --msp-day 09-04",
     "demo": "ccm demo --keep",
     "doctor": "ccm doctor --attempts 5",
     "meeting schedule": "ccm meeting schedule --date 2016-12-07 --venue 'Permanent Mission of Germany' "

@@ -123,12 +123,18 @@ def public_key_of(file: Path) -> tuple[bytes, str]:
 @click.option("--from", "valid_from", type=DATE, required=True, help="first day it speaks for the office")
 @click.option("--until", "valid_until", type=DATE, required=True, help="last day")
 @click.option("--holder", help="who holds it (default: as `keys new` recorded it)")
+@click.option("--title", default="", help="the holder's full title, as letters print it: 'Ambassador, Permanent "
+              "Representative of Germany; President of the Seventh Meeting of States Parties'")
+@click.option("--signs-letters", is_flag=True, help="the holder signs the office's letters on these days "
+              "(president: the President's letters; isu: the ISU's, as Director)")
 @click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
               help="the administrator's key file (one of CCM_ADMIN_KEYS)")
 @as_option("isu")
-def register(file, office, valid_from, valid_until, holder, admin_path, acting):
+def register(file, office, valid_from, valid_until, holder, title, signs_letters, admin_path, acting):
     """Register the public key of FILE (the .json or .pem `keys new` wrote) for OFFICE
-    on those days, signed by an administrator; appended to the event log."""
+    on those days, signed by an administrator; appended to the event log. With
+    --signs-letters it also records who holds the office then: letters dated in that term
+    are signed with the holder's name and title (one source for both)."""
     from domain.offices import office_of
     from domain.signatures import KeyRegistration, b64, fingerprint, sign
 
@@ -142,9 +148,11 @@ def register(file, office, valid_from, valid_until, holder, admin_path, acting):
     if not holder:
         raise click.UsageError("say who holds the key: --holder NAME")
     key, admin_fp = admin_key(admin_path)
+    if signs_letters and claimed not in ("president", "isu"):
+        raise click.BadParameter("only the Presidency's and the ISU's letters are signed", param_hint="--signs-letters")
     reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=claimed,
                           valid_from=valid_from, valid_until=valid_until, registered_at=datetime.now(timezone.utc),
-                          admin=admin_fp)
+                          admin=admin_fp, title=title.strip(), signs_letters=signs_letters)
     reg.admin_signature = sign(key, reg.message())
     append_statement("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
                      f"registered/{reg.fingerprint}/{claimed}/{valid_from}", acting)
@@ -192,6 +200,7 @@ def list_keys(output):
         state = (f"revoked {revoked.revoked_at.date()}" if revoked else
                  "current" if reg.valid_from <= today <= reg.valid_until else
                  "expired" if reg.valid_until < today else "future")
-        rows.append({"office": reg.office, "holder": reg.holder, "from": reg.valid_from, "until": reg.valid_until,
-                     "fingerprint": fp, "status": state})
-    emit(rows, output, ["office", "holder", "from", "until", "fingerprint", "status"])
+        rows.append({"office": reg.office, "holder": reg.holder, "title": reg.title,
+                     "signs_letters": "yes" if reg.signs_letters else "", "from": reg.valid_from,
+                     "until": reg.valid_until, "fingerprint": fp, "status": state})
+    emit(rows, output, ["office", "holder", "title", "signs_letters", "from", "until", "fingerprint", "status"])

@@ -71,6 +71,8 @@ def preview(state, year, kind, language, amount, out, force):
     with the reason a letter would be held (no address, nothing to pay)."""
     from activities.letters import LetterRefused, letter_file_name, letter_values, load_contacts, render_letter
     from cli.audit import open_log
+    from cli.keys import registry_events
+    from domain.signatures import KeyRing
 
     s = settings()
     check_out(out, force)
@@ -78,8 +80,10 @@ def preview(state, year, kind, language, amount, out, force):
     context, chase_language = chase_context(open_log(), state, year, template, amount)
     language = language or chase_language
     contacts = load_contacts(s.contacts_file)
+    ring = KeyRing.from_events(s.admin_keyring, registry_events(open_log()))  # who holds which office today
+    letterhead = s.letterhead.held_on(ring, date.today())
     try:
-        values = letter_values(template, state, context, language, date.today(), s.letterhead, contacts.get(state),
+        values = letter_values(template, state, context, language, date.today(), letterhead, contacts.get(state),
                                s.bank_iban, s.contacts_file.name)
     except LetterRefused as e:
         raise click.ClickException(f"this letter would not be sent: {e}") from None

@@ -88,7 +88,9 @@ def _read(text: str, value_column: str, registry: Registry, members: set[str] | 
             problems.append(f"line {line}, state: {e}")
             continue
         if value_column == "amount" and members is not None and state.alpha3 not in members:
-            problems.append(f"line {line}, state: {state.name} ({state.alpha3}) is not billed that year")
+            standing = {"signatory": "a signatory", "withdrawn": "withdrawn"}.get(state.status, "not a party")
+            problems.append(f"line {line}, state: {state.name} ({state.alpha3}) is {standing}, not a State Party "
+                            "billed that year")
             continue
         try:
             value = parse_amount(row[value_column]) if value_column == "amount" else Decimal(row[value_column].strip())

@@ -104,6 +104,14 @@ class KeyRegistration(AdminStatement):
     valid_from: date
     valid_until: date
     registered_at: datetime
+    # Who signs the office's letters, and with what title: the same record says who holds
+    # the office from when to when (registrations made before these fields sign without them).
+    title: str = Field("", max_length=300, description="the holder's full title, as the letters print it")
+    signs_letters: bool = Field(False, description="the holder signs the office's letters on these days")
+
+    def message(self) -> bytes:
+        unset = {k for k in ("title", "signs_letters") if not getattr(self, k)}
+        return canonical(self.model_dump(mode="json", exclude={"admin_signature", *unset}))
 
 
 class KeyRevocation(AdminStatement):
@@ -164,6 +172,14 @@ class KeyRing:
             elif ev.event_type == "key.revoked":
                 revs.append(KeyRevocation.model_validate(ev.payload))
         return cls(admins, regs, revs)
+
+    def holder_on(self, office: str, day: date) -> KeyRegistration | None:
+        """Who signs `office`'s letters on `day`: the registration that says so, valid that
+        day and not revoked by then (the latest to begin, where terms overlap)."""
+        found = [reg for fp, reg in self.keys.items()
+                 if reg.office == office and reg.signs_letters and reg.valid_from <= day <= reg.valid_until
+                 and not (fp in self.revoked and self.revoked[fp].revoked_at.date() <= day)]
+        return max(found, key=lambda r: (r.valid_from, r.registered_at), default=None)
 
     def speaker(self, fp: str, office: str, at: datetime) -> KeyRegistration:
         """The registration by which key `fp` speaks for `office` at `at`; a Refusal says why not."""

@@ -75,7 +75,7 @@ def cases(f) -> list[tuple[list, str]]:
         (["chase", "start-all", "--amounts", f / "signatory.csv"], "is a signatory, not a State Party"),
         (["chase", "start-all", "--amounts", f / "decimals.csv"], "more than two decimals"),
         (["chase", "start-all", "--amounts", f / "header.csv"], "the header must be state,amount"),
-        (["chase", "start-all"], "give --amounts FILE"),
+        (["chase", "start-all"], "give --budget N (shared by the UN scale of the year), or --amounts FILE"),
         (["chase", "start-all", "--amounts", f / "header.csv", "--budget", "5"], "give either --amounts"),
         (["chase", "start-all", "--amounts", f / "missing.csv"], "does not exist"),
         # receipts and other chase commands

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import pytest
 import pytest_asyncio
@@ -13,6 +14,8 @@ from click.testing import CliRunner
 
 from activities.database import open_event_log
 from cli.main import cli
+from domain.cycle import billed
+from domain.states import registry
 from tests.conftest import start_dev_server, start_worker, wait_for
 
 YEAR = date.today().year
@@ -53,32 +56,34 @@ def ccm(env, *args):
 def test_the_schedule_starts_the_years_chases_once_and_can_be_shown_paused_and_deleted(env, tmp_path):
     budget = tmp_path / "budget.csv"
     budget.write_text("line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n")
-    scale = tmp_path / "scale.csv"
-    scale.write_text("state,rate\nGermany,6.389\nItaly,3.748\nFrance,4.859\n")
-    r = ccm(env, "chase", "schedule", "--day", "01-15", "--budget-file", budget, "--scale", scale)
+    # No --scale: each year is billed by the UN scale of its period, shipped with ccm.
+    r = ccm(env, "chase", "schedule", "--day", "01-15", "--budget-file", budget)
     assert r.exit_code == 0 and r.output.strip() == "ccm-annual-contribution-cycle created", r.output
     shown = ccm(env, "chase", "schedule", "--show").output
     assert "active, every 01-15 at 08:00 UTC" in shown and f"next run {next_run(1, 15)}" in shown
-    r = ccm(env, "chase", "schedule", "--day", "01-20", "--budget-file", budget, "--scale", scale)
+    r = ccm(env, "chase", "schedule", "--day", "01-20", "--budget-file", budget)
     assert r.output.strip() == "ccm-annual-contribution-cycle updated"
     assert "every 01-20" in ccm(env, "chase", "schedule", "--show").output
 
     assert "triggered" in ccm(env, "chase", "schedule", "--trigger").output
 
+    n = sum(1 for s in registry() if billed(s, int(YEAR), "any-day"))  # 112 in 2026
+
     def all_started():
         r = ccm(env, "chase", "status", "--year", YEAR, "-o", "json")  # "no chases" until the first
         rows = json.loads(r.output) if r.exit_code == 0 else []
-        return rows if len(rows) == 100 else None
+        return rows if len(rows) == n else None
 
-    rows = wait_for(all_started, 60)
+    rows = wait_for(all_started, 90)
     by_state = {r["state"]: r for r in rows}
-    assert sum(float(r["amount_due"]) for r in rows) == 500000.0
-    assert by_state["DEU"]["amount_due"] > by_state["ITA"]["amount_due"]
+    assert sum(Decimal(r["amount_due"]) for r in rows) == Decimal("500000.00")
+    assert Decimal(by_state["DEU"]["amount_due"]) > Decimal(by_state["ITA"]["amount_due"]) > Decimal("100")
+    assert by_state["VAT"]["amount_due"] == "100.00"  # no UN rate: the minimum
 
     ccm(env, "chase", "schedule", "--trigger")  # a second run starts none twice
     log = open_event_log(f"sqlite:///{env['CCM_HOME']}/eventlog.db", create=False)
     runs = wait_for(lambda: (r := list(log.query(event_type="cycle.chases_started"))) and len(r) == 2 and r, 60)
-    assert [(len(r.payload["started"]), len(r.payload["existing"])) for r in runs] == [(100, 0), (0, 100)]
+    assert [(len(r.payload["started"]), len(r.payload["existing"])) for r in runs] == [(n, 0), (0, n)]
 
     assert "paused" in ccm(env, "chase", "schedule", "--pause").output
     assert ": paused," in ccm(env, "chase", "schedule", "--show").output

@@ -301,3 +301,34 @@ def test_a_statement_or_a_ledger_handed_over_unsigned_is_refused_with_nothing_wr
     imported = run(env, "import", "contributions", "--year", 2016, "--file", ledger, keys=isu)
     assert imported.exit_code == 0 and imported.stdout.startswith("1 rows imported"), imported.output
     assert len(events(env)) == before + 3  # the entry, the statement's record, the ledger's row
+
+
+def test_letters_are_signed_by_the_holder_of_the_office_on_their_date(ccm_env, worker, tmp_path):
+    """Who holds the Presidency and the Director's post is the key registry's record: the
+    holder registered to sign letters for the letter's date signs it, with their title."""
+    from tests.letters import pdf_of, pdf_text, read_message
+
+    env = ccm_env
+    director = tmp_path / "director"
+    fp, meta, _ = new_key(env, director, "Sheila Mweemba@isu")
+    out = run(env, "keys", "register", meta, "--office", "isu", "--from", TODAY - timedelta(days=10),
+              "--until", TODAY + timedelta(days=400), "--title", "Director, Implementation Support Unit",
+              "--signs-letters", "--admin-key", env["CCM_TEST_ADMIN_PEM"])
+    assert out.exit_code == 0, out.output
+    earlier = tmp_path / "earlier"
+    _, old, _ = new_key(env, earlier, "Kerry Brinkert@isu")
+    assert run(env, "keys", "register", old, "--office", "isu", "--from", "2015-01-01", "--until",
+               TODAY - timedelta(days=11), "--title", "Director", "--signs-letters",
+               "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
+    listed = json.loads(run(env, "keys", "list", "-o", "json").stdout)
+    assert {"holder": "Sheila Mweemba", "title": "Director, Implementation Support Unit", "signs_letters": "yes"}.items() \
+        <= next(r for r in listed if r["fingerprint"] == fp).items()
+    isu = Path(env["CCM_TEST_ISU_KEY"]).parent
+    assert run(env, "chase", "start", "--state", "TUV", "--year", NEXT, "--amount", "500", keys=isu).exit_code == 0
+    call = wait_for(lambda: next(e for e in events(env) if e.event_type == "chase.reminder_sent"
+                                 and e.subject == "TUV"))
+    assert call.payload["signed_by"] == "Sheila Mweemba"
+    message = next((Path(env["CCM_HOME"]) / "outbox" / "new").glob(f"chase-{NEXT}-TUV.reminder-1@*"))
+    text = pdf_text(pdf_of(read_message(message)))
+    assert "Sheila Mweemba" in text and "Director, Implementation Support Unit" in text
+    assert "Kerry Brinkert" not in text

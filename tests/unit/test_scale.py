@@ -44,7 +44,7 @@ def test_an_amounts_file_lists_only_states_parties_and_centimes():
     with pytest.raises(ScaleError) as err:
         read_amounts("state,amount\nAngola,100\nITA,10.005\nDEU,1e22\n", registry(), set(NOVEMBER_2016))
     assert err.value.problems == [
-        "line 2, state: Angola (AGO) is not billed that year",
+        "line 2, state: Angola (AGO) is a signatory, not a State Party billed that year",
         "line 3, amount: 10.005 has more than two decimals: amounts are in francs and centimes",
         "line 4, amount: 1e22 is more than CHF 100 million: check the amount"]
 
