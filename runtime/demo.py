@@ -85,8 +85,8 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         # being processed", and one State reported paying while nothing had arrived.
         await update("DEU", "record_receipt", RecordReceipt(amount=amounts["DEU"], date=today,
                                                             reference="DE-2016-11", budget_line="7c"))
-        await update("AUS", "record_receipt", RecordReceipt(amount=amounts["AUS"] / 2, date=today,
-                                                            budget_line="7b"))
+        half = (amounts["AUS"] / 2).quantize(Decimal("0.01"))  # centimes: a receipt has no third decimal
+        await update("AUS", "record_receipt", RecordReceipt(amount=half, date=today, budget_line="7b"))
         await update("ITA", "pledge", Pledge(expected_date=today + timedelta(days=20),
                                              note="being processed after governmental restructuring", office="ITA"))
         await update("NZL", "report_payment", ReportPayment(date=today, reference="NZ-7781", office="NZL"))
