@@ -128,6 +128,7 @@ class ReportPayment(Acting):
 
 class Pledge(Acting):
     expected_date: date
+    amount: Amount | None = Field(None, description="what the State says it will pay, when it says it")
     note: Reason = ""
 
 
@@ -480,6 +481,8 @@ class Chase(BaseModel):
         self._check_open()
         if cmd.expected_date <= today:
             raise Refusal(f"the expected date {cmd.expected_date.isoformat()} must be after today")
+        if cmd.amount is not None and cmd.amount <= 0:
+            raise Refusal(f"a pledged amount must be positive, not {cmd.amount}")
         latest = date(self.input.year + 1, 12, 31)
         if cmd.expected_date > latest:
             raise Refusal(f"the expected date {cmd.expected_date.isoformat()} is after {latest.isoformat()}: "
@@ -490,6 +493,7 @@ class Chase(BaseModel):
         self.pledge = cmd
         return [Log(key=self._next_key("pledge"), event_type="chase.pledged", actor=cmd.actor,
                        office=cmd.office, payload={"expected_date": cmd.expected_date.isoformat(),
+                                                   "amount": None if cmd.amount is None else str(cmd.amount),
                                                    "note": cmd.note})]
 
     def check_msp_date(self, cmd: SetMspDate) -> None:

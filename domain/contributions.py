@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from domain.events import Event
-from domain.money import CHF, parse_amount, to_chf
+from domain.money import CHF, format_chf, parse_amount, to_chf
 
 ZERO = Decimal("0.00")
 BUDGET_LINES = ("7a", "7b", "7c")  # the lines of the ISU's budget in its financial decision
@@ -40,6 +40,8 @@ class StateContribution(BaseModel):
     outstanding: CHF = ZERO
     credit: CHF = ZERO
     letters: int = 0
+    pledged: str = Field("", description="a pledge standing: its amount (or 'yes') and expected date")
+    reported: str = Field("", description="a payment the State reported that has not arrived: its date")
     outcome: str = ""  # paid, waived, cancelled or in_arrears once the chase has ended
     last_action: str = ""
     last_action_on: date | None = None
@@ -84,6 +86,10 @@ class ContributionsReport(BaseModel):
         """States that paid anything, as the minutes count them ("24 out of 100 States
         Parties had contributed")."""
         return sum(1 for s in self.states if s.received > 0)
+
+    def standing(self, field: str) -> list[StateContribution]:
+        """The States with a pledge (`pledged`) or a reported payment (`reported`) standing."""
+        return [s for s in self.states if getattr(s, field)]
 
     @property
     def contributed_text(self) -> str:
@@ -147,6 +153,13 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
             reversed_count[state] = reversed_count.get(state, 0) + 1
         elif ev.event_type == "chase.due_corrected":
             row.amount_due = to_chf(p["to"])
+        elif ev.event_type in ("chase.pledged", "chase.pledge_imported"):
+            amount = format_chf(to_chf(p["amount"])) if p.get("amount") else "an amount not said"
+            row.pledged = f"{amount}, expected {p.get('expected_date') or 'soon'}"
+        elif ev.event_type in ("chase.payment_reported", "chase.payment_report_imported"):
+            row.reported = f"reported paid on {p['date']}"
+        if ev.event_type in ("chase.receipt_recorded", "chase.receipt_imported"):
+            row.pledged = row.reported = ""  # the money came: neither stands any longer
         row.outcome = _OUTCOMES.get(ev.event_type, row.outcome)
         if "letter" in p:
             row.letters += 1
@@ -193,7 +206,7 @@ def read_budget(text: str) -> list[BudgetLine]:
     return lines
 
 
-IMPORTED = ("chase.imported", "chase.receipt_imported")
+IMPORTED = ("chase.imported", "chase.receipt_imported", "chase.pledge_imported", "chase.payment_report_imported")
 
 
 def ledger_events(data: bytes, year: int, registry, actor: str, office: str, today: date | None = None) -> list:
@@ -201,6 +214,12 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
     row per receipt; a State that paid nothing has one row with no date and no amount) as
     `chase.imported` and `chase.receipt_imported` events, each dated by its row and
     carrying the file's SHA-256 and line. Every problem with its line, or the events.
+
+    An optional `kind` column says what a row with a date records: `receipt` (the
+    default), `pledge` (the State said it would pay: `amount` if it said how much,
+    `reference` its words) or `reported` (the State reported paying, and nothing has
+    arrived): `chase.pledge_imported` and `chase.payment_report_imported`, which count
+    no money.
 
     A row is named by what it is, never by its line: a State's amount due by the State
     and year, a receipt by its reference, or, without one, by its content (State, date,
@@ -215,6 +234,7 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
     today = today or date.today()
     due: dict[str, tuple[Decimal, int]] = {}
     receipts: list[tuple[int, str, date, Decimal, str, str]] = []
+    said: list[tuple[int, str, str, date, Decimal | None, str]] = []  # pledges and reported payments
     references: dict[tuple[str, str], int] = {}
     problems = []
     for n, row in enumerate(reader, start=2):
@@ -239,7 +259,11 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
                             f"({due[state.alpha3][0]}) for {state.name}")
             continue
         due.setdefault(state.alpha3, (amount_due, n))
-        if not cell["date"] and not cell["amount"]:
+        kind = (row.get("kind") or "").strip() or "receipt"
+        if kind not in ("receipt", "pledge", "reported"):
+            problems.append(f"line {n}, kind: {kind!r} is not receipt, pledge or reported")
+            continue
+        if not cell["date"] and not cell["amount"] and kind == "receipt":
             continue  # nothing received
         try:
             day = date.fromisoformat(cell["date"])
@@ -250,11 +274,17 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
                             "(YYYY-MM-DD)")
             continue
         try:
-            amount = parse_amount(cell["amount"])
-            if amount <= 0:
+            amount = parse_amount(cell["amount"]) if cell["amount"] or kind == "receipt" else None
+            if amount is not None and amount <= 0:
                 raise ValueError("must be positive")
         except ValueError as e:
             problems.append(f"line {n}, amount: {e}")
+            continue
+        if kind != "receipt":
+            if len(cell["reference"]) > 300:
+                problems.append(f"line {n}, reference: longer than 300 characters")
+            else:
+                said.append((n, state.alpha3, kind, day, amount, cell["reference"]))
             continue
         if len(cell["reference"]) > 300:
             problems.append(f"line {n}, reference: longer than 300 characters")
@@ -292,6 +322,14 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
     events += [event(receipt_key(s, day, amount, ref, bl), s, "chase.receipt_imported", day,
                      {"amount": str(amount), "date": day.isoformat(), "reference": ref, "budget_line": bl,
                       "line": line}) for line, s, day, amount, ref, bl in sorted(receipts, key=_in_order)]
+    for line, s, kind, day, amount, words in said:
+        body = {"date": day.isoformat(), "amount": None if amount is None else str(amount), "line": line}
+        content = "|".join((s, kind, day.isoformat(), str(amount)))
+        key = f"{kind}-imported-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
+        if kind == "pledge":
+            events.append(event(key, s, "chase.pledge_imported", day, body | {"note": words}))
+        else:
+            events.append(event(key, s, "chase.payment_report_imported", day, body | {"reference": words}))
     return events
 
 

@@ -33,7 +33,8 @@ def contributions_report(log, year: int, budget_path: Path, as_of: date | None =
             if ev.event_type not in IMPORTED)
     imported = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff)
                 if ev.event_type in IMPORTED)
-    names = {st.alpha3: st.name for st in registry()}
+    on = as_of or min(date.today(), date(year, 12, 31))
+    names = {st.alpha3: st.name_on(on) for st in registry()}  # Swaziland in 2016's report
     return fold_contributions(itertools.chain(live, imported), year, names, budget, as_of)
 
 
@@ -64,6 +65,9 @@ def summary(rep) -> str:
         lines.append(f"  not assigned to a line: {format_chf(rep.unassigned_receipts)}")
     if rep.budget:
         lines.append(f"budget {format_chf(rep.budget)}, deficit {format_chf(rep.deficit)}")
+    for field, said in (("pledged", "pledged"), ("reported", "reported paying, nothing received yet")):
+        if standing := rep.standing(field):
+            lines.append(f"{said}: " + "; ".join(f"{s.name} ({getattr(s, field)})" for s in standing))
     return "\n".join(lines)
 
 

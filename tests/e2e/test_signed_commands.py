@@ -321,14 +321,15 @@ def test_letters_are_signed_by_the_holder_of_the_office_on_their_date(ccm_env, w
                TODAY - timedelta(days=11), "--title", "Director", "--signs-letters",
                "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
     listed = json.loads(run(env, "keys", "list", "-o", "json").stdout)
-    assert {"holder": "Sheila Mweemba", "title": "Director, Implementation Support Unit", "signs_letters": "yes"}.items() \
-        <= next(r for r in listed if r["fingerprint"] == fp).items()
+    mine = next(r for r in listed if r["fingerprint"] == fp)
+    assert (mine["holder"], mine["title"], mine["signs_letters"]) == (
+        "Sheila Mweemba", "Director, Implementation Support Unit", "yes")
     isu = Path(env["CCM_TEST_ISU_KEY"]).parent
-    assert run(env, "chase", "start", "--state", "TUV", "--year", NEXT, "--amount", "500", keys=isu).exit_code == 0
+    assert run(env, "chase", "start", "--state", "STP", "--year", NEXT, "--amount", "500", keys=isu).exit_code == 0
     call = wait_for(lambda: next(e for e in events(env) if e.event_type == "chase.reminder_sent"
-                                 and e.subject == "TUV"))
+                                 and e.subject == "STP"))
     assert call.payload["signed_by"] == "Sheila Mweemba"
-    message = next((Path(env["CCM_HOME"]) / "outbox" / "new").glob(f"chase-{NEXT}-TUV.reminder-1@*"))
+    message = next((Path(env["CCM_HOME"]) / "outbox" / "new").glob(f"chase-{NEXT}-STP.reminder-1@*"))
     text = pdf_text(pdf_of(read_message(message)))
     assert "Sheila Mweemba" in text and "Director, Implementation Support Unit" in text
     assert "Kerry Brinkert" not in text

@@ -218,11 +218,50 @@ def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
     data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
     for event in ledger_events(data, 2016, registry(), "demo ledger", "isu"):
         event_log.append(event)
-    report = fold_contributions(event_log.query(), 2016, {}, read_budget(BUDGET_2016), date(2016, 11, 4))
+    report = fold_contributions(event_log.query(), 2016, {"ITA": "Italy"}, read_budget(BUDGET_2016), date(2016, 11, 4))
+    # "only 24 out of 100 States Parties had contributed towards the ISU-CCM Trust Fund"
     assert report.contributed_text.startswith("24 of 100 States Parties have contributed")
+    # "CHF 96'433 towards 7a; CHF 110'922 towards 7b and CHF 170'481 towards 7c"
     assert {b.line: b.received for b in report.budget_lines} == {
         "7a": Decimal("96433"), "7b": Decimal("110922"), "7c": Decimal("170481")}
+    # "a financing deficit amounting to just over CHF 100'000 of its 2016 budget"
     assert Decimal("100000") < report.deficit < Decimal("101000")
+    # "since the last update, only 2 States Parties had made contributions … CHF 43'650"
+    since = [r for r in report.receipts if date(2016, 9, 27) < r.on <= date(2016, 11, 4)]
+    assert len(since) == 2 and sum(r.amount for r in since) == Decimal("43650")
+    # "A third State Party had reported having paid its contribution, but the ISU-CCM had
+    # not received it yet"
+    reported = report.standing("reported")
+    assert len(reported) == 1 and reported[0].received == 0
+    # "Italy informed the meeting that its contribution was being processed … at the same
+    # level as in the past": a pledge with an amount, and nothing received
+    italy = next(s for s in report.states if s.state == "ITA")
+    assert italy.received == 0 and italy.pledged.startswith("CHF ") and report.standing("pledged") == [italy]
+    # "only 40% of the annual budget … as not voluntary"
+    mandatory = sum(b.amount for b in report.budget_lines if b.kind == "mandatory")
+    assert mandatory / report.budget == Decimal("0.4")
+    # The amounts due are the UN scale of 2016-2018 (A/RES/70/245) over the budget: no
+    # State with a UN rate pays the flat minimum.
+    assert sum(s.amount_due for s in report.states) == report.budget
+    assert sorted(s.state for s in report.states if s.amount_due == Decimal("100")) == ["COK", "PSE", "VAT"]
+
+
+def test_the_demo_says_what_the_director_told_the_committee(event_log):
+    from importlib import resources
+
+    from domain.contributions import ledger_events, read_budget
+    from domain.states import registry
+    from runtime.demo import BUDGET_2016, minutes_of_4_november
+
+    data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
+    event_log.append_all(ledger_events(data, 2016, registry(), "demo ledger", "isu"))
+    names = {s.alpha3: s.name for s in registry()}
+    report = fold_contributions(event_log.query(), 2016, names, read_budget(BUDGET_2016), date(2016, 11, 4))
+    said = minutes_of_4_november(report)
+    assert said[0] == ("since the update of 27 September 2016: 2 States Parties contributed CHF 43'650.00 "
+                       "(Netherlands, Germany)")
+    assert said[1].startswith("not voluntary: 40 % of the budget")
+    assert "illustrative" in said[2]
 
 
 def test_the_demos_article_7_record_tells_the_figures_of_the_minutes(event_log):
