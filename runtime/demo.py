@@ -280,7 +280,8 @@ async def _meetings(client, s) -> str:
     ics = s.home / f"{meeting_id(DECEMBER)}.ics"
     ics.write_bytes(meeting_ics(meeting_id(DECEMBER), december, SUMMARY, s.mail_from, people, 0, "REQUEST"))
     return (f"Meetings: {meeting_id(SEPTEMBER)}, minutes approved at the meeting of 4 November 2016; "
-            f"{meeting_id(NOVEMBER)} held, {len(present)} delegations present, {len(ACTIONS_OF_4_NOVEMBER)} "
+            f"{meeting_id(NOVEMBER)} held, {len(people)} people of {len(present)} delegations present, "
+            f"{len(ACTIONS_OF_4_NOVEMBER)} "
             f"action items due at the next meeting, its minutes circulated; next meeting {december.in_words()} "
             f"(calendar file {ics})")
 

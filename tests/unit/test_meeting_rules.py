@@ -174,3 +174,23 @@ def test_a_change_back_to_an_earlier_value_is_logged_under_a_key_of_its_own():
             for day in (date(2017, 1, 25), date(2017, 2, 1), date(2017, 1, 25))]
     assert keys == ["next-meeting-1", "next-meeting-2", "next-meeting-3"]
 
+
+
+# The minutes of 4 November 2016, item 1 ("PRESENT"), person by person.
+PRESENT_ON_4_NOVEMBER_2016 = [
+    "H.E. Michael Biontino", "Mr. Toralf Pilz", "Mr. Hugh Watson", "Ms. Thuy Nguyen", "Mr. Joel Paterson",
+    "Mr. Asim Dorović", "Ms. Carola Muñoz", "Ms. Maricela Muñoz", "Ms. Ines Sprem Scigliano", "Ms. Camille Gufflet",
+    "Mr. Emad Al-Juhaishi", "Dr. Silvia Cattaneo", "Mr. Víctor Martínez", "Ms. Sachi Claringbould",
+    "Ms. Katy Donnelly", "Ms. Malgorzata Hauge", "Ms. Aline Berdoz", "H.E. Ms. Encyla Tina Chishiba Sinjela",
+    "Ms. Amélie Chayer", "Mr. Louis Maresca", "Ms. Silvia Mercogliano", "Ms. Sheila Mweemba", "Mr. Matthieu Laruelle",
+]
+
+
+def test_the_demos_committee_is_everyone_the_minutes_list_as_present():
+    from importlib import resources
+
+    from domain.schedule import participants_from_csv
+
+    people = participants_from_csv(resources.files("domain").joinpath("data/committee_2016.csv").read_text("utf-8"))
+    assert [p.name for p in people] == PRESENT_ON_4_NOVEMBER_2016 and len(people) == 23
+    assert len({p.delegation for p in people}) == 19
