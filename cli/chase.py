@@ -12,6 +12,7 @@ from cli.client import as_option, connect, connect_polled, read_status, reason_c
 from cli.common import (
     DATE,
     PARTY,
+    PAST,
     STATE,
     MoneyType,
     chase_year_option,
@@ -48,17 +49,10 @@ def _check_year(year: int) -> None:
 
 
 def _chase_input(**fields):
-    from pydantic import ValidationError
-
+    """The chase's input, checked here: a refusal is one line (`OneLineErrors`)."""
     from domain.chase import ChaseInput
 
-    try:
-        return ChaseInput(**{k: v for k, v in fields.items() if v is not None})
-    except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        raise click.ClickException(f"{where}: {message}" if where else message) from None
+    return ChaseInput(**{k: v for k, v in fields.items() if v is not None})
 
 
 @chase.command("start")
@@ -405,7 +399,8 @@ for _name, _verb in (("waive", "Waive"), ("cancel", "Cancel")):
 @chase.command("status")
 @click.option("--state", type=STATE, help="one State; without it, every chase of the year")
 @chase_year_option
-@click.option("--as-of", type=DATE, help="as the event log knew it at the end of that day (later rows ignored)")
+@click.option("--as-of", type=PAST, help=f"as the event log knew it at the end of that day, {PAST.window()} "
+              "(later rows ignored)")
 @output_option()
 def chase_status(state, year, as_of, output):
     """Status of one chase, or of all chases of a year (a visibility query). With

@@ -108,6 +108,7 @@ def _log_bug() -> str:
 
 def describe_error(e: BaseException) -> str | None:
     """One line for the errors a person can act on; None for anything else."""
+    from pydantic import ValidationError
     from temporalio.client import (
         RPCError,
         WorkflowFailureError,
@@ -124,6 +125,10 @@ def describe_error(e: BaseException) -> str | None:
 
     if isinstance(e, (Unreachable, BadKeys, CommandError)):
         return str(e)
+    if isinstance(e, ValidationError):  # a command's input its model refuses, said as the model says it
+        from cli.common import validation_message
+
+        return validation_message(e)
     if isinstance(e, Refusal):
         return f"refused: {e}"
     if isinstance(e, WorkflowAlreadyStartedError):

@@ -64,21 +64,50 @@ class MoneyType(click.ParamType):
 
 class DateType(click.ParamType):
     """A calendar date written YYYY-MM-DD, and only so (`date.fromisoformat` also takes
-    week dates such as 2027-W01-1 and compact forms)."""
+    week dates such as 2027-W01-1 and compact forms); with a window, a date outside it is
+    refused saying the window (`earliest`/`latest` are dates, or days from today)."""
 
     name = "YYYY-MM-DD"
+
+    def __init__(self, earliest: date | int | None = None, latest: date | int | None = None):
+        self.earliest, self.latest = earliest, latest
+
+    @staticmethod
+    def _day(bound) -> date | None:
+        from datetime import timedelta
+
+        return date.today() + timedelta(days=bound) if isinstance(bound, int) else bound
+
+    def window(self) -> str:
+        """The window in words, for --help: `2010-08-01 to today`."""
+        def said(bound) -> str:
+            if not isinstance(bound, int):
+                return str(bound)
+            years = f"{bound // 366} years from today" if bound and bound % 366 == 0 else f"{bound} days from today"
+            return {0: "today", 1: "tomorrow"}.get(bound, years)
+        if self.earliest is None and self.latest is None:
+            return ""
+        if self.latest is None:
+            return f"from {said(self.earliest)}"
+        return f"up to {said(self.latest)}" if self.earliest is None else \
+            f"{said(self.earliest)} to {said(self.latest)}"
 
     def convert(self, value, param, ctx):
         import re
 
         if isinstance(value, date):
-            return value
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-                raise ValueError
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+            day = value
+        else:
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                    raise ValueError
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+        earliest, latest = self._day(self.earliest), self._day(self.latest)
+        if (earliest and day < earliest) or (latest and day > latest):
+            self.fail(f"{day} is outside {self.window()}", param, ctx)
+        return day
 
 
 class PartyType(StateType):
@@ -115,6 +144,10 @@ def chase_year_option(f):
 STATE = StateType()
 PARTY = PartyType()
 DATE = DateType()
+CONVENTION_IN_FORCE = date(2010, 8, 1)  # no record of the Convention's work is older (domain.obligations.IN_FORCE)
+PAST = DateType(CONVENTION_IN_FORCE, 0)  # a day the log can be read as of: 2010-08-01 to today
+AHEAD = DateType(0, 5 * 366)  # a deadline set now: today to five years ahead
+MEETING_DAY = DateType(CONVENTION_IN_FORCE, 2 * 366)  # a Committee meeting, held or planned
 MONEY = MoneyType(positive=True)
 
 
@@ -191,6 +224,15 @@ def settings():
     if obj is None:
         obj = ctx.find_root().obj = load_settings()
     return obj
+
+
+def validation_message(e) -> str:
+    """A pydantic error as one line: `text: String should have at most 2000 characters`."""
+    err = e.errors()[0]
+    where = ".".join(str(x) for x in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
+    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+    return (f"{where}: {message}" if where else message) + more
 
 
 def load_settings(**overrides):

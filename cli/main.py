@@ -7,7 +7,7 @@ import sys
 import click
 
 from cli.client import as_option, run
-from cli.common import DATE, STATE, emit, load_settings, output_option, settings
+from cli.common import DATE, STATE, emit, load_settings, output_option, settings, validation_message
 from services.commands import begin_invocation
 
 
@@ -39,15 +39,6 @@ class OneLineErrors(click.Group):
             click.echo(f"Error: {message}", err=True)
             sys.exit(e.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
-
-
-def validation_message(e) -> str:
-    """A pydantic error as one line: `text: String should have at most 2000 characters`."""
-    err = e.errors()[0]
-    where = ".".join(str(x) for x in err["loc"])
-    message = err["msg"].removeprefix("Value error, ")
-    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-    return (f"{where}: {message}" if where else message) + more
 
 
 @click.group(cls=OneLineErrors)

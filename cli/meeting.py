@@ -8,7 +8,18 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, TextType, check_out, emit, out_options, output_option, read_input, settings
+from cli.common import (
+    AHEAD,
+    DATE,
+    MEETING_DAY,
+    TextType,
+    check_out,
+    emit,
+    out_options,
+    output_option,
+    read_input,
+    settings,
+)
 
 
 class TimeType(click.ParamType):
@@ -133,7 +144,8 @@ def meeting():
 
 
 @meeting.command("schedule")
-@click.option("--date", "day", type=DATE, required=True, help="date of the meeting")
+@click.option("--date", "day", type=MEETING_DAY, required=True,
+              help=f"date of the meeting ({MEETING_DAY.window()}; a past one is recorded as held)")
 @click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
 @click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
 @click.option("--venue", type=TextType(300), required=True, help="where (a Permanent Mission, a room)")
@@ -187,7 +199,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 
 @meeting.command("reschedule")
 @meeting_option
-@click.option("--date", "day", type=DATE, help="new date")
+@click.option("--date", "day", type=MEETING_DAY, help=f"new date ({MEETING_DAY.window()})")
 @click.option("--start", type=TIME, help="new start, Geneva time")
 @click.option("--end", type=TIME, help="new end, Geneva time")
 @click.option("--venue", type=TextType(300), help="new venue")
@@ -248,7 +260,8 @@ def meeting_attendance(meeting, present, acting):
 
 @meeting.command("set-next")
 @meeting_option
-@click.option("--date", "day", type=DATE, required=True, help="date of the next meeting")
+@click.option("--date", "day", type=MEETING_DAY, required=True,
+              help=f"date of the next meeting ({MEETING_DAY.window()})")
 @as_option("isu")
 def meeting_set_next(meeting, day, acting):
     """Record the date of the next meeting (the default due date of action items)."""
@@ -387,7 +400,7 @@ async def meeting_dates(client, after: date, open_only: bool = False) -> list[da
 @task.command("add")
 @click.option("--owner", type=OWNER, required=True, help="a State or an office (president, isu, coordinator:<theme>)")
 @click.option("--text", type=TextType(2_000), required=True, help="what is to be done (at most 2,000 characters)")
-@click.option("--due", type=DATE, help="due date")
+@click.option("--due", type=AHEAD, help=f"due date ({AHEAD.window()})")
 @click.option("--next-meeting", is_flag=True, help="due at the next scheduled meeting")
 @click.option("--meeting", type=MEETING, help="the meeting that decided it (its action items are numbered)")
 @as_option("isu")
@@ -512,7 +525,7 @@ def task_done(task_id, note, acting):
 
 @task.command("extend")
 @click.argument("task_id")
-@click.option("--due", type=DATE, required=True, help="the new due date")
+@click.option("--due", type=AHEAD, required=True, help=f"the new due date ({AHEAD.window()})")
 @click.option("--reason", required=True, help="why")
 @as_option("isu")
 def task_extend(task_id, due, reason, acting):

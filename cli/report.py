@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import DATE, check_out, emit, out_options, settings
+from cli.common import PAST, check_out, emit, out_options, settings
 from services.reports import REPORT_COLUMNS, latest_checkpoint, markdown, report_rows, summary
 
 
@@ -20,7 +20,8 @@ def contributions_report(year: int, as_of: date | None = None, budget_path: Path
 
 
 def as_of_option(f):
-    return click.option("--as-of", type=DATE, help="the state as the event log knew it at the end of that day")(f)
+    return click.option("--as-of", type=PAST, help="the state as the event log knew it at the end of that day "
+                        f"({PAST.window()})")(f)
 
 
 def budget_option(f):
@@ -34,8 +35,8 @@ def report():
 
 
 @report.command("contributions")
-@click.option("--year", type=click.IntRange(2010, 2100), default=lambda: date.today().year,
-              show_default="this year", help="financial year")
+@click.option("--year", type=click.IntRange(2010, date.today().year + 1), default=lambda: date.today().year,
+              show_default="this year", help=f"financial year (2010 to {date.today().year + 1})")
 @as_of_option
 @budget_option
 @click.option("--output", "-o", type=click.Choice(["table", "csv", "md", "html"]), default="table",
@@ -122,8 +123,8 @@ def report_obligations(as_of, output, out, force):
 
 
 @report.command("publish")
-@click.option("--year", type=click.IntRange(2010, 2100), default=lambda: date.today().year,
-              show_default="this year", help="financial year")
+@click.option("--year", type=click.IntRange(2010, date.today().year + 1), default=lambda: date.today().year,
+              show_default="this year", help=f"financial year (2010 to {date.today().year + 1})")
 @as_of_option
 @budget_option
 def report_publish(year, as_of, budget_path):

@@ -19,6 +19,7 @@ from domain.process import (
     CommandResult,
     Counters,
     Effect,
+    Lines,
     Log,
     Message,
     ProcessInput,
@@ -40,7 +41,7 @@ def action_id(source: str, number: int) -> str:
 
 class ActionItemInput(ProcessInput):
     owner: str = Field(description="a State (alpha-3) or an office")
-    text: str = Field(min_length=1, max_length=2_000)
+    text: Lines = Field(min_length=1, max_length=2_000)
     due: date
     source: str = Field(description="where it was decided: a meeting or a plan step")
     number: int = Field(ge=1)

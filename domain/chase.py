@@ -97,6 +97,8 @@ class ChaseInput(ProcessInput):
             self.second_reminder = date(self.year, 6, 15)
         if self.amount_due + self.arrears <= 0:
             raise ValueError("nothing to chase: amount due and arrears are both zero")
+        if self.msp_date.year != self.year:
+            raise ValueError(f"the MSP date {self.msp_date} is not in the chase's year, {self.year}")
         return self
 
 

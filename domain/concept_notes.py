@@ -25,6 +25,7 @@ from domain.process import (
     Counters,
     Document,
     Effect,
+    Lines,
     Log,
     Message,
     ProcessInput,
@@ -65,7 +66,7 @@ def authorize(action: NoteCommand, office: str, t: Theme) -> str:
 
 # --- operational plans ---------------------------------------------------------------------
 class PlanStep(BaseModel):
-    action: str = Field(min_length=1, max_length=2_000)
+    action: Lines = Field(min_length=1, max_length=2_000)
     responsible: str = Field(min_length=1, max_length=100, description="a State (alpha-3) or an office")
     due: date
     budget: Amount | None = None
@@ -169,6 +170,13 @@ class ConceptNoteInput(ProcessInput):
     plan_due: date = Field(description="default: the next meeting")
     reminder_days: list[int] = Field(default_factory=lambda: [14, 3])
 
+    @model_validator(mode="after")
+    def _plan_after_meeting(self) -> ConceptNoteInput:
+        if self.plan_due <= self.meeting:
+            raise ValueError(f"the plan is due after the meeting that presents the note ({self.meeting}), "
+                             f"not on {self.plan_due}")
+        return self
+
 
 def concept_note_summary(inp: ConceptNoteInput) -> tuple[str, str]:
     t = theme(inp.theme)
@@ -182,7 +190,7 @@ def concept_note_id(msp: str, theme_slug: str) -> str:
 
 
 class SubmitVersion(Acting, Document):
-    summary: str = Field(min_length=1, max_length=5_000, description="the executive summary published with it")
+    summary: Lines = Field(min_length=1, max_length=5_000, description="the executive summary published with it")
     circulated_on: date | None = Field(
         None, description="the day it was circulated, when it is entered afterwards (default: now)")
 
@@ -190,7 +198,7 @@ class SubmitVersion(Acting, Document):
 
 
 class Comment(Acting):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Lines = Field(min_length=1, max_length=10_000)
 
 
 class SubmitPlan(Acting):
@@ -198,7 +206,7 @@ class SubmitPlan(Acting):
 
 
 class RequestChanges(Acting):
-    comments: str = Field(min_length=1, max_length=10_000)
+    comments: Lines = Field(min_length=1, max_length=10_000)
 
 
 class SetPlanDue(Acting):

@@ -23,8 +23,10 @@ from domain.process import (
     Counters,
     Document,
     Effect,
+    Lines,
     Log,
     Message,
+    OneLine,
     ProcessInput,
     Reason,
     Refusal,
@@ -145,7 +147,7 @@ class CancelMeeting(Acting):
 
 
 class ProposeItem(Acting):
-    title: str = Field(min_length=1, max_length=300)
+    title: OneLine = Field(min_length=1, max_length=300)
     proposer: str = Field("", description="who proposed it, in runs from before `actor`/`office`")
 
 
@@ -155,7 +157,7 @@ class RecordAttendance(Acting):
 
 class AddActionItem(Acting):
     owner: Short
-    text: str = Field(min_length=1, max_length=2_000)
+    text: Lines = Field(min_length=1, max_length=2_000)
     due: date | None = Field(None, description="default: the next meeting")
 
 

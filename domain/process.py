@@ -9,10 +9,11 @@ workflow skeleton (`workflows/process.py`) turns effects into activities.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from domain.contract import MAX_INLINE_TEXT, AgendaFactsRequest, CalendarInvite, DocumentRef
 
@@ -35,18 +36,45 @@ class CommandSignature(BaseModel):
     update_id: str = Field(max_length=200)
 
 
+# Characters that reorder or hide what a reader sees (Unicode bidirectional formatting,
+# "Trojan Source", CVE-2021-42574) and control characters: no record holds them.
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_text(value: str, lines: bool = False) -> str:
+    """`value`, refused if it holds a control character (a line break or tab only where
+    `lines`) or a bidirectional-formatting one."""
+    for ch in value:
+        if ch in _BIDI or (unicodedata.category(ch) == "Cc" and not (lines and ch in "\n\t\r")):
+            raise ValueError(f"holds the character U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character')}): "
+                             "control and bidirectional-formatting characters are refused")
+    return value
+
+
+def one_line(value: str) -> str:
+    return clean_text(value)
+
+
+def some_lines(value: str) -> str:
+    return clean_text(value, lines=True)
+
+
+OneLine = Annotated[str, AfterValidator(one_line)]  # a name, a title, a reference
+Lines = Annotated[str, AfterValidator(some_lines)]  # a text that may run over lines
+
+
 class Acting(BaseModel):
     """Who sent a command: a person (may be unnamed) and the office they act for, and
     the signature of the key they hold for it, where they signed."""
 
-    actor: str = Field("", max_length=200)
+    actor: OneLine = Field("", max_length=200)
     office: str = Field("", max_length=100)
     signature: CommandSignature | None = None
 
 
 # Bounds on the texts a command carries, so no payload nears Temporal's 2 MB limit.
-Short = Annotated[str, Field(max_length=300)]  # a title, a reference, a note's summary line
-Reason = Annotated[str, Field(max_length=2_000)]  # a reason, a note, a comment
+Short = Annotated[str, Field(max_length=300), AfterValidator(one_line)]  # a title, a reference, a summary line
+Reason = Annotated[str, Field(max_length=2_000), AfterValidator(some_lines)]  # a reason, a note, a comment
 
 
 class Document(BaseModel):

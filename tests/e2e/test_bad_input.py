@@ -188,6 +188,22 @@ def cases(f) -> list[tuple[list, str]]:
         (["chase", "start-all", "--year", NEXT, "--budget", "1000", "--scale", f / "binary.csv", "--dry-run"],
          "binary.csv is not UTF-8 text"),
         (["plan", "submit-plan", *theme, "--file", f / "binary.csv", "--as", "ITA"], "is not UTF-8 text"),
+        # Dates out of the window their meaning allows (each window is in --help).
+        (["report", "contributions", "--as-of", "2040-01-01"], "2040-01-01 is outside 2010-08-01 to today"),
+        (["report", "publish", "--year", "2040"], "2040 is not in the range 2010<="),
+        (["chase", "status", "--as-of", "2099-01-01"], "is outside 2010-08-01 to today"),
+        (["task", "add", "--owner", "ITA", "--text", "x", "--due", "2001-01-01"],
+         "2001-01-01 is outside today to 5 years from today"),
+        (["meeting", "schedule", "--date", "1999-05-05", "--venue", "x"], "1999-05-05 is outside 2010-08-01"),
+        (["chase", "start", "--state", "ITA", "--year", NEXT, "--amount", "10", "--msp-date", f"{int(NEXT) + 5}-09-01"],
+         "is not in the chase's year"),
+        # Text that would reorder or hide what a reader sees, and control characters.
+        (["chase", "receive", *chase, "--amount", "5", "--reference", "UBS-\u202e1-GNP"],
+         "reference: holds the character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        (["chase", "receive", *chase, "--amount", "5", "--reference", "UBS\x07"], "holds the character U+0007"),
+        (["chase", "waive", *chase, "--reason", "x\u2066y", "--as", "president"], "U+2066"),
+        (["task", "add", "--owner", "ITA", "--text", "pay\u202eyap", "--due", NEXT_DAY()], "U+202E"),
+        (["chase", "receive", *chase, "--amount", "5", "--as", "Sheila\nMweemba@isu"], "one line"),
         # Values a hostile probe found ending in a traceback.
         (["chase", "start-all", "--year", NEXT, "--budget", "1000", "--scale", f / "nan.csv", "--dry-run"],
          "line 2, rate: 'NaN' is not a number"),

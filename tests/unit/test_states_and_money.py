@@ -90,3 +90,24 @@ def test_the_test_clock_names_the_next_such_moment_and_29_february_the_next_leap
     assert next_moment("12-31T23:30", now) == datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)
     assert next_moment("02-29", now) == datetime(2028, 2, 29, 9, 0, tzinfo=timezone.utc)
     assert next_moment("12-02T14:00", now) == datetime(2027, 12, 2, 14, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text", ["UBS-\u202e1", "a\u2066b", "a\u200fb", "x\x00", "x\x1b[31m", "two\nlines"])
+def test_a_reference_with_a_control_or_bidirectional_character_is_refused(text):
+    from pydantic import ValidationError
+
+    from domain.chase import RecordReceipt
+
+    with pytest.raises(ValidationError, match="control and bidirectional-formatting characters are refused"):
+        RecordReceipt(amount="1", date="2026-01-01", reference=text)
+
+
+def test_a_reason_may_hold_lines_but_no_control_or_bidirectional_character():
+    from pydantic import ValidationError
+
+    from domain.chase import ReverseReceipt
+
+    assert ReverseReceipt(reference="X", reason="booked twice;\nsee the bank's letter").reason.count("\n") == 1
+    with pytest.raises(ValidationError, match="U\\+202E"):
+        ReverseReceipt(reference="X", reason="booked \u202eeciwt")
+    assert ReverseReceipt(reference="Zürich-Genève 日本", reason="ok").reference == "Zürich-Genève 日本"
