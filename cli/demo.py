@@ -26,11 +26,16 @@ def demo(keep):
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     port, ui_port = devserver.free_port(), devserver.free_port()
-    # Signed as in the minutes of 2016, unless settings name today's office holders.
+    # The demo's own administrator: it registers who holds the Presidency and the
+    # Director's post, in 2016 and today, and the letters are signed by them.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from domain.signatures import b64, public_bytes
+
+    admin_key = Ed25519PrivateKey.generate()
     s = s.model_copy(update={"home": home, "temporal_address": f"127.0.0.1:{port}",
                              "database_url_override": f"sqlite:///{home / 'eventlog.db'}",
-                             "president_name": s.president_name or "Michael Biontino",
-                             "director_name": s.director_name or "Sheila Mweemba"})
+                             "admin_keys": b64(public_bytes(admin_key))})
     the_demo.write_contacts(home / "contacts.csv")
     click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
     upgrade_log(s)  # the demo's own log, new each run, as `ccm db upgrade` makes it
@@ -45,7 +50,7 @@ def demo(keep):
         try:
             run(the_demo.run(s, keep, ui_port, say=click.echo,
                              table=lambda rows, columns, title: emit(rows, "table", columns, title=title),
-                             note=lambda m: click.echo(m, err=True)))
+                             note=lambda m: click.echo(m, err=True), admin_key=admin_key))
         except KeyboardInterrupt:
             pass
         finally:

@@ -36,7 +36,7 @@ def write_contacts(path) -> None:
 
 
 async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Table,
-              note: Callable[[str], None]) -> None:
+              note: Callable[[str], None], admin_key=None) -> None:
     """The demo against its own embedded server (`s`: the demo's settings): a worker, this
     year's chases, 2016 as the minutes tell it. `say` prints a line, `table` rows, `note` a
     diagnostic; with `keep`, it runs until SIGINT or SIGTERM."""
@@ -65,6 +65,9 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
                 await asyncio.sleep(0.2)
         reg = registry()
         year, today = date.today().year, date.today()
+        if admin_key is not None:
+            holders = await _register_holders(client, s, admin_key, today)
+            say("Office-holders, who sign the letters (ccm keys list): " + "; ".join(holders))
         parties = reg.parties(today)
         signatories = sum(1 for _, st in reg.on(today) if st == "signatory")
         say(f"Registry: {len(parties)} States Parties and {signatories} signatories on {today} "
@@ -119,6 +122,49 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         stop.set()
         await worker
         log.engine.dispose()
+
+
+# The Presidency and the Director's post, by term, as the key registry records them: the
+# holders of 2016 as the minutes name them, and today's (the demo's own, said as such).
+HOLDERS = [
+    ("president", "Michael Biontino", "Ambassador, Permanent Representative of Germany to the Conference on "
+     "Disarmament; President of the Seventh Meeting of States Parties", date(2016, 9, 7), date(2017, 9, 6)),
+    ("isu", "Sheila Mweemba", "Director, Implementation Support Unit", date(2015, 1, 1), date(2019, 12, 31)),
+]
+
+
+async def _register_holders(client, s, admin_key, today: date) -> list[str]:
+    """Register who signs the Presidency's and the ISU's letters, for 2016 and for today,
+    with the demo's administrator key: the worker checks it as any key statement."""
+    from datetime import datetime, timezone
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from domain.events import NewEvent
+    from domain.signatures import REGISTRY_ID, KeyRegistration, b64, fingerprint, public_bytes, sign
+    from services.commands import record
+
+    admin_fp = fingerprint(public_bytes(admin_key))
+    today_holders = [
+        ("president", s.president_name or "The President (the demo's holder)",
+         s.president_title or "President of the Meeting of States Parties", date(today.year, 1, 1),
+         date(today.year, 12, 31)),
+        ("isu", s.director_name or "The Director (the demo's holder)", s.director_title or "Director",
+         date(today.year, 1, 1), date(today.year, 12, 31))]
+    events, said = [], []
+    for office, holder, title, start, end in HOLDERS + today_holders:
+        raw = public_bytes(Ed25519PrivateKey.generate())  # the holder's key: the demo signs nothing with it
+        reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=office,
+                              valid_from=start, valid_until=end, registered_at=datetime.now(timezone.utc),
+                              admin=admin_fp, title=title, signs_letters=True)
+        reg.admin_signature = sign(admin_key, reg.message())
+        events.append(NewEvent(idempotency_key=f"{REGISTRY_ID}/registered/{reg.fingerprint}/{office}/{start}",
+                               workflow_id=REGISTRY_ID, workflow_type="KeyRegistry", subject=reg.fingerprint,
+                               event_type="key.registered", occurred_at=reg.registered_at, actor="demo administrator",
+                               office="isu", payload=reg.model_dump(mode="json")))
+        said.append(f"{holder} ({office}, {start} to {end})")
+    await record(client, s.task_queue, "register_key", events, Acting(actor="demo administrator", office="isu"))
+    return said
 
 
 # The demo's own 2016 budget: its ledger's totals are those the ISU Director gave on
