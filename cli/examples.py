@@ -41,6 +41,7 @@ EXAMPLES = {
     "meeting cancel": "ccm meeting cancel --meeting 2016-12-07 --reason 'no quorum'",
     "meeting propose-item": "ccm meeting propose-item --meeting 2016-12-07 --title 'Country Coalitions' --as DEU",
     "meeting attendance": "ccm meeting attendance --meeting 2016-12-07 --present DEU,NZL,ICRC",
+    "meeting agenda-adopted": "ccm meeting agenda-adopted --meeting 2016-11-04 --file agenda.txt",
     "meeting set-next": "ccm meeting set-next --meeting 2016-12-07 --date 2017-01-18",
     "meeting minutes circulate": "ccm meeting minutes circulate --meeting 2016-12-07 --file minutes.md",
     "meeting minutes approve": "ccm meeting minutes approve --meeting 2016-12-07 --at-meeting 2017-01-18 "

@@ -258,6 +258,32 @@ def meeting_attendance(meeting, present, acting):
     _meeting_update(meeting, "record_attendance", RecordAttendance(present=names, **acting.model_dump()))
 
 
+@meeting.command("agenda-adopted")
+@meeting_option
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="the agenda as adopted: one item per line; a line indented by spaces is a sub-item of the one "
+              "above it")
+@as_option("isu")
+def meeting_agenda_adopted(meeting, path, acting):
+    """Record the agenda as the meeting adopted it (once it has started). `meeting
+    agenda` prints it from then on, never recomposed from a later state of the log."""
+    from domain.meetings import AgendaItem, RecordAgenda
+
+    items: list[AgendaItem] = []
+    for n, line in enumerate(read_input(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line[:1].isspace():
+            if not items:
+                raise click.BadParameter(f"line {n}: a sub-item needs an item above it", param_hint="--file")
+            items[-1].details.append(line.strip())
+        else:
+            items.append(AgendaItem(title=line.strip()))
+    if not items:
+        raise click.BadParameter(f"{path} holds no agenda item", param_hint="--file")
+    _meeting_update(meeting, "record_agenda", RecordAgenda(items=items, **acting.model_dump()))
+
+
 @meeting.command("set-next")
 @meeting_option
 @click.option("--date", "day", type=MEETING_DAY, required=True,
@@ -335,7 +361,8 @@ def meeting_status(meeting, output):
 @meeting.command("agenda")
 @meeting_option
 def meeting_agenda(meeting):
-    """Print the agenda: as circulated, or the draft as it would be composed now."""
+    """Print the agenda: as adopted at the meeting, as circulated, or the draft as it
+    would be composed now."""
     from cli.audit import open_log
     from domain.meetings import agenda_text, compose_agenda
 

@@ -86,9 +86,9 @@ def meeting_summary(inp: MeetingInput) -> tuple[str, str]:
 
 
 class AgendaItem(BaseModel):
-    number: int
-    title: str
-    details: list[str] = Field(default_factory=list)
+    number: int = 0
+    title: OneLine = Field(min_length=1, max_length=300)
+    details: list[OneLine] = Field(default_factory=list, max_length=30)
 
 
 def compose_agenda(meeting: date, standing: list[str], proposed: list[tuple[str, str]],
@@ -153,6 +153,12 @@ class ProposeItem(Acting):
 
 class RecordAttendance(Acting):
     present: list[Short] = Field(max_length=300)
+
+
+class RecordAgenda(Acting):
+    """The agenda as the meeting adopted it, item by item (sub-items in `details`)."""
+
+    items: list[AgendaItem] = Field(min_length=1, max_length=60)
 
 
 class AddActionItem(Acting):
@@ -334,6 +340,17 @@ class Meeting(Counters):
     def _check_started(self, what: str, now: datetime) -> None:
         if self.stage == "cancelled" or now < self.schedule.starts_at:
             raise Refusal(f"cannot {what} before the meeting has started")
+
+    def check_agenda(self, cmd: RecordAgenda, now: datetime) -> None:
+        self._check_started("record the agenda adopted", now)
+
+    def record_agenda(self, cmd: RecordAgenda, now: datetime) -> list[Effect]:
+        """The agenda as adopted at the meeting: what `meeting agenda` prints from then
+        on, never recomposed from a later state of the log."""
+        self.check_agenda(cmd, now)
+        self.agenda = [item.model_copy(update={"number": n}) for n, item in enumerate(cmd.items, start=1)]
+        return [Log(key=self.change_key("agenda-adopted"), event_type="meeting.agenda_adopted", actor=cmd.actor,
+                    office=cmd.office, payload={"items": [a.model_dump() for a in self.agenda]})]
 
     def check_attendance(self, cmd: RecordAttendance, now: datetime) -> None:
         self._check_started("record attendance", now)

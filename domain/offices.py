@@ -124,6 +124,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("meeting", "cancel"): ("president", "isu"),
     ("meeting", "propose_item"): ("any",),
     ("meeting", "record_attendance"): ("isu",),
+    ("meeting", "record_agenda"): ("isu",),
     ("meeting", "set_next_meeting"): ("president", "isu"),
     ("meeting", "add_action_item"): ("president", "isu"),
     ("meeting", "circulate_minutes"): ("isu",),

@@ -259,6 +259,22 @@ async def _obligations(client, s, year: int) -> str:
             "(ccm obligations list --overdue; ccm report obligations)")
 
 
+# The agenda of 4 November 2016, as the minutes' headings give it (items 2 to 8).
+AGENDA_OF_4_NOVEMBER = [
+    ("Opening remarks by the President", []),
+    ("Approval of the minutes of 27 September 2016", []),
+    ("Updates from the 7MSP Presidency", []),
+    ("Presentation of concept notes by thematic Coordinators of their work up to the 7MSP", [
+        "Victim Assistance (Italy and Chile)", "Universalization (France and Zambia)",
+        "Stockpile Destruction (Croatia and Mexico)", "Clearance and Risk Reduction Education (Norway and Netherlands)",
+        "International Cooperation and Assistance (Iraq and Australia)", "Transparency Measures (Costa Rica)",
+        "National Implementation Measures (New Zealand)", "Country Coalitions non-paper (Presidency)"]),
+    ("Implementation of the ISU-CCM Financial Decision", []),
+    ("Update from the ISU-CCM", []),
+    ("Date of the next CC meeting", []),
+]
+
+
 # The decisions of the Committee's meeting of 4 November 2016, as action items.
 ACTIONS_OF_4_NOVEMBER = [
     *((f"coordinator:{theme}", "Turn the concept note into an operational plan with concrete steps")
@@ -288,9 +304,11 @@ async def _meetings(client, s) -> str:
     from domain.meetings import (
         SUMMARY,
         AddActionItem,
+        AgendaItem,
         ApproveMinutes,
         CirculateMinutes,
         MeetingInput,
+        RecordAgenda,
         RecordAttendance,
         SetNextMeeting,
         meeting_id,
@@ -315,6 +333,10 @@ async def _meetings(client, s) -> str:
     await september.execute_update(Meeting.approve_minutes, ApproveMinutes(at_meeting=NOVEMBER, **PRESIDENT))
     present = sorted({p.delegation for p in people})
     await november.execute_update(Meeting.record_attendance, RecordAttendance(present=present, **ISU))
+    # "The President then presented the Agenda … he proceeded with the Agenda as presented"
+    # (item 2): the agenda as the meeting had it, recorded, not recomposed later.
+    await november.execute_update(Meeting.record_agenda, RecordAgenda(
+        items=[AgendaItem(title=title, details=details) for title, details in AGENDA_OF_4_NOVEMBER], **ISU))
     # "the next meeting … would be held on Wednesday, 7 December 2016 from 10:00h to 11:30h" (item 8).
     await november.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=DECEMBER, **ISU))
     for owner, text in ACTIONS_OF_4_NOVEMBER:

@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
         MeetingInput,
         MeetingStatus,
         ProposeItem,
+        RecordAgenda,
         RecordAttendance,
         Reschedule,
         SetNextMeeting,
@@ -77,6 +78,14 @@ class Meeting(ProcessWorkflow):
     @record_attendance.validator
     def _check_attendance(self, cmd: RecordAttendance) -> None:
         self._validate("record_attendance", cmd, lambda: self.process.check_attendance(cmd, workflow.now()))
+
+    @workflow.update
+    async def record_agenda(self, cmd: RecordAgenda) -> CommandResult:
+        return await self._command(lambda: self.process.record_agenda(cmd, workflow.now()))
+
+    @record_agenda.validator
+    def _check_agenda(self, cmd: RecordAgenda) -> None:
+        self._validate("record_agenda", cmd, lambda: self.process.check_agenda(cmd, workflow.now()))
 
     @workflow.update
     async def set_next_meeting(self, cmd: SetNextMeeting) -> CommandResult:

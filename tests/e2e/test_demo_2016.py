@@ -42,6 +42,10 @@ def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, c
     assert november.stage == "minutes_circulated" and november.next_meeting == date(2016, 12, 7)
     assert november.previous_meeting == date(2016, 9, 27) and len(november.action_items) == 11
     assert {"DEU", "NZL", "ITA", "ICRC", "CMC", "UNODA"} <= set(november.attendance)
+    # The agenda as the meeting had it (the minutes' items 2 to 8), not recomposed from today's log.
+    titles = [a.title for a in november.agenda]
+    assert titles[1] == "Approval of the minutes of 27 September 2016" and len(titles) == 7
+    assert titles[3].startswith("Presentation of concept notes") and len(november.agenda[3].details) == 8
     assert first.due == date(2016, 12, 7)  # "by the next meeting"
     assert december.stage == "held" and december.previous_meeting == date(2016, 11, 4)
     assert (december.schedule.start, december.schedule.end) == (time(10), time(11, 30))

@@ -194,3 +194,19 @@ def test_the_demos_committee_is_everyone_the_minutes_list_as_present():
     people = participants_from_csv(resources.files("domain").joinpath("data/committee_2016.csv").read_text("utf-8"))
     assert [p.name for p in people] == PRESENT_ON_4_NOVEMBER_2016 and len(people) == 23
     assert len({p.delegation for p in people}) == 19
+
+
+def test_the_agenda_adopted_at_the_meeting_is_recorded_and_stays():
+    from domain.meetings import AgendaItem, RecordAgenda
+
+    meeting, _ = new_meeting()
+    adopted = RecordAgenda(items=[AgendaItem(title="Opening remarks by the President"),
+                                  AgendaItem(title="Presentation of concept notes", details=["Victim Assistance"])],
+                           office="isu")
+    with pytest.raises(Refusal, match="cannot record the agenda adopted before the meeting has started"):
+        meeting.check_agenda(adopted, utc(2016, 12, 7, 8))
+    effects = meeting.record_agenda(adopted, utc(2016, 12, 7, 10, 5))
+    assert [a.number for a in meeting.agenda] == [1, 2] and meeting.agenda[1].details == ["Victim Assistance"]
+    assert effects[0].event_type == "meeting.agenda_adopted"
+    with pytest.raises(ValueError):
+        AgendaItem(title="a\u202eb")
