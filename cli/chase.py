@@ -24,8 +24,8 @@ from cli.common import (
 )
 from services.commands import worker_polls
 
-STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "received", "outstanding", "credit",
-                  "letters", "next_action", "next_action_at", "creditor_reference"]
+STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "credit_carried", "received", "outstanding",
+                  "credit", "letters", "next_action", "next_action_at", "creditor_reference"]
 
 
 def auto_escalate_option(f):
@@ -415,7 +415,8 @@ def chase_status(state, year, as_of, output):
         from domain.bank import creditor_reference, format_reference
 
         rows = [{"state": r.state, "year": year, "stage": r.outcome or "open", "amount_due": r.amount_due,
-                 "arrears": r.arrears, "received": r.received, "outstanding": r.outstanding, "credit": r.credit,
+                 "arrears": r.arrears, "credit_carried": r.credit_carried, "received": r.received,
+                 "outstanding": r.outstanding, "credit": r.credit,
                  "letters": r.letters, "last_action": r.last_action, "last_action_on": r.last_action_on,
                  "creditor_reference": format_reference(creditor_reference(year, r.state))}
                 for r in contributions_report(year, as_of).states if state in (None, r.state)]

@@ -58,7 +58,8 @@ def status_row(status) -> dict:
 
     return {
         "state": status.state, "year": status.year, "stage": status.stage,
-        "amount_due": status.amount_due, "arrears": status.arrears, "received": status.received,
+        "amount_due": status.amount_due, "arrears": status.arrears, "credit_carried": status.credit_carried,
+        "received": status.received,
         "outstanding": status.outstanding, "credit": status.credit, "letters": len(status.letters),
         "next_action": status.next_action,
         "next_action_at": geneva_time(status.next_action_at) if status.next_action_at else None,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from services.errors import CommandError
 
-REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "received", "outstanding", "credit", "letters",
-                  "last_action", "last_action_on"]
+REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "credit_carried", "received", "outstanding",
+                  "credit", "letters", "last_action", "last_action_on"]
 
 
 def contributions_report(log, year: int, budget_path: Path, as_of: date | None = None):
@@ -42,7 +42,8 @@ def report_rows(report, totals: bool = False) -> list[dict]:
     rows = [s.model_dump(include=set(REPORT_COLUMNS)) for s in report.states]
     if totals:
         rows.append({"state": "", "name": "Total", "letters": sum(s.letters for s in report.states)}
-                    | {f: report.total(f) for f in ("amount_due", "arrears", "received", "outstanding", "credit")})
+                    | {f: report.total(f) for f in (
+                        "amount_due", "arrears", "credit_carried", "received", "outstanding", "credit")})
     return rows
 
 

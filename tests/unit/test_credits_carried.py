@@ -86,3 +86,15 @@ def test_a_credit_carried_is_counted_as_paid_and_shown_in_the_call():
     assert call.context["credit_carried"] == "11965.52" and call.context["outstanding"] == "8034.48"
     assert call.context["membership_rule"] == "any-day"
     assert part.status().credit_carried == Decimal("11965.52")
+
+
+def test_the_report_and_the_status_show_the_credit_carried():
+    from services.chases import status_row
+    from services.reports import REPORT_COLUMNS, report_rows
+
+    chase, events = run_year("CHL", 2017, Decimal("20000"), ZERO, Decimal("11965.52"), [])
+    report = fold_contributions(events, 2017)
+    rows = report_rows(report, totals=True)
+    assert "credit_carried" in REPORT_COLUMNS and rows[0]["credit_carried"] == Decimal("11965.52")
+    assert rows[-1]["credit_carried"] == Decimal("11965.52") and rows[0]["outstanding"] == Decimal("8034.48")
+    assert status_row(chase.status())["credit_carried"] == Decimal("11965.52")
