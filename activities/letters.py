@@ -179,6 +179,8 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
         "has_credit_carried": Decimal(str(context.get("credit_carried", "0"))) > 0,
         "membership_rule": context.get("membership_rule"),
+        "budget_split": [{"line": b["line"], "voluntary": b["kind"] == "voluntary",
+                          "amount": chf(b["amount"], language)} for b in context.get("budget_split") or []],
         "received_any": Decimal(str(context.get("received", "0"))) > 0,
         "reference": context.get("reference", ""),
         "creditor_reference": format_reference(creditor_reference(int(context["year"]), state)),

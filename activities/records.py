@@ -85,7 +85,8 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
     return AgendaFacts(open_actions=open_actions, minutes_pending=pending)
 
 
-def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None = None) -> CycleAmounts:
+def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None = None,
+                  budget_file: Path | None = None) -> CycleAmounts:
     """Whom the year bills (the shipped registry with the changes the log records, under
     the cycle's membership rule), each amount (by the year's UN scale unless another was
     given, or the amounts given), the arrears and credits the year before left, and the
@@ -115,7 +116,21 @@ def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None
         period=scale.period if scale else "amounts given", scale_source=scale.source if scale else "",
         rule=request.rule_text(year),
         languages=languages_of(load_contacts(contacts_file)) if contacts_file else {},
+        budget_lines=_budget_lines(budget_file),
         not_billed={a: why for a, why in reasons.items() if a not in amounts})
+
+
+def _budget_lines(path: Path | None) -> list:
+    """The year's budget lines (`$CCM_HOME/budget-YEAR.csv`, as the report reads it), by
+    which each call shows its amount split; none when the file is absent."""
+    from domain.contributions import read_budget
+
+    if path is None or not path.exists():
+        return []
+    try:
+        return read_budget(path.read_text("utf-8"))
+    except (ValueError, OSError) as e:  # the configuration is wrong: retrying cannot help
+        raise ApplicationError(f"{path}: {e}", non_retryable=True) from None
 
 
 async def _beating(work):
@@ -312,7 +327,8 @@ class CcmActivities:
 
     @activity.defn(name="cycle_amounts")
     def cycle_amounts(self, request: CycleInput) -> CycleAmounts:
-        return cycle_amounts(self.log, request, self.contacts_file)
+        home = self.mailbox.outbox.parent
+        return cycle_amounts(self.log, request, self.contacts_file, home / f"budget-{request.year}.csv")
 
     @activity.defn(name="agenda_facts")
     def agenda_facts(self, request: AgendaFactsRequest) -> AgendaFacts:

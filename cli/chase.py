@@ -148,7 +148,7 @@ def _computed(inp, path):
 
     log = open_log()
     try:
-        return cycle_amounts(log, inp, settings().contacts_file)
+        return cycle_amounts(log, inp, settings().contacts_file, settings().home / f"budget-{inp.year}.csv")
     except ApplicationError as e:
         problem = str(e).removeprefix("the cycle's amounts cannot be computed: ")
         raise click.ClickException(f"{path}: {problem}" if path else problem) from None

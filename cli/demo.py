@@ -40,8 +40,8 @@ def demo(keep):
     click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
     upgrade_log(s)  # the demo's own log, new each run, as `ccm db upgrade` makes it
     year = date.today().year
-    (home / f"budget-{year}.csv").write_text(
-        "line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n")
+    (home / f"budget-{year}.csv").write_text(  # 40 % not voluntary, as the 1st Review Conference agreed
+        "line,amount,kind\n7a,200000,mandatory\n7b,120000,voluntary\n7c,180000,voluntary\n")
     with open(home / "temporal-server.log", "ab") as log:
         try:
             proc = devserver.start(home, port, ui_port, headless=False, log_file=log)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from domain.contributions import BUDGET_LINES
+from domain.contributions import BUDGET_LINES, BudgetShare
 from domain.money import CHF, Amount, format_chf
 from domain.offices import permit
 from domain.process import (
@@ -71,6 +71,8 @@ class ChaseInput(ProcessInput):
     amount_due: Amount
     arrears: Amount = Decimal("0.00")
     credit_carried: Amount = Field(Decimal("0.00"), description="the credit the year before left, counted as paid")
+    budget_split: list[BudgetShare] = Field(default_factory=list, max_length=len(BUDGET_LINES),
+                                            description="the amount due by line of the budget, for the call")
     membership_rule: Literal["any-day", "1-january"] | None = Field(
         None, description="whom the year bills (domain.cycle), as the call letter states it")
     msp_date: date | None = Field(None, description="default: 1 September of the year")
@@ -284,6 +286,7 @@ class Chase(BaseModel):
         context = self.status().model_dump(mode="json", include={
             "year", "amount_due", "arrears", "credit_carried", "received", "outstanding", "credit", "msp_date"})
         context["membership_rule"] = self.input.membership_rule
+        context["budget_split"] = [s.model_dump(mode="json") for s in self.input.budget_split]
         context["total_due"] = str(self.total_due)
         context["letters_before"] = [{"kind": letter.kind, "date": letter.sent_at.date().isoformat()}
                                      for letter in self.letters if letter.kind != kind]

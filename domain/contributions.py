@@ -58,6 +58,26 @@ class BudgetLine(BaseModel):
     received: CHF = ZERO
 
 
+class BudgetShare(BaseModel):
+    """A State's amount due on one line of the budget, and whether that line is voluntary."""
+
+    line: str
+    kind: Literal["mandatory", "voluntary"]
+    amount: CHF
+
+
+def split_by_line(amount: Decimal, lines: list[BudgetLine]) -> list[BudgetShare]:
+    """`amount` shared over the budget's lines in proportion to them, to the centime; the
+    last line takes what rounding leaves, so the shares sum to the amount."""
+    total = sum((b.amount for b in lines), ZERO)
+    if not lines or total <= 0 or amount <= 0:
+        return []
+    shares = [BudgetShare(line=b.line, kind=b.kind, amount=(amount * b.amount / total).quantize(Decimal("0.01")))
+              for b in lines]
+    shares[-1].amount = amount - sum((s.amount for s in shares[:-1]), ZERO)
+    return shares
+
+
 class Receipt(BaseModel):
     on: date
     amount: CHF

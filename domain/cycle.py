@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from domain.contributions import BudgetLine
 from domain.money import CHF, Amount
 from domain.process import Started
 from domain.schedule import yearly_day
@@ -88,6 +89,7 @@ class CycleAmounts(BaseModel):
     rule: str = ""
     not_billed: dict[str, str] = Field(default_factory=dict)
     languages: dict[str, str] = Field(default_factory=dict, description="alpha-3 -> en, fr or es (contacts.csv)")
+    budget_lines: list[BudgetLine] = Field(default_factory=list, description="the year's budget file, if any")
 
     def chased(self) -> list[str]:
         """States with something to chase: an amount due or arrears (a State that withdrew

@@ -43,6 +43,7 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
     from activities.database import open_event_log
     from activities.reports import publish
     from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, workflow_id
+    from domain.contributions import read_budget, split_by_line
     from domain.cycle import MEMBERSHIP_RULES, billed
     from domain.scale import indicative_amounts, shipped_scale
     from domain.states import registry
@@ -78,8 +79,10 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         say(f"Starting the {year} chases for {len(amounts)} States Parties "
             f"(demo budget CHF {DEMO_BUDGET:,}, UN scale {scale.period}; billed: "
             f"{MEMBERSHIP_RULES[s.membership_rule].format(year=year)})…")
-        await asyncio.gather(*(start_chase(client, s.task_queue, ChaseInput(state=a, year=year, amount_due=v),
-                                           Acting(**ISU), wait=False) for a, v in amounts.items()))
+        lines = read_budget((s.home / f"budget-{year}.csv").read_text("utf-8"))  # the call splits each amount
+        await asyncio.gather(*(start_chase(client, s.task_queue, ChaseInput(
+            state=a, year=year, amount_due=v, budget_split=split_by_line(v, lines),
+            membership_rule=s.membership_rule), Acting(**ISU), wait=False) for a, v in amounts.items()))
 
         async def update(state, name, arg):
             await client.get_workflow_handle(workflow_id(year, state)).execute_update(name, arg)
@@ -235,7 +238,8 @@ def article7_as_of_4_november(log) -> str:
     initial = sum(1 for r in rows if r.kind == "art7-initial" and r.standing(on) == "overdue")
     annual = sum(1 for r in rows if r.kind == "art7-annual" and r.period == "2015" and r.standing(on) == "overdue")
     return (f"Article 7 as of 4 November 2016: {initial} States Parties with overdue initial transparency reports "
-            f"and {annual} with overdue 2015 annual reports (ccm report obligations --as-of 2016-11-04)")
+            f"and {annual} with overdue 2015 annual reports (ccm report obligations --as-of 2016-11-04; the "
+            "minutes give the counts, no source names the States: the demo's are illustrative)")
 
 
 async def _obligations(client, s, year: int) -> str:

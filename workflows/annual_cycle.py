@@ -16,6 +16,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.chase import ChaseInput, chase_summary, workflow_id
+    from domain.contributions import split_by_line
     from domain.cycle import CycleInput, CycleResult
     from domain.offices import permit
 
@@ -37,7 +38,9 @@ class AnnualContributionCycle:
         started, existing = [], []
         zero = Decimal("0.00")
         for state in due.chased():
-            chase = ChaseInput(state=state, year=year, amount_due=due.amounts.get(state, zero),
+            amount = due.amounts.get(state, zero)
+            chase = ChaseInput(state=state, year=year, amount_due=amount,
+                               budget_split=split_by_line(amount, due.budget_lines),
                                arrears=due.arrears.get(state, zero), credit_carried=due.credits.get(state, zero),
                                membership_rule=input.membership_rule, msp_date=input.msp_date(year),
                                language=due.languages.get(state, input.language), state_name=due.names.get(state, ""),

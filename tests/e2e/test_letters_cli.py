@@ -88,6 +88,7 @@ def test_the_annual_cycle_writes_each_state_in_the_language_of_its_contacts_row(
 
     home = Path(ccm_env["CCM_HOME"])
     write_contacts(home / "contacts.csv", languages={"BEL": "fr", "CHL": "es"})
+    (home / f"budget-{NEXT}.csv").write_text("line,amount,kind\n7a,200000,mandatory\n7b,300000,voluntary\n")
     amounts = tmp_path / "amounts.csv"
     amounts.write_text("state,amount\nBEL,9000\nCHL,4000\nIRL,3000\n")
     dry = ccm("chase", "start-all", "--year", NEXT, "--amounts", amounts, "--dry-run")
@@ -98,6 +99,9 @@ def test_the_annual_cycle_writes_each_state_in_the_language_of_its_contacts_row(
         call = wait_for(lambda s=state: next((home / "outbox" / "new").glob(f"chase-{NEXT}-{s}.reminder-1@*"), None))
         subjects[state] = read_message(call)["Subject"]
     assert subjects["BEL"].startswith(f"Appel à contributions {NEXT}")
+    belgium = pdf_text(pdf_of(read_message(next((home / "outbox" / "new").glob(f"chase-{NEXT}-BEL.reminder-1@*")))))
+    # 9,000 by the budget's lines: 40 % on 7a, not voluntary
+    assert "7a, 3'600,00 CHF (non volontaire) ; 7b, 5'400,00 CHF (volontaire)" in belgium
     assert subjects["CHL"].startswith(f"Solicitud de contribuciones {NEXT}")
     assert subjects["IRL"].startswith(f"Call for contributions {NEXT}")
     one = ccm("chase", "start", "--state", "FRA", "--year", NEXT, "--amount", "100")

@@ -47,6 +47,19 @@ def test_a_year_is_billed_by_the_un_scale_of_its_period_with_no_scale_given(even
     assert result.rates["DEU"] == "6.389" and result.rates["VAT"] is None
 
 
+def test_the_years_budget_file_gives_the_lines_each_call_is_split_by(event_log, tmp_path):
+    budget = tmp_path / "budget-2026.csv"
+    budget.write_text("line,amount,kind\n7a,400000,mandatory\n7b,600000,voluntary\n")
+    result = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026), budget_file=budget)
+    assert [(b.line, b.kind) for b in result.budget_lines] == [("7a", "mandatory"), ("7b", "voluntary")]
+    assert cycle_amounts(event_log, CycleInput(budget="1000000", year=2026),
+                         budget_file=tmp_path / "none.csv").budget_lines == []
+    budget.write_text("line,amount,kind\n7z,1,mandatory\n")
+    with pytest.raises(ApplicationError, match="unknown budget line '7z'") as err:
+        cycle_amounts(event_log, CycleInput(budget="1000000", year=2026), budget_file=budget)
+    assert err.value.non_retryable
+
+
 def test_a_withdrawn_state_is_not_billed_but_its_arrears_are_chased(event_log):
     event_log.append_all(chase_events("LTU", 2025, "3000.00", ["1000.00"]))
     result = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026))

@@ -156,11 +156,17 @@ def test_a_state_is_named_as_it_was_on_the_letters_date(when, language, expected
     assert v["state_name"] == expected
 
 
-def test_a_credit_carried_and_the_membership_rule_are_stated_in_the_call():
-    figures = FIGURES | {"credit_carried": "11965.52", "outstanding": "26520.48", "membership_rule": "any-day"}
-    for language, words in (("en", ["Credit carried from 2026", "Balance to pay", "at least one day of 2027"]),
-                            ("fr", ["Crédit reporté de 2026", "Solde à payer", "un jour au moins de l'année 2027"]),
-                            ("es", ["Crédito trasladado de 2026", "Saldo a pagar", "al menos un día de 2027"])):
+def test_a_credit_carried_the_membership_rule_and_the_split_by_line_are_stated_in_the_call():
+    split = [{"line": "7a", "kind": "mandatory", "amount": "17460.00"},
+             {"line": "7b", "kind": "voluntary", "amount": "26190.00"}]
+    figures = FIGURES | {"credit_carried": "11965.52", "outstanding": "26520.48", "membership_rule": "any-day",
+                         "budget_split": split}
+    for language, words in (("en", ["Credit carried from 2026", "Balance to pay", "at least one day of 2027",
+                                    "7a, CHF 17'460.00 (not voluntary); 7b, CHF 26'190.00 (voluntary)"]),
+                            ("fr", ["Crédit reporté de 2026", "Solde à payer", "un jour au moins de l'année 2027",
+                                    "7a, 17'460,00 CHF (non volontaire)"]),
+                            ("es", ["Crédito trasladado de 2026", "Saldo a pagar", "al menos un día de 2027",
+                                    "7b, 26.190,00 CHF (voluntaria)"])):
         v = letter_values("call_for_contributions", "ITA", figures, language, date(2027, 1, 15), HEAD, ITALY)
         assert v["payment"]["amount"] == chf(Decimal("26520.48"), language)
         text = pdf_text(render_letter("call_for_contributions", language, v).pdf())

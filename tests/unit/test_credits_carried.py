@@ -99,3 +99,14 @@ def test_the_report_and_the_status_show_the_credit_carried():
     assert Decimal(rows[-1]["credit_carried"]) == Decimal("11965.52")
     assert Decimal(rows[0]["outstanding"]) == Decimal("8034.48")
     assert Decimal(status_row(chase.status())["credit_carried"]) == Decimal("11965.52")
+
+
+def test_an_amount_is_split_by_budget_line_to_the_centime():
+    from domain.contributions import read_budget, split_by_line
+
+    lines = read_budget("line,amount,kind\n7a,191200,mandatory\n7b,113000,voluntary\n7c,173800,voluntary\n")
+    shares = split_by_line(Decimal("36516.07"), lines)
+    assert [(s.line, s.kind) for s in shares] == [("7a", "mandatory"), ("7b", "voluntary"), ("7c", "voluntary")]
+    assert sum(s.amount for s in shares) == Decimal("36516.07")
+    assert shares[0].amount == Decimal("14606.43")  # 40 %, the part that is not voluntary
+    assert split_by_line(Decimal("100"), []) == []
