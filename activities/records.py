@@ -104,7 +104,7 @@ def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None
             amounts = indicative_amounts(request.budget, scale, codes, request.minimum)
     except ScaleError as e:  # the configuration is wrong: retrying cannot help
         raise ApplicationError(f"the cycle's amounts cannot be computed: {e}", non_retryable=True) from None
-    last_year = [ev for ev in log.query(workflow_prefix=f"chase-{year - 1}-", event_type="chase.*")]
+    last_year = list(log.query(workflow_prefix=f"chase-{year - 1}-", event_type="chase.*"))
     arrears, credits = carried(fold_contributions(last_year, year - 1))
     on = date(year, 1, 1)
     reasons = {s.alpha3: why for s in reg if (why := why_not_billed(s, year, request.membership_rule))}

@@ -34,6 +34,11 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
         language = "en"
     else:
         row = fold_contributions(events, year).states[0]
+        if row.outcome in ("waived", "cancelled"):
+            raise click.ClickException(f"the chase of {state} for {year} was {row.outcome}: no letter goes to it")
+        if kind == "thank_you" and (row.received == 0 or row.outstanding > 0):
+            raise click.ClickException(f"{state} has not paid in full for {year}: there is no thank-you letter to "
+                                       "preview")
         context = {k: str(getattr(row, k)) for k in ("amount_due", "arrears", "credit_carried", "received",
                                                      "outstanding", "credit")}
         msp = next((e.payload["msp_date"] for e in reversed(events) if e.event_type == "chase.msp_date_set"), None)

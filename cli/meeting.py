@@ -49,6 +49,13 @@ class OwnerType(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
+class MeetingId(str):
+    """A meeting's workflow id, and whether the person named it by that id (it then names
+    that meeting, cancelled or not) or by its date."""
+
+    by_id = False
+
+
 class MeetingType(click.ParamType):
     """A meeting by its date (2016-12-07) or its id (meeting-cc-2016-12-07)."""
 
@@ -59,11 +66,15 @@ class MeetingType(click.ParamType):
 
         from domain.meetings import meeting_id
 
-        m = re.fullmatch(r"(?:meeting-cc-)?(\d{4}-\d{2}-\d{2})(?:-(\d))?", value.strip())
+        if isinstance(value, MeetingId):
+            return value
+        m = re.fullmatch(r"(meeting-cc-)?(\d{4}-\d{2}-\d{2})(?:-(\d))?", value.strip())
         try:
-            return meeting_id(date.fromisoformat(m[1]), int(m[2] or 1))
+            found = MeetingId(meeting_id(date.fromisoformat(m[2]), int(m[3] or 1)))
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a meeting (its date YYYY-MM-DD or meeting-cc-YYYY-MM-DD)", param, ctx)
+        found.by_id = bool(m[1] or m[3])
+        return found
 
 
 TIME, OWNER, MEETING = TimeType(), OwnerType(), MeetingType()
@@ -104,13 +115,12 @@ def _meeting_update(meeting: str, name: str, arg) -> None:
 
 
 def current_meeting(meeting: str) -> str:
-    """The workflow id of a meeting named by its id or a date. A meeting keeps the id of the
-    date it was first scheduled for (`meeting-cc-2027-01-06`), so a date names the meeting
-    now on that day (moved there or not, not cancelled), and otherwise the last one first
-    scheduled that day: after a cancelled `meeting-cc-2016-12-07` comes `…-2`."""
-    import re
-
-    if re.search(r"\d{4}-\d{2}-\d{2}-\d$", meeting):
+    """The workflow id of a meeting named by its id or a date. An id names that meeting,
+    cancelled or not. A meeting keeps the id of the date it was first scheduled for
+    (`meeting-cc-2027-01-06`), so a date names the meeting now on that day (moved there or
+    not, not cancelled), and otherwise the last one first scheduled that day: after a
+    cancelled `meeting-cc-2016-12-07` comes `…-2`."""
+    if getattr(meeting, "by_id", False):
         return meeting
     day = date.fromisoformat(meeting[-10:])
 

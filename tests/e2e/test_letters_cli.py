@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from activities.database import open_event_log
 from tests.conftest import wait_for
 from tests.letters import pdf_of, pdf_text, read_message
 
@@ -47,7 +48,14 @@ def test_a_preview_that_cannot_be_filled_says_why_and_writes_nothing(ccm, worker
         (["--state", "NOR", "--year", NEXT, "--amount", "-5"], "is not a positive amount"),
         (["--state", "NOR", "--year", NEXT, "--language", "de"], "'de' is not one of"),
         (["--state", "Angola", "--year", NEXT], "not a State Party"),
+        (["--state", "ITA", "--year", NEXT, "--letter", "thank_you"], "ITA has not paid in full"),
+        (["--state", "PRT", "--year", NEXT], f"the chase of PRT for {NEXT} was cancelled: no letter goes to it"),
     ]
+    assert ccm("chase", "start", "--state", "PRT", "--year", NEXT, "--amount", "100").exit_code == 0
+    assert ccm("chase", "cancel", "--state", "PRT", "--year", NEXT, "--reason", "started by mistake",
+               "--as", "president").exit_code == 0
+    wait_for(lambda: any(e.event_type == "chase.cancelled" for e in open_event_log(
+        f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False).query(workflow_id=f"chase-{NEXT}-PRT")))
     for args, message in cases:
         r = ccm("letters", "preview", *args, "--out", out)
         assert r.exit_code in (1, 2) and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -117,6 +117,9 @@ def test_a_cancelled_meetings_day_can_have_another_and_the_agenda_says_who_propo
         assert r.exit_code == 0 and "Palais des Nations" in r.stdout, r.output  # the second meeting
     agenda = ccm("meeting", "agenda", "--meeting", day).stdout
     assert "proposed by Germany" in agenda and "proposed by the ISU" in agenda and "proposed by CMC" in agenda
+    # The cancelled meeting's own id names it, not the one that took its day.
+    first = json.loads(ccm("meeting", "status", "--meeting", f"meeting-cc-{day.isoformat()}", "-o", "json").stdout)
+    assert first["stage"] == "cancelled" and first["schedule"]["venue"] == "Permanent Mission of Germany"
     assert ccm("meeting", "cancel", "--meeting", day, "--reason", "test over").exit_code == 0
 
 
