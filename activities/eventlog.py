@@ -135,6 +135,8 @@ def make_engine(url: str, create: bool = False) -> Engine:
                                  "or create it with `ccm db upgrade`")
             if not path.parent.is_dir():
                 raise MissingLog(f"cannot create the event log {path}: the folder {path.parent} does not exist")
+        if path is not None and not create and not os.access(path.parent, os.W_OK):
+            return _read_only_sqlite(path)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -154,6 +156,24 @@ def make_engine(url: str, create: bool = False) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True)
+
+
+def _read_only_sqlite(path: Path) -> Engine:
+    """A log on a read-only file system (an auditor's copy, a snapshot mounted read-only):
+    a WAL-mode database cannot be opened there the usual way, since SQLite would create its
+    shared-memory file beside it. Nothing can write to it there, so it is opened as
+    immutable, read-only; every write is refused by SQLite itself."""
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true")
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 def _stored_keys_and_head(conn, keys: list[str]) -> tuple[list[str], tuple[int, str] | None]:

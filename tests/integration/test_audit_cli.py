@@ -95,3 +95,34 @@ def test_out_never_overwrites_the_log_or_a_file_without_force(tmp_path):
     assert existing.read_text() == "keep me\n"
     forced = runner.invoke(cli, ["audit", "export", "--out", existing, "--force"], env=env)
     assert forced.exit_code == 0 and existing.read_text() == ""
+
+
+def test_an_auditor_verifies_a_log_on_a_read_only_file_system(tmp_path):
+    """A WAL-mode log mounted read-only (an auditor's snapshot): SQLite cannot create its
+    shared-memory file there, so ccm opens it immutable. Needs a bind mount (root)."""
+    import subprocess
+
+    import pytest
+
+    from activities.database import open_event_log
+
+    source, mounted = tmp_path / "source", tmp_path / "ro"
+    source.mkdir()
+    mounted.mkdir()
+    log = open_event_log(f"sqlite:///{source / 'eventlog.db'}")
+    log.append_all([NewEvent(idempotency_key=f"t/{n}", workflow_id="t", subject="ITA", event_type="t.done",
+                             occurred_at=datetime(2026, 1, 1, tzinfo=timezone.utc), payload={"n": n})
+                    for n in range(5)])
+    log.engine.dispose()
+    mount = subprocess.run(["mount", "--bind", str(source), str(mounted)], capture_output=True)
+    if mount.returncode != 0:
+        pytest.skip(f"no bind mount here: {mount.stderr.decode().strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(mounted)], check=True, capture_output=True)
+        env = {"CCM_DATABASE_URL": f"sqlite:///{mounted / 'eventlog.db'}", "CCM_HOME": str(tmp_path / "home")}
+        verified = CliRunner().invoke(cli, ["audit", "verify"], env=env)
+        assert verified.exit_code == 0 and "5 rows" in verified.output, verified.output
+        listed = CliRunner().invoke(cli, ["audit", "log", "--output", "json"], env=env)
+        assert listed.exit_code == 0 and listed.output.count('"t.done"') == 5, listed.output
+    finally:
+        subprocess.run(["umount", "--lazy", str(mounted)], check=True)  # the in-process CLI may hold the file
