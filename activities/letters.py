@@ -41,6 +41,9 @@ TITLES = {
                  "es": "Dirección de la Unidad de Apoyo a la Implementación"},
 }
 PLACES = {"en": "Geneva, {date}", "fr": "Genève, le {date}", "es": "Ginebra, {date}"}
+PRESIDENCY = {"en": "Presidency of the Convention on Cluster Munitions",
+              "fr": "Présidence de la Convention sur les armes à sous-munitions",
+              "es": "Presidencia de la Convención sobre Municiones en Racimo"}
 MISSIONS = {"en": "Permanent Mission of {state}", "fr": "Mission permanente ({state})",
             "es": "Misión Permanente ({state})"}
 MONEY = ("amount_due", "arrears", "credit_carried", "total_due", "received", "outstanding", "credit")
@@ -172,9 +175,13 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         "language": language, "year": context["year"], "state": state,
         "state_name": name, "state_formal_name": formal, "mission": mission,
         "addressee": [mission, *contact.address],
-        "reference_number": f"ISU-CCM/{context['year']}/{state}/{number}",
+        # The President writes under the Presidency's own reference; the ISU under its own.
+        "register": "letter" if kind == "president_letter" else "note", "presidency": PRESIDENCY[language],
+        "reference_number": f"{'CCM-PRES' if kind == 'president_letter' else 'ISU-CCM'}/{context['year']}/{state}/"
+                            f"{number}",
         "date": long_date(when, language), "dated": PLACES[language].format(date=long_date(when, language)),
-        "letters_sent": letters_in_words(context.get("letters_before", []), language),
+        "letters_sent": letters_in_words(context.get("letters_before", []), language,
+                                         "letter" if kind == "president_letter" else "note"),
         "has_arrears": Decimal(str(context.get("arrears", "0"))) > 0,
         "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
         "has_credit_carried": Decimal(str(context.get("credit_carried", "0"))) > 0,
@@ -205,26 +212,33 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
     return values
 
 
-def letters_in_words(letters: list[dict], language: str) -> str:
+def letters_in_words(letters: list[dict], language: str, register: str = "note") -> str:
     """The letters already sent, named with their dates in the letter's language: what
     a reminder recalls and the President's letter says went before (never "three
-    reminders" by rote)."""
+    reminders" by rote). The ISU's note speaks of its own notes in the third person
+    ("its call for contributions of …"); the President recalls them as the ISU's, not as
+    his own ("the ISU-CCM's call for contributions of …")."""
     from activities.localise import long_date
 
     call = [long_date(x["date"], language) for x in letters if x["kind"] == "call_for_contributions"]
     reminders = [long_date(x["date"], language) for x in letters if x["kind"] in REMINDERS]
+    president = register == "letter"
     if language == "fr":
-        parts = ([f"notre appel à contributions du {call[0]}"] if call else []) + (
-            [("nos rappels du " if len(reminders) > 1 else "notre rappel du ") + " et du ".join(reminders)]
+        first = "l'appel à contributions de l'ISU-CCM du " if president else "son appel à contributions du "
+        parts = ([first + call[0]] if call else []) + (
+            [("ses rappels du " if len(reminders) > 1 else "son rappel du ") + " et du ".join(reminders)]
             if reminders else [])
         return " et ".join(parts)
     if language == "es":
-        parts = ([f"nuestra solicitud de contribuciones del {call[0]}"] if call else []) + (
-            [("nuestros recordatorios del " if len(reminders) > 1 else "nuestro recordatorio del ")
-             + " y del ".join(reminders)] if reminders else [])
+        first = ("la solicitud de contribuciones de la ISU-CCM del " if president
+                 else "su solicitud de contribuciones del ")
+        parts = ([first + call[0]] if call else []) + (
+            [("sus recordatorios del " if len(reminders) > 1 else "su recordatorio del ") + " y del ".join(reminders)]
+            if reminders else [])
         return " y ".join(parts)
-    parts = ([f"our call for contributions of {call[0]}"] if call else []) + (
-        [("our reminders of " if len(reminders) > 1 else "our reminder of ") + " and ".join(reminders)]
+    first = "the ISU-CCM's call for contributions of " if president else "its call for contributions of "
+    parts = ([first + call[0]] if call else []) + (
+        [("its reminders of " if len(reminders) > 1 else "its reminder of ") + " and ".join(reminders)]
         if reminders else [])
     return " and ".join(parts)  # empty when none went before: the letter then recalls none
 

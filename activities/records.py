@@ -243,7 +243,8 @@ class CcmActivities:
         contact = contacts[state]
         event = request.event.model_copy(update={"payload": request.event.payload | {
             "letter": request.letter, "language": request.language, "reference_number": letter.reference_number,
-            "signed_by": values["signatory"]["name"]}})
+            # a note verbale is closed by the office's initials; the President's letter by the holder
+            "signed_by": values["signatory"]["name"] if values["register"] == "letter" else "ISU-CCM"}})
         attachment = Attachment(filename=letter_file_name(letter.reference_number), content_type="application/pdf",
                                 data="")
         return MessageRequest(event=event, to=[contact.email] if contact.email else [], subject=letter.subject,

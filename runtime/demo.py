@@ -68,7 +68,7 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         year, today = date.today().year, date.today()
         if admin_key is not None:
             holders = await _register_holders(client, s, admin_key, today)
-            say("Office-holders, who sign the letters (ccm keys list): " + "; ".join(holders))
+            say("Office-holders (ccm keys list; the President signs her or his letters): " + "; ".join(holders))
         parties = reg.parties(today)
         signatories = sum(1 for _, st in reg.on(today) if st == "signatory")
         say(f"Registry: {len(parties)} States Parties and {signatories} signatories on {today} "

@@ -35,7 +35,7 @@ def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sen
     r = ccm("letters", "preview", "--state", "ITA", "--year", NEXT, "--letter", "second_reminder",
             "--out", tmp_path / "r.pdf")
     assert r.exit_code == 0 and f"ISU-CCM/{NEXT}/ITA/2 (fr)" in r.stdout
-    assert f"notre appel à contributions du {date.today().day} " in pdf_text((tmp_path / "r.pdf").read_bytes())
+    assert f"son appel à contributions du {date.today().day} " in pdf_text((tmp_path / "r.pdf").read_bytes())
     assert sorted(p.name for p in (home / "outbox" / "new").iterdir()) == messages  # nothing was written
 
 

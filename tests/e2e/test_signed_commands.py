@@ -303,33 +303,39 @@ def test_a_statement_or_a_ledger_handed_over_unsigned_is_refused_with_nothing_wr
     assert len(events(env)) == before + 3  # the entry, the statement's record, the ledger's row
 
 
-def test_letters_are_signed_by_the_holder_of_the_office_on_their_date(ccm_env, worker, tmp_path):
-    """Who holds the Presidency and the Director's post is the key registry's record: the
-    holder registered to sign letters for the letter's date signs it, with their title."""
+def test_the_presidents_letter_is_signed_by_the_holder_on_its_date_and_a_note_by_the_isu(ccm_env, worker, tmp_path):
+    """Who holds the Presidency is the key registry's record: the holder registered to sign
+    letters on the letter's date signs it, with their full title. The ISU's notes verbales
+    carry no personal signature: place, date and the office's initials close them."""
     from tests.letters import pdf_of, pdf_text, read_message
 
     env = ccm_env
-    director = tmp_path / "director"
-    fp, meta, _ = new_key(env, director, "Sheila Mweemba@isu")
-    out = run(env, "keys", "register", meta, "--office", "isu", "--from", TODAY - timedelta(days=10),
-              "--until", TODAY + timedelta(days=400), "--title", "Director, Implementation Support Unit",
-              "--signs-letters", "--admin-key", env["CCM_TEST_ADMIN_PEM"])
+    title = ("Ambassador, Permanent Representative of Germany; President of the Seventh Meeting of States "
+             "Parties")
+    fp, meta, _ = new_key(env, tmp_path / "president-now", "Michael Biontino@president")
+    out = run(env, "keys", "register", meta, "--office", "president", "--from", TODAY - timedelta(days=10),
+              "--until", TODAY + timedelta(days=400), "--title", title, "--signs-letters",
+              "--admin-key", env["CCM_TEST_ADMIN_PEM"])
     assert out.exit_code == 0, out.output
-    earlier = tmp_path / "earlier"
-    _, old, _ = new_key(env, earlier, "Kerry Brinkert@isu")
-    assert run(env, "keys", "register", old, "--office", "isu", "--from", "2015-01-01", "--until",
-               TODAY - timedelta(days=11), "--title", "Director", "--signs-letters",
-               "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
+    _, old, _ = new_key(env, tmp_path / "president-before", "Henk Cor van der Kwast@president")
+    assert run(env, "keys", "register", old, "--office", "president", "--from", "2015-01-01", "--until",
+               TODAY - timedelta(days=11), "--title", "President of the Sixth Meeting of States Parties",
+               "--signs-letters", "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
     listed = json.loads(run(env, "keys", "list", "-o", "json").stdout)
     mine = next(r for r in listed if r["fingerprint"] == fp)
-    assert (mine["holder"], mine["title"], mine["signs_letters"]) == (
-        "Sheila Mweemba", "Director, Implementation Support Unit", "yes")
+    assert (mine["holder"], mine["title"], mine["signs_letters"]) == ("Michael Biontino", title, "yes")
     isu = Path(env["CCM_TEST_ISU_KEY"]).parent
     assert run(env, "chase", "start", "--state", "STP", "--year", NEXT, "--amount", "500", keys=isu).exit_code == 0
     call = wait_for(lambda: next(e for e in events(env) if e.event_type == "chase.reminder_sent"
                                  and e.subject == "STP"))
-    assert call.payload["signed_by"] == "Sheila Mweemba"
+    assert call.payload["signed_by"] == "ISU-CCM"
     message = next((Path(env["CCM_HOME"]) / "outbox" / "new").glob(f"chase-{NEXT}-STP.reminder-1@*"))
-    text = pdf_text(pdf_of(read_message(message)))
-    assert "Sheila Mweemba" in text and "Director, Implementation Support Unit" in text
-    assert "Kerry Brinkert" not in text
+    note = pdf_text(pdf_of(read_message(message)))
+    assert "presents its compliments" in note and "Biontino" not in note and note.count("ISU-CCM") >= 3
+    out_pdf = tmp_path / "president.pdf"
+    preview = run(env, "letters", "preview", "--state", "STP", "--year", NEXT, "--letter", "president_letter",
+                  "--out", out_pdf)
+    assert preview.exit_code == 0 and f"CCM-PRES/{NEXT}/STP/" in preview.stdout, preview.output
+    letter = pdf_text(out_pdf.read_bytes())
+    assert "Michael Biontino" in letter and "Permanent Representative of Germany" in letter
+    assert "van der Kwast" not in letter

@@ -12,7 +12,15 @@ from pathlib import Path
 import jinja2.meta
 import pytest
 
-from activities.letters import LETTER_KINDS, Contact, Letterhead, LetterRefused, letter_values, render_letter
+from activities.letters import (
+    LETTER_KINDS,
+    PRESIDENCY,
+    Contact,
+    Letterhead,
+    LetterRefused,
+    letter_values,
+    render_letter,
+)
 from activities.localise import LANGUAGES, chf, long_date
 from activities.templating import templates
 from domain.bank import creditor_reference, format_reference
@@ -55,13 +63,20 @@ def test_each_letter_reads_back_from_its_pdf_with_every_fact(kind, language):
     v = values(kind, language)
     letter = render_letter(kind, language, v)
     text = pdf_text(letter.pdf())
-    assert "ISU-CCM/2027/ITA/3" in text and letter.reference_number == "ISU-CCM/2027/ITA/3"
+    reference = ("CCM-PRES" if kind == "president_letter" else "ISU-CCM") + "/2027/ITA/3"
+    assert reference in text and letter.reference_number == reference
     place = {"en": "Geneva, 11 August 2027", "fr": "Genève, le 11 août 2027", "es": "Ginebra, 11 de agosto de 2027"}
     assert place[language] in text
     assert "Permanent Mission of Italy Chemin de l'Impératrice 10 1292 Pregny-Chambésy" in text
     assert {"en": "Italy", "fr": "Italie", "es": "Italia"}[language] in text
-    signer = "Michael Biontino" if kind == "president_letter" else "Sheila Mweemba"
-    assert signer in text
+    if kind == "president_letter":  # first person, signed by the holder, on the Presidency's letterhead
+        assert "Michael Biontino" in text and PRESIDENT_CLOSES[language] in text
+        assert text.count(EXCELLENCY[language]) >= 2  # the salutation, and the courtesy formula
+        assert PRESIDENCY[language].replace("-", "") in text.replace("-", "")  # a hyphen at a line end is dropped
+    else:  # a note verbale: third person, its formula, closed by place, date and initials, no personal signature
+        assert NOTE_OPENS[language] in text and NOTE_CLOSES[language] in text, text
+        assert EXCELLENCY[language] not in text and "Sheila Mweemba" not in text and "Biontino" not in text
+        assert not re.search(r"\b(our|we|notre|nos|nous|nuestr\w*)\b", text, re.IGNORECASE), text
     if kind == "thank_you":
         assert " ".join(chf(Decimal("10000"), language).split()) in text
         assert "RF" not in text  # nothing to pay, no payment details
@@ -74,6 +89,35 @@ def test_each_letter_reads_back_from_its_pdf_with_every_fact(kind, language):
         # The letters that went before, by their dates: never a fixed count.
         assert long_date("2027-01-15", language) in text and long_date("2027-06-15", language) in text
         assert not re.search(r"\b(three|trois|tres)\b", text)
+
+
+# The registers, word for word (the model texts).
+MISSION = "Permanent Mission of Italy"
+NOTE_OPENS = {
+    "en": f"presents its compliments to the {MISSION} and has the honour to",
+    "fr": f"présente ses compliments à la {MISSION} et a l'honneur d",
+    "es": f"saluda atentamente a la {MISSION} y tiene el honor de"}
+NOTE_CLOSES = {
+    "en": f"The ISU-CCM avails itself of this opportunity to renew to the {MISSION} the assurances of its highest "
+          "consideration.",
+    "fr": f"L'ISU-CCM saisit cette occasion pour renouveler à la {MISSION} les assurances de sa très haute "
+          "considération.",
+    "es": f"La ISU-CCM aprovecha la oportunidad para reiterar a la {MISSION} las seguridades de su más alta "
+          "consideración."}
+PRESIDENT_CLOSES = {
+    "en": "Please accept, Excellency, the assurances of my highest consideration.",
+    "fr": "Je vous prie d'agréer, Excellence, les assurances de ma très haute considération.",
+    "es": "Le ruego acepte, Excelencia, las seguridades de mi más alta consideración."}
+EXCELLENCY = {"en": "Excellency", "fr": "Excellence", "es": "Excelencia"}
+
+
+def test_the_president_recalls_the_isus_notes_as_the_isus_and_a_note_its_own_in_the_third_person():
+    president = values("president_letter", "en")["letters_sent"]
+    assert president == "the ISU-CCM's call for contributions of 15 January 2027 and its reminder of 15 June 2027"
+    assert values("second_reminder", "en")["letters_sent"].startswith("its call for contributions of 15 January")
+    assert values("second_reminder", "fr")["letters_sent"].startswith("son appel à contributions du 15 janvier")
+    assert values("president_letter", "es")["letters_sent"].startswith(
+        "la solicitud de contribuciones de la ISU-CCM del 15 de enero de 2027")
 
 
 def test_amounts_dates_and_names_are_written_as_each_language_writes_them():

@@ -61,23 +61,24 @@ def test_amounts_keep_two_places():
 
 
 @pytest.mark.parametrize("language,text", [
-    ("en", "our call for contributions of 15 January 2027 and our reminders of 15 June 2027 and 1 August 2027"),
-    ("fr", "notre appel à contributions du 15 janvier 2027 et nos rappels du 15 juin 2027 et du 1 août 2027"),
-    ("es", "nuestra solicitud de contribuciones del 15 de enero de 2027 y nuestros recordatorios del 15 de junio "
+    ("en", "the ISU-CCM's call for contributions of 15 January 2027 and its reminders of 15 June 2027 and "
+           "1 August 2027"),
+    ("fr", "l'appel à contributions de l'ISU-CCM du 15 janvier 2027 et ses rappels du 15 juin 2027 et du 1 août 2027"),
+    ("es", "la solicitud de contribuciones de la ISU-CCM del 15 de enero de 2027 y sus recordatorios del 15 de junio "
            "de 2027 y del 1 de agosto de 2027")])
-def test_the_presidents_letter_names_the_letters_that_went_before(language, text):
+def test_the_presidents_letter_names_the_isus_letters_that_went_before_as_the_isus(language, text):
     from activities.letters import letters_in_words
 
     letters = [{"kind": "call_for_contributions", "date": "2027-01-15"},
                {"kind": "second_reminder", "date": "2027-06-15"}, {"kind": "pre_msp_reminder", "date": "2027-08-01"}]
-    assert letters_in_words(letters, language) == text
+    assert letters_in_words(letters, language, "letter") == text
 
 
 def test_with_only_the_call_sent_the_letter_names_only_the_call():
     from activities.letters import letters_in_words
 
     assert letters_in_words([{"kind": "call_for_contributions", "date": "2027-01-15"}], "en") == (
-        "our call for contributions of 15 January 2027")
+        "its call for contributions of 15 January 2027")  # a note verbale speaks of the ISU in the third person
 
 
 def test_the_test_clock_names_the_next_such_moment_and_29_february_the_next_leap_year():

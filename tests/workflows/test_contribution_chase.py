@@ -94,10 +94,10 @@ async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_an
     letter = email.message_from_bytes(raw, policy=email.policy.default)
     assert letter["Subject"] == f"Letter from the President: contribution {year} to the ISU-CCM Trust Fund — Italy"
     body = pdf_text(pdf_of(letter))
-    assert "CHF 12'845.00" in body and "Italy" in body and f"ISU-CCM/{year}/ITA/4" in body
-    # It names the letters that went out, never "three reminders" by rote.
-    assert f"our call for contributions of {result.letters[0].sent_at.day} " in body
-    assert f"our reminders of 15 June {year} and 14 August {year}" in body
+    assert "CHF 12'845.00" in body and "Italy" in body and f"CCM-PRES/{year}/ITA/4" in body
+    # It names the ISU's letters that went out, as the ISU's, never "three reminders" by rote.
+    assert f"the ISU-CCM's call for contributions of {result.letters[0].sent_at.day} " in body
+    assert f"its reminders of 15 June {year} and 14 August {year}" in body
     assert log.verify().ok
 
 
