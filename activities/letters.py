@@ -118,7 +118,10 @@ def html_to_pdf(html: str) -> bytes:
 
     if not hasattr(_FONTS, "config"):
         _FONTS.config = FontConfiguration()
-    return HTML(string=html).write_pdf(font_config=_FONTS.config)
+    # An archival record: PDF/A-2b, tagged for screen readers, fonts embedded (WeasyPrint
+    # embeds every font it draws with), with the title, author, subject, language and date
+    # the template's <head> gives.
+    return HTML(string=html).write_pdf(font_config=_FONTS.config, pdf_variant="pdf/a-2b", pdf_tags=True)
 
 
 def exit_with_parent(parent: int) -> None:
@@ -179,6 +182,7 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         "register": "letter" if kind == "president_letter" else "note", "presidency": PRESIDENCY[language],
         "reference_number": f"{'CCM-PRES' if kind == 'president_letter' else 'ISU-CCM'}/{context['year']}/{state}/"
                             f"{number}",
+        "created": f"{when.isoformat()}T08:00:00Z",  # the letter's date, so a re-drawn letter is the same file
         "date": long_date(when, language), "dated": PLACES[language].format(date=long_date(when, language)),
         "letters_sent": letters_in_words(context.get("letters_before", []), language,
                                          "letter" if kind == "president_letter" else "note"),

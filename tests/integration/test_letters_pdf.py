@@ -216,3 +216,39 @@ def test_a_credit_carried_the_membership_rule_and_the_split_by_line_are_stated_i
         text = pdf_text(render_letter("call_for_contributions", language, v).pdf())
         for w in words:
             assert w in text, (language, w)
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF with its compressed streams inflated, to read the catalog's entries."""
+    import zlib
+
+    out = pdf
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out += zlib.decompress(m.group(1))
+        except zlib.error:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("kind,language,author", [
+    ("call_for_contributions", "fr", "Implementation Support Unit, Convention on Cluster Munitions"),
+    ("president_letter", "es", "Presidencia de la Convención sobre Municiones en Racimo")])
+def test_a_letter_is_an_archival_record_by_poppler_s_reading(kind, language, author, tmp_path):
+    """PDF/A-2b claimed in its XMP metadata, tagged, every font embedded, with its title,
+    author, subject, language and the letter's date: read by poppler (pdfinfo, pdffonts)."""
+    v = values(kind, language)
+    letter = render_letter(kind, language, v)
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(letter.pdf())
+    info = dict(line.split(":", 1) for line in subprocess.run(
+        ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout.splitlines() if ":" in line)
+    info = {k: v.strip() for k, v in info.items()}
+    assert info["Title"] == letter.subject and info["Subject"] == letter.subject and info["Author"] == author
+    assert info["Tagged"] == "yes" and info["CreationDate"].startswith("Wed Aug 11 08:00:00 2027")
+    meta = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True, check=True).stdout
+    assert 'pdfaid:part="2"' in meta and 'pdfaid:conformance="B"' in meta
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
+    assert re.findall(rb"/Lang\s*\(([^)]*)\)", pdf_objects(path.read_bytes())) == [language.encode()]
+    assert letter.pdf() == path.read_bytes()  # drawn again, the same file: its date is the letter's
