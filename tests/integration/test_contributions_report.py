@@ -312,3 +312,29 @@ def test_a_ledger_resorted_or_extended_writes_only_what_is_new_and_a_changed_row
     assert log.count() == count  # nothing written
     negative = imported("ZMB,-5,,,,\n")
     assert negative.exit_code == 1 and "line 2, amount_due: -5.00 is negative" in negative.stderr
+
+
+def test_the_page_lists_states_by_name_and_tells_its_two_shortfalls_apart():
+    """The Committee's reading of the page: States in alphabetical order, never a minus
+    glued to CHF, the deficit (against the budget) and the outstanding (against amounts
+    due) named for what they are, and the chart's caption only promising what it draws."""
+    from activities.reports import render_html
+    from domain.contributions import BudgetLine, ContributionsReport, StateContribution
+
+    states = [StateContribution(state=a, name=n, amount_due=Decimal("1000"), received=Decimal(r),
+                                outstanding=max(Decimal("0"), Decimal("1000") - Decimal(r)))
+              for a, n, r in (("AUT", "Austria", "0"), ("BDI", "Burundi", "100"), ("BEL", "Belgium", "1000"),
+                              ("BFA", "Burkina Faso", "0"))]
+    lines = [BudgetLine(line="7a", amount=Decimal("500"), kind="mandatory", received=Decimal("2981")),
+             BudgetLine(line="7b", amount=Decimal("9000"), kind="voluntary", received=Decimal("0"))]
+    import html
+
+    page = html.unescape(render_html(ContributionsReport(year=2016, as_of=date(2016, 11, 4), states=states,
+                                                         budget_lines=lines)))
+    order = [page.index(f"<td>{n}</td>") for n in ("Austria", "Belgium", "Burkina Faso", "Burundi")]
+    assert order == sorted(order)
+    assert "CHF-" not in page and "none: CHF\xa02'481.00 over" in page  # Babel's no-break space
+    assert "the budget lacks" in page and "(the deficit)" in page and "is still outstanding" in page
+    assert "against the budget (red)" in page
+    bare = render_html(ContributionsReport(year=2016, states=states))
+    assert "(red)" not in bare and "the budget lacks" not in bare
