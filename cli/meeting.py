@@ -80,6 +80,21 @@ class MeetingType(click.ParamType):
 TIME, OWNER, MEETING = TimeType(), OwnerType(), MeetingType()
 
 
+# Days the Palais des Nations and the Missions keep closed, on which a Committee meeting is
+# most likely a slip of the keyboard (said, not refused: the Committee may mean it).
+CLOSED_DAYS = {(1, 1): "New Year's Day", (12, 25): "Christmas Day", (12, 26): "the day after Christmas"}
+
+
+def note_unusual_day(ctx, param, day):
+    """A meeting on a weekend or a day Geneva's offices are closed is said on stderr."""
+    if day is not None:
+        why = CLOSED_DAYS.get((day.month, day.day)) or ("a Saturday" if day.weekday() == 5 else
+                                                         "a Sunday" if day.weekday() == 6 else None)
+        if why:
+            click.echo(f"note: {day} is {why}; the meeting is set for it all the same", err=True)
+    return day
+
+
 def meeting_option(f):
     return click.option("--meeting", type=MEETING, required=True, help="the meeting: its date or id")(f)
 
@@ -154,7 +169,7 @@ def meeting():
 
 
 @meeting.command("schedule")
-@click.option("--date", "day", type=MEETING_DAY, required=True,
+@click.option("--date", "day", type=MEETING_DAY, required=True, callback=note_unusual_day,
               help=f"date of the meeting ({MEETING_DAY.window()}; a past one is recorded as held)")
 @click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
 @click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
@@ -209,7 +224,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 
 @meeting.command("reschedule")
 @meeting_option
-@click.option("--date", "day", type=MEETING_DAY, help=f"new date ({MEETING_DAY.window()})")
+@click.option("--date", "day", type=MEETING_DAY, callback=note_unusual_day, help=f"new date ({MEETING_DAY.window()})")
 @click.option("--start", type=TIME, help="new start, Geneva time")
 @click.option("--end", type=TIME, help="new end, Geneva time")
 @click.option("--venue", type=TextType(300), help="new venue")
@@ -296,7 +311,7 @@ def meeting_agenda_adopted(meeting, path, acting):
 
 @meeting.command("set-next")
 @meeting_option
-@click.option("--date", "day", type=MEETING_DAY, required=True,
+@click.option("--date", "day", type=MEETING_DAY, required=True, callback=note_unusual_day,
               help=f"date of the next meeting ({MEETING_DAY.window()})")
 @as_option("isu")
 def meeting_set_next(meeting, day, acting):

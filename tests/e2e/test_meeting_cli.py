@@ -144,3 +144,14 @@ def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm,
     assert done.exit_code == 1 and done.stderr.strip() == (
         f"Error: no worker polls the task queue of {wid}: start `ccm worker`, then repeat the command")
     asyncio.run(client.get_workflow_handle(wid).terminate("test over"))
+
+
+def test_a_meeting_on_a_saturday_or_new_years_day_is_set_and_said(ccm, worker):
+    saturday = TODAY + timedelta(days=60 + (5 - (TODAY + timedelta(days=60)).weekday()) % 7)
+    r = ccm("meeting", "schedule", "--date", saturday, "--venue", "Palais des Nations")
+    assert r.exit_code == 0 and f"note: {saturday} is a Saturday; the meeting is set for it all the same" in r.stderr
+    assert ccm("meeting", "cancel", "--meeting", saturday, "--reason", "test over").exit_code == 0
+    new_year = date(TODAY.year + 1, 1, 1)
+    r = ccm("meeting", "schedule", "--date", new_year, "--venue", "Palais des Nations")
+    assert r.exit_code == 0 and f"note: {new_year} is New Year's Day" in r.stderr
+    assert ccm("meeting", "cancel", "--meeting", new_year, "--reason", "test over").exit_code == 0
