@@ -115,7 +115,11 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         table(report_rows(report), ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
               f"Status of contributions {year} (from the event log)")
         say(summary(report))
-        say(f"Published: {publish(report, s.home / 'site')}")
+        # "asked Coordinators to seek advice from their capitals and provide an answer by the
+        # next meeting": the page is drafted for the Committee, not published.
+        say(f"Draft status page for the Committee, not published (publishing awaits advice from capitals, as the "
+            f"minutes of 4 November 2016 record; `ccm report publish` once it decides): "
+            f"{publish(report, s.home / 'draft')}")
         pdfs = sorted((s.home / "outbox" / "letters").glob("*.pdf"))
         say(f"Letters: {len(pdfs)} PDF letters on letterhead in {s.home / 'outbox' / 'letters'}")
         if keep:
