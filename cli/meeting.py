@@ -85,14 +85,14 @@ TIME, OWNER, MEETING = TimeType(), OwnerType(), MeetingType()
 CLOSED_DAYS = {(1, 1): "New Year's Day", (12, 25): "Christmas Day", (12, 26): "the day after Christmas"}
 
 
-def note_unusual_day(ctx, param, day):
-    """A meeting on a weekend or a day Geneva's offices are closed is said on stderr."""
+def note_unusual_day(day) -> None:
+    """A meeting set on a weekend or a day Geneva's offices are closed is said on stderr,
+    once the command has done its work (a refused command says only its refusal)."""
     if day is not None:
         why = CLOSED_DAYS.get((day.month, day.day)) or ("a Saturday" if day.weekday() == 5 else
                                                          "a Sunday" if day.weekday() == 6 else None)
         if why:
             click.echo(f"note: {day} is {why}; the meeting is set for it all the same", err=True)
-    return day
 
 
 def meeting_option(f):
@@ -169,7 +169,7 @@ def meeting():
 
 
 @meeting.command("schedule")
-@click.option("--date", "day", type=MEETING_DAY, required=True, callback=note_unusual_day,
+@click.option("--date", "day", type=MEETING_DAY, required=True,
               help=f"date of the meeting ({MEETING_DAY.window()}; a past one is recorded as held)")
 @click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
 @click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
@@ -220,11 +220,12 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
     handle = run(go())
     click.echo(f"scheduled {handle.id} ({len(people)} participants); proposals close "
                f"{geneva_time(inp.proposals_close_at)}")
+    note_unusual_day(day)
 
 
 @meeting.command("reschedule")
 @meeting_option
-@click.option("--date", "day", type=MEETING_DAY, callback=note_unusual_day, help=f"new date ({MEETING_DAY.window()})")
+@click.option("--date", "day", type=MEETING_DAY, help=f"new date ({MEETING_DAY.window()})")
 @click.option("--start", type=TIME, help="new start, Geneva time")
 @click.option("--end", type=TIME, help="new end, Geneva time")
 @click.option("--venue", type=TextType(300), help="new venue")
@@ -247,6 +248,7 @@ def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
     schedule = _schedule(new_day, start or s.start, end or s.end, s.venue if venue is None else venue)
     _say_meeting(run(update(workflow_id, "reschedule", Reschedule(schedule=schedule, proposals_close_at=close_at,
                                                                   **acting.model_dump()))))
+    note_unusual_day(day)
 
 
 reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, current_meeting,
@@ -311,7 +313,7 @@ def meeting_agenda_adopted(meeting, path, acting):
 
 @meeting.command("set-next")
 @meeting_option
-@click.option("--date", "day", type=MEETING_DAY, required=True, callback=note_unusual_day,
+@click.option("--date", "day", type=MEETING_DAY, required=True,
               help=f"date of the next meeting ({MEETING_DAY.window()})")
 @as_option("isu")
 def meeting_set_next(meeting, day, acting):
@@ -319,6 +321,7 @@ def meeting_set_next(meeting, day, acting):
     from domain.meetings import SetNextMeeting
 
     _meeting_update(meeting, "set_next_meeting", SetNextMeeting(date=day, **acting.model_dump()))
+    note_unusual_day(day)
 
 
 @meeting.group("minutes")
