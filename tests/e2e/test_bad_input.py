@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,7 @@ def files(tmp_path_factory):
         "note.md": "A concept note\n",
         "people.csv": "email\nx@example.org\n",
         "crlf.csv": 'name,email\n"Toralf Pilz","pilz@example.org\r\nBcc: all@example.org"\n',
+        "not-a-statement.sta": ":20:X\n:25:CH123\n:28C:1\n:60F:C\n",
     }
     for name, text in made.items():
         (d / name).write_text(text, encoding="utf-8")
@@ -184,6 +186,7 @@ def cases(f) -> list[tuple[list, str]]:
         # would block, bytes that are not text.
         (["bank", "import", "/dev/zero"], "/dev/zero is not a regular file"),
         (["bank", "import", f / "fifo"], "fifo is not a regular file"),
+        (["bank", "import", f / "not-a-statement.sta"], "not a bank statement: expected camt.053/camt.054"),
         (["import", "contributions", "--year", 2016, "--file", "/dev/zero"], "/dev/zero is not a regular file"),
         (["chase", "start-all", "--year", NEXT, "--budget", "1000", "--scale", f / "binary.csv", "--dry-run"],
          "binary.csv is not UTF-8 text"),
@@ -303,3 +306,18 @@ def test_a_logo_that_is_no_image_is_one_line_naming_the_variable(ccm, tmp_path):
     result = ccm("config", "show", env={"CCM_LOGO": str(text)})
     assert result.exit_code == 1 and result.stderr.strip() == (
         f"Error: CCM_LOGO: {text} is not an image (PNG, JPEG, GIF or SVG)"), result.output
+
+
+def test_the_outbox_lists_around_a_folder_or_a_planted_file_without_a_message_id(ccm, ccm_env):
+    """What someone leaves in `outbox/new` (a folder, a file that is no message of ccm's)
+    is passed over: the list is printed, with no traceback."""
+    new = Path(ccm_env["CCM_HOME"]) / "outbox" / "new"
+    (new / "a-folder").mkdir(parents=True, exist_ok=True)
+    (new / "planted").write_text("Subject: hello\n\nnot one of ccm's messages\n")
+    try:
+        listed = ccm("outbox", "list", "-o", "json")
+        assert listed.exit_code == 0 and "Traceback" not in listed.output, listed.output
+        assert "planted" not in listed.stdout and "a-folder" not in listed.stdout
+    finally:
+        (new / "planted").unlink()
+        (new / "a-folder").rmdir()
