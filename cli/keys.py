@@ -44,14 +44,10 @@ def append_statement(event_type: str, subject: str, payload: dict, key: str, act
     """Hand an administrator's statement on a key to the worker, which checks the
     administrator's signature and writes it to the log."""
     from cli.client import record
-    from domain.events import NewEvent
-    from domain.signatures import REGISTRY_ID
+    from services.keystore import key_statement_event
 
     command = "register_key" if event_type == "key.registered" else "revoke_key"
-    record(command, [NewEvent(idempotency_key=f"{REGISTRY_ID}/{key}", workflow_id=REGISTRY_ID,
-                              workflow_type="KeyRegistry", subject=subject, event_type=event_type,
-                              occurred_at=datetime.now(timezone.utc), actor=acting.actor, office=acting.office,
-                              payload=payload)], acting)
+    record(command, [key_statement_event(event_type, subject, payload, key, acting)], acting)
 
 
 @click.group()

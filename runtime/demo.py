@@ -147,9 +147,9 @@ async def _register_holders(client, s, admin_key, today: date) -> list[str]:
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from domain.events import NewEvent
-    from domain.signatures import REGISTRY_ID, KeyRegistration, b64, fingerprint, public_bytes, sign
+    from domain.signatures import KeyRegistration, b64, fingerprint, public_bytes, sign
     from services.commands import record
+    from services.keystore import key_statement_event
 
     admin_fp = fingerprint(public_bytes(admin_key))
     today_holders = [
@@ -158,19 +158,18 @@ async def _register_holders(client, s, admin_key, today: date) -> list[str]:
          date(today.year, 12, 31)),
         ("isu", s.director_name or "The Director (the demo's holder)", s.director_title or "Director",
          date(today.year, 1, 1), date(today.year, 12, 31))]
-    events, said = [], []
+    events, said, admin = [], [], Acting(actor="demo administrator", office="isu")
     for office, holder, title, start, end in HOLDERS + today_holders:
         raw = public_bytes(Ed25519PrivateKey.generate())  # the holder's key: the demo signs nothing with it
         reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=office,
                               valid_from=start, valid_until=end, registered_at=datetime.now(timezone.utc),
                               admin=admin_fp, title=title, signs_letters=True)
         reg.admin_signature = sign(admin_key, reg.message())
-        events.append(NewEvent(idempotency_key=f"{REGISTRY_ID}/registered/{reg.fingerprint}/{office}/{start}",
-                               workflow_id=REGISTRY_ID, workflow_type="KeyRegistry", subject=reg.fingerprint,
-                               event_type="key.registered", occurred_at=reg.registered_at, actor="demo administrator",
-                               office="isu", payload=reg.model_dump(mode="json")))
+        events.append(key_statement_event("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
+                                          f"registered/{reg.fingerprint}/{office}/{start}", admin,
+                                          reg.registered_at))
         said.append(f"{holder} ({office}, {start} to {end})")
-    await record(client, s.task_queue, "register_key", events, Acting(actor="demo administrator", office="isu"))
+    await record(client, s.task_queue, "register_key", events, admin)
     return said
 
 

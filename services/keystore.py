@@ -92,3 +92,16 @@ def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str):
     return inp.model_copy(update={"signature": CommandSignature(
         fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
         update_id=update_id)})
+
+
+def key_statement_event(event_type: str, subject: str, payload: dict, key: str, acting, at=None):
+    """An administrator's statement on a key (`key.registered`, `key.revoked`) as the
+    key registry's event, for the worker to check and write."""
+    from datetime import datetime, timezone
+
+    from domain.events import NewEvent
+    from domain.signatures import REGISTRY_ID
+
+    return NewEvent(idempotency_key=f"{REGISTRY_ID}/{key}", workflow_id=REGISTRY_ID, workflow_type="KeyRegistry",
+                    subject=subject, event_type=event_type, occurred_at=at or datetime.now(timezone.utc),
+                    actor=acting.actor, office=acting.office, payload=payload)
