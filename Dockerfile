@@ -2,11 +2,7 @@
 FROM python:3.11.10-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 CCM_HOME=/var/lib/ccm
-# Pango, HarfBuzz's subsetter and fonts: WeasyPrint draws the PDF letters with them.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-    fonts-dejavu-core \
- && rm -rf /var/lib/apt/lists/*
+# No system package: Typst draws the PDF letters with the fonts inside its wheel.
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY domain domain

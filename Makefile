@@ -18,20 +18,17 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m compileall -q domain activities workflows services runtime cli
 	touch $(STAMP)
 
-install: $(STAMP) system
+install: $(STAMP)
 
-# Debian's Pango, HarfBuzz's subsetter and DejaVu fonts, which WeasyPrint draws the PDF
-# letters with (without libharfbuzz-subset0 it falls back to fontTools, 6 times slower),
-# and poppler-utils, with which the tests read the letters back (pdftotext, pdftoppm).
+# poppler-utils, with which the tests read the letters back (pdftotext, pdftoppm, pdfinfo,
+# pdffonts): an independent reader. Drawing a letter needs no system package (Typst's
+# fonts are inside its wheel), so `make demo` installs none.
 system:
-	@(ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset && \
-	  test -d /usr/share/fonts/truetype/dejavu && \
-	  command -v pdftotext >/dev/null) || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils) >/dev/null 2>&1 || \
-	  (echo "Pango, fonts or poppler-utils could not be installed (apt-get as root)" >&2; exit 1)
+	@command -v pdftotext >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils) >/dev/null 2>&1 || \
+	  (echo "poppler-utils could not be installed (apt-get as root)" >&2; exit 1)
 
-demo: $(STAMP) system
+demo: $(STAMP)
 	$(BIN)/ccm demo $(if $(KEEP),--keep,)
 
 # Debian's Chromium opens the published report page in a test; where it cannot be

@@ -1,6 +1,6 @@
-"""Letters: PDF on letterhead from HTML templates, kept in a Maildir outbox, sent by SMTP.
+"""Letters: PDF on letterhead from Typst templates, kept in a Maildir outbox, sent by SMTP.
 
-A letter to a State is a PDF (WeasyPrint) attached to a short plain-text cover note;
+A letter to a State is a PDF (Typst, PDF/A-2b and PDF/UA-1) attached to a short plain-text cover note;
 the PDF also sits in `outbox/letters/`. The outbox is a Maildir (`outbox/new/` holds
 messages not yet sent); a message sent by SMTP moves to `sent/new/`. File names and
 Message-IDs derive from the letter's idempotency key, so a retried activity rewrites
@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from activities.templating import templates
+from activities.templating import letter_templates, plain_templates, templates
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters): Python's folding of a
 # long first word can leave a leading space in the header as read back.
@@ -31,21 +31,38 @@ REMINDERS = {"second_reminder", "pre_msp_reminder", "reported_not_received"}
 PAYMENT_LETTERS = {"call_for_contributions", *REMINDERS, "president_letter"}
 LETTER_KINDS = ("call_for_contributions", "second_reminder", "pre_msp_reminder", "reported_not_received",
                 "president_letter", "thank_you")
-# Titles of the offices that sign, in each language, unless settings give one.
+# Titles of the offices that sign, in each language, where the key registry gives the
+# holder none in the letter's language (`ccm keys register --title-fr …`).
 TITLES = {
     "president": {"en": "President of the Meeting of States Parties",
                   "fr": "Président de l'Assemblée des États parties",
                   "es": "Presidente de la Reunión de los Estados Partes"},
     "director": {"en": "Director, Implementation Support Unit",
-                 "fr": "Direction de l'Unité d'appui à l'application",
-                 "es": "Dirección de la Unidad de Apoyo a la Implementación"},
+                 "fr": "Directeur de l'Unité d'appui à l'application",
+                 "es": "Director de la Dependencia de Apoyo a la Aplicación"},
 }
 PLACES = {"en": "Geneva, {date}", "fr": "Genève, le {date}", "es": "Ginebra, {date}"}
 PRESIDENCY = {"en": "Presidency of the Convention on Cluster Munitions",
               "fr": "Présidence de la Convention sur les armes à sous-munitions",
               "es": "Presidencia de la Convención sobre Municiones en Racimo"}
-MISSIONS = {"en": "Permanent Mission of {state}", "fr": "Mission permanente ({state})",
-            "es": "Misión Permanente ({state})"}
+# The ISU as each language names it, and the initials that close its notes.
+ISU_NAMES = {"en": "Implementation Support Unit, Convention on Cluster Munitions",
+             "fr": "Unité d'appui à l'application, Convention sur les armes à sous-munitions",
+             "es": "Dependencia de Apoyo a la Aplicación, Convención sobre Municiones en Racimo"}
+ISU_ADDRESS = {"en": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Geneva, Switzerland"),
+               "fr": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Genève, Suisse"),
+               "es": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Ginebra, Suiza")}
+INITIALS = {"en": "ISU-CCM", "fr": "UAA", "es": "DAA"}
+FUNDS = {"en": "ISU-CCM Trust Fund", "fr": "Fonds d'affectation spéciale de l'UAA", "es": "Fondo Fiduciario de la DAA"}
+# A mission as each language names it, from the State's name with its article
+# (`localise.of`); the non-member observer States have observer missions.
+MISSIONS = {"en": "Permanent Mission {of} to the United Nations Office at Geneva",
+            "fr": "Mission permanente {of} auprès de l'Office des Nations Unies à Genève",
+            "es": "Misión Permanente {of} ante la Oficina de las Naciones Unidas en Ginebra"}
+OBSERVER_MISSIONS = {"en": "Permanent Observer Mission {of} to the United Nations Office at Geneva",
+                     "fr": "Mission permanente d'observation {of} auprès de l'Office des Nations Unies à Genève",
+                     "es": "Misión Permanente de Observación {of} ante la Oficina de las Naciones Unidas en Ginebra"}
+OBSERVER_STATES = {"VAT", "PSE"}
 MONEY = ("amount_due", "arrears", "credit_carried", "total_due", "received", "outstanding", "credit")
 
 
@@ -55,31 +72,49 @@ class LetterRefused(ValueError):
 
 @dataclass(frozen=True)
 class Contact:
-    """Where letters to a State go: its Permanent Mission's name, postal address and
-    e-mail (a row of `contacts.csv`)."""
+    """Where letters to a State go: its Permanent Mission's name (in English, and in
+    French and Spanish where the row gives them), postal address and e-mail (a row of
+    `contacts.csv`)."""
 
     email: str = ""
     mission: str = ""
     address: tuple[str, ...] = ()
     language: str = ""  # en, fr or es: the language of every letter to the State; empty: ccm's default
+    mission_fr: str = ""
+    mission_es: str = ""
+
+    def mission_in(self, language: str) -> str:
+        return {"en": self.mission, "fr": self.mission_fr, "es": self.mission_es}.get(language, "")
 
 
 @dataclass(frozen=True)
 class Letterhead:
-    """Who writes: the ISU's name and address, its logo, and who signs for each office."""
+    """Who writes: the ISU's name and address, its logo, and who signs for each office,
+    with their titles by language (`{"en": …, "fr": …}`)."""
 
-    name: str = "Implementation Support Unit, Convention on Cluster Munitions"
-    address: tuple[str, ...] = ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Geneva, Switzerland")
+    name: str = ISU_NAMES["en"]
+    address: tuple[str, ...] = ISU_ADDRESS["en"]
     logo: Path | None = None
     president_name: str = ""
     president_title: str = ""
     director_name: str = ""
     director_title: str = ""
+    president_titles: tuple[tuple[str, str], ...] = ()  # (language, title) in the others
+    director_titles: tuple[tuple[str, str], ...] = ()
+
+    def name_in(self, language: str) -> str:
+        """The ISU's name: in the letter's language unless the settings named it otherwise."""
+        return ISU_NAMES[language] if self.name == ISU_NAMES["en"] else self.name
+
+    def address_in(self, language: str) -> tuple[str, ...]:
+        return ISU_ADDRESS[language] if self.address == ISU_ADDRESS["en"] else self.address
 
     def signatory(self, office: str, language: str) -> dict[str, str]:
-        name, title = ((self.president_name, self.president_title) if office == "president"
-                       else (self.director_name, self.director_title))
-        return {"name": name, "title": title or TITLES[office][language]}
+        name, title, titles = ((self.president_name, self.president_title, self.president_titles)
+                               if office == "president" else
+                               (self.director_name, self.director_title, self.director_titles))
+        in_language = dict(titles).get(language) or (title if language == "en" else "")
+        return {"name": name, "title": in_language or TITLES[office][language]}
 
     def held_on(self, ring, day: date) -> Letterhead:
         """This letterhead signed by the office-holders the key registry names for `day`
@@ -90,7 +125,9 @@ class Letterhead:
         for office, prefix in (("president", "president"), ("isu", "director")):
             holder = ring.holder_on(office, day)
             if holder is not None:
-                changes |= {f"{prefix}_name": holder.holder, f"{prefix}_title": holder.title}
+                changes |= {f"{prefix}_name": holder.holder, f"{prefix}_title": holder.title,
+                            f"{prefix}_titles": tuple((lang, t) for lang, t in (("fr", holder.title_fr),
+                                                                                ("es", holder.title_es)) if t)}
         return replace(self, **changes) if changes else self
 
 
@@ -98,52 +135,65 @@ class Letterhead:
 class RenderedLetter:
     subject: str
     cover: str  # the e-mail's plain-text body
-    html: str
+    source: str  # the Typst document
     reference_number: str
 
     def pdf(self) -> bytes:
-        return html_to_pdf(self.html)
+        return typst_to_pdf(self.source)
 
 
-_FONTS = threading.local()
+# An archival record, readable by screen readers: PDF/A-2b and PDF/UA-1 (Typst tags the
+# document and embeds every font it draws with, from the fonts inside the `typst` wheel).
+PDF_STANDARDS = ["a-2b", "ua-1"]
+_COMPILERS = threading.local()
 
 
-def html_to_pdf(html: str) -> bytes:
-    """A letter's HTML as PDF (WeasyPrint, drawn with Pango): about 0.06 s of CPU, so the
-    worker runs it in processes of its own (`CCM_PDF_PROCESSES`). One font configuration
-    per thread, kept: a new one for each letter was slower and never freed (measured, 200
-    letters: 0.077 s each and 77 → 136 MiB, against 0.057 s and 76 → 83 MiB)."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    if not hasattr(_FONTS, "config"):
-        _FONTS.config = FontConfiguration()
-    # An archival record: PDF/A-2b, tagged for screen readers, fonts embedded (WeasyPrint
-    # embeds every font it draws with), with the title, author, subject, language and date
-    # the template's <head> gives.
-    return HTML(string=html).write_pdf(font_config=_FONTS.config, pdf_variant="pdf/a-2b", pdf_tags=True)
+class UndrawableText(ValueError):
+    """Text the letter's fonts cannot draw (an archival PDF may not hide a glyph)."""
 
 
-def exit_with_parent(parent: int) -> None:
-    """In a drawing process: end when the worker that started it is gone (killed, it
-    cannot say so; the process would otherwise live on, holding its memory)."""
-    import time
+def typst_to_pdf(source: str) -> bytes:
+    """A letter's Typst source as PDF: about 1 ms of CPU (`python -m benchmarks.speed
+    letters`), so the worker draws in its own threads. One compiler per thread, kept:
+    it loads the fonts once. Its root is `/`, so that a logo is found by its absolute
+    path; what a letter prints is never read as a path or as markup
+    (`activities.templating`)."""
+    import typst
 
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
+    if not hasattr(_COMPILERS, "compiler"):
+        _COMPILERS.compiler = typst.Compiler(root="/", ignore_system_fonts=True)
+    try:
+        return _COMPILERS.compiler.compile(source.encode("utf-8"), format="pdf", pdf_standards=PDF_STANDARDS)
+    except typst.TypstError as e:
+        message = str(e).splitlines()[0]
+        if "could not be displayed" in message:
+            raise UndrawableText(message.split("error: ", 1)[-1]) from None
+        raise
 
-    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+def undrawable(text: str) -> str:
+    """Why a letter could not print `text` (a character no font of the letters has), or
+    empty: what a contacts file or a key registration is checked with where it enters."""
+    from activities.templating import typst_string
+
+    if not text or text.isascii():
+        return ""
+    try:
+        typst_to_pdf(f"#set document(title: [x])\n#set text(lang: \"en\", font: \"Libertinus Serif\")\n"
+                     f"#{typst_string(text)};")
+    except UndrawableText as e:
+        return str(e)
+    return ""
 
 
 def render_letter(kind: str, language: str, values: dict) -> RenderedLetter:
-    """Subject, cover note and HTML of a letter from its template's blocks."""
-    template = templates.get_template(f"letters/{language}/{kind}.html")
-    subject = "".join(template.blocks["subject"](template.new_context(values))).strip()
-    html = template.render(**values)
+    """Subject, cover note and Typst source of a letter from its template's blocks."""
+    name = f"letters/{language}/{kind}.typ"
+    plain = plain_templates.get_template(name)
+    subject = "".join(plain.blocks["subject"](plain.new_context(values))).strip()
+    source = letter_templates.get_template(name).render(**values)
     cover = templates.get_template(f"letters/{language}/_cover.txt").render(**values, subject=subject)
-    return RenderedLetter(subject=subject, cover=cover, html=html, reference_number=values["reference_number"])
+    return RenderedLetter(subject=subject, cover=cover, source=source, reference_number=values["reference_number"])
 
 
 def _an_address(text: str) -> bool:
@@ -158,9 +208,8 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
                   contact: Contact | None, iban: str | None = None, contacts_name: str = "contacts.csv") -> dict:
     """Everything a letter's template reads, each fact written in the letter's language;
     `LetterRefused` when one cannot be filled (no postal address, nothing to pay)."""
-    from activities.localise import chf, long_date, state_names
+    from activities.localise import bare, chf, long_date, of, state_name
     from domain.bank import creditor_reference, format_iban, format_reference
-    from domain.states import name_of
 
     if contact is None:
         raise LetterRefused(f"address missing: {state} has no row in {contacts_name}")
@@ -168,24 +217,30 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         raise LetterRefused(f"address missing: the row of {state} in {contacts_name} has no postal address")
     if contact.email and not _an_address(contact.email):
         raise LetterRefused(f"the e-mail of {state} in {contacts_name} is not an address: {contact.email[:80]!r}")
-    name, formal = state_names(state, language, name_of(state), on=when)
-    mission = contact.mission or MISSIONS[language].format(state=name)
+    named = state_name(state, language, on=when)
+    missions = OBSERVER_MISSIONS if state in OBSERVER_STATES else MISSIONS
+    mission = contact.mission_in(language) or missions[language].format(of=of(named.short, language))
     values = {key: chf(context[key], language) for key in MONEY if key in context}
     # The letter's place among the chase's letters; runs from before it was counted
     # number it after the letters it names as sent before.
     number = context.get("letter_number") or len(context.get("letters_before", [])) + 1
+    register = "letter" if kind == "president_letter" else "note"
     values |= {
         "language": language, "year": context["year"], "state": state,
-        "state_name": name, "state_formal_name": formal, "mission": mission,
+        # `Netherlands` in a subject; `the Netherlands`, `of the Netherlands` in a sentence;
+        # `of the Kingdom of the Netherlands` after "the Government".
+        "state_name": bare(named.short, language), "the_state": named.short, "of_state": of(named.short, language),
+        "state_formal_name": named.formal, "of_government": of(named.formal, language), "mission": mission,
         "addressee": [mission, *contact.address],
         # The President writes under the Presidency's own reference; the ISU under its own.
-        "register": "letter" if kind == "president_letter" else "note", "presidency": PRESIDENCY[language],
+        "register": register, "presidency": PRESIDENCY[language],
+        "author": PRESIDENCY[language] if register == "letter" else letterhead.name_in(language),
+        "initials": INITIALS[language], "fund": FUNDS[language],
         "reference_number": f"{'CCM-PRES' if kind == 'president_letter' else 'ISU-CCM'}/{context['year']}/{state}/"
                             f"{number}",
-        "created": f"{when.isoformat()}T08:00:00Z",  # the letter's date, so a re-drawn letter is the same file
+        "created": when,  # the letter's date, so a re-drawn letter is the same file
         "date": long_date(when, language), "dated": PLACES[language].format(date=long_date(when, language)),
-        "letters_sent": letters_in_words(context.get("letters_before", []), language,
-                                         "letter" if kind == "president_letter" else "note"),
+        "letters_sent": letters_in_words(context.get("letters_before", []), language, register),
         "has_arrears": Decimal(str(context.get("arrears", "0"))) > 0,
         "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
         "has_credit_carried": Decimal(str(context.get("credit_carried", "0"))) > 0,
@@ -196,8 +251,8 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         "reference": context.get("reference", ""),
         "creditor_reference": format_reference(creditor_reference(int(context["year"]), state)),
         "signatory": letterhead.signatory("president" if kind == "president_letter" else "director", language),
-        "isu": {"name": letterhead.name, "address": list(letterhead.address),
-                "logo": letterhead.logo.resolve().as_uri() if letterhead.logo else ""},
+        "isu": {"name": letterhead.name_in(language), "address": list(letterhead.address_in(language)),
+                "logo": str(letterhead.logo.resolve()) if letterhead.logo else ""},
         "payment": None,
     }
     for key in ("msp_date", "reported_on"):
@@ -228,13 +283,13 @@ def letters_in_words(letters: list[dict], language: str, register: str = "note")
     reminders = [long_date(x["date"], language) for x in letters if x["kind"] in REMINDERS]
     president = register == "letter"
     if language == "fr":
-        first = "l'appel à contributions de l'ISU-CCM du " if president else "son appel à contributions du "
+        first = "l'appel à contributions de l'UAA du " if president else "son appel à contributions du "
         parts = ([first + call[0]] if call else []) + (
             [("ses rappels du " if len(reminders) > 1 else "son rappel du ") + " et du ".join(reminders)]
             if reminders else [])
         return " et ".join(parts)
     if language == "es":
-        first = ("la solicitud de contribuciones de la ISU-CCM del " if president
+        first = ("la solicitud de contribuciones de la DAA del " if president
                  else "su solicitud de contribuciones del ")
         parts = ([first + call[0]] if call else []) + (
             [("sus recordatorios del " if len(reminders) > 1 else "su recordatorio del ") + " y del ".join(reminders)]
@@ -275,6 +330,10 @@ def contact_problem(contact: Contact | None) -> str:
     problems = [] if contact.address else ["no postal address"]
     if contact.email and not _an_address(contact.email):
         problems.append(f"the e-mail is not one address: {contact.email[:80]!r}")
+    for field, text in (("mission", contact.mission), ("mission_fr", contact.mission_fr),
+                        ("mission_es", contact.mission_es), ("address", " ".join(contact.address))):
+        if why := undrawable(text):
+            problems.append(f"the {field} cannot be printed: {why}")
     return "; ".join(problems)
 
 
@@ -288,8 +347,9 @@ def languages_of(contacts: dict[str, Contact]) -> dict[str, str]:
 
 def load_contacts(path: Path) -> dict[str, Contact]:
     """Rows of `state,email,mission,address,language` (address lines separated by `|` or
-    line breaks; language en, fr or es); a file of only `state,email`, as before letters
-    were on paper, still reads."""
+    line breaks; language en, fr or es), with `mission_fr` and `mission_es` where the
+    mission's own name in those languages is known; a file of only `state,email`, as
+    before letters were on paper, still reads."""
     if not path.exists():
         return {}
     contacts = {}
@@ -302,7 +362,9 @@ def load_contacts(path: Path) -> dict[str, Contact]:
             contacts[state] = Contact(email=(row.get("email") or "").strip(),
                                       mission=(row.get("mission") or "").strip(),
                                       address=tuple(line.strip() for line in lines if line.strip()),
-                                      language=(row.get("language") or "").strip().lower())
+                                      language=(row.get("language") or "").strip().lower(),
+                                      mission_fr=(row.get("mission_fr") or "").strip(),
+                                      mission_es=(row.get("mission_es") or "").strip())
     return contacts
 
 

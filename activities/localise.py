@@ -1,5 +1,6 @@
 """Dates, amounts and State names in a letter's language, by the field's libraries:
-Babel (CLDR) for dates and Swiss francs, pycountry's ISO 3166 translations for names.
+Babel (CLDR) for dates and Swiss francs; State names from the table ccm ships, each with
+its article, and the prepositions joined to it as French and Spanish contract them.
 
 Geneva writes English and French the Swiss way (`CHF 12'345.50`, `12'345,50 CHF`);
 CLDR has no Swiss Spanish, so Spanish letters are written as Spain writes them.
@@ -8,6 +9,7 @@ CLDR has no Swiss Spanish, so Spanish letters are written as Spain writes them.
 from __future__ import annotations
 
 import gettext
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -47,50 +49,85 @@ def month_abbreviation(month: int, language: str = "en") -> str:
     return format_date(date(2000, month, 1), format="MMM", locale=locale_of(language))
 
 
+@dataclass(frozen=True)
+class StateName:
+    """A State as a letter names it in one language, each with the article running text
+    writes it with: `l'Italie` / `la République italienne`, `the Netherlands`, `el Perú`."""
+
+    short: str
+    formal: str
+
+
+NAMES_FILE = "state_names_in_letters.csv"
+_ARTICLES = {"en": ("the ",), "fr": ("le ", "la ", "les ", "l'"), "es": ("el ", "la ", "los ", "las ")}
+
+
+@cache
+def _names_table() -> dict[str, list[tuple[date | None, dict[str, StateName]]]]:
+    """alpha-3 -> its names, each until the day it changed (None: its name now)."""
+    import csv
+    import io
+    from importlib import resources
+
+    text = resources.files("domain").joinpath(f"data/{NAMES_FILE}").read_text("utf-8")
+    table: dict[str, list] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        until = date.fromisoformat(row["until"]) if row["until"] else None
+        forms = {lang: StateName(row[lang], row[f"{lang}_formal"]) for lang in LANGUAGES}
+        table.setdefault(row["alpha3"], []).append((until, forms))
+    for names in table.values():
+        names.sort(key=lambda n: n[0] or date.max)
+    return table
+
+
+def state_name(alpha3: str, language: str, on: date | None = None) -> StateName:
+    """A State's names in `language` on the day `on` (Swaziland in 2016), from the table
+    ccm ships (`domain/data/state_names_in_letters.csv`, tested for every State of the
+    registry). A State recorded since, that the table does not hold yet, is named by ISO
+    3166 in that language, without an article."""
+    locale_of(language)
+    names = _names_table().get(alpha3)
+    if names:
+        day = on or date.today()
+        return next((forms for until, forms in names if until is None or day < until), names[-1][1])[language]
+    country = pycountry.countries.get(alpha_3=alpha3)
+    if country is None:
+        return StateName(alpha3, alpha3)
+    tr = _translations(language).gettext
+    short = tr(getattr(country, "common_name", None) or country.name)
+    formal = tr(getattr(country, "official_name", None) or short)
+    return StateName(short, formal)
+
+
+def of(name: str, language: str) -> str:
+    """`de l'Italie`, `du Chili`, `des Pays-Bas`, `de Malte`, `d'El Salvador`; `del Reino
+    Unido`, `de Italia`; `of the Netherlands`: the preposition joined to the article as
+    each language contracts it."""
+    if language == "fr":
+        for article, joined in (("le ", "du "), ("les ", "des ")):
+            if name.startswith(article):
+                return joined + name[len(article):]
+        if name.startswith(("la ", "l'")):
+            return "de " + name
+        return ("d'" if name[:1].upper() in "AEIOUYÉÈÊÎÔH" else "de ") + name
+    if language == "es":
+        return "del " + name[3:] if name.startswith("el ") else "de " + name
+    return "of " + name
+
+
+def bare(name: str, language: str) -> str:
+    """The name without its article, as a heading writes it: `Pays-Bas`, `Reino Unido`."""
+    for article in _ARTICLES[language]:
+        if name.startswith(article):
+            return _capitalised(name[len(article):])
+    return _capitalised(name)
+
+
 @cache
 def _translations(language: str) -> gettext.NullTranslations:
     if language == "en":
         return gettext.NullTranslations()
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
-
-
-def _uninvert(name: str) -> str:
-    """ISO 3166 files some names inverted (`Corée, République de`): the order a letter
-    uses (`République de Corée`; `Iran, République islamique d'` → `… d'Iran`)."""
-    head, sep, tail = name.partition(", ")
-    if not sep:
-        return name
-    return f"{tail}{head}" if tail.endswith("'") else f"{tail} {head}"
-
-
-def state_names(alpha3: str, language: str, registry_name: str, on=None) -> tuple[str, str]:
-    """(name, formal name) of a State in `language` on the day `on`. English keeps the
-    registry's name; other languages translate the ISO 3166 name the registry uses (its
-    common name, `Bolivia`, or its full one), so every language names the State alike.
-    The formal name is ISO 3166's official name where it holds one (`République
-    italienne`). A State renamed since `on` is named as it was then (Swaziland in 2016)."""
-    from domain.states import UnknownState, registry
-
-    try:
-        former = registry().get(alpha3).former_name(on)
-    except UnknownState:
-        former = None
-    if former is not None:
-        name = {"fr": former.name_fr, "es": former.name_es}.get(language, former.name)
-        return name, name
-    country = pycountry.countries.get(alpha_3=alpha3)
-    if country is None:
-        return registry_name, registry_name
-    tr = _translations(language).gettext
-    forms = [getattr(country, a, None) for a in ("common_name", "name", "official_name")]
-    chosen = next((f for f in forms if f and f.casefold() == registry_name.casefold()), country.name)
-    name = registry_name if language == "en" else _capitalised(_uninvert(tr(chosen)))
-    official = getattr(country, "official_name", None)
-    if not official:
-        return name, name
-    # English writes "the Government of the Italian Republic"; French and Spanish letters
-    # name it in parentheses, where no article is needed.
-    return name, f"the {official}" if language == "en" else _capitalised(_uninvert(tr(official)))
 
 
 def _capitalised(name: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -13,13 +12,12 @@ from temporalio.exceptions import ApplicationError
 
 from activities.calendar import meeting_ics
 from activities.documents import load_document
-from activities.drawing import DrawingPool
 from activities.eventlog import EventLog
 from activities.letters import (
     Letterhead,
     LetterRefused,
     Mailbox,
-    html_to_pdf,
+    UndrawableText,
     languages_of,
     letter_file_name,
     letter_values,
@@ -133,20 +131,6 @@ def _budget_lines(path: Path | None) -> list:
         raise ApplicationError(f"{path}: {e}", non_retryable=True) from None
 
 
-async def _beating(work):
-    """Await `work`, heartbeating while it runs: a letter that waits for a drawing process
-    is alive, and one on a worker that died is retried after the heartbeat timeout, not
-    after the activity's whole time bound."""
-    info = activity.info()
-    while True:
-        try:
-            return await asyncio.wait_for(asyncio.shield(work), timeout=HEARTBEAT_SECONDS)
-        except TimeoutError:
-            if not info.is_local:
-                activity.heartbeat()
-
-
-HEARTBEAT_SECONDS = 2
 
 
 # Where a row came from, not what it says: a ledger re-sorted names its rows on other lines.
@@ -177,13 +161,12 @@ def check_no_conflict(log: EventLog, events: list[NewEvent]) -> None:
 
 class CcmActivities:
     def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
-                 iban: str | None = None, letterhead: Letterhead | None = None, pdf_pool: DrawingPool | None = None,
+                 iban: str | None = None, letterhead: Letterhead | None = None,
                  checkpoint_key: Path | None = None, verifier=None):
         self.log = log
         self.verifier = verifier  # activities.trust.CommandVerifier; None: unsigned commands pass
         self.client = None  # the worker's Temporal client, for activities that send commands (bank statements)
         self.checkpoint_key = checkpoint_key
-        self.pdf_pool = pdf_pool  # processes that draw PDFs; None: a thread of this one
         self.iban = iban
         self.letterhead = letterhead or Letterhead()
         self.mailbox = mailbox
@@ -205,28 +188,14 @@ class CcmActivities:
         if done is not None:
             return LetterOutcome(message_id=done.payload.get("message_id", ""), delivery=done.payload["delivery"],
                                  written=False)
-        # Rendered in a thread, drawn in another process: the worker's event loop runs
-        # the workflows meanwhile.
+        # Rendered and drawn in a thread (about 1 ms of CPU): the event loop runs on.
         try:
-            message, html = await asyncio.to_thread(self._letter_message, request)
-        except LetterRefused as refused:
+            message, pdf = await asyncio.to_thread(self._letter_message, request)
+        except (LetterRefused, UndrawableText) as refused:
             return await self._hold(request, str(refused))
-        return await self._write(message, pdf=await self._draw(html))
+        return await self._write(message, pdf=pdf)
 
-    async def _draw(self, html: str) -> bytes:
-        """The PDF, drawn by the worker's drawing processes. A letter whose process was
-        killed is drawn by the fresh ones the pool starts; in a thread of this one when
-        there are none, or when those died too."""
-        if self.pdf_pool is not None:
-            for _ in range(2):
-                try:
-                    return await _beating(asyncio.wrap_future(self.pdf_pool.submit(html_to_pdf, html)))
-                except BrokenProcessPool:
-                    activity.logger.warning("a PDF-drawing process died while drawing a letter")
-            activity.logger.warning("PDF-drawing processes keep dying: drawing in the worker instead")
-        return await _beating(asyncio.ensure_future(asyncio.to_thread(html_to_pdf, html)))
-
-    def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, str]:
+    def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
         state = request.event.subject
         contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
         # The chase counts a held letter as sent; the letter names only those that went.
@@ -248,7 +217,7 @@ class CcmActivities:
         attachment = Attachment(filename=letter_file_name(letter.reference_number), content_type="application/pdf",
                                 data="")
         return MessageRequest(event=event, to=[contact.email] if contact.email else [], subject=letter.subject,
-                              body=letter.cover, attachments=[attachment], before=request.before), letter.html
+                              body=letter.cover, attachments=[attachment], before=request.before), letter.pdf()
 
     async def _hold(self, request: LetterRequest, reason: str) -> LetterOutcome:
         """Log a letter that was not written, with why, in the step's transaction."""

@@ -121,12 +121,16 @@ def public_key_of(file: Path) -> tuple[bytes, str]:
 @click.option("--holder", help="who holds it (default: as `keys new` recorded it)")
 @click.option("--title", default="", help="the holder's full title, as letters print it: 'Ambassador, Permanent "
               "Representative of Germany; President of the Seventh Meeting of States Parties'")
+@click.option("--title-fr", default="", help="the title as French letters print it (agreeing with the holder: "
+              "'Présidente de la Onzième Assemblée des États parties')")
+@click.option("--title-es", default="", help="the title as Spanish letters print it ('Presidenta de …')")
 @click.option("--signs-letters", is_flag=True, help="the holder signs the office's letters on these days "
               "(president: the President's letters; isu: the ISU's, as Director)")
 @click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
               help="the administrator's key file (one of CCM_ADMIN_KEYS)")
 @as_option("isu")
-def register(file, office, valid_from, valid_until, holder, title, signs_letters, admin_path, acting):
+def register(file, office, valid_from, valid_until, holder, title, title_fr, title_es, signs_letters, admin_path,
+             acting):
     """Register the public key of FILE (the .json or .pem `keys new` wrote) for OFFICE
     on those days, signed by an administrator; appended to the event log. With
     --signs-letters it also records who holds the office then: letters dated in that term
@@ -143,12 +147,18 @@ def register(file, office, valid_from, valid_until, holder, title, signs_letters
     holder = (holder or recorded_holder).strip()
     if not holder:
         raise click.UsageError("say who holds the key: --holder NAME")
+    from activities.letters import undrawable
+
+    for option, text in (("--holder", holder), ("--title", title), ("--title-fr", title_fr), ("--title-es", title_es)):
+        if why := undrawable(text):
+            raise click.BadParameter(f"letters could not print it: {why}", param_hint=option)
     key, admin_fp = admin_key(admin_path)
     if signs_letters and claimed not in ("president", "isu"):
         raise click.BadParameter("only the Presidency's and the ISU's letters are signed", param_hint="--signs-letters")
     reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=claimed,
                           valid_from=valid_from, valid_until=valid_until, registered_at=datetime.now(timezone.utc),
-                          admin=admin_fp, title=title.strip(), signs_letters=signs_letters)
+                          admin=admin_fp, title=title.strip(), signs_letters=signs_letters,
+                          title_fr=title_fr.strip(), title_es=title_es.strip())
     reg.admin_signature = sign(key, reg.message())
     append_statement("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
                      f"registered/{reg.fingerprint}/{claimed}/{valid_from}", acting)

@@ -108,9 +108,11 @@ class KeyRegistration(AdminStatement):
     # the office from when to when (registrations made before these fields sign without them).
     title: str = Field("", max_length=300, description="the holder's full title, as the letters print it")
     signs_letters: bool = Field(False, description="the holder signs the office's letters on these days")
+    title_fr: str = Field("", max_length=300, description="the title as French letters print it: 'Présidente …'")
+    title_es: str = Field("", max_length=300, description="the title as Spanish letters print it: 'Presidenta …'")
 
     def message(self) -> bytes:
-        unset = {k for k in ("title", "signs_letters") if not getattr(self, k)}
+        unset = {k for k in ("title", "signs_letters", "title_fr", "title_es") if not getattr(self, k)}
         return canonical(self.model_dump(mode="json", exclude={"admin_signature", *unset}))
 
 

@@ -134,9 +134,17 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
 # The Presidency and the Director's post, by term, as the key registry records them: the
 # holders of 2016 as the minutes name them, and today's (the demo's own, said as such).
 HOLDERS = [
-    ("president", "Michael Biontino", "Ambassador, Permanent Representative of Germany to the Conference on "
-     "Disarmament; President of the Seventh Meeting of States Parties", date(2016, 9, 7), date(2017, 9, 6)),
-    ("isu", "Sheila Mweemba", "Director, Implementation Support Unit", date(2015, 1, 1), date(2019, 12, 31)),
+    ("president", "Michael Biontino", {
+        "en": "Ambassador, Permanent Representative of Germany to the Conference on Disarmament; President of the "
+              "Seventh Meeting of States Parties",
+        "fr": "Ambassadeur, Représentant permanent de l'Allemagne auprès de la Conférence du désarmement ; "
+              "Président de la Septième Assemblée des États parties",
+        "es": "Embajador, Representante Permanente de Alemania ante la Conferencia de Desarme; Presidente de la "
+              "Séptima Reunión de los Estados Partes"}, date(2016, 9, 7), date(2017, 9, 6)),
+    ("isu", "Sheila Mweemba", {"en": "Director, Implementation Support Unit",
+                               "fr": "Directrice de l'Unité d'appui à l'application",
+                               "es": "Directora de la Dependencia de Apoyo a la Aplicación"},
+     date(2015, 1, 1), date(2019, 12, 31)),
 ]
 
 
@@ -154,16 +162,17 @@ async def _register_holders(client, s, admin_key, today: date) -> list[str]:
     admin_fp = fingerprint(public_bytes(admin_key))
     today_holders = [
         ("president", s.president_name or "The President (the demo's holder)",
-         s.president_title or "President of the Meeting of States Parties", date(today.year, 1, 1),
+         {"en": s.president_title or "President of the Meeting of States Parties"}, date(today.year, 1, 1),
          date(today.year, 12, 31)),
-        ("isu", s.director_name or "The Director (the demo's holder)", s.director_title or "Director",
+        ("isu", s.director_name or "The Director (the demo's holder)", {"en": s.director_title or "Director"},
          date(today.year, 1, 1), date(today.year, 12, 31))]
     events, said, admin = [], [], Acting(actor="demo administrator", office="isu")
-    for office, holder, title, start, end in HOLDERS + today_holders:
+    for office, holder, titles, start, end in HOLDERS + today_holders:
         raw = public_bytes(Ed25519PrivateKey.generate())  # the holder's key: the demo signs nothing with it
         reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=office,
                               valid_from=start, valid_until=end, registered_at=datetime.now(timezone.utc),
-                              admin=admin_fp, title=title, signs_letters=True)
+                              admin=admin_fp, title=titles["en"], title_fr=titles.get("fr", ""),
+                              title_es=titles.get("es", ""), signs_letters=True)
         reg.admin_signature = sign(admin_key, reg.message())
         events.append(key_statement_event("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
                                           f"registered/{reg.fingerprint}/{office}/{start}", admin,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -31,17 +30,6 @@ class Settings(BaseSettings):
     # (about 0.25-0.35 MiB each, measured) and replays the others from history when they
     # wake. 400, not 500, since the PDF letters: 1,000 chases open then fit in 300 MiB.
     worker_cache: int = Field(400, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
-    # A PDF letter costs about 0.1 s of CPU: drawn in processes of their own, one per
-    # core by default, so that 100 calls do not queue behind one interpreter lock.
-    pdf_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0, le=64,
-                               description="processes drawing PDF letters (0: in the worker's threads)")
-    # They are started when letters come and let go when none has come for a while: a
-    # chase sleeps for months, and each process holds about 70 MiB. Replaced after a number
-    # of letters too, since a process grows a little with each.
-    pdf_idle_seconds: float = Field(60, gt=0, le=86_400,
-                                    description="seconds without a letter after which the drawing processes exit")
-    pdf_letters_per_pool: int = Field(500, ge=1, le=1_000_000,
-                                      description="letters the drawing processes draw before fresh ones replace them")
 
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)

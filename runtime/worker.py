@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import os
 import signal
 from typing import TYPE_CHECKING
 
@@ -59,7 +57,7 @@ def mailbox(settings: Settings):
     return Mailbox(settings.home, settings.mail_from, smtp)
 
 
-def build_activities(settings: Settings, pdf_pool=None):
+def build_activities(settings: Settings):
     """The worker's activities (`activities.records.CcmActivities`) on its event log."""
     from activities.database import open_event_log
     from activities.records import CcmActivities
@@ -70,7 +68,7 @@ def build_activities(settings: Settings, pdf_pool=None):
     # Signed commands are checked against the key registry this verifier holds in memory.
     verifier = CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures))
     return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,
-                         letterhead=settings.letterhead, pdf_pool=pdf_pool,
+                         letterhead=settings.letterhead,
                          checkpoint_key=settings.checkpoint_key, verifier=verifier)
 
 
@@ -107,8 +105,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    pdf_pool = pdf_processes(settings)
-    activities = build_activities(settings, pdf_pool)
+    activities = build_activities(settings)
     runtime = metrics_runtime(metrics_port) if metrics_port else None
     if runtime:
         say(f"metrics for Prometheus on http://127.0.0.1:{metrics_port}/metrics")
@@ -124,7 +121,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
                 pass
     else:
         return
-    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor, pdf_pool or contextlib.nullcontext():
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
         worker = make_worker(client, settings, activities, executor)
         async with worker:
             # Said once the server has seen this worker poll, not before: a query sent on
@@ -138,18 +135,6 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             await beat
             await keys
     say("worker stopped")
-
-
-def pdf_processes(settings: Settings):
-    """The processes that draw PDF letters (`activities.drawing`), or None to draw them in
-    the worker's threads."""
-    if settings.pdf_processes == 0:
-        return None
-    from activities.drawing import DrawingPool
-    from activities.letters import exit_with_parent
-
-    return DrawingPool(settings.pdf_processes, letters_per_pool=settings.pdf_letters_per_pool,
-                       idle_seconds=settings.pdf_idle_seconds, initializer=exit_with_parent, initargs=(os.getpid(),))
 
 
 async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -> None:

@@ -1,5 +1,5 @@
-"""Every letter in every language, as the State receives it: rendered to PDF by
-WeasyPrint and read back with poppler (`pdftotext`, `pdftoppm`)."""
+"""Every letter in every language, as the State receives it: drawn to PDF by Typst and
+read back with poppler (`pdftotext`, `pdftoppm`, `pdfinfo`, `pdffonts`)."""
 
 from __future__ import annotations
 
@@ -47,13 +47,13 @@ def variables(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("kind", [*LETTER_KINDS, "_letter", "_cover"])
 def test_every_template_exists_in_every_language_with_the_same_variables_and_paragraphs(kind):
-    suffix = ".txt" if kind == "_cover" else ".html"
+    suffix = ".txt" if kind == "_cover" else ".typ"
     paths = {lang: TEMPLATES / lang / f"{kind}{suffix}" for lang in LANGUAGES}
     assert all(p.exists() for p in paths.values()), [str(p) for p in paths.values() if not p.exists()]
     english = variables(paths["en"])
     for lang, path in paths.items():
         assert variables(path) == english, (lang, variables(path) ^ english)
-    paragraphs = {lang: len(re.findall(r"<p>|<tr>|\n\n", p.read_text("utf-8"))) for lang, p in paths.items()}
+    paragraphs = {lang: len(re.findall(r"\n\n|\\\n|\],", p.read_text("utf-8"))) for lang, p in paths.items()}
     assert len(set(paragraphs.values())) == 1, paragraphs
 
 
@@ -67,7 +67,7 @@ def test_each_letter_reads_back_from_its_pdf_with_every_fact(kind, language):
     assert reference in text and letter.reference_number == reference
     place = {"en": "Geneva, 11 August 2027", "fr": "Genève, le 11 août 2027", "es": "Ginebra, 11 de agosto de 2027"}
     assert place[language] in text
-    assert "Permanent Mission of Italy Chemin de l'Impératrice 10 1292 Pregny-Chambésy" in text
+    assert f"{MISSIONS[language]} Chemin de l'Impératrice 10 1292 Pregny-Chambésy" in text
     assert {"en": "Italy", "fr": "Italie", "es": "Italia"}[language] in text
     if kind == "president_letter":  # first person, signed by the holder, on the Presidency's letterhead
         assert "Michael Biontino" in text and PRESIDENT_CLOSES[language] in text
@@ -91,18 +91,21 @@ def test_each_letter_reads_back_from_its_pdf_with_every_fact(kind, language):
         assert not re.search(r"\b(three|trois|tres)\b", text)
 
 
-# The registers, word for word (the issue's model texts).
-MISSION = "Permanent Mission of Italy"
+# The registers, word for word (the issue's model texts). The contacts file names Italy's
+# mission in English only: French and Spanish letters compose it from the State's name.
+MISSIONS = {"en": "Permanent Mission of Italy",
+            "fr": "Mission permanente de l'Italie auprès de l'Office des Nations Unies à Genève",
+            "es": "Misión Permanente de Italia ante la Oficina de las Naciones Unidas en Ginebra"}
 NOTE_OPENS = {
-    "en": f"presents its compliments to the {MISSION} and has the honour to",
-    "fr": f"présente ses compliments à la {MISSION} et a l'honneur d",
-    "es": f"saluda atentamente a la {MISSION} y tiene el honor de"}
+    "en": f"presents its compliments to the {MISSIONS['en']} and has the honour to",
+    "fr": f"présente ses compliments à la {MISSIONS['fr']} et a l'honneur d",
+    "es": f"saluda atentamente a la {MISSIONS['es']} y tiene el honor de"}
 NOTE_CLOSES = {
-    "en": f"The ISU-CCM avails itself of this opportunity to renew to the {MISSION} the assurances of its highest "
-          "consideration.",
-    "fr": f"L'ISU-CCM saisit cette occasion pour renouveler à la {MISSION} les assurances de sa très haute "
+    "en": f"The ISU-CCM avails itself of this opportunity to renew to the {MISSIONS['en']} the assurances of its "
+          "highest consideration.",
+    "fr": f"L'UAA saisit cette occasion pour renouveler à la {MISSIONS['fr']} les assurances de sa très haute "
           "considération.",
-    "es": f"La ISU-CCM aprovecha la oportunidad para reiterar a la {MISSION} las seguridades de su más alta "
+    "es": f"La DAA aprovecha la oportunidad para reiterar a la {MISSIONS['es']} las seguridades de su más alta "
           "consideración."}
 PRESIDENT_CLOSES = {
     "en": "Please accept, Excellency, the assurances of my highest consideration.",
@@ -117,7 +120,7 @@ def test_the_president_recalls_the_isus_notes_as_the_isus_and_a_note_its_own_in_
     assert values("second_reminder", "en")["letters_sent"].startswith("its call for contributions of 15 January")
     assert values("second_reminder", "fr")["letters_sent"].startswith("son appel à contributions du 15 janvier")
     assert values("president_letter", "es")["letters_sent"].startswith(
-        "la solicitud de contribuciones de la ISU-CCM del 15 de enero de 2027")
+        "la solicitud de contribuciones de la DAA del 15 de enero de 2027")
 
 
 def test_amounts_dates_and_names_are_written_as_each_language_writes_them():
@@ -126,12 +129,10 @@ def test_amounts_dates_and_names_are_written_as_each_language_writes_them():
     assert chf(Decimal("43650"), "es") == "43.650,00\xa0CHF"
     assert long_date("2027-09-04", "fr") == "4 septembre 2027"
     v = values("call_for_contributions", "es")
-    assert v["state_name"] == "Italia" and v["state_formal_name"] == "República Italiana"
-    from activities.localise import state_names
-    assert state_names("KOR", "fr", "Korea, Republic of")[0] == "République de Corée"
-    assert state_names("BOL", "fr", "Bolivia") == ("Bolivie", "État plurinational de Bolivie")
-    assert state_names("MEX", "es", "Mexico") == ("México", "Estados Unidos Mexicanos")
-    assert state_names("IRN", "fr", "Iran")[1] == "République islamique d'Iran"
+    assert v["state_name"] == "Italia" and v["state_formal_name"] == "la República Italiana"
+    assert v["of_government"] == "de la República Italiana" and v["of_state"] == "de Italia"
+    fr = values("call_for_contributions", "fr")
+    assert fr["of_government"] == "de la République italienne" and fr["of_state"] == "de l'Italie"
 
 
 def test_a_letter_written_after_the_meeting_of_states_parties_is_due_by_the_years_end():
@@ -192,7 +193,7 @@ def test_the_letterhead_is_drawn_on_page_one(tmp_path):
 @pytest.mark.parametrize("when,language,expected", [
     (date(2016, 11, 4), "en", "Swaziland"), (date(2016, 11, 4), "fr", "Swaziland"),
     (date(2016, 11, 4), "es", "Swazilandia"), (date(2026, 12, 2), "en", "Eswatini"),
-    (date(2026, 12, 2), "es", "Esuatini"),
+    (date(2026, 12, 2), "es", "Eswatini"), (date(2026, 12, 2), "fr", "Eswatini"),
 ])
 def test_a_state_is_named_as_it_was_on_the_letters_date(when, language, expected):
     swaziland = Contact(address=("Geneva",))
@@ -232,11 +233,12 @@ def pdf_objects(pdf: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("kind,language,author", [
-    ("call_for_contributions", "fr", "Implementation Support Unit, Convention on Cluster Munitions"),
+    ("call_for_contributions", "fr", "Unité d'appui à l'application, Convention sur les armes à sous-munitions"),
     ("president_letter", "es", "Presidencia de la Convención sobre Municiones en Racimo")])
 def test_a_letter_is_an_archival_record_by_poppler_s_reading(kind, language, author, tmp_path):
-    """PDF/A-2b claimed in its XMP metadata, tagged, every font embedded, with its title,
-    author, subject, language and the letter's date: read by poppler (pdfinfo, pdffonts)."""
+    """PDF/A-2b and PDF/UA-1 claimed in its XMP metadata, tagged, every font embedded,
+    with its title, author, subject, language and the letter's date: read by poppler
+    (pdfinfo, pdffonts)."""
     v = values(kind, language)
     letter = render_letter(kind, language, v)
     path = tmp_path / "letter.pdf"
@@ -245,10 +247,56 @@ def test_a_letter_is_an_archival_record_by_poppler_s_reading(kind, language, aut
         ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout.splitlines() if ":" in line)
     info = {k: v.strip() for k, v in info.items()}
     assert info["Title"] == letter.subject and info["Subject"] == letter.subject and info["Author"] == author
-    assert info["Tagged"] == "yes" and info["CreationDate"].startswith("Wed Aug 11 08:00:00 2027")
+    assert info["Tagged"] == "yes" and info["CreationDate"].startswith("Wed Aug 11 00:00:00 2027")
     meta = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True, check=True).stdout
-    assert 'pdfaid:part="2"' in meta and 'pdfaid:conformance="B"' in meta
+    claims = {name: re.findall(rf'(?:<|\s){name}(?:="|>)([^"<]+)', meta)
+              for name in ("pdfaid:part", "pdfaid:conformance", "pdfuaid:part")}
+    assert claims == {"pdfaid:part": ["2"], "pdfaid:conformance": ["B"], "pdfuaid:part": ["1"]}, claims
+    assert f"<rdf:li>{language}</rdf:li>" in meta  # dc:language
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
-    assert re.findall(rb"/Lang\s*\(([^)]*)\)", pdf_objects(path.read_bytes())) == [language.encode()]
+    assert set(re.findall(rb"/Lang\s*\(([^)]*)\)", pdf_objects(path.read_bytes()))) == {language.encode()}
     assert letter.pdf() == path.read_bytes()  # drawn again, the same file: its date is the letter's
+
+
+# Words only English has: none may stand in a French or Spanish letter, outside the
+# reference numbers (identifiers, `ISU-CCM/2027/ITA/3`) and the address the contacts give.
+ENGLISH = re.compile(r"\b(the|of|and|to|for|from|with|by|its|Trust|Fund|Support|Implementation|Geneva|Switzerland|"
+                     r"United|Kingdom|Republic|Government|Excellency|Please|Amount|Due|Account|Reference|"
+                     r"Call|Reminder|Thank|President|Meeting|States|Parties|Cluster|Munitions|Permanent|Director)\b")
+ANYWHERE = Contact(address=("Case postale 1", "1211 Genève 2"))
+
+
+def _without_identifiers(text: str) -> str:
+    return re.sub(r"(ISU-CCM|CCM-PRES)/\d{4}/[A-Z]{3}/\d+", "", text).replace("Case postale 1 1211 Genève 2", "")
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_letter_to_every_state_is_in_its_language_with_no_bracketed_name(language, tmp_path):
+    """Every letter kind to every State of the registry, drawn and read back: no English
+    word, and no name of the State standing in brackets (`le Gouvernement (République
+    italienne)`). The letters to one State are read back at once: poppler is started once
+    per State, not once per letter."""
+    from activities.localise import bare, state_name
+    from domain.states import registry
+
+    for state in registry():
+        named = state_name(state.alpha3, language, DAY)
+        pdfs = []
+        for kind in LETTER_KINDS:
+            v = letter_values(kind, state.alpha3, FIGURES, language, DAY, HEAD, ANYWHERE, "CH9300762011623852957")
+            pdfs.append(render_letter(kind, language, v).pdf())
+        for kind, pdf in zip(LETTER_KINDS, pdfs, strict=True):
+            (tmp_path / f"{kind}.pdf").write_bytes(pdf)
+        texts = subprocess.run(
+            ["sh", "-c", 'for f in "$@"; do pdftotext "$f" -; echo "@@@"; done', "sh",
+             *(str(tmp_path / f"{kind}.pdf") for kind in LETTER_KINDS)],
+            capture_output=True, text=True, check=True).stdout.split("@@@")
+        for kind, text in zip(LETTER_KINDS, texts, strict=False):
+            text = " ".join(text.split())
+            assert bare(named.short, language) in text, (state.alpha3, kind)
+            english = ENGLISH.findall(_without_identifiers(text))
+            assert not english, (state.alpha3, kind, english, text)
+            names = {bare(named.short, language), bare(named.formal, language)}
+            bracketed = [b for b in re.findall(r"\(([^)]*)\)", text) if any(n in b for n in names)]
+            assert not bracketed, (state.alpha3, kind, bracketed)
