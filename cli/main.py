@@ -153,16 +153,20 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
 
 @cli.command()
 @click.option("--metrics-port", type=click.IntRange(1, 65535), help="serve the SDK's metrics for Prometheus here")
-def worker(metrics_port):
-    """Run a worker: every ccm workflow and activity on the task queue. Stops cleanly on
-    SIGINT/SIGTERM; while the server is unreachable it says so and retries."""
+@click.option("--serves", type=click.Choice(["all", "workflows", "letters"]), default="all", show_default=True,
+              help="the processes (workflows), the letters drawn on the `-letters` queue, or both")
+def worker(metrics_port, serves):
+    """Run a worker: every ccm workflow and activity on the task queue, and the letters
+    drawn on its `-letters` queue. Stops cleanly on SIGINT/SIGTERM; while the server is
+    unreachable it says so and retries."""
     import asyncio
 
     from activities.eventlog import MissingLog
     from runtime.worker import run_worker
 
     try:
-        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True), metrics_port=metrics_port))
+        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True), metrics_port=metrics_port,
+                               serves=serves))
     except MissingLog as e:
         raise click.ClickException(str(e)) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import signal
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,24 @@ def build_activities(settings: Settings):
                          checkpoint_key=settings.checkpoint_key, verifier=verifier)
 
 
+SERVES = ("all", "workflows", "letters")
+
+
+def make_workers(client: Client, settings: Settings, activities, executor, serves: str = "all") -> list[Worker]:
+    """The workers one `ccm worker` runs: the processes on the task queue (`workflows`),
+    the letters drawn on `<queue>-letters` (`letters`), or both (`all`, the default).
+    Drawing workers on other machines take letters as load grows."""
+    from temporalio.worker import Worker
+
+    from workflows.common import letters_queue
+
+    workers = [make_worker(client, settings, activities, executor)] if serves in ("all", "workflows") else []
+    if serves in ("all", "letters"):
+        workers.append(Worker(client, task_queue=letters_queue(settings.task_queue),
+                              activities=[activities.write_letter], activity_executor=executor))
+    return workers
+
+
 def make_worker(client: Client, settings: Settings, activities, executor) -> Worker:
     from datetime import timedelta
 
@@ -95,7 +114,7 @@ def make_worker(client: Client, settings: Settings, activities, executor) -> Wor
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retry_seconds: float = 5,
-                     say=print, metrics_port: int | None = None) -> None:
+                     say=print, metrics_port: int | None = None, serves: str = "all") -> None:
     """Run until SIGINT/SIGTERM (or `stop`); while the server is unreachable, say so
     once per attempt and try again."""
     stop = stop or asyncio.Event()
@@ -122,12 +141,16 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
     else:
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
-        worker = make_worker(client, settings, activities, executor)
-        async with worker:
+        async with contextlib.AsyncExitStack() as running:
+            for worker in make_workers(client, settings, activities, executor, serves):
+                await running.enter_async_context(worker)
             # Said once the server has seen this worker poll, not before: a query sent on
             # reading this line would otherwise meet "no poller seen" on a loaded machine.
-            await _until_polling(client, settings.task_queue)
-            say(f"worker polling task queue {settings.task_queue!r} on {settings.temporal_address} "
+            if serves != "letters":
+                await _until_polling(client, settings.task_queue)
+            queues = {"all": f"{settings.task_queue!r} and its letters", "workflows": repr(settings.task_queue),
+                      "letters": f"{settings.task_queue}-letters"}[serves]
+            say(f"worker polling task queue {queues} on {settings.temporal_address} "
                 f"(namespace {settings.namespace})")
             beat = asyncio.create_task(_heartbeat(settings.heartbeat, stop))
             keys = asyncio.create_task(_refresh_keys(activities.verifier, stop))

@@ -190,11 +190,14 @@ def task_queue() -> str:
 
 
 async def act(handle, update, arg):
-    """Send an update, then read the full status: updates answer only a small result."""
+    """Send an update, wait for the letters it asked for (drawn beside it), then read the
+    full status: updates answer only a small result."""
     import sys
 
     await handle.execute_update(update, arg)
     workflow_class = getattr(sys.modules[update.__module__], update.__qualname__.split(".")[0])
+    if hasattr(workflow_class, "settled"):
+        await handle.execute_update(workflow_class.settled)
     return await handle.query(workflow_class.status)
 
 

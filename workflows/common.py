@@ -124,20 +124,28 @@ LOCAL = frozenset({Activities.record_event, Activities.write_message, Activities
                    Activities.check_start})
 
 
-# A letter to a State is a PDF (about 0.06 s of CPU to draw): an ordinary activity. The
-# server then hands a worker only as many as it has slots, where local activities queued
-# inside workflow tasks until those timed out (300 chases at once, measured). It heartbeats
-# while it waits for a drawing process, so that one on a worker that died is retried within
-# 10 s, not after its time bound.
-LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(minutes=5),
-                                         heartbeat_timeout=timedelta(seconds=10))
+# A letter to a State is a PDF, drawn beside the command that asked for it (the command
+# answers once its events are logged) by an ordinary activity on a task queue of its own,
+# `<queue>-letters` (`ccm-letters`), so that drawing workers can run on other machines.
+# A worker that dies while drawing: the letter is drawn again elsewhere after 30 s.
+LETTERS_QUEUE_SUFFIX = "-letters"
+LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(seconds=30))
+
+
+def letters_queue(task_queue: str) -> str:
+    """The task queue the letters of the processes on `task_queue` are drawn on."""
+    return task_queue + LETTERS_QUEUE_SUFFIX
+
+
+async def write_letter(request):
+    return await workflow.execute_activity_method(Activities.write_letter, request,
+                                                  task_queue=letters_queue(workflow.info().task_queue),
+                                                  **LETTER_OPTIONS)
 
 
 async def call(activity_ref, request):
     """Run one activity (by its reference in `Activities`) with the shared options; a
-    local one locally, a letter as an ordinary activity that heartbeats."""
-    if activity_ref is Activities.write_letter:
-        return await workflow.execute_activity_method(activity_ref, request, **LETTER_OPTIONS)
+    local one locally."""
     if activity_ref in LOCAL:
         return await workflow.execute_local_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
     return await workflow.execute_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)

@@ -50,6 +50,7 @@ from workflows.common import (
     call,
     new_event,
     record,
+    write_letter,
 )
 
 T = TypeVar("T")
@@ -100,7 +101,8 @@ class ProcessWorkflow:
         self.started = False  # a command that arrives with the start waits for its effects
         self.replan = False
         self.shown_stage = ""
-        self.deliveries: list[asyncio.Task] = []  # messages on their way, beside the lock
+        self.deliveries: list[asyncio.Task] = []  # letters and messages on their way, beside the lock
+        self.letters: list[asyncio.Task] = []  # letters being drawn, beside the lock
 
     # --- the run ----------------------------------------------------------------------------
     async def _run(self) -> Any:
@@ -147,6 +149,16 @@ class ProcessWorkflow:
         await self._wait_for_start()
         return self.process.result([])
 
+    @workflow.update
+    async def settled(self) -> int:
+        """Answers once every letter asked for so far is drawn and written (or held): what
+        a command that shows its letter, or a test that reads the outbox, waits for. The
+        number of letters it waited for."""
+        await self._wait_for_start()
+        letters = list(self.letters)
+        await workflow.wait_condition(lambda: all(task.done() for task in letters))
+        return len(letters)
+
     def _history_full(self) -> bool:
         info = workflow.info()
         return info.get_current_history_length() >= self.continue_after or info.is_continue_as_new_suggested()
@@ -187,9 +199,8 @@ class ProcessWorkflow:
     # --- effects ----------------------------------------------------------------------------
     async def _carry_out(self, effects: list) -> None:
         """Each effect in order; then the stage is shown if it changed. Events to log wait
-        for the step's next letter or message and are logged with it, in its transaction
-        (one activity instead of two; measured, the chase's start and its receipt each had
-        one of each)."""
+        for the step's next message and are logged with it, in its transaction (one
+        activity instead of two); a letter is drawn beside the lock, after them."""
         subject = self.process.subject
         waiting: list[NewEvent] = []
         for effect in effects:
@@ -213,10 +224,14 @@ class ProcessWorkflow:
             if isinstance(effect, Log):
                 waiting.append(event)
             elif isinstance(effect, Letter):
+                # The command's events are logged before it answers; its letter is drawn
+                # beside it, durably: the scheduled activity survives a crash in between.
+                await self._record_all(waiting)
                 request = LetterRequest(event=event, letter=effect.letter, language=effect.language,
-                                        context=effect.context, before=waiting)
-                waiting = []
-                await self._send(effect.key, Activities.write_letter, request)
+                                        context=effect.context)
+                task = asyncio.create_task(self._letter(effect.key, request))
+                self.letters.append(task)
+                self.deliveries.append(task)
             elif isinstance(effect, Message):
                 request = MessageRequest(event=event, to=effect.to, subject=effect.subject_line, body=effect.body,
                                          calendar=effect.calendar, before=waiting)
@@ -233,6 +248,12 @@ class ProcessWorkflow:
     async def _record_all(waiting: list[NewEvent]) -> None:
         while waiting:
             await record(waiting.pop(0))
+
+    async def _letter(self, key: str, request: LetterRequest) -> None:
+        """Draw and write a letter (`write_letter`, on the letters' task queue), then deliver it."""
+        outcome = await write_letter(request)
+        if outcome.delivery == "queued":
+            await self._deliver(key, request.event, outcome.message_id)
 
     async def _send(self, key: str, write, request) -> None:
         """Write the message (and log it) under the lock; deliver it beside the workflow."""

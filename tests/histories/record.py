@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.database import open_event_log
 from activities.letters import Mailbox
@@ -35,6 +34,7 @@ from domain.meetings import (
 from runtime.codec import CCM_CONVERTER
 from runtime.devserver import binary
 from tests.letters import write_contacts
+from tests.workers import Worker
 from workflows.action_item import ActionItem
 from workflows.annual_cycle import AnnualContributionCycle
 from workflows.bank_statement import BankStatementImport

@@ -63,8 +63,8 @@ def test_amounts_keep_two_places():
 @pytest.mark.parametrize("language,text", [
     ("en", "the ISU-CCM's call for contributions of 15 January 2027 and its reminders of 15 June 2027 and "
            "1 August 2027"),
-    ("fr", "l'appel à contributions de l'ISU-CCM du 15 janvier 2027 et ses rappels du 15 juin 2027 et du 1 août 2027"),
-    ("es", "la solicitud de contribuciones de la ISU-CCM del 15 de enero de 2027 y sus recordatorios del 15 de junio "
+    ("fr", "l'appel à contributions de l'UAA du 15 janvier 2027 et ses rappels du 15 juin 2027 et du 1 août 2027"),
+    ("es", "la solicitud de contribuciones de la DAA del 15 de enero de 2027 y sus recordatorios del 15 de junio "
            "de 2027 y del 1 de agosto de 2027")])
 def test_the_presidents_letter_names_the_isus_letters_that_went_before_as_the_isus(language, text):
     from activities.letters import letters_in_words

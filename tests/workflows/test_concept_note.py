@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
 
 from activities.database import open_event_log
 from activities.letters import Mailbox
@@ -27,6 +26,7 @@ from domain.concept_notes import (
 )
 from domain.meetings import local_to_utc
 from tests.conftest import act, sleep_until
+from tests.workers import Worker
 from workflows.action_item import ActionItem
 from workflows.concept_note import ConceptNote
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 from aiosmtpd.controller import Controller
-from temporalio.worker import Worker
 
 from activities.database import open_event_log
 from activities.letters import Mailbox, SmtpSettings
@@ -20,6 +19,7 @@ from domain.bank import creditor_reference, format_reference
 from domain.chase import ChaseInput, Close, SetMspDate
 from runtime.devserver import free_port
 from tests.letters import pdf_of, pdf_text, write_contacts
+from tests.workers import Worker
 from workflows.contribution_chase import ContributionChase
 
 

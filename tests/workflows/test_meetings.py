@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from icalendar import Calendar
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
 
 from activities.database import open_event_log
 from activities.letters import Mailbox
@@ -34,6 +33,7 @@ from domain.meetings import (
     proposals_close_at,
 )
 from tests.conftest import act, sleep_until
+from tests.workers import Worker
 from workflows.action_item import ActionItem
 from workflows.meeting import Meeting
 

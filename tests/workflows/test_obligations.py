@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
 
 from activities.database import open_event_log
 from activities.letters import Mailbox
@@ -22,6 +21,7 @@ from domain.obligations import (
     obligation_id,
 )
 from tests.conftest import act, sleep_until
+from tests.workers import Worker
 from workflows.obligation import Obligation
 
 
