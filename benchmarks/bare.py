@@ -1,6 +1,7 @@
 """The bare Temporal floor: a workflow of the chase's shape written with nothing but the
-SDK (start, one no-op activity, one signal, completion), and a worker for it with the
-SDK's default settings.
+SDK and the same letter engine (start; draw and store the call letter; a receipt update;
+draw and store the thank-you letter; completion), and a worker for it with the SDK's
+default settings. Its `bump` update does nothing: the floor of a bare update.
 
     .venv/bin/python -m benchmarks.bare worker --address HOST:PORT --namespace NS --task-queue Q
 
@@ -11,30 +12,57 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import timedelta
+import concurrent.futures
+import os
+from datetime import date, timedelta
+from pathlib import Path
 
 from temporalio import activity, workflow
 
+LETTERS = Path(os.environ.get("BARE_LETTERS", "/tmp/bare-letters"))
+
 
 @activity.defn
-async def noop(n: int) -> int:
+def draw(kind: str, n: int) -> int:
+    """A letter drawn as ccm draws one (its template, Typst) and stored as a file."""
+    from activities.letters import Contact, Letterhead, letter_values, render_letter
+
+    figures = {"year": 2027, "amount_due": "1000.00", "total_due": "1000.00", "received": "1000.00",
+               "outstanding": "1000.00", "msp_date": "2027-09-01", "letter_number": 1}
+    values = letter_values(kind, "ITA", figures, "en", date(2027, 1, 15), Letterhead(),
+                           Contact(address=("Geneva",)))
+    LETTERS.mkdir(parents=True, exist_ok=True)
+    (LETTERS / f"{kind}-{n}.pdf").write_bytes(render_letter(kind, "en", values).pdf())
     return n
 
 
 @workflow.defn
 class Bare:
     def __init__(self) -> None:
-        self.signalled = False
+        self.received = False
+        self.called = False
 
     @workflow.run
     async def run(self, n: int) -> int:
-        await workflow.execute_activity(noop, n, start_to_close_timeout=timedelta(seconds=30))
-        await workflow.wait_condition(lambda: self.signalled)
+        options = dict(start_to_close_timeout=timedelta(seconds=30))
+        await workflow.execute_activity(draw, args=["call_for_contributions", n], **options)
+        self.called = True
+        await workflow.wait_condition(lambda: self.received)
+        await workflow.execute_activity(draw, args=["thank_you", n], **options)
         return n
 
     @workflow.signal
     def go(self) -> None:
-        self.signalled = True
+        self.received = True
+
+    @workflow.update
+    async def receive(self) -> None:
+        self.received = True
+
+    @workflow.update
+    async def called_for(self) -> None:
+        """Answers once the call letter is drawn."""
+        await workflow.wait_condition(lambda: self.called)
 
     @workflow.update
     async def bump(self, n: int) -> int:
@@ -46,9 +74,11 @@ async def serve(address: str, namespace: str, task_queue: str) -> None:
     from temporalio.worker import Worker
 
     client = await Client.connect(address, namespace=namespace)
-    async with Worker(client, task_queue=task_queue, workflows=[Bare], activities=[noop]):
-        print("bare worker polling", flush=True)
-        await asyncio.Event().wait()
+    with concurrent.futures.ThreadPoolExecutor(16) as executor:
+        async with Worker(client, task_queue=task_queue, workflows=[Bare], activities=[draw],
+                          activity_executor=executor):
+            print("bare worker polling", flush=True)
+            await asyncio.Event().wait()
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ def demo(keep):
     year = date.today().year
     (home / f"budget-{year}.csv").write_text(  # 40 % not voluntary, as the 1st Review Conference agreed
         "line,amount,kind\n7a,200000,mandatory\n7b,120000,voluntary\n7c,180000,voluntary\n")
+    the_demo.log_sdk_to(home / "worker.log")  # the SDK's own lines, not over the demo's output
     with open(home / "temporal-server.log", "ab") as log:
         try:
             proc = devserver.start(home, port, ui_port, headless=False, log_file=log)

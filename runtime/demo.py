@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, time, timedelta
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 
 from domain.process import Acting
 from services.errors import CommandError
@@ -33,6 +34,24 @@ def write_contacts(path) -> None:
                 continue
             out.writerow([st.alpha3, "", f"Permanent Mission of {st.name} to the United Nations Office at Geneva",
                           "Geneva, Switzerland"])
+
+
+def log_sdk_to(path: Path) -> None:
+    """The Temporal SDK's own log lines (the Python SDK's and its Rust core's, forwarded to
+    Python logging) go to `path`, the demo's `worker.log`, not over the demo's output; an
+    operator who wants them on a terminal runs `ccm worker` in one of its own."""
+    import logging
+
+    from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    sdk = logging.getLogger("temporalio")
+    sdk.addHandler(handler)
+    sdk.propagate = False
+    core = LoggingConfig(filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                         forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")))
+    Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=core)), error_if_already_set=False)
 
 
 async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Table,

@@ -190,14 +190,16 @@ def task_queue() -> str:
 
 
 async def act(handle, update, arg):
-    """Send an update, wait for the letters it asked for (drawn beside it), then read the
-    full status: updates answer only a small result."""
+    """Send an update, wait for the letters it asked for (a chase's, drawn beside it), then
+    read the full status: updates answer only a small result."""
     import sys
+
+    from workflows.contribution_chase import ContributionChase
 
     await handle.execute_update(update, arg)
     workflow_class = getattr(sys.modules[update.__module__], update.__qualname__.split(".")[0])
-    if hasattr(workflow_class, "settled"):
-        await handle.execute_update(workflow_class.settled)
+    if workflow_class is ContributionChase:
+        await handle.execute_update(ContributionChase.settled)
     return await handle.query(workflow_class.status)
 
 
