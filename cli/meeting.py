@@ -80,19 +80,20 @@ class MeetingType(click.ParamType):
 TIME, OWNER, MEETING = TimeType(), OwnerType(), MeetingType()
 
 
-# Days the Palais des Nations and the Missions keep closed, on which a Committee meeting is
-# most likely a slip of the keyboard (said, not refused: the Committee may mean it).
-CLOSED_DAYS = {(1, 1): "New Year's Day", (12, 25): "Christmas Day", (12, 26): "the day after Christmas"}
+def allow_holiday_option(f):
+    return click.option("--allow-holiday", is_flag=True,
+                        help="set the meeting on a weekend or a Geneva or UN Geneva holiday all the same")(f)
 
 
-def note_unusual_day(day) -> None:
-    """A meeting set on a weekend or a day Geneva's offices are closed is said on stderr,
-    once the command has done its work (a refused command says only its refusal)."""
-    if day is not None:
-        why = CLOSED_DAYS.get((day.month, day.day)) or ("a Saturday" if day.weekday() == 5 else
-                                                         "a Sunday" if day.weekday() == 6 else None)
-        if why:
-            click.echo(f"note: {day} is {why}; the meeting is set for it all the same", err=True)
+def refuse_closed_day(day, allowed: bool) -> None:
+    """A meeting set on a weekend or a holiday (`domain.schedule.closed_day`) is refused,
+    before anything is done, unless --allow-holiday says the Committee means it."""
+    from domain.schedule import closed_day
+
+    why = closed_day(day) if day is not None else None
+    if why and not allowed:
+        raise click.BadParameter(f"{day} is {why}: give --allow-holiday to set the meeting for it all the same",
+                                 param_hint="--date")
 
 
 def meeting_option(f):
@@ -180,9 +181,11 @@ def meeting():
 @click.option("--cutoff-days", type=click.IntRange(0, 20), default=3, show_default=True,
               help="members propose items until this many working days before")
 @as_option("isu")
-def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days, acting):
+@allow_holiday_option
+def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days, allow_holiday, acting):
     """Schedule a meeting: invitations with an iCalendar file go to the participants. A
     meeting already past is recorded as held, without invitations."""
+    refuse_closed_day(day, allow_holiday)
 
     from domain.meetings import MeetingInput, meeting_id, meeting_summary
     from domain.schedule import geneva_time
@@ -220,7 +223,6 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
     handle = run(go())
     click.echo(f"scheduled {handle.id} ({len(people)} participants); proposals close "
                f"{geneva_time(inp.proposals_close_at)}")
-    note_unusual_day(day)
 
 
 @meeting.command("reschedule")
@@ -232,11 +234,13 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 @click.option("--cutoff-days", type=click.IntRange(0, 20),
               help="working days before the meeting when proposals close (default 3 when the date moves)")
 @as_option("isu")
-def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
+@allow_holiday_option
+def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, allow_holiday, acting):
     """Move a meeting (same workflow id): participants get an update of the same event.
     Only what is given changes; the rest stays as it is."""
     from domain.meetings import MeetingStatus, Reschedule, proposals_close_at
 
+    refuse_closed_day(day, allow_holiday)
     if day is None and start is None and end is None and venue is None and cutoff_days is None:
         raise click.UsageError("say what changes: --date, --start, --end, --venue or --cutoff-days")
     workflow_id = current_meeting(meeting)
@@ -248,7 +252,6 @@ def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, acting):
     schedule = _schedule(new_day, start or s.start, end or s.end, s.venue if venue is None else venue)
     _say_meeting(run(update(workflow_id, "reschedule", Reschedule(schedule=schedule, proposals_close_at=close_at,
                                                                   **acting.model_dump()))))
-    note_unusual_day(day)
 
 
 reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, current_meeting,
@@ -316,12 +319,13 @@ def meeting_agenda_adopted(meeting, path, acting):
 @click.option("--date", "day", type=MEETING_DAY, required=True,
               help=f"date of the next meeting ({MEETING_DAY.window()})")
 @as_option("isu")
-def meeting_set_next(meeting, day, acting):
+@allow_holiday_option
+def meeting_set_next(meeting, day, allow_holiday, acting):
     """Record the date of the next meeting (the default due date of action items)."""
     from domain.meetings import SetNextMeeting
 
+    refuse_closed_day(day, allow_holiday)
     _meeting_update(meeting, "set_next_meeting", SetNextMeeting(date=day, **acting.model_dump()))
-    note_unusual_day(day)
 
 
 @meeting.group("minutes")

@@ -9,6 +9,7 @@ worker's locale and whose `%-d` is glibc's alone: every worker writes the same t
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,36 @@ Role = Literal["member", "observer", "isu", "presidency"]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
+
+
+UN_HOLIDAYS_FILE = "un_geneva_holidays.csv"
+
+
+@lru_cache(maxsize=1)
+def _un_holidays() -> dict[date, str]:
+    import csv
+    import io
+    from importlib import resources
+
+    text = resources.files("domain").joinpath(f"data/{UN_HOLIDAYS_FILE}").read_text("utf-8")
+    return {date.fromisoformat(row["day"]): row["name"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def closed_day(day: date) -> str | None:
+    """Why the Committee would not meet on `day`, or None: a Saturday or a Sunday, a public
+    holiday of the canton of Geneva (the `holidays` package: New Year, Easter, Ascension,
+    Whit Monday, 1 August, the Jeûne genevois, Christmas, 31 December), or a day the
+    United Nations Office at Geneva alone keeps (`data/un_geneva_holidays.csv`: the Eids)."""
+    import holidays
+
+    named = holidays.Switzerland(subdiv="GE", years=day.year, language="en_US").get(day)
+    if named:
+        return f"{named} in Geneva"
+    if day in _un_holidays():
+        return f"{_un_holidays()[day]}, a holiday of the United Nations Office at Geneva"
+    if day.weekday() >= 5:
+        return "a Saturday" if day.weekday() == 5 else "a Sunday"
+    return None
 
 
 def day_month_year(day: date) -> str:

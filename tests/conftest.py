@@ -204,6 +204,18 @@ async def act(handle, update, arg):
 
 
 # --- `ccm worker` processes -------------------------------------------------------------
+def open_day(day, step: int = 1):
+    """`day`, or the first day after it (before it, with `step=-1`) the Committee meets on
+    (no weekend, no Geneva or UN Geneva holiday): a test's meeting is set whatever today is."""
+    from datetime import timedelta
+
+    from domain.schedule import closed_day
+
+    while closed_day(day):
+        day += timedelta(days=step)
+    return day
+
+
 def wait_for(predicate, seconds: float = 15):
     """Poll until `predicate` returns something true (visibility is eventually consistent)."""
     deadline = time.monotonic() + seconds

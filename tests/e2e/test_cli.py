@@ -12,7 +12,7 @@ import pytest
 
 from activities.database import open_event_log
 from domain.states import registry
-from tests.conftest import wait_for  # noqa: E402
+from tests.conftest import open_day, wait_for  # noqa: E402
 
 YEAR = date.today().year
 TODAY = date.today().isoformat()
@@ -303,7 +303,7 @@ def test_a_command_on_a_task_queue_no_worker_polls_is_refused_and_starts_nothing
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("state,amount_due,date,amount,reference,budget_line\nDEU,100,2016-03-01,100,DE-1,7c\n")
     for args in (["chase", "start", "--state", "Malta", "--year", NEXT, "--amount", "100"],
-                 ["meeting", "schedule", "--date", date(NEXT, 3, 4), "--venue", "Room XII"],
+                 ["meeting", "schedule", "--date", open_day(date(NEXT, 3, 4)), "--venue", "Room XII"],
                  ["task", "add", "--owner", "NOR", "--text", "x", "--due", date(NEXT, 3, 4)],
                  ["import", "contributions", "--year", 2016, "--file", ledger],
                  ["ping"]):

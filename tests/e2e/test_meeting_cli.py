@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from icalendar import Calendar
 
-from tests.conftest import wait_for  # noqa: E402
+from tests.conftest import open_day, wait_for  # noqa: E402
 
 TODAY = date.today()
 
@@ -16,8 +16,8 @@ TODAY = date.today()
 
 
 def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved(ccm, worker, tmp_path, ccm_env):
-    held = TODAY - timedelta(days=2)
-    following = TODAY + timedelta(days=33)
+    held = open_day(TODAY - timedelta(days=2), step=-1)
+    following = open_day(TODAY + timedelta(days=33))
     r = ccm("meeting", "schedule", "--date", held, "--venue", "Permanent Mission of Germany")
     assert r.exit_code == 0, r.output
     wait_for(lambda: json.loads(ccm("meeting", "status", "--meeting", held, "-o", "json").stdout)["stage"] == "held")
@@ -59,7 +59,7 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
 
 
 def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calendar_event(ccm, worker, tmp_path):
-    day = TODAY + timedelta(days=21)
+    day = open_day(TODAY + timedelta(days=21))
     assert ccm("meeting", "schedule", "--date", day, "--start", "10:00", "--end", "11:30",
                "--venue", "Permanent Mission of Germany").exit_code == 0
     proposed = ccm("meeting", "propose-item", "--meeting", day, "--title", "Country Coalitions", "--as", "DEU")
@@ -69,14 +69,15 @@ def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calend
 
     first = tmp_path / "first.ics"
     assert ccm("meeting", "ics", "--meeting", day, "--out", first).exit_code == 0
-    moved = ccm("meeting", "reschedule", "--meeting", day, "--date", day + timedelta(days=1), "--start", "15:00",
-                "--end", "16:00", "--venue", "Palais des Nations")
+    later = open_day(day + timedelta(days=1))
+    moved = ccm("meeting", "reschedule", "--meeting", day, "--date", later,
+                "--start", "15:00", "--end", "16:00", "--venue", "Palais des Nations")
     assert moved.exit_code == 0, moved.output
     second = tmp_path / "second.ics"
     assert "SEQUENCE 1" in ccm("meeting", "ics", "--meeting", day, "--out", second).output
     a, b = (next(iter(Calendar.from_ical(p.read_bytes()).walk("VEVENT"))) for p in (first, second))
     assert str(a["UID"]) == str(b["UID"]) and (a["SEQUENCE"], b["SEQUENCE"]) == (0, 1)
-    assert b.decoded("DTSTART").date() == day + timedelta(days=1) and str(b["LOCATION"]) == "Palais des Nations"
+    assert b.decoded("DTSTART").date() == later and str(b["LOCATION"]) == "Palais des Nations"
 
     bad = ccm("meeting", "reschedule", "--meeting", day, "--date", day, "--start", "12:00", "--end", "11:00",
               "--venue", "x")
@@ -104,7 +105,7 @@ def test_a_task_without_a_due_date_or_meeting_is_refused(ccm):
 
 
 def test_a_cancelled_meetings_day_can_have_another_and_the_agenda_says_who_proposed(ccm, worker):
-    day = TODAY + timedelta(days=47)
+    day = open_day(TODAY + timedelta(days=47))
     assert ccm("meeting", "schedule", "--date", day, "--venue", "Permanent Mission of Germany").exit_code == 0
     again = ccm("meeting", "schedule", "--date", day, "--venue", "Palais des Nations")
     assert again.exit_code == 1 and "is already scheduled (scheduled)" in again.stderr
@@ -146,12 +147,15 @@ def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm,
     asyncio.run(client.get_workflow_handle(wid).terminate("test over"))
 
 
-def test_a_meeting_on_a_saturday_or_new_years_day_is_set_and_said(ccm, worker):
+def test_a_meeting_on_a_weekend_or_a_holiday_is_refused_unless_allowed(ccm, worker):
     saturday = TODAY + timedelta(days=60 + (5 - (TODAY + timedelta(days=60)).weekday()) % 7)
     r = ccm("meeting", "schedule", "--date", saturday, "--venue", "Palais des Nations")
-    assert r.exit_code == 0 and f"note: {saturday} is a Saturday; the meeting is set for it all the same" in r.stderr
-    assert ccm("meeting", "cancel", "--meeting", saturday, "--reason", "test over").exit_code == 0
+    assert r.exit_code == 2 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
+    assert r.stderr.startswith(f"Error: Invalid value for --date: {saturday} is a Saturday: give --allow-holiday "
+                               "to set the meeting for it all the same")
     new_year = date(TODAY.year + 2, 1, 1)  # far from the other tests' days, within the two years ahead
     r = ccm("meeting", "schedule", "--date", new_year, "--venue", "Palais des Nations")
-    assert r.exit_code == 0 and f"note: {new_year} is New Year's Day" in r.stderr
+    assert r.exit_code == 2 and f"{new_year} is New Year's Day in Geneva" in r.stderr
+    r = ccm("meeting", "schedule", "--date", new_year, "--venue", "Palais des Nations", "--allow-holiday")
+    assert r.exit_code == 0, r.output
     assert ccm("meeting", "cancel", "--meeting", new_year, "--reason", "test over").exit_code == 0

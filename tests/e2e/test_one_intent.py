@@ -15,7 +15,7 @@ from domain.action_items import ActionItemStatus
 from domain.chase import ChaseStatus
 from domain.concept_notes import ConceptNoteStatus
 from domain.obligations import ObligationStatus
-from tests.conftest import wait_for  # noqa: E402
+from tests.conftest import open_day, wait_for  # noqa: E402
 
 TODAY = date.today()
 NEXT = TODAY.year + 1
@@ -99,15 +99,15 @@ def test_one_request_id_sent_twice_is_applied_once_and_answers_alike(ccm, worker
 
 
 def test_the_next_meeting_and_a_reschedule_a_b_a_are_three_changes_each(ccm, worker, ccm_env):
-    day = TODAY + timedelta(days=30)
+    day = open_day(TODAY + timedelta(days=30))
     assert ccm("meeting", "schedule", "--date", day, "--venue", "Permanent Mission of Germany").exit_code == 0
     meeting = f"meeting-cc-{day.isoformat()}"
-    a, b = day + timedelta(days=28), day + timedelta(days=35)
+    a, b = open_day(day + timedelta(days=28)), open_day(day + timedelta(days=35))
     a_b_a(ccm, "meeting", "set-next", "--meeting", day, values=[a, b, a], option="--date")
     assert json.loads(ccm("meeting", "status", "--meeting", day, "-o", "json").stdout)["next_meeting"] == a.isoformat()
     assert len(rows(ccm_env, meeting, "meeting.next_meeting_set")) == 3
 
-    moved = day + timedelta(days=3)
+    moved = open_day(day + timedelta(days=3))
     # Moved and found by its new date, then moved back by that date: the id stays.
     assert ccm("meeting", "reschedule", "--meeting", day, "--date", moved).stdout.startswith(f"{meeting}: ")
     by_new = wait_for(lambda: (r := ccm("meeting", "status", "--meeting", moved, "-o", "json")).exit_code == 0 and r)
