@@ -349,13 +349,21 @@ def minutes_circulate(meeting, path, acting):
 
 @minutes.command("approve")
 @meeting_option
-@click.option("--at-meeting", type=DATE, help="the later meeting where they were approved")
+@click.option("--at-meeting", type=DATE, required=True, help="the later meeting of the Committee that approved them")
+@click.option("--as-a-correct-record", "correct", is_flag=True, help="approved as a correct record")
+@click.option("--with-corrections", "corrections", type=TextType(10_000),
+              help="approved with these corrections (recorded with the approval)")
 @as_option("president")
-def minutes_approve(meeting, at_meeting, acting):
-    """Approve the minutes (the Presidency only); the meeting's workflow then ends."""
+def minutes_approve(meeting, at_meeting, correct, corrections, acting):
+    """Record the Committee's approval of the minutes at a later meeting, as a correct
+    record or with corrections (the Presidency records it); the meeting's workflow then ends."""
     from domain.meetings import ApproveMinutes
 
-    _meeting_update(meeting, "approve_minutes", ApproveMinutes(**acting.model_dump(), at_meeting=at_meeting))
+    if correct == bool(corrections):
+        raise click.UsageError("say how the Committee approved them: --as-a-correct-record or --with-corrections TEXT")
+    _meeting_update(meeting, "approve_minutes", ApproveMinutes(
+        **acting.model_dump(), at_meeting=at_meeting, approved_as="correct_record" if correct else "with_corrections",
+        corrections=corrections))
 
 
 async def _meeting_status(meeting: str):

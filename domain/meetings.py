@@ -40,6 +40,7 @@ from domain.schedule import (
     Participant,
     Schedule,
     day_month_year,
+    geneva_date,
     geneva_time,
     local_to_utc,
     long_date,
@@ -175,8 +176,24 @@ class CirculateMinutes(Acting, Document):
     _one_text = model_validator(mode="after")(one_text)
 
 
+Approval = Literal["correct_record", "with_corrections"]
+
+
 class ApproveMinutes(Acting):
-    at_meeting: date | None = Field(None, description="the later meeting where they were approved")
+    """The Committee's approval of the minutes at a later meeting, as the Presidency
+    records it: "as a correct record", or "with corrections" (the corrections recorded)."""
+
+    at_meeting: date = Field(description="the later meeting of the Committee that approved them")
+    approved_as: Approval = "correct_record"
+    corrections: Lines | None = Field(None, max_length=10_000, description="what the Committee corrected")
+
+    @model_validator(mode="after")
+    def _corrections_with_corrections(self) -> ApproveMinutes:
+        if self.approved_as == "with_corrections" and not self.corrections:
+            raise ValueError("minutes approved with corrections need the corrections")
+        if self.approved_as == "correct_record" and self.corrections:
+            raise ValueError("minutes approved as a correct record have no corrections")
+        return self
 
 
 class MeetingStatus(BaseModel):
@@ -406,16 +423,23 @@ class Meeting(Counters):
                           f"Draft minutes: {SUMMARY}, {self.schedule.date}", cmd.text, cmd=cmd)
         return [Show(stage=self.stage), mail.model_copy(update={"body_document": cmd.document})]
 
-    def check_approval(self, cmd: ApproveMinutes) -> None:
+    def check_approval(self, cmd: ApproveMinutes, now: datetime) -> None:
         if self.stage != "minutes_circulated":
             raise Refusal(f"there are no circulated minutes to approve (the meeting is {_words(self.stage)})")
+        if cmd.at_meeting <= self.schedule.date:
+            raise Refusal(f"minutes are approved at a later meeting of the Committee, not on "
+                          f"{cmd.at_meeting.isoformat()} (this meeting is of {self.schedule.date.isoformat()})")
+        if cmd.at_meeting > geneva_date(now):
+            raise Refusal(f"the meeting of {cmd.at_meeting.isoformat()} has not been held yet: its approval is "
+                          "recorded once it has")
 
-    def approve_minutes(self, cmd: ApproveMinutes) -> list[Effect]:
-        self.check_approval(cmd)
+    def approve_minutes(self, cmd: ApproveMinutes, now: datetime) -> list[Effect]:
+        self.check_approval(cmd, now)
         self.stage = "minutes_approved"
         return [Show(stage=self.stage), Log(
             key="minutes-approved", event_type="meeting.minutes_approved", actor=cmd.actor, office=cmd.office,
-            payload={"at_meeting": cmd.at_meeting.isoformat() if cmd.at_meeting else None})]
+            payload={"at_meeting": cmd.at_meeting.isoformat(), "approved_as": cmd.approved_as,
+                     "corrections": cmd.corrections})]
 
     # --- reading ---------------------------------------------------------------------------
     def status(self) -> MeetingStatus:

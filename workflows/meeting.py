@@ -113,8 +113,8 @@ class Meeting(ProcessWorkflow):
 
     @workflow.update
     async def approve_minutes(self, cmd: ApproveMinutes) -> CommandResult:
-        return await self._command(lambda: self.process.approve_minutes(cmd))
+        return await self._command(lambda: self.process.approve_minutes(cmd, workflow.now()))
 
     @approve_minutes.validator
     def _check_approval(self, cmd: ApproveMinutes) -> None:
-        self._validate("approve_minutes", cmd, lambda: self.process.check_approval(cmd))
+        self._validate("approve_minutes", cmd, lambda: self.process.check_approval(cmd, workflow.now()))

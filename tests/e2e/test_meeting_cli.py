@@ -36,14 +36,20 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
     minutes = tmp_path / "minutes.md"
     minutes.write_text("Minutes of the Coordination Committee meeting\n")
     assert ccm("meeting", "minutes", "circulate", "--meeting", held, "--file", minutes).exit_code == 0
-    unknown = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Aline Berdoz@coordinator:gso")
+    approved_at = ("--at-meeting", TODAY, "--as-a-correct-record")
+    unknown = ccm("meeting", "minutes", "approve", "--meeting", held, *approved_at,
+                  "--as", "Aline Berdoz@coordinator:gso")
     assert unknown.exit_code == 2 and "unknown office 'coordinator:gso'" in unknown.output
-    wrong = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Aline Berdoz@coordinator:general-status")
+    wrong = ccm("meeting", "minutes", "approve", "--meeting", held, *approved_at,
+                "--as", "Aline Berdoz@coordinator:general-status")
     assert wrong.exit_code == 1
     assert wrong.output.strip() == ("Error: refused: only the Presidency may approve minutes, "
                                     "not coordinator:general-status")
+    early = ccm("meeting", "minutes", "approve", "--meeting", held, "--at-meeting", following,
+                "--as-a-correct-record", "--as", "Michael Biontino@president")
+    assert early.exit_code == 1 and f"the meeting of {following} has not been held yet" in early.output
     ok = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Michael Biontino@president",
-             "--at-meeting", following)
+             "--at-meeting", TODAY, "--with-corrections", "Item 3: the workshop is in Beirut, not in Tripoli")
     assert ok.exit_code == 0 and "minutes approved" in ok.output
 
     listed = wait_for(lambda: [r for r in json.loads(ccm("task", "list", "--owner", "coordinator:universalization",

@@ -114,7 +114,8 @@ async def record_meeting(client) -> dict:
                                                                 office="isu"))
     await item.execute_update(ActionItem.complete, Complete(note="presented", office="ITA"))
     await meeting.execute_update(Meeting.circulate_minutes, CirculateMinutes(text="Minutes", office="isu"))
-    await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president"))
+    await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president",
+                                                                         at_meeting=date.today()))
     await meeting.result()
     return [await meeting.fetch_history(), await item.fetch_history()]
 

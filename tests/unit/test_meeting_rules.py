@@ -120,9 +120,19 @@ def test_after_the_meeting_attendance_action_items_and_minutes_approved_by_the_p
     assert effects[0].input.due == date(2017, 1, 25)
     meeting.circulate_minutes(CirculateMinutes(text="Minutes"))
     with pytest.raises(Refusal, match="only the Presidency may approve minutes, not NZL"):
-        meeting.authorize("approve_minutes", ApproveMinutes(office="NZL"))
-    meeting.approve_minutes(ApproveMinutes(actor="Michael Biontino", office="president"))
+        meeting.authorize("approve_minutes", ApproveMinutes(office="NZL", at_meeting=date(2017, 1, 25)))
+    with pytest.raises(Refusal, match="approved at a later meeting of the Committee, not on 2016-12-07"):
+        meeting.check_approval(ApproveMinutes(office="president", at_meeting=date(2016, 12, 7)), utc(2017, 2, 1))
+    with pytest.raises(Refusal, match="the meeting of 2017-01-25 has not been held yet"):
+        meeting.check_approval(ApproveMinutes(office="president", at_meeting=date(2017, 1, 25)), utc(2017, 1, 24))
+    with pytest.raises(ValueError, match="with corrections need the corrections"):
+        ApproveMinutes(office="president", at_meeting=date(2017, 1, 25), approved_as="with_corrections")
+    effects = meeting.approve_minutes(ApproveMinutes(
+        actor="Michael Biontino", office="president", at_meeting=date(2017, 1, 25), approved_as="with_corrections",
+        corrections="Item 4: New Zealand, not Norway, offered to host the workshop"), utc(2017, 1, 25, 12))
     assert meeting.finished and meeting.stage == "minutes_approved"
+    assert effects[-1].payload == {"at_meeting": "2017-01-25", "approved_as": "with_corrections",
+                                   "corrections": "Item 4: New Zealand, not Norway, offered to host the workshop"}
 
 
 def test_commands_before_the_meeting_starts_are_refused():

@@ -137,8 +137,8 @@ async def test_a_meeting_is_held_its_actions_tracked_and_its_minutes_approved_at
         f"coordinator:victim-assistance: Turn the concept note into an operational plan (due {second})"]
 
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await m1.execute_update(Meeting.approve_minutes, ApproveMinutes(actor="Aline Berdoz",
-                                                                          office="coordinator:general-status"))
+        await m1.execute_update(Meeting.approve_minutes, ApproveMinutes(
+            actor="Aline Berdoz", office="coordinator:general-status", at_meeting=second))
     assert "only the Presidency may approve minutes" in str(err.value.cause)
     await sleep_until(env, Schedule.at(second, time(10), time(11, 30), VENUE).starts_at + timedelta(minutes=30))
     await m1.execute_update(Meeting.approve_minutes, ApproveMinutes(actor="Michael Biontino", office="president",
