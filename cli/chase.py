@@ -363,21 +363,49 @@ def chase_escalate(state, all_unpaid, year, acting):
         _update(state, year, "escalate", cmd)
         return
     year = year or date.today().year
-    sent = run(_escalate_all(year, cmd))
-    click.echo(f"{len(sent)} President's letters sent for {year}" + (f" ({', '.join(sent)})" if sent else ""))
+    sent, closed, decided = run(_escalate_all(year, cmd, acting))
+    if decided is not None:
+        click.echo(f"{year} is history (its contributions were imported; no chase of it runs): the decision to send "
+                   f"the President's letters to {len(decided)} States that had not paid is recorded "
+                   f"({', '.join(decided) or 'none'}); nothing is sent")
+    else:
+        click.echo(f"{len(sent)} President's letters sent for {year}" + (f" ({', '.join(sent)})" if sent else ""))
+    for item in closed:
+        click.echo(f"action item {item} closed: the decision it records is carried out")
 
 
-async def _escalate_all(year: int, cmd) -> list[str]:
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from domain.chase import ChaseStatus, workflow_id
+async def _escalate_all(year: int, cmd, acting) -> tuple[list[str], list[str], list[str] | None]:
+    """The President's letters of the year's chases that wait for them; for a year that is
+    history (imported, no chase runs), the decision recorded instead, naming the States
+    that had not paid. Then the action items that record the decision are closed
+    (`services.fulfilment`). (sent, items closed, States of a recorded decision or None)."""
+    from domain.action_items import escalation_of
+    from services.fulfilment import fulfil_items, record_history_decision
 
     client = await connect()
     query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year} AND ExecutionStatus = 'Running'"
     ids = sorted({wf.id async for wf in client.list_workflows(query)})
     if ids and not await worker_polls(client, ids[0]):
         raise click.ClickException("no worker polls the chases' task queue: start `ccm worker`, then repeat")
+    sent, decided = await _letters(client, year, cmd, ids), None
+    if not ids:
+        from cli.audit import open_log
+
+        s = settings()
+        decided = await record_history_decision(client, open_log(), s.task_queue, year, acting,
+                                                s.home / f"budget-{year}.csv")
+    reference = (f"the decision on {year}, a year of history, recorded (nothing sent)" if decided is not None
+                 else f"{len(sent)} President's letters sent for {year}")
+    closed = await fulfil_items(client, escalation_of(year), reference, acting)
+    return sent, closed, decided
+
+
+async def _letters(client, year: int, cmd, ids: list[str]) -> list[str]:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from domain.chase import ChaseStatus, workflow_id
+
     sent = []
     with Progress(transient=True, console=Console(stderr=True)) as progress:  # stdout stays the answer
         task = progress.add_task("President's letters", total=len(ids))

@@ -464,14 +464,28 @@ async def meeting_dates(client, after: date, open_only: bool = False) -> list[da
     return sorted(dates)
 
 
+def _fulfilment(value: str | None) -> str | None:
+    import re
+
+    from domain.action_items import FULFILLED_BY
+
+    if value is not None and not re.fullmatch(FULFILLED_BY, value):
+        raise click.BadParameter(f"{value[:80]!r} names no command: escalation:YEAR or plan:concept-note-7MSP-THEME",
+                                 param_hint="--fulfilled-by")
+    return value
+
+
 @task.command("add")
 @click.option("--owner", type=OWNER, required=True, help="a State or an office (president, isu, coordinator:<theme>)")
 @click.option("--text", type=TextType(2_000), required=True, help="what is to be done (at most 2,000 characters)")
 @click.option("--due", type=AHEAD, help=f"due date ({AHEAD.window()})")
 @click.option("--next-meeting", is_flag=True, help="due at the next scheduled meeting")
 @click.option("--meeting", type=MEETING, help="the meeting that decided it (its action items are numbered)")
+@click.option("--fulfilled-by", callback=lambda ctx, param, value: _fulfilment(value),
+              help="the command whose run closes it: escalation:YEAR (`ccm chase escalate --year YEAR --all-unpaid`) "
+              "or plan:NOTE_ID (`ccm plan approve` of that note)")
 @as_option("isu")
-def task_add(owner, text, due, next_meeting, meeting, acting):
+def task_add(owner, text, due, next_meeting, meeting, fulfilled_by, acting):
     """Add an action item; it is tracked by its own workflow."""
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -495,12 +509,13 @@ def task_add(owner, text, due, next_meeting, meeting, acting):
             if when is None:
                 raise click.ClickException("no meeting is scheduled: give --due, or schedule the next meeting")
         if meeting:  # numbered among the meeting's items; due defaults to its next meeting
-            cmd = AddActionItem(owner=owner, text=text, due=when, **acting.model_dump())
+            cmd = AddActionItem(owner=owner, text=text, due=when, fulfilled_by=fulfilled_by, **acting.model_dump())
             return (await update(meeting, "add_action_item", cmd, client)).summary["action_item"]
         source = f"task-{date.today():%Y%m%d}"
         for number in range(1, 1000):
             try:
-                inp = ActionItemInput(owner=owner, text=text, due=when, source=source, number=number)
+                inp = ActionItemInput(owner=owner, text=text, due=when, source=source, number=number,
+                                      fulfilled_by=fulfilled_by)
                 summary, details = action_summary(inp)
                 handle = await start(client, ActionItem.run, inp, action_id(source, number), s.task_queue, acting,
                                      static_summary=summary, static_details=details)

@@ -41,6 +41,9 @@ def _say(result) -> None:
     line = f"{result.workflow_id}: {result.stage.replace('_', ' ')}"
     if f["version"]:
         line += f", version {f['version']}" + (" (late)" if f["late"] == "True" else "")
+    if int(f["plan_version"]):
+        late = int(f.get("plan_days_late") or 0)
+        line += f", plan version {f['plan_version']}" + (f" ({late} days late)" if late else "")
     if int(f["action_items"]):
         line += f", {f['action_items']} action items"
     click.echo(line)
@@ -189,8 +192,24 @@ def _owner(name: str) -> str:
 @as_option(required=True)
 def plan_approve(theme, msp, acting):
     """Approve the operational plan (the Presidency): it is published and each step becomes
-    a tracked action item."""
-    _update(msp, theme, "approve_plan", acting)
+    a tracked action item; the meeting's action item that asked for it
+    (`--fulfilled-by plan:NOTE_ID`) is closed, naming the plan."""
+    from domain.action_items import plan_of
+    from services.fulfilment import fulfil_items
+
+    note = _note_id(theme, msp)
+
+    async def go():
+        client = await connect()
+        result = await update(note, "approve_plan", acting, client)
+        closed = await fulfil_items(client, plan_of(note), f"operational plan v{result.summary['plan_version']} of "
+                                    f"{note} approved", acting)
+        return result, closed
+
+    result, closed = run(go())
+    _say(result)
+    for item in closed:
+        click.echo(f"action item {item} closed: the plan it asked for is approved")
 
 
 @plan.command("request-changes")

@@ -39,6 +39,21 @@ def action_id(source: str, number: int) -> str:
     return f"action-{source}-{number}"
 
 
+# The commands whose run closes an action item that names them (`fulfilled_by`):
+# `escalation:2016`, the President's letters of 2016 (`ccm chase escalate --year 2016
+# --all-unpaid`); `plan:<concept note id>`, that note's operational plan approved (`ccm
+# plan approve`).
+FULFILLED_BY = r"^(escalation:\d{4}|plan:concept-note-\d+(MSP|RC)-[a-z0-9-]+)$"
+
+
+def escalation_of(year: int) -> str:
+    return f"escalation:{year}"
+
+
+def plan_of(note_id: str) -> str:
+    return f"plan:{note_id}"
+
+
 class ActionItemInput(ProcessInput):
     owner: str = Field(description="a State (alpha-3) or an office")
     text: Lines = Field(min_length=1, max_length=2_000)
@@ -46,6 +61,8 @@ class ActionItemInput(ProcessInput):
     source: str = Field(description="where it was decided: a meeting or a plan step")
     number: int = Field(ge=1)
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1])
+    fulfilled_by: str | None = Field(None, pattern=FULFILLED_BY,
+                                     description="the command whose run closes it (`escalation:2016`, `plan:<note>`)")
 
     @model_validator(mode="after")
     def _text(self) -> ActionItemInput:
@@ -57,11 +74,18 @@ class ActionItemInput(ProcessInput):
 def action_summary(inp: ActionItemInput) -> tuple[str, str]:
     return (f"Action: {inp.text[:120]} — {inp.owner}, due {inp.due.isoformat()}",
             f"Decided by {inp.source} (item {inp.number}); reminders {', '.join(map(str, inp.reminder_days))} "
-            "days before the due date.")
+            "days before the due date." + (f" Closed when {inp.fulfilled_by} runs." if inp.fulfilled_by else ""))
 
 
 class Complete(Acting):
     note: Reason = ""
+
+
+class Fulfil(Acting):
+    """The command the item names has run: the item is done, with a reference to it."""
+
+    by: str = Field(pattern=FULFILLED_BY)
+    reference: Reason = Field(min_length=1, description="what the command did: `12 President's letters for 2016`")
 
 
 class Extend(Acting):
@@ -86,6 +110,7 @@ class ActionItemStatus(BaseModel):
     stage: Stage
     reminders_sent: list[date]
     history: list[str]
+    fulfilled_by: str | None = None
 
 
 class ActionItem(Counters):
@@ -170,6 +195,16 @@ class ActionItem(Counters):
         self.stage = "done"
         return self._change(now, "action.completed", cmd, note=cmd.note)
 
+    def check_fulfil(self, cmd: Fulfil) -> None:
+        self._check_open()
+        if cmd.by != self.input.fulfilled_by:
+            raise Refusal(f"the action item is fulfilled by {self.input.fulfilled_by or 'no command'}, not {cmd.by}")
+
+    def fulfil(self, cmd: Fulfil, now: datetime) -> list[Effect]:
+        self.check_fulfil(cmd)
+        self.stage = "done"
+        return self._change(now, "action.completed", cmd, note=cmd.reference, fulfilled_by=cmd.by)
+
     def check_extend(self, cmd: Extend, today: date) -> None:
         self._check_open()
         if cmd.new_due <= today:
@@ -206,7 +241,7 @@ class ActionItem(Counters):
     def status(self) -> ActionItemStatus:
         return ActionItemStatus(workflow_id=self.workflow_id, owner=self.owner, text=self.input.text, due=self.due,
                                 source=self.input.source, stage=self.stage, reminders_sent=self.reminders_sent,
-                                history=self.history)
+                                history=self.history, fulfilled_by=self.input.fulfilled_by)
 
     def result(self, effects: list) -> CommandResult:
         return result_of(self.workflow_id, self.stage, effects, {"owner": self.owner, "due": self.due.isoformat()})

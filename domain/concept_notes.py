@@ -259,6 +259,8 @@ class ConceptNoteStatus(BaseModel):
     approvals: list[Approval]
     action_items: list[str]
     pages: list[str]
+    plan_overdue: bool = False
+    plan_days_late: int = 0
 
     @property
     def late(self) -> bool:
@@ -288,6 +290,8 @@ class ConceptNote(Counters):
     plan_versions: int = 0
     plan_due: date
     plan_since: datetime = Field(description="plan reminders due before this are not sent late")
+    plan_overdue: bool = Field(False, description="the plan's due date passed with no plan, the note not yet final")
+    plan_late_days: int = Field(0, description="days after its due date the last plan came")
     reminded: list[str] = Field(default_factory=list)
     approvals: list[Approval] = Field(default_factory=list)
     action_items: list[str] = Field(default_factory=list)
@@ -336,9 +340,15 @@ class ConceptNote(Counters):
                 self._log("started", "concept.started", theme=i.theme, msp=i.msp, meeting=i.meeting.isoformat(),
                           circulate_by=i.circulate_by.isoformat(), plan_due=i.plan_due.isoformat())]
 
+    def _waiting_for_plan(self) -> bool:
+        """The plan is due from the meeting that asked for it, whether or not the final note
+        is approved yet (the Committee adapts notes as it goes): until one is submitted."""
+        return self.plan is None and (self.stage == "plan_due" or (
+            self.stage in ("drafting", "circulated", "in_comment") and not self.plan_overdue))
+
     def next_action(self) -> Action | None:
         """Reminders before the plan is due, then `overdue` (the Presidency is told)."""
-        if self.stage != "plan_due":
+        if not self._waiting_for_plan():
             return None
         for days in sorted(self.input.reminder_days, reverse=True):
             key = f"plan-reminder-{days}d-{self.plan_due.isoformat()}"
@@ -350,7 +360,12 @@ class ConceptNote(Counters):
     def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
         title, due = self.theme.title, self.plan_due.isoformat()
         if action.key == "overdue":
-            return [self._stage("overdue"), Message(
+            # Before the final note, the note keeps its stage and the plan is marked overdue.
+            if self.stage == "plan_due":
+                stage = [self._stage("overdue")]
+            else:
+                self.plan_overdue, stage = True, []
+            return [*stage, Message(
                 key=self.change_key("overdue"), event_type="concept.plan_overdue",
                 payload={"due": due, "told": "president"},
                 subject_line=f"Operational plan overdue: {title}",
@@ -428,20 +443,28 @@ class ConceptNote(Counters):
                                "version": final.number, "summary": final.summary, "text": final.text,
                                "text_document": final.document.sha256 if final.document else None}),
                    self._stage("published")]
-        self.plan_since = now
-        return effects + [self._stage("plan_due")]
+        # The plan's timeline ran from the start: a plan already in waits for approval, one
+        # already overdue stays so.
+        after = "plan_submitted" if self.plan is not None else "overdue" if self.plan_overdue else "plan_due"
+        return effects + [self._stage(after)]
 
     # --- the operational plan ---------------------------------------------------------------
     def check_plan(self, cmd: SubmitPlan) -> None:
-        self._check_stage("submit a plan", "plan_due", "overdue", "changes_requested")
+        # Asked of every coordinator by the meeting's date, final note or not.
+        self._check_stage("submit a plan", "drafting", "circulated", "in_comment", "plan_due", "overdue",
+                          "changes_requested")
 
     def submit_plan(self, cmd: SubmitPlan, now: datetime) -> list[Effect]:
         self.check_plan(cmd)
         self.plan = cmd.plan
         self.plan_versions += 1
-        return [self._stage("plan_submitted"),
-                self._log(f"plan-{self.plan_versions}", "concept.plan_submitted", cmd, version=self.plan_versions,
-                          steps=len(cmd.plan.steps), late=now.date() > self.plan_due)]
+        self.plan_late_days = max(0, (geneva_date(now) - self.plan_due).days)
+        # Before the final note is approved the note keeps its stage; the plan waits for it.
+        stage = [self._stage("plan_submitted")] if self.stage in ("plan_due", "overdue", "changes_requested") else []
+        return [*stage, self._log(f"plan-{self.plan_versions}", "concept.plan_submitted", cmd,
+                                  version=self.plan_versions, steps=len(cmd.plan.steps),
+                                  late=self.plan_late_days > 0, days_late=self.plan_late_days,
+                                  due=self.plan_due.isoformat())]
 
     def check_changes(self, cmd: RequestChanges) -> None:
         self._check_stage("request changes", "plan_submitted")
@@ -484,6 +507,7 @@ class ConceptNote(Counters):
     def set_plan_due(self, cmd: SetPlanDue, now: datetime) -> list[Effect]:
         self.check_due(cmd, now.date())
         previous, self.plan_due, self.plan_since = self.plan_due, cmd.date, now
+        self.plan_overdue = False
         effects: list[Effect] = [self._stage("plan_due")] if self.stage == "overdue" else []
         return effects + [Show(due=_midnight(cmd.date)),
                           self._log(self.change_key("plan-due"),
@@ -505,10 +529,12 @@ class ConceptNote(Counters):
             workflow_id=self.workflow_id, theme=t.slug, title=t.title, coordinators=t.coordinators,
             msp=self.input.msp, stage=self.stage, versions=self.versions, comments=self.comments, plan=self.plan,
             plan_versions=self.plan_versions, plan_due=self.plan_due, approvals=self.approvals,
-            action_items=self.action_items, pages=self.pages)
+            action_items=self.action_items, pages=self.pages, plan_overdue=self.plan_overdue or self.stage == "overdue",
+            plan_days_late=self.plan_late_days)
 
     def result(self, effects: list) -> CommandResult:
         last = self.versions[-1] if self.versions else None
         summary = {"version": last.number if last else "", "late": bool(last and last.late),
-                   "plan_version": self.plan_versions, "action_items": len(self.action_items)}
+                   "plan_version": self.plan_versions, "action_items": len(self.action_items),
+                   "plan_days_late": self.plan_late_days}
         return result_of(self.workflow_id, self.stage, effects, summary)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain.action_items import ActionItemInput, action_id
+from domain.action_items import FULFILLED_BY, ActionItemInput, action_id
 from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite, DocumentRef
 from domain.offices import office_in_words, permit
 from domain.process import (
@@ -166,6 +166,7 @@ class AddActionItem(Acting):
     owner: Short
     text: Lines = Field(min_length=1, max_length=2_000)
     due: date | None = Field(None, description="default: the next meeting")
+    fulfilled_by: str | None = Field(None, pattern=FULFILLED_BY, description="the command whose run closes it")
 
 
 class SetNextMeeting(Acting):
@@ -403,7 +404,7 @@ class Meeting(Counters):
         number = len(self.action_items) + 1
         child = action_id(self.workflow_id, number)
         item = ActionItemInput(owner=cmd.owner, text=cmd.text, due=cmd.due or self.next_meeting,
-                               source=self.workflow_id, number=number)
+                               source=self.workflow_id, number=number, fulfilled_by=cmd.fulfilled_by)
         self.action_items.append(child)
         return [StartActionItem(id=child, input=item),
                 Log(key=f"action-{number}", event_type="meeting.action_item_added", actor=cmd.actor,

@@ -19,7 +19,7 @@ from domain.events import NewEvent
 from domain.process import Acting
 
 RecordCommandName = Literal["import_contributions", "import_obligations", "record_state", "register_key",
-                            "revoke_key", "store_document", "match_bank_entry"]
+                            "revoke_key", "store_document", "match_bank_entry", "record_decision"]
 
 # Events of one command: a ledger of years, a registry; bounded so no input nears
 # Temporal's 2 MB payload limit (a document is stored in parts of its own).

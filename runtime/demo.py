@@ -128,6 +128,7 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         for line in await _year_2016(client, s, log):
             say(line)
         say(await _meetings(client, s))
+        say(await _letters_decided_in_2016(client, s, log))
         say(await _concept_notes(client, s))
         say(_cycle_2017(log))
         report = contributions_report(log, year, s.home / f"budget-{year}.csv")
@@ -311,14 +312,44 @@ AGENDA_OF_4_NOVEMBER = [
 
 
 # The decisions of the Committee's meeting of 4 November 2016, as action items.
+# Every follow-up the minutes of 4 November 2016 record, with its owner, the command that
+# closes it where one does (`fulfilled_by`), and its due date where the minutes give
+# another than the next meeting's: (owner, text, fulfilled_by, due).
+THEMES_OF_2016 = ("victim-assistance", "universalization", "stockpile-destruction", "clearance-and-rre",
+                  "cooperation-and-assistance", "transparency-measures", "national-implementation")
 ACTIONS_OF_4_NOVEMBER = [
-    *((f"coordinator:{theme}", "Turn the concept note into an operational plan with concrete steps")
-      for theme in ("victim-assistance", "universalization", "stockpile-destruction", "clearance-and-rre",
-                    "cooperation-and-assistance", "transparency-measures", "national-implementation")),
-    ("president", "Turn the Country Coalitions non-paper into an operational plan; identify lead countries"),
-    ("president", "Individual letters to all States Parties that have not paid their ISU contribution"),
-    ("member", "Advice from capitals on publishing the status of ISU contributions (UNOG methodology)"),
-    ("coordinator:general-status", "Identify ways to address the ISU-CCM financing deficit"),
+    # "reminded all Coordinators to turn their concept papers into operational plans by the next meeting"
+    *((f"coordinator:{theme}", "Turn the concept note into an operational plan with concrete steps",
+       f"plan:concept-note-{{msp}}-{theme}", None) for theme in THEMES_OF_2016),
+    # "discussed and adapted … before uploading the final versions on the Convention's website
+    # alongside an executive summary"
+    ("isu", "Coordinators upload the final versions of their concept notes with an executive summary on the "
+     "thematic pages of the website", None, None),
+    ("president", "Turn the Country Coalitions non-paper into an operational plan; identify lead countries", None,
+     None),
+    # "he would, through the ISU-CCM, be sending out individual letters"
+    ("president", "Individual letters to all States Parties that have not paid their ISU contribution",
+     "escalation:2016", None),
+    # "asked Coordinators to seek advice from their capitals and provide an answer by the next meeting"
+    ("member", "Advice from capitals on publishing the status of ISU contributions (UNOG methodology)", None, None),
+    ("coordinator:general-status", "Identify ways to address the ISU-CCM financing deficit", None, None),
+    # "re-examine the issue with UNOG at the beginning of 2017"
+    ("coordinator:general-status", "Look at the financing models of other Conventions and re-examine the issue "
+     "with UNOG", None, date(2017, 3, 31)),
+    # "work in close coordination with the Presidency to start a constructive dialogue with major
+    # cluster munitions producers and possessors"
+    ("president", "Meet the Coordinators on universalization on the dialogue with producers and possessors", None,
+     None),
+    # Costa Rica, "with the support of the ISU-CCM … in the process of defining a target list of
+    # countries in different regions"
+    ("CRI", "Define, with the ISU-CCM, a target list of countries by region for transparency reporting", None, None),
+    # New Zealand, "with the support of the ISU … developing a consolidated target list of States
+    # Parties" on national legislation
+    ("NZL", "Develop, with the ISU-CCM, a consolidated target list of States Parties on national implementation "
+     "legislation", None, None),
+    # New Zealand's ASEAN Inter-Sessional Meeting "in early 2017", to coordinate with the Presidency
+    ("NZL", "Coordinate the ASEAN Inter-Sessional Meeting with the Presidency and the Coordinators on "
+     "universalization", None, date(2017, 3, 31)),
 ]
 
 
@@ -374,8 +405,10 @@ async def _meetings(client, s) -> str:
         items=[AgendaItem(title=title, details=details) for title, details in AGENDA_OF_4_NOVEMBER], **ISU))
     # "the next meeting … would be held on Wednesday, 7 December 2016 from 10:00h to 11:30h" (item 8).
     await november.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=DECEMBER, **ISU))
-    for owner, text in ACTIONS_OF_4_NOVEMBER:
-        await november.execute_update(Meeting.add_action_item, AddActionItem(owner=owner, text=text, **ISU))
+    for owner, text, fulfilled_by, due in ACTIONS_OF_4_NOVEMBER:
+        await november.execute_update(Meeting.add_action_item, AddActionItem(
+            owner=owner, text=text, due=due, fulfilled_by=fulfilled_by.format(msp=s.msp) if fulfilled_by else None,
+            **ISU))
     await november.execute_update(Meeting.circulate_minutes, CirculateMinutes(
         text="Draft minutes of the Coordination Committee meeting of 4 November 2016 (the demo's own text).",
         **ISU))
@@ -384,9 +417,29 @@ async def _meetings(client, s) -> str:
     ics.write_bytes(meeting_ics(meeting_id(DECEMBER), december, SUMMARY, s.mail_from, people, 0, "REQUEST"))
     return (f"Meetings: {meeting_id(SEPTEMBER)}, minutes approved at the meeting of 4 November 2016; "
             f"{meeting_id(NOVEMBER)} held, {len(people)} people of {len(present)} delegations present, "
-            f"{len(ACTIONS_OF_4_NOVEMBER)} "
-            f"action items due at the next meeting, its minutes circulated; next meeting {december.in_words()} "
-            f"(calendar file {ics})")
+            f"{len(ACTIONS_OF_4_NOVEMBER)} action items (every follow-up the minutes record), its minutes "
+            f"circulated; next meeting {december.in_words()} (calendar file {ics})")
+
+
+async def _letters_decided_in_2016(client, s, log) -> str:
+    """The President's individual letters decided on 4 November 2016: 2016 is history here
+    (imported), so the decision is recorded with the States that had not paid, nothing is
+    sent, and the meeting's action item that records it is closed."""
+    from domain.action_items import escalation_of
+    from services.fulfilment import fulfil_items, record_history_decision
+
+    president = Acting(**PRESIDENT)
+    for _ in range(50):  # the meeting's items are listed once visibility has them
+        unpaid = await record_history_decision(client, log, s.task_queue, 2016, president,
+                                               s.home / "budget-2016.csv")
+        closed = await fulfil_items(client, escalation_of(2016), "the decision on 2016, a year of history, "
+                                    "recorded (nothing sent)", president)
+        if closed:
+            break
+        await asyncio.sleep(0.2)
+    return (f"President's letters of 2016 (ccm chase escalate --year 2016 --all-unpaid): 2016 is history, so the "
+            f"decision is recorded for the {len(unpaid or [])} States that had not paid and nothing is sent; "
+            f"action item {', '.join(closed) or 'none'} closed")
 
 
 # Where each theme stood after the meeting of 4 November 2016: (theme, coordinator, the day

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
         CancelAction,
         Complete,
         Extend,
+        Fulfil,
         Reassign,
     )
     from domain.process import CommandResult
@@ -46,6 +47,15 @@ class ActionItem(ProcessWorkflow):
     @complete.validator
     def _check_complete(self, cmd: Complete) -> None:
         self._validate("complete", cmd, lambda: self.process.check_complete(cmd))
+
+    @workflow.update
+    async def fulfil(self, cmd: Fulfil) -> CommandResult:
+        """The command the item names (`fulfilled_by`) has run: done, with a reference to it."""
+        return await self._command(lambda: self.process.fulfil(cmd, workflow.now()))
+
+    @fulfil.validator
+    def _check_fulfil(self, cmd: Fulfil) -> None:
+        self._validate("fulfil", cmd, lambda: self.process.check_fulfil(cmd))
 
     @workflow.update
     async def extend(self, cmd: Extend) -> CommandResult:

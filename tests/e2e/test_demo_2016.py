@@ -30,23 +30,31 @@ def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, c
         status = {day: await client.get_workflow_handle(meeting_id(day)).query(Meeting.status)
                   for day in (date(2016, 9, 27), date(2016, 11, 4), date(2016, 12, 7))}
         note = await client.get_workflow_handle("concept-note-77MSP-national-implementation").query(ConceptNote.status)
-        first = await client.get_workflow_handle(status[date(2016, 11, 4)].action_items[0]).query(ActionItem.status)
+        items = [await client.get_workflow_handle(i).query(ActionItem.status)
+                 for i in status[date(2016, 11, 4)].action_items]
+        first = items[0]
         # This module's worker stops with it: leave nothing running that other modules' lists would meet.
         async for wf in client.list_workflows(f"TaskQueue = '{s.task_queue}' AND ExecutionStatus = 'Running'"):
             await client.get_workflow_handle(wf.id).terminate("the demo test is over")
-        return meetings, notes, status, note, first
+        return meetings, notes, status, note, first, items
 
-    meetings, notes, status, note, first = asyncio.run(go())
+    meetings, notes, status, note, first, items = asyncio.run(go())
     september, november, december = status.values()
     assert september.stage == "minutes_approved"
     assert november.stage == "minutes_circulated" and november.next_meeting == date(2016, 12, 7)
-    assert november.previous_meeting == date(2016, 9, 27) and len(november.action_items) == 11
+    assert november.previous_meeting == date(2016, 9, 27) and len(november.action_items) == 17
     assert {"DEU", "NZL", "ITA", "ICRC", "CMC", "UNODA"} <= set(november.attendance)
     # The agenda as the meeting had it (the minutes' items 2 to 8), not recomposed from today's log.
     titles = [a.title for a in november.agenda]
     assert titles[1] == "Approval of the minutes of 27 September 2016" and len(titles) == 7
     assert titles[3].startswith("Presentation of concept notes") and len(november.agenda[3].details) == 8
     assert first.due == date(2016, 12, 7)  # "by the next meeting"
+    # Every follow-up of the minutes, each with its owner; those a command carries out name it.
+    letters = next(i for i in items if i.text.startswith("Individual letters"))
+    assert letters.fulfilled_by == "escalation:2016" and letters.owner == "president"
+    assert first.fulfilled_by == "plan:concept-note-77MSP-victim-assistance"
+    assert {i.owner for i in items} >= {"CRI", "NZL", "president", "isu", "member", "coordinator:general-status"}
+    assert [i.due for i in items if "UNOG" in i.text and "re-examine" in i.text] == [date(2017, 3, 31)]
     assert december.stage == "held" and december.previous_meeting == date(2016, 11, 4)
     assert (december.schedule.start, december.schedule.end) == (time(10), time(11, 30))
     assert ("next meeting Wednesday 7 December 2016, 10:00–11:30 (Geneva time), "

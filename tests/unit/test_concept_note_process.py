@@ -148,3 +148,43 @@ def test_the_process_survives_a_snapshot_as_continue_as_new_hands_it_on():
     note.submit_version(SubmitVersion(text="t", summary="s", office="ITA"), utc(2016, 10, 25))
     again = ConceptNote.model_validate_json(note.model_dump_json())
     assert again == note and again.next_action() == note.next_action()
+
+
+def test_the_plan_is_due_from_the_meeting_that_asked_for_it_final_note_or_not():
+    """The minutes ask every coordinator for a plan by the next meeting, while the Committee
+    still adapts the notes: reminders and overdue run from the start, and a plan may come
+    before the final note; it then waits for the note's approval."""
+    note = new_note()
+    note.submit_version(SubmitVersion(text="t", summary="s", office="ITA"), utc(2016, 10, 25))
+    note.comment(Comment(text="Adapt the targets", office="DEU"), utc(2016, 11, 4))
+    action = note.next_action()
+    assert action.key == "plan-reminder-14d-2016-12-07" and note.stage == "in_comment"
+    note.fire(action, action.at)
+    note.fire(note.next_action(), note.next_action().at)  # 3 days before
+    overdue = note.next_action()
+    assert overdue.key == "overdue" and overdue.at == utc(2016, 12, 8)
+    effects = note.fire(overdue, overdue.at)
+    assert note.stage == "in_comment" and note.plan_overdue and note.next_action() is None
+    assert isinstance(effects[-1], Message) and effects[-1].event_type == "concept.plan_overdue"
+    assert note.status().plan_overdue
+
+    effects = note.submit_plan(SubmitPlan(plan=plan(), office="ITA"), utc(2016, 12, 19, 9))
+    assert note.stage == "in_comment"  # the note is not final yet: the plan waits for it
+    assert {k: effects[-1].payload[k] for k in ("late", "days_late", "due")} == {"late": True, "days_late": 12,
+                                                                               "due": "2016-12-07"}
+    assert note.result(effects).summary["plan_days_late"] == "12"
+    note.submit_version(SubmitVersion(text="t2", summary="s2", office="ITA"), utc(2016, 12, 20))  # adapted
+    note.approve_final(PRESIDENT, utc(2017, 1, 10))
+    assert note.stage == "plan_submitted"
+    note.approve_plan(PRESIDENT, utc(2017, 1, 11))
+    assert note.stage == "plan_approved"
+
+
+def test_a_plan_on_time_is_not_late_and_one_before_the_final_note_waits_for_it():
+    note = new_note()
+    note.submit_version(SubmitVersion(text="t", summary="s", office="ITA"), utc(2016, 10, 25))
+    effects = note.submit_plan(SubmitPlan(plan=plan(), office="ITA"), utc(2016, 12, 7, 16))
+    assert effects[-1].payload["late"] is False and effects[-1].payload["days_late"] == 0
+    assert note.next_action() is None  # no reminder for a plan that is in
+    with pytest.raises(Refusal, match="cannot approve the plan while the note is circulated"):
+        note.check_plan_approval(PRESIDENT)

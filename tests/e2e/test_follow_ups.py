@@ -1,0 +1,43 @@
+"""A decision's follow-up closed by the command that carries it out (`--fulfilled-by`), and
+a decision on a year that is history recorded without sending anything."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from activities.database import open_event_log
+from tests.conftest import wait_for
+
+TODAY = date.today()
+
+
+def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_decisions_item(ccm, worker, ccm_env,
+                                                                                                 tmp_path):
+    ledger = tmp_path / "ledger-2014.csv"
+    ledger.write_text("state,amount_due,date,amount,reference,budget_line\n"
+                      "AUT,1000,2014-03-01,1000,AT-14,7a\nBEL,1200,,,,\nCHE,900,2014-05-01,400,CH-14,7a\n")
+    assert ccm("import", "contributions", "--year", 2014, "--file", ledger).exit_code == 0
+    added = ccm("task", "add", "--owner", "president", "--text", "Individual letters to the States that have not paid",
+                "--due", TODAY + timedelta(days=30), "--fulfilled-by", "escalation:2014")
+    assert added.exit_code == 0, added.output
+    item = added.output.split()[-1]
+    wrong = ccm("task", "add", "--owner", "president", "--text", "x", "--due", TODAY, "--fulfilled-by", "letters")
+    assert wrong.exit_code == 2 and "'letters' names no command" in wrong.stderr
+
+    done = ccm("chase", "escalate", "--year", 2014, "--all-unpaid", "--as", "Michael Biontino@president")
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines() == [
+        "2014 is history (its contributions were imported; no chase of it runs): the decision to send the President's "
+        "letters to 2 States that had not paid is recorded (BEL, CHE); nothing is sent",
+        f"action item {item} closed: the decision it records is carried out"]
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    decision = next(e for e in log.query() if e.event_type == "decision.recorded")
+    assert decision.payload["states"] == ["BEL", "CHE"] and decision.payload["sent"] is False
+    assert decision.office == "president" and decision.actor == "Michael Biontino"
+    closed = wait_for(lambda: next((e for e in log.query() if e.event_type == "action.completed"
+                                    and e.workflow_id == item), None))
+    assert closed.payload["fulfilled_by"] == "escalation:2014" and "2014" in closed.payload["note"]
+
+    again = ccm("chase", "escalate", "--year", 2014, "--all-unpaid", "--as", "Michael Biontino@president")
+    assert again.exit_code == 0 and len(again.stdout.splitlines()) == 1  # recorded once; no item closed twice
+    assert sum(1 for e in log.query() if e.event_type == "decision.recorded") == 1
