@@ -64,7 +64,11 @@ async def hand_over(statement, acting) -> list[dict]:
     handle = await client.start_workflow(BankStatementImport.run, inp, id=workflow_id, task_queue=queue,
                                          id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                                          id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
-    return await handle.result()
+    rows = await handle.result()
+    from services.commands import settle
+
+    await settle(client, [r["chase"] for r in rows if r["chase"] and r["outcome"] in ("matched", "reversed")])
+    return rows
 
 
 def _summary(statement, rows: list[dict]) -> str:

@@ -77,8 +77,12 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
 
     async def go():
         from services.chases import start_chase
+        from services.commands import settle
 
-        return await start_chase(await connect_polled(), s.task_queue, inp, acting)
+        client = await connect_polled()
+        handle = await start_chase(client, s.task_queue, inp, acting)
+        await settle(client, [handle.id])  # its call written
+        return handle
 
     handle = run(go())
     click.echo(f"started {handle.id}")
@@ -249,8 +253,17 @@ def _not_found(state: str, year: int | None, error: click.ClickException) -> cli
 def _update(state, year, update_name, arg):
     """Send an update to a chase and print what it changed in one line."""
     year = year or _open_year(state)
+
+    async def go():
+        from services.commands import settle
+
+        client = await connect()
+        result = await update(_chase_id(state, year), update_name, arg, client)
+        await settle(client, [result.workflow_id])  # the letter it asked for, written
+        return result
+
     try:
-        _say(run(update(_chase_id(state, year), update_name, arg)))
+        _say(run(go()))
     except click.ClickException as e:
         raise _not_found(state, year, e) from None
 

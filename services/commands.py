@@ -209,3 +209,23 @@ async def read_status(client, workflow_id: str, status_type):
     if desc.status == WorkflowExecutionStatus.COMPLETED:
         return await handle.result()
     raise CommandError(f"{workflow_id} is {desc.status.name.lower().replace('_', ' ')}")
+
+
+SETTLE_SECONDS = 60
+
+
+async def settle(client, workflow_ids) -> None:
+    """Wait until the letters the processes asked for are written: a person's command shows
+    its letter in the outbox when it answers, where the process itself answered once its
+    events were logged (the letters are drawn beside). Asked by query, which leaves no trace
+    in the history an auditor reads (the `settled` update would)."""
+    import asyncio
+    import time
+
+    async def one(wid: str) -> None:
+        handle = client.get_workflow_handle(wid)
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while await handle.query("letters_pending", result_type=int) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(one(wid) for wid in set(workflow_ids)))

@@ -149,6 +149,11 @@ class ProcessWorkflow:
         await self._wait_for_start()
         return self.process.result([])
 
+    @workflow.query
+    def letters_pending(self) -> int:
+        """Letters asked for and not yet written (or held)."""
+        return sum(1 for task in self.letters if not task.done())
+
     @workflow.update
     async def settled(self) -> int:
         """Answers once every letter asked for so far is drawn and written (or held): what
