@@ -74,13 +74,23 @@ async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: 
 
 
 def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
-    """Open action items and whether the previous meeting's minutes await approval."""
+    """Open action items, whether the previous meeting's minutes await approval, and the
+    concept notes started for presentation at this meeting (not withdrawn)."""
+    from domain.themes import theme
+
     open_actions = fold_open_actions(log.query(event_type="action.*"))
     pending = None
     if request.previous_meeting:
         approved = log.query(workflow_id=meeting_id(request.previous_meeting), event_type="meeting.minutes_approved")
         pending = None if next(approved, None) else request.previous_meeting
-    return AgendaFacts(open_actions=open_actions, minutes_pending=pending)
+    notes = []
+    if request.meeting:
+        withdrawn = {ev.workflow_id for ev in log.query(event_type="concept.withdrawn")}
+        for ev in log.query(event_type="concept.started"):
+            if ev.payload.get("meeting") == request.meeting.isoformat() and ev.workflow_id not in withdrawn:
+                t = theme(ev.payload["theme"])
+                notes.append(f"{t.title} ({', '.join(t.coordinators) or 'the Presidency'})")
+    return AgendaFacts(open_actions=open_actions, minutes_pending=pending, notes_to_present=notes)
 
 
 def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None = None,

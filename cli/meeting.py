@@ -412,10 +412,11 @@ def meeting_agenda(meeting):
         from activities.records import agenda_facts
         from domain.contract import AgendaFactsRequest
 
-        facts = agenda_facts(open_log(), AgendaFactsRequest(previous_meeting=status.previous_meeting))
+        facts = agenda_facts(open_log(), AgendaFactsRequest(previous_meeting=status.previous_meeting,
+                                                            meeting=status.schedule.date))
         proposed = [(p.title, p.proposer or p.office or "a member") for p in status.proposals]
         agenda = compose_agenda(status.schedule.date, status.standing_items, proposed, facts.minutes_pending,
-                                facts.open_actions)
+                                facts.open_actions, facts.notes_to_present)
         click.echo("(draft: the agenda goes out when proposals close)", err=True)
     click.echo(agenda_text(status.schedule.date, status.schedule.venue, agenda), nl=False)
 

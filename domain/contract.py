@@ -109,6 +109,7 @@ class PageRequest(BaseModel):
 
 class AgendaFactsRequest(BaseModel):
     previous_meeting: date | None = None
+    meeting: date | None = Field(None, description="the meeting whose agenda it is: its concept notes")
 
 
 class ActionSummary(BaseModel):
@@ -119,10 +120,12 @@ class ActionSummary(BaseModel):
 
 
 class AgendaFacts(BaseModel):
-    """What the agenda needs from outside the meeting: open actions, pending minutes."""
+    """What the agenda needs from outside the meeting: open actions, pending minutes, and
+    the concept notes to be presented at it (`Victim assistance (ITA, CHL)`)."""
 
     open_actions: list[ActionSummary]
     minutes_pending: date | None
+    notes_to_present: list[str] = Field(default_factory=list)
 
 
 class StartCheck(BaseModel):

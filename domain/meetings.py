@@ -93,13 +93,17 @@ class AgendaItem(BaseModel):
 
 
 def compose_agenda(meeting: date, standing: list[str], proposed: list[tuple[str, str]],
-                   minutes_pending: date | None, open_actions: list[ActionSummary]) -> list[AgendaItem]:
+                   minutes_pending: date | None, open_actions: list[ActionSummary],
+                   notes_to_present: list[str] = ()) -> list[AgendaItem]:
     """The draft agenda: opening, adoption of the agenda, approval of the previous
-    minutes when pending, action items due by this meeting (overdue ones included),
-    standing items, items proposed by members, and the date of the next meeting."""
+    minutes when pending, the concept notes to be presented at this meeting, action items
+    due by it (overdue ones included), standing items, items proposed by members, and the
+    date of the next meeting."""
     titles: list[tuple[str, list[str]]] = [("Opening remarks by the President", []), ("Adoption of the agenda", [])]
     if minutes_pending:
         titles.append((f"Approval of the minutes of {day_month_year(minutes_pending)}", []))
+    if notes_to_present:
+        titles.append(("Presentation of concept notes", list(notes_to_present)))
     due = sorted((a for a in open_actions if a.due <= meeting), key=lambda a: (a.due, a.workflow_id))
     if due:
         titles.append(("Follow-up of action items", [
@@ -280,7 +284,8 @@ class Meeting(Counters):
     def next_action(self) -> Action | None:
         if self.stage == "scheduled":
             return Action(key="agenda", at=self.close_at, description="proposals close: circulate the agenda",
-                          needs=AgendaFactsRequest(previous_meeting=self.input.previous_meeting))
+                          needs=AgendaFactsRequest(previous_meeting=self.input.previous_meeting,
+                                                   meeting=self.schedule.date))
         if self.stage == "agenda_circulated":
             return Action(key="held", at=self.schedule.ends_at, description="the meeting is held")
         return None  # after the meeting: minutes and their approval come as commands
@@ -288,7 +293,7 @@ class Meeting(Counters):
     def fire(self, action: Action, now: datetime, facts: AgendaFacts | None = None) -> list[Effect]:
         if action.key == "agenda":
             self.agenda = compose_agenda(self.schedule.date, self.input.standing_items, self.proposed(),
-                                         facts.minutes_pending, facts.open_actions)
+                                         facts.minutes_pending, facts.open_actions, facts.notes_to_present)
             self.stage = "agenda_circulated"
             return [Show(stage=self.stage), self._mail(
                 f"agenda-{self.sequence}", "meeting.agenda_circulated",

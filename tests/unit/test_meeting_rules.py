@@ -220,3 +220,41 @@ def test_the_agenda_adopted_at_the_meeting_is_recorded_and_stays():
     assert effects[0].event_type == "meeting.agenda_adopted"
     with pytest.raises(ValueError):
         AgendaItem(title="a\u202eb")
+
+
+def test_the_agenda_offers_the_presentation_of_the_concept_notes_due_at_the_meeting():
+    """The minutes of 4 November 2016, item 4: "Presentation of concept notes"."""
+    meeting, _ = new_meeting()
+    action = meeting.next_action()
+    assert action.needs.meeting == DAY
+    facts = AgendaFacts(minutes_pending=None, open_actions=[],
+                        notes_to_present=["Victim assistance (ITA, CHL)", "Universalization (FRA, ZMB)"])
+    meeting.fire(action, action.at, facts)
+    assert meeting.agenda[2].title == "Presentation of concept notes"
+    assert meeting.agenda[2].details == ["Victim assistance (ITA, CHL)", "Universalization (FRA, ZMB)"]
+
+
+def test_the_agenda_facts_name_the_notes_started_for_the_meeting_and_not_withdrawn(tmp_path):
+    from datetime import datetime, timezone
+
+    from activities.database import open_event_log
+    from activities.records import agenda_facts
+    from domain.contract import AgendaFactsRequest
+    from domain.events import NewEvent
+
+    log = open_event_log(f"sqlite:///{tmp_path / 'log.db'}")
+
+    def event(wid, event_type, **payload):
+        return NewEvent(idempotency_key=f"{wid}/{event_type}", workflow_id=wid, workflow_type="ConceptNote",
+                        subject=payload.get("theme", ""), event_type=event_type,
+                        occurred_at=datetime(2016, 10, 20, tzinfo=timezone.utc), payload=payload)
+
+    log.append_all([event("concept-note-7MSP-victim-assistance", "concept.started", theme="victim-assistance",
+                          meeting="2016-12-07"),
+                    event("concept-note-7MSP-universalization", "concept.started", theme="universalization",
+                          meeting="2016-12-07"),
+                    event("concept-note-7MSP-universalization", "concept.withdrawn", reason="merged"),
+                    event("concept-note-7MSP-stockpile-destruction", "concept.started",
+                          theme="stockpile-destruction", meeting="2017-01-25")])
+    facts = agenda_facts(log, AgendaFactsRequest(meeting=DAY))
+    assert facts.notes_to_present == ["Victim Assistance (ITA, CHL)"]
