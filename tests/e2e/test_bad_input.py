@@ -17,6 +17,7 @@ from tests.conftest import open_day, wait_for
 TODAY = date.today()
 NEXT = TODAY.year + 1  # chases of their own: SWE, SMR and MLT next year
 MEETING = open_day(TODAY + timedelta(days=61))
+SATURDAY = TODAY + timedelta(days=70 + (5 - (TODAY + timedelta(days=70)).weekday()) % 7)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,14 @@ def cases(f) -> list[tuple[list, str]]:
         (["meeting", "propose-item", *m, "--title", "x", "--as", "Nobody@Atlantis"], "unknown office 'Atlantis'"),
         (["meeting", "propose-item", *m, "--title", "x"], "only an office may propose item, not an unnamed office"),
         (["meeting", "attendance", *m, "--present", "DEU"], "before the meeting has started"),
-        (["meeting", "minutes", "approve", *m, "--as", "ITA"], "only the Presidency may approve minutes, not ITA"),
+        (["meeting", "minutes", "approve", *m, "--at-meeting", TODAY, "--as-a-correct-record", "--as", "ITA"],
+         "only the Presidency may approve minutes, not ITA"),
+        (["meeting", "schedule", "--date", SATURDAY, "--venue", "x"],
+         f"{SATURDAY} is a Saturday: give --allow-holiday to set the meeting for it all the same"),
+        (["task", "add", "--owner", "NOR", "--text", "x", "--due", NEXT_DAY(), "--fulfilled-by", "letters"],
+         "'letters' names no command: escalation:YEAR or plan:concept-note-7MSP-THEME"),
+        (["meeting", "minutes", "approve", *m, "--at-meeting", TODAY, "--as", "president"],
+         "say how the Committee approved them: --as-a-correct-record or --with-corrections TEXT"),
         (["meeting", "minutes", "circulate", *m, "--file", f / "note.md"], "after the meeting is held"),
         (["meeting", "set-next", *m, "--date", MEETING - timedelta(days=1), "--allow-holiday"],
          "must come after this one"),
