@@ -198,7 +198,7 @@ class CcmActivities:
         if done is not None:
             return LetterOutcome(message_id=done.payload.get("message_id", ""), delivery=done.payload["delivery"],
                                  written=False)
-        # Rendered and drawn in a thread (about 1 ms of CPU): the event loop runs on.
+        # Rendered and drawn in a thread (about 8 ms of CPU): the event loop runs on.
         try:
             message, pdf = await asyncio.to_thread(self._letter_message, request)
         except (LetterRefused, UndrawableText) as refused:
@@ -207,10 +207,11 @@ class CcmActivities:
 
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
         state = request.event.subject
-        contacts = load_contacts(self.contacts_file) if self.contacts_file else {}
+        contacts = self._contacts()
         # The chase counts a held letter as sent; the letter names only those that went.
         held = {(e.payload.get("letter"), e.occurred_at.date().isoformat())
-                for e in self.log.query(workflow_id=request.event.workflow_id) if e.payload.get("delivery") == "held"}
+                for e in self.log.query(workflow_id=request.event.workflow_id)
+                if e.payload.get("delivery") == "held"} if request.context.get("letters_before") else set()
         context = request.context | {"letters_before": [
             x for x in request.context.get("letters_before", []) if (x["kind"], x["date"]) not in held]}
         day = request.event.occurred_at.date()
@@ -228,6 +229,20 @@ class CcmActivities:
                                 data="")
         return MessageRequest(event=event, to=[contact.email] if contact.email else [], subject=letter.subject,
                               body=letter.cover, attachments=[attachment], before=request.before), letter.pdf()
+
+    def _contacts(self) -> dict:
+        """The contacts file, read again only when it changed (a letter a chase: 100 letters
+        read it 100 times, measured at a tenth of a letter's time)."""
+        if not self.contacts_file:
+            return {}
+        try:
+            info = self.contacts_file.stat()
+            stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        except FileNotFoundError:
+            return {}
+        if getattr(self, "_contacts_read", (None,))[0] != stamp:
+            self._contacts_read = (stamp, load_contacts(self.contacts_file))
+        return self._contacts_read[1]
 
     async def _hold(self, request: LetterRequest, reason: str) -> LetterOutcome:
         """Log a letter that was not written, with why, in the step's transaction."""
