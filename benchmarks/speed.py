@@ -555,6 +555,7 @@ import asyncio, concurrent.futures, sys
 from pathlib import Path
 from runtime.settings import Settings
 from runtime.temporal import connect
+from activities.database import open_event_log
 from runtime.worker import build_activities, make_workers
 from tests.letters import write_contacts
 
@@ -566,6 +567,7 @@ async def main(address, base, namespaces):
             s = s.model_copy(update={"worker_cache": max(10, s.worker_cache // len(namespaces))})
             s.home.mkdir(parents=True, exist_ok=True)
             write_contacts(s.contacts_file)  # each call is a PDF
+            open_event_log(s.database_url, create=True)  # as `ccm db upgrade` makes it
             workers += make_workers(await connect(s), s, build_activities(s), executor)
         await asyncio.gather(*(w.__aenter__() for w in workers))
         print("polling", flush=True)
@@ -583,19 +585,8 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _drawing_processes(pid: int) -> list[int]:
-    """The children that draw letters (spawned pool processes; not multiprocessing's
-    resource tracker, which stays)."""
-    out = []
-    for child in _children(pid):
-        with contextlib.suppress(FileNotFoundError):
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                out.append(child)
-    return out
-
-
 def _rss_mib(pid: int, children: bool = True) -> float:
-    """A process's RSS, with its children's (the worker's PDF-drawing processes)."""
+    """A process's RSS, with its children's (none since the letters are drawn in its threads)."""
     total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -623,16 +614,10 @@ def status(n: int) -> None:
             idle = _rss_mib(host.pid)
             slots = chase_slots(server, n)
             asyncio.run(_open_chases(server, slots))
-            held, own = _rss_mib(host.pid), _rss_mib(host.pid, children=False)
+            held = _rss_mib(host.pid)
             pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
-            # At rest: the drawing processes exit once no letter has come for CCM_PDF_IDLE_SECONDS.
-            from runtime.settings import Settings
-
-            deadline = time.monotonic() + Settings().pdf_idle_seconds + 60
-            while _drawing_processes(host.pid) and time.monotonic() < deadline:
-                time.sleep(1)
-            rest, drawing_left = _rss_mib(host.pid), len(_drawing_processes(host.pid))
-            rest_own = _rss_mib(host.pid, children=False)
+            time.sleep(10)
+            rest = _rss_mib(host.pid)
             times = []
             for ns in server.namespaces:
                 env = os.environ | ccm_env(server, ns)
@@ -645,11 +630,11 @@ def status(n: int) -> None:
             host.terminate()
             host.wait(timeout=30)
 
+    from runtime.settings import Settings
+
     print(f"one worker process serving {len(server.namespaces)} secretariats, keeping {Settings().worker_cache} "
-          f"runs in memory (CCM_WORKER_CACHE): RSS {idle:.0f} MiB idle, {held:.0f} MiB with {n} chases open "
-          f"(the worker {own:.0f} MiB, its PDF-drawing processes the rest; {pdfs} PDF letters written); "
-          f"at rest, once the drawing processes were let go ({drawing_left} left): {rest:.0f} MiB "
-          f"(the worker {rest_own:.0f} MiB, multiprocessing's resource tracker the rest)")
+          f"runs in memory (CCM_WORKER_CACHE), drawing its letters in its own threads: RSS {idle:.0f} MiB idle, "
+          f"{held:.0f} MiB with {n} chases open ({pdfs} PDF letters written), {rest:.0f} MiB 10 s later")
     print(f"ccm chase status --year {NEXT_YEAR} (100 chases each): median {statistics.median(times):.2f} s, "
           f"{sum(times):.2f} s for all {n}")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cli.client import as_option
 from cli.common import PAST, check_out, emit, out_options, settings
 from services.reports import REPORT_COLUMNS, latest_checkpoint, markdown, report_rows, summary
 
@@ -127,21 +128,64 @@ def report_obligations(as_of, output, out, force):
               show_default="this year", help=f"financial year (2010 to {date.today().year + 1})")
 @as_of_option
 @budget_option
-def report_publish(year, as_of, budget_path):
+@click.option("--decided-at", type=PAST, help="the Committee meeting that decided to publish (recorded once, by the "
+              "Presidency); without one recorded, the page is drafted in $CCM_HOME/draft, not published")
+@as_option("president")
+def report_publish(year, as_of, budget_path, decided_at, acting):
     """Write the status-of-contributions page into the site folder ($CCM_HOME/site):
     contributions-YEAR.html, or with --as-of a dated snapshot beside it
-    (contributions-YEAR-as-of-DAY.html) that leaves the live page alone."""
+    (contributions-YEAR-as-of-DAY.html) that leaves the live page alone. Publishing
+    ("naming and shaming", as the minutes call it) is the Committee's decision: until one
+    is recorded (--decided-at MEETING) the page is drafted for the Committee instead."""
     from activities.reports import publish, publish_obligations
     from cli.audit import open_log
     from domain.states import registry
 
-    site = settings().home / "site"
-    checkpoint = latest_checkpoint(open_log())
-    path = publish(contributions_report(year, as_of, budget_path), site, checkpoint)
-    click.echo(f"published {path}" + (f" (with the checkpoint of row {checkpoint.seq})" if checkpoint else ""))
+    log = open_log()
+    if decided_at is not None:
+        _record_publishing(log, decided_at, acting)
+        log = open_log()
+    decision = next((e for e in log.query(event_type="decision.recorded")
+                     if e.payload.get("decision") == PUBLISHING), None)
+    folder, said = (settings().home / "site", "published") if decision else (settings().home / "draft", "drafted")
+    checkpoint = latest_checkpoint(log)
+    path = publish(contributions_report(year, as_of, budget_path), folder, checkpoint)
+    click.echo(f"{said} {path}" + (f" (with the checkpoint of row {checkpoint.seq})" if checkpoint else ""))
     rows = obligations_rows(as_of)
     if rows:
         names = {s.alpha3: s.name for s in registry()}
-        click.echo(f"published {publish_obligations(rows, as_of or date.today(), names, site, bool(as_of))}")
+        click.echo(f"{said} {publish_obligations(rows, as_of or date.today(), names, folder, bool(as_of))}")
+    if decision is None:
+        click.echo("not published: no decision of the Committee to publish is recorded; once it decides, "
+                   "`ccm report publish --decided-at MEETING --as president`", err=True)
+    else:
+        click.echo(f"as the Committee decided at its meeting of {decision.payload['at_meeting']} "
+                   f"(recorded by {decision.actor or decision.office})")
+
+
+PUBLISHING = "publish the status of ISU contributions"
+
+
+def _record_publishing(log, meeting: date, acting) -> None:
+    """The Committee's decision to publish, recorded by the Presidency against a meeting
+    the log holds."""
+    from datetime import datetime, timezone
+
+    from cli.client import connect_polled, run
+    from domain.events import NewEvent
+    from domain.meetings import meeting_id
+    from services.commands import record
+
+    if next(log.query(workflow_prefix=meeting_id(meeting)), None) is None:
+        raise click.BadParameter(f"the log holds no Committee meeting of {meeting}", param_hint="--decided-at")
+    event = NewEvent(idempotency_key=f"decisions/publishing/{meeting.isoformat()}", workflow_id="decisions",
+                     workflow_type="", subject="publishing", event_type="decision.recorded",
+                     occurred_at=datetime.now(timezone.utc), actor=acting.actor, office=acting.office,
+                     payload={"decision": PUBLISHING, "at_meeting": meeting.isoformat()})
+
+    async def go():
+        return await record(await connect_polled(), settings().task_queue, "record_decision", [event], acting)
+
+    run(go())
 
 

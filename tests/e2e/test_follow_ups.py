@@ -41,3 +41,30 @@ def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_
     again = ccm("chase", "escalate", "--year", 2014, "--all-unpaid", "--as", "Michael Biontino@president")
     assert again.exit_code == 0 and len(again.stdout.splitlines()) == 1  # recorded once; no item closed twice
     assert sum(1 for e in log.query() if e.event_type == "decision.recorded") == 1
+
+
+def test_the_page_is_drafted_until_the_committee_decides_to_publish_and_the_presidency_records_it(ccm, worker,
+                                                                                                   ccm_env):
+    """"asked Coordinators to seek advice from their capitals and provide an answer by the
+    next meeting": publishing the status of contributions is the Committee's decision."""
+    from pathlib import Path
+
+    from tests.conftest import open_day
+
+    home = Path(ccm_env["CCM_HOME"])
+    drafted = ccm("report", "publish", "--year", TODAY.year)
+    assert drafted.exit_code == 0 and drafted.stdout.startswith(f"drafted {home / 'draft'}"), drafted.output
+    assert "no decision of the Committee to publish is recorded" in drafted.stderr
+    assert not (home / "site" / f"contributions-{TODAY.year}.html").exists()
+    held = open_day(TODAY - timedelta(days=9), step=-1)
+    nothing = ccm("report", "publish", "--decided-at", held, "--as", "Michael Biontino@president")
+    assert nothing.exit_code == 2 and f"the log holds no Committee meeting of {held}" in nothing.stderr
+    assert ccm("meeting", "schedule", "--date", held, "--venue", "Permanent Mission of Germany").exit_code == 0
+    wrong = ccm("report", "publish", "--decided-at", held, "--as", "isu")
+    assert wrong.exit_code == 1 and "only the Presidency may record decision" in wrong.stderr, wrong.output
+    done = ccm("report", "publish", "--year", TODAY.year, "--decided-at", held, "--as", "Michael Biontino@president")
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith(f"published {home / 'site' / f'contributions-{TODAY.year}.html'}")
+    assert f"as the Committee decided at its meeting of {held} (recorded by Michael Biontino)" in done.stdout
+    again = ccm("report", "publish", "--year", TODAY.year)  # the decision stands
+    assert again.exit_code == 0 and again.stdout.startswith("published"), again.output

@@ -94,5 +94,5 @@ def test_an_obligation_the_log_records_as_met_is_not_started(ccm, worker, ccm_en
 def test_publish_adds_the_obligations_page(ccm, worker, ccm_env):
     published = ccm("report", "publish", "--year", date.today().year)
     assert published.exit_code == 0, published.output
-    page = Path(ccm_env["CCM_HOME"]) / "site" / "obligations.html"
-    assert "published" in published.stdout and page.exists() and '<table id="obligations">' in page.read_text()
+    page = Path(ccm_env["CCM_HOME"]) / "draft" / "obligations.html"  # no decision to publish: drafted
+    assert "drafted" in published.stdout and page.exists() and '<table id="obligations">' in page.read_text()

@@ -232,9 +232,9 @@ def test_a_published_checkpoint_catches_a_whole_chain_rewritten_after_it(ccm_env
     ok = run(env, "audit", "verify", "--checkpoint", cp_file)
     assert ok.exit_code == 0 and f"the log up to row {cp['seq']} is the one checkpointed" in ok.stdout
     assert "signed by Sheila Mweemba for the ISU" in ok.stdout
-    # The public page prints it.
+    # The page prints it (drafted: no decision to publish is recorded here).
     assert run(env, "report", "publish", "--year", NEXT).exit_code == 0
-    page = (Path(env["CCM_HOME"]) / "site" / f"contributions-{NEXT}.html").read_text()
+    page = (Path(env["CCM_HOME"]) / "draft" / f"contributions-{NEXT}.html").read_text()
     assert f"Event log checkpoint: row {cp['seq']}" in page and cp["head"] in page
 
     # Whoever holds the database rewrites a row before the checkpoint and every hash after
