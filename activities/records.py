@@ -45,6 +45,7 @@ from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
 from domain.records import RecordInput, RecordResult, StatementInput
 from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, shipped_scale
+from domain.signatures import KeyRegistration
 from domain.states import registry_with
 
 
@@ -90,7 +91,26 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
             if ev.payload.get("meeting") == request.meeting.isoformat() and ev.workflow_id not in withdrawn:
                 t = theme(ev.payload["theme"])
                 notes.append(f"{t.title} ({', '.join(t.coordinators) or 'the Presidency'})")
-    return AgendaFacts(open_actions=open_actions, minutes_pending=pending, notes_to_present=notes)
+    numbered = meeting_number(log, request.meeting) if request.meeting else ""
+    return AgendaFacts(open_actions=open_actions, minutes_pending=pending, notes_to_present=notes, numbered=numbered)
+
+
+def meeting_number(log: EventLog, day: date) -> str:
+    """The meeting of `day` numbered within the Presidency the key registry says holds
+    office that day (`ccm keys register --office president --presidency-of DEU`), or
+    empty where it names none."""
+    from activities.localise import state_name
+    from domain.meetings import Presidency, fold_meeting_days, number_in_presidency
+    from domain.signatures import holder_among
+
+    # The worker wrote these only once an administrator's signature was checked.
+    registered = [KeyRegistration.model_validate(ev.payload) for ev in log.query(event_type="key.registered")]
+    holder = holder_among(registered, "president", day)
+    if holder is None or not holder.presidency_of:
+        return ""
+    presidency = Presidency(state_name=state_name(holder.presidency_of, "en", day).short, start=holder.valid_from,
+                            end=holder.valid_until)
+    return number_in_presidency(day, fold_meeting_days(log.query(event_type="meeting.*")), presidency)
 
 
 def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None = None,

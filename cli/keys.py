@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option
-from cli.common import DATE, emit, output_option, settings
+from cli.common import DATE, STATE, emit, output_option, settings
 from services.keystore import keys_dir, load_private
 
 KEY_EVENTS = ("key.registered", "key.revoked")
@@ -124,13 +124,15 @@ def public_key_of(file: Path) -> tuple[bytes, str]:
 @click.option("--title-fr", default="", help="the title as French letters print it (agreeing with the holder: "
               "'Présidente de la Onzième Assemblée des États parties')")
 @click.option("--title-es", default="", help="the title as Spanish letters print it ('Presidenta de …')")
+@click.option("--presidency-of", type=STATE, help="for --office president: the State holding the Presidency in this "
+              "term (meetings are numbered within it: 'the second meeting under the Presidency of Germany')")
 @click.option("--signs-letters", is_flag=True, help="the holder signs the office's letters on these days "
               "(president: the President's letters; isu: the ISU's, as Director)")
 @click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
               help="the administrator's key file (one of CCM_ADMIN_KEYS)")
 @as_option("isu")
-def register(file, office, valid_from, valid_until, holder, title, title_fr, title_es, signs_letters, admin_path,
-             acting):
+def register(file, office, valid_from, valid_until, holder, title, title_fr, title_es, presidency_of, signs_letters,
+             admin_path, acting):
     """Register the public key of FILE (the .json or .pem `keys new` wrote) for OFFICE
     on those days, signed by an administrator; appended to the event log. With
     --signs-letters it also records who holds the office then: letters dated in that term
@@ -153,12 +155,14 @@ def register(file, office, valid_from, valid_until, holder, title, title_fr, tit
         if why := undrawable(text):
             raise click.BadParameter(f"letters could not print it: {why}", param_hint=option)
     key, admin_fp = admin_key(admin_path)
+    if presidency_of and claimed != "president":
+        raise click.BadParameter("only the president's term is a Presidency", param_hint="--presidency-of")
     if signs_letters and claimed not in ("president", "isu"):
         raise click.BadParameter("only the Presidency's and the ISU's letters are signed", param_hint="--signs-letters")
     reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=claimed,
                           valid_from=valid_from, valid_until=valid_until, registered_at=datetime.now(timezone.utc),
                           admin=admin_fp, title=title.strip(), signs_letters=signs_letters,
-                          title_fr=title_fr.strip(), title_es=title_es.strip())
+                          title_fr=title_fr.strip(), title_es=title_es.strip(), presidency_of=presidency_of or "")
     reg.admin_signature = sign(key, reg.message())
     append_statement("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
                      f"registered/{reg.fingerprint}/{claimed}/{valid_from}", acting)

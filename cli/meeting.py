@@ -380,15 +380,20 @@ def meeting_status_of(meeting: str):
 @meeting_option
 @output_option("table", "json")
 def meeting_status(meeting, output):
-    """Stage, schedule, proposals, attendance, minutes and action items of a meeting."""
+    """Stage, schedule, its number within the Presidency, proposals, attendance, minutes
+    and action items of a meeting."""
+    from activities.records import meeting_number
+    from cli.audit import open_log
     from domain.schedule import geneva_time
 
     status = meeting_status_of(meeting)
+    numbered = meeting_number(open_log(), status.schedule.date)
     if output == "json":
-        emit(status.model_dump(mode="json"), "json")
+        emit(status.model_dump(mode="json") | {"numbered": numbered}, "json")
         return
     s = status.schedule
     rows = [("stage", status.stage), ("when", f"{s.date} {s.start:%H:%M}–{s.end:%H:%M} Geneva"),
+            ("number", numbered or "(no Presidency with --presidency-of is registered for the day)"),
             ("venue", s.venue), ("invitation sequence", status.sequence),
             ("proposals close", geneva_time(status.proposals_close_at)),
             ("proposals", "; ".join(p.title for p in status.proposals)), ("attendance", ", ".join(status.attendance)),
@@ -403,11 +408,13 @@ def meeting_status(meeting, output):
 def meeting_agenda(meeting):
     """Print the agenda: as adopted at the meeting, as circulated, or the draft as it
     would be composed now."""
+    from activities.records import meeting_number
     from cli.audit import open_log
     from domain.meetings import agenda_text, compose_agenda
 
     status = meeting_status_of(meeting)
     agenda = status.agenda
+    numbered = meeting_number(open_log(), status.schedule.date)
     if not agenda:
         from activities.records import agenda_facts
         from domain.contract import AgendaFactsRequest
@@ -418,7 +425,7 @@ def meeting_agenda(meeting):
         agenda = compose_agenda(status.schedule.date, status.standing_items, proposed, facts.minutes_pending,
                                 facts.open_actions, facts.notes_to_present)
         click.echo("(draft: the agenda goes out when proposals close)", err=True)
-    click.echo(agenda_text(status.schedule.date, status.schedule.venue, agenda), nl=False)
+    click.echo(agenda_text(status.schedule.date, status.schedule.venue, agenda, numbered), nl=False)
 
 
 @meeting.command("ics")

@@ -126,6 +126,7 @@ class AgendaFacts(BaseModel):
     open_actions: list[ActionSummary]
     minutes_pending: date | None
     notes_to_present: list[str] = Field(default_factory=list)
+    numbered: str = Field("", description="`the second meeting under the Presidency of Germany (…)`, when known")
 
 
 class StartCheck(BaseModel):

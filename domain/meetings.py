@@ -114,8 +114,42 @@ def compose_agenda(meeting: date, standing: list[str], proposed: list[tuple[str,
     return [AgendaItem(number=i, title=t, details=d) for i, (t, d) in enumerate(titles, start=1)]
 
 
-def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem]) -> str:
-    lines = [f"Coordination Committee meeting, {long_date(meeting)}, {venue}", "", "Draft agenda", ""]
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+            "eleventh", "twelfth")
+
+
+class Presidency(BaseModel):
+    """A Presidency and its term, as the key registry records who holds it."""
+
+    state_name: str = Field(description="`Germany`, `the Netherlands`")
+    start: date
+    end: date
+
+
+def number_in_presidency(meeting: date, meeting_days: list[date], presidency: Presidency) -> str:
+    """`the second meeting under the Presidency of Germany (7 September 2016 to 6 September
+    2017)`: the meetings held or planned in the term, up to this one, counted in order."""
+    days = sorted({d for d in meeting_days if presidency.start <= d <= meeting} | {meeting})
+    n = days.index(meeting) + 1
+    nth = ORDINALS[n - 1] if n <= len(ORDINALS) else f"{n}th"
+    return (f"the {nth} meeting under the Presidency of {presidency.state_name} "
+            f"({day_month_year(presidency.start)} to {day_month_year(presidency.end)})")
+
+
+def fold_meeting_days(events) -> list[date]:
+    """The day each meeting in the log is held on (its last schedule), cancelled ones left out."""
+    days: dict[str, date | None] = {}
+    for ev in events:
+        if ev.event_type in ("meeting.scheduled", "meeting.recorded", "meeting.rescheduled") and ev.payload.get("date"):
+            days[ev.workflow_id] = date.fromisoformat(ev.payload["date"])
+        elif ev.event_type == "meeting.cancelled":
+            days[ev.workflow_id] = None
+    return [d for d in days.values() if d is not None]
+
+
+def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem], numbered: str = "") -> str:
+    lines = [f"Coordination Committee meeting, {long_date(meeting)}, {venue}"
+             + (f": {numbered}" if numbered else ""), "", "Draft agenda", ""]
     for item in agenda:
         lines.append(f"{item.number}. {item.title}")
         lines += [f"   - {d}" for d in item.details]
@@ -298,7 +332,7 @@ class Meeting(Counters):
             return [Show(stage=self.stage), self._mail(
                 f"agenda-{self.sequence}", "meeting.agenda_circulated",
                 f"Draft agenda: {SUMMARY}, {self.schedule.date}",
-                agenda_text(self.schedule.date, self.schedule.venue, self.agenda),
+                agenda_text(self.schedule.date, self.schedule.venue, self.agenda, facts.numbered),
                 items=[a.title for a in self.agenda])]
         self.stage = "held"
         return [Show(stage=self.stage), Log(key="held", event_type="meeting.held",

@@ -110,9 +110,11 @@ class KeyRegistration(AdminStatement):
     signs_letters: bool = Field(False, description="the holder signs the office's letters on these days")
     title_fr: str = Field("", max_length=300, description="the title as French letters print it: 'Présidente …'")
     title_es: str = Field("", max_length=300, description="the title as Spanish letters print it: 'Presidenta …'")
+    presidency_of: str = Field("", pattern=r"^([A-Z]{3})?$",
+                               description="the State holding the Presidency in this term (alpha-3), for the president")
 
     def message(self) -> bytes:
-        unset = {k for k in ("title", "signs_letters", "title_fr", "title_es") if not getattr(self, k)}
+        unset = {k for k in ("title", "signs_letters", "title_fr", "title_es", "presidency_of") if not getattr(self, k)}
         return canonical(self.model_dump(mode="json", exclude={"admin_signature", *unset}))
 
 
@@ -144,6 +146,14 @@ def admin_keys(text: str) -> dict[str, bytes]:
             raise Refusal(f"an administrator key is 32 bytes of Ed25519 public key, not {len(raw)}")
         keys[fingerprint(raw)] = raw
     return keys
+
+
+def holder_among(registrations: Iterable[KeyRegistration], office: str, day: date) -> KeyRegistration | None:
+    """Of these registrations, the one that says who holds `office` on `day` (signs its
+    letters then; the latest to begin, where terms overlap)."""
+    found = [reg for reg in registrations
+             if reg.office == office and reg.signs_letters and reg.valid_from <= day <= reg.valid_until]
+    return max(found, key=lambda r: (r.valid_from, r.registered_at), default=None)
 
 
 class KeyRing:
@@ -178,10 +188,9 @@ class KeyRing:
     def holder_on(self, office: str, day: date) -> KeyRegistration | None:
         """Who signs `office`'s letters on `day`: the registration that says so, valid that
         day and not revoked by then (the latest to begin, where terms overlap)."""
-        found = [reg for fp, reg in self.keys.items()
-                 if reg.office == office and reg.signs_letters and reg.valid_from <= day <= reg.valid_until
-                 and not (fp in self.revoked and self.revoked[fp].revoked_at.date() <= day)]
-        return max(found, key=lambda r: (r.valid_from, r.registered_at), default=None)
+        standing = [reg for fp, reg in self.keys.items()
+                    if not (fp in self.revoked and self.revoked[fp].revoked_at.date() <= day)]
+        return holder_among(standing, office, day)
 
     def speaker(self, fp: str, office: str, at: datetime) -> KeyRegistration:
         """The registration by which key `fp` speaks for `office` at `at`; a Refusal says why not."""

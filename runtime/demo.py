@@ -192,7 +192,8 @@ async def _register_holders(client, s, admin_key, today: date) -> list[str]:
         reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=office,
                               valid_from=start, valid_until=end, registered_at=datetime.now(timezone.utc),
                               admin=admin_fp, title=titles["en"], title_fr=titles.get("fr", ""),
-                              title_es=titles.get("es", ""), signs_letters=True)
+                              title_es=titles.get("es", ""), signs_letters=True,
+                              presidency_of="DEU" if holder == "Michael Biontino" else "")
         reg.admin_signature = sign(admin_key, reg.message())
         events.append(key_statement_event("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
                                           f"registered/{reg.fingerprint}/{office}/{start}", admin,

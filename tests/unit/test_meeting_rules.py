@@ -258,3 +258,36 @@ def test_the_agenda_facts_name_the_notes_started_for_the_meeting_and_not_withdra
                           theme="stockpile-destruction", meeting="2017-01-25")])
     facts = agenda_facts(log, AgendaFactsRequest(meeting=DAY))
     assert facts.notes_to_present == ["Victim Assistance (ITA, CHL)"]
+
+
+def test_a_meeting_is_numbered_within_the_presidency_that_holds_office_on_its_day(tmp_path):
+    """The minutes of 4 November 2016 speak of "the second meeting under the German
+    Presidency": 27 September was the first, 7 December the third; a cancelled meeting
+    does not count, and one before the term belongs to the Presidency before."""
+    from datetime import datetime, timezone
+
+    from activities.database import open_event_log
+    from activities.records import meeting_number
+    from domain.events import NewEvent
+    from domain.signatures import KeyRegistration
+
+    log = open_event_log(f"sqlite:///{tmp_path / 'log.db'}")
+    at = datetime(2016, 9, 1, tzinfo=timezone.utc)
+
+    def event(key, wid, event_type, **payload):
+        return NewEvent(idempotency_key=key, workflow_id=wid, workflow_type="", subject="", event_type=event_type,
+                        occurred_at=at, payload=payload)
+
+    reg = KeyRegistration(fingerprint="f" * 16, public_key="k", holder="Michael Biontino", office="president",
+                          valid_from=date(2016, 9, 7), valid_until=date(2017, 9, 6), registered_at=at,
+                          admin="a" * 16, signs_letters=True, presidency_of="DEU")
+    days = {"meeting-cc-2016-06-01": "2016-06-01", "meeting-cc-2016-09-27": "2016-09-27",
+            "meeting-cc-2016-10-12": "2016-10-12", "meeting-cc-2016-11-04": "2016-11-04",
+            "meeting-cc-2016-12-07": "2016-12-07"}
+    log.append_all([event("reg", "key-registry", "key.registered", **reg.model_dump(mode="json")),
+                    *(event(wid, wid, "meeting.recorded", date=day) for wid, day in days.items()),
+                    event("cancel", "meeting-cc-2016-10-12", "meeting.cancelled", reason="moved")])
+    assert meeting_number(log, date(2016, 11, 4)) == (
+        "the second meeting under the Presidency of Germany (7 September 2016 to 6 September 2017)")
+    assert meeting_number(log, date(2016, 12, 7)).startswith("the third meeting")
+    assert meeting_number(log, date(2016, 6, 1)) == ""  # no Presidency registered for that day
