@@ -255,10 +255,11 @@ class ProcessWorkflow:
             await record(waiting.pop(0))
 
     async def _letter(self, key: str, request: LetterRequest) -> None:
-        """Draw and write a letter (`write_letter`, on the letters' task queue), then deliver it."""
+        """Draw and write a letter (`write_letter`, on the letters' task queue); its delivery
+        then runs beside it (a letter is written, and `settled`, before it is delivered)."""
         outcome = await write_letter(request)
         if outcome.delivery == "queued":
-            await self._deliver(key, request.event, outcome.message_id)
+            self.deliveries.append(asyncio.create_task(self._deliver(key, request.event, outcome.message_id)))
 
     async def _send(self, key: str, write, request) -> None:
         """Write the message (and log it) under the lock; deliver it beside the workflow."""
