@@ -90,7 +90,7 @@ def test_the_published_page_is_self_contained_with_table_and_chart(event_log, db
     result = CliRunner().invoke(cli, ["report", "publish", "--year", "2016"],
                                 env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
     assert result.exit_code == 0, result.output
-    page = (tmp_path / "site" / "contributions-2016.html").read_text()
+    page = (tmp_path / "draft" / "contributions-2016.html").read_text()
     assert "<svg" in page and 'class="receipts"' in page and '<table id="states">' in page
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external assets
     states_table = page.split('<table id="states">')[1].split("</table>")[0]
@@ -123,11 +123,11 @@ def test_an_as_of_page_is_a_dated_snapshot_beside_the_live_page(event_log, db_ur
     env = {"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
     runner = CliRunner()
     assert runner.invoke(cli, ["report", "publish", "--year", "2016"], env=env).exit_code == 0
-    live = (tmp_path / "site" / "contributions-2016.html").read_text()
+    live = (tmp_path / "draft" / "contributions-2016.html").read_text()
     snapshot = runner.invoke(cli, ["report", "publish", "--year", "2016", "--as-of", "2016-11-04"], env=env)
     assert snapshot.exit_code == 0 and "contributions-2016-as-of-2016-11-04.html" in snapshot.stdout
-    assert (tmp_path / "site" / "contributions-2016.html").read_text() == live  # untouched
-    assert "1 of 3" in (tmp_path / "site" / "contributions-2016-as-of-2016-11-04.html").read_text()
+    assert (tmp_path / "draft" / "contributions-2016.html").read_text() == live  # untouched
+    assert "1 of 3" in (tmp_path / "draft" / "contributions-2016-as-of-2016-11-04.html").read_text()
 
 
 def test_the_csv_report_has_a_credit_column_and_a_totals_row_and_goes_to_a_file(event_log, db_url, tmp_path):
@@ -338,3 +338,47 @@ def test_the_page_lists_states_by_name_and_tells_its_two_shortfalls_apart():
     assert "against the budget (red)" in page
     bare = render_html(ContributionsReport(year=2016, states=states))
     assert "(red)" not in bare and "the budget lacks" not in bare
+
+
+def test_the_page_in_french_and_spanish_names_and_sorts_states_in_its_language_with_no_english_left(tmp_path):
+    """A published page reads in English, French and Spanish: the States named and sorted
+    as each language names them (Équateur among the E, Allemagne first), amounts and
+    dates as Babel writes them there, each page naming the others."""
+    import html
+    import re
+
+    from activities.reports import publish
+    from domain.contributions import BudgetLine, ContributionsReport, StateContribution
+
+    states = [StateContribution(state=a, name=n, amount_due=Decimal("1000"), received=Decimal(r),
+                                outstanding=max(Decimal("0"), Decimal("1000") - Decimal(r)), last_action=act,
+                                last_action_on=date(2016, 10, 3))
+              for a, n, r, act in (("DEU", "Germany", "1000", "paid"), ("ECU", "Ecuador", "0", "reminder_sent"),
+                                   ("GBR", "United Kingdom", "500", "receipt_recorded"),
+                                   ("ESP", "Spain", "0", "pledged"))]
+    lines = [BudgetLine(line="7a", amount=Decimal("500"), kind="mandatory", received=Decimal("1500"))]
+    en = publish(ContributionsReport(year=2016, as_of=date(2016, 11, 4), states=states, budget_lines=lines),
+                 tmp_path)
+    name = "contributions-2016-as-of-2016-11-04"
+    pages = {lang: html.unescape((tmp_path / f"{name}{suffix}.html").read_text())
+             for lang, suffix in (("en", ""), ("fr", ".fr"), ("es", ".es"))}
+    assert en == tmp_path / f"{name}.html" and '<html lang="fr">' in pages["fr"]
+    assert f'hreflang="es" href="{name}.es.html"' in pages["fr"]
+
+    def order(page, names):
+        return [page.index(f"<td>{n}</td>") for n in names]
+
+    fr, es = pages["fr"], pages["es"]
+    assert order(fr, ["Allemagne", "Équateur", "Espagne", "Royaume-Uni"]) == sorted(order(fr, [
+        "Allemagne", "Équateur", "Espagne", "Royaume-Uni"]))
+    assert order(es, ["Alemania", "Ecuador", "España", "Reino Unido"]) == sorted(order(es, [
+        "Alemania", "Ecuador", "España", "Reino Unido"]))
+    assert "4 novembre 2016" in fr and "500,00\xa0CHF" in fr and "rien : 1'000,00\xa0CHF au-delà" in fr
+    assert "4 de noviembre de 2016" in es and "1.000,00\xa0CHF" in es and "pagado íntegramente" in es
+    assert "2 sur 4" in fr and "versement reçu" in fr and "annonce de contribution" in fr
+    english = re.compile(r"\b(the|of|and|Received|States|Parties|Budget lines|Contributions by State|"
+                         r"outstanding|paid|letter|pledge|none|over|As of)\b")
+    for lang in ("fr", "es"):
+        text = re.sub(r"<[^>]+>", " ", pages[lang])
+        text = re.sub(r"ccm audit verify[^.]*|contributions-2016[.\w]*", "", text)
+        assert not english.findall(text), (lang, english.findall(text))
