@@ -40,7 +40,7 @@ def _say(result) -> None:
     f = result.summary
     line = f"{result.workflow_id}: {result.stage.replace('_', ' ')}"
     if f["version"]:
-        line += f", version {f['version']}" + (" (late)" if f["late"] == "True" else "")
+        line += f", note version {f['version']}" + (" (late)" if f["late"] == "True" else "")
     if int(f["plan_version"]):
         late = int(f.get("plan_days_late") or 0)
         line += f", plan version {f['plan_version']}" + (f" ({late} days late)" if late else "")

@@ -41,7 +41,7 @@ def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker,
     r = ccm("plan", "submit", *THEME, "--file", note, "--summary", "Focal points by the end of 2016",
             "--as", "Silvia Cattaneo@Italy")
     assert r.exit_code == 0, r.output
-    assert "circulated, version 1" in r.output
+    assert "circulated, note version 1" in r.output
     assert "in comment" in ccm("plan", "comment", *THEME, "--text", "Why these countries?", "--as", "ICRC").output
 
     refused = ccm("plan", "approve-final", *THEME, "--as", "CHL")
@@ -67,7 +67,7 @@ def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker,
     r = ccm("plan", "request-changes", *THEME, "--comments", "x", "--as", "isu")
     assert r.exit_code == 1 and "only the Presidency may request changes" in r.output
     r = ccm("plan", "approve", *THEME, "--as", "president")
-    assert r.exit_code == 0 and "plan approved, version 1, 2 action items" in r.output
+    assert r.exit_code == 0 and "plan approved, note version 1, plan version 1, 2 action items" in r.output
 
     items = wait_for(lambda: json.loads(ccm("task", "list", "--owner", "ITA", "-o", "json").output))
     assert [i["id"] for i in items if i["source"].startswith("concept-note-9MSP")] == [
