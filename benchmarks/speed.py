@@ -240,14 +240,33 @@ def chases(n: int) -> None:
         with workers(server, "ccm"):
             chase, receipt = asyncio.run(run_chases(server, n))
             logs = _verify_logs(server)
+            longest, over = asyncio.run(_longest_tasks(server, "WorkflowType = 'ContributionChase'"))
             pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
         warnings = _sdk_warnings(server)
     print(f"bare SDK workflows (start, call letter drawn and stored, receipt update, thank-you letter drawn and "
           f"stored, completion): {bare:.1f}/s; its receipt update answered in {bare_update * 1000:.0f} ms (median)")
     print(f"ccm chases (start, call letter and event, full receipt, thank-you letter): {chase:.1f}/s; "
           f"the receipt answered in {receipt * 1000:.0f} ms (median), its letter drawn beside it")
-    print(f"event logs: {logs}; {pdfs} PDF letters written; SDK warnings in the workers' logs: {warnings}")
+    print(f"event logs: {logs}; {pdfs} PDF letters written; SDK warnings in the workers' logs: {warnings}; "
+          f"longest workflow task of a chase {longest * 1000:.0f} ms, {over} longer than 1 s")
     print(f"chase/bare ratio: {chase / bare:.2f}; receipt/bare-update latency ratio: {receipt / bare_update:.2f}")
+
+
+async def _longest_tasks(server: Server, query: str) -> tuple[float, int]:
+    """The longest workflow task (started to completed, from the histories) of the
+    workflows `query` lists, and how many took longer than 1 s."""
+    longest, over = 0.0, 0
+    for client in (await clients(server)).values():
+        async for wf in client.list_workflows(query):
+            started = None
+            async for ev in client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history_events():
+                kind = ev.WhichOneof("attributes")
+                if kind == "workflow_task_started_event_attributes":
+                    started = ev.event_time.ToDatetime()
+                elif kind == "workflow_task_completed_event_attributes" and started is not None:
+                    seconds = (ev.event_time.ToDatetime() - started).total_seconds()
+                    longest, over = max(longest, seconds), over + (seconds > 1)
+    return longest, over
 
 
 def _verify_logs(server: Server) -> str:
