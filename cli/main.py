@@ -152,10 +152,13 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
 
 
 @cli.command()
-@click.option("--metrics-port", type=click.IntRange(1, 65535), help="serve the SDK's metrics for Prometheus here")
+@click.option("--metrics-port", type=click.IntRange(1, 65535),
+              help="serve the SDK's metrics for Prometheus on 127.0.0.1:PORT")
+@click.option("--metrics-bind", callback=lambda ctx, param, value: _host_port(value),
+              help="serve them on HOST:PORT instead (0.0.0.0:9464 in a container, for a scraper on its network)")
 @click.option("--serves", type=click.Choice(["all", "workflows", "letters"]), default="all", show_default=True,
               help="the processes (workflows), the letters drawn on the `-letters` queue, or both")
-def worker(metrics_port, serves):
+def worker(metrics_port, metrics_bind, serves):
     """Run a worker: every ccm workflow and activity on the task queue, and the letters
     drawn on its `-letters` queue. Stops cleanly on SIGINT/SIGTERM; while the server is
     unreachable it says so and retries."""
@@ -165,10 +168,22 @@ def worker(metrics_port, serves):
     from runtime.worker import run_worker
 
     try:
-        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True), metrics_port=metrics_port,
-                               serves=serves))
+        if metrics_port and metrics_bind:
+            raise click.UsageError("give --metrics-port or --metrics-bind, not both")
+        bind = metrics_bind or (f"127.0.0.1:{metrics_port}" if metrics_port else None)
+        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True), metrics_bind=bind, serves=serves))
     except MissingLog as e:
         raise click.ClickException(str(e)) from None
+
+
+def _host_port(value: str | None) -> str | None:
+    """`HOST:PORT`, checked where it enters (a bind that cannot work is one line)."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535 or any(c.isspace() for c in host):
+        raise click.BadParameter(f"{value[:80]!r} is not HOST:PORT (0.0.0.0:9464)", param_hint="--metrics-bind")
+    return value
 
 
 @cli.command("codec-server")

@@ -17,13 +17,15 @@ if TYPE_CHECKING:
     from temporalio.worker import Worker
 
 
-def metrics_runtime(port: int):
+def metrics_runtime(bind: str):
     """A Temporal runtime whose SDK metrics (Temporal's own telemetry: task latencies,
     activity failures, workflow task failures, slots) are served for Prometheus on
-    127.0.0.1:`port`/metrics."""
+    `bind` (`HOST:PORT`)/metrics, named as Prometheus names them: counters end in
+    `_total`, units are suffixed, durations are in seconds."""
     from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{port}")))
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
+        bind_address=bind, counters_total_suffix=True, unit_suffix=True, durations_as_seconds=True)))
 
 
 def workflows() -> list[type]:
@@ -114,7 +116,7 @@ def make_worker(client: Client, settings: Settings, activities, executor) -> Wor
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retry_seconds: float = 5,
-                     say=print, metrics_port: int | None = None, serves: str = "all") -> None:
+                     say=print, metrics_bind: str | None = None, serves: str = "all") -> None:
     """Run until SIGINT/SIGTERM (or `stop`); while the server is unreachable, say so
     once per attempt and try again."""
     stop = stop or asyncio.Event()
@@ -125,9 +127,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
         except (NotImplementedError, RuntimeError):
             pass
     activities = build_activities(settings)
-    runtime = metrics_runtime(metrics_port) if metrics_port else None
+    runtime = metrics_runtime(metrics_bind) if metrics_bind else None
     if runtime:
-        say(f"metrics for Prometheus on http://127.0.0.1:{metrics_port}/metrics")
+        say(f"metrics for Prometheus on http://{metrics_bind}/metrics")
     while not stop.is_set():
         try:
             client = await connect(settings, runtime)

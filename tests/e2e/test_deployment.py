@@ -146,7 +146,7 @@ def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
     out = open(log, "w")
     ccm = str(Path(sys.executable).parent / "ccm")
     subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, check=True, capture_output=True)
-    proc = subprocess.Popen([ccm, "worker", "--metrics-port", str(port)],
+    proc = subprocess.Popen([ccm, "worker", "--metrics-bind", f"0.0.0.0:{port}"],
                             env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: "worker polling" in log.read_text(), seconds=30)
@@ -158,6 +158,16 @@ def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
 
         metrics = wait_for(scrape, seconds=30)
         assert "temporal_worker_task_slots_available" in metrics or "temporal_num_pollers" in metrics, metrics[:500]
+        # Parsed as Prometheus parses it; named to its conventions (counters end in _total,
+        # durations are in seconds, never milliseconds).
+        from prometheus_client.parser import text_string_to_metric_families
+
+        families = list(text_string_to_metric_families(metrics))
+        counters = [f.name for f in families if f.type == "counter"]
+        assert counters and all(f"{n}_total" in metrics for n in counters), counters
+        histograms = [f.name for f in families if f.type == "histogram"]
+        assert histograms and all(not n.endswith(("_ms", "_milliseconds")) for n in histograms), histograms
+        assert any(n.endswith("_seconds") for n in histograms), histograms
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
