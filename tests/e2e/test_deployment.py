@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -146,15 +147,22 @@ def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
     out = open(log, "w")
     ccm = str(Path(sys.executable).parent / "ccm")
     subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, check=True, capture_output=True)
+    from tests.letters import write_contacts
+
+    write_contacts(tmp_path / "contacts.csv", states=["ITA"])
     proc = subprocess.Popen([ccm, "worker", "--metrics-bind", f"0.0.0.0:{port}"],
                             env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: "worker polling" in log.read_text(), seconds=30)
+        year = date.today().year + 1
+        started = subprocess.run([ccm, "chase", "start", "--state", "ITA", "--year", str(year), "--amount", "100"],
+                                 env=os.environ | env, capture_output=True, text=True)
+        assert started.returncode == 0, started.stderr
 
         def scrape():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
                 text = r.read().decode()
-            return text if "temporal_" in text else None
+            return text if "temporal_" in text and "ccm_letters_drawn" in text else None
 
         metrics = wait_for(scrape, seconds=30)
         assert "temporal_worker_task_slots_available" in metrics or "temporal_num_pollers" in metrics, metrics[:500]
@@ -168,6 +176,11 @@ def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
         histograms = [f.name for f in families if f.type == "histogram"]
         assert histograms and all(not n.endswith(("_ms", "_milliseconds")) for n in histograms), histograms
         assert any(n.endswith("_seconds") for n in histograms), histograms
+        # ccm's own: the call letter drawn, by kind and language, and its drawing time.
+        drawn = next(f for f in families if f.name == "ccm_letters_drawn")
+        assert [(s.labels["kind"], s.labels["language"], s.value) for s in drawn.samples
+                if s.name.endswith("_total")] == [("call_for_contributions", "en", 1.0)]
+        assert "ccm_letter_drawing_seconds" in histograms
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
