@@ -148,7 +148,7 @@ PDF_STANDARDS = ["a-2b", "ua-1"]
 _COMPILERS = threading.local()
 
 
-class UndrawableText(ValueError):
+class UndrawableText(LetterRefused):
     """Text the letter's fonts cannot draw (an archival PDF may not hide a glyph)."""
 
 
@@ -165,10 +165,12 @@ def typst_to_pdf(source: str) -> bytes:
     try:
         return _COMPILERS.compiler.compile(source.encode("utf-8"), format="pdf", pdf_standards=PDF_STANDARDS)
     except typst.TypstError as e:
+        # What a letter prints comes from its inputs (a name, a logo): drawing it again
+        # cannot help, so the letter is held with the reason, never retried.
         message = str(e).splitlines()[0]
         if "could not be displayed" in message:
             raise UndrawableText(message.split("error: ", 1)[-1]) from None
-        raise
+        raise LetterRefused(f"the letter could not be drawn: {message[:300]}") from None
 
 
 def undrawable(text: str) -> str:

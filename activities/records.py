@@ -18,7 +18,6 @@ from activities.letters import (
     Letterhead,
     LetterRefused,
     Mailbox,
-    UndrawableText,
     languages_of,
     letter_file_name,
     letter_values,
@@ -197,7 +196,8 @@ def _letter_metrics(request: LetterRequest, outcome: str, seconds: float | None)
         {"kind": request.letter, "language": request.language})
     meter.create_counter(f"ccm_letters_{outcome}", f"letters {outcome}, by kind and language").add(1)
     if seconds is not None:
-        meter.create_histogram_float("ccm_letter_drawing", "time to render and draw a letter", "seconds").record(seconds)
+        drawing = meter.create_histogram_float("ccm_letter_drawing", "time to render and draw a letter", "seconds")
+        drawing.record(seconds)
 
 
 class CcmActivities:
@@ -233,7 +233,7 @@ class CcmActivities:
         began = time.perf_counter()
         try:
             message, pdf = await asyncio.to_thread(self._letter_message, request)
-        except (LetterRefused, UndrawableText) as refused:
+        except LetterRefused as refused:  # its facts, or its text or logo, cannot be drawn
             _letter_metrics(request, "held", None)
             return await self._hold(request, str(refused))
         _letter_metrics(request, "drawn", time.perf_counter() - began)

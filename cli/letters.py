@@ -96,11 +96,9 @@ def preview(state, year, kind, language, amount, out, force):
     target = out or Path(letter_file_name(letter.reference_number))
     if out is None:
         check_out(target, force)
-    from activities.letters import UndrawableText
-
     try:
         pdf = letter.pdf()
-    except UndrawableText as e:
+    except LetterRefused as e:
         raise click.ClickException(f"this letter would not be sent: {e}") from None
     tmp = target.with_name(target.name + ".part")
     tmp.write_bytes(pdf)

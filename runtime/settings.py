@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     def _one_line(cls, value: str) -> str:
         if "\n" in value or "\r" in value:
             raise ValueError("must be one line (separate address lines with |)")
+        if not value.isascii():  # printed on letters: a character no letter font has is refused here
+            from activities.letters import undrawable
+
+            if why := undrawable(value):
+                raise ValueError(f"letters could not print it: {why}")
         return value.strip()
 
     @field_validator("logo")

@@ -291,6 +291,7 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, c
     ("CCM_TEMPORAL_ADDRESS", "", "CCM_TEMPORAL_ADDRESS: '' is not HOST:PORT"),
     ("CCM_TEMPORAL_ADDRESS", "localhost", "CCM_TEMPORAL_ADDRESS: 'localhost' is not HOST:PORT"),
     ("CCM_HOME", " ", "CCM_HOME: is empty"),
+    ("CCM_ISU_NAME", "联合国日内瓦办事处", "CCM_ISU_NAME: letters could not print it: the text"),
 ])
 def test_a_setting_that_cannot_work_is_one_line_naming_its_variable(ccm, variable, value, message):
     result = ccm("chase", "status", "--state", "ITA", "--year", NEXT, env={variable: value})

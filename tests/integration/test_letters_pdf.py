@@ -300,3 +300,20 @@ def test_every_letter_to_every_state_is_in_its_language_with_no_bracketed_name(l
             names = {bare(named.short, language), bare(named.formal, language)}
             bracketed = [b for b in re.findall(r"\(([^)]*)\)", text) if any(n in b for n in names)]
             assert not bracketed, (state.alpha3, kind, bracketed)
+
+
+def test_a_letter_its_fonts_cannot_draw_or_with_a_logo_that_is_no_image_is_refused_not_retried(tmp_path):
+    """Typst refuses an archival PDF with a glyph it cannot draw; both that and a broken
+    logo hold the letter with the reason (`LetterRefused`), where retrying would never help."""
+    from activities.letters import UndrawableText, undrawable
+
+    assert undrawable("Mission permanente de la Côte d'Ivoire") == ""
+    assert "北" in undrawable("北京代表团")
+    v = values("call_for_contributions", "fr") | {"mission": "北京代表团"}
+    with pytest.raises(UndrawableText, match="could not be displayed"):
+        render_letter("call_for_contributions", "fr", v).pdf()
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a picture")
+    broken = letter_values("call_for_contributions", "ITA", FIGURES, "en", DAY, Letterhead(logo=logo), ITALY)
+    with pytest.raises(LetterRefused, match="the letter could not be drawn"):
+        render_letter("call_for_contributions", "en", broken).pdf()
