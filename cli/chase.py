@@ -379,7 +379,7 @@ def chase_escalate(state, all_unpaid, year, acting):
     sent, closed, decided = run(_escalate_all(year, cmd, acting))
     if decided is not None:
         click.echo(f"{year} is history (its contributions were imported; no chase of it runs): the decision to send "
-                   f"the President's letters to {len(decided)} States that had not paid is recorded "
+                   f"the President's letters to {len(decided)} States that still owed for it is recorded "
                    f"({', '.join(decided) or 'none'}); nothing is sent")
     else:
         click.echo(f"{len(sent)} President's letters sent for {year}" + (f" ({', '.join(sent)})" if sent else ""))

@@ -439,7 +439,7 @@ async def _letters_decided_in_2016(client, s, log) -> str:
             break
         await asyncio.sleep(0.2)
     return (f"President's letters of 2016 (ccm chase escalate --year 2016 --all-unpaid): 2016 is history, so the "
-            f"decision is recorded for the {len(unpaid or [])} States that had not paid and nothing is sent; "
+            f"decision is recorded for the {len(unpaid or [])} States that still owed for it and nothing is sent; "
             f"action item {', '.join(closed) or 'none'} closed")
 
 

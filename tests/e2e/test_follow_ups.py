@@ -28,7 +28,7 @@ def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines() == [
         "2014 is history (its contributions were imported; no chase of it runs): the decision to send the President's "
-        "letters to 2 States that had not paid is recorded (BEL, CHE); nothing is sent",
+        "letters to 2 States that still owed for it is recorded (BEL, CHE); nothing is sent",
         f"action item {item} closed: the decision it records is carried out"]
     log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
     decision = next(e for e in log.query() if e.event_type == "decision.recorded")
