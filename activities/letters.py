@@ -176,9 +176,10 @@ def typst_to_pdf(source: str) -> bytes:
 def undrawable(text: str) -> str:
     """Why a letter could not print `text` (a character no font of the letters has), or
     empty: what a contacts file or a key registration is checked with where it enters."""
+    from activities.fonts import surely_drawn
     from activities.templating import typst_string
 
-    if not text or text.isascii():
+    if not text or surely_drawn(text):  # no trial drawing for "Genève"
         return ""
     try:
         typst_to_pdf(f"#set document(title: [x])\n#set text(lang: \"en\", font: \"Libertinus Serif\")\n"

@@ -96,7 +96,9 @@ class Settings(BaseSettings):
     def _one_line(cls, value: str) -> str:
         if "\n" in value or "\r" in value:
             raise ValueError("must be one line (separate address lines with |)")
-        if not value.isascii():  # printed on letters: a character no letter font has is refused here
+        from activities.fonts import surely_drawn
+
+        if not surely_drawn(value):  # printed on letters: a character no letter font has is refused here
             from activities.letters import undrawable
 
             if why := undrawable(value):
