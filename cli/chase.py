@@ -390,7 +390,7 @@ def chase_escalate(state, all_unpaid, year, acting):
 async def _escalate_all(year: int, cmd, acting) -> tuple[list[str], list[str], list[str] | None]:
     """The President's letters of the year's chases that wait for them; for a year that is
     history (imported, no chase runs), the decision recorded instead, naming the States
-    that had not paid. Then the action items that record the decision are closed
+    that still owed for it. Then the action items that record the decision are closed
     (`services.fulfilment`). (sent, items closed, States of a recorded decision or None)."""
     from domain.action_items import escalation_of
     from services.fulfilment import fulfil_items, record_history_decision
@@ -428,6 +428,9 @@ async def _letters(client, year: int, cmd, ids: list[str]) -> list[str]:
                 await update(workflow_id(year, status.state), "escalate", cmd, client, check_worker=False)
                 sent.append(status.state)
             progress.advance(task)
+    from services.commands import settle
+
+    await settle(client, [workflow_id(year, state) for state in sent])  # the letters written, as the command says
     return sent
 
 
