@@ -618,6 +618,13 @@ class Chase(BaseModel):
             summary["credit"] = self.credit
         return result_of(workflow_id(self.input.year, self.input.state), self.stage, effects, summary)
 
+    def details(self) -> str:
+        """The amounts as the web UI's current details show them."""
+        st = self.status()
+        return (f"Due CHF {st.amount_due}" + (f" (arrears CHF {st.arrears})" if st.arrears else "")
+                + f", received CHF {st.received}, outstanding CHF {st.outstanding}"
+                + (f", credit CHF {st.credit}" if st.credit else ""))
+
     def status(self) -> ChaseStatus:
         action = self.next_action()
         return ChaseStatus(

@@ -248,6 +248,18 @@ class ProcessWorkflow:
         await self._record_all(waiting)
         if self.process.stage != self.shown_stage:
             self._show(Show(stage=self.process.stage))
+        workflow.set_current_details(self._details())
+
+    def _details(self) -> str:
+        """What the web UI shows as the run's current details, kept true after every command
+        and timer: the stage, what the process holds (`details()`, where it has one) and its
+        next action with the day it is due."""
+        parts = [f"Stage: {self.process.stage.replace('_', ' ')}"]
+        if hasattr(self.process, "details"):
+            parts.append(self.process.details())
+        action = self.process.next_action()
+        parts.append(f"Next: {action.description}, {action.at:%Y-%m-%d %H:%M} UTC" if action else "Next: none timed")
+        return ". ".join(parts) + "."
 
     @staticmethod
     async def _record_all(waiting: list[NewEvent]) -> None:

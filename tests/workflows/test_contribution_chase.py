@@ -365,3 +365,22 @@ async def test_a_bug_fails_the_workflow_task_not_the_chase_and_a_fixed_worker_ca
 
     await run_worker_until(second_reminder_sent)
     assert second[0].stage == "reminded" and second[0].outcome is None and len(second[0].letters) == 2
+
+
+async def test_the_web_ui_shows_current_details_that_follow_the_chase(time_skipping_env, task_queue, year, worker):
+    """The details the web UI shows (`temporal workflow metadata`: current details) are
+    kept true after every command: after a payment they read paid, never the start's."""
+    handle = await start(time_skipping_env, task_queue, year)
+
+    async def details() -> str:
+        metadata = await handle.query("__temporal_workflow_metadata")
+        return metadata["currentDetails"] if isinstance(metadata, dict) else metadata.current_details
+
+    before = await details()
+    assert before.startswith("Stage: invoiced. Due CHF 12345.00, received CHF 0.00, outstanding CHF 12345.00"), before
+    assert f"Next: send the second reminder, {year}-06-15 08:00 UTC" in before
+    today = (await time_skipping_env.get_current_time()).date()
+    await act(handle, ContributionChase.record_receipt,
+              RecordReceipt(amount=Decimal("12345"), date=today, reference="UI-1", budget_line="7a"))
+    after = await details()
+    assert after.startswith("Stage: paid. Due CHF 12345.00, received CHF 12345.00, outstanding CHF 0.00"), after
