@@ -40,11 +40,11 @@ class ContributionChase(ProcessWorkflow):
     async def run(self, input: ChaseInput) -> ChaseStatus:
         return await self._run()
 
-    @workflow.query
+    @workflow.query(description='The chase as it stands: stage, amounts, letters, receipts, next action.')
     def status(self) -> ChaseStatus:
         return self.process.status()
 
-    @workflow.update
+    @workflow.update(description='Money received (amount, date, bank reference): counted once by its reference.')
     async def record_receipt(self, cmd: RecordReceipt) -> CommandResult:
         return await self._command(lambda: self.process.record_receipt(cmd, workflow.now()))
 
@@ -52,7 +52,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_receipt(self, cmd: RecordReceipt) -> None:
         self._validate("record_receipt", cmd, lambda: self.process.check_receipt(cmd, workflow.now().date()))
 
-    @workflow.update
+    @workflow.update(description="A State says it paid: reminders wait; if nothing comes, a letter says so.")
     async def report_payment(self, cmd: ReportPayment) -> CommandResult:
         return await self._command(lambda: self.process.report_payment(cmd, workflow.now()))
 
@@ -60,7 +60,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_report(self, cmd: ReportPayment) -> None:
         self._validate("report_payment", cmd, lambda: self.process.check_report(cmd, workflow.now().date()))
 
-    @workflow.update
+    @workflow.update(description='A State pledges to pay: reminders wait until the expected date.')
     async def pledge(self, cmd: Pledge) -> CommandResult:
         return await self._command(lambda: self.process.pledge_payment(cmd, workflow.now()))
 
@@ -68,7 +68,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_pledge(self, cmd: Pledge) -> None:
         self._validate("pledge", cmd, lambda: self.process.check_pledge(cmd, workflow.now().date()))
 
-    @workflow.update
+    @workflow.update(description='Move the Meeting of States Parties: the pre-MSP reminder and the due date follow.')
     async def set_msp_date(self, cmd: SetMspDate) -> CommandResult:
         return await self._command(lambda: self.process.set_msp_date(cmd))
 
@@ -76,7 +76,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_msp_date(self, cmd: SetMspDate) -> None:
         self._validate("set_msp_date", cmd, lambda: self.process.check_msp_date(cmd))
 
-    @workflow.update
+    @workflow.update(description="Send the President's individual letter now (the Presidency).")
     async def escalate(self, cmd: Escalate) -> CommandResult:
         return await self._command(lambda: self.process.escalate(cmd, workflow.now()))
 
@@ -84,7 +84,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_escalate(self, cmd: Escalate) -> None:
         self._validate("escalate", cmd, self.process.check_escalate)
 
-    @workflow.update
+    @workflow.update(description="Waive the year's contribution (the Presidency, with a reason); the chase ends.")
     async def waive(self, cmd: Close) -> CommandResult:
         return await self._command(lambda: self.process.close("waived", cmd))
 
@@ -92,7 +92,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_waive(self, cmd: Close) -> None:
         self._validate("waive", cmd, lambda: self.process.check_close(cmd))
 
-    @workflow.update
+    @workflow.update(description='Cancel the chase (the Presidency, with a reason); it ends.')
     async def cancel(self, cmd: Close) -> CommandResult:
         return await self._command(lambda: self.process.close("cancelled", cmd))
 
@@ -100,7 +100,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_cancel(self, cmd: Close) -> None:
         self._validate("cancel", cmd, lambda: self.process.check_close(cmd))
 
-    @workflow.update
+    @workflow.update(description='Reverse a receipt by its bank reference, with a compensating event.')
     async def reverse_receipt(self, cmd: ReverseReceipt) -> CommandResult:
         return await self._command(lambda: self.process.reverse_receipt(cmd, workflow.now()))
 
@@ -108,7 +108,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_reversal(self, cmd: ReverseReceipt) -> None:
         self._validate("reverse_receipt", cmd, lambda: self.process.check_reversal(cmd))
 
-    @workflow.update
+    @workflow.update(description='Correct the amount due, with a compensating event; the letters follow.')
     async def correct_due(self, cmd: CorrectDue) -> CommandResult:
         return await self._command(lambda: self.process.correct_due(cmd, workflow.now()))
 

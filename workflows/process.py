@@ -142,19 +142,19 @@ class ProcessWorkflow:
     async def _check_start(self) -> None:
         await check_started(self.process.input, lambda by: self.process.authorize("start", by))
 
-    @workflow.update
+    @workflow.update(description="Answers once the start's checks and effects are done.")
     async def ready(self) -> CommandResult:
         """Answers once the start's checks and effects are done: a command that starts a
         process waits for it, so that a refused start is said in one line."""
         await self._wait_for_start()
         return self.process.result([])
 
-    @workflow.query
+    @workflow.query(description="Letters asked for and not yet written (or held).")
     def letters_pending(self) -> int:
         """Letters asked for and not yet written (or held)."""
         return sum(1 for task in self.letters if not task.done())
 
-    @workflow.update
+    @workflow.update(description="Answers once every letter asked for so far is written (or held).")
     async def settled(self) -> int:
         """Answers once every letter asked for so far is drawn and written (or held): what
         a command that shows its letter, or a test that reads the outbox, waits for. The

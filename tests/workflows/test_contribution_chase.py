@@ -373,8 +373,7 @@ async def test_the_web_ui_shows_current_details_that_follow_the_chase(time_skipp
     handle = await start(time_skipping_env, task_queue, year)
 
     async def details() -> str:
-        metadata = await handle.query("__temporal_workflow_metadata")
-        return metadata["currentDetails"] if isinstance(metadata, dict) else metadata.current_details
+        return (await handle.query("__temporal_workflow_metadata")).current_details
 
     before = await details()
     assert before.startswith("Stage: invoiced. Due CHF 12345.00, received CHF 0.00, outstanding CHF 12345.00"), before
@@ -384,3 +383,7 @@ async def test_the_web_ui_shows_current_details_that_follow_the_chase(time_skipp
               RecordReceipt(amount=Decimal("12345"), date=today, reference="UI-1", budget_line="7a"))
     after = await details()
     assert after.startswith("Stage: paid. Due CHF 12345.00, received CHF 12345.00, outstanding CHF 0.00"), after
+    # Each of the chase's commands says what it does, as `temporal workflow metadata` shows them.
+    metadata = await handle.query("__temporal_workflow_metadata")
+    updates = {u.name: u.description for u in metadata.definition.update_definitions}
+    assert updates["record_receipt"].startswith("Money received") and all(updates.values()), updates
