@@ -38,12 +38,12 @@ class ConceptNote(ProcessWorkflow):
     async def run(self, input: ConceptNoteInput) -> ConceptNoteStatus:
         return await self._run()
 
-    @workflow.query
+    @workflow.query(description='The note as it stands: versions, comments, plan, approvals, action items.')
     def status(self) -> ConceptNoteStatus:
         return self.process.status()
 
     # --- the concept note -------------------------------------------------------------------
-    @workflow.update
+    @workflow.update(description="A coordinator's new version of the note, with its executive summary.")
     async def submit_version(self, cmd: SubmitVersion) -> CommandResult:
         return await self._command(lambda: self.process.submit_version(cmd, workflow.now()))
 
@@ -51,7 +51,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_version(self, cmd: SubmitVersion) -> None:
         self._validate("submit_version", cmd, lambda: self.process.check_version(cmd, workflow.now()))
 
-    @workflow.update
+    @workflow.update(description='A comment on the circulated note, by anyone on the Committee.')
     async def comment(self, cmd: Comment) -> CommandResult:
         return await self._command(lambda: self.process.comment(cmd, workflow.now()))
 
@@ -59,7 +59,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_comment(self, cmd: Comment) -> None:
         self._validate("comment", cmd, lambda: self.process.check_comment(cmd))
 
-    @workflow.update
+    @workflow.update(description='The Presidency approves the final version: it is published.')
     async def approve_final(self, cmd: Acting) -> CommandResult:
         return await self._command(lambda: self.process.approve_final(cmd, workflow.now()))
 
@@ -68,7 +68,7 @@ class ConceptNote(ProcessWorkflow):
         self._validate("approve_final", cmd, lambda: self.process.check_final(cmd))
 
     # --- the operational plan ---------------------------------------------------------------
-    @workflow.update
+    @workflow.update(description="A coordinator submits the plan, due from the meeting, final note or not.")
     async def submit_plan(self, cmd: SubmitPlan) -> CommandResult:
         return await self._command(lambda: self.process.submit_plan(cmd, workflow.now()))
 
@@ -76,7 +76,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_plan(self, cmd: SubmitPlan) -> None:
         self._validate("submit_plan", cmd, lambda: self.process.check_plan(cmd))
 
-    @workflow.update
+    @workflow.update(description='The Presidency asks for changes to the submitted plan.')
     async def request_changes(self, cmd: RequestChanges) -> CommandResult:
         return await self._command(lambda: self.process.request_changes(cmd))
 
@@ -84,7 +84,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_changes(self, cmd: RequestChanges) -> None:
         self._validate("request_changes", cmd, lambda: self.process.check_changes(cmd))
 
-    @workflow.update
+    @workflow.update(description='The Presidency approves the plan: published, each step an action item.')
     async def approve_plan(self, cmd: Acting) -> CommandResult:
         return await self._command(lambda: self.process.approve_plan(cmd, workflow.now()))
 
@@ -92,7 +92,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_plan_approval(self, cmd: Acting) -> None:
         self._validate("approve_plan", cmd, lambda: self.process.check_plan_approval(cmd))
 
-    @workflow.update
+    @workflow.update(description="Move the plan's due date (the Presidency or the ISU).")
     async def set_plan_due(self, cmd: SetPlanDue) -> CommandResult:
         return await self._command(lambda: self.process.set_plan_due(cmd, workflow.now()))
 
@@ -100,7 +100,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_due(self, cmd: SetPlanDue) -> None:
         self._validate("set_plan_due", cmd, lambda: self.process.check_due(cmd, workflow.now().date()))
 
-    @workflow.update
+    @workflow.update(description='Withdraw the note (its coordinators or the Presidency), with a reason.')
     async def withdraw(self, cmd: Withdraw) -> CommandResult:
         return await self._command(lambda: self.process.withdraw(cmd))
 

@@ -37,11 +37,11 @@ class Obligation(ProcessWorkflow):
     async def run(self, input: ObligationInput) -> ObligationStatus:
         return await self._run()
 
-    @workflow.query
+    @workflow.query(description='The obligation as it stands: due date, stage, reminders, extensions.')
     def status(self) -> ObligationStatus:
         return self.process.status()
 
-    @workflow.update
+    @workflow.update(description='The report or the destruction is done (the State or the ISU), on its date.')
     async def fulfil(self, cmd: Fulfil) -> CommandResult:
         return await self._command(lambda: self.process.fulfil(cmd, workflow.now().date()))
 
@@ -49,7 +49,7 @@ class Obligation(ProcessWorkflow):
     def _check_fulfil(self, cmd: Fulfil) -> None:
         self._validate("fulfil", cmd, lambda: self.process.check_fulfil(cmd, workflow.now().date()))
 
-    @workflow.update
+    @workflow.update(description='The State requests an extension, before its deadline.')
     async def request_extension(self, cmd: RequestExtension) -> CommandResult:
         return await self._command(lambda: self.process.request_extension(cmd, workflow.now().date()))
 
@@ -57,7 +57,7 @@ class Obligation(ProcessWorkflow):
     def _check_extension(self, cmd: RequestExtension) -> None:
         self._validate("request_extension", cmd, lambda: self.process.check_extension(cmd, workflow.now().date()))
 
-    @workflow.update
+    @workflow.update(description="Record a Meeting of States Parties' decision on the extension.")
     async def decide_extension(self, cmd: DecideExtension) -> CommandResult:
         return await self._command(lambda: self.process.decide_extension(cmd, workflow.now()))
 
@@ -65,7 +65,7 @@ class Obligation(ProcessWorkflow):
     def _check_decision(self, cmd: DecideExtension) -> None:
         self._validate("decide_extension", cmd, lambda: self.process.check_decision(cmd, workflow.now().date()))
 
-    @workflow.update
+    @workflow.update(description='Exempt the State from this obligation, with a reason.')
     async def exempt(self, cmd: Exempt) -> CommandResult:
         return await self._command(lambda: self.process.exempt(cmd))
 
@@ -73,7 +73,7 @@ class Obligation(ProcessWorkflow):
     def _check_exempt(self, cmd: Exempt) -> None:
         self._validate("exempt", cmd, lambda: self.process.check_exempt(cmd))
 
-    @workflow.update
+    @workflow.update(description='Set another due date, with a reason.')
     async def override_due(self, cmd: OverrideDue) -> CommandResult:
         return await self._command(lambda: self.process.override_due(cmd, workflow.now()))
 
