@@ -258,7 +258,8 @@ class ProcessWorkflow:
         if hasattr(self.process, "details"):
             parts.append(self.process.details())
         action = self.process.next_action()
-        parts.append(f"Next: {action.description}, {action.at:%Y-%m-%d %H:%M} UTC" if action else "Next: none timed")
+        parts.append(f"Next: {action.description}, {action.at.date().isoformat()} {action.at:%H:%M} UTC"
+                     if action else "Next: none timed")
         return ". ".join(parts) + "."
 
     @staticmethod
