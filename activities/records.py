@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 from temporalio import activity
@@ -198,6 +199,19 @@ def _letter_metrics(request: LetterRequest, outcome: str, seconds: float | None)
     if seconds is not None:
         drawing = meter.create_histogram_float("ccm_letter_drawing", "time to render and draw a letter", "seconds")
         drawing.record(seconds)
+
+
+def _bank_metrics(rows: list[dict]) -> None:
+    """A statement's lines by outcome, and the amount left unmatched, on the metrics page."""
+    meter = activity.metric_meter()
+    for row in rows:
+        if row.get("already"):
+            continue
+        meter.with_additional_attributes({"outcome": row["outcome"]}).create_counter(
+            "ccm_bank_lines", "bank statement lines, by outcome").add(1)
+        if row["outcome"] == "unmatched":
+            meter.create_counter("ccm_bank_unmatched_chf", "whole CHF of statement lines matched to no chase").add(
+                int(Decimal(str(row.get("amount") or 0))))
 
 
 class CcmActivities:
@@ -435,7 +449,9 @@ class CcmActivities:
             raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
         if self.client is None:
             raise ApplicationError("this worker has no Temporal client for its activities", non_retryable=True)
-        return await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat)
+        rows = await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat)
+        _bank_metrics(rows)
+        return rows
 
     def all(self) -> list:
         return [self.record_event, self.check_start, self.record_command, self.import_statement, self.write_letter,

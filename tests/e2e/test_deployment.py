@@ -158,11 +158,19 @@ def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
         started = subprocess.run([ccm, "chase", "start", "--state", "ITA", "--year", str(year), "--amount", "100"],
                                  env=os.environ | env, capture_output=True, text=True)
         assert started.returncode == 0, started.stderr
+        from domain.bank import creditor_reference
+        from tests.statements import Line, camt053
 
+        statement = tmp_path / "statement.xml"
+        statement.write_bytes(camt053([Line("M-1", "100", date.today(), reference=creditor_reference(year, "ITA")),
+                                       Line("M-2", "37.50", date.today())], statement_id="STMT-METRICS"))
+        imported = subprocess.run([ccm, "bank", "import", str(statement)], env=os.environ | env, capture_output=True,
+                                  text=True)
+        assert imported.returncode == 0 and "1 matched" in imported.stdout, imported.stderr
         def scrape():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
                 text = r.read().decode()
-            return text if "temporal_" in text and "ccm_letters_drawn" in text else None
+            return text if "temporal_" in text and "ccm_letters_drawn" in text and "ccm_bank_lines" in text else None
 
         metrics = wait_for(scrape, seconds=30)
         assert "temporal_worker_task_slots_available" in metrics or "temporal_num_pollers" in metrics, metrics[:500]
@@ -176,11 +184,17 @@ def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
         histograms = [f.name for f in families if f.type == "histogram"]
         assert histograms and all(not n.endswith(("_ms", "_milliseconds")) for n in histograms), histograms
         assert any(n.endswith("_seconds") for n in histograms), histograms
-        # ccm's own: the call letter drawn, by kind and language, and its drawing time.
+        # ccm's own: the call and the thank-you letter drawn, by kind and language, and the drawing time.
         drawn = next(f for f in families if f.name == "ccm_letters_drawn")
-        assert [(s.labels["kind"], s.labels["language"], s.value) for s in drawn.samples
-                if s.name.endswith("_total")] == [("call_for_contributions", "en", 1.0)]
+        assert sorted((s.labels["kind"], s.labels["language"], s.value) for s in drawn.samples
+                      if s.name.endswith("_total")) == [("call_for_contributions", "en", 1.0), ("thank_you", "en", 1.0)]
         assert "ccm_letter_drawing_seconds" in histograms
+        values = {(s.name, tuple(sorted((k, v) for k, v in s.labels.items() if k in ("outcome",)))): s.value
+                  for f in families for s in f.samples if s.name.startswith("ccm_")}
+        assert values[("ccm_bank_lines_total", (("outcome", "matched"),))] == 1
+        assert values[("ccm_bank_lines_total", (("outcome", "unmatched"),))] == 1
+        assert values[("ccm_bank_unmatched_chf_total", ())] == 37  # whole francs: a counter counts in integers
+
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
