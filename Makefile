@@ -5,14 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-dates install lint system chromium nginx clean bench
+.PHONY: demo test test-dates install lint lock system chromium nginx prometheus clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	@# Bytecode compiled once: where PYTHONDONTWRITEBYTECODE is set (as on this machine)
 	@# nothing is cached otherwise, and every workflow sandbox compiles its modules again.
 	$(BIN)/python -m compileall -q domain activities workflows services runtime cli
@@ -38,13 +38,20 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 	  echo "Chromium could not be installed: the report-page test will be skipped"
 
+# Debian's Prometheus (and promtool), the version the compose runs: the tests check the
+# rules and the config, and scrape a worker with it. Without it those tests are skipped.
+prometheus:
+	@command -v promtool >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) \
+	  >/dev/null 2>&1 || echo "Prometheus could not be installed: the monitoring tests will be skipped"
+
 # Debian's nginx is the TLS-terminating gRPC proxy of the secure-connection tests.
 nginx:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null 2>&1 || \
 	  echo "nginx could not be installed: the TLS tests will be skipped"
 
-test: $(STAMP) system chromium nginx
+test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory test-dates
@@ -66,6 +73,15 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed audit --events 1000000
 	$(BIN)/python -m benchmarks.speed status --chases 1000
 	$(BIN)/python -m benchmarks.speed cli --runs 10
+
+# requirements.lock pins every package the tests run with; the image installs the same
+# (Dockerfile). After changing pyproject.toml: `make lock`, then commit both.
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	(echo "# Every package the tests run with, pinned: make install and the Dockerfile install these."; \
+	 echo "# Written by \`make lock\` (pip freeze) on Python $$($(BIN)/python -c 'import platform; print(platform.python_version())')."; \
+	 $(BIN)/pip freeze --exclude-editable) > requirements.lock
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks

@@ -11,7 +11,7 @@ import itertools
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -241,6 +241,8 @@ class EventLog:
         # SQLite's busy handler sleeps in steps of milliseconds while it waits (measured:
         # most of a worker's thread time under load). Other processes still queue there.
         self._append_lock = threading.Lock()
+        # Told the event types of the rows each append wrote, once committed (the worker's metrics).
+        self.on_written: Callable[[list[str]], None] | None = None
 
     def append(self, new: NewEvent, now: datetime | None = None) -> tuple[Event, bool]:
         """Append one event; returns the row and whether it was written now.
@@ -290,7 +292,9 @@ class EventLog:
                 out.append((stored, True))
             if rows:
                 conn.execute(events.insert(), rows)
-            return out
+        if rows and self.on_written is not None:
+            self.on_written([row["event_type"] for row in rows])
+        return out
 
     def last(self) -> Event | None:
         """The newest row: the chain's head."""

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from temporalio import activity
+from temporalio.common import MetricMeter
 from temporalio.exceptions import ApplicationError
 
 from activities.calendar import meeting_ics
@@ -190,20 +191,27 @@ def check_no_conflict(log: EventLog, events: list[NewEvent]) -> None:
                       "; nothing was written (record a correction instead)", code="conflict")
 
 
-def _letter_metrics(request: LetterRequest, outcome: str, seconds: float | None) -> None:
+def _letter_metrics(meter: MetricMeter, request: LetterRequest, outcome: str, seconds: float | None) -> None:
     """ccm's own metrics, on the worker's Prometheus page with the SDK's: letters drawn or
     held, by kind and language, and the seconds each took to render and draw."""
-    meter = activity.metric_meter().with_additional_attributes(
-        {"kind": request.letter, "language": request.language})
+    meter = meter.with_additional_attributes({"kind": request.letter, "language": request.language})
     meter.create_counter(f"ccm_letters_{outcome}", f"letters {outcome}, by kind and language").add(1)
     if seconds is not None:
         drawing = meter.create_histogram_float("ccm_letter_drawing", "time to render and draw a letter", "seconds")
         drawing.record(seconds)
 
 
-def _bank_metrics(rows: list[dict]) -> None:
+def refusal_error(refusal: Refusal) -> ApplicationError:
+    """A refusal as the failure the caller reads (not retried: retrying cannot make a
+    refused command acceptable), counted in `ccm_refusals_total` by code and process."""
+    info = activity.info()
+    activity.metric_meter().create_counter("ccm_refusals", "commands refused, by code").add(
+        1, {"code": refusal.code, "process": info.workflow_type or ""})
+    return ApplicationError(str(refusal), type=refusal.code, non_retryable=True)
+
+
+def _bank_metrics(meter: MetricMeter, rows: list[dict]) -> None:
     """A statement's lines by outcome, and the amount left unmatched, on the metrics page."""
-    meter = activity.metric_meter()
     for row in rows:
         if row.get("already"):
             continue
@@ -227,6 +235,9 @@ class CcmActivities:
         self.mailbox = mailbox
         self.contacts_file = contacts_file
         self.site = site or mailbox.outbox.parent / "site"
+        # The worker's metrics (`runtime.metrics`); its own labels only, so that the series
+        # the worker declares at 0 are the series counted here.
+        self.meter: MetricMeter = MetricMeter.noop
 
     @activity.defn(name="record_event")
     def record_event(self, event: NewEvent) -> Event:
@@ -248,9 +259,9 @@ class CcmActivities:
         try:
             message, pdf = await asyncio.to_thread(self._letter_message, request)
         except LetterRefused as refused:  # its facts, or its text or logo, cannot be drawn
-            _letter_metrics(request, "held", None)
+            _letter_metrics(self.meter, request, "held", None)
             return await self._hold(request, str(refused))
-        _letter_metrics(request, "drawn", time.perf_counter() - began)
+        _letter_metrics(self.meter, request, "drawn", time.perf_counter() - began)
         return await self._write(message, pdf=pdf)
 
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
@@ -335,7 +346,7 @@ class CcmActivities:
     @activity.defn(name="deliver_message")
     async def deliver_message(self, request: DeliveryRequest) -> str:
         """Send a written message by SMTP and log its delivery, once."""
-        meter = activity.metric_meter()
+        meter = self.meter
         try:
             outcome = await deliver(self.log, self.mailbox, request.intent_key, request.event_type)
         except Exception:
@@ -387,10 +398,27 @@ class CcmActivities:
 
     @activity.defn(name="checkpoint_log")
     def checkpoint_log(self) -> dict:
-        """Sign the log's head with the ISU's key (CCM_CHECKPOINT_KEY) and log it."""
+        """Verify the whole chain, then sign the log's head with the ISU's key
+        (CCM_CHECKPOINT_KEY) and log it. A broken chain is never signed: the checkpoint
+        fails, and the metrics say so (`ccm_eventlog_verified` 0) for the alert to fire."""
         from activities.trust import load_private_key, make_checkpoint
         from domain.process import Refusal
 
+        # One process: forking a worker that runs Temporal's threads is not safe.
+        began = time.perf_counter()
+        verification = self.log.verify(processes=1)
+        meter = self.meter
+        meter.create_gauge_float("ccm_eventlog_verify_duration_seconds", "time the last verification of the whole "
+                                 "event log took").set(time.perf_counter() - began)
+        meter.create_gauge("ccm_eventlog_verified", "1: the event log verified whole at the last checkpoint; "
+                           "0: it did not").set(1 if verification.ok else 0)
+        meter.create_gauge("ccm_eventlog_verified_rows", "rows of the event log the last verification walked").set(
+            verification.rows)
+        if not verification.ok:
+            broken = verification.first_break
+            raise ApplicationError(f"the event log is broken at row {broken.seq} ({broken.reason}): its head is not "
+                                   "signed",
+                                   type="chain_broken", non_retryable=True)
         if self.checkpoint_key is None:
             raise ApplicationError("no key to sign checkpoints with: set CCM_CHECKPOINT_KEY on the worker",
                                    non_retryable=True)
@@ -399,7 +427,7 @@ class CcmActivities:
             ring = self.verifier.ring if self.verifier is not None else None
             return make_checkpoint(self.log, key, ring=ring).model_dump(mode="json")
         except Refusal as e:
-            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
+            raise refusal_error(e) from None
 
     @activity.defn(name="check_start")
     def check_start(self, request: StartCheck) -> None:
@@ -413,7 +441,7 @@ class CcmActivities:
                                         office=request.office, arguments=request.arguments,
                                         signature=request.signature))
         except Refusal as e:
-            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
+            raise refusal_error(e) from None
 
     @activity.defn(name="record_command")
     def record_command(self, request: RecordInput) -> RecordResult:
@@ -427,7 +455,7 @@ class CcmActivities:
             check_record(request, info.workflow_id, self.verifier)
             check_no_conflict(self.log, request.events)
         except Refusal as e:
-            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
+            raise refusal_error(e) from None
         events = [e.model_copy(update={"run_id": info.workflow_run_id}) for e in request.events]
         written = self.log.append_all(events)
         if request.command in ("register_key", "revoke_key") and self.verifier is not None:
@@ -446,11 +474,11 @@ class CcmActivities:
             check_sender(self.verifier, "import_statement", activity.info().workflow_id, request,
                          statement_arguments(request))
         except Refusal as e:
-            raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
+            raise refusal_error(e) from None
         if self.client is None:
             raise ApplicationError("this worker has no Temporal client for its activities", non_retryable=True)
         rows = await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat)
-        _bank_metrics(rows)
+        _bank_metrics(self.meter, rows)
         return rows
 
     def all(self) -> list:

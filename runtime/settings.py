@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # (about 0.25-0.35 MiB each, measured) and replays the others from history when they
     # wake. 400, not 500, since the PDF letters: 1,000 chases open then fit in 300 MiB.
     worker_cache: int = Field(400, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
+    metrics_interval: float = Field(30, ge=1, le=3600, description="seconds between two readings of the metrics' "
+                                    "gauges (outbox, chases by stage, obligations overdue)")
 
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)

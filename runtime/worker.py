@@ -17,17 +17,6 @@ if TYPE_CHECKING:
     from temporalio.worker import Worker
 
 
-def metrics_runtime(bind: str):
-    """A Temporal runtime whose SDK metrics (Temporal's own telemetry: task latencies,
-    activity failures, workflow task failures, slots) are served for Prometheus on
-    `bind` (`HOST:PORT`)/metrics, named as Prometheus names them: counters end in
-    `_total`, units are suffixed, durations are in seconds."""
-    from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
-        bind_address=bind, counters_total_suffix=True, unit_suffix=True, durations_as_seconds=True)))
-
-
 def workflows() -> list[type]:
     from workflows.action_item import ActionItem
     from workflows.annual_cycle import AnnualContributionCycle
@@ -127,8 +116,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
         except (NotImplementedError, RuntimeError):
             pass
     activities = build_activities(settings)
-    runtime = metrics_runtime(metrics_bind) if metrics_bind else None
-    if runtime:
+    runtime = None
+    if metrics_bind:
+        from runtime.metrics import count_appends, declare_counters, metrics_runtime
+
+        runtime = metrics_runtime(metrics_bind)
+        activities.meter = runtime.metric_meter
+        count_appends(activities.log, runtime.metric_meter)
+        declare_counters(runtime.metric_meter)
         say(f"metrics for Prometheus on http://{metrics_bind}/metrics")
     while not stop.is_set():
         try:
@@ -154,11 +149,15 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
                       "letters": f"{settings.task_queue}-letters"}[serves]
             say(f"worker polling task queue {queues} on {settings.temporal_address} "
                 f"(namespace {settings.namespace})")
-            beat = asyncio.create_task(_heartbeat(settings.heartbeat, stop))
-            keys = asyncio.create_task(_refresh_keys(activities.verifier, stop))
+            tasks = [asyncio.create_task(_heartbeat(settings.heartbeat, stop)),
+                     asyncio.create_task(_refresh_keys(activities.verifier, stop))]
+            if runtime and serves != "letters":
+                from runtime.metrics import Observer
+
+                observer = Observer(client, activities.mailbox.outbox, runtime.metric_meter, settings.metrics_interval)
+                tasks.append(asyncio.create_task(observer.run(stop, say)))
             await stop.wait()
-            await beat
-            await keys
+            await asyncio.gather(*tasks)
     say("worker stopped")
 
 

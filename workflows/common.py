@@ -132,6 +132,14 @@ LETTERS_QUEUE_SUFFIX = "-letters"
 LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(seconds=30))
 
 
+def count_refusal(code: str) -> None:
+    """`ccm_refusals_total`, by the refusal's code and the process that refused (Temporal
+    counts nothing again when a workflow replays)."""
+    if workflow.in_workflow():
+        workflow.metric_meter().create_counter("ccm_refusals", "commands refused, by code").add(
+            1, {"code": code, "process": workflow.info().workflow_type})
+
+
 def letters_queue(task_queue: str) -> str:
     """The task queue the letters of the processes on `task_queue` are drawn on."""
     return task_queue + LETTERS_QUEUE_SUFFIX

@@ -48,6 +48,7 @@ from workflows.common import (
     DELIVERY_OPTIONS,
     Activities,
     call,
+    count_refusal,
     new_event,
     record,
     write_letter,
@@ -62,6 +63,7 @@ def refused(check: Callable[[], T]) -> T:
     try:
         return check()
     except Refusal as e:
+        count_refusal(e.code)
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 

@@ -24,6 +24,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.contract import VerifyRequest
     from domain.process import Acting, Refusal
 
+from workflows.common import count_refusal
+
+
 def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd) -> None:
     """Refuse a command whose sender is not proved."""
     if not isinstance(cmd, Acting):
@@ -37,6 +40,7 @@ def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd)
         with workflow.unsafe.sandbox_unrestricted(), workflow.unsafe.imports_passed_through():
             verifier(request)
     except Refusal as e:
+        count_refusal(e.code)
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -33,18 +33,19 @@ def test_the_compose_file_is_valid_against_the_compose_specification():
 def test_the_compose_file_pins_its_images_scales_workers_and_keeps_secrets_out():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"temporal-db", "temporal", "temporal-setup", "temporal-ui", "eventlog-db", "db-upgrade",
-            "worker"} <= set(services)
+    assert {"temporal-db", "temporal-schema", "temporal", "temporal-setup", "temporal-ui", "eventlog-db",
+            "db-upgrade", "worker", "letters", "prometheus", "grafana"} <= set(services)
     for name, service in services.items():
         if "image" in service:
-            assert re.search(r":[0-9][\w.-]*$", service["image"]), f"{name} image is not pinned"
+            assert re.search(r":v?[0-9][\w.-]*$", service["image"]), f"{name} image is not pinned"
     worker = services["worker"]
     assert "container_name" not in worker and "ports" not in worker  # so --scale worker=3 works
     assert worker["environment"]["CCM_DATABASE_URL"].startswith("postgresql://ccm:${EVENTLOG_DB_PASSWORD")
     assert worker["environment"]["CCM_REQUIRE_SIGNATURES"] == "true"  # shared: commands must be signed
-    setup = " ".join(services["temporal-setup"]["command"])
-    for attribute in ("CcmState=Keyword", "CcmYear=Int", "CcmStage=Keyword", "CcmDue=Datetime"):
-        assert attribute in setup
+    # Temporal's schema is set up by admin-tools' SQL tool before the server starts (no auto-setup).
+    assert "auto-setup" not in (ROOT / "docker-compose.yml").read_text()
+    assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == "service_completed_successfully"
+    assert "temporal-sql-tool --plugin postgres12" in (ROOT / "deploy/temporal/setup-schema.sh").read_text()
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "USER ccm" in dockerfile and 'CMD ["ccm", "worker"]' in dockerfile and "HEALTHCHECK" in dockerfile
     # Letters need no system package: neither the image nor `make demo` installs one.
@@ -53,6 +54,86 @@ def test_the_compose_file_pins_its_images_scales_workers_and_keeps_secrets_out()
     assert "system" not in demo
     assert ".env\n" in (ROOT / ".gitignore").read_text() and (ROOT / ".env.example").exists()
     assert "password" not in (ROOT / "docker-compose.yml").read_text().lower().replace("_password", "")
+
+
+def _images() -> dict[str, str]:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    return {name: service["image"] for name, service in services.items() if "image" in service}
+
+
+def test_the_compose_deploys_the_versions_the_tests_run():
+    """Temporal's server, UI and admin tools at the versions of the dev server every test
+    runs on; PostgreSQL at the version of the server the event-log tests run on; Prometheus
+    at the version that checks the rules and scrapes a worker in the tests."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import bundled
+
+    said = subprocess.run([bundled("temporal"), "--version"], capture_output=True, text=True, check=True).stdout
+    server, ui = re.search(r"\(Server ([\d.]+), UI ([\d.]+)\)", said).groups()
+    images = _images()
+    assert images["temporal"] == f"temporalio/server:{server}"
+    assert images["temporal-schema"] == images["temporal-setup"] == f"temporalio/admin-tools:{server}"
+    assert images["temporal-ui"] == f"temporalio/ui:{ui}"
+    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    with engine.connect() as conn:
+        postgres = conn.execute(text("SHOW server_version")).scalar_one().split()[0]
+    engine.dispose()
+    # The same major version (its on-disk format and SQL); minor releases are bug and security
+    # fixes, which this machine takes from Debian as they come: the compose pins one.
+    assert images["eventlog-db"] == images["temporal-db"]
+    assert re.fullmatch(rf"postgres:{postgres.split('.')[0]}\.\d+-bookworm", images["eventlog-db"]), postgres
+    prometheus = shutil.which("prometheus")
+    if prometheus is None:
+        pytest.skip("Debian's prometheus is not installed (make prometheus): its version is not checked")
+    said = subprocess.run([prometheus, "--version"], capture_output=True, text=True).stdout
+    assert images["prometheus"] == "prom/prometheus:v" + re.search(r"version ([\d.]+)", said).group(1)
+
+
+def test_the_image_installs_the_locked_packages_on_the_python_the_tests_run():
+    """requirements.lock pins every package; the tests run with exactly those versions,
+    and the Dockerfile installs them on the same Python."""
+    import importlib.metadata
+    import platform
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"FROM python:{platform.python_version()}-slim-bookworm" in dockerfile
+    assert "COPY pyproject.toml README.md requirements.lock ./" in dockerfile
+    assert "pip install -c requirements.lock ." in dockerfile
+    lock = dict(line.split("==") for line in (ROOT / "requirements.lock").read_text().splitlines()
+                if line and not line.startswith("#"))
+    lock = {canonicalize_name(name): version for name, version in lock.items()}
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
+    differ = {name: (version, installed.get(name)) for name, version in lock.items() if installed.get(name) != version}
+    assert not differ, f"installed differs from requirements.lock (make install): {differ}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    assert {canonicalize_name(Requirement(r).name) for r in wanted} <= set(lock)
+
+
+def test_the_namespace_setup_runs_against_a_real_server_and_again_changes_nothing(dev_env):
+    """deploy/temporal/setup-namespace.sh, as the compose's temporal-setup runs it, with the
+    temporal CLI of the dev server (admin-tools' own is not on this machine)."""
+    from tests.conftest import bundled
+
+    namespace = f"setup-{uuid.uuid4().hex[:6]}"
+    env = os.environ | {"TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+                        "CCM_NAMESPACE": namespace,
+                        "PATH": f"{Path(bundled('temporal')).parent}{os.pathsep}{os.environ['PATH']}"}
+    script = str(ROOT / "deploy" / "temporal" / "setup-namespace.sh")
+    first = subprocess.run(["sh", script], env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0 and f"namespace {namespace} ready" in first.stdout, first.stderr
+    again = subprocess.run(["sh", "-x", script], env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "namespace create" not in again.stderr and "search-attribute create" not in again.stderr
+    listed = subprocess.run([bundled("temporal"), "operator", "search-attribute", "list", "--namespace", namespace],
+                            env=env, capture_output=True, text=True, check=True).stdout
+    for name in ("CcmState", "CcmYear", "CcmStage", "CcmTheme", "CcmOwner", "CcmDue"):
+        assert name in listed
 
 
 @pytest.fixture(scope="module")
@@ -132,72 +213,6 @@ def test_two_workers_share_the_task_queue_with_one_event_log_and_an_intact_chain
     log = open_event_log(url)
     assert log.count() == 40
     assert log.verify().ok and log.verify().rows == 40
-
-
-def test_the_worker_serves_the_sdk_metrics_for_prometheus(dev_env, tmp_path):
-    import urllib.request
-
-    from runtime.devserver import free_port
-    from tests.conftest import wait_for
-
-    port = free_port()
-    env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_HOME": str(tmp_path),
-           "CCM_TASK_QUEUE": f"metrics-{uuid.uuid4().hex[:6]}"}
-    log = tmp_path / "worker.log"
-    out = open(log, "w")
-    ccm = str(Path(sys.executable).parent / "ccm")
-    subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, check=True, capture_output=True)
-    from tests.letters import write_contacts
-
-    write_contacts(tmp_path / "contacts.csv", states=["ITA"])
-    proc = subprocess.Popen([ccm, "worker", "--metrics-bind", f"0.0.0.0:{port}"],
-                            env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for(lambda: "worker polling" in log.read_text(), seconds=30)
-        year = date.today().year + 1
-        started = subprocess.run([ccm, "chase", "start", "--state", "ITA", "--year", str(year), "--amount", "100"],
-                                 env=os.environ | env, capture_output=True, text=True)
-        assert started.returncode == 0, started.stderr
-        from domain.bank import creditor_reference
-        from tests.statements import Line, camt053
-
-        statement = tmp_path / "statement.xml"
-        statement.write_bytes(camt053([Line("M-1", "100", date.today(), reference=creditor_reference(year, "ITA")),
-                                       Line("M-2", "37.50", date.today())], statement_id="STMT-METRICS"))
-        imported = subprocess.run([ccm, "bank", "import", str(statement)], env=os.environ | env, capture_output=True,
-                                  text=True)
-        assert imported.returncode == 0 and "1 matched" in imported.stdout, imported.stderr
-        def scrape():
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-                text = r.read().decode()
-            return text if "temporal_" in text and "ccm_letters_drawn" in text and "ccm_bank_lines" in text else None
-
-        metrics = wait_for(scrape, seconds=30)
-        assert "temporal_worker_task_slots_available" in metrics or "temporal_num_pollers" in metrics, metrics[:500]
-        # Parsed as Prometheus parses it; named to its conventions (counters end in _total,
-        # durations are in seconds, never milliseconds).
-        from prometheus_client.parser import text_string_to_metric_families
-
-        families = list(text_string_to_metric_families(metrics))
-        counters = [f.name for f in families if f.type == "counter"]
-        assert counters and all(f"{n}_total" in metrics for n in counters), counters
-        histograms = [f.name for f in families if f.type == "histogram"]
-        assert histograms and all(not n.endswith(("_ms", "_milliseconds")) for n in histograms), histograms
-        assert any(n.endswith("_seconds") for n in histograms), histograms
-        # ccm's own: the call and the thank-you letter drawn, by kind and language, and the drawing time.
-        drawn = next(f for f in families if f.name == "ccm_letters_drawn")
-        assert sorted((s.labels["kind"], s.labels["language"], s.value) for s in drawn.samples
-                      if s.name.endswith("_total")) == [("call_for_contributions", "en", 1.0), ("thank_you", "en", 1.0)]
-        assert "ccm_letter_drawing_seconds" in histograms
-        values = {(s.name, tuple(sorted((k, v) for k, v in s.labels.items() if k in ("outcome",)))): s.value
-                  for f in families for s in f.samples if s.name.startswith("ccm_")}
-        assert values[("ccm_bank_lines_total", (("outcome", "matched"),))] == 1
-        assert values[("ccm_bank_lines_total", (("outcome", "unmatched"),))] == 1
-        assert values[("ccm_bank_unmatched_chf_total", ())] == 37  # whole francs: a counter counts in integers
-
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=30) == 0
 
 
 def test_the_commands_role_may_only_read_and_every_write_goes_through_the_worker(dev_env, tmp_path):

@@ -1,0 +1,128 @@
+"""The worker's metrics page for Prometheus: the SDK's own (task latencies and failures,
+slots, pollers) and ccm's. Counters are kept where things happen (letters and deliveries
+in `activities.records`, refusals in `workflows.process`); the gauges here describe the
+state of the whole deployment, read every CCM_METRICS_INTERVAL seconds (30) from
+Temporal's visibility and the outbox. Every worker serving the processes exports the same gauges: the dashboard and
+the alert rules take their `max`, whichever worker answered."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+    from temporalio.common import MetricMeter
+    from temporalio.runtime import Runtime
+
+def metrics_runtime(bind: str) -> Runtime:
+    """A Temporal runtime serving its metrics on `bind` (`HOST:PORT`)/metrics, named as
+    Prometheus names them: counters end in `_total`, units are suffixed, durations are in
+    seconds."""
+    from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
+        bind_address=bind, counters_total_suffix=True, unit_suffix=True, durations_as_seconds=True)))
+
+
+def count_appends(log, meter: MetricMeter) -> None:
+    """`ccm_eventlog_appends_total`: rows this worker wrote to the event log (a retried
+    activity's second write writes no row, and is not counted); and among them
+    `ccm_deliveries_failed_total`, the messages given up on after a day of attempts
+    (`*.delivery_failed`)."""
+    appended, given_up = counter(meter, "ccm_eventlog_appends"), counter(meter, "ccm_deliveries_failed")
+
+    def written(types: list[str]) -> None:
+        appended.add(len(types))
+        if failed := sum(t.endswith(".delivery_failed") for t in types):
+            given_up.add(failed)
+
+    log.on_written = written
+
+
+# The counters an alert or a panel reads, at 0 from the worker's start: a counter that
+# first appears at 1 has no increase() until its second change, and an alert on it would
+# miss the first failure. Those whose labels cannot be listed (refusals' codes) appear
+# with their first count.
+ZERO_FROM_START = {
+    "ccm_eventlog_appends": ("rows written to the event log", [{}]),
+    "ccm_messages_delivered": ("messages delivered by SMTP", [{}]),
+    "ccm_delivery_attempts_failed": ("SMTP deliveries that failed an attempt", [{}]),
+    "ccm_deliveries_failed": ("messages given up on after a day of delivery attempts", [{}]),
+    "ccm_bank_lines": ("bank statement lines, by outcome",
+                       [{"outcome": o} for o in ("matched", "unmatched", "reversed", "ignored")]),
+    "ccm_bank_unmatched_chf": ("whole CHF of statement lines matched to no chase", [{}]),
+}
+
+
+def counter(meter: MetricMeter, name: str):
+    return meter.create_counter(name, ZERO_FROM_START[name][0])
+
+
+def declare_counters(meter: MetricMeter) -> None:
+    for name, (_, label_sets) in ZERO_FROM_START.items():
+        for labels in label_sets:
+            counter(meter, name).add(0, labels or None)
+
+
+def outbox_state(outbox: Path, now: float | None = None) -> tuple[int, float]:
+    """How many messages wait in the outbox for delivery, and the age in seconds of the
+    oldest (0 when it is empty)."""
+    times = []
+    for path in (outbox / "new").iterdir():
+        try:
+            times.append(path.stat().st_mtime)
+        except FileNotFoundError:  # delivered while we looked
+            continue
+    return len(times), (max(0.0, (now or time.time()) - min(times)) if times else 0.0)
+
+
+async def stage_counts(client: Client, workflow_type: str) -> Counter[str]:
+    """Running processes of one type, by the stage their search attribute shows."""
+    from workflows.common import CCM_STAGE
+
+    counts: Counter[str] = Counter()
+    async for run in client.list_workflows(f"WorkflowType = '{workflow_type}' AND ExecutionStatus = 'Running'"):
+        counts[run.typed_search_attributes.get(CCM_STAGE) or "starting"] += 1
+    return counts
+
+
+class Observer:
+    """The deployment's gauges: the outbox, chases by stage, obligations overdue."""
+
+    def __init__(self, client: Client, outbox: Path, meter: MetricMeter, interval: float = 30):
+        self.client = client
+        self.interval = interval
+        self.outbox = outbox
+        self.waiting = meter.create_gauge("ccm_outbox_messages", "messages in the outbox waiting for delivery")
+        # Gauges get no unit suffix from the SDK: the name carries it.
+        self.oldest = meter.create_gauge_float("ccm_outbox_oldest_message_age_seconds",
+                                               "age of the oldest message waiting in the outbox")
+        self.chases = meter.create_gauge("ccm_chases", "contribution chases running, by stage")
+        self.overdue = meter.create_gauge("ccm_obligations_overdue", "obligations running past their due date")
+        self.stages_seen: set[str] = set()
+
+    async def observe(self) -> None:
+        depth, age = await asyncio.to_thread(outbox_state, self.outbox)
+        self.waiting.set(depth)
+        self.oldest.set(age)
+        chases = await stage_counts(self.client, "ContributionChase")
+        # A stage no chase is in any more reads 0, not its last count.
+        self.stages_seen |= set(chases)
+        for stage in self.stages_seen:
+            self.chases.set(chases[stage], {"stage": stage})
+        self.overdue.set((await stage_counts(self.client, "Obligation"))["overdue"])
+
+    async def run(self, stop: asyncio.Event, say=print) -> None:
+        while not stop.is_set():
+            try:
+                await self.observe()
+            except Exception as e:  # a gauge not refreshed is no reason to stop the worker
+                say(f"metrics: could not observe the deployment ({type(e).__name__}: {e})")
+            try:
+                await asyncio.wait_for(stop.wait(), self.interval)
+            except TimeoutError:
+                pass
