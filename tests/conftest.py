@@ -226,15 +226,15 @@ def wait_for(predicate, seconds: float = 15):
     return value
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`ccm db upgrade` (only it creates a log), then a `ccm worker` process, once it polls."""
+def start_worker(env: dict[str, str], log: Path, args: tuple[str, ...] = ("worker",)) -> subprocess.Popen:
+    """`ccm db upgrade` (only it creates a log), then a `ccm worker` process (`ccm *args`),
+    once it polls."""
     ccm = str(Path(sys.executable).parent / "ccm")
     upgraded = subprocess.run([ccm, "db", "upgrade"], env=os.environ | env, capture_output=True, text=True)
     if upgraded.returncode != 0:
         raise RuntimeError(f"ccm db upgrade: {upgraded.stderr}")
     out = open(log, "w")
-    proc = subprocess.Popen([ccm, "worker"], env=os.environ | env,
-                            stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([ccm, *args], env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while "worker polling" not in log.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
