@@ -68,6 +68,7 @@ test-dates: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed letters --n 40
 	$(BIN)/python -m benchmarks.speed chases --n 300
+	$(BIN)/python -m benchmarks.speed scale --n 100
 	$(BIN)/python -m benchmarks.speed statement --n 1000
 	$(BIN)/python -m benchmarks.speed eventlog --n 5000
 	$(BIN)/python -m benchmarks.speed audit --events 1000000

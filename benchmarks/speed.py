@@ -2,6 +2,7 @@
 dev server, since this 2-core machine is shared and noisy.
 
     .venv/bin/python -m benchmarks.speed chases [--n 300]      # chases against the bare SDK floor
+    .venv/bin/python -m benchmarks.speed scale [--n 100]       # chases with two worker processes against one
     .venv/bin/python -m benchmarks.speed statement [--n 1000]  # a bank statement against bare updates
     .venv/bin/python -m benchmarks.speed eventlog [--n 5000]   # appends against raw inserts
     .venv/bin/python -m benchmarks.speed audit [--events 1000000]
@@ -45,6 +46,7 @@ class Server:
     address: str
     namespaces: list[str]
     home: Path
+    pid: int = 0
 
 
 @contextlib.contextmanager
@@ -60,7 +62,7 @@ def dev_server(namespaces: list[str]):
     address = f"127.0.0.1:{port}"
     try:
         asyncio.run(_ready(address, namespaces))
-        yield Server(address, namespaces, home)
+        yield Server(address, namespaces, home, proc.pid)
     finally:
         devserver.stop(proc)
 
@@ -98,12 +100,12 @@ def ccm_env(server: Server, ns: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None):
-    """One worker process per namespace: `ccm worker`, or the bare SDK worker."""
+def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None, per_namespace: int = 1):
+    """`per_namespace` worker processes per namespace: `ccm worker`, or the bare SDK worker."""
     procs = []
     try:
-        for ns in server.namespaces:
-            log = open(server.home / f"{kind}-{ns}.log", "w")
+        for ns, i in [(ns, i) for ns in server.namespaces for i in range(per_namespace)]:
+            log = open(server.home / f"{kind}-{ns}-{i}.log", "w")
             if kind == "ccm":
                 # Every State with a Mission's address, as at the ISU: each letter is a PDF.
                 (server.home / ns).mkdir(exist_ok=True)
@@ -164,6 +166,57 @@ async def clients(server: Server) -> dict:
     from runtime.temporal import connect
 
     return {ns: await connect(settings_for(server, ns)) for ns in server.namespaces}
+
+
+# --- 1b. one worker against two -----------------------------------------------------------
+def scale(n: int) -> None:
+    """N chases served by one `ccm worker` process, then N by two, each set in a namespace
+    of its own with its own event log on PostgreSQL (SQLite takes one writer at a time):
+    the throughput ratio, and the CPU the workers, the Temporal server and PostgreSQL used
+    meanwhile, in cores kept busy."""
+    rates = {}
+    with dev_server(["one-worker", "two-workers"]) as server:
+        for k, ns in ((1, "one-worker"), (2, "two-workers")):
+            alone = Server(server.address, [ns], server.home, server.pid)
+            with _databases() as urls, workers(alone, "ccm", {"CCM_DATABASE_URL": urls["PostgreSQL"]}, k) as procs:
+                pids = [p.pid for p in procs]
+                cpu, began = _cpu_seconds(pids + [server.pid] + _postgres_pids()), time.perf_counter()
+                driver = time.process_time()  # this process, sending the commands
+                rates[k], _ = asyncio.run(run_chases(alone, n))
+                wall, driver = time.perf_counter() - began, time.process_time() - driver
+                # PostgreSQL's backends opened during the run count from 0.
+                postgres = _postgres_pids()
+                used = {pid: seconds - cpu.get(pid, 0.0)
+                        for pid, seconds in _cpu_seconds(pids + [server.pid] + postgres).items()}
+                logs = _verify_logs(alone, urls["PostgreSQL"])
+            busy = {what: sum(used.get(p, 0.0) for p in group) / wall
+                    for what, group in (("workers", pids), ("server", [server.pid]), ("postgres", postgres))}
+            print(f"{k} worker process{'es' if k > 1 else ''}: {rates[k]:.1f} chases/s; cores busy: workers "
+                  f"{busy['workers']:.2f}, Temporal server {busy['server']:.2f}, PostgreSQL {busy['postgres']:.2f}, "
+                  f"the benchmark's client {driver / wall:.2f} (of {os.cpu_count()}); event log: {logs}")
+        warnings = _sdk_warnings(server)
+    print(f"two workers / one: {rates[2] / rates[1]:.2f} (SDK warnings in the workers' logs: {warnings})")
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU seconds of each process still running, threads included."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _postgres_pids() -> list[int]:
+    """PostgreSQL's processes on this machine (its backends for the workers among them)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            if stat.read_text().strip() == "postgres":
+                found.append(int(stat.parent.name))
+    return found
 
 
 # --- 1. chases against the bare floor ------------------------------------------------------
@@ -269,12 +322,13 @@ async def _longest_tasks(server: Server, query: str) -> tuple[float, int]:
     return longest, over
 
 
-def _verify_logs(server: Server) -> str:
+def _verify_logs(server: Server, url: str | None = None) -> str:
+    """Each namespace's log (its SQLite file, or `url`) verified whole."""
     from activities.database import open_event_log
 
     rows = 0
     for ns in server.namespaces:
-        log = open_event_log(f"sqlite:///{server.home / ns / 'eventlog.db'}", create=False)
+        log = open_event_log(url or f"sqlite:///{server.home / ns / 'eventlog.db'}", create=False)
         result = log.verify()
         assert result.ok, result
         rows += result.rows
@@ -728,6 +782,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("chases").add_argument("--n", type=_count, default=300)
+    sub.add_parser("scale").add_argument("--n", type=_count, default=100)
     statement_parser = sub.add_parser("statement")
     statement_parser.add_argument("--n", type=_count, default=1000)
     statement_parser.add_argument("--partial", action="store_true", help="pay half: no thank-you letters")
@@ -742,6 +797,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; {date.today()}")
     if args.what == "chases":
         chases(args.n)
+    elif args.what == "scale":
+        scale(args.n)
     elif args.what == "statement":
         statement(args.n, args.partial)
     elif args.what == "cli":

@@ -1,9 +1,10 @@
 """The worker's metrics page for Prometheus: the SDK's own (task latencies and failures,
-slots, pollers) and ccm's. Counters are kept where things happen (letters and deliveries
-in `activities.records`, refusals in `workflows.process`); the gauges here describe the
-state of the whole deployment, read every CCM_METRICS_INTERVAL seconds (30) from
-Temporal's visibility and the outbox. Every worker serving the processes exports the same gauges: the dashboard and
-the alert rules take their `max`, whichever worker answered."""
+slots, pollers) and ccm's. Counters are kept where things happen (letters, deliveries and
+bank lines in `activities.records`, refusals in `workflows.common.count_refusal`, rows
+written here); the gauges here describe the state of the whole deployment, read every
+CCM_METRICS_INTERVAL seconds (30) from Temporal's visibility and the outbox. Every worker
+serving the processes exports the same gauges: the dashboard and the alert rules take
+their `max`, whichever worker answered."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
     from temporalio.common import MetricMeter
     from temporalio.runtime import Runtime
+
 
 def metrics_runtime(bind: str) -> Runtime:
     """A Temporal runtime serving its metrics on `bind` (`HOST:PORT`)/metrics, named as

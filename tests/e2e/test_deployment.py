@@ -46,6 +46,9 @@ def test_the_compose_file_pins_its_images_scales_workers_and_keeps_secrets_out()
     assert "auto-setup" not in (ROOT / "docker-compose.yml").read_text()
     assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == "service_completed_successfully"
     assert "temporal-sql-tool --plugin postgres12" in (ROOT / "deploy/temporal/setup-schema.sh").read_text()
+    for script in (ROOT / "deploy").rglob("*.sh"):  # what can be checked of scripts run only in the images
+        checked = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "USER ccm" in dockerfile and 'CMD ["ccm", "worker"]' in dockerfile and "HEALTHCHECK" in dockerfile
     # Letters need no system package: neither the image nor `make demo` installs one.

@@ -232,3 +232,25 @@ def test_times_read_as_text_hash_as_times_parsed():
         assert _hashed_column_time(stored) == hashed_time(_moment(stored))
     aware = datetime(2027, 1, 15, 9, 30, tzinfo=timezone(timedelta(hours=1)))
     assert _hashed_column_time(aware) == hashed_time(aware) == "2027-01-15T08:30:00.000000+00:00"
+
+
+def test_the_checkpoint_verifies_the_whole_chain_first_and_never_signs_a_broken_one(event_log, tmp_path):
+    """The daily checkpoint's activity, run as Temporal runs it: a broken chain fails it
+    with `chain_broken` before any key is read, and nothing is written."""
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.letters import Mailbox
+    from activities.records import CcmActivities
+
+    fill(event_log)
+    activities = CcmActivities(event_log, Mailbox(tmp_path, "isu@example.org"))  # no checkpoint key
+    with pytest.raises(ApplicationError, match="CCM_CHECKPOINT_KEY"):  # whole: verified, then no key to sign with
+        ActivityEnvironment().run(activities.checkpoint_log)
+    drop_triggers(event_log)
+    with event_log.engine.begin() as conn:
+        conn.execute(text("UPDATE events SET payload = :p WHERE seq = 2"), {"p": json.dumps({"n": "forged"})})
+    with pytest.raises(ApplicationError, match="broken at row 2") as refused:
+        ActivityEnvironment().run(activities.checkpoint_log)
+    assert refused.value.type == "chain_broken" and refused.value.non_retryable
+    assert event_log.count() == 5
