@@ -64,7 +64,7 @@ test-dates: $(STAMP)
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflows --clock $$clock || exit 1; done
 
 # The speed figures of docs/BENCHMARKS.md, each a pair or a ratio from one run (PostgreSQL
-# at 127.0.0.1:5432 for the event-log pair). About 11 minutes on 2 cores.
+# at 127.0.0.1:5432 for the event-log pair and the two workers). About 13 minutes on 2 cores.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed letters --n 40
 	$(BIN)/python -m benchmarks.speed chases --n 300
