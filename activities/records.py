@@ -417,8 +417,7 @@ class CcmActivities:
         if not verification.ok:
             broken = verification.first_break
             raise ApplicationError(f"the event log is broken at row {broken.seq} ({broken.reason}): its head is not "
-                                   "signed",
-                                   type="chain_broken", non_retryable=True)
+                                   "signed", type="chain_broken", non_retryable=True)
         if self.checkpoint_key is None:
             raise ApplicationError("no key to sign checkpoints with: set CCM_CHECKPOINT_KEY on the worker",
                                    non_retryable=True)

@@ -22,7 +22,7 @@ import yaml
 from activities.database import open_event_log
 from domain.bank import creditor_reference
 from runtime.devserver import free_port
-from tests.conftest import start_worker, wait_for
+from tests.conftest import new_namespace, start_worker, wait_for
 from tests.letters import write_contacts
 from tests.statements import Line, camt053
 
@@ -37,10 +37,12 @@ def compose_command(service: str, port: int) -> tuple[str, ...]:
 
 
 @pytest.mark.slow
-def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_killed(dev_env, pg_url, tmp_path):
+async def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_killed(dev_env, pg_url, tmp_path):
     queue = f"scaled-{uuid.uuid4().hex[:6]}"
+    # A namespace of its own: the year's chases of no other test are listed.
     env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_TASK_QUEUE": queue,
-           "CCM_DATABASE_URL": pg_url, "CCM_HOME": str(tmp_path)}
+           "CCM_NAMESPACE": await new_namespace(dev_env.client, "scaled"), "CCM_DATABASE_URL": pg_url,
+           "CCM_HOME": str(tmp_path)}
     write_contacts(tmp_path / "contacts.csv")  # every State: every call is drawn as a PDF
     processes = {}
     for name, service in [("worker-1", "worker"), ("worker-2", "worker"), ("worker-3", "worker"),
