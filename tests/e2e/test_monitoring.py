@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).parents[2]
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
@@ -96,6 +97,20 @@ def test_the_compose_mounts_the_monitoring_files_where_prometheus_and_grafana_re
     assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
 
 
+class BusyThenOpen:
+    """An SMTP server's handler: the first message is turned away for now, the rest taken."""
+
+    def __init__(self):
+        self.turned_away, self.received = 0, []
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.turned_away:
+            self.turned_away += 1
+            return "451 4.3.0 busy, try again later"
+        self.received.append(envelope.content)
+        return "250 OK"
+
+
 def eventually(check, seconds: float = 30):
     """Poll `check` until it returns True; past `seconds`, fail with what it last returned."""
     deadline = time.monotonic() + seconds
@@ -144,18 +159,23 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
     from tests.letters import write_contacts
     from tests.statements import Line, camt053
 
-    port = free_port()
+    port, smtp_port = free_port(), free_port()
     queue = f"metrics-{uuid.uuid4().hex[:6]}"
     env = os.environ | {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
                         "CCM_NAMESPACE": namespace, "CCM_HOME": str(tmp_path), "CCM_TASK_QUEUE": queue,
-                        "CCM_METRICS_INTERVAL": "1"}
+                        "CCM_METRICS_INTERVAL": "1", "CCM_SMTP_HOST": "127.0.0.1", "CCM_SMTP_PORT": str(smtp_port)}
+    # A real SMTP server that turns the first message away ("try again later"), then takes all.
+    mail = BusyThenOpen()
+    smtp = Controller(mail, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
     ccm = str(Path(sys.executable).parent / "ccm")
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([ccm, *args], env=env, capture_output=True, text=True, timeout=120)
 
     assert run("db", "upgrade").returncode == 0
-    write_contacts(tmp_path / "contacts.csv", states=["ITA"])  # France has none: its letters are held
+    # Italy's Mission has an address; France has no contact: its letters are held.
+    write_contacts(tmp_path / "contacts.csv", emails={"ITA": "mission.italy@example.org"}, states=["ITA"])
     log = tmp_path / "worker.log"
     worker = subprocess.Popen([ccm, "worker", "--metrics-bind", f"0.0.0.0:{port}"], env=env,
                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
@@ -189,9 +209,12 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
                 text = r.read().decode()
             wanted = ("ccm_letters_held", "ccm_refusals_total", "ccm_eventlog_verified",
                       "temporal_workflow_task_execution_failed_total", 'ccm_chases{')
-            return text if all(w in text for w in wanted) else None
+            delivered = re.search(r"^ccm_messages_delivered_total\{[^}]*\} (\d+)", text, re.M)
+            waiting = re.search(r"^ccm_outbox_messages\{[^}]*\} (\d+)", text, re.M)
+            settled = delivered and delivered.group(1) == "2" and waiting and waiting.group(1) == "0"
+            return text if all(w in text for w in wanted) and settled else None
 
-        metrics = wait_for(scrape, seconds=60)
+        metrics = wait_for(scrape, seconds=90)
         families = {f.name: f for f in text_string_to_metric_families(metrics)}
         # Named to Prometheus's conventions: counters end in _total, durations are seconds.
         counters = [n for n, f in families.items() if f.type == "counter"]
@@ -212,11 +235,13 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
                                                                 ("ignored",): 0}
         assert samples("ccm_bank_unmatched_chf_total") == {(): 37}  # whole francs
         assert samples("ccm_refusals_total", "code", "process") == {("no_such_receipt", "ContributionChase"): 1}
-        assert samples("ccm_messages_delivered_total") == {(): 0}  # no SMTP server: none went, none failed
-        assert samples("ccm_delivery_attempts_failed_total") == {(): 0}
+        # The call turned away once, retried 10 s later; both letters delivered; none given up.
+        assert samples("ccm_delivery_attempts_failed_total") == {(): 1}
+        assert samples("ccm_messages_delivered_total") == {(): 2} and len(mail.received) == 2
+        assert samples("ccm_deliveries_failed_total") == {(): 0}
         assert samples("ccm_eventlog_verified") == {(): 1}
         assert samples("ccm_chases", "stage") == {("paid",): 1, ("invoiced",): 1}  # the namespace's own
-        assert samples("ccm_outbox_messages") == {(): 2}  # the two letters drawn, with no SMTP server
+        assert samples("ccm_outbox_messages") == {(): 0}, list((tmp_path / "outbox" / "new").iterdir())
         # The worker is the log's only writer: every row it wrote is counted once.
         from activities.database import open_event_log
 
@@ -238,8 +263,9 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
         def alert_states():
             return {a["labels"]["alertname"]: a["state"] for a in _api(base, "alerts")["alerts"]}
 
-        # The unmatched line fires at once; failing workflow tasks wait their 10 minutes.
+        # The unmatched line fires at once; failing workflow tasks and deliveries wait their minutes.
         eventually(lambda: alert_states().get("CcmStatementNotReconciled") == "firing" or alert_states())
+        eventually(lambda: alert_states().get("CcmDeliveryFailing") == "pending" or alert_states())
         eventually(lambda: alert_states().get("TemporalWorkflowTasksFailing") == "pending" or alert_states(), 60)
         assert "CcmEventLogBroken" not in alert_states() and "CcmOutboxMessageOld" not in alert_states()
     finally:
@@ -248,6 +274,7 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
         prometheus.terminate()
         assert worker.wait(timeout=30) == 0
         prometheus.wait(timeout=30)
+        smtp.stop()
 
 
 async def _unknown_workflow(address: str, namespace: str, queue: str, start: bool) -> None:
