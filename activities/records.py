@@ -29,6 +29,7 @@ from activities.letters import (
 from activities.pages import page_context
 from activities.templating import templates
 from domain.contract import (
+    COUNTERS,
     AgendaFacts,
     AgendaFactsRequest,
     Attachment,
@@ -195,7 +196,8 @@ def _letter_metrics(meter: MetricMeter, request: LetterRequest, outcome: str, se
     """ccm's own metrics, on the worker's Prometheus page with the SDK's: letters drawn or
     held, by kind and language, and the seconds each took to render and draw."""
     meter = meter.with_additional_attributes({"kind": request.letter, "language": request.language})
-    meter.create_counter(f"ccm_letters_{outcome}", f"letters {outcome}, by kind and language").add(1)
+    name = f"ccm_letters_{outcome}"
+    meter.create_counter(name, COUNTERS[name]).add(1)
     if seconds is not None:
         drawing = meter.create_histogram_float("ccm_letter_drawing", "time to render and draw a letter", "seconds")
         drawing.record(seconds)
@@ -205,7 +207,7 @@ def refusal_error(refusal: Refusal) -> ApplicationError:
     """A refusal as the failure the caller reads (not retried: retrying cannot make a
     refused command acceptable), counted in `ccm_refusals_total` by code and process."""
     info = activity.info()
-    activity.metric_meter().create_counter("ccm_refusals", "commands refused, by code").add(
+    activity.metric_meter().create_counter("ccm_refusals", COUNTERS["ccm_refusals"]).add(
         1, {"code": refusal.code, "process": info.workflow_type or ""})
     return ApplicationError(str(refusal), type=refusal.code, non_retryable=True)
 
@@ -215,10 +217,9 @@ def _bank_metrics(meter: MetricMeter, rows: list[dict]) -> None:
     for row in rows:
         if row.get("already"):
             continue
-        meter.with_additional_attributes({"outcome": row["outcome"]}).create_counter(
-            "ccm_bank_lines", "bank statement lines, by outcome").add(1)
+        meter.create_counter("ccm_bank_lines", COUNTERS["ccm_bank_lines"]).add(1, {"outcome": row["outcome"]})
         if row["outcome"] == "unmatched":
-            meter.create_counter("ccm_bank_unmatched_chf", "whole CHF of statement lines matched to no chase").add(
+            meter.create_counter("ccm_bank_unmatched_chf", COUNTERS["ccm_bank_unmatched_chf"]).add(
                 int(Decimal(str(row.get("amount") or 0))))
 
 
@@ -351,9 +352,9 @@ class CcmActivities:
             outcome = await deliver(self.log, self.mailbox, request.intent_key, request.event_type)
         except Exception:
             # A failed attempt; Temporal retries it (a day of retries, then `delivery_failed`).
-            meter.create_counter("ccm_delivery_attempts_failed", "SMTP deliveries that failed an attempt").add(1)
+            meter.create_counter("ccm_delivery_attempts_failed", COUNTERS["ccm_delivery_attempts_failed"]).add(1)
             raise
-        meter.create_counter("ccm_messages_delivered", "messages delivered by SMTP").add(1)
+        meter.create_counter("ccm_messages_delivered", COUNTERS["ccm_messages_delivered"]).add(1)
         return outcome
 
     def _compose(self, request: MessageRequest, pdf: bytes | None = None):

@@ -1,5 +1,6 @@
 """The contract between workflows and activities: what each activity takes and answers,
-and the names of the search attributes workflows show. Both sides import this module;
+the names of the search attributes workflows show, and of the counters both sides keep
+on the worker's metrics page. Both sides import this module;
 neither imports the other."""
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ SEARCH_ATTRIBUTES = {
     "CcmTheme": "Keyword",
     "CcmOwner": "Keyword",
     "CcmDue": "Datetime",
+}
+
+# ccm's counters on the worker's metrics page: name -> description (Prometheus shows each
+# with `_total`). Counted by activities, workflows and the worker (`runtime.metrics`, which
+# also sets the ones the alerts read at 0 when it starts).
+COUNTERS = {
+    "ccm_letters_drawn": "letters drawn, by kind and language",
+    "ccm_letters_held": "letters held, by kind and language",
+    "ccm_messages_delivered": "messages delivered by SMTP",
+    "ccm_delivery_attempts_failed": "SMTP deliveries that failed an attempt",
+    "ccm_deliveries_failed": "messages given up on after a day of delivery attempts",
+    "ccm_bank_lines": "bank statement lines, by outcome",
+    "ccm_bank_unmatched_chf": "whole CHF of statement lines matched to no chase",
+    "ccm_refusals": "commands refused, by code",
+    "ccm_eventlog_appends": "rows written to the event log",
 }
 
 

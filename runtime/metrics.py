@@ -50,22 +50,23 @@ def count_appends(log, meter: MetricMeter) -> None:
 # miss the first failure. Those whose labels cannot be listed (refusals' codes) appear
 # with their first count.
 ZERO_FROM_START = {
-    "ccm_eventlog_appends": ("rows written to the event log", [{}]),
-    "ccm_messages_delivered": ("messages delivered by SMTP", [{}]),
-    "ccm_delivery_attempts_failed": ("SMTP deliveries that failed an attempt", [{}]),
-    "ccm_deliveries_failed": ("messages given up on after a day of delivery attempts", [{}]),
-    "ccm_bank_lines": ("bank statement lines, by outcome",
-                       [{"outcome": o} for o in ("matched", "unmatched", "reversed", "ignored")]),
-    "ccm_bank_unmatched_chf": ("whole CHF of statement lines matched to no chase", [{}]),
+    "ccm_eventlog_appends": [{}],
+    "ccm_messages_delivered": [{}],
+    "ccm_delivery_attempts_failed": [{}],
+    "ccm_deliveries_failed": [{}],
+    "ccm_bank_lines": [{"outcome": o} for o in ("matched", "unmatched", "reversed", "ignored")],
+    "ccm_bank_unmatched_chf": [{}],
 }
 
 
 def counter(meter: MetricMeter, name: str):
-    return meter.create_counter(name, ZERO_FROM_START[name][0])
+    from domain.contract import COUNTERS
+
+    return meter.create_counter(name, COUNTERS[name])
 
 
 def declare_counters(meter: MetricMeter) -> None:
-    for name, (_, label_sets) in ZERO_FROM_START.items():
+    for name, label_sets in ZERO_FROM_START.items():
         for labels in label_sets:
             counter(meter, name).add(0, labels or None)
 

@@ -50,7 +50,6 @@ class ActionItem(ProcessWorkflow):
 
     @workflow.update(description='The command the item names has run: done, with a reference to it.')
     async def fulfil(self, cmd: Fulfil) -> CommandResult:
-        """The command the item names (`fulfilled_by`) has run: done, with a reference to it."""
         return await self._command(lambda: self.process.fulfil(cmd, workflow.now()))
 
     @fulfil.validator

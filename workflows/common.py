@@ -10,6 +10,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
     from domain.contract import (
+        COUNTERS,
         SEARCH_ATTRIBUTES,
         AgendaFacts,
         AgendaFactsRequest,
@@ -136,7 +137,7 @@ def count_refusal(code: str) -> None:
     """`ccm_refusals_total`, by the refusal's code and the process that refused (Temporal
     counts nothing again when a workflow replays)."""
     if workflow.in_workflow():
-        workflow.metric_meter().create_counter("ccm_refusals", "commands refused, by code").add(
+        workflow.metric_meter().create_counter("ccm_refusals", COUNTERS["ccm_refusals"]).add(
             1, {"code": code, "process": workflow.info().workflow_type})
 
 
