@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-dates install lint lock system chromium nginx prometheus clean bench
+.PHONY: demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory test-dates
+
+# The quick loop while working: every test but the slow fault tests and the CLI's end-to-end
+# runs (about 2 minutes); `make test` runs them all.
+test-fast: $(STAMP) system
+	$(BIN)/python -m pytest -q -x -m "not slow" tests/unit tests/workflows tests/integration
 
 # The workflow tests again, their server's clock moved to the days of the year where dates
 # turn: New Year, the schedule's day, a leap day, the pre-MSP reminder's, New Year's Eve.

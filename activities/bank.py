@@ -208,13 +208,14 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
     if refusal is None:
         return ""
     if refusal.type == "already_recorded":  # by another command: the same money, or not?
-        from domain.chase import ChaseStatus
+        from domain.chase import ChaseStatus, same_reference
 
         status = await read_status(client, workflow_id, ChaseStatus)
-        held = next(r for r in status.receipts if r.reference == cmd.reference and not r.reversed)
+        held = next(r for r in status.receipts if same_reference(r.reference, cmd.reference) and not r.reversed)
         if held.amount == amount:
-            return ""
-        return f"its reference already holds a receipt of {held.amount} on {workflow_id}, not {amount}"
+            return ""  # the same money, recorded by hand or by an earlier statement: counted once
+        return (f"its reference already holds a receipt of {held.amount} on {workflow_id} "
+                f"({held.reference}, {held.date.isoformat()}), not {amount}")
     return refusal.message
 
 

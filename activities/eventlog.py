@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -243,6 +244,9 @@ class EventLog:
         self._append_lock = threading.Lock()
         # Told the event types of the rows each append wrote, once committed (the worker's metrics).
         self.on_written: Callable[[list[str]], None] | None = None
+        # Seconds each append holds the lock before it writes: a test setting
+        # (CCM_TEST_APPEND_DELAY) that makes commands pile up as on a loaded machine.
+        self.append_delay = 0.0
 
     def append(self, new: NewEvent, now: datetime | None = None) -> tuple[Event, bool]:
         """Append one event; returns the row and whether it was written now.
@@ -264,6 +268,8 @@ class EventLog:
         if not batch:
             return []
         with self._append_lock, self.engine.begin() as conn:
+            if self.append_delay:
+                time.sleep(self.append_delay)
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
             keys = list(dict.fromkeys(e.idempotency_key for e in batch))

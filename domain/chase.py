@@ -211,6 +211,21 @@ _STEPS: list[tuple[str, LetterKind, str]] = [
 ]
 
 
+def same_reference(held: str, given: str) -> bool:
+    """Whether two receipts' references name the same money. A bank entry's receipt carries
+    `<entry reference>@<account>` (the same reference on two accounts is two payments); a
+    receipt recorded by hand names the bank reference alone. So one with an account and
+    one without are the same when the bank reference is; two with accounts only when
+    equal. No reference names nothing."""
+    if not held or not given:
+        return False
+    if held == given:
+        return True
+    if ("@" in held) == ("@" in given):
+        return False
+    return held.split("@", 1)[0] == given.split("@", 1)[0]
+
+
 class Chase(BaseModel):
     input: ChaseInput
     started_at: datetime
@@ -434,17 +449,21 @@ class Chase(BaseModel):
                           f"{self.input.year} is paid from {earliest.year} on")
 
     def _receipt_with(self, reference: str) -> int | None:
-        """The number (1 = first) of the standing receipt with this bank reference."""
+        """The number (1 = first) of the standing receipt with this bank reference, by
+        whichever path it came (`same_reference`)."""
         return next((n for n, r in enumerate(self.receipts, start=1)
-                     if reference and r.reference == reference and not r.reversed), None)
+                     if same_reference(r.reference, reference) and not r.reversed), None)
 
     def check_receipt(self, cmd: RecordReceipt, today: date) -> None:
         # Money counts once by its bank reference: said first, on a paid chase too.
         if (number := self._receipt_with(cmd.reference)) is not None:
+            held = self.receipts[number - 1]
             raise Refusal(f"bank reference {cmd.reference} is already recorded on "
-                          f"{workflow_id(self.input.year, self.input.state)} as receipt {number}",
+                          f"{workflow_id(self.input.year, self.input.state)} as receipt {number} "
+                          f"({held.reference}, CHF {held.amount}, {held.date.isoformat()})",
                           code="already_recorded")
-        self._check_open()
+        # A paid chase takes more money until its year closes: the excess is a credit.
+        self._check_correctable()
         if cmd.amount <= 0:
             raise Refusal(f"the amount must be positive, not {cmd.amount}")
         self._check_payment_date(cmd.date, today, "the receipt date")
@@ -462,7 +481,7 @@ class Chase(BaseModel):
                               "amount": str(cmd.amount), "date": cmd.date.isoformat(),
                               "reference": cmd.reference, "budget_line": cmd.budget_line,
                               "received": str(self.received), "outstanding": str(self.outstanding)})]
-        if self.outstanding == 0:
+        if self.outcome is None and self.outstanding == 0:
             effects += self._paid(now)
         return effects
 

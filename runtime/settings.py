@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     require_signatures: bool = Field(False, description="refuse commands not signed by a registered key")
     checkpoint_key: Path | None = Field(None, description="the ISU's key file that signs checkpoints of the log")
 
+    # A test setting: seconds each append to the event log waits (commands pile up as on a
+    # loaded machine; `tests/faults/test_concurrent_commands.py`). 0 in any deployment.
+    test_append_delay: float = Field(0, ge=0, le=5)
+
     tls_server_ca: Path | None = None
     tls_client_cert: Path | None = None
     tls_client_key: Path | None = None

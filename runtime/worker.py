@@ -57,6 +57,7 @@ def build_activities(settings: Settings):
 
     # The log must exist: only `ccm db upgrade` creates it.
     log = open_event_log(settings.database_url, create=False)
+    log.append_delay = settings.test_append_delay
     # Signed commands are checked against the key registry this verifier holds in memory.
     verifier = CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures))
     return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,

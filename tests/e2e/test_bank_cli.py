@@ -282,3 +282,35 @@ def test_a_bank_reference_reused_on_the_account_for_a_new_entry_is_a_new_entry(c
     assert second.exit_code == 0 and "1 entries, 0 already imported; 1 matched (CHF 90.00)" in second.stdout, \
         second.output
     assert status(ccm, "GHA")["received"] == "90.00" and status(ccm, "GUY")["received"] == "90.00"
+
+
+def test_a_receipt_recorded_by_hand_and_its_bank_entry_count_once_and_a_paid_chase_takes_more(ccm, chases, tmp_path):
+    """The probe: `chase receive --reference UBS-…-0413` then a statement whose entry
+    UBS-…-0413 pays Spain the same: received went 1108 → 1318 → 1528. Now the entry is the
+    receipt already recorded (matched, counted once); a further payment to the paid chase is
+    a credit, not refused; and a hand receipt that names a bank entry's reference with
+    another amount is refused with both named."""
+    started = ccm("chase", "start", "--state", "ESP", "--year", YEAR, "--amount", "200")
+    assert started.exit_code == 0, started.output
+    ref = f"UBS-{YEAR}-0413"
+    by_hand = ccm("chase", "receive", "--state", "ESP", "--year", YEAR, "--amount", "210", "--date", TODAY,
+                  "--reference", ref)
+    assert by_hand.exit_code == 0, by_hand.output
+    assert status(ccm, "ESP")["stage"] == "paid" and status(ccm, "ESP")["credit"] == "10.00"
+
+    path = tmp_path / "spain.xml"
+    path.write_bytes(camt053([Line(ref, "210", TODAY, reference=creditor_reference(YEAR, "ESP")),
+                              Line(f"UBS-{YEAR}-0414", "50", TODAY, reference=creditor_reference(YEAR, "ESP"))],
+                             "STMT-ESP"))
+    imported = ccm("bank", "import", path)
+    assert imported.exit_code == 0, imported.output
+    assert "2 entries, 0 already imported; 2 matched (CHF 260.00)" in imported.stdout, imported.stdout
+    esp = status(ccm, "ESP")
+    assert esp["received"] == "260.00" and esp["credit"] == "60.00" and esp["stage"] == "paid"
+
+    clash = ccm("chase", "receive", "--state", "ESP", "--year", YEAR, "--amount", "55", "--date", TODAY,
+                "--reference", f"UBS-{YEAR}-0414")
+    assert clash.exit_code == 1
+    assert (f"bank reference UBS-{YEAR}-0414 is already recorded on chase-{YEAR}-ESP as receipt 2 "
+            f"(UBS-{YEAR}-0414@{IBAN}, CHF 50.00") in clash.stderr, clash.stderr
+    assert status(ccm, "ESP")["received"] == "260.00"

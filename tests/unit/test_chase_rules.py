@@ -169,3 +169,39 @@ def test_an_msp_moved_before_the_second_reminders_day_sends_the_pre_msp_reminder
     assert run_until(chase, utc(2017, 12, 1)) == ["reminder-3"]
     assert [letter.kind for letter in chase.letters] == ["call_for_contributions", "pre_msp_reminder"]
     assert chase.stage == "escalation_due"
+
+
+def test_a_reference_recorded_by_hand_and_by_the_bank_is_one_receipt():
+    """`ccm chase receive --reference UBS-2027-0413` and the bank entry UBS-2027-0413 on the
+    ISU's account (`UBS-2027-0413@<account>`) are the same money, whichever came first."""
+    from domain.chase import same_reference
+
+    account = "CH9300762011623852957"
+    assert same_reference("UBS-2027-0413", f"UBS-2027-0413@{account}")
+    assert same_reference(f"UBS-2027-0413@{account}", "UBS-2027-0413")
+    assert not same_reference(f"UBS-1@{account}", "UBS-1@CH5604835012345678009")  # two accounts, two payments
+    assert not same_reference("UBS-1", "UBS-2") and not same_reference("", "") and not same_reference("", "X@Y")
+    for first, second in (("UBS-2027-0413", f"UBS-2027-0413@{account}"),
+                          (f"UBS-2027-0413@{account}", "UBS-2027-0413")):
+        chase = new_chase()
+        now = utc(2017, 2, 1, 9)
+        chase.record_receipt(RecordReceipt(amount=Decimal("210"), date=date(2017, 2, 1), reference=first), now)
+        with pytest.raises(Refusal, match=r"already recorded on chase-2017-ITA as receipt 1 \(.*CHF 210"):
+            chase.check_receipt(RecordReceipt(amount=Decimal("210"), date=date(2017, 2, 1), reference=second),
+                                date(2017, 2, 1))
+        assert chase.received == Decimal("210")
+
+
+def test_a_paid_chase_takes_more_money_as_a_credit_until_its_year_closes():
+    chase = new_chase()
+    now = utc(2017, 2, 1, 9)
+    paid = chase.record_receipt(RecordReceipt(amount=Decimal("12345"), date=date(2017, 2, 1), reference="A"), now)
+    assert chase.stage == "paid" and [e.event_type for e in paid][-1] == "chase.paid"
+    more = chase.record_receipt(RecordReceipt(amount=Decimal("100"), date=date(2017, 3, 1), reference="B"),
+                                utc(2017, 3, 1, 9))
+    assert [e.event_type for e in more] == ["chase.receipt_recorded"]  # no second thank-you letter
+    assert chase.credit == Decimal("100.00") and chase.received == Decimal("12445.00")
+    assert run_until(chase, utc(2018, 1, 2)) == ["year-end"]
+    with pytest.raises(Refusal, match="closed"):
+        chase.check_receipt(RecordReceipt(amount=Decimal("1"), date=date(2017, 12, 31), reference="C"),
+                            date(2018, 1, 2))
