@@ -192,6 +192,24 @@ def check_no_conflict(log: EventLog, events: list[NewEvent]) -> None:
                       "; nothing was written (record a correction instead)", code="conflict")
 
 
+def check_no_live_chases(log: EventLog, request: RecordInput) -> None:
+    """A ledger is imported only for a year that no chase of ccm runs, and not for a year to
+    come: the import's rows would otherwise count beside the chases' own."""
+    from domain.contributions import IMPORTED
+    from domain.records import imported_year
+
+    year = imported_year(request)
+    if year is None:
+        return
+    if year > datetime.now(timezone.utc).year:
+        raise Refusal(f"{year} has not begun: only a year past, or this one, is imported", code="not_this_command")
+    live = next((ev for ev in log.query(workflow_prefix=f"chase-{year}-", event_type="chase.*")
+                 if ev.event_type not in IMPORTED), None)
+    if live is not None:
+        raise Refusal(f"{year} has chases in ccm ({live.workflow_id}): it cannot be imported over",
+                      code="not_this_command")
+
+
 def _letter_metrics(meter: MetricMeter, request: LetterRequest, outcome: str, seconds: float | None) -> None:
     """ccm's own metrics, on the worker's Prometheus page with the SDK's: letters drawn or
     held, by kind and language, and the seconds each took to render and draw."""
@@ -431,11 +449,22 @@ class CcmActivities:
 
     @activity.defn(name="check_start")
     def check_start(self, request: StartCheck) -> None:
-        """Whoever started a process proved it with their signature over its input, where
-        this installation requires it (the office was checked by the workflow itself)."""
+        """A process starts only as `ccm` starts it, whoever sent the start (`ccm` or the
+        plain `temporal` CLI): a chase for a State the registry bills that year
+        (`domain.chase.check_chase_start`). Whoever started it proved it with their
+        signature over its input, where this installation requires it (the office was
+        checked by the workflow itself)."""
+        info = activity.info()
+        if info.workflow_type == "ContributionChase":
+            from domain.chase import ChaseInput, check_chase_start
+
+            try:
+                check_chase_start(ChaseInput.model_validate(request.arguments), info.workflow_id,
+                                  registry_with(self.log.query(event_type="state.recorded")))
+            except Refusal as e:
+                raise refusal_error(e) from None
         if self.verifier is None:
             return
-        info = activity.info()
         try:
             self.verifier(VerifyRequest(workflow_id=info.workflow_id, update="start", update_id=info.workflow_id,
                                         office=request.office, arguments=request.arguments,
@@ -449,10 +478,13 @@ class CcmActivities:
         any command (the office table, the signature; a key statement must be an
         administrator's), then its events are written in one transaction, once."""
         from activities.trust import check_record
+        from domain.records import check_record_events
 
         info = activity.info()
         try:
             check_record(request, info.workflow_id, self.verifier)
+            check_record_events(request)
+            check_no_live_chases(self.log, request)
             check_no_conflict(self.log, request.events)
         except Refusal as e:
             raise refusal_error(e) from None

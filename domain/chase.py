@@ -211,6 +211,32 @@ _STEPS: list[tuple[str, LetterKind, str]] = [
 ]
 
 
+def check_chase_start(inp: ChaseInput, started_as: str, registry, rule: str = "any-day") -> None:
+    """A chase may start only as `ccm` starts it, whoever sends the start (the plain
+    `temporal` CLI too): under its own id, for a State of the registry billed that year
+    under the membership rule, or, for one not billed (withdrawn, not yet in force), for its
+    arrears alone. `registry` is the shipped one with the log's `state.recorded` rows."""
+    from domain.cycle import billed, why_not_billed
+    from domain.states import UnknownState
+
+    expected = workflow_id(inp.year, inp.state)
+    if started_as != expected:
+        raise Refusal(f"a chase of {inp.state} for {inp.year} runs as {expected}, not {started_as}",
+                      code="bad_start")
+    try:
+        state = registry.get(inp.state)
+    except UnknownState:
+        raise Refusal(f"{inp.state} is not a State of the registry", code="bad_start") from None
+    if billed(state, inp.year, inp.membership_rule or rule):
+        return
+    why = why_not_billed(state, inp.year, inp.membership_rule or rule) or \
+        f"it is not a State Party in {inp.year} (status on 1 January: {state.status_on(date(inp.year, 1, 1))})"
+    if inp.amount_due > 0 or inp.arrears == 0:
+        raise Refusal(f"{state.name} ({inp.state}) is not billed for {inp.year}: {why}"
+                      + ("; a chase for it may carry only arrears" if inp.arrears > 0 or "arrears" in why else ""),
+                      code="bad_start")
+
+
 def same_reference(held: str, given: str) -> bool:
     """Whether two receipts' references name the same money. A bank entry's receipt carries
     `<entry reference>@<account>` (the same reference on two accounts is two payments); a

@@ -13,7 +13,7 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.contract import MAX_INLINE_TEXT, AgendaFactsRequest, CalendarInvite, DocumentRef
 
@@ -65,7 +65,11 @@ Lines = Annotated[str, AfterValidator(some_lines)]  # a text that may run over l
 
 class Acting(BaseModel):
     """Who sent a command: a person (may be unnamed) and the office they act for, and
-    the signature of the key they hold for it, where they signed."""
+    the signature of the key they hold for it, where they signed. Every command model
+    derives from it and refuses a field it does not know (a misspelt one from the plain
+    `temporal` CLI would otherwise be dropped in silence)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     actor: OneLine = Field("", max_length=200)
     office: str = Field("", max_length=100)
@@ -184,7 +188,10 @@ class Action(BaseModel):
 
 class Started(BaseModel):
     """Who started a workflow, with their signature over its input; the worker checks them
-    before anything happens (`workflows.process.check_started`)."""
+    before anything happens (`workflows.process.check_started`). Every workflow input
+    derives from it and refuses a field it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
 
     started_by: Acting | None = Field(None, description="who started it, and their signature")
 

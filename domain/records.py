@@ -9,12 +9,15 @@ one writer, and the command's database role may only read."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.bank import Statement
 from domain.canonical import canonical_bytes
+from domain.contributions import IMPORTED
 from domain.events import NewEvent
 from domain.process import Acting
 
@@ -28,8 +31,81 @@ DOCUMENT_PART = 250_000  # characters of a document stored in one part (at most 
 
 
 class RecordInput(Acting):
+    model_config = ConfigDict(extra="forbid")
+
     command: RecordCommandName
     events: list[NewEvent] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """What one kind of recorded command may write: its event types, under which workflow
+    ids and idempotency keys (regular expressions, matched whole), as which workflow type."""
+
+    event_types: frozenset[str]
+    workflow_id: str
+    key: str
+    workflow_type: str
+
+
+_CHASE = r"chase-\d{4}-[A-Z]{3}"
+# Each recorded command writes only what its `ccm` command builds: nothing of a running
+# process (a receipt, a letter), of another command (a decision, a key) or of the log's own
+# (a checkpoint), whoever sends it and whatever it signs.
+RECORD_RULES: dict[str, RecordRule] = {
+    "import_contributions": RecordRule(
+        frozenset(IMPORTED),
+        _CHASE, _CHASE + r"/(imported|[a-z_]+-imported-[0-9a-f]{16}(-\d+)?|receipt-imported-ref-[0-9a-f]{16})",
+        "import"),
+    "import_obligations": RecordRule(frozenset({"obligation.imported"}), r"obligation-[A-Za-z0-9-]+",
+                                     r"obligation-[A-Za-z0-9-]+/imported", "import"),
+    "record_state": RecordRule(frozenset({"state.recorded"}), "registry",
+                               r"registry/[A-Z]{3}/[a-z_]+/\d{4}-\d{2}-\d{2}", ""),
+    "register_key": RecordRule(frozenset({"key.registered"}), "keys", r"keys/.+", "KeyRegistry"),
+    "revoke_key": RecordRule(frozenset({"key.revoked"}), "keys", r"keys/.+", "KeyRegistry"),
+    "store_document": RecordRule(frozenset({"document.part", "document.stored"}), "documents",
+                                 r"documents/[0-9a-f]{64}(/\d+)?", ""),
+    "match_bank_entry": RecordRule(frozenset({"bank.entry_matched"}), r"bank-[A-Z0-9]+", r"bank/[A-Z0-9]+/.+/matched",
+                                   "BankStatement"),
+    "record_decision": RecordRule(frozenset({"decision.recorded"}), "decisions", r"decisions/[a-z_]+/.+", ""),
+}
+
+
+def check_record_events(inp: RecordInput) -> None:
+    """Refuse a recorded command whose events are not those its kind writes (`RECORD_RULES`),
+    or that speak for another office than the command's: nothing is written. Raised as a
+    `domain.process.Refusal` naming the first such event."""
+    from domain.process import Refusal
+
+    rule = RECORD_RULES[inp.command]
+    for n, e in enumerate(inp.events, start=1):
+        what = f"{inp.command}: event {n} ({e.event_type} under {e.idempotency_key})"
+        if e.event_type not in rule.event_types:
+            raise Refusal(f"{what}: this command writes only {', '.join(sorted(rule.event_types))}",
+                          code="not_this_command")
+        if not re.fullmatch(rule.workflow_id, e.workflow_id) or not re.fullmatch(rule.key, e.idempotency_key) \
+                or e.workflow_type != rule.workflow_type:
+            raise Refusal(f"{what}: not a row this command writes (workflow {e.workflow_id!r}, type "
+                          f"{e.workflow_type!r})", code="not_this_command")
+        if e.office != inp.office:
+            raise Refusal(f"{what}: it speaks for {e.office!r}, the command for {inp.office!r}",
+                          code="not_this_command")
+    if inp.command == "import_contributions":
+        years = {e.workflow_id.split("-")[1] for e in inp.events}
+        if len(years) > 1:
+            raise Refusal(f"import_contributions: one year a ledger, not {', '.join(sorted(years))}",
+                          code="not_this_command")
+        for e in inp.events:
+            if e.subject != e.workflow_id.rsplit("-", 1)[-1]:
+                raise Refusal(f"import_contributions: {e.idempotency_key} is about {e.subject}, not its chase's State",
+                              code="not_this_command")
+
+
+def imported_year(inp: RecordInput) -> int | None:
+    """The year a ledger import writes, for the worker to check no chase of ccm runs it."""
+    if inp.command != "import_contributions":
+        return None
+    return int(inp.events[0].workflow_id.split("-")[1])
 
 
 class RecordResult(BaseModel):
@@ -57,6 +133,8 @@ def signed_arguments(inp: RecordInput) -> dict:
 class StatementInput(Acting):
     """A bank statement handed to the worker (`BankStatementImport`), parsed and checked
     by the command that read it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     statement: Statement
 

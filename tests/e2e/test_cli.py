@@ -205,7 +205,7 @@ def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
         return [(p.communicate(timeout=60), p.returncode) for p in procs]
 
     log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
-    for state, reference, request_id in (("LTU", "LT-2027-1", ["--request-id", "bank-script-7"]),
+    for state, reference, request_id in (("ISL", "IS-2027-1", ["--request-id", "bank-script-7"]),
                                          ("LSO", "LS-2027-1", [])):
         assert ccm("chase", "start", "--state", state, "--year", NEXT, "--amount", "1000").exit_code == 0
         results = five(state, reference, *request_id)
@@ -220,8 +220,8 @@ def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
                        for err in refused)
         receipts = [e for e in log.query(workflow_id=f"chase-{NEXT}-{state}", event_type="chase.receipt_recorded")]
         assert len(receipts) == 1 and receipts[0].payload["reference"] == reference
-    again = ccm("chase", "receive", "--state", "LTU", "--year", NEXT, "--amount", "999", "--date", TODAY,
-                "--reference", "LT-2027-2")
+    again = ccm("chase", "receive", "--state", "ISL", "--year", NEXT, "--amount", "999", "--date", TODAY,
+                "--reference", "IS-2027-2")
     # A paid chase takes more money until its year closes: the excess is a credit.
     assert again.exit_code == 0 and "received 1999.00" in again.output, again.output
 

@@ -60,7 +60,7 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
             for state in ("ITA", "ZMB", "MWI"):
                 inp = ChaseInput(state=state, year=year, amount_due=Decimal("43650"), language="en")
                 handles.append(await time_skipping_env.client.start_workflow(
-                    ContributionChase.run, inp, id=f"chase-{year}-{state}-{queue}", task_queue=queue))
+                    ContributionChase.run, inp, id=f"chase-{year}-{state}", task_queue=queue))
             for handle in handles:  # waits for the start effects, then closes
                 await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
                 await handle.result()  # a workflow ends once its letters are delivered
@@ -151,7 +151,7 @@ async def test_smtp_down_neither_blocks_updates_nor_loses_the_letter(time_skippi
                           activities=acts.all(), activity_executor=pool):
             inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("43650"))
             handle = await time_skipping_env.client.start_workflow(
-                ContributionChase.run, inp, id=f"chase-{year}-ITA-{queue}", task_queue=queue)
+                ContributionChase.run, inp, id=f"chase-{year}-ITA", task_queue=queue)
             await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 8),
                                                                                   office="isu"))
             assert (await handle.query(ContributionChase.status)).msp_date == date(year, 9, 8)

