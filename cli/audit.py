@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import check_out, emit, out_options, output_option, read_input, settings
+from cli.common import check_out, emit, out_options, output_option, read_input, settings, write_out
 
 LOG_COLUMNS = ["seq", "occurred_at", "workflow_id", "subject", "event_type", "actor", "office", "payload"]
 
@@ -191,9 +191,7 @@ def audit_checkpoint(out, force):
 
     cp = Checkpoint.model_validate(run(go()))
     if out:
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(cp.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        tmp.replace(out)
+        write_out(out, cp.model_dump_json(indent=2) + "\n")
     click.echo(f"checkpoint: row {cp.seq}, head {cp.head}, signed by {cp.fingerprint}"
                + (f" -> {out}" if out else ""))
 
@@ -246,17 +244,19 @@ def audit_export(since, out, force):
     """Write rows with their hashes so a third party can re-verify them without the database."""
     check_out(out, force)
     log = open_log()
-    tmp = out.with_name(out.name + ".tmp")
     count = 0
     rows = log.query()
     if since:  # from the first row since then, every later row: one unbroken chain
         first = next(log.query(since=_when(since), batch=1), None)
         rows = log.query(from_seq=first.seq) if first else iter(())
-    with tmp.open("w", encoding="utf-8") as f:
+
+    def export(f) -> None:
+        nonlocal count
         for ev in rows:
-            f.write(ev.model_dump_json() + "\n")
+            f.write(ev.model_dump_json().encode("utf-8") + b"\n")
             count += 1
-    tmp.replace(out)  # nothing half-written
+
+    write_out(out, export)  # nothing half-written
     click.echo(f"exported {count} rows to {out}")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -211,10 +213,37 @@ def check_out(path: Path | None, force: bool) -> None:
     if log is not None and path.resolve() in {log.resolve(), *(log.with_name(log.name + s).resolve()
                                                                for s in ("-wal", "-shm"))}:
         raise click.BadParameter(f"{path} is the event log: write somewhere else", param_hint="--out")
+    if path.exists() and not path.is_file():  # a device, a FIFO, a folder: never replaced, --force or not
+        raise click.BadParameter(f"{path} is not a regular file: write to a new path or a file", param_hint="--out")
     if path.exists() and not force:
         raise click.BadParameter(f"{path} exists: give --force to overwrite it", param_hint="--out")
     if not path.parent.is_dir():
         raise click.BadParameter(f"the folder {path.parent} does not exist", param_hint="--out")
+
+
+def write_out(path: Path, content: str | bytes | Callable) -> None:
+    """Write `--out` whole or not at all: into a temporary file beside it, flushed to disk,
+    then renamed over it. `content` is the text or bytes, or a function that writes to the
+    open (binary) file. A full disk or any other failure to write is one line, and leaves
+    neither a partial file nor the temporary one."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if callable(content):
+                content(f)
+            else:
+                f.write(content.encode("utf-8") if isinstance(content, str) else content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise click.ClickException(f"{path} was not written: {e.strerror or e}") from None
 
 
 def settings():

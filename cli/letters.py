@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import MONEY, PARTY, check_out, emit, out_options, output_option, settings, year_option
+from cli.common import MONEY, PARTY, check_out, emit, out_options, output_option, settings, write_out, year_option
 
 KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
 _TEMPLATE = {"call": "call_for_contributions"}
@@ -100,9 +100,7 @@ def preview(state, year, kind, language, amount, out, force):
         pdf = letter.pdf()
     except LetterRefused as e:
         raise click.ClickException(f"this letter would not be sent: {e}") from None
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_bytes(pdf)
-    tmp.replace(target)  # whole or not at all
+    write_out(target, pdf)  # whole or not at all
     click.echo(f"{letter.reference_number} ({language}): {letter.subject} -> {target}")
 
 

@@ -16,6 +16,7 @@ class OneLineErrors(click.Group):
     print the usage first), with the exit status click gives: 1, or 2 for misuse."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        self.words = list(args) if args is not None else sys.argv[1:]  # what a request id names
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         from pydantic import ValidationError
@@ -63,6 +64,8 @@ def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key, debug, requ
     if request_id is not None and not (0 < len(request_id) <= 200 and request_id.isprintable()):
         raise click.BadParameter("a request id is 1 to 200 printable characters", ctx, param_hint="--request-id")
     begin_invocation(request_id)
+    if request_id is not None and ctx.invoked_subcommand is not None:
+        _claim_request(ctx, request_id)
     overrides = {"temporal_address": address, "namespace": namespace, "tls_server_ca": tls_ca,
                  "tls_client_cert": tls_cert, "tls_client_key": tls_key, "api_key": api_key}
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -459,6 +462,60 @@ def completion(shell):
 from cli.examples import add_examples  # noqa: E402
 
 add_examples(cli)
+
+
+class _Recorded:
+    """Standard output as it goes, kept too: a command's answer, for its retries."""
+
+    def __init__(self, out):
+        self.out, self.parts = out, []
+
+    def write(self, text):
+        self.parts.append(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+        return self.out.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.out, name)
+
+
+def _claim_request(ctx, request_id: str) -> None:
+    """A `--request-id` names one command (`services.intents`): a retry with the same words
+    prints the first run's answer and runs nothing; other words are refused in one line.
+    Otherwise the command runs, and its answer is kept once it succeeded."""
+    from cli.client import connect, run
+    from domain.intents import without_request_id
+    from services.intents import claim
+
+    words = without_request_id(getattr(ctx.command, "words", []))
+
+    async def go():
+        return await claim(await connect(), settings().task_queue, request_id, words)
+
+    answered = run(go())
+    if answered is not None:
+        click.echo(answered, nl=False)
+        ctx.exit(0)
+    recorded = _Recorded(sys.stdout)
+    sys.stdout = recorded
+    ctx.call_on_close(lambda: setattr(sys, "stdout", recorded.out))
+    ctx.meta["ccm.recorded"] = recorded
+
+
+@cli.result_callback()
+@click.pass_context
+def _answered(ctx, result, **params) -> None:
+    """Keep a succeeded command's answer under its request id, for its retries."""
+    recorded = ctx.meta.get("ccm.recorded")
+    if recorded is None:
+        return
+    from cli.client import connect, run
+    from services.commands import request_id
+    from services.intents import answer
+
+    async def go():
+        await answer(await connect(), request_id(), "".join(recorded.parts))
+
+    run(go())
 
 
 def main() -> None:

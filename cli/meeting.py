@@ -19,6 +19,7 @@ from cli.common import (
     output_option,
     read_input,
     settings,
+    write_out,
 )
 
 
@@ -442,7 +443,7 @@ def meeting_ics_command(meeting, out, force):
     method = "CANCEL" if status.stage == "cancelled" else "REQUEST"
     data = meeting_ics(meeting, status.schedule, SUMMARY, settings().mail_from, status.participants,
                        status.sequence, method)
-    out.write_bytes(data)
+    write_out(out, data)
     click.echo(f"wrote {out} (SEQUENCE {status.sequence}, METHOD {method})")
 
 

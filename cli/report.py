@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option
-from cli.common import PAST, check_out, emit, out_options, settings
+from cli.common import PAST, check_out, emit, out_options, settings, write_out
 from services.reports import REPORT_COLUMNS, latest_checkpoint, markdown, report_rows, summary
 
 
@@ -78,7 +78,7 @@ def _rendered(rows: list[dict], output: str, columns: list[str]) -> str:
 
 def _write_or_print(text: str, out) -> None:
     if out:
-        out.write_text(text, encoding="utf-8")
+        write_out(out, text)
         click.echo(f"wrote {out}")
     else:
         click.echo(text, nl=False)

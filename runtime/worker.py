@@ -28,9 +28,10 @@ def workflows() -> list[type]:
     from workflows.obligation import Obligation
     from workflows.ping import Ping
     from workflows.record import RecordCommand
+    from workflows.request import RequestIntent
 
     return [ActionItem, AnnualContributionCycle, BankStatementImport, ConceptNote, ContributionChase, LogCheckpoint,
-            Meeting, Obligation, Ping, RecordCommand]
+            Meeting, Obligation, Ping, RecordCommand, RequestIntent]
 
 
 def mailbox(settings: Settings):

@@ -89,13 +89,43 @@ def test_one_request_id_sent_twice_is_applied_once_and_answers_alike(ccm, worker
     assert ccm("chase", "start", *monaco, "--amount", "500").exit_code == 0
     retried = [ccm("--request-id", "script-42", "chase", "set-msp-date", *monaco, "--date", f"{NEXT}-11-02")
                for _ in range(2)]
-    assert [r.exit_code for r in retried] == [0, 0] and retried[0].stdout == retried[1].stdout
+    assert [r.exit_code for r in retried] == [0, 0] and retried[0].stdout == retried[1].stdout, [r.output for r in retried]
     assert len(rows(ccm_env, f"chase-{NEXT}-MCO", "chase.msp_date_set")) == 1  # one row for the two sends
     assert held(client, f"chase-{NEXT}-MCO", ChaseStatus).msp_date.isoformat() == f"{NEXT}-11-02"
     assert ccm("chase", "set-msp-date", *monaco, "--date", f"{NEXT}-11-02").exit_code == 0  # a new intent
     assert len(rows(ccm_env, f"chase-{NEXT}-MCO", "chase.msp_date_set")) == 2
     empty = ccm("--request-id", "", "chase", "status", *monaco)
     assert empty.exit_code == 2 and "a request id is 1 to 200 printable characters" in empty.stderr
+
+
+def test_a_request_id_names_one_command_and_its_first_answer(ccm, worker, ccm_env, client):
+    """The probe: `correct-due` to 4000, 4100, 4000 under one `--request-id` printed the
+    first answer the third time and left 4100 due; `task add` retried with one id made two
+    tasks; a receipt re-booked after its reversal under the first id said "received" and
+    wrote nothing. Now the id names its first command: other words are refused in one line,
+    the same words answer what the first run answered and run nothing again."""
+    andorra = ["--state", "Andorra", "--year", NEXT]
+    assert ccm("chase", "start", *andorra, "--amount", "3000").exit_code == 0
+    first = ccm("--request-id", "fix-due-7", "chase", "correct-due", *andorra, "--amount", "4000", "--reason", "scale")
+    assert first.exit_code == 0, first.output
+    other = ccm("--request-id", "fix-due-7", "chase", "correct-due", *andorra, "--amount", "4100", "--reason", "scale")
+    assert other.exit_code == 1
+    assert other.stderr.strip().splitlines() == [
+        "Error: request id 'fix-due-7' already names another command (chase correct-due --state Andorra --year "
+        f"{NEXT} --amount 4000 --reason scale): a new intent needs a new request id"]
+    again = ccm("--request-id", "fix-due-7", "chase", "correct-due", *andorra, "--amount", "4000", "--reason", "scale")
+    assert again.exit_code == 0 and again.stdout == first.stdout
+    assert held(client, f"chase-{NEXT}-AND", ChaseStatus).amount_due == 4000
+    assert len(rows(ccm_env, f"chase-{NEXT}-AND", "chase.due_corrected")) == 1
+    # Another command under the same id: refused too.
+    status = ccm("--request-id", "fix-due-7", "chase", "status", *andorra)
+    assert status.exit_code == 1 and "already names another command" in status.stderr
+
+    added = [ccm("--request-id", "task-script-3", "task", "add", "--owner", "NOR", "--text", "Feedback on the "
+                 "Lebanon workshop", "--due", (TODAY + timedelta(days=20)).isoformat()) for _ in range(2)]
+    assert [a.exit_code for a in added] == [0, 0] and added[0].stdout == added[1].stdout, added
+    listed = json.loads(ccm("task", "list", "-o", "json").stdout)
+    assert [t["text"] for t in listed].count("Feedback on the Lebanon workshop") == 1
 
 
 def test_the_next_meeting_and_a_reschedule_a_b_a_are_three_changes_each(ccm, worker, ccm_env):
