@@ -64,6 +64,15 @@ async def hand_over(statement, acting) -> list[dict]:
     handle = await client.start_workflow(BankStatementImport.run, inp, id=workflow_id, task_queue=queue,
                                          id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                                          id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    # A run under the statement's id that ccm did not start (another type, a queue no worker
+    # of this installation polls: the plain `temporal` CLI can take the id first) would be
+    # waited for for ever: refused in one line instead.
+    desc = await handle.describe()
+    if desc.workflow_type != "BankStatementImport" or desc.task_queue != queue:
+        raise click.ClickException(
+            f"{workflow_id} is taken by a run of {desc.workflow_type} on task queue {desc.task_queue!r} that this "
+            f"installation did not start: terminate it (`temporal workflow terminate --workflow-id {workflow_id}`), "
+            "then import the statement again")
     rows = await handle.result()
     from services.commands import settle
 

@@ -7,6 +7,10 @@ import click
 from cli.client import connect, run
 from cli.common import emit, output_option
 
+# What a person does about a run whose tasks fail (docs/RELIABILITY.md, "A run that fails").
+WHAT_TO_DO = ("read the failure in the worker's log or the web UI; where its history no longer replays, "
+              "terminate the run (`temporal workflow terminate`): what it wrote stays in the event log")
+
 
 async def stuck_workflows(attempts: int) -> tuple[int, list[dict]]:
     """(running workflows, findings): an activity retried `attempts` times or more, or a
@@ -23,7 +27,8 @@ async def stuck_workflows(attempts: int) -> tuple[int, list[dict]]:
                                  "details": f"{pending.activity_type.name}, attempt {pending.attempt}: {reason}"})
         if raw.HasField("pending_workflow_task") and raw.pending_workflow_task.attempt > 1:
             findings.append({"what": "workflow task failing", "where": wf.id,
-                             "details": f"{wf.workflow_type}, attempt {raw.pending_workflow_task.attempt}"})
+                             "details": f"{wf.workflow_type}, attempt {raw.pending_workflow_task.attempt}: "
+                                        + WHAT_TO_DO})
     return running, findings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from services.commands import read_status, start
+from services.commands import BrokenRun, read_status, start
 from services.errors import CommandError
 
 STATUS_CONCURRENCY = 16  # chases read at once by `chase status --year` (measured: 1.4x one at a time)
@@ -46,6 +46,10 @@ async def chase_rows(client, state, year):
         async with gate:
             try:
                 return status_row(await read_status(client, wid, ChaseStatus))
+            except BrokenRun:
+                if state:  # one chase asked for: said in one line
+                    raise
+                return {"state": wid.rsplit("-", 1)[-1], "year": year, "stage": "broken (see ccm doctor)"}
             except CommandError as e:  # cancelled or terminated: no status to read
                 return {"state": wid.rsplit("-", 1)[-1], "year": year, "stage": str(e).rsplit(" is ", 1)[-1]}
 

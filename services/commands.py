@@ -196,16 +196,32 @@ async def worker_polls(client, workflow_id: str) -> bool:
 QUERY_SECONDS = 10  # a running workflow's status comes from a worker: without one, say so instead of waiting
 
 
+class BrokenRun(CommandError):
+    """A workflow whose history no longer replays on the worker's code: every task fails."""
+
+
+def does_not_replay(message: str) -> bool:
+    """Whether a failure says the workflow's history does not replay (the SDK's words)."""
+    return "[TMPRL1100]" in message or "Nondeterminism" in message or "Fatal error in workflow machines" in message
+
+
 async def read_status(client, workflow_id: str, status_type):
     """The status of a workflow: its `status` query while it runs, its result once done."""
     from datetime import timedelta
 
-    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 
     handle = client.get_workflow_handle(workflow_id, result_type=status_type)
     desc = await handle.describe()
     if desc.status == WorkflowExecutionStatus.RUNNING:
-        return await handle.query("status", result_type=status_type, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
+        try:
+            return await handle.query("status", result_type=status_type, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
+        except WorkflowQueryFailedError as e:
+            if does_not_replay(e.message):
+                raise BrokenRun(f"{workflow_id} cannot be read: its workflow task fails, its history no longer "
+                                f"replays on this code ({e.message.splitlines()[0][:160]}); `ccm doctor` lists "
+                                "such runs and what to do") from None
+            raise
     if desc.status == WorkflowExecutionStatus.COMPLETED:
         return await handle.result()
     raise CommandError(f"{workflow_id} is {desc.status.name.lower().replace('_', ' ')}")

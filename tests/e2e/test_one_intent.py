@@ -89,7 +89,8 @@ def test_one_request_id_sent_twice_is_applied_once_and_answers_alike(ccm, worker
     assert ccm("chase", "start", *monaco, "--amount", "500").exit_code == 0
     retried = [ccm("--request-id", "script-42", "chase", "set-msp-date", *monaco, "--date", f"{NEXT}-11-02")
                for _ in range(2)]
-    assert [r.exit_code for r in retried] == [0, 0] and retried[0].stdout == retried[1].stdout, [r.output for r in retried]
+    assert [r.exit_code for r in retried] == [0, 0], [r.output for r in retried]
+    assert retried[0].stdout == retried[1].stdout
     assert len(rows(ccm_env, f"chase-{NEXT}-MCO", "chase.msp_date_set")) == 1  # one row for the two sends
     assert held(client, f"chase-{NEXT}-MCO", ChaseStatus).msp_date.isoformat() == f"{NEXT}-11-02"
     assert ccm("chase", "set-msp-date", *monaco, "--date", f"{NEXT}-11-02").exit_code == 0  # a new intent

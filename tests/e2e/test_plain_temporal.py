@@ -134,3 +134,28 @@ def test_a_record_command_writes_only_the_events_its_kind_writes(ccm_env, worker
                                                           {"amount_due": "5.00", "arrears": "0.00", "line": 2})])
     assert fine.returncode == 0, fine.stdout + fine.stderr
     assert log.count() == rows + 1 and log.verify().ok
+
+
+@pytest.mark.parametrize("kind, queue", [("BankStatementImport", "nobody-polls-this"), ("NotAStatement", None)],
+                         ids=["queue-nobody-polls", "another-type"])
+def test_a_statements_id_taken_first_with_the_plain_temporal_cli_is_refused_not_waited_for(
+        ccm_env, worker, ccm, tmp_path, kind, queue):
+    """The probe took a statement's workflow id in advance, on a queue nobody polls: `ccm
+    bank import` of that file then waited for ever."""
+    from domain.bank import read_statement
+    from domain.records import statement_id
+    from tests.statements import Line, camt053
+
+    path = tmp_path / "statement.xml"
+    path.write_bytes(camt053([Line(f"T-{kind}", "100", TODAY, text="a payment")], f"STMT-{kind}"))
+    wid = statement_id(read_statement(path.read_bytes()))
+    taken = temporal(ccm_env, "workflow", "start", "--type", kind, "--task-queue", queue or ccm_env["CCM_TASK_QUEUE"],
+                     "--workflow-id", wid, "--input", "{}")
+    assert taken.returncode == 0, taken.stderr
+    result = ccm("bank", "import", path)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {wid} is taken by a run of {kind} on task queue {queue or ccm_env['CCM_TASK_QUEUE']!r} that this "
+        f"installation did not start: terminate it (`temporal workflow terminate --workflow-id {wid}`), then import "
+        "the statement again"]
+    temporal(ccm_env, "workflow", "terminate", "--workflow-id", wid)

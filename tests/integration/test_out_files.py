@@ -74,7 +74,8 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(event_log, db_url, f
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-@pytest.mark.parametrize("args", [["audit", "export"], ["report", "contributions", "--year", "2017"]], ids=["audit-export", "report"])
+@pytest.mark.parametrize("args", [["audit", "export"], ["report", "contributions", "--year", "2017"]],
+                         ids=["audit-export", "report"])
 def test_a_device_or_a_fifo_is_never_replaced_even_with_force(event_log, db_url, tmp_path, args):
     chases_of_2017(event_log)
     fifo = tmp_path / "pipe"

@@ -1,0 +1,63 @@
+"""A chase whose history no longer replays, as the probe's poisoned chases did: `ccm chase
+status` says so in one line and `ccm doctor` lists it, with what to do. The history is
+made by another workflow registered under the chase's name (what a change of workflow
+code without versioning does to a running chase), then the real `ccm worker` meets it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from temporalio import workflow
+
+from tests.conftest import wait_for
+
+NEXT = date.today().year + 1
+
+
+@workflow.defn(name="ContributionChase", sandboxed=False)
+class NotTheChase:
+    """Another shape of history under the chase's name: a timer the chase never sets."""
+
+    @workflow.run
+    async def run(self, input: dict) -> None:
+        await workflow.sleep(timedelta(days=30))
+
+
+@pytest.fixture(scope="module")
+def broken(ccm_env, client):
+    """chase-NEXT-ITA, its first workflow task run by `NotTheChase`."""
+    from temporalio.worker import Worker
+
+    from domain.chase import ChaseInput
+
+    async def make():
+        async with Worker(client, task_queue=ccm_env["CCM_TASK_QUEUE"], workflows=[NotTheChase]):
+            handle = await client.start_workflow(
+                "ContributionChase", ChaseInput(state="ITA", year=NEXT, amount_due=Decimal("1000")),
+                id=f"chase-{NEXT}-ITA", task_queue=ccm_env["CCM_TASK_QUEUE"])
+            for _ in range(100):  # its first task done: the timer is in its history
+                events = [e async for e in handle.fetch_history_events()]
+                if any(e.HasField("timer_started_event_attributes") for e in events):
+                    break
+                await asyncio.sleep(0.1)
+        return handle
+
+    return asyncio.run(make())
+
+
+def test_a_chase_whose_history_does_not_replay_is_said_in_one_line_and_listed_by_doctor(
+        broken, worker, ccm, client):
+    status = ccm("chase", "status", "--state", "ITA", "--year", NEXT)
+    assert status.exit_code == 1, status.output
+    lines = status.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: chase-{NEXT}-ITA cannot be read: its workflow task fails")
+    assert "ccm doctor" in lines[0]
+    asyncio.run(client.get_workflow_handle(broken.id).signal("wake"))  # a new task: it fails on the worker
+    found = wait_for(lambda: (r := ccm("doctor", "--output", "json")).exit_code == 1 and [
+        f for f in json.loads(r.stdout) if f["where"] == broken.id], seconds=60)
+    assert found[0]["what"] == "workflow task failing"
+    assert "ContributionChase" in found[0]["details"] and "terminate the run" in found[0]["details"]
