@@ -67,7 +67,8 @@ RECORD_RULES: dict[str, RecordRule] = {
                                  r"documents/[0-9a-f]{64}(/\d+)?", ""),
     "match_bank_entry": RecordRule(frozenset({"bank.entry_matched"}), r"bank-[A-Z0-9]+", r"bank/[A-Z0-9]+/.+/matched",
                                    "BankStatement"),
-    "record_decision": RecordRule(frozenset({"decision.recorded"}), "decisions", r"decisions/[a-z_]+/.+", ""),
+    "record_decision": RecordRule(frozenset({"decision.recorded"}), r"decisions(-\d{4})?", r"decisions/[a-z_]+/.+",
+                                  ""),
 }
 
 
