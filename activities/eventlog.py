@@ -65,6 +65,11 @@ events = Table(
     Column("idempotency_key", String(300), nullable=False, unique=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # Who wrote the row: the writing worker's key fingerprint and its signature over the
+    # row's hash (not covered by the hash: the signature is over it). Empty before 0002,
+    # or where the worker holds no key (CCM_CHECKPOINT_KEY).
+    Column("writer", String(100), nullable=True),
+    Column("writer_sig", String(200), nullable=True),
     Index("ix_events_workflow_id", "workflow_id"),
     Index("ix_events_subject", "subject"),
     Index("ix_events_event_type", "event_type"),
@@ -244,6 +249,9 @@ class EventLog:
         self._append_lock = threading.Lock()
         # Told the event types of the rows each append wrote, once committed (the worker's metrics).
         self.on_written: Callable[[list[str]], None] | None = None
+        # (fingerprint, private key) that signs each row this process writes (`ccm worker`
+        # with CCM_CHECKPOINT_KEY); None: rows are written unsigned.
+        self.writer: tuple[str, object] | None = None
         # Seconds each append holds the lock before it writes: a test setting
         # (CCM_TEST_APPEND_DELAY) that makes commands pile up as on a loaded machine.
         self.append_delay = 0.0
@@ -290,10 +298,12 @@ class EventLog:
                 digest = event_hash(new, seq, recorded_at, prev_hash, dumped)
                 row = {k: dumped[k] for k in _TEXT_COLUMNS} | {
                     "seq": seq, "recorded_at": recorded_at, "occurred_at": new.occurred_at.astimezone(timezone.utc),
-                    "payload": canonical_bytes(dumped["payload"]).decode(), "prev_hash": prev_hash, "hash": digest}
+                    "payload": canonical_bytes(dumped["payload"]).decode(), "prev_hash": prev_hash, "hash": digest,
+                    **self._signed(digest)}
                 rows.append(row)
                 prev_hash = digest
-                stored = Event.model_construct(**row | {"payload": new.payload}) if keep_rows else None
+                stored = Event.model_construct(**{k: v for k, v in row.items() if k not in ("writer", "writer_sig")}
+                                               | {"payload": new.payload}) if keep_rows else None
                 found[new.idempotency_key] = stored
                 out.append((stored, True))
             if rows:
@@ -301,6 +311,26 @@ class EventLog:
         if rows and self.on_written is not None:
             self.on_written([row["event_type"] for row in rows])
         return out
+
+    def _signed(self, digest: str) -> dict:
+        if self.writer is None:
+            return {"writer": None, "writer_sig": None}
+        from domain.signatures import sign
+
+        fp, key = self.writer
+        return {"writer": fp, "writer_sig": sign(key, bytes.fromhex(digest))}
+
+    def writers(self, batch: int = 5000):
+        """(seq, hash, writer, writer_sig) of every row, in order: who signed each."""
+        last = 0
+        stmt = text("SELECT seq, hash, writer, writer_sig FROM events WHERE seq > :after ORDER BY seq LIMIT :batch")
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(stmt, {"after": last, "batch": batch}).all()
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = rows[-1][0]
 
     def last(self) -> Event | None:
         """The newest row: the chain's head."""

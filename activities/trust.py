@@ -145,6 +145,12 @@ def make_checkpoint(log: EventLog, key, now: datetime | None = None, ring: KeyRi
             raise Refusal(f"the checkpoint key {cp.fingerprint} would not be accepted when verified ({e}): sign "
                           "checkpoints with an administrator's key or one registered for the ISU",
                           code="bad_signature") from None
+        from domain.signatures import verify_writers
+
+        writers = verify_writers(log.writers(), ring.writer_key if ring.admins else None)
+        if writers.first_bad is not None:  # a row appended outside the worker is never signed over
+            raise Refusal(f"row {writers.first_bad} was not written by ccm's worker ({writers.reason}): the head is "
+                          "not signed", code="chain_broken")
     log.append(NewEvent(idempotency_key=f"{CHECKPOINTS_ID}/{cp.seq}", workflow_id=CHECKPOINTS_ID, run_id="",
                         workflow_type="Checkpoint", subject="eventlog", event_type="log.checkpoint",
                         occurred_at=cp.at, payload=cp.model_dump(mode="json")))

@@ -130,11 +130,34 @@ def audit_verify(path, signatures, checkpoint_file):
         raise click.ClickException(f"chain broken at row {result.first_break.seq}: {result.first_break.reason} "
                                    f"({result.rows} rows read)")
     anchor = f" (anchored on row {first_seq(path)})" if path else ""
+    writers = None if path else _verify_writers()
     click.echo(f"ok: {result.rows} rows{anchor}, chain head {result.head}")
+    if writers:
+        click.echo(writers)
     if signatures:
         click.echo(_verify_signatures(path))
     if checkpoint:
         click.echo(_verify_checkpoint(path, checkpoint))
+
+
+def _verify_writers() -> str:
+    """Each row signed by the worker that wrote it, from the first signed row on: a row
+    appended by whoever holds the database (a recomputed hash passes the chain) is named
+    and the command fails. Signatures are checked against the administrators' keys and the
+    keys registered for the ISU where CCM_ADMIN_KEYS is set; without it, only an unsigned
+    row among signed ones is found."""
+    from domain.signatures import REGISTRY_ID, KeyRing, verify_writers
+
+    log = open_log()
+    admins = settings().admin_keyring
+    ring = KeyRing.from_events(admins, log.query(workflow_id=REGISTRY_ID)) if admins else None
+    check = verify_writers(log.writers(), ring.writer_key if ring else None)
+    if check.first_bad is not None:
+        raise click.ClickException(f"row {check.first_bad} was not written by ccm's worker: {check.reason}")
+    if check.first_signed is None:
+        return ""
+    checked = "signatures checked" if ring else "signatures not checked: set CCM_ADMIN_KEYS"
+    return f"writers: rows {check.first_signed} to {check.rows} signed by the worker that wrote them ({checked})"
 
 
 def _read_checkpoint(path: Path):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -192,6 +192,14 @@ class KeyRing:
                     if not (fp in self.revoked and self.revoked[fp].revoked_at.date() <= day)]
         return holder_among(standing, office, day)
 
+    def writer_key(self, fp: str) -> bytes | None:
+        """The public key by which a worker signs the rows it writes (an administrator's,
+        or one registered for the ISU, as a checkpoint's): None for any other."""
+        if fp in self.admins:
+            return self.admins[fp]
+        reg = self.keys.get(fp)
+        return unb64(reg.public_key) if reg is not None and reg.office == "isu" else None
+
     def speaker(self, fp: str, office: str, at: datetime) -> KeyRegistration:
         """The registration by which key `fp` speaks for `office` at `at`; a Refusal says why not."""
         reg = self.keys.get(fp)
@@ -263,3 +271,43 @@ class Checkpoint(BaseModel):
 
     def message(self) -> bytes:
         return canonical(self.model_dump(mode="json", exclude={"signature"}))
+
+
+# --- rows signed by their writer ---------------------------------------------------------------
+class WriterCheck(BaseModel):
+    """Who wrote the log's rows: from the first row a worker signed, every row must carry
+    a valid signature of a key the installation knows, or it was written by someone else
+    (whoever holds the database can append a row with a recomputed hash, not sign it)."""
+
+    rows: int = 0
+    signed: int = 0
+    first_signed: int | None = None
+    first_bad: int | None = None
+    reason: str = ""
+
+
+def verify_writers(rows, public_key: Callable[[str], bytes | None] | None) -> WriterCheck:
+    """Walk (seq, hash, writer, writer_sig) in order. `public_key(fingerprint)` gives a
+    known key's public bytes (None: unknown); without it, only an unsigned row after signed
+    ones is found, signatures are not checked."""
+    check = WriterCheck()
+    for seq, digest, writer, sig in rows:
+        check.rows += 1
+        if not writer:
+            if check.first_signed is not None:
+                return check.model_copy(update={"first_bad": seq, "reason": (
+                    f"row {seq} is not signed, though the rows since {check.first_signed} are: written outside ccm's "
+                    "worker")})
+            continue
+        if check.first_signed is None:
+            check.first_signed = seq
+        if public_key is not None:
+            key = public_key(writer)
+            if key is None:
+                return check.model_copy(update={"first_bad": seq, "reason": (
+                    f"row {seq} is signed by {writer}, a key this installation does not know")})
+            if not valid(key, bytes.fromhex(digest), sig or ""):
+                return check.model_copy(update={"first_bad": seq, "reason": (
+                    f"row {seq}'s signature does not verify with key {writer}: written outside ccm's worker")})
+        check.signed += 1
+    return check

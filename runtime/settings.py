@@ -111,6 +111,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"letters could not print it: {why}")
         return value.strip()
 
+    @field_validator("checkpoint_key", mode="before")
+    @classmethod
+    def _no_key(cls, value):
+        """The compose passes `CCM_CHECKPOINT_KEY=` when none is set: no key, not the folder `.`."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("logo")
     @classmethod
     def _logo(cls, value: Path | None) -> Path | None:

@@ -59,6 +59,14 @@ def build_activities(settings: Settings):
     # The log must exist: only `ccm db upgrade` creates it.
     log = open_event_log(settings.database_url, create=False)
     log.append_delay = settings.test_append_delay
+    if settings.checkpoint_key is not None:  # the ISU's key signs each row this worker writes
+        import os
+
+        from activities.trust import load_private_key
+        from domain.signatures import fingerprint, public_bytes
+
+        key = load_private_key(settings.checkpoint_key, os.environ.get("CCM_KEY_PASSPHRASE"))
+        log.writer = (fingerprint(public_bytes(key)), key)
     # Signed commands are checked against the key registry this verifier holds in memory.
     verifier = CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures))
     return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,

@@ -161,7 +161,7 @@ def test_the_images_install_runs_the_schema_upgrade_and_a_worker(installed, dev_
                            capture_output=True, text=True)
     assert where.stdout.startswith(str(installed))
     upgrade = subprocess.run([*ccm, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True)
-    assert upgrade.returncode == 0 and "is at revision 0001" in upgrade.stdout, upgrade.stderr
+    assert upgrade.returncode == 0 and "is at revision 0002" in upgrade.stdout, upgrade.stderr
     log = tmp_path / "worker.log"
     worker = subprocess.Popen([*ccm, "worker"], env=env, cwd=tmp_path, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     try:

@@ -36,7 +36,7 @@ def drop_triggers(log):
 
 
 def test_the_schema_is_at_the_newest_revision(event_log):
-    assert current_revision(event_log.engine) == head_revision() == HEAD == "0001"
+    assert current_revision(event_log.engine) == head_revision() == HEAD == "0002"
 
 
 def test_rows_chain_from_the_genesis_hash(event_log):
@@ -182,7 +182,7 @@ def test_queries_stream_in_batches(event_log):
 def test_the_embedded_default_upgrades_itself(tmp_path):
     (tmp_path / "new").mkdir()
     log = open_event_log(f"sqlite:///{tmp_path / 'new' / 'eventlog.db'}")
-    assert current_revision(log.engine) == "0001"
+    assert current_revision(log.engine) == "0002"
 
 
 def test_ccm_db_upgrade_creates_the_schema(db_url):
@@ -193,8 +193,8 @@ def test_ccm_db_upgrade_creates_the_schema(db_url):
 
     result = CliRunner().invoke(cli, ["db", "upgrade"], env={"CCM_DATABASE_URL": db_url})
     assert result.exit_code == 0, result.output
-    assert "is at revision 0001" in result.output
-    assert current_revision(make_engine(db_url)) == "0001"
+    assert "is at revision 0002" in result.output
+    assert current_revision(make_engine(db_url)) == "0002"
 
 
 def test_ccm_db_upgrade_on_an_unreachable_database_is_one_line():
