@@ -455,6 +455,12 @@ class CcmActivities:
         signature over its input, where this installation requires it (the office was
         checked by the workflow itself)."""
         info = activity.info()
+        earlier = next((ev for ev in self.log.query(workflow_id=info.workflow_id)
+                        if ev.run_id != info.workflow_run_id), None)
+        if earlier is not None:  # its rows would be taken for this run's and dropped as "already written"
+            raise refusal_error(Refusal(
+                f"{info.workflow_id} has rows in the event log from an earlier run ({earlier.run_id or 'imported'}, "
+                f"row {earlier.seq}, {earlier.event_type}): a new run cannot start over them", code="bad_start"))
         if info.workflow_type == "ContributionChase":
             from domain.chase import ChaseInput, check_chase_start
 

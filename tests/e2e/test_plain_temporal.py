@@ -159,3 +159,17 @@ def test_a_statements_id_taken_first_with_the_plain_temporal_cli_is_refused_not_
         f"installation did not start: terminate it (`temporal workflow terminate --workflow-id {wid}`), then import "
         "the statement again"]
     temporal(ccm_env, "workflow", "terminate", "--workflow-id", wid)
+
+
+def test_a_chase_terminated_and_started_again_is_refused_not_silently_empty(ccm_env, worker, ccm, client):
+    """The probe terminated a poisoned chase and started it again: "started", and nothing
+    written, its rows taken for the old run's by their idempotency keys."""
+    assert ccm("chase", "start", "--state", "NOR", "--year", NEXT, "--amount", "900").exit_code == 0
+    wid = f"chase-{NEXT}-NOR"
+    rows = len(list(log_of(ccm_env).query(workflow_id=wid)))
+    assert temporal(ccm_env, "workflow", "terminate", "--workflow-id", wid, "--reason", "test").returncode == 0
+    again = ccm("chase", "start", "--state", "NOR", "--year", NEXT, "--amount", "900")
+    assert again.exit_code == 1
+    assert f"{wid} has rows in the event log from an earlier run" in again.stderr, again.output
+    assert "a new run cannot start over them" in again.stderr
+    assert len(list(log_of(ccm_env).query(workflow_id=wid))) == rows
