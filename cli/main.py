@@ -482,14 +482,14 @@ def _claim_request(ctx, request_id: str) -> None:
     """A `--request-id` names one command (`services.intents`): a retry with the same words
     prints the first run's answer and runs nothing; other words are refused in one line.
     Otherwise the command runs, and its answer is kept once it succeeded."""
-    from cli.client import connect, run
+    from cli.client import connect_polled, run
     from domain.intents import without_request_id
     from services.intents import claim
 
     words = without_request_id(getattr(ctx.command, "words", []))
 
-    async def go():
-        return await claim(await connect(), settings().task_queue, request_id, words)
+    async def go():  # a worker must poll: the intent's query would otherwise wait for one
+        return await claim(await connect_polled(), settings().task_queue, request_id, words)
 
     answered = run(go())
     if answered is not None:
