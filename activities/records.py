@@ -38,6 +38,8 @@ from domain.contract import (
     LetterRequest,
     MessageRequest,
     PageRequest,
+    RebuildRequest,
+    RebuildResult,
     StartCheck,
     VerifyRequest,
 )
@@ -454,14 +456,20 @@ class CcmActivities:
         (`domain.chase.check_chase_start`). Whoever started it proved it with their
         signature over its input, where this installation requires it (the office was
         checked by the workflow itself)."""
+        from domain.rebuild import generation_of
+
         info = activity.info()
-        earlier = next((ev for ev in self.log.query(workflow_id=info.workflow_id)
-                        if ev.run_id != info.workflow_run_id), None)
+        generation = int(request.arguments.get("generation") or 1)
+        earlier = next((ev for ev in self.log.query(workflow_id=info.workflow_id) if ev.run_id != info.workflow_run_id
+                        and (generation == 1 or generation_of(info.workflow_id, ev.idempotency_key) >= generation)),
+                       None)
         if earlier is not None:  # its rows would be taken for this run's and dropped as "already written"
             raise refusal_error(Refusal(
                 f"{info.workflow_id} has rows in the event log from an earlier run ({earlier.run_id or 'imported'}, "
-                f"row {earlier.seq}, {earlier.event_type}): a new run cannot start over them", code="bad_start"))
-        if info.workflow_type == "ContributionChase":
+                f"row {earlier.seq}, {earlier.event_type}): a new run cannot start over them"
+                + ("" if generation > 1 else "; `ccm chase rebuild` starts the next generation from them"
+                   if info.workflow_type == "ContributionChase" else ""), code="bad_start"))
+        if info.workflow_type == "ContributionChase" and generation == 1:
             from domain.chase import ChaseInput, check_chase_start
 
             try:
@@ -477,6 +485,28 @@ class CcmActivities:
                                         signature=request.signature))
         except Refusal as e:
             raise refusal_error(e) from None
+
+    @activity.defn(name="rebuild_process")
+    def rebuild_process(self, request: RebuildRequest) -> RebuildResult:
+        """A chase folded from the event log's rows of its earlier generations
+        (`domain.rebuild`), for the run that carries it on; refused where the rows cannot
+        be reproduced, or for a process that is not a chase."""
+        from domain.chase import ChaseInput
+        from domain.rebuild import rebuild_chase
+
+        info = activity.info()
+        if info.workflow_type != "ContributionChase":
+            raise refusal_error(Refusal(f"a {info.workflow_type} is not rebuilt from the log: only chases are",
+                                        code="bad_start"))
+        inp = ChaseInput.model_validate_json(request.input)
+        try:
+            chase = rebuild_chase(inp, list(self.log.query(workflow_id=info.workflow_id)), inp.generation)
+        except Refusal as e:
+            raise refusal_error(e) from None
+        status = chase.status()
+        return RebuildResult(snapshot=chase.model_dump_json(), payload={
+            "generation": inp.generation, "received": str(status.received), "outstanding": str(status.outstanding),
+            "amount_due": str(status.amount_due), "letters": len(status.letters), "receipts": len(status.receipts)})
 
     @activity.defn(name="record_command")
     def record_command(self, request: RecordInput) -> RecordResult:
@@ -520,7 +550,7 @@ class CcmActivities:
         return rows
 
     def all(self) -> list:
-        return [self.record_event, self.check_start, self.record_command, self.import_statement, self.write_letter,
-                self.write_message, self.deliver_message, self.publish_page, self.agenda_facts, self.cycle_amounts,
-                self.checkpoint_log]
+        return [self.record_event, self.check_start, self.rebuild_process, self.record_command,
+                self.import_statement, self.write_letter, self.write_message, self.deliver_message, self.publish_page,
+                self.agenda_facts, self.cycle_amounts, self.checkpoint_log]
 

@@ -88,6 +88,50 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
     click.echo(f"started {handle.id}")
 
 
+@chase.command("rebuild")
+@_state_option
+@year_option
+@click.option("--reason", required=True, help="why the run is rebuilt (recorded with its termination)")
+@as_option("isu")
+def chase_rebuild(state, year, reason, acting):
+    """Start a chase again from the event log, the system of record: for a run that can no
+    longer run (its history does not replay; `ccm doctor` lists it). The run is terminated,
+    and the next generation carries on from what the log says (receipts, letters sent,
+    corrections, credits): nothing is sent again, what fell due meanwhile goes out now. The
+    worker folds the log and refuses where the rows cannot be reproduced."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    from cli.audit import open_log
+    from domain.chase import ChaseInput, ChaseStatus
+    from domain.rebuild import generation_of
+
+    wid = _chase_id(state, year)
+    rows = list(open_log().query(workflow_id=wid))
+    started = next((r for r in rows if r.event_type == "chase.started"), None)
+    if started is None:
+        raise click.ClickException(f"the log holds no chase.started row of {wid}: there is nothing to rebuild")
+    generation = 1 + max(generation_of(wid, r.idempotency_key) for r in rows)
+    said = started.payload
+    inp = ChaseInput(state=state, year=year, amount_due=Decimal(said["amount_due"]), arrears=Decimal(said["arrears"]),
+                     credit_carried=Decimal(said.get("credit_carried", "0")), msp_date=said["msp_date"],
+                     language=said["language"], generation=generation)
+    s = settings()
+
+    async def go():
+        from services.chases import start_chase
+
+        client = await connect_polled()
+        handle = client.get_workflow_handle(wid)
+        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await handle.terminate(reason=f"rebuilt from the event log as generation {generation}: {reason}")
+        return await start_chase(client, s.task_queue, inp, acting)
+
+    run(go())
+    status = run(read_status(wid, ChaseStatus))
+    click.echo(f"rebuilt {wid} as generation {generation} from {len(rows)} rows: {status.stage}, received "
+               f"{status.received}, outstanding {status.outstanding}")
+
+
 @chase.command("start-all")
 @year_option
 @click.option("--budget", type=MoneyType(positive=True),

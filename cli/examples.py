@@ -20,6 +20,7 @@ EXAMPLES = {
     "audit verify": "ccm audit verify --file log-2027.jsonl",
     "audit export": "ccm audit export --since 2027-01-01 --out log-2027.jsonl",
     "audit history": "ccm audit history chase-2027-ITA",
+    "chase rebuild": "ccm chase rebuild --state Italy --year 2027 --reason 'its history no longer replays'",
     "chase start": "ccm chase start --state Italy --year 2027 --amount 38486 --msp-date 2027-09-04",
     "chase start-all": "ccm chase start-all --year 2027 --budget 500000 --dry-run",
     "chase receive": "ccm chase receive --state ITA --amount 38486 --reference UBS-2027-0412 --budget-line 7c",

@@ -145,6 +145,17 @@ class AgendaFacts(BaseModel):
     numbered: str = Field("", description="`the second meeting under the Presidency of Germany (…)`, when known")
 
 
+class RebuildRequest(BaseModel):
+    """A process to fold from the event log's rows (`ccm chase rebuild`): its input, as JSON."""
+
+    input: str
+
+
+class RebuildResult(BaseModel):
+    snapshot: str = Field(description="the process as the log says it stands (JSON)")
+    payload: dict[str, Any] = Field(default_factory=dict, description="what the rebuilt row records")
+
+
 class StartCheck(BaseModel):
     """A process about to start, for the worker to check who started it."""
 

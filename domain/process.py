@@ -205,6 +205,8 @@ class ProcessInput(Started):
     long-lived run continues as new, the process it hands on when it does, who started it."""
 
     continue_after: int = Field(10_000, ge=50, le=50_000, description="history events before continuing as new")
+    generation: int = Field(1, ge=1, le=1_000, description="a run rebuilt from the event log is the next "
+                            "generation: its rows are keyed `<id>/g<N>/…`, never taken for an earlier run's")
     snapshot: str | None = Field(None, description="the process as the previous run left it (JSON)")
 
 

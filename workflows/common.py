@@ -14,11 +14,13 @@ with workflow.unsafe.imports_passed_through():
         SEARCH_ATTRIBUTES,
         AgendaFacts,
         AgendaFactsRequest,
-            DeliveryRequest,
+        DeliveryRequest,
         LetterOutcome,
         LetterRequest,
         MessageRequest,
         PageRequest,
+        RebuildRequest,
+        RebuildResult,
         StartCheck,
     )
     from domain.cycle import CycleAmounts, CycleInput
@@ -87,6 +89,10 @@ class Activities:
 
     @activity.defn(name="check_start")
     def check_start(self, request: StartCheck) -> None:
+        raise NotImplementedError
+
+    @activity.defn(name="rebuild_process")
+    def rebuild_process(self, request: RebuildRequest) -> RebuildResult:
         raise NotImplementedError
 
     @activity.defn(name="record_command")

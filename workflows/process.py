@@ -24,7 +24,14 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.action_items import action_summary
-    from domain.contract import DeliveryRequest, LetterRequest, MessageRequest, PageRequest, StartCheck
+    from domain.contract import (
+        DeliveryRequest,
+        LetterRequest,
+        MessageRequest,
+        PageRequest,
+        RebuildRequest,
+        StartCheck,
+    )
     from domain.events import NewEvent
     from domain.process import (
         CommandResult,
@@ -109,7 +116,9 @@ class ProcessWorkflow:
     # --- the run ----------------------------------------------------------------------------
     async def _run(self) -> Any:
         async with self.lock:
-            if not self.resumed:
+            if not self.resumed and self.process.input.generation > 1:
+                await self._rebuild()
+            elif not self.resumed:
                 await self._check_start()
                 await self._carry_out(refused(self.process.start))
             self.started = True
@@ -143,6 +152,23 @@ class ProcessWorkflow:
 
     async def _check_start(self) -> None:
         await check_started(self.process.input, lambda by: self.process.authorize("start", by))
+
+    async def _rebuild(self) -> None:
+        """A new generation of a run that could no longer run: checked as a start, then its
+        state folded by the worker from the event log (`domain.rebuild`); nothing it
+        already sent goes out again, and what fell due meanwhile goes out now."""
+        await self._check_start()
+        rebuilt = await call(Activities.rebuild_process, RebuildRequest(input=self.process.input.model_dump_json()))
+        self.process = type(self.process).model_validate_json(rebuilt.snapshot)
+        by = self.process.input.started_by
+        # Only chases are rebuilt (the activity refuses any other process).
+        await self._carry_out([Log(key="rebuilt", event_type="chase.rebuilt", actor=by.actor if by else "",
+                                   office=by.office if by else "", payload=rebuilt.payload)])
+
+    def _key(self, key: str) -> str:
+        """An effect's key in this run's generation (`<id>/g2/receipt-4` after a rebuild)."""
+        generation = self.process.input.generation
+        return key if generation == 1 else f"g{generation}/{key}"
 
     @workflow.update(description="Answers once the start's checks and effects are done.")
     async def ready(self) -> CommandResult:
@@ -226,7 +252,8 @@ class ProcessWorkflow:
                 except WorkflowAlreadyStartedError:
                     pass  # it exists already: tracked either way, and the step is not half-applied
                 continue
-            event = new_event(effect.key, effect.event_type, subject, actor=effect.actor, office=effect.office,
+            key = self._key(effect.key)
+            event = new_event(key, effect.event_type, subject, actor=effect.actor, office=effect.office,
                               payload=effect.payload)
             if isinstance(effect, Log):
                 waiting.append(event)
@@ -236,14 +263,14 @@ class ProcessWorkflow:
                 await self._record_all(waiting)
                 request = LetterRequest(event=event, letter=effect.letter, language=effect.language,
                                         context=effect.context)
-                task = asyncio.create_task(self._letter(effect.key, request))
+                task = asyncio.create_task(self._letter(key, request))
                 self.letters.append(task)
                 self.deliveries.append(task)
             elif isinstance(effect, Message):
                 request = MessageRequest(event=event, to=effect.to, subject=effect.subject_line, body=effect.body,
                                          calendar=effect.calendar, before=waiting)
                 waiting = []
-                await self._send(effect.key, Activities.write_message, request)
+                await self._send(key, Activities.write_message, request)
             elif isinstance(effect, Publish):
                 await call(Activities.publish_page, PageRequest(event=event, template=effect.template,
                                                                 path=effect.path, context=effect.context))

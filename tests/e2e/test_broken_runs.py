@@ -61,3 +61,41 @@ def test_a_chase_whose_history_does_not_replay_is_said_in_one_line_and_listed_by
         f for f in json.loads(r.stdout) if f["where"] == broken.id], seconds=60)
     assert found[0]["what"] == "workflow task failing"
     assert "ContributionChase" in found[0]["details"] and "terminate the run" in found[0]["details"]
+
+
+def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_nothing_again(
+        worker, ccm, ccm_env):
+    from pathlib import Path
+
+    from activities.database import open_event_log
+
+    germany = ["--state", "DEU", "--year", NEXT]
+    today = date.today().isoformat()
+    assert ccm("chase", "start", *germany, "--amount", "5000").exit_code == 0
+    for args in (["receive", "--amount", "1200", "--date", today, "--reference", "DE-1"],
+                 ["correct-due", "--amount", "5400", "--reason", "scale corrected"],
+                 ["report-payment", "--date", today, "--as", "DEU"]):
+        done = ccm("chase", args[0], *germany, *args[1:])
+        assert done.exit_code == 0, done.output
+    before = json.loads(ccm("chase", "status", *germany, "-o", "json").stdout)[0]
+    outbox = Path(ccm_env["CCM_HOME"]) / "outbox" / "new"
+    letters = sorted(p.name for p in outbox.iterdir())
+
+    rebuilt = ccm("chase", "rebuild", *germany, "--reason", "its history no longer replays")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.stdout.startswith(f"rebuilt chase-{NEXT}-DEU as generation 2 from ")
+    after = json.loads(ccm("chase", "status", *germany, "-o", "json").stdout)[0]
+    assert {k: after[k] for k in ("stage", "amount_due", "received", "outstanding", "letters", "next_action")} == {
+        k: before[k] for k in ("stage", "amount_due", "received", "outstanding", "letters", "next_action")}
+    assert sorted(p.name for p in outbox.iterdir()) == letters  # nothing sent again
+
+    more = ccm("chase", "receive", *germany, "--amount", "4200", "--date", today, "--reference", "DE-2")
+    assert more.exit_code == 0 and "received 5400.00" in more.stdout, more.output
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    keys = [e.idempotency_key for e in log.query(workflow_id=f"chase-{NEXT}-DEU")]
+    assert f"chase-{NEXT}-DEU/g2/rebuilt" in keys and f"chase-{NEXT}-DEU/g2/receipt-2" in keys
+    assert log.verify().ok
+    # The rebuilt run is the chase: the next rebuild is generation 3.
+    third = ccm("chase", "rebuild", *germany, "--reason", "again")
+    assert third.exit_code == 0 and "as generation 3" in third.stdout, third.output
+    assert json.loads(ccm("chase", "status", *germany, "-o", "json").stdout)[0]["received"] == "5400.00"
