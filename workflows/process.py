@@ -115,6 +115,11 @@ class ProcessWorkflow:
 
     # --- the run ----------------------------------------------------------------------------
     async def _run(self) -> Any:
+        if self.resumed and workflow.info().continued_run_id is None:
+            # A snapshot is handed on by continue-as-new only: one in a start (the plain
+            # `temporal` CLI can send any) would skip every check of the start.
+            raise ApplicationError("a process's state is handed on only by its own run continuing as new, "
+                                   "never in a start", type="bad_start", non_retryable=True)
         async with self.lock:
             if not self.resumed and self.process.input.generation > 1:
                 await self._rebuild()

@@ -173,3 +173,20 @@ def test_a_chase_terminated_and_started_again_is_refused_not_silently_empty(ccm_
     assert f"{wid} has rows in the event log from an earlier run" in again.stderr, again.output
     assert "a new run cannot start over them" in again.stderr
     assert len(list(log_of(ccm_env).query(workflow_id=wid))) == rows
+
+
+def test_a_start_carrying_a_snapshot_is_refused(ccm_env, worker, client):
+    """A snapshot (the state continue-as-new hands on) in a start would skip the start's
+    checks: Lithuania chased for CHF 99,999,999.99 as if it were a continued run."""
+    from domain.chase import Chase, ChaseInput
+
+    inp = ChaseInput(state="LTU", year=NEXT, amount_due="99999999.99")
+    snapshot = Chase(input=inp, started_at=datetime.now(timezone.utc)).model_dump_json()
+    wid = f"chase-{NEXT}-LTU-snap"
+    started = temporal(ccm_env, "workflow", "start", "--type", "ContributionChase", "--task-queue",
+                       ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
+                       "--input", json.dumps({"state": "LTU", "year": NEXT, "amount_due": "99999999.99",
+                                              "snapshot": snapshot}))
+    assert started.returncode == 0, started.stderr
+    assert "handed on only by its own run continuing as new" in failure_of(client, wid)
+    assert list(log_of(ccm_env).query(workflow_id=wid)) == []
