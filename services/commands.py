@@ -163,9 +163,31 @@ async def record(client, task_queue: str, command: str, events: list, acting):
             RecordCommand.run, inp, id=workflow_id, task_queue=task_queue, result_type=RecordResult,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
-        done = await handle.result()
+        done = await result_or_why(handle)
         total = RecordResult(written=total.written + done.written, already=total.already + done.already)
     return total
+
+
+WRITE_WAIT_SECONDS = 60  # a command waits this long for the worker to write it, then says why it has not
+
+
+async def result_or_why(handle, seconds: float | None = None):
+    """The run's result, or, when the worker has not written it within `seconds` (a full
+    disk, the database unreachable), one line saying why: its activity's last failure.
+    The worker keeps trying; the same request id finds the run again."""
+    import asyncio
+    import os
+
+    seconds = seconds if seconds is not None else float(os.environ.get("CCM_WRITE_WAIT", WRITE_WAIT_SECONDS))
+    try:
+        return await asyncio.wait_for(asyncio.shield(handle.result()), seconds)
+    except TimeoutError:
+        raw = (await handle.describe()).raw_description
+        why = next((f"attempt {a.attempt}: {a.last_failure.message.splitlines()[0]}"
+                    for a in raw.pending_activities if a.last_failure.message), "no answer yet")
+        raise CommandError(f"{handle.id} is not written after {seconds:g} s ({why}); the worker keeps trying, "
+                           f"`ccm doctor` shows it, and `ccm --request-id {_invocation.request_id} …` with the same "
+                           "command finds it again") from None
 
 
 RUN_BYTES = 1_000_000  # a run's events, as JSON: half of Temporal's 2 MB payload limit

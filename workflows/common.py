@@ -124,13 +124,15 @@ def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
 
 
 # Local activities (recorded as markers when the workflow task completes, no round trip
-# through the server) only where no update can arrive: a workflow with no handlers (a
-# recorded command, the annual cycle's amounts). A process workflow takes commands at any
+# through the server) only where no update can arrive: a workflow with no handlers (the
+# annual cycle's amounts). A process workflow takes commands at any
 # moment, and an update accepted while another update's local activity was resolved across
 # a workflow-task boundary left histories that no longer replay (the SDK resolves the
 # marker earlier on replay than it did live: `tests/workflows/test_poisoned_histories.py`).
 # Its activities are ordinary ones, each ordered by its own events in the history.
-LOCAL = frozenset({Activities.cycle_amounts, Activities.record_command})
+# A recorded command's write is an ordinary activity too: retried on a full disk, it must show
+# in `ccm doctor` (a local one is never a pending activity).
+LOCAL = frozenset({Activities.cycle_amounts})
 
 
 # A letter to a State is a PDF, drawn beside the command that asked for it (the command

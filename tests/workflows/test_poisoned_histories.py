@@ -86,6 +86,6 @@ def test_the_saved_histories_of_the_current_code_have_no_such_shape():
 
 
 def test_process_workflows_run_no_local_activity():
-    """Only workflows that take no update (a recorded command, the annual cycle's amounts)
-    may run a local activity."""
-    assert LOCAL == {Activities.record_command, Activities.cycle_amounts}
+    """Only a workflow that takes no update (the annual cycle's amounts) may run a local
+    activity."""
+    assert LOCAL == {Activities.cycle_amounts}
