@@ -38,8 +38,16 @@ def disk_env(ccm_env, small_disk):
 
 
 @pytest.fixture(scope="module")
-def disk_worker(disk_env, tmp_path_factory):
-    proc = start_worker(disk_env, tmp_path_factory.mktemp("logs") / "worker.log")
+def metrics_port():
+    from runtime.devserver import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def disk_worker(disk_env, tmp_path_factory, metrics_port):
+    proc = start_worker(disk_env, tmp_path_factory.mktemp("logs") / "worker.log",
+                        ("worker", "--metrics-bind", f"127.0.0.1:{metrics_port}"))
     yield proc
     proc.terminate()
     proc.wait(timeout=20)
@@ -54,8 +62,20 @@ def fill(folder) -> None:
             pass
 
 
+def failed_attempts(port: int) -> float:
+    """The SDK's count of failed attempts of `record_command` on the worker's metrics page."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return sum(s.value for family in text_string_to_metric_families(text) for s in family.samples
+               if s.name.startswith("temporal_activity_execution_failed")
+               and s.labels.get("activity_type") == "record_command")
+
+
 def test_a_write_on_a_full_disk_is_said_in_one_line_listed_by_doctor_and_written_once_there_is_room(
-        disk_env, disk_worker, ccm, small_disk, tmp_path):
+        disk_env, disk_worker, ccm, small_disk, tmp_path, metrics_port):
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("state,amount_due,date,amount,reference,budget_line\n"
                       + "".join(f"{s},1000,{LAST_YEAR}-03-0{i + 1},1000,REF-{s},7a\n"
@@ -73,6 +93,8 @@ def test_a_write_on_a_full_disk_is_said_in_one_line_listed_by_doctor_and_written
                           .exit_code == 1 and [f for f in json.loads(r.stdout) if f["what"] == "activity retrying"],
                           seconds=60)
         assert "record_command" in doctor[0]["details"] and "full" in doctor[0]["details"]
+        # Within the minute, on the worker's metrics page too (what an alert reads).
+        assert failed_attempts(metrics_port) >= 2
     finally:
         (small_disk / "filler").unlink()
     done = wait_for(lambda: (r := ccm(*command, env=disk_env)).exit_code == 0 and r, seconds=90)
