@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date as date_
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.bank import Statement
 from domain.canonical import canonical_bytes
-from domain.contributions import IMPORTED
+from domain.contributions import BUDGET_LINES, IMPORTED
 from domain.events import NewEvent
-from domain.process import Acting
+from domain.money import Amount
+from domain.process import Acting, Reason, Short
 
 RecordCommandName = Literal["import_contributions", "import_obligations", "record_state", "register_key",
                             "revoke_key", "store_document", "match_bank_entry", "record_decision"]
@@ -72,6 +74,43 @@ RECORD_RULES: dict[str, RecordRule] = {
 }
 
 
+class _Imported(BaseModel):
+    """What every imported row carries besides its own facts: where in the file it stood."""
+
+    model_config = ConfigDict(extra="forbid")
+    line: int = Field(ge=1)
+    file_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ImportedDue(_Imported):
+    amount_due: Amount = Field(ge=0)
+    arrears: Amount = Field(ge=0)
+
+
+class ImportedReceipt(_Imported):
+    amount: Amount = Field(gt=0)
+    date: date_
+    reference: Short = ""
+    budget_line: Literal["", *BUDGET_LINES]
+
+
+class ImportedSaid(_Imported):
+    """A pledge or a report of payment, as a ledger says it."""
+
+    amount: Amount | None = Field(None, gt=0)
+    date: date_
+    note: Reason = ""
+    reference: Short = ""
+
+
+# The payload of each money-bearing row an import writes, checked field by field on the
+# worker: an import is not a way to write any figure a sender likes.
+IMPORTED_PAYLOADS: dict[str, type[BaseModel]] = {
+    "chase.imported": ImportedDue, "chase.receipt_imported": ImportedReceipt,
+    "chase.pledge_imported": ImportedSaid, "chase.payment_report_imported": ImportedSaid,
+}
+
+
 def check_record_events(inp: RecordInput) -> None:
     """Refuse a recorded command whose events are not those its kind writes (`RECORD_RULES`),
     or that speak for another office than the command's: nothing is written. Raised as a
@@ -92,6 +131,16 @@ def check_record_events(inp: RecordInput) -> None:
             raise Refusal(f"{what}: it speaks for {e.office!r}, the command for {inp.office!r}",
                           code="not_this_command")
     if inp.command == "import_contributions":
+        from pydantic import ValidationError
+
+        for n, e in enumerate(inp.events, start=1):
+            try:
+                IMPORTED_PAYLOADS[e.event_type].model_validate(e.payload)
+            except ValidationError as bad:
+                err = bad.errors()[0]
+                raise Refusal(f"import_contributions: event {n} ({e.idempotency_key}): "
+                              f"{'.'.join(str(x) for x in err['loc'])}: {err['msg'].removeprefix('Value error, ')}",
+                              code="not_this_command") from None
         years = {e.workflow_id.split("-")[1] for e in inp.events}
         if len(years) > 1:
             raise Refusal(f"import_contributions: one year a ledger, not {', '.join(sorted(years))}",

@@ -92,6 +92,10 @@ def event(key: str, workflow_id: str, event_type: str, subject: str, payload: di
             "payload": payload}
 
 
+# An imported amount due as `ccm import contributions` writes it (`domain.contributions.ledger_events`).
+DUE = {"amount_due": "5.00", "arrears": "0.00", "line": 2, "file_sha256": "0" * 64}
+
+
 def test_a_record_command_writes_only_the_events_its_kind_writes(ccm_env, worker, ccm):
     """The probe's forgeries, each sent as a RecordCommand of office `isu`: a receipt for a
     live chase inside an "import", a Presidency decision to publish, a checkpoint row. Each
@@ -119,19 +123,16 @@ def test_a_record_command_writes_only_the_events_its_kind_writes(ccm_env, worker
     this = f"chase-{TODAY.year}-ITA"
     for year, why in ((TODAY.year, "cannot be imported over"), (NEXT, f"{NEXT} has not begun")):
         live = record(ccm_env, "import_contributions", [event(f"chase-{year}-NOR/imported", f"chase-{year}-NOR",
-                                                              "chase.imported", "NOR", {"amount_due": "5.00",
-                                                                                        "arrears": "0.00", "line": 2})])
+                                                              "chase.imported", "NOR", DUE)])
         assert live.returncode != 0 and why in live.stdout + live.stderr, live.stdout[-1500:]
     assert next(log.query(workflow_id=this), None) is not None
     # Another office's row inside an ISU command: refused.
     past = f"chase-{TODAY.year - 1}-ITA"
-    other = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA",
-                                                           {"amount_due": "5.00", "arrears": "0.00", "line": 2},
+    other = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA", DUE,
                                                            office="president")])
     assert other.returncode != 0 and "speaks for 'president'" in other.stdout + other.stderr
     assert log.count() == rows
-    fine = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA",
-                                                          {"amount_due": "5.00", "arrears": "0.00", "line": 2})])
+    fine = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA", DUE)])
     assert fine.returncode == 0, fine.stdout + fine.stderr
     assert log.count() == rows + 1 and log.verify().ok
 

@@ -1,0 +1,46 @@
+"""What a recorded command may write (`domain.records`): the rows `ccm import contributions`
+builds from a ledger pass; a row of another kind, or a figure a ledger cannot hold, is
+refused before anything is written."""
+
+import pytest
+
+from domain.contributions import ledger_events
+from domain.process import Refusal
+from domain.records import RecordInput, check_record_events
+from domain.states import registry
+
+LEDGER = b"""state,amount_due,date,amount,reference,budget_line,kind
+Italy,38486,2016-03-01,20000,UBS-1,7a,
+Italy,38486,2016-06-01,,their words,,pledge
+Norway,20000,2016-04-01,20000,,,
+Peru,1000,2016-10-01,1000,,,reported
+Germany,50000,,,,,
+"""
+
+
+def ledger_import(events=None) -> RecordInput:
+    events = events or ledger_events(LEDGER, 2016, registry(), "Sheila Mweemba", "isu")
+    return RecordInput(command="import_contributions", events=events, actor="Sheila Mweemba", office="isu")
+
+
+def test_the_rows_a_ledger_makes_are_the_rows_an_import_may_write():
+    inp = ledger_import()
+    assert {e.event_type for e in inp.events} == {"chase.imported", "chase.receipt_imported", "chase.pledge_imported",
+                                                  "chase.payment_report_imported"}
+    check_record_events(inp)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"amount": "99999999999"}, "amount: 99999999999 is more than CHF 100 million"),
+    ({"amount": "-5"}, "amount: Input should be greater than 0"),
+    ({"budget_line": "7z"}, "budget_line: Input should be"),
+    ({"date": "2016-02-30"}, "date: Input should be a valid date"),
+    ({"paid": "yes"}, "paid: Extra inputs are not permitted"),
+])
+def test_a_figure_no_ledger_holds_is_refused(change, message):
+    events = ledger_events(LEDGER, 2016, registry(), "Sheila Mweemba", "isu")
+    receipt = next(i for i, e in enumerate(events) if e.event_type == "chase.receipt_imported")
+    events[receipt] = events[receipt].model_copy(update={"payload": events[receipt].payload | change})
+    with pytest.raises(Refusal) as refused:
+        check_record_events(ledger_import(events))
+    assert str(refused.value).startswith("import_contributions: event ") and message in str(refused.value)
