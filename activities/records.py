@@ -460,15 +460,17 @@ class CcmActivities:
 
         info = activity.info()
         generation = int(request.arguments.get("generation") or 1)
-        earlier = next((ev for ev in self.log.query(workflow_id=info.workflow_id) if ev.run_id != info.workflow_run_id
-                        and (generation == 1 or generation_of(info.workflow_id, ev.idempotency_key) >= generation)),
-                       None)
+        # A chase holds money: a new run of its id would take the old run's rows for its own.
+        # (A run of the annual cycle again is meant to find its rows written: it starts what is missing.)
+        earlier = None if info.workflow_type != "ContributionChase" else next(
+            (ev for ev in self.log.query(workflow_id=info.workflow_id) if ev.run_id != info.workflow_run_id
+             and (generation == 1 or generation_of(info.workflow_id, ev.idempotency_key) >= generation)), None)
         if earlier is not None:  # its rows would be taken for this run's and dropped as "already written"
             raise refusal_error(Refusal(
                 f"{info.workflow_id} has rows in the event log from an earlier run ({earlier.run_id or 'imported'}, "
                 f"row {earlier.seq}, {earlier.event_type}): a new run cannot start over them"
-                + ("" if generation > 1 else "; `ccm chase rebuild` starts the next generation from them"
-                   if info.workflow_type == "ContributionChase" else ""), code="bad_start"))
+                + ("" if generation > 1 else "; `ccm chase rebuild` starts the next generation from them"),
+                code="bad_start"))
         if info.workflow_type == "ContributionChase" and generation == 1:
             from domain.chase import ChaseInput, check_chase_start
 
