@@ -515,7 +515,11 @@ def _answered(ctx, result, **params) -> None:
     async def go():
         await answer(await connect(), request_id(), "".join(recorded.parts))
 
-    run(go())
+    try:
+        run(go())
+    except click.ClickException as e:  # the command did its work: it still exits 0
+        click.echo(f"warning: its answer was not kept for a retry under request id {request_id()!r}: "
+                   f"{e.format_message()}", err=True)
 
 
 def main() -> None:
