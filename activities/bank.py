@@ -15,6 +15,7 @@ import hashlib
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from domain.bank import receipt_reference
 from services.commands import read_status
 
 CONCURRENCY = 32  # updates in flight at once: enough to keep a worker busy, few enough to be fair to others
@@ -24,12 +25,14 @@ def entry_key(account: str, ref: str) -> str:
     return f"bank/{account}/{ref}"
 
 
-async def reconcile(client, log, statement, acting, beat=lambda: None) -> list[dict]:
+async def reconcile(client, log, statement, acting, beat=lambda: None, proofs: list | None = None) -> list[dict]:
     """Reconcile a statement; one row per entry (see `BANK_COLUMNS`, plus `already`).
     Run again after a cut (a worker killed midway), it finishes the work: an entry logged
     is not settled twice, and a receipt already recorded on its chase (the update's id is
-    the entry's own) is not recorded twice."""
+    the entry's own) is not recorded twice. `proofs`, one per entry where the statement
+    was signed, go with the commands sent for them: the worker signs nothing itself."""
     statement = statement.model_copy(update={"entries": _own_names(log, statement)})
+    proof_of = dict(zip((e.ref for e in statement.entries), proofs or [], strict=False))
     logged = log.get_many([entry_key(statement.account, e.ref) for e in statement.entries])
     logged = {e.ref: logged.get(entry_key(statement.account, e.ref)) for e in statement.entries}
     new = [e for e in statement.entries if logged[e.ref] is None]
@@ -40,7 +43,7 @@ async def reconcile(client, log, statement, acting, beat=lambda: None) -> list[d
 
     async def settle(entry, how_to):
         async with gate:
-            event = await how_to(client, log, statement, entry, acting, chases, names)
+            event = await how_to(client, log, statement, entry, acting, chases, names, proof_of.get(entry.ref))
             beat()
             return event
 
@@ -79,7 +82,7 @@ def _own_names(log, statement) -> list:
     that already names a different entry there (a bank that reused it) is no name for this
     one: it goes under the digest of what it says instead (its bank reference kept beside);
     it is never taken for the entry logged before ("already imported"), nor refused."""
-    from domain.bank import identify
+    from domain.bank import own_name
 
     stored = log.get_many([entry_key(statement.account, e.ref) for e in statement.entries])
 
@@ -87,8 +90,7 @@ def _own_names(log, statement) -> list:
         before = stored.get(entry_key(statement.account, e.ref))
         if before is None or {k: v for k, v in before.payload["entry"].items() if k != "ref"} == e.content():
             return e
-        digest = identify([e.model_dump() | {"bank_reference": ""}])[0]["ref"]  # what it says, alone
-        return e.model_copy(update={"ref": digest})
+        return e.model_copy(update={"ref": own_name(e)})
 
     return [own(e) for e in statement.entries]
 
@@ -149,14 +151,15 @@ def _update_id(what: str, account: str, ref: str) -> str:
 
 
 async def _send(client, workflow_id: str, name: str, cmd, update_id: str):
-    """Send one update; None when applied, else the chase's refusal (its code in `type`)."""
+    """Send one update, unsigned (a bank entry's proof goes with it where the statement was
+    signed); None when applied, else the chase's refusal (its code in `type`)."""
     from temporalio.client import WorkflowUpdateFailedError
     from temporalio.exceptions import ApplicationError
 
     from services.commands import update
 
     try:
-        await update(client, workflow_id, name, cmd, check_worker=False, update_id_=update_id)
+        await update(client, workflow_id, name, cmd, check_worker=False, update_id_=update_id, sign=False)
     except WorkflowUpdateFailedError as e:
         if isinstance(e.cause, ApplicationError):
             return e.cause
@@ -174,7 +177,7 @@ def new_event(source: dict, entry, acting, event_type: str, subject: str, key: s
         payload={"entry": entry.model_dump(mode="json")} | source | payload)
 
 
-async def _credit(client, log, statement, entry, acting, chases, names):
+async def _credit(client, log, statement, entry, acting, chases, names, proof):
     from domain.bank import match_entry
 
     found = match_entry(entry, chases, names)
@@ -182,7 +185,7 @@ async def _credit(client, log, statement, entry, acting, chases, names):
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=found.reason,
                           guesses=found.guesses)
     refused = await receive(client, found.workflow_id, entry.amount, entry, acting,
-                            _update_id("receipt", statement.account, entry.ref))
+                            _update_id("receipt", statement.account, entry.ref), proof)
     if refused:
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refused,
                           guesses=[found.workflow_id])
@@ -190,7 +193,7 @@ async def _credit(client, log, statement, entry, acting, chases, names):
                       chase=found.workflow_id, how=found.how)
 
 
-async def receive(client, workflow_id: str, amount: Decimal, entry, acting, update_id: str) -> str:
+async def receive(client, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None) -> str:
     """Record the entry as a receipt on the chase: "" when it is recorded (now, or by a run
     cut short before), else the chase's refusal in words."""
     from pydantic import ValidationError
@@ -201,7 +204,7 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
         # Money value-dated ahead is recorded at once, on the day it was booked.
         day = entry.value_date if entry.value_date <= date.today() else (entry.booking_date or date.today())
         cmd = RecordReceipt(amount=amount, date=day, reference=receipt_reference(entry.ref, entry.account),
-                            actor=acting.actor, office=acting.office)
+                            actor=acting.actor, office=acting.office, proof=proof)
     except ValidationError as e:
         return e.errors()[0]["msg"].removeprefix("Value error, ")
     refusal = await _send(client, workflow_id, "record_receipt", cmd, update_id)
@@ -219,13 +222,7 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
     return refusal.message
 
 
-def receipt_reference(ref: str, account: str) -> str:
-    """The reference a bank entry's receipt carries on its chase: the entry's identity on
-    its account, so that the same reference on two accounts names two receipts."""
-    return f"{ref}@{account}"
-
-
-async def _reversal(client, log, statement, entry, acting, chases, names, claims):
+async def _reversal(client, log, statement, entry, acting, chases, names, proof, claims):
     """A debit that cancels a credit: the receipt recorded from that credit (`claims`, one
     credit for one reversal) is reversed; a reversal beyond the credits is left unmatched."""
     from domain.chase import ReverseReceipt
@@ -237,8 +234,8 @@ async def _reversal(client, log, statement, entry, acting, chases, names, claims
     chase, ref = original.payload["chase"], original.payload["entry"]["ref"]
     refusal = await _send(client, chase, "reverse_receipt", ReverseReceipt(
         reference=receipt_reference(ref, statement.account),
-        reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}",
-        actor=acting.actor, office=acting.office), _update_id("reversal", statement.account, entry.ref))
+        reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}", amount=entry.amount,
+        actor=acting.actor, office=acting.office, proof=proof), _update_id("reversal", statement.account, entry.ref))
     if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refusal.message,
                           guesses=[chase])
@@ -268,7 +265,7 @@ def _claim_credits(log, account: str, reversals: list) -> dict:
     return claims
 
 
-async def _ignored(client, log, statement, entry, acting, chases, names):
+async def _ignored(client, log, statement, entry, acting, chases, names, proof):
     reason = "a debit, not a contribution" if not entry.credit else "the reversal of a debit"
     return new_event(source_of(statement), entry, acting, "bank.entry_ignored", "", reason=reason)
 

@@ -540,16 +540,34 @@ class CcmActivities:
         from activities.trust import check_sender
         from domain.records import statement_arguments
 
+        workflow_id = activity.info().workflow_id
         try:
-            check_sender(self.verifier, "import_statement", activity.info().workflow_id, request,
-                         statement_arguments(request))
+            check_sender(self.verifier, "import_statement", workflow_id, request, statement_arguments(request))
+            proofs = self._entry_proofs(request, workflow_id)
         except Refusal as e:
             raise refusal_error(e) from None
         if self.client is None:
             raise ApplicationError("this worker has no Temporal client for its activities", non_retryable=True)
-        rows = await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat)
+        rows = await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat,
+                               proofs=proofs)
         _bank_metrics(self.meter, rows)
         return rows
+
+    def _entry_proofs(self, request: StatementInput, workflow_id: str) -> list:
+        """Each entry's proof, checked before anything is written: a signed statement
+        carries its importer's signature over every entry, or it is refused whole."""
+        if request.signature is None:
+            return []
+        if len(request.entry_signatures) != len(request.statement.entries):
+            raise Refusal(f"the statement is signed but {len(request.entry_signatures)} of its "
+                          f"{len(request.statement.entries)} entries are: import it with `ccm bank import`",
+                          code="bad_signature")
+        proofs = request.entry_proofs(workflow_id)
+        if self.verifier is not None:
+            now = datetime.now(timezone.utc)
+            for proof in proofs:
+                self.verifier.ring.check_entry_proof(proof, now)
+        return proofs
 
     def all(self) -> list:
         return [self.record_event, self.check_start, self.rebuild_process, self.record_command,

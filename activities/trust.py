@@ -59,7 +59,20 @@ class CommandVerifier:
                 self.ring = KeyRing.from_events(self.trust.admins, self._events)
 
     def __call__(self, request: VerifyRequest) -> None:
-        """Pass a proved command (or an unsigned one where that is allowed); a Refusal says why not."""
+        """Pass a proved command (or an unsigned one where that is allowed); a Refusal says why not.
+        A command the worker sends for a bank entry is proved by the entry, signed by whoever
+        imported its statement (`domain.signatures.EntryProof`), and must say what it says."""
+        if request.proof is not None:
+            from domain.bank import check_proved_command
+            from domain.signatures import EntryProof
+
+            if request.signature is not None:
+                raise Refusal("a command is proved by its sender's signature or by a bank entry, not both",
+                              code="bad_signature")
+            proof = EntryProof.model_validate(request.proof)
+            self.ring.check_entry_proof(proof, now=datetime.now(timezone.utc))
+            check_proved_command(request.update, request.arguments, proof, request.workflow_id)
+            return
         if request.signature is None:
             if self.trust.required:
                 raise Refusal("this installation requires signed commands (CCM_REQUIRE_SIGNATURES): make a key "
@@ -91,8 +104,13 @@ def check_record(request, workflow_id: str, verifier: CommandVerifier | None) ->
     from domain.signatures import KeyRegistration, KeyRevocation
 
     key_statement = request.command in ("register_key", "revoke_key")
-    proved = verifier if not (key_statement and request.signature is None) else None
+    admin_signed = key_statement and request.signature is not None and verifier is not None \
+        and request.signature.fingerprint in verifier.trust.admins
+    proved = verifier if not (key_statement and request.signature is None) and not admin_signed else None
     check_sender(proved, request.command, workflow_id, request, signed_arguments(request))
+    if admin_signed:  # the administrator sends it with their own key, not one registered for an office
+        verifier.ring.check_admin_command(workflow_id, request.command, signed_arguments(request), request.signature,
+                                          datetime.now(timezone.utc))
     if key_statement:
         admins = verifier.trust.admins if verifier is not None else {}
         for ev in request.events:

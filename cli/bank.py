@@ -49,17 +49,16 @@ async def hand_over(statement, acting) -> list[dict]:
     """Start (or find) the statement's run on the worker and wait for its rows."""
     from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-    from domain.records import StatementInput, statement_arguments, statement_id
-    from services.keystore import sign_start
+    from domain.records import StatementInput, statement_id
+    from services.keystore import sign_statement
     from workflows.bank_statement import BankStatementImport
 
     client, queue = await connect_polled(), settings().task_queue
     workflow_id = statement_id(statement)
-    inp = StatementInput(statement=statement, actor=acting.actor, office=acting.office)
+    inp = sign_statement(StatementInput(statement=statement, actor=acting.actor, office=acting.office), workflow_id)
     if len(inp.model_dump_json()) > MAX_HANDED_OVER:  # Temporal refuses a payload past 2 MB
         raise click.ClickException(f"the statement has {len(statement.entries):,} entries, more than one run takes: "
                                    "ask the bank for daily statements, or split it")
-    inp = sign_start(inp, workflow_id, "import_statement", statement_arguments(inp))
     # The same file again: a new run, which finds every entry logged and says so.
     handle = await client.start_workflow(BankStatementImport.run, inp, id=workflow_id, task_queue=queue,
                                          id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -5,6 +5,7 @@ How a command's update is sent, as one intent, is `services.commands`."""
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -36,13 +37,13 @@ async def update(workflow_id: str, name: str, arg, client=None, check_worker: bo
     return await send(client or await connect(), workflow_id, name, arg, check_worker)
 
 
-def record(command: str, events: list, acting):
+def record(command: str, events: list, acting, key=None):
     """Hand a command that only records to the worker (`services.commands.record`): its
     `RecordResult`, or one line."""
     from services.commands import record as hand_over
 
     async def go():
-        return await hand_over(await connect(), settings().task_queue, command, events, acting)
+        return await hand_over(await connect(), settings().task_queue, command, events, acting, key)
 
     return run(go())
 
@@ -64,15 +65,34 @@ def as_option(default_office: str = "", required: bool = False):
         if required and not (value or "").strip():
             raise click.UsageError("say who acts: --as PERSON@OFFICE or --as OFFICE (or set CCM_ACTOR)", ctx)
         try:
-            return parse_actor(value or "", default_office)
+            acting = parse_actor(value or "", default_office)
         except Refusal as e:
             raise click.BadParameter(str(e), ctx, param) from None
+        return acting if acting.actor else acting.model_copy(update={"actor": default_actor(acting.office)})
 
     return click.option("--as", "acting", envvar="CCM_ACTOR", default="", metavar="PERSON@OFFICE",
                         callback=to_acting,
                         help="who acts: person@office or an office (president, isu, a State, "
                              "coordinator:<theme>; env CCM_ACTOR)"
                              + (f"; the office defaults to {default_office}" if default_office else ""))
+
+
+def default_actor(office: str) -> str:
+    """Who acts when `--as` names no person: the holder of the key here for the office
+    (`ccm keys new --as`), else the operating-system user at this host (`login@host`).
+    Every event names someone; a name the worker could not prove is only a name."""
+    import getpass
+    import socket
+
+    from services.keystore import holder_for
+
+    if holder := holder_for(office):
+        return holder
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container's random user)
+        login = f"uid{os.getuid()}"
+    return f"{login}@{socket.gethostname()}"[:200]
 
 
 def run(coro):

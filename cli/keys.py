@@ -40,14 +40,15 @@ def registry_events(log):
     return [ev for ev in log.query(workflow_id=REGISTRY_ID) if ev.event_type in KEY_EVENTS]
 
 
-def append_statement(event_type: str, subject: str, payload: dict, key: str, acting) -> None:
+def append_statement(event_type: str, subject: str, payload: dict, key: str, acting, admin) -> None:
     """Hand an administrator's statement on a key to the worker, which checks the
-    administrator's signature and writes it to the log."""
+    administrator's signature on it and on the command (signed with `admin`, the
+    administrator's own key: never a key of this machine the registry may not know yet)."""
     from cli.client import record
     from services.keystore import key_statement_event
 
     command = "register_key" if event_type == "key.registered" else "revoke_key"
-    record(command, [key_statement_event(event_type, subject, payload, key, acting)], acting)
+    record(command, [key_statement_event(event_type, subject, payload, key, acting)], acting, key=admin)
 
 
 @click.group()
@@ -165,7 +166,7 @@ def register(file, office, valid_from, valid_until, holder, title, title_fr, tit
                           title_fr=title_fr.strip(), title_es=title_es.strip(), presidency_of=presidency_of or "")
     reg.admin_signature = sign(key, reg.message())
     append_statement("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
-                     f"registered/{reg.fingerprint}/{claimed}/{valid_from}", acting)
+                     f"registered/{reg.fingerprint}/{claimed}/{valid_from}", acting, key)
     click.echo(f"registered {reg.fingerprint}: {holder} speaks for {claimed} from {valid_from} to {valid_until}")
 
 
@@ -190,7 +191,8 @@ def revoke(fingerprint_, reason, admin_path, acting):
     rev = KeyRevocation(fingerprint=fingerprint_, revoked_at=datetime.now(timezone.utc), reason=reason,
                         admin=admin_fp)
     rev.admin_signature = sign(key, rev.message())
-    append_statement("key.revoked", fingerprint_, rev.model_dump(mode="json"), f"revoked/{fingerprint_}", acting)
+    append_statement("key.revoked", fingerprint_, rev.model_dump(mode="json"), f"revoked/{fingerprint_}", acting,
+                     key)
     click.echo(f"revoked {fingerprint_} ({ring.keys[fingerprint_].holder}): {reason}")
 
 

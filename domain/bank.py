@@ -187,6 +187,56 @@ def identify(entries: list[dict]) -> list[dict]:
     return entries
 
 
+def own_name(entry: Entry) -> str:
+    """The name of an entry by what it says alone (its bank reference set aside): where a
+    bank reused a reference for a different entry on the account, the entry goes by this."""
+    return identify([entry.model_dump() | {"bank_reference": ""}])[0]["ref"]
+
+
+def receipt_reference(ref: str, account: str) -> str:
+    """The reference a bank entry's receipt carries on its chase: the entry's identity on
+    its account, so that the same reference on two accounts names two receipts."""
+    return f"{ref}@{account}"
+
+
+def check_proved_command(update: str, arguments: dict, proof, workflow_id: str) -> None:
+    """A command the worker sends a chase for a bank entry (`activities.bank`) says what
+    the entry says, or a Refusal: a receipt of the entry's amount under its reference, a
+    reversal of a receipt of its amount by a reversing debit, sent for the office that
+    imported it, to the chase its creditor reference names where it names one. `proof` is
+    a `domain.signatures.EntryProof` whose signature was checked."""
+    from domain.process import Refusal
+
+    try:
+        entry = Entry.model_validate(proof.entry)
+    except ValueError:
+        raise Refusal("the proof's entry is not a bank entry", code="bad_signature") from None
+    names = {entry.ref, own_name(entry)}
+
+    def amount(value) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+    named = chase_of_reference(entry.creditor_reference) if entry.creditor_reference and entry.credit else None
+    if named and workflow_id != f"chase-{named[0]}-{named[1]}":
+        raise Refusal(f"bank entry {entry.ref} pays chase-{named[0]}-{named[1]} by its creditor reference, "
+                      f"not {workflow_id}", code="bad_signature")
+    if arguments.get("office") != proof.office:
+        raise Refusal(f"the entry was imported for {proof.office}, the command speaks for {arguments.get('office')}",
+                      code="bad_signature")
+    if update == "record_receipt":
+        fits = (entry.credit and not entry.reversal and amount(arguments.get("amount")) == entry.amount
+                and arguments.get("reference") in {receipt_reference(n, entry.account) for n in names})
+    elif update == "reverse_receipt":
+        fits = (entry.reversal and not entry.credit and amount(arguments.get("amount")) == entry.amount
+                and str(arguments.get("reference", "")).endswith(f"@{entry.account}")
+                and any(f"entry {n} " in str(arguments.get("reason", "")) for n in names))
+    else:
+        fits = False
+    if not fits:
+        raise Refusal(f"{update} does not say what bank entry {entry.ref} says: an entry proves only its own "
+                      "receipt or reversal", code="bad_signature")
+
+
 def _amount(text: str | None, where: str) -> Decimal:
     try:
         value = Decimal((text or "").strip())

@@ -31,6 +31,7 @@ from domain.process import (
     Show,
     result_of,
 )
+from domain.signatures import EntryProof
 
 Language = Literal["en", "fr", "es"]
 LetterKind = Literal[
@@ -122,6 +123,9 @@ class RecordReceipt(Acting):
     reference: Short = ""
     budget_line: Short = ""
     office: str = "isu"
+    # A receipt the worker records from a bank entry: the entry, signed by whoever imported
+    # its statement, proves it in place of a person's signature (`domain.bank.check_proved_command`).
+    proof: EntryProof | None = None
 
 
 class ReportPayment(Acting):
@@ -157,6 +161,9 @@ class ReverseReceipt(Acting):
     number: int | None = Field(None, ge=1, description="the receipt's number on the chase (1 = first)")
     reason: Reason
     office: str = "isu"
+    amount: Amount | None = Field(None, gt=0, description="the receipt's amount, where the sender knows it: a bank "
+                                  "reversal reverses only a receipt of its own amount")
+    proof: EntryProof | None = None  # a bank reversal's entry, as for RecordReceipt
 
 
 class CorrectDue(Acting):
@@ -498,7 +505,7 @@ class Chase(BaseModel):
 
     def record_receipt(self, cmd: RecordReceipt, now: datetime) -> list[Effect]:
         self.check_receipt(cmd, now.date())
-        self.receipts.append(Receipt(**cmd.model_dump()))
+        self.receipts.append(Receipt(**cmd.model_dump(exclude={"proof"})))
         self.reported = None
         self.reported_not_received = False
         self.pledge = None
@@ -622,7 +629,10 @@ class Chase(BaseModel):
         self._check_correctable()
         if not cmd.reason.strip():
             raise Refusal("a reason is required")
-        self._receipt_to_reverse(cmd)
+        receipt = self.receipts[self._receipt_to_reverse(cmd) - 1]
+        if cmd.amount is not None and cmd.amount != receipt.amount:
+            raise Refusal(f"receipt {receipt.reference or ''} is of {receipt.amount}, not {cmd.amount}: "
+                          "not the one this reverses", code="no_such_receipt")
 
     def reverse_receipt(self, cmd: ReverseReceipt, now: datetime) -> list[Effect]:
         self.check_reversal(cmd)

@@ -173,3 +173,4 @@ class VerifyRequest(BaseModel):
     office: str = ""
     arguments: dict[str, Any] = Field(default_factory=dict)
     signature: Any = None  # domain.process.CommandSignature (this module is imported by that one)
+    proof: Any = None  # domain.signatures.EntryProof: a bank entry proves the command the worker sends for it

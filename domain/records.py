@@ -187,6 +187,22 @@ class StatementInput(Acting):
     model_config = ConfigDict(extra="forbid")
 
     statement: Statement
+    # Where the statement is signed: the importer's signature over each entry, in order
+    # (`domain.signatures.entry_message`), by the same key at the same time. Each proves the
+    # receipt or reversal the worker sends a chase for that entry.
+    entry_signatures: list[str] = Field(default_factory=list)
+
+    def entry_proofs(self, workflow_id: str) -> list:
+        """Each entry's `EntryProof` (none where the statement is not signed)."""
+        from domain.signatures import EntryProof
+
+        sig = self.signature
+        if sig is None:
+            return [None] * len(self.statement.entries)
+        return [EntryProof(statement_run=workflow_id, statement_sha256=self.statement.sha256,
+                           entry=e.model_dump(mode="json"), fingerprint=sig.fingerprint, office=self.office,
+                           actor=self.actor, signed_at=sig.signed_at, signature=s)
+                for e, s in zip(self.statement.entries, self.entry_signatures, strict=True)]
 
 
 def statement_id(statement: Statement) -> str:
@@ -195,5 +211,11 @@ def statement_id(statement: Statement) -> str:
 
 
 def statement_arguments(inp: StatementInput) -> dict:
+    """What the importer's signature over the statement covers: the file, and the entries
+    as read from it (what the worker settles)."""
+    import hashlib
+
+    entries = canonical_bytes([e.model_dump(mode="json") for e in inp.statement.entries])
     return {"command": "import_statement", "statement_sha256": inp.statement.sha256,
-            "account": inp.statement.account, "actor": inp.actor, "office": inp.office}
+            "entries_sha256": hashlib.sha256(entries).hexdigest(), "account": inp.statement.account,
+            "actor": inp.actor, "office": inp.office}

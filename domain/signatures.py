@@ -215,6 +215,41 @@ class KeyRing:
                           f"{reg.valid_until}, not on {at.date()}", code="bad_signature")
         return reg
 
+    def check_entry_proof(self, proof: EntryProof, now: datetime | None = None) -> KeyRegistration:
+        """The registration by which the importer's key proves a bank entry; a Refusal says
+        why not. With `now` (the worker), a proof older than `PROOF_DAYS` is refused too."""
+        from datetime import timedelta
+
+        if proof.signed_at.tzinfo is None:
+            raise Refusal("the entry's signature time has no time zone: import the statement again with `ccm`",
+                          code="bad_signature")
+        if now is not None and not -timedelta(seconds=FRESH_SECONDS) <= now - proof.signed_at \
+                <= timedelta(days=PROOF_DAYS):
+            raise Refusal(f"the statement was signed on {proof.signed_at.date()}: its entries prove receipts for "
+                          f"{PROOF_DAYS} days; import it again", code="bad_signature")
+        reg = self.speaker(proof.fingerprint, proof.office, proof.signed_at)
+        if not valid(unb64(reg.public_key), proof.message(), proof.signature):
+            raise Refusal(f"the entry's signature does not verify with key {proof.fingerprint} of {reg.holder}",
+                          code="bad_signature")
+        return reg
+
+    def check_admin_command(self, workflow_id: str, update: str, arguments: dict, signature: CommandSignature,
+                            now: datetime) -> None:
+        """A command signed by an administrator's own key (`CCM_ADMIN_KEYS`): a key
+        registered or revoked, which no registered key could yet sign for. A Refusal
+        says why not."""
+        admin = self.admins.get(signature.fingerprint)
+        if admin is None:
+            raise Refusal(f"key {signature.fingerprint} is not an administrator's key (CCM_ADMIN_KEYS on the worker)",
+                          code="bad_signature")
+        age = (now - signature.signed_at).total_seconds()
+        if signature.signed_at.tzinfo is None or abs(age) > FRESH_SECONDS:
+            raise Refusal("the administrator's signature is not of now: sign it again", code="bad_signature")
+        message = command_message(workflow_id, update, arguments, signature.signed_at, signature.update_id)
+        if signature.update_id != workflow_id or not valid(admin, message, signature.signature):
+            raise Refusal(f"the signature does not verify with the administrator's key {signature.fingerprint}",
+                          code="bad_signature")
+
     def check_command(self, workflow_id: str, update: str, update_id: str, arguments: dict, office: str,
                       signature: CommandSignature, now: datetime) -> SignedBy:
         """A signed command accepted, or a Refusal: a valid signature over this very
@@ -237,12 +272,67 @@ class KeyRing:
                         signed_at=signature.signed_at, update=update, update_id=update_id, arguments=arguments)
 
 
+# --- bank entries, proved by the statement's importer ---------------------------------
+# A receipt the worker records from a bank entry is not a person's command: it is proved by
+# the signature of whoever imported the statement over that very entry. A statement's run
+# may be retried, and its entries sent again, for this long after it was signed.
+PROOF_DAYS = 7
+
+
+class EntryProof(BaseModel):
+    """One entry of a signed statement, under its importer's signature: what lets the
+    worker send a chase the receipt (or the reversal) the entry makes, without a key of
+    its own."""
+
+    model_config = {"extra": "forbid"}
+
+    statement_run: str = Field(max_length=200, description="the import's run: bank-statement-<account>-<sha256>")
+    statement_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    entry: dict
+    fingerprint: str = Field(max_length=60)
+    office: str = Field(max_length=100)
+    actor: str = Field("", max_length=200)
+    signed_at: datetime
+    signature: str = Field(max_length=200)
+
+    def message(self) -> bytes:
+        return entry_message(self.statement_run, self.statement_sha256, self.entry, self.office, self.actor,
+                             self.signed_at)
+
+
+def entry_message(statement_run: str, statement_sha256: str, entry: dict, office: str, actor: str,
+                  signed_at: datetime) -> bytes:
+    """What an importer signs for each entry of a statement (tagged, so that it can never
+    pass for a command's message)."""
+    return canonical({"bank_entry": entry, "statement_run": statement_run, "statement_sha256": statement_sha256,
+                      "office": office, "actor": actor, "signed_at": signed_at.isoformat()})
+
+
 def verify_signed_events(ring: KeyRing, events) -> tuple[int, int, str | None]:
     """(signed commands, events) re-verified, and the first problem: every event that
-    records a signature is checked against the registered key, offline."""
+    records a signature is checked against the registered key, offline; every event of a
+    command a bank entry proves (`EntryProof`), against the entry's signature by the one
+    who imported its statement, and the command against the entry."""
+    from domain.bank import check_proved_command
+
     commands: set[str] = set()
     count = 0
+    used: dict[tuple, str] = {}  # each entry proves one command, on one chase
     for ev in events:
+        if proved := ev.payload.get("proved"):
+            try:
+                proof = EntryProof.model_validate(proved["proof"])
+                ring.check_entry_proof(proof)
+                check_proved_command(proved["update"], proved["arguments"], proof, ev.workflow_id)
+            except Refusal as e:
+                return len(commands), count, f"row {ev.seq}: {e}"
+            use = (proved["update"], proof.entry.get("account"), proof.entry.get("ref"))
+            if used.setdefault(use, ev.workflow_id) != ev.workflow_id:
+                return len(commands), count, (f"row {ev.seq}: bank entry {use[2]} proves a {use[0]} on "
+                                              f"{used[use]} and again on {ev.workflow_id}")
+            commands.add(proved["update_id"])
+            count += 1
+            continue
         signed = ev.payload.get("signed")
         if not signed:
             continue

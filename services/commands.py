@@ -45,10 +45,12 @@ def update_id(workflow_id: str, name: str, arg) -> str:
     return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
 
-async def update(client, workflow_id: str, name: str, arg, check_worker: bool = True, update_id_: str | None = None):
+async def update(client, workflow_id: str, name: str, arg, check_worker: bool = True, update_id_: str | None = None,
+                 sign: bool = True):
     """Send one update and answer its `CommandResult`. With no worker polling the
     workflow's queue an update would wait for ever: that is checked first (two small
-    calls), and refused in one line. Bulk senders check once for all their updates."""
+    calls), and refused in one line. Bulk senders check once for all their updates.
+    The worker sends with `sign=False`: it never signs as a person with a key of its machine."""
     from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
     from temporalio.service import RPCError
 
@@ -67,7 +69,7 @@ async def update(client, workflow_id: str, name: str, arg, check_worker: bool = 
     # applies an update once, and answers each copy with its one result.
     for attempt in range(1, UPDATE_ATTEMPTS + 1):
         try:
-            return await handle.execute_update(name, sign_update(workflow_id, name, arg, uid), id=uid,
+            return await handle.execute_update(name, sign_update(workflow_id, name, arg, uid) if sign else arg, id=uid,
                                                result_type=CommandResult)
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             if attempt == UPDATE_ATTEMPTS:
@@ -141,11 +143,12 @@ def request_id() -> str:
     return _invocation.request_id
 
 
-async def record(client, task_queue: str, command: str, events: list, acting):
+async def record(client, task_queue: str, command: str, events: list, acting, key=None):
     """Hand a command that only records (`domain.records`) to the worker, which checks who
     sends it and writes its events; its `RecordResult`. Each run is named by this
     invocation's request id and its place in it, so a retry finds the run and its result;
-    more events than one run takes go in several (`_batches`), in order."""
+    more events than one run takes go in several (`_batches`), in order. Signed with `key`
+    where given (an administrator's, for a key statement), else the key here for the office."""
     from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
     from domain.records import RecordInput, RecordResult, record_id, signed_arguments
@@ -158,7 +161,7 @@ async def record(client, task_queue: str, command: str, events: list, acting):
         _invocation.sent[f"record/{command}"] += 1
         workflow_id = record_id(command, f"{_invocation.request_id}-{_invocation.sent[f'record/{command}']}")
         inp = RecordInput(command=command, events=batch, actor=acting.actor, office=acting.office)
-        inp = sign_start(inp, workflow_id, command, signed_arguments(inp))
+        inp = sign_start(inp, workflow_id, command, signed_arguments(inp), key)
         handle = await client.start_workflow(
             RecordCommand.run, inp, id=workflow_id, task_queue=task_queue, result_type=RecordResult,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

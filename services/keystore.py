@@ -52,13 +52,39 @@ def key_files() -> list[tuple[Path, dict]]:
 
 def key_for(office: str):
     """The private key to sign as `office`: `CCM_KEY` if set, else the one key here made
-    for that office. None when there is none (the command then goes unsigned)."""
+    for that office (an administrator's key aside: it signs only what an administrator
+    sends). None when there is none (the command then goes unsigned)."""
     if path := os.environ.get("CCM_KEY"):
         return load_private(Path(path))
-    matching = [p for p, meta in key_files() if meta.get("office") == office]
+    admins = _admin_fingerprints()
+    matching = [p for p, meta in key_files() if meta.get("office") == office and meta.get("fingerprint") not in admins]
     if len(matching) > 1:
         raise CommandError(f"{len(matching)} keys here are for {office}: choose one with CCM_KEY")
     return load_private(matching[0]) if matching else None
+
+
+def holder_for(office: str) -> str:
+    """The holder recorded with the key `key_for(office)` would take: "" when none, or
+    when it is not one key."""
+    if os.environ.get("CCM_KEY"):
+        meta = Path(os.environ["CCM_KEY"]).with_suffix(".json")
+        try:
+            return str(json.loads(meta.read_text()).get("holder", ""))
+        except (OSError, ValueError, AttributeError):
+            return ""
+    admins = _admin_fingerprints()
+    found = [meta for _, meta in key_files() if meta.get("office") == office and meta.get("fingerprint") not in admins]
+    return str(found[0].get("holder", "")) if len(found) == 1 else ""
+
+
+def _admin_fingerprints() -> set[str]:
+    from domain.process import Refusal
+    from runtime.settings import Settings
+
+    try:
+        return set(Settings().admin_keyring)
+    except (Refusal, ValueError):  # a broken CCM_ADMIN_KEYS is said by the commands that need it
+        return set()
 
 
 def sign_update(workflow_id: str, name: str, arg, update_id: str):
@@ -71,20 +97,37 @@ def sign_update(workflow_id: str, name: str, arg, update_id: str):
     return _signed(arg, workflow_id, name, unsigned_arguments(arg), update_id)
 
 
-def sign_start(inp, workflow_id: str, command: str, arguments: dict):
+def sign_start(inp, workflow_id: str, command: str, arguments: dict, key=None):
     """A command that starts a run of its own (`domain.records`, a bank statement, a
     process) with its sender's signature over `arguments`, when a key for its office is
-    here; the run's id stands for the update id."""
-    return _signed(inp, workflow_id, command, arguments, workflow_id)
+    here (or with `key`: an administrator's); the run's id stands for the update id."""
+    return _signed(inp, workflow_id, command, arguments, workflow_id, key)
 
 
-def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str):
-    """`inp` (an `Acting`) signed with the key here for its office: over the workflow, the
-    command, `arguments`, the time and the update's id (`domain.signatures.command_message`)."""
+def sign_statement(inp, workflow_id: str):
+    """A bank statement (`domain.records.StatementInput`) signed as its importer's command,
+    and each of its entries under the same key and time: each entry then proves the
+    receipt the worker records from it, where signatures are required."""
+    from domain.records import statement_arguments
+    from domain.signatures import entry_message, sign
+
+    inp = sign_start(inp, workflow_id, "import_statement", statement_arguments(inp))
+    if inp.signature is None:
+        return inp
+    key = key_for(inp.office)
+    return inp.model_copy(update={"entry_signatures": [
+        sign(key, entry_message(workflow_id, inp.statement.sha256, e.model_dump(mode="json"), inp.office, inp.actor,
+                                inp.signature.signed_at)) for e in inp.statement.entries]})
+
+
+def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str, key=None):
+    """`inp` (an `Acting`) signed with `key`, or the key here for its office: over the
+    workflow, the command, `arguments`, the time and the update's id
+    (`domain.signatures.command_message`)."""
     from domain.process import CommandSignature
     from domain.signatures import command_message, fingerprint, public_bytes, sign
 
-    key = key_for(inp.office) if inp.office else None
+    key = key or (key_for(inp.office) if inp.office else None)
     if key is None:
         return inp
     signed_at = datetime.now(timezone.utc)

@@ -74,6 +74,8 @@ def refused(check: Callable[[], T]) -> T:
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 
+SYSTEM = "system"  # who acts where no person's command did: a timer, a Schedule, a parent process
+
 SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")  # set on runs a Schedule starts
 
 
@@ -125,7 +127,7 @@ class ProcessWorkflow:
                 await self._rebuild()
             elif not self.resumed:
                 await self._check_start()
-                await self._carry_out(refused(self.process.start))
+                await self._carry_out(self._as_started(refused(self.process.start)))
             self.started = True
         while not self.process.finished:
             if self._history_full():
@@ -225,13 +227,32 @@ class ProcessWorkflow:
             await self._carry_out(effects)
         return self.process.result(effects)
 
+    def _as_started(self, effects: list) -> list:
+        """The start's events name who started the process (a process started by another,
+        or by a Schedule, says `system`), and record who signed the start, as a command's
+        do: over the process's input, the run's id standing for the update's
+        (`activities.records.check_start`)."""
+        inp = self.process.input
+        by = inp.started_by
+        who = {"actor": by.actor, "office": by.office} if by else {"actor": SYSTEM}
+        extra = {}
+        if by is not None and by.signature is not None:
+            s = by.signature
+            extra = {"signed": {"fingerprint": s.fingerprint, "signature": s.signature,
+                                "signed_at": s.signed_at.isoformat(), "update": "start",
+                                "update_id": workflow.info().workflow_id, "office": by.office, "actor": by.actor,
+                                "arguments": inp.signed_arguments()}}
+        return [e.model_copy(update={"payload": e.payload | extra} | ({} if e.actor or e.office else who))
+                if isinstance(e, Log) else e for e in effects]
+
     def _with_signature(self, effects: list) -> list:
         """A signed command's events record what its signature proves (`workflows.signing`)."""
         info = workflow.current_update_info()
         signed = getattr(self, "signed_updates", {}).pop(info.id, None) if info else None
         if not signed:
             return effects
-        return [e.model_copy(update={"payload": e.payload | {"signed": signed}})
+        proof = signed if "proved" in signed else {"signed": signed}
+        return [e.model_copy(update={"payload": e.payload | proof})
                 if isinstance(e, (Log, Letter, Message, Publish)) else e for e in effects]
 
     # --- effects ----------------------------------------------------------------------------
@@ -258,8 +279,9 @@ class ProcessWorkflow:
                     pass  # it exists already: tracked either way, and the step is not half-applied
                 continue
             key = self._key(effect.key)
-            event = new_event(key, effect.event_type, subject, actor=effect.actor, office=effect.office,
-                              payload=effect.payload)
+            # An effect no one's command caused (a timer's reminder, an overdue step) is the system's.
+            event = new_event(key, effect.event_type, subject, actor=effect.actor or ("" if effect.office else SYSTEM),
+                              office=effect.office, payload=effect.payload)
             if isinstance(effect, Log):
                 waiting.append(event)
             elif isinstance(effect, Letter):

@@ -32,9 +32,10 @@ def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd)
     if not isinstance(cmd, Acting):
         return
     info, current = workflow.info(), workflow.current_update_info()
+    proof = getattr(cmd, "proof", None)
     request = VerifyRequest(workflow_id=info.workflow_id, update=update, update_id=current.id if current else "",
                             office=cmd.office, arguments=cmd.model_dump(mode="json", exclude={"signature"}),
-                            signature=cmd.signature)
+                            signature=cmd.signature, proof=proof.model_dump(mode="json") if proof else None)
     try:
         # Outside the sandbox's restrictions: the verifier's crypto (validators are never replayed).
         with workflow.unsafe.sandbox_unrestricted(), workflow.unsafe.imports_passed_through():
@@ -45,8 +46,14 @@ def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd)
 
 
 def signed_by(update: str, update_id: str, cmd) -> dict | None:
-    """What a signed command's events record: its signature and what that covers."""
-    if not isinstance(cmd, Acting) or cmd.signature is None:
+    """What a signed command's events record: its signature and what that covers (or, for
+    a command a bank entry proves, the entry's proof: `payload["proved"]`)."""
+    if not isinstance(cmd, Acting):
+        return None
+    if (proof := getattr(cmd, "proof", None)) is not None:
+        return {"proved": {"proof": proof.model_dump(mode="json"), "update": update, "update_id": update_id,
+                           "arguments": cmd.model_dump(mode="json", exclude={"signature", "proof"})}}
+    if cmd.signature is None:
         return None
     s = cmd.signature
     return {"fingerprint": s.fingerprint, "signature": s.signature, "signed_at": s.signed_at.isoformat(),

@@ -196,7 +196,8 @@ def test_an_export_with_signatures_verifies_offline_on_a_fresh_home(ccm_env, wor
     fresh = {"CCM_HOME": str(tmp_path / "auditor"), "CCM_ADMIN_KEYS": ccm_env["CCM_ADMIN_KEYS"]}
     r = run(fresh, "audit", "verify", "--file", export, "--signatures")
     assert r.exit_code == 0, r.output
-    assert re.search(r"2 signed commands verified", r.stdout)
+    # Seven signed starts and two waivers: a start's events carry its signature too.
+    assert re.search(r"9 signed commands verified", r.stdout)
     # A signed event's arguments changed by whoever holds the database, and the chain
     # re-hashed from there so that it still verifies: the signature does not.
     rows = [Event.model_validate_json(line) for line in export.read_text().splitlines()]
@@ -339,3 +340,139 @@ def test_the_presidents_letter_is_signed_by_the_holder_on_its_date_and_a_note_by
     letter = pdf_text(out_pdf.read_bytes())
     assert "Michael Biontino" in letter and "Permanent Representative of Germany" in letter
     assert "van der Kwast" not in letter
+
+
+def test_a_signed_statement_matches_its_payments_proved_by_its_entries_and_the_audit_follows_them(
+        ccm_env, worker, tmp_path):
+    """Where signatures are required, the receipts a statement books are proved by its
+    importer's signature over each entry (the worker signs nothing itself): matched, partly
+    paid, reversed; an entry's proof sent again by anyone with Temporal's client, to another
+    chase or for another amount, is refused; `audit verify --signatures` follows every
+    receipt to its entry."""
+    import asyncio
+    from decimal import Decimal
+
+    from temporalio.client import WorkflowUpdateFailedError
+
+    from domain.bank import creditor_reference
+    from domain.chase import RecordReceipt
+    from domain.process import CommandResult
+    from runtime.settings import Settings
+    from runtime.temporal import connect
+    from tests.statements import IBAN, Line, camt053
+
+    env, isu = ccm_env, Path(ccm_env["CCM_TEST_ISU_KEY"]).parent
+    for state in ("JPN", "HUN", "SVK"):
+        started = run(env, "chase", "start", "--state", state, "--year", NEXT, "--amount", "1000", keys=isu)
+        assert started.exit_code == 0, started.output
+    ref = {s: creditor_reference(NEXT, s).replace(" ", "") for s in ("JPN", "HUN")}
+    paid = tmp_path / "paid.xml"
+    paid.write_bytes(camt053([Line("PROOF-1", Decimal("1000.00"), TODAY, reference=ref["JPN"]),
+                              Line("PROOF-2", Decimal("400.00"), TODAY, reference=ref["HUN"])], "STMT-PROOF-1"))
+    imported = run(env, "bank", "import", paid, keys=isu)
+    assert imported.exit_code == 0 and "2 matched (CHF 1'400.00), 0 reversed, 0 unmatched" in imported.stdout, \
+        imported.output
+    reversed_ = tmp_path / "reversed.xml"
+    reversed_.write_bytes(camt053([Line("PROOF-3", Decimal("400.00"), TODAY, credit=False, reversal=True,
+                                        reference=ref["HUN"])], "STMT-PROOF-2"))
+    second = run(env, "bank", "import", reversed_, keys=isu)
+    assert second.exit_code == 0 and "1 reversed" in second.stdout, second.output
+    for state, received in (("JPN", "1'000.00"), ("HUN", "0.00")):
+        status = run(env, "chase", "status", "--state", state, "--year", NEXT, "-o", "json")
+        assert json.loads(status.stdout)[0]["received"] == received.replace("'", ""), status.output
+    rows = events(env)
+    receipt = next(e for e in rows if e.event_type == "chase.receipt_recorded" and e.subject == "JPN")
+    proved = receipt.payload["proved"]
+    assert "signed" not in receipt.payload and proved["proof"]["entry"]["ref"] == "PROOF-1"
+    assert proved["proof"]["statement_run"].startswith(f"bank-statement-{IBAN}-")
+    assert next(e for e in rows if e.event_type == "chase.receipt_reversed").payload["proved"]["update"] == \
+        "reverse_receipt"
+
+    # The same proof, sent straight to Temporal: to another chase, or for more money.
+    proof = receipt.payload["proved"]["proof"]
+    cmd = RecordReceipt.model_validate(proved["arguments"] | {"proof": proof})
+
+    async def send(wid: str, arg) -> object:
+        client = await connect(Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], namespace=env["CCM_NAMESPACE"],
+                                        task_queue=env["CCM_TASK_QUEUE"]))
+        try:
+            return await client.get_workflow_handle(wid).execute_update(
+                "record_receipt", arg, id=f"attack-{wid}-{arg.amount}", result_type=CommandResult)
+        except WorkflowUpdateFailedError as e:
+            return e.cause.message
+
+    before = len(events(env))
+    assert "pays chase-" in asyncio.run(send(f"chase-{NEXT}-SVK", cmd))
+    assert "does not say what bank entry PROOF-1 says" in asyncio.run(
+        send(f"chase-{NEXT}-JPN", cmd.model_copy(update={"amount": Decimal("5000.00")})))
+    forged = cmd.model_copy(update={"proof": cmd.proof.model_copy(update={"entry": proof["entry"] | {
+        "amount": "5000.00"}}), "amount": Decimal("5000.00")})
+    assert "does not verify" in asyncio.run(send(f"chase-{NEXT}-JPN", forged))
+    assert len(events(env)) == before
+
+    export = tmp_path / "log.jsonl"
+    assert run(env, "audit", "export", "--out", export).exit_code == 0
+    fresh = {"CCM_HOME": str(tmp_path / "auditor"), "CCM_ADMIN_KEYS": env["CCM_ADMIN_KEYS"]}
+    verified = run(fresh, "audit", "verify", "--file", export, "--signatures")
+    assert verified.exit_code == 0, verified.output
+    # A proved receipt's amount changed by whoever holds the database, the chain re-hashed:
+    # the chain alone cannot tell, the entry's proof can.
+    rows = [Event.model_validate_json(line) for line in export.read_text().splitlines()]
+    at = next(i for i, ev in enumerate(rows) if ev.payload.get("proved", {}).get("proof", {}).get("entry", {}).get(
+        "ref") == "PROOF-1")
+    proved = rows[at].payload["proved"]
+    rows[at] = rows[at].model_copy(update={"payload": rows[at].payload | {
+        "proved": proved | {"arguments": proved["arguments"] | {"amount": "9000.00"}}}})
+    export.write_text("".join(ev.model_dump_json() + "\n" for ev in rehash(rows)))
+    assert run(fresh, "audit", "verify", "--file", export).exit_code == 0
+    tampered = run(fresh, "audit", "verify", "--file", export, "--signatures")
+    assert tampered.exit_code == 1 and "does not say what bank entry PROOF-1 says" in tampered.stderr, \
+        tampered.output
+
+
+def test_both_onboarding_flows_register_keys_where_signatures_are_required(ccm_env, worker, tmp_path):
+    """As the README tells it. One machine: the administrator's key in the usual keys
+    folder beside the people's, each registered from there. Two machines: a person makes a
+    key on their own, sends the public part (.json), and the administrator registers it from
+    theirs. In both, the command is signed with the administrator's own key."""
+    import shutil
+
+    env = ccm_env
+    admin_pem = Path(env["CCM_TEST_ADMIN_PEM"])
+    one = tmp_path / "one-machine"
+    one.mkdir()
+    for suffix in (".pem", ".json"):  # the administrator's key, where `ccm keys new` put it
+        shutil.copy(admin_pem.with_suffix(suffix), one / admin_pem.with_suffix(suffix).name)
+    fp_p, president, _ = new_key(env, one, "Ana Presidenta@president")
+    fp_i, isu, _ = new_key(env, one, "Tamar Gabelnick@isu")
+    for meta, office in ((president, "president"), (isu, "isu")):
+        out = run(env, "keys", "register", meta, "--office", office, "--from", TODAY, "--until",
+                  TODAY + timedelta(days=30), "--admin-key", one / admin_pem.name, keys=one)
+        assert out.exit_code == 0 and out.stdout.startswith("registered"), out.output
+    # From that machine, each office's command is signed with its holder's key (the
+    # administrator's, filed under isu too, is never taken for the ISU's).
+    started = run(env, "chase", "start", "--state", "MUS", "--year", NEXT, "--amount", "500", keys=one)
+    assert started.exit_code == 0, started.output
+    waived = run(env, "chase", "waive", "--state", "MUS", "--year", NEXT, "--reason", "hardship", "--as",
+                 "Ana Presidenta@president", keys=one)
+    assert waived.exit_code == 0, waived.output
+    by = {e.event_type: e.payload["signed"]["fingerprint"] for e in events(env)
+          if e.workflow_id == f"chase-{NEXT}-MUS" and "signed" in e.payload}
+    assert by["chase.waived"] == fp_p and fp_i in by.values()
+
+    # Two machines: the person's public part crosses, never the private key.
+    theirs, admins = tmp_path / "their-machine", tmp_path / "admin-machine"
+    fp_r, meta, _ = new_key(env, theirs, "Rosa Coordinator@president")
+    admins.mkdir()
+    shutil.copy(meta, admins / "rosa.json")
+    out = run(env, "keys", "register", admins / "rosa.json", "--office", "president", "--from", TODAY, "--until",
+              TODAY + timedelta(days=30), "--admin-key", admin_pem, keys=admins)
+    assert out.exit_code == 0, out.output
+    assert run(env, "chase", "start", "--state", "SLE", "--year", NEXT, "--amount", "500", keys=one).exit_code == 0
+    waived = run(env, "chase", "waive", "--state", "SLE", "--year", NEXT, "--reason", "hardship", "--as",
+                 "Rosa Coordinator@president", keys=theirs)
+    assert waived.exit_code == 0, waived.output
+    assert next(e for e in events(env) if e.workflow_id == f"chase-{NEXT}-SLE" and e.event_type == "chase.waived"
+                ).payload["signed"]["fingerprint"] == fp_r
+    listed = run(env, "keys", "list", "-o", "json")
+    assert {k["fingerprint"] for k in json.loads(listed.stdout)} >= {fp_p, fp_i, fp_r}, listed.output
