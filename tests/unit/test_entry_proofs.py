@@ -149,7 +149,7 @@ def test_the_audit_follows_each_proved_event_to_its_entry_offline():
     assert verify_signed_events(ring, [row(1, receipt(e)), row(1, receipt(e))])[2] is None
     e, p = entry(creditor_reference=""), proof(entry(creditor_reference=""), at=NOW - timedelta(days=300))
     twice = [row(1, receipt(e)), row(2, receipt(e)).model_copy(update={"workflow_id": "chase-2027-FRA"})]
-    assert verify_signed_events(ring, twice)[2] == (f"row 2: bank entry ZKB-1 proves a record_receipt on "
+    assert verify_signed_events(ring, twice)[2] == ("row 2: bank entry ZKB-1 proves a record_receipt on "
                                                    "chase-2027-DEU and again on chase-2027-FRA")
 
 
