@@ -63,6 +63,10 @@ OneLine = Annotated[str, AfterValidator(one_line)]  # a name, a title, a referen
 Lines = Annotated[str, AfterValidator(some_lines)]  # a text that may run over lines
 
 
+SYSTEM = "system"  # who acts where no person's command did: a timer, a Schedule
+UNNAMED = "unnamed"  # a start sent straight to Temporal that named no one (never under required signatures)
+
+
 class Acting(BaseModel):
     """Who sent a command: a person (may be unnamed) and the office they act for, and
     the signature of the key they hold for it, where they signed. Every command model

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.contributions import split_by_line
     from domain.cycle import CycleInput, CycleResult
     from domain.offices import permit
+    from domain.process import SYSTEM
 
     # What every workflow shares holds no state: imported once, not again for each run
     # (re-importing the workflow modules was the largest cost of starting one, measured).
@@ -37,6 +38,9 @@ class AnnualContributionCycle:
         due = await call(Activities.cycle_amounts, input.model_copy(update={"year": year}))
         started, existing = [], []
         zero = Decimal("0.00")
+        # Each chase names who started the cycle (its signature stays with the cycle's start,
+        # which it covers); a cycle its Schedule started is the system's.
+        by = input.started_by.model_copy(update={"signature": None}) if input.started_by else None
         for state in due.chased():
             amount = due.amounts.get(state, zero)
             chase = ChaseInput(state=state, year=year, amount_due=amount,
@@ -44,7 +48,7 @@ class AnnualContributionCycle:
                                arrears=due.arrears.get(state, zero), credit_carried=due.credits.get(state, zero),
                                membership_rule=input.membership_rule, msp_date=input.msp_date(year),
                                language=due.languages.get(state, input.language), state_name=due.names.get(state, ""),
-                               auto_escalate_days=input.auto_escalate_days)
+                               auto_escalate_days=input.auto_escalate_days, started_by=by)
             summary, details = chase_summary(chase)
             try:
                 await workflow.start_child_workflow(
@@ -56,5 +60,6 @@ class AnnualContributionCycle:
             except WorkflowAlreadyStartedError:
                 existing.append(state)
         result = CycleResult(year=year, started=started, existing=existing)
-        await record(new_event(f"{year}", "cycle.chases_started", f"{year}", payload=result.model_dump(mode="json")))
+        await record(new_event(f"{year}", "cycle.chases_started", f"{year}", actor=by.actor if by else SYSTEM,
+                               office=by.office if by else "", payload=result.model_dump(mode="json")))
         return result

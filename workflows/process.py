@@ -34,6 +34,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.events import NewEvent
     from domain.process import (
+        SYSTEM,
+        UNNAMED,
         CommandResult,
         Letter,
         Log,
@@ -73,8 +75,6 @@ def refused(check: Callable[[], T]) -> T:
         count_refusal(e.code)
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
-
-SYSTEM = "system"  # who acts where no person's command did: a timer, a Schedule, a parent process
 
 SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")  # set on runs a Schedule starts
 
@@ -234,7 +234,11 @@ class ProcessWorkflow:
         (`activities.records.check_start`)."""
         inp = self.process.input
         by = inp.started_by
-        who = {"actor": by.actor, "office": by.office} if by else {"actor": SYSTEM}
+        info = workflow.info()
+        by_system = info.parent is not None or SCHEDULED_BY in info.typed_search_attributes
+        # A start sent straight to Temporal with no `started_by` (only where signatures are
+        # not required) names no one, and says so.
+        who = {"actor": by.actor, "office": by.office} if by else {"actor": SYSTEM if by_system else UNNAMED}
         extra = {}
         if by is not None and by.signature is not None:
             s = by.signature

@@ -75,6 +75,13 @@ def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, cc
     log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
     receipt = next(iter(log.query(workflow_id=f"chase-{YEAR}-ITA", event_type="chase.receipt_recorded")))
     assert (receipt.actor, receipt.office) == ("Sheila Mweemba", "isu")
+    # Started with no --as and no key: the operating-system user at this host, for the ISU.
+    import getpass
+    import socket
+
+    started = next(iter(log.query(workflow_id=f"chase-{YEAR}-ITA", event_type="chase.started")))
+    assert (started.actor, started.office) == (f"{getpass.getuser()}@{socket.gethostname()}", "isu")
+    assert all(ev.actor for ev in log.query(workflow_prefix=f"chase-{YEAR}-")), "an event names nobody"
     assert log.verify().ok
 
 

@@ -91,6 +91,8 @@ async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_an
         ("president_letter", date(year, 8, 28))]
     assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.reminder_sent",
                                   "chase.reminder_sent", "chase.escalated", "chase.closed_in_arrears"]
+    # Started straight through Temporal, naming no one (and saying so), then run by its timers.
+    assert [e.actor for e in log.query(workflow_id=handle.id)] == ["unnamed"] + ["system"] * 5
     letters = sorted((tmp_path / "outbox" / "new").iterdir())
     assert len(letters) == 4
     raw = (tmp_path / "outbox" / "new" / f"{handle.id}.president@ccm.clusterconvention.org").read_bytes()
