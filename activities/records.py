@@ -48,7 +48,7 @@ from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_bill
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
-from domain.records import RecordInput, RecordResult, StatementInput
+from domain.records import OutboxRetryInput, RecordInput, RecordResult, StatementInput
 from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, shipped_scale
 from domain.signatures import KeyRegistration
 from domain.states import registry_with
@@ -553,6 +553,37 @@ class CcmActivities:
         _bank_metrics(self.meter, rows)
         return rows
 
+    @activity.defn(name="retry_outbox")
+    async def retry_outbox(self, request: OutboxRetryInput) -> list[dict]:
+        """`ccm outbox retry`: who sends it is checked first; then each message is sent by
+        SMTP and its delivery logged once (`deliver`). A message the server turns away stays
+        in the outbox, and says why."""
+        import aiosmtplib
+
+        from activities.trust import check_sender
+        from domain.records import outbox_retry_arguments
+
+        try:
+            check_sender(self.verifier, "retry_outbox", activity.info().workflow_id, request,
+                         outbox_retry_arguments(request))
+        except Refusal as e:
+            raise refusal_error(e) from None
+        done = []
+        for key in request.intent_keys:
+            intent = await asyncio.to_thread(self.log.get, key)
+            if intent is None or "message_id" not in intent.payload:
+                done.append({"intent_key": key, "message_id": "", "outcome": "not delivered (no message logged there)"})
+                continue
+            try:
+                outcome = await deliver(self.log, self.mailbox, key, f"{intent.event_type.split('.')[0]}.delivered")
+                self.meter.create_counter("ccm_messages_delivered", COUNTERS["ccm_messages_delivered"]).add(1)
+            except (OSError, aiosmtplib.SMTPException, ApplicationError) as e:  # down or refusing: try later
+                first = str(e).splitlines()[0] if str(e) else "no answer"
+                outcome = f"not delivered ({type(e).__name__}: {first})"
+            done.append({"intent_key": key, "message_id": intent.payload["message_id"], "outcome": outcome})
+            activity.heartbeat()
+        return done
+
     def _entry_proofs(self, request: StatementInput, workflow_id: str) -> list:
         """Each entry's proof, checked before anything is written: a signed statement
         carries its importer's signature over every entry, or it is refused whole."""
@@ -571,6 +602,6 @@ class CcmActivities:
 
     def all(self) -> list:
         return [self.record_event, self.check_start, self.rebuild_process, self.record_command,
-                self.import_statement, self.write_letter, self.write_message, self.deliver_message, self.publish_page,
-                self.agenda_facts, self.cycle_amounts, self.checkpoint_log]
+                self.import_statement, self.retry_outbox, self.write_letter, self.write_message, self.deliver_message,
+                self.publish_page, self.agenda_facts, self.cycle_amounts, self.checkpoint_log]
 

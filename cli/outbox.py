@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from cli.client import run
+from cli.client import as_option, connect, run
 from cli.common import emit, output_option, settings
 
 OUTBOX_COLUMNS = ["message_id", "to", "subject", "written", "status"]
@@ -57,39 +57,46 @@ def outbox_list(output):
 @outbox.command("retry")
 @click.argument("message_ids", nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="every message with an address still in the outbox")
-def outbox_retry(message_ids, everything):
+@as_option("isu")
+def outbox_retry(message_ids, everything, acting):
     """Send messages of the outbox by SMTP now (by Message-ID, or --all) and log each
-    delivery once; a message already delivered is not sent again."""
-    from activities.records import deliver
-
+    delivery once; a message already delivered is not sent again. The worker sends them
+    and writes the log (it is the log's one writer): this command hands them over."""
     if not (message_ids or everything) or (message_ids and everything):
         raise click.UsageError("give Message-IDs, or --all")
-    box, log, found = waiting_messages()
-    if box.smtp is None:
-        raise click.ClickException("no SMTP server is configured (CCM_SMTP_HOST): messages stay in the outbox")
+    _, _, found = waiting_messages()
     wanted = {m.strip("<>") for m in message_ids}
     chosen = [ev for ev, _ in found if ev.payload.get("to")
               and (everything or ev.payload["message_id"].strip("<>") in wanted)]
     missing = wanted - {ev.payload["message_id"].strip("<>") for ev in chosen}
     if missing:
         raise click.ClickException(f"not in the outbox with an address: {', '.join(sorted(missing))}")
+    if not chosen:
+        return
 
-    async def send_all():
-        import aiosmtplib
+    async def hand_over():
+        from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-        done = []
-        for ev in chosen:
-            kind = ev.event_type.split(".")[0]
-            try:
-                outcome = await deliver(log, box, ev.idempotency_key, f"{kind}.delivered")
-            except (OSError, aiosmtplib.SMTPException) as e:  # the server is down or refuses: try later
-                outcome = f"not delivered ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no answer'})"
-            done.append((ev.payload["message_id"], outcome))
-        return done
+        from domain.records import OutboxRetryInput, outbox_retry_arguments
+        from services.commands import check_polled, request_id, result_or_why
+        from services.keystore import sign_start
+        from workflows.record import OutboxRetry
+
+        client, queue = await connect(), settings().task_queue
+        await check_polled(client, queue)
+        workflow_id = f"outbox-retry-{request_id()}"
+        inp = OutboxRetryInput(intent_keys=[ev.idempotency_key for ev in chosen], actor=acting.actor,
+                               office=acting.office)
+        inp = sign_start(inp, workflow_id, "retry_outbox", outbox_retry_arguments(inp))
+        handle = await client.start_workflow(
+            OutboxRetry.run, inp, id=workflow_id, task_queue=queue, result_type=list[dict],
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+        return await result_or_why(handle)
 
     failed = 0
-    for message_id, outcome in run(send_all()):
-        click.echo(f"{message_id}: {outcome}", err=outcome.startswith("not"))
-        failed += outcome.startswith("not")
+    for row in run(hand_over()):
+        click.echo(f"{row['message_id']}: {row['outcome']}", err=row["outcome"].startswith("not"))
+        failed += row["outcome"].startswith("not")
     if failed:
         raise click.ClickException(f"{failed} of {len(chosen)} not delivered; they stay in the outbox")

@@ -219,3 +219,16 @@ def statement_arguments(inp: StatementInput) -> dict:
     return {"command": "import_statement", "statement_sha256": inp.statement.sha256,
             "entries_sha256": hashlib.sha256(entries).hexdigest(), "account": inp.statement.account,
             "actor": inp.actor, "office": inp.office}
+
+
+class OutboxRetryInput(Acting):
+    """Messages of the outbox to send again (`ccm outbox retry`), each named by the row
+    that logged it: the worker, the log's one writer, delivers them and logs each delivery."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent_keys: list[Short] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+def outbox_retry_arguments(inp: OutboxRetryInput) -> dict:
+    return {"command": "retry_outbox", "intent_keys": inp.intent_keys, "actor": inp.actor, "office": inp.office}

@@ -27,11 +27,11 @@ def workflows() -> list[type]:
     from workflows.meeting import Meeting
     from workflows.obligation import Obligation
     from workflows.ping import Ping
-    from workflows.record import RecordCommand
+    from workflows.record import OutboxRetry, RecordCommand
     from workflows.request import RequestIntent
 
     return [ActionItem, AnnualContributionCycle, BankStatementImport, ConceptNote, ContributionChase, LogCheckpoint,
-            Meeting, Obligation, Ping, RecordCommand, RequestIntent]
+            Meeting, Obligation, OutboxRetry, Ping, RecordCommand, RequestIntent]
 
 
 def mailbox(settings: Settings):

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.cycle import CycleAmounts, CycleInput
     from domain.events import Event, NewEvent
-    from domain.records import RecordInput, RecordResult, StatementInput
+    from domain.records import OutboxRetryInput, RecordInput, RecordResult, StatementInput
 
 CCM_STATE = SearchAttributeKey.for_keyword("CcmState")
 CCM_YEAR = SearchAttributeKey.for_int("CcmYear")
@@ -101,6 +101,10 @@ class Activities:
 
     @activity.defn(name="import_statement")
     def import_statement(self, request: StatementInput) -> list[dict]:
+        raise NotImplementedError
+
+    @activity.defn(name="retry_outbox")
+    def retry_outbox(self, request: OutboxRetryInput) -> list[dict]:
         raise NotImplementedError
 
     @activity.defn(name="checkpoint_log")

@@ -1,4 +1,5 @@
-"""RecordCommand: a command that only records (`domain.records`), written by the worker.
+"""RecordCommand: a command that only records (`domain.records`), written by the worker;
+OutboxRetry: messages of the outbox sent again, their deliveries logged by the worker.
 
 One run per command (`record-<command>-<request id>`): a retry of the same invocation
 finds the run and its result; its activity checks who sends it before it writes."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.records import RecordInput, RecordResult
+    from domain.records import OutboxRetryInput, RecordInput, RecordResult
     from workflows.common import Activities, call
 
 
@@ -17,3 +18,12 @@ class RecordCommand:
     @workflow.run
     async def run(self, input: RecordInput) -> RecordResult:
         return await call(Activities.record_command, input)
+
+
+@workflow.defn
+class OutboxRetry:
+    @workflow.run
+    async def run(self, input: OutboxRetryInput) -> list[dict]:
+        """Each message's outcome: delivered, already delivered, or not delivered and why
+        (it stays in the outbox). One attempt per message: a person is waiting for the answer."""
+        return await call(Activities.retry_outbox, input)

@@ -1,5 +1,6 @@
 """`ccm outbox list` and `ccm outbox retry`: messages written while no SMTP server was
-reachable, sent later, once, through a real SMTP server (aiosmtpd)."""
+reachable, sent later, once, through a real SMTP server (aiosmtpd). The CLI reads; the
+worker, the log's one writer, sends and logs each delivery."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import email.policy
 import json
 from datetime import datetime, timezone
 
+import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
@@ -20,6 +22,14 @@ from domain.contract import MessageRequest
 from domain.events import NewEvent
 from runtime.devserver import free_port
 
+PORT = free_port()
+
+
+@pytest.fixture(scope="module")
+def ccm_env(ccm_env):
+    """The worker's SMTP server: nothing listens there until the test starts one."""
+    return ccm_env | {"CCM_SMTP_HOST": "127.0.0.1", "CCM_SMTP_PORT": str(PORT)}
+
 
 class Inbox:
     def __init__(self):
@@ -30,16 +40,19 @@ class Inbox:
         return "250 OK"
 
 
-def test_a_message_left_in_the_outbox_is_listed_then_sent_once(tmp_path):
-    port = free_port()
-    log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
-    acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org", SmtpSettings(host="127.0.0.1", port=port)))
+def test_a_message_left_in_the_outbox_is_listed_then_sent_once_by_the_worker(ccm_env, worker):
+    from pathlib import Path
+
+    home, port = Path(ccm_env["CCM_HOME"]), PORT
+    log = open_event_log(f"sqlite:///{home / 'eventlog.db'}")
+    # Two messages written earlier (as a process writes them), one with an address.
+    acts = CcmActivities(log, Mailbox(home, "isu@example.org", SmtpSettings(host="127.0.0.1", port=port)))
     for n, to in ((1, ["pilz@example.org"]), (2, [])):
         event = NewEvent(idempotency_key=f"meeting-cc-2016-12-07/invitation-{n}", workflow_id="meeting-cc-2016-12-07",
                          workflow_type="Meeting", subject="meeting-cc-2016-12-07", event_type="meeting.scheduled",
                          occurred_at=datetime(2016, 11, 10, 9, tzinfo=timezone.utc))
         asyncio.run(acts.write_message(MessageRequest(event=event, to=to, subject=f"Invitation {n}", body="…")))
-    env = {"CCM_HOME": str(tmp_path), "CCM_SMTP_HOST": "127.0.0.1", "CCM_SMTP_PORT": str(port)}
+    env = ccm_env
     runner = CliRunner()
 
     listed = runner.invoke(cli, ["outbox", "list", "-o", "json"], env=env)
@@ -63,6 +76,8 @@ def test_a_message_left_in_the_outbox_is_listed_then_sent_once(tmp_path):
     finally:
         controller.stop()
     assert [m["Subject"] for m in inbox.received] == ["Invitation 1"]
-    assert [e.event_type for e in log.query(event_type="meeting.delivered")] == ["meeting.delivered"]
+    delivered = list(log.query(event_type="meeting.delivered"))
+    assert [e.event_type for e in delivered] == ["meeting.delivered"]
+    assert log.verify().ok
     remaining = runner.invoke(cli, ["outbox", "list", "-o", "json"], env=env)
     assert [r["subject"] for r in json.loads(remaining.stdout)] == ["Invitation 2"]
