@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from domain.bank import receipt_reference
+from domain.schedule import geneva_today
 from services.commands import read_status
 
 CONCURRENCY = 32  # updates in flight at once: enough to keep a worker busy, few enough to be fair to others
@@ -202,7 +203,7 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
 
     try:
         # Money value-dated ahead is recorded at once, on the day it was booked.
-        day = entry.value_date if entry.value_date <= date.today() else (entry.booking_date or date.today())
+        day = entry.value_date if entry.value_date <= geneva_today() else (entry.booking_date or geneva_today())
         cmd = RecordReceipt(amount=amount, date=day, reference=receipt_reference(entry.ref, entry.account),
                             actor=acting.actor, office=acting.office, proof=proof)
     except ValidationError as e:

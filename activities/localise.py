@@ -18,6 +18,8 @@ import pycountry
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
+from domain.schedule import geneva_today
+
 LANGUAGES = ("en", "fr", "es")
 LOCALES = {"en": "en_CH", "fr": "fr_CH", "es": "es"}
 
@@ -88,7 +90,7 @@ def state_name(alpha3: str, language: str, on: date | None = None) -> StateName:
     locale_of(language)
     names = _names_table().get(alpha3)
     if names:
-        day = on or date.today()
+        day = on or geneva_today()
         return next((forms for until, forms in names if until is None or day < until), names[-1][1])[language]
     country = pycountry.countries.get(alpha_3=alpha3)
     if country is None:

@@ -50,6 +50,7 @@ from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
 from domain.records import OutboxRetryInput, RecordInput, RecordResult, StatementInput
 from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, shipped_scale
+from domain.schedule import geneva_today
 from domain.signatures import KeyRegistration
 from domain.states import registry_with
 
@@ -203,7 +204,7 @@ def check_no_live_chases(log: EventLog, request: RecordInput) -> None:
     year = imported_year(request)
     if year is None:
         return
-    if year > datetime.now(timezone.utc).year:
+    if year > geneva_today().year:
         raise Refusal(f"{year} has not begun: only a year past, or this one, is imported", code="not_this_command")
     live = next((ev for ev in log.query(workflow_prefix=f"chase-{year}-", event_type="chase.*")
                  if ev.event_type not in IMPORTED), None)

@@ -9,6 +9,7 @@ from pathlib import Path
 from activities.localise import chf, long_date, month_abbreviation, whole_number
 from activities.templating import templates
 from domain.contributions import ContributionsReport
+from domain.schedule import geneva_today
 
 WIDTH, HEIGHT, MARGIN = 760, 300, 70
 
@@ -100,7 +101,7 @@ def render_html(report: ContributionsReport, checkpoint=None, language: str = "e
     amounts and dates as Babel writes them there."""
     from activities.localise import LANGUAGES, bare, state_name
 
-    on = report.as_of or min(date.today(), date(report.year, 12, 31))
+    on = report.as_of or min(geneva_today(), date(report.year, 12, 31))
     names = [(s.name if language == "en" else bare(state_name(s.state, language, on).short, language), s)
              for s in report.states]
     column = LANGUAGES.index(language)
@@ -111,7 +112,7 @@ def render_html(report: ContributionsReport, checkpoint=None, language: str = "e
     template = "report/contributions.html" if language == "en" else f"report/contributions.{language}.html"
     return templates.get_template(template).render(
         r=report, money=lambda amount: chf(amount, language), day=lambda d: long_date(d, language),
-        chart=chart_svg(report, language), today=date.today(), checkpoint=checkpoint, language=language,
+        chart=chart_svg(report, language), today=geneva_today(), checkpoint=checkpoint, language=language,
         states=sorted(names, key=lambda pair: _sort_key(pair[0])), action=action, alternates=alternates)
 
 

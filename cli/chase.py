@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cli.common import (
     settings,
     year_option,
 )
+from domain.schedule import geneva_today
 from services.commands import worker_polls
 
 STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "credit_carried", "received", "outstanding",
@@ -44,7 +44,7 @@ def chase():
 
 
 def _check_year(year: int) -> None:
-    if year < date.today().year:
+    if year < geneva_today().year:
         raise click.ClickException(f"the financial year {year} has already ended")
 
 
@@ -271,7 +271,7 @@ def _open_year(state: str) -> int:
     """The year of the State's open chase (this year's if it is open), else this year;
     said on stderr, since the person did not give it."""
     open_years = run(_years(state, "AND ExecutionStatus = 'Running'"))
-    this_year = date.today().year
+    this_year = geneva_today().year
     year = this_year if this_year in open_years or not open_years else open_years[-1]
     click.echo(f"(year {year}: " + ("the open chase" if open_years else "this year") + "; give --year for another)",
                err=True)
@@ -316,7 +316,7 @@ def _update(state, year, update_name, arg):
 @_state_option
 @chase_year_option
 @click.option("--amount", type=MoneyType(positive=True), required=True, help="amount received, CHF")
-@click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+@click.option("--date", "day", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
               help="date the money arrived")
 @click.option("--reference", default="", help="bank reference")
 @click.option("--budget-line", type=click.Choice(["7a", "7b", "7c"]),
@@ -365,7 +365,7 @@ def chase_correct_due(state, year, amount, reason, acting):
 @_state_option
 @chase_year_option
 @click.option("--amount", type=MoneyType(positive=True), help="amount the State says it paid, CHF")
-@click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+@click.option("--date", "day", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
               help="date the State says it paid")
 @click.option("--reference", default="", help="reference the State gave")
 @as_option("isu")
@@ -419,7 +419,7 @@ def chase_escalate(state, all_unpaid, year, acting):
     if state:
         _update(state, year, "escalate", cmd)
         return
-    year = year or date.today().year
+    year = year or geneva_today().year
     sent, closed, decided = run(_escalate_all(year, cmd, acting))
     if decided is not None:
         click.echo(f"{year} is history (its contributions were imported; no chase of it runs): the decision to send "
@@ -495,7 +495,7 @@ def chase_status(state, year, as_of, output):
     --as-of, computed from the event log instead (stage: the outcome, or `open`)."""
 
     if not as_of and year and _imported(year):
-        as_of = date.today()  # a year imported from the ledger lives in the event log only
+        as_of = geneva_today()  # a year imported from the ledger lives in the event log only
     if as_of:
         from cli.report import contributions_report
 
@@ -512,7 +512,7 @@ def chase_status(state, year, as_of, output):
         return
 
     if year is None:
-        year = _open_year(state) if state else date.today().year
+        year = _open_year(state) if state else geneva_today().year
 
     async def go():
         from services.chases import chase_rows

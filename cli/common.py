@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from domain.schedule import geneva_today
+
 
 class StateType(click.ParamType):
     """A State by alpha-3, alpha-2 or name, in any case; answers its alpha-3 code."""
@@ -78,7 +80,7 @@ class DateType(click.ParamType):
     def _day(bound) -> date | None:
         from datetime import timedelta
 
-        return date.today() + timedelta(days=bound) if isinstance(bound, int) else bound
+        return geneva_today() + timedelta(days=bound) if isinstance(bound, int) else bound
 
     def window(self) -> str:
         """The window in words, for --help: `2010-08-01 to today`."""
@@ -130,14 +132,14 @@ class PartyType(StateType):
 
 def year_option(f):
     """`--year`: a financial year the Convention has had (from 2010) up to next year."""
-    this_year = date.today().year
+    this_year = geneva_today().year
     return click.option("--year", type=click.IntRange(2010, this_year + 1), default=this_year,
                         show_default="this year", help=f"financial year (2010 to {this_year + 1})")(f)
 
 
 def chase_year_option(f):
     """`--year` of a command on one State's chase: by default the year of its open chase."""
-    this_year = date.today().year
+    this_year = geneva_today().year
     return click.option("--year", type=click.IntRange(2010, this_year + 1), default=None,
                         show_default="the year of the State's open chase, else this year",
                         help=f"financial year (2010 to {this_year + 1})")(f)

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
 
 import click
 
 from cli.client import run
 from cli.common import emit, settings
+from domain.schedule import geneva_today
 
 
 @click.command()
@@ -39,7 +39,7 @@ def demo(keep):
     the_demo.write_contacts(home / "contacts.csv")
     click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
     upgrade_log(s)  # the demo's own log, new each run, as `ccm db upgrade` makes it
-    year = date.today().year
+    year = geneva_today().year
     (home / f"budget-{year}.csv").write_text(  # 40 % not voluntary, as the 1st Review Conference agreed
         "line,amount,kind\n7a,200000,mandatory\n7b,120000,voluntary\n7c,180000,voluntary\n")
     the_demo.log_sdk_to(home / "worker.log")  # the SDK's own lines, not over the demo's output

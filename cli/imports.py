@@ -5,13 +5,13 @@ same file again writes nothing."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
 from cli.client import as_option, record
 from cli.common import file_problems, read_input
+from domain.schedule import geneva_today
 
 
 @click.group("import")
@@ -30,7 +30,7 @@ def _write(command: str, path: Path, events, acting) -> None:
 
 
 @import_.command("contributions")
-@click.option("--year", type=click.IntRange(2010, date.today().year), required=True,
+@click.option("--year", type=click.IntRange(2010, geneva_today().year), required=True,
               help="the financial year of the ledger (a year past, or this one)")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="CSV state,amount_due,date,amount,reference,budget_line (one row per receipt)")

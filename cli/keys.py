@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from cli.client import as_option
 from cli.common import DATE, STATE, emit, output_option, settings
+from domain.schedule import geneva_today
 from services.keystore import keys_dir, load_private
 
 KEY_EVENTS = ("key.registered", "key.revoked")
@@ -205,7 +206,7 @@ def list_keys(output):
 
     s = settings()
     ring = KeyRing.from_events(s.admin_keyring, registry_events(open_log()))
-    today = date.today()
+    today = geneva_today()
     rows = []
     for fp, reg in sorted(ring.keys.items(), key=lambda kv: (kv[1].office, kv[1].valid_from)):
         revoked = ring.revoked.get(fp)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from cli.common import MONEY, PARTY, check_out, emit, out_options, output_option, settings, write_out, year_option
+from domain.schedule import geneva_today
 
 KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
 _TEMPLATE = {"call": "call_for_contributions"}
@@ -86,9 +87,9 @@ def preview(state, year, kind, language, amount, out, force):
     language = language or chase_language
     contacts = load_contacts(s.contacts_file)
     ring = KeyRing.from_events(s.admin_keyring, registry_events(open_log()))  # who holds which office today
-    letterhead = s.letterhead.held_on(ring, date.today())
+    letterhead = s.letterhead.held_on(ring, geneva_today())
     try:
-        values = letter_values(template, state, context, language, date.today(), letterhead, contacts.get(state),
+        values = letter_values(template, state, context, language, geneva_today(), letterhead, contacts.get(state),
                                s.bank_iban, s.contacts_file.name)
     except LetterRefused as e:
         raise click.ClickException(f"this letter would not be sent: {e}") from None

@@ -8,6 +8,7 @@ import click
 
 from cli.client import as_option, run
 from cli.common import DATE, STATE, emit, load_settings, output_option, settings, validation_message
+from domain.schedule import geneva_today
 from services.commands import begin_invocation
 
 
@@ -334,12 +335,11 @@ def _state_row(s, on) -> dict:
 def states_list(status, as_of, output):
     """List the States of the Convention as they stood on a day: status, name of that day
     (Swaziland until 19 April 2018, Eswatini since), entry into force and withdrawal."""
-    from datetime import date
 
     from domain.obligations import OPENED_FOR_SIGNATURE
 
-    on = as_of or date.today()
-    if not OPENED_FOR_SIGNATURE <= on <= date.today():
+    on = as_of or geneva_today()
+    if not OPENED_FOR_SIGNATURE <= on <= geneva_today():
         raise click.BadParameter(f"{on} is outside the Convention's record: from {OPENED_FOR_SIGNATURE} to today",
                                  param_hint="--as-of")
     rows = [_state_row(s, on) for s, st in _log_registry().on(on) if status is None or st == status]
@@ -360,7 +360,7 @@ def states_record(state, event, day, acting):
     """Record a change of membership in the event log, on top of the shipped data:
     `states list --as-of`, the annual cycle and new obligations follow it from the day it
     takes effect, with no code change."""
-    from datetime import date, datetime, time, timezone
+    from datetime import datetime, time, timezone
 
     import pycountry
 
@@ -374,7 +374,7 @@ def states_record(state, event, day, acting):
     except (LookupError, AttributeError):
         raise click.BadParameter(f"{state!r} is not a country (ISO 3166)", param_hint="--state") from None
     earliest = IN_FORCE if event == "withdrawal" else OPENED_FOR_SIGNATURE
-    if not earliest <= day <= date.today():
+    if not earliest <= day <= geneva_today():
         raise click.BadParameter(f"{day} is not a day an instrument could be deposited: from {earliest} up to today",
                                  param_hint="--deposited")
     takes_effect = withdrawal_takes_effect(day) if event == "withdrawal" else entry_into_force(day)
@@ -408,10 +408,9 @@ def states_record(state, event, day, acting):
 def states_show(state, output):
     """Show one State (alpha-3, alpha-2 or any name it has had, any case): its status
     today, its names, and each change with its source."""
-    from datetime import date
 
     s = _log_registry().get(state)
-    row = _state_row(s, date.today()) | {
+    row = _state_row(s, geneva_today()) | {
         "former_names": "; ".join(f"{f.name} (until {f.until})" for f in s.former_names) or None,
         "changes": "; ".join(f"{c.change} deposited {c.deposited}, effective {c.takes_effect} ({c.source[:120]})"
                              for c in s.changes) or None}

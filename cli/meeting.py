@@ -21,6 +21,7 @@ from cli.common import (
     settings,
     write_out,
 )
+from domain.schedule import geneva_today
 
 
 class TimeType(click.ParamType):
@@ -513,14 +514,14 @@ def task_add(owner, text, due, next_meeting, meeting, fulfilled_by, acting):
         client = await connect_polled()
         when = due
         if next_meeting:
-            upcoming = await meeting_dates(client, date.today(), open_only=True)
+            upcoming = await meeting_dates(client, geneva_today(), open_only=True)
             when = upcoming[0] if upcoming else None
             if when is None:
                 raise click.ClickException("no meeting is scheduled: give --due, or schedule the next meeting")
         if meeting:  # numbered among the meeting's items; due defaults to its next meeting
             cmd = AddActionItem(owner=owner, text=text, due=when, fulfilled_by=fulfilled_by, **acting.model_dump())
             return (await update(meeting, "add_action_item", cmd, client)).summary["action_item"]
-        source = f"task-{date.today():%Y%m%d}"
+        source = f"task-{geneva_today():%Y%m%d}"
         for number in range(1, 1000):
             try:
                 inp = ActionItemInput(owner=owner, text=text, due=when, source=source, number=number,

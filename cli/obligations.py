@@ -4,13 +4,13 @@ deadlines and extensions, the Dubrovnik Action Plan's victim-assistance dates), 
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
 from cli.common import DATE, PARTY, emit, output_option, read_input, settings
+from domain.schedule import geneva_today
 
 KIND = click.Choice(["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
                      "dap-va-action-plan"])
@@ -22,7 +22,7 @@ def kind_option(f):
 
 
 def period_option(f):
-    return click.option("--year", type=click.IntRange(2010, date.today().year + 1),
+    return click.option("--year", type=click.IntRange(2010, geneva_today().year + 1),
                         help="the year an annual report covers (art7-annual)")(f)
 
 
@@ -77,7 +77,7 @@ def obligations_start(kind, year, state, data, reminder_days, acting):
     # States Parties today: the shipped registry and the changes recorded since.
     log = open_log()
     parties = {s.alpha3: s.entry_into_force
-               for s in registry_with(log.query(event_type="state.recorded")).parties(date.today())}
+               for s in registry_with(log.query(event_type="state.recorded")).parties(geneva_today())}
     states = [state] if state else concerned(kind, parties, year, read_input(data) if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
@@ -107,7 +107,7 @@ async def _start_obligations(kind, year, states, parties, reminder_days, acting)
 
 @obligations.command("fulfil")
 @target
-@click.option("--date", "day", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+@click.option("--date", "day", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
               help="when it was fulfilled (a report received, a deadline met)")
 @click.option("--reference", default="", help="the report's reference")
 @as_option("isu")
@@ -122,7 +122,7 @@ def obligations_fulfil(state, kind, year, day, reference, acting):
 @target
 @click.option("--new-due", type=DATE, required=True, help="the deadline asked for")
 @click.option("--meeting", type=DATE, required=True, help="opening of the meeting that considers the request")
-@click.option("--submitted", type=DATE, default=lambda: date.today().isoformat(), show_default="today",
+@click.option("--submitted", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
               help="when the request was submitted")
 @click.option("--reason", required=True, help="why the State needs more time")
 @as_option()

@@ -9,6 +9,7 @@ import click
 
 from cli.client import as_option
 from cli.common import PAST, check_out, emit, out_options, settings, write_out
+from domain.schedule import geneva_today
 from services.reports import REPORT_COLUMNS, latest_checkpoint, markdown, report_rows, summary
 
 
@@ -36,8 +37,8 @@ def report():
 
 
 @report.command("contributions")
-@click.option("--year", type=click.IntRange(2010, date.today().year + 1), default=lambda: date.today().year,
-              show_default="this year", help=f"financial year (2010 to {date.today().year + 1})")
+@click.option("--year", type=click.IntRange(2010, geneva_today().year + 1), default=lambda: geneva_today().year,
+              show_default="this year", help=f"financial year (2010 to {geneva_today().year + 1})")
 @as_of_option
 @budget_option
 @click.option("--output", "-o", type=click.Choice(["table", "csv", "md", "html"]), default="table",
@@ -102,7 +103,7 @@ def report_obligations(as_of, output, out, force):
     from domain.obligations import STANDINGS, obligations_summary
 
     check_out(out, force)
-    on = as_of or date.today()
+    on = as_of or geneva_today()
     rows = obligations_rows(as_of)
     summary = obligations_summary(rows, on)
     columns = ["kind", "period", "states", *STANDINGS]
@@ -124,8 +125,8 @@ def report_obligations(as_of, output, out, force):
 
 
 @report.command("publish")
-@click.option("--year", type=click.IntRange(2010, date.today().year + 1), default=lambda: date.today().year,
-              show_default="this year", help=f"financial year (2010 to {date.today().year + 1})")
+@click.option("--year", type=click.IntRange(2010, geneva_today().year + 1), default=lambda: geneva_today().year,
+              show_default="this year", help=f"financial year (2010 to {geneva_today().year + 1})")
 @as_of_option
 @budget_option
 @click.option("--decided-at", type=PAST, help="the Committee meeting that decided to publish (recorded once, by the "
@@ -154,7 +155,7 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
     rows = obligations_rows(as_of)
     if rows:
         names = {s.alpha3: s.name for s in registry()}
-        click.echo(f"{said} {publish_obligations(rows, as_of or date.today(), names, folder, bool(as_of))}")
+        click.echo(f"{said} {publish_obligations(rows, as_of or geneva_today(), names, folder, bool(as_of))}")
     if decision is None:
         click.echo("not published: no decision of the Committee to publish is recorded; once it decides, "
                    "`ccm report publish --decided-at MEETING --as president`", err=True)

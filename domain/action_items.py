@@ -29,6 +29,7 @@ from domain.process import (
     Show,
     result_of,
 )
+from domain.schedule import geneva_date
 from domain.schedule import utc_midnight as midnight
 
 REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
@@ -139,7 +140,7 @@ class ActionItem(Counters):
         return Show(owner=self.owner, stage=self.stage, due=midnight(self.due))
 
     def _log(self, now: datetime, key: str, event_type: str, cmd: Acting | None = None, **payload) -> Log:
-        self.history.append(f"{now.date().isoformat()} {event_type.removeprefix('action.')}")
+        self.history.append(f"{geneva_date(now).isoformat()} {event_type.removeprefix('action.')}")
         return Log(key=key, event_type=event_type, actor=cmd.actor if cmd else "", office=cmd.office if cmd else "",
                    payload=payload)
 
@@ -168,7 +169,7 @@ class ActionItem(Counters):
                                             due=self.due.isoformat())]
         days = int(action.key.split("-")[1].removesuffix("d"))
         self.reminders_sent.append(self.due - timedelta(days=days))
-        self.history.append(f"{now.date().isoformat()} reminder_sent")
+        self.history.append(f"{geneva_date(now).isoformat()} reminder_sent")
         body = (f"Reminder: the action \"{self.input.text}\" ({self.input.source}) assigned to {self.owner} "
                 f"is due on {self.due.isoformat()}.\n\nImplementation Support Unit, Convention on Cluster Munitions\n")
         return [Message(key=action.key, event_type="action.reminder_sent", payload={"due": self.due.isoformat()},
@@ -213,7 +214,7 @@ class ActionItem(Counters):
             raise Refusal("a reason is required")
 
     def extend(self, cmd: Extend, now: datetime) -> list[Effect]:
-        self.check_extend(cmd, now.date())
+        self.check_extend(cmd, geneva_date(now))
         self.due, self.stage, self.since = cmd.new_due, "open", now
         return self._change(now, "action.extended", cmd, new_due=cmd.new_due.isoformat(), reason=cmd.reason)
 

@@ -31,6 +31,7 @@ from domain.process import (
     Show,
     result_of,
 )
+from domain.schedule import geneva_date
 from domain.signatures import EntryProof
 
 Language = Literal["en", "fr", "es"]
@@ -504,7 +505,7 @@ class Chase(BaseModel):
             raise Refusal(f"unknown budget line {cmd.budget_line!r}: one of {', '.join(BUDGET_LINES)}")
 
     def record_receipt(self, cmd: RecordReceipt, now: datetime) -> list[Effect]:
-        self.check_receipt(cmd, now.date())
+        self.check_receipt(cmd, geneva_date(now))
         self.receipts.append(Receipt(**cmd.model_dump(exclude={"proof"})))
         self.reported = None
         self.reported_not_received = False
@@ -525,8 +526,8 @@ class Chase(BaseModel):
         self._check_payment_date(cmd.date, today, "the payment date")
 
     def report_payment(self, cmd: ReportPayment, now: datetime) -> list[Effect]:
-        self.check_report(cmd, now.date())
-        follow_up = at_letter_time(now.date() + timedelta(days=self.input.follow_up_days))
+        self.check_report(cmd, geneva_date(now))
+        follow_up = at_letter_time(geneva_date(now) + timedelta(days=self.input.follow_up_days))
         self.reported = ReportedPayment(**cmd.model_dump(), follow_up_at=follow_up)
         return [Log(key=self._next_key("report"), event_type="chase.payment_reported",
                        actor=cmd.actor, office=cmd.office, payload={
@@ -546,7 +547,7 @@ class Chase(BaseModel):
                           "pledge a date within the year or the next")
 
     def pledge_payment(self, cmd: Pledge, now: datetime) -> list[Effect]:
-        self.check_pledge(cmd, now.date())
+        self.check_pledge(cmd, geneva_date(now))
         self.pledge = cmd
         return [Log(key=self._next_key("pledge"), event_type="chase.pledged", actor=cmd.actor,
                        office=cmd.office, payload={"expected_date": cmd.expected_date.isoformat(),

@@ -439,7 +439,7 @@ class ConceptNote(Counters):
         effects = [self._stage("final_approved"),
                    self._log("final-approved", "concept.final_approved", cmd, version=final.number),
                    Publish(key="published", event_type="concept.published", payload={"version": final.number},
-                           template="concept_note", path=path, context=self._page_context(now.date(), cmd) | {
+                           template="concept_note", path=path, context=self._page_context(geneva_date(now), cmd) | {
                                "version": final.number, "summary": final.summary, "text": final.text,
                                "text_document": final.document.sha256 if final.document else None}),
                    self._stage("published")]
@@ -488,7 +488,7 @@ class ConceptNote(Counters):
         effects: list[Effect] = [
             self._log("plan-approved", "concept.plan_approved", cmd, version=self.plan_versions),
             Publish(key="plan-published", event_type="concept.plan_published", payload={"version": self.plan_versions},
-                    template="plan", path=path, context=self._page_context(now.date(), cmd) | {
+                    template="plan", path=path, context=self._page_context(geneva_date(now), cmd) | {
                         "version": self.plan_versions, "steps": self.plan.model_dump(mode="json")["steps"]})]
         source = f"plan-{self.input.msp}-{self.input.theme}"
         for number, step in enumerate(self.plan.steps, start=1):
@@ -505,7 +505,7 @@ class ConceptNote(Counters):
             raise Refusal(f"the plan due date {cmd.date.isoformat()} is in the past")
 
     def set_plan_due(self, cmd: SetPlanDue, now: datetime) -> list[Effect]:
-        self.check_due(cmd, now.date())
+        self.check_due(cmd, geneva_date(now))
         previous, self.plan_due, self.plan_since = self.plan_due, cmd.date, now
         self.plan_overdue = False
         effects: list[Effect] = [self._stage("plan_due")] if self.stage == "overdue" else []

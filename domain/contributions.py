@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from domain.events import Event
 from domain.money import CHF, format_chf, parse_amount, to_chf
+from domain.schedule import geneva_today
 
 ZERO = Decimal("0.00")
 BUDGET_LINES = ("7a", "7b", "7c")  # the lines of the ISU's budget in its financial decision
@@ -251,7 +252,7 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
 
     columns = ["state", "amount_due", "date", "amount", "reference", "budget_line"]
     sha, reader = read_import(data, columns)
-    today = today or date.today()
+    today = today or geneva_today()
     due: dict[str, tuple[Decimal, int]] = {}
     receipts: list[tuple[int, str, date, Decimal, str, str]] = []
     said: list[tuple[int, str, str, date, Decimal | None, str]] = []  # pledges and reported payments

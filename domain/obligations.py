@@ -28,7 +28,7 @@ from domain.process import (
     Show,
     result_of,
 )
-from domain.schedule import utc_midnight
+from domain.schedule import geneva_date, geneva_today, utc_midnight
 from domain.states import entry_into_force  # noqa: F401  (Art. 17, with the registry)
 
 Kind = Literal["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
@@ -313,7 +313,7 @@ class Obligation(BaseModel):
         due = self.due.isoformat()
         if action.key == "overdue":
             # on time, monthly from the due date; found late, monthly from now
-            self.stage, self.overdue_since = "overdue", max(self.due, now.date() - timedelta(days=1))
+            self.stage, self.overdue_since = "overdue", max(self.due, geneva_date(now) - timedelta(days=1))
             told = COORDINATORS[self.input.kind]
             return [self._show(), Log(key=self._key("overdue"), event_type="obligation.overdue",
                                       payload={"due": due, "told": told}),
@@ -409,7 +409,7 @@ class Obligation(BaseModel):
             self._check_extension_length(cmd.new_due)
 
     def decide_extension(self, cmd: DecideExtension, now: datetime) -> list[Effect]:
-        self.check_decision(cmd, now.date())
+        self.check_decision(cmd, geneva_date(now))
         self.extension.decision = "granted" if cmd.granted else "refused"
         if cmd.granted:
             self.due, self.since = cmd.new_due or self.extension.new_due, now
@@ -443,7 +443,7 @@ class Obligation(BaseModel):
     def override_due(self, cmd: OverrideDue, now: datetime) -> list[Effect]:
         self.check_override(cmd)
         previous, self.due, self.since = self.due, cmd.due, now
-        if self.stage == "overdue" and self.due >= now.date():
+        if self.stage == "overdue" and self.due >= geneva_date(now):
             self.stage = "open"
         return [self._show(), Log(key=self._key("due-overridden"), event_type="obligation.due_overridden",
                                   actor=cmd.actor, office=cmd.office, payload={
@@ -471,7 +471,7 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
     from domain.states import UnknownState
 
     sha, reader = read_import(data, ["state", "kind", "period", "submitted_on", "reference"])
-    today = today or date.today()
+    today = today or geneva_today()
     events, problems = [], []
     lines: dict[str, int] = {}  # obligation id -> the line that names it
     for n, row in enumerate(reader, start=2):

@@ -112,6 +112,12 @@ def geneva_date(moment: datetime) -> date:
     return moment.astimezone(GENEVA).date()
 
 
+def geneva_today() -> date:
+    """Today as the Convention's people count it: Geneva's calendar day, whatever the
+    machine's time zone. Every date a person gives or gets is one of these (one clock)."""
+    return geneva_date(datetime.now(timezone.utc))
+
+
 def utc_midnight(day: date) -> datetime:
     """The start of `day` in UTC: when a due date has passed, when an imported row is dated."""
     return datetime.combine(day, time(0, tzinfo=timezone.utc))

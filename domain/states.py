@@ -23,6 +23,8 @@ from typing import Literal
 import pycountry
 from pydantic import BaseModel, Field
 
+from domain.schedule import geneva_today
+
 Status = Literal["party", "signatory", "withdrawn"]
 ChangeKind = Literal["ratification", "accession", "withdrawal"]
 _CSV_STATUS = {"State Party": "party", "Signatory": "signatory"}
@@ -69,7 +71,7 @@ class State(BaseModel):
     @property
     def status(self) -> Status | None:
         """Its status today (what a person asking about the State means)."""
-        return self.status_on(date.today())
+        return self.status_on(geneva_today())
 
     @property
     def ever_party(self) -> bool:
@@ -133,7 +135,7 @@ class Registry:
 
     def parties(self, day: date | None = None) -> list[State]:
         """The States Parties on `day` (today by default)."""
-        day = day or date.today()
+        day = day or geneva_today()
         return [s for s in self.states if s.status_on(day) == "party"]
 
     def parties_during(self, year: int) -> list[State]:

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from domain.process import Acting
+from domain.schedule import geneva_today
 from services.errors import CommandError
 
 DEMO_BUDGET = Decimal("500000")
@@ -84,7 +85,7 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
             except CommandError:
                 await asyncio.sleep(0.2)
         reg = registry()
-        year, today = date.today().year, date.today()
+        year, today = geneva_today().year, geneva_today()
         if admin_key is not None:
             holders = await _register_holders(client, s, admin_key, today)
             say("Office-holders (ccm keys list; the President signs her or his letters): " + "; ".join(holders))

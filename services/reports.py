@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from domain.schedule import geneva_today
 from services.errors import CommandError
 
 REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "credit_carried", "received", "outstanding",
@@ -33,7 +34,7 @@ def contributions_report(log, year: int, budget_path: Path, as_of: date | None =
             if ev.event_type not in IMPORTED)
     imported = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff)
                 if ev.event_type in IMPORTED)
-    on = as_of or min(date.today(), date(year, 12, 31))
+    on = as_of or min(geneva_today(), date(year, 12, 31))
     names = {st.alpha3: st.name_on(on) for st in registry()}  # Swaziland in 2016's report
     return fold_contributions(itertools.chain(live, imported), year, names, budget, as_of)
 

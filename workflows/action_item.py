@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         Reassign,
     )
     from domain.process import CommandResult
+    from domain.schedule import geneva_date
 
     # The skeleton holds no state of its own: imported once, not again for each run
     # (re-importing it was the largest cost of starting a workflow, measured).
@@ -62,7 +63,7 @@ class ActionItem(ProcessWorkflow):
 
     @extend.validator
     def _check_extend(self, cmd: Extend) -> None:
-        self._validate("extend", cmd, lambda: self.process.check_extend(cmd, workflow.now().date()))
+        self._validate("extend", cmd, lambda: self.process.check_extend(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description='Give the item to another owner (the ISU or the Presidency).')
     async def reassign(self, cmd: Reassign) -> CommandResult:

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.cycle import CycleInput, CycleResult
     from domain.offices import permit
     from domain.process import SYSTEM
+    from domain.schedule import geneva_date
 
     # What every workflow shares holds no state: imported once, not again for each run
     # (re-importing the workflow modules was the largest cost of starting one, measured).
@@ -34,7 +35,7 @@ class AnnualContributionCycle:
     @workflow.run
     async def run(self, input: CycleInput) -> CycleResult:
         await check_started(input, lambda by: permit("cycle", "start", by.office))
-        year = input.year or workflow.now().year
+        year = input.year or geneva_date(workflow.now()).year
         due = await call(Activities.cycle_amounts, input.model_copy(update={"year": year}))
         started, existing = [], []
         zero = Decimal("0.00")

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.concept_notes import ConceptNote as Note
     from domain.process import Acting, CommandResult
+    from domain.schedule import geneva_date
 
     # The skeleton holds no state of its own: imported once, not again for each run
     # (re-importing it was the largest cost of starting a workflow, measured).
@@ -98,7 +99,7 @@ class ConceptNote(ProcessWorkflow):
 
     @set_plan_due.validator
     def _check_due(self, cmd: SetPlanDue) -> None:
-        self._validate("set_plan_due", cmd, lambda: self.process.check_due(cmd, workflow.now().date()))
+        self._validate("set_plan_due", cmd, lambda: self.process.check_due(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description='Withdraw the note (its coordinators or the Presidency), with a reason.')
     async def withdraw(self, cmd: Withdraw) -> CommandResult:

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         SetMspDate,
     )
     from domain.process import CommandResult
+    from domain.schedule import geneva_date
 
     # The skeleton holds no state of its own: imported once, not again for each run
     # (re-importing it was the largest cost of starting a workflow, measured).
@@ -50,7 +51,7 @@ class ContributionChase(ProcessWorkflow):
 
     @record_receipt.validator
     def _check_receipt(self, cmd: RecordReceipt) -> None:
-        self._validate("record_receipt", cmd, lambda: self.process.check_receipt(cmd, workflow.now().date()))
+        self._validate("record_receipt", cmd, lambda: self.process.check_receipt(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description="A State says it paid: reminders wait; if nothing comes, a letter says so.")
     async def report_payment(self, cmd: ReportPayment) -> CommandResult:
@@ -58,7 +59,7 @@ class ContributionChase(ProcessWorkflow):
 
     @report_payment.validator
     def _check_report(self, cmd: ReportPayment) -> None:
-        self._validate("report_payment", cmd, lambda: self.process.check_report(cmd, workflow.now().date()))
+        self._validate("report_payment", cmd, lambda: self.process.check_report(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description='A State pledges to pay: reminders wait until the expected date.')
     async def pledge(self, cmd: Pledge) -> CommandResult:
@@ -66,7 +67,7 @@ class ContributionChase(ProcessWorkflow):
 
     @pledge.validator
     def _check_pledge(self, cmd: Pledge) -> None:
-        self._validate("pledge", cmd, lambda: self.process.check_pledge(cmd, workflow.now().date()))
+        self._validate("pledge", cmd, lambda: self.process.check_pledge(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description='Move the Meeting of States Parties: the pre-MSP reminder and the due date follow.')
     async def set_msp_date(self, cmd: SetMspDate) -> CommandResult:

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.obligations import Obligation as Process
     from domain.process import CommandResult
+    from domain.schedule import geneva_date
 
     # The skeleton holds no state of its own: imported once, not again for each run
     # (re-importing it was the largest cost of starting a workflow, measured).
@@ -43,19 +44,19 @@ class Obligation(ProcessWorkflow):
 
     @workflow.update(description='The report or the destruction is done (the State or the ISU), on its date.')
     async def fulfil(self, cmd: Fulfil) -> CommandResult:
-        return await self._command(lambda: self.process.fulfil(cmd, workflow.now().date()))
+        return await self._command(lambda: self.process.fulfil(cmd, geneva_date(workflow.now())))
 
     @fulfil.validator
     def _check_fulfil(self, cmd: Fulfil) -> None:
-        self._validate("fulfil", cmd, lambda: self.process.check_fulfil(cmd, workflow.now().date()))
+        self._validate("fulfil", cmd, lambda: self.process.check_fulfil(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description='The State requests an extension, before its deadline.')
     async def request_extension(self, cmd: RequestExtension) -> CommandResult:
-        return await self._command(lambda: self.process.request_extension(cmd, workflow.now().date()))
+        return await self._command(lambda: self.process.request_extension(cmd, geneva_date(workflow.now())))
 
     @request_extension.validator
     def _check_extension(self, cmd: RequestExtension) -> None:
-        self._validate("request_extension", cmd, lambda: self.process.check_extension(cmd, workflow.now().date()))
+        self._validate("request_extension", cmd, lambda: self.process.check_extension(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description="Record a Meeting of States Parties' decision on the extension.")
     async def decide_extension(self, cmd: DecideExtension) -> CommandResult:
@@ -63,7 +64,7 @@ class Obligation(ProcessWorkflow):
 
     @decide_extension.validator
     def _check_decision(self, cmd: DecideExtension) -> None:
-        self._validate("decide_extension", cmd, lambda: self.process.check_decision(cmd, workflow.now().date()))
+        self._validate("decide_extension", cmd, lambda: self.process.check_decision(cmd, geneva_date(workflow.now())))
 
     @workflow.update(description='Exempt the State from this obligation, with a reason.')
     async def exempt(self, cmd: Exempt) -> CommandResult:

@@ -327,3 +327,39 @@ def test_a_command_on_a_task_queue_no_worker_polls_is_refused_and_starts_nothing
         return [wf.id async for wf in client.list_workflows("TaskQueue = 'nobody-polls-this'")]
 
     assert asyncio.run(started()) == []
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_a_days_default_is_genevas_whatever_the_machines_time_zone(ccm, worker, ccm_env, zone):
+    """One clock: a receipt dated by default is dated Geneva's day. At every hour of the
+    day one of these two zones (UTC+14, UTC-11) is on another calendar day than Geneva:
+    there, the machine's own date would be refused as tomorrow, or taken for yesterday."""
+    import os
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from domain.schedule import geneva_today
+
+    state = {"Pacific/Kiritimati": "NRU", "Pacific/Pago_Pago": "WSM"}[zone]
+    started = ccm("chase", "start", "--state", state, "--year", NEXT, "--amount", "100")
+    assert started.exit_code == 0, started.output
+    env = os.environ | ccm_env | {"TZ": zone}
+    local = datetime.now(ZoneInfo(zone)).date()
+    out = subprocess.run([str(Path(sys.executable).parent / "ccm"), "chase", "receive", "--state", state, "--year",
+                          str(NEXT), "--amount", "10"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    geneva = geneva_today()
+    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    receipt = next(iter(log.query(workflow_id=f"chase-{NEXT}-{state}", event_type="chase.receipt_recorded")))
+    assert receipt.payload["date"] == geneva.isoformat(), (zone, local, geneva, datetime.now(timezone.utc))
+
+
+def test_kiritimati_or_pago_pago_is_always_on_another_day_than_geneva():
+    """What makes the test above bite at any hour it runs."""
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    for minutes in range(0, 365 * 24 * 60, 15):  # winter and summer time
+        moment = datetime(2027, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=minutes)
+        geneva = moment.astimezone(ZoneInfo("Europe/Zurich")).date()
+        assert any(moment.astimezone(ZoneInfo(z)).date() != geneva for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago"))
