@@ -44,12 +44,13 @@ from domain.contract import (
     VerifyRequest,
 )
 from domain.contributions import fold_contributions
+from domain.coverage import fold_added
 from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_billed
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
 from domain.records import OutboxRetryInput, RecordInput, RecordResult, StatementInput
-from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, shipped_scale
+from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, scale_for
 from domain.schedule import geneva_today
 from domain.signatures import KeyRegistration
 from domain.states import registry_with
@@ -134,10 +135,15 @@ def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None
         if request.amounts_csv:
             amounts = read_amounts(request.amounts_csv, reg, set(codes))
         else:
-            scale = read_scale(request.scale_csv, reg) if request.scale_csv else shipped_scale(year)
+            added = fold_added(log.query(event_type="data.*"))
+            scale = read_scale(request.scale_csv, reg) if request.scale_csv else scale_for(year, added.scales)
             amounts = indicative_amounts(request.budget, scale, codes, request.minimum)
-    except ScaleError as e:  # the configuration is wrong: retrying cannot help
-        raise ApplicationError(f"the cycle's amounts cannot be computed: {e}", non_retryable=True) from None
+    except ScaleError as e:
+        if request.amounts_csv or request.scale_csv:  # the file given is wrong: retrying cannot help
+            raise ApplicationError(f"the cycle's amounts cannot be computed: {e}", non_retryable=True) from None
+        # The world ccm knows ends before this year: said, and nothing billed, until the
+        # operator records the year's scale (`ccm data add-scale`); the cycle is run again then.
+        return CycleAmounts(amounts={}, missing=f"no one is billed for {year}: {e}")
     last_year = list(log.query(workflow_prefix=f"chase-{year - 1}-", event_type="chase.*"))
     arrears, credits = carried(fold_contributions(last_year, year - 1))
     on = date(year, 1, 1)

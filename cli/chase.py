@@ -196,7 +196,10 @@ def _computed(inp, path):
 
     log = open_log()
     try:
-        return cycle_amounts(log, inp, settings().contacts_file, settings().home / f"budget-{inp.year}.csv")
+        computed = cycle_amounts(log, inp, settings().contacts_file, settings().home / f"budget-{inp.year}.csv")
+        if computed.missing:
+            raise click.ClickException(computed.missing)
+        return computed
     except ApplicationError as e:
         problem = str(e).removeprefix("the cycle's amounts cannot be computed: ")
         raise click.ClickException(f"{path}: {problem}" if path else problem) from None

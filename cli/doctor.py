@@ -39,7 +39,8 @@ async def stuck_workflows(attempts: int) -> tuple[int, list[dict]]:
 def doctor(attempts, output):
     """List what is stuck: workflows with an activity past --attempts or a failing workflow
     task, messages whose delivery gave up, and the event log's verification. Exit 1 when
-    anything is wrong, so a cron job or a health check can page someone."""
+    anything is wrong, so a cron job or a health check can page someone. Warn (stderr) of
+    the world's tables that run out within six months (`ccm data list`)."""
     from cli.audit import open_log
     from cli.outbox import waiting_messages
 
@@ -52,6 +53,11 @@ def doctor(attempts, output):
     if not check.ok:
         findings.append({"what": "event log broken", "where": f"row {check.first_break.seq}",
                          "details": check.first_break.reason})
+    from cli.data import coverage_warnings
+
+    # The world's tables running out are warned of, not failed on: nothing is stuck yet.
+    for line in coverage_warnings():
+        click.echo(f"warning: {line}", err=True)
     if output == "json":
         emit(findings, "json")
     elif findings:

@@ -420,6 +420,7 @@ def states_show(state, output):
 from cli.audit import audit  # noqa: E402  (commands register themselves on import)
 from cli.bank import bank  # noqa: E402
 from cli.chase import chase  # noqa: E402
+from cli.data import data  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.doctor import doctor  # noqa: E402
 from cli.imports import import_  # noqa: E402
@@ -434,6 +435,7 @@ from cli.report import report  # noqa: E402
 cli.add_command(audit)
 cli.add_command(bank)
 cli.add_command(chase)
+cli.add_command(data)
 cli.add_command(demo)
 cli.add_command(doctor)
 cli.add_command(meeting)

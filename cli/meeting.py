@@ -90,12 +90,21 @@ def allow_holiday_option(f):
 def refuse_closed_day(day, allowed: bool) -> None:
     """A meeting set on a weekend or a holiday (`domain.schedule.closed_day`) is refused,
     before anything is done, unless --allow-holiday says the Committee means it."""
+    from cli.data import recorded_additions
+    from domain.coverage import coverage
     from domain.schedule import closed_day
 
-    why = closed_day(day) if day is not None else None
+    if day is None:
+        return
+    added = recorded_additions()
+    why = closed_day(day, added.holidays)
     if why and not allowed:
         raise click.BadParameter(f"{day} is {why}: give --allow-holiday to set the meeting for it all the same",
                                  param_hint="--date")
+    known = next(c for c in coverage(added) if c.what == "UN Office at Geneva holidays")
+    if day > known.until:  # the Eids of that year are not known: said, not guessed
+        click.echo(f"warning: the UN Office at Geneva's holidays known to ccm end on {known.until}: {day} is not "
+                   f"checked against that year's Eids (`{known.extend}`)", err=True)
 
 
 def meeting_option(f):

@@ -90,6 +90,7 @@ class CycleAmounts(BaseModel):
     not_billed: dict[str, str] = Field(default_factory=dict)
     languages: dict[str, str] = Field(default_factory=dict, description="alpha-3 -> en, fr or es (contacts.csv)")
     budget_lines: list[BudgetLine] = Field(default_factory=list, description="the year's budget file, if any")
+    missing: str = Field("", description="what the year lacks to be billed (its UN scale), said instead of failing")
 
     def chased(self) -> list[str]:
         """States with something to chase: an amount due or arrears (a State that withdrew
@@ -112,3 +113,4 @@ class CycleResult(BaseModel):
     year: int
     started: list[str]
     existing: list[str]
+    missing: str = ""

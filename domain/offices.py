@@ -161,6 +161,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("record", "match_bank_entry"): ("isu",),
     ("record", "import_statement"): ("isu",),
     ("record", "retry_outbox"): ("isu",),
+    ("record", "add_data"): ("isu",),
 }
 ROLE_NAMES = {"president": "the Presidency", "isu": "the ISU", "state": "the State itself",
               "owner": "the item's owner", "coordinator": "the theme's coordinators", "any": "an office"}

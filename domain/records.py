@@ -19,12 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.bank import Statement
 from domain.canonical import canonical_bytes
 from domain.contributions import BUDGET_LINES, IMPORTED
+from domain.coverage import DATA_EVENTS, HolidaysAdded, RegistryChecked, ScaleAdded
 from domain.events import NewEvent
 from domain.money import Amount
 from domain.process import Acting, Reason, Short
 
 RecordCommandName = Literal["import_contributions", "import_obligations", "record_state", "register_key",
-                            "revoke_key", "store_document", "match_bank_entry", "record_decision"]
+                            "revoke_key", "store_document", "match_bank_entry", "record_decision", "add_data"]
 
 # Events of one command: a ledger of years, a registry; bounded so no input nears
 # Temporal's 2 MB payload limit (a document is stored in parts of its own).
@@ -71,6 +72,7 @@ RECORD_RULES: dict[str, RecordRule] = {
                                    "BankStatement"),
     "record_decision": RecordRule(frozenset({"decision.recorded"}), r"decisions(-\d{4})?", r"decisions/[a-z_]+/.+",
                                   ""),
+    "add_data": RecordRule(frozenset(DATA_EVENTS), "data", r"data/(scale|holidays|registry)/[0-9a-f]{16}", ""),
 }
 
 
@@ -111,6 +113,10 @@ IMPORTED_PAYLOADS: dict[str, type[BaseModel]] = {
 }
 
 
+DATA_PAYLOADS: dict[str, type[BaseModel]] = {"data.scale_added": ScaleAdded, "data.holidays_added": HolidaysAdded,
+                                             "data.registry_checked": RegistryChecked}
+
+
 def check_record_events(inp: RecordInput) -> None:
     """Refuse a recorded command whose events are not those its kind writes (`RECORD_RULES`),
     or that speak for another office than the command's: nothing is written. Raised as a
@@ -130,6 +136,16 @@ def check_record_events(inp: RecordInput) -> None:
         if e.office != inp.office:
             raise Refusal(f"{what}: it speaks for {e.office!r}, the command for {inp.office!r}",
                           code="not_this_command")
+    if inp.command == "add_data":
+        from pydantic import ValidationError
+
+        for n, e in enumerate(inp.events, start=1):
+            try:
+                DATA_PAYLOADS[e.event_type].model_validate(e.payload)
+            except ValidationError as bad:
+                err = bad.errors()[0]
+                raise Refusal(f"add_data: event {n}: {'.'.join(str(x) for x in err['loc'])}: {err['msg']}",
+                              code="not_this_command") from None
     if inp.command == "import_contributions":
         from pydantic import ValidationError
 

@@ -71,6 +71,22 @@ def shipped_scale(year: int, text: str | None = None) -> Scale:
     return Scale(period=f"{period[0]}-{period[1]}", rates=rates, source=", ".join(sorted(sources)))
 
 
+def scale_for(year: int, added: list | None = None) -> Scale:
+    """The UN scale of `year`: one the operator recorded for its period
+    (`domain.coverage.ScaleAdded`, the latest recorded winning), else the shipped one;
+    refused, naming how to add it, when neither covers the year."""
+    for recorded in reversed(added or []):
+        first, last = recorded.years()
+        if first <= year <= last:
+            return Scale(period=recorded.period, rates=dict(recorded.rates), source=recorded.source)
+    try:
+        return shipped_scale(year)
+    except ScaleError as e:
+        raise ScaleError([e.problems[0].replace(
+            f"add the column of its three-year scale to {SHIPPED}, or give --scale FILE",
+            "record its three-year scale with `ccm data add-scale FILE --period …` (or give --scale FILE)")]) from None
+
+
 def _shipped_text() -> str:
     return resources.files("domain").joinpath("data/un_scale_of_assessments.csv").read_text("utf-8")
 

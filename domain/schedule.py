@@ -27,7 +27,7 @@ UN_HOLIDAYS_FILE = "un_geneva_holidays.csv"
 
 
 @lru_cache(maxsize=1)
-def _un_holidays() -> dict[date, str]:
+def shipped_un_holidays() -> dict[date, str]:
     import csv
     import io
     from importlib import resources
@@ -36,18 +36,20 @@ def _un_holidays() -> dict[date, str]:
     return {date.fromisoformat(row["day"]): row["name"] for row in csv.DictReader(io.StringIO(text))}
 
 
-def closed_day(day: date) -> str | None:
+def closed_day(day: date, added: dict[date, str] | None = None) -> str | None:
     """Why the Committee would not meet on `day`, or None: a Saturday or a Sunday, a public
     holiday of the canton of Geneva (the `holidays` package: New Year, Easter, Ascension,
     Whit Monday, 1 August, the Jeûne genevois, Christmas, 31 December), or a day the
-    United Nations Office at Geneva alone keeps (`data/un_geneva_holidays.csv`: the Eids)."""
+    United Nations Office at Geneva alone keeps (`data/un_geneva_holidays.csv`: the Eids,
+    with those the operator `added` since: `domain.coverage`)."""
     import holidays
 
     named = holidays.Switzerland(subdiv="GE", years=day.year, language="en_US").get(day)
     if named:
         return f"{named} in Geneva"
-    if day in _un_holidays():
-        return f"{_un_holidays()[day]}, a holiday of the United Nations Office at Geneva"
+    un = shipped_un_holidays() | (added or {})
+    if day in un:
+        return f"{un[day]}, a holiday of the United Nations Office at Geneva"
     if day.weekday() >= 5:
         return "a Saturday" if day.weekday() == 5 else "a Sunday"
     return None

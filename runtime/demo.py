@@ -65,7 +65,7 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
     from domain.chase import ChaseInput, Pledge, RecordReceipt, ReportPayment, workflow_id
     from domain.contributions import read_budget, split_by_line
     from domain.cycle import MEMBERSHIP_RULES, billed
-    from domain.scale import indicative_amounts, shipped_scale
+    from domain.scale import indicative_amounts
     from domain.states import registry
     from runtime.temporal import connect
     from runtime.worker import run_worker
@@ -93,7 +93,7 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         signatories = sum(1 for _, st in reg.on(today) if st == "signatory")
         say(f"Registry: {len(parties)} States Parties and {signatories} signatories on {today} "
             f"(ccm states list --as-of {today})")
-        scale = shipped_scale(year)
+        scale = demo_scale(year, say)
         billed_now = [st.alpha3 for st in reg if billed(st, year, s.membership_rule)]
         amounts = indicative_amounts(DEMO_BUDGET, scale, billed_now)
         say(f"Starting the {year} chases for {len(amounts)} States Parties "
@@ -167,6 +167,20 @@ HOLDERS = [
                                "es": "Directora de la Dependencia de Apoyo a la Aplicación"},
      date(2015, 1, 1), date(2019, 12, 31)),
 ]
+
+
+def demo_scale(year: int, say):
+    """The year's UN scale; where ccm knows none yet (from 2028 until the operator records
+    one: `ccm data add-scale`), the latest it ships, and a line that says so: the demo
+    shows the story, a real cycle bills no one by a scale that is not the year's."""
+    from domain.scale import ScaleError, shipped_periods, shipped_scale
+
+    try:
+        return shipped_scale(year)
+    except ScaleError as e:
+        latest = shipped_scale(max(b for _, b in shipped_periods()))
+        say(f"note: {e.problems[0]}; the demo bills by the UN scale {latest.period} instead")
+        return latest
 
 
 async def _register_holders(client, s, admin_key, today: date) -> list[str]:

@@ -159,6 +159,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
                       "letters": f"{settings.task_queue}-letters"}[serves]
             say(f"worker polling task queue {queues} on {settings.temporal_address} "
                 f"(namespace {settings.namespace})")
+            for line in data_warnings(activities.log):
+                say(f"warning: {line}")
             tasks = [asyncio.create_task(_heartbeat(settings.heartbeat, stop)),
                      asyncio.create_task(_refresh_keys(activities.verifier, stop))]
             if runtime and serves != "letters":
@@ -169,6 +171,15 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             await stop.wait()
             await asyncio.gather(*tasks)
     say("worker stopped")
+
+
+def data_warnings(log) -> list[str]:
+    """The world's tables that run out within six months (`domain.coverage`), with what
+    the operator recorded: said at start, so that an operator reading the log sees them."""
+    from domain.coverage import coverage, fold_added, warnings
+    from domain.schedule import geneva_today
+
+    return warnings(coverage(fold_added(log.query(event_type="data.*"))), geneva_today())
 
 
 async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -> None:

@@ -19,13 +19,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.contributions import split_by_line
     from domain.cycle import CycleInput, CycleResult
     from domain.offices import permit
-    from domain.process import SYSTEM
     from domain.schedule import geneva_date
 
     # What every workflow shares holds no state: imported once, not again for each run
     # (re-importing the workflow modules was the largest cost of starting one, measured).
     from workflows.common import Activities, call, new_event, record
-    from workflows.process import check_started
+    from workflows.process import check_started, starter
 
 from workflows.contribution_chase import ContributionChase
 
@@ -37,11 +36,17 @@ class AnnualContributionCycle:
         await check_started(input, lambda by: permit("cycle", "start", by.office))
         year = input.year or geneva_date(workflow.now()).year
         due = await call(Activities.cycle_amounts, input.model_copy(update={"year": year}))
+        by = input.started_by.model_copy(update={"signature": None}) if input.started_by else None
+        who = starter(input)
+        if due.missing:  # the world ccm knows ends before this year: said, logged, nothing started
+            result = CycleResult(year=year, started=[], existing=[], missing=due.missing)
+            await record(new_event(f"{year}/not-billed", "cycle.not_billed", f"{year}", **who,
+                                   payload={"missing": due.missing}))
+            return result
         started, existing = [], []
         zero = Decimal("0.00")
         # Each chase names who started the cycle (its signature stays with the cycle's start,
         # which it covers); a cycle its Schedule started is the system's.
-        by = input.started_by.model_copy(update={"signature": None}) if input.started_by else None
         for state in due.chased():
             amount = due.amounts.get(state, zero)
             chase = ChaseInput(state=state, year=year, amount_due=amount,
@@ -61,6 +66,6 @@ class AnnualContributionCycle:
             except WorkflowAlreadyStartedError:
                 existing.append(state)
         result = CycleResult(year=year, started=started, existing=existing)
-        await record(new_event(f"{year}", "cycle.chases_started", f"{year}", actor=by.actor if by else SYSTEM,
-                               office=by.office if by else "", payload=result.model_dump(mode="json")))
+        await record(new_event(f"{year}", "cycle.chases_started", f"{year}", **who,
+                               payload=result.model_dump(mode="json")))
         return result

@@ -95,6 +95,17 @@ async def check_started(inp, authorize: Callable[[Any], None]) -> None:
                                                   signature=by.signature if by else None))
 
 
+def starter(inp) -> dict:
+    """Who a run's own events name (`actor`, `office`): who started it; `system` for a run
+    a parent or a Schedule started with no one named; `unnamed` for a start sent straight
+    to Temporal that named no one (only where signatures are not required)."""
+    by = inp.started_by
+    if by is not None:
+        return {"actor": by.actor, "office": by.office}
+    info = workflow.info()
+    return {"actor": SYSTEM if info.parent is not None or SCHEDULED_BY in info.typed_search_attributes else UNNAMED}
+
+
 def _when(action) -> tuple | None:
     """What the timer waits for: an action's key and time (its description may change)."""
     return (action.key, action.at) if action else None
@@ -234,11 +245,7 @@ class ProcessWorkflow:
         (`activities.records.check_start`)."""
         inp = self.process.input
         by = inp.started_by
-        info = workflow.info()
-        by_system = info.parent is not None or SCHEDULED_BY in info.typed_search_attributes
-        # A start sent straight to Temporal with no `started_by` (only where signatures are
-        # not required) names no one, and says so.
-        who = {"actor": by.actor, "office": by.office} if by else {"actor": SYSTEM if by_system else UNNAMED}
+        who = starter(inp)
         extra = {}
         if by is not None and by.signature is not None:
             s = by.signature
