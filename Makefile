@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
+.PHONY: test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,16 @@ nginx:
 test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-deployed
 	$(MAKE) --no-print-directory test-dates
+
+# The core end-to-end tests again in the compose's configuration (tests/e2e/conftest.py):
+# the log on PostgreSQL written by its owner and read by the reader role, signatures
+# required, a workflows worker and a letters worker.
+DEPLOYED_TESTS := tests/e2e/test_cli.py tests/e2e/test_bank_cli.py tests/e2e/test_meeting_cli.py \
+  tests/e2e/test_plan_cli.py tests/e2e/test_obligations_cli.py tests/e2e/test_data_cli.py tests/e2e/test_outbox_cli.py
+test-deployed: $(STAMP) system
+	CCM_TEST_CONFIG=deployed $(BIN)/python -m pytest -q -p no:cacheprovider $(DEPLOYED_TESTS)
 
 # The quick loop while working: every test but the slow fault tests and the CLI's end-to-end
 # runs (about 2 minutes); `make test` runs them all.

@@ -151,16 +151,17 @@ def _update_id(what: str, account: str, ref: str) -> str:
     return f"bank-{what}-{hashlib.sha256(entry_key(account, ref).encode()).hexdigest()[:32]}"
 
 
-async def _send(client, workflow_id: str, name: str, cmd, update_id: str):
-    """Send one update, unsigned (a bank entry's proof goes with it where the statement was
-    signed); None when applied, else the chase's refusal (its code in `type`)."""
+async def _send(client, workflow_id: str, name: str, cmd, update_id: str, sign: bool):
+    """Send one update; None when applied, else the chase's refusal (its code in `type`).
+    The worker sends unsigned (`sign=False`: a bank entry's proof goes with the command
+    where the statement was signed); `ccm bank match` signs as the person it runs for."""
     from temporalio.client import WorkflowUpdateFailedError
     from temporalio.exceptions import ApplicationError
 
     from services.commands import update
 
     try:
-        await update(client, workflow_id, name, cmd, check_worker=False, update_id_=update_id, sign=False)
+        await update(client, workflow_id, name, cmd, check_worker=False, update_id_=update_id, sign=sign)
     except WorkflowUpdateFailedError as e:
         if isinstance(e.cause, ApplicationError):
             return e.cause
@@ -186,7 +187,7 @@ async def _credit(client, log, statement, entry, acting, chases, names, proof):
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=found.reason,
                           guesses=found.guesses)
     refused = await receive(client, found.workflow_id, entry.amount, entry, acting,
-                            _update_id("receipt", statement.account, entry.ref), proof)
+                            _update_id("receipt", statement.account, entry.ref), proof, sign=False)
     if refused:
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refused,
                           guesses=[found.workflow_id])
@@ -194,7 +195,8 @@ async def _credit(client, log, statement, entry, acting, chases, names, proof):
                       chase=found.workflow_id, how=found.how)
 
 
-async def receive(client, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None) -> str:
+async def receive(client, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None,
+                  sign: bool = True) -> str:
     """Record the entry as a receipt on the chase: "" when it is recorded (now, or by a run
     cut short before), else the chase's refusal in words."""
     from pydantic import ValidationError
@@ -208,7 +210,7 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
                             actor=acting.actor, office=acting.office, proof=proof)
     except ValidationError as e:
         return e.errors()[0]["msg"].removeprefix("Value error, ")
-    refusal = await _send(client, workflow_id, "record_receipt", cmd, update_id)
+    refusal = await _send(client, workflow_id, "record_receipt", cmd, update_id, sign)
     if refusal is None:
         return ""
     if refusal.type == "already_recorded":  # by another command: the same money, or not?
@@ -236,7 +238,8 @@ async def _reversal(client, log, statement, entry, acting, chases, names, proof,
     refusal = await _send(client, chase, "reverse_receipt", ReverseReceipt(
         reference=receipt_reference(ref, statement.account),
         reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}", amount=entry.amount,
-        actor=acting.actor, office=acting.office, proof=proof), _update_id("reversal", statement.account, entry.ref))
+        actor=acting.actor, office=acting.office, proof=proof), _update_id("reversal", statement.account, entry.ref),
+        sign=False)
     if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
         return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refusal.message,
                           guesses=[chase])

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from activities.database import open_event_log
 from tests.conftest import open_day, wait_for
+from tests.e2e.conftest import event_log
 
 TODAY = date.today()
 NEXT = TODAY.year + 1  # chases of their own: SWE, SMR and MLT next year
@@ -253,7 +253,7 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, c
     for args in setup:
         result = ccm(*args)
         assert result.exit_code == 0, (args, result.output)
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    log = event_log(ccm_env)
     settled = {(f"chase-{NEXT}-SWE", "chase.receipt_recorded"), (f"chase-{NEXT}-SMR", "chase.reminder_sent"),
                (f"meeting-cc-{MEETING.isoformat()}", "meeting.scheduled"),
                ("concept-note-11MSP-victim-assistance", "concept.started")}

@@ -11,9 +11,9 @@ import pytest
 import pytest_asyncio
 import xmlschema
 
-from activities.database import open_event_log
 from domain.bank import creditor_reference, format_reference
 from tests.conftest import start_dev_server, wait_for
+from tests.e2e.conftest import event_log
 from tests.statements import IBAN, Line, camt053, camt054, mt940, xsd
 
 YEAR = date.today().year
@@ -69,8 +69,7 @@ def test_statements_built_here_validate_against_the_iso_20022_schemas():
 
 
 def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm, chases, tmp_path):
-    home = chases["CCM_HOME"]
-    log = open_event_log(f"sqlite:///{home}/eventlog.db")
+    log = event_log(chases)
     wait_for(lambda: "payment_reported" in ccm("chase", "status", "--year", YEAR, "-o", "json").stdout)
     assert status(ccm, "ITA")["creditor_reference"] == format_reference(creditor_reference(YEAR, "ITA"))
 
@@ -146,7 +145,7 @@ def test_an_mt940_statement_as_a_bank_writes_it_matches_by_the_reference_in_its_
     (mt940([Line("X1", "5", TODAY)], closing=Decimal("4.00")), "statement STMT940 does not reconcile"),
 ])
 def test_a_malformed_statement_is_one_line_and_writes_nothing(ccm, chases, tmp_path, content, message):
-    log = open_event_log(f"sqlite:///{chases['CCM_HOME']}/eventlog.db")
+    log = event_log(chases)
     rows = log.count()
     path = tmp_path / "bad.xml"
     path.write_bytes(content)
@@ -160,7 +159,7 @@ def test_lines_without_a_reference_of_their_own_are_each_accounted_for_day_after
     """A bank that writes the same `:20:` every day, `NONREF` for every line, or one
     reference for two entries: each line is named by what it says, so the second day's
     payment is recorded, not taken for the first day's ("already imported")."""
-    log = open_event_log(f"sqlite:///{chases['CCM_HOME']}/eventlog.db")
+    log = event_log(chases)
 
     def imported(data: bytes):
         path = tmp_path / "day.sta"
@@ -255,7 +254,7 @@ def test_an_import_refused_for_its_office_writes_nothing_and_the_isus_import_the
     """The probe's case: an import by an office that may not import logged its entries as
     unmatched, and the ISU's proper import then found them 'already imported'."""
     assert ccm("chase", "start", "--state", "ECU", "--year", YEAR, "--amount", "70").exit_code == 0
-    log = open_event_log(f"sqlite:///{chases['CCM_HOME']}/eventlog.db")
+    log = event_log(chases)
     rows = log.count()
     path = tmp_path / "ecu.xml"
     path.write_bytes(camt053([Line("ECU-1", "70", TODAY, reference=creditor_reference(YEAR, "ECU"))], "STMT-ECU"))

@@ -14,6 +14,7 @@ import pytest
 from temporalio import workflow
 
 from tests.conftest import wait_for
+from tests.e2e.conftest import event_log
 
 NEXT = date.today().year + 1
 
@@ -67,7 +68,6 @@ def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_no
         worker, ccm, ccm_env):
     from pathlib import Path
 
-    from activities.database import open_event_log
 
     germany = ["--state", "DEU", "--year", NEXT]
     today = date.today().isoformat()
@@ -91,7 +91,7 @@ def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_no
 
     more = ccm("chase", "receive", *germany, "--amount", "4200", "--date", today, "--reference", "DE-2")
     assert more.exit_code == 0 and "received 5400.00" in more.stdout, more.output
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    log = event_log(ccm_env)
     keys = [e.idempotency_key for e in log.query(workflow_id=f"chase-{NEXT}-DEU")]
     assert f"chase-{NEXT}-DEU/g2/rebuilt" in keys and f"chase-{NEXT}-DEU/g2/receipt-2" in keys
     assert log.verify().ok

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from activities.database import open_event_log
 from domain.schedule import geneva_today
+from tests.e2e.conftest import event_log
 
 
 def test_the_operator_extends_the_world_through_the_worker_and_it_is_in_force_at_once(ccm, worker, ccm_env,
                                                                                         tmp_path):
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    log = event_log(ccm_env)
     before = {t["what"]: t for t in json.loads(ccm("data", "list", "-o", "json").stdout)}
     assert before["UN scale of assessments"]["until"] == "2027-12-31"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from activities.database import open_event_log
 from tests.conftest import wait_for
+from tests.e2e.conftest import event_log
 
 TODAY = date.today()
 
@@ -30,7 +30,7 @@ def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_
         "2014 is history (its contributions were imported; no chase of it runs): the decision to send the President's "
         "letters to 2 States that still owed for it is recorded (BEL, CHE); nothing is sent",
         f"action item {item} closed: the decision it records is carried out"]
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db")
+    log = event_log(ccm_env)
     decision = next(e for e in log.query() if e.event_type == "decision.recorded")
     assert decision.payload["states"] == ["BEL", "CHE"] and decision.payload["sent"] is False
     assert decision.office == "president" and decision.actor == "Michael Biontino"

@@ -7,8 +7,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from activities.database import open_event_log
 from tests.conftest import wait_for
+from tests.e2e.conftest import event_log
 from tests.letters import pdf_of, pdf_text, read_message
 
 NEXT = date.today().year + 1
@@ -54,8 +54,8 @@ def test_a_preview_that_cannot_be_filled_says_why_and_writes_nothing(ccm, worker
     assert ccm("chase", "start", "--state", "PRT", "--year", NEXT, "--amount", "100").exit_code == 0
     assert ccm("chase", "cancel", "--state", "PRT", "--year", NEXT, "--reason", "started by mistake",
                "--as", "president").exit_code == 0
-    wait_for(lambda: any(e.event_type == "chase.cancelled" for e in open_event_log(
-        f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False).query(workflow_id=f"chase-{NEXT}-PRT")))
+    wait_for(lambda: any(e.event_type == "chase.cancelled"
+                         for e in event_log(ccm_env).query(workflow_id=f"chase-{NEXT}-PRT")))
     for args, message in cases:
         r = ccm("letters", "preview", *args, "--out", out)
         assert r.exit_code in (1, 2) and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

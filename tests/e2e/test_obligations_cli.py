@@ -7,8 +7,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from activities.database import open_event_log
 from tests.conftest import wait_for  # noqa: E402
+from tests.e2e.conftest import event_log
 
 
 def test_the_stockpile_obligations_start_once_and_the_overdue_are_listed_and_reported(ccm, worker, ccm_env):
@@ -29,7 +29,7 @@ def test_the_stockpile_obligations_start_once_and_the_overdue_are_listed_and_rep
     report = wait_for(lambda: [r for r in json.loads(ccm("report", "obligations", "-o", "json").stdout)
                                if r["kind"] == "art3-stockpiles" and r["late"] == 1])
     assert report[0]["states"] == 9 and report[0]["late"] == 1
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    log = event_log(ccm_env)
     told = [e for e in log.query(event_type="obligation.coordinators_told")]
     assert told and told[0].payload["told"] == "coordinator:stockpile-destruction"
 
@@ -40,7 +40,7 @@ def test_past_reports_are_imported_once_and_counted_from_their_own_date(ccm, ccm
                    "Atlantis,art7-annual,2015,2016-04-29,A7\n")
     refused = ccm("import", "obligations", "--file", bad)
     assert refused.exit_code == 1 and "line 3, state: unknown State 'Atlantis'" in refused.stderr
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    log = event_log(ccm_env)
     assert list(log.query(event_type="obligation.imported")) == []  # nothing half-written
     good = tmp_path / "reports-2015.csv"
     good.write_text("\ufeffstate,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A7-NOR\n"
@@ -86,7 +86,7 @@ def test_an_obligation_the_log_records_as_met_is_not_started(ccm, worker, ccm_en
     started = ccm("obligations", "start", "--kind", "art4-clearance")
     assert started.stdout.strip() == ("12 obligations started, 0 already existed, 1 already met or exempted in the "
                                       "log (CHL)"), started.output
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    log = event_log(ccm_env)
     assert not [e for e in log.query(event_type="obligation.*") if e.subject == "CHL"
                 and e.event_type != "obligation.imported"]
 

@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from activities.database import open_event_log
 from domain.action_items import ActionItemStatus
 from domain.chase import ChaseStatus
 from domain.concept_notes import ConceptNoteStatus
 from domain.obligations import ObligationStatus
 from tests.conftest import open_day, wait_for  # noqa: E402
+from tests.e2e.conftest import event_log
 
 TODAY = date.today()
 NEXT = TODAY.year + 1
@@ -23,7 +23,7 @@ CHASE = ["--state", "Malta", "--year", NEXT]
 
 
 def rows(ccm_env, workflow_id: str, event_type: str) -> list:
-    log = open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    log = event_log(ccm_env)
     return [e for e in log.query(workflow_id=workflow_id, event_type=event_type)]
 
 

@@ -14,13 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-from activities.database import open_event_log
 from activities.letters import Mailbox, SmtpSettings
 from activities.records import CcmActivities
 from cli.main import cli
 from domain.contract import MessageRequest
 from domain.events import NewEvent
 from runtime.devserver import free_port
+from tests.e2e.conftest import event_log
 
 PORT = free_port()
 
@@ -44,7 +44,7 @@ def test_a_message_left_in_the_outbox_is_listed_then_sent_once_by_the_worker(ccm
     from pathlib import Path
 
     home, port = Path(ccm_env["CCM_HOME"]), PORT
-    log = open_event_log(f"sqlite:///{home / 'eventlog.db'}")
+    log = event_log(ccm_env)
     # Two messages written earlier (as a process writes them), one with an address.
     acts = CcmActivities(log, Mailbox(home, "isu@example.org", SmtpSettings(host="127.0.0.1", port=port)))
     for n, to in ((1, ["pilz@example.org"]), (2, [])):

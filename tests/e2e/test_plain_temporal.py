@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.database import open_event_log
+from tests.e2e.conftest import event_log
 
 TEMPORAL = str(Path(sys.executable).parent / "temporal")
 TODAY = date.today()
@@ -28,7 +28,7 @@ def temporal(ccm_env, *args) -> subprocess.CompletedProcess:
 
 
 def log_of(ccm_env):
-    return open_event_log(f"sqlite:///{ccm_env['CCM_HOME']}/eventlog.db", create=False)
+    return event_log(ccm_env)
 
 
 def failure_of(client, workflow_id: str) -> str:

@@ -12,11 +12,11 @@ import pytest
 import pytest_asyncio
 from click.testing import CliRunner
 
-from activities.database import open_event_log
 from cli.main import cli
 from domain.cycle import billed
 from domain.states import registry
 from tests.conftest import start_dev_server, start_worker, wait_for
+from tests.e2e.conftest import event_log
 
 YEAR = date.today().year
 
@@ -81,7 +81,7 @@ def test_the_schedule_starts_the_years_chases_once_and_can_be_shown_paused_and_d
     assert by_state["VAT"]["amount_due"] == "100.00"  # no UN rate: the minimum
 
     ccm(env, "chase", "schedule", "--trigger")  # a second run starts none twice
-    log = open_event_log(f"sqlite:///{env['CCM_HOME']}/eventlog.db", create=False)
+    log = event_log(env)
     runs = wait_for(lambda: (r := list(log.query(event_type="cycle.chases_started"))) and len(r) == 2 and r, 60)
     assert [(len(r.payload["started"]), len(r.payload["existing"])) for r in runs] == [(n, 0), (0, n)]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from activities.database import open_event_log
 from cli.main import cli
 from domain.events import Event, event_hash
 from tests.conftest import wait_for
+from tests.e2e.conftest import event_log
 
 NEXT = date.today().year + 1
 TODAY = date.today()
@@ -63,7 +63,7 @@ def worker(worker, ccm_env):
 
 
 def events(env) -> list:
-    return list(open_event_log(f"sqlite:///{env['CCM_HOME']}/eventlog.db").query())
+    return list(event_log(env).query())
 
 
 def registered(env, folder, holder, office, start, end) -> tuple[str, Path]:
