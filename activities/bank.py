@@ -38,7 +38,7 @@ async def reconcile(client, log, statement, acting, beat=lambda: None, proofs: l
     logged = {e.ref: logged.get(entry_key(statement.account, e.ref)) for e in statement.entries}
     new = [e for e in statement.entries if logged[e.ref] is None]
     rows = {e.ref: row_of(ev, already=True) for e in statement.entries if (ev := logged[e.ref]) is not None}
-    chases = await _chase_views(client, _years(new)) if new else {}
+    chases = await _chase_views(client, log, _years(new)) if new else {}
     names = _party_names()
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -108,27 +108,42 @@ def _years(entries) -> set[int]:
     return years
 
 
-async def _chase_views(client, years: set[int]) -> dict:
-    """Every chase of the years an entry may pay (its value date's, the next one's paid in
-    advance, the previous one's paid late), from visibility; the status of those whose
-    State reported a payment, since matching compares its amount."""
+# The chase events after which its workflow runs no more (a paid chase runs on, for
+# reversals and credits, until its year closes).
+ENDED = frozenset({"chase.closed_in_arrears", "chase.year_closed", "chase.waived", "chase.cancelled"})
+
+
+async def _chase_views(client, log, years: set[int]) -> dict:
+    """Every chase ccm runs for the years an entry may pay (its value date's, the next
+    one's paid in advance, the previous one's paid late), from the event log, the system of
+    record (visibility lags behind a chase just started, and Temporal's test server has
+    none); a year imported from a ledger has no workflow to send to and is left out. The
+    status of those whose State reported a payment, since matching compares its amount."""
     from domain.bank import ChaseView
     from domain.chase import ChaseStatus
-    from workflows.common import CCM_STAGE
 
     span = sorted({y + d for y in years for d in (-1, 0, 1)})
-    query = f"WorkflowType = 'ContributionChase' AND CcmYear IN ({', '.join(map(str, span))})"
-    views = {}
-    async for wf in client.list_workflows(query):
-        state, year = wf.id.rsplit("-", 1)[-1], int(wf.id.split("-")[1])
-        stage = wf.typed_search_attributes.get(CCM_STAGE)
-        views[wf.id] = ChaseView(workflow_id=wf.id, state=state, year=year,
-                                 open=wf.status is not None and wf.status.name == "RUNNING")
-        if stage in ("payment_reported", "reported_not_received"):
-            status = await read_status(client, wf.id, ChaseStatus)
-            amount = status.reported.amount if status.reported else None
-            views[wf.id] = views[wf.id].model_copy(update={"reported_amount": amount,
-                                                           "outstanding": status.outstanding})
+    views, reported = {}, {}
+    for year in span:
+        for ev in await asyncio.to_thread(lambda y=year: list(log.query(workflow_prefix=f"chase-{y}-",
+                                                                          event_type="chase.*"))):
+            wid = ev.workflow_id
+            if ev.event_type == "chase.started":
+                views[wid] = ChaseView(workflow_id=wid, state=wid.rsplit("-", 1)[-1], year=year)
+            elif wid not in views:
+                continue
+            elif ev.event_type in ENDED:
+                views[wid].open = False
+            elif ev.event_type == "chase.reopened":
+                views[wid].open = True
+            elif ev.event_type == "chase.payment_reported":
+                reported[wid] = True
+            elif ev.event_type == "chase.receipt_recorded":  # the money came: the report stands no longer
+                reported[wid] = False
+    for wid in [w for w, standing in reported.items() if standing and views[w].open]:
+        status = await read_status(client, wid, ChaseStatus)
+        amount = status.reported.amount if status.reported else None
+        views[wid] = views[wid].model_copy(update={"reported_amount": amount, "outstanding": status.outstanding})
     return views
 
 
