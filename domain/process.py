@@ -198,10 +198,14 @@ class Started(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     started_by: Acting | None = Field(None, description="who started it, and their signature")
+    # A run another started (a chase of the annual cycle): the signed start of that run, which
+    # its own events carry as theirs (`workflows.process.start_proof`); the worker checked it
+    # when that run started.
+    parent_proof: dict | None = Field(None, description="the signed start of the run that started this one")
 
     def signed_arguments(self) -> dict:
         """What the starter's signature covers: the input but who started it."""
-        return self.model_dump(mode="json", exclude={"started_by", "snapshot"})
+        return self.model_dump(mode="json", exclude={"started_by", "snapshot", "parent_proof"})
 
 
 class ProcessInput(Started):

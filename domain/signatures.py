@@ -135,6 +135,8 @@ class SignedBy(BaseModel):
     update: str
     update_id: str
     arguments: dict
+    workflow_id: str = Field("", description="the run the signature names, where not the event's own (a chase "
+                             "the annual cycle started carries the cycle's signed start)")
 
 
 def admin_keys(text: str) -> dict[str, bytes]:
@@ -341,7 +343,7 @@ def verify_signed_events(ring: KeyRing, events) -> tuple[int, int, str | None]:
             reg = ring.speaker(s.fingerprint, s.office, s.signed_at)
         except Refusal as e:
             return len(commands), count, f"row {ev.seq}: {e}"
-        message = command_message(ev.workflow_id, s.update, s.arguments, s.signed_at, s.update_id)
+        message = command_message(s.workflow_id or ev.workflow_id, s.update, s.arguments, s.signed_at, s.update_id)
         if not valid(unb64(reg.public_key), message, s.signature):
             return len(commands), count, f"row {ev.seq}: the signature of {reg.holder} does not verify"
         commands.add(s.update_id)

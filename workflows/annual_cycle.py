@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     # What every workflow shares holds no state: imported once, not again for each run
     # (re-importing the workflow modules was the largest cost of starting one, measured).
     from workflows.common import Activities, call, new_event, record
-    from workflows.process import check_started, starter
+    from workflows.process import check_started, start_proof, starter
 
 from workflows.contribution_chase import ContributionChase
 
@@ -38,10 +38,12 @@ class AnnualContributionCycle:
         due = await call(Activities.cycle_amounts, input.model_copy(update={"year": year}))
         by = input.started_by.model_copy(update={"signature": None}) if input.started_by else None
         who = starter(input)
+        proof = start_proof(input)
+        signed = {"signed": proof} if proof else {}
         if due.missing:  # the world ccm knows ends before this year: said, logged, nothing started
             result = CycleResult(year=year, started=[], existing=[], missing=due.missing)
             await record(new_event(f"{year}/not-billed", "cycle.not_billed", f"{year}", **who,
-                                   payload={"missing": due.missing}))
+                                   payload={"missing": due.missing} | signed))
             return result
         started, existing = [], []
         zero = Decimal("0.00")
@@ -54,7 +56,7 @@ class AnnualContributionCycle:
                                arrears=due.arrears.get(state, zero), credit_carried=due.credits.get(state, zero),
                                membership_rule=input.membership_rule, msp_date=input.msp_date(year),
                                language=due.languages.get(state, input.language), state_name=due.names.get(state, ""),
-                               auto_escalate_days=input.auto_escalate_days, started_by=by)
+                               auto_escalate_days=input.auto_escalate_days, started_by=by, parent_proof=proof)
             summary, details = chase_summary(chase)
             try:
                 await workflow.start_child_workflow(
@@ -67,5 +69,5 @@ class AnnualContributionCycle:
                 existing.append(state)
         result = CycleResult(year=year, started=started, existing=existing)
         await record(new_event(f"{year}", "cycle.chases_started", f"{year}", **who,
-                               payload=result.model_dump(mode="json")))
+                               payload=result.model_dump(mode="json") | signed))
         return result

@@ -88,11 +88,29 @@ async def check_started(inp, authorize: Callable[[Any], None]) -> None:
     info = workflow.info()
     if info.parent is not None or SCHEDULED_BY in info.typed_search_attributes:
         return
+    if getattr(inp, "parent_proof", None):  # the plain `temporal` CLI can send one: it would pass for proof
+        raise ApplicationError("a parent's signed start is handed on only by that parent, never in a start",
+                               type="bad_start", non_retryable=True)
     by = inp.started_by
     if by is not None:
         refused(lambda: authorize(by))
     await call(Activities.check_start, StartCheck(office=by.office if by else "", arguments=inp.signed_arguments(),
                                                   signature=by.signature if by else None))
+
+
+def start_proof(inp) -> dict | None:
+    """What a run's own events record of its signed start (`payload["signed"]`, checked by
+    `audit verify --signatures`): its starter's signature over its input, under its own id;
+    for a run another started, that run's (`parent_proof`). None where no one signed."""
+    if getattr(inp, "parent_proof", None):
+        return inp.parent_proof
+    by = inp.started_by
+    if by is None or by.signature is None:
+        return None
+    s, run = by.signature, workflow.info().workflow_id
+    return {"fingerprint": s.fingerprint, "signature": s.signature, "signed_at": s.signed_at.isoformat(),
+            "update": "start", "update_id": run, "workflow_id": run, "office": by.office, "actor": by.actor,
+            "arguments": inp.signed_arguments()}
 
 
 def starter(inp) -> dict:
@@ -244,15 +262,9 @@ class ProcessWorkflow:
         do: over the process's input, the run's id standing for the update's
         (`activities.records.check_start`)."""
         inp = self.process.input
-        by = inp.started_by
         who = starter(inp)
-        extra = {}
-        if by is not None and by.signature is not None:
-            s = by.signature
-            extra = {"signed": {"fingerprint": s.fingerprint, "signature": s.signature,
-                                "signed_at": s.signed_at.isoformat(), "update": "start",
-                                "update_id": workflow.info().workflow_id, "office": by.office, "actor": by.actor,
-                                "arguments": inp.signed_arguments()}}
+        proof = start_proof(inp)
+        extra = {"signed": proof} if proof else {}
         return [e.model_copy(update={"payload": e.payload | extra} | ({} if e.actor or e.office else who))
                 if isinstance(e, Log) else e for e in effects]
 
