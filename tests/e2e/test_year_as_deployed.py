@@ -22,7 +22,6 @@ first ask the server whether a worker polls."""
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import os
