@@ -27,6 +27,10 @@ class Invocation:
 _invocation = Invocation()
 
 
+def current_invocation() -> Invocation:
+    return _invocation
+
+
 def begin_invocation(request_id: str | None = None) -> None:
     """Called once per `ccm` command (the root group): a new intent."""
     global _invocation

@@ -77,6 +77,54 @@ def holder_for(office: str) -> str:
     return str(found[0].get("holder", "")) if len(found) == 1 else ""
 
 
+def check_registered(key, office: str) -> None:
+    """Refuse, before anything is sent, to sign as `office` with a key the key registry does
+    not know for it today (not registered, revoked, for another office, out of its days),
+    naming the key it would need. Where the log cannot be read, the worker says it."""
+    from domain.process import Refusal
+    from domain.signatures import fingerprint, public_bytes
+
+    fp = fingerprint(public_bytes(key))
+    refusal, ring = None, None
+    for fresh in (False, True):  # read again before refusing: a key may have been registered since
+        ring = _registry(fresh)
+        if ring is None:
+            return
+        try:
+            ring.speaker(fp, office, datetime.now(timezone.utc))
+            return
+        except Refusal as e:
+            refusal = e
+    known = [f"{f} ({reg.holder})" for f, reg in ring.keys.items() if reg.office == office and f not in ring.revoked]
+    raise CommandError(f"{refusal}: this command needs a key registered for {office}"
+                       + (f" ({', '.join(known[:3])}; choose it with CCM_KEY)" if known else
+                          f" (`ccm keys register FILE --office {office} …` by an administrator)"))
+
+
+def _registry(fresh: bool = False):
+    """The key registry as the log records it, read once per command, or again when
+    `fresh` (None when the log cannot be read here)."""
+    from services import commands
+
+    inv = commands.current_invocation()
+    if fresh or not hasattr(inv, "registry"):
+        inv.registry = None
+        try:
+            from activities.database import open_event_log
+            from domain.signatures import REGISTRY_ID, KeyRing
+            from runtime.settings import Settings
+
+            s = Settings()
+            log = open_event_log(s.database_url, create=False, upgrade_schema=False)
+            try:
+                inv.registry = KeyRing.from_events(s.admin_keyring, log.query(workflow_id=REGISTRY_ID))
+            finally:
+                log.engine.dispose()
+        except Exception:  # no log here, or unreachable: the worker checks the signature anyway
+            inv.registry = None
+    return inv.registry
+
+
 def _admin_fingerprints() -> set[str]:
     from domain.process import Refusal
     from runtime.settings import Settings
@@ -127,9 +175,12 @@ def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str, k
     from domain.process import CommandSignature
     from domain.signatures import command_message, fingerprint, public_bytes, sign
 
-    key = key or (key_for(inp.office) if inp.office else None)
-    if key is None:
+    chosen = key or (key_for(inp.office) if inp.office else None)
+    if chosen is None:
         return inp
+    if key is None:  # a key of this machine: one the registry knows for the office, or said now
+        check_registered(chosen, inp.office)
+    key = chosen
     signed_at = datetime.now(timezone.utc)
     message = command_message(workflow_id, name, arguments, signed_at, update_id)
     return inp.model_copy(update={"signature": CommandSignature(

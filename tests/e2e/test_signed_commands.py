@@ -476,3 +476,19 @@ def test_both_onboarding_flows_register_keys_where_signatures_are_required(ccm_e
                 ).payload["signed"]["fingerprint"] == fp_r
     listed = run(env, "keys", "list", "-o", "json")
     assert {k["fingerprint"] for k in json.loads(listed.stdout)} >= {fp_p, fp_i, fp_r}, listed.output
+
+
+def test_the_cli_never_signs_with_a_key_the_registry_does_not_know_for_the_office(ccm_env, worker, tmp_path):
+    """A key here that the registry does not know for the office claimed is refused by the
+    CLI before anything is sent, naming the key the command needs."""
+    env = ccm_env
+    stranger = tmp_path / "stranger"
+    fp, _, _ = new_key(env, stranger, "Someone Else@president")
+    assert run(env, "chase", "start", "--state", "TGO", "--year", NEXT, "--amount", "100",
+               keys=Path(env["CCM_TEST_ISU_KEY"]).parent).exit_code == 0
+    r = run(env, "chase", "waive", "--state", "TGO", "--year", NEXT, "--reason", "r", "--as", "president",
+            keys=stranger)
+    assert r.exit_code == 1 and f"key {fp} is not registered by an administrator: this command needs a key " \
+        "registered for president" in r.stderr, r.output
+    assert "refused:" not in r.stderr  # said by the CLI, not by the worker
+    assert not [e for e in events(env) if e.workflow_id == f"chase-{NEXT}-TGO" and e.event_type == "chase.waived"]
