@@ -10,10 +10,12 @@ payments, one reversal, one entry nobody can match (settled by hand, as `bank ma
 one statement imported twice; the reminders on their dates; the ISU's key revoked in June
 and its holder's new key registered (the old one refused from then on); the Presidency
 handed over at the Meeting of States Parties in September, the President's letters before
-signed by the old holder and after by the new; a checkpoint at each month's end. On 31
+signed by the old holder and after by the new; six meetings of the Coordination Committee,
+each approving the last one's minutes (circulated by the ISU, approved by the President);
+the workers stopped and started again in July; a checkpoint at each month's end. On 31
 December: the chases' receipts reconcile to the centime with the statements' matched
 credits and the hand-settled entry; every letter went out once; every chase event is signed,
-proved by a bank entry, or the system's; the signatures and the rows' writers verify
+proved by a bank entry, or the system's (the meetings' too); the signatures and the rows' writers verify
 offline; credits and arrears carry into the next year's dry run.
 
 Temporal's test server has no visibility and no Schedules: the commands are sent as the
@@ -28,7 +30,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,12 +136,15 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from domain.chase import ChaseStatus, Escalate, workflow_id
     from domain.contributions import fold_contributions
     from domain.cycle import CycleInput
+    from domain.meetings import ApproveMinutes, CirculateMinutes, MeetingInput, MeetingStatus, meeting_id
+    from domain.schedule import Schedule, closed_day
     from domain.signatures import KeyRing, verify_signed_events, verify_writers
     from runtime.settings import Settings
     from runtime.worker import build_activities, make_workers
     from services.commands import read_status, start, update
     from workflows.annual_cycle import AnnualContributionCycle
     from workflows.checkpoint import LogCheckpoint
+    from workflows.meeting import Meeting
 
     env, keys, dirs = deployed
     server = time_skipping_env
@@ -211,6 +216,35 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                 11: [Line(f"Y{year}-11-1", "100.00", date(year, 11, 2), reference=ref["DEU"])],  # a credit
             }
             outcomes = {}
+            met: list[date] = []
+
+            async def as_president(workflow: str, name: str, cmd) -> None:
+                os.environ["CCM_KEYS_DIR"] = str(dirs["president"])
+                try:
+                    await update(client, workflow, name, cmd, check_worker=False)
+                finally:
+                    os.environ["CCM_KEYS_DIR"] = str(dirs["isu-new" if rotated else "isu"])
+
+            async def committee(month: int) -> None:
+                """The meeting of this month scheduled (the ISU), the last one's minutes circulated
+                (the ISU), and the one before approved at the last one (the President)."""
+                if len(met) >= 2:
+                    await as_president(meeting_id(met[-2]), "approve_minutes",
+                                       ApproveMinutes(at_meeting=met[-1], office="president"))
+                if met:
+                    await update(client, meeting_id(met[-1]), "circulate_minutes", CirculateMinutes(
+                        text=f"Minutes of the Coordination Committee, {met[-1]}", office="isu"), check_worker=False)
+                if month > 12:
+                    return
+                day = date(year, month, 15)
+                while closed_day(day):
+                    day += timedelta(days=1)
+                inp = MeetingInput.plan(Schedule.at(day, time(10), time(11, 30), "Palais des Nations"),
+                                        previous_meeting=met[-1] if met else None)
+                await start(client, Meeting.run, inp, meeting_id(day), queue, ISU)
+                met.append(day)
+
+            rotated = False
             for month in range(2, 12):
                 while await server.get_current_time() < at(month, 5):  # a day at a time: each call is short
                     await sleep_until(server, min(at(month, 5), await server.get_current_time() + timedelta(days=1)))
@@ -248,17 +282,23 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                                      check_worker=False)
                     assert "was revoked" in str(refused.value.cause)
                     os.environ["CCM_KEYS_DIR"] = str(dirs["isu-new"])
+                    rotated = True
+                if month % 2 == 0:  # the Coordination Committee meets every other month
+                    await committee(month)
                 if month == 7:  # the workers stopped mid-year and started again: every chase replays
                     await running.aclose()
                     running = await serve(pool)
                 if month in (9, 10):  # before the handover (New Zealand) and after it (Italy): the President
-                    os.environ["CCM_KEYS_DIR"] = str(dirs["president"])
-                    await update(client, workflow_id(year, "NZL" if month == 9 else "ITA"), "escalate",
-                                 Escalate(office="president"), check_worker=False)
-                    os.environ["CCM_KEYS_DIR"] = str(dirs["isu-new"])
+                    await as_president(workflow_id(year, "NZL" if month == 9 else "ITA"), "escalate",
+                                       Escalate(office="president"))
                 await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{year}-{month}",
                                               task_queue=queue)
-            await sleep_until(server, at(12, 31, 18))
+            await sleep_until(server, at(12, 5))
+            await committee(12)
+            while await server.get_current_time() < at(12, 31, 18):
+                await sleep_until(server, min(at(12, 31, 18), await server.get_current_time() + timedelta(days=1)))
+            await committee(13)  # 31 December: the December meeting's minutes circulated
+            meetings = [await read_status(client, meeting_id(day), MeetingStatus) for day in met]
 
             status = {s: await read_status(client, workflow_id(year, s), ChaseStatus) for s in AMOUNTS}
         finally:
@@ -281,7 +321,8 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     # Every letter and message went out once: the calls, the reminders, the thanks, the
     # President's letters, the escalation due to the Presidency (no SMTP server here: the
     # outbox holds each, once).
-    written = [ev for ev in log.query(workflow_prefix=f"chase-{year}-") if "message_id" in ev.payload]
+    written = [ev for ev in log.query() if "message_id" in ev.payload]  # chases' and meetings'
+    assert {ev.workflow_id.split("-")[0] for ev in written} == {"chase", "meeting"}
     outbox = list((Path(env["CCM_HOME"]) / "outbox" / "new").iterdir())
     assert len(outbox) == len(written) == len({ev.idempotency_key for ev in written}), (
         {p.name.split("@")[0] for p in outbox} ^ {ev.idempotency_key.replace("/", ".") for ev in written})
@@ -291,9 +332,17 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     signers = {ev.subject: ev.payload["signed_by"] for ev in letters if ev.payload["letter"] == "president_letter"}
     assert signers == {"NZL": "Michael Biontino", "ITA": "Ana Presidenta"}, signers  # before and after 10 September
 
+    # Six meetings of the Committee, each approving the last one's minutes (December's wait
+    # for the next year's first).
+    assert [m.stage for m in meetings] == ["minutes_approved"] * 5 + ["minutes_circulated"], meetings
+    approved = [ev for ev in log.query(event_type="meeting.minutes_approved")]
+    assert [ev.payload.get("at_meeting") for ev in approved] == [d.isoformat() for d in met[1:]], approved
+
     # Every chase event is signed, proved by a bank entry, or the system's; all verify offline.
-    for ev in log.query(workflow_prefix=f"chase-{year}-"):
+    processes = [ev for ev in log.query() if ev.workflow_id.startswith(("chase-", "meeting-", "start-all-"))]
+    for ev in processes:
         assert "signed" in ev.payload or "proved" in ev.payload or ev.actor == "system", (ev.event_type, ev.actor)
+    assert {ev.workflow_id.split("-")[0] for ev in processes} == {"chase", "meeting", "start"}
     from domain.signatures import admin_keys
 
     ring = KeyRing.from_events(admin_keys(env["CCM_ADMIN_KEYS"]), log.query(workflow_id="keys"))
