@@ -12,7 +12,8 @@ and its holder's new key registered (the old one refused from then on); the Pres
 handed over at the Meeting of States Parties in September, the President's letters before
 signed by the old holder and after by the new; six meetings of the Coordination Committee,
 each approving the last one's minutes (circulated by the ISU, approved by the President);
-the workers stopped and started again in July; a checkpoint at each month's end. On 31
+last year's Article 7 reports due on 30 April, one on time and two late; the workers
+stopped and started again in July; a checkpoint at each month's end. On 31
 December: the chases' receipts reconcile to the centime with the statements' matched
 credits and the hand-settled entry; every letter went out once; every chase event is signed,
 proved by a bank entry, or the system's (the meetings' too); the signatures and the rows' writers verify
@@ -137,6 +138,7 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from domain.contributions import fold_contributions
     from domain.cycle import CycleInput
     from domain.meetings import ApproveMinutes, CirculateMinutes, MeetingInput, MeetingStatus, meeting_id
+    from domain.obligations import Fulfil, ObligationInput, obligation_id
     from domain.schedule import Schedule, closed_day
     from domain.signatures import KeyRing, verify_signed_events, verify_writers
     from runtime.settings import Settings
@@ -145,6 +147,7 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from workflows.annual_cycle import AnnualContributionCycle
     from workflows.checkpoint import LogCheckpoint
     from workflows.meeting import Meeting
+    from workflows.obligation import Obligation
 
     env, keys, dirs = deployed
     server = time_skipping_env
@@ -283,6 +286,17 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                     assert "was revoked" in str(refused.value.cause)
                     os.environ["CCM_KEYS_DIR"] = str(dirs["isu-new"])
                     rotated = True
+                if month == 2:  # last year's Article 7 reports, due on 30 April
+                    for state in ("DEU", "FRA", "ITA"):
+                        await start(client, Obligation.run, ObligationInput(
+                            state=state, kind="art7-annual", period=str(year - 1), due=date(year, 4, 30),
+                            due_source="Article 7(2): by 30 April each year"),
+                            obligation_id(state, "art7-annual", str(year - 1)), queue, ISU)
+                for state, filed in (("DEU", date(year, 4, 3)), ("FRA", date(year, 5, 4)), ("ITA", date(year, 6, 1))):
+                    if filed.month == month:  # Germany's on time; France's and Italy's late
+                        await update(client, obligation_id(state, "art7-annual", str(year - 1)), "fulfil",
+                                     Fulfil(date=filed, reference=f"{state}-A7-{year - 1}", office="isu"),
+                                     check_worker=False)
                 if month % 2 == 0:  # the Coordination Committee meets every other month
                     await committee(month)
                 if month == 7:  # the workers stopped mid-year and started again: every chase replays
@@ -321,8 +335,8 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     # Every letter and message went out once: the calls, the reminders, the thanks, the
     # President's letters, the escalation due to the Presidency (no SMTP server here: the
     # outbox holds each, once).
-    written = [ev for ev in log.query() if "message_id" in ev.payload]  # chases' and meetings'
-    assert {ev.workflow_id.split("-")[0] for ev in written} == {"chase", "meeting"}
+    written = [ev for ev in log.query() if "message_id" in ev.payload]  # chases', meetings', obligations'
+    assert {ev.workflow_id.split("-")[0] for ev in written} == {"chase", "meeting", "obligation"}
     outbox = list((Path(env["CCM_HOME"]) / "outbox" / "new").iterdir())
     assert len(outbox) == len(written) == len({ev.idempotency_key for ev in written}), (
         {p.name.split("@")[0] for p in outbox} ^ {ev.idempotency_key.replace("/", ".") for ev in written})
@@ -338,11 +352,17 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     approved = [ev for ev in log.query(event_type="meeting.minutes_approved")]
     assert [ev.payload.get("at_meeting") for ev in approved] == [d.isoformat() for d in met[1:]], approved
 
+    # Article 7: Germany's report on time; France's and Italy's late, each overdue from 1 May.
+    filed = {ev.subject: ev.payload["on_time"] for ev in log.query(event_type="obligation.fulfilled")}
+    assert filed == {"DEU": True, "FRA": False, "ITA": False}
+    assert sorted(ev.subject for ev in log.query(event_type="obligation.overdue")) == ["FRA", "ITA"]
+
     # Every chase event is signed, proved by a bank entry, or the system's; all verify offline.
-    processes = [ev for ev in log.query() if ev.workflow_id.startswith(("chase-", "meeting-", "start-all-"))]
+    processes = [ev for ev in log.query()
+                 if ev.workflow_id.startswith(("chase-", "meeting-", "start-all-", "obligation-"))]
     for ev in processes:
         assert "signed" in ev.payload or "proved" in ev.payload or ev.actor == "system", (ev.event_type, ev.actor)
-    assert {ev.workflow_id.split("-")[0] for ev in processes} == {"chase", "meeting", "start"}
+    assert {ev.workflow_id.split("-")[0] for ev in processes} == {"chase", "meeting", "start", "obligation"}
     from domain.signatures import admin_keys
 
     ring = KeyRing.from_events(admin_keys(env["CCM_ADMIN_KEYS"]), log.query(workflow_id="keys"))
