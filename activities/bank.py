@@ -1,81 +1,73 @@
-"""Bank statements reconciled with the chases, on the worker.
+"""Bank statements reconciled with the chases: the worker's steps of a
+`BankStatementImport` run (`workflows.bank_statement`), which matches in workflow code.
 
 Every entry of a statement is written to the event log once, under the key
-`bank/{account}/{entry}`, with what became of it: matched to a chase (and recorded there
-as a receipt whose bank reference is the entry's), a reversal (the receipt it cancels is
-reversed), unmatched (with the reason and the best guesses), or ignored (a debit). A
-statement imported again finds its entries logged and changes nothing; a run cut short
-is finished by its activity's next attempt."""
+`bank/{account}/{entry}` and the run's own id, with what became of it: matched to a chase
+(and recorded there as a receipt whose bank reference is the entry's), a reversal (the
+receipt it cancels is reversed), unmatched (with the reason and the best guesses), or
+ignored (a debit). A statement imported again finds its entries logged and changes
+nothing; each entry's update is its own activity, retried on its own."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from domain.bank import receipt_reference
+from domain.bank import bank_event, receipt_reference, row_of
 from domain.schedule import geneva_today
 from services.commands import read_status
-
-CONCURRENCY = 32  # updates in flight at once: enough to keep a worker busy, few enough to be fair to others
 
 
 def entry_key(account: str, ref: str) -> str:
     return f"bank/{account}/{ref}"
 
 
-async def reconcile(client, log, statement, acting, beat=lambda: None, proofs: list | None = None) -> list[dict]:
-    """Reconcile a statement; one row per entry (see `BANK_COLUMNS`, plus `already`).
-    Run again after a cut (a worker killed midway), it finishes the work: an entry logged
-    is not settled twice, and a receipt already recorded on its chase (the update's id is
-    the entry's own) is not recorded twice. `proofs`, one per entry where the statement
-    was signed, go with the commands sent for them: the worker signs nothing itself."""
-    statement = statement.model_copy(update={"entries": _own_names(log, statement)})
-    proof_of = dict(zip((e.ref for e in statement.entries), proofs or [], strict=False))
-    logged = log.get_many([entry_key(statement.account, e.ref) for e in statement.entries])
-    logged = {e.ref: logged.get(entry_key(statement.account, e.ref)) for e in statement.entries}
-    new = [e for e in statement.entries if logged[e.ref] is None]
-    rows = {e.ref: row_of(ev, already=True) for e in statement.entries if (ev := logged[e.ref]) is not None}
-    chases = await _chase_views(client, log, _years(new)) if new else {}
-    names = _party_names()
-    gate = asyncio.Semaphore(CONCURRENCY)
+async def prepare(client, log, statement):
+    """The run's plan (`domain.records.StatementPlan`): each entry's own name, the rows of
+    those already logged, and, where some are new, the chases they may pay."""
+    from domain.records import StatementPlan
 
-    async def settle(entry, how_to):
-        async with gate:
-            event = await how_to(client, log, statement, entry, acting, chases, names, proof_of.get(entry.ref))
-            beat()
-            return event
-
-    async def phase(entries, how_to):
-        """Settle entries concurrently, then log them in one transaction. Cut short before
-        the log, the run again finds each receipt on its chase and logs it then."""
-        events = await asyncio.gather(*(settle(e, how_to) for e in entries))
-        for stored, _ in await asyncio.to_thread(log.append_many, events):
-            rows[stored.payload["entry"]["ref"]] = row_of(stored, already=False)
-
-    # Credits first, so that a reversal in the same statement finds the receipt it cancels.
-    await phase([e for e in new if e.credit and not e.reversal], _credit)
-    reversals = [e for e in new if e.reversal and not e.credit]
-    claims = _claim_credits(log, statement.account, reversals)
-    await phase(reversals, functools.partial(_reversal, claims=claims))
-    await phase([e for e in new if e.credit == e.reversal], _ignored)
-    await asyncio.to_thread(log.append, _statement_event(statement, acting))
-    return [rows[e.ref] for e in statement.entries]
+    own = _own_names(log, statement)
+    logged = await asyncio.to_thread(log.get_many, [entry_key(statement.account, e.ref) for e in own])
+    already = {e.ref: row_of(ev, already=True) for e in own if (ev := logged.get(entry_key(statement.account, e.ref)))}
+    new = [e for e in own if e.ref not in already]
+    return StatementPlan(refs=[e.ref for e in own], already=already,
+                         chases=await _chase_views(client, log, _years(new)) if new else {},
+                         names=_party_names())
 
 
-def _statement_event(statement, acting):
-    """The statement itself, once settled: its balances and days, for the account's chain
-    (`domain.bank.statement_chain`)."""
-    from domain.events import NewEvent
+async def settle(client, step) -> object:
+    """One entry settled (`domain.records.EntrySettlement`): the receipt or the reversal
+    sent to its chase with the entry's proof, and the event that says what became of it
+    (unmatched, with the chase's refusal, where the chase refused). Sent again after a cut,
+    an update is answered with its first result (its id is the entry's)."""
+    entry, source = step.entry, step.statement
 
-    return NewEvent(
-        idempotency_key=f"bank/{statement.account}/statement/{statement.sha256}",
-        workflow_id=f"bank-{statement.account}", workflow_type="BankStatement", subject="",
-        event_type="bank.statement_imported", occurred_at=datetime.now(timezone.utc), actor=acting.actor,
-        office=acting.office, payload=statement.model_dump(mode="json", exclude={"entries"})
-        | {"entries": len(statement.entries)})
+    def event(event_type: str, subject: str = "", **payload):
+        return bank_event(source, entry, step.actor, step.office, event_type, subject, step.at, **payload)
+
+    if step.kind == "receipt":
+        refused = await receive(client, step.chase, entry.amount, entry, step, _update_id(
+            "receipt", source["account"], entry.ref), step.proof, sign=False)
+        if refused:
+            return event("bank.entry_unmatched", reason=refused, guesses=[step.chase])
+        return event("bank.entry_matched", step.chase.rsplit("-", 1)[-1], chase=step.chase, how=step.how)
+    if step.kind == "reversal":
+        from domain.chase import ReverseReceipt
+
+        refusal = await _send(client, step.chase, "reverse_receipt", ReverseReceipt(
+            reference=receipt_reference(step.reverses, source["account"]),
+            reason=f"reversed by the bank: entry {entry.ref} of statement {source['statement']}", amount=entry.amount,
+            actor=step.actor, office=step.office, proof=step.proof),
+            _update_id("reversal", source["account"], entry.ref), sign=False)
+        if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
+            return event("bank.entry_unmatched", reason=refusal.message, guesses=[step.chase])
+        return event("bank.entry_reversed", step.chase.rsplit("-", 1)[-1], chase=step.chase, reverses=step.reverses)
+    if step.kind == "ignored":
+        return event("bank.entry_ignored", reason=step.reason)
+    return event("bank.entry_unmatched", reason=step.reason, guesses=step.guesses)
 
 
 def _own_names(log, statement) -> list:
@@ -154,12 +146,6 @@ def _party_names() -> dict[str, str]:
     return {s.alpha3: s.name for s in registry() if s.ever_party}
 
 
-def source_of(statement) -> dict:
-    """Where an entry came from, as each of its events records it."""
-    return {"account": statement.account, "statement": statement.id, "format": statement.format,
-            "sha256": statement.sha256}
-
-
 def _update_id(what: str, account: str, ref: str) -> str:
     """An update named by the entry it settles: sent again by a run after a cut, Temporal
     answers it with its first result."""
@@ -185,29 +171,9 @@ async def _send(client, workflow_id: str, name: str, cmd, update_id: str, sign: 
 
 
 def new_event(source: dict, entry, acting, event_type: str, subject: str, key: str | None = None, **payload):
-    from domain.events import NewEvent
-
-    return NewEvent(
-        idempotency_key=key or entry_key(source["account"], entry.ref), workflow_id=f"bank-{source['account']}",
-        workflow_type="BankStatement", subject=subject, event_type=event_type,
-        occurred_at=datetime.now(timezone.utc), actor=acting.actor, office=acting.office,
-        payload={"entry": entry.model_dump(mode="json")} | source | payload)
-
-
-async def _credit(client, log, statement, entry, acting, chases, names, proof):
-    from domain.bank import match_entry
-
-    found = match_entry(entry, chases, names)
-    if found.workflow_id is None:
-        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=found.reason,
-                          guesses=found.guesses)
-    refused = await receive(client, found.workflow_id, entry.amount, entry, acting,
-                            _update_id("receipt", statement.account, entry.ref), proof, sign=False)
-    if refused:
-        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refused,
-                          guesses=[found.workflow_id])
-    return new_event(source_of(statement), entry, acting, "bank.entry_matched", found.workflow_id.rsplit("-", 1)[-1],
-                      chase=found.workflow_id, how=found.how)
+    """An entry's event written by a command (`ccm bank match`), under the account's id."""
+    return bank_event(source, entry, acting.actor, acting.office, event_type, subject, datetime.now(timezone.utc),
+                      workflow_id=f"bank-{source['account']}", key=key, workflow_type="BankStatement", **payload)
 
 
 async def receive(client, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None,
@@ -240,37 +206,17 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
     return refusal.message
 
 
-async def _reversal(client, log, statement, entry, acting, chases, names, proof, claims):
-    """A debit that cancels a credit: the receipt recorded from that credit (`claims`, one
-    credit for one reversal) is reversed; a reversal beyond the credits is left unmatched."""
-    from domain.chase import ReverseReceipt
-
-    original = claims.get(entry.ref)
-    if original is None:
-        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "",
-                          reason="a reversal whose credit was not found on this account", guesses=[])
-    chase, ref = original.payload["chase"], original.payload["entry"]["ref"]
-    refusal = await _send(client, chase, "reverse_receipt", ReverseReceipt(
-        reference=receipt_reference(ref, statement.account),
-        reason=f"reversed by the bank: entry {entry.ref} of statement {statement.id}", amount=entry.amount,
-        actor=acting.actor, office=acting.office, proof=proof), _update_id("reversal", statement.account, entry.ref),
-        sign=False)
-    if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
-        return new_event(source_of(statement), entry, acting, "bank.entry_unmatched", "", reason=refusal.message,
-                          guesses=[chase])
-    return new_event(source_of(statement), entry, acting, "bank.entry_reversed", original.subject, chase=chase,
-                      reverses=ref)
-
-
-def _claim_credits(log, account: str, reversals: list) -> dict:
+def claim_credits(log, account: str, reversals: list) -> dict[str, dict]:
     """For each reversal, in the statement's order, the latest matched credit of the same
     amount on the account that no reversal has claimed (one with the same creditor
     reference, or else the same remittance text): three reversals against two credits
-    reverse two receipts, and the third is left unmatched."""
-    claimed = {ev.payload.get("reverses") for ev in log.query(event_type="bank.entry_reversed",
-                                                                 workflow_id=f"bank-{account}")}
-    credits = list(log.query(event_type="bank.entry_matched", workflow_id=f"bank-{account}"))
+    reverse two receipts, and the third is left unmatched. Each claim: the credit's entry
+    (`ref`) and its chase."""
+    claimed = {ev.payload.get("reverses") for ev in log.query(event_type="bank.entry_reversed")
+               if ev.payload.get("account") == account}
+    credits = [ev for ev in log.query(event_type="bank.entry_matched") if ev.payload.get("account") == account]
     claims = {}
+
     def cancels(entry, credit: dict) -> bool:
         return credit["ref"] not in claimed and Decimal(credit["amount"]) == entry.amount and bool(
             (entry.creditor_reference and credit["creditor_reference"] == entry.creditor_reference)
@@ -279,21 +225,6 @@ def _claim_credits(log, account: str, reversals: list) -> dict:
     for entry in reversals:
         fits = [ev for ev in credits if cancels(entry, ev.payload["entry"])]
         if fits:
-            claims[entry.ref] = fits[-1]
+            claims[entry.ref] = {"ref": fits[-1].payload["entry"]["ref"], "chase": fits[-1].payload["chase"]}
             claimed.add(fits[-1].payload["entry"]["ref"])
     return claims
-
-
-async def _ignored(client, log, statement, entry, acting, chases, names, proof):
-    reason = "a debit, not a contribution" if not entry.credit else "the reversal of a debit"
-    return new_event(source_of(statement), entry, acting, "bank.entry_ignored", "", reason=reason)
-
-
-def row_of(ev, already: bool) -> dict:
-    entry, p = ev.payload["entry"], ev.payload
-    return {"entry": entry["ref"], "value_date": entry["value_date"], "amount": entry["amount"],
-            "currency": entry["currency"], "outcome": ev.event_type.removeprefix("bank.entry_"),
-            "chase": p.get("chase", ""), "how": p.get("how", ""), "reason": p.get("reason", ""),
-            "guesses": ", ".join(p.get("guesses", [])), "already": already}
-
-

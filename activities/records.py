@@ -49,7 +49,15 @@ from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_bill
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
-from domain.records import OutboxRetryInput, RecordInput, RecordResult, StatementInput
+from domain.records import (
+    EntrySettlement,
+    OutboxRetryInput,
+    RecordInput,
+    RecordResult,
+    ReversalClaims,
+    StatementInput,
+    StatementPlan,
+)
 from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, scale_for
 from domain.schedule import geneva_today
 from domain.signatures import KeyRegistration
@@ -539,26 +547,53 @@ class CcmActivities:
             self.verifier.refresh()  # in force at once on this worker
         return RecordResult(written=written, already=len(events) - written)
 
-    @activity.defn(name="import_statement")
-    async def import_statement(self, request: StatementInput) -> list[dict]:
-        """A bank statement reconciled with the chases (`activities.bank`): who sends it is
-        checked first, so a refused one writes nothing."""
-        from activities.bank import reconcile
+    # --- a bank statement's steps (`workflows.bank_statement`) -----------------------------
+    @activity.defn(name="prepare_statement")
+    async def prepare_statement(self, request: StatementInput) -> StatementPlan:
+        """Who sends the statement is checked first (its signature, and its importer's over
+        every entry), so a refused one writes nothing; then the run's plan
+        (`activities.bank.prepare`)."""
+        from activities.bank import prepare
         from activities.trust import check_sender
         from domain.records import statement_arguments
 
         workflow_id = activity.info().workflow_id
         try:
             check_sender(self.verifier, "import_statement", workflow_id, request, statement_arguments(request))
-            proofs = self._entry_proofs(request, workflow_id)
+            self._check_entry_proofs(request, workflow_id)
         except Refusal as e:
             raise refusal_error(e) from None
-        if self.client is None:
-            raise ApplicationError("this worker has no Temporal client for its activities", non_retryable=True)
-        rows = await reconcile(self.client, self.log, request.statement, request, beat=activity.heartbeat,
-                               proofs=proofs)
+        return await prepare(self._client(), self.log, request.statement)
+
+    @activity.defn(name="settle_entry")
+    async def settle_entry(self, request: EntrySettlement) -> NewEvent:
+        """One entry settled on its chase (`activities.bank.settle`): its event, to log."""
+        from activities.bank import settle
+
+        return await settle(self._client(), request)
+
+    @activity.defn(name="claim_reversals")
+    def claim_reversals(self, request: ReversalClaims) -> dict[str, dict]:
+        """The matched credit each reversal cancels (`activities.bank.claim_credits`)."""
+        from activities.bank import claim_credits
+
+        return claim_credits(self.log, request.account, request.reversals)
+
+    @activity.defn(name="log_entries")
+    def log_entries(self, events: list[NewEvent]) -> list[dict]:
+        """A statement's entries logged in one transaction, each once: their rows, and the
+        lines written now counted on the metrics page."""
+        from domain.bank import row_of
+
+        rows = [row_of(stored, already=not written) for stored, written in self.log.append_many(events)
+                if stored.event_type.startswith("bank.entry_")]
         _bank_metrics(self.meter, rows)
         return rows
+
+    def _client(self):
+        if self.client is None:
+            raise ApplicationError("this worker has no Temporal client for its activities", non_retryable=True)
+        return self.client
 
     @activity.defn(name="retry_outbox")
     async def retry_outbox(self, request: OutboxRetryInput) -> list[dict]:
@@ -591,24 +626,23 @@ class CcmActivities:
             activity.heartbeat()
         return done
 
-    def _entry_proofs(self, request: StatementInput, workflow_id: str) -> list:
+    def _check_entry_proofs(self, request: StatementInput, workflow_id: str) -> None:
         """Each entry's proof, checked before anything is written: a signed statement
         carries its importer's signature over every entry, or it is refused whole."""
         if request.signature is None:
-            return []
+            return
         if len(request.entry_signatures) != len(request.statement.entries):
             raise Refusal(f"the statement is signed but {len(request.entry_signatures)} of its "
                           f"{len(request.statement.entries)} entries are: import it with `ccm bank import`",
                           code="bad_signature")
-        proofs = request.entry_proofs(workflow_id)
         if self.verifier is not None:
             now = datetime.now(timezone.utc)
-            for proof in proofs:
+            for proof in request.entry_proofs(workflow_id):
                 self.verifier.ring.check_entry_proof(proof, now)
-        return proofs
 
     def all(self) -> list:
         return [self.record_event, self.check_start, self.rebuild_process, self.record_command,
-                self.import_statement, self.retry_outbox, self.write_letter, self.write_message, self.deliver_message,
+                self.prepare_statement, self.settle_entry, self.claim_reversals, self.log_entries,
+                self.retry_outbox, self.write_letter, self.write_message, self.deliver_message,
                 self.publish_page, self.agenda_facts, self.cycle_amounts, self.checkpoint_log]
 

@@ -100,11 +100,11 @@ def _totals(rows: list[dict]) -> str:
 def bank_rows(log) -> list[dict]:
     """Each entry as it stands: the last event about it (a later `bank match` settles an
     unmatched one)."""
-    from activities.bank import row_of
+    from domain.bank import row_of
 
     latest: dict[str, object] = {}
     for ev in log.query(event_type="bank.entry_*"):
-        latest[f"{ev.workflow_id}/{ev.payload['entry']['ref']}"] = ev
+        latest[f"{ev.payload['account']}/{ev.payload['entry']['ref']}"] = ev
     return [row_of(ev, already=True) for ev in latest.values()]
 
 

@@ -199,6 +199,35 @@ def receipt_reference(ref: str, account: str) -> str:
     return f"{ref}@{account}"
 
 
+def source_of(statement: Statement, run: str = "") -> dict:
+    """Where an entry came from, as each of its events records it (and the run that imports it)."""
+    return {"account": statement.account, "statement": statement.id, "format": statement.format,
+            "sha256": statement.sha256} | ({"run": run} if run else {})
+
+
+def bank_event(source: dict, entry: Entry, actor: str, office: str, event_type: str, subject: str, at,
+               workflow_id: str | None = None, key: str | None = None, workflow_type: str = "BankStatementImport",
+               **payload):
+    """What became of an entry, as the event log records it: under the entry's natural key
+    `bank/{account}/{ref}` (or `key`), the statement's run (or `workflow_id`)."""
+    from domain.events import NewEvent
+
+    return NewEvent(
+        idempotency_key=key or f"bank/{source['account']}/{entry.ref}",
+        workflow_id=workflow_id or source["run"], workflow_type=workflow_type, subject=subject,
+        event_type=event_type, occurred_at=at, actor=actor, office=office,
+        payload={"entry": entry.model_dump(mode="json")} | {k: v for k, v in source.items() if k != "run"} | payload)
+
+
+def row_of(ev, already: bool) -> dict:
+    """An entry's row (`ccm bank status`) from its event."""
+    entry, p = ev.payload["entry"], ev.payload
+    return {"entry": entry["ref"], "value_date": entry["value_date"], "amount": entry["amount"],
+            "currency": entry["currency"], "outcome": ev.event_type.removeprefix("bank.entry_"),
+            "chase": p.get("chase", ""), "how": p.get("how", ""), "reason": p.get("reason", ""),
+            "guesses": ", ".join(p.get("guesses", [])), "already": already}
+
+
 def check_proved_command(update: str, arguments: dict, proof, workflow_id: str) -> None:
     """A command the worker sends a chase for a bank entry (`activities.bank`) says what
     the entry says, or a Refusal: a receipt of the entry's amount under its reference, a

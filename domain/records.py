@@ -12,17 +12,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date as date_
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.bank import Statement
+from domain.bank import ChaseView, Entry, Statement
 from domain.canonical import canonical_bytes
 from domain.contributions import BUDGET_LINES, IMPORTED
 from domain.coverage import DATA_EVENTS, HolidaysAdded, RegistryChecked, ScaleAdded
 from domain.events import NewEvent
 from domain.money import Amount
 from domain.process import Acting, Reason, Short
+from domain.signatures import EntryProof
 
 RecordCommandName = Literal["import_contributions", "import_obligations", "record_state", "register_key",
                             "revoke_key", "store_document", "match_bank_entry", "record_decision", "add_data"]
@@ -210,8 +212,6 @@ class StatementInput(Acting):
 
     def entry_proofs(self, workflow_id: str) -> list:
         """Each entry's `EntryProof` (none where the statement is not signed)."""
-        from domain.signatures import EntryProof
-
         sig = self.signature
         if sig is None:
             return [None] * len(self.statement.entries)
@@ -219,6 +219,43 @@ class StatementInput(Acting):
                            entry=e.model_dump(mode="json"), fingerprint=sig.fingerprint, office=self.office,
                            actor=self.actor, signed_at=sig.signed_at, signature=s)
                 for e, s in zip(self.statement.entries, self.entry_signatures, strict=True)]
+
+
+class StatementPlan(BaseModel):
+    """What a statement's run needs from the worker before it settles anything
+    (`prepare_statement`): each entry's name on its account, the rows of those already
+    logged, the chases an entry may pay, and the States' names."""
+
+    refs: list[str] = Field(description="each entry's own name on the account, in the statement's order")
+    already: dict[str, dict] = Field(default_factory=dict, description="own name -> the row of an entry logged before")
+    chases: dict[str, ChaseView] = Field(default_factory=dict)
+    names: dict[str, str] = Field(default_factory=dict)
+
+
+SettleKind = Literal["receipt", "reversal", "unmatched", "ignored"]
+
+
+class EntrySettlement(BaseModel):
+    """One entry settled (`settle_entry`): a receipt recorded on its chase (or a reversal),
+    each sent with the entry's proof; the event that says what became of it."""
+
+    kind: SettleKind
+    entry: Entry
+    proof: EntryProof | None = None
+    chase: str = ""
+    how: str = ""
+    reason: str = ""
+    guesses: list[str] = Field(default_factory=list)
+    reverses: str = Field("", description="for a reversal: the credit entry whose receipt it reverses")
+    statement: dict = Field(description="where the entry came from (`activities.bank.source_of`)")
+    actor: str = ""
+    office: str = ""
+    at: datetime
+
+
+class ReversalClaims(BaseModel):
+    account: str
+    reversals: list[Entry]
 
 
 def statement_id(statement: Statement) -> str:

@@ -25,7 +25,15 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.cycle import CycleAmounts, CycleInput
     from domain.events import Event, NewEvent
-    from domain.records import OutboxRetryInput, RecordInput, RecordResult, StatementInput
+    from domain.records import (
+        EntrySettlement,
+        OutboxRetryInput,
+        RecordInput,
+        RecordResult,
+        ReversalClaims,
+        StatementInput,
+        StatementPlan,
+    )
 
 CCM_STATE = SearchAttributeKey.for_keyword("CcmState")
 CCM_YEAR = SearchAttributeKey.for_int("CcmYear")
@@ -99,8 +107,20 @@ class Activities:
     def record_command(self, request: RecordInput) -> RecordResult:
         raise NotImplementedError
 
-    @activity.defn(name="import_statement")
-    def import_statement(self, request: StatementInput) -> list[dict]:
+    @activity.defn(name="prepare_statement")
+    def prepare_statement(self, request: StatementInput) -> StatementPlan:
+        raise NotImplementedError
+
+    @activity.defn(name="settle_entry")
+    def settle_entry(self, request: EntrySettlement) -> NewEvent:
+        raise NotImplementedError
+
+    @activity.defn(name="claim_reversals")
+    def claim_reversals(self, request: ReversalClaims) -> dict[str, dict]:
+        raise NotImplementedError
+
+    @activity.defn(name="log_entries")
+    def log_entries(self, events: list[NewEvent]) -> list[dict]:
         raise NotImplementedError
 
     @activity.defn(name="retry_outbox")

@@ -93,6 +93,18 @@ def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm,
     assert how == {"E1": "creditor_reference", "E2": "remittance", "E3": "reported_payment",
                    "E5": "creditor_reference"}
 
+    # The run is a workflow of steps: its history shows each entry's activity, and its
+    # event-log rows (every entry, under the run's own id) beside them.
+    from domain.bank import read_statement
+    from domain.records import statement_id
+
+    history = json.loads(ccm("audit", "history", statement_id(read_statement(path.read_bytes())), "-o", "json").stdout)
+    logged = [h for h in history if h["source"] == "eventlog"]
+    assert sorted(h["what"] for h in logged if h["what"].startswith("bank.entry_")) == sorted(
+        ["bank.entry_matched"] * 4 + ["bank.entry_reversed", "bank.entry_unmatched", "bank.entry_unmatched",
+         "bank.entry_ignored"]), logged
+    assert sum(1 for h in history if "settle_entry" in json.dumps(h)) >= 8
+
     rows = log.count()
     again = ccm("bank", "import", path)
     assert again.exit_code == 0 and "8 entries, 8 already imported; 0 matched" in again.stdout, again.output
