@@ -138,27 +138,20 @@ def check_record_events(inp: RecordInput) -> None:
         if e.office != inp.office:
             raise Refusal(f"{what}: it speaks for {e.office!r}, the command for {inp.office!r}",
                           code="not_this_command")
-    if inp.command == "add_data":
+    # The rows whose payload is money or the world's data are validated field by field.
+    payloads = {"import_contributions": IMPORTED_PAYLOADS, "add_data": DATA_PAYLOADS}.get(inp.command)
+    if payloads is not None:
         from pydantic import ValidationError
 
         for n, e in enumerate(inp.events, start=1):
             try:
-                DATA_PAYLOADS[e.event_type].model_validate(e.payload)
+                payloads[e.event_type].model_validate(e.payload)
             except ValidationError as bad:
                 err = bad.errors()[0]
-                raise Refusal(f"add_data: event {n}: {'.'.join(str(x) for x in err['loc'])}: {err['msg']}",
-                              code="not_this_command") from None
-    if inp.command == "import_contributions":
-        from pydantic import ValidationError
-
-        for n, e in enumerate(inp.events, start=1):
-            try:
-                IMPORTED_PAYLOADS[e.event_type].model_validate(e.payload)
-            except ValidationError as bad:
-                err = bad.errors()[0]
-                raise Refusal(f"import_contributions: event {n} ({e.idempotency_key}): "
+                raise Refusal(f"{inp.command}: event {n} ({e.idempotency_key}): "
                               f"{'.'.join(str(x) for x in err['loc'])}: {err['msg'].removeprefix('Value error, ')}",
                               code="not_this_command") from None
+    if inp.command == "import_contributions":
         years = {e.workflow_id.split("-")[1] for e in inp.events}
         if len(years) > 1:
             raise Refusal(f"import_contributions: one year a ledger, not {', '.join(sorted(years))}",

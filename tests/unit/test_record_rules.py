@@ -44,3 +44,22 @@ def test_a_figure_no_ledger_holds_is_refused(change, message):
     with pytest.raises(Refusal) as refused:
         check_record_events(ledger_import(events))
     assert str(refused.value).startswith("import_contributions: event ") and message in str(refused.value)
+
+
+@pytest.mark.parametrize("event_type, payload, message", [
+    ("data.scale_added", {"period": "2028-2030", "rates": {"DEU": "lots"}, "source": "x"}, "rates.DEU"),
+    ("data.scale_added", {"period": "2028", "rates": {}, "source": "x"}, "period: String should match"),
+    ("data.holidays_added", {"days": {"2029-02-30": "Eid"}, "source": "x"}, "days.2029-02-30"),
+    ("data.registry_checked", {"as_of": "2027-01-01", "source": ""}, "source: String should have at least 1"),
+])
+def test_the_worlds_data_is_checked_field_by_field_where_it_is_written(event_type, payload, message):
+    """`ccm data add-…` builds these; the plain `temporal` CLI could send any: refused whole."""
+    from datetime import datetime, timezone
+
+    from domain.events import NewEvent
+
+    event = NewEvent(idempotency_key="data/scale/0123456789abcdef", workflow_id="data", subject="scale",
+                     event_type=event_type, occurred_at=datetime(2027, 11, 1, tzinfo=timezone.utc), actor="S",
+                     office="isu", payload=payload)
+    with pytest.raises(Refusal, match=message):
+        check_record_events(RecordInput(command="add_data", events=[event], actor="S", office="isu"))
