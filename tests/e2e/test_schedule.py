@@ -52,10 +52,29 @@ def ccm(env, *args):
 
 
 
+def record_a_scale_where_none_ships(env, tmp_path) -> None:
+    """From 2028 no shipped scale covers the year: the operator records one, as the README
+    tells (`ccm data add-scale`). The stand-in is the latest shipped period's rates."""
+    from domain.scale import ScaleError, shipped_periods, shipped_scale
+
+    try:
+        shipped_scale(YEAR)
+        return
+    except ScaleError:
+        pass
+    last = shipped_scale(shipped_periods()[-1][1])
+    rates = tmp_path / "scale.csv"
+    rates.write_text("state,rate\n" + "".join(f"{a},{r}\n" for a, r in last.rates.items()))
+    first = shipped_periods()[-1][1] + 3 * ((YEAR - shipped_periods()[-1][1] - 1) // 3) + 1
+    r = ccm(env, "data", "add-scale", rates, "--period", f"{first}-{first + 2}", "--source", "test stand-in")
+    assert r.exit_code == 0, r.output
+
+
 @pytest.mark.slow
 def test_the_schedule_starts_the_years_chases_once_and_can_be_shown_paused_and_deleted(env, tmp_path):
     budget = tmp_path / "budget.csv"
     budget.write_text("line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n")
+    record_a_scale_where_none_ships(env, tmp_path)
     # No --scale: each year is billed by the UN scale of its period, shipped with ccm.
     r = ccm(env, "chase", "schedule", "--day", "01-15", "--budget-file", budget)
     assert r.exit_code == 0 and r.output.strip() == "ccm-annual-contribution-cycle created", r.output
