@@ -302,9 +302,11 @@ class ProcessWorkflow:
                     pass  # it exists already: tracked either way, and the step is not half-applied
                 continue
             key = self._key(effect.key)
-            # An effect no one's command caused (a timer's reminder, an overdue step) is the system's.
-            event = new_event(key, effect.event_type, subject, actor=effect.actor or ("" if effect.office else SYSTEM),
-                              office=effect.office, payload=effect.payload)
+            # An effect no one's command caused (a timer's reminder, an overdue step) is the
+            # system's; a command that named no one (sent straight to Temporal) says so.
+            event = new_event(key, effect.event_type, subject,
+                              actor=effect.actor or (UNNAMED if effect.office else SYSTEM), office=effect.office,
+                              payload=effect.payload)
             if isinstance(effect, Log):
                 waiting.append(event)
             elif isinstance(effect, Letter):

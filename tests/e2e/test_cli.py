@@ -105,6 +105,9 @@ def test_the_temporal_cli_queries_and_updates_a_chase_with_plain_json(ccm, worke
     assert query.returncode == 0, query.stderr
     status = json.loads(query.stdout)["queryResult"][0]
     assert status["received"] == "1500.00" and status["outstanding"] == "3500.00"
+    # Sent straight to Temporal, naming no one: its event says so, for the ISU (the default office).
+    receipt = next(iter(event_log(ccm_env).query(workflow_id=f"chase-{NEXT}-NOR", event_type="chase.receipt_recorded")))
+    assert (receipt.actor, receipt.office) == ("unnamed", "isu")
 
 
 @pytest.mark.parametrize("args,message", [
