@@ -12,6 +12,8 @@ and its holder's new key registered (the old one refused from then on); the Pres
 handed over at the Meeting of States Parties in September, the President's letters before
 signed by the old holder and after by the new; six meetings of the Coordination Committee,
 each approving the last one's minutes (circulated by the ISU, approved by the President);
+a concept note presented in April, its operational plan approved in June (its step an
+action item);
 last year's Article 7 reports due on 30 April, one on time and two late; the workers
 stopped and started again in July; a checkpoint at each month's end. On 31
 December: the chases' receipts reconcile to the centime with the statements' matched
@@ -59,12 +61,14 @@ def deployed(tmp_path, monkeypatch):
     home.mkdir()
     write_contacts(home / "contacts.csv")
     base = {"CCM_HOME": str(home)}
-    dirs = {k: tmp_path / k for k in ("admin", "isu", "isu-new", "worker", "president", "president-new")}
+    dirs = {k: tmp_path / k for k in ("admin", "isu", "isu-new", "worker", "president", "president-new",
+                                      "coordinator")}
     admin_pem, admin_public = _new_key(base, dirs["admin"], "Administrator@isu")
     keys = {"admin": admin_pem}
     for k, holder in (("isu", "Sheila Mweemba@isu"), ("isu-new", "Sheila Mweemba@isu"),
                       ("worker", "ccm worker@isu"), ("president", "Michael Biontino@president"),
-                      ("president-new", "Ana Presidenta@president")):
+                      ("president-new", "Ana Presidenta@president"),
+                      ("coordinator", "Silvia Cattaneo@coordinator:victim-assistance")):
         keys[k] = _new_key(base, dirs[k], holder)[0]
     owner = POSTGRES.format(name + "_owner", name)
     env = base | {"CCM_DATABASE_URL": owner, "CCM_REQUIRE_SIGNATURES": "true", "CCM_ADMIN_KEYS": admin_public,
@@ -135,6 +139,15 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from activities.bank import entry_key, new_event, receive
     from domain.bank import Entry, creditor_reference
     from domain.chase import ChaseStatus, Escalate, workflow_id
+    from domain.concept_notes import (
+        ConceptNoteInput,
+        ConceptNoteStatus,
+        Plan,
+        PlanStep,
+        SubmitPlan,
+        SubmitVersion,
+        concept_note_id,
+    )
     from domain.contributions import fold_contributions
     from domain.cycle import CycleInput
     from domain.meetings import ApproveMinutes, CirculateMinutes, MeetingInput, MeetingStatus, meeting_id
@@ -146,6 +159,7 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from services.commands import read_status, start, update
     from workflows.annual_cycle import AnnualContributionCycle
     from workflows.checkpoint import LogCheckpoint
+    from workflows.concept_note import ConceptNote
     from workflows.meeting import Meeting
     from workflows.obligation import Obligation
 
@@ -189,7 +203,9 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                     ("worker", "ccm worker", "isu", real - timedelta(days=1), date(year + 1, 12, 31), False),
                     ("president", "Michael Biontino", "president", real - timedelta(days=1), msp, True),
                     ("president-new", "Ana Presidenta", "president", msp + timedelta(days=1),
-                     date(year + 1, 9, 30), True)):
+                     date(year + 1, 9, 30), True),
+                    ("coordinator", "Silvia Cattaneo", "coordinator:victim-assistance", real - timedelta(days=1),
+                     date(year, 12, 31), False)):
                 event, admin = key_statement("key.registered", keys[key], keys["admin"], holder=holder, office=office,
                                              valid_from=start_day, valid_until=end_day, signs_letters=letters,
                                              title="President of the Meeting of States Parties" if letters else "")
@@ -221,8 +237,9 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
             outcomes = {}
             met: list[date] = []
 
-            async def as_president(workflow: str, name: str, cmd) -> None:
-                os.environ["CCM_KEYS_DIR"] = str(dirs["president"])
+            async def as_president(workflow: str, name: str, cmd, holder: str = "president") -> None:
+                """A command signed with the key of `holder` (the President's, a coordinator's)."""
+                os.environ["CCM_KEYS_DIR"] = str(dirs[holder])
                 try:
                     await update(client, workflow, name, cmd, check_worker=False)
                 finally:
@@ -299,6 +316,21 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                                      check_worker=False)
                 if month % 2 == 0:  # the Coordination Committee meets every other month
                     await committee(month)
+                note = concept_note_id(f"{year - 2010}MSP", "victim-assistance")
+                if month == 4:  # a concept note for April's meeting, circulated by its coordinators
+                    await start(client, ConceptNote.run, ConceptNoteInput(
+                        theme="victim-assistance", msp=f"{year - 2010}MSP", meeting=met[-1],
+                        circulate_by=datetime(year, 4, 9, 16, tzinfo=timezone.utc), plan_due=date(year, 6, 30)),
+                        note, queue, ISU)
+                    await as_president(note, "submit_version", SubmitVersion(
+                        text="Victim assistance: concept note", summary="What the coordinators propose.",
+                        office="coordinator:victim-assistance"), holder="coordinator")
+                if month == 6:  # presented in April: approved, then its operational plan submitted and approved
+                    await as_president(note, "approve_final", Acting(office="president"))
+                    await as_president(note, "submit_plan", SubmitPlan(plan=Plan(steps=[PlanStep(
+                        action="Survey of victims' needs in two States", responsible="ITA", due=date(year, 11, 30))]),
+                        office="coordinator:victim-assistance"), holder="coordinator")
+                    await as_president(note, "approve_plan", Acting(office="president"))
                 if month == 7:  # the workers stopped mid-year and started again: every chase replays
                     await running.aclose()
                     running = await serve(pool)
@@ -313,6 +345,8 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                 await sleep_until(server, min(at(12, 31, 18), await server.get_current_time() + timedelta(days=1)))
             await committee(13)  # 31 December: the December meeting's minutes circulated
             meetings = [await read_status(client, meeting_id(day), MeetingStatus) for day in met]
+            plan = await read_status(client, concept_note_id(f"{year - 2010}MSP", "victim-assistance"),
+                                     ConceptNoteStatus)
 
             status = {s: await read_status(client, workflow_id(year, s), ChaseStatus) for s in AMOUNTS}
         finally:
@@ -336,7 +370,7 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     # President's letters, the escalation due to the Presidency (no SMTP server here: the
     # outbox holds each, once).
     written = [ev for ev in log.query() if "message_id" in ev.payload]  # chases', meetings', obligations'
-    assert {ev.workflow_id.split("-")[0] for ev in written} == {"chase", "meeting", "obligation"}
+    assert {ev.workflow_id.split("-")[0] for ev in written} >= {"chase", "meeting", "obligation", "action"}
     outbox = list((Path(env["CCM_HOME"]) / "outbox" / "new").iterdir())
     assert len(outbox) == len(written) == len({ev.idempotency_key for ev in written}), (
         {p.name.split("@")[0] for p in outbox} ^ {ev.idempotency_key.replace("/", ".") for ev in written})
@@ -352,17 +386,22 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     approved = [ev for ev in log.query(event_type="meeting.minutes_approved")]
     assert [ev.payload.get("at_meeting") for ev in approved] == [d.isoformat() for d in met[1:]], approved
 
+    # A concept note presented in April, its operational plan approved: its step an action item.
+    assert plan.stage == "plan_approved", plan.stage
+    assert len(list(log.query(event_type="action.*"))) >= 1
+
     # Article 7: Germany's report on time; France's and Italy's late, each overdue from 1 May.
     filed = {ev.subject: ev.payload["on_time"] for ev in log.query(event_type="obligation.fulfilled")}
     assert filed == {"DEU": True, "FRA": False, "ITA": False}
     assert sorted(ev.subject for ev in log.query(event_type="obligation.overdue")) == ["FRA", "ITA"]
 
-    # Every chase event is signed, proved by a bank entry, or the system's; all verify offline.
-    processes = [ev for ev in log.query()
-                 if ev.workflow_id.startswith(("chase-", "meeting-", "start-all-", "obligation-"))]
+    # Every process event is signed, proved by a bank entry, or the system's; all verify offline.
+    kinds = ("chase-", "meeting-", "start-all-", "obligation-", "concept-", "action-")
+    processes = [ev for ev in log.query() if ev.workflow_id.startswith(kinds)]
     for ev in processes:
         assert "signed" in ev.payload or "proved" in ev.payload or ev.actor == "system", (ev.event_type, ev.actor)
-    assert {ev.workflow_id.split("-")[0] for ev in processes} == {"chase", "meeting", "start", "obligation"}
+    assert {ev.workflow_id.split("-")[0] for ev in processes} == {"chase", "meeting", "start", "obligation", "action",
+                                                                   "concept"}
     from domain.signatures import admin_keys
 
     ring = KeyRing.from_events(admin_keys(env["CCM_ADMIN_KEYS"]), log.query(workflow_id="keys"))
