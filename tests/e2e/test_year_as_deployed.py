@@ -193,7 +193,6 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     with concurrent.futures.ThreadPoolExecutor(8) as pool, server.auto_time_skipping_disabled():
         running = await serve(pool, cached=False)
         try:
-
             # The administrator registers the ISU's key, the worker's, and the Presidency:
             # its current holder until the Meeting of States Parties, the next from then.
             real = datetime.now(timezone.utc).date()
