@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -150,21 +150,48 @@ def worker(ccm_env):
 
 
 def register_keys(env: dict) -> None:
-    """Each office's key registered by the administrator, from yesterday for a year."""
-    from domain.schedule import geneva_today
-
-    today = geneva_today()
-    for meta in sorted(Path(env["CCM_KEYS_DIR"]).glob("*.json")):
-        out = CliRunner().invoke(cli, ["keys", "register", str(meta), "--office", _office_of(meta), "--from",
-                                       str(today - timedelta(days=1)), "--until", str(today + timedelta(days=365)),
-                                       "--admin-key", env["CCM_TEST_ADMIN_PEM"]], env=env)
-        assert out.exit_code == 0, out.output
-
-
-def _office_of(meta: Path) -> str:
+    """Each office's key registered by the administrator, from yesterday for a year: the
+    ISU's with `ccm keys register`, as a person does; the others in one recorded command
+    signed by the administrator (the same statements and check, one run instead of sixteen)."""
+    import asyncio
     import json
 
-    return json.loads(meta.read_text())["office"]
+    from activities.trust import load_private_key
+    from domain.process import Acting
+    from domain.schedule import geneva_today
+    from domain.signatures import KeyRegistration, fingerprint, public_bytes, sign
+    from runtime.settings import Settings
+    from runtime.temporal import connect
+    from services.commands import record
+    from services.keystore import key_statement_event
+
+    today = geneva_today()
+    start, end = today - timedelta(days=1), today + timedelta(days=365)
+    metas = sorted(Path(env["CCM_KEYS_DIR"]).glob("*.json"))
+    isu = next(m for m in metas if json.loads(m.read_text())["office"] == "isu")
+    out = CliRunner().invoke(cli, ["keys", "register", str(isu), "--office", "isu", "--from", str(start), "--until",
+                                   str(end), "--admin-key", env["CCM_TEST_ADMIN_PEM"]], env=env)
+    assert out.exit_code == 0, out.output
+    admin = load_private_key(Path(env["CCM_TEST_ADMIN_PEM"]))
+    events = []
+    for meta in (m for m in metas if m != isu):
+        key = json.loads(meta.read_text())
+        reg = KeyRegistration(fingerprint=key["fingerprint"], public_key=key["public_key"], holder=key["holder"],
+                              office=key["office"], valid_from=start, valid_until=end,
+                              registered_at=datetime.now(timezone.utc), admin=fingerprint(public_bytes(admin)))
+        reg.admin_signature = sign(admin, reg.message())
+        events.append(key_statement_event("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
+                                          f"registered/{reg.fingerprint}/{reg.office}/{start}",
+                                          Acting(actor="Administrator", office="isu")))
+
+    async def hand_over():
+        settings = Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], namespace=env["CCM_NAMESPACE"],
+                            task_queue=env["CCM_TASK_QUEUE"])
+        client = await connect(settings)
+        return await record(client, settings.task_queue, "register_key", events,
+                            Acting(actor="Administrator", office="isu"), key=admin)
+
+    assert asyncio.run(hand_over()).written == len(events)
 
 
 @pytest.fixture

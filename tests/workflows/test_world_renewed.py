@@ -43,7 +43,9 @@ def stand_in_scale() -> ScaleAdded:
 @pytest.mark.parametrize("moment", [datetime(2028, 1, 2, 6, tzinfo=timezone.utc),
                                     datetime(2030, 12, 31, 12, tzinfo=timezone.utc)])
 async def test_the_cycle_says_what_is_missing_then_bills_the_year_by_the_scale_the_operator_recorded(
-        time_skipping_env, task_queue, tmp_path, moment):
+        time_skipping_env, task_queue, tmp_path, moment, request):
+    if request.config.getoption("--clock"):
+        pytest.skip("this test sets its own clock: `make test-dates` has nothing to add")
     env = time_skipping_env
     if await env.get_current_time() > moment:
         pytest.skip(f"the server's clock is past {moment:%Y-%m-%d} already")
