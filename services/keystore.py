@@ -56,8 +56,7 @@ def key_for(office: str):
     sends). None when there is none (the command then goes unsigned)."""
     if path := os.environ.get("CCM_KEY"):
         return load_private(Path(path))
-    admins = _admin_fingerprints()
-    matching = [p for p, meta in key_files() if meta.get("office") == office and meta.get("fingerprint") not in admins]
+    matching = [p for p, _ in _office_keys(office)]
     if len(matching) > 1:
         raise CommandError(f"{len(matching)} keys here are for {office}: choose one with CCM_KEY")
     return load_private(matching[0]) if matching else None
@@ -72,9 +71,15 @@ def holder_for(office: str) -> str:
             return str(json.loads(meta.read_text()).get("holder", ""))
         except (OSError, ValueError, AttributeError):
             return ""
+    found = _office_keys(office)
+    return str(found[0][1].get("holder", "")) if len(found) == 1 else ""
+
+
+def _office_keys(office: str) -> list[tuple[Path, dict]]:
+    """The keys here made for `office`, an administrator's aside."""
     admins = _admin_fingerprints()
-    found = [meta for _, meta in key_files() if meta.get("office") == office and meta.get("fingerprint") not in admins]
-    return str(found[0].get("holder", "")) if len(found) == 1 else ""
+    return [(p, meta) for p, meta in key_files()
+            if meta.get("office") == office and meta.get("fingerprint") not in admins]
 
 
 def check_registered(key, office: str) -> None:
