@@ -125,9 +125,11 @@ def checked_registry(as_of, source, acting):
     """Record that the depositary's status was read on a day and the log holds every change
     it shows (`ccm states record`): the membership is then known five months past it."""
     from domain.coverage import RegistryChecked
+    from domain.obligations import OPENED_FOR_SIGNATURE
 
-    if as_of > geneva_today():
-        raise click.BadParameter(f"{as_of} is after today", param_hint="--as-of")
+    if not OPENED_FOR_SIGNATURE <= as_of <= geneva_today():
+        raise click.BadParameter(f"{as_of} is not a day the depositary's status could be read: from "
+                                 f"{OPENED_FOR_SIGNATURE} (opened for signature) up to today", param_hint="--as-of")
     checked = RegistryChecked(as_of=as_of, source=_source(source))
     _record("registry", "data.registry_checked", checked.model_dump(mode="json"), acting)
     click.echo(f"recorded: the States Parties checked as of {as_of} ({checked.source})")

@@ -48,7 +48,11 @@ def test_the_operator_extends_the_world_through_the_worker_and_it_is_in_force_at
         ("data.registry_checked", rows[2].actor, "isu")]
     assert rows[0].payload["source"] == "A/RES/82/… (test stand-in)" and log.verify().ok
 
-    # Not a scale's three years; a file that is no scale; not for the President to add.
+    # Not a scale's three years; a file that is no scale; a check before the Convention existed
+    # or after today; not for the President to add.
+    for as_of in ("1990-01-01", "2999-01-01"):
+        early = ccm("data", "checked-registry", "--as-of", as_of, "--source", "x")
+        assert early.exit_code == 2 and "could be read" in early.stderr, early.output
     assert ccm("data", "add-scale", scale, "--period", "2028-2029", "--source", "x").exit_code == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("state,rate\nXXX,1\n")
