@@ -156,14 +156,11 @@ def register_keys(env: dict) -> None:
     import asyncio
     import json
 
-    from activities.trust import load_private_key
     from domain.process import Acting
     from domain.schedule import geneva_today
-    from domain.signatures import KeyRegistration, fingerprint, public_bytes, sign
     from runtime.settings import Settings
     from runtime.temporal import connect
     from services.commands import record
-    from services.keystore import key_statement_event
 
     today = geneva_today()
     start, end = today - timedelta(days=1), today + timedelta(days=365)
@@ -172,17 +169,12 @@ def register_keys(env: dict) -> None:
     out = CliRunner().invoke(cli, ["keys", "register", str(isu), "--office", "isu", "--from", str(start), "--until",
                                    str(end), "--admin-key", env["CCM_TEST_ADMIN_PEM"]], env=env)
     assert out.exit_code == 0, out.output
-    admin = load_private_key(Path(env["CCM_TEST_ADMIN_PEM"]))
-    events = []
+    events, admin = [], None
     for meta in (m for m in metas if m != isu):
         key = json.loads(meta.read_text())
-        reg = KeyRegistration(fingerprint=key["fingerprint"], public_key=key["public_key"], holder=key["holder"],
-                              office=key["office"], valid_from=start, valid_until=end,
-                              registered_at=datetime.now(timezone.utc), admin=fingerprint(public_bytes(admin)))
-        reg.admin_signature = sign(admin, reg.message())
-        events.append(key_statement_event("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
-                                          f"registered/{reg.fingerprint}/{reg.office}/{start}",
-                                          Acting(actor="Administrator", office="isu")))
+        event, admin = key_statement("key.registered", meta.with_suffix(".pem"), Path(env["CCM_TEST_ADMIN_PEM"]),
+                                     holder=key["holder"], office=key["office"], valid_from=start, valid_until=end)
+        events.append(event)
 
     async def hand_over():
         settings = Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], namespace=env["CCM_NAMESPACE"],
@@ -203,3 +195,26 @@ def ccm(ccm_env):
         return runner.invoke(cli, [str(a) for a in args], env=ccm_env | (env or {}), catch_exceptions=False)
 
     return invoke
+
+
+def key_statement(event_type: str, pem: Path, admin_pem: Path, **fields):
+    """A key registered (or revoked) by the administrator, as `ccm keys register` makes it."""
+    from activities.trust import load_private_key
+    from domain.process import Acting
+    from domain.signatures import KeyRegistration, KeyRevocation, b64, fingerprint, public_bytes, sign
+    from services.keystore import key_statement_event
+
+    admin = load_private_key(admin_pem)
+    raw = public_bytes(load_private_key(pem))
+    fp = fingerprint(raw)
+    if event_type == "key.registered":
+        statement = KeyRegistration(fingerprint=fp, public_key=b64(raw), registered_at=datetime.now(timezone.utc),
+                                    admin=fingerprint(public_bytes(admin)), **fields)
+        key = f"registered/{fp}/{statement.office}/{statement.valid_from}"
+    else:
+        statement = KeyRevocation(fingerprint=fp, revoked_at=datetime.now(timezone.utc),
+                                  admin=fingerprint(public_bytes(admin)), **fields)
+        key = f"revoked/{fp}"
+    statement.admin_signature = sign(admin, statement.message())
+    by = Acting(actor="Administrator", office="isu")
+    return key_statement_event(event_type, fp, statement.model_dump(mode="json"), key, by), admin

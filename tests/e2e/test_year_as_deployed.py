@@ -41,7 +41,7 @@ import pytest
 
 from domain.process import Acting
 from tests.conftest import sleep_until
-from tests.e2e.conftest import POSTGRES, _new_key, drop_postgres_log, postgres_log
+from tests.e2e.conftest import POSTGRES, _new_key, drop_postgres_log, key_statement, postgres_log
 from tests.letters import write_contacts
 from tests.statements import IBAN, Line, camt053
 
@@ -94,27 +94,6 @@ async def record(client, queue: str, command: str, events: list, acting: Acting,
     inp = RecordInput(command=command, events=events, actor=acting.actor, office=acting.office)
     inp = sign_start(inp, workflow_id, command, signed_arguments(inp), key)
     return await client.execute_workflow(RecordCommand.run, inp, id=workflow_id, task_queue=queue)
-
-
-def key_statement(event_type: str, pem: Path, admin_pem: Path, **fields):
-    """A key registered (or revoked) by the administrator, as `ccm keys register` makes it."""
-    from activities.trust import load_private_key
-    from domain.signatures import KeyRegistration, KeyRevocation, b64, fingerprint, public_bytes, sign
-    from services.keystore import key_statement_event
-
-    admin = load_private_key(admin_pem)
-    raw = public_bytes(load_private_key(pem))
-    fp = fingerprint(raw)
-    if event_type == "key.registered":
-        statement = KeyRegistration(fingerprint=fp, public_key=b64(raw), registered_at=datetime.now(timezone.utc),
-                                    admin=fingerprint(public_bytes(admin)), **fields)
-        key = f"registered/{fp}/{statement.office}/{statement.valid_from}"
-    else:
-        statement = KeyRevocation(fingerprint=fp, revoked_at=datetime.now(timezone.utc),
-                                  admin=fingerprint(public_bytes(admin)), **fields)
-        key = f"revoked/{fp}"
-    statement.admin_signature = sign(admin, statement.message())
-    return key_statement_event(event_type, fp, statement.model_dump(mode="json"), key, ADMIN), admin
 
 
 async def import_statement(client, queue: str, lines: list[Line], statement_id: str, day: date) -> list[dict]:
