@@ -14,17 +14,31 @@ import asyncio
 import hashlib
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Protocol
 
 from domain.bank import bank_event, receipt_reference, row_of
+from domain.chase import ChaseStatus
 from domain.schedule import geneva_today
-from services.commands import read_status
+
+
+class Chases(Protocol):
+    """How these steps reach the chases, handed to them by whoever runs them: the worker
+    sends unsigned (a bank entry's proof goes with the command), `ccm bank match` signs as
+    the person it runs for (`services.chases.ChaseCommands`)."""
+
+    async def status(self, workflow_id: str) -> ChaseStatus:
+        """The chase's `status` query (its result once it has ended)."""
+
+    async def send(self, workflow_id: str, name: str, cmd, update_id: str):
+        """Send one update: None when applied, else the chase's refusal (an
+        `ApplicationError`, its code in `type`)."""
 
 
 def entry_key(account: str, ref: str) -> str:
     return f"bank/{account}/{ref}"
 
 
-async def prepare(client, log, statement):
+async def prepare(chases: Chases, log, statement):
     """The run's plan (`domain.records.StatementPlan`): each entry's own name, the rows of
     those already logged, and, where some are new, the chases they may pay."""
     from domain.records import StatementPlan
@@ -34,11 +48,11 @@ async def prepare(client, log, statement):
     already = {e.ref: row_of(ev, already=True) for e in own if (ev := logged.get(entry_key(statement.account, e.ref)))}
     new = [e for e in own if e.ref not in already]
     return StatementPlan(refs=[e.ref for e in own], already=already,
-                         chases=await _chase_views(client, log, _years(new)) if new else {},
+                         chases=await _chase_views(chases, log, _years(new)) if new else {},
                          names=_party_names())
 
 
-async def settle(client, step) -> object:
+async def settle(chases: Chases, step) -> object:
     """One entry settled (`domain.records.EntrySettlement`): the receipt or the reversal
     sent to its chase with the entry's proof, and the event that says what became of it
     (unmatched, with the chase's refusal, where the chase refused). Sent again after a cut,
@@ -49,19 +63,19 @@ async def settle(client, step) -> object:
         return bank_event(source, entry, step.actor, step.office, event_type, subject, step.at, **payload)
 
     if step.kind == "receipt":
-        refused = await receive(client, step.chase, entry.amount, entry, step, _update_id(
-            "receipt", source["account"], entry.ref), step.proof, sign=False)
+        refused = await receive(chases, step.chase, entry.amount, entry, step, _update_id(
+            "receipt", source["account"], entry.ref), step.proof)
         if refused:
             return event("bank.entry_unmatched", reason=refused, guesses=[step.chase])
         return event("bank.entry_matched", step.chase.rsplit("-", 1)[-1], chase=step.chase, how=step.how)
     if step.kind == "reversal":
         from domain.chase import ReverseReceipt
 
-        refusal = await _send(client, step.chase, "reverse_receipt", ReverseReceipt(
+        refusal = await chases.send(step.chase, "reverse_receipt", ReverseReceipt(
             reference=receipt_reference(step.reverses, source["account"]),
             reason=f"reversed by the bank: entry {entry.ref} of statement {source['statement']}", amount=entry.amount,
             actor=step.actor, office=step.office, proof=step.proof),
-            _update_id("reversal", source["account"], entry.ref), sign=False)
+            _update_id("reversal", source["account"], entry.ref))
         if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
             return event("bank.entry_unmatched", reason=refusal.message, guesses=[step.chase])
         return event("bank.entry_reversed", step.chase.rsplit("-", 1)[-1], chase=step.chase, reverses=step.reverses)
@@ -105,14 +119,13 @@ def _years(entries) -> set[int]:
 ENDED = frozenset({"chase.closed_in_arrears", "chase.year_closed", "chase.waived", "chase.cancelled"})
 
 
-async def _chase_views(client, log, years: set[int]) -> dict:
+async def _chase_views(chases: Chases, log, years: set[int]) -> dict:
     """Every chase ccm runs for the years an entry may pay (its value date's, the next
     one's paid in advance, the previous one's paid late), from the event log, the system of
     record (visibility lags behind a chase just started, and Temporal's test server has
     none); a year imported from a ledger has no workflow to send to and is left out. The
     status of those whose State reported a payment, since matching compares its amount."""
     from domain.bank import ChaseView
-    from domain.chase import ChaseStatus
 
     span = sorted({y + d for y in years for d in (-1, 0, 1)})
     views, reported = {}, {}
@@ -133,7 +146,7 @@ async def _chase_views(client, log, years: set[int]) -> dict:
             elif ev.event_type == "chase.receipt_recorded":  # the money came: the report stands no longer
                 reported[wid] = False
     for wid in [w for w, standing in reported.items() if standing and views[w].open]:
-        status = await read_status(client, wid, ChaseStatus)
+        status = await chases.status(wid)
         amount = status.reported.amount if status.reported else None
         views[wid] = views[wid].model_copy(update={"reported_amount": amount, "outstanding": status.outstanding})
     return views
@@ -152,32 +165,14 @@ def _update_id(what: str, account: str, ref: str) -> str:
     return f"bank-{what}-{hashlib.sha256(entry_key(account, ref).encode()).hexdigest()[:32]}"
 
 
-async def _send(client, workflow_id: str, name: str, cmd, update_id: str, sign: bool):
-    """Send one update; None when applied, else the chase's refusal (its code in `type`).
-    The worker sends unsigned (`sign=False`: a bank entry's proof goes with the command
-    where the statement was signed); `ccm bank match` signs as the person it runs for."""
-    from temporalio.client import WorkflowUpdateFailedError
-    from temporalio.exceptions import ApplicationError
-
-    from services.commands import update
-
-    try:
-        await update(client, workflow_id, name, cmd, check_worker=False, update_id_=update_id, sign=sign)
-    except WorkflowUpdateFailedError as e:
-        if isinstance(e.cause, ApplicationError):
-            return e.cause
-        raise
-    return None
-
-
 def new_event(source: dict, entry, acting, event_type: str, subject: str, key: str | None = None, **payload):
     """An entry's event written by a command (`ccm bank match`), under the account's id."""
     return bank_event(source, entry, acting.actor, acting.office, event_type, subject, datetime.now(timezone.utc),
                       workflow_id=f"bank-{source['account']}", key=key, workflow_type="BankStatement", **payload)
 
 
-async def receive(client, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None,
-                  sign: bool = True) -> str:
+async def receive(chases: Chases, workflow_id: str, amount: Decimal, entry, acting, update_id: str,
+                  proof=None) -> str:
     """Record the entry as a receipt on the chase: "" when it is recorded (now, or by a run
     cut short before), else the chase's refusal in words."""
     from pydantic import ValidationError
@@ -191,13 +186,13 @@ async def receive(client, workflow_id: str, amount: Decimal, entry, acting, upda
                             actor=acting.actor, office=acting.office, proof=proof)
     except ValidationError as e:
         return e.errors()[0]["msg"].removeprefix("Value error, ")
-    refusal = await _send(client, workflow_id, "record_receipt", cmd, update_id, sign)
+    refusal = await chases.send(workflow_id, "record_receipt", cmd, update_id)
     if refusal is None:
         return ""
     if refusal.type == "already_recorded":  # by another command: the same money, or not?
-        from domain.chase import ChaseStatus, same_reference
+        from domain.chase import same_reference
 
-        status = await read_status(client, workflow_id, ChaseStatus)
+        status = await chases.status(workflow_id)
         held = next(r for r in status.receipts if same_reference(r.reference, cmd.reference) and not r.reversed)
         if held.amount == amount:
             return ""  # the same money, recorded by hand or by an earlier statement: counted once

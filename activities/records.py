@@ -264,7 +264,9 @@ class CcmActivities:
                  checkpoint_key: Path | None = None, verifier=None):
         self.log = log
         self.verifier = verifier  # activities.trust.CommandVerifier; None: unsigned commands pass
-        self.client = None  # the worker's Temporal client, for activities that send commands (bank statements)
+        # How a bank statement's steps reach the chases (`activities.bank.Chases`), handed
+        # in by the worker (`runtime.worker.make_worker`).
+        self.chases = None
         self.checkpoint_key = checkpoint_key
         self.iban = iban
         self.letterhead = letterhead or Letterhead()
@@ -563,14 +565,14 @@ class CcmActivities:
             self._check_entry_proofs(request, workflow_id)
         except Refusal as e:
             raise refusal_error(e) from None
-        return await prepare(self._client(), self.log, request.statement)
+        return await prepare(self._chases(), self.log, request.statement)
 
     @activity.defn(name="settle_entry")
     async def settle_entry(self, request: EntrySettlement) -> NewEvent:
         """One entry settled on its chase (`activities.bank.settle`): its event, to log."""
         from activities.bank import settle
 
-        return await settle(self._client(), request)
+        return await settle(self._chases(), request)
 
     @activity.defn(name="claim_reversals")
     def claim_reversals(self, request: ReversalClaims) -> dict[str, dict]:
@@ -590,10 +592,10 @@ class CcmActivities:
         _bank_metrics(self.meter, rows)
         return rows
 
-    def _client(self):
-        if self.client is None:
-            raise ApplicationError("this worker has no Temporal client for its activities", non_retryable=True)
-        return self.client
+    def _chases(self):
+        if self.chases is None:
+            raise ApplicationError("this worker was given no way to reach the chases", non_retryable=True)
+        return self.chases
 
     @activity.defn(name="retry_outbox")
     async def retry_outbox(self, request: OutboxRetryInput) -> list[dict]:

@@ -141,7 +141,7 @@ def _sdk_warnings(server: Server) -> int:
 
 
 def settings_for(server: Server, ns: str):
-    from runtime.settings import Settings
+    from services.settings import Settings
 
     return Settings(home=server.home / ns, temporal_address=server.address, namespace=ns, task_queue="ccm")
 
@@ -626,7 +626,7 @@ def _timed_child(cmd: list[str], env: dict) -> tuple[float, float]:
 HOST = """
 import asyncio, concurrent.futures, sys
 from pathlib import Path
-from runtime.settings import Settings
+from services.settings import Settings
 from runtime.temporal import connect
 from activities.database import open_event_log
 from runtime.worker import build_activities, make_workers
@@ -703,7 +703,7 @@ def status(n: int) -> None:
             host.terminate()
             host.wait(timeout=30)
 
-    from runtime.settings import Settings
+    from services.settings import Settings
 
     print(f"one worker process serving {len(server.namespaces)} secretariats, keeping {Settings().worker_cache} "
           f"runs in memory (CCM_WORKER_CACHE), drawing its letters in its own threads: RSS {idle:.0f} MiB idle, "

@@ -190,7 +190,9 @@ def bank_match(entry, alpha3, year, chf, acting):
         from services.commands import update_id
 
         cmd_id = update_id(wid, "record_receipt", {"entry": entry_key(source["account"], entry)})
-        return await receive(await connect(), wid, amount, original, acting, cmd_id)
+        from services.chases import ChaseCommands
+
+        return await receive(ChaseCommands(await connect()), wid, amount, original, acting, cmd_id)
 
     refused = run(go())
     if refused:

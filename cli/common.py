@@ -271,7 +271,7 @@ def load_settings(**overrides):
     variable (`CCM_BANK_IBAN: 'CH93' is not a valid IBAN: …`)."""
     from pydantic import ValidationError
 
-    from runtime.settings import Settings
+    from services.settings import Settings
 
     try:
         return Settings(**overrides)
@@ -331,3 +331,19 @@ def _json_default(value):
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def upgrade_log(s) -> str:
+    """Create or migrate the log of settings `s`; its revision."""
+    from activities.database import current_revision, make_engine, upgrade
+
+    try:
+        if s.database_url_override is None:
+            s.home.mkdir(parents=True, exist_ok=True)  # the embedded default lives in the data directory
+        engine = make_engine(s.database_url, create=True)
+        upgrade(engine)
+        revision = current_revision(engine)
+        engine.dispose()
+        return revision
+    except Exception as e:
+        raise click.ClickException(f"cannot upgrade {s.shown()['database_url']}: {str(e).splitlines()[0]}") from None

@@ -8,7 +8,7 @@ import shutil
 import click
 
 from cli.client import run
-from cli.common import emit, settings
+from cli.common import emit, settings, upgrade_log
 from domain.schedule import geneva_today
 
 
@@ -17,7 +17,6 @@ from domain.schedule import geneva_today
 def demo(keep):
     """Start the embedded server and a worker in a fresh demo directory, start this year's
     chases for every State Party, record a few receipts and print the status table."""
-    from cli.main import upgrade_log
     from runtime import demo as the_demo
     from runtime import devserver
 

@@ -7,9 +7,9 @@ import sys
 import click
 
 from cli.client import as_option, run
-from cli.common import DATE, STATE, emit, load_settings, output_option, settings, validation_message
+from cli.common import DATE, STATE, emit, load_settings, output_option, settings, upgrade_log, validation_message
 from domain.schedule import geneva_today
-from services.commands import begin_invocation
+from services.invocation import begin_invocation
 
 
 class OneLineErrors(click.Group):
@@ -100,22 +100,6 @@ def db_upgrade():
     that creates a log)."""
     revision = upgrade_log(settings())
     click.echo(f"event log at {settings().shown()['database_url']} is at revision {revision}")
-
-
-def upgrade_log(s) -> str:
-    """Create or migrate the log of settings `s`; its revision."""
-    from activities.database import current_revision, make_engine, upgrade
-
-    try:
-        if s.database_url_override is None:
-            s.home.mkdir(parents=True, exist_ok=True)  # the embedded default lives in the data directory
-        engine = make_engine(s.database_url, create=True)
-        upgrade(engine)
-        revision = current_revision(engine)
-        engine.dispose()
-        return revision
-    except Exception as e:
-        raise click.ClickException(f"cannot upgrade {s.shown()['database_url']}: {str(e).splitlines()[0]}") from None
 
 
 # --- embedded server and worker --------------------------------------------------------

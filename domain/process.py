@@ -16,15 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.contract import MAX_INLINE_TEXT, AgendaFactsRequest, CalendarInvite, DocumentRef
-
-
-class Refusal(ValueError):
-    """A command a process refuses; the message is meant for the person who sent it, the
-    code for a program (it travels as the failure's type: nothing matches on wording)."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.code = code
+from domain.refusal import Refusal as Refusal  # where every aggregate has always found it
 
 
 class CommandSignature(BaseModel):

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 
+from domain.refusal import Refusal
+
 GENEVA = ZoneInfo("Europe/Zurich")
 Role = Literal["member", "observer", "isu", "presidency"]
 
@@ -169,8 +171,6 @@ class Schedule(BaseModel):
 
     @classmethod
     def at(cls, day: date, start: time, end: time, venue: str) -> Schedule:
-        from domain.process import Refusal
-
         if end <= start:
             raise Refusal(f"the meeting must end after it starts ({hhmm(start)}–{hhmm(end)})")
         return cls(date=day, start=start, end=end, venue=venue,

@@ -6,7 +6,7 @@ from temporalio.client import Client
 from temporalio.service import TLSConfig
 
 from runtime.codec import data_converter
-from runtime.settings import Settings
+from services.settings import Settings
 
 
 class Unreachable(Exception):

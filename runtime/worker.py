@@ -9,8 +9,8 @@ import contextlib
 import signal
 from typing import TYPE_CHECKING
 
-from runtime.settings import Settings
 from runtime.temporal import Unreachable, connect
+from services.settings import Settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -97,9 +97,10 @@ def make_worker(client: Client, settings: Settings, activities, executor) -> Wor
 
     from temporalio.worker import Worker  # here: every command imports this module, few run a worker
 
+    from services.chases import ChaseCommands
     from workflows.signing import SignedCommands
 
-    activities.client = client  # for the activities that send commands to workflows
+    activities.chases = ChaseCommands(client, sign=False)  # a statement's steps send unsigned: entries carry proofs
     return Worker(
         client,
         task_queue=settings.task_queue,

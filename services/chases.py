@@ -7,6 +7,35 @@ import asyncio
 from services.commands import BrokenRun, read_status, start
 from services.errors import CommandError
 
+
+class ChaseCommands:
+    """The chases as the bank's steps reach them (`activities.bank.Chases`): through this
+    client, signing as the person a command runs for, or not (`sign=False`: the worker,
+    which never signs as a person with a key of its machine)."""
+
+    def __init__(self, client, sign: bool = True):
+        self.client, self.sign = client, sign
+
+    async def status(self, workflow_id: str):
+        from domain.chase import ChaseStatus
+
+        return await read_status(self.client, workflow_id, ChaseStatus)
+
+    async def send(self, workflow_id: str, name: str, cmd, update_id: str):
+        from temporalio.client import WorkflowUpdateFailedError
+        from temporalio.exceptions import ApplicationError
+
+        from services.commands import update
+
+        try:
+            await update(self.client, workflow_id, name, cmd, check_worker=False, update_id_=update_id, sign=self.sign)
+        except WorkflowUpdateFailedError as e:
+            if isinstance(e.cause, ApplicationError):
+                return e.cause
+            raise
+        return None
+
+
 STATUS_CONCURRENCY = 16  # chases read at once by `chase status --year` (measured: 1.4x one at a time)
 
 

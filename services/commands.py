@@ -10,31 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections import Counter
 
 from services.errors import CommandError
-
-
-class Invocation:
-    """One run of a command: its request id, and how often it has sent each update."""
-
-    def __init__(self, request_id: str | None = None):
-        self.request_id = request_id or uuid.uuid4().hex
-        self.sent: Counter[str] = Counter()
-
-
-_invocation = Invocation()
-
-
-def current_invocation() -> Invocation:
-    return _invocation
-
-
-def begin_invocation(request_id: str | None = None) -> None:
-    """Called once per `ccm` command (the root group): a new intent."""
-    global _invocation
-    _invocation = Invocation(request_id)
+from services.invocation import current_invocation
 
 
 def update_id(workflow_id: str, name: str, arg) -> str:
@@ -44,8 +22,9 @@ def update_id(workflow_id: str, name: str, arg) -> str:
     # Without the signature: it covers the id.
     content = arg.model_dump(mode="json", exclude={"signature"}) if hasattr(arg, "model_dump") else arg
     text = json.dumps([workflow_id, name, content], sort_keys=True, ensure_ascii=False, default=str)
-    _invocation.sent[text] += 1
-    text += f"/{_invocation.request_id}/{_invocation.sent[text]}"
+    invocation = current_invocation()
+    invocation.sent[text] += 1
+    text += f"/{invocation.request_id}/{invocation.sent[text]}"
     return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
 
@@ -144,7 +123,7 @@ async def ready(handle) -> None:
 
 def request_id() -> str:
     """This invocation's request id (`--request-id`, or made for it)."""
-    return _invocation.request_id
+    return current_invocation().request_id
 
 
 async def record(client, task_queue: str, command: str, events: list, acting, key=None):
@@ -162,8 +141,9 @@ async def record(client, task_queue: str, command: str, events: list, acting, ke
     await check_polled(client, task_queue)
     total = RecordResult(written=0, already=0)
     for batch in _batches(events):
-        _invocation.sent[f"record/{command}"] += 1
-        workflow_id = record_id(command, f"{_invocation.request_id}-{_invocation.sent[f'record/{command}']}")
+        invocation = current_invocation()
+        invocation.sent[f"record/{command}"] += 1
+        workflow_id = record_id(command, f"{invocation.request_id}-{invocation.sent[f'record/{command}']}")
         inp = RecordInput(command=command, events=batch, actor=acting.actor, office=acting.office)
         inp = sign_start(inp, workflow_id, command, signed_arguments(inp), key)
         handle = await client.start_workflow(
@@ -192,8 +172,9 @@ async def result_or_why(handle, seconds: float | None = None):
         raw = (await handle.describe()).raw_description
         why = next((f"attempt {a.attempt}: {a.last_failure.message.splitlines()[0]}"
                     for a in raw.pending_activities if a.last_failure.message), "no answer yet")
+        request_id = current_invocation().request_id
         raise CommandError(f"{handle.id} is not written after {seconds:g} s ({why}); the worker keeps trying, "
-                           f"`ccm doctor` shows it, and `ccm --request-id {_invocation.request_id} …` with the same "
+                           f"`ccm doctor` shows it, and `ccm --request-id {request_id} …` with the same "
                            "command finds it again") from None
 
 

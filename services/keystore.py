@@ -109,15 +109,15 @@ def check_registered(key, office: str) -> None:
 def _registry(fresh: bool = False):
     """The key registry as the log records it, read once per command, or again when
     `fresh` (None when the log cannot be read here)."""
-    from services import commands
+    from services.invocation import current_invocation
 
-    inv = commands.current_invocation()
+    inv = current_invocation()
     if fresh or not hasattr(inv, "registry"):
         inv.registry = None
         try:
             from activities.database import open_event_log
             from domain.signatures import REGISTRY_ID, KeyRing
-            from runtime.settings import Settings
+            from services.settings import Settings
 
             s = Settings()
             log = open_event_log(s.database_url, create=False, upgrade_schema=False)
@@ -132,7 +132,7 @@ def _registry(fresh: bool = False):
 
 def _admin_fingerprints() -> set[str]:
     from domain.process import Refusal
-    from runtime.settings import Settings
+    from services.settings import Settings
 
     try:
         return set(Settings().admin_keyring)

@@ -158,9 +158,9 @@ def register_keys(env: dict) -> None:
 
     from domain.process import Acting
     from domain.schedule import geneva_today
-    from runtime.settings import Settings
     from runtime.temporal import connect
     from services.commands import record
+    from services.settings import Settings
 
     today = geneva_today()
     start, end = today - timedelta(days=1), today + timedelta(days=365)

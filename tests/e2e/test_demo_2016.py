@@ -12,8 +12,8 @@ from icalendar import Calendar
 
 from domain.meetings import meeting_id
 from runtime.demo import _concept_notes, _meetings
-from runtime.settings import Settings
 from runtime.temporal import connect
+from services.settings import Settings
 from workflows.action_item import ActionItem
 from workflows.concept_note import ConceptNote
 from workflows.meeting import Meeting

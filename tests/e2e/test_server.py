@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from runtime import devserver
-from runtime.settings import Settings
+from services.settings import Settings
 from tests.conftest import wait_for, worker_retrying
 
 CCM = str(Path(sys.executable).parent / "ccm")

@@ -152,10 +152,10 @@ def test_a_forged_or_replayed_signature_is_refused(ccm_env, worker, tmp_path):
 
     from domain.chase import Close
     from domain.process import CommandResult
-    from runtime.settings import Settings
     from runtime.temporal import connect
     from services.commands import update_id
     from services.keystore import sign_update
+    from services.settings import Settings
 
     env = ccm_env
     president = tmp_path / "president"
@@ -262,8 +262,8 @@ def test_a_published_checkpoint_catches_a_whole_chain_rewritten_after_it(ccm_env
 def test_checkpoints_run_daily_on_a_temporal_schedule(ccm_env, worker):
     import asyncio
 
-    from runtime.settings import Settings
     from runtime.temporal import connect
+    from services.settings import Settings
 
     r = run(ccm_env, "audit", "schedule-checkpoints", "--hour", "2")
     assert r.exit_code == 0 and "a checkpoint every day at 02:00 UTC" in r.stdout, r.output
@@ -357,8 +357,8 @@ def test_a_signed_statement_matches_its_payments_proved_by_its_entries_and_the_a
     from domain.bank import creditor_reference
     from domain.chase import RecordReceipt
     from domain.process import CommandResult
-    from runtime.settings import Settings
     from runtime.temporal import connect
+    from services.settings import Settings
     from tests.statements import IBAN, Line, camt053
 
     env, isu = ccm_env, Path(ccm_env["CCM_TEST_ISU_KEY"]).parent

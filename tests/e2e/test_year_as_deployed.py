@@ -133,9 +133,10 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from domain.obligations import Fulfil, ObligationInput, obligation_id
     from domain.schedule import Schedule, closed_day
     from domain.signatures import KeyRing, verify_signed_events, verify_writers
-    from runtime.settings import Settings
     from runtime.worker import build_activities, make_workers
+    from services.chases import ChaseCommands
     from services.commands import read_status, start, update
+    from services.settings import Settings
     from workflows.annual_cycle import AnnualContributionCycle
     from workflows.checkpoint import LogCheckpoint
     from workflows.concept_note import ConceptNote
@@ -259,7 +260,7 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                                      if ev.payload["entry"]["ref"] == f"Y{year}-04-2")
                     entry = Entry(**unmatched.payload["entry"])
                     wid = workflow_id(year, "NZL")
-                    assert await receive(client, wid, entry.amount, entry, ISU,
+                    assert await receive(ChaseCommands(client), wid, entry.amount, entry, ISU,
                                          f"match-{uuid.uuid4().hex[:8]}") == ""
                     source = {k: unmatched.payload[k] for k in ("account", "statement", "format", "sha256")}
                     await record(client, queue, "match_bank_entry", [new_event(
