@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 
 from domain.canonical import canonical_bytes
+from domain.event_types import check_payload
 from domain.events import (
     GENESIS_HASH,
     ChainBreak,
@@ -293,8 +294,9 @@ class EventLog:
                 if new.idempotency_key in found:
                     out.append((found[new.idempotency_key], False))
                     continue
+                dumped = new.model_dump(mode="json")  # once: for the check, the hash and the row
+                check_payload(new.event_type, dumped["payload"])  # an unknown type or shape is never written
                 seq += 1
-                dumped = new.model_dump(mode="json")  # once: for the hash and for the row
                 digest = event_hash(new, seq, recorded_at, prev_hash, dumped)
                 row = {k: dumped[k] for k in _TEXT_COLUMNS} | {
                     "seq": seq, "recorded_at": recorded_at, "occurred_at": new.occurred_at.astimezone(timezone.utc),

@@ -17,12 +17,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from domain.event_types import LetterSent, typed
 from domain.events import Event
-from domain.money import CHF, format_chf, parse_amount, to_chf
+from domain.money import BUDGET_LINES, CHF, format_chf, parse_amount, to_chf
 from domain.schedule import geneva_today
 
 ZERO = Decimal("0.00")
-BUDGET_LINES = ("7a", "7b", "7c")  # the lines of the ISU's budget in its financial decision
 _CHASE_ID = re.compile(r"^chase-(?P<year>\d{4})-(?P<state>[A-Z]{3})$")
 
 
@@ -161,28 +161,28 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
             continue
         state = parsed[1]
         row = states.setdefault(state, StateContribution(state=state, name=(names or {}).get(state, state)))
-        p = ev.payload
+        p = typed(ev)  # its current model, whatever schema it was written in
         if ev.event_type in ("chase.started", "chase.imported"):
-            row.amount_due, row.arrears = to_chf(p["amount_due"]), to_chf(p.get("arrears", "0"))
-            row.credit_carried = to_chf(p.get("credit_carried", "0"))
+            row.amount_due, row.arrears = to_chf(p.amount_due), to_chf(p.arrears)
+            row.credit_carried = to_chf(getattr(p, "credit_carried", ZERO))
         elif ev.event_type in ("chase.receipt_recorded", "chase.receipt_imported"):
             number = 1 + sum(1 for r in receipts if r.state == state) + reversed_count.get(state, 0)
-            receipts.append(Receipt(on=date.fromisoformat(p["date"]), amount=p["amount"],
-                                    budget_line=p.get("budget_line", ""), state=state, number=number))
+            receipts.append(Receipt(on=p.date, amount=p.amount, budget_line=p.budget_line, state=state, number=number))
         elif ev.event_type == "chase.receipt_reversed":  # a compensating event: the receipt no longer counts
-            receipts = [r for r in receipts if (r.state, r.number) != (state, p["receipt"])]
+            receipts = [r for r in receipts if (r.state, r.number) != (state, p.receipt)]
             reversed_count[state] = reversed_count.get(state, 0) + 1
         elif ev.event_type == "chase.due_corrected":
-            row.amount_due = to_chf(p["to"])
+            row.amount_due = to_chf(p.to)
         elif ev.event_type in ("chase.pledged", "chase.pledge_imported"):
-            amount = format_chf(to_chf(p["amount"])) if p.get("amount") else "an amount not said"
-            row.pledged = f"{amount}, expected {p.get('expected_date') or 'soon'}"
+            amount = format_chf(to_chf(p.amount)) if p.amount else "an amount not said"
+            expected = p.expected_date if ev.event_type == "chase.pledged" else None  # a ledger says no day
+            row.pledged = f"{amount}, expected {expected.isoformat() if expected else 'soon'}"
         elif ev.event_type in ("chase.payment_reported", "chase.payment_report_imported"):
-            row.reported = f"reported paid on {p['date']}"
+            row.reported = f"reported paid on {p.date.isoformat()}"
         if ev.event_type in ("chase.receipt_recorded", "chase.receipt_imported"):
             row.pledged = row.reported = ""  # the money came: neither stands any longer
         row.outcome = _OUTCOMES.get(ev.event_type, row.outcome)
-        if "letter" in p:
+        if isinstance(p, LetterSent) and p.letter:  # a letter drawn (or held, with why): its activity names it
             row.letters += 1
         row.last_action, row.last_action_on = ev.event_type.removeprefix("chase."), ev.occurred_at.date()
     for row in states.values():  # from the same receipts as the budget lines and the deficit

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer
 
+BUDGET_LINES = ("7a", "7b", "7c")  # the lines of the ISU's budget in its financial decision
+
 CENT = Decimal("0.01")
 
 

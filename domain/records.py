@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date as date_
 from datetime import datetime
 from typing import Literal
 
@@ -19,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.bank import ChaseView, Entry, Statement
 from domain.canonical import canonical_bytes
-from domain.contributions import BUDGET_LINES, IMPORTED
-from domain.coverage import DATA_EVENTS, HolidaysAdded, RegistryChecked, ScaleAdded
+from domain.contributions import IMPORTED
+from domain.coverage import DATA_EVENTS
+from domain.event_types import check_payload
 from domain.events import NewEvent
-from domain.money import Amount
-from domain.process import Acting, Reason, Short
+from domain.process import Acting, Short
 from domain.signatures import EntryProof
 
 RecordCommandName = Literal["import_contributions", "import_obligations", "record_state", "register_key",
@@ -78,47 +77,6 @@ RECORD_RULES: dict[str, RecordRule] = {
 }
 
 
-class _Imported(BaseModel):
-    """What every imported row carries besides its own facts: where in the file it stood."""
-
-    model_config = ConfigDict(extra="forbid")
-    line: int = Field(ge=1)
-    file_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-class ImportedDue(_Imported):
-    amount_due: Amount = Field(ge=0)
-    arrears: Amount = Field(ge=0)
-
-
-class ImportedReceipt(_Imported):
-    amount: Amount = Field(gt=0)
-    date: date_
-    reference: Short = ""
-    budget_line: Literal["", *BUDGET_LINES]
-
-
-class ImportedSaid(_Imported):
-    """A pledge or a report of payment, as a ledger says it."""
-
-    amount: Amount | None = Field(None, gt=0)
-    date: date_
-    note: Reason = ""
-    reference: Short = ""
-
-
-# The payload of each money-bearing row an import writes, checked field by field on the
-# worker: an import is not a way to write any figure a sender likes.
-IMPORTED_PAYLOADS: dict[str, type[BaseModel]] = {
-    "chase.imported": ImportedDue, "chase.receipt_imported": ImportedReceipt,
-    "chase.pledge_imported": ImportedSaid, "chase.payment_report_imported": ImportedSaid,
-}
-
-
-DATA_PAYLOADS: dict[str, type[BaseModel]] = {"data.scale_added": ScaleAdded, "data.holidays_added": HolidaysAdded,
-                                             "data.registry_checked": RegistryChecked}
-
-
 def check_record_events(inp: RecordInput) -> None:
     """Refuse a recorded command whose events are not those its kind writes (`RECORD_RULES`),
     or that speak for another office than the command's: nothing is written. Raised as a
@@ -138,19 +96,14 @@ def check_record_events(inp: RecordInput) -> None:
         if e.office != inp.office:
             raise Refusal(f"{what}: it speaks for {e.office!r}, the command for {inp.office!r}",
                           code="not_this_command")
-    # The rows whose payload is money or the world's data are validated field by field.
-    payloads = {"import_contributions": IMPORTED_PAYLOADS, "add_data": DATA_PAYLOADS}.get(inp.command)
-    if payloads is not None:
-        from pydantic import ValidationError
-
-        for n, e in enumerate(inp.events, start=1):
-            try:
-                payloads[e.event_type].model_validate(e.payload)
-            except ValidationError as bad:
-                err = bad.errors()[0]
-                raise Refusal(f"{inp.command}: event {n} ({e.idempotency_key}): "
-                              f"{'.'.join(str(x) for x in err['loc'])}: {err['msg'].removeprefix('Value error, ')}",
-                              code="not_this_command") from None
+    # Every row's payload is validated field by field by its type's model: a record
+    # command is no way to write any figure a sender likes.
+    for n, e in enumerate(inp.events, start=1):
+        try:
+            check_payload(e.event_type, e.payload)
+        except ValueError as bad:
+            raise Refusal(f"{inp.command}: event {n} ({e.idempotency_key}): {str(bad).split(': ', 1)[1]}",
+                          code="not_this_command") from None
     if inp.command == "import_contributions":
         years = {e.workflow_id.split("-")[1] for e in inp.events}
         if len(years) > 1:

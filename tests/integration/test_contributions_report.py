@@ -6,36 +6,30 @@ from decimal import Decimal
 from click.testing import CliRunner
 
 from cli.main import cli
+from domain.chase import CorrectDue, RecordReceipt, ReverseReceipt
 from domain.contributions import BudgetLine, fold_contributions
-from domain.events import NewEvent
+from tests.produced import Chases
 
 
 def at(month, day, year=2016) -> datetime:
     return datetime(year, month, day, 10, tzinfo=timezone.utc)
 
 
-def log_event(log, state, key, event_type, when, recorded=None, **payload):
-    wid = f"chase-2016-{state}"
-    log.append(NewEvent(idempotency_key=f"{wid}/{key}", workflow_id=wid, workflow_type="ContributionChase",
-                        subject=state, event_type=event_type, occurred_at=when, payload=payload),
-               now=recorded or when)
-
-
-def year_2016(log):
+def year_2016(log) -> Chases:
     """Three States: Germany pays in full, Italy pays late (recorded in December),
     Norway pays part; letters to everyone."""
+    year = Chases(log, 2016)
     for state, due in (("DEU", "43650.00"), ("ITA", "20000.00"), ("NOR", "10000.00")):
-        log_event(log, state, "started", "chase.started", at(1, 11), amount_due=due, arrears="0.00")
-        log_event(log, state, "reminder-1", "chase.reminder_sent", at(1, 11), letter="call_for_contributions")
-    log_event(log, "DEU", "receipt-1", "chase.receipt_recorded", at(3, 1), amount="43650.00", date="2016-03-01",
-              budget_line="7c")
-    log_event(log, "DEU", "paid", "chase.paid", at(3, 1), letter="thank_you")
-    log_event(log, "NOR", "receipt-1", "chase.receipt_recorded", at(6, 20), amount="4000.00", date="2016-06-20",
-              budget_line="7a")
-    log_event(log, "ITA", "reminder-2", "chase.reminder_sent", at(6, 15), letter="second_reminder")
+        year.start(state, due, at(1, 11))
+    year.command("DEU", "record_receipt", RecordReceipt(amount=Decimal("43650.00"), date=date(2016, 3, 1),
+                                                        budget_line="7c"), at(3, 1))
+    year.command("NOR", "record_receipt", RecordReceipt(amount=Decimal("4000.00"), date=date(2016, 6, 20),
+                                                        budget_line="7a"), at(6, 20))
+    assert year.fire_next("ITA", at(6, 15)) == "reminder-2"
     # Italy's money arrived on 3 November but the ISU recorded it on 12 December.
-    log_event(log, "ITA", "receipt-1", "chase.receipt_recorded", at(11, 3), recorded=at(12, 12),
-              amount="20000.00", date="2016-11-03", budget_line="7b")
+    year.command("ITA", "record_receipt", RecordReceipt(amount=Decimal("20000.00"), date=date(2016, 11, 3),
+                                                        budget_line="7b"), at(11, 3), recorded=at(12, 12))
+    return year
 
 
 BUDGET = [BudgetLine(line="7a", amount="150000", kind="mandatory"),
@@ -49,7 +43,8 @@ def test_the_report_folds_the_years_rows(event_log):
     by_state = {s.state: s for s in report.states}
     assert by_state["DEU"].name == "Germany" and by_state["DEU"].outstanding == 0
     assert by_state["NOR"].received == 4000 and by_state["NOR"].outstanding == 6000
-    assert by_state["ITA"].letters == 2 and by_state["ITA"].last_action == "receipt_recorded"
+    # the call, the second reminder and the thank-you its payment in full brought
+    assert by_state["ITA"].letters == 3 and by_state["ITA"].last_action == "paid"
     assert report.paid_in_full_text == "2 of 3"
     assert [(b.line, b.received) for b in report.budget_lines] == [("7a", 4000), ("7b", 20000), ("7c", 43650)]
     assert report.deficit == 500000 - 67650
@@ -100,14 +95,12 @@ def test_the_published_page_is_self_contained_with_table_and_chart(event_log, db
 
 
 def test_a_reversal_and_a_correction_are_folded_from_the_same_receipts_as_the_deficit(event_log):
-    year_2016(event_log)
     # Germany's receipt was booked twice by mistake and reversed; Norway's amount due corrected.
-    log_event(event_log, "DEU", "receipt-2", "chase.receipt_recorded", at(3, 2), amount="43650.00",
-              date="2016-03-02", budget_line="7c")
-    log_event(event_log, "DEU", "reversal-1", "chase.receipt_reversed", at(3, 3), receipt=2, amount="43650.00",
-              reason="booked twice")
-    log_event(event_log, "NOR", "due-corrected-1", "chase.due_corrected", at(4, 1), **{"from": "10000.00",
-                                                                                      "to": "8000.00"})
+    year = year_2016(event_log)
+    year.command("DEU", "record_receipt", RecordReceipt(amount=Decimal("43650.00"), date=date(2016, 3, 2),
+                                                        budget_line="7c", reference="twice"), at(3, 2))
+    year.command("DEU", "reverse_receipt", ReverseReceipt(number=2, reason="booked twice"), at(3, 3))
+    year.command("NOR", "correct_due", CorrectDue(amount=Decimal("8000.00"), reason="scale corrected"), at(4, 1))
     report = fold_contributions(event_log.query(), 2016, {}, BUDGET)
     rows = {r.state: r for r in report.states}
     assert rows["DEU"].received == 43650 and rows["DEU"].credit == 0 and rows["DEU"].outcome == "paid"
@@ -141,7 +134,7 @@ def test_the_csv_report_has_a_credit_column_and_a_totals_row_and_goes_to_a_file(
     rows = list(csv.DictReader(out.open()))
     assert "credit" in rows[0] and [r["state"] for r in rows[:3]] == ["DEU", "ITA", "NOR"]
     assert rows[-1]["name"] == "Total" and rows[-1]["received"] == "67650.00"
-    assert rows[-1]["outstanding"] == "6000.00" and rows[-1]["letters"] == "5"
+    assert rows[-1]["outstanding"] == "6000.00" and rows[-1]["letters"] == "6"  # 2 + 3 + 1
 
 
 LEDGER = ("state,amount_due,date,amount,reference,budget_line\n"

@@ -12,19 +12,25 @@ from domain.cycle import CycleInput
 from domain.events import NewEvent
 
 
-def chase_events(state: str, year: int, due: str, receipts: list[str], **payload) -> list[NewEvent]:
-    """A year's chase as the ContributionChase writes it: started, its receipts."""
-    wid = f"chase-{year}-{state}"
+def chase_events(state: str, year: int, due: str, receipts: list[str], waived: str = "") -> list[NewEvent]:
+    """A year's chase as the ContributionChase writes it (its aggregate's rows): started,
+    its receipts in March, waived in June where `waived` gives the reason."""
+    from domain.chase import Chase, ChaseInput, Close, RecordReceipt
+    from tests.produced import logged
 
-    def event(key, event_type, day, body):
-        return NewEvent(idempotency_key=f"{wid}/{key}", workflow_id=wid, subject=state, event_type=event_type,
-                        occurred_at=datetime.combine(day, datetime.min.time(), timezone.utc), payload=body)
-
-    return [event("started", "chase.started", date(year, 1, 15),
-                  {"amount_due": due, "arrears": "0.00", "msp_date": f"{year}-09-01", **payload}),
-            *(event(f"receipt-{n}", "chase.receipt_recorded", date(year, 3, n + 1),
-                    {"amount": amount, "date": date(year, 3, n + 1).isoformat(), "budget_line": "7a"})
-              for n, amount in enumerate(receipts))]
+    start = datetime(year, 1, 15, 9, tzinfo=timezone.utc)
+    chase = Chase(input=ChaseInput(state=state, year=year, amount_due=Decimal(due), msp_date=date(year, 9, 1)),
+                  started_at=start)
+    rows = logged(f"chase-{year}-{state}", "ContributionChase", state, chase.start(), start)
+    for n, amount in enumerate(receipts, start=1):
+        day = datetime(year, 3, n + 1, 9, tzinfo=timezone.utc)
+        rows += logged(f"chase-{year}-{state}", "ContributionChase", state, chase.record_receipt(
+            RecordReceipt(amount=Decimal(amount), date=day.date(), budget_line="7a", reference=f"R{n}"), day), day)
+    if waived:
+        day = datetime(year, 6, 1, 9, tzinfo=timezone.utc)
+        rows += logged(f"chase-{year}-{state}", "ContributionChase", state,
+                       chase.close("waived", Close(reason=waived, office="president")), day)
+    return rows
 
 
 def test_last_years_unpaid_balances_become_arrears_and_its_credits_opening_credits(event_log):
@@ -72,11 +78,8 @@ def test_a_withdrawn_state_is_not_billed_but_its_arrears_are_chased(event_log):
 
 
 def test_a_waived_balance_is_not_carried_but_a_credit_always_is(event_log):
-    events = chase_events("FRA", 2025, "100.00", ["150.00"]) + chase_events("BEL", 2025, "900.00", [])
-    events.append(NewEvent(idempotency_key="chase-2025-BEL/waived", workflow_id="chase-2025-BEL", subject="BEL",
-                           event_type="chase.waived", occurred_at=datetime(2025, 6, 1, tzinfo=timezone.utc),
-                           payload={"reason": "decided by the MSP"}))
-    event_log.append_all(events)
+    event_log.append_all(chase_events("FRA", 2025, "100.00", ["150.00"])
+                         + chase_events("BEL", 2025, "900.00", [], waived="decided by the MSP"))
     result = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026))
     assert result.credits == {"FRA": Decimal("50.00")} and "BEL" not in result.arrears
 

@@ -235,27 +235,26 @@ def test_the_agenda_offers_the_presentation_of_the_concept_notes_due_at_the_meet
 
 
 def test_the_agenda_facts_name_the_notes_started_for_the_meeting_and_not_withdrawn(tmp_path):
-    from datetime import datetime, timezone
-
     from activities.database import open_event_log
     from activities.records import agenda_facts
+    from domain.concept_notes import ConceptNote, ConceptNoteInput, Withdraw
     from domain.contract import AgendaFactsRequest
-    from domain.events import NewEvent
+    from tests.produced import logged
 
     log = open_event_log(f"sqlite:///{tmp_path / 'log.db'}")
+    at = utc(2016, 10, 20)
 
-    def event(wid, event_type, **payload):
-        return NewEvent(idempotency_key=f"{wid}/{event_type}", workflow_id=wid, workflow_type="ConceptNote",
-                        subject=payload.get("theme", ""), event_type=event_type,
-                        occurred_at=datetime(2016, 10, 20, tzinfo=timezone.utc), payload=payload)
+    def started(theme: str, meeting: date) -> tuple[ConceptNote, list]:
+        note = ConceptNote.new(ConceptNoteInput(theme=theme, msp="7MSP", meeting=meeting, circulate_by=utc(2016, 11, 1),
+                                                plan_due=date(2017, 3, 1)), f"concept-note-7MSP-{theme}", at)
+        return note, note.start()
 
-    log.append_all([event("concept-note-7MSP-victim-assistance", "concept.started", theme="victim-assistance",
-                          meeting="2016-12-07"),
-                    event("concept-note-7MSP-universalization", "concept.started", theme="universalization",
-                          meeting="2016-12-07"),
-                    event("concept-note-7MSP-universalization", "concept.withdrawn", reason="merged"),
-                    event("concept-note-7MSP-stockpile-destruction", "concept.started",
-                          theme="stockpile-destruction", meeting="2017-01-25")])
+    _, va = started("victim-assistance", DAY)
+    universalization, un = started("universalization", DAY)
+    un += universalization.withdraw(Withdraw(reason="merged", office="isu"))
+    _, sd = started("stockpile-destruction", date(2017, 1, 25))
+    for theme, effects in [("victim-assistance", va), ("universalization", un), ("stockpile-destruction", sd)]:
+        log.append_all(logged(f"concept-note-7MSP-{theme}", "ConceptNote", theme, effects, at))
     facts = agenda_facts(log, AgendaFactsRequest(meeting=DAY))
     assert facts.notes_to_present == ["Victim Assistance (ITA, CHL)"]
 
@@ -270,6 +269,7 @@ def test_a_meeting_is_numbered_within_the_presidency_that_holds_office_on_its_da
     from activities.records import meeting_number
     from domain.events import NewEvent
     from domain.signatures import KeyRegistration
+    from tests.produced import logged
 
     log = open_event_log(f"sqlite:///{tmp_path / 'log.db'}")
     at = datetime(2016, 9, 1, tzinfo=timezone.utc)
@@ -281,12 +281,13 @@ def test_a_meeting_is_numbered_within_the_presidency_that_holds_office_on_its_da
     reg = KeyRegistration(fingerprint="f" * 16, public_key="k", holder="Michael Biontino", office="president",
                           valid_from=date(2016, 9, 7), valid_until=date(2017, 9, 6), registered_at=at,
                           admin="a" * 16, signs_letters=True, presidency_of="DEU")
-    days = {"meeting-cc-2016-06-01": "2016-06-01", "meeting-cc-2016-09-27": "2016-09-27",
-            "meeting-cc-2016-10-12": "2016-10-12", "meeting-cc-2016-11-04": "2016-11-04",
-            "meeting-cc-2016-12-07": "2016-12-07"}
-    log.append_all([event("reg", "key-registry", "key.registered", **reg.model_dump(mode="json")),
-                    *(event(wid, wid, "meeting.recorded", date=day) for wid, day in days.items()),
-                    event("cancel", "meeting-cc-2016-10-12", "meeting.cancelled", reason="moved")])
+    log.append(event("reg", "key-registry", "key.registered", **reg.model_dump(mode="json")))
+    for day in [date(2016, 6, 1), date(2016, 9, 27), date(2016, 10, 12), date(2016, 11, 4), date(2016, 12, 7)]:
+        # each meeting as its workflow writes it: recorded after the fact, or scheduled ahead and cancelled
+        meeting, effects = new_meeting(now=utc(2016, 12, 8) if day != date(2016, 10, 12) else at, day=day)
+        if day == date(2016, 10, 12):
+            effects += meeting.cancel(CancelMeeting(reason="moved"))
+        log.append_all(logged(f"meeting-cc-{day.isoformat()}", "Meeting", "", effects, at))
     assert meeting_number(log, date(2016, 11, 4)) == (
         "the second meeting under the Presidency of Germany (7 September 2016 to 6 September 2017)")
     assert meeting_number(log, date(2016, 12, 7)).startswith("the third meeting")

@@ -1,0 +1,694 @@
+"""Every event type the log holds, as a model: what its payload says, and since which schema.
+
+The event log can never be migrated: a row written in 2027 is read in 2040 by the code of
+2040. So each event type has one model here, registered under its name with a schema
+number. The log validates every payload on append and refuses a type it does not know
+(`check_payload`); readers parse rows through the registry (`payload_of`), which upcasts
+an older schema's payload to the current model before validating it.
+
+Schema 1 payloads carry no number. A change to a payload's shape that an old reader could
+not read raises the model's `SCHEMA`, writes `"schema": N` into new payloads, and adds an
+upcaster from N-1 (`upcaster`); a key added with a default is no new schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date as date_
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from domain.coverage import HolidaysAdded, RegistryChecked, ScaleAdded
+from domain.money import BUDGET_LINES, Amount
+from domain.process import Reason, Short
+from domain.signatures import KeyRegistration, KeyRevocation
+
+
+class EventPayload(BaseModel):
+    """What every payload may carry besides its own facts: the proof of who signed the
+    command or start that wrote it (`workflows.process.start_proof`, `workflows.signing`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    SCHEMA: ClassVar[int] = 1
+
+    signed: dict[str, Any] | None = Field(None, description="the signed command or start that wrote the event")
+    proved: dict[str, Any] | None = Field(None, description="the bank entry's proof that made the command")
+    schema_: int | None = Field(None, alias="schema", description="the payload's schema, where above 1")
+
+
+EVENT_TYPES: dict[str, type[BaseModel]] = {}
+_UPCASTERS: dict[tuple[str, int], Callable[[dict], dict]] = {}
+
+
+def event(name: str):
+    """Register a model as the payload of event type `name`."""
+
+    def register(model: type[BaseModel]) -> type[BaseModel]:
+        if name in EVENT_TYPES:
+            raise ValueError(f"event type {name} is registered twice")
+        EVENT_TYPES[name] = model
+        return model
+
+    return register
+
+
+def upcaster(name: str, from_schema: int):
+    """Register how a payload of `name` at `from_schema` becomes one of the next schema."""
+
+    def register(fn: Callable[[dict], dict]) -> Callable[[dict], dict]:
+        _UPCASTERS[(name, from_schema)] = fn
+        return fn
+
+    return register
+
+
+class UnknownEventType(ValueError):
+    """An event type no model is registered for: the log refuses to write it."""
+
+
+def _current(name: str, payload: dict) -> dict:
+    model = EVENT_TYPES[name]
+    target = getattr(model, "SCHEMA", 1)
+    schema = payload.get("schema", 1)
+    while schema < target:
+        step = _UPCASTERS.get((name, schema))
+        if step is None:
+            raise ValueError(f"{name}: no upcaster from schema {schema}")
+        payload = step(dict(payload))
+        schema += 1
+        payload["schema"] = schema
+    return payload
+
+
+def payload_of(name: str, payload: dict) -> Any:
+    """The payload of a row of type `name`, parsed into its current model."""
+    if name not in EVENT_TYPES:
+        raise UnknownEventType(f"unknown event type {name!r}: no model is registered for it (domain.event_types)")
+    return EVENT_TYPES[name].model_validate(_current(name, payload))
+
+
+def check_payload(name: str, payload: dict) -> None:
+    """Refuse (ValueError, in one line) a payload its type's model does not accept, or an
+    unknown type."""
+    try:
+        payload_of(name, payload)
+    except ValidationError as bad:
+        err = bad.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]) or "payload"
+        raise ValueError(f"{name}: {where}: {err['msg'].removeprefix('Value error, ')}") from None
+
+
+def typed(ev) -> Any:
+    """The payload of a stored or new event, parsed."""
+    return payload_of(ev.event_type, ev.payload)
+
+
+# --- what an activity adds to the event of a message it wrote ------------------------------
+class Sent(EventPayload):
+    """A message written to the outbox (and sent, where `delivery` says so)."""
+
+    message_id: str = ""
+    subject: str = ""
+    to: str = ""
+    delivery: str = ""
+
+
+class LetterSent(Sent):
+    """A letter drawn from its template: which, in what language, under what number, signed by whom."""
+
+    letter: str = ""
+    language: str = ""
+    reference_number: str = ""
+    signed_by: str = ""
+
+
+class Delivered(EventPayload):
+    message_id: str
+    to: str | list[str] = ""
+
+
+class DeliveryFailed(EventPayload):
+    message_id: str
+    reason: str
+
+
+for _kind in ("chase", "meeting", "action", "concept", "obligation"):
+    event(f"{_kind}.delivered")(Delivered)
+    event(f"{_kind}.delivery_failed")(DeliveryFailed)
+
+
+# --- imported rows (`ccm import contributions`, `ccm obligations import`) --------------------
+class _Imported(EventPayload):
+    """What every imported row carries besides its own facts: where in the file it stood."""
+
+    line: int = Field(ge=1)
+    file_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+@event("chase.imported")
+class ImportedDue(_Imported):
+    amount_due: Amount = Field(ge=0)
+    arrears: Amount = Field(ge=0)
+
+
+@event("chase.receipt_imported")
+class ImportedReceipt(_Imported):
+    amount: Amount = Field(gt=0)
+    date: date_
+    reference: Short = ""
+    budget_line: Literal["", *BUDGET_LINES]
+
+
+class ImportedSaid(_Imported):
+    """A pledge or a report of payment, as a ledger says it."""
+
+    amount: Amount | None = Field(None, gt=0)
+    date: date_
+    note: Reason = ""
+    reference: Short = ""
+
+
+event("chase.pledge_imported")(ImportedSaid)
+event("chase.payment_report_imported")(ImportedSaid)
+
+
+@event("obligation.imported")
+class ObligationImported(_Imported):
+    kind: str
+    period: str
+    due: date_
+    date: date_ | None = Field(None, description="the day it was fulfilled, where it was")
+    reference: str = ""
+
+
+# --- the contribution chase (`domain.chase`) -------------------------------------------------
+@event("chase.started")
+class ChaseStarted(EventPayload):
+    amount_due: Decimal
+    arrears: Decimal
+    credit_carried: Decimal
+    language: str
+    msp_date: date_
+    not_sent_retroactively: list[str] = Field(default_factory=list)
+
+
+@event("chase.reminder_sent")
+class ChaseReminderSent(LetterSent):
+    reminder: int
+    outstanding: Decimal | None = None
+    reason: str = Field("", description="why it was not sent (a reminder whose day had passed when the chase began)")
+
+
+@event("chase.escalation_due")
+class ChaseEscalationDue(Sent):
+    outstanding: Decimal
+
+
+@event("chase.escalated")
+class ChaseEscalated(LetterSent):
+    outstanding: Decimal
+
+
+@event("chase.reported_not_received")
+class ChaseReportedNotReceived(LetterSent):
+    reference: str = ""
+    reported_on: date_
+
+
+@event("chase.receipt_recorded")
+class ChaseReceiptRecorded(EventPayload):
+    amount: Decimal
+    date: date_
+    reference: str = ""
+    budget_line: str = ""
+    received: Decimal
+    outstanding: Decimal
+
+
+@event("chase.receipt_reversed")
+class ChaseReceiptReversed(EventPayload):
+    receipt: int
+    amount: Decimal
+    date: date_
+    reference: str = ""
+    budget_line: str = ""
+    reason: str
+    received: Decimal
+    outstanding: Decimal
+
+
+@event("chase.payment_reported")
+class ChasePaymentReported(EventPayload):
+    date: date_
+    amount: Decimal | None = None
+    reference: str = ""
+    follow_up_at: datetime
+
+
+@event("chase.pledged")
+class ChasePledged(EventPayload):
+    expected_date: date_
+    amount: Decimal | None = None
+    note: str = ""
+
+
+@event("chase.pledge_lapsed")
+class ChasePledgeLapsed(EventPayload):
+    expected_date: date_
+
+
+@event("chase.msp_date_set")
+class ChaseMspDateSet(EventPayload):
+    from_: date_ = Field(alias="from")
+    to: date_
+    pre_msp_reminder_at: datetime
+
+
+@event("chase.paid")
+class ChasePaid(LetterSent):
+    received: Decimal
+    credit: Decimal
+
+
+@event("chase.reopened")
+class ChaseReopened(EventPayload):
+    outstanding: Decimal
+
+
+@event("chase.due_corrected")
+class ChaseDueCorrected(EventPayload):
+    from_: Decimal = Field(alias="from")
+    to: Decimal
+    reason: str
+    outstanding: Decimal
+    credit: Decimal
+
+
+class ChaseClosed(EventPayload):
+    reason: str
+    outstanding: Decimal
+
+
+event("chase.waived")(ChaseClosed)
+event("chase.cancelled")(ChaseClosed)
+
+
+@event("chase.year_closed")
+class ChaseYearClosed(EventPayload):
+    outcome: str
+    received: Decimal
+    credit: Decimal
+
+
+@event("chase.closed_in_arrears")
+class ChaseClosedInArrears(EventPayload):
+    received: Decimal
+    arrears_carried: Decimal
+
+
+@event("chase.rebuilt")
+class ChaseRebuilt(EventPayload):
+    generation: int
+    amount_due: Decimal
+    received: Decimal
+    outstanding: Decimal
+    receipts: int
+    letters: int
+
+
+# --- the annual cycle ---------------------------------------------------------------------
+@event("cycle.chases_started")
+class CycleChasesStarted(EventPayload):
+    year: int
+    started: list[str]
+    existing: list[str]
+    missing: str = ""
+
+
+@event("cycle.not_billed")
+class CycleNotBilled(EventPayload):
+    missing: str
+
+
+# --- bank statements (`domain.bank`, `activities.bank`) ------------------------------------
+class _BankEntry(EventPayload):
+    """An entry of a statement, with the statement it came in."""
+
+    account: str
+    statement: str
+    format: str
+    sha256: str
+    entry: dict[str, Any]
+
+
+@event("bank.entry_matched")
+class BankEntryMatched(_BankEntry):
+    chase: str
+    how: str
+    chf: Decimal | None = None
+
+
+@event("bank.entry_reversed")
+class BankEntryReversed(_BankEntry):
+    chase: str
+    reverses: str
+
+
+@event("bank.entry_unmatched")
+class BankEntryUnmatched(_BankEntry):
+    reason: str
+    guesses: list[str] = Field(default_factory=list)
+
+
+@event("bank.entry_ignored")
+class BankEntryIgnored(_BankEntry):
+    reason: str
+
+
+@event("bank.statement_imported")
+class BankStatementImported(EventPayload):
+    id: str
+    account: str
+    format: str
+    sha256: str
+    entries: int
+    from_date: date_ | None = None
+    to_date: date_ | None = None
+    opening: Decimal | None = None
+    closing: Decimal | None = None
+
+
+# --- meetings (`domain.meetings`) -----------------------------------------------------------
+@event("meeting.scheduled")
+class MeetingScheduled(Sent):
+    date: date_ | None = None
+    venue: str = ""
+    sequence: int = 0
+    reason: str = ""
+
+
+@event("meeting.rescheduled")
+class MeetingRescheduled(Sent):
+    date: date_
+    start: str
+    venue: str
+    sequence: int
+
+
+@event("meeting.cancelled")
+class MeetingCancelled(Sent):
+    reason: str
+    sequence: int
+
+
+@event("meeting.recorded")
+class MeetingRecorded(EventPayload):
+    date: date_
+    venue: str
+
+
+@event("meeting.held")
+class MeetingHeld(EventPayload):
+    date: date_
+
+
+@event("meeting.item_proposed")
+class MeetingItemProposed(EventPayload):
+    title: str
+
+
+@event("meeting.agenda_adopted")
+class MeetingAgendaAdopted(EventPayload):
+    items: list[dict[str, Any]]
+
+
+@event("meeting.agenda_circulated")
+class MeetingAgendaCirculated(Sent):
+    items: list[str]
+    sequence: int
+
+
+@event("meeting.attendance_recorded")
+class MeetingAttendanceRecorded(EventPayload):
+    present: list[str]
+
+
+@event("meeting.next_meeting_set")
+class MeetingNextMeetingSet(EventPayload):
+    date: date_
+
+
+@event("meeting.action_item_added")
+class MeetingActionItemAdded(EventPayload):
+    action_item: str
+    owner: str
+    text: str
+    due: date_
+
+
+@event("meeting.minutes_circulated")
+class MeetingMinutesCirculated(Sent):
+    sequence: int
+
+
+@event("meeting.minutes_approved")
+class MeetingMinutesApproved(EventPayload):
+    at_meeting: date_
+    approved_as: str
+    corrections: str | None = None
+
+
+# --- action items (`domain.action_items`) ---------------------------------------------------
+@event("action.created")
+class ActionCreated(EventPayload):
+    owner: str
+    text: str
+    due: date_
+    source: str
+
+
+@event("action.reminder_sent")
+class ActionReminderSent(Sent):
+    due: date_
+
+
+@event("action.overdue")
+class ActionOverdue(EventPayload):
+    due: date_
+
+
+@event("action.completed")
+class ActionCompleted(EventPayload):
+    note: str = ""
+    fulfilled_by: str | None = None
+
+
+@event("action.extended")
+class ActionExtended(EventPayload):
+    new_due: date_
+    reason: str
+
+
+@event("action.reassigned")
+class ActionReassigned(EventPayload):
+    owner: str
+    previous: str
+
+
+@event("action.cancelled")
+class ActionCancelled(EventPayload):
+    reason: str
+
+
+# --- concept notes and operational plans (`domain.concept_notes`) ----------------------------
+@event("concept.started")
+class ConceptStarted(EventPayload):
+    theme: str
+    msp: str
+    meeting: date_
+    circulate_by: datetime
+    plan_due: date_
+
+
+@event("concept.version_submitted")
+class ConceptVersionSubmitted(EventPayload):
+    version: int
+    summary: str
+    characters: int
+    document: str | None = None
+    late: bool
+    circulated_on: date_ | None = None
+
+
+@event("concept.commented")
+class ConceptCommented(EventPayload):
+    text: str
+
+
+@event("concept.changes_requested")
+class ConceptChangesRequested(EventPayload):
+    plan_version: int
+    comments: str
+
+
+class _Version(EventPayload):
+    version: int
+
+
+event("concept.final_approved")(_Version)
+event("concept.plan_approved")(_Version)
+
+
+class _VersionPublished(EventPayload):
+    version: int
+    page: str = ""
+
+
+event("concept.published")(_VersionPublished)
+event("concept.plan_published")(_VersionPublished)
+
+
+@event("concept.plan_due_set")
+class ConceptPlanDueSet(EventPayload):
+    due: date_
+    previous: date_
+
+
+@event("concept.plan_reminder_sent")
+class ConceptPlanReminderSent(Sent):
+    due: date_
+
+
+@event("concept.plan_overdue")
+class ConceptPlanOverdue(Sent):
+    due: date_
+    told: str = ""
+
+
+@event("concept.plan_submitted")
+class ConceptPlanSubmitted(EventPayload):
+    version: int
+    due: date_
+    late: bool
+    days_late: int
+    steps: int
+
+
+@event("concept.withdrawn")
+class ConceptWithdrawn(EventPayload):
+    reason: str
+
+
+# --- obligations (`domain.obligations`) ------------------------------------------------------
+@event("obligation.started")
+class ObligationStarted(EventPayload):
+    kind: str
+    period: str
+    due: date_
+    due_source: str
+
+
+@event("obligation.reminder_sent")
+class ObligationReminderSent(Sent):
+    due: date_
+    overdue: bool = False
+
+
+@event("obligation.overdue")
+class ObligationOverdue(EventPayload):
+    due: date_
+    told: str = ""
+
+
+@event("obligation.coordinators_told")
+class ObligationCoordinatorsTold(Sent):
+    due: date_
+    told: str = ""
+
+
+@event("obligation.fulfilled")
+class ObligationFulfilled(EventPayload):
+    date: date_
+    due: date_
+    on_time: bool
+    reference: str = ""
+
+
+@event("obligation.extension_requested")
+class ObligationExtensionRequested(EventPayload):
+    new_due: date_
+    meeting: date_
+    submitted: date_
+    reason: str
+
+
+@event("obligation.extension_decided")
+class ObligationExtensionDecided(EventPayload):
+    granted: bool
+    decision: str
+    decided_by: str
+    meeting: date_
+    due: date_
+
+
+@event("obligation.exempted")
+class ObligationExempted(EventPayload):
+    reason: str
+
+
+@event("obligation.due_overridden")
+class ObligationDueOverridden(EventPayload):
+    from_: date_ = Field(alias="from")
+    to: date_
+    reason: str
+
+
+# --- records a command writes (`domain.records.RECORD_RULES`) --------------------------------
+@event("state.recorded")
+class StateRecorded(EventPayload):
+    event: str
+    date: date_
+    takes_effect: date_
+    entry_into_force: date_ | None = None
+
+
+@event("decision.recorded")
+class DecisionRecorded(EventPayload):
+    decision: str
+    year: int | None = None
+    states: list[str] | None = None
+    sent: bool | None = None
+    why: str | None = None
+    at_meeting: date_ | None = None
+
+
+@event("document.stored")
+class DocumentStored(EventPayload):
+    name: str
+    sha256: str
+    size: int
+    parts: int
+
+
+@event("document.part")
+class DocumentPart(EventPayload):
+    part: int
+    sha256: str
+    text: str
+
+
+event("key.registered")(KeyRegistration)
+event("key.revoked")(KeyRevocation)
+event("data.scale_added")(ScaleAdded)
+event("data.holidays_added")(HolidaysAdded)
+event("data.registry_checked")(RegistryChecked)
+
+
+@event("system.ping")
+class SystemPing(EventPayload):
+    """`ccm doctor`'s probe that a worker writes the log."""
+
+    note: str = ""
