@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
+# make freeze: record the corpus of pyproject's version into tests/histories/<version>/ (see its module).
+.PHONY: freeze test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +90,11 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed audit --events 1000000
 	$(BIN)/python -m benchmarks.speed status --chases 1000
 	$(BIN)/python -m benchmarks.speed cli --runs 10
+
+# The histories and event-log rows of this version, replayed and parsed by `make test` for ever
+# (tests/workflows/test_replay.py). Before 1.0.0 a commit may re-record the pre-release folder.
+freeze: $(STAMP)
+	$(BIN)/python -m tests.histories.record
 
 # requirements.lock pins every package the tests run with; the image installs the same
 # (Dockerfile). After changing pyproject.toml: `make lock`, then commit both.

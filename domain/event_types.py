@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from domain.coverage import HolidaysAdded, RegistryChecked, ScaleAdded
 from domain.money import BUDGET_LINES, Amount
 from domain.process import Reason, Short
-from domain.signatures import KeyRegistration, KeyRevocation
+from domain.signatures import Checkpoint, KeyRegistration, KeyRevocation
 
 
 class EventPayload(BaseModel):
@@ -123,6 +123,7 @@ class LetterSent(Sent):
     language: str = ""
     reference_number: str = ""
     signed_by: str = ""
+    reason: str = Field("", description="why it was held, or not sent (a step whose day had passed at the start)")
 
 
 class Delivered(EventPayload):
@@ -199,7 +200,6 @@ class ChaseStarted(EventPayload):
 class ChaseReminderSent(LetterSent):
     reminder: int
     outstanding: Decimal | None = None
-    reason: str = Field("", description="why it was not sent (a reminder whose day had passed when the chase began)")
 
 
 @event("chase.escalation_due")
@@ -681,6 +681,7 @@ class DocumentPart(EventPayload):
 
 
 event("key.registered")(KeyRegistration)
+event("log.checkpoint")(Checkpoint)
 event("key.revoked")(KeyRevocation)
 event("data.scale_added")(ScaleAdded)
 event("data.holidays_added")(HolidaysAdded)

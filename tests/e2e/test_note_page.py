@@ -61,8 +61,8 @@ def test_a_notes_markdown_is_html_on_the_page_and_no_script_from_it_runs(tmp_pat
     log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
     acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
     event = NewEvent(idempotency_key="note-page", workflow_id="concept-note-7MSP-victim-assistance", run_id="r",
-                     workflow_type="ConceptNote", subject="victim-assistance", event_type="concept_note.published",
-                     occurred_at=datetime(2016, 11, 4, tzinfo=timezone.utc), payload={})
+                     workflow_type="ConceptNote", subject="victim-assistance", event_type="concept.published",
+                     occurred_at=datetime(2016, 11, 4, tzinfo=timezone.utc), payload={"version": 1})
     page = acts.publish_page(PageRequest(event=event, template="concept_note",
                                          path="concept-notes/7MSP-victim-assistance.html", context={
         "title": "Victim Assistance", "msp": "7MSP", "coordinators": "ITA, CHL", "approved_on": "2016-11-04",

@@ -1,8 +1,15 @@
-"""Record a chase history for the replay test: `python -m tests.histories.record`.
+"""Record the corpus of a version for the replay and contract tests:
+`python -m tests.histories.record` (`make freeze`).
 
-Re-record only on purpose: the saved files are what proves that running workflows still
-replay after a change. Until 1.0.0 is tagged, a change of workflow logic re-records them;
-after it, see the README's versioning policy."""
+It runs every workflow through a real story on a dev server and writes, into
+`tests/histories/<version of pyproject.toml>/`, each run's history (named by its workflow
+id) and every row the runs wrote to the event log (`events.jsonl`). Every folder there is
+replayed against the code of HEAD, and its rows parsed by the event registry, in
+`make test`, for ever: a change that breaks one fails until it goes behind
+`workflow.patched` (or a new worker deployment) or reads the old shape (an upcaster).
+
+Until 1.0.0 the pre-release folder may be re-recorded by a commit that says so; a
+released version's folder never is (the README's versioning policy)."""
 
 from __future__ import annotations
 
@@ -49,6 +56,12 @@ from workflows.record import RecordCommand
 HERE = Path(__file__).parent
 
 
+def version() -> str:
+    import tomllib
+
+    return tomllib.loads((HERE.parent.parent / "pyproject.toml").read_text())["project"]["version"]
+
+
 async def main() -> None:
     keys = [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_OWNER, CCM_DUE, CCM_THEME]
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=binary("temporal"), search_attributes=keys,
@@ -91,11 +104,18 @@ async def main() -> None:
                              await record_concept_note(env.client), await record_cycle(env.client),
                              await record_obligation(env.client), await record_ledger(env.client),
                              await record_statement(env.client, year)]
+    folder = HERE / version()
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.json"):
+        old.unlink()
     for history in histories:
         # The workflow id is part of the name: replay needs it (child ids derive from it).
-        path = HERE / f"{history.workflow_id}.json"
+        path = folder / f"{history.workflow_id}.json"
         path.write_text(history.to_json())
-        print(f"saved {path.name}: {len(history.events)} events")
+        print(f"saved {folder.name}/{path.name}: {len(history.events)} events")
+    rows = [ev.model_dump_json() for ev in acts.log.query()]
+    (folder / "events.jsonl").write_text("\n".join(rows) + "\n")
+    print(f"saved {folder.name}/events.jsonl: {len(rows)} rows")
 
 
 async def record_meeting(client) -> dict:
