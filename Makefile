@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # make freeze: record the corpus of pyproject's version into tests/histories/<version>/ (see its module).
-.PHONY: freeze test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
+.PHONY: docs freeze test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,7 @@ nginx:
 
 test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
+	$(MAKE) --no-print-directory docs
 	$(BIN)/python -m pytest -q
 	@# The two reruns side by side (one on a dev server, one on time-skipping servers): the
 	@# suite stays under 20 minutes on 2 cores (measured in the README's Tests section).
@@ -90,6 +91,11 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed audit --events 1000000
 	$(BIN)/python -m benchmarks.speed status --chases 1000
 	$(BIN)/python -m benchmarks.speed cli --runs 10
+
+# The manual (docs/, mkdocs.yml) as a site in .site/; --strict: a broken link or a missing
+# page fails. The reference pages are generated from the code (docs/hooks.py).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 PYTHONPATH=. $(BIN)/mkdocs build --strict --quiet
 
 # The histories and event-log rows of this version, replayed and parsed by `make test` for ever
 # (tests/workflows/test_replay.py). Before 1.0.0 a commit may re-record the pre-release folder.

@@ -1,0 +1,27 @@
+"""The tutorial, run: every command of `docs/tutorial/year.md` in its order against a real
+dev server and a `ccm` worker, each output it shows checked (`…` is a wildcard; an output
+beginning `Error:` is a refusal, exit 1, on stderr)."""
+
+from __future__ import annotations
+
+import shlex
+
+from tests.docs import ROOT, matches, shown
+
+TUTORIAL = ROOT / "docs" / "tutorial" / "year.md"
+STANDS_IN = {"ccm up"}  # the module's server and worker are already running
+
+
+def test_the_tutorial_runs_as_written(ccm, worker):
+    steps = [s for s in shown(TUTORIAL) if s.command not in STANDS_IN]
+    assert len(steps) >= 10
+    for step in steps:
+        result = ccm(*shlex.split(step.command)[1:])
+        refused = bool(step.output) and step.output[0].startswith("Error:")
+        if refused:
+            assert result.exit_code == 1, (step.command, result.output)
+            assert all(matches(line, result.stderr) for line in step.output), (step.command, result.stderr)
+        else:
+            assert result.exit_code == 0, (step.command, result.output)
+            missing = [line for line in step.output if not matches(line, result.stdout)]
+            assert missing == [], (step.command, result.stdout[-2000:])
