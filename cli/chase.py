@@ -565,6 +565,10 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action, auto_escal
     January (through one AnnualContributionCycle workflow); or show, pause, trigger or
     delete it."""
     s = settings()
+    if not action:  # the day and the files are checked before anything connects
+        inp = _cycle_input(budget_file, scale, amounts, msp_day).model_copy(
+            update={"auto_escalate_days": auto_escalate_days})
+        schedule = _schedule(day, inp, s)
 
     async def go():
         from temporalio.service import RPCError, RPCStatusCode
@@ -593,9 +597,7 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action, auto_escal
         if action == "delete":
             await handle.delete()
             return f"{SCHEDULE_ID} deleted"
-        inp = _cycle_input(budget_file, scale, amounts, msp_day).model_copy(
-            update={"auto_escalate_days": auto_escalate_days})
-        return await _create_or_update(client, s, _schedule(day, inp, s))
+        return await _create_or_update(client, s, schedule)
 
     click.echo(run(go()))
 

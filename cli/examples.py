@@ -3,6 +3,10 @@ name the command it belongs to and to parse)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+_NEXT_YEAR = date.today().year + 1
+
 EXAMPLES = {
     "config show": "ccm config show --output json",
     "db upgrade": "CCM_DATABASE_URL=postgresql://ccm@db/ccm_eventlog ccm db upgrade",
@@ -53,7 +57,8 @@ EXAMPLES = {
     "task add": "ccm task add --owner NOR --text 'Feedback on the Lebanon workshop' --next-meeting",
     "task list": "ccm task list --owner NOR --overdue",
     "task done": "ccm task done action-meeting-cc-2016-11-04-3 --note 'plan presented' --as NOR",
-    "task extend": "ccm task extend action-meeting-cc-2016-11-04-3 --due 2017-01-18 --reason 'capitals'",
+    # a new due date must lie ahead: the example's is next January's
+    "task extend": f"ccm task extend action-meeting-cc-2016-11-04-3 --due {_NEXT_YEAR}-01-20 --reason 'capitals'",
     "task reassign": "ccm task reassign action-meeting-cc-2016-11-04-3 --owner Zambia",
     "task cancel": "ccm task cancel action-meeting-cc-2016-11-04-3 --reason 'merged into item 2'",
     "plan start": "ccm plan start --theme victim-assistance --meeting 2016-11-04 --plan-due 2016-12-07",

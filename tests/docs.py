@@ -48,3 +48,36 @@ def matches(expected: str, text: str) -> bool:
         else:
             return True
     return False
+
+
+def parse(command: str, folder: Path, monkeypatch) -> None:
+    """Parse `ccm …` as the CLI would before running it: its words name a command, click
+    parses its options and converts their values. The files it names are made, empty, in
+    `folder` (only the parse counts); `~` is the shell's, in `folder` too."""
+    import shlex
+
+    import click
+
+    from cli.main import cli
+
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("HOME", str(folder))
+    words = [w for w in shlex.split(command) if not re.fullmatch(r"[A-Z_]+=\S*", w)]  # VAR=value prefixes
+    for shell in (">", ">>", "|", "&&"):  # what the shell does with the output is no argument
+        words = words[:words.index(shell)] if shell in words else words
+    assert words[0] == "ccm", command
+    args = [str(folder) + w[1:] if w.startswith("~/") else w for w in words[1:]]
+    for word in args:
+        if re.fullmatch(r"[\w./-]+\.(csv|json|jsonl|md|txt|pem|xml|sta|mt940|053|ics|pdf|html|yaml)", word):
+            path = folder / word
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+    ctx = cli.make_context("ccm", list(args), resilient_parsing=False)
+    node, rest = cli, ctx.protected_args + ctx.args
+    while isinstance(node, click.Group) and rest:
+        name, sub, rest = node.resolve_command(ctx, rest)
+        assert sub is not None, f"`{command}`: no command {name}"
+        node, ctx = sub, sub.make_context(name, rest, parent=ctx, resilient_parsing=False)
+        rest = ctx.protected_args + ctx.args if isinstance(sub, click.Group) else []
+    assert not isinstance(node, click.Group), f"`{command}` names a group, not a command"
+

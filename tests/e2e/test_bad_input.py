@@ -273,7 +273,6 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, c
 
     before = snapshot()
     table = cases(files)
-    assert len(table) >= 60
     for args, expected in table:
         result = ccm(*args)
         where = f"ccm {' '.join(map(str, args))}: {result.output!r}"
@@ -284,6 +283,46 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, c
         assert expected in lines[0], where
         assert result.stdout == "", where
     assert snapshot() == before
+
+
+# Commands with no row in the table: each takes no input a person could get wrong here,
+# or its bad input is refused in a module of its own (named).
+NOT_IN_THE_TABLE = {
+    "audit checkpoint", "audit schedule-checkpoints",  # test_signed_commands, test_audit_cli
+    "audit history", "audit log",  # test_audit_cli
+    "bank match", "bank statements", "bank status",  # test_bank_cli
+    "chase rebuild",  # test_broken_runs
+    "completion", "demo", "health", "ping", "up", "db upgrade",  # no input, or test_cli / test_deployment
+    "data add-holidays", "data add-scale", "data checked-registry", "data list",  # test_data_cli
+    "keys list", "keys new", "keys register", "keys revoke",  # test_signed_commands
+    "letters contacts", "letters held", "letters preview",  # test_letters_cli
+    "meeting agenda", "meeting agenda-adopted", "meeting ics", "meeting reschedule",  # test_meeting_cli
+    "obligations decide-extension", "obligations list", "obligations override-due",  # test_obligations_cli
+    "obligations request-extension", "report obligations",
+    "plan approve-final", "plan comment", "plan request-changes", "plan set-due", "plan status",  # test_plan_cli
+    "plan withdraw",
+    "task cancel", "task extend", "task list", "task reassign",  # test_follow_ups
+}
+
+
+def test_the_table_has_a_row_for_every_command_but_those_named(tmp_path):
+    """A row lost from the table (or a command added without one) is seen: the commands it
+    covers and the ones named as covered elsewhere are every command of the CLI."""
+    import click
+
+    from cli.main import cli
+
+    def leaves(group, path=()):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from leaves(command, path + (name,))
+            else:
+                yield " ".join(path + (name,))
+
+    every = set(leaves(cli))
+    rows = [[str(a) for a in args] for args, _ in cases(tmp_path)]
+    covered = {c for c in every for row in rows if row[:len(c.split())] == c.split()}
+    assert covered | NOT_IN_THE_TABLE == every and not covered & NOT_IN_THE_TABLE
 
 
 @pytest.mark.parametrize("variable, value, message", [

@@ -118,5 +118,8 @@ def test_a_schedule_with_bad_files_is_refused_before_anything_is_created(env, tm
     budget.write_text("line,amount,kind\n7a,100,mandatory\n")
     r = ccm(env, "chase", "schedule", "--budget-file", budget, "--scale", scale)
     assert r.exit_code == 1 and "did you mean Italy (ITA)?" in r.output
-    r = ccm(env, "chase", "schedule", "--day", "02-30", "--amounts", budget)
-    assert r.exit_code != 0
+    amounts = tmp_path / "amounts.csv"
+    amounts.write_text("state,amount\nITA,38486\n")
+    # a day no year has, refused before anything connects (no server listens at that address)
+    r = ccm(env | {"CCM_TEMPORAL_ADDRESS": "127.0.0.1:9"}, "chase", "schedule", "--day", "02-30", "--amounts", amounts)
+    assert r.exit_code == 2 and "--day" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
