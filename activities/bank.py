@@ -18,6 +18,7 @@ from typing import Protocol
 
 from domain.bank import bank_event, receipt_reference, row_of
 from domain.chase import ChaseStatus
+from domain.event_types import typed
 from domain.schedule import geneva_today
 
 
@@ -207,9 +208,8 @@ def claim_credits(log, account: str, reversals: list) -> dict[str, dict]:
     reference, or else the same remittance text): three reversals against two credits
     reverse two receipts, and the third is left unmatched. Each claim: the credit's entry
     (`ref`) and its chase."""
-    claimed = {ev.payload.get("reverses") for ev in log.query(event_type="bank.entry_reversed")
-               if ev.payload.get("account") == account}
-    credits = [ev for ev in log.query(event_type="bank.entry_matched") if ev.payload.get("account") == account]
+    claimed = {p.reverses for p in map(typed, log.query(event_type="bank.entry_reversed")) if p.account == account}
+    credits = [p for p in map(typed, log.query(event_type="bank.entry_matched")) if p.account == account]
     claims = {}
 
     def cancels(entry, credit: dict) -> bool:
@@ -218,8 +218,8 @@ def claim_credits(log, account: str, reversals: list) -> dict[str, dict]:
             or (entry.remittance and credit["remittance"] == entry.remittance))
 
     for entry in reversals:
-        fits = [ev for ev in credits if cancels(entry, ev.payload["entry"])]
+        fits = [p for p in credits if cancels(entry, p.entry)]
         if fits:
-            claims[entry.ref] = {"ref": fits[-1].payload["entry"]["ref"], "chase": fits[-1].payload["chase"]}
-            claimed.add(fits[-1].payload["entry"]["ref"])
+            claims[entry.ref] = {"ref": fits[-1].entry["ref"], "chase": fits[-1].chase}
+            claimed.add(fits[-1].entry["ref"])
     return claims

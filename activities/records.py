@@ -46,6 +46,7 @@ from domain.contract import (
 from domain.contributions import fold_contributions
 from domain.coverage import fold_added
 from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_billed
+from domain.event_types import typed
 from domain.events import Event, NewEvent
 from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
@@ -103,8 +104,9 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
     if request.meeting:
         withdrawn = {ev.workflow_id for ev in log.query(event_type="concept.withdrawn")}
         for ev in log.query(event_type="concept.started"):
-            if ev.payload.get("meeting") == request.meeting.isoformat() and ev.workflow_id not in withdrawn:
-                t = theme(ev.payload["theme"])
+            started = typed(ev)
+            if started.meeting == request.meeting and ev.workflow_id not in withdrawn:
+                t = theme(started.theme)
                 notes.append(f"{t.title} ({', '.join(t.coordinators) or 'the Presidency'})")
     numbered = meeting_number(log, request.meeting) if request.meeting else ""
     return AgendaFacts(open_actions=open_actions, minutes_pending=pending, notes_to_present=notes, numbered=numbered)

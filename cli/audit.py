@@ -243,7 +243,7 @@ def _key_ring(path: Path | None):
 
 def _verify_signatures(path: Path | None) -> str:
     """Every signed command of the export (or the database) checked offline."""
-    from domain.signatures import verify_signed_events
+    from domain.audit import verify_signed_events
 
     ring, rows = _key_ring(path)
     commands, count, problem = verify_signed_events(ring, rows(1))

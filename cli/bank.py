@@ -101,10 +101,12 @@ def bank_rows(log) -> list[dict]:
     """Each entry as it stands: the last event about it (a later `bank match` settles an
     unmatched one)."""
     from domain.bank import row_of
+    from domain.event_types import typed
 
     latest: dict[str, object] = {}
     for ev in log.query(event_type="bank.entry_*"):
-        latest[f"{ev.payload['account']}/{ev.payload['entry']['ref']}"] = ev
+        p = typed(ev)
+        latest[f"{p.account}/{p.entry['ref']}"] = ev
     return [row_of(ev, already=True) for ev in latest.values()]
 
 

@@ -78,7 +78,7 @@ def data_list(output):
 def add_scale(file, period, source, acting):
     """Record a UN scale of assessments (CSV state,rate: rates in percent, as --scale
     takes) for its three years: the annual cycle bills those years by it."""
-    from domain.coverage import ScaleAdded
+    from domain.event_types import ScaleAdded
     from domain.scale import ScaleError, read_scale
     from domain.states import registry
 
@@ -104,7 +104,8 @@ def add_scale(file, period, source, acting):
 def add_holidays(file, source, acting):
     """Record days the UN Office at Geneva keeps (CSV day,name, as the shipped file): the
     Committee's meetings are refused on them, as on the shipped ones."""
-    from domain.coverage import HolidaysAdded, read_holidays
+    from domain.coverage import read_holidays
+    from domain.event_types import HolidaysAdded
     from domain.process import Refusal
 
     try:
@@ -124,7 +125,7 @@ def add_holidays(file, source, acting):
 def checked_registry(as_of, source, acting):
     """Record that the depositary's status was read on a day and the log holds every change
     it shows (`ccm states record`): the membership is then known five months past it."""
-    from domain.coverage import RegistryChecked
+    from domain.event_types import RegistryChecked
     from domain.obligations import OPENED_FOR_SIGNATURE
 
     if not OPENED_FOR_SIGNATURE <= as_of <= geneva_today():

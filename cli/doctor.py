@@ -43,12 +43,13 @@ def doctor(attempts, output):
     the world's tables that run out within six months (`ccm data list`)."""
     from cli.audit import open_log
     from cli.outbox import waiting_messages
+    from domain.event_types import typed
 
     running, findings = run(stuck_workflows(attempts))
     _, _, messages = waiting_messages()
     for ev, status in messages:
         if status.startswith("delivery failed"):
-            findings.append({"what": "message not delivered", "where": ev.payload["message_id"], "details": status})
+            findings.append({"what": "message not delivered", "where": typed(ev).message_id, "details": status})
     check = open_log().verify()
     if not check.ok:
         findings.append({"what": "event log broken", "where": f"row {check.first_break.seq}",

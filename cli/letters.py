@@ -113,11 +113,12 @@ def held(year, output):
     with the reason. Once the contacts file is complete the chase's next letter goes as
     usual; a held one can be printed with `ccm letters preview`."""
     from cli.audit import open_log
+    from domain.event_types import LetterSent, typed
 
     events = open_log().query(workflow_prefix=f"chase-{year}-" if year else "chase-", event_type="chase.*")
-    rows = [{"state": ev.subject, "workflow_id": ev.workflow_id, "letter": ev.payload.get("letter", ""),
-             "on": ev.occurred_at.date(), "reason": ev.payload.get("reason", "")}
-            for ev in events if ev.payload.get("delivery") == "held"]
+    letters = [(ev, p) for ev in events if isinstance(p := typed(ev), LetterSent)]
+    rows = [{"state": ev.subject, "workflow_id": ev.workflow_id, "letter": p.letter, "on": ev.occurred_at.date(),
+             "reason": p.reason} for ev, p in letters if p.delivery == "held"]
     emit(rows, output, ["state", "workflow_id", "letter", "on", "reason"])
 
 

@@ -15,6 +15,7 @@ def waiting_messages():
     """(intent event, status) of every message still in `outbox/new/`, oldest first."""
     from activities.letters import event_key_of
     from cli.audit import open_log
+    from domain.event_types import Sent, typed
     from runtime.worker import mailbox
 
     box, log = mailbox(settings()), open_log()
@@ -24,13 +25,13 @@ def waiting_messages():
         intents = [ev for ev in map(log.get, keys) if ev is not None]
     else:  # messages written before they carried their key
         waiting = {p.name for p in files}
-        intents = [ev for ev in log.query() if ev.payload.get("message_id", "").strip("<>") in waiting
-                   and not ev.event_type.endswith((".delivered", ".delivery_failed"))]
+        intents = [ev for ev in log.query() if isinstance(p := typed(ev), Sent)
+                   and p.message_id.strip("<>") in waiting]
     found = []
     for ev in sorted(intents, key=lambda e: e.seq):
         failed = log.get(f"{ev.idempotency_key}-delivery-failed")
-        status = ("delivery failed: " + failed.payload.get("reason", "")) if failed else (
-            "no address" if not ev.payload.get("to") else "waiting for delivery")
+        status = ("delivery failed: " + typed(failed).reason) if failed else (
+            "no address" if not typed(ev).to else "waiting for delivery")
         found.append((ev, status))
     return box, log, found
 
@@ -45,12 +46,12 @@ def outbox():
 def outbox_list(output):
     """Every message still in the outbox, with why: no SMTP server configured, no address
     for its State, waiting, or a delivery that gave up (its reason)."""
+    from domain.event_types import typed
     from domain.schedule import geneva_time
 
     _, _, found = waiting_messages()
-    rows = [{"message_id": ev.payload["message_id"], "to": ev.payload.get("to", ""),
-             "subject": ev.payload.get("subject", ""), "written": geneva_time(ev.occurred_at),
-             "status": status} for ev, status in found]
+    rows = [{"message_id": p.message_id, "to": p.to, "subject": p.subject, "written": geneva_time(ev.occurred_at),
+             "status": status} for ev, status in found if (p := typed(ev))]
     emit(rows, output, OUTBOX_COLUMNS, title="Outbox")
 
 
@@ -64,11 +65,12 @@ def outbox_retry(message_ids, everything, acting):
     and writes the log (it is the log's one writer): this command hands them over."""
     if not (message_ids or everything) or (message_ids and everything):
         raise click.UsageError("give Message-IDs, or --all")
+    from domain.event_types import typed
+
     _, _, found = waiting_messages()
     wanted = {m.strip("<>") for m in message_ids}
-    chosen = [ev for ev, _ in found if ev.payload.get("to")
-              and (everything or ev.payload["message_id"].strip("<>") in wanted)]
-    missing = wanted - {ev.payload["message_id"].strip("<>") for ev in chosen}
+    chosen = [ev for ev, _ in found if typed(ev).to and (everything or typed(ev).message_id.strip("<>") in wanted)]
+    missing = wanted - {typed(ev).message_id.strip("<>") for ev in chosen}
     if missing:
         raise click.ClickException(f"not in the outbox with an address: {', '.join(sorted(missing))}")
     if not chosen:

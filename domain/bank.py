@@ -221,11 +221,14 @@ def bank_event(source: dict, entry: Entry, actor: str, office: str, event_type: 
 
 def row_of(ev, already: bool) -> dict:
     """An entry's row (`ccm bank status`) from its event."""
-    entry, p = ev.payload["entry"], ev.payload
+    from domain.event_types import typed
+
+    p = typed(ev)
+    entry = p.entry
     return {"entry": entry["ref"], "value_date": entry["value_date"], "amount": entry["amount"],
             "currency": entry["currency"], "outcome": ev.event_type.removeprefix("bank.entry_"),
-            "chase": p.get("chase", ""), "how": p.get("how", ""), "reason": p.get("reason", ""),
-            "guesses": ", ".join(p.get("guesses", [])), "already": already}
+            "chase": getattr(p, "chase", ""), "how": getattr(p, "how", ""), "reason": getattr(p, "reason", ""),
+            "guesses": ", ".join(getattr(p, "guesses", [])), "already": already}
 
 
 def check_proved_command(update: str, arguments: dict, proof, workflow_id: str) -> None:

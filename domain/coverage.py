@@ -15,11 +15,11 @@ import csv
 import io
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 from importlib import resources
 
 from pydantic import BaseModel, Field
 
+from domain.event_types import HolidaysAdded, RegistryChecked, ScaleAdded
 from domain.process import Refusal
 
 WARN_DAYS = 183  # six months ahead
@@ -44,28 +44,6 @@ class Coverage(BaseModel):
     source: str
     extend: str
     added: int = Field(0, description="additions the event log records beyond the shipped file")
-
-
-class ScaleAdded(BaseModel):
-    """A UN scale the operator recorded: its three-year period and rates in percent."""
-
-    period: str = Field(pattern=r"^\d{4}-\d{4}$")
-    rates: dict[str, Decimal]
-    source: str = Field(min_length=1, max_length=2_000)
-
-    def years(self) -> tuple[int, int]:
-        first, last = map(int, self.period.split("-"))
-        return first, last
-
-
-class HolidaysAdded(BaseModel):
-    days: dict[date, str]
-    source: str = Field(min_length=1, max_length=2_000)
-
-
-class RegistryChecked(BaseModel):
-    as_of: date
-    source: str = Field(min_length=1, max_length=2_000)
 
 
 class Added(BaseModel):

@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from domain.coverage import HolidaysAdded, RegistryChecked, ScaleAdded
 from domain.money import BUDGET_LINES, Amount
 from domain.process import Reason, Short
 from domain.signatures import Checkpoint, KeyRegistration, KeyRevocation
@@ -34,9 +33,10 @@ class EventPayload(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     SCHEMA: ClassVar[int] = 1
 
-    signed: dict[str, Any] | None = Field(None, description="the signed command or start that wrote the event")
-    proved: dict[str, Any] | None = Field(None, description="the bank entry's proof that made the command")
-    schema_: int | None = Field(None, alias="schema", description="the payload's schema, where above 1")
+    # Read, never written back by a model: a payload is made by its aggregate or command.
+    signed: dict[str, Any] | None = Field(None, exclude=True, description="the signed command or start that wrote it")
+    proved: dict[str, Any] | None = Field(None, exclude=True, description="the bank entry's proof behind the command")
+    schema_: int | None = Field(None, alias="schema", exclude=True, description="the payload's schema, where above 1")
 
 
 EVENT_TYPES: dict[str, type[BaseModel]] = {}
@@ -271,6 +271,7 @@ class ChaseMspDateSet(EventPayload):
 class ChasePaid(LetterSent):
     received: Decimal
     credit: Decimal
+    covered_by_credit_carried: Decimal | None = Field(None, description="paid at the start by last year's credit")
 
 
 @event("chase.reopened")
@@ -651,7 +652,9 @@ class ObligationDueOverridden(EventPayload):
 class StateRecorded(EventPayload):
     event: str
     date: date_
-    takes_effect: date_
+    # written since withdrawals took effect a year after the deposit; before, the date was
+    # the day it took effect and the key was absent
+    takes_effect: date_ | None = None
     entry_into_force: date_ | None = None
 
 
@@ -683,9 +686,33 @@ class DocumentPart(EventPayload):
 event("key.registered")(KeyRegistration)
 event("log.checkpoint")(Checkpoint)
 event("key.revoked")(KeyRevocation)
-event("data.scale_added")(ScaleAdded)
-event("data.holidays_added")(HolidaysAdded)
-event("data.registry_checked")(RegistryChecked)
+
+
+# --- the world's tables an operator adds (`ccm data`, `domain.coverage`) ----------------------
+@event("data.scale_added")
+class ScaleAdded(EventPayload):
+    """A UN scale the operator recorded: its three-year period and rates in percent."""
+
+    period: str = Field(pattern=r"^\d{4}-\d{4}$")
+    rates: dict[str, Decimal]
+    source: str = Field(min_length=1, max_length=2_000)
+
+    def years(self) -> tuple[int, int]:
+        first, last = map(int, self.period.split("-"))
+        return first, last
+
+
+@event("data.holidays_added")
+class HolidaysAdded(EventPayload):
+    days: dict[date_, str]
+    source: str = Field(min_length=1, max_length=2_000)
+
+
+@event("data.registry_checked")
+class RegistryChecked(EventPayload):
+    as_of: date_
+    source: str = Field(min_length=1, max_length=2_000)
+
 
 
 @event("system.ping")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.action_items import FULFILLED_BY, ActionItemInput, action_id
 from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite, DocumentRef
+from domain.event_types import typed
 from domain.offices import office_in_words, permit
 from domain.process import (
     Acting,
@@ -140,8 +141,8 @@ def fold_meeting_days(events) -> list[date]:
     """The day each meeting in the log is held on (its last schedule), cancelled ones left out."""
     days: dict[str, date | None] = {}
     for ev in events:
-        if ev.event_type in ("meeting.scheduled", "meeting.recorded", "meeting.rescheduled") and ev.payload.get("date"):
-            days[ev.workflow_id] = date.fromisoformat(ev.payload["date"])
+        if ev.event_type in ("meeting.scheduled", "meeting.recorded", "meeting.rescheduled") and typed(ev).date:
+            days[ev.workflow_id] = typed(ev).date
         elif ev.event_type == "meeting.cancelled":
             days[ev.workflow_id] = None
     return [d for d in days.values() if d is not None]
@@ -160,16 +161,15 @@ def fold_open_actions(events) -> list[ActionSummary]:
     """Action items still open, from their `action.*` events in log order."""
     items: dict[str, ActionSummary] = {}
     for ev in events:
-        p = ev.payload
         if ev.event_type == "action.created":
-            items[ev.workflow_id] = ActionSummary(workflow_id=ev.workflow_id, owner=p["owner"], text=p["text"],
-                                                  due=date.fromisoformat(p["due"]))
+            p = typed(ev)
+            items[ev.workflow_id] = ActionSummary(workflow_id=ev.workflow_id, owner=p.owner, text=p.text, due=p.due)
         elif ev.workflow_id not in items:
             continue
         elif ev.event_type == "action.extended":
-            items[ev.workflow_id].due = date.fromisoformat(p["new_due"])
+            items[ev.workflow_id].due = typed(ev).new_due
         elif ev.event_type == "action.reassigned":
-            items[ev.workflow_id].owner = p["owner"]
+            items[ev.workflow_id].owner = typed(ev).owner
         elif ev.event_type in {"action.completed", "action.cancelled"}:
             del items[ev.workflow_id]
     return list(items.values())

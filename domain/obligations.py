@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.event_types import typed
 from domain.offices import permit
 from domain.process import (
     Acting,
@@ -560,18 +561,17 @@ def fold_obligations(events, as_of: date | None = None) -> list[ObligationRow]:
         parts = ev.workflow_id.removeprefix("obligation-").split("-")
         state, period, kind = parts[0], parts[-1], "-".join(parts[1:-1])
         row = rows.setdefault(ev.workflow_id, ObligationRow(state=state, kind=kind, period=period))
-        p = ev.payload
+        p = typed(ev)
         if ev.event_type == "obligation.started":
-            row.due = date.fromisoformat(p["due"])
+            row.due = p.due
         elif ev.event_type == "obligation.due_overridden":
-            row.due = date.fromisoformat(p["to"])
-        elif ev.event_type == "obligation.extension_decided" and p.get("granted"):
-            row.due = date.fromisoformat(p["due"])
+            row.due = p.to
+        elif ev.event_type == "obligation.extension_decided" and p.granted:
+            row.due = p.due
         elif ev.event_type in ("obligation.fulfilled", "obligation.imported"):
-            row.fulfilled_on = date.fromisoformat(p["date"]) if p.get("date") else None
+            row.fulfilled_on = p.date
             if row.due is None:
-                row.due = date.fromisoformat(p["due"]) if p.get("due") else (
-                    annual_report_due(int(period)) if kind == "art7-annual" else None)
+                row.due = p.due or (annual_report_due(int(period)) if kind == "art7-annual" else None)
         elif ev.event_type == "obligation.exempted":
             row.exempted = True
     return sorted(rows.values(), key=lambda r: (r.kind, r.period, r.state))

@@ -26,6 +26,7 @@ from domain.chase import (
     ReverseReceipt,
     SetMspDate,
 )
+from domain.event_types import typed
 from domain.process import Refusal
 
 # Events a timer writes: the fold fires the chase's next action at the event's time.
@@ -59,11 +60,10 @@ def rebuild_chase(inp: ChaseInput, rows: list, generation: int = 1) -> Chase:
     started = next((r for r in rows if r.event_type == "chase.started"), None)
     if started is None:
         raise Refusal(f"the log holds no chase.started row of {wid}: there is nothing to rebuild", code="bad_start")
-    said = started.payload
-    first = inp.model_copy(update={"amount_due": Decimal(said["amount_due"]), "arrears": Decimal(said["arrears"]),
-                                   "credit_carried": Decimal(said.get("credit_carried", "0")),
-                                   "msp_date": date.fromisoformat(said["msp_date"]), "language": said["language"],
-                                   "snapshot": None, "generation": 1})
+    said = typed(started)
+    first = inp.model_copy(update={"amount_due": said.amount_due, "arrears": said.arrears,
+                                   "credit_carried": said.credit_carried, "msp_date": said.msp_date,
+                                   "language": said.language, "snapshot": None, "generation": 1})
     chase = Chase(input=first, started_at=started.occurred_at)
     written: list[tuple[int, str]] = []  # (generation, key) the fold writes
     gen = generation_of(wid, started.idempotency_key)

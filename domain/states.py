@@ -23,6 +23,7 @@ from typing import Literal
 import pycountry
 from pydantic import BaseModel, Field
 
+from domain.event_types import typed
 from domain.schedule import geneva_today
 
 Status = Literal["party", "signatory", "withdrawn"]
@@ -208,11 +209,10 @@ def withdrawal_takes_effect(deposit: date) -> date:
 def change_of(event) -> Change:
     """A `state.recorded` event as a change: its date is the deposit (for a withdrawal,
     before this version of ccm, the day it took effect; its payload says which)."""
-    p = event.payload
-    kind = p["event"]
-    day = date.fromisoformat(p["date"])
+    p = typed(event)
+    kind, day = p.event, p.date
     if kind == "withdrawal":
-        takes_effect = date.fromisoformat(p["takes_effect"]) if p.get("takes_effect") else day
+        takes_effect = p.takes_effect or day
     else:
         takes_effect = entry_into_force(day)
     return Change(alpha3=event.subject, change=kind, deposited=day, takes_effect=takes_effect,

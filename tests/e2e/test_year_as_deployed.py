@@ -116,6 +116,7 @@ async def import_statement(client, queue: str, lines: list[Line], statement_id: 
 
 async def test_a_year_as_deployed(time_skipping_env, deployed):
     from activities.bank import entry_key, new_event, receive
+    from domain.audit import verify_signed_events
     from domain.bank import Entry, creditor_reference
     from domain.chase import ChaseStatus, Escalate, workflow_id
     from domain.concept_notes import (
@@ -132,7 +133,7 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from domain.meetings import ApproveMinutes, CirculateMinutes, MeetingInput, MeetingStatus, meeting_id
     from domain.obligations import Fulfil, ObligationInput, obligation_id
     from domain.schedule import Schedule, closed_day
-    from domain.signatures import KeyRing, verify_signed_events, verify_writers
+    from domain.signatures import KeyRing, verify_writers
     from runtime.worker import build_activities, make_workers
     from services.chases import ChaseCommands
     from services.commands import read_status, start, update

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from domain.audit import verify_signed_events
 from domain.bank import Entry, check_proved_command, creditor_reference, own_name, receipt_reference
 from domain.chase import RecordReceipt, ReverseReceipt
 from domain.process import Refusal
@@ -24,7 +25,6 @@ from domain.signatures import (
     fingerprint,
     public_bytes,
     sign,
-    verify_signed_events,
 )
 
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=timezone.utc)

@@ -20,8 +20,8 @@ import pytest
 from activities.database import open_event_log
 from activities.letters import Mailbox
 from activities.records import CcmActivities
-from domain.coverage import ScaleAdded
 from domain.cycle import CycleInput, CycleResult
+from domain.event_types import ScaleAdded
 from domain.events import NewEvent
 from domain.records import RecordInput
 from domain.scale import _shipped_text
