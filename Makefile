@@ -54,6 +54,7 @@ nginx:
 
 test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
+	$(BIN)/ruff format --check --quiet domain activities workflows services runtime cli tests benchmarks docs/hooks.py
 	$(MAKE) --no-print-directory docs
 	$(BIN)/python -m pytest -q
 	@# The two reruns side by side (one on a dev server, one on time-skipping servers): the
@@ -113,6 +114,7 @@ lock: $(BIN)/python
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
+	$(BIN)/ruff format --check domain activities workflows services runtime cli tests benchmarks docs/hooks.py
 
 clean:
 	rm -rf $(VENV)

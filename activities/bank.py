@@ -48,9 +48,12 @@ async def prepare(chases: Chases, log, statement):
     logged = await asyncio.to_thread(log.get_many, [entry_key(statement.account, e.ref) for e in own])
     already = {e.ref: row_of(ev, already=True) for e in own if (ev := logged.get(entry_key(statement.account, e.ref)))}
     new = [e for e in own if e.ref not in already]
-    return StatementPlan(refs=[e.ref for e in own], already=already,
-                         chases=await _chase_views(chases, log, _years(new)) if new else {},
-                         names=_party_names())
+    return StatementPlan(
+        refs=[e.ref for e in own],
+        already=already,
+        chases=await _chase_views(chases, log, _years(new)) if new else {},
+        names=_party_names(),
+    )
 
 
 async def settle(chases: Chases, step) -> object:
@@ -64,19 +67,34 @@ async def settle(chases: Chases, step) -> object:
         return bank_event(source, entry, step.actor, step.office, event_type, subject, step.at, **payload)
 
     if step.kind == "receipt":
-        refused = await receive(chases, step.chase, entry.amount, entry, step, _update_id(
-            "receipt", source["account"], entry.ref), step.proof)
+        refused = await receive(
+            chases,
+            step.chase,
+            entry.amount,
+            entry,
+            step,
+            _update_id("receipt", source["account"], entry.ref),
+            step.proof,
+        )
         if refused:
             return event("bank.entry_unmatched", reason=refused, guesses=[step.chase])
         return event("bank.entry_matched", step.chase.rsplit("-", 1)[-1], chase=step.chase, how=step.how)
     if step.kind == "reversal":
         from domain.chase import ReverseReceipt
 
-        refusal = await chases.send(step.chase, "reverse_receipt", ReverseReceipt(
-            reference=receipt_reference(step.reverses, source["account"]),
-            reason=f"reversed by the bank: entry {entry.ref} of statement {source['statement']}", amount=entry.amount,
-            actor=step.actor, office=step.office, proof=step.proof),
-            _update_id("reversal", source["account"], entry.ref))
+        refusal = await chases.send(
+            step.chase,
+            "reverse_receipt",
+            ReverseReceipt(
+                reference=receipt_reference(step.reverses, source["account"]),
+                reason=f"reversed by the bank: entry {entry.ref} of statement {source['statement']}",
+                amount=entry.amount,
+                actor=step.actor,
+                office=step.office,
+                proof=step.proof,
+            ),
+            _update_id("reversal", source["account"], entry.ref),
+        )
         if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
             return event("bank.entry_unmatched", reason=refusal.message, guesses=[step.chase])
         return event("bank.entry_reversed", step.chase.rsplit("-", 1)[-1], chase=step.chase, reverses=step.reverses)
@@ -131,8 +149,9 @@ async def _chase_views(chases: Chases, log, years: set[int]) -> dict:
     span = sorted({y + d for y in years for d in (-1, 0, 1)})
     views, reported = {}, {}
     for year in span:
-        for ev in await asyncio.to_thread(lambda y=year: list(log.query(workflow_prefix=f"chase-{y}-",
-                                                                          event_type="chase.*"))):
+        for ev in await asyncio.to_thread(
+            lambda y=year: list(log.query(workflow_prefix=f"chase-{y}-", event_type="chase.*"))
+        ):
             wid = ev.workflow_id
             if ev.event_type == "chase.started":
                 views[wid] = ChaseView(workflow_id=wid, state=wid.rsplit("-", 1)[-1], year=year)
@@ -168,12 +187,22 @@ def _update_id(what: str, account: str, ref: str) -> str:
 
 def new_event(source: dict, entry, acting, event_type: str, subject: str, key: str | None = None, **payload):
     """An entry's event written by a command (`ccm bank match`), under the account's id."""
-    return bank_event(source, entry, acting.actor, acting.office, event_type, subject, datetime.now(timezone.utc),
-                      workflow_id=f"bank-{source['account']}", key=key, workflow_type="BankStatement", **payload)
+    return bank_event(
+        source,
+        entry,
+        acting.actor,
+        acting.office,
+        event_type,
+        subject,
+        datetime.now(timezone.utc),
+        workflow_id=f"bank-{source['account']}",
+        key=key,
+        workflow_type="BankStatement",
+        **payload,
+    )
 
 
-async def receive(chases: Chases, workflow_id: str, amount: Decimal, entry, acting, update_id: str,
-                  proof=None) -> str:
+async def receive(chases: Chases, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None) -> str:
     """Record the entry as a receipt on the chase: "" when it is recorded (now, or by a run
     cut short before), else the chase's refusal in words."""
     from pydantic import ValidationError
@@ -183,8 +212,14 @@ async def receive(chases: Chases, workflow_id: str, amount: Decimal, entry, acti
     try:
         # Money value-dated ahead is recorded at once, on the day it was booked.
         day = entry.value_date if entry.value_date <= geneva_today() else (entry.booking_date or geneva_today())
-        cmd = RecordReceipt(amount=amount, date=day, reference=receipt_reference(entry.ref, entry.account),
-                            actor=acting.actor, office=acting.office, proof=proof)
+        cmd = RecordReceipt(
+            amount=amount,
+            date=day,
+            reference=receipt_reference(entry.ref, entry.account),
+            actor=acting.actor,
+            office=acting.office,
+            proof=proof,
+        )
     except ValidationError as e:
         return e.errors()[0]["msg"].removeprefix("Value error, ")
     refusal = await chases.send(workflow_id, "record_receipt", cmd, update_id)
@@ -197,8 +232,10 @@ async def receive(chases: Chases, workflow_id: str, amount: Decimal, entry, acti
         held = next(r for r in status.receipts if same_reference(r.reference, cmd.reference) and not r.reversed)
         if held.amount == amount:
             return ""  # the same money, recorded by hand or by an earlier statement: counted once
-        return (f"its reference already holds a receipt of {held.amount} on {workflow_id} "
-                f"({held.reference}, {held.date.isoformat()}), not {amount}")
+        return (
+            f"its reference already holds a receipt of {held.amount} on {workflow_id} "
+            f"({held.reference}, {held.date.isoformat()}), not {amount}"
+        )
     return refusal.message
 
 
@@ -213,9 +250,14 @@ def claim_credits(log, account: str, reversals: list) -> dict[str, dict]:
     claims = {}
 
     def cancels(entry, credit: dict) -> bool:
-        return credit["ref"] not in claimed and Decimal(credit["amount"]) == entry.amount and bool(
-            (entry.creditor_reference and credit["creditor_reference"] == entry.creditor_reference)
-            or (entry.remittance and credit["remittance"] == entry.remittance))
+        return (
+            credit["ref"] not in claimed
+            and Decimal(credit["amount"]) == entry.amount
+            and bool(
+                (entry.creditor_reference and credit["creditor_reference"] == entry.creditor_reference)
+                or (entry.remittance and credit["remittance"] == entry.remittance)
+            )
+        )
 
     for entry in reversals:
         fits = [p for p in credits if cancels(entry, p.entry)]

@@ -18,9 +18,16 @@ def meeting_uid(meeting_id: str) -> str:
     return f"{meeting_id}@{UID_DOMAIN}"
 
 
-def meeting_ics(meeting_id: str, schedule: Schedule, summary: str, organizer: str,
-                participants: list[Participant], sequence: int, method: str = "REQUEST",
-                stamp: datetime | None = None) -> bytes:
+def meeting_ics(
+    meeting_id: str,
+    schedule: Schedule,
+    summary: str,
+    organizer: str,
+    participants: list[Participant],
+    sequence: int,
+    method: str = "REQUEST",
+    stamp: datetime | None = None,
+) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//ccm//Coordination Committee//EN")
     cal.add("version", "2.0")

@@ -56,12 +56,16 @@ def open_event_log(url: str, *, upgrade_schema: bool = True, create: bool = True
     revision = current_revision(engine)
     if revision is None and not create:
         engine.dispose()
-        raise MissingLog(f"the database {engine.url.render_as_string(hide_password=True)} holds no event log: "
-                         "create it with `ccm db upgrade`")
+        raise MissingLog(
+            f"the database {engine.url.render_as_string(hide_password=True)} holds no event log: "
+            "create it with `ccm db upgrade`"
+        )
     if revision != HEAD:
         if not upgrade_schema:
             engine.dispose()
-            raise MissingLog(f"the event log at {engine.url.render_as_string(hide_password=True)} is at revision "
-                             f"{revision}, not {HEAD}: bring it up to date with `ccm db upgrade`")
+            raise MissingLog(
+                f"the event log at {engine.url.render_as_string(hide_password=True)} is at revision "
+                f"{revision}, not {HEAD}: bring it up to date with `ccm db upgrade`"
+            )
         upgrade(engine)
     return EventLog(engine)

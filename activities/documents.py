@@ -30,13 +30,26 @@ def document_events(text: str, name: str = "", actor: str = "", office: str = ""
     now = datetime.now(timezone.utc)
 
     def row(key: str, event_type: str, payload: dict) -> NewEvent:
-        return NewEvent(idempotency_key=key, workflow_id="documents", workflow_type="", subject=ref.name,
-                        event_type=event_type, occurred_at=now, actor=actor, office=office, payload=payload)
+        return NewEvent(
+            idempotency_key=key,
+            workflow_id="documents",
+            workflow_type="",
+            subject=ref.name,
+            event_type=event_type,
+            occurred_at=now,
+            actor=actor,
+            office=office,
+            payload=payload,
+        )
 
-    parts = [text[i:i + DOCUMENT_PART] for i in range(0, len(text), DOCUMENT_PART)]
-    return ref, [*(row(f"documents/{sha}/{n}", "document.part", {"sha256": sha, "part": n, "text": part})
-                   for n, part in enumerate(parts, start=1)),
-                 row(f"documents/{sha}", "document.stored", ref.model_dump() | {"parts": len(parts)})]
+    parts = [text[i : i + DOCUMENT_PART] for i in range(0, len(text), DOCUMENT_PART)]
+    return ref, [
+        *(
+            row(f"documents/{sha}/{n}", "document.part", {"sha256": sha, "part": n, "text": part})
+            for n, part in enumerate(parts, start=1)
+        ),
+        row(f"documents/{sha}", "document.stored", ref.model_dump() | {"parts": len(parts)}),
+    ]
 
 
 def load_document(log: EventLog, sha256: str) -> str:

@@ -77,8 +77,16 @@ events = Table(
     Index("ix_events_occurred_at", "occurred_at"),
 )
 
-_TEXT_COLUMNS = ("workflow_id", "run_id", "workflow_type", "subject", "event_type", "actor", "office",
-                 "idempotency_key")
+_TEXT_COLUMNS = (
+    "workflow_id",
+    "run_id",
+    "workflow_type",
+    "subject",
+    "event_type",
+    "actor",
+    "office",
+    "idempotency_key",
+)
 
 PARALLEL_FROM = 50_000  # rows: below this, starting processes costs more than it saves
 
@@ -104,11 +112,19 @@ def join_ranges(parts: list[tuple[int, Verification, str]]) -> Verification:
         if result.rows == 0:
             continue
         if first_seq != expected_seq:
-            return Verification(rows=rows + 1, head=expected_prev, first_break=ChainBreak(
-                seq=first_seq, reason=f"expected row {expected_seq} here: a row was deleted or moved"))
+            return Verification(
+                rows=rows + 1,
+                head=expected_prev,
+                first_break=ChainBreak(
+                    seq=first_seq, reason=f"expected row {expected_seq} here: a row was deleted or moved"
+                ),
+            )
         if first_prev != expected_prev:
-            return Verification(rows=rows + 1, head=expected_prev, first_break=ChainBreak(
-                seq=first_seq, reason="its previous-hash does not match the row before it"))
+            return Verification(
+                rows=rows + 1,
+                head=expected_prev,
+                first_break=ChainBreak(seq=first_seq, reason="its previous-hash does not match the row before it"),
+            )
         rows += result.rows
         if not result.ok:
             return Verification(rows=rows, head=result.head, first_break=result.first_break)
@@ -138,8 +154,9 @@ def make_engine(url: str, create: bool = False) -> Engine:
         path = sqlite_path(url)
         if path is not None and not path.exists():
             if not create:
-                raise MissingLog(f"no event log at {path}: check CCM_DATABASE_URL and CCM_HOME, "
-                                 "or create it with `ccm db upgrade`")
+                raise MissingLog(
+                    f"no event log at {path}: check CCM_DATABASE_URL and CCM_HOME, or create it with `ccm db upgrade`"
+                )
             if not path.parent.is_dir():
                 raise MissingLog(f"cannot create the event log {path}: the folder {path.parent} does not exist")
         if path is not None and not create and not os.access(path.parent, os.W_OK):
@@ -192,10 +209,13 @@ def _stored_keys_and_head(conn, keys: list[str]) -> tuple[list[str], tuple[int, 
         among, keys_param = "idempotency_key = ANY(:keys)", keys
     else:
         among, keys_param = "idempotency_key IN (SELECT value FROM json_each(:keys))", json.dumps(keys)
-    rows = conn.execute(text(
-        f"SELECT idempotency_key, NULL AS seq, NULL AS hash FROM events WHERE {among} "
-        "UNION ALL SELECT NULL, seq, hash FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) AS head"
-    ), {"keys": keys_param}).all()
+    rows = conn.execute(
+        text(
+            f"SELECT idempotency_key, NULL AS seq, NULL AS hash FROM events WHERE {among} "
+            "UNION ALL SELECT NULL, seq, hash FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) AS head"
+        ),
+        {"keys": keys_param},
+    ).all()
     stored = [key for key, _, _ in rows if key is not None]
     head = next(((seq, digest) for key, seq, digest in rows if key is None), None)
     return stored, head
@@ -299,13 +319,23 @@ class EventLog:
                 seq += 1
                 digest = event_hash(new, seq, recorded_at, prev_hash, dumped)
                 row = {k: dumped[k] for k in _TEXT_COLUMNS} | {
-                    "seq": seq, "recorded_at": recorded_at, "occurred_at": new.occurred_at.astimezone(timezone.utc),
-                    "payload": canonical_bytes(dumped["payload"]).decode(), "prev_hash": prev_hash, "hash": digest,
-                    **self._signed(digest)}
+                    "seq": seq,
+                    "recorded_at": recorded_at,
+                    "occurred_at": new.occurred_at.astimezone(timezone.utc),
+                    "payload": canonical_bytes(dumped["payload"]).decode(),
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                    **self._signed(digest),
+                }
                 rows.append(row)
                 prev_hash = digest
-                stored = Event.model_construct(**{k: v for k, v in row.items() if k not in ("writer", "writer_sig")}
-                                               | {"payload": new.payload}) if keep_rows else None
+                stored = (
+                    Event.model_construct(
+                        **{k: v for k, v in row.items() if k not in ("writer", "writer_sig")} | {"payload": new.payload}
+                    )
+                    if keep_rows
+                    else None
+                )
                 found[new.idempotency_key] = stored
                 out.append((stored, True))
             if rows:
@@ -399,9 +429,7 @@ class EventLog:
         last_seq = from_seq - 1
         while True:
             with self.engine.connect() as conn:
-                rows = conn.execute(
-                    stmt.where(events.c.seq > last_seq).order_by(events.c.seq).limit(batch)
-                ).all()
+                rows = conn.execute(stmt.where(events.c.seq > last_seq).order_by(events.c.seq).limit(batch)).all()
             yield from (_row_to_event(r) for r in rows)
             if len(rows) < batch:
                 return
@@ -422,8 +450,11 @@ class EventLog:
         ranges = list(zip(bounds[:-1], [b - 1 for b in bounds[1:]], strict=True))
         ranges[-1] = (ranges[-1][0], None)  # the last range runs to the end, rows written since included
         with ProcessPoolExecutor(processes) as pool:
-            parts = list(pool.map(_verify_range, [url.render_as_string(hide_password=False)] * len(ranges),
-                                  *zip(*ranges, strict=True)))
+            parts = list(
+                pool.map(
+                    _verify_range, [url.render_as_string(hide_password=False)] * len(ranges), *zip(*ranges, strict=True)
+                )
+            )
         return join_ranges(parts)
 
     def _max_seq(self) -> int:
@@ -444,8 +475,14 @@ class EventLog:
             for seq, prev_hash, digest, occurred_at, recorded_at, payload, *texts in rows:
                 fields = dict(zip(_TEXT_COLUMNS, texts, strict=True))
                 fields["payload"] = json.loads(payload)
-                yield ChainRow(seq, prev_hash, digest, fields_hash(fields, seq, _hashed_column_time(occurred_at),
-                                                                   _hashed_column_time(recorded_at), prev_hash))
+                yield ChainRow(
+                    seq,
+                    prev_hash,
+                    digest,
+                    fields_hash(
+                        fields, seq, _hashed_column_time(occurred_at), _hashed_column_time(recorded_at), prev_hash
+                    ),
+                )
             if len(rows) < batch:
                 return
             last_seq = rows[-1][0]

@@ -29,39 +29,59 @@ _POLICY = email.policy.default.clone(max_line_length=998)
 
 REMINDERS = {"second_reminder", "pre_msp_reminder", "reported_not_received"}
 PAYMENT_LETTERS = {"call_for_contributions", *REMINDERS, "president_letter"}
-LETTER_KINDS = ("call_for_contributions", "second_reminder", "pre_msp_reminder", "reported_not_received",
-                "president_letter", "thank_you")
+LETTER_KINDS = (
+    "call_for_contributions",
+    "second_reminder",
+    "pre_msp_reminder",
+    "reported_not_received",
+    "president_letter",
+    "thank_you",
+)
 # Titles of the offices that sign, in each language, where the key registry gives the
 # holder none in the letter's language (`ccm keys register --title-fr …`).
 TITLES = {
-    "president": {"en": "President of the Meeting of States Parties",
-                  "fr": "Président de l'Assemblée des États parties",
-                  "es": "Presidente de la Reunión de los Estados Partes"},
-    "director": {"en": "Director, Implementation Support Unit",
-                 "fr": "Directeur de l'Unité d'appui à l'application",
-                 "es": "Director de la Dependencia de Apoyo a la Aplicación"},
+    "president": {
+        "en": "President of the Meeting of States Parties",
+        "fr": "Président de l'Assemblée des États parties",
+        "es": "Presidente de la Reunión de los Estados Partes",
+    },
+    "director": {
+        "en": "Director, Implementation Support Unit",
+        "fr": "Directeur de l'Unité d'appui à l'application",
+        "es": "Director de la Dependencia de Apoyo a la Aplicación",
+    },
 }
 PLACES = {"en": "Geneva, {date}", "fr": "Genève, le {date}", "es": "Ginebra, {date}"}
-PRESIDENCY = {"en": "Presidency of the Convention on Cluster Munitions",
-              "fr": "Présidence de la Convention sur les armes à sous-munitions",
-              "es": "Presidencia de la Convención sobre Municiones en Racimo"}
+PRESIDENCY = {
+    "en": "Presidency of the Convention on Cluster Munitions",
+    "fr": "Présidence de la Convention sur les armes à sous-munitions",
+    "es": "Presidencia de la Convención sobre Municiones en Racimo",
+}
 # The ISU as each language names it, and the initials that close its notes.
-ISU_NAMES = {"en": "Implementation Support Unit, Convention on Cluster Munitions",
-             "fr": "Unité d'appui à l'application, Convention sur les armes à sous-munitions",
-             "es": "Dependencia de Apoyo a la Aplicación, Convención sobre Municiones en Racimo"}
-ISU_ADDRESS = {"en": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Geneva, Switzerland"),
-               "fr": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Genève, Suisse"),
-               "es": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Ginebra, Suiza")}
+ISU_NAMES = {
+    "en": "Implementation Support Unit, Convention on Cluster Munitions",
+    "fr": "Unité d'appui à l'application, Convention sur les armes à sous-munitions",
+    "es": "Dependencia de Apoyo a la Aplicación, Convención sobre Municiones en Racimo",
+}
+ISU_ADDRESS = {
+    "en": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Geneva, Switzerland"),
+    "fr": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Genève, Suisse"),
+    "es": ("Maison de la Paix, Chemin Eugène-Rigot 2C", "1202 Ginebra, Suiza"),
+}
 INITIALS = {"en": "ISU-CCM", "fr": "UAA", "es": "DAA"}
 FUNDS = {"en": "ISU-CCM Trust Fund", "fr": "Fonds d'affectation spéciale de l'UAA", "es": "Fondo Fiduciario de la DAA"}
 # A mission as each language names it, from the State's name with its article
 # (`localise.of`); the non-member observer States have observer missions.
-MISSIONS = {"en": "Permanent Mission {of} to the United Nations Office at Geneva",
-            "fr": "Mission permanente {of} auprès de l'Office des Nations Unies à Genève",
-            "es": "Misión Permanente {of} ante la Oficina de las Naciones Unidas en Ginebra"}
-OBSERVER_MISSIONS = {"en": "Permanent Observer Mission {of} to the United Nations Office at Geneva",
-                     "fr": "Mission permanente d'observation {of} auprès de l'Office des Nations Unies à Genève",
-                     "es": "Misión Permanente de Observación {of} ante la Oficina de las Naciones Unidas en Ginebra"}
+MISSIONS = {
+    "en": "Permanent Mission {of} to the United Nations Office at Geneva",
+    "fr": "Mission permanente {of} auprès de l'Office des Nations Unies à Genève",
+    "es": "Misión Permanente {of} ante la Oficina de las Naciones Unidas en Ginebra",
+}
+OBSERVER_MISSIONS = {
+    "en": "Permanent Observer Mission {of} to the United Nations Office at Geneva",
+    "fr": "Mission permanente d'observation {of} auprès de l'Office des Nations Unies à Genève",
+    "es": "Misión Permanente de Observación {of} ante la Oficina de las Naciones Unidas en Ginebra",
+}
 OBSERVER_STATES = {"VAT", "PSE"}
 MONEY = ("amount_due", "arrears", "credit_carried", "total_due", "received", "outstanding", "credit")
 
@@ -110,9 +130,11 @@ class Letterhead:
         return ISU_ADDRESS[language] if self.address == ISU_ADDRESS["en"] else self.address
 
     def signatory(self, office: str, language: str) -> dict[str, str]:
-        name, title, titles = ((self.president_name, self.president_title, self.president_titles)
-                               if office == "president" else
-                               (self.director_name, self.director_title, self.director_titles))
+        name, title, titles = (
+            (self.president_name, self.president_title, self.president_titles)
+            if office == "president"
+            else (self.director_name, self.director_title, self.director_titles)
+        )
         in_language = dict(titles).get(language) or (title if language == "en" else "")
         return {"name": name, "title": in_language or TITLES[office][language]}
 
@@ -125,9 +147,13 @@ class Letterhead:
         for office, prefix in (("president", "president"), ("isu", "director")):
             holder = ring.holder_on(office, day)
             if holder is not None:
-                changes |= {f"{prefix}_name": holder.holder, f"{prefix}_title": holder.title,
-                            f"{prefix}_titles": tuple((lang, t) for lang, t in (("fr", holder.title_fr),
-                                                                                ("es", holder.title_es)) if t)}
+                changes |= {
+                    f"{prefix}_name": holder.holder,
+                    f"{prefix}_title": holder.title,
+                    f"{prefix}_titles": tuple(
+                        (lang, t) for lang, t in (("fr", holder.title_fr), ("es", holder.title_es)) if t
+                    ),
+                }
         return replace(self, **changes) if changes else self
 
 
@@ -182,8 +208,9 @@ def undrawable(text: str) -> str:
     if not text or surely_drawn(text):  # no trial drawing for "Genève"
         return ""
     try:
-        typst_to_pdf(f"#set document(title: [x])\n#set text(lang: \"en\", font: \"Libertinus Serif\")\n"
-                     f"#{typst_string(text)};")
+        typst_to_pdf(
+            f'#set document(title: [x])\n#set text(lang: "en", font: "Libertinus Serif")\n#{typst_string(text)};'
+        )
     except UndrawableText as e:
         return str(e)
     return ""
@@ -203,12 +230,25 @@ def _an_address(text: str) -> bool:
     """One address, `name@domain`, with nothing a header could be split on."""
     from email.utils import parseaddr
 
-    return (len(text) <= 254 and text.count("@") == 1 and not any(c.isspace() or c in ",;<>\"" for c in text)
-            and parseaddr(text)[1] == text)
+    return (
+        len(text) <= 254
+        and text.count("@") == 1
+        and not any(c.isspace() or c in ',;<>"' for c in text)
+        and parseaddr(text)[1] == text
+    )
 
 
-def letter_values(kind: str, state: str, context: dict, language: str, when: date, letterhead: Letterhead,
-                  contact: Contact | None, iban: str | None = None, contacts_name: str = "contacts.csv") -> dict:
+def letter_values(
+    kind: str,
+    state: str,
+    context: dict,
+    language: str,
+    when: date,
+    letterhead: Letterhead,
+    contact: Contact | None,
+    iban: str | None = None,
+    contacts_name: str = "contacts.csv",
+) -> dict:
     """Everything a letter's template reads, each fact written in the letter's language;
     `LetterRefused` when one cannot be filled (no postal address, nothing to pay)."""
     from activities.localise import bare, chf, long_date, of, state_name
@@ -229,33 +269,47 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
     number = context.get("letter_number") or len(context.get("letters_before", [])) + 1
     register = "letter" if kind == "president_letter" else "note"
     values |= {
-        "language": language, "year": context["year"], "state": state,
+        "language": language,
+        "year": context["year"],
+        "state": state,
         # `Netherlands` in a subject; `the Netherlands`, `of the Netherlands` in a sentence;
         # `of the Kingdom of the Netherlands` after "the Government".
-        "state_name": bare(named.short, language), "the_state": named.short, "of_state": of(named.short, language),
-        "state_formal_name": named.formal, "of_government": of(named.formal, language), "mission": mission,
+        "state_name": bare(named.short, language),
+        "the_state": named.short,
+        "of_state": of(named.short, language),
+        "state_formal_name": named.formal,
+        "of_government": of(named.formal, language),
+        "mission": mission,
         "addressee": [mission, *contact.address],
         # The President writes under the Presidency's own reference; the ISU under its own.
-        "register": register, "presidency": PRESIDENCY[language],
+        "register": register,
+        "presidency": PRESIDENCY[language],
         "author": PRESIDENCY[language] if register == "letter" else letterhead.name_in(language),
-        "initials": INITIALS[language], "fund": FUNDS[language],
+        "initials": INITIALS[language],
+        "fund": FUNDS[language],
         "reference_number": f"{'CCM-PRES' if kind == 'president_letter' else 'ISU-CCM'}/{context['year']}/{state}/"
-                            f"{number}",
+        f"{number}",
         "created": when,  # the letter's date, so a re-drawn letter is the same file
-        "date": long_date(when, language), "dated": PLACES[language].format(date=long_date(when, language)),
+        "date": long_date(when, language),
+        "dated": PLACES[language].format(date=long_date(when, language)),
         "letters_sent": letters_in_words(context.get("letters_before", []), language, register),
         "has_arrears": Decimal(str(context.get("arrears", "0"))) > 0,
         "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
         "has_credit_carried": Decimal(str(context.get("credit_carried", "0"))) > 0,
         "membership_rule": context.get("membership_rule"),
-        "budget_split": [{"line": b["line"], "voluntary": b["kind"] == "voluntary",
-                          "amount": chf(b["amount"], language)} for b in context.get("budget_split") or []],
+        "budget_split": [
+            {"line": b["line"], "voluntary": b["kind"] == "voluntary", "amount": chf(b["amount"], language)}
+            for b in context.get("budget_split") or []
+        ],
         "received_any": Decimal(str(context.get("received", "0"))) > 0,
         "reference": context.get("reference", ""),
         "creditor_reference": format_reference(creditor_reference(int(context["year"]), state)),
         "signatory": letterhead.signatory("president" if kind == "president_letter" else "director", language),
-        "isu": {"name": letterhead.name_in(language), "address": list(letterhead.address_in(language)),
-                "logo": str(letterhead.logo.resolve()) if letterhead.logo else ""},
+        "isu": {
+            "name": letterhead.name_in(language),
+            "address": list(letterhead.address_in(language)),
+            "logo": str(letterhead.logo.resolve()) if letterhead.logo else "",
+        },
         "payment": None,
     }
     for key in ("msp_date", "reported_on"):
@@ -268,9 +322,12 @@ def letter_values(kind: str, state: str, context: dict, language: str, when: dat
         # Due by the Meeting of States Parties; once it has opened, by the year's end.
         msp = date.fromisoformat(str(context["msp_date"])[:10])
         due = msp if when < msp else date(int(context["year"]), 12, 31)
-        values["payment"] = {"amount": chf(amount, language), "due": long_date(due, language),
-                             "iban": format_iban(iban) if iban else "",
-                             "creditor_reference": values["creditor_reference"]}
+        values["payment"] = {
+            "amount": chf(amount, language),
+            "due": long_date(due, language),
+            "iban": format_iban(iban) if iban else "",
+            "creditor_reference": values["creditor_reference"],
+        }
     return values
 
 
@@ -289,19 +346,24 @@ def letters_in_words(letters: list[dict], language: str, register: str = "note")
         first = "l'appel à contributions de l'UAA du " if president else "son appel à contributions du "
         parts = ([first + call[0]] if call else []) + (
             [("ses rappels du " if len(reminders) > 1 else "son rappel du ") + " et du ".join(reminders)]
-            if reminders else [])
+            if reminders
+            else []
+        )
         return " et ".join(parts)
     if language == "es":
-        first = ("la solicitud de contribuciones de la DAA del " if president
-                 else "su solicitud de contribuciones del ")
+        first = "la solicitud de contribuciones de la DAA del " if president else "su solicitud de contribuciones del "
         parts = ([first + call[0]] if call else []) + (
             [("sus recordatorios del " if len(reminders) > 1 else "su recordatorio del ") + " y del ".join(reminders)]
-            if reminders else [])
+            if reminders
+            else []
+        )
         return " y ".join(parts)
     first = "the ISU-CCM's call for contributions of " if president else "its call for contributions of "
     parts = ([first + call[0]] if call else []) + (
         [("its reminders of " if len(reminders) > 1 else "its reminder of ") + " and ".join(reminders)]
-        if reminders else [])
+        if reminders
+        else []
+    )
     return " and ".join(parts)  # empty when none went before: the letter then recalls none
 
 
@@ -333,8 +395,12 @@ def contact_problem(contact: Contact | None) -> str:
     problems = [] if contact.address else ["no postal address"]
     if contact.email and not _an_address(contact.email):
         problems.append(f"the e-mail is not one address: {contact.email[:80]!r}")
-    for field, text in (("mission", contact.mission), ("mission_fr", contact.mission_fr),
-                        ("mission_es", contact.mission_es), ("address", " ".join(contact.address))):
+    for field, text in (
+        ("mission", contact.mission),
+        ("mission_fr", contact.mission_fr),
+        ("mission_es", contact.mission_es),
+        ("address", " ".join(contact.address)),
+    ):
         if why := undrawable(text):
             problems.append(f"the {field} cannot be printed: {why}")
     return "; ".join(problems)
@@ -362,12 +428,14 @@ def load_contacts(path: Path) -> dict[str, Contact]:
             if not state:
                 continue
             lines = (row.get("address") or "").replace("\r", "").replace("|", "\n").split("\n")
-            contacts[state] = Contact(email=(row.get("email") or "").strip(),
-                                      mission=(row.get("mission") or "").strip(),
-                                      address=tuple(line.strip() for line in lines if line.strip()),
-                                      language=(row.get("language") or "").strip().lower(),
-                                      mission_fr=(row.get("mission_fr") or "").strip(),
-                                      mission_es=(row.get("mission_es") or "").strip())
+            contacts[state] = Contact(
+                email=(row.get("email") or "").strip(),
+                mission=(row.get("mission") or "").strip(),
+                address=tuple(line.strip() for line in lines if line.strip()),
+                language=(row.get("language") or "").strip().lower(),
+                mission_fr=(row.get("mission_fr") or "").strip(),
+                mission_es=(row.get("mission_es") or "").strip(),
+            )
     return contacts
 
 
@@ -390,8 +458,15 @@ class Mailbox:
             for sub in ("new", "cur", "tmp"):
                 (box / sub).mkdir(parents=True, exist_ok=True)
 
-    def compose(self, key: str, to: list[str], subject: str, body: str, when: datetime,
-                attachments: list[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    def compose(
+        self,
+        key: str,
+        to: list[str],
+        subject: str,
+        body: str,
+        when: datetime,
+        attachments: list[tuple[str, str, bytes]] = (),
+    ) -> EmailMessage:
         """A message; attachments are (file name, MIME type with parameters, content)."""
         msg = EmailMessage(policy=_POLICY)
         msg["Message-ID"] = message_id(key)

@@ -108,7 +108,7 @@ def of(name: str, language: str) -> str:
     if language == "fr":
         for article, joined in (("le ", "du "), ("les ", "des ")):
             if name.startswith(article):
-                return joined + name[len(article):]
+                return joined + name[len(article) :]
         if name.startswith(("la ", "l'")):
             return "de " + name
         return ("d'" if name[:1].upper() in "AEIOUYÉÈÊÎÔH" else "de ") + name
@@ -121,7 +121,7 @@ def bare(name: str, language: str) -> str:
     """The name without its article, as a heading writes it: `Pays-Bas`, `Reino Unido`."""
     for article in _ARTICLES[language]:
         if name.startswith(article):
-            return _capitalised(name[len(article):])
+            return _capitalised(name[len(article) :])
     return _capitalised(name)
 
 

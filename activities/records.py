@@ -82,10 +82,16 @@ async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: 
     if not (mailbox.sent / "new" / name).exists():
         msg = await asyncio.to_thread(mailbox.read_outbox, name)
         await mailbox.send(msg)
-    event = NewEvent(idempotency_key=delivered_key, workflow_id=intent.workflow_id, run_id=intent.run_id,
-                     workflow_type=intent.workflow_type, subject=intent.subject, event_type=event_type,
-                     occurred_at=datetime.now(timezone.utc),
-                     payload={"message_id": intent.payload["message_id"], "to": intent.payload.get("to", "")})
+    event = NewEvent(
+        idempotency_key=delivered_key,
+        workflow_id=intent.workflow_id,
+        run_id=intent.run_id,
+        workflow_type=intent.workflow_type,
+        subject=intent.subject,
+        event_type=event_type,
+        occurred_at=datetime.now(timezone.utc),
+        payload={"message_id": intent.payload["message_id"], "to": intent.payload.get("to", "")},
+    )
     await asyncio.to_thread(log.append, event)
     return "delivered"
 
@@ -125,13 +131,15 @@ def meeting_number(log: EventLog, day: date) -> str:
     holder = holder_among(registered, "president", day)
     if holder is None or not holder.presidency_of:
         return ""
-    presidency = Presidency(state_name=state_name(holder.presidency_of, "en", day).short, start=holder.valid_from,
-                            end=holder.valid_until)
+    presidency = Presidency(
+        state_name=state_name(holder.presidency_of, "en", day).short, start=holder.valid_from, end=holder.valid_until
+    )
     return number_in_presidency(day, fold_meeting_days(log.query(event_type="meeting.*")), presidency)
 
 
-def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None = None,
-                  budget_file: Path | None = None) -> CycleAmounts:
+def cycle_amounts(
+    log: EventLog, request: CycleInput, contacts_file: Path | None = None, budget_file: Path | None = None
+) -> CycleAmounts:
     """Whom the year bills (the shipped registry with the changes the log records, under
     the cycle's membership rule), each amount (by the year's UN scale unless another was
     given, or the amounts given), the arrears and credits the year before left, and the
@@ -160,14 +168,18 @@ def cycle_amounts(log: EventLog, request: CycleInput, contacts_file: Path | None
     reasons = {s.alpha3: why for s in reg if (why := why_not_billed(s, year, request.membership_rule))}
     concerned = {s.alpha3 for s in members} | set(arrears) | set(credits) | set(reasons)
     return CycleAmounts(
-        amounts={k: v for k, v in amounts.items() if v > 0}, arrears=arrears, credits=credits,
+        amounts={k: v for k, v in amounts.items() if v > 0},
+        arrears=arrears,
+        credits=credits,
         names={a: reg.get(a).name_on(on) for a in concerned},
         rates={a: (str(scale.rate_of(a)) if scale.rate_of(a) else None) for a in codes} if scale else {},
-        period=scale.period if scale else "amounts given", scale_source=scale.source if scale else "",
+        period=scale.period if scale else "amounts given",
+        scale_source=scale.source if scale else "",
         rule=request.rule_text(year),
         languages=languages_of(load_contacts(contacts_file)) if contacts_file else {},
         budget_lines=_budget_lines(budget_file),
-        not_billed={a: why for a, why in reasons.items() if a not in amounts})
+        not_billed={a: why for a, why in reasons.items() if a not in amounts},
+    )
 
 
 def _budget_lines(path: Path | None) -> list:
@@ -183,8 +195,6 @@ def _budget_lines(path: Path | None) -> list:
         raise ApplicationError(f"{path}: {e}", non_retryable=True) from None
 
 
-
-
 # Where a row came from, not what it says: a ledger re-sorted names its rows on other lines.
 PROVENANCE = frozenset({"file_sha256", "line", "signed"})
 
@@ -198,17 +208,25 @@ def check_no_conflict(log: EventLog, events: list[NewEvent]) -> None:
     def said(e) -> tuple:
         return e.event_type, e.subject, {k: v for k, v in e.payload.items() if k not in PROVENANCE}
 
-    clashes = [(new, stored[new.idempotency_key]) for new in events
-               if new.idempotency_key in stored and said(new) != said(stored[new.idempotency_key])]
+    clashes = [
+        (new, stored[new.idempotency_key])
+        for new in events
+        if new.idempotency_key in stored and said(new) != said(stored[new.idempotency_key])
+    ]
     if clashes:
+
         def where(e) -> str:
             return f"line {e.payload['line']}" if "line" in e.payload else e.idempotency_key
 
         described = "; ".join(
             f"{where(new)} says {said(new)[2]} where row {old.seq} ({old.occurred_at.date()}) says {said(old)[2]}"
-            for new, old in clashes[:5])
-        raise Refusal(f"{len(clashes)} rows differ from what the log already holds under their names: {described}"
-                      "; nothing was written (record a correction instead)", code="conflict")
+            for new, old in clashes[:5]
+        )
+        raise Refusal(
+            f"{len(clashes)} rows differ from what the log already holds under their names: {described}"
+            "; nothing was written (record a correction instead)",
+            code="conflict",
+        )
 
 
 def check_no_live_chases(log: EventLog, request: RecordInput) -> None:
@@ -222,11 +240,18 @@ def check_no_live_chases(log: EventLog, request: RecordInput) -> None:
         return
     if year > geneva_today().year:
         raise Refusal(f"{year} has not begun: only a year past, or this one, is imported", code="not_this_command")
-    live = next((ev for ev in log.query(workflow_prefix=f"chase-{year}-", event_type="chase.*")
-                 if ev.event_type not in IMPORTED), None)
+    live = next(
+        (
+            ev
+            for ev in log.query(workflow_prefix=f"chase-{year}-", event_type="chase.*")
+            if ev.event_type not in IMPORTED
+        ),
+        None,
+    )
     if live is not None:
-        raise Refusal(f"{year} has chases in ccm ({live.workflow_id}): it cannot be imported over",
-                      code="not_this_command")
+        raise Refusal(
+            f"{year} has chases in ccm ({live.workflow_id}): it cannot be imported over", code="not_this_command"
+        )
 
 
 def _letter_metrics(meter: MetricMeter, request: LetterRequest, outcome: str, seconds: float | None) -> None:
@@ -245,7 +270,8 @@ def refusal_error(refusal: Refusal) -> ApplicationError:
     refused command acceptable), counted in `ccm_refusals_total` by code and process."""
     info = activity.info()
     activity.metric_meter().create_counter("ccm_refusals", COUNTERS["ccm_refusals"]).add(
-        1, {"code": refusal.code, "process": info.workflow_type or ""})
+        1, {"code": refusal.code, "process": info.workflow_type or ""}
+    )
     return ApplicationError(str(refusal), type=refusal.code, non_retryable=True)
 
 
@@ -257,13 +283,22 @@ def _bank_metrics(meter: MetricMeter, rows: list[dict]) -> None:
         meter.create_counter("ccm_bank_lines", COUNTERS["ccm_bank_lines"]).add(1, {"outcome": row["outcome"]})
         if row["outcome"] == "unmatched":
             meter.create_counter("ccm_bank_unmatched_chf", COUNTERS["ccm_bank_unmatched_chf"]).add(
-                int(Decimal(str(row.get("amount") or 0))))
+                int(Decimal(str(row.get("amount") or 0)))
+            )
 
 
 class CcmActivities:
-    def __init__(self, log: EventLog, mailbox: Mailbox, contacts_file=None, site: Path | None = None,
-                 iban: str | None = None, letterhead: Letterhead | None = None,
-                 checkpoint_key: Path | None = None, verifier=None):
+    def __init__(
+        self,
+        log: EventLog,
+        mailbox: Mailbox,
+        contacts_file=None,
+        site: Path | None = None,
+        iban: str | None = None,
+        letterhead: Letterhead | None = None,
+        checkpoint_key: Path | None = None,
+        verifier=None,
+    ):
         self.log = log
         self.verifier = verifier  # activities.trust.CommandVerifier; None: unsigned commands pass
         # How a bank statement's steps reach the chases (`activities.bank.Chases`), handed
@@ -292,8 +327,9 @@ class CcmActivities:
         written, and its event says why."""
         done = await asyncio.to_thread(self.log.get, request.event.idempotency_key)
         if done is not None:
-            return LetterOutcome(message_id=done.payload.get("message_id", ""), delivery=done.payload["delivery"],
-                                 written=False)
+            return LetterOutcome(
+                message_id=done.payload.get("message_id", ""), delivery=done.payload["delivery"], written=False
+            )
         # Rendered and drawn in a thread (about 8 ms of CPU): the event loop runs on.
         began = time.perf_counter()
         try:
@@ -308,26 +344,58 @@ class CcmActivities:
         state = request.event.subject
         contacts = self._contacts()
         # The chase counts a held letter as sent; the letter names only those that went.
-        held = {(e.payload.get("letter"), e.occurred_at.date().isoformat())
+        held = (
+            {
+                (e.payload.get("letter"), e.occurred_at.date().isoformat())
                 for e in self.log.query(workflow_id=request.event.workflow_id)
-                if e.payload.get("delivery") == "held"} if request.context.get("letters_before") else set()
-        context = request.context | {"letters_before": [
-            x for x in request.context.get("letters_before", []) if (x["kind"], x["date"]) not in held]}
+                if e.payload.get("delivery") == "held"
+            }
+            if request.context.get("letters_before")
+            else set()
+        )
+        context = request.context | {
+            "letters_before": [
+                x for x in request.context.get("letters_before", []) if (x["kind"], x["date"]) not in held
+            ]
+        }
         day = request.event.occurred_at.date()
         letterhead = self.letterhead.held_on(self.verifier.ring if self.verifier else None, day)
-        values = letter_values(request.letter, state, context, request.language, day, letterhead,
-                               contacts.get(state), self.iban,
-                               self.contacts_file.name if self.contacts_file else "contacts.csv")
+        values = letter_values(
+            request.letter,
+            state,
+            context,
+            request.language,
+            day,
+            letterhead,
+            contacts.get(state),
+            self.iban,
+            self.contacts_file.name if self.contacts_file else "contacts.csv",
+        )
         letter = render_letter(request.letter, request.language, values)
         contact = contacts[state]
-        event = request.event.model_copy(update={"payload": request.event.payload | {
-            "letter": request.letter, "language": request.language, "reference_number": letter.reference_number,
-            # a note verbale is closed by the office's initials; the President's letter by the holder
-            "signed_by": values["signatory"]["name"] if values["register"] == "letter" else "ISU-CCM"}})
-        attachment = Attachment(filename=letter_file_name(letter.reference_number), content_type="application/pdf",
-                                data="")
-        return MessageRequest(event=event, to=[contact.email] if contact.email else [], subject=letter.subject,
-                              body=letter.cover, attachments=[attachment], before=request.before), letter.pdf()
+        event = request.event.model_copy(
+            update={
+                "payload": request.event.payload
+                | {
+                    "letter": request.letter,
+                    "language": request.language,
+                    "reference_number": letter.reference_number,
+                    # a note verbale is closed by the office's initials; the President's letter by the holder
+                    "signed_by": values["signatory"]["name"] if values["register"] == "letter" else "ISU-CCM",
+                }
+            }
+        )
+        attachment = Attachment(
+            filename=letter_file_name(letter.reference_number), content_type="application/pdf", data=""
+        )
+        return MessageRequest(
+            event=event,
+            to=[contact.email] if contact.email else [],
+            subject=letter.subject,
+            body=letter.cover,
+            attachments=[attachment],
+            before=request.before,
+        ), letter.pdf()
 
     def _contacts(self) -> dict:
         """The contacts file, read again only when it changed (a letter a chase: 100 letters
@@ -345,11 +413,17 @@ class CcmActivities:
 
     async def _hold(self, request: LetterRequest, reason: str) -> LetterOutcome:
         """Log a letter that was not written, with why, in the step's transaction."""
-        payload = request.event.payload | {"letter": request.letter, "language": request.language,
-                                           "delivery": "held", "reason": reason, "message_id": ""}
+        payload = request.event.payload | {
+            "letter": request.letter,
+            "language": request.language,
+            "delivery": "held",
+            "reason": reason,
+            "message_id": "",
+        }
         activity.logger.warning("letter %s held: %s", request.event.idempotency_key, reason)
-        await asyncio.to_thread(self.log.append_all,
-                                [*request.before, request.event.model_copy(update={"payload": payload})])
+        await asyncio.to_thread(
+            self.log.append_all, [*request.before, request.event.model_copy(update={"payload": payload})]
+        )
         return LetterOutcome(message_id="", delivery="held", written=True)
 
     @activity.defn(name="write_message")
@@ -363,8 +437,9 @@ class CcmActivities:
         key = request.event.idempotency_key
         done = await asyncio.to_thread(self.log.get, key)
         if done is not None:
-            return LetterOutcome(message_id=done.payload["message_id"], delivery=done.payload["delivery"],
-                                 written=False)
+            return LetterOutcome(
+                message_id=done.payload["message_id"], delivery=done.payload["delivery"], written=False
+            )
         msg = await asyncio.to_thread(self._compose, request, pdf)
         await asyncio.to_thread(self.mailbox.put_in_outbox, msg, pdf)
         if self.mailbox.smtp is None:
@@ -373,14 +448,19 @@ class CcmActivities:
             delivery = "undelivered"
         else:
             delivery = "queued"
-        payload = request.event.payload | {"subject": request.subject, "message_id": msg["Message-ID"],
-                                           "delivery": delivery, "to": ", ".join(request.to)}
+        payload = request.event.payload | {
+            "subject": request.subject,
+            "message_id": msg["Message-ID"],
+            "delivery": delivery,
+            "to": ", ".join(request.to),
+        }
         if delivery == "undelivered":
             payload["reason"] = f"no contact address for {request.event.subject}"
         # The step's events that came before the message, then the message's own: one
         # transaction, so a retry finds them all or none.
-        await asyncio.to_thread(self.log.append_all,
-                                [*request.before, request.event.model_copy(update={"payload": payload})])
+        await asyncio.to_thread(
+            self.log.append_all, [*request.before, request.event.model_copy(update={"payload": payload})]
+        )
         return LetterOutcome(message_id=msg["Message-ID"], delivery=delivery, written=True)
 
     @activity.defn(name="deliver_message")
@@ -400,14 +480,34 @@ class CcmActivities:
         if request.body_document is not None:
             request = request.model_copy(update={"body": load_document(self.log, request.body_document.sha256)})
         # A letter's PDF travels as bytes beside the request, not through its JSON.
-        attachments = [(a.filename, a.content_type, pdf if a.content_type == "application/pdf" and pdf is not None
-                        else a.data.encode()) for a in request.attachments]
+        attachments = [
+            (
+                a.filename,
+                a.content_type,
+                pdf if a.content_type == "application/pdf" and pdf is not None else a.data.encode(),
+            )
+            for a in request.attachments
+        ]
         if (c := request.calendar) is not None:
-            ics = meeting_ics(c.meeting_id, c.schedule, c.summary, c.organizer, c.participants, c.sequence,
-                              c.method, stamp=request.event.occurred_at)
+            ics = meeting_ics(
+                c.meeting_id,
+                c.schedule,
+                c.summary,
+                c.organizer,
+                c.participants,
+                c.sequence,
+                c.method,
+                stamp=request.event.occurred_at,
+            )
             attachments.append(("meeting.ics", f"text/calendar; method={c.method}", ics))
-        return self.mailbox.compose(request.event.idempotency_key, request.to, request.subject, request.body,
-                                    request.event.occurred_at, attachments)
+        return self.mailbox.compose(
+            request.event.idempotency_key,
+            request.to,
+            request.subject,
+            request.body,
+            request.event.occurred_at,
+            attachments,
+        )
 
     @activity.defn(name="publish_page")
     def publish_page(self, request: PageRequest) -> str:
@@ -448,19 +548,26 @@ class CcmActivities:
         began = time.perf_counter()
         verification = self.log.verify(processes=1)
         meter = self.meter
-        meter.create_gauge_float("ccm_eventlog_verify_duration_seconds", "time the last verification of the whole "
-                                 "event log took").set(time.perf_counter() - began)
-        meter.create_gauge("ccm_eventlog_verified", "1: the event log verified whole at the last checkpoint; "
-                           "0: it did not").set(1 if verification.ok else 0)
+        meter.create_gauge_float(
+            "ccm_eventlog_verify_duration_seconds", "time the last verification of the whole event log took"
+        ).set(time.perf_counter() - began)
+        meter.create_gauge(
+            "ccm_eventlog_verified", "1: the event log verified whole at the last checkpoint; 0: it did not"
+        ).set(1 if verification.ok else 0)
         meter.create_gauge("ccm_eventlog_verified_rows", "rows of the event log the last verification walked").set(
-            verification.rows)
+            verification.rows
+        )
         if not verification.ok:
             broken = verification.first_break
-            raise ApplicationError(f"the event log is broken at row {broken.seq} ({broken.reason}): its head is not "
-                                   "signed", type="chain_broken", non_retryable=True)
+            raise ApplicationError(
+                f"the event log is broken at row {broken.seq} ({broken.reason}): its head is not signed",
+                type="chain_broken",
+                non_retryable=True,
+            )
         if self.checkpoint_key is None:
-            raise ApplicationError("no key to sign checkpoints with: set CCM_CHECKPOINT_KEY on the worker",
-                                   non_retryable=True)
+            raise ApplicationError(
+                "no key to sign checkpoints with: set CCM_CHECKPOINT_KEY on the worker", non_retryable=True
+            )
         try:
             key = load_private_key(self.checkpoint_key, os.environ.get("CCM_KEY_PASSPHRASE"))
             ring = self.verifier.ring if self.verifier is not None else None
@@ -481,29 +588,53 @@ class CcmActivities:
         generation = int(request.arguments.get("generation") or 1)
         # A chase holds money: a new run of its id would take the old run's rows for its own.
         # (A run of the annual cycle again is meant to find its rows written: it starts what is missing.)
-        earlier = None if info.workflow_type != "ContributionChase" else next(
-            (ev for ev in self.log.query(workflow_id=info.workflow_id) if ev.run_id != info.workflow_run_id
-             and (generation == 1 or generation_of(info.workflow_id, ev.idempotency_key) >= generation)), None)
+        earlier = (
+            None
+            if info.workflow_type != "ContributionChase"
+            else next(
+                (
+                    ev
+                    for ev in self.log.query(workflow_id=info.workflow_id)
+                    if ev.run_id != info.workflow_run_id
+                    and (generation == 1 or generation_of(info.workflow_id, ev.idempotency_key) >= generation)
+                ),
+                None,
+            )
+        )
         if earlier is not None:  # its rows would be taken for this run's and dropped as "already written"
-            raise refusal_error(Refusal(
-                f"{info.workflow_id} has rows in the event log from an earlier run ({earlier.run_id or 'imported'}, "
-                f"row {earlier.seq}, {earlier.event_type}): a new run cannot start over them"
-                + ("" if generation > 1 else "; `ccm chase rebuild` starts the next generation from them"),
-                code="bad_start"))
+            raise refusal_error(
+                Refusal(
+                    f"{info.workflow_id} has rows in the event log from an earlier run "
+                    f"({earlier.run_id or 'imported'}, row {earlier.seq}, {earlier.event_type}): "
+                    "a new run cannot start over them"
+                    + ("" if generation > 1 else "; `ccm chase rebuild` starts the next generation from them"),
+                    code="bad_start",
+                )
+            )
         if info.workflow_type == "ContributionChase" and generation == 1:
             from domain.chase import ChaseInput, check_chase_start
 
             try:
-                check_chase_start(ChaseInput.model_validate(request.arguments), info.workflow_id,
-                                  registry_with(self.log.query(event_type="state.recorded")))
+                check_chase_start(
+                    ChaseInput.model_validate(request.arguments),
+                    info.workflow_id,
+                    registry_with(self.log.query(event_type="state.recorded")),
+                )
             except Refusal as e:
                 raise refusal_error(e) from None
         if self.verifier is None:
             return
         try:
-            self.verifier(VerifyRequest(workflow_id=info.workflow_id, update="start", update_id=info.workflow_id,
-                                        office=request.office, arguments=request.arguments,
-                                        signature=request.signature))
+            self.verifier(
+                VerifyRequest(
+                    workflow_id=info.workflow_id,
+                    update="start",
+                    update_id=info.workflow_id,
+                    office=request.office,
+                    arguments=request.arguments,
+                    signature=request.signature,
+                )
+            )
         except Refusal as e:
             raise refusal_error(e) from None
 
@@ -517,17 +648,26 @@ class CcmActivities:
 
         info = activity.info()
         if info.workflow_type != "ContributionChase":
-            raise refusal_error(Refusal(f"a {info.workflow_type} is not rebuilt from the log: only chases are",
-                                        code="bad_start"))
+            raise refusal_error(
+                Refusal(f"a {info.workflow_type} is not rebuilt from the log: only chases are", code="bad_start")
+            )
         inp = ChaseInput.model_validate_json(request.input)
         try:
             chase = rebuild_chase(inp, list(self.log.query(workflow_id=info.workflow_id)), inp.generation)
         except Refusal as e:
             raise refusal_error(e) from None
         status = chase.status()
-        return RebuildResult(snapshot=chase.model_dump_json(), payload={
-            "generation": inp.generation, "received": str(status.received), "outstanding": str(status.outstanding),
-            "amount_due": str(status.amount_due), "letters": len(status.letters), "receipts": len(status.receipts)})
+        return RebuildResult(
+            snapshot=chase.model_dump_json(),
+            payload={
+                "generation": inp.generation,
+                "received": str(status.received),
+                "outstanding": str(status.outstanding),
+                "amount_due": str(status.amount_due),
+                "letters": len(status.letters),
+                "receipts": len(status.receipts),
+            },
+        )
 
     @activity.defn(name="record_command")
     def record_command(self, request: RecordInput) -> RecordResult:
@@ -589,8 +729,11 @@ class CcmActivities:
         lines written now counted on the metrics page."""
         from domain.bank import row_of
 
-        rows = [row_of(stored, already=not written) for stored, written in self.log.append_many(events)
-                if stored.event_type.startswith("bank.entry_")]
+        rows = [
+            row_of(stored, already=not written)
+            for stored, written in self.log.append_many(events)
+            if stored.event_type.startswith("bank.entry_")
+        ]
         _bank_metrics(self.meter, rows)
         return rows
 
@@ -610,8 +753,9 @@ class CcmActivities:
         from domain.records import outbox_retry_arguments
 
         try:
-            check_sender(self.verifier, "retry_outbox", activity.info().workflow_id, request,
-                         outbox_retry_arguments(request))
+            check_sender(
+                self.verifier, "retry_outbox", activity.info().workflow_id, request, outbox_retry_arguments(request)
+            )
         except Refusal as e:
             raise refusal_error(e) from None
         done = []
@@ -636,17 +780,32 @@ class CcmActivities:
         if request.signature is None:
             return
         if len(request.entry_signatures) != len(request.statement.entries):
-            raise Refusal(f"the statement is signed but {len(request.entry_signatures)} of its "
-                          f"{len(request.statement.entries)} entries are: import it with `ccm bank import`",
-                          code="bad_signature")
+            raise Refusal(
+                f"the statement is signed but {len(request.entry_signatures)} of its "
+                f"{len(request.statement.entries)} entries are: import it with `ccm bank import`",
+                code="bad_signature",
+            )
         if self.verifier is not None:
             now = datetime.now(timezone.utc)
             for proof in request.entry_proofs(workflow_id):
                 self.verifier.ring.check_entry_proof(proof, now)
 
     def all(self) -> list:
-        return [self.record_event, self.check_start, self.rebuild_process, self.record_command,
-                self.prepare_statement, self.settle_entry, self.claim_reversals, self.log_entries,
-                self.retry_outbox, self.write_letter, self.write_message, self.deliver_message,
-                self.publish_page, self.agenda_facts, self.cycle_amounts, self.checkpoint_log]
-
+        return [
+            self.record_event,
+            self.check_start,
+            self.rebuild_process,
+            self.record_command,
+            self.prepare_statement,
+            self.settle_entry,
+            self.claim_reversals,
+            self.log_entries,
+            self.retry_outbox,
+            self.write_letter,
+            self.write_message,
+            self.deliver_message,
+            self.publish_page,
+            self.agenda_facts,
+            self.cycle_amounts,
+            self.checkpoint_log,
+        ]

@@ -27,8 +27,10 @@ def chart_svg(report: ContributionsReport, language: str = "en") -> str:
     def y(value: Decimal) -> float:
         return HEIGHT - MARGIN / 2 - (HEIGHT - MARGIN) * float(value / top)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
-             f'height="{HEIGHT}" role="img" aria-label="{CHART_LABEL[language].format(year=report.year)}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
+        f'height="{HEIGHT}" role="img" aria-label="{CHART_LABEL[language].format(year=report.year)}">'
+    ]
     base = y(Decimal(0))
     parts.append(f'<line x1="{MARGIN}" y1="{base:.1f}" x2="{WIDTH - MARGIN}" y2="{base:.1f}" stroke="#444"/>')
     for month in range(1, 13):
@@ -36,14 +38,18 @@ def chart_svg(report: ContributionsReport, language: str = "en") -> str:
         parts.append(f'<text x="{mx:.1f}" y="{base + 16:.1f}" font-size="11">{month_abbreviation(month)}</text>')
     for i in range(5):
         value = top * i / 5
-        parts.append(f'<line x1="{MARGIN}" y1="{y(value):.1f}" x2="{WIDTH - MARGIN}" y2="{y(value):.1f}" '
-                     f'stroke="#ddd"/><text x="4" y="{y(value) + 4:.1f}" font-size="11">'
-                     f'{whole_number(value, language)}</text>')
+        parts.append(
+            f'<line x1="{MARGIN}" y1="{y(value):.1f}" x2="{WIDTH - MARGIN}" y2="{y(value):.1f}" '
+            f'stroke="#ddd"/><text x="4" y="{y(value) + 4:.1f}" font-size="11">'
+            f"{whole_number(value, language)}</text>"
+        )
     if report.budget:
         by = y(report.budget)
-        parts.append(f'<line class="budget" x1="{MARGIN}" y1="{by:.1f}" x2="{WIDTH - MARGIN}" y2="{by:.1f}" '
-                     f'stroke="#c0392b" stroke-dasharray="6 4"/><text x="{WIDTH - MARGIN - 150}" y="{by - 6:.1f}" '
-                     f'font-size="12" fill="#c0392b">{BUDGET_WORD[language]} {chf(report.budget, language)}</text>')
+        parts.append(
+            f'<line class="budget" x1="{MARGIN}" y1="{by:.1f}" x2="{WIDTH - MARGIN}" y2="{by:.1f}" '
+            f'stroke="#c0392b" stroke-dasharray="6 4"/><text x="{WIDTH - MARGIN - 150}" y="{by - 6:.1f}" '
+            f'font-size="12" fill="#c0392b">{BUDGET_WORD[language]} {chf(report.budget, language)}</text>'
+        )
     path = [f"M{x(start):.1f},{base:.1f}"]
     for day, total in points:
         path.append(f"H{x(day):.1f}V{y(total):.1f}")
@@ -54,9 +60,11 @@ def chart_svg(report: ContributionsReport, language: str = "en") -> str:
     return "\n".join(parts)
 
 
-CHART_LABEL = {"en": "Cumulative receipts {year} against the budget",
-               "fr": "Recettes cumulées {year} face au budget",
-               "es": "Ingresos acumulados {year} frente al presupuesto"}
+CHART_LABEL = {
+    "en": "Cumulative receipts {year} against the budget",
+    "fr": "Recettes cumulées {year} face au budget",
+    "es": "Ingresos acumulados {year} frente al presupuesto",
+}
 BUDGET_WORD = {"en": "budget", "fr": "budget", "es": "presupuesto"}
 # The last action on a chase (its last event), as each page's language says it.
 ACTIONS = {
@@ -74,8 +82,11 @@ ACTIONS = {
     "payment_reported": ("payment reported", "versement annoncé", "pago anunciado"),
     "payment_report_imported": ("payment reported", "versement annoncé", "pago anunciado"),
     "reported_not_received": ("reported, not received", "annoncé, non reçu", "anunciado, no recibido"),
-    "escalation_due": ("President's letter due", "lettre de la présidence à décider",
-                       "carta de la Presidencia por decidir"),
+    "escalation_due": (
+        "President's letter due",
+        "lettre de la présidence à décider",
+        "carta de la Presidencia por decidir",
+    ),
     "escalated": ("President's letter sent", "lettre de la présidence envoyée", "carta de la Presidencia enviada"),
     "msp_date_set": ("meeting date set", "date de l'Assemblée fixée", "fecha de la Reunión fijada"),
     "due_corrected": ("amount corrected", "montant corrigé", "importe corregido"),
@@ -95,15 +106,18 @@ def _sort_key(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
 
 
-def render_html(report: ContributionsReport, checkpoint=None, language: str = "en",
-                alternates: list[tuple[str, str]] = ()) -> str:
+def render_html(
+    report: ContributionsReport, checkpoint=None, language: str = "en", alternates: list[tuple[str, str]] = ()
+) -> str:
     """The page in `language`: States named and sorted as that language names them,
     amounts and dates as Babel writes them there."""
     from activities.localise import LANGUAGES, bare, state_name
 
     on = report.as_of or min(geneva_today(), date(report.year, 12, 31))
-    names = [(s.name if language == "en" else bare(state_name(s.state, language, on).short, language), s)
-             for s in report.states]
+    names = [
+        (s.name if language == "en" else bare(state_name(s.state, language, on).short, language), s)
+        for s in report.states
+    ]
     column = LANGUAGES.index(language)
 
     def action(event: str) -> str:
@@ -111,17 +125,31 @@ def render_html(report: ContributionsReport, checkpoint=None, language: str = "e
 
     template = "report/contributions.html" if language == "en" else f"report/contributions.{language}.html"
     return templates.get_template(template).render(
-        r=report, money=lambda amount: chf(amount, language), day=lambda d: long_date(d, language),
-        chart=chart_svg(report, language), today=geneva_today(), checkpoint=checkpoint, language=language,
-        states=sorted(names, key=lambda pair: _sort_key(pair[0])), action=action, alternates=alternates)
+        r=report,
+        money=lambda amount: chf(amount, language),
+        day=lambda d: long_date(d, language),
+        chart=chart_svg(report, language),
+        today=geneva_today(),
+        checkpoint=checkpoint,
+        language=language,
+        states=sorted(names, key=lambda pair: _sort_key(pair[0])),
+        action=action,
+        alternates=alternates,
+    )
 
 
 def render_obligations(rows, on: date, names: dict[str, str]) -> str:
     from domain.obligations import KINDS, STANDINGS, obligations_summary
 
     return templates.get_template("report/obligations.html").render(
-        on=on, day=long_date, summary=obligations_summary(rows, on), standings=STANDINGS, kinds=KINDS, names=names,
-        overdue=[r for r in rows if r.standing(on) == "overdue"])
+        on=on,
+        day=long_date,
+        summary=obligations_summary(rows, on),
+        standings=STANDINGS,
+        kinds=KINDS,
+        names=names,
+        overdue=[r for r in rows if r.standing(on) == "overdue"],
+    )
 
 
 def publish_obligations(rows, on: date, names: dict[str, str], site: Path, dated: bool) -> Path:
@@ -142,8 +170,7 @@ def publish(report: ContributionsReport, site: Path, checkpoint=None) -> Path:
     site.mkdir(parents=True, exist_ok=True)
     # The live page; a report as of a past day is a dated snapshot beside it, never over it.
     dated = f"-as-of-{report.as_of.isoformat()}" if report.as_of else ""
-    names = {lang: f"contributions-{report.year}{dated}{'' if lang == 'en' else '.' + lang}.html"
-             for lang in LANGUAGES}
+    names = {lang: f"contributions-{report.year}{dated}{'' if lang == 'en' else '.' + lang}.html" for lang in LANGUAGES}
     for lang, name in names.items():
         path = site / name
         tmp = path.with_suffix(".tmp")

@@ -33,7 +33,7 @@ def _as_text(value):
     so that what follows cannot continue it (`#"x";.pdf` is text)."""
     if isinstance(value, Markup):
         return value
-    return Markup(f'#{typst_string(value)};')
+    return Markup(f"#{typst_string(value)};")
 
 
 letter_templates = jinja2.Environment(

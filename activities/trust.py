@@ -67,20 +67,30 @@ class CommandVerifier:
             from domain.signatures import EntryProof
 
             if request.signature is not None:
-                raise Refusal("a command is proved by its sender's signature or by a bank entry, not both",
-                              code="bad_signature")
+                raise Refusal(
+                    "a command is proved by its sender's signature or by a bank entry, not both", code="bad_signature"
+                )
             proof = EntryProof.model_validate(request.proof)
             self.ring.check_entry_proof(proof, now=datetime.now(timezone.utc))
             check_proved_command(request.update, request.arguments, proof, request.workflow_id)
             return
         if request.signature is None:
             if self.trust.required:
-                raise Refusal("this installation requires signed commands (CCM_REQUIRE_SIGNATURES): make a key "
-                              "with `ccm keys new` and have an administrator register it", code="unsigned")
+                raise Refusal(
+                    "this installation requires signed commands (CCM_REQUIRE_SIGNATURES): make a key "
+                    "with `ccm keys new` and have an administrator register it",
+                    code="unsigned",
+                )
             return
-        self.ring.check_command(request.workflow_id, request.update, request.update_id, request.arguments,
-                                request.office, CommandSignature.model_validate(request.signature),
-                                datetime.now(timezone.utc))
+        self.ring.check_command(
+            request.workflow_id,
+            request.update,
+            request.update_id,
+            request.arguments,
+            request.office,
+            CommandSignature.model_validate(request.signature),
+            datetime.now(timezone.utc),
+        )
 
 
 def check_sender(verifier: CommandVerifier | None, command: str, workflow_id: str, inp, arguments: dict) -> None:
@@ -90,8 +100,16 @@ def check_sender(verifier: CommandVerifier | None, command: str, workflow_id: st
 
     permit("record", command, inp.office)
     if verifier is not None:
-        verifier(VerifyRequest(workflow_id=workflow_id, update=command, update_id=workflow_id, office=inp.office,
-                               arguments=arguments, signature=inp.signature))
+        verifier(
+            VerifyRequest(
+                workflow_id=workflow_id,
+                update=command,
+                update_id=workflow_id,
+                office=inp.office,
+                arguments=arguments,
+                signature=inp.signature,
+            )
+        )
 
 
 def check_record(request, workflow_id: str, verifier: CommandVerifier | None) -> None:
@@ -104,26 +122,37 @@ def check_record(request, workflow_id: str, verifier: CommandVerifier | None) ->
     from domain.signatures import KeyRegistration, KeyRevocation
 
     key_statement = request.command in ("register_key", "revoke_key")
-    admin_signed = key_statement and request.signature is not None and verifier is not None \
+    admin_signed = (
+        key_statement
+        and request.signature is not None
+        and verifier is not None
         and request.signature.fingerprint in verifier.trust.admins
+    )
     proved = verifier if not (key_statement and request.signature is None) and not admin_signed else None
     check_sender(proved, request.command, workflow_id, request, signed_arguments(request))
     if admin_signed:  # the administrator sends it with their own key, not one registered for an office
-        verifier.ring.check_admin_command(workflow_id, request.command, signed_arguments(request), request.signature,
-                                          datetime.now(timezone.utc))
+        verifier.ring.check_admin_command(
+            workflow_id, request.command, signed_arguments(request), request.signature, datetime.now(timezone.utc)
+        )
     if key_statement:
         admins = verifier.trust.admins if verifier is not None else {}
         for ev in request.events:
-            statement = (KeyRegistration if request.command == "register_key" else KeyRevocation
-                         ).model_validate(ev.payload)
+            statement = (KeyRegistration if request.command == "register_key" else KeyRevocation).model_validate(
+                ev.payload
+            )
             if not KeyRing(admins, []).by_admin(statement):
-                raise Refusal(f"the statement on key {statement.fingerprint} is not signed by an administrator of "
-                              "this installation (CCM_ADMIN_KEYS on the worker)", code="bad_signature")
+                raise Refusal(
+                    f"the statement on key {statement.fingerprint} is not signed by an administrator of "
+                    "this installation (CCM_ADMIN_KEYS on the worker)",
+                    code="bad_signature",
+                )
             revoked = verifier.ring.revoked.get(statement.fingerprint) if verifier is not None else None
             if request.command == "register_key" and revoked is not None:
-                raise Refusal(f"key {statement.fingerprint} was revoked on {revoked.revoked_at.date()} "
-                              f"({revoked.reason}): a revoked key stays revoked; make a new one with `ccm keys new`",
-                              code="bad_signature")
+                raise Refusal(
+                    f"key {statement.fingerprint} was revoked on {revoked.revoked_at.date()} "
+                    f"({revoked.reason}): a revoked key stays revoked; make a new one with `ccm keys new`",
+                    code="bad_signature",
+                )
 
 
 def load_private_key(path: Path, passphrase: str | None = None):
@@ -153,25 +182,39 @@ def make_checkpoint(log: EventLog, key, now: datetime | None = None, ring: KeyRi
     last = log.last()
     if last is None:
         raise Refusal("the event log is empty: there is nothing to sign")
-    cp = Checkpoint(seq=last.seq, head=last.hash, at=now or datetime.now(timezone.utc),
-                    fingerprint=fingerprint(public_bytes(key)))
+    cp = Checkpoint(
+        seq=last.seq, head=last.hash, at=now or datetime.now(timezone.utc), fingerprint=fingerprint(public_bytes(key))
+    )
     cp.signature = sign(key, cp.message())
     if ring is not None:
         try:
             checkpoint_signer(ring, cp)
         except Refusal as e:
-            raise Refusal(f"the checkpoint key {cp.fingerprint} would not be accepted when verified ({e}): sign "
-                          "checkpoints with an administrator's key or one registered for the ISU",
-                          code="bad_signature") from None
+            raise Refusal(
+                f"the checkpoint key {cp.fingerprint} would not be accepted when verified ({e}): sign "
+                "checkpoints with an administrator's key or one registered for the ISU",
+                code="bad_signature",
+            ) from None
         from domain.signatures import verify_writers
 
         writers = verify_writers(log.writers(), ring.writer_key if ring.admins else None)
         if writers.first_bad is not None:  # a row appended outside the worker is never signed over
-            raise Refusal(f"row {writers.first_bad} was not written by ccm's worker ({writers.reason}): the head is "
-                          "not signed", code="chain_broken")
-    log.append(NewEvent(idempotency_key=f"{CHECKPOINTS_ID}/{cp.seq}", workflow_id=CHECKPOINTS_ID, run_id="",
-                        workflow_type="Checkpoint", subject="eventlog", event_type="log.checkpoint",
-                        occurred_at=cp.at, payload=cp.model_dump(mode="json")))
+            raise Refusal(
+                f"row {writers.first_bad} was not written by ccm's worker ({writers.reason}): the head is not signed",
+                code="chain_broken",
+            )
+    log.append(
+        NewEvent(
+            idempotency_key=f"{CHECKPOINTS_ID}/{cp.seq}",
+            workflow_id=CHECKPOINTS_ID,
+            run_id="",
+            workflow_type="Checkpoint",
+            subject="eventlog",
+            event_type="log.checkpoint",
+            occurred_at=cp.at,
+            payload=cp.model_dump(mode="json"),
+        )
+    )
     return cp
 
 

@@ -27,9 +27,16 @@ def fill(url: str, n: int) -> float:
     t0 = datetime(2017, 1, 1, tzinfo=timezone.utc)
     start = time.perf_counter()
     for i in range(n):
-        log.append(NewEvent(idempotency_key=f"bench/{i}", workflow_id=f"chase-2017-S{i % 100:02d}",
-                            subject="ITA", event_type="chase.reminder_sent", occurred_at=t0 + timedelta(minutes=i),
-                            payload={"i": i, "letter": "second_reminder", "outstanding": "12345.00"}))
+        log.append(
+            NewEvent(
+                idempotency_key=f"bench/{i}",
+                workflow_id=f"chase-2017-S{i % 100:02d}",
+                subject="ITA",
+                event_type="chase.reminder_sent",
+                occurred_at=t0 + timedelta(minutes=i),
+                payload={"i": i, "letter": "second_reminder", "outstanding": "12345.00"},
+            )
+        )
     return n / (time.perf_counter() - start)
 
 
@@ -37,8 +44,12 @@ def peak_rss_mb(url: str, output: str) -> tuple[float, float]:
     ccm = str(Path(sys.executable).parent / "ccm")
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([ccm, "audit", "log", "--output", output], env=os.environ | {"CCM_DATABASE_URL": url},
-                   stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        [ccm, "audit", "log", "--output", output],
+        env=os.environ | {"CCM_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(before, after) / 1024, time.perf_counter() - start
 
@@ -56,8 +67,10 @@ def main() -> None:
         print(f"{n} rows appended at {rate:,.0f} rows/s")
         for output in ("json", "csv"):
             # ru_maxrss of children is a running maximum: run each in a fresh interpreter.
-            code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-                    f"from audit_log_memory import peak_rss_mb; print(*peak_rss_mb({url!r}, {output!r}))")
+            code = (
+                f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+                f"from audit_log_memory import peak_rss_mb; print(*peak_rss_mb({url!r}, {output!r}))"
+            )
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
             mb, seconds = map(float, out.split())
             results[(n, output)] = mb

@@ -27,10 +27,16 @@ def draw(kind: str, n: int) -> int:
     """A letter drawn as ccm draws one (its template, Typst) and stored as a file."""
     from activities.letters import Contact, Letterhead, letter_values, render_letter
 
-    figures = {"year": 2027, "amount_due": "1000.00", "total_due": "1000.00", "received": "1000.00",
-               "outstanding": "1000.00", "msp_date": "2027-09-01", "letter_number": 1}
-    values = letter_values(kind, "ITA", figures, "en", date(2027, 1, 15), Letterhead(),
-                           Contact(address=("Geneva",)))
+    figures = {
+        "year": 2027,
+        "amount_due": "1000.00",
+        "total_due": "1000.00",
+        "received": "1000.00",
+        "outstanding": "1000.00",
+        "msp_date": "2027-09-01",
+        "letter_number": 1,
+    }
+    values = letter_values(kind, "ITA", figures, "en", date(2027, 1, 15), Letterhead(), Contact(address=("Geneva",)))
     LETTERS.mkdir(parents=True, exist_ok=True)
     (LETTERS / f"{kind}-{n}.pdf").write_bytes(render_letter(kind, "en", values).pdf())
     return n
@@ -75,8 +81,9 @@ async def serve(address: str, namespace: str, task_queue: str) -> None:
 
     client = await Client.connect(address, namespace=namespace)
     with concurrent.futures.ThreadPoolExecutor(16) as executor:
-        async with Worker(client, task_queue=task_queue, workflows=[Bare], activities=[draw],
-                          activity_executor=executor):
+        async with Worker(
+            client, task_queue=task_queue, workflows=[Bare], activities=[draw], activity_executor=executor
+        ):
             print("bare worker polling", flush=True)
             await asyncio.Event().wait()
 

@@ -24,8 +24,7 @@ from pathlib import Path
 from runtime import devserver
 
 BIN = Path(sys.executable).parent
-COMMANDS = [["chase", "status", "--state", "ITA", "--year", str(date.today().year + 1)], ["ping"],
-            ["task", "list"]]
+COMMANDS = [["chase", "status", "--state", "ITA", "--year", str(date.today().year + 1)], ["ping"], ["task", "list"]]
 ENTRIES = {
     "ccm script (os._exit after flush)": [str(BIN / "ccm")],
     "click entry point (interpreter teardown)": [sys.executable, "-c", "from cli.main import cli; cli()"],
@@ -40,28 +39,45 @@ def main() -> None:
     port = devserver.free_port()
     env = os.environ | {"CCM_HOME": str(home), "CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"}
     server = devserver.start(home, port, 0, headless=True)
-    worker = subprocess.Popen([str(BIN / "ccm"), "worker"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [str(BIN / "ccm"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         time.sleep(3)
-        subprocess.run([str(BIN / "ccm"), "chase", "start", "--state", "ITA", "--year", str(date.today().year + 1),
-                        "--amount", "1000"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "ccm"),
+                "chase",
+                "start",
+                "--state",
+                "ITA",
+                "--year",
+                str(date.today().year + 1),
+                "--amount",
+                "1000",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         for name, entry in ENTRIES.items():
             codes: collections.Counter[int] = collections.Counter()
             start = time.perf_counter()
             hung = 0
             for i in range(runs):
                 try:
-                    done = subprocess.run(entry + COMMANDS[i % len(COMMANDS)], env=env, capture_output=True,
-                                          timeout=60)
+                    done = subprocess.run(entry + COMMANDS[i % len(COMMANDS)], env=env, capture_output=True, timeout=60)
                     codes[done.returncode] += 1
                 except subprocess.TimeoutExpired:  # the exit-time race can also deadlock
                     hung += 1
                     codes[-9] += 1
             seconds = time.perf_counter() - start
             failed = runs - codes[0]
-            print(f"{name}: {runs} runs in {seconds:.0f} s, exit codes {dict(sorted(codes.items()))}, "
-                  f"{failed} not 0 ({hung} hung past 60 s and were killed)", flush=True)
+            print(
+                f"{name}: {runs} runs in {seconds:.0f} s, exit codes {dict(sorted(codes.items()))}, "
+                f"{failed} not 0 ({hung} hung past 60 s and were killed)",
+                flush=True,
+            )
     finally:
         worker.terminate()
         worker.wait(timeout=30)

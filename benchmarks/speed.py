@@ -74,8 +74,11 @@ async def _ready(address: str, namespaces: list[str]) -> None:
 
     from workflows.common import SEARCH_ATTRIBUTES
 
-    kinds = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-             "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
+    kinds = {
+        "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+        "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    }
     for _ in range(150):
         try:
             client = await Client.connect(address)
@@ -85,8 +88,11 @@ async def _ready(address: str, namespaces: list[str]) -> None:
     for ns in namespaces:
         for _ in range(50):  # the server creates its namespaces just after it opens its port
             try:
-                await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-                    namespace=ns, search_attributes={n: kinds[k] for n, k in SEARCH_ATTRIBUTES.items()}))
+                await client.operator_service.add_search_attributes(
+                    AddSearchAttributesRequest(
+                        namespace=ns, search_attributes={n: kinds[k] for n, k in SEARCH_ATTRIBUTES.items()}
+                    )
+                )
                 break
             except Exception as e:
                 if "already" in str(e).lower():
@@ -95,8 +101,12 @@ async def _ready(address: str, namespaces: list[str]) -> None:
 
 
 def ccm_env(server: Server, ns: str) -> dict[str, str]:
-    return {"CCM_HOME": str(server.home / ns), "CCM_TEMPORAL_ADDRESS": server.address, "CCM_NAMESPACE": ns,
-            "CCM_TASK_QUEUE": "ccm"}
+    return {
+        "CCM_HOME": str(server.home / ns),
+        "CCM_TEMPORAL_ADDRESS": server.address,
+        "CCM_NAMESPACE": ns,
+        "CCM_TASK_QUEUE": "ccm",
+    }
 
 
 @contextlib.contextmanager
@@ -115,8 +125,18 @@ def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None, 
                 # Only `ccm db upgrade` creates a log.
                 subprocess.run([str(BIN / "ccm"), "db", "upgrade"], env=env, check=True, capture_output=True)
             else:
-                cmd = [sys.executable, "-m", "benchmarks.bare", "worker", "--address", server.address,
-                       "--namespace", ns, "--task-queue", "bare"]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.bare",
+                    "worker",
+                    "--address",
+                    server.address,
+                    "--namespace",
+                    ns,
+                    "--task-queue",
+                    "bare",
+                ]
                 env = os.environ | {"PYTHONPATH": str(ROOT), "BARE_LETTERS": str(server.home / ns / "bare-letters")}
             procs.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), log))
         for proc, log in procs:
@@ -136,8 +156,11 @@ def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None, 
 def _sdk_warnings(server: Server) -> int:
     """The SDK's warnings of slow or lost workflow tasks in every worker's log (TMPRL1104,
     "Task not found"): the benchmarks' count, to be 0."""
-    return sum(log.read_text(errors="replace").count(marker) for log in server.home.glob("*.log")
-               for marker in ("TMPRL1104", "Task not found"))
+    return sum(
+        log.read_text(errors="replace").count(marker)
+        for log in server.home.glob("*.log")
+        for marker in ("TMPRL1104", "Task not found")
+    )
 
 
 def settings_for(server: Server, ns: str):
@@ -186,14 +209,20 @@ def scale(n: int) -> None:
                 wall, driver = time.perf_counter() - began, time.process_time() - driver
                 # PostgreSQL's backends opened during the run count from 0.
                 postgres = _postgres_pids()
-                used = {pid: seconds - cpu.get(pid, 0.0)
-                        for pid, seconds in _cpu_seconds(pids + [server.pid] + postgres).items()}
+                used = {
+                    pid: seconds - cpu.get(pid, 0.0)
+                    for pid, seconds in _cpu_seconds(pids + [server.pid] + postgres).items()
+                }
                 logs = _verify_logs(alone, urls["PostgreSQL"])
-            busy = {what: sum(used.get(p, 0.0) for p in group) / wall
-                    for what, group in (("workers", pids), ("server", [server.pid]), ("postgres", postgres))}
-            print(f"{k} worker process{'es' if k > 1 else ''}: {rates[k]:.1f} chases/s; cores busy: workers "
-                  f"{busy['workers']:.2f}, Temporal server {busy['server']:.2f}, PostgreSQL {busy['postgres']:.2f}, "
-                  f"the benchmark's client {driver / wall:.2f} (of {os.cpu_count()}); event log: {logs}")
+            busy = {
+                what: sum(used.get(p, 0.0) for p in group) / wall
+                for what, group in (("workers", pids), ("server", [server.pid]), ("postgres", postgres))
+            }
+            print(
+                f"{k} worker process{'es' if k > 1 else ''}: {rates[k]:.1f} chases/s; cores busy: workers "
+                f"{busy['workers']:.2f}, Temporal server {busy['server']:.2f}, PostgreSQL {busy['postgres']:.2f}, "
+                f"the benchmark's client {driver / wall:.2f} (of {os.cpu_count()}); event log: {logs}"
+            )
         warnings = _sdk_warnings(server)
     print(f"two workers / one: {rates[2] / rates[1]:.2f} (SDK warnings in the workers' logs: {warnings})")
 
@@ -231,16 +260,25 @@ async def run_chases(server: Server, n: int) -> float:
     by_ns = await clients(server)
 
     async def opened(ns: str, state: str) -> None:
-        await start_chase(by_ns[ns], settings_for(server, ns).task_queue,
-                          ChaseInput(state=state, year=NEXT_YEAR, amount_due=Decimal("1000.00")), ISU, wait=False)
+        await start_chase(
+            by_ns[ns],
+            settings_for(server, ns).task_queue,
+            ChaseInput(state=state, year=NEXT_YEAR, amount_due=Decimal("1000.00")),
+            ISU,
+            wait=False,
+        )
         await handle(ns, state).execute_update("settled")  # its call drawn
 
     async def paid(ns: str, state: str) -> None:
         # The receipt answers once its events are logged; the thank-you letter is drawn
         # beside it, and `settled` waits for it.
         begun = time.perf_counter()
-        await update(by_ns[ns], workflow_id(NEXT_YEAR, state), "record_receipt",
-                     RecordReceipt(amount=Decimal("1000.00"), date=date.today(), reference=f"B-{state}"))
+        await update(
+            by_ns[ns],
+            workflow_id(NEXT_YEAR, state),
+            "record_receipt",
+            RecordReceipt(amount=Decimal("1000.00"), date=date.today(), reference=f"B-{state}"),
+        )
         latencies.append(time.perf_counter() - begun)
         await handle(ns, state).execute_update("settled")
 
@@ -296,12 +334,18 @@ def chases(n: int) -> None:
             longest, over = asyncio.run(_longest_tasks(server, "WorkflowType = 'ContributionChase'"))
             pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
         warnings = _sdk_warnings(server)
-    print(f"bare SDK workflows (start, call letter drawn and stored, receipt update, thank-you letter drawn and "
-          f"stored, completion): {bare:.1f}/s; its receipt update answered in {bare_update * 1000:.0f} ms (median)")
-    print(f"ccm chases (start, call letter and event, full receipt, thank-you letter): {chase:.1f}/s; "
-          f"the receipt answered in {receipt * 1000:.0f} ms (median), its letter drawn beside it")
-    print(f"event logs: {logs}; {pdfs} PDF letters written; SDK warnings in the workers' logs: {warnings}; "
-          f"longest workflow task of a chase {longest * 1000:.0f} ms, {over} longer than 1 s")
+    print(
+        f"bare SDK workflows (start, call letter drawn and stored, receipt update, thank-you letter drawn and "
+        f"stored, completion): {bare:.1f}/s; its receipt update answered in {bare_update * 1000:.0f} ms (median)"
+    )
+    print(
+        f"ccm chases (start, call letter and event, full receipt, thank-you letter): {chase:.1f}/s; "
+        f"the receipt answered in {receipt * 1000:.0f} ms (median), its letter drawn beside it"
+    )
+    print(
+        f"event logs: {logs}; {pdfs} PDF letters written; SDK warnings in the workers' logs: {warnings}; "
+        f"longest workflow task of a chase {longest * 1000:.0f} ms, {over} longer than 1 s"
+    )
     print(f"chase/bare ratio: {chase / bare:.2f}; receipt/bare-update latency ratio: {receipt / bare_update:.2f}")
 
 
@@ -352,15 +396,24 @@ def statement(n: int, partial: bool) -> None:
             asyncio.run(_open_chases(server, slots))
             files = {}
             for ns in server.namespaces:
-                lines = [Line(f"{ns}-{s}", "500" if partial else "1000", date.today(),
-                              reference=creditor_reference(NEXT_YEAR, s))
-                         for n_s, s in slots if n_s == ns]
+                lines = [
+                    Line(
+                        f"{ns}-{s}",
+                        "500" if partial else "1000",
+                        date.today(),
+                        reference=creditor_reference(NEXT_YEAR, s),
+                    )
+                    for n_s, s in slots
+                    if n_s == ns
+                ]
                 files[ns] = camt053(lines, statement_id=f"STMT-{ns}")
             seconds, matched = asyncio.run(_import_statements(server, files))
     print(f"{n} bare updates on {n} running bare workflows: {bare:.2f} s ({n / bare:.0f} updates/s)")
-    print(f"statement of {n} credit lines ({'half' if partial else 'all'} of each amount due) reconciled into "
-          f"{n} chases: {seconds:.2f} s "
-          f"({matched / seconds:.0f} receipts/s), {matched} matched")
+    print(
+        f"statement of {n} credit lines ({'half' if partial else 'all'} of each amount due) reconciled into "
+        f"{n} chases: {seconds:.2f} s "
+        f"({matched / seconds:.0f} receipts/s), {matched} matched"
+    )
     print(f"statement/bare-updates time ratio: {seconds / bare:.2f}")
 
 
@@ -368,8 +421,9 @@ async def _bare_updates(server: Server, slots) -> float:
     from benchmarks.bare import Bare
 
     by_ns = await clients(server)
-    handles = await asyncio.gather(*(by_ns[ns].start_workflow(Bare.run, i, id=f"upd-{i}", task_queue="bare")
-                                     for i, (ns, _) in enumerate(slots)))
+    handles = await asyncio.gather(
+        *(by_ns[ns].start_workflow(Bare.run, i, id=f"upd-{i}", task_queue="bare") for i, (ns, _) in enumerate(slots))
+    )
     await asyncio.gather(*(h.execute_update(Bare.bump, 1) for h in handles[:20]))  # warm
     # As many in flight as `ccm bank import` sends, for each secretariat's statement.
     gates = {ns: asyncio.Semaphore(CONCURRENCY) for ns in server.namespaces}
@@ -395,19 +449,29 @@ async def _open_chases(server: Server, slots) -> None:
 
     async def one(ns, s):
         async with gate:
-            await start_chase(by_ns[ns], settings_for(server, ns).task_queue,
-                              ChaseInput(state=s, year=NEXT_YEAR, amount_due=Decimal("1000.00")), ISU, wait=False)
+            await start_chase(
+                by_ns[ns],
+                settings_for(server, ns).task_queue,
+                ChaseInput(state=s, year=NEXT_YEAR, amount_due=Decimal("1000.00")),
+                ISU,
+                wait=False,
+            )
             # An update answers once the start's effects are done: the chase is ready.
-            await update(by_ns[ns], workflow_id(NEXT_YEAR, s), "set_msp_date",
-                         SetMspDate(msp_date=date(NEXT_YEAR, 9, 8), office="isu"))
+            await update(
+                by_ns[ns],
+                workflow_id(NEXT_YEAR, s),
+                "set_msp_date",
+                SetMspDate(msp_date=date(NEXT_YEAR, 9, 8), office="isu"),
+            )
 
     await asyncio.gather(*(one(ns, s) for ns, s in slots))
     # Visibility is eventually consistent: wait until every chase is listed.
     for ns, client in by_ns.items():
         want = sum(1 for n_s, _ in slots if n_s == ns)
         for _ in range(300):
-            if (await client.count_workflows(f"WorkflowType = 'ContributionChase' AND CcmYear = {NEXT_YEAR}")
-                    ).count >= want:
+            if (
+                await client.count_workflows(f"WorkflowType = 'ContributionChase' AND CcmYear = {NEXT_YEAR}")
+            ).count >= want:
                 break
             await asyncio.sleep(0.1)
 
@@ -423,8 +487,11 @@ async def _import_statements(server: Server, files: dict) -> tuple[float, int]:
     async def one(ns: str, data: bytes) -> list[dict]:
         statement = read_statement(data)
         return await by_ns[ns].execute_workflow(
-            BankStatementImport.run, StatementInput(statement=statement, actor="bench", office="isu"),
-            id=statement_id(statement), task_queue=settings_for(server, ns).task_queue)
+            BankStatementImport.run,
+            StatementInput(statement=statement, actor="bench", office="isu"),
+            id=statement_id(statement),
+            task_queue=settings_for(server, ns).task_queue,
+        )
 
     start = time.perf_counter()
     results = await asyncio.gather(*(one(ns, data) for ns, data in files.items()))
@@ -446,11 +513,20 @@ def _events(n: int, start: int = 0) -> list:
     from domain.events import NewEvent
 
     t0 = datetime(2027, 1, 1, tzinfo=timezone.utc)
-    return [NewEvent(idempotency_key=f"bench/{start + i}", workflow_id=f"chase-2027-S{i % 100:02d}",
-                     workflow_type="ContributionChase", subject="ITA", event_type="chase.reminder_sent",
-                     occurred_at=t0 + timedelta(minutes=i), actor="bench", office="isu",
-                     payload={"i": start + i, "letter": "second_reminder", "outstanding": "12345.00"})
-            for i in range(n)]
+    return [
+        NewEvent(
+            idempotency_key=f"bench/{start + i}",
+            workflow_id=f"chase-2027-S{i % 100:02d}",
+            workflow_type="ContributionChase",
+            subject="ITA",
+            event_type="chase.reminder_sent",
+            occurred_at=t0 + timedelta(minutes=i),
+            actor="bench",
+            office="isu",
+            payload={"i": start + i, "letter": "second_reminder", "outstanding": "12345.00"},
+        )
+        for i in range(n)
+    ]
 
 
 @contextlib.contextmanager
@@ -467,8 +543,7 @@ def _databases():
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield {"SQLite": f"sqlite:///{tmp / 'eventlog.db'}",
-               "PostgreSQL": f"{PG_URL}?options=-csearch_path%3D{schema}"}
+        yield {"SQLite": f"sqlite:///{tmp / 'eventlog.db'}", "PostgreSQL": f"{PG_URL}?options=-csearch_path%3D{schema}"}
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -491,18 +566,27 @@ def eventlog(n: int, batch: int, rounds: int = 5) -> None:
             raw = Table("raw_events", raw_meta, *(Column(c.name, c.type) for c in events_table.columns))
             # The same rows in a table with the log's keys and indexes (what any table of
             # events that is queried and deduplicated needs), still without chain or triggers.
-            indexed = Table("raw_indexed_events", raw_meta,
-                            *(Column(c.name, c.type, primary_key=c.primary_key, unique=c.unique)
-                              for c in events_table.columns),
-                            *(Index(f"raw_{i.name}", *(c.name for c in i.columns)) for i in events_table.indexes))
+            indexed = Table(
+                "raw_indexed_events",
+                raw_meta,
+                *(Column(c.name, c.type, primary_key=c.primary_key, unique=c.unique) for c in events_table.columns),
+                *(Index(f"raw_{i.name}", *(c.name for c in i.columns)) for i in events_table.indexes),
+            )
             engine = make_engine(url)
             raw_meta.create_all(engine)
 
             def rows(evs, offset):
-                return [e.model_dump(mode="python") | {"seq": offset + i, "recorded_at": e.occurred_at,
-                                                         "payload": json.dumps(e.model_dump(mode="json")["payload"]),
-                                                         "prev_hash": "", "hash": ""}
-                        for i, e in enumerate(evs)]
+                return [
+                    e.model_dump(mode="python")
+                    | {
+                        "seq": offset + i,
+                        "recorded_at": e.occurred_at,
+                        "payload": json.dumps(e.model_dump(mode="json")["payload"]),
+                        "prev_hash": "",
+                        "hash": "",
+                    }
+                    for i, e in enumerate(evs)
+                ]
 
             single = _events(n)
             t = time.perf_counter()
@@ -525,23 +609,25 @@ def eventlog(n: int, batch: int, rounds: int = 5) -> None:
             batched = _events(n * rounds, start=n)
             took = {"log": 0.0, "raw": 0.0, "indexed": 0.0}
             for r in range(rounds):
-                part = batched[r * n:(r + 1) * n]
+                part = batched[r * n : (r + 1) * n]
                 t = time.perf_counter()
                 for i in range(0, n, batch):
-                    log.append_all(part[i:i + batch])  # as a letter's activity writes its step's events
+                    log.append_all(part[i : i + batch])  # as a letter's activity writes its step's events
                 took["log"] += time.perf_counter() - t
                 for side, table in (("raw", raw), ("indexed", indexed)):
                     t = time.perf_counter()
                     for i in range(0, n, batch):
                         with engine.begin() as conn:
-                            conn.execute(table.insert(), rows(part[i:i + batch], n + r * n + i))
+                            conn.execute(table.insert(), rows(part[i : i + batch], n + r * n + i))
                     took[side] += time.perf_counter() - t
             chain_batched, raw_batched, indexed_batched = (n * rounds / took[k] for k in ("log", "raw", "indexed"))
             assert log.verify().ok
-            print(f"{name}: single append {chain_single:,.0f} rows/s vs raw insert {raw_single:,.0f} rows/s "
-                  f"({chain_single / raw_single:.2f}x); batches of {batch}: {chain_batched:,.0f} rows/s vs raw "
-                  f"{raw_batched:,.0f} rows/s ({chain_batched / raw_batched:.2f}x), vs raw into a table with the "
-                  f"log's keys and indexes {indexed_batched:,.0f} rows/s ({chain_batched / indexed_batched:.2f}x)")
+            print(
+                f"{name}: single append {chain_single:,.0f} rows/s vs raw insert {raw_single:,.0f} rows/s "
+                f"({chain_single / raw_single:.2f}x); batches of {batch}: {chain_batched:,.0f} rows/s vs raw "
+                f"{raw_batched:,.0f} rows/s ({chain_batched / raw_batched:.2f}x), vs raw into a table with the "
+                f"log's keys and indexes {indexed_batched:,.0f} rows/s ({chain_batched / indexed_batched:.2f}x)"
+            )
             log.engine.dispose()
             engine.dispose()
 
@@ -564,18 +650,38 @@ def _busy_years(total: int, years: int = 100) -> list:
             state = states[i % 100]
             step = i // 100
             if step < 6:
-                kind = ["chase.started", "chase.reminder_sent", "chase.reminder_sent", "chase.reminder_sent",
-                        "chase.receipt_recorded", "chase.paid"][step]
-                payload = {"amount_due": "1000.00", "arrears": "0.00"} if step == 0 else (
-                    {"amount": "1000.00", "date": f"{y}-06-01", "reference": f"B-{y}-{state}", "budget_line": "7a"}
-                    if step == 4 else {"letter": "second_reminder"})
+                kind = [
+                    "chase.started",
+                    "chase.reminder_sent",
+                    "chase.reminder_sent",
+                    "chase.reminder_sent",
+                    "chase.receipt_recorded",
+                    "chase.paid",
+                ][step]
+                payload = (
+                    {"amount_due": "1000.00", "arrears": "0.00"}
+                    if step == 0
+                    else (
+                        {"amount": "1000.00", "date": f"{y}-06-01", "reference": f"B-{y}-{state}", "budget_line": "7a"}
+                        if step == 4
+                        else {"letter": "second_reminder"}
+                    )
+                )
                 wid, subject = f"chase-{y}-{state}", state
             else:
                 kind, payload = "action.reminder_sent", {"due": f"{y}-12-07"}
                 wid, subject = f"action-meeting-cc-{y}-11-04-{i}", "meeting-cc"
-            out.append(NewEvent(idempotency_key=f"{wid}/{kind}/{i}", workflow_id=wid, workflow_type="Bench",
-                                subject=subject, event_type=kind, occurred_at=t0 + timedelta(minutes=i),
-                                payload=payload))
+            out.append(
+                NewEvent(
+                    idempotency_key=f"{wid}/{kind}/{i}",
+                    workflow_id=wid,
+                    workflow_type="Bench",
+                    subject=subject,
+                    event_type=kind,
+                    occurred_at=t0 + timedelta(minutes=i),
+                    payload=payload,
+                )
+            )
     return out
 
 
@@ -588,25 +694,31 @@ def audit(total: int) -> None:
     t = time.perf_counter()
     events = _busy_years(total)
     for start in range(0, total, 5000):
-        log.append_many(events[start:start + 5000])
+        log.append_many(events[start : start + 5000])
     del events
     print(f"filled {log.count():,} events in {time.perf_counter() - t:.0f} s (append_many, batches of 5,000)")
     year = date.today().year - 3
     env = os.environ | {"CCM_DATABASE_URL": url, "CCM_HOME": str(tmp)}
-    probe = (f"import itertools, time, statistics; from datetime import datetime, timezone; "
-             f"from activities.database import open_event_log; log = open_event_log({url!r}, create=False); "
-             f"since = datetime({year}, 1, 1, tzinfo=timezone.utc); times = []\n"
-             f"for _ in range(21):\n"
-             f"    t = time.perf_counter(); page = list(itertools.islice(log.query(subject='ITA', since=since), 50))\n"
-             f"    times.append(time.perf_counter() - t)\n"
-             f"times.sort(); print(statistics.median(times), times[int(len(times) * 0.95) - 1])")
+    probe = (
+        f"import itertools, time, statistics; from datetime import datetime, timezone; "
+        f"from activities.database import open_event_log; log = open_event_log({url!r}, create=False); "
+        f"since = datetime({year}, 1, 1, tzinfo=timezone.utc); times = []\n"
+        f"for _ in range(21):\n"
+        f"    t = time.perf_counter(); page = list(itertools.islice(log.query(subject='ITA', since=since), 50))\n"
+        f"    times.append(time.perf_counter() - t)\n"
+        f"times.sort(); print(statistics.median(times), times[int(len(times) * 0.95) - 1])"
+    )
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     median, p95 = map(float, out.stdout.split())
-    print(f"audit log --subject ITA --since {year}-01-01, first page of 50: median {median * 1000:.1f} ms, "
-          f"p95 {p95 * 1000:.1f} ms")
-    for name, cmd in [("ccm report contributions", ["report", "contributions", "--year", str(year), "-o", "csv"]),
-                      ("ccm audit verify", ["audit", "verify"]),
-                      ("ccm audit log --subject ITA", ["audit", "log", "--subject", "ITA", "-o", "json"])]:
+    print(
+        f"audit log --subject ITA --since {year}-01-01, first page of 50: median {median * 1000:.1f} ms, "
+        f"p95 {p95 * 1000:.1f} ms"
+    )
+    for name, cmd in [
+        ("ccm report contributions", ["report", "contributions", "--year", str(year), "-o", "csv"]),
+        ("ccm audit verify", ["audit", "verify"]),
+        ("ccm audit log --subject ITA", ["audit", "log", "--subject", "ITA", "-o", "json"]),
+    ]:
         seconds, rss = _timed_child([str(BIN / "ccm"), *cmd], env)
         print(f"{name}: {seconds:.2f} s, peak RSS {rss:.0f} MiB")
 
@@ -614,9 +726,11 @@ def audit(total: int) -> None:
 def _timed_child(cmd: list[str], env: dict) -> tuple[float, float]:
     """Wall time and peak RSS of one command, run from a fresh interpreter so that the
     children's running maximum of RSS is its own."""
-    code = (f"import resource, subprocess, sys, time; t = time.perf_counter(); "
-            f"subprocess.run({cmd!r}, stdout=subprocess.DEVNULL, check=True); "
-            f"print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    code = (
+        f"import resource, subprocess, sys, time; t = time.perf_counter(); "
+        f"subprocess.run({cmd!r}, stdout=subprocess.DEVNULL, check=True); "
+        f"print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     seconds, rss = map(float, out.stdout.split())
     return seconds, rss
@@ -676,8 +790,12 @@ def status(n: int) -> None:
     the RSS of one worker process that holds all n chases open."""
     with dev_server(namespaces_for(n)) as server:
         log = open(server.home / "host.log", "w")
-        host = subprocess.Popen([sys.executable, "-c", HOST, server.address, str(server.home), *server.namespaces],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        host = subprocess.Popen(
+            [sys.executable, "-c", HOST, server.address, str(server.home), *server.namespaces],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         try:
             deadline = time.monotonic() + 60
             while "polling" not in (server.home / "host.log").read_text():
@@ -695,8 +813,13 @@ def status(n: int) -> None:
             for ns in server.namespaces:
                 env = os.environ | ccm_env(server, ns)
                 start = time.perf_counter()
-                out = subprocess.run([str(BIN / "ccm"), "chase", "status", "--year", str(NEXT_YEAR), "-o", "json"],
-                                     env=env, capture_output=True, text=True, check=True).stdout
+                out = subprocess.run(
+                    [str(BIN / "ccm"), "chase", "status", "--year", str(NEXT_YEAR), "-o", "json"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
                 times.append(time.perf_counter() - start)
                 assert out.count('"state"') == sum(1 for n_s, _ in slots if n_s == ns)
         finally:
@@ -705,11 +828,15 @@ def status(n: int) -> None:
 
     from services.settings import Settings
 
-    print(f"one worker process serving {len(server.namespaces)} secretariats, keeping {Settings().worker_cache} "
-          f"runs in memory (CCM_WORKER_CACHE), drawing its letters in its own threads: RSS {idle:.0f} MiB idle, "
-          f"{held:.0f} MiB with {n} chases open ({pdfs} PDF letters written), {rest:.0f} MiB 10 s later")
-    print(f"ccm chase status --year {NEXT_YEAR} (100 chases each): median {statistics.median(times):.2f} s, "
-          f"{sum(times):.2f} s for all {n}")
+    print(
+        f"one worker process serving {len(server.namespaces)} secretariats, keeping {Settings().worker_cache} "
+        f"runs in memory (CCM_WORKER_CACHE), drawing its letters in its own threads: RSS {idle:.0f} MiB idle, "
+        f"{held:.0f} MiB with {n} chases open ({pdfs} PDF letters written), {rest:.0f} MiB 10 s later"
+    )
+    print(
+        f"ccm chase status --year {NEXT_YEAR} (100 chases each): median {statistics.median(times):.2f} s, "
+        f"{sum(times):.2f} s for all {n}"
+    )
 
 
 # --- the cost of a PDF letter -------------------------------------------------------------------
@@ -724,20 +851,28 @@ def letter_cost(n: int) -> None:
 
     kinds = ["call_for_contributions", "thank_you"]
     states = parties()
-    typst_to_pdf(render_letter(kinds[0], "en", letter_values(kinds[0], "ITA", FIGURES, "en", date(2027, 1, 15),
-                                                             HEAD, ANYWHERE)).source)  # loads the fonts
+    typst_to_pdf(
+        render_letter(
+            kinds[0], "en", letter_values(kinds[0], "ITA", FIGURES, "en", date(2027, 1, 15), HEAD, ANYWHERE)
+        ).source
+    )  # loads the fonts
     start = time.process_time()
     for i in range(n):
         kind, language = kinds[i % 2], ("en", "fr", "es")[i % 3]
-        values = letter_values(kind, states[i % len(states)], FIGURES | {"year": 2000 + i}, language,
-                               date(2027, 1, 15), HEAD, ANYWHERE)
+        values = letter_values(
+            kind, states[i % len(states)], FIGURES | {"year": 2000 + i}, language, date(2027, 1, 15), HEAD, ANYWHERE
+        )
         typst_to_pdf(render_letter(kind, language, values).source)
     cpu = (time.process_time() - start) / n
     cores = os.cpu_count() or 1
-    print(f"{n} PDF letters (call and thank-you, en/fr/es, each to another State): {cpu * 1000:.1f} ms of CPU each, "
-          "template included")
-    print(f"ceilings from drawing alone on {cores} cores: {cores / (2 * cpu):.1f} chases/s, "
-          f"{cores / cpu:.1f} statement lines paid in full/s")
+    print(
+        f"{n} PDF letters (call and thank-you, en/fr/es, each to another State): {cpu * 1000:.1f} ms of CPU each, "
+        "template included"
+    )
+    print(
+        f"ceilings from drawing alone on {cores} cores: {cores / (2 * cpu):.1f} chases/s, "
+        f"{cores / cpu:.1f} statement lines paid in full/s"
+    )
 
 
 # --- 6. the CLI ----------------------------------------------------------------------------
@@ -746,8 +881,9 @@ def cli_times(runs: int) -> None:
         out = []
         for _ in range(runs):
             start = time.perf_counter()
-            subprocess.run(cmd, env=os.environ | (env or {}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           check=True)
+            subprocess.run(
+                cmd, env=os.environ | (env or {}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+            )
             out.append(time.perf_counter() - start)
         return out
 
@@ -759,12 +895,15 @@ def cli_times(runs: int) -> None:
                 "python -c pass": timed([sys.executable, "-c", "pass"]),
                 "ccm --help": timed([str(BIN / "ccm"), "--help"]),
                 "ccm chase status --state ITA": timed(
-                    [str(BIN / "ccm"), "chase", "status", "--state", "ITA", "--year", str(NEXT_YEAR)], env),
+                    [str(BIN / "ccm"), "chase", "status", "--state", "ITA", "--year", str(NEXT_YEAR)], env
+                ),
             }
     base = statistics.median(rows["python -c pass"])
     for name, times in rows.items():
-        print(f"{name}: median {statistics.median(times) * 1000:.0f} ms, "
-              f"max {max(times) * 1000:.0f} ms ({statistics.median(times) / base:.1f}x python -c pass)")
+        print(
+            f"{name}: median {statistics.median(times) * 1000:.0f} ms, "
+            f"max {max(times) * 1000:.0f} ms ({statistics.median(times) / base:.1f}x python -c pass)"
+        )
 
 
 def _count(text: str) -> int:

@@ -38,8 +38,9 @@ def open_log(missing_ok: bool = True):
             raise
         raise click.ClickException(str(e)) from None
     except Exception as e:
-        raise click.ClickException(f"cannot open the event log {s.shown()['database_url']}: "
-                                   f"{str(e).splitlines()[0]}") from None
+        raise click.ClickException(
+            f"cannot open the event log {s.shown()['database_url']}: {str(e).splitlines()[0]}"
+        ) from None
 
 
 def text_or_document(path: Path, acting) -> dict:
@@ -78,10 +79,18 @@ def audit():
 @output_option()
 def audit_log(workflow, subject, event_type, since, until, actor, output):
     """Events of the log in order, streamed (constant memory on large logs)."""
-    rows = open_log().query(workflow_id=workflow, subject=subject, event_type=event_type,
-                             since=_when(since), until=_when(until), actor=actor)
-    flat = ({**ev.model_dump(include=set(LOG_COLUMNS)), "payload": json.dumps(ev.payload, ensure_ascii=False)}
-            for ev in rows)
+    rows = open_log().query(
+        workflow_id=workflow,
+        subject=subject,
+        event_type=event_type,
+        since=_when(since),
+        until=_when(until),
+        actor=actor,
+    )
+    flat = (
+        {**ev.model_dump(include=set(LOG_COLUMNS)), "payload": json.dumps(ev.payload, ensure_ascii=False)}
+        for ev in rows
+    )
     if output == "json":  # JSON lines and CSV stream row by row: constant memory on any log
         for ev in rows:
             click.echo(ev.model_dump_json())
@@ -101,13 +110,24 @@ def audit_log(workflow, subject, event_type, since, until, actor, output):
 
 
 @audit.command("verify")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="verify an export (JSON lines) instead of the database")
-@click.option("--signatures", is_flag=True,
-              help="also re-verify every signed command's signature against the keys registered in the log "
-                   "and the administrators' keys (CCM_ADMIN_KEYS)")
-@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="also prove the log up to a published checkpoint (`audit checkpoint --out`) was not rewritten")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="verify an export (JSON lines) instead of the database",
+)
+@click.option(
+    "--signatures",
+    is_flag=True,
+    help="also re-verify every signed command's signature against the keys registered in the log "
+    "and the administrators' keys (CCM_ADMIN_KEYS)",
+)
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="also prove the log up to a published checkpoint (`audit checkpoint --out`) was not rewritten",
+)
 def audit_verify(path, signatures, checkpoint_file):
     """Check the hash chain; print the rows checked and the chain head to record outside
     the database. On a break, name the first bad row and exit 1."""
@@ -122,13 +142,15 @@ def audit_verify(path, signatures, checkpoint_file):
                 rows = (Event.model_validate_json(line) for line in f if line.strip())
                 result = verify_chain(rows, from_genesis=False)
             except ValueError as e:
-                raise click.ClickException(f"{path} is not an export of the event log: "
-                                           f"{str(e).splitlines()[0]}") from None
+                raise click.ClickException(
+                    f"{path} is not an export of the event log: {str(e).splitlines()[0]}"
+                ) from None
     else:
         result = open_log().verify()
     if not result.ok:
-        raise click.ClickException(f"chain broken at row {result.first_break.seq}: {result.first_break.reason} "
-                                   f"({result.rows} rows read)")
+        raise click.ClickException(
+            f"chain broken at row {result.first_break.seq}: {result.first_break.reason} ({result.rows} rows read)"
+        )
     anchor = f" (anchored on row {first_seq(path)})" if path else ""
     writers = None if path else _verify_writers()
     click.echo(f"ok: {result.rows} rows{anchor}, chain head {result.head}")
@@ -188,8 +210,10 @@ def _verify_checkpoint(path: Path | None, cp) -> str:
     if row is None:
         raise click.ClickException(f"row {cp.seq} of the checkpoint is not in the log")
     if row.hash != cp.head:
-        raise click.ClickException(f"the log was rewritten: row {cp.seq} ends in {row.hash[:16]}…, the checkpoint "
-                                   f"of {cp.at:%Y-%m-%d %H:%M} UTC signed {cp.head[:16]}…")
+        raise click.ClickException(
+            f"the log was rewritten: row {cp.seq} ends in {row.hash[:16]}…, the checkpoint "
+            f"of {cp.at:%Y-%m-%d %H:%M} UTC signed {cp.head[:16]}…"
+        )
     return f"ok: the log up to row {cp.seq} is the one checkpointed on {cp.at:%Y-%m-%d %H:%M} UTC, signed by {who}"
 
 
@@ -209,14 +233,14 @@ def audit_checkpoint(out, force):
         from workflows.checkpoint import LogCheckpoint
 
         client = await connect_polled()
-        return await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{request_id()}",
-                                             task_queue=settings().task_queue)
+        return await client.execute_workflow(
+            LogCheckpoint.run, id=f"checkpoint-{request_id()}", task_queue=settings().task_queue
+        )
 
     cp = Checkpoint.model_validate(run(go()))
     if out:
         write_out(out, cp.model_dump_json(indent=2) + "\n")
-    click.echo(f"checkpoint: row {cp.seq}, head {cp.head}, signed by {cp.fingerprint}"
-               + (f" -> {out}" if out else ""))
+    click.echo(f"checkpoint: row {cp.seq}, head {cp.head}, signed by {cp.fingerprint}" + (f" -> {out}" if out else ""))
 
 
 def _exported(path: Path):
@@ -248,8 +272,9 @@ def _verify_signatures(path: Path | None) -> str:
     ring, rows = _key_ring(path)
     commands, count, problem = verify_signed_events(ring, rows(1))
     if problem:
-        raise click.ClickException(f"signature check failed at {problem} ({commands} signed commands verified "
-                                   "before it)")
+        raise click.ClickException(
+            f"signature check failed at {problem} ({commands} signed commands verified before it)"
+        )
     return f"ok: {commands} signed commands verified ({count} events), {len(ring.keys)} keys registered"
 
 
@@ -326,13 +351,18 @@ def _history_line(event) -> dict | None:
         if attrs.marker_name != "core_local_activity":
             return None
         data = (_payloads(attrs.details.get("data")) or [{}])[0]
-        details = {"activity": data.get("activity_type", "?") if isinstance(data, dict) else "?",
-                   "result": _payloads(attrs.details.get("result"))}
+        details = {
+            "activity": data.get("activity_type", "?") if isinstance(data, dict) else "?",
+            "result": _payloads(attrs.details.get("result")),
+        }
         if attrs.HasField("failure"):
             details["message"] = attrs.failure.message
-        return {"time": event.event_time.ToDatetime(tzinfo=timezone.utc), "source": "temporal",
-                "what": "local_activity_" + ("failed" if attrs.HasField("failure") else "completed"),
-                "details": details}
+        return {
+            "time": event.event_time.ToDatetime(tzinfo=timezone.utc),
+            "source": "temporal",
+            "what": "local_activity_" + ("failed" if attrs.HasField("failure") else "completed"),
+            "details": details,
+        }
     details: dict = {}
     for name in payload_fields:
         details[name] = _payloads(getattr(attrs, name))
@@ -356,8 +386,12 @@ def _history_line(event) -> dict | None:
         details["message"] = attrs.failure.message
     elif kind == "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES":
         details = {k: _payload(v) for k, v in attrs.search_attributes.indexed_fields.items()}
-    return {"time": event.event_time.ToDatetime(tzinfo=timezone.utc), "source": "temporal", "what": kind.lower(),
-            "details": details}
+    return {
+        "time": event.event_time.ToDatetime(tzinfo=timezone.utc),
+        "source": "temporal",
+        "what": kind.lower(),
+        "details": details,
+    }
 
 
 @audit.command("history")
@@ -375,16 +409,33 @@ def audit_history(workflow_id, output):
 
     history = run(fetch())
     lines = [line for line in map(_history_line, history.events) if line]
-    lines += [{"time": ev.recorded_at, "source": "eventlog", "what": ev.event_type,
-               "details": {"seq": ev.seq, "actor": ev.actor, "office": ev.office, "payload": ev.payload}}
-              for ev in open_log().query(workflow_id=workflow_id)]
+    lines += [
+        {
+            "time": ev.recorded_at,
+            "source": "eventlog",
+            "what": ev.event_type,
+            "details": {"seq": ev.seq, "actor": ev.actor, "office": ev.office, "payload": ev.payload},
+        }
+        for ev in open_log().query(workflow_id=workflow_id)
+    ]
     lines.sort(key=lambda line: (line["time"], line["source"] == "eventlog"))
     if output == "json":
         emit(lines, "json")
         return
-    emit([{"time": line["time"].isoformat(timespec="seconds"), "source": line["source"], "what": line["what"],
-           "details": json.dumps(line["details"], ensure_ascii=False, default=str)[:120]} for line in lines],
-         "table", ["time", "source", "what", "details"], title=workflow_id)
+    emit(
+        [
+            {
+                "time": line["time"].isoformat(timespec="seconds"),
+                "source": line["source"],
+                "what": line["what"],
+                "details": json.dumps(line["details"], ensure_ascii=False, default=str)[:120],
+            }
+            for line in lines
+        ],
+        "table",
+        ["time", "source", "what", "details"],
+        title=workflow_id,
+    )
 
 
 CHECKPOINT_SCHEDULE_ID = "ccm-log-checkpoint"
@@ -425,7 +476,8 @@ async def _schedule_checkpoints(hour: int, delete: bool) -> str:
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(LogCheckpoint.run, id="log-checkpoint", task_queue=settings().task_queue),
         spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour)])]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
     try:
         await client.create_schedule(CHECKPOINT_SCHEDULE_ID, schedule)
         done = "created"

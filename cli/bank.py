@@ -57,12 +57,19 @@ async def hand_over(statement, acting) -> list[dict]:
     workflow_id = statement_id(statement)
     inp = sign_statement(StatementInput(statement=statement, actor=acting.actor, office=acting.office), workflow_id)
     if len(inp.model_dump_json()) > MAX_HANDED_OVER:  # Temporal refuses a payload past 2 MB
-        raise click.ClickException(f"the statement has {len(statement.entries):,} entries, more than one run takes: "
-                                   "ask the bank for daily statements, or split it")
+        raise click.ClickException(
+            f"the statement has {len(statement.entries):,} entries, more than one run takes: "
+            "ask the bank for daily statements, or split it"
+        )
     # The same file again: a new run, which finds every entry logged and says so.
-    handle = await client.start_workflow(BankStatementImport.run, inp, id=workflow_id, task_queue=queue,
-                                         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                                         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    handle = await client.start_workflow(
+        BankStatementImport.run,
+        inp,
+        id=workflow_id,
+        task_queue=queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
     # A run under the statement's id that ccm did not start (another type, a queue no worker
     # of this installation polls: the plain `temporal` CLI can take the id first) would be
     # waited for for ever: refused in one line instead.
@@ -71,7 +78,8 @@ async def hand_over(statement, acting) -> list[dict]:
         raise click.ClickException(
             f"{workflow_id} is taken by a run of {desc.workflow_type} on task queue {desc.task_queue!r} that this "
             f"installation did not start: terminate it (`temporal workflow terminate --workflow-id {workflow_id}`), "
-            "then import the statement again")
+            "then import the statement again"
+        )
     rows = await handle.result()
     from services.commands import settle
 
@@ -81,8 +89,10 @@ async def hand_over(statement, acting) -> list[dict]:
 
 def _summary(statement, rows: list[dict]) -> str:
     new = [r for r in rows if not r["already"]]
-    return (f"{statement.format} {statement.id}: {len(statement.entries)} entries, {len(rows) - len(new)} already "
-            f"imported; {_totals(new)}")
+    return (
+        f"{statement.format} {statement.id}: {len(statement.entries)} entries, {len(rows) - len(new)} already "
+        f"imported; {_totals(new)}"
+    )
 
 
 def _totals(rows: list[dict]) -> str:
@@ -125,8 +135,9 @@ def bank_status(unmatched, output):
         click.echo(_totals(rows))
         for row in statement_rows(open_log()):
             if row["chain"] != "continues":
-                click.echo(f"{row['account']}: statement {row['statement']} ({row['from']} to {row['to']}): "
-                           f"{row['chain']}")
+                click.echo(
+                    f"{row['account']}: statement {row['statement']} ({row['from']} to {row['to']}): {row['chain']}"
+                )
 
 
 def statement_rows(log) -> list[dict]:
@@ -146,8 +157,12 @@ def bank_statements(output):
     balance is the previous one's closing balance, or where a statement is missing."""
     from cli.audit import open_log
 
-    emit(statement_rows(open_log()), output, ["account", "statement", "from", "to", "opening", "closing", "chain"],
-         title="Bank statements")
+    emit(
+        statement_rows(open_log()),
+        output,
+        ["account", "statement", "from", "to", "opening", "closing", "chain"],
+        title="Bank statements",
+    )
 
 
 @bank.command("match")
@@ -171,10 +186,14 @@ def bank_match(entry, alpha3, year, chf, acting):
         raise click.ClickException(f"bank entry {entry} stands on {len(found)} accounts")
     row = found[0]
     if row["outcome"] != "unmatched":
-        raise click.ClickException(f"bank entry {entry} is {row['outcome']}" + (
-            f" ({row['chase']})" if row["chase"] else ""))
-    last = next(ev for ev in log.query(event_type="bank.entry_*") if ev.payload["entry"]["ref"] == entry
-                and ev.event_type == "bank.entry_unmatched")
+        raise click.ClickException(
+            f"bank entry {entry} is {row['outcome']}" + (f" ({row['chase']})" if row["chase"] else "")
+        )
+    last = next(
+        ev
+        for ev in log.query(event_type="bank.entry_*")
+        if ev.payload["entry"]["ref"] == entry and ev.event_type == "bank.entry_unmatched"
+    )
     original = Entry(**last.payload["entry"])
     if not original.credit or original.reversal:
         raise click.ClickException(f"bank entry {entry} is a debit: only a credit becomes a receipt")
@@ -199,7 +218,21 @@ def bank_match(entry, alpha3, year, chf, acting):
     refused = run(go())
     if refused:
         raise click.ClickException(f"{wid}: {refused}")
-    record("match_bank_entry", [new_event(source, original, acting, "bank.entry_matched", alpha3,
-                                          key=f"{entry_key(source['account'], entry)}/matched", chase=wid,
-                                          how="by_hand", chf=str(amount))], acting)
+    record(
+        "match_bank_entry",
+        [
+            new_event(
+                source,
+                original,
+                acting,
+                "bank.entry_matched",
+                alpha3,
+                key=f"{entry_key(source['account'], entry)}/matched",
+                chase=wid,
+                how="by_hand",
+                chf=str(amount),
+            )
+        ],
+        acting,
+    )
     click.echo(f"{entry}: recorded on {wid} as a receipt of CHF {amount}")

@@ -24,14 +24,30 @@ from cli.common import (
 from domain.schedule import geneva_today
 from services.commands import worker_polls
 
-STATUS_COLUMNS = ["state", "year", "stage", "amount_due", "arrears", "credit_carried", "received", "outstanding",
-                  "credit", "letters", "next_action", "next_action_at", "creditor_reference"]
+STATUS_COLUMNS = [
+    "state",
+    "year",
+    "stage",
+    "amount_due",
+    "arrears",
+    "credit_carried",
+    "received",
+    "outstanding",
+    "credit",
+    "letters",
+    "next_action",
+    "next_action_at",
+    "creditor_reference",
+]
 
 
 def auto_escalate_option(f):
-    return click.option("--auto-escalate-days", type=click.IntRange(0, 180),
-                        help="send the President's letter by itself this many days after the pre-MSP reminder "
-                             "(by default it waits for the Presidency's decision)")(f)
+    return click.option(
+        "--auto-escalate-days",
+        type=click.IntRange(0, 180),
+        help="send the President's letter by itself this many days after the pre-MSP reminder "
+        "(by default it waits for the Presidency's decision)",
+    )(f)
 
 
 def _state_option(f):
@@ -61,8 +77,11 @@ def _chase_input(**fields):
 @click.option("--amount", type=MoneyType(positive=True), required=True, help="amount due in CHF")
 @click.option("--arrears", type=MoneyType(), default="0", help="arrears carried from earlier years, CHF")
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties (default 1 Sept)")
-@click.option("--language", type=click.Choice(["en", "fr", "es"]),
-              help="language of the letters (default: the State's in contacts.csv, else en)")
+@click.option(
+    "--language",
+    type=click.Choice(["en", "fr", "es"]),
+    help="language of the letters (default: the State's in contacts.csv, else en)",
+)
 @auto_escalate_option
 @as_option("isu")
 def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_days, acting):
@@ -71,8 +90,15 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
 
     _check_year(year)
     language = language or languages_of(load_contacts(settings().contacts_file)).get(state, "en")
-    inp = _chase_input(state=state, year=year, amount_due=amount, arrears=arrears, msp_date=msp_date,
-                       language=language, auto_escalate_days=auto_escalate_days)
+    inp = _chase_input(
+        state=state,
+        year=year,
+        amount_due=amount,
+        arrears=arrears,
+        msp_date=msp_date,
+        language=language,
+        auto_escalate_days=auto_escalate_days,
+    )
     s = settings()
 
     async def go():
@@ -112,9 +138,16 @@ def chase_rebuild(state, year, reason, acting):
         raise click.ClickException(f"the log holds no chase.started row of {wid}: there is nothing to rebuild")
     generation = 1 + max(generation_of(wid, r.idempotency_key) for r in rows)
     said = started.payload
-    inp = ChaseInput(state=state, year=year, amount_due=Decimal(said["amount_due"]), arrears=Decimal(said["arrears"]),
-                     credit_carried=Decimal(said.get("credit_carried", "0")), msp_date=said["msp_date"],
-                     language=said["language"], generation=generation)
+    inp = ChaseInput(
+        state=state,
+        year=year,
+        amount_due=Decimal(said["amount_due"]),
+        arrears=Decimal(said["arrears"]),
+        credit_carried=Decimal(said.get("credit_carried", "0")),
+        msp_date=said["msp_date"],
+        language=said["language"],
+        generation=generation,
+    )
     s = settings()
 
     async def go():
@@ -128,20 +161,36 @@ def chase_rebuild(state, year, reason, acting):
 
     run(go())
     status = run(read_status(wid, ChaseStatus))
-    click.echo(f"rebuilt {wid} as generation {generation} from {len(rows)} rows: {status.stage}, received "
-               f"{status.received}, outstanding {status.outstanding}")
+    click.echo(
+        f"rebuilt {wid} as generation {generation} from {len(rows)} rows: {status.stage}, received "
+        f"{status.received}, outstanding {status.outstanding}"
+    )
 
 
 @chase.command("start-all")
 @year_option
-@click.option("--budget", type=MoneyType(positive=True),
-              help="the year's budget in CHF, shared by the UN scale of the year (shipped with ccm) or --scale")
-@click.option("--scale", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV state,rate: UN rates in percent, instead of the shipped scale of the year")
-@click.option("--amounts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV state,amount: the amount due from each State billed, instead of a budget")
-@click.option("--minimum", type=MoneyType(positive=True), default="100", show_default=True,
-              help="amount for a State Party without a UN rate (not a UN member)")
+@click.option(
+    "--budget",
+    type=MoneyType(positive=True),
+    help="the year's budget in CHF, shared by the UN scale of the year (shipped with ccm) or --scale",
+)
+@click.option(
+    "--scale",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV state,rate: UN rates in percent, instead of the shipped scale of the year",
+)
+@click.option(
+    "--amounts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV state,amount: the amount due from each State billed, instead of a budget",
+)
+@click.option(
+    "--minimum",
+    type=MoneyType(positive=True),
+    default="100",
+    show_default=True,
+    help="amount for a State Party without a UN rate (not a UN member)",
+)
 @click.option("--msp-date", type=DATE, help="opening of the Meeting of States Parties, in the year (default 1 Sept)")
 @click.option("--dry-run", is_flag=True, help="print each State's rate, amount, credit and arrears; start nothing")
 @auto_escalate_option
@@ -163,27 +212,43 @@ def chase_start_all(year, budget, scale, amounts, minimum, msp_date, dry_run, au
         _check_year(year)
     if msp_date and msp_date.year != year:
         raise click.BadParameter(f"the MSP date must fall in {year}", param_hint="--msp-date")
-    inp = CycleInput(year=year, budget=budget, minimum=minimum, auto_escalate_days=auto_escalate_days,
-                     scale_csv=read_input(scale) if scale else None,
-                     amounts_csv=read_input(amounts) if amounts else None,
-                     membership_rule=settings().membership_rule,
-                     msp_month_day=f"{msp_date:%m-%d}" if msp_date else None)
+    inp = CycleInput(
+        year=year,
+        budget=budget,
+        minimum=minimum,
+        auto_escalate_days=auto_escalate_days,
+        scale_csv=read_input(scale) if scale else None,
+        amounts_csv=read_input(amounts) if amounts else None,
+        membership_rule=settings().membership_rule,
+        msp_month_day=f"{msp_date:%m-%d}" if msp_date else None,
+    )
     computed = _computed(inp, amounts or scale)
     zero = Decimal("0.00")
     for alpha3 in computed.chased():  # every input is checked here, before anything starts
-        _chase_input(state=alpha3, year=year, amount_due=computed.amounts.get(alpha3, zero),
-                     arrears=computed.arrears.get(alpha3, zero), credit_carried=computed.credits.get(alpha3, zero),
-                     membership_rule=inp.membership_rule, msp_date=msp_date)
+        _chase_input(
+            state=alpha3,
+            year=year,
+            amount_due=computed.amounts.get(alpha3, zero),
+            arrears=computed.arrears.get(alpha3, zero),
+            credit_carried=computed.credits.get(alpha3, zero),
+            membership_rule=inp.membership_rule,
+            msp_date=msp_date,
+        )
     if dry_run:
         _dry_run(inp, computed, budget)
         return
     result = run(run_cycle(inp, acting))
     existing = [workflow_id(year, a) for a in result.existing]
-    click.echo(f"{len(result.started)} chases started, {len(existing)} already existed"
-               + (f" ({', '.join(existing)})" if existing and len(existing) <= 10 else ""))
+    click.echo(
+        f"{len(result.started)} chases started, {len(existing)} already existed"
+        + (f" ({', '.join(existing)})" if existing and len(existing) <= 10 else "")
+    )
     if existing:
-        click.echo(f"note: the {len(existing)} chases that already existed keep the amounts they were started with; "
-                   "change one with `ccm chase correct-due`", err=True)
+        click.echo(
+            f"note: the {len(existing)} chases that already existed keep the amounts they were started with; "
+            "change one with `ccm chase correct-due`",
+            err=True,
+        )
 
 
 def _computed(inp, path):
@@ -220,28 +285,48 @@ def _dry_run(inp, computed, budget) -> None:
             return "not billed: arrears only"
         return "no UN rate: the minimum" if computed.rates and not computed.rates.get(a) else ""
 
-    rows = [{"state": a, "name": computed.names[a], "language": computed.languages.get(a, inp.language),
-             "rate": computed.rates.get(a) or "",
-             "amount_due": computed.amounts.get(a, zero), "credit_carried": computed.credits.get(a, zero),
-             "arrears": computed.arrears.get(a, zero), "note": note(a)} for a in computed.chased()]
-    emit(rows, "table", ["state", "name", "language", "rate", "amount_due", "credit_carried", "arrears", "note"],
-         title=f"Contributions {inp.year} (dry run)")
+    rows = [
+        {
+            "state": a,
+            "name": computed.names[a],
+            "language": computed.languages.get(a, inp.language),
+            "rate": computed.rates.get(a) or "",
+            "amount_due": computed.amounts.get(a, zero),
+            "credit_carried": computed.credits.get(a, zero),
+            "arrears": computed.arrears.get(a, zero),
+            "note": note(a),
+        }
+        for a in computed.chased()
+    ]
+    emit(
+        rows,
+        "table",
+        ["state", "name", "language", "rate", "amount_due", "credit_carried", "arrears", "note"],
+        title=f"Contributions {inp.year} (dry run)",
+    )
     total = sum((r["amount_due"] for r in rows), zero)
     against = f" against a budget of {format_chf(budget)}" if budget else ""
     click.echo(f"Billed: {computed.rule} (CCM_MEMBERSHIP_RULE={inp.membership_rule}).")
-    click.echo(f"Scale: {computed.period}" + (f" {computed.scale_source}" if computed.scale_source else "")
-               + (" (UN scale of assessments, rates in percent; "
-                                               f"States with no UN rate pay {format_chf(inp.minimum)})"
-                                               if computed.rates else ""))
+    click.echo(
+        f"Scale: {computed.period}"
+        + (f" {computed.scale_source}" if computed.scale_source else "")
+        + (
+            f" (UN scale of assessments, rates in percent; States with no UN rate pay {format_chf(inp.minimum)})"
+            if computed.rates
+            else ""
+        )
+    )
     for a, why in sorted(computed.not_billed.items()):
         click.echo(f"Not billed for {inp.year}: {computed.names.get(a) or a} ({a}): {why}")
     held = {a: c for a, c in computed.credits.items() if a not in computed.chased()}
     for a, c in sorted(held.items()):
         click.echo(f"Credit held for {computed.names.get(a) or a} ({a}), not billed this year: {format_chf(c)}")
-    click.echo(f"{len(rows)} chases would start, {format_chf(total)} due in all{against}, "
-               f"with {format_chf(sum(computed.arrears.values(), zero))} of arrears ({len(computed.arrears)} States) "
-               f"and {format_chf(sum(computed.credits.values(), zero))} of credits ({len(computed.credits)} States) "
-               f"carried from {inp.year - 1}; nothing was started")
+    click.echo(
+        f"{len(rows)} chases would start, {format_chf(total)} due in all{against}, "
+        f"with {format_chf(sum(computed.arrears.values(), zero))} of arrears ({len(computed.arrears)} States) "
+        f"and {format_chf(sum(computed.credits.values(), zero))} of credits ({len(computed.credits)} States) "
+        f"carried from {inp.year - 1}; nothing was started"
+    )
 
 
 async def run_cycle(inp, acting):
@@ -252,16 +337,25 @@ async def run_cycle(inp, acting):
     from services.commands import start
     from workflows.annual_cycle import AnnualContributionCycle
 
-    handle = await start(await connect_polled(), AnnualContributionCycle.run, inp, f"start-all-{inp.year}",
-                         settings().task_queue, acting, wait=False,
-                         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    handle = await start(
+        await connect_polled(),
+        AnnualContributionCycle.run,
+        inp,
+        f"start-all-{inp.year}",
+        settings().task_queue,
+        acting,
+        wait=False,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
     return await handle.result()
 
 
 def _say(result) -> None:
     f = result.summary
-    click.echo(f"{result.workflow_id}: {result.stage}, received {f['received']}, outstanding {f['outstanding']}"
-               + (f", credit {f['credit']}" if f.get("credit") else ""))
+    click.echo(
+        f"{result.workflow_id}: {result.stage}, received {f['received']}, outstanding {f['outstanding']}"
+        + (f", credit {f['credit']}" if f.get("credit") else "")
+    )
 
 
 def _chase_id(state, year) -> str:
@@ -276,8 +370,9 @@ def _open_year(state: str) -> int:
     open_years = run(_years(state, "AND ExecutionStatus = 'Running'"))
     this_year = geneva_today().year
     year = this_year if this_year in open_years or not open_years else open_years[-1]
-    click.echo(f"(year {year}: " + ("the open chase" if open_years else "this year") + "; give --year for another)",
-               err=True)
+    click.echo(
+        f"(year {year}: " + ("the open chase" if open_years else "this year") + "; give --year for another)", err=True
+    )
     return year
 
 
@@ -319,18 +414,29 @@ def _update(state, year, update_name, arg):
 @_state_option
 @chase_year_option
 @click.option("--amount", type=MoneyType(positive=True), required=True, help="amount received, CHF")
-@click.option("--date", "day", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
-              help="date the money arrived")
+@click.option(
+    "--date",
+    "day",
+    type=DATE,
+    default=lambda: geneva_today().isoformat(),
+    show_default="today",
+    help="date the money arrived",
+)
 @click.option("--reference", default="", help="bank reference")
-@click.option("--budget-line", type=click.Choice(["7a", "7b", "7c"]),
-              help="budget line the receipt counts towards")
+@click.option("--budget-line", type=click.Choice(["7a", "7b", "7c"]), help="budget line the receipt counts towards")
 @as_option("isu")
 def chase_receive(state, year, amount, day, reference, budget_line, acting):
     """Record money received; a partial payment lowers the outstanding amount."""
     from domain.chase import RecordReceipt
 
-    _update(state, year, "record_receipt", RecordReceipt(amount=amount, date=day, reference=reference,
-                                                         budget_line=budget_line or "", **acting.model_dump()))
+    _update(
+        state,
+        year,
+        "record_receipt",
+        RecordReceipt(
+            amount=amount, date=day, reference=reference, budget_line=budget_line or "", **acting.model_dump()
+        ),
+    )
 
 
 @chase.command("reverse-receipt")
@@ -347,8 +453,12 @@ def chase_reverse_receipt(state, year, reference, number, reason, acting):
 
     if bool(reference) == bool(number):
         raise click.UsageError("give --reference or --receipt (one of them)")
-    _update(state, year, "reverse_receipt", ReverseReceipt(reference=reference, number=number, reason=reason,
-                                                           **acting.model_dump()))
+    _update(
+        state,
+        year,
+        "reverse_receipt",
+        ReverseReceipt(reference=reference, number=number, reason=reason, **acting.model_dump()),
+    )
 
 
 @chase.command("correct-due")
@@ -368,16 +478,26 @@ def chase_correct_due(state, year, amount, reason, acting):
 @_state_option
 @chase_year_option
 @click.option("--amount", type=MoneyType(positive=True), help="amount the State says it paid, CHF")
-@click.option("--date", "day", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
-              help="date the State says it paid")
+@click.option(
+    "--date",
+    "day",
+    type=DATE,
+    default=lambda: geneva_today().isoformat(),
+    show_default="today",
+    help="date the State says it paid",
+)
 @click.option("--reference", default="", help="reference the State gave")
 @as_option("isu")
 def chase_report_payment(state, year, amount, day, reference, acting):
     """The State says it paid: reminders pause until the money arrives or the follow-up."""
     from domain.chase import ReportPayment
 
-    _update(state, year, "report_payment", ReportPayment(amount=amount, date=day, reference=reference,
-                                                         **acting.model_dump()))
+    _update(
+        state,
+        year,
+        "report_payment",
+        ReportPayment(amount=amount, date=day, reference=reference, **acting.model_dump()),
+    )
 
 
 @chase.command("pledge")
@@ -425,9 +545,11 @@ def chase_escalate(state, all_unpaid, year, acting):
     year = year or geneva_today().year
     sent, closed, decided = run(_escalate_all(year, cmd, acting))
     if decided is not None:
-        click.echo(f"{year} is history (its contributions were imported; no chase of it runs): the decision to send "
-                   f"the President's letters to {len(decided)} States that still owed for it is recorded "
-                   f"({', '.join(decided) or 'none'}); nothing is sent")
+        click.echo(
+            f"{year} is history (its contributions were imported; no chase of it runs): the decision to send "
+            f"the President's letters to {len(decided)} States that still owed for it is recorded "
+            f"({', '.join(decided) or 'none'}); nothing is sent"
+        )
     else:
         click.echo(f"{len(sent)} President's letters sent for {year}" + (f" ({', '.join(sent)})" if sent else ""))
     for item in closed:
@@ -452,10 +574,14 @@ async def _escalate_all(year: int, cmd, acting) -> tuple[list[str], list[str], l
         from cli.audit import open_log
 
         s = settings()
-        decided = await record_history_decision(client, open_log(), s.task_queue, year, acting,
-                                                s.home / f"budget-{year}.csv")
-    reference = (f"the decision on {year}, a year of history, recorded (nothing sent)" if decided is not None
-                 else f"{len(sent)} President's letters sent for {year}")
+        decided = await record_history_decision(
+            client, open_log(), s.task_queue, year, acting, s.home / f"budget-{year}.csv"
+        )
+    reference = (
+        f"the decision on {year}, a year of history, recorded (nothing sent)"
+        if decided is not None
+        else f"{len(sent)} President's letters sent for {year}"
+    )
     closed = await fulfil_items(client, escalation_of(year), reference, acting)
     return sent, closed, decided
 
@@ -481,17 +607,25 @@ async def _letters(client, year: int, cmd, ids: list[str]) -> list[str]:
     return sent
 
 
-
 for _name, _verb in (("waive", "Waive"), ("cancel", "Cancel")):
-    reason_command(chase, _name, _name, "domain.chase.Close", lambda f: _state_option(chase_year_option(f)), _chase_id,
-                   _say, f"{_verb} the chase (a reason is required); it ends.")
+    reason_command(
+        chase,
+        _name,
+        _name,
+        "domain.chase.Close",
+        lambda f: _state_option(chase_year_option(f)),
+        _chase_id,
+        _say,
+        f"{_verb} the chase (a reason is required); it ends.",
+    )
 
 
 @chase.command("status")
 @click.option("--state", type=STATE, help="one State; without it, every chase of the year")
 @chase_year_option
-@click.option("--as-of", type=PAST, help=f"as the event log knew it at the end of that day, {PAST.window()} "
-              "(later rows ignored)")
+@click.option(
+    "--as-of", type=PAST, help=f"as the event log knew it at the end of that day, {PAST.window()} (later rows ignored)"
+)
 @output_option()
 def chase_status(state, year, as_of, output):
     """Status of one chase, or of all chases of a year (a visibility query). With
@@ -505,12 +639,25 @@ def chase_status(state, year, as_of, output):
         year = year or as_of.year
         from domain.bank import creditor_reference, format_reference
 
-        rows = [{"state": r.state, "year": year, "stage": r.outcome or "open", "amount_due": r.amount_due,
-                 "arrears": r.arrears, "credit_carried": r.credit_carried, "received": r.received,
-                 "outstanding": r.outstanding, "credit": r.credit,
-                 "letters": r.letters, "last_action": r.last_action, "last_action_on": r.last_action_on,
-                 "creditor_reference": format_reference(creditor_reference(year, r.state))}
-                for r in contributions_report(year, as_of).states if state in (None, r.state)]
+        rows = [
+            {
+                "state": r.state,
+                "year": year,
+                "stage": r.outcome or "open",
+                "amount_due": r.amount_due,
+                "arrears": r.arrears,
+                "credit_carried": r.credit_carried,
+                "received": r.received,
+                "outstanding": r.outstanding,
+                "credit": r.credit,
+                "letters": r.letters,
+                "last_action": r.last_action,
+                "last_action_on": r.last_action_on,
+                "creditor_reference": format_reference(creditor_reference(year, r.state)),
+            }
+            for r in contributions_report(year, as_of).states
+            if state in (None, r.state)
+        ]
         emit(rows, output, list(rows[0]) if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
         return
 
@@ -547,12 +694,21 @@ SCHEDULE_ID = "ccm-annual-contribution-cycle"
 
 @chase.command("schedule")
 @click.option("--day", default="01-15", show_default=True, help="MM-DD each year the cycle starts (08:00 UTC)")
-@click.option("--budget-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV line,amount,kind: the year's budget (with --scale)")
-@click.option("--scale", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV state,rate: UN rates of assessment in percent")
-@click.option("--amounts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV state,amount instead of a budget and scale")
+@click.option(
+    "--budget-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV line,amount,kind: the year's budget (with --scale)",
+)
+@click.option(
+    "--scale",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV state,rate: UN rates of assessment in percent",
+)
+@click.option(
+    "--amounts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV state,amount instead of a budget and scale",
+)
 @click.option("--msp-day", help="MM-DD of the Meeting of States Parties (default 1 September)")
 @click.option("--show", "action", flag_value="show", help="print the schedule")
 @click.option("--pause", "action", flag_value="pause", help="pause the schedule")
@@ -567,7 +723,8 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action, auto_escal
     s = settings()
     if not action:  # the day and the files are checked before anything connects
         inp = _cycle_input(budget_file, scale, amounts, msp_day).model_copy(
-            update={"auto_escalate_days": auto_escalate_days})
+            update={"auto_escalate_days": auto_escalate_days}
+        )
         schedule = _schedule(day, inp, s)
 
     async def go():
@@ -581,8 +738,10 @@ def chase_schedule(day, budget_file, scale, amounts, msp_day, action, auto_escal
             except RPCError as e:
                 if e.status != RPCStatusCode.NOT_FOUND:
                     raise
-                raise click.ClickException("there is no schedule yet: create it with `ccm chase schedule --day MM-DD "
-                                           "--budget-file … --scale …` (or --amounts …)") from None
+                raise click.ClickException(
+                    "there is no schedule yet: create it with `ccm chase schedule --day MM-DD "
+                    "--budget-file … --scale …` (or --amounts …)"
+                ) from None
         if action == "show":
             return _describe_schedule(await handle.describe())
         if action == "pause":
@@ -653,11 +812,16 @@ def _schedule(day: str, inp, s):
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--day") from None
     return Schedule(
-        action=ScheduleActionStartWorkflow(AnnualContributionCycle.run, inp, id="annual-contribution-cycle",
-                                           task_queue=s.task_queue),
-        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(month=[ScheduleRange(month)],
-                                                          day_of_month=[ScheduleRange(dom)],
-                                                          hour=[ScheduleRange(8)])]),
+        action=ScheduleActionStartWorkflow(
+            AnnualContributionCycle.run, inp, id="annual-contribution-cycle", task_queue=s.task_queue
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    month=[ScheduleRange(month)], day_of_month=[ScheduleRange(dom)], hour=[ScheduleRange(8)]
+                )
+            ]
+        ),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
 
@@ -679,6 +843,8 @@ def _describe_schedule(desc) -> str:
     recent = desc.info.recent_actions
     last = recent[-1].started_at.isoformat(timespec="seconds") if recent else "never"
     state = "paused" if desc.schedule.state.paused else "active"
-    return (f"{desc.id}: {state}, every {cal.month[0].start:02d}-{cal.day_of_month[0].start:02d} at 08:00 UTC "
-            "(09:00 in Geneva); "
-            f"next run {nxt}; last run {last}; runs so far {desc.info.num_actions}")
+    return (
+        f"{desc.id}: {state}, every {cal.month[0].start:02d}-{cal.day_of_month[0].start:02d} at 08:00 UTC "
+        "(09:00 in Geneva); "
+        f"next run {nxt}; last run {last}; runs so far {desc.info.num_actions}"
+    )

@@ -70,11 +70,17 @@ def as_option(default_office: str = "", required: bool = False):
             raise click.BadParameter(str(e), ctx, param) from None
         return acting if acting.actor else acting.model_copy(update={"actor": default_actor(acting.office)})
 
-    return click.option("--as", "acting", envvar="CCM_ACTOR", default="", metavar="PERSON@OFFICE",
-                        callback=to_acting,
-                        help="who acts: person@office or an office (president, isu, a State, "
-                             "coordinator:<theme>; env CCM_ACTOR)"
-                             + (f"; the office defaults to {default_office}" if default_office else ""))
+    return click.option(
+        "--as",
+        "acting",
+        envvar="CCM_ACTOR",
+        default="",
+        metavar="PERSON@OFFICE",
+        callback=to_acting,
+        help="who acts: person@office or an office (president, isu, a State, "
+        "coordinator:<theme>; env CCM_ACTOR)"
+        + (f"; the office defaults to {default_office}" if default_office else ""),
+    )
 
 
 def default_actor(office: str) -> str:
@@ -111,8 +117,9 @@ def run(coro):
             raise click.ClickException(known) from None
         if click.get_current_context().find_root().params.get("debug"):
             raise
-        raise click.ClickException(f"internal error: {type(e).__name__}: {e} (traceback in {_log_bug()}; "
-                                   "ccm --debug shows it)") from None
+        raise click.ClickException(
+            f"internal error: {type(e).__name__}: {e} (traceback in {_log_bug()}; ccm --debug shows it)"
+        ) from None
 
 
 def _log_bug() -> str:
@@ -183,8 +190,18 @@ def no_worker(e) -> bool:
     return "no poller" in message or "timeout expired" in message or e.status == RPCStatusCode.DEADLINE_EXCEEDED
 
 
-def reason_command(group, name: str, update_name: str, model: str, target, workflow_id, say, help: str,
-                   default_office: str = "", required_actor: bool = False):
+def reason_command(
+    group,
+    name: str,
+    update_name: str,
+    model: str,
+    target,
+    workflow_id,
+    say,
+    help: str,
+    default_office: str = "",
+    required_actor: bool = False,
+):
     """A command of `group` that sends one update whose argument is a reason and who acts
     (`model` names its class, imported only when the command runs). `target` adds the
     options that name the workflow, `workflow_id(**those options)` gives its id, and

@@ -84,17 +84,20 @@ class DateType(click.ParamType):
 
     def window(self) -> str:
         """The window in words, for --help: `2010-08-01 to today`."""
+
         def said(bound) -> str:
             if not isinstance(bound, int):
                 return str(bound)
             years = f"{bound // 366} years from today" if bound and bound % 366 == 0 else f"{bound} days from today"
             return {0: "today", 1: "tomorrow"}.get(bound, years)
+
         if self.earliest is None and self.latest is None:
             return ""
         if self.latest is None:
             return f"from {said(self.earliest)}"
-        return f"up to {said(self.latest)}" if self.earliest is None else \
-            f"{said(self.earliest)} to {said(self.latest)}"
+        return (
+            f"up to {said(self.latest)}" if self.earliest is None else f"{said(self.earliest)} to {said(self.latest)}"
+        )
 
     def convert(self, value, param, ctx):
         import re
@@ -125,24 +128,36 @@ class PartyType(StateType):
         alpha3 = super().convert(value, param, ctx)
         state = registry().get(alpha3)
         if not state.ever_party:  # a State that withdrew is still chased for its arrears
-            self.fail(f"{state.name} ({alpha3}) is a {state.status}, not a State Party: only States Parties are "
-                      "chased", param, ctx)
+            self.fail(
+                f"{state.name} ({alpha3}) is a {state.status}, not a State Party: only States Parties are chased",
+                param,
+                ctx,
+            )
         return alpha3
 
 
 def year_option(f):
     """`--year`: a financial year the Convention has had (from 2010) up to next year."""
     this_year = geneva_today().year
-    return click.option("--year", type=click.IntRange(2010, this_year + 1), default=this_year,
-                        show_default="this year", help=f"financial year (2010 to {this_year + 1})")(f)
+    return click.option(
+        "--year",
+        type=click.IntRange(2010, this_year + 1),
+        default=this_year,
+        show_default="this year",
+        help=f"financial year (2010 to {this_year + 1})",
+    )(f)
 
 
 def chase_year_option(f):
     """`--year` of a command on one State's chase: by default the year of its open chase."""
     this_year = geneva_today().year
-    return click.option("--year", type=click.IntRange(2010, this_year + 1), default=None,
-                        show_default="the year of the State's open chase, else this year",
-                        help=f"financial year (2010 to {this_year + 1})")(f)
+    return click.option(
+        "--year",
+        type=click.IntRange(2010, this_year + 1),
+        default=None,
+        show_default="the year of the State's open chase, else this year",
+        help=f"financial year (2010 to {this_year + 1})",
+    )(f)
 
 
 STATE = StateType()
@@ -157,8 +172,9 @@ MONEY = MoneyType(positive=True)
 
 def output_option(*choices: str):
     choices = choices or ("table", "json", "csv")
-    return click.option("--output", "-o", type=click.Choice(choices), default=choices[0], show_default=True,
-                        help="output format")
+    return click.option(
+        "--output", "-o", type=click.Choice(choices), default=choices[0], show_default=True, help="output format"
+    )
 
 
 MAX_INPUT = 20 * 1024 * 1024  # bytes: years of a secretariat's records, short of a file picked by mistake
@@ -200,8 +216,7 @@ def out_options(help: str, required: bool = False):
 
     def decorate(f):
         f = click.option("--force", is_flag=True, help="overwrite --out if it exists")(f)
-        return click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=required,
-                            help=help)(f)
+        return click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=required, help=help)(f)
 
     return decorate
 
@@ -212,8 +227,10 @@ def check_out(path: Path | None, force: bool) -> None:
     if path is None:
         return
     log = sqlite_path(settings().database_url)
-    if log is not None and path.resolve() in {log.resolve(), *(log.with_name(log.name + s).resolve()
-                                                               for s in ("-wal", "-shm"))}:
+    if log is not None and path.resolve() in {
+        log.resolve(),
+        *(log.with_name(log.name + s).resolve() for s in ("-wal", "-shm")),
+    }:
         raise click.BadParameter(f"{path} is the event log: write somewhere else", param_hint="--out")
     if path.exists() and not path.is_file():  # a device, a FIFO, a folder: never replaced, --force or not
         raise click.BadParameter(f"{path} is not a regular file: write to a new path or a file", param_hint="--out")
@@ -312,6 +329,7 @@ def safe_for_spreadsheets(row: dict) -> dict:
     """A CSV row a spreadsheet opens as text: a cell of text that begins as a formula would
     (`=HYPERLINK(…)`, `+`, `-`, `@`, a tab, a carriage return) gets a leading apostrophe, as
     OWASP recommends against CSV injection. Numbers stay numbers, negative ones included."""
+
     def cell(value):
         if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
             return value

@@ -37,17 +37,25 @@ def _record(kind: str, event_type: str, payload: dict, acting) -> int:
     from domain.events import NewEvent
 
     digest = hashlib.sha256(canonical_bytes(payload)).hexdigest()[:16]  # the same facts again: written once
-    event = NewEvent(idempotency_key=f"data/{kind}/{digest}", workflow_id="data", subject=kind,
-                     event_type=event_type, occurred_at=datetime.now(timezone.utc), actor=acting.actor,
-                     office=acting.office, payload=payload)
+    event = NewEvent(
+        idempotency_key=f"data/{kind}/{digest}",
+        workflow_id="data",
+        subject=kind,
+        event_type=event_type,
+        occurred_at=datetime.now(timezone.utc),
+        actor=acting.actor,
+        office=acting.office,
+        payload=payload,
+    )
     return record("add_data", [event], acting).written
 
 
 def _source(text: str) -> str:
     text = text.strip()
     if not text or len(text) > 2_000 or not text.isprintable():
-        raise click.BadParameter("say where it comes from, on one line (a resolution, an announcement, a URL)",
-                                 param_hint="--source")
+        raise click.BadParameter(
+            "say where it comes from, on one line (a resolution, an announcement, a URL)", param_hint="--source"
+        )
     return text
 
 
@@ -64,8 +72,12 @@ def data_list(output):
     from domain.coverage import coverage, warnings
 
     tables = coverage(recorded_additions())
-    emit([t.model_dump(mode="json") for t in tables], output, ["what", "until", "added", "file", "extend"],
-         title="The world as ccm knows it")
+    emit(
+        [t.model_dump(mode="json") for t in tables],
+        output,
+        ["what", "until", "added", "file", "extend"],
+        title="The world as ccm knows it",
+    )
     for line in warnings(tables, geneva_today()):
         click.echo(f"warning: {line}", err=True)
 
@@ -93,8 +105,10 @@ def add_scale(file, period, source, acting):
         raise click.ClickException(f"{file}: no rates")
     added = ScaleAdded(period=period.strip(), rates=scale.rates, source=_source(source))
     written = _record("scale", "data.scale_added", added.model_dump(mode="json"), acting)
-    click.echo(f"{'recorded' if written else 'already recorded'}: the UN scale {added.period} "
-               f"({len(added.rates)} rates; {added.source})")
+    click.echo(
+        f"{'recorded' if written else 'already recorded'}: the UN scale {added.period} "
+        f"({len(added.rates)} rates; {added.source})"
+    )
 
 
 @data.command("add-holidays")
@@ -114,8 +128,10 @@ def add_holidays(file, source, acting):
         raise click.ClickException(f"{file}: {e}") from None
     added = HolidaysAdded(days=days, source=_source(source))
     written = _record("holidays", "data.holidays_added", added.model_dump(mode="json"), acting)
-    click.echo(f"{'recorded' if written else 'already recorded'}: {len(days)} holidays, "
-               f"{min(days)} to {max(days)} ({added.source})")
+    click.echo(
+        f"{'recorded' if written else 'already recorded'}: {len(days)} holidays, "
+        f"{min(days)} to {max(days)} ({added.source})"
+    )
 
 
 @data.command("checked-registry")
@@ -129,8 +145,11 @@ def checked_registry(as_of, source, acting):
     from domain.obligations import OPENED_FOR_SIGNATURE
 
     if not OPENED_FOR_SIGNATURE <= as_of <= geneva_today():
-        raise click.BadParameter(f"{as_of} is not a day the depositary's status could be read: from "
-                                 f"{OPENED_FOR_SIGNATURE} (opened for signature) up to today", param_hint="--as-of")
+        raise click.BadParameter(
+            f"{as_of} is not a day the depositary's status could be read: from "
+            f"{OPENED_FOR_SIGNATURE} (opened for signature) up to today",
+            param_hint="--as-of",
+        )
     checked = RegistryChecked(as_of=as_of, source=_source(source))
     _record("registry", "data.registry_checked", checked.model_dump(mode="json"), acting)
     click.echo(f"recorded: the States Parties checked as of {as_of} ({checked.source})")

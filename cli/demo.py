@@ -32,15 +32,21 @@ def demo(keep):
     from domain.signatures import b64, public_bytes
 
     admin_key = Ed25519PrivateKey.generate()
-    s = s.model_copy(update={"home": home, "temporal_address": f"127.0.0.1:{port}",
-                             "database_url_override": f"sqlite:///{home / 'eventlog.db'}",
-                             "admin_keys": b64(public_bytes(admin_key))})
+    s = s.model_copy(
+        update={
+            "home": home,
+            "temporal_address": f"127.0.0.1:{port}",
+            "database_url_override": f"sqlite:///{home / 'eventlog.db'}",
+            "admin_keys": b64(public_bytes(admin_key)),
+        }
+    )
     the_demo.write_contacts(home / "contacts.csv")
     click.get_current_context().find_root().obj = s  # every helper below reads the demo's settings
     upgrade_log(s)  # the demo's own log, new each run, as `ccm db upgrade` makes it
     year = geneva_today().year
     (home / f"budget-{year}.csv").write_text(  # 40 % not voluntary, as the 1st Review Conference agreed
-        "line,amount,kind\n7a,200000,mandatory\n7b,120000,voluntary\n7c,180000,voluntary\n")
+        "line,amount,kind\n7a,200000,mandatory\n7b,120000,voluntary\n7c,180000,voluntary\n"
+    )
     the_demo.log_sdk_to(home / "worker.log")  # the SDK's own lines, not over the demo's output
     with open(home / "temporal-server.log", "ab") as log:
         try:
@@ -48,9 +54,17 @@ def demo(keep):
         except devserver.ServerError as e:
             raise click.ClickException(str(e)) from None
         try:
-            run(the_demo.run(s, keep, ui_port, say=click.echo,
-                             table=lambda rows, columns, title: emit(rows, "table", columns, title=title),
-                             note=lambda m: click.echo(m, err=True), admin_key=admin_key))
+            run(
+                the_demo.run(
+                    s,
+                    keep,
+                    ui_port,
+                    say=click.echo,
+                    table=lambda rows, columns, title: emit(rows, "table", columns, title=title),
+                    note=lambda m: click.echo(m, err=True),
+                    admin_key=admin_key,
+                )
+            )
         except KeyboardInterrupt:
             pass
         finally:

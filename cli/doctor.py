@@ -8,8 +8,10 @@ from cli.client import connect, run
 from cli.common import emit, output_option
 
 # What a person does about a run whose tasks fail (docs/RELIABILITY.md, "A run that fails").
-WHAT_TO_DO = ("read the failure in the worker's log or the web UI; where its history no longer replays, "
-              "terminate the run (`temporal workflow terminate`): what it wrote stays in the event log")
+WHAT_TO_DO = (
+    "read the failure in the worker's log or the web UI; where its history no longer replays, "
+    "terminate the run (`temporal workflow terminate`): what it wrote stays in the event log"
+)
 
 
 async def stuck_workflows(attempts: int) -> tuple[int, list[dict]]:
@@ -23,18 +25,32 @@ async def stuck_workflows(attempts: int) -> tuple[int, list[dict]]:
         for pending in raw.pending_activities:
             if pending.attempt >= attempts:
                 reason = pending.last_failure.message.splitlines()[0] if pending.last_failure.message else ""
-                findings.append({"what": "activity retrying", "where": wf.id,
-                                 "details": f"{pending.activity_type.name}, attempt {pending.attempt}: {reason}"})
+                findings.append(
+                    {
+                        "what": "activity retrying",
+                        "where": wf.id,
+                        "details": f"{pending.activity_type.name}, attempt {pending.attempt}: {reason}",
+                    }
+                )
         if raw.HasField("pending_workflow_task") and raw.pending_workflow_task.attempt > 1:
-            findings.append({"what": "workflow task failing", "where": wf.id,
-                             "details": f"{wf.workflow_type}, attempt {raw.pending_workflow_task.attempt}: "
-                                        + WHAT_TO_DO})
+            findings.append(
+                {
+                    "what": "workflow task failing",
+                    "where": wf.id,
+                    "details": f"{wf.workflow_type}, attempt {raw.pending_workflow_task.attempt}: " + WHAT_TO_DO,
+                }
+            )
     return running, findings
 
 
 @click.command()
-@click.option("--attempts", type=click.IntRange(2), default=5, show_default=True,
-              help="an activity retried this many times counts as stuck")
+@click.option(
+    "--attempts",
+    type=click.IntRange(2),
+    default=5,
+    show_default=True,
+    help="an activity retried this many times counts as stuck",
+)
 @output_option("table", "json")
 def doctor(attempts, output):
     """List what is stuck: workflows with an activity past --attempts or a failing workflow
@@ -52,8 +68,9 @@ def doctor(attempts, output):
             findings.append({"what": "message not delivered", "where": typed(ev).message_id, "details": status})
     check = open_log().verify()
     if not check.ok:
-        findings.append({"what": "event log broken", "where": f"row {check.first_break.seq}",
-                         "details": check.first_break.reason})
+        findings.append(
+            {"what": "event log broken", "where": f"row {check.first_break.seq}", "details": check.first_break.reason}
+        )
     from cli.data import coverage_warnings
 
     # The world's tables running out are warned of, not failed on: nothing is stuck yet.
@@ -64,7 +81,9 @@ def doctor(attempts, output):
     elif findings:
         emit(findings, "table", ["what", "where", "details"], title="Needs attention")
     else:
-        click.echo(f"ok: {running} workflows running, none stuck; {len(messages)} messages in the outbox, "
-                   f"none failed; event log verified ({check.rows} rows)")
+        click.echo(
+            f"ok: {running} workflows running, none stuck; {len(messages)} messages in the outbox, "
+            f"none failed; event log verified ({check.rows} rows)"
+        )
     if findings:
         raise SystemExit(1)

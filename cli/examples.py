@@ -41,7 +41,7 @@ EXAMPLES = {
     "demo": "ccm demo --keep",
     "doctor": "ccm doctor --attempts 5",
     "meeting schedule": "ccm meeting schedule --date 2016-12-07 --venue 'Permanent Mission of Germany' "
-                        "--previous 2016-11-04",
+    "--previous 2016-11-04",
     "meeting reschedule": "ccm meeting reschedule --meeting 2016-12-07 --date 2016-12-08 --venue 'Palais des Nations'",
     "meeting cancel": "ccm meeting cancel --meeting 2016-12-07 --reason 'no quorum'",
     "meeting propose-item": "ccm meeting propose-item --meeting 2016-12-07 --title 'Country Coalitions' --as DEU",
@@ -50,7 +50,7 @@ EXAMPLES = {
     "meeting set-next": "ccm meeting set-next --meeting 2016-12-07 --date 2017-01-18",
     "meeting minutes circulate": "ccm meeting minutes circulate --meeting 2016-12-07 --file minutes.md",
     "meeting minutes approve": "ccm meeting minutes approve --meeting 2016-12-07 --at-meeting 2017-01-18 "
-                               "--as 'Michael Biontino@president'",
+    "--as 'Michael Biontino@president'",
     "meeting status": "ccm meeting status --meeting 2016-12-07 --output json",
     "meeting agenda": "ccm meeting agenda --meeting 2016-12-07",
     "meeting ics": "ccm meeting ics --meeting 2016-12-07 --out cc-2016-12-07.ics",
@@ -62,8 +62,7 @@ EXAMPLES = {
     "task reassign": "ccm task reassign action-meeting-cc-2016-11-04-3 --owner Zambia",
     "task cancel": "ccm task cancel action-meeting-cc-2016-11-04-3 --reason 'merged into item 2'",
     "plan start": "ccm plan start --theme victim-assistance --meeting 2016-11-04 --plan-due 2016-12-07",
-    "plan submit": "ccm plan submit --theme victim-assistance --file note.md --summary '…' "
-                   "--as 'Silvia Cattaneo@ITA'",
+    "plan submit": "ccm plan submit --theme victim-assistance --file note.md --summary '…' --as 'Silvia Cattaneo@ITA'",
     "plan comment": "ccm plan comment --theme victim-assistance --text 'Why these countries?' --as ICRC",
     "plan approve-final": "ccm plan approve-final --theme victim-assistance --as 'Michael Biontino@president'",
     "plan submit-plan": "ccm plan submit-plan --theme victim-assistance --file plan.yaml --as CHL",
@@ -77,15 +76,15 @@ EXAMPLES = {
     "outbox list": "ccm outbox list",
     "obligations start": "ccm obligations start --kind art7-annual --year 2016",
     "obligations fulfil": "ccm obligations fulfil --state NOR --kind art7-annual --year 2016 --date 2017-04-28 "
-                          "--reference A7-NOR-2016",
+    "--reference A7-NOR-2016",
     "obligations request-extension": "ccm obligations request-extension --state LBN --kind art4-clearance "
-                                     "--new-due 2026-05-01 --meeting 2020-11-25 --submitted 2020-02-03 "
-                                     "--reason 'contamination'",
+    "--new-due 2026-05-01 --meeting 2020-11-25 --submitted 2020-02-03 "
+    "--reason 'contamination'",
     "obligations decide-extension": "ccm obligations decide-extension --state LBN --kind art4-clearance "
-                                    "--msp 2RC --meeting 2020-11-25 --granted "
-                                    "--decision 'The Conference decided to grant the request'",
+    "--msp 2RC --meeting 2020-11-25 --granted "
+    "--decision 'The Conference decided to grant the request'",
     "obligations override-due": "ccm obligations override-due --state FJI --kind art7-initial --due 2016-02-28 "
-                                "--reason 'counted from deposit'",
+    "--reason 'counted from deposit'",
     "obligations exempt": "ccm obligations exempt --state DEU --kind dap-va-focal-point --reason 'no victims'",
     "obligations list": "ccm obligations list --overdue --kind art7-annual",
     "import obligations": "ccm import obligations --file reports-2016.csv",
@@ -106,7 +105,7 @@ EXAMPLES = {
     "letters held": "ccm letters held --year 2027",
     "keys new": "ccm keys new --as 'Michael Biontino@president' --passphrase",
     "keys register": "ccm keys register ~/.config/ccm/keys/AbCd.json --office president --from 2027-01-01 "
-                     "--until 2027-12-31 --admin-key admin.pem",
+    "--until 2027-12-31 --admin-key admin.pem",
     "keys revoke": "ccm keys revoke SHA256:AbCd… --reason 'laptop lost' --admin-key admin.pem",
     "keys list": "ccm keys list",
     "audit checkpoint": "ccm audit checkpoint --out checkpoint-2027-06-30.json",

@@ -30,10 +30,19 @@ def _write(command: str, path: Path, events, acting) -> None:
 
 
 @import_.command("contributions")
-@click.option("--year", type=click.IntRange(2010, geneva_today().year), required=True,
-              help="the financial year of the ledger (a year past, or this one)")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="CSV state,amount_due,date,amount,reference,budget_line (one row per receipt)")
+@click.option(
+    "--year",
+    type=click.IntRange(2010, geneva_today().year),
+    required=True,
+    help="the financial year of the ledger (a year past, or this one)",
+)
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV state,amount_due,date,amount,reference,budget_line (one row per receipt)",
+)
 @as_option("isu")
 def import_contributions(year, path, acting):
     """A past year's ledger as `chase.imported` and `chase.receipt_imported` events: the
@@ -43,8 +52,14 @@ def import_contributions(year, path, acting):
     from domain.contributions import IMPORTED, ledger_events
     from domain.states import registry
 
-    live = next((ev for ev in open_log().query(event_type="chase.*")
-                 if ev.workflow_id.startswith(f"chase-{year}-") and ev.event_type not in IMPORTED), None)
+    live = next(
+        (
+            ev
+            for ev in open_log().query(event_type="chase.*")
+            if ev.workflow_id.startswith(f"chase-{year}-") and ev.event_type not in IMPORTED
+        ),
+        None,
+    )
     if live is not None:
         raise click.ClickException(f"{year} has chases in ccm ({live.workflow_id}): it cannot be imported over")
     try:
@@ -55,8 +70,13 @@ def import_contributions(year, path, acting):
 
 
 @import_.command("obligations")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="CSV state,kind,period,submitted_on,reference")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV state,kind,period,submitted_on,reference",
+)
 @as_option("isu")
 def import_obligations(path, acting):
     """Reports submitted before ccm as `obligation.imported` events, dated by each row."""

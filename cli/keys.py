@@ -92,8 +92,11 @@ def new(holder, passphrase):
     fd = os.open(pem, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
     with os.fdopen(fd, "wb") as f:
         f.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption))
-    (folder / f"{name}.json").write_text(json.dumps({"holder": acting.actor, "office": acting.office,
-                                                     "fingerprint": fp, "public_key": b64(raw)}, indent=2))
+    (folder / f"{name}.json").write_text(
+        json.dumps(
+            {"holder": acting.actor, "office": acting.office, "fingerprint": fp, "public_key": b64(raw)}, indent=2
+        )
+    )
     click.echo(f"{fp}  {acting.actor}@{acting.office}  {pem}")
     click.echo(f"public key (for `ccm keys register` or CCM_ADMIN_KEYS): {b64(raw)}")
 
@@ -121,20 +124,52 @@ def public_key_of(file: Path) -> tuple[bytes, str]:
 @click.option("--from", "valid_from", type=DATE, required=True, help="first day it speaks for the office")
 @click.option("--until", "valid_until", type=DATE, required=True, help="last day")
 @click.option("--holder", help="who holds it (default: as `keys new` recorded it)")
-@click.option("--title", default="", help="the holder's full title, as letters print it: 'Ambassador, Permanent "
-              "Representative of Germany; President of the Seventh Meeting of States Parties'")
-@click.option("--title-fr", default="", help="the title as French letters print it (agreeing with the holder: "
-              "'Présidente de la Onzième Assemblée des États parties')")
+@click.option(
+    "--title",
+    default="",
+    help="the holder's full title, as letters print it: 'Ambassador, Permanent "
+    "Representative of Germany; President of the Seventh Meeting of States Parties'",
+)
+@click.option(
+    "--title-fr",
+    default="",
+    help="the title as French letters print it (agreeing with the holder: "
+    "'Présidente de la Onzième Assemblée des États parties')",
+)
 @click.option("--title-es", default="", help="the title as Spanish letters print it ('Presidenta de …')")
-@click.option("--presidency-of", type=STATE, help="for --office president: the State holding the Presidency in this "
-              "term (meetings are numbered within it: 'the second meeting under the Presidency of Germany')")
-@click.option("--signs-letters", is_flag=True, help="the holder signs the office's letters on these days "
-              "(president: the President's letters; isu: the ISU's, as Director)")
-@click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="the administrator's key file (one of CCM_ADMIN_KEYS)")
+@click.option(
+    "--presidency-of",
+    type=STATE,
+    help="for --office president: the State holding the Presidency in this "
+    "term (meetings are numbered within it: 'the second meeting under the Presidency of Germany')",
+)
+@click.option(
+    "--signs-letters",
+    is_flag=True,
+    help="the holder signs the office's letters on these days "
+    "(president: the President's letters; isu: the ISU's, as Director)",
+)
+@click.option(
+    "--admin-key",
+    "admin_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the administrator's key file (one of CCM_ADMIN_KEYS)",
+)
 @as_option("isu")
-def register(file, office, valid_from, valid_until, holder, title, title_fr, title_es, presidency_of, signs_letters,
-             admin_path, acting):
+def register(
+    file,
+    office,
+    valid_from,
+    valid_until,
+    holder,
+    title,
+    title_fr,
+    title_es,
+    presidency_of,
+    signs_letters,
+    admin_path,
+    acting,
+):
     """Register the public key of FILE (the .json or .pem `keys new` wrote) for OFFICE
     on those days, signed by an administrator; appended to the event log. With
     --signs-letters it also records who holds the office then: letters dated in that term
@@ -161,21 +196,42 @@ def register(file, office, valid_from, valid_until, holder, title, title_fr, tit
         raise click.BadParameter("only the president's term is a Presidency", param_hint="--presidency-of")
     if signs_letters and claimed not in ("president", "isu"):
         raise click.BadParameter("only the Presidency's and the ISU's letters are signed", param_hint="--signs-letters")
-    reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=claimed,
-                          valid_from=valid_from, valid_until=valid_until, registered_at=datetime.now(timezone.utc),
-                          admin=admin_fp, title=title.strip(), signs_letters=signs_letters,
-                          title_fr=title_fr.strip(), title_es=title_es.strip(), presidency_of=presidency_of or "")
+    reg = KeyRegistration(
+        fingerprint=fingerprint(raw),
+        public_key=b64(raw),
+        holder=holder,
+        office=claimed,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        registered_at=datetime.now(timezone.utc),
+        admin=admin_fp,
+        title=title.strip(),
+        signs_letters=signs_letters,
+        title_fr=title_fr.strip(),
+        title_es=title_es.strip(),
+        presidency_of=presidency_of or "",
+    )
     reg.admin_signature = sign(key, reg.message())
-    append_statement("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
-                     f"registered/{reg.fingerprint}/{claimed}/{valid_from}", acting, key)
+    append_statement(
+        "key.registered",
+        reg.fingerprint,
+        reg.model_dump(mode="json"),
+        f"registered/{reg.fingerprint}/{claimed}/{valid_from}",
+        acting,
+        key,
+    )
     click.echo(f"registered {reg.fingerprint}: {holder} speaks for {claimed} from {valid_from} to {valid_until}")
 
 
 @keys.command("revoke")
 @click.argument("fingerprint_")
 @click.option("--reason", required=True, help="why (recorded with the event)")
-@click.option("--admin-key", "admin_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="the administrator's key file (one of CCM_ADMIN_KEYS)")
+@click.option(
+    "--admin-key",
+    "admin_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the administrator's key file (one of CCM_ADMIN_KEYS)",
+)
 @as_option("isu")
 def revoke(fingerprint_, reason, admin_path, acting):
     """Revoke a registered key from now on: commands it signs are refused."""
@@ -189,11 +245,9 @@ def revoke(fingerprint_, reason, admin_path, acting):
         click.echo(f"{fingerprint_} was already revoked on {ring.revoked[fingerprint_].revoked_at.date()}")
         return
     key, admin_fp = admin_key(admin_path)
-    rev = KeyRevocation(fingerprint=fingerprint_, revoked_at=datetime.now(timezone.utc), reason=reason,
-                        admin=admin_fp)
+    rev = KeyRevocation(fingerprint=fingerprint_, revoked_at=datetime.now(timezone.utc), reason=reason, admin=admin_fp)
     rev.admin_signature = sign(key, rev.message())
-    append_statement("key.revoked", fingerprint_, rev.model_dump(mode="json"), f"revoked/{fingerprint_}", acting,
-                     key)
+    append_statement("key.revoked", fingerprint_, rev.model_dump(mode="json"), f"revoked/{fingerprint_}", acting, key)
     click.echo(f"revoked {fingerprint_} ({ring.keys[fingerprint_].holder}): {reason}")
 
 
@@ -210,10 +264,25 @@ def list_keys(output):
     rows = []
     for fp, reg in sorted(ring.keys.items(), key=lambda kv: (kv[1].office, kv[1].valid_from)):
         revoked = ring.revoked.get(fp)
-        state = (f"revoked {revoked.revoked_at.date()}" if revoked else
-                 "current" if reg.valid_from <= today <= reg.valid_until else
-                 "expired" if reg.valid_until < today else "future")
-        rows.append({"office": reg.office, "holder": reg.holder, "title": reg.title,
-                     "signs_letters": "yes" if reg.signs_letters else "", "from": reg.valid_from,
-                     "until": reg.valid_until, "fingerprint": fp, "status": state})
+        state = (
+            f"revoked {revoked.revoked_at.date()}"
+            if revoked
+            else "current"
+            if reg.valid_from <= today <= reg.valid_until
+            else "expired"
+            if reg.valid_until < today
+            else "future"
+        )
+        rows.append(
+            {
+                "office": reg.office,
+                "holder": reg.holder,
+                "title": reg.title,
+                "signs_letters": "yes" if reg.signs_letters else "",
+                "from": reg.valid_from,
+                "until": reg.valid_until,
+                "fingerprint": fp,
+                "status": state,
+            }
+        )
     emit(rows, output, ["office", "holder", "title", "signs_letters", "from", "until", "fingerprint", "status"])

@@ -30,18 +30,27 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
     if started is None and amount is None:
         raise click.ClickException(f"no chase of {state} for {year} in the event log: start it, or give --amount")
     if started is None:
-        context = {"amount_due": str(amount), "arrears": "0.00", "received": "0.00", "outstanding": str(amount),
-                   "credit": "0.00", "msp_date": date(year, 9, 1).isoformat()}
+        context = {
+            "amount_due": str(amount),
+            "arrears": "0.00",
+            "received": "0.00",
+            "outstanding": str(amount),
+            "credit": "0.00",
+            "msp_date": date(year, 9, 1).isoformat(),
+        }
         language = "en"
     else:
         row = fold_contributions(events, year).states[0]
         if row.outcome in ("waived", "cancelled"):
             raise click.ClickException(f"the chase of {state} for {year} was {row.outcome}: no letter goes to it")
         if kind == "thank_you" and (row.received == 0 or row.outstanding > 0):
-            raise click.ClickException(f"{state} has not paid in full for {year}: there is no thank-you letter to "
-                                       "preview")
-        context = {k: str(getattr(row, k)) for k in ("amount_due", "arrears", "credit_carried", "received",
-                                                     "outstanding", "credit")}
+            raise click.ClickException(
+                f"{state} has not paid in full for {year}: there is no thank-you letter to preview"
+            )
+        context = {
+            k: str(getattr(row, k))
+            for k in ("amount_due", "arrears", "credit_carried", "received", "outstanding", "credit")
+        }
         msp = next((e.payload["msp_date"] for e in reversed(events) if e.event_type == "chase.msp_date_set"), None)
         context["msp_date"] = msp or started.payload.get("msp_date") or date(year, 9, 1).isoformat()
         language = started.payload.get("language", "en")
@@ -89,8 +98,17 @@ def preview(state, year, kind, language, amount, out, force):
     ring = KeyRing.from_events(s.admin_keyring, registry_events(open_log()))  # who holds which office today
     letterhead = s.letterhead.held_on(ring, geneva_today())
     try:
-        values = letter_values(template, state, context, language, geneva_today(), letterhead, contacts.get(state),
-                               s.bank_iban, s.contacts_file.name)
+        values = letter_values(
+            template,
+            state,
+            context,
+            language,
+            geneva_today(),
+            letterhead,
+            contacts.get(state),
+            s.bank_iban,
+            s.contacts_file.name,
+        )
     except LetterRefused as e:
         raise click.ClickException(f"this letter would not be sent: {e}") from None
     letter = render_letter(template, language, values)
@@ -117,15 +135,28 @@ def held(year, output):
 
     events = open_log().query(workflow_prefix=f"chase-{year}-" if year else "chase-", event_type="chase.*")
     letters = [(ev, p) for ev in events if isinstance(p := typed(ev), LetterSent)]
-    rows = [{"state": ev.subject, "workflow_id": ev.workflow_id, "letter": p.letter, "on": ev.occurred_at.date(),
-             "reason": p.reason} for ev, p in letters if p.delivery == "held"]
+    rows = [
+        {
+            "state": ev.subject,
+            "workflow_id": ev.workflow_id,
+            "letter": p.letter,
+            "on": ev.occurred_at.date(),
+            "reason": p.reason,
+        }
+        for ev, p in letters
+        if p.delivery == "held"
+    ]
     emit(rows, output, ["state", "workflow_id", "letter", "on", "reason"])
 
 
 @letters.command("contacts")
 @output_option()
-@click.option("--missing", is_flag=True, help="only the States whose letters would be held or whose row has a "
-              "problem (no row, no postal address, an e-mail that is not one address, a language ccm does not write)")
+@click.option(
+    "--missing",
+    is_flag=True,
+    help="only the States whose letters would be held or whose row has a "
+    "problem (no row, no postal address, an e-mail that is not one address, a language ccm does not write)",
+)
 def contacts(output, missing):
     """The Permanent Mission, postal address and e-mail of each State (CCM_HOME/contacts.csv)."""
     from activities.letters import contact_problem, load_contacts
@@ -144,8 +175,15 @@ def contacts(output, missing):
             letters += f" in en: language {c.language!r} is not en, fr or es"
         if missing and letters == "sent":
             continue
-        rows.append({"state": s.alpha3, "name": s.name, "mission": c.mission if c else "",
-                     "address": " | ".join(c.address) if c else "", "email": c.email if c else "",
-                     "language": (c.language if c else "") or "en",
-                     "letters": letters})
+        rows.append(
+            {
+                "state": s.alpha3,
+                "name": s.name,
+                "mission": c.mission if c else "",
+                "address": " | ".join(c.address) if c else "",
+                "email": c.email if c else "",
+                "language": (c.language if c else "") or "en",
+                "letters": letters,
+            }
+        )
     emit(rows, output, ["state", "name", "mission", "address", "email", "language", "letters"])

@@ -52,9 +52,13 @@ class OneLineErrors(click.Group):
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="client private key for mTLS (PEM)")
 @click.option("--api-key", help="API key (Temporal Cloud); better from CCM_API_KEY")
 @click.option("--debug", is_flag=True, help="show the traceback of an unexpected error")
-@click.option("--request-id", envvar="CCM_REQUEST_ID", metavar="ID",
-              help="name this command's intent, for a script that retries it from a new process: the same id "
-                   "is applied once (by default each command is a new intent)")
+@click.option(
+    "--request-id",
+    envvar="CCM_REQUEST_ID",
+    metavar="ID",
+    help="name this command's intent, for a script that retries it from a new process: the same id "
+    "is applied once (by default each command is a new intent)",
+)
 @click.pass_context
 def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key, debug, request_id):
     """Durable workflows for the Convention on Cluster Munitions: contribution chases,
@@ -67,8 +71,14 @@ def cli(ctx, address, namespace, tls_ca, tls_cert, tls_key, api_key, debug, requ
     begin_invocation(request_id)
     if request_id is not None and ctx.invoked_subcommand is not None:
         _claim_request(ctx, request_id)
-    overrides = {"temporal_address": address, "namespace": namespace, "tls_server_ca": tls_ca,
-                 "tls_client_cert": tls_cert, "tls_client_key": tls_key, "api_key": api_key}
+    overrides = {
+        "temporal_address": address,
+        "namespace": namespace,
+        "tls_server_ca": tls_ca,
+        "tls_client_cert": tls_cert,
+        "tls_client_key": tls_key,
+        "api_key": api_key,
+    }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if overrides:
         ctx.obj = load_settings(**overrides)  # arguments win over the environment
@@ -105,10 +115,16 @@ def db_upgrade():
 # --- embedded server and worker --------------------------------------------------------
 def _server_options(f):
     f = click.option("--headless", is_flag=True, help="no web UI")(f)
-    f = click.option("--ui-port", type=click.IntRange(1, 65535), default=8233, show_default=True,
-                     help="port of the web UI")(f)
-    f = click.option("--port", type=click.IntRange(1, 65535), default=7233, show_default=True,
-                     help="port of the Temporal frontend (gRPC)")(f)
+    f = click.option(
+        "--ui-port", type=click.IntRange(1, 65535), default=8233, show_default=True, help="port of the web UI"
+    )(f)
+    f = click.option(
+        "--port",
+        type=click.IntRange(1, 65535),
+        default=7233,
+        show_default=True,
+        help="port of the Temporal frontend (gRPC)",
+    )(f)
     return f
 
 
@@ -134,18 +150,31 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
         cmd = devserver.command(s.home, port, ui_port, headless, codec_endpoint)
     except devserver.ServerError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"Temporal dev server on 127.0.0.1:{port}" + ("" if headless else f", web UI http://127.0.0.1:{ui_port}")
-               + f", data in {s.home}", err=True)
+    click.echo(
+        f"Temporal dev server on 127.0.0.1:{port}"
+        + ("" if headless else f", web UI http://127.0.0.1:{ui_port}")
+        + f", data in {s.home}",
+        err=True,
+    )
     sys.exit(devserver.run_foreground(cmd))
 
 
 @cli.command()
-@click.option("--metrics-port", type=click.IntRange(1, 65535),
-              help="serve the SDK's metrics for Prometheus on 127.0.0.1:PORT")
-@click.option("--metrics-bind", callback=lambda ctx, param, value: _host_port(value),
-              help="serve them on HOST:PORT instead (0.0.0.0:9464 in a container, for a scraper on its network)")
-@click.option("--serves", type=click.Choice(["all", "workflows", "letters"]), default="all", show_default=True,
-              help="the processes (workflows), the letters drawn on the `-letters` queue, or both")
+@click.option(
+    "--metrics-port", type=click.IntRange(1, 65535), help="serve the SDK's metrics for Prometheus on 127.0.0.1:PORT"
+)
+@click.option(
+    "--metrics-bind",
+    callback=lambda ctx, param, value: _host_port(value),
+    help="serve them on HOST:PORT instead (0.0.0.0:9464 in a container, for a scraper on its network)",
+)
+@click.option(
+    "--serves",
+    type=click.Choice(["all", "workflows", "letters"]),
+    default="all",
+    show_default=True,
+    help="the processes (workflows), the letters drawn on the `-letters` queue, or both",
+)
 def worker(metrics_port, metrics_bind, serves):
     """Run a worker: every ccm workflow and activity on the task queue, and the letters
     drawn on its `-letters` queue. Stops cleanly on SIGINT/SIGTERM; while the server is
@@ -190,8 +219,11 @@ def codec_server(host, port):
         server = make_server(codec, host, port, s.codec_token.get_secret_value(), s.ui_origin)
     except (BadKeys, OSError) as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"codec server on http://{host}:{port} for {s.ui_origin}; "
-               f"start the UI with: ccm server start-dev --codec-endpoint http://{host}:{port}", err=True)
+    click.echo(
+        f"codec server on http://{host}:{port} for {s.ui_origin}; "
+        f"start the UI with: ccm server start-dev --codec-endpoint http://{host}:{port}",
+        err=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -201,8 +233,9 @@ def codec_server(host, port):
 
 
 @cli.command()
-@click.option("--max-age", type=click.IntRange(1), default=60, show_default=True,
-              help="seconds since the worker's last heartbeat")
+@click.option(
+    "--max-age", type=click.IntRange(1), default=60, show_default=True, help="seconds since the worker's last heartbeat"
+)
 def health(max_age):
     """Exit 0 while a worker runs here (its heartbeat is fresh), else 1: a container health check."""
     import time
@@ -238,8 +271,9 @@ def up(port, ui_port, headless):
         except devserver.ServerError as e:
             raise click.ClickException(str(e)) from None
         try:
-            click.echo(f"Temporal on 127.0.0.1:{port}" + ("" if headless else f", web UI http://127.0.0.1:{ui_port}"),
-                       err=True)
+            click.echo(
+                f"Temporal on 127.0.0.1:{port}" + ("" if headless else f", web UI http://127.0.0.1:{ui_port}"), err=True
+            )
             asyncio.run(run_worker(s, say=lambda m: click.echo(m, err=True)))
         except KeyboardInterrupt:
             pass
@@ -260,8 +294,9 @@ def ping(note):
 
     async def go():
         client = await connect_polled()
-        return await client.execute_workflow(Ping.run, note, id=f"ping-{uuid.uuid4().hex[:12]}",
-                                             task_queue=s.task_queue)
+        return await client.execute_workflow(
+            Ping.run, note, id=f"ping-{uuid.uuid4().hex[:12]}", task_queue=s.task_queue
+        )
 
     event = run(go())
     click.echo(f"pong: event {event.seq} written by a worker at {event.recorded_at.isoformat()}")
@@ -274,8 +309,10 @@ def offices(output):
     Any other office is refused before anything changes."""
     from domain.offices import RULES, describe_offices, who_may
 
-    rows = [{"process": process, "command": command.replace("_", "-"), "who may": who_may(process, command)}
-            for process, command in RULES]
+    rows = [
+        {"process": process, "command": command.replace("_", "-"), "who may": who_may(process, command)}
+        for process, command in RULES
+    ]
     emit(rows, output, ["process", "command", "who may"], title="Who may do what")
     if output == "table":
         click.echo(f"Offices: {describe_offices()}.")
@@ -306,15 +343,24 @@ def _log_registry():
 
 
 def _state_row(s, on) -> dict:
-    return {"alpha3": s.alpha3, "alpha2": s.alpha2, "name": s.name_on(on), "status": s.status_on(on),
-            "entry_into_force": s.entry_into_force.isoformat() if s.entry_into_force else None,
-            "withdrawn": s.withdrawn.isoformat() if s.withdrawn else None}
+    return {
+        "alpha3": s.alpha3,
+        "alpha2": s.alpha2,
+        "name": s.name_on(on),
+        "status": s.status_on(on),
+        "entry_into_force": s.entry_into_force.isoformat() if s.entry_into_force else None,
+        "withdrawn": s.withdrawn.isoformat() if s.withdrawn else None,
+    }
 
 
 @states.command("list")
 @click.option("--status", type=click.Choice(["party", "signatory", "withdrawn"]), help="only States with this status")
-@click.option("--as-of", type=DATE, help="membership and names on that day (default today; from 2008-12-03, "
-              "the Convention's opening for signature, to today)")
+@click.option(
+    "--as-of",
+    type=DATE,
+    help="membership and names on that day (default today; from 2008-12-03, "
+    "the Convention's opening for signature, to today)",
+)
 @output_option()
 def states_list(status, as_of, output):
     """List the States of the Convention as they stood on a day: status, name of that day
@@ -324,21 +370,32 @@ def states_list(status, as_of, output):
 
     on = as_of or geneva_today()
     if not OPENED_FOR_SIGNATURE <= on <= geneva_today():
-        raise click.BadParameter(f"{on} is outside the Convention's record: from {OPENED_FOR_SIGNATURE} to today",
-                                 param_hint="--as-of")
+        raise click.BadParameter(
+            f"{on} is outside the Convention's record: from {OPENED_FOR_SIGNATURE} to today", param_hint="--as-of"
+        )
     rows = [_state_row(s, on) for s, st in _log_registry().on(on) if status is None or st == status]
     parties = sum(1 for r in rows if r["status"] == "party")
-    emit(rows, output, ["alpha3", "alpha2", "name", "status", "entry_into_force", "withdrawn"],
-         title=f"{len(rows)} States on {on} ({parties} States Parties)")
+    emit(
+        rows,
+        output,
+        ["alpha3", "alpha2", "name", "status", "entry_into_force", "withdrawn"],
+        title=f"{len(rows)} States on {on} ({parties} States Parties)",
+    )
 
 
 @states.command("record")
 @click.option("--state", required=True, help="any country (ISO 3166 code or name)")
-@click.option("--event", type=click.Choice(["accession", "ratification", "withdrawal"]), required=True,
-              help="what happened")
-@click.option("--deposited", "day", type=DATE, required=True,
-              help="the day the instrument was deposited with the Secretary-General, from 2008-12-03 (2010-08-01 "
-              "for a withdrawal) up to today; it takes effect by Article 17 (joining) or Article 20 (withdrawal)")
+@click.option(
+    "--event", type=click.Choice(["accession", "ratification", "withdrawal"]), required=True, help="what happened"
+)
+@click.option(
+    "--deposited",
+    "day",
+    type=DATE,
+    required=True,
+    help="the day the instrument was deposited with the Secretary-General, from 2008-12-03 (2010-08-01 "
+    "for a withdrawal) up to today; it takes effect by Article 17 (joining) or Article 20 (withdrawal)",
+)
 @as_option("isu")
 def states_record(state, event, day, acting):
     """Record a change of membership in the event log, on top of the shipped data:
@@ -359,8 +416,10 @@ def states_record(state, event, day, acting):
         raise click.BadParameter(f"{state!r} is not a country (ISO 3166)", param_hint="--state") from None
     earliest = IN_FORCE if event == "withdrawal" else OPENED_FOR_SIGNATURE
     if not earliest <= day <= geneva_today():
-        raise click.BadParameter(f"{day} is not a day an instrument could be deposited: from {earliest} up to today",
-                                 param_hint="--deposited")
+        raise click.BadParameter(
+            f"{day} is not a day an instrument could be deposited: from {earliest} up to today",
+            param_hint="--deposited",
+        )
     takes_effect = withdrawal_takes_effect(day) if event == "withdrawal" else entry_into_force(day)
     known = _log_registry()
     try:
@@ -369,21 +428,32 @@ def states_record(state, event, day, acting):
         current = None
     bound = current is not None and current.status_on(day) == "party"
     if event == "withdrawal" and not bound:
-        raise click.BadParameter(f"{country.name} is not a State Party on {day}: it cannot withdraw",
-                                 param_hint="--state")
+        raise click.BadParameter(
+            f"{country.name} is not a State Party on {day}: it cannot withdraw", param_hint="--state"
+        )
     if event != "withdrawal" and bound:
         raise click.BadParameter(f"{country.name} is already a State Party on {day}", param_hint="--state")
-    event_row = NewEvent(idempotency_key=f"registry/{country.alpha_3}/{event}/{day.isoformat()}",
-                         workflow_id="registry", subject=country.alpha_3, event_type="state.recorded",
-                         occurred_at=datetime.combine(day, time(0, tzinfo=timezone.utc)), actor=acting.actor,
-                         office=acting.office, payload={"event": event, "date": day.isoformat(),
-                                                        "takes_effect": takes_effect.isoformat(),
-                                                        "entry_into_force": None if event == "withdrawal"
-                                                        else takes_effect.isoformat()})
+    event_row = NewEvent(
+        idempotency_key=f"registry/{country.alpha_3}/{event}/{day.isoformat()}",
+        workflow_id="registry",
+        subject=country.alpha_3,
+        event_type="state.recorded",
+        occurred_at=datetime.combine(day, time(0, tzinfo=timezone.utc)),
+        actor=acting.actor,
+        office=acting.office,
+        payload={
+            "event": event,
+            "date": day.isoformat(),
+            "takes_effect": takes_effect.isoformat(),
+            "entry_into_force": None if event == "withdrawal" else takes_effect.isoformat(),
+        },
+    )
     done = record("record_state", [event_row], acting)
     verb = "takes effect on" if event == "withdrawal" else "in force from"
-    click.echo(f"{country.name} ({country.alpha_3}): {event} deposited {day}, {verb} {takes_effect}"
-               + ("" if done.written else " (already recorded)"))
+    click.echo(
+        f"{country.name} ({country.alpha_3}): {event} deposited {day}, {verb} {takes_effect}"
+        + ("" if done.written else " (already recorded)")
+    )
 
 
 @states.command("show")
@@ -396,8 +466,11 @@ def states_show(state, output):
     s = _log_registry().get(state)
     row = _state_row(s, geneva_today()) | {
         "former_names": "; ".join(f"{f.name} (until {f.until})" for f in s.former_names) or None,
-        "changes": "; ".join(f"{c.change} deposited {c.deposited}, effective {c.takes_effect} ({c.source[:120]})"
-                             for c in s.changes) or None}
+        "changes": "; ".join(
+            f"{c.change} deposited {c.deposited}, effective {c.takes_effect} ({c.source[:120]})" for c in s.changes
+        )
+        or None,
+    }
     emit([{"field": k, "value": v} for k, v in row.items()] if output == "table" else row, output)
 
 
@@ -503,8 +576,10 @@ def _answered(ctx, result, **params) -> None:
     try:
         run(go())
     except click.ClickException as e:  # the command did its work: it still exits 0
-        click.echo(f"warning: its answer was not kept for a retry under request id {request_id()!r}: "
-                   f"{e.format_message()}", err=True)
+        click.echo(
+            f"warning: its answer was not kept for a retry under request id {request_id()!r}: {e.format_message()}",
+            err=True,
+        )
 
 
 def main() -> None:

@@ -83,8 +83,11 @@ TIME, OWNER, MEETING = TimeType(), OwnerType(), MeetingType()
 
 
 def allow_holiday_option(f):
-    return click.option("--allow-holiday", is_flag=True,
-                        help="set the meeting on a weekend or a Geneva or UN Geneva holiday all the same")(f)
+    return click.option(
+        "--allow-holiday",
+        is_flag=True,
+        help="set the meeting on a weekend or a Geneva or UN Geneva holiday all the same",
+    )(f)
 
 
 def refuse_closed_day(day, allowed: bool) -> None:
@@ -99,12 +102,16 @@ def refuse_closed_day(day, allowed: bool) -> None:
     added = recorded_additions()
     why = closed_day(day, added.holidays)
     if why and not allowed:
-        raise click.BadParameter(f"{day} is {why}: give --allow-holiday to set the meeting for it all the same",
-                                 param_hint="--date")
+        raise click.BadParameter(
+            f"{day} is {why}: give --allow-holiday to set the meeting for it all the same", param_hint="--date"
+        )
     known = next(c for c in coverage(added) if c.what == "UN Office at Geneva holidays")
     if day > known.until:  # the Eids of that year are not known: said, not guessed
-        click.echo(f"warning: the UN Office at Geneva's holidays known to ccm end on {known.until}: {day} is not "
-                   f"checked against that year's Eids (`{known.extend}`)", err=True)
+        click.echo(
+            f"warning: the UN Office at Geneva's holidays known to ccm end on {known.until}: {day} is not "
+            f"checked against that year's Eids (`{known.extend}`)",
+            err=True,
+        )
 
 
 def meeting_option(f):
@@ -133,8 +140,9 @@ def _schedule(day, start, end, venue):
 
 def _say_meeting(result) -> None:
     f = result.summary
-    click.echo(f"{result.workflow_id}: {result.stage.replace('_', ' ')}, {f['date']} {f['start']}–{f['end']}, "
-               f"{f['venue']}")
+    click.echo(
+        f"{result.workflow_id}: {result.stage.replace('_', ' ')}, {f['date']} {f['start']}–{f['end']}, {f['venue']}"
+    )
 
 
 def _meeting_update(meeting: str, name: str, arg) -> None:
@@ -158,8 +166,7 @@ def current_meeting(meeting: str) -> str:
 
         client = await connect()
         start, end = (local_to_utc(d, time(0)).strftime("%Y-%m-%dT%H:%M:%SZ") for d in (day, day + timedelta(days=1)))
-        query = (f"WorkflowType = 'Meeting' AND CcmDue >= '{start}' AND CcmDue < '{end}' "
-                 "AND CcmStage != 'cancelled'")
+        query = f"WorkflowType = 'Meeting' AND CcmDue >= '{start}' AND CcmDue < '{end}' AND CcmStage != 'cancelled'"
         on_the_day = [wf async for wf in client.list_workflows(query)]
         if on_the_day:
             return max(on_the_day, key=lambda wf: wf.start_time).id
@@ -181,16 +188,29 @@ def meeting():
 
 
 @meeting.command("schedule")
-@click.option("--date", "day", type=MEETING_DAY, required=True,
-              help=f"date of the meeting ({MEETING_DAY.window()}; a past one is recorded as held)")
+@click.option(
+    "--date",
+    "day",
+    type=MEETING_DAY,
+    required=True,
+    help=f"date of the meeting ({MEETING_DAY.window()}; a past one is recorded as held)",
+)
 @click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
 @click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
 @click.option("--venue", type=TextType(300), required=True, help="where (a Permanent Mission, a room)")
-@click.option("--participants", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV name,email,delegation,role (default $CCM_HOME/participants.csv)")
+@click.option(
+    "--participants",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV name,email,delegation,role (default $CCM_HOME/participants.csv)",
+)
 @click.option("--previous", type=DATE, help="the previous meeting, whose minutes this one approves")
-@click.option("--cutoff-days", type=click.IntRange(0, 20), default=3, show_default=True,
-              help="members propose items until this many working days before")
+@click.option(
+    "--cutoff-days",
+    type=click.IntRange(0, 20),
+    default=3,
+    show_default=True,
+    help="members propose items until this many working days before",
+)
 @as_option("isu")
 @allow_holiday_option
 def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days, allow_holiday, acting):
@@ -205,8 +225,13 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
     s = settings()
     path = participants or (s.home / "participants.csv")
     people = read_participants(path) if path.exists() else []
-    inp = MeetingInput.plan(_schedule(day, start, end, venue), cutoff_days, participants=people,
-                            previous_meeting=previous, organizer_email=s.mail_from)
+    inp = MeetingInput.plan(
+        _schedule(day, start, end, venue),
+        cutoff_days,
+        participants=people,
+        previous_meeting=previous,
+        organizer_email=s.mail_from,
+    )
 
     async def go():
         from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -218,8 +243,16 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
         summary, details = meeting_summary(inp)
         for number in range(1, 10):  # a day whose meeting was cancelled can have another
             try:
-                return await start(client, Meeting.run, inp, meeting_id(day, number), s.task_queue, acting,
-                                   static_summary=summary, static_details=details)
+                return await start(
+                    client,
+                    Meeting.run,
+                    inp,
+                    meeting_id(day, number),
+                    s.task_queue,
+                    acting,
+                    static_summary=summary,
+                    static_details=details,
+                )
             except WorkflowAlreadyStartedError as e:
                 try:
                     earlier = await read_status(e.workflow_id, MeetingStatus, client)
@@ -227,13 +260,15 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
                     continue
                 if earlier.stage != "cancelled" and earlier.schedule.date == day:  # not moved away
                     stage = earlier.stage.replace("_", " ")
-                    raise click.ClickException(f"{e.workflow_id} is already scheduled ({stage}): "
-                                               "reschedule or cancel it") from None
+                    raise click.ClickException(
+                        f"{e.workflow_id} is already scheduled ({stage}): reschedule or cancel it"
+                    ) from None
         raise click.ClickException(f"too many meetings on {day}")
 
     handle = run(go())
-    click.echo(f"scheduled {handle.id} ({len(people)} participants); proposals close "
-               f"{geneva_time(inp.proposals_close_at)}")
+    click.echo(
+        f"scheduled {handle.id} ({len(people)} participants); proposals close {geneva_time(inp.proposals_close_at)}"
+    )
 
 
 @meeting.command("reschedule")
@@ -242,8 +277,11 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 @click.option("--start", type=TIME, help="new start, Geneva time")
 @click.option("--end", type=TIME, help="new end, Geneva time")
 @click.option("--venue", type=TextType(300), help="new venue")
-@click.option("--cutoff-days", type=click.IntRange(0, 20),
-              help="working days before the meeting when proposals close (default 3 when the date moves)")
+@click.option(
+    "--cutoff-days",
+    type=click.IntRange(0, 20),
+    help="working days before the meeting when proposals close (default 3 when the date moves)",
+)
 @as_option("isu")
 @allow_holiday_option
 def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, allow_holiday, acting):
@@ -258,15 +296,34 @@ def meeting_reschedule(meeting, day, start, end, venue, cutoff_days, allow_holid
     now = run(read_status(workflow_id, MeetingStatus))
     s = now.schedule
     new_day = day or s.date
-    close_at = now.proposals_close_at if day is None and cutoff_days is None \
+    close_at = (
+        now.proposals_close_at
+        if day is None and cutoff_days is None
         else proposals_close_at(new_day, 3 if cutoff_days is None else cutoff_days)
+    )
     schedule = _schedule(new_day, start or s.start, end or s.end, s.venue if venue is None else venue)
-    _say_meeting(run(update(workflow_id, "reschedule", Reschedule(schedule=schedule, proposals_close_at=close_at,
-                                                                  **acting.model_dump()))))
+    _say_meeting(
+        run(
+            update(
+                workflow_id,
+                "reschedule",
+                Reschedule(schedule=schedule, proposals_close_at=close_at, **acting.model_dump()),
+            )
+        )
+    )
 
 
-reason_command(meeting, "cancel", "cancel", "domain.meetings.CancelMeeting", meeting_option, current_meeting,
-               _say_meeting, "Cancel a meeting: participants get a cancellation of the event.", default_office="isu")
+reason_command(
+    meeting,
+    "cancel",
+    "cancel",
+    "domain.meetings.CancelMeeting",
+    meeting_option,
+    current_meeting,
+    _say_meeting,
+    "Cancel a meeting: participants get a cancellation of the event.",
+    default_office="isu",
+)
 
 
 @meeting.command("propose-item")
@@ -283,8 +340,11 @@ def meeting_propose_item(meeting, title, acting):
         name = registry().get(acting.office).name if len(acting.office) == 3 else ""
     except UnknownState:
         name = ""
-    _meeting_update(meeting, "propose_item", ProposeItem(title=title, proposer=office_in_words(acting.office, name),
-                                                         **acting.model_dump()))
+    _meeting_update(
+        meeting,
+        "propose_item",
+        ProposeItem(title=title, proposer=office_in_words(acting.office, name), **acting.model_dump()),
+    )
 
 
 @meeting.command("attendance")
@@ -301,9 +361,13 @@ def meeting_attendance(meeting, present, acting):
 
 @meeting.command("agenda-adopted")
 @meeting_option
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="the agenda as adopted: one item per line; a line indented by spaces is a sub-item of the one "
-              "above it")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="the agenda as adopted: one item per line; a line indented by spaces is a sub-item of the one above it",
+)
 @as_option("isu")
 def meeting_agenda_adopted(meeting, path, acting):
     """Record the agenda as the meeting adopted it (once it has started). `meeting
@@ -327,8 +391,9 @@ def meeting_agenda_adopted(meeting, path, acting):
 
 @meeting.command("set-next")
 @meeting_option
-@click.option("--date", "day", type=MEETING_DAY, required=True,
-              help=f"date of the next meeting ({MEETING_DAY.window()})")
+@click.option(
+    "--date", "day", type=MEETING_DAY, required=True, help=f"date of the next meeting ({MEETING_DAY.window()})"
+)
 @as_option("isu")
 @allow_holiday_option
 def meeting_set_next(meeting, day, allow_holiday, acting):
@@ -346,24 +411,34 @@ def minutes():
 
 @minutes.command("circulate")
 @meeting_option
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="the draft minutes (text or Markdown)")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="the draft minutes (text or Markdown)",
+)
 @as_option("isu")
 def minutes_circulate(meeting, path, acting):
     """Circulate the draft minutes to the participants."""
     from cli.audit import text_or_document
     from domain.meetings import CirculateMinutes
 
-    _meeting_update(meeting, "circulate_minutes", CirculateMinutes(**text_or_document(path, acting),
-                                                                   **acting.model_dump()))
+    _meeting_update(
+        meeting, "circulate_minutes", CirculateMinutes(**text_or_document(path, acting), **acting.model_dump())
+    )
 
 
 @minutes.command("approve")
 @meeting_option
 @click.option("--at-meeting", type=DATE, required=True, help="the later meeting of the Committee that approved them")
 @click.option("--as-a-correct-record", "correct", is_flag=True, help="approved as a correct record")
-@click.option("--with-corrections", "corrections", type=TextType(10_000),
-              help="approved with these corrections (recorded with the approval)")
+@click.option(
+    "--with-corrections",
+    "corrections",
+    type=TextType(10_000),
+    help="approved with these corrections (recorded with the approval)",
+)
 @as_option("president")
 def minutes_approve(meeting, at_meeting, correct, corrections, acting):
     """Record the Committee's approval of the minutes at a later meeting, as a correct
@@ -372,9 +447,16 @@ def minutes_approve(meeting, at_meeting, correct, corrections, acting):
 
     if correct == bool(corrections):
         raise click.UsageError("say how the Committee approved them: --as-a-correct-record or --with-corrections TEXT")
-    _meeting_update(meeting, "approve_minutes", ApproveMinutes(
-        **acting.model_dump(), at_meeting=at_meeting, approved_as="correct_record" if correct else "with_corrections",
-        corrections=corrections))
+    _meeting_update(
+        meeting,
+        "approve_minutes",
+        ApproveMinutes(
+            **acting.model_dump(),
+            at_meeting=at_meeting,
+            approved_as="correct_record" if correct else "with_corrections",
+            corrections=corrections,
+        ),
+    )
 
 
 async def _meeting_status(meeting: str):
@@ -403,14 +485,19 @@ def meeting_status(meeting, output):
         emit(status.model_dump(mode="json") | {"numbered": numbered}, "json")
         return
     s = status.schedule
-    rows = [("stage", status.stage), ("when", f"{s.date} {s.start:%H:%M}–{s.end:%H:%M} Geneva"),
-            ("number", numbered or "(no Presidency with --presidency-of is registered for the day)"),
-            ("venue", s.venue), ("invitation sequence", status.sequence),
-            ("proposals close", geneva_time(status.proposals_close_at)),
-            ("proposals", "; ".join(p.title for p in status.proposals)), ("attendance", ", ".join(status.attendance)),
-            ("minutes", "circulated" if status.minutes or status.minutes_document else "none"),
-            ("next meeting", status.next_meeting),
-            ("action items", ", ".join(status.action_items))]
+    rows = [
+        ("stage", status.stage),
+        ("when", f"{s.date} {s.start:%H:%M}–{s.end:%H:%M} Geneva"),
+        ("number", numbered or "(no Presidency with --presidency-of is registered for the day)"),
+        ("venue", s.venue),
+        ("invitation sequence", status.sequence),
+        ("proposals close", geneva_time(status.proposals_close_at)),
+        ("proposals", "; ".join(p.title for p in status.proposals)),
+        ("attendance", ", ".join(status.attendance)),
+        ("minutes", "circulated" if status.minutes or status.minutes_document else "none"),
+        ("next meeting", status.next_meeting),
+        ("action items", ", ".join(status.action_items)),
+    ]
     emit([{"field": k, "value": v} for k, v in rows], "table")
 
 
@@ -430,11 +517,18 @@ def meeting_agenda(meeting):
         from activities.records import agenda_facts
         from domain.contract import AgendaFactsRequest
 
-        facts = agenda_facts(open_log(), AgendaFactsRequest(previous_meeting=status.previous_meeting,
-                                                            meeting=status.schedule.date))
+        facts = agenda_facts(
+            open_log(), AgendaFactsRequest(previous_meeting=status.previous_meeting, meeting=status.schedule.date)
+        )
         proposed = [(p.title, p.proposer or p.office or "a member") for p in status.proposals]
-        agenda = compose_agenda(status.schedule.date, status.standing_items, proposed, facts.minutes_pending,
-                                facts.open_actions, facts.notes_to_present)
+        agenda = compose_agenda(
+            status.schedule.date,
+            status.standing_items,
+            proposed,
+            facts.minutes_pending,
+            facts.open_actions,
+            facts.notes_to_present,
+        )
         click.echo("(draft: the agenda goes out when proposals close)", err=True)
     click.echo(agenda_text(status.schedule.date, status.schedule.venue, agenda, numbered), nl=False)
 
@@ -451,8 +545,9 @@ def meeting_ics_command(meeting, out, force):
     check_out(out, force)
     status = meeting_status_of(meeting)
     method = "CANCEL" if status.stage == "cancelled" else "REQUEST"
-    data = meeting_ics(meeting, status.schedule, SUMMARY, settings().mail_from, status.participants,
-                       status.sequence, method)
+    data = meeting_ics(
+        meeting, status.schedule, SUMMARY, settings().mail_from, status.participants, status.sequence, method
+    )
     write_out(out, data)
     click.echo(f"wrote {out} (SEQUENCE {status.sequence}, METHOD {method})")
 
@@ -489,8 +584,10 @@ def _fulfilment(value: str | None) -> str | None:
     from domain.action_items import FULFILLED_BY
 
     if value is not None and not re.fullmatch(FULFILLED_BY, value):
-        raise click.BadParameter(f"{value[:80]!r} names no command: escalation:YEAR or plan:concept-note-7MSP-THEME",
-                                 param_hint="--fulfilled-by")
+        raise click.BadParameter(
+            f"{value[:80]!r} names no command: escalation:YEAR or plan:concept-note-7MSP-THEME",
+            param_hint="--fulfilled-by",
+        )
     return value
 
 
@@ -500,9 +597,12 @@ def _fulfilment(value: str | None) -> str | None:
 @click.option("--due", type=AHEAD, help=f"due date ({AHEAD.window()})")
 @click.option("--next-meeting", is_flag=True, help="due at the next scheduled meeting")
 @click.option("--meeting", type=MEETING, help="the meeting that decided it (its action items are numbered)")
-@click.option("--fulfilled-by", callback=lambda ctx, param, value: _fulfilment(value),
-              help="the command whose run closes it: escalation:YEAR (`ccm chase escalate --year YEAR --all-unpaid`) "
-              "or plan:NOTE_ID (`ccm plan approve` of that note)")
+@click.option(
+    "--fulfilled-by",
+    callback=lambda ctx, param, value: _fulfilment(value),
+    help="the command whose run closes it: escalation:YEAR (`ccm chase escalate --year YEAR --all-unpaid`) "
+    "or plan:NOTE_ID (`ccm plan approve` of that note)",
+)
 @as_option("isu")
 def task_add(owner, text, due, next_meeting, meeting, fulfilled_by, acting):
     """Add an action item; it is tracked by its own workflow."""
@@ -533,11 +633,20 @@ def task_add(owner, text, due, next_meeting, meeting, fulfilled_by, acting):
         source = f"task-{geneva_today():%Y%m%d}"
         for number in range(1, 1000):
             try:
-                inp = ActionItemInput(owner=owner, text=text, due=when, source=source, number=number,
-                                      fulfilled_by=fulfilled_by)
+                inp = ActionItemInput(
+                    owner=owner, text=text, due=when, source=source, number=number, fulfilled_by=fulfilled_by
+                )
                 summary, details = action_summary(inp)
-                handle = await start(client, ActionItem.run, inp, action_id(source, number), s.task_queue, acting,
-                                     static_summary=summary, static_details=details)
+                handle = await start(
+                    client,
+                    ActionItem.run,
+                    inp,
+                    action_id(source, number),
+                    s.task_queue,
+                    acting,
+                    static_summary=summary,
+                    static_details=details,
+                )
                 return handle.id
             except WorkflowAlreadyStartedError:
                 continue
@@ -583,11 +692,22 @@ def task_list(owner, overdue, everything, output):
                 rows.append(_listed_row(listed[wid]))  # no worker answers its queue: what visibility knows
                 unanswered.append(wid)
                 continue
-            rows.append({"id": status.workflow_id, "owner": status.owner, "text": status.text,
-                         "due": status.due.isoformat(), "stage": status.stage, "source": status.source})
+            rows.append(
+                {
+                    "id": status.workflow_id,
+                    "owner": status.owner,
+                    "text": status.text,
+                    "due": status.due.isoformat(),
+                    "stage": status.stage,
+                    "source": status.source,
+                }
+            )
         if unanswered:
-            click.echo(f"note: no worker answered for {len(unanswered)} items ({', '.join(unanswered[:3])}"
-                       f"{', …' if len(unanswered) > 3 else ''}): shown as visibility last saw them", err=True)
+            click.echo(
+                f"note: no worker answered for {len(unanswered)} items ({', '.join(unanswered[:3])}"
+                f"{', …' if len(unanswered) > 3 else ''}): shown as visibility last saw them",
+                err=True,
+            )
         return sorted(rows, key=lambda r: (r["due"], r["id"]))
 
     emit(run(go()), output, TASK_COLUMNS, title="Action items")
@@ -600,9 +720,14 @@ def _listed_row(wf) -> dict:
 
     attrs = wf.typed_search_attributes
     due = attrs.get(CCM_DUE)
-    return {"id": wf.id, "owner": attrs.get(CCM_OWNER) or "", "text": "(no worker answered)",
-            "due": due.astimezone(GENEVA).date().isoformat() if due else "", "stage": attrs.get(CCM_STAGE) or "",
-            "source": ""}
+    return {
+        "id": wf.id,
+        "owner": attrs.get(CCM_OWNER) or "",
+        "text": "(no worker answered)",
+        "due": due.astimezone(GENEVA).date().isoformat() if due else "",
+        "stage": attrs.get(CCM_STAGE) or "",
+        "source": "",
+    }
 
 
 def _say_task(result) -> None:
@@ -647,5 +772,14 @@ def task_reassign(task_id, owner, acting):
     _task_update(task_id, "reassign", Reassign(owner=owner, **acting.model_dump()))
 
 
-reason_command(task, "cancel", "cancel", "domain.action_items.CancelAction", click.argument("task_id"),
-               lambda task_id: task_id, _say_task, "Cancel an action item.", default_office="isu")
+reason_command(
+    task,
+    "cancel",
+    "cancel",
+    "domain.action_items.CancelAction",
+    click.argument("task_id"),
+    lambda task_id: task_id,
+    _say_task,
+    "Cancel an action item.",
+    default_office="isu",
+)

@@ -12,8 +12,9 @@ from cli.client import as_option, connect, connect_polled, read_status, reason_c
 from cli.common import DATE, PARTY, emit, output_option, read_input, settings
 from domain.schedule import geneva_today
 
-KIND = click.Choice(["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
-                     "dap-va-action-plan"])
+KIND = click.Choice(
+    ["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point", "dap-va-action-plan"]
+)
 LIST_COLUMNS = ["state", "kind", "period", "stage", "due", "fulfilled_on", "reference", "next_action_at"]
 
 
@@ -22,8 +23,11 @@ def kind_option(f):
 
 
 def period_option(f):
-    return click.option("--year", type=click.IntRange(2010, geneva_today().year + 1),
-                        help="the year an annual report covers (art7-annual)")(f)
+    return click.option(
+        "--year",
+        type=click.IntRange(2010, geneva_today().year + 1),
+        help="the year an annual report covers (art7-annual)",
+    )(f)
 
 
 def target(f):
@@ -51,10 +55,18 @@ def obligations():
 @kind_option
 @period_option
 @click.option("--state", type=PARTY, help="one State Party; without it, every State Party concerned")
-@click.option("--obligations", "data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV state,article,note (3, 4 or va): who carries Article 3/4 and victim-assistance obligations")
-@click.option("--reminder-days", default="60,14", show_default=True,
-              help="days before the due date when the State is reminded, comma-separated")
+@click.option(
+    "--obligations",
+    "data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV state,article,note (3, 4 or va): who carries Article 3/4 and victim-assistance obligations",
+)
+@click.option(
+    "--reminder-days",
+    default="60,14",
+    show_default=True,
+    help="days before the due date when the State is reminded, comma-separated",
+)
 @as_option("isu")
 def obligations_start(kind, year, state, data, reminder_days, acting):
     """Start the obligation of one State, or of every State Party it concerns. A re-run
@@ -72,23 +84,30 @@ def obligations_start(kind, year, state, data, reminder_days, acting):
         if not days or not all(0 < d <= 365 for d in days):
             raise ValueError
     except ValueError:
-        raise click.BadParameter(f"{reminder_days!r}: days between 1 and 365, comma-separated",
-                                 param_hint="--reminder-days") from None
+        raise click.BadParameter(
+            f"{reminder_days!r}: days between 1 and 365, comma-separated", param_hint="--reminder-days"
+        ) from None
     # States Parties today: the shipped registry and the changes recorded since.
     log = open_log()
-    parties = {s.alpha3: s.entry_into_force
-               for s in registry_with(log.query(event_type="state.recorded")).parties(geneva_today())}
+    parties = {
+        s.alpha3: s.entry_into_force
+        for s in registry_with(log.query(event_type="state.recorded")).parties(geneva_today())
+    }
     states = [state] if state else concerned(kind, parties, year, read_input(data) if data else None)
     if state and state not in parties and kind not in ("art7-annual", "dap-va-focal-point", "dap-va-action-plan"):
         raise click.BadParameter(f"{state} is not a State Party today", param_hint="--state")
-    done = {row.state for row in fold_obligations(log.query(event_type="obligation.*"))
-            if (row.fulfilled_on or row.exempted) and row.kind == kind and row.period == period_of(kind, year)}
+    done = {
+        row.state
+        for row in fold_obligations(log.query(event_type="obligation.*"))
+        if (row.fulfilled_on or row.exempted) and row.kind == kind and row.period == period_of(kind, year)
+    }
     log.engine.dispose()
     met = [a for a in states if a in done]
-    started, existing = run(_start_obligations(kind, year, [a for a in states if a not in done], parties, days,
-                                               acting))
-    click.echo(f"{len(started)} obligations started, {len(existing)} already existed"
-               + (f", {len(met)} already met or exempted in the log ({', '.join(met[:10])})" if met else ""))
+    started, existing = run(_start_obligations(kind, year, [a for a in states if a not in done], parties, days, acting))
+    click.echo(
+        f"{len(started)} obligations started, {len(existing)} already existed"
+        + (f", {len(met)} already met or exempted in the log ({', '.join(met[:10])})" if met else "")
+    )
 
 
 async def _start_obligations(kind, year, states, parties, reminder_days, acting):
@@ -101,14 +120,29 @@ async def _start_obligations(kind, year, states, parties, reminder_days, acting)
     client, s = await connect_polled(), settings()
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task(f"starting {kind}", total=len(states))
-        return await start_obligations(client, s.task_queue, kind, year, states, parties, acting, reminder_days,
-                                       advance=lambda: progress.advance(task))
+        return await start_obligations(
+            client,
+            s.task_queue,
+            kind,
+            year,
+            states,
+            parties,
+            acting,
+            reminder_days,
+            advance=lambda: progress.advance(task),
+        )
 
 
 @obligations.command("fulfil")
 @target
-@click.option("--date", "day", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
-              help="when it was fulfilled (a report received, a deadline met)")
+@click.option(
+    "--date",
+    "day",
+    type=DATE,
+    default=lambda: geneva_today().isoformat(),
+    show_default="today",
+    help="when it was fulfilled (a report received, a deadline met)",
+)
 @click.option("--reference", default="", help="the report's reference")
 @as_option("isu")
 def obligations_fulfil(state, kind, year, day, reference, acting):
@@ -122,8 +156,13 @@ def obligations_fulfil(state, kind, year, day, reference, acting):
 @target
 @click.option("--new-due", type=DATE, required=True, help="the deadline asked for")
 @click.option("--meeting", type=DATE, required=True, help="opening of the meeting that considers the request")
-@click.option("--submitted", type=DATE, default=lambda: geneva_today().isoformat(), show_default="today",
-              help="when the request was submitted")
+@click.option(
+    "--submitted",
+    type=DATE,
+    default=lambda: geneva_today().isoformat(),
+    show_default="today",
+    help="when the request was submitted",
+)
 @click.option("--reason", required=True, help="why the State needs more time")
 @as_option()
 def obligations_request_extension(state, kind, year, new_due, meeting, submitted, reason, acting):
@@ -132,15 +171,15 @@ def obligations_request_extension(state, kind, year, new_due, meeting, submitted
     years (Article 3.5) or 5 years (Article 4.5) beyond that deadline."""
     from domain.obligations import RequestExtension
 
-    cmd = RequestExtension(new_due=new_due, meeting=meeting, submitted=submitted, reason=reason,
-                           **acting.model_dump())
+    cmd = RequestExtension(new_due=new_due, meeting=meeting, submitted=submitted, reason=reason, **acting.model_dump())
     _say(run(update(_id(state, kind, year), "request_extension", cmd)))
 
 
 @obligations.command("decide-extension")
 @target
-@click.option("--msp", required=True, help="the Meeting of States Parties or Review Conference that decided: "
-              "13MSP, 2RC")
+@click.option(
+    "--msp", required=True, help="the Meeting of States Parties or Review Conference that decided: 13MSP, 2RC"
+)
 @click.option("--meeting", type=DATE, required=True, help="the day that meeting opened (not after today)")
 @click.option("--granted/--refused", required=True, help="the meeting's decision")
 @click.option("--decision", "text", required=True, help="the decision's text, as the meeting's report records it")
@@ -153,8 +192,9 @@ def obligations_decide_extension(state, kind, year, msp, meeting, granted, text,
     in force."""
     from domain.obligations import DecideExtension
 
-    cmd = DecideExtension(granted=granted, meeting=meeting, msp=msp.strip().upper(), text=text,
-                   new_due=new_due, **acting.model_dump())
+    cmd = DecideExtension(
+        granted=granted, meeting=meeting, msp=msp.strip().upper(), text=text, new_due=new_due, **acting.model_dump()
+    )
     _say(run(update(_id(state, kind, year), "decide_extension", cmd)))
 
 
@@ -171,9 +211,17 @@ def obligations_override_due(state, kind, year, due, reason, acting):
     _say(run(update(_id(state, kind, year), "override_due", cmd)))
 
 
-reason_command(obligations, "exempt", "exempt", "domain.obligations.Exempt", target, _id, _say,
-               "Exempt a State from an obligation (the Presidency; a reason is required); it ends.",
-               default_office="president")
+reason_command(
+    obligations,
+    "exempt",
+    "exempt",
+    "domain.obligations.Exempt",
+    target,
+    _id,
+    _say,
+    "Exempt a State from an obligation (the Presidency; a reason is required); it ends.",
+    default_office="president",
+)
 
 
 @obligations.command("list")
@@ -199,9 +247,18 @@ def obligations_list(overdue, kind, state, output):
             if kind and f"-{kind}-" not in wid:
                 continue
             st = await read_status(wid, ObligationStatus, client)
-            rows.append({"state": st.state, "kind": st.kind, "period": st.period, "stage": st.stage,
-                         "due": st.due.isoformat(), "fulfilled_on": st.fulfilled_on, "reference": st.reference,
-                         "next_action_at": geneva_time(st.next_action_at) if st.next_action_at else None})
+            rows.append(
+                {
+                    "state": st.state,
+                    "kind": st.kind,
+                    "period": st.period,
+                    "stage": st.stage,
+                    "due": st.due.isoformat(),
+                    "fulfilled_on": st.fulfilled_on,
+                    "reference": st.reference,
+                    "next_action_at": geneva_time(st.next_action_at) if st.next_action_at else None,
+                }
+            )
         return rows
 
     rows = run(go())

@@ -25,13 +25,15 @@ def waiting_messages():
         intents = [ev for ev in map(log.get, keys) if ev is not None]
     else:  # messages written before they carried their key
         waiting = {p.name for p in files}
-        intents = [ev for ev in log.query() if isinstance(p := typed(ev), Sent)
-                   and p.message_id.strip("<>") in waiting]
+        intents = [ev for ev in log.query() if isinstance(p := typed(ev), Sent) and p.message_id.strip("<>") in waiting]
     found = []
     for ev in sorted(intents, key=lambda e: e.seq):
         failed = log.get(f"{ev.idempotency_key}-delivery-failed")
-        status = ("delivery failed: " + typed(failed).reason) if failed else (
-            "no address" if not typed(ev).to else "waiting for delivery")
+        status = (
+            ("delivery failed: " + typed(failed).reason)
+            if failed
+            else ("no address" if not typed(ev).to else "waiting for delivery")
+        )
         found.append((ev, status))
     return box, log, found
 
@@ -50,8 +52,17 @@ def outbox_list(output):
     from domain.schedule import geneva_time
 
     _, _, found = waiting_messages()
-    rows = [{"message_id": p.message_id, "to": p.to, "subject": p.subject, "written": geneva_time(ev.occurred_at),
-             "status": status} for ev, status in found if (p := typed(ev))]
+    rows = [
+        {
+            "message_id": p.message_id,
+            "to": p.to,
+            "subject": p.subject,
+            "written": geneva_time(ev.occurred_at),
+            "status": status,
+        }
+        for ev, status in found
+        if (p := typed(ev))
+    ]
     emit(rows, output, OUTBOX_COLUMNS, title="Outbox")
 
 
@@ -87,13 +98,19 @@ def outbox_retry(message_ids, everything, acting):
         client, queue = await connect(), settings().task_queue
         await check_polled(client, queue)
         workflow_id = f"outbox-retry-{request_id()}"
-        inp = OutboxRetryInput(intent_keys=[ev.idempotency_key for ev in chosen], actor=acting.actor,
-                               office=acting.office)
+        inp = OutboxRetryInput(
+            intent_keys=[ev.idempotency_key for ev in chosen], actor=acting.actor, office=acting.office
+        )
         inp = sign_start(inp, workflow_id, "retry_outbox", outbox_retry_arguments(inp))
         handle = await client.start_workflow(
-            OutboxRetry.run, inp, id=workflow_id, task_queue=queue, result_type=list[dict],
+            OutboxRetry.run,
+            inp,
+            id=workflow_id,
+            task_queue=queue,
+            result_type=list[dict],
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        )
         return await result_or_why(handle)
 
     failed = 0

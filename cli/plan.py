@@ -27,13 +27,21 @@ class ThemeType(click.ParamType):
 
 
 def theme_option(required=True):
-    return click.option("--theme", type=ThemeType(), required=required,
-                        help="the theme (victim-assistance, universalization, … see the README)")
+    return click.option(
+        "--theme",
+        type=ThemeType(),
+        required=required,
+        help="the theme (victim-assistance, universalization, … see the README)",
+    )
 
 
 def msp_option(f):
-    return click.option("--msp", default=lambda: settings().msp, show_default="$CCM_MSP or 7MSP",
-                        help="the Meeting of States Parties (e.g. 7MSP)")(f)
+    return click.option(
+        "--msp",
+        default=lambda: settings().msp,
+        show_default="$CCM_MSP or 7MSP",
+        help="the Meeting of States Parties (e.g. 7MSP)",
+    )(f)
 
 
 def _say(result) -> None:
@@ -98,8 +106,16 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due, acting):
         except ValidationError as e:
             raise click.ClickException(str(e.errors()[0]["msg"])) from None
         summary, details = concept_note_summary(inp)
-        return await start(client, ConceptNote.run, inp, concept_note_id(msp, theme), s.task_queue, acting,
-                           static_summary=summary, static_details=details)
+        return await start(
+            client,
+            ConceptNote.run,
+            inp,
+            concept_note_id(msp, theme),
+            s.task_queue,
+            acting,
+            static_summary=summary,
+            static_details=details,
+        )
 
     click.echo(f"started {run(go()).id}")
 
@@ -107,19 +123,31 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due, acting):
 @plan.command("submit")
 @theme_option()
 @msp_option
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="the concept note (text or Markdown)")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="the concept note (text or Markdown)",
+)
 @click.option("--summary", required=True, help="the executive summary, published with the note")
-@click.option("--circulated-on", type=DATE,
-              help="the day it was circulated, when entered afterwards (late is judged by that day)")
+@click.option(
+    "--circulated-on", type=DATE, help="the day it was circulated, when entered afterwards (late is judged by that day)"
+)
 @as_option(required=True)
 def plan_submit(theme, msp, path, summary, circulated_on, acting):
     """Submit a version of the concept note (the theme's coordinators)."""
     from cli.audit import text_or_document
     from domain.concept_notes import SubmitVersion
 
-    _update(msp, theme, "submit_version", SubmitVersion(**text_or_document(path, acting), summary=summary,
-                                                        circulated_on=circulated_on, **acting.model_dump()))
+    _update(
+        msp,
+        theme,
+        "submit_version",
+        SubmitVersion(
+            **text_or_document(path, acting), summary=summary, circulated_on=circulated_on, **acting.model_dump()
+        ),
+    )
 
 
 @plan.command("comment")
@@ -146,8 +174,13 @@ def plan_approve_final(theme, msp, acting):
 @plan.command("submit-plan")
 @theme_option()
 @msp_option
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="YAML: steps with action, responsible, due, budget, targets")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="YAML: steps with action, responsible, due, budget, targets",
+)
 @as_option(required=True)
 def plan_submit_plan(theme, msp, path, acting):
     """Submit the operational plan (the theme's coordinators). A file with problems is
@@ -202,8 +235,9 @@ def plan_approve(theme, msp, acting):
     async def go():
         client = await connect()
         result = await update(note, "approve_plan", acting, client)
-        closed = await fulfil_items(client, plan_of(note), f"operational plan v{result.summary['plan_version']} of "
-                                    f"{note} approved", acting)
+        closed = await fulfil_items(
+            client, plan_of(note), f"operational plan v{result.summary['plan_version']} of {note} approved", acting
+        )
         return result, closed
 
     result, closed = run(go())
@@ -236,8 +270,17 @@ def plan_set_due(theme, msp, day, acting):
     _update(msp, theme, "set_plan_due", SetPlanDue(date=day, **acting.model_dump()))
 
 
-reason_command(plan, "withdraw", "withdraw", "domain.concept_notes.Withdraw", lambda f: theme_option()(msp_option(f)),
-               _note_id, _say, "Withdraw the note (its coordinators or the Presidency).", required_actor=True)
+reason_command(
+    plan,
+    "withdraw",
+    "withdraw",
+    "domain.concept_notes.Withdraw",
+    lambda f: theme_option()(msp_option(f)),
+    _note_id,
+    _say,
+    "Withdraw the note (its coordinators or the Presidency).",
+    required_actor=True,
+)
 
 
 @plan.command("status")
@@ -254,8 +297,13 @@ def plan_status(theme, msp, output):
             ids = [concept_note_id(msp, theme)]
         else:
             prefix = concept_note_id(msp, "")
-            ids = sorted({wf.id async for wf in client.list_workflows("WorkflowType = 'ConceptNote'")
-                          if wf.id.startswith(prefix)})
+            ids = sorted(
+                {
+                    wf.id
+                    async for wf in client.list_workflows("WorkflowType = 'ConceptNote'")
+                    if wf.id.startswith(prefix)
+                }
+            )
         return [await read_status(wid, ConceptNoteStatus, client) for wid in ids]
 
     statuses = run(go())
@@ -264,8 +312,17 @@ def plan_status(theme, msp, output):
     if output == "json" and theme:
         emit(statuses[0].model_dump(mode="json"), "json")
         return
-    rows = [{"theme": st.theme, "stage": st.stage, "versions": len(st.versions), "late": "late" if st.late else "",
-             "comments": len(st.comments), "plan_versions": st.plan_versions, "plan_due": st.plan_due.isoformat(),
-             "action_items": len(st.action_items)} for st in statuses]
+    rows = [
+        {
+            "theme": st.theme,
+            "stage": st.stage,
+            "versions": len(st.versions),
+            "late": "late" if st.late else "",
+            "comments": len(st.comments),
+            "plan_versions": st.plan_versions,
+            "plan_due": st.plan_due.isoformat(),
+            "action_items": len(st.action_items),
+        }
+        for st in statuses
+    ]
     emit(rows, output, PLAN_COLUMNS, title=f"Concept notes and plans, {msp}")
-

@@ -22,13 +22,18 @@ def contributions_report(year: int, as_of: date | None = None, budget_path: Path
 
 
 def as_of_option(f):
-    return click.option("--as-of", type=PAST, help="the state as the event log knew it at the end of that day "
-                        f"({PAST.window()})")(f)
+    return click.option(
+        "--as-of", type=PAST, help=f"the state as the event log knew it at the end of that day ({PAST.window()})"
+    )(f)
 
 
 def budget_option(f):
-    return click.option("--budget", "budget_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                        help="CSV line,amount,kind (mandatory|voluntary); default $CCM_HOME/budget-YEAR.csv")(f)
+    return click.option(
+        "--budget",
+        "budget_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="CSV line,amount,kind (mandatory|voluntary); default $CCM_HOME/budget-YEAR.csv",
+    )(f)
 
 
 @click.group()
@@ -37,12 +42,23 @@ def report():
 
 
 @report.command("contributions")
-@click.option("--year", type=click.IntRange(2010, geneva_today().year + 1), default=lambda: geneva_today().year,
-              show_default="this year", help=f"financial year (2010 to {geneva_today().year + 1})")
+@click.option(
+    "--year",
+    type=click.IntRange(2010, geneva_today().year + 1),
+    default=lambda: geneva_today().year,
+    show_default="this year",
+    help=f"financial year (2010 to {geneva_today().year + 1})",
+)
 @as_of_option
 @budget_option
-@click.option("--output", "-o", type=click.Choice(["table", "csv", "md", "html"]), default="table",
-              show_default=True, help="output format")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["table", "csv", "md", "html"]),
+    default="table",
+    show_default=True,
+    help="output format",
+)
 @out_options("write to this file instead of stdout")
 def report_contributions(year, as_of, budget_path, output, out, force):
     """Status of contributions per State: due, received, outstanding, arrears, letters,
@@ -94,8 +110,14 @@ def obligations_rows(as_of):
 
 @report.command("obligations")
 @as_of_option
-@click.option("--output", "-o", type=click.Choice(["table", "json", "csv", "md", "html"]), default="table",
-              show_default=True, help="output format")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["table", "json", "csv", "md", "html"]),
+    default="table",
+    show_default=True,
+    help="output format",
+)
 @out_options("write to this file instead of stdout")
 def report_obligations(as_of, output, out, force):
     """Treaty obligations per kind and period: States concerned, fulfilled on time, late,
@@ -113,9 +135,18 @@ def report_obligations(as_of, output, out, force):
 
         text = render_obligations(rows, on, {s.alpha3: s.name for s in registry()})
     elif output == "md":
-        text = "\n".join([f"# Treaty obligations as of {on}", "", "| " + " | ".join(columns) + " |",
-                          "|" + " --- |" * len(columns)] + ["| " + " | ".join(str(r[c]) for c in columns) + " |"
-                                                             for r in summary]) + "\n"
+        text = (
+            "\n".join(
+                [
+                    f"# Treaty obligations as of {on}",
+                    "",
+                    "| " + " | ".join(columns) + " |",
+                    "|" + " --- |" * len(columns),
+                ]
+                + ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in summary]
+            )
+            + "\n"
+        )
     elif out:
         text = _rendered(summary, output, columns)
     else:
@@ -125,12 +156,21 @@ def report_obligations(as_of, output, out, force):
 
 
 @report.command("publish")
-@click.option("--year", type=click.IntRange(2010, geneva_today().year + 1), default=lambda: geneva_today().year,
-              show_default="this year", help=f"financial year (2010 to {geneva_today().year + 1})")
+@click.option(
+    "--year",
+    type=click.IntRange(2010, geneva_today().year + 1),
+    default=lambda: geneva_today().year,
+    show_default="this year",
+    help=f"financial year (2010 to {geneva_today().year + 1})",
+)
 @as_of_option
 @budget_option
-@click.option("--decided-at", type=PAST, help="the Committee meeting that decided to publish (recorded once, by the "
-              "Presidency); without one recorded, the page is drafted in $CCM_HOME/draft, not published")
+@click.option(
+    "--decided-at",
+    type=PAST,
+    help="the Committee meeting that decided to publish (recorded once, by the "
+    "Presidency); without one recorded, the page is drafted in $CCM_HOME/draft, not published",
+)
 @as_option("president")
 def report_publish(year, as_of, budget_path, decided_at, acting):
     """Write the status-of-contributions page into the site folder ($CCM_HOME/site):
@@ -146,8 +186,9 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
     if decided_at is not None:
         _record_publishing(log, decided_at, acting)
         log = open_log()
-    decision = next((e for e in log.query(event_type="decision.recorded")
-                     if e.payload.get("decision") == PUBLISHING), None)
+    decision = next(
+        (e for e in log.query(event_type="decision.recorded") if e.payload.get("decision") == PUBLISHING), None
+    )
     folder, said = (settings().home / "site", "published") if decision else (settings().home / "draft", "drafted")
     checkpoint = latest_checkpoint(log)
     path = publish(contributions_report(year, as_of, budget_path), folder, checkpoint)
@@ -157,11 +198,16 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
         names = {s.alpha3: s.name for s in registry()}
         click.echo(f"{said} {publish_obligations(rows, as_of or geneva_today(), names, folder, bool(as_of))}")
     if decision is None:
-        click.echo("not published: no decision of the Committee to publish is recorded; once it decides, "
-                   "`ccm report publish --decided-at MEETING --as president`", err=True)
+        click.echo(
+            "not published: no decision of the Committee to publish is recorded; once it decides, "
+            "`ccm report publish --decided-at MEETING --as president`",
+            err=True,
+        )
     else:
-        click.echo(f"as the Committee decided at its meeting of {decision.payload['at_meeting']} "
-                   f"(recorded by {decision.actor or decision.office})")
+        click.echo(
+            f"as the Committee decided at its meeting of {decision.payload['at_meeting']} "
+            f"(recorded by {decision.actor or decision.office})"
+        )
 
 
 PUBLISHING = "publish the status of ISU contributions"
@@ -179,14 +225,19 @@ def _record_publishing(log, meeting: date, acting) -> None:
 
     if next(log.query(workflow_prefix=meeting_id(meeting)), None) is None:
         raise click.BadParameter(f"the log holds no Committee meeting of {meeting}", param_hint="--decided-at")
-    event = NewEvent(idempotency_key=f"decisions/publishing/{meeting.isoformat()}", workflow_id="decisions",
-                     workflow_type="", subject="publishing", event_type="decision.recorded",
-                     occurred_at=datetime.now(timezone.utc), actor=acting.actor, office=acting.office,
-                     payload={"decision": PUBLISHING, "at_meeting": meeting.isoformat()})
+    event = NewEvent(
+        idempotency_key=f"decisions/publishing/{meeting.isoformat()}",
+        workflow_id="decisions",
+        workflow_type="",
+        subject="publishing",
+        event_type="decision.recorded",
+        occurred_at=datetime.now(timezone.utc),
+        actor=acting.actor,
+        office=acting.office,
+        payload={"decision": PUBLISHING, "at_meeting": meeting.isoformat()},
+    )
 
     async def go():
         return await record(await connect_polled(), settings().task_queue, "record_decision", [event], acting)
 
     run(go())
-
-

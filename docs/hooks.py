@@ -10,8 +10,9 @@ def _events() -> str:
     rows = ["| event type | schema | payload fields |", "| --- | --- | --- |"]
     for name in sorted(EVENT_TYPES):
         model = EVENT_TYPES[name]
-        fields = ", ".join(f"`{f.alias or n}`" for n, f in model.model_fields.items()
-                           if n not in ("signed", "proved", "schema_"))
+        fields = ", ".join(
+            f"`{f.alias or n}`" for n, f in model.model_fields.items() if n not in ("signed", "proved", "schema_")
+        )
         rows.append(f"| `{name}` | {getattr(model, 'SCHEMA', 1)} | {fields or '—'} |")
     return "\n".join(rows)
 

@@ -62,8 +62,9 @@ class ActionItemInput(ProcessInput):
     source: str = Field(description="where it was decided: a meeting or a plan step")
     number: int = Field(ge=1)
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1])
-    fulfilled_by: str | None = Field(None, pattern=FULFILLED_BY,
-                                     description="the command whose run closes it (`escalation:2016`, `plan:<note>`)")
+    fulfilled_by: str | None = Field(
+        None, pattern=FULFILLED_BY, description="the command whose run closes it (`escalation:2016`, `plan:<note>`)"
+    )
 
     @model_validator(mode="after")
     def _text(self) -> ActionItemInput:
@@ -73,9 +74,11 @@ class ActionItemInput(ProcessInput):
 
 
 def action_summary(inp: ActionItemInput) -> tuple[str, str]:
-    return (f"Action: {inp.text[:120]} — {inp.owner}, due {inp.due.isoformat()}",
-            f"Decided by {inp.source} (item {inp.number}); reminders {', '.join(map(str, inp.reminder_days))} "
-            "days before the due date." + (f" Closed when {inp.fulfilled_by} runs." if inp.fulfilled_by else ""))
+    return (
+        f"Action: {inp.text[:120]} — {inp.owner}, due {inp.due.isoformat()}",
+        f"Decided by {inp.source} (item {inp.number}); reminders {', '.join(map(str, inp.reminder_days))} "
+        "days before the due date." + (f" Closed when {inp.fulfilled_by} runs." if inp.fulfilled_by else ""),
+    )
 
 
 class Complete(Acting):
@@ -141,13 +144,28 @@ class ActionItem(Counters):
 
     def _log(self, now: datetime, key: str, event_type: str, cmd: Acting | None = None, **payload) -> Log:
         self.history.append(f"{geneva_date(now).isoformat()} {event_type.removeprefix('action.')}")
-        return Log(key=key, event_type=event_type, actor=cmd.actor if cmd else "", office=cmd.office if cmd else "",
-                   payload=payload)
+        return Log(
+            key=key,
+            event_type=event_type,
+            actor=cmd.actor if cmd else "",
+            office=cmd.office if cmd else "",
+            payload=payload,
+        )
 
     # --- the timeline ---------------------------------------------------------------------
     def start(self) -> list[Effect]:
-        return [self._show(), self._log(self.since, "created", "action.created", owner=self.owner,
-                                        text=self.input.text, due=self.input.due.isoformat(), source=self.input.source)]
+        return [
+            self._show(),
+            self._log(
+                self.since,
+                "created",
+                "action.created",
+                owner=self.owner,
+                text=self.input.text,
+                due=self.input.due.isoformat(),
+                source=self.input.source,
+            ),
+        ]
 
     def next_action(self) -> Action | None:
         """A reminder not yet sent for the current due date, or the moment it is overdue."""
@@ -157,23 +175,36 @@ class ActionItem(Counters):
             day = self.due - timedelta(days=days)
             at = datetime.combine(day, REMINDER_TIME)
             if at > self.since and day not in self.reminders_sent:
-                return Action(key=f"reminder-{days}d-{self.due.isoformat()}", at=at,
-                              description=f"remind {self.owner} ({days} days before)")
+                return Action(
+                    key=f"reminder-{days}d-{self.due.isoformat()}",
+                    at=at,
+                    description=f"remind {self.owner} ({days} days before)",
+                )
         return Action(key="overdue", at=midnight(self.due + timedelta(days=1)), description="overdue")
 
     def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
         if action.key == "overdue":
             self.stage = "overdue"
-            return [self._show(), self._log(now, self.change_key("overdue"),
-                                            "action.overdue",
-                                            due=self.due.isoformat())]
+            return [
+                self._show(),
+                self._log(now, self.change_key("overdue"), "action.overdue", due=self.due.isoformat()),
+            ]
         days = int(action.key.split("-")[1].removesuffix("d"))
         self.reminders_sent.append(self.due - timedelta(days=days))
         self.history.append(f"{geneva_date(now).isoformat()} reminder_sent")
-        body = (f"Reminder: the action \"{self.input.text}\" ({self.input.source}) assigned to {self.owner} "
-                f"is due on {self.due.isoformat()}.\n\nImplementation Support Unit, Convention on Cluster Munitions\n")
-        return [Message(key=action.key, event_type="action.reminder_sent", payload={"due": self.due.isoformat()},
-                        subject_line=f"Action item due {self.due.isoformat()}: {self.input.text}", body=body)]
+        body = (
+            f'Reminder: the action "{self.input.text}" ({self.input.source}) assigned to {self.owner} '
+            f"is due on {self.due.isoformat()}.\n\nImplementation Support Unit, Convention on Cluster Munitions\n"
+        )
+        return [
+            Message(
+                key=action.key,
+                event_type="action.reminder_sent",
+                payload={"due": self.due.isoformat()},
+                subject_line=f"Action item due {self.due.isoformat()}: {self.input.text}",
+                body=body,
+            )
+        ]
 
     # --- commands --------------------------------------------------------------------------
     def authorize(self, command: str, cmd: Acting) -> None:
@@ -240,9 +271,17 @@ class ActionItem(Counters):
 
     # --- reading ---------------------------------------------------------------------------
     def status(self) -> ActionItemStatus:
-        return ActionItemStatus(workflow_id=self.workflow_id, owner=self.owner, text=self.input.text, due=self.due,
-                                source=self.input.source, stage=self.stage, reminders_sent=self.reminders_sent,
-                                history=self.history, fulfilled_by=self.input.fulfilled_by)
+        return ActionItemStatus(
+            workflow_id=self.workflow_id,
+            owner=self.owner,
+            text=self.input.text,
+            due=self.due,
+            source=self.input.source,
+            stage=self.stage,
+            reminders_sent=self.reminders_sent,
+            history=self.history,
+            fulfilled_by=self.input.fulfilled_by,
+        )
 
     def result(self, effects: list) -> CommandResult:
         return result_of(self.workflow_id, self.stage, effects, {"owner": self.owner, "due": self.due.isoformat()})

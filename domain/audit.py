@@ -27,8 +27,14 @@ def verify_signed_events(ring: KeyRing, events) -> tuple[int, int, str | None]:
                 return len(commands), count, f"row {ev.seq}: {e}"
             use = (proved["update"], proof.entry.get("account"), proof.entry.get("ref"))
             if used.setdefault(use, ev.workflow_id) != ev.workflow_id:
-                return len(commands), count, (f"row {ev.seq}: bank entry {use[2]} proves a {use[0]} on "
-                                              f"{used[use]} and again on {ev.workflow_id}")
+                return (
+                    len(commands),
+                    count,
+                    (
+                        f"row {ev.seq}: bank entry {use[2]} proves a {use[0]} on "
+                        f"{used[use]} and again on {ev.workflow_id}"
+                    ),
+                )
             commands.add(proved["update_id"])
             count += 1
             continue

@@ -102,8 +102,12 @@ class Entry(BaseModel):
     value_date: date
     booking_date: date | None = None
     bank_reference: str = Field("", max_length=100, description="the bank's own reference, as written")
-    owner_reference: str = Field("", max_length=100, description="the payer's or the account owner's reference "
-                                 "(camt EndToEndId, MT940 :61: subfield 7): never taken as unique")
+    owner_reference: str = Field(
+        "",
+        max_length=100,
+        description="the payer's or the account owner's reference "
+        "(camt EndToEndId, MT940 :61: subfield 7): never taken as unique",
+    )
     creditor_reference: str = Field("", description="structured (SCOR) reference, compacted")
     remittance: str = Field("", description="unstructured remittance text")
     debtor: str = ""
@@ -149,8 +153,9 @@ def read_statement(data: bytes) -> Statement:
 
 
 # What some banks write where a reference would go: never taken for one.
-PLACEHOLDERS = frozenset({"", "NONREF", "NOREF", "EREF", "NOTPROVIDED", "NOT PROVIDED", "N", "NA", "N/A", "NONE",
-                          "-", "0", "UNKNOWN"})
+PLACEHOLDERS = frozenset(
+    {"", "NONREF", "NOREF", "EREF", "NOTPROVIDED", "NOT PROVIDED", "N", "NA", "N/A", "NONE", "-", "0", "UNKNOWN"}
+)
 
 
 def real_reference(text: str | None) -> str:
@@ -166,10 +171,25 @@ def identify(entries: list[dict]) -> list[dict]:
     amount, direction, references, text) and its place among entries that say exactly the
     same. The same statement again, reordered, or its entries first in camt.054
     notifications, gives the same identities."""
+
     def said(e: dict) -> str:
-        return "|".join(str(e.get(k, "")) for k in (
-            "account", "booking_date", "value_date", "amount", "currency", "credit", "reversal", "bank_reference",
-            "owner_reference", "creditor_reference", "remittance", "debtor"))
+        return "|".join(
+            str(e.get(k, ""))
+            for k in (
+                "account",
+                "booking_date",
+                "value_date",
+                "amount",
+                "currency",
+                "credit",
+                "reversal",
+                "bank_reference",
+                "owner_reference",
+                "creditor_reference",
+                "remittance",
+                "debtor",
+            )
+        )
 
     by_reference: dict[str, set[str]] = {}
     for e in entries:
@@ -201,22 +221,42 @@ def receipt_reference(ref: str, account: str) -> str:
 
 def source_of(statement: Statement, run: str = "") -> dict:
     """Where an entry came from, as each of its events records it (and the run that imports it)."""
-    return {"account": statement.account, "statement": statement.id, "format": statement.format,
-            "sha256": statement.sha256} | ({"run": run} if run else {})
+    return {
+        "account": statement.account,
+        "statement": statement.id,
+        "format": statement.format,
+        "sha256": statement.sha256,
+    } | ({"run": run} if run else {})
 
 
-def bank_event(source: dict, entry: Entry, actor: str, office: str, event_type: str, subject: str, at,
-               workflow_id: str | None = None, key: str | None = None, workflow_type: str = "BankStatementImport",
-               **payload):
+def bank_event(
+    source: dict,
+    entry: Entry,
+    actor: str,
+    office: str,
+    event_type: str,
+    subject: str,
+    at,
+    workflow_id: str | None = None,
+    key: str | None = None,
+    workflow_type: str = "BankStatementImport",
+    **payload,
+):
     """What became of an entry, as the event log records it: under the entry's natural key
     `bank/{account}/{ref}` (or `key`), the statement's run (or `workflow_id`)."""
     from domain.events import NewEvent
 
     return NewEvent(
         idempotency_key=key or f"bank/{source['account']}/{entry.ref}",
-        workflow_id=workflow_id or source["run"], workflow_type=workflow_type, subject=subject,
-        event_type=event_type, occurred_at=at, actor=actor, office=office,
-        payload={"entry": entry.model_dump(mode="json")} | {k: v for k, v in source.items() if k != "run"} | payload)
+        workflow_id=workflow_id or source["run"],
+        workflow_type=workflow_type,
+        subject=subject,
+        event_type=event_type,
+        occurred_at=at,
+        actor=actor,
+        office=office,
+        payload={"entry": entry.model_dump(mode="json")} | {k: v for k, v in source.items() if k != "run"} | payload,
+    )
 
 
 def row_of(ev, already: bool) -> dict:
@@ -225,10 +265,18 @@ def row_of(ev, already: bool) -> dict:
 
     p = typed(ev)
     entry = p.entry
-    return {"entry": entry["ref"], "value_date": entry["value_date"], "amount": entry["amount"],
-            "currency": entry["currency"], "outcome": ev.event_type.removeprefix("bank.entry_"),
-            "chase": getattr(p, "chase", ""), "how": getattr(p, "how", ""), "reason": getattr(p, "reason", ""),
-            "guesses": ", ".join(getattr(p, "guesses", [])), "already": already}
+    return {
+        "entry": entry["ref"],
+        "value_date": entry["value_date"],
+        "amount": entry["amount"],
+        "currency": entry["currency"],
+        "outcome": ev.event_type.removeprefix("bank.entry_"),
+        "chase": getattr(p, "chase", ""),
+        "how": getattr(p, "how", ""),
+        "reason": getattr(p, "reason", ""),
+        "guesses": ", ".join(getattr(p, "guesses", [])),
+        "already": already,
+    }
 
 
 def check_proved_command(update: str, arguments: dict, proof, workflow_id: str) -> None:
@@ -250,23 +298,37 @@ def check_proved_command(update: str, arguments: dict, proof, workflow_id: str) 
 
     named = chase_of_reference(entry.creditor_reference) if entry.creditor_reference and entry.credit else None
     if named and workflow_id != f"chase-{named[0]}-{named[1]}":
-        raise Refusal(f"bank entry {entry.ref} pays chase-{named[0]}-{named[1]} by its creditor reference, "
-                      f"not {workflow_id}", code="bad_signature")
+        raise Refusal(
+            f"bank entry {entry.ref} pays chase-{named[0]}-{named[1]} by its creditor reference, not {workflow_id}",
+            code="bad_signature",
+        )
     if arguments.get("office") != proof.office:
-        raise Refusal(f"the entry was imported for {proof.office}, the command speaks for {arguments.get('office')}",
-                      code="bad_signature")
+        raise Refusal(
+            f"the entry was imported for {proof.office}, the command speaks for {arguments.get('office')}",
+            code="bad_signature",
+        )
     if update == "record_receipt":
-        fits = (entry.credit and not entry.reversal and amount(arguments.get("amount")) == entry.amount
-                and arguments.get("reference") in {receipt_reference(n, entry.account) for n in names})
+        fits = (
+            entry.credit
+            and not entry.reversal
+            and amount(arguments.get("amount")) == entry.amount
+            and arguments.get("reference") in {receipt_reference(n, entry.account) for n in names}
+        )
     elif update == "reverse_receipt":
-        fits = (entry.reversal and not entry.credit and amount(arguments.get("amount")) == entry.amount
-                and str(arguments.get("reference", "")).endswith(f"@{entry.account}")
-                and any(f"entry {n} " in str(arguments.get("reason", "")) for n in names))
+        fits = (
+            entry.reversal
+            and not entry.credit
+            and amount(arguments.get("amount")) == entry.amount
+            and str(arguments.get("reference", "")).endswith(f"@{entry.account}")
+            and any(f"entry {n} " in str(arguments.get("reason", "")) for n in names)
+        )
     else:
         fits = False
     if not fits:
-        raise Refusal(f"{update} does not say what bank entry {entry.ref} says: an entry proves only its own "
-                      "receipt or reversal", code="bad_signature")
+        raise Refusal(
+            f"{update} does not say what bank entry {entry.ref} says: an entry proves only its own receipt or reversal",
+            code="bad_signature",
+        )
 
 
 def _amount(text: str | None, where: str) -> Decimal:
@@ -293,8 +355,10 @@ def reconcile_balances(where: str, opening: Decimal | None, closing: Decimal | N
         return
     moved = sum((e["amount"] if e["credit"] else -e["amount"] for e in entries), Decimal("0.00"))
     if opening + moved != closing:
-        raise StatementError(f"{where} does not reconcile: opening {opening} + entries {moved} = {opening + moved}, "
-                             f"but the closing balance is {closing} (off by {closing - opening - moved})")
+        raise StatementError(
+            f"{where} does not reconcile: opening {opening} + entries {moved} = {opening + moved}, "
+            f"but the closing balance is {closing} (off by {closing - opening - moved})"
+        )
 
 
 def _camt(data: bytes, sha: str) -> Statement:
@@ -358,14 +422,20 @@ def _camt(data: bytes, sha: str) -> Statement:
             amount = _amount(amt.text, where)
             reference = real_reference(text(ntry, "c:AcctSvcrRef"))
             details = ntry.findall("c:NtryDtls/c:TxDtls", ns)
-            base = {"account": account, "currency": amt.get("Ccy", ""), "credit": credit == "CRDT",
-                    "reversal": text(ntry, "c:RvslInd").lower() == "true", "value_date": _day(value, where),
-                    "booking_date": _day(booking, where) if booking else None}
+            base = {
+                "account": account,
+                "currency": amt.get("Ccy", ""),
+                "credit": credit == "CRDT",
+                "reversal": text(ntry, "c:RvslInd").lower() == "true",
+                "value_date": _day(value, where),
+                "booking_date": _day(booking, where) if booking else None,
+            }
             if len(details) <= 1:
                 tx = details[0] if details else None
                 own = reference or real_reference(text(tx, "c:Refs/c:AcctSvcrRef"))
-                booked.append(base | {"where": where, "amount": amount, "bank_reference": own}
-                              | _remittance(tx, text, ns))
+                booked.append(
+                    base | {"where": where, "amount": amount, "bank_reference": own} | _remittance(tx, text, ns)
+                )
                 continue
             lines = []
             for m, tx in enumerate(details, start=1):  # a batch: one line per transaction
@@ -376,13 +446,21 @@ def _camt(data: bytes, sha: str) -> Statement:
                 # A reference the bank repeats in every transaction of a batch (the package
                 # id of Swiss BVR/QR credits) names no one transaction: `identify` sees it.
                 own = real_reference(text(tx, "c:Refs/c:AcctSvcrRef")) or reference
-                lines.append(base | {"where": tx_where, "amount": _amount(tx_amt.text, tx_where),
-                                     "currency": tx_amt.get("Ccy", base["currency"]), "bank_reference": own}
-                             | _remittance(tx, text, ns))
+                lines.append(
+                    base
+                    | {
+                        "where": tx_where,
+                        "amount": _amount(tx_amt.text, tx_where),
+                        "currency": tx_amt.get("Ccy", base["currency"]),
+                        "bank_reference": own,
+                    }
+                    | _remittance(tx, text, ns)
+                )
             total = sum((line["amount"] for line in lines), Decimal("0.00"))
             if total != amount:
-                raise StatementError(f"{where}: its {len(lines)} transactions add up to {total}, not to the entry's "
-                                     f"{amount}")
+                raise StatementError(
+                    f"{where}: its {len(lines)} transactions add up to {total}, not to the entry's {amount}"
+                )
             booked.extend(lines)
         opening, closing = balance(report, "OPBD", "PRCD"), balance(report, "CLBD")
         reconcile_balances(f"statement {text(report, 'c:Id') or 'of ' + account}", opening, closing, booked)
@@ -390,13 +468,19 @@ def _camt(data: bytes, sha: str) -> Statement:
         entries.extend(booked)
     first = reports[0]
     dates = [e["booking_date"] or e["value_date"] for e in entries]
-    return _statement(format=kind, id=text(first, "c:Id") or text(root, ".//c:GrpHdr/c:MsgId"),
-                      account=entries[0]["account"] if entries else text(first, "c:Acct/c:Id/c:IBAN"),
-                      sha256=sha, entries=_entries(identify(entries)),
-                      opening=balances[0][0], closing=balances[-1][1],
-                      from_date=_day(text(first, "c:FrToDt/c:FrDtTm"), "FrToDt") if text(
-                          first, "c:FrToDt/c:FrDtTm") else (min(dates) if dates else None),
-                      to_date=max(dates) if dates else None)
+    return _statement(
+        format=kind,
+        id=text(first, "c:Id") or text(root, ".//c:GrpHdr/c:MsgId"),
+        account=entries[0]["account"] if entries else text(first, "c:Acct/c:Id/c:IBAN"),
+        sha256=sha,
+        entries=_entries(identify(entries)),
+        opening=balances[0][0],
+        closing=balances[-1][1],
+        from_date=_day(text(first, "c:FrToDt/c:FrDtTm"), "FrToDt")
+        if text(first, "c:FrToDt/c:FrDtTm")
+        else (min(dates) if dates else None),
+        to_date=max(dates) if dates else None,
+    )
 
 
 def _remittance(tx, text, ns) -> dict:
@@ -406,9 +490,12 @@ def _remittance(tx, text, ns) -> dict:
     ustrd = " ".join(t.text.strip() for t in tx.findall("c:RmtInf/c:Ustrd", ns) if t.text)
     debtor = tx.find("c:RltdPties/c:Dbtr", ns)
     name = debtor.find(".//c:Nm", ns) if debtor is not None else None
-    return {"creditor_reference": reference, "remittance": ustrd[:1000],
-            "owner_reference": real_reference(text(tx, "c:Refs/c:EndToEndId"))[:100],
-            "debtor": (name.text or "").strip()[:200] if name is not None else ""}
+    return {
+        "creditor_reference": reference,
+        "remittance": ustrd[:1000],
+        "owner_reference": real_reference(text(tx, "c:Refs/c:EndToEndId"))[:100],
+        "debtor": (name.text or "").strip()[:200] if name is not None else "",
+    }
 
 
 def _mt940(data: bytes, sha: str) -> Statement:
@@ -432,9 +519,17 @@ def _mt940(data: bytes, sha: str) -> Statement:
     if not entries:
         raise StatementError("the MT940 statement holds no transaction")
     dates = [e["booking_date"] for e in entries]
-    return _statement(format="mt940", id=ids[0], account=entries[0]["account"], sha256=sha,
-                      entries=_entries(identify(entries)), opening=first_open, closing=last_close,
-                      from_date=min(dates), to_date=max(dates))
+    return _statement(
+        format="mt940",
+        id=ids[0],
+        account=entries[0]["account"],
+        sha256=sha,
+        entries=_entries(identify(entries)),
+        opening=first_open,
+        closing=last_close,
+        from_date=min(dates),
+        to_date=max(dates),
+    )
 
 
 def _mt940_message(text: str, number: int):
@@ -465,16 +560,24 @@ def _mt940_message(text: str, number: int):
         details = " ".join(str(d.get(k) or "") for k in ("transaction_details", "extra_details")).strip()
         found = references_in(details.replace("\n", " "))
         value, booked = d["date"], d.get("entry_date") or d["date"]  # the library's own date type
-        entries.append({
-            "where": where, "account": account, "amount": _amount(str(abs(amount.amount)), where),
-            "currency": amount.currency, "credit": status in ("C", "RD"), "reversal": status in ("RC", "RD"),
-            "value_date": date(value.year, value.month, value.day),
-            "booking_date": date(booked.year, booked.month, booked.day),
-            # The bank's own reference (after //) is unique where it is not a placeholder;
-            # the account owner's (subfield 7) is kept, but never taken as unique.
-            "bank_reference": real_reference(d.get("bank_reference")),
-            "owner_reference": real_reference(d.get("customer_reference"))[:100],
-            "creditor_reference": found[0] if found else "", "remittance": " ".join(details.split())[:1000]})
+        entries.append(
+            {
+                "where": where,
+                "account": account,
+                "amount": _amount(str(abs(amount.amount)), where),
+                "currency": amount.currency,
+                "credit": status in ("C", "RD"),
+                "reversal": status in ("RC", "RD"),
+                "value_date": date(value.year, value.month, value.day),
+                "booking_date": date(booked.year, booked.month, booked.day),
+                # The bank's own reference (after //) is unique where it is not a placeholder;
+                # the account owner's (subfield 7) is kept, but never taken as unique.
+                "bank_reference": real_reference(d.get("bank_reference")),
+                "owner_reference": real_reference(d.get("customer_reference"))[:100],
+                "creditor_reference": found[0] if found else "",
+                "remittance": " ".join(details.split())[:1000],
+            }
+        )
 
     def signed(key: str) -> Decimal | None:
         bal = head.get(f"final_{key}_balance") or head.get(f"intermediate_{key}_balance")
@@ -520,8 +623,10 @@ def statement_chain(statements: list[dict]) -> list[dict]:
     """An account's statements in order of their days, each saying whether its opening
     balance is the closing balance of the one before (`continues`), or where one is
     missing (`gap: …`); those without balances (camt.054 notifications) are left out."""
-    with_balances = sorted((s for s in statements if s.get("opening") is not None and s.get("closing") is not None),
-                           key=lambda s: (s.get("from_date") or "", s.get("to_date") or "", s.get("id", "")))
+    with_balances = sorted(
+        (s for s in statements if s.get("opening") is not None and s.get("closing") is not None),
+        key=lambda s: (s.get("from_date") or "", s.get("to_date") or "", s.get("id", "")),
+    )
     rows, previous = [], None
     for s in with_balances:
         if previous is None:
@@ -529,10 +634,21 @@ def statement_chain(statements: list[dict]) -> list[dict]:
         elif Decimal(s["opening"]) == Decimal(previous["closing"]):
             chain = "continues"
         else:
-            chain = (f"gap: {previous['id']} closed at {previous['closing']}, {s['id']} opens at {s['opening']} "
-                     "(a statement missing?)")
-        rows.append({"account": s["account"], "statement": s["id"], "from": s.get("from_date"),
-                     "to": s.get("to_date"), "opening": s["opening"], "closing": s["closing"], "chain": chain})
+            chain = (
+                f"gap: {previous['id']} closed at {previous['closing']}, {s['id']} opens at {s['opening']} "
+                "(a statement missing?)"
+            )
+        rows.append(
+            {
+                "account": s["account"],
+                "statement": s["id"],
+                "from": s.get("from_date"),
+                "to": s.get("to_date"),
+                "opening": s["opening"],
+                "closing": s["closing"],
+                "chain": chain,
+            }
+        )
         previous = s
     return rows
 
@@ -568,18 +684,23 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
     named = states_named(entry.text, names) if entry.text else []
     guessed = named + [c for c in codes_in(entry.text, names) if c not in named]
     if entry.currency != "CHF":
-        return Match(reason=f"in {entry.currency or 'no currency'}: only CHF entries are matched automatically",
-                     guesses=_candidates(entry, chases, guessed))
+        return Match(
+            reason=f"in {entry.currency or 'no currency'}: only CHF entries are matched automatically",
+            guesses=_candidates(entry, chases, guessed),
+        )
     for ref in [entry.creditor_reference, *references_in(entry.text)]:
         target = chase_of_reference(ref) if ref else None
         if target:
             wid = f"chase-{target[0]}-{target[1]}"
             if wid in chases:
                 return Match(workflow_id=wid, how="creditor_reference")
-            return Match(reason=f"creditor reference {format_reference(ref)} names {wid}, which does not exist",
-                         guesses=_candidates(entry, chases, guessed))
-    years = sorted({int(y) for y in re.findall(r"\b(20\d{2})\b", entry.text)}
-                   or {entry.value_date.year, entry.value_date.year + 1})
+            return Match(
+                reason=f"creditor reference {format_reference(ref)} names {wid}, which does not exist",
+                guesses=_candidates(entry, chases, guessed),
+            )
+    years = sorted(
+        {int(y) for y in re.findall(r"\b(20\d{2})\b", entry.text)} or {entry.value_date.year, entry.value_date.year + 1}
+    )
     by_text = [w for s in named for y in years if (w := f"chase-{y}-{s}") in chases and chases[w].open]
     if len(by_text) == 1:
         return Match(workflow_id=by_text[0], how="remittance")
@@ -588,16 +709,17 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
         return Match(workflow_id=reported[0], how="reported_payment")
     if len(by_text) > 1:
         return Match(reason=f"the text names {len(by_text)} open chases", guesses=by_text[:5])
-    return Match(reason="no reference, no State named, no reported payment of that amount",
-                 guesses=_candidates(entry, chases, guessed))
+    return Match(
+        reason="no reference, no State named, no reported payment of that amount",
+        guesses=_candidates(entry, chases, guessed),
+    )
 
 
 def _candidates(entry: Entry, chases: dict[str, ChaseView], named: list[str]) -> list[str]:
     """Best guesses for a person: chases of the States named, then reported payments and
     outstanding balances of exactly that amount."""
     guesses = [c.workflow_id for c in chases.values() if c.state in named and c.open]
-    guesses += [c.workflow_id for c in chases.values() if c.open and entry.amount in (c.reported_amount,
-                                                                                       c.outstanding)]
+    guesses += [c.workflow_id for c in chases.values() if c.open and entry.amount in (c.reported_amount, c.outstanding)]
     return list(dict.fromkeys(guesses))[:5]
 
 
@@ -634,8 +756,10 @@ def _longer_names(alpha3: str, name: str) -> tuple[str, ...]:
             continue
         given = [country.name, getattr(country, "official_name", ""), getattr(country, "common_name", "")]
         # "Congo, The Democratic Republic of the" is written "Democratic Republic of the Congo".
-        given += [f"{rest} {head}".removeprefix("The ").removeprefix("the ")
-                  for head, _, rest in (n.partition(", ") for n in given if ", " in n)]
+        given += [
+            f"{rest} {head}".removeprefix("The ").removeprefix("the ")
+            for head, _, rest in (n.partition(", ") for n in given if ", " in n)
+        ]
         for other in set(given):
             if other and (theirs := _words(other)) != mine and mine in theirs:
                 found.add(theirs)

@@ -73,15 +73,24 @@ class ChaseInput(ProcessInput):
     amount_due: Amount
     arrears: Amount = Decimal("0.00")
     credit_carried: Amount = Field(Decimal("0.00"), description="the credit the year before left, counted as paid")
-    budget_split: list[BudgetShare] = Field(default_factory=list, max_length=len(BUDGET_LINES),
-                                            description="the amount due by line of the budget, for the call")
+    budget_split: list[BudgetShare] = Field(
+        default_factory=list,
+        max_length=len(BUDGET_LINES),
+        description="the amount due by line of the budget, for the call",
+    )
     membership_rule: Literal["any-day", "1-january"] | None = Field(
-        None, description="whom the year bills (domain.cycle), as the call letter states it")
+        None, description="whom the year bills (domain.cycle), as the call letter states it"
+    )
     msp_date: date | None = Field(None, description="default: 1 September of the year")
     second_reminder: date | None = Field(None, description="default: 15 June of the year")
     pre_msp_days: int = Field(21, ge=0, le=180)
-    auto_escalate_days: int | None = Field(None, ge=0, le=180, description="send the President's letter this many "
-                                           "days after the pre-MSP reminder; by default the Presidency decides")
+    auto_escalate_days: int | None = Field(
+        None,
+        ge=0,
+        le=180,
+        description="send the President's letter this many "
+        "days after the pre-MSP reminder; by default the Presidency decides",
+    )
     follow_up_days: int = Field(30, ge=1, le=180)
     language: Language = "en"
     state_name: str = Field("", max_length=100, description="for people reading lists: `Italy`")
@@ -110,10 +119,12 @@ def chase_summary(inp: ChaseInput) -> tuple[str, str]:
     """(summary, details) for Temporal's web UI, so its lists read like `ccm chase status`."""
     name = inp.state_name or inp.state
     summary = f"{name} — {format_chf(inp.amount_due)} due for {inp.year}"
-    details = (f"Contribution chase of {name} ({inp.state}) for {inp.year}: {format_chf(inp.amount_due)} due"
-               + (f", arrears {format_chf(inp.arrears)}" if inp.arrears else "")
-               + f". Reminders on {inp.second_reminder.isoformat()} and {inp.pre_msp_days} days before the MSP "
-               f"({inp.msp_date.isoformat()}); letters in {inp.language}.")
+    details = (
+        f"Contribution chase of {name} ({inp.state}) for {inp.year}: {format_chf(inp.amount_due)} due"
+        + (f", arrears {format_chf(inp.arrears)}" if inp.arrears else "")
+        + f". Reminders on {inp.second_reminder.isoformat()} and {inp.pre_msp_days} days before the MSP "
+        f"({inp.msp_date.isoformat()}); letters in {inp.language}."
+    )
     return summary, details
 
 
@@ -162,8 +173,12 @@ class ReverseReceipt(Acting):
     number: int | None = Field(None, ge=1, description="the receipt's number on the chase (1 = first)")
     reason: Reason
     office: str = "isu"
-    amount: Amount | None = Field(None, gt=0, description="the receipt's amount, where the sender knows it: a bank "
-                                  "reversal reverses only a receipt of its own amount")
+    amount: Amount | None = Field(
+        None,
+        gt=0,
+        description="the receipt's amount, where the sender knows it: a bank "
+        "reversal reverses only a receipt of its own amount",
+    )
     proof: EntryProof | None = None  # a bank reversal's entry, as for RecordReceipt
 
 
@@ -229,20 +244,23 @@ def check_chase_start(inp: ChaseInput, started_as: str, registry, rule: str = "a
 
     expected = workflow_id(inp.year, inp.state)
     if started_as != expected:
-        raise Refusal(f"a chase of {inp.state} for {inp.year} runs as {expected}, not {started_as}",
-                      code="bad_start")
+        raise Refusal(f"a chase of {inp.state} for {inp.year} runs as {expected}, not {started_as}", code="bad_start")
     try:
         state = registry.get(inp.state)
     except UnknownState:
         raise Refusal(f"{inp.state} is not a State of the registry", code="bad_start") from None
     if billed(state, inp.year, inp.membership_rule or rule):
         return
-    why = why_not_billed(state, inp.year, inp.membership_rule or rule) or \
-        f"it is not a State Party in {inp.year} (status on 1 January: {state.status_on(date(inp.year, 1, 1))})"
+    why = (
+        why_not_billed(state, inp.year, inp.membership_rule or rule)
+        or f"it is not a State Party in {inp.year} (status on 1 January: {state.status_on(date(inp.year, 1, 1))})"
+    )
     if inp.amount_due > 0 or inp.arrears == 0:
-        raise Refusal(f"{state.name} ({inp.state}) is not billed for {inp.year}: {why}"
-                      + ("; a chase for it may carry only arrears" if inp.arrears > 0 or "arrears" in why else ""),
-                      code="bad_start")
+        raise Refusal(
+            f"{state.name} ({inp.state}) is not billed for {inp.year}: {why}"
+            + ("; a chase for it may carry only arrears" if inp.arrears > 0 or "arrears" in why else ""),
+            code="bad_start",
+        )
 
 
 def same_reference(held: str, given: str) -> bool:
@@ -317,8 +335,13 @@ class Chase(BaseModel):
         """The pre-MSP reminder's day has passed and nothing was received: the President's
         letter awaits the Presidency's decision ("individual letters to all the States
         Parties that had still not sent their contributions", as the minutes record it)."""
-        return (self.input.auto_escalate_days is None and self.outcome is None and "reminder-3" in self.done
-                and "president" not in self.done and self.received == 0)
+        return (
+            self.input.auto_escalate_days is None
+            and self.outcome is None
+            and "reminder-3" in self.done
+            and "president" not in self.done
+            and self.received == 0
+        )
 
     @property
     def finished(self) -> bool:
@@ -332,13 +355,27 @@ class Chase(BaseModel):
 
     def _letter(self, kind: LetterKind, extra: dict | None = None, **fields) -> Letter:
         """A letter with the figures the templates read, as they stand now."""
-        context = self.status().model_dump(mode="json", include={
-            "year", "amount_due", "arrears", "credit_carried", "received", "outstanding", "credit", "msp_date"})
+        context = self.status().model_dump(
+            mode="json",
+            include={
+                "year",
+                "amount_due",
+                "arrears",
+                "credit_carried",
+                "received",
+                "outstanding",
+                "credit",
+                "msp_date",
+            },
+        )
         context["membership_rule"] = self.input.membership_rule
         context["budget_split"] = [s.model_dump(mode="json") for s in self.input.budget_split]
         context["total_due"] = str(self.total_due)
-        context["letters_before"] = [{"kind": letter.kind, "date": letter.sent_at.date().isoformat()}
-                                     for letter in self.letters if letter.kind != kind]
+        context["letters_before"] = [
+            {"kind": letter.kind, "date": letter.sent_at.date().isoformat()}
+            for letter in self.letters
+            if letter.kind != kind
+        ]
         context["letter_number"] = len(self.letters)  # its reference: ISU-CCM/2027/ITA/2
         return Letter(letter=kind, language=self.input.language, context=context | (extra or {}), **fields)
 
@@ -362,23 +399,40 @@ class Chase(BaseModel):
             raise Refusal(f"the financial year {self.input.year} has already ended")
         skipped = [k for k, at in self.step_times().items() if at <= self.started_at]
         self.done.extend(skipped)
-        started = Log(key="started", event_type="chase.started", payload={
-            "amount_due": str(self.input.amount_due), "arrears": str(self.input.arrears),
-            "credit_carried": str(self.input.credit_carried),
-            "msp_date": self.input.msp_date.isoformat(), "language": self.input.language,
-            "not_sent_retroactively": skipped})
+        started = Log(
+            key="started",
+            event_type="chase.started",
+            payload={
+                "amount_due": str(self.input.amount_due),
+                "arrears": str(self.input.arrears),
+                "credit_carried": str(self.input.credit_carried),
+                "msp_date": self.input.msp_date.isoformat(),
+                "language": self.input.language,
+                "not_sent_retroactively": skipped,
+            },
+        )
         if self.outstanding == 0:  # the credit carried covers the year: nothing to ask for
             self.outcome, self.counters["paid"] = "paid", 1
-            return [Show(state=self.input.state, year=self.input.year), started,
-                    Log(key="paid", event_type="chase.paid", payload={
-                        "received": str(self.received), "credit": str(self.credit),
-                        "covered_by_credit_carried": str(self.input.credit_carried)})]
+            return [
+                Show(state=self.input.state, year=self.input.year),
+                started,
+                Log(
+                    key="paid",
+                    event_type="chase.paid",
+                    payload={
+                        "received": str(self.received),
+                        "credit": str(self.credit),
+                        "covered_by_credit_carried": str(self.input.credit_carried),
+                    },
+                ),
+            ]
         self.letters.append(LetterSent(kind="call_for_contributions", sent_at=self.started_at, key="reminder-1"))
         return [
             Show(state=self.input.state, year=self.input.year),
             started,
-            self._letter("call_for_contributions", key="reminder-1", event_type="chase.reminder_sent",
-                         payload={"reminder": 1}),
+            self._letter(
+                "call_for_contributions", key="reminder-1", event_type="chase.reminder_sent", payload={"reminder": 1}
+            ),
         ]
 
     def next_action(self) -> Action | None:
@@ -386,16 +440,21 @@ class Chase(BaseModel):
             return None
         if self.outcome == "paid":
             return Action(key="year-end", at=year_end(self.input.year), description="year end: the chase closes")
-        end = Action(key="year-end", at=year_end(self.input.year),
-                     description="year end: unpaid balance becomes arrears")
+        end = Action(
+            key="year-end", at=year_end(self.input.year), description="year end: unpaid balance becomes arrears"
+        )
         if self.reported:
-            follow = Action(key="follow-up", at=self.reported.follow_up_at,
-                            description="follow up the reported payment")
+            follow = Action(
+                key="follow-up", at=self.reported.follow_up_at, description="follow up the reported payment"
+            )
             return min(follow, end, key=lambda a: a.at)
         if self.pledge:
             # Reminders wait until the pledged date; one that fell due meanwhile goes then.
-            lapse = Action(key="pledge-lapsed", at=at_letter_time(self.pledge.expected_date),
-                           description="pledged payment expected")
+            lapse = Action(
+                key="pledge-lapsed",
+                at=at_letter_time(self.pledge.expected_date),
+                description="pledged payment expected",
+            )
             return min(lapse, end, key=lambda a: a.at)
         times = self.step_times()
         pending = [(k, kind, what, times[k]) for k, kind, what in _STEPS if k in times and k not in self.done]
@@ -409,31 +468,53 @@ class Chase(BaseModel):
         """Carry out the action `next_action` gave, now that its time has come."""
         if action.key == "year-end" and self.outcome == "paid":
             self.closed = True
-            return [Log(key="year-end", event_type="chase.year_closed", payload={
-                "outcome": "paid", "received": str(self.received), "credit": str(self.credit)})]
+            return [
+                Log(
+                    key="year-end",
+                    event_type="chase.year_closed",
+                    payload={"outcome": "paid", "received": str(self.received), "credit": str(self.credit)},
+                )
+            ]
         if action.key == "year-end":
             self.outcome = "in_arrears" if self.outstanding > 0 else "paid"
             self.closed = True
-            return [Log(key="year-end", event_type="chase.closed_in_arrears", payload={
-                "arrears_carried": str(self.outstanding), "received": str(self.received)})]
+            return [
+                Log(
+                    key="year-end",
+                    event_type="chase.closed_in_arrears",
+                    payload={"arrears_carried": str(self.outstanding), "received": str(self.received)},
+                )
+            ]
         if action.key == "follow-up":
             reported, self.reported = self.reported, None
             self.reported_not_received = True
             self._skip_steps_due_by(now)
             self.letters.append(LetterSent(kind="reported_not_received", sent_at=now, key="follow-up"))
             facts = {"reported_on": reported.date.isoformat(), "reference": reported.reference}
-            return [self._letter("reported_not_received", key=self._next_key("reported-not-received"),
-                                 event_type="chase.reported_not_received", payload=facts, extra=facts)]
+            return [
+                self._letter(
+                    "reported_not_received",
+                    key=self._next_key("reported-not-received"),
+                    event_type="chase.reported_not_received",
+                    payload=facts,
+                    extra=facts,
+                )
+            ]
         if action.key == "pledge-lapsed":
             pledge, self.pledge = self.pledge, None
-            return [Log(key=self._next_key("pledge-lapsed"), event_type="chase.pledge_lapsed",
-                           payload={"expected_date": pledge.expected_date.isoformat()})]
+            return [
+                Log(
+                    key=self._next_key("pledge-lapsed"),
+                    event_type="chase.pledge_lapsed",
+                    payload={"expected_date": pledge.expected_date.isoformat()},
+                )
+            ]
         # A reminder step. The last step due supersedes every step before it.
         times = self.step_times()
         due = [k for k, _, _ in _STEPS if k in times and k not in self.done and times[k] <= now]
         key = due[-1] if due else action.key
         steps = [k for k, _, _ in _STEPS]
-        self.done.extend(k for k in steps[:steps.index(key)] if k not in self.done)
+        self.done.extend(k for k in steps[: steps.index(key)] if k not in self.done)
         return self._send_step(key, now)
 
     def _send_step(self, key: str, now: datetime, actor: str = "", office: str = "") -> list[Effect]:
@@ -441,19 +522,38 @@ class Chase(BaseModel):
         self.done.append(key)
         self.letters.append(LetterSent(kind=kind, sent_at=now, key=key))
         if key == "president":
-            return [self._letter(kind, key=key, event_type="chase.escalated", actor=actor, office=office,
-                                 payload={"outstanding": str(self.outstanding)})]
-        effects: list[Effect] = [self._letter(kind, key=key, event_type="chase.reminder_sent",
-                                              payload={"reminder": int(key[-1]), "outstanding": str(self.outstanding)})]
+            return [
+                self._letter(
+                    kind,
+                    key=key,
+                    event_type="chase.escalated",
+                    actor=actor,
+                    office=office,
+                    payload={"outstanding": str(self.outstanding)},
+                )
+            ]
+        effects: list[Effect] = [
+            self._letter(
+                kind,
+                key=key,
+                event_type="chase.reminder_sent",
+                payload={"reminder": int(key[-1]), "outstanding": str(self.outstanding)},
+            )
+        ]
         if self.escalation_due:
             name = self.input.state_name or self.input.state
-            effects.append(Message(
-                key="escalation-due", event_type="chase.escalation_due", payload={"outstanding": str(self.outstanding)},
-                subject_line=f"President's letter to decide: {name}, contribution {self.input.year}",
-                body=f"To the Presidency: {name} has not paid its contribution for {self.input.year} after the "
-                     f"pre-MSP reminder ({format_chf(self.outstanding)} outstanding). The President's individual "
-                     f"letter goes out when the Presidency decides: ccm chase escalate --state {self.input.state} "
-                     f"--year {self.input.year} --as president (or --all-unpaid).\n"))
+            effects.append(
+                Message(
+                    key="escalation-due",
+                    event_type="chase.escalation_due",
+                    payload={"outstanding": str(self.outstanding)},
+                    subject_line=f"President's letter to decide: {name}, contribution {self.input.year}",
+                    body=f"To the Presidency: {name} has not paid its contribution for {self.input.year} after the "
+                    f"pre-MSP reminder ({format_chf(self.outstanding)} outstanding). The President's individual "
+                    f"letter goes out when the Presidency decides: ccm chase escalate --state {self.input.state} "
+                    f"--year {self.input.year} --as president (or --all-unpaid).\n",
+                )
+            )
         return effects
 
     def _skip_steps_due_by(self, now: datetime) -> None:
@@ -479,23 +579,33 @@ class Chase(BaseModel):
         self._check_not_future(day, today, what)
         earliest = date(self.input.year - 1, 1, 1)
         if day < earliest:
-            raise Refusal(f"{what} {day.isoformat()} is before {earliest.isoformat()}: a contribution for "
-                          f"{self.input.year} is paid from {earliest.year} on")
+            raise Refusal(
+                f"{what} {day.isoformat()} is before {earliest.isoformat()}: a contribution for "
+                f"{self.input.year} is paid from {earliest.year} on"
+            )
 
     def _receipt_with(self, reference: str) -> int | None:
         """The number (1 = first) of the standing receipt with this bank reference, by
         whichever path it came (`same_reference`)."""
-        return next((n for n, r in enumerate(self.receipts, start=1)
-                     if same_reference(r.reference, reference) and not r.reversed), None)
+        return next(
+            (
+                n
+                for n, r in enumerate(self.receipts, start=1)
+                if same_reference(r.reference, reference) and not r.reversed
+            ),
+            None,
+        )
 
     def check_receipt(self, cmd: RecordReceipt, today: date) -> None:
         # Money counts once by its bank reference: said first, on a paid chase too.
         if (number := self._receipt_with(cmd.reference)) is not None:
             held = self.receipts[number - 1]
-            raise Refusal(f"bank reference {cmd.reference} is already recorded on "
-                          f"{workflow_id(self.input.year, self.input.state)} as receipt {number} "
-                          f"({held.reference}, CHF {held.amount}, {held.date.isoformat()})",
-                          code="already_recorded")
+            raise Refusal(
+                f"bank reference {cmd.reference} is already recorded on "
+                f"{workflow_id(self.input.year, self.input.state)} as receipt {number} "
+                f"({held.reference}, CHF {held.amount}, {held.date.isoformat()})",
+                code="already_recorded",
+            )
         # A paid chase takes more money until its year closes: the excess is a credit.
         self._check_correctable()
         if cmd.amount <= 0:
@@ -510,11 +620,22 @@ class Chase(BaseModel):
         self.reported = None
         self.reported_not_received = False
         self.pledge = None
-        effects: list[Effect] = [Log(key=self._next_key("receipt"), event_type="chase.receipt_recorded",
-                          actor=cmd.actor, office=cmd.office, payload={
-                              "amount": str(cmd.amount), "date": cmd.date.isoformat(),
-                              "reference": cmd.reference, "budget_line": cmd.budget_line,
-                              "received": str(self.received), "outstanding": str(self.outstanding)})]
+        effects: list[Effect] = [
+            Log(
+                key=self._next_key("receipt"),
+                event_type="chase.receipt_recorded",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "amount": str(cmd.amount),
+                    "date": cmd.date.isoformat(),
+                    "reference": cmd.reference,
+                    "budget_line": cmd.budget_line,
+                    "received": str(self.received),
+                    "outstanding": str(self.outstanding),
+                },
+            )
+        ]
         if self.outcome is None and self.outstanding == 0:
             effects += self._paid(now)
         return effects
@@ -529,11 +650,20 @@ class Chase(BaseModel):
         self.check_report(cmd, geneva_date(now))
         follow_up = at_letter_time(geneva_date(now) + timedelta(days=self.input.follow_up_days))
         self.reported = ReportedPayment(**cmd.model_dump(), follow_up_at=follow_up)
-        return [Log(key=self._next_key("report"), event_type="chase.payment_reported",
-                       actor=cmd.actor, office=cmd.office, payload={
-                           "amount": None if cmd.amount is None else str(cmd.amount),
-                           "date": cmd.date.isoformat(), "reference": cmd.reference,
-                           "follow_up_at": follow_up.isoformat()})]
+        return [
+            Log(
+                key=self._next_key("report"),
+                event_type="chase.payment_reported",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "amount": None if cmd.amount is None else str(cmd.amount),
+                    "date": cmd.date.isoformat(),
+                    "reference": cmd.reference,
+                    "follow_up_at": follow_up.isoformat(),
+                },
+            )
+        ]
 
     def check_pledge(self, cmd: Pledge, today: date) -> None:
         self._check_open()
@@ -543,16 +673,27 @@ class Chase(BaseModel):
             raise Refusal(f"a pledged amount must be positive, not {cmd.amount}")
         latest = date(self.input.year + 1, 12, 31)
         if cmd.expected_date > latest:
-            raise Refusal(f"the expected date {cmd.expected_date.isoformat()} is after {latest.isoformat()}: "
-                          "pledge a date within the year or the next")
+            raise Refusal(
+                f"the expected date {cmd.expected_date.isoformat()} is after {latest.isoformat()}: "
+                "pledge a date within the year or the next"
+            )
 
     def pledge_payment(self, cmd: Pledge, now: datetime) -> list[Effect]:
         self.check_pledge(cmd, geneva_date(now))
         self.pledge = cmd
-        return [Log(key=self._next_key("pledge"), event_type="chase.pledged", actor=cmd.actor,
-                       office=cmd.office, payload={"expected_date": cmd.expected_date.isoformat(),
-                                                   "amount": None if cmd.amount is None else str(cmd.amount),
-                                                   "note": cmd.note})]
+        return [
+            Log(
+                key=self._next_key("pledge"),
+                event_type="chase.pledged",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "expected_date": cmd.expected_date.isoformat(),
+                    "amount": None if cmd.amount is None else str(cmd.amount),
+                    "note": cmd.note,
+                },
+            )
+        ]
 
     def check_msp_date(self, cmd: SetMspDate) -> None:
         self._check_open()
@@ -563,9 +704,19 @@ class Chase(BaseModel):
         self.check_msp_date(cmd)
         old = self.input.msp_date
         self.input = self.input.model_copy(update={"msp_date": cmd.msp_date})
-        return [Log(key=self._next_key("msp-date"), event_type="chase.msp_date_set", actor=cmd.actor,
-                       office=cmd.office, payload={"from": old.isoformat(), "to": cmd.msp_date.isoformat(),
-                                                   "pre_msp_reminder_at": self.step_times()["reminder-3"].isoformat()})]
+        return [
+            Log(
+                key=self._next_key("msp-date"),
+                event_type="chase.msp_date_set",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "from": old.isoformat(),
+                    "to": cmd.msp_date.isoformat(),
+                    "pre_msp_reminder_at": self.step_times()["reminder-3"].isoformat(),
+                },
+            )
+        ]
 
     def check_escalate(self) -> None:
         self._check_open()
@@ -584,8 +735,15 @@ class Chase(BaseModel):
     def close(self, outcome: Literal["waived", "cancelled"], cmd: Close) -> list[Effect]:
         self.check_close(cmd)
         self.outcome = outcome
-        return [Log(key=outcome, event_type=f"chase.{outcome}", actor=cmd.actor, office=cmd.office,
-                       payload={"reason": cmd.reason, "outstanding": str(self.outstanding)})]
+        return [
+            Log(
+                key=outcome,
+                event_type=f"chase.{outcome}",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={"reason": cmd.reason, "outstanding": str(self.outstanding)},
+            )
+        ]
 
     # --- corrections: compensating events, never edits -----------------------------------
     def _check_correctable(self) -> None:
@@ -600,8 +758,13 @@ class Chase(BaseModel):
             return self._paid(now)
         if self.outcome == "paid" and self.outstanding > 0:
             self.outcome = None
-            return [Log(key=self._next_key("reopened"), event_type="chase.reopened",
-                        payload={"outstanding": str(self.outstanding)})]
+            return [
+                Log(
+                    key=self._next_key("reopened"),
+                    event_type="chase.reopened",
+                    payload={"outstanding": str(self.outstanding)},
+                )
+            ]
         return []
 
     def _paid(self, now: datetime) -> list[Effect]:
@@ -611,8 +774,14 @@ class Chase(BaseModel):
         self.counters["paid"] = self.counters.get("paid", 0) + 1
         key = "paid" if self.counters["paid"] == 1 else f"paid-{self.counters['paid']}"
         self.letters.append(LetterSent(kind="thank_you", sent_at=now, key=key))
-        return [self._letter("thank_you", key=key, event_type="chase.paid",
-                             payload={"received": str(self.received), "credit": str(self.credit)})]
+        return [
+            self._letter(
+                "thank_you",
+                key=key,
+                event_type="chase.paid",
+                payload={"received": str(self.received), "credit": str(self.credit)},
+            )
+        ]
 
     def _receipt_to_reverse(self, cmd: ReverseReceipt) -> int:
         if cmd.number is not None:
@@ -621,9 +790,12 @@ class Chase(BaseModel):
             return cmd.number
         number = self._receipt_with(cmd.reference)
         if number is None:
-            raise Refusal(f"no standing receipt with bank reference {cmd.reference!r} on this chase"
-                          if cmd.reference else "name the receipt: its bank reference or its number",
-                          code="no_such_receipt")
+            raise Refusal(
+                f"no standing receipt with bank reference {cmd.reference!r} on this chase"
+                if cmd.reference
+                else "name the receipt: its bank reference or its number",
+                code="no_such_receipt",
+            )
         return number
 
     def check_reversal(self, cmd: ReverseReceipt) -> None:
@@ -632,20 +804,36 @@ class Chase(BaseModel):
             raise Refusal("a reason is required")
         receipt = self.receipts[self._receipt_to_reverse(cmd) - 1]
         if cmd.amount is not None and cmd.amount != receipt.amount:
-            raise Refusal(f"receipt {receipt.reference or ''} is of {receipt.amount}, not {cmd.amount}: "
-                          "not the one this reverses", code="no_such_receipt")
+            raise Refusal(
+                f"receipt {receipt.reference or ''} is of {receipt.amount}, not {cmd.amount}: "
+                "not the one this reverses",
+                code="no_such_receipt",
+            )
 
     def reverse_receipt(self, cmd: ReverseReceipt, now: datetime) -> list[Effect]:
         self.check_reversal(cmd)
         number = self._receipt_to_reverse(cmd)
         receipt = self.receipts[number - 1]
         receipt.reversed = True
-        return [Log(key=self._next_key("reversal"), event_type="chase.receipt_reversed", actor=cmd.actor,
-                    office=cmd.office, payload={
-                        "receipt": number, "reference": receipt.reference, "amount": str(receipt.amount),
-                        "date": receipt.date.isoformat(), "budget_line": receipt.budget_line, "reason": cmd.reason,
-                        "received": str(self.received), "outstanding": str(self.outstanding)}),
-                *self._settle(now)]
+        return [
+            Log(
+                key=self._next_key("reversal"),
+                event_type="chase.receipt_reversed",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "receipt": number,
+                    "reference": receipt.reference,
+                    "amount": str(receipt.amount),
+                    "date": receipt.date.isoformat(),
+                    "budget_line": receipt.budget_line,
+                    "reason": cmd.reason,
+                    "received": str(self.received),
+                    "outstanding": str(self.outstanding),
+                },
+            ),
+            *self._settle(now),
+        ]
 
     def check_correction(self, cmd: CorrectDue) -> None:
         self._check_correctable()
@@ -662,10 +850,22 @@ class Chase(BaseModel):
         self.check_correction(cmd)
         previous = self.input.amount_due
         self.input = self.input.model_copy(update={"amount_due": cmd.amount})
-        return [Log(key=self._next_key("due-corrected"), event_type="chase.due_corrected", actor=cmd.actor,
-                    office=cmd.office, payload={"from": str(previous), "to": str(cmd.amount), "reason": cmd.reason,
-                                                "outstanding": str(self.outstanding), "credit": str(self.credit)}),
-                *self._settle(now)]
+        return [
+            Log(
+                key=self._next_key("due-corrected"),
+                event_type="chase.due_corrected",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "from": str(previous),
+                    "to": str(cmd.amount),
+                    "reason": cmd.reason,
+                    "outstanding": str(self.outstanding),
+                    "credit": str(self.credit),
+                },
+            ),
+            *self._settle(now),
+        ]
 
     # --- reading ---------------------------------------------------------------------
     def result(self, effects: list) -> CommandResult:
@@ -677,9 +877,12 @@ class Chase(BaseModel):
     def details(self) -> str:
         """The amounts as the web UI's current details show them."""
         st = self.status()
-        return (f"Due CHF {st.amount_due}" + (f" (arrears CHF {st.arrears})" if st.arrears else "")
-                + f", received CHF {st.received}, outstanding CHF {st.outstanding}"
-                + (f", credit CHF {st.credit}" if st.credit else ""))
+        return (
+            f"Due CHF {st.amount_due}"
+            + (f" (arrears CHF {st.arrears})" if st.arrears else "")
+            + f", received CHF {st.received}, outstanding CHF {st.outstanding}"
+            + (f", credit CHF {st.credit}" if st.credit else "")
+        )
 
     def status(self) -> ChaseStatus:
         action = self.next_action()

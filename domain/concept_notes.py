@@ -41,8 +41,17 @@ from domain.schedule import geneva_date
 from domain.schedule import utc_midnight as _midnight
 from domain.themes import THEMES, THEMES_BY_SLUG, Theme, theme  # noqa: F401  (re-exported)
 
-NoteCommand = Literal["start", "submit_version", "comment", "approve_final", "submit_plan", "approve_plan",
-                      "request_changes", "set_plan_due", "withdraw"]
+NoteCommand = Literal[
+    "start",
+    "submit_version",
+    "comment",
+    "approve_final",
+    "submit_plan",
+    "approve_plan",
+    "request_changes",
+    "set_plan_due",
+    "withdraw",
+]
 
 
 def role_of(office: str, t: Theme) -> str:
@@ -103,7 +112,8 @@ def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
 
     Loader.yaml_implicit_resolvers = {
         first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
     try:
         root = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as e:
@@ -117,8 +127,12 @@ def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
     if not isinstance(steps_node, yaml.SequenceNode) or not steps_node.value:
         raise PlanError([f"line {(steps_node or root).start_mark.line + 1}: `steps:` must be a non-empty list"])
     if len(steps_node.value) > MAX_STEPS:
-        raise PlanError([f"line {steps_node.start_mark.line + 1}: {len(steps_node.value)} steps: a plan has at most "
-                         f"{MAX_STEPS} (split it, or keep the concrete ones)"])
+        raise PlanError(
+            [
+                f"line {steps_node.start_mark.line + 1}: {len(steps_node.value)} steps: a plan has at most "
+                f"{MAX_STEPS} (split it, or keep the concrete ones)"
+            ]
+        )
     problems, steps = [], []
     for node in steps_node.value:
         line = node.start_mark.line + 1
@@ -158,8 +172,19 @@ def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
 
 
 # --- the workflow's models -----------------------------------------------------------------
-Stage = Literal["drafting", "circulated", "in_comment", "final_approved", "published", "plan_due", "overdue",
-                "plan_submitted", "changes_requested", "plan_approved", "withdrawn"]
+Stage = Literal[
+    "drafting",
+    "circulated",
+    "in_comment",
+    "final_approved",
+    "published",
+    "plan_due",
+    "overdue",
+    "plan_submitted",
+    "changes_requested",
+    "plan_approved",
+    "withdrawn",
+]
 
 
 class ConceptNoteInput(ProcessInput):
@@ -173,16 +198,19 @@ class ConceptNoteInput(ProcessInput):
     @model_validator(mode="after")
     def _plan_after_meeting(self) -> ConceptNoteInput:
         if self.plan_due <= self.meeting:
-            raise ValueError(f"the plan is due after the meeting that presents the note ({self.meeting}), "
-                             f"not on {self.plan_due}")
+            raise ValueError(
+                f"the plan is due after the meeting that presents the note ({self.meeting}), not on {self.plan_due}"
+            )
         return self
 
 
 def concept_note_summary(inp: ConceptNoteInput) -> tuple[str, str]:
     t = theme(inp.theme)
-    return (f"Concept note: {t.title}, {inp.msp}",
-            f"Coordinators {', '.join(t.coordinators) or 'the Presidency'}; presented at the meeting of "
-            f"{inp.meeting.isoformat()}; operational plan due {inp.plan_due.isoformat()}.")
+    return (
+        f"Concept note: {t.title}, {inp.msp}",
+        f"Coordinators {', '.join(t.coordinators) or 'the Presidency'}; presented at the meeting of "
+        f"{inp.meeting.isoformat()}; operational plan due {inp.plan_due.isoformat()}.",
+    )
 
 
 def concept_note_id(msp: str, theme_slug: str) -> str:
@@ -192,7 +220,8 @@ def concept_note_id(msp: str, theme_slug: str) -> str:
 class SubmitVersion(Acting, Document):
     summary: Lines = Field(min_length=1, max_length=5_000, description="the executive summary published with it")
     circulated_on: date | None = Field(
-        None, description="the day it was circulated, when it is entered afterwards (default: now)")
+        None, description="the day it was circulated, when it is entered afterwards (default: now)"
+    )
 
     _one_text = model_validator(mode="after")(one_text)
 
@@ -267,7 +296,6 @@ class ConceptNoteStatus(BaseModel):
         return any(v.late for v in self.versions)
 
 
-
 # --- the process ---------------------------------------------------------------------------
 REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
 
@@ -319,15 +347,25 @@ class ConceptNote(Counters):
         return Show(stage=stage)
 
     def _log(self, key: str, event_type: str, cmd: Acting | None = None, **payload) -> Log:
-        return Log(key=key, event_type=event_type, actor=cmd.actor if cmd else "",
-                   office=cmd.office if cmd else "", payload=payload)
+        return Log(
+            key=key,
+            event_type=event_type,
+            actor=cmd.actor if cmd else "",
+            office=cmd.office if cmd else "",
+            payload=payload,
+        )
 
     def _coordinators(self) -> str:
         return ", ".join(self.theme.coordinators) or "the Presidency"
 
     def _page_context(self, approved_on: date, cmd: Acting) -> dict:
-        return {"title": self.theme.title, "msp": self.input.msp, "coordinators": self._coordinators(),
-                "approved_on": approved_on.isoformat(), "approved_by": cmd.actor or cmd.office}
+        return {
+            "title": self.theme.title,
+            "msp": self.input.msp,
+            "coordinators": self._coordinators(),
+            "approved_on": approved_on.isoformat(),
+            "approved_by": cmd.actor or cmd.office,
+        }
 
     def _check_stage(self, what: str, *stages: str) -> None:
         if self.stage not in stages:
@@ -336,15 +374,27 @@ class ConceptNote(Counters):
     # --- the timeline ---------------------------------------------------------------------
     def start(self) -> list[Effect]:
         i = self.input
-        return [Show(theme=i.theme, due=_midnight(self.plan_due)), self._stage("drafting"),
-                self._log("started", "concept.started", theme=i.theme, msp=i.msp, meeting=i.meeting.isoformat(),
-                          circulate_by=i.circulate_by.isoformat(), plan_due=i.plan_due.isoformat())]
+        return [
+            Show(theme=i.theme, due=_midnight(self.plan_due)),
+            self._stage("drafting"),
+            self._log(
+                "started",
+                "concept.started",
+                theme=i.theme,
+                msp=i.msp,
+                meeting=i.meeting.isoformat(),
+                circulate_by=i.circulate_by.isoformat(),
+                plan_due=i.plan_due.isoformat(),
+            ),
+        ]
 
     def _waiting_for_plan(self) -> bool:
         """The plan is due from the meeting that asked for it, whether or not the final note
         is approved yet (the Committee adapts notes as it goes): until one is submitted."""
-        return self.plan is None and (self.stage == "plan_due" or (
-            self.stage in ("drafting", "circulated", "in_comment") and not self.plan_overdue))
+        return self.plan is None and (
+            self.stage == "plan_due"
+            or (self.stage in ("drafting", "circulated", "in_comment") and not self.plan_overdue)
+        )
 
     def next_action(self) -> Action | None:
         """Reminders before the plan is due, then `overdue` (the Presidency is told)."""
@@ -365,17 +415,28 @@ class ConceptNote(Counters):
                 stage = [self._stage("overdue")]
             else:
                 self.plan_overdue, stage = True, []
-            return [*stage, Message(
-                key=self.change_key("overdue"), event_type="concept.plan_overdue",
-                payload={"due": due, "told": "president"},
-                subject_line=f"Operational plan overdue: {title}",
-                body=f"To the Presidency: the operational plan on {title} was due on {due} "
-                     "and has not been submitted.\n")]
+            return [
+                *stage,
+                Message(
+                    key=self.change_key("overdue"),
+                    event_type="concept.plan_overdue",
+                    payload={"due": due, "told": "president"},
+                    subject_line=f"Operational plan overdue: {title}",
+                    body=f"To the Presidency: the operational plan on {title} was due on {due} "
+                    "and has not been submitted.\n",
+                ),
+            ]
         self.reminded.append(action.key)
-        return [Message(key=action.key, event_type="concept.plan_reminder_sent", payload={"due": due},
-                        subject_line=f"Reminder: operational plan on {title} due {due}",
-                        body=f"To the coordinators ({', '.join(self.theme.coordinators) or 'Presidency'}): "
-                             f"the operational plan is due on {due}.\n")]
+        return [
+            Message(
+                key=action.key,
+                event_type="concept.plan_reminder_sent",
+                payload={"due": due},
+                subject_line=f"Reminder: operational plan on {title} due {due}",
+                body=f"To the coordinators ({', '.join(self.theme.coordinators) or 'Presidency'}): "
+                f"the operational plan is due on {due}.\n",
+            )
+        ]
 
     # --- the concept note -------------------------------------------------------------------
     def authorize(self, command: NoteCommand, cmd: Acting) -> None:
@@ -388,12 +449,16 @@ class ConceptNote(Counters):
                 raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: that day has not come yet")
             earliest = self.input.meeting - timedelta(days=366)
             if cmd.circulated_on < earliest:
-                raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: more than a year before the meeting "
-                              f"of {self.input.meeting.isoformat()} it is presented at")
+                raise Refusal(
+                    f"circulated on {cmd.circulated_on.isoformat()}: more than a year before the meeting "
+                    f"of {self.input.meeting.isoformat()} it is presented at"
+                )
             earlier = self.versions[-1].circulated_on if self.versions else None
             if earlier and cmd.circulated_on < earlier:
-                raise Refusal(f"circulated on {cmd.circulated_on.isoformat()}: before version "
-                              f"{len(self.versions)} ({earlier.isoformat()})")
+                raise Refusal(
+                    f"circulated on {cmd.circulated_on.isoformat()}: before version "
+                    f"{len(self.versions)} ({earlier.isoformat()})"
+                )
 
     def _late(self, cmd: SubmitVersion, now: datetime) -> bool:
         """After the circulation deadline; a version entered afterwards counts from the day
@@ -405,16 +470,32 @@ class ConceptNote(Counters):
     def submit_version(self, cmd: SubmitVersion, now: datetime) -> list[Effect]:
         self.check_version(cmd, now)
         late = self._late(cmd, now)
-        version = Version(number=len(self.versions) + 1, submitted_at=now, circulated_on=cmd.circulated_on,
-                          late=late, summary=cmd.summary,
-                          text=cmd.text, document=cmd.document, actor=cmd.actor, office=cmd.office)
+        version = Version(
+            number=len(self.versions) + 1,
+            submitted_at=now,
+            circulated_on=cmd.circulated_on,
+            late=late,
+            summary=cmd.summary,
+            text=cmd.text,
+            document=cmd.document,
+            actor=cmd.actor,
+            office=cmd.office,
+        )
         self.versions.append(version)
         effects: list[Effect] = [self._stage("circulated")] if self.stage == "drafting" else []
-        return effects + [self._log(f"version-{version.number}", "concept.version_submitted", cmd,
-                                    version=version.number, late=late, summary=cmd.summary,
-                                    characters=cmd.size, **({"circulated_on": cmd.circulated_on.isoformat()}
-                                                            if cmd.circulated_on else {}),
-                                    document=cmd.document.sha256 if cmd.document else None)]
+        return effects + [
+            self._log(
+                f"version-{version.number}",
+                "concept.version_submitted",
+                cmd,
+                version=version.number,
+                late=late,
+                summary=cmd.summary,
+                characters=cmd.size,
+                **({"circulated_on": cmd.circulated_on.isoformat()} if cmd.circulated_on else {}),
+                document=cmd.document.sha256 if cmd.document else None,
+            )
+        ]
 
     def check_comment(self, cmd: Comment) -> None:
         self._check_stage("comment", "circulated", "in_comment")
@@ -432,17 +513,36 @@ class ConceptNote(Counters):
         """Approved, published with its executive summary; the plan is due from now."""
         self.check_final(cmd)
         final = self.versions[-1]
-        self.approvals.append(Approval(what=f"concept note v{final.number}", at=now, actor=cmd.actor,
-                                       office=cmd.office, role=role_of(cmd.office, self.theme)))
+        self.approvals.append(
+            Approval(
+                what=f"concept note v{final.number}",
+                at=now,
+                actor=cmd.actor,
+                office=cmd.office,
+                role=role_of(cmd.office, self.theme),
+            )
+        )
         path = f"concept-notes/{self.input.msp}-{self.input.theme}.html"
         self.pages.append(path)
-        effects = [self._stage("final_approved"),
-                   self._log("final-approved", "concept.final_approved", cmd, version=final.number),
-                   Publish(key="published", event_type="concept.published", payload={"version": final.number},
-                           template="concept_note", path=path, context=self._page_context(geneva_date(now), cmd) | {
-                               "version": final.number, "summary": final.summary, "text": final.text,
-                               "text_document": final.document.sha256 if final.document else None}),
-                   self._stage("published")]
+        effects = [
+            self._stage("final_approved"),
+            self._log("final-approved", "concept.final_approved", cmd, version=final.number),
+            Publish(
+                key="published",
+                event_type="concept.published",
+                payload={"version": final.number},
+                template="concept_note",
+                path=path,
+                context=self._page_context(geneva_date(now), cmd)
+                | {
+                    "version": final.number,
+                    "summary": final.summary,
+                    "text": final.text,
+                    "text_document": final.document.sha256 if final.document else None,
+                },
+            ),
+            self._stage("published"),
+        ]
         # The plan's timeline ran from the start: a plan already in waits for approval, one
         # already overdue stays so.
         after = "plan_submitted" if self.plan is not None else "overdue" if self.plan_overdue else "plan_due"
@@ -451,8 +551,9 @@ class ConceptNote(Counters):
     # --- the operational plan ---------------------------------------------------------------
     def check_plan(self, cmd: SubmitPlan) -> None:
         # Asked of every coordinator by the meeting's date, final note or not.
-        self._check_stage("submit a plan", "drafting", "circulated", "in_comment", "plan_due", "overdue",
-                          "changes_requested")
+        self._check_stage(
+            "submit a plan", "drafting", "circulated", "in_comment", "plan_due", "overdue", "changes_requested"
+        )
 
     def submit_plan(self, cmd: SubmitPlan, now: datetime) -> list[Effect]:
         self.check_plan(cmd)
@@ -461,19 +562,35 @@ class ConceptNote(Counters):
         self.plan_late_days = max(0, (geneva_date(now) - self.plan_due).days)
         # Before the final note is approved the note keeps its stage; the plan waits for it.
         stage = [self._stage("plan_submitted")] if self.stage in ("plan_due", "overdue", "changes_requested") else []
-        return [*stage, self._log(f"plan-{self.plan_versions}", "concept.plan_submitted", cmd,
-                                  version=self.plan_versions, steps=len(cmd.plan.steps),
-                                  late=self.plan_late_days > 0, days_late=self.plan_late_days,
-                                  due=self.plan_due.isoformat())]
+        return [
+            *stage,
+            self._log(
+                f"plan-{self.plan_versions}",
+                "concept.plan_submitted",
+                cmd,
+                version=self.plan_versions,
+                steps=len(cmd.plan.steps),
+                late=self.plan_late_days > 0,
+                days_late=self.plan_late_days,
+                due=self.plan_due.isoformat(),
+            ),
+        ]
 
     def check_changes(self, cmd: RequestChanges) -> None:
         self._check_stage("request changes", "plan_submitted")
 
     def request_changes(self, cmd: RequestChanges) -> list[Effect]:
         self.check_changes(cmd)
-        return [self._stage("changes_requested"),
-                self._log(f"changes-{self.plan_versions}", "concept.changes_requested", cmd, comments=cmd.comments,
-                          plan_version=self.plan_versions)]
+        return [
+            self._stage("changes_requested"),
+            self._log(
+                f"changes-{self.plan_versions}",
+                "concept.changes_requested",
+                cmd,
+                comments=cmd.comments,
+                plan_version=self.plan_versions,
+            ),
+        ]
 
     def check_plan_approval(self, cmd: Acting) -> None:
         self._check_stage("approve the plan", "plan_submitted")
@@ -481,19 +598,34 @@ class ConceptNote(Counters):
     def approve_plan(self, cmd: Acting, now: datetime) -> list[Effect]:
         """Approved and published; each step becomes an action item of its own."""
         self.check_plan_approval(cmd)
-        self.approvals.append(Approval(what=f"operational plan v{self.plan_versions}", at=now, actor=cmd.actor,
-                                       office=cmd.office, role=role_of(cmd.office, self.theme)))
+        self.approvals.append(
+            Approval(
+                what=f"operational plan v{self.plan_versions}",
+                at=now,
+                actor=cmd.actor,
+                office=cmd.office,
+                role=role_of(cmd.office, self.theme),
+            )
+        )
         path = f"plans/{self.input.msp}-{self.input.theme}.html"
         self.pages.append(path)
         effects: list[Effect] = [
             self._log("plan-approved", "concept.plan_approved", cmd, version=self.plan_versions),
-            Publish(key="plan-published", event_type="concept.plan_published", payload={"version": self.plan_versions},
-                    template="plan", path=path, context=self._page_context(geneva_date(now), cmd) | {
-                        "version": self.plan_versions, "steps": self.plan.model_dump(mode="json")["steps"]})]
+            Publish(
+                key="plan-published",
+                event_type="concept.plan_published",
+                payload={"version": self.plan_versions},
+                template="plan",
+                path=path,
+                context=self._page_context(geneva_date(now), cmd)
+                | {"version": self.plan_versions, "steps": self.plan.model_dump(mode="json")["steps"]},
+            ),
+        ]
         source = f"plan-{self.input.msp}-{self.input.theme}"
         for number, step in enumerate(self.plan.steps, start=1):
-            item = ActionItemInput(owner=step.responsible, text=step.action, due=step.due,
-                                   source=self.workflow_id, number=number)
+            item = ActionItemInput(
+                owner=step.responsible, text=step.action, due=step.due, source=self.workflow_id, number=number
+            )
             self.action_items.append(action_id(source, number))
             effects.append(StartActionItem(id=action_id(source, number), input=item))
         return effects + [self._stage("plan_approved")]
@@ -509,10 +641,16 @@ class ConceptNote(Counters):
         previous, self.plan_due, self.plan_since = self.plan_due, cmd.date, now
         self.plan_overdue = False
         effects: list[Effect] = [self._stage("plan_due")] if self.stage == "overdue" else []
-        return effects + [Show(due=_midnight(cmd.date)),
-                          self._log(self.change_key("plan-due"),
-                                    "concept.plan_due_set", cmd,
-                                    previous=previous.isoformat(), due=cmd.date.isoformat())]
+        return effects + [
+            Show(due=_midnight(cmd.date)),
+            self._log(
+                self.change_key("plan-due"),
+                "concept.plan_due_set",
+                cmd,
+                previous=previous.isoformat(),
+                due=cmd.date.isoformat(),
+            ),
+        ]
 
     def check_withdraw(self, cmd: Withdraw) -> None:
         if self.finished:
@@ -526,15 +664,31 @@ class ConceptNote(Counters):
     def status(self) -> ConceptNoteStatus:
         t = self.theme
         return ConceptNoteStatus(
-            workflow_id=self.workflow_id, theme=t.slug, title=t.title, coordinators=t.coordinators,
-            msp=self.input.msp, stage=self.stage, versions=self.versions, comments=self.comments, plan=self.plan,
-            plan_versions=self.plan_versions, plan_due=self.plan_due, approvals=self.approvals,
-            action_items=self.action_items, pages=self.pages, plan_overdue=self.plan_overdue or self.stage == "overdue",
-            plan_days_late=self.plan_late_days)
+            workflow_id=self.workflow_id,
+            theme=t.slug,
+            title=t.title,
+            coordinators=t.coordinators,
+            msp=self.input.msp,
+            stage=self.stage,
+            versions=self.versions,
+            comments=self.comments,
+            plan=self.plan,
+            plan_versions=self.plan_versions,
+            plan_due=self.plan_due,
+            approvals=self.approvals,
+            action_items=self.action_items,
+            pages=self.pages,
+            plan_overdue=self.plan_overdue or self.stage == "overdue",
+            plan_days_late=self.plan_late_days,
+        )
 
     def result(self, effects: list) -> CommandResult:
         last = self.versions[-1] if self.versions else None
-        summary = {"version": last.number if last else "", "late": bool(last and last.late),
-                   "plan_version": self.plan_versions, "action_items": len(self.action_items),
-                   "plan_days_late": self.plan_late_days}
+        summary = {
+            "version": last.number if last else "",
+            "late": bool(last and last.late),
+            "plan_version": self.plan_versions,
+            "action_items": len(self.action_items),
+            "plan_days_late": self.plan_late_days,
+        }
         return result_of(self.workflow_id, self.stage, effects, summary)

@@ -93,7 +93,8 @@ class MessageRequest(BaseModel):
     attachments: list[Attachment] = Field(default_factory=list)
     calendar: CalendarInvite | None = None
     before: list[NewEvent] = Field(
-        default_factory=list, description="events of the same step, logged first in the message's transaction")
+        default_factory=list, description="events of the same step, logged first in the message's transaction"
+    )
 
 
 class LetterOutcome(BaseModel):

@@ -73,8 +73,10 @@ def split_by_line(amount: Decimal, lines: list[BudgetLine]) -> list[BudgetShare]
     total = sum((b.amount for b in lines), ZERO)
     if not lines or total <= 0 or amount <= 0:
         return []
-    shares = [BudgetShare(line=b.line, kind=b.kind, amount=(amount * b.amount / total).quantize(Decimal("0.01")))
-              for b in lines]
+    shares = [
+        BudgetShare(line=b.line, kind=b.kind, amount=(amount * b.amount / total).quantize(Decimal("0.01")))
+        for b in lines
+    ]
     shares[-1].amount = amount - sum((s.amount for s in shares[:-1]), ZERO)
     return shares
 
@@ -115,8 +117,7 @@ class ContributionsReport(BaseModel):
     @property
     def contributed_text(self) -> str:
         """`24 of 100 States Parties have contributed (9 in full)`."""
-        return (f"{self.contributed} of {len(self.states)} States Parties have contributed "
-                f"({self.paid_in_full} in full)")
+        return f"{self.contributed} of {len(self.states)} States Parties have contributed ({self.paid_in_full} in full)"
 
     def total(self, field: str) -> Decimal:
         return sum((getattr(s, field) for s in self.states), ZERO)
@@ -145,12 +146,22 @@ class ContributionsReport(BaseModel):
         return list(points.items())
 
 
-_OUTCOMES = {"chase.paid": "paid", "chase.waived": "waived", "chase.cancelled": "cancelled",
-             "chase.closed_in_arrears": "in_arrears", "chase.reopened": ""}
+_OUTCOMES = {
+    "chase.paid": "paid",
+    "chase.waived": "waived",
+    "chase.cancelled": "cancelled",
+    "chase.closed_in_arrears": "in_arrears",
+    "chase.reopened": "",
+}
 
 
-def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str] | None = None,
-                       budget_lines: list[BudgetLine] | None = None, as_of: date | None = None) -> ContributionsReport:
+def fold_contributions(
+    events: Iterable[Event],
+    year: int,
+    names: dict[str, str] | None = None,
+    budget_lines: list[BudgetLine] | None = None,
+    as_of: date | None = None,
+) -> ContributionsReport:
     """Build the year's report from the chase events of the log (in sequence order)."""
     states: dict[str, StateContribution] = {}
     receipts: list[Receipt] = []
@@ -192,8 +203,13 @@ def fold_contributions(events: Iterable[Event], year: int, names: dict[str, str]
     lines = [b.model_copy() for b in budget_lines or []]
     for b in lines:
         b.received = sum((r.amount for r in receipts if r.budget_line == b.line), ZERO)
-    return ContributionsReport(year=year, as_of=as_of, states=sorted(states.values(), key=lambda s: s.state),
-                               budget_lines=lines, receipts=receipts)
+    return ContributionsReport(
+        year=year,
+        as_of=as_of,
+        states=sorted(states.values(), key=lambda s: s.state),
+        budget_lines=lines,
+        receipts=receipts,
+    )
 
 
 def read_budget(text: str) -> list[BudgetLine]:
@@ -276,8 +292,10 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
             problems.append(f"line {n}, amount_due: {e}")
             continue
         if state.alpha3 in due and due[state.alpha3][0] != amount_due:
-            problems.append(f"line {n}, amount_due: {amount_due} differs from line {due[state.alpha3][1]} "
-                            f"({due[state.alpha3][0]}) for {state.name}")
+            problems.append(
+                f"line {n}, amount_due: {amount_due} differs from line {due[state.alpha3][1]} "
+                f"({due[state.alpha3][0]}) for {state.name}"
+            )
             continue
         due.setdefault(state.alpha3, (amount_due, n))
         kind = (row.get("kind") or "").strip() or "receipt"
@@ -291,8 +309,9 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
             if not date(year - 1, 1, 1) <= day <= min(date(year + 1, 12, 31), today):
                 raise ValueError
         except ValueError:
-            problems.append(f"line {n}, date: {cell['date']!r} is not a date of {year - 1}–{year + 1} up to today "
-                            "(YYYY-MM-DD)")
+            problems.append(
+                f"line {n}, date: {cell['date']!r} is not a date of {year - 1}–{year + 1} up to today (YYYY-MM-DD)"
+            )
             continue
         try:
             amount = parse_amount(cell["amount"]) if cell["amount"] or kind == "receipt" else None
@@ -324,12 +343,24 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
 
     def event(key, state, event_type, when, payload):
         wid = f"chase-{year}-{state}"
-        return NewEvent(idempotency_key=f"{wid}/{key}", workflow_id=wid, workflow_type="import", subject=state,
-                        event_type=event_type, occurred_at=utc_midnight(when),
-                        actor=actor, office=office, payload=payload | {"file_sha256": sha})
+        return NewEvent(
+            idempotency_key=f"{wid}/{key}",
+            workflow_id=wid,
+            workflow_type="import",
+            subject=state,
+            event_type=event_type,
+            occurred_at=utc_midnight(when),
+            actor=actor,
+            office=office,
+            payload=payload | {"file_sha256": sha},
+        )
 
-    events = [event("imported", s, "chase.imported", date(year, 1, 1),
-                    {"amount_due": str(a), "arrears": "0.00", "line": line}) for s, (a, line) in sorted(due.items())]
+    events = [
+        event(
+            "imported", s, "chase.imported", date(year, 1, 1), {"amount_due": str(a), "arrears": "0.00", "line": line}
+        )
+        for s, (a, line) in sorted(due.items())
+    ]
     seen: dict[tuple, int] = {}
 
     def receipt_key(state: str, day: date, amount: Decimal, ref: str, budget_line: str) -> str:
@@ -340,9 +371,16 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
         digest = hashlib.sha256("|".join(content).encode()).hexdigest()[:16]
         return f"receipt-imported-{digest}-{seen[content]}"
 
-    events += [event(receipt_key(s, day, amount, ref, bl), s, "chase.receipt_imported", day,
-                     {"amount": str(amount), "date": day.isoformat(), "reference": ref, "budget_line": bl,
-                      "line": line}) for line, s, day, amount, ref, bl in sorted(receipts, key=_in_order)]
+    events += [
+        event(
+            receipt_key(s, day, amount, ref, bl),
+            s,
+            "chase.receipt_imported",
+            day,
+            {"amount": str(amount), "date": day.isoformat(), "reference": ref, "budget_line": bl, "line": line},
+        )
+        for line, s, day, amount, ref, bl in sorted(receipts, key=_in_order)
+    ]
     for line, s, kind, day, amount, words in said:
         body = {"date": day.isoformat(), "amount": None if amount is None else str(amount), "line": line}
         content = "|".join((s, kind, day.isoformat(), str(amount)))

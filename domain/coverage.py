@@ -23,12 +23,18 @@ from domain.event_types import HolidaysAdded, RegistryChecked, ScaleAdded
 from domain.process import Refusal
 
 WARN_DAYS = 183  # six months ahead
-SCALE_SOURCE = ("the General Assembly's resolution on the scale of assessments, as the UN Committee on "
-                "Contributions publishes it (https://www.un.org/en/ga/contributions/scale.shtml)")
-HOLIDAYS_SOURCE = ("the official holidays of the United Nations Office at Geneva, announced each year "
-                   "(https://www.ungeneva.org/en/practical-information/holidays)")
-REGISTRY_SOURCE = ("the depositary's status of the Convention, UNTC MTDSG XXVI-6 "
-                   "(https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XXVI-6&chapter=26)")
+SCALE_SOURCE = (
+    "the General Assembly's resolution on the scale of assessments, as the UN Committee on "
+    "Contributions publishes it (https://www.un.org/en/ga/contributions/scale.shtml)"
+)
+HOLIDAYS_SOURCE = (
+    "the official holidays of the United Nations Office at Geneva, announced each year "
+    "(https://www.ungeneva.org/en/practical-information/holidays)"
+)
+REGISTRY_SOURCE = (
+    "the depositary's status of the Convention, UNTC MTDSG XXVI-6 "
+    "(https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XXVI-6&chapter=26)"
+)
 # An instrument deposited after an extract's date enters into force on the first day of the
 # sixth month after (Art. 17): the extract knows the membership up to five months ahead.
 REGISTRY_REACH_DAYS = 150
@@ -99,17 +105,30 @@ def coverage(added: Added | None = None) -> list[Coverage]:
     last_holidays = max(y for y, n in years.items() if n >= 2)
     as_of = max(shipped_registry_as_of(), added.registry_as_of or date.min)
     return [
-        Coverage(what="UN scale of assessments", until=date(last_scale, 12, 31), file=SHIPPED, source=SCALE_SOURCE,
-                 extend=f"ccm data add-scale FILE --period {last_scale + 1}-{last_scale + 3} --source …",
-                 added=len(added.scales)),
-        Coverage(what="UN Office at Geneva holidays", until=date(last_holidays, 12, 31),
-                 file=f"domain/data/{UN_HOLIDAYS_FILE}", source=HOLIDAYS_SOURCE,
-                 extend=f"ccm data add-holidays FILE --source …  (the Eids of {last_holidays + 1})",
-                 added=len(added.holidays)),
-        Coverage(what="States Parties (depositary's status)", until=as_of + timedelta(days=REGISTRY_REACH_DAYS),
-                 file="domain/data/ccm_membership_changes.csv", source=REGISTRY_SOURCE,
-                 extend="ccm states record … for each change, then ccm data checked-registry --as-of DAY --source …",
-                 added=1 if added.registry_as_of else 0),
+        Coverage(
+            what="UN scale of assessments",
+            until=date(last_scale, 12, 31),
+            file=SHIPPED,
+            source=SCALE_SOURCE,
+            extend=f"ccm data add-scale FILE --period {last_scale + 1}-{last_scale + 3} --source …",
+            added=len(added.scales),
+        ),
+        Coverage(
+            what="UN Office at Geneva holidays",
+            until=date(last_holidays, 12, 31),
+            file=f"domain/data/{UN_HOLIDAYS_FILE}",
+            source=HOLIDAYS_SOURCE,
+            extend=f"ccm data add-holidays FILE --source …  (the Eids of {last_holidays + 1})",
+            added=len(added.holidays),
+        ),
+        Coverage(
+            what="States Parties (depositary's status)",
+            until=as_of + timedelta(days=REGISTRY_REACH_DAYS),
+            file="domain/data/ccm_membership_changes.csv",
+            source=REGISTRY_SOURCE,
+            extend="ccm states record … for each change, then ccm data checked-registry --as-of DAY --source …",
+            added=1 if added.registry_as_of else 0,
+        ),
     ]
 
 
@@ -121,11 +140,15 @@ def warnings(tables: list[Coverage], today: date) -> list[str]:
         left = (c.until - today).days
         ahead = WARN_DAYS if c.file.endswith(("scale_of_assessments.csv", "holidays.csv")) else -1
         if left < 0:
-            lines.append(f"the {c.what} known to ccm ran out on {c.until}: extend it with `{c.extend}` "
-                         f"(from {c.source}; shipped in {c.file})")
+            lines.append(
+                f"the {c.what} known to ccm ran out on {c.until}: extend it with `{c.extend}` "
+                f"(from {c.source}; shipped in {c.file})"
+            )
         elif left <= ahead:
-            lines.append(f"the {c.what} known to ccm runs out on {c.until}, in {left} days: extend it with "
-                         f"`{c.extend}` (from {c.source}; shipped in {c.file})")
+            lines.append(
+                f"the {c.what} known to ccm runs out on {c.until}, in {left} days: extend it with "
+                f"`{c.extend}` (from {c.source}; shipped in {c.file})"
+            )
     return lines
 
 

@@ -38,8 +38,10 @@ def why_not_billed(state, year: int, rule: MembershipRule) -> str | None:
     if state.withdrawn and state.withdrawn <= date(year, 1, 1) and state.entry_into_force:
         return f"its withdrawal took effect on {state.withdrawn}; arrears from earlier years are still chased"
     if state.party_during(year):
-        return (f"the Convention entered into force for it on {state.entry_into_force}, after 1 January; "
-                f"billed from {year + 1}")
+        return (
+            f"the Convention entered into force for it on {state.entry_into_force}, after 1 January; "
+            f"billed from {year + 1}"
+        )
     return None
 
 
@@ -95,16 +97,18 @@ class CycleAmounts(BaseModel):
     def chased(self) -> list[str]:
         """States with something to chase: an amount due or arrears (a State that withdrew
         owes its arrears)."""
-        return sorted(a for a in set(self.amounts) | set(self.arrears)
-                      if self.amounts.get(a, 0) + self.arrears.get(a, 0) > 0)
+        return sorted(
+            a for a in set(self.amounts) | set(self.arrears) if self.amounts.get(a, 0) + self.arrears.get(a, 0) > 0
+        )
 
 
 def carried(report) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     """(arrears, credits) a year's contributions report (`fold_contributions`) carries into
     the next: an unpaid balance unless it was waived or cancelled, and every credit (money
     received is never dropped)."""
-    arrears = {s.state: s.outstanding for s in report.states
-               if s.outstanding > 0 and s.outcome not in ("waived", "cancelled")}
+    arrears = {
+        s.state: s.outstanding for s in report.states if s.outstanding > 0 and s.outcome not in ("waived", "cancelled")
+    }
     credits = {s.state: s.credit for s in report.states if s.credit > 0}
     return arrears, credits
 

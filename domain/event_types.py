@@ -714,7 +714,6 @@ class RegistryChecked(EventPayload):
     source: str = Field(min_length=1, max_length=2_000)
 
 
-
 @event("system.ping")
 class SystemPing(EventPayload):
     """`ccm doctor`'s probe that a worker writes the log."""

@@ -56,8 +56,9 @@ def hashed_time(moment: datetime | str) -> str:
 _HASHED = frozenset(NewEvent.model_fields)
 
 
-def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str,
-               dumped: dict[str, Any] | None = None) -> str:
+def event_hash(
+    event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str, dumped: dict[str, Any] | None = None
+) -> str:
     """SHA-256 over a canonical JSON of every field of the row and the previous hash.
     `dumped` is the event's `model_dump(mode="json")` when the caller has it already."""
     if dumped is None:
@@ -67,13 +68,15 @@ def event_hash(event: NewEvent, seq: int, recorded_at: datetime, prev_hash: str,
     return fields_hash(fields, seq, event.occurred_at, recorded_at, prev_hash)
 
 
-def fields_hash(fields: dict[str, Any], seq: int, occurred_at: datetime | str, recorded_at: datetime | str,
-                prev_hash: str) -> str:
+def fields_hash(
+    fields: dict[str, Any], seq: int, occurred_at: datetime | str, recorded_at: datetime | str, prev_hash: str
+) -> str:
     """The same hash from the event's fields in JSON form (a row read back from the
     database gives them without building a model: the fast path of verifying a big log)."""
     hashed = dict(fields)  # exactly the event's fields: a model dump, or a row's columns
-    hashed.update(seq=seq, occurred_at=hashed_time(occurred_at), recorded_at=hashed_time(recorded_at),
-                  prev_hash=prev_hash)
+    hashed.update(
+        seq=seq, occurred_at=hashed_time(occurred_at), recorded_at=hashed_time(recorded_at), prev_hash=prev_hash
+    )
     return hashlib.sha256(canonical_bytes(hashed)).hexdigest()
 
 
@@ -128,15 +131,26 @@ def verify_chain(events, from_genesis: bool = True) -> Verification:
             expected_prev, expected_seq = ev.prev_hash, ev.seq
         rows += 1
         if ev.seq != expected_seq:
-            return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
-                seq=ev.seq, reason=f"expected row {expected_seq} here: a row was deleted or moved"))
+            return Verification(
+                rows=rows,
+                head=expected_prev,
+                first_break=ChainBreak(
+                    seq=ev.seq, reason=f"expected row {expected_seq} here: a row was deleted or moved"
+                ),
+            )
         if ev.prev_hash != expected_prev:
-            return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
-                seq=ev.seq, reason="its previous-hash does not match the row before it"))
+            return Verification(
+                rows=rows,
+                head=expected_prev,
+                first_break=ChainBreak(seq=ev.seq, reason="its previous-hash does not match the row before it"),
+            )
         digest = ev.digest if isinstance(ev, ChainRow) else event_hash(ev, ev.seq, ev.recorded_at, ev.prev_hash)
         if digest != ev.hash:
-            return Verification(rows=rows, head=expected_prev, first_break=ChainBreak(
-                seq=ev.seq, reason="its content does not match its hash: the row was edited"))
+            return Verification(
+                rows=rows,
+                head=expected_prev,
+                first_break=ChainBreak(seq=ev.seq, reason="its content does not match its hash: the row was edited"),
+            )
         expected_prev = ev.hash
         expected_seq += 1
     return Verification(rows=rows, head=expected_prev)

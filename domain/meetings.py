@@ -70,21 +70,29 @@ class MeetingInput(ProcessInput):
     participants: list[Participant] = Field(default_factory=list, max_length=500)
     previous_meeting: date | None = Field(None, description="the meeting whose minutes this one approves")
     proposals_close_at: datetime = Field(description="members propose items until then; the agenda goes out")
-    standing_items: list[str] = Field(default_factory=lambda: [
-        "Updates from the Presidency", "Implementation of the ISU-CCM financial decision", "Update from the ISU-CCM"])
+    standing_items: list[str] = Field(
+        default_factory=lambda: [
+            "Updates from the Presidency",
+            "Implementation of the ISU-CCM financial decision",
+            "Update from the ISU-CCM",
+        ]
+    )
 
     @classmethod
     def plan(cls, schedule: Schedule, cutoff_working_days: int = 3, **fields) -> MeetingInput:
         """A meeting whose proposals close `cutoff_working_days` working days before it."""
-        return cls(schedule=schedule, proposals_close_at=proposals_close_at(schedule.date, cutoff_working_days),
-                   **fields)
+        return cls(
+            schedule=schedule, proposals_close_at=proposals_close_at(schedule.date, cutoff_working_days), **fields
+        )
 
 
 def meeting_summary(inp: MeetingInput) -> tuple[str, str]:
     s = inp.schedule
-    return (f"Coordination Committee meeting — {s.in_words()}",
-            f"{len(inp.participants)} participants; proposals close {geneva_time(inp.proposals_close_at)}"
-            + (f"; approves the minutes of {inp.previous_meeting.isoformat()}" if inp.previous_meeting else ""))
+    return (
+        f"Coordination Committee meeting — {s.in_words()}",
+        f"{len(inp.participants)} participants; proposals close {geneva_time(inp.proposals_close_at)}"
+        + (f"; approves the minutes of {inp.previous_meeting.isoformat()}" if inp.previous_meeting else ""),
+    )
 
 
 class AgendaItem(BaseModel):
@@ -93,9 +101,14 @@ class AgendaItem(BaseModel):
     details: list[OneLine] = Field(default_factory=list, max_length=30)
 
 
-def compose_agenda(meeting: date, standing: list[str], proposed: list[tuple[str, str]],
-                   minutes_pending: date | None, open_actions: list[ActionSummary],
-                   notes_to_present: list[str] = ()) -> list[AgendaItem]:
+def compose_agenda(
+    meeting: date,
+    standing: list[str],
+    proposed: list[tuple[str, str]],
+    minutes_pending: date | None,
+    open_actions: list[ActionSummary],
+    notes_to_present: list[str] = (),
+) -> list[AgendaItem]:
     """The draft agenda: opening, adoption of the agenda, approval of the previous
     minutes when pending, the concept notes to be presented at this meeting, action items
     due by it (overdue ones included), standing items, items proposed by members, and the
@@ -107,16 +120,32 @@ def compose_agenda(meeting: date, standing: list[str], proposed: list[tuple[str,
         titles.append(("Presentation of concept notes", list(notes_to_present)))
     due = sorted((a for a in open_actions if a.due <= meeting), key=lambda a: (a.due, a.workflow_id))
     if due:
-        titles.append(("Follow-up of action items", [
-            f"{a.owner}: {a.text} (due {a.due.isoformat()}{', overdue' if a.due < meeting else ''})" for a in due]))
+        titles.append(
+            (
+                "Follow-up of action items",
+                [f"{a.owner}: {a.text} (due {a.due.isoformat()}{', overdue' if a.due < meeting else ''})" for a in due],
+            )
+        )
     titles += [(item, []) for item in standing]
     titles += [(title, [f"proposed by {by}"]) for title, by in proposed]
     titles.append(("Date of the next meeting", []))
     return [AgendaItem(number=i, title=t, details=d) for i, (t, d) in enumerate(titles, start=1)]
 
 
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-            "eleventh", "twelfth")
+ORDINALS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+)
 
 
 class Presidency(BaseModel):
@@ -133,8 +162,10 @@ def number_in_presidency(meeting: date, meeting_days: list[date], presidency: Pr
     days = sorted({d for d in meeting_days if presidency.start <= d <= meeting} | {meeting})
     n = days.index(meeting) + 1
     nth = ORDINALS[n - 1] if n <= len(ORDINALS) else f"{n}th"
-    return (f"the {nth} meeting under the Presidency of {presidency.state_name} "
-            f"({day_month_year(presidency.start)} to {day_month_year(presidency.end)})")
+    return (
+        f"the {nth} meeting under the Presidency of {presidency.state_name} "
+        f"({day_month_year(presidency.start)} to {day_month_year(presidency.end)})"
+    )
 
 
 def fold_meeting_days(events) -> list[date]:
@@ -149,8 +180,12 @@ def fold_meeting_days(events) -> list[date]:
 
 
 def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem], numbered: str = "") -> str:
-    lines = [f"Coordination Committee meeting, {long_date(meeting)}, {venue}"
-             + (f": {numbered}" if numbered else ""), "", "Draft agenda", ""]
+    lines = [
+        f"Coordination Committee meeting, {long_date(meeting)}, {venue}" + (f": {numbered}" if numbered else ""),
+        "",
+        "Draft agenda",
+        "",
+    ]
     for item in agenda:
         lines.append(f"{item.number}. {item.title}")
         lines += [f"   - {d}" for d in item.details]
@@ -279,8 +314,14 @@ class Meeting(Counters):
     def new(cls, input: MeetingInput, workflow_id: str, now: datetime) -> Meeting:
         # A meeting already past is held from the start, so that a command arriving before
         # the start's effects (its minutes, say) is judged on that.
-        return cls(input=input, workflow_id=workflow_id, started_at=now, schedule=input.schedule,
-                   close_at=input.proposals_close_at, stage="held" if input.schedule.ends_at <= now else "scheduled")
+        return cls(
+            input=input,
+            workflow_id=workflow_id,
+            started_at=now,
+            schedule=input.schedule,
+            close_at=input.proposals_close_at,
+            stage="held" if input.schedule.ends_at <= now else "scheduled",
+        )
 
     @property
     def finished(self) -> bool:
@@ -290,53 +331,104 @@ class Meeting(Counters):
     def subject(self) -> str:
         return self.workflow_id
 
-    def _mail(self, key: str, event_type: str, subject: str, body: str, method: str | None = None,
-              cmd: Acting | None = None, **payload) -> Message:
+    def _mail(
+        self,
+        key: str,
+        event_type: str,
+        subject: str,
+        body: str,
+        method: str | None = None,
+        cmd: Acting | None = None,
+        **payload,
+    ) -> Message:
         """A message to every participant, with the meeting's calendar file if `method`."""
         invite = None
         if method:
-            invite = CalendarInvite(meeting_id=self.workflow_id, schedule=self.schedule, summary=SUMMARY,
-                                    organizer=self.input.organizer_email, participants=self.input.participants,
-                                    sequence=self.sequence, method=method)
-        return Message(key=key, event_type=event_type, subject_line=subject, body=body, calendar=invite,
-                       to=[p.email for p in self.input.participants if p.email],
-                       actor=cmd.actor if cmd else "", office=cmd.office if cmd else "",
-                       payload=payload | {"sequence": self.sequence})
+            invite = CalendarInvite(
+                meeting_id=self.workflow_id,
+                schedule=self.schedule,
+                summary=SUMMARY,
+                organizer=self.input.organizer_email,
+                participants=self.input.participants,
+                sequence=self.sequence,
+                method=method,
+            )
+        return Message(
+            key=key,
+            event_type=event_type,
+            subject_line=subject,
+            body=body,
+            calendar=invite,
+            to=[p.email for p in self.input.participants if p.email],
+            actor=cmd.actor if cmd else "",
+            office=cmd.office if cmd else "",
+            payload=payload | {"sequence": self.sequence},
+        )
 
     # --- the timeline ---------------------------------------------------------------------
     def start(self) -> list[Effect]:
         """Invitations; a meeting already past is recorded as held, without them."""
         effects: list[Effect] = [Show(due=self.schedule.starts_at)]
         if self.stage == "held":
-            return effects + [Show(stage="held"), Log(key="recorded", event_type="meeting.recorded", payload={
-                "date": self.schedule.date.isoformat(), "venue": self.schedule.venue})]
-        return effects + [Show(stage="scheduled"), self._mail(
-            "invitation-0", "meeting.scheduled", f"Invitation: {SUMMARY}, {self.schedule.date}",
-            f"You are invited to the {SUMMARY}:\n{self.schedule.in_words()}.\n", method="REQUEST",
-            date=self.schedule.date.isoformat(), venue=self.schedule.venue)]
+            return effects + [
+                Show(stage="held"),
+                Log(
+                    key="recorded",
+                    event_type="meeting.recorded",
+                    payload={"date": self.schedule.date.isoformat(), "venue": self.schedule.venue},
+                ),
+            ]
+        return effects + [
+            Show(stage="scheduled"),
+            self._mail(
+                "invitation-0",
+                "meeting.scheduled",
+                f"Invitation: {SUMMARY}, {self.schedule.date}",
+                f"You are invited to the {SUMMARY}:\n{self.schedule.in_words()}.\n",
+                method="REQUEST",
+                date=self.schedule.date.isoformat(),
+                venue=self.schedule.venue,
+            ),
+        ]
 
     def next_action(self) -> Action | None:
         if self.stage == "scheduled":
-            return Action(key="agenda", at=self.close_at, description="proposals close: circulate the agenda",
-                          needs=AgendaFactsRequest(previous_meeting=self.input.previous_meeting,
-                                                   meeting=self.schedule.date))
+            return Action(
+                key="agenda",
+                at=self.close_at,
+                description="proposals close: circulate the agenda",
+                needs=AgendaFactsRequest(previous_meeting=self.input.previous_meeting, meeting=self.schedule.date),
+            )
         if self.stage == "agenda_circulated":
             return Action(key="held", at=self.schedule.ends_at, description="the meeting is held")
         return None  # after the meeting: minutes and their approval come as commands
 
     def fire(self, action: Action, now: datetime, facts: AgendaFacts | None = None) -> list[Effect]:
         if action.key == "agenda":
-            self.agenda = compose_agenda(self.schedule.date, self.input.standing_items, self.proposed(),
-                                         facts.minutes_pending, facts.open_actions, facts.notes_to_present)
+            self.agenda = compose_agenda(
+                self.schedule.date,
+                self.input.standing_items,
+                self.proposed(),
+                facts.minutes_pending,
+                facts.open_actions,
+                facts.notes_to_present,
+            )
             self.stage = "agenda_circulated"
-            return [Show(stage=self.stage), self._mail(
-                f"agenda-{self.sequence}", "meeting.agenda_circulated",
-                f"Draft agenda: {SUMMARY}, {self.schedule.date}",
-                agenda_text(self.schedule.date, self.schedule.venue, self.agenda, facts.numbered),
-                items=[a.title for a in self.agenda])]
+            return [
+                Show(stage=self.stage),
+                self._mail(
+                    f"agenda-{self.sequence}",
+                    "meeting.agenda_circulated",
+                    f"Draft agenda: {SUMMARY}, {self.schedule.date}",
+                    agenda_text(self.schedule.date, self.schedule.venue, self.agenda, facts.numbered),
+                    items=[a.title for a in self.agenda],
+                ),
+            ]
         self.stage = "held"
-        return [Show(stage=self.stage), Log(key="held", event_type="meeting.held",
-                                            payload={"date": self.schedule.date.isoformat()})]
+        return [
+            Show(stage=self.stage),
+            Log(key="held", event_type="meeting.held", payload={"date": self.schedule.date.isoformat()}),
+        ]
 
     # --- before the meeting ---------------------------------------------------------------
     def authorize(self, command: str, cmd: Acting) -> None:
@@ -360,10 +452,20 @@ class Meeting(Counters):
             self.stage = "scheduled"  # proposals reopen until the new cut-off
             effects.append(Show(stage=self.stage))
         s = self.schedule
-        return effects + [Show(due=s.starts_at), self._mail(
-            f"invitation-{self.sequence}", "meeting.rescheduled", f"Updated: {SUMMARY}, now {s.date}",
-            f"The {SUMMARY} has moved to:\n{s.in_words()}.\n", method="REQUEST", cmd=cmd,
-            date=s.date.isoformat(), start=s.start.isoformat(), venue=s.venue)]
+        return effects + [
+            Show(due=s.starts_at),
+            self._mail(
+                f"invitation-{self.sequence}",
+                "meeting.rescheduled",
+                f"Updated: {SUMMARY}, now {s.date}",
+                f"The {SUMMARY} has moved to:\n{s.in_words()}.\n",
+                method="REQUEST",
+                cmd=cmd,
+                date=s.date.isoformat(),
+                start=s.start.isoformat(),
+                venue=s.venue,
+            ),
+        ]
 
     def check_cancel(self, cmd: CancelMeeting) -> None:
         self._check_before_meeting("cancel")
@@ -372,26 +474,42 @@ class Meeting(Counters):
         self.check_cancel(cmd)
         self.sequence += 1
         self.stage = "cancelled"
-        return [Show(stage=self.stage), self._mail(
-            "cancelled", "meeting.cancelled", f"Cancelled: {SUMMARY}, {self.schedule.date}",
-            f"The {SUMMARY} of {self.schedule.in_words()} is cancelled: {cmd.reason}\n", method="CANCEL", cmd=cmd,
-            reason=cmd.reason)]
+        return [
+            Show(stage=self.stage),
+            self._mail(
+                "cancelled",
+                "meeting.cancelled",
+                f"Cancelled: {SUMMARY}, {self.schedule.date}",
+                f"The {SUMMARY} of {self.schedule.in_words()} is cancelled: {cmd.reason}\n",
+                method="CANCEL",
+                cmd=cmd,
+                reason=cmd.reason,
+            ),
+        ]
 
     def check_proposal(self, cmd: ProposeItem, now: datetime) -> None:
         if self.stage != "scheduled" or now >= self.close_at:
-            raise Refusal(f"proposals closed at {geneva_time(self.close_at)}: "
-                          "the agenda has gone out")
+            raise Refusal(f"proposals closed at {geneva_time(self.close_at)}: the agenda has gone out")
 
     def proposed(self) -> list[tuple[str, str]]:
         """(title, who proposed it, in words) of every proposal, for the agenda."""
-        return [(p.title, office_in_words(p.office, p.proposer) if p.office else (p.proposer or "a member"))
-                for p in self.proposals]
+        return [
+            (p.title, office_in_words(p.office, p.proposer) if p.office else (p.proposer or "a member"))
+            for p in self.proposals
+        ]
 
     def propose_item(self, cmd: ProposeItem, now: datetime) -> list[Effect]:
         self.check_proposal(cmd, now)
         self.proposals.append(cmd)
-        return [Log(key=f"proposal-{len(self.proposals)}", event_type="meeting.item_proposed",
-                    actor=cmd.actor or cmd.proposer, office=cmd.office or "member", payload={"title": cmd.title})]
+        return [
+            Log(
+                key=f"proposal-{len(self.proposals)}",
+                event_type="meeting.item_proposed",
+                actor=cmd.actor or cmd.proposer,
+                office=cmd.office or "member",
+                payload={"title": cmd.title},
+            )
+        ]
 
     # --- at and after the meeting ---------------------------------------------------------
     def _check_started(self, what: str, now: datetime) -> None:
@@ -406,8 +524,15 @@ class Meeting(Counters):
         on, never recomposed from a later state of the log."""
         self.check_agenda(cmd, now)
         self.agenda = [item.model_copy(update={"number": n}) for n, item in enumerate(cmd.items, start=1)]
-        return [Log(key=self.change_key("agenda-adopted"), event_type="meeting.agenda_adopted", actor=cmd.actor,
-                    office=cmd.office, payload={"items": [a.model_dump() for a in self.agenda]})]
+        return [
+            Log(
+                key=self.change_key("agenda-adopted"),
+                event_type="meeting.agenda_adopted",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={"items": [a.model_dump() for a in self.agenda]},
+            )
+        ]
 
     def check_attendance(self, cmd: RecordAttendance, now: datetime) -> None:
         self._check_started("record attendance", now)
@@ -416,8 +541,15 @@ class Meeting(Counters):
         self.check_attendance(cmd, now)
         self.attendance = sorted(set(self.attendance) | set(cmd.present))
         self.attendance_records += 1
-        return [Log(key=f"attendance-{self.attendance_records}", event_type="meeting.attendance_recorded",
-                    actor=cmd.actor, office=cmd.office, payload={"present": cmd.present})]
+        return [
+            Log(
+                key=f"attendance-{self.attendance_records}",
+                event_type="meeting.attendance_recorded",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={"present": cmd.present},
+            )
+        ]
 
     def check_next_meeting(self, cmd: SetNextMeeting) -> None:
         if cmd.date <= self.schedule.date:
@@ -426,9 +558,15 @@ class Meeting(Counters):
     def set_next_meeting(self, cmd: SetNextMeeting) -> list[Effect]:
         self.check_next_meeting(cmd)
         self.next_meeting = cmd.date
-        return [Log(key=self.change_key("next-meeting"),
-                    event_type="meeting.next_meeting_set",
-                    actor=cmd.actor, office=cmd.office, payload={"date": cmd.date.isoformat()})]
+        return [
+            Log(
+                key=self.change_key("next-meeting"),
+                event_type="meeting.next_meeting_set",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={"date": cmd.date.isoformat()},
+            )
+        ]
 
     def check_action(self, cmd: AddActionItem, now: datetime) -> None:
         self._check_started("add action items", now)
@@ -442,13 +580,25 @@ class Meeting(Counters):
         self.check_action(cmd, now)
         number = len(self.action_items) + 1
         child = action_id(self.workflow_id, number)
-        item = ActionItemInput(owner=cmd.owner, text=cmd.text, due=cmd.due or self.next_meeting,
-                               source=self.workflow_id, number=number, fulfilled_by=cmd.fulfilled_by)
+        item = ActionItemInput(
+            owner=cmd.owner,
+            text=cmd.text,
+            due=cmd.due or self.next_meeting,
+            source=self.workflow_id,
+            number=number,
+            fulfilled_by=cmd.fulfilled_by,
+        )
         self.action_items.append(child)
-        return [StartActionItem(id=child, input=item),
-                Log(key=f"action-{number}", event_type="meeting.action_item_added", actor=cmd.actor,
-                    office=cmd.office, payload={"action_item": child, "owner": cmd.owner, "text": cmd.text,
-                                                "due": item.due.isoformat()})]
+        return [
+            StartActionItem(id=child, input=item),
+            Log(
+                key=f"action-{number}",
+                event_type="meeting.action_item_added",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={"action_item": child, "owner": cmd.owner, "text": cmd.text, "due": item.due.isoformat()},
+            ),
+        ]
 
     def check_minutes(self, cmd: CirculateMinutes) -> None:
         if self.stage not in ("held", "minutes_circulated"):
@@ -459,42 +609,75 @@ class Meeting(Counters):
         self.minutes, self.minutes_document = cmd.text, cmd.document
         self.minutes_versions += 1
         self.stage = "minutes_circulated"
-        mail = self._mail(f"minutes-{self.minutes_versions}", "meeting.minutes_circulated",
-                          f"Draft minutes: {SUMMARY}, {self.schedule.date}", cmd.text, cmd=cmd)
+        mail = self._mail(
+            f"minutes-{self.minutes_versions}",
+            "meeting.minutes_circulated",
+            f"Draft minutes: {SUMMARY}, {self.schedule.date}",
+            cmd.text,
+            cmd=cmd,
+        )
         return [Show(stage=self.stage), mail.model_copy(update={"body_document": cmd.document})]
 
     def check_approval(self, cmd: ApproveMinutes, now: datetime) -> None:
         if self.stage != "minutes_circulated":
             raise Refusal(f"there are no circulated minutes to approve (the meeting is {_words(self.stage)})")
         if cmd.at_meeting <= self.schedule.date:
-            raise Refusal(f"minutes are approved at a later meeting of the Committee, not on "
-                          f"{cmd.at_meeting.isoformat()} (this meeting is of {self.schedule.date.isoformat()})")
+            raise Refusal(
+                f"minutes are approved at a later meeting of the Committee, not on "
+                f"{cmd.at_meeting.isoformat()} (this meeting is of {self.schedule.date.isoformat()})"
+            )
         if cmd.at_meeting > geneva_date(now):
-            raise Refusal(f"the meeting of {cmd.at_meeting.isoformat()} has not been held yet: its approval is "
-                          "recorded once it has")
+            raise Refusal(
+                f"the meeting of {cmd.at_meeting.isoformat()} has not been held yet: its approval is "
+                "recorded once it has"
+            )
 
     def approve_minutes(self, cmd: ApproveMinutes, now: datetime) -> list[Effect]:
         self.check_approval(cmd, now)
         self.stage = "minutes_approved"
-        return [Show(stage=self.stage), Log(
-            key="minutes-approved", event_type="meeting.minutes_approved", actor=cmd.actor, office=cmd.office,
-            payload={"at_meeting": cmd.at_meeting.isoformat(), "approved_as": cmd.approved_as,
-                     "corrections": cmd.corrections})]
+        return [
+            Show(stage=self.stage),
+            Log(
+                key="minutes-approved",
+                event_type="meeting.minutes_approved",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "at_meeting": cmd.at_meeting.isoformat(),
+                    "approved_as": cmd.approved_as,
+                    "corrections": cmd.corrections,
+                },
+            ),
+        ]
 
     # --- reading ---------------------------------------------------------------------------
     def status(self) -> MeetingStatus:
         return MeetingStatus(
-            workflow_id=self.workflow_id, stage=self.stage, schedule=self.schedule, sequence=self.sequence,
-            proposals_close_at=self.close_at, proposals=self.proposals, agenda=self.agenda,
-            attendance=self.attendance, minutes=self.minutes, minutes_document=self.minutes_document,
+            workflow_id=self.workflow_id,
+            stage=self.stage,
+            schedule=self.schedule,
+            sequence=self.sequence,
+            proposals_close_at=self.close_at,
+            proposals=self.proposals,
+            agenda=self.agenda,
+            attendance=self.attendance,
+            minutes=self.minutes,
+            minutes_document=self.minutes_document,
             next_meeting=self.next_meeting,
-            action_items=self.action_items, participants=self.input.participants,
-            previous_meeting=self.input.previous_meeting, standing_items=self.input.standing_items)
+            action_items=self.action_items,
+            participants=self.input.participants,
+            previous_meeting=self.input.previous_meeting,
+            standing_items=self.input.standing_items,
+        )
 
     def result(self, effects: list) -> CommandResult:
         s = self.schedule
-        summary = {"date": s.date.isoformat(), "start": s.start.isoformat("minutes"),
-                   "end": s.end.isoformat("minutes"), "venue": s.venue}
+        summary = {
+            "date": s.date.isoformat(),
+            "start": s.start.isoformat("minutes"),
+            "end": s.end.isoformat("minutes"),
+            "venue": s.venue,
+        }
         started = [e.id for e in effects if isinstance(e, StartActionItem)]
         if started:
             summary["action_item"] = started[0]

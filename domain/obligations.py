@@ -32,8 +32,9 @@ from domain.process import (
 from domain.schedule import geneva_date, geneva_today, utc_midnight
 from domain.states import entry_into_force  # noqa: F401  (Art. 17, with the registry)
 
-Kind = Literal["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point",
-               "dap-va-action-plan"]
+Kind = Literal[
+    "art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point", "dap-va-action-plan"
+]
 KINDS: dict[str, str] = {
     "art7-initial": "initial transparency report (Article 7.1)",
     "art7-annual": "annual transparency report (Article 7.2)",
@@ -44,9 +45,12 @@ KINDS: dict[str, str] = {
 }
 # The coordinators told when an obligation of each kind becomes overdue.
 COORDINATORS = {
-    "art7-initial": "coordinator:transparency-measures", "art7-annual": "coordinator:transparency-measures",
-    "art3-stockpiles": "coordinator:stockpile-destruction", "art4-clearance": "coordinator:clearance-and-rre",
-    "dap-va-focal-point": "coordinator:victim-assistance", "dap-va-action-plan": "coordinator:victim-assistance",
+    "art7-initial": "coordinator:transparency-measures",
+    "art7-annual": "coordinator:transparency-measures",
+    "art3-stockpiles": "coordinator:stockpile-destruction",
+    "art4-clearance": "coordinator:clearance-and-rre",
+    "dap-va-focal-point": "coordinator:victim-assistance",
+    "dap-va-action-plan": "coordinator:victim-assistance",
 }
 REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
 EXTENSION_NOTICE_MONTHS = 9
@@ -110,8 +114,11 @@ def due_date(kind: str, in_force: date | None, period: int | None = None) -> dat
         return DAP_DUE[kind]
     if in_force is None:
         raise Refusal("the State has no entry into force: it is not a State Party")
-    return {"art7-initial": initial_report_due, "art3-stockpiles": stockpiles_destroyed_by,
-            "art4-clearance": clearance_by}[kind](in_force)
+    return {
+        "art7-initial": initial_report_due,
+        "art3-stockpiles": stockpiles_destroyed_by,
+        "art4-clearance": clearance_by,
+    }[kind](in_force)
 
 
 def earliest_fulfilment(kind: str, period: str, in_force: date | None) -> date:
@@ -130,8 +137,11 @@ def check_period(kind: str, period: str, today: date) -> None:
 
 
 def period_of(kind: str, year: int | None) -> str:
-    return str(year) if kind == "art7-annual" else ("2016" if kind == "dap-va-focal-point" else
-                                                     "2018" if kind == "dap-va-action-plan" else "eif")
+    return (
+        str(year)
+        if kind == "art7-annual"
+        else ("2016" if kind == "dap-va-focal-point" else "2018" if kind == "dap-va-action-plan" else "eif")
+    )
 
 
 # Which States Parties carry Article 3, Article 4 and victim-assistance obligations: data,
@@ -152,11 +162,17 @@ def concerned(kind: str, parties: dict, year: int | None = None, data: str | Non
         return sorted(parties)
     if kind == "art7-annual":
         return sorted(a for a, eif in parties.items() if eif is not None and eif <= date(year, 12, 31))
-    text = data if data is not None else resources.files("domain").joinpath("data/obligations_2016.csv").read_text(
-        "utf-8")
+    text = (
+        data if data is not None else resources.files("domain").joinpath("data/obligations_2016.csv").read_text("utf-8")
+    )
     rows = csv.DictReader(text.lstrip("\ufeff").splitlines())
-    return sorted({r["state"].strip().upper() for r in rows
-                   if r["article"].strip().lower() == ARTICLE_OF[kind] and r["state"].strip().upper() in parties})
+    return sorted(
+        {
+            r["state"].strip().upper()
+            for r in rows
+            if r["article"].strip().lower() == ARTICLE_OF[kind] and r["state"].strip().upper() in parties
+        }
+    )
 
 
 def obligation_id(state: str, kind: str, period: str) -> str:
@@ -277,14 +293,19 @@ class Obligation(BaseModel):
         return f"{name}-{self.counters[name]}"
 
     def _show(self) -> Show:
-        return Show(state=self.input.state, stage=self.stage,
-                    due=utc_midnight(self.due))
+        return Show(state=self.input.state, stage=self.stage, due=utc_midnight(self.due))
 
     # --- the timeline ---------------------------------------------------------------------
     def start(self) -> list[Effect]:
         i = self.input
-        return [self._show(), Log(key="started", event_type="obligation.started", payload={
-            "kind": i.kind, "period": i.period, "due": i.due.isoformat(), "due_source": i.due_source})]
+        return [
+            self._show(),
+            Log(
+                key="started",
+                event_type="obligation.started",
+                payload={"kind": i.kind, "period": i.period, "due": i.due.isoformat(), "due_source": i.due_source},
+            ),
+        ]
 
     def next_action(self) -> Action | None:
         """Reminders before the due date (not sent late), then overdue the day after,
@@ -296,15 +317,20 @@ class Obligation(BaseModel):
         if self.stage == "overdue":
             n = self.counters.get("overdue-reminder", 0) + 1
             since = self.overdue_since or self.due
-            return Action(key="overdue-reminder", at=datetime.combine(add_months(since, n), REMINDER_TIME),
-                          description="monthly reminder: overdue")
+            return Action(
+                key="overdue-reminder",
+                at=datetime.combine(add_months(since, n), REMINDER_TIME),
+                description="monthly reminder: overdue",
+            )
         for days in sorted(self.input.reminder_days, reverse=True):
             at = datetime.combine(self.due - timedelta(days=days), REMINDER_TIME)
             if at > self.since and f"reminder-{days}d-{self.due.isoformat()}" not in self.counters:
-                return Action(key=f"reminder-{days}d-{self.due.isoformat()}", at=at,
-                              description=f"remind the State ({days} days before)")
-        return Action(key="overdue", at=utc_midnight(self.due + timedelta(days=1)),
-                      description="overdue")
+                return Action(
+                    key=f"reminder-{days}d-{self.due.isoformat()}",
+                    at=at,
+                    description=f"remind the State ({days} days before)",
+                )
+        return Action(key="overdue", at=utc_midnight(self.due + timedelta(days=1)), description="overdue")
 
     def _to_state(self, key: str, event_type: str, subject: str, body: str, **payload) -> Message:
         self.reminders += 1
@@ -316,20 +342,40 @@ class Obligation(BaseModel):
             # on time, monthly from the due date; found late, monthly from now
             self.stage, self.overdue_since = "overdue", max(self.due, geneva_date(now) - timedelta(days=1))
             told = COORDINATORS[self.input.kind]
-            return [self._show(), Log(key=self._key("overdue"), event_type="obligation.overdue",
-                                      payload={"due": due, "told": told}),
-                    Message(key=self._key("coordinators-told"), event_type="obligation.coordinators_told",
-                            subject_line=f"Overdue: {self.what}",
-                            body=f"To the coordinators ({told}): the {self.what} was due on {due}.\n",
-                            payload={"due": due, "told": told})]
+            return [
+                self._show(),
+                Log(key=self._key("overdue"), event_type="obligation.overdue", payload={"due": due, "told": told}),
+                Message(
+                    key=self._key("coordinators-told"),
+                    event_type="obligation.coordinators_told",
+                    subject_line=f"Overdue: {self.what}",
+                    body=f"To the coordinators ({told}): the {self.what} was due on {due}.\n",
+                    payload={"due": due, "told": told},
+                ),
+            ]
         if action.key == "overdue-reminder":
             key = self._key("overdue-reminder")
-            return [self._to_state(key, "obligation.reminder_sent", f"Overdue since {due}: {self.what}",
-                                   f"The {self.what} was due on {due} and has not been received.\n", due=due,
-                                   overdue=True)]
+            return [
+                self._to_state(
+                    key,
+                    "obligation.reminder_sent",
+                    f"Overdue since {due}: {self.what}",
+                    f"The {self.what} was due on {due} and has not been received.\n",
+                    due=due,
+                    overdue=True,
+                )
+            ]
         self.counters[action.key] = 1
-        return [self._to_state(action.key, "obligation.reminder_sent", f"Due on {due}: {self.what}",
-                               f"The {self.what} is due on {due}.\n", due=due, overdue=False)]
+        return [
+            self._to_state(
+                action.key,
+                "obligation.reminder_sent",
+                f"Due on {due}: {self.what}",
+                f"The {self.what} is due on {due}.\n",
+                due=due,
+                overdue=False,
+            )
+        ]
 
     # --- commands ---------------------------------------------------------------------------
     def authorize(self, command: str, cmd: Acting) -> None:
@@ -342,21 +388,39 @@ class Obligation(BaseModel):
     def check_fulfil(self, cmd: Fulfil, today: date) -> None:
         self._check_open()
         if not IN_FORCE <= cmd.date <= today:
-            raise Refusal(f"the date {cmd.date.isoformat()} is not between {IN_FORCE.isoformat()} (the Convention's "
-                          "entry into force) and today")
+            raise Refusal(
+                f"the date {cmd.date.isoformat()} is not between {IN_FORCE.isoformat()} (the Convention's "
+                "entry into force) and today"
+            )
         earliest = earliest_fulfilment(self.input.kind, self.input.period, self.input.in_force)
         if cmd.date < earliest:
-            raise Refusal(f"the date {cmd.date.isoformat()} is before {earliest.isoformat()}: "
-                          + ("a report is submitted once its period has ended and the Convention binds the State"
-                             if self.input.kind.startswith("art7") else "the Convention was not yet in force"))
+            raise Refusal(
+                f"the date {cmd.date.isoformat()} is before {earliest.isoformat()}: "
+                + (
+                    "a report is submitted once its period has ended and the Convention binds the State"
+                    if self.input.kind.startswith("art7")
+                    else "the Convention was not yet in force"
+                )
+            )
 
     def fulfil(self, cmd: Fulfil, today: date) -> list[Effect]:
         self.check_fulfil(cmd, today)
         self.stage, self.fulfilled_on, self.reference = "fulfilled", cmd.date, cmd.reference
-        return [self._show(), Log(key="fulfilled", event_type="obligation.fulfilled", actor=cmd.actor,
-                                  office=cmd.office, payload={"date": cmd.date.isoformat(), "reference": cmd.reference,
-                                                              "due": self.due.isoformat(),
-                                                              "on_time": cmd.date <= self.due})]
+        return [
+            self._show(),
+            Log(
+                key="fulfilled",
+                event_type="obligation.fulfilled",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "date": cmd.date.isoformat(),
+                    "reference": cmd.reference,
+                    "due": self.due.isoformat(),
+                    "on_time": cmd.date <= self.due,
+                },
+            ),
+        ]
 
     def check_extension(self, cmd: RequestExtension, today: date) -> None:
         self._check_open()
@@ -371,30 +435,46 @@ class Obligation(BaseModel):
         self._check_extension_length(cmd.new_due)
         years, article = EXTENSION_LIMITS[self.input.kind]
         if cmd.submitted > self.due:
-            raise Refusal(f"the deadline of {self.due.isoformat()} expired before the request of "
-                          f"{cmd.submitted.isoformat()}: a request is made before it ({article})")
+            raise Refusal(
+                f"the deadline of {self.due.isoformat()} expired before the request of "
+                f"{cmd.submitted.isoformat()}: a request is made before it ({article})"
+            )
         if cmd.meeting <= cmd.submitted:
             raise Refusal(f"the meeting of {cmd.meeting.isoformat()} is not after the request's date")
         latest = latest_extension_request(cmd.meeting)
         if cmd.submitted > latest:
-            raise Refusal(f"a request for the meeting of {cmd.meeting.isoformat()} had to be submitted by "
-                          f"{latest.isoformat()} (nine months before it; Articles 3.5 and 4.6)")
+            raise Refusal(
+                f"a request for the meeting of {cmd.meeting.isoformat()} had to be submitted by "
+                f"{latest.isoformat()} (nine months before it; Articles 3.5 and 4.6)"
+            )
 
     def request_extension(self, cmd: RequestExtension, today: date) -> list[Effect]:
         self.check_extension(cmd, today)
-        self.extension = Extension(new_due=cmd.new_due, meeting=cmd.meeting, reason=cmd.reason,
-                                   submitted=cmd.submitted)
+        self.extension = Extension(new_due=cmd.new_due, meeting=cmd.meeting, reason=cmd.reason, submitted=cmd.submitted)
         self.stage = "extension_requested"
-        return [self._show(), Log(key=self._key("extension-requested"), event_type="obligation.extension_requested",
-                                  actor=cmd.actor, office=cmd.office, payload={
-                                      "new_due": cmd.new_due.isoformat(), "meeting": cmd.meeting.isoformat(),
-                                      "submitted": cmd.submitted.isoformat(), "reason": cmd.reason})]
+        return [
+            self._show(),
+            Log(
+                key=self._key("extension-requested"),
+                event_type="obligation.extension_requested",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "new_due": cmd.new_due.isoformat(),
+                    "meeting": cmd.meeting.isoformat(),
+                    "submitted": cmd.submitted.isoformat(),
+                    "reason": cmd.reason,
+                },
+            ),
+        ]
 
     def _check_extension_length(self, new_due: date) -> None:
         years, article = EXTENSION_LIMITS[self.input.kind]
         if new_due > add_months(self.due, 12 * years):
-            raise Refusal(f"{new_due.isoformat()} is more than {years} years beyond the deadline in force, "
-                          f"{self.due.isoformat()}: {article} allows an extension of up to {years} years")
+            raise Refusal(
+                f"{new_due.isoformat()} is more than {years} years beyond the deadline in force, "
+                f"{self.due.isoformat()}: {article} allows an extension of up to {years} years"
+            )
 
     def check_decision(self, cmd: DecideExtension, today: date) -> None:
         if self.stage != "extension_requested":
@@ -402,8 +482,10 @@ class Obligation(BaseModel):
         if cmd.meeting != self.extension.meeting:
             raise Refusal(f"the request is for the meeting of {self.extension.meeting.isoformat()}")
         if cmd.meeting > today:
-            raise Refusal(f"the meeting of {cmd.meeting.isoformat()} has not opened: only the Meeting of States "
-                          "Parties decides an extension (Articles 3.5 and 4.5), and it is recorded once made")
+            raise Refusal(
+                f"the meeting of {cmd.meeting.isoformat()} has not opened: only the Meeting of States "
+                "Parties decides an extension (Articles 3.5 and 4.5), and it is recorded once made"
+            )
         if cmd.granted and cmd.new_due is not None and cmd.new_due <= self.due:
             raise Refusal(f"a deadline granted must be after {self.due.isoformat()}, not {cmd.new_due.isoformat()}")
         if cmd.granted and cmd.new_due is not None:
@@ -415,10 +497,22 @@ class Obligation(BaseModel):
         if cmd.granted:
             self.due, self.since = cmd.new_due or self.extension.new_due, now
         self.stage = "open"  # refused and past its date: the timer makes it overdue at once
-        return [self._show(), Log(key=self._key("extension-decided"), event_type="obligation.extension_decided",
-                                  actor=cmd.actor, office=cmd.office, payload={
-                                      "granted": cmd.granted, "meeting": cmd.meeting.isoformat(),
-                                      "decided_by": cmd.msp, "decision": cmd.text, "due": self.due.isoformat()})]
+        return [
+            self._show(),
+            Log(
+                key=self._key("extension-decided"),
+                event_type="obligation.extension_decided",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={
+                    "granted": cmd.granted,
+                    "meeting": cmd.meeting.isoformat(),
+                    "decided_by": cmd.msp,
+                    "decision": cmd.text,
+                    "due": self.due.isoformat(),
+                },
+            ),
+        ]
 
     def check_exempt(self, cmd: Exempt) -> None:
         self._check_open()
@@ -428,16 +522,26 @@ class Obligation(BaseModel):
     def exempt(self, cmd: Exempt) -> list[Effect]:
         self.check_exempt(cmd)
         self.stage = "exempted"
-        return [self._show(), Log(key="exempted", event_type="obligation.exempted", actor=cmd.actor,
-                                  office=cmd.office, payload={"reason": cmd.reason})]
+        return [
+            self._show(),
+            Log(
+                key="exempted",
+                event_type="obligation.exempted",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={"reason": cmd.reason},
+            ),
+        ]
 
     def check_override(self, cmd: OverrideDue) -> None:
         self._check_open()
         if not cmd.reason.strip():
             raise Refusal("a reason is required")
         if not IN_FORCE <= cmd.due <= date(2100, 12, 31):
-            raise Refusal(f"a due date falls from the Convention's entry into force, {IN_FORCE.isoformat()}, "
-                          f"to 2100, not {cmd.due.isoformat()}")
+            raise Refusal(
+                f"a due date falls from the Convention's entry into force, {IN_FORCE.isoformat()}, "
+                f"to 2100, not {cmd.due.isoformat()}"
+            )
         if cmd.due == self.due:
             raise Refusal(f"the due date is already {cmd.due.isoformat()}")
 
@@ -446,19 +550,35 @@ class Obligation(BaseModel):
         previous, self.due, self.since = self.due, cmd.due, now
         if self.stage == "overdue" and self.due >= geneva_date(now):
             self.stage = "open"
-        return [self._show(), Log(key=self._key("due-overridden"), event_type="obligation.due_overridden",
-                                  actor=cmd.actor, office=cmd.office, payload={
-                                      "from": previous.isoformat(), "to": cmd.due.isoformat(), "reason": cmd.reason})]
+        return [
+            self._show(),
+            Log(
+                key=self._key("due-overridden"),
+                event_type="obligation.due_overridden",
+                actor=cmd.actor,
+                office=cmd.office,
+                payload={"from": previous.isoformat(), "to": cmd.due.isoformat(), "reason": cmd.reason},
+            ),
+        ]
 
     # --- reading ---------------------------------------------------------------------------
     def status(self) -> ObligationStatus:
         action = self.next_action()
         return ObligationStatus(
-            workflow_id=self.workflow_id, state=self.input.state, kind=self.input.kind, period=self.input.period,
-            stage=self.stage, due=self.due, fulfilled_on=self.fulfilled_on,
-            on_time=None if self.fulfilled_on is None else self.fulfilled_on <= self.due, reference=self.reference,
-            extension=self.extension, reminders=self.reminders,
-            next_action=action.description if action else None, next_action_at=action.at if action else None)
+            workflow_id=self.workflow_id,
+            state=self.input.state,
+            kind=self.input.kind,
+            period=self.input.period,
+            stage=self.stage,
+            due=self.due,
+            fulfilled_on=self.fulfilled_on,
+            on_time=None if self.fulfilled_on is None else self.fulfilled_on <= self.due,
+            reference=self.reference,
+            extension=self.extension,
+            reminders=self.reminders,
+            next_action=action.description if action else None,
+            next_action_at=action.at if action else None,
+        )
 
     def result(self, effects: list) -> CommandResult:
         return result_of(self.workflow_id, self.stage, effects, {"due": self.due.isoformat()})
@@ -496,8 +616,10 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
             if day is not None and not IN_FORCE <= day <= today:
                 raise ValueError
         except ValueError:
-            problems.append(f"line {n}, submitted_on: {row['submitted_on']!r} is not a date between "
-                            f"{IN_FORCE.isoformat()} and today (YYYY-MM-DD)")
+            problems.append(
+                f"line {n}, submitted_on: {row['submitted_on']!r} is not a date between "
+                f"{IN_FORCE.isoformat()} and today (YYYY-MM-DD)"
+            )
             continue
         if len(row["reference"] or "") > 300:
             problems.append(f"line {n}, reference: longer than 300 characters")
@@ -509,9 +631,14 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
             continue
         earliest = earliest_fulfilment(kind, period, state.entry_into_force)
         if day is not None and day < earliest:
-            problems.append(f"line {n}, submitted_on: {day.isoformat()} is before {earliest.isoformat()}, when "
-                            + ("its period ended and the Convention bound the State" if kind.startswith("art7")
-                               else "the Convention came into force"))
+            problems.append(
+                f"line {n}, submitted_on: {day.isoformat()} is before {earliest.isoformat()}, when "
+                + (
+                    "its period ended and the Convention bound the State"
+                    if kind.startswith("art7")
+                    else "the Convention came into force"
+                )
+            )
             continue
         period = period if kind == "art7-annual" else period_of(kind, None)
         wid = obligation_id(state.alpha3, kind, period)
@@ -521,14 +648,27 @@ def imported_events(data: bytes, registry, actor: str, office: str, today: date 
         lines[wid] = n
         # Known from the day it was submitted; one never submitted, from its due date.
         known = day or due
-        events.append(NewEvent(idempotency_key=f"{wid}/imported", workflow_id=wid, workflow_type="import",
-                               subject=state.alpha3, event_type="obligation.imported",
-                               occurred_at=utc_midnight(known), actor=actor,
-                               office=office, payload={"kind": kind, "period": period,
-                                                       "date": day.isoformat() if day else None,
-                                                       "due": due.isoformat(),
-                                                       "reference": (row["reference"] or "").strip(),
-                                                       "file_sha256": sha, "line": n}))
+        events.append(
+            NewEvent(
+                idempotency_key=f"{wid}/imported",
+                workflow_id=wid,
+                workflow_type="import",
+                subject=state.alpha3,
+                event_type="obligation.imported",
+                occurred_at=utc_midnight(known),
+                actor=actor,
+                office=office,
+                payload={
+                    "kind": kind,
+                    "period": period,
+                    "date": day.isoformat() if day else None,
+                    "due": due.isoformat(),
+                    "reference": (row["reference"] or "").strip(),
+                    "file_sha256": sha,
+                    "line": n,
+                },
+            )
+        )
     if problems:
         raise ValueError("; ".join(problems))
     return events
@@ -584,8 +724,9 @@ def obligations_summary(rows: list[ObligationRow], on: date) -> list[dict]:
     """Per kind and period: how many, fulfilled on time, late, overdue, not yet due."""
     table: dict[tuple[str, str], dict] = {}
     for r in rows:
-        entry = table.setdefault((r.kind, r.period), {"kind": r.kind, "period": r.period, "states": 0}
-                                 | dict.fromkeys(STANDINGS, 0))
+        entry = table.setdefault(
+            (r.kind, r.period), {"kind": r.kind, "period": r.period, "states": 0} | dict.fromkeys(STANDINGS, 0)
+        )
         entry["states"] += 1
         entry[r.standing(on)] += 1
     return list(table.values())

@@ -67,8 +67,10 @@ def office_in_words(office: str, name: str = "") -> str:
 
 
 def describe_offices() -> str:
-    return (f"{', '.join(OFFICES)}, coordinator:<theme>, a State (ITA, Italy), "
-            f"or an organisation ({', '.join(ORGANISATIONS)})")
+    return (
+        f"{', '.join(OFFICES)}, coordinator:<theme>, a State (ITA, Italy), "
+        f"or an organisation ({', '.join(ORGANISATIONS)})"
+    )
 
 
 def owner_of(text: str) -> str:
@@ -163,16 +165,26 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("record", "retry_outbox"): ("isu",),
     ("record", "add_data"): ("isu",),
 }
-ROLE_NAMES = {"president": "the Presidency", "isu": "the ISU", "state": "the State itself",
-              "owner": "the item's owner", "coordinator": "the theme's coordinators", "any": "an office"}
+ROLE_NAMES = {
+    "president": "the Presidency",
+    "isu": "the ISU",
+    "state": "the State itself",
+    "owner": "the item's owner",
+    "coordinator": "the theme's coordinators",
+    "any": "an office",
+}
 
 
 def is_office(office: str) -> bool:
     """An office as the log records it (the form `office_of` gives), checked without the
     registry, so that workflow code can call it."""
-    return (office in OFFICES or office in SYNONYMS or office in ORGANISATIONS
-            or bool(re.fullmatch(r"[A-Z]{3}", office))
-            or (office.startswith("coordinator:") and office.removeprefix("coordinator:") in THEMES_BY_SLUG))
+    return (
+        office in OFFICES
+        or office in SYNONYMS
+        or office in ORGANISATIONS
+        or bool(re.fullmatch(r"[A-Z]{3}", office))
+        or (office.startswith("coordinator:") and office.removeprefix("coordinator:") in THEMES_BY_SLUG)
+    )
 
 
 def _coordinators(theme_slug: str | None) -> list[str]:
@@ -192,18 +204,25 @@ def roles(office: str, state: str | None = None, owner: str | None = None, theme
         held.add("isu")
     if state and office == state:
         held.add("state")
-    if owner and (office == owner or (owner.startswith("coordinator:")
-                                      and office in _coordinators(owner.removeprefix("coordinator:")))):
+    if owner and (
+        office == owner
+        or (owner.startswith("coordinator:") and office in _coordinators(owner.removeprefix("coordinator:")))
+    ):
         held.add("owner")
-    if theme and (office == f"coordinator:{theme}" or office in _coordinators(theme)
-                  or (not _coordinators(theme) and is_presidency(office))):
+    if theme and (
+        office == f"coordinator:{theme}"
+        or office in _coordinators(theme)
+        or (not _coordinators(theme) and is_presidency(office))
+    ):
         held.add("coordinator")
     return held
 
 
-def who_may(process: str, command: str, state: str | None = None, owner: str | None = None,
-            theme: str | None = None) -> str:
+def who_may(
+    process: str, command: str, state: str | None = None, owner: str | None = None, theme: str | None = None
+) -> str:
     """`the ISU or the State itself (ITA)`: who may send a command, in words."""
+
     def name(role: str) -> str:
         if role == "state" and state:
             return f"the State itself ({state})"
@@ -220,8 +239,14 @@ def who_may(process: str, command: str, state: str | None = None, owner: str | N
 WHAT = {"decide_extension": "record the meeting's decision on an extension"}
 
 
-def permit(process: str, command: str, office: str, state: str | None = None, owner: str | None = None,
-           theme: str | None = None) -> None:
+def permit(
+    process: str,
+    command: str,
+    office: str,
+    state: str | None = None,
+    owner: str | None = None,
+    theme: str | None = None,
+) -> None:
     """Refuse a command its office may not send, naming who may."""
     allowed = set(RULES[(process, command)])
     if not allowed & roles(office, state, owner, theme):

@@ -38,8 +38,10 @@ def clean_text(value: str, lines: bool = False) -> str:
     `lines`) or a bidirectional-formatting one."""
     for ch in value:
         if ch in _BIDI or (unicodedata.category(ch) == "Cc" and not (lines and ch in "\n\t\r")):
-            raise ValueError(f"holds the character U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character')}): "
-                             "control and bidirectional-formatting characters are refused")
+            raise ValueError(
+                f"holds the character U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character')}): "
+                "control and bidirectional-formatting characters are refused"
+            )
     return value
 
 
@@ -205,8 +207,13 @@ class ProcessInput(Started):
     long-lived run continues as new, the process it hands on when it does, who started it."""
 
     continue_after: int = Field(10_000, ge=50, le=50_000, description="history events before continuing as new")
-    generation: int = Field(1, ge=1, le=1_000, description="a run rebuilt from the event log is the next "
-                            "generation: its rows are keyed `<id>/g<N>/…`, never taken for an earlier run's")
+    generation: int = Field(
+        1,
+        ge=1,
+        le=1_000,
+        description="a run rebuilt from the event log is the next "
+        "generation: its rows are keyed `<id>/g<N>/…`, never taken for an earlier run's",
+    )
     snapshot: str | None = Field(None, description="the process as the previous run left it (JSON)")
 
 
@@ -221,6 +228,9 @@ class CommandResult(BaseModel):
 
 
 def result_of(workflow_id: str, stage: str, effects: list, summary: dict[str, Any]) -> CommandResult:
-    return CommandResult(workflow_id=workflow_id, stage=stage,
-                         events=[e.event_type for e in effects if isinstance(e, _Recorded)],
-                         summary={k: "" if v is None else str(v) for k, v in summary.items()})
+    return CommandResult(
+        workflow_id=workflow_id,
+        stage=stage,
+        events=[e.event_type for e in effects if isinstance(e, _Recorded)],
+        summary={k: "" if v is None else str(v) for k, v in summary.items()},
+    )

@@ -30,8 +30,15 @@ from domain.event_types import typed
 from domain.process import Refusal
 
 # Events a timer writes: the fold fires the chase's next action at the event's time.
-TIMED = frozenset({"chase.reminder_sent", "chase.closed_in_arrears", "chase.year_closed",
-                   "chase.reported_not_received", "chase.pledge_lapsed"})
+TIMED = frozenset(
+    {
+        "chase.reminder_sent",
+        "chase.closed_in_arrears",
+        "chase.year_closed",
+        "chase.reported_not_received",
+        "chase.pledge_lapsed",
+    }
+)
 
 
 def generation_of(workflow_id: str, idempotency_key: str) -> int:
@@ -55,15 +62,28 @@ def rebuild_chase(inp: ChaseInput, rows: list, generation: int = 1) -> Chase:
     """The chase the log's rows of `inp`'s chase say (rows of every generation before
     `generation`, in order). A Refusal where the rows cannot be reproduced."""
     wid = f"chase-{inp.year}-{inp.state}"
-    rows = [r for r in rows if r.workflow_id == wid and r.event_type.startswith("chase.")
-            and generation_of(wid, r.idempotency_key) < generation]
+    rows = [
+        r
+        for r in rows
+        if r.workflow_id == wid
+        and r.event_type.startswith("chase.")
+        and generation_of(wid, r.idempotency_key) < generation
+    ]
     started = next((r for r in rows if r.event_type == "chase.started"), None)
     if started is None:
         raise Refusal(f"the log holds no chase.started row of {wid}: there is nothing to rebuild", code="bad_start")
     said = typed(started)
-    first = inp.model_copy(update={"amount_due": said.amount_due, "arrears": said.arrears,
-                                   "credit_carried": said.credit_carried, "msp_date": said.msp_date,
-                                   "language": said.language, "snapshot": None, "generation": 1})
+    first = inp.model_copy(
+        update={
+            "amount_due": said.amount_due,
+            "arrears": said.arrears,
+            "credit_carried": said.credit_carried,
+            "msp_date": said.msp_date,
+            "language": said.language,
+            "snapshot": None,
+            "generation": 1,
+        }
+    )
     chase = Chase(input=first, started_at=started.occurred_at)
     written: list[tuple[int, str]] = []  # (generation, key) the fold writes
     gen = generation_of(wid, started.idempotency_key)
@@ -87,8 +107,13 @@ def rebuild_chase(inp: ChaseInput, rows: list, generation: int = 1) -> Chase:
             elif kind == "chase.rebuilt":
                 continue
             elif kind == "chase.receipt_recorded":
-                receipt = RecordReceipt(amount=Decimal(p["amount"]), date=date.fromisoformat(p["date"]),
-                                        reference=p["reference"], budget_line=p["budget_line"], **by)
+                receipt = RecordReceipt(
+                    amount=Decimal(p["amount"]),
+                    date=date.fromisoformat(p["date"]),
+                    reference=p["reference"],
+                    budget_line=p["budget_line"],
+                    **by,
+                )
                 wrote(chase.record_receipt(receipt, now))
             elif kind == "chase.receipt_reversed":
                 wrote(chase.reverse_receipt(ReverseReceipt(number=p["receipt"], reason=p["reason"], **by), now))
@@ -96,12 +121,24 @@ def rebuild_chase(inp: ChaseInput, rows: list, generation: int = 1) -> Chase:
                 wrote(chase.correct_due(CorrectDue(amount=Decimal(p["to"]), reason=p["reason"], **by), now))
             elif kind == "chase.payment_reported":
                 amount = None if p["amount"] is None else Decimal(p["amount"])
-                wrote(chase.report_payment(ReportPayment(amount=amount, date=date.fromisoformat(p["date"]),
-                                                         reference=p["reference"], **by), now))
+                wrote(
+                    chase.report_payment(
+                        ReportPayment(
+                            amount=amount, date=date.fromisoformat(p["date"]), reference=p["reference"], **by
+                        ),
+                        now,
+                    )
+                )
             elif kind == "chase.pledged":
                 amount = None if p["amount"] is None else Decimal(p["amount"])
-                wrote(chase.pledge_payment(Pledge(expected_date=date.fromisoformat(p["expected_date"]), amount=amount,
-                                                  note=p["note"], **by), now))
+                wrote(
+                    chase.pledge_payment(
+                        Pledge(
+                            expected_date=date.fromisoformat(p["expected_date"]), amount=amount, note=p["note"], **by
+                        ),
+                        now,
+                    )
+                )
             elif kind == "chase.msp_date_set":
                 wrote(chase.set_msp_date(SetMspDate(msp_date=date.fromisoformat(p["to"]), **by)))
             elif kind == "chase.escalated":
@@ -113,15 +150,23 @@ def rebuild_chase(inp: ChaseInput, rows: list, generation: int = 1) -> Chase:
             elif kind in ("chase.waived", "chase.cancelled"):
                 wrote(chase.close(kind.removeprefix("chase."), Close(reason=p["reason"], **by)))
         except Refusal as e:
-            raise Refusal(f"{wid} cannot be rebuilt from the log: at row {row.seq} ({kind}): {e}",
-                          code="bad_start") from None
-    logged = sorted((generation_of(wid, r.idempotency_key), _bare(wid, r.idempotency_key))
-                    for r in rows if not r.idempotency_key.endswith("-delivered")
-                    and not r.idempotency_key.endswith("-delivery-failed") and r.event_type != "chase.rebuilt")
+            raise Refusal(
+                f"{wid} cannot be rebuilt from the log: at row {row.seq} ({kind}): {e}", code="bad_start"
+            ) from None
+    logged = sorted(
+        (generation_of(wid, r.idempotency_key), _bare(wid, r.idempotency_key))
+        for r in rows
+        if not r.idempotency_key.endswith("-delivered")
+        and not r.idempotency_key.endswith("-delivery-failed")
+        and r.event_type != "chase.rebuilt"
+    )
     if sorted(written) != logged:
         missing = sorted(set(logged) - set(written))[:3]
         extra = sorted(set(written) - set(logged))[:3]
-        raise Refusal(f"{wid} cannot be rebuilt from the log: its rules write {extra or 'nothing more'} where the log "
-                      f"holds {missing or 'nothing more'}", code="bad_start")
+        raise Refusal(
+            f"{wid} cannot be rebuilt from the log: its rules write {extra or 'nothing more'} where the log "
+            f"holds {missing or 'nothing more'}",
+            code="bad_start",
+        )
     chase.input = chase.input.model_copy(update={"generation": generation})
     return chase

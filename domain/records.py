@@ -25,8 +25,17 @@ from domain.events import NewEvent
 from domain.process import Acting, Short
 from domain.signatures import EntryProof
 
-RecordCommandName = Literal["import_contributions", "import_obligations", "record_state", "register_key",
-                            "revoke_key", "store_document", "match_bank_entry", "record_decision", "add_data"]
+RecordCommandName = Literal[
+    "import_contributions",
+    "import_obligations",
+    "record_state",
+    "register_key",
+    "revoke_key",
+    "store_document",
+    "match_bank_entry",
+    "record_decision",
+    "add_data",
+]
 
 # Events of one command: a ledger of years, a registry; bounded so no input nears
 # Temporal's 2 MB payload limit (a document is stored in parts of its own).
@@ -59,20 +68,25 @@ _CHASE = r"chase-\d{4}-[A-Z]{3}"
 RECORD_RULES: dict[str, RecordRule] = {
     "import_contributions": RecordRule(
         frozenset(IMPORTED),
-        _CHASE, _CHASE + r"/(imported|[a-z_]+-imported-[0-9a-f]{16}(-\d+)?|receipt-imported-ref-[0-9a-f]{16})",
-        "import"),
-    "import_obligations": RecordRule(frozenset({"obligation.imported"}), r"obligation-[A-Za-z0-9-]+",
-                                     r"obligation-[A-Za-z0-9-]+/imported", "import"),
-    "record_state": RecordRule(frozenset({"state.recorded"}), "registry",
-                               r"registry/[A-Z]{3}/[a-z_]+/\d{4}-\d{2}-\d{2}", ""),
+        _CHASE,
+        _CHASE + r"/(imported|[a-z_]+-imported-[0-9a-f]{16}(-\d+)?|receipt-imported-ref-[0-9a-f]{16})",
+        "import",
+    ),
+    "import_obligations": RecordRule(
+        frozenset({"obligation.imported"}), r"obligation-[A-Za-z0-9-]+", r"obligation-[A-Za-z0-9-]+/imported", "import"
+    ),
+    "record_state": RecordRule(
+        frozenset({"state.recorded"}), "registry", r"registry/[A-Z]{3}/[a-z_]+/\d{4}-\d{2}-\d{2}", ""
+    ),
     "register_key": RecordRule(frozenset({"key.registered"}), "keys", r"keys/.+", "KeyRegistry"),
     "revoke_key": RecordRule(frozenset({"key.revoked"}), "keys", r"keys/.+", "KeyRegistry"),
-    "store_document": RecordRule(frozenset({"document.part", "document.stored"}), "documents",
-                                 r"documents/[0-9a-f]{64}(/\d+)?", ""),
-    "match_bank_entry": RecordRule(frozenset({"bank.entry_matched"}), r"bank-[A-Z0-9]+", r"bank/[A-Z0-9]+/.+/matched",
-                                   "BankStatement"),
-    "record_decision": RecordRule(frozenset({"decision.recorded"}), r"decisions(-\d{4})?", r"decisions/[a-z_]+/.+",
-                                  ""),
+    "store_document": RecordRule(
+        frozenset({"document.part", "document.stored"}), "documents", r"documents/[0-9a-f]{64}(/\d+)?", ""
+    ),
+    "match_bank_entry": RecordRule(
+        frozenset({"bank.entry_matched"}), r"bank-[A-Z0-9]+", r"bank/[A-Z0-9]+/.+/matched", "BankStatement"
+    ),
+    "record_decision": RecordRule(frozenset({"decision.recorded"}), r"decisions(-\d{4})?", r"decisions/[a-z_]+/.+", ""),
     "add_data": RecordRule(frozenset(DATA_EVENTS), "data", r"data/(scale|holidays|registry)/[0-9a-f]{16}", ""),
 }
 
@@ -87,32 +101,43 @@ def check_record_events(inp: RecordInput) -> None:
     for n, e in enumerate(inp.events, start=1):
         what = f"{inp.command}: event {n} ({e.event_type} under {e.idempotency_key})"
         if e.event_type not in rule.event_types:
-            raise Refusal(f"{what}: this command writes only {', '.join(sorted(rule.event_types))}",
-                          code="not_this_command")
-        if not re.fullmatch(rule.workflow_id, e.workflow_id) or not re.fullmatch(rule.key, e.idempotency_key) \
-                or e.workflow_type != rule.workflow_type:
-            raise Refusal(f"{what}: not a row this command writes (workflow {e.workflow_id!r}, type "
-                          f"{e.workflow_type!r})", code="not_this_command")
+            raise Refusal(
+                f"{what}: this command writes only {', '.join(sorted(rule.event_types))}", code="not_this_command"
+            )
+        if (
+            not re.fullmatch(rule.workflow_id, e.workflow_id)
+            or not re.fullmatch(rule.key, e.idempotency_key)
+            or e.workflow_type != rule.workflow_type
+        ):
+            raise Refusal(
+                f"{what}: not a row this command writes (workflow {e.workflow_id!r}, type {e.workflow_type!r})",
+                code="not_this_command",
+            )
         if e.office != inp.office:
-            raise Refusal(f"{what}: it speaks for {e.office!r}, the command for {inp.office!r}",
-                          code="not_this_command")
+            raise Refusal(
+                f"{what}: it speaks for {e.office!r}, the command for {inp.office!r}", code="not_this_command"
+            )
     # Every row's payload is validated field by field by its type's model: a record
     # command is no way to write any figure a sender likes.
     for n, e in enumerate(inp.events, start=1):
         try:
             check_payload(e.event_type, e.payload)
         except ValueError as bad:
-            raise Refusal(f"{inp.command}: event {n} ({e.idempotency_key}): {str(bad).split(': ', 1)[1]}",
-                          code="not_this_command") from None
+            raise Refusal(
+                f"{inp.command}: event {n} ({e.idempotency_key}): {str(bad).split(': ', 1)[1]}", code="not_this_command"
+            ) from None
     if inp.command == "import_contributions":
         years = {e.workflow_id.split("-")[1] for e in inp.events}
         if len(years) > 1:
-            raise Refusal(f"import_contributions: one year a ledger, not {', '.join(sorted(years))}",
-                          code="not_this_command")
+            raise Refusal(
+                f"import_contributions: one year a ledger, not {', '.join(sorted(years))}", code="not_this_command"
+            )
         for e in inp.events:
             if e.subject != e.workflow_id.rsplit("-", 1)[-1]:
-                raise Refusal(f"import_contributions: {e.idempotency_key} is about {e.subject}, not its chase's State",
-                              code="not_this_command")
+                raise Refusal(
+                    f"import_contributions: {e.idempotency_key} is about {e.subject}, not its chase's State",
+                    code="not_this_command",
+                )
 
 
 def imported_year(inp: RecordInput) -> int | None:
@@ -140,8 +165,12 @@ def events_digest(events: list[NewEvent]) -> str:
 
 def signed_arguments(inp: RecordInput) -> dict:
     """The arguments a signature covers (as an update's arguments are covered)."""
-    return {"command": inp.command, "events_sha256": events_digest(inp.events), "actor": inp.actor,
-            "office": inp.office}
+    return {
+        "command": inp.command,
+        "events_sha256": events_digest(inp.events),
+        "actor": inp.actor,
+        "office": inp.office,
+    }
 
 
 class StatementInput(Acting):
@@ -161,10 +190,19 @@ class StatementInput(Acting):
         sig = self.signature
         if sig is None:
             return [None] * len(self.statement.entries)
-        return [EntryProof(statement_run=workflow_id, statement_sha256=self.statement.sha256,
-                           entry=e.model_dump(mode="json"), fingerprint=sig.fingerprint, office=self.office,
-                           actor=self.actor, signed_at=sig.signed_at, signature=s)
-                for e, s in zip(self.statement.entries, self.entry_signatures, strict=True)]
+        return [
+            EntryProof(
+                statement_run=workflow_id,
+                statement_sha256=self.statement.sha256,
+                entry=e.model_dump(mode="json"),
+                fingerprint=sig.fingerprint,
+                office=self.office,
+                actor=self.actor,
+                signed_at=sig.signed_at,
+                signature=s,
+            )
+            for e, s in zip(self.statement.entries, self.entry_signatures, strict=True)
+        ]
 
 
 class StatementPlan(BaseModel):
@@ -215,9 +253,14 @@ def statement_arguments(inp: StatementInput) -> dict:
     import hashlib
 
     entries = canonical_bytes([e.model_dump(mode="json") for e in inp.statement.entries])
-    return {"command": "import_statement", "statement_sha256": inp.statement.sha256,
-            "entries_sha256": hashlib.sha256(entries).hexdigest(), "account": inp.statement.account,
-            "actor": inp.actor, "office": inp.office}
+    return {
+        "command": "import_statement",
+        "statement_sha256": inp.statement.sha256,
+        "entries_sha256": hashlib.sha256(entries).hexdigest(),
+        "account": inp.statement.account,
+        "actor": inp.actor,
+        "office": inp.office,
+    }
 
 
 class OutboxRetryInput(Acting):

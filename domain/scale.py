@@ -58,8 +58,12 @@ def shipped_scale(year: int, text: str | None = None) -> Scale:
     period = next(((a, b) for a, b in periods if a <= year <= b), None)
     if period is None:
         shown = ", ".join(f"{a}-{b}" for a, b in periods)
-        raise ScaleError([f"no shipped UN scale covers {year} (ccm ships {shown}): add the column of its "
-                          f"three-year scale to {SHIPPED}, or give --scale FILE"])
+        raise ScaleError(
+            [
+                f"no shipped UN scale covers {year} (ccm ships {shown}): add the column of its "
+                f"three-year scale to {SHIPPED}, or give --scale FILE"
+            ]
+        )
     column = f"rate_{period[0]}_{period[1]}"
     resolution = re.compile(rf"(A/RES/\d+/\d+)[^;]*\(scale {period[0]}-{period[1]}\)")
     rates, sources = {}, set()
@@ -82,9 +86,14 @@ def scale_for(year: int, added: list | None = None) -> Scale:
     try:
         return shipped_scale(year)
     except ScaleError as e:
-        raise ScaleError([e.problems[0].replace(
-            f"add the column of its three-year scale to {SHIPPED}, or give --scale FILE",
-            "record its three-year scale with `ccm data add-scale FILE --period …` (or give --scale FILE)")]) from None
+        raise ScaleError(
+            [
+                e.problems[0].replace(
+                    f"add the column of its three-year scale to {SHIPPED}, or give --scale FILE",
+                    "record its three-year scale with `ccm data add-scale FILE --period …` (or give --scale FILE)",
+                )
+            ]
+        ) from None
 
 
 def _shipped_text() -> str:
@@ -105,14 +114,18 @@ def _read(text: str, value_column: str, registry: Registry, members: set[str] | 
             continue
         if value_column == "amount" and members is not None and state.alpha3 not in members:
             standing = {"signatory": "a signatory", "withdrawn": "withdrawn"}.get(state.status, "not a party")
-            problems.append(f"line {line}, state: {state.name} ({state.alpha3}) is {standing}, not a State Party "
-                            "billed that year")
+            problems.append(
+                f"line {line}, state: {state.name} ({state.alpha3}) is {standing}, not a State Party billed that year"
+            )
             continue
         try:
             value = parse_amount(row[value_column]) if value_column == "amount" else Decimal(row[value_column].strip())
         except ValueError as e:
-            problems.append(f"line {line}, {value_column}: {e}" if value_column == "amount" else
-                            f"line {line}, {value_column}: {row[value_column]!r} is not a number")
+            problems.append(
+                f"line {line}, {value_column}: {e}"
+                if value_column == "amount"
+                else f"line {line}, {value_column}: {row[value_column]!r} is not a number"
+            )
             continue
         except (ArithmeticError, AttributeError):
             problems.append(f"line {line}, {value_column}: {row[value_column]!r} is not a number")
@@ -140,16 +153,22 @@ def read_scale(text: str, registry: Registry, label: str = "the file given") -> 
     return Scale(period=label, rates=_read(text, "rate", registry))
 
 
-def indicative_amounts(budget: Decimal, scale: Scale, parties: list[str],
-                       minimum: Decimal = Decimal("100")) -> dict[str, Decimal]:
+def indicative_amounts(
+    budget: Decimal, scale: Scale, parties: list[str], minimum: Decimal = Decimal("100")
+) -> dict[str, Decimal]:
     """Each of `parties`' amount, in centimes, summing exactly to the budget."""
     rated = {a: scale.rates[a] for a in parties if scale.rate_of(a)}
     without_rate = [a for a in parties if a not in rated]
     budget = parse_amount(budget)
     rest = budget - minimum * len(without_rate)
     if rest < 0 or not rated:
-        raise ScaleError([f"a budget of {budget} cannot cover the minimum for {len(without_rate)} States"
-                          if rest < 0 else "no State Party in the scale has a rate"])
+        raise ScaleError(
+            [
+                f"a budget of {budget} cannot cover the minimum for {len(without_rate)} States"
+                if rest < 0
+                else "no State Party in the scale has a rate"
+            ]
+        )
     total_rate = sum(rated.values())
     exact = {a: rest * r / total_rate for a, r in rated.items()}
     amounts = {a: v.quantize(CENT, rounding=ROUND_FLOOR) for a, v in exact.items()}

@@ -21,8 +21,20 @@ GENEVA = ZoneInfo("Europe/Zurich")
 Role = Literal["member", "observer", "isu", "presidency"]
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 UN_HOLIDAYS_FILE = "un_geneva_holidays.csv"
@@ -173,8 +185,14 @@ class Schedule(BaseModel):
     def at(cls, day: date, start: time, end: time, venue: str) -> Schedule:
         if end <= start:
             raise Refusal(f"the meeting must end after it starts ({hhmm(start)}–{hhmm(end)})")
-        return cls(date=day, start=start, end=end, venue=venue,
-                   starts_at=local_to_utc(day, start), ends_at=local_to_utc(day, end))
+        return cls(
+            date=day,
+            start=start,
+            end=end,
+            venue=venue,
+            starts_at=local_to_utc(day, start),
+            ends_at=local_to_utc(day, end),
+        )
 
     def in_words(self) -> str:
         """`Wednesday 7 December 2016, 10:00–11:30 (Geneva time), Permanent Mission of Germany`."""

@@ -74,8 +74,15 @@ def valid(public_key: bytes, message: bytes, signature: str) -> bool:
 def command_message(workflow_id: str, update: str, arguments: dict, signed_at: datetime, update_id: str) -> bytes:
     """What the actor signs: the workflow, the update, its arguments (without the
     signature), when, and the update's id."""
-    return canonical({"workflow_id": workflow_id, "update": update, "arguments": arguments,
-                      "signed_at": signed_at.isoformat(), "update_id": update_id})
+    return canonical(
+        {
+            "workflow_id": workflow_id,
+            "update": update,
+            "arguments": arguments,
+            "signed_at": signed_at.isoformat(),
+            "update_id": update_id,
+        }
+    )
 
 
 def unsigned_arguments(cmd: BaseModel) -> dict:
@@ -110,8 +117,11 @@ class KeyRegistration(AdminStatement):
     signs_letters: bool = Field(False, description="the holder signs the office's letters on these days")
     title_fr: str = Field("", max_length=300, description="the title as French letters print it: 'Présidente …'")
     title_es: str = Field("", max_length=300, description="the title as Spanish letters print it: 'Presidenta …'")
-    presidency_of: str = Field("", pattern=r"^([A-Z]{3})?$",
-                               description="the State holding the Presidency in this term (alpha-3), for the president")
+    presidency_of: str = Field(
+        "",
+        pattern=r"^([A-Z]{3})?$",
+        description="the State holding the Presidency in this term (alpha-3), for the president",
+    )
 
     def message(self) -> bytes:
         unset = {k for k in ("title", "signs_letters", "title_fr", "title_es", "presidency_of") if not getattr(self, k)}
@@ -135,8 +145,11 @@ class SignedBy(BaseModel):
     update: str
     update_id: str
     arguments: dict
-    workflow_id: str = Field("", description="the run the signature names, where not the event's own (a chase "
-                             "the annual cycle started carries the cycle's signed start)")
+    workflow_id: str = Field(
+        "",
+        description="the run the signature names, where not the event's own (a chase "
+        "the annual cycle started carries the cycle's signed start)",
+    )
 
 
 def admin_keys(text: str) -> dict[str, bytes]:
@@ -153,16 +166,23 @@ def admin_keys(text: str) -> dict[str, bytes]:
 def holder_among(registrations: Iterable[KeyRegistration], office: str, day: date) -> KeyRegistration | None:
     """Of these registrations, the one that says who holds `office` on `day` (signs its
     letters then; the latest to begin, where terms overlap)."""
-    found = [reg for reg in registrations
-             if reg.office == office and reg.signs_letters and reg.valid_from <= day <= reg.valid_until]
+    found = [
+        reg
+        for reg in registrations
+        if reg.office == office and reg.signs_letters and reg.valid_from <= day <= reg.valid_until
+    ]
     return max(found, key=lambda r: (r.valid_from, r.registered_at), default=None)
 
 
 class KeyRing:
     """The registered keys, each checked against the administrators' keys."""
 
-    def __init__(self, admins: dict[str, bytes], registrations: Iterable[KeyRegistration],
-                 revocations: Iterable[KeyRevocation] = ()):
+    def __init__(
+        self,
+        admins: dict[str, bytes],
+        registrations: Iterable[KeyRegistration],
+        revocations: Iterable[KeyRevocation] = (),
+    ):
         self.admins = admins
         self.keys: dict[str, KeyRegistration] = {}
         self.revoked: dict[str, KeyRevocation] = {}
@@ -190,8 +210,11 @@ class KeyRing:
     def holder_on(self, office: str, day: date) -> KeyRegistration | None:
         """Who signs `office`'s letters on `day`: the registration that says so, valid that
         day and not revoked by then (the latest to begin, where terms overlap)."""
-        standing = [reg for fp, reg in self.keys.items()
-                    if not (fp in self.revoked and self.revoked[fp].revoked_at.date() <= day)]
+        standing = [
+            reg
+            for fp, reg in self.keys.items()
+            if not (fp in self.revoked and self.revoked[fp].revoked_at.date() <= day)
+        ]
         return holder_among(standing, office, day)
 
     def writer_key(self, fp: str) -> bytes | None:
@@ -208,13 +231,17 @@ class KeyRing:
         if reg is None:
             raise Refusal(f"key {fp} is not registered by an administrator", code="bad_signature")
         if fp in self.revoked and self.revoked[fp].revoked_at <= at:
-            raise Refusal(f"key {fp} of {reg.holder} was revoked on {self.revoked[fp].revoked_at.date()}",
-                          code="bad_signature")
+            raise Refusal(
+                f"key {fp} of {reg.holder} was revoked on {self.revoked[fp].revoked_at.date()}", code="bad_signature"
+            )
         if reg.office != office:
             raise Refusal(f"key {fp} of {reg.holder} speaks for {reg.office}, not for {office}", code="bad_signature")
         if not reg.valid_from <= at.date() <= reg.valid_until:
-            raise Refusal(f"key {fp} of {reg.holder} speaks for {office} from {reg.valid_from} to "
-                          f"{reg.valid_until}, not on {at.date()}", code="bad_signature")
+            raise Refusal(
+                f"key {fp} of {reg.holder} speaks for {office} from {reg.valid_from} to "
+                f"{reg.valid_until}, not on {at.date()}",
+                code="bad_signature",
+            )
         return reg
 
     def check_entry_proof(self, proof: EntryProof, now: datetime | None = None) -> KeyRegistration:
@@ -223,55 +250,89 @@ class KeyRing:
         from datetime import timedelta
 
         if proof.signed_at.tzinfo is None:
-            raise Refusal("the entry's signature time has no time zone: import the statement again with `ccm`",
-                          code="bad_signature")
-        if now is not None and not -timedelta(seconds=FRESH_SECONDS) <= now - proof.signed_at \
-                <= timedelta(days=PROOF_DAYS):
-            raise Refusal(f"the statement was signed on {proof.signed_at.date()}: its entries prove receipts for "
-                          f"{PROOF_DAYS} days; import it again", code="bad_signature")
+            raise Refusal(
+                "the entry's signature time has no time zone: import the statement again with `ccm`",
+                code="bad_signature",
+            )
+        if now is not None and not -timedelta(seconds=FRESH_SECONDS) <= now - proof.signed_at <= timedelta(
+            days=PROOF_DAYS
+        ):
+            raise Refusal(
+                f"the statement was signed on {proof.signed_at.date()}: its entries prove receipts for "
+                f"{PROOF_DAYS} days; import it again",
+                code="bad_signature",
+            )
         reg = self.speaker(proof.fingerprint, proof.office, proof.signed_at)
         if not valid(unb64(reg.public_key), proof.message(), proof.signature):
-            raise Refusal(f"the entry's signature does not verify with key {proof.fingerprint} of {reg.holder}",
-                          code="bad_signature")
+            raise Refusal(
+                f"the entry's signature does not verify with key {proof.fingerprint} of {reg.holder}",
+                code="bad_signature",
+            )
         return reg
 
-    def check_admin_command(self, workflow_id: str, update: str, arguments: dict, signature: CommandSignature,
-                            now: datetime) -> None:
+    def check_admin_command(
+        self, workflow_id: str, update: str, arguments: dict, signature: CommandSignature, now: datetime
+    ) -> None:
         """A command signed by an administrator's own key (`CCM_ADMIN_KEYS`): a key
         registered or revoked, which no registered key could yet sign for. A Refusal
         says why not."""
         admin = self.admins.get(signature.fingerprint)
         if admin is None:
-            raise Refusal(f"key {signature.fingerprint} is not an administrator's key (CCM_ADMIN_KEYS on the worker)",
-                          code="bad_signature")
+            raise Refusal(
+                f"key {signature.fingerprint} is not an administrator's key (CCM_ADMIN_KEYS on the worker)",
+                code="bad_signature",
+            )
         age = (now - signature.signed_at).total_seconds()
         if signature.signed_at.tzinfo is None or abs(age) > FRESH_SECONDS:
             raise Refusal("the administrator's signature is not of now: sign it again", code="bad_signature")
         message = command_message(workflow_id, update, arguments, signature.signed_at, signature.update_id)
         if signature.update_id != workflow_id or not valid(admin, message, signature.signature):
-            raise Refusal(f"the signature does not verify with the administrator's key {signature.fingerprint}",
-                          code="bad_signature")
+            raise Refusal(
+                f"the signature does not verify with the administrator's key {signature.fingerprint}",
+                code="bad_signature",
+            )
 
-    def check_command(self, workflow_id: str, update: str, update_id: str, arguments: dict, office: str,
-                      signature: CommandSignature, now: datetime) -> SignedBy:
+    def check_command(
+        self,
+        workflow_id: str,
+        update: str,
+        update_id: str,
+        arguments: dict,
+        office: str,
+        signature: CommandSignature,
+        now: datetime,
+    ) -> SignedBy:
         """A signed command accepted, or a Refusal: a valid signature over this very
         update, fresh, by a key registered for the office claimed on that day."""
         if signature.signed_at.tzinfo is None:
             raise Refusal("the signature's time has no time zone: sign it again with `ccm`", code="bad_signature")
         if signature.update_id != update_id:
-            raise Refusal("the signature covers another update id: a signed command cannot be sent again as new",
-                          code="bad_signature")
+            raise Refusal(
+                "the signature covers another update id: a signed command cannot be sent again as new",
+                code="bad_signature",
+            )
         age = (now - signature.signed_at).total_seconds()
         if abs(age) > FRESH_SECONDS:
-            raise Refusal(f"the command was signed {age:.0f} s from now: sign it again (at most {FRESH_SECONDS} s)",
-                          code="bad_signature")
+            raise Refusal(
+                f"the command was signed {age:.0f} s from now: sign it again (at most {FRESH_SECONDS} s)",
+                code="bad_signature",
+            )
         reg = self.speaker(signature.fingerprint, office, signature.signed_at)
         message = command_message(workflow_id, update, arguments, signature.signed_at, update_id)
         if not valid(unb64(reg.public_key), message, signature.signature):
-            raise Refusal(f"the signature does not verify with key {signature.fingerprint} of {reg.holder}",
-                          code="bad_signature")
-        return SignedBy(fingerprint=reg.fingerprint, office=office, actor=reg.holder, signature=signature.signature,
-                        signed_at=signature.signed_at, update=update, update_id=update_id, arguments=arguments)
+            raise Refusal(
+                f"the signature does not verify with key {signature.fingerprint} of {reg.holder}", code="bad_signature"
+            )
+        return SignedBy(
+            fingerprint=reg.fingerprint,
+            office=office,
+            actor=reg.holder,
+            signature=signature.signature,
+            signed_at=signature.signed_at,
+            update=update,
+            update_id=update_id,
+            arguments=arguments,
+        )
 
 
 # --- bank entries, proved by the statement's importer ---------------------------------
@@ -298,16 +359,26 @@ class EntryProof(BaseModel):
     signature: str = Field(max_length=200)
 
     def message(self) -> bytes:
-        return entry_message(self.statement_run, self.statement_sha256, self.entry, self.office, self.actor,
-                             self.signed_at)
+        return entry_message(
+            self.statement_run, self.statement_sha256, self.entry, self.office, self.actor, self.signed_at
+        )
 
 
-def entry_message(statement_run: str, statement_sha256: str, entry: dict, office: str, actor: str,
-                  signed_at: datetime) -> bytes:
+def entry_message(
+    statement_run: str, statement_sha256: str, entry: dict, office: str, actor: str, signed_at: datetime
+) -> bytes:
     """What an importer signs for each entry of a statement (tagged, so that it can never
     pass for a command's message)."""
-    return canonical({"bank_entry": entry, "statement_run": statement_run, "statement_sha256": statement_sha256,
-                      "office": office, "actor": actor, "signed_at": signed_at.isoformat()})
+    return canonical(
+        {
+            "bank_entry": entry,
+            "statement_run": statement_run,
+            "statement_sha256": statement_sha256,
+            "office": office,
+            "actor": actor,
+            "signed_at": signed_at.isoformat(),
+        }
+    )
 
 
 class Checkpoint(BaseModel):
@@ -345,19 +416,35 @@ def verify_writers(rows, public_key: Callable[[str], bytes | None] | None) -> Wr
         check.rows += 1
         if not writer:
             if check.first_signed is not None:
-                return check.model_copy(update={"first_bad": seq, "reason": (
-                    f"row {seq} is not signed, though the rows since {check.first_signed} are: written outside ccm's "
-                    "worker")})
+                return check.model_copy(
+                    update={
+                        "first_bad": seq,
+                        "reason": (
+                            f"row {seq} is not signed, though the rows since {check.first_signed} are: "
+                            "written outside ccm's worker"
+                        ),
+                    }
+                )
             continue
         if check.first_signed is None:
             check.first_signed = seq
         if public_key is not None:
             key = public_key(writer)
             if key is None:
-                return check.model_copy(update={"first_bad": seq, "reason": (
-                    f"row {seq} is signed by {writer}, a key this installation does not know")})
+                return check.model_copy(
+                    update={
+                        "first_bad": seq,
+                        "reason": (f"row {seq} is signed by {writer}, a key this installation does not know"),
+                    }
+                )
             if not valid(key, bytes.fromhex(digest), sig or ""):
-                return check.model_copy(update={"first_bad": seq, "reason": (
-                    f"row {seq}'s signature does not verify with key {writer}: written outside ccm's worker")})
+                return check.model_copy(
+                    update={
+                        "first_bad": seq,
+                        "reason": (
+                            f"row {seq}'s signature does not verify with key {writer}: written outside ccm's worker"
+                        ),
+                    }
+                )
         check.signed += 1
     return check

@@ -80,8 +80,11 @@ class State(BaseModel):
 
     def party_during(self, year: int) -> bool:
         """In force for it on at least one day of `year`."""
-        return (self.entry_into_force is not None and self.entry_into_force <= date(year, 12, 31)
-                and (self.withdrawn is None or self.withdrawn > date(year, 1, 1)))
+        return (
+            self.entry_into_force is not None
+            and self.entry_into_force <= date(year, 12, 31)
+            and (self.withdrawn is None or self.withdrawn > date(year, 1, 1))
+        )
 
     def name_on(self, day: date | None) -> str:
         """Its English name as it stood on `day` (Swaziland until 19 April 2018)."""
@@ -102,9 +105,7 @@ class UnknownState(ValueError):
         self.suggestions = suggestions
         hint = ""
         if suggestions:
-            hint = ": did you mean " + " or ".join(
-                f"{s.name} ({s.alpha3})" for s in suggestions
-            ) + "?"
+            hint = ": did you mean " + " or ".join(f"{s.name} ({s.alpha3})" for s in suggestions) + "?"
         super().__init__(f"unknown State {given!r}{hint}")
 
 
@@ -215,8 +216,13 @@ def change_of(event) -> Change:
         takes_effect = p.takes_effect or day
     else:
         takes_effect = entry_into_force(day)
-    return Change(alpha3=event.subject, change=kind, deposited=day, takes_effect=takes_effect,
-                  source=f"event log, row {event.seq}")
+    return Change(
+        alpha3=event.subject,
+        change=kind,
+        deposited=day,
+        takes_effect=takes_effect,
+        source=f"event log, row {event.seq}",
+    )
 
 
 def _rows(text: str, columns: set[str], what: str):
@@ -244,8 +250,15 @@ def parse_states_csv(text: str) -> list[State]:
         party = _CSV_STATUS[row["status"]] == "party"
         if party != bool(row["entry_into_force"]):
             raise ValueError(f"line {line}: a State Party has a date of entry into force, a signatory none")
-        states.append(State(alpha3=country.alpha_3, alpha2=country.alpha_2, name=row["name"], signed=not party,
-                            entry_into_force=date.fromisoformat(row["entry_into_force"]) if party else None))
+        states.append(
+            State(
+                alpha3=country.alpha_3,
+                alpha2=country.alpha_2,
+                name=row["name"],
+                signed=not party,
+                entry_into_force=date.fromisoformat(row["entry_into_force"]) if party else None,
+            )
+        )
     return states
 
 
@@ -260,12 +273,20 @@ def parse_changes_csv(text: str) -> list[Change]:
         deposited, effect = date.fromisoformat(row["deposited"]), date.fromisoformat(row["entry_into_force"])
         rule = withdrawal_takes_effect if row["change"] == "withdrawal" else entry_into_force
         if rule(deposited) != effect:
-            raise ValueError(f"changes: line {line}: deposited {deposited}, so it takes effect on "
-                             f"{rule(deposited)}, not {effect}")
+            raise ValueError(
+                f"changes: line {line}: deposited {deposited}, so it takes effect on {rule(deposited)}, not {effect}"
+            )
         if not row["source"]:
             raise ValueError(f"changes: line {line}: a change needs its source")
-        changes.append(Change(alpha3=country.alpha_3, change=row["change"], deposited=deposited,
-                              takes_effect=effect, source=row["source"]))
+        changes.append(
+            Change(
+                alpha3=country.alpha_3,
+                change=row["change"],
+                deposited=deposited,
+                takes_effect=effect,
+                source=row["source"],
+            )
+        )
     return changes
 
 
@@ -273,9 +294,15 @@ def parse_names_csv(text: str) -> dict[str, list[FormerName]]:
     names: dict[str, list[FormerName]] = {}
     for line, row in _rows(text, {"alpha3", "name", "name_fr", "name_es", "until", "source"}, "names"):
         country = _country(row["alpha3"], line, "names")
-        names.setdefault(country.alpha_3, []).append(FormerName(
-            name=row["name"], name_fr=row["name_fr"], name_es=row["name_es"],
-            until=date.fromisoformat(row["until"]), source=row["source"]))
+        names.setdefault(country.alpha_3, []).append(
+            FormerName(
+                name=row["name"],
+                name_fr=row["name_fr"],
+                name_es=row["name_es"],
+                until=date.fromisoformat(row["until"]),
+                source=row["source"],
+            )
+        )
     return names
 
 
@@ -315,5 +342,4 @@ def registry_with(recorded: Iterable) -> Registry:
 @lru_cache(maxsize=1)
 def registry() -> Registry:
     """The registry shipped with ccm: November 2016's States, and every change since."""
-    return build_registry(_data("ccm_states_2016.csv"), _data("ccm_membership_changes.csv"),
-                          _data("state_names.csv"))
+    return build_registry(_data("ccm_states_2016.csv"), _data("ccm_membership_changes.csv"), _data("state_names.csv"))

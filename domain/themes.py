@@ -20,14 +20,16 @@ THEMES = [
     Theme(slug="universalization", title="Universalization", coordinators=["FRA", "ZMB"]),
     Theme(slug="stockpile-destruction", title="Stockpile Destruction", coordinators=["HRV", "MEX"]),
     Theme(slug="clearance-and-rre", title="Clearance and Risk Reduction Education", coordinators=["NOR", "NLD"]),
-    Theme(slug="cooperation-and-assistance", title="International Cooperation and Assistance",
-          coordinators=["IRQ", "AUS"]),
+    Theme(
+        slug="cooperation-and-assistance", title="International Cooperation and Assistance", coordinators=["IRQ", "AUS"]
+    ),
     Theme(slug="transparency-measures", title="Transparency Measures", coordinators=["CRI"]),
     Theme(slug="national-implementation", title="National Implementation Measures", coordinators=["NZL"]),
     Theme(slug="general-status", title="General Status and Operation of the Convention", coordinators=["BIH", "CHE"]),
     Theme(slug="country-coalitions", title="Country Coalitions (non-paper of the Presidency)", coordinators=[]),
 ]
 THEMES_BY_SLUG = {t.slug: t for t in THEMES}
+
 
 def theme(slug: str) -> Theme:
     try:

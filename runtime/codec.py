@@ -55,8 +55,9 @@ class EncryptionCodec(PayloadCodec):
         for p in payloads:
             nonce = os.urandom(12)
             data = nonce + cipher.encrypt(nonce, p.SerializeToString(), None)
-            out.append(Payload(metadata={"encoding": ENCODING,
-                                         "encryption-key-id": self.encrypting_id.encode()}, data=data))
+            out.append(
+                Payload(metadata={"encoding": ENCODING, "encryption-key-id": self.encrypting_id.encode()}, data=data)
+            )
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -93,8 +94,9 @@ def _checked_converter():
                 err = e.errors()[0]
                 where = ".".join(str(x) for x in err["loc"])
                 message = err["msg"].removeprefix("Value error, ")
-                raise ApplicationError(f"invalid input: {e.title} {where}: {message}", type="invalid_input",
-                                       non_retryable=True) from None
+                raise ApplicationError(
+                    f"invalid input: {e.title} {where}: {message}", type="invalid_input", non_retryable=True
+                ) from None
 
     return DataConverter(payload_converter_class=CheckedPayloadConverter)
 

@@ -33,8 +33,14 @@ def write_contacts(path) -> None:
         for st in registry():
             if not st.ever_party:
                 continue
-            out.writerow([st.alpha3, "", f"Permanent Mission of {st.name} to the United Nations Office at Geneva",
-                          "Geneva, Switzerland"])
+            out.writerow(
+                [
+                    st.alpha3,
+                    "",
+                    f"Permanent Mission of {st.name} to the United Nations Office at Geneva",
+                    "Geneva, Switzerland",
+                ]
+            )
 
 
 def log_sdk_to(path: Path) -> None:
@@ -50,13 +56,16 @@ def log_sdk_to(path: Path) -> None:
     sdk = logging.getLogger("temporalio")
     sdk.addHandler(handler)
     sdk.propagate = False
-    core = LoggingConfig(filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
-                         forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")))
+    core = LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+    )
     Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=core)), error_if_already_set=False)
 
 
-async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Table,
-              note: Callable[[str], None], admin_key=None) -> None:
+async def run(
+    s, keep: bool, ui_port: int, say: Callable[[str], None], table: Table, note: Callable[[str], None], admin_key=None
+) -> None:
     """The demo against its own embedded server (`s`: the demo's settings): a worker, this
     year's chases, 2016 as the minutes tell it. `say` prints a line, `table` rows, `note` a
     diagnostic; with `keep`, it runs until SIGINT or SIGTERM."""
@@ -91,30 +100,59 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
             say("Office-holders (ccm keys list; the President signs her or his letters): " + "; ".join(holders))
         parties = reg.parties(today)
         signatories = sum(1 for _, st in reg.on(today) if st == "signatory")
-        say(f"Registry: {len(parties)} States Parties and {signatories} signatories on {today} "
-            f"(ccm states list --as-of {today})")
+        say(
+            f"Registry: {len(parties)} States Parties and {signatories} signatories on {today} "
+            f"(ccm states list --as-of {today})"
+        )
         scale = demo_scale(year, say)
         billed_now = [st.alpha3 for st in reg if billed(st, year, s.membership_rule)]
         amounts = indicative_amounts(DEMO_BUDGET, scale, billed_now)
-        say(f"Starting the {year} chases for {len(amounts)} States Parties "
+        say(
+            f"Starting the {year} chases for {len(amounts)} States Parties "
             f"(demo budget CHF {DEMO_BUDGET:,}, UN scale {scale.period}; billed: "
-            f"{MEMBERSHIP_RULES[s.membership_rule].format(year=year)})…")
+            f"{MEMBERSHIP_RULES[s.membership_rule].format(year=year)})…"
+        )
         lines = read_budget((s.home / f"budget-{year}.csv").read_text("utf-8"))  # the call splits each amount
-        await asyncio.gather(*(start_chase(client, s.task_queue, ChaseInput(
-            state=a, year=year, amount_due=v, budget_split=split_by_line(v, lines),
-            membership_rule=s.membership_rule), Acting(**ISU), wait=False) for a, v in amounts.items()))
+        await asyncio.gather(
+            *(
+                start_chase(
+                    client,
+                    s.task_queue,
+                    ChaseInput(
+                        state=a,
+                        year=year,
+                        amount_due=v,
+                        budget_split=split_by_line(v, lines),
+                        membership_rule=s.membership_rule,
+                    ),
+                    Acting(**ISU),
+                    wait=False,
+                )
+                for a, v in amounts.items()
+            )
+        )
 
         async def update(state, name, arg):
             await client.get_workflow_handle(workflow_id(year, state)).execute_update(name, arg)
 
         # As in the minutes of 4 November 2016: two States paid, Italy's payment "was
         # being processed", and one State reported paying while nothing had arrived.
-        await update("DEU", "record_receipt", RecordReceipt(amount=amounts["DEU"], date=today,
-                                                            reference="DE-2016-11", budget_line="7c"))
+        await update(
+            "DEU",
+            "record_receipt",
+            RecordReceipt(amount=amounts["DEU"], date=today, reference="DE-2016-11", budget_line="7c"),
+        )
         half = (amounts["AUS"] / 2).quantize(Decimal("0.01"))  # centimes: a receipt has no third decimal
         await update("AUS", "record_receipt", RecordReceipt(amount=half, date=today, budget_line="7b"))
-        await update("ITA", "pledge", Pledge(expected_date=today + timedelta(days=20),
-                                             note="being processed after governmental restructuring", office="ITA"))
+        await update(
+            "ITA",
+            "pledge",
+            Pledge(
+                expected_date=today + timedelta(days=20),
+                note="being processed after governmental restructuring",
+                office="ITA",
+            ),
+        )
         await update("NZL", "report_payment", ReportPayment(date=today, reference="NZ-7781", office="NZL"))
         rows = []
         for _ in range(50):  # visibility is eventually consistent: wait for every chase
@@ -122,8 +160,11 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
             if len(rows) >= len(amounts):
                 break
             await asyncio.sleep(0.2)
-        table(rows, ["state", "stage", "amount_due", "received", "outstanding", "letters", "next_action"],
-              f"Contribution chases {year}")
+        table(
+            rows,
+            ["state", "stage", "amount_due", "received", "outstanding", "letters", "next_action"],
+            f"Contribution chases {year}",
+        )
         say(f"Web UI: http://127.0.0.1:{ui_port}   Temporal: {s.temporal_address}   data: {s.home}")
         say(await _obligations(client, s, year - 1))
         for line in await _year_2016(client, s, log):
@@ -133,14 +174,19 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
         say(await _concept_notes(client, s))
         say(_cycle_2017(log))
         report = contributions_report(log, year, s.home / f"budget-{year}.csv")
-        table(report_rows(report), ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
-              f"Status of contributions {year} (from the event log)")
+        table(
+            report_rows(report),
+            ["name", "amount_due", "received", "outstanding", "letters", "last_action"],
+            f"Status of contributions {year} (from the event log)",
+        )
         say(summary(report))
         # "asked Coordinators to seek advice from their capitals and provide an answer by the
         # next meeting": the page is drafted for the Committee, not published.
-        say(f"Draft status page for the Committee, not published (publishing awaits advice from capitals, as the "
+        say(
+            f"Draft status page for the Committee, not published (publishing awaits advice from capitals, as the "
             f"minutes of 4 November 2016 record; `ccm report publish` once it decides): "
-            f"{publish(report, s.home / 'draft')}")
+            f"{publish(report, s.home / 'draft')}"
+        )
         pdfs = sorted((s.home / "outbox" / "letters").glob("*.pdf"))
         say(f"Letters: {len(pdfs)} PDF letters on letterhead in {s.home / 'outbox' / 'letters'}")
         if keep:
@@ -155,17 +201,31 @@ async def run(s, keep: bool, ui_port: int, say: Callable[[str], None], table: Ta
 # The Presidency and the Director's post, by term, as the key registry records them: the
 # holders of 2016 as the minutes name them, and today's (the demo's own, said as such).
 HOLDERS = [
-    ("president", "Michael Biontino", {
-        "en": "Ambassador, Permanent Representative of Germany to the Conference on Disarmament; President of the "
-              "Seventh Meeting of States Parties",
-        "fr": "Ambassadeur, Représentant permanent de l'Allemagne auprès de la Conférence du désarmement ; "
-              "Président de la Septième Assemblée des États parties",
-        "es": "Embajador, Representante Permanente de Alemania ante la Conferencia de Desarme; Presidente de la "
-              "Séptima Reunión de los Estados Partes"}, date(2016, 9, 7), date(2017, 9, 6)),
-    ("isu", "Sheila Mweemba", {"en": "Director, Implementation Support Unit",
-                               "fr": "Directrice de l'Unité d'appui à l'application",
-                               "es": "Directora de la Dependencia de Apoyo a la Aplicación"},
-     date(2015, 1, 1), date(2019, 12, 31)),
+    (
+        "president",
+        "Michael Biontino",
+        {
+            "en": "Ambassador, Permanent Representative of Germany to the Conference on Disarmament; President of the "
+            "Seventh Meeting of States Parties",
+            "fr": "Ambassadeur, Représentant permanent de l'Allemagne auprès de la Conférence du désarmement ; "
+            "Président de la Septième Assemblée des États parties",
+            "es": "Embajador, Representante Permanente de Alemania ante la Conferencia de Desarme; Presidente de la "
+            "Séptima Reunión de los Estados Partes",
+        },
+        date(2016, 9, 7),
+        date(2017, 9, 6),
+    ),
+    (
+        "isu",
+        "Sheila Mweemba",
+        {
+            "en": "Director, Implementation Support Unit",
+            "fr": "Directrice de l'Unité d'appui à l'application",
+            "es": "Directora de la Dependencia de Apoyo a la Aplicación",
+        },
+        date(2015, 1, 1),
+        date(2019, 12, 31),
+    ),
 ]
 
 
@@ -196,23 +256,50 @@ async def _register_holders(client, s, admin_key, today: date) -> list[str]:
 
     admin_fp = fingerprint(public_bytes(admin_key))
     today_holders = [
-        ("president", s.president_name or "The President (the demo's holder)",
-         {"en": s.president_title or "President of the Meeting of States Parties"}, date(today.year, 1, 1),
-         date(today.year, 12, 31)),
-        ("isu", s.director_name or "The Director (the demo's holder)", {"en": s.director_title or "Director"},
-         date(today.year, 1, 1), date(today.year, 12, 31))]
+        (
+            "president",
+            s.president_name or "The President (the demo's holder)",
+            {"en": s.president_title or "President of the Meeting of States Parties"},
+            date(today.year, 1, 1),
+            date(today.year, 12, 31),
+        ),
+        (
+            "isu",
+            s.director_name or "The Director (the demo's holder)",
+            {"en": s.director_title or "Director"},
+            date(today.year, 1, 1),
+            date(today.year, 12, 31),
+        ),
+    ]
     events, said, admin = [], [], Acting(actor="demo administrator", office="isu")
     for office, holder, titles, start, end in HOLDERS + today_holders:
         raw = public_bytes(Ed25519PrivateKey.generate())  # the holder's key: the demo signs nothing with it
-        reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder=holder, office=office,
-                              valid_from=start, valid_until=end, registered_at=datetime.now(timezone.utc),
-                              admin=admin_fp, title=titles["en"], title_fr=titles.get("fr", ""),
-                              title_es=titles.get("es", ""), signs_letters=True,
-                              presidency_of="DEU" if holder == "Michael Biontino" else "")
+        reg = KeyRegistration(
+            fingerprint=fingerprint(raw),
+            public_key=b64(raw),
+            holder=holder,
+            office=office,
+            valid_from=start,
+            valid_until=end,
+            registered_at=datetime.now(timezone.utc),
+            admin=admin_fp,
+            title=titles["en"],
+            title_fr=titles.get("fr", ""),
+            title_es=titles.get("es", ""),
+            signs_letters=True,
+            presidency_of="DEU" if holder == "Michael Biontino" else "",
+        )
         reg.admin_signature = sign(admin_key, reg.message())
-        events.append(key_statement_event("key.registered", reg.fingerprint, reg.model_dump(mode="json"),
-                                          f"registered/{reg.fingerprint}/{office}/{start}", admin,
-                                          reg.registered_at))
+        events.append(
+            key_statement_event(
+                "key.registered",
+                reg.fingerprint,
+                reg.model_dump(mode="json"),
+                f"registered/{reg.fingerprint}/{office}/{start}",
+                admin,
+                reg.registered_at,
+            )
+        )
         said.append(f"{holder} ({office}, {start} to {end})")
     await record(client, s.task_queue, "register_key", events, admin)
     return said
@@ -236,14 +323,23 @@ async def _year_2016(client, s, log) -> list[str]:
     from services.reports import contributions_report, summary
 
     data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
-    await record(client, s.task_queue, "import_contributions",
-                 ledger_events(data, 2016, registry(), "demo ledger", "isu"), Acting(actor="demo ledger", office="isu"))
+    await record(
+        client,
+        s.task_queue,
+        "import_contributions",
+        ledger_events(data, 2016, registry(), "demo ledger", "isu"),
+        Acting(actor="demo ledger", office="isu"),
+    )
     (s.home / "budget-2016.csv").write_text(BUDGET_2016)
     await _import_article7(client, s)
     report = contributions_report(log, 2016, s.home / "budget-2016.csv", date(2016, 11, 4))
-    return ["2016, imported from the demo's own ledger, as of 4 November 2016 (ccm report contributions "
-            "--year 2016 --as-of 2016-11-04):", summary(report), *minutes_of_4_november(report),
-            article7_as_of_4_november(log)]
+    return [
+        "2016, imported from the demo's own ledger, as of 4 November 2016 (ccm report contributions "
+        "--year 2016 --as-of 2016-11-04):",
+        summary(report),
+        *minutes_of_4_november(report),
+        article7_as_of_4_november(log),
+    ]
 
 
 def minutes_of_4_november(report) -> list[str]:
@@ -256,12 +352,14 @@ def minutes_of_4_november(report) -> list[str]:
     names = {s.state: s.name for s in report.states}
     mandatory = sum((b.amount for b in report.budget_lines if b.kind == "mandatory"), Decimal("0"))
     share = mandatory / report.budget * 100 if report.budget else Decimal("0")
-    return [f"since the update of 27 September 2016: {len(since)} States Parties contributed "
-            f"{format_chf(sum((r.amount for r in since), Decimal('0')))} "
-            f"({', '.join(names[r.state] for r in since)})",
-            f"not voluntary: {share:.0f} % of the budget (7a, the preparation of the Meetings of States Parties)",
-            "(the minutes name no payer but Italy: the demo's payers, and the State that reported paying, "
-            "are illustrative)"]
+    return [
+        f"since the update of 27 September 2016: {len(since)} States Parties contributed "
+        f"{format_chf(sum((r.amount for r in since), Decimal('0')))} "
+        f"({', '.join(names[r.state] for r in since)})",
+        f"not voluntary: {share:.0f} % of the budget (7a, the preparation of the Meetings of States Parties)",
+        "(the minutes name no payer but Italy: the demo's payers, and the State that reported paying, "
+        "are illustrative)",
+    ]
 
 
 async def _import_article7(client, s) -> None:
@@ -272,8 +370,13 @@ async def _import_article7(client, s) -> None:
     from services.commands import record
 
     data = resources.files("domain").joinpath("data/demo_article7_2016.csv").read_bytes()
-    await record(client, s.task_queue, "import_obligations", imported_events(data, registry(), "demo record", "isu"),
-                 Acting(actor="demo record", office="isu"))
+    await record(
+        client,
+        s.task_queue,
+        "import_obligations",
+        imported_events(data, registry(), "demo record", "isu"),
+        Acting(actor="demo record", office="isu"),
+    )
 
 
 def article7_as_of_4_november(log) -> str:
@@ -285,9 +388,11 @@ def article7_as_of_4_november(log) -> str:
     rows = fold_obligations(log.query(event_type="obligation.*"), on)
     initial = sum(1 for r in rows if r.kind == "art7-initial" and r.standing(on) == "overdue")
     annual = sum(1 for r in rows if r.kind == "art7-annual" and r.period == "2015" and r.standing(on) == "overdue")
-    return (f"Article 7 as of 4 November 2016: {initial} States Parties with overdue initial transparency reports "
-            f"and {annual} with overdue 2015 annual reports (ccm report obligations --as-of 2016-11-04; the "
-            "minutes give the counts, no source names the States: the demo's are illustrative)")
+    return (
+        f"Article 7 as of 4 November 2016: {initial} States Parties with overdue initial transparency reports "
+        f"and {annual} with overdue 2015 annual reports (ccm report obligations --as-of 2016-11-04; the "
+        "minutes give the counts, no source names the States: the demo's are illustrative)"
+    )
 
 
 async def _obligations(client, s, year: int) -> str:
@@ -307,8 +412,10 @@ async def _obligations(client, s, year: int) -> str:
         if overdue >= len(states):
             break
         await asyncio.sleep(0.2)
-    return (f"Article 7 annual reports for {year}: {overdue} of {len(states)} States Parties overdue "
-            "(ccm obligations list --overdue; ccm report obligations)")
+    return (
+        f"Article 7 annual reports for {year}: {overdue} of {len(states)} States Parties overdue "
+        "(ccm obligations list --overdue; ccm report obligations)"
+    )
 
 
 # The agenda of 4 November 2016, as the minutes' headings give it (items 2 to 8).
@@ -316,11 +423,19 @@ AGENDA_OF_4_NOVEMBER = [
     ("Opening remarks by the President", []),
     ("Approval of the minutes of 27 September 2016", []),
     ("Updates from the 7MSP Presidency", []),
-    ("Presentation of concept notes by thematic Coordinators of their work up to the 7MSP", [
-        "Victim Assistance (Italy and Chile)", "Universalization (France and Zambia)",
-        "Stockpile Destruction (Croatia and Mexico)", "Clearance and Risk Reduction Education (Norway and Netherlands)",
-        "International Cooperation and Assistance (Iraq and Australia)", "Transparency Measures (Costa Rica)",
-        "National Implementation Measures (New Zealand)", "Country Coalitions non-paper (Presidency)"]),
+    (
+        "Presentation of concept notes by thematic Coordinators of their work up to the 7MSP",
+        [
+            "Victim Assistance (Italy and Chile)",
+            "Universalization (France and Zambia)",
+            "Stockpile Destruction (Croatia and Mexico)",
+            "Clearance and Risk Reduction Education (Norway and Netherlands)",
+            "International Cooperation and Assistance (Iraq and Australia)",
+            "Transparency Measures (Costa Rica)",
+            "National Implementation Measures (New Zealand)",
+            "Country Coalitions non-paper (Presidency)",
+        ],
+    ),
     ("Implementation of the ISU-CCM Financial Decision", []),
     ("Update from the ISU-CCM", []),
     ("Date of the next CC meeting", []),
@@ -331,41 +446,85 @@ AGENDA_OF_4_NOVEMBER = [
 # Every follow-up the minutes of 4 November 2016 record, with its owner, the command that
 # closes it where one does (`fulfilled_by`), and its due date where the minutes give
 # another than the next meeting's: (owner, text, fulfilled_by, due).
-THEMES_OF_2016 = ("victim-assistance", "universalization", "stockpile-destruction", "clearance-and-rre",
-                  "cooperation-and-assistance", "transparency-measures", "national-implementation")
+THEMES_OF_2016 = (
+    "victim-assistance",
+    "universalization",
+    "stockpile-destruction",
+    "clearance-and-rre",
+    "cooperation-and-assistance",
+    "transparency-measures",
+    "national-implementation",
+)
 ACTIONS_OF_4_NOVEMBER = [
     # "reminded all Coordinators to turn their concept papers into operational plans by the next meeting"
-    *((f"coordinator:{theme}", "Turn the concept note into an operational plan with concrete steps",
-       f"plan:concept-note-{{msp}}-{theme}", None) for theme in THEMES_OF_2016),
+    *(
+        (
+            f"coordinator:{theme}",
+            "Turn the concept note into an operational plan with concrete steps",
+            f"plan:concept-note-{{msp}}-{theme}",
+            None,
+        )
+        for theme in THEMES_OF_2016
+    ),
     # "discussed and adapted … before uploading the final versions on the Convention's website
     # alongside an executive summary"
-    ("isu", "Coordinators upload the final versions of their concept notes with an executive summary on the "
-     "thematic pages of the website", None, None),
-    ("president", "Turn the Country Coalitions non-paper into an operational plan; identify lead countries", None,
-     None),
+    (
+        "isu",
+        "Coordinators upload the final versions of their concept notes with an executive summary on the "
+        "thematic pages of the website",
+        None,
+        None,
+    ),
+    (
+        "president",
+        "Turn the Country Coalitions non-paper into an operational plan; identify lead countries",
+        None,
+        None,
+    ),
     # "he would, through the ISU-CCM, be sending out individual letters"
-    ("president", "Individual letters to all States Parties that have not paid their ISU contribution",
-     "escalation:2016", None),
+    (
+        "president",
+        "Individual letters to all States Parties that have not paid their ISU contribution",
+        "escalation:2016",
+        None,
+    ),
     # "asked Coordinators to seek advice from their capitals and provide an answer by the next meeting"
     ("member", "Advice from capitals on publishing the status of ISU contributions (UNOG methodology)", None, None),
     ("coordinator:general-status", "Identify ways to address the ISU-CCM financing deficit", None, None),
     # "re-examine the issue with UNOG at the beginning of 2017"
-    ("coordinator:general-status", "Look at the financing models of other Conventions and re-examine the issue "
-     "with UNOG", None, date(2017, 3, 31)),
+    (
+        "coordinator:general-status",
+        "Look at the financing models of other Conventions and re-examine the issue with UNOG",
+        None,
+        date(2017, 3, 31),
+    ),
     # "work in close coordination with the Presidency to start a constructive dialogue with major
     # cluster munitions producers and possessors"
-    ("president", "Meet the Coordinators on universalization on the dialogue with producers and possessors", None,
-     None),
+    (
+        "president",
+        "Meet the Coordinators on universalization on the dialogue with producers and possessors",
+        None,
+        None,
+    ),
     # Costa Rica, "with the support of the ISU-CCM … in the process of defining a target list of
     # countries in different regions"
     ("CRI", "Define, with the ISU-CCM, a target list of countries by region for transparency reporting", None, None),
     # New Zealand, "with the support of the ISU … developing a consolidated target list of States
     # Parties" on national legislation
-    ("NZL", "Develop, with the ISU-CCM, a consolidated target list of States Parties on national implementation "
-     "legislation", None, None),
+    (
+        "NZL",
+        "Develop, with the ISU-CCM, a consolidated target list of States Parties on national implementation "
+        "legislation",
+        None,
+        None,
+    ),
     # New Zealand's ASEAN Inter-Sessional Meeting "in early 2017", to coordinate with the Presidency
-    ("NZL", "Coordinate the ASEAN Inter-Sessional Meeting with the Presidency and the Coordinators on "
-     "universalization", None, date(2017, 3, 31)),
+    (
+        "NZL",
+        "Coordinate the ASEAN Inter-Sessional Meeting with the Presidency and the Coordinators on universalization",
+        None,
+        date(2017, 3, 31),
+    ),
 ]
 
 
@@ -403,13 +562,20 @@ async def _meetings(client, s) -> str:
     async def record(day: date, previous: date | None):
         schedule = Schedule.at(day, time(10), time(11, 30), VENUE)
         return schedule, await client.start_workflow(
-            Meeting.run, MeetingInput.plan(schedule, participants=people, previous_meeting=previous),
-            id=meeting_id(day), task_queue=s.task_queue)
+            Meeting.run,
+            MeetingInput.plan(schedule, participants=people, previous_meeting=previous),
+            id=meeting_id(day),
+            task_queue=s.task_queue,
+        )
 
     _, september = await record(SEPTEMBER, None)
-    await september.execute_update(Meeting.circulate_minutes, CirculateMinutes(
-        text="Draft minutes of the Coordination Committee meeting of 27 September 2016 (the demo's own text).",
-        **ISU))
+    await september.execute_update(
+        Meeting.circulate_minutes,
+        CirculateMinutes(
+            text="Draft minutes of the Coordination Committee meeting of 27 September 2016 (the demo's own text).",
+            **ISU,
+        ),
+    )
     _, november = await record(NOVEMBER, SEPTEMBER)
     # "The draft Minutes … were approved without comments" (item 3).
     await september.execute_update(Meeting.approve_minutes, ApproveMinutes(at_meeting=NOVEMBER, **PRESIDENT))
@@ -417,24 +583,40 @@ async def _meetings(client, s) -> str:
     await november.execute_update(Meeting.record_attendance, RecordAttendance(present=present, **ISU))
     # "The President then presented the Agenda … he proceeded with the Agenda as presented"
     # (item 2): the agenda as the meeting had it, recorded, not recomposed later.
-    await november.execute_update(Meeting.record_agenda, RecordAgenda(
-        items=[AgendaItem(title=title, details=details) for title, details in AGENDA_OF_4_NOVEMBER], **ISU))
+    await november.execute_update(
+        Meeting.record_agenda,
+        RecordAgenda(
+            items=[AgendaItem(title=title, details=details) for title, details in AGENDA_OF_4_NOVEMBER], **ISU
+        ),
+    )
     # "the next meeting … would be held on Wednesday, 7 December 2016 from 10:00h to 11:30h" (item 8).
     await november.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=DECEMBER, **ISU))
     for owner, text, fulfilled_by, due in ACTIONS_OF_4_NOVEMBER:
-        await november.execute_update(Meeting.add_action_item, AddActionItem(
-            owner=owner, text=text, due=due, fulfilled_by=fulfilled_by.format(msp=s.msp) if fulfilled_by else None,
-            **ISU))
-    await november.execute_update(Meeting.circulate_minutes, CirculateMinutes(
-        text="Draft minutes of the Coordination Committee meeting of 4 November 2016 (the demo's own text).",
-        **ISU))
+        await november.execute_update(
+            Meeting.add_action_item,
+            AddActionItem(
+                owner=owner,
+                text=text,
+                due=due,
+                fulfilled_by=fulfilled_by.format(msp=s.msp) if fulfilled_by else None,
+                **ISU,
+            ),
+        )
+    await november.execute_update(
+        Meeting.circulate_minutes,
+        CirculateMinutes(
+            text="Draft minutes of the Coordination Committee meeting of 4 November 2016 (the demo's own text).", **ISU
+        ),
+    )
     december, _ = await record(DECEMBER, NOVEMBER)
     ics = s.home / f"{meeting_id(DECEMBER)}.ics"
     ics.write_bytes(meeting_ics(meeting_id(DECEMBER), december, SUMMARY, s.mail_from, people, 0, "REQUEST"))
-    return (f"Meetings: {meeting_id(SEPTEMBER)}, minutes approved at the meeting of 4 November 2016; "
-            f"{meeting_id(NOVEMBER)} held, {len(people)} people of {len(present)} delegations present, "
-            f"{len(ACTIONS_OF_4_NOVEMBER)} action items (every follow-up the minutes record), its minutes "
-            f"circulated; next meeting {december.in_words()} (calendar file {ics})")
+    return (
+        f"Meetings: {meeting_id(SEPTEMBER)}, minutes approved at the meeting of 4 November 2016; "
+        f"{meeting_id(NOVEMBER)} held, {len(people)} people of {len(present)} delegations present, "
+        f"{len(ACTIONS_OF_4_NOVEMBER)} action items (every follow-up the minutes record), its minutes "
+        f"circulated; next meeting {december.in_words()} (calendar file {ics})"
+    )
 
 
 async def _letters_decided_in_2016(client, s, log) -> str:
@@ -446,16 +628,18 @@ async def _letters_decided_in_2016(client, s, log) -> str:
 
     president = Acting(**PRESIDENT)
     for _ in range(50):  # the meeting's items are listed once visibility has them
-        unpaid = await record_history_decision(client, log, s.task_queue, 2016, president,
-                                               s.home / "budget-2016.csv")
-        closed = await fulfil_items(client, escalation_of(2016), "the decision on 2016, a year of history, "
-                                    "recorded (nothing sent)", president)
+        unpaid = await record_history_decision(client, log, s.task_queue, 2016, president, s.home / "budget-2016.csv")
+        closed = await fulfil_items(
+            client, escalation_of(2016), "the decision on 2016, a year of history, recorded (nothing sent)", president
+        )
         if closed:
             break
         await asyncio.sleep(0.2)
-    return (f"President's letters of 2016 (ccm chase escalate --year 2016 --all-unpaid): 2016 is history, so the "
-            f"decision is recorded for the {len(unpaid or [])} States that still owed for it and nothing is sent; "
-            f"action item {', '.join(closed) or 'none'} closed")
+    return (
+        f"President's letters of 2016 (ccm chase escalate --year 2016 --all-unpaid): 2016 is history, so the "
+        f"decision is recorded for the {len(unpaid or [])} States that still owed for it and nothing is sent; "
+        f"action item {', '.join(closed) or 'none'} closed"
+    )
 
 
 # Where each theme stood after the meeting of 4 November 2016: (theme, coordinator, the day
@@ -463,15 +647,28 @@ async def _letters_decided_in_2016(client, s, log) -> str:
 # time a week before the meeting; Norway "apologized for not having sent its concept note
 # prior to the … meeting" and New Zealand "for the late submission": both came on the day.
 CONCEPT_NOTES = [
-    ("victim-assistance", "ITA", date(2016, 10, 28),
-     [("ICRC", "Could the coordinators explain the rationale behind the choice of countries?")]),
+    (
+        "victim-assistance",
+        "ITA",
+        date(2016, 10, 28),
+        [("ICRC", "Could the coordinators explain the rationale behind the choice of countries?")],
+    ),
     ("universalization", "ZMB", date(2016, 10, 28), []),
     ("stockpile-destruction", "HRV", date(2016, 10, 28), []),
     ("clearance-and-rre", "NOR", NOVEMBER, []),
     ("cooperation-and-assistance", "AUS", date(2016, 10, 28), []),
-    ("transparency-measures", "CRI", date(2016, 10, 28),
-     [("NLD", "Could Costa Rica present its list of target countries, so that other coordinators "
-              "reach out to the same States at the same time?")]),
+    (
+        "transparency-measures",
+        "CRI",
+        date(2016, 10, 28),
+        [
+            (
+                "NLD",
+                "Could Costa Rica present its list of target countries, so that other coordinators "
+                "reach out to the same States at the same time?",
+            )
+        ],
+    ),
     ("national-implementation", "NZL", NOVEMBER, []),
     ("general-status", "BIH", None, []),  # "would not be discussed at that time"
 ]
@@ -489,21 +686,29 @@ async def _concept_notes(client, s) -> str:
     said = []
     for slug, coordinator, circulated_on, comments in CONCEPT_NOTES:
         inp = ConceptNoteInput(theme=slug, msp=s.msp, meeting=NOVEMBER, circulate_by=deadline, plan_due=DECEMBER)
-        handle = await client.start_workflow(ConceptNote.run, inp, id=concept_note_id(s.msp, slug),
-                                             task_queue=s.task_queue)
+        handle = await client.start_workflow(
+            ConceptNote.run, inp, id=concept_note_id(s.msp, slug), task_queue=s.task_queue
+        )
         title = theme(slug).title
         if circulated_on:
-            await handle.execute_update(ConceptNote.submit_version, SubmitVersion(
-                text=f"Concept note on {title}, based on the Dubrovnik Action Plan (the demo's own text).",
-                summary=f"{title}: objectives, strategies and activities up to the {s.msp}.",
-                circulated_on=circulated_on, office=coordinator))
+            await handle.execute_update(
+                ConceptNote.submit_version,
+                SubmitVersion(
+                    text=f"Concept note on {title}, based on the Dubrovnik Action Plan (the demo's own text).",
+                    summary=f"{title}: objectives, strategies and activities up to the {s.msp}.",
+                    circulated_on=circulated_on,
+                    office=coordinator,
+                ),
+            )
         for office, text in comments:
             await handle.execute_update(ConceptNote.comment, Comment(text=text, office=office))
         status = await handle.query(ConceptNote.status)
         late = " (late)" if status.late else ""
         said.append(f"{slug} {status.stage.replace('_', ' ')}{late}")
-    return (f"Concept notes ({s.msp}, presented on 4 November 2016, operational plans due 7 December 2016): "
-            + ", ".join(said))
+    return (
+        f"Concept notes ({s.msp}, presented on 4 November 2016, operational plans due 7 December 2016): "
+        + ", ".join(said)
+    )
 
 
 def _cycle_2017(log) -> str:
@@ -517,7 +722,9 @@ def _cycle_2017(log) -> str:
     computed = cycle_amounts(log, CycleInput(year=2017, budget=DEMO_BUDGET))
     arrears = sum(computed.arrears.values(), Decimal("0.00"))
     credits = sum(computed.credits.values(), Decimal("0.00"))
-    return (f"2017 cycle (ccm chase start-all --year 2017 --budget {DEMO_BUDGET} --dry-run): "
-            f"{len(computed.chased())} chases by the UN scale {computed.period}, "
-            f"{format_chf(arrears)} of arrears carried from 2016 by {len(computed.arrears)} States Parties "
-            f"and {format_chf(credits)} of credits by {len(computed.credits)}")
+    return (
+        f"2017 cycle (ccm chase start-all --year 2017 --budget {DEMO_BUDGET} --dry-run): "
+        f"{len(computed.chased())} chases by the UN scale {computed.period}, "
+        f"{format_chf(arrears)} of arrears carried from 2016 by {len(computed.arrears)} States Parties "
+        f"and {format_chf(credits)} of credits by {len(computed.credits)}"
+    )

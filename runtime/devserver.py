@@ -46,14 +46,22 @@ def free_port() -> int:
 def command(home: Path, port: int, ui_port: int, headless: bool, codec_endpoint: str | None = None) -> list[str]:
     home.mkdir(parents=True, exist_ok=True)
     cmd = [
-        binary("temporal"), "server", "start-dev",
-        "--ip", "127.0.0.1",
-        "--port", str(port),
-        "--db-filename", str(home / "temporal.db"),
+        binary("temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db-filename",
+        str(home / "temporal.db"),
         # Measured here: WAL with synchronous=normal is about 3x the default file mode.
-        "--sqlite-pragma", "journal_mode=wal",
-        "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn",
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--log-level",
+        "warn",
     ]
     for name, kind in SEARCH_ATTRIBUTES.items():
         cmd += ["--search-attribute", f"{name}={kind}"]
@@ -70,15 +78,22 @@ def start(home: Path, port: int, ui_port: int, headless: bool, log_file=None) ->
     """Start the server in the background and wait until its port answers."""
     for p, what in [(port, "--port")] + ([] if headless else [(ui_port, "--ui-port")]):
         if port_in_use(p):
-            raise ServerError(f"port {p} ({what}) is already in use: is a server already running? "
-                              f"choose another with {what}")
-    proc = subprocess.Popen(command(home, port, ui_port, headless), stdout=log_file or subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+            raise ServerError(
+                f"port {p} ({what}) is already in use: is a server already running? choose another with {what}"
+            )
+    proc = subprocess.Popen(
+        command(home, port, ui_port, headless),
+        stdout=log_file or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise ServerError(f"the Temporal dev server exited with code {proc.returncode}"
-                              + (f"; see {log_file.name}" if log_file else ""))
+            raise ServerError(
+                f"the Temporal dev server exited with code {proc.returncode}"
+                + (f"; see {log_file.name}" if log_file else "")
+            )
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return proc

@@ -26,8 +26,13 @@ def metrics_runtime(bind: str) -> Runtime:
     seconds."""
     from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
-        bind_address=bind, counters_total_suffix=True, unit_suffix=True, durations_as_seconds=True)))
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(
+                bind_address=bind, counters_total_suffix=True, unit_suffix=True, durations_as_seconds=True
+            )
+        )
+    )
 
 
 def count_appends(log, meter: MetricMeter) -> None:
@@ -102,8 +107,9 @@ class Observer:
         self.outbox = outbox
         self.waiting = meter.create_gauge("ccm_outbox_messages", "messages in the outbox waiting for delivery")
         # Gauges get no unit suffix from the SDK: the name carries it.
-        self.oldest = meter.create_gauge_float("ccm_outbox_oldest_message_age_seconds",
-                                               "age of the oldest message waiting in the outbox")
+        self.oldest = meter.create_gauge_float(
+            "ccm_outbox_oldest_message_age_seconds", "age of the oldest message waiting in the outbox"
+        )
         self.chases = meter.create_gauge("ccm_chases", "contribution chases running, by stage")
         self.overdue = meter.create_gauge("ccm_obligations_overdue", "obligations running past their due date")
         self.stages_seen: set[str] = set()

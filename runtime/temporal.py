@@ -32,8 +32,9 @@ async def connect(settings: Settings, runtime=None) -> Client:
             settings.temporal_address,
             namespace=settings.namespace,
             runtime=runtime,
-            data_converter=data_converter(settings.encryption_keys.get_secret_value()
-                                          if settings.encryption_keys else None),
+            data_converter=data_converter(
+                settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+            ),
             tls=_tls(settings),
             api_key=settings.api_key.get_secret_value() if settings.api_key else None,
         )

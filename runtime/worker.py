@@ -30,8 +30,20 @@ def workflows() -> list[type]:
     from workflows.record import OutboxRetry, RecordCommand
     from workflows.request import RequestIntent
 
-    return [ActionItem, AnnualContributionCycle, BankStatementImport, ConceptNote, ContributionChase, LogCheckpoint,
-            Meeting, Obligation, OutboxRetry, Ping, RecordCommand, RequestIntent]
+    return [
+        ActionItem,
+        AnnualContributionCycle,
+        BankStatementImport,
+        ConceptNote,
+        ContributionChase,
+        LogCheckpoint,
+        Meeting,
+        Obligation,
+        OutboxRetry,
+        Ping,
+        RecordCommand,
+        RequestIntent,
+    ]
 
 
 def mailbox(settings: Settings):
@@ -69,9 +81,15 @@ def build_activities(settings: Settings):
         log.writer = (fingerprint(public_bytes(key)), key)
     # Signed commands are checked against the key registry this verifier holds in memory.
     verifier = CommandVerifier(log, Trust(admins=settings.admin_keyring, required=settings.require_signatures))
-    return CcmActivities(log, mailbox(settings), settings.contacts_file, iban=settings.bank_iban,
-                         letterhead=settings.letterhead,
-                         checkpoint_key=settings.checkpoint_key, verifier=verifier)
+    return CcmActivities(
+        log,
+        mailbox(settings),
+        settings.contacts_file,
+        iban=settings.bank_iban,
+        letterhead=settings.letterhead,
+        checkpoint_key=settings.checkpoint_key,
+        verifier=verifier,
+    )
 
 
 SERVES = ("all", "workflows", "letters")
@@ -87,8 +105,14 @@ def make_workers(client: Client, settings: Settings, activities, executor, serve
 
     workers = [make_worker(client, settings, activities, executor)] if serves in ("all", "workflows") else []
     if serves in ("all", "letters"):
-        workers.append(Worker(client, task_queue=letters_queue(settings.task_queue),
-                              activities=[activities.write_letter], activity_executor=executor))
+        workers.append(
+            Worker(
+                client,
+                task_queue=letters_queue(settings.task_queue),
+                activities=[activities.write_letter],
+                activity_executor=executor,
+            )
+        )
     return workers
 
 
@@ -115,8 +139,14 @@ def make_worker(client: Client, settings: Settings, activities, executor) -> Wor
     )
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retry_seconds: float = 5,
-                     say=print, metrics_bind: str | None = None, serves: str = "all") -> None:
+async def run_worker(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    retry_seconds: float = 5,
+    say=print,
+    metrics_bind: str | None = None,
+    serves: str = "all",
+) -> None:
     """Run until SIGINT/SIGTERM (or `stop`); while the server is unreachable, say so
     once per attempt and try again."""
     stop = stop or asyncio.Event()
@@ -156,14 +186,18 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None, retr
             # reading this line would otherwise meet "no poller seen" on a loaded machine.
             if serves != "letters":
                 await _until_polling(client, settings.task_queue)
-            queues = {"all": f"{settings.task_queue!r} and its letters", "workflows": repr(settings.task_queue),
-                      "letters": f"{settings.task_queue}-letters"}[serves]
-            say(f"worker polling task queue {queues} on {settings.temporal_address} "
-                f"(namespace {settings.namespace})")
+            queues = {
+                "all": f"{settings.task_queue!r} and its letters",
+                "workflows": repr(settings.task_queue),
+                "letters": f"{settings.task_queue}-letters",
+            }[serves]
+            say(f"worker polling task queue {queues} on {settings.temporal_address} (namespace {settings.namespace})")
             for line in data_warnings(activities.log):
                 say(f"warning: {line}")
-            tasks = [asyncio.create_task(_heartbeat(settings.heartbeat, stop)),
-                     asyncio.create_task(_refresh_keys(activities.verifier, stop))]
+            tasks = [
+                asyncio.create_task(_heartbeat(settings.heartbeat, stop)),
+                asyncio.create_task(_refresh_keys(activities.verifier, stop)),
+            ]
             if runtime and serves != "letters":
                 from runtime.metrics import Observer
 
@@ -188,8 +222,11 @@ async def _until_polling(client: Client, task_queue: str, seconds: float = 10) -
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-    request = DescribeTaskQueueRequest(namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
-                                       task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         described = await client.workflow_service.describe_task_queue(request)

@@ -52,11 +52,22 @@ async def start_chase(client, task_queue: str, inp, acting, wait: bool = True):
     inp = inp.model_copy(update={"state_name": inp.state_name or registry().get(inp.state).name})
     summary, details = chase_summary(inp)
     return await start(
-        client, ContributionChase.run, inp, workflow_id(inp.year, inp.state), task_queue, acting, wait=wait,
-        static_summary=summary, static_details=details,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(CCM_STATE, inp.state), SearchAttributePair(CCM_YEAR, inp.year),
-            SearchAttributePair(CCM_STAGE, "starting")]),
+        client,
+        ContributionChase.run,
+        inp,
+        workflow_id(inp.year, inp.state),
+        task_queue,
+        acting,
+        wait=wait,
+        static_summary=summary,
+        static_details=details,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(CCM_STATE, inp.state),
+                SearchAttributePair(CCM_YEAR, inp.year),
+                SearchAttributePair(CCM_STAGE, "starting"),
+            ]
+        ),
     )
 
 
@@ -90,10 +101,16 @@ def status_row(status) -> dict:
     from domain.schedule import geneva_time
 
     return {
-        "state": status.state, "year": status.year, "stage": status.stage,
-        "amount_due": status.amount_due, "arrears": status.arrears, "credit_carried": status.credit_carried,
+        "state": status.state,
+        "year": status.year,
+        "stage": status.stage,
+        "amount_due": status.amount_due,
+        "arrears": status.arrears,
+        "credit_carried": status.credit_carried,
         "received": status.received,
-        "outstanding": status.outstanding, "credit": status.credit, "letters": len(status.letters),
+        "outstanding": status.outstanding,
+        "credit": status.credit,
+        "letters": len(status.letters),
         "next_action": status.next_action,
         "next_action_at": geneva_time(status.next_action_at) if status.next_action_at else None,
         "creditor_reference": format_reference(creditor_reference(status.year, status.state)),

@@ -28,8 +28,15 @@ def update_id(workflow_id: str, name: str, arg) -> str:
     return f"{name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
 
-async def update(client, workflow_id: str, name: str, arg, check_worker: bool = True, update_id_: str | None = None,
-                 sign: bool = True):
+async def update(
+    client,
+    workflow_id: str,
+    name: str,
+    arg,
+    check_worker: bool = True,
+    update_id_: str | None = None,
+    sign: bool = True,
+):
     """Send one update and answer its `CommandResult`. With no worker polling the
     workflow's queue an update would wait for ever: that is checked first (two small
     calls), and refused in one line. Bulk senders check once for all their updates.
@@ -41,8 +48,9 @@ async def update(client, workflow_id: str, name: str, arg, check_worker: bool = 
     from services.keystore import sign_update
 
     if check_worker and not await worker_polls(client, workflow_id):
-        raise CommandError(f"no worker polls the task queue of {workflow_id}: start `ccm worker`, "
-                           "then repeat the command")
+        raise CommandError(
+            f"no worker polls the task queue of {workflow_id}: start `ccm worker`, then repeat the command"
+        )
     handle = client.get_workflow_handle(workflow_id)
     uid = update_id_ or update_id(workflow_id, name, arg)
     # A busy worker (a statement of a thousand receipts, each with its PDF letter) may
@@ -52,12 +60,15 @@ async def update(client, workflow_id: str, name: str, arg, check_worker: bool = 
     # applies an update once, and answers each copy with its one result.
     for attempt in range(1, UPDATE_ATTEMPTS + 1):
         try:
-            return await handle.execute_update(name, sign_update(workflow_id, name, arg, uid) if sign else arg, id=uid,
-                                               result_type=CommandResult)
+            return await handle.execute_update(
+                name, sign_update(workflow_id, name, arg, uid) if sign else arg, id=uid, result_type=CommandResult
+            )
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             if attempt == UPDATE_ATTEMPTS:
-                raise CommandError(f"{workflow_id} did not answer {name} in time; it is applied at most once: "
-                                   "repeat the command with the same --request-id to see its result") from None
+                raise CommandError(
+                    f"{workflow_id} did not answer {name} in time; it is applied at most once: "
+                    "repeat the command with the same --request-id to see its result"
+                ) from None
         except (RPCError, WorkflowUpdateFailedError) as e:
             message = e.message if isinstance(e, RPCError) else str(getattr(e.cause, "message", e.cause))
             if "update was aborted" not in (message or "").lower() or attempt == UPDATE_ATTEMPTS:
@@ -74,17 +85,23 @@ async def queue_polled(client, task_queue: str) -> bool:
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-    described = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-        namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+    described = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
     return bool(described.pollers)
 
 
 async def check_polled(client, task_queue: str) -> None:
     """Refuse at once, before anything starts, when no worker polls `task_queue`."""
     if not await queue_polled(client, task_queue):
-        raise CommandError(f"no worker polls the task queue {task_queue!r} (namespace {client.namespace}): "
-                           "start `ccm worker`, then repeat the command")
+        raise CommandError(
+            f"no worker polls the task queue {task_queue!r} (namespace {client.namespace}): "
+            "start `ccm worker`, then repeat the command"
+        )
 
 
 async def start(client, run_fn, inp, workflow_id: str, task_queue: str, acting, wait: bool = True, **options):
@@ -99,8 +116,9 @@ async def start(client, run_fn, inp, workflow_id: str, task_queue: str, acting, 
 
     by = sign_start(acting, workflow_id, "start", inp.model_copy(update={"started_by": None}).signed_arguments())
     options.setdefault("id_reuse_policy", WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
-    handle = await client.start_workflow(run_fn, inp.model_copy(update={"started_by": by}), id=workflow_id,
-                                         task_queue=task_queue, **options)
+    handle = await client.start_workflow(
+        run_fn, inp.model_copy(update={"started_by": by}), id=workflow_id, task_queue=task_queue, **options
+    )
     if wait:
         await ready(handle)
     return handle
@@ -147,9 +165,14 @@ async def record(client, task_queue: str, command: str, events: list, acting, ke
         inp = RecordInput(command=command, events=batch, actor=acting.actor, office=acting.office)
         inp = sign_start(inp, workflow_id, command, signed_arguments(inp), key)
         handle = await client.start_workflow(
-            RecordCommand.run, inp, id=workflow_id, task_queue=task_queue, result_type=RecordResult,
+            RecordCommand.run,
+            inp,
+            id=workflow_id,
+            task_queue=task_queue,
+            result_type=RecordResult,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        )
         done = await result_or_why(handle)
         total = RecordResult(written=total.written + done.written, already=total.already + done.already)
     return total
@@ -170,12 +193,20 @@ async def result_or_why(handle, seconds: float | None = None):
         return await asyncio.wait_for(asyncio.shield(handle.result()), seconds)
     except TimeoutError:
         raw = (await handle.describe()).raw_description
-        why = next((f"attempt {a.attempt}: {a.last_failure.message.splitlines()[0]}"
-                    for a in raw.pending_activities if a.last_failure.message), "no answer yet")
+        why = next(
+            (
+                f"attempt {a.attempt}: {a.last_failure.message.splitlines()[0]}"
+                for a in raw.pending_activities
+                if a.last_failure.message
+            ),
+            "no answer yet",
+        )
         request_id = current_invocation().request_id
-        raise CommandError(f"{handle.id} is not written after {seconds:g} s ({why}); the worker keeps trying, "
-                           f"`ccm doctor` shows it, and `ccm --request-id {request_id} …` with the same "
-                           "command finds it again") from None
+        raise CommandError(
+            f"{handle.id} is not written after {seconds:g} s ({why}); the worker keeps trying, "
+            f"`ccm doctor` shows it, and `ccm --request-id {request_id} …` with the same "
+            "command finds it again"
+        ) from None
 
 
 RUN_BYTES = 1_000_000  # a run's events, as JSON: half of Temporal's 2 MB payload limit
@@ -228,9 +259,11 @@ async def read_status(client, workflow_id: str, status_type):
             return await handle.query("status", result_type=status_type, rpc_timeout=timedelta(seconds=QUERY_SECONDS))
         except WorkflowQueryFailedError as e:
             if does_not_replay(e.message):
-                raise BrokenRun(f"{workflow_id} cannot be read: its workflow task fails, its history no longer "
-                                f"replays on this code ({e.message.splitlines()[0][:160]}); `ccm doctor` lists "
-                                "such runs and what to do") from None
+                raise BrokenRun(
+                    f"{workflow_id} cannot be read: its workflow task fails, its history no longer "
+                    f"replays on this code ({e.message.splitlines()[0][:160]}); `ccm doctor` lists "
+                    "such runs and what to do"
+                ) from None
             raise
     if desc.status == WorkflowExecutionStatus.COMPLETED:
         return await handle.result()

@@ -17,8 +17,9 @@ async def fulfil_items(client, key: str, reference: str, acting) -> list[str]:
     for wid in sorted({wf.id async for wf in client.list_workflows(query)}):
         status = await read_status(client, wid, ActionItemStatus)
         if status.fulfilled_by == key and status.stage in ("open", "overdue"):
-            await update(client, wid, "fulfil", Fulfil(by=key, reference=reference, **acting.model_dump()),
-                         check_worker=False)
+            await update(
+                client, wid, "fulfil", Fulfil(by=key, reference=reference, **acting.model_dump()), check_worker=False
+            )
             closed.append(wid)
     return closed
 
@@ -37,11 +38,22 @@ async def record_history_decision(client, log, task_queue: str, year: int, actin
     if not report.states:
         return None
     unpaid = [row.state for row in report.states if row.outstanding > 0]
-    event = NewEvent(idempotency_key=f"decisions/escalation/{year}", workflow_id=f"decisions-{year}",
-                     workflow_type="", subject=str(year), event_type="decision.recorded",
-                     occurred_at=datetime.now(timezone.utc), actor=acting.actor, office=acting.office,
-                     payload={"decision": "individual letters from the President to the States Parties that have "
-                                          "not paid", "year": year, "states": unpaid, "sent": False,
-                              "why": "the year is history: its contributions were imported and no chase of it runs"})
+    event = NewEvent(
+        idempotency_key=f"decisions/escalation/{year}",
+        workflow_id=f"decisions-{year}",
+        workflow_type="",
+        subject=str(year),
+        event_type="decision.recorded",
+        occurred_at=datetime.now(timezone.utc),
+        actor=acting.actor,
+        office=acting.office,
+        payload={
+            "decision": "individual letters from the President to the States Parties that have not paid",
+            "year": year,
+            "states": unpaid,
+            "sent": False,
+            "why": "the year is history: its contributions were imported and no chase of it runs",
+        },
+    )
     await record(client, task_queue, "record_decision", [event], acting)
     return unpaid

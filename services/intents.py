@@ -21,15 +21,22 @@ async def claim(client, task_queue: str, request_id: str, words: list[str]) -> s
     wid = intent_id(request_id)
     inp = RequestInput(digest=intent_digest(words), command=" ".join(words)[:2_000])
     try:
-        handle = await client.start_workflow(RequestIntent.run, inp, id=wid, task_queue=task_queue,
-                                             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                                             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        handle = await client.start_workflow(
+            RequestIntent.run,
+            inp,
+            id=wid,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
         held = await handle.query(RequestIntent.intent)
     except WorkflowAlreadyStartedError:  # answered (or its week is over): its result holds it
         held = await client.get_workflow_handle(wid, result_type=RequestHeld).result()
     if held.digest != inp.digest:
-        raise CommandError(f"request id {request_id!r} already names another command ({held.command}): "
-                           "a new intent needs a new request id")
+        raise CommandError(
+            f"request id {request_id!r} already names another command ({held.command}): "
+            "a new intent needs a new request id"
+        )
     return held.answer
 
 
@@ -40,7 +47,6 @@ async def answer(client, request_id: str, text: str) -> None:
     from workflows.request import RequestIntent
 
     try:
-        await client.get_workflow_handle(intent_id(request_id)).execute_update(RequestIntent.answer,
-                                                                               text[:MAX_ANSWER])
+        await client.get_workflow_handle(intent_id(request_id)).execute_update(RequestIntent.answer, text[:MAX_ANSWER])
     except RPCError:  # closed already: an answer is kept
         pass

@@ -78,8 +78,9 @@ def holder_for(office: str) -> str:
 def _office_keys(office: str) -> list[tuple[Path, dict]]:
     """The keys here made for `office`, an administrator's aside."""
     admins = _admin_fingerprints()
-    return [(p, meta) for p, meta in key_files()
-            if meta.get("office") == office and meta.get("fingerprint") not in admins]
+    return [
+        (p, meta) for p, meta in key_files() if meta.get("office") == office and meta.get("fingerprint") not in admins
+    ]
 
 
 def check_registered(key, office: str) -> None:
@@ -101,9 +102,14 @@ def check_registered(key, office: str) -> None:
         except Refusal as e:
             refusal = e
     known = [f"{f} ({reg.holder})" for f, reg in ring.keys.items() if reg.office == office and f not in ring.revoked]
-    raise CommandError(f"{refusal}: this command needs a key registered for {office}"
-                       + (f" ({', '.join(known[:3])}; choose it with CCM_KEY)" if known else
-                          f" (`ccm keys register FILE --office {office} …` by an administrator)"))
+    raise CommandError(
+        f"{refusal}: this command needs a key registered for {office}"
+        + (
+            f" ({', '.join(known[:3])}; choose it with CCM_KEY)"
+            if known
+            else f" (`ccm keys register FILE --office {office} …` by an administrator)"
+        )
+    )
 
 
 def _registry(fresh: bool = False):
@@ -168,9 +174,24 @@ def sign_statement(inp, workflow_id: str):
     if inp.signature is None:
         return inp
     key = key_for(inp.office)
-    return inp.model_copy(update={"entry_signatures": [
-        sign(key, entry_message(workflow_id, inp.statement.sha256, e.model_dump(mode="json"), inp.office, inp.actor,
-                                inp.signature.signed_at)) for e in inp.statement.entries]})
+    return inp.model_copy(
+        update={
+            "entry_signatures": [
+                sign(
+                    key,
+                    entry_message(
+                        workflow_id,
+                        inp.statement.sha256,
+                        e.model_dump(mode="json"),
+                        inp.office,
+                        inp.actor,
+                        inp.signature.signed_at,
+                    ),
+                )
+                for e in inp.statement.entries
+            ]
+        }
+    )
 
 
 def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str, key=None):
@@ -188,9 +209,16 @@ def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str, k
     key = chosen
     signed_at = datetime.now(timezone.utc)
     message = command_message(workflow_id, name, arguments, signed_at, update_id)
-    return inp.model_copy(update={"signature": CommandSignature(
-        fingerprint=fingerprint(public_bytes(key)), signature=sign(key, message), signed_at=signed_at,
-        update_id=update_id)})
+    return inp.model_copy(
+        update={
+            "signature": CommandSignature(
+                fingerprint=fingerprint(public_bytes(key)),
+                signature=sign(key, message),
+                signed_at=signed_at,
+                update_id=update_id,
+            )
+        }
+    )
 
 
 def key_statement_event(event_type: str, subject: str, payload: dict, key: str, acting, at=None):
@@ -201,6 +229,14 @@ def key_statement_event(event_type: str, subject: str, payload: dict, key: str, 
     from domain.events import NewEvent
     from domain.signatures import REGISTRY_ID
 
-    return NewEvent(idempotency_key=f"{REGISTRY_ID}/{key}", workflow_id=REGISTRY_ID, workflow_type="KeyRegistry",
-                    subject=subject, event_type=event_type, occurred_at=at or datetime.now(timezone.utc),
-                    actor=acting.actor, office=acting.office, payload=payload)
+    return NewEvent(
+        idempotency_key=f"{REGISTRY_ID}/{key}",
+        workflow_id=REGISTRY_ID,
+        workflow_type="KeyRegistry",
+        subject=subject,
+        event_type=event_type,
+        occurred_at=at or datetime.now(timezone.utc),
+        actor=acting.actor,
+        office=acting.office,
+        payload=payload,
+    )

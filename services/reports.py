@@ -9,8 +9,19 @@ from pathlib import Path
 from domain.schedule import geneva_today
 from services.errors import CommandError
 
-REPORT_COLUMNS = ["state", "name", "amount_due", "arrears", "credit_carried", "received", "outstanding",
-                  "credit", "letters", "last_action", "last_action_on"]
+REPORT_COLUMNS = [
+    "state",
+    "name",
+    "amount_due",
+    "arrears",
+    "credit_carried",
+    "received",
+    "outstanding",
+    "credit",
+    "letters",
+    "last_action",
+    "last_action_on",
+]
 
 
 def contributions_report(log, year: int, budget_path: Path, as_of: date | None = None):
@@ -30,10 +41,14 @@ def contributions_report(log, year: int, budget_path: Path, as_of: date | None =
     cutoff = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc) if as_of else None
     # Live rows count from when the log knew them; imported rows from their own dates.
     chases = f"chase-{year}-"
-    live = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff, known_by=cutoff)
-            if ev.event_type not in IMPORTED)
-    imported = (ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff)
-                if ev.event_type in IMPORTED)
+    live = (
+        ev
+        for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff, known_by=cutoff)
+        if ev.event_type not in IMPORTED
+    )
+    imported = (
+        ev for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff) if ev.event_type in IMPORTED
+    )
     on = as_of or min(geneva_today(), date(year, 12, 31))
     names = {st.alpha3: st.name_on(on) for st in registry()}  # Swaziland in 2016's report
     return fold_contributions(itertools.chain(live, imported), year, names, budget, as_of)
@@ -42,9 +57,13 @@ def contributions_report(log, year: int, budget_path: Path, as_of: date | None =
 def report_rows(report, totals: bool = False) -> list[dict]:
     rows = [s.model_dump(include=set(REPORT_COLUMNS)) for s in report.states]
     if totals:
-        rows.append({"state": "", "name": "Total", "letters": sum(s.letters for s in report.states)}
-                    | {f: report.total(f) for f in (
-                        "amount_due", "arrears", "credit_carried", "received", "outstanding", "credit")})
+        rows.append(
+            {"state": "", "name": "Total", "letters": sum(s.letters for s in report.states)}
+            | {
+                f: report.total(f)
+                for f in ("amount_due", "arrears", "credit_carried", "received", "outstanding", "credit")
+            }
+        )
     return rows
 
 
@@ -59,8 +78,10 @@ def latest_checkpoint(log):
 def summary(rep) -> str:
     from domain.money import format_chf
 
-    lines = [f"{rep.contributed_text}; received {format_chf(rep.total('received'))}, "
-             f"outstanding {format_chf(rep.total('outstanding'))}"]
+    lines = [
+        f"{rep.contributed_text}; received {format_chf(rep.total('received'))}, "
+        f"outstanding {format_chf(rep.total('outstanding'))}"
+    ]
     for b in rep.budget_lines:
         lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")
     if rep.budget_lines and rep.unassigned_receipts:
@@ -76,12 +97,19 @@ def summary(rep) -> str:
 def markdown(rep) -> str:
     from domain.money import format_chf
 
-    out = [f"# Status of contributions {rep.year}" + (f" as of {rep.as_of}" if rep.as_of else ""), "",
-           "| State | Due | Arrears | Received | Outstanding | Letters | Last action |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    out = [
+        f"# Status of contributions {rep.year}" + (f" as of {rep.as_of}" if rep.as_of else ""),
+        "",
+        "| State | Due | Arrears | Received | Outstanding | Letters | Last action |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for s in rep.states:
-        out.append(f"| {s.name} | {format_chf(s.amount_due)} | {format_chf(s.arrears)} | {format_chf(s.received)} | "
-                   f"{format_chf(s.outstanding)} | {s.letters} | {s.last_action} {s.last_action_on or ''} |")
-    out.append(f"| **Total** | {format_chf(rep.total('amount_due'))} | {format_chf(rep.total('arrears'))} | "
-               f"{format_chf(rep.total('received'))} | {format_chf(rep.total('outstanding'))} | | |")
+        out.append(
+            f"| {s.name} | {format_chf(s.amount_due)} | {format_chf(s.arrears)} | {format_chf(s.received)} | "
+            f"{format_chf(s.outstanding)} | {s.letters} | {s.last_action} {s.last_action_on or ''} |"
+        )
+    out.append(
+        f"| **Total** | {format_chf(rep.total('amount_due'))} | {format_chf(rep.total('arrears'))} | "
+        f"{format_chf(rep.total('received'))} | {format_chf(rep.total('outstanding'))} | | |"
+    )
     return "\n".join(out + ["", summary(rep), ""])

@@ -30,8 +30,13 @@ class Settings(BaseSettings):
     # (about 0.25-0.35 MiB each, measured) and replays the others from history when they
     # wake. 400, not 500, since the PDF letters: 1,000 chases open then fit in 300 MiB.
     worker_cache: int = Field(400, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
-    metrics_interval: float = Field(30, ge=1, le=3600, description="seconds between two readings of the metrics' "
-                                    "gauges (outbox, chases by stage, obligations overdue)")
+    metrics_interval: float = Field(
+        30,
+        ge=1,
+        le=3600,
+        description="seconds between two readings of the metrics' "
+        "gauges (outbox, chases by stage, obligations overdue)",
+    )
 
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)
@@ -43,8 +48,11 @@ class Settings(BaseSettings):
     # The letterhead and who signs: the President's letters carry the President's name,
     # the others the ISU Director's. A title left empty is the office's, in each language.
     isu_name: str = Field("Implementation Support Unit, Convention on Cluster Munitions", max_length=200)
-    isu_address: str = Field("Maison de la Paix, Chemin Eugène-Rigot 2C | 1202 Geneva, Switzerland",
-                             max_length=400, description="lines separated by |")
+    isu_address: str = Field(
+        "Maison de la Paix, Chemin Eugène-Rigot 2C | 1202 Geneva, Switzerland",
+        max_length=400,
+        description="lines separated by |",
+    )
     logo: Path | None = Field(None, description="an image printed on the letterhead (PNG, JPEG or SVG)")
     president_name: str = Field("", max_length=200)
     president_title: str = Field("", max_length=200)
@@ -52,7 +60,8 @@ class Settings(BaseSettings):
     director_title: str = Field("", max_length=200)
     # Whom a year bills when membership begins or ends within it (domain.cycle).
     membership_rule: Literal["any-day", "1-january"] = Field(
-        "any-day", description="bill States in force on any day of the year, or only those in force on 1 January")
+        "any-day", description="bill States in force on any day of the year, or only those in force on 1 January"
+    )
 
     # The root of trust: the ISU administrators' Ed25519 public keys (base64, comma
     # separated). Only keys they register speak for an office.
@@ -96,8 +105,7 @@ class Settings(BaseSettings):
 
         return validate_iban(value) if value else None
 
-    @field_validator("isu_name", "isu_address", "president_name", "president_title", "director_name",
-                     "director_title")
+    @field_validator("isu_name", "isu_address", "president_name", "president_title", "director_name", "director_title")
     @classmethod
     def _one_line(cls, value: str) -> str:
         if "\n" in value or "\r" in value:
@@ -127,8 +135,9 @@ class Settings(BaseSettings):
         with value.open("rb") as f:
             head = f.read(512)
         # PNG, JPEG, GIF, or SVG: what the letterhead can draw; anything else would vanish.
-        if not (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a"))
-                or b"<svg" in head.lower()):
+        if not (
+            head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")) or b"<svg" in head.lower()
+        ):
             raise ValueError(f"{value} is not an image (PNG, JPEG, GIF or SVG)")
         return value
 
@@ -155,9 +164,15 @@ class Settings(BaseSettings):
         from activities.letters import Letterhead
 
         lines = tuple(x.strip() for x in self.isu_address.split("|") if x.strip())
-        return Letterhead(name=self.isu_name, address=lines,
-                          logo=self.logo, president_name=self.president_name, president_title=self.president_title,
-                          director_name=self.director_name, director_title=self.director_title)
+        return Letterhead(
+            name=self.isu_name,
+            address=lines,
+            logo=self.logo,
+            president_name=self.president_name,
+            president_title=self.president_title,
+            director_name=self.director_name,
+            director_title=self.director_title,
+        )
 
     @computed_field
     @property

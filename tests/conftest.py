@@ -23,9 +23,12 @@ PG_URL = os.environ.get("CCM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--clock", default=os.environ.get("CCM_TEST_CLOCK") or None, metavar="MM-DD[THH:MM]",
+        "--clock",
+        default=os.environ.get("CCM_TEST_CLOCK") or None,
+        metavar="MM-DD[THH:MM]",
         help="move each time-skipping server's clock to the next such moment (UTC) before its test: "
-             "the workflow tests as they run on that day of the year (`make test-dates`)")
+        "the workflow tests as they run on that day of the year (`make test-dates`)",
+    )
 
 
 def next_moment(spec: str, now):
@@ -121,7 +124,8 @@ async def time_skipping_env(request):
     from runtime.codec import CCM_CONVERTER
 
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=bundled("temporal-test-server"), data_converter=CCM_CONVERTER)
+        test_server_existing_path=bundled("temporal-test-server"), data_converter=CCM_CONVERTER
+    )
     # Unregistered attributes would fail every workflow task on this server (it just hangs).
     await add_search_attributes(env.client, env.client.namespace)
     if spec := request.config.getoption("--clock"):
@@ -137,8 +141,9 @@ async def new_namespace(client, prefix: str) -> str:
     from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 
     name = f"{prefix}-{uuid.uuid4().hex[:6]}".replace("_", "-")
-    await client.workflow_service.register_namespace(RegisterNamespaceRequest(
-        namespace=name, workflow_execution_retention_period=Duration(seconds=86400)))
+    await client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(namespace=name, workflow_execution_retention_period=Duration(seconds=86400))
+    )
     await add_search_attributes(client, name)
     return name
 
@@ -150,10 +155,16 @@ async def add_search_attributes(client, namespace: str) -> None:
 
     from workflows.common import SEARCH_ATTRIBUTES
 
-    kinds = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-             "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
-    await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-        namespace=namespace, search_attributes={name: kinds[kind] for name, kind in SEARCH_ATTRIBUTES.items()}))
+    kinds = {
+        "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+        "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    }
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace, search_attributes={name: kinds[kind] for name, kind in SEARCH_ATTRIBUTES.items()}
+        )
+    )
 
 
 async def start_dev_server():
@@ -164,9 +175,12 @@ async def start_dev_server():
     from runtime.codec import CCM_CONVERTER
 
     return await WorkflowEnvironment.start_local(
-        dev_server_existing_path=bundled("temporal"), data_converter=CCM_CONVERTER,
-        search_attributes=_search_attribute_keys(), ui=False,
-        dev_server_extra_args=["--log-level", "error"])
+        dev_server_existing_path=bundled("temporal"),
+        data_converter=CCM_CONVERTER,
+        search_attributes=_search_attribute_keys(),
+        ui=False,
+        dev_server_extra_args=["--log-level", "error"],
+    )
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -267,9 +281,11 @@ def worker_on(dev_env, tmp_path):
     started = []
 
     def start(env: dict[str, str]) -> dict[str, str]:
-        env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-               "CCM_NAMESPACE": asyncio.run(new_namespace(dev_env.client, "worker-on")),
-               "CCM_TASK_QUEUE": f"tq-{uuid.uuid4().hex[:10]}"} | env
+        env = {
+            "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+            "CCM_NAMESPACE": asyncio.run(new_namespace(dev_env.client, "worker-on")),
+            "CCM_TASK_QUEUE": f"tq-{uuid.uuid4().hex[:10]}",
+        } | env
         started.append(start_worker(env, tmp_path / f"worker-{len(started)}.log"))
         return env
 

@@ -23,7 +23,7 @@ def shown(page: Path) -> list[Shown]:
     out: list[Shown] = []
     for match in _BLOCK.finditer(page.read_text()):
         indent, kind, body = match.groups()
-        lines = [line[len(indent):] for line in body.splitlines()]
+        lines = [line[len(indent) :] for line in body.splitlines()]
         if kind == "text":
             if out and out[-1].page == page and not out[-1].output:
                 out[-1].output = [line for line in lines if line.strip()]
@@ -64,7 +64,7 @@ def parse(command: str, folder: Path, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(folder))
     words = [w for w in shlex.split(command) if not re.fullmatch(r"[A-Z_]+=\S*", w)]  # VAR=value prefixes
     for shell in (">", ">>", "|", "&&"):  # what the shell does with the output is no argument
-        words = words[:words.index(shell)] if shell in words else words
+        words = words[: words.index(shell)] if shell in words else words
     assert words[0] == "ccm", command
     args = [str(folder) + w[1:] if w.startswith("~/") else w for w in words[1:]]
     for word in args:
@@ -80,4 +80,3 @@ def parse(command: str, folder: Path, monkeypatch) -> None:
         node, ctx = sub, sub.make_context(name, rest, parent=ctx, resilient_parsing=False)
         rest = ctx.protected_args + ctx.args if isinstance(sub, click.Group) else []
     assert not isinstance(node, click.Group), f"`{command}` names a group, not a command"
-

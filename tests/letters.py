@@ -13,8 +13,12 @@ from pathlib import Path
 from domain.states import registry
 
 
-def write_contacts(path: Path, emails: dict[str, str] | None = None, states: list[str] | None = None,
-                   languages: dict[str, str] | None = None) -> Path:
+def write_contacts(
+    path: Path,
+    emails: dict[str, str] | None = None,
+    states: list[str] | None = None,
+    languages: dict[str, str] | None = None,
+) -> Path:
     """A contacts file with a Permanent Mission and postal address for every State of
     the registry (or `states`), and the e-mail addresses and languages given."""
     emails, languages = emails or {}, languages or {}
@@ -24,8 +28,15 @@ def write_contacts(path: Path, emails: dict[str, str] | None = None, states: lis
         out.writerow(["state", "email", "mission", "address", "language"])
         for code in chosen:
             name = registry().get(code).name
-            out.writerow([code, emails.get(code, ""), f"Permanent Mission of {name} to the United Nations Office",
-                          f"Rue de la Mission {len(name)} | 1211 Geneva, Switzerland", languages.get(code, "")])
+            out.writerow(
+                [
+                    code,
+                    emails.get(code, ""),
+                    f"Permanent Mission of {name} to the United Nations Office",
+                    f"Rue de la Mission {len(name)} | 1211 Geneva, Switzerland",
+                    languages.get(code, ""),
+                ]
+            )
     return path
 
 

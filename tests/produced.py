@@ -18,9 +18,21 @@ def logged(workflow_id: str, workflow_type: str, subject: str, effects: list, at
     def payload(e) -> dict:
         return e.payload | {"letter": e.letter, "language": e.language} if isinstance(e, Letter) else e.payload
 
-    return [NewEvent(idempotency_key=f"{workflow_id}/{e.key}", workflow_id=workflow_id, workflow_type=workflow_type,
-                     subject=subject, event_type=e.event_type, occurred_at=at, actor=e.actor, office=e.office,
-                     payload=payload(e)) for e in effects if isinstance(e, (Log, Message, Letter))]
+    return [
+        NewEvent(
+            idempotency_key=f"{workflow_id}/{e.key}",
+            workflow_id=workflow_id,
+            workflow_type=workflow_type,
+            subject=subject,
+            event_type=e.event_type,
+            occurred_at=at,
+            actor=e.actor,
+            office=e.office,
+            payload=payload(e),
+        )
+        for e in effects
+        if isinstance(e, (Log, Message, Letter))
+    ]
 
 
 class Chases:
@@ -35,8 +47,9 @@ class Chases:
 
         from domain.chase import Chase, ChaseInput
 
-        chase = Chase(input=ChaseInput(state=state, year=self.year, amount_due=Decimal(amount_due), **fields),
-                      started_at=when)
+        chase = Chase(
+            input=ChaseInput(state=state, year=self.year, amount_due=Decimal(amount_due), **fields), started_at=when
+        )
         self.chases[state] = chase
         self.write(state, chase.start(), when)
 

@@ -16,8 +16,14 @@ class Worker:
         self._workers = [sdk.Worker(client, task_queue=task_queue, activities=activities, **options)]
         letters = [a for a in activities if getattr(a, "__name__", "") == "write_letter"]
         if letters:
-            self._workers.append(sdk.Worker(client, task_queue=letters_queue(task_queue), activities=letters,
-                                            activity_executor=options.get("activity_executor")))
+            self._workers.append(
+                sdk.Worker(
+                    client,
+                    task_queue=letters_queue(task_queue),
+                    activities=letters,
+                    activity_executor=options.get("activity_executor"),
+                )
+            )
         self._stack = contextlib.AsyncExitStack()
 
     async def __aenter__(self):

@@ -24,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.process import ProcessWorkflow
 
 
-
 @workflow.defn
 class ActionItem(ProcessWorkflow):
     process: Item
@@ -37,11 +36,11 @@ class ActionItem(ProcessWorkflow):
     async def run(self, input: ActionItemInput) -> ActionItemStatus:
         return await self._run()
 
-    @workflow.query(description='The action item as it stands: owner, due date, stage, reminders, history.')
+    @workflow.query(description="The action item as it stands: owner, due date, stage, reminders, history.")
     def status(self) -> ActionItemStatus:
         return self.process.status()
 
-    @workflow.update(description='Mark the item done (its owner, the ISU or the Presidency), with a note.')
+    @workflow.update(description="Mark the item done (its owner, the ISU or the Presidency), with a note.")
     async def complete(self, cmd: Complete) -> CommandResult:
         return await self._command(lambda: self.process.complete(cmd, workflow.now()))
 
@@ -49,7 +48,7 @@ class ActionItem(ProcessWorkflow):
     def _check_complete(self, cmd: Complete) -> None:
         self._validate("complete", cmd, lambda: self.process.check_complete(cmd))
 
-    @workflow.update(description='The command the item names has run: done, with a reference to it.')
+    @workflow.update(description="The command the item names has run: done, with a reference to it.")
     async def fulfil(self, cmd: Fulfil) -> CommandResult:
         return await self._command(lambda: self.process.fulfil(cmd, workflow.now()))
 
@@ -57,7 +56,7 @@ class ActionItem(ProcessWorkflow):
     def _check_fulfil(self, cmd: Fulfil) -> None:
         self._validate("fulfil", cmd, lambda: self.process.check_fulfil(cmd))
 
-    @workflow.update(description='Move the due date (the ISU or the Presidency), with a reason.')
+    @workflow.update(description="Move the due date (the ISU or the Presidency), with a reason.")
     async def extend(self, cmd: Extend) -> CommandResult:
         return await self._command(lambda: self.process.extend(cmd, workflow.now()))
 
@@ -65,7 +64,7 @@ class ActionItem(ProcessWorkflow):
     def _check_extend(self, cmd: Extend) -> None:
         self._validate("extend", cmd, lambda: self.process.check_extend(cmd, geneva_date(workflow.now())))
 
-    @workflow.update(description='Give the item to another owner (the ISU or the Presidency).')
+    @workflow.update(description="Give the item to another owner (the ISU or the Presidency).")
     async def reassign(self, cmd: Reassign) -> CommandResult:
         return await self._command(lambda: self.process.reassign(cmd, workflow.now()))
 
@@ -73,7 +72,7 @@ class ActionItem(ProcessWorkflow):
     def _check_reassign(self, cmd: Reassign) -> None:
         self._validate("reassign", cmd, lambda: self.process.check_reassign(cmd))
 
-    @workflow.update(description='Cancel the item (the ISU or the Presidency), with a reason.')
+    @workflow.update(description="Cancel the item (the ISU or the Presidency), with a reason.")
     async def cancel(self, cmd: CancelAction) -> CommandResult:
         return await self._command(lambda: self.process.cancel(cmd, workflow.now()))
 

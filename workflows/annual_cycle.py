@@ -42,8 +42,15 @@ class AnnualContributionCycle:
         signed = {"signed": proof} if proof else {}
         if due.missing:  # the world ccm knows ends before this year: said, logged, nothing started
             result = CycleResult(year=year, started=[], existing=[], missing=due.missing)
-            await record(new_event(f"{year}/not-billed", "cycle.not_billed", f"{year}", **who,
-                                   payload={"missing": due.missing} | signed))
+            await record(
+                new_event(
+                    f"{year}/not-billed",
+                    "cycle.not_billed",
+                    f"{year}",
+                    **who,
+                    payload={"missing": due.missing} | signed,
+                )
+            )
             return result
         started, existing = [], []
         zero = Decimal("0.00")
@@ -51,23 +58,39 @@ class AnnualContributionCycle:
         # which it covers); a cycle its Schedule started is the system's.
         for state in due.chased():
             amount = due.amounts.get(state, zero)
-            chase = ChaseInput(state=state, year=year, amount_due=amount,
-                               budget_split=split_by_line(amount, due.budget_lines),
-                               arrears=due.arrears.get(state, zero), credit_carried=due.credits.get(state, zero),
-                               membership_rule=input.membership_rule, msp_date=input.msp_date(year),
-                               language=due.languages.get(state, input.language), state_name=due.names.get(state, ""),
-                               auto_escalate_days=input.auto_escalate_days, started_by=by, parent_proof=proof)
+            chase = ChaseInput(
+                state=state,
+                year=year,
+                amount_due=amount,
+                budget_split=split_by_line(amount, due.budget_lines),
+                arrears=due.arrears.get(state, zero),
+                credit_carried=due.credits.get(state, zero),
+                membership_rule=input.membership_rule,
+                msp_date=input.msp_date(year),
+                language=due.languages.get(state, input.language),
+                state_name=due.names.get(state, ""),
+                auto_escalate_days=input.auto_escalate_days,
+                started_by=by,
+                parent_proof=proof,
+            )
             summary, details = chase_summary(chase)
             try:
                 await workflow.start_child_workflow(
-                    ContributionChase.run, chase, id=workflow_id(year, state),
+                    ContributionChase.run,
+                    chase,
+                    id=workflow_id(year, state),
                     parent_close_policy=ParentClosePolicy.ABANDON,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    static_summary=summary, static_details=details)
+                    static_summary=summary,
+                    static_details=details,
+                )
                 started.append(state)
             except WorkflowAlreadyStartedError:
                 existing.append(state)
         result = CycleResult(year=year, started=started, existing=existing)
-        await record(new_event(f"{year}", "cycle.chases_started", f"{year}", **who,
-                               payload=result.model_dump(mode="json") | signed))
+        await record(
+            new_event(
+                f"{year}", "cycle.chases_started", f"{year}", **who, payload=result.model_dump(mode="json") | signed
+            )
+        )
         return result

@@ -35,8 +35,10 @@ with workflow.unsafe.imports_passed_through():
 pycountry.countries.lookup("CHE")  # pycountry reads its database on first use: here, not in a workflow
 
 CONCURRENCY = 32  # entries settled at once: enough to keep a worker busy, few enough to be fair to others
-STEP = dict(start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1)))
+STEP = dict(
+    start_to_close_timeout=timedelta(minutes=2),
+    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1)),
+)
 # Planning reads the log and the chases a statement may pay: longer for a year of entries.
 PLAN = STEP | dict(start_to_close_timeout=timedelta(minutes=10))
 
@@ -56,8 +58,16 @@ class BankStatementImport:
         now = workflow.now()
 
         def step(entry, kind: str, **fields) -> EntrySettlement:
-            return EntrySettlement(kind=kind, entry=entry, proof=proofs[entry.ref], statement=source,
-                                   actor=input.actor, office=input.office, at=now, **fields)
+            return EntrySettlement(
+                kind=kind,
+                entry=entry,
+                proof=proofs[entry.ref],
+                statement=source,
+                actor=input.actor,
+                office=input.office,
+                at=now,
+                **fields,
+            )
 
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -74,19 +84,35 @@ class BankStatementImport:
         credits = []
         for entry in (e for e in new if e.credit and not e.reversal):
             found = match_entry(entry, plan.chases, plan.names)
-            credits.append(step(entry, "receipt", chase=found.workflow_id, how=found.how) if found.workflow_id
-                           else step(entry, "unmatched", reason=found.reason, guesses=found.guesses))
+            credits.append(
+                step(entry, "receipt", chase=found.workflow_id, how=found.how)
+                if found.workflow_id
+                else step(entry, "unmatched", reason=found.reason, guesses=found.guesses)
+            )
         await phase(credits)
         reversals = [e for e in new if e.reversal and not e.credit]
-        claims = await workflow.execute_activity_method(
-            Activities.claim_reversals, ReversalClaims(account=statement.account, reversals=reversals),
-            **STEP) if reversals else {}
-        await phase([step(e, "reversal", chase=claims[e.ref]["chase"], reverses=claims[e.ref]["ref"])
-                     if e.ref in claims else
-                     step(e, "unmatched", reason="a reversal whose credit was not found on this account")
-                     for e in reversals])
-        await phase([step(e, "ignored", reason="a debit, not a contribution" if not e.credit
-                          else "the reversal of a debit") for e in new if e.credit == e.reversal])
+        claims = (
+            await workflow.execute_activity_method(
+                Activities.claim_reversals, ReversalClaims(account=statement.account, reversals=reversals), **STEP
+            )
+            if reversals
+            else {}
+        )
+        await phase(
+            [
+                step(e, "reversal", chase=claims[e.ref]["chase"], reverses=claims[e.ref]["ref"])
+                if e.ref in claims
+                else step(e, "unmatched", reason="a reversal whose credit was not found on this account")
+                for e in reversals
+            ]
+        )
+        await phase(
+            [
+                step(e, "ignored", reason="a debit, not a contribution" if not e.credit else "the reversal of a debit")
+                for e in new
+                if e.credit == e.reversal
+            ]
+        )
         await workflow.execute_activity_method(Activities.log_entries, [statement_row(input, run_id, now)], **STEP)
         return [rows[e.ref] for e in entries]
 
@@ -96,7 +122,13 @@ def statement_row(input: StatementInput, run_id: str, at):
     (`domain.bank.statement_chain`)."""
     statement = input.statement
     return NewEvent(
-        idempotency_key=f"bank/{statement.account}/statement/{statement.sha256}", workflow_id=run_id,
-        workflow_type="BankStatementImport", subject="", event_type="bank.statement_imported", occurred_at=at,
-        actor=input.actor, office=input.office,
-        payload=statement.model_dump(mode="json", exclude={"entries"}) | {"entries": len(statement.entries)})
+        idempotency_key=f"bank/{statement.account}/statement/{statement.sha256}",
+        workflow_id=run_id,
+        workflow_type="BankStatementImport",
+        subject="",
+        event_type="bank.statement_imported",
+        occurred_at=at,
+        actor=input.actor,
+        office=input.office,
+        payload=statement.model_dump(mode="json", exclude={"entries"}) | {"entries": len(statement.entries)},
+    )

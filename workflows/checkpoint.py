@@ -18,6 +18,8 @@ class LogCheckpoint:
     async def run(self) -> dict:
         # Retried for an hour (a database down for a while); a missing key is not retried.
         return await workflow.execute_activity_method(
-            Activities.checkpoint_log, start_to_close_timeout=timedelta(minutes=5),
+            Activities.checkpoint_log,
+            start_to_close_timeout=timedelta(minutes=5),
             schedule_to_close_timeout=timedelta(hours=1),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=5)))
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=5)),
+        )

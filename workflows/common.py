@@ -57,8 +57,9 @@ DELIVERY_OPTIONS = dict(
     schedule_to_close_timeout=timedelta(hours=24),
     # About a day of backoff (10 s doubling to 30 min); the attempts are bounded too, so the
     # bound holds on servers that do not enforce schedule-to-close across retries.
-    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=30),
-                             maximum_attempts=60),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=30), maximum_attempts=60
+    ),
 )
 
 
@@ -172,7 +173,8 @@ def count_refusal(code: str) -> None:
     counts nothing again when a workflow replays)."""
     if workflow.in_workflow():
         workflow.metric_meter().create_counter("ccm_refusals", COUNTERS["ccm_refusals"]).add(
-            1, {"code": code, "process": workflow.info().workflow_type})
+            1, {"code": code, "process": workflow.info().workflow_type}
+        )
 
 
 def letters_queue(task_queue: str) -> str:
@@ -181,9 +183,9 @@ def letters_queue(task_queue: str) -> str:
 
 
 async def write_letter(request):
-    return await workflow.execute_activity_method(Activities.write_letter, request,
-                                                  task_queue=letters_queue(workflow.info().task_queue),
-                                                  **LETTER_OPTIONS)
+    return await workflow.execute_activity_method(
+        Activities.write_letter, request, task_queue=letters_queue(workflow.info().task_queue), **LETTER_OPTIONS
+    )
 
 
 async def call(activity_ref, request):

@@ -26,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.process import ProcessWorkflow
 
 
-
 @workflow.defn
 class ConceptNote(ProcessWorkflow):
     process: Note
@@ -39,7 +38,7 @@ class ConceptNote(ProcessWorkflow):
     async def run(self, input: ConceptNoteInput) -> ConceptNoteStatus:
         return await self._run()
 
-    @workflow.query(description='The note as it stands: versions, comments, plan, approvals, action items.')
+    @workflow.query(description="The note as it stands: versions, comments, plan, approvals, action items.")
     def status(self) -> ConceptNoteStatus:
         return self.process.status()
 
@@ -52,7 +51,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_version(self, cmd: SubmitVersion) -> None:
         self._validate("submit_version", cmd, lambda: self.process.check_version(cmd, workflow.now()))
 
-    @workflow.update(description='A comment on the circulated note, by anyone on the Committee.')
+    @workflow.update(description="A comment on the circulated note, by anyone on the Committee.")
     async def comment(self, cmd: Comment) -> CommandResult:
         return await self._command(lambda: self.process.comment(cmd, workflow.now()))
 
@@ -60,7 +59,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_comment(self, cmd: Comment) -> None:
         self._validate("comment", cmd, lambda: self.process.check_comment(cmd))
 
-    @workflow.update(description='The Presidency approves the final version: it is published.')
+    @workflow.update(description="The Presidency approves the final version: it is published.")
     async def approve_final(self, cmd: Acting) -> CommandResult:
         return await self._command(lambda: self.process.approve_final(cmd, workflow.now()))
 
@@ -77,7 +76,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_plan(self, cmd: SubmitPlan) -> None:
         self._validate("submit_plan", cmd, lambda: self.process.check_plan(cmd))
 
-    @workflow.update(description='The Presidency asks for changes to the submitted plan.')
+    @workflow.update(description="The Presidency asks for changes to the submitted plan.")
     async def request_changes(self, cmd: RequestChanges) -> CommandResult:
         return await self._command(lambda: self.process.request_changes(cmd))
 
@@ -85,7 +84,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_changes(self, cmd: RequestChanges) -> None:
         self._validate("request_changes", cmd, lambda: self.process.check_changes(cmd))
 
-    @workflow.update(description='The Presidency approves the plan: published, each step an action item.')
+    @workflow.update(description="The Presidency approves the plan: published, each step an action item.")
     async def approve_plan(self, cmd: Acting) -> CommandResult:
         return await self._command(lambda: self.process.approve_plan(cmd, workflow.now()))
 
@@ -101,7 +100,7 @@ class ConceptNote(ProcessWorkflow):
     def _check_due(self, cmd: SetPlanDue) -> None:
         self._validate("set_plan_due", cmd, lambda: self.process.check_due(cmd, geneva_date(workflow.now())))
 
-    @workflow.update(description='Withdraw the note (its coordinators or the Presidency), with a reason.')
+    @workflow.update(description="Withdraw the note (its coordinators or the Presidency), with a reason.")
     async def withdraw(self, cmd: Withdraw) -> CommandResult:
         return await self._command(lambda: self.process.withdraw(cmd))
 

@@ -41,11 +41,11 @@ class ContributionChase(ProcessWorkflow):
     async def run(self, input: ChaseInput) -> ChaseStatus:
         return await self._run()
 
-    @workflow.query(description='The chase as it stands: stage, amounts, letters, receipts, next action.')
+    @workflow.query(description="The chase as it stands: stage, amounts, letters, receipts, next action.")
     def status(self) -> ChaseStatus:
         return self.process.status()
 
-    @workflow.update(description='Money received (amount, date, bank reference): counted once by its reference.')
+    @workflow.update(description="Money received (amount, date, bank reference): counted once by its reference.")
     async def record_receipt(self, cmd: RecordReceipt) -> CommandResult:
         return await self._command(lambda: self.process.record_receipt(cmd, workflow.now()))
 
@@ -61,7 +61,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_report(self, cmd: ReportPayment) -> None:
         self._validate("report_payment", cmd, lambda: self.process.check_report(cmd, geneva_date(workflow.now())))
 
-    @workflow.update(description='A State pledges to pay: reminders wait until the expected date.')
+    @workflow.update(description="A State pledges to pay: reminders wait until the expected date.")
     async def pledge(self, cmd: Pledge) -> CommandResult:
         return await self._command(lambda: self.process.pledge_payment(cmd, workflow.now()))
 
@@ -69,7 +69,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_pledge(self, cmd: Pledge) -> None:
         self._validate("pledge", cmd, lambda: self.process.check_pledge(cmd, geneva_date(workflow.now())))
 
-    @workflow.update(description='Move the Meeting of States Parties: the pre-MSP reminder and the due date follow.')
+    @workflow.update(description="Move the Meeting of States Parties: the pre-MSP reminder and the due date follow.")
     async def set_msp_date(self, cmd: SetMspDate) -> CommandResult:
         return await self._command(lambda: self.process.set_msp_date(cmd))
 
@@ -93,7 +93,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_waive(self, cmd: Close) -> None:
         self._validate("waive", cmd, lambda: self.process.check_close(cmd))
 
-    @workflow.update(description='Cancel the chase (the Presidency, with a reason); it ends.')
+    @workflow.update(description="Cancel the chase (the Presidency, with a reason); it ends.")
     async def cancel(self, cmd: Close) -> CommandResult:
         return await self._command(lambda: self.process.close("cancelled", cmd))
 
@@ -101,7 +101,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_cancel(self, cmd: Close) -> None:
         self._validate("cancel", cmd, lambda: self.process.check_close(cmd))
 
-    @workflow.update(description='Reverse a receipt by its bank reference, with a compensating event.')
+    @workflow.update(description="Reverse a receipt by its bank reference, with a compensating event.")
     async def reverse_receipt(self, cmd: ReverseReceipt) -> CommandResult:
         return await self._command(lambda: self.process.reverse_receipt(cmd, workflow.now()))
 
@@ -109,7 +109,7 @@ class ContributionChase(ProcessWorkflow):
     def _check_reversal(self, cmd: ReverseReceipt) -> None:
         self._validate("reverse_receipt", cmd, lambda: self.process.check_reversal(cmd))
 
-    @workflow.update(description='Correct the amount due, with a compensating event; the letters follow.')
+    @workflow.update(description="Correct the amount due, with a compensating event; the letters follow.")
     async def correct_due(self, cmd: CorrectDue) -> CommandResult:
         return await self._command(lambda: self.process.correct_due(cmd, workflow.now()))
 

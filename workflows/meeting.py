@@ -28,7 +28,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.process import ProcessWorkflow
 
 
-
 @workflow.defn
 class Meeting(ProcessWorkflow):
     process: Process
@@ -46,7 +45,7 @@ class Meeting(ProcessWorkflow):
         return self.process.status()
 
     # --- before the meeting ---------------------------------------------------------------
-    @workflow.update(description='Move the meeting: the participants get an update of the same calendar event.')
+    @workflow.update(description="Move the meeting: the participants get an update of the same calendar event.")
     async def reschedule(self, cmd: Reschedule) -> CommandResult:
         return await self._command(lambda: self.process.reschedule(cmd, workflow.now()))
 
@@ -54,7 +53,7 @@ class Meeting(ProcessWorkflow):
     def _check_reschedule(self, cmd: Reschedule) -> None:
         self._validate("reschedule", cmd, lambda: self.process.check_reschedule(cmd, workflow.now()))
 
-    @workflow.update(description='Cancel the meeting: the participants get a cancellation of the event.')
+    @workflow.update(description="Cancel the meeting: the participants get a cancellation of the event.")
     async def cancel(self, cmd: CancelMeeting) -> CommandResult:
         return await self._command(lambda: self.process.cancel(cmd))
 
@@ -62,7 +61,7 @@ class Meeting(ProcessWorkflow):
     def _check_cancel(self, cmd: CancelMeeting) -> None:
         self._validate("cancel", cmd, lambda: self.process.check_cancel(cmd))
 
-    @workflow.update(description='A member proposes an agenda item, until the cut-off.')
+    @workflow.update(description="A member proposes an agenda item, until the cut-off.")
     async def propose_item(self, cmd: ProposeItem) -> CommandResult:
         return await self._command(lambda: self.process.propose_item(cmd, workflow.now()))
 
@@ -71,7 +70,7 @@ class Meeting(ProcessWorkflow):
         self._validate("propose_item", cmd, lambda: self.process.check_proposal(cmd, workflow.now()))
 
     # --- at and after the meeting ---------------------------------------------------------
-    @workflow.update(description='Record the delegations present, once the meeting has started.')
+    @workflow.update(description="Record the delegations present, once the meeting has started.")
     async def record_attendance(self, cmd: RecordAttendance) -> CommandResult:
         return await self._command(lambda: self.process.record_attendance(cmd, workflow.now()))
 
@@ -79,7 +78,7 @@ class Meeting(ProcessWorkflow):
     def _check_attendance(self, cmd: RecordAttendance) -> None:
         self._validate("record_attendance", cmd, lambda: self.process.check_attendance(cmd, workflow.now()))
 
-    @workflow.update(description='Record the agenda as the meeting adopted it.')
+    @workflow.update(description="Record the agenda as the meeting adopted it.")
     async def record_agenda(self, cmd: RecordAgenda) -> CommandResult:
         return await self._command(lambda: self.process.record_agenda(cmd, workflow.now()))
 
@@ -95,7 +94,7 @@ class Meeting(ProcessWorkflow):
     def _check_next_meeting(self, cmd: SetNextMeeting) -> None:
         self._validate("set_next_meeting", cmd, lambda: self.process.check_next_meeting(cmd))
 
-    @workflow.update(description='Add an action item decided at the meeting; it is tracked by its own workflow.')
+    @workflow.update(description="Add an action item decided at the meeting; it is tracked by its own workflow.")
     async def add_action_item(self, cmd: AddActionItem) -> CommandResult:
         return await self._command(lambda: self.process.add_action_item(cmd, workflow.now()))
 
@@ -103,7 +102,7 @@ class Meeting(ProcessWorkflow):
     def _check_action(self, cmd: AddActionItem) -> None:
         self._validate("add_action_item", cmd, lambda: self.process.check_action(cmd, workflow.now()))
 
-    @workflow.update(description='Circulate the draft minutes to the participants.')
+    @workflow.update(description="Circulate the draft minutes to the participants.")
     async def circulate_minutes(self, cmd: CirculateMinutes) -> CommandResult:
         return await self._command(lambda: self.process.circulate_minutes(cmd))
 

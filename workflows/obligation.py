@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.process import ProcessWorkflow
 
 
-
 @workflow.defn
 class Obligation(ProcessWorkflow):
     process: Process
@@ -38,11 +37,11 @@ class Obligation(ProcessWorkflow):
     async def run(self, input: ObligationInput) -> ObligationStatus:
         return await self._run()
 
-    @workflow.query(description='The obligation as it stands: due date, stage, reminders, extensions.')
+    @workflow.query(description="The obligation as it stands: due date, stage, reminders, extensions.")
     def status(self) -> ObligationStatus:
         return self.process.status()
 
-    @workflow.update(description='The report or the destruction is done (the State or the ISU), on its date.')
+    @workflow.update(description="The report or the destruction is done (the State or the ISU), on its date.")
     async def fulfil(self, cmd: Fulfil) -> CommandResult:
         return await self._command(lambda: self.process.fulfil(cmd, geneva_date(workflow.now())))
 
@@ -50,7 +49,7 @@ class Obligation(ProcessWorkflow):
     def _check_fulfil(self, cmd: Fulfil) -> None:
         self._validate("fulfil", cmd, lambda: self.process.check_fulfil(cmd, geneva_date(workflow.now())))
 
-    @workflow.update(description='The State requests an extension, before its deadline.')
+    @workflow.update(description="The State requests an extension, before its deadline.")
     async def request_extension(self, cmd: RequestExtension) -> CommandResult:
         return await self._command(lambda: self.process.request_extension(cmd, geneva_date(workflow.now())))
 
@@ -66,7 +65,7 @@ class Obligation(ProcessWorkflow):
     def _check_decision(self, cmd: DecideExtension) -> None:
         self._validate("decide_extension", cmd, lambda: self.process.check_decision(cmd, geneva_date(workflow.now())))
 
-    @workflow.update(description='Exempt the State from this obligation, with a reason.')
+    @workflow.update(description="Exempt the State from this obligation, with a reason.")
     async def exempt(self, cmd: Exempt) -> CommandResult:
         return await self._command(lambda: self.process.exempt(cmd))
 
@@ -74,7 +73,7 @@ class Obligation(ProcessWorkflow):
     def _check_exempt(self, cmd: Exempt) -> None:
         self._validate("exempt", cmd, lambda: self.process.check_exempt(cmd))
 
-    @workflow.update(description='Set another due date, with a reason.')
+    @workflow.update(description="Set another due date, with a reason.")
     async def override_due(self, cmd: OverrideDue) -> CommandResult:
         return await self._command(lambda: self.process.override_due(cmd, workflow.now()))
 

@@ -12,7 +12,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import new_event, record
 
 
-
 @workflow.defn
 class Ping:
     @workflow.run

@@ -89,13 +89,20 @@ async def check_started(inp, authorize: Callable[[Any], None]) -> None:
     if info.parent is not None or SCHEDULED_BY in info.typed_search_attributes:
         return
     if getattr(inp, "parent_proof", None):  # the plain `temporal` CLI can send one: it would pass for proof
-        raise ApplicationError("a parent's signed start is handed on only by that parent, never in a start",
-                               type="bad_start", non_retryable=True)
+        raise ApplicationError(
+            "a parent's signed start is handed on only by that parent, never in a start",
+            type="bad_start",
+            non_retryable=True,
+        )
     by = inp.started_by
     if by is not None:
         refused(lambda: authorize(by))
-    await call(Activities.check_start, StartCheck(office=by.office if by else "", arguments=inp.signed_arguments(),
-                                                  signature=by.signature if by else None))
+    await call(
+        Activities.check_start,
+        StartCheck(
+            office=by.office if by else "", arguments=inp.signed_arguments(), signature=by.signature if by else None
+        ),
+    )
 
 
 def start_proof(inp) -> dict | None:
@@ -108,9 +115,17 @@ def start_proof(inp) -> dict | None:
     if by is None or by.signature is None:
         return None
     s, run = by.signature, workflow.info().workflow_id
-    return {"fingerprint": s.fingerprint, "signature": s.signature, "signed_at": s.signed_at.isoformat(),
-            "update": "start", "update_id": run, "workflow_id": run, "office": by.office, "actor": by.actor,
-            "arguments": inp.signed_arguments()}
+    return {
+        "fingerprint": s.fingerprint,
+        "signature": s.signature,
+        "signed_at": s.signed_at.isoformat(),
+        "update": "start",
+        "update_id": run,
+        "workflow_id": run,
+        "office": by.office,
+        "actor": by.actor,
+        "arguments": inp.signed_arguments(),
+    }
 
 
 def starter(inp) -> dict:
@@ -149,8 +164,11 @@ class ProcessWorkflow:
         if self.resumed and workflow.info().continued_run_id is None:
             # A snapshot is handed on by continue-as-new only: one in a start (the plain
             # `temporal` CLI can send any) would skip every check of the start.
-            raise ApplicationError("a process's state is handed on only by its own run continuing as new, "
-                                   "never in a start", type="bad_start", non_retryable=True)
+            raise ApplicationError(
+                "a process's state is handed on only by its own run continuing as new, never in a start",
+                type="bad_start",
+                non_retryable=True,
+            )
         async with self.lock:
             if not self.resumed and self.process.input.generation > 1:
                 await self._rebuild()
@@ -171,8 +189,9 @@ class ProcessWorkflow:
                 continue
             if action.at > workflow.now():
                 try:
-                    await workflow.wait_condition(lambda: self.replan or self._history_full(),
-                                                  timeout=action.at - workflow.now())
+                    await workflow.wait_condition(
+                        lambda: self.replan or self._history_full(), timeout=action.at - workflow.now()
+                    )
                     continue  # a command changed the plan: plan again
                 except TimeoutError:
                     pass
@@ -198,8 +217,17 @@ class ProcessWorkflow:
         self.process = type(self.process).model_validate_json(rebuilt.snapshot)
         by = self.process.input.started_by
         # Only chases are rebuilt (the activity refuses any other process).
-        await self._carry_out([Log(key="rebuilt", event_type="chase.rebuilt", actor=by.actor if by else "",
-                                   office=by.office if by else "", payload=rebuilt.payload)])
+        await self._carry_out(
+            [
+                Log(
+                    key="rebuilt",
+                    event_type="chase.rebuilt",
+                    actor=by.actor if by else "",
+                    office=by.office if by else "",
+                    payload=rebuilt.payload,
+                )
+            ]
+        )
 
     def _key(self, key: str) -> str:
         """An effect's key in this run's generation (`<id>/g2/receipt-4` after a rebuild)."""
@@ -265,8 +293,12 @@ class ProcessWorkflow:
         who = starter(inp)
         proof = start_proof(inp)
         extra = {"signed": proof} if proof else {}
-        return [e.model_copy(update={"payload": e.payload | extra} | ({} if e.actor or e.office else who))
-                if isinstance(e, Log) else e for e in effects]
+        return [
+            e.model_copy(update={"payload": e.payload | extra} | ({} if e.actor or e.office else who))
+            if isinstance(e, Log)
+            else e
+            for e in effects
+        ]
 
     def _with_signature(self, effects: list) -> list:
         """A signed command's events record what its signature proves (`workflows.signing`)."""
@@ -275,8 +307,10 @@ class ProcessWorkflow:
         if not signed:
             return effects
         proof = signed if "proved" in signed else {"signed": signed}
-        return [e.model_copy(update={"payload": e.payload | proof})
-                if isinstance(e, (Log, Letter, Message, Publish)) else e for e in effects]
+        return [
+            e.model_copy(update={"payload": e.payload | proof}) if isinstance(e, (Log, Letter, Message, Publish)) else e
+            for e in effects
+        ]
 
     # --- effects ----------------------------------------------------------------------------
     async def _carry_out(self, effects: list) -> None:
@@ -295,37 +329,56 @@ class ProcessWorkflow:
                 # The item outlives this workflow: it stays open after this process ends.
                 summary, details = action_summary(effect.input)
                 try:
-                    await workflow.start_child_workflow("ActionItem", effect.input, id=effect.id,
-                                                        parent_close_policy=ParentClosePolicy.ABANDON,
-                                                        static_summary=summary, static_details=details)
+                    await workflow.start_child_workflow(
+                        "ActionItem",
+                        effect.input,
+                        id=effect.id,
+                        parent_close_policy=ParentClosePolicy.ABANDON,
+                        static_summary=summary,
+                        static_details=details,
+                    )
                 except WorkflowAlreadyStartedError:
                     pass  # it exists already: tracked either way, and the step is not half-applied
                 continue
             key = self._key(effect.key)
             # An effect no one's command caused (a timer's reminder, an overdue step) is the
             # system's; a command that named no one (sent straight to Temporal) says so.
-            event = new_event(key, effect.event_type, subject,
-                              actor=effect.actor or (UNNAMED if effect.office else SYSTEM), office=effect.office,
-                              payload=effect.payload)
+            event = new_event(
+                key,
+                effect.event_type,
+                subject,
+                actor=effect.actor or (UNNAMED if effect.office else SYSTEM),
+                office=effect.office,
+                payload=effect.payload,
+            )
             if isinstance(effect, Log):
                 waiting.append(event)
             elif isinstance(effect, Letter):
                 # The command's events are logged before it answers; its letter is drawn
                 # beside it, durably: the scheduled activity survives a crash in between.
                 await self._record_all(waiting)
-                request = LetterRequest(event=event, letter=effect.letter, language=effect.language,
-                                        context=effect.context)
+                request = LetterRequest(
+                    event=event, letter=effect.letter, language=effect.language, context=effect.context
+                )
                 task = asyncio.create_task(self._letter(key, request))
                 self.letters.append(task)
                 self.deliveries.append(task)
             elif isinstance(effect, Message):
-                request = MessageRequest(event=event, to=effect.to, subject=effect.subject_line, body=effect.body,
-                                         calendar=effect.calendar, before=waiting)
+                request = MessageRequest(
+                    event=event,
+                    to=effect.to,
+                    subject=effect.subject_line,
+                    body=effect.body,
+                    calendar=effect.calendar,
+                    before=waiting,
+                )
                 waiting = []
                 await self._send(key, Activities.write_message, request)
             elif isinstance(effect, Publish):
-                await call(Activities.publish_page, PageRequest(event=event, template=effect.template,
-                                                                path=effect.path, context=effect.context))
+                await call(
+                    Activities.publish_page,
+                    PageRequest(event=event, template=effect.template, path=effect.path, context=effect.context),
+                )
         await self._record_all(waiting)
         if self.process.stage != self.shown_stage:
             self._show(Show(stage=self.process.stage))
@@ -339,8 +392,11 @@ class ProcessWorkflow:
         if hasattr(self.process, "details"):
             parts.append(self.process.details())
         action = self.process.next_action()
-        parts.append(f"Next: {action.description}, {action.at.date().isoformat()} {action.at:%H:%M} UTC"
-                     if action else "Next: none timed")
+        parts.append(
+            f"Next: {action.description}, {action.at.date().isoformat()} {action.at:%H:%M} UTC"
+            if action
+            else "Next: none timed"
+        )
         return ". ".join(parts) + "."
 
     @staticmethod
@@ -365,19 +421,33 @@ class ProcessWorkflow:
         kind = intent.event_type.split(".")[0]
         try:
             await workflow.execute_activity_method(
-                Activities.deliver_message, DeliveryRequest(intent_key=intent.idempotency_key,
-                                                            event_type=f"{kind}.delivered"), **DELIVERY_OPTIONS)
+                Activities.deliver_message,
+                DeliveryRequest(intent_key=intent.idempotency_key, event_type=f"{kind}.delivered"),
+                **DELIVERY_OPTIONS,
+            )
         except ActivityError as e:  # given up: the message stays in the outbox for `ccm outbox retry`
             cause = e.cause.message if isinstance(e.cause, FailureError) else str(e)
-            await record(new_event(f"{key}-delivery-failed", f"{kind}.delivery_failed", intent.subject,
-                                   payload={"message_id": message_id, "reason": cause}))
+            await record(
+                new_event(
+                    f"{key}-delivery-failed",
+                    f"{kind}.delivery_failed",
+                    intent.subject,
+                    payload={"message_id": message_id, "reason": cause},
+                )
+            )
 
     async def _deliveries_done(self) -> None:
         await workflow.wait_condition(lambda: all(task.done() for task in self.deliveries))
 
     def _show(self, show: Show) -> None:
-        pairs = [(CCM_STAGE, show.stage), (CCM_STATE, show.state), (CCM_YEAR, show.year), (CCM_THEME, show.theme),
-                 (CCM_OWNER, show.owner), (CCM_DUE, show.due)]
+        pairs = [
+            (CCM_STAGE, show.stage),
+            (CCM_STATE, show.state),
+            (CCM_YEAR, show.year),
+            (CCM_THEME, show.theme),
+            (CCM_OWNER, show.owner),
+            (CCM_DUE, show.due),
+        ]
         updates = [key.value_set(value) for key, value in pairs if value is not None]
         workflow.upsert_search_attributes(updates)
         if show.stage is not None:

@@ -33,9 +33,15 @@ def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd)
         return
     info, current = workflow.info(), workflow.current_update_info()
     proof = getattr(cmd, "proof", None)
-    request = VerifyRequest(workflow_id=info.workflow_id, update=update, update_id=current.id if current else "",
-                            office=cmd.office, arguments=cmd.model_dump(mode="json", exclude={"signature"}),
-                            signature=cmd.signature, proof=proof.model_dump(mode="json") if proof else None)
+    request = VerifyRequest(
+        workflow_id=info.workflow_id,
+        update=update,
+        update_id=current.id if current else "",
+        office=cmd.office,
+        arguments=cmd.model_dump(mode="json", exclude={"signature"}),
+        signature=cmd.signature,
+        proof=proof.model_dump(mode="json") if proof else None,
+    )
     try:
         # Outside the sandbox's restrictions: the verifier's crypto (validators are never replayed).
         with workflow.unsafe.sandbox_unrestricted(), workflow.unsafe.imports_passed_through():
@@ -51,14 +57,27 @@ def signed_by(update: str, update_id: str, cmd) -> dict | None:
     if not isinstance(cmd, Acting):
         return None
     if (proof := getattr(cmd, "proof", None)) is not None:
-        return {"proved": {"proof": proof.model_dump(mode="json"), "update": update, "update_id": update_id,
-                           "arguments": cmd.model_dump(mode="json", exclude={"signature", "proof"})}}
+        return {
+            "proved": {
+                "proof": proof.model_dump(mode="json"),
+                "update": update,
+                "update_id": update_id,
+                "arguments": cmd.model_dump(mode="json", exclude={"signature", "proof"}),
+            }
+        }
     if cmd.signature is None:
         return None
     s = cmd.signature
-    return {"fingerprint": s.fingerprint, "signature": s.signature, "signed_at": s.signed_at.isoformat(),
-            "update": update, "update_id": update_id, "office": cmd.office, "actor": cmd.actor,
-            "arguments": cmd.model_dump(mode="json", exclude={"signature"})}
+    return {
+        "fingerprint": s.fingerprint,
+        "signature": s.signature,
+        "signed_at": s.signed_at.isoformat(),
+        "update": update,
+        "update_id": update_id,
+        "office": cmd.office,
+        "actor": cmd.actor,
+        "arguments": cmd.model_dump(mode="json", exclude={"signature"}),
+    }
 
 
 class SignedCommands(Interceptor):

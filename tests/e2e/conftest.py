@@ -30,7 +30,7 @@ from tests.letters import write_contacts
 async def namespace(dev_env, request) -> str:
     """A Temporal namespace of the test module's own on the shared dev server, with the
     Ccm* search attributes: no module sees another's workflow ids or lists."""
-    return await new_namespace(dev_env.client, request.module.__name__.rsplit('.', 1)[-1])
+    return await new_namespace(dev_env.client, request.module.__name__.rsplit(".", 1)[-1])
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -40,8 +40,9 @@ async def client(dev_env, namespace):
 
     from runtime.codec import CCM_CONVERTER
 
-    return await Client.connect(dev_env.client.service_client.config.target_host, namespace=namespace,
-                                data_converter=CCM_CONVERTER)
+    return await Client.connect(
+        dev_env.client.service_client.config.target_host, namespace=namespace, data_converter=CCM_CONVERTER
+    )
 
 
 DEPLOYED = os.environ.get("CCM_TEST_CONFIG", "embedded") == "deployed"
@@ -49,12 +50,25 @@ ROOT = Path(__file__).parents[2]
 POSTGRES = "postgresql+psycopg://{}@127.0.0.1:5432/{}"
 # The offices the tests act as, each with a key of its holder registered where signatures
 # are required (a State's office acts for it: its mission's key).
-OFFICES = {"isu": "Sheila Mweemba", "president": "Michael Biontino", "ITA": "Silvia Cattaneo",
-           "NZL": "Mission of New Zealand", "DEU": "Mission of Germany", "ZMB": "Mission of Zambia",
-           "NOR": "Mission of Norway", "CHL": "Mission of Chile", "FRA": "Mission of France",
-           "HRV": "Mission of Croatia", "CRI": "Mission of Costa Rica", "PER": "Mission of Peru",
-           "SMR": "Mission of San Marino", "coordinator:general-status": "Aline Berdoz", "ICRC": "ICRC delegate",
-           "CMC": "Cluster Munition Coalition", "member": "A member of the Committee"}
+OFFICES = {
+    "isu": "Sheila Mweemba",
+    "president": "Michael Biontino",
+    "ITA": "Silvia Cattaneo",
+    "NZL": "Mission of New Zealand",
+    "DEU": "Mission of Germany",
+    "ZMB": "Mission of Zambia",
+    "NOR": "Mission of Norway",
+    "CHL": "Mission of Chile",
+    "FRA": "Mission of France",
+    "HRV": "Mission of Croatia",
+    "CRI": "Mission of Costa Rica",
+    "PER": "Mission of Peru",
+    "SMR": "Mission of San Marino",
+    "coordinator:general-status": "Aline Berdoz",
+    "ICRC": "ICRC delegate",
+    "CMC": "Cluster Munition Coalition",
+    "member": "A member of the Committee",
+}
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +93,15 @@ def ccm_env(dev_env, namespace, tmp_path_factory):
     for office, holder in OFFICES.items():
         _new_key(env | {"CCM_KEYS_DIR": str(keys)}, keys, f"{holder}@{office}")
     isu_pem = next(p for p in keys.glob("*.json") if '"office": "isu"' in p.read_text()).with_suffix(".pem")
-    yield env | {"CCM_DATABASE_URL": POSTGRES.format(database + "_reader", database),
-                 "CCM_TEST_OWNER_URL": POSTGRES.format(database + "_owner", database),
-                 "CCM_REQUIRE_SIGNATURES": "true", "CCM_ADMIN_KEYS": admin_public, "CCM_KEYS_DIR": str(keys),
-                 "CCM_TEST_ADMIN_PEM": str(admin_pem), "CCM_CHECKPOINT_KEY": str(isu_pem)}
+    yield env | {
+        "CCM_DATABASE_URL": POSTGRES.format(database + "_reader", database),
+        "CCM_TEST_OWNER_URL": POSTGRES.format(database + "_owner", database),
+        "CCM_REQUIRE_SIGNATURES": "true",
+        "CCM_ADMIN_KEYS": admin_public,
+        "CCM_KEYS_DIR": str(keys),
+        "CCM_TEST_ADMIN_PEM": str(admin_pem),
+        "CCM_CHECKPOINT_KEY": str(isu_pem),
+    }
     drop_postgres_log(database)
 
 
@@ -97,9 +116,19 @@ def postgres_log(name: str) -> str:
         conn.execute(text(f'CREATE ROLE "{name}_owner" LOGIN CREATEROLE'))
         conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{name}_owner"'))
     admin.dispose()
-    subprocess.run(["sh", str(ROOT / "deploy" / "eventlog-reader.sh")], check=True, capture_output=True,
-                   env=os.environ | {"PGHOST": "127.0.0.1", "PGUSER": "postgres", "POSTGRES_USER": f"{name}_owner",
-                                     "POSTGRES_DB": name, "CCM_READER_USER": f"{name}_reader"})
+    subprocess.run(
+        ["sh", str(ROOT / "deploy" / "eventlog-reader.sh")],
+        check=True,
+        capture_output=True,
+        env=os.environ
+        | {
+            "PGHOST": "127.0.0.1",
+            "PGUSER": "postgres",
+            "POSTGRES_USER": f"{name}_owner",
+            "POSTGRES_DB": name,
+            "CCM_READER_USER": f"{name}_reader",
+        },
+    )
     return name
 
 
@@ -139,8 +168,10 @@ def worker(ccm_env):
         procs = [start_worker(ccm_env, home / "worker.log")]
     else:
         owner = ccm_env | {"CCM_DATABASE_URL": ccm_env["CCM_TEST_OWNER_URL"]}
-        procs = [start_worker(owner, home / "worker.log", ("worker", "--serves", "workflows")),
-                 start_worker(owner, home / "letters.log", ("worker", "--serves", "letters"))]
+        procs = [
+            start_worker(owner, home / "worker.log", ("worker", "--serves", "workflows")),
+            start_worker(owner, home / "letters.log", ("worker", "--serves", "letters")),
+        ]
         register_keys(ccm_env)
     yield procs[0]
     for proc in procs:
@@ -166,22 +197,48 @@ def register_keys(env: dict) -> None:
     start, end = today - timedelta(days=1), today + timedelta(days=365)
     metas = sorted(Path(env["CCM_KEYS_DIR"]).glob("*.json"))
     isu = next(m for m in metas if json.loads(m.read_text())["office"] == "isu")
-    out = CliRunner().invoke(cli, ["keys", "register", str(isu), "--office", "isu", "--from", str(start), "--until",
-                                   str(end), "--admin-key", env["CCM_TEST_ADMIN_PEM"]], env=env)
+    out = CliRunner().invoke(
+        cli,
+        [
+            "keys",
+            "register",
+            str(isu),
+            "--office",
+            "isu",
+            "--from",
+            str(start),
+            "--until",
+            str(end),
+            "--admin-key",
+            env["CCM_TEST_ADMIN_PEM"],
+        ],
+        env=env,
+    )
     assert out.exit_code == 0, out.output
     events, admin = [], None
     for meta in (m for m in metas if m != isu):
         key = json.loads(meta.read_text())
-        event, admin = key_statement("key.registered", meta.with_suffix(".pem"), Path(env["CCM_TEST_ADMIN_PEM"]),
-                                     holder=key["holder"], office=key["office"], valid_from=start, valid_until=end)
+        event, admin = key_statement(
+            "key.registered",
+            meta.with_suffix(".pem"),
+            Path(env["CCM_TEST_ADMIN_PEM"]),
+            holder=key["holder"],
+            office=key["office"],
+            valid_from=start,
+            valid_until=end,
+        )
         events.append(event)
 
     async def hand_over():
-        settings = Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], namespace=env["CCM_NAMESPACE"],
-                            task_queue=env["CCM_TASK_QUEUE"])
+        settings = Settings(
+            temporal_address=env["CCM_TEMPORAL_ADDRESS"],
+            namespace=env["CCM_NAMESPACE"],
+            task_queue=env["CCM_TASK_QUEUE"],
+        )
         client = await connect(settings)
-        return await record(client, settings.task_queue, "register_key", events,
-                            Acting(actor="Administrator", office="isu"), key=admin)
+        return await record(
+            client, settings.task_queue, "register_key", events, Acting(actor="Administrator", office="isu"), key=admin
+        )
 
     assert asyncio.run(hand_over()).written == len(events)
 
@@ -208,12 +265,18 @@ def key_statement(event_type: str, pem: Path, admin_pem: Path, **fields):
     raw = public_bytes(load_private_key(pem))
     fp = fingerprint(raw)
     if event_type == "key.registered":
-        statement = KeyRegistration(fingerprint=fp, public_key=b64(raw), registered_at=datetime.now(timezone.utc),
-                                    admin=fingerprint(public_bytes(admin)), **fields)
+        statement = KeyRegistration(
+            fingerprint=fp,
+            public_key=b64(raw),
+            registered_at=datetime.now(timezone.utc),
+            admin=fingerprint(public_bytes(admin)),
+            **fields,
+        )
         key = f"registered/{fp}/{statement.office}/{statement.valid_from}"
     else:
-        statement = KeyRevocation(fingerprint=fp, revoked_at=datetime.now(timezone.utc),
-                                  admin=fingerprint(public_bytes(admin)), **fields)
+        statement = KeyRevocation(
+            fingerprint=fp, revoked_at=datetime.now(timezone.utc), admin=fingerprint(public_bytes(admin)), **fields
+        )
         key = f"revoked/{fp}"
     statement.admin_signature = sign(admin, statement.message())
     by = Acting(actor="Administrator", office="isu")

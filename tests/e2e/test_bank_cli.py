@@ -42,11 +42,28 @@ def chases(worker, ccm_env):
 
     runner = CliRunner()
     for state, amount in (("ITA", 1000), ("NOR", 500), ("NZL", 800), ("DEU", 300), ("FRA", 200), ("CHE", 205)):
-        started = runner.invoke(cli, ["chase", "start", "--state", state, "--year", str(YEAR), "--amount",
-                                      str(amount)], env=ccm_env)
+        started = runner.invoke(
+            cli, ["chase", "start", "--state", state, "--year", str(YEAR), "--amount", str(amount)], env=ccm_env
+        )
         assert started.exit_code == 0, started.output
-    reported = runner.invoke(cli, ["chase", "report-payment", "--state", "NZL", "--year", str(YEAR), "--amount",
-                                   "800", "--date", TODAY.isoformat(), "--as", "NZL"], env=ccm_env)
+    reported = runner.invoke(
+        cli,
+        [
+            "chase",
+            "report-payment",
+            "--state",
+            "NZL",
+            "--year",
+            str(YEAR),
+            "--amount",
+            "800",
+            "--date",
+            TODAY.isoformat(),
+            "--as",
+            "NZL",
+        ],
+        env=ccm_env,
+    )
     assert reported.exit_code == 0, reported.output
     return ccm_env
 
@@ -77,8 +94,10 @@ def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm,
     path.write_bytes(camt053(STATEMENT))
     first = ccm("bank", "import", path, "--as", "Sheila Mweemba@isu")
     assert first.exit_code == 0, first.output
-    assert ("camt.053 STMT-1: 8 entries, 0 already imported; 4 matched (CHF 2'750.00), 1 reversed (CHF 1'000.00), "
-            "2 unmatched (CHF 999.00), 1 ignored (CHF 25.00)") in first.stdout
+    assert (
+        "camt.053 STMT-1: 8 entries, 0 already imported; 4 matched (CHF 2'750.00), 1 reversed (CHF 1'000.00), "
+        "2 unmatched (CHF 999.00), 1 ignored (CHF 25.00)"
+    ) in first.stdout
     assert "E4" in first.stdout and "only CHF entries are matched automatically" in first.stdout
 
     ita, nor, nzl, fra = (status(ccm, s) for s in ("ITA", "NOR", "NZL", "FRA"))
@@ -90,8 +109,7 @@ def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm,
     reversal = next(log.query(event_type="chase.receipt_reversed"))
     assert reversal.payload["reference"] == f"E1@{IBAN}" and "entry E7" in reversal.payload["reason"]
     how = {ev.payload["entry"]["ref"]: ev.payload["how"] for ev in log.query(event_type="bank.entry_matched")}
-    assert how == {"E1": "creditor_reference", "E2": "remittance", "E3": "reported_payment",
-                   "E5": "creditor_reference"}
+    assert how == {"E1": "creditor_reference", "E2": "remittance", "E3": "reported_payment", "E5": "creditor_reference"}
 
     # The run is a workflow of steps: its history shows each entry's activity, and its
     # event-log rows (every entry, under the run's own id) beside them.
@@ -101,8 +119,9 @@ def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm,
     history = json.loads(ccm("audit", "history", statement_id(read_statement(path.read_bytes())), "-o", "json").stdout)
     logged = [h for h in history if h["source"] == "eventlog"]
     assert sorted(h["what"] for h in logged if h["what"].startswith("bank.entry_")) == sorted(
-        ["bank.entry_matched"] * 4 + ["bank.entry_reversed", "bank.entry_unmatched", "bank.entry_unmatched",
-         "bank.entry_ignored"]), logged
+        ["bank.entry_matched"] * 4
+        + ["bank.entry_reversed", "bank.entry_unmatched", "bank.entry_unmatched", "bank.entry_ignored"]
+    ), logged
     assert sum(1 for h in history if "settle_entry" in json.dumps(h)) >= 8
 
     rows = log.count()
@@ -127,35 +146,61 @@ def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm,
 
     listed = json.loads(ccm("bank", "status", "-o", "json").stdout)
     assert {r["entry"]: r["outcome"] for r in listed} == {
-        "E1": "matched", "E2": "matched", "E3": "matched", "E4": "matched", "E5": "matched", "E6": "unmatched",
-        "E7": "reversed", "E8": "ignored"}
+        "E1": "matched",
+        "E2": "matched",
+        "E3": "matched",
+        "E4": "matched",
+        "E5": "matched",
+        "E6": "unmatched",
+        "E7": "reversed",
+        "E8": "ignored",
+    }
     left = json.loads(ccm("bank", "status", "--unmatched", "-o", "json").stdout)
     assert [r["entry"] for r in left] == ["E6"]
 
 
 def test_an_mt940_statement_as_a_bank_writes_it_matches_by_the_reference_in_its_text(ccm, chases, tmp_path):
     path = tmp_path / "statement.sta"
-    path.write_bytes(mt940([Line("MT-1", "205", TODAY, reference=format_reference(creditor_reference(YEAR, "CHE")),
-                                 text="ISU CCM contribution"), Line("MT-2", "10", TODAY, credit=False)]))
+    path.write_bytes(
+        mt940(
+            [
+                Line(
+                    "MT-1",
+                    "205",
+                    TODAY,
+                    reference=format_reference(creditor_reference(YEAR, "CHE")),
+                    text="ISU CCM contribution",
+                ),
+                Line("MT-2", "10", TODAY, credit=False),
+            ]
+        )
+    )
     result = ccm("bank", "import", path)
     assert result.exit_code == 0, result.output
-    assert "mt940 STMT940: 2 entries, 0 already imported; 1 matched (CHF 205.00), 0 reversed, 0 unmatched, " \
+    assert (
+        "mt940 STMT940: 2 entries, 0 already imported; 1 matched (CHF 205.00), 0 reversed, 0 unmatched, "
         "1 ignored (CHF 10.00)" in result.stdout
+    )
     che = status(ccm, "CHE")
     assert che["stage"] == "paid" and Decimal(che["received"]) == Decimal("205.00")
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'><BkToCstmrStmt>", "not well-formed XML"),
-    (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.09'/>", "not a camt.053 or camt.054 document"),
-    (b"<!DOCTYPE d [<!ENTITY e 'x'>]><d>&e;</d>", "the XML declares a DTD or entities"),
-    (b"name,amount\nITA,5\n", "not a bank statement"),
-    (camt053([Line("X1", "12.345", TODAY)]), "amount '12.345' is not a positive amount with at most 2 decimals"),
-    (camt053([Line("X1", "5", TODAY)], closing=Decimal("6.00")),
-     "statement STMT-1 does not reconcile: opening 0.00 + entries 5.00 = 5.00, but the closing balance is 6.00 "
-     "(off by 1.00)"),
-    (mt940([Line("X1", "5", TODAY)], closing=Decimal("4.00")), "statement STMT940 does not reconcile"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.08'><BkToCstmrStmt>", "not well-formed XML"),
+        (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.09'/>", "not a camt.053 or camt.054 document"),
+        (b"<!DOCTYPE d [<!ENTITY e 'x'>]><d>&e;</d>", "the XML declares a DTD or entities"),
+        (b"name,amount\nITA,5\n", "not a bank statement"),
+        (camt053([Line("X1", "12.345", TODAY)]), "amount '12.345' is not a positive amount with at most 2 decimals"),
+        (
+            camt053([Line("X1", "5", TODAY)], closing=Decimal("6.00")),
+            "statement STMT-1 does not reconcile: opening 0.00 + entries 5.00 = 5.00, but the closing balance is 6.00 "
+            "(off by 1.00)",
+        ),
+        (mt940([Line("X1", "5", TODAY)], closing=Decimal("4.00")), "statement STMT940 does not reconcile"),
+    ],
+)
 def test_a_malformed_statement_is_one_line_and_writes_nothing(ccm, chases, tmp_path, content, message):
     log = event_log(chases)
     rows = log.count()
@@ -187,15 +232,19 @@ def test_lines_without_a_reference_of_their_own_are_each_accounted_for_day_after
     assert "1 entries, 1 already imported" in again
     shared = imported(camt053([Line("SAME", "5", TODAY, text="a"), Line("SAME", "6", TODAY, text="b")], "STMT-S"))
     assert "2 entries, 0 already imported" in shared
-    amounts = sorted(e.payload["entry"]["amount"] for e in log.query(event_type="bank.entry_*")
-                     if e.payload["entry"]["remittance"] in ("fee refund", "a", "b"))
+    amounts = sorted(
+        e.payload["entry"]["amount"]
+        for e in log.query(event_type="bank.entry_*")
+        if e.payload["entry"]["remittance"] in ("fee refund", "a", "b")
+    )
     assert amounts == ["5.00", "6.00", "7.00", "9.00"]  # every line once
 
 
 def test_a_bad_iban_in_the_settings_is_one_line_naming_the_variable(ccm):
     result = ccm("config", "show", env={"CCM_BANK_IBAN": "CH93 0076 2011 6238 5295 8"})
-    assert result.exit_code == 1 and result.stderr.startswith("Error: CCM_BANK_IBAN: 'CH93 0076 2011 6238 5295 8' "
-                                                               "is not a valid IBAN")
+    assert result.exit_code == 1 and result.stderr.startswith(
+        "Error: CCM_BANK_IBAN: 'CH93 0076 2011 6238 5295 8' is not a valid IBAN"
+    )
 
 
 def test_every_line_ends_right_reversals_references_and_dates(ccm, chases, tmp_path):
@@ -212,10 +261,16 @@ def test_every_line_ends_right_reversals_references_and_dates(ccm, chases, tmp_p
         return json.loads(ccm("bank", "status", "-o", "json").stdout)
 
     aut = creditor_reference(YEAR, "AUT")
-    rows = imported(camt053([Line("R1", "100", TODAY, reference=aut), Line("R2", "100", TODAY, reference=aut)],
-                            "STMT-R"))
-    rows = imported(camt053([Line(f"R{n}", "100", TODAY, credit=False, reversal=True, reference=aut)
-                             for n in (3, 4, 5)], "STMT-R2", opening=Decimal("200")))
+    rows = imported(
+        camt053([Line("R1", "100", TODAY, reference=aut), Line("R2", "100", TODAY, reference=aut)], "STMT-R")
+    )
+    rows = imported(
+        camt053(
+            [Line(f"R{n}", "100", TODAY, credit=False, reversal=True, reference=aut) for n in (3, 4, 5)],
+            "STMT-R2",
+            opening=Decimal("200"),
+        )
+    )
     by_entry = {r["entry"]: r for r in rows}
     assert [by_entry[f"R{n}"]["outcome"] for n in (3, 4, 5)] == ["reversed", "reversed", "unmatched"]
     assert by_entry["R5"]["reason"] == "a reversal whose credit was not found on this account"
@@ -226,8 +281,20 @@ def test_every_line_ends_right_reversals_references_and_dates(ccm, chases, tmp_p
     imported(camt053([Line("SAME-1", "60", TODAY, reference=bel)], "STMT-B", account="CH5604835012345678009"))
     assert status(ccm, "BEL")["received"] == "100.00"  # two accounts, two receipts
 
-    manual = ccm("chase", "receive", "--state", "CAN", "--year", YEAR, "--amount", "5", "--date", TODAY,
-                 "--reference", f"M-1@{IBAN}")
+    manual = ccm(
+        "chase",
+        "receive",
+        "--state",
+        "CAN",
+        "--year",
+        YEAR,
+        "--amount",
+        "5",
+        "--date",
+        TODAY,
+        "--reference",
+        f"M-1@{IBAN}",
+    )
     assert manual.exit_code == 0, manual.output
     rows = imported(camt053([Line("M-1", "500", TODAY, reference=creditor_reference(YEAR, "CAN"))], "STMT-M"))
     held = next(r for r in rows if r["entry"] == "M-1")
@@ -287,11 +354,15 @@ def test_a_bank_reference_reused_on_the_account_for_a_new_entry_is_a_new_entry(c
     path = tmp_path / "reused.xml"
     path.write_bytes(camt053([Line("REUSED-7", "90", TODAY, reference=creditor_reference(YEAR, "GHA"))], "DAY-A"))
     assert ccm("bank", "import", path).exit_code == 0
-    path.write_bytes(camt053([Line("REUSED-7", "90", TODAY, reference=creditor_reference(YEAR, "GUY"))], "DAY-B",
-                             opening=Decimal("90")))
+    path.write_bytes(
+        camt053(
+            [Line("REUSED-7", "90", TODAY, reference=creditor_reference(YEAR, "GUY"))], "DAY-B", opening=Decimal("90")
+        )
+    )
     second = ccm("bank", "import", path)
-    assert second.exit_code == 0 and "1 entries, 0 already imported; 1 matched (CHF 90.00)" in second.stdout, \
+    assert second.exit_code == 0 and "1 entries, 0 already imported; 1 matched (CHF 90.00)" in second.stdout, (
         second.output
+    )
     assert status(ccm, "GHA")["received"] == "90.00" and status(ccm, "GUY")["received"] == "90.00"
 
 
@@ -304,24 +375,45 @@ def test_a_receipt_recorded_by_hand_and_its_bank_entry_count_once_and_a_paid_cha
     started = ccm("chase", "start", "--state", "ESP", "--year", YEAR, "--amount", "200")
     assert started.exit_code == 0, started.output
     ref = f"UBS-{YEAR}-0413"
-    by_hand = ccm("chase", "receive", "--state", "ESP", "--year", YEAR, "--amount", "210", "--date", TODAY,
-                  "--reference", ref)
+    by_hand = ccm(
+        "chase", "receive", "--state", "ESP", "--year", YEAR, "--amount", "210", "--date", TODAY, "--reference", ref
+    )
     assert by_hand.exit_code == 0, by_hand.output
     assert status(ccm, "ESP")["stage"] == "paid" and status(ccm, "ESP")["credit"] == "10.00"
 
     path = tmp_path / "spain.xml"
-    path.write_bytes(camt053([Line(ref, "210", TODAY, reference=creditor_reference(YEAR, "ESP")),
-                              Line(f"UBS-{YEAR}-0414", "50", TODAY, reference=creditor_reference(YEAR, "ESP"))],
-                             "STMT-ESP"))
+    path.write_bytes(
+        camt053(
+            [
+                Line(ref, "210", TODAY, reference=creditor_reference(YEAR, "ESP")),
+                Line(f"UBS-{YEAR}-0414", "50", TODAY, reference=creditor_reference(YEAR, "ESP")),
+            ],
+            "STMT-ESP",
+        )
+    )
     imported = ccm("bank", "import", path)
     assert imported.exit_code == 0, imported.output
     assert "2 entries, 0 already imported; 2 matched (CHF 260.00)" in imported.stdout, imported.stdout
     esp = status(ccm, "ESP")
     assert esp["received"] == "260.00" and esp["credit"] == "60.00" and esp["stage"] == "paid"
 
-    clash = ccm("chase", "receive", "--state", "ESP", "--year", YEAR, "--amount", "55", "--date", TODAY,
-                "--reference", f"UBS-{YEAR}-0414")
+    clash = ccm(
+        "chase",
+        "receive",
+        "--state",
+        "ESP",
+        "--year",
+        YEAR,
+        "--amount",
+        "55",
+        "--date",
+        TODAY,
+        "--reference",
+        f"UBS-{YEAR}-0414",
+    )
     assert clash.exit_code == 1
-    assert (f"bank reference UBS-{YEAR}-0414 is already recorded on chase-{YEAR}-ESP as receipt 2 "
-            f"(UBS-{YEAR}-0414@{IBAN}, CHF 50.00") in clash.stderr, clash.stderr
+    assert (
+        f"bank reference UBS-{YEAR}-0414 is already recorded on chase-{YEAR}-ESP as receipt 2 "
+        f"(UBS-{YEAR}-0414@{IBAN}, CHF 50.00"
+    ) in clash.stderr, clash.stderr
     assert status(ccm, "ESP")["received"] == "260.00"

@@ -38,8 +38,11 @@ def broken(ccm_env, client):
     async def make():
         async with Worker(client, task_queue=ccm_env["CCM_TASK_QUEUE"], workflows=[NotTheChase]):
             handle = await client.start_workflow(
-                "ContributionChase", ChaseInput(state="ITA", year=NEXT, amount_due=Decimal("1000")),
-                id=f"chase-{NEXT}-ITA", task_queue=ccm_env["CCM_TASK_QUEUE"])
+                "ContributionChase",
+                ChaseInput(state="ITA", year=NEXT, amount_due=Decimal("1000")),
+                id=f"chase-{NEXT}-ITA",
+                task_queue=ccm_env["CCM_TASK_QUEUE"],
+            )
             for _ in range(100):  # its first task done: the timer is in its history
                 events = [e async for e in handle.fetch_history_events()]
                 if any(e.HasField("timer_started_event_attributes") for e in events):
@@ -50,31 +53,35 @@ def broken(ccm_env, client):
     return asyncio.run(make())
 
 
-def test_a_chase_whose_history_does_not_replay_is_said_in_one_line_and_listed_by_doctor(
-        broken, worker, ccm, client):
+def test_a_chase_whose_history_does_not_replay_is_said_in_one_line_and_listed_by_doctor(broken, worker, ccm, client):
     status = ccm("chase", "status", "--state", "ITA", "--year", NEXT)
     assert status.exit_code == 1, status.output
     lines = status.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: chase-{NEXT}-ITA cannot be read: its workflow task fails")
     assert "ccm doctor" in lines[0]
     asyncio.run(client.get_workflow_handle(broken.id).signal("wake"))  # a new task: it fails on the worker
-    found = wait_for(lambda: (r := ccm("doctor", "--output", "json")).exit_code == 1 and [
-        f for f in json.loads(r.stdout) if f["where"] == broken.id], seconds=60)
+    found = wait_for(
+        lambda: (
+            (r := ccm("doctor", "--output", "json")).exit_code == 1
+            and [f for f in json.loads(r.stdout) if f["where"] == broken.id]
+        ),
+        seconds=60,
+    )
     assert found[0]["what"] == "workflow task failing"
     assert "ContributionChase" in found[0]["details"] and "terminate the run" in found[0]["details"]
 
 
-def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_nothing_again(
-        worker, ccm, ccm_env):
+def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_nothing_again(worker, ccm, ccm_env):
     from pathlib import Path
-
 
     germany = ["--state", "DEU", "--year", NEXT]
     today = date.today().isoformat()
     assert ccm("chase", "start", *germany, "--amount", "5000").exit_code == 0
-    for args in (["receive", "--amount", "1200", "--date", today, "--reference", "DE-1"],
-                 ["correct-due", "--amount", "5400", "--reason", "scale corrected"],
-                 ["report-payment", "--date", today, "--as", "DEU"]):
+    for args in (
+        ["receive", "--amount", "1200", "--date", today, "--reference", "DE-1"],
+        ["correct-due", "--amount", "5400", "--reason", "scale corrected"],
+        ["report-payment", "--date", today, "--as", "DEU"],
+    ):
         done = ccm("chase", args[0], *germany, *args[1:])
         assert done.exit_code == 0, done.output
     before = json.loads(ccm("chase", "status", *germany, "-o", "json").stdout)[0]
@@ -86,7 +93,8 @@ def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_no
     assert rebuilt.stdout.startswith(f"rebuilt chase-{NEXT}-DEU as generation 2 from ")
     after = json.loads(ccm("chase", "status", *germany, "-o", "json").stdout)[0]
     assert {k: after[k] for k in ("stage", "amount_due", "received", "outstanding", "letters", "next_action")} == {
-        k: before[k] for k in ("stage", "amount_due", "received", "outstanding", "letters", "next_action")}
+        k: before[k] for k in ("stage", "amount_due", "received", "outstanding", "letters", "next_action")
+    }
     assert sorted(p.name for p in outbox.iterdir()) == letters  # nothing sent again
 
     more = ccm("chase", "receive", *germany, "--amount", "4200", "--date", today, "--reference", "DE-2")

@@ -32,8 +32,6 @@ def test_ping_runs_a_workflow_through_ccm_worker_and_writes_the_event_log(ccm, w
     assert [e.payload for e in log.query(event_type="system.ping")][-1] == {"note": "smoke"}
 
 
-
-
 def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, ccm_env):
     amounts = tmp_path / "amounts.csv"
     parties = registry().parties()
@@ -44,8 +42,10 @@ def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, cc
     total = sum(1000 + i for i in range(len(parties)))
     chf = f"{total:,}.00".replace(",", "'")
     n = len(parties)  # the States Parties of today: 112 since Vanuatu joined on 1 March 2026
-    assert f"{n} chases would start, CHF {chf} due in all, with CHF 0.00 of arrears (0 States) and CHF 0.00 of " \
+    assert (
+        f"{n} chases would start, CHF {chf} due in all, with CHF 0.00 of arrears (0 States) and CHF 0.00 of "
         f"credits (0 States) carried from {int(YEAR) - 1}; nothing was started" in preview.stdout
+    )
     assert "Italy" in preview.stdout
     first = ccm("chase", "start-all", "--year", YEAR, "--amounts", amounts)
     assert first.exit_code == 0, first.output
@@ -56,8 +56,22 @@ def test_start_all_receive_and_status_for_the_registry(ccm, worker, tmp_path, cc
     assert "keep the amounts they were started with" in again.stderr
 
     ita = next(i for i, s in enumerate(parties) if s.alpha3 == "ITA")
-    received = ccm("chase", "receive", "--state", "Italy", "--year", YEAR, "--amount", "400", "--date", TODAY,
-                   "--budget-line", "7a", "--as", "Sheila Mweemba@isu")
+    received = ccm(
+        "chase",
+        "receive",
+        "--state",
+        "Italy",
+        "--year",
+        YEAR,
+        "--amount",
+        "400",
+        "--date",
+        TODAY,
+        "--budget-line",
+        "7a",
+        "--as",
+        "Sheila Mweemba@isu",
+    )
     assert received.exit_code == 0, received.output
     assert f"chase-{YEAR}-ITA: partially_paid, received 400.00, outstanding {1000 + ita - 400}.00" in received.output
 
@@ -92,16 +106,46 @@ def test_the_temporal_cli_queries_and_updates_a_chase_with_plain_json(ccm, worke
     temporal = str(Path(sys.executable).parent / "temporal")
     address = ["--address", ccm_env["CCM_TEMPORAL_ADDRESS"], "--namespace", ccm_env["CCM_NAMESPACE"]]
     update = subprocess.run(
-        [temporal, "workflow", "update", "execute", *address, "--workflow-id", f"chase-{NEXT}-NOR",
-         "--name", "record_receipt", "--input", json.dumps({"amount": "1500.00", "date": TODAY}), "-o", "json"],
-        capture_output=True, text=True, timeout=60)
+        [
+            temporal,
+            "workflow",
+            "update",
+            "execute",
+            *address,
+            "--workflow-id",
+            f"chase-{NEXT}-NOR",
+            "--name",
+            "record_receipt",
+            "--input",
+            json.dumps({"amount": "1500.00", "date": TODAY}),
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if DEPLOYED:  # an unsigned update, whoever sends it, is refused where signatures are required
         assert update.returncode == 1 and "requires signed commands" in update.stderr, update.stderr
         return
     assert update.returncode == 0, update.stderr
     query = subprocess.run(
-        [temporal, "workflow", "query", *address, "--workflow-id", f"chase-{NEXT}-NOR", "--type", "status",
-         "-o", "json"], capture_output=True, text=True, timeout=60)
+        [
+            temporal,
+            "workflow",
+            "query",
+            *address,
+            "--workflow-id",
+            f"chase-{NEXT}-NOR",
+            "--type",
+            "status",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert query.returncode == 0, query.stderr
     status = json.loads(query.stdout)["queryResult"][0]
     assert status["received"] == "1500.00" and status["outstanding"] == "3500.00"
@@ -110,12 +154,15 @@ def test_the_temporal_cli_queries_and_updates_a_chase_with_plain_json(ccm, worke
     assert (receipt.actor, receipt.office) == ("unnamed", "isu")
 
 
-@pytest.mark.parametrize("args,message", [
-    (["chase", "start", "--state", "Itlay", "--amount", "10"], "did you mean Italy (ITA)?"),
-    (["chase", "start", "--state", "ITA", "--amount", "-5"], "is not a positive amount"),
-    (["chase", "start", "--state", "ITA", "--amount", "10", "--msp-date", "2017-02-30"], "is not a date"),
-    (["states", "show", "Atlantis"], "unknown State 'Atlantis'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["chase", "start", "--state", "Itlay", "--amount", "10"], "did you mean Italy (ITA)?"),
+        (["chase", "start", "--state", "ITA", "--amount", "-5"], "is not a positive amount"),
+        (["chase", "start", "--state", "ITA", "--amount", "10", "--msp-date", "2017-02-30"], "is not a date"),
+        (["states", "show", "Atlantis"], "unknown State 'Atlantis'"),
+    ],
+)
 def test_bad_input_is_refused_while_parsing_with_exit_code_2(ccm, args, message):
     result = ccm(*args)
     assert result.exit_code == 2
@@ -169,8 +216,13 @@ def test_states_list_as_json_and_show(ccm):
 
 
 def test_config_show_masks_secrets(ccm):
-    result = ccm("config", "show", "--output", "json",
-                 env={"CCM_SMTP_PASSWORD": "hunter2", "CCM_DATABASE_URL": "postgresql://u:pw@db/ccm"})
+    result = ccm(
+        "config",
+        "show",
+        "--output",
+        "json",
+        env={"CCM_SMTP_PASSWORD": "hunter2", "CCM_DATABASE_URL": "postgresql://u:pw@db/ccm"},
+    )
     values = json.loads(result.output)
     assert values["smtp_password"] == "**********" and "pw" not in values["database_url"]
     assert "hunter2" not in result.output
@@ -200,8 +252,13 @@ def test_audit_history_merges_temporal_history_with_the_event_log(ccm, worker):
     letters = [d for d in scheduled if d["activity"] == "write_letter"]
     assert len(letters) == 2 and letters[0]["input"][0]["letter"] == "call_for_contributions"  # the call, the thanks
     assert {d["activity"] for d in scheduled} == {"check_start", "record_event", "write_letter"}
-    completed = [x["details"]["result"][0] for x in lines if x["what"] == "activity_task_completed"
-                 and x["details"].get("result") and "message_id" in (x["details"]["result"][0] or {})]
+    completed = [
+        x["details"]["result"][0]
+        for x in lines
+        if x["what"] == "activity_task_completed"
+        and x["details"].get("result")
+        and "message_id" in (x["details"]["result"][0] or {})
+    ]
     assert all(r["message_id"].startswith(f"<{wid}.") for r in completed) and len(completed) == 2
     table = ccm("audit", "history", wid)
     assert table.exit_code == 0 and "temporal" in table.output and "eventlog" in table.output
@@ -216,15 +273,35 @@ def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
     ccm_path = str(Path(sys.executable).parent / "ccm")
 
     def five(state: str, reference: str, *request_id: str) -> list:
-        receive = [ccm_path, *request_id, "chase", "receive", "--state", state, "--year", str(NEXT),
-                   "--amount", "1000", "--date", TODAY, "--reference", reference]
-        procs = [subprocess.Popen(receive, env=os.environ | ccm_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for _ in range(5)]
+        receive = [
+            ccm_path,
+            *request_id,
+            "chase",
+            "receive",
+            "--state",
+            state,
+            "--year",
+            str(NEXT),
+            "--amount",
+            "1000",
+            "--date",
+            TODAY,
+            "--reference",
+            reference,
+        ]
+        procs = [
+            subprocess.Popen(
+                receive, env=os.environ | ccm_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(5)
+        ]
         return [(p.communicate(timeout=60), p.returncode) for p in procs]
 
     log = event_log(ccm_env)
-    for state, reference, request_id in (("ISL", "IS-2027-1", ["--request-id", "bank-script-7"]),
-                                         ("LSO", "LS-2027-1", [])):
+    for state, reference, request_id in (
+        ("ISL", "IS-2027-1", ["--request-id", "bank-script-7"]),
+        ("LSO", "LS-2027-1", []),
+    ):
         assert ccm("chase", "start", "--state", state, "--year", NEXT, "--amount", "1000").exit_code == 0
         results = five(state, reference, *request_id)
         paid = f"chase-{NEXT}-{state}: paid, received 1000.00, outstanding 0.00\n"
@@ -234,12 +311,26 @@ def test_five_identical_receipts_at_once_count_once(ccm, worker, ccm_env):
             assert ok == [paid] * 5, results
         else:
             assert ok == [paid] and len(refused) == 4, results
-            assert all(f"bank reference {reference} is already recorded on chase-{NEXT}-{state} as receipt 1" in err
-                       for err in refused)
+            assert all(
+                f"bank reference {reference} is already recorded on chase-{NEXT}-{state} as receipt 1" in err
+                for err in refused
+            )
         receipts = [e for e in log.query(workflow_id=f"chase-{NEXT}-{state}", event_type="chase.receipt_recorded")]
         assert len(receipts) == 1 and receipts[0].payload["reference"] == reference
-    again = ccm("chase", "receive", "--state", "ISL", "--year", NEXT, "--amount", "999", "--date", TODAY,
-                "--reference", "IS-2027-2")
+    again = ccm(
+        "chase",
+        "receive",
+        "--state",
+        "ISL",
+        "--year",
+        NEXT,
+        "--amount",
+        "999",
+        "--date",
+        TODAY,
+        "--reference",
+        "IS-2027-2",
+    )
     # A paid chase takes more money until its year closes: the excess is a credit.
     assert again.exit_code == 0 and "received 1999.00" in again.output, again.output
 
@@ -252,8 +343,13 @@ def test_doctor_sees_a_failing_workflow_task_and_says_ok_once_it_is_gone(ccm, wo
 
     handle = asyncio.run(start_unknown())
     try:
-        found = wait_for(lambda: (r := ccm("doctor", "--output", "json")).exit_code == 1 and [
-            f for f in json.loads(r.stdout) if f["where"] == handle.id], seconds=60)
+        found = wait_for(
+            lambda: (
+                (r := ccm("doctor", "--output", "json")).exit_code == 1
+                and [f for f in json.loads(r.stdout) if f["where"] == handle.id]
+            ),
+            seconds=60,
+        )
         assert found[0]["what"] == "workflow task failing" and "NoSuchProcess" in found[0]["details"]
     finally:
         asyncio.run(handle.terminate("test over"))
@@ -264,10 +360,24 @@ def test_doctor_sees_a_failing_workflow_task_and_says_ok_once_it_is_gone(ccm, wo
 def test_the_web_ui_shows_each_workflow_with_a_summary_like_the_cli(ccm, worker, ccm_env):
     """Temporal's user metadata, read back as `temporal workflow describe` shows it."""
     assert ccm("chase", "start", "--state", "Luxembourg", "--year", NEXT, "--amount", "38486").exit_code == 0
-    described = subprocess.run([str(Path(sys.executable).parent / "temporal"), "workflow", "describe",
-                                "--workflow-id", f"chase-{NEXT}-LUX", "--address", ccm_env["CCM_TEMPORAL_ADDRESS"],
-                                "--namespace", ccm_env["CCM_NAMESPACE"], "-o", "json"],
-                               capture_output=True, text=True, timeout=30)
+    described = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "temporal"),
+            "workflow",
+            "describe",
+            "--workflow-id",
+            f"chase-{NEXT}-LUX",
+            "--address",
+            ccm_env["CCM_TEMPORAL_ADDRESS"],
+            "--namespace",
+            ccm_env["CCM_NAMESPACE"],
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert described.returncode == 0, described.stderr
     metadata = json.loads(described.stdout)["executionConfig"]["userMetadata"]
     assert metadata["summary"] == f"Luxembourg — CHF 38'486.00 due for {NEXT}"
@@ -278,8 +388,13 @@ def test_without_year_a_chase_command_takes_the_open_chase_and_not_found_names_t
     # start-all may have started this year's chase of Peru: closed, it is not the open one.
     ccm("chase", "cancel", "--state", "Peru", "--year", YEAR, "--reason", "test", "--as", "president")
     assert ccm("chase", "start", "--state", "Peru", "--year", NEXT, "--amount", "500").exit_code == 0
-    found = wait_for(lambda: (r := ccm("chase", "status", "--state", "Peru", "-o", "json")).exit_code == 0
-                     and json.loads(r.stdout)[0]["year"] == NEXT and r)
+    found = wait_for(
+        lambda: (
+            (r := ccm("chase", "status", "--state", "Peru", "-o", "json")).exit_code == 0
+            and json.loads(r.stdout)[0]["year"] == NEXT
+            and r
+        )
+    )
     assert f"(year {NEXT}: the open chase; give --year for another)" in found.stderr
     missing = ccm("chase", "status", "--state", "Peru", "--year", 2010)
     assert missing.exit_code == 1
@@ -321,15 +436,19 @@ def test_a_command_on_a_task_queue_no_worker_polls_is_refused_and_starts_nothing
     nobody = {"CCM_TASK_QUEUE": "nobody-polls-this"}
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("state,amount_due,date,amount,reference,budget_line\nDEU,100,2016-03-01,100,DE-1,7c\n")
-    for args in (["chase", "start", "--state", "Malta", "--year", NEXT, "--amount", "100"],
-                 ["meeting", "schedule", "--date", open_day(date(NEXT, 3, 4)), "--venue", "Room XII"],
-                 ["task", "add", "--owner", "NOR", "--text", "x", "--due", date(NEXT, 3, 4)],
-                 ["import", "contributions", "--year", 2016, "--file", ledger],
-                 ["ping"]):
+    for args in (
+        ["chase", "start", "--state", "Malta", "--year", NEXT, "--amount", "100"],
+        ["meeting", "schedule", "--date", open_day(date(NEXT, 3, 4)), "--venue", "Room XII"],
+        ["task", "add", "--owner", "NOR", "--text", "x", "--due", date(NEXT, 3, 4)],
+        ["import", "contributions", "--year", 2016, "--file", ledger],
+        ["ping"],
+    ):
         refused = ccm(*args, env=nobody)
         assert refused.exit_code == 1, (args, refused.output)
-        assert refused.stderr.strip() == ("Error: no worker polls the task queue 'nobody-polls-this' (namespace "
-                                          f"{client.namespace}): start `ccm worker`, then repeat the command"), args
+        assert refused.stderr.strip() == (
+            "Error: no worker polls the task queue 'nobody-polls-this' (namespace "
+            f"{client.namespace}): start `ccm worker`, then repeat the command"
+        ), args
 
     async def started():
         return [wf.id async for wf in client.list_workflows("TaskQueue = 'nobody-polls-this'")]
@@ -353,8 +472,23 @@ def test_a_days_default_is_genevas_whatever_the_machines_time_zone(ccm, worker, 
     assert started.exit_code == 0, started.output
     env = os.environ | ccm_env | {"TZ": zone}
     local = datetime.now(ZoneInfo(zone)).date()
-    out = subprocess.run([str(Path(sys.executable).parent / "ccm"), "chase", "receive", "--state", state, "--year",
-                          str(NEXT), "--amount", "10"], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ccm"),
+            "chase",
+            "receive",
+            "--state",
+            state,
+            "--year",
+            str(NEXT),
+            "--amount",
+            "10",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     geneva = geneva_today()
     log = event_log(ccm_env)

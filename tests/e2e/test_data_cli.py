@@ -11,8 +11,7 @@ from domain.schedule import geneva_today
 from tests.e2e.conftest import event_log
 
 
-def test_the_operator_extends_the_world_through_the_worker_and_it_is_in_force_at_once(ccm, worker, ccm_env,
-                                                                                        tmp_path):
+def test_the_operator_extends_the_world_through_the_worker_and_it_is_in_force_at_once(ccm, worker, ccm_env, tmp_path):
     log = event_log(ccm_env)
     before = {t["what"]: t for t in json.loads(ccm("data", "list", "-o", "json").stdout)}
     assert before["UN scale of assessments"]["until"] == "2027-12-31"
@@ -20,8 +19,17 @@ def test_the_operator_extends_the_world_through_the_worker_and_it_is_in_force_at
     # A 2028-2030 scale (a stand-in: the General Assembly adopts the real one in December 2027).
     scale = tmp_path / "scale-2028-2030.csv"
     scale.write_text("state,rate\nDEU,5.9\nFRA,3.8\nITA,2.9\n")
-    added = ccm("data", "add-scale", scale, "--period", "2028-2030", "--source", "A/RES/82/… (test stand-in)",
-                "--as", "Sheila Mweemba@isu")
+    added = ccm(
+        "data",
+        "add-scale",
+        scale,
+        "--period",
+        "2028-2030",
+        "--source",
+        "A/RES/82/… (test stand-in)",
+        "--as",
+        "Sheila Mweemba@isu",
+    )
     assert added.exit_code == 0 and added.stdout.startswith("recorded: the UN scale 2028-2030 (3 rates"), added.output
     again = ccm("data", "add-scale", scale, "--period", "2028-2030", "--source", "A/RES/82/… (test stand-in)")
     assert again.exit_code == 0 and again.stdout.startswith("already recorded"), again.output
@@ -40,12 +48,16 @@ def test_the_operator_extends_the_world_through_the_worker_and_it_is_in_force_at
     assert after["UN scale of assessments"]["until"] == "2030-12-31" and after["UN scale of assessments"]["added"] == 1
     assert after["States Parties (depositary's status)"]["added"] == 1
     refused = ccm("meeting", "schedule", "--date", day, "--venue", "Palais des Nations")
-    assert refused.exit_code == 2 and f"{day} is Test holiday, a holiday of the United Nations Office at Geneva" \
-        in refused.stderr, refused.output
+    assert (
+        refused.exit_code == 2
+        and f"{day} is Test holiday, a holiday of the United Nations Office at Geneva" in refused.stderr
+    ), refused.output
     rows = list(log.query(workflow_id="data"))
     assert [(r.event_type, r.actor, r.office) for r in rows] == [
-        ("data.scale_added", "Sheila Mweemba", "isu"), ("data.holidays_added", rows[1].actor, "isu"),
-        ("data.registry_checked", rows[2].actor, "isu")]
+        ("data.scale_added", "Sheila Mweemba", "isu"),
+        ("data.holidays_added", rows[1].actor, "isu"),
+        ("data.registry_checked", rows[2].actor, "isu"),
+    ]
     assert rows[0].payload["source"] == "A/RES/82/… (test stand-in)" and log.verify().ok
 
     # Not a scale's three years; a file that is no scale; a check before the Convention existed

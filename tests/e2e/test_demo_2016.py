@@ -21,17 +21,25 @@ from workflows.meeting import Meeting
 
 def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, ccm_env):
     # An MSP of its own, so that no other test's notes share the ids.
-    s = Settings(home=Path(ccm_env["CCM_HOME"]), temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"],
-                 task_queue=ccm_env["CCM_TASK_QUEUE"], namespace=ccm_env["CCM_NAMESPACE"], msp="77MSP")
+    s = Settings(
+        home=Path(ccm_env["CCM_HOME"]),
+        temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"],
+        task_queue=ccm_env["CCM_TASK_QUEUE"],
+        namespace=ccm_env["CCM_NAMESPACE"],
+        msp="77MSP",
+    )
 
     async def go():
         client = await connect(s)
         meetings, notes = await _meetings(client, s), await _concept_notes(client, s)
-        status = {day: await client.get_workflow_handle(meeting_id(day)).query(Meeting.status)
-                  for day in (date(2016, 9, 27), date(2016, 11, 4), date(2016, 12, 7))}
+        status = {
+            day: await client.get_workflow_handle(meeting_id(day)).query(Meeting.status)
+            for day in (date(2016, 9, 27), date(2016, 11, 4), date(2016, 12, 7))
+        }
         note = await client.get_workflow_handle("concept-note-77MSP-national-implementation").query(ConceptNote.status)
-        items = [await client.get_workflow_handle(i).query(ActionItem.status)
-                 for i in status[date(2016, 11, 4)].action_items]
+        items = [
+            await client.get_workflow_handle(i).query(ActionItem.status) for i in status[date(2016, 11, 4)].action_items
+        ]
         first = items[0]
         # This module's worker stops with it: leave nothing running that other modules' lists would meet.
         async for wf in client.list_workflows(f"TaskQueue = '{s.task_queue}' AND ExecutionStatus = 'Running'"):
@@ -57,8 +65,10 @@ def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, c
     assert [i.due for i in items if "UNOG" in i.text and "re-examine" in i.text] == [date(2017, 3, 31)]
     assert december.stage == "held" and december.previous_meeting == date(2016, 11, 4)
     assert (december.schedule.start, december.schedule.end) == (time(10), time(11, 30))
-    assert ("next meeting Wednesday 7 December 2016, 10:00–11:30 (Geneva time), "
-            "Permanent Mission of the Federal Republic of Germany") in meetings
+    assert (
+        "next meeting Wednesday 7 December 2016, 10:00–11:30 (Geneva time), "
+        "Permanent Mission of the Federal Republic of Germany"
+    ) in meetings
     event = next(c for c in Calendar.from_ical((s.home / "meeting-cc-2016-12-07.ics").read_bytes()).walk("VEVENT"))
     assert event.decoded("dtstart").date() == date(2016, 12, 7)
     # Late, not "not submitted": New Zealand's and Norway's notes came on the day of the meeting.

@@ -25,16 +25,30 @@ BIN = Path(sys.executable).parent
 
 
 def test_the_compose_file_is_valid_against_the_compose_specification():
-    result = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
-                             str(ROOT / "docker-compose.yml")], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_compose_file_pins_its_images_scales_workers_and_keeps_secrets_out():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"temporal-db", "temporal-schema", "temporal", "temporal-setup", "temporal-ui", "eventlog-db",
-            "db-upgrade", "worker", "letters", "prometheus", "grafana"} <= set(services)
+    assert {
+        "temporal-db",
+        "temporal-schema",
+        "temporal",
+        "temporal-setup",
+        "temporal-ui",
+        "eventlog-db",
+        "db-upgrade",
+        "worker",
+        "letters",
+        "prometheus",
+        "grafana",
+    } <= set(services)
     for name, service in services.items():
         if "image" in service:
             assert re.search(r":v?[0-9][\w.-]*$", service["image"]), f"{name} image is not pinned"
@@ -107,8 +121,11 @@ def test_the_image_installs_the_locked_packages_on_the_python_the_tests_run():
     assert f"FROM python:{platform.python_version()}-slim-bookworm" in dockerfile
     assert "COPY pyproject.toml README.md requirements.lock ./" in dockerfile
     assert "pip install -c requirements.lock ." in dockerfile
-    lock = dict(line.split("==") for line in (ROOT / "requirements.lock").read_text().splitlines()
-                if line and not line.startswith("#"))
+    lock = dict(
+        line.split("==")
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     lock = {canonicalize_name(name): version for name, version in lock.items()}
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
     differ = {name: (version, installed.get(name)) for name, version in lock.items() if installed.get(name) != version}
@@ -124,17 +141,24 @@ def test_the_namespace_setup_runs_against_a_real_server_and_again_changes_nothin
     from tests.conftest import bundled
 
     namespace = f"setup-{uuid.uuid4().hex[:6]}"
-    env = os.environ | {"TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-                        "CCM_NAMESPACE": namespace,
-                        "PATH": f"{Path(bundled('temporal')).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = os.environ | {
+        "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "CCM_NAMESPACE": namespace,
+        "PATH": f"{Path(bundled('temporal')).parent}{os.pathsep}{os.environ['PATH']}",
+    }
     script = str(ROOT / "deploy" / "temporal" / "setup-namespace.sh")
     first = subprocess.run(["sh", script], env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0 and f"namespace {namespace} ready" in first.stdout, first.stderr
     again = subprocess.run(["sh", "-x", script], env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert "namespace create" not in again.stderr and "search-attribute create" not in again.stderr
-    listed = subprocess.run([bundled("temporal"), "operator", "search-attribute", "list", "--namespace", namespace],
-                            env=env, capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        [bundled("temporal"), "operator", "search-attribute", "list", "--namespace", namespace],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for name in ("CcmState", "CcmYear", "CcmStage", "CcmTheme", "CcmOwner", "CcmDue"):
         assert name in listed
 
@@ -143,22 +167,29 @@ def test_the_namespace_setup_runs_against_a_real_server_and_again_changes_nothin
 def installed(tmp_path_factory) -> Path:
     """`pip install .` as the Dockerfile runs it (not editable), into a folder of its own."""
     target = tmp_path_factory.mktemp("site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--target", str(target), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     return target
 
 
 @pytest.mark.slow
 def test_the_images_install_runs_the_schema_upgrade_and_a_worker(installed, dev_env, pg_url, tmp_path):
     # Run from the installed copy only: the repository must not be on the path.
-    env = os.environ | {"PYTHONPATH": str(installed), "CCM_HOME": str(tmp_path),
-                        "CCM_DATABASE_URL": pg_url.replace("+psycopg", ""),
-                        "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-                        "CCM_TASK_QUEUE": f"image-{uuid.uuid4().hex[:6]}",
-                        "CCM_HEARTBEAT_FILE": str(tmp_path / "hb")}
+    env = os.environ | {
+        "PYTHONPATH": str(installed),
+        "CCM_HOME": str(tmp_path),
+        "CCM_DATABASE_URL": pg_url.replace("+psycopg", ""),
+        "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "CCM_TASK_QUEUE": f"image-{uuid.uuid4().hex[:6]}",
+        "CCM_HEARTBEAT_FILE": str(tmp_path / "hb"),
+    }
     ccm = [sys.executable, "-c", "from cli.main import main; main()"]
-    where = subprocess.run([*ccm[:2], "import cli; print(cli.__file__)"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True)
+    where = subprocess.run(
+        [*ccm[:2], "import cli; print(cli.__file__)"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
     assert where.stdout.startswith(str(installed))
     upgrade = subprocess.run([*ccm, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert upgrade.returncode == 0 and "is at revision 0002" in upgrade.stdout, upgrade.stderr
@@ -186,18 +217,31 @@ def test_two_workers_share_the_task_queue_with_one_event_log_and_an_intact_chain
 
     url = pg_url
     queue = f"shared-{uuid.uuid4().hex[:6]}"
-    env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_TASK_QUEUE": queue,
-           "CCM_DATABASE_URL": url, "CCM_HOME": str(tmp_path)}
+    env = {
+        "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "CCM_TASK_QUEUE": queue,
+        "CCM_DATABASE_URL": url,
+        "CCM_HOME": str(tmp_path),
+    }
     # As docker-compose.yml does: the one-shot `db-upgrade` first; a worker never creates a named log.
-    upgrade = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "db", "upgrade"],
-                             env=os.environ | env, capture_output=True, text=True)
+    upgrade = subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", "db", "upgrade"],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+    )
     assert upgrade.returncode == 0, upgrade.stderr
-    workers = [start_worker(env | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"hb{i}")}, tmp_path / f"w{i}.log")
-               for i in range(2)]
+    workers = [
+        start_worker(env | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"hb{i}")}, tmp_path / f"w{i}.log") for i in range(2)
+    ]
 
     async def run_pings(n: int) -> set[str]:
-        handles = await asyncio.gather(*(dev_env.client.start_workflow(
-            Ping.run, f"ping {i}", id=f"{queue}-{i}", task_queue=queue) for i in range(n)))
+        handles = await asyncio.gather(
+            *(
+                dev_env.client.start_workflow(Ping.run, f"ping {i}", id=f"{queue}-{i}", task_queue=queue)
+                for i in range(n)
+            )
+        )
         await asyncio.gather(*(h.result() for h in handles))
         identities = set()
         for h in handles:
@@ -226,8 +270,10 @@ def test_the_commands_role_may_only_read_and_every_write_goes_through_the_worker
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     assert compose["cli"]["environment"]["CCM_DATABASE_URL"].startswith("postgresql://ccm_reader:")
-    assert "./deploy/eventlog-reader.sh:/docker-entrypoint-initdb.d/10-eventlog-reader.sh:ro" in \
-        compose["eventlog-db"]["volumes"]
+    assert (
+        "./deploy/eventlog-reader.sh:/docker-entrypoint-initdb.d/10-eventlog-reader.sh:ro"
+        in compose["eventlog-db"]["volumes"]
+    )
 
     name = f"ccm_ro_{uuid.uuid4().hex[:8]}"
     admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
@@ -236,23 +282,41 @@ def test_the_commands_role_may_only_read_and_every_write_goes_through_the_worker
         conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{name}_owner"'))
     url = "postgresql+psycopg://{}@127.0.0.1:5432/" + name
     try:
-        subprocess.run(["sh", str(ROOT / "deploy" / "eventlog-reader.sh")], check=True, capture_output=True,
-                       env=os.environ | {"PGHOST": "127.0.0.1", "POSTGRES_USER": f"{name}_owner",
-                                         "POSTGRES_DB": name, "CCM_READER_USER": f"{name}_reader"})
-        owner = {"CCM_DATABASE_URL": url.format(f"{name}_owner"), "CCM_HOME": str(tmp_path),
-                 "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-                 "CCM_TASK_QUEUE": f"ro-{uuid.uuid4().hex[:6]}"}
+        subprocess.run(
+            ["sh", str(ROOT / "deploy" / "eventlog-reader.sh")],
+            check=True,
+            capture_output=True,
+            env=os.environ
+            | {
+                "PGHOST": "127.0.0.1",
+                "POSTGRES_USER": f"{name}_owner",
+                "POSTGRES_DB": name,
+                "CCM_READER_USER": f"{name}_reader",
+            },
+        )
+        owner = {
+            "CCM_DATABASE_URL": url.format(f"{name}_owner"),
+            "CCM_HOME": str(tmp_path),
+            "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+            "CCM_TASK_QUEUE": f"ro-{uuid.uuid4().hex[:6]}",
+        }
         worker = start_worker(owner, tmp_path / "worker.log")
         reader = owner | {"CCM_DATABASE_URL": url.format(f"{name}_reader")}
         ccm = [str(BIN / "ccm")]
         try:
             ledger = tmp_path / "ledger.csv"
             ledger.write_text("state,amount_due,date,amount,reference,budget_line\nDEU,100,2016-03-01,100,DE-1,7c\n")
-            imported = subprocess.run([*ccm, "import", "contributions", "--year", "2016", "--file", str(ledger)],
-                                      env=os.environ | reader, capture_output=True, text=True, timeout=60)
+            imported = subprocess.run(
+                [*ccm, "import", "contributions", "--year", "2016", "--file", str(ledger)],
+                env=os.environ | reader,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert imported.returncode == 0 and imported.stdout.startswith("2 rows imported"), imported.stderr
-            verified = subprocess.run([*ccm, "audit", "verify"], env=os.environ | reader, capture_output=True,
-                                      text=True, timeout=60)
+            verified = subprocess.run(
+                [*ccm, "audit", "verify"], env=os.environ | reader, capture_output=True, text=True, timeout=60
+            )
             assert verified.returncode == 0 and verified.stdout.startswith("ok: 2 rows"), verified.stderr
         finally:
             worker.terminate()

@@ -40,8 +40,15 @@ async def test_keys_rotate_the_first_encrypts_and_all_decrypt():
     assert (await new.decode([plain]))[0] == plain  # payloads from before encryption still read
 
 
-@pytest.mark.parametrize("spec,message", [("", "no encryption keys"), ("k1", "expected id=base64key"),
-                                          ("k1=YWJj", "must be 32 bytes"), ("k1=!!", "not base64")])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ("", "no encryption keys"),
+        ("k1", "expected id=base64key"),
+        ("k1=YWJj", "must be 32 bytes"),
+        ("k1=!!", "not base64"),
+    ],
+)
 def test_bad_keys_are_refused_with_a_reason(spec, message):
     with pytest.raises(BadKeys, match=message):
         parse_keys(spec)
@@ -54,18 +61,36 @@ def test_history_holds_no_plaintext_while_ccm_reads_everything(ccm, ccm_env, cli
     try:
         secret = ["--state", "Ireland", "--year", YEAR]
         assert ccm("chase", "start", *secret, "--amount", "98765.43", env=keys).exit_code == 0
-        r = ccm("chase", "pledge", *secret, "--expected-date", f"{YEAR}-03-01",
-                "--note", "Ireland's payment is being processed", env=keys)
+        r = ccm(
+            "chase",
+            "pledge",
+            *secret,
+            "--expected-date",
+            f"{YEAR}-03-01",
+            "--note",
+            "Ireland's payment is being processed",
+            env=keys,
+        )
         assert r.exit_code == 0, r.output
         status = json.loads(ccm("chase", "status", *secret, "-o", "json", env=keys).output)[0]
         assert status["amount_due"] == "98765.43" and status["stage"] == "pledged"
 
         # The control: a chase started by a client without the keys shows its amount in the
         # history. (`ccm` without the keys cannot read the worker's answers: one line.)
-        control = ccm("chase", "start", "--state", "PRT", "--year", YEAR, "--amount", "55555.55",
-                      env={"CCM_TASK_QUEUE": keys["CCM_TASK_QUEUE"]})
+        control = ccm(
+            "chase",
+            "start",
+            "--state",
+            "PRT",
+            "--year",
+            YEAR,
+            "--amount",
+            "55555.55",
+            env={"CCM_TASK_QUEUE": keys["CCM_TASK_QUEUE"]},
+        )
         assert control.exit_code == 1 and control.stderr.strip() == (
-            "Error: the answer is encrypted and no key here reads it: set CCM_ENCRYPTION_KEYS as the worker has it")
+            "Error: the answer is encrypted and no key here reads it: set CCM_ENCRYPTION_KEYS as the worker has it"
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=20)
@@ -95,8 +120,9 @@ def codec_server():
 
 
 def post(url, body: bytes, headers: dict) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, data=body, headers=headers | {"Content-Type": "application/json"},
-                                     method="POST")
+    request = urllib.request.Request(
+        url, data=body, headers=headers | {"Content-Type": "application/json"}, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as r:
             return r.status, dict(r.headers), r.read()
@@ -108,8 +134,16 @@ async def test_the_codec_server_decodes_for_the_ui_origin_with_the_token(codec_s
     url, codec = codec_server
     plain = Payload(metadata={"encoding": b"json/plain"}, data=b'"Italy"')
     sealed = (await codec.encode([plain]))[0]
-    body = json.dumps({"payloads": [{"metadata": {k: base64.b64encode(v).decode() for k, v in sealed.metadata.items()},
-                                     "data": base64.b64encode(sealed.data).decode()}]}).encode()
+    body = json.dumps(
+        {
+            "payloads": [
+                {
+                    "metadata": {k: base64.b64encode(v).decode() for k, v in sealed.metadata.items()},
+                    "data": base64.b64encode(sealed.data).decode(),
+                }
+            ]
+        }
+    ).encode()
     ui = {"Origin": "http://localhost:8233", "Authorization": "Bearer s3cret"}
 
     status, headers, answer = post(f"{url}/decode", body, ui)
@@ -121,8 +155,11 @@ async def test_the_codec_server_decodes_for_the_ui_origin_with_the_token(codec_s
     status, headers, _ = post(f"{url}/decode", body, ui | {"Origin": "https://evil.example"})
     assert status == 403 and "Access-Control-Allow-Origin" not in headers
     assert post(f"{url}/decode", b"not json", ui)[0] == 400
-    status, _, answer = post(f"{url}/encode", json.dumps({"payloads": [{"metadata": {"encoding": "anNvbi9wbGFpbg=="},
-                                                                        "data": "IkNoaWxlIg=="}]}).encode(), ui)
+    status, _, answer = post(
+        f"{url}/encode",
+        json.dumps({"payloads": [{"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "IkNoaWxlIg=="}]}).encode(),
+        ui,
+    )
     assert status == 200 and b"Chile" not in base64.b64decode(json.loads(answer)["payloads"][0]["data"])
 
 

@@ -11,14 +11,27 @@ from tests.e2e.conftest import event_log
 TODAY = date.today()
 
 
-def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_decisions_item(ccm, worker, ccm_env,
-                                                                                                 tmp_path):
+def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_decisions_item(
+    ccm, worker, ccm_env, tmp_path
+):
     ledger = tmp_path / "ledger-2014.csv"
-    ledger.write_text("state,amount_due,date,amount,reference,budget_line\n"
-                      "AUT,1000,2014-03-01,1000,AT-14,7a\nBEL,1200,,,,\nCHE,900,2014-05-01,400,CH-14,7a\n")
+    ledger.write_text(
+        "state,amount_due,date,amount,reference,budget_line\n"
+        "AUT,1000,2014-03-01,1000,AT-14,7a\nBEL,1200,,,,\nCHE,900,2014-05-01,400,CH-14,7a\n"
+    )
     assert ccm("import", "contributions", "--year", 2014, "--file", ledger).exit_code == 0
-    added = ccm("task", "add", "--owner", "president", "--text", "Individual letters to the States that have not paid",
-                "--due", TODAY + timedelta(days=30), "--fulfilled-by", "escalation:2014")
+    added = ccm(
+        "task",
+        "add",
+        "--owner",
+        "president",
+        "--text",
+        "Individual letters to the States that have not paid",
+        "--due",
+        TODAY + timedelta(days=30),
+        "--fulfilled-by",
+        "escalation:2014",
+    )
     assert added.exit_code == 0, added.output
     item = added.output.split()[-1]
     wrong = ccm("task", "add", "--owner", "president", "--text", "x", "--due", TODAY, "--fulfilled-by", "letters")
@@ -29,13 +42,15 @@ def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_
     assert done.stdout.splitlines() == [
         "2014 is history (its contributions were imported; no chase of it runs): the decision to send the President's "
         "letters to 2 States that still owed for it is recorded (BEL, CHE); nothing is sent",
-        f"action item {item} closed: the decision it records is carried out"]
+        f"action item {item} closed: the decision it records is carried out",
+    ]
     log = event_log(ccm_env)
     decision = next(e for e in log.query() if e.event_type == "decision.recorded")
     assert decision.payload["states"] == ["BEL", "CHE"] and decision.payload["sent"] is False
     assert decision.office == "president" and decision.actor == "Michael Biontino"
-    closed = wait_for(lambda: next((e for e in log.query() if e.event_type == "action.completed"
-                                    and e.workflow_id == item), None))
+    closed = wait_for(
+        lambda: next((e for e in log.query() if e.event_type == "action.completed" and e.workflow_id == item), None)
+    )
     assert closed.payload["fulfilled_by"] == "escalation:2014" and "2014" in closed.payload["note"]
 
     again = ccm("chase", "escalate", "--year", 2014, "--all-unpaid", "--as", "Michael Biontino@president")
@@ -43,9 +58,8 @@ def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_
     assert sum(1 for e in log.query() if e.event_type == "decision.recorded") == 1
 
 
-def test_the_page_is_drafted_until_the_committee_decides_to_publish_and_the_presidency_records_it(ccm, worker,
-                                                                                                   ccm_env):
-    """"asked Coordinators to seek advice from their capitals and provide an answer by the
+def test_the_page_is_drafted_until_the_committee_decides_to_publish_and_the_presidency_records_it(ccm, worker, ccm_env):
+    """ "asked Coordinators to seek advice from their capitals and provide an answer by the
     next meeting": publishing the status of contributions is the Committee's decision."""
     from pathlib import Path
 

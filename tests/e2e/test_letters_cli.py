@@ -16,8 +16,23 @@ NEXT = date.today().year + 1
 
 def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sent(ccm, worker, ccm_env, tmp_path):
     home = Path(ccm_env["CCM_HOME"])
-    assert ccm("chase", "start", "--state", "ITA", "--year", NEXT, "--amount", "43650", "--arrears", "1200",
-               "--language", "fr").exit_code == 0
+    assert (
+        ccm(
+            "chase",
+            "start",
+            "--state",
+            "ITA",
+            "--year",
+            NEXT,
+            "--amount",
+            "43650",
+            "--arrears",
+            "1200",
+            "--language",
+            "fr",
+        ).exit_code
+        == 0
+    )
     call = wait_for(lambda: next((home / "outbox" / "new").glob(f"chase-{NEXT}-ITA.reminder-1@*"), None))
     sent = pdf_text(pdf_of(read_message(call)))
     assert f"ISU-CCM/{NEXT}/ITA/1" in sent and "44'850,00 CHF" in sent and "Italie" in sent
@@ -25,15 +40,26 @@ def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sen
     messages = sorted(p.name for p in (home / "outbox" / "new").iterdir())
 
     out = tmp_path / "call.pdf"
-    r = ccm("letters", "preview", "--state", "ITA", "--year", NEXT, "--letter", "call", "--language", "es",
-            "--out", out)
+    r = ccm(
+        "letters", "preview", "--state", "ITA", "--year", NEXT, "--letter", "call", "--language", "es", "--out", out
+    )
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith(f"ISU-CCM/{NEXT}/ITA/1 (es): Solicitud de contribuciones {NEXT}")
     text = pdf_text(out.read_bytes())
     assert "Italia" in text and "44.850,00 CHF" in text and "Atrasos de años anteriores: 1.200,00 CHF" in text
     # The next reminder, in the chase's own language, names the call that went out.
-    r = ccm("letters", "preview", "--state", "ITA", "--year", NEXT, "--letter", "second_reminder",
-            "--out", tmp_path / "r.pdf")
+    r = ccm(
+        "letters",
+        "preview",
+        "--state",
+        "ITA",
+        "--year",
+        NEXT,
+        "--letter",
+        "second_reminder",
+        "--out",
+        tmp_path / "r.pdf",
+    )
     assert r.exit_code == 0 and f"ISU-CCM/{NEXT}/ITA/2 (fr)" in r.stdout
     assert f"son appel à contributions du {date.today().day} " in pdf_text((tmp_path / "r.pdf").read_bytes())
     assert sorted(p.name for p in (home / "outbox" / "new").iterdir()) == messages  # nothing was written
@@ -43,8 +69,10 @@ def test_a_preview_that_cannot_be_filled_says_why_and_writes_nothing(ccm, worker
     out = tmp_path / "x.pdf"
     cases = [
         (["--state", "NOR", "--year", NEXT], "no chase of NOR for"),
-        (["--state", "NOR", "--year", NEXT, "--letter", "reported_not_received", "--amount", "10"],
-         "NOR reported no payment"),
+        (
+            ["--state", "NOR", "--year", NEXT, "--letter", "reported_not_received", "--amount", "10"],
+            "NOR reported no payment",
+        ),
         (["--state", "NOR", "--year", NEXT, "--amount", "-5"], "is not a positive amount"),
         (["--state", "NOR", "--year", NEXT, "--language", "de"], "'de' is not one of"),
         (["--state", "Angola", "--year", NEXT], "not a State Party"),
@@ -52,10 +80,17 @@ def test_a_preview_that_cannot_be_filled_says_why_and_writes_nothing(ccm, worker
         (["--state", "PRT", "--year", NEXT], f"the chase of PRT for {NEXT} was cancelled: no letter goes to it"),
     ]
     assert ccm("chase", "start", "--state", "PRT", "--year", NEXT, "--amount", "100").exit_code == 0
-    assert ccm("chase", "cancel", "--state", "PRT", "--year", NEXT, "--reason", "started by mistake",
-               "--as", "president").exit_code == 0
-    wait_for(lambda: any(e.event_type == "chase.cancelled"
-                         for e in event_log(ccm_env).query(workflow_id=f"chase-{NEXT}-PRT")))
+    assert (
+        ccm(
+            "chase", "cancel", "--state", "PRT", "--year", NEXT, "--reason", "started by mistake", "--as", "president"
+        ).exit_code
+        == 0
+    )
+    wait_for(
+        lambda: any(
+            e.event_type == "chase.cancelled" for e in event_log(ccm_env).query(workflow_id=f"chase-{NEXT}-PRT")
+        )
+    )
     for args, message in cases:
         r = ccm("letters", "preview", *args, "--out", out)
         assert r.exit_code in (1, 2) and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
@@ -81,8 +116,15 @@ def test_a_letter_without_an_address_is_held_listed_with_its_reason_and_the_chas
     write_contacts(home / "contacts.csv", states=["ITA"])  # Malta's row is gone
     assert ccm("chase", "start", "--state", "MLT", "--year", NEXT, "--amount", "500").exit_code == 0
     rows = wait_for(lambda: json.loads(ccm("letters", "held", "--year", NEXT, "-o", "json").stdout))
-    assert rows == [{"state": "MLT", "workflow_id": f"chase-{NEXT}-MLT", "letter": "call_for_contributions",
-                     "on": date.today().isoformat(), "reason": "address missing: MLT has no row in contacts.csv"}]
+    assert rows == [
+        {
+            "state": "MLT",
+            "workflow_id": f"chase-{NEXT}-MLT",
+            "letter": "call_for_contributions",
+            "on": date.today().isoformat(),
+            "reason": "address missing: MLT has no row in contacts.csv",
+        }
+    ]
     assert not list((home / "outbox" / "new").glob(f"chase-{NEXT}-MLT.*"))
     status = json.loads(ccm("chase", "status", "--state", "MLT", "--year", NEXT, "-o", "json").stdout)
     assert status[0]["stage"] == "invoiced"  # the chase is not stuck: it waits for its next step
@@ -125,7 +167,10 @@ def test_contacts_missing_lists_rows_whose_letters_would_be_held_or_misdirected(
 
     home = Path(ccm_env["CCM_HOME"])
     write_contacts(home / "contacts.csv", emails={"ITA": "a@it.example, b@it.example"}, languages={"DEU": "de"})
-    missing = {r["state"]: r["letters"] for r in json.loads(ccm("letters", "contacts", "--missing", "-o",
-                                                                "json").stdout)}
-    assert missing == {"ITA": "held: the e-mail is not one address: 'a@it.example, b@it.example'",
-                       "DEU": "sent in en: language 'de' is not en, fr or es"}
+    missing = {
+        r["state"]: r["letters"] for r in json.loads(ccm("letters", "contacts", "--missing", "-o", "json").stdout)
+    }
+    assert missing == {
+        "ITA": "held: the e-mail is not one address: 'a@it.example, b@it.example'",
+        "DEU": "sent in en: language 'de' is not en, fr or es",
+    }

@@ -13,8 +13,6 @@ from tests.conftest import open_day, wait_for  # noqa: E402
 TODAY = date.today()
 
 
-
-
 def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved(ccm, worker, tmp_path, ccm_env):
     held = open_day(TODAY - timedelta(days=2), step=-1)
     following = open_day(TODAY + timedelta(days=33))
@@ -24,8 +22,16 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
 
     assert ccm("meeting", "attendance", "--meeting", held, "--present", "DEU,NZL,ICRC").exit_code == 0
     assert ccm("meeting", "set-next", "--meeting", held, "--date", following).exit_code == 0
-    added = ccm("task", "add", "--meeting", held, "--owner", "coordinator:universalization",
-                "--text", "Operational plan for universalization")
+    added = ccm(
+        "task",
+        "add",
+        "--meeting",
+        held,
+        "--owner",
+        "coordinator:universalization",
+        "--text",
+        "Operational plan for universalization",
+    )
     assert added.exit_code == 0, added.output
     item = added.output.split()[-1]
     assert item == f"action-meeting-cc-{held.isoformat()}-1"
@@ -37,23 +43,59 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
     minutes.write_text("Minutes of the Coordination Committee meeting\n")
     assert ccm("meeting", "minutes", "circulate", "--meeting", held, "--file", minutes).exit_code == 0
     approved_at = ("--at-meeting", TODAY, "--as-a-correct-record")
-    unknown = ccm("meeting", "minutes", "approve", "--meeting", held, *approved_at,
-                  "--as", "Aline Berdoz@coordinator:gso")
+    unknown = ccm(
+        "meeting", "minutes", "approve", "--meeting", held, *approved_at, "--as", "Aline Berdoz@coordinator:gso"
+    )
     assert unknown.exit_code == 2 and "unknown office 'coordinator:gso'" in unknown.output
-    wrong = ccm("meeting", "minutes", "approve", "--meeting", held, *approved_at,
-                "--as", "Aline Berdoz@coordinator:general-status")
+    wrong = ccm(
+        "meeting",
+        "minutes",
+        "approve",
+        "--meeting",
+        held,
+        *approved_at,
+        "--as",
+        "Aline Berdoz@coordinator:general-status",
+    )
     assert wrong.exit_code == 1
-    assert wrong.output.strip() == ("Error: refused: only the Presidency may approve minutes, "
-                                    "not coordinator:general-status")
-    early = ccm("meeting", "minutes", "approve", "--meeting", held, "--at-meeting", following,
-                "--as-a-correct-record", "--as", "Michael Biontino@president")
+    assert wrong.output.strip() == (
+        "Error: refused: only the Presidency may approve minutes, not coordinator:general-status"
+    )
+    early = ccm(
+        "meeting",
+        "minutes",
+        "approve",
+        "--meeting",
+        held,
+        "--at-meeting",
+        following,
+        "--as-a-correct-record",
+        "--as",
+        "Michael Biontino@president",
+    )
     assert early.exit_code == 1 and f"the meeting of {following} has not been held yet" in early.output
-    ok = ccm("meeting", "minutes", "approve", "--meeting", held, "--as", "Michael Biontino@president",
-             "--at-meeting", TODAY, "--with-corrections", "Item 3: the workshop is in Beirut, not in Tripoli")
+    ok = ccm(
+        "meeting",
+        "minutes",
+        "approve",
+        "--meeting",
+        held,
+        "--as",
+        "Michael Biontino@president",
+        "--at-meeting",
+        TODAY,
+        "--with-corrections",
+        "Item 3: the workshop is in Beirut, not in Tripoli",
+    )
     assert ok.exit_code == 0 and "minutes approved" in ok.output
 
-    listed = wait_for(lambda: [r for r in json.loads(ccm("task", "list", "--owner", "coordinator:universalization",
-                                                         "-o", "json").stdout) if r["id"] == item])
+    listed = wait_for(
+        lambda: [
+            r
+            for r in json.loads(ccm("task", "list", "--owner", "coordinator:universalization", "-o", "json").stdout)
+            if r["id"] == item
+        ]
+    )
     assert listed[0]["due"] == following.isoformat() and listed[0]["stage"] == "open"
 
     assert ccm("task", "reassign", item, "--owner", "Zambia").exit_code == 0
@@ -66,8 +108,21 @@ def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved
 
 def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calendar_event(ccm, worker, tmp_path):
     day = open_day(TODAY + timedelta(days=21))
-    assert ccm("meeting", "schedule", "--date", day, "--start", "10:00", "--end", "11:30",
-               "--venue", "Permanent Mission of Germany").exit_code == 0
+    assert (
+        ccm(
+            "meeting",
+            "schedule",
+            "--date",
+            day,
+            "--start",
+            "10:00",
+            "--end",
+            "11:30",
+            "--venue",
+            "Permanent Mission of Germany",
+        ).exit_code
+        == 0
+    )
     proposed = ccm("meeting", "propose-item", "--meeting", day, "--title", "Country Coalitions", "--as", "DEU")
     assert proposed.exit_code == 0, proposed.output
     agenda = ccm("meeting", "agenda", "--meeting", f"meeting-cc-{day}")
@@ -76,8 +131,20 @@ def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calend
     first = tmp_path / "first.ics"
     assert ccm("meeting", "ics", "--meeting", day, "--out", first).exit_code == 0
     later = open_day(day + timedelta(days=1))
-    moved = ccm("meeting", "reschedule", "--meeting", day, "--date", later,
-                "--start", "15:00", "--end", "16:00", "--venue", "Palais des Nations")
+    moved = ccm(
+        "meeting",
+        "reschedule",
+        "--meeting",
+        day,
+        "--date",
+        later,
+        "--start",
+        "15:00",
+        "--end",
+        "16:00",
+        "--venue",
+        "Palais des Nations",
+    )
     assert moved.exit_code == 0, moved.output
     second = tmp_path / "second.ics"
     assert "SEQUENCE 1" in ccm("meeting", "ics", "--meeting", day, "--out", second).output
@@ -85,8 +152,9 @@ def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calend
     assert str(a["UID"]) == str(b["UID"]) and (a["SEQUENCE"], b["SEQUENCE"]) == (0, 1)
     assert b.decoded("DTSTART").date() == later and str(b["LOCATION"]) == "Palais des Nations"
 
-    bad = ccm("meeting", "reschedule", "--meeting", day, "--date", day, "--start", "12:00", "--end", "11:00",
-              "--venue", "x")
+    bad = ccm(
+        "meeting", "reschedule", "--meeting", day, "--date", day, "--start", "12:00", "--end", "11:00", "--venue", "x"
+    )
     assert bad.exit_code == 1 and "must end after it starts" in bad.output
     assert ccm("meeting", "cancel", "--meeting", day, "--reason", "moved to a written procedure").exit_code == 0
 
@@ -94,8 +162,16 @@ def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calend
 def test_a_task_is_due_from_today_and_one_due_in_the_past_is_refused(ccm, worker):
     """A task is set now, for a day to come (its overdue stage, once that day has passed,
     is tested on the time-skipping server: tests/workflows/test_meetings.py)."""
-    late = ccm("task", "add", "--owner", "Norway", "--text", "Feedback on the Lebanon workshop",
-               "--due", TODAY - timedelta(days=1))
+    late = ccm(
+        "task",
+        "add",
+        "--owner",
+        "Norway",
+        "--text",
+        "Feedback on the Lebanon workshop",
+        "--due",
+        TODAY - timedelta(days=1),
+    )
     assert late.exit_code == 2 and "is outside today to 5 years from today" in late.stderr
     added = ccm("task", "add", "--owner", "Norway", "--text", "Feedback on the Lebanon workshop", "--due", TODAY)
     assert added.exit_code == 0, added.output
@@ -138,8 +214,9 @@ def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm,
     from workflows.action_item import ActionItem
 
     wid = f"action-orphan-{uuid.uuid4().hex[:6]}"
-    item = ActionItemInput(owner="NOR", text="Feedback on the Lebanon workshop", due=TODAY + timedelta(days=9),
-                           source="test", number=1)
+    item = ActionItemInput(
+        owner="NOR", text="Feedback on the Lebanon workshop", due=TODAY + timedelta(days=9), source="test", number=1
+    )
     asyncio.run(client.start_workflow(ActionItem.run, item, id=wid, task_queue=f"nobody-{wid}"))
     start = clock.perf_counter()
     listed = wait_for(lambda: (r := ccm("task", "list", "-o", "json")) and wid in r.stdout and r, seconds=40)
@@ -149,7 +226,8 @@ def test_task_list_shows_an_item_no_worker_answers_for_as_visibility_saw_it(ccm,
     print(f"task list with an unanswered item: {clock.perf_counter() - start:.1f} s")
     done = ccm("task", "done", wid, "--as", "isu")  # would wait for ever for a worker: one line instead
     assert done.exit_code == 1 and done.stderr.strip() == (
-        f"Error: no worker polls the task queue of {wid}: start `ccm worker`, then repeat the command")
+        f"Error: no worker polls the task queue of {wid}: start `ccm worker`, then repeat the command"
+    )
     asyncio.run(client.get_workflow_handle(wid).terminate("test over"))
 
 
@@ -157,8 +235,10 @@ def test_a_meeting_on_a_weekend_or_a_holiday_is_refused_unless_allowed(ccm, work
     saturday = TODAY + timedelta(days=60 + (5 - (TODAY + timedelta(days=60)).weekday()) % 7)
     r = ccm("meeting", "schedule", "--date", saturday, "--venue", "Palais des Nations")
     assert r.exit_code == 2 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
-    assert r.stderr.startswith(f"Error: Invalid value for --date: {saturday} is a Saturday: give --allow-holiday "
-                               "to set the meeting for it all the same")
+    assert r.stderr.startswith(
+        f"Error: Invalid value for --date: {saturday} is a Saturday: give --allow-holiday "
+        "to set the meeting for it all the same"
+    )
     new_year = date(TODAY.year + 2, 1, 1)  # far from the other tests' days, within the two years ahead
     r = ccm("meeting", "schedule", "--date", new_year, "--venue", "Palais des Nations")
     assert r.exit_code == 2 and f"{new_year} is New Year's Day in Geneva" in r.stderr

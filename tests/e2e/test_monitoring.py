@@ -28,8 +28,9 @@ PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "ccm.json"
 PROMTOOL = shutil.which("promtool")
 PROMETHEUS = shutil.which("prometheus")
-needs_prometheus = pytest.mark.skipif(PROMTOOL is None or PROMETHEUS is None,
-                                      reason="Debian's prometheus is not installed (Makefile: make prometheus)")
+needs_prometheus = pytest.mark.skipif(
+    PROMTOOL is None or PROMETHEUS is None, reason="Debian's prometheus is not installed (Makefile: make prometheus)"
+)
 # Names a query may use that are no metric: functions, aggregations, keywords.
 PROMQL_WORDS = {"sum", "max", "min", "by", "rate", "increase", "histogram_quantile", "vector", "or", "le", "up"}
 
@@ -53,8 +54,11 @@ def metric_names(query: str) -> set[str]:
 
 @needs_prometheus
 def test_promtool_accepts_the_config_and_the_rules_and_each_alert_fires_as_its_unit_tests_say():
-    for args in (["check", "config", "prometheus.yml"], ["check", "rules", "alerts.yml"],
-                 ["test", "rules", "alerts.test.yml"]):
+    for args in (
+        ["check", "config", "prometheus.yml"],
+        ["check", "rules", "alerts.yml"],
+        ["test", "rules", "alerts.test.yml"],
+    ):
         result = subprocess.run([PROMTOOL, *args], cwd=PROMETHEUS_DIR, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
     tested = set(re.findall(r"alertname: (\w+)", (PROMETHEUS_DIR / "alerts.test.yml").read_text()))
@@ -130,13 +134,25 @@ def _prometheus(tmp_path: Path, target: str) -> tuple[subprocess.Popen, str]:
     from runtime.devserver import free_port
 
     port = free_port()
-    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(PROMETHEUS_DIR / "alerts.yml")],
-        "scrape_configs": [{"job_name": "ccm-worker", "static_configs": [{"targets": [target]}]}]}))
-    proc = subprocess.Popen([PROMETHEUS, f"--config.file={tmp_path / 'prometheus.yml'}",
-                             f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=open(tmp_path / "prometheus.log", "w"), stderr=subprocess.STDOUT)
+    (tmp_path / "prometheus.yml").write_text(
+        yaml.safe_dump(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": [str(PROMETHEUS_DIR / "alerts.yml")],
+                "scrape_configs": [{"job_name": "ccm-worker", "static_configs": [{"targets": [target]}]}],
+            }
+        )
+    )
+    proc = subprocess.Popen(
+        [
+            PROMETHEUS,
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=open(tmp_path / "prometheus.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -161,9 +177,15 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
 
     port, smtp_port = free_port(), free_port()
     queue = f"metrics-{uuid.uuid4().hex[:6]}"
-    env = os.environ | {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-                        "CCM_NAMESPACE": namespace, "CCM_HOME": str(tmp_path), "CCM_TASK_QUEUE": queue,
-                        "CCM_METRICS_INTERVAL": "1", "CCM_SMTP_HOST": "127.0.0.1", "CCM_SMTP_PORT": str(smtp_port)}
+    env = os.environ | {
+        "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "CCM_NAMESPACE": namespace,
+        "CCM_HOME": str(tmp_path),
+        "CCM_TASK_QUEUE": queue,
+        "CCM_METRICS_INTERVAL": "1",
+        "CCM_SMTP_HOST": "127.0.0.1",
+        "CCM_SMTP_PORT": str(smtp_port),
+    }
     # A real SMTP server that turns the first message away ("try again later"), then takes all.
     mail = BusyThenOpen()
     smtp = Controller(mail, hostname="127.0.0.1", port=smtp_port)
@@ -177,24 +199,43 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
     # Italy's Mission has an address; France has no contact: its letters are held.
     write_contacts(tmp_path / "contacts.csv", emails={"ITA": "mission.italy@example.org"}, states=["ITA"])
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen([ccm, "worker", "--metrics-bind", f"0.0.0.0:{port}"], env=env,
-                              stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [ccm, "worker", "--metrics-bind", f"0.0.0.0:{port}"], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT
+    )
     prometheus, base = _prometheus(tmp_path, f"127.0.0.1:{port}")
     try:
         wait_for(lambda: "worker polling" in log.read_text(), seconds=30)
         # Prometheus has read the counters at 0 before anything happens, as it would in service.
-        eventually(lambda: [t["health"] for t in _api(base, "targets")["activeTargets"]] == ["up"] or
-                   _api(base, "targets"))
+        eventually(
+            lambda: [t["health"] for t in _api(base, "targets")["activeTargets"]] == ["up"] or _api(base, "targets")
+        )
         year = date.today().year + 1
         for state in ("ITA", "FRA"):
             started = run("chase", "start", "--state", state, "--year", str(year), "--amount", "100")
             assert started.returncode == 0, started.stderr
-        refused = run("chase", "reverse-receipt", "--state", "ITA", "--year", str(year), "--reference", "NONE",
-                      "--reason", "a test")
+        refused = run(
+            "chase",
+            "reverse-receipt",
+            "--state",
+            "ITA",
+            "--year",
+            str(year),
+            "--reference",
+            "NONE",
+            "--reason",
+            "a test",
+        )
         assert refused.returncode != 0 and "no standing receipt" in refused.stderr, refused.stderr
         statement = tmp_path / "statement.xml"
-        statement.write_bytes(camt053([Line("M-1", "100", date.today(), reference=creditor_reference(year, "ITA")),
-                                       Line("M-2", "37.50", date.today())], statement_id="STMT-METRICS"))
+        statement.write_bytes(
+            camt053(
+                [
+                    Line("M-1", "100", date.today(), reference=creditor_reference(year, "ITA")),
+                    Line("M-2", "37.50", date.today()),
+                ],
+                statement_id="STMT-METRICS",
+            )
+        )
         imported = run("bank", "import", str(statement))
         assert imported.returncode == 0 and "1 matched" in imported.stdout, imported.stderr
         # Verified before it is signed: with no key, verified and not signed.
@@ -207,8 +248,13 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
         def scrape():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
                 text = r.read().decode()
-            wanted = ("ccm_letters_held", "ccm_refusals_total", "ccm_eventlog_verified",
-                      "temporal_workflow_task_execution_failed_total", 'ccm_chases{')
+            wanted = (
+                "ccm_letters_held",
+                "ccm_refusals_total",
+                "ccm_eventlog_verified",
+                "temporal_workflow_task_execution_failed_total",
+                "ccm_chases{",
+            )
             delivered = re.search(r"^ccm_messages_delivered_total\{[^}]*\} (\d+)", text, re.M)
             waiting = re.search(r"^ccm_outbox_messages\{[^}]*\} (\d+)", text, re.M)
             settled = delivered and delivered.group(1) == "2" and waiting and waiting.group(1) == "0"
@@ -225,14 +271,19 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
 
         def samples(name: str, *labels: str) -> dict:
             family = families[name.removesuffix("_total")]
-            return {tuple(s.labels.get(k) for k in labels): s.value for s in family.samples
-                    if s.name == name}
+            return {tuple(s.labels.get(k) for k in labels): s.value for s in family.samples if s.name == name}
 
         assert samples("ccm_letters_drawn_total", "kind", "language") == {
-            ("call_for_contributions", "en"): 1, ("thank_you", "en"): 1}
+            ("call_for_contributions", "en"): 1,
+            ("thank_you", "en"): 1,
+        }
         assert samples("ccm_letters_held_total", "kind", "language") == {("call_for_contributions", "en"): 1}
-        assert samples("ccm_bank_lines_total", "outcome") == {("matched",): 1, ("unmatched",): 1, ("reversed",): 0,
-                                                                ("ignored",): 0}
+        assert samples("ccm_bank_lines_total", "outcome") == {
+            ("matched",): 1,
+            ("unmatched",): 1,
+            ("reversed",): 0,
+            ("ignored",): 0,
+        }
         assert samples("ccm_bank_unmatched_chf_total") == {(): 37}  # whole francs
         assert samples("ccm_refusals_total", "code", "process") == {("no_such_receipt", "ContributionChase"): 1}
         # The call turned away once, retried 10 s later; both letters delivered; none given up.
@@ -257,8 +308,9 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
         for query in dashboard_queries():
             eventually(lambda q=query: bool(_api(base, "query", query=q)["result"]) or q)
         rules = [r for g in _api(base, "rules")["groups"] for r in g["rules"]]
-        assert {r["name"] for r in rules} == set(re.findall(r"- alert: (\w+)", (PROMETHEUS_DIR / "alerts.yml")
-                                                           .read_text()))
+        assert {r["name"] for r in rules} == set(
+            re.findall(r"- alert: (\w+)", (PROMETHEUS_DIR / "alerts.yml").read_text())
+        )
         assert all(r["health"] == "ok" for r in rules), [(r["name"], r.get("lastError")) for r in rules]
 
         def alert_states():

@@ -60,16 +60,47 @@ class Elements(HTMLParser):
 def test_a_notes_markdown_is_html_on_the_page_and_no_script_from_it_runs(tmp_path):
     log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
     acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
-    event = NewEvent(idempotency_key="note-page", workflow_id="concept-note-7MSP-victim-assistance", run_id="r",
-                     workflow_type="ConceptNote", subject="victim-assistance", event_type="concept.published",
-                     occurred_at=datetime(2016, 11, 4, tzinfo=timezone.utc), payload={"version": 1})
-    page = acts.publish_page(PageRequest(event=event, template="concept_note",
-                                         path="concept-notes/7MSP-victim-assistance.html", context={
-        "title": "Victim Assistance", "msp": "7MSP", "coordinators": "ITA, CHL", "approved_on": "2016-11-04",
-        "approved_by": "Michael Biontino", "version": 2, "summary": "Focal points by 2016", "text": NOTE}))
+    event = NewEvent(
+        idempotency_key="note-page",
+        workflow_id="concept-note-7MSP-victim-assistance",
+        run_id="r",
+        workflow_type="ConceptNote",
+        subject="victim-assistance",
+        event_type="concept.published",
+        occurred_at=datetime(2016, 11, 4, tzinfo=timezone.utc),
+        payload={"version": 1},
+    )
+    page = acts.publish_page(
+        PageRequest(
+            event=event,
+            template="concept_note",
+            path="concept-notes/7MSP-victim-assistance.html",
+            context={
+                "title": "Victim Assistance",
+                "msp": "7MSP",
+                "coordinators": "ITA, CHL",
+                "approved_on": "2016-11-04",
+                "approved_by": "Michael Biontino",
+                "version": 2,
+                "summary": "Focal points by 2016",
+                "text": NOTE,
+            },
+        )
+    )
 
-    dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=2000",
-                          "--dump-dom", f"file://{page}"], capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            f"file://{page}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dom.returncode == 0, dom.stderr
     html = dom.stdout  # the DOM after the page's scripts (if any) ran
     assert "<h2>Objectives</h2>" in html and "<strong>focal point</strong>" in html

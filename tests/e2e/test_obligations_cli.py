@@ -17,17 +17,36 @@ def test_the_stockpile_obligations_start_once_and_the_overdue_are_listed_and_rep
     again = ccm("obligations", "start", "--kind", "art3-stockpiles")
     assert again.stdout.strip() == "0 obligations started, 9 already existed"
     # Croatia: in force 1 August 2010, stockpiles due 1 August 2018: overdue, the coordinators told.
-    overdue = wait_for(lambda: [r for r in json.loads(ccm("obligations", "list", "--overdue", "-o", "json").stdout)
-                                if r["state"] == "HRV"])
+    overdue = wait_for(
+        lambda: [
+            r for r in json.loads(ccm("obligations", "list", "--overdue", "-o", "json").stdout) if r["state"] == "HRV"
+        ]
+    )
     assert overdue[0]["due"] == "2018-08-01" and overdue[0]["kind"] == "art3-stockpiles"
-    done = ccm("obligations", "fulfil", "--state", "Croatia", "--kind", "art3-stockpiles", "--date", "2020-07-21",
-               "--reference", "Art7-HRV-2020")
+    done = ccm(
+        "obligations",
+        "fulfil",
+        "--state",
+        "Croatia",
+        "--kind",
+        "art3-stockpiles",
+        "--date",
+        "2020-07-21",
+        "--reference",
+        "Art7-HRV-2020",
+    )
     assert done.exit_code == 0 and "obligation-HRV-art3-stockpiles-eif: fulfilled" in done.stdout, done.output
-    refused = ccm("obligations", "exempt", "--state", "PER", "--kind", "art3-stockpiles", "--reason", "x",
-                  "--as", "Peru")
+    refused = ccm(
+        "obligations", "exempt", "--state", "PER", "--kind", "art3-stockpiles", "--reason", "x", "--as", "Peru"
+    )
     assert refused.exit_code == 1 and "only the Presidency may exempt, not PER" in refused.stderr
-    report = wait_for(lambda: [r for r in json.loads(ccm("report", "obligations", "-o", "json").stdout)
-                               if r["kind"] == "art3-stockpiles" and r["late"] == 1])
+    report = wait_for(
+        lambda: [
+            r
+            for r in json.loads(ccm("report", "obligations", "-o", "json").stdout)
+            if r["kind"] == "art3-stockpiles" and r["late"] == 1
+        ]
+    )
     assert report[0]["states"] == 9 and report[0]["late"] == 1
     log = event_log(ccm_env)
     told = [e for e in log.query(event_type="obligation.coordinators_told")]
@@ -36,15 +55,19 @@ def test_the_stockpile_obligations_start_once_and_the_overdue_are_listed_and_rep
 
 def test_past_reports_are_imported_once_and_counted_from_their_own_date(ccm, ccm_env, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("state,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A7\n"
-                   "Atlantis,art7-annual,2015,2016-04-29,A7\n")
+    bad.write_text(
+        "state,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A7\n"
+        "Atlantis,art7-annual,2015,2016-04-29,A7\n"
+    )
     refused = ccm("import", "obligations", "--file", bad)
     assert refused.exit_code == 1 and "line 3, state: unknown State 'Atlantis'" in refused.stderr
     log = event_log(ccm_env)
     assert list(log.query(event_type="obligation.imported")) == []  # nothing half-written
     good = tmp_path / "reports-2015.csv"
-    good.write_text("\ufeffstate,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A7-NOR\n"
-                    "NZL,art7-annual,2015,2016-06-01,A7-NZL\n")
+    good.write_text(
+        "\ufeffstate,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A7-NOR\n"
+        "NZL,art7-annual,2015,2016-06-01,A7-NZL\n"
+    )
     first = ccm("import", "obligations", "--file", good)
     assert first.exit_code == 0 and first.stdout.strip().startswith("2 rows imported"), first.output
     assert ccm("import", "obligations", "--file", good).stdout.strip().startswith("0 rows imported")
@@ -72,8 +95,9 @@ def test_membership_follows_the_shipped_data_and_the_events_recorded(ccm, worker
         assert ("FIN" in {r["alpha3"] for r in rows}) is present
     again = ccm("states", "record", "--state", "FIN", "--event", "accession", "--deposited", "2026-12-01")
     assert again.exit_code == 2 and "Finland is already a State Party on 2026-12-01" in again.stderr
-    not_isu = ccm("states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2026-01-01",
-                  "--as", "ITA")
+    not_isu = ccm(
+        "states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2026-01-01", "--as", "ITA"
+    )
     assert not_isu.exit_code == 1 and "only the ISU may record state, not ITA" in not_isu.stderr
     future = ccm("states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2099-01-01")
     assert future.exit_code == 2 and "up to today" in future.stderr
@@ -84,11 +108,13 @@ def test_an_obligation_the_log_records_as_met_is_not_started(ccm, worker, ccm_en
     met.write_text("state,kind,period,submitted_on,reference\nCHL,art4-clearance,eif,2024-03-01,A7-CHL-2023\n")
     assert ccm("import", "obligations", "--file", met).exit_code == 0
     started = ccm("obligations", "start", "--kind", "art4-clearance")
-    assert started.stdout.strip() == ("12 obligations started, 0 already existed, 1 already met or exempted in the "
-                                      "log (CHL)"), started.output
+    assert started.stdout.strip() == (
+        "12 obligations started, 0 already existed, 1 already met or exempted in the log (CHL)"
+    ), started.output
     log = event_log(ccm_env)
-    assert not [e for e in log.query(event_type="obligation.*") if e.subject == "CHL"
-                and e.event_type != "obligation.imported"]
+    assert not [
+        e for e in log.query(event_type="obligation.*") if e.subject == "CHL" and e.event_type != "obligation.imported"
+    ]
 
 
 def test_publish_adds_the_obligations_page(ccm, worker, ccm_env):

@@ -65,15 +65,36 @@ def test_the_msp_date_set_a_b_a_is_three_changes(ccm, chase, ccm_env, client):
 
 
 def test_the_amount_due_corrected_a_b_a_is_three_changes(ccm, chase, ccm_env):
-    a_b_a(ccm, "chase", "correct-due", *CHASE, "--reason", "scale revised", values=["1200", "1100", "1200"],
-          option="--amount")
+    a_b_a(
+        ccm,
+        "chase",
+        "correct-due",
+        *CHASE,
+        "--reason",
+        "scale revised",
+        values=["1200", "1100", "1200"],
+        option="--amount",
+    )
     assert chase_status(ccm)["amount_due"] == "1200.00"
     assert [e.payload["to"] for e in rows(ccm_env, chase, "chase.due_corrected")] == ["1200.00", "1100.00", "1200.00"]
 
 
 def test_a_receipt_recorded_again_after_its_reversal_is_a_new_receipt(ccm, chase, ccm_env):
-    receive = ["chase", "receive", *CHASE, "--amount", "1200", "--date", TODAY, "--reference", "MT-FULL",
-               "--budget-line", "7a", "--as", "isu"]
+    receive = [
+        "chase",
+        "receive",
+        *CHASE,
+        "--amount",
+        "1200",
+        "--date",
+        TODAY,
+        "--reference",
+        "MT-FULL",
+        "--budget-line",
+        "7a",
+        "--as",
+        "isu",
+    ]
     assert ccm(*receive).stdout.startswith(f"{chase}: paid, received 1200.00")
     reversed_ = ccm("chase", "reverse-receipt", *CHASE, "--reference", "MT-FULL", "--reason", "booked twice")
     assert reversed_.exit_code == 0 and "received 0.00" in reversed_.stdout, reversed_.output
@@ -87,8 +108,9 @@ def test_a_receipt_recorded_again_after_its_reversal_is_a_new_receipt(ccm, chase
 def test_one_request_id_sent_twice_is_applied_once_and_answers_alike(ccm, worker, ccm_env, client):
     monaco = ["--state", "Monaco", "--year", NEXT]
     assert ccm("chase", "start", *monaco, "--amount", "500").exit_code == 0
-    retried = [ccm("--request-id", "script-42", "chase", "set-msp-date", *monaco, "--date", f"{NEXT}-11-02")
-               for _ in range(2)]
+    retried = [
+        ccm("--request-id", "script-42", "chase", "set-msp-date", *monaco, "--date", f"{NEXT}-11-02") for _ in range(2)
+    ]
     assert [r.exit_code for r in retried] == [0, 0], [r.output for r in retried]
     assert retried[0].stdout == retried[1].stdout
     assert len(rows(ccm_env, f"chase-{NEXT}-MCO", "chase.msp_date_set")) == 1  # one row for the two sends
@@ -113,7 +135,8 @@ def test_a_request_id_names_one_command_and_its_first_answer(ccm, worker, ccm_en
     assert other.exit_code == 1
     assert other.stderr.strip().splitlines() == [
         "Error: request id 'fix-due-7' already names another command (chase correct-due --state Andorra --year "
-        f"{NEXT} --amount 4000 --reason scale): a new intent needs a new request id"]
+        f"{NEXT} --amount 4000 --reason scale): a new intent needs a new request id"
+    ]
     again = ccm("--request-id", "fix-due-7", "chase", "correct-due", *andorra, "--amount", "4000", "--reason", "scale")
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert held(client, f"chase-{NEXT}-AND", ChaseStatus).amount_due == 4000
@@ -122,8 +145,21 @@ def test_a_request_id_names_one_command_and_its_first_answer(ccm, worker, ccm_en
     status = ccm("--request-id", "fix-due-7", "chase", "status", *andorra)
     assert status.exit_code == 1 and "already names another command" in status.stderr
 
-    added = [ccm("--request-id", "task-script-3", "task", "add", "--owner", "NOR", "--text", "Feedback on the "
-                 "Lebanon workshop", "--due", (TODAY + timedelta(days=20)).isoformat()) for _ in range(2)]
+    added = [
+        ccm(
+            "--request-id",
+            "task-script-3",
+            "task",
+            "add",
+            "--owner",
+            "NOR",
+            "--text",
+            "Feedback on the Lebanon workshop",
+            "--due",
+            (TODAY + timedelta(days=20)).isoformat(),
+        )
+        for _ in range(2)
+    ]
     assert [a.exit_code for a in added] == [0, 0] and added[0].stdout == added[1].stdout, added
     listed = json.loads(ccm("task", "list", "-o", "json").stdout)
     assert [t["text"] for t in listed].count("Feedback on the Lebanon workshop") == 1
@@ -146,11 +182,15 @@ def test_the_next_meeting_and_a_reschedule_a_b_a_are_three_changes_each(ccm, wor
     assert ccm("meeting", "reschedule", "--meeting", moved, "--date", day).exit_code == 0
     wait_for(lambda: ccm("meeting", "status", "--meeting", day, "-o", "json").exit_code == 0)
     assert ccm("meeting", "reschedule", "--meeting", day, "--date", moved).exit_code == 0
-    status = json.loads(wait_for(lambda: (r := ccm("meeting", "status", "--meeting", moved, "-o", "json"))
-                                 .exit_code == 0 and r).stdout)
+    status = json.loads(
+        wait_for(lambda: (r := ccm("meeting", "status", "--meeting", moved, "-o", "json")).exit_code == 0 and r).stdout
+    )
     assert status["schedule"]["date"] == moved.isoformat() and status["sequence"] == 3
     assert [e.payload["date"] for e in rows(ccm_env, meeting, "meeting.rescheduled")] == [
-        moved.isoformat(), day.isoformat(), moved.isoformat()]
+        moved.isoformat(),
+        day.isoformat(),
+        moved.isoformat(),
+    ]
     # Only what is given changes: the venue alone keeps the day and the times.
     venue = ccm("meeting", "reschedule", "--meeting", moved, "--venue", "Palais des Nations, Room XII")
     assert venue.exit_code == 0, venue.output
@@ -160,8 +200,16 @@ def test_the_next_meeting_and_a_reschedule_a_b_a_are_three_changes_each(ccm, wor
 
 
 def test_a_task_extended_and_reassigned_a_b_a_is_three_changes_each(ccm, worker, ccm_env, client):
-    added = ccm("task", "add", "--owner", "Norway", "--text", "Feedback on the Lebanon workshop",
-                "--due", TODAY + timedelta(days=10))
+    added = ccm(
+        "task",
+        "add",
+        "--owner",
+        "Norway",
+        "--text",
+        "Feedback on the Lebanon workshop",
+        "--due",
+        TODAY + timedelta(days=10),
+    )
     assert added.exit_code == 0, added.output
     item = added.stdout.split()[-1]
     a, b = TODAY + timedelta(days=20), TODAY + timedelta(days=27)
@@ -170,14 +218,21 @@ def test_a_task_extended_and_reassigned_a_b_a_is_three_changes_each(ccm, worker,
     now = held(client, item, ActionItemStatus)
     assert (now.due, now.owner) == (a, "ZMB")
     assert [e.payload["new_due"] for e in rows(ccm_env, item, "action.extended")] == [
-        a.isoformat(), b.isoformat(), a.isoformat()]
+        a.isoformat(),
+        b.isoformat(),
+        a.isoformat(),
+    ]
     assert [e.payload["owner"] for e in rows(ccm_env, item, "action.reassigned")] == ["ZMB", "NOR", "ZMB"]
 
 
 def test_a_plans_due_date_set_a_b_a_is_three_changes(ccm, worker, ccm_env, client):
     theme = ["--theme", "universalization", "--msp", "12MSP"]
-    assert ccm("plan", "start", *theme, "--meeting", TODAY + timedelta(days=7),
-               "--plan-due", TODAY + timedelta(days=40)).exit_code == 0
+    assert (
+        ccm(
+            "plan", "start", *theme, "--meeting", TODAY + timedelta(days=7), "--plan-due", TODAY + timedelta(days=40)
+        ).exit_code
+        == 0
+    )
     a, b = TODAY + timedelta(days=50), TODAY + timedelta(days=60)
     a_b_a(ccm, "plan", "set-due", *theme, "--as", "isu", values=[a, b, a], option="--date")
     assert held(client, "concept-note-12MSP-universalization", ConceptNoteStatus).plan_due == a

@@ -48,9 +48,14 @@ def test_a_message_left_in_the_outbox_is_listed_then_sent_once_by_the_worker(ccm
     # Two messages written earlier (as a process writes them), one with an address.
     acts = CcmActivities(log, Mailbox(home, "isu@example.org", SmtpSettings(host="127.0.0.1", port=port)))
     for n, to in ((1, ["pilz@example.org"]), (2, [])):
-        event = NewEvent(idempotency_key=f"meeting-cc-2016-12-07/invitation-{n}", workflow_id="meeting-cc-2016-12-07",
-                         workflow_type="Meeting", subject="meeting-cc-2016-12-07", event_type="meeting.scheduled",
-                         occurred_at=datetime(2016, 11, 10, 9, tzinfo=timezone.utc))
+        event = NewEvent(
+            idempotency_key=f"meeting-cc-2016-12-07/invitation-{n}",
+            workflow_id="meeting-cc-2016-12-07",
+            workflow_type="Meeting",
+            subject="meeting-cc-2016-12-07",
+            event_type="meeting.scheduled",
+            occurred_at=datetime(2016, 11, 10, 9, tzinfo=timezone.utc),
+        )
         asyncio.run(acts.write_message(MessageRequest(event=event, to=to, subject=f"Invitation {n}", body="…")))
     env = ccm_env
     runner = CliRunner()

@@ -23,8 +23,12 @@ NEXT = TODAY.year + 1
 
 
 def temporal(ccm_env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([TEMPORAL, *args, "--address", ccm_env["CCM_TEMPORAL_ADDRESS"],
-                           "--namespace", ccm_env["CCM_NAMESPACE"]], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [TEMPORAL, *args, "--address", ccm_env["CCM_TEMPORAL_ADDRESS"], "--namespace", ccm_env["CCM_NAMESPACE"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def log_of(ccm_env):
@@ -49,19 +53,33 @@ def failure_of(client, workflow_id: str) -> str:
     return asyncio.run(result())
 
 
-@pytest.mark.parametrize("state, amount, why", [
-    ("LTU", "99999999.99", "Lithuania (LTU) is not billed for {year}: its withdrawal took effect on 2025-03-06"),
-    ("XXX", "1000", "XXX is not a State of the registry"),
-    ("AGO", "1000", "Angola (AGO) is not billed for {year}: it is not a State Party in {year}"),
-])
+@pytest.mark.parametrize(
+    "state, amount, why",
+    [
+        ("LTU", "99999999.99", "Lithuania (LTU) is not billed for {year}: its withdrawal took effect on 2025-03-06"),
+        ("XXX", "1000", "XXX is not a State of the registry"),
+        ("AGO", "1000", "Angola (AGO) is not billed for {year}: it is not a State Party in {year}"),
+    ],
+)
 def test_a_chase_started_with_the_plain_temporal_cli_is_checked_as_ccm_checks_it(
-        ccm_env, worker, client, state, amount, why):
+    ccm_env, worker, client, state, amount, why
+):
     """The probe chased Lithuania (withdrawn) for CHF 99,999,999.99, a made-up "XXX" and a
     signatory: each got a call letter and counted in the year's report."""
     wid = f"chase-{NEXT}-{state}"
-    started = temporal(ccm_env, "workflow", "start", "--type", "ContributionChase", "--task-queue",
-                       ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
-                       "--input", json.dumps({"state": state, "year": NEXT, "amount_due": amount}))
+    started = temporal(
+        ccm_env,
+        "workflow",
+        "start",
+        "--type",
+        "ContributionChase",
+        "--task-queue",
+        ccm_env["CCM_TASK_QUEUE"],
+        "--workflow-id",
+        wid,
+        "--input",
+        json.dumps({"state": state, "year": NEXT, "amount_due": amount}),
+    )
     assert started.returncode == 0, started.stderr
     assert why.format(year=NEXT) in failure_of(client, wid)
     assert list(log_of(ccm_env).query(workflow_id=wid)) == []
@@ -70,9 +88,19 @@ def test_a_chase_started_with_the_plain_temporal_cli_is_checked_as_ccm_checks_it
 
 def test_a_chase_started_under_another_id_is_refused(ccm_env, worker, client):
     wid = f"chase-{NEXT}-FRA"
-    started = temporal(ccm_env, "workflow", "start", "--type", "ContributionChase", "--task-queue",
-                       ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
-                       "--input", json.dumps({"state": "ITA", "year": NEXT, "amount_due": "1000"}))
+    started = temporal(
+        ccm_env,
+        "workflow",
+        "start",
+        "--type",
+        "ContributionChase",
+        "--task-queue",
+        ccm_env["CCM_TASK_QUEUE"],
+        "--workflow-id",
+        wid,
+        "--input",
+        json.dumps({"state": "ITA", "year": NEXT, "amount_due": "1000"}),
+    )
     assert started.returncode == 0, started.stderr
     assert f"a chase of ITA for {NEXT} runs as chase-{NEXT}-ITA, not {wid}" in failure_of(client, wid)
     assert list(log_of(ccm_env).query(workflow_prefix=f"chase-{NEXT}-")) == []
@@ -80,16 +108,40 @@ def test_a_chase_started_under_another_id_is_refused(ccm_env, worker, client):
 
 def record(ccm_env, command: str, events: list[dict], office: str = "isu") -> subprocess.CompletedProcess:
     wid = f"record-{command.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
-    return temporal(ccm_env, "workflow", "execute", "--type", "RecordCommand", "--task-queue",
-                    ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
-                    "--input", json.dumps({"office": office, "command": command, "events": events}))
+    return temporal(
+        ccm_env,
+        "workflow",
+        "execute",
+        "--type",
+        "RecordCommand",
+        "--task-queue",
+        ccm_env["CCM_TASK_QUEUE"],
+        "--workflow-id",
+        wid,
+        "--input",
+        json.dumps({"office": office, "command": command, "events": events}),
+    )
 
 
-def event(key: str, workflow_id: str, event_type: str, subject: str, payload: dict, office: str = "isu",
-          workflow_type: str = "import") -> dict:
-    return {"idempotency_key": key, "workflow_id": workflow_id, "workflow_type": workflow_type, "subject": subject,
-            "event_type": event_type, "occurred_at": datetime.now(timezone.utc).isoformat(), "office": office,
-            "payload": payload}
+def event(
+    key: str,
+    workflow_id: str,
+    event_type: str,
+    subject: str,
+    payload: dict,
+    office: str = "isu",
+    workflow_type: str = "import",
+) -> dict:
+    return {
+        "idempotency_key": key,
+        "workflow_id": workflow_id,
+        "workflow_type": workflow_type,
+        "subject": subject,
+        "event_type": event_type,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "office": office,
+        "payload": payload,
+    }
 
 
 # An imported amount due as `ccm import contributions` writes it (`domain.contributions.ledger_events`).
@@ -105,13 +157,29 @@ def test_a_record_command_writes_only_the_events_its_kind_writes(ccm_env, worker
     rows = log.count()
     wid = f"chase-{NEXT}-ITA"
     forged = {
-        "import_contributions": [event(f"{wid}/receipt-9", wid, "chase.receipt_recorded", "ITA",
-                                       {"amount": "1000.00", "reference": "FORGED"},
-                                       workflow_type="ContributionChase")],
-        "store_document": [event("decisions/publishing/2026-11-04", "decisions", "decision.recorded", "publishing",
-                                 {"decision": "publish"}, workflow_type="")],
-        "record_state": [event("checkpoints/1", "checkpoints", "log.checkpoint", "", {"head": "0" * 64},
-                               workflow_type="")],
+        "import_contributions": [
+            event(
+                f"{wid}/receipt-9",
+                wid,
+                "chase.receipt_recorded",
+                "ITA",
+                {"amount": "1000.00", "reference": "FORGED"},
+                workflow_type="ContributionChase",
+            )
+        ],
+        "store_document": [
+            event(
+                "decisions/publishing/2026-11-04",
+                "decisions",
+                "decision.recorded",
+                "publishing",
+                {"decision": "publish"},
+                workflow_type="",
+            )
+        ],
+        "record_state": [
+            event("checkpoints/1", "checkpoints", "log.checkpoint", "", {"head": "0" * 64}, workflow_type="")
+        ],
     }
     for command, events in forged.items():
         sent = record(ccm_env, command, events)
@@ -122,14 +190,20 @@ def test_a_record_command_writes_only_the_events_its_kind_writes(ccm_env, worker
     rows = log.count()
     this = f"chase-{TODAY.year}-ITA"
     for year, why in ((TODAY.year, "cannot be imported over"), (NEXT, f"{NEXT} has not begun")):
-        live = record(ccm_env, "import_contributions", [event(f"chase-{year}-NOR/imported", f"chase-{year}-NOR",
-                                                              "chase.imported", "NOR", DUE)])
+        live = record(
+            ccm_env,
+            "import_contributions",
+            [event(f"chase-{year}-NOR/imported", f"chase-{year}-NOR", "chase.imported", "NOR", DUE)],
+        )
         assert live.returncode != 0 and why in live.stdout + live.stderr, live.stdout[-1500:]
     assert next(log.query(workflow_id=this), None) is not None
     # Another office's row inside an ISU command: refused.
     past = f"chase-{TODAY.year - 1}-ITA"
-    other = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA", DUE,
-                                                           office="president")])
+    other = record(
+        ccm_env,
+        "import_contributions",
+        [event(f"{past}/imported", past, "chase.imported", "ITA", DUE, office="president")],
+    )
     assert other.returncode != 0 and "speaks for 'president'" in other.stdout + other.stderr
     assert log.count() == rows
     fine = record(ccm_env, "import_contributions", [event(f"{past}/imported", past, "chase.imported", "ITA", DUE)])
@@ -137,10 +211,14 @@ def test_a_record_command_writes_only_the_events_its_kind_writes(ccm_env, worker
     assert log.count() == rows + 1 and log.verify().ok
 
 
-@pytest.mark.parametrize("kind, queue", [("BankStatementImport", "nobody-polls-this"), ("NotAStatement", None)],
-                         ids=["queue-nobody-polls", "another-type"])
+@pytest.mark.parametrize(
+    "kind, queue",
+    [("BankStatementImport", "nobody-polls-this"), ("NotAStatement", None)],
+    ids=["queue-nobody-polls", "another-type"],
+)
 def test_a_statements_id_taken_first_with_the_plain_temporal_cli_is_refused_not_waited_for(
-        ccm_env, worker, ccm, tmp_path, kind, queue):
+    ccm_env, worker, ccm, tmp_path, kind, queue
+):
     """The probe took a statement's workflow id in advance, on a queue nobody polls: `ccm
     bank import` of that file then waited for ever."""
     from domain.bank import read_statement
@@ -150,15 +228,27 @@ def test_a_statements_id_taken_first_with_the_plain_temporal_cli_is_refused_not_
     path = tmp_path / "statement.xml"
     path.write_bytes(camt053([Line(f"T-{kind}", "100", TODAY, text="a payment")], f"STMT-{kind}"))
     wid = statement_id(read_statement(path.read_bytes()))
-    taken = temporal(ccm_env, "workflow", "start", "--type", kind, "--task-queue", queue or ccm_env["CCM_TASK_QUEUE"],
-                     "--workflow-id", wid, "--input", "{}")
+    taken = temporal(
+        ccm_env,
+        "workflow",
+        "start",
+        "--type",
+        kind,
+        "--task-queue",
+        queue or ccm_env["CCM_TASK_QUEUE"],
+        "--workflow-id",
+        wid,
+        "--input",
+        "{}",
+    )
     assert taken.returncode == 0, taken.stderr
     result = ccm("bank", "import", path)
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         f"Error: {wid} is taken by a run of {kind} on task queue {queue or ccm_env['CCM_TASK_QUEUE']!r} that this "
         f"installation did not start: terminate it (`temporal workflow terminate --workflow-id {wid}`), then import "
-        "the statement again"]
+        "the statement again"
+    ]
     temporal(ccm_env, "workflow", "terminate", "--workflow-id", wid)
 
 
@@ -184,10 +274,19 @@ def test_a_start_carrying_a_snapshot_is_refused(ccm_env, worker, client):
     inp = ChaseInput(state="LTU", year=NEXT, amount_due="99999999.99")
     snapshot = Chase(input=inp, started_at=datetime.now(timezone.utc)).model_dump_json()
     wid = f"chase-{NEXT}-LTU-snap"
-    started = temporal(ccm_env, "workflow", "start", "--type", "ContributionChase", "--task-queue",
-                       ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid,
-                       "--input", json.dumps({"state": "LTU", "year": NEXT, "amount_due": "99999999.99",
-                                              "snapshot": snapshot}))
+    started = temporal(
+        ccm_env,
+        "workflow",
+        "start",
+        "--type",
+        "ContributionChase",
+        "--task-queue",
+        ccm_env["CCM_TASK_QUEUE"],
+        "--workflow-id",
+        wid,
+        "--input",
+        json.dumps({"state": "LTU", "year": NEXT, "amount_due": "99999999.99", "snapshot": snapshot}),
+    )
     assert started.returncode == 0, started.stderr
     assert "handed on only by its own run continuing as new" in failure_of(client, wid)
     assert list(log_of(ccm_env).query(workflow_id=wid)) == []

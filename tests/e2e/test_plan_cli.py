@@ -32,14 +32,21 @@ BAD_PLAN = """steps:
 """
 
 
-
-
 def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker, tmp_path, ccm_env):
     assert ccm("plan", "start", *THEME, "--meeting", MEETING, "--plan-due", DUE).exit_code == 0
     note = tmp_path / "note.md"
     note.write_text("# Victim assistance\nInward- and outward-looking activities.\n")
-    r = ccm("plan", "submit", *THEME, "--file", note, "--summary", "Focal points by the end of 2016",
-            "--as", "Silvia Cattaneo@Italy")
+    r = ccm(
+        "plan",
+        "submit",
+        *THEME,
+        "--file",
+        note,
+        "--summary",
+        "Focal points by the end of 2016",
+        "--as",
+        "Silvia Cattaneo@Italy",
+    )
     assert r.exit_code == 0, r.output
     assert "circulated, note version 1" in r.output
     assert "in comment" in ccm("plan", "comment", *THEME, "--text", "Why these countries?", "--as", "ICRC").output
@@ -71,7 +78,8 @@ def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker,
 
     items = wait_for(lambda: json.loads(ccm("task", "list", "--owner", "ITA", "-o", "json").output))
     assert [i["id"] for i in items if i["source"].startswith("concept-note-9MSP")] == [
-        "action-plan-9MSP-victim-assistance-1"]
+        "action-plan-9MSP-victim-assistance-1"
+    ]
     table = ccm("plan", "status", "--msp", "9MSP")
     assert "victim-assistance" in table.output and "plan_approved" in table.output
 
@@ -79,10 +87,20 @@ def test_a_concept_note_becomes_an_approved_plan_with_tracked_steps(ccm, worker,
 def test_plan_commands_refuse_bad_input(ccm):
     r = ccm("plan", "submit", "--theme", "victims", "--file", "x", "--summary", "s")
     assert r.exit_code == 2 and "unknown theme 'victims': one of victim-assistance, universalization" in r.output
-    r = ccm("plan", "start", "--theme", "universalization", "--msp", "seventh", "--meeting", MEETING,
-            "--plan-due", DUE, env={"CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"})
+    r = ccm(
+        "plan",
+        "start",
+        "--theme",
+        "universalization",
+        "--msp",
+        "seventh",
+        "--meeting",
+        MEETING,
+        "--plan-due",
+        DUE,
+        env={"CCM_TEMPORAL_ADDRESS": "127.0.0.1:1"},
+    )
     assert r.exit_code == 1 and "Traceback" not in r.output
-
 
 
 def test_each_refusal_is_one_line_and_changes_nothing(ccm, worker, tmp_path):
@@ -91,13 +109,17 @@ def test_each_refusal_is_one_line_and_changes_nothing(ccm, worker, tmp_path):
     note = tmp_path / "note.md"
     note.write_text("22 States Parties with overdue initial reports\n")
     refusals = [
-        (["submit", "--file", note, "--summary", "s", "--as", "NZL"],
-         "only the theme's coordinators (CRI) may submit version, not NZL"),
+        (
+            ["submit", "--file", note, "--summary", "s", "--as", "NZL"],
+            "only the theme's coordinators (CRI) may submit version, not NZL",
+        ),
         (["comment", "--text", "x", "--as", "ICRC"], "cannot comment while the note is drafting"),
         (["approve-final", "--as", "president"], "cannot approve the final version while the note is drafting"),
         (["set-due", "--date", DUE, "--as", "NOR"], "only the Presidency or the ISU may set plan due"),
-        (["withdraw", "--reason", "x", "--as", "member"],
-         "only the theme's coordinators (CRI) or the Presidency may withdraw"),
+        (
+            ["withdraw", "--reason", "x", "--as", "member"],
+            "only the theme's coordinators (CRI) or the Presidency may withdraw",
+        ),
         (["submit", "--file", note, "--summary", "s"], "say who acts"),
     ]
     for args, message in refusals:
@@ -127,10 +149,15 @@ def test_two_versions_of_a_megabyte_and_a_half_travel_as_documents(ccm, worker, 
     assert len(texts[1]) > 1_500_000
     status = json.loads(ccm("plan", "status", *theme, "-o", "json").stdout)
     assert [v["document"]["sha256"] for v in status["versions"]] == [
-        hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        hashlib.sha256(t.encode()).hexdigest() for t in texts
+    ]
     assert len(json.dumps(status)) < 10_000  # the status carries references, not megabytes
     assert ccm("plan", "approve-final", *theme, "--as", "president").exit_code == 0
-    page = wait_for(lambda: (p := Path(ccm_env["CCM_HOME"]) / "site" / "concept-notes"
-                             / "9MSP-stockpile-destruction.html").exists() and p.read_text())
+    page = wait_for(
+        lambda: (
+            (p := Path(ccm_env["CCM_HOME"]) / "site" / "concept-notes" / "9MSP-stockpile-destruction.html").exists()
+            and p.read_text()
+        )
+    )
     assert "Version 2:" in page and page.rstrip().count("END") == 1
     assert ccm("plan", "withdraw", *theme, "--reason", "test over", "--as", "president").exit_code == 0

@@ -13,22 +13,38 @@ from activities.reports import publish
 from domain.contributions import BudgetLine, ContributionsReport, Receipt, StateContribution
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Makefile: make chromium)")
 
 
 def report() -> ContributionsReport:
     return ContributionsReport(
-        year=2016, as_of=date(2016, 11, 4),
-        states=[StateContribution(state="DEU", name="Germany", amount_due="43650", received="43650"),
-                StateContribution(state="ITA", name="Italy", amount_due="38486", outstanding="38486")],
-        budget_lines=[BudgetLine(line="7a", amount="150000", kind="mandatory", received="96433"),
-                      BudgetLine(line="7b", amount="150000", kind="voluntary", received="110922"),
-                      BudgetLine(line="7c", amount="200000", kind="voluntary", received="170481")],
-        receipts=[Receipt(on=date(2016, 3, 1), amount=Decimal("200000")),
-                  Receipt(on=date(2016, 9, 1), amount=Decimal("177836"))])
+        year=2016,
+        as_of=date(2016, 11, 4),
+        states=[
+            StateContribution(state="DEU", name="Germany", amount_due="43650", received="43650"),
+            StateContribution(state="ITA", name="Italy", amount_due="38486", outstanding="38486"),
+        ],
+        budget_lines=[
+            BudgetLine(line="7a", amount="150000", kind="mandatory", received="96433"),
+            BudgetLine(line="7b", amount="150000", kind="voluntary", received="110922"),
+            BudgetLine(line="7c", amount="200000", kind="voluntary", received="170481"),
+        ],
+        receipts=[
+            Receipt(on=date(2016, 3, 1), amount=Decimal("200000")),
+            Receipt(on=date(2016, 9, 1), amount=Decimal("177836")),
+        ],
+    )
 
 
 def test_the_page_renders_its_tables_and_chart_in_chromium(tmp_path):
@@ -43,8 +59,13 @@ def test_the_page_renders_its_tables_and_chart_in_chromium(tmp_path):
     assert '<path class="receipts"' in dom.stdout and 'class="budget"' in dom.stdout
 
     shot = tmp_path / "page.png"
-    subprocess.run([*common, f"--screenshot={shot}", "--window-size=1000,1400", page.as_uri()],
-                   capture_output=True, text=True, timeout=120, check=True)
+    subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1000,1400", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     image = Image.open(shot).convert("RGB")
     assert image.size == (1000, 1400)
     colours = image.getcolors(maxcolors=1_000_000)

@@ -31,8 +31,12 @@ async def own_server():
 @pytest.fixture(scope="module")
 def env(own_server, tmp_path_factory):
     home = tmp_path_factory.mktemp("cycle")
-    values = {"CCM_TEMPORAL_ADDRESS": own_server.client.service_client.config.target_host, "CCM_HOME": str(home),
-              "CCM_TASK_QUEUE": f"cycle-{uuid.uuid4().hex[:6]}", "CCM_HEARTBEAT_FILE": str(home / "hb")}
+    values = {
+        "CCM_TEMPORAL_ADDRESS": own_server.client.service_client.config.target_host,
+        "CCM_HOME": str(home),
+        "CCM_TASK_QUEUE": f"cycle-{uuid.uuid4().hex[:6]}",
+        "CCM_HEARTBEAT_FILE": str(home / "hb"),
+    }
     worker = start_worker(values, home / "worker.log")
     yield values
     worker.terminate()
@@ -48,8 +52,6 @@ def next_run(month: int, day: int) -> date:
 
 def ccm(env, *args):
     return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
-
-
 
 
 def record_a_scale_where_none_ships(env, tmp_path) -> None:

@@ -28,8 +28,9 @@ def test_a_port_already_in_use_is_one_clear_error(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = CliRunner().invoke(cli, ["server", "start-dev", "--port", str(port), "--headless"],
-                                    env={"CCM_HOME": str(tmp_path)})
+        result = CliRunner().invoke(
+            cli, ["server", "start-dev", "--port", str(port), "--headless"], env={"CCM_HOME": str(tmp_path)}
+        )
     assert result.exit_code == 1
     assert result.output.strip() == (f"Error: port {port} (--port) is already in use: choose another with --port")
 
@@ -48,8 +49,12 @@ def test_the_embedded_server_keeps_its_data_across_a_restart(tmp_path):
 
         client = await connect(settings)
         if start:  # nobody polls this queue: the workflow just stays open
-            await client.start_workflow("Nothing", id=workflow_id, task_queue="nobody",
-                                        search_attributes=TypedSearchAttributes([SearchAttributePair(CCM_STAGE, "x")]))
+            await client.start_workflow(
+                "Nothing",
+                id=workflow_id,
+                task_queue="nobody",
+                search_attributes=TypedSearchAttributes([SearchAttributePair(CCM_STAGE, "x")]),
+            )
         return await client.get_workflow_handle(workflow_id).describe()
 
     proc = devserver.start(tmp_path, port, 0, headless=True)
@@ -81,12 +86,18 @@ def test_the_worker_says_the_server_is_unreachable_and_retries_then_stops_on_sig
 def test_ccm_up_runs_server_and_worker_and_ctrl_c_stops_both(tmp_path):
     port = devserver.free_port()
     env = os.environ | {"CCM_HOME": str(tmp_path)}
-    proc = subprocess.Popen([CCM, "up", "--port", str(port), "--headless"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [CCM, "up", "--port", str(port), "--headless"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        ping = subprocess.run([CCM, "ping"], env=env | {"CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"},
-                              capture_output=True, text=True)
+        ping = subprocess.run(
+            [CCM, "ping"], env=env | {"CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"}, capture_output=True, text=True
+        )
         if ping.returncode == 0:
             break
         time.sleep(1)
@@ -102,8 +113,14 @@ def test_start_dev_points_the_embedded_ui_at_a_codec_server_and_registers_the_at
     cmd = devserver.command(tmp_path, 7233, 8233, headless=False, codec_endpoint="http://127.0.0.1:8081")
     assert cmd[cmd.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:8081"
     attributes = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--search-attribute"]
-    assert attributes == ["CcmState=Keyword", "CcmYear=Int", "CcmStage=Keyword", "CcmTheme=Keyword",
-                          "CcmOwner=Keyword", "CcmDue=Datetime"]
+    assert attributes == [
+        "CcmState=Keyword",
+        "CcmYear=Int",
+        "CcmStage=Keyword",
+        "CcmTheme=Keyword",
+        "CcmOwner=Keyword",
+        "CcmDue=Datetime",
+    ]
     assert "journal_mode=wal" in cmd and "synchronous=normal" in cmd
 
 
@@ -129,8 +146,9 @@ def test_sigterm_stops_the_server_child_too(tmp_path, command):
     env = os.environ | {"CCM_HOME": str(tmp_path)}
     log = tmp_path / "out.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([CCM, *command, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                text=True)
+        proc = subprocess.Popen(
+            [CCM, *command, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, text=True
+        )
 
         def ready() -> bool:  # the server answers (and, for `up`, the worker polls)
             assert proc.poll() is None, log.read_text()

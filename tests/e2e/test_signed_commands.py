@@ -45,9 +45,13 @@ def ccm_env(ccm_env, tmp_path_factory):
     _, meta, public = new_key(ccm_env, admin_dir, "Administrator@isu")
     isu_dir = tmp_path_factory.mktemp("isu-key")
     _, isu, _ = new_key(ccm_env, isu_dir, "Sheila Mweemba@isu")
-    return ccm_env | {"CCM_ADMIN_KEYS": public, "CCM_REQUIRE_SIGNATURES": "true",
-                      "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem")), "CCM_TEST_ISU_KEY": str(isu),
-                      "CCM_CHECKPOINT_KEY": str(isu.with_suffix(".pem"))}
+    return ccm_env | {
+        "CCM_ADMIN_KEYS": public,
+        "CCM_REQUIRE_SIGNATURES": "true",
+        "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem")),
+        "CCM_TEST_ISU_KEY": str(isu),
+        "CCM_CHECKPOINT_KEY": str(isu.with_suffix(".pem")),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +59,20 @@ def worker(worker, ccm_env):
     """The module's worker, once the administrator has registered the ISU's key with it
     (the first key of an installation that requires signatures: the administrator's
     signature on the statement proves it)."""
-    out = run(ccm_env, "keys", "register", ccm_env["CCM_TEST_ISU_KEY"], "--office", "isu",
-              "--from", TODAY - timedelta(days=1), "--until", TODAY + timedelta(days=365),
-              "--admin-key", ccm_env["CCM_TEST_ADMIN_PEM"])
+    out = run(
+        ccm_env,
+        "keys",
+        "register",
+        ccm_env["CCM_TEST_ISU_KEY"],
+        "--office",
+        "isu",
+        "--from",
+        TODAY - timedelta(days=1),
+        "--until",
+        TODAY + timedelta(days=365),
+        "--admin-key",
+        ccm_env["CCM_TEST_ADMIN_PEM"],
+    )
     assert out.exit_code == 0, out.output
     return worker
 
@@ -68,14 +83,25 @@ def events(env) -> list:
 
 def registered(env, folder, holder, office, start, end) -> tuple[str, Path]:
     fp, meta, _ = new_key(env, folder, holder)
-    out = run(env, "keys", "register", meta, "--office", office, "--from", start, "--until", end,
-              "--admin-key", env["CCM_TEST_ADMIN_PEM"])
+    out = run(
+        env,
+        "keys",
+        "register",
+        meta,
+        "--office",
+        office,
+        "--from",
+        start,
+        "--until",
+        end,
+        "--admin-key",
+        env["CCM_TEST_ADMIN_PEM"],
+    )
     assert out.exit_code == 0, out.output
     return fp, meta
 
 
-def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_nothing_written(
-        ccm_env, worker, tmp_path):
+def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_nothing_written(ccm_env, worker, tmp_path):
     env = ccm_env
     president = tmp_path / "president"
     fp, _ = registered(env, president, PRESIDENT, "president", TODAY - timedelta(days=30), TODAY + timedelta(days=30))
@@ -85,9 +111,11 @@ def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_noth
     before = len(events(env))
     unsigned = run(env, "chase", "start", "--state", "COK", "--year", NEXT, "--amount", "1000")
     assert unsigned.exit_code == 1 and unsigned.stderr.startswith(
-        "Error: refused: this installation requires signed commands"), unsigned.output
-    not_isu = run(env, "chase", "start", "--state", "COM", "--year", NEXT, "--amount", "1000", "--as", PRESIDENT,
-                  keys=president)
+        "Error: refused: this installation requires signed commands"
+    ), unsigned.output
+    not_isu = run(
+        env, "chase", "start", "--state", "COM", "--year", NEXT, "--amount", "1000", "--as", PRESIDENT, keys=president
+    )
     assert not_isu.exit_code == 1 and "only the ISU may start, not president" in not_isu.stderr, not_isu.output
     amounts = tmp_path / "amounts.csv"
     amounts.write_text("state,amount\nCOM,100\n")
@@ -102,8 +130,20 @@ def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_noth
     wait_for(lambda: len([e for e in events(env) if e.event_type == "chase.reminder_sent"]) == 7)
 
     # Signed by the President's registered key: applied, and its event says so.
-    ok = run(env, "chase", "waive", "--state", "FJI", "--year", NEXT, "--reason", "hardship", "--as", PRESIDENT,
-             keys=president)
+    ok = run(
+        env,
+        "chase",
+        "waive",
+        "--state",
+        "FJI",
+        "--year",
+        NEXT,
+        "--reason",
+        "hardship",
+        "--as",
+        PRESIDENT,
+        keys=president,
+    )
     assert ok.exit_code == 0, ok.output
     waived = next(e for e in events(env) if e.event_type == "chase.waived")
     assert waived.payload["signed"]["fingerprint"] == fp and waived.payload["signed"]["actor"] == "Michael Biontino"
@@ -132,12 +172,28 @@ def test_signed_commands_are_applied_and_every_unproven_one_is_refused_with_noth
     # A revoked key.
     revoked_dir = tmp_path / "revoked"
     revoked_fp, revoked_meta = registered(env, revoked_dir, "Michael Biontino@president", "president", TODAY, TODAY)
-    assert run(env, "keys", "revoke", revoked_fp, "--reason", "laptop lost",
-               "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
+    assert (
+        run(
+            env, "keys", "revoke", revoked_fp, "--reason", "laptop lost", "--admin-key", env["CCM_TEST_ADMIN_PEM"]
+        ).exit_code
+        == 0
+    )
     refused("GRD", "was revoked on", keys=revoked_dir)
     rows = len(events(env))
-    again = run(env, "keys", "register", revoked_meta, "--office", "president", "--from", TODAY, "--until", TODAY,
-                "--admin-key", env["CCM_TEST_ADMIN_PEM"])  # a revoked key stays revoked: not "registered"
+    again = run(
+        env,
+        "keys",
+        "register",
+        revoked_meta,
+        "--office",
+        "president",
+        "--from",
+        TODAY,
+        "--until",
+        TODAY,
+        "--admin-key",
+        env["CCM_TEST_ADMIN_PEM"],
+    )  # a revoked key stays revoked: not "registered"
     assert again.exit_code == 1 and "a revoked key stays revoked" in again.stderr, again.output
     assert len(events(env)) == rows
     listed = json.loads(run(env, "keys", "list", "-o", "json").stdout)
@@ -167,12 +223,22 @@ def test_a_forged_or_replayed_signature_is_refused(ccm_env, worker, tmp_path):
         mp.setenv("CCM_KEYS_DIR", str(president))
         signed = sign_update(wid, "waive", cmd, uid)
     forged = signed.model_copy(update={"reason": "forged", "signature": signed.signature})
-    stale = signed.model_copy(update={"signature": signed.signature.model_copy(
-        update={"signed_at": datetime.now(timezone.utc) - timedelta(hours=1)})})
+    stale = signed.model_copy(
+        update={
+            "signature": signed.signature.model_copy(
+                update={"signed_at": datetime.now(timezone.utc) - timedelta(hours=1)}
+            )
+        }
+    )
 
     async def send(arg, uid):
-        client = await connect(Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], namespace=env["CCM_NAMESPACE"],
-                                        task_queue=env["CCM_TASK_QUEUE"]))
+        client = await connect(
+            Settings(
+                temporal_address=env["CCM_TEMPORAL_ADDRESS"],
+                namespace=env["CCM_NAMESPACE"],
+                task_queue=env["CCM_TASK_QUEUE"],
+            )
+        )
         handle = client.get_workflow_handle(wid)
         try:
             return await handle.execute_update("waive", arg, id=uid, result_type=CommandResult)
@@ -203,8 +269,12 @@ def test_an_export_with_signatures_verifies_offline_on_a_fresh_home(ccm_env, wor
     rows = [Event.model_validate_json(line) for line in export.read_text().splitlines()]
     i = next(i for i, ev in enumerate(rows) if "signed" in ev.payload)
     signed = rows[i].payload["signed"]
-    rows[i] = rows[i].model_copy(update={"payload": rows[i].payload | {
-        "signed": signed | {"arguments": signed["arguments"] | {"reason": "forgiven"}}}})
+    rows[i] = rows[i].model_copy(
+        update={
+            "payload": rows[i].payload
+            | {"signed": signed | {"arguments": signed["arguments"] | {"reason": "forgiven"}}}
+        }
+    )
     tampered = tmp_path / "tampered.jsonl"
     tampered.write_text("".join(ev.model_dump_json() + "\n" for ev in rehash(rows)))
     chain = run(fresh, "audit", "verify", "--file", tampered)
@@ -270,8 +340,9 @@ def test_checkpoints_run_daily_on_a_temporal_schedule(ccm_env, worker):
     before = len([e for e in events(ccm_env) if e.event_type == "log.checkpoint"])
 
     async def trigger():
-        client = await connect(Settings(temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"],
-                                        namespace=ccm_env["CCM_NAMESPACE"]))
+        client = await connect(
+            Settings(temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"], namespace=ccm_env["CCM_NAMESPACE"])
+        )
         handle = client.get_schedule_handle("ccm-log-checkpoint")
         desc = await handle.describe()
         await handle.trigger()
@@ -311,31 +382,63 @@ def test_the_presidents_letter_is_signed_by_the_holder_on_its_date_and_a_note_by
     from tests.letters import pdf_of, pdf_text, read_message
 
     env = ccm_env
-    title = ("Ambassador, Permanent Representative of Germany; President of the Seventh Meeting of States "
-             "Parties")
+    title = "Ambassador, Permanent Representative of Germany; President of the Seventh Meeting of States Parties"
     fp, meta, _ = new_key(env, tmp_path / "president-now", "Michael Biontino@president")
-    out = run(env, "keys", "register", meta, "--office", "president", "--from", TODAY - timedelta(days=10),
-              "--until", TODAY + timedelta(days=400), "--title", title, "--signs-letters",
-              "--admin-key", env["CCM_TEST_ADMIN_PEM"])
+    out = run(
+        env,
+        "keys",
+        "register",
+        meta,
+        "--office",
+        "president",
+        "--from",
+        TODAY - timedelta(days=10),
+        "--until",
+        TODAY + timedelta(days=400),
+        "--title",
+        title,
+        "--signs-letters",
+        "--admin-key",
+        env["CCM_TEST_ADMIN_PEM"],
+    )
     assert out.exit_code == 0, out.output
     _, old, _ = new_key(env, tmp_path / "president-before", "Henk Cor van der Kwast@president")
-    assert run(env, "keys", "register", old, "--office", "president", "--from", "2015-01-01", "--until",
-               TODAY - timedelta(days=11), "--title", "President of the Sixth Meeting of States Parties",
-               "--signs-letters", "--admin-key", env["CCM_TEST_ADMIN_PEM"]).exit_code == 0
+    assert (
+        run(
+            env,
+            "keys",
+            "register",
+            old,
+            "--office",
+            "president",
+            "--from",
+            "2015-01-01",
+            "--until",
+            TODAY - timedelta(days=11),
+            "--title",
+            "President of the Sixth Meeting of States Parties",
+            "--signs-letters",
+            "--admin-key",
+            env["CCM_TEST_ADMIN_PEM"],
+        ).exit_code
+        == 0
+    )
     listed = json.loads(run(env, "keys", "list", "-o", "json").stdout)
     mine = next(r for r in listed if r["fingerprint"] == fp)
     assert (mine["holder"], mine["title"], mine["signs_letters"]) == ("Michael Biontino", title, "yes")
     isu = Path(env["CCM_TEST_ISU_KEY"]).parent
     assert run(env, "chase", "start", "--state", "STP", "--year", NEXT, "--amount", "500", keys=isu).exit_code == 0
-    call = wait_for(lambda: next((e for e in events(env) if e.event_type == "chase.reminder_sent"
-                                  and e.subject == "STP"), None))  # drawn beside the start
+    call = wait_for(
+        lambda: next((e for e in events(env) if e.event_type == "chase.reminder_sent" and e.subject == "STP"), None)
+    )  # drawn beside the start
     assert call.payload["signed_by"] == "ISU-CCM"
     message = next((Path(env["CCM_HOME"]) / "outbox" / "new").glob(f"chase-{NEXT}-STP.reminder-1@*"))
     note = pdf_text(pdf_of(read_message(message)))
     assert "presents its compliments" in note and "Biontino" not in note and note.count("ISU-CCM") >= 3
     out_pdf = tmp_path / "president.pdf"
-    preview = run(env, "letters", "preview", "--state", "STP", "--year", NEXT, "--letter", "president_letter",
-                  "--out", out_pdf)
+    preview = run(
+        env, "letters", "preview", "--state", "STP", "--year", NEXT, "--letter", "president_letter", "--out", out_pdf
+    )
     assert preview.exit_code == 0 and f"CCM-PRES/{NEXT}/STP/" in preview.stdout, preview.output
     letter = pdf_text(out_pdf.read_bytes())
     assert "Michael Biontino" in letter and "Permanent Representative of Germany" in letter
@@ -343,7 +446,8 @@ def test_the_presidents_letter_is_signed_by_the_holder_on_its_date_and_a_note_by
 
 
 def test_a_signed_statement_matches_its_payments_proved_by_its_entries_and_the_audit_follows_them(
-        ccm_env, worker, tmp_path):
+    ccm_env, worker, tmp_path
+):
     """Where signatures are required, the receipts a statement books are proved by its
     importer's signature over each entry (the worker signs nothing itself): matched, partly
     paid, reversed; an entry's proof sent again by anyone with Temporal's client, to another
@@ -367,14 +471,26 @@ def test_a_signed_statement_matches_its_payments_proved_by_its_entries_and_the_a
         assert started.exit_code == 0, started.output
     ref = {s: creditor_reference(NEXT, s).replace(" ", "") for s in ("JPN", "HUN")}
     paid = tmp_path / "paid.xml"
-    paid.write_bytes(camt053([Line("PROOF-1", Decimal("1000.00"), TODAY, reference=ref["JPN"]),
-                              Line("PROOF-2", Decimal("400.00"), TODAY, reference=ref["HUN"])], "STMT-PROOF-1"))
+    paid.write_bytes(
+        camt053(
+            [
+                Line("PROOF-1", Decimal("1000.00"), TODAY, reference=ref["JPN"]),
+                Line("PROOF-2", Decimal("400.00"), TODAY, reference=ref["HUN"]),
+            ],
+            "STMT-PROOF-1",
+        )
+    )
     imported = run(env, "bank", "import", paid, keys=isu)
-    assert imported.exit_code == 0 and "2 matched (CHF 1'400.00), 0 reversed, 0 unmatched" in imported.stdout, \
+    assert imported.exit_code == 0 and "2 matched (CHF 1'400.00), 0 reversed, 0 unmatched" in imported.stdout, (
         imported.output
+    )
     reversed_ = tmp_path / "reversed.xml"
-    reversed_.write_bytes(camt053([Line("PROOF-3", Decimal("400.00"), TODAY, credit=False, reversal=True,
-                                        reference=ref["HUN"])], "STMT-PROOF-2"))
+    reversed_.write_bytes(
+        camt053(
+            [Line("PROOF-3", Decimal("400.00"), TODAY, credit=False, reversal=True, reference=ref["HUN"])],
+            "STMT-PROOF-2",
+        )
+    )
     second = run(env, "bank", "import", reversed_, keys=isu)
     assert second.exit_code == 0 and "1 reversed" in second.stdout, second.output
     for state, received in (("JPN", "1'000.00"), ("HUN", "0.00")):
@@ -385,28 +501,41 @@ def test_a_signed_statement_matches_its_payments_proved_by_its_entries_and_the_a
     proved = receipt.payload["proved"]
     assert "signed" not in receipt.payload and proved["proof"]["entry"]["ref"] == "PROOF-1"
     assert proved["proof"]["statement_run"].startswith(f"bank-statement-{IBAN}-")
-    assert next(e for e in rows if e.event_type == "chase.receipt_reversed").payload["proved"]["update"] == \
-        "reverse_receipt"
+    assert (
+        next(e for e in rows if e.event_type == "chase.receipt_reversed").payload["proved"]["update"]
+        == "reverse_receipt"
+    )
 
     # The same proof, sent straight to Temporal: to another chase, or for more money.
     proof = receipt.payload["proved"]["proof"]
     cmd = RecordReceipt.model_validate(proved["arguments"] | {"proof": proof})
 
     async def send(wid: str, arg) -> object:
-        client = await connect(Settings(temporal_address=env["CCM_TEMPORAL_ADDRESS"], namespace=env["CCM_NAMESPACE"],
-                                        task_queue=env["CCM_TASK_QUEUE"]))
+        client = await connect(
+            Settings(
+                temporal_address=env["CCM_TEMPORAL_ADDRESS"],
+                namespace=env["CCM_NAMESPACE"],
+                task_queue=env["CCM_TASK_QUEUE"],
+            )
+        )
         try:
             return await client.get_workflow_handle(wid).execute_update(
-                "record_receipt", arg, id=f"attack-{wid}-{arg.amount}", result_type=CommandResult)
+                "record_receipt", arg, id=f"attack-{wid}-{arg.amount}", result_type=CommandResult
+            )
         except WorkflowUpdateFailedError as e:
             return e.cause.message
 
     before = len(events(env))
     assert "pays chase-" in asyncio.run(send(f"chase-{NEXT}-SVK", cmd))
     assert "does not say what bank entry PROOF-1 says" in asyncio.run(
-        send(f"chase-{NEXT}-JPN", cmd.model_copy(update={"amount": Decimal("5000.00")})))
-    forged = cmd.model_copy(update={"proof": cmd.proof.model_copy(update={"entry": proof["entry"] | {
-        "amount": "5000.00"}}), "amount": Decimal("5000.00")})
+        send(f"chase-{NEXT}-JPN", cmd.model_copy(update={"amount": Decimal("5000.00")}))
+    )
+    forged = cmd.model_copy(
+        update={
+            "proof": cmd.proof.model_copy(update={"entry": proof["entry"] | {"amount": "5000.00"}}),
+            "amount": Decimal("5000.00"),
+        }
+    )
     assert "does not verify" in asyncio.run(send(f"chase-{NEXT}-JPN", forged))
     assert len(events(env)) == before
 
@@ -418,16 +547,22 @@ def test_a_signed_statement_matches_its_payments_proved_by_its_entries_and_the_a
     # A proved receipt's amount changed by whoever holds the database, the chain re-hashed:
     # the chain alone cannot tell, the entry's proof can.
     rows = [Event.model_validate_json(line) for line in export.read_text().splitlines()]
-    at = next(i for i, ev in enumerate(rows) if ev.payload.get("proved", {}).get("proof", {}).get("entry", {}).get(
-        "ref") == "PROOF-1")
+    at = next(
+        i
+        for i, ev in enumerate(rows)
+        if ev.payload.get("proved", {}).get("proof", {}).get("entry", {}).get("ref") == "PROOF-1"
+    )
     proved = rows[at].payload["proved"]
-    rows[at] = rows[at].model_copy(update={"payload": rows[at].payload | {
-        "proved": proved | {"arguments": proved["arguments"] | {"amount": "9000.00"}}}})
+    rows[at] = rows[at].model_copy(
+        update={
+            "payload": rows[at].payload
+            | {"proved": proved | {"arguments": proved["arguments"] | {"amount": "9000.00"}}}
+        }
+    )
     export.write_text("".join(ev.model_dump_json() + "\n" for ev in rehash(rows)))
     assert run(fresh, "audit", "verify", "--file", export).exit_code == 0
     tampered = run(fresh, "audit", "verify", "--file", export, "--signatures")
-    assert tampered.exit_code == 1 and "does not say what bank entry PROOF-1 says" in tampered.stderr, \
-        tampered.output
+    assert tampered.exit_code == 1 and "does not say what bank entry PROOF-1 says" in tampered.stderr, tampered.output
 
 
 def test_both_onboarding_flows_register_keys_where_signatures_are_required(ccm_env, worker, tmp_path):
@@ -446,18 +581,46 @@ def test_both_onboarding_flows_register_keys_where_signatures_are_required(ccm_e
     fp_p, president, _ = new_key(env, one, "Ana Presidenta@president")
     fp_i, isu, _ = new_key(env, one, "Tamar Gabelnick@isu")
     for meta, office in ((president, "president"), (isu, "isu")):
-        out = run(env, "keys", "register", meta, "--office", office, "--from", TODAY, "--until",
-                  TODAY + timedelta(days=30), "--admin-key", one / admin_pem.name, keys=one)
+        out = run(
+            env,
+            "keys",
+            "register",
+            meta,
+            "--office",
+            office,
+            "--from",
+            TODAY,
+            "--until",
+            TODAY + timedelta(days=30),
+            "--admin-key",
+            one / admin_pem.name,
+            keys=one,
+        )
         assert out.exit_code == 0 and out.stdout.startswith("registered"), out.output
     # From that machine, each office's command is signed with its holder's key (the
     # administrator's, filed under isu too, is never taken for the ISU's).
     started = run(env, "chase", "start", "--state", "MUS", "--year", NEXT, "--amount", "500", keys=one)
     assert started.exit_code == 0, started.output
-    waived = run(env, "chase", "waive", "--state", "MUS", "--year", NEXT, "--reason", "hardship", "--as",
-                 "Ana Presidenta@president", keys=one)
+    waived = run(
+        env,
+        "chase",
+        "waive",
+        "--state",
+        "MUS",
+        "--year",
+        NEXT,
+        "--reason",
+        "hardship",
+        "--as",
+        "Ana Presidenta@president",
+        keys=one,
+    )
     assert waived.exit_code == 0, waived.output
-    by = {e.event_type: e.payload["signed"]["fingerprint"] for e in events(env)
-          if e.workflow_id == f"chase-{NEXT}-MUS" and "signed" in e.payload}
+    by = {
+        e.event_type: e.payload["signed"]["fingerprint"]
+        for e in events(env)
+        if e.workflow_id == f"chase-{NEXT}-MUS" and "signed" in e.payload
+    }
     assert by["chase.waived"] == fp_p and fp_i in by.values()
 
     # Two machines: the person's public part crosses, never the private key.
@@ -465,15 +628,44 @@ def test_both_onboarding_flows_register_keys_where_signatures_are_required(ccm_e
     fp_r, meta, _ = new_key(env, theirs, "Rosa Coordinator@president")
     admins.mkdir()
     shutil.copy(meta, admins / "rosa.json")
-    out = run(env, "keys", "register", admins / "rosa.json", "--office", "president", "--from", TODAY, "--until",
-              TODAY + timedelta(days=30), "--admin-key", admin_pem, keys=admins)
+    out = run(
+        env,
+        "keys",
+        "register",
+        admins / "rosa.json",
+        "--office",
+        "president",
+        "--from",
+        TODAY,
+        "--until",
+        TODAY + timedelta(days=30),
+        "--admin-key",
+        admin_pem,
+        keys=admins,
+    )
     assert out.exit_code == 0, out.output
     assert run(env, "chase", "start", "--state", "SLE", "--year", NEXT, "--amount", "500", keys=one).exit_code == 0
-    waived = run(env, "chase", "waive", "--state", "SLE", "--year", NEXT, "--reason", "hardship", "--as",
-                 "Rosa Coordinator@president", keys=theirs)
+    waived = run(
+        env,
+        "chase",
+        "waive",
+        "--state",
+        "SLE",
+        "--year",
+        NEXT,
+        "--reason",
+        "hardship",
+        "--as",
+        "Rosa Coordinator@president",
+        keys=theirs,
+    )
     assert waived.exit_code == 0, waived.output
-    assert next(e for e in events(env) if e.workflow_id == f"chase-{NEXT}-SLE" and e.event_type == "chase.waived"
-                ).payload["signed"]["fingerprint"] == fp_r
+    assert (
+        next(e for e in events(env) if e.workflow_id == f"chase-{NEXT}-SLE" and e.event_type == "chase.waived").payload[
+            "signed"
+        ]["fingerprint"]
+        == fp_r
+    )
     listed = run(env, "keys", "list", "-o", "json")
     assert {k["fingerprint"] for k in json.loads(listed.stdout)} >= {fp_p, fp_i, fp_r}, listed.output
 
@@ -484,11 +676,28 @@ def test_the_cli_never_signs_with_a_key_the_registry_does_not_know_for_the_offic
     env = ccm_env
     stranger = tmp_path / "stranger"
     fp, _, _ = new_key(env, stranger, "Someone Else@president")
-    assert run(env, "chase", "start", "--state", "TGO", "--year", NEXT, "--amount", "100",
-               keys=Path(env["CCM_TEST_ISU_KEY"]).parent).exit_code == 0
-    r = run(env, "chase", "waive", "--state", "TGO", "--year", NEXT, "--reason", "r", "--as", "president",
-            keys=stranger)
-    assert r.exit_code == 1 and f"key {fp} is not registered by an administrator: this command needs a key " \
-        "registered for president" in r.stderr, r.output
+    assert (
+        run(
+            env,
+            "chase",
+            "start",
+            "--state",
+            "TGO",
+            "--year",
+            NEXT,
+            "--amount",
+            "100",
+            keys=Path(env["CCM_TEST_ISU_KEY"]).parent,
+        ).exit_code
+        == 0
+    )
+    r = run(
+        env, "chase", "waive", "--state", "TGO", "--year", NEXT, "--reason", "r", "--as", "president", keys=stranger
+    )
+    assert (
+        r.exit_code == 1
+        and f"key {fp} is not registered by an administrator: this command needs a key registered for president"
+        in r.stderr
+    ), r.output
     assert "refused:" not in r.stderr  # said by the CLI, not by the worker
     assert not [e for e in events(env) if e.workflow_id == f"chase-{NEXT}-TGO" and e.event_type == "chase.waived"]

@@ -34,10 +34,16 @@ def make_certificates(folder: Path) -> dict[str, Path]:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
     def issue(subject, key, issuer, issuer_key, ca=False, usage=None, san=None):
-        builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(name(issuer))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
         if usage:
             builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         if san:
@@ -46,13 +52,22 @@ def make_certificates(folder: Path) -> dict[str, Path]:
 
     def write(stem, cert, key):
         (folder / f"{stem}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        (folder / f"{stem}.key").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        (folder / f"{stem}.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
 
     ca_key, server_key, client_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
     ca = issue("ccm test CA", ca_key, "ccm test CA", ca_key, ca=True)
-    server = issue("localhost", server_key, "ccm test CA", ca_key, usage=ExtendedKeyUsageOID.SERVER_AUTH,
-                   san=[x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    server = issue(
+        "localhost",
+        server_key,
+        "ccm test CA",
+        ca_key,
+        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+        san=[x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+    )
     client = issue("ccm-worker", client_key, "ccm test CA", ca_key, usage=ExtendedKeyUsageOID.CLIENT_AUTH)
     write("ca", ca, ca_key)
     write("server", server, server_key)
@@ -82,7 +97,7 @@ http {{
   server {{
     listen 127.0.0.1:{mtls_port} ssl http2;
     {tls}
-    ssl_client_certificate {certs['ca.crt']};
+    ssl_client_certificate {certs["ca.crt"]};
     ssl_verify_client on;
     location / {{ grpc_pass grpc://{upstream}; }}
   }}
@@ -97,8 +112,9 @@ http {{
 }}
 """
     (folder / "nginx.conf").write_text(config)
-    proc = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"], stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 10
     import socket
 
@@ -115,18 +131,31 @@ http {{
 
 
 def test_a_worker_and_the_cli_with_the_client_certificate_work(ccm, ccm_env, proxy, tmp_path):
-    env = {"CCM_NAMESPACE": ccm_env["CCM_NAMESPACE"],
-           "CCM_TEMPORAL_ADDRESS": proxy["mtls"], "CCM_TLS_SERVER_CA": str(proxy["ca.crt"]),
-           "CCM_TLS_CLIENT_CERT": str(proxy["client.crt"]), "CCM_TLS_CLIENT_KEY": str(proxy["client.key"]),
-           "CCM_TASK_QUEUE": f"tls-{uuid.uuid4().hex[:6]}", "CCM_HOME": str(tmp_path),
-           "CCM_HEARTBEAT_FILE": str(tmp_path / "hb")}
+    env = {
+        "CCM_NAMESPACE": ccm_env["CCM_NAMESPACE"],
+        "CCM_TEMPORAL_ADDRESS": proxy["mtls"],
+        "CCM_TLS_SERVER_CA": str(proxy["ca.crt"]),
+        "CCM_TLS_CLIENT_CERT": str(proxy["client.crt"]),
+        "CCM_TLS_CLIENT_KEY": str(proxy["client.key"]),
+        "CCM_TASK_QUEUE": f"tls-{uuid.uuid4().hex[:6]}",
+        "CCM_HOME": str(tmp_path),
+        "CCM_HEARTBEAT_FILE": str(tmp_path / "hb"),
+    }
     worker = start_worker(env, tmp_path / "worker.log")
     try:
         r = ccm("ping", "--note", "through nginx", env=env)
         assert r.exit_code == 0 and r.output.startswith("pong"), r.output
         # The same through the flags instead of the environment.
-        flags = ["--address", proxy["mtls"], "--tls-ca", proxy["ca.crt"], "--tls-cert", proxy["client.crt"],
-                 "--tls-key", proxy["client.key"]]
+        flags = [
+            "--address",
+            proxy["mtls"],
+            "--tls-ca",
+            proxy["ca.crt"],
+            "--tls-cert",
+            proxy["client.crt"],
+            "--tls-key",
+            proxy["client.key"],
+        ]
         r = ccm(*flags, "ping", env={"CCM_TASK_QUEUE": env["CCM_TASK_QUEUE"], "CCM_HOME": str(tmp_path)})
         assert r.exit_code == 0 and r.output.startswith("pong"), r.output
     finally:
@@ -136,12 +165,19 @@ def test_a_worker_and_the_cli_with_the_client_certificate_work(ccm, ccm_env, pro
 
 
 def test_without_a_client_certificate_the_cli_is_refused_in_one_line(ccm, proxy):
-    r = ccm("chase", "status", "--state", "ITA", env={"CCM_TEMPORAL_ADDRESS": proxy["mtls"],
-                                                       "CCM_TLS_SERVER_CA": str(proxy["ca.crt"])})
+    r = ccm(
+        "chase",
+        "status",
+        "--state",
+        "ITA",
+        env={"CCM_TEMPORAL_ADDRESS": proxy["mtls"], "CCM_TLS_SERVER_CA": str(proxy["ca.crt"])},
+    )
     assert r.exit_code == 1
-    assert r.output.strip() == (f"Error: cannot reach Temporal at {proxy['mtls']}: refused with HTTP 400 Bad "
-                                "Request; the server may require a client certificate (CCM_TLS_CLIENT_CERT, "
-                                "CCM_TLS_CLIENT_KEY)")
+    assert r.output.strip() == (
+        f"Error: cannot reach Temporal at {proxy['mtls']}: refused with HTTP 400 Bad "
+        "Request; the server may require a client certificate (CCM_TLS_CLIENT_CERT, "
+        "CCM_TLS_CLIENT_KEY)"
+    )
 
 
 def test_a_worker_without_a_client_certificate_says_so_and_retries(proxy, tmp_path):
@@ -156,5 +192,7 @@ def test_an_api_key_is_sent_and_a_wrong_one_refused(ccm, proxy, tmp_path):
     assert "cannot reach" not in ok.output and "no chase for ITA in 2010" in ok.output, ok.output  # reached the server
     bad = ccm("chase", "status", "--state", "ITA", "--year", "2010", env=env | {"CCM_API_KEY": "wrong"})
     assert bad.exit_code == 1
-    assert bad.output.strip() == (f"Error: cannot reach Temporal at {proxy['api_key']}: refused with HTTP 401 "
-                                  "Unauthorized; check the API key (CCM_API_KEY)")
+    assert bad.output.strip() == (
+        f"Error: cannot reach Temporal at {proxy['api_key']}: refused with HTTP 401 "
+        "Unauthorized; check the API key (CCM_API_KEY)"
+    )

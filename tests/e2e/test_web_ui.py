@@ -24,11 +24,20 @@ from tests.conftest import bundled, start_worker
 ROOT = Path(__file__).parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # As the machine's notes advise: no sandbox as root, no calls to Google's hosts.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Makefile: make chromium)"),
-              pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Makefile: make chromium)"),
+    pytest.mark.slow,
+]
 
 
 def current_details(page) -> str:
@@ -45,8 +54,10 @@ def current_details(page) -> str:
 
 
 def agrees(details: str, status: dict) -> None:
-    assert details.startswith(f"Stage: {status['stage']}. Due CHF {status['amount_due']}, received CHF "
-                              f"{status['received']}, outstanding CHF {status['outstanding']}."), (details, status)
+    assert details.startswith(
+        f"Stage: {status['stage']}. Due CHF {status['amount_due']}, received CHF "
+        f"{status['received']}, outstanding CHF {status['outstanding']}."
+    ), (details, status)
     assert f"Next: {status['next_action']}" in details, (details, status)
 
 
@@ -55,8 +66,11 @@ def test_the_ui_shows_a_chases_current_details_as_ccm_chase_status_says_after_ea
 
     port, ui_port = devserver.free_port(), devserver.free_port()
     server = devserver.start(tmp_path / "server", port, ui_port, headless=False)
-    env = {"CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{port}", "CCM_HOME": str(tmp_path),
-           "CCM_TASK_QUEUE": f"ui-{uuid.uuid4().hex[:6]}"}
+    env = {
+        "CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
+        "CCM_HOME": str(tmp_path),
+        "CCM_TASK_QUEUE": f"ui-{uuid.uuid4().hex[:6]}",
+    }
     worker = start_worker(env, tmp_path / "worker.log")
     ccm = str(Path(sys.executable).parent / "ccm")
     year = date.today().year + 1
@@ -83,8 +97,20 @@ def test_the_ui_shows_a_chases_current_details_as_ccm_chase_status_says_after_ea
             before = status()
             assert before["stage"] != "paid"
             agrees(current_details(page), before)
-            run("chase", "receive", "--state", "ITA", "--year", str(year), "--amount", "12345",
-                "--date", date.today().isoformat(), "--reference", "UI-1")
+            run(
+                "chase",
+                "receive",
+                "--state",
+                "ITA",
+                "--year",
+                str(year),
+                "--amount",
+                "12345",
+                "--date",
+                date.today().isoformat(),
+                "--reference",
+                "UI-1",
+            )
             page.reload()
             after = status()
             assert after["stage"] == "paid"
@@ -92,12 +118,14 @@ def test_the_ui_shows_a_chases_current_details_as_ccm_chase_status_says_after_ea
             browser.close()
         # The CLI an operator uses says the same: the static summary, then the current details.
         temporal = [bundled("temporal"), "workflow", "--address", f"127.0.0.1:{port}", "-w", chase]
-        described = subprocess.run([*temporal[:2], "describe", *temporal[2:]], capture_output=True, text=True,
-                                   check=True).stdout
+        described = subprocess.run(
+            [*temporal[:2], "describe", *temporal[2:]], capture_output=True, text=True, check=True
+        ).stdout
         assert f'StaticSummary  "Italy — CHF 12\'345.00 due for {year}"' in described, described
-        assert 'CcmStage:' in described and '\\"paid\\"' in described
-        metadata = subprocess.run([*temporal[:2], "metadata", *temporal[2:]], capture_output=True, text=True,
-                                  check=True).stdout
+        assert "CcmStage:" in described and '\\"paid\\"' in described
+        metadata = subprocess.run(
+            [*temporal[:2], "metadata", *temporal[2:]], capture_output=True, text=True, check=True
+        ).stdout
         agrees(metadata.split("Current Details:", 1)[1].strip(), after)
         assert re.search(r"record_receipt\s+Money received", metadata), metadata
     finally:

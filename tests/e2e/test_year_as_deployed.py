@@ -61,23 +61,35 @@ def deployed(tmp_path, monkeypatch):
     home.mkdir()
     write_contacts(home / "contacts.csv")
     base = {"CCM_HOME": str(home)}
-    dirs = {k: tmp_path / k for k in ("admin", "isu", "isu-new", "worker", "president", "president-new",
-                                      "coordinator")}
+    dirs = {k: tmp_path / k for k in ("admin", "isu", "isu-new", "worker", "president", "president-new", "coordinator")}
     admin_pem, admin_public = _new_key(base, dirs["admin"], "Administrator@isu")
     keys = {"admin": admin_pem}
-    for k, holder in (("isu", "Sheila Mweemba@isu"), ("isu-new", "Sheila Mweemba@isu"),
-                      ("worker", "ccm worker@isu"), ("president", "Michael Biontino@president"),
-                      ("president-new", "Ana Presidenta@president"),
-                      ("coordinator", "Silvia Cattaneo@coordinator:victim-assistance")):
+    for k, holder in (
+        ("isu", "Sheila Mweemba@isu"),
+        ("isu-new", "Sheila Mweemba@isu"),
+        ("worker", "ccm worker@isu"),
+        ("president", "Michael Biontino@president"),
+        ("president-new", "Ana Presidenta@president"),
+        ("coordinator", "Silvia Cattaneo@coordinator:victim-assistance"),
+    ):
         keys[k] = _new_key(base, dirs[k], holder)[0]
     owner = POSTGRES.format(name + "_owner", name)
-    env = base | {"CCM_DATABASE_URL": owner, "CCM_REQUIRE_SIGNATURES": "true", "CCM_ADMIN_KEYS": admin_public,
-                  "CCM_CHECKPOINT_KEY": str(keys["worker"]), "CCM_TASK_QUEUE": f"year-{uuid.uuid4().hex[:6]}",
-                  "CCM_KEYS_DIR": str(dirs["isu"])}
+    env = base | {
+        "CCM_DATABASE_URL": owner,
+        "CCM_REQUIRE_SIGNATURES": "true",
+        "CCM_ADMIN_KEYS": admin_public,
+        "CCM_CHECKPOINT_KEY": str(keys["worker"]),
+        "CCM_TASK_QUEUE": f"year-{uuid.uuid4().hex[:6]}",
+        "CCM_KEYS_DIR": str(dirs["isu"]),
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    upgraded = subprocess.run([str(Path(sys.executable).parent / "ccm"), "db", "upgrade"], env=os.environ | env,
-                              capture_output=True, text=True)
+    upgraded = subprocess.run(
+        [str(Path(sys.executable).parent / "ccm"), "db", "upgrade"],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+    )
     assert upgraded.returncode == 0, upgraded.stderr
     yield env, keys, dirs
     drop_postgres_log(name)
@@ -109,9 +121,14 @@ async def import_statement(client, queue: str, lines: list[Line], statement_id: 
     statement = read_statement(camt053(lines, statement_id, day=day))
     workflow_id = run_id(statement)
     inp = sign_statement(StatementInput(statement=statement, actor=ISU.actor, office=ISU.office), workflow_id)
-    return await client.execute_workflow(BankStatementImport.run, inp, id=workflow_id, task_queue=queue,
-                                         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                                         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    return await client.execute_workflow(
+        BankStatementImport.run,
+        inp,
+        id=workflow_id,
+        task_queue=queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
 
 
 async def test_a_year_as_deployed(time_skipping_env, deployed):
@@ -167,7 +184,8 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
         stack = contextlib.AsyncExitStack()
         config = settings if cached else settings.model_copy(update={"worker_cache": 0})
         for worker in make_workers(client, config, acts, pool, "workflows") + make_workers(
-                client, config, acts, pool, "letters"):
+            client, config, acts, pool, "letters"
+        ):
             await stack.enter_async_context(worker)
         return stack
 
@@ -179,37 +197,67 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
             real = datetime.now(timezone.utc).date()
             msp = date(year, 9, 10)
             for key, holder, office, start_day, end_day, letters in (
-                    ("isu", "Sheila Mweemba", "isu", real - timedelta(days=1), date(year, 12, 31), False),
-                    ("worker", "ccm worker", "isu", real - timedelta(days=1), date(year + 1, 12, 31), False),
-                    ("president", "Michael Biontino", "president", real - timedelta(days=1), msp, True),
-                    ("president-new", "Ana Presidenta", "president", msp + timedelta(days=1),
-                     date(year + 1, 9, 30), True),
-                    ("coordinator", "Silvia Cattaneo", "coordinator:victim-assistance", real - timedelta(days=1),
-                     date(year, 12, 31), False)):
-                event, admin = key_statement("key.registered", keys[key], keys["admin"], holder=holder, office=office,
-                                             valid_from=start_day, valid_until=end_day, signs_letters=letters,
-                                             title="President of the Meeting of States Parties" if letters else "")
+                ("isu", "Sheila Mweemba", "isu", real - timedelta(days=1), date(year, 12, 31), False),
+                ("worker", "ccm worker", "isu", real - timedelta(days=1), date(year + 1, 12, 31), False),
+                ("president", "Michael Biontino", "president", real - timedelta(days=1), msp, True),
+                ("president-new", "Ana Presidenta", "president", msp + timedelta(days=1), date(year + 1, 9, 30), True),
+                (
+                    "coordinator",
+                    "Silvia Cattaneo",
+                    "coordinator:victim-assistance",
+                    real - timedelta(days=1),
+                    date(year, 12, 31),
+                    False,
+                ),
+            ):
+                event, admin = key_statement(
+                    "key.registered",
+                    keys[key],
+                    keys["admin"],
+                    holder=holder,
+                    office=office,
+                    valid_from=start_day,
+                    valid_until=end_day,
+                    signs_letters=letters,
+                    title="President of the Meeting of States Parties" if letters else "",
+                )
                 assert (await record(client, queue, "register_key", [event], ADMIN, key=admin)).written == 1
             acts.verifier.refresh()
 
             # 2 January: the cycle starts the year's chases, signed by the ISU.
             amounts = "state,amount\n" + "".join(f"{s},{a}\n" for s, a in AMOUNTS.items())
-            cycle = await start(client, AnnualContributionCycle.run, CycleInput(year=year, amounts_csv=amounts),
-                                f"start-all-{year}", queue, ISU, wait=False)
+            cycle = await start(
+                client,
+                AnnualContributionCycle.run,
+                CycleInput(year=year, amounts_csv=amounts),
+                f"start-all-{year}",
+                queue,
+                ISU,
+                wait=False,
+            )
             started = await cycle.result()
             assert sorted(started.started) == sorted(AMOUNTS) and started.missing == ""
 
             statements = {
-                2: [Line(f"Y{year}-02-1", "10000.00", date(year, 2, 3), reference=ref["DEU"]),
+                2: [
+                    Line(f"Y{year}-02-1", "10000.00", date(year, 2, 3), reference=ref["DEU"]),
                     Line(f"Y{year}-02-2", "3000.00", date(year, 2, 4), reference=ref["FRA"]),
-                    Line(f"Y{year}-02-3", "500.00", date(year, 2, 4), currency="EUR", text="Ministry, Rome")],
-                3: [Line(f"Y{year}-03-1", "5000.00", date(year, 3, 2), reference=ref["FRA"]),
-                    Line(f"Y{year}-03-2", "9000.00", date(year, 3, 3), text=f"Contribution {year} of Japan")],
-                4: [Line(f"Y{year}-04-1", "5000.00", date(year, 4, 1), credit=False, reversal=True,
-                         reference=ref["FRA"]),
-                    Line(f"Y{year}-04-2", "750.00", date(year, 4, 2), text="transfer 88121")],
-                5: [Line(f"Y{year}-05-1", "5000.00", date(year, 5, 4), reference=ref["FRA"]),
-                    Line(f"Y{year}-05-2", "25.00", date(year, 5, 4), credit=False, text="Account fee")],
+                    Line(f"Y{year}-02-3", "500.00", date(year, 2, 4), currency="EUR", text="Ministry, Rome"),
+                ],
+                3: [
+                    Line(f"Y{year}-03-1", "5000.00", date(year, 3, 2), reference=ref["FRA"]),
+                    Line(f"Y{year}-03-2", "9000.00", date(year, 3, 3), text=f"Contribution {year} of Japan"),
+                ],
+                4: [
+                    Line(
+                        f"Y{year}-04-1", "5000.00", date(year, 4, 1), credit=False, reversal=True, reference=ref["FRA"]
+                    ),
+                    Line(f"Y{year}-04-2", "750.00", date(year, 4, 2), text="transfer 88121"),
+                ],
+                5: [
+                    Line(f"Y{year}-05-1", "5000.00", date(year, 5, 4), reference=ref["FRA"]),
+                    Line(f"Y{year}-05-2", "25.00", date(year, 5, 4), credit=False, text="Account fee"),
+                ],
                 7: [Line(f"Y{year}-07-1", "1000.00", date(year, 7, 2), reference=ref["HUN"])],
                 9: [Line(f"Y{year}-09-1", "2000.00", date(year, 9, 3), reference=ref["ITA"])],
                 11: [Line(f"Y{year}-11-1", "100.00", date(year, 11, 2), reference=ref["DEU"])],  # a credit
@@ -229,18 +277,26 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                 """The meeting of this month scheduled (the ISU), the last one's minutes circulated
                 (the ISU), and the one before approved at the last one (the President)."""
                 if len(met) >= 2:
-                    await as_president(meeting_id(met[-2]), "approve_minutes",
-                                       ApproveMinutes(at_meeting=met[-1], office="president"))
+                    await as_president(
+                        meeting_id(met[-2]), "approve_minutes", ApproveMinutes(at_meeting=met[-1], office="president")
+                    )
                 if met:
-                    await update(client, meeting_id(met[-1]), "circulate_minutes", CirculateMinutes(
-                        text=f"Minutes of the Coordination Committee, {met[-1]}", office="isu"), check_worker=False)
+                    await update(
+                        client,
+                        meeting_id(met[-1]),
+                        "circulate_minutes",
+                        CirculateMinutes(text=f"Minutes of the Coordination Committee, {met[-1]}", office="isu"),
+                        check_worker=False,
+                    )
                 if month > 12:
                     return
                 day = date(year, month, 15)
                 while closed_day(day):
                     day += timedelta(days=1)
-                inp = MeetingInput.plan(Schedule.at(day, time(10), time(11, 30), "Palais des Nations"),
-                                        previous_meeting=met[-1] if met else None)
+                inp = MeetingInput.plan(
+                    Schedule.at(day, time(10), time(11, 30), "Palais des Nations"),
+                    previous_meeting=met[-1] if met else None,
+                )
                 await start(client, Meeting.run, inp, meeting_id(day), queue, ISU)
                 met.append(day)
 
@@ -248,85 +304,162 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
             for month in range(2, 12):
                 while await server.get_current_time() < at(month, 5):  # a day at a time: each call is short
                     await sleep_until(server, min(at(month, 5), await server.get_current_time() + timedelta(days=1)))
-                lines = statements.get(month, [Line(f"Y{year}-{month:02}-fee", "25.00", date(year, month, 1),
-                                                    credit=False, text="Account fee")])
-                rows = await import_statement(client, queue, lines, f"STMT-{year}-{month:02}",
-                                              date(year, month, 4))
+                lines = statements.get(
+                    month,
+                    [Line(f"Y{year}-{month:02}-fee", "25.00", date(year, month, 1), credit=False, text="Account fee")],
+                )
+                rows = await import_statement(client, queue, lines, f"STMT-{year}-{month:02}", date(year, month, 4))
                 outcomes.update({r["entry"]: r["outcome"] for r in rows})
                 if month == 3:  # March's statement imported again in March: nothing changes
                     again = await import_statement(client, queue, lines, f"STMT-{year}-03", date(year, 3, 4))
                     assert all(r["already"] for r in again)
                 if month == 4:  # the entry nobody can match, settled by hand for New Zealand (`bank match`)
-                    unmatched = next(ev for ev in log.query(event_type="bank.entry_unmatched")
-                                     if ev.payload["entry"]["ref"] == f"Y{year}-04-2")
+                    unmatched = next(
+                        ev
+                        for ev in log.query(event_type="bank.entry_unmatched")
+                        if ev.payload["entry"]["ref"] == f"Y{year}-04-2"
+                    )
                     entry = Entry(**unmatched.payload["entry"])
                     wid = workflow_id(year, "NZL")
-                    assert await receive(ChaseCommands(client), wid, entry.amount, entry, ISU,
-                                         f"match-{uuid.uuid4().hex[:8]}") == ""
+                    assert (
+                        await receive(
+                            ChaseCommands(client), wid, entry.amount, entry, ISU, f"match-{uuid.uuid4().hex[:8]}"
+                        )
+                        == ""
+                    )
                     source = {k: unmatched.payload[k] for k in ("account", "statement", "format", "sha256")}
-                    await record(client, queue, "match_bank_entry", [new_event(
-                        source, entry, ISU, "bank.entry_matched", "NZL", key=f"{entry_key(IBAN, entry.ref)}/matched",
-                        chase=wid, how="by_hand", chf=str(entry.amount))], ISU)
+                    await record(
+                        client,
+                        queue,
+                        "match_bank_entry",
+                        [
+                            new_event(
+                                source,
+                                entry,
+                                ISU,
+                                "bank.entry_matched",
+                                "NZL",
+                                key=f"{entry_key(IBAN, entry.ref)}/matched",
+                                chase=wid,
+                                how="by_hand",
+                                chf=str(entry.amount),
+                            )
+                        ],
+                        ISU,
+                    )
                 if month == 6:  # the ISU's key revoked, its holder's new key registered
                     event, admin = key_statement("key.revoked", keys["isu"], keys["admin"], reason="laptop lost")
                     await record(client, queue, "revoke_key", [event], ADMIN, key=admin)
-                    event, admin = key_statement("key.registered", keys["isu-new"], keys["admin"],
-                                                 holder="Sheila Mweemba", office="isu", valid_from=real,
-                                                 valid_until=date(year, 12, 31))
+                    event, admin = key_statement(
+                        "key.registered",
+                        keys["isu-new"],
+                        keys["admin"],
+                        holder="Sheila Mweemba",
+                        office="isu",
+                        valid_from=real,
+                        valid_until=date(year, 12, 31),
+                    )
                     await record(client, queue, "register_key", [event], ADMIN, key=admin)
                     acts.verifier.refresh()
                     from temporalio.client import WorkflowUpdateFailedError
 
                     with pytest.raises(WorkflowUpdateFailedError) as refused:
-                        await update(client, workflow_id(year, "ITA"), "escalate", Escalate(office="isu"),
-                                     check_worker=False)
+                        await update(
+                            client, workflow_id(year, "ITA"), "escalate", Escalate(office="isu"), check_worker=False
+                        )
                     assert "was revoked" in str(refused.value.cause)
                     os.environ["CCM_KEYS_DIR"] = str(dirs["isu-new"])
                     rotated = True
                 if month == 2:  # last year's Article 7 reports, due on 30 April
                     for state in ("DEU", "FRA", "ITA"):
-                        await start(client, Obligation.run, ObligationInput(
-                            state=state, kind="art7-annual", period=str(year - 1), due=date(year, 4, 30),
-                            due_source="Article 7(2): by 30 April each year"),
-                            obligation_id(state, "art7-annual", str(year - 1)), queue, ISU)
+                        await start(
+                            client,
+                            Obligation.run,
+                            ObligationInput(
+                                state=state,
+                                kind="art7-annual",
+                                period=str(year - 1),
+                                due=date(year, 4, 30),
+                                due_source="Article 7(2): by 30 April each year",
+                            ),
+                            obligation_id(state, "art7-annual", str(year - 1)),
+                            queue,
+                            ISU,
+                        )
                 for state, filed in (("DEU", date(year, 4, 3)), ("FRA", date(year, 5, 4)), ("ITA", date(year, 6, 1))):
                     if filed.month == month:  # Germany's on time; France's and Italy's late
-                        await update(client, obligation_id(state, "art7-annual", str(year - 1)), "fulfil",
-                                     Fulfil(date=filed, reference=f"{state}-A7-{year - 1}", office="isu"),
-                                     check_worker=False)
+                        await update(
+                            client,
+                            obligation_id(state, "art7-annual", str(year - 1)),
+                            "fulfil",
+                            Fulfil(date=filed, reference=f"{state}-A7-{year - 1}", office="isu"),
+                            check_worker=False,
+                        )
                 if month % 2 == 0:  # the Coordination Committee meets every other month
                     await committee(month)
                 note = concept_note_id(f"{year - 2010}MSP", "victim-assistance")
                 if month == 4:  # a concept note for April's meeting, circulated by its coordinators
-                    await start(client, ConceptNote.run, ConceptNoteInput(
-                        theme="victim-assistance", msp=f"{year - 2010}MSP", meeting=met[-1],
-                        circulate_by=datetime(year, 4, 9, 16, tzinfo=timezone.utc), plan_due=date(year, 6, 30)),
-                        note, queue, ISU)
-                    await as_president(note, "submit_version", SubmitVersion(
-                        text="Victim assistance: concept note", summary="What the coordinators propose.",
-                        office="coordinator:victim-assistance"), holder="coordinator")
+                    await start(
+                        client,
+                        ConceptNote.run,
+                        ConceptNoteInput(
+                            theme="victim-assistance",
+                            msp=f"{year - 2010}MSP",
+                            meeting=met[-1],
+                            circulate_by=datetime(year, 4, 9, 16, tzinfo=timezone.utc),
+                            plan_due=date(year, 6, 30),
+                        ),
+                        note,
+                        queue,
+                        ISU,
+                    )
+                    await as_president(
+                        note,
+                        "submit_version",
+                        SubmitVersion(
+                            text="Victim assistance: concept note",
+                            summary="What the coordinators propose.",
+                            office="coordinator:victim-assistance",
+                        ),
+                        holder="coordinator",
+                    )
                 if month == 6:  # presented in April: approved, then its operational plan submitted and approved
                     await as_president(note, "approve_final", Acting(office="president"))
-                    await as_president(note, "submit_plan", SubmitPlan(plan=Plan(steps=[PlanStep(
-                        action="Survey of victims' needs in two States", responsible="ITA", due=date(year, 11, 30))]),
-                        office="coordinator:victim-assistance"), holder="coordinator")
+                    await as_president(
+                        note,
+                        "submit_plan",
+                        SubmitPlan(
+                            plan=Plan(
+                                steps=[
+                                    PlanStep(
+                                        action="Survey of victims' needs in two States",
+                                        responsible="ITA",
+                                        due=date(year, 11, 30),
+                                    )
+                                ]
+                            ),
+                            office="coordinator:victim-assistance",
+                        ),
+                        holder="coordinator",
+                    )
                     await as_president(note, "approve_plan", Acting(office="president"))
                 if month == 7:  # the workers stopped mid-year and started again: every chase replays
                     await running.aclose()
                     running = await serve(pool)
                 if month in (9, 10):  # before the handover (New Zealand) and after it (Italy): the President
-                    await as_president(workflow_id(year, "NZL" if month == 9 else "ITA"), "escalate",
-                                       Escalate(office="president"))
-                await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{year}-{month}",
-                                              task_queue=queue)
+                    await as_president(
+                        workflow_id(year, "NZL" if month == 9 else "ITA"), "escalate", Escalate(office="president")
+                    )
+                await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{year}-{month}", task_queue=queue)
             await sleep_until(server, at(12, 5))
             await committee(12)
             while await server.get_current_time() < at(12, 31, 18):
                 await sleep_until(server, min(at(12, 31, 18), await server.get_current_time() + timedelta(days=1)))
             await committee(13)  # 31 December: the December meeting's minutes circulated
             meetings = [await read_status(client, meeting_id(day), MeetingStatus) for day in met]
-            plan = await read_status(client, concept_note_id(f"{year - 2010}MSP", "victim-assistance"),
-                                     ConceptNoteStatus)
+            plan = await read_status(
+                client, concept_note_id(f"{year - 2010}MSP", "victim-assistance"), ConceptNoteStatus
+            )
 
             status = {s: await read_status(client, workflow_id(year, s), ChaseStatus) for s in AMOUNTS}
         finally:
@@ -336,13 +469,21 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     assert outcomes[f"Y{year}-03-2"] == "matched" and outcomes[f"Y{year}-04-1"] == "reversed"
     assert outcomes[f"Y{year}-05-2"] == "ignored"
     received = {s: st.received for s, st in status.items()}
-    assert received == {"DEU": Decimal("10100.00"), "FRA": Decimal("8000.00"), "ITA": Decimal("2000.00"),
-                        "NZL": Decimal("750.00"), "JPN": Decimal("9000.00"), "HUN": Decimal("1000.00")}
+    assert received == {
+        "DEU": Decimal("10100.00"),
+        "FRA": Decimal("8000.00"),
+        "ITA": Decimal("2000.00"),
+        "NZL": Decimal("750.00"),
+        "JPN": Decimal("9000.00"),
+        "HUN": Decimal("1000.00"),
+    }
 
     # The status report, folded from the log, reconciles to the centime with the statements.
     report = fold_contributions(log.query(workflow_prefix=f"chase-{year}-"), year)
-    matched = sum(Decimal(ev.payload.get("chf") or ev.payload["entry"]["amount"])
-                  for ev in log.query(event_type="bank.entry_matched"))
+    matched = sum(
+        Decimal(ev.payload.get("chf") or ev.payload["entry"]["amount"])
+        for ev in log.query(event_type="bank.entry_matched")
+    )
     reversed_ = sum(Decimal(ev.payload["entry"]["amount"]) for ev in log.query(event_type="bank.entry_reversed"))
     assert sum(r.received for r in report.states) == matched - reversed_ == sum(received.values())
 
@@ -352,8 +493,9 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     written = [ev for ev in log.query() if "message_id" in ev.payload]  # chases', meetings', obligations'
     assert {ev.workflow_id.split("-")[0] for ev in written} >= {"chase", "meeting", "obligation", "action"}
     outbox = list((Path(env["CCM_HOME"]) / "outbox" / "new").iterdir())
-    assert len(outbox) == len(written) == len({ev.idempotency_key for ev in written}), (
-        {p.name.split("@")[0] for p in outbox} ^ {ev.idempotency_key.replace("/", ".") for ev in written})
+    assert len(outbox) == len(written) == len({ev.idempotency_key for ev in written}), {
+        p.name.split("@")[0] for p in outbox
+    } ^ {ev.idempotency_key.replace("/", ".") for ev in written}
     letters = [ev for ev in written if "letter" in ev.payload]
     kinds = [ev.payload["letter"] for ev in letters if ev.subject == "ITA"]
     assert kinds.count("call_for_contributions") == 1 and "president_letter" in kinds
@@ -380,8 +522,14 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     processes = [ev for ev in log.query() if ev.workflow_id.startswith(kinds)]
     for ev in processes:
         assert "signed" in ev.payload or "proved" in ev.payload or ev.actor == "system", (ev.event_type, ev.actor)
-    assert {ev.workflow_id.split("-")[0] for ev in processes} == {"chase", "meeting", "start", "obligation", "action",
-                                                                   "concept"}
+    assert {ev.workflow_id.split("-")[0] for ev in processes} == {
+        "chase",
+        "meeting",
+        "start",
+        "obligation",
+        "action",
+        "concept",
+    }
     from domain.signatures import admin_keys
 
     ring = KeyRing.from_events(admin_keys(env["CCM_ADMIN_KEYS"]), log.query(workflow_id="keys"))

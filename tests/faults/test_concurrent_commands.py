@@ -51,20 +51,29 @@ def commands(state: str, round_: int) -> list[tuple[str, object]]:
     refs = [f"R{round_}-{state}-{i}" for i in range(5)]
     reversed_refs = [cmd.reference for _, cmd in to_reverse(state, round_)]
     out: list[tuple[str, object]] = []
-    out += [("record_receipt", RecordReceipt(amount=RECEIPT, date=today, reference=r, budget_line="7a"))
-            for r in refs]
-    out += [("correct_due", CorrectDue(amount=a, reason=f"round {round_} correction {i}"))
-            for i, a in enumerate(CORRECTIONS)]
-    out += [("report_payment", ReportPayment(date=today, reference=f"SAID-{round_}-{i}", office=state))
-            for i in range(5)]
-    out += [("reverse_receipt", ReverseReceipt(reference=reversed_refs[i % 2], reason=f"returned by the bank {i}"))
-            for i in range(5)]
+    out += [("record_receipt", RecordReceipt(amount=RECEIPT, date=today, reference=r, budget_line="7a")) for r in refs]
+    out += [
+        ("correct_due", CorrectDue(amount=a, reason=f"round {round_} correction {i}"))
+        for i, a in enumerate(CORRECTIONS)
+    ]
+    out += [
+        ("report_payment", ReportPayment(date=today, reference=f"SAID-{round_}-{i}", office=state)) for i in range(5)
+    ]
+    out += [
+        ("reverse_receipt", ReverseReceipt(reference=reversed_refs[i % 2], reason=f"returned by the bank {i}"))
+        for i in range(5)
+    ]
     return out
 
 
 def to_reverse(state: str, round_: int) -> list[tuple[str, object]]:
-    return [("record_receipt", RecordReceipt(amount=RECEIPT, date=date.today(), reference=f"X{round_}-{state}-{i}",
-                                             budget_line="7a")) for i in range(2)]
+    return [
+        (
+            "record_receipt",
+            RecordReceipt(amount=RECEIPT, date=date.today(), reference=f"X{round_}-{state}-{i}", budget_line="7a"),
+        )
+        for i in range(2)
+    ]
 
 
 async def send_all(cluster: Cluster, round_: int, burst) -> dict[str, list[str]]:
@@ -160,7 +169,9 @@ def test_twenty_commands_at_once_on_ten_chases_with_a_worker_killed_leave_histor
         reversed_ = [e for e in rows if e.event_type == "chase.receipt_reversed"]
         assert len(recorded) == 14 and len({e.payload["reference"] for e in recorded}) == 14
         assert len(reversed_) == 4
-        assert sum(Decimal(e.payload["amount"]) for e in recorded) - sum(
-            Decimal(e.payload["amount"]) for e in reversed_) == status.received
+        assert (
+            sum(Decimal(e.payload["amount"]) for e in recorded) - sum(Decimal(e.payload["amount"]) for e in reversed_)
+            == status.received
+        )
     assert log.verify().ok
     assert cluster.kills >= 3

@@ -42,8 +42,11 @@ class Cluster:
         self.home, self.port = home, devserver.free_port()
         if not (home / "contacts.csv").exists():  # letters need an addressee
             write_contacts(home / "contacts.csv")
-        self.env = os.environ | {"CCM_HOME": str(home), "CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{self.port}",
-                                 "CCM_TASK_QUEUE": "faults"}
+        self.env = os.environ | {
+            "CCM_HOME": str(home),
+            "CCM_TEMPORAL_ADDRESS": f"127.0.0.1:{self.port}",
+            "CCM_TASK_QUEUE": "faults",
+        }
         if database_url:
             self.env["CCM_DATABASE_URL"] = database_url
         subprocess.run([CCM, "db", "upgrade"], env=self.env, check=True, capture_output=True)
@@ -118,8 +121,13 @@ async def persist(call, attempts: int = 120):
 def start_chases(cluster: Cluster, states: list[str]) -> None:
     amounts = cluster.home / "amounts.csv"
     amounts.write_text("state,amount\n" + "".join(f"{s},{1000 + i}\n" for i, s in enumerate(states)))
-    done = subprocess.run([CCM, "chase", "start-all", "--year", str(YEAR), "--amounts", str(amounts)],
-                          env=cluster.env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [CCM, "chase", "start-all", "--year", str(YEAR), "--amounts", str(amounts)],
+        env=cluster.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -169,8 +177,10 @@ def check(cluster: Cluster, states: list[str], url: str | None = None) -> int:
 
     async def stages():
         client = await connect(cluster)
-        return [(await client.get_workflow_handle(f"chase-{YEAR}-{s}").query("status", result_type=ChaseStatus)).stage
-                for s in states]
+        return [
+            (await client.get_workflow_handle(f"chase-{YEAR}-{s}").query("status", result_type=ChaseStatus)).stage
+            for s in states
+        ]
 
     assert asyncio.run(stages()) == ["paid" if i % 2 == 0 else "partially_paid" for i in range(len(states))]
     return verification.rows
@@ -232,11 +242,16 @@ def test_a_worker_killed_while_it_imports_a_statement_leaves_the_rest_to_the_nex
     cluster.start_worker()
     start_chases(cluster, states)
     statement = tmp_path / "statement.xml"
-    statement.write_bytes(camt053([Line(f"K-{s}", amounts[s], date.today(), reference=creditor_reference(YEAR, s))
-                                   for s in states], "STMT-KILL"))
+    statement.write_bytes(
+        camt053(
+            [Line(f"K-{s}", amounts[s], date.today(), reference=creditor_reference(YEAR, s)) for s in states],
+            "STMT-KILL",
+        )
+    )
     out = open(tmp_path / "import.out", "w")
-    importing = subprocess.Popen([CCM, "bank", "import", str(statement)], env=cluster.env, stdout=out,
-                                 stderr=subprocess.STDOUT, text=True)
+    importing = subprocess.Popen(
+        [CCM, "bank", "import", str(statement)], env=cluster.env, stdout=out, stderr=subprocess.STDOUT, text=True
+    )
     log = open_event_log(f"sqlite:///{cluster.home / 'eventlog.db'}", create=False)
 
     def receipts() -> int:
@@ -251,9 +266,11 @@ def test_a_worker_killed_while_it_imports_a_statement_leaves_the_rest_to_the_nex
     said = (tmp_path / "import.out").read_text()
     assert f"{len(states)} entries, 0 already imported; {len(states)} matched" in said, said
     assert Counter(e.payload["entry"]["ref"] for e in log.query(event_type="bank.entry_matched")) == Counter(
-        {f"K-{s}": 1 for s in states})
+        {f"K-{s}": 1 for s in states}
+    )
     assert Counter(e.workflow_id for e in log.query(event_type="chase.receipt_recorded")) == Counter(
-        {f"chase-{YEAR}-{s}": 1 for s in states})
+        {f"chase-{YEAR}-{s}": 1 for s in states}
+    )
     assert log.verify().ok
     print(f"worker killed after {at_kill} receipts of {len(states)}; every line logged once, credited once")
 
@@ -337,8 +354,10 @@ def test_the_event_log_database_unreachable_for_30_s_loses_nothing(tmp_path, pg_
         assert time.monotonic() - started >= 25  # the updates waited for the log
         timer.join()
         rows = check(cluster, states, url=pg_url)
-        print(f"event log cut for 30 s; updates waited {time.monotonic() - started:.0f} s; {len(states)} chases; "
-              f"{rows} rows checked")
+        print(
+            f"event log cut for 30 s; updates waited {time.monotonic() - started:.0f} s; {len(states)} chases; "
+            f"{rows} rows checked"
+        )
     finally:
         cluster.close()
         proxy.close()
@@ -371,8 +390,12 @@ def test_smtp_down_while_letters_are_due_then_each_delivered_once(tmp_path):
         start_chases(cluster, states)
         began = time.monotonic()
         for state in states:  # an update answers at once: no delivery under the lock
-            done = subprocess.run([CCM, "chase", "set-msp-date", "--state", state, "--year", str(YEAR),
-                                   "--date", f"{YEAR}-09-08"], env=cluster.env, capture_output=True, text=True)
+            done = subprocess.run(
+                [CCM, "chase", "set-msp-date", "--state", state, "--year", str(YEAR), "--date", f"{YEAR}-09-08"],
+                env=cluster.env,
+                capture_output=True,
+                text=True,
+            )
             assert done.returncode == 0, done.stderr
         assert time.monotonic() - began < 30
         assert received == []

@@ -40,15 +40,26 @@ def compose_command(service: str, port: int) -> tuple[str, ...]:
 async def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_killed(dev_env, pg_url, tmp_path):
     queue = f"scaled-{uuid.uuid4().hex[:6]}"
     # A namespace of its own: the year's chases of no other test are listed.
-    env = {"CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host, "CCM_TASK_QUEUE": queue,
-           "CCM_NAMESPACE": await new_namespace(dev_env.client, "scaled"), "CCM_DATABASE_URL": pg_url,
-           "CCM_HOME": str(tmp_path)}
+    env = {
+        "CCM_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "CCM_TASK_QUEUE": queue,
+        "CCM_NAMESPACE": await new_namespace(dev_env.client, "scaled"),
+        "CCM_DATABASE_URL": pg_url,
+        "CCM_HOME": str(tmp_path),
+    }
     write_contacts(tmp_path / "contacts.csv")  # every State: every call is drawn as a PDF
     processes = {}
-    for name, service in [("worker-1", "worker"), ("worker-2", "worker"), ("worker-3", "worker"),
-                          ("letters", "letters")]:
-        processes[name] = start_worker(env | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"{name}.hb")},
-                                       tmp_path / f"{name}.log", compose_command(service, free_port()))
+    for name, service in [
+        ("worker-1", "worker"),
+        ("worker-2", "worker"),
+        ("worker-3", "worker"),
+        ("letters", "letters"),
+    ]:
+        processes[name] = start_worker(
+            env | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"{name}.hb")},
+            tmp_path / f"{name}.log",
+            compose_command(service, free_port()),
+        )
     ccm = str(Path(sys.executable).parent / "ccm")
 
     def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -67,12 +78,15 @@ async def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_kille
         chases = json.loads(run("chase", "status", "--year", str(year), "-o", "json").stdout)
         assert len(chases) >= 100, len(chases)
         statement = tmp_path / "statement.xml"
-        lines = [Line(f"PAY-{c['state']}", c["amount_due"], date.today(),
-                      reference=creditor_reference(year, c["state"])) for c in chases]
+        lines = [
+            Line(f"PAY-{c['state']}", c["amount_due"], date.today(), reference=creditor_reference(year, c["state"]))
+            for c in chases
+        ]
         statement.write_bytes(camt053(lines, statement_id=f"STMT-{queue}"))
         out = open(tmp_path / "import.out", "w")
-        importing = subprocess.Popen([ccm, "bank", "import", str(statement)], env=os.environ | env,
-                                     stdout=out, stderr=subprocess.STDOUT)
+        importing = subprocess.Popen(
+            [ccm, "bank", "import", str(statement)], env=os.environ | env, stdout=out, stderr=subprocess.STDOUT
+        )
         # The statement's entries are matched in one transaction, then each chase is sent its
         # receipt: once the first is recorded, and before the last, a worker dies.
         log = open_event_log(pg_url)
@@ -89,8 +103,9 @@ async def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_kille
 
         paid = wait_for(all_paid, seconds=120)
         # Each chase received its amount once: none lost, none doubled.
-        assert {(r["state"], Decimal(r["received"])) for r in paid} == \
-            {(c["state"], Decimal(c["amount_due"])) for c in chases}
+        assert {(r["state"], Decimal(r["received"])) for r in paid} == {
+            (c["state"], Decimal(c["amount_due"])) for c in chases
+        }
         receipts = list(log.query(event_type="chase.receipt_recorded", workflow_prefix=f"chase-{year}-"))
         assert sorted(e.subject for e in receipts) == sorted(c["state"] for c in chases)
         matched = list(log.query(event_type="bank.entry_matched"))

@@ -64,46 +64,76 @@ def version() -> str:
 
 async def main() -> None:
     keys = [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_OWNER, CCM_DUE, CCM_THEME]
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=binary("temporal"), search_attributes=keys,
-                                                data_converter=CCM_CONVERTER, ui=False)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=binary("temporal"), search_attributes=keys, data_converter=CCM_CONVERTER, ui=False
+    )
     home = Path(tempfile.mkdtemp())
-    acts = CcmActivities(open_event_log(f"sqlite:///{home / 'e.db'}"), Mailbox(home, "isu@example.org"),
-                         write_contacts(home / "contacts.csv"))
+    acts = CcmActivities(
+        open_event_log(f"sqlite:///{home / 'e.db'}"),
+        Mailbox(home, "isu@example.org"),
+        write_contacts(home / "contacts.csv"),
+    )
     year = date.today().year + 1
     async with env:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            async with Worker(env.client, task_queue="replay",
-                              workflows=[ContributionChase, Meeting, ActionItem, ConceptNote,
-                                         AnnualContributionCycle, Obligation, RecordCommand, BankStatementImport],
-                              activities=acts.all(), activity_executor=pool):
+            async with Worker(
+                env.client,
+                task_queue="replay",
+                workflows=[
+                    ContributionChase,
+                    Meeting,
+                    ActionItem,
+                    ConceptNote,
+                    AnnualContributionCycle,
+                    Obligation,
+                    RecordCommand,
+                    BankStatementImport,
+                ],
+                activities=acts.all(),
+                activity_executor=pool,
+            ):
                 acts.chases = ChaseCommands(env.client, sign=False)  # a statement's steps record receipts
                 inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("38486"), msp_date=date(year, 9, 4))
-                handle = await env.client.start_workflow(ContributionChase.run, inp, id=f"chase-{year}-ITA",
-                                                         task_queue="replay")
+                handle = await env.client.start_workflow(
+                    ContributionChase.run, inp, id=f"chase-{year}-ITA", task_queue="replay"
+                )
                 today = date.today()
-                await handle.execute_update(ContributionChase.set_msp_date,
-                                            SetMspDate(msp_date=date(year, 9, 11), office="isu"))
-                await handle.execute_update(ContributionChase.pledge,
-                                            Pledge(expected_date=date(year, 3, 1), office="ITA"))
+                await handle.execute_update(
+                    ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 11), office="isu")
+                )
+                await handle.execute_update(
+                    ContributionChase.pledge, Pledge(expected_date=date(year, 3, 1), office="ITA")
+                )
                 await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=today, office="ITA"))
-                await handle.execute_update(ContributionChase.record_receipt,
-                                            RecordReceipt(amount=Decimal("20000"), date=today, budget_line="7a"))
+                await handle.execute_update(
+                    ContributionChase.record_receipt,
+                    RecordReceipt(amount=Decimal("20000"), date=today, budget_line="7a"),
+                )
                 # A part payment that changes no timer: the timer is not restarted.
-                await handle.execute_update(ContributionChase.record_receipt,
-                                            RecordReceipt(amount=Decimal("10000"), date=today, budget_line="7b",
-                                                          reference="R2"))
-                await handle.execute_update(ContributionChase.record_receipt,
-                                            RecordReceipt(amount=Decimal("8486"), date=today, budget_line="7c",
-                                                          reference="R3"))
+                await handle.execute_update(
+                    ContributionChase.record_receipt,
+                    RecordReceipt(amount=Decimal("10000"), date=today, budget_line="7b", reference="R2"),
+                )
+                await handle.execute_update(
+                    ContributionChase.record_receipt,
+                    RecordReceipt(amount=Decimal("8486"), date=today, budget_line="7c", reference="R3"),
+                )
                 # Paid, the chase stays open until the year ends: a reversal reopens it.
-                await handle.execute_update(ContributionChase.reverse_receipt,
-                                            ReverseReceipt(reference="R3", reason="booked twice", office="isu"))
+                await handle.execute_update(
+                    ContributionChase.reverse_receipt,
+                    ReverseReceipt(reference="R3", reason="booked twice", office="isu"),
+                )
                 await handle.execute_update(ContributionChase.cancel, Close(reason="recorded", office="president"))
                 await handle.result()
-                histories = [await handle.fetch_history(), *await record_meeting(env.client),
-                             await record_concept_note(env.client), await record_cycle(env.client),
-                             await record_obligation(env.client), await record_ledger(env.client),
-                             await record_statement(env.client, year)]
+                histories = [
+                    await handle.fetch_history(),
+                    *await record_meeting(env.client),
+                    await record_concept_note(env.client),
+                    await record_cycle(env.client),
+                    await record_obligation(env.client),
+                    await record_ledger(env.client),
+                    await record_statement(env.client, year),
+                ]
     folder = HERE / version()
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.json"):
@@ -123,23 +153,25 @@ async def record_meeting(client) -> dict:
     held = date.today() - timedelta(days=2)
     schedule = Schedule.at(held, time(10), time(11, 30), "Permanent Mission of Germany")
     people = [Participant(name="Katy Donnelly", email="donnelly@nz.example", delegation="NZL")]
-    meeting = await client.start_workflow(Meeting.run, MeetingInput.plan(schedule, participants=people),
-                                          id=meeting_id(held), task_queue="replay")
+    meeting = await client.start_workflow(
+        Meeting.run, MeetingInput.plan(schedule, participants=people), id=meeting_id(held), task_queue="replay"
+    )
     await meeting.execute_update(Meeting.record_attendance, RecordAttendance(present=["DEU", "NZL"], office="isu"))
     await meeting.execute_update(Meeting.set_next_meeting, SetNextMeeting(date=held + timedelta(weeks=5), office="isu"))
-    added = await meeting.execute_update(Meeting.add_action_item, AddActionItem(
-        owner="coordinator:victim-assistance", text="Operational plan", office="isu"))
+    added = await meeting.execute_update(
+        Meeting.add_action_item,
+        AddActionItem(owner="coordinator:victim-assistance", text="Operational plan", office="isu"),
+    )
     item = client.get_workflow_handle(added.summary["action_item"])
     await item.execute_update(ActionItem.reassign, Reassign(owner="ITA", office="isu"))
-    await item.execute_update(ActionItem.extend, Extend(new_due=held + timedelta(weeks=6), reason="capitals",
-                                                                office="isu"))
+    await item.execute_update(
+        ActionItem.extend, Extend(new_due=held + timedelta(weeks=6), reason="capitals", office="isu")
+    )
     await item.execute_update(ActionItem.complete, Complete(note="presented", office="ITA"))
     await meeting.execute_update(Meeting.circulate_minutes, CirculateMinutes(text="Minutes", office="isu"))
-    await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president",
-                                                                         at_meeting=date.today()))
+    await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president", at_meeting=date.today()))
     await meeting.result()
     return [await meeting.fetch_history(), await item.fetch_history()]
-
 
 
 async def record_concept_note(client):
@@ -160,18 +192,28 @@ async def record_concept_note(client):
     from domain.schedule import local_to_utc
 
     day = date.today()
-    inp = ConceptNoteInput(theme="universalization", msp="7MSP", meeting=day + timedelta(days=7),
-                           circulate_by=local_to_utc(day + timedelta(days=2), time(18)),
-                           plan_due=day + timedelta(days=40))
-    note = await client.start_workflow(ConceptNote.run, inp, id=concept_note_id("7MSP", "universalization"),
-                                       task_queue="replay")
+    inp = ConceptNoteInput(
+        theme="universalization",
+        msp="7MSP",
+        meeting=day + timedelta(days=7),
+        circulate_by=local_to_utc(day + timedelta(days=2), time(18)),
+        plan_due=day + timedelta(days=40),
+    )
+    note = await client.start_workflow(
+        ConceptNote.run, inp, id=concept_note_id("7MSP", "universalization"), task_queue="replay"
+    )
     president = Acting(actor="Michael Biontino", office="president")
     await note.execute_update(ConceptNote.submit_version, SubmitVersion(text="8 new States", summary="s", office="ZMB"))
     await note.execute_update(ConceptNote.comment, Comment(text="Engage producers", office="ICRC"))
     await note.execute_update(ConceptNote.approve_final, president)
     await note.execute_update(ConceptNote.set_plan_due, SetPlanDue(date=day + timedelta(days=41), office="isu"))
-    steps = Plan(steps=[PlanStep(action="Workshop in South East Asia", responsible="FRA", due=day + timedelta(days=90),
-                                 targets=["MMR"])])
+    steps = Plan(
+        steps=[
+            PlanStep(
+                action="Workshop in South East Asia", responsible="FRA", due=day + timedelta(days=90), targets=["MMR"]
+            )
+        ]
+    )
     await note.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=steps, office="FRA"))
     await note.execute_update(ConceptNote.request_changes, RequestChanges(comments="budget?", office="president"))
     await note.execute_update(ConceptNote.submit_plan, SubmitPlan(plan=steps, office="ZMB"))
@@ -182,15 +224,15 @@ async def record_concept_note(client):
     return await note.fetch_history()
 
 
-
 async def record_cycle(client):
     """A cycle for two States; run twice, the second starts none."""
     from domain.cycle import CycleInput
 
     inp = CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\n", year=date.today().year + 3)
     for run in (1, 2):
-        cycle = await client.start_workflow(AnnualContributionCycle.run, inp, id=f"annual-contribution-cycle-{run}",
-                                            task_queue="replay")
+        cycle = await client.start_workflow(
+            AnnualContributionCycle.run, inp, id=f"annual-contribution-cycle-{run}", task_queue="replay"
+        )
         await cycle.result()
     return await cycle.fetch_history()
 
@@ -201,14 +243,24 @@ async def record_obligation(client):
 
     today = date.today()
     inp = ObligationInput(state="LBN", kind="art4-clearance", period="eif", due=today + timedelta(days=400))
-    handle = await client.start_workflow(Obligation.run, inp, id="obligation-LBN-art4-clearance-eif",
-                                         task_queue="replay")
+    handle = await client.start_workflow(
+        Obligation.run, inp, id="obligation-LBN-art4-clearance-eif", task_queue="replay"
+    )
     meeting = today - timedelta(days=10)  # a meeting that has met decides; the request went in well before it
-    await handle.execute_update(Obligation.request_extension, RequestExtension(
-        new_due=inp.due + timedelta(days=1000), meeting=meeting, submitted=meeting - timedelta(days=300),
-        reason="contamination", office="LBN"))
-    await handle.execute_update(Obligation.decide_extension, DecideExtension(
-        granted=True, meeting=meeting, msp="9MSP", text="granted as requested", office="president"))
+    await handle.execute_update(
+        Obligation.request_extension,
+        RequestExtension(
+            new_due=inp.due + timedelta(days=1000),
+            meeting=meeting,
+            submitted=meeting - timedelta(days=300),
+            reason="contamination",
+            office="LBN",
+        ),
+    )
+    await handle.execute_update(
+        Obligation.decide_extension,
+        DecideExtension(granted=True, meeting=meeting, msp="9MSP", text="granted as requested", office="president"),
+    )
     await handle.execute_update(Obligation.fulfil, Fulfil(date=today, reference="A7-LBN", office="isu"))
     await handle.result()
     return await handle.fetch_history()
@@ -221,10 +273,12 @@ async def record_ledger(client):
     from domain.states import registry
 
     ledger = b"state,amount_due,date,amount,reference,budget_line\nDEU,43650,2016-03-01,43650,DE-1,7c\n"
-    inp = RecordInput(command="import_contributions", events=ledger_events(ledger, 2016, registry(), "", "isu"),
-                      office="isu")
-    handle = await client.start_workflow(RecordCommand.run, inp, id=record_id(inp.command, "history"),
-                                         task_queue="replay")
+    inp = RecordInput(
+        command="import_contributions", events=ledger_events(ledger, 2016, registry(), "", "isu"), office="isu"
+    )
+    handle = await client.start_workflow(
+        RecordCommand.run, inp, id=record_id(inp.command, "history"), task_queue="replay"
+    )
     await handle.result()
     return await handle.fetch_history()
 
@@ -235,13 +289,20 @@ async def record_statement(client, year: int):
     from domain.records import StatementInput, statement_id
     from tests.statements import Line, camt053
 
-    await client.start_workflow(ContributionChase.run, ChaseInput(state="ZMB", year=year, amount_due=Decimal("500")),
-                                id=f"chase-{year}-ZMB", task_queue="replay")
-    data = camt053([Line(ref="ZKB-77", amount="500.00", day=date.today(),
-                         reference=creditor_reference(year, "ZMB"))])
+    await client.start_workflow(
+        ContributionChase.run,
+        ChaseInput(state="ZMB", year=year, amount_due=Decimal("500")),
+        id=f"chase-{year}-ZMB",
+        task_queue="replay",
+    )
+    data = camt053([Line(ref="ZKB-77", amount="500.00", day=date.today(), reference=creditor_reference(year, "ZMB"))])
     statement = read_statement(data)
-    handle = await client.start_workflow(BankStatementImport.run, StatementInput(statement=statement, office="isu"),
-                                         id=statement_id(statement), task_queue="replay")
+    handle = await client.start_workflow(
+        BankStatementImport.run,
+        StatementInput(statement=statement, office="isu"),
+        id=statement_id(statement),
+        task_queue="replay",
+    )
     await handle.result()
     return await handle.fetch_history()
 

@@ -25,11 +25,24 @@ def fill(log, n=6):
         if i % 2:
             effect = reminder
         else:
-            effect = next(e for e in chase.record_receipt(RecordReceipt(
-                amount=Decimal("100"), date=T0.date(), reference=f"R{i}"), T0) if getattr(e, "event_type", ""))
-        log.append(NewEvent(idempotency_key=f"chase-2017-ITA/e{i}", workflow_id="chase-2017-ITA", subject="ITA",
-                            event_type=effect.event_type, occurred_at=T0 + timedelta(days=i),
-                            actor="sheila" if i == 2 else "", payload=effect.payload))
+            effect = next(
+                e
+                for e in chase.record_receipt(
+                    RecordReceipt(amount=Decimal("100"), date=T0.date(), reference=f"R{i}"), T0
+                )
+                if getattr(e, "event_type", "")
+            )
+        log.append(
+            NewEvent(
+                idempotency_key=f"chase-2017-ITA/e{i}",
+                workflow_id="chase-2017-ITA",
+                subject="ITA",
+                event_type=effect.event_type,
+                occurred_at=T0 + timedelta(days=i),
+                actor="sheila" if i == 2 else "",
+                payload=effect.payload,
+            )
+        )
 
 
 def audit(db_url, *args):
@@ -121,9 +134,19 @@ def test_an_auditor_verifies_a_log_on_a_read_only_file_system(tmp_path):
     source.mkdir()
     mounted.mkdir()
     log = open_event_log(f"sqlite:///{source / 'eventlog.db'}")
-    log.append_all([NewEvent(idempotency_key=f"t/{n}", workflow_id="t", subject="ITA", event_type="system.ping",
-                             occurred_at=datetime(2026, 1, 1, tzinfo=timezone.utc), payload={"note": f"{n}"})
-                    for n in range(5)])
+    log.append_all(
+        [
+            NewEvent(
+                idempotency_key=f"t/{n}",
+                workflow_id="t",
+                subject="ITA",
+                event_type="system.ping",
+                occurred_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                payload={"note": f"{n}"},
+            )
+            for n in range(5)
+        ]
+    )
     log.engine.dispose()
     mount = subprocess.run(["mount", "--bind", str(source), str(mounted)], capture_output=True)
     if mount.returncode != 0:

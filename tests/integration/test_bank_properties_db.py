@@ -26,24 +26,39 @@ ACCOUNTS = itertools.count(3000)
 
 statements = st.lists(
     st.tuples(st.integers(1, 50_000), st.sampled_from([None, 0, 1, 2]), st.booleans(), st.booleans()),
-    min_size=1, max_size=8)
+    min_size=1,
+    max_size=8,
+)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: each example is an import
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)  # no shrinking: each example is an import
 @given(rows=statements, cut=st.integers(0, 8), order=st.randoms(use_true_random=False))
-def test_every_line_ends_once_and_the_chases_receive_exactly_what_was_matched(db_url, tmp_path, worker_on, rows, cut,
-                                                                                order):
+def test_every_line_ends_once_and_the_chases_receive_exactly_what_was_matched(
+    db_url, tmp_path, worker_on, rows, cut, order
+):
     env = _started(worker_on, db_url, tmp_path)
     runner = CliRunner()
     number = next(ACCOUNTS)  # each example on an account of its own
     account = IBAN.generate("CH", bank_code="00762", account_code=str(number)).compact
     day = date.today()
     # A credit (or, when marked, a reversal of one) of an amount, naming a chase or none.
-    lines = [Line(f"P{number}-{n}", Decimal(cents) / 100, day, credit=not reversal, reversal=reversal,
-                  reference=creditor_reference(YEAR, STATES[who]) if who is not None else "",
-                  text="" if who is not None or not other else "interest")
-             for n, (cents, who, reversal, other) in enumerate(rows)]
+    lines = [
+        Line(
+            f"P{number}-{n}",
+            Decimal(cents) / 100,
+            day,
+            credit=not reversal,
+            reversal=reversal,
+            reference=creditor_reference(YEAR, STATES[who]) if who is not None else "",
+            text="" if who is not None or not other else "interest",
+        )
+        for n, (cents, who, reversal, other) in enumerate(rows)
+    ]
 
     def received() -> dict[str, Decimal]:
         out = runner.invoke(cli, ["chase", "status", "--year", str(YEAR), "-o", "json"], env=env)
@@ -75,10 +90,14 @@ def test_every_line_ends_once_and_the_chases_receive_exactly_what_was_matched(db
         assert row["outcome"] != "unmatched" or row["reason"]
     after = received()
     for state in STATES:
-        credited = sum((Decimal(r["amount"]) for r in mine.values()
-                        if r["outcome"] == "matched" and r["chase"].endswith(state)), Decimal(0))
-        reversed_ = sum((Decimal(r["amount"]) for r in mine.values()
-                         if r["outcome"] == "reversed" and r["chase"].endswith(state)), Decimal(0))
+        credited = sum(
+            (Decimal(r["amount"]) for r in mine.values() if r["outcome"] == "matched" and r["chase"].endswith(state)),
+            Decimal(0),
+        )
+        reversed_ = sum(
+            (Decimal(r["amount"]) for r in mine.values() if r["outcome"] == "reversed" and r["chase"].endswith(state)),
+            Decimal(0),
+        )
         assert after[state] - before[state] == credited - reversed_, state
 
 
@@ -91,8 +110,9 @@ def _started(worker_on, db_url: str, tmp_path) -> dict:
     if db_url not in _ENVS:
         env = worker_on({"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
         for state in STATES:
-            result = CliRunner().invoke(cli, ["chase", "start", "--state", state, "--year", str(YEAR),
-                                              "--amount", "9999999"], env=env)
+            result = CliRunner().invoke(
+                cli, ["chase", "start", "--state", state, "--year", str(YEAR), "--amount", "9999999"], env=env
+            )
             assert result.exit_code == 0, result.output
         _ENVS[db_url] = env
     return _ENVS[db_url]

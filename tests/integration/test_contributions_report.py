@@ -21,20 +21,35 @@ def year_2016(log) -> Chases:
     year = Chases(log, 2016)
     for state, due in (("DEU", "43650.00"), ("ITA", "20000.00"), ("NOR", "10000.00")):
         year.start(state, due, at(1, 11))
-    year.command("DEU", "record_receipt", RecordReceipt(amount=Decimal("43650.00"), date=date(2016, 3, 1),
-                                                        budget_line="7c"), at(3, 1))
-    year.command("NOR", "record_receipt", RecordReceipt(amount=Decimal("4000.00"), date=date(2016, 6, 20),
-                                                        budget_line="7a"), at(6, 20))
+    year.command(
+        "DEU",
+        "record_receipt",
+        RecordReceipt(amount=Decimal("43650.00"), date=date(2016, 3, 1), budget_line="7c"),
+        at(3, 1),
+    )
+    year.command(
+        "NOR",
+        "record_receipt",
+        RecordReceipt(amount=Decimal("4000.00"), date=date(2016, 6, 20), budget_line="7a"),
+        at(6, 20),
+    )
     assert year.fire_next("ITA", at(6, 15)) == "reminder-2"
     # Italy's money arrived on 3 November but the ISU recorded it on 12 December.
-    year.command("ITA", "record_receipt", RecordReceipt(amount=Decimal("20000.00"), date=date(2016, 11, 3),
-                                                        budget_line="7b"), at(11, 3), recorded=at(12, 12))
+    year.command(
+        "ITA",
+        "record_receipt",
+        RecordReceipt(amount=Decimal("20000.00"), date=date(2016, 11, 3), budget_line="7b"),
+        at(11, 3),
+        recorded=at(12, 12),
+    )
     return year
 
 
-BUDGET = [BudgetLine(line="7a", amount="150000", kind="mandatory"),
-          BudgetLine(line="7b", amount="150000", kind="voluntary"),
-          BudgetLine(line="7c", amount="200000", kind="voluntary")]
+BUDGET = [
+    BudgetLine(line="7a", amount="150000", kind="mandatory"),
+    BudgetLine(line="7b", amount="150000", kind="voluntary"),
+    BudgetLine(line="7c", amount="200000", kind="voluntary"),
+]
 
 
 def test_the_report_folds_the_years_rows(event_log):
@@ -55,26 +70,33 @@ def test_as_of_a_date_the_report_ignores_what_the_log_learned_later(event_log, d
     year_2016(event_log)
     runner = CliRunner()
     env = {"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
-    before = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-04",
-                                 "--output", "md"], env=env)
+    before = runner.invoke(
+        cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-04", "--output", "md"], env=env
+    )
     assert before.exit_code == 0, before.output
     # Norway paid part: it has contributed, as the minutes count it, without paying in full.
     assert "2 of 3 States Parties have contributed (1 in full); received CHF 47'650.00" in before.output
-    after = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-12-31",
-                                "--output", "md"], env=env)
+    after = runner.invoke(
+        cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-12-31", "--output", "md"], env=env
+    )
     assert "3 of 3 States Parties have contributed (2 in full); received CHF 67'650.00" in after.output
-    status = runner.invoke(cli, ["chase", "status", "--year", "2016", "--state", "ITA", "--as-of", "2016-11-04",
-                                 "--output", "json"], env=env)
+    status = runner.invoke(
+        cli,
+        ["chase", "status", "--year", "2016", "--state", "ITA", "--as-of", "2016-11-04", "--output", "json"],
+        env=env,
+    )
     assert status.exit_code == 0, status.output
     assert '"received": "0.00"' in status.output and '"outstanding": "20000.00"' in status.output
 
 
 def test_the_budget_file_gives_lines_and_the_deficit(event_log, db_url, tmp_path):
     year_2016(event_log)
-    (tmp_path / "budget-2016.csv").write_text("line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n"
-                                              "7c,200000,voluntary\n")
-    result = CliRunner().invoke(cli, ["report", "contributions", "--year", "2016"],
-                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    (tmp_path / "budget-2016.csv").write_text(
+        "line,amount,kind\n7a,150000,mandatory\n7b,150000,voluntary\n7c,200000,voluntary\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["report", "contributions", "--year", "2016"], env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
+    )
     assert result.exit_code == 0, result.output
     assert "7c (voluntary): CHF 43'650.00 of CHF 200'000.00" in result.output
     assert "budget CHF 500'000.00, deficit CHF 432'350.00" in result.output
@@ -82,8 +104,9 @@ def test_the_budget_file_gives_lines_and_the_deficit(event_log, db_url, tmp_path
 
 def test_the_published_page_is_self_contained_with_table_and_chart(event_log, db_url, tmp_path):
     year_2016(event_log)
-    result = CliRunner().invoke(cli, ["report", "publish", "--year", "2016"],
-                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    result = CliRunner().invoke(
+        cli, ["report", "publish", "--year", "2016"], env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)}
+    )
     assert result.exit_code == 0, result.output
     page = (tmp_path / "draft" / "contributions-2016.html").read_text()
     assert "<svg" in page and 'class="receipts"' in page and '<table id="states">' in page
@@ -97,8 +120,12 @@ def test_the_published_page_is_self_contained_with_table_and_chart(event_log, db
 def test_a_reversal_and_a_correction_are_folded_from_the_same_receipts_as_the_deficit(event_log):
     # Germany's receipt was booked twice by mistake and reversed; Norway's amount due corrected.
     year = year_2016(event_log)
-    year.command("DEU", "record_receipt", RecordReceipt(amount=Decimal("43650.00"), date=date(2016, 3, 2),
-                                                        budget_line="7c", reference="twice"), at(3, 2))
+    year.command(
+        "DEU",
+        "record_receipt",
+        RecordReceipt(amount=Decimal("43650.00"), date=date(2016, 3, 2), budget_line="7c", reference="twice"),
+        at(3, 2),
+    )
     year.command("DEU", "reverse_receipt", ReverseReceipt(number=2, reason="booked twice"), at(3, 3))
     year.command("NOR", "correct_due", CorrectDue(amount=Decimal("8000.00"), reason="scale corrected"), at(4, 1))
     report = fold_contributions(event_log.query(), 2016, {}, BUDGET)
@@ -128,8 +155,11 @@ def test_the_csv_report_has_a_credit_column_and_a_totals_row_and_goes_to_a_file(
 
     year_2016(event_log)
     out = tmp_path / "report.csv"
-    result = CliRunner().invoke(cli, ["report", "contributions", "--year", "2016", "--output", "csv", "--out", out],
-                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
+    result = CliRunner().invoke(
+        cli,
+        ["report", "contributions", "--year", "2016", "--output", "csv", "--out", out],
+        env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)},
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
     assert "credit" in rows[0] and [r["state"] for r in rows[:3]] == ["DEU", "ITA", "NOR"]
@@ -137,11 +167,13 @@ def test_the_csv_report_has_a_credit_column_and_a_totals_row_and_goes_to_a_file(
     assert rows[-1]["outstanding"] == "6000.00" and rows[-1]["letters"] == "6"  # 2 + 3 + 1
 
 
-LEDGER = ("state,amount_due,date,amount,reference,budget_line\n"
-          "DEU,43650,2016-03-01,43650,DE-1,7c\n"
-          "ITA,20000,2016-11-03,20000,IT-1,7b\n"
-          "NOR,10000,2016-06-20,4000,NO-1,7a\n"
-          "ZMB,500,,,,\n")
+LEDGER = (
+    "state,amount_due,date,amount,reference,budget_line\n"
+    "DEU,43650,2016-03-01,43650,DE-1,7c\n"
+    "ITA,20000,2016-11-03,20000,IT-1,7b\n"
+    "NOR,10000,2016-06-20,4000,NO-1,7a\n"
+    "ZMB,500,,,,\n"
+)
 
 
 def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, tmp_path, worker_on):
@@ -167,11 +199,11 @@ def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, 
     again = runner.invoke(cli, ["import", "contributions", "--year", "2016", "--file", ledger], env=env)
     assert again.stdout.startswith("0 rows imported") and again.stdout.strip().endswith("7 already there")
     # As of 4 November Italy's money (dated 3 November) counts: an imported row counts from its own date.
-    md = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-04", "-o", "md"],
-                       env=env)
+    md = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-04", "-o", "md"], env=env)
     assert "3 of 4 States Parties have contributed (2 in full); received CHF 67'650.00" in md.stdout
-    early = runner.invoke(cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-02", "-o", "md"],
-                          env=env)
+    early = runner.invoke(
+        cli, ["report", "contributions", "--year", "2016", "--as-of", "2016-11-02", "-o", "md"], env=env
+    )
     assert "2 of 4 States Parties have contributed (1 in full)" in early.stdout
     status = runner.invoke(cli, ["chase", "status", "--year", "2016", "--state", "NOR", "-o", "json"], env=env)
     assert status.exit_code == 0 and '"outstanding": "6000.00"' in status.stdout, status.output
@@ -182,8 +214,10 @@ def test_a_past_years_ledger_is_imported_once_and_read_like_a_live_year(db_url, 
     amounts.write_text("state,amount\nNOR,100\nZMB,100\nDEU,100\n")
     dry = runner.invoke(cli, ["chase", "start-all", "--year", "2017", "--amounts", amounts, "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
-    assert ("3 chases would start, CHF 300.00 due in all, with CHF 6'500.00 of arrears (2 States) and CHF 0.00 "
-            "of credits (0 States) carried from 2016; nothing was started") in dry.stdout
+    assert (
+        "3 chases would start, CHF 300.00 due in all, with CHF 6'500.00 of arrears (2 States) and CHF 0.00 "
+        "of credits (0 States) carried from 2016; nothing was started"
+    ) in dry.stdout
     live = runner.invoke(cli, ["chase", "start-all", "--year", "2017", "--amounts", amounts], env=env)
     assert live.exit_code == 1 and "the financial year 2017 has already ended" in live.stderr
 
@@ -192,10 +226,14 @@ def test_a_year_with_chases_in_ccm_cannot_be_imported_over(event_log, db_url, tm
     year_2016(event_log)
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(LEDGER)
-    result = CliRunner().invoke(cli, ["import", "contributions", "--year", "2016", "--file", ledger],
-                                env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)})
-    assert result.exit_code == 1 and "2016 has chases in ccm (chase-2016-DEU): it cannot be imported over" in \
-        result.stderr
+    result = CliRunner().invoke(
+        cli,
+        ["import", "contributions", "--year", "2016", "--file", ledger],
+        env={"CCM_DATABASE_URL": db_url, "CCM_HOME": str(tmp_path)},
+    )
+    assert (
+        result.exit_code == 1 and "2016 has chases in ccm (chase-2016-DEU): it cannot be imported over" in result.stderr
+    )
 
 
 def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
@@ -216,7 +254,10 @@ def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
     assert report.contributed_text.startswith("24 of 100 States Parties have contributed")
     # "CHF 96'433 towards 7a; CHF 110'922 towards 7b and CHF 170'481 towards 7c"
     assert {b.line: b.received for b in report.budget_lines} == {
-        "7a": Decimal("96433"), "7b": Decimal("110922"), "7c": Decimal("170481")}
+        "7a": Decimal("96433"),
+        "7b": Decimal("110922"),
+        "7c": Decimal("170481"),
+    }
     # "a financing deficit amounting to just over CHF 100'000 of its 2016 budget"
     assert Decimal("100000") < report.deficit < Decimal("101000")
     # "since the last update, only 2 States Parties had made contributions … CHF 43'650"
@@ -251,8 +292,9 @@ def test_the_demo_says_what_the_director_told_the_committee(event_log):
     names = {s.alpha3: s.name for s in registry()}
     report = fold_contributions(event_log.query(), 2016, names, read_budget(BUDGET_2016), date(2016, 11, 4))
     said = minutes_of_4_november(report)
-    assert said[0] == ("since the update of 27 September 2016: 2 States Parties contributed CHF 43'650.00 "
-                       "(Netherlands, Germany)")
+    assert said[0] == (
+        "since the update of 27 September 2016: 2 States Parties contributed CHF 43'650.00 (Netherlands, Germany)"
+    )
     assert said[1].startswith("not voluntary: 40 % of the budget")
     assert "illustrative" in said[2]
 
@@ -269,13 +311,16 @@ def test_the_demos_article_7_record_tells_the_figures_of_the_minutes(event_log):
     data = resources.files("domain").joinpath("data/demo_article7_2016.csv").read_bytes()
     event_log.append_all(imported_events(data, registry(), "demo record", "isu"))
     said = article7_as_of_4_november(event_log)
-    assert said.startswith("Article 7 as of 4 November 2016: 22 States Parties with overdue initial transparency "
-                           "reports and 20 with overdue 2015 annual reports")
+    assert said.startswith(
+        "Article 7 as of 4 November 2016: 22 States Parties with overdue initial transparency "
+        "reports and 20 with overdue 2015 annual reports"
+    )
     assert "the demo's are illustrative" in said  # no public source names the 22 and the 20
 
 
-def test_a_ledger_resorted_or_extended_writes_only_what_is_new_and_a_changed_row_is_refused(db_url, tmp_path,
-                                                                                          worker_on):
+def test_a_ledger_resorted_or_extended_writes_only_what_is_new_and_a_changed_row_is_refused(
+    db_url, tmp_path, worker_on
+):
     """Rows are named by what they are, never by their line: the issue's Germany, counted
     twice when a re-sorted ledger with one row inserted was imported again, is counted once."""
     from activities.database import open_event_log
@@ -314,16 +359,30 @@ def test_the_page_lists_states_by_name_and_tells_its_two_shortfalls_apart():
     from activities.reports import render_html
     from domain.contributions import BudgetLine, ContributionsReport, StateContribution
 
-    states = [StateContribution(state=a, name=n, amount_due=Decimal("1000"), received=Decimal(r),
-                                outstanding=max(Decimal("0"), Decimal("1000") - Decimal(r)))
-              for a, n, r in (("AUT", "Austria", "0"), ("BDI", "Burundi", "100"), ("BEL", "Belgium", "1000"),
-                              ("BFA", "Burkina Faso", "0"))]
-    lines = [BudgetLine(line="7a", amount=Decimal("500"), kind="mandatory", received=Decimal("2981")),
-             BudgetLine(line="7b", amount=Decimal("9000"), kind="voluntary", received=Decimal("0"))]
+    states = [
+        StateContribution(
+            state=a,
+            name=n,
+            amount_due=Decimal("1000"),
+            received=Decimal(r),
+            outstanding=max(Decimal("0"), Decimal("1000") - Decimal(r)),
+        )
+        for a, n, r in (
+            ("AUT", "Austria", "0"),
+            ("BDI", "Burundi", "100"),
+            ("BEL", "Belgium", "1000"),
+            ("BFA", "Burkina Faso", "0"),
+        )
+    ]
+    lines = [
+        BudgetLine(line="7a", amount=Decimal("500"), kind="mandatory", received=Decimal("2981")),
+        BudgetLine(line="7b", amount=Decimal("9000"), kind="voluntary", received=Decimal("0")),
+    ]
     import html
 
-    page = html.unescape(render_html(ContributionsReport(year=2016, as_of=date(2016, 11, 4), states=states,
-                                                         budget_lines=lines)))
+    page = html.unescape(
+        render_html(ContributionsReport(year=2016, as_of=date(2016, 11, 4), states=states, budget_lines=lines))
+    )
     order = [page.index(f"<td>{n}</td>") for n in ("Austria", "Belgium", "Burkina Faso", "Burundi")]
     assert order == sorted(order)
     assert "CHF-" not in page and "none: CHF\xa02'481.00 over" in page  # Babel's no-break space
@@ -343,18 +402,30 @@ def test_the_page_in_french_and_spanish_names_and_sorts_states_in_its_language_w
     from activities.reports import publish
     from domain.contributions import BudgetLine, ContributionsReport, StateContribution
 
-    states = [StateContribution(state=a, name=n, amount_due=Decimal("1000"), received=Decimal(r),
-                                outstanding=max(Decimal("0"), Decimal("1000") - Decimal(r)), last_action=act,
-                                last_action_on=date(2016, 10, 3))
-              for a, n, r, act in (("DEU", "Germany", "1000", "paid"), ("ECU", "Ecuador", "0", "reminder_sent"),
-                                   ("GBR", "United Kingdom", "500", "receipt_recorded"),
-                                   ("ESP", "Spain", "0", "pledged"))]
+    states = [
+        StateContribution(
+            state=a,
+            name=n,
+            amount_due=Decimal("1000"),
+            received=Decimal(r),
+            outstanding=max(Decimal("0"), Decimal("1000") - Decimal(r)),
+            last_action=act,
+            last_action_on=date(2016, 10, 3),
+        )
+        for a, n, r, act in (
+            ("DEU", "Germany", "1000", "paid"),
+            ("ECU", "Ecuador", "0", "reminder_sent"),
+            ("GBR", "United Kingdom", "500", "receipt_recorded"),
+            ("ESP", "Spain", "0", "pledged"),
+        )
+    ]
     lines = [BudgetLine(line="7a", amount=Decimal("500"), kind="mandatory", received=Decimal("1500"))]
-    en = publish(ContributionsReport(year=2016, as_of=date(2016, 11, 4), states=states, budget_lines=lines),
-                 tmp_path)
+    en = publish(ContributionsReport(year=2016, as_of=date(2016, 11, 4), states=states, budget_lines=lines), tmp_path)
     name = "contributions-2016-as-of-2016-11-04"
-    pages = {lang: html.unescape((tmp_path / f"{name}{suffix}.html").read_text())
-             for lang, suffix in (("en", ""), ("fr", ".fr"), ("es", ".es"))}
+    pages = {
+        lang: html.unescape((tmp_path / f"{name}{suffix}.html").read_text())
+        for lang, suffix in (("en", ""), ("fr", ".fr"), ("es", ".es"))
+    }
     assert en == tmp_path / f"{name}.html" and '<html lang="fr">' in pages["fr"]
     assert f'hreflang="es" href="{name}.es.html"' in pages["fr"]
 
@@ -362,15 +433,19 @@ def test_the_page_in_french_and_spanish_names_and_sorts_states_in_its_language_w
         return [page.index(f"<td>{n}</td>") for n in names]
 
     fr, es = pages["fr"], pages["es"]
-    assert order(fr, ["Allemagne", "Équateur", "Espagne", "Royaume-Uni"]) == sorted(order(fr, [
-        "Allemagne", "Équateur", "Espagne", "Royaume-Uni"]))
-    assert order(es, ["Alemania", "Ecuador", "España", "Reino Unido"]) == sorted(order(es, [
-        "Alemania", "Ecuador", "España", "Reino Unido"]))
+    assert order(fr, ["Allemagne", "Équateur", "Espagne", "Royaume-Uni"]) == sorted(
+        order(fr, ["Allemagne", "Équateur", "Espagne", "Royaume-Uni"])
+    )
+    assert order(es, ["Alemania", "Ecuador", "España", "Reino Unido"]) == sorted(
+        order(es, ["Alemania", "Ecuador", "España", "Reino Unido"])
+    )
     assert "4 novembre 2016" in fr and "500,00\xa0CHF" in fr and "rien : 1'000,00\xa0CHF au-delà" in fr
     assert "4 de noviembre de 2016" in es and "1.000,00\xa0CHF" in es and "pagado íntegramente" in es
     assert "2 sur 4" in fr and "versement reçu" in fr and "annonce de contribution" in fr
-    english = re.compile(r"\b(the|of|and|Received|States|Parties|Budget lines|Contributions by State|"
-                         r"outstanding|paid|letter|pledge|none|over|As of)\b")
+    english = re.compile(
+        r"\b(the|of|and|Received|States|Parties|Budget lines|Contributions by State|"
+        r"outstanding|paid|letter|pledge|none|over|As of)\b"
+    )
     for lang in ("fr", "es"):
         text = re.sub(r"<[^>]+>", " ", pages[lang])
         text = re.sub(r"ccm audit verify[^.]*|contributions-2016[.\w]*", "", text)

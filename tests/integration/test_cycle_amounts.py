@@ -19,26 +19,40 @@ def chase_events(state: str, year: int, due: str, receipts: list[str], waived: s
     from tests.produced import logged
 
     start = datetime(year, 1, 15, 9, tzinfo=timezone.utc)
-    chase = Chase(input=ChaseInput(state=state, year=year, amount_due=Decimal(due), msp_date=date(year, 9, 1)),
-                  started_at=start)
+    chase = Chase(
+        input=ChaseInput(state=state, year=year, amount_due=Decimal(due), msp_date=date(year, 9, 1)), started_at=start
+    )
     rows = logged(f"chase-{year}-{state}", "ContributionChase", state, chase.start(), start)
     for n, amount in enumerate(receipts, start=1):
         day = datetime(year, 3, n + 1, 9, tzinfo=timezone.utc)
-        rows += logged(f"chase-{year}-{state}", "ContributionChase", state, chase.record_receipt(
-            RecordReceipt(amount=Decimal(amount), date=day.date(), budget_line="7a", reference=f"R{n}"), day), day)
+        rows += logged(
+            f"chase-{year}-{state}",
+            "ContributionChase",
+            state,
+            chase.record_receipt(
+                RecordReceipt(amount=Decimal(amount), date=day.date(), budget_line="7a", reference=f"R{n}"), day
+            ),
+            day,
+        )
     if waived:
         day = datetime(year, 6, 1, 9, tzinfo=timezone.utc)
-        rows += logged(f"chase-{year}-{state}", "ContributionChase", state,
-                       chase.close("waived", Close(reason=waived, office="president")), day)
+        rows += logged(
+            f"chase-{year}-{state}",
+            "ContributionChase",
+            state,
+            chase.close("waived", Close(reason=waived, office="president")),
+            day,
+        )
     return rows
 
 
 def test_last_years_unpaid_balances_become_arrears_and_its_credits_opening_credits(event_log):
-    event_log.append_all(chase_events("ITA", 2016, "5000.00", ["3800.00"])
-                         + chase_events("DEU", 2016, "65604.00", ["65604.00"])
-                         + chase_events("CHL", 2016, "2000.00", ["13965.52"]))
-    result = cycle_amounts(event_log, CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\nCHL,1\n",
-                                                 year=2017))
+    event_log.append_all(
+        chase_events("ITA", 2016, "5000.00", ["3800.00"])
+        + chase_events("DEU", 2016, "65604.00", ["65604.00"])
+        + chase_events("CHL", 2016, "2000.00", ["13965.52"])
+    )
+    result = cycle_amounts(event_log, CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\nCHL,1\n", year=2017))
     assert result.amounts == {"ITA": Decimal("38486.00"), "DEU": Decimal("65604.00"), "CHL": Decimal("1.00")}
     assert result.arrears == {"ITA": Decimal("1200.00")}
     assert result.credits == {"CHL": Decimal("11965.52")}
@@ -58,8 +72,12 @@ def test_the_years_budget_file_gives_the_lines_each_call_is_split_by(event_log, 
     budget.write_text("line,amount,kind\n7a,400000,mandatory\n7b,600000,voluntary\n")
     result = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026), budget_file=budget)
     assert [(b.line, b.kind) for b in result.budget_lines] == [("7a", "mandatory"), ("7b", "voluntary")]
-    assert cycle_amounts(event_log, CycleInput(budget="1000000", year=2026),
-                         budget_file=tmp_path / "none.csv").budget_lines == []
+    assert (
+        cycle_amounts(
+            event_log, CycleInput(budget="1000000", year=2026), budget_file=tmp_path / "none.csv"
+        ).budget_lines
+        == []
+    )
     budget.write_text("line,amount,kind\n7z,1,mandatory\n")
     with pytest.raises(ApplicationError, match="unknown budget line '7z'") as err:
         cycle_amounts(event_log, CycleInput(budget="1000000", year=2026), budget_file=budget)
@@ -78,8 +96,10 @@ def test_a_withdrawn_state_is_not_billed_but_its_arrears_are_chased(event_log):
 
 
 def test_a_waived_balance_is_not_carried_but_a_credit_always_is(event_log):
-    event_log.append_all(chase_events("FRA", 2025, "100.00", ["150.00"])
-                         + chase_events("BEL", 2025, "900.00", [], waived="decided by the MSP"))
+    event_log.append_all(
+        chase_events("FRA", 2025, "100.00", ["150.00"])
+        + chase_events("BEL", 2025, "900.00", [], waived="decided by the MSP")
+    )
     result = cycle_amounts(event_log, CycleInput(budget="1000000", year=2026))
     assert result.credits == {"FRA": Decimal("50.00")} and "BEL" not in result.arrears
 

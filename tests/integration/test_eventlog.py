@@ -15,8 +15,16 @@ T0 = datetime(2017, 1, 10, 9, tzinfo=timezone.utc)
 
 
 def ev(key: str, **fields) -> NewEvent:
-    values = dict(idempotency_key=key, workflow_id="chase-2017-ITA", run_id="r1", workflow_type="ContributionChase",
-                  subject="ITA", event_type="system.ping", occurred_at=T0, payload={"note": key})
+    values = dict(
+        idempotency_key=key,
+        workflow_id="chase-2017-ITA",
+        run_id="r1",
+        workflow_type="ContributionChase",
+        subject="ITA",
+        event_type="system.ping",
+        occurred_at=T0,
+        payload={"note": key},
+    )
     return NewEvent(**values | fields)
 
 
@@ -68,10 +76,15 @@ def test_appending_an_existing_key_returns_the_stored_row_and_writes_nothing(eve
 
 def test_a_batch_appends_in_order_on_one_chain_and_writes_each_key_once(event_log):
     event_log.append(ev("k-1"))
-    out = event_log.append_many([ev("k-1", payload={"note": "other"}), ev("k-2"), ev("k-3"),
-                                 ev("k-2", payload={"note": "x"})])
+    out = event_log.append_many(
+        [ev("k-1", payload={"note": "other"}), ev("k-2"), ev("k-3"), ev("k-2", payload={"note": "x"})]
+    )
     assert [(e.idempotency_key, written) for e, written in out] == [
-        ("k-1", False), ("k-2", True), ("k-3", True), ("k-2", False)]
+        ("k-1", False),
+        ("k-2", True),
+        ("k-3", True),
+        ("k-2", False),
+    ]
     assert out[0][0].payload == {"note": "k-1"} and out[3][0] == out[1][0]
     rows = list(event_log.query())
     assert [r.idempotency_key for r in rows] == ["k-1", "k-2", "k-3"] and [r.seq for r in rows] == [1, 2, 3]
@@ -113,14 +126,18 @@ def test_a_reordered_row_is_named_by_verify(event_log):
     assert result.first_break.seq == 2 and "previous-hash" in result.first_break.reason
 
 
-@pytest.mark.parametrize("tamper, seq, reason", [
-    (None, None, None),
-    ("UPDATE events SET payload = '{\"n\": \"forged\"}' WHERE seq = 7", 7, "edited"),
-    ("DELETE FROM events WHERE seq = 6", 7, "deleted"),  # the first row of the second range
-    ("DELETE FROM events WHERE seq = 5", 6, "deleted"),  # the last row of the first range
-])
-def test_verify_in_ranges_across_processes_names_the_row_a_single_walk_names(event_log, monkeypatch, tamper, seq,
-                                                                              reason):
+@pytest.mark.parametrize(
+    "tamper, seq, reason",
+    [
+        (None, None, None),
+        ('UPDATE events SET payload = \'{"n": "forged"}\' WHERE seq = 7', 7, "edited"),
+        ("DELETE FROM events WHERE seq = 6", 7, "deleted"),  # the first row of the second range
+        ("DELETE FROM events WHERE seq = 5", 6, "deleted"),  # the last row of the first range
+    ],
+)
+def test_verify_in_ranges_across_processes_names_the_row_a_single_walk_names(
+    event_log, monkeypatch, tamper, seq, reason
+):
     import activities.eventlog
 
     fill(event_log, 10)
@@ -169,11 +186,22 @@ def test_queries_filter_by_workflow_subject_type_and_time(event_log):
 
     fill(event_log, 4)
     chase = Chase(input=ChaseInput(state="DEU", year=2017, amount_due=Decimal("43650")), started_at=T0)
-    receipt = next(e for e in chase.record_receipt(RecordReceipt(amount=Decimal("43650"), date=T0.date()), T0)
-                   if getattr(e, "event_type", "") == "chase.receipt_recorded")
-    event_log.append(ev("chase-2017-DEU/receipt-1", workflow_id="chase-2017-DEU", subject="DEU",
-                        event_type=receipt.event_type, payload=receipt.payload, occurred_at=T0 + timedelta(days=10),
-                        actor="sheila"))
+    receipt = next(
+        e
+        for e in chase.record_receipt(RecordReceipt(amount=Decimal("43650"), date=T0.date()), T0)
+        if getattr(e, "event_type", "") == "chase.receipt_recorded"
+    )
+    event_log.append(
+        ev(
+            "chase-2017-DEU/receipt-1",
+            workflow_id="chase-2017-DEU",
+            subject="DEU",
+            event_type=receipt.event_type,
+            payload=receipt.payload,
+            occurred_at=T0 + timedelta(days=10),
+            actor="sheila",
+        )
+    )
     assert len(list(event_log.query(workflow_id="chase-2017-ITA"))) == 4
     assert [e.subject for e in event_log.query(subject="DEU")] == ["DEU"]
     assert len(list(event_log.query(event_type="system.*"))) == 4

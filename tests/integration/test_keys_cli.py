@@ -17,8 +17,11 @@ from services.keystore import key_for, sign_update
 def test_a_new_key_is_private_to_its_owner_and_its_passphrase_is_needed_to_sign(tmp_path, monkeypatch):
     monkeypatch.setenv("CCM_KEYS_DIR", str(tmp_path / "keys"))
     runner = CliRunner()
-    r = runner.invoke(cli, ["keys", "new", "--as", "Michael Biontino@president", "--passphrase"],
-                      input="correct horse\ncorrect horse\n")
+    r = runner.invoke(
+        cli,
+        ["keys", "new", "--as", "Michael Biontino@president", "--passphrase"],
+        input="correct horse\ncorrect horse\n",
+    )
     assert r.exit_code == 0, r.output
     pem = next((tmp_path / "keys").glob("*.pem"))
     assert stat.S_IMODE(pem.stat().st_mode) == 0o600
@@ -51,14 +54,30 @@ def test_a_key_needs_a_person_and_an_office(tmp_path, monkeypatch):
 def test_registering_a_file_that_is_no_key_is_one_line(tmp_path):
     bad = tmp_path / "key.json"
     bad.write_text("{not json")
-    r = CliRunner().invoke(cli, ["keys", "register", str(bad), "--office", "president", "--from", "2027-01-01",
-                                 "--until", "2027-12-31", "--admin-key", str(bad)], env={"CCM_HOME": str(tmp_path)})
+    r = CliRunner().invoke(
+        cli,
+        [
+            "keys",
+            "register",
+            str(bad),
+            "--office",
+            "president",
+            "--from",
+            "2027-01-01",
+            "--until",
+            "2027-12-31",
+            "--admin-key",
+            str(bad),
+        ],
+        env={"CCM_HOME": str(tmp_path)},
+    )
     assert r.exit_code == 1 and "is not a key `ccm keys new` made" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_a_checkpoint_key_verification_would_not_accept_is_refused_and_nothing_is_logged(tmp_path, monkeypatch,
-                                                                                       worker_on):
+def test_a_checkpoint_key_verification_would_not_accept_is_refused_and_nothing_is_logged(
+    tmp_path, monkeypatch, worker_on
+):
     from activities.database import open_event_log
 
     monkeypatch.setenv("CCM_KEYS_DIR", str(tmp_path / "keys"))

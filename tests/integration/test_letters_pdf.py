@@ -27,13 +27,27 @@ from domain.bank import creditor_reference, format_reference
 from tests.letters import pdf_text
 
 TEMPLATES = Path(templates.loader.searchpath[0]) / "letters"
-ITALY = Contact(email="mission.italy@example.org", mission="Permanent Mission of Italy",
-                address=("Chemin de l'Impératrice 10", "1292 Pregny-Chambésy"))
+ITALY = Contact(
+    email="mission.italy@example.org",
+    mission="Permanent Mission of Italy",
+    address=("Chemin de l'Impératrice 10", "1292 Pregny-Chambésy"),
+)
 HEAD = Letterhead(president_name="Michael Biontino", director_name="Sheila Mweemba")
 SENT = [{"kind": "call_for_contributions", "date": "2027-01-15"}, {"kind": "second_reminder", "date": "2027-06-15"}]
-FIGURES = {"year": 2027, "amount_due": "43650.00", "arrears": "1200.00", "total_due": "44850.00",
-           "received": "10000.00", "outstanding": "34850.00", "credit": "0.00", "msp_date": "2027-09-01",
-           "letters_before": SENT, "letter_number": 3, "reported_on": "2027-05-02", "reference": "TRF-88"}
+FIGURES = {
+    "year": 2027,
+    "amount_due": "43650.00",
+    "arrears": "1200.00",
+    "total_due": "44850.00",
+    "received": "10000.00",
+    "outstanding": "34850.00",
+    "credit": "0.00",
+    "msp_date": "2027-09-01",
+    "letters_before": SENT,
+    "letter_number": 3,
+    "reported_on": "2027-05-02",
+    "reference": "TRF-88",
+}
 DAY = date(2027, 8, 11)
 
 
@@ -93,24 +107,29 @@ def test_each_letter_reads_back_from_its_pdf_with_every_fact(kind, language):
 
 # The registers, word for word (the issue's model texts). The contacts file names Italy's
 # mission in English only: French and Spanish letters compose it from the State's name.
-MISSIONS = {"en": "Permanent Mission of Italy",
-            "fr": "Mission permanente de l'Italie auprès de l'Office des Nations Unies à Genève",
-            "es": "Misión Permanente de Italia ante la Oficina de las Naciones Unidas en Ginebra"}
+MISSIONS = {
+    "en": "Permanent Mission of Italy",
+    "fr": "Mission permanente de l'Italie auprès de l'Office des Nations Unies à Genève",
+    "es": "Misión Permanente de Italia ante la Oficina de las Naciones Unidas en Ginebra",
+}
 NOTE_OPENS = {
     "en": f"presents its compliments to the {MISSIONS['en']} and has the honour to",
     "fr": f"présente ses compliments à la {MISSIONS['fr']} et a l'honneur d",
-    "es": f"saluda atentamente a la {MISSIONS['es']} y tiene el honor de"}
+    "es": f"saluda atentamente a la {MISSIONS['es']} y tiene el honor de",
+}
 NOTE_CLOSES = {
     "en": f"The ISU-CCM avails itself of this opportunity to renew to the {MISSIONS['en']} the assurances of its "
-          "highest consideration.",
+    "highest consideration.",
     "fr": f"L'UAA saisit cette occasion pour renouveler à la {MISSIONS['fr']} les assurances de sa très haute "
-          "considération.",
+    "considération.",
     "es": f"La DAA aprovecha la oportunidad para reiterar a la {MISSIONS['es']} las seguridades de su más alta "
-          "consideración."}
+    "consideración.",
+}
 PRESIDENT_CLOSES = {
     "en": "Please accept, Excellency, the assurances of my highest consideration.",
     "fr": "Je vous prie d'agréer, Excellence, les assurances de ma très haute considération.",
-    "es": "Le ruego acepte, Excelencia, las seguridades de mi más alta consideración."}
+    "es": "Le ruego acepte, Excelencia, las seguridades de mi más alta consideración.",
+}
 EXCELLENCY = {"en": "Excellency", "fr": "Excellence", "es": "Excelencia"}
 
 
@@ -120,7 +139,8 @@ def test_the_president_recalls_the_isus_notes_as_the_isus_and_a_note_its_own_in_
     assert values("second_reminder", "en")["letters_sent"].startswith("its call for contributions of 15 January")
     assert values("second_reminder", "fr")["letters_sent"].startswith("son appel à contributions du 15 janvier")
     assert values("president_letter", "es")["letters_sent"].startswith(
-        "la solicitud de contribuciones de la DAA del 15 de enero de 2027")
+        "la solicitud de contribuciones de la DAA del 15 de enero de 2027"
+    )
 
 
 def test_amounts_dates_and_names_are_written_as_each_language_writes_them():
@@ -147,12 +167,18 @@ def test_a_reminder_with_no_letter_before_recalls_none():
     assert "remains outstanding." in text and "despite" not in text
 
 
-@pytest.mark.parametrize("contact,reason", [
-    (None, "address missing: ITA has no row in contacts.csv"),
-    (Contact(email="a@b.org"), "address missing: the row of ITA in contacts.csv has no postal address"),
-    (Contact(email="a@b.org\nBcc: all@example.org", mission="M", address=("Geneva",)),
-     "the e-mail of ITA in contacts.csv is not an address"),
-    (Contact(email="a@b.org, c@d.org", mission="M", address=("Geneva",)), "is not an address")])
+@pytest.mark.parametrize(
+    "contact,reason",
+    [
+        (None, "address missing: ITA has no row in contacts.csv"),
+        (Contact(email="a@b.org"), "address missing: the row of ITA in contacts.csv has no postal address"),
+        (
+            Contact(email="a@b.org\nBcc: all@example.org", mission="M", address=("Geneva",)),
+            "the e-mail of ITA in contacts.csv is not an address",
+        ),
+        (Contact(email="a@b.org, c@d.org", mission="M", address=("Geneva",)), "is not an address"),
+    ],
+)
 def test_a_letter_without_an_address_is_refused_with_the_reason(contact, reason):
     with pytest.raises(LetterRefused, match=reason):
         letter_values("call_for_contributions", "ITA", FIGURES, "en", DAY, HEAD, contact)
@@ -165,21 +191,24 @@ def test_a_reminder_with_nothing_to_pay_is_refused():
 
 def pixels(image) -> list[tuple[int, int, int]]:
     data = image.tobytes()
-    return [tuple(data[i:i + 3]) for i in range(0, len(data), 3)]
+    return [tuple(data[i : i + 3]) for i in range(0, len(data), 3)]
 
 
 def test_the_letterhead_is_drawn_on_page_one(tmp_path):
     from PIL import Image
 
     logo = tmp_path / "logo.svg"
-    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="60" height="60">'
-                    '<rect width="60" height="60" fill="#1f4e79"/></svg>')
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="60">'
+        '<rect width="60" height="60" fill="#1f4e79"/></svg>'
+    )
     head = Letterhead(logo=logo, director_name="Sheila Mweemba")
     pdf = tmp_path / "call.pdf"
     v = letter_values("call_for_contributions", "ITA", FIGURES, "en", DAY, head, ITALY)
     pdf.write_bytes(render_letter("call_for_contributions", "en", v).pdf())
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", pdf, tmp_path / "page"],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", pdf, tmp_path / "page"], check=True
+    )
     page = Image.open(tmp_path / "page.png").convert("RGB")
     width, height = page.size
     head_area = page.crop((0, 0, width, height // 8))  # the top eighth of an A4 page
@@ -190,11 +219,17 @@ def test_the_letterhead_is_drawn_on_page_one(tmp_path):
     assert sum(1 for px in pixels(below) if sum(px) < 600) > 100  # the body and signature were drawn too
 
 
-@pytest.mark.parametrize("when,language,expected", [
-    (date(2016, 11, 4), "en", "Swaziland"), (date(2016, 11, 4), "fr", "Swaziland"),
-    (date(2016, 11, 4), "es", "Swazilandia"), (date(2026, 12, 2), "en", "Eswatini"),
-    (date(2026, 12, 2), "es", "Eswatini"), (date(2026, 12, 2), "fr", "Eswatini"),
-])
+@pytest.mark.parametrize(
+    "when,language,expected",
+    [
+        (date(2016, 11, 4), "en", "Swaziland"),
+        (date(2016, 11, 4), "fr", "Swaziland"),
+        (date(2016, 11, 4), "es", "Swazilandia"),
+        (date(2026, 12, 2), "en", "Eswatini"),
+        (date(2026, 12, 2), "es", "Eswatini"),
+        (date(2026, 12, 2), "fr", "Eswatini"),
+    ],
+)
 def test_a_state_is_named_as_it_was_on_the_letters_date(when, language, expected):
     swaziland = Contact(address=("Geneva",))
     v = letter_values("call_for_contributions", "SWZ", FIGURES | {"year": when.year}, language, when, HEAD, swaziland)
@@ -202,16 +237,45 @@ def test_a_state_is_named_as_it_was_on_the_letters_date(when, language, expected
 
 
 def test_a_credit_carried_the_membership_rule_and_the_split_by_line_are_stated_in_the_call():
-    split = [{"line": "7a", "kind": "mandatory", "amount": "17460.00"},
-             {"line": "7b", "kind": "voluntary", "amount": "26190.00"}]
-    figures = FIGURES | {"credit_carried": "11965.52", "outstanding": "26520.48", "membership_rule": "any-day",
-                         "budget_split": split}
-    for language, words in (("en", ["Credit carried from 2026", "Balance to pay", "at least one day of 2027",
-                                    "7a, CHF 17'460.00 (not voluntary); 7b, CHF 26'190.00 (voluntary)"]),
-                            ("fr", ["Crédit reporté de 2026", "Solde à payer", "un jour au moins de l'année 2027",
-                                    "7a, 17'460,00 CHF (non volontaire)"]),
-                            ("es", ["Crédito trasladado de 2026", "Saldo a pagar", "al menos un día de 2027",
-                                    "7b, 26.190,00 CHF (voluntaria)"])):
+    split = [
+        {"line": "7a", "kind": "mandatory", "amount": "17460.00"},
+        {"line": "7b", "kind": "voluntary", "amount": "26190.00"},
+    ]
+    figures = FIGURES | {
+        "credit_carried": "11965.52",
+        "outstanding": "26520.48",
+        "membership_rule": "any-day",
+        "budget_split": split,
+    }
+    for language, words in (
+        (
+            "en",
+            [
+                "Credit carried from 2026",
+                "Balance to pay",
+                "at least one day of 2027",
+                "7a, CHF 17'460.00 (not voluntary); 7b, CHF 26'190.00 (voluntary)",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "Crédit reporté de 2026",
+                "Solde à payer",
+                "un jour au moins de l'année 2027",
+                "7a, 17'460,00 CHF (non volontaire)",
+            ],
+        ),
+        (
+            "es",
+            [
+                "Crédito trasladado de 2026",
+                "Saldo a pagar",
+                "al menos un día de 2027",
+                "7b, 26.190,00 CHF (voluntaria)",
+            ],
+        ),
+    ):
         v = letter_values("call_for_contributions", "ITA", figures, language, date(2027, 1, 15), HEAD, ITALY)
         assert v["payment"]["amount"] == chf(Decimal("26520.48"), language)
         text = pdf_text(render_letter("call_for_contributions", language, v).pdf())
@@ -232,9 +296,13 @@ def pdf_objects(pdf: bytes) -> bytes:
     return out
 
 
-@pytest.mark.parametrize("kind,language,author", [
-    ("call_for_contributions", "fr", "Unité d'appui à l'application, Convention sur les armes à sous-munitions"),
-    ("president_letter", "es", "Presidencia de la Convención sobre Municiones en Racimo")])
+@pytest.mark.parametrize(
+    "kind,language,author",
+    [
+        ("call_for_contributions", "fr", "Unité d'appui à l'application, Convention sur les armes à sous-munitions"),
+        ("president_letter", "es", "Presidencia de la Convención sobre Municiones en Racimo"),
+    ],
+)
 def test_a_letter_is_an_archival_record_by_poppler_s_reading(kind, language, author, tmp_path):
     """PDF/A-2b and PDF/UA-1 claimed in its XMP metadata, tagged, every font embedded,
     with its title, author, subject, language and the letter's date: read by poppler
@@ -243,14 +311,21 @@ def test_a_letter_is_an_archival_record_by_poppler_s_reading(kind, language, aut
     letter = render_letter(kind, language, v)
     path = tmp_path / "letter.pdf"
     path.write_bytes(letter.pdf())
-    info = dict(line.split(":", 1) for line in subprocess.run(
-        ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout.splitlines() if ":" in line)
+    info = dict(
+        line.split(":", 1)
+        for line in subprocess.run(
+            ["pdfinfo", str(path)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        if ":" in line
+    )
     info = {k: v.strip() for k, v in info.items()}
     assert info["Title"] == letter.subject and info["Subject"] == letter.subject and info["Author"] == author
     assert info["Tagged"] == "yes" and info["CreationDate"].startswith("Wed Aug 11 00:00:00 2027")
     meta = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True, check=True).stdout
-    claims = {name: re.findall(rf'(?:<|\s){name}(?:="|>)([^"<]+)', meta)
-              for name in ("pdfaid:part", "pdfaid:conformance", "pdfuaid:part")}
+    claims = {
+        name: re.findall(rf'(?:<|\s){name}(?:="|>)([^"<]+)', meta)
+        for name in ("pdfaid:part", "pdfaid:conformance", "pdfuaid:part")
+    }
     assert claims == {"pdfaid:part": ["2"], "pdfaid:conformance": ["B"], "pdfuaid:part": ["1"]}, claims
     assert f"<rdf:li>{language}</rdf:li>" in meta  # dc:language
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
@@ -261,9 +336,11 @@ def test_a_letter_is_an_archival_record_by_poppler_s_reading(kind, language, aut
 
 # Words only English has: none may stand in a French or Spanish letter, outside the
 # reference numbers (identifiers, `ISU-CCM/2027/ITA/3`) and the address the contacts give.
-ENGLISH = re.compile(r"\b(the|of|and|to|for|from|with|by|its|Trust|Fund|Support|Implementation|Geneva|Switzerland|"
-                     r"United|Kingdom|Republic|Government|Excellency|Please|Amount|Due|Account|Reference|"
-                     r"Call|Reminder|Thank|President|Meeting|States|Parties|Cluster|Munitions|Permanent|Director)\b")
+ENGLISH = re.compile(
+    r"\b(the|of|and|to|for|from|with|by|its|Trust|Fund|Support|Implementation|Geneva|Switzerland|"
+    r"United|Kingdom|Republic|Government|Excellency|Please|Amount|Due|Account|Reference|"
+    r"Call|Reminder|Thank|President|Meeting|States|Parties|Cluster|Munitions|Permanent|Director)\b"
+)
 ANYWHERE = Contact(address=("Case postale 1", "1211 Genève 2"))
 
 
@@ -289,9 +366,17 @@ def test_every_letter_to_every_state_is_in_its_language_with_no_bracketed_name(l
         for kind, pdf in zip(LETTER_KINDS, pdfs, strict=True):
             (tmp_path / f"{kind}.pdf").write_bytes(pdf)
         texts = subprocess.run(
-            ["sh", "-c", 'for f in "$@"; do pdftotext "$f" -; echo "@@@"; done', "sh",
-             *(str(tmp_path / f"{kind}.pdf") for kind in LETTER_KINDS)],
-            capture_output=True, text=True, check=True).stdout.split("@@@")
+            [
+                "sh",
+                "-c",
+                'for f in "$@"; do pdftotext "$f" -; echo "@@@"; done',
+                "sh",
+                *(str(tmp_path / f"{kind}.pdf") for kind in LETTER_KINDS),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("@@@")
         for kind, text in zip(LETTER_KINDS, texts, strict=False):
             text = " ".join(text.split())
             assert bare(named.short, language) in text, (state.alpha3, kind)

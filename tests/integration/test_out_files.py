@@ -30,11 +30,24 @@ def chases_of_2017(log, states=("ITA", "NOR", "FRA", "DEU")) -> None:
         chase = Chase(input=ChaseInput(state=state, year=2017, amount_due=Decimal("1000")), started_at=start)
         effects = chase.start() + chase.record_receipt(
             RecordReceipt(amount=Decimal("400"), date=date(2017, 2, 1), reference=f"R-{state}"),
-            datetime(2017, 2, 1, 9, tzinfo=timezone.utc))
+            datetime(2017, 2, 1, 9, tzinfo=timezone.utc),
+        )
         wid = f"chase-2017-{state}"
-        log.append_all([NewEvent(idempotency_key=f"{wid}/{e.key}", workflow_id=wid, workflow_type="ContributionChase",
-                                 subject=state, event_type=e.event_type, occurred_at=start, payload=e.payload)
-                        for e in effects if getattr(e, "event_type", None)])
+        log.append_all(
+            [
+                NewEvent(
+                    idempotency_key=f"{wid}/{e.key}",
+                    workflow_id=wid,
+                    workflow_type="ContributionChase",
+                    subject=state,
+                    event_type=e.event_type,
+                    occurred_at=start,
+                    payload=e.payload,
+                )
+                for e in effects
+                if getattr(e, "event_type", None)
+            ]
+        )
 
 
 def ccm(db_url, *args):
@@ -61,21 +74,26 @@ def full_disk(tmp_path):
         subprocess.run(["umount", str(where)], check=False)
 
 
-@pytest.mark.parametrize("args", [["audit", "export"], ["report", "contributions", "--year", "2017", "-o", "html"]],
-                         ids=["audit-export", "report"])
+@pytest.mark.parametrize(
+    "args",
+    [["audit", "export"], ["report", "contributions", "--year", "2017", "-o", "html"]],
+    ids=["audit-export", "report"],
+)
 def test_a_full_disk_is_one_line_and_leaves_no_partial_file(event_log, db_url, full_disk, args):
     chases_of_2017(event_log)
     before = sorted(p.name for p in full_disk.iterdir())
     result = ccm(db_url, *args, "--out", full_disk / "out.file")
     assert result.exit_code == 1, (result.output, result.exception)
-    assert result.output.strip().splitlines() == [f"Error: {full_disk / 'out.file'} was not written: "
-                                                  "No space left on device"], repr(result.exception)
+    assert result.output.strip().splitlines() == [
+        f"Error: {full_disk / 'out.file'} was not written: No space left on device"
+    ], repr(result.exception)
     assert sorted(p.name for p in full_disk.iterdir()) == before  # no out.file, no temporary file
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-@pytest.mark.parametrize("args", [["audit", "export"], ["report", "contributions", "--year", "2017"]],
-                         ids=["audit-export", "report"])
+@pytest.mark.parametrize(
+    "args", [["audit", "export"], ["report", "contributions", "--year", "2017"]], ids=["audit-export", "report"]
+)
 def test_a_device_or_a_fifo_is_never_replaced_even_with_force(event_log, db_url, tmp_path, args):
     chases_of_2017(event_log)
     fifo = tmp_path / "pipe"

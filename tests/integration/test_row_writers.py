@@ -18,8 +18,14 @@ T0 = datetime(2027, 1, 10, 9, tzinfo=timezone.utc)
 
 
 def event(n: int) -> NewEvent:
-    return NewEvent(idempotency_key=f"chase-2027-ITA/e{n}", workflow_id="chase-2027-ITA", subject="ITA",
-                    event_type="system.ping", occurred_at=T0, payload={"note": f"row {n}"})
+    return NewEvent(
+        idempotency_key=f"chase-2027-ITA/e{n}",
+        workflow_id="chase-2027-ITA",
+        subject="ITA",
+        event_type="system.ping",
+        occurred_at=T0,
+        payload={"note": f"row {n}"},
+    )
 
 
 def worker_key(event_log):

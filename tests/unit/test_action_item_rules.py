@@ -16,8 +16,11 @@ START = utc(2017, 1, 2, 9)
 
 
 def new_item(now=START, due=date(2017, 1, 25)) -> ActionItem:
-    item = ActionItem.new(ActionItemInput(owner="ITA", text="Operational plan", due=due, source="meeting-x",
-                                          number=1), "action-meeting-x-1", now)
+    item = ActionItem.new(
+        ActionItemInput(owner="ITA", text="Operational plan", due=due, source="meeting-x", number=1),
+        "action-meeting-x-1",
+        now,
+    )
     item.start()
     return item
 
@@ -71,39 +74,59 @@ def test_a_finished_item_refuses_every_command():
     item = new_item()
     item.complete(Complete(note="done"), utc(2017, 1, 3))
     assert item.finished
-    for check in (lambda: item.check_complete(Complete()), lambda: item.check_reassign(Reassign(owner="CHL")),
-                  lambda: item.check_cancel(CancelAction(reason="x")),
-                  lambda: item.check_extend(Extend(new_due=date(2017, 3, 1), reason="x"), date(2017, 1, 3))):
+    for check in (
+        lambda: item.check_complete(Complete()),
+        lambda: item.check_reassign(Reassign(owner="CHL")),
+        lambda: item.check_cancel(CancelAction(reason="x")),
+        lambda: item.check_extend(Extend(new_due=date(2017, 3, 1), reason="x"), date(2017, 1, 3)),
+    ):
         with pytest.raises(Refusal, match="the action item is done"):
             check()
 
 
-@pytest.mark.parametrize("cmd,today,message", [
-    (Extend(new_due=date(2017, 1, 3), reason="x"), date(2017, 1, 3), "must be after today"),
-    (Extend(new_due=date(2017, 3, 1), reason=" "), date(2017, 1, 3), "a reason is required")])
+@pytest.mark.parametrize(
+    "cmd,today,message",
+    [
+        (Extend(new_due=date(2017, 1, 3), reason="x"), date(2017, 1, 3), "must be after today"),
+        (Extend(new_due=date(2017, 3, 1), reason=" "), date(2017, 1, 3), "a reason is required"),
+    ],
+)
 def test_an_extension_needs_a_later_date_and_a_reason(cmd, today, message):
     with pytest.raises(Refusal, match=message):
         new_item().check_extend(cmd, today)
 
 
 def test_an_item_naming_the_command_that_fulfils_it_is_closed_by_that_command_with_a_reference():
-    """"The President will send individual letters" (4 November 2016): the item names the
+    """ "The President will send individual letters" (4 November 2016): the item names the
     escalation of the year, and closes when it runs; no other command closes it so."""
     from pydantic import ValidationError
 
     from domain.action_items import Fulfil, escalation_of
 
-    item = ActionItem.new(ActionItemInput(owner="president", text="Individual letters to States that have not paid",
-                                          due=date(2016, 12, 7), source="meeting-cc-2016-11-04", number=2,
-                                          fulfilled_by=escalation_of(2016)), "action-meeting-cc-2016-11-04-2", START)
+    item = ActionItem.new(
+        ActionItemInput(
+            owner="president",
+            text="Individual letters to States that have not paid",
+            due=date(2016, 12, 7),
+            source="meeting-cc-2016-11-04",
+            number=2,
+            fulfilled_by=escalation_of(2016),
+        ),
+        "action-meeting-cc-2016-11-04-2",
+        START,
+    )
     item.start()
     assert item.status().fulfilled_by == "escalation:2016"
     with pytest.raises(Refusal, match="fulfilled by escalation:2016, not escalation:2017"):
         item.check_fulfil(Fulfil(by="escalation:2017", reference="x", office="president"))
-    effects = item.fulfil(Fulfil(by="escalation:2016", reference="12 President's letters sent for 2016",
-                                 office="president"), utc(2016, 12, 1))
-    assert item.stage == "done" and effects[-1].payload == {"note": "12 President's letters sent for 2016",
-                                                            "fulfilled_by": "escalation:2016"}
+    effects = item.fulfil(
+        Fulfil(by="escalation:2016", reference="12 President's letters sent for 2016", office="president"),
+        utc(2016, 12, 1),
+    )
+    assert item.stage == "done" and effects[-1].payload == {
+        "note": "12 President's letters sent for 2016",
+        "fulfilled_by": "escalation:2016",
+    }
     with pytest.raises(Refusal, match="the action item is done"):  # a re-run closes nothing twice
         item.check_fulfil(Fulfil(by="escalation:2016", reference="again", office="president"))
     with pytest.raises(ValidationError):

@@ -54,16 +54,29 @@ def test_states_are_named_by_their_whole_name_and_a_code_in_free_text_is_only_a_
     assert states_named("ITA 2027", NAMES) == [] and codes_in("ITA 2027", NAMES) == ["ITA"]
 
 
-@pytest.mark.parametrize("text", ["PAYMENT OF INVOICE 2027 AND BANK FEES", "DEMOCRATIC REPUBLIC OF THE CONGO",
-                                  "Equatorial Guinea, contribution 2027", "Papua New Guinea"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PAYMENT OF INVOICE 2027 AND BANK FEES",
+        "DEMOCRATIC REPUBLIC OF THE CONGO",
+        "Equatorial Guinea, contribution 2027",
+        "Papua New Guinea",
+    ],
+)
 def test_a_state_is_not_named_by_a_word_or_by_a_part_of_another_countrys_name(text):
     """Seen in a hostile probe: these were credited to Andorra, the Congo and Guinea."""
     from domain.states import registry
 
     parties = {s.alpha3: s.name for s in registry().parties()}
     assert states_named(text, parties) == []
-    found = match_entry(entry(remittance=text), {f"chase-2027-{a}": ChaseView(
-        workflow_id=f"chase-2027-{a}", state=a, year=2027, open=True) for a in ("AND", "COG", "GIN")}, parties)
+    found = match_entry(
+        entry(remittance=text),
+        {
+            f"chase-2027-{a}": ChaseView(workflow_id=f"chase-2027-{a}", state=a, year=2027, open=True)
+            for a in ("AND", "COG", "GIN")
+        },
+        parties,
+    )
     assert found.workflow_id is None
 
 
@@ -78,9 +91,11 @@ def test_guinea_and_the_congo_are_still_named_by_their_own_names():
 
 @pytest.mark.parametrize("make", [camt053, camt054, mt940])
 def test_every_format_reads_to_the_same_entries(make):
-    lines = [Line("E1", "38486.00", DAY, reference=creditor_reference(2027, "ITA")),
-             Line("E2", "500", DAY, text="Norway 2027"),
-             Line("E3", "1000", DAY, credit=False, reversal=True, reference=creditor_reference(2027, "ITA"))]
+    lines = [
+        Line("E1", "38486.00", DAY, reference=creditor_reference(2027, "ITA")),
+        Line("E2", "500", DAY, text="Norway 2027"),
+        Line("E3", "1000", DAY, credit=False, reversal=True, reference=creditor_reference(2027, "ITA")),
+    ]
     statement = read_statement(make(lines))
     assert statement.account == IBAN and len(statement.sha256) == 64
     first, second, third = statement.entries
@@ -92,46 +107,73 @@ def test_every_format_reads_to_the_same_entries(make):
 
 def test_a_batch_entry_becomes_one_line_per_transaction():
     one = camt053([Line("B1", "300", DAY, text="Italy")]).decode()
-    batch = one.replace("<NtryDtls><TxDtls>", "<NtryDtls><TxDtls><Refs><AcctSvcrRef>B1-a</AcctSvcrRef></Refs>"
-                        "<Amt Ccy=\"CHF\">100.00</Amt><RmtInf><Ustrd>Norway</Ustrd></RmtInf></TxDtls><TxDtls>", 1)
-    batch = batch.replace('<Amt Ccy="CHF">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf>',
-                          '<Amt Ccy="CHF">200.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf>')
-    batch = re.sub(r"<Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>", "<Refs><AcctSvcrRef>B1-b</AcctSvcrRef></Refs>",
-                   batch)
+    batch = one.replace(
+        "<NtryDtls><TxDtls>",
+        "<NtryDtls><TxDtls><Refs><AcctSvcrRef>B1-a</AcctSvcrRef></Refs>"
+        '<Amt Ccy="CHF">100.00</Amt><RmtInf><Ustrd>Norway</Ustrd></RmtInf></TxDtls><TxDtls>',
+        1,
+    )
+    batch = batch.replace(
+        '<Amt Ccy="CHF">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf>',
+        '<Amt Ccy="CHF">200.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf>',
+    )
+    batch = re.sub(
+        r"<Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>", "<Refs><AcctSvcrRef>B1-b</AcctSvcrRef></Refs>", batch
+    )
     entries = read_statement(batch.encode()).entries
     assert [(e.ref, e.amount, e.remittance) for e in entries] == [
-        ("B1-a", Decimal("100.00"), "Norway"), ("B1-b", Decimal("200.00"), "Italy")]
+        ("B1-a", Decimal("100.00"), "Norway"),
+        ("B1-b", Decimal("200.00"), "Italy"),
+    ]
 
 
 def test_a_pending_entry_is_not_money_yet():
     # The booked balance moves by the booked entry alone.
-    data = camt053([Line("P1", "10", DAY), Line("P2", "20", DAY)], closing=Decimal("20.00")).decode().replace(
-        "<Cd>BOOK</Cd>", "<Cd>PDNG</Cd>", 1)
+    data = (
+        camt053([Line("P1", "10", DAY), Line("P2", "20", DAY)], closing=Decimal("20.00"))
+        .decode()
+        .replace("<Cd>BOOK</Cd>", "<Cd>PDNG</Cd>", 1)
+    )
     assert [e.ref for e in read_statement(data.encode()).entries] == ["P2"]
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "not a bank statement"),
-    (b"\xef\xbb\xbf<a>", "not well-formed XML"),
-    (b"x" * (20 * 1024 * 1024 + 1), "a statement is at most"),
-    (b":20:X\r\n:25:CH93\r\n:61:BROKEN\r\n-", "not a readable MT940 statement"),
-    (camt053([Line("R" * 5000, "10", DAY)]), "entry 1 of STMT-1: ref: String should have at most 100 characters"),
-    (camt053([Line("C1", "10", DAY, currency="chf; DROP")]), "entry 1 of STMT-1: currency: String should match"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "not a bank statement"),
+        (b"\xef\xbb\xbf<a>", "not well-formed XML"),
+        (b"x" * (20 * 1024 * 1024 + 1), "a statement is at most"),
+        (b":20:X\r\n:25:CH93\r\n:61:BROKEN\r\n-", "not a readable MT940 statement"),
+        (camt053([Line("R" * 5000, "10", DAY)]), "entry 1 of STMT-1: ref: String should have at most 100 characters"),
+        (camt053([Line("C1", "10", DAY, currency="chf; DROP")]), "entry 1 of STMT-1: currency: String should match"),
+    ],
+)
 def test_a_file_that_is_not_a_statement_is_refused_in_one_sentence(data, message):
     with pytest.raises(StatementError, match=re.escape(message)):
         read_statement(data)
 
 
 def entry(**fields) -> Entry:
-    return Entry(**{"ref": "E", "account": IBAN, "amount": Decimal("500.00"), "currency": "CHF", "credit": True,
-                    "value_date": DAY} | fields)
+    return Entry(
+        **{
+            "ref": "E",
+            "account": IBAN,
+            "amount": Decimal("500.00"),
+            "currency": "CHF",
+            "credit": True,
+            "value_date": DAY,
+        }
+        | fields
+    )
 
 
-CHASES = {w: ChaseView(workflow_id=w, state=w[-3:], year=int(w[6:10])) for w in (
-    "chase-2027-ITA", "chase-2027-NOR", "chase-2027-DEU", "chase-2028-NOR")}
-CHASES["chase-2027-NZL"] = ChaseView(workflow_id="chase-2027-NZL", state="NZL", year=2027,
-                                     reported_amount=Decimal("800.00"))
+CHASES = {
+    w: ChaseView(workflow_id=w, state=w[-3:], year=int(w[6:10]))
+    for w in ("chase-2027-ITA", "chase-2027-NOR", "chase-2027-DEU", "chase-2028-NOR")
+}
+CHASES["chase-2027-NZL"] = ChaseView(
+    workflow_id="chase-2027-NZL", state="NZL", year=2027, reported_amount=Decimal("800.00")
+)
 
 
 def test_the_creditor_reference_comes_first_whatever_the_text_says():
@@ -143,8 +185,10 @@ def test_the_creditor_reference_comes_first_whatever_the_text_says():
 
 def test_a_state_named_in_the_text_matches_its_chase_of_the_year_named_or_paid_in():
     assert match_entry(entry(remittance="Norway contribution 2027"), CHASES, NAMES).workflow_id == "chase-2027-NOR"
-    assert match_entry(entry(remittance="Contribution 2028", debtor="Norway MFA"), CHASES,
-                       NAMES).workflow_id == "chase-2028-NOR"
+    assert (
+        match_entry(entry(remittance="Contribution 2028", debtor="Norway MFA"), CHASES, NAMES).workflow_id
+        == "chase-2028-NOR"
+    )
     both = match_entry(entry(remittance="Norway"), CHASES, NAMES)  # paid in 2027: for 2027 or in advance for 2028
     assert both.workflow_id is None and both.guesses == ["chase-2027-NOR", "chase-2028-NOR"]
 
@@ -172,8 +216,9 @@ def _batch(entry_amount: str, txs: list[tuple[str, str]], tx_amount_tag: str = "
             return f'<AmtDtls><TxAmt><Amt Ccy="CHF">{value}</Amt></TxAmt></AmtDtls>'
         return f'<Amt Ccy="CHF">{value}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
 
-    details = "".join(f"<TxDtls><Refs><AcctSvcrRef>{ref}</AcctSvcrRef></Refs>{amount(value)}</TxDtls>"
-                      for ref, value in txs)
+    details = "".join(
+        f"<TxDtls><Refs><AcctSvcrRef>{ref}</AcctSvcrRef></Refs>{amount(value)}</TxDtls>" for ref, value in txs
+    )
     return (head + f"<NtryDtls>{details}</NtryDtls>" + tail).encode()
 
 
@@ -212,20 +257,30 @@ def test_the_same_entry_reordered_or_in_another_file_keeps_its_identity_and_a_mi
     assert read_statement(data.encode()).entries[0].value_date == DAY
 
 
-@pytest.mark.parametrize("data, message", [
-    # XXE: an external entity reading a file of the machine.
-    (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-     b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">&x;</Document>',
-     "the XML declares a DTD or entities"),
-    # A billion laughs: entities that expand to gigabytes.
-    (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-     b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>', "the XML declares a DTD or entities"),
-    (b"<x>" + b" " * (50 * 1024 * 1024) + b"</x>", "a statement is at most"),
-    (camt053([Line("C1", "10", DAY, currency="XYZ")]), "entry C1: XYZ is not a currency (ISO 4217)"),
-    (camt053([Line("C1", "10", DAY)], account="CH9300762011623852958"),
-     "the account CH9300762011623852958 is not a valid IBAN"),
-    (camt053([Line("C1", "10", DAY)], closing=Decimal("11")), "does not reconcile"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        # XXE: an external entity reading a file of the machine.
+        (
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">&x;</Document>',
+            "the XML declares a DTD or entities",
+        ),
+        # A billion laughs: entities that expand to gigabytes.
+        (
+            b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>',
+            "the XML declares a DTD or entities",
+        ),
+        (b"<x>" + b" " * (50 * 1024 * 1024) + b"</x>", "a statement is at most"),
+        (camt053([Line("C1", "10", DAY, currency="XYZ")]), "entry C1: XYZ is not a currency (ISO 4217)"),
+        (
+            camt053([Line("C1", "10", DAY)], account="CH9300762011623852958"),
+            "the account CH9300762011623852958 is not a valid IBAN",
+        ),
+        (camt053([Line("C1", "10", DAY)], closing=Decimal("11")), "does not reconcile"),
+    ],
+)
 def test_a_hostile_or_broken_file_is_refused_in_one_sentence(data, message):
     with pytest.raises(StatementError, match=re.escape(message)):
         read_statement(data)

@@ -18,16 +18,25 @@ def reference(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.floats(min_value=-1e-3, max_value=1e-3)
-           | st.text() | st.decimals(allow_nan=False, allow_infinity=False))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner)
-                      | st.dictionaries(st.text(), inner, max_size=5), max_leaves=30)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.floats(min_value=-1e-3, max_value=1e-3)
+    | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30,
+)
 
 
 @settings(max_examples=1500, deadline=None)
 @given(values)
-@example({"a": 1e-05, "b": 5e-07, "c": 1e16, "d": float("nan"), "e": 2**64, "f": "\x00\x1f\"\\\u2028é😀"})
+@example({"a": 1e-05, "b": 5e-07, "c": 1e16, "d": float("nan"), "e": 2**64, "f": '\x00\x1f"\\\u2028é😀'})
 @example({"z": 1, "é": 2, "\uffff": 3, "😀": 4, "A": [True, None, 0.0001, -0.0]})
 def test_the_fast_path_writes_what_json_dumps_writes(value):
     assert canonical_bytes(value) == reference(value)
@@ -45,13 +54,28 @@ def test_a_lone_surrogate_is_refused_as_before():
 def test_a_row_hashes_as_it_did_before_the_fast_path():
     # Computed with json.dumps alone, before orjson wrote any hash: a log written then
     # must verify now.
-    fields = {"idempotency_key": "chase-2027-ITA/call", "workflow_id": "chase-2027-ITA", "run_id": "r1",
-              "workflow_type": "ContributionChase", "subject": "ITA", "event_type": "chase.call_sent",
-              "actor": "isu", "office": "isu", "payload": {"amount": "43650.00", "note": "Genève", "n": 3,
-                                                           "ratio": 0.25, "tiny": 1e-05, "big": Decimal("1.5")}}
+    fields = {
+        "idempotency_key": "chase-2027-ITA/call",
+        "workflow_id": "chase-2027-ITA",
+        "run_id": "r1",
+        "workflow_type": "ContributionChase",
+        "subject": "ITA",
+        "event_type": "chase.call_sent",
+        "actor": "isu",
+        "office": "isu",
+        "payload": {
+            "amount": "43650.00",
+            "note": "Genève",
+            "n": 3,
+            "ratio": 0.25,
+            "tiny": 1e-05,
+            "big": Decimal("1.5"),
+        },
+    }
     when = datetime(2027, 1, 15, 8, tzinfo=timezone.utc)
     assert fields_hash(fields, 7, when, when, "0" * 64) == (
-        "01a3f1313934cf57222c4f5bc1cbcfa2beda29cc1b275391bee9718aa06f8636")
+        "01a3f1313934cf57222c4f5bc1cbcfa2beda29cc1b275391bee9718aa06f8636"
+    )
 
 
 def test_what_orjson_refuses_is_written_by_json_dumps():

@@ -61,7 +61,11 @@ def test_with_auto_escalate_days_the_presidents_letter_goes_on_a_timer():
     chase = new_chase(arrears=Decimal("1000"), auto_escalate_days=14)
     assert run_until(chase, utc(2018, 1, 1)) == ["reminder-2", "reminder-3", "president", "year-end"]
     assert [letter.kind for letter in chase.letters] == [
-        "call_for_contributions", "second_reminder", "pre_msp_reminder", "president_letter"]
+        "call_for_contributions",
+        "second_reminder",
+        "pre_msp_reminder",
+        "president_letter",
+    ]
     assert chase.outcome == "in_arrears"
     assert chase.status().arrears_carried == Decimal("13345.00")
 
@@ -86,11 +90,14 @@ def test_partial_payments_lower_the_outstanding_amount_and_overpayment_becomes_c
     assert [getattr(e, "letter", None) for e in effects] == [None, "thank_you"]
 
 
-@pytest.mark.parametrize("amount,day,message", [
-    ("0", date(2017, 2, 1), "must be positive"),
-    ("-5", date(2017, 2, 1), "must be positive"),
-    ("10", date(2017, 2, 3), "in the future"),
-])
+@pytest.mark.parametrize(
+    "amount,day,message",
+    [
+        ("0", date(2017, 2, 1), "must be positive"),
+        ("-5", date(2017, 2, 1), "must be positive"),
+        ("10", date(2017, 2, 3), "in the future"),
+    ],
+)
 def test_a_bad_receipt_is_refused_and_changes_nothing(amount, day, message):
     chase = new_chase()
     with pytest.raises(Refusal, match=message):
@@ -181,14 +188,14 @@ def test_a_reference_recorded_by_hand_and_by_the_bank_is_one_receipt():
     assert same_reference(f"UBS-2027-0413@{account}", "UBS-2027-0413")
     assert not same_reference(f"UBS-1@{account}", "UBS-1@CH5604835012345678009")  # two accounts, two payments
     assert not same_reference("UBS-1", "UBS-2") and not same_reference("", "") and not same_reference("", "X@Y")
-    for first, second in (("UBS-2027-0413", f"UBS-2027-0413@{account}"),
-                          (f"UBS-2027-0413@{account}", "UBS-2027-0413")):
+    for first, second in (("UBS-2027-0413", f"UBS-2027-0413@{account}"), (f"UBS-2027-0413@{account}", "UBS-2027-0413")):
         chase = new_chase()
         now = utc(2017, 2, 1, 9)
         chase.record_receipt(RecordReceipt(amount=Decimal("210"), date=date(2017, 2, 1), reference=first), now)
         with pytest.raises(Refusal, match=r"already recorded on chase-2017-ITA as receipt 1 \(.*CHF 210"):
-            chase.check_receipt(RecordReceipt(amount=Decimal("210"), date=date(2017, 2, 1), reference=second),
-                                date(2017, 2, 1))
+            chase.check_receipt(
+                RecordReceipt(amount=Decimal("210"), date=date(2017, 2, 1), reference=second), date(2017, 2, 1)
+            )
         assert chase.received == Decimal("210")
 
 
@@ -197,11 +204,13 @@ def test_a_paid_chase_takes_more_money_as_a_credit_until_its_year_closes():
     now = utc(2017, 2, 1, 9)
     paid = chase.record_receipt(RecordReceipt(amount=Decimal("12345"), date=date(2017, 2, 1), reference="A"), now)
     assert chase.stage == "paid" and [e.event_type for e in paid][-1] == "chase.paid"
-    more = chase.record_receipt(RecordReceipt(amount=Decimal("100"), date=date(2017, 3, 1), reference="B"),
-                                utc(2017, 3, 1, 9))
+    more = chase.record_receipt(
+        RecordReceipt(amount=Decimal("100"), date=date(2017, 3, 1), reference="B"), utc(2017, 3, 1, 9)
+    )
     assert [e.event_type for e in more] == ["chase.receipt_recorded"]  # no second thank-you letter
     assert chase.credit == Decimal("100.00") and chase.received == Decimal("12445.00")
     assert run_until(chase, utc(2018, 1, 2)) == ["year-end"]
     with pytest.raises(Refusal, match="closed"):
-        chase.check_receipt(RecordReceipt(amount=Decimal("1"), date=date(2017, 12, 31), reference="C"),
-                            date(2018, 1, 2))
+        chase.check_receipt(
+            RecordReceipt(amount=Decimal("1"), date=date(2017, 12, 31), reference="C"), date(2018, 1, 2)
+        )

@@ -29,17 +29,21 @@ def utc(*args) -> datetime:
 
 
 def new_note(theme="victim-assistance") -> ConceptNote:
-    inp = ConceptNoteInput(theme=theme, msp="7MSP", meeting=date(2016, 11, 4), circulate_by=utc(2016, 11, 1, 17),
-                           plan_due=DUE)
+    inp = ConceptNoteInput(
+        theme=theme, msp="7MSP", meeting=date(2016, 11, 4), circulate_by=utc(2016, 11, 1, 17), plan_due=DUE
+    )
     note = ConceptNote.new(inp, f"concept-note-7MSP-{theme}", utc(2016, 10, 20))
     note.start()
     return note
 
 
 def plan() -> Plan:
-    return Plan(steps=[PlanStep(action="Reach out to States with VA obligations", responsible="ITA",
-                                due=date(2017, 3, 1)),
-                       PlanStep(action="Joint event with APMBC", responsible="CHL", due=date(2017, 6, 1))])
+    return Plan(
+        steps=[
+            PlanStep(action="Reach out to States with VA obligations", responsible="ITA", due=date(2017, 3, 1)),
+            PlanStep(action="Joint event with APMBC", responsible="CHL", due=date(2017, 6, 1)),
+        ]
+    )
 
 
 def test_a_late_version_is_marked_and_comments_move_the_note_into_comment():
@@ -54,19 +58,23 @@ def test_a_version_entered_afterwards_is_late_by_the_day_it_was_circulated():
     """Entered in 2026, as the minutes record 2016: Italy's on time, New Zealand's late."""
     note, nzl = new_note(), new_note("national-implementation")
     now = utc(2026, 12, 1, 9)
-    effects = note.submit_version(SubmitVersion(text="t", summary="s", office="ITA", circulated_on=date(2016, 11, 1)),
-                                  now)
+    effects = note.submit_version(
+        SubmitVersion(text="t", summary="s", office="ITA", circulated_on=date(2016, 11, 1)), now
+    )
     assert not note.versions[0].late and note.versions[0].circulated_on == date(2016, 11, 1)
     assert effects[-1].payload["circulated_on"] == "2016-11-01" and effects[-1].payload["late"] is False
     nzl.submit_version(SubmitVersion(text="t", summary="s", office="NZL", circulated_on=date(2016, 11, 4)), now)
     assert nzl.versions[0].late
 
 
-@pytest.mark.parametrize("day, message", [
-    (date(2026, 12, 2), "circulated on 2026-12-02: that day has not come yet"),
-    (date(2016, 10, 1), "circulated on 2016-10-01: before version 1 (2016-10-28)"),
-    (date(1900, 1, 1), "circulated on 1900-01-01: more than a year before the meeting of 2016-11-04"),
-])
+@pytest.mark.parametrize(
+    "day, message",
+    [
+        (date(2026, 12, 2), "circulated on 2026-12-02: that day has not come yet"),
+        (date(2016, 10, 1), "circulated on 2016-10-01: before version 1 (2016-10-28)"),
+        (date(1900, 1, 1), "circulated on 1900-01-01: more than a year before the meeting of 2016-11-04"),
+    ],
+)
 def test_a_circulation_day_in_the_future_or_before_the_last_version_is_refused(day, message):
     note, now = new_note(), utc(2026, 12, 1, 9)
     note.submit_version(SubmitVersion(text="t", summary="s", office="ITA", circulated_on=date(2016, 10, 28)), now)
@@ -121,13 +129,21 @@ def test_changes_requested_then_approval_turns_each_step_into_an_action_item():
     assert note.finished and note.stage == "plan_approved" and len(note.approvals) == 2
 
 
-@pytest.mark.parametrize("check,message", [
-    (lambda n: n.authorize("approve_final", Acting(office="ITA")), "only the Presidency may approve final, not ITA"),
-    (lambda n: n.check_comment(Comment(text="x", office="ICRC")), "cannot comment while the note is drafting"),
-    (lambda n: n.authorize("submit_version", SubmitVersion(text="t", summary="s", office="NZL")),
-     "only the theme's coordinators (ITA or CHL)"),
-    (lambda n: n.check_due(SetPlanDue(date=date(2016, 1, 1), office="isu"), date(2016, 11, 1)), "in the past"),
-])
+@pytest.mark.parametrize(
+    "check,message",
+    [
+        (
+            lambda n: n.authorize("approve_final", Acting(office="ITA")),
+            "only the Presidency may approve final, not ITA",
+        ),
+        (lambda n: n.check_comment(Comment(text="x", office="ICRC")), "cannot comment while the note is drafting"),
+        (
+            lambda n: n.authorize("submit_version", SubmitVersion(text="t", summary="s", office="NZL")),
+            "only the theme's coordinators (ITA or CHL)",
+        ),
+        (lambda n: n.check_due(SetPlanDue(date=date(2016, 1, 1), office="isu"), date(2016, 11, 1)), "in the past"),
+    ],
+)
 def test_refusals_change_nothing(check, message):
     note = new_note()
     before = note.model_dump()
@@ -170,8 +186,11 @@ def test_the_plan_is_due_from_the_meeting_that_asked_for_it_final_note_or_not():
 
     effects = note.submit_plan(SubmitPlan(plan=plan(), office="ITA"), utc(2016, 12, 19, 9))
     assert note.stage == "in_comment"  # the note is not final yet: the plan waits for it
-    assert {k: effects[-1].payload[k] for k in ("late", "days_late", "due")} == {"late": True, "days_late": 12,
-                                                                               "due": "2016-12-07"}
+    assert {k: effects[-1].payload[k] for k in ("late", "days_late", "due")} == {
+        "late": True,
+        "days_late": 12,
+        "due": "2016-12-07",
+    }
     assert note.result(effects).summary["plan_days_late"] == "12"
     note.submit_version(SubmitVersion(text="t2", summary="s2", office="ITA"), utc(2016, 12, 20))  # adapted
     note.approve_final(PRESIDENT, utc(2017, 1, 10))

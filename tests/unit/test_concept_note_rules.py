@@ -25,34 +25,61 @@ def owner(name):
 
 def test_the_themes_of_the_minutes_and_their_coordinators():
     assert {t.slug: t.coordinators for t in THEMES if t.coordinators} == {
-        "victim-assistance": ["ITA", "CHL"], "universalization": ["FRA", "ZMB"],
-        "stockpile-destruction": ["HRV", "MEX"], "clearance-and-rre": ["NOR", "NLD"],
-        "cooperation-and-assistance": ["IRQ", "AUS"], "transparency-measures": ["CRI"],
-        "national-implementation": ["NZL"], "general-status": ["BIH", "CHE"]}
+        "victim-assistance": ["ITA", "CHL"],
+        "universalization": ["FRA", "ZMB"],
+        "stockpile-destruction": ["HRV", "MEX"],
+        "clearance-and-rre": ["NOR", "NLD"],
+        "cooperation-and-assistance": ["IRQ", "AUS"],
+        "transparency-measures": ["CRI"],
+        "national-implementation": ["NZL"],
+        "general-status": ["BIH", "CHE"],
+    }
 
 
-@pytest.mark.parametrize("office,role", [
-    ("ITA", "coordinator:victim-assistance"), ("CHL", "coordinator:victim-assistance"),
-    ("coordinator:victim-assistance", "coordinator:victim-assistance"),
-    ("NZL", "member"), ("president", "president"), ("isu", "isu")])
+@pytest.mark.parametrize(
+    "office,role",
+    [
+        ("ITA", "coordinator:victim-assistance"),
+        ("CHL", "coordinator:victim-assistance"),
+        ("coordinator:victim-assistance", "coordinator:victim-assistance"),
+        ("NZL", "member"),
+        ("president", "president"),
+        ("isu", "isu"),
+    ],
+)
 def test_an_office_acts_in_its_role_for_a_theme(office, role):
     assert role_of(office, VA) == role
 
 
-@pytest.mark.parametrize("action,office", [
-    ("submit_version", "ITA"), ("submit_plan", "CHL"), ("comment", "NZL"), ("comment", "isu"),
-    ("approve_final", "president"), ("approve_plan", "presidency"), ("request_changes", "president"),
-    ("set_plan_due", "isu"), ("withdraw", "president"), ("withdraw", "ITA")])
+@pytest.mark.parametrize(
+    "action,office",
+    [
+        ("submit_version", "ITA"),
+        ("submit_plan", "CHL"),
+        ("comment", "NZL"),
+        ("comment", "isu"),
+        ("approve_final", "president"),
+        ("approve_plan", "presidency"),
+        ("request_changes", "president"),
+        ("set_plan_due", "isu"),
+        ("withdraw", "president"),
+        ("withdraw", "ITA"),
+    ],
+)
 def test_allowed(action, office):
     authorize(action, office, VA)
 
 
-@pytest.mark.parametrize("action,office,message", [
-    ("approve_final", "ITA", "only the Presidency may approve final, not ITA"),
-    ("approve_plan", "isu", "only the Presidency may approve plan, not isu"),
-    ("submit_version", "NZL", "only the theme's coordinators (ITA or CHL) may submit version, not NZL"),
-    ("submit_plan", "president", "only the theme's coordinators (ITA or CHL) may submit plan"),
-    ("set_plan_due", "NOR", "only the Presidency or the ISU may set plan due")])
+@pytest.mark.parametrize(
+    "action,office,message",
+    [
+        ("approve_final", "ITA", "only the Presidency may approve final, not ITA"),
+        ("approve_plan", "isu", "only the Presidency may approve plan, not isu"),
+        ("submit_version", "NZL", "only the theme's coordinators (ITA or CHL) may submit version, not NZL"),
+        ("submit_plan", "president", "only the theme's coordinators (ITA or CHL) may submit plan"),
+        ("set_plan_due", "NOR", "only the Presidency or the ISU may set plan due"),
+    ],
+)
 def test_refused_with_who_may(action, office, message):
     with pytest.raises(Refusal) as err:
         authorize(action, office, VA)
@@ -69,12 +96,18 @@ def test_an_unknown_theme_lists_the_themes():
 
 
 def test_a_plan_file_is_read_with_states_and_offices_in_any_form():
-    plan = parse_plan("steps:\n  - action: Reach out to States with victim assistance obligations\n"
-                      "    responsible: italy\n    due: 2017-01-31\n    budget: 5000\n    targets: [Chad, lb]\n"
-                      "  - action: Side event at the APMBC intersessionals\n    responsible: president\n"
-                      "    due: 2017-06-01\n", state, owner)
+    plan = parse_plan(
+        "steps:\n  - action: Reach out to States with victim assistance obligations\n"
+        "    responsible: italy\n    due: 2017-01-31\n    budget: 5000\n    targets: [Chad, lb]\n"
+        "  - action: Side event at the APMBC intersessionals\n    responsible: president\n"
+        "    due: 2017-06-01\n",
+        state,
+        owner,
+    )
     assert [(s.responsible, s.due, s.targets) for s in plan.steps] == [
-        ("ITA", date(2017, 1, 31), ["TCD", "LBN"]), ("president", date(2017, 6, 1), [])]
+        ("ITA", date(2017, 1, 31), ["TCD", "LBN"]),
+        ("president", date(2017, 6, 1), []),
+    ]
     assert str(plan.steps[0].budget) == "5000.00"
 
 
@@ -102,9 +135,14 @@ def test_every_problem_of_a_plan_file_is_listed_with_its_line():
     assert len(problems) == 6
 
 
-@pytest.mark.parametrize("text,message", [("", "line 1: the plan must be a mapping"),
-                                          ("steps: []\n", "line 1: `steps:` must be a non-empty list"),
-                                          ("steps: [\n", "not valid YAML")])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "line 1: the plan must be a mapping"),
+        ("steps: []\n", "line 1: `steps:` must be a non-empty list"),
+        ("steps: [\n", "not valid YAML"),
+    ],
+)
 def test_a_plan_file_that_is_not_a_plan(text, message):
     with pytest.raises(PlanError) as err:
         parse_plan(text, state, owner)

@@ -34,15 +34,28 @@ def test_the_shipped_tables_say_how_far_they_reach():
     assert registry.until == date(2026, 2, 3) + timedelta(days=150)
 
 
-@pytest.mark.parametrize("today,expected", [
-    (date(2027, 6, 30), []),  # more than six months ahead: quiet
-    (date(2027, 7, 1), ["UN scale of assessments known to ccm runs out on 2027-12-31, in 183 days"]),
-    (date(2028, 1, 2), ["UN scale of assessments known to ccm ran out on 2027-12-31"]),
-    (date(2028, 7, 1), ["UN scale of assessments known to ccm ran out on 2027-12-31",
-                        "UN Office at Geneva holidays known to ccm runs out on 2028-12-31, in 183 days"]),
-    (date(2030, 12, 31), ["UN scale of assessments known to ccm ran out on 2027-12-31",
-                          "UN Office at Geneva holidays known to ccm ran out on 2028-12-31"]),
-])
+@pytest.mark.parametrize(
+    "today,expected",
+    [
+        (date(2027, 6, 30), []),  # more than six months ahead: quiet
+        (date(2027, 7, 1), ["UN scale of assessments known to ccm runs out on 2027-12-31, in 183 days"]),
+        (date(2028, 1, 2), ["UN scale of assessments known to ccm ran out on 2027-12-31"]),
+        (
+            date(2028, 7, 1),
+            [
+                "UN scale of assessments known to ccm ran out on 2027-12-31",
+                "UN Office at Geneva holidays known to ccm runs out on 2028-12-31, in 183 days",
+            ],
+        ),
+        (
+            date(2030, 12, 31),
+            [
+                "UN scale of assessments known to ccm ran out on 2027-12-31",
+                "UN Office at Geneva holidays known to ccm ran out on 2028-12-31",
+            ],
+        ),
+    ],
+)
 def test_a_table_running_out_is_warned_of_six_months_ahead_naming_the_file_and_source(today, expected):
     tables = [t for t in coverage(Added(registry_as_of=today)) if "States" not in t.what]
     lines = warnings(tables, today)
@@ -55,7 +68,7 @@ def test_a_table_running_out_is_warned_of_six_months_ahead_naming_the_file_and_s
 def test_the_membership_is_warned_of_only_once_its_reach_is_past():
     registry = coverage()[2]
     assert warnings([registry], registry.until) == []
-    line, = warnings([registry], registry.until + timedelta(days=1))
+    (line,) = warnings([registry], registry.until + timedelta(days=1))
     assert "ccm data checked-registry" in line and "treaties.un.org" in line
     checked = coverage(Added(registry_as_of=date(2030, 6, 1)))[2]
     assert checked.until == date(2030, 6, 1) + timedelta(days=150)
@@ -82,27 +95,46 @@ def test_recorded_holidays_close_their_days_like_the_shipped_ones():
 
 def test_the_log_folds_into_the_additions():
     def row(seq, event_type, payload):
-        return Event(seq=seq, idempotency_key=f"data/x/{seq}", workflow_id="data", run_id="", workflow_type="",
-                     subject="x", event_type=event_type, occurred_at="2027-11-01T00:00:00Z",
-                     recorded_at="2027-11-01T00:00:00Z", payload=payload, prev_hash="", hash="")
+        return Event(
+            seq=seq,
+            idempotency_key=f"data/x/{seq}",
+            workflow_id="data",
+            run_id="",
+            workflow_type="",
+            subject="x",
+            event_type=event_type,
+            occurred_at="2027-11-01T00:00:00Z",
+            recorded_at="2027-11-01T00:00:00Z",
+            payload=payload,
+            prev_hash="",
+            hash="",
+        )
 
-    added = fold_added([
-        row(1, "data.holidays_added", HolidaysAdded(days={date(2029, 2, 14): "Eid"}, source="UNOG").model_dump(
-            mode="json")),
-        row(2, "data.registry_checked", {"as_of": "2027-10-01", "source": "UNTC"}),
-        row(3, "chase.started", {}),
-    ])
+    added = fold_added(
+        [
+            row(
+                1,
+                "data.holidays_added",
+                HolidaysAdded(days={date(2029, 2, 14): "Eid"}, source="UNOG").model_dump(mode="json"),
+            ),
+            row(2, "data.registry_checked", {"as_of": "2027-10-01", "source": "UNTC"}),
+            row(3, "chase.started", {}),
+        ]
+    )
     assert added.holidays == {date(2029, 2, 14): "Eid"} and added.registry_as_of == date(2027, 10, 1)
     assert added.count == {"data.holidays_added": 1, "data.registry_checked": 1}
 
 
-@pytest.mark.parametrize("text,message", [
-    ("date,name\n2029-02-14,Eid\n", "header must be day,name"),
-    ("day,name\n2029-02-30,Eid\n", "line 2, day: '2029-02-30' is not a date"),
-    ("day,name\n2029-02-14,\n", "line 2, name"),
-    ("day,name\n2029-02-14,Eid\n2029-02-14,Eid\n", "line 3: 2029-02-14 appears twice"),
-    ("day,name\n", "no holidays"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("date,name\n2029-02-14,Eid\n", "header must be day,name"),
+        ("day,name\n2029-02-30,Eid\n", "line 2, day: '2029-02-30' is not a date"),
+        ("day,name\n2029-02-14,\n", "line 2, name"),
+        ("day,name\n2029-02-14,Eid\n2029-02-14,Eid\n", "line 3: 2029-02-14 appears twice"),
+        ("day,name\n", "no holidays"),
+    ],
+)
 def test_a_holidays_file_is_refused_line_by_line(text, message):
     with pytest.raises(Refusal, match=message):
         read_holidays(text)
@@ -114,6 +146,8 @@ def test_the_demo_bills_by_the_latest_scale_where_the_year_has_none_and_says_so(
     said = []
     assert demo_scale(2026, said.append).period == "2025-2027" and said == []
     assert demo_scale(2030, said.append).period == "2025-2027"
-    assert said == ["note: no shipped UN scale covers 2030 (ccm ships 2016-2018, 2025-2027): add the column of its "
-                    "three-year scale to domain/data/un_scale_of_assessments.csv, or give --scale FILE; the demo "
-                    "bills by the UN scale 2025-2027 instead"]
+    assert said == [
+        "note: no shipped UN scale covers 2030 (ccm ships 2016-2018, 2025-2027): add the column of its "
+        "three-year scale to domain/data/un_scale_of_assessments.csv, or give --scale FILE; the demo "
+        "bills by the UN scale 2025-2027 instead"
+    ]

@@ -22,20 +22,26 @@ commands = st.one_of(
     st.tuples(st.just("correct"), amounts),
     st.tuples(st.just("wait"), st.integers(1, 120)),
 )
-years = st.lists(st.tuples(st.one_of(st.just(ZERO), amounts), st.lists(commands, max_size=10)), min_size=1,
-                 max_size=4)
+years = st.lists(st.tuples(st.one_of(st.just(ZERO), amounts), st.lists(commands, max_size=10)), min_size=1, max_size=4)
 
 
 def as_events(state: str, year: int, effects: list, when: datetime) -> list:
     """The chase's effects as the log's rows (what `fold_contributions` reads)."""
-    return [SimpleNamespace(workflow_id=f"chase-{year}-{state}", event_type=e.event_type, payload=e.payload,
-                            occurred_at=when) for e in effects if isinstance(e, (Log, Letter))]
+    return [
+        SimpleNamespace(
+            workflow_id=f"chase-{year}-{state}", event_type=e.event_type, payload=e.payload, occurred_at=when
+        )
+        for e in effects
+        if isinstance(e, (Log, Letter))
+    ]
 
 
 def run_year(state: str, year: int, due: Decimal, arrears: Decimal, credit: Decimal, script: list):
     start = datetime(year, 1, 15, 9, tzinfo=timezone.utc)
-    chase = Chase(input=ChaseInput(state=state, year=year, amount_due=due, arrears=arrears, credit_carried=credit),
-                  started_at=start)
+    chase = Chase(
+        input=ChaseInput(state=state, year=year, amount_due=due, arrears=arrears, credit_carried=credit),
+        started_at=start,
+    )
     effects, now = chase.start(), start
     for command in script:
         if command[0] == "wait":
@@ -71,17 +77,25 @@ def test_the_balance_carried_each_year_is_exact(history, first_due):
 
 
 def test_a_credit_carried_is_counted_as_paid_and_shown_in_the_call():
-    chase = Chase(input=ChaseInput(state="CHL", year=2017, amount_due=Decimal("5000"),
-                                   credit_carried=Decimal("11965.52")),
-                  started_at=datetime(2017, 1, 15, 9, tzinfo=timezone.utc))
+    chase = Chase(
+        input=ChaseInput(state="CHL", year=2017, amount_due=Decimal("5000"), credit_carried=Decimal("11965.52")),
+        started_at=datetime(2017, 1, 15, 9, tzinfo=timezone.utc),
+    )
     effects = chase.start()
     assert chase.outcome == "paid" and chase.credit == Decimal("6965.52") and chase.outstanding == ZERO
     assert not [e for e in effects if isinstance(e, Letter)]  # nothing to ask for
     paid = next(e for e in effects if isinstance(e, Log) and e.event_type == "chase.paid")
     assert paid.payload["covered_by_credit_carried"] == "11965.52"
-    part = Chase(input=ChaseInput(state="CHL", year=2017, amount_due=Decimal("20000"),
-                                  credit_carried=Decimal("11965.52"), membership_rule="any-day"),
-                 started_at=datetime(2017, 1, 15, 9, tzinfo=timezone.utc))
+    part = Chase(
+        input=ChaseInput(
+            state="CHL",
+            year=2017,
+            amount_due=Decimal("20000"),
+            credit_carried=Decimal("11965.52"),
+            membership_rule="any-day",
+        ),
+        started_at=datetime(2017, 1, 15, 9, tzinfo=timezone.utc),
+    )
     call = next(e for e in part.start() if isinstance(e, Letter))
     assert call.context["credit_carried"] == "11965.52" and call.context["outstanding"] == "8034.48"
     assert call.context["membership_rule"] == "any-day"

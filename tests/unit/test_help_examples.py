@@ -26,7 +26,7 @@ def test_every_command_shows_an_example_of_itself_that_the_cli_accepts(path, com
     converted (a date, a State, an amount, a choice), and `--help` prints it whole."""
     example = EXAMPLES[path]
     words = [w for w in shlex.split(example) if "=" not in w.split("-")[0]]  # drop VAR=value prefixes
-    assert words[1:1 + len(path.split())] == path.split(), example
+    assert words[1 : 1 + len(path.split())] == path.split(), example
     if "…" not in example:  # an elided secret or value is shown, not parsed
         parse(example, tmp_path, monkeypatch)
     shown = CliRunner().invoke(cli, [*path.split(), "--help"], terminal_width=500)
@@ -44,9 +44,29 @@ def test_a_csv_cell_that_a_spreadsheet_would_run_is_written_as_text_and_amounts_
 
     from cli.common import safe_for_spreadsheets
 
-    row = safe_for_spreadsheets({"text": '=HYPERLINK("http://x","y")', "plus": "+41 22", "at": "@SUM(A1)",
-                                 "tab": "\tx", "cr": "\rx", "minus": "-cmd", "amount": "-2481.00",
-                                 "nan": "-NaN", "number": Decimal("-5"), "plain": "Italy"})
-    assert row == {"text": '\'=HYPERLINK("http://x","y")', "plus": "'+41 22", "at": "'@SUM(A1)", "tab": "'\tx",
-                   "cr": "'\rx", "minus": "'-cmd", "amount": "-2481.00", "nan": "'-NaN", "number": Decimal("-5"),
-                   "plain": "Italy"}
+    row = safe_for_spreadsheets(
+        {
+            "text": '=HYPERLINK("http://x","y")',
+            "plus": "+41 22",
+            "at": "@SUM(A1)",
+            "tab": "\tx",
+            "cr": "\rx",
+            "minus": "-cmd",
+            "amount": "-2481.00",
+            "nan": "-NaN",
+            "number": Decimal("-5"),
+            "plain": "Italy",
+        }
+    )
+    assert row == {
+        "text": '\'=HYPERLINK("http://x","y")',
+        "plus": "'+41 22",
+        "at": "'@SUM(A1)",
+        "tab": "'\tx",
+        "cr": "'\rx",
+        "minus": "'-cmd",
+        "amount": "-2481.00",
+        "nan": "'-NaN",
+        "number": Decimal("-5"),
+        "plain": "Italy",
+    }

@@ -23,22 +23,45 @@ SERVING = {"server start-dev", "worker", "codec-server", "up", "demo", "completi
 HOSTILE = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=60),
     st.text(alphabet="\u202e\u2066\u200f\x00\x07\x1b\n\r\t=+-@\"',;|%{}$\\/ aé日", max_size=40),
-    st.sampled_from(["", " ", "=HYPERLINK(\"http://evil.example\",\"x\")", "@SUM(1+1)*cmd|' /C calc'!A0",
-                     "x" * 100_000, "../../../etc/passwd", "%s%s%n", "{{7*7}}", "<script>alert(1)</script>",
-                     "ITA\u202e", "Sheila\nMweemba@isu", "9" * 400, "-1", "NaN", "1e999", "0x10", "2026-02-30"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            '=HYPERLINK("http://evil.example","x")',
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "x" * 100_000,
+            "../../../etc/passwd",
+            "%s%s%n",
+            "{{7*7}}",
+            "<script>alert(1)</script>",
+            "ITA\u202e",
+            "Sheila\nMweemba@isu",
+            "9" * 400,
+            "-1",
+            "NaN",
+            "1e999",
+            "0x10",
+            "2026-02-30",
+        ]
+    ),
 )
 
 
 def text_options(name: str, command: click.Command) -> list[tuple[list[str], int]]:
     """(the example's argv, the index of each value given to a text option)."""
     argv = shlex.split(EXAMPLES[name])[1:]
-    texts = {opt for p in command.params if isinstance(p, click.Option) and p.type.name in ("text", "TEXT")
-             for opt in p.opts}
+    texts = {
+        opt for p in command.params if isinstance(p, click.Option) and p.type.name in ("text", "TEXT") for opt in p.opts
+    }
     return [(argv, i + 1) for i, token in enumerate(argv[:-1]) if token in texts]
 
 
-CASES = [(name, argv, at) for name, command in commands() if name not in SERVING and name in EXAMPLES
-         for argv, at in text_options(name, command)]
+CASES = [
+    (name, argv, at)
+    for name, command in commands()
+    if name not in SERVING and name in EXAMPLES
+    for argv, at in text_options(name, command)
+]
 
 
 def test_the_table_covers_the_commands_that_take_text():
@@ -46,13 +69,18 @@ def test_the_table_covers_the_commands_that_take_text():
 
 
 @pytest.mark.parametrize("name,argv,at", CASES, ids=[f"{n} {a[i - 1]}" for n, a, i in CASES])
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(text=HOSTILE)
 def test_hostile_text_is_refused_in_one_line_or_taken_never_a_crash(name, argv, at, text, tmp_path):
-    args = argv[:at] + [text] + argv[at + 1:]
-    env = {"CCM_HOME": str(tmp_path / "home"), "CCM_TEMPORAL_ADDRESS": "127.0.0.1:1",
-           "CCM_KEYS_DIR": str(tmp_path / "keys"), "CCM_REQUEST_ID": ""}
+    args = argv[:at] + [text] + argv[at + 1 :]
+    env = {
+        "CCM_HOME": str(tmp_path / "home"),
+        "CCM_TEMPORAL_ADDRESS": "127.0.0.1:1",
+        "CCM_KEYS_DIR": str(tmp_path / "keys"),
+        "CCM_REQUEST_ID": "",
+    }
     result = CliRunner().invoke(cli, args, env=env)
     said = result.output
     assert result.exit_code in (0, 1, 2), (args, said)

@@ -15,14 +15,17 @@ from domain.states import (
 )
 
 
-@pytest.mark.parametrize("day,count,source", [
-    (date(2010, 7, 31), 0, "the Convention entered into force on 1 August 2010"),
-    (date(2010, 8, 1), 30, "in force six months after the 30th ratification (Article 17(1))"),
-    (date(2016, 11, 4), 100, "the minutes of 4 November 2016: '24 out of 100 States Parties'"),
-    (date(2024, 2, 1), 112, "South Sudan: 'State Party No 112' (clusterconvention.org)"),
-    (date(2025, 3, 6), 111, "Lithuania's withdrawal took effect on 6 March 2025"),
-    (date(2026, 3, 1), 112, "Vanuatu 'becomes the 112th State Party' (icblcmc.org)"),
-])
+@pytest.mark.parametrize(
+    "day,count,source",
+    [
+        (date(2010, 7, 31), 0, "the Convention entered into force on 1 August 2010"),
+        (date(2010, 8, 1), 30, "in force six months after the 30th ratification (Article 17(1))"),
+        (date(2016, 11, 4), 100, "the minutes of 4 November 2016: '24 out of 100 States Parties'"),
+        (date(2024, 2, 1), 112, "South Sudan: 'State Party No 112' (clusterconvention.org)"),
+        (date(2025, 3, 6), 111, "Lithuania's withdrawal took effect on 6 March 2025"),
+        (date(2026, 3, 1), 112, "Vanuatu 'becomes the 112th State Party' (icblcmc.org)"),
+    ],
+)
 def test_the_number_of_states_parties_on_dates_the_world_recorded(day, count, source):
     assert len(registry().parties(day)) == count, source
 
@@ -31,8 +34,14 @@ def test_the_depositarys_count_of_february_2026_counts_vanuatus_deposit():
     """UNTC, status as at 3 February 2026: 112 parties, Vanuatu's accession deposited
     in September 2025 though in force for it only from 1 March 2026."""
     on = date(2026, 2, 3)
-    deposited = [s for s in registry() if s.changes and s.changes[-1].deposited <= on
-                 and s.changes[-1].change != "withdrawal" and s.status_on(on) != "party"]
+    deposited = [
+        s
+        for s in registry()
+        if s.changes
+        and s.changes[-1].deposited <= on
+        and s.changes[-1].change != "withdrawal"
+        and s.status_on(on) != "party"
+    ]
     assert [s.alpha3 for s in deposited] == ["VUT"]
     assert len(registry().parties(on)) + len(deposited) == 112
 
@@ -70,18 +79,27 @@ def test_names_are_those_of_the_day():
     assert reg.get("Swaziland").alpha3 == reg.get("Eswatini").alpha3 == "SWZ"
 
 
-@pytest.mark.parametrize("deposit,effect", [
-    (date(2016, 4, 6), date(2016, 10, 1)), (date(2025, 9, 5), date(2026, 3, 1)),
-    (date(2025, 12, 2), date(2026, 6, 1)), (date(2026, 7, 31), date(2027, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "deposit,effect",
+    [
+        (date(2016, 4, 6), date(2016, 10, 1)),
+        (date(2025, 9, 5), date(2026, 3, 1)),
+        (date(2025, 12, 2), date(2026, 6, 1)),
+        (date(2026, 7, 31), date(2027, 1, 1)),
+    ],
+)
 def test_article_17_entry_into_force(deposit, effect):
     assert entry_into_force(deposit) == effect
 
 
-@pytest.mark.parametrize("deposit,effect", [
-    (date(2024, 9, 6), date(2025, 3, 6)), (date(2025, 8, 31), date(2026, 2, 28)),
-    (date(2027, 8, 31), date(2028, 2, 29)),
-])
+@pytest.mark.parametrize(
+    "deposit,effect",
+    [
+        (date(2024, 9, 6), date(2025, 3, 6)),
+        (date(2025, 8, 31), date(2026, 2, 28)),
+        (date(2027, 8, 31), date(2028, 2, 29)),
+    ],
+)
 def test_article_20_withdrawal_takes_effect_six_months_after(deposit, effect):
     assert withdrawal_takes_effect(deposit) == effect
 
@@ -96,8 +114,9 @@ def test_a_change_whose_dates_break_the_articles_is_refused():
 
 def test_a_future_accession_takes_effect_on_its_date_with_no_code_change():
     deposited = date(2026, 12, 2)
-    reg = registry().with_changes([Change(alpha3="USA", change="accession", deposited=deposited,
-                                          takes_effect=entry_into_force(deposited))])
+    reg = registry().with_changes(
+        [Change(alpha3="USA", change="accession", deposited=deposited, takes_effect=entry_into_force(deposited))]
+    )
     usa = reg.get("United States")
     assert usa.status_on(date(2027, 5, 31)) is None and usa.status_on(date(2027, 6, 1)) == "party"
     assert len(reg.parties(date(2027, 6, 1))) == len(registry().parties(date(2027, 6, 1))) + 1

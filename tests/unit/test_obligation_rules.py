@@ -35,8 +35,14 @@ def test_the_issues_worked_example():
     assert initial_report_due(date(2016, 10, 1)) == date(2017, 3, 30)
 
 
-@pytest.mark.parametrize("deposit,binds", [(date(2008, 12, 3), date(2009, 6, 1)), (date(2016, 7, 31), date(2017, 1, 1)),
-                                           (date(2016, 12, 1), date(2017, 6, 1))])
+@pytest.mark.parametrize(
+    "deposit,binds",
+    [
+        (date(2008, 12, 3), date(2009, 6, 1)),
+        (date(2016, 7, 31), date(2017, 1, 1)),
+        (date(2016, 12, 1), date(2017, 6, 1)),
+    ],
+)
 def test_entry_into_force_is_the_first_day_of_the_sixth_month_after_deposit(deposit, binds):
     assert entry_into_force(deposit) == binds
 
@@ -58,8 +64,9 @@ def test_an_extension_request_reaches_the_meeting_nine_months_before_it():
 
 def new(kind="art7-annual", due=date(2017, 4, 30), now=None, in_force=None) -> Obligation:
     now = now or utc(2017, 1, 10)
-    inp = ObligationInput(state="FJI", kind=kind, period="2016" if kind == "art7-annual" else "eif", due=due,
-                          in_force=in_force)
+    inp = ObligationInput(
+        state="FJI", kind=kind, period="2016" if kind == "art7-annual" else "eif", due=due, in_force=in_force
+    )
     ob = Obligation.new(inp, obligation_id("FJI", kind, inp.period), now)
     ob.start()
     return ob
@@ -75,8 +82,13 @@ def run_until(ob: Obligation, until: datetime) -> list[str]:
 
 def test_reminders_60_and_14_days_before_then_overdue_then_monthly():
     ob = new()
-    assert run_until(ob, utc(2017, 7, 1)) == ["reminder-60d-2017-04-30", "reminder-14d-2017-04-30", "overdue",
-                                              "overdue-reminder", "overdue-reminder"]
+    assert run_until(ob, utc(2017, 7, 1)) == [
+        "reminder-60d-2017-04-30",
+        "reminder-14d-2017-04-30",
+        "overdue",
+        "overdue-reminder",
+        "overdue-reminder",
+    ]
     assert ob.stage == "overdue" and ob.next_action().at == utc(2017, 7, 30, 8)
 
 
@@ -100,30 +112,53 @@ def test_a_report_on_time_and_one_late():
 
 def test_an_extension_too_late_is_refused_and_one_in_time_is_granted():
     ob = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2019, 1, 1))
-    late = RequestExtension(new_due=date(2025, 8, 1), meeting=date(2019, 9, 2), reason="contamination",
-                            submitted=date(2019, 3, 1), office="FJI")
+    late = RequestExtension(
+        new_due=date(2025, 8, 1),
+        meeting=date(2019, 9, 2),
+        reason="contamination",
+        submitted=date(2019, 3, 1),
+        office="FJI",
+    )
     with pytest.raises(Refusal, match="had to be submitted by 2018-12-02"):
         ob.check_extension(late, date(2019, 3, 1))
     with pytest.raises(Refusal, match="is in the future"):
         ob.check_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}), date(2018, 11, 1))
     ob.request_extension(late.model_copy(update={"submitted": date(2018, 11, 30)}), date(2018, 12, 1))
     assert ob.stage == "extension_requested" and ob.next_action() is None
-    ob.decide_extension(DecideExtension(granted=True, meeting=date(2019, 9, 2), msp="9MSP", office="president",
-                                        text="The Meeting granted the request until 1 August 2025."),
-                        utc(2019, 9, 4))
+    ob.decide_extension(
+        DecideExtension(
+            granted=True,
+            meeting=date(2019, 9, 2),
+            msp="9MSP",
+            office="president",
+            text="The Meeting granted the request until 1 August 2025.",
+        ),
+        utc(2019, 9, 4),
+    )
     assert ob.stage == "open" and ob.due == date(2025, 8, 1)
     assert ob.next_action().key == "reminder-60d-2025-08-01"
 
 
 def extension(**fields) -> RequestExtension:
-    return RequestExtension(**{"new_due": date(2022, 8, 1), "meeting": date(2019, 9, 2), "reason": "stockpiles",
-                               "submitted": date(2018, 11, 30), "office": "BGR"} | fields)
+    return RequestExtension(
+        **{
+            "new_due": date(2022, 8, 1),
+            "meeting": date(2019, 9, 2),
+            "reason": "stockpiles",
+            "submitted": date(2018, 11, 30),
+            "office": "BGR",
+        }
+        | fields
+    )
 
 
 def test_a_request_asks_for_at_most_four_years_under_article_3_and_five_under_article_4():
     stockpiles = new(kind="art3-stockpiles", due=date(2019, 10, 1), now=utc(2018, 1, 1))
-    with pytest.raises(Refusal, match=r"2040-10-01 is more than 4 years beyond the deadline in force, 2019-10-01: "
-                                      r"Article 3\.5 allows an extension of up to 4 years"):
+    with pytest.raises(
+        Refusal,
+        match=r"2040-10-01 is more than 4 years beyond the deadline in force, 2019-10-01: "
+        r"Article 3\.5 allows an extension of up to 4 years",
+    ):
         stockpiles.check_extension(extension(new_due=date(2040, 10, 1)), date(2018, 12, 1))  # Bulgaria's 21 years
     stockpiles.check_extension(extension(new_due=date(2023, 10, 1)), date(2018, 12, 1))  # four years: allowed
     clearance = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2018, 1, 1))
@@ -135,26 +170,40 @@ def test_a_request_asks_for_at_most_four_years_under_article_3_and_five_under_ar
 def test_a_request_after_its_deadline_expired_is_refused():
     clearance = new(kind="art4-clearance", due=date(2016, 5, 1), now=utc(2016, 1, 1))
     late = extension(new_due=date(2021, 5, 1), submitted=date(2016, 6, 1), meeting=date(2017, 9, 4), office="LBN")
-    with pytest.raises(Refusal, match=r"the deadline of 2016-05-01 expired before the request of 2016-06-01: "
-                                      r"a request is made before it \(Article 4\.5\)"):
+    with pytest.raises(
+        Refusal,
+        match=r"the deadline of 2016-05-01 expired before the request of 2016-06-01: "
+        r"a request is made before it \(Article 4\.5\)",
+    ):
         clearance.check_extension(late, date(2016, 6, 2))
 
 
 def test_only_a_meeting_that_has_opened_decides_and_its_decision_is_recorded_with_it():
     ob = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2018, 1, 1))
     ob.request_extension(extension(new_due=date(2024, 8, 1)), date(2018, 12, 1))
-    decision = DecideExtension(granted=True, meeting=date(2019, 9, 2), msp="9MSP", office="isu",
-                               text="The Meeting decided to grant the request.")
+    decision = DecideExtension(
+        granted=True,
+        meeting=date(2019, 9, 2),
+        msp="9MSP",
+        office="isu",
+        text="The Meeting decided to grant the request.",
+    )
     with pytest.raises(Refusal, match="has not opened: only the Meeting of States Parties decides"):
         ob.check_decision(decision, date(2019, 9, 1))
     with pytest.raises(Refusal, match=r"Article 4\.5 allows"):
         ob.check_decision(decision.model_copy(update={"new_due": date(2026, 1, 1)}), date(2019, 9, 3))
     effects = ob.decide_extension(decision, utc(2019, 9, 3))
-    assert effects[-1].payload == {"granted": True, "meeting": "2019-09-02", "decided_by": "9MSP",
-                                   "decision": "The Meeting decided to grant the request.", "due": "2024-08-01"}
+    assert effects[-1].payload == {
+        "granted": True,
+        "meeting": "2019-09-02",
+        "decided_by": "9MSP",
+        "decision": "The Meeting decided to grant the request.",
+        "due": "2024-08-01",
+    }
     ob.authorize("decide_extension", decision)  # the ISU records it
-    with pytest.raises(Refusal, match="only the Presidency or the ISU may record the meeting's decision on an "
-                                      "extension, not BGR"):
+    with pytest.raises(
+        Refusal, match="only the Presidency or the ISU may record the meeting's decision on an extension, not BGR"
+    ):
         ob.authorize("decide_extension", decision.model_copy(update={"office": "BGR"}))
     with pytest.raises(ValueError):
         DecideExtension(granted=True, meeting=date(2019, 9, 2), msp="the Presidency", text="x")
@@ -163,8 +212,12 @@ def test_only_a_meeting_that_has_opened_decides_and_its_decision_is_recorded_wit
 def test_only_articles_3_and_4_extend_and_who_may_do_what():
     ob = new()
     with pytest.raises(Refusal, match="only Article 3 and Article 4"):
-        ob.check_extension(RequestExtension(new_due=date(2018, 1, 1), meeting=date(2018, 9, 1), reason="x",
-                                            submitted=date(2017, 1, 1)), date(2017, 1, 2))
+        ob.check_extension(
+            RequestExtension(
+                new_due=date(2018, 1, 1), meeting=date(2018, 9, 1), reason="x", submitted=date(2017, 1, 1)
+            ),
+            date(2017, 1, 2),
+        )
     with pytest.raises(Refusal, match="only the Presidency may exempt, not FJI"):
         ob.authorize("exempt", Exempt(reason="x", office="FJI"))
     ob.authorize("fulfil", Fulfil(date=date(2017, 4, 1), office="FJI"))  # its own report
@@ -179,18 +232,26 @@ def test_impossible_dates_are_refused():
     with pytest.raises(Refusal, match="not between"):
         ob.check_fulfil(Fulfil(date=date(2017, 2, 1), office="isu"), date(2017, 1, 11))  # after today
     clearance = new(kind="art4-clearance", due=date(2020, 8, 1), now=utc(2018, 1, 1))
-    clearance.request_extension(RequestExtension(new_due=date(2025, 8, 1), meeting=date(2019, 9, 2),
-                                                 reason="contamination", submitted=date(2018, 11, 30)),
-                                date(2018, 12, 1))
+    clearance.request_extension(
+        RequestExtension(
+            new_due=date(2025, 8, 1), meeting=date(2019, 9, 2), reason="contamination", submitted=date(2018, 11, 30)
+        ),
+        date(2018, 12, 1),
+    )
     with pytest.raises(Refusal, match="a deadline granted must be after 2020-08-01"):
-        clearance.check_decision(DecideExtension(granted=True, meeting=date(2019, 9, 2), new_due=date(2019, 1, 1),
-                                                 msp="9MSP", text="granted"), date(2019, 9, 4))
+        clearance.check_decision(
+            DecideExtension(
+                granted=True, meeting=date(2019, 9, 2), new_due=date(2019, 1, 1), msp="9MSP", text="granted"
+            ),
+            date(2019, 9, 4),
+        )
 
 
 def test_a_due_date_overridden_with_a_reason_moves_the_reminders():
     ob = new()
-    effects = ob.override_due(OverrideDue(due=date(2017, 6, 30), reason="counted from deposit", office="isu"),
-                              utc(2017, 1, 11))
+    effects = ob.override_due(
+        OverrideDue(due=date(2017, 6, 30), reason="counted from deposit", office="isu"), utc(2017, 1, 11)
+    )
     assert effects[-1].payload == {"from": "2017-04-30", "to": "2017-06-30", "reason": "counted from deposit"}
     assert ob.next_action().key == "reminder-60d-2017-06-30"
 
@@ -199,8 +260,10 @@ def test_a_file_naming_one_obligation_twice_is_refused_with_both_lines():
     from domain.obligations import imported_events
     from domain.states import registry
 
-    data = (b"state,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A\n"
-            b"NOR,art7-annual,2015,2016-05-02,B\n")
+    data = (
+        b"state,kind,period,submitted_on,reference\nNorway,art7-annual,2015,2016-04-29,A\n"
+        b"NOR,art7-annual,2015,2016-05-02,B\n"
+    )
     with pytest.raises(ValueError, match=r"line 3: the same obligation \(NOR art7-annual 2015\) as line 2"):
         imported_events(data, registry(), "", "isu", today=date(2017, 1, 1))
 
@@ -216,12 +279,13 @@ def fire_at(ob: Obligation, now: datetime) -> list:
 def test_an_obligation_found_long_overdue_sends_one_notice_not_the_reminders_it_missed():
     ob = new(kind="art3-stockpiles", due=date(2018, 8, 1), now=utc(2026, 12, 2))  # Norway's, started in 2026
     effects = fire_at(ob, utc(2026, 12, 2, 9))
-    assert [e.event_type for e in effects if hasattr(e, "event_type")] == ["obligation.overdue",
-                                                                          "obligation.coordinators_told"]
+    assert [e.event_type for e in effects if hasattr(e, "event_type")] == [
+        "obligation.overdue",
+        "obligation.coordinators_told",
+    ]
     assert ob.next_action().at.date() == date(2027, 1, 1)  # a month from now, not from 2018
     moved = new(now=utc(2017, 1, 10))
-    moved.override_due(OverrideDue(due=date(2010, 9, 1), reason="counted from deposit", office="isu"),
-                       utc(2017, 1, 11))
+    moved.override_due(OverrideDue(due=date(2010, 9, 1), reason="counted from deposit", office="isu"), utc(2017, 1, 11))
     assert len([e for e in fire_at(moved, utc(2017, 1, 11, 9)) if isinstance(e, Message)]) == 1
 
 
@@ -236,8 +300,9 @@ def test_due_dates_and_periods_stay_within_the_conventions_dates():
 
 
 def test_a_report_is_not_met_before_its_period_ends_or_before_the_convention_binds_the_state():
-    report_2025 = Obligation.new(ObligationInput(state="FJI", kind="art7-annual", period="2025",
-                                                 due=date(2026, 4, 30)), "o", utc(2025, 6, 1))
+    report_2025 = Obligation.new(
+        ObligationInput(state="FJI", kind="art7-annual", period="2025", due=date(2026, 4, 30)), "o", utc(2025, 6, 1)
+    )
     with pytest.raises(Refusal, match="before 2026-01-01: a report is submitted once its period has ended"):
         report_2025.check_fulfil(Fulfil(date=date(2024, 1, 1), office="isu"), date(2026, 3, 1))
     report_2025.check_fulfil(Fulfil(date=date(2026, 1, 5), office="isu"), date(2026, 3, 1))
@@ -250,12 +315,16 @@ def test_an_import_refuses_a_report_before_its_period_or_a_period_that_is_no_yea
     from domain.obligations import imported_events
     from domain.states import registry
 
-    rows = ("state,kind,period,submitted_on,reference\n"
-            "NOR,art7-annual,2030,2017-04-28,A7\nNOR,art7-annual,0000,,\nNOR,art7-annual,2016,2016-12-01,\n")
+    rows = (
+        "state,kind,period,submitted_on,reference\n"
+        "NOR,art7-annual,2030,2017-04-28,A7\nNOR,art7-annual,0000,,\nNOR,art7-annual,2016,2016-12-01,\n"
+    )
     with pytest.raises(ValueError) as err:
         imported_events(rows.encode(), registry(), "isu", "isu", today=date(2026, 12, 2))
     problems = str(err.value).split("; ")
     assert problems[0] == "line 2, period: an annual report's period is a year from 2010 to 2026, not '2030'"
     assert problems[1] == "line 3, period: an annual report's period is a year from 2010 to 2026, not '0000'"
-    assert problems[2] == ("line 4, submitted_on: 2016-12-01 is before 2017-01-01, when its period ended and the "
-                           "Convention bound the State")
+    assert problems[2] == (
+        "line 4, submitted_on: 2016-12-01 is before 2017-01-01, when its period ended and the "
+        "Convention bound the State"
+    )

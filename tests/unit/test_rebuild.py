@@ -37,9 +37,18 @@ class Recorder:
     def __call__(self, effects, now):
         for e in effects:
             if getattr(e, "event_type", None):
-                self.rows.append(SimpleNamespace(seq=len(self.rows) + 1, workflow_id=WID, event_type=e.event_type,
-                                                 idempotency_key=f"{WID}/{e.key}", payload=e.payload, occurred_at=now,
-                                                 actor=e.actor, office=e.office))
+                self.rows.append(
+                    SimpleNamespace(
+                        seq=len(self.rows) + 1,
+                        workflow_id=WID,
+                        event_type=e.event_type,
+                        idempotency_key=f"{WID}/{e.key}",
+                        payload=e.payload,
+                        occurred_at=now,
+                        actor=e.actor,
+                        office=e.office,
+                    )
+                )
 
 
 def fire_until(chase: Chase, until: datetime, record: Recorder) -> None:
@@ -52,17 +61,29 @@ def a_busy_year() -> tuple[Chase, Recorder]:
     chase, record = Chase(input=inp, started_at=utc(2017, 1, 10, 9)), Recorder()
     record(chase.start(), chase.started_at)
     steps = [
-        (utc(2017, 2, 1, 10), lambda now: chase.record_receipt(
-            RecordReceipt(amount=Decimal("2000"), date=date(2017, 2, 1), reference="UBS-1", budget_line="7a"), now)),
+        (
+            utc(2017, 2, 1, 10),
+            lambda now: chase.record_receipt(
+                RecordReceipt(amount=Decimal("2000"), date=date(2017, 2, 1), reference="UBS-1", budget_line="7a"), now
+            ),
+        ),
         (utc(2017, 2, 2, 10), lambda now: chase.correct_due(CorrectDue(amount=Decimal("13000"), reason="scale"), now)),
-        (utc(2017, 3, 1, 10), lambda now: chase.report_payment(ReportPayment(date=date(2017, 3, 1), office="ITA"),
-                                                               now)),
+        (
+            utc(2017, 3, 1, 10),
+            lambda now: chase.report_payment(ReportPayment(date=date(2017, 3, 1), office="ITA"), now),
+        ),
         (utc(2017, 5, 2, 10), lambda now: chase.reverse_receipt(ReverseReceipt(number=1, reason="returned"), now)),
         (utc(2017, 5, 3, 10), lambda now: chase.set_msp_date(SetMspDate(msp_date=date(2017, 9, 11)))),
-        (utc(2017, 7, 1, 10), lambda now: chase.pledge_payment(Pledge(expected_date=date(2017, 7, 20), office="ITA"),
-                                                               now)),
-        (utc(2017, 8, 1, 10), lambda now: chase.record_receipt(
-            RecordReceipt(amount=Decimal("5000"), date=date(2017, 8, 1), reference="UBS-2"), now)),
+        (
+            utc(2017, 7, 1, 10),
+            lambda now: chase.pledge_payment(Pledge(expected_date=date(2017, 7, 20), office="ITA"), now),
+        ),
+        (
+            utc(2017, 8, 1, 10),
+            lambda now: chase.record_receipt(
+                RecordReceipt(amount=Decimal("5000"), date=date(2017, 8, 1), reference="UBS-2"), now
+            ),
+        ),
     ]
     for now, step in steps:
         fire_until(chase, now, record)  # the reminders, the follow-up, the lapsed pledge, as they fell due
@@ -73,8 +94,14 @@ def a_busy_year() -> tuple[Chase, Recorder]:
 def test_a_busy_year_folds_back_to_the_chase_that_wrote_it():
     chase, record = a_busy_year()
     kinds = {r.event_type for r in record.rows}
-    assert {"chase.reminder_sent", "chase.reported_not_received", "chase.receipt_reversed", "chase.pledged",
-            "chase.due_corrected", "chase.msp_date_set"} <= kinds
+    assert {
+        "chase.reminder_sent",
+        "chase.reported_not_received",
+        "chase.receipt_reversed",
+        "chase.pledged",
+        "chase.due_corrected",
+        "chase.msp_date_set",
+    } <= kinds
     rebuilt = rebuild_chase(chase.input.model_copy(update={"amount_due": Decimal("1")}), record.rows, generation=2)
     assert rebuilt.status() == chase.status()
     assert rebuilt.counters == chase.counters and rebuilt.done == chase.done

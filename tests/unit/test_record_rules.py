@@ -25,18 +25,25 @@ def ledger_import(events=None) -> RecordInput:
 
 def test_the_rows_a_ledger_makes_are_the_rows_an_import_may_write():
     inp = ledger_import()
-    assert {e.event_type for e in inp.events} == {"chase.imported", "chase.receipt_imported", "chase.pledge_imported",
-                                                  "chase.payment_report_imported"}
+    assert {e.event_type for e in inp.events} == {
+        "chase.imported",
+        "chase.receipt_imported",
+        "chase.pledge_imported",
+        "chase.payment_report_imported",
+    }
     check_record_events(inp)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"amount": "99999999999"}, "amount: 99999999999 is more than CHF 100 million"),
-    ({"amount": "-5"}, "amount: Input should be greater than 0"),
-    ({"budget_line": "7z"}, "budget_line: Input should be"),
-    ({"date": "2016-02-30"}, "date: Input should be a valid date"),
-    ({"paid": "yes"}, "paid: Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"amount": "99999999999"}, "amount: 99999999999 is more than CHF 100 million"),
+        ({"amount": "-5"}, "amount: Input should be greater than 0"),
+        ({"budget_line": "7z"}, "budget_line: Input should be"),
+        ({"date": "2016-02-30"}, "date: Input should be a valid date"),
+        ({"paid": "yes"}, "paid: Extra inputs are not permitted"),
+    ],
+)
 def test_a_figure_no_ledger_holds_is_refused(change, message):
     events = ledger_events(LEDGER, 2016, registry(), "Sheila Mweemba", "isu")
     receipt = next(i for i, e in enumerate(events) if e.event_type == "chase.receipt_imported")
@@ -46,20 +53,30 @@ def test_a_figure_no_ledger_holds_is_refused(change, message):
     assert str(refused.value).startswith("import_contributions: event ") and message in str(refused.value)
 
 
-@pytest.mark.parametrize("event_type, payload, message", [
-    ("data.scale_added", {"period": "2028-2030", "rates": {"DEU": "lots"}, "source": "x"}, "rates.DEU"),
-    ("data.scale_added", {"period": "2028", "rates": {}, "source": "x"}, "period: String should match"),
-    ("data.holidays_added", {"days": {"2029-02-30": "Eid"}, "source": "x"}, "days.2029-02-30"),
-    ("data.registry_checked", {"as_of": "2027-01-01", "source": ""}, "source: String should have at least 1"),
-])
+@pytest.mark.parametrize(
+    "event_type, payload, message",
+    [
+        ("data.scale_added", {"period": "2028-2030", "rates": {"DEU": "lots"}, "source": "x"}, "rates.DEU"),
+        ("data.scale_added", {"period": "2028", "rates": {}, "source": "x"}, "period: String should match"),
+        ("data.holidays_added", {"days": {"2029-02-30": "Eid"}, "source": "x"}, "days.2029-02-30"),
+        ("data.registry_checked", {"as_of": "2027-01-01", "source": ""}, "source: String should have at least 1"),
+    ],
+)
 def test_the_worlds_data_is_checked_field_by_field_where_it_is_written(event_type, payload, message):
     """`ccm data add-…` builds these; the plain `temporal` CLI could send any: refused whole."""
     from datetime import datetime, timezone
 
     from domain.events import NewEvent
 
-    event = NewEvent(idempotency_key="data/scale/0123456789abcdef", workflow_id="data", subject="scale",
-                     event_type=event_type, occurred_at=datetime(2027, 11, 1, tzinfo=timezone.utc), actor="S",
-                     office="isu", payload=payload)
+    event = NewEvent(
+        idempotency_key="data/scale/0123456789abcdef",
+        workflow_id="data",
+        subject="scale",
+        event_type=event_type,
+        occurred_at=datetime(2027, 11, 1, tzinfo=timezone.utc),
+        actor="S",
+        office="isu",
+        payload=payload,
+    )
     with pytest.raises(Refusal, match=message):
         check_record_events(RecordInput(command="add_data", events=[event], actor="S", office="isu"))

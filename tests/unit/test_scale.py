@@ -28,15 +28,17 @@ def test_the_rounding_remainder_goes_to_the_largest_fractions_to_the_centime():
     rates = scale("state,rate\nDEU,1\nITA,1\nFRA,1\n")
     amounts = indicative_amounts(Decimal("9701"), rates, NOVEMBER_2016, minimum=Decimal("100"))
     # 9701 - 97*100 = 1 franc for three equal rates: 0.33 each, one State gets the extra centime.
-    assert sorted([amounts["DEU"], amounts["ITA"], amounts["FRA"]]) == [Decimal("0.33"), Decimal("0.33"),
-                                                                         Decimal("0.34")]
+    assert sorted([amounts["DEU"], amounts["ITA"], amounts["FRA"]]) == [
+        Decimal("0.33"),
+        Decimal("0.33"),
+        Decimal("0.34"),
+    ]
     assert sum(amounts.values()) == Decimal("9701")
 
 
 @pytest.mark.parametrize("budget", ["100000.60", "123456.78", "99999.99"])
 def test_the_scale_sums_to_the_budget_to_the_centime(budget):
-    amounts = indicative_amounts(Decimal(budget), scale("state,rate\nDEU,6.389\nITA,3.748\nFRA,4.859\n"),
-                                 NOVEMBER_2016)
+    amounts = indicative_amounts(Decimal(budget), scale("state,rate\nDEU,6.389\nITA,3.748\nFRA,4.859\n"), NOVEMBER_2016)
     assert sum(amounts.values()) == Decimal(budget)
 
 
@@ -46,7 +48,8 @@ def test_an_amounts_file_lists_only_states_parties_and_centimes():
     assert err.value.problems == [
         "line 2, state: Angola (AGO) is a signatory, not a State Party billed that year",
         "line 3, amount: 10.005 has more than two decimals: amounts are in francs and centimes",
-        "line 4, amount: 1e22 is more than CHF 100 million: check the amount"]
+        "line 4, amount: 1e22 is more than CHF 100 million: check the amount",
+    ]
 
 
 def test_a_file_saved_with_a_byte_order_mark_reads_as_any_other():
@@ -58,8 +61,9 @@ def test_a_budget_file_names_the_line_the_column_and_what_is_expected():
 
     with pytest.raises(ValueError) as err:
         read_budget("\ufeffline,amount,kind\n7a,abc,mandatory\n7b,5,maybe\n")
-    assert str(err.value) == ("line 2, amount: not an amount of money: 'abc'; "
-                              "line 3, kind: 'maybe' is neither mandatory nor voluntary")
+    assert str(err.value) == (
+        "line 2, amount: not an amount of money: 'abc'; line 3, kind: 'maybe' is neither mandatory nor voluntary"
+    )
     assert "pydantic" not in str(err.value)
 
 
@@ -78,7 +82,9 @@ def test_an_amounts_file_with_a_wrong_header_is_refused():
 
 def test_an_amounts_file_reads_states_in_any_form():
     assert read_amounts("state,amount\nItaly,12'345.50\nde,100\n", registry()) == {
-        "ITA": Decimal("12345.50"), "DEU": Decimal("100.00")}
+        "ITA": Decimal("12345.50"),
+        "DEU": Decimal("100.00"),
+    }
 
 
 # The UN's own scales, shipped: the rates the General Assembly adopted.
@@ -99,9 +105,11 @@ def test_a_year_is_billed_by_the_scale_of_its_period():
 def test_a_year_no_shipped_scale_covers_is_refused_naming_the_file_to_extend(year):
     with pytest.raises(ScaleError) as err:
         shipped_scale(year)
-    assert str(err.value) == (f"no shipped UN scale covers {year} (ccm ships 2016-2018, 2025-2027): add the "
-                              "column of its three-year scale to domain/data/un_scale_of_assessments.csv, "
-                              "or give --scale FILE")
+    assert str(err.value) == (
+        f"no shipped UN scale covers {year} (ccm ships 2016-2018, 2025-2027): add the "
+        "column of its three-year scale to domain/data/un_scale_of_assessments.csv, "
+        "or give --scale FILE"
+    )
 
 
 def test_every_state_party_with_a_un_rate_is_billed_by_it_and_only_non_members_pay_the_minimum():

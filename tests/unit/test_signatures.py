@@ -30,9 +30,16 @@ ADMINS = admin_keys(b64(public_bytes(ADMIN)))
 
 def registration(key, office="president", start=date(2027, 1, 1), end=date(2027, 12, 31), by=ADMIN):
     raw = public_bytes(key)
-    reg = KeyRegistration(fingerprint=fingerprint(raw), public_key=b64(raw), holder="Michael Biontino",
-                          office=office, valid_from=start, valid_until=end, registered_at=NOW - timedelta(days=30),
-                          admin=fingerprint(public_bytes(by)))
+    reg = KeyRegistration(
+        fingerprint=fingerprint(raw),
+        public_key=b64(raw),
+        holder="Michael Biontino",
+        office=office,
+        valid_from=start,
+        valid_until=end,
+        registered_at=NOW - timedelta(days=30),
+        admin=fingerprint(public_bytes(by)),
+    )
     reg.admin_signature = sign(by, reg.message())
     return reg
 
@@ -40,8 +47,9 @@ def registration(key, office="president", start=date(2027, 1, 1), end=date(2027,
 def signed(key, args=None, at=NOW, update_id="waive-1"):
     args = args or {"reason": "hardship", "actor": "Michael Biontino", "office": "president"}
     sig = sign(key, command_message("chase-2027-ITA", "waive", args, at, update_id))
-    return args, CommandSignature(fingerprint=fingerprint(public_bytes(key)), signature=sig, signed_at=at,
-                                  update_id=update_id)
+    return args, CommandSignature(
+        fingerprint=fingerprint(public_bytes(key)), signature=sig, signed_at=at, update_id=update_id
+    )
 
 
 def check(ring, args, sig, update_id="waive-1", office="president", now=NOW):
@@ -54,13 +62,16 @@ def test_a_command_signed_by_a_registered_key_is_proved():
     assert proof.actor == "Michael Biontino" and proof.office == "president" and proof.update == "waive"
 
 
-@pytest.mark.parametrize("change,message", [
-    (lambda args, sig: (args | {"reason": "other"}, sig, {}), "does not verify"),
-    (lambda args, sig: (args, sig, {"update_id": "waive-2"}), "covers another update id"),
-    (lambda args, sig: (args, sig, {"office": "isu"}), "speaks for president, not for isu"),
-    (lambda args, sig: (args, sig, {"now": NOW + timedelta(hours=1)}), "sign it again"),
-    (lambda args, sig: (args, sig.model_copy(update={"signed_at": NOW.replace(tzinfo=None)}), {}), "no time zone"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda args, sig: (args | {"reason": "other"}, sig, {}), "does not verify"),
+        (lambda args, sig: (args, sig, {"update_id": "waive-2"}), "covers another update id"),
+        (lambda args, sig: (args, sig, {"office": "isu"}), "speaks for president, not for isu"),
+        (lambda args, sig: (args, sig, {"now": NOW + timedelta(hours=1)}), "sign it again"),
+        (lambda args, sig: (args, sig.model_copy(update={"signed_at": NOW.replace(tzinfo=None)}), {}), "no time zone"),
+    ],
+)
 def test_a_changed_command_or_another_context_is_refused(change, message):
     ring = KeyRing(ADMINS, [registration(PRESIDENT)])
     args, sig, kw = change(*signed(PRESIDENT))
@@ -83,8 +94,9 @@ def test_a_key_speaks_only_on_its_days_and_until_it_is_revoked():
     with pytest.raises(Refusal, match="from 2016-01-01 to 2016-12-31, not on 2027-06-15"):
         check(expired, *signed(PRESIDENT))
     fp = fingerprint(public_bytes(PRESIDENT))
-    revocation = KeyRevocation(fingerprint=fp, revoked_at=NOW - timedelta(minutes=1),
-                               admin=fingerprint(public_bytes(ADMIN)))
+    revocation = KeyRevocation(
+        fingerprint=fp, revoked_at=NOW - timedelta(minutes=1), admin=fingerprint(public_bytes(ADMIN))
+    )
     revocation.admin_signature = sign(ADMIN, revocation.message())
     with pytest.raises(Refusal, match="was revoked on 2027-06-15"):
         check(KeyRing(ADMINS, [registration(PRESIDENT)], [revocation]), *signed(PRESIDENT))

@@ -36,13 +36,26 @@ def test_each_name_has_its_languages_article_and_no_brackets(row):
         assert not (head in ("le", "la") and rest[:1] in VOWEL), name
 
 
-@pytest.mark.parametrize("alpha3,language,expected", [
-    ("ITA", "fr", "de l'Italie"), ("FRA", "fr", "de la France"), ("CHL", "fr", "du Chili"),
-    ("NLD", "fr", "des Pays-Bas"), ("MLT", "fr", "de Malte"), ("SLV", "fr", "d'El Salvador"),
-    ("HTI", "fr", "d'Haïti"), ("ITA", "es", "de Italia"), ("GBR", "es", "del Reino Unido"),
-    ("PER", "es", "del Perú"), ("SLV", "es", "de El Salvador"), ("NLD", "es", "de los Países Bajos"),
-    ("NLD", "en", "of the Netherlands"), ("ITA", "en", "of Italy"), ("VAT", "es", "de la Santa Sede"),
-])
+@pytest.mark.parametrize(
+    "alpha3,language,expected",
+    [
+        ("ITA", "fr", "de l'Italie"),
+        ("FRA", "fr", "de la France"),
+        ("CHL", "fr", "du Chili"),
+        ("NLD", "fr", "des Pays-Bas"),
+        ("MLT", "fr", "de Malte"),
+        ("SLV", "fr", "d'El Salvador"),
+        ("HTI", "fr", "d'Haïti"),
+        ("ITA", "es", "de Italia"),
+        ("GBR", "es", "del Reino Unido"),
+        ("PER", "es", "del Perú"),
+        ("SLV", "es", "de El Salvador"),
+        ("NLD", "es", "de los Países Bajos"),
+        ("NLD", "en", "of the Netherlands"),
+        ("ITA", "en", "of Italy"),
+        ("VAT", "es", "de la Santa Sede"),
+    ],
+)
 def test_a_preposition_joins_the_article_as_the_language_contracts_it(alpha3, language, expected):
     assert of(state_name(alpha3, language).short, language) == expected
 

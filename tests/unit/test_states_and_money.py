@@ -41,10 +41,17 @@ def test_a_registry_row_with_a_code_that_is_not_iso_3166_is_refused():
         parse_states_csv("name,alpha3,status,entry_into_force\nAtlantis,ATL,State Party,2010-08-01\n")
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("43650", "CHF 43'650.00"), ("96'433", "CHF 96'433.00"), ("1234567.456", "CHF 1'234'567.46"),
-    ("0.5", "CHF 0.50"), ("-100", "CHF -100.00"), ("CHF 12'345.00", "CHF 12'345.00"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("43650", "CHF 43'650.00"),
+        ("96'433", "CHF 96'433.00"),
+        ("1234567.456", "CHF 1'234'567.46"),
+        ("0.5", "CHF 0.50"),
+        ("-100", "CHF -100.00"),
+        ("CHF 12'345.00", "CHF 12'345.00"),
+    ],
+)
 def test_amounts_are_written_the_swiss_way(text, expected):
     assert format_chf(to_chf(text)) == expected
 
@@ -60,17 +67,30 @@ def test_amounts_keep_two_places():
     assert str(to_chf(10.005)) == "10.01"
 
 
-@pytest.mark.parametrize("language,text", [
-    ("en", "the ISU-CCM's call for contributions of 15 January 2027 and its reminders of 15 June 2027 and "
-           "1 August 2027"),
-    ("fr", "l'appel à contributions de l'UAA du 15 janvier 2027 et ses rappels du 15 juin 2027 et du 1 août 2027"),
-    ("es", "la solicitud de contribuciones de la DAA del 15 de enero de 2027 y sus recordatorios del 15 de junio "
-           "de 2027 y del 1 de agosto de 2027")])
+@pytest.mark.parametrize(
+    "language,text",
+    [
+        (
+            "en",
+            "the ISU-CCM's call for contributions of 15 January 2027 and its reminders of 15 June 2027 and "
+            "1 August 2027",
+        ),
+        ("fr", "l'appel à contributions de l'UAA du 15 janvier 2027 et ses rappels du 15 juin 2027 et du 1 août 2027"),
+        (
+            "es",
+            "la solicitud de contribuciones de la DAA del 15 de enero de 2027 y sus recordatorios del 15 de junio "
+            "de 2027 y del 1 de agosto de 2027",
+        ),
+    ],
+)
 def test_the_presidents_letter_names_the_isus_letters_that_went_before_as_the_isus(language, text):
     from activities.letters import letters_in_words
 
-    letters = [{"kind": "call_for_contributions", "date": "2027-01-15"},
-               {"kind": "second_reminder", "date": "2027-06-15"}, {"kind": "pre_msp_reminder", "date": "2027-08-01"}]
+    letters = [
+        {"kind": "call_for_contributions", "date": "2027-01-15"},
+        {"kind": "second_reminder", "date": "2027-06-15"},
+        {"kind": "pre_msp_reminder", "date": "2027-08-01"},
+    ]
     assert letters_in_words(letters, language, "letter") == text
 
 
@@ -78,7 +98,8 @@ def test_with_only_the_call_sent_the_letter_names_only_the_call():
     from activities.letters import letters_in_words
 
     assert letters_in_words([{"kind": "call_for_contributions", "date": "2027-01-15"}], "en") == (
-        "its call for contributions of 15 January 2027")  # a note verbale speaks of the ISU in the third person
+        "its call for contributions of 15 January 2027"
+    )  # a note verbale speaks of the ISU in the third person
 
 
 def test_the_test_clock_names_the_next_such_moment_and_29_february_the_next_leap_year():

@@ -56,8 +56,13 @@ def resources(tmp_path):
 async def worker(time_skipping_env, task_queue, resources):
     _, acts = resources
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[ContributionChase, Ping],
-                          activities=acts.all(), activity_executor=pool):
+        async with Worker(
+            time_skipping_env.client,
+            task_queue=task_queue,
+            workflows=[ContributionChase, Ping],
+            activities=acts.all(),
+            activity_executor=pool,
+        ):
             yield
 
 
@@ -70,8 +75,6 @@ async def start(env, task_queue, year, state="ITA", settle=True, **fields):
     return handle
 
 
-
-
 def at(year, month, day, hour=12) -> datetime:
     return datetime(year, month, day, hour, tzinfo=timezone.utc)
 
@@ -81,16 +84,25 @@ def types(log, handle) -> list[str]:
 
 
 async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_and_ends_in_arrears(
-        time_skipping_env, task_queue, year, worker, resources, tmp_path):
+    time_skipping_env, task_queue, year, worker, resources, tmp_path
+):
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year, arrears=Decimal("500"), auto_escalate_days=14)
     result: ChaseStatus = await handle.result()
     assert result.outcome == "in_arrears" and result.arrears_carried == Decimal("12845.00")
     assert [(letter.kind, letter.sent_at.date()) for letter in result.letters][1:] == [
-        ("second_reminder", date(year, 6, 15)), ("pre_msp_reminder", date(year, 8, 14)),
-        ("president_letter", date(year, 8, 28))]
-    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.reminder_sent",
-                                  "chase.reminder_sent", "chase.escalated", "chase.closed_in_arrears"]
+        ("second_reminder", date(year, 6, 15)),
+        ("pre_msp_reminder", date(year, 8, 14)),
+        ("president_letter", date(year, 8, 28)),
+    ]
+    assert types(log, handle) == [
+        "chase.started",
+        "chase.reminder_sent",
+        "chase.reminder_sent",
+        "chase.reminder_sent",
+        "chase.escalated",
+        "chase.closed_in_arrears",
+    ]
     # Started straight through Temporal, naming no one (and saying so), then run by its timers.
     assert [e.actor for e in log.query(workflow_id=handle.id)] == ["unnamed"] + ["system"] * 5
     letters = sorted((tmp_path / "outbox" / "new").iterdir())
@@ -107,7 +119,8 @@ async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_an
 
 
 async def test_after_the_pre_msp_reminder_the_presidents_letter_waits_for_the_presidency(
-        time_skipping_env, task_queue, year, worker, resources, tmp_path):
+    time_skipping_env, task_queue, year, worker, resources, tmp_path
+):
     """As the minutes record it: "the President will send individual letters"."""
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
@@ -125,48 +138,68 @@ async def test_after_the_pre_msp_reminder_the_presidents_letter_waits_for_the_pr
 
 
 async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
-        time_skipping_env, task_queue, year, worker, resources):
+    time_skipping_env, task_queue, year, worker, resources
+):
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     today = (await time_skipping_env.get_current_time()).date()
-    status = await act(handle, ContributionChase.record_receipt,
-                                         RecordReceipt(amount=Decimal("5000"), date=today, budget_line="7a"))
+    status = await act(
+        handle, ContributionChase.record_receipt, RecordReceipt(amount=Decimal("5000"), date=today, budget_line="7a")
+    )
     assert status.stage == "partially_paid" and status.outstanding == Decimal("7345.00")
-    status = await act(handle, ContributionChase.record_receipt,
-                                         RecordReceipt(amount=Decimal("8000"), date=today, budget_line="7b"))
+    status = await act(
+        handle, ContributionChase.record_receipt, RecordReceipt(amount=Decimal("8000"), date=today, budget_line="7b")
+    )
     assert status.outcome == "paid" and status.credit == Decimal("655.00")
     result = await handle.result()
     assert result.stage == "paid" and result.letters[-1].kind == "thank_you"
     # Paid, the chase stays open until the year ends (for reversals), then closes.
-    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded",
-                                  "chase.receipt_recorded", "chase.paid", "chase.year_closed"]
+    assert types(log, handle) == [
+        "chase.started",
+        "chase.reminder_sent",
+        "chase.receipt_recorded",
+        "chase.receipt_recorded",
+        "chase.paid",
+        "chase.year_closed",
+    ]
 
 
 async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
-        time_skipping_env, task_queue, year, worker, resources):
+    time_skipping_env, task_queue, year, worker, resources
+):
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 5, 20))
-    status = await act(handle, ContributionChase.report_payment,
-                                         ReportPayment(date=date(year, 5, 18), reference="IT-55", office="ITA"))
+    status = await act(
+        handle, ContributionChase.report_payment, ReportPayment(date=date(year, 5, 18), reference="IT-55", office="ITA")
+    )
     assert status.stage == "payment_reported" and status.next_action == "follow up the reported payment"
     await sleep_until(time_skipping_env, at(year, 6, 16))  # 15 June passed while paused: no reminder
     assert len((await handle.query(ContributionChase.status)).letters) == 1
-    await handle.execute_update(ContributionChase.record_receipt,
-                                RecordReceipt(amount=Decimal("12345"), date=date(year, 6, 16)))
+    await handle.execute_update(
+        ContributionChase.record_receipt, RecordReceipt(amount=Decimal("12345"), date=date(year, 6, 16))
+    )
     result = await handle.result()
     assert result.outcome == "paid"
-    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.payment_reported",
-                                  "chase.receipt_recorded", "chase.paid", "chase.year_closed"]
+    assert types(log, handle) == [
+        "chase.started",
+        "chase.reminder_sent",
+        "chase.payment_reported",
+        "chase.receipt_recorded",
+        "chase.paid",
+        "chase.year_closed",
+    ]
 
 
 async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_says_so(
-        time_skipping_env, task_queue, year, worker, resources, tmp_path):
+    time_skipping_env, task_queue, year, worker, resources, tmp_path
+):
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year, language="fr")
     await sleep_until(time_skipping_env, at(year, 3, 1))
-    await handle.execute_update(ContributionChase.report_payment, ReportPayment(date=date(year, 3, 1), reference="F1",
-                                                                                          office="ITA"))
+    await handle.execute_update(
+        ContributionChase.report_payment, ReportPayment(date=date(year, 3, 1), reference="F1", office="ITA")
+    )
     await sleep_until(time_skipping_env, at(year, 4, 1))
     status = await handle.query(ContributionChase.status)
     assert status.stage == "reported_not_received"
@@ -181,8 +214,9 @@ async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_say
 async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, task_queue, year, worker, resources):
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 6, 1))
-    status = await act(handle, ContributionChase.pledge, Pledge(expected_date=date(year, 7, 10),
-                                                                         note="being processed", office="ITA"))
+    status = await act(
+        handle, ContributionChase.pledge, Pledge(expected_date=date(year, 7, 10), note="being processed", office="ITA")
+    )
     assert status.stage == "pledged"
     await sleep_until(time_skipping_env, at(year, 7, 9))
     assert len((await handle.query(ContributionChase.status)).letters) == 1  # 15 June waited
@@ -216,9 +250,10 @@ async def test_a_receipt_on_a_finished_chase_is_refused(time_skipping_env, task_
     await handle.execute_update(ContributionChase.waive, Close(reason="exceptional circumstances", office="president"))
     assert (await handle.result()).outcome == "waived"
     with pytest.raises(Exception) as err:  # "update not found" on this server
-        await handle.execute_update(ContributionChase.record_receipt,
-                                    RecordReceipt(amount=Decimal("1"),
-                                                  date=(await time_skipping_env.get_current_time()).date()))
+        await handle.execute_update(
+            ContributionChase.record_receipt,
+            RecordReceipt(amount=Decimal("1"), date=(await time_skipping_env.get_current_time()).date()),
+        )
     assert "not found" in str(err.value).lower() or "completed" in str(err.value).lower()
 
 
@@ -253,16 +288,23 @@ async def test_an_activity_that_fails_after_writing_writes_its_event_once(time_s
 
     queue = f"tq-{uuid.uuid4().hex[:8]}"
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        async with Worker(time_skipping_env.client, task_queue=queue, workflows=[Ping],
-                          activities=[flaky_record_event], activity_executor=pool):
-            event = await time_skipping_env.client.execute_workflow(Ping.run, "fault", id=f"ping-{queue}",
-                                                                    task_queue=queue)
+        async with Worker(
+            time_skipping_env.client,
+            task_queue=queue,
+            workflows=[Ping],
+            activities=[flaky_record_event],
+            activity_executor=pool,
+        ):
+            event = await time_skipping_env.client.execute_workflow(
+                Ping.run, "fault", id=f"ping-{queue}", task_queue=queue
+            )
     assert attempts == [1, 2]
     assert log.count() == 1 and event.seq == 1 and log.verify().ok
 
 
 async def test_a_reference_counts_once_and_a_reversal_reopens_a_paid_chase(
-        time_skipping_env, task_queue, year, worker, resources):
+    time_skipping_env, task_queue, year, worker, resources
+):
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     today = (await time_skipping_env.get_current_time()).date()
@@ -273,39 +315,58 @@ async def test_a_reference_counts_once_and_a_reversal_reopens_a_paid_chase(
         await handle.execute_update(ContributionChase.record_receipt, again)
     cause = err.value.cause  # the reference, said first and typed: a program need not read the words
     assert cause.type == "already_recorded" and "bank reference UBS-1 is already recorded" in cause.message
-    status = await act(handle, ContributionChase.reverse_receipt,
-                       ReverseReceipt(reference="UBS-1", reason="booked on the wrong State", office="isu"))
+    status = await act(
+        handle,
+        ContributionChase.reverse_receipt,
+        ReverseReceipt(reference="UBS-1", reason="booked on the wrong State", office="isu"),
+    )
     assert status.outcome is None and status.stage == "partially_paid" and status.outstanding == Decimal("12345.00")
     assert status.received == Decimal("0.00") and status.receipts[0].reversed
     with pytest.raises(WorkflowUpdateFailedError) as err:  # reversed once; not twice
-        await handle.execute_update(ContributionChase.reverse_receipt,
-                                    ReverseReceipt(reference="UBS-1", reason="again", office="isu"))
+        await handle.execute_update(
+            ContributionChase.reverse_receipt, ReverseReceipt(reference="UBS-1", reason="again", office="isu")
+        )
     assert "no standing receipt with bank reference 'UBS-1'" in str(err.value.cause)
-    status = await act(handle, ContributionChase.correct_due, CorrectDue(amount=Decimal("10000"), reason="scale",
-                                                                        office="isu"))
+    status = await act(
+        handle, ContributionChase.correct_due, CorrectDue(amount=Decimal("10000"), reason="scale", office="isu")
+    )
     assert status.amount_due == Decimal("10000.00") and status.outstanding == Decimal("10000.00")
     await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
-    assert types(log, handle) == ["chase.started", "chase.reminder_sent", "chase.receipt_recorded", "chase.paid",
-                                  "chase.receipt_reversed", "chase.reopened", "chase.due_corrected",
-                                  "chase.cancelled"]
+    assert types(log, handle) == [
+        "chase.started",
+        "chase.reminder_sent",
+        "chase.receipt_recorded",
+        "chase.paid",
+        "chase.receipt_reversed",
+        "chase.reopened",
+        "chase.due_corrected",
+        "chase.cancelled",
+    ]
 
 
 async def test_an_office_that_may_not_act_is_refused_before_anything_changes(
-        time_skipping_env, task_queue, year, worker, resources):
+    time_skipping_env, task_queue, year, worker, resources
+):
     log, _ = resources
     handle = await start(time_skipping_env, task_queue, year, state="SMR")
     await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 8), office="isu"))
     before = types(log, handle)  # an update waits for the start's own effects
     assert before[-1] == "chase.msp_date_set"
     for name, cmd, message in [
-            ("waive", Close(reason="we cannot pay", office="SMR"), "only the Presidency may waive, not SMR"),
-            ("escalate", Escalate(office="ITA"), "only the Presidency may escalate, not ITA"),
-            ("record_receipt", RecordReceipt(amount=Decimal("1"), date=date(year, 1, 2), office="FRA"),
-             "only the ISU may record receipt, not FRA"),
-            ("pledge", Pledge(expected_date=date(year, 9, 1), office="ITA"),
-             "only the ISU or the State itself (SMR) may pledge, not ITA"),
-            ("report_payment", ReportPayment(date=date(year, 1, 2), office="Atlantis"),
-             "not unknown office 'Atlantis'")]:
+        ("waive", Close(reason="we cannot pay", office="SMR"), "only the Presidency may waive, not SMR"),
+        ("escalate", Escalate(office="ITA"), "only the Presidency may escalate, not ITA"),
+        (
+            "record_receipt",
+            RecordReceipt(amount=Decimal("1"), date=date(year, 1, 2), office="FRA"),
+            "only the ISU may record receipt, not FRA",
+        ),
+        (
+            "pledge",
+            Pledge(expected_date=date(year, 9, 1), office="ITA"),
+            "only the ISU or the State itself (SMR) may pledge, not ITA",
+        ),
+        ("report_payment", ReportPayment(date=date(year, 1, 2), office="Atlantis"), "not unknown office 'Atlantis'"),
+    ]:
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await handle.execute_update(name, cmd)
         assert message in str(err.value.cause), name
@@ -314,7 +375,8 @@ async def test_an_office_that_may_not_act_is_refused_before_anything_changes(
 
 
 async def test_a_bug_fails_the_workflow_task_not_the_chase_and_a_fixed_worker_carries_on(
-        time_skipping_env, task_queue, year, resources, monkeypatch):
+    time_skipping_env, task_queue, year, resources, monkeypatch
+):
     """Only a refusal fails a workflow. A bug (here: any exception when the second
     reminder falls due) fails the workflow task, which Temporal retries, shown in the UI,
     until a fixed worker is deployed; the chase then goes on where it was."""
@@ -333,8 +395,13 @@ async def test_a_bug_fails_the_workflow_task_not_the_chase_and_a_fixed_worker_ca
 
     async def run_worker_until(condition, moment=None):
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[ContributionChase],
-                              activities=acts.all(), activity_executor=pool):
+            async with Worker(
+                time_skipping_env.client,
+                task_queue=task_queue,
+                workflows=[ContributionChase],
+                activities=acts.all(),
+                activity_executor=pool,
+            ):
                 if moment:
                     await sleep_until(time_skipping_env, moment)
                 # In real time from here: the server skips no time while a task fails.
@@ -381,8 +448,11 @@ async def test_the_web_ui_shows_current_details_that_follow_the_chase(time_skipp
     assert before.startswith("Stage: invoiced. Due CHF 12345.00, received CHF 0.00, outstanding CHF 12345.00"), before
     assert f"Next: send the second reminder, {year}-06-15 08:00 UTC" in before
     today = (await time_skipping_env.get_current_time()).date()
-    await act(handle, ContributionChase.record_receipt,
-              RecordReceipt(amount=Decimal("12345"), date=today, reference="UI-1", budget_line="7a"))
+    await act(
+        handle,
+        ContributionChase.record_receipt,
+        RecordReceipt(amount=Decimal("12345"), date=today, reference="UI-1", budget_line="7a"),
+    )
     after = await details()
     assert after.startswith("Stage: paid. Due CHF 12345.00, received CHF 12345.00, outstanding CHF 0.00"), after
     # Each of the chase's commands says what it does, as `temporal workflow metadata` shows them.

@@ -44,7 +44,8 @@ def smtp_server():
 
 
 async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is_logged(
-        time_skipping_env, tmp_path, smtp_server):
+    time_skipping_env, tmp_path, smtp_server
+):
     controller, inbox = smtp_server
     # Zambia's row has no e-mail address; Malawi has no row at all.
     write_contacts(tmp_path / "contacts.csv", {"ITA": "mission.italy@example.org"}, states=["ITA", "ZMB"])
@@ -54,13 +55,21 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
     queue = f"tq-{uuid.uuid4().hex[:8]}"
     year = (await time_skipping_env.get_current_time()).year + 1
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        async with Worker(time_skipping_env.client, task_queue=queue, workflows=[ContributionChase],
-                          activities=acts.all(), activity_executor=pool):
+        async with Worker(
+            time_skipping_env.client,
+            task_queue=queue,
+            workflows=[ContributionChase],
+            activities=acts.all(),
+            activity_executor=pool,
+        ):
             handles = []
             for state in ("ITA", "ZMB", "MWI"):
                 inp = ChaseInput(state=state, year=year, amount_due=Decimal("43650"), language="en")
-                handles.append(await time_skipping_env.client.start_workflow(
-                    ContributionChase.run, inp, id=f"chase-{year}-{state}", task_queue=queue))
+                handles.append(
+                    await time_skipping_env.client.start_workflow(
+                        ContributionChase.run, inp, id=f"chase-{year}-{state}", task_queue=queue
+                    )
+                )
             for handle in handles:  # waits for the start effects, then closes
                 await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
                 await handle.result()  # a workflow ends once its letters are delivered
@@ -109,15 +118,24 @@ async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_sk
     acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org", smtp))
     queue = f"tq-{uuid.uuid4().hex[:8]}"
     day = (await time_skipping_env.get_current_time()).date() + timedelta(days=20)
-    people = [Participant(name="Carola Muñoz", email="munoz@chile.example", delegation="CHL"),
-              Participant(name="Amélie Chayer", email="chayer@cmc.example", delegation="CMC", role="observer")]
-    inp = MeetingInput.plan(Schedule.at(day, time(10), time(11, 30), "Permanent Mission of Germany"),
-                            participants=people)
+    people = [
+        Participant(name="Carola Muñoz", email="munoz@chile.example", delegation="CHL"),
+        Participant(name="Amélie Chayer", email="chayer@cmc.example", delegation="CMC", role="observer"),
+    ]
+    inp = MeetingInput.plan(
+        Schedule.at(day, time(10), time(11, 30), "Permanent Mission of Germany"), participants=people
+    )
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        async with Worker(time_skipping_env.client, task_queue=queue, workflows=[Meeting, ActionItem],
-                          activities=acts.all(), activity_executor=pool):
-            handle = await time_skipping_env.client.start_workflow(Meeting.run, inp, id=f"meeting-cc-{queue}",
-                                                                   task_queue=queue)
+        async with Worker(
+            time_skipping_env.client,
+            task_queue=queue,
+            workflows=[Meeting, ActionItem],
+            activities=acts.all(),
+            activity_executor=pool,
+        ):
+            handle = await time_skipping_env.client.start_workflow(
+                Meeting.run, inp, id=f"meeting-cc-{queue}", task_queue=queue
+            )
             await handle.execute_update(Meeting.cancel, CancelMeeting(reason="test over", office="isu"))
             await handle.result()
 
@@ -147,13 +165,20 @@ async def test_smtp_down_neither_blocks_updates_nor_loses_the_letter(time_skippi
     queue = f"tq-{uuid.uuid4().hex[:8]}"
     year = (await time_skipping_env.get_current_time()).year + 1
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        async with Worker(time_skipping_env.client, task_queue=queue, workflows=[ContributionChase],
-                          activities=acts.all(), activity_executor=pool):
+        async with Worker(
+            time_skipping_env.client,
+            task_queue=queue,
+            workflows=[ContributionChase],
+            activities=acts.all(),
+            activity_executor=pool,
+        ):
             inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("43650"))
             handle = await time_skipping_env.client.start_workflow(
-                ContributionChase.run, inp, id=f"chase-{year}-ITA", task_queue=queue)
-            await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 8),
-                                                                                  office="isu"))
+                ContributionChase.run, inp, id=f"chase-{year}-ITA", task_queue=queue
+            )
+            await handle.execute_update(
+                ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 8), office="isu")
+            )
             assert (await handle.query(ContributionChase.status)).msp_date == date(year, 9, 8)
             await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
             await handle.result()  # the day of retries passes on the test server's clock

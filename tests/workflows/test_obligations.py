@@ -34,8 +34,13 @@ def log(tmp_path):
 async def worker(time_skipping_env, task_queue, tmp_path, log):
     acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        async with Worker(time_skipping_env.client, task_queue=task_queue, workflows=[Obligation],
-                          activities=acts.all(), activity_executor=pool):
+        async with Worker(
+            time_skipping_env.client,
+            task_queue=task_queue,
+            workflows=[Obligation],
+            activities=acts.all(),
+            activity_executor=pool,
+        ):
             yield
 
 
@@ -56,12 +61,17 @@ async def test_a_report_received_on_time_ends_after_its_reminders(time_skipping_
     await sleep_until(time_skipping_env, datetime.combine(due - timedelta(days=10), time(12, tzinfo=timezone.utc)))
     status = await act(handle, Obligation.fulfil, Fulfil(date=due - timedelta(days=10), reference="A7", office="FJI"))
     assert status.stage == "fulfilled" and status.on_time is True and status.reminders == 2
-    assert types(log, handle) == ["obligation.started", "obligation.reminder_sent", "obligation.reminder_sent",
-                                  "obligation.fulfilled"]
+    assert types(log, handle) == [
+        "obligation.started",
+        "obligation.reminder_sent",
+        "obligation.reminder_sent",
+        "obligation.fulfilled",
+    ]
 
 
 async def test_a_report_never_sent_is_overdue_the_coordinators_told_and_reminded_monthly(
-        time_skipping_env, task_queue, worker, log):
+    time_skipping_env, task_queue, worker, log
+):
     handle, due = await start(time_skipping_env, task_queue, due_in_days=20)
     await sleep_until(time_skipping_env, datetime.combine(due + timedelta(days=65), time(12, tzinfo=timezone.utc)))
     status = await handle.query(Obligation.status)
@@ -74,23 +84,38 @@ async def test_a_report_never_sent_is_overdue_the_coordinators_told_and_reminded
 
 
 async def test_an_extension_requested_too_late_is_refused_and_one_in_time_granted(
-        time_skipping_env, task_queue, worker, log):
+    time_skipping_env, task_queue, worker, log
+):
     handle, due = await start(time_skipping_env, task_queue, kind="art4-clearance", due_in_days=700, state="LBN")
     today = (await time_skipping_env.get_current_time()).date()
     meeting = today + timedelta(days=200)  # under nine months away
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await handle.execute_update(Obligation.request_extension, RequestExtension(
-            new_due=due + timedelta(days=1500), meeting=meeting, submitted=today, reason="contamination",
-            office="LBN"))
+        await handle.execute_update(
+            Obligation.request_extension,
+            RequestExtension(
+                new_due=due + timedelta(days=1500),
+                meeting=meeting,
+                submitted=today,
+                reason="contamination",
+                office="LBN",
+            ),
+        )
     assert "had to be submitted by" in str(err.value.cause)
     meeting = today + timedelta(days=300)
-    status = await act(handle, Obligation.request_extension, RequestExtension(
-        new_due=due + timedelta(days=1500), meeting=meeting, submitted=today, reason="contamination", office="LBN"))
+    status = await act(
+        handle,
+        Obligation.request_extension,
+        RequestExtension(
+            new_due=due + timedelta(days=1500), meeting=meeting, submitted=today, reason="contamination", office="LBN"
+        ),
+    )
     assert status.stage == "extension_requested"
     await time_skipping_env.sleep(timedelta(days=301))  # the meeting decides when it meets
-    status = await act(handle, Obligation.decide_extension, DecideExtension(
-        granted=True, meeting=meeting, msp="9MSP", text="granted as requested", office="president"))
+    status = await act(
+        handle,
+        Obligation.decide_extension,
+        DecideExtension(granted=True, meeting=meeting, msp="9MSP", text="granted as requested", office="president"),
+    )
     assert status.stage == "open" and status.due == due + timedelta(days=1500)
     assert "obligation.extension_decided" in types(log, handle)
     await handle.terminate("test over")
-

@@ -62,7 +62,8 @@ async def test_a_poisoned_history_was_written_by_code_that_ran_local_activities(
     no release ran it (before 1.0.0, histories are re-recorded)."""
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await Replayer(workflows=[ContributionChase], data_converter=CCM_CONVERTER).replay_workflow(
-        history, raise_on_replay_failure=False)
+        history, raise_on_replay_failure=False
+    )
     assert result.replay_failure is not None
     assert "Missing associated machine for LocalActivity(1)" in str(result.replay_failure)
 

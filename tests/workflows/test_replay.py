@@ -31,7 +31,15 @@ def test_every_version_holds_a_history_of_every_process_and_its_rows():
     assert VERSIONS, "no recorded corpus: python -m tests.histories.record"
     for folder in VERSIONS:
         assert {p.name.split("-")[0] for p in folder.glob("*.json")} == {
-            "chase", "meeting", "action", "concept", "annual", "obligation", "record", "bank"}, folder.name
+            "chase",
+            "meeting",
+            "action",
+            "concept",
+            "annual",
+            "obligation",
+            "record",
+            "bank",
+        }, folder.name
         assert (folder / "events.jsonl").stat().st_size > 0, folder.name
 
 
@@ -58,9 +66,19 @@ async def test_a_saved_history_replays(path):
     # A real run to its end, not a stub (local activities make the short ones short).
     assert len(history.events) >= 6
     assert history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
-    replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote, AnnualContributionCycle,
-                                   Obligation, RecordCommand, BankStatementImport],
-                        data_converter=CCM_CONVERTER)
+    replayer = Replayer(
+        workflows=[
+            ContributionChase,
+            Meeting,
+            ActionItem,
+            ConceptNote,
+            AnnualContributionCycle,
+            Obligation,
+            RecordCommand,
+            BankStatementImport,
+        ],
+        data_converter=CCM_CONVERTER,
+    )
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
 
@@ -69,13 +87,18 @@ def _timers_of(history) -> list[float]:
     """The seconds each timer of a history was set for, in order."""
     from temporalio.api.enums.v1 import EventType
 
-    return [ev.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
-            for ev in history.events if ev.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
+    return [
+        ev.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
+        for ev in history.events
+        if ev.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
 
 
-@pytest.mark.parametrize("path", [p for p in SAVED if p.name.split("-")[0] in ("chase", "obligation", "concept",
-                                                                                  "action", "meeting")],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize(
+    "path",
+    [p for p in SAVED if p.name.split("-")[0] in ("chase", "obligation", "concept", "action", "meeting")],
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
 async def test_a_saved_history_sets_the_same_timers(path, monkeypatch):
     """Temporal's replay checks which commands a workflow sends, not how long its timers
     run: a reminder moved by a week would replay clean. Replayed here, the code of HEAD must
@@ -92,8 +115,19 @@ async def test_a_saved_history_sets_the_same_timers(path, monkeypatch):
         return await original(fn, timeout=timeout, **kwargs)
 
     monkeypatch.setattr(workflow, "wait_condition", recording)
-    replayer = Replayer(workflows=[ContributionChase, Meeting, ActionItem, ConceptNote, AnnualContributionCycle,
-                                   Obligation, RecordCommand, BankStatementImport], data_converter=CCM_CONVERTER)
+    replayer = Replayer(
+        workflows=[
+            ContributionChase,
+            Meeting,
+            ActionItem,
+            ConceptNote,
+            AnnualContributionCycle,
+            Obligation,
+            RecordCommand,
+            BankStatementImport,
+        ],
+        data_converter=CCM_CONVERTER,
+    )
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
     # Each timer the history holds was set by HEAD at one of its waits (a wait that an
