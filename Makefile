@@ -55,6 +55,7 @@ nginx:
 test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 	$(BIN)/ruff format --check --quiet domain activities workflows services runtime cli tests benchmarks docs/hooks.py
+	$(BIN)/mypy domain workflows
 	$(MAKE) --no-print-directory docs
 	$(BIN)/python -m pytest -q
 	@# The two reruns side by side (one on a dev server, one on time-skipping servers): the
@@ -69,10 +70,10 @@ DEPLOYED_TESTS := tests/e2e/test_cli.py tests/e2e/test_bank_cli.py tests/e2e/tes
 test-deployed: $(STAMP) system
 	CCM_TEST_CONFIG=deployed $(BIN)/python -m pytest -q -p no:cacheprovider $(DEPLOYED_TESTS)
 
-# The quick loop while working: every test but the slow fault tests and the CLI's end-to-end
-# runs (about 2 minutes); `make test` runs them all.
+# The quick loop while working: the unit and workflow tests (under a minute, docs/BENCHMARKS.md);
+# `make test` runs them all.
 test-fast: $(STAMP) system
-	$(BIN)/python -m pytest -q -x -m "not slow" tests/unit tests/workflows tests/integration
+	$(BIN)/python -m pytest -q -x -m "not slow" tests/unit tests/workflows
 
 # The workflow tests again, their server's clock moved to the days of the year where dates
 # turn: New Year, the schedule's day, a leap day, the pre-MSP reminder's, New Year's Eve.
@@ -115,6 +116,7 @@ lock: $(BIN)/python
 lint: $(STAMP)
 	$(BIN)/ruff check domain activities workflows services runtime cli tests benchmarks
 	$(BIN)/ruff format --check domain activities workflows services runtime cli tests benchmarks docs/hooks.py
+	$(BIN)/mypy domain workflows
 
 clean:
 	rm -rf $(VENV)

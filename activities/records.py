@@ -8,6 +8,7 @@ import time
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.common import MetricMeter
@@ -537,7 +538,7 @@ class CcmActivities:
         return agenda_facts(self.log, request)
 
     @activity.defn(name="checkpoint_log")
-    def checkpoint_log(self) -> dict:
+    def checkpoint_log(self) -> dict[str, Any]:
         """Verify the whole chain, then sign the log's head with the ISU's key
         (CCM_CHECKPOINT_KEY) and log it. A broken chain is never signed: the checkpoint
         fails, and the metrics say so (`ccm_eventlog_verified` 0) for the alert to fire."""
@@ -717,14 +718,14 @@ class CcmActivities:
         return await settle(self._chases(), request)
 
     @activity.defn(name="claim_reversals")
-    def claim_reversals(self, request: ReversalClaims) -> dict[str, dict]:
+    def claim_reversals(self, request: ReversalClaims) -> dict[str, dict[str, Any]]:
         """The matched credit each reversal cancels (`activities.bank.claim_credits`)."""
         from activities.bank import claim_credits
 
         return claim_credits(self.log, request.account, request.reversals)
 
     @activity.defn(name="log_entries")
-    def log_entries(self, events: list[NewEvent]) -> list[dict]:
+    def log_entries(self, events: list[NewEvent]) -> list[dict[str, Any]]:
         """A statement's entries logged in one transaction, each once: their rows, and the
         lines written now counted on the metrics page."""
         from domain.bank import row_of
@@ -743,7 +744,7 @@ class CcmActivities:
         return self.chases
 
     @activity.defn(name="retry_outbox")
-    async def retry_outbox(self, request: OutboxRetryInput) -> list[dict]:
+    async def retry_outbox(self, request: OutboxRetryInput) -> list[dict[str, Any]]:
         """`ccm outbox retry`: who sends it is checked first; then each message is sent by
         SMTP and its delivery logged once (`deliver`). A message the server turns away stays
         in the outbox, and says why."""

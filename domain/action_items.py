@@ -8,7 +8,7 @@ or before its due date last moved, are not sent late."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -142,7 +142,7 @@ class ActionItem(Counters):
     def _show(self) -> Show:
         return Show(owner=self.owner, stage=self.stage, due=midnight(self.due))
 
-    def _log(self, now: datetime, key: str, event_type: str, cmd: Acting | None = None, **payload) -> Log:
+    def _log(self, now: datetime, key: str, event_type: str, cmd: Acting | None = None, **payload: Any) -> Log:
         self.history.append(f"{geneva_date(now).isoformat()} {event_type.removeprefix('action.')}")
         return Log(
             key=key,
@@ -182,7 +182,7 @@ class ActionItem(Counters):
                 )
         return Action(key="overdue", at=midnight(self.due + timedelta(days=1)), description="overdue")
 
-    def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
+    def fire(self, action: Action, now: datetime, facts: object = None) -> list[Effect]:
         if action.key == "overdue":
             self.stage = "overdue"
             return [
@@ -214,7 +214,7 @@ class ActionItem(Counters):
         if self.finished:
             raise Refusal(f"the action item is {self.stage}")
 
-    def _change(self, now: datetime, event_type: str, cmd: Acting, **payload) -> list[Effect]:
+    def _change(self, now: datetime, event_type: str, cmd: Acting, **payload: Any) -> list[Effect]:
         name = event_type.removeprefix("action.")
         key = f"{name}-{sum(1 for h in self.history if h.endswith(name)) + 1}"
         return [self._show(), self._log(now, key, event_type, cmd, **payload)]
@@ -283,5 +283,5 @@ class ActionItem(Counters):
             fulfilled_by=self.input.fulfilled_by,
         )
 
-    def result(self, effects: list) -> CommandResult:
+    def result(self, effects: list[Any]) -> CommandResult:
         return result_of(self.workflow_id, self.stage, effects, {"owner": self.owner, "due": self.due.isoformat()})

@@ -4,19 +4,23 @@ entry's proof is checked against what the entry says (`domain.bank`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from domain.bank import check_proved_command
+from domain.events import Event
 from domain.process import Refusal
 from domain.signatures import EntryProof, KeyRing, SignedBy, command_message, unb64, valid
 
 
-def verify_signed_events(ring: KeyRing, events) -> tuple[int, int, str | None]:
+def verify_signed_events(ring: KeyRing, events: Iterable[Event]) -> tuple[int, int, str | None]:
     """(signed commands, events) re-verified, and the first problem: every event that
     records a signature is checked against the registered key, offline; every event of a
     command a bank entry proves (`EntryProof`), against the entry's signature by the one
     who imported its statement, and the command against the entry."""
     commands: set[str] = set()
     count = 0
-    used: dict[tuple, str] = {}  # each entry proves one command, on one chase
+    used: dict[tuple[Any, ...], str] = {}  # each entry proves one command, on one chase
     for ev in events:
         if proved := ev.payload.get("proved"):
             try:

@@ -15,11 +15,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    from domain.events import NewEvent
+    from domain.signatures import EntryProof
+
+M = TypeVar("M", bound=BaseModel)
 
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
 REFERENCE_BODY = re.compile(r"^CCM(\d{4})([A-Z]{3})$")
@@ -116,7 +125,7 @@ class Entry(BaseModel):
     def text(self) -> str:
         return " ".join(t for t in (self.remittance, self.debtor) if t)
 
-    def content(self) -> dict:
+    def content(self) -> dict[str, Any]:
         """What the entry says, whichever statement brought it: what two imports of one
         entry agree on, and a different entry under the same identity does not."""
         return self.model_dump(mode="json", exclude={"ref"})
@@ -164,7 +173,7 @@ def real_reference(text: str | None) -> str:
     return "" if cleaned.upper() in PLACEHOLDERS else cleaned
 
 
-def identify(entries: list[dict]) -> list[dict]:
+def identify(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each entry's identity on its account, from the entry itself, never its place in a
     file (whose id may repeat from day to day): the bank's reference where it names one
     entry only in this statement, else a digest of what the entry says (account, dates,
@@ -172,7 +181,7 @@ def identify(entries: list[dict]) -> list[dict]:
     same. The same statement again, reordered, or its entries first in camt.054
     notifications, gives the same identities."""
 
-    def said(e: dict) -> str:
+    def said(e: dict[str, Any]) -> str:
         return "|".join(
             str(e.get(k, ""))
             for k in (
@@ -210,7 +219,7 @@ def identify(entries: list[dict]) -> list[dict]:
 def own_name(entry: Entry) -> str:
     """The name of an entry by what it says alone (its bank reference set aside): where a
     bank reused a reference for a different entry on the account, the entry goes by this."""
-    return identify([entry.model_dump() | {"bank_reference": ""}])[0]["ref"]
+    return str(identify([entry.model_dump() | {"bank_reference": ""}])[0]["ref"])
 
 
 def receipt_reference(ref: str, account: str) -> str:
@@ -219,7 +228,7 @@ def receipt_reference(ref: str, account: str) -> str:
     return f"{ref}@{account}"
 
 
-def source_of(statement: Statement, run: str = "") -> dict:
+def source_of(statement: Statement, run: str = "") -> dict[str, Any]:
     """Where an entry came from, as each of its events records it (and the run that imports it)."""
     return {
         "account": statement.account,
@@ -230,18 +239,18 @@ def source_of(statement: Statement, run: str = "") -> dict:
 
 
 def bank_event(
-    source: dict,
+    source: dict[str, Any],
     entry: Entry,
     actor: str,
     office: str,
     event_type: str,
     subject: str,
-    at,
+    at: datetime,
     workflow_id: str | None = None,
     key: str | None = None,
     workflow_type: str = "BankStatementImport",
-    **payload,
-):
+    **payload: Any,
+) -> NewEvent:
     """What became of an entry, as the event log records it: under the entry's natural key
     `bank/{account}/{ref}` (or `key`), the statement's run (or `workflow_id`)."""
     from domain.events import NewEvent
@@ -259,7 +268,7 @@ def bank_event(
     )
 
 
-def row_of(ev, already: bool) -> dict:
+def row_of(ev: NewEvent, already: bool) -> dict[str, Any]:
     """An entry's row (`ccm bank status`) from its event."""
     from domain.event_types import typed
 
@@ -279,7 +288,7 @@ def row_of(ev, already: bool) -> dict:
     }
 
 
-def check_proved_command(update: str, arguments: dict, proof, workflow_id: str) -> None:
+def check_proved_command(update: str, arguments: dict[str, Any], proof: EntryProof, workflow_id: str) -> None:
     """A command the worker sends a chase for a bank entry (`activities.bank`) says what
     the entry says, or a Refusal: a receipt of the entry's amount under its reference, a
     reversal of a receipt of its amount by a reversing debit, sent for the office that
@@ -293,7 +302,7 @@ def check_proved_command(update: str, arguments: dict, proof, workflow_id: str) 
         raise Refusal("the proof's entry is not a bank entry", code="bad_signature") from None
     names = {entry.ref, own_name(entry)}
 
-    def amount(value) -> Decimal | None:
+    def amount(value: object) -> Decimal | None:
         return None if value is None else Decimal(str(value))
 
     named = chase_of_reference(entry.creditor_reference) if entry.creditor_reference and entry.credit else None
@@ -348,7 +357,9 @@ def _day(text: str | None, where: str) -> date:
         raise StatementError(f"{where}: {text!r} is not a date") from None
 
 
-def reconcile_balances(where: str, opening: Decimal | None, closing: Decimal | None, entries: list[dict]) -> None:
+def reconcile_balances(
+    where: str, opening: Decimal | None, closing: Decimal | None, entries: list[dict[str, Any]]
+) -> None:
     """Opening + booked credits - booked debits = closing, where the bank gives both; a
     statement that does not add up is refused, saying by how much."""
     if opening is None or closing is None:
@@ -378,18 +389,18 @@ def _camt(data: bytes, sha: str) -> Statement:
         raise StatementError(f"not a camt.053 or camt.054 document (root {root.tag!r})")
     kind, ns = found[1], {"c": root.tag[1:].split("}")[0]}
 
-    def text(node, path: str) -> str:
+    def text(node: Element | None, path: str) -> str:
         hit = node.find(path, ns) if node is not None else None
         return (hit.text or "").strip() if hit is not None and hit.text else ""
 
-    def tx_amount(tx):
+    def tx_amount(tx: Element) -> Element | None:
         """A transaction's amount: `Amt` (from .03 on), or `AmtDtls` (.02's batches)."""
         for path in ("c:Amt", "c:AmtDtls/c:TxAmt/c:Amt", "c:AmtDtls/c:InstdAmt/c:Amt"):
             if (hit := tx.find(path, ns)) is not None:
                 return hit
         return None
 
-    def balance(report, *codes: str) -> Decimal | None:
+    def balance(report: Element, *codes: str) -> Decimal | None:
         for bal in report.findall("c:Bal", ns):
             if text(bal, "c:Tp/c:CdOrPrtry/c:Cd") in codes:
                 value = _amount(text(bal, "c:Amt"), f"balance {codes[0]}")
@@ -399,11 +410,11 @@ def _camt(data: bytes, sha: str) -> Statement:
     reports = root.findall("./c:BkToCstmrStmt/c:Stmt", ns) + root.findall("./c:BkToCstmrDbtCdtNtfctn/c:Ntfctn", ns)
     if not reports:
         raise StatementError(f"the {kind} document holds no statement")
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     balances: list[tuple[Decimal | None, Decimal | None]] = []
     for report in reports:
         account = text(report, "c:Acct/c:Id/c:IBAN") or text(report, "c:Acct/c:Id/c:Othr/c:Id")
-        booked: list[dict] = []
+        booked: list[dict[str, Any]] = []
         for n, ntry in enumerate(report.findall("c:Ntry", ns), start=1):
             where = f"entry {n} of {text(report, 'c:Id') or 'the statement'}"
             amt = ntry.find("c:Amt", ns)
@@ -437,7 +448,7 @@ def _camt(data: bytes, sha: str) -> Statement:
                     base | {"where": where, "amount": amount, "bank_reference": own} | _remittance(tx, text, ns)
                 )
                 continue
-            lines = []
+            lines: list[dict[str, Any]] = []
             for m, tx in enumerate(details, start=1):  # a batch: one line per transaction
                 tx_where = f"{where}, transaction {m}"
                 tx_amt = tx_amount(tx)
@@ -483,7 +494,7 @@ def _camt(data: bytes, sha: str) -> Statement:
     )
 
 
-def _remittance(tx, text, ns) -> dict:
+def _remittance(tx: Element | None, text: Callable[[Element | None, str], str], ns: dict[str, str]) -> dict[str, Any]:
     if tx is None:
         return {}
     reference = text(tx, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref").replace(" ", "").upper()
@@ -532,7 +543,7 @@ def _mt940(data: bytes, sha: str) -> Statement:
     )
 
 
-def _mt940_message(text: str, number: int):
+def _mt940_message(text: str, number: int) -> tuple[Any, ...]:
     """One message: (opening, closing, :20:, account, entries)."""
     import logging
 
@@ -586,12 +597,12 @@ def _mt940_message(text: str, number: int):
     return signed("opening"), signed("closing"), statement_id, account, entries
 
 
-def _entries(rows: list[dict]) -> list[Entry]:
+def _entries(rows: list[dict[str, Any]]) -> list[Entry]:
     """The entries, or the statement refused naming the entry and the field that does not fit."""
     return [_model(Entry, row.pop("where"), row) for row in rows]
 
 
-def _statement(**fields) -> Statement:
+def _statement(**fields: Any) -> Statement:
     """The statement, its account and currencies checked: an account written as an IBAN must
     be one (a broken check digit is a file to refuse, not an account to invent), and every
     currency an ISO 4217 code."""
@@ -609,7 +620,7 @@ def _statement(**fields) -> Statement:
     return _model(Statement, "the statement", fields)
 
 
-def _model(model, where: str, fields: dict):
+def _model(model: type[M], where: str, fields: dict[str, Any]) -> M:
     from pydantic import ValidationError
 
     try:
@@ -619,7 +630,7 @@ def _model(model, where: str, fields: dict):
         raise StatementError(f"{where}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
-def statement_chain(statements: list[dict]) -> list[dict]:
+def statement_chain(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An account's statements in order of their days, each saying whether its opening
     balance is the closing balance of the one before (`continues`), or where one is
     missing (`gap: …`); those without balances (camt.054 notifications) are left out."""

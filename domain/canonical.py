@@ -35,7 +35,7 @@ def _plain(value: Any) -> bool:
     if kind in _SIMPLE:
         return True
     if kind is float:
-        return value == 0.0 or 1e-4 <= abs(value) < math.inf
+        return bool(value == 0.0 or 1e-4 <= abs(value) < math.inf)
     if kind is list:
         for item in value:
             if type(item) not in _SIMPLE and not _plain(item):

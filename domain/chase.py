@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from domain.contributions import BUDGET_LINES, BudgetShare
-from domain.money import CHF, Amount, format_chf
+from domain.contributions import BudgetShare
+from domain.cycle import MembershipRule, billed, why_not_billed
+from domain.money import BUDGET_LINES, CHF, Amount, format_chf
 from domain.offices import permit
 from domain.process import (
     Acting,
@@ -33,6 +34,7 @@ from domain.process import (
 )
 from domain.schedule import geneva_date
 from domain.signatures import EntryProof
+from domain.states import Registry, UnknownState
 
 Language = Literal["en", "fr", "es"]
 LetterKind = Literal[
@@ -114,6 +116,17 @@ class ChaseInput(ProcessInput):
             raise ValueError(f"the MSP date {self.msp_date} is not in the chase's year, {self.year}")
         return self
 
+    # The two days as a validated input has them (its defaults filled in).
+    @property
+    def msp(self) -> date:
+        assert self.msp_date is not None
+        return self.msp_date
+
+    @property
+    def second_reminder_on(self) -> date:
+        assert self.second_reminder is not None
+        return self.second_reminder
+
 
 def chase_summary(inp: ChaseInput) -> tuple[str, str]:
     """(summary, details) for Temporal's web UI, so its lists read like `ccm chase status`."""
@@ -122,8 +135,8 @@ def chase_summary(inp: ChaseInput) -> tuple[str, str]:
     details = (
         f"Contribution chase of {name} ({inp.state}) for {inp.year}: {format_chf(inp.amount_due)} due"
         + (f", arrears {format_chf(inp.arrears)}" if inp.arrears else "")
-        + f". Reminders on {inp.second_reminder.isoformat()} and {inp.pre_msp_days} days before the MSP "
-        f"({inp.msp_date.isoformat()}); letters in {inp.language}."
+        + f". Reminders on {inp.second_reminder_on.isoformat()} and {inp.pre_msp_days} days before the MSP "
+        f"({inp.msp.isoformat()}); letters in {inp.language}."
     )
     return summary, details
 
@@ -234,14 +247,11 @@ _STEPS: list[tuple[str, LetterKind, str]] = [
 ]
 
 
-def check_chase_start(inp: ChaseInput, started_as: str, registry, rule: str = "any-day") -> None:
+def check_chase_start(inp: ChaseInput, started_as: str, registry: Registry, rule: MembershipRule = "any-day") -> None:
     """A chase may start only as `ccm` starts it, whoever sends the start (the plain
     `temporal` CLI too): under its own id, for a State of the registry billed that year
     under the membership rule, or, for one not billed (withdrawn, not yet in force), for its
     arrears alone. `registry` is the shipped one with the log's `state.recorded` rows."""
-    from domain.cycle import billed, why_not_billed
-    from domain.states import UnknownState
-
     expected = workflow_id(inp.year, inp.state)
     if started_as != expected:
         raise Refusal(f"a chase of {inp.state} for {inp.year} runs as {expected}, not {started_as}", code="bad_start")
@@ -353,7 +363,7 @@ class Chase(BaseModel):
     def subject(self) -> str:
         return self.input.state
 
-    def _letter(self, kind: LetterKind, extra: dict | None = None, **fields) -> Letter:
+    def _letter(self, kind: LetterKind, extra: dict[str, Any] | None = None, **fields: Any) -> Letter:
         """A letter with the figures the templates read, as they stand now."""
         context = self.status().model_dump(
             mode="json",
@@ -386,8 +396,8 @@ class Chase(BaseModel):
     def step_times(self) -> dict[str, datetime]:
         """When each timed step falls due. The President's letter is the Presidency's
         decision, timed only with `auto_escalate_days`."""
-        pre_msp = self.input.msp_date - timedelta(days=self.input.pre_msp_days)
-        times = {"reminder-2": at_letter_time(self.input.second_reminder), "reminder-3": at_letter_time(pre_msp)}
+        pre_msp = self.input.msp - timedelta(days=self.input.pre_msp_days)
+        times = {"reminder-2": at_letter_time(self.input.second_reminder_on), "reminder-3": at_letter_time(pre_msp)}
         if self.input.auto_escalate_days is not None:
             times["president"] = at_letter_time(pre_msp + timedelta(days=self.input.auto_escalate_days))
         return times
@@ -406,7 +416,7 @@ class Chase(BaseModel):
                 "amount_due": str(self.input.amount_due),
                 "arrears": str(self.input.arrears),
                 "credit_carried": str(self.input.credit_carried),
-                "msp_date": self.input.msp_date.isoformat(),
+                "msp_date": self.input.msp.isoformat(),
                 "language": self.input.language,
                 "not_sent_retroactively": skipped,
             },
@@ -464,7 +474,7 @@ class Chase(BaseModel):
         key, _, what, at = min(pending, key=lambda p: p[3])
         return min(Action(key=key, at=at, description=f"send the {what}"), end, key=lambda a: a.at)
 
-    def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
+    def fire(self, action: Action, now: datetime, facts: object = None) -> list[Effect]:
         """Carry out the action `next_action` gave, now that its time has come."""
         if action.key == "year-end" and self.outcome == "paid":
             self.closed = True
@@ -487,6 +497,7 @@ class Chase(BaseModel):
             ]
         if action.key == "follow-up":
             reported, self.reported = self.reported, None
+            assert reported is not None  # the follow-up is timed only while a report stands
             self.reported_not_received = True
             self._skip_steps_due_by(now)
             self.letters.append(LetterSent(kind="reported_not_received", sent_at=now, key="follow-up"))
@@ -502,6 +513,7 @@ class Chase(BaseModel):
             ]
         if action.key == "pledge-lapsed":
             pledge, self.pledge = self.pledge, None
+            assert pledge is not None  # the lapse is timed only while a pledge stands
             return [
                 Log(
                     key=self._next_key("pledge-lapsed"),
@@ -702,7 +714,7 @@ class Chase(BaseModel):
 
     def set_msp_date(self, cmd: SetMspDate) -> list[Effect]:
         self.check_msp_date(cmd)
-        old = self.input.msp_date
+        old = self.input.msp
         self.input = self.input.model_copy(update={"msp_date": cmd.msp_date})
         return [
             Log(
@@ -868,7 +880,7 @@ class Chase(BaseModel):
         ]
 
     # --- reading ---------------------------------------------------------------------
-    def result(self, effects: list) -> CommandResult:
+    def result(self, effects: list[Any]) -> CommandResult:
         summary = {"received": self.received, "outstanding": self.outstanding}
         if self.credit:
             summary["credit"] = self.credit

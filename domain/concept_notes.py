@@ -8,9 +8,10 @@ operational plan by the next meeting, which the President approves or sends back
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
@@ -102,7 +103,7 @@ class PlanError(ValueError):
         super().__init__("; ".join(problems))
 
 
-def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
+def parse_plan(text: str, resolve_state: Callable[[str], str], resolve_owner: Callable[[str], str]) -> Plan:
     """A plan file (YAML: `steps:` a list of action, responsible, due, budget, targets).
     Every problem is listed with its line; `resolve_*` turn names into codes or raise."""
     import yaml  # only where plans are read: keeps `ccm --help` light
@@ -125,7 +126,7 @@ def parse_plan(text: str, resolve_state, resolve_owner) -> Plan:
     fields = {k.value: v for k, v in root.value}
     steps_node = fields.get("steps")
     if not isinstance(steps_node, yaml.SequenceNode) or not steps_node.value:
-        raise PlanError([f"line {(steps_node or root).start_mark.line + 1}: `steps:` must be a non-empty list"])
+        raise PlanError([f"line {(steps_node or root).start_mark.line + 1}: `steps:` must be a non-empty list[Any]"])
     if len(steps_node.value) > MAX_STEPS:
         raise PlanError(
             [
@@ -346,7 +347,7 @@ class ConceptNote(Counters):
         self.stage = stage
         return Show(stage=stage)
 
-    def _log(self, key: str, event_type: str, cmd: Acting | None = None, **payload) -> Log:
+    def _log(self, key: str, event_type: str, cmd: Acting | None = None, **payload: Any) -> Log:
         return Log(
             key=key,
             event_type=event_type,
@@ -358,7 +359,7 @@ class ConceptNote(Counters):
     def _coordinators(self) -> str:
         return ", ".join(self.theme.coordinators) or "the Presidency"
 
-    def _page_context(self, approved_on: date, cmd: Acting) -> dict:
+    def _page_context(self, approved_on: date, cmd: Acting) -> dict[str, Any]:
         return {
             "title": self.theme.title,
             "msp": self.input.msp,
@@ -407,7 +408,7 @@ class ConceptNote(Counters):
                 return Action(key=key, at=at, description=f"remind the coordinators ({days} days before)")
         return Action(key="overdue", at=_midnight(self.plan_due + timedelta(days=1)), description="plan overdue")
 
-    def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
+    def fire(self, action: Action, now: datetime, facts: object = None) -> list[Effect]:
         title, due = self.theme.title, self.plan_due.isoformat()
         if action.key == "overdue":
             # Before the final note, the note keeps its stage and the plan is marked overdue.
@@ -524,7 +525,7 @@ class ConceptNote(Counters):
         )
         path = f"concept-notes/{self.input.msp}-{self.input.theme}.html"
         self.pages.append(path)
-        effects = [
+        effects: list[Effect] = [
             self._stage("final_approved"),
             self._log("final-approved", "concept.final_approved", cmd, version=final.number),
             Publish(
@@ -545,7 +546,7 @@ class ConceptNote(Counters):
         ]
         # The plan's timeline ran from the start: a plan already in waits for approval, one
         # already overdue stays so.
-        after = "plan_submitted" if self.plan is not None else "overdue" if self.plan_overdue else "plan_due"
+        after: Stage = "plan_submitted" if self.plan is not None else "overdue" if self.plan_overdue else "plan_due"
         return effects + [self._stage(after)]
 
     # --- the operational plan ---------------------------------------------------------------
@@ -609,6 +610,7 @@ class ConceptNote(Counters):
         )
         path = f"plans/{self.input.msp}-{self.input.theme}.html"
         self.pages.append(path)
+        assert self.plan is not None  # checked: a plan was submitted
         effects: list[Effect] = [
             self._log("plan-approved", "concept.plan_approved", cmd, version=self.plan_versions),
             Publish(
@@ -682,7 +684,7 @@ class ConceptNote(Counters):
             plan_days_late=self.plan_late_days,
         )
 
-    def result(self, effects: list) -> CommandResult:
+    def result(self, effects: list[Any]) -> CommandResult:
         last = self.versions[-1] if self.versions else None
         summary = {
             "version": last.number if last else "",

@@ -13,14 +13,17 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from domain.event_types import LetterSent, typed
-from domain.events import Event
+from domain.events import Event, NewEvent
 from domain.money import BUDGET_LINES, CHF, format_chf, parse_amount, to_chf
 from domain.schedule import geneva_today
+
+if TYPE_CHECKING:
+    from domain.states import Registry
 
 ZERO = Decimal("0.00")
 _CHASE_ID = re.compile(r"^chase-(?P<year>\d{4})-(?P<state>[A-Z]{3})$")
@@ -217,7 +220,8 @@ def read_budget(text: str) -> list[BudgetLine]:
     reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
     if reader.fieldnames is None or {"line", "amount", "kind"} - set(reader.fieldnames):
         raise ValueError("line 1: the header must be line,amount,kind")
-    lines, problems = [], []
+    lines: list[BudgetLine] = []
+    problems: list[str] = []
     for n, row in enumerate(reader, start=2):
         name = (row["line"] or "").strip()
         if name not in BUDGET_LINES:
@@ -246,7 +250,9 @@ def read_budget(text: str) -> list[BudgetLine]:
 IMPORTED = ("chase.imported", "chase.receipt_imported", "chase.pledge_imported", "chase.payment_report_imported")
 
 
-def ledger_events(data: bytes, year: int, registry, actor: str, office: str, today: date | None = None) -> list:
+def ledger_events(
+    data: bytes, year: int, registry: Registry, actor: str, office: str, today: date | None = None
+) -> list[NewEvent]:
     """A past year's ledger (CSV `state,amount_due,date,amount,reference,budget_line`, one
     row per receipt; a State that paid nothing has one row with no date and no amount) as
     `chase.imported` and `chase.receipt_imported` events, each dated by its row and
@@ -270,7 +276,7 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
     sha, reader = read_import(data, columns)
     today = today or geneva_today()
     due: dict[str, tuple[Decimal, int]] = {}
-    receipts: list[tuple[int, str, date, Decimal, str, str]] = []
+    receipts: list[tuple[int, str, date, Decimal | None, str, str]] = []
     said: list[tuple[int, str, str, date, Decimal | None, str]] = []  # pledges and reported payments
     references: dict[tuple[str, str], int] = {}
     problems = []
@@ -341,7 +347,7 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
     if problems:
         raise ValueError("; ".join(problems))
 
-    def event(key, state, event_type, when, payload):
+    def event(key: str, state: str, event_type: str, when: date, payload: dict[str, Any]) -> NewEvent:
         wid = f"chase-{year}-{state}"
         return NewEvent(
             idempotency_key=f"{wid}/{key}",
@@ -361,9 +367,9 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
         )
         for s, (a, line) in sorted(due.items())
     ]
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
 
-    def receipt_key(state: str, day: date, amount: Decimal, ref: str, budget_line: str) -> str:
+    def receipt_key(state: str, day: date, amount: Decimal | None, ref: str, budget_line: str) -> str:
         if ref:
             return f"receipt-imported-ref-{hashlib.sha256(ref.encode()).hexdigest()[:16]}"
         content = (state, day.isoformat(), str(amount), budget_line)
@@ -392,7 +398,7 @@ def ledger_events(data: bytes, year: int, registry, actor: str, office: str, tod
     return events
 
 
-def _in_order(receipt: tuple) -> tuple:
+def _in_order(receipt: tuple[Any, ...]) -> tuple[Any, ...]:
     """Receipts in an order that does not depend on the file's: identical rows then count
     the same way however the ledger is sorted."""
     line, state, day, amount, ref, budget_line = receipt

@@ -14,12 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from importlib import resources
 
 from pydantic import BaseModel, Field
 
 from domain.event_types import HolidaysAdded, RegistryChecked, ScaleAdded
+from domain.events import Event
 from domain.process import Refusal
 
 WARN_DAYS = 183  # six months ahead
@@ -64,7 +66,7 @@ class Added(BaseModel):
 DATA_EVENTS = ("data.scale_added", "data.holidays_added", "data.registry_checked")
 
 
-def fold_added(events) -> Added:
+def fold_added(events: Iterable[Event]) -> Added:
     added = Added()
     for ev in events:
         if ev.event_type == "data.scale_added":
@@ -99,7 +101,7 @@ def coverage(added: Added | None = None) -> list[Coverage]:
     added = added or Added()
     last_scale = max([b for _, b in shipped_periods()] + [s.years()[1] for s in added.scales])
     # A year of UN holidays is known once both Eids of it are.
-    years = {}
+    years: dict[int, int] = {}
     for day in [*shipped_un_holidays(), *added.holidays]:
         years[day.year] = years.get(day.year, 0) + 1
     last_holidays = max(y for y, n in years.items() if n >= 2)

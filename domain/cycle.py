@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -13,6 +13,10 @@ from domain.contributions import BudgetLine
 from domain.money import CHF, Amount
 from domain.process import Started
 from domain.schedule import yearly_day
+
+if TYPE_CHECKING:
+    from domain.contributions import ContributionsReport
+    from domain.states import State
 
 # Whom a year bills when a State's membership begins or ends within it: one setting
 # (CCM_MEMBERSHIP_RULE), printed by `start-all --dry-run` and stated in the call letter.
@@ -23,14 +27,14 @@ MEMBERSHIP_RULES: dict[str, str] = {
 }
 
 
-def billed(state, year: int, rule: MembershipRule) -> bool:
+def billed(state: State, year: int, rule: MembershipRule) -> bool:
     """Whether `state` (a `domain.states.State`) is billed for `year` under `rule`."""
     if rule == "1-january":
         return state.status_on(date(year, 1, 1)) == "party"
     return state.party_during(year)
 
 
-def why_not_billed(state, year: int, rule: MembershipRule) -> str | None:
+def why_not_billed(state: State, year: int, rule: MembershipRule) -> str | None:
     """For a State that was a Party in some part of `year` but is not billed, or that left
     before it: the reason, in a sentence; None for one billed or never concerned."""
     if billed(state, year, rule):
@@ -102,7 +106,7 @@ class CycleAmounts(BaseModel):
         )
 
 
-def carried(report) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+def carried(report: ContributionsReport) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     """(arrears, credits) a year's contributions report (`fold_contributions`) carries into
     the next: an unpaid balance unless it was waived or cancelled, and every credit (money
     received is never dropped)."""

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from datetime import date as date_
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from domain.money import BUDGET_LINES, Amount
+from domain.events import NewEvent
+from domain.money import Amount
 from domain.process import Reason, Short
 from domain.signatures import Checkpoint, KeyRegistration, KeyRevocation
 
@@ -39,14 +40,17 @@ class EventPayload(BaseModel):
     schema_: int | None = Field(None, alias="schema", exclude=True, description="the payload's schema, where above 1")
 
 
+M = TypeVar("M", bound=BaseModel)
+Upcast = Callable[[dict[str, Any]], dict[str, Any]]  # a payload of one schema made one of the next
+
 EVENT_TYPES: dict[str, type[BaseModel]] = {}
-_UPCASTERS: dict[tuple[str, int], Callable[[dict], dict]] = {}
+_UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-def event(name: str):
+def event(name: str) -> Callable[[type[M]], type[M]]:
     """Register a model as the payload of event type `name`."""
 
-    def register(model: type[BaseModel]) -> type[BaseModel]:
+    def register(model: type[M]) -> type[M]:
         if name in EVENT_TYPES:
             raise ValueError(f"event type {name} is registered twice")
         EVENT_TYPES[name] = model
@@ -55,10 +59,10 @@ def event(name: str):
     return register
 
 
-def upcaster(name: str, from_schema: int):
+def upcaster(name: str, from_schema: int) -> Callable[[Upcast], Upcast]:
     """Register how a payload of `name` at `from_schema` becomes one of the next schema."""
 
-    def register(fn: Callable[[dict], dict]) -> Callable[[dict], dict]:
+    def register(fn: Upcast) -> Upcast:
         _UPCASTERS[(name, from_schema)] = fn
         return fn
 
@@ -69,7 +73,7 @@ class UnknownEventType(ValueError):
     """An event type no model is registered for: the log refuses to write it."""
 
 
-def _current(name: str, payload: dict) -> dict:
+def _current(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     model = EVENT_TYPES[name]
     target = getattr(model, "SCHEMA", 1)
     schema = payload.get("schema", 1)
@@ -83,14 +87,14 @@ def _current(name: str, payload: dict) -> dict:
     return payload
 
 
-def payload_of(name: str, payload: dict) -> Any:
+def payload_of(name: str, payload: dict[str, Any]) -> Any:
     """The payload of a row of type `name`, parsed into its current model."""
     if name not in EVENT_TYPES:
         raise UnknownEventType(f"unknown event type {name!r}: no model is registered for it (domain.event_types)")
     return EVENT_TYPES[name].model_validate(_current(name, payload))
 
 
-def check_payload(name: str, payload: dict) -> None:
+def check_payload(name: str, payload: dict[str, Any]) -> None:
     """Refuse (ValueError, in one line) a payload its type's model does not accept, or an
     unknown type."""
     try:
@@ -101,7 +105,7 @@ def check_payload(name: str, payload: dict) -> None:
         raise ValueError(f"{name}: {where}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
-def typed(ev) -> Any:
+def typed(ev: NewEvent) -> Any:
     """The payload of a stored or new event, parsed."""
     return payload_of(ev.event_type, ev.payload)
 
@@ -160,7 +164,7 @@ class ImportedReceipt(_Imported):
     amount: Amount = Field(gt=0)
     date: date_
     reference: Short = ""
-    budget_line: Literal["", *BUDGET_LINES]
+    budget_line: Literal["", "7a", "7b", "7c"]  # BUDGET_LINES
 
 
 class ImportedSaid(_Imported):

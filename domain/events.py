@@ -7,6 +7,7 @@ log with nothing but this function: it must not depend on the database.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -89,7 +90,7 @@ class ChainRow(NamedTuple):
     digest: str
 
 
-def read_import(data: bytes, columns: list[str]):
+def read_import(data: bytes, columns: list[str]) -> tuple[str, Iterator[dict[str, str]]]:
     """(SHA-256, rows) of a CSV file brought into the log: UTF-8 (a byte-order mark is no
     part of the header), with at least `columns`. A ValueError names what is wrong."""
     import csv
@@ -119,7 +120,7 @@ class Verification(BaseModel):
         return self.first_break is None
 
 
-def verify_chain(events, from_genesis: bool = True) -> Verification:
+def verify_chain(events: Iterable[Event | ChainRow], from_genesis: bool = True) -> Verification:
     """Walk rows (Events, or ChainRows) in sequence order; name the first that was edited,
     removed or moved.
     An export that starts later (`from_genesis=False`) is anchored on its first row."""

@@ -8,14 +8,16 @@ a later meeting. The process ends when its minutes are approved, or when cancell
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.action_items import FULFILLED_BY, ActionItemInput, action_id
 from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite, DocumentRef
 from domain.event_types import typed
+from domain.events import Event
 from domain.offices import office_in_words, permit
 from domain.process import (
     Acting,
@@ -79,7 +81,7 @@ class MeetingInput(ProcessInput):
     )
 
     @classmethod
-    def plan(cls, schedule: Schedule, cutoff_working_days: int = 3, **fields) -> MeetingInput:
+    def plan(cls, schedule: Schedule, cutoff_working_days: int = 3, **fields: Any) -> MeetingInput:
         """A meeting whose proposals close `cutoff_working_days` working days before it."""
         return cls(
             schedule=schedule, proposals_close_at=proposals_close_at(schedule.date, cutoff_working_days), **fields
@@ -107,7 +109,7 @@ def compose_agenda(
     proposed: list[tuple[str, str]],
     minutes_pending: date | None,
     open_actions: list[ActionSummary],
-    notes_to_present: list[str] = (),
+    notes_to_present: Sequence[str] = (),
 ) -> list[AgendaItem]:
     """The draft agenda: opening, adoption of the agenda, approval of the previous
     minutes when pending, the concept notes to be presented at this meeting, action items
@@ -168,7 +170,7 @@ def number_in_presidency(meeting: date, meeting_days: list[date], presidency: Pr
     )
 
 
-def fold_meeting_days(events) -> list[date]:
+def fold_meeting_days(events: Iterable[Event]) -> list[date]:
     """The day each meeting in the log is held on (its last schedule), cancelled ones left out."""
     days: dict[str, date | None] = {}
     for ev in events:
@@ -192,7 +194,7 @@ def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem], numbered: s
     return "\n".join(lines) + "\n"
 
 
-def fold_open_actions(events) -> list[ActionSummary]:
+def fold_open_actions(events: Iterable[Event]) -> list[ActionSummary]:
     """Action items still open, from their `action.*` events in log order."""
     items: dict[str, ActionSummary] = {}
     for ev in events:
@@ -339,7 +341,7 @@ class Meeting(Counters):
         body: str,
         method: str | None = None,
         cmd: Acting | None = None,
-        **payload,
+        **payload: Any,
     ) -> Message:
         """A message to every participant, with the meeting's calendar file if `method`."""
         invite = None
@@ -405,6 +407,7 @@ class Meeting(Counters):
 
     def fire(self, action: Action, now: datetime, facts: AgendaFacts | None = None) -> list[Effect]:
         if action.key == "agenda":
+            assert facts is not None, "the agenda's action needs its facts (Action.needs)"
             self.agenda = compose_agenda(
                 self.schedule.date,
                 self.input.standing_items,
@@ -573,6 +576,7 @@ class Meeting(Counters):
         if cmd.due is None and self.next_meeting is None:
             raise Refusal("no next meeting is set: give a due date, or set the next meeting first")
         due = cmd.due or self.next_meeting
+        assert due is not None  # one of them, checked above
         if due <= self.schedule.date:
             raise Refusal(f"the due date {due.isoformat()} must be after the meeting")
 
@@ -670,7 +674,7 @@ class Meeting(Counters):
             standing_items=self.input.standing_items,
         )
 
-    def result(self, effects: list) -> CommandResult:
+    def result(self, effects: list[Any]) -> CommandResult:
         s = self.schedule
         summary = {
             "date": s.date.isoformat(),

@@ -65,7 +65,7 @@ def format_chf(amount: Decimal, currency: bool = True) -> str:
     amount = to_chf(amount)
     sign = "-" if amount < 0 else ""
     whole, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -8,12 +8,14 @@ until fulfilled, the responsible coordinators told when it becomes overdue.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.event_types import typed
+from domain.events import Event, NewEvent
 from domain.offices import permit
 from domain.process import (
     Acting,
@@ -30,7 +32,7 @@ from domain.process import (
     result_of,
 )
 from domain.schedule import geneva_date, geneva_today, utc_midnight
-from domain.states import entry_into_force  # noqa: F401  (Art. 17, with the registry)
+from domain.states import Registry, entry_into_force  # noqa: F401  (Art. 17, with the registry)
 
 Kind = Literal[
     "art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point", "dap-va-action-plan"
@@ -151,7 +153,7 @@ def period_of(kind: str, year: int | None) -> str:
 ARTICLE_OF = {"art3-stockpiles": "3", "art4-clearance": "4", "dap-va-focal-point": "va", "dap-va-action-plan": "va"}
 
 
-def concerned(kind: str, parties: dict, year: int | None = None, data: str | None = None) -> list[str]:
+def concerned(kind: str, parties: dict[str, Any], year: int | None = None, data: str | None = None) -> list[str]:
     """The States Parties (alpha-3 -> entry into force) an obligation of `kind` concerns:
     every State Party for Article 7 (for an annual report, those in force during the
     year), the States listed in the data for the others."""
@@ -161,6 +163,7 @@ def concerned(kind: str, parties: dict, year: int | None = None, data: str | Non
     if kind == "art7-initial":
         return sorted(parties)
     if kind == "art7-annual":
+        assert year is not None, "an annual report is of a year"
         return sorted(a for a, eif in parties.items() if eif is not None and eif <= date(year, 12, 31))
     text = (
         data if data is not None else resources.files("domain").joinpath("data/obligations_2016.csv").read_text("utf-8")
@@ -332,11 +335,11 @@ class Obligation(BaseModel):
                 )
         return Action(key="overdue", at=utc_midnight(self.due + timedelta(days=1)), description="overdue")
 
-    def _to_state(self, key: str, event_type: str, subject: str, body: str, **payload) -> Message:
+    def _to_state(self, key: str, event_type: str, subject: str, body: str, **payload: Any) -> Message:
         self.reminders += 1
         return Message(key=key, event_type=event_type, subject_line=subject, body=body, payload=payload)
 
-    def fire(self, action: Action, now: datetime, facts=None) -> list[Effect]:
+    def fire(self, action: Action, now: datetime, facts: object = None) -> list[Effect]:
         due = self.due.isoformat()
         if action.key == "overdue":
             # on time, monthly from the due date; found late, monthly from now
@@ -477,7 +480,7 @@ class Obligation(BaseModel):
             )
 
     def check_decision(self, cmd: DecideExtension, today: date) -> None:
-        if self.stage != "extension_requested":
+        if self.stage != "extension_requested" or self.extension is None:
             raise Refusal("there is no pending extension request")
         if cmd.meeting != self.extension.meeting:
             raise Refusal(f"the request is for the meeting of {self.extension.meeting.isoformat()}")
@@ -493,6 +496,7 @@ class Obligation(BaseModel):
 
     def decide_extension(self, cmd: DecideExtension, now: datetime) -> list[Effect]:
         self.check_decision(cmd, geneva_date(now))
+        assert self.extension is not None  # checked: a request is pending
         self.extension.decision = "granted" if cmd.granted else "refused"
         if cmd.granted:
             self.due, self.since = cmd.new_due or self.extension.new_due, now
@@ -580,12 +584,14 @@ class Obligation(BaseModel):
             next_action_at=action.at if action else None,
         )
 
-    def result(self, effects: list) -> CommandResult:
+    def result(self, effects: list[Any]) -> CommandResult:
         return result_of(self.workflow_id, self.stage, effects, {"due": self.due.isoformat()})
 
 
 # --- past records and the report ----------------------------------------------------------------
-def imported_events(data: bytes, registry, actor: str, office: str, today: date | None = None) -> list:
+def imported_events(
+    data: bytes, registry: Registry, actor: str, office: str, today: date | None = None
+) -> list[NewEvent]:
     """`obligation.imported` events of a CSV `state,kind,period,submitted_on,reference`,
     each dated by its row and carrying the file's SHA-256; every problem with its line."""
     from domain.events import NewEvent, read_import
@@ -690,7 +696,7 @@ class ObligationRow(BaseModel):
         return "overdue" if self.due is not None and self.due < on else "not yet due"
 
 
-def fold_obligations(events, as_of: date | None = None) -> list[ObligationRow]:
+def fold_obligations(events: Iterable[Event], as_of: date | None = None) -> list[ObligationRow]:
     """Each obligation as the log knew it at the end of `as_of` (an imported row counts
     from its own date, when it was known), from `obligation.*` events in log order."""
     rows: dict[str, ObligationRow] = {}
@@ -720,9 +726,9 @@ def fold_obligations(events, as_of: date | None = None) -> list[ObligationRow]:
 STANDINGS = ["on time", "late", "overdue", "not yet due", "exempted"]
 
 
-def obligations_summary(rows: list[ObligationRow], on: date) -> list[dict]:
+def obligations_summary(rows: list[ObligationRow], on: date) -> list[dict[str, Any]]:
     """Per kind and period: how many, fulfilled on time, late, overdue, not yet due."""
-    table: dict[tuple[str, str], dict] = {}
+    table: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         entry = table.setdefault(
             (r.kind, r.period), {"kind": r.kind, "period": r.period, "states": 0} | dict.fromkeys(STANDINGS, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -195,9 +195,9 @@ class Started(BaseModel):
     # A run another started (a chase of the annual cycle): the signed start of that run, which
     # its own events carry as theirs (`workflows.process.start_proof`); the worker checked it
     # when that run started.
-    parent_proof: dict | None = Field(None, description="the signed start of the run that started this one")
+    parent_proof: dict[str, Any] | None = Field(None, description="the signed start of the run that started this one")
 
-    def signed_arguments(self) -> dict:
+    def signed_arguments(self) -> dict[str, Any]:
         """What the starter's signature covers: the input but who started it."""
         return self.model_dump(mode="json", exclude={"started_by", "snapshot", "parent_proof"})
 
@@ -217,6 +217,28 @@ class ProcessInput(Started):
     snapshot: str | None = Field(None, description="the process as the previous run left it (JSON)")
 
 
+class Aggregate(Protocol):
+    """What the workflow skeleton (`workflows.process.ProcessWorkflow`) asks of a process:
+    `Chase`, `Meeting`, `ActionItem`, `ConceptNote`, `Obligation`."""
+
+    @property
+    def input(self) -> ProcessInput: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def finished(self) -> bool: ...
+    @property
+    def subject(self) -> str: ...
+
+    def start(self) -> list[Effect]: ...
+    def next_action(self) -> Action | None: ...
+    def fire(self, action: Action, now: datetime, facts: Any = None) -> list[Effect]: ...
+    def authorize(self, command: Any, cmd: Acting) -> None: ...
+    def result(self, effects: list[Any]) -> CommandResult: ...
+    def status(self) -> BaseModel: ...
+    def model_dump_json(self) -> str: ...
+
+
 class CommandResult(BaseModel):
     """What an update answers: small, so a history does not grow with the process's size.
     The full picture is the `status` query."""
@@ -227,7 +249,7 @@ class CommandResult(BaseModel):
     summary: dict[str, str] = Field(default_factory=dict, description="the figures a person reads next")
 
 
-def result_of(workflow_id: str, stage: str, effects: list, summary: dict[str, Any]) -> CommandResult:
+def result_of(workflow_id: str, stage: str, effects: list[Any], summary: dict[str, Any]) -> CommandResult:
     return CommandResult(
         workflow_id=workflow_id,
         stage=stage,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain.chase import (
     Chase,
@@ -27,7 +28,7 @@ from domain.chase import (
     SetMspDate,
 )
 from domain.event_types import typed
-from domain.process import Refusal
+from domain.process import Effect, Letter, Log, Message, Publish, Refusal
 
 # Events a timer writes: the fold fires the chase's next action at the event's time.
 TIMED = frozenset(
@@ -58,7 +59,7 @@ def _bare(workflow_id: str, idempotency_key: str) -> str:
     return idempotency_key.removeprefix(f"{workflow_id}/").split("/")[-1]
 
 
-def rebuild_chase(inp: ChaseInput, rows: list, generation: int = 1) -> Chase:
+def rebuild_chase(inp: ChaseInput, rows: list[Any], generation: int = 1) -> Chase:
     """The chase the log's rows of `inp`'s chase say (rows of every generation before
     `generation`, in order). A Refusal where the rows cannot be reproduced."""
     wid = f"chase-{inp.year}-{inp.state}"
@@ -88,8 +89,8 @@ def rebuild_chase(inp: ChaseInput, rows: list, generation: int = 1) -> Chase:
     written: list[tuple[int, str]] = []  # (generation, key) the fold writes
     gen = generation_of(wid, started.idempotency_key)
 
-    def wrote(effects) -> None:
-        written.extend((gen, e.key) for e in effects if getattr(e, "event_type", None))
+    def wrote(effects: list[Effect]) -> None:
+        written.extend((gen, e.key) for e in effects if isinstance(e, (Log, Letter, Message, Publish)))
 
     wrote(chase.start())
     for row in rows:

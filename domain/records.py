@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -163,7 +163,7 @@ def events_digest(events: list[NewEvent]) -> str:
     return hashlib.sha256(canonical_bytes([e.model_dump(mode="json") for e in events])).hexdigest()
 
 
-def signed_arguments(inp: RecordInput) -> dict:
+def signed_arguments(inp: RecordInput) -> dict[str, Any]:
     """The arguments a signature covers (as an update's arguments are covered)."""
     return {
         "command": inp.command,
@@ -185,7 +185,7 @@ class StatementInput(Acting):
     # receipt or reversal the worker sends a chase for that entry.
     entry_signatures: list[str] = Field(default_factory=list)
 
-    def entry_proofs(self, workflow_id: str) -> list:
+    def entry_proofs(self, workflow_id: str) -> list[Any]:
         """Each entry's `EntryProof` (none where the statement is not signed)."""
         sig = self.signature
         if sig is None:
@@ -211,7 +211,9 @@ class StatementPlan(BaseModel):
     logged, the chases an entry may pay, and the States' names."""
 
     refs: list[str] = Field(description="each entry's own name on the account, in the statement's order")
-    already: dict[str, dict] = Field(default_factory=dict, description="own name -> the row of an entry logged before")
+    already: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="own name -> the row of an entry logged before"
+    )
     chases: dict[str, ChaseView] = Field(default_factory=dict)
     names: dict[str, str] = Field(default_factory=dict)
 
@@ -231,7 +233,7 @@ class EntrySettlement(BaseModel):
     reason: str = ""
     guesses: list[str] = Field(default_factory=list)
     reverses: str = Field("", description="for a reversal: the credit entry whose receipt it reverses")
-    statement: dict = Field(description="where the entry came from (`activities.bank.source_of`)")
+    statement: dict[str, Any] = Field(description="where the entry came from (`activities.bank.source_of`)")
     actor: str = ""
     office: str = ""
     at: datetime
@@ -247,7 +249,7 @@ def statement_id(statement: Statement) -> str:
     return f"bank-statement-{statement.account}-{statement.sha256[:16]}"
 
 
-def statement_arguments(inp: StatementInput) -> dict:
+def statement_arguments(inp: StatementInput) -> dict[str, Any]:
     """What the importer's signature over the statement covers: the file, and the entries
     as read from it (what the worker settles)."""
     import hashlib
@@ -272,5 +274,5 @@ class OutboxRetryInput(Acting):
     intent_keys: list[Short] = Field(min_length=1, max_length=MAX_EVENTS)
 
 
-def outbox_retry_arguments(inp: OutboxRetryInput) -> dict:
+def outbox_retry_arguments(inp: OutboxRetryInput) -> dict[str, Any]:
     return {"command": "retry_outbox", "intent_keys": inp.intent_keys, "actor": inp.actor, "office": inp.office}

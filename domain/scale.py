@@ -15,6 +15,7 @@ import csv
 import re
 from decimal import ROUND_FLOOR, Decimal
 from importlib import resources
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -66,7 +67,8 @@ def shipped_scale(year: int, text: str | None = None) -> Scale:
         )
     column = f"rate_{period[0]}_{period[1]}"
     resolution = re.compile(rf"(A/RES/\d+/\d+)[^;]*\(scale {period[0]}-{period[1]}\)")
-    rates, sources = {}, set()
+    rates: dict[str, Decimal | None] = {}
+    sources: set[str] = set()
     for row in csv.DictReader(text.splitlines()):
         value = (row[column] or "").strip()
         if value:
@@ -75,7 +77,7 @@ def shipped_scale(year: int, text: str | None = None) -> Scale:
     return Scale(period=f"{period[0]}-{period[1]}", rates=rates, source=", ".join(sorted(sources)))
 
 
-def scale_for(year: int, added: list | None = None) -> Scale:
+def scale_for(year: int, added: list[Any] | None = None) -> Scale:
     """The UN scale of `year`: one the operator recorded for its period
     (`domain.coverage.ScaleAdded`, the latest recorded winning), else the shipped one;
     refused, naming how to add it, when neither covers the year."""
@@ -113,7 +115,7 @@ def _read(text: str, value_column: str, registry: Registry, members: set[str] | 
             problems.append(f"line {line}, state: {e}")
             continue
         if value_column == "amount" and members is not None and state.alpha3 not in members:
-            standing = {"signatory": "a signatory", "withdrawn": "withdrawn"}.get(state.status, "not a party")
+            standing = {"signatory": "a signatory", "withdrawn": "withdrawn"}.get(state.status or "", "not a party")
             problems.append(
                 f"line {line}, state: {state.name} ({state.alpha3}) is {standing}, not a State Party billed that year"
             )

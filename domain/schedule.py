@@ -9,6 +9,7 @@ worker's locale and whose `%-d` is glibc's alone: every worker writes the same t
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from datetime import date as date_
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -58,7 +59,7 @@ def closed_day(day: date, added: dict[date, str] | None = None) -> str | None:
     with those the operator `added` since: `domain.coverage`)."""
     import holidays
 
-    named = holidays.Switzerland(subdiv="GE", years=day.year, language="en_US").get(day)
+    named = holidays.Switzerland(subdiv="GE", years=day.year, language="en_US").get(day)  # type: ignore[attr-defined]
     if named:
         return f"{named} in Geneva"
     un = shipped_un_holidays() | (added or {})
@@ -182,7 +183,7 @@ class Schedule(BaseModel):
     ends_at: datetime
 
     @classmethod
-    def at(cls, day: date, start: time, end: time, venue: str) -> Schedule:
+    def at(cls, day: date_, start: time, end: time, venue: str) -> Schedule:
         if end <= start:
             raise Refusal(f"the meeting must end after it starts ({hhmm(start)}–{hhmm(end)})")
         return cls(

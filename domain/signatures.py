@@ -14,12 +14,16 @@ import base64
 import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from domain.canonical import canonical_bytes
+from domain.events import NewEvent
 from domain.process import CommandSignature, Refusal
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 REGISTRY_ID = "keys"  # the workflow id the key registry's events are logged under
 
@@ -49,13 +53,14 @@ def fingerprint(public_key: bytes) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(public_key).digest()).decode().rstrip("=")
 
 
-def public_bytes(private_key) -> bytes:
+def public_bytes(private_key: Ed25519PrivateKey) -> bytes:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    return private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    raw: bytes = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return raw
 
 
-def sign(private_key, message: bytes) -> str:
+def sign(private_key: Ed25519PrivateKey, message: bytes) -> str:
     return b64(private_key.sign(message))
 
 
@@ -71,7 +76,9 @@ def valid(public_key: bytes, message: bytes, signature: str) -> bool:
 
 
 # --- signed commands --------------------------------------------------------------------
-def command_message(workflow_id: str, update: str, arguments: dict, signed_at: datetime, update_id: str) -> bytes:
+def command_message(
+    workflow_id: str, update: str, arguments: dict[str, Any], signed_at: datetime, update_id: str
+) -> bytes:
     """What the actor signs: the workflow, the update, its arguments (without the
     signature), when, and the update's id."""
     return canonical(
@@ -85,7 +92,7 @@ def command_message(workflow_id: str, update: str, arguments: dict, signed_at: d
     )
 
 
-def unsigned_arguments(cmd: BaseModel) -> dict:
+def unsigned_arguments(cmd: BaseModel) -> dict[str, Any]:
     return cmd.model_dump(mode="json", exclude={"signature"})
 
 
@@ -144,7 +151,7 @@ class SignedBy(BaseModel):
     signed_at: datetime
     update: str
     update_id: str
-    arguments: dict
+    arguments: dict[str, Any]
     workflow_id: str = Field(
         "",
         description="the run the signature names, where not the event's own (a chase "
@@ -198,7 +205,7 @@ class KeyRing:
         return admin is not None and valid(admin, statement.message(), statement.admin_signature)
 
     @classmethod
-    def from_events(cls, admins: dict[str, bytes], events) -> KeyRing:
+    def from_events(cls, admins: dict[str, bytes], events: Iterable[NewEvent]) -> KeyRing:
         regs, revs = [], []
         for ev in events:
             if ev.event_type == "key.registered":
@@ -271,7 +278,7 @@ class KeyRing:
         return reg
 
     def check_admin_command(
-        self, workflow_id: str, update: str, arguments: dict, signature: CommandSignature, now: datetime
+        self, workflow_id: str, update: str, arguments: dict[str, Any], signature: CommandSignature, now: datetime
     ) -> None:
         """A command signed by an administrator's own key (`CCM_ADMIN_KEYS`): a key
         registered or revoked, which no registered key could yet sign for. A Refusal
@@ -297,7 +304,7 @@ class KeyRing:
         workflow_id: str,
         update: str,
         update_id: str,
-        arguments: dict,
+        arguments: dict[str, Any],
         office: str,
         signature: CommandSignature,
         now: datetime,
@@ -351,7 +358,7 @@ class EntryProof(BaseModel):
 
     statement_run: str = Field(max_length=200, description="the import's run: bank-statement-<account>-<sha256>")
     statement_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    entry: dict
+    entry: dict[str, Any]
     fingerprint: str = Field(max_length=60)
     office: str = Field(max_length=100)
     actor: str = Field("", max_length=200)
@@ -365,7 +372,7 @@ class EntryProof(BaseModel):
 
 
 def entry_message(
-    statement_run: str, statement_sha256: str, entry: dict, office: str, actor: str, signed_at: datetime
+    statement_run: str, statement_sha256: str, entry: dict[str, Any], office: str, actor: str, signed_at: datetime
 ) -> bytes:
     """What an importer signs for each entry of a statement (tagged, so that it can never
     pass for a command's message)."""
@@ -407,7 +414,9 @@ class WriterCheck(BaseModel):
     reason: str = ""
 
 
-def verify_writers(rows, public_key: Callable[[str], bytes | None] | None) -> WriterCheck:
+def verify_writers(
+    rows: Iterable[tuple[int, str, str | None, str | None]], public_key: Callable[[str], bytes | None] | None
+) -> WriterCheck:
     """Walk (seq, hash, writer, writer_sig) in order. `public_key(fingerprint)` gives a
     known key's public bytes (None: unknown); without it, only an unsigned row after signed
     ones is found, signatures are not checked."""

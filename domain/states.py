@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import csv
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import pycountry
 from pydantic import BaseModel, Field
 
 from domain.event_types import typed
+from domain.events import Event
 from domain.schedule import geneva_today
 
 Status = Literal["party", "signatory", "withdrawn"]
@@ -124,7 +125,7 @@ class Registry:
                 if other:
                     self._by_key.setdefault(other.casefold(), s)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[State]:
         return iter(self.states)
 
     def __len__(self) -> int:
@@ -172,7 +173,7 @@ class Registry:
             _apply(by_code[change.alpha3], change)
         return Registry(list(by_code.values()))
 
-    def with_recorded(self, events) -> Registry:
+    def with_recorded(self, events: Iterable[Event]) -> Registry:
         """With the `state.recorded` events of the event log (`ccm states record`)."""
         return self.with_changes(change_of(ev) for ev in events)
 
@@ -207,7 +208,7 @@ def withdrawal_takes_effect(deposit: date) -> date:
             day -= 1
 
 
-def change_of(event) -> Change:
+def change_of(event: Event) -> Change:
     """A `state.recorded` event as a change: its date is the deposit (for a withdrawal,
     before this version of ccm, the day it took effect; its payload says which)."""
     p = typed(event)
@@ -225,7 +226,7 @@ def change_of(event) -> Change:
     )
 
 
-def _rows(text: str, columns: set[str], what: str):
+def _rows(text: str, columns: set[str], what: str) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
     if reader.fieldnames is None or columns - set(reader.fieldnames):
         raise ValueError(f"{what}: line 1 must name the columns {', '.join(sorted(columns))}")
@@ -233,7 +234,7 @@ def _rows(text: str, columns: set[str], what: str):
         yield line, {k: (v or "").strip() for k, v in row.items() if k}
 
 
-def _country(code: str, line: int, what: str):
+def _country(code: str, line: int, what: str) -> Any:
     country = pycountry.countries.get(alpha_3=code.upper())
     if country is None:
         raise ValueError(f"{what}: line {line}: {code!r} is not an ISO 3166 alpha-3 code")
@@ -319,7 +320,7 @@ def build_registry(states_csv: str, changes_csv: str, names_csv: str) -> Registr
     for s in parse_states_csv(states_csv):
         if s.alpha3 in former:
             s.former_names = former[s.alpha3]
-            s.name = pycountry.countries.get(alpha_3=s.alpha3).name
+            s.name = pycountry.countries.get(alpha_3=s.alpha3).name  # type: ignore[union-attr]  # shipped codes
         states.append(s)
     return Registry(states).with_changes(parse_changes_csv(changes_csv))
 
@@ -333,7 +334,7 @@ def name_of(alpha3: str, on: date | None = None) -> str:
         return country.name if country else alpha3
 
 
-def registry_with(recorded: Iterable) -> Registry:
+def registry_with(recorded: Iterable[Event]) -> Registry:
     """The shipped registry with the `state.recorded` events of an event log applied."""
     recorded = list(recorded)
     return registry().with_recorded(recorded) if recorded else registry()

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class ActionItem(ProcessWorkflow):
+class ActionItem(ProcessWorkflow[Item]):
     process: Item
 
     @workflow.init
@@ -34,7 +34,8 @@ class ActionItem(ProcessWorkflow):
 
     @workflow.run
     async def run(self, input: ActionItemInput) -> ActionItemStatus:
-        return await self._run()
+        await self._run()
+        return self.process.status()
 
     @workflow.query(description="The action item as it stands: owner, due date, stage, reminders, history.")
     def status(self) -> ActionItemStatus:

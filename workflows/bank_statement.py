@@ -16,7 +16,8 @@ then reversals, then the rest, then the statement's own row."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -27,26 +28,26 @@ with workflow.unsafe.imports_passed_through():
     import pycountry
     import stdnum.iso11649  # noqa: F401
 
-    from domain.bank import match_entry, source_of
+    from domain.bank import Entry, match_entry, source_of
     from domain.events import NewEvent
     from domain.records import EntrySettlement, ReversalClaims, StatementInput, StatementPlan
-    from workflows.common import Activities
+    from workflows.common import Activities, ActivityOptions
 
 pycountry.countries.lookup("CHE")  # pycountry reads its database on first use: here, not in a workflow
 
 CONCURRENCY = 32  # entries settled at once: enough to keep a worker busy, few enough to be fair to others
-STEP = dict(
+STEP = ActivityOptions(
     start_to_close_timeout=timedelta(minutes=2),
     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1)),
 )
 # Planning reads the log and the chases a statement may pay: longer for a year of entries.
-PLAN = STEP | dict(start_to_close_timeout=timedelta(minutes=10))
+PLAN = ActivityOptions(retry_policy=STEP["retry_policy"], start_to_close_timeout=timedelta(minutes=10))
 
 
 @workflow.defn
 class BankStatementImport:
     @workflow.run
-    async def run(self, input: StatementInput) -> list[dict]:
+    async def run(self, input: StatementInput) -> list[dict[str, Any]]:
         run_id = workflow.info().workflow_id
         plan: StatementPlan = await workflow.execute_activity_method(Activities.prepare_statement, input, **PLAN)
         statement = input.statement
@@ -57,7 +58,7 @@ class BankStatementImport:
         source = source_of(statement, run_id)
         now = workflow.now()
 
-        def step(entry, kind: str, **fields) -> EntrySettlement:
+        def step(entry: Entry, kind: str, **fields: Any) -> EntrySettlement:
             return EntrySettlement(
                 kind=kind,
                 entry=entry,
@@ -71,7 +72,7 @@ class BankStatementImport:
 
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def settle(request: EntrySettlement):
+        async def settle(request: EntrySettlement) -> NewEvent:
             async with gate:
                 return await workflow.execute_activity_method(Activities.settle_entry, request, **STEP)
 
@@ -117,7 +118,7 @@ class BankStatementImport:
         return [rows[e.ref] for e in entries]
 
 
-def statement_row(input: StatementInput, run_id: str, at):
+def statement_row(input: StatementInput, run_id: str, at: datetime) -> NewEvent:
     """The statement itself, once settled: its balances and days, for the account's chain
     (`domain.bank.statement_chain`)."""
     statement = input.statement

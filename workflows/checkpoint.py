@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -15,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
 @workflow.defn
 class LogCheckpoint:
     @workflow.run
-    async def run(self) -> dict:
+    async def run(self) -> dict[str, Any]:
         # Retried for an hour (a database down for a while); a missing key is not retried.
         return await workflow.execute_activity_method(
             Activities.checkpoint_log,

@@ -3,7 +3,9 @@ events of the running workflow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypedDict, TypeVar
 
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -43,16 +45,25 @@ CCM_OWNER = SearchAttributeKey.for_keyword("CcmOwner")
 CCM_DUE = SearchAttributeKey.for_datetime("CcmDue")
 assert {k.name for k in (CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_THEME, CCM_OWNER, CCM_DUE)} == set(SEARCH_ATTRIBUTES)
 
+
+class ActivityOptions(TypedDict, total=False):
+    """The options an activity is run with (those `execute_activity_method` takes)."""
+
+    start_to_close_timeout: timedelta
+    schedule_to_close_timeout: timedelta
+    retry_policy: RetryPolicy
+
+
 # An append or a page takes milliseconds; a worker killed while it ran one leaves the
 # process waiting this long (its lock held) before another worker runs it again.
-ACTIVITY_OPTIONS = dict(
+ACTIVITY_OPTIONS = ActivityOptions(
     start_to_close_timeout=timedelta(seconds=20),
     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 )
 # Delivery to an SMTP server runs beside the workflow (never under its lock) and gives up
 # after a day: the message stays in the outbox, `*.delivery_failed` is logged, and
 # `ccm outbox retry` sends it later.
-DELIVERY_OPTIONS = dict(
+DELIVERY_OPTIONS = ActivityOptions(
     start_to_close_timeout=timedelta(minutes=2),
     schedule_to_close_timeout=timedelta(hours=24),
     # About a day of backoff (10 s doubling to 30 min); the attempts are bounded too, so the
@@ -117,23 +128,23 @@ class Activities:
         raise NotImplementedError
 
     @activity.defn(name="claim_reversals")
-    def claim_reversals(self, request: ReversalClaims) -> dict[str, dict]:
+    def claim_reversals(self, request: ReversalClaims) -> dict[str, dict[str, Any]]:
         raise NotImplementedError
 
     @activity.defn(name="log_entries")
-    def log_entries(self, events: list[NewEvent]) -> list[dict]:
+    def log_entries(self, events: list[NewEvent]) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     @activity.defn(name="retry_outbox")
-    def retry_outbox(self, request: OutboxRetryInput) -> list[dict]:
+    def retry_outbox(self, request: OutboxRetryInput) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     @activity.defn(name="checkpoint_log")
-    def checkpoint_log(self) -> dict:
+    def checkpoint_log(self) -> dict[str, Any]:
         raise NotImplementedError
 
 
-def new_event(key: str, event_type: str, subject: str, **fields) -> NewEvent:
+def new_event(key: str, event_type: str, subject: str, **fields: Any) -> NewEvent:
     """An event of the running workflow; its idempotency key is `<workflow id>/<key>`."""
     info = workflow.info()
     return NewEvent(
@@ -165,7 +176,9 @@ LOCAL = frozenset({Activities.cycle_amounts})
 # `<queue>-letters` (`ccm-letters`), so that drawing workers can run on other machines.
 # A worker that dies while drawing: the letter is drawn again elsewhere after 30 s.
 LETTERS_QUEUE_SUFFIX = "-letters"
-LETTER_OPTIONS = ACTIVITY_OPTIONS | dict(start_to_close_timeout=timedelta(seconds=30))
+LETTER_OPTIONS = ActivityOptions(
+    retry_policy=ACTIVITY_OPTIONS["retry_policy"], start_to_close_timeout=timedelta(seconds=30)
+)
 
 
 def count_refusal(code: str) -> None:
@@ -182,17 +195,21 @@ def letters_queue(task_queue: str) -> str:
     return task_queue + LETTERS_QUEUE_SUFFIX
 
 
-async def write_letter(request):
+async def write_letter(request: LetterRequest) -> LetterOutcome:
     return await workflow.execute_activity_method(
         Activities.write_letter, request, task_queue=letters_queue(workflow.info().task_queue), **LETTER_OPTIONS
     )
 
 
-async def call(activity_ref, request):
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+async def call(activity_ref: Callable[[Activities, A], R], request: A) -> R:
     """Run one activity (by its reference in `Activities`) with the shared options; a
     local one locally."""
-    if activity_ref in LOCAL:
-        return await workflow.execute_local_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
+    if activity_ref in LOCAL:  # (mypy narrows the reference to LOCAL's one member's type, wrongly)
+        return await workflow.execute_local_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)  # type: ignore[arg-type]
     return await workflow.execute_activity_method(activity_ref, request, **ACTIVITY_OPTIONS)
 
 

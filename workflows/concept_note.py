@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class ConceptNote(ProcessWorkflow):
+class ConceptNote(ProcessWorkflow[Note]):
     process: Note
 
     @workflow.init
@@ -36,7 +36,8 @@ class ConceptNote(ProcessWorkflow):
 
     @workflow.run
     async def run(self, input: ConceptNoteInput) -> ConceptNoteStatus:
-        return await self._run()
+        await self._run()
+        return self.process.status()
 
     @workflow.query(description="The note as it stands: versions, comments, plan, approvals, action items.")
     def status(self) -> ConceptNoteStatus:

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class ContributionChase(ProcessWorkflow):
+class ContributionChase(ProcessWorkflow[Chase]):
     process: Chase
 
     @workflow.init
@@ -39,7 +39,8 @@ class ContributionChase(ProcessWorkflow):
 
     @workflow.run
     async def run(self, input: ChaseInput) -> ChaseStatus:
-        return await self._run()
+        await self._run()
+        return self.process.status()
 
     @workflow.query(description="The chase as it stands: stage, amounts, letters, receipts, next action.")
     def status(self) -> ChaseStatus:

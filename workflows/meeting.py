@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class Meeting(ProcessWorkflow):
+class Meeting(ProcessWorkflow[Process]):
     process: Process
 
     @workflow.init
@@ -38,7 +38,8 @@ class Meeting(ProcessWorkflow):
 
     @workflow.run
     async def run(self, input: MeetingInput) -> MeetingStatus:
-        return await self._run()
+        await self._run()
+        return self.process.status()
 
     @workflow.query(description="The meeting: schedule, proposals, agenda, attendance, minutes, action items.")
     def status(self) -> MeetingStatus:

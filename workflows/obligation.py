@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class Obligation(ProcessWorkflow):
+class Obligation(ProcessWorkflow[Process]):
     process: Process
 
     @workflow.init
@@ -35,7 +35,8 @@ class Obligation(ProcessWorkflow):
 
     @workflow.run
     async def run(self, input: ObligationInput) -> ObligationStatus:
-        return await self._run()
+        await self._run()
+        return self.process.status()
 
     @workflow.query(description="The obligation as it stands: due date, stage, reminders, extensions.")
     def status(self) -> ObligationStatus:

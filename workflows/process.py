@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.action_items import action_summary
     from domain.contract import (
         DeliveryRequest,
+        LetterOutcome,
         LetterRequest,
         MessageRequest,
         PageRequest,
@@ -36,6 +38,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.process import (
         SYSTEM,
         UNNAMED,
+        Acting,
+        Action,
+        Aggregate,
         CommandResult,
         Letter,
         Log,
@@ -45,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Refusal,
         Show,
         StartActionItem,
+        Started,
     )
 
 from workflows.common import (
@@ -79,14 +85,14 @@ def refused(check: Callable[[], T]) -> T:
 SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")  # set on runs a Schedule starts
 
 
-async def check_started(inp, authorize: Callable[[Any], None]) -> None:
+async def check_started(inp: Started, authorize: Callable[[Acting], None]) -> None:
     """Who started a workflow (`domain.process.Started`) may (`authorize`, the office
     table), and proved it where signatures are required; refused, the workflow fails
     before anything is written. A workflow started by another (an action item of a
     meeting, a chase of the annual cycle) was checked with its parent, and one started by a
     Schedule when the schedule was made."""
     info = workflow.info()
-    if info.parent is not None or SCHEDULED_BY in info.typed_search_attributes:
+    if info.parent is not None or info.typed_search_attributes.get(SCHEDULED_BY) is not None:
         return
     if getattr(inp, "parent_proof", None):  # the plain `temporal` CLI can send one: it would pass for proof
         raise ApplicationError(
@@ -105,11 +111,11 @@ async def check_started(inp, authorize: Callable[[Any], None]) -> None:
     )
 
 
-def start_proof(inp) -> dict | None:
+def start_proof(inp: Started) -> dict[str, Any] | None:
     """What a run's own events record of its signed start (`payload["signed"]`, checked by
     `audit verify --signatures`): its starter's signature over its input, under its own id;
     for a run another started, that run's (`parent_proof`). None where no one signed."""
-    if getattr(inp, "parent_proof", None):
+    if inp.parent_proof:
         return inp.parent_proof
     by = inp.started_by
     if by is None or by.signature is None:
@@ -128,7 +134,7 @@ def start_proof(inp) -> dict | None:
     }
 
 
-def starter(inp) -> dict:
+def starter(inp: Started) -> dict[str, Any]:
     """Who a run's own events name (`actor`, `office`): who started it; `system` for a run
     a parent or a Schedule started with no one named; `unnamed` for a start sent straight
     to Temporal that named no one (only where signatures are not required)."""
@@ -136,31 +142,42 @@ def starter(inp) -> dict:
     if by is not None:
         return {"actor": by.actor, "office": by.office}
     info = workflow.info()
-    return {"actor": SYSTEM if info.parent is not None or SCHEDULED_BY in info.typed_search_attributes else UNNAMED}
+    by_system = info.parent is not None or info.typed_search_attributes.get(SCHEDULED_BY) is not None
+    return {"actor": SYSTEM if by_system else UNNAMED}
 
 
-def _when(action) -> tuple | None:
+def validate_json(process_type: type[P], text: str) -> P:
+    """An aggregate from its JSON (a snapshot handed on, or rebuilt): each is a pydantic model."""
+    model: Any = process_type
+    return model.model_validate_json(text)  # type: ignore[no-any-return]
+
+
+def _when(action: Action | None) -> tuple[str, datetime] | None:
     """What the timer waits for: an action's key and time (its description may change)."""
     return (action.key, action.at) if action else None
 
 
-class ProcessWorkflow:
-    process: Any  # the domain aggregate
+P = TypeVar("P", bound=Aggregate)
 
-    def _begin(self, input: ProcessInput, process_type: type, new: Callable[[], Any]) -> None:
+
+class ProcessWorkflow(Generic[P]):
+    process: P  # the domain aggregate
+
+    def _begin(self, input: ProcessInput, process_type: type[P], new: Callable[[], P]) -> None:
         """Called from `@workflow.init`: the aggregate, new or handed on by the last run."""
-        self.process = new() if input.snapshot is None else process_type.model_validate_json(input.snapshot)
+        self.process = new() if input.snapshot is None else validate_json(process_type, input.snapshot)
         self.continue_after = input.continue_after
         self.resumed = input.snapshot is not None
         self.lock = asyncio.Lock()  # commands and timers act one at a time, in order
         self.started = False  # a command that arrives with the start waits for its effects
         self.replan = False
         self.shown_stage = ""
-        self.deliveries: list[asyncio.Task] = []  # letters and messages on their way, beside the lock
-        self.letters: list[asyncio.Task] = []  # letters being drawn, beside the lock
+        self.deliveries: list[asyncio.Task[None]] = []  # letters and messages on their way, beside the lock
+        self.letters: list[asyncio.Task[None]] = []  # letters being drawn, beside the lock
 
     # --- the run ----------------------------------------------------------------------------
-    async def _run(self) -> Any:
+    async def _run(self) -> None:
+        """The process to its end; the subclass's `run` answers its status."""
         if self.resumed and workflow.info().continued_run_id is None:
             # A snapshot is handed on by continue-as-new only: one in a start (the plain
             # `temporal` CLI can send any) would skip every check of the start.
@@ -197,13 +214,12 @@ class ProcessWorkflow:
                     pass
             async with self.lock:
                 current = self.process.next_action()
-                if _when(current) != _when(action) or current.at > workflow.now():
+                if current is None or _when(current) != _when(action) or current.at > workflow.now():
                     continue  # a command moved it while we waited for the lock
                 facts = await call(Activities.agenda_facts, current.needs) if current.needs else None
                 await self._carry_out(self.process.fire(current, workflow.now(), facts))
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._deliveries_done()
-        return self.process.status()
 
     async def _check_start(self) -> None:
         await check_started(self.process.input, lambda by: self.process.authorize("start", by))
@@ -214,7 +230,7 @@ class ProcessWorkflow:
         already sent goes out again, and what fell due meanwhile goes out now."""
         await self._check_start()
         rebuilt = await call(Activities.rebuild_process, RebuildRequest(input=self.process.input.model_dump_json()))
-        self.process = type(self.process).model_validate_json(rebuilt.snapshot)
+        self.process = validate_json(type(self.process), rebuilt.snapshot)
         by = self.process.input.started_by
         # Only chases are rebuilt (the activity refuses any other process).
         await self._carry_out(
@@ -261,7 +277,7 @@ class ProcessWorkflow:
         return info.get_current_history_length() >= self.continue_after or info.is_continue_as_new_suggested()
 
     # --- commands ---------------------------------------------------------------------------
-    def _validate(self, command: str, cmd, check: Callable[[], object]) -> None:
+    def _validate(self, command: str, cmd: Acting, check: Callable[[], object]) -> None:
         """An update's validator: the office may send it (`domain.offices.RULES`) and the
         process accepts it now (whoever signed it was checked just before, by the worker's
         `workflows.signing.SignedCommands`). Refused here, a command leaves no trace in the
@@ -272,7 +288,7 @@ class ProcessWorkflow:
     async def _wait_for_start(self) -> None:
         await workflow.wait_condition(lambda: self.started)
 
-    async def _command(self, apply: Callable[[], list]) -> CommandResult:
+    async def _command(self, apply: Callable[[], list[Any]]) -> CommandResult:
         await self._wait_for_start()
         async with self.lock:
             before = self.process.next_action()
@@ -284,7 +300,7 @@ class ProcessWorkflow:
             await self._carry_out(effects)
         return self.process.result(effects)
 
-    def _as_started(self, effects: list) -> list:
+    def _as_started(self, effects: list[Any]) -> list[Any]:
         """The start's events name who started the process (a process started by another,
         or by a Schedule, says `system`), and record who signed the start, as a command's
         do: over the process's input, the run's id standing for the update's
@@ -300,7 +316,7 @@ class ProcessWorkflow:
             for e in effects
         ]
 
-    def _with_signature(self, effects: list) -> list:
+    def _with_signature(self, effects: list[Any]) -> list[Any]:
         """A signed command's events record what its signature proves (`workflows.signing`)."""
         info = workflow.current_update_info()
         signed = getattr(self, "signed_updates", {}).pop(info.id, None) if info else None
@@ -313,7 +329,7 @@ class ProcessWorkflow:
         ]
 
     # --- effects ----------------------------------------------------------------------------
-    async def _carry_out(self, effects: list) -> None:
+    async def _carry_out(self, effects: list[Any]) -> None:
         """Each effect in order; then the stage is shown if it changed. Events to log wait
         for the step's next message and are logged with it, in its transaction (one
         activity instead of two); a letter is drawn beside the lock, after them."""
@@ -357,14 +373,14 @@ class ProcessWorkflow:
                 # The command's events are logged before it answers; its letter is drawn
                 # beside it, durably: the scheduled activity survives a crash in between.
                 await self._record_all(waiting)
-                request = LetterRequest(
+                letter = LetterRequest(
                     event=event, letter=effect.letter, language=effect.language, context=effect.context
                 )
-                task = asyncio.create_task(self._letter(key, request))
+                task = asyncio.create_task(self._letter(key, letter))
                 self.letters.append(task)
                 self.deliveries.append(task)
             elif isinstance(effect, Message):
-                request = MessageRequest(
+                message = MessageRequest(
                     event=event,
                     to=effect.to,
                     subject=effect.subject_line,
@@ -373,7 +389,7 @@ class ProcessWorkflow:
                     before=waiting,
                 )
                 waiting = []
-                await self._send(key, Activities.write_message, request)
+                await self._send(key, Activities.write_message, message)
             elif isinstance(effect, Publish):
                 await call(
                     Activities.publish_page,
@@ -411,7 +427,9 @@ class ProcessWorkflow:
         if outcome.delivery == "queued":
             self.deliveries.append(asyncio.create_task(self._deliver(key, request.event, outcome.message_id)))
 
-    async def _send(self, key: str, write, request) -> None:
+    async def _send(
+        self, key: str, write: Callable[[Activities, MessageRequest], LetterOutcome], request: MessageRequest
+    ) -> None:
         """Write the message (and log it) under the lock; deliver it beside the workflow."""
         outcome = await call(write, request)
         if outcome.delivery == "queued":
@@ -440,7 +458,7 @@ class ProcessWorkflow:
         await workflow.wait_condition(lambda: all(task.done() for task in self.deliveries))
 
     def _show(self, show: Show) -> None:
-        pairs = [
+        pairs: list[tuple[SearchAttributeKey[Any], Any]] = [
             (CCM_STAGE, show.stage),
             (CCM_STATE, show.state),
             (CCM_YEAR, show.year),

@@ -6,6 +6,8 @@ finds the run and its result; its activity checks who sends it before it writes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -23,7 +25,7 @@ class RecordCommand:
 @workflow.defn
 class OutboxRetry:
     @workflow.run
-    async def run(self, input: OutboxRetryInput) -> list[dict]:
+    async def run(self, input: OutboxRetryInput) -> list[dict[str, Any]]:
         """Each message's outcome: delivered, already delivered, or not delivered and why
         (it stays in the outbox). One attempt per message: a person is waiting for the answer."""
         return await call(Activities.retry_outbox, input)

@@ -15,10 +15,16 @@ built from the command alone in the handler, the same on every replay.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
-from temporalio.worker import HandleUpdateInput, Interceptor, WorkflowInboundInterceptor
+from temporalio.worker import (
+    HandleUpdateInput,
+    Interceptor,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+)
 
 with workflow.unsafe.imports_passed_through():
     from domain.contract import VerifyRequest
@@ -27,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.common import count_refusal
 
 
-def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd) -> None:
+def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd: object) -> None:
     """Refuse a command whose sender is not proved."""
     if not isinstance(cmd, Acting):
         return
@@ -51,7 +57,7 @@ def check_signature(verifier: Callable[[VerifyRequest], None], update: str, cmd)
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
 
-def signed_by(update: str, update_id: str, cmd) -> dict | None:
+def signed_by(update: str, update_id: str, cmd: object) -> dict[str, Any] | None:
     """What a signed command's events record: its signature and what that covers (or, for
     a command a bank entry proves, the entry's proof: `payload["proved"]`)."""
     if not isinstance(cmd, Acting):
@@ -88,7 +94,7 @@ class SignedCommands(Interceptor):
     def __init__(self, verifier: Callable[[VerifyRequest], None] | None = None):
         self.verifier = verifier
 
-    def workflow_interceptor_class(self, input):
+    def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
         verifier = self.verifier
 
         class _Inbound(_KeepSignature):
@@ -101,7 +107,7 @@ class SignedCommands(Interceptor):
 
 
 class _KeepSignature(WorkflowInboundInterceptor):
-    async def handle_update_handler(self, input: HandleUpdateInput):
+    async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
         if input.args and (signed := signed_by(input.update, input.id, input.args[0])):
             instance = workflow.instance()
             if not hasattr(instance, "signed_updates"):
