@@ -1,5 +1,8 @@
 """Action items: one piece of work with an owner and a due date (id `action-{source}-{n}`).
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Reminders go out 7 days and 1 day before the due date (08:00 UTC); after it the item is
 `overdue` (and stays on the next agenda) until it is done, extended, reassigned to
 someone who finishes it, or cancelled. Reminders that fell due before the item existed,

@@ -2,6 +2,9 @@
 statements read from ISO 20022 camt.053/camt.054 and SWIFT MT940, and the rules that find
 the chase a credit entry pays.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The minutes' own trouble ("a third State Party had reported having paid its contribution,
 but the ISU-CCM had not received it yet"; UN invoices confused with ISU invoices) is a
 matching problem: a payment that carries its chase's reference matches by itself, one

@@ -1,5 +1,8 @@
 """Canonical JSON: the bytes a row's hash and a command's signature cover.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The rule is Python's `json.dumps(value, sort_keys=True, separators=(",", ":"),
 ensure_ascii=False, default=str)` in UTF-8, and every hash in every log ever written
 depends on it. orjson writes the same bytes about ten times faster for plain JSON values,

@@ -1,5 +1,8 @@
 """The contribution chase: one State, one financial year, reminders until paid.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Pure rules. `Chase` holds what the workflow knows; its methods either refuse a command
 (`Refusal`) or change the chase and return the `Effect`s (letters and log entries) that
 the workflow's activities must carry out. `next_action` says what is due next and when.

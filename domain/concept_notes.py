@@ -1,5 +1,8 @@
 """Concept notes and operational plans: themes, offices, who may do what, plan steps.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 From the minutes of 4 November 2016 (items 4 and 5): each theme's coordinators circulate
 a concept note before a Committee meeting, members comment, the final version is
 approved and published with an executive summary, and the coordinators turn it into an

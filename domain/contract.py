@@ -1,7 +1,10 @@
 """The contract between workflows and activities: what each activity takes and answers,
 the names of the search attributes workflows show, and of the counters both sides keep
 on the worker's metrics page. Both sides import this module;
-neither imports the other."""
+neither imports the other.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

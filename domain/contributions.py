@@ -1,5 +1,8 @@
 """The status of contributions, folded from event-log rows alone.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 This is what an auditor can recompute without Temporal: per State, what was due, what
 arrived, what is outstanding; the Trust Fund's receipts per budget line against the
 year's budget; and the cumulative receipts over the year for the published chart.

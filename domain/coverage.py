@@ -1,5 +1,8 @@
 """How far the world ccm ships reaches, and what the operator added to it since.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Three tables are facts of the world that change on a calendar: the UN scale of
 assessments (a new one every three years), the UN Office at Geneva's own holidays (the
 Eids move every year) and the treaty's membership (the depositary's status). Each shipped

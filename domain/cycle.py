@@ -1,5 +1,8 @@
 """The annual contribution cycle: whom a year bills, by which scale, and what each State
-carries into it from the year before."""
+carries into it from the year before.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

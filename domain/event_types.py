@@ -1,5 +1,8 @@
 """Every event type the log holds, as a model: what its payload says, and since which schema.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The event log can never be migrated: a row written in 2027 is read in 2040 by the code of
 2040. So each event type has one model here, registered under its name with a schema
 number. The log validates every payload on append and refuses a type it does not know

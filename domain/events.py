@@ -1,5 +1,8 @@
 """What the event log stores, and how a row's hash is computed.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The hash rule lives here, beside the model, because an auditor re-verifies an exported
 log with nothing but this function: it must not depend on the database.
 """

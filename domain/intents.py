@@ -1,4 +1,7 @@
-"""What a `--request-id` names: one command, by the digest of its words."""
+"""What a `--request-id` names: one command, by the digest of its words.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

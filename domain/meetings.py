@@ -1,5 +1,8 @@
 """Coordination Committee meetings (id `meeting-cc-{date}`): pure rules and models.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Invitations with an iCalendar file when scheduled (an update of the same event when
 rescheduled, a cancellation when cancelled); proposals until the cut-off, when the agenda
 is composed and circulated; after the meeting, attendance, action items (each its own

@@ -1,4 +1,7 @@
-"""Money in Swiss francs: a `Decimal` with two places, written the Swiss way."""
+"""Money in Swiss francs: a `Decimal` with two places, written the Swiss way.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Treaty obligations per State: Article 7 transparency reports, Article 3 and 4
 deadlines and their extensions, the Dubrovnik Action Plan's victim-assistance dates.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Pure rules, each citing its article, and the `Obligation` aggregate (on the chase's
 pattern): reminders before the due date, `overdue` after it with a monthly reminder
 until fulfilled, the responsible coordinators told when it becomes overdue.

@@ -1,5 +1,8 @@
 """Offices: who may act in `ccm`, as the log records them.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 A closed set: the Presidency (`president`), the ISU (`isu`), a Committee `member`, the
 coordinators of a theme (`coordinator:<theme>`), a State Party or signatory by its
 alpha-3 code, and the observer organisations listed here. `parse_actor` reads

@@ -1,5 +1,8 @@
 """What every process shares: refusals, who acts, effects, timed actions, command results.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Each process is an aggregate (`Chase`, `Meeting`, `ActionItem`, `ConceptNote`) with the
 same shape: `check_x()` refuses a command before anything changes, `x()` applies it and
 returns the `Effect`s the workflow must carry out in order, `next_action()` says what the

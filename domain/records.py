@@ -2,6 +2,9 @@
 event log (a ledger or obligations imported, a State's accession recorded, a key
 registered or revoked, a document stored, a bank entry settled by hand).
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The `ccm` command builds the events and hands them over; the worker checks who sends them
 (the office table and the signature, as for any command) and writes them, in one
 transaction, as the `RecordCommand` workflow `record-<command>-<request id>`. The log has

@@ -1,5 +1,8 @@
 """A command a process refuses: the one error every aggregate raises. A module of its own
-because the lowest modules (`domain.schedule`) raise it too."""
+because the lowest modules (`domain.schedule`) raise it too.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

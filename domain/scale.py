@@ -1,5 +1,8 @@
 """The indicative scale: each State Party's share of a budget, from UN rates of assessment.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The UN scales ship with ccm (`data/un_scale_of_assessments.csv`, one column per three-year
 scale, each with its General Assembly resolution), and the scale of a year is the one
 whose period holds it: 2026 is billed by the 2025-2027 scale. A file given with `--scale`

@@ -1,5 +1,8 @@
 """Times and places: Geneva time, a meeting's schedule and participants, dates in words.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Times are kept as the Committee speaks of them (a date, a start and an end in Geneva)
 and as UTC instants for timers; `local_to_utc` converts once, outside workflows. Dates
 are written in words by `long_date`, never by `strftime`, whose `%A`/`%B` follow the

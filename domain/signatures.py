@@ -1,6 +1,9 @@
 """Who acted, proved: Ed25519 signatures over canonical JSON, the key registry folded
 from the log, and signed checkpoints of the log's head.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Pure but for the `cryptography` calls: the CLI signs with it, the worker's activity
 verifies with it, and `ccm audit verify --signatures` re-verifies an export offline. The
 root of trust is the ISU administrators' public keys in settings (`CCM_ADMIN_KEYS`): a

@@ -1,5 +1,8 @@
 """The States of the Convention over time, and how a State is named.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The registry is data: the States Parties and signatories of November 2016
 (`data/ccm_states_2016.csv`), every accession, ratification and withdrawal since, each with
 its source (`data/ccm_membership_changes.csv`), and the names States were known by before

@@ -1,6 +1,9 @@
 """The themes of the Coordination Committee and their coordinators (minutes of 4 November
 2016, item 5): two States per theme, one for Transparency Measures and for National
-Implementation Measures; the Presidency's own non-paper has none."""
+Implementation Measures; the Presidency's own non-paper has none.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """ActionItem: one piece of work with an owner and a due date (id `action-{source}-{n}`).
-The rules live in `domain.action_items`; the skeleton is `workflows.process`."""
+The rules live in `domain.action_items`; the skeleton is `workflows.process`.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

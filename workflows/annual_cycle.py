@@ -1,5 +1,8 @@
 """AnnualContributionCycle: each January, one chase per State Party for the new year.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 Started by a Temporal Schedule (`ccm chase schedule`). The chases are children that
 outlive this workflow; one that already exists is left alone, so a re-run starts none
 twice. Unpaid balances of last year's chases become this year's arrears, and credits

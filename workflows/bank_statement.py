@@ -1,6 +1,9 @@
 """BankStatementImport: one bank statement reconciled with the chases
 (`bank-statement-<account>-<sha256>`), as a workflow of steps.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 1. `prepare_statement` checks who sends it (and the importer's signature over every entry)
    before anything is written, and plans the run: each entry's name on its account, those
    already logged, the chases an entry may pay.

@@ -1,5 +1,8 @@
 """LogCheckpoint: sign the event log's head, run daily by a Temporal Schedule
-(`ccm audit schedule-checkpoints`)."""
+(`ccm audit schedule-checkpoints`).
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """What every ccm workflow shares: activity options and references, search attributes,
-events of the running workflow."""
+events of the running workflow.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """ConceptNote: one theme's concept note and operational plan for an MSP
 (id `concept-note-{msp}-{theme}`). The rules, who may do what included, live in
-`domain.concept_notes`; the skeleton is `workflows.process`."""
+`domain.concept_notes`; the skeleton is `workflows.process`.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

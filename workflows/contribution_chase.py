@@ -1,5 +1,8 @@
 """ContributionChase: one State, one financial year (id `chase-{year}-{ISO3}`).
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The rules live in `domain.chase`; the skeleton in `workflows.process` waits for their
 times and for commands and carries the effects out."""
 

@@ -1,6 +1,9 @@
 """Meeting: one Coordination Committee meeting (id `meeting-cc-{date}`). The rules live
 in `domain.meetings`; the skeleton is `workflows.process`. The workflow ends when its
-minutes are approved, or when the meeting is cancelled."""
+minutes are approved, or when the meeting is cancelled.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

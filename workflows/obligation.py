@@ -1,6 +1,9 @@
 """Obligation: one State's treaty obligation of one kind and period
 (id `obligation-{ISO3}-{kind}-{period}`). The rules live in `domain.obligations`; the
-skeleton is `workflows.process`."""
+skeleton is `workflows.process`.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""A trivial round trip through a worker and the event log: `ccm ping`."""
+"""A trivial round trip through a worker and the event log: `ccm ping`.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

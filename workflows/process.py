@@ -1,5 +1,8 @@
 """The skeleton every process workflow shares.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 A process workflow holds one domain aggregate (`domain/chase.py` is the model) and does
 three things with it: at the start it carries out `start()`'s effects; then it sleeps
 until `next_action()` is due, or until a command changes the plan, and carries out

@@ -1,6 +1,9 @@
 """RecordCommand: a command that only records (`domain.records`), written by the worker;
 OutboxRetry: messages of the outbox sent again, their deliveries logged by the worker.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 One run per command (`record-<command>-<request id>`): a retry of the same invocation
 finds the run and its result; its activity checks who sends it before it writes."""
 

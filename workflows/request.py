@@ -2,7 +2,10 @@
 command it was first given to, as a digest of its words, and that command's answer once it
 succeeded. A retry with the same id and words is answered from here and runs nothing again;
 the same id with other words is refused (`services.intents`). It ends a week after it was
-claimed, or once answered; Temporal keeps it for the namespace's retention after that."""
+claimed, or once answered; Temporal keeps it for the namespace's retention after that.
+
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md)."""
 
 from __future__ import annotations
 

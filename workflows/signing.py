@@ -1,5 +1,8 @@
 """Signed commands: checked before every update's own validator, before anything changes.
 
+Runs inside workflows: its code is replayed, so it is deterministic, and a change to what it
+decides is a workflow change (docs/explanation/versioning.md).
+
 The worker's interceptor (`SignedCommands(verifier)`) hands the verifier the command and
 the update's id; the verifier checks them against the key registry it holds in memory
 (no I/O on the workflow thread): the signature, the key's office on the day it was

@@ -78,3 +78,22 @@ def test_the_walk_sees_a_circle():
     for a, b in [("p.a", "p.b"), ("p.b", "p.c"), ("p.c", "p.a"), ("p.c", "p.d")]:
         g.add_import(importer=a, imported=b)
     assert strongly_connected(g) == [["p.a", "p.b", "p.c"]]
+
+
+def test_every_module_whose_code_runs_inside_a_workflow_says_so(graph):
+    """A module a workflow imports (directly or not) runs inside the workflow and is
+    replayed: it says so in its docstring's first lines, where the next person to change it
+    reads first."""
+    import ast
+    import importlib
+
+    inside = set()
+    for module in graph.modules:
+        if module.startswith("workflows."):
+            inside |= graph.find_upstream_modules(module) | {module}
+    silent = []
+    for name in sorted(m for m in inside if "." in m):
+        doc = ast.get_docstring(ast.parse(open(importlib.util.find_spec(name).origin).read())) or ""
+        if "Runs inside workflows" not in "\n".join(doc.splitlines()[:12]):
+            silent.append(name)
+    assert inside and silent == []
