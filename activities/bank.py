@@ -19,6 +19,7 @@ from typing import Protocol
 from domain.bank import bank_event, receipt_reference, row_of
 from domain.chase import ChaseStatus
 from domain.event_types import typed
+from domain.ids import chase_prefix, chase_state
 from domain.schedule import geneva_today
 
 
@@ -78,7 +79,7 @@ async def settle(chases: Chases, step) -> object:
         )
         if refused:
             return event("bank.entry_unmatched", reason=refused, guesses=[step.chase])
-        return event("bank.entry_matched", step.chase.rsplit("-", 1)[-1], chase=step.chase, how=step.how)
+        return event("bank.entry_matched", chase_state(step.chase), chase=step.chase, how=step.how)
     if step.kind == "reversal":
         from domain.chase import ReverseReceipt
 
@@ -97,7 +98,7 @@ async def settle(chases: Chases, step) -> object:
         )
         if refusal is not None:  # a run after a cut is answered with its first result: this is a refusal
             return event("bank.entry_unmatched", reason=refusal.message, guesses=[step.chase])
-        return event("bank.entry_reversed", step.chase.rsplit("-", 1)[-1], chase=step.chase, reverses=step.reverses)
+        return event("bank.entry_reversed", chase_state(step.chase), chase=step.chase, reverses=step.reverses)
     if step.kind == "ignored":
         return event("bank.entry_ignored", reason=step.reason)
     return event("bank.entry_unmatched", reason=step.reason, guesses=step.guesses)
@@ -150,11 +151,11 @@ async def _chase_views(chases: Chases, log, years: set[int]) -> dict:
     views, reported = {}, {}
     for year in span:
         for ev in await asyncio.to_thread(
-            lambda y=year: list(log.query(workflow_prefix=f"chase-{y}-", event_type="chase.*"))
+            lambda y=year: list(log.query(workflow_prefix=chase_prefix(y), event_type="chase.*"))
         ):
             wid = ev.workflow_id
             if ev.event_type == "chase.started":
-                views[wid] = ChaseView(workflow_id=wid, state=wid.rsplit("-", 1)[-1], year=year)
+                views[wid] = ChaseView(workflow_id=wid, state=chase_state(wid), year=year)
             elif wid not in views:
                 continue
             elif ev.event_type in ENDED:

@@ -49,6 +49,7 @@ from domain.coverage import fold_added
 from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_billed
 from domain.event_types import typed
 from domain.events import Event, NewEvent
+from domain.ids import chase_prefix
 from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
 from domain.records import (
@@ -163,7 +164,7 @@ def cycle_amounts(
         # The world ccm knows ends before this year: said, and nothing billed, until the
         # operator records the year's scale (`ccm data add-scale`); the cycle is run again then.
         return CycleAmounts(amounts={}, missing=f"no one is billed for {year}: {e}")
-    last_year = list(log.query(workflow_prefix=f"chase-{year - 1}-", event_type="chase.*"))
+    last_year = list(log.query(workflow_prefix=chase_prefix(year - 1), event_type="chase.*"))
     arrears, credits = carried(fold_contributions(last_year, year - 1))
     on = date(year, 1, 1)
     reasons = {s.alpha3: why for s in reg if (why := why_not_billed(s, year, request.membership_rule))}
@@ -244,7 +245,7 @@ def check_no_live_chases(log: EventLog, request: RecordInput) -> None:
     live = next(
         (
             ev
-            for ev in log.query(workflow_prefix=f"chase-{year}-", event_type="chase.*")
+            for ev in log.query(workflow_prefix=chase_prefix(year), event_type="chase.*")
             if ev.event_type not in IMPORTED
         ),
         None,

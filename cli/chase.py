@@ -21,6 +21,7 @@ from cli.common import (
     settings,
     year_option,
 )
+from domain.ids import chase_prefix, chase_year
 from domain.schedule import geneva_today
 from services.commands import worker_polls
 
@@ -379,7 +380,7 @@ def _open_year(state: str) -> int:
 async def _years(state: str, more: str = "") -> list[int]:
     client = await connect()
     query = f"WorkflowType = 'ContributionChase' AND CcmState = '{state}' {more}"
-    return sorted({int(wf.id.split("-")[1]) async for wf in client.list_workflows(query)})
+    return sorted({chase_year(wf.id) async for wf in client.list_workflows(query)})
 
 
 def _not_found(state: str, year: int | None, error: click.ClickException) -> click.ClickException:
@@ -686,7 +687,7 @@ def _imported(year: int) -> bool:
         log = open_log()
     except click.ClickException:  # no event log here: nothing was imported
         return False
-    return next(log.query(workflow_prefix=f"chase-{year}-", event_type="chase.imported", batch=1), None) is not None
+    return next(log.query(workflow_prefix=chase_prefix(year), event_type="chase.imported", batch=1), None) is not None
 
 
 SCHEDULE_ID = "ccm-annual-contribution-cycle"

@@ -11,6 +11,7 @@ import click
 
 from cli.client import as_option, record
 from cli.common import file_problems, read_input
+from domain.ids import chase_prefix
 from domain.schedule import geneva_today
 
 
@@ -56,7 +57,7 @@ def import_contributions(year, path, acting):
         (
             ev
             for ev in open_log().query(event_type="chase.*")
-            if ev.workflow_id.startswith(f"chase-{year}-") and ev.event_type not in IMPORTED
+            if ev.workflow_id.startswith(chase_prefix(year)) and ev.event_type not in IMPORTED
         ),
         None,
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from cli.common import MONEY, PARTY, check_out, emit, out_options, output_option, settings, write_out, year_option
+from domain.ids import chase_id, chase_prefix
 from domain.schedule import geneva_today
 
 KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
@@ -25,7 +26,7 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
     would write it today: its figures and the letters it sent, folded from the log."""
     from domain.contributions import fold_contributions
 
-    events = list(log.query(workflow_id=f"chase-{year}-{state}"))
+    events = list(log.query(workflow_id=chase_id(year, state)))
     started = next((e for e in events if e.event_type in ("chase.started", "chase.imported")), None)
     if started is None and amount is None:
         raise click.ClickException(f"no chase of {state} for {year} in the event log: start it, or give --amount")
@@ -133,7 +134,7 @@ def held(year, output):
     from cli.audit import open_log
     from domain.event_types import LetterSent, typed
 
-    events = open_log().query(workflow_prefix=f"chase-{year}-" if year else "chase-", event_type="chase.*")
+    events = open_log().query(workflow_prefix=chase_prefix(year), event_type="chase.*")
     letters = [(ev, p) for ev in events if isinstance(p := typed(ev), LetterSent)]
     rows = [
         {

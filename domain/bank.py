@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from domain.ids import chase_id
+
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
@@ -309,9 +311,9 @@ def check_proved_command(update: str, arguments: dict[str, Any], proof: EntryPro
         return None if value is None else Decimal(str(value))
 
     named = chase_of_reference(entry.creditor_reference) if entry.creditor_reference and entry.credit else None
-    if named and workflow_id != f"chase-{named[0]}-{named[1]}":
+    if named and workflow_id != chase_id(*named):
         raise Refusal(
-            f"bank entry {entry.ref} pays chase-{named[0]}-{named[1]} by its creditor reference, not {workflow_id}",
+            f"bank entry {entry.ref} pays {chase_id(*named)} by its creditor reference, not {workflow_id}",
             code="bad_signature",
         )
     if arguments.get("office") != proof.office:
@@ -705,7 +707,7 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
     for ref in [entry.creditor_reference, *references_in(entry.text)]:
         target = chase_of_reference(ref) if ref else None
         if target:
-            wid = f"chase-{target[0]}-{target[1]}"
+            wid = chase_id(*target)
             if wid in chases:
                 return Match(workflow_id=wid, how="creditor_reference")
             return Match(
@@ -715,7 +717,7 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
     years = sorted(
         {int(y) for y in re.findall(r"\b(20\d{2})\b", entry.text)} or {entry.value_date.year, entry.value_date.year + 1}
     )
-    by_text = [w for s in named for y in years if (w := f"chase-{y}-{s}") in chases and chases[w].open]
+    by_text = [w for s in named for y in years if (w := chase_id(y, s)) in chases and chases[w].open]
     if len(by_text) == 1:
         return Match(workflow_id=by_text[0], how="remittance")
     reported = [c.workflow_id for c in chases.values() if c.open and c.reported_amount == entry.amount]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from domain.contributions import BudgetShare
 from domain.cycle import MembershipRule, billed, why_not_billed
+from domain.ids import chase_id
 from domain.money import BUDGET_LINES, CHF, Amount, format_chf
 from domain.offices import permit
 from domain.process import (
@@ -69,7 +70,7 @@ def year_end(year: int) -> datetime:
 
 
 def workflow_id(year: int, alpha3: str) -> str:
-    return f"chase-{year}-{alpha3}"
+    return chase_id(year, alpha3)
 
 
 class ChaseInput(ProcessInput):

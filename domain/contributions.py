@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from domain.event_types import LetterSent, typed
 from domain.events import Event, NewEvent
+from domain.ids import chase_id, parse_chase_id
 from domain.money import BUDGET_LINES, CHF, format_chf, parse_amount, to_chf
 from domain.schedule import geneva_today
 
@@ -29,12 +29,6 @@ if TYPE_CHECKING:
     from domain.states import Registry
 
 ZERO = Decimal("0.00")
-_CHASE_ID = re.compile(r"^chase-(?P<year>\d{4})-(?P<state>[A-Z]{3})$")
-
-
-def parse_chase_id(workflow_id: str) -> tuple[int, str] | None:
-    m = _CHASE_ID.match(workflow_id)
-    return (int(m["year"]), m["state"]) if m else None
 
 
 class StateContribution(BaseModel):
@@ -351,7 +345,7 @@ def ledger_events(
         raise ValueError("; ".join(problems))
 
     def event(key: str, state: str, event_type: str, when: date, payload: dict[str, Any]) -> NewEvent:
-        wid = f"chase-{year}-{state}"
+        wid = chase_id(year, state)
         return NewEvent(
             idempotency_key=f"{wid}/{key}",
             workflow_id=wid,

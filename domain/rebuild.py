@@ -28,6 +28,7 @@ from domain.chase import (
     SetMspDate,
 )
 from domain.event_types import typed
+from domain.ids import chase_id
 from domain.process import Effect, Letter, Log, Message, Publish, Refusal
 
 # Events a timer writes: the fold fires the chase's next action at the event's time.
@@ -62,7 +63,7 @@ def _bare(workflow_id: str, idempotency_key: str) -> str:
 def rebuild_chase(inp: ChaseInput, rows: list[Any], generation: int = 1) -> Chase:
     """The chase the log's rows of `inp`'s chase say (rows of every generation before
     `generation`, in order). A Refusal where the rows cannot be reproduced."""
-    wid = f"chase-{inp.year}-{inp.state}"
+    wid = chase_id(inp.year, inp.state)
     rows = [
         r
         for r in rows

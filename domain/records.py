@@ -25,6 +25,7 @@ from domain.contributions import IMPORTED
 from domain.coverage import DATA_EVENTS
 from domain.event_types import check_payload
 from domain.events import NewEvent
+from domain.ids import chase_state, chase_year
 from domain.process import Acting, Short
 from domain.signatures import EntryProof
 
@@ -130,13 +131,13 @@ def check_record_events(inp: RecordInput) -> None:
                 f"{inp.command}: event {n} ({e.idempotency_key}): {str(bad).split(': ', 1)[1]}", code="not_this_command"
             ) from None
     if inp.command == "import_contributions":
-        years = {e.workflow_id.split("-")[1] for e in inp.events}
+        years = {str(chase_year(e.workflow_id)) for e in inp.events}
         if len(years) > 1:
             raise Refusal(
                 f"import_contributions: one year a ledger, not {', '.join(sorted(years))}", code="not_this_command"
             )
         for e in inp.events:
-            if e.subject != e.workflow_id.rsplit("-", 1)[-1]:
+            if e.subject != chase_state(e.workflow_id):
                 raise Refusal(
                     f"import_contributions: {e.idempotency_key} is about {e.subject}, not its chase's State",
                     code="not_this_command",
@@ -147,7 +148,7 @@ def imported_year(inp: RecordInput) -> int | None:
     """The year a ledger import writes, for the worker to check no chase of ccm runs it."""
     if inp.command != "import_contributions":
         return None
-    return int(inp.events[0].workflow_id.split("-")[1])
+    return chase_year(inp.events[0].workflow_id)
 
 
 class RecordResult(BaseModel):

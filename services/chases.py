@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from domain.ids import chase_state
 from services.commands import BrokenRun, read_status, start
 from services.errors import CommandError
 
@@ -89,9 +90,9 @@ async def chase_rows(client, state, year):
             except BrokenRun:
                 if state:  # one chase asked for: said in one line
                     raise
-                return {"state": wid.rsplit("-", 1)[-1], "year": year, "stage": "broken (see ccm doctor)"}
+                return {"state": chase_state(wid), "year": year, "stage": "broken (see ccm doctor)"}
             except CommandError as e:  # cancelled or terminated: no status to read
-                return {"state": wid.rsplit("-", 1)[-1], "year": year, "stage": str(e).rsplit(" is ", 1)[-1]}
+                return {"state": chase_state(wid), "year": year, "stage": str(e).rsplit(" is ", 1)[-1]}
 
     return list(await asyncio.gather(*(row(wid) for wid in ids)))  # in the order of `ids`
 

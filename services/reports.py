@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from domain.ids import chase_prefix
 from domain.schedule import geneva_today
 from services.errors import CommandError
 
@@ -40,7 +41,7 @@ def contributions_report(log, year: int, budget_path: Path, as_of: date | None =
             raise CommandError(f"{budget_path}: {e}") from None
     cutoff = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc) if as_of else None
     # Live rows count from when the log knew them; imported rows from their own dates.
-    chases = f"chase-{year}-"
+    chases = chase_prefix(year)
     live = (
         ev
         for ev in log.query(workflow_prefix=chases, event_type="chase.*", until=cutoff, known_by=cutoff)
