@@ -72,7 +72,13 @@ def upcaster(name: str, from_schema: int) -> Callable[[Upcast], Upcast]:
     return register
 
 
-class UnknownEventType(ValueError):
+class PayloadRefused(ValueError):
+    """A payload its type's model does not accept: the log refuses to write it. An activity
+    that meets one fails at once, never retried (`workflows.common.ACTIVITY_OPTIONS`): the
+    same payload would be refused again for ever."""
+
+
+class UnknownEventType(PayloadRefused):
     """An event type no model is registered for: the log refuses to write it."""
 
 
@@ -105,7 +111,7 @@ def check_payload(name: str, payload: dict[str, Any]) -> None:
     except ValidationError as bad:
         err = bad.errors()[0]
         where = ".".join(str(x) for x in err["loc"]) or "payload"
-        raise ValueError(f"{name}: {where}: {err['msg'].removeprefix('Value error, ')}") from None
+        raise PayloadRefused(f"{name}: {where}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
 def typed(ev: NewEvent) -> Any:

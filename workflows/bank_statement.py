@@ -34,14 +34,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.bank import Entry, match_entry, source_of
     from domain.events import NewEvent
     from domain.records import EntrySettlement, ReversalClaims, StatementInput, StatementPlan
-    from workflows.common import Activities, ActivityOptions
+    from workflows.common import NEVER_RETRIED, Activities, ActivityOptions
 
 pycountry.countries.lookup("CHE")  # pycountry reads its database on first use: here, not in a workflow
 
 CONCURRENCY = 32  # entries settled at once: enough to keep a worker busy, few enough to be fair to others
 STEP = ActivityOptions(
     start_to_close_timeout=timedelta(minutes=2),
-    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1)),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(seconds=2),
+        maximum_interval=timedelta(minutes=1),
+        non_retryable_error_types=NEVER_RETRIED,
+    ),
 )
 # Planning reads the log and the chases a statement may pay: longer for a year of entries.
 PLAN = ActivityOptions(retry_policy=STEP["retry_policy"], start_to_close_timeout=timedelta(minutes=10))

@@ -59,9 +59,16 @@ class ActivityOptions(TypedDict, total=False):
 
 # An append or a page takes milliseconds; a worker killed while it ran one leaves the
 # process waiting this long (its lock held) before another worker runs it again.
+# A payload the log refuses (`domain.event_types.PayloadRefused`) is a bug to see at once,
+# not a failure to retry for ever.
+NEVER_RETRIED = ["PayloadRefused", "UnknownEventType"]
 ACTIVITY_OPTIONS = ActivityOptions(
     start_to_close_timeout=timedelta(seconds=20),
-    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        maximum_interval=timedelta(minutes=1),
+        non_retryable_error_types=NEVER_RETRIED,
+    ),
 )
 # Delivery to an SMTP server runs beside the workflow (never under its lock) and gives up
 # after a day: the message stays in the outbox, `*.delivery_failed` is logged, and
@@ -72,7 +79,10 @@ DELIVERY_OPTIONS = ActivityOptions(
     # About a day of backoff (10 s doubling to 30 min); the attempts are bounded too, so the
     # bound holds on servers that do not enforce schedule-to-close across retries.
     retry_policy=RetryPolicy(
-        initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=30), maximum_attempts=60
+        initial_interval=timedelta(seconds=10),
+        maximum_interval=timedelta(minutes=30),
+        maximum_attempts=60,
+        non_retryable_error_types=NEVER_RETRIED,
     ),
 )
 

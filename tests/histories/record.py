@@ -40,7 +40,6 @@ from domain.meetings import (
 )
 from runtime.codec import CCM_CONVERTER
 from runtime.devserver import binary
-from services.chases import ChaseCommands
 from tests.letters import write_contacts
 from tests.workers import Worker
 from workflows.action_item import ActionItem
@@ -79,20 +78,9 @@ async def main() -> None:
             async with Worker(
                 env.client,
                 task_queue="replay",
-                workflows=[
-                    ContributionChase,
-                    Meeting,
-                    ActionItem,
-                    ConceptNote,
-                    AnnualContributionCycle,
-                    Obligation,
-                    RecordCommand,
-                    BankStatementImport,
-                ],
-                activities=acts.all(),
+                activities=acts,
                 activity_executor=pool,
             ):
-                acts.chases = ChaseCommands(env.client, sign=False)  # a statement's steps record receipts
                 inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("38486"), msp_date=date(year, 9, 4))
                 handle = await env.client.start_workflow(
                     ContributionChase.run, inp, id=f"chase-{year}-ITA", task_queue="replay"

@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.database import open_event_log
-from activities.letters import Mailbox
-from activities.records import CcmActivities
 from domain.concept_notes import (
     Acting,
     Comment,
@@ -26,30 +22,10 @@ from domain.concept_notes import (
 )
 from domain.meetings import local_to_utc
 from tests.conftest import act, sleep_until
-from tests.workers import Worker
 from workflows.action_item import ActionItem
 from workflows.concept_note import ConceptNote
 
 PRESIDENT = Acting(actor="Michael Biontino", office="president")
-
-
-@pytest.fixture
-def log(tmp_path):
-    return open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
-
-
-@pytest.fixture
-async def worker(time_skipping_env, task_queue, tmp_path, log):
-    acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        async with Worker(
-            time_skipping_env.client,
-            task_queue=task_queue,
-            workflows=[ConceptNote, ActionItem],
-            activities=acts.all(),
-            activity_executor=pool,
-        ):
-            yield
 
 
 async def today(env) -> date:

@@ -15,10 +15,8 @@ import pytest
 from temporalio import activity
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.worker import Worker as SdkWorker
 
-from activities.database import open_event_log
-from activities.letters import Mailbox
-from activities.records import CcmActivities
 from domain.chase import (
     ChaseInput,
     ChaseStatus,
@@ -33,7 +31,7 @@ from domain.chase import (
 )
 from domain.events import Event, NewEvent
 from tests.conftest import act, sleep_until
-from tests.letters import pdf_of, pdf_text, write_contacts
+from tests.letters import pdf_of, pdf_text
 from tests.workers import Worker
 from workflows.contribution_chase import ContributionChase
 from workflows.ping import Ping
@@ -43,27 +41,6 @@ from workflows.ping import Ping
 async def year(time_skipping_env) -> int:
     """Next year by the test server's clock (it starts at the real time)."""
     return (await time_skipping_env.get_current_time()).year + 1
-
-
-@pytest.fixture
-def resources(tmp_path):
-    log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
-    contacts = write_contacts(tmp_path / "contacts.csv")
-    return log, CcmActivities(log, Mailbox(tmp_path, "isu@example.org"), contacts)
-
-
-@pytest.fixture
-async def worker(time_skipping_env, task_queue, resources):
-    _, acts = resources
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        async with Worker(
-            time_skipping_env.client,
-            task_queue=task_queue,
-            workflows=[ContributionChase, Ping],
-            activities=acts.all(),
-            activity_executor=pool,
-        ):
-            yield
 
 
 async def start(env, task_queue, year, state="ITA", settle=True, **fields):
@@ -84,9 +61,8 @@ def types(log, handle) -> list[str]:
 
 
 async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_and_ends_in_arrears(
-    time_skipping_env, task_queue, year, worker, resources, tmp_path
+    time_skipping_env, task_queue, year, worker, log, acts, tmp_path
 ):
-    log, _ = resources
     handle = await start(time_skipping_env, task_queue, year, arrears=Decimal("500"), auto_escalate_days=14)
     result: ChaseStatus = await handle.result()
     assert result.outcome == "in_arrears" and result.arrears_carried == Decimal("12845.00")
@@ -119,10 +95,9 @@ async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_an
 
 
 async def test_after_the_pre_msp_reminder_the_presidents_letter_waits_for_the_presidency(
-    time_skipping_env, task_queue, year, worker, resources, tmp_path
+    time_skipping_env, task_queue, year, worker, log, acts, tmp_path
 ):
     """As the minutes record it: "the President will send individual letters"."""
-    log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 10, 1))
     status = await handle.query(ContributionChase.status)
@@ -138,9 +113,8 @@ async def test_after_the_pre_msp_reminder_the_presidents_letter_waits_for_the_pr
 
 
 async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
-    time_skipping_env, task_queue, year, worker, resources
+    time_skipping_env, task_queue, year, worker, log
 ):
-    log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     today = (await time_skipping_env.get_current_time()).date()
     status = await act(
@@ -165,9 +139,8 @@ async def test_partial_payments_then_full_payment_end_the_chase_with_thanks(
 
 
 async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
-    time_skipping_env, task_queue, year, worker, resources
+    time_skipping_env, task_queue, year, worker, log
 ):
-    log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 5, 20))
     status = await act(
@@ -192,9 +165,8 @@ async def test_a_reported_payment_that_then_arrives_stops_the_reminders(
 
 
 async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_says_so(
-    time_skipping_env, task_queue, year, worker, resources, tmp_path
+    time_skipping_env, task_queue, year, worker, log, acts, tmp_path
 ):
-    log, _ = resources
     handle = await start(time_skipping_env, task_queue, year, language="fr")
     await sleep_until(time_skipping_env, at(year, 3, 1))
     await handle.execute_update(
@@ -211,7 +183,7 @@ async def test_a_reported_payment_never_received_gets_a_letter_and_the_stage_say
     await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
-async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, task_queue, year, worker, resources):
+async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, task_queue, year, worker, log, acts):
     handle = await start(time_skipping_env, task_queue, year)
     await sleep_until(time_skipping_env, at(year, 6, 1))
     status = await act(
@@ -226,7 +198,7 @@ async def test_a_pledge_delays_the_reminders_until_its_date(time_skipping_env, t
     await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
 
 
-async def test_the_pre_msp_reminder_moves_with_the_msp_date(time_skipping_env, task_queue, year, worker, resources):
+async def test_the_pre_msp_reminder_moves_with_the_msp_date(time_skipping_env, task_queue, year, worker, log, acts):
     handle = await start(time_skipping_env, task_queue, year)
     status = await act(handle, ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 10, 2), office="isu"))
     assert status.msp_date == date(year, 10, 2)
@@ -257,8 +229,7 @@ async def test_a_receipt_on_a_finished_chase_is_refused(time_skipping_env, task_
     assert "not found" in str(err.value).lower() or "completed" in str(err.value).lower()
 
 
-async def test_a_refused_update_changes_nothing(time_skipping_env, task_queue, year, worker, resources):
-    log, _ = resources
+async def test_a_refused_update_changes_nothing(time_skipping_env, task_queue, year, worker, log, acts):
     handle = await start(time_skipping_env, task_queue, year)
     future = (await time_skipping_env.get_current_time()).date() + timedelta(days=3)
     with pytest.raises(WorkflowUpdateFailedError) as err:
@@ -272,10 +243,9 @@ async def test_a_refused_update_changes_nothing(time_skipping_env, task_queue, y
 
 
 @pytest.mark.slow
-async def test_an_activity_that_fails_after_writing_writes_its_event_once(time_skipping_env, resources):
+async def test_an_activity_that_fails_after_writing_writes_its_event_once(time_skipping_env, log, acts):
     """Fault injection: the first attempt writes the row, then fails as if the worker
     died before reporting; the retry finds the idempotency key and writes nothing."""
-    log, acts = resources
     attempts = []
 
     @activity.defn(name="record_event")
@@ -288,7 +258,8 @@ async def test_an_activity_that_fails_after_writing_writes_its_event_once(time_s
 
     queue = f"tq-{uuid.uuid4().hex[:8]}"
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        async with Worker(
+        # the SDK's worker with the one flaky activity: the fault is injected below ccm's factory
+        async with SdkWorker(
             time_skipping_env.client,
             task_queue=queue,
             workflows=[Ping],
@@ -303,9 +274,8 @@ async def test_an_activity_that_fails_after_writing_writes_its_event_once(time_s
 
 
 async def test_a_reference_counts_once_and_a_reversal_reopens_a_paid_chase(
-    time_skipping_env, task_queue, year, worker, resources
+    time_skipping_env, task_queue, year, worker, log
 ):
-    log, _ = resources
     handle = await start(time_skipping_env, task_queue, year)
     today = (await time_skipping_env.get_current_time()).date()
     receipt = RecordReceipt(amount=Decimal("12345"), date=today, reference="UBS-1", budget_line="7a")
@@ -345,9 +315,8 @@ async def test_a_reference_counts_once_and_a_reversal_reopens_a_paid_chase(
 
 
 async def test_an_office_that_may_not_act_is_refused_before_anything_changes(
-    time_skipping_env, task_queue, year, worker, resources
+    time_skipping_env, task_queue, year, worker, log
 ):
-    log, _ = resources
     handle = await start(time_skipping_env, task_queue, year, state="SMR")
     await handle.execute_update(ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 8), office="isu"))
     before = types(log, handle)  # an update waits for the start's own effects
@@ -375,7 +344,7 @@ async def test_an_office_that_may_not_act_is_refused_before_anything_changes(
 
 
 async def test_a_bug_fails_the_workflow_task_not_the_chase_and_a_fixed_worker_carries_on(
-    time_skipping_env, task_queue, year, resources, monkeypatch
+    time_skipping_env, task_queue, year, log, acts, monkeypatch
 ):
     """Only a refusal fails a workflow. A bug (here: any exception when the second
     reminder falls due) fails the workflow task, which Temporal retries, shown in the UI,
@@ -387,7 +356,6 @@ async def test_a_bug_fails_the_workflow_task_not_the_chase_and_a_fixed_worker_ca
 
     from domain.chase import Chase
 
-    log, acts = resources
     fire = Chase.fire
 
     def buggy(self, action, now, facts=None):
@@ -398,8 +366,7 @@ async def test_a_bug_fails_the_workflow_task_not_the_chase_and_a_fixed_worker_ca
             async with Worker(
                 time_skipping_env.client,
                 task_queue=task_queue,
-                workflows=[ContributionChase],
-                activities=acts.all(),
+                activities=acts,
                 activity_executor=pool,
             ):
                 if moment:

@@ -58,8 +58,7 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
         async with Worker(
             time_skipping_env.client,
             task_queue=queue,
-            workflows=[ContributionChase],
-            activities=acts.all(),
+            activities=acts,
             activity_executor=pool,
         ):
             handles = []
@@ -109,7 +108,6 @@ async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_sk
     from icalendar import Calendar
 
     from domain.meetings import CancelMeeting, MeetingInput, Participant, Schedule
-    from workflows.action_item import ActionItem
     from workflows.meeting import Meeting
 
     controller, inbox = smtp_server
@@ -129,8 +127,7 @@ async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_sk
         async with Worker(
             time_skipping_env.client,
             task_queue=queue,
-            workflows=[Meeting, ActionItem],
-            activities=acts.all(),
+            activities=acts,
             activity_executor=pool,
         ):
             handle = await time_skipping_env.client.start_workflow(
@@ -168,8 +165,7 @@ async def test_smtp_down_neither_blocks_updates_nor_loses_the_letter(time_skippi
         async with Worker(
             time_skipping_env.client,
             task_queue=queue,
-            workflows=[ContributionChase],
-            activities=acts.all(),
+            activities=acts,
             activity_executor=pool,
         ):
             inp = ChaseInput(state="ITA", year=year, amount_due=Decimal("43650"))

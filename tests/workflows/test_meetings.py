@@ -4,7 +4,6 @@ The server's clock starts now and only moves forward: meeting dates are relative
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import email
 import email.policy
 import uuid
@@ -14,9 +13,6 @@ import pytest
 from icalendar import Calendar
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.database import open_event_log
-from activities.letters import Mailbox
-from activities.records import CcmActivities
 from domain.action_items import ActionItemInput, Complete, Reassign
 from domain.meetings import (
     AddActionItem,
@@ -33,7 +29,6 @@ from domain.meetings import (
     proposals_close_at,
 )
 from tests.conftest import act, sleep_until
-from tests.workers import Worker
 from workflows.action_item import ActionItem
 from workflows.meeting import Meeting
 
@@ -43,30 +38,6 @@ PARTICIPANTS = [
     Participant(name="Louis Maresca", email="maresca@icrc.example", delegation="ICRC", role="observer"),
 ]
 VENUE = "Permanent Mission of the Federal Republic of Germany"
-
-
-@pytest.fixture
-def home(tmp_path):
-    return tmp_path
-
-
-@pytest.fixture
-def log(home):
-    return open_event_log(f"sqlite:///{home / 'eventlog.db'}")
-
-
-@pytest.fixture
-async def worker(time_skipping_env, task_queue, home, log):
-    acts = CcmActivities(log, Mailbox(home, "isu@example.org"))
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        async with Worker(
-            time_skipping_env.client,
-            task_queue=task_queue,
-            workflows=[Meeting, ActionItem],
-            activities=acts.all(),
-            activity_executor=pool,
-        ):
-            yield
 
 
 async def today(env) -> date:

@@ -3,16 +3,12 @@ never sent, an extension requested too late and one granted."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.database import open_event_log
-from activities.letters import Mailbox
-from activities.records import CcmActivities
 from domain.obligations import (
     DecideExtension,
     Fulfil,
@@ -21,27 +17,7 @@ from domain.obligations import (
     obligation_id,
 )
 from tests.conftest import act, sleep_until
-from tests.workers import Worker
 from workflows.obligation import Obligation
-
-
-@pytest.fixture
-def log(tmp_path):
-    return open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}")
-
-
-@pytest.fixture
-async def worker(time_skipping_env, task_queue, tmp_path, log):
-    acts = CcmActivities(log, Mailbox(tmp_path, "isu@example.org"))
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        async with Worker(
-            time_skipping_env.client,
-            task_queue=task_queue,
-            workflows=[Obligation],
-            activities=acts.all(),
-            activity_executor=pool,
-        ):
-            yield
 
 
 async def start(env, task_queue, kind="art7-annual", due_in_days=100, state="FJI"):

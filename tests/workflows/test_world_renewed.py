@@ -29,7 +29,6 @@ from tests.conftest import sleep_until
 from tests.letters import write_contacts
 from tests.workers import Worker
 from workflows.annual_cycle import AnnualContributionCycle
-from workflows.contribution_chase import ContributionChase
 from workflows.record import RecordCommand
 
 
@@ -67,9 +66,8 @@ async def test_the_cycle_says_what_is_missing_then_bills_the_year_by_the_scale_t
         async with Worker(
             env.client,
             task_queue=task_queue,
-            activities=acts.all(),
+            activities=acts,
             activity_executor=pool,
-            workflows=[AnnualContributionCycle, ContributionChase, RecordCommand],
         ):
             inp = CycleInput(budget=Decimal("1000000"))  # the year it runs in, by the shipped scale
             missing: CycleResult = await env.client.execute_workflow(
