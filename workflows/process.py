@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from temporalio import workflow
@@ -84,6 +84,10 @@ def refused(check: Callable[[], T]) -> T:
         count_refusal(e.code)
         raise ApplicationError(str(e), type=e.code, non_retryable=True) from None
 
+
+# An obligation waits up to fifteen years: each run hands the process on to a new one on its
+# anniversary, so that the code a run replays is never more than a year old.
+RUN_LIFETIME = timedelta(days=365)
 
 SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")  # set on runs a Schedule starts
 
@@ -197,24 +201,24 @@ class ProcessWorkflow(Generic[P]):
                 await self._carry_out(self._as_started(refused(self.process.start)))
             self.started = True
         while not self.process.finished:
-            if self._history_full():
+            if self._must_continue():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._deliveries_done()
                 snapshot = self.process.model_dump_json()
                 workflow.continue_as_new(self.process.input.model_copy(update={"snapshot": snapshot}))
             action = self.process.next_action()
             self.replan = False
-            if action is None:  # nothing timed: wait for a command
-                await workflow.wait_condition(lambda: self.replan or self._history_full())
-                continue
-            if action.at > workflow.now():
+            # Wake for the action, or on the run's anniversary, whichever comes first.
+            wake = self._run_ends_at() if action is None else min(action.at, self._run_ends_at())
+            if wake > workflow.now():
                 try:
                     await workflow.wait_condition(
-                        lambda: self.replan or self._history_full(), timeout=action.at - workflow.now()
+                        lambda: self.replan or self._must_continue(), timeout=wake - workflow.now()
                     )
-                    continue  # a command changed the plan: plan again
+                    continue  # a command changed the plan, or the run must continue as new
                 except TimeoutError:
-                    pass
+                    if action is None or action.at > workflow.now():
+                        continue  # the anniversary: continue as new, then wait on
             async with self.lock:
                 current = self.process.next_action()
                 if current is None or _when(current) != _when(action) or current.at > workflow.now():
@@ -275,9 +279,20 @@ class ProcessWorkflow(Generic[P]):
         await workflow.wait_condition(lambda: all(task.done() for task in letters))
         return len(letters)
 
-    def _history_full(self) -> bool:
+    def _run_ends_at(self) -> datetime:
+        """This run's anniversary (`RUN_LIFETIME` after it started)."""
+        return workflow.info().workflow_start_time + RUN_LIFETIME
+
+    def _must_continue(self) -> bool:
+        """Past its bound of history events, when Temporal suggests it, or on the run's
+        anniversary: no run lives more than a year, so a release's code can be retired a
+        year after its successor is deployed (docs/explanation/versioning.md)."""
         info = workflow.info()
-        return info.get_current_history_length() >= self.continue_after or info.is_continue_as_new_suggested()
+        return (
+            info.get_current_history_length() >= self.continue_after
+            or info.is_continue_as_new_suggested()
+            or workflow.now() >= self._run_ends_at()
+        )
 
     # --- commands ---------------------------------------------------------------------------
     def _validate(self, command: str, cmd: Acting, check: Callable[[], object]) -> None:

@@ -95,3 +95,24 @@ async def test_an_extension_requested_too_late_is_refused_and_one_in_time_grante
     assert status.stage == "open" and status.due == due + timedelta(days=1500)
     assert "obligation.extension_decided" in types(log, handle)
     await handle.terminate("test over")
+
+
+async def test_a_run_hands_the_process_on_to_a_new_one_on_its_anniversary(time_skipping_env, task_queue, worker, log):
+    """An Article 4 deadline years away: its run continues as new on its anniversary
+    (`workflows.process.RUN_LIFETIME`), so no run replays code more than a year old; the
+    deadline, the log and what falls due carry on as if nothing happened."""
+    env = time_skipping_env
+    handle, due = await start(env, task_queue, kind="art4-clearance", due_in_days=800, state="LBN")
+    first = await handle.describe()
+    await handle.query(Obligation.status)  # started: its timer set
+    await env.sleep(timedelta(days=366))
+    latest = env.client.get_workflow_handle(handle.id)
+    second = await latest.describe()
+    assert second.run_id != first.run_id and second.status.name == "RUNNING"
+    status = await latest.query(Obligation.status)
+    assert status.stage == "open" and status.due == due
+    await sleep_until(env, datetime.combine(due + timedelta(days=2), time(12, tzinfo=timezone.utc)))
+    assert (await latest.query(Obligation.status)).stage == "overdue"
+    written = types(log, handle)
+    assert written.count("obligation.started") == 1 and written.count("obligation.overdue") == 1
+    await latest.terminate("test over")
