@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # make freeze: record the corpus of pyproject's version into tests/histories/<version>/ (see its module).
-.PHONY: docs freeze test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
+.PHONY: mutate docs freeze test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,13 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed audit --events 1000000
 	$(BIN)/python -m benchmarks.speed status --chases 1000
 	$(BIN)/python -m benchmarks.speed cli --runs 10
+
+# Mutation testing of domain/ against the unit tests (mutmut; [tool.mutmut] in pyproject.toml):
+# not in CI (about an hour on 2 cores). `mutmut results` lists the survivors; docs/MUTATION.md
+# says which were run, what survived and what was done about it.
+mutate: $(STAMP)
+	$(BIN)/pip install --quiet mutmut
+	$(BIN)/mutmut run --max-children 2
 
 # The manual (docs/, mkdocs.yml) as a site in .site/; --strict: a broken link or a missing
 # page fails. The reference pages are generated from the code (docs/hooks.py).

@@ -10,7 +10,6 @@ year's budget; and the cumulative receipts over the year for the published chart
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterable
 from datetime import date
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from domain.csvfile import Problems, rows
 from domain.event_types import LetterSent, typed
 from domain.events import Event, NewEvent
 from domain.ids import chase_id, parse_chase_id
@@ -214,33 +214,31 @@ def fold_contributions(
 
 def read_budget(text: str) -> list[BudgetLine]:
     """A budget file: `line,amount,kind` with kind `mandatory` or `voluntary`."""
-    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
-    if reader.fieldnames is None or {"line", "amount", "kind"} - set(reader.fieldnames):
-        raise ValueError("line 1: the header must be line,amount,kind")
+    reader = rows(text, ["line", "amount", "kind"])
     lines: list[BudgetLine] = []
-    problems: list[str] = []
-    for n, row in enumerate(reader, start=2):
+    problems = Problems()
+    for n, row in reader:
         name = (row["line"] or "").strip()
         if name not in BUDGET_LINES:
-            problems.append(f"line {n}, line: unknown budget line {name!r}: one of {', '.join(BUDGET_LINES)}")
+            problems.add(n, "line", f"unknown budget line {name!r}: one of {', '.join(BUDGET_LINES)}")
             continue
         if name in {b.line for b in lines}:
-            problems.append(f"line {n}, line: budget line {name} appears twice")
+            problems.add(n, "line", f"budget line {name} appears twice")
             continue
         kind = (row["kind"] or "").strip()
         try:
             amount = parse_amount(row["amount"] or "")
         except ValueError as e:
-            problems.append(f"line {n}, amount: {e}")
+            problems.add(n, "amount", f"{e}")
             continue
         if amount < 0:
-            problems.append(f"line {n}, amount: the amount of {name} must not be negative")
+            problems.add(n, "amount", f"the amount of {name} must not be negative")
         elif kind not in ("mandatory", "voluntary"):
-            problems.append(f"line {n}, kind: {kind!r} is neither mandatory nor voluntary")
+            problems.add(n, "kind", f"{kind!r} is neither mandatory nor voluntary")
         else:
             lines.append(BudgetLine(line=name, amount=amount, kind=kind))
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ValueError(str(problems))
     return lines
 
 
@@ -276,34 +274,35 @@ def ledger_events(
     receipts: list[tuple[int, str, date, Decimal | None, str, str]] = []
     said: list[tuple[int, str, str, date, Decimal | None, str]] = []  # pledges and reported payments
     references: dict[tuple[str, str], int] = {}
-    problems = []
-    for n, row in enumerate(reader, start=2):
+    problems = Problems()
+    for n, row in reader:
         cell = {k: (row.get(k) or "").strip() for k in columns}
         try:
             state = registry.get(cell["state"])
         except UnknownState as e:
-            problems.append(f"line {n}, state: {e}")
+            problems.add(n, "state", f"{e}")
             continue
         if not state.party_during(year):
-            problems.append(f"line {n}, state: {state.name} ({state.alpha3}) was not a State Party in {year}")
+            problems.add(n, "state", f"{state.name} ({state.alpha3}) was not a State Party in {year}")
             continue
         try:
             amount_due = parse_amount(cell["amount_due"])
             if amount_due < 0:
                 raise ValueError(f"{amount_due} is negative: an amount due is nothing or more")
         except ValueError as e:
-            problems.append(f"line {n}, amount_due: {e}")
+            problems.add(n, "amount_due", f"{e}")
             continue
         if state.alpha3 in due and due[state.alpha3][0] != amount_due:
-            problems.append(
-                f"line {n}, amount_due: {amount_due} differs from line {due[state.alpha3][1]} "
-                f"({due[state.alpha3][0]}) for {state.name}"
+            problems.add(
+                n,
+                "amount_due",
+                f"{amount_due} differs from line {due[state.alpha3][1]} ({due[state.alpha3][0]}) for {state.name}",
             )
             continue
         due.setdefault(state.alpha3, (amount_due, n))
         kind = (row.get("kind") or "").strip() or "receipt"
         if kind not in ("receipt", "pledge", "reported"):
-            problems.append(f"line {n}, kind: {kind!r} is not receipt, pledge or reported")
+            problems.add(n, "kind", f"{kind!r} is not receipt, pledge or reported")
             continue
         if not cell["date"] and not cell["amount"] and kind == "receipt":
             continue  # nothing received
@@ -312,37 +311,35 @@ def ledger_events(
             if not date(year - 1, 1, 1) <= day <= min(date(year + 1, 12, 31), today):
                 raise ValueError
         except ValueError:
-            problems.append(
-                f"line {n}, date: {cell['date']!r} is not a date of {year - 1}–{year + 1} up to today (YYYY-MM-DD)"
-            )
+            problems.add(n, "date", f"{cell['date']!r} is not a date of {year - 1}–{year + 1} up to today (YYYY-MM-DD)")
             continue
         try:
             amount = parse_amount(cell["amount"]) if cell["amount"] or kind == "receipt" else None
             if amount is not None and amount <= 0:
                 raise ValueError("must be positive")
         except ValueError as e:
-            problems.append(f"line {n}, amount: {e}")
+            problems.add(n, "amount", f"{e}")
             continue
         if kind != "receipt":
             if len(cell["reference"]) > 300:
-                problems.append(f"line {n}, reference: longer than 300 characters")
+                problems.add(n, "reference", "longer than 300 characters")
             else:
                 said.append((n, state.alpha3, kind, day, amount, cell["reference"]))
             continue
         if len(cell["reference"]) > 300:
-            problems.append(f"line {n}, reference: longer than 300 characters")
+            problems.add(n, "reference", "longer than 300 characters")
             continue
         if cell["budget_line"] and cell["budget_line"] not in BUDGET_LINES:
-            problems.append(f"line {n}, budget_line: {cell['budget_line']!r} is not one of {', '.join(BUDGET_LINES)}")
+            problems.add(n, "budget_line", f"{cell['budget_line']!r} is not one of {', '.join(BUDGET_LINES)}")
             continue
         if cell["reference"] and (state.alpha3, cell["reference"]) in references:
             first = references[(state.alpha3, cell["reference"])]
-            problems.append(f"line {n}, reference: {cell['reference']} is already on line {first}")
+            problems.add(n, "reference", f"{cell['reference']} is already on line {first}")
             continue
         references[(state.alpha3, cell["reference"])] = n
         receipts.append((n, state.alpha3, day, amount, cell["reference"], cell["budget_line"]))
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ValueError(str(problems))
 
     def event(key: str, state: str, event_type: str, when: date, payload: dict[str, Any]) -> NewEvent:
         wid = chase_id(year, state)

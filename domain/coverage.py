@@ -14,8 +14,6 @@ months ahead, naming the file to extend and the source to take it from.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -23,6 +21,7 @@ from importlib import resources
 
 from pydantic import BaseModel, Field
 
+from domain.csvfile import Problems, rows
 from domain.event_types import HolidaysAdded, RegistryChecked, ScaleAdded
 from domain.events import Event
 from domain.process import Refusal
@@ -159,21 +158,27 @@ def warnings(tables: list[Coverage], today: date) -> list[str]:
 
 def read_holidays(text: str) -> dict[date, str]:
     """`day,name` rows (as the shipped file): each a weekday the UN Office at Geneva keeps."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None or {"day", "name"} - set(reader.fieldnames):
-        raise Refusal("line 1: the header must be day,name (the extra columns are ignored)")
-    days = {}
-    for line, row in enumerate(reader, start=2):
+    try:
+        reader = rows(text, ["day", "name"], "line 1: the header must be day,name (the extra columns are ignored)")
+    except ValueError as e:
+        raise Refusal(str(e)) from None
+    days: dict[date, str] = {}
+    problems = Problems()
+    for line, row in reader:
         try:
-            day = date.fromisoformat((row["day"] or "").strip())
+            day = date.fromisoformat(row["day"])
         except ValueError:
-            raise Refusal(f"line {line}, day: {row['day']!r} is not a date (YYYY-MM-DD)") from None
-        name = (row["name"] or "").strip()
+            problems.add(line, "day", f"{row['day']!r} is not a date (YYYY-MM-DD)")
+            continue
+        name = row["name"]
         if not name or len(name) > 100 or not name.isprintable():
-            raise Refusal(f"line {line}, name: a name of one line, at most 100 characters")
-        if day in days:
-            raise Refusal(f"line {line}: {day} appears twice")
-        days[day] = name
+            problems.add(line, "name", "a name of one line, at most 100 characters")
+        elif day in days:
+            problems.add(line, "", f"{day} appears twice")
+        else:
+            days[day] = name
+    if problems:
+        raise Refusal(str(problems))
     if not days:
         raise Refusal("the file has no holidays")
     return days

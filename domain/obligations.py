@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.csvfile import Problems
 from domain.event_types import typed
 from domain.events import Event, NewEvent
 from domain.offices import permit
@@ -602,22 +603,23 @@ def imported_events(
 
     sha, reader = read_import(data, ["state", "kind", "period", "submitted_on", "reference"])
     today = today or geneva_today()
-    events, problems = [], []
+    events: list[NewEvent] = []
+    problems = Problems()
     lines: dict[str, int] = {}  # obligation id -> the line that names it
-    for n, row in enumerate(reader, start=2):
+    for n, row in reader:
         try:
             state = registry.get(row["state"] or "")
         except UnknownState as e:
-            problems.append(f"line {n}, state: {e}")
+            problems.add(n, "state", f"{e}")
             continue
         kind, period = (row["kind"] or "").strip(), (row["period"] or "").strip()
         if kind not in KINDS:
-            problems.append(f"line {n}, kind: {kind!r} is not one of {', '.join(KINDS)}")
+            problems.add(n, "kind", f"{kind!r} is not one of {', '.join(KINDS)}")
             continue
         try:
             check_period(kind, period, today)
         except Refusal as e:
-            problems.append(f"line {n}, period: {e}")
+            problems.add(n, "period", f"{e}")
             continue
         submitted = (row["submitted_on"] or "").strip()
         try:
@@ -625,34 +627,37 @@ def imported_events(
             if day is not None and not IN_FORCE <= day <= today:
                 raise ValueError
         except ValueError:
-            problems.append(
-                f"line {n}, submitted_on: {row['submitted_on']!r} is not a date between "
-                f"{IN_FORCE.isoformat()} and today (YYYY-MM-DD)"
+            problems.add(
+                n,
+                "submitted_on",
+                f"{row['submitted_on']!r} is not a date between {IN_FORCE.isoformat()} and today (YYYY-MM-DD)",
             )
             continue
         if len(row["reference"] or "") > 300:
-            problems.append(f"line {n}, reference: longer than 300 characters")
+            problems.add(n, "reference", "longer than 300 characters")
             continue
         try:  # an empty submitted_on: the obligation was known, and not met
             due = due_date(kind, state.entry_into_force, int(period) if period.isdigit() else None)
         except Refusal as e:
-            problems.append(f"line {n}, state: {e}")
+            problems.add(n, "state", f"{e}")
             continue
         earliest = earliest_fulfilment(kind, period, state.entry_into_force)
         if day is not None and day < earliest:
-            problems.append(
-                f"line {n}, submitted_on: {day.isoformat()} is before {earliest.isoformat()}, when "
+            problems.add(
+                n,
+                "submitted_on",
+                f"{day.isoformat()} is before {earliest.isoformat()}, when "
                 + (
                     "its period ended and the Convention bound the State"
                     if kind.startswith("art7")
                     else "the Convention came into force"
-                )
+                ),
             )
             continue
         period = period if kind == "art7-annual" else period_of(kind, None)
         wid = obligation_id(state.alpha3, kind, period)
         if wid in lines:  # one obligation, one row: a second would be dropped, or say otherwise
-            problems.append(f"line {n}: the same obligation ({state.alpha3} {kind} {period}) as line {lines[wid]}")
+            problems.add(n, "", f"the same obligation ({state.alpha3} {kind} {period}) as line {lines[wid]}")
             continue
         lines[wid] = n
         # Known from the day it was submitted; one never submitted, from its due date.
@@ -679,7 +684,7 @@ def imported_events(
             )
         )
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ValueError(str(problems))
     return events
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from domain.csvfile import Problems, rows
 from domain.money import CENT, parse_amount
 from domain.states import Registry, UnknownState
 
@@ -106,45 +107,44 @@ def _shipped_text() -> str:
 
 
 def _read(text: str, value_column: str, registry: Registry, members: set[str] | None = None) -> dict[str, Decimal]:
-    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())  # a byte-order mark is no part of the header
-    if reader.fieldnames is None or {"state", value_column} - set(reader.fieldnames):
-        raise ScaleError([f"line 1: the header must be state,{value_column}"])
+    try:
+        reader = rows(text, ["state", value_column])
+    except ValueError as e:
+        raise ScaleError([str(e)]) from None
     values: dict[str, Decimal] = {}
-    problems = []
-    for line, row in enumerate(reader, start=2):
+    problems = Problems()
+    for line, row in reader:
         try:
             state = registry.get(row["state"] or "")
         except UnknownState as e:
-            problems.append(f"line {line}, state: {e}")
+            problems.add(line, "state", f"{e}")
             continue
         if value_column == "amount" and members is not None and state.alpha3 not in members:
             standing = {"signatory": "a signatory", "withdrawn": "withdrawn"}.get(state.status or "", "not a party")
-            problems.append(
-                f"line {line}, state: {state.name} ({state.alpha3}) is {standing}, not a State Party billed that year"
+            problems.add(
+                line, "state", f"{state.name} ({state.alpha3}) is {standing}, not a State Party billed that year"
             )
             continue
         try:
             value = parse_amount(row[value_column]) if value_column == "amount" else Decimal(row[value_column].strip())
         except ValueError as e:
-            problems.append(
-                f"line {line}, {value_column}: {e}"
-                if value_column == "amount"
-                else f"line {line}, {value_column}: {row[value_column]!r} is not a number"
+            problems.add(
+                line, value_column, f"{e}" if value_column == "amount" else f"{row[value_column]!r} is not a number"
             )
             continue
         except (ArithmeticError, AttributeError):
-            problems.append(f"line {line}, {value_column}: {row[value_column]!r} is not a number")
+            problems.add(line, value_column, f"{row[value_column]!r} is not a number")
             continue
         if not value.is_finite():  # NaN, Infinity: Decimal reads them, no rate is one
-            problems.append(f"line {line}, {value_column}: {row[value_column]!r} is not a number")
+            problems.add(line, value_column, f"{row[value_column]!r} is not a number")
         elif value < 0:
-            problems.append(f"line {line}, {value_column}: must not be negative")
+            problems.add(line, value_column, "must not be negative")
         elif state.alpha3 in values:
-            problems.append(f"line {line}, state: {state.name} appears twice")
+            problems.add(line, "state", f"{state.name} appears twice")
         else:
             values[state.alpha3] = value
     if problems:
-        raise ScaleError(problems)
+        raise ScaleError(problems.items)
     return values
 
 

@@ -206,20 +206,17 @@ class Schedule(BaseModel):
 def participants_from_csv(text: str) -> list[Participant]:
     """The participants of a CSV (`name,email,delegation,role`); a ValueError says what is
     wrong and where, as `: line 4: email: …` (the caller names the file before it)."""
-    import csv
-    import io
 
     from pydantic import ValidationError
 
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    if reader.fieldnames is None or "name" not in reader.fieldnames:
-        raise ValueError(": the header must include name (and email, delegation, role)")
+    from domain.csvfile import rows
+
     people = []
-    for row in reader:
+    for line, row in rows(text, ["name"], ": the header must include name (and email, delegation, role)"):
         try:
-            people.append(Participant(**{k: v.strip() for k, v in row.items() if k and v}))
+            people.append(Participant(**{k: v for k, v in row.items() if v}))
         except ValidationError as e:
             err = e.errors()[0]
             field = ".".join(str(x) for x in err["loc"])
-            raise ValueError(f" line {reader.line_num}: {field}: {err['msg'].removeprefix('Value error, ')}") from None
+            raise ValueError(f" line {line}: {field}: {err['msg'].removeprefix('Value error, ')}") from None
     return people

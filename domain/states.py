@@ -15,7 +15,6 @@ code or any name it has had, in any case, and answers with the State.
 
 from __future__ import annotations
 
-import csv
 import difflib
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -26,6 +25,7 @@ from typing import Any, Literal
 import pycountry
 from pydantic import BaseModel, Field
 
+from domain.csvfile import rows
 from domain.event_types import typed
 from domain.events import Event
 from domain.schedule import geneva_today
@@ -230,11 +230,7 @@ def change_of(event: Event) -> Change:
 
 
 def _rows(text: str, columns: set[str], what: str) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
-    if reader.fieldnames is None or columns - set(reader.fieldnames):
-        raise ValueError(f"{what}: line 1 must name the columns {', '.join(sorted(columns))}")
-    for line, row in enumerate(reader, start=2):
-        yield line, {k: (v or "").strip() for k, v in row.items() if k}
+    return rows(text, sorted(columns), f"{what}: line 1 must name the columns {', '.join(sorted(columns))}")
 
 
 def _country(code: str, line: int, what: str) -> Any:
