@@ -25,6 +25,7 @@ from domain.process import (
     Acting,
     Action,
     CommandResult,
+    Counters,
     Effect,
     Letter,
     Log,
@@ -292,7 +293,7 @@ def same_reference(held: str, given: str) -> bool:
     return held.split("@", 1)[0] == given.split("@", 1)[0]
 
 
-class Chase(BaseModel):
+class Chase(Counters):
     input: ChaseInput
     started_at: datetime
     letters: list[LetterSent] = Field(default_factory=list)
@@ -302,7 +303,6 @@ class Chase(BaseModel):
     reported_not_received: bool = False
     pledge: Pledge | None = None
     outcome: Outcome | None = None
-    counters: dict[str, int] = Field(default_factory=dict)
     closed: bool = False
 
     # --- derived figures -------------------------------------------------------------
@@ -392,10 +392,6 @@ class Chase(BaseModel):
         ]
         context["letter_number"] = len(self.letters)  # its reference: ISU-CCM/2027/ITA/2
         return Letter(letter=kind, language=self.input.language, context=context | (extra or {}), **fields)
-
-    def _next_key(self, name: str) -> str:
-        self.counters[name] = self.counters.get(name, 0) + 1
-        return f"{name}-{self.counters[name]}"
 
     def step_times(self) -> dict[str, datetime]:
         """When each timed step falls due. The President's letter is the Presidency's
@@ -509,7 +505,7 @@ class Chase(BaseModel):
             return [
                 self._letter(
                     "reported_not_received",
-                    key=self._next_key("reported-not-received"),
+                    key=self.change_key("reported-not-received"),
                     event_type="chase.reported_not_received",
                     payload=facts,
                     extra=facts,
@@ -520,7 +516,7 @@ class Chase(BaseModel):
             assert pledge is not None  # the lapse is timed only while a pledge stands
             return [
                 Log(
-                    key=self._next_key("pledge-lapsed"),
+                    key=self.change_key("pledge-lapsed"),
                     event_type="chase.pledge_lapsed",
                     payload={"expected_date": pledge.expected_date.isoformat()},
                 )
@@ -638,7 +634,7 @@ class Chase(BaseModel):
         self.pledge = None
         effects: list[Effect] = [
             Log(
-                key=self._next_key("receipt"),
+                key=self.change_key("receipt"),
                 event_type="chase.receipt_recorded",
                 actor=cmd.actor,
                 office=cmd.office,
@@ -668,7 +664,7 @@ class Chase(BaseModel):
         self.reported = ReportedPayment(**cmd.model_dump(), follow_up_at=follow_up)
         return [
             Log(
-                key=self._next_key("report"),
+                key=self.change_key("report"),
                 event_type="chase.payment_reported",
                 actor=cmd.actor,
                 office=cmd.office,
@@ -699,7 +695,7 @@ class Chase(BaseModel):
         self.pledge = cmd
         return [
             Log(
-                key=self._next_key("pledge"),
+                key=self.change_key("pledge"),
                 event_type="chase.pledged",
                 actor=cmd.actor,
                 office=cmd.office,
@@ -722,7 +718,7 @@ class Chase(BaseModel):
         self.input = self.input.model_copy(update={"msp_date": cmd.msp_date})
         return [
             Log(
-                key=self._next_key("msp-date"),
+                key=self.change_key("msp-date"),
                 event_type="chase.msp_date_set",
                 actor=cmd.actor,
                 office=cmd.office,
@@ -776,7 +772,7 @@ class Chase(BaseModel):
             self.outcome = None
             return [
                 Log(
-                    key=self._next_key("reopened"),
+                    key=self.change_key("reopened"),
                     event_type="chase.reopened",
                     payload={"outstanding": str(self.outstanding)},
                 )
@@ -833,7 +829,7 @@ class Chase(BaseModel):
         receipt.reversed = True
         return [
             Log(
-                key=self._next_key("reversal"),
+                key=self.change_key("reversal"),
                 event_type="chase.receipt_reversed",
                 actor=cmd.actor,
                 office=cmd.office,
@@ -868,7 +864,7 @@ class Chase(BaseModel):
         self.input = self.input.model_copy(update={"amount_due": cmd.amount})
         return [
             Log(
-                key=self._next_key("due-corrected"),
+                key=self.change_key("due-corrected"),
                 event_type="chase.due_corrected",
                 actor=cmd.actor,
                 office=cmd.office,

@@ -25,6 +25,7 @@ from domain.process import (
     Acting,
     Action,
     CommandResult,
+    Counters,
     Effect,
     Log,
     Message,
@@ -264,7 +265,7 @@ class ObligationStatus(BaseModel):
     next_action_at: datetime | None
 
 
-class Obligation(BaseModel):
+class Obligation(Counters):
     input: ObligationInput
     workflow_id: str
     since: datetime = Field(description="reminders due before this are not sent late")
@@ -275,7 +276,6 @@ class Obligation(BaseModel):
     extension: Extension | None = None
     reminders: int = 0
     overdue_since: date | None = Field(None, description="monthly reminders count from here, not from the due date")
-    counters: dict[str, int] = Field(default_factory=dict)
 
     @classmethod
     def new(cls, input: ObligationInput, workflow_id: str, now: datetime) -> Obligation:
@@ -294,10 +294,6 @@ class Obligation(BaseModel):
         name = self.input.state_name or self.input.state
         period = f" for {self.input.period}" if self.input.kind == "art7-annual" else ""
         return f"{KINDS[self.input.kind]}{period} of {name}"
-
-    def _key(self, name: str) -> str:
-        self.counters[name] = self.counters.get(name, 0) + 1
-        return f"{name}-{self.counters[name]}"
 
     def _show(self) -> Show:
         return Show(state=self.input.state, stage=self.stage, due=utc_midnight(self.due))
@@ -351,9 +347,11 @@ class Obligation(BaseModel):
             told = COORDINATORS[self.input.kind]
             return [
                 self._show(),
-                Log(key=self._key("overdue"), event_type="obligation.overdue", payload={"due": due, "told": told}),
+                Log(
+                    key=self.change_key("overdue"), event_type="obligation.overdue", payload={"due": due, "told": told}
+                ),
                 Message(
-                    key=self._key("coordinators-told"),
+                    key=self.change_key("coordinators-told"),
                     event_type="obligation.coordinators_told",
                     subject_line=f"Overdue: {self.what}",
                     body=f"To the coordinators ({told}): the {self.what} was due on {due}.\n",
@@ -361,7 +359,7 @@ class Obligation(BaseModel):
                 ),
             ]
         if action.key == "overdue-reminder":
-            key = self._key("overdue-reminder")
+            key = self.change_key("overdue-reminder")
             return [
                 self._to_state(
                     key,
@@ -462,7 +460,7 @@ class Obligation(BaseModel):
         return [
             self._show(),
             Log(
-                key=self._key("extension-requested"),
+                key=self.change_key("extension-requested"),
                 event_type="obligation.extension_requested",
                 actor=cmd.actor,
                 office=cmd.office,
@@ -508,7 +506,7 @@ class Obligation(BaseModel):
         return [
             self._show(),
             Log(
-                key=self._key("extension-decided"),
+                key=self.change_key("extension-decided"),
                 event_type="obligation.extension_decided",
                 actor=cmd.actor,
                 office=cmd.office,
@@ -561,7 +559,7 @@ class Obligation(BaseModel):
         return [
             self._show(),
             Log(
-                key=self._key("due-overridden"),
+                key=self.change_key("due-overridden"),
                 event_type="obligation.due_overridden",
                 actor=cmd.actor,
                 office=cmd.office,

@@ -133,3 +133,32 @@ def test_a_reason_may_hold_lines_but_no_control_or_bidirectional_character():
     with pytest.raises(ValidationError, match="U\\+202E"):
         ReverseReceipt(reference="X", reason="booked \u202eeciwt")
     assert ReverseReceipt(reference="Zürich-Genève 日本", reason="ok").reference == "Zürich-Genève 日本"
+
+
+# Found by `make mutate` (docs/MUTATION.md): what the money module's tests did not pin down.
+def test_a_figure_written_the_swiss_way_reads_with_any_of_its_separators():
+    from decimal import Decimal
+
+    from domain.money import to_chf
+
+    for written in ("12'345.50", "12’345.50", "12 345.50", "CHF 12'345.5", " 12345.50 "):
+        assert to_chf(written) == Decimal("12345.50"), written
+
+
+def test_what_is_no_amount_is_named_in_the_refusal():
+    import pytest
+
+    from domain.money import to_chf
+
+    for bad in ("twelve", "NaN"):
+        with pytest.raises(ValueError, match=f"^not an amount of money: '{bad}'$"):
+            to_chf(bad)
+
+
+def test_zero_is_written_without_a_sign_and_a_figure_without_its_currency_on_request():
+    from decimal import Decimal
+
+    from domain.money import format_chf
+
+    assert format_chf(Decimal("0")) == "CHF 0.00" and format_chf(Decimal("-0.00")) == "CHF 0.00"
+    assert format_chf(Decimal("-1234567.8"), currency=False) == "-1'234'567.80"
