@@ -10,7 +10,7 @@ or before its due date last moved, are not sent late."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -30,12 +30,12 @@ from domain.process import (
     Refusal,
     Short,
     Show,
+    reminder_timeline,
     result_of,
 )
 from domain.schedule import geneva_date
 from domain.schedule import utc_midnight as midnight
 
-REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
 Stage = Literal["open", "overdue", "done", "cancelled"]
 
 
@@ -174,16 +174,9 @@ class ActionItem(Counters):
         """A reminder not yet sent for the current due date, or the moment it is overdue."""
         if self.stage != "open":
             return None
-        for days in sorted(self.input.reminder_days, reverse=True):
-            day = self.due - timedelta(days=days)
-            at = datetime.combine(day, REMINDER_TIME)
-            if at > self.since and day not in self.reminders_sent:
-                return Action(
-                    key=f"reminder-{days}d-{self.due.isoformat()}",
-                    at=at,
-                    description=f"remind {self.owner} ({days} days before)",
-                )
-        return Action(key="overdue", at=midnight(self.due + timedelta(days=1)), description="overdue")
+        return reminder_timeline(
+            self.due, self.input.reminder_days, self.since, lambda _, day: day in self.reminders_sent, self.owner
+        )
 
     def fire(self, action: Action, now: datetime, facts: object = None) -> list[Effect]:
         if action.key == "overdue":

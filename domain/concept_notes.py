@@ -12,7 +12,7 @@ operational plan by the next meeting, which the President approves or sends back
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -39,6 +39,7 @@ from domain.process import (
     Show,
     StartActionItem,
     one_text,
+    reminder_timeline,
     result_of,
 )
 from domain.schedule import geneva_date
@@ -301,7 +302,6 @@ class ConceptNoteStatus(BaseModel):
 
 
 # --- the process ---------------------------------------------------------------------------
-REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
 
 
 def _words(stage: str) -> str:
@@ -404,12 +404,15 @@ class ConceptNote(Counters):
         """Reminders before the plan is due, then `overdue` (the Presidency is told)."""
         if not self._waiting_for_plan():
             return None
-        for days in sorted(self.input.reminder_days, reverse=True):
-            key = f"plan-reminder-{days}d-{self.plan_due.isoformat()}"
-            at = datetime.combine(self.plan_due - timedelta(days=days), REMINDER_TIME)
-            if key not in self.reminded and at > self.plan_since:
-                return Action(key=key, at=at, description=f"remind the coordinators ({days} days before)")
-        return Action(key="overdue", at=_midnight(self.plan_due + timedelta(days=1)), description="plan overdue")
+        return reminder_timeline(
+            self.plan_due,
+            self.input.reminder_days,
+            self.plan_since,
+            lambda key, _: key in self.reminded,
+            "the coordinators",
+            key_prefix="plan-reminder-",
+            overdue="plan overdue",
+        )
 
     def fire(self, action: Action, now: datetime, facts: object = None) -> list[Effect]:
         title, due = self.theme.title, self.plan_due.isoformat()

@@ -12,7 +12,7 @@ until fulfilled, the responsible coordinators told when it becomes overdue.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -22,6 +22,7 @@ from domain.event_types import typed
 from domain.events import Event, NewEvent
 from domain.offices import permit
 from domain.process import (
+    REMINDER_TIME,
     Acting,
     Action,
     CommandResult,
@@ -34,6 +35,7 @@ from domain.process import (
     Refusal,
     Short,
     Show,
+    reminder_timeline,
     result_of,
 )
 from domain.schedule import geneva_date, geneva_today, utc_midnight
@@ -59,7 +61,6 @@ COORDINATORS = {
     "dap-va-focal-point": "coordinator:victim-assistance",
     "dap-va-action-plan": "coordinator:victim-assistance",
 }
-REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)
 EXTENSION_NOTICE_MONTHS = 9
 OPENED_FOR_SIGNATURE = date(2008, 12, 3)  # Oslo: no instrument is deposited before it
 IN_FORCE = date(2010, 8, 1)  # the Convention's entry into force: no obligation is met before it
@@ -325,15 +326,9 @@ class Obligation(Counters):
                 at=datetime.combine(add_months(since, n), REMINDER_TIME),
                 description="monthly reminder: overdue",
             )
-        for days in sorted(self.input.reminder_days, reverse=True):
-            at = datetime.combine(self.due - timedelta(days=days), REMINDER_TIME)
-            if at > self.since and f"reminder-{days}d-{self.due.isoformat()}" not in self.counters:
-                return Action(
-                    key=f"reminder-{days}d-{self.due.isoformat()}",
-                    at=at,
-                    description=f"remind the State ({days} days before)",
-                )
-        return Action(key="overdue", at=utc_midnight(self.due + timedelta(days=1)), description="overdue")
+        return reminder_timeline(
+            self.due, self.input.reminder_days, self.since, lambda key, _: key in self.counters, "the State"
+        )
 
     def _to_state(self, key: str, event_type: str, subject: str, body: str, **payload: Any) -> Message:
         self.reminders += 1

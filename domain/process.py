@@ -13,13 +13,15 @@ workflow skeleton (`workflows/process.py`) turns effects into activities.
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.contract import MAX_INLINE_TEXT, AgendaFactsRequest, CalendarInvite, DocumentRef
 from domain.refusal import Refusal as Refusal  # where every aggregate has always found it
+from domain.schedule import utc_midnight
 
 
 class CommandSignature(BaseModel):
@@ -185,6 +187,31 @@ class Action(BaseModel):
     at: datetime
     description: str = ""
     needs: AgendaFactsRequest | None = None
+
+
+REMINDER_TIME = time(8, 0, tzinfo=timezone.utc)  # reminders go at 08:00 UTC, the morning in Geneva
+
+
+def reminder_timeline(
+    due: date,
+    days_before: list[int],
+    since: datetime,
+    sent: Callable[[str, date], bool],
+    whom: str,
+    key_prefix: str = "reminder-",
+    overdue: str = "overdue",
+) -> Action:
+    """The next of the reminders `days_before` a due date (each named by its days and the
+    due date, so a date moved starts a new series), leaving out one sent (`sent(key,
+    day)`) or already past at `since`; once none is left, the moment the thing is
+    overdue: the start of the day after. The one timeline of the action item, the
+    obligation and the concept note's plan."""
+    for days in sorted(days_before, reverse=True):
+        day = due - timedelta(days=days)
+        key, at = f"{key_prefix}{days}d-{due.isoformat()}", datetime.combine(day, REMINDER_TIME)
+        if at > since and not sent(key, day):
+            return Action(key=key, at=at, description=f"remind {whom} ({days} days before)")
+    return Action(key="overdue", at=utc_midnight(due + timedelta(days=1)), description=overdue)
 
 
 class Started(BaseModel):
