@@ -9,6 +9,7 @@ from domain.chase import (
     Chase,
     ChaseInput,
     Close,
+    CorrectDue,
     Escalate,
     Pledge,
     RecordReceipt,
@@ -214,3 +215,41 @@ def test_a_paid_chase_takes_more_money_as_a_credit_until_its_year_closes():
         chase.check_receipt(
             RecordReceipt(amount=Decimal("1"), date=date(2017, 12, 31), reference="C"), date(2018, 1, 2)
         )
+
+
+# Found by `make mutate` (docs/MUTATION.md): what the chase's tests did not pin down.
+def test_the_presidents_letter_names_who_decided_it_and_a_lapsed_pledge_its_own_key():
+    chase = new_chase()
+    [letter] = chase.escalate(Escalate(actor="Michael Biontino", office="president"), utc(2017, 8, 20))
+    assert (letter.event_type, letter.actor, letter.office) == ("chase.escalated", "Michael Biontino", "president")
+    other = new_chase()
+    other.pledge_payment(Pledge(expected_date=date(2017, 3, 1), office="ITA"), utc(2017, 2, 1))
+    action = other.next_action()
+    assert action.key == "pledge-lapsed"
+    [lapsed] = other.fire(action, action.at)
+    assert (lapsed.key, lapsed.event_type) == ("pledge-lapsed-1", "chase.pledge_lapsed")
+
+
+@pytest.mark.parametrize(
+    "apply, message",
+    [
+        (
+            lambda c: c.check_report(
+                ReportPayment(amount=Decimal("-5"), date=date(2017, 2, 1), office="ITA"), date(2017, 2, 2)
+            ),
+            "the amount must be positive, not -5",
+        ),
+        (
+            lambda c: c.check_pledge(Pledge(expected_date=date(2019, 1, 2), office="ITA"), date(2017, 2, 2)),
+            "the expected date 2019-01-02 is after 2018-12-31: pledge a date within the year or the next",
+        ),
+        (
+            lambda c: c.check_correction(CorrectDue(amount=Decimal("-1"), reason="x")),
+            "the amount due must not be negative, not -1",
+        ),
+    ],
+)
+def test_a_refusal_says_what_to_change(apply, message):
+    with pytest.raises(Refusal) as refused:
+        apply(new_chase())
+    assert str(refused.value).startswith(message)
