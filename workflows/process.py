@@ -264,6 +264,13 @@ class ProcessWorkflow(Generic[P]):
         await self._wait_for_start()
         return self.process.result([])
 
+    @workflow.query(description="The process as a run hands it on when it continues as new (JSON).")
+    def snapshot(self) -> str:
+        """The aggregate as continue-as-new hands it to the next run: what a release's
+        corpus records, so that a later release is tested to read it
+        (`tests/workflows/test_replay.py`)."""
+        return self.process.model_dump_json()
+
     @workflow.query(description="Letters asked for and not yet written (or held).")
     def letters_pending(self) -> int:
         """Letters asked for and not yet written (or held)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import tempfile
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -53,6 +54,8 @@ from workflows.obligation import Obligation
 from workflows.record import RecordCommand
 
 HERE = Path(__file__).parent
+# The processes whose state a run hands on (workflows.process.ProcessWorkflow), by id prefix.
+SNAPSHOTS = {"chase", "meeting", "action", "concept", "obligation"}
 
 
 def version() -> str:
@@ -122,6 +125,11 @@ async def main() -> None:
                     await record_ledger(env.client),
                     await record_statement(env.client, year),
                 ]
+                snapshots = {}  # each process's state as continue-as-new hands it on (a closed run replays)
+                for history in histories:
+                    if history.workflow_id.split("-")[0] in SNAPSHOTS:
+                        wf = env.client.get_workflow_handle(history.workflow_id)
+                        snapshots[history.workflow_id] = json.loads(await wf.query("snapshot", result_type=str))
     folder = HERE / version()
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.json"):
@@ -131,6 +139,8 @@ async def main() -> None:
         path = folder / f"{history.workflow_id}.json"
         path.write_text(history.to_json())
         print(f"saved {folder.name}/{path.name}: {len(history.events)} events")
+    (folder / "snapshots.json").write_text(json.dumps(snapshots, indent=1, sort_keys=True) + "\n")
+    print(f"saved {folder.name}/snapshots.json: {len(snapshots)} processes")
     rows = [ev.model_dump_json() for ev in acts.log.query()]
     (folder / "events.jsonl").write_text("\n".join(rows) + "\n")
     print(f"saved {folder.name}/events.jsonl: {len(rows)} rows")
