@@ -175,7 +175,12 @@ def server_start_dev(port, ui_port, headless, codec_endpoint):
     show_default=True,
     help="the processes (workflows), the letters drawn on the `-letters` queue, or both",
 )
-def worker(metrics_port, metrics_bind, serves):
+@click.option(
+    "--promote",
+    is_flag=True,
+    help="once polling, make this worker's version (CCM_BUILD_ID) the deployment's current one",
+)
+def worker(metrics_port, metrics_bind, serves, promote):
     """Run a worker: every ccm workflow and activity on the task queue, and the letters
     drawn on its `-letters` queue. Stops cleanly on SIGINT/SIGTERM; while the server is
     unreachable it says so and retries."""
@@ -187,8 +192,18 @@ def worker(metrics_port, metrics_bind, serves):
     try:
         if metrics_port and metrics_bind:
             raise click.UsageError("give --metrics-port or --metrics-bind, not both")
+        if promote and not settings().build_id:
+            raise click.UsageError("--promote makes this worker's version current: set CCM_BUILD_ID")
         bind = metrics_bind or (f"127.0.0.1:{metrics_port}" if metrics_port else None)
-        asyncio.run(run_worker(settings(), say=lambda m: click.echo(m, err=True), metrics_bind=bind, serves=serves))
+        asyncio.run(
+            run_worker(
+                settings(),
+                say=lambda m: click.echo(m, err=True),
+                metrics_bind=bind,
+                serves=serves,
+                make_current=promote,
+            )
+        )
     except MissingLog as e:
         raise click.ClickException(str(e)) from None
 

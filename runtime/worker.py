@@ -95,6 +95,39 @@ def build_activities(settings: Settings):
 SERVES = ("all", "workflows", "letters")
 
 
+def deployment_config(settings: Settings):
+    """Worker Versioning, where the worker has a build id (`CCM_BUILD_ID`, the release's
+    version in the compose): a run starts pinned to the deployment's current version and
+    stays on it; it moves to a newer version only when it continues as new (on its
+    anniversary at the latest: `workflows.process.RUN_LIFETIME`). None: unversioned."""
+    from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+    from temporalio.worker import WorkerDeploymentConfig
+
+    if not settings.build_id:
+        return None
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(deployment_name=settings.deployment_name, build_id=settings.build_id),
+        use_worker_versioning=True,
+        default_versioning_behavior=VersioningBehavior.PINNED,
+    )
+
+
+async def promote(client: Client, settings: Settings) -> None:
+    """Make this worker's version the deployment's current one: new runs start on it, and
+    runs continuing as new move to it (`ccm worker --promote`; or `temporal worker
+    deployment set-current-version`)."""
+    from temporalio.api.workflowservice.v1 import SetWorkerDeploymentCurrentVersionRequest
+
+    await client.workflow_service.set_worker_deployment_current_version(
+        SetWorkerDeploymentCurrentVersionRequest(
+            namespace=settings.namespace,
+            deployment_name=settings.deployment_name,
+            build_id=settings.build_id or "",
+            identity=f"ccm worker {settings.build_id}",
+        )
+    )
+
+
 def make_workers(client: Client, settings: Settings, activities, executor, serves: str = "all") -> list[Worker]:
     """The workers one `ccm worker` runs: the processes on the task queue (`workflows`),
     the letters drawn on `<queue>-letters` (`letters`), or both (`all`, the default).
@@ -111,6 +144,7 @@ def make_workers(client: Client, settings: Settings, activities, executor, serve
                 task_queue=letters_queue(settings.task_queue),
                 activities=[activities.write_letter],
                 activity_executor=executor,
+                deployment_config=deployment_config(settings),
             )
         )
     return workers
@@ -127,6 +161,7 @@ def make_worker(client: Client, settings: Settings, activities, executor) -> Wor
     activities.chases = ChaseCommands(client, sign=False)  # a statement's steps send unsigned: entries carry proofs
     return Worker(
         client,
+        deployment_config=deployment_config(settings),
         task_queue=settings.task_queue,
         workflows=workflows(),
         # Who signed a command is checked before it applies.
@@ -146,6 +181,7 @@ async def run_worker(
     say=print,
     metrics_bind: str | None = None,
     serves: str = "all",
+    make_current: bool = False,
 ) -> None:
     """Run until SIGINT/SIGTERM (or `stop`); while the server is unreachable, say so
     once per attempt and try again."""
@@ -186,6 +222,9 @@ async def run_worker(
             # reading this line would otherwise meet "no poller seen" on a loaded machine.
             if serves != "letters":
                 await _until_polling(client, settings.task_queue)
+            if make_current:
+                await promote(client, settings)
+                say(f"version {settings.build_id} of deployment {settings.deployment_name} is now current")
             queues = {
                 "all": f"{settings.task_queue!r} and its letters",
                 "workflows": repr(settings.task_queue),

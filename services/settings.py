@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     temporal_address: str = Field("127.0.0.1:7233", description="Temporal frontend host:port")
     namespace: str = "default"
     task_queue: str = "ccm"
+    build_id: str | None = Field(
+        None,
+        description="the worker runs as this version of the deployment (Worker Versioning): runs start pinned "
+        "to the current version and move to the next only when they continue as new",
+    )
+    deployment_name: str = Field("ccm", description="the Worker Deployment the workers' versions belong to")
     database_url_override: str | None = Field(None, alias="CCM_DATABASE_URL")
     actor: str = Field("", description="the person acting, as `person@office` or an office")
     msp: str = Field("7MSP", description="the Meeting of States Parties the current Presidency prepares")

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
-from temporalio.workflow import ParentClosePolicy
+from temporalio.workflow import ContinueAsNewVersioningBehavior, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.action_items import action_summary
@@ -205,7 +205,11 @@ class ProcessWorkflow(Generic[P]):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._deliveries_done()
                 snapshot = self.process.model_dump_json()
-                workflow.continue_as_new(self.process.input.model_copy(update={"snapshot": snapshot}))
+                # Under Worker Versioning the next run starts on the deployment's current version.
+                workflow.continue_as_new(
+                    self.process.input.model_copy(update={"snapshot": snapshot}),
+                    initial_versioning_behavior=ContinueAsNewVersioningBehavior.AUTO_UPGRADE,
+                )
             action = self.process.next_action()
             self.replan = False
             # Wake for the action, or on the run's anniversary, whichever comes first.

@@ -29,9 +29,13 @@ from tests.statements import Line, camt053
 ROOT = Path(__file__).parents[2]
 
 
+def compose_service(service: str) -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"][service]
+
+
 def compose_command(service: str, port: int) -> tuple[str, ...]:
     """The service's command in docker-compose.yml, its metrics on a port of this machine."""
-    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"][service]["command"]
+    command = compose_service(service)["command"]
     assert command[0] == "ccm" and "--metrics-bind" in command
     return tuple(f"127.0.0.1:{port}" if arg == "0.0.0.0:9464" else arg for arg in command[1:])
 
@@ -56,7 +60,10 @@ async def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_kille
         ("letters", "letters"),
     ]:
         processes[name] = start_worker(
-            env | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"{name}.hb")},
+            # the service's version (Worker Versioning) as the compose gives it
+            env
+            | {"CCM_HEARTBEAT_FILE": str(tmp_path / f"{name}.hb")}
+            | {"CCM_BUILD_ID": compose_service(service)["environment"]["CCM_BUILD_ID"]},
             tmp_path / f"{name}.log",
             compose_command(service, free_port()),
         )
