@@ -11,16 +11,15 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from runtime.codec import CCM_CONVERTER
-from workflows.action_item import ActionItem
-from workflows.annual_cycle import AnnualContributionCycle
-from workflows.bank_statement import BankStatementImport
-from workflows.concept_note import ConceptNote
-from workflows.contribution_chase import ContributionChase
-from workflows.meeting import Meeting
-from workflows.obligation import Obligation
-from workflows.record import RecordCommand
 
 HISTORIES = Path(__file__).parent.parent / "histories"
+
+
+def replayer() -> Replayer:
+    """A replayer of every workflow a `ccm worker` runs (`runtime.worker.workflows`)."""
+    from runtime.worker import workflows
+
+    return Replayer(workflows=workflows(), data_converter=CCM_CONVERTER)
 
 
 VERSIONS = sorted(p for p in HISTORIES.iterdir() if p.is_dir() and p.name[0].isdigit())
@@ -66,20 +65,7 @@ async def test_a_saved_history_replays(path):
     # A real run to its end, not a stub (local activities make the short ones short).
     assert len(history.events) >= 6
     assert history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
-    replayer = Replayer(
-        workflows=[
-            ContributionChase,
-            Meeting,
-            ActionItem,
-            ConceptNote,
-            AnnualContributionCycle,
-            Obligation,
-            RecordCommand,
-            BankStatementImport,
-        ],
-        data_converter=CCM_CONVERTER,
-    )
-    result = await replayer.replay_workflow(history)
+    result = await replayer().replay_workflow(history)
     assert result.replay_failure is None
 
 
@@ -141,20 +127,7 @@ async def test_a_saved_history_sets_the_same_timers(path, monkeypatch):
         return await original(fn, timeout=timeout, **kwargs)
 
     monkeypatch.setattr(workflow, "wait_condition", recording)
-    replayer = Replayer(
-        workflows=[
-            ContributionChase,
-            Meeting,
-            ActionItem,
-            ConceptNote,
-            AnnualContributionCycle,
-            Obligation,
-            RecordCommand,
-            BankStatementImport,
-        ],
-        data_converter=CCM_CONVERTER,
-    )
-    result = await replayer.replay_workflow(history)
+    result = await replayer().replay_workflow(history)
     assert result.replay_failure is None
     # Each timer the history holds was set by HEAD at one of its waits (a wait that an
     # update in the same task ended sets no timer, so the lists need not be equal).
