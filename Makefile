@@ -104,7 +104,7 @@ mutate: $(STAMP)
 # The manual (docs/, mkdocs.yml) as a site in .site/; --strict: a broken link or a missing
 # page fails. The reference pages are generated from the code (docs/hooks.py).
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 PYTHONPATH=. $(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 PYTHONPATH=. $(BIN)/mkdocs build --strict
 
 # The histories and event-log rows of this version, replayed and parsed by `make test` for ever
 # (tests/workflows/test_replay.py). Before 1.0.0 a commit may re-record the pre-release folder.

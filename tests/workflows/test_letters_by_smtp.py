@@ -43,6 +43,23 @@ def smtp_server():
     controller.stop()
 
 
+async def ended(handle, seconds: float = 90):
+    """The run's result; if it has not ended in `seconds`, a failure that says what it
+    still waits for (its pending activities and last events), not a silent hang."""
+    import asyncio
+
+    from temporalio.api.enums.v1 import EventType
+
+    try:
+        return await asyncio.wait_for(handle.result(), seconds)
+    except TimeoutError:
+        raw = (await handle.describe()).raw_description
+        pending = [(a.activity_type.name, a.state, a.attempt, a.last_failure.message) for a in raw.pending_activities]
+        history = await handle.fetch_history()
+        last = [EventType.Name(e.event_type) for e in history.events[-8:]]
+        pytest.fail(f"{handle.id} not ended after {seconds} s: pending {pending}; last events {last}")
+
+
 async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is_logged(
     time_skipping_env, tmp_path, smtp_server
 ):
@@ -71,7 +88,7 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
                 )
             for handle in handles:  # waits for the start effects, then closes
                 await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
-                await handle.result()  # a workflow ends once its letters are delivered
+                await ended(handle)  # a workflow ends once its letters are delivered
 
     assert len(inbox.received) == 1
     letter = inbox.received[0]
@@ -134,7 +151,7 @@ async def test_meeting_invitations_arrive_by_smtp_with_the_calendar_file(time_sk
                 Meeting.run, inp, id=f"meeting-cc-{queue}", task_queue=queue
             )
             await handle.execute_update(Meeting.cancel, CancelMeeting(reason="test over", office="isu"))
-            await handle.result()
+            await ended(handle)
 
     invitation, cancellation = sorted(inbox.received, key=lambda m: m["Subject"].startswith("Cancelled"))
     assert invitation["To"] == "munoz@chile.example, chayer@cmc.example"
@@ -177,7 +194,7 @@ async def test_smtp_down_neither_blocks_updates_nor_loses_the_letter(time_skippi
             )
             assert (await handle.query(ContributionChase.status)).msp_date == date(year, 9, 8)
             await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
-            await handle.result()  # the day of retries passes on the test server's clock
+            await ended(handle)  # the day of retries passes on the test server's clock
     sent = next(log.query(workflow_id=handle.id, event_type="chase.reminder_sent"))
     failed = next(log.query(workflow_id=handle.id, event_type="chase.delivery_failed"))
     assert failed.payload["message_id"] == sent.payload["message_id"] and failed.payload["reason"]
