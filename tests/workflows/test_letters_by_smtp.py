@@ -43,6 +43,16 @@ def smtp_server():
     controller.stop()
 
 
+async def within(awaitable, what: str, seconds: float = 60):
+    """`awaitable`, or a failure naming `what` did not answer (instead of a silent hang)."""
+    import asyncio
+
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        pytest.fail(f"{what}: no answer after {seconds} s")
+
+
 async def ended(handle, seconds: float = 90):
     """The run's result; if it has not ended in `seconds`, a failure that says what it
     still waits for (its pending activities and last events), not a silent hang."""
@@ -87,7 +97,10 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
                     )
                 )
             for handle in handles:  # waits for the start effects, then closes
-                await handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president"))
+                await within(
+                    handle.execute_update(ContributionChase.cancel, Close(reason="test over", office="president")),
+                    f"cancel {handle.id}",
+                )
                 await ended(handle)  # a workflow ends once its letters are delivered
 
     assert len(inbox.received) == 1
