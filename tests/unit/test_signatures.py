@@ -75,8 +75,9 @@ def test_a_command_signed_by_a_registered_key_is_proved():
 def test_a_changed_command_or_another_context_is_refused(change, message):
     ring = KeyRing(ADMINS, [registration(PRESIDENT)])
     args, sig, kw = change(*signed(PRESIDENT))
-    with pytest.raises(Refusal, match=message):
+    with pytest.raises(Refusal, match=message) as refused:
         check(ring, args, sig, **kw)
+    assert refused.value.code == "bad_signature"  # what a program matches on (make mutate found it unpinned)
 
 
 def test_only_registrations_an_administrator_signed_count():
