@@ -25,6 +25,7 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
     """(template context, language) of a chase's next letter of `kind`, as the chase
     would write it today: its figures and the letters it sent, folded from the log."""
     from domain.contributions import fold_contributions
+    from domain.event_types import typed
 
     events = list(log.query(workflow_id=chase_id(year, state)))
     started = next((e for e in events if e.event_type in ("chase.started", "chase.imported")), None)
@@ -52,21 +53,27 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
             k: str(getattr(row, k))
             for k in ("amount_due", "arrears", "credit_carried", "received", "outstanding", "credit")
         }
-        msp = next((e.payload["msp_date"] for e in reversed(events) if e.event_type == "chase.msp_date_set"), None)
-        context["msp_date"] = msp or started.payload.get("msp_date") or date(year, 9, 1).isoformat()
-        language = started.payload.get("language", "en")
+        moved = next((typed(e) for e in reversed(events) if e.event_type == "chase.msp_date_set"), None)
+        said = typed(started)  # a chase started by ccm, or a year imported from a ledger (no MSP date)
+        msp = moved.to if moved else getattr(said, "msp_date", None) or date(year, 9, 1)
+        context["msp_date"] = msp.isoformat()
+        language = getattr(said, "language", "en")
     context["year"] = year
     context["total_due"] = str(Decimal(context["amount_due"]) + Decimal(context["arrears"]))
-    chase_letters = [e for e in events if e.event_type in _LETTER_EVENTS and e.payload.get("letter")]
+    chase_letters = [p for e in events if e.event_type in _LETTER_EVENTS and (p := typed(e)).letter]
     # Named only if it went; numbered either way, as the chase numbers its letters.
-    went = [e for e in chase_letters if e.payload.get("delivery") != "held" and e.payload["letter"] != kind]
-    context["letters_before"] = [{"kind": e.payload["letter"], "date": e.occurred_at.date().isoformat()} for e in went]
+    went = [
+        (e, p)
+        for e in events
+        if e.event_type in _LETTER_EVENTS and (p := typed(e)).letter and p.delivery != "held" and p.letter != kind
+    ]
+    context["letters_before"] = [{"kind": p.letter, "date": e.occurred_at.date().isoformat()} for e, p in went]
     context["letter_number"] = 1 if kind == "call_for_contributions" else len(chase_letters) + 1
     if kind == "reported_not_received":
-        reported = next((e for e in reversed(events) if e.event_type == "chase.payment_reported"), None)
+        reported = next((typed(e) for e in reversed(events) if e.event_type == "chase.payment_reported"), None)
         if reported is None:
             raise click.ClickException(f"{state} reported no payment for {year}: there is no such letter to preview")
-        context |= {"reported_on": reported.payload["date"], "reference": reported.payload.get("reference", "")}
+        context |= {"reported_on": reported.date.isoformat(), "reference": reported.reference}
     return context, language
 
 

@@ -59,8 +59,11 @@ class Chases:
 
     def command(self, state: str, name: str, cmd, when: datetime, recorded: datetime | None = None) -> None:
         """`name` (`record_receipt`, `reverse_receipt`, `correct_due`, …) applied as its update does."""
-        chase = self.chases[state]
-        self.write(state, getattr(chase, name)(cmd, when), when, recorded)
+        import inspect
+
+        apply = getattr(self.chases[state], name)
+        takes_time = len(inspect.signature(apply).parameters) > 1  # `set_msp_date(cmd)` takes none
+        self.write(state, apply(cmd, when) if takes_time else apply(cmd), when, recorded)
 
     def fire_next(self, state: str, when: datetime) -> str:
         """The chase's next timed step carried out at `when`; its key."""
