@@ -58,10 +58,12 @@ def load_document(log: EventLog, sha256: str) -> str:
     row = log.get(f"documents/{sha256}")
     if row is None:  # retrying cannot make it appear: say so at once
         raise ApplicationError(f"document {sha256} is not in the event log", non_retryable=True)
-    parts = [log.get(f"documents/{sha256}/{n}") for n in range(1, row.payload["parts"] + 1)]
+    from domain.event_types import typed
+
+    parts = [log.get(f"documents/{sha256}/{n}") for n in range(1, typed(row).parts + 1)]
     if any(p is None for p in parts):
         raise ApplicationError(f"document {sha256} is missing a part in the event log", non_retryable=True)
-    text = "".join(p.payload["text"] for p in parts)
+    text = "".join(typed(p).text for p in parts if p is not None)
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
         raise ApplicationError(f"document {sha256} does not match its hash", non_retryable=True)
     return text

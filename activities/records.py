@@ -47,7 +47,7 @@ from domain.contract import (
 from domain.contributions import fold_contributions
 from domain.coverage import fold_added
 from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_billed
-from domain.event_types import typed
+from domain.event_types import LetterSent, typed
 from domain.events import Event, NewEvent
 from domain.ids import chase_prefix
 from domain.meetings import fold_open_actions, meeting_id
@@ -348,9 +348,9 @@ class CcmActivities:
         # The chase counts a held letter as sent; the letter names only those that went.
         held = (
             {
-                (e.payload.get("letter"), e.occurred_at.date().isoformat())
+                (p.letter, e.occurred_at.date().isoformat())
                 for e in self.log.query(workflow_id=request.event.workflow_id)
-                if e.payload.get("delivery") == "held"
+                if isinstance(p := typed(e), LetterSent) and p.delivery == "held"
             }
             if request.context.get("letters_before")
             else set()

@@ -186,9 +186,9 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
     if decided_at is not None:
         _record_publishing(log, decided_at, acting)
         log = open_log()
-    decision = next(
-        (e for e in log.query(event_type="decision.recorded") if e.payload.get("decision") == PUBLISHING), None
-    )
+    from domain.event_types import typed
+
+    decision = next((e for e in log.query(event_type="decision.recorded") if typed(e).decision == PUBLISHING), None)
     folder, said = (settings().home / "site", "published") if decision else (settings().home / "draft", "drafted")
     checkpoint = latest_checkpoint(log)
     path = publish(contributions_report(year, as_of, budget_path), folder, checkpoint)
@@ -205,7 +205,7 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
         )
     else:
         click.echo(
-            f"as the Committee decided at its meeting of {decision.payload['at_meeting']} "
+            f"as the Committee decided at its meeting of {typed(decision).at_meeting} "
             f"(recorded by {decision.actor or decision.office})"
         )
 
