@@ -127,6 +127,7 @@ class Sent(EventPayload):
     subject: str = ""
     to: str = ""
     delivery: str = ""
+    reason: str = Field("", description="why it was not delivered (no address), held or not sent")
 
 
 class LetterSent(Sent):
@@ -136,7 +137,6 @@ class LetterSent(Sent):
     language: str = ""
     reference_number: str = ""
     signed_by: str = ""
-    reason: str = Field("", description="why it was held, or not sent (a step whose day had passed at the start)")
 
 
 class Delivered(EventPayload):

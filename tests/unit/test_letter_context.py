@@ -21,3 +21,22 @@ def test_a_preview_after_the_msp_date_moved_takes_the_new_date(tmp_path):
     context, language = chase_context(log, "ITA", 2027, "pre_msp_reminder", None)
     assert context["msp_date"] == "2027-09-11" and language == "en"
     assert Decimal(context["outstanding"]) == Decimal("38486.00") and context["letter_number"] == 2
+
+
+def test_a_message_with_no_address_is_logged_with_why():
+    """`write_message` logs a message to a State with no contact address as undelivered,
+    with the reason: the registry refused that `reason`, so the activity failed (retried for
+    ever before refusals were made final: a chase then hung on its next command)."""
+    from domain.event_types import check_payload
+
+    check_payload(
+        "chase.escalation_due",
+        {
+            "outstanding": "43650.00",
+            "subject": "Escalation due: Malawi",
+            "message_id": "<chase-2027-MWI.escalation-due@ccm>",
+            "delivery": "undelivered",
+            "to": "",
+            "reason": "no contact address for MWI",
+        },
+    )
