@@ -24,10 +24,15 @@ class Settings(BaseSettings):
     task_queue: str = "ccm"
     build_id: str | None = Field(
         None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$",
         description="the worker runs as this version of the deployment (Worker Versioning): runs start pinned "
         "to the current version and move to the next only when they continue as new",
     )
-    deployment_name: str = Field("ccm", description="the Worker Deployment the workers' versions belong to")
+    deployment_name: str = Field(
+        "ccm",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="the Worker Deployment the workers' versions belong to",
+    )
     database_url_override: str | None = Field(None, alias="CCM_DATABASE_URL")
     actor: str = Field("", description="the person acting, as `person@office` or an office")
     msp: str = Field("7MSP", description="the Meeting of States Parties the current Presidency prepares")

@@ -254,6 +254,7 @@ def cases(f) -> list[tuple[list, str]]:
         (["config", "show", "--output", "csv"], "'csv' is not one of"),
         (["server", "start-dev", "--port", "0"], "0 is not in the range"),
         (["worker", "--metrics-port", "70000"], "70000 is not in the range"),
+        (["worker", "--promote"], "set CCM_BUILD_ID"),  # no version to promote
         (["doctor", "--attempts", "1"], "1 is not in the range"),
         (["codec-server", "--port", "0"], "0 is not in the range"),
         (
@@ -481,6 +482,9 @@ def test_the_table_has_a_row_for_every_command_but_those_named(tmp_path):
         ("CCM_TEMPORAL_ADDRESS", "", "CCM_TEMPORAL_ADDRESS: '' is not HOST:PORT"),
         ("CCM_TEMPORAL_ADDRESS", "localhost", "CCM_TEMPORAL_ADDRESS: 'localhost' is not HOST:PORT"),
         ("CCM_HOME", " ", "CCM_HOME: is empty"),
+        ("CCM_BUILD_ID", "1.0\nx", "CCM_BUILD_ID: String should match pattern"),
+        ("CCM_BUILD_ID", "v" * 101, "CCM_BUILD_ID: String should match pattern"),
+        ("CCM_DEPLOYMENT_NAME", "../ccm", "CCM_DEPLOYMENT_NAME: String should match pattern"),
         ("CCM_ISU_NAME", "联合国日内瓦办事处", "CCM_ISU_NAME: letters could not print it: the text"),
     ],
 )
