@@ -584,15 +584,16 @@ class CcmActivities:
         (`domain.chase.check_chase_start`). Whoever started it proved it with their
         signature over its input, where this installation requires it (the office was
         checked by the workflow itself)."""
-        from domain.rebuild import generation_of
+        from domain.rebuild import REBUILT, generation_of
 
         info = activity.info()
         generation = int(request.arguments.get("generation") or 1)
-        # A chase holds money: a new run of its id would take the old run's rows for its own.
-        # (A run of the annual cycle again is meant to find its rows written: it starts what is missing.)
+        # A new run of a process's id would take the old run's rows for its own and drop its
+        # own as "already written": it starts as the next generation (`ccm … rebuild`). A run of
+        # the annual cycle again is meant to find its rows written: it starts what is missing.
         earlier = (
             None
-            if info.workflow_type != "ContributionChase"
+            if info.workflow_type not in REBUILT
             else next(
                 (
                     ev
@@ -609,7 +610,11 @@ class CcmActivities:
                     f"{info.workflow_id} has rows in the event log from an earlier run "
                     f"({earlier.run_id or 'imported'}, row {earlier.seq}, {earlier.event_type}): "
                     "a new run cannot start over them"
-                    + ("" if generation > 1 else "; `ccm chase rebuild` starts the next generation from them"),
+                    + (
+                        ""
+                        if generation > 1
+                        else f"; `{REBUILT[info.workflow_type]}` starts the next generation from them"
+                    ),
                     code="bad_start",
                 )
             )
@@ -642,32 +647,61 @@ class CcmActivities:
 
     @activity.defn(name="rebuild_process")
     def rebuild_process(self, request: RebuildRequest) -> RebuildResult:
-        """A chase folded from the event log's rows of its earlier generations
+        """A process folded from the event log's rows of its earlier generations
         (`domain.rebuild`), for the run that carries it on; refused where the rows cannot
-        be reproduced, or for a process that is not a chase."""
-        from domain.chase import ChaseInput
-        from domain.rebuild import rebuild_chase
+        be reproduced, or for a process the log cannot give back (a meeting, a concept note)."""
+        from domain import rebuild
 
         info = activity.info()
-        if info.workflow_type != "ContributionChase":
-            raise refusal_error(
-                Refusal(f"a {info.workflow_type} is not rebuilt from the log: only chases are", code="bad_start")
-            )
-        inp = ChaseInput.model_validate_json(request.input)
+        rows = list(self.log.query(workflow_id=info.workflow_id))
         try:
-            chase = rebuild_chase(inp, list(self.log.query(workflow_id=info.workflow_id)), inp.generation)
+            if info.workflow_type == "ContributionChase":
+                from domain.chase import ChaseInput
+
+                inp = ChaseInput.model_validate_json(request.input)
+                chase = rebuild.rebuild_chase(inp, rows, inp.generation)
+                status = chase.status()
+                return RebuildResult(
+                    snapshot=chase.model_dump_json(),
+                    event_type="chase.rebuilt",
+                    payload={
+                        "generation": inp.generation,
+                        "received": str(status.received),
+                        "outstanding": str(status.outstanding),
+                        "amount_due": str(status.amount_due),
+                        "letters": len(status.letters),
+                        "receipts": len(status.receipts),
+                    },
+                )
+            if info.workflow_type == "Obligation":
+                from domain.obligations import ObligationInput
+
+                process: Any = rebuild.rebuild_obligation(
+                    ObligationInput.model_validate_json(request.input), info.workflow_id, rows
+                )
+                prefix = "obligation"
+            elif info.workflow_type == "ActionItem":
+                from domain.action_items import ActionItemInput
+
+                process = rebuild.rebuild_action_item(
+                    ActionItemInput.model_validate_json(request.input), info.workflow_id, rows
+                )
+                prefix = "action"
+            else:
+                raise Refusal(
+                    f"a {info.workflow_type} is not rebuilt from the log: what it circulates is not in its rows",
+                    code="bad_start",
+                )
         except Refusal as e:
             raise refusal_error(e) from None
-        status = chase.status()
         return RebuildResult(
-            snapshot=chase.model_dump_json(),
+            snapshot=process.model_dump_json(),
+            event_type=f"{prefix}.rebuilt",
             payload={
-                "generation": inp.generation,
-                "received": str(status.received),
-                "outstanding": str(status.outstanding),
-                "amount_due": str(status.amount_due),
-                "letters": len(status.letters),
-                "receipts": len(status.receipts),
+                "generation": process.input.generation,
+                "stage": process.stage,
+                "due": process.due.isoformat(),
+                "rows": len(rows),
             },
         )
 

@@ -8,10 +8,17 @@ from cli.client import connect, run
 from cli.common import emit, output_option
 
 # What a person does about a run whose tasks fail (docs/RELIABILITY.md, "A run that fails").
-WHAT_TO_DO = (
-    "read the failure in the worker's log or the web UI; where its history no longer replays, "
-    "terminate the run (`temporal workflow terminate`): what it wrote stays in the event log"
-)
+WHAT_TO_DO = "read the failure in the worker's log or the web UI; where its history no longer replays, "
+
+
+def what_to_do(workflow_type: str) -> str:
+    """The advice for a run of `workflow_type` whose tasks fail: rebuilt from the log where
+    its process can be (`domain.rebuild.REBUILT`), else terminated."""
+    from domain.rebuild import REBUILT
+
+    if workflow_type in REBUILT:
+        return WHAT_TO_DO + f"carry it on from the event log (`{REBUILT[workflow_type]}`)"
+    return WHAT_TO_DO + "terminate the run (`temporal workflow terminate`): what it wrote stays in the event log"
 
 
 async def stuck_workflows(attempts: int) -> tuple[int, list[dict]]:
@@ -37,7 +44,8 @@ async def stuck_workflows(attempts: int) -> tuple[int, list[dict]]:
                 {
                     "what": "workflow task failing",
                     "where": wf.id,
-                    "details": f"{wf.workflow_type}, attempt {raw.pending_workflow_task.attempt}: " + WHAT_TO_DO,
+                    "details": f"{wf.workflow_type}, attempt {raw.pending_workflow_task.attempt}: "
+                    + what_to_do(wf.workflow_type),
                 }
             )
     return running, findings

@@ -61,6 +61,7 @@ EXAMPLES = {
     "task extend": f"ccm task extend action-meeting-cc-2016-11-04-3 --due {_NEXT_YEAR}-01-20 --reason 'capitals'",
     "task reassign": "ccm task reassign action-meeting-cc-2016-11-04-3 --owner Zambia",
     "task cancel": "ccm task cancel action-meeting-cc-2016-11-04-3 --reason 'merged into item 2'",
+    "task rebuild": "ccm task rebuild action-meeting-cc-2016-11-04-3 --reason 'its history no longer replays'",
     "plan start": "ccm plan start --theme victim-assistance --meeting 2016-11-04 --plan-due 2016-12-07",
     "plan submit": "ccm plan submit --theme victim-assistance --file note.md --summary '…' --as 'Silvia Cattaneo@ITA'",
     "plan comment": "ccm plan comment --theme victim-assistance --text 'Why these countries?' --as ICRC",
@@ -75,6 +76,8 @@ EXAMPLES = {
     "report publish": "ccm report publish --year 2016 --as-of 2016-11-04",
     "outbox list": "ccm outbox list",
     "obligations start": "ccm obligations start --kind art7-annual --year 2016",
+    "obligations rebuild": "ccm obligations rebuild --state NOR --kind art7-annual --year 2016 "
+    "--reason 'its history no longer replays'",
     "obligations fulfil": "ccm obligations fulfil --state NOR --kind art7-annual --year 2016 --date 2017-04-28 "
     "--reference A7-NOR-2016",
     "obligations request-extension": "ccm obligations request-extension --state LBN --kind art4-clearance "

@@ -152,6 +152,46 @@ def obligations_fulfil(state, kind, year, day, reference, acting):
     _say(run(update(_id(state, kind, year), "fulfil", Fulfil(date=day, reference=reference, **acting.model_dump()))))
 
 
+@obligations.command("rebuild")
+@target
+@click.option("--reason", required=True, help="why the run is rebuilt (recorded with its termination)")
+@as_option("isu")
+def obligations_rebuild(state, kind, year, reason, acting):
+    """Start an obligation again from the event log, the system of record: for a run that
+    can no longer run (its history does not replay; `ccm doctor` lists it). The run is
+    terminated, and the next generation carries on from what the log says (reminders sent,
+    an extension asked or decided, a due date moved): nothing is sent again. The worker
+    folds the log and refuses where the rows cannot be reproduced."""
+    _rebuild_obligation(_id(state, kind, year), reason, acting)
+
+
+def _rebuild_obligation(wid: str, reason: str, acting) -> None:
+    from cli.audit import open_log
+    from domain.obligations import ObligationInput, ObligationStatus
+    from services.rebuild import rebuild_run
+    from workflows.obligation import Obligation
+
+    async def go():
+        client = await connect_polled()
+        return await rebuild_run(
+            client,
+            open_log(),
+            settings().task_queue,
+            wid,
+            "Obligation",
+            Obligation.run,
+            ObligationInput,
+            reason,
+            acting,
+        )
+
+    generation, rows = run(go())
+    status = run(read_status(wid, ObligationStatus))
+    click.echo(
+        f"rebuilt {wid} as generation {generation} from {rows} rows: {status.stage}, due {status.due.isoformat()}"
+    )
+
+
 @obligations.command("request-extension")
 @target
 @click.option("--new-due", type=DATE, required=True, help="the deadline asked for")

@@ -150,13 +150,15 @@ class AgendaFacts(BaseModel):
 
 
 class RebuildRequest(BaseModel):
-    """A process to fold from the event log's rows (`ccm chase rebuild`): its input, as JSON."""
+    """A process to fold from the event log's rows (`ccm chase rebuild`, `ccm obligations
+    rebuild`, `ccm task rebuild`): its input, as JSON."""
 
     input: str
 
 
 class RebuildResult(BaseModel):
     snapshot: str = Field(description="the process as the log says it stands (JSON)")
+    event_type: str = Field(description="the row that records the rebuild: `chase.rebuilt`")
     payload: dict[str, Any] = Field(default_factory=dict, description="what the rebuilt row records")
 
 

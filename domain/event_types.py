@@ -660,6 +660,17 @@ class ObligationDueOverridden(EventPayload):
     reason: str
 
 
+class ProcessRebuilt(EventPayload):
+    generation: int
+    stage: str
+    due: date_
+    rows: int = Field(description="the rows of earlier generations it was folded from")
+
+
+event("obligation.rebuilt")(ProcessRebuilt)
+event("action.rebuilt")(ProcessRebuilt)
+
+
 # --- records a command writes (`domain.records.RECORD_RULES`) --------------------------------
 @event("state.recorded")
 class StateRecorded(EventPayload):

@@ -1,20 +1,26 @@
-"""A chase rebuilt from the event log, the system of record: for a run that can no longer
-run (its history does not replay), `ccm chase rebuild` starts a new generation whose state
-is this fold.
+"""A process rebuilt from the event log, the system of record: for a run that can no longer
+run (its history does not replay), `ccm chase rebuild` (and `ccm obligations rebuild`,
+`ccm task rebuild`) starts a new generation whose state is this fold.
 
-The fold drives the chase's own rules again with what the log recorded: each command its
+The fold drives the process's own rules again with what the log recorded: each command its
 event names (a receipt, a reversal, a correction, a report, a pledge, a new MSP date, an
-escalation, a closing), and each timer at the moment its event says it fired. What that
-writes must be what the log holds, key for key; where it is not, the fold refuses, and
-nothing is started on a guess."""
+escalation, a closing; a fulfilment, an extension asked and decided, a new due date), and
+each timer at the moment its event says it fired. What that writes must be what the log
+holds, key for key; where it is not, the fold refuses, and nothing is started on a guess.
+
+Meetings and concept notes are not rebuilt: what they circulate (the minutes, a version's
+text, a plan's steps) is not in their rows, so a fold could not give it back."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from domain.action_items import ActionItem, ActionItemInput, CancelAction, Complete, Extend, Reassign
+from domain.action_items import Fulfil as ActionFulfil
 from domain.chase import (
     Chase,
     ChaseInput,
@@ -29,10 +35,13 @@ from domain.chase import (
 )
 from domain.event_types import typed
 from domain.ids import chase_id
+from domain.obligations import DecideExtension, Exempt, Obligation, ObligationInput, OverrideDue, RequestExtension
+from domain.obligations import Fulfil as ObligationFulfil
 from domain.process import Effect, Letter, Log, Message, Publish, Refusal
+from domain.schedule import geneva_date
 
-# Events a timer writes: the fold fires the chase's next action at the event's time.
-TIMED = frozenset(
+# Events a timer writes: the fold fires the process's next action at the event's time.
+CHASE_TIMED = frozenset(
     {
         "chase.reminder_sent",
         "chase.closed_in_arrears",
@@ -60,21 +69,91 @@ def _bare(workflow_id: str, idempotency_key: str) -> str:
     return idempotency_key.removeprefix(f"{workflow_id}/").split("/")[-1]
 
 
+# A command the log's row names, applied to the process at the row's time: its effects, or
+# None for a row no command writes (a delivery, a rebuild's own row).
+Redo = Callable[[Any, str, dict[str, Any], dict[str, str], datetime], list[Effect] | None]
+
+P = TypeVar("P")
+
+
+def replay(process: P, workflow_id: str, rows: list[Any], generation: int, timed: frozenset[str], redo: Redo) -> P:
+    """Drive `process` (new, not started) through its rows: its start, then each timer
+    and command in the log's order, checking that its rules write the rows the log holds
+    and nothing else. `rows` are this run's, of the generations before `generation`. A
+    Refusal where they cannot be reproduced."""
+    agg: Any = process
+    prefix = rows[0].event_type.split(".")[0] + "." if rows else ""
+    written: list[tuple[int, str]] = []  # (generation, key) the fold writes
+    gen = generation_of(workflow_id, rows[0].idempotency_key) if rows else 1
+
+    def wrote(effects: list[Effect]) -> None:
+        written.extend((gen, e.key) for e in effects if isinstance(e, (Log, Letter, Message, Publish)))
+
+    wrote(agg.start())
+    for row in rows[1:]:
+        gen, now, kind = generation_of(workflow_id, row.idempotency_key), row.occurred_at, row.event_type
+        if (gen, _bare(workflow_id, row.idempotency_key)) in written:
+            continue  # written by a step before it (the call with the start, the thanks with a receipt)
+        try:
+            if kind in timed:
+                action = agg.next_action()
+                if action is None or action.at > now:
+                    raise Refusal(f"row {row.seq} ({kind}) has no timer due at {now.isoformat()}")
+                wrote(agg.fire(action, now))
+            else:
+                typed(row)  # a row its model refuses is no record to fold
+                effects = redo(agg, kind, row.payload, _by(row), now)
+                if effects is not None:
+                    wrote(effects)
+        except Refusal as e:
+            raise Refusal(
+                f"{workflow_id} cannot be rebuilt from the log: at row {row.seq} ({kind}): {e}", code="bad_start"
+            ) from None
+    logged = sorted(
+        (generation_of(workflow_id, r.idempotency_key), _bare(workflow_id, r.idempotency_key))
+        for r in rows
+        if not r.idempotency_key.endswith("-delivered")
+        and not r.idempotency_key.endswith("-delivery-failed")
+        and r.event_type != f"{prefix}rebuilt"
+    )
+    if sorted(written) != logged:
+        missing = sorted(set(logged) - set(written))[:3]
+        extra = sorted(set(written) - set(logged))[:3]
+        raise Refusal(
+            f"{workflow_id} cannot be rebuilt from the log: its rules write {extra or 'nothing more'} where the "
+            f"log holds {missing or 'nothing more'}",
+            code="bad_start",
+        )
+    agg.input = agg.input.model_copy(update={"generation": generation})
+    return process
+
+
+def _by(row: Any) -> dict[str, str]:
+    return {"actor": row.actor, "office": row.office}
+
+
+def runs_rows(workflow_id: str, prefix: str, rows: list[Any], generation: int, started: str) -> list[Any]:
+    """A process's rows of the generations before `generation`, its start first."""
+    ours = [
+        r
+        for r in rows
+        if r.workflow_id == workflow_id
+        and r.event_type.startswith(prefix)
+        and generation_of(workflow_id, r.idempotency_key) < generation
+    ]
+    first = next((r for r in ours if r.event_type == started), None)
+    if first is None:
+        raise Refusal(f"the log holds no {started} row of {workflow_id}: there is nothing to rebuild", code="bad_start")
+    return [first] + [r for r in ours if r is not first]
+
+
+# --- contribution chases ------------------------------------------------------------------------
 def rebuild_chase(inp: ChaseInput, rows: list[Any], generation: int = 1) -> Chase:
     """The chase the log's rows of `inp`'s chase say (rows of every generation before
     `generation`, in order). A Refusal where the rows cannot be reproduced."""
     wid = chase_id(inp.year, inp.state)
-    rows = [
-        r
-        for r in rows
-        if r.workflow_id == wid
-        and r.event_type.startswith("chase.")
-        and generation_of(wid, r.idempotency_key) < generation
-    ]
-    started = next((r for r in rows if r.event_type == "chase.started"), None)
-    if started is None:
-        raise Refusal(f"the log holds no chase.started row of {wid}: there is nothing to rebuild", code="bad_start")
-    said = typed(started)
+    rows = runs_rows(wid, "chase.", rows, generation, "chase.started")
+    said = typed(rows[0])
     first = inp.model_copy(
         update={
             "amount_due": said.amount_due,
@@ -86,89 +165,127 @@ def rebuild_chase(inp: ChaseInput, rows: list[Any], generation: int = 1) -> Chas
             "generation": 1,
         }
     )
-    chase = Chase(input=first, started_at=started.occurred_at)
-    written: list[tuple[int, str]] = []  # (generation, key) the fold writes
-    gen = generation_of(wid, started.idempotency_key)
+    return replay(Chase(input=first, started_at=rows[0].occurred_at), wid, rows, generation, CHASE_TIMED, _redo_chase)
 
-    def wrote(effects: list[Effect]) -> None:
-        written.extend((gen, e.key) for e in effects if isinstance(e, (Log, Letter, Message, Publish)))
 
-    wrote(chase.start())
-    for row in rows:
-        gen, p, now = generation_of(wid, row.idempotency_key), row.payload, row.occurred_at
-        if row is started or (gen, _bare(wid, row.idempotency_key)) in written:
-            continue  # written by a step before it (the call with the start, the thanks with a receipt)
-        by = {"actor": row.actor, "office": row.office}
-        kind = row.event_type
-        try:
-            if kind in TIMED:
-                action = chase.next_action()
-                if action is None or action.at > now:
-                    raise Refusal(f"row {row.seq} ({kind}) has no timer due at {now.isoformat()}")
-                wrote(chase.fire(action, now))
-            elif kind == "chase.rebuilt":
-                continue
-            elif kind == "chase.receipt_recorded":
-                receipt = RecordReceipt(
-                    amount=Decimal(p["amount"]),
-                    date=date.fromisoformat(p["date"]),
-                    reference=p["reference"],
-                    budget_line=p["budget_line"],
-                    **by,
-                )
-                wrote(chase.record_receipt(receipt, now))
-            elif kind == "chase.receipt_reversed":
-                wrote(chase.reverse_receipt(ReverseReceipt(number=p["receipt"], reason=p["reason"], **by), now))
-            elif kind == "chase.due_corrected":
-                wrote(chase.correct_due(CorrectDue(amount=Decimal(p["to"]), reason=p["reason"], **by), now))
-            elif kind == "chase.payment_reported":
-                amount = None if p["amount"] is None else Decimal(p["amount"])
-                wrote(
-                    chase.report_payment(
-                        ReportPayment(
-                            amount=amount, date=date.fromisoformat(p["date"]), reference=p["reference"], **by
-                        ),
-                        now,
-                    )
-                )
-            elif kind == "chase.pledged":
-                amount = None if p["amount"] is None else Decimal(p["amount"])
-                wrote(
-                    chase.pledge_payment(
-                        Pledge(
-                            expected_date=date.fromisoformat(p["expected_date"]), amount=amount, note=p["note"], **by
-                        ),
-                        now,
-                    )
-                )
-            elif kind == "chase.msp_date_set":
-                wrote(chase.set_msp_date(SetMspDate(msp_date=date.fromisoformat(p["to"]), **by)))
-            elif kind == "chase.escalated":
-                action = chase.next_action()
-                if action is not None and action.key == "president" and action.at <= now:
-                    wrote(chase.fire(action, now))  # the letter on a timer (--auto-escalate-days)
-                else:
-                    wrote(chase.escalate(Escalate(**by), now))
-            elif kind in ("chase.waived", "chase.cancelled"):
-                wrote(chase.close(kind.removeprefix("chase."), Close(reason=p["reason"], **by)))
-        except Refusal as e:
-            raise Refusal(
-                f"{wid} cannot be rebuilt from the log: at row {row.seq} ({kind}): {e}", code="bad_start"
-            ) from None
-    logged = sorted(
-        (generation_of(wid, r.idempotency_key), _bare(wid, r.idempotency_key))
-        for r in rows
-        if not r.idempotency_key.endswith("-delivered")
-        and not r.idempotency_key.endswith("-delivery-failed")
-        and r.event_type != "chase.rebuilt"
-    )
-    if sorted(written) != logged:
-        missing = sorted(set(logged) - set(written))[:3]
-        extra = sorted(set(written) - set(logged))[:3]
-        raise Refusal(
-            f"{wid} cannot be rebuilt from the log: its rules write {extra or 'nothing more'} where the log "
-            f"holds {missing or 'nothing more'}",
-            code="bad_start",
+def _redo_chase(chase: Chase, kind: str, p: dict[str, Any], by: dict[str, str], now: datetime) -> list[Effect] | None:
+    def amount(value: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    if kind == "chase.receipt_recorded":
+        receipt = RecordReceipt(
+            amount=Decimal(p["amount"]),
+            date=date.fromisoformat(p["date"]),
+            reference=p["reference"],
+            budget_line=p["budget_line"],
+            **by,
         )
-    chase.input = chase.input.model_copy(update={"generation": generation})
-    return chase
+        return chase.record_receipt(receipt, now)
+    if kind == "chase.receipt_reversed":
+        return chase.reverse_receipt(ReverseReceipt(number=p["receipt"], reason=p["reason"], **by), now)
+    if kind == "chase.due_corrected":
+        return chase.correct_due(CorrectDue(amount=Decimal(p["to"]), reason=p["reason"], **by), now)
+    if kind == "chase.payment_reported":
+        report = ReportPayment(
+            amount=amount(p["amount"]), date=date.fromisoformat(p["date"]), reference=p["reference"], **by
+        )
+        return chase.report_payment(report, now)
+    if kind == "chase.pledged":
+        pledge = Pledge(
+            expected_date=date.fromisoformat(p["expected_date"]), amount=amount(p["amount"]), note=p["note"], **by
+        )
+        return chase.pledge_payment(pledge, now)
+    if kind == "chase.msp_date_set":
+        return chase.set_msp_date(SetMspDate(msp_date=date.fromisoformat(p["to"]), **by))
+    if kind == "chase.escalated":
+        action = chase.next_action()
+        if action is not None and action.key == "president" and action.at <= now:
+            return chase.fire(action, now)  # the letter on a timer (--auto-escalate-days)
+        return chase.escalate(Escalate(**by), now)
+    if kind == "chase.waived":
+        return chase.close("waived", Close(reason=p["reason"], **by))
+    if kind == "chase.cancelled":
+        return chase.close("cancelled", Close(reason=p["reason"], **by))
+    return None  # a row no command writes (a delivery, the rebuild's own): the keys are compared after
+
+
+# --- obligations ---------------------------------------------------------------------------------
+OBLIGATION_TIMED = frozenset({"obligation.reminder_sent", "obligation.overdue", "obligation.coordinators_told"})
+
+
+def rebuild_obligation(inp: ObligationInput, workflow_id: str, rows: list[Any]) -> Obligation:
+    """The obligation its rows say (rows of the generations before `inp.generation`)."""
+    rows = runs_rows(workflow_id, "obligation.", rows, inp.generation, "obligation.started")
+    first = inp.model_copy(update={"snapshot": None, "generation": 1})
+    obligation = Obligation.new(first, workflow_id, rows[0].occurred_at)
+    return replay(obligation, workflow_id, rows, inp.generation, OBLIGATION_TIMED, _redo_obligation)
+
+
+def _redo_obligation(
+    obligation: Obligation, kind: str, p: dict[str, Any], by: dict[str, str], now: datetime
+) -> list[Effect] | None:
+    today = geneva_date(now)
+    if kind == "obligation.fulfilled":
+        return obligation.fulfil(
+            ObligationFulfil(date=date.fromisoformat(p["date"]), reference=p["reference"], **by), today
+        )
+    if kind == "obligation.extension_requested":
+        request = RequestExtension(
+            new_due=date.fromisoformat(p["new_due"]),
+            meeting=date.fromisoformat(p["meeting"]),
+            submitted=date.fromisoformat(p["submitted"]),
+            reason=p["reason"],
+            **by,
+        )
+        return obligation.request_extension(request, today)
+    if kind == "obligation.extension_decided":
+        decision = DecideExtension(
+            granted=p["granted"],
+            meeting=date.fromisoformat(p["meeting"]),
+            msp=p["decided_by"],
+            text=p["decision"],
+            new_due=date.fromisoformat(p["due"]) if p["granted"] else None,
+            **by,
+        )
+        return obligation.decide_extension(decision, now)
+    if kind == "obligation.exempted":
+        return obligation.exempt(Exempt(reason=p["reason"], **by))
+    if kind == "obligation.due_overridden":
+        return obligation.override_due(OverrideDue(due=date.fromisoformat(p["to"]), reason=p["reason"], **by), now)
+    return None
+
+
+# --- action items --------------------------------------------------------------------------------
+ACTION_TIMED = frozenset({"action.reminder_sent", "action.overdue"})
+
+
+def rebuild_action_item(inp: ActionItemInput, workflow_id: str, rows: list[Any]) -> ActionItem:
+    """The action item its rows say (rows of the generations before `inp.generation`)."""
+    rows = runs_rows(workflow_id, "action.", rows, inp.generation, "action.created")
+    first = inp.model_copy(update={"snapshot": None, "generation": 1})
+    item = ActionItem.new(first, workflow_id, rows[0].occurred_at)
+    return replay(item, workflow_id, rows, inp.generation, ACTION_TIMED, _redo_action_item)
+
+
+def _redo_action_item(
+    item: ActionItem, kind: str, p: dict[str, Any], by: dict[str, str], now: datetime
+) -> list[Effect] | None:
+    if kind == "action.completed" and p.get("fulfilled_by"):
+        return item.fulfil(ActionFulfil(by=p["fulfilled_by"], reference=p["note"], **by), now)
+    if kind == "action.completed":
+        return item.complete(Complete(note=p.get("note", ""), **by), now)
+    if kind == "action.extended":
+        return item.extend(Extend(new_due=date.fromisoformat(p["new_due"]), reason=p["reason"], **by), now)
+    if kind == "action.reassigned":
+        return item.reassign(Reassign(owner=p["owner"], **by), now)
+    if kind == "action.cancelled":
+        return item.cancel(CancelAction(reason=p["reason"], **by), now)
+    return None
+
+
+# The processes rebuilt from the log, by workflow type: the command that does it.
+REBUILT = {
+    "ContributionChase": "ccm chase rebuild",
+    "Obligation": "ccm obligations rebuild",
+    "ActionItem": "ccm task rebuild",
+}

@@ -243,12 +243,11 @@ class ProcessWorkflow(Generic[P]):
         rebuilt = await call(Activities.rebuild_process, RebuildRequest(input=self.process.input.model_dump_json()))
         self.process = validate_json(type(self.process), rebuilt.snapshot)
         by = self.process.input.started_by
-        # Only chases are rebuilt (the activity refuses any other process).
         await self._carry_out(
             [
                 Log(
                     key="rebuilt",
-                    event_type="chase.rebuilt",
+                    event_type=rebuilt.event_type,
                     actor=by.actor if by else "",
                     office=by.office if by else "",
                     payload=rebuilt.payload,

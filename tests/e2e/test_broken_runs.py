@@ -1,7 +1,8 @@
 """A chase whose history no longer replays, as the probe's poisoned chases did: `ccm chase
 status` says so in one line and `ccm doctor` lists it, with what to do. The history is
 made by another workflow registered under the chase's name (what a change of workflow
-code without versioning does to a running chase), then the real `ccm worker` meets it."""
+code without versioning does to a running chase), then the real `ccm worker` meets it.
+A chase, an obligation and an action item are then carried on from the event log."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def test_a_chase_whose_history_does_not_replay_is_said_in_one_line_and_listed_by
         seconds=60,
     )
     assert found[0]["what"] == "workflow task failing"
-    assert "ContributionChase" in found[0]["details"] and "terminate the run" in found[0]["details"]
+    assert "ContributionChase" in found[0]["details"] and "`ccm chase rebuild`" in found[0]["details"]
 
 
 def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_nothing_again(worker, ccm, ccm_env):
@@ -107,3 +108,42 @@ def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_no
     third = ccm("chase", "rebuild", *germany, "--reason", "again")
     assert third.exit_code == 0 and "as generation 3" in third.stdout, third.output
     assert json.loads(ccm("chase", "status", *germany, "-o", "json").stdout)[0]["received"] == "5400.00"
+
+
+def test_an_obligation_and_an_action_item_rebuilt_from_the_log_carry_on_where_the_log_says(worker, ccm, ccm_env):
+    """Each run is terminated and its next generation folded from its rows: the same stage
+    and due date, nothing sent again, commands go on, rows keyed in the new generation."""
+    due = (date.today() + timedelta(days=200)).isoformat()
+    nor = ["--state", "NOR", "--kind", "art7-annual", "--year", str(NEXT - 2)]
+    assert (
+        ccm("obligations", "start", "--kind", "art7-annual", "--year", str(NEXT - 2), "--state", "NOR").exit_code == 0
+    )
+    moved = ccm("obligations", "override-due", *nor, "--due", due, "--reason", "practice counts from deposit")
+    assert moved.exit_code == 0, moved.output
+    wid = f"obligation-NOR-art7-annual-{NEXT - 2}"
+    rebuilt = ccm("obligations", "rebuild", *nor, "--reason", "its history no longer replays")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    # started, overdue (its due date had passed), the coordinators told, the due date moved
+    assert rebuilt.stdout.strip() == f"rebuilt {wid} as generation 2 from 4 rows: open, due {due}"
+    fulfilled = ccm("obligations", "fulfil", *nor, "--reference", "NOR report")
+    assert fulfilled.exit_code == 0, fulfilled.output
+
+    added = ccm("task", "add", "--owner", "NOR", "--text", "Feedback on the workshop", "--due", due)
+    assert added.exit_code == 0, added.output
+    item = added.stdout.split()[-1]
+    assert ccm("task", "reassign", item, "--owner", "ITA").exit_code == 0
+    again = ccm("task", "rebuild", item, "--reason", "its history no longer replays")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip() == f"rebuilt {item} as generation 2 from 2 rows: open, due {due}"
+    listed = [r for r in json.loads(ccm("task", "list", "-o", "json").stdout) if r["id"] == item]
+    assert listed and listed[0]["owner"] == "ITA"
+    assert ccm("task", "done", item, "--note", "sent", "--as", "ITA").exit_code == 0
+
+    log = event_log(ccm_env)
+    keys = {r.idempotency_key for r in log.query(workflow_id=wid)} | {
+        r.idempotency_key for r in log.query(workflow_id=item)
+    }
+    assert {f"{wid}/g2/rebuilt", f"{wid}/g2/fulfilled", f"{item}/g2/rebuilt", f"{item}/g2/completed-1"} <= keys
+    told = [r for r in log.query(workflow_id=wid) if r.event_type == "obligation.coordinators_told"]
+    assert len(told) == 1  # not told again
+    assert log.verify().ok

@@ -120,3 +120,127 @@ def test_rows_the_rules_would_not_write_are_refused_not_guessed():
 def test_a_rows_generation_is_read_from_its_key():
     assert generation_of(WID, f"{WID}/receipt-1") == 1
     assert generation_of(WID, f"{WID}/g3/receipt-4") == 3
+
+
+# --- obligations and action items: the same fold, their own rules ------------------------------
+def recorded(process, wid: str, steps, until: datetime):
+    """Run `process` through `steps` ((time, command) in order) and its timers up to
+    `until`, writing its rows as the worker would; the rows."""
+    rows = []
+
+    def write(effects, now):
+        for e in effects:
+            if getattr(e, "event_type", None):
+                rows.append(
+                    SimpleNamespace(
+                        seq=len(rows) + 1,
+                        workflow_id=wid,
+                        event_type=e.event_type,
+                        idempotency_key=f"{wid}/{e.key}",
+                        payload=e.payload,
+                        occurred_at=now,
+                        actor=e.actor,
+                        office=e.office,
+                    )
+                )
+
+    def timers(before):
+        while (action := process.next_action()) and action.at <= before:
+            write(process.fire(action, action.at), action.at)
+
+    write(process.start(), process.since)
+    for now, step in steps:
+        timers(now)
+        write(step(now), now)
+    timers(until)
+    return rows
+
+
+def test_an_obligation_with_reminders_an_extension_and_a_new_due_date_folds_back():
+    from domain.obligations import DecideExtension, Obligation, ObligationInput, OverrideDue, RequestExtension
+    from domain.rebuild import rebuild_obligation
+
+    wid = "obligation-LBN-art4-clearance-eif"
+    inp = ObligationInput(
+        state="LBN", kind="art4-clearance", period="eif", due=date(2021, 5, 1), in_force=date(2011, 5, 1)
+    )
+    obligation = Obligation.new(inp, wid, utc(2020, 1, 6, 9))
+    lbn = {"actor": "amb@LBN", "office": "LBN"}
+    rows = recorded(
+        obligation,
+        wid,
+        [
+            (
+                utc(2020, 6, 1, 9),
+                lambda now: obligation.request_extension(
+                    RequestExtension(
+                        new_due=date(2026, 5, 1),
+                        meeting=date(2020, 11, 25),
+                        submitted=date(2020, 2, 20),
+                        reason="contamination",
+                        **lbn,
+                    ),
+                    now.date(),
+                ),
+            ),
+            (
+                utc(2020, 11, 26, 9),
+                lambda now: obligation.decide_extension(
+                    DecideExtension(
+                        granted=True, meeting=date(2020, 11, 25), msp="2RC", text="granted to 2026", office="president"
+                    ),
+                    now,
+                ),
+            ),
+            (
+                utc(2021, 2, 1, 9),
+                lambda now: obligation.override_due(OverrideDue(due=date(2026, 8, 1), reason="from deposit"), now),
+            ),
+        ],
+        until=utc(2026, 10, 1),
+    )
+    kinds = [r.event_type for r in rows]
+    assert kinds.count("obligation.reminder_sent") >= 3 and "obligation.overdue" in kinds
+    assert "obligation.extension_decided" in kinds and "obligation.due_overridden" in kinds
+    rebuilt = rebuild_obligation(inp.model_copy(update={"generation": 2}), wid, rows)
+    assert rebuilt.model_dump(exclude={"input"}) == obligation.model_dump(exclude={"input"})
+    assert rebuilt.input.generation == 2
+    lost = [r for r in rows if r.event_type != "obligation.extension_requested"]
+    with pytest.raises(Refusal, match="cannot be rebuilt from the log"):
+        rebuild_obligation(inp.model_copy(update={"generation": 2}), wid, lost)
+
+
+def test_an_action_item_reminded_extended_reassigned_and_fulfilled_folds_back():
+    from domain.action_items import ActionItem, ActionItemInput, Extend, Fulfil, Reassign
+    from domain.rebuild import rebuild_action_item
+
+    wid = "action-meeting-cc-2016-11-04-3"
+    inp = ActionItemInput(
+        owner="NOR",
+        text="Feedback on the Lebanon workshop",
+        due=date(2016, 12, 1),
+        source="meeting-cc-2016-11-04",
+        number=3,
+        fulfilled_by="escalation:2016",
+    )
+    item = ActionItem.new(inp, wid, utc(2016, 11, 4, 15))
+    rows = recorded(
+        item,
+        wid,
+        [
+            (utc(2016, 12, 5, 9), lambda now: item.extend(Extend(new_due=date(2017, 1, 20), reason="capitals"), now)),
+            (utc(2016, 12, 6, 9), lambda now: item.reassign(Reassign(owner="ITA"), now)),
+            (
+                utc(2017, 1, 25, 9),
+                lambda now: item.fulfil(Fulfil(by="escalation:2016", reference="12 letters", office="president"), now),
+            ),
+        ],
+        until=utc(2017, 3, 1),
+    )
+    kinds = [r.event_type for r in rows]
+    assert kinds.count("action.reminder_sent") == 4 and kinds.count("action.overdue") == 2
+    rebuilt = rebuild_action_item(inp.model_copy(update={"generation": 3}), wid, rows)
+    assert rebuilt.model_dump(exclude={"input"}) == item.model_dump(exclude={"input"})
+    assert rebuilt.stage == "done" and rebuilt.input.generation == 3
+    with pytest.raises(Refusal, match="no action.created row"):
+        rebuild_action_item(inp.model_copy(update={"generation": 2}), wid, rows[1:])
