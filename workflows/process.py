@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         RebuildRequest,
         StartCheck,
     )
+    from domain.event_types import check_payload
     from domain.events import NewEvent
     from domain.process import (
         SYSTEM,
@@ -362,6 +363,13 @@ class ProcessWorkflow(Generic[P]):
         for the step's next message and are logged with it, in its transaction (one
         activity instead of two); a letter is drawn beside the lock, after them."""
         subject = self.process.subject
+        for effect in effects:
+            if isinstance(effect, (Log, Letter, Message, Publish)):
+                # Each payload is its event type's model (`domain.event_types`) where it is made,
+                # before any of the step's effects is carried out. A payload refused is a bug:
+                # the workflow task fails (`ccm doctor` lists it) and nothing of the step is
+                # written; the run goes on from its history once the code is fixed.
+                check_payload(effect.event_type, effect.payload)
         waiting: list[NewEvent] = []
         for effect in effects:
             if isinstance(effect, Show):

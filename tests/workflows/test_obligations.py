@@ -116,3 +116,41 @@ async def test_a_run_hands_the_process_on_to_a_new_one_on_its_anniversary(time_s
     written = types(log, handle)
     assert written.count("obligation.started") == 1 and written.count("obligation.overdue") == 1
     await latest.terminate("test over")
+
+
+async def test_a_payload_its_model_refuses_fails_the_task_writes_nothing_and_the_fixed_code_goes_on(
+    time_skipping_env, task_queue, worker, log, monkeypatch
+):
+    """A step's effects are checked against their event types' models where they are made,
+    before any is carried out (`workflows.process`): a bug that writes a bad payload fails
+    the workflow task instead of writing part of the step; once the code is right again,
+    the same command completes from the history."""
+    import asyncio
+
+    from domain.obligations import Obligation as Process
+    from domain.process import Log
+
+    handle, due = await start(time_skipping_env, task_queue)
+    right = Process.fulfil
+
+    def buggy(self, cmd, today):
+        effects = right(self, cmd, today)
+        return [
+            e.model_copy(update={"payload": {**e.payload, "on_time": "perhaps"}}) if isinstance(e, Log) else e
+            for e in effects
+        ]
+
+    monkeypatch.setattr(Process, "fulfil", buggy)
+    today = (await time_skipping_env.get_current_time()).date()
+    sent = asyncio.create_task(act(handle, Obligation.fulfil, Fulfil(date=today, reference="A7", office="FJI")))
+    for _ in range(100):
+        failed = [e async for e in handle.fetch_history_events() if e.HasField("workflow_task_failed_event_attributes")]
+        if failed:
+            break
+        await asyncio.sleep(0.1)
+    assert failed and "obligation.fulfilled: on_time" in failed[0].workflow_task_failed_event_attributes.failure.message
+    assert types(log, handle) == ["obligation.started"]  # nothing of the step written
+    monkeypatch.setattr(Process, "fulfil", right)
+    status = await asyncio.wait_for(sent, 60)
+    assert status.stage == "fulfilled"
+    assert types(log, handle) == ["obligation.started", "obligation.fulfilled"]
