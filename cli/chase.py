@@ -530,14 +530,21 @@ def chase_set_msp_date(state, year, day, acting):
 @click.option("--state", type=PARTY, help="the State Party; or --all-unpaid")
 @click.option("--all-unpaid", is_flag=True, help="every chase of the year whose President's letter is due")
 @chase_year_option
+@click.option(
+    "--reason",
+    default="",
+    help="the Presidency's reason for writing before the ISU's third letter (the pre-MSP reminder) has gone",
+)
 @as_option("president")
-def chase_escalate(state, all_unpaid, year, acting):
+def chase_escalate(state, all_unpaid, year, reason, acting):
     """Send the President's individual letter now: to one State, or with --all-unpaid to
-    every State of the year whose chase waits for it (stage escalation_due). A re-run
+    every State of the year whose chase waits for it (stage escalation_due: the ISU's
+    three letters have gone and nothing was received). The President writes after the
+    ISU's pre-MSP reminder; to one State earlier only with --reason, recorded. A re-run
     sends none twice."""
     from domain.chase import Escalate
 
-    cmd = Escalate(**acting.model_dump())
+    cmd = Escalate(reason=reason, **acting.model_dump())
     if bool(state) == all_unpaid:
         raise click.UsageError("give --state, or --all-unpaid")
     if state:

@@ -176,6 +176,11 @@ class SetMspDate(Acting):
 
 class Escalate(Acting):
     office: str = "president"
+    reason: Reason = Field(
+        "",
+        description="why the President writes before the ISU's third letter (the pre-MSP reminder) has gone: "
+        "the Presidency's recorded decision",
+    )
 
 
 class Close(Acting):
@@ -352,10 +357,14 @@ class Chase(Counters):
         return (
             self.input.auto_escalate_days is None
             and self.outcome is None
-            and "reminder-3" in self.done
-            and "president" not in self.done
+            and self.sent("pre_msp_reminder")
+            and not self.sent("president_letter")
             and self.received == 0
         )
+
+    def sent(self, kind: LetterKind) -> bool:
+        """Whether a letter of `kind` went out (a step skipped sent none)."""
+        return any(letter.kind == kind for letter in self.letters)
 
     @property
     def finished(self) -> bool:
@@ -525,13 +534,27 @@ class Chase(Counters):
         times = self.step_times()
         due = [k for k, _, _ in _STEPS if k in times and k not in self.done and times[k] <= now]
         key = due[-1] if due else action.key
+        if key == "president" and "reminder-3" in due and not self.sent("pre_msp_reminder"):
+            key = "reminder-3"  # the ISU's third letter before the President's (the minutes' order)
         steps = [k for k, _, _ in _STEPS]
         self.done.extend(k for k in steps[: steps.index(key)] if k not in self.done)
+        if key == "reminder-3" and geneva_date(now) >= self.input.msp:
+            return self._skip_step(key, now, f"the Meeting of States Parties opened on {self.input.msp.isoformat()}")
+        if key == "president" and not self.sent("pre_msp_reminder"):
+            return self._skip_step(
+                key, now, "the pre-MSP reminder has not gone out: the President writes after it, or on a decision"
+            )
         return self._send_step(key, now)
 
-    def _send_step(self, key: str, now: datetime, actor: str = "", office: str = "") -> list[Effect]:
-        kind = next(k for s, k, _ in _STEPS if s == key)
+    def _skip_step(self, key: str, now: datetime, reason: str) -> list[Effect]:
+        """A timed step not taken, and why (recorded: a letter that did not go is a fact too)."""
         self.done.append(key)
+        return [Log(key=f"{key}-skipped", event_type="chase.step_skipped", payload={"step": key, "reason": reason})]
+
+    def _send_step(self, key: str, now: datetime, actor: str = "", office: str = "", reason: str = "") -> list[Effect]:
+        kind = next(k for s, k, _ in _STEPS if s == key)
+        if key not in self.done:
+            self.done.append(key)
         self.letters.append(LetterSent(kind=kind, sent_at=now, key=key))
         if key == "president":
             return [
@@ -541,7 +564,7 @@ class Chase(Counters):
                     event_type="chase.escalated",
                     actor=actor,
                     office=office,
-                    payload={"outstanding": str(self.outstanding)},
+                    payload={"outstanding": str(self.outstanding)} | ({"decision": reason} if reason else {}),
                 )
             ]
         effects: list[Effect] = [
@@ -716,6 +739,10 @@ class Chase(Counters):
         self.check_msp_date(cmd)
         old = self.input.msp
         self.input = self.input.model_copy(update={"msp_date": cmd.msp_date})
+        if not self.sent("pre_msp_reminder") and "reminder-3" in self.done:
+            # Its day had passed (or the chase started after it): it moves with the meeting and
+            # goes if the meeting has not opened when it falls due (`fire` skips it otherwise).
+            self.done.remove("reminder-3")
         return [
             Log(
                 key=self.change_key("msp-date"),
@@ -730,14 +757,21 @@ class Chase(Counters):
             )
         ]
 
-    def check_escalate(self) -> None:
+    def check_escalate(self, cmd: Escalate) -> None:
+        """The President writes after the ISU's three letters (call, reminder, pre-MSP
+        reminder), as the minutes order them; earlier only on a decision that says why."""
         self._check_open()
-        if "president" in self.done:
+        if self.sent("president_letter"):
             raise Refusal("the President's letter has already gone out")
+        if not self.sent("pre_msp_reminder") and not cmd.reason.strip():
+            raise Refusal(
+                "the President writes after the ISU's third letter, the pre-MSP reminder, which has not gone out "
+                "to this State: give the Presidency's reason for writing earlier (--reason)"
+            )
 
     def escalate(self, cmd: Escalate, now: datetime) -> list[Effect]:
-        self.check_escalate()
-        return self._send_step("president", now, cmd.actor, cmd.office)
+        self.check_escalate(cmd)
+        return self._send_step("president", now, cmd.actor, cmd.office, cmd.reason.strip())
 
     def check_close(self, cmd: Close) -> None:
         self._check_open()

@@ -223,6 +223,13 @@ class ChaseEscalationDue(Sent):
 @event("chase.escalated")
 class ChaseEscalated(LetterSent):
     outstanding: Decimal
+    decision: str = Field("", description="why the President wrote before the pre-MSP reminder had gone")
+
+
+@event("chase.step_skipped")
+class ChaseStepSkipped(EventPayload):
+    step: str
+    reason: str
 
 
 @event("chase.reported_not_received")

@@ -48,6 +48,7 @@ CHASE_TIMED = frozenset(
         "chase.year_closed",
         "chase.reported_not_received",
         "chase.pledge_lapsed",
+        "chase.step_skipped",
     }
 )
 
@@ -201,7 +202,7 @@ def _redo_chase(chase: Chase, kind: str, p: dict[str, Any], by: dict[str, str], 
         action = chase.next_action()
         if action is not None and action.key == "president" and action.at <= now:
             return chase.fire(action, now)  # the letter on a timer (--auto-escalate-days)
-        return chase.escalate(Escalate(**by), now)
+        return chase.escalate(Escalate(reason=p.get("decision", ""), **by), now)
     if kind == "chase.waived":
         return chase.close("waived", Close(reason=p["reason"], **by))
     if kind == "chase.cancelled":

@@ -87,7 +87,7 @@ class ContributionChase(ProcessWorkflow[Chase]):
 
     @escalate.validator
     def _check_escalate(self, cmd: Escalate) -> None:
-        self._validate("escalate", cmd, self.process.check_escalate)
+        self._validate("escalate", cmd, lambda: self.process.check_escalate(cmd))
 
     @workflow.update(description="Waive the year's contribution (the Presidency, with a reason); the chase ends.")
     async def waive(self, cmd: Close) -> CommandResult:

@@ -205,6 +205,15 @@ def cases(f) -> list[tuple[list, str]]:
         ),
         (["obligations", "fulfil", "--state", "Atlantis", "--kind", "art3-stockpiles"], "unknown State 'Atlantis'"),
         (
+            ["obligations", "rebuild", "--state", "NOR", "--kind", "art7-annual", "--reason", "x"],
+            "an annual report needs --year",
+        ),
+        (
+            ["obligations", "rebuild", "--state", "NOR", "--kind", "art3-stockpiles", "--reason", "x"],
+            "the log holds no row of obligation-NOR-art3-stockpiles-eif: there is nothing to rebuild",
+        ),
+        (["task", "rebuild", "action-none-1", "--reason", "x"], "the log holds no row of action-none-1"),
+        (
             [
                 "obligations",
                 "exempt",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -405,13 +405,16 @@ def test_without_year_a_chase_command_takes_the_open_chase_and_not_found_names_t
 
 
 def test_the_presidents_letters_go_to_every_unpaid_state_when_the_presidency_decides(ccm, worker, ccm_env):
-    """Chases whose pre-MSP reminder's day has passed wait for the Presidency's decision.
-    The MSP is set to today, so the test holds on any day of the year."""
-    year = YEAR
+    """Chases whose pre-MSP reminder has gone wait for the Presidency's decision. The MSP
+    is set to tomorrow, so that its reminder (21 days before) is due at once and goes
+    before the meeting opens; on 31 December, next year's chase with its MSP on 1 January.
+    The test holds on any day of the year."""
+    today = date.fromisoformat(TODAY)
+    year, msp = (YEAR, today + timedelta(days=1)) if (today.month, today.day) != (12, 31) else (NEXT, date(NEXT, 1, 1))
     for state in ("Iceland", "Ireland"):
-        # This year's chase (start-all's, or this one if it has not run), its MSP today.
+        # The year's chase (start-all's, or this one if it has not run), its MSP tomorrow.
         ccm("chase", "start", "--state", state, "--year", year, "--amount", "300")  # "already exists" is fine
-        moved = ccm("chase", "set-msp-date", "--state", state, "--year", year, "--date", TODAY)
+        moved = ccm("chase", "set-msp-date", "--state", state, "--year", year, "--date", msp.isoformat())
         assert moved.exit_code == 0, moved.output
 
     def due():

@@ -136,11 +136,54 @@ def test_moving_the_msp_moves_the_pre_msp_reminder():
 
 def test_escalation_sends_the_presidents_letter_once():
     chase = new_chase()
-    chase.escalate(Escalate(), utc(2017, 3, 1))
-    assert chase.stage == "escalated"
+    run_until(chase, utc(2017, 8, 15))  # the second and the pre-MSP reminders
+    assert chase.stage == "escalation_due"
+    effects = chase.escalate(Escalate(), utc(2017, 8, 20))
+    assert chase.stage == "escalated" and "decision" not in effects[0].payload
     with pytest.raises(Refusal, match="already gone out"):
-        chase.escalate(Escalate(), utc(2017, 3, 2))
+        chase.escalate(Escalate(), utc(2017, 8, 21))
     assert "president" not in [a for a in run_until(chase, utc(2018, 1, 1))]
+
+
+def test_the_president_writes_after_the_isus_third_letter_or_on_a_decision_that_says_why():
+    """The minutes' order: the call, the second reminder, the pre-MSP reminder, then the
+    President. Earlier (the day of the call, as the probe saw) only on a recorded reason."""
+    chase = new_chase()
+    with pytest.raises(Refusal, match="after the ISU's third letter, the pre-MSP reminder"):
+        chase.escalate(Escalate(), utc(2017, 1, 10, 10))
+    run_until(chase, utc(2017, 7, 1))  # the second reminder only
+    with pytest.raises(Refusal, match="give the Presidency's reason"):
+        chase.escalate(Escalate(reason="  "), utc(2017, 7, 2))
+    effects = chase.escalate(Escalate(reason="the Presidency writes before its visit to Rome"), utc(2017, 7, 2))
+    assert effects[0].event_type == "chase.escalated"
+    assert effects[0].payload["decision"] == "the Presidency writes before its visit to Rome"
+
+
+def test_a_chase_started_after_the_pre_msp_reminder_is_not_escalation_due_and_its_timers_say_why():
+    """Started late, the steps already past are not sent: no pre-MSP reminder went, so no
+    President's letter is due by itself, and none goes on a timer."""
+    chase = new_chase(start=utc(2017, 8, 20, 9), auto_escalate_days=10)  # the pre-MSP day was 14 August
+    assert chase.stage != "escalation_due"
+    skipped = []
+    while (action := chase.next_action()) and action.at <= utc(2017, 10, 1):
+        skipped += [e.payload for e in chase.fire(action, action.at) if e.event_type == "chase.step_skipped"]
+    assert not chase.sent("president_letter")
+    assert skipped == [
+        {
+            "step": "president",
+            "reason": "the pre-MSP reminder has not gone out: the President writes after it, or on a decision",
+        }
+    ]
+
+
+def test_a_pre_msp_reminder_never_goes_once_the_meeting_has_opened():
+    chase = new_chase()
+    run_until(chase, utc(2017, 7, 1))
+    chase.set_msp_date(SetMspDate(msp_date=date(2017, 7, 3)))  # the meeting brought forward
+    effects = chase.fire(chase.next_action(), utc(2017, 7, 4, 9))  # the worker was down until after it opened
+    assert [e.event_type for e in effects] == ["chase.step_skipped"]
+    assert effects[0].payload["reason"] == "the Meeting of States Parties opened on 2017-07-03"
+    assert not chase.sent("pre_msp_reminder")
 
 
 def test_a_closed_chase_refuses_everything():
@@ -220,6 +263,7 @@ def test_a_paid_chase_takes_more_money_as_a_credit_until_its_year_closes():
 # Found by `make mutate` (docs/MUTATION.md): what the chase's tests did not pin down.
 def test_the_presidents_letter_names_who_decided_it_and_a_lapsed_pledge_its_own_key():
     chase = new_chase()
+    run_until(chase, utc(2017, 8, 15))  # the ISU's three letters
     [letter] = chase.escalate(Escalate(actor="Michael Biontino", office="president"), utc(2017, 8, 20))
     assert (letter.event_type, letter.actor, letter.office) == ("chase.escalated", "Michael Biontino", "president")
     other = new_chase()
@@ -253,3 +297,13 @@ def test_a_refusal_says_what_to_change(apply, message):
     with pytest.raises(Refusal) as refused:
         apply(new_chase())
     assert str(refused.value).startswith(message)
+
+
+def test_a_meeting_moved_later_brings_back_a_pre_msp_reminder_not_yet_sent():
+    """Started after the pre-MSP day, the reminder was skipped; the meeting moved to
+    November, it goes 21 days before it, and then the President's letter may follow."""
+    chase = new_chase(start=utc(2017, 8, 20, 9))
+    assert "reminder-3" in chase.done and not chase.sent("pre_msp_reminder")
+    chase.set_msp_date(SetMspDate(msp_date=date(2017, 11, 20)))
+    assert "reminder-3" in run_until(chase, utc(2017, 11, 1))
+    assert chase.sent("pre_msp_reminder") and chase.stage == "escalation_due"
