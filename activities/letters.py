@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from activities.templating import letter_templates, plain_templates, templates
+from domain.treaty_meetings import TreatyMeeting, presiding_on
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters): Python's folding of a
 # long first word can leave a leading space in the header as read back.
@@ -52,11 +53,6 @@ TITLES = {
     },
 }
 PLACES = {"en": "Geneva, {date}", "fr": "Genève, le {date}", "es": "Ginebra, {date}"}
-PRESIDENCY = {
-    "en": "Presidency of the Convention on Cluster Munitions",
-    "fr": "Présidence de la Convention sur les armes à sous-munitions",
-    "es": "Presidencia de la Convención sobre Municiones en Racimo",
-}
 # The ISU as each language names it, and the initials that close its notes.
 ISU_NAMES = {
     "en": "Implementation Support Unit, Convention on Cluster Munitions",
@@ -92,9 +88,12 @@ class LetterRefused(ValueError):
 
 @dataclass(frozen=True)
 class Contact:
-    """Where letters to a State go: its Permanent Mission's name (in English, and in
-    French and Spanish where the row gives them), postal address and e-mail (a row of
-    `contacts.csv`)."""
+    """Where letters to a State go (a row of `contacts.csv`): its mission's name (in
+    English, and in French and Spanish where the row gives them), postal address (in each
+    language where it differs) and e-mail; the mission's kind (`permanent`, `observer`, or
+    `capital` where the State has no mission in Geneva and letters go to a ministry); and
+    its head, to whom the President writes: name, form of address (`H.E. Ms`, `H.E. Mr`,
+    `Ms`, `Mr`) and title in each language."""
 
     email: str = ""
     mission: str = ""
@@ -102,9 +101,54 @@ class Contact:
     language: str = ""  # en, fr or es: the language of every letter to the State; empty: ccm's default
     mission_fr: str = ""
     mission_es: str = ""
+    mission_kind: str = ""  # permanent, observer or capital; empty: observer for VAT and PSE, else permanent
+    address_fr: tuple[str, ...] = ()
+    address_es: tuple[str, ...] = ()
+    head_name: str = ""
+    head_form: str = ""
+    head_title: str = ""
+    head_title_fr: str = ""
+    head_title_es: str = ""
 
     def mission_in(self, language: str) -> str:
         return {"en": self.mission, "fr": self.mission_fr, "es": self.mission_es}.get(language, "")
+
+    def address_in(self, language: str) -> tuple[str, ...]:
+        return {"fr": self.address_fr, "es": self.address_es}.get(language) or self.address
+
+    def head_title_in(self, language: str) -> str:
+        return {"en": self.head_title, "fr": self.head_title_fr, "es": self.head_title_es}.get(language, "")
+
+    def kind_of(self, state: str) -> str:
+        return self.mission_kind or ("observer" if state in OBSERVER_STATES else "permanent")
+
+
+# Forms of address, as each language writes them before a name, and as it speaks to the person.
+FORMS = {
+    "H.E. Ms": {"en": "H.E. Ms", "fr": "S. E. Mme", "es": "Excma. Sra."},
+    "H.E. Mr": {"en": "H.E. Mr", "fr": "S. E. M.", "es": "Excmo. Sr."},
+    "Ms": {"en": "Ms", "fr": "Mme", "es": "Sra."},
+    "Mr": {"en": "Mr", "fr": "M.", "es": "Sr."},
+}
+VOCATIVES = {
+    "H.E. Ms": {"en": "Excellency", "fr": "Excellence", "es": "Excelencia"},
+    "H.E. Mr": {"en": "Excellency", "fr": "Excellence", "es": "Excelencia"},
+    "Ms": {"en": "Madam", "fr": "Madame", "es": "Señora"},
+    "Mr": {"en": "Sir", "fr": "Monsieur", "es": "Señor"},
+}
+# A head's title where the row gives none: an ambassador heading a permanent or an observer
+# mission, in the grammatical gender of the form of address.
+DEFAULT_TITLES = {
+    ("permanent", "en"): ("Ambassador, Permanent Representative",) * 2,
+    ("permanent", "fr"): ("Ambassadrice, Représentante permanente", "Ambassadeur, Représentant permanent"),
+    ("permanent", "es"): ("Embajadora, Representante Permanente", "Embajador, Representante Permanente"),
+    ("observer", "en"): ("Ambassador, Permanent Observer",) * 2,
+    ("observer", "fr"): ("Ambassadrice, Observatrice permanente", "Ambassadeur, Observateur permanent"),
+    ("observer", "es"): ("Embajadora, Observadora Permanente", "Embajador, Observador Permanente"),
+}
+# Whom the note "invites": a State's Government; the Holy See is itself.
+HOLY_SEE = {"en": "the Holy See", "fr": "le Saint-Siège", "es": "a la Santa Sede"}
+GOVERNMENT = {"en": "the Government {of}", "fr": "le Gouvernement {of}", "es": "al Gobierno {of}"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +172,15 @@ class Letterhead:
 
     def address_in(self, language: str) -> tuple[str, ...]:
         return ISU_ADDRESS[language] if self.address == ISU_ADDRESS["en"] else self.address
+
+    def registered_title(self, office: str, language: str) -> str:
+        """The holder's title as the key registry (or the settings) give it in `language`."""
+        title, titles = (
+            (self.president_title, self.president_titles)
+            if office == "president"
+            else (self.director_title, self.director_titles)
+        )
+        return dict(titles).get(language) or (title if language == "en" else "")
 
     def signatory(self, office: str, language: str) -> dict[str, str]:
         name, title, titles = (
@@ -220,10 +273,19 @@ def render_letter(kind: str, language: str, values: dict) -> RenderedLetter:
     """Subject, cover note and Typst source of a letter from its template's blocks."""
     name = f"letters/{language}/{kind}.typ"
     plain = plain_templates.get_template(name)
-    subject = "".join(plain.blocks["subject"](plain.new_context(values))).strip()
-    source = letter_templates.get_template(name).render(**values)
-    cover = templates.get_template(f"letters/{language}/_cover.txt").render(**values, subject=subject)
+    subject = typographic("".join(plain.blocks["subject"](plain.new_context(values))).strip(), language)
+    source = typographic(letter_templates.get_template(name).render(**values), language)
+    cover = typographic(
+        templates.get_template(f"letters/{language}/_cover.txt").render(**values, subject=subject), language
+    )
     return RenderedLetter(subject=subject, cover=cover, source=source, reference_number=values["reference_number"])
+
+
+def typographic(text: str, language: str) -> str:
+    """French with its typographic apostrophe (`l’Italie`, `d’inviter`): the templates, the
+    State names and the contacts are typed with the straight one. (The Typst source holds
+    no apostrophe of its own.)"""
+    return text.replace("'", "\u2019") if language == "fr" else text
 
 
 def _an_address(text: str) -> bool:
@@ -235,6 +297,34 @@ def _an_address(text: str) -> bool:
         and text.count("@") == 1
         and not any(c.isspace() or c in ',;<>"' for c in text)
         and parseaddr(text)[1] == text
+    )
+
+
+def as_drawn(log, workflow_id: str, state: str, context: dict, day: date) -> dict:
+    """A chase's letter context as the letter is drawn, sent or previewed alike: the letters
+    that went before without those held (the chase counts a held letter as sent; the
+    letter names only those that went), and, for a State that has withdrawn, the day it
+    left and the years it owes (`domain.contributions.withdrawal_facts`)."""
+    from domain.contributions import withdrawal_facts
+    from domain.event_types import LetterSent, typed
+
+    before = context.get("letters_before", [])
+    held = (
+        {
+            (p.letter, e.occurred_at.date().isoformat())
+            for e in log.query(workflow_id=workflow_id)
+            if isinstance(p := typed(e), LetterSent) and p.delivery == "held"
+        }
+        if before
+        else set()
+    )
+    context = context | {"letters_before": [x for x in before if (x["kind"], x["date"]) not in held]}
+    return context | withdrawal_facts(
+        lambda: log.query(subject=state, event_type="chase.*"),
+        log.query(event_type="state.recorded"),
+        state,
+        int(context["year"]),
+        day,
     )
 
 
@@ -250,7 +340,8 @@ def letter_values(
     contacts_name: str = "contacts.csv",
 ) -> dict:
     """Everything a letter's template reads, each fact written in the letter's language;
-    `LetterRefused` when one cannot be filled (no postal address, nothing to pay)."""
+    `LetterRefused` when one cannot be filled (no postal address, nothing to pay, no named
+    head of mission or no President to sign a President's letter)."""
     from activities.localise import bare, chf, long_date, of, state_name
     from domain.bank import creditor_reference, format_iban, format_reference
 
@@ -261,13 +352,13 @@ def letter_values(
     if contact.email and not _an_address(contact.email):
         raise LetterRefused(f"the e-mail of {state} in {contacts_name} is not an address: {contact.email[:80]!r}")
     named = state_name(state, language, on=when)
-    missions = OBSERVER_MISSIONS if state in OBSERVER_STATES else MISSIONS
-    mission = contact.mission_in(language) or missions[language].format(of=of(named.short, language))
+    mission = _mission(state, contact, named.short, language, contacts_name)
     values = {key: chf(context[key], language) for key in MONEY if key in context}
     # The letter's place among the chase's letters; runs from before it was counted
     # number it after the letters it names as sent before.
     number = context.get("letter_number") or len(context.get("letters_before", [])) + 1
     register = "letter" if kind == "president_letter" else "note"
+    presiding = presiding_on(when)
     values |= {
         "language": language,
         "year": context["year"],
@@ -278,21 +369,33 @@ def letter_values(
         "the_state": named.short,
         "of_state": of(named.short, language),
         "state_formal_name": named.formal,
-        "of_government": of(named.formal, language),
+        "government": HOLY_SEE[language]
+        if state == "VAT"
+        else GOVERNMENT[language].format(of=of(named.formal, language)),
         "mission": mission,
-        "addressee": [mission, *contact.address],
+        "to_mission": to_mission(mission, language),
+        "addressee": [mission, *contact.address_in(language)],
         # The President writes under the Presidency's own reference; the ISU under its own.
         "register": register,
-        "presidency": PRESIDENCY[language],
-        "author": PRESIDENCY[language] if register == "letter" else letterhead.name_in(language),
+        "presidency": presiding.presidency_lines(language),
+        "author": presiding.presidency(language) if register == "letter" else letterhead.name_in(language),
         "initials": INITIALS[language],
         "fund": FUNDS[language],
-        "reference_number": f"{'CCM-PRES' if kind == 'president_letter' else 'ISU-CCM'}/{context['year']}/{state}/"
+        "reference_number": f"{'CCM-PRES' if register == 'letter' else INITIALS[language]}/{context['year']}/{state}/"
         f"{number}",
         "created": when,  # the letter's date, so a re-drawn letter is the same file
         "date": long_date(when, language),
         "dated": PLACES[language].format(date=long_date(when, language)),
-        "letters_sent": letters_in_words(context.get("letters_before", []), language, register),
+        "letters_sent": letters_in_words(context.get("letters_before", []), language, register, context, state),
+        # The ISU's notes a President's letter recalls, each by its reference and date.
+        "notes": [
+            {
+                "ref": f"{INITIALS[language]}/{context['year']}/{state}/{x['number']}",
+                "date": long_date(x["date"], language),
+            }
+            for x in context.get("letters_before", [])
+            if x["kind"] in ("call_for_contributions", *REMINDERS) and x.get("number")
+        ],
         "has_arrears": Decimal(str(context.get("arrears", "0"))) > 0,
         "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
         "has_credit_carried": Decimal(str(context.get("credit_carried", "0"))) > 0,
@@ -304,67 +407,193 @@ def letter_values(
         "received_any": Decimal(str(context.get("received", "0"))) > 0,
         "reference": context.get("reference", ""),
         "creditor_reference": format_reference(creditor_reference(int(context["year"]), state)),
-        "signatory": letterhead.signatory("president" if kind == "president_letter" else "director", language),
+        "signatory": letterhead.signatory("president" if register == "letter" else "director", language),
         "isu": {
             "name": letterhead.name_in(language),
+            "name_lines": letterhead.name_in(language).split(", "),
             "address": list(letterhead.address_in(language)),
             "logo": str(letterhead.logo.resolve()) if letterhead.logo else "",
         },
         "payment": None,
+        "vocative": "",
     }
     for key in ("msp_date", "reported_on"):
         if context.get(key):
             values[key] = long_date(str(context[key])[:10], language)
+    # A State that has withdrawn is asked for its arrears only, with the day it left and the years it owes.
+    values["withdrawn"] = long_date(context["withdrawn"], language) if context.get("withdrawn") else ""
+    years = [str(y) for y in context.get("arrears_years") or []]
+    values["arrears_years"] = ", ".join(years[:-1]) + AND[language] + years[-1] if len(years) > 1 else "".join(years)
     if kind in PAYMENT_LETTERS:
         amount = Decimal(str(context["outstanding"]))  # a credit carried in is already counted
         if amount <= 0:
             raise LetterRefused(f"nothing to ask {state} for: the amount to pay is {chf(amount, 'en')}")
-        # Due by the Meeting of States Parties; once it has opened, by the year's end.
+    if register == "letter":  # from one person to another: no payment slip, the ISU's notes recalled
+        values |= _president_writes(state, contact, mission, presiding, letterhead, language, when, contacts_name)
+    elif kind in PAYMENT_LETTERS:
+        # Requested by the Meeting of States Parties; once it has opened, by the year's end.
         msp = date.fromisoformat(str(context["msp_date"])[:10])
-        due = msp if when < msp else date(int(context["year"]), 12, 31)
+        by = msp if when < msp else date(int(context["year"]), 12, 31)
         values["payment"] = {
-            "amount": chf(amount, language),
-            "due": long_date(due, language),
+            "amount": values["outstanding"],
+            "due": long_date(by, language),
             "iban": format_iban(iban) if iban else "",
             "creditor_reference": values["creditor_reference"],
         }
     return values
 
 
-def letters_in_words(letters: list[dict], language: str, register: str = "note") -> str:
+def to_mission(mission: str, language: str) -> str:
+    """`to the Permanent Mission of …`, `à la Mission permanente …`, `au Ministère …`,
+    `a la Misión Permanente …`, `al Ministerio …`: the preposition with the article the
+    mission's name takes."""
+    if language == "fr":
+        feminine = mission.startswith(("Mission", "Délégation", "Ambassade"))
+        return ("à la " if feminine else "au " if mission.startswith("Ministère") else "à ") + mission
+    if language == "es":
+        feminine = mission.startswith(("Misión", "Delegación", "Embajada"))
+        return ("a la " if feminine else "al " if mission.startswith("Ministerio") else "a ") + mission
+    return "to the " + mission
+
+
+def _mission(state: str, contact: Contact, short_name: str, language: str, contacts_name: str) -> str:
+    """The mission a letter is addressed to, in the letter's language: as the row names it,
+    else composed from the State's name; a ministry in the capital must be named."""
+    from activities.localise import of
+
+    kind = contact.kind_of(state)
+    if kind not in ("permanent", "observer", "capital"):
+        raise LetterRefused(
+            f"the row of {state} in {contacts_name} names a mission kind {kind!r}: permanent, observer or capital"
+        )
+    named = contact.mission_in(language)
+    if named:
+        return named
+    if kind == "capital":
+        raise LetterRefused(
+            f"{state} has no mission in Geneva: the row in {contacts_name} must name the ministry its letters go to, "
+            f"in {language} (mission{'' if language == 'en' else '_' + language})"
+        )
+    missions = OBSERVER_MISSIONS if kind == "observer" else MISSIONS
+    return missions[language].format(of=of(short_name, language))
+
+
+def _president_writes(
+    state: str,
+    contact: Contact,
+    mission: str,
+    presiding: TreatyMeeting,
+    letterhead: Letterhead,
+    language: str,
+    when: date,
+    contacts_name: str,
+) -> dict:
+    """What a President's letter adds: the head of mission by name and title, how the
+    letter speaks to them, and the President's name and full title; refused where one is
+    missing (a first-person letter goes from a person to a person)."""
+    from activities.localise import long_date
+
+    if not contact.head_name:
+        raise LetterRefused(
+            f"no head of mission named for {state} in {contacts_name} (head_name, head_form, head_title): "
+            "the President writes to a person"
+        )
+    if contact.head_form not in FORMS:
+        raise LetterRefused(
+            f"the head of mission of {state} in {contacts_name} has the form {contact.head_form!r}: "
+            f"one of {', '.join(FORMS)}"
+        )
+    feminine = contact.head_form.endswith("Ms")
+    defaults = DEFAULT_TITLES.get((contact.kind_of(state), language))
+    title = contact.head_title_in(language) or (
+        "" if contact.head_title or defaults is None else defaults[0 if feminine else 1]
+    )
+    if not title:
+        raise LetterRefused(
+            f"the title of the head of mission of {state} is not in {contacts_name} in {language} "
+            f"(head_title{'' if language == 'en' else '_' + language})"
+        )
+    name = letterhead.president_name
+    if not name:
+        raise LetterRefused(
+            f"no President is registered to sign on {when.isoformat()} (`ccm keys register … --office president "
+            "--signs-letters`): a President's letter is signed by its holder"
+        )
+    office = PRESIDENT_OF[language].format(meeting=presiding.name(language))
+    return {
+        "addressee": [
+            f"{FORMS[contact.head_form][language]} {contact.head_name}",
+            title,
+            mission,
+            *contact.address_in(language),
+        ],
+        "vocative": VOCATIVES[contact.head_form][language],
+        # The holder's own title where the key registry gives one in the language, then the office.
+        "signatory": {"name": name, "title": letterhead.registered_title("president", language), "office": office},
+        "dated": PLACES[language].format(date=long_date(when, language)),
+    }
+
+
+def letters_in_words(
+    letters: list[dict], language: str, register: str = "note", context: dict | None = None, state: str = ""
+) -> str:
     """The letters already sent, named with their dates in the letter's language: what
     a reminder recalls and the President's letter says went before (never "three
     reminders" by rote). The ISU's note speaks of its own notes in the third person
-    ("its call for contributions of …"); the President recalls them as the ISU's, not as
-    his own ("the ISU-CCM's call for contributions of …")."""
+    ("its call for contributions of …"); the President recalls them as the ISU's notes, by
+    number and date ("the notes of the ISU-CCM ISU-CCM/2027/ITA/1 of 15 January 2027 and
+    ISU-CCM/2027/ITA/2 of 15 June 2027")."""
     from activities.localise import long_date
 
+    if register == "letter":
+        notes = [x for x in letters if x["kind"] in ("call_for_contributions", *REMINDERS)]
+        year = (context or {}).get("year", "")
+        named = [
+            f"{INITIALS[language]}/{year}/{state}/{x['number']}"
+            + {"en": " of ", "fr": " du ", "es": " del "}[language]
+            + long_date(x["date"], language)
+            for x in notes
+            if x.get("number")
+        ]
+        if not named:
+            return ""
+        joined = named[0] if len(named) == 1 else ", ".join(named[:-1]) + AND[language] + named[-1]
+        return NOTES_OF_THE_ISU[language][len(named) > 1] + " " + joined
     call = [long_date(x["date"], language) for x in letters if x["kind"] == "call_for_contributions"]
     reminders = [long_date(x["date"], language) for x in letters if x["kind"] in REMINDERS]
-    president = register == "letter"
     if language == "fr":
-        first = "l'appel à contributions de l'UAA du " if president else "son appel à contributions du "
-        parts = ([first + call[0]] if call else []) + (
+        parts = (["son appel à contributions du " + call[0]] if call else []) + (
             [("ses rappels du " if len(reminders) > 1 else "son rappel du ") + " et du ".join(reminders)]
             if reminders
             else []
         )
         return " et ".join(parts)
     if language == "es":
-        first = "la solicitud de contribuciones de la DAA del " if president else "su solicitud de contribuciones del "
-        parts = ([first + call[0]] if call else []) + (
+        parts = (["su solicitud de contribuciones del " + call[0]] if call else []) + (
             [("sus recordatorios del " if len(reminders) > 1 else "su recordatorio del ") + " y del ".join(reminders)]
             if reminders
             else []
         )
         return " y ".join(parts)
-    first = "the ISU-CCM's call for contributions of " if president else "its call for contributions of "
-    parts = ([first + call[0]] if call else []) + (
+    parts = (["its call for contributions of " + call[0]] if call else []) + (
         [("its reminders of " if len(reminders) > 1 else "its reminder of ") + " and ".join(reminders)]
         if reminders
         else []
     )
     return " and ".join(parts)  # empty when none went before: the letter then recalls none
+
+
+AND = {"en": " and ", "fr": " et ", "es": " y "}
+NOTES_OF_THE_ISU = {
+    "en": ("the note of the ISU-CCM", "the notes of the ISU-CCM"),
+    "fr": ("la note de l'UAA", "les notes de l'UAA"),
+    "es": ("la nota de la DAA", "las notas de la DAA"),
+}
+PRESIDENT_OF = {
+    "en": "President of the {meeting}",
+    "fr": "Président de la {meeting}",
+    "es": "Presidente de la {meeting}",
+}
 
 
 KEY_HEADER = "X-Ccm-Event-Key"
@@ -406,6 +635,22 @@ def contact_problem(contact: Contact | None) -> str:
     return "; ".join(problems)
 
 
+def president_problem(state: str, contact: Contact | None, language: str = "en") -> str:
+    """Why a President's letter to a State would be held for its contacts row (no head of
+    mission named, no form of address, no title in the letter's language), where its notes
+    would go; empty when it would go."""
+    if contact is None or contact_problem(contact):
+        return contact_problem(contact)
+    problems = [] if contact.head_name else ["no head of mission named (head_name)"]
+    if contact.head_name and contact.head_form not in FORMS:
+        problems.append(f"the form of address {contact.head_form!r} is not one of {', '.join(FORMS)}")
+    if contact.head_title and not contact.head_title_in(language):
+        problems.append(f"no title of the head of mission in {language} (head_title_{language})")
+    if contact.kind_of(state) == "capital" and not contact.mission_in(language):
+        problems.append(f"no ministry named in {language}")
+    return "; ".join(problems)
+
+
 def languages_of(contacts: dict[str, Contact]) -> dict[str, str]:
     """alpha-3 -> the language a State's letters are written in, where its row names one
     ccm writes (a row naming another is listed by `ccm letters contacts --missing`)."""
@@ -417,8 +662,12 @@ def languages_of(contacts: dict[str, Contact]) -> dict[str, str]:
 def load_contacts(path: Path) -> dict[str, Contact]:
     """Rows of `state,email,mission,address,language` (address lines separated by `|` or
     line breaks; language en, fr or es), with `mission_fr` and `mission_es` where the
-    mission's own name in those languages is known; a file of only `state,email`, as
-    before letters were on paper, still reads."""
+    mission's own name in those languages is known, `mission_kind` (permanent, observer or
+    capital), `address_fr` and `address_es` where the address is written otherwise in
+    those languages, and the head of mission the President writes to: `head_name`,
+    `head_form` (H.E. Ms, H.E. Mr, Ms, Mr), `head_title` (and `head_title_fr`,
+    `head_title_es`). A file of only `state,email`, as before letters were on paper, still
+    reads."""
     if not path.exists():
         return {}
     contacts = {}
@@ -427,16 +676,29 @@ def load_contacts(path: Path) -> dict[str, Contact]:
             state = (row.get("state") or "").strip().upper()
             if not state:
                 continue
-            lines = (row.get("address") or "").replace("\r", "").replace("|", "\n").split("\n")
             contacts[state] = Contact(
                 email=(row.get("email") or "").strip(),
                 mission=(row.get("mission") or "").strip(),
-                address=tuple(line.strip() for line in lines if line.strip()),
+                address=_lines(row.get("address")),
                 language=(row.get("language") or "").strip().lower(),
                 mission_fr=(row.get("mission_fr") or "").strip(),
                 mission_es=(row.get("mission_es") or "").strip(),
+                mission_kind=(row.get("mission_kind") or "").strip().lower(),
+                address_fr=_lines(row.get("address_fr")),
+                address_es=_lines(row.get("address_es")),
+                head_name=(row.get("head_name") or "").strip(),
+                head_form=(row.get("head_form") or "").strip(),
+                head_title=(row.get("head_title") or "").strip(),
+                head_title_fr=(row.get("head_title_fr") or "").strip(),
+                head_title_es=(row.get("head_title_es") or "").strip(),
             )
     return contacts
+
+
+def _lines(text: str | None) -> tuple[str, ...]:
+    """An address's lines, separated by `|` or line breaks."""
+    lines = (text or "").replace("\r", "").replace("|", "\n").split("\n")
+    return tuple(line.strip() for line in lines if line.strip())
 
 
 @dataclass

@@ -2,8 +2,11 @@
 Babel (CLDR) for dates and Swiss francs; State names from the table ccm ships, each with
 its article, and the prepositions joined to it as French and Spanish contract them.
 
-Geneva writes English and French the Swiss way (`CHF 12'345.50`, `12'345,50 CHF`);
-CLDR has no Swiss Spanish, so Spanish letters are written as Spain writes them.
+English is written the Swiss way (`CHF 12'345.50`); French as the United Nations and CLDR's
+French write it (`12 345,50 CHF`, a narrow no-break space between thousands, `1er septembre`
+for the first of a month, typographic apostrophes: `activities.letters.render_letter`);
+Spanish as CLDR's Spanish does (`12.345,50 CHF`, `1 de septiembre`). CLDR's Swiss French
+(`12'345,50 CHF`) mixes the Swiss grouping with the French decimal comma: not used.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from babel.numbers import format_currency, format_decimal
 from domain.schedule import geneva_today
 
 LANGUAGES = ("en", "fr", "es")
-LOCALES = {"en": "en_CH", "fr": "fr_CH", "es": "es"}
+LOCALES = {"en": "en_CH", "fr": "fr", "es": "es"}
 
 
 def locale_of(language: str) -> str:
@@ -31,14 +34,15 @@ def locale_of(language: str) -> str:
 
 
 def long_date(day: date | str, language: str) -> str:
-    """`15 June 2027`, `15 juin 2027`, `15 de junio de 2027`."""
+    """`15 June 2027`, `15 juin 2027`, `15 de junio de 2027`; `1er septembre 2027`."""
     if isinstance(day, str):
         day = date.fromisoformat(day)
-    return format_date(day, format="long", locale=locale_of(language))
+    text = format_date(day, format="long", locale=locale_of(language))
+    return "1er" + text[1:] if language == "fr" and day.day == 1 else text
 
 
 def chf(amount: Decimal | str, language: str = "en") -> str:
-    """`CHF 43'650.00` (en), `43'650,00 CHF` (fr), `43.650,00 CHF` (es)."""
+    """`CHF 43'650.00` (en), `43 650,00 CHF` (fr, a narrow no-break space), `43.650,00 CHF` (es)."""
     return format_currency(Decimal(str(amount)), "CHF", locale=locale_of(language))
 
 

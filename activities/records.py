@@ -21,6 +21,7 @@ from activities.letters import (
     Letterhead,
     LetterRefused,
     Mailbox,
+    as_drawn,
     languages_of,
     letter_file_name,
     letter_values,
@@ -47,7 +48,7 @@ from domain.contract import (
 from domain.contributions import fold_contributions
 from domain.coverage import fold_added
 from domain.cycle import CycleAmounts, CycleInput, billed, carried, why_not_billed
-from domain.event_types import LetterSent, typed
+from domain.event_types import typed
 from domain.events import Event, NewEvent
 from domain.ids import chase_prefix
 from domain.meetings import fold_open_actions, meeting_id
@@ -345,22 +346,8 @@ class CcmActivities:
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
         state = request.event.subject
         contacts = self._contacts()
-        # The chase counts a held letter as sent; the letter names only those that went.
-        held = (
-            {
-                (p.letter, e.occurred_at.date().isoformat())
-                for e in self.log.query(workflow_id=request.event.workflow_id)
-                if isinstance(p := typed(e), LetterSent) and p.delivery == "held"
-            }
-            if request.context.get("letters_before")
-            else set()
-        )
-        context = request.context | {
-            "letters_before": [
-                x for x in request.context.get("letters_before", []) if (x["kind"], x["date"]) not in held
-            ]
-        }
         day = request.event.occurred_at.date()
+        context = as_drawn(self.log, request.event.workflow_id, state, request.context, day)
         letterhead = self.letterhead.held_on(self.verifier.ring if self.verifier else None, day)
         values = letter_values(
             request.letter,

@@ -114,10 +114,13 @@ def render_html(
     from activities.localise import LANGUAGES, bare, state_name
 
     on = report.as_of or min(geneva_today(), date(report.year, 12, 31))
-    names = [
-        (s.name if language == "en" else bare(state_name(s.state, language, on).short, language), s)
-        for s in report.states
-    ]
+
+    def named(rows):
+        pairs = [
+            (s.name if language == "en" else bare(state_name(s.state, language, on).short, language), s) for s in rows
+        ]
+        return sorted(pairs, key=lambda pair: _sort_key(pair[0]))
+
     column = LANGUAGES.index(language)
 
     def action(event: str) -> str:
@@ -132,7 +135,8 @@ def render_html(
         today=geneva_today(),
         checkpoint=checkpoint,
         language=language,
-        states=sorted(names, key=lambda pair: _sort_key(pair[0])),
+        states=named(report.parties),
+        former=named(report.former),  # a withdrawn State's arrears, apart
         action=action,
         alternates=alternates,
     )

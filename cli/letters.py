@@ -62,12 +62,11 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
     context["total_due"] = str(Decimal(context["amount_due"]) + Decimal(context["arrears"]))
     chase_letters = [p for e in events if e.event_type in _LETTER_EVENTS and (p := typed(e)).letter]
     # Named only if it went; numbered either way, as the chase numbers its letters.
-    went = [
-        (e, p)
-        for e in events
-        if e.event_type in _LETTER_EVENTS and (p := typed(e)).letter and p.delivery != "held" and p.letter != kind
+    numbered = enumerate([(e, typed(e)) for e in events if e.event_type in _LETTER_EVENTS], start=1)
+    went = [(n, e, p) for n, (e, p) in numbered if p.letter and p.delivery != "held" and p.letter != kind]
+    context["letters_before"] = [
+        {"kind": p.letter, "date": e.occurred_at.date().isoformat(), "number": n} for n, e, p in went
     ]
-    context["letters_before"] = [{"kind": p.letter, "date": e.occurred_at.date().isoformat()} for e, p in went]
     context["letter_number"] = 1 if kind == "call_for_contributions" else len(chase_letters) + 1
     if kind == "reported_not_received":
         reported = next((typed(e) for e in reversed(events) if e.event_type == "chase.payment_reported"), None)
@@ -92,15 +91,30 @@ def letters():
 def preview(state, year, kind, language, amount, out, force):
     """Render a letter as PDF without sending it, for the ISU to check. It is refused
     with the reason a letter would be held (no address, nothing to pay)."""
-    from activities.letters import LetterRefused, letter_file_name, letter_values, load_contacts, render_letter
+    from activities.letters import (
+        LetterRefused,
+        as_drawn,
+        letter_file_name,
+        letter_values,
+        load_contacts,
+        render_letter,
+    )
     from cli.audit import open_log
+    from cli.client import run
     from cli.keys import registry_events
     from domain.signatures import KeyRing
 
     s = settings()
     check_out(out, force)
     template = _TEMPLATE.get(kind, kind)
-    context, chase_language = chase_context(open_log(), state, year, template, amount)
+    log = open_log()
+    # A running chase says what its letter would say now, by the path a letter sent takes;
+    # a chase that ended (or a year imported) is folded from the log.
+    running = run(_running_context(chase_id(year, state), template)) if amount is None else None
+    context, chase_language = running or chase_context(log, state, year, template, amount)
+    context = as_drawn(log, chase_id(year, state), state, context, geneva_today())
+    if template == "thank_you" and (Decimal(context["received"]) == 0 or Decimal(context["outstanding"]) > 0):
+        raise click.ClickException(f"{state} has not paid in full for {year}: there is no thank-you letter to preview")
     language = language or chase_language
     contacts = load_contacts(s.contacts_file)
     ring = KeyRing.from_events(s.admin_keyring, registry_events(open_log()))  # who holds which office today
@@ -129,6 +143,24 @@ def preview(state, year, kind, language, amount, out, force):
         raise click.ClickException(f"this letter would not be sent: {e}") from None
     write_out(target, pdf)  # whole or not at all
     click.echo(f"{letter.reference_number} ({language}): {letter.subject} -> {target}")
+
+
+async def _running_context(workflow_id: str, kind: str) -> tuple[dict, str] | None:
+    """(context, language) of the letter of `kind` as the running chase would write it now,
+    or None where no chase of that id runs."""
+    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.service import RPCError
+
+    from cli.client import connect
+
+    handle = (await connect()).get_workflow_handle(workflow_id)
+    try:
+        if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+            return None
+    except RPCError:
+        return None
+    said = await handle.query("letter_context", kind, result_type=dict)
+    return said["context"], said["language"]
 
 
 @letters.command("held")
@@ -162,12 +194,15 @@ def held(year, output):
 @click.option(
     "--missing",
     is_flag=True,
-    help="only the States whose letters would be held or whose row has a "
-    "problem (no row, no postal address, an e-mail that is not one address, a language ccm does not write)",
+    help="only the States whose letters would be held or whose row has a problem (no row, no postal "
+    "address, an e-mail that is not one address, a language ccm does not write, no head of mission named "
+    "for a President's letter)",
 )
 def contacts(output, missing):
-    """The Permanent Mission, postal address and e-mail of each State (CCM_HOME/contacts.csv)."""
-    from activities.letters import contact_problem, load_contacts
+    """The mission, postal address, e-mail and head of mission of each State
+    (CCM_HOME/contacts.csv), and whether its notes and a President's letter would go or be
+    held, with why (a President's letter needs a head of mission named)."""
+    from activities.letters import contact_problem, load_contacts, president_problem
     from activities.localise import LANGUAGES
     from domain.states import registry
 
@@ -181,7 +216,10 @@ def contacts(output, missing):
         letters = f"held: {problem}" if problem else "sent"
         if c is not None and c.language and c.language not in LANGUAGES:
             letters += f" in en: language {c.language!r} is not en, fr or es"
-        if missing and letters == "sent":
+        language = (c.language if c and c.language in LANGUAGES else "") or "en"
+        president = president_problem(s.alpha3, c, language)
+        president_letter = f"held: {president}" if president else "sent"
+        if missing and letters == "sent" and president_letter == "sent":
             continue
         rows.append(
             {
@@ -191,7 +229,10 @@ def contacts(output, missing):
                 "address": " | ".join(c.address) if c else "",
                 "email": c.email if c else "",
                 "language": (c.language if c else "") or "en",
+                "head_of_mission": f"{c.head_form} {c.head_name}".strip() if c else "",
                 "letters": letters,
+                "president_letter": president_letter,
             }
         )
-    emit(rows, output, ["state", "name", "mission", "address", "email", "language", "letters"])
+    columns = ["state", "name", "mission", "address", "email", "language", "head_of_mission", "letters"]
+    emit(rows, output, [*columns, "president_letter"])

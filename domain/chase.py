@@ -394,13 +394,27 @@ class Chase(Counters):
         context["membership_rule"] = self.input.membership_rule
         context["budget_split"] = [s.model_dump(mode="json") for s in self.input.budget_split]
         context["total_due"] = str(self.total_due)
-        context["letters_before"] = [
-            {"kind": letter.kind, "date": letter.sent_at.date().isoformat()}
-            for letter in self.letters
+        context["letters_before"] = [  # each with its number, as its reference names it
+            {"kind": letter.kind, "date": letter.sent_at.date().isoformat(), "number": n}
+            for n, letter in enumerate(self.letters, start=1)
             if letter.kind != kind
         ]
         context["letter_number"] = len(self.letters)  # its reference: ISU-CCM/2027/ITA/2
         return Letter(letter=kind, language=self.input.language, context=context | (extra or {}), **fields)
+
+    def letter_context(self, kind: LetterKind) -> dict[str, Any]:
+        """What the letter of `kind` would say if it went now, and its language, by the path
+        a letter sent takes (`ccm letters preview` draws it): its number is its own where it
+        went, else the next one."""
+        extra = (
+            {"reported_on": self.reported.date.isoformat(), "reference": self.reported.reference}
+            if kind == "reported_not_received" and self.reported
+            else None
+        )
+        context = self._letter(kind, extra, key="preview", event_type="").context
+        went = next((n for n, letter in enumerate(self.letters, start=1) if letter.kind == kind), None)
+        context["letter_number"] = went or len(self.letters) + 1
+        return {"context": context, "language": self.input.language}
 
     def step_times(self) -> dict[str, datetime]:
         """When each timed step falls due. The President's letter is the Presidency's

@@ -11,7 +11,7 @@ year's budget; and the cumulative receipts over the year for the published chart
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,6 +50,11 @@ class StateContribution(BaseModel):
     @property
     def paid_in_full(self) -> bool:
         return self.outstanding == 0 and self.outcome not in {"waived", "cancelled"}
+
+    @property
+    def arrears_only(self) -> bool:
+        """Billed nothing for the year, chased for earlier years (a State that withdrew)."""
+        return self.amount_due == 0 and self.arrears > 0
 
 
 class BudgetLine(BaseModel):
@@ -97,18 +102,28 @@ class ContributionsReport(BaseModel):
     receipts: list[Receipt] = Field(default_factory=list)
 
     @property
+    def parties(self) -> list[StateContribution]:
+        """The States Parties billed for the year: every row but a former party's arrears."""
+        return [s for s in self.states if not s.arrears_only]
+
+    @property
+    def former(self) -> list[StateContribution]:
+        """States chased only for their arrears (one that withdrew): apart from the parties."""
+        return [s for s in self.states if s.arrears_only]
+
+    @property
     def paid_in_full(self) -> int:
-        return sum(1 for s in self.states if s.paid_in_full)
+        return sum(1 for s in self.parties if s.paid_in_full)
 
     @property
     def paid_in_full_text(self) -> str:
-        return f"{self.paid_in_full} of {len(self.states)}"
+        return f"{self.paid_in_full} of {len(self.parties)}"
 
     @property
     def contributed(self) -> int:
-        """States that paid anything, as the minutes count them ("24 out of 100 States
-        Parties had contributed")."""
-        return sum(1 for s in self.states if s.received > 0)
+        """States Parties that paid anything, as the minutes count them ("24 out of 100
+        States Parties had contributed")."""
+        return sum(1 for s in self.parties if s.received > 0)
 
     def standing(self, field: str) -> list[StateContribution]:
         """The States with a pledge (`pledged`) or a reported payment (`reported`) standing."""
@@ -117,7 +132,9 @@ class ContributionsReport(BaseModel):
     @property
     def contributed_text(self) -> str:
         """`24 of 100 States Parties have contributed (9 in full)`."""
-        return f"{self.contributed} of {len(self.states)} States Parties have contributed ({self.paid_in_full} in full)"
+        return (
+            f"{self.contributed} of {len(self.parties)} States Parties have contributed ({self.paid_in_full} in full)"
+        )
 
     def total(self, field: str) -> Decimal:
         return sum((getattr(s, field) for s in self.states), ZERO)
@@ -153,6 +170,48 @@ _OUTCOMES = {
     "chase.closed_in_arrears": "in_arrears",
     "chase.reopened": "",
 }
+
+
+def years_owed(events: Iterable[Event], state: str, before: int) -> list[int]:
+    """The years before `before` whose contribution `state` still owes: its chases' rows
+    (started or imported, each year's amount due) against everything it paid, the oldest
+    year paid first; a year waived or cancelled is owed no longer."""
+    rows = list(events)
+    years = sorted(
+        {y for ev in rows if (p := parse_chase_id(ev.workflow_id)) and p[1] == state and (y := p[0]) < before}
+    )
+    dues: list[tuple[int, Decimal]] = []
+    paid = ZERO
+    for year in years:
+        row = next((s for s in fold_contributions(rows, year).states if s.state == state), None)
+        if row is None:
+            continue
+        paid += row.received
+        if row.outcome not in ("waived", "cancelled"):
+            dues.append((year, row.amount_due))
+    owed = []
+    for year, due in dues:
+        covered = min(paid, due)
+        paid -= covered
+        if due > covered:
+            owed.append(year)
+    return owed
+
+
+def withdrawal_facts(
+    rows_of_state: Callable[[], Iterable[Event]], recorded: Iterable[Event], state: str, year: int, day: date
+) -> dict[str, Any]:
+    """What a letter to a State that has withdrawn says of it (`withdrawn`, the day its
+    withdrawal took effect, and `arrears_years`, the years it still owes): the registry with
+    the log's `state.recorded` rows, and its chase rows (read only for such a State); empty
+    for a State Party."""
+    from domain.states import registry_with
+
+    known = {s.alpha3: s for s in registry_with(recorded)}
+    found = known.get(state)
+    if found is None or found.withdrawn is None or found.withdrawn > day:
+        return {}
+    return {"withdrawn": found.withdrawn.isoformat(), "arrears_years": years_owed(rows_of_state(), state, year)}
 
 
 def fold_contributions(

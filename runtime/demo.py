@@ -21,26 +21,23 @@ Table = Callable[[list[dict], list[str], str], None]
 
 
 def write_contacts(path) -> None:
-    """The demo's contacts file: a Permanent Mission in Geneva for every State Party, so
-    that each letter has its addressee (a real install keeps the Missions' own)."""
+    """The demo's contacts file: an address in Geneva, in each language, for every State
+    that has been a party, so that each note verbale has its addressee. The missions are
+    named by ccm from each State's name (`Permanent Mission of the Netherlands…`, the
+    observer missions of the Holy See and the State of Palestine). No head of mission is
+    named: the demo knows none, so a President's letter would be held, with that reason
+    (`ccm letters contacts --missing`); a real install keeps the missions' own."""
     import csv
 
     from domain.states import registry
 
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["state", "email", "mission", "address"])
+        out.writerow(["state", "email", "mission", "address", "address_fr", "address_es"])
         for st in registry():
             if not st.ever_party:
                 continue
-            out.writerow(
-                [
-                    st.alpha3,
-                    "",
-                    f"Permanent Mission of {st.name} to the United Nations Office at Geneva",
-                    "Geneva, Switzerland",
-                ]
-            )
+            out.writerow([st.alpha3, "", "", "1211 Geneva, Switzerland", "1211 Genève, Suisse", "1211 Ginebra, Suiza"])
 
 
 def log_sdk_to(path: Path) -> None:
@@ -259,7 +256,7 @@ async def _register_holders(client, s, admin_key, today: date) -> list[str]:
         (
             "president",
             s.president_name or "The President (the demo's holder)",
-            {"en": s.president_title or "President of the Meeting of States Parties"},
+            {"en": s.president_title},  # none: the letter prints the office, "President of the … Meeting …"
             date(today.year, 1, 1),
             date(today.year, 12, 31),
         ),

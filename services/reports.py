@@ -89,6 +89,11 @@ def summary(rep) -> str:
         lines.append(f"  not assigned to a line: {format_chf(rep.unassigned_receipts)}")
     if rep.budget:
         lines.append(f"budget {format_chf(rep.budget)}, deficit {format_chf(rep.deficit)}")
+    if rep.former:
+        lines.append(
+            "arrears of States that have withdrawn: "
+            + "; ".join(f"{s.name} ({format_chf(s.outstanding)} outstanding)" for s in rep.former)
+        )
     for field, said in (("pledged", "pledged"), ("reported", "reported paying, nothing received yet")):
         if standing := rep.standing(field):
             lines.append(f"{said}: " + "; ".join(f"{s.name} ({getattr(s, field)})" for s in standing))

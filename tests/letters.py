@@ -19,13 +19,13 @@ def write_contacts(
     states: list[str] | None = None,
     languages: dict[str, str] | None = None,
 ) -> Path:
-    """A contacts file with a Permanent Mission and postal address for every State of
-    the registry (or `states`), and the e-mail addresses and languages given."""
+    """A contacts file with a Permanent Mission, postal address and head of mission for
+    every State of the registry (or `states`), and the e-mail addresses and languages given."""
     emails, languages = emails or {}, languages or {}
     chosen = states or [s.alpha3 for s in registry()]
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["state", "email", "mission", "address", "language"])
+        out.writerow(["state", "email", "mission", "address", "language", "head_name", "head_form"])
         for code in chosen:
             name = registry().get(code).name
             out.writerow(
@@ -35,6 +35,8 @@ def write_contacts(
                     f"Permanent Mission of {name} to the United Nations Office",
                     f"Rue de la Mission {len(name)} | 1211 Geneva, Switzerland",
                     languages.get(code, ""),
+                    "Alex Morgan",  # a stand-in head of mission: the President writes to a person
+                    "H.E. Ms",
                 ]
             )
     return path

@@ -8,6 +8,8 @@ times and for commands and carries the effects out."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -18,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         Close,
         CorrectDue,
         Escalate,
+        LetterKind,
         Pledge,
         RecordReceipt,
         ReportPayment,
@@ -48,6 +51,10 @@ class ContributionChase(ProcessWorkflow[Chase]):
     @workflow.query(description="The chase as it stands: stage, amounts, letters, receipts, next action.")
     def status(self) -> ChaseStatus:
         return self.process.status()
+
+    @workflow.query(description="The context of the letter of a kind as it would go now (`ccm letters preview`).")
+    def letter_context(self, kind: LetterKind) -> dict[str, Any]:
+        return self.process.letter_context(kind)
 
     @workflow.update(description="Money received (amount, date, bank reference): counted once by its reference.")
     async def record_receipt(self, cmd: RecordReceipt) -> CommandResult:

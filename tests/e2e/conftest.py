@@ -83,6 +83,8 @@ def ccm_env(dev_env, namespace, tmp_path_factory):
         "CCM_NAMESPACE": namespace,
         "CCM_HOME": str(home),
         "CCM_TASK_QUEUE": f"ccm-{uuid.uuid4().hex[:8]}",
+        # Who signs the President's letters where the key registry names no holder (a setting).
+        "CCM_PRESIDENT_NAME": "Michael Biontino",
     }
     if not DEPLOYED:
         yield env

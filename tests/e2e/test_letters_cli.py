@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from activities.localise import long_date
 from tests.conftest import wait_for
 from tests.e2e.conftest import event_log
 from tests.letters import pdf_of, pdf_text, read_message
@@ -35,7 +36,7 @@ def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sen
     )
     call = wait_for(lambda: next((home / "outbox" / "new").glob(f"chase-{NEXT}-ITA.reminder-1@*"), None))
     sent = pdf_text(pdf_of(read_message(call)))
-    assert f"ISU-CCM/{NEXT}/ITA/1" in sent and "44'850,00 CHF" in sent and "Italie" in sent
+    assert f"UAA/{NEXT}/ITA/1" in sent and "44 850,00 CHF" in sent and "Italie" in sent
     assert (home / "outbox" / "letters" / f"{call.name}.pdf").read_bytes() == pdf_of(read_message(call))
     messages = sorted(p.name for p in (home / "outbox" / "new").iterdir())
 
@@ -44,7 +45,7 @@ def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sen
         "letters", "preview", "--state", "ITA", "--year", NEXT, "--letter", "call", "--language", "es", "--out", out
     )
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith(f"ISU-CCM/{NEXT}/ITA/1 (es): Solicitud de contribuciones {NEXT}")
+    assert r.stdout.startswith(f"DAA/{NEXT}/ITA/1 (es): Solicitud de contribuciones {NEXT}")
     text = pdf_text(out.read_bytes())
     assert "Italia" in text and "44.850,00 CHF" in text and "Atrasos de años anteriores: 1.200,00 CHF" in text
     # The next reminder, in the chase's own language, names the call that went out.
@@ -60,9 +61,33 @@ def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sen
         "--out",
         tmp_path / "r.pdf",
     )
-    assert r.exit_code == 0 and f"ISU-CCM/{NEXT}/ITA/2 (fr)" in r.stdout
-    assert f"son appel à contributions du {date.today().day} " in pdf_text((tmp_path / "r.pdf").read_bytes())
+    assert r.exit_code == 0 and f"UAA/{NEXT}/ITA/2 (fr)" in r.stdout
+    called = long_date(date.today(), "fr")
+    assert f"son appel à contributions du {called}" in pdf_text((tmp_path / "r.pdf").read_bytes())
     assert sorted(p.name for p in (home / "outbox" / "new").iterdir()) == messages  # nothing was written
+
+
+def test_a_preview_is_the_letter_sent_word_for_word(ccm, worker, ccm_env, tmp_path):
+    """`letters preview` draws what the chase would send, by the path a letter sent takes:
+    the call, the President's letter and the thank-you letter read back alike from the
+    letter sent and from its preview, each previewed once it went."""
+    home = Path(ccm_env["CCM_HOME"])
+    chase = ["--state", "AUT", "--year", NEXT]
+    today = date.today().isoformat()
+    steps = [
+        ("call", "reminder-1", ["start", *chase, "--amount", "500", "--language", "es"]),
+        ("president_letter", "president", ["escalate", *chase, "--reason", "before a visit", "--as", "president"]),
+        ("thank_you", "paid", ["receive", *chase, "--amount", "500", "--date", today, "--reference", "AT-1"]),
+    ]
+    for kind, key, command in steps:
+        done = ccm("chase", *command)
+        assert done.exit_code == 0, done.output
+        message = wait_for(lambda key=key: next((home / "outbox" / "new").glob(f"chase-{NEXT}-AUT.{key}*"), None))
+        sent = pdf_text(pdf_of(read_message(message)))
+        out = tmp_path / f"{kind}.pdf"
+        previewed = ccm("letters", "preview", *chase, "--letter", kind, "--out", out)
+        assert previewed.exit_code == 0, previewed.output
+        assert pdf_text(out.read_bytes()) == sent, kind
 
 
 def test_a_preview_that_cannot_be_filled_says_why_and_writes_nothing(ccm, worker, ccm_env, tmp_path):
@@ -151,7 +176,10 @@ def test_the_annual_cycle_writes_each_state_in_the_language_of_its_contacts_row(
     assert subjects["BEL"].startswith(f"Appel à contributions {NEXT}")
     belgium = pdf_text(pdf_of(read_message(next((home / "outbox" / "new").glob(f"chase-{NEXT}-BEL.reminder-1@*")))))
     # 9,000 by the budget's lines: 40 % on 7a, not voluntary
-    assert "7a, 3'600,00 CHF (non volontaire) ; 7b, 5'400,00 CHF (volontaire)" in belgium
+    assert (
+        "7a, 3 600,00 CHF (non volontaire : la préparation des Assemblées des États parties) ; "
+        "7b, 5 400,00 CHF (volontaire et indicative)"
+    ) in belgium
     assert subjects["CHL"].startswith(f"Solicitud de contribuciones {NEXT}")
     assert subjects["IRL"].startswith(f"Call for contributions {NEXT}")
     one = ccm("chase", "start", "--state", "FRA", "--year", NEXT, "--amount", "100")

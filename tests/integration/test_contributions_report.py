@@ -439,7 +439,7 @@ def test_the_page_in_french_and_spanish_names_and_sorts_states_in_its_language_w
     assert order(es, ["Alemania", "Ecuador", "España", "Reino Unido"]) == sorted(
         order(es, ["Alemania", "Ecuador", "España", "Reino Unido"])
     )
-    assert "4 novembre 2016" in fr and "500,00\xa0CHF" in fr and "rien : 1'000,00\xa0CHF au-delà" in fr
+    assert "4 novembre 2016" in fr and "500,00\xa0CHF" in fr and "rien : 1\u202f000,00\xa0CHF au-delà" in fr
     assert "4 de noviembre de 2016" in es and "1.000,00\xa0CHF" in es and "pagado íntegramente" in es
     assert "2 sur 4" in fr and "versement reçu" in fr and "annonce de contribution" in fr
     english = re.compile(
@@ -450,3 +450,34 @@ def test_the_page_in_french_and_spanish_names_and_sorts_states_in_its_language_w
         text = re.sub(r"<[^>]+>", " ", pages[lang])
         text = re.sub(r"ccm audit verify[^.]*|contributions-2016[.\w]*", "", text)
         assert not english.findall(text), (lang, english.findall(text))
+
+
+def test_a_withdrawn_states_arrears_stand_apart_from_the_states_parties(event_log):
+    """Lithuania's withdrawal took effect on 6 March 2025: in 2026 it is billed nothing and
+    chased for its arrears alone. The report counts the States Parties of the year (the
+    registry's 112 in 2026) without it, and lists its arrears apart; the years it owes are
+    the ones its payments, oldest first, have not covered."""
+    from domain.contributions import years_owed
+    from domain.states import registry
+    from services.reports import summary
+
+    assert sum(1 for s in registry() if s.party_during(2026)) == 112
+    assert not registry().get("LTU").party_during(2026)
+    earlier = {year: Chases(event_log, year) for year in (2024, 2025)}
+    earlier[2024].start("LTU", "900.00", at(1, 11, 2024))
+    earlier[2025].start("LTU", "800.00", at(1, 11, 2025))
+    # 950.00 paid in 2025: 2024's 900.00 first, then 50.00 of 2025's.
+    receipt = RecordReceipt(amount=Decimal("950.00"), date=date(2025, 2, 1))
+    earlier[2025].command("LTU", "record_receipt", receipt, at(2, 1, 2025))
+    now = Chases(event_log, 2026)
+    now.start("DEU", "43650.00", at(1, 11, 2026))
+    now.start("NOR", "10000.00", at(1, 11, 2026))
+    now.start("LTU", "0.00", at(1, 11, 2026), arrears="750.00")
+    now.command(
+        "NOR", "record_receipt", RecordReceipt(amount=Decimal("10000.00"), date=date(2026, 3, 1)), at(3, 1, 2026)
+    )
+    report = fold_contributions(event_log.query(), 2026)
+    assert [s.state for s in report.former] == ["LTU"] and {s.state for s in report.parties} == {"DEU", "NOR"}
+    assert report.contributed_text == "1 of 2 States Parties have contributed (1 in full)"
+    assert "arrears of States that have withdrawn: LTU (CHF 750.00 outstanding)" in summary(report)
+    assert years_owed(event_log.query(), "LTU", 2026) == [2025]

@@ -72,26 +72,30 @@ def test_amounts_keep_two_places():
     [
         (
             "en",
-            "the ISU-CCM's call for contributions of 15 January 2027 and its reminders of 15 June 2027 and "
-            "1 August 2027",
+            "the notes of the ISU-CCM ISU-CCM/2027/ITA/1 of 15 January 2027, ISU-CCM/2027/ITA/2 of 15 June 2027 and "
+            "ISU-CCM/2027/ITA/3 of 1 August 2027",
         ),
-        ("fr", "l'appel à contributions de l'UAA du 15 janvier 2027 et ses rappels du 15 juin 2027 et du 1 août 2027"),
+        (
+            "fr",
+            "les notes de l'UAA UAA/2027/ITA/1 du 15 janvier 2027, UAA/2027/ITA/2 du 15 juin 2027 et "
+            "UAA/2027/ITA/3 du 1er août 2027",
+        ),
         (
             "es",
-            "la solicitud de contribuciones de la DAA del 15 de enero de 2027 y sus recordatorios del 15 de junio "
-            "de 2027 y del 1 de agosto de 2027",
+            "las notas de la DAA DAA/2027/ITA/1 del 15 de enero de 2027, DAA/2027/ITA/2 del 15 de junio de 2027 y "
+            "DAA/2027/ITA/3 del 1 de agosto de 2027",
         ),
     ],
 )
-def test_the_presidents_letter_names_the_isus_letters_that_went_before_as_the_isus(language, text):
+def test_the_presidents_letter_names_the_isus_notes_that_went_before_by_number_and_date(language, text):
     from activities.letters import letters_in_words
 
     letters = [
-        {"kind": "call_for_contributions", "date": "2027-01-15"},
-        {"kind": "second_reminder", "date": "2027-06-15"},
-        {"kind": "pre_msp_reminder", "date": "2027-08-01"},
+        {"kind": "call_for_contributions", "date": "2027-01-15", "number": 1},
+        {"kind": "second_reminder", "date": "2027-06-15", "number": 2},
+        {"kind": "pre_msp_reminder", "date": "2027-08-01", "number": 3},
     ]
-    assert letters_in_words(letters, language, "letter") == text
+    assert letters_in_words(letters, language, "letter", {"year": 2027}, "ITA") == text
 
 
 def test_with_only_the_call_sent_the_letter_names_only_the_call():

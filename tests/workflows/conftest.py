@@ -9,7 +9,7 @@ import concurrent.futures
 import pytest
 
 from activities.database import open_event_log
-from activities.letters import Mailbox
+from activities.letters import Letterhead, Mailbox
 from activities.records import CcmActivities
 from tests.letters import write_contacts
 from tests.workers import Worker
@@ -27,7 +27,9 @@ def log(home):
 
 @pytest.fixture
 def acts(home, log):
-    return CcmActivities(log, Mailbox(home, "isu@example.org"), write_contacts(home / "contacts.csv"))
+    # The President signs the President's letters: a stand-in holder, as the settings name one.
+    head = Letterhead(president_name="Michael Biontino", director_name="Sheila Mweemba")
+    return CcmActivities(log, Mailbox(home, "isu@example.org"), write_contacts(home / "contacts.csv"), letterhead=head)
 
 
 @pytest.fixture

@@ -85,12 +85,13 @@ async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_an
     assert len(letters) == 4
     raw = (tmp_path / "outbox" / "new" / f"{handle.id}.president@ccm.clusterconvention.org").read_bytes()
     letter = email.message_from_bytes(raw, policy=email.policy.default)
-    assert letter["Subject"] == f"Letter from the President: contribution {year} to the ISU-CCM Trust Fund — Italy"
+    assert letter["Subject"] == f"Contribution {year} to the ISU-CCM Trust Fund — Italy"
     body = pdf_text(pdf_of(letter))
     assert "CHF 12'845.00" in body and "Italy" in body and f"CCM-PRES/{year}/ITA/4" in body
-    # It names the ISU's letters that went out, as the ISU's, never "three reminders" by rote.
-    assert f"the ISU-CCM's call for contributions of {result.letters[0].sent_at.day} " in body
-    assert f"its reminders of 15 June {year} and 14 August {year}" in body
+    # It names the ISU's notes that went out, by number and date, never "three reminders" by rote.
+    call = f"{result.letters[0].sent_at.day} "
+    assert f"as set out in the notes of the ISU-CCM ISU-CCM/{year}/ITA/1 of {call}" in body
+    assert f"ISU-CCM/{year}/ITA/2 of 15 June {year} and ISU-CCM/{year}/ITA/3 of 14 August {year}" in body
     assert log.verify().ok
 
 

@@ -107,12 +107,18 @@ async def test_a_letter_goes_by_smtp_to_the_states_contact_and_its_message_id_is
     letter = inbox.received[0]
     assert letter["To"] == "mission.italy@example.org"
     assert letter["Subject"] == f"Call for contributions {year} to the ISU-CCM Trust Fund — Italy"
-    assert f"letter ISU-CCM/{year}/ITA/1 of " in letter.get_body(("plain",)).get_content()  # the cover
+    assert (
+        f"has the honour to transmit herewith its note ISU-CCM/{year}/ITA/1 of "
+        in letter.get_body(("plain",)).get_content()
+    )  # the cover, in the third person
     text = pdf_text(pdf_of(letter))
     assert "CHF 43'650.00" in text
     # What a bank statement is matched by: the chase's creditor reference, and the account.
     reference = format_reference(creditor_reference(year, "ITA"))
-    assert f"IBAN CH93 0076 2011 6238 5295 7, quoting the reference {reference}." in text
+    assert (
+        f"the reference {reference} could be quoted with the payment to the ISU-CCM Trust Fund, "
+        "IBAN CH93 0076 2011 6238 5295 7."
+    ) in text
     sent = next(log.query(workflow_id=handles[0].id, event_type="chase.reminder_sent"))
     assert sent.payload["delivery"] == "queued" and sent.payload["message_id"] == letter["Message-ID"]
     delivered = next(log.query(workflow_id=handles[0].id, event_type="chase.delivered"))
