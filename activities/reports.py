@@ -35,7 +35,9 @@ def chart_svg(report: ContributionsReport, language: str = "en") -> str:
     parts.append(f'<line x1="{MARGIN}" y1="{base:.1f}" x2="{WIDTH - MARGIN}" y2="{base:.1f}" stroke="#444"/>')
     for month in range(1, 13):
         mx = x(date(report.year, month, 1))
-        parts.append(f'<text x="{mx:.1f}" y="{base + 16:.1f}" font-size="11">{month_abbreviation(month)}</text>')
+        parts.append(
+            f'<text x="{mx:.1f}" y="{base + 16:.1f}" font-size="11">{month_abbreviation(month, language)}</text>'
+        )
     for i in range(5):
         value = top * i / 5
         parts.append(
