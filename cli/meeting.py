@@ -781,30 +781,11 @@ def task_rebuild(task_id, reason, acting):
     can no longer run (its history does not replay; `ccm doctor` lists it). The run is
     terminated, and the next generation carries on from what the log says (reminders sent,
     a new due date, a new owner): nothing is sent again."""
-    from cli.audit import open_log
+    from cli.client import rebuild
     from domain.action_items import ActionItemInput, ActionItemStatus
-    from services.rebuild import rebuild_run
     from workflows.action_item import ActionItem
 
-    async def go():
-        client = await connect_polled()
-        return await rebuild_run(
-            client,
-            open_log(),
-            settings().task_queue,
-            task_id,
-            "ActionItem",
-            ActionItem.run,
-            ActionItemInput,
-            reason,
-            acting,
-        )
-
-    generation, rows = run(go())
-    status = run(read_status(task_id, ActionItemStatus))
-    click.echo(
-        f"rebuilt {task_id} as generation {generation} from {rows} rows: {status.stage}, due {status.due.isoformat()}"
-    )
+    rebuild(task_id, ActionItem.run, ActionItemInput, ActionItemStatus, reason, acting)
 
 
 reason_command(

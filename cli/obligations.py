@@ -162,34 +162,11 @@ def obligations_rebuild(state, kind, year, reason, acting):
     terminated, and the next generation carries on from what the log says (reminders sent,
     an extension asked or decided, a due date moved): nothing is sent again. The worker
     folds the log and refuses where the rows cannot be reproduced."""
-    _rebuild_obligation(_id(state, kind, year), reason, acting)
-
-
-def _rebuild_obligation(wid: str, reason: str, acting) -> None:
-    from cli.audit import open_log
+    from cli.client import rebuild
     from domain.obligations import ObligationInput, ObligationStatus
-    from services.rebuild import rebuild_run
     from workflows.obligation import Obligation
 
-    async def go():
-        client = await connect_polled()
-        return await rebuild_run(
-            client,
-            open_log(),
-            settings().task_queue,
-            wid,
-            "Obligation",
-            Obligation.run,
-            ObligationInput,
-            reason,
-            acting,
-        )
-
-    generation, rows = run(go())
-    status = run(read_status(wid, ObligationStatus))
-    click.echo(
-        f"rebuilt {wid} as generation {generation} from {rows} rows: {status.stage}, due {status.due.isoformat()}"
-    )
+    rebuild(_id(state, kind, year), Obligation.run, ObligationInput, ObligationStatus, reason, acting)
 
 
 @obligations.command("request-extension")

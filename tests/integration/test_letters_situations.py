@@ -18,6 +18,7 @@ import pytest
 from activities.letters import LETTER_KINDS, Contact, Letterhead, letter_values, render_letter
 from activities.localise import LANGUAGES, bare, chf, long_date, state_name
 from tests.integration.test_letters_pdf import ENGLISH, FIRST_OR_SECOND_PERSON, _without_identifiers, typographic
+from tests.integration.test_letters_pdf import FIGURES as PDF_FIGURES
 
 HEAD = Letterhead(president_name="Michael Biontino")
 GENEVA = ("Chemin du Petit-Saconnex 28", "1209 Genève")
@@ -82,22 +83,12 @@ SITUATIONS = {
         },
     ),
 }
-FIGURES = {
-    "year": 2027,
-    "amount_due": "43650.00",
-    "arrears": "1200.00",
-    "total_due": "44850.00",
-    "received": "10000.00",
-    "outstanding": "34850.00",
-    "credit": "0.00",
-    "msp_date": "2027-09-01",
+FIGURES = PDF_FIGURES | {
     "letters_before": [
         {"kind": "call_for_contributions", "date": "2027-01-15", "number": 1},
         {"kind": "second_reminder", "date": "2027-06-01", "number": 2},  # on the first of a month
     ],
-    "letter_number": 3,
     "reported_on": "2027-05-01",
-    "reference": "TRF-88",
 }
 DAY = date(2027, 8, 1)  # the letter itself dated on the first of a month
 GOVERNMENT = {  # whom the call invites: the Holy See is itself, a State its Government
