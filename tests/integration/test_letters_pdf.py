@@ -451,3 +451,12 @@ def test_a_letter_its_fonts_cannot_draw_or_with_a_logo_that_is_no_image_is_refus
     broken = letter_values("call_for_contributions", "ITA", FIGURES, "en", DAY, Letterhead(logo=logo), ITALY)
     with pytest.raises(LetterRefused, match="the letter could not be drawn"):
         render_letter("call_for_contributions", "en", broken).pdf()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_payment_table_has_header_cells_in_the_pdfs_structure(language):
+    """PDF/UA: a data table's cells are named by header cells (two PDF/UA checkers failed
+    the letters on this): the payment table is tagged Table, THead with TH, TBody with TD."""
+    pdf = render_letter("call_for_contributions", language, values("call_for_contributions", language)).pdf()
+    tags = set(re.findall(rb"/S\s*/(Table|THead|TBody|TH|TD)\b", pdf_objects(pdf)))
+    assert tags == {b"Table", b"THead", b"TBody", b"TH", b"TD"}, tags
