@@ -101,17 +101,17 @@ def default_actor(office: str) -> str:
     return f"{login}@{socket.gethostname()}"[:200]
 
 
-def rebuild(workflow_id: str, run_fn, input_type, status_type, reason: str, acting) -> None:
+def rebuild(log, workflow_id: str, run_fn, input_type, status_type, reason: str, acting) -> None:
     """`ccm obligations rebuild`, `ccm task rebuild`: the run's next generation, folded
-    from the event log by the worker (`services.rebuild`), said in one line."""
-    from cli.audit import open_log
+    from the event log (`log`, opened to read) by the worker (`services.rebuild`), said in
+    one line."""
     from services.rebuild import rebuild_run
 
     async def go():
         client = await connect_polled()
         workflow_type = run_fn.__qualname__.split(".")[0]  # the class `@workflow.defn` names
         return await rebuild_run(
-            client, open_log(), settings().task_queue, workflow_id, workflow_type, run_fn, input_type, reason, acting
+            client, log, settings().task_queue, workflow_id, workflow_type, run_fn, input_type, reason, acting
         )
 
     generation, rows = run(go())

@@ -781,11 +781,12 @@ def task_rebuild(task_id, reason, acting):
     can no longer run (its history does not replay; `ccm doctor` lists it). The run is
     terminated, and the next generation carries on from what the log says (reminders sent,
     a new due date, a new owner): nothing is sent again."""
+    from cli.audit import open_log
     from cli.client import rebuild
     from domain.action_items import ActionItemInput, ActionItemStatus
     from workflows.action_item import ActionItem
 
-    rebuild(task_id, ActionItem.run, ActionItemInput, ActionItemStatus, reason, acting)
+    rebuild(open_log(), task_id, ActionItem.run, ActionItemInput, ActionItemStatus, reason, acting)
 
 
 reason_command(

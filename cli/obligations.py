@@ -162,11 +162,12 @@ def obligations_rebuild(state, kind, year, reason, acting):
     terminated, and the next generation carries on from what the log says (reminders sent,
     an extension asked or decided, a due date moved): nothing is sent again. The worker
     folds the log and refuses where the rows cannot be reproduced."""
+    from cli.audit import open_log
     from cli.client import rebuild
     from domain.obligations import ObligationInput, ObligationStatus
     from workflows.obligation import Obligation
 
-    rebuild(_id(state, kind, year), Obligation.run, ObligationInput, ObligationStatus, reason, acting)
+    rebuild(open_log(), _id(state, kind, year), Obligation.run, ObligationInput, ObligationStatus, reason, acting)
 
 
 @obligations.command("request-extension")
