@@ -563,7 +563,9 @@ class Chase(Counters):
     def _skip_step(self, key: str, now: datetime, reason: str) -> list[Effect]:
         """A timed step not taken, and why (recorded: a letter that did not go is a fact too)."""
         self.done.append(key)
-        return [Log(key=f"{key}-skipped", event_type="chase.step_skipped", payload={"step": key, "reason": reason})]
+        # Keyed as a change: a step brought back (the meeting moved) and skipped again is a new row.
+        skipped = self.change_key(f"{key}-skipped")
+        return [Log(key=skipped, event_type="chase.step_skipped", payload={"step": key, "reason": reason})]
 
     def _send_step(self, key: str, now: datetime, actor: str = "", office: str = "", reason: str = "") -> list[Effect]:
         kind = next(k for s, k, _ in _STEPS if s == key)

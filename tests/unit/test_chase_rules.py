@@ -307,3 +307,15 @@ def test_a_meeting_moved_later_brings_back_a_pre_msp_reminder_not_yet_sent():
     chase.set_msp_date(SetMspDate(msp_date=date(2017, 11, 20)))
     assert "reminder-3" in run_until(chase, utc(2017, 11, 1))
     assert chase.sent("pre_msp_reminder") and chase.stage == "escalation_due"
+
+
+def test_a_step_skipped_twice_is_two_rows():
+    """Skipped once the meeting opened, brought back when it moved, skipped again: each a
+    row of its own (one key would let the log take the second for the first)."""
+    chase = new_chase()
+    run_until(chase, utc(2017, 7, 1))
+    chase.set_msp_date(SetMspDate(msp_date=date(2017, 7, 3)))
+    [first] = chase.fire(chase.next_action(), utc(2017, 7, 4, 9))
+    chase.set_msp_date(SetMspDate(msp_date=date(2017, 7, 5)))
+    [second] = chase.fire(chase.next_action(), utc(2017, 7, 6, 9))
+    assert (first.key, second.key) == ("reminder-3-skipped-1", "reminder-3-skipped-2")
