@@ -491,28 +491,15 @@ def _president_writes(
     """What a President's letter adds: the head of mission by name and title, how the
     letter speaks to them, and the President's name and full title; refused where one is
     missing (a first-person letter goes from a person to a person)."""
-    from activities.localise import long_date
-
-    if not contact.head_name:
-        raise LetterRefused(
-            f"no head of mission named for {state} in {contacts_name} (head_name, head_form, head_title): "
-            "the President writes to a person"
-        )
-    if contact.head_form not in FORMS:
-        raise LetterRefused(
-            f"the head of mission of {state} in {contacts_name} has the form {contact.head_form!r}: "
-            f"one of {', '.join(FORMS)}"
-        )
+    if why := president_problem(state, contact, language):
+        raise LetterRefused(f"the President writes to a person, named in {contacts_name}: {why}")
     feminine = contact.head_form.endswith("Ms")
     defaults = DEFAULT_TITLES.get((contact.kind_of(state), language))
     title = contact.head_title_in(language) or (
         "" if contact.head_title or defaults is None else defaults[0 if feminine else 1]
     )
     if not title:
-        raise LetterRefused(
-            f"the title of the head of mission of {state} is not in {contacts_name} in {language} "
-            f"(head_title{'' if language == 'en' else '_' + language})"
-        )
+        raise LetterRefused(f"no title of the head of mission of {state} in {contacts_name} in {language}")
     name = letterhead.president_name
     if not name:
         raise LetterRefused(
@@ -530,7 +517,6 @@ def _president_writes(
         "vocative": VOCATIVES[contact.head_form][language],
         # The holder's own title where the key registry gives one in the language, then the office.
         "signatory": {"name": name, "title": letterhead.registered_title("president", language), "office": office},
-        "dated": PLACES[language].format(date=long_date(when, language)),
     }
 
 
@@ -624,6 +610,8 @@ def contact_problem(contact: Contact | None) -> str:
     problems = [] if contact.address else ["no postal address"]
     if contact.email and not _an_address(contact.email):
         problems.append(f"the e-mail is not one address: {contact.email[:80]!r}")
+    if contact.mission_kind not in ("", "permanent", "observer", "capital"):
+        problems.append(f"the mission kind {contact.mission_kind[:40]!r} is not permanent, observer or capital")
     for field, text in (
         ("mission", contact.mission),
         ("mission_fr", contact.mission_fr),
@@ -642,6 +630,11 @@ def president_problem(state: str, contact: Contact | None, language: str = "en")
     if contact is None or contact_problem(contact):
         return contact_problem(contact)
     problems = [] if contact.head_name else ["no head of mission named (head_name)"]
+    for field, text in (("head_name", contact.head_name), ("head_title", contact.head_title_in(language))):
+        if "\n" in text or len(text) > 200:
+            problems.append(f"the {field} is not one line of at most 200 characters")
+        elif why := undrawable(text):
+            problems.append(f"the {field} cannot be printed: {why}")
     if contact.head_name and contact.head_form not in FORMS:
         problems.append(f"the form of address {contact.head_form!r} is not one of {', '.join(FORMS)}")
     if contact.head_title and not contact.head_title_in(language):

@@ -14,10 +14,12 @@ from cli.common import (
     PAST,
     STATE,
     MoneyType,
+    TextType,
     chase_year_option,
     emit,
     output_option,
     read_input,
+    rebuild_reason,
     settings,
     year_option,
 )
@@ -118,7 +120,7 @@ def chase_start(state, year, amount, arrears, msp_date, language, auto_escalate_
 @chase.command("rebuild")
 @_state_option
 @year_option
-@click.option("--reason", required=True, help="why the run is rebuilt (recorded with its termination)")
+@rebuild_reason
 @as_option("isu")
 def chase_rebuild(state, year, reason, acting):
     """Start a chase again from the event log, the system of record: for a run that can no
@@ -532,7 +534,7 @@ def chase_set_msp_date(state, year, day, acting):
 @chase_year_option
 @click.option(
     "--reason",
-    default="",
+    type=TextType(2_000),
     help="the Presidency's reason for writing before the ISU's third letter (the pre-MSP reminder) has gone",
 )
 @as_option("president")
@@ -544,7 +546,7 @@ def chase_escalate(state, all_unpaid, year, reason, acting):
     sends none twice."""
     from domain.chase import Escalate
 
-    cmd = Escalate(reason=reason, **acting.model_dump())
+    cmd = Escalate(reason=reason or "", **acting.model_dump())
     if bool(state) == all_unpaid:
         raise click.UsageError("give --state, or --all-unpaid")
     if state:

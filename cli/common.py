@@ -48,6 +48,13 @@ class TextType(click.ParamType):
         return text
 
 
+def rebuild_reason(f):
+    """`--reason` of a `… rebuild` command: recorded with the broken run's termination."""
+    return click.option(
+        "--reason", type=TextType(300), required=True, help="why the run is rebuilt (recorded with its termination)"
+    )(f)
+
+
 class MoneyType(click.ParamType):
     name = "CHF"
 

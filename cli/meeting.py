@@ -18,6 +18,7 @@ from cli.common import (
     out_options,
     output_option,
     read_input,
+    rebuild_reason,
     settings,
     write_out,
 )
@@ -774,7 +775,7 @@ def task_reassign(task_id, owner, acting):
 
 @task.command("rebuild")
 @click.argument("task_id")
-@click.option("--reason", required=True, help="why the run is rebuilt (recorded with its termination)")
+@rebuild_reason
 @as_option("isu")
 def task_rebuild(task_id, reason, acting):
     """Start an action item again from the event log, the system of record: for a run that

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, PARTY, emit, output_option, read_input, settings
+from cli.common import DATE, PARTY, emit, output_option, read_input, rebuild_reason, settings
 from domain.schedule import geneva_today
 
 KIND = click.Choice(
@@ -154,7 +154,7 @@ def obligations_fulfil(state, kind, year, day, reference, acting):
 
 @obligations.command("rebuild")
 @target
-@click.option("--reason", required=True, help="why the run is rebuilt (recorded with its termination)")
+@rebuild_reason
 @as_option("isu")
 def obligations_rebuild(state, kind, year, reason, acting):
     """Start an obligation again from the event log, the system of record: for a run that

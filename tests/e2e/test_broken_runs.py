@@ -114,13 +114,20 @@ def test_an_obligation_and_an_action_item_rebuilt_from_the_log_carry_on_where_th
     """Each run is terminated and its next generation folded from its rows: the same stage
     and due date, nothing sent again, commands go on, rows keyed in the new generation."""
     due = (date.today() + timedelta(days=200)).isoformat()
-    nor = ["--state", "NOR", "--kind", "art7-annual", "--year", str(NEXT - 2)]
+    nor = [
+        "--state",
+        "NOR",
+        "--kind",
+        "art7-annual",
+        "--year",
+        str(NEXT - 3),
+    ]  # due 30 April last year: past on any day
     assert (
-        ccm("obligations", "start", "--kind", "art7-annual", "--year", str(NEXT - 2), "--state", "NOR").exit_code == 0
+        ccm("obligations", "start", "--kind", "art7-annual", "--year", str(NEXT - 3), "--state", "NOR").exit_code == 0
     )
     moved = ccm("obligations", "override-due", *nor, "--due", due, "--reason", "practice counts from deposit")
     assert moved.exit_code == 0, moved.output
-    wid = f"obligation-NOR-art7-annual-{NEXT - 2}"
+    wid = f"obligation-NOR-art7-annual-{NEXT - 3}"
     rebuilt = ccm("obligations", "rebuild", *nor, "--reason", "its history no longer replays")
     assert rebuilt.exit_code == 0, rebuilt.output
     # started, overdue (its due date had passed), the coordinators told, the due date moved

@@ -22,6 +22,8 @@ from tests.integration.test_letters_pdf import FIGURES as PDF_FIGURES
 
 HEAD = Letterhead(president_name="Michael Biontino")
 GENEVA = ("Chemin du Petit-Saconnex 28", "1209 Genève")
+# The heads of mission are stand-ins (the contacts file names the real ones); Nauru's row says
+# it has no mission in Geneva, as a row may for any State.
 NAURU = Contact(  # no mission in Geneva: letters go to its ministry, named in each language
     mission="Department of Foreign Affairs of the Republic of Nauru",
     mission_fr="Ministère des affaires étrangères de la République de Nauru",
@@ -41,7 +43,7 @@ SITUATIONS = {
     "party": ("ITA", Contact(address=GENEVA, head_name="Maria Rossi", head_form="H.E. Ms"), {}),
     "withdrawn with arrears": (
         "LTU",
-        Contact(address=GENEVA, head_name="Jonas Vaitkus", head_form="Mr"),
+        Contact(address=GENEVA, head_name="Jonas Petraitis", head_form="Mr"),
         {
             "amount_due": "0.00",
             "arrears": "2.00",
@@ -63,7 +65,7 @@ SITUATIONS = {
         ),
         {},
     ),
-    "State of Palestine": ("PSE", Contact(address=GENEVA, head_name="Ibrahim Khraishi", head_form="H.E. Mr"), {}),
+    "State of Palestine": ("PSE", Contact(address=GENEVA, head_name="Omar Haddad", head_form="H.E. Mr"), {}),
     "no mission in Geneva": ("NRU", NAURU, {}),
     "CHF 1.00": (
         "ITA",
@@ -161,3 +163,29 @@ def test_every_letter_in_every_language_fits_its_situation(situation, tmp_path):
         if state == "NRU":
             assert contact.mission_in(language) in text and " ".join(contact.address_in(language)) in text, where
             assert not re.search(r"Permanent Mission|Mission permanente|Misión Permanente", text), (*where, text)
+
+
+@pytest.mark.parametrize(
+    "head, why",
+    [
+        ({"head_name": "Maria\nRossi", "head_form": "H.E. Ms"}, "the head_name is not one line"),
+        ({"head_name": "M" * 10_000, "head_form": "H.E. Ms"}, "the head_name is not one line of at most 200"),
+        ({"head_name": "Maria Rossi", "head_form": "Dr"}, "the form of address 'Dr' is not one of"),
+        ({"head_name": "北京", "head_form": "H.E. Ms"}, "the head_name cannot be printed"),
+        (
+            {"head_name": "Maria Rossi", "head_form": "H.E. Ms", "head_title": "Chargée d'affaires"},
+            "no title of the head of mission in fr",
+        ),
+        ({"head_name": "Maria Rossi", "head_form": "H.E. Ms", "mission_kind": "embassy"}, "mission kind 'embassy'"),
+    ],
+)
+def test_a_hostile_or_incomplete_head_of_mission_holds_the_presidents_letter_in_one_line(head, why):
+    """What the contacts file says of a head of mission is refused before a letter is drawn:
+    the President's letter is held with the reason (`ccm letters contacts --missing` lists it)."""
+    from activities.letters import LetterRefused, president_problem
+
+    contact = Contact(address=GENEVA, **head)
+    assert why in president_problem("ITA", contact, "fr")
+    with pytest.raises(LetterRefused, match=re.escape(why)) as refused:
+        letter_values("president_letter", "ITA", FIGURES, "fr", DAY, HEAD, contact)
+    assert "\n" not in str(refused.value)
