@@ -183,13 +183,8 @@ class Letterhead:
         return dict(titles).get(language) or (title if language == "en" else "")
 
     def signatory(self, office: str, language: str) -> dict[str, str]:
-        name, title, titles = (
-            (self.president_name, self.president_title, self.president_titles)
-            if office == "president"
-            else (self.director_name, self.director_title, self.director_titles)
-        )
-        in_language = dict(titles).get(language) or (title if language == "en" else "")
-        return {"name": name, "title": in_language or TITLES[office][language]}
+        name = self.president_name if office == "president" else self.director_name
+        return {"name": name, "title": self.registered_title(office, language) or TITLES[office][language]}
 
     def held_on(self, ring, day: date) -> Letterhead:
         """This letterhead signed by the office-holders the key registry names for `day`
@@ -388,14 +383,7 @@ def letter_values(
         "dated": PLACES[language].format(date=long_date(when, language)),
         "letters_sent": letters_in_words(context.get("letters_before", []), language, register, context, state),
         # The ISU's notes a President's letter recalls, each by its reference and date.
-        "notes": [
-            {
-                "ref": f"{INITIALS[language]}/{context['year']}/{state}/{x['number']}",
-                "date": long_date(x["date"], language),
-            }
-            for x in context.get("letters_before", [])
-            if x["kind"] in ("call_for_contributions", *REMINDERS) and x.get("number")
-        ],
+        "notes": isu_notes(context.get("letters_before", []), language, context["year"], state),
         "has_arrears": Decimal(str(context.get("arrears", "0"))) > 0,
         "has_credit": Decimal(str(context.get("credit", "0"))) > 0,
         "has_credit_carried": Decimal(str(context.get("credit_carried", "0"))) > 0,
@@ -532,15 +520,8 @@ def letters_in_words(
     from activities.localise import long_date
 
     if register == "letter":
-        notes = [x for x in letters if x["kind"] in ("call_for_contributions", *REMINDERS)]
-        year = (context or {}).get("year", "")
-        named = [
-            f"{INITIALS[language]}/{year}/{state}/{x['number']}"
-            + {"en": " of ", "fr": " du ", "es": " del "}[language]
-            + long_date(x["date"], language)
-            for x in notes
-            if x.get("number")
-        ]
+        notes = isu_notes(letters, language, (context or {}).get("year", ""), state)
+        named = [f"{n['ref']}{OF_DATE[language]}{n['date']}" for n in notes]
         if not named:
             return ""
         joined = named[0] if len(named) == 1 else ", ".join(named[:-1]) + AND[language] + named[-1]
@@ -570,6 +551,21 @@ def letters_in_words(
 
 
 AND = {"en": " and ", "fr": " et ", "es": " y "}
+OF_DATE = {"en": " of ", "fr": " du ", "es": " del "}
+
+
+def isu_notes(letters: list[dict], language: str, year: object, state: str) -> list[dict[str, str]]:
+    """The ISU's notes among the letters that went before, each by its reference and its
+    date in `language`: what a President's letter recalls."""
+    from activities.localise import long_date
+
+    return [
+        {"ref": f"{INITIALS[language]}/{year}/{state}/{x['number']}", "date": long_date(x["date"], language)}
+        for x in letters
+        if x["kind"] in ("call_for_contributions", *REMINDERS) and x.get("number")
+    ]
+
+
 NOTES_OF_THE_ISU = {
     "en": ("the note of the ISU-CCM", "the notes of the ISU-CCM"),
     "fr": ("la note de l'UAA", "les notes de l'UAA"),

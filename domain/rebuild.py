@@ -148,6 +148,22 @@ def runs_rows(workflow_id: str, prefix: str, rows: list[Any], generation: int, s
     return [first] + [r for r in ours if r is not first]
 
 
+def _rebuilt(
+    new: Callable[[Any, str, datetime], P],
+    inp: Any,
+    workflow_id: str,
+    rows: list[Any],
+    started: str,
+    timed: frozenset[str],
+    redo: Redo,
+) -> P:
+    """A process made `new` from its input as its first run was (at its start row's time),
+    then driven through its rows (`replay`)."""
+    rows = runs_rows(workflow_id, started.split(".")[0] + ".", rows, inp.generation, started)
+    first = inp.model_copy(update={"snapshot": None, "generation": 1})
+    return replay(new(first, workflow_id, rows[0].occurred_at), workflow_id, rows, inp.generation, timed, redo)
+
+
 # --- contribution chases ------------------------------------------------------------------------
 def rebuild_chase(inp: ChaseInput, rows: list[Any], generation: int = 1) -> Chase:
     """The chase the log's rows of `inp`'s chase say (rows of every generation before
@@ -216,10 +232,7 @@ OBLIGATION_TIMED = frozenset({"obligation.reminder_sent", "obligation.overdue", 
 
 def rebuild_obligation(inp: ObligationInput, workflow_id: str, rows: list[Any]) -> Obligation:
     """The obligation its rows say (rows of the generations before `inp.generation`)."""
-    rows = runs_rows(workflow_id, "obligation.", rows, inp.generation, "obligation.started")
-    first = inp.model_copy(update={"snapshot": None, "generation": 1})
-    obligation = Obligation.new(first, workflow_id, rows[0].occurred_at)
-    return replay(obligation, workflow_id, rows, inp.generation, OBLIGATION_TIMED, _redo_obligation)
+    return _rebuilt(Obligation.new, inp, workflow_id, rows, "obligation.started", OBLIGATION_TIMED, _redo_obligation)
 
 
 def _redo_obligation(
@@ -262,10 +275,7 @@ ACTION_TIMED = frozenset({"action.reminder_sent", "action.overdue"})
 
 def rebuild_action_item(inp: ActionItemInput, workflow_id: str, rows: list[Any]) -> ActionItem:
     """The action item its rows say (rows of the generations before `inp.generation`)."""
-    rows = runs_rows(workflow_id, "action.", rows, inp.generation, "action.created")
-    first = inp.model_copy(update={"snapshot": None, "generation": 1})
-    item = ActionItem.new(first, workflow_id, rows[0].occurred_at)
-    return replay(item, workflow_id, rows, inp.generation, ACTION_TIMED, _redo_action_item)
+    return _rebuilt(ActionItem.new, inp, workflow_id, rows, "action.created", ACTION_TIMED, _redo_action_item)
 
 
 def _redo_action_item(

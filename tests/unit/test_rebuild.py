@@ -31,8 +31,8 @@ def utc(*args) -> datetime:
 class Recorder:
     """The rows a run writes: each effect with an event type, under `<id>/<key>`, at its time."""
 
-    def __init__(self):
-        self.rows = []
+    def __init__(self, workflow_id: str = WID):
+        self.rows, self.wid = [], workflow_id
 
     def __call__(self, effects, now):
         for e in effects:
@@ -40,9 +40,9 @@ class Recorder:
                 self.rows.append(
                     SimpleNamespace(
                         seq=len(self.rows) + 1,
-                        workflow_id=WID,
+                        workflow_id=self.wid,
                         event_type=e.event_type,
-                        idempotency_key=f"{WID}/{e.key}",
+                        idempotency_key=f"{self.wid}/{e.key}",
                         payload=e.payload,
                         occurred_at=now,
                         actor=e.actor,
@@ -126,23 +126,7 @@ def test_a_rows_generation_is_read_from_its_key():
 def recorded(process, wid: str, steps, until: datetime):
     """Run `process` through `steps` ((time, command) in order) and its timers up to
     `until`, writing its rows as the worker would; the rows."""
-    rows = []
-
-    def write(effects, now):
-        for e in effects:
-            if getattr(e, "event_type", None):
-                rows.append(
-                    SimpleNamespace(
-                        seq=len(rows) + 1,
-                        workflow_id=wid,
-                        event_type=e.event_type,
-                        idempotency_key=f"{wid}/{e.key}",
-                        payload=e.payload,
-                        occurred_at=now,
-                        actor=e.actor,
-                        office=e.office,
-                    )
-                )
+    write = Recorder(wid)
 
     def timers(before):
         while (action := process.next_action()) and action.at <= before:
@@ -153,7 +137,7 @@ def recorded(process, wid: str, steps, until: datetime):
         timers(now)
         write(step(now), now)
     timers(until)
-    return rows
+    return write.rows
 
 
 def test_an_obligation_with_reminders_an_extension_and_a_new_due_date_folds_back():
