@@ -636,7 +636,7 @@ class CcmActivities:
     def rebuild_process(self, request: RebuildRequest) -> RebuildResult:
         """A process folded from the event log's rows of its earlier generations
         (`domain.rebuild`), for the run that carries it on; refused where the rows cannot
-        be reproduced, or for a process the log cannot give back (a meeting, a concept note)."""
+        be reproduced."""
         from domain import rebuild
 
         info = activity.info()
@@ -666,19 +666,30 @@ class CcmActivities:
                 process: Any = rebuild.rebuild_obligation(
                     ObligationInput.model_validate_json(request.input), info.workflow_id, rows
                 )
-                prefix = "obligation"
+                prefix, due = "obligation", process.due
             elif info.workflow_type == "ActionItem":
                 from domain.action_items import ActionItemInput
 
                 process = rebuild.rebuild_action_item(
                     ActionItemInput.model_validate_json(request.input), info.workflow_id, rows
                 )
-                prefix = "action"
-            else:
-                raise Refusal(
-                    f"a {info.workflow_type} is not rebuilt from the log: what it circulates is not in its rows",
-                    code="bad_start",
+                prefix, due = "action", process.due
+            elif info.workflow_type == "Meeting":
+                from domain.meetings import MeetingInput
+
+                process = rebuild.rebuild_meeting(
+                    MeetingInput.model_validate_json(request.input), info.workflow_id, rows
                 )
+                prefix, due = "meeting", process.schedule.date
+            elif info.workflow_type == "ConceptNote":
+                from domain.concept_notes import ConceptNoteInput
+
+                process = rebuild.rebuild_concept_note(
+                    ConceptNoteInput.model_validate_json(request.input), info.workflow_id, rows
+                )
+                prefix, due = "concept", process.plan_due
+            else:
+                raise Refusal(f"a {info.workflow_type} is not rebuilt from the log", code="bad_start")
         except Refusal as e:
             raise refusal_error(e) from None
         return RebuildResult(
@@ -687,7 +698,7 @@ class CcmActivities:
             payload={
                 "generation": process.input.generation,
                 "stage": process.stage,
-                "due": process.due.isoformat(),
+                "due": due.isoformat(),
                 "rows": len(rows),
             },
         )

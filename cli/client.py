@@ -101,10 +101,14 @@ def default_actor(office: str) -> str:
     return f"{login}@{socket.gethostname()}"[:200]
 
 
-def rebuild(log, workflow_id: str, run_fn, input_type, status_type, reason: str, acting) -> None:
-    """`ccm obligations rebuild`, `ccm task rebuild`: the run's next generation, folded
-    from the event log (`log`, opened to read) by the worker (`services.rebuild`), said in
-    one line."""
+def _due(status) -> str:
+    return f"{status.stage}, due {status.due.isoformat()}"
+
+
+def rebuild(log, workflow_id: str, run_fn, input_type, status_type, reason: str, acting, stands=_due) -> None:
+    """`ccm obligations rebuild`, `ccm task rebuild`, `ccm meeting rebuild`, `ccm plan
+    rebuild`: the run's next generation, folded from the event log (`log`, opened to read)
+    by the worker (`services.rebuild`), said in one line with where it stands (`stands`)."""
     from services.rebuild import rebuild_run
 
     async def go():
@@ -116,8 +120,7 @@ def rebuild(log, workflow_id: str, run_fn, input_type, status_type, reason: str,
 
     generation, rows = run(go())
     status = run(read_status(workflow_id, status_type))
-    stands = f"{status.stage}, due {status.due.isoformat()}"
-    click.echo(f"rebuilt {workflow_id} as generation {generation} from {rows} rows: {stands}")
+    click.echo(f"rebuilt {workflow_id} as generation {generation} from {rows} rows: {stands(status)}")
 
 
 def run(coro):

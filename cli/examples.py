@@ -52,6 +52,7 @@ EXAMPLES = {
     "meeting minutes approve": "ccm meeting minutes approve --meeting 2016-12-07 --at-meeting 2017-01-18 "
     "--as 'Michael Biontino@president'",
     "meeting status": "ccm meeting status --meeting 2016-12-07 --output json",
+    "meeting rebuild": "ccm meeting rebuild --meeting 2016-11-04 --reason 'its history no longer replays'",
     "meeting agenda": "ccm meeting agenda --meeting 2016-12-07",
     "meeting ics": "ccm meeting ics --meeting 2016-12-07 --out cc-2016-12-07.ics",
     "task add": "ccm task add --owner NOR --text 'Feedback on the Lebanon workshop' --next-meeting",
@@ -72,6 +73,7 @@ EXAMPLES = {
     "plan set-due": "ccm plan set-due --theme victim-assistance --date 2017-01-18 --as isu",
     "plan withdraw": "ccm plan withdraw --theme country-coalitions --reason 'merged' --as president",
     "plan status": "ccm plan status --msp 7MSP",
+    "plan rebuild": "ccm plan rebuild --theme victim-assistance --msp 7MSP --reason 'its history no longer replays'",
     "report contributions": "ccm report contributions --year 2016 --as-of 2016-11-04 --output csv --out status.csv",
     "report publish": "ccm report publish --year 2016 --as-of 2016-11-04",
     "outbox list": "ccm outbox list",

@@ -470,6 +470,27 @@ def meeting_status_of(meeting: str):
     return run(_meeting_status(current_meeting(meeting)))
 
 
+@meeting.command("rebuild")
+@meeting_option
+@rebuild_reason
+@as_option("isu")
+def meeting_rebuild(meeting, reason, acting):
+    """Start a meeting again from the event log, the system of record: for a run that can no
+    longer run (its history does not replay; `ccm doctor` lists it). The run is terminated,
+    and the next generation carries on from what the log says (the schedule, proposals, the
+    agenda sent, attendance, action items, the minutes circulated): nothing is sent again.
+    The worker folds the log and refuses where the rows cannot be reproduced."""
+    from cli.audit import open_log
+    from cli.client import rebuild
+    from domain.meetings import MeetingInput, MeetingStatus
+    from workflows.meeting import Meeting
+
+    def stands(status: MeetingStatus) -> str:
+        return f"{status.stage.replace('_', ' ')}, on {status.schedule.date.isoformat()}"
+
+    rebuild(open_log(), current_meeting(meeting), Meeting.run, MeetingInput, MeetingStatus, reason, acting, stands)
+
+
 @meeting.command("status")
 @meeting_option
 @output_option("table", "json")

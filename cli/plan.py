@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
-from cli.common import DATE, TextType, emit, file_problems, output_option, read_input, settings
+from cli.common import DATE, TextType, emit, file_problems, output_option, read_input, rebuild_reason, settings
 
 PLAN_COLUMNS = ["theme", "stage", "versions", "late", "comments", "plan_versions", "plan_due", "action_items"]
 
@@ -281,6 +281,30 @@ reason_command(
     "Withdraw the note (its coordinators or the Presidency).",
     required_actor=True,
 )
+
+
+@plan.command("rebuild")
+@theme_option()
+@msp_option
+@rebuild_reason
+@as_option("isu")
+def plan_rebuild(theme, msp, reason, acting):
+    """Start a concept note again from the event log, the system of record: for a run that
+    can no longer run (its history does not replay; `ccm doctor` lists it). The run is
+    terminated, and the next generation carries on from what the log says (the versions,
+    comments, the plan submitted, approvals, reminders sent): nothing is sent again. The
+    worker folds the log and refuses where the rows cannot be reproduced."""
+    from cli.audit import open_log
+    from cli.client import rebuild
+    from domain.concept_notes import ConceptNoteInput, ConceptNoteStatus
+    from workflows.concept_note import ConceptNote
+
+    def stands(status: ConceptNoteStatus) -> str:
+        return f"{status.stage.replace('_', ' ')}, plan due {status.plan_due.isoformat()}"
+
+    rebuild(
+        open_log(), _note_id(theme, msp), ConceptNote.run, ConceptNoteInput, ConceptNoteStatus, reason, acting, stands
+    )
 
 
 @plan.command("status")

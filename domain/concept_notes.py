@@ -501,6 +501,8 @@ class ConceptNote(Counters):
                 characters=cmd.size,
                 **({"circulated_on": cmd.circulated_on.isoformat()} if cmd.circulated_on else {}),
                 document=cmd.document.sha256 if cmd.document else None,
+                # what was circulated, for a run rebuilt from the log (`domain.rebuild`)
+                **({"document_name": cmd.document.name} if cmd.document else {"text": cmd.text}),
             )
         ]
 
@@ -580,6 +582,7 @@ class ConceptNote(Counters):
                 late=self.plan_late_days > 0,
                 days_late=self.plan_late_days,
                 due=self.plan_due.isoformat(),
+                plan=cmd.plan.model_dump(mode="json")["steps"],
             ),
         ]
 

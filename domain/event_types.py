@@ -415,8 +415,10 @@ class MeetingScheduled(Sent):
 class MeetingRescheduled(Sent):
     date: date_
     start: str
+    end: str = ""
     venue: str
     sequence: int
+    proposals_close_at: datetime | None = None
 
 
 @event("meeting.cancelled")
@@ -439,6 +441,7 @@ class MeetingHeld(EventPayload):
 @event("meeting.item_proposed")
 class MeetingItemProposed(EventPayload):
     title: str
+    proposer: str = ""
 
 
 @event("meeting.agenda_adopted")
@@ -450,6 +453,7 @@ class MeetingAgendaAdopted(EventPayload):
 class MeetingAgendaCirculated(Sent):
     items: list[str]
     sequence: int
+    agenda: list[dict[str, Any]] = Field(default_factory=list, description="the items whole (number, title, details)")
 
 
 @event("meeting.attendance_recorded")
@@ -468,11 +472,14 @@ class MeetingActionItemAdded(EventPayload):
     owner: str
     text: str
     due: date_
+    fulfilled_by: str | None = None
 
 
 @event("meeting.minutes_circulated")
 class MeetingMinutesCirculated(Sent):
     sequence: int
+    text: str = Field("", description="the minutes, where circulated inline")
+    document: dict[str, Any] | None = Field(None, description="the minutes' stored document (sha256, size, name)")
 
 
 @event("meeting.minutes_approved")
@@ -540,6 +547,8 @@ class ConceptVersionSubmitted(EventPayload):
     summary: str
     characters: int
     document: str | None = None
+    document_name: str = ""
+    text: str = Field("", description="the version, where circulated inline")
     late: bool
     circulated_on: date_ | None = None
 
@@ -596,6 +605,7 @@ class ConceptPlanSubmitted(EventPayload):
     late: bool
     days_late: int
     steps: int
+    plan: list[dict[str, Any]] = Field(default_factory=list, description="the plan's steps")
 
 
 @event("concept.withdrawn")
@@ -676,6 +686,8 @@ class ProcessRebuilt(EventPayload):
 
 event("obligation.rebuilt")(ProcessRebuilt)
 event("action.rebuilt")(ProcessRebuilt)
+event("meeting.rebuilt")(ProcessRebuilt)
+event("concept.rebuilt")(ProcessRebuilt)
 
 
 # --- records a command writes (`domain.records.RECORD_RULES`) --------------------------------

@@ -411,7 +411,7 @@ class Meeting(Counters):
     def fire(self, action: Action, now: datetime, facts: AgendaFacts | None = None) -> list[Effect]:
         if action.key == "agenda":
             assert facts is not None, "the agenda's action needs its facts (Action.needs)"
-            self.agenda = compose_agenda(
+            agenda = compose_agenda(
                 self.schedule.date,
                 self.input.standing_items,
                 self.proposed(),
@@ -419,21 +419,28 @@ class Meeting(Counters):
                 facts.open_actions,
                 facts.notes_to_present,
             )
-            self.stage = "agenda_circulated"
-            return [
-                Show(stage=self.stage),
-                self._mail(
-                    f"agenda-{self.sequence}",
-                    "meeting.agenda_circulated",
-                    f"Draft agenda: {SUMMARY}, {self.schedule.date}",
-                    agenda_text(self.schedule.date, self.schedule.venue, self.agenda, facts.numbered),
-                    items=[a.title for a in self.agenda],
-                ),
-            ]
+            return self.circulate_agenda(agenda, facts.numbered)
         self.stage = "held"
         return [
             Show(stage=self.stage),
             Log(key="held", event_type="meeting.held", payload={"date": self.schedule.date.isoformat()}),
+        ]
+
+    def circulate_agenda(self, agenda: list[AgendaItem], numbered: str = "") -> list[Effect]:
+        """The draft agenda sent when proposals close; its items are logged whole, so that a
+        run rebuilt from the log (`domain.rebuild`) has the agenda it sent."""
+        self.agenda = agenda
+        self.stage = "agenda_circulated"
+        return [
+            Show(stage=self.stage),
+            self._mail(
+                f"agenda-{self.sequence}",
+                "meeting.agenda_circulated",
+                f"Draft agenda: {SUMMARY}, {self.schedule.date}",
+                agenda_text(self.schedule.date, self.schedule.venue, agenda, numbered),
+                items=[a.title for a in agenda],
+                agenda=[a.model_dump(mode="json") for a in agenda],
+            ),
         ]
 
     # --- before the meeting ---------------------------------------------------------------
@@ -469,7 +476,9 @@ class Meeting(Counters):
                 cmd=cmd,
                 date=s.date.isoformat(),
                 start=s.start.isoformat(),
+                end=s.end.isoformat(),
                 venue=s.venue,
+                proposals_close_at=self.close_at.isoformat(),
             ),
         ]
 
@@ -513,7 +522,7 @@ class Meeting(Counters):
                 event_type="meeting.item_proposed",
                 actor=cmd.actor or cmd.proposer,
                 office=cmd.office or "member",
-                payload={"title": cmd.title},
+                payload={"title": cmd.title} | ({"proposer": cmd.proposer} if cmd.proposer else {}),
             )
         ]
 
@@ -603,7 +612,8 @@ class Meeting(Counters):
                 event_type="meeting.action_item_added",
                 actor=cmd.actor,
                 office=cmd.office,
-                payload={"action_item": child, "owner": cmd.owner, "text": cmd.text, "due": item.due.isoformat()},
+                payload={"action_item": child, "owner": cmd.owner, "text": cmd.text, "due": item.due.isoformat()}
+                | ({"fulfilled_by": cmd.fulfilled_by} if cmd.fulfilled_by else {}),
             ),
         ]
 
@@ -622,6 +632,8 @@ class Meeting(Counters):
             f"Draft minutes: {SUMMARY}, {self.schedule.date}",
             cmd.text,
             cmd=cmd,
+            # what was circulated, for a run rebuilt from the log: the text, or the stored document
+            **({"document": cmd.document.model_dump()} if cmd.document else {"text": cmd.text}),
         )
         return [Show(stage=self.stage), mail.model_copy(update={"body_document": cmd.document})]
 

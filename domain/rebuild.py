@@ -8,14 +8,14 @@ escalation, a closing; a fulfilment, an extension asked and decided, a new due d
 each timer at the moment its event says it fired. What that writes must be what the log
 holds, key for key; where it is not, the fold refuses, and nothing is started on a guess.
 
-Meetings and concept notes are not rebuilt: what they circulate (the minutes, a version's
-text, a plan's steps) is not in their rows, so a fold could not give it back."""
+Meetings and concept notes are rebuilt the same way: their rows hold what they circulated
+(the agenda, the minutes, a version's text or stored document, a plan's steps)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -33,12 +33,38 @@ from domain.chase import (
     ReverseReceipt,
     SetMspDate,
 )
+from domain.concept_notes import (
+    Comment,
+    ConceptNote,
+    ConceptNoteInput,
+    Plan,
+    RequestChanges,
+    SetPlanDue,
+    SubmitPlan,
+    SubmitVersion,
+    Withdraw,
+)
+from domain.contract import DocumentRef
 from domain.event_types import typed
 from domain.ids import chase_id
+from domain.meetings import (
+    AddActionItem,
+    AgendaItem,
+    ApproveMinutes,
+    CancelMeeting,
+    CirculateMinutes,
+    Meeting,
+    MeetingInput,
+    ProposeItem,
+    RecordAgenda,
+    RecordAttendance,
+    Reschedule,
+    SetNextMeeting,
+)
 from domain.obligations import DecideExtension, Exempt, Obligation, ObligationInput, OverrideDue, RequestExtension
 from domain.obligations import Fulfil as ObligationFulfil
-from domain.process import Effect, Letter, Log, Message, Publish, Refusal
-from domain.schedule import geneva_date
+from domain.process import Acting, Effect, Letter, Log, Message, Publish, Refusal
+from domain.schedule import Schedule, geneva_date
 
 # Events a timer writes: the fold fires the process's next action at the event's time.
 CHASE_TIMED = frozenset(
@@ -294,9 +320,110 @@ def _redo_action_item(
     return None
 
 
+# --- meetings ------------------------------------------------------------------------------------
+def rebuild_meeting(inp: MeetingInput, workflow_id: str, rows: list[Any]) -> Meeting:
+    """The meeting its rows say: one scheduled (its invitation) or recorded as already held."""
+    started = "meeting.recorded" if any(r.event_type == "meeting.recorded" for r in rows) else "meeting.scheduled"
+    return _rebuilt(Meeting.new, inp, workflow_id, rows, started, frozenset({"meeting.held"}), _redo_meeting)
+
+
+def _redo_meeting(
+    meeting: Meeting, kind: str, p: dict[str, Any], by: dict[str, str], now: datetime
+) -> list[Effect] | None:
+    def day(key: str) -> date:
+        return date.fromisoformat(p[key])
+
+    if kind == "meeting.agenda_circulated":  # on a timer, with the agenda its row holds
+        action = meeting.next_action()
+        if action is None or action.key != "agenda" or action.at > now:
+            raise Refusal(f"no agenda is due at {now.isoformat()}")
+        if not p.get("agenda"):
+            raise Refusal("the row does not hold the agenda it circulated")
+        return meeting.circulate_agenda([AgendaItem.model_validate(a) for a in p["agenda"]])
+    if kind == "meeting.rescheduled":
+        if not p.get("end") or not p.get("proposals_close_at"):
+            raise Refusal("the row does not hold the new schedule whole (its end, its proposals' cut-off)")
+        schedule = Schedule.at(day("date"), time.fromisoformat(p["start"]), time.fromisoformat(p["end"]), p["venue"])
+        close = datetime.fromisoformat(p["proposals_close_at"])
+        return meeting.reschedule(Reschedule(schedule=schedule, proposals_close_at=close, **by), now)
+    if kind == "meeting.cancelled":
+        return meeting.cancel(CancelMeeting(reason=p["reason"], **by))
+    if kind == "meeting.item_proposed":
+        proposer = p.get("proposer", "")
+        if by["office"] == "member" and by["actor"] == proposer:  # named, not sent by an office (runs from before)
+            by = {"actor": "", "office": ""}
+        return meeting.propose_item(ProposeItem(title=p["title"], proposer=proposer, **by), now)
+    if kind == "meeting.agenda_adopted":
+        return meeting.record_agenda(RecordAgenda(items=p["items"], **by), now)
+    if kind == "meeting.attendance_recorded":
+        return meeting.record_attendance(RecordAttendance(present=p["present"], **by), now)
+    if kind == "meeting.next_meeting_set":
+        return meeting.set_next_meeting(SetNextMeeting(date=day("date"), **by))
+    if kind == "meeting.action_item_added":
+        item = AddActionItem(owner=p["owner"], text=p["text"], due=day("due"), fulfilled_by=p.get("fulfilled_by"), **by)
+        return meeting.add_action_item(item, now)
+    if kind == "meeting.minutes_circulated":
+        if not p.get("text") and not p.get("document"):
+            raise Refusal("the row does not hold the minutes it circulated")
+        document = DocumentRef.model_validate(p["document"]) if p.get("document") else None
+        return meeting.circulate_minutes(CirculateMinutes(text=p.get("text", ""), document=document, **by))
+    if kind == "meeting.minutes_approved":
+        approval = ApproveMinutes(
+            at_meeting=day("at_meeting"), approved_as=p["approved_as"], corrections=p.get("corrections"), **by
+        )
+        return meeting.approve_minutes(approval, now)
+    return None
+
+
+# --- concept notes and operational plans ---------------------------------------------------------
+CONCEPT_TIMED = frozenset({"concept.plan_reminder_sent", "concept.plan_overdue"})
+
+
+def rebuild_concept_note(inp: ConceptNoteInput, workflow_id: str, rows: list[Any]) -> ConceptNote:
+    """The concept note its rows say: its versions, comments, plan and approvals."""
+    return _rebuilt(ConceptNote.new, inp, workflow_id, rows, "concept.started", CONCEPT_TIMED, _redo_concept_note)
+
+
+def _redo_concept_note(
+    note: ConceptNote, kind: str, p: dict[str, Any], by: dict[str, str], now: datetime
+) -> list[Effect] | None:
+    if kind == "concept.version_submitted":
+        if not p.get("text") and not p.get("document"):
+            raise Refusal("the row does not hold the version it circulated")
+        document = (
+            DocumentRef(sha256=p["document"], size=p["characters"], name=p.get("document_name", ""))
+            if p.get("document")
+            else None
+        )
+        circulated = date.fromisoformat(p["circulated_on"]) if p.get("circulated_on") else None
+        version = SubmitVersion(
+            summary=p["summary"], text=p.get("text", ""), document=document, circulated_on=circulated, **by
+        )
+        return note.submit_version(version, now)
+    if kind == "concept.commented":
+        return note.comment(Comment(text=p["text"], **by), now)
+    if kind == "concept.final_approved":
+        return note.approve_final(Acting(**by), now)
+    if kind == "concept.plan_submitted":
+        if not p.get("plan"):
+            raise Refusal("the row does not hold the plan's steps")
+        return note.submit_plan(SubmitPlan(plan=Plan(steps=p["plan"]), **by), now)
+    if kind == "concept.changes_requested":
+        return note.request_changes(RequestChanges(comments=p["comments"], **by))
+    if kind == "concept.plan_approved":
+        return note.approve_plan(Acting(**by), now)
+    if kind == "concept.plan_due_set":
+        return note.set_plan_due(SetPlanDue(date=date.fromisoformat(p["due"]), **by), now)
+    if kind == "concept.withdrawn":
+        return note.withdraw(Withdraw(reason=p["reason"], **by))
+    return None
+
+
 # The processes rebuilt from the log, by workflow type: the command that does it.
 REBUILT = {
     "ContributionChase": "ccm chase rebuild",
     "Obligation": "ccm obligations rebuild",
     "ActionItem": "ccm task rebuild",
+    "Meeting": "ccm meeting rebuild",
+    "ConceptNote": "ccm plan rebuild",
 }

@@ -214,6 +214,15 @@ def cases(f) -> list[tuple[list, str]]:
         ),
         (["task", "rebuild", "action-none-1", "--reason", "x"], "the log holds no row of action-none-1"),
         (
+            ["meeting", "rebuild", "--meeting", "meeting-cc-2016-01-06", "--reason", "x"],
+            "the log holds no row of meeting-cc-2016-01-06",
+        ),
+        (
+            ["plan", "rebuild", "--theme", "victim-assistance", "--msp", "99MSP", "--reason", "x"],
+            "the log holds no row of concept-note-99MSP-victim-assistance",
+        ),
+        (["plan", "rebuild", "--theme", "victim-assistance", "--reason", " "], "--reason"),
+        (
             [
                 "obligations",
                 "exempt",

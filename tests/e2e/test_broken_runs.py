@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from temporalio import workflow
 
-from tests.conftest import wait_for
+from tests.conftest import open_day, wait_for
 from tests.e2e.conftest import event_log
 
 NEXT = date.today().year + 1
@@ -154,3 +154,85 @@ def test_an_obligation_and_an_action_item_rebuilt_from_the_log_carry_on_where_th
     told = [r for r in log.query(workflow_id=wid) if r.event_type == "obligation.coordinators_told"]
     assert len(told) == 1  # not told again
     assert log.verify().ok
+
+
+def test_a_meeting_rebuilt_from_the_log_keeps_its_attendance_actions_and_minutes(worker, ccm, ccm_env, tmp_path):
+    """What the meeting circulated is in its rows: the rebuilt run has the minutes to
+    approve, the attendance and the action item, and sends nothing again."""
+    from pathlib import Path
+
+    held = open_day(date.today() - timedelta(days=3), step=-1)
+    meeting = ["--meeting", held]
+    assert ccm("meeting", "schedule", "--date", held, "--venue", "Permanent Mission of Germany").exit_code == 0
+    wait_for(lambda: json.loads(ccm("meeting", "status", *meeting, "-o", "json").stdout)["stage"] == "held")
+    assert ccm("meeting", "attendance", *meeting, "--present", "DEU,NZL,ICRC").exit_code == 0
+    assert ccm("meeting", "set-next", *meeting, "--date", open_day(date.today() + timedelta(days=30))).exit_code == 0
+    assert ccm("task", "add", *meeting, "--owner", "NLD", "--text", "A target list by region").exit_code == 0
+    minutes = tmp_path / "minutes.md"
+    minutes.write_text("Minutes of the Coordination Committee meeting\n\n1. Opening remarks by the President\n")
+    assert ccm("meeting", "minutes", "circulate", *meeting, "--file", minutes).exit_code == 0
+    before = json.loads(ccm("meeting", "status", *meeting, "-o", "json").stdout)
+    outbox = Path(ccm_env["CCM_HOME"]) / "outbox" / "new"
+    sent = sorted(p.name for p in outbox.iterdir())
+
+    rebuilt = ccm("meeting", "rebuild", *meeting, "--reason", "its history no longer replays")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    wid = f"meeting-cc-{held.isoformat()}"
+    assert rebuilt.stdout.startswith(f"rebuilt {wid} as generation 2 from ")
+    assert rebuilt.stdout.strip().endswith(f"rows: minutes circulated, on {held.isoformat()}")
+    after = json.loads(ccm("meeting", "status", *meeting, "-o", "json").stdout)
+    assert after == before
+    assert after["minutes"].startswith("Minutes of the Coordination Committee") and after["attendance"]
+    assert sorted(p.name for p in outbox.iterdir()) == sent  # nothing sent again
+    approved = ccm(
+        "meeting",
+        "minutes",
+        "approve",
+        *meeting,
+        "--at-meeting",
+        date.today(),
+        "--as-a-correct-record",
+        "--as",
+        "president",
+    )
+    assert approved.exit_code == 0 and "minutes approved" in approved.output
+    keys = {r.idempotency_key for r in event_log(ccm_env).query(workflow_id=wid)}
+    assert {f"{wid}/g2/rebuilt", f"{wid}/g2/minutes-approved"} <= keys
+
+
+def test_a_concept_note_started_again_is_refused_and_rebuilt_from_the_log(worker, ccm, ccm_env, client, tmp_path):
+    """A plain start over a terminated note's rows would take them for its own: refused,
+    naming `ccm plan rebuild`, which carries the note on with its versions and plan."""
+    theme = ["--theme", "universalization", "--msp", "10MSP"]
+    meeting = open_day(date.today() + timedelta(days=10))
+    start = ["plan", "start", *theme, "--meeting", meeting, "--plan-due", meeting + timedelta(days=40)]
+    assert ccm(*start).exit_code == 0
+    note = tmp_path / "note.md"
+    note.write_text("# Universalization\nEight new States Parties by the 7MSP.\n")
+    submitted = ccm("plan", "submit", *theme, "--file", note, "--summary", "Target lists", "--as", "FRA")
+    assert submitted.exit_code == 0, submitted.output
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "steps:\n  - action: Write to the target States\n    responsible: FRA\n"
+        f"    due: {meeting + timedelta(days=90)}\n"
+    )
+    assert ccm("plan", "submit-plan", *theme, "--file", plan, "--as", "ZMB").exit_code == 0
+    wid = "concept-note-10MSP-universalization"
+    rows = len(list(event_log(ccm_env).query(workflow_id=wid)))
+    asyncio.run(client.get_workflow_handle(wid).terminate(reason="a test"))
+
+    again = ccm(*start)
+    assert again.exit_code == 1
+    assert f"{wid} has rows in the event log from an earlier run" in again.stderr, again.output
+    assert "`ccm plan rebuild` starts the next generation from them" in again.stderr
+    assert len(list(event_log(ccm_env).query(workflow_id=wid))) == rows
+
+    rebuilt = ccm("plan", "rebuild", *theme, "--reason", "terminated by mistake")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    due = (meeting + timedelta(days=40)).isoformat()
+    assert rebuilt.stdout.strip() == f"rebuilt {wid} as generation 2 from {rows} rows: circulated, plan due {due}"
+    status = json.loads(ccm("plan", "status", *theme, "-o", "json").stdout)
+    assert status["versions"][0]["text"].startswith("# Universalization")
+    assert status["plan"]["steps"][0]["action"] == "Write to the target States"
+    approved = ccm("plan", "approve-final", *theme, "--as", "president")
+    assert approved.exit_code == 0 and "plan submitted" in approved.output, approved.output

@@ -2,7 +2,7 @@
 figures, letters, receipts, steps and counters, so the next generation carries on without
 sending anything again. The rows are what the chase's own rules write, not made up here."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -19,6 +19,7 @@ from domain.chase import (
     ReverseReceipt,
     SetMspDate,
 )
+from domain.contract import DocumentRef
 from domain.rebuild import generation_of, rebuild_chase
 
 WID = "chase-2017-ITA"
@@ -123,16 +124,17 @@ def test_a_rows_generation_is_read_from_its_key():
 
 
 # --- obligations and action items: the same fold, their own rules ------------------------------
-def recorded(process, wid: str, steps, until: datetime):
+def recorded(process, wid: str, steps, until: datetime, started: datetime | None = None, facts=None):
     """Run `process` through `steps` ((time, command) in order) and its timers up to
-    `until`, writing its rows as the worker would; the rows."""
+    `until` (an action that needs facts is given `facts`), writing its rows as the worker
+    would; the rows."""
     write = Recorder(wid)
 
     def timers(before):
         while (action := process.next_action()) and action.at <= before:
-            write(process.fire(action, action.at), action.at)
+            write(process.fire(action, action.at, *([facts] if action.needs else [])), action.at)
 
-    write(process.start(), process.since)
+    write(process.start(), started or process.since)
     for now, step in steps:
         timers(now)
         write(step(now), now)
@@ -228,3 +230,185 @@ def test_an_action_item_reminded_extended_reassigned_and_fulfilled_folds_back():
     assert rebuilt.stage == "done" and rebuilt.input.generation == 3
     with pytest.raises(Refusal, match="no action.created row"):
         rebuild_action_item(inp.model_copy(update={"generation": 2}), wid, rows[1:])
+
+
+# --- meetings and concept notes: their rows hold what they circulated ----------------------------
+def test_a_meeting_moved_held_minuted_and_approved_folds_back():
+    from domain.contract import ActionSummary, AgendaFacts
+    from domain.meetings import (
+        AddActionItem,
+        ApproveMinutes,
+        CirculateMinutes,
+        Meeting,
+        MeetingInput,
+        ProposeItem,
+        RecordAgenda,
+        RecordAttendance,
+        Reschedule,
+        SetNextMeeting,
+        proposals_close_at,
+    )
+    from domain.rebuild import rebuild_meeting
+    from domain.schedule import Schedule
+
+    wid = "meeting-cc-2016-11-02"
+    schedule = Schedule.at(date(2016, 11, 2), time(10), time(11, 30), "Permanent Mission of Germany")
+    inp = MeetingInput.plan(schedule, previous_meeting=date(2016, 9, 28))
+    meeting = Meeting.new(inp, wid, utc(2016, 10, 10, 8))
+    moved = Schedule.at(date(2016, 11, 4), time(15), time(16, 30), "Permanent Mission of Germany")
+    president = {"actor": "M. Biontino", "office": "president"}
+    facts = AgendaFacts(
+        open_actions=[ActionSummary(workflow_id="action-x-1", owner="NOR", text="Lebanon", due=date(2016, 11, 1))],
+        minutes_pending=date(2016, 9, 28),
+        notes_to_present=["Victim Assistance (ITA, CHL)"],
+    )
+    rows = recorded(
+        meeting,
+        wid,
+        [
+            (
+                utc(2016, 10, 12, 9),
+                lambda now: meeting.propose_item(ProposeItem(title="Country coalitions", office="NOR"), now),
+            ),
+            (
+                utc(2016, 10, 13, 9),
+                lambda now: meeting.propose_item(ProposeItem(title="CMC update", proposer="CMC"), now),
+            ),
+            (
+                utc(2016, 10, 20, 9),
+                lambda now: meeting.reschedule(
+                    Reschedule(schedule=moved, proposals_close_at=proposals_close_at(moved.date, 3), **president), now
+                ),
+            ),
+            (utc(2016, 11, 4, 15, 10), lambda now: meeting.record_agenda(RecordAgenda(items=meeting.agenda[:4]), now)),
+            (
+                utc(2016, 11, 4, 15, 20),
+                lambda now: meeting.record_attendance(RecordAttendance(present=["DEU", "NOR"]), now),
+            ),
+            (utc(2016, 11, 4, 16), lambda now: meeting.set_next_meeting(SetNextMeeting(date=date(2016, 12, 7)))),
+            (
+                utc(2016, 11, 4, 16, 5),
+                lambda now: meeting.add_action_item(AddActionItem(owner="NLD", text="Target list"), now),
+            ),
+            (
+                utc(2016, 11, 4, 16, 6),
+                lambda now: meeting.add_action_item(
+                    AddActionItem(owner="president", text="Write to the 76", fulfilled_by="escalation:2016"), now
+                ),
+            ),
+            (
+                utc(2016, 11, 20, 9),
+                lambda now: meeting.circulate_minutes(CirculateMinutes(text="Minutes, draft 1.", office="isu")),
+            ),
+            (
+                utc(2016, 11, 21, 9),
+                lambda now: meeting.circulate_minutes(
+                    CirculateMinutes(
+                        document=DocumentRef(sha256="a" * 64, size=30_000, name="minutes.md"), office="isu"
+                    )
+                ),
+            ),
+            (
+                utc(2016, 12, 8, 9),
+                lambda now: meeting.approve_minutes(
+                    ApproveMinutes(
+                        at_meeting=date(2016, 12, 7), approved_as="with_corrections", corrections="para 4", **president
+                    ),
+                    now,
+                ),
+            ),
+        ],
+        until=utc(2016, 12, 9),
+        started=utc(2016, 10, 10, 8),
+        facts=facts,
+    )
+    kinds = [r.event_type for r in rows]
+    assert {"meeting.rescheduled", "meeting.agenda_circulated", "meeting.held", "meeting.minutes_approved"} <= set(
+        kinds
+    )
+    assert kinds.count("meeting.item_proposed") == 2 and kinds.count("meeting.minutes_circulated") == 2
+    rebuilt = rebuild_meeting(inp.model_copy(update={"generation": 2}), wid, rows)
+    assert rebuilt.model_dump(exclude={"input"}) == meeting.model_dump(exclude={"input"})
+    assert rebuilt.stage == "minutes_approved" and rebuilt.input.generation == 2
+    assert rebuilt.agenda == meeting.agenda and rebuilt.minutes_document == meeting.minutes_document
+    # A row that does not hold what was circulated is not folded on a guess.
+    bare = [
+        SimpleNamespace(**(vars(r) | {"payload": {k: v for k, v in r.payload.items() if k != "agenda"}})) for r in rows
+    ]
+    with pytest.raises(Refusal, match="does not hold the agenda"):
+        rebuild_meeting(inp.model_copy(update={"generation": 2}), wid, bare)
+
+
+def test_a_concept_note_with_versions_comments_and_a_plan_sent_back_folds_back():
+    from domain.concept_notes import (
+        Comment,
+        ConceptNote,
+        ConceptNoteInput,
+        Plan,
+        PlanStep,
+        RequestChanges,
+        SetPlanDue,
+        SubmitPlan,
+        SubmitVersion,
+    )
+    from domain.process import Acting
+    from domain.rebuild import rebuild_concept_note
+
+    wid = "concept-note-7MSP-victim-assistance"
+    inp = ConceptNoteInput(
+        theme="victim-assistance",
+        msp="7MSP",
+        meeting=date(2016, 11, 4),
+        circulate_by=utc(2016, 10, 31, 17),
+        plan_due=date(2016, 12, 7),
+    )
+    note = ConceptNote.new(inp, wid, utc(2016, 10, 1, 9))
+    ita = {"actor": "coordinator@ITA", "office": "ITA"}
+    plan = Plan(steps=[PlanStep(action="Workshop in Beirut", responsible="LBN", due=date(2017, 5, 1), targets=["LBN"])])
+    longer = Plan(steps=plan.steps + [PlanStep(action="Guidance", responsible="isu", due=date(2017, 8, 1))])
+    rows = recorded(
+        note,
+        wid,
+        [
+            (
+                utc(2016, 10, 20, 9),
+                lambda now: note.submit_version(SubmitVersion(summary="VA", text="Draft.", **ita), now),
+            ),
+            (
+                utc(2016, 11, 1, 9),
+                lambda now: note.submit_version(
+                    SubmitVersion(
+                        summary="VA, v2",
+                        document=DocumentRef(sha256="b" * 64, size=70_000, name="note.pdf.txt"),
+                        circulated_on=date(2016, 11, 1),
+                        **ita,
+                    ),
+                    now,
+                ),
+            ),
+            (utc(2016, 11, 2, 9), lambda now: note.comment(Comment(text="Add the CMC's view.", office="FRA"), now)),
+            (utc(2016, 11, 5, 9), lambda now: note.approve_final(Acting(office="president"), now)),
+            (
+                utc(2016, 12, 9, 9),
+                lambda now: note.set_plan_due(SetPlanDue(date=date(2016, 12, 20), office="isu"), now),
+            ),
+            (utc(2016, 12, 12, 9), lambda now: note.submit_plan(SubmitPlan(plan=plan, **ita), now)),
+            (
+                utc(2016, 12, 13, 9),
+                lambda now: note.request_changes(RequestChanges(comments="Add guidance", office="president")),
+            ),
+            (utc(2016, 12, 15, 9), lambda now: note.submit_plan(SubmitPlan(plan=longer, **ita), now)),
+            (utc(2016, 12, 16, 9), lambda now: note.approve_plan(Acting(office="president"), now)),
+        ],
+        until=utc(2017, 1, 1),
+        started=utc(2016, 10, 1, 9),
+    )
+    kinds = [r.event_type for r in rows]
+    assert {"concept.plan_reminder_sent", "concept.plan_overdue", "concept.plan_published"} <= set(kinds)
+    rebuilt = rebuild_concept_note(inp.model_copy(update={"generation": 2}), wid, rows)
+    assert rebuilt.model_dump(exclude={"input"}) == note.model_dump(exclude={"input"})
+    assert rebuilt.stage == "plan_approved" and len(rebuilt.action_items) == 2
+    assert rebuilt.versions[1].document == note.versions[1].document
+    lost = [r for r in rows if r.event_type != "concept.changes_requested"]
+    with pytest.raises(Refusal, match="cannot be rebuilt from the log"):
+        rebuild_concept_note(inp.model_copy(update={"generation": 2}), wid, lost)
