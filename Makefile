@@ -57,9 +57,11 @@ test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff format --check --quiet domain activities workflows services runtime cli tests benchmarks docs/hooks.py
 	$(BIN)/mypy domain workflows
 	$(MAKE) --no-print-directory docs
-	$(BIN)/python -m pytest -q
+	@# Two processes, a test module each at a time (its fixtures are the module's): the
+	@# suite's tests wait on servers and workers more than they compute (docs/BENCHMARKS.md).
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 	@# The two reruns side by side (one on a dev server, one on time-skipping servers): the
-	@# suite stays under 20 minutes on 2 cores (measured in the README's Tests section).
+	@# suite stays under 20 minutes on 2 cores (docs/BENCHMARKS.md).
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-deployed test-dates
 
 # The core end-to-end tests again in the compose's configuration (tests/e2e/conftest.py):
