@@ -413,6 +413,28 @@ def _update(state, year, update_name, arg):
         raise _not_found(state, year, e) from None
 
 
+class LinesType(click.ParamType):
+    """`7a=27574.16,7c=10000`: a receipt's parts by line, each a positive amount in CHF."""
+
+    name = "LINE=AMOUNT,…"
+
+    def convert(self, value, param, ctx):
+        from decimal import Decimal, InvalidOperation
+
+        if isinstance(value, dict):
+            return value
+        parts: dict[str, Decimal] = {}
+        for item in value.split(","):
+            line, _, amount = (part.strip() for part in item.partition("="))
+            if line in parts:
+                self.fail(f"line {line} is named twice", param, ctx)
+            try:
+                parts[line] = Decimal(amount)
+            except InvalidOperation:
+                self.fail(f"{item.strip()!r} is not LINE=AMOUNT (e.g. 7a=27574.16)", param, ctx)
+        return parts
+
+
 @chase.command("receive")
 @_state_option
 @chase_year_option
@@ -426,10 +448,20 @@ def _update(state, year, update_name, arg):
     help="date the money arrived",
 )
 @click.option("--reference", default="", help="bank reference")
-@click.option("--budget-line", type=click.Choice(["7a", "7b", "7c"]), help="budget line the receipt counts towards")
+@click.option(
+    "--budget-line", type=click.Choice(["7a", "7b", "7c"]), help="budget line the whole receipt counts towards"
+)
+@click.option(
+    "--lines",
+    type=LinesType(),
+    help="the parts by line as the payer says them, e.g. 7a=27574.16,7c=10000 (they sum to --amount)",
+)
 @as_option("isu")
-def chase_receive(state, year, amount, day, reference, budget_line, acting):
-    """Record money received; a partial payment lowers the outstanding amount."""
+def chase_receive(state, year, amount, day, reference, budget_line, lines, acting):
+    """Record money received; a partial payment lowers the outstanding amount. Where the
+    year's call was itemised by line and the payer names none, the receipt is allocated by
+    the default rule: arrears first, then the non-voluntary line, then the voluntary lines
+    in proportion to what is still indicated; any excess is a credit."""
     from domain.chase import RecordReceipt
 
     _update(
@@ -437,7 +469,12 @@ def chase_receive(state, year, amount, day, reference, budget_line, acting):
         year,
         "record_receipt",
         RecordReceipt(
-            amount=amount, date=day, reference=reference, budget_line=budget_line or "", **acting.model_dump()
+            amount=amount,
+            date=day,
+            reference=reference,
+            budget_line=budget_line or "",
+            lines=lines or {},
+            **acting.model_dump(),
         ),
     )
 

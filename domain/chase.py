@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from domain.contributions import BudgetShare
+from domain.contributions import ARREARS, BudgetShare, allocate
 from domain.cycle import MembershipRule, billed, why_not_billed
 from domain.ids import chase_id
 from domain.money import BUDGET_LINES, CHF, Amount, format_chf
@@ -152,10 +152,29 @@ class RecordReceipt(Acting):
     date: date
     reference: Short = ""
     budget_line: Short = ""
+    lines: dict[str, Amount] = Field(
+        default_factory=dict,
+        description="the parts by line as the payer says them (7a, 7b, 7c, arrears): they sum to the amount",
+    )
     office: str = "isu"
     # A receipt the worker records from a bank entry: the entry, signed by whoever imported
     # its statement, proves it in place of a person's signature (`domain.bank.check_proved_command`).
     proof: EntryProof | None = None
+
+    @model_validator(mode="after")
+    def _lines_sum_to_the_amount(self) -> RecordReceipt:
+        if not self.lines:
+            return self
+        if self.budget_line:
+            raise ValueError("give one budget line or the parts by line, not both")
+        unknown = sorted(set(self.lines) - {*BUDGET_LINES, ARREARS})
+        if unknown:
+            raise ValueError(f"unknown line {unknown[0]!r}: one of {', '.join((*BUDGET_LINES, ARREARS))}")
+        if any(part <= 0 for part in self.lines.values()):
+            raise ValueError("each part by line must be positive")
+        if (total := sum(self.lines.values(), Decimal("0.00"))) != self.amount:
+            raise ValueError(f"the parts by line add up to {total}, not to the amount {self.amount}")
+        return self
 
 
 class ReportPayment(Acting):
@@ -215,6 +234,9 @@ class CorrectDue(Acting):
 
 class Receipt(RecordReceipt):
     reversed: bool = False
+    allocation: dict[str, Decimal] = Field(
+        default_factory=dict, description="its parts by line as recorded (domain.contributions.allocate)"
+    )
 
 
 class ReportedPayment(ReportPayment):
@@ -665,9 +687,31 @@ class Chase(Counters):
         if cmd.budget_line and cmd.budget_line not in BUDGET_LINES:
             raise Refusal(f"unknown budget line {cmd.budget_line!r}: one of {', '.join(BUDGET_LINES)}")
 
+    def _taken(self) -> dict[str, Decimal]:
+        """What the credit carried in and the receipts standing already paid, by line."""
+        taken: dict[str, Decimal] = {}
+        carried = allocate(self.input.credit_carried, self.input.budget_split, self.input.arrears, {})
+        for parts in [carried] + [r.allocation for r in self.receipts if not r.reversed]:
+            for line, part in parts.items():
+                taken[line] = taken.get(line, Decimal("0.00")) + part
+        return taken
+
+    def allocation_of(self, cmd: RecordReceipt) -> tuple[dict[str, Decimal], str]:
+        """A receipt's parts by line, and who said them: the payer's parts, the one line it
+        named, or the default rule over the call's lines (`allocate`); none where the year
+        has no budget by line."""
+        if cmd.lines:
+            return dict(cmd.lines), "payer"
+        if cmd.budget_line:
+            return {cmd.budget_line: cmd.amount}, "line"
+        if not self.input.budget_split:
+            return {}, ""
+        return allocate(cmd.amount, self.input.budget_split, self.input.arrears, self._taken()), "rule"
+
     def record_receipt(self, cmd: RecordReceipt, now: datetime) -> list[Effect]:
         self.check_receipt(cmd, geneva_date(now))
-        self.receipts.append(Receipt(**cmd.model_dump(exclude={"proof"})))
+        parts, allocated_by = self.allocation_of(cmd)
+        self.receipts.append(Receipt(**cmd.model_dump(exclude={"proof"}), allocation=parts))
         self.reported = None
         self.reported_not_received = False
         self.pledge = None
@@ -682,6 +726,8 @@ class Chase(Counters):
                     "date": cmd.date.isoformat(),
                     "reference": cmd.reference,
                     "budget_line": cmd.budget_line,
+                    "lines": {line: str(part) for line, part in parts.items()},
+                    "allocated_by": allocated_by,
                     "received": str(self.received),
                     "outstanding": str(self.outstanding),
                 },
@@ -889,6 +935,7 @@ class Chase(Counters):
                     "amount": str(receipt.amount),
                     "date": receipt.date.isoformat(),
                     "budget_line": receipt.budget_line,
+                    "lines": {line: str(part) for line, part in receipt.allocation.items()},
                     "reason": cmd.reason,
                     "received": str(self.received),
                     "outstanding": str(self.outstanding),

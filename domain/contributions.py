@@ -86,12 +86,67 @@ def split_by_line(amount: Decimal, lines: list[BudgetLine]) -> list[BudgetShare]
     return shares
 
 
+# What a receipt pays besides the year's budget lines: earlier years' arrears, and what is
+# left above everything due (a credit carried to the next year).
+ARREARS, CREDIT = "arrears", "credit"
+CENT = Decimal("0.01")
+
+
+def allocate(
+    amount: Decimal, split: list[BudgetShare], arrears: Decimal, taken: dict[str, Decimal]
+) -> dict[str, Decimal]:
+    """The default rule for a receipt whose payer names no line: earlier years' arrears
+    first (as the UN credits a payment to contributions in the order they were assessed,
+    Financial Regulation 3.8), then what is still due on the non-voluntary lines, then the
+    voluntary lines in proportion to what is still indicated on each; what is left above
+    everything goes to the credit. `taken` is what earlier receipts (and the credit carried
+    in) already paid, by the same keys. The parts sum to `amount`, to the centime."""
+    parts: dict[str, Decimal] = {}
+    left = amount
+
+    def pay(key: str, most: Decimal) -> None:
+        nonlocal left
+        part = min(left, max(ZERO, most))
+        if part > 0:
+            parts[key] = parts.get(key, ZERO) + part
+            left -= part
+
+    pay(ARREARS, arrears - taken.get(ARREARS, ZERO))
+    for share in split:
+        if share.kind == "mandatory":
+            pay(share.line, share.amount - taken.get(share.line, ZERO))
+    voluntary = [
+        (s.line, rest) for s in split if s.kind == "voluntary" and (rest := s.amount - taken.get(s.line, ZERO)) > 0
+    ]
+    indicated = sum((rest for _, rest in voluntary), ZERO)
+    if 0 < left < indicated:  # not enough for every line: in proportion, the last takes the rounding
+        parts_of = [(line, (left * rest / indicated).quantize(CENT)) for line, rest in voluntary]
+        parts_of[-1] = (parts_of[-1][0], left - sum((part for _, part in parts_of[:-1]), ZERO))
+        for line, part in parts_of:
+            pay(line, part)
+    else:
+        for line, rest in voluntary:
+            pay(line, rest)
+    pay(CREDIT, left)
+    return parts
+
+
+def allocated(amount: Decimal, lines: dict[str, Decimal], budget_line: str) -> dict[str, Decimal]:
+    """A receipt's parts by line as its row says them: its allocation, or, for a row from
+    before allocations were logged, the one line it named (or none: "")."""
+    return dict(lines) if lines else {budget_line: amount}
+
+
 class Receipt(BaseModel):
     on: date
     amount: CHF
     budget_line: str = ""
+    lines: dict[str, CHF] = Field(default_factory=dict, description="its parts by line (`allocate`)")
     state: str = ""
     number: int = Field(0, description="the receipt's number on its chase (1 = first)")
+
+    def part(self, line: str) -> Decimal:
+        return allocated(self.amount, self.lines, self.budget_line).get(line, ZERO)
 
 
 class ContributionsReport(BaseModel):
@@ -148,10 +203,18 @@ class ContributionsReport(BaseModel):
         """What the budget still lacks: the budget less everything received for the year."""
         return max(ZERO, self.budget - self.total("received"))
 
+    def received_on(self, key: str) -> Decimal:
+        """What the receipts paid on `key`: a line, `arrears` (of earlier years) or `credit`."""
+        return sum((r.part(key) for r in self.receipts), ZERO)
+
     @property
     def unassigned_receipts(self) -> Decimal:
-        lines = {b.line for b in self.budget_lines}
-        return sum((r.amount for r in self.receipts if r.budget_line not in lines), ZERO)
+        """What no line of the year's budget took, nor the arrears nor a credit: receipts
+        that named no line, or a line the year's budget file does not have."""
+        placed = (
+            sum((b.received for b in self.budget_lines), ZERO) + self.received_on(ARREARS) + self.received_on(CREDIT)
+        )
+        return sum((r.amount for r in self.receipts), ZERO) - placed
 
     def cumulative(self) -> list[tuple[date, Decimal]]:
         """(day, total received up to and including that day), one point per receipt day."""
@@ -237,7 +300,10 @@ def fold_contributions(
             row.credit_carried = to_chf(getattr(p, "credit_carried", ZERO))
         elif ev.event_type in ("chase.receipt_recorded", "chase.receipt_imported"):
             number = 1 + sum(1 for r in receipts if r.state == state) + reversed_count.get(state, 0)
-            receipts.append(Receipt(on=p.date, amount=p.amount, budget_line=p.budget_line, state=state, number=number))
+            lines = getattr(p, "lines", {})  # an imported receipt names one line
+            receipts.append(
+                Receipt(on=p.date, amount=p.amount, budget_line=p.budget_line, lines=lines, state=state, number=number)
+            )
         elif ev.event_type == "chase.receipt_reversed":  # a compensating event: the receipt no longer counts
             receipts = [r for r in receipts if (r.state, r.number) != (state, p.receipt)]
             reversed_count[state] = reversed_count.get(state, 0) + 1
@@ -261,7 +327,7 @@ def fold_contributions(
         row.outstanding, row.credit = max(ZERO, total - paid), max(ZERO, paid - total)
     lines = [b.model_copy() for b in budget_lines or []]
     for b in lines:
-        b.received = sum((r.amount for r in receipts if r.budget_line == b.line), ZERO)
+        b.received = sum((r.part(b.line) for r in receipts), ZERO)
     return ContributionsReport(
         year=year,
         as_of=as_of,

@@ -244,6 +244,10 @@ class ChaseReceiptRecorded(EventPayload):
     date: date_
     reference: str = ""
     budget_line: str = ""
+    lines: dict[str, Decimal] = Field(
+        default_factory=dict, description="its parts by line (7a, 7b, 7c, arrears, credit)"
+    )
+    allocated_by: Literal["", "payer", "line", "rule"] = Field("", description="who said the parts")
     received: Decimal
     outstanding: Decimal
 
@@ -255,6 +259,7 @@ class ChaseReceiptReversed(EventPayload):
     date: date_
     reference: str = ""
     budget_line: str = ""
+    lines: dict[str, Decimal] = Field(default_factory=dict, description="the parts by line it takes back")
     reason: str
     received: Decimal
     outstanding: Decimal

@@ -221,6 +221,8 @@ def _redo_chase(chase: Chase, kind: str, p: dict[str, Any], by: dict[str, str], 
             date=date.fromisoformat(p["date"]),
             reference=p["reference"],
             budget_line=p["budget_line"],
+            # the payer's parts as said; the default rule gives its own again
+            lines=p.get("lines", {}) if p.get("allocated_by") == "payer" else {},
             **by,
         )
         return chase.record_receipt(receipt, now)

@@ -85,8 +85,12 @@ def summary(rep) -> str:
     ]
     for b in rep.budget_lines:
         lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")
-    if rep.budget_lines and rep.unassigned_receipts:
-        lines.append(f"  not assigned to a line: {format_chf(rep.unassigned_receipts)}")
+    if rep.budget_lines:
+        for key, words in (("arrears", "arrears of earlier years"), ("credit", "credit carried to next year")):
+            if rep.received_on(key):
+                lines.append(f"  {words}: {format_chf(rep.received_on(key))}")
+        if rep.unassigned_receipts:
+            lines.append(f"  not assigned to a line: {format_chf(rep.unassigned_receipts)}")
     if rep.budget:
         lines.append(f"budget {format_chf(rep.budget)}, deficit {format_chf(rep.deficit)}")
     if rep.former:

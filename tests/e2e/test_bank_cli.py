@@ -417,3 +417,40 @@ def test_a_receipt_recorded_by_hand_and_its_bank_entry_count_once_and_a_paid_cha
         f"(UBS-{YEAR}-0414@{IBAN}, CHF 50.00"
     ) in clash.stderr, clash.stderr
     assert status(ccm, "ESP")["received"] == "260.00"
+
+
+def test_a_statement_paying_a_states_whole_contribution_fills_each_line_as_its_call_itemised_it(
+    ccm, chases, ccm_env, tmp_path
+):
+    """Austria pays its whole contribution of a year whose budget has lines (the issue's case was
+    Germany's, which this module's chases leave in arrears): the bank entry names no line, and
+    the receipt fills 7a (not voluntary), 7b and 7c exactly as the call itemised them."""
+    from pathlib import Path
+
+    year = YEAR + 1
+    home = Path(ccm_env["CCM_HOME"])
+    (home / f"budget-{year}.csv").write_text(
+        "line,amount,kind\n7a,200000,mandatory\n7b,300000,voluntary\n7c,500000,voluntary\n"
+    )
+    amounts = tmp_path / "amounts.csv"
+    amounts.write_text("state,amount\nAUT,137870.80\n")
+    started = ccm("chase", "start-all", "--year", year, "--amounts", amounts)
+    assert started.exit_code == 0, started.output
+    wid = f"chase-{year}-AUT"
+    log = event_log(ccm_env)
+    call = wait_for(lambda: next((r for r in log.query(workflow_id=wid, event_type="chase.started")), None))
+    assert call.payload.get("amount_due") == "137870.80"
+
+    path = tmp_path / "austria.xml"
+    path.write_bytes(
+        camt053([Line("AT-ALL", "137870.80", TODAY, reference=creditor_reference(year, "AUT"))], "STMT-AUT")
+    )
+    imported = ccm("bank", "import", path)
+    assert imported.exit_code == 0 and "1 matched (CHF 137'870.80)" in imported.stdout, imported.output
+    [row] = log.query(workflow_id=wid, event_type="chase.receipt_recorded")
+    assert row.payload["lines"] == {"7a": "27574.16", "7b": "41361.24", "7c": "68935.40"}
+    assert row.payload["allocated_by"] == "rule"
+    report = ccm("report", "contributions", "--year", year, "--output", "md")
+    assert report.exit_code == 0, report.output
+    for line in ("7a (mandatory): CHF 27'574.16 of CHF 200'000.00", "7b (voluntary): CHF 41'361.24 of CHF 300'000.00"):
+        assert line in report.stdout, report.stdout
