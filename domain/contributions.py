@@ -96,11 +96,12 @@ def allocate(
     amount: Decimal, split: list[BudgetShare], arrears: Decimal, taken: dict[str, Decimal]
 ) -> dict[str, Decimal]:
     """The default rule for a receipt whose payer names no line: earlier years' arrears
-    first (as the UN credits a payment to contributions in the order they were assessed,
-    Financial Regulation 3.8), then what is still due on the non-voluntary lines, then the
-    voluntary lines in proportion to what is still indicated on each; what is left above
-    everything goes to the credit. `taken` is what earlier receipts (and the credit carried
-    in) already paid, by the same keys. The parts sum to `amount`, to the centime."""
+    first (as the United Nations' Financial Regulations credit a Member State's payments
+    to the contributions due "in the order in which the Member State was assessed"), then
+    what is still due on the non-voluntary lines, then the voluntary lines in proportion to
+    what is still indicated on each; what is left above everything goes to the credit.
+    `taken` is what earlier receipts (and the credit carried in) already paid, by the same
+    keys. The parts sum to `amount`, to the centime."""
     parts: dict[str, Decimal] = {}
     left = amount
 
