@@ -212,10 +212,16 @@ class ContributionsReport(BaseModel):
     def unassigned_receipts(self) -> Decimal:
         """What no line of the year's budget took, nor the arrears nor a credit: receipts
         that named no line, or a line the year's budget file does not have."""
-        placed = (
-            sum((b.received for b in self.budget_lines), ZERO) + self.received_on(ARREARS) + self.received_on(CREDIT)
+        placed = {b.line for b in self.budget_lines} | {ARREARS, CREDIT}
+        return sum(
+            (
+                part
+                for r in self.receipts
+                for key, part in allocated(r.amount, r.lines, r.budget_line).items()
+                if key not in placed
+            ),
+            ZERO,
         )
-        return sum((r.amount for r in self.receipts), ZERO) - placed
 
     def cumulative(self) -> list[tuple[date, Decimal]]:
         """(day, total received up to and including that day), one point per receipt day."""
