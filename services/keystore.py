@@ -50,16 +50,21 @@ def key_files() -> list[tuple[Path, dict]]:
     return found
 
 
-def key_for(office: str):
+def key_for(office: str, actor: str = ""):
     """The private key to sign as `office`: `CCM_KEY` if set, else the one key here made
     for that office (an administrator's key aside: it signs only what an administrator
-    sends). None when there is none (the command then goes unsigned)."""
+    sends), or, where several are, the one made for `actor` (`--as "Rosa …@president"`).
+    None when there is none (the command then goes unsigned)."""
     if path := os.environ.get("CCM_KEY"):
         return load_private(Path(path))
-    matching = [p for p, _ in _office_keys(office)]
-    if len(matching) > 1:
-        raise CommandError(f"{len(matching)} keys here are for {office}: choose one with CCM_KEY")
-    return load_private(matching[0]) if matching else None
+    found = _office_keys(office)
+    if len(found) > 1 and actor:
+        found = [(p, meta) for p, meta in found if meta.get("holder") == actor] or found
+    if len(found) > 1:
+        raise CommandError(
+            f"{len(found)} keys here are for {office}: choose one with CCM_KEY, or name its holder in --as"
+        )
+    return load_private(found[0][0]) if found else None
 
 
 def holder_for(office: str) -> str:
@@ -173,7 +178,7 @@ def sign_statement(inp, workflow_id: str):
     inp = sign_start(inp, workflow_id, "import_statement", statement_arguments(inp))
     if inp.signature is None:
         return inp
-    key = key_for(inp.office)
+    key = key_for(inp.office, inp.actor)
     return inp.model_copy(
         update={
             "entry_signatures": [
@@ -201,7 +206,7 @@ def _signed(inp, workflow_id: str, name: str, arguments: dict, update_id: str, k
     from domain.process import CommandSignature
     from domain.signatures import command_message, fingerprint, public_bytes, sign
 
-    chosen = key or (key_for(inp.office) if inp.office else None)
+    chosen = key or (key_for(inp.office, inp.actor) if inp.office else None)
     if chosen is None:
         return inp
     if key is None:  # a key of this machine: one the registry knows for the office, or said now

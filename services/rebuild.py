@@ -34,6 +34,8 @@ async def rebuild_run(
         ) from None
     if described.workflow_type != workflow_type:
         raise CommandError(f"{workflow_id} is a {described.workflow_type}, not a {workflow_type}")
+    if described.status == WorkflowExecutionStatus.COMPLETED:  # its id is used: nothing broken to carry on
+        raise CommandError(f"{workflow_id} has finished: there is nothing to carry on")
     started = history.events[0].workflow_execution_started_event_attributes
     [inp] = await client.data_converter.decode(started.input.payloads, [input_type])
     if described.status == WorkflowExecutionStatus.RUNNING:

@@ -236,3 +236,7 @@ def test_a_concept_note_started_again_is_refused_and_rebuilt_from_the_log(worker
     assert status["plan"]["steps"][0]["action"] == "Write to the target States"
     approved = ccm("plan", "approve-final", *theme, "--as", "president")
     assert approved.exit_code == 0 and "plan submitted" in approved.output, approved.output
+    assert ccm("plan", "approve", *theme, "--as", "president").exit_code == 0
+    finished = ccm("plan", "rebuild", *theme, "--reason", "by mistake")
+    assert finished.exit_code == 1
+    assert finished.stderr.strip() == f"Error: {wid} has finished: there is nothing to carry on"

@@ -37,8 +37,9 @@ def runnable(page: str) -> list[Shown]:
 
 @pytest.fixture(scope="module")
 def ccm_env(ccm_env, tmp_path_factory):
-    """The worker trusts the administrator whose key the keys page registers with (signatures
-    are not required: the embedded default the pages start from)."""
+    """The worker trusts the administrator whose key the keys page registers with, and holds
+    that key for checkpoints (CCM_CHECKPOINT_KEY, as the compose's workers hold one); signatures
+    are not required: the embedded default the pages start from."""
     from tests.e2e.test_signed_commands import new_key
 
     admin_dir = tmp_path_factory.mktemp("admin-keys")
@@ -47,6 +48,7 @@ def ccm_env(ccm_env, tmp_path_factory):
     return ccm_env | {
         "CCM_ADMIN_KEYS": public,
         "CCM_TEST_ADMIN_PEM": str(meta.with_suffix(".pem")),
+        "CCM_CHECKPOINT_KEY": str(meta.with_suffix(".pem")),
         "CCM_KEYS_DIR": str(home / ".config" / "ccm" / "keys"),
         "HOME": str(home),
     }
@@ -109,8 +111,11 @@ def test_the_bank_statements_page(ccm, worker, here, monkeypatch):
 
 def test_the_meetings_page(ccm, worker, here, monkeypatch):
     # The page's meetings: 4 November 2016 (whose agenda was adopted) and 7 December 2016
-    # (the chases page recorded it), both held; the proposal goes to a meeting ahead.
-    assert ccm("meeting", "schedule", "--date", "2016-11-04", "--venue", "Permanent Mission of Germany").exit_code == 0
+    # (the chases page recorded it), both held; the proposal goes to one ahead, on 20 January.
+    venue = ["--venue", "Permanent Mission of Germany"]
+    assert ccm("meeting", "schedule", "--date", "2016-11-04", *venue).exit_code == 0
+    assert ccm("meeting", "schedule", "--date", f"{NEXT}-01-20", *venue, "--allow-holiday").exit_code == 0
+    assert ccm("meeting", "set-next", "--meeting", "2016-11-04", "--date", "2016-12-07").exit_code == 0  # as minuted
     run_page(ccm, here, monkeypatch, runnable("how-to/meetings.md"), at_least=7)
     status = json.loads(ccm("meeting", "status", "--meeting", "2016-12-07", "-o", "json").stdout)
     assert status["stage"] == "minutes_approved" and status["attendance"] == ["DEU", "ICRC", "NZL"]
@@ -136,6 +141,17 @@ def test_the_obligations_page(ccm, worker, here, monkeypatch):
     run_page(ccm, here, monkeypatch, runnable("how-to/obligations.md"), at_least=3)
 
 
+def test_the_world_data_and_upgrading_pages(ccm, worker, here, monkeypatch):
+    run_page(ccm, here, monkeypatch, runnable("how-to/world-data.md") + runnable("how-to/upgrading.md"), at_least=5)
+
+
+def test_the_explanation_and_first_steps_pages(ccm, worker, here, monkeypatch):
+    exported = ccm("audit", "export", "--out", here / "log.jsonl")
+    assert exported.exit_code == 0, exported.output
+    steps = runnable("explanation/event-log.md") + runnable("tutorial/first-steps.md")
+    run_page(ccm, here, monkeypatch, steps, at_least=3)
+
+
 def test_the_keys_page(ccm, worker, ccm_env, here, monkeypatch):
     """Both ways of bringing a person in. The key files the page names by their holder
     (`<Ana>.json`, `<Administrator>.pem`, fingerprints in real life) are the files `keys
@@ -154,7 +170,7 @@ def test_the_keys_page(ccm, worker, ccm_env, here, monkeypatch):
             # The administrator's key made on this page went "into the worker's CCM_ADMIN_KEYS":
             # the module's worker already trusts one, whose key stands in for it.
             assert key_of("Administrator").with_suffix(".pem").exists()
-            step.command = step.command.replace("<Ana>.json", str(key_of("Ana Presidenta"))).replace(
+            step.command = step.command.replace("~/.config/ccm/keys/<Ana>.json", str(key_of("Ana Presidenta"))).replace(
                 "~/.config/ccm/keys/<Administrator>.pem", ccm_env["CCM_TEST_ADMIN_PEM"]
             )
         elif "register rosa.json" in step.command:
@@ -166,14 +182,3 @@ def test_the_keys_page(ccm, worker, ccm_env, here, monkeypatch):
         for s in ("MUS", "SLE")
     }
     assert {s: w["stage"] for s, w in waived.items()} == {"MUS": "waived", "SLE": "waived"}
-
-
-def test_the_world_data_and_upgrading_pages(ccm, worker, here, monkeypatch):
-    run_page(ccm, here, monkeypatch, runnable("how-to/world-data.md") + runnable("how-to/upgrading.md"), at_least=5)
-
-
-def test_the_explanation_and_first_steps_pages(ccm, worker, here, monkeypatch):
-    exported = ccm("audit", "export", "--out", here / "log.jsonl")
-    assert exported.exit_code == 0, exported.output
-    steps = runnable("explanation/event-log.md") + runnable("tutorial/first-steps.md")
-    run_page(ccm, here, monkeypatch, steps, at_least=3)
