@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.events import NewEvent
 from domain.money import Amount
-from domain.process import Reason, Short
 from domain.signatures import Checkpoint, KeyRegistration, KeyRevocation
+from domain.text import Reason, Short
 
 
 class EventPayload(BaseModel):

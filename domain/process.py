@@ -12,55 +12,24 @@ workflow skeleton (`workflows/process.py`) turns effects into activities.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.contract import MAX_INLINE_TEXT, AgendaFactsRequest, CalendarInvite, DocumentRef
+from domain.event_types import check_payload
 from domain.refusal import Refusal as Refusal  # where every aggregate has always found it
 from domain.schedule import utc_midnight
-
-
-class CommandSignature(BaseModel):
-    """The actor's Ed25519 signature over the command (`domain.signatures.command_message`)."""
-
-    fingerprint: str = Field(max_length=60)
-    signature: str = Field(max_length=100)
-    signed_at: datetime
-    update_id: str = Field(max_length=200)
-
-
-# Characters that reorder or hide what a reader sees (Unicode bidirectional formatting,
-# "Trojan Source", CVE-2021-42574) and control characters: no record holds them.
-_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def clean_text(value: str, lines: bool = False) -> str:
-    """`value`, refused if it holds a control character (a line break or tab only where
-    `lines`) or a bidirectional-formatting one."""
-    for ch in value:
-        if ch in _BIDI or (unicodedata.category(ch) == "Cc" and not (lines and ch in "\n\t\r")):
-            raise ValueError(
-                f"holds the character U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character')}): "
-                "control and bidirectional-formatting characters are refused"
-            )
-    return value
-
-
-def one_line(value: str) -> str:
-    return clean_text(value)
-
-
-def some_lines(value: str) -> str:
-    return clean_text(value, lines=True)
-
-
-OneLine = Annotated[str, AfterValidator(one_line)]  # a name, a title, a reference
-Lines = Annotated[str, AfterValidator(some_lines)]  # a text that may run over lines
-
+from domain.signatures import CommandSignature as CommandSignature  # where every command model has found it
+from domain.text import Lines as Lines
+from domain.text import OneLine as OneLine
+from domain.text import Reason as Reason
+from domain.text import Short as Short
+from domain.text import clean_text as clean_text
+from domain.text import one_line as one_line
+from domain.text import some_lines as some_lines
 
 SYSTEM = "system"  # who acts where no person's command did: a timer, a Schedule
 UNNAMED = "unnamed"  # a start sent straight to Temporal that named no one (never under required signatures)
@@ -77,11 +46,6 @@ class Acting(BaseModel):
     actor: OneLine = Field("", max_length=200)
     office: str = Field("", max_length=100)
     signature: CommandSignature | None = None
-
-
-# Bounds on the texts a command carries, so no payload nears Temporal's 2 MB limit.
-Short = Annotated[str, Field(max_length=300), AfterValidator(one_line)]  # a title, a reference, a summary line
-Reason = Annotated[str, Field(max_length=2_000), AfterValidator(some_lines)]  # a reason, a note, a comment
 
 
 class Document(BaseModel):
@@ -103,13 +67,20 @@ def one_text(model: Document) -> Document:
 
 # --- effects: what a command or a timer asks the workflow to carry out, in order ---------
 class _Recorded(BaseModel):
-    """An effect written to the event log under `<workflow id>/<key>`."""
+    """An effect written to the event log under `<workflow id>/<key>`. It carries a payload
+    its event type's model takes (`domain.event_types`): one that does not is a bug, caught
+    where the aggregate builds it, not when the log is written."""
 
     key: str
     event_type: str
     payload: dict[str, Any] = Field(default_factory=dict)
     actor: str = ""
     office: str = ""
+
+    @model_validator(mode="after")
+    def _payload_its_model_takes(self) -> _Recorded:
+        check_payload(self.event_type, self.payload)
+        return self
 
 
 class Log(_Recorded):

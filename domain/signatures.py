@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from domain.canonical import canonical_bytes
 from domain.events import NewEvent
-from domain.process import CommandSignature, Refusal
+from domain.refusal import Refusal
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -100,6 +100,17 @@ def unsigned_arguments(cmd: BaseModel) -> dict[str, Any]:
 
 
 # --- the key registry -------------------------------------------------------------------
+
+
+class CommandSignature(BaseModel):
+    """The actor's Ed25519 signature over the command (`domain.signatures.command_message`)."""
+
+    fingerprint: str = Field(max_length=60)
+    signature: str = Field(max_length=100)
+    signed_at: datetime
+    update_id: str = Field(max_length=200)
+
+
 class AdminStatement(BaseModel):
     """A statement about a key, signed by an administrator (one of `CCM_ADMIN_KEYS`)."""
 
