@@ -74,6 +74,7 @@ EXAMPLES = {
     "plan withdraw": "ccm plan withdraw --theme country-coalitions --reason 'merged' --as president",
     "plan status": "ccm plan status --msp 7MSP",
     "plan rebuild": "ccm plan rebuild --theme victim-assistance --msp 7MSP --reason 'its history no longer replays'",
+    "report arrears": "ccm report arrears --year 2017 --older-than 1",
     "report contributions": "ccm report contributions --year 2016 --as-of 2016-11-04 --output csv --out status.csv",
     "report publish": "ccm report publish --year 2016 --as-of 2016-11-04",
     "outbox list": "ccm outbox list",

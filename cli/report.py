@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -106,6 +107,48 @@ def obligations_rows(as_of):
     from domain.obligations import fold_obligations
 
     return fold_obligations(open_log().query(event_type="obligation.*"), as_of)
+
+
+@report.command("arrears")
+@click.option(
+    "--year",
+    type=click.IntRange(2010, geneva_today().year + 1),
+    default=lambda: geneva_today().year,
+    show_default="this year",
+    help="age the arrears at the end of this year's chases",
+)
+@as_of_option
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(0, 100),
+    default=0,
+    show_default=True,
+    help="only what was billed more than this many years before --year",
+)
+@click.option(
+    "--output", "-o", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="format"
+)
+def report_arrears(year, as_of, older_than, output):
+    """What each State still owes, by the year it was billed, with the total per year of
+    origin: payments settle the oldest amounts first, so what is owed is the newest. A year
+    waived or cancelled owes nothing; origin 0 is what was owed before the first year the
+    log holds (carried into it)."""
+    from cli.audit import open_log
+    from services.reports import arrears_report
+
+    aged = [a for a in arrears_report(open_log(), year, as_of) if older_than == 0 or a.age > older_than]
+    rows = [a.model_dump() for a in aged]
+    totals: dict[int, Decimal] = {}
+    for a in aged:
+        totals[a.origin] = totals.get(a.origin, Decimal("0.00")) + a.amount
+    if output == "json":
+        emit({"arrears": rows, "by_origin": {str(o): str(t) for o, t in sorted(totals.items())}}, "json")
+        return
+    total_rows = [
+        {"state": "", "name": f"total {o or 'before'}", "origin": o, "amount": t} for o, t in sorted(totals.items())
+    ]
+    emit(rows + total_rows, output, ["state", "name", "origin", "age", "amount"], title=f"Arrears at the end of {year}")
 
 
 @report.command("obligations")

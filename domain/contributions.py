@@ -344,6 +344,44 @@ def fold_contributions(
     )
 
 
+class AgedArrear(BaseModel):
+    """What a State still owes from one year's call."""
+
+    state: str
+    name: str
+    origin: int = Field(description="the year it was billed; 0: before the first year the log holds")
+    amount: CHF
+    age: int = Field(description="years since: the year of the report less the origin")
+
+
+def age_arrears(reports: dict[int, ContributionsReport], year: int) -> list[AgedArrear]:
+    """What each State owes at the end of its latest chase up to `year`, by the year it was
+    billed. Payments go to the oldest amounts first (as a receipt is allocated:
+    `allocate`), so what is still owed is the newest: the outstanding is laid on the years
+    from the latest back, each up to what it billed; a year waived or cancelled billed
+    nothing. What is left beyond the first year the log holds is said as from before it."""
+    rows: dict[str, dict[int, StateContribution]] = {}
+    for y in sorted(reports):
+        if y <= year:
+            for s in reports[y].states:
+                rows.setdefault(s.state, {})[y] = s
+    aged: list[AgedArrear] = []
+    for state, by_year in sorted(rows.items()):
+        latest = by_year[max(by_year)]
+        owed = ZERO if latest.outcome in {"waived", "cancelled"} else latest.outstanding
+        for y in sorted(by_year, reverse=True):
+            if owed <= 0:
+                break
+            billed = ZERO if by_year[y].outcome in {"waived", "cancelled"} else by_year[y].amount_due
+            part = min(owed, billed)
+            if part > 0:
+                aged.append(AgedArrear(state=state, name=latest.name, origin=y, amount=part, age=year - y))
+                owed -= part
+        if owed > 0:
+            aged.append(AgedArrear(state=state, name=latest.name, origin=0, amount=owed, age=year - min(by_year) + 1))
+    return aged
+
+
 def read_budget(text: str) -> list[BudgetLine]:
     """A budget file: `line,amount,kind` with kind `mandatory` or `voluntary`."""
     reader = rows(text, ["line", "amount", "kind"])

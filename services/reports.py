@@ -123,3 +123,19 @@ def markdown(rep) -> str:
         f"{format_chf(rep.total('received'))} | {format_chf(rep.total('outstanding'))} | | |"
     )
     return "\n".join(out + ["", summary(rep), ""])
+
+
+def arrears_report(log, year: int, as_of: date | None = None):
+    """What each State owes, by the year it was billed (`domain.contributions.age_arrears`),
+    from every year's chases up to `year` as known at the end of `as_of`."""
+    from domain.contributions import age_arrears
+    from domain.ids import parse_chase_id
+
+    years = {
+        parsed[0]
+        for kind in ("chase.started", "chase.imported")
+        for ev in log.query(event_type=kind)
+        if (parsed := parse_chase_id(ev.workflow_id)) and parsed[0] <= year
+    }
+    none = Path("/nonexistent")  # ageing needs no budget
+    return age_arrears({y: contributions_report(log, y, none, as_of) for y in sorted(years)}, year)

@@ -217,6 +217,7 @@ def cases(f) -> list[tuple[list, str]]:
             "the log holds no row of obligation-NOR-art3-stockpiles-eif: there is nothing to rebuild",
         ),
         (["task", "rebuild", "action-none-1", "--reason", "x"], "the log holds no row of action-none-1"),
+        (["report", "arrears", "--older-than", "-1"], "-1 is not in the range 0<=x<=100"),
         (
             ["meeting", "rebuild", "--meeting", "meeting-cc-2016-01-06", "--reason", "x"],
             "the log holds no row of meeting-cc-2016-01-06",

@@ -508,3 +508,27 @@ def test_kiritimati_or_pago_pago_is_always_on_another_day_than_geneva():
         moment = datetime(2027, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=minutes)
         geneva = moment.astimezone(ZoneInfo("Europe/Zurich")).date()
         assert any(moment.astimezone(ZoneInfo(z)).date() != geneva for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago"))
+
+
+def test_the_arrears_of_2016_aged_by_the_year_billed_sum_to_what_the_report_says_is_outstanding(ccm, worker):
+    """The demo's 2016 ledger (the minutes' year) imported, then aged: every State's arrears
+    are of 2016 or carried into it, and they sum to the year's outstanding."""
+    from decimal import Decimal
+
+    ledger = Path(__file__).parents[2] / "domain" / "data" / "demo_ledger_2016.csv"
+    imported = ccm("import", "contributions", "--year", 2016, "--file", ledger)
+    assert imported.exit_code == 0, imported.output
+    aged = json.loads(ccm("report", "arrears", "--year", 2016, "-o", "json").stdout)
+    import csv
+    import io
+
+    status = list(csv.DictReader(io.StringIO(ccm("report", "contributions", "--year", 2016, "-o", "csv").stdout)))
+    [total] = [row for row in status if row["name"] == "Total"]
+    outstanding = Decimal(total["outstanding"])
+    assert outstanding > 0 and sum(Decimal(a["amount"]) for a in aged["arrears"]) == outstanding
+    assert {a["origin"] for a in aged["arrears"]} <= {0, 2016}
+    assert sum(Decimal(t) for t in aged["by_origin"].values()) == outstanding
+    older = json.loads(ccm("report", "arrears", "--year", 2016, "--older-than", "1", "-o", "json").stdout)
+    assert all(a["age"] > 1 for a in older["arrears"])
+    table = ccm("report", "arrears", "--year", 2016)
+    assert table.exit_code == 0 and "total 2016" in table.stdout
