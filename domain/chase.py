@@ -400,6 +400,10 @@ class Chase(Counters):
 
     def _letter(self, kind: LetterKind, extra: dict[str, Any] | None = None, **fields: Any) -> Letter:
         """A letter with the figures the templates read, as they stand now."""
+        return Letter(letter=kind, language=self.input.language, context=self._context(kind, extra), **fields)
+
+    def _context(self, kind: LetterKind, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The figures the letter of `kind` reads, as they stand now."""
         context = self.status().model_dump(
             mode="json",
             include={
@@ -422,7 +426,7 @@ class Chase(Counters):
             if letter.kind != kind
         ]
         context["letter_number"] = len(self.letters)  # its reference: ISU-CCM/2027/ITA/2
-        return Letter(letter=kind, language=self.input.language, context=context | (extra or {}), **fields)
+        return context | (extra or {})
 
     def letter_context(self, kind: LetterKind) -> dict[str, Any]:
         """What the letter of `kind` would say if it went now, and its language, by the path
@@ -433,7 +437,7 @@ class Chase(Counters):
             if kind == "reported_not_received" and self.reported
             else None
         )
-        context = self._letter(kind, extra, key="preview", event_type="").context
+        context = self._context(kind, extra)
         went = next((n for n, letter in enumerate(self.letters, start=1) if letter.kind == kind), None)
         context["letter_number"] = went or len(self.letters) + 1
         return {"context": context, "language": self.input.language}
