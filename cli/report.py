@@ -22,6 +22,16 @@ def contributions_report(year: int, as_of: date | None = None, budget_path: Path
     return fold(open_log(), year, budget_path or (settings().home / f"budget-{year}.csv"), as_of)
 
 
+def year_option(help: str):
+    return click.option(
+        "--year",
+        type=click.IntRange(2010, geneva_today().year + 1),
+        default=lambda: geneva_today().year,
+        show_default="this year",
+        help=help,
+    )
+
+
 def as_of_option(f):
     return click.option(
         "--as-of", type=PAST, help=f"the state as the event log knew it at the end of that day ({PAST.window()})"
@@ -43,13 +53,7 @@ def report():
 
 
 @report.command("contributions")
-@click.option(
-    "--year",
-    type=click.IntRange(2010, geneva_today().year + 1),
-    default=lambda: geneva_today().year,
-    show_default="this year",
-    help=f"financial year (2010 to {geneva_today().year + 1})",
-)
+@year_option(f"financial year (2010 to {geneva_today().year + 1})")
 @as_of_option
 @budget_option
 @click.option(
@@ -110,13 +114,7 @@ def obligations_rows(as_of):
 
 
 @report.command("arrears")
-@click.option(
-    "--year",
-    type=click.IntRange(2010, geneva_today().year + 1),
-    default=lambda: geneva_today().year,
-    show_default="this year",
-    help="age the arrears at the end of this year's chases",
-)
+@year_option("age the arrears at the end of this year's chases")
 @as_of_option
 @click.option(
     "--older-than",
@@ -199,13 +197,7 @@ def report_obligations(as_of, output, out, force):
 
 
 @report.command("publish")
-@click.option(
-    "--year",
-    type=click.IntRange(2010, geneva_today().year + 1),
-    default=lambda: geneva_today().year,
-    show_default="this year",
-    help=f"financial year (2010 to {geneva_today().year + 1})",
-)
+@year_option(f"financial year (2010 to {geneva_today().year + 1})")
 @as_of_option
 @budget_option
 @click.option(
