@@ -37,6 +37,12 @@ def to_chf(value: object) -> Decimal:
 MAX_AMOUNT = Decimal("100000000.00")
 
 
+def _as_typed(value: object, most: int = 40) -> str:
+    """What was typed, for a refusal: cut where it is longer than a figure could be."""
+    text = str(value)
+    return text if len(text) <= most else text[:most] + f"… ({len(text)} characters)"
+
+
 def parse_amount(value: object) -> Decimal:
     """An amount someone entered: at most two decimals (centimes) and at most CHF 100
     million; refused, never rounded, so that what is recorded is what was typed."""
@@ -46,13 +52,13 @@ def parse_amount(value: object) -> Decimal:
     try:
         amount = Decimal(text) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise ValueError(f"not an amount of money: {value!r}") from None
+        raise ValueError(f"not an amount of money: {_as_typed(value)!r}") from None
     if not amount.is_finite():
-        raise ValueError(f"not an amount of money: {value!r}")
+        raise ValueError(f"not an amount of money: {_as_typed(value)!r}")
     if abs(amount) > MAX_AMOUNT:  # first: quantizing 1e30 overflows the decimal context
-        raise ValueError(f"{value} is more than CHF 100 million: check the amount")
+        raise ValueError(f"{_as_typed(value)} is more than CHF 100 million: check the amount")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise ValueError(f"{value} has more than two decimals: amounts are in francs and centimes")
+        raise ValueError(f"{_as_typed(value)} has more than two decimals: amounts are in francs and centimes")
     return amount.quantize(CENT)
 
 

@@ -99,6 +99,11 @@ def cases(f) -> list[tuple[list, str]]:
         (["chase", "receive", *chase, "--amount", "5", "--lines", "7a=2,7a=3"], "line 7a is named twice"),
         (["chase", "receive", *chase, "--amount", "5", "--lines", "7a=two"], "'7a=two' is not LINE=AMOUNT"),
         (["chase", "receive", *chase, "--amount", "5", "--lines", "7d=5"], "unknown line '7d'"),
+        (
+            ["chase", "receive", *chase, "--amount", "5", "--lines", "7a=" + "9" * 5000],
+            "(5000 characters) is more than",
+        ),
+        (["chase", "receive", *chase, "--amount", "5", "--lines", "7a=NaN"], "not an amount of money"),
         (["chase", "receive", *chase, "--amount", "6", "--reference", "SE-1"], "already recorded on"),
         (["chase", "receive", *chase, "--amount", "5", "--as", "Nobody@Atlantis"], "unknown office 'Atlantis'"),
         (["chase", "receive", *chase, "--amount", "5", "--as", "a@b@c"], "unknown office 'c'"),

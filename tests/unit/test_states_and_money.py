@@ -166,3 +166,14 @@ def test_zero_is_written_without_a_sign_and_a_figure_without_its_currency_on_req
 
     assert format_chf(Decimal("0")) == "CHF 0.00" and format_chf(Decimal("-0.00")) == "CHF 0.00"
     assert format_chf(Decimal("-1234567.8"), currency=False) == "-1'234'567.80"
+
+
+def test_a_huge_amount_is_refused_in_a_short_line_not_echoed_whole():
+    import pytest
+
+    from domain.money import parse_amount
+
+    for typed in ("9" * 5000, "x" * 5000):
+        with pytest.raises(ValueError) as refused:
+            parse_amount(typed)
+        assert len(str(refused.value)) < 120 and "(5000 characters)" in str(refused.value)
