@@ -532,3 +532,23 @@ def test_the_arrears_of_2016_aged_by_the_year_billed_sum_to_what_the_report_says
     assert all(a["age"] > 1 for a in older["arrears"])
     table = ccm("report", "arrears", "--year", 2016)
     assert table.exit_code == 0 and "total 2016" in table.stdout
+
+
+def test_a_receipt_split_by_the_payer_is_logged_as_said_and_a_split_that_does_not_add_up_changes_nothing(
+    ccm, worker, ccm_env
+):
+    """`--lines` as the payer says them, signed like any command where signatures are
+    required (make test-deployed runs this module so); a split that is not the amount is
+    refused in one line and writes nothing."""
+    botswana = ["--state", "BWA", "--year", NEXT]
+    assert ccm("chase", "start", *botswana, "--amount", "3000").exit_code == 0
+    wid = f"chase-{NEXT}-BWA"
+    bad = ccm("chase", "receive", *botswana, "--amount", "1000", "--lines", "7a=600,7c=300")
+    assert bad.exit_code == 1 and bad.stderr.strip().splitlines() == [
+        "Error: the parts by line add up to 900.00, not to the amount 1000.00"
+    ]
+    assert list(event_log(ccm_env).query(workflow_id=wid, event_type="chase.receipt_recorded")) == []
+    said = ccm("chase", "receive", *botswana, "--amount", "1000", "--lines", "7a=600,7c=400", "--reference", "BW-1")
+    assert said.exit_code == 0, said.output
+    [row] = event_log(ccm_env).query(workflow_id=wid, event_type="chase.receipt_recorded")
+    assert row.payload["lines"] == {"7a": "600.00", "7c": "400.00"} and row.payload["allocated_by"] == "payer"
