@@ -128,8 +128,6 @@ def chase_rebuild(state, year, reason, acting):
     and the next generation carries on from what the log says (receipts, letters sent,
     corrections, credits): nothing is sent again, what fell due meanwhile goes out now. The
     worker folds the log and refuses where the rows cannot be reproduced."""
-    from temporalio.client import WorkflowExecutionStatus
-
     from cli.audit import open_log
     from domain.chase import ChaseInput, ChaseStatus
     from domain.rebuild import generation_of
@@ -155,11 +153,11 @@ def chase_rebuild(state, year, reason, acting):
 
     async def go():
         from services.chases import start_chase
+        from services.rebuild import end_run
 
         client = await connect_polled()
         handle = client.get_workflow_handle(wid)
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await handle.terminate(reason=f"rebuilt from the event log as generation {generation}: {reason}")
+        await end_run(handle, (await handle.describe()).status, generation, reason)
         return await start_chase(client, s.task_queue, inp, acting)
 
     run(go())

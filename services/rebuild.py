@@ -12,7 +12,6 @@ async def rebuild_run(
     """Start the next generation of `workflow_id` as `acting`, with the input its last run
     was started with (read from that run's history: the log's first row does not hold all
     of it); the worker folds its state from the log, or refuses. The generation number."""
-    from temporalio.client import WorkflowExecutionStatus
     from temporalio.service import RPCError, RPCStatusCode
 
     from domain.rebuild import generation_of
@@ -34,12 +33,20 @@ async def rebuild_run(
         ) from None
     if described.workflow_type != workflow_type:
         raise CommandError(f"{workflow_id} is a {described.workflow_type}, not a {workflow_type}")
-    if described.status == WorkflowExecutionStatus.COMPLETED:  # its id is used: nothing broken to carry on
-        raise CommandError(f"{workflow_id} has finished: there is nothing to carry on")
     started = history.events[0].workflow_execution_started_event_attributes
     [inp] = await client.data_converter.decode(started.input.payloads, [input_type])
-    if described.status == WorkflowExecutionStatus.RUNNING:
-        await handle.terminate(reason=f"rebuilt from the event log as generation {generation}: {reason}")
+    await end_run(handle, described.status, generation, reason)
     inp = inp.model_copy(update={"generation": generation, "snapshot": None, "started_by": None})
     await start(client, run_fn, inp, workflow_id, task_queue, acting)
     return generation, len(rows)
+
+
+async def end_run(handle, status, generation: int, reason: str) -> None:
+    """The broken run ended before its next generation starts: terminated if it runs; one
+    that finished has nothing to carry on (and its id could not be started again)."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    if status == WorkflowExecutionStatus.COMPLETED:
+        raise CommandError(f"{handle.id} has finished: there is nothing to carry on")
+    if status == WorkflowExecutionStatus.RUNNING:
+        await handle.terminate(reason=f"rebuilt from the event log as generation {generation}: {reason}")
