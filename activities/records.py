@@ -660,36 +660,10 @@ class CcmActivities:
                         "receipts": len(status.receipts),
                     },
                 )
-            if info.workflow_type == "Obligation":
-                from domain.obligations import ObligationInput
-
-                process: Any = rebuild.rebuild_obligation(
-                    ObligationInput.model_validate_json(request.input), info.workflow_id, rows
-                )
-                prefix, due = "obligation", process.due
-            elif info.workflow_type == "ActionItem":
-                from domain.action_items import ActionItemInput
-
-                process = rebuild.rebuild_action_item(
-                    ActionItemInput.model_validate_json(request.input), info.workflow_id, rows
-                )
-                prefix, due = "action", process.due
-            elif info.workflow_type == "Meeting":
-                from domain.meetings import MeetingInput
-
-                process = rebuild.rebuild_meeting(
-                    MeetingInput.model_validate_json(request.input), info.workflow_id, rows
-                )
-                prefix, due = "meeting", process.schedule.date
-            elif info.workflow_type == "ConceptNote":
-                from domain.concept_notes import ConceptNoteInput
-
-                process = rebuild.rebuild_concept_note(
-                    ConceptNoteInput.model_validate_json(request.input), info.workflow_id, rows
-                )
-                prefix, due = "concept", process.plan_due
-            else:
+            if info.workflow_type not in rebuild.FOLDS:
                 raise Refusal(f"a {info.workflow_type} is not rebuilt from the log", code="bad_start")
+            input_type, fold, prefix, due_of = rebuild.FOLDS[info.workflow_type]
+            process = fold(input_type.model_validate_json(request.input), info.workflow_id, rows)
         except Refusal as e:
             raise refusal_error(e) from None
         return RebuildResult(
@@ -698,7 +672,7 @@ class CcmActivities:
             payload={
                 "generation": process.input.generation,
                 "stage": process.stage,
-                "due": due.isoformat(),
+                "due": due_of(process).isoformat(),
                 "rows": len(rows),
             },
         )

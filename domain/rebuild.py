@@ -421,6 +421,15 @@ def _redo_concept_note(
     return None
 
 
+# The processes other than the chase, by workflow type: their input, their fold, the prefix
+# of their events, and the day their `*.rebuilt` row gives as due.
+FOLDS: dict[str, tuple[Any, Callable[[Any, str, list[Any]], Any], str, Callable[[Any], date]]] = {
+    "Obligation": (ObligationInput, rebuild_obligation, "obligation", lambda p: p.due),
+    "ActionItem": (ActionItemInput, rebuild_action_item, "action", lambda p: p.due),
+    "Meeting": (MeetingInput, rebuild_meeting, "meeting", lambda p: p.schedule.date),
+    "ConceptNote": (ConceptNoteInput, rebuild_concept_note, "concept", lambda p: p.plan_due),
+}
+
 # The processes rebuilt from the log, by workflow type: the command that does it.
 REBUILT = {
     "ContributionChase": "ccm chase rebuild",
