@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Protocol
 
-from domain.bank import bank_event, receipt_reference, row_of
+from domain.bank import bank_event, lines_in_remittance, receipt_reference, row_of
 from domain.chase import ChaseStatus
 from domain.event_types import typed
 from domain.ids import chase_prefix, chase_state
@@ -76,6 +76,7 @@ async def settle(chases: Chases, step) -> object:
             step,
             _update_id("receipt", source["account"], entry.ref),
             step.proof,
+            step.excess,
         )
         if refused:
             return event("bank.entry_unmatched", reason=refused, guesses=[step.chase])
@@ -203,7 +204,9 @@ def new_event(source: dict, entry, acting, event_type: str, subject: str, key: s
     )
 
 
-async def receive(chases: Chases, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None) -> str:
+async def receive(
+    chases: Chases, workflow_id: str, amount: Decimal, entry, acting, update_id: str, proof=None, excess="credit"
+) -> str:
     """Record the entry as a receipt on the chase: "" when it is recorded (now, or by a run
     cut short before), else the chase's refusal in words."""
     from pydantic import ValidationError
@@ -217,6 +220,8 @@ async def receive(chases: Chases, workflow_id: str, amount: Decimal, entry, acti
             amount=amount,
             date=day,
             reference=receipt_reference(entry.ref, entry.account),
+            lines=lines_in_remittance(entry.remittance, amount),  # the payer's split, where it wrote one
+            excess=excess,
             actor=acting.actor,
             office=acting.office,
             proof=proof,

@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from activities.templating import letter_templates, plain_templates, templates
+from domain.schedule import geneva_date
 from domain.treaty_meetings import TreatyMeeting, presiding_on
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters): Python's folding of a
@@ -306,7 +307,7 @@ def as_drawn(log, workflow_id: str, state: str, context: dict, day: date) -> dic
     before = context.get("letters_before", [])
     held = (
         {
-            (p.letter, e.occurred_at.date().isoformat())
+            (p.letter, geneva_date(e.occurred_at).isoformat())
             for e in log.query(workflow_id=workflow_id)
             if isinstance(p := typed(e), LetterSent) and p.delivery == "held"
         }

@@ -63,7 +63,7 @@ from domain.records import (
     StatementPlan,
 )
 from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scale, scale_for
-from domain.schedule import geneva_today
+from domain.schedule import geneva_date, geneva_today
 from domain.signatures import KeyRegistration
 from domain.states import registry_with
 
@@ -346,7 +346,7 @@ class CcmActivities:
     def _letter_message(self, request: LetterRequest) -> tuple[MessageRequest, bytes]:
         state = request.event.subject
         contacts = self._contacts()
-        day = request.event.occurred_at.date()
+        day = geneva_date(request.event.occurred_at)  # the letter is dated in Geneva
         context = as_drawn(self.log, request.event.workflow_id, state, request.context, day)
         letterhead = self.letterhead.held_on(self.verifier.ring if self.verifier else None, day)
         values = letter_values(

@@ -18,13 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
+from domain.schedule import geneva_today
 from runtime import devserver
 
 BIN = Path(sys.executable).parent
-COMMANDS = [["chase", "status", "--state", "ITA", "--year", str(date.today().year + 1)], ["ping"], ["task", "list"]]
+COMMANDS = [["chase", "status", "--state", "ITA", "--year", str(geneva_today().year + 1)], ["ping"], ["task", "list"]]
 ENTRIES = {
     "ccm script (os._exit after flush)": [str(BIN / "ccm")],
     "click entry point (interpreter teardown)": [sys.executable, "-c", "from cli.main import cli; cli()"],
@@ -52,7 +52,7 @@ def main() -> None:
                 "--state",
                 "ITA",
                 "--year",
-                str(date.today().year + 1),
+                str(geneva_today().year + 1),
                 "--amount",
                 "1000",
             ],

@@ -32,12 +32,13 @@ from pathlib import Path
 
 from activities.bank import CONCURRENCY
 from domain.process import Acting
+from domain.schedule import geneva_today
 from runtime import devserver
 from tests.letters import write_contacts
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = geneva_today().year + 1
 ISU = Acting(actor="bench", office="isu")  # who starts the chases
 
 
@@ -277,7 +278,7 @@ async def run_chases(server: Server, n: int) -> float:
             by_ns[ns],
             workflow_id(NEXT_YEAR, state),
             "record_receipt",
-            RecordReceipt(amount=Decimal("1000.00"), date=date.today(), reference=f"B-{state}"),
+            RecordReceipt(amount=Decimal("1000.00"), date=geneva_today(), reference=f"B-{state}"),
         )
         latencies.append(time.perf_counter() - begun)
         await handle(ns, state).execute_update("settled")
@@ -400,7 +401,7 @@ def statement(n: int, partial: bool) -> None:
                     Line(
                         f"{ns}-{s}",
                         "500" if partial else "1000",
-                        date.today(),
+                        geneva_today(),
                         reference=creditor_reference(NEXT_YEAR, s),
                     )
                     for n_s, s in slots
@@ -643,7 +644,7 @@ def _busy_years(total: int, years: int = 100) -> list:
     states = parties()
     per_year = total // years
     out = []
-    first = date.today().year - years + 1
+    first = geneva_today().year - years + 1
     for y in range(first, first + years):
         t0 = datetime(y, 1, 15, 8, tzinfo=timezone.utc)
         for i in range(per_year):
@@ -697,7 +698,7 @@ def audit(total: int) -> None:
         log.append_many(events[start : start + 5000])
     del events
     print(f"filled {log.count():,} events in {time.perf_counter() - t:.0f} s (append_many, batches of 5,000)")
-    year = date.today().year - 3
+    year = geneva_today().year - 3
     env = os.environ | {"CCM_DATABASE_URL": url, "CCM_HOME": str(tmp)}
     probe = (
         f"import itertools, time, statistics; from datetime import datetime, timezone; "
@@ -933,7 +934,7 @@ def main() -> None:
     sub.add_parser("status").add_argument("--chases", type=_count, default=1000)
     sub.add_parser("letters").add_argument("--n", type=_count, default=40)
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; {date.today()}")
+    print(f"machine: {os.cpu_count()} cores; {geneva_today()}")
     if args.what == "chases":
         chases(args.n)
     elif args.what == "scale":

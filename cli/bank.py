@@ -55,7 +55,10 @@ async def hand_over(statement, acting) -> list[dict]:
 
     client, queue = await connect_polled(), settings().task_queue
     workflow_id = statement_id(statement)
-    inp = sign_statement(StatementInput(statement=statement, actor=acting.actor, office=acting.office), workflow_id)
+    inp = sign_statement(
+        StatementInput(statement=statement, actor=acting.actor, office=acting.office, excess=settings().excess),
+        workflow_id,
+    )
     if len(inp.model_dump_json()) > MAX_HANDED_OVER:  # Temporal refuses a payload past 2 MB
         raise click.ClickException(
             f"the statement has {len(statement.entries):,} entries, more than one run takes: "
@@ -213,7 +216,9 @@ def bank_match(entry, alpha3, year, chf, acting):
         cmd_id = update_id(wid, "record_receipt", {"entry": entry_key(source["account"], entry)})
         from services.chases import ChaseCommands
 
-        return await receive(ChaseCommands(await connect()), wid, amount, original, acting, cmd_id)
+        return await receive(
+            ChaseCommands(await connect()), wid, amount, original, acting, cmd_id, excess=settings().excess
+        )
 
     refused = run(go())
     if refused:

@@ -37,6 +37,7 @@ STATUS_COLUMNS = [
     "received",
     "outstanding",
     "credit",
+    "voluntary",
     "letters",
     "next_action",
     "next_action_at",
@@ -454,13 +455,27 @@ class LinesType(click.ParamType):
     type=LinesType(),
     help="the parts by line as the payer says them, e.g. 7a=27574.16,7c=10000 (they sum to --amount)",
 )
+@click.option(
+    "--excess",
+    type=click.Choice(["credit", "voluntary"]),
+    help="what is paid above everything due: a credit carried to next year, or a voluntary "
+    "contribution  [default: CCM_EXCESS, else credit]",
+)
+@click.option(
+    "--excess-line", type=click.Choice(["7b", "7c"]), help="the voluntary line that takes it (default: the call's last)"
+)
 @as_option("isu")
-def chase_receive(state, year, amount, day, reference, budget_line, lines, acting):
+def chase_receive(state, year, amount, day, reference, budget_line, lines, excess, excess_line, acting):
     """Record money received; a partial payment lowers the outstanding amount. Where the
     year's call was itemised by line and the payer names none, the receipt is allocated by
     the default rule: arrears first, then the non-voluntary line, then the voluntary lines
-    in proportion to what is still indicated; any excess is a credit."""
+    in proportion to what is still indicated; any excess is a credit, or, with `--excess
+    voluntary`, a voluntary contribution to a voluntary line."""
     from domain.chase import RecordReceipt
+
+    if excess == "credit" and excess_line:
+        raise click.UsageError("--excess-line names where a voluntary excess goes: not with --excess credit")
+    excess = excess or ("voluntary" if excess_line else settings().excess)
 
     _update(
         state,
@@ -472,6 +487,8 @@ def chase_receive(state, year, amount, day, reference, budget_line, lines, actin
             reference=reference,
             budget_line=budget_line or "",
             lines=lines or {},
+            excess=excess,
+            excess_line=excess_line or "",
             **acting.model_dump(),
         ),
     )
@@ -695,6 +712,7 @@ def chase_status(state, year, as_of, output):
                 "received": r.received,
                 "outstanding": r.outstanding,
                 "credit": r.credit,
+                "voluntary": r.voluntary,
                 "letters": r.letters,
                 "last_action": r.last_action,
                 "last_action_on": r.last_action_on,

@@ -3,9 +3,9 @@ name the command it belongs to and to parse)."""
 
 from __future__ import annotations
 
-from datetime import date
+from domain.schedule import geneva_today
 
-_NEXT_YEAR = date.today().year + 1
+_NEXT_YEAR = geneva_today().year + 1
 
 EXAMPLES = {
     "config show": "ccm config show --output json",

@@ -13,7 +13,7 @@ import click
 
 from cli.common import MONEY, PARTY, check_out, emit, out_options, output_option, settings, write_out, year_option
 from domain.ids import chase_id, chase_prefix
-from domain.schedule import geneva_today
+from domain.schedule import geneva_date, geneva_today
 
 KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
 _TEMPLATE = {"call": "call_for_contributions"}
@@ -65,7 +65,7 @@ def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None)
     numbered = enumerate([(e, typed(e)) for e in events if e.event_type in _LETTER_EVENTS], start=1)
     went = [(n, e, p) for n, (e, p) in numbered if p.letter and p.delivery != "held" and p.letter != kind]
     context["letters_before"] = [
-        {"kind": p.letter, "date": e.occurred_at.date().isoformat(), "number": n} for n, e, p in went
+        {"kind": p.letter, "date": geneva_date(e.occurred_at).isoformat(), "number": n} for n, e, p in went
     ]
     context["letter_number"] = 1 if kind == "call_for_contributions" else len(chase_letters) + 1
     if kind == "reported_not_received":
@@ -180,7 +180,7 @@ def held(year, output):
             "state": ev.subject,
             "workflow_id": ev.workflow_id,
             "letter": p.letter,
-            "on": ev.occurred_at.date(),
+            "on": geneva_date(ev.occurred_at),
             "reason": p.reason,
         }
         for ev, p in letters

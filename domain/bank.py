@@ -84,6 +84,29 @@ def references_in(text: str) -> list[str]:
     return found
 
 
+# A payer who splits a payment by budget line writes it in the remittance text, as
+# "7a CHF 27,574.16 / 7c: 10'000" or "7A=27574.16;7C=10000.00": a line, then its amount.
+LINE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(7[abcABC])\s*[:=]?\s*(?:CHF\s*)?([0-9](?:[0-9'’,.]*[0-9])?)", re.UNICODE)
+
+
+def lines_in_remittance(text: str, amount: Decimal) -> dict[str, Decimal]:
+    """The parts by line a payer wrote in the remittance text, where they name each line
+    once and add up to `amount` exactly; else none (the default rule allocates)."""
+    parts: dict[str, Decimal] = {}
+    for m in LINE_IN_TEXT.finditer(text):
+        line, figure = m.group(1).lower(), m.group(2).replace("'", "").replace("’", "").replace(" ", "")
+        if "," in figure and "." not in figure and len(figure.rsplit(",", 1)[1]) == 2:
+            figure = figure.replace(",", ".")  # a decimal comma: 10000,50
+        try:
+            part = Decimal(figure.replace(",", ""))
+        except InvalidOperation:
+            return {}
+        if line in parts or part <= 0 or part != part.quantize(Decimal("0.01")):
+            return {}
+        parts[line] = part.quantize(Decimal("0.01"))
+    return parts if parts and sum(parts.values(), Decimal("0.00")) == amount else {}
+
+
 def validate_iban(text: str) -> str:
     """The IBAN compacted, or ValueError naming what is wrong (schwifty checks the country's
     length, the check digits and the bank code)."""

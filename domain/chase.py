@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from domain.contributions import ARREARS, BudgetShare, allocate
+from domain.contributions import ARREARS, BudgetShare, allocate, voluntary_above
 from domain.cycle import MembershipRule, billed, why_not_billed
 from domain.ids import chase_id
 from domain.money import BUDGET_LINES, CHF, Amount, format_chf
@@ -156,6 +156,12 @@ class RecordReceipt(Acting):
         default_factory=dict,
         description="the parts by line as the payer says them (7a, 7b, 7c, arrears): they sum to the amount",
     )
+    excess: Literal["credit", "voluntary"] = Field(
+        "credit",
+        description="what is left above everything due, where the default rule allocates: a credit carried to "
+        "the next year, or a voluntary contribution to a voluntary line of the call (where it has one)",
+    )
+    excess_line: Short = Field("", description="the voluntary line that takes it (default: the call's last)")
     office: str = "isu"
     # A receipt the worker records from a bank entry: the entry, signed by whoever imported
     # its statement, proves it in place of a person's signature (`domain.bank.check_proved_command`).
@@ -260,6 +266,7 @@ class ChaseStatus(BaseModel):
     received: CHF
     outstanding: CHF
     credit: CHF
+    voluntary: CHF = Field(Decimal("0.00"), description="given above what was indicated, not carried as credit")
     msp_date: date
     letters: list[LetterSent]
     receipts: list[Receipt]
@@ -342,9 +349,15 @@ class Chase(Counters):
         return sum((r.amount for r in self.receipts if not r.reversed), Decimal("0.00"))
 
     @property
+    def voluntary(self) -> Decimal:
+        """What receipts gave above what was indicated, as voluntary contributions."""
+        return sum((voluntary_above(r.allocation) for r in self.receipts if not r.reversed), Decimal("0.00"))
+
+    @property
     def paid(self) -> Decimal:
-        """What counts against the amount due: receipts and the credit carried in."""
-        return self.received + self.input.credit_carried
+        """What counts against the amount due: receipts (less what was given as voluntary
+        contributions above it) and the credit carried in."""
+        return self.received - self.voluntary + self.input.credit_carried
 
     @property
     def outstanding(self) -> Decimal:
@@ -421,7 +434,7 @@ class Chase(Counters):
         context["budget_split"] = [s.model_dump(mode="json") for s in self.input.budget_split]
         context["total_due"] = str(self.total_due)
         context["letters_before"] = [  # each with its number, as its reference names it
-            {"kind": letter.kind, "date": letter.sent_at.date().isoformat(), "number": n}
+            {"kind": letter.kind, "date": geneva_date(letter.sent_at).isoformat(), "number": n}
             for n, letter in enumerate(self.letters, start=1)
             if letter.kind != kind
         ]
@@ -690,6 +703,12 @@ class Chase(Counters):
         self._check_payment_date(cmd.date, today, "the receipt date")
         if cmd.budget_line and cmd.budget_line not in BUDGET_LINES:
             raise Refusal(f"unknown budget line {cmd.budget_line!r}: one of {', '.join(BUDGET_LINES)}")
+        voluntary = [s.line for s in self.input.budget_split if s.kind == "voluntary"]
+        if cmd.excess_line and (cmd.excess != "voluntary" or cmd.excess_line not in voluntary):
+            raise Refusal(
+                f"{cmd.excess_line!r} cannot take an excess as a voluntary contribution: the call's voluntary "
+                f"lines are {', '.join(voluntary) or 'none'} (and the excess must be given as voluntary)"
+            )
 
     def _taken(self) -> dict[str, Decimal]:
         """What the credit carried in and the receipts standing already paid, by line."""
@@ -710,7 +729,14 @@ class Chase(Counters):
             return {cmd.budget_line: cmd.amount}, "line"
         if not self.input.budget_split:
             return {}, ""
-        return allocate(cmd.amount, self.input.budget_split, self.input.arrears, self._taken()), "rule"
+        excess_to = self._excess_line(cmd) if cmd.excess == "voluntary" else ""
+        return allocate(cmd.amount, self.input.budget_split, self.input.arrears, self._taken(), excess_to), "rule"
+
+    def _excess_line(self, cmd: RecordReceipt) -> str:
+        """The voluntary line an excess given as voluntary goes to: the one named, else the
+        call's last; "" (a credit) where the call has no voluntary line."""
+        voluntary = [s.line for s in self.input.budget_split if s.kind == "voluntary"]
+        return cmd.excess_line or (voluntary[-1] if voluntary else "")
 
     def record_receipt(self, cmd: RecordReceipt, now: datetime) -> list[Effect]:
         self.check_receipt(cmd, geneva_date(now))
@@ -732,6 +758,7 @@ class Chase(Counters):
                     "budget_line": cmd.budget_line,
                     "lines": {line: str(part) for line, part in parts.items()},
                     "allocated_by": allocated_by,
+                    "excess": "voluntary" if voluntary_above(parts) else "credit",
                     "received": str(self.received),
                     "outstanding": str(self.outstanding),
                 },
@@ -1010,6 +1037,7 @@ class Chase(Counters):
             received=self.received,
             outstanding=self.outstanding,
             credit=self.credit,
+            voluntary=self.voluntary,
             msp_date=self.input.msp_date,
             letters=self.letters,
             receipts=self.receipts,

@@ -23,7 +23,7 @@ from domain.event_types import LetterSent, typed
 from domain.events import Event, NewEvent
 from domain.ids import chase_id, parse_chase_id
 from domain.money import BUDGET_LINES, CHF, format_chf, parse_amount, to_chf
-from domain.schedule import geneva_today
+from domain.schedule import geneva_date, geneva_today
 
 if TYPE_CHECKING:
     from domain.states import Registry
@@ -40,6 +40,7 @@ class StateContribution(BaseModel):
     received: CHF = ZERO
     outstanding: CHF = ZERO
     credit: CHF = ZERO
+    voluntary: CHF = Field(ZERO, description="given above what was indicated, as voluntary contributions")
     letters: int = 0
     pledged: str = Field("", description="a pledge standing: its amount (or 'yes') and expected date")
     reported: str = Field("", description="a payment the State reported that has not arrived: its date")
@@ -62,6 +63,7 @@ class BudgetLine(BaseModel):
     amount: CHF
     kind: Literal["mandatory", "voluntary"]
     received: CHF = ZERO
+    above: CHF = Field(ZERO, description="of what was received, given above what the calls indicated")
 
 
 class BudgetShare(BaseModel):
@@ -90,16 +92,34 @@ def split_by_line(amount: Decimal, lines: list[BudgetLine]) -> list[BudgetShare]
 # left above everything due (a credit carried to the next year).
 ARREARS, CREDIT = "arrears", "credit"
 CENT = Decimal("0.01")
+# What is left above everything due may instead be a voluntary contribution to a voluntary
+# line: its part is keyed `7c+` ("on 7c, above what was indicated"), never carried as credit.
+ABOVE = "+"
+
+
+def above(line: str) -> str:
+    """The key of a voluntary contribution to `line` above what the call indicated."""
+    return f"{line}{ABOVE}"
+
+
+def voluntary_above(parts: dict[str, Decimal]) -> Decimal:
+    """What of a receipt's parts was given above what was indicated (not due, not credit)."""
+    return sum((part for key, part in parts.items() if key.endswith(ABOVE)), ZERO)
 
 
 def allocate(
-    amount: Decimal, split: list[BudgetShare], arrears: Decimal, taken: dict[str, Decimal]
+    amount: Decimal,
+    split: list[BudgetShare],
+    arrears: Decimal,
+    taken: dict[str, Decimal],
+    excess_to: str = "",
 ) -> dict[str, Decimal]:
     """The default rule for a receipt whose payer names no line: earlier years' arrears
     first (as the United Nations' Financial Regulations credit a Member State's payments
     to the contributions due "in the order in which the Member State was assessed"), then
     what is still due on the non-voluntary lines, then the voluntary lines in proportion to
-    what is still indicated on each; what is left above everything goes to the credit.
+    what is still indicated on each; what is left above everything goes to the credit, or,
+    where `excess_to` names a voluntary line, to that line above what it indicated.
     `taken` is what earlier receipts (and the credit carried in) already paid, by the same
     keys. The parts sum to `amount`, to the centime."""
     parts: dict[str, Decimal] = {}
@@ -128,7 +148,7 @@ def allocate(
     else:
         for line, rest in voluntary:
             pay(line, rest)
-    pay(CREDIT, left)
+    pay(above(excess_to) if excess_to else CREDIT, left)
     return parts
 
 
@@ -147,7 +167,13 @@ class Receipt(BaseModel):
     number: int = Field(0, description="the receipt's number on its chase (1 = first)")
 
     def part(self, line: str) -> Decimal:
-        return allocated(self.amount, self.lines, self.budget_line).get(line, ZERO)
+        """What the receipt paid on `line` (with what it gave there above the indication)."""
+        parts = allocated(self.amount, self.lines, self.budget_line)
+        return parts.get(line, ZERO) + parts.get(above(line), ZERO)
+
+    @property
+    def voluntary(self) -> Decimal:
+        return voluntary_above(self.lines)
 
 
 class ContributionsReport(BaseModel):
@@ -212,7 +238,7 @@ class ContributionsReport(BaseModel):
     def unassigned_receipts(self) -> Decimal:
         """What no line of the year's budget took, nor the arrears nor a credit: receipts
         that named no line, or a line the year's budget file does not have."""
-        placed = {b.line for b in self.budget_lines} | {ARREARS, CREDIT}
+        placed = {b.line for b in self.budget_lines} | {above(b.line) for b in self.budget_lines} | {ARREARS, CREDIT}
         return sum(
             (
                 part
@@ -327,14 +353,16 @@ def fold_contributions(
         row.outcome = _OUTCOMES.get(ev.event_type, row.outcome)
         if isinstance(p, LetterSent) and p.letter:  # a letter drawn (or held, with why): its activity names it
             row.letters += 1
-        row.last_action, row.last_action_on = ev.event_type.removeprefix("chase."), ev.occurred_at.date()
+        row.last_action, row.last_action_on = ev.event_type.removeprefix("chase."), geneva_date(ev.occurred_at)
     for row in states.values():  # from the same receipts as the budget lines and the deficit
         row.received = sum((r.amount for r in receipts if r.state == row.state), ZERO)
-        total, paid = row.amount_due + row.arrears, row.received + row.credit_carried
+        row.voluntary = sum((r.voluntary for r in receipts if r.state == row.state), ZERO)
+        total, paid = row.amount_due + row.arrears, row.received - row.voluntary + row.credit_carried
         row.outstanding, row.credit = max(ZERO, total - paid), max(ZERO, paid - total)
     lines = [b.model_copy() for b in budget_lines or []]
     for b in lines:
         b.received = sum((r.part(b.line) for r in receipts), ZERO)
+        b.above = sum((r.lines.get(above(b.line), ZERO) for r in receipts), ZERO)
     return ContributionsReport(
         year=year,
         as_of=as_of,

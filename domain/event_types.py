@@ -248,6 +248,9 @@ class ChaseReceiptRecorded(EventPayload):
         default_factory=dict, description="its parts by line (7a, 7b, 7c, arrears, credit)"
     )
     allocated_by: Literal["", "payer", "line", "rule"] = Field("", description="who said the parts")
+    excess: Literal["credit", "voluntary"] = Field(
+        "credit", description="whether a part above everything due was a credit or a voluntary contribution (`7c+`)"
+    )
     received: Decimal
     outstanding: Decimal
 

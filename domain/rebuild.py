@@ -45,6 +45,7 @@ from domain.concept_notes import (
     Withdraw,
 )
 from domain.contract import DocumentRef
+from domain.contributions import ABOVE
 from domain.event_types import typed
 from domain.ids import chase_id
 from domain.meetings import (
@@ -223,6 +224,9 @@ def _redo_chase(chase: Chase, kind: str, p: dict[str, Any], by: dict[str, str], 
             budget_line=p["budget_line"],
             # the payer's parts as said; the default rule gives its own again
             lines=p.get("lines", {}) if p.get("allocated_by") == "payer" else {},
+            # an excess given as voluntary, to the line it went to (`7c+`)
+            excess=p.get("excess", "credit"),
+            excess_line=next((key.removesuffix(ABOVE) for key in p.get("lines", {}) if key.endswith(ABOVE)), ""),
             **by,
         )
         return chase.record_receipt(receipt, now)

@@ -188,6 +188,9 @@ class StatementInput(Acting):
     # (`domain.signatures.entry_message`), by the same key at the same time. Each proves the
     # receipt or reversal the worker sends a chase for that entry.
     entry_signatures: list[str] = Field(default_factory=list)
+    excess: Literal["credit", "voluntary"] = Field(
+        "credit", description="what a receipt pays above everything due is (CCM_EXCESS): see RecordReceipt"
+    )
 
     def entry_proofs(self, workflow_id: str) -> list[Any]:
         """Each entry's `EntryProof` (none where the statement is not signed)."""
@@ -240,6 +243,7 @@ class EntrySettlement(BaseModel):
     statement: dict[str, Any] = Field(description="where the entry came from (`activities.bank.source_of`)")
     actor: str = ""
     office: str = ""
+    excess: Literal["credit", "voluntary"] = "credit"
     at: datetime
 
 
@@ -266,6 +270,7 @@ def statement_arguments(inp: StatementInput) -> dict[str, Any]:
         "account": inp.statement.account,
         "actor": inp.actor,
         "office": inp.office,
+        "excess": inp.excess,
     }
 
 

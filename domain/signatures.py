@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from domain.canonical import canonical_bytes
 from domain.events import NewEvent
 from domain.refusal import Refusal
+from domain.schedule import geneva_date
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -234,7 +235,7 @@ class KeyRing:
         standing = [
             reg
             for fp, reg in self.keys.items()
-            if not (fp in self.revoked and self.revoked[fp].revoked_at.date() <= day)
+            if not (fp in self.revoked and geneva_date(self.revoked[fp].revoked_at) <= day)
         ]
         return holder_among(standing, office, day)
 
@@ -253,14 +254,15 @@ class KeyRing:
             raise Refusal(f"key {fp} is not registered by an administrator", code="bad_signature")
         if fp in self.revoked and self.revoked[fp].revoked_at <= at:
             raise Refusal(
-                f"key {fp} of {reg.holder} was revoked on {self.revoked[fp].revoked_at.date()}", code="bad_signature"
+                f"key {fp} of {reg.holder} was revoked on {geneva_date(self.revoked[fp].revoked_at)}",
+                code="bad_signature",
             )
         if reg.office != office:
             raise Refusal(f"key {fp} of {reg.holder} speaks for {reg.office}, not for {office}", code="bad_signature")
-        if not reg.valid_from <= at.date() <= reg.valid_until:
+        if not reg.valid_from <= geneva_date(at) <= reg.valid_until:
             raise Refusal(
                 f"key {fp} of {reg.holder} speaks for {office} from {reg.valid_from} to "
-                f"{reg.valid_until}, not on {at.date()}",
+                f"{reg.valid_until}, not on {geneva_date(at)}",
                 code="bad_signature",
             )
         return reg
@@ -279,7 +281,7 @@ class KeyRing:
             days=PROOF_DAYS
         ):
             raise Refusal(
-                f"the statement was signed on {proof.signed_at.date()}: its entries prove receipts for "
+                f"the statement was signed on {geneva_date(proof.signed_at)}: its entries prove receipts for "
                 f"{PROOF_DAYS} days; import it again",
                 code="bad_signature",
             )

@@ -111,6 +111,7 @@ def status_row(status) -> dict:
         "received": status.received,
         "outstanding": status.outstanding,
         "credit": status.credit,
+        "voluntary": status.voluntary,
         "letters": len(status.letters),
         "next_action": status.next_action,
         "next_action_at": geneva_time(status.next_action_at) if status.next_action_at else None,

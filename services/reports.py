@@ -84,7 +84,10 @@ def summary(rep) -> str:
         f"outstanding {format_chf(rep.total('outstanding'))}"
     ]
     for b in rep.budget_lines:
-        lines.append(f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}")
+        lines.append(
+            f"  {b.line} ({b.kind}): {format_chf(b.received)} of {format_chf(b.amount)}"
+            + (f", {format_chf(b.above)} of it voluntary, above what was indicated" if b.above else "")
+        )
     if rep.budget_lines:
         for key, words in (("arrears", "arrears of earlier years"), ("credit", "credit carried to next year")):
             if rep.received_on(key):

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     president_title: str = Field("", max_length=200)
     director_name: str = Field("", max_length=200)
     director_title: str = Field("", max_length=200)
+    # What a receipt pays above everything due, where the payer names no line: a credit
+    # carried to the next year, or a voluntary contribution to a voluntary line (`--excess`).
+    excess: Literal["credit", "voluntary"] = Field(
+        "credit", description="an overpayment is a credit carried to next year, or a voluntary contribution"
+    )
     # Whom a year bills when membership begins or ends within it (domain.cycle).
     membership_rule: Literal["any-day", "1-january"] = Field(
         "any-day", description="bill States in force on any day of the year, or only those in force on 1 January"

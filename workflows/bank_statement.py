@@ -73,6 +73,7 @@ class BankStatementImport:
                 statement=source,
                 actor=input.actor,
                 office=input.office,
+                excess=input.excess,
                 at=now,
                 **fields,
             )

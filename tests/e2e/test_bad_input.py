@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from domain.schedule import geneva_today
 from tests.conftest import open_day, wait_for
 from tests.e2e.conftest import event_log
 
-TODAY = date.today()
+TODAY = geneva_today()
 NEXT = TODAY.year + 1  # chases of their own: SWE, SMR and MLT next year
 MEETING = open_day(TODAY + timedelta(days=61))
 SATURDAY = TODAY + timedelta(days=70 + (5 - (TODAY + timedelta(days=70)).weekday()) % 7)
@@ -99,6 +100,11 @@ def cases(f) -> list[tuple[list, str]]:
         (["chase", "receive", *chase, "--amount", "5", "--lines", "7a=2,7a=3"], "line 7a is named twice"),
         (["chase", "receive", *chase, "--amount", "5", "--lines", "7a=two"], "'7a=two' is not LINE=AMOUNT"),
         (["chase", "receive", *chase, "--amount", "5", "--lines", "7d=5"], "unknown line '7d'"),
+        (
+            ["chase", "receive", *chase, "--amount", "5", "--excess", "credit", "--excess-line", "7c"],
+            "not with --excess credit",
+        ),
+        (["chase", "receive", *chase, "--amount", "5", "--excess", "gift"], "'gift' is not one of"),
         (
             ["chase", "receive", *chase, "--amount", "5", "--lines", "7a=" + "9" * 5000],
             "(5000 characters) is more than",

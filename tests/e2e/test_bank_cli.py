@@ -4,7 +4,7 @@ and a `ccm worker`: statements the tests build, as banks write them, reconciled.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,12 +12,13 @@ import pytest_asyncio
 import xmlschema
 
 from domain.bank import creditor_reference, format_reference
+from domain.schedule import geneva_today
 from tests.conftest import start_dev_server, wait_for
 from tests.e2e.conftest import event_log
 from tests.statements import IBAN, Line, camt053, camt054, mt940, xsd
 
-YEAR = date.today().year
-TODAY = date.today()
+YEAR = geneva_today().year
+TODAY = geneva_today()
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -28,8 +29,8 @@ async def dev_env():
     await env.shutdown()
 
 
-def status(ccm, state) -> dict:
-    result = ccm("chase", "status", "--state", state, "--year", YEAR, "-o", "json")
+def status(ccm, state, year=YEAR) -> dict:
+    result = ccm("chase", "status", "--state", state, "--year", year, "-o", "json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)[0]
 
@@ -458,3 +459,68 @@ def test_a_statement_paying_a_states_whole_contribution_fills_each_line_as_its_c
     assert report.exit_code == 0, report.output
     for line in ("7a (mandatory): CHF 27'574.16 of CHF 200'000.00", "7b (voluntary): CHF 41'361.24 of CHF 300'000.00"):
         assert line in report.stdout, report.stdout
+
+
+def test_a_split_the_payer_wrote_and_an_excess_given_as_voluntary_are_logged_as_such(ccm, chases, ccm_env, tmp_path):
+    """Belgium writes its split by line in the remittance text; Luxembourg pays CHF 1,000
+    above its call, imported where CCM_EXCESS=voluntary: a voluntary contribution to 7c, not
+    a credit; a later overpayment said to be a credit (`--excess credit`) is one."""
+    from pathlib import Path
+
+    year = YEAR + 1  # the year of Austria's test: its budget has lines
+    home = Path(ccm_env["CCM_HOME"])
+    (home / f"budget-{year}.csv").write_text(
+        "line,amount,kind\n7a,200000,mandatory\n7b,300000,voluntary\n7c,500000,voluntary\n"
+    )
+    amounts = tmp_path / "amounts.csv"
+    amounts.write_text("state,amount\nBEL,137870.80\nLUX,137870.80\n")
+    assert ccm("chase", "start-all", "--year", year, "--amounts", amounts).exit_code == 0
+    log = event_log(ccm_env)
+    due = {}
+    for state in ("BEL", "LUX"):
+        call = wait_for(
+            lambda s=state: next(iter(log.query(workflow_id=f"chase-{year}-{s}", event_type="chase.started")), None)
+        )
+        due[state] = Decimal("137870.80") + Decimal(call.payload.get("arrears") or "0")
+    rest = due["BEL"] - Decimal("27574.16")
+    said = f"Contribution {year} 7a CHF 27'574.16 / 7c CHF {rest:,.2f}"
+    path = tmp_path / "split.xml"
+    path.write_bytes(
+        camt053(
+            [
+                Line("BE-SPLIT", str(due["BEL"]), TODAY, text=said + f" {creditor_reference(year, 'BEL')}"),
+                Line("LU-MORE", str(due["LUX"] + 1000), TODAY, reference=creditor_reference(year, "LUX")),
+            ],
+            "STMT-SPLIT",
+        )
+    )
+    imported = ccm("bank", "import", path, env={"CCM_EXCESS": "voluntary"})
+    assert imported.exit_code == 0 and "2 matched" in imported.stdout, imported.output
+    [belgium] = log.query(workflow_id=f"chase-{year}-BEL", event_type="chase.receipt_recorded")
+    assert belgium.payload["allocated_by"] == "payer"
+    assert belgium.payload["lines"] == {"7a": "27574.16", "7c": f"{rest:.2f}"}
+    [luxembourg] = log.query(workflow_id=f"chase-{year}-LUX", event_type="chase.receipt_recorded")
+    assert luxembourg.payload["lines"]["7c+"] == "1000.00" and luxembourg.payload["excess"] == "voluntary"
+    lux = status(ccm, "LUX", year)
+    assert (lux["credit"], lux["voluntary"], lux["stage"]) == ("0.00", "1000.00", "paid")
+
+    more = ccm("chase", "receive", "--state", "LUX", "--year", year, "--amount", "50", "--excess", "credit")
+    assert more.exit_code == 0, more.output
+    assert status(ccm, "LUX", year)["credit"] == "50.00"
+    report = ccm("report", "contributions", "--year", year, "--output", "md")
+    assert "CHF 1'000.00 of it voluntary, above what was indicated" in report.stdout, report.stdout
+    wrong = ccm(
+        "chase",
+        "receive",
+        "--state",
+        "LUX",
+        "--year",
+        year,
+        "--amount",
+        "5",
+        "--excess",
+        "credit",
+        "--excess-line",
+        "7c",
+    )
+    assert wrong.exit_code == 2 and "not with --excess credit" in wrong.stderr

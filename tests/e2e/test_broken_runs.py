@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from temporalio import workflow
 
+from domain.schedule import geneva_today
 from tests.conftest import open_day, wait_for
 from tests.e2e.conftest import event_log
 
-NEXT = date.today().year + 1
+NEXT = geneva_today().year + 1
 
 
 @workflow.defn(name="ContributionChase", sandboxed=False)
@@ -76,7 +77,7 @@ def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_no
     from pathlib import Path
 
     germany = ["--state", "DEU", "--year", NEXT]
-    today = date.today().isoformat()
+    today = geneva_today().isoformat()
     assert ccm("chase", "start", *germany, "--amount", "5000").exit_code == 0
     for args in (
         ["receive", "--amount", "1200", "--date", today, "--reference", "DE-1"],
@@ -113,7 +114,7 @@ def test_a_chase_rebuilt_from_the_log_carries_on_where_the_log_says_and_sends_no
 def test_an_obligation_and_an_action_item_rebuilt_from_the_log_carry_on_where_the_log_says(worker, ccm, ccm_env):
     """Each run is terminated and its next generation folded from its rows: the same stage
     and due date, nothing sent again, commands go on, rows keyed in the new generation."""
-    due = (date.today() + timedelta(days=200)).isoformat()
+    due = (geneva_today() + timedelta(days=200)).isoformat()
     nor = [
         "--state",
         "NOR",
@@ -161,12 +162,12 @@ def test_a_meeting_rebuilt_from_the_log_keeps_its_attendance_actions_and_minutes
     approve, the attendance and the action item, and sends nothing again."""
     from pathlib import Path
 
-    held = open_day(date.today() - timedelta(days=3), step=-1)
+    held = open_day(geneva_today() - timedelta(days=3), step=-1)
     meeting = ["--meeting", held]
     assert ccm("meeting", "schedule", "--date", held, "--venue", "Permanent Mission of Germany").exit_code == 0
     wait_for(lambda: json.loads(ccm("meeting", "status", *meeting, "-o", "json").stdout)["stage"] == "held")
     assert ccm("meeting", "attendance", *meeting, "--present", "DEU,NZL,ICRC").exit_code == 0
-    assert ccm("meeting", "set-next", *meeting, "--date", open_day(date.today() + timedelta(days=30))).exit_code == 0
+    assert ccm("meeting", "set-next", *meeting, "--date", open_day(geneva_today() + timedelta(days=30))).exit_code == 0
     assert ccm("task", "add", *meeting, "--owner", "NLD", "--text", "A target list by region").exit_code == 0
     minutes = tmp_path / "minutes.md"
     minutes.write_text("Minutes of the Coordination Committee meeting\n\n1. Opening remarks by the President\n")
@@ -190,7 +191,7 @@ def test_a_meeting_rebuilt_from_the_log_keeps_its_attendance_actions_and_minutes
         "approve",
         *meeting,
         "--at-meeting",
-        date.today(),
+        geneva_today(),
         "--as-a-correct-record",
         "--as",
         "president",
@@ -204,7 +205,7 @@ def test_a_concept_note_started_again_is_refused_and_rebuilt_from_the_log(worker
     """A plain start over a terminated note's rows would take them for its own: refused,
     naming `ccm plan rebuild`, which carries the note on with its versions and plan."""
     theme = ["--theme", "universalization", "--msp", "10MSP"]
-    meeting = open_day(date.today() + timedelta(days=10))
+    meeting = open_day(geneva_today() + timedelta(days=10))
     start = ["plan", "start", *theme, "--meeting", meeting, "--plan-due", meeting + timedelta(days=40)]
     assert ccm(*start).exit_code == 0
     note = tmp_path / "note.md"

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from domain.schedule import geneva_today
 from domain.states import registry
 from tests.conftest import open_day, wait_for  # noqa: E402
 from tests.e2e.conftest import DEPLOYED, OFFICES, event_log
 
-YEAR = date.today().year
-TODAY = date.today().isoformat()
+YEAR = geneva_today().year
+TODAY = geneva_today().isoformat()
 NEXT = YEAR + 1  # single chases here: start-all took this year's ids
 
 

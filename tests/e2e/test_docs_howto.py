@@ -17,14 +17,15 @@ import json
 import re
 import shlex
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from domain.schedule import geneva_today
 from tests.docs import ROOT, Shown, matches, shown
 
-NEXT = date.today().year + 1
+NEXT = geneva_today().year + 1
 PATTERN = re.compile(r"[\[\]<>…$|]|\b(FILE|DIR|PATH|ID|NAME|N|KEY|URL|PERSON|OFFICE|STATE|YEAR|DATE|REF)\b")
 SERVES = ("ccm server start-dev", "ccm worker", "ccm up")  # the module's server and worker stand in
 
@@ -72,7 +73,7 @@ def here(tmp_path_factory):
     (folder / "note.md").write_text("# Victim assistance\nInward- and outward-looking activities.\n")
     (folder / "plan.yaml").write_text(
         "steps:\n  - action: Reach out to States Parties with victim assistance obligations\n"
-        f"    responsible: Italy\n    due: {date.today() + timedelta(days=60)}\n"
+        f"    responsible: Italy\n    due: {geneva_today() + timedelta(days=60)}\n"
     )
     (folder / "reports.csv").write_text(
         "state,kind,period,submitted_on,reference\nNOR,art7-annual,2015,2016-04-29,A7-NOR-2015\n"
@@ -122,7 +123,7 @@ def test_the_meetings_page(ccm, worker, here, monkeypatch):
 
 
 def test_the_concept_notes_page(ccm, worker, here, monkeypatch):
-    meeting = date.today() + timedelta(days=7)
+    meeting = geneva_today() + timedelta(days=7)
     start = ["plan", "start", "--theme", "victim-assistance", "--msp", "7MSP", "--meeting", meeting]
     assert ccm(*start, "--plan-due", meeting + timedelta(days=40)).exit_code == 0
     submitted = ccm(

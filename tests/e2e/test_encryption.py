@@ -12,16 +12,16 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from datetime import date
 
 import pytest
 from temporalio.api.common.v1 import Payload
 
+from domain.schedule import geneva_today
 from runtime.codec import BadKeys, EncryptionCodec, make_server, parse_keys
 from runtime.devserver import free_port
 from tests.conftest import start_worker
 
-YEAR = date.today().year + 1  # next year: States of their own (IRL, PRT) on the shared dev server
+YEAR = geneva_today().year + 1  # next year: States of their own (IRL, PRT) on the shared dev server
 KEY_2026 = base64.b64encode(os.urandom(32)).decode()
 KEY_2027 = base64.b64encode(os.urandom(32)).decode()
 

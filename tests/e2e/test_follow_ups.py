@@ -3,12 +3,13 @@ a decision on a year that is history recorded without sending anything."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from domain.schedule import geneva_today
 from tests.conftest import wait_for
 from tests.e2e.conftest import event_log
 
-TODAY = date.today()
+TODAY = geneva_today()
 
 
 def test_the_presidents_letters_on_a_year_of_history_are_recorded_and_close_the_decisions_item(

@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
-from datetime import date
 
 import pytest
 
+from domain.schedule import geneva_today
 from tests.conftest import start_worker, wait_for
 from tests.letters import write_contacts
 
-LAST_YEAR = date.today().year - 1
+LAST_YEAR = geneva_today().year - 1
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,15 @@ is the letter the chase would write, read back from its PDF."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 from activities.localise import long_date
+from domain.schedule import geneva_today
 from tests.conftest import wait_for
 from tests.e2e.conftest import event_log
 from tests.letters import pdf_of, pdf_text, read_message
 
-NEXT = date.today().year + 1
+NEXT = geneva_today().year + 1
 
 
 def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sent(ccm, worker, ccm_env, tmp_path):
@@ -62,7 +62,7 @@ def test_a_preview_is_the_chases_letter_in_the_language_asked_and_nothing_is_sen
         tmp_path / "r.pdf",
     )
     assert r.exit_code == 0 and f"UAA/{NEXT}/ITA/2 (fr)" in r.stdout
-    called = long_date(date.today(), "fr")
+    called = long_date(geneva_today(), "fr")
     assert f"son appel à contributions du {called}" in pdf_text((tmp_path / "r.pdf").read_bytes())
     assert sorted(p.name for p in (home / "outbox" / "new").iterdir()) == messages  # nothing was written
 
@@ -73,7 +73,7 @@ def test_a_preview_is_the_letter_sent_word_for_word(ccm, worker, ccm_env, tmp_pa
     letter sent and from its preview, each previewed once it went."""
     home = Path(ccm_env["CCM_HOME"])
     chase = ["--state", "AUT", "--year", NEXT]
-    today = date.today().isoformat()
+    today = geneva_today().isoformat()
     steps = [
         ("call", "reminder-1", ["start", *chase, "--amount", "500", "--language", "es"]),
         ("president_letter", "president", ["escalate", *chase, "--reason", "before a visit", "--as", "president"]),
@@ -146,7 +146,7 @@ def test_a_letter_without_an_address_is_held_listed_with_its_reason_and_the_chas
             "state": "MLT",
             "workflow_id": f"chase-{NEXT}-MLT",
             "letter": "call_for_contributions",
-            "on": date.today().isoformat(),
+            "on": geneva_today().isoformat(),
             "reason": "address missing: MLT has no row in contacts.csv",
         }
     ]

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 from icalendar import Calendar
 
+from domain.schedule import geneva_today
 from tests.conftest import open_day, wait_for  # noqa: E402
 
-TODAY = date.today()
+TODAY = geneva_today()
 
 
 def test_a_past_meeting_is_recorded_its_actions_tracked_and_its_minutes_approved(ccm, worker, tmp_path, ccm_env):

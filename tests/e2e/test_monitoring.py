@@ -16,12 +16,13 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+
+from domain.schedule import geneva_today
 
 ROOT = Path(__file__).parents[2]
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
@@ -209,7 +210,7 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
         eventually(
             lambda: [t["health"] for t in _api(base, "targets")["activeTargets"]] == ["up"] or _api(base, "targets")
         )
-        year = date.today().year + 1
+        year = geneva_today().year + 1
         for state in ("ITA", "FRA"):
             started = run("chase", "start", "--state", state, "--year", str(year), "--amount", "100")
             assert started.returncode == 0, started.stderr
@@ -230,8 +231,8 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
         statement.write_bytes(
             camt053(
                 [
-                    Line("M-1", "100", date.today(), reference=creditor_reference(year, "ITA")),
-                    Line("M-2", "37.50", date.today()),
+                    Line("M-1", "100", geneva_today(), reference=creditor_reference(year, "ITA")),
+                    Line("M-2", "37.50", geneva_today()),
                 ],
                 statement_id="STMT-METRICS",
             )

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
+from domain.schedule import geneva_today
 from tests.conftest import wait_for  # noqa: E402
 from tests.e2e.conftest import event_log
 
@@ -118,7 +118,7 @@ def test_an_obligation_the_log_records_as_met_is_not_started(ccm, worker, ccm_en
 
 
 def test_publish_adds_the_obligations_page(ccm, worker, ccm_env):
-    published = ccm("report", "publish", "--year", date.today().year)
+    published = ccm("report", "publish", "--year", geneva_today().year)
     assert published.exit_code == 0, published.output
     page = Path(ccm_env["CCM_HOME"]) / "draft" / "obligations.html"  # no decision to publish: drafted
     assert "drafted" in published.stdout and page.exists() and '<table id="obligations">' in page.read_text()

@@ -6,7 +6,7 @@ every process, through the `ccm` command, on a real dev server and a `ccm worker
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -14,10 +14,11 @@ from domain.action_items import ActionItemStatus
 from domain.chase import ChaseStatus
 from domain.concept_notes import ConceptNoteStatus
 from domain.obligations import ObligationStatus
+from domain.schedule import geneva_today
 from tests.conftest import open_day, wait_for  # noqa: E402
 from tests.e2e.conftest import event_log
 
-TODAY = date.today()
+TODAY = geneva_today()
 NEXT = TODAY.year + 1
 CHASE = ["--state", "Malta", "--year", NEXT]
 

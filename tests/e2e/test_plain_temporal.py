@@ -10,15 +10,16 @@ import json
 import subprocess
 import sys
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from domain.schedule import geneva_today
 from tests.e2e.conftest import event_log
 
 TEMPORAL = str(Path(sys.executable).parent / "temporal")
-TODAY = date.today()
+TODAY = geneva_today()
 NEXT = TODAY.year + 1
 
 

@@ -4,12 +4,13 @@ each refusal, one clear line and a non-zero exit."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from domain.schedule import geneva_today
 from tests.conftest import wait_for  # noqa: E402
 
-TODAY = date.today()
+TODAY = geneva_today()
 MEETING = TODAY + timedelta(days=7)
 DUE = TODAY + timedelta(days=40)
 THEME = ["--theme", "victim-assistance", "--msp", "9MSP"]

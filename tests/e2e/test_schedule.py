@@ -14,11 +14,12 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from domain.cycle import billed
+from domain.schedule import geneva_today
 from domain.states import registry
 from tests.conftest import start_dev_server, start_worker, wait_for
 from tests.e2e.conftest import event_log
 
-YEAR = date.today().year
+YEAR = geneva_today().year
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -14,11 +14,12 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from domain.events import Event, event_hash
+from domain.schedule import geneva_today
 from tests.conftest import wait_for
 from tests.e2e.conftest import event_log
 
-NEXT = date.today().year + 1
-TODAY = date.today()
+NEXT = geneva_today().year + 1
+TODAY = geneva_today()
 PRESIDENT = "Michael Biontino@president"
 
 

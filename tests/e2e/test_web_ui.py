@@ -12,12 +12,12 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
+from domain.schedule import geneva_today
 from runtime import devserver
 from tests.conftest import bundled, start_worker
 
@@ -73,7 +73,7 @@ def test_the_ui_shows_a_chases_current_details_as_ccm_chase_status_says_after_ea
     }
     worker = start_worker(env, tmp_path / "worker.log")
     ccm = str(Path(sys.executable).parent / "ccm")
-    year = date.today().year + 1
+    year = geneva_today().year + 1
     chase = f"chase-{year}-ITA"
 
     def run(*args: str) -> str:
@@ -107,7 +107,7 @@ def test_the_ui_shows_a_chases_current_details_as_ccm_chase_status_says_after_ea
                 "--amount",
                 "12345",
                 "--date",
-                date.today().isoformat(),
+                geneva_today().isoformat(),
                 "--reference",
                 "UI-1",
             )

@@ -7,12 +7,13 @@ dev server."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from domain.action_items import ActionItemInput, Reassign
+from domain.schedule import geneva_today
 from tests.conftest import start_worker, wait_for
 from workflows.action_item import ActionItem
 
@@ -35,7 +36,7 @@ async def test_a_run_stays_on_its_version_and_moves_only_when_it_continues_as_ne
         wait_for(lambda: "is now current" in Path(tmp_path / "v1.log").read_text(), seconds=30)
 
         def item(n: int) -> ActionItemInput:
-            due = date.today() + timedelta(days=30)
+            due = geneva_today() + timedelta(days=30)
             return ActionItemInput(
                 owner="ITA", text="Operational plan", due=due, source="test", number=n, continue_after=60
             )

@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from activities.database import open_event_log
 from domain.chase import ChaseStatus, CorrectDue, RecordReceipt, ReportPayment, ReverseReceipt
+from domain.schedule import geneva_today
 from services.commands import update_id
 from tests.faults.test_faults import YEAR, Cluster, connect, persist, start_chases
 
@@ -47,7 +47,7 @@ def commands(state: str, round_: int) -> list[tuple[str, object]]:
     """20 commands on one chase: 5 receipts, 5 corrections of the amount due, 5 reports of
     payment, 5 reversals of the two receipts recorded before (`to_reverse`): two accepted,
     the others refused."""
-    today = date.today()
+    today = geneva_today()
     refs = [f"R{round_}-{state}-{i}" for i in range(5)]
     reversed_refs = [cmd.reference for _, cmd in to_reverse(state, round_)]
     out: list[tuple[str, object]] = []
@@ -70,7 +70,7 @@ def to_reverse(state: str, round_: int) -> list[tuple[str, object]]:
     return [
         (
             "record_receipt",
-            RecordReceipt(amount=RECEIPT, date=date.today(), reference=f"X{round_}-{state}-{i}", budget_line="7a"),
+            RecordReceipt(amount=RECEIPT, date=geneva_today(), reference=f"X{round_}-{state}-{i}", budget_line="7a"),
         )
         for i in range(2)
     ]

@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pytest
 
 from activities.database import open_event_log
 from domain.chase import ChaseStatus, RecordReceipt
+from domain.schedule import geneva_today
 from domain.states import registry
 from runtime import devserver
 from services.commands import update_id
@@ -32,7 +32,7 @@ from tests.letters import write_contacts
 
 pytestmark = pytest.mark.slow
 CCM = str(Path(sys.executable).parent / "ccm")
-YEAR = date.today().year + 1
+YEAR = geneva_today().year + 1
 
 
 class Cluster:
@@ -137,7 +137,7 @@ async def pay(cluster: Cluster, states: list[str], amounts: dict[str, Decimal]) 
 
     async def receipt(i: int, state: str):
         amount = amounts[state] if i % 2 == 0 else amounts[state] / 2
-        cmd = RecordReceipt(amount=amount, date=date.today(), reference=f"BANK-{state}", budget_line="7a")
+        cmd = RecordReceipt(amount=amount, date=geneva_today(), reference=f"BANK-{state}", budget_line="7a")
         wid = f"chase-{YEAR}-{state}"
         uid = update_id(wid, "record_receipt", cmd)
         await persist(lambda: client.get_workflow_handle(wid).execute_update("record_receipt", cmd, id=uid))
@@ -244,7 +244,7 @@ def test_a_worker_killed_while_it_imports_a_statement_leaves_the_rest_to_the_nex
     statement = tmp_path / "statement.xml"
     statement.write_bytes(
         camt053(
-            [Line(f"K-{s}", amounts[s], date.today(), reference=creditor_reference(YEAR, s)) for s in states],
+            [Line(f"K-{s}", amounts[s], geneva_today(), reference=creditor_reference(YEAR, s)) for s in states],
             "STMT-KILL",
         )
     )

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import uuid
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import yaml
 
 from activities.database import open_event_log
 from domain.bank import creditor_reference
+from domain.schedule import geneva_today
 from runtime.devserver import free_port
 from tests.conftest import new_namespace, start_worker, wait_for
 from tests.letters import write_contacts
@@ -72,7 +72,7 @@ async def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_kille
     def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         return subprocess.run([ccm, *args], env=os.environ | env, capture_output=True, text=True, timeout=timeout)
 
-    year = date.today().year + 1
+    year = geneva_today().year + 1
     try:
         # The newest UN scale shipped, whatever year it is: the chases need amounts, not this year's scale.
         from domain.scale import shipped_periods, shipped_scale
@@ -86,7 +86,7 @@ async def test_three_workers_and_a_drawing_worker_lose_nothing_when_one_is_kille
         assert len(chases) >= 100, len(chases)
         statement = tmp_path / "statement.xml"
         lines = [
-            Line(f"PAY-{c['state']}", c["amount_due"], date.today(), reference=creditor_reference(year, c["state"]))
+            Line(f"PAY-{c['state']}", c["amount_due"], geneva_today(), reference=creditor_reference(year, c["state"]))
             for c in chases
         ]
         statement.write_bytes(camt053(lines, statement_id=f"STMT-{queue}"))

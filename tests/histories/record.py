@@ -39,6 +39,7 @@ from domain.meetings import (
     SetNextMeeting,
     meeting_id,
 )
+from domain.schedule import geneva_today
 from runtime.codec import CCM_CONVERTER
 from runtime.devserver import binary
 from tests.letters import write_contacts
@@ -75,7 +76,7 @@ async def main() -> None:
         Mailbox(home, "isu@example.org"),
         write_contacts(home / "contacts.csv"),
     )
-    year = date.today().year + 1
+    year = geneva_today().year + 1
     async with env:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             async with Worker(
@@ -88,7 +89,7 @@ async def main() -> None:
                 handle = await env.client.start_workflow(
                     ContributionChase.run, inp, id=f"chase-{year}-ITA", task_queue="replay"
                 )
-                today = date.today()
+                today = geneva_today()
                 await handle.execute_update(
                     ContributionChase.set_msp_date, SetMspDate(msp_date=date(year, 9, 11), office="isu")
                 )
@@ -148,7 +149,7 @@ async def main() -> None:
 
 async def record_meeting(client) -> dict:
     """A meeting recorded after the fact, with attendance, an action item, minutes."""
-    held = date.today() - timedelta(days=2)
+    held = geneva_today() - timedelta(days=2)
     schedule = Schedule.at(held, time(10), time(11, 30), "Permanent Mission of Germany")
     people = [Participant(name="Katy Donnelly", email="donnelly@nz.example", delegation="NZL")]
     meeting = await client.start_workflow(
@@ -167,7 +168,7 @@ async def record_meeting(client) -> dict:
     )
     await item.execute_update(ActionItem.complete, Complete(note="presented", office="ITA"))
     await meeting.execute_update(Meeting.circulate_minutes, CirculateMinutes(text="Minutes", office="isu"))
-    await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president", at_meeting=date.today()))
+    await meeting.execute_update(Meeting.approve_minutes, ApproveMinutes(office="president", at_meeting=geneva_today()))
     await meeting.result()
     return [await meeting.fetch_history(), await item.fetch_history()]
 
@@ -189,7 +190,7 @@ async def record_concept_note(client):
     from domain.process import Acting
     from domain.schedule import local_to_utc
 
-    day = date.today()
+    day = geneva_today()
     inp = ConceptNoteInput(
         theme="universalization",
         msp="7MSP",
@@ -226,7 +227,7 @@ async def record_cycle(client):
     """A cycle for two States; run twice, the second starts none."""
     from domain.cycle import CycleInput
 
-    inp = CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\n", year=date.today().year + 3)
+    inp = CycleInput(amounts_csv="state,amount\nITA,38486\nDEU,65604\n", year=geneva_today().year + 3)
     for run in (1, 2):
         cycle = await client.start_workflow(
             AnnualContributionCycle.run, inp, id=f"annual-contribution-cycle-{run}", task_queue="replay"
@@ -239,7 +240,7 @@ async def record_obligation(client):
     """An Article 4 deadline: an extension requested and granted, then fulfilled."""
     from domain.obligations import DecideExtension, Fulfil, ObligationInput, RequestExtension
 
-    today = date.today()
+    today = geneva_today()
     inp = ObligationInput(state="LBN", kind="art4-clearance", period="eif", due=today + timedelta(days=400))
     handle = await client.start_workflow(
         Obligation.run, inp, id="obligation-LBN-art4-clearance-eif", task_queue="replay"
@@ -293,7 +294,7 @@ async def record_statement(client, year: int):
         id=f"chase-{year}-ZMB",
         task_queue="replay",
     )
-    data = camt053([Line(ref="ZKB-77", amount="500.00", day=date.today(), reference=creditor_reference(year, "ZMB"))])
+    data = camt053([Line(ref="ZKB-77", amount="500.00", day=geneva_today(), reference=creditor_reference(year, "ZMB"))])
     statement = read_statement(data)
     handle = await client.start_workflow(
         BankStatementImport.run,

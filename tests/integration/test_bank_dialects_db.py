@@ -5,17 +5,17 @@ opening."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
+from domain.schedule import geneva_today
 from tests.dialects import MT940_DIALECTS, Batch, camt
 from tests.statements import Line
 
-DAY = date.today()
+DAY = geneva_today()
 LINES = [
     Line("", "500", DAY, text="Contribution from Atlantis"),
     Line("", "250", DAY, text="Interest"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import date
 from decimal import Decimal
 
 from click.testing import CliRunner
@@ -18,9 +17,10 @@ from schwifty import IBAN
 
 from cli.main import cli
 from domain.bank import creditor_reference
+from domain.schedule import geneva_today
 from tests.statements import Line, camt053
 
-YEAR = date.today().year
+YEAR = geneva_today().year
 STATES = ("AUT", "BEL", "CHL")
 ACCOUNTS = itertools.count(3000)
 
@@ -45,7 +45,7 @@ def test_every_line_ends_once_and_the_chases_receive_exactly_what_was_matched(
     runner = CliRunner()
     number = next(ACCOUNTS)  # each example on an account of its own
     account = IBAN.generate("CH", bank_code="00762", account_code=str(number)).compact
-    day = date.today()
+    day = geneva_today()
     # A credit (or, when marked, a reversal of one) of an amount, naming a chase or none.
     lines = [
         Line(

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from domain.chase import Chase, ChaseInput, RecordReceipt, ReverseReceipt
 from domain.contributions import ARREARS, CREDIT, BudgetLine, BudgetShare, allocate, fold_contributions, split_by_line
 from domain.event_types import payload_of
+from domain.refusal import Refusal
 
 # The ISU's budget for 2017 as its financial decision lays it out: 7a the Meetings of States
 # Parties (not voluntary), 7b and 7c the Unit's work (voluntary, indicative).
@@ -98,6 +99,21 @@ def receipt(amount: str, ref: str, **kw) -> RecordReceipt:
     return RecordReceipt(amount=Decimal(amount), date=date(2017, 3, 1), reference=ref, **kw)
 
 
+class Row:
+    """A log row as fold_contributions reads it."""
+
+    def __init__(self, seq, effect):
+        self.seq, self.event_type, self.payload = seq, effect.event_type, effect.payload
+        self.workflow_id, self.occurred_at = "chase-2017-DEU", NOW
+        self.actor = self.office = ""
+
+
+def report_of(c: Chase, rows: list):
+    """The year's report folded from the chase's start and `rows`, as the log holds them."""
+    started = next(e for e in c.start() if getattr(e, "event_type", "") == "chase.started")
+    return fold_contributions([Row(0, started)] + [Row(n, e) for n, e in enumerate(rows, 1)], 2017, None, BUDGET)
+
+
 def logged(effects) -> dict:
     [row] = [e for e in effects if getattr(e, "event_type", "") == "chase.receipt_recorded"]
     return payload_of(row.event_type, row.payload).model_dump()
@@ -133,14 +149,7 @@ def test_a_reversal_takes_back_the_same_parts_and_the_report_sums_by_line():
     third = logged([rows[-1]])
     assert third["lines"] == {"7a": Decimal("27574.16")}
 
-    class Row:  # a log row as fold_contributions reads it
-        def __init__(self, seq, effect):
-            self.seq, self.event_type, self.payload = seq, effect.event_type, effect.payload
-            self.workflow_id, self.occurred_at = "chase-2017-DEU", NOW
-            self.actor = self.office = ""
-
-    started = next(e for e in c.start() if getattr(e, "event_type", "") == "chase.started")
-    report = fold_contributions([Row(0, started)] + [Row(n, e) for n, e in enumerate(rows, 1)], 2017, None, BUDGET)
+    report = report_of(c, rows)
     by_line = {b.line: b.received for b in report.budget_lines}
     assert by_line == {"7a": Decimal("27574.16"), "7b": Decimal("0"), "7c": Decimal("0")}
     received = sum((r.amount for r in report.receipts), Decimal("0"))
@@ -163,3 +172,72 @@ def test_a_reversal_takes_back_the_same_parts_and_the_report_sums_by_line():
 def test_parts_that_do_not_make_the_amount_are_refused_where_they_enter(kw, message):
     with pytest.raises(ValidationError, match=message):
         receipt("20.00", "X", **kw)
+
+
+def test_an_excess_given_as_voluntary_goes_to_a_voluntary_line_and_is_no_credit():
+    c = chase()
+    whole = logged(c.record_receipt(receipt("137870.80", "DE-1"), NOW))
+    assert whole["excess"] == "credit" and CREDIT not in whole["lines"]
+    more = logged(c.record_receipt(receipt("5000.00", "DE-2", excess="voluntary"), NOW))
+    assert more["lines"] == {"7c+": Decimal("5000.00")} and more["excess"] == "voluntary"
+    named = logged(c.record_receipt(receipt("300.00", "DE-3", excess="voluntary", excess_line="7b"), NOW))
+    assert named["lines"] == {"7b+": Decimal("300.00")}
+    # Paid in full, and nothing carried: the voluntary parts are not a credit.
+    assert c.outstanding == 0 and c.credit == 0 and c.voluntary == Decimal("5300.00")
+    credited = logged(c.record_receipt(receipt("10.00", "DE-4"), NOW))
+    assert credited["lines"] == {CREDIT: Decimal("10.00")} and c.credit == Decimal("10.00")
+    # Reversed, a voluntary part is no longer given.
+    c.reverse_receipt(ReverseReceipt(number=2, reason="the bank booked it twice"), NOW)
+    assert c.voluntary == Decimal("300.00") and c.credit == Decimal("10.00")
+
+
+def test_an_excess_to_a_line_that_is_not_voluntary_is_refused():
+    c = chase()
+    for kw in ({"excess": "voluntary", "excess_line": "7a"}, {"excess": "credit", "excess_line": "7c"}):
+        with pytest.raises(Refusal, match="cannot take an excess"):
+            c.record_receipt(receipt("10.00", "X", **kw), NOW)
+    assert c.receipts == []
+
+
+def test_a_report_shows_a_voluntary_excess_on_its_line_and_the_lines_still_make_the_total():
+    c = chase()
+    rows = [
+        e
+        for effects in (
+            c.record_receipt(receipt("137870.80", "DE-1"), NOW),
+            c.record_receipt(receipt("5000.00", "DE-2", excess="voluntary"), NOW),
+            c.record_receipt(receipt("700.00", "DE-3"), NOW),
+        )
+        for e in effects
+        if getattr(e, "event_type", "")
+    ]
+
+    report = report_of(c, rows)
+    seven_c = next(b for b in report.budget_lines if b.line == "7c")
+    assert seven_c.received == Decimal("73935.40") and seven_c.above == Decimal("5000.00")
+    [row] = report.states
+    assert (row.voluntary, row.credit, row.outstanding) == (Decimal("5000.00"), Decimal("700.00"), 0)
+    received = sum((r.amount for r in report.receipts), Decimal("0"))
+    placed = sum((b.received for b in report.budget_lines), Decimal("0")) + report.received_on(CREDIT)
+    assert placed == received == Decimal("143570.80")
+
+
+@pytest.mark.parametrize(
+    "text, amount, said",
+    [
+        # as Swiss and foreign payers write them: apostrophes, commas, a colon, an equals sign
+        ("CCM ISU 2027 7a CHF 27,574.16 / 7c: 10'000", "37574.16", {"7a": "27574.16", "7c": "10000.00"}),
+        ("Beitrag 2027 7a CHF 27’574.16, 7c CHF 10’000.00", "37574.16", {"7a": "27574.16", "7c": "10000.00"}),
+        ("7A=27574.16;7C=10000.00", "37574.16", {"7a": "27574.16", "7c": "10000.00"}),
+        ("contribution 7a 100,50 7b 99,50", "200.00", {"7a": "100.50", "7b": "99.50"}),
+        # not a split the payer made: the default rule allocates
+        ("RF97CCM2027ITA contribution 2027", "37574.16", {}),
+        ("7a 100 7c 50", "200.00", {}),  # does not make the amount
+        ("7a 100 7a 100", "200.00", {}),  # a line twice
+        ("ref 17a 200", "200.00", {}),  # not a line of its own
+    ],
+)
+def test_a_split_written_in_the_remittance_text_is_read_where_it_makes_the_amount(text, amount, said):
+    from domain.bank import lines_in_remittance
+
+    assert lines_in_remittance(text, Decimal(amount)) == {k: Decimal(v) for k, v in said.items()}

@@ -30,6 +30,7 @@ from domain.chase import (
     SetMspDate,
 )
 from domain.events import Event, NewEvent
+from domain.schedule import geneva_date
 from tests.conftest import act, sleep_until
 from tests.letters import pdf_of, pdf_text
 from tests.workers import Worker
@@ -89,7 +90,7 @@ async def test_with_auto_escalation_an_unpaid_year_gets_the_presidents_letter_an
     body = pdf_text(pdf_of(letter))
     assert "CHF 12'845.00" in body and "Italy" in body and f"CCM-PRES/{year}/ITA/4" in body
     # It names the ISU's notes that went out, by number and date, never "three reminders" by rote.
-    call = f"{result.letters[0].sent_at.day} "
+    call = f"{geneva_date(result.letters[0].sent_at).day} "  # as Geneva dates it
     assert f"as set out in the notes of the ISU-CCM ISU-CCM/{year}/ITA/1 of {call}" in body
     assert f"ISU-CCM/{year}/ITA/2 of 15 June {year} and ISU-CCM/{year}/ITA/3 of 14 August {year}" in body
     assert log.verify().ok
