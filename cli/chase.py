@@ -609,20 +609,24 @@ def chase_escalate(state, all_unpaid, year, reason, acting):
     if decided is not None:
         click.echo(
             f"{year} is history (its contributions were imported; no chase of it runs): the decision to send "
-            f"the President's letters to {len(decided)} States that still owed for it is recorded "
-            f"({', '.join(decided) or 'none'}); nothing is sent"
+            f"the President's letters to the {len(decided['states'])} States that sent nothing is recorded "
+            f"({', '.join(decided['states']) or 'none'}); nothing is sent"
         )
+        for key, words in (("pledged", "pledged"), ("reported", "reported paying"), ("partial", "paid part")):
+            if decided[key]:
+                click.echo(f"listed apart, not written to: {len(decided[key])} {words} ({', '.join(decided[key])})")
     else:
         click.echo(f"{len(sent)} President's letters sent for {year}" + (f" ({', '.join(sent)})" if sent else ""))
     for item in closed:
         click.echo(f"action item {item} closed: the decision it records is carried out")
 
 
-async def _escalate_all(year: int, cmd, acting) -> tuple[list[str], list[str], list[str] | None]:
+async def _escalate_all(year: int, cmd, acting) -> tuple[list[str], list[str], dict[str, list[str]] | None]:
     """The President's letters of the year's chases that wait for them; for a year that is
     history (imported, no chase runs), the decision recorded instead, naming the States
-    that still owed for it. Then the action items that record the decision are closed
-    (`services.fulfilment`). (sent, items closed, States of a recorded decision or None)."""
+    that sent nothing and, apart, those that pledged, reported paying or paid part. Then
+    the action items that record the decision are closed (`services.fulfilment`).
+    (sent, items closed, the lists of a recorded decision or None)."""
     from domain.action_items import escalation_of
     from services.fulfilment import fulfil_items, record_history_decision
 

@@ -95,6 +95,7 @@ EXAMPLES = {
     "obligations list": "ccm obligations list --overdue --kind art7-annual",
     "import obligations": "ccm import obligations --file reports-2016.csv",
     "import contributions": "ccm import contributions --year 2016 --file ledger-2016.csv",
+    "import letters": "ccm import letters --year 2016 --file letters-2016.csv",
     "bank import": "ccm bank import camt053-2027-03.xml --as 'Sheila Mweemba@isu'",
     "bank status": "ccm bank status --unmatched --output csv",
     "bank statements": "ccm bank statements --output json",

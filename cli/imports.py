@@ -1,7 +1,7 @@
-"""`ccm import …`: records kept before ccm (a ledger of contributions, Article 7 reports),
-written to the event log dated by their rows, with the file's SHA-256. A file with any
-problem is refused with each problem and its line, and nothing is written; importing the
-same file again writes nothing."""
+"""`ccm import …`: records kept before ccm (a ledger of contributions, the letters that
+chased it, Article 7 reports), written to the event log dated by their rows, with the
+file's SHA-256. A file with any problem is refused with each problem and its line, and
+nothing is written; importing the same file again writes nothing."""
 
 from __future__ import annotations
 
@@ -68,6 +68,43 @@ def import_contributions(year, path, acting):
     except ValueError as e:
         raise file_problems(path, str(e).split("; ")) from None
     _write("import_contributions", path, events, acting)
+
+
+@import_.command("letters")
+@click.option(
+    "--year",
+    type=click.IntRange(2010, geneva_today().year),
+    required=True,
+    help="the financial year the letters chased (its ledger imported first)",
+)
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV state,date,kind,reference (kind: call_for_contributions, second_reminder, pre_msp_reminder, "
+    "president_letter or thank_you)",
+)
+@as_option("isu")
+def import_letters(year, path, acting):
+    """Letters sent before ccm as `chase.letter_imported` events, dated by each row: the
+    year's report counts them, and a letter previewed or sent later recalls them by number
+    and date. Only for a year whose ledger was imported (no chase of ccm runs it)."""
+    from cli.audit import open_log
+    from domain.contributions import IMPORTED, letter_events
+    from domain.ids import parse_chase_id
+    from domain.states import registry
+
+    rows = list(open_log().query(workflow_prefix=chase_prefix(year), event_type="chase.*"))
+    live = next((ev for ev in rows if ev.event_type not in IMPORTED), None)
+    if live is not None:
+        raise click.ClickException(f"{year} has chases in ccm ({live.workflow_id}): their letters are ccm's own")
+    billed = {p[1] for ev in rows if ev.event_type == "chase.imported" and (p := parse_chase_id(ev.workflow_id))}
+    try:
+        events = letter_events(_read(path), year, registry(), billed, acting.actor, acting.office)
+    except ValueError as e:
+        raise file_problems(path, str(e).split("; ")) from None
+    _write("import_letters", path, events, acting)
 
 
 @import_.command("obligations")

@@ -18,7 +18,13 @@ from domain.schedule import geneva_date, geneva_today
 KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
 _TEMPLATE = {"call": "call_for_contributions"}
 # The events that record a letter sent, with the letter's kind in `payload["letter"]`.
-_LETTER_EVENTS = {"chase.reminder_sent", "chase.escalated", "chase.paid", "chase.reported_not_received"}
+_LETTER_EVENTS = {
+    "chase.reminder_sent",
+    "chase.escalated",
+    "chase.paid",
+    "chase.reported_not_received",
+    "chase.letter_imported",  # sent before ccm
+}
 
 
 def chase_context(log, state: str, year: int, kind: str, amount: Decimal | None) -> tuple[dict, str]:

@@ -353,6 +353,8 @@ def fold_contributions(
         row.outcome = _OUTCOMES.get(ev.event_type, row.outcome)
         if isinstance(p, LetterSent) and p.letter:  # a letter drawn (or held, with why): its activity names it
             row.letters += 1
+        elif ev.event_type == "chase.letter_imported":  # one sent before ccm
+            row.letters += 1
         row.last_action, row.last_action_on = ev.event_type.removeprefix("chase."), geneva_date(ev.occurred_at)
     for row in states.values():  # from the same receipts as the budget lines and the deficit
         row.received = sum((r.amount for r in receipts if r.state == row.state), ZERO)
@@ -440,7 +442,10 @@ def read_budget(text: str) -> list[BudgetLine]:
     return lines
 
 
-IMPORTED = ("chase.imported", "chase.receipt_imported", "chase.pledge_imported", "chase.payment_report_imported")
+# What a year's ledger writes (`ccm import contributions`), and with its letters
+# (`ccm import letters`), everything a year kept before ccm holds.
+LEDGER = ("chase.imported", "chase.receipt_imported", "chase.pledge_imported", "chase.payment_report_imported")
+IMPORTED = (*LEDGER, "chase.letter_imported")
 
 
 def ledger_events(
@@ -595,3 +600,85 @@ def _in_order(receipt: tuple[Any, ...]) -> tuple[Any, ...]:
     the same way however the ledger is sorted."""
     line, state, day, amount, ref, budget_line = receipt
     return state, day, amount, budget_line, ref, line
+
+
+LETTER_KINDS = ("call_for_contributions", "second_reminder", "pre_msp_reminder", "president_letter", "thank_you")
+
+
+def letter_events(
+    data: bytes,
+    year: int,
+    registry: Registry,
+    billed: set[str],
+    actor: str,
+    office: str,
+    today: date | None = None,
+) -> list[NewEvent]:
+    """Letters sent before ccm (CSV `state,date,kind,reference`) as `chase.letter_imported`
+    events of the year's chases, each dated by its row. `billed` are the States the log
+    has a chase of for the year (its ledger imported): a letter to any other is refused.
+
+    A letter is named by its State, kind and day, never by its line: the file again, or
+    re-sorted, writes nothing new; a row changed under the same name is refused by the log
+    with both rows named. Every problem with its line, or the events."""
+    from domain.events import NewEvent, read_import
+    from domain.schedule import utc_midnight
+    from domain.states import UnknownState
+
+    sha, reader = read_import(data, ["state", "date", "kind", "reference"])
+    today = today or geneva_today()
+    problems = Problems()
+    seen: dict[tuple[str, str, date], int] = {}
+    events: list[NewEvent] = []
+    for n, row in reader:
+        cell = {k: (row.get(k) or "").strip() for k in ("state", "date", "kind", "reference")}
+        try:
+            state = registry.get(cell["state"]).alpha3
+        except UnknownState as e:
+            problems.add(n, "state", f"{e}")
+            continue
+        if state not in billed:
+            problems.add(n, "state", f"no chase of {state} for {year} in the log: import the year's ledger first")
+            continue
+        if cell["kind"] not in LETTER_KINDS:
+            problems.add(n, "kind", f"{cell['kind']!r} is not one of {', '.join(LETTER_KINDS)}")
+            continue
+        try:
+            day = date.fromisoformat(cell["date"])
+            if not date(year - 1, 1, 1) <= day <= min(date(year + 1, 12, 31), today):
+                raise ValueError
+        except ValueError:
+            problems.add(n, "date", f"{cell['date']!r} is not a date of {year - 1}–{year + 1} up to today (YYYY-MM-DD)")
+            continue
+        if len(cell["reference"]) > 300 or "\n" in cell["reference"]:
+            problems.add(n, "reference", "one line of at most 300 characters")
+            continue
+        name = (state, cell["kind"], day)
+        if name in seen:
+            problems.add(n, "kind", f"the same letter ({state}, {cell['kind']}, {day}) is on line {seen[name]}")
+            continue
+        seen[name] = n
+        wid = chase_id(year, state)
+        events.append(
+            NewEvent(
+                idempotency_key=f"{wid}/letter-imported-{cell['kind']}-{day.isoformat()}",
+                workflow_id=wid,
+                workflow_type="import",
+                subject=state,
+                event_type="chase.letter_imported",
+                occurred_at=utc_midnight(day),
+                actor=actor,
+                office=office,
+                payload={
+                    "letter": cell["kind"],
+                    "date": day.isoformat(),
+                    "reference_number": cell["reference"],
+                    "delivery": "sent",
+                    "line": n,
+                    "file_sha256": sha,
+                },
+            )
+        )
+    if problems:
+        raise ValueError(str(problems))
+    return sorted(events, key=lambda e: (e.occurred_at, e.subject, e.idempotency_key))

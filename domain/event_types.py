@@ -189,6 +189,19 @@ event("chase.pledge_imported")(ImportedSaid)
 event("chase.payment_report_imported")(ImportedSaid)
 
 
+@event("chase.letter_imported")
+class ImportedLetter(_Imported):
+    """A letter sent before ccm (`ccm import letters`): its kind, day and reference. It
+    counts among the chase's letters, and a later letter recalls it by number and date."""
+
+    letter: Literal[
+        "call_for_contributions", "second_reminder", "pre_msp_reminder", "president_letter", "thank_you"
+    ]  # domain.chase.LetterKind, less the letter only a chase writes
+    date: date_
+    reference_number: Short = ""
+    delivery: Literal["sent"] = Field("sent", description="it went (a letter held is not imported)")
+
+
 @event("obligation.imported")
 class ObligationImported(_Imported):
     kind: str
@@ -714,6 +727,11 @@ class DecisionRecorded(EventPayload):
     decision: str
     year: int | None = None
     states: list[str] | None = None
+    # The President's letters: beside the States written to (those that sent nothing), the
+    # lists the Presidency decided on apart and did not write to.
+    pledged: list[str] | None = Field(None, description="said they would pay: not written to")
+    reported: list[str] | None = Field(None, description="reported a payment that has not arrived: not written to")
+    partial: list[str] | None = Field(None, description="paid part: not written to unless the decision names them")
     sent: bool | None = None
     why: str | None = None
     at_meeting: date_ | None = None

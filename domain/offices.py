@@ -157,6 +157,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("obligation", "override_due"): ("isu",),
     # Commands that only record (`domain.records`), written by the worker.
     ("record", "import_contributions"): ("isu",),
+    ("record", "import_letters"): ("isu",),
     ("record", "import_obligations"): ("isu",),
     ("record", "record_state"): ("isu",),
     ("record", "record_decision"): ("president",),

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.bank import ChaseView, Entry, Statement
 from domain.canonical import canonical_bytes
-from domain.contributions import IMPORTED
+from domain.contributions import LEDGER
 from domain.coverage import DATA_EVENTS
 from domain.event_types import check_payload
 from domain.events import NewEvent
@@ -31,6 +31,7 @@ from domain.signatures import EntryProof
 
 RecordCommandName = Literal[
     "import_contributions",
+    "import_letters",
     "import_obligations",
     "record_state",
     "register_key",
@@ -71,9 +72,15 @@ _CHASE = r"chase-\d{4}-[A-Z]{3}"
 # (a checkpoint), whoever sends it and whatever it signs.
 RECORD_RULES: dict[str, RecordRule] = {
     "import_contributions": RecordRule(
-        frozenset(IMPORTED),
+        frozenset(LEDGER),
         _CHASE,
         _CHASE + r"/(imported|[a-z_]+-imported-[0-9a-f]{16}(-\d+)?|receipt-imported-ref-[0-9a-f]{16})",
+        "import",
+    ),
+    "import_letters": RecordRule(
+        frozenset({"chase.letter_imported"}),
+        _CHASE,
+        _CHASE + r"/letter-imported-[a-z_]+-\d{4}-\d{2}-\d{2}",
         "import",
     ),
     "import_obligations": RecordRule(
@@ -130,23 +137,26 @@ def check_record_events(inp: RecordInput) -> None:
             raise Refusal(
                 f"{inp.command}: event {n} ({e.idempotency_key}): {str(bad).split(': ', 1)[1]}", code="not_this_command"
             ) from None
-    if inp.command == "import_contributions":
+    if inp.command in IMPORTS_OF_A_YEAR:
         years = {str(chase_year(e.workflow_id)) for e in inp.events}
         if len(years) > 1:
-            raise Refusal(
-                f"import_contributions: one year a ledger, not {', '.join(sorted(years))}", code="not_this_command"
-            )
+            raise Refusal(f"{inp.command}: one year a file, not {', '.join(sorted(years))}", code="not_this_command")
         for e in inp.events:
             if e.subject != chase_state(e.workflow_id):
                 raise Refusal(
-                    f"import_contributions: {e.idempotency_key} is about {e.subject}, not its chase's State",
+                    f"{inp.command}: {e.idempotency_key} is about {e.subject}, not its chase's State",
                     code="not_this_command",
                 )
 
 
+# Imports of a year's records kept before ccm: a year no chase of ccm runs.
+IMPORTS_OF_A_YEAR = ("import_contributions", "import_letters")
+
+
 def imported_year(inp: RecordInput) -> int | None:
-    """The year a ledger import writes, for the worker to check no chase of ccm runs it."""
-    if inp.command != "import_contributions":
+    """The year a ledger (or its letters) import writes, for the worker to check no chase
+    of ccm runs it."""
+    if inp.command not in IMPORTS_OF_A_YEAR:
         return None
     return chase_year(inp.events[0].workflow_id)
 

@@ -328,15 +328,57 @@ async def _year_2016(client, s, log) -> list[str]:
         Acting(actor="demo ledger", office="isu"),
     )
     (s.home / "budget-2016.csv").write_text(BUDGET_2016)
+    letters = await _letters_of_2016(client, s, log)
     await _import_article7(client, s)
     report = contributions_report(log, 2016, s.home / "budget-2016.csv", date(2016, 11, 4))
     return [
         "2016, imported from the demo's own ledger, as of 4 November 2016 (ccm report contributions "
         "--year 2016 --as-of 2016-11-04):",
         summary(report),
+        letters,
         *minutes_of_4_november(report),
         article7_as_of_4_november(log),
     ]
+
+
+# "three reminders had already been sent to States in 2016. To that effect, one letter had
+# been sent in January, one in June and one just before the 6MSP" (5-7 September 2016): the
+# months are the minutes', the days the demo's. The call went to every State billed; each
+# reminder to those that had not paid in full by its day, as the ledger says.
+LETTERS_2016 = [
+    (date(2016, 1, 15), "call_for_contributions"),
+    (date(2016, 6, 15), "second_reminder"),
+    (date(2016, 8, 22), "pre_msp_reminder"),
+]
+
+
+_PLURAL = {
+    "call_for_contributions": "calls for contributions",
+    "second_reminder": "second reminders",
+    "pre_msp_reminder": "pre-MSP reminders",
+}
+
+
+async def _letters_of_2016(client, s, log) -> str:
+    """The three letters of 2016 imported as `ccm import letters` brings them."""
+    from domain.contributions import letter_events
+    from domain.process import Acting
+    from domain.states import registry
+    from services.commands import record
+    from services.reports import contributions_report
+
+    rows = ["state,date,kind,reference"]
+    for day, kind in LETTERS_2016:
+        report = contributions_report(log, 2016, s.home / "budget-2016.csv", day)
+        owing = [r.state for r in report.parties if kind == "call_for_contributions" or r.outstanding > 0]
+        rows += [f"{state},{day.isoformat()},{kind}," for state in owing]
+    billed = {r.state for r in contributions_report(log, 2016, s.home / "budget-2016.csv").parties}
+    events = letter_events("\n".join(rows).encode(), 2016, registry(), billed, "demo ledger", "isu")
+    await record(client, s.task_queue, "import_letters", events, Acting(actor="demo ledger", office="isu"))
+    counts = {kind: sum(1 for r in rows if r.endswith(f",{kind},")) for _, kind in LETTERS_2016}
+    return "  letters of 2016 imported (ccm import letters; the minutes' months, the demo's days): " + ", ".join(
+        f"{counts[kind]} {_PLURAL[kind]} ({day:%d %B})" for day, kind in LETTERS_2016
+    )
 
 
 def minutes_of_4_november(report) -> list[str]:
@@ -634,8 +676,9 @@ async def _letters_decided_in_2016(client, s, log) -> str:
         await asyncio.sleep(0.2)
     return (
         f"President's letters of 2016 (ccm chase escalate --year 2016 --all-unpaid): 2016 is history, so the "
-        f"decision is recorded for the {len(unpaid or [])} States that still owed for it and nothing is sent; "
-        f"action item {', '.join(closed) or 'none'} closed"
+        f"decision is recorded for the {len((unpaid or {}).get('states', []))} States that sent nothing (listed "
+        f"apart: {', '.join(f'{len(v)} {k}' for k, v in (unpaid or {}).items() if k != 'states' and v) or 'none'}) "
+        f"and nothing is sent; action item {', '.join(closed) or 'none'} closed"
     )
 
 

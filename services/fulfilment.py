@@ -24,10 +24,28 @@ async def fulfil_items(client, key: str, reference: str, acting) -> list[str]:
     return closed
 
 
-async def record_history_decision(client, log, task_queue: str, year: int, acting, budget_path) -> list[str] | None:
+def presidents_lists(report) -> dict[str, list[str]]:
+    """Whom the President writes to, as the minutes define it ("all States that had still not
+    sent their contributions"): the States Parties that sent nothing, with no pledge or
+    reported payment standing (`states`); those with a pledge (`pledged`) or a reported
+    payment (`reported`) are listed apart for the Presidency, and those that paid part
+    (`partial`) are not written to unless the decision names them."""
+    owing = [row for row in report.parties if row.outstanding > 0 and row.outcome not in ("waived", "cancelled")]
+    return {
+        "states": [r.state for r in owing if r.received == 0 and not r.pledged and not r.reported],
+        "pledged": [r.state for r in owing if r.received == 0 and r.pledged],
+        "reported": [r.state for r in owing if r.received == 0 and r.reported and not r.pledged],
+        "partial": [r.state for r in owing if r.received > 0],
+    }
+
+
+async def record_history_decision(
+    client, log, task_queue: str, year: int, acting, budget_path
+) -> dict[str, list[str]] | None:
     """For a year whose contributions were imported (no chase of it runs): the Presidency's
-    decision to send individual letters recorded, with the States that had not paid, and
-    nothing sent. None when the log holds nothing of the year."""
+    decision to send individual letters recorded, with the States that sent nothing and,
+    apart, those that pledged, reported paying or paid part (`presidents_lists`), and
+    nothing sent. The lists, or None when the log holds nothing of the year."""
     from datetime import datetime, timezone
 
     from domain.events import NewEvent
@@ -37,7 +55,7 @@ async def record_history_decision(client, log, task_queue: str, year: int, actin
     report = contributions_report(log, year, budget_path)
     if not report.states:
         return None
-    unpaid = [row.state for row in report.states if row.outstanding > 0]
+    lists = presidents_lists(report)
     event = NewEvent(
         idempotency_key=f"decisions/escalation/{year}",
         workflow_id=f"decisions-{year}",
@@ -50,10 +68,10 @@ async def record_history_decision(client, log, task_queue: str, year: int, actin
         payload={
             "decision": "individual letters from the President to the States Parties that have not paid",
             "year": year,
-            "states": unpaid,
+            **lists,
             "sent": False,
             "why": "the year is history: its contributions were imported and no chase of it runs",
         },
     )
     await record(client, task_queue, "record_decision", [event], acting)
-    return unpaid
+    return lists

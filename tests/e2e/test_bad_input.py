@@ -33,6 +33,7 @@ def files(tmp_path_factory):
         "budget-unknown.csv": "line,amount,kind\nzzz,5,voluntary\n",
         "rates.csv": "state,rate\nDEU,6.389\n",
         "amounts.csv": "state,amount\nITA,100\n",
+        "letters-2015.csv": "state,date,kind,reference\nAUT,2015-01-15,call_for_contributions,\n",
         "ledger-2099.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,R,7a\n",
         "long-reference.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,"
         + "R" * 5000
@@ -265,6 +266,8 @@ def cases(f) -> list[tuple[list, str]]:
             "line 2, reference: longer than 300 characters",
         ),
         (["import", "obligations", "--file", f / "reports-1900.csv"], "'1900-01-01' is not a date between"),
+        (["import", "letters", "--year", "2099", "--file", f / "ledger-2099.csv"], "2099 is not in the range"),
+        (["import", "letters", "--year", "2015", "--file", f / "letters-2015.csv"], "no chase of AUT for 2015"),
         (
             ["states", "record", "--state", "LKA", "--event", "accession", "--deposited", "2099-03-01"],
             "is not a day an instrument could be deposited",

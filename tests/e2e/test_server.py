@@ -180,5 +180,10 @@ def test_demo_keep_stops_cleanly_on_sigint_and_sigterm_leaving_nothing_behind(tm
         proc.send_signal(sig)
         assert proc.wait(timeout=60) == 0, err.read_text()
     assert "worker stopped" in err.read_text() and "Traceback" not in err.read_text()
+    # 2016's three letters (January, June, before the 6MSP), and the President's letters to
+    # the 76 States that had not sent their contributions, Italy's pledge and Peru's report apart.
+    said = out.read_text()
+    assert "100 calls for contributions (15 January), 90 second reminders (15 June)" in said, said
+    assert "the 74 States that sent nothing (listed apart: 1 pledged, 1 reported, 7 partial)" in said, said
     assert not devserver.port_in_use(port)  # the server is gone with it
     wait_for(lambda: not [c for c in children if Path(f"/proc/{c}").exists()], seconds=20)

@@ -481,3 +481,23 @@ def test_a_withdrawn_states_arrears_stand_apart_from_the_states_parties(event_lo
     assert report.contributed_text == "1 of 2 States Parties have contributed (1 in full)"
     assert "arrears of States that have withdrawn: LTU (CHF 750.00 outstanding)" in summary(report)
     assert years_owed(event_log.query(), "LTU", 2026) == [2025]
+
+
+def test_the_presidents_letters_go_to_the_states_that_sent_nothing_as_the_minutes_count_them(event_log):
+    """'individual letters … to all States that had still not sent their contributions':
+    100 - 24 = 76 in the minutes. Italy (its pledge) and Peru (its reported payment) are
+    among them but listed apart for the Presidency; the States that paid part (Germany
+    among them) are not written to."""
+    from importlib import resources
+
+    from domain.contributions import ledger_events
+    from domain.states import registry
+    from services.fulfilment import presidents_lists
+
+    data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
+    event_log.append_all(ledger_events(data, 2016, registry(), "demo ledger", "isu"))
+    lists = presidents_lists(fold_contributions(event_log.query(), 2016, as_of=date(2016, 11, 4)))
+    assert len(lists["states"]) + len(lists["pledged"]) + len(lists["reported"]) == 100 - 24
+    assert (lists["pledged"], lists["reported"]) == (["ITA"], ["PER"])
+    assert "DEU" in lists["partial"] and not set(lists["partial"]) & set(lists["states"])
+    assert len(lists["states"]) == 74

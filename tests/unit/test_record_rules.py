@@ -4,7 +4,7 @@ refused before anything is written."""
 
 import pytest
 
-from domain.contributions import ledger_events
+from domain.contributions import ledger_events, letter_events
 from domain.process import Refusal
 from domain.records import RecordInput, check_record_events
 from domain.states import registry
@@ -80,3 +80,37 @@ def test_the_worlds_data_is_checked_field_by_field_where_it_is_written(event_typ
     )
     with pytest.raises(Refusal, match=message):
         check_record_events(RecordInput(command="add_data", events=[event], actor="S", office="isu"))
+
+
+LETTERS = b"""state,date,kind,reference
+Italy,2016-01-15,call_for_contributions,ISU-CCM/2016/ITA/1
+Germany,2016-06-15,second_reminder,
+"""
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (None, ""),  # the rows `ccm import letters` builds pass
+        ({"event_type": "chase.receipt_imported"}, "this command writes only chase.letter_imported"),
+        ({"payload": {"letter": "reported_not_received"}}, "letter: Input should be"),
+        ({"idempotency_key": "chase-2016-ITA/imported"}, "chase-2016-ITA/imported"),
+        (
+            {"workflow_id": "chase-2017-ITA", "idempotency_key": "chase-2017-ITA/letter-imported-x-2016-01-15"},
+            "one year",
+        ),
+    ],
+)
+def test_an_import_of_letters_writes_only_letters_of_one_year(change, message):
+    events = letter_events(LETTERS, 2016, registry(), {"ITA", "DEU"}, "Sheila Mweemba", "isu")
+    if change:
+        first = events[0]
+        update = change | ({"payload": first.payload | change["payload"]} if "payload" in change else {})
+        events[0] = first.model_copy(update=update)
+    inp = RecordInput(command="import_letters", events=events, actor="Sheila Mweemba", office="isu")
+    if not change:
+        check_record_events(inp)
+        return
+    with pytest.raises(Refusal) as refused:
+        check_record_events(inp)
+    assert message in str(refused.value)
