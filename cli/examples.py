@@ -75,6 +75,7 @@ EXAMPLES = {
     "plan status": "ccm plan status --msp 7MSP",
     "plan rebuild": "ccm plan rebuild --theme victim-assistance --msp 7MSP --reason 'its history no longer replays'",
     "report arrears": "ccm report arrears --year 2017 --older-than 1",
+    "report finances": "ccm report finances --year 2016 --as-of 2016-11-04 --since 2016-09-27",
     "report contributions": "ccm report contributions --year 2016 --as-of 2016-11-04 --output csv --out status.csv",
     "report publish": "ccm report publish --year 2016 --as-of 2016-11-04",
     "outbox list": "ccm outbox list",
@@ -96,6 +97,10 @@ EXAMPLES = {
     "import obligations": "ccm import obligations --file reports-2016.csv",
     "import contributions": "ccm import contributions --year 2016 --file ledger-2016.csv",
     "import letters": "ccm import letters --year 2016 --file letters-2016.csv",
+    "import expenditure": "ccm import expenditure --file expenditure-2016.csv",
+    "budget set": "ccm budget set --year 2016 --file budget-2016.csv --decision '1RC, Dubrovnik, 2015' "
+    "--approved-on 2015-09-11 --carry-over 150000",
+    "budget show": "ccm budget show --year 2016",
     "bank import": "ccm bank import camt053-2027-03.xml --as 'Sheila Mweemba@isu'",
     "bank status": "ccm bank status --unmatched --output csv",
     "bank statements": "ccm bank statements --output json",

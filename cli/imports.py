@@ -107,6 +107,30 @@ def import_letters(year, path, acting):
     _write("import_letters", path, events, acting)
 
 
+@import_.command("expenditure")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV date,budget_line,amount,description,document[,kind] from the host's accounting (kind: "
+    "expenditure or fee)",
+)
+@as_option("isu")
+def import_expenditure(path, acting):
+    """What the Unit spent, and the fees the host or the UN took, as `expenditure.recorded`
+    events dated by each row, each named by its document reference: the same export again
+    writes nothing new, and a row changed under the same document is refused with both
+    rows named."""
+    from domain.finances import expenditure_events
+
+    try:
+        events = expenditure_events(_read(path), acting.actor, acting.office, geneva_today())
+    except ValueError as e:
+        raise file_problems(path, str(e).split("; ")) from None
+    _write("import_expenditure", path, events, acting)
+
+
 @import_.command("obligations")
 @click.option(
     "--file",

@@ -491,6 +491,7 @@ def states_show(state, output):
 
 from cli.audit import audit  # noqa: E402  (commands register themselves on import)
 from cli.bank import bank  # noqa: E402
+from cli.budget import budget  # noqa: E402
 from cli.chase import chase  # noqa: E402
 from cli.data import data  # noqa: E402
 from cli.demo import demo  # noqa: E402
@@ -506,6 +507,7 @@ from cli.report import report  # noqa: E402
 
 cli.add_command(audit)
 cli.add_command(bank)
+cli.add_command(budget)
 cli.add_command(chase)
 cli.add_command(data)
 cli.add_command(demo)

@@ -149,6 +149,64 @@ def report_arrears(year, as_of, older_than, output):
     emit(rows + total_rows, output, ["state", "name", "origin", "age", "amount"], title=f"Arrears at the end of {year}")
 
 
+@report.command("finances")
+@year_option("the financial year")
+@as_of_option
+@click.option("--since", type=PAST, help="the day of the last update: the contributions since are named")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["table", "json", "csv", "md"]),
+    default="table",
+    show_default=True,
+    help="table: the update in sentences, the lines and the projection; csv: the projection",
+)
+def report_finances(year, as_of, since, output):
+    """The finance update of the minutes' item 6: contributions since the last update and
+    by line, the deficit against the budget recorded (`ccm budget set`), the carry-over,
+    spending (`ccm import expenditure`) and cash, whether the cash lasts through the
+    first trimester of the next year (a month-by-month projection from the budget's
+    monthly spending, pledges with their days, and each State's payment month of last
+    year), the UN's 13 % fee, and the longest arrears."""
+    from cli.audit import open_log
+    from domain.money import format_chf
+    from services.finances import finances, update_sentences
+    from services.reports import arrears_report
+
+    log = open_log()
+    fin, report = finances(log, settings().home, year, as_of)
+    said = update_sentences(fin, report, arrears_report(log, year, fin.as_of), since)
+    lines = [
+        {
+            "line": b.line,
+            "kind": b.kind,
+            "budget": b.amount,
+            "received": fin.received_by_line.get(b.line, Decimal("0.00")),
+            "spent": fin.spent_on(b.line),
+            "cash": fin.cash_by_line()[b.line],
+        }
+        for b in fin.budget
+    ]
+    months = [m.model_dump() for m in fin.projection]
+    if output == "json":
+        emit({"update": said, "lines": lines, "projection": months, "cash": str(fin.cash)}, "json")
+    elif output == "csv":
+        emit(months, "csv", ["month", "receipts", "spending", "balance"])
+    elif output == "md":
+        click.echo(f"# Finance update {year}, as of {fin.as_of}\n")
+        click.echo("\n".join(f"- {s}" for s in said))
+        click.echo("\n| month | receipts | spending | balance |\n|---|---:|---:|---:|")
+        for m in fin.projection:
+            click.echo(
+                f"| {m.month:%B %Y} | {format_chf(m.receipts)} | {format_chf(m.spending)} | {format_chf(m.balance)} |"
+            )
+    else:
+        click.echo("\n".join(said))
+        if lines:
+            emit(lines, "table", list(lines[0]), title=f"Budget lines {year}, as of {fin.as_of}")
+        emit(months, "table", ["month", "receipts", "spending", "balance"], title="Cash, month by month")
+
+
 @report.command("obligations")
 @as_of_option
 @click.option(

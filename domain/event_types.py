@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.events import NewEvent
 from domain.money import Amount
@@ -200,6 +200,49 @@ class ImportedLetter(_Imported):
     date: date_
     reference_number: Short = ""
     delivery: Literal["sent"] = Field("sent", description="it went (a letter held is not imported)")
+
+
+@event("budget.set")
+class BudgetSet(EventPayload):
+    """The year's budget by line as the Meeting of States Parties approved it (`ccm budget
+    set`); a later one for the year is a revision."""
+
+    year: int = Field(ge=2010, le=2100)
+    approved_on: date_
+    lines: list[dict[str, Any]] = Field(min_length=1, max_length=3)
+    decision: Short = Field(min_length=1, description="the decision's reference")
+    carry_over: Amount = Field(ge=0, description="funds carried over from the year before")
+    file_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("lines")
+    @classmethod
+    def _lines(cls, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        checked = [_BudgetRow.model_validate(b) for b in lines]
+        if len({b.line for b in checked}) < len(checked):
+            raise ValueError("each line once")
+        return lines
+
+
+class _BudgetRow(BaseModel):
+    """A line of a budget as `budget.set` holds it (`domain.contributions.BudgetLine`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    line: Literal["7a", "7b", "7c"]
+    amount: Amount = Field(ge=0)
+    kind: Literal["mandatory", "voluntary"]
+
+
+@event("expenditure.recorded")
+class ExpenditureRecorded(_Imported):
+    """A row of the host's accounting (`ccm import expenditure`): what the Unit spent, or a
+    fee the host or the UN took."""
+
+    date: date_
+    budget_line: Literal["", "7a", "7b", "7c"]
+    amount: Amount = Field(gt=0)
+    description: Short = ""
+    document: Short = Field(min_length=1)
+    kind: Literal["expenditure", "fee"] = "expenditure"
 
 
 @event("obligation.imported")

@@ -158,6 +158,8 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     # Commands that only record (`domain.records`), written by the worker.
     ("record", "import_contributions"): ("isu",),
     ("record", "import_letters"): ("isu",),
+    ("record", "import_expenditure"): ("isu",),
+    ("record", "set_budget"): ("isu",),  # as the Meeting of States Parties approved it
     ("record", "import_obligations"): ("isu",),
     ("record", "record_state"): ("isu",),
     ("record", "record_decision"): ("president",),

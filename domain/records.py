@@ -32,6 +32,8 @@ from domain.signatures import EntryProof
 RecordCommandName = Literal[
     "import_contributions",
     "import_letters",
+    "import_expenditure",
+    "set_budget",
     "import_obligations",
     "record_state",
     "register_key",
@@ -83,6 +85,10 @@ RECORD_RULES: dict[str, RecordRule] = {
         _CHASE + r"/letter-imported-[a-z_]+-\d{4}-\d{2}-\d{2}",
         "import",
     ),
+    "import_expenditure": RecordRule(
+        frozenset({"expenditure.recorded"}), r"expenditure-\d{4}", r"expenditure/[0-9a-f]{16}", "import"
+    ),
+    "set_budget": RecordRule(frozenset({"budget.set"}), r"budget-\d{4}", r"budget-\d{4}/[0-9a-f]{16}", ""),
     "import_obligations": RecordRule(
         frozenset({"obligation.imported"}), r"obligation-[A-Za-z0-9-]+", r"obligation-[A-Za-z0-9-]+/imported", "import"
     ),

@@ -336,7 +336,7 @@ async def _year_2016(client, s, log) -> list[str]:
         "--year 2016 --as-of 2016-11-04):",
         summary(report),
         letters,
-        *minutes_of_4_november(report),
+        *await _finances_2016(client, s, log),
         article7_as_of_4_november(log),
     ]
 
@@ -381,23 +381,51 @@ async def _letters_of_2016(client, s, log) -> str:
     )
 
 
-def minutes_of_4_november(report) -> list[str]:
-    """What the Director told the Committee on 4 November 2016 that the report alone does
-    not say: the contributions since the update of 27 September, and the budget's share
-    that is not voluntary. Which States did what is the demo's choice, said as such."""
-    from domain.money import format_chf
+# Item 6's figures the minutes do not give, the demo's own and said to be: the decision
+# that approved the 2016 budget (the First Review Conference, Dubrovnik, September 2015; the
+# day is the demo's), the funds carried over from 2015, and the Unit's spending (a twelfth of
+# each line each month). With them the projection says what the Director said: the
+# carry-over "would not be adequate to take the Secretariat through the first trimester of 2017".
+DECISION_2016 = "First Review Conference, Dubrovnik, September 2015 (the demo's reference: illustrative)"
+APPROVED_2016 = date(2015, 9, 11)
+CARRY_OVER_2016 = Decimal("150000.00")
 
-    since = sorted((r for r in report.receipts if date(2016, 9, 27) < r.on <= date(2016, 11, 4)), key=lambda r: r.on)
-    names = {s.state: s.name for s in report.states}
-    mandatory = sum((b.amount for b in report.budget_lines if b.kind == "mandatory"), Decimal("0"))
-    share = mandatory / report.budget * 100 if report.budget else Decimal("0")
+
+def expenditure_2016(until: date = date(2016, 10, 31)) -> bytes:
+    """The demo's illustrative export of the host's accounting: each line's twelfth, monthly."""
+    from domain.contributions import read_budget
+
+    rows = ["date,budget_line,amount,description,document,kind"]
+    for month in range(1, until.month + 1):
+        for b in read_budget(BUDGET_2016):
+            twelfth = (b.amount / 12).quantize(Decimal("0.01"))
+            rows.append(
+                f"2016-{month:02d}-25,{b.line},{twelfth},salaries and running costs,DEMO-2016-{month:02d}-{b.line},"
+            )
+    return ("\n".join(rows) + "\n").encode()
+
+
+async def _finances_2016(client, s, log) -> list[str]:
+    """The budget, the carry-over and the spending of 2016 recorded as `ccm budget set` and
+    `ccm import expenditure` record them, and item 6 as `ccm report finances` says it."""
+    from domain.finances import budget_event, expenditure_events
+    from domain.process import Acting
+    from services.commands import record
+    from services.finances import finances, update_sentences
+    from services.reports import arrears_report
+
+    isu = Acting(actor="demo ledger", office="isu")
+    budget = budget_event(BUDGET_2016.encode(), 2016, DECISION_2016, APPROVED_2016, CARRY_OVER_2016, isu.actor, "isu")
+    await record(client, s.task_queue, "set_budget", [budget], isu)
+    spent = expenditure_events(expenditure_2016(), isu.actor, "isu", date(2016, 11, 4))
+    await record(client, s.task_queue, "import_expenditure", spent, isu)
+    day = date(2016, 11, 4)
+    fin, report = finances(log, s.home, 2016, day)
     return [
-        f"since the update of 27 September 2016: {len(since)} States Parties contributed "
-        f"{format_chf(sum((r.amount for r in since), Decimal('0')))} "
-        f"({', '.join(names[r.state] for r in since)})",
-        f"not voluntary: {share:.0f} % of the budget (7a, the preparation of the Meetings of States Parties)",
-        "(the minutes name no payer but Italy: the demo's payers, and the State that reported paying, "
-        "are illustrative)",
+        "The finance update of 4 November 2016 (ccm report finances --year 2016 --as-of 2016-11-04 --since "
+        "2016-09-27; the payers, the budget's decision, the carry-over and the spending are the demo's, "
+        "illustrative; the totals by line, the deficit and the count of States are the minutes'):",
+        *(f"  {line}" for line in update_sentences(fin, report, arrears_report(log, 2016, day), date(2016, 9, 27))),
     ]
 
 

@@ -34,6 +34,7 @@ def files(tmp_path_factory):
         "rates.csv": "state,rate\nDEU,6.389\n",
         "amounts.csv": "state,amount\nITA,100\n",
         "letters-2015.csv": "state,date,kind,reference\nAUT,2015-01-15,call_for_contributions,\n",
+        "spent-nodoc.csv": "date,budget_line,amount,description,document\n2016-01-31,7b,10,salaries,\n",
         "ledger-2099.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,R,7a\n",
         "long-reference.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,"
         + "R" * 5000
@@ -268,6 +269,38 @@ def cases(f) -> list[tuple[list, str]]:
         (["import", "obligations", "--file", f / "reports-1900.csv"], "'1900-01-01' is not a date between"),
         (["import", "letters", "--year", "2099", "--file", f / "ledger-2099.csv"], "2099 is not in the range"),
         (["import", "letters", "--year", "2015", "--file", f / "letters-2015.csv"], "no chase of AUT for 2015"),
+        (["import", "expenditure", "--file", f / "spent-nodoc.csv"], "line 2, document: every row names its document"),
+        (
+            [
+                "budget",
+                "set",
+                "--year",
+                "2016",
+                "--file",
+                f / "budget-negative.csv",
+                "--decision",
+                "x",
+                "--approved-on",
+                "2015-09-11",
+            ],
+            "must not be negative",
+        ),  # fmt: skip
+        (
+            [
+                "budget",
+                "set",
+                "--year",
+                "2016",
+                "--file",
+                f / "budget-negative.csv",
+                "--decision",
+                "x",
+                "--approved-on",
+                "2015-02-30",
+            ],
+            "is not a date",
+        ),  # fmt: skip
+        (["report", "finances", "--year", "2016", "--as-of", "2099-01-01"], "2099-01-01"),
         (
             ["states", "record", "--state", "LKA", "--event", "accession", "--deposited", "2099-03-01"],
             "is not a day an instrument could be deposited",
@@ -452,6 +485,7 @@ NOT_IN_THE_TABLE = {
     "bank match",
     "bank statements",
     "bank status",  # test_bank_cli
+    "budget show",  # a year only: test_finances_cli
     "chase rebuild",  # test_broken_runs
     "completion",
     "demo",

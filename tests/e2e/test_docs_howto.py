@@ -65,6 +65,7 @@ def here(tmp_path_factory):
     (folder / "rates.csv").write_text("state,rate\n" + "".join(f"{a},{r}\n" for a, r in sorted(scale.rates.items())))
     (folder / "amounts.csv").write_text("state,amount\nITA,12345.00\n")
     shutil.copy(ROOT / "domain" / "data" / "demo_ledger_2016.csv", folder / "ledger-2016.csv")
+    (folder / "letters-2016.csv").write_text("state,date,kind,reference\nAFG,2016-01-15,call_for_contributions,\n")
     (folder / "agenda.txt").write_text(
         "Opening remarks by the President\nAdoption of the agenda\nUniversalization\n"
         "  Update by the coordinators\nDate of the next meeting\n"
@@ -108,6 +109,18 @@ def test_the_letters_page(ccm, worker, here, monkeypatch):
 
 def test_the_bank_statements_page(ccm, worker, here, monkeypatch):
     run_page(ccm, here, monkeypatch, runnable("how-to/bank-statements.md"), at_least=1)
+
+
+def test_the_finances_page(ccm, worker, here, monkeypatch):
+    """2016 as the demo has it: its ledger, the demo's budget file and spending."""
+    from runtime.demo import BUDGET_2016, expenditure_2016
+
+    (here / "budget-2016.csv").write_text(BUDGET_2016)
+    (here / "expenditure-2016.csv").write_bytes(expenditure_2016())
+    assert ccm("import", "contributions", "--year", 2016, "--file", here / "ledger-2016.csv").exit_code == 0
+    steps = runnable("how-to/finances.md")
+    run_page(ccm, here, monkeypatch, steps, at_least=3)
+    assert any(s.command.startswith("ccm import expenditure") for s in steps)
 
 
 def test_the_meetings_page(ccm, worker, here, monkeypatch):

@@ -280,23 +280,54 @@ def test_the_demos_2016_ledger_tells_the_figures_of_the_minutes(event_log):
     assert sorted(s.state for s in report.states if s.amount_due == Decimal("100")) == ["COK", "PSE", "VAT"]
 
 
-def test_the_demo_says_what_the_director_told_the_committee(event_log):
+def test_the_demos_finance_update_states_item_6_sentence_by_sentence(event_log, tmp_path):
+    """The minutes' item 6 from the log alone (`ccm report finances --year 2016 --as-of
+    2016-11-04 --since 2016-09-27`): the figures the minutes give come out as they give
+    them; the budget's decision, the carry-over and the spending are the demo's."""
     from importlib import resources
 
-    from domain.contributions import ledger_events, read_budget
+    from domain.contributions import ledger_events
+    from domain.finances import budget_event, expenditure_events
     from domain.states import registry
-    from runtime.demo import BUDGET_2016, minutes_of_4_november
+    from runtime.demo import APPROVED_2016, BUDGET_2016, CARRY_OVER_2016, DECISION_2016, expenditure_2016
+    from services.finances import finances, update_sentences
+    from services.reports import arrears_report
 
     data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
     event_log.append_all(ledger_events(data, 2016, registry(), "demo ledger", "isu"))
-    names = {s.alpha3: s.name for s in registry()}
-    report = fold_contributions(event_log.query(), 2016, names, read_budget(BUDGET_2016), date(2016, 11, 4))
-    said = minutes_of_4_november(report)
+    budget = BUDGET_2016.encode()
+    event_log.append(budget_event(budget, 2016, DECISION_2016, APPROVED_2016, CARRY_OVER_2016, "demo", "isu"))
+    event_log.append_all(expenditure_events(expenditure_2016(), "demo", "isu", date(2016, 11, 4)))
+    day = date(2016, 11, 4)
+    fin, report = finances(event_log, tmp_path, 2016, day)
+    said = update_sentences(fin, report, arrears_report(event_log, 2016, day), date(2016, 9, 27))
+    # "since the last update, only 2 States Parties had made contributions … CHF 43'650"
     assert said[0] == (
-        "since the update of 27 September 2016: 2 States Parties contributed CHF 43'650.00 (Netherlands, Germany)"
+        "since the update of 27 September 2016: 2 States Parties contributed CHF 43'650.00 (Germany, Netherlands)"
     )
-    assert said[1].startswith("not voluntary: 40 % of the budget")
-    assert "illustrative" in said[2]
+    # "A third State Party had reported having paid its contribution, but the ISU-CCM had not received it yet"
+    assert said[1] == "a State Party reported having paid; the Unit had not received it by 4 November 2016"
+    # "only 24 out of 100 States Parties had contributed … CHF 96'433 towards 7a; CHF 110'922
+    # towards 7b and CHF 170'481 towards 7c"
+    assert said[2] == (
+        "on 4 November 2016, 24 of 100 States Parties had contributed: CHF 96'433.00 towards 7a; "
+        "CHF 110'922.00 towards 7b; CHF 170'481.00 towards 7c"
+    )
+    # "a financing deficit amounting to just over CHF 100'000 of its 2016 budget"
+    assert said[3].startswith("a financing deficit of CHF 100'164.00 of its 2016 budget of CHF 478'000.00")
+    # "only 40% of the annual budget … as not voluntary"
+    assert said[4] == "not voluntary: 40 % of the budget"
+    # "funds carried over from the previous year but … not … adequate to take the Secretariat
+    # through the first trimester of 2017"
+    assert "the cash does not last through the first trimester of 2017: it runs short in" in said[5], said[5]
+    assert fin.runs_out is not None and date(2017, 1, 1) <= fin.runs_out.month <= date(2017, 3, 1)
+    assert fin.cash == CARRY_OVER_2016 + Decimal("377836.00") - fin.spent_on()
+    # "the 13% administrative fee would apply", were the UN to collect the budget
+    assert said[6].endswith(
+        "the UN's 13 % administrative fee, were the UN to bill the year's contributions: CHF 49'118.68"
+    )
+    # The lines' cash and the total agree: receipts less spending, plus the carry-over.
+    assert sum(fin.cash_by_line().values()) + fin.carry_over == fin.cash
 
 
 def test_the_demos_article_7_record_tells_the_figures_of_the_minutes(event_log):
