@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from domain.contributions import ARREARS, BudgetShare, allocate, voluntary_above
+from domain.contributions import ARREARS, BudgetLine, BudgetShare, allocate, split_by_line, voluntary_above
 from domain.cycle import MembershipRule, billed, why_not_billed
 from domain.ids import chase_id
 from domain.money import BUDGET_LINES, CHF, Amount, format_chf
@@ -989,7 +989,11 @@ class Chase(Counters):
     def correct_due(self, cmd: CorrectDue, now: datetime) -> list[Effect]:
         self.check_correction(cmd)
         previous = self.input.amount_due
-        self.input = self.input.model_copy(update={"amount_due": cmd.amount})
+        # The call's lines keep their proportions: the shares make the corrected amount.
+        split = split_by_line(
+            cmd.amount, [BudgetLine(line=s.line, amount=s.amount, kind=s.kind) for s in self.input.budget_split]
+        )
+        self.input = self.input.model_copy(update={"amount_due": cmd.amount, "budget_split": split})
         return [
             Log(
                 key=self.change_key("due-corrected"),
