@@ -324,6 +324,26 @@ def as_drawn(log, workflow_id: str, state: str, context: dict, day: date) -> dic
     )
 
 
+def lines_outstanding(context: dict[str, object], language: str) -> list[dict[str, str]]:
+    """What is still outstanding on each line of the call, where the State has paid part of
+    it: only where the lines (and the arrears left) make the outstanding amount to the
+    centime (a payer who put more on one line than it indicated leaves no such split)."""
+    from activities.localise import chf
+
+    split: list = context.get("budget_split") or []  # type: ignore[assignment]
+    if not split or Decimal(str(context.get("received", "0"))) == 0:
+        return []
+    rows = [
+        (b["line"], Decimal(str(b["amount"])), Decimal(str(b["amount"])) - Decimal(str(b.get("received", "0"))))
+        for b in split
+    ]
+    paid_on_lines = sum((Decimal(str(b.get("received", "0"))) for b in split), Decimal("0.00"))
+    arrears_left = Decimal(str(context.get("outstanding", "0"))) - sum((o for _, _, o in rows), Decimal("0.00"))
+    if any(o < 0 for _, _, o in rows) or arrears_left < 0 or paid_on_lines == 0:
+        return []
+    return [{"line": line, "amount": chf(due, language), "outstanding": chf(o, language)} for line, due, o in rows]
+
+
 def letter_values(
     kind: str,
     state: str,
@@ -393,6 +413,7 @@ def letter_values(
             {"line": b["line"], "voluntary": b["kind"] == "voluntary", "amount": chf(b["amount"], language)}
             for b in context.get("budget_split") or []
         ],
+        "lines_outstanding": lines_outstanding(context, language),
         "received_any": Decimal(str(context.get("received", "0"))) > 0,
         "reference": context.get("reference", ""),
         "creditor_reference": format_reference(creditor_reference(int(context["year"]), state)),

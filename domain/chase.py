@@ -431,7 +431,11 @@ class Chase(Counters):
             },
         )
         context["membership_rule"] = self.input.membership_rule
-        context["budget_split"] = [s.model_dump(mode="json") for s in self.input.budget_split]
+        taken = self._taken()  # each line's share, with what the credit carried in and the receipts paid on it
+        context["budget_split"] = [
+            s.model_dump(mode="json") | {"received": str(taken.get(s.line, Decimal("0.00")))}
+            for s in self.input.budget_split
+        ]
         context["total_due"] = str(self.total_due)
         context["letters_before"] = [  # each with its number, as its reference names it
             {"kind": letter.kind, "date": geneva_date(letter.sent_at).isoformat(), "number": n}

@@ -460,3 +460,49 @@ def test_the_payment_table_has_header_cells_in_the_pdfs_structure(language):
     pdf = render_letter("call_for_contributions", language, values("call_for_contributions", language)).pdf()
     tags = set(re.findall(rb"/S\s*/(Table|THead|TBody|TH|TD)\b", pdf_objects(pdf)))
     assert tags == {b"Table", b"THead", b"TBody", b"TH", b"TD"}, tags
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        ("en", "By line of the ISU-CCM budget: 7a, {0} outstanding of {27574.16}; 7b, {30111.24} outstanding of "
+         "{41361.24}; 7c, {50185.40} outstanding of {68935.40}."),
+        ("fr", "Par ligne du budget de l'UAA : 7a, {0} restant dû sur {27574.16} ; 7b, {30111.24} restant dû sur "
+         "{41361.24} ; 7c, {50185.40} restant dû sur {68935.40}."),
+        ("es", "Por línea del presupuesto de la DAA: 7a, {0} pendiente de {27574.16}; 7b, {30111.24} pendiente de "
+         "{41361.24}; 7c, {50185.40} pendiente de {68935.40}."),
+    ],
+)  # fmt: skip
+def test_a_reminder_after_a_part_payment_says_what_is_outstanding_on_each_line(language, said):
+    """Germany paid CHF 57,574.16 of a call of CHF 137,870.80: 7a (not voluntary) in full, the
+    rest over 7b and 7c in proportion; the reminder says each line's rest, which make the total."""
+    from datetime import datetime, timezone
+
+    from domain.chase import Chase, ChaseInput, RecordReceipt
+    from domain.contributions import BudgetLine, split_by_line
+
+    budget = [
+        BudgetLine(line="7a", amount=Decimal("200000"), kind="mandatory"),
+        BudgetLine(line="7b", amount=Decimal("300000"), kind="voluntary"),
+        BudgetLine(line="7c", amount=Decimal("500000"), kind="voluntary"),
+    ]
+    due = Decimal("137870.80")
+    chase = Chase(
+        input=ChaseInput(state="DEU", year=2027, amount_due=due, budget_split=split_by_line(due, budget)),
+        started_at=datetime(2027, 1, 15, 9, tzinfo=timezone.utc),
+    )
+    now = datetime(2027, 5, 2, 9, tzinfo=timezone.utc)
+    chase.record_receipt(RecordReceipt(amount=Decimal("57574.16"), date=now.date()), now)
+    context = chase.letter_context("second_reminder")["context"]
+    text = " ".join(
+        pdf_text(
+            render_letter(
+                "second_reminder",
+                language,
+                letter_values("second_reminder", "DEU", context, language, DAY, HEAD, ITALY),
+            ).pdf()
+        ).split()
+    )
+    amounts = re.sub(r"\{([0-9.]+)\}", lambda m: chf(Decimal(m[1]), language), said)
+    assert " ".join(typographic(amounts, language).split()) in text, text
+    assert chase.outstanding == Decimal("80296.64") == Decimal("30111.24") + Decimal("50185.40")
