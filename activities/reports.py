@@ -98,6 +98,7 @@ ACTIONS = {
     "closed_in_arrears": ("closed in arrears", "clos avec arriérés", "cerrado con atrasos"),
     "year_closed": ("year closed", "exercice clos", "ejercicio cerrado"),
     "imported": ("imported", "importé", "importado"),
+    "letter_imported": ("letter sent before ccm", "lettre envoyée avant ccm", "carta enviada antes de ccm"),
 }
 
 
@@ -184,3 +185,128 @@ def publish(report: ContributionsReport, site: Path, checkpoint=None) -> Path:
         tmp.write_text(render_html(report, checkpoint, lang, others), encoding="utf-8")
         tmp.replace(path)
     return site / names["en"]
+
+
+FINANCE_WORDS = {
+    "en": {
+        "unit": "Implementation Support Unit — Convention on Cluster Munitions",
+        "title": "Finance update",
+        "lines": "Budget lines",
+        "line_heads": ["Line", "Kind", "Budget", "Received", "Spent", "Cash"],
+        "mandatory": "not voluntary",
+        "voluntary": "voluntary",
+        "projection": "Cash, month by month",
+        "month_heads": ["Month", "Expected receipts", "Spending", "Cash at the month's end"],
+        "chart": "Cash {year} to the end of March {next}: as recorded, then as projected",
+        "how": "The projection spends what is left of the budget evenly over the months left of the year and a "
+        "twelfth of it each month of the next year's first trimester; it counts on each pledge in its month, and "
+        "on each State that owes in the month it paid last year.",
+    },
+    "fr": {
+        "unit": "Unité d'appui à l'application — Convention sur les armes à sous-munitions",
+        "title": "Point sur les finances",
+        "lines": "Lignes budgétaires",
+        "line_heads": ["Ligne", "Nature", "Budget", "Reçu", "Dépensé", "Trésorerie"],
+        "mandatory": "non volontaire",
+        "voluntary": "volontaire",
+        "projection": "Trésorerie, mois par mois",
+        "month_heads": ["Mois", "Recettes attendues", "Dépenses", "Trésorerie en fin de mois"],
+        "chart": "Trésorerie {year} jusqu'à fin mars {next} : telle qu'enregistrée, puis projetée",
+        "how": "La projection répartit le reste du budget également sur les mois restants de l'année, puis un "
+        "douzième par mois au premier trimestre de l'année suivante ; elle compte chaque annonce de contribution "
+        "dans son mois, et chaque État débiteur dans le mois où il a payé l'an dernier.",
+    },
+    "es": {
+        "unit": "Dependencia de Apoyo a la Aplicación — Convención sobre Municiones en Racimo",
+        "title": "Informe financiero",
+        "lines": "Líneas presupuestarias",
+        "line_heads": ["Línea", "Naturaleza", "Presupuesto", "Recibido", "Gastado", "Tesorería"],
+        "mandatory": "no voluntaria",
+        "voluntary": "voluntaria",
+        "projection": "Tesorería, mes a mes",
+        "month_heads": ["Mes", "Ingresos esperados", "Gastos", "Tesorería a fin de mes"],
+        "chart": "Tesorería {year} hasta fines de marzo de {next}: registrada y luego proyectada",
+        "how": "La proyección reparte lo que queda del presupuesto por igual entre los meses restantes del año y "
+        "una doceava parte cada mes del primer trimestre del año siguiente; cuenta con cada promesa en su mes y con "
+        "cada Estado deudor en el mes en que pagó el año pasado.",
+    },
+}
+
+
+def cash_points(fin, report) -> list[tuple[date, Decimal]]:
+    """The cash at the end of each day it moved, from 1 January to `as_of`: the
+    carry-over, then receipts in and spending out."""
+    moves: dict[date, Decimal] = {date(fin.year, 1, 1): Decimal("0.00")}
+    for r in report.receipts:
+        if date(fin.year, 1, 1) <= r.on <= fin.as_of:
+            moves[r.on] = moves.get(r.on, Decimal("0.00")) + r.amount
+    for s in fin.spent:
+        moves[s.on] = moves.get(s.on, Decimal("0.00")) - s.amount
+    balance, points = fin.carry_over, []
+    for day in sorted(moves):
+        balance += moves[day]
+        points.append((day, balance))
+    return points
+
+
+def cash_chart_svg(fin, report, language: str = "en") -> str:
+    """The cash over the year as recorded (solid), then month by month as projected
+    (dashed) to the end of March of the next year, with the zero line, as inline SVG."""
+    start, end = date(fin.year, 1, 1), date(fin.year + 1, 3, 31)
+    actual = cash_points(fin, report)
+    projected = [(m.month.replace(day=28), m.balance) for m in fin.projection]
+    values = [v for _, v in actual + projected] + [Decimal(0)]
+    top, bottom = max(values), min(values)
+    span = (top - bottom) or Decimal(1)
+
+    def x(day: date) -> float:
+        return MARGIN + (WIDTH - 2 * MARGIN) * (day - start).days / (end - start).days
+
+    def y(value: Decimal) -> float:
+        return MARGIN / 2 + (HEIGHT - MARGIN) * float((top - value) / span)
+
+    label = FINANCE_WORDS[language]["chart"].format(year=fin.year, next=fin.year + 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
+        f'height="{HEIGHT}" role="img" aria-label="{label}">'
+    ]
+    zero = y(Decimal(0))
+    parts.append(
+        f'<line class="zero" x1="{MARGIN}" y1="{zero:.1f}" x2="{WIDTH - MARGIN}" y2="{zero:.1f}" stroke="#c0392b"/>'
+    )
+    for month in range(15):
+        day = date(fin.year + month // 12, month % 12 + 1, 1)
+        parts.append(
+            f'<text x="{x(day):.1f}" y="{HEIGHT - 6}" font-size="11">{month_abbreviation(day.month, language)}</text>'
+        )
+    for value in (top, bottom):
+        parts.append(f'<text x="4" y="{y(value) + 4:.1f}" font-size="11">{whole_number(value, language)}</text>')
+    path = "".join(f"{'M' if n == 0 else 'L'}{x(d):.1f},{y(v):.1f}" for n, (d, v) in enumerate(actual))
+    parts.append(f'<path class="cash" d="{path}" fill="none" stroke="#1f6fb2" stroke-width="2.5"/>')
+    if projected and actual:
+        ahead = [actual[-1], *projected]
+        path = "".join(f"{'M' if n == 0 else 'L'}{x(d):.1f},{y(v):.1f}" for n, (d, v) in enumerate(ahead))
+        parts.append(
+            f'<path class="projection" d="{path}" fill="none" stroke="#1f6fb2" stroke-width="2" '
+            'stroke-dasharray="6 4"/>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def finances_html(fin, report, said: list[str], language: str = "en") -> str:
+    """The finance update as one self-contained HTML page in `language`."""
+    from babel.dates import format_skeleton
+
+    from activities.localise import locale_of
+
+    return templates.get_template("report/finances.html").render(
+        fin=fin,
+        said=said,
+        language=language,
+        words=FINANCE_WORDS[language],
+        money=lambda amount: chf(Decimal(str(amount)), language),
+        day=lambda d: long_date(d, language),
+        month=lambda d: format_skeleton("yMMMM", d, locale=locale_of(language)),
+        chart=cash_chart_svg(fin, report, language),
+    )

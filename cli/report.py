@@ -156,12 +156,15 @@ def report_arrears(year, as_of, older_than, output):
 @click.option(
     "--output",
     "-o",
-    type=click.Choice(["table", "json", "csv", "md"]),
+    type=click.Choice(["table", "json", "csv", "md", "html"]),
     default="table",
     show_default=True,
-    help="table: the update in sentences, the lines and the projection; csv: the projection",
+    help="table: the update in sentences, the lines and the projection; csv: the projection; html: a page "
+    "with a chart of the cash",
 )
-def report_finances(year, as_of, since, output):
+@click.option("--language", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True)
+@out_options("write to this file instead of stdout (csv, md or html)")
+def report_finances(year, as_of, since, output, language, out, force):
     """The finance update of the minutes' item 6: contributions since the last update and
     by line, the deficit against the budget recorded (`ccm budget set`), the carry-over,
     spending (`ccm import expenditure`) and cash, whether the cash lasts through the
@@ -173,9 +176,10 @@ def report_finances(year, as_of, since, output):
     from services.finances import finances, update_sentences
     from services.reports import arrears_report
 
+    check_out(out, force)
     log = open_log()
     fin, report = finances(log, settings().home, year, as_of)
-    said = update_sentences(fin, report, arrears_report(log, year, fin.as_of), since)
+    said = update_sentences(fin, report, arrears_report(log, year, fin.as_of), since, language)
     lines = [
         {
             "line": b.line,
@@ -188,18 +192,28 @@ def report_finances(year, as_of, since, output):
         for b in fin.budget
     ]
     months = [m.model_dump() for m in fin.projection]
+    if out and output in ("table", "json"):
+        raise click.UsageError("--out goes with --output csv, md or html")
     if output == "json":
         emit({"update": said, "lines": lines, "projection": months, "cash": str(fin.cash)}, "json")
     elif output == "csv":
-        emit(months, "csv", ["month", "receipts", "spending", "balance"])
+        _write_or_print(_rendered(months, "csv", ["month", "receipts", "spending", "balance"]), out)
     elif output == "md":
-        click.echo(f"# Finance update {year}, as of {fin.as_of}\n")
-        click.echo("\n".join(f"- {s}" for s in said))
-        click.echo("\n| month | receipts | spending | balance |\n|---|---:|---:|---:|")
-        for m in fin.projection:
-            click.echo(
-                f"| {m.month:%B %Y} | {format_chf(m.receipts)} | {format_chf(m.spending)} | {format_chf(m.balance)} |"
-            )
+        rows = "".join(
+            f"| {m.month:%B %Y} | {format_chf(m.receipts)} | {format_chf(m.spending)} | {format_chf(m.balance)} |\n"
+            for m in fin.projection
+        )
+        _write_or_print(
+            f"# Finance update {year}, as of {fin.as_of}\n\n"
+            + "".join(f"- {s}\n" for s in said)
+            + "\n| month | receipts | spending | balance |\n|---|---:|---:|---:|\n"
+            + rows,
+            out,
+        )
+    elif output == "html":
+        from activities.reports import finances_html
+
+        _write_or_print(finances_html(fin, report, said, language), out)
     else:
         click.echo("\n".join(said))
         if lines:

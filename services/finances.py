@@ -35,64 +35,160 @@ def _end_of(day: date):
     return datetime.combine(day + timedelta(days=1), time(), timezone.utc)
 
 
-def update_sentences(fin, report, arrears, since: date | None) -> list[str]:
-    """Item 6 of the minutes, as the Director gave it, from the figures alone."""
+# The update's sentences in each language of the Convention's work; {…} are filled in.
+PHRASES = {
+    "en": {
+        "since": "since the update of {since}: {n} States Parties contributed {amount}{names}",
+        "reported_one": "a State Party reported having paid; the Unit had not received it by {on}",
+        "reported": "{n} States Parties reported having paid; the Unit had not received it by {on}",
+        "contributed": "on {on}, {c} of {p} States Parties had contributed",
+        "towards": "{amount} towards {line}",
+        "lines": ": {by_line}",
+        "deficit": "a financing deficit of {deficit} of its {year} budget of {budget}",
+        "revised": ", revised {n} times",
+        "mandatory": "not voluntary: {pct} % of the budget",
+        "lasts": "the cash lasts through {until}",
+        "short": "the cash does not last through the first trimester of {next}: it runs short in {month}, by {short}",
+        "cash": "funds carried over from {previous}: {carry}; spent by {on}: {spent}; cash: {cash}; {lasts}",
+        "fees": "fees taken by the host or the UN: {fees}; ",
+        "un_fee": "the UN's 13 % administrative fee, were the UN to bill the year's contributions: {fee}",
+        "longstanding": "longstanding arrears: ",
+        "largest": "no arrears older than {year}; the largest: ",
+        "arrear": "{name} {amount} billed in {origin}",
+        "earlier": "earlier years",
+        "sep": "; ",
+    },
+    "fr": {
+        "since": "depuis la mise à jour du {since} : {n} États parties ont contribué {amount}{names}",
+        "reported_one": "un État partie a signalé avoir payé ; l'UAA ne l'avait pas reçu au {on}",
+        "reported": "{n} États parties ont signalé avoir payé ; l'UAA ne l'avait pas reçu au {on}",
+        "contributed": "au {on}, {c} des {p} États parties avaient contribué",
+        "towards": "{amount} pour la ligne {line}",
+        "lines": " : {by_line}",
+        "deficit": "un déficit de financement de {deficit} sur son budget {year} de {budget}",
+        "revised": ", révisé {n} fois",
+        "mandatory": "non volontaire : {pct} % du budget",
+        "lasts": "la trésorerie suffit jusqu'au {until}",
+        "short": "la trésorerie ne suffit pas pour le premier trimestre {next} : elle manque dès {month}, de {short}",
+        "cash": "fonds reportés de {previous} : {carry} ; dépenses au {on} : {spent} ; trésorerie : {cash} ; {lasts}",
+        "fees": "frais prélevés par l'hôte ou l'ONU : {fees} ; ",
+        "un_fee": "les frais administratifs de 13 % de l'ONU, si l'ONU facturait les contributions de l'année : {fee}",
+        "longstanding": "arriérés de longue date : ",
+        "largest": "aucun arriéré antérieur à {year} ; les plus importants : ",
+        "arrear": "{name} {amount} facturé en {origin}",
+        "earlier": "des années antérieures",
+        "sep": " ; ",
+    },
+    "es": {
+        "since": "desde la actualización del {since}: {n} Estados partes contribuyeron {amount}{names}",
+        "reported_one": "un Estado parte informó haber pagado; la DAA no lo había recibido al {on}",
+        "reported": "{n} Estados partes informaron haber pagado; la DAA no lo había recibido al {on}",
+        "contributed": "al {on}, {c} de {p} Estados partes habían contribuido",
+        "towards": "{amount} para la línea {line}",
+        "lines": ": {by_line}",
+        "deficit": "un déficit de financiación de {deficit} de su presupuesto de {year} de {budget}",
+        "revised": ", revisado {n} veces",
+        "mandatory": "no voluntario: {pct} % del presupuesto",
+        "lasts": "la tesorería alcanza hasta el {until}",
+        "short": "la tesorería no alcanza para el primer trimestre de {next}: falta a partir de {month}, por {short}",
+        "cash": "fondos arrastrados de {previous}: {carry}; gastado al {on}: {spent}; tesorería: {cash}; {lasts}",
+        "fees": "comisiones cobradas por el anfitrión o la ONU: {fees}; ",
+        "un_fee": "la comisión administrativa del 13 % de la ONU, si la ONU facturara las contribuciones del año: "
+        "{fee}",
+        "longstanding": "atrasos de larga data: ",
+        "largest": "ningún atraso anterior a {year}; los mayores: ",
+        "arrear": "{name} {amount} facturado en {origin}",
+        "earlier": "años anteriores",
+        "sep": "; ",
+    },
+}
+
+
+def update_sentences(fin, report, arrears, since: date | None, language: str = "en") -> list[str]:
+    """Item 6 of the minutes, as the Director gave it, from the figures alone, in `language`
+    (amounts, dates and States' names as that language writes them)."""
+    from babel.dates import format_skeleton
+
+    from activities.localise import bare, chf, locale_of, long_date, state_name
+
+    say = PHRASES[language]
+
+    def money(amount: Decimal) -> str:
+        return format_chf(amount) if language == "en" else chf(amount, language)
+
+    def day(d: date) -> str:
+        return f"{d:%-d %B %Y}" if language == "en" else long_date(d, language)
+
+    def month(d: date) -> str:
+        return f"{d:%B %Y}" if language == "en" else format_skeleton("yMMMM", d, locale=locale_of(language))
+
+    def name(alpha3: str, english: str) -> str:
+        return english if language == "en" else bare(state_name(alpha3, language, fin.as_of).short, language)
+
+    names_of = {s.state: s.name for s in report.states}
     said = []
-    on = f"{fin.as_of:%-d %B %Y}"
+    on = day(fin.as_of)
     if since is not None:
         new = [r for r in report.receipts if since < r.on <= fin.as_of]
         states = sorted({r.state for r in new})
-        names = ", ".join(next((s.name for s in report.states if s.state == st), st) for st in states)
+        names = ", ".join(name(st, names_of.get(st, st)) for st in states)
         said.append(
-            f"since the update of {since:%-d %B %Y}: {len(states)} States Parties contributed "
-            f"{format_chf(sum((r.amount for r in new), Decimal('0.00')))}" + (f" ({names})" if names else "")
+            say["since"].format(
+                since=day(since),
+                n=len(states),
+                amount=money(sum((r.amount for r in new), Decimal("0.00"))),
+                names=f" ({names})" if names else "",
+            )
         )
     reported = report.standing("reported")
     if reported:
-        who = "a State Party" if len(reported) == 1 else f"{len(reported)} States Parties"
-        said.append(f"{who} reported having paid; the Unit had not received it by {on}")
-    by_line = "; ".join(
-        f"{format_chf(fin.received_by_line.get(b.line, Decimal('0.00')))} towards {b.line}" for b in fin.budget
+        said.append((say["reported_one"] if len(reported) == 1 else say["reported"]).format(n=len(reported), on=on))
+    by_line = say["sep"].join(
+        say["towards"].format(amount=money(fin.received_by_line.get(b.line, Decimal("0.00"))), line=b.line)
+        for b in fin.budget
     )
-    said.append(
-        f"on {on}, {report.contributed} of {len(report.parties)} States Parties had contributed"
-        + (f": {by_line}" if by_line else "")
-    )
+    contributed = say["contributed"].format(on=on, c=report.contributed, p=len(report.parties))
+    said.append(contributed + (say["lines"].format(by_line=by_line) if by_line else ""))
     if fin.budget:
         deficit = max(Decimal("0.00"), fin.budget_total - fin.received)
-        source = f" ({fin.decision}" + (f", revised {fin.revisions} times" if fin.revisions else "") + ")"
+        source = f" ({fin.decision}" + (say["revised"].format(n=fin.revisions) if fin.revisions else "") + ")"
         said.append(
-            f"a financing deficit of {format_chf(deficit)} of its {fin.year} budget of "
-            f"{format_chf(fin.budget_total)}" + (source if fin.decision else "")
+            say["deficit"].format(deficit=money(deficit), year=fin.year, budget=money(fin.budget_total))
+            + (source if fin.decision else "")
         )
         mandatory = sum((b.amount for b in fin.budget if b.kind == "mandatory"), Decimal("0.00"))
         if fin.budget_total:
-            said.append(f"not voluntary: {mandatory * 100 / fin.budget_total:.0f} % of the budget")
+            said.append(say["mandatory"].format(pct=f"{mandatory * 100 / fin.budget_total:.0f}"))
     short = fin.runs_out
     lasts = (
-        f"the cash lasts through {fin.lasts_until:%-d %B %Y}"
+        say["lasts"].format(until=day(fin.lasts_until))
         if short is None
-        else f"the cash does not last through the first trimester of {fin.year + 1}: it runs short in "
-        f"{short.month:%B %Y}, by {format_chf(-short.balance)}"
+        else say["short"].format(next=fin.year + 1, month=month(short.month), short=money(-short.balance))
     )
     said.append(
-        f"funds carried over from {fin.year - 1}: {format_chf(fin.carry_over)}; spent by {on}: "
-        f"{format_chf(fin.spent_on())}; cash: {format_chf(fin.cash)}; {lasts}"
+        say["cash"].format(
+            previous=fin.year - 1,
+            carry=money(fin.carry_over),
+            on=on,
+            spent=money(fin.spent_on()),
+            cash=money(fin.cash),
+            lasts=lasts,
+        )
     )
     fees = fin.spent_on(kind="fee")
-    said.append(
-        (f"fees taken by the host or the UN: {format_chf(fees)}; " if fees else "")
-        + f"the UN's 13 % administrative fee, were the UN to bill the year's contributions: {format_chf(fin.un_fee)}"
-    )
+    said.append((say["fees"].format(fees=money(fees)) if fees else "") + say["un_fee"].format(fee=money(fin.un_fee)))
     # "the need to eventually focus on States with longstanding arrears": the oldest first,
     # else the year's largest.
     older = sorted((a for a in arrears if a.age > 0), key=lambda a: (-a.age, -a.amount))[:3]
     largest = sorted(arrears, key=lambda a: -a.amount)[:3]
     if older or largest:
         said.append(
-            ("longstanding arrears: " if older else f"no arrears older than {fin.year}; the largest: ")
-            + "; ".join(
-                f"{a.name} {format_chf(a.amount)} billed in {a.origin or 'earlier years'}" for a in older or largest
+            (say["longstanding"] if older else say["largest"].format(year=fin.year))
+            + say["sep"].join(
+                say["arrear"].format(
+                    name=name(a.state, a.name), amount=money(a.amount), origin=a.origin or say["earlier"]
+                )
+                for a in older or largest
             )
         )
     return said

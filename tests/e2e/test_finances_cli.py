@@ -58,6 +58,17 @@ def test_a_budget_its_revision_the_spending_and_the_finance_update(ccm, worker, 
     assert months["projection"][0]["spending"] == "8000.00" and months["cash"] == "27700.00"
     md = ccm("report", "finances", "--year", 2012, "--as-of", "2012-04-30", "-o", "md")
     assert md.stdout.startswith("# Finance update 2012, as of 2012-04-30") and "| May 2012 |" in md.stdout
+    # A page with the cash over time, in each language of the Convention's work.
+    page = tmp_path / "finances.fr.html"
+    html = ccm("report", "finances", "--year", 2012, "--as-of", "2012-04-30", "-o", "html", "--language", "fr",
+               "--out", page)  # fmt: skip
+    assert html.exit_code == 0, html.output
+    text = page.read_text()
+    assert '<path class="cash"' in text and '<path class="projection"' in text and 'class="zero"' in text
+    assert "Point sur les finances 2012" in text and "elle manque dès août 2012" in text, text
+    assert "27\u202f700,00\xa0CHF" in text  # the cash, as French writes it
+    spanish = ccm("report", "finances", "--year", 2012, "--as-of", "2012-04-30", "--language", "es").stdout
+    assert "la tesorería no alcanza para el primer trimestre de 2013: falta a partir de agosto de 2012" in spanish
 
     # A revision: the latest budget counts from its day; both stay in the log.
     budget.write_text(BUDGET.replace("7c,30000", "7c,50000"))

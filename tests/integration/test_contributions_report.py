@@ -328,6 +328,17 @@ def test_the_demos_finance_update_states_item_6_sentence_by_sentence(event_log, 
     )
     # The lines' cash and the total agree: receipts less spending, plus the carry-over.
     assert sum(fin.cash_by_line().values()) + fin.carry_over == fin.cash
+    # In French and Spanish, as those languages write amounts, days and States' names.
+    arrears = arrears_report(event_log, 2016, day)
+    french = update_sentences(fin, report, arrears, date(2016, 9, 27), "fr")
+    assert french[0] == (
+        "depuis la mise à jour du 27 septembre 2016 : 2 États parties ont contribué 43\u202f650,00\xa0CHF "
+        "(Allemagne, Pays-Bas)"
+    )
+    assert french[2].startswith("au 4 novembre 2016, 24 des 100 États parties avaient contribué : 96\u202f433,00")
+    spanish = update_sentences(fin, report, arrears, date(2016, 9, 27), "es")
+    assert spanish[3].startswith("un déficit de financiación de 100.164,00\xa0CHF de su presupuesto de 2016")
+    assert "falta a partir de febrero de 2017" in spanish[5]
 
 
 def test_the_demos_article_7_record_tells_the_figures_of_the_minutes(event_log):
