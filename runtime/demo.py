@@ -359,6 +359,19 @@ _PLURAL = {
 }
 
 
+def letters_2016_csv(log, home) -> bytes:
+    """The three letters of 2016 as `ccm import letters` reads them: the call to every State
+    billed, each reminder to those that had not paid in full by its day (the ledger says)."""
+    from services.reports import contributions_report
+
+    rows = ["state,date,kind,reference"]
+    for day, kind in LETTERS_2016:
+        report = contributions_report(log, 2016, home / "budget-2016.csv", day)
+        owing = [r.state for r in report.parties if kind == "call_for_contributions" or r.outstanding > 0]
+        rows += [f"{state},{day.isoformat()},{kind}," for state in owing]
+    return ("\n".join(rows) + "\n").encode()
+
+
 async def _letters_of_2016(client, s, log) -> str:
     """The three letters of 2016 imported as `ccm import letters` brings them."""
     from domain.contributions import letter_events
@@ -367,15 +380,11 @@ async def _letters_of_2016(client, s, log) -> str:
     from services.commands import record
     from services.reports import contributions_report
 
-    rows = ["state,date,kind,reference"]
-    for day, kind in LETTERS_2016:
-        report = contributions_report(log, 2016, s.home / "budget-2016.csv", day)
-        owing = [r.state for r in report.parties if kind == "call_for_contributions" or r.outstanding > 0]
-        rows += [f"{state},{day.isoformat()},{kind}," for state in owing]
+    data = letters_2016_csv(log, s.home)
     billed = {r.state for r in contributions_report(log, 2016, s.home / "budget-2016.csv").parties}
-    events = letter_events("\n".join(rows).encode(), 2016, registry(), billed, "demo ledger", "isu")
+    events = letter_events(data, 2016, registry(), billed, "demo ledger", "isu")
     await record(client, s.task_queue, "import_letters", events, Acting(actor="demo ledger", office="isu"))
-    counts = {kind: sum(1 for r in rows if r.endswith(f",{kind},")) for _, kind in LETTERS_2016}
+    counts = {kind: sum(1 for e in events if e.payload["letter"] == kind) for _, kind in LETTERS_2016}
     return "  letters of 2016 imported (ccm import letters; the minutes' months, the demo's days): " + ", ".join(
         f"{counts[kind]} {_PLURAL[kind]} ({day:%d %B})" for day, kind in LETTERS_2016
     )

@@ -543,3 +543,23 @@ def test_the_presidents_letters_go_to_the_states_that_sent_nothing_as_the_minute
     assert (lists["pledged"], lists["reported"]) == (["ITA"], ["PER"])
     assert "DEU" in lists["partial"] and not set(lists["partial"]) & set(lists["states"])
     assert len(lists["states"]) == 74
+
+
+def test_the_demos_2016_record_counts_the_three_letters_the_minutes_name(event_log, tmp_path):
+    """'three reminders had already been sent to States in 2016 … one letter had been sent in
+    January, one in June and one just before the 6MSP': imported, the 2016 report counts them."""
+    from importlib import resources
+
+    from domain.contributions import ledger_events, letter_events
+    from domain.states import registry
+    from runtime.demo import letters_2016_csv
+
+    data = resources.files("domain").joinpath("data/demo_ledger_2016.csv").read_bytes()
+    event_log.append_all(ledger_events(data, 2016, registry(), "demo ledger", "isu"))
+    billed = {e.subject for e in event_log.query(event_type="chase.imported")}
+    event_log.append_all(letter_events(letters_2016_csv(event_log, tmp_path), 2016, registry(), billed, "demo", "isu"))
+    report = fold_contributions(event_log.query(), 2016, as_of=date(2016, 11, 4))
+    letters = {s.state: s.letters for s in report.states}
+    # Afghanistan paid nothing: all three; every State had the call.
+    assert letters["AFG"] == 3 and min(letters.values()) == 1 and len(letters) == 100
+    assert sorted(set(letters.values())) == [1, 2, 3]
