@@ -36,16 +36,25 @@ def budget():
     show_default=True,
     help="funds carried over from the year before, CHF",
 )
+@click.option(
+    "--phasing",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV month,percent: each month's share of the budget (the twelve summing to 100); default even",
+)
 @as_option("isu")
-def budget_set(year, path, decision, approved_on, carry_over, acting):
+def budget_set(year, path, decision, approved_on, carry_over, phasing, acting):
     """Record the year's budget by line with its decision, dated by the day it was
     approved. The same file again writes nothing; another file for the year is a revision:
     the latest counts from its day (`ccm report finances`), and every one stays in the log."""
-    from domain.finances import budget_event
+    from domain.finances import budget_event, read_phasing
 
     try:
+        shares = read_phasing(read_input(phasing)) if phasing else None
+    except ValueError as e:
+        raise file_problems(phasing, str(e).split("; ")) from None
+    try:
         event = budget_event(
-            read_input(path, text=False), year, decision, approved_on, carry_over, acting.actor, acting.office
+            read_input(path, text=False), year, decision, approved_on, carry_over, acting.actor, acting.office, shares
         )
     except ValueError as e:
         raise file_problems(path, str(e).split("; ")) from None

@@ -212,7 +212,17 @@ class BudgetSet(EventPayload):
     lines: list[dict[str, Any]] = Field(min_length=1, max_length=3)
     decision: Short = Field(min_length=1, description="the decision's reference")
     carry_over: Amount = Field(ge=0, description="funds carried over from the year before")
+    phasing: list[Decimal] = Field(
+        default_factory=list, description="each month's share of the budget, in per cent (none: even)"
+    )
     file_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("phasing")
+    @classmethod
+    def _twelve_months(cls, phasing: list[Decimal]) -> list[Decimal]:
+        if phasing and (len(phasing) != 12 or any(p < 0 for p in phasing) or sum(phasing) != 100):
+            raise ValueError("twelve months' shares, none negative, summing to 100")
+        return phasing
 
     @field_validator("lines")
     @classmethod

@@ -27,16 +27,59 @@ from domain.money import BUDGET_LINES, CHF, parse_amount, to_chf
 UN_FEE = Decimal("0.13")
 
 
+CENT = Decimal("0.01")
+# A budget spent evenly: each month's share of the year, in per cent.
+EVEN = [Decimal(100) / 12] * 12
+
+
+def read_phasing(text: str) -> list[Decimal]:
+    """A budget's monthly phasing (CSV `month,percent`, the twelve months once each, the
+    shares of the year's budget summing to 100) as twelve percentages, January first."""
+    from domain.csvfile import rows
+
+    shares: dict[int, Decimal] = {}
+    problems = Problems()
+    for n, row in rows(text, ["month", "percent"]):
+        try:
+            month = int((row["month"] or "").strip())
+            if not 1 <= month <= 12 or month in shares:
+                raise ValueError
+        except ValueError:
+            problems.add(n, "month", f"{row['month']!r} is not a month (1 to 12) named once")
+            continue
+        try:
+            share = Decimal((row["percent"] or "").strip())
+            if not share.is_finite() or share < 0:
+                raise ValueError
+        except (ValueError, ArithmeticError):
+            problems.add(n, "percent", f"{row['percent']!r} is not a share of the budget in per cent")
+            continue
+        shares[month] = share
+    if not problems and (len(shares) != 12 or sum(shares.values()) != 100):
+        problems.add(1, "percent", f"the twelve months' shares sum to {sum(shares.values())}, not to 100")
+    if problems:
+        raise ValueError(str(problems))
+    return [shares[m] for m in range(1, 13)]
+
+
 def budget_id(year: int) -> str:
     return f"budget-{year}"
 
 
 def budget_event(
-    data: bytes, year: int, decision: str, approved_on: date, carry_over: Decimal, actor: str, office: str
+    data: bytes,
+    year: int,
+    decision: str,
+    approved_on: date,
+    carry_over: Decimal,
+    actor: str,
+    office: str,
+    phasing: list[Decimal] | None = None,
 ) -> NewEvent:
     """The year's budget by line as the Meeting of States Parties approved it (CSV
     `line,amount,kind`, as a budget file), with the decision's reference and day, and the
-    funds carried over from the year before; dated by the day it was approved. Named by its
+    funds carried over from the year before, and its monthly phasing (`read_phasing`; none:
+    spent evenly); dated by the day it was approved. Named by its
     file: the same file again writes nothing; another file for the year is a revision, and
     the latest counts from its day."""
     from domain.events import read_import
@@ -45,7 +88,8 @@ def budget_event(
     sha, _ = read_import(data, ["line", "amount", "kind"])
     lines = read_budget(data.decode("utf-8"))  # every problem with its line
     return NewEvent(
-        idempotency_key=f"{budget_id(year)}/{sha[:16]}",
+        # named by what it says: the file, and the phasing with it
+        idempotency_key=f"{budget_id(year)}/{hashlib.sha256((sha + repr(phasing or [])).encode()).hexdigest()[:16]}",
         workflow_id=budget_id(year),
         workflow_type="",
         subject=str(year),
@@ -59,6 +103,7 @@ def budget_event(
             "lines": [b.model_dump(mode="json", include={"line", "amount", "kind"}) for b in lines],
             "decision": decision,
             "carry_over": str(carry_over),
+            "phasing": [str(p) for p in phasing or []],
             "file_sha256": sha,
         },
     )
@@ -173,6 +218,7 @@ class Finances(BaseModel):
     decision: str = ""
     revisions: int = Field(0, description="budgets set for the year after the first")
     carry_over: CHF = ZERO
+    phasing: list[Decimal] = Field(default_factory=list, description="each month's share in per cent; none: even")
     received_by_line: dict[str, CHF] = Field(default_factory=dict)
     received: CHF = ZERO
     spent: list[Spent] = Field(default_factory=list)
@@ -231,9 +277,10 @@ def fold_finances(
     """The year's finances as known at the end of `as_of`: the latest budget set for it,
     the spending of the year up to then, the receipts of `report` (the year's
     contributions as of that day), and the projection to the end of March of the next
-    year. The projection spends what is left of the budget evenly over the months left of
-    the year, and a twelfth of it each month of the next year's first trimester (the next
-    budget is not known yet); it counts on each pledge in its month (`pledges`: State ->
+    year. The projection spends what is left of the budget over the months left of the
+    year as the budget phases them (evenly where it has no phasing), and this budget's
+    share of each month of the next year's first trimester (the next budget is not known
+    yet); it counts on each pledge in its month (`pledges`: State ->
     expected day and amount, the amount outstanding where none was said) and on each State
     that owes and paid last year, in the month it paid then, if that month is still to come."""
     budgets = [ev for ev in rows if ev.event_type == "budget.set" and ev.payload["year"] == year]
@@ -243,6 +290,7 @@ def fold_finances(
         latest = budgets[-1].payload
         fin.budget = [BudgetLine.model_validate(b) for b in latest["lines"]]
         fin.decision, fin.carry_over, fin.revisions = latest["decision"], to_chf(latest["carry_over"]), len(budgets) - 1
+        fin.phasing = [Decimal(p) for p in latest.get("phasing", [])]
     else:
         fin.budget = [b.model_copy() for b in report.budget_lines]
     fin.spent = [
@@ -301,15 +349,18 @@ def _project(fin: Finances) -> list[MonthEnd]:
     while month <= date(fin.year + 1, 3, 1):
         months.append(month)
         month = _next_month(month)
+    weight = fin.phasing or EVEN
     left_this_year = [m for m in months if m.year == fin.year]
     to_spend = max(ZERO, fin.budget_total - fin.spent_on(kind="expenditure"))
-    monthly = (to_spend / len(left_this_year)).quantize(Decimal("0.01")) if left_this_year else ZERO
-    twelfth = (fin.budget_total / 12).quantize(Decimal("0.01"))
+    left_weight = sum((weight[m.month - 1] for m in left_this_year), ZERO)
     balance = fin.cash
     out = []
     for m in months:
         receipts = sum((e.amount for e in fin.expected if e.month == m), ZERO)
-        spending = monthly if m.year == fin.year else twelfth
+        if m.year == fin.year:  # what is left of the budget, over the months left, as phased
+            spending = (to_spend * weight[m.month - 1] / left_weight).quantize(CENT) if left_weight else ZERO
+        else:  # the next budget is not known: this one's phasing for the same months
+            spending = (fin.budget_total * weight[m.month - 1] / 100).quantize(CENT)
         balance = balance + receipts - spending
         out.append(MonthEnd(month=m, receipts=receipts, spending=spending, balance=balance))
     return out

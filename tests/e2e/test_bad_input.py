@@ -29,11 +29,13 @@ def files(tmp_path_factory):
         "decimals.csv": "state,amount\nITA,10.005\n",
         "header.csv": "country,chf\nITA,1\n",
         "budget-negative.csv": "line,amount,kind\n7a,-5,mandatory\n",
+        "budget.csv": "line,amount,kind\n7a,5,mandatory\n",
         "budget-duplicate.csv": "line,amount,kind\n7a,5,mandatory\n7a,6,mandatory\n",
         "budget-unknown.csv": "line,amount,kind\nzzz,5,voluntary\n",
         "rates.csv": "state,rate\nDEU,6.389\n",
         "amounts.csv": "state,amount\nITA,100\n",
         "letters-2015.csv": "state,date,kind,reference\nAUT,2015-01-15,call_for_contributions,\n",
+        "phasing-short.csv": "month,percent\n" + "".join(f"{m},8\n" for m in range(1, 13)),
         "spent-nodoc.csv": "date,budget_line,amount,description,document\n2016-01-31,7b,10,salaries,\n",
         "ledger-2099.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,R,7a\n",
         "long-reference.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,"
@@ -301,6 +303,23 @@ def cases(f) -> list[tuple[list, str]]:
             "is not a date",
         ),  # fmt: skip
         (["report", "finances", "--year", "2016", "--as-of", "2099-01-01"], "2099-01-01"),
+        (
+            [
+                "budget",
+                "set",
+                "--year",
+                "2016",
+                "--file",
+                f / "budget.csv",
+                "--decision",
+                "x",
+                "--approved-on",
+                "2015-09-11",
+                "--phasing",
+                f / "phasing-short.csv",
+            ],
+            "sum to 96, not to 100",
+        ),  # fmt: skip
         (
             ["states", "record", "--state", "LKA", "--event", "accession", "--deposited", "2099-03-01"],
             "is not a day an instrument could be deposited",

@@ -87,3 +87,36 @@ def test_an_expenditure_row_that_cannot_be_is_refused_with_its_line(row, message
         expenditure_events(
             f"date,budget_line,amount,description,document\n{row}\n".encode(), "t", "isu", date(2026, 1, 1)
         )
+
+
+def test_the_budgets_phasing_spends_the_rest_as_it_plans_the_months():
+    """Most of a year's money goes on the Meeting of States Parties in September: the
+    projection spends what is left as the budget phases the months left."""
+    from domain.finances import read_phasing
+
+    phasing = read_phasing("month,percent\n" + "".join(f"{m},{'45' if m == 9 else '5'}\n" for m in range(1, 13)))
+    rows = ledger_events(THIS_YEAR, 2016, registry(), "t", "isu", date(2016, 12, 31))
+    report = fold_contributions(rows, 2016, as_of=date(2016, 4, 30))
+    budget = budget_event(BUDGET, 2016, "5MSP", date(2015, 9, 4), Decimal("30000"), "t", "isu", phasing)
+    fin = fold_finances([budget], 2016, report, None, date(2016, 4, 30))
+    spending = {m.month.month: m.spending for m in fin.projection}
+    # 120,000 left over May-December, weighted 5,5,5,5,45,5,5,5 of 80: 7,500 a month, 67,500 in September
+    assert spending[5] == Decimal("7500.00") and spending[9] == Decimal("67500.00")
+    assert sum(v for m, v in spending.items() if m >= 5) == Decimal("120000.00")
+    # Then this budget's share of January to March: 5 % each.
+    assert [m.spending for m in fin.projection[-3:]] == [Decimal("6000.00")] * 3
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("month,percent\n" + "".join(f"{m},8\n" for m in range(1, 13)), "sum to 96, not to 100"),
+        ("month,percent\n13,100\n", "'13' is not a month"),
+        ("month,percent\n1,-5\n", "'-5' is not a share"),
+    ],
+)
+def test_a_phasing_that_is_not_twelve_months_making_the_year_is_refused(text, message):
+    from domain.finances import read_phasing
+
+    with pytest.raises(ValueError, match=message):
+        read_phasing(text)
