@@ -23,7 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.ids import chase_id
 
@@ -130,6 +130,8 @@ def format_iban(iban: str) -> str:
 class Entry(BaseModel):
     """One booked line of a statement (one transaction of a batch entry)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     ref: str = Field(min_length=1, max_length=100, description="the entry's identity on its account (`identify`)")
     account: str = Field(max_length=100, description="the IBAN (or the bank's account id) the entry is on")
     amount: Decimal
@@ -160,6 +162,8 @@ class Entry(BaseModel):
 
 
 class Statement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     format: Literal["camt.053", "camt.054", "mt940"]
     id: str = Field(max_length=100)
     account: str = Field(max_length=100)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from domain.action_items import ActionItemInput, action_id
 from domain.contract import DocumentRef
@@ -80,6 +80,8 @@ def authorize(action: NoteCommand, office: str, t: Theme) -> str:
 
 # --- operational plans ---------------------------------------------------------------------
 class PlanStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     action: Lines = Field(min_length=1, max_length=2_000)
     responsible: str = Field(min_length=1, max_length=100, description="a State (alpha-3) or an office")
     due: date
@@ -98,6 +100,8 @@ MAX_STEPS = 200
 
 
 class Plan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     steps: list[PlanStep] = Field(min_length=1, max_length=MAX_STEPS)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.events import NewEvent
 from domain.schedule import Participant, Schedule
@@ -23,6 +23,8 @@ MAX_INLINE_TEXT = 64_000
 
 class DocumentRef(BaseModel):
     """A document stored in the event log (`document.stored`, key `documents/<sha256>`)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=0, description="characters")

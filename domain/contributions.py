@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.csvfile import Problems, rows
 from domain.event_types import LetterSent, typed
@@ -68,6 +68,8 @@ class BudgetLine(BaseModel):
 
 class BudgetShare(BaseModel):
     """A State's amount due on one line of the budget, and whether that line is voluntary."""
+
+    model_config = ConfigDict(extra="forbid")
 
     line: str
     kind: Literal["mandatory", "voluntary"]

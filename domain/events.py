@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.canonical import canonical_bytes
 
@@ -24,6 +24,8 @@ GENESIS_HASH = "0" * 64
 class NewEvent(BaseModel):
     """An event a workflow asks to append. The idempotency key is chosen by the workflow
     (`chase-2017-ITA/reminder-2`), so a retried activity finds its row and writes nothing."""
+
+    model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str
     workflow_id: str

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.action_items import FULFILLED_BY, ActionItemInput, action_id
 from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite, DocumentRef
@@ -101,6 +101,8 @@ def meeting_summary(inp: MeetingInput) -> tuple[str, str]:
 
 
 class AgendaItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     number: int = 0
     title: OneLine = Field(min_length=1, max_length=300)
     details: list[OneLine] = Field(default_factory=list, max_length=30)

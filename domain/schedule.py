@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.refusal import Refusal
 
@@ -157,6 +157,8 @@ def working_days_before(day: date, n: int) -> date:
 
 
 class Participant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
     email: str = ""
     delegation: str = Field("", max_length=20, description="a State (alpha-3) or an organisation (ICRC, CMC, …)")
@@ -177,6 +179,8 @@ class Participant(BaseModel):
 
 class Schedule(BaseModel):
     """When and where: local date and times in Geneva, and the UTC instants for timers."""
+
+    model_config = ConfigDict(extra="forbid")
 
     date: date
     start: time

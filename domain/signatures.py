@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.canonical import canonical_bytes
 from domain.events import NewEvent
@@ -105,6 +105,8 @@ def unsigned_arguments(cmd: BaseModel) -> dict[str, Any]:
 
 class CommandSignature(BaseModel):
     """The actor's Ed25519 signature over the command (`domain.signatures.command_message`)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     fingerprint: str = Field(max_length=60)
     signature: str = Field(max_length=100)

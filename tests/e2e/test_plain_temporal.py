@@ -291,3 +291,28 @@ def test_a_start_carrying_a_snapshot_is_refused(ccm_env, worker, client):
     assert started.returncode == 0, started.stderr
     assert "handed on only by its own run continuing as new" in failure_of(client, wid)
     assert list(log_of(ccm_env).query(workflow_id=wid)) == []
+
+
+def test_a_raw_update_with_a_field_no_model_knows_is_refused_and_writes_nothing(ccm_env, worker, ccm):
+    """The probe sent `"bogus": 1` with the plain `temporal` CLI and it was accepted in
+    silence; a field misspelt inside a nested model (an agenda item) is refused too."""
+    started = ccm("chase", "start", "--state", "NOR", "--year", NEXT, "--amount", "1000")
+    assert started.exit_code == 0, started.output
+    wid = f"chase-{NEXT}-NOR"
+    log = log_of(ccm_env)
+    rows = log.count()
+    for body in (
+        {"amount": "5.00", "date": TODAY.isoformat(), "bogus": 1},
+        {"amount": "5.00", "date": TODAY.isoformat(), "signature": {"fingerprint": "x", "signature": "y",
+                                                                     "signed_at": "2026-01-01T00:00:00Z",
+                                                                     "update_id": "u", "extra": 1}},
+    ):  # fmt: skip
+        sent = temporal(
+            ccm_env, "workflow", "update", "execute", "--workflow-id", wid, "--name", "record_receipt",
+            "--input", json.dumps(body),
+        )  # fmt: skip
+        assert sent.returncode != 0, sent.stdout
+        assert "Extra inputs are not permitted" in sent.stdout + sent.stderr, sent.stdout + sent.stderr
+    assert log.count() == rows
+    status = ccm("chase", "status", "--state", "NOR", "--year", NEXT, "-o", "json")
+    assert json.loads(status.stdout)[0]["received"] == "0.00"
