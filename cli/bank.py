@@ -40,8 +40,9 @@ def bank_import(path, acting, output):
         raise click.ClickException(f"{path}: {e}") from None
     outcome = run(hand_over(statement, acting))
     unmatched = [r for r in outcome if r["outcome"] == "unmatched" and not r["already"]]
-    click.echo(_summary(statement, outcome))
-    if unmatched:
+    # Machine-readable output is the document alone: the summary goes to stderr beside it.
+    click.echo(_summary(statement, outcome), err=output != "table")
+    if unmatched or output != "table":
         emit(unmatched, output, BANK_COLUMNS, title="Unmatched entries (ccm bank match ENTRY --state … --year …)")
 
 
