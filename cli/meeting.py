@@ -150,6 +150,20 @@ def _meeting_update(meeting: str, name: str, arg) -> None:
     _say_meeting(run(update(current_meeting(meeting), name, arg)))
 
 
+def _moved_to(day: date) -> str | None:
+    """The meeting the event log last moved to `day` and has not moved or cancelled since."""
+    from cli.audit import open_log
+
+    now_on: dict[str, date | None] = {}
+    for ev in open_log().query(event_type="meeting.*"):
+        if ev.event_type == "meeting.rescheduled":
+            now_on[ev.workflow_id] = date.fromisoformat(str(ev.payload["date"]))
+        elif ev.event_type == "meeting.cancelled":
+            now_on[ev.workflow_id] = None
+    on_the_day = [wid for wid, d in now_on.items() if d == day]
+    return on_the_day[-1] if on_the_day else None
+
+
 def current_meeting(meeting: str) -> str:
     """The workflow id of a meeting named by its id or a date. An id names that meeting,
     cancelled or not. A meeting keeps the id of the date it was first scheduled for
@@ -171,6 +185,9 @@ def current_meeting(meeting: str) -> str:
         on_the_day = [wf async for wf in client.list_workflows(query)]
         if on_the_day:
             return max(on_the_day, key=lambda wf: wf.start_time).id
+        moved = _moved_to(day)  # the server's list may lag a reschedule: the log does not
+        if moved is not None:
+            return moved
         chosen = meeting
         for number in range(2, 10):
             try:
@@ -557,21 +574,30 @@ def meeting_agenda(meeting):
 
 @meeting.command("ics")
 @meeting_option
+@click.option(
+    "--stored",
+    is_flag=True,
+    help="as a calendar server (CalDAV) keeps it: without METHOD (RFC 4791), for a PUT to the server",
+)
 @out_options("file to write (default MEETING.ics)")
-def meeting_ics_command(meeting, out, force):
-    """Write the meeting's current iCalendar file (the event as last sent)."""
+def meeting_ics_command(meeting, stored, out, force):
+    """Write the meeting's current iCalendar file: the event as last sent by e-mail (with
+    METHOD REQUEST or CANCEL), or with --stored as a calendar server keeps it. A meeting is
+    named by its id or by the date it is on now, moved or not."""
     from activities.calendar import meeting_ics
     from domain.meetings import SUMMARY
 
-    out = out or Path(f"{meeting}.ics")
+    wid = current_meeting(meeting)
+    out = out or Path(f"{wid}.ics")
     check_out(out, force)
-    status = meeting_status_of(meeting)
+    status = run(_meeting_status(wid))
     method = "CANCEL" if status.stage == "cancelled" else "REQUEST"
     data = meeting_ics(
-        meeting, status.schedule, SUMMARY, settings().mail_from, status.participants, status.sequence, method
+        wid, status.schedule, SUMMARY, settings().mail_from, status.participants, status.sequence, method, stored=stored
     )
     write_out(out, data)
-    click.echo(f"wrote {out} (SEQUENCE {status.sequence}, METHOD {method})")
+    said = "no METHOD, stored form" if stored else f"METHOD {method}"
+    click.echo(f"wrote {out} (SEQUENCE {status.sequence}, {said})")
 
 
 # --- action items ----------------------------------------------------------------------------

@@ -152,6 +152,12 @@ def test_an_upcoming_meeting_takes_proposals_and_a_reschedule_updates_the_calend
     a, b = (next(iter(Calendar.from_ical(p.read_bytes()).walk("VEVENT"))) for p in (first, second))
     assert str(a["UID"]) == str(b["UID"]) and (a["SEQUENCE"], b["SEQUENCE"]) == (0, 1)
     assert b.decoded("DTSTART").date() == later and str(b["LOCATION"]) == "Palais des Nations"
+    # Named by the day it is on now, and in the form a calendar server stores (no METHOD).
+    third = tmp_path / "third.ics"
+    stored = ccm("meeting", "ics", "--meeting", later, "--stored", "--out", third)
+    assert stored.exit_code == 0 and "no METHOD" in stored.output, stored.output
+    c = next(iter(Calendar.from_ical(third.read_bytes()).walk("VEVENT")))
+    assert str(c["UID"]) == str(a["UID"]) and b"METHOD" not in third.read_bytes()
 
     bad = ccm(
         "meeting", "reschedule", "--meeting", day, "--date", day, "--start", "12:00", "--end", "11:00", "--venue", "x"
