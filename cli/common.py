@@ -36,15 +36,21 @@ class TextType(click.ParamType):
 
     name = "TEXT"
 
-    def __init__(self, limit: int):
-        self.limit = limit
+    def __init__(self, limit: int, lines: bool = True):
+        self.limit, self.lines = limit, lines
 
     def convert(self, value, param, ctx):
+        from domain.text import clean_text
+
         text = str(value).strip()
         if not text:
             self.fail("is empty", param, ctx)
         if len(text) > self.limit:
             self.fail(f"has {len(text):,} characters: at most {self.limit:,}", param, ctx)
+        try:
+            clean_text(text, lines=self.lines)  # a line break only where a text runs over lines
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
         return text
 
 
@@ -73,6 +79,17 @@ class MoneyType(click.ParamType):
         return amount
 
 
+class Years(int):
+    """A window's bound in calendar years from today: 29 February goes to 28 February."""
+
+
+def years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
 class DateType(click.ParamType):
     """A calendar date written YYYY-MM-DD, and only so (`date.fromisoformat` also takes
     week dates such as 2027-W01-1 and compact forms); with a window, a date outside it is
@@ -87,6 +104,8 @@ class DateType(click.ParamType):
     def _day(bound) -> date | None:
         from datetime import timedelta
 
+        if isinstance(bound, Years):
+            return years_from(geneva_today(), int(bound))
         return geneva_today() + timedelta(days=bound) if isinstance(bound, int) else bound
 
     def window(self) -> str:
@@ -95,8 +114,9 @@ class DateType(click.ParamType):
         def said(bound) -> str:
             if not isinstance(bound, int):
                 return str(bound)
-            years = f"{bound // 366} years from today" if bound and bound % 366 == 0 else f"{bound} days from today"
-            return {0: "today", 1: "tomorrow"}.get(bound, years)
+            if isinstance(bound, Years):
+                return f"{int(bound)} years from today"
+            return {0: "today", 1: "tomorrow"}.get(bound, f"{bound} days from today")
 
         if self.earliest is None and self.latest is None:
             return ""
@@ -172,8 +192,8 @@ PARTY = PartyType()
 DATE = DateType()
 CONVENTION_IN_FORCE = date(2010, 8, 1)  # no record of the Convention's work is older (domain.obligations.IN_FORCE)
 PAST = DateType(CONVENTION_IN_FORCE, 0)  # a day the log can be read as of: 2010-08-01 to today
-AHEAD = DateType(0, 5 * 366)  # a deadline set now: today to five years ahead
-MEETING_DAY = DateType(CONVENTION_IN_FORCE, 2 * 366)  # a Committee meeting, held or planned
+AHEAD = DateType(0, Years(5))  # a deadline set now: today to five years ahead, to the day
+MEETING_DAY = DateType(CONVENTION_IN_FORCE, Years(2))  # a Committee meeting, held or planned
 MONEY = MoneyType(positive=True)
 
 

@@ -31,6 +31,11 @@ class OneLineErrors(click.Group):
                 raise click.ClickException(str(e)) from None
             except ValidationError as e:  # a command's input that its model refuses, said as the model says it
                 raise click.ClickException(validation_message(e)) from None
+            except OSError as e:  # the system said no (a read-only disk, a port in use): what, and where
+                if self.words and "--debug" in self.words:
+                    raise
+                where = f"{e.filename}: " if e.filename else ""
+                raise click.ClickException(f"{where}{e.strerror or e}") from None
         except click.exceptions.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
@@ -187,6 +192,7 @@ def worker(metrics_port, metrics_bind, serves, promote):
     import asyncio
 
     from activities.eventlog import MissingLog
+    from runtime.metrics import MetricsUnavailable
     from runtime.worker import run_worker
 
     try:
@@ -204,7 +210,7 @@ def worker(metrics_port, metrics_bind, serves, promote):
                 make_current=promote,
             )
         )
-    except MissingLog as e:
+    except (MissingLog, MetricsUnavailable) as e:
         raise click.ClickException(str(e)) from None
 
 

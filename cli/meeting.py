@@ -215,7 +215,9 @@ def meeting():
 )
 @click.option("--start", type=TIME, default="10:00", show_default=True, help="start, Geneva time")
 @click.option("--end", type=TIME, default="11:30", show_default=True, help="end, Geneva time")
-@click.option("--venue", type=TextType(300), required=True, help="where (a Permanent Mission, a room)")
+@click.option(
+    "--venue", type=TextType(300, lines=False), required=True, help="where (a Permanent Mission, a room), one line"
+)
 @click.option(
     "--participants",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -294,7 +296,7 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
 @click.option("--date", "day", type=MEETING_DAY, help=f"new date ({MEETING_DAY.window()})")
 @click.option("--start", type=TIME, help="new start, Geneva time")
 @click.option("--end", type=TIME, help="new end, Geneva time")
-@click.option("--venue", type=TextType(300), help="new venue")
+@click.option("--venue", type=TextType(300, lines=False), help="new venue, one line")
 @click.option(
     "--cutoff-days",
     type=click.IntRange(0, 20),

@@ -22,7 +22,8 @@ def waiting_messages():
     files = sorted(p for p in (box.outbox / "new").iterdir() if p.is_file())  # nothing else is a message
     keys = [event_key_of(p) for p in files]
     if all(keys):  # each message names the row that logged it: no scan of the log
-        intents = [ev for ev in map(log.get, keys) if ev is not None]
+        # only a row that logged a message: a file naming any other row (a receipt) is no message
+        intents = [ev for ev in map(log.get, keys) if ev is not None and isinstance(typed(ev), Sent)]
     else:  # messages written before they carried their key
         waiting = {p.name for p in files}
         intents = [ev for ev in log.query() if isinstance(p := typed(ev), Sent) and p.message_id.strip("<>") in waiting]

@@ -289,6 +289,14 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
     from cli.audit import open_log
     from domain.states import registry
 
+    report = contributions_report(year, as_of, budget_path)
+    rows = obligations_rows(as_of)
+    if not report.states and not rows:
+        raise click.ClickException(
+            f"no contributions of {year} and no obligations are in the log"
+            + (f" as of {as_of}" if as_of else "")
+            + ": nothing to publish"
+        )
     log = open_log()
     if decided_at is not None:
         _record_publishing(log, decided_at, acting)
@@ -298,9 +306,11 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
     decision = next((e for e in log.query(event_type="decision.recorded") if typed(e).decision == PUBLISHING), None)
     folder, said = (settings().home / "site", "published") if decision else (settings().home / "draft", "drafted")
     checkpoint = latest_checkpoint(log)
-    path = publish(contributions_report(year, as_of, budget_path), folder, checkpoint)
-    click.echo(f"{said} {path}" + (f" (with the checkpoint of row {checkpoint.seq})" if checkpoint else ""))
-    rows = obligations_rows(as_of)
+    if report.states:
+        path = publish(report, folder, checkpoint)
+        click.echo(f"{said} {path}" + (f" (with the checkpoint of row {checkpoint.seq})" if checkpoint else ""))
+    else:  # never "0 of 0 States Parties have contributed" in public
+        click.echo(f"no contributions of {year} are in the log: no page of them", err=True)
     if rows:
         names = {s.alpha3: s.name for s in registry()}
         click.echo(f"{said} {publish_obligations(rows, as_of or geneva_today(), names, folder, bool(as_of))}")

@@ -24,6 +24,7 @@ from domain.events import Event, NewEvent
 from domain.ids import chase_id, parse_chase_id
 from domain.money import BUDGET_LINES, CHF, format_chf, parse_amount, to_chf
 from domain.schedule import geneva_date, geneva_today
+from domain.text import clean_text
 
 if TYPE_CHECKING:
     from domain.states import Registry
@@ -533,6 +534,11 @@ def ledger_events(
             continue
         if len(cell["reference"]) > 300:
             problems.add(n, "reference", "longer than 300 characters")
+            continue
+        try:
+            clean_text(cell["reference"])
+        except ValueError as e:
+            problems.add(n, "reference", str(e))
             continue
         if cell["budget_line"] and cell["budget_line"] not in BUDGET_LINES:
             problems.add(n, "budget_line", f"{cell['budget_line']!r} is not one of {', '.join(BUDGET_LINES)}")

@@ -257,11 +257,11 @@ class ExpenditureRecorded(_Imported):
 
 @event("obligation.imported")
 class ObligationImported(_Imported):
-    kind: str
-    period: str
+    kind: Short
+    period: Short
     due: date_
     date: date_ | None = Field(None, description="the day it was fulfilled, where it was")
-    reference: str = ""
+    reference: Short = ""
 
 
 # --- the contribution chase (`domain.chase`) -------------------------------------------------

@@ -40,6 +40,7 @@ from domain.process import (
 )
 from domain.schedule import geneva_date, geneva_today, utc_midnight
 from domain.states import Registry, entry_into_force  # noqa: F401  (Art. 17, with the registry)
+from domain.text import clean_text
 
 Kind = Literal[
     "art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point", "dap-va-action-plan"
@@ -628,6 +629,11 @@ def imported_events(
             continue
         if len(row["reference"] or "") > 300:
             problems.add(n, "reference", "longer than 300 characters")
+            continue
+        try:
+            clean_text(row["reference"] or "")
+        except ValueError as e:
+            problems.add(n, "reference", str(e))
             continue
         try:  # an empty submitted_on: the obligation was known, and not met
             due = due_date(kind, state.entry_into_force, int(period) if period.isdigit() else None)

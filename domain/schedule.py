@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.refusal import Refusal
+from domain.text import Short
 
 GENEVA = ZoneInfo("Europe/Zurich")
 Role = Literal["member", "observer", "isu", "presidency"]
@@ -127,6 +128,19 @@ def geneva_time(moment: datetime) -> str:
     return f"{local.date().isoformat()} {hhmm(local.time())} {local.tzname()}"
 
 
+def check_geneva_time(day: date, moment: time) -> None:
+    """Refuse a time Geneva's clocks do not show that day (the spring change skips
+    02:00-03:00) or show twice (the autumn change repeats 02:00-03:00)."""
+    local = datetime.combine(day, moment, GENEVA)
+    if local.astimezone(timezone.utc).astimezone(GENEVA).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise Refusal(f"Geneva has no {hhmm(moment)} on {day.isoformat()}: the clocks go forward an hour that night")
+    if local.replace(fold=1).utcoffset() != local.utcoffset():
+        raise Refusal(
+            f"{hhmm(moment)} on {day.isoformat()} happens twice in Geneva (the clocks go back an hour that "
+            "night): choose another time"
+        )
+
+
 def geneva_date(moment: datetime) -> date:
     """The day it is in Geneva at `moment`."""
     return moment.astimezone(GENEVA).date()
@@ -185,7 +199,7 @@ class Schedule(BaseModel):
     date: date
     start: time
     end: time
-    venue: str
+    venue: Short  # one line: it reaches calendar files, whose lines it must not break
     starts_at: datetime
     ends_at: datetime
 
@@ -193,6 +207,8 @@ class Schedule(BaseModel):
     def at(cls, day: date_, start: time, end: time, venue: str) -> Schedule:
         if end <= start:
             raise Refusal(f"the meeting must end after it starts ({hhmm(start)}–{hhmm(end)})")
+        for moment in (start, end):
+            check_geneva_time(day, moment)
         return cls(
             date=day,
             start=start,

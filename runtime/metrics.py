@@ -26,13 +26,20 @@ def metrics_runtime(bind: str) -> Runtime:
     seconds."""
     from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-    return Runtime(
-        telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(
-                bind_address=bind, counters_total_suffix=True, unit_suffix=True, durations_as_seconds=True
+    try:
+        return Runtime(
+            telemetry=TelemetryConfig(
+                metrics=PrometheusConfig(
+                    bind_address=bind, counters_total_suffix=True, unit_suffix=True, durations_as_seconds=True
+                )
             )
         )
-    )
+    except ValueError as e:  # the SDK's core says it so: "Failed starting Prometheus exporter: Address already in use"
+        raise MetricsUnavailable(f"cannot serve metrics on {bind}: {str(e).split(': ', 1)[-1]}") from None
+
+
+class MetricsUnavailable(Exception):
+    """The metrics page cannot be served where asked (a port in use, an address not ours)."""
 
 
 def count_appends(log, meter: MetricMeter) -> None:

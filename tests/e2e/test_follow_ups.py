@@ -79,6 +79,11 @@ def test_the_page_is_drafted_until_the_committee_decides_to_publish_and_the_pres
     from tests.conftest import open_day
 
     home = Path(ccm_env["CCM_HOME"])
+    # Nothing of the year in the log: no page says "0 of 0 States Parties have contributed".
+    empty = ccm("report", "publish", "--year", TODAY.year)
+    assert empty.exit_code == 1 and "nothing to publish" in empty.stderr, empty.output
+    assert not (home / "draft").exists() or not list((home / "draft").iterdir())
+    assert ccm("chase", "start", "--state", "ITA", "--year", TODAY.year, "--amount", "1000").exit_code == 0
     drafted = ccm("report", "publish", "--year", TODAY.year)
     assert drafted.exit_code == 0 and drafted.stdout.startswith(f"drafted {home / 'draft'}"), drafted.output
     assert "no decision of the Committee to publish is recorded" in drafted.stderr

@@ -1,0 +1,130 @@
+"""The probe's fourth round of hostile inputs: each is refused in one line where it enters,
+or handled right, and nothing is half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from cli.common import years_from
+from domain.schedule import geneva_today
+from tests.conftest import open_day
+from tests.e2e.conftest import event_log
+
+TODAY = geneva_today()
+CCM = str(Path(sys.executable).parent / "ccm")
+
+
+def one_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+def test_a_venue_that_would_write_lines_into_the_calendar_file_is_refused(ccm, worker, ccm_env):
+    day = open_day(TODAY + timedelta(days=30))
+    venue = "Palais des Nations\r\nATTENDEE:mailto:intruder@example.org"
+    result = ccm("meeting", "schedule", "--date", day, "--venue", venue)
+    assert result.exit_code == 2 and "U+000D" in one_line(result)
+    assert not list(event_log(ccm_env).query(event_type="meeting.scheduled"))
+
+
+@pytest.mark.parametrize(
+    "day, start, said",
+    [
+        (date(2027, 3, 28), "02:30", "Geneva has no 02:30 on 2027-03-28"),
+        (date(2027, 10, 31), "02:30", "02:30 on 2027-10-31 happens twice in Geneva"),
+    ],
+)
+def test_a_meeting_at_a_time_geneva_does_not_have_or_has_twice_is_refused(ccm, worker, day, start, said):
+    result = ccm(
+        "meeting", "schedule", "--date", day, "--start", start, "--end", "04:00", "--venue", "Geneva",
+        "--allow-holiday",
+    )  # fmt: skip
+    assert result.exit_code == 1 and said in one_line(result), result.output
+
+
+def test_five_years_from_today_is_to_the_day(ccm, worker):
+    last = years_from(TODAY, 5)
+    late = ccm("task", "add", "--owner", "NOR", "--text", "x", "--due", last + timedelta(days=1))
+    assert late.exit_code == 2 and "5 years from today" in one_line(late)
+    fine = ccm("task", "add", "--owner", "NOR", "--text", "x", "--due", last)
+    assert fine.exit_code == 0, fine.output
+    assert years_from(date(2028, 2, 29), 5) == date(2033, 2, 28)
+
+
+@pytest.mark.parametrize(
+    "command, content, said",
+    [
+        (
+            ["import", "contributions", "--year", "2015", "--file"],
+            "state,amount_due,date,amount,reference,budget_line\nITA,100,2015-03-01,100,TRF\u202e99,7a\n",
+            "line 2, reference: holds the character U+202E",
+        ),
+        (
+            ["import", "obligations", "--file"],
+            "state,kind,period,submitted_on,reference\nNOR,art7-annual,2015,2016-04-29,A7\u0007NOR\n",
+            "line 2, reference: holds the character U+0007",
+        ),
+    ],
+)
+def test_a_reference_holding_a_control_or_bidi_character_is_refused_with_its_line(
+    ccm, worker, ccm_env, tmp_path, command, content, said
+):
+    path = tmp_path / "file.csv"
+    path.write_text(content, encoding="utf-8")
+    rows = event_log(ccm_env).count()
+    result = ccm(*command, path)
+    assert result.exit_code == 1 and said in result.stderr, result.output
+    assert event_log(ccm_env).count() == rows
+
+
+def test_an_outbox_file_naming_a_row_that_is_no_message_is_not_listed(ccm, worker, ccm_env):
+    assert ccm("chase", "start", "--state", "ISL", "--year", TODAY.year + 1, "--amount", "100").exit_code == 0
+    received = ccm("chase", "receive", "--state", "ISL", "--year", TODAY.year + 1, "--amount", "10")
+    assert received.exit_code == 0, received.output
+    row = next(event_log(ccm_env).query(event_type="chase.receipt_recorded"))
+    forged = Path(ccm_env["CCM_HOME"]) / "outbox" / "new" / "forged.eml"
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    forged.write_text(f"X-CCM-Event-Key: {row.idempotency_key}\nSubject: x\n\nbody\n")
+    try:
+        listed = ccm("outbox", "list", "-o", "json")
+        assert listed.exit_code == 0, listed.output
+        assert row.idempotency_key not in listed.stdout
+    finally:
+        forged.unlink()
+
+
+def test_a_data_directory_the_system_will_not_write_is_one_line(ccm, worker, ccm_env):
+    """/sys refuses a new folder (EPERM) as a read-only file system refuses one (EROFS)."""
+    assert ccm("chase", "start", "--state", "LUX", "--year", TODAY.year, "--amount", "100").exit_code == 0
+    env = {"CCM_HOME": "/sys/kernel/ccm-home", "CCM_DATABASE_URL": ccm_env.get("CCM_DATABASE_URL") or ""}
+    if not env["CCM_DATABASE_URL"]:
+        env["CCM_DATABASE_URL"] = f"sqlite:///{Path(ccm_env['CCM_HOME']) / 'eventlog.db'}"
+    result = ccm("report", "publish", "--year", TODAY.year, env=env)
+    assert result.exit_code == 1 and "/sys/kernel/ccm-home" in one_line(result), result.output
+
+
+def test_a_metrics_port_in_use_is_one_line(ccm_env, tmp_path):
+    import socket
+
+    home = tmp_path / "home"
+    env = os.environ | {"CCM_HOME": str(home)}
+    assert subprocess.run([CCM, "db", "upgrade"], env=env, capture_output=True).returncode == 0
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = subprocess.run(
+            [CCM, "worker", "--metrics-bind", f"127.0.0.1:{port}"], env=env, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1, result.stderr
+    assert (
+        result.stderr.strip()
+        == f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use (os error 98)"
+    )
