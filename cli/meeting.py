@@ -390,8 +390,12 @@ def meeting_attendance(meeting, present, acting):
 )
 @as_option("isu")
 def meeting_agenda_adopted(meeting, path, acting):
-    """Record the agenda as the meeting adopted it (once it has started). `meeting
-    agenda` prints it from then on, never recomposed from a later state of the log."""
+    """Record the agenda as the meeting adopted it (once it has started; once: a different
+    one after it is refused). `meeting agenda` prints it from then on, under "Agenda as
+    adopted", never recomposed from a later state of the log. Items may be numbered in
+    the file ("1. Opening"): the agenda numbers them."""
+    import re
+
     from domain.meetings import AgendaItem, RecordAgenda
 
     items: list[AgendaItem] = []
@@ -402,8 +406,8 @@ def meeting_agenda_adopted(meeting, path, acting):
             if not items:
                 raise click.BadParameter(f"line {n}: a sub-item needs an item above it", param_hint="--file")
             items[-1].details.append(line.strip())
-        else:
-            items.append(AgendaItem(title=line.strip()))
+        else:  # "1. Opening" or "1) Opening": the number is the agenda's own, not part of the title
+            items.append(AgendaItem(title=re.sub(r"^\d{1,2}[.)]\s+", "", line.strip()) or line.strip()))
     if not items:
         raise click.BadParameter(f"{path} holds no agenda item", param_hint="--file")
     _meeting_update(meeting, "record_agenda", RecordAgenda(items=items, **acting.model_dump()))
@@ -571,7 +575,9 @@ def meeting_agenda(meeting):
             facts.notes_to_present,
         )
         click.echo("(draft: the agenda goes out when proposals close)", err=True)
-    click.echo(agenda_text(status.schedule.date, status.schedule.venue, agenda, numbered), nl=False)
+    click.echo(
+        agenda_text(status.schedule.date, status.schedule.venue, agenda, numbered, status.agenda_adopted), nl=False
+    )
 
 
 @meeting.command("ics")

@@ -186,11 +186,11 @@ def fold_meeting_days(events: Iterable[Event]) -> list[date]:
     return [d for d in days.values() if d is not None]
 
 
-def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem], numbered: str = "") -> str:
+def agenda_text(meeting: date, venue: str, agenda: list[AgendaItem], numbered: str = "", adopted: bool = False) -> str:
     lines = [
         f"Coordination Committee meeting, {long_date(meeting)}, {venue}" + (f": {numbered}" if numbered else ""),
         "",
-        "Draft agenda",
+        "Agenda as adopted" if adopted else "Draft agenda",
         "",
     ]
     for item in agenda:
@@ -285,6 +285,7 @@ class MeetingStatus(BaseModel):
     proposals_close_at: datetime
     proposals: list[ProposeItem]
     agenda: list[AgendaItem]
+    agenda_adopted: bool = Field(False, description="the agenda is the one the meeting adopted, not the draft")
     attendance: list[str]
     minutes: str | None
     minutes_document: DocumentRef | None = None
@@ -309,6 +310,7 @@ class Meeting(Counters):
     stage: Stage = "scheduled"
     proposals: list[ProposeItem] = Field(default_factory=list)
     agenda: list[AgendaItem] = Field(default_factory=list)
+    agenda_adopted: bool = False
     attendance: list[str] = Field(default_factory=list)
     attendance_records: int = 0
     minutes: str | None = None
@@ -535,12 +537,24 @@ class Meeting(Counters):
 
     def check_agenda(self, cmd: RecordAgenda, now: datetime) -> None:
         self._check_started("record the agenda adopted", now)
+        if self.agenda_adopted and self._numbered(cmd.items) != self.agenda:
+            raise Refusal(
+                f"the agenda this meeting adopted is recorded ({len(self.agenda)} items): a meeting adopts its "
+                "agenda once, and a record is not edited"
+            )
+
+    @staticmethod
+    def _numbered(items: list[AgendaItem]) -> list[AgendaItem]:
+        return [item.model_copy(update={"number": n}) for n, item in enumerate(items, start=1)]
 
     def record_agenda(self, cmd: RecordAgenda, now: datetime) -> list[Effect]:
         """The agenda as adopted at the meeting: what `meeting agenda` prints from then
-        on, never recomposed from a later state of the log."""
+        on, never recomposed from a later state of the log. Recorded once: the same agenda
+        again changes nothing."""
         self.check_agenda(cmd, now)
-        self.agenda = [item.model_copy(update={"number": n}) for n, item in enumerate(cmd.items, start=1)]
+        if self.agenda_adopted:
+            return []
+        self.agenda, self.agenda_adopted = self._numbered(cmd.items), True
         return [
             Log(
                 key=self.change_key("agenda-adopted"),
@@ -681,6 +695,7 @@ class Meeting(Counters):
             proposals_close_at=self.close_at,
             proposals=self.proposals,
             agenda=self.agenda,
+            agenda_adopted=self.agenda_adopted,
             attendance=self.attendance,
             minutes=self.minutes,
             minutes_document=self.minutes_document,

@@ -128,3 +128,24 @@ def test_a_metrics_port_in_use_is_one_line(ccm_env, tmp_path):
         result.stderr.strip()
         == f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use (os error 98)"
     )
+
+
+def test_a_meeting_adopts_its_agenda_once_and_it_is_printed_as_adopted(ccm, worker, ccm_env, tmp_path):
+    held = open_day(TODAY - timedelta(days=12), step=-1)
+    assert ccm("meeting", "schedule", "--date", held, "--venue", "Permanent Mission of Germany").exit_code == 0
+    adopted = tmp_path / "adopted.txt"
+    adopted.write_text("1. Opening remarks by the President\n2) Adoption of the agenda\n   Universalization\n")
+    first = ccm("meeting", "agenda-adopted", "--meeting", held, "--file", adopted)
+    assert first.exit_code == 0, first.output
+    printed = ccm("meeting", "agenda", "--meeting", held).stdout
+    assert "Agenda as adopted" in printed and "Draft agenda" not in printed, printed
+    assert "1. Opening remarks by the President" in printed and "1. 1." not in printed
+    assert "2. Adoption of the agenda" in printed and "   - Universalization" in printed
+    again = ccm("meeting", "agenda-adopted", "--meeting", held, "--file", adopted)  # the same: nothing new
+    assert again.exit_code == 0, again.output
+    other = tmp_path / "other.txt"
+    other.write_text("Something else\n")
+    refused = ccm("meeting", "agenda-adopted", "--meeting", held, "--file", other)
+    assert refused.exit_code == 1 and "adopts its agenda once" in one_line(refused)
+    rows = [e for e in event_log(ccm_env).query(event_type="meeting.agenda_adopted")]
+    assert len(rows) == 1 and rows[0].payload["items"][0]["title"] == "Opening remarks by the President"
