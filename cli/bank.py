@@ -14,7 +14,7 @@ from cli.client import as_option, connect, connect_polled, record, run
 from cli.common import PARTY, MoneyType, emit, output_option, read_input, settings, year_option
 
 MAX_HANDED_OVER = 1_500_000  # bytes of a statement handed to the worker, as JSON
-BANK_COLUMNS = ["entry", "value_date", "amount", "currency", "outcome", "chase", "how", "reason", "guesses"]
+BANK_COLUMNS = ["entry", "value_date", "amount", "currency", "outcome", "chase", "how", "reason", "guesses", "account"]
 
 
 @click.group()
@@ -31,17 +31,23 @@ def bank_import(path, acting, output):
     then by the State its text names, then by a reported payment of that amount) and
     recorded as a receipt; a reversal reverses the receipt it cancels. What cannot be
     matched is listed with guesses (settle it with `ccm bank match`). Importing the same
-    statement again changes nothing."""
-    from domain.bank import StatementError, read_statement
+    statement again changes nothing. A file holding several accounts' statements records
+    each under its own account."""
+    from domain.bank import StatementError, read_statements
 
     try:
-        statement = read_statement(read_input(path, text=False))
+        statements = read_statements(read_input(path, text=False))
     except StatementError as e:
         raise click.ClickException(f"{path}: {e}") from None
-    outcome = run(hand_over(statement, acting))
-    unmatched = [r for r in outcome if r["outcome"] == "unmatched" and not r["already"]]
-    # Machine-readable output is the document alone: the summary goes to stderr beside it.
-    click.echo(_summary(statement, outcome), err=output != "table")
+    # Machine-readable output is the document alone: the summaries go to stderr beside it.
+    if len(statements) > 1:
+        accounts = ", ".join(f"{s.account} ({len(s.entries)} entries)" for s in statements)
+        click.echo(f"{path} holds the statements of {len(statements)} accounts: {accounts}", err=output != "table")
+    unmatched = []
+    for statement in statements:
+        outcome = run(hand_over(statement, acting))
+        unmatched += [r for r in outcome if r["outcome"] == "unmatched" and not r["already"]]
+        click.echo(_summary(statement, outcome), err=output != "table")
     if unmatched or output != "table":
         emit(unmatched, output, BANK_COLUMNS, title="Unmatched entries (ccm bank match ENTRY --state … --year …)")
 
@@ -94,8 +100,8 @@ async def hand_over(statement, acting) -> list[dict]:
 def _summary(statement, rows: list[dict]) -> str:
     new = [r for r in rows if not r["already"]]
     return (
-        f"{statement.format} {statement.id}: {len(statement.entries)} entries, {len(rows) - len(new)} already "
-        f"imported; {_totals(new)}"
+        f"{statement.format} {statement.id} ({statement.account}): {len(statement.entries)} entries, "
+        f"{len(rows) - len(new)} already imported; {_totals(new)}"
     )
 
 

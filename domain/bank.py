@@ -150,6 +150,7 @@ class Entry(BaseModel):
     creditor_reference: str = Field("", description="structured (SCOR) reference, compacted")
     remittance: str = Field("", description="unstructured remittance text")
     debtor: str = ""
+    unsplit: str = Field("", max_length=300, description="why a batch is kept whole: the bank's split did not hold")
 
     @property
     def text(self) -> str:
@@ -179,9 +180,11 @@ class StatementError(ValueError):
     """A file that is not a statement ccm can read; nothing of it is used."""
 
 
-def read_statement(data: bytes) -> Statement:
+def read_statements(data: bytes) -> list[Statement]:
     """A camt.053 or camt.054 (any version from .02) or an MT940 file, every entry checked,
-    each given its identity, and its balances reconciled where the bank gives them."""
+    each given its identity, and its balances reconciled where the bank gives them: one
+    statement per account the file holds (an MT940 file or a camt document may hold
+    several), in the file's order."""
     if len(data) > MAX_STATEMENT_BYTES:
         raise StatementError(f"the file is {len(data):,} bytes; a statement is at most {MAX_STATEMENT_BYTES:,}")
     sha = hashlib.sha256(data).hexdigest()
@@ -191,6 +194,17 @@ def read_statement(data: bytes) -> Statement:
     if b":20:" in data and b":61:" in data:
         return _mt940(data, sha)
     raise StatementError("not a bank statement: expected camt.053/camt.054 XML or MT940")
+
+
+def read_statement(data: bytes) -> Statement:
+    """The statement of a file that holds one account's (`read_statements` for any file)."""
+    statements = read_statements(data)
+    if len(statements) > 1:
+        raise StatementError(
+            f"the file holds statements of {len(statements)} accounts "
+            f"({', '.join(s.account for s in statements)}): each is read on its own (read_statements)"
+        )
+    return statements[0]
 
 
 # What some banks write where a reference would go: never taken for one.
@@ -316,6 +330,7 @@ def row_of(ev: NewEvent, already: bool) -> dict[str, Any]:
         "how": getattr(p, "how", ""),
         "reason": getattr(p, "reason", ""),
         "guesses": ", ".join(getattr(p, "guesses", [])),
+        "account": entry["account"],  # a file may hold several accounts' statements
         "already": already,
     }
 
@@ -404,7 +419,7 @@ def reconcile_balances(
         )
 
 
-def _camt(data: bytes, sha: str) -> Statement:
+def _camt(data: bytes, sha: str) -> list[Statement]:
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
@@ -442,8 +457,7 @@ def _camt(data: bytes, sha: str) -> Statement:
     reports = root.findall("./c:BkToCstmrStmt/c:Stmt", ns) + root.findall("./c:BkToCstmrDbtCdtNtfctn/c:Ntfctn", ns)
     if not reports:
         raise StatementError(f"the {kind} document holds no statement")
-    entries: list[dict[str, Any]] = []
-    balances: list[tuple[Decimal | None, Decimal | None]] = []
+    by_account: dict[str, dict[str, Any]] = {}  # each account's reports, in the document's order
     for report in reports:
         account = text(report, "c:Acct/c:Id/c:IBAN") or text(report, "c:Acct/c:Id/c:Othr/c:Id")
         booked: list[dict[str, Any]] = []
@@ -481,11 +495,14 @@ def _camt(data: bytes, sha: str) -> Statement:
                 )
                 continue
             lines: list[dict[str, Any]] = []
+            whole = base | {"where": where, "amount": amount, "bank_reference": reference}
+            if any(tx_amount(tx) is None for tx in details):  # one line never blocks the file
+                booked.append(whole | {"unsplit": f"the bank gave its {len(details)} transactions no amounts"})
+                continue
             for m, tx in enumerate(details, start=1):  # a batch: one line per transaction
                 tx_where = f"{where}, transaction {m}"
                 tx_amt = tx_amount(tx)
-                if tx_amt is None:
-                    raise StatementError(f"{tx_where}: a batch transaction needs its amount")
+                assert tx_amt is not None
                 # A reference the bank repeats in every transaction of a batch (the package
                 # id of Swiss BVR/QR credits) names no one transaction: `identify` sees it.
                 own = real_reference(text(tx, "c:Refs/c:AcctSvcrRef")) or reference
@@ -500,30 +517,45 @@ def _camt(data: bytes, sha: str) -> Statement:
                     | _remittance(tx, text, ns)
                 )
             total = sum((line["amount"] for line in lines), Decimal("0.00"))
-            if total != amount:
-                raise StatementError(
-                    f"{where}: its {len(lines)} transactions add up to {total}, not to the entry's {amount}"
+            currencies = {line["currency"] for line in lines}
+            if currencies != {base["currency"]}:  # amounts as instructed in another currency: not a split
+                said = ", ".join(sorted(currencies))
+                booked.append(whole | {"unsplit": f"its transactions are in {said}, the entry in {base['currency']}"})
+            elif total != amount:
+                booked.append(
+                    whole
+                    | {
+                        "unsplit": f"its {len(lines)} transactions add up to {total} {base['currency']}, "
+                        f"not to the entry's {amount} {base['currency']}"
+                    }
                 )
-            booked.extend(lines)
+            else:
+                booked.extend(lines)
         opening, closing = balance(report, "OPBD", "PRCD"), balance(report, "CLBD")
         reconcile_balances(f"statement {text(report, 'c:Id') or 'of ' + account}", opening, closing, booked)
-        balances.append((opening, closing))
-        entries.extend(booked)
-    first = reports[0]
-    dates = [e["booking_date"] or e["value_date"] for e in entries]
-    return _statement(
-        format=kind,
-        id=text(first, "c:Id") or text(root, ".//c:GrpHdr/c:MsgId"),
-        account=entries[0]["account"] if entries else text(first, "c:Acct/c:Id/c:IBAN"),
-        sha256=sha,
-        entries=_entries(identify(entries)),
-        opening=balances[0][0],
-        closing=balances[-1][1],
-        from_date=_day(text(first, "c:FrToDt/c:FrDtTm"), "FrToDt")
-        if text(first, "c:FrToDt/c:FrDtTm")
-        else (min(dates) if dates else None),
-        to_date=max(dates) if dates else None,
-    )
+        held = by_account.setdefault(account, {"first": report, "opening": opening, "entries": []})
+        held["closing"] = closing
+        held["entries"].extend(booked)
+    statements = []
+    for account, held in by_account.items():
+        first, entries = held["first"], held["entries"]
+        dates = [e["booking_date"] or e["value_date"] for e in entries]
+        statements.append(
+            _statement(
+                format=kind,
+                id=text(first, "c:Id") or text(root, ".//c:GrpHdr/c:MsgId"),
+                account=account,
+                sha256=sha,
+                entries=_entries(identify(entries)),
+                opening=held["opening"],
+                closing=held["closing"],
+                from_date=_day(text(first, "c:FrToDt/c:FrDtTm"), "FrToDt")
+                if text(first, "c:FrToDt/c:FrDtTm")
+                else (min(dates) if dates else None),
+                to_date=max(dates) if dates else None,
+            )
+        )
+    return statements
 
 
 def _remittance(tx: Element | None, text: Callable[[Element | None, str], str], ns: dict[str, str]) -> dict[str, Any]:
@@ -541,9 +573,10 @@ def _remittance(tx: Element | None, text: Callable[[Element | None, str], str], 
     }
 
 
-def _mt940(data: bytes, sha: str) -> Statement:
+def _mt940(data: bytes, sha: str) -> list[Statement]:
     """MT940 as banks write it: one file may hold several messages (a statement spread over
-    several, `:60M:`/`:62M:`, or several days' statements), each reconciled on its own."""
+    several, `:60M:`/`:62M:`, several days' statements, several accounts' statements), each
+    reconciled on its own; one statement per account."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -551,28 +584,37 @@ def _mt940(data: bytes, sha: str) -> Statement:
     messages = [m for m in re.split(r"(?m)^(?=:20:)", text) if m.startswith(":20:")]
     if not messages:
         raise StatementError("not a readable MT940 statement: no :20: statement")
-    entries, first_open, last_close, ids = [], None, None, []
+    by_account: dict[str, dict[str, Any]] = {}  # each account's messages, in the file's order
     for number, message in enumerate(messages, start=1):
         opening, closing, statement_id, account, rows = _mt940_message(message, number)
+        if closing is None:
+            raise StatementError(f"statement {statement_id or number}: no closing balance (:62F: or :62M:)")
         reconcile_balances(f"statement {statement_id or number}", opening, closing, rows)
-        first_open = opening if first_open is None else first_open
-        last_close = closing if closing is not None else last_close
-        ids.append(statement_id)
-        entries.extend(rows)
-    if not entries:
+        held = by_account.setdefault(account, {"opening": opening, "id": statement_id, "entries": []})
+        held["closing"] = closing
+        held["entries"].extend(rows)
+    statements = []
+    for account, held in by_account.items():
+        entries = held["entries"]
+        if not entries:
+            continue
+        dates = [e["booking_date"] for e in entries]
+        statements.append(
+            _statement(
+                format="mt940",
+                id=held["id"],
+                account=account,
+                sha256=sha,
+                entries=_entries(identify(entries)),
+                opening=held["opening"],
+                closing=held["closing"],
+                from_date=min(dates),
+                to_date=max(dates),
+            )
+        )
+    if not statements:
         raise StatementError("the MT940 statement holds no transaction")
-    dates = [e["booking_date"] for e in entries]
-    return _statement(
-        format="mt940",
-        id=ids[0],
-        account=entries[0]["account"],
-        sha256=sha,
-        entries=_entries(identify(entries)),
-        opening=first_open,
-        closing=last_close,
-        from_date=min(dates),
-        to_date=max(dates),
-    )
+    return statements
 
 
 def _mt940_message(text: str, number: int) -> tuple[Any, ...]:
@@ -726,6 +768,11 @@ def match_entry(entry: Entry, chases: dict[str, ChaseView], names: dict[str, str
         return Match(reason="a debit, not a contribution")
     named = states_named(entry.text, names) if entry.text else []
     guessed = named + [c for c in codes_in(entry.text, names) if c not in named]
+    if entry.unsplit:
+        return Match(
+            reason=f"a batch kept whole ({entry.unsplit}): settle it by hand (ccm bank match)",
+            guesses=_candidates(entry, chases, guessed),
+        )
     if entry.currency != "CHF":
         return Match(
             reason=f"in {entry.currency or 'no currency'}: only CHF entries are matched automatically",

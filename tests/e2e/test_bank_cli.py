@@ -96,8 +96,8 @@ def test_a_statement_is_reconciled_once_and_what_is_left_is_settled_by_hand(ccm,
     first = ccm("bank", "import", path, "--as", "Sheila Mweemba@isu")
     assert first.exit_code == 0, first.output
     assert (
-        "camt.053 STMT-1: 8 entries, 0 already imported; 4 matched (CHF 2'750.00), 1 reversed (CHF 1'000.00), "
-        "2 unmatched (CHF 999.00), 1 ignored (CHF 25.00)"
+        f"camt.053 STMT-1 ({IBAN}): 8 entries, 0 already imported; 4 matched (CHF 2'750.00), "
+        "1 reversed (CHF 1'000.00), 2 unmatched (CHF 999.00), 1 ignored (CHF 25.00)"
     ) in first.stdout
     assert "E4" in first.stdout and "only CHF entries are matched automatically" in first.stdout
 
@@ -179,7 +179,7 @@ def test_an_mt940_statement_as_a_bank_writes_it_matches_by_the_reference_in_its_
     result = ccm("bank", "import", path)
     assert result.exit_code == 0, result.output
     assert (
-        "mt940 STMT940: 2 entries, 0 already imported; 1 matched (CHF 205.00), 0 reversed, 0 unmatched, "
+        f"mt940 STMT940 ({IBAN}): 2 entries, 0 already imported; 1 matched (CHF 205.00), 0 reversed, 0 unmatched, "
         "1 ignored (CHF 10.00)" in result.stdout
     )
     che = status(ccm, "CHE")
@@ -524,3 +524,26 @@ def test_a_split_the_payer_wrote_and_an_excess_given_as_voluntary_are_logged_as_
         "7c",
     )
     assert wrong.exit_code == 2 and "not with --excess credit" in wrong.stderr
+
+
+def test_a_file_of_two_accounts_records_each_statement_under_its_own(ccm, chases, ccm_env, tmp_path):
+    """The probe's case: a message on account A and one on account B in one MT940 file, then
+    B's alone: each entry is counted once, under its own account, and each account's chain
+    holds only its own statement."""
+    other = "CH5604835012345678009"
+    a = mt940([Line("MA-1", "7", TODAY, credit=False)], "STMT-A").decode()
+    b = mt940([Line("MB-1", "11", TODAY, text="payment of ISU CCM")], "STMT-B").decode().replace(IBAN, other)
+    both, alone = tmp_path / "both.sta", tmp_path / "b.sta"
+    both.write_text(a + "\r\n" + b)  # as a bank writes several messages: one after the other
+    alone.write_text(b)
+    first = ccm("bank", "import", both)
+    assert first.exit_code == 0, first.output
+    assert f"holds the statements of 2 accounts: {IBAN} (1 entries), {other} (1 entries)" in first.stdout
+    assert f"mt940 STMT-A ({IBAN}): 1 entries" in first.stdout and f"mt940 STMT-B ({other}): 1 entries" in first.stdout
+    again = ccm("bank", "import", alone)
+    assert again.exit_code == 0 and f"mt940 STMT-B ({other}): 1 entries, 1 already imported" in again.stdout
+    rows = json.loads(ccm("bank", "status", "-o", "json").stdout)
+    mine = [r for r in rows if r["entry"] in ("MA-1", "MB-1")]
+    assert sorted((r["account"], r["entry"]) for r in mine) == sorted([(IBAN, "MA-1"), (other, "MB-1")])
+    chains = json.loads(ccm("bank", "statements", "-o", "json").stdout)
+    assert {r["statement"] for r in chains if r["account"] == other} == {"STMT-B"}

@@ -205,16 +205,19 @@ def test_a_foreign_currency_or_a_debit_is_never_matched_by_itself():
     assert match_entry(entry(credit=False), CHASES, NAMES).workflow_id is None
 
 
-def _batch(entry_amount: str, txs: list[tuple[str, str]], tx_amount_tag: str = "Amt") -> bytes:
+def _batch(entry_amount: str, txs: list[tuple[str, str]], tx_amount_tag: str = "Amt", ccy: str = "CHF") -> bytes:
     """A camt.053 batch entry (several TxDtls) as banks write them; `txs` are (AcctSvcrRef,
-    amount); `tx_amount_tag` "AmtDtls" writes the .02 form (AmtDtls/TxAmt/Amt)."""
+    amount, "" for none); `tx_amount_tag` "AmtDtls" writes the .02 form (AmtDtls/TxAmt/Amt);
+    `ccy` the transactions' currency."""
     one = camt053([Line("PKG-1", entry_amount, DAY)]).decode()
     head, tail = one.split("<NtryDtls>")[0], one.split("</NtryDtls>")[1]
 
     def amount(value: str) -> str:
+        if not value:
+            return "<CdtDbtInd>CRDT</CdtDbtInd>"
         if tx_amount_tag == "AmtDtls":
-            return f'<AmtDtls><TxAmt><Amt Ccy="CHF">{value}</Amt></TxAmt></AmtDtls>'
-        return f'<Amt Ccy="CHF">{value}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+            return f'<AmtDtls><TxAmt><Amt Ccy="{ccy}">{value}</Amt></TxAmt></AmtDtls>'
+        return f'<Amt Ccy="{ccy}">{value}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
 
     details = "".join(
         f"<TxDtls><Refs><AcctSvcrRef>{ref}</AcctSvcrRef></Refs>{amount(value)}</TxDtls>" for ref, value in txs
@@ -222,10 +225,28 @@ def _batch(entry_amount: str, txs: list[tuple[str, str]], tx_amount_tag: str = "
     return (head + f"<NtryDtls>{details}</NtryDtls>" + tail).encode()
 
 
-def test_a_batch_whose_transactions_do_not_add_up_to_its_entry_is_refused():
-    """The probe's case: an entry of CHF 30 whose two transactions say 30 each credited 60."""
-    with pytest.raises(StatementError, match=r"its 2 transactions add up to 60.00, not to the entry's 30.00"):
-        read_statement(_batch("30", [("T1", "30.00"), ("T2", "30.00")]))
+@pytest.mark.parametrize(
+    "txs, ccy, why",
+    [
+        # The probe's case: an entry of CHF 30 whose two transactions say 30 each.
+        (
+            [("T1", "30.00"), ("T2", "30.00")],
+            "CHF",
+            "its 2 transactions add up to 60.00 CHF, not to the entry's 30.00 CHF",
+        ),
+        # genkgo's camt054 .v2: a batch without its transactions' amounts
+        ([("T1", ""), ("T2", "")], "CHF", "the bank gave its 2 transactions no amounts"),
+        # .v4/.v8: the transactions' amounts as instructed, in SEK
+        ([("T1", "3.50"), ("T2", "6.00")], "SEK", "its transactions are in SEK, the entry in CHF"),
+    ],
+)  # fmt: skip
+def test_a_batch_the_bank_did_not_split_is_kept_whole_and_left_to_a_person(txs, ccy, why):
+    """One line never blocks a file: the entry is kept whole, unmatched, saying why, with
+    every amount in its currency; the rest of the file is read."""
+    [whole] = read_statement(_batch("30", txs, ccy=ccy)).entries
+    assert whole.amount == Decimal("30.00") and whole.unsplit == why
+    found = match_entry(whole, CHASES, NAMES)
+    assert found.workflow_id is None and found.reason.startswith(f"a batch kept whole ({why})")
 
 
 def test_a_02_batch_gives_each_transaction_its_amount_from_amtdtls():
@@ -284,3 +305,31 @@ def test_the_same_entry_reordered_or_in_another_file_keeps_its_identity_and_a_mi
 def test_a_hostile_or_broken_file_is_refused_in_one_sentence(data, message):
     with pytest.raises(StatementError, match=re.escape(message)):
         read_statement(data)
+
+
+def test_an_mt940_message_without_its_closing_balance_is_refused():
+    """Field 62a (closing balance) is mandatory in MT940: a message without it is not a statement."""
+    from tests.statements import mt940
+
+    text = mt940([Line("X-1", "5", DAY)]).decode()
+    cut = "\r\n".join(line for line in text.split("\r\n") if not line.startswith(":62F:"))
+    with pytest.raises(StatementError, match="no closing balance"):
+        read_statement(cut.encode())
+
+
+def test_a_camt_document_of_two_accounts_is_two_statements_each_with_its_balances():
+    from domain.bank import read_statements
+    from tests.statements import IBAN
+
+    other = "CH5604835012345678009"
+    first = camt053([Line("A-1", "5", DAY)], "STMT-A").decode()
+    second = camt053([Line("B-1", "8", DAY)], "STMT-B", opening=Decimal("100")).decode().replace(IBAN, other)
+    stmt_b = second[second.index("<Stmt>") : second.index("</Stmt>") + len("</Stmt>")]
+    both = first.replace("</Stmt>", "</Stmt>" + stmt_b, 1)
+    statements = read_statements(both.encode())
+    assert [(s.account, s.id, s.closing, [e.ref for e in s.entries]) for s in statements] == [
+        (IBAN, "STMT-A", Decimal("5.00"), ["A-1"]),
+        (other, "STMT-B", Decimal("108.00"), ["B-1"]),
+    ]
+    with pytest.raises(StatementError, match="holds statements of 2 accounts"):
+        read_statement(both.encode())
