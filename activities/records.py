@@ -284,9 +284,9 @@ def _bank_metrics(meter: MetricMeter, rows: list[dict]) -> None:
         if row.get("already"):
             continue
         meter.create_counter("ccm_bank_lines", COUNTERS["ccm_bank_lines"]).add(1, {"outcome": row["outcome"]})
-        if row["outcome"] == "unmatched":
-            meter.create_counter("ccm_bank_unmatched_chf", COUNTERS["ccm_bank_unmatched_chf"]).add(
-                int(Decimal(str(row.get("amount") or 0)))
+        if row["outcome"] == "unmatched":  # each currency apart: EUR 250,000 is no CHF amount
+            meter.create_counter("ccm_bank_unmatched_amount", COUNTERS["ccm_bank_unmatched_amount"]).add(
+                int(Decimal(str(row.get("amount") or 0))), {"currency": row.get("currency") or "none"}
             )
 
 

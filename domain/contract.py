@@ -51,7 +51,7 @@ COUNTERS = {
     "ccm_delivery_attempts_failed": "SMTP deliveries that failed an attempt",
     "ccm_deliveries_failed": "messages given up on after a day of delivery attempts",
     "ccm_bank_lines": "bank statement lines, by outcome",
-    "ccm_bank_unmatched_chf": "whole CHF of statement lines matched to no chase",
+    "ccm_bank_unmatched_amount": "whole units of statement lines matched to no chase, by currency",
     "ccm_refusals": "commands refused, by code",
     "ccm_eventlog_appends": "rows written to the event log",
 }

@@ -57,6 +57,16 @@ def count_appends(log, meter: MetricMeter) -> None:
     log.on_written = written
 
 
+# The letters a chase writes (domain.chase.LetterKind), each a label of the letters' counters.
+LETTER_KINDS = (
+    "call_for_contributions",
+    "second_reminder",
+    "pre_msp_reminder",
+    "president_letter",
+    "reported_not_received",
+    "thank_you",
+)
+
 # The counters an alert or a panel reads, at 0 from the worker's start: a counter that
 # first appears at 1 has no increase() until its second change, and an alert on it would
 # miss the first failure. Those whose labels cannot be listed (refusals' codes) appear
@@ -67,7 +77,14 @@ ZERO_FROM_START = {
     "ccm_delivery_attempts_failed": [{}],
     "ccm_deliveries_failed": [{}],
     "ccm_bank_lines": [{"outcome": o} for o in ("matched", "unmatched", "reversed", "ignored")],
-    "ccm_bank_unmatched_chf": [{}],
+    "ccm_bank_unmatched_amount": [{"currency": "CHF"}],
+    # A letter held (no address, nothing to pay) is a State not written to: the panel and
+    # its increase() count the first one.
+    "ccm_letters_held": [
+        {"kind": kind, "language": language}
+        for kind in LETTER_KINDS
+        for language in ("en", "fr", "es")
+    ],
 }
 
 

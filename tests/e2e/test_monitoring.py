@@ -33,7 +33,7 @@ needs_prometheus = pytest.mark.skipif(
     PROMTOOL is None or PROMETHEUS is None, reason="Debian's prometheus is not installed (Makefile: make prometheus)"
 )
 # Names a query may use that are no metric: functions, aggregations, keywords.
-PROMQL_WORDS = {"sum", "max", "min", "by", "rate", "increase", "histogram_quantile", "vector", "or", "le", "up"}
+PROMQL_WORDS = {"sum", "max", "min", "by", "rate", "increase", "histogram_quantile", "vector", "or", "le", "up", "absent"}
 
 
 def dashboard_queries() -> list[str]:
@@ -233,6 +233,7 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
                 [
                     Line("M-1", "100", geneva_today(), reference=creditor_reference(year, "ITA")),
                     Line("M-2", "37.50", geneva_today()),
+                    Line("M-3", "250000", geneva_today(), currency="EUR"),  # no franc: counted as EUR
                 ],
                 statement_id="STMT-METRICS",
             )
@@ -278,14 +279,15 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
             ("call_for_contributions", "en"): 1,
             ("thank_you", "en"): 1,
         }
-        assert samples("ccm_letters_held_total", "kind", "language") == {("call_for_contributions", "en"): 1}
+        held = samples("ccm_letters_held_total", "kind", "language")
+        assert len(held) == 18 and {k: v for k, v in held.items() if v} == {("call_for_contributions", "en"): 1}
         assert samples("ccm_bank_lines_total", "outcome") == {
             ("matched",): 1,
-            ("unmatched",): 1,
+            ("unmatched",): 2,
             ("reversed",): 0,
             ("ignored",): 0,
         }
-        assert samples("ccm_bank_unmatched_chf_total") == {(): 37}  # whole francs
+        assert samples("ccm_bank_unmatched_amount_total", "currency") == {("CHF",): 37, ("EUR",): 250000}
         assert samples("ccm_refusals_total", "code", "process") == {("no_such_receipt", "ContributionChase"): 1}
         # The call turned away once, retried 10 s later; both letters delivered; none given up.
         assert samples("ccm_delivery_attempts_failed_total") == {(): 1}
@@ -318,7 +320,7 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
             return {a["labels"]["alertname"]: a["state"] for a in _api(base, "alerts")["alerts"]}
 
         # The unmatched line fires at once; failing workflow tasks and deliveries wait their minutes.
-        eventually(lambda: alert_states().get("CcmStatementNotReconciled") == "firing" or alert_states())
+        eventually(lambda: alert_states().get("CcmBankLinesUnmatched") == "firing" or alert_states())
         eventually(lambda: alert_states().get("CcmDeliveryFailing") == "pending" or alert_states())
         eventually(lambda: alert_states().get("TemporalWorkflowTasksFailing") == "pending" or alert_states(), 60)
         assert "CcmEventLogBroken" not in alert_states() and "CcmOutboxMessageOld" not in alert_states()
