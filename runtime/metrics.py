@@ -81,9 +81,7 @@ ZERO_FROM_START = {
     # A letter held (no address, nothing to pay) is a State not written to: the panel and
     # its increase() count the first one.
     "ccm_letters_held": [
-        {"kind": kind, "language": language}
-        for kind in LETTER_KINDS
-        for language in ("en", "fr", "es")
+        {"kind": kind, "language": language} for kind in LETTER_KINDS for language in ("en", "fr", "es")
     ],
 }
 

@@ -33,7 +33,20 @@ needs_prometheus = pytest.mark.skipif(
     PROMTOOL is None or PROMETHEUS is None, reason="Debian's prometheus is not installed (Makefile: make prometheus)"
 )
 # Names a query may use that are no metric: functions, aggregations, keywords.
-PROMQL_WORDS = {"sum", "max", "min", "by", "rate", "increase", "histogram_quantile", "vector", "or", "le", "up", "absent"}
+PROMQL_WORDS = {
+    "sum",
+    "max",
+    "min",
+    "by",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "vector",
+    "or",
+    "le",
+    "up",
+    "absent",
+}
 
 
 def dashboard_queries() -> list[str]:

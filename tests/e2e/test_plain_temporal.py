@@ -296,9 +296,9 @@ def test_a_start_carrying_a_snapshot_is_refused(ccm_env, worker, client):
 def test_a_raw_update_with_a_field_no_model_knows_is_refused_and_writes_nothing(ccm_env, worker, ccm):
     """The probe sent `"bogus": 1` with the plain `temporal` CLI and it was accepted in
     silence; a field misspelt inside a nested model (an agenda item) is refused too."""
-    started = ccm("chase", "start", "--state", "NOR", "--year", NEXT, "--amount", "1000")
+    started = ccm("chase", "start", "--state", "MLT", "--year", NEXT, "--amount", "1000")
     assert started.exit_code == 0, started.output
-    wid = f"chase-{NEXT}-NOR"
+    wid = f"chase-{NEXT}-MLT"
     log = log_of(ccm_env)
     rows = log.count()
     for body in (
@@ -314,5 +314,5 @@ def test_a_raw_update_with_a_field_no_model_knows_is_refused_and_writes_nothing(
         assert sent.returncode != 0, sent.stdout
         assert "Extra inputs are not permitted" in sent.stdout + sent.stderr, sent.stdout + sent.stderr
     assert log.count() == rows
-    status = ccm("chase", "status", "--state", "NOR", "--year", NEXT, "-o", "json")
+    status = ccm("chase", "status", "--state", "MLT", "--year", NEXT, "-o", "json")
     assert json.loads(status.stdout)[0]["received"] == "0.00"
