@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.canonical import canonical_bytes
 from domain.events import NewEvent
@@ -411,7 +411,7 @@ class Checkpoint(BaseModel):
 
     seq: int = Field(ge=1, le=2**63 - 1, description="a row of the log (a BIGINT)")
     head: str = Field(max_length=64)
-    at: datetime
+    at: AwareDatetime = Field(description="when it was signed, with its zone (a naive time names no instant)")
     fingerprint: str = Field(max_length=60)
     signature: str = Field("", max_length=200)
 

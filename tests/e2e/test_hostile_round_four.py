@@ -149,3 +149,14 @@ def test_a_meeting_adopts_its_agenda_once_and_it_is_printed_as_adopted(ccm, work
     assert refused.exit_code == 1 and "adopts its agenda once" in one_line(refused)
     rows = [e for e in event_log(ccm_env).query(event_type="meeting.agenda_adopted")]
     assert len(rows) == 1 and rows[0].payload["items"][0]["title"] == "Opening remarks by the President"
+
+
+def test_a_checkpoint_whose_time_names_no_zone_is_refused_in_one_line(ccm, worker, tmp_path):
+    """It ended in a TypeError (a naive time against an aware one)."""
+    import json
+
+    path = tmp_path / "checkpoint.json"
+    path.write_text(json.dumps({"seq": 1, "head": "0" * 64, "at": "2026-12-01T09:00:00", "fingerprint": "x"}))
+    result = ccm("audit", "verify", "--checkpoint", path)
+    assert result.exit_code == 1, result.output
+    assert "is not a checkpoint: at: Input should have timezone info" in one_line(result)
