@@ -697,7 +697,11 @@ class CcmActivities:
         written = self.log.append_all(events)
         if request.command in ("register_key", "revoke_key") and self.verifier is not None:
             self.verifier.refresh()  # in force at once on this worker
-        return RecordResult(written=written, already=len(events) - written)
+        return RecordResult(
+            written=written,
+            already=len(events) - written,
+            log=self.log.engine.url.render_as_string(hide_password=True),
+        )
 
     # --- a bank statement's steps (`workflows.bank_statement`) -----------------------------
     @activity.defn(name="prepare_statement")

@@ -392,3 +392,19 @@ def upgrade_log(s) -> str:
         return revision
     except Exception as e:
         raise click.ClickException(f"cannot upgrade {s.shown()['database_url']}: {str(e).splitlines()[0]}") from None
+
+
+def same_log(one: str, other: str) -> bool:
+    """Whether two database URLs name the same event log: the same database on the same
+    server (whichever role connects: the compose's writer and reader are two), or the same
+    SQLite file."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    a, b = make_url(one), make_url(other)
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        return Path(a.database or "").resolve() == Path(b.database or "").resolve()
+    return (a.host, a.port or 5432, a.database) == (b.host, b.port or 5432, b.database)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option, record
-from cli.common import file_problems, read_input
+from cli.common import file_problems, read_input, settings
 from domain.ids import chase_prefix
 from domain.schedule import geneva_today
 
@@ -25,9 +25,20 @@ def _read(path: Path) -> bytes:
 
 
 def _write(command: str, path: Path, events, acting) -> None:
-    """Hand the rows to the worker, which checks who sends them and writes them."""
+    """Hand the rows to the worker, which checks who sends them and writes them; say which
+    log it wrote, and whether it is the one this command reads."""
+    from sqlalchemy.engine import make_url
+
+    from cli.common import same_log
+
     done = record(command, events, acting)
     click.echo(f"{done.written} rows imported from {path}, {done.already} already there")
+    if done.log and not same_log(done.log, settings().database_url):
+        click.echo(
+            f"note: the worker wrote them to the event log at {done.log}; this command reads the one at "
+            f"{make_url(settings().database_url).render_as_string(hide_password=True)} (CCM_HOME / CCM_DATABASE_URL)",
+            err=True,
+        )
 
 
 @import_.command("contributions")

@@ -170,6 +170,7 @@ def imported_year(inp: RecordInput) -> int | None:
 class RecordResult(BaseModel):
     written: int = Field(description="events written now")
     already: int = Field(description="events whose key the log already held: a re-run writes nothing new")
+    log: str = Field("", description="the event log the worker wrote (its URL, no password)")
 
 
 def record_id(command: str, request_id: str) -> str:

@@ -174,7 +174,9 @@ async def record(client, task_queue: str, command: str, events: list, acting, ke
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         )
         done = await result_or_why(handle)
-        total = RecordResult(written=total.written + done.written, already=total.already + done.already)
+        total = RecordResult(
+            written=total.written + done.written, already=total.already + done.already, log=done.log or total.log
+        )
     return total
 
 

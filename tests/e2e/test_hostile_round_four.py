@@ -160,3 +160,24 @@ def test_a_checkpoint_whose_time_names_no_zone_is_refused_in_one_line(ccm, worke
     result = ccm("audit", "verify", "--checkpoint", path)
     assert result.exit_code == 1, result.output
     assert "is not a checkpoint: at: Input should have timezone info" in one_line(result)
+
+
+def test_an_import_says_which_log_the_worker_wrote_when_it_is_not_the_one_read(ccm, worker, ccm_env, tmp_path):
+    """CCM_HOME naming a copy of the log while the worker writes the live one: the rows go
+    where the worker writes (the log's one writer), and the command says so."""
+    import shutil
+
+    live = Path(ccm_env["CCM_HOME"]) / "eventlog.db"
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(live, copy / "eventlog.db")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("state,amount_due,date,amount,reference,budget_line\nNZL,500,2014-05-01,500,NZ-14,7a\n")
+    env = {"CCM_HOME": str(copy), "CCM_DATABASE_URL": f"sqlite:///{copy / 'eventlog.db'}"}
+    result = ccm("import", "contributions", "--year", 2014, "--file", ledger, env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2 rows imported")
+    assert f"the worker wrote them to the event log at sqlite:///{live}" in result.stderr, result.stderr
+    assert str(copy / "eventlog.db") in result.stderr
+    same = ccm("import", "contributions", "--year", 2014, "--file", ledger)
+    assert same.exit_code == 0 and "note:" not in same.stderr and "2 already there" in same.stdout
