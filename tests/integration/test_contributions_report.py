@@ -425,7 +425,7 @@ def test_the_page_lists_states_by_name_and_tells_its_two_shortfalls_apart():
     page = html.unescape(
         render_html(ContributionsReport(year=2016, as_of=date(2016, 11, 4), states=states, budget_lines=lines))
     )
-    order = [page.index(f"<th scope=\"row\">{n}</th>") for n in ("Austria", "Belgium", "Burkina Faso", "Burundi")]
+    order = [page.index(f'<th scope="row">{n}</th>') for n in ("Austria", "Belgium", "Burkina Faso", "Burundi")]
     assert order == sorted(order)
     assert "CHF-" not in page and "none: CHF\xa02'481.00 over" in page  # Babel's no-break space
     assert "the budget lacks" in page and "(the deficit)" in page and "is still outstanding" in page
@@ -472,7 +472,7 @@ def test_the_page_in_french_and_spanish_names_and_sorts_states_in_its_language_w
     assert f'hreflang="es" href="{name}.es.html"' in pages["fr"]
 
     def order(page, names):
-        return [page.index(f"<th scope=\"row\">{n}</th>") for n in names]
+        return [page.index(f'<th scope="row">{n}</th>') for n in names]
 
     fr, es = pages["fr"], pages["es"]
     assert order(fr, ["Allemagne", "Équateur", "Espagne", "Royaume-Uni"]) == sorted(
