@@ -42,7 +42,7 @@ def bank_import(path, acting, output):
     # Machine-readable output is the document alone: the summaries go to stderr beside it.
     if len(statements) > 1:
         accounts = ", ".join(f"{s.account} ({len(s.entries)} entries)" for s in statements)
-        click.echo(f"{path} holds the statements of {len(statements)} accounts: {accounts}", err=output != "table")
+        click.echo(f"{path} holds {len(statements)} statements: {accounts}", err=output != "table")
     unmatched = []
     for statement in statements:
         outcome = run(hand_over(statement, acting))

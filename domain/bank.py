@@ -174,6 +174,12 @@ class Statement(BaseModel):
     closing: Decimal | None = Field(None, description="closing booked balance (signed)")
     from_date: date | None = None
     to_date: date | None = None
+    part: int = Field(0, ge=0, description="its place among one account's statements in the file (0: the only one)")
+
+    @property
+    def name(self) -> str:
+        """What names it apart from the file's other statements of its account."""
+        return f"{self.sha256[:16]}-{self.part}" if self.part else self.sha256[:16]
 
 
 class StatementError(ValueError):
@@ -201,7 +207,7 @@ def read_statement(data: bytes) -> Statement:
     statements = read_statements(data)
     if len(statements) > 1:
         raise StatementError(
-            f"the file holds statements of {len(statements)} accounts "
+            f"the file holds {len(statements)} statements "
             f"({', '.join(s.account for s in statements)}): each is read on its own (read_statements)"
         )
     return statements[0]
@@ -457,8 +463,8 @@ def _camt(data: bytes, sha: str) -> list[Statement]:
     reports = root.findall("./c:BkToCstmrStmt/c:Stmt", ns) + root.findall("./c:BkToCstmrDbtCdtNtfctn/c:Ntfctn", ns)
     if not reports:
         raise StatementError(f"the {kind} document holds no statement")
-    by_account: dict[str, dict[str, Any]] = {}  # each account's reports, in the document's order
-    for report in reports:
+    by_account: dict[tuple[str, int], dict[str, Any]] = {}  # each Stmt, in the document's order
+    for number, report in enumerate(reports):
         account = text(report, "c:Acct/c:Id/c:IBAN") or text(report, "c:Acct/c:Id/c:Othr/c:Id")
         booked: list[dict[str, Any]] = []
         for n, ntry in enumerate(report.findall("c:Ntry", ns), start=1):
@@ -533,11 +539,14 @@ def _camt(data: bytes, sha: str) -> list[Statement]:
                 booked.extend(lines)
         opening, closing = balance(report, "OPBD", "PRCD"), balance(report, "CLBD")
         reconcile_balances(f"statement {text(report, 'c:Id') or 'of ' + account}", opening, closing, booked)
-        held = by_account.setdefault(account, {"first": report, "opening": opening, "entries": []})
+        # A camt statement (Stmt) is one statement: two of one account are two, each chained.
+        held = by_account.setdefault((account, number), {"first": report, "opening": opening, "entries": []})
         held["closing"] = closing
         held["entries"].extend(booked)
     statements = []
-    for account, held in by_account.items():
+    parts: dict[str, int] = {}
+    for (account, _), held in by_account.items():
+        parts[account] = parts.get(account, 0) + 1
         first, entries = held["first"], held["entries"]
         dates = [e["booking_date"] or e["value_date"] for e in entries]
         statements.append(
@@ -553,6 +562,7 @@ def _camt(data: bytes, sha: str) -> list[Statement]:
                 if text(first, "c:FrToDt/c:FrDtTm")
                 else (min(dates) if dates else None),
                 to_date=max(dates) if dates else None,
+                part=parts[account] if sum(1 for a, _ in by_account if a == account) > 1 else 0,
             )
         )
     return statements

@@ -474,6 +474,7 @@ class BankStatementImported(EventPayload):
     to_date: date_ | None = None
     opening: Decimal | None = None
     closing: Decimal | None = None
+    part: int = Field(0, ge=0, description="its place among one account's statements in the file (0: the only one)")
 
 
 # --- meetings (`domain.meetings`) -----------------------------------------------------------

@@ -271,7 +271,7 @@ class ReversalClaims(BaseModel):
 
 def statement_id(statement: Statement) -> str:
     """The run that imports a statement: the same file again is the same run's id."""
-    return f"bank-statement-{statement.account}-{statement.sha256[:16]}"
+    return f"bank-statement-{statement.account}-{statement.name}"
 
 
 def statement_arguments(inp: StatementInput) -> dict[str, Any]:

@@ -131,7 +131,8 @@ def statement_row(input: StatementInput, run_id: str, at: datetime) -> NewEvent:
     (`domain.bank.statement_chain`)."""
     statement = input.statement
     return NewEvent(
-        idempotency_key=f"bank/{statement.account}/statement/{statement.sha256}",
+        idempotency_key=f"bank/{statement.account}/statement/{statement.sha256}"
+        + (f"/{statement.part}" if statement.part else ""),
         workflow_id=run_id,
         workflow_type="BankStatementImport",
         subject="",

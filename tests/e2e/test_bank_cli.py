@@ -538,7 +538,7 @@ def test_a_file_of_two_accounts_records_each_statement_under_its_own(ccm, chases
     alone.write_text(b)
     first = ccm("bank", "import", both)
     assert first.exit_code == 0, first.output
-    assert f"holds the statements of 2 accounts: {IBAN} (1 entries), {other} (1 entries)" in first.stdout
+    assert f"holds 2 statements: {IBAN} (1 entries), {other} (1 entries)" in first.stdout
     assert f"mt940 STMT-A ({IBAN}): 1 entries" in first.stdout and f"mt940 STMT-B ({other}): 1 entries" in first.stdout
     again = ccm("bank", "import", alone)
     assert again.exit_code == 0 and f"mt940 STMT-B ({other}): 1 entries, 1 already imported" in again.stdout
@@ -547,3 +547,19 @@ def test_a_file_of_two_accounts_records_each_statement_under_its_own(ccm, chases
     assert sorted((r["account"], r["entry"]) for r in mine) == sorted([(IBAN, "MA-1"), (other, "MB-1")])
     chains = json.loads(ccm("bank", "statements", "-o", "json").stdout)
     assert {r["statement"] for r in chains if r["account"] == other} == {"STMT-B"}
+
+
+def test_two_statements_of_one_account_in_one_file_are_both_chained(ccm, chases, tmp_path):
+    other = "CH4431999123000889012"
+    first = camt053([Line("S2-1", "5", TODAY)], "STMT-D1").decode().replace(IBAN, other)
+    second = camt053([Line("S2-2", "8", TODAY)], "STMT-D2", opening=Decimal("5")).decode().replace(IBAN, other)
+    stmt_2 = second[second.index("<Stmt>") : second.index("</Stmt>") + len("</Stmt>")]
+    path = tmp_path / "two.xml"
+    path.write_text(first.replace("</Stmt>", "</Stmt>" + stmt_2, 1))
+    imported = ccm("bank", "import", path)
+    assert (
+        imported.exit_code == 0 and f"holds 2 statements: {other} (1 entries), {other} (1 entries)" in imported.stdout
+    )
+    chain = [r for r in json.loads(ccm("bank", "statements", "-o", "json").stdout) if r["account"] == other]
+    assert [(r["statement"], r["chain"]) for r in chain][-1] == ("STMT-D2", "continues"), chain
+    assert {r["statement"] for r in chain} == {"STMT-D1", "STMT-D2"}

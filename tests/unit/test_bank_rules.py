@@ -331,5 +331,24 @@ def test_a_camt_document_of_two_accounts_is_two_statements_each_with_its_balance
         (IBAN, "STMT-A", Decimal("5.00"), ["A-1"]),
         (other, "STMT-B", Decimal("108.00"), ["B-1"]),
     ]
-    with pytest.raises(StatementError, match="holds statements of 2 accounts"):
+    with pytest.raises(StatementError, match="holds 2 statements"):
         read_statement(both.encode())
+
+
+def test_two_statements_of_one_account_in_one_camt_document_are_two_each_with_its_name():
+    """The probe's case: the second Stmt's closing balance was taken for the first's, and the
+    second statement was lost from the account's chain."""
+    from domain.bank import read_statements
+    from domain.records import statement_id
+
+    first = camt053([Line("A-1", "5", DAY)], "STMT-1").decode()
+    second = camt053([Line("A-2", "8", DAY)], "STMT-2", opening=Decimal("5")).decode()
+    stmt_2 = second[second.index("<Stmt>") : second.index("</Stmt>") + len("</Stmt>")]
+    both = first.replace("</Stmt>", "</Stmt>" + stmt_2, 1).encode()
+    one, two = read_statements(both)
+    assert (one.id, one.closing, one.part, two.id, two.opening, two.closing, two.part) == (
+        "STMT-1", Decimal("5.00"), 1, "STMT-2", Decimal("5.00"), Decimal("13.00"), 2,
+    )  # fmt: skip
+    assert statement_id(one) != statement_id(two)
+    # A file of one statement keeps the name it always had.
+    assert statement_id(read_statement(first.encode())).endswith(read_statement(first.encode()).sha256[:16])
