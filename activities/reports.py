@@ -198,9 +198,10 @@ FINANCE_WORDS = {
         "projection": "Cash, month by month",
         "month_heads": ["Month", "Expected receipts", "Spending", "Cash at the month's end"],
         "chart": "Cash {year} to the end of March {next}: as recorded, then as projected",
-        "how": "The projection spends what is left of the budget evenly over the months left of the year and a "
-        "twelfth of it each month of the next year's first trimester; it counts on each pledge in its month, and "
-        "on each State that owes in the month it paid last year.",
+        "how": "The projection spends what is left of the budget over the months left of the year as the budget "
+        "phases them (evenly without a phasing), and this budget's share of each month of the next year's first "
+        "trimester; it counts on each pledge in its month, and on each State that owes in the month it paid "
+        "last year.",
     },
     "fr": {
         "unit": "Unité d'appui à l'application — Convention sur les armes à sous-munitions",
@@ -212,9 +213,10 @@ FINANCE_WORDS = {
         "projection": "Trésorerie, mois par mois",
         "month_heads": ["Mois", "Recettes attendues", "Dépenses", "Trésorerie en fin de mois"],
         "chart": "Trésorerie {year} jusqu'à fin mars {next} : telle qu'enregistrée, puis projetée",
-        "how": "La projection répartit le reste du budget également sur les mois restants de l'année, puis un "
-        "douzième par mois au premier trimestre de l'année suivante ; elle compte chaque annonce de contribution "
-        "dans son mois, et chaque État débiteur dans le mois où il a payé l'an dernier.",
+        "how": "La projection répartit le reste du budget sur les mois restants de l'année selon son échelonnement "
+        "(également, sans échelonnement), puis la part de chaque mois du premier trimestre de l'année "
+        "suivante ; elle compte chaque annonce de contribution dans son mois, et chaque État débiteur dans le "
+        "mois où il a payé l'an dernier.",
     },
     "es": {
         "unit": "Dependencia de Apoyo a la Aplicación — Convención sobre Municiones en Racimo",
@@ -226,8 +228,9 @@ FINANCE_WORDS = {
         "projection": "Tesorería, mes a mes",
         "month_heads": ["Mes", "Ingresos esperados", "Gastos", "Tesorería a fin de mes"],
         "chart": "Tesorería {year} hasta fines de marzo de {next}: registrada y luego proyectada",
-        "how": "La proyección reparte lo que queda del presupuesto por igual entre los meses restantes del año y "
-        "una doceava parte cada mes del primer trimestre del año siguiente; cuenta con cada promesa en su mes y con "
+        "how": "La proyección reparte lo que queda del presupuesto entre los meses restantes del año según su "
+        "escalonamiento (por igual, sin escalonamiento), y la parte de cada mes del primer trimestre del año "
+        "siguiente; cuenta con cada promesa en su mes y con "
         "cada Estado deudor en el mes en que pagó el año pasado.",
     },
 }

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+import typing
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from domain.chase import LetterKind
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -57,15 +60,8 @@ def count_appends(log, meter: MetricMeter) -> None:
     log.on_written = written
 
 
-# The letters a chase writes (domain.chase.LetterKind), each a label of the letters' counters.
-LETTER_KINDS = (
-    "call_for_contributions",
-    "second_reminder",
-    "pre_msp_reminder",
-    "president_letter",
-    "reported_not_received",
-    "thank_you",
-)
+# The letters a chase writes, each a label of the letters' counters.
+LETTER_KINDS = typing.get_args(LetterKind)
 
 # The counters an alert or a panel reads, at 0 from the worker's start: a counter that
 # first appears at 1 has no increase() until its second change, and an alert on it would
