@@ -473,7 +473,8 @@ def test_the_payment_table_has_header_cells_in_the_pdfs_structure(language):
          "{41361.24}; 7c, {50185.40} pendiente de {68935.40}."),
     ],
 )  # fmt: skip
-def test_a_reminder_after_a_part_payment_says_what_is_outstanding_on_each_line(language, said):
+@pytest.mark.parametrize("kind", ["second_reminder", "pre_msp_reminder"])
+def test_a_reminder_after_a_part_payment_says_what_is_outstanding_on_each_line(language, said, kind):
     """Germany paid CHF 57,574.16 of a call of CHF 137,870.80: 7a (not voluntary) in full, the
     rest over 7b and 7c in proportion; the reminder says each line's rest, which make the total."""
     from datetime import datetime, timezone
@@ -493,13 +494,13 @@ def test_a_reminder_after_a_part_payment_says_what_is_outstanding_on_each_line(l
     )
     now = datetime(2027, 5, 2, 9, tzinfo=timezone.utc)
     chase.record_receipt(RecordReceipt(amount=Decimal("57574.16"), date=now.date()), now)
-    context = chase.letter_context("second_reminder")["context"]
+    context = chase.letter_context(kind)["context"]
     text = " ".join(
         pdf_text(
             render_letter(
-                "second_reminder",
+                kind,
                 language,
-                letter_values("second_reminder", "DEU", context, language, DAY, HEAD, ITALY),
+                letter_values(kind, "DEU", context, language, DAY, HEAD, ITALY),
             ).pdf()
         ).split()
     )
