@@ -27,7 +27,9 @@ def budget():
     required=True,
     help="CSV line,amount,kind (mandatory|voluntary), as a budget file",
 )
-@click.option("--decision", type=TextType(300), required=True, help="the decision's reference (the MSP's report)")
+@click.option(
+    "--decision", type=TextType(300, lines=False), required=True, help="the decision's reference (the MSP's report)"
+)
 @click.option("--approved-on", type=PAST, required=True, help="the day the Meeting of States Parties approved it")
 @click.option(
     "--carry-over",

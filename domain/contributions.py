@@ -451,6 +451,17 @@ LEDGER = ("chase.imported", "chase.receipt_imported", "chase.pledge_imported", "
 IMPORTED = (*LEDGER, "chase.letter_imported")
 
 
+def day_near(text: str, year: int, today: date) -> date:
+    """A day a past year's record may name: in the year or either side of it, not to come."""
+    try:
+        day = date.fromisoformat(text)
+        if date(year - 1, 1, 1) <= day <= min(date(year + 1, 12, 31), today):
+            return day
+    except ValueError:
+        pass
+    raise ValueError(f"{text!r} is not a date of {year - 1}–{year + 1} up to today (YYYY-MM-DD)")
+
+
 def ledger_events(
     data: bytes, year: int, registry: Registry, actor: str, office: str, today: date | None = None
 ) -> list[NewEvent]:
@@ -513,11 +524,9 @@ def ledger_events(
         if not cell["date"] and not cell["amount"] and kind == "receipt":
             continue  # nothing received
         try:
-            day = date.fromisoformat(cell["date"])
-            if not date(year - 1, 1, 1) <= day <= min(date(year + 1, 12, 31), today):
-                raise ValueError
-        except ValueError:
-            problems.add(n, "date", f"{cell['date']!r} is not a date of {year - 1}–{year + 1} up to today (YYYY-MM-DD)")
+            day = day_near(cell["date"], year, today)
+        except ValueError as e:
+            problems.add(n, "date", str(e))
             continue
         try:
             amount = parse_amount(cell["amount"]) if cell["amount"] or kind == "receipt" else None
@@ -652,14 +661,16 @@ def letter_events(
             problems.add(n, "kind", f"{cell['kind']!r} is not one of {', '.join(LETTER_KINDS)}")
             continue
         try:
-            day = date.fromisoformat(cell["date"])
-            if not date(year - 1, 1, 1) <= day <= min(date(year + 1, 12, 31), today):
-                raise ValueError
-        except ValueError:
-            problems.add(n, "date", f"{cell['date']!r} is not a date of {year - 1}–{year + 1} up to today (YYYY-MM-DD)")
+            day = day_near(cell["date"], year, today)
+        except ValueError as e:
+            problems.add(n, "date", str(e))
             continue
-        if len(cell["reference"]) > 300 or "\n" in cell["reference"]:
-            problems.add(n, "reference", "one line of at most 300 characters")
+        try:
+            if len(cell["reference"]) > 300:
+                raise ValueError("longer than 300 characters")
+            clean_text(cell["reference"])
+        except ValueError as e:
+            problems.add(n, "reference", str(e))
             continue
         name = (state, cell["kind"], day)
         if name in seen:

@@ -154,8 +154,9 @@ def expenditure_events(data: bytes, actor: str, office: str, today: date) -> lis
         if document in seen:
             problems.add(n, "document", f"{document} is already on line {seen[document]}")
             continue
-        if len(cell["description"]) > 300:
-            problems.add(n, "description", "longer than 300 characters")
+        bad = next((k for k in ("description", "document") if not _one_line(cell[k])), None)
+        if bad is not None or len(cell["description"]) > 300:
+            problems.add(n, bad or "description", "one line of at most 300 characters, no control character")
             continue
         seen[document] = n
         digest = hashlib.sha256(document.encode()).hexdigest()[:16]
@@ -184,6 +185,16 @@ def expenditure_events(data: bytes, actor: str, office: str, today: date) -> lis
     if problems:
         raise ValueError(str(problems))
     return events
+
+
+def _one_line(text: str) -> bool:
+    from domain.text import clean_text
+
+    try:
+        clean_text(text)
+    except ValueError:
+        return False
+    return True
 
 
 class Spent(BaseModel):

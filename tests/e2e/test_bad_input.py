@@ -36,6 +36,7 @@ def files(tmp_path_factory):
         "amounts.csv": "state,amount\nITA,100\n",
         "letters-2015.csv": "state,date,kind,reference\nAUT,2015-01-15,call_for_contributions,\n",
         "phasing-short.csv": "month,percent\n" + "".join(f"{m},8\n" for m in range(1, 13)),
+        "spent-bidi.csv": "date,budget_line,amount,description,document\n2016-01-31,7b,10,rent\u202egnp,D1\n",
         "spent-nodoc.csv": "date,budget_line,amount,description,document\n2016-01-31,7b,10,salaries,\n",
         "ledger-2099.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,R,7a\n",
         "long-reference.csv": "state,amount_due,date,amount,reference,budget_line\nITA,100,2016-01-05,100,"
@@ -303,6 +304,22 @@ def cases(f) -> list[tuple[list, str]]:
             "is not a date",
         ),  # fmt: skip
         (["report", "finances", "--year", "2016", "--as-of", "2099-01-01"], "2099-01-01"),
+        (["import", "expenditure", "--file", f / "spent-bidi.csv"], "line 2, description: one line of at most 300"),
+        (
+            [
+                "budget",
+                "set",
+                "--year",
+                "2016",
+                "--file",
+                f / "budget.csv",
+                "--decision",
+                "1RC\nATTENDEE:x",
+                "--approved-on",
+                "2015-09-11",
+            ],
+            "U+000A",
+        ),  # fmt: skip
         (
             [
                 "budget",

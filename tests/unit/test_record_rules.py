@@ -114,3 +114,9 @@ def test_an_import_of_letters_writes_only_letters_of_one_year(change, message):
     with pytest.raises(Refusal) as refused:
         check_record_events(inp)
     assert message in str(refused.value)
+
+
+def test_a_letters_reference_holding_a_bidi_or_control_character_is_refused_with_its_line():
+    data = "state,date,kind,reference\nItaly,2016-01-15,call_for_contributions,ISU\u202eCCM\n".encode()
+    with pytest.raises(ValueError, match="line 2, reference: holds the character U\\+202E"):
+        letter_events(data, 2016, registry(), {"ITA"}, "Sheila Mweemba", "isu")
