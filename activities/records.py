@@ -54,6 +54,7 @@ from domain.ids import chase_prefix
 from domain.meetings import fold_open_actions, meeting_id
 from domain.process import Refusal
 from domain.records import (
+    CheckpointRequest,
     EntrySettlement,
     OutboxRetryInput,
     RecordInput,
@@ -526,13 +527,25 @@ class CcmActivities:
         return agenda_facts(self.log, request)
 
     @activity.defn(name="checkpoint_log")
-    def checkpoint_log(self) -> dict[str, Any]:
+    def checkpoint_log(self, request: CheckpointRequest) -> dict[str, Any]:
         """Verify the whole chain, then sign the log's head with the ISU's key
         (CCM_CHECKPOINT_KEY) and log it. A broken chain is never signed: the checkpoint
-        fails, and the metrics say so (`ccm_eventlog_verified` 0) for the alert to fire."""
-        from activities.trust import load_private_key, make_checkpoint
+        fails, and the metrics say so (`ccm_eventlog_verified` 0) for the alert to fire.
+        A person's request is checked as any command that starts a run of its own (the ISU's,
+        signed where signatures are required); the daily schedule's, which no one signs, is
+        logged at most once a Geneva day, so a run started by anyone else in its name adds
+        nothing the schedule would not."""
+        from activities.trust import check_sender, load_private_key, make_checkpoint
         from domain.process import Refusal
+        from domain.records import checkpoint_arguments
 
+        if not request.daily:
+            try:
+                check_sender(
+                    self.verifier, "checkpoint", activity.info().workflow_id, request, checkpoint_arguments(request)
+                )
+            except Refusal as e:
+                raise refusal_error(e) from None
         # One process: forking a worker that runs Temporal's threads is not safe.
         began = time.perf_counter()
         verification = self.log.verify(processes=1)
@@ -560,7 +573,8 @@ class CcmActivities:
         try:
             key = load_private_key(self.checkpoint_key, os.environ.get("CCM_KEY_PASSPHRASE"))
             ring = self.verifier.ring if self.verifier is not None else None
-            return make_checkpoint(self.log, key, ring=ring).model_dump(mode="json")
+            daily = f"daily/{geneva_today().isoformat()}" if request.daily else None
+            return make_checkpoint(self.log, key, ring=ring, daily=daily).model_dump(mode="json")
         except Refusal as e:
             raise refusal_error(e) from None
 

@@ -173,15 +173,25 @@ def load_private_key(path: Path, passphrase: str | None = None):
     return key
 
 
-def make_checkpoint(log: EventLog, key, now: datetime | None = None, ring: KeyRing | None = None) -> Checkpoint:
+def make_checkpoint(
+    log: EventLog, key, now: datetime | None = None, ring: KeyRing | None = None, daily: str | None = None
+) -> Checkpoint:
     """Sign the log's head (its last row and that row's hash) with the ISU's key, and log
     the checkpoint after it. Once published, the log up to that row cannot be rewritten
     unseen, even by whoever holds the database. With `ring`, a key that verification
     would not accept (not an administrator's, not registered for the ISU) is refused
-    before anything is logged."""
+    before anything is logged.
+
+    Nothing written since the last checkpoint: that checkpoint stands, and no row is added
+    (else each request would add one, a checkpoint of the checkpoint). `daily` names the
+    schedule's day: its checkpoint is logged once, and a second run that day returns it."""
     last = log.last()
     if last is None:
         raise Refusal("the event log is empty: there is nothing to sign")
+    if last.event_type == "log.checkpoint":
+        return Checkpoint.model_validate(last.payload)
+    if daily is not None and (done := log.get(f"{CHECKPOINTS_ID}/{daily}")) is not None:
+        return Checkpoint.model_validate(done.payload)
     cp = Checkpoint(
         seq=last.seq, head=last.hash, at=now or datetime.now(timezone.utc), fingerprint=fingerprint(public_bytes(key))
     )
@@ -205,7 +215,7 @@ def make_checkpoint(log: EventLog, key, now: datetime | None = None, ring: KeyRi
             )
     log.append(
         NewEvent(
-            idempotency_key=f"{CHECKPOINTS_ID}/{cp.seq}",
+            idempotency_key=f"{CHECKPOINTS_ID}/{daily or cp.seq}",
             workflow_id=CHECKPOINTS_ID,
             run_id="",
             workflow_type="Checkpoint",

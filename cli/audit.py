@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cli.client import as_option
 from cli.common import check_out, emit, out_options, output_option, read_input, settings, write_out
 
 LOG_COLUMNS = ["seq", "occurred_at", "workflow_id", "subject", "event_type", "actor", "office", "payload"]
@@ -219,23 +220,30 @@ def _verify_checkpoint(path: Path | None, cp) -> str:
 
 @audit.command("checkpoint")
 @out_options("also write the signed checkpoint to this JSON file, to publish")
-def audit_checkpoint(out, force):
+@as_option("isu")
+def audit_checkpoint(out, force, acting):
     """Sign the log's head (row and hash) with the ISU's key (the worker's
     CCM_CHECKPOINT_KEY) and log the checkpoint; published, it proves the log up to that row
-    was not rewritten since. The worker signs and writes it (a run of LogCheckpoint)."""
+    was not rewritten since. The worker signs and writes it (a run of LogCheckpoint), once
+    it has checked who asks (the ISU; signed where signatures are required). With nothing
+    written since the last checkpoint, that one stands and is shown."""
     from cli.client import connect_polled, run
     from domain.signatures import Checkpoint
 
     check_out(out, force)
 
     async def go():
-        from services.commands import request_id
+        from domain.records import CheckpointRequest, checkpoint_arguments
+        from services.commands import request_id, result_or_why
+        from services.keystore import sign_start
         from workflows.checkpoint import LogCheckpoint
 
         client = await connect_polled()
-        return await client.execute_workflow(
-            LogCheckpoint.run, id=f"checkpoint-{request_id()}", task_queue=settings().task_queue
-        )
+        workflow_id = f"checkpoint-{request_id()}"
+        inp = CheckpointRequest(actor=acting.actor, office=acting.office)
+        inp = sign_start(inp, workflow_id, "checkpoint", checkpoint_arguments(inp))
+        handle = await client.start_workflow(LogCheckpoint.run, inp, id=workflow_id, task_queue=settings().task_queue)
+        return await result_or_why(handle)
 
     cp = Checkpoint.model_validate(run(go()))
     if out:
@@ -466,6 +474,7 @@ async def _schedule_checkpoints(hour: int, delete: bool) -> str:
     )
 
     from cli.client import connect
+    from domain.records import CheckpointRequest
     from workflows.checkpoint import LogCheckpoint
 
     client = await connect()
@@ -474,7 +483,9 @@ async def _schedule_checkpoints(hour: int, delete: bool) -> str:
         await handle.delete()
         return f"{CHECKPOINT_SCHEDULE_ID} deleted"
     schedule = Schedule(
-        action=ScheduleActionStartWorkflow(LogCheckpoint.run, id="log-checkpoint", task_queue=settings().task_queue),
+        action=ScheduleActionStartWorkflow(
+            LogCheckpoint.run, CheckpointRequest(daily=True), id="log-checkpoint", task_queue=settings().task_queue
+        ),
         spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour)])]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )

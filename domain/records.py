@@ -302,3 +302,17 @@ class OutboxRetryInput(Acting):
 
 def outbox_retry_arguments(inp: OutboxRetryInput) -> dict[str, Any]:
     return {"command": "retry_outbox", "intent_keys": inp.intent_keys, "actor": inp.actor, "office": inp.office}
+
+
+class CheckpointRequest(Acting):
+    """Who asks the worker to sign the log's head (`ccm audit checkpoint`), or the daily
+    schedule's run (`daily`). Where signatures are required a person's request is signed;
+    the schedule's, which no one signs, checkpoints at most once a Geneva day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    daily: bool = False
+
+
+def checkpoint_arguments(inp: CheckpointRequest) -> dict[str, Any]:
+    return {"command": "checkpoint", "daily": inp.daily, "actor": inp.actor, "office": inp.office}

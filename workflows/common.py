@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.cycle import CycleAmounts, CycleInput
     from domain.events import Event, NewEvent
     from domain.records import (
+        CheckpointRequest,
         EntrySettlement,
         OutboxRetryInput,
         RecordInput,
@@ -153,7 +154,7 @@ class Activities:
         raise NotImplementedError
 
     @activity.defn(name="checkpoint_log")
-    def checkpoint_log(self) -> dict[str, Any]:
+    def checkpoint_log(self, request: CheckpointRequest) -> dict[str, Any]:
         raise NotImplementedError
 
 

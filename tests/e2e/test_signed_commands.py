@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from tests.e2e.conftest import event_log
 NEXT = geneva_today().year + 1
 TODAY = geneva_today()
 PRESIDENT = "Michael Biontino@president"
+TEMPORAL = str(Path(sys.executable).parent / "temporal")
 
 
 def run(env: dict, *args, keys: Path | None = None, extra: dict | None = None):
@@ -297,7 +300,7 @@ def rehash(rows: list) -> list:
 def test_a_published_checkpoint_catches_a_whole_chain_rewritten_after_it(ccm_env, worker, tmp_path):
     env = ccm_env
     cp_file = tmp_path / "checkpoint.json"
-    r = run(env, "audit", "checkpoint", "--out", cp_file)
+    r = run(env, "audit", "checkpoint", "--out", cp_file, keys=Path(env["CCM_TEST_ISU_KEY"]).parent)
     assert r.exit_code == 0, r.output
     cp = json.loads(cp_file.read_text())
     assert r.stdout.startswith(f"checkpoint: row {cp['seq']}, head {cp['head']}")
@@ -330,7 +333,58 @@ def test_a_published_checkpoint_catches_a_whole_chain_rewritten_after_it(ccm_env
     assert refused.exit_code == 1 and "does not verify" in refused.stderr
 
 
+def checkpoints(env) -> list:
+    return [e for e in events(env) if e.event_type == "log.checkpoint"]
+
+
+def temporal_execute(env, workflow_id: str, *input_json: str) -> subprocess.CompletedProcess:
+    """A LogCheckpoint run as anyone who can reach Temporal starts one: the plain `temporal` CLI."""
+    inputs = [a for j in input_json for a in ("--input", j)]
+    return subprocess.run(
+        [TEMPORAL, "workflow", "execute", "--type", "LogCheckpoint", "--task-queue", env["CCM_TASK_QUEUE"]]
+        + ["--workflow-id", workflow_id, *inputs]
+        + ["--address", env["CCM_TEMPORAL_ADDRESS"], "--namespace", env["CCM_NAMESPACE"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_checkpoint_asked_for_unsigned_writes_nothing_and_one_in_the_schedules_name_at_most_once_a_day(
+    ccm_env, worker, tmp_path
+):
+    """With signatures required, the probe's unsigned `audit checkpoint` made the worker append a
+    row. A person's request is now the ISU's and signed; the schedule's (which no one signs) is
+    logged at most once a Geneva day; and with nothing written since the last checkpoint, it
+    stands and no row is added (else each request would add a checkpoint of the checkpoint)."""
+    isu = Path(ccm_env["CCM_TEST_ISU_KEY"]).parent
+    started = run(ccm_env, "chase", "start", "--state", "MLT", "--year", NEXT, "--amount", "1000", keys=isu)
+    assert started.exit_code == 0, started.output  # something new to checkpoint
+    before = len(checkpoints(ccm_env))
+    for wid, inputs, why in [
+        ("cp-no-input", (), "only the ISU may checkpoint, not an unnamed office"),
+        ("cp-unsigned", ('{"office": "isu", "actor": "Mallory"}',), "this installation requires signed commands"),
+        ("cp-president", ('{"office": "president"}',), "only the ISU may checkpoint, not president"),
+        ("cp-bogus", ('{"office": "isu", "bogus": 1}',), "bogus"),
+    ]:
+        refused = temporal_execute(ccm_env, wid, *inputs)
+        assert refused.returncode != 0 and why in refused.stdout + refused.stderr, (wid, refused.stdout, refused.stderr)
+    assert len(checkpoints(ccm_env)) == before
+
+    daily = [temporal_execute(ccm_env, f"cp-daily-{n}", '{"daily": true}') for n in range(3)]
+    assert all(r.returncode == 0 for r in daily), [r.stdout + r.stderr for r in daily]
+    assert len(checkpoints(ccm_env)) == before + 1
+    assert checkpoints(ccm_env)[-1].idempotency_key == f"checkpoints/daily/{geneva_today().isoformat()}"
+
+    signed = [run(ccm_env, "audit", "checkpoint", "--out", tmp_path / f"cp{n}.json", keys=isu) for n in range(2)]
+    assert [r.exit_code for r in signed] == [0, 0], [r.output for r in signed]
+    assert (tmp_path / "cp0.json").read_text() == (tmp_path / "cp1.json").read_text()  # nothing new: it stands
+    assert len(checkpoints(ccm_env)) == before + 1
+
+
 def test_checkpoints_run_daily_on_a_temporal_schedule(ccm_env, worker):
+    """The schedule's run asks in the schedule's name (unsigned, `daily`): the worker writes
+    the day's checkpoint once, and a second run that day returns it."""
     import asyncio
 
     from runtime.temporal import connect
@@ -338,19 +392,25 @@ def test_checkpoints_run_daily_on_a_temporal_schedule(ccm_env, worker):
 
     r = run(ccm_env, "audit", "schedule-checkpoints", "--hour", "2")
     assert r.exit_code == 0 and "a checkpoint every day at 02:00 UTC" in r.stdout, r.output
-    before = len([e for e in events(ccm_env) if e.event_type == "log.checkpoint"])
 
-    async def trigger():
+    async def triggered() -> tuple[int, dict]:
         client = await connect(
             Settings(temporal_address=ccm_env["CCM_TEMPORAL_ADDRESS"], namespace=ccm_env["CCM_NAMESPACE"])
         )
         handle = client.get_schedule_handle("ccm-log-checkpoint")
-        desc = await handle.describe()
+        hour = (await handle.describe()).schedule.spec.calendars[0].hour[0].start
         await handle.trigger()
-        return desc.schedule.spec.calendars[0].hour[0].start
+        for _ in range(120):
+            if actions := (await handle.describe()).info.recent_actions:
+                started = actions[-1].action
+                result = client.get_workflow_handle(started.workflow_id, run_id=started.first_execution_run_id)
+                return hour, await asyncio.wait_for(result.result(), 60)
+            await asyncio.sleep(0.25)
+        raise AssertionError("the schedule started nothing")
 
-    assert asyncio.run(trigger()) == 2
-    wait_for(lambda: len([e for e in events(ccm_env) if e.event_type == "log.checkpoint"]) == before + 1, 30)
+    hour, cp = asyncio.run(triggered())
+    day = [e for e in checkpoints(ccm_env) if e.idempotency_key == f"checkpoints/daily/{geneva_today().isoformat()}"]
+    assert hour == 2 and len(day) == 1 and cp == day[0].payload
     assert run(ccm_env, "audit", "schedule-checkpoints", "--delete").exit_code == 0
 
 

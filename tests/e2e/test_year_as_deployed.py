@@ -108,6 +108,17 @@ async def record(client, queue: str, command: str, events: list, acting: Acting,
     return await client.execute_workflow(RecordCommand.run, inp, id=workflow_id, task_queue=queue)
 
 
+async def checkpoint(client, queue: str, workflow_id: str) -> dict:
+    """`ccm audit checkpoint`: the ISU's request, signed, for the worker to sign the log's head."""
+    from domain.records import CheckpointRequest, checkpoint_arguments
+    from services.keystore import sign_start
+    from workflows.checkpoint import LogCheckpoint
+
+    inp = CheckpointRequest(actor=ISU.actor, office=ISU.office)
+    inp = sign_start(inp, workflow_id, "checkpoint", checkpoint_arguments(inp))
+    return await client.execute_workflow(LogCheckpoint.run, inp, id=workflow_id, task_queue=queue)
+
+
 async def import_statement(client, queue: str, lines: list[Line], statement_id: str, day: date) -> list[dict]:
     """`ccm bank import`: the statement read, signed with its entries, run by the worker."""
     from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -156,7 +167,6 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
     from services.commands import read_status, start, update
     from services.settings import Settings
     from workflows.annual_cycle import AnnualContributionCycle
-    from workflows.checkpoint import LogCheckpoint
     from workflows.concept_note import ConceptNote
     from workflows.meeting import Meeting
     from workflows.obligation import Obligation
@@ -450,7 +460,7 @@ async def test_a_year_as_deployed(time_skipping_env, deployed):
                     await as_president(
                         workflow_id(year, "NZL" if month == 9 else "ITA"), "escalate", Escalate(office="president")
                     )
-                await client.execute_workflow(LogCheckpoint.run, id=f"checkpoint-{year}-{month}", task_queue=queue)
+                await checkpoint(client, queue, f"checkpoint-{year}-{month}")
             await sleep_until(server, at(12, 5))
             await committee(12)
             while await server.get_current_time() < at(12, 31, 18):

@@ -280,15 +280,17 @@ def test_the_checkpoint_verifies_the_whole_chain_first_and_never_signs_a_broken_
 
     from activities.letters import Mailbox
     from activities.records import CcmActivities
+    from domain.records import CheckpointRequest
 
     fill(event_log)
     activities = CcmActivities(event_log, Mailbox(tmp_path, "isu@example.org"))  # no checkpoint key
+    isu = CheckpointRequest(office="isu")
     with pytest.raises(ApplicationError, match="CCM_CHECKPOINT_KEY"):  # whole: verified, then no key to sign with
-        ActivityEnvironment().run(activities.checkpoint_log)
+        ActivityEnvironment().run(activities.checkpoint_log, isu)
     drop_triggers(event_log)
     with event_log.engine.begin() as conn:
         conn.execute(text("UPDATE events SET payload = :p WHERE seq = 2"), {"p": json.dumps({"n": "forged"})})
     with pytest.raises(ApplicationError, match="broken at row 2") as refused:
-        ActivityEnvironment().run(activities.checkpoint_log)
+        ActivityEnvironment().run(activities.checkpoint_log, isu)
     assert refused.value.type == "chain_broken" and refused.value.non_retryable
     assert event_log.count() == 5

@@ -89,7 +89,10 @@ def test_a_checkpoint_key_verification_would_not_accept_is_refused_and_nothing_i
     pem = stray.stdout.splitlines()[0].split()[-1]
     env = worker_on({"CCM_HOME": str(tmp_path), "CCM_ADMIN_KEYS": public, "CCM_CHECKPOINT_KEY": pem})
     assert runner.invoke(cli, ["ping"], env=env).exit_code == 0
-    result = runner.invoke(cli, ["audit", "checkpoint"], env=env)
+    # Asked for unsigned (this installation does not require signatures; the CLI would not
+    # sign with a key the registry does not know): the worker refuses its own checkpoint key.
+    (tmp_path / "no-keys").mkdir()
+    result = runner.invoke(cli, ["audit", "checkpoint"], env=env | {"CCM_KEYS_DIR": str(tmp_path / "no-keys")})
     assert result.exit_code == 1 and "would not be accepted when verified" in result.stderr, result.output
     log = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}", create=False)
     assert list(log.query(event_type="log.checkpoint")) == []
