@@ -110,6 +110,16 @@ def test_a_data_directory_the_system_will_not_write_is_one_line(ccm, worker, ccm
     assert result.exit_code == 1 and "/sys/kernel/ccm-home" in one_line(result), result.output
 
 
+def test_a_worker_whose_home_the_system_will_not_write_says_so_in_one_line(tmp_path):
+    """`ccm worker` with CCM_HOME where no folder can be made (its outbox, its heartbeat),
+    the log itself elsewhere and sound: one line naming the folder, exit 1, no traceback."""
+    home = tmp_path / "home"
+    assert subprocess.run([CCM, "db", "upgrade"], env=os.environ | {"CCM_HOME": str(home)}).returncode == 0
+    env = os.environ | {"CCM_HOME": "/sys/kernel/ccm-home", "CCM_DATABASE_URL": f"sqlite:///{home / 'eventlog.db'}"}
+    result = subprocess.run([CCM, "worker"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and result.stderr == "Error: /sys/kernel/ccm-home: Operation not permitted\n"
+
+
 def test_a_metrics_port_in_use_is_one_line(ccm_env, tmp_path):
     import socket
 
