@@ -502,8 +502,11 @@ def _camt(data: bytes, sha: str) -> list[Statement]:
                 continue
             lines: list[dict[str, Any]] = []
             whole = base | {"where": where, "amount": amount, "bank_reference": reference}
-            if any(tx_amount(tx) is None for tx in details):  # one line never blocks the file
-                booked.append(whole | {"unsplit": f"the bank gave its {len(details)} transactions no amounts"})
+            # One line never blocks the file. A proprietary amount (`AmtDtls/PrtryAmt`) is the
+            # bank's own and says nothing of the transaction's: it is no amount.
+            if missing := sum(tx_amount(tx) is None for tx in details):
+                some = "its" if missing == len(details) else f"{missing} of its"
+                booked.append(whole | {"unsplit": f"the bank gave {some} {len(details)} transactions no amounts"})
                 continue
             for m, tx in enumerate(details, start=1):  # a batch: one line per transaction
                 tx_where = f"{where}, transaction {m}"

@@ -236,6 +236,7 @@ def _batch(entry_amount: str, txs: list[tuple[str, str]], tx_amount_tag: str = "
         ),
         # genkgo's camt054 .v2: a batch without its transactions' amounts
         ([("T1", ""), ("T2", "")], "CHF", "the bank gave its 2 transactions no amounts"),
+        ([("T1", "10.00"), ("T2", "")], "CHF", "the bank gave 1 of its 2 transactions no amounts"),
         # .v4/.v8: the transactions' amounts as instructed, in SEK
         ([("T1", "3.50"), ("T2", "6.00")], "SEK", "its transactions are in SEK, the entry in CHF"),
     ],
@@ -352,3 +353,142 @@ def test_two_statements_of_one_account_in_one_camt_document_are_two_each_with_it
     assert statement_id(one) != statement_id(two)
     # A file of one statement keeps the name it always had.
     assert statement_id(read_statement(first.encode())).endswith(read_statement(first.encode()).sha256[:16])
+
+
+def _genkgo_camt054_v2(reference: str) -> bytes:
+    """A camt.054.001.02 notification in the dialect of genkgo/camt's public sample
+    `test/data/camt054.v2.xml` (our own values): the account under `Othr/Id`, not an IBAN; a
+    SEK debit booked with a `DtTm`, whose four `TxDtls` sit straight under `NtryDtls` (no
+    `Btch`), three with no amount and one with only a proprietary amount
+    (`AmtDtls/PrtryAmt`), some with two `Ustrd` and two `Strd`; then, our addition, a CHF
+    credit quoting a chase's creditor reference."""
+    tx = (
+        "<TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>{amount}"
+        "<RltdPties><Dbtr><Nm>SUPPLIER AB</Nm></Dbtr></RltdPties>"
+        "<RmtInf><Ustrd>Invoice {n} part 1</Ustrd><Ustrd>Invoice {n} part 2</Ustrd>"
+        "<Strd><CdtrRefInf><Tp><CdOrPrtry><Prtry>ISR Reference</Prtry></CdOrPrtry></Tp><Ref>R{n}</Ref>"
+        "</CdtrRefInf><AddtlRmtInf>Block 1</AddtlRmtInf></Strd>"
+        "<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>S{n}</Ref></CdtrRefInf></Strd>"
+        "</RmtInf></TxDtls>"
+    )
+    proprietary = '<AmtDtls><PrtryAmt><Tp>DBIT</Tp><Amt Ccy="SEK">236.25</Amt></PrtryAmt></AmtDtls>'
+    details = "".join(
+        tx.format(e2e="NOTPROVIDED" if n == 2 else f"SUPP/AB/{n}", amount=proprietary if n == 2 else "", n=n)
+        for n in range(1, 5)
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02">
+  <BkToCstmrDbtCdtNtfctn>
+    <GrpHdr>
+      <MsgId>ISU-NTF-2027-0301</MsgId><CreDtTm>2027-03-01T12:30:00+01:00</CreDtTm>
+      <MsgPgntn><PgNb>1</PgNb><LastPgInd>true</LastPgInd></MsgPgntn>
+    </GrpHdr>
+    <Ntfctn>
+      <Id>ISU-NTF-2027-0301</Id><ElctrncSeqNb>301</ElctrncSeqNb><CreDtTm>2027-03-01T12:30:00+01:00</CreDtTm>
+      <Acct><Id><Othr><Id>{IBAN}</Id></Othr></Id><Ownr><Nm>ISU-CCM TRUST FUND</Nm></Ownr></Acct>
+      <Ntry>
+        <Amt Ccy="SEK">200000</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><DtTm>2027-03-01T13:15:00+01:00</DtTm></BookgDt><ValDt><Dt>2027-03-01</Dt></ValDt>
+        <AcctSvcrRef>ISU-NTF-2027-0301-1</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls>{details}</NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="CHF">27574.16</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2027-03-01</Dt></BookgDt><ValDt><Dt>2027-03-01</Dt></ValDt>
+        <AcctSvcrRef>ISU-NTF-2027-0301-2</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls><TxDtls><Refs><EndToEndId>ITA-2027</EndToEndId></Refs>
+          <RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>{reference}</Ref>
+          </CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Ntfctn>
+  </BkToCstmrDbtCdtNtfctn>
+</Document>
+""".encode()
+
+
+def test_genkgos_camt054_v2_dialect_is_read_whole_its_foreign_debit_kept_apart_and_the_credit_matched():
+    """The probe: genkgo's camt054.v2 was refused whole ("a batch transaction needs its
+    amount") for one SEK debit `ccm` would not book anyway. The file is schema-valid; its
+    debit is kept whole with why, every amount in its currency, and the CHF credit is read."""
+    import xmlschema
+
+    from tests.statements import xsd
+
+    data = _genkgo_camt054_v2(creditor_reference(2027, "ITA"))
+    xmlschema.XMLSchema(xsd("camt.054.001.02")).validate(data.decode())
+    debit, credit = read_statement(data).entries
+    assert (debit.amount, debit.currency, debit.credit) == (Decimal("200000.00"), "SEK", False)
+    assert debit.unsplit == "the bank gave its 4 transactions no amounts"  # a proprietary amount is none
+    assert match_entry(debit, CHASES, NAMES).workflow_id is None
+    assert (credit.amount, credit.currency, credit.credit) == (Decimal("27574.16"), "CHF", True)
+    assert match_entry(credit, CHASES, NAMES).workflow_id == "chase-2027-ITA"
+
+
+def _genkgo_camt054_v8() -> bytes:
+    """A camt.054.001.08 notification in the dialect of genkgo/camt's `camt054.v8.xml` (our
+    own values): `Sts/Cd`, a SEK debit whose `Btch` counts 2 transactions totalling CHF 6.30
+    while its three `TxDtls` each say a CHF credit (`Amt` and `AmtDtls/TxAmt`), a
+    proprietary bank transaction code, creditors with postal addresses; then a CHF credit."""
+    tx = (
+        "<TxDtls><Refs><PmtInfId>PI-1</PmtInfId><InstrId>PI-1-{n}</InstrId><EndToEndId>E2E-{n}</EndToEndId></Refs>"
+        '<Amt Ccy="CHF">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+        '<AmtDtls><TxAmt><Amt Ccy="CHF">{amount}</Amt></TxAmt></AmtDtls>'
+        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn>"
+        "<Prtry><Cd>Z24</Cd></Prtry></BkTxCd>"
+        "<RltdPties><Dbtr><Pty><Nm>ISU-CCM</Nm></Pty></Dbtr>"
+        "<Cdtr><Pty><Nm>Supplier {n}</Nm><PstlAdr><StrtNm>Rue {n}</StrtNm><BldgNb>{n}</BldgNb><PstCd>1202</PstCd>"
+        "<TwnNm>Genève</TwnNm><Ctry>CH</Ctry></PstlAdr></Pty></Cdtr></RltdPties>"
+        "<RmtInf><Ustrd>Order {n}</Ustrd></RmtInf></TxDtls>"
+    )
+    details = "".join(tx.format(n=n, amount=a) for n, a in ((1, "3.1"), (2, "3.2"), (3, "3.2")))
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
+  <BkToCstmrDbtCdtNtfctn>
+    <GrpHdr><MsgId>ISU-NTF-V8</MsgId><CreDtTm>2027-03-01T12:30:00+01:00</CreDtTm></GrpHdr>
+    <Ntfctn>
+      <Id>ISU-NTF-V8</Id><NtfctnPgntn><PgNb>2</PgNb><LastPgInd>true</LastPgInd></NtfctnPgntn>
+      <ElctrncSeqNb>8</ElctrncSeqNb><CreDtTm>2027-03-01T12:30:00+01:00</CreDtTm>
+      <Acct><Id><IBAN>{IBAN}</IBAN></Id></Acct>
+      <Ntry>
+        <Amt Ccy="SEK">200000</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><Dt>2027-03-01</Dt></BookgDt><ValDt><Dt>2027-03-01</Dt></ValDt>
+        <AcctSvcrRef>ACSR-V8-1</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn>
+          <Prtry><Cd>Z24</Cd></Prtry></BkTxCd>
+        <NtryDtls>
+          <Btch><MsgId>B-1</MsgId><PmtInfId>PI-1</PmtInfId><NbOfTxs>2</NbOfTxs><TtlAmt Ccy="CHF">6.3</TtlAmt>
+            <CdtDbtInd>DBIT</CdtDbtInd></Btch>
+          {details}
+        </NtryDtls>
+        <AddtlNtryInf>Order</AddtlNtryInf>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="CHF">500.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><Dt>2027-03-01</Dt></BookgDt><ValDt><Dt>2027-03-01</Dt></ValDt>
+        <AcctSvcrRef>ACSR-V8-2</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>Contribution of New Zealand 2027</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Ntfctn>
+  </BkToCstmrDbtCdtNtfctn>
+</Document>
+""".encode()
+
+
+def test_genkgos_camt054_v8_dialect_keeps_a_batch_in_another_currency_whole_and_reads_the_rest():
+    """The probe: genkgo's .v4/.v8 were refused ("its 3 transactions add up to 9.50, not to
+    the entry's 200000.00", CHF against SEK unsaid). The batch is kept whole saying both
+    currencies; the credit after it is read and matched by the State it names."""
+    import xmlschema
+
+    from tests.statements import xsd
+
+    data = _genkgo_camt054_v8()
+    xmlschema.XMLSchema(xsd("camt.054.001.08")).validate(data.decode())
+    debit, credit = read_statement(data).entries
+    assert (debit.amount, debit.currency, debit.credit) == (Decimal("200000.00"), "SEK", False)
+    assert debit.unsplit == "its transactions are in CHF, the entry in SEK"
+    assert (credit.amount, credit.currency) == (Decimal("500.00"), "CHF")
+    assert match_entry(credit, CHASES, NAMES).workflow_id == "chase-2027-NZL"
