@@ -630,6 +630,18 @@ def _mt940(data: bytes, sha: str) -> list[Statement]:
     return statements
 
 
+# Where an MT940 entry's text is, as the mt940 library gives it: free text, or the fields of a
+# German structured `:86:` (`?20`–`?29` purpose, `EREF+`, `?00` posting text, `?60`–`?63`).
+MT940_DETAILS = (
+    "transaction_details",
+    "extra_details",
+    "purpose",
+    "additional_purpose",
+    "end_to_end_reference",
+    "posting_text",
+)
+
+
 def _mt940_message(text: str, number: int) -> tuple[Any, ...]:
     """One message: (opening, closing, :20:, account, entries)."""
     import logging
@@ -655,7 +667,10 @@ def _mt940_message(text: str, number: int) -> tuple[Any, ...]:
         if "amount" not in d or status not in ("C", "D", "RC", "RD"):
             raise StatementError(f"{where}: no amount or credit/debit mark")
         amount = d["amount"]
-        details = " ".join(str(d.get(k) or "") for k in ("transaction_details", "extra_details")).strip()
+        # A German SEPA `:86:` (`166?00GUTSCHRIFT?20EREF+…?21SVWZ+…?32name`) is taken apart by
+        # the library into its fields, and its text is no longer under transaction_details:
+        # the remittance is read from them (SVWZ purpose, EREF, posting text).
+        details = " ".join(str(d.get(k) or "") for k in MT940_DETAILS).strip()
         found = references_in(details.replace("\n", " "))
         value, booked = d["date"], d.get("entry_date") or d["date"]  # the library's own date type
         entries.append(
@@ -674,6 +689,7 @@ def _mt940_message(text: str, number: int) -> tuple[Any, ...]:
                 "owner_reference": real_reference(d.get("customer_reference"))[:100],
                 "creditor_reference": found[0] if found else "",
                 "remittance": " ".join(details.split())[:1000],
+                "debtor": " ".join(str(d.get("applicant_name") or "").split())[:200],
             }
         )
 

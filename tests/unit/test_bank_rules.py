@@ -492,3 +492,69 @@ def test_genkgos_camt054_v8_dialect_keeps_a_batch_in_another_currency_whole_and_
     assert debit.unsplit == "its transactions are in CHF, the entry in SEK"
     assert (credit.amount, credit.currency) == (Decimal("500.00"), "CHF")
     assert match_entry(credit, CHASES, NAMES).workflow_id == "chase-2027-NZL"
+
+
+def _german_sepa_mt940(reference: str) -> bytes:
+    """MT940 in the dialect of betterplace/mt940_parser's public sample `sepa_mt9401.txt`
+    (our own values): no header, LF line ends, the account as `BLZ/account`, `:28C:` zero-
+    padded, `:86:` in `?nn` subfields running onto continuation lines, amounts such as
+    `300,`, `:64:` after `:62F:`, and one account's day over two messages (`:62M:` then
+    `:60M:`), beside a message of another account."""
+    return f""":20:T0894139460
+:25:50880050/0194774600888
+:28C:00004/00001
+:60F:C270303EUR1000,
+:61:2703040304CR300,NTRFNONREF//0724710345313905
+:86:166?00GUTSCHRIFT?100399?20EREF+NOTPROVIDED?21SVWZ+{reference[:14]}?22{reference[14:]} CONT
+RIBUTION?32REPUBBLICA ITALIANA
+:61:2703040304DR50,05NTRFKREF+//BD7CFA74485E7E69
+:86:191?00SEPA-UEBERW?100399?20KREF+TFNr 01005 PayId CTSc-?2101 EBB
+:62M:C270304EUR1249,95
+-
+:20:T0894139460
+:25:50880050/0194774600888
+:28C:00004/00002
+:60M:C270304EUR1249,95
+:61:2703040304CR0,05NMSCNONREF
+:86:079?00SAMMLER?109800?200904059001
+:62F:C270304EUR1250,
+:64:C270304EUR1250,
+-
+:20:T0894139560
+:25:50880050/0194777100888
+:28C:00004/00001
+:60F:D270303EUR970499,9
+:61:2703040304DR500250,NTRFKREF+//BD7CFA74485E7E70
+:86:191?00SEPA-UEBERW?100399?20KREF+TFNr 01024 PayId CTSc-?2101 EBB?2
+2MTLG:SEPA-Ueberweisungsauft?23rag Datei mit 0000005 Zahlu?24ngen
+:62F:D270304EUR1470749,9
+:64:D270304EUR1470749,9
+-
+""".encode("latin-1")
+
+
+def test_the_german_sepa_mt940_dialect_is_one_statement_per_account_its_split_day_whole():
+    """The probe filed a multi-account file under its first account. Each account here is one
+    statement: the day split over two messages (`:62M:`/`:60M:`) reads as one, balances
+    chained; the reference split over two `?2n` subfields is found whole."""
+    from domain.bank import read_statements
+
+    ref = creditor_reference(2027, "ITA").replace(" ", "")
+    first, second = read_statements(_german_sepa_mt940(ref))
+    assert (first.account, first.opening, first.closing) == (
+        "50880050/0194774600888", Decimal("1000.00"), Decimal("1250.00"),
+    )  # fmt: skip
+    assert [(e.amount, e.credit) for e in first.entries] == [
+        (Decimal("300.00"), True), (Decimal("50.05"), False), (Decimal("0.05"), True),
+    ]  # fmt: skip
+    assert (second.account, second.closing, len(second.entries)) == (
+        "50880050/0194777100888", Decimal("-1470749.90"), 1,
+    )  # fmt: skip
+    # Its text was lost (the library takes a structured `:86:` apart into fields): now the
+    # reference, the purpose and the payer are read from them. Matching waits for a person
+    # only because it is in EUR.
+    italy = first.entries[0]
+    assert (italy.creditor_reference, italy.debtor) == (ref, "REPUBBLICA ITALIANA")
+    assert italy.remittance == f"{ref} CONTRIBUTION NOTPROVIDED GUTSCHRIFT"
+    assert match_entry(italy, CHASES, NAMES).reason == "in EUR: only CHF entries are matched automatically"
+    assert match_entry(italy.model_copy(update={"currency": "CHF"}), CHASES, NAMES).workflow_id == "chase-2027-ITA"
