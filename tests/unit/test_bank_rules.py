@@ -558,3 +558,51 @@ def test_the_german_sepa_mt940_dialect_is_one_statement_per_account_its_split_da
     assert italy.remittance == f"{ref} CONTRIBUTION NOTPROVIDED GUTSCHRIFT"
     assert match_entry(italy, CHASES, NAMES).reason == "in EUR: only CHF entries are matched automatically"
     assert match_entry(italy.model_copy(update={"currency": "CHF"}), CHASES, NAMES).workflow_id == "chase-2027-ITA"
+
+
+MT940_TWO_DAYS = """:20:STMT-0305
+:25:CH9300762011623852957
+:28C:12/1
+:60F:C270304CHF1000,00
+:61:2703050306C250,00NTRFNONREF//BANK-1
+:86:Contribution of Norway
+:61:2703050305RD20,00NTRFNONREF//BANK-2
+:86:Return of a fee charged twice
+:62M:C270305CHF1270,00
+-
+:20:STMT-0305
+:25:CH9300762011623852957
+:28C:12/2
+:60M:C270305CHF1270,00
+:61:2703070307D70,00NTRFNONREF//BANK-3
+:86:Bank charges
+:62F:C270307CHF1200,00
+-
+"""
+
+
+def test_an_mt940_statement_keeps_its_id_its_days_and_each_entrys_booking_day_and_mark():
+    """What the bank says of a statement and its entries reaches the log as it said it: the
+    `:20:` id, the first and last days of its entries, each entry's booking day where it is
+    not its value day (`2703050306`: valued on 5 March, booked on the 6th), and `RD` (a
+    debit reversed: money in) against `D`."""
+    s = read_statement(MT940_TWO_DAYS.encode())
+    assert (s.id, s.account, s.opening, s.closing) == ("STMT-0305", IBAN, Decimal("1000.00"), Decimal("1200.00"))
+    assert (s.from_date, s.to_date) == (date(2027, 3, 5), date(2027, 3, 7))
+    assert [(e.ref, e.value_date, e.booking_date, e.credit, e.reversal) for e in s.entries] == [
+        ("BANK-1", date(2027, 3, 5), date(2027, 3, 6), True, False),
+        ("BANK-2", date(2027, 3, 5), date(2027, 3, 5), True, True),
+        ("BANK-3", date(2027, 3, 7), date(2027, 3, 7), False, False),
+    ]  # fmt: skip
+    assert s.entries[0].remittance == "Contribution of Norway"
+
+
+def test_an_mt940_that_does_not_add_up_is_refused_naming_its_statement_and_the_sum():
+    """Each message is reconciled on its own (its opening, here the day's `:60M:`, and closing)."""
+    off = MT940_TWO_DAYS.replace(":62F:C270307CHF1200,00", ":62F:C270307CHF1300,00")
+    with pytest.raises(StatementError) as refused:
+        read_statement(off.encode())
+    assert str(refused.value) == (
+        "statement STMT-0305 does not reconcile: opening 1270.00 + entries -70.00 = 1200.00, "
+        "but the closing balance is 1300.00 (off by 100.00)"
+    )
