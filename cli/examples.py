@@ -20,6 +20,7 @@ EXAMPLES = {
     "completion": "ccm completion bash > ~/.ccm-complete.bash",
     "states list": "ccm states list --status signatory",
     "states show": "ccm states show Italy",
+    "states targets": "ccm states targets --as-of 2017-09-04",
     "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",
     "audit verify": "ccm audit verify --file log-2027.jsonl",
     "audit export": "ccm audit export --since 2027-01-01 --out log-2027.jsonl",

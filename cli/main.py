@@ -344,7 +344,8 @@ def offices(output):
 def states():
     """States Parties and signatories of the Convention, on any date since 2008: the
     registry of November 2016, the changes since (shipped, with sources) and those
-    recorded in the event log."""
+    recorded in the event log; every other State of the world (the States not party, from
+    November 2016) and the universalization targets."""
 
 
 def _log_registry():
@@ -375,7 +376,12 @@ def _state_row(s, on) -> dict:
 
 
 @states.command("list")
-@click.option("--status", type=click.Choice(["party", "signatory", "withdrawn"]), help="only States with this status")
+@click.option(
+    "--status",
+    type=click.Choice(["party", "signatory", "withdrawn", "not-party", "neither"]),
+    help="only States with this status; not-party: every State of the world not party that day "
+    "(signatories, withdrawn and neither); neither: never signed nor joined",
+)
 @click.option(
     "--as-of",
     type=DATE,
@@ -394,14 +400,68 @@ def states_list(status, as_of, output):
         raise click.BadParameter(
             f"{on} is outside the Convention's record: from {OPENED_FOR_SIGNATURE} to today", param_hint="--as-of"
         )
-    rows = [_state_row(s, on) for s, st in _log_registry().on(on) if status is None or st == status]
-    parties = sum(1 for r in rows if r["status"] == "party")
-    emit(
-        rows,
-        output,
-        ["alpha3", "alpha2", "name", "status", "entry_into_force", "withdrawn"],
-        title=f"{len(rows)} States on {on} ({parties} States Parties)",
-    )
+    registry = _log_registry()
+    if status in ("not-party", "neither"):
+        from domain.states import NOT_PARTY
+
+        try:
+            world = registry.world_on(on)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--as-of") from None
+        wanted = NOT_PARTY if status == "not-party" else ("neither",)
+        rows = [_world_row(registry, a3, name, st, on) for a3, name, st in world if st in wanted]
+        parties = sum(1 for *_, st in world if st == "party")
+        title = f"{len(rows)} States not party on {on}: {parties} of the {len(world)} States are States Parties"
+    else:
+        rows = [_state_row(s, on) for s, st in registry.on(on) if status is None or st == status]
+        parties = sum(1 for r in rows if r["status"] == "party")
+        title = f"{len(rows)} States on {on} ({parties} States Parties)"
+    emit(rows, output, ["alpha3", "alpha2", "name", "status", "entry_into_force", "withdrawn"], title=title)
+
+
+def _world_row(registry, alpha3: str, name: str, standing: str, on) -> dict:
+    """A row of `states list` for any State of the world (one the Convention's registry does
+    not know has no dates)."""
+    import pycountry
+
+    from domain.states import UnknownState
+
+    try:
+        return _state_row(registry.get(alpha3), on) | {"status": standing}
+    except UnknownState:
+        country = pycountry.countries.get(alpha_3=alpha3)
+        alpha2 = country.alpha_2 if country else ""
+        return {"alpha3": alpha3, "alpha2": alpha2, "name": name, "status": standing} | dict.fromkeys(
+            ("entry_into_force", "withdrawn")
+        )
+
+
+@states.command("targets")
+@click.option("--as-of", type=DATE, help="where the targets stood on that day (default today)")
+@output_option()
+def states_targets(as_of, output):
+    """The universalization targets (shipped with their sources: 130 States Parties by 2020,
+    eight new by the 7MSP, …) and where each stands: met, missed on its day, or open with
+    how many to go, counted from the registry and the changes recorded."""
+    from domain.universalization import progress, targets
+
+    on = as_of or geneva_today()
+    registry = _log_registry()
+    rows = []
+    for target in targets():
+        p = progress(registry, target, on)
+        rows.append(
+            {
+                "target": target.target,
+                "by": target.by.isoformat(),
+                "count": target.count,
+                "reached": p.reached,
+                "standing": p.standing,
+                "said": p.said,
+                "source": target.source,
+            }
+        )
+    emit(rows, output, ["target", "by", "count", "reached", "said"], title=f"Universalization targets on {on}")
 
 
 @states.command("record")

@@ -11,6 +11,10 @@ they changed them (`data/state_names.csv`). Changes recorded later in the event 
 
 Everywhere a user names a State, `Registry.get` accepts the ISO 3166 alpha-3 or alpha-2
 code or any name it has had, in any case, and answers with the State.
+
+Every State, not only the Convention's: the UN's Member States, its two non-member observer
+States and the Cook Islands and Niue (`data/world_states.csv`, with sources), so that the
+States not party can be counted and listed on any day (`Registry.world_on`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,13 @@ from domain.events import Event
 from domain.schedule import geneva_today
 
 Status = Literal["party", "signatory", "withdrawn"]
+# Where a State of the world stands with the Convention on a day: one of the registry's
+# statuses, or `neither` (never signed, never bound).
+Standing = Literal["party", "signatory", "withdrawn", "neither"]
+NOT_PARTY: tuple[Standing, ...] = ("signatory", "withdrawn", "neither")
+# The registry of 2016 records the signatories of November 2016, not when the States Parties
+# of then had signed: who had neither signed nor joined is known from then on.
+WORLD_KNOWN_FROM = date(2016, 11, 1)
 ChangeKind = Literal["ratification", "accession", "withdrawal"]
 _CSV_STATUS = {"State Party": "party", "Signatory": "signatory"}
 
@@ -101,6 +112,21 @@ class State(BaseModel):
         return next((f for f in sorted(self.former_names, key=lambda f: f.until) if day < f.until), None)
 
 
+class WorldState(BaseModel):
+    """A State that can join the Convention: a UN Member State (`since`: its admission,
+    where it came after the Convention opened for signature), a non-member observer State,
+    or a State whose treaty-making capacity the Secretary-General recognizes."""
+
+    alpha3: str
+    name: str
+    kind: Literal["member", "observer", "non-member"]
+    since: date | None = None
+    source: str
+
+    def exists_on(self, day: date) -> bool:
+        return self.since is None or day >= self.since
+
+
 class UnknownState(ValueError):
     """A name that is not a State of the registry; the message suggests close matches."""
 
@@ -146,6 +172,24 @@ class Registry:
 
     def parties_during(self, year: int) -> list[State]:
         return [s for s in self.states if s.party_during(year)]
+
+    def world_on(self, day: date) -> list[tuple[str, str, Standing]]:
+        """Every State of the world on `day` (alpha-3, its name that day, where it stands
+        with the Convention), by name: the universalization's denominator. From
+        `WORLD_KNOWN_FROM` on (before, a State Party of 2016 may have been a signatory)."""
+        if day < WORLD_KNOWN_FROM:
+            raise ValueError(
+                f"the registry tells signatories from {WORLD_KNOWN_FROM} on, not on {day}: "
+                "the States not party are known from then"
+            )
+        found = []
+        for w in world():
+            if not w.exists_on(day):
+                continue
+            known = self._by_key.get(w.alpha3.casefold())
+            status = known.status_on(day) if known else None
+            found.append((w.alpha3, known.name_on(day) if known else w.name, status or "neither"))
+        return sorted(found, key=lambda row: row[1])
 
     def get(self, given: str) -> State:
         state = self._by_key.get(given.strip().casefold())
@@ -337,6 +381,30 @@ def registry_with(recorded: Iterable[Event]) -> Registry:
     """The shipped registry with the `state.recorded` events of an event log applied."""
     recorded = list(recorded)
     return registry().with_recorded(recorded) if recorded else registry()
+
+
+def parse_world_csv(text: str) -> list[WorldState]:
+    """Rows of `alpha3,name,standing,since,source`: ISO 3166 codes, each row sourced."""
+    found = []
+    for line, row in _rows(text, {"alpha3", "name", "standing", "since", "source"}, "world"):
+        country = _country(row["alpha3"], line, "world")
+        if row["standing"] not in ("member", "observer", "non-member"):
+            raise ValueError(f"world: line {line}: unknown standing {row['standing']!r}")
+        if not row["source"]:
+            raise ValueError(f"world: line {line}: a State needs its source")
+        since = date.fromisoformat(row["since"]) if row["since"] else None
+        found.append(
+            WorldState(
+                alpha3=country.alpha_3, name=row["name"], kind=row["standing"], since=since, source=row["source"]
+            )
+        )
+    return found
+
+
+@lru_cache(maxsize=1)
+def world() -> tuple[WorldState, ...]:
+    """The States of the world shipped with ccm (197 since South Sudan's admission)."""
+    return tuple(parse_world_csv(_data("world_states.csv")))
 
 
 @lru_cache(maxsize=1)

@@ -264,6 +264,7 @@ def cases(f) -> list[tuple[list, str]]:
             "'Atlantis' is not a country",
         ),
         (["states", "list", "--as-of", "2018-02-30"], "is not a date"),
+        (["states", "targets", "--as-of", "2017-02-29"], "is not a date"),
         (["import", "contributions", "--year", "2099", "--file", f / "ledger-2099.csv"], "2099 is not in the range"),
         (
             ["import", "contributions", "--year", "2016", "--file", f / "long-reference.csv"],

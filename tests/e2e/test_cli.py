@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -214,6 +215,29 @@ def test_states_list_as_json_and_show(ccm):
     assert len(in_2016) == 19
     shown = json.loads(ccm("states", "show", "it", "--output", "json").output)
     assert shown["alpha3"] == "ITA" and shown["entry_into_force"] == "2012-03-01"
+
+
+def test_the_states_not_party_of_a_day_and_the_universalization_targets(ccm):
+    """The issue's check: `--as-of 2016-11-04 --status not-party` gives the 97 States not party
+    of that day (19 signatories, 78 that had done neither), which with the 100 States Parties
+    make the 197 of the world; today, `neither` lists who never signed nor joined."""
+    r = ccm("states", "list", "--as-of", "2016-11-04", "--status", "not-party", "-o", "json")
+    assert r.exit_code == 0, r.output
+    rows = {row["alpha3"]: row["status"] for row in json.loads(r.stdout)}
+    assert len(rows) == 97 and Counter(rows.values()) == {"neither": 78, "signatory": 19}
+    assert (rows["USA"], rows["MDG"], rows["LKA"]) == ("neither", "signatory", "neither")
+    assert "ITA" not in rows and "SSD" in rows  # South Sudan acceded in 2023
+    table = ccm("states", "list", "--as-of", "2016-11-04", "--status", "not-party")
+    assert "97 States not party on 2016-11-04: 100 of the 197 States are States Parties" in table.stdout
+    neither = {row["alpha3"] for row in json.loads(ccm("states", "list", "--status", "neither", "-o", "json").stdout)}
+    assert "USA" in neither and not {"LKA", "SSD", "NIU", "MDG"} & neither
+    early = ccm("states", "list", "--as-of", "2015-06-01", "--status", "not-party")
+    assert early.exit_code == 2 and "the registry tells signatories from 2016-11-01 on" in early.stderr
+    targets = json.loads(ccm("states", "targets", "--as-of", "2017-01-01", "-o", "json").stdout)
+    assert [(t["target"], t["said"]) for t in targets] == [
+        ("130 States Parties by 2020", "open: 100 of 130, 30 to go by 2020-12-31"),
+        ("eight new States Parties by the 7MSP", "open: 0 of 8, 8 to go by 2017-09-04"),
+    ]
 
 
 def test_config_show_masks_secrets(ccm):
