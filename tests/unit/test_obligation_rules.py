@@ -328,3 +328,76 @@ def test_an_import_refuses_a_report_before_its_period_or_a_period_that_is_no_yea
         "line 4, submitted_on: 2016-12-01 is before 2017-01-01, when its period ended and the "
         "Convention bound the State"
     )
+
+
+def test_an_import_writes_each_row_as_one_event_dated_by_its_report_or_else_its_due_date():
+    """What the log keeps of a file of past reports, field by field: an annual report
+    submitted (dated by its day), one never submitted (dated by its due day, `date` None),
+    an initial report submitted on the very day the Convention bound the State (its earliest
+    day: accepted), a stockpile obligation (its period is the entry into force), and a
+    reference of exactly 300 characters; every row keyed by its obligation."""
+    import hashlib
+
+    from domain.obligations import imported_events
+    from domain.states import registry
+
+    ref300 = "R" * 300
+    data = (
+        "state,kind,period,submitted_on,reference\n"
+        f"Norway,art7-annual,2015,2016-04-29, A7-NOR-2015 \n"
+        "NOR,art7-annual,2016,,\n"
+        "CAN,art7-initial,eif,2015-09-01,\n"  # Canada: bound from 1 September 2015
+        f"BGR,art3-stockpiles,whatever,2015-10-01,{ref300}\n"
+    ).encode()
+    events = imported_events(data, registry(), "Sheila Mweemba", "isu", today=date(2017, 1, 1))
+    sha = hashlib.sha256(data).hexdigest()
+    got = [
+        (e.idempotency_key, e.workflow_id, e.workflow_type, e.subject, e.event_type, e.occurred_at, e.actor, e.office)
+        for e in events
+    ]
+    assert got == [
+        ("obligation-NOR-art7-annual-2015/imported", "obligation-NOR-art7-annual-2015", "import", "NOR",
+         "obligation.imported", utc(2016, 4, 29), "Sheila Mweemba", "isu"),
+        ("obligation-NOR-art7-annual-2016/imported", "obligation-NOR-art7-annual-2016", "import", "NOR",
+         "obligation.imported", utc(2017, 4, 30), "Sheila Mweemba", "isu"),
+        ("obligation-CAN-art7-initial-eif/imported", "obligation-CAN-art7-initial-eif", "import", "CAN",
+         "obligation.imported", utc(2015, 9, 1), "Sheila Mweemba", "isu"),
+        ("obligation-BGR-art3-stockpiles-eif/imported", "obligation-BGR-art3-stockpiles-eif", "import", "BGR",
+         "obligation.imported", utc(2015, 10, 1), "Sheila Mweemba", "isu"),
+    ]  # fmt: skip
+    assert [e.payload for e in events] == [
+        {"kind": "art7-annual", "period": "2015", "date": "2016-04-29", "due": "2016-04-30",
+         "reference": "A7-NOR-2015", "file_sha256": sha, "line": 2},
+        {"kind": "art7-annual", "period": "2016", "date": None, "due": "2017-04-30",
+         "reference": "", "file_sha256": sha, "line": 3},
+        {"kind": "art7-initial", "period": "eif", "date": "2015-09-01", "due": "2016-02-28",
+         "reference": "", "file_sha256": sha, "line": 4},
+        {"kind": "art3-stockpiles", "period": "eif", "date": "2015-10-01", "due": "2019-10-01",
+         "reference": ref300, "file_sha256": sha, "line": 5},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "row, problem",
+    [
+        ("Atlantis,art7-annual,2015,,", "line 2, state: unknown State 'Atlantis'"),
+        ("NOR,art9,2015,,", "line 2, kind: 'art9' is not one of art7-initial"),
+        ("NOR,art7-annual,2015,2017-01-02,", "line 2, submitted_on: '2017-01-02' is not a date between 2010-08-01 "
+                                             "and today (YYYY-MM-DD)"),
+        ("NOR,art7-annual,2015,2010-07-31,", "line 2, submitted_on: '2010-07-31' is not a date between"),
+        ("CAN,art7-initial,eif,2015-08-31,", "line 2, submitted_on: 2015-08-31 is before 2015-09-01, when its "
+                                             "period ended and the Convention bound the State"),
+        ("BGR,art3-stockpiles,eif,2010-07-01,", "line 2, submitted_on: '2010-07-01' is not a date between"),
+        ("NOR,art7-annual,2015,2016-04-29," + "R" * 301, "line 2, reference: longer than 300 characters"),
+        ("NOR,art7-annual,2015,2016-04-29,A\u202eB", "line 2, reference:"),
+        ("IDN,art7-initial,eif,,", "line 2, state: the State has no entry into force: it is not a State Party"),
+    ],
+)  # fmt: skip
+def test_an_import_row_that_cannot_be_right_is_refused_naming_its_line_and_column(row, problem):
+    from domain.obligations import imported_events
+    from domain.states import registry
+
+    data = f"state,kind,period,submitted_on,reference\n{row}\n".encode()
+    with pytest.raises(ValueError) as refused:
+        imported_events(data, registry(), "isu", "isu", today=date(2017, 1, 1))
+    assert str(refused.value).startswith(problem), str(refused.value)

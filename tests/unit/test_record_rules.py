@@ -120,3 +120,67 @@ def test_a_letters_reference_holding_a_bidi_or_control_character_is_refused_with
     data = "state,date,kind,reference\nItaly,2016-01-15,call_for_contributions,ISU\u202eCCM\n".encode()
     with pytest.raises(ValueError, match="line 2, reference: holds the character U\\+202E"):
         letter_events(data, 2016, registry(), {"ITA"}, "Sheila Mweemba", "isu")
+
+
+def test_a_ledger_names_each_row_by_what_it_is_so_the_file_again_or_resorted_writes_the_same_keys():
+    """Two identical receipts without a reference are two (counted 1 and 2 whatever the order
+    of the file), a receipt of another amount the same day another; a State that paid nothing
+    is due only; a pledge and a report count no money; each dated by its row, the due by the
+    year's first day; an amount due of 0 and a reference of 300 characters are kept."""
+    import hashlib
+    from datetime import datetime, timezone
+
+    ledger = (
+        "state,amount_due,date,amount,reference,budget_line,kind\n"
+        "NOR,20000,2016-04-01,100,,7a,\n"
+        "NOR,20000,2016-04-01,100,,7a,\n"
+        "NOR,20000,2016-04-01,200,,7a,\n"
+        f"ITA,0,2016-05-02,50,{'R' * 300},,\n"
+        "PER,1000,2016-10-01,1000,their words,,reported\n"
+        "DEU,50000,2016-06-01,,we will pay,,pledge\n"
+        "NZL,500,,,,,\n"
+    )
+    events = ledger_events(ledger.encode(), 2016, registry(), "Sheila Mweemba", "isu")
+    lines = ledger.splitlines(keepends=True)
+    resorted = "".join([lines[0], *reversed(lines[1:])]).encode()
+    again = ledger_events(resorted, 2016, registry(), "Sheila Mweemba", "isu")
+    assert sorted(e.idempotency_key for e in events) == sorted(e.idempotency_key for e in again)
+
+    def digest(*content: str) -> str:
+        return hashlib.sha256("|".join(content).encode()).hexdigest()[:16]
+
+    by_key = {e.idempotency_key: e for e in events}
+    nor = [k.split("/", 1)[1] for k in by_key if k.startswith("chase-2016-NOR/receipt")]
+    assert sorted(nor) == sorted([
+        f"receipt-imported-{digest('NOR', '2016-04-01', '100.00', '7a')}-1",
+        f"receipt-imported-{digest('NOR', '2016-04-01', '100.00', '7a')}-2",
+        f"receipt-imported-{digest('NOR', '2016-04-01', '200.00', '7a')}-1",
+    ])  # fmt: skip
+    italy = by_key[f"chase-2016-ITA/receipt-imported-ref-{hashlib.sha256(b'R' * 300).hexdigest()[:16]}"]
+    assert (italy.payload["amount"], italy.occurred_at) == ("50.00", datetime(2016, 5, 2, tzinfo=timezone.utc))
+    assert by_key["chase-2016-ITA/imported"].payload["amount_due"] == "0.00"
+    due = by_key["chase-2016-NZL/imported"]
+    assert (due.event_type, due.occurred_at, due.actor, due.office) == (
+        "chase.imported", datetime(2016, 1, 1, tzinfo=timezone.utc), "Sheila Mweemba", "isu",
+    )  # fmt: skip
+    assert not any(k.startswith("chase-2016-NZL/receipt") for k in by_key)
+    said = {e.event_type: e.payload for e in events if e.event_type.endswith(("pledge_imported", "report_imported"))}
+    assert said["chase.pledge_imported"]["note"] == "we will pay" and said["chase.pledge_imported"]["amount"] is None
+    assert said["chase.payment_report_imported"] | {"file_sha256": ""} == {
+        "date": "2016-10-01", "amount": "1000.00", "reference": "their words", "line": 6, "file_sha256": "",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "row, problem",
+    [
+        ("NOR,20000,2016-04-01,0,,,", "line 2, amount:"),
+        ("NOR,-1,,,,,", "line 2, amount_due:"),
+        ("NOR,20000,2016-04-01,100," + "R" * 301 + ",,", "line 2, reference: longer than 300 characters"),
+    ],
+)
+def test_a_ledger_row_that_cannot_be_right_is_refused_with_its_line(row, problem):
+    ledger = f"state,amount_due,date,amount,reference,budget_line,kind\n{row}\n".encode()
+    with pytest.raises(ValueError) as refused:
+        ledger_events(ledger, 2016, registry(), "Sheila Mweemba", "isu")
+    assert str(refused.value).startswith(problem), str(refused.value)
