@@ -730,23 +730,73 @@ CONCEPT_NOTES = [
         date(2016, 10, 28),
         [("ICRC", "Could the coordinators explain the rationale behind the choice of countries?")],
     ),
-    ("universalization", "ZMB", date(2016, 10, 28), []),
-    ("stockpile-destruction", "HRV", date(2016, 10, 28), []),
-    ("clearance-and-rre", "NOR", NOVEMBER, []),
-    ("cooperation-and-assistance", "AUS", date(2016, 10, 28), []),
+    (
+        "universalization",
+        "ZMB",
+        date(2016, 10, 28),
+        [  # item 5.2: France, New Zealand, the CMC and the ICRC, as the minutes record them
+            (
+                "FRA",
+                "Both coordinators will work closely with the Presidency to open a constructive dialogue with "
+                "the major producers and possessors of cluster munitions, to address the security concerns of "
+                "potential new States Parties.",
+            ),
+            (
+                "NZL",
+                "New Zealand hosts the ASEAN Inter-Sessional Meeting on Non-Proliferation and Disarmament in "
+                "early 2017 and offers to coordinate with the Presidency and the coordinators; most Pacific States "
+                "are of the first (administrative) category; Cameroon would host a workshop like Addis Ababa's "
+                "once its new legislation is approved.",
+            ),
+            (
+                "CMC",
+                "The CMC welcomes the concept notes and is available to support the coordinators, including with "
+                "data from the Cluster Munition Monitor.",
+            ),
+            (
+                "ICRC",
+                "The ICRC agrees with the President's grouping of the States not party, has done much bilateral "
+                "work in South-East Asia, and encourages the Committee to target possessors as well as producers.",
+            ),
+        ],
+    ),
+    ("stockpile-destruction", "HRV", date(2016, 10, 28), []),  # "there were no comments"
+    (
+        "clearance-and-rre",
+        "NOR",
+        NOVEMBER,
+        [
+            (
+                "NLD",
+                "The coordinators will also look at affected States that find it hard to join because of the "
+                "clearance deadline, and reach out to them with other Committee members.",
+            )
+        ],
+    ),
+    (
+        "cooperation-and-assistance",
+        "AUS",
+        date(2016, 10, 28),
+        [("CMC", "All relevant actors should be invited to the workshop for it to succeed.")],
+    ),
     (
         "transparency-measures",
         "CRI",
         date(2016, 10, 28),
         [
             (
+                "NZL",
+                "The measures of the concept notes on national implementation and on transparency cross over: "
+                "New Zealand will work closely with Costa Rica on follow-up.",
+            ),
+            (
                 "NLD",
                 "Could Costa Rica present its list of target countries, so that other coordinators "
                 "reach out to the same States at the same time?",
-            )
+            ),
         ],
     ),
-    ("national-implementation", "NZL", NOVEMBER, []),
+    ("national-implementation", "NZL", NOVEMBER, []),  # the minutes record no comment on it
     ("general-status", "BIH", None, []),  # "would not be discussed at that time"
 ]
 

@@ -37,6 +37,9 @@ def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, c
             for day in (date(2016, 9, 27), date(2016, 11, 4), date(2016, 12, 7))
         }
         note = await client.get_workflow_handle("concept-note-77MSP-national-implementation").query(ConceptNote.status)
+        universalization = await client.get_workflow_handle("concept-note-77MSP-universalization").query(
+            ConceptNote.status
+        )
         items = [
             await client.get_workflow_handle(i).query(ActionItem.status) for i in status[date(2016, 11, 4)].action_items
         ]
@@ -44,9 +47,12 @@ def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, c
         # This module's worker stops with it: leave nothing running that other modules' lists would meet.
         async for wf in client.list_workflows(f"TaskQueue = '{s.task_queue}' AND ExecutionStatus = 'Running'"):
             await client.get_workflow_handle(wf.id).terminate("the demo test is over")
-        return meetings, notes, status, note, first, items
+        return meetings, notes, status, note, first, items, universalization
 
-    meetings, notes, status, note, first, items = asyncio.run(go())
+    meetings, notes, status, note, first, items, universalization = asyncio.run(go())
+    # The comments the minutes record, each by who made it (item 5.2: France, New Zealand, the
+    # CMC and the ICRC on universalization).
+    assert [c.office for c in universalization.comments] == ["FRA", "NZL", "CMC", "ICRC"]
     september, november, december = status.values()
     assert september.stage == "minutes_approved"
     assert november.stage == "minutes_circulated" and november.next_meeting == date(2016, 12, 7)
@@ -74,6 +80,7 @@ def test_the_demo_records_the_committee_of_2016_as_the_minutes_tell_it(worker, c
     # Late, not "not submitted": New Zealand's and Norway's notes came on the day of the meeting.
     assert note.stage == "circulated" and note.late and note.versions[0].circulated_on == date(2016, 11, 4)
     assert note.plan_due == date(2016, 12, 7)
-    assert "clearance-and-rre circulated (late)" in notes and "national-implementation circulated (late)" in notes
-    assert "victim-assistance in comment," in notes and "universalization circulated," in notes
+    assert "clearance-and-rre in comment (late)" in notes and "national-implementation circulated (late)" in notes
+    assert "victim-assistance in comment," in notes and "universalization in comment," in notes
+    assert "cooperation-and-assistance in comment," in notes and "stockpile-destruction circulated," in notes
     assert "general-status drafting" in notes
