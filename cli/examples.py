@@ -81,6 +81,8 @@ EXAMPLES = {
     "report publish": "ccm report publish --year 2016 --as-of 2016-11-04",
     "outbox list": "ccm outbox list",
     "obligations start": "ccm obligations start --kind art7-annual --year 2016",
+    "obligations confirm-overdue": "ccm obligations confirm-overdue --state NOR --kind art7-annual --year 2025 "
+    "--reason 'the reports of 2025 are all recorded'",
     "obligations rebuild": "ccm obligations rebuild --state NOR --kind art7-annual --year 2016 "
     "--reason 'its history no longer replays'",
     "obligations fulfil": "ccm obligations fulfil --state NOR --kind art7-annual --year 2016 --date 2017-04-28 "

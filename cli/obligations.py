@@ -240,21 +240,35 @@ reason_command(
     "Exempt a State from an obligation (the Presidency; a reason is required); it ends.",
     default_office="president",
 )
+reason_command(
+    obligations,
+    "confirm-overdue",
+    "confirm_overdue",
+    "domain.obligations.ConfirmOverdue",
+    target,
+    _id,
+    _say,
+    "Confirm overdue an obligation with no report recorded (one started after its due date): the "
+    "ISU's record of the period is complete. The coordinators are told, and monthly reminders follow.",
+    default_office="isu",
+)
 
 
 @obligations.command("list")
 @click.option("--overdue", is_flag=True, help="only overdue obligations")
+@click.option("--unrecorded", is_flag=True, help="only those with no report recorded (started after their due date)")
 @click.option("--kind", type=KIND, help="only this kind")
 @click.option("--state", type=PARTY, help="only this State Party")
 @output_option()
-def obligations_list(overdue, kind, state, output):
+def obligations_list(overdue, unrecorded, kind, state, output):
     """Obligations with their stage and due date (a visibility query)."""
     from domain.obligations import ObligationStatus
     from domain.schedule import geneva_time
 
     clauses = ["WorkflowType = 'Obligation'"]
-    if overdue:
-        clauses.append("CcmStage = 'overdue'")
+    stages = [stage for stage, wanted in (("overdue", overdue), ("unrecorded", unrecorded)) if wanted]
+    if stages:
+        clauses.append("(" + " OR ".join(f"CcmStage = '{stage}'" for stage in stages) + ")")
     if state:
         clauses.append(f"CcmState = '{state}'")
 

@@ -695,6 +695,7 @@ class ObligationStarted(EventPayload):
     period: str
     due: date_
     due_source: str
+    unrecorded: bool = Field(False, description="started after its due date, with nothing recorded for it")
 
 
 @event("obligation.reminder_sent")
@@ -707,6 +708,15 @@ class ObligationReminderSent(Sent):
 class ObligationOverdue(EventPayload):
     due: date_
     told: str = ""
+
+
+@event("obligation.overdue_confirmed")
+class ObligationOverdueConfirmed(EventPayload):
+    """An obligation with no report recorded, confirmed overdue by the ISU."""
+
+    due: date_
+    told: str = ""
+    reason: str
 
 
 @event("obligation.coordinators_told")

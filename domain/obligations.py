@@ -240,6 +240,13 @@ class OverrideDue(Acting):
     reason: Reason
 
 
+class ConfirmOverdue(Acting):
+    """The ISU's word that an obligation with no report recorded was not met: its record of
+    the period is complete (the reports submitted are recorded)."""
+
+    reason: Reason
+
+
 class Extension(BaseModel):
     new_due: date
     meeting: date
@@ -248,7 +255,11 @@ class Extension(BaseModel):
     decision: Literal["pending", "granted", "refused"] = "pending"
 
 
-Stage = Literal["open", "overdue", "extension_requested", "fulfilled", "exempted"]
+# `unrecorded`: started after its due date with nothing recorded for it. ccm did not follow
+# it when it fell due, so it cannot say the State missed it: it says "no report recorded",
+# sends nothing, and waits for a report (`fulfil`, an import) or the ISU's word that none
+# came (`confirm_overdue`).
+Stage = Literal["open", "unrecorded", "overdue", "extension_requested", "fulfilled", "exempted"]
 
 
 class ObligationStatus(BaseModel):
@@ -303,12 +314,21 @@ class Obligation(Counters):
     # --- the timeline ---------------------------------------------------------------------
     def start(self) -> list[Effect]:
         i = self.input
+        unrecorded = self.due < geneva_date(self.since)
+        if unrecorded:
+            self.stage = "unrecorded"
         return [
             self._show(),
             Log(
                 key="started",
                 event_type="obligation.started",
-                payload={"kind": i.kind, "period": i.period, "due": i.due.isoformat(), "due_source": i.due_source},
+                payload={
+                    "kind": i.kind,
+                    "period": i.period,
+                    "due": i.due.isoformat(),
+                    "due_source": i.due_source,
+                    "unrecorded": unrecorded,
+                },
             ),
         ]
 
@@ -317,7 +337,7 @@ class Obligation(Counters):
         then a reminder each month until fulfilled. Started, imported or moved past its
         reminders, it sends one overdue notice, then a reminder a month from then: never
         the ones it missed."""
-        if self.finished or self.stage == "extension_requested":
+        if self.finished or self.stage in ("extension_requested", "unrecorded"):
             return None
         if self.stage == "overdue":
             n = self.counters.get("overdue-reminder", 0) + 1
@@ -331,6 +351,26 @@ class Obligation(Counters):
             self.due, self.input.reminder_days, self.since, lambda key, _: key in self.counters, "the State"
         )
 
+    def _overdue(
+        self, now: datetime, key: str, event_type: str, cmd: Acting | None = None, **more: Any
+    ) -> list[Effect]:
+        """Overdue from now: on time, monthly reminders from the due date; found late or
+        confirmed late, monthly from now. The coordinators are told once."""
+        self.stage, self.overdue_since = "overdue", max(self.due, geneva_date(now) - timedelta(days=1))
+        due, told = self.due.isoformat(), COORDINATORS[self.input.kind]
+        by = {"actor": cmd.actor, "office": cmd.office} if cmd else {}
+        return [
+            self._show(),
+            Log(key=key, event_type=event_type, payload={"due": due, "told": told} | more, **by),
+            Message(
+                key=self.change_key("coordinators-told"),
+                event_type="obligation.coordinators_told",
+                subject_line=f"Overdue: {self.what}",
+                body=f"To the coordinators ({told}): the {self.what} was due on {due}.\n",
+                payload={"due": due, "told": told},
+            ),
+        ]
+
     def _to_state(self, key: str, event_type: str, subject: str, body: str, **payload: Any) -> Message:
         self.reminders += 1
         return Message(key=key, event_type=event_type, subject_line=subject, body=body, payload=payload)
@@ -338,22 +378,7 @@ class Obligation(Counters):
     def fire(self, action: Action, now: datetime, facts: object = None) -> list[Effect]:
         due = self.due.isoformat()
         if action.key == "overdue":
-            # on time, monthly from the due date; found late, monthly from now
-            self.stage, self.overdue_since = "overdue", max(self.due, geneva_date(now) - timedelta(days=1))
-            told = COORDINATORS[self.input.kind]
-            return [
-                self._show(),
-                Log(
-                    key=self.change_key("overdue"), event_type="obligation.overdue", payload={"due": due, "told": told}
-                ),
-                Message(
-                    key=self.change_key("coordinators-told"),
-                    event_type="obligation.coordinators_told",
-                    subject_line=f"Overdue: {self.what}",
-                    body=f"To the coordinators ({told}): the {self.what} was due on {due}.\n",
-                    payload={"due": due, "told": told},
-                ),
-            ]
+            return self._overdue(now, self.change_key("overdue"), "obligation.overdue")
         if action.key == "overdue-reminder":
             key = self.change_key("overdue-reminder")
             return [
@@ -535,6 +560,19 @@ class Obligation(Counters):
             ),
         ]
 
+    def check_confirm_overdue(self, cmd: ConfirmOverdue) -> None:
+        if self.stage != "unrecorded":
+            raise Refusal(
+                f"the obligation is {self.stage}: only one with no report recorded (started after its due "
+                "date) is confirmed overdue; ccm makes a followed one overdue by itself"
+            )
+
+    def confirm_overdue(self, cmd: ConfirmOverdue, now: datetime) -> list[Effect]:
+        self.check_confirm_overdue(cmd)
+        return self._overdue(
+            now, self.change_key("overdue-confirmed"), "obligation.overdue_confirmed", cmd, reason=cmd.reason
+        )
+
     def check_override(self, cmd: OverrideDue) -> None:
         self._check_open()
         if not cmd.reason.strip():
@@ -550,7 +588,7 @@ class Obligation(Counters):
     def override_due(self, cmd: OverrideDue, now: datetime) -> list[Effect]:
         self.check_override(cmd)
         previous, self.due, self.since = self.due, cmd.due, now
-        if self.stage == "overdue" and self.due >= geneva_date(now):
+        if self.stage in ("overdue", "unrecorded") and self.due >= geneva_date(now):
             self.stage = "open"
         return [
             self._show(),
@@ -694,13 +732,16 @@ class ObligationRow(BaseModel):
     due: date | None = None
     fulfilled_on: date | None = None
     exempted: bool = False
+    unrecorded: bool = Field(False, description="started after its due date with nothing recorded, not yet confirmed")
 
     def standing(self, on: date) -> str:
         if self.exempted:
             return "exempted"
         if self.fulfilled_on is not None:
             return "on time" if self.due is None or self.fulfilled_on <= self.due else "late"
-        return "overdue" if self.due is not None and self.due < on else "not yet due"
+        if self.due is not None and self.due < on:
+            return "no report recorded" if self.unrecorded else "overdue"
+        return "not yet due"
 
 
 def fold_obligations(events: Iterable[Event], as_of: date | None = None) -> list[ObligationRow]:
@@ -716,9 +757,11 @@ def fold_obligations(events: Iterable[Event], as_of: date | None = None) -> list
         row = rows.setdefault(ev.workflow_id, ObligationRow(state=state, kind=kind, period=period))
         p = typed(ev)
         if ev.event_type == "obligation.started":
-            row.due = p.due
+            row.due, row.unrecorded = p.due, p.unrecorded
+        elif ev.event_type == "obligation.overdue_confirmed":
+            row.unrecorded = False
         elif ev.event_type == "obligation.due_overridden":
-            row.due = p.to
+            row.due, row.unrecorded = p.to, row.unrecorded and p.to < ev.occurred_at.date()
         elif ev.event_type == "obligation.extension_decided" and p.granted:
             row.due = p.due
         elif ev.event_type in ("obligation.fulfilled", "obligation.imported"):
@@ -730,7 +773,7 @@ def fold_obligations(events: Iterable[Event], as_of: date | None = None) -> list
     return sorted(rows.values(), key=lambda r: (r.kind, r.period, r.state))
 
 
-STANDINGS = ["on time", "late", "overdue", "not yet due", "exempted"]
+STANDINGS = ["on time", "late", "overdue", "no report recorded", "not yet due", "exempted"]
 
 
 def obligations_summary(rows: list[ObligationRow], on: date) -> list[dict[str, Any]]:

@@ -155,6 +155,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("obligation", "decide_extension"): ("president", "isu"),  # they record the MSP's decision
     ("obligation", "exempt"): ("president",),
     ("obligation", "override_due"): ("isu",),
+    ("obligation", "confirm_overdue"): ("isu",),  # its record of the period is complete
     # Commands that only record (`domain.records`), written by the worker.
     ("record", "import_contributions"): ("isu",),
     ("record", "import_letters"): ("isu",),

@@ -62,7 +62,15 @@ from domain.meetings import (
     Reschedule,
     SetNextMeeting,
 )
-from domain.obligations import DecideExtension, Exempt, Obligation, ObligationInput, OverrideDue, RequestExtension
+from domain.obligations import (
+    ConfirmOverdue,
+    DecideExtension,
+    Exempt,
+    Obligation,
+    ObligationInput,
+    OverrideDue,
+    RequestExtension,
+)
 from domain.obligations import Fulfil as ObligationFulfil
 from domain.process import Acting, Effect, Letter, Log, Message, Publish, Refusal
 from domain.schedule import Schedule, geneva_date
@@ -298,6 +306,8 @@ def _redo_obligation(
         return obligation.exempt(Exempt(reason=p["reason"], **by))
     if kind == "obligation.due_overridden":
         return obligation.override_due(OverrideDue(due=date.fromisoformat(p["to"]), reason=p["reason"], **by), now)
+    if kind == "obligation.overdue_confirmed":
+        return obligation.confirm_overdue(ConfirmOverdue(reason=p["reason"], **by), now)
     return None
 
 

@@ -472,8 +472,9 @@ def article7_as_of_4_november(log) -> str:
 
 
 async def _obligations(client, s, year: int) -> str:
-    """Last year's Article 7 annual reports: due on 30 April, none recorded, so all are
-    overdue and their coordinators told; the count, as the minutes quote it."""
+    """Last year's Article 7 annual reports, due on 30 April: started after that day with
+    no report recorded, each says so (not "overdue": ccm did not follow them then) until
+    the reports submitted are imported and the ISU confirms the rest overdue."""
     from domain.obligations import concerned
     from domain.states import registry
     from services.obligations import start_obligations
@@ -481,16 +482,16 @@ async def _obligations(client, s, year: int) -> str:
     parties = {st.alpha3: st.entry_into_force for st in registry().parties()}
     states = concerned("art7-annual", parties, year)
     await start_obligations(client, s.task_queue, "art7-annual", year, states, parties, Acting(**ISU))
-    query = "WorkflowType = 'Obligation' AND CcmStage = 'overdue'"
-    overdue = 0
+    query = "WorkflowType = 'Obligation' AND CcmStage = 'unrecorded'"
+    unrecorded = 0
     for _ in range(100):  # visibility is eventually consistent
-        overdue = (await client.count_workflows(query)).count
-        if overdue >= len(states):
+        unrecorded = (await client.count_workflows(query)).count
+        if unrecorded >= len(states):
             break
         await asyncio.sleep(0.2)
     return (
-        f"Article 7 annual reports for {year}: {overdue} of {len(states)} States Parties overdue "
-        "(ccm obligations list --overdue; ccm report obligations)"
+        f"Article 7 annual reports for {year}: {unrecorded} of {len(states)} States Parties with no report "
+        "recorded (ccm import obligations records those submitted; ccm obligations confirm-overdue the rest)"
     )
 
 

@@ -11,6 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.obligations import (
+        ConfirmOverdue,
         DecideExtension,
         Exempt,
         Fulfil,
@@ -76,6 +77,14 @@ class Obligation(ProcessWorkflow[Process]):
     @exempt.validator
     def _check_exempt(self, cmd: Exempt) -> None:
         self._validate("exempt", cmd, lambda: self.process.check_exempt(cmd))
+
+    @workflow.update(description="An obligation with no report recorded was not met: the ISU's record is complete.")
+    async def confirm_overdue(self, cmd: ConfirmOverdue) -> CommandResult:
+        return await self._command(lambda: self.process.confirm_overdue(cmd, workflow.now()))
+
+    @confirm_overdue.validator
+    def _check_confirm_overdue(self, cmd: ConfirmOverdue) -> None:
+        self._validate("confirm_overdue", cmd, lambda: self.process.check_confirm_overdue(cmd))
 
     @workflow.update(description="Set another due date, with a reason.")
     async def override_due(self, cmd: OverrideDue) -> CommandResult:

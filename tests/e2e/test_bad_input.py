@@ -225,6 +225,10 @@ def cases(f) -> list[tuple[list, str]]:
         ),
         (["obligations", "fulfil", "--state", "Atlantis", "--kind", "art3-stockpiles"], "unknown State 'Atlantis'"),
         (
+            ["obligations", "confirm-overdue", "--state", "NOR", "--kind", "art7-annual", "--year", "2016"],
+            "Missing option '--reason'",
+        ),
+        (
             ["obligations", "rebuild", "--state", "NOR", "--kind", "art7-annual", "--reason", "x"],
             "an annual report needs --year",
         ),

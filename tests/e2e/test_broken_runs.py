@@ -126,12 +126,15 @@ def test_an_obligation_and_an_action_item_rebuilt_from_the_log_carry_on_where_th
     assert (
         ccm("obligations", "start", "--kind", "art7-annual", "--year", str(NEXT - 3), "--state", "NOR").exit_code == 0
     )
+    # Started after its due date: no report recorded, until the ISU confirms it overdue.
+    confirmed = ccm("obligations", "confirm-overdue", *nor, "--reason", "the reports of that year are recorded")
+    assert confirmed.exit_code == 0, confirmed.output
     moved = ccm("obligations", "override-due", *nor, "--due", due, "--reason", "practice counts from deposit")
     assert moved.exit_code == 0, moved.output
     wid = f"obligation-NOR-art7-annual-{NEXT - 3}"
     rebuilt = ccm("obligations", "rebuild", *nor, "--reason", "its history no longer replays")
     assert rebuilt.exit_code == 0, rebuilt.output
-    # started, overdue (its due date had passed), the coordinators told, the due date moved
+    # started, confirmed overdue, the coordinators told, the due date moved
     assert rebuilt.stdout.strip() == f"rebuilt {wid} as generation 2 from 4 rows: open, due {due}"
     fulfilled = ccm("obligations", "fulfil", *nor, "--reference", "NOR report")
     assert fulfilled.exit_code == 0, fulfilled.output

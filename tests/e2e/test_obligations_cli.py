@@ -16,13 +16,23 @@ def test_the_stockpile_obligations_start_once_and_the_overdue_are_listed_and_rep
     assert first.exit_code == 0 and first.stdout.strip() == "9 obligations started, 0 already existed", first.output
     again = ccm("obligations", "start", "--kind", "art3-stockpiles")
     assert again.stdout.strip() == "0 obligations started, 9 already existed"
-    # Croatia: in force 1 August 2010, stockpiles due 1 August 2018: overdue, the coordinators told.
-    overdue = wait_for(
-        lambda: [
-            r for r in json.loads(ccm("obligations", "list", "--overdue", "-o", "json").stdout) if r["state"] == "HRV"
-        ]
+
+    # Croatia: in force 1 August 2010, stockpiles due 1 August 2018. Started today, ccm did not
+    # follow it then: "no report recorded", nobody told, until the ISU confirms one overdue.
+    def listed(stage: str) -> list[dict]:
+        return json.loads(ccm("obligations", "list", f"--{stage}", "-o", "json").stdout)
+
+    unrecorded = wait_for(lambda: [r for r in listed("unrecorded") if r["state"] == "HRV"])
+    assert unrecorded[0]["due"] == "2018-08-01" and unrecorded[0]["stage"] == "unrecorded"
+    assert list(event_log(ccm_env).query(event_type="obligation.coordinators_told")) == []
+    confirmed = ccm(
+        "obligations", "confirm-overdue", "--state", "BGR", "--kind", "art3-stockpiles", "--reason", "record complete"
     )
-    assert overdue[0]["due"] == "2018-08-01" and overdue[0]["kind"] == "art3-stockpiles"
+    assert "obligation-BGR-art3-stockpiles-eif: overdue" in confirmed.stdout, confirmed.output
+    overdue = wait_for(lambda: listed("overdue"))
+    assert [(r["state"], r["kind"]) for r in overdue] == [("BGR", "art3-stockpiles")]
+    again = ccm("obligations", "confirm-overdue", "--state", "BGR", "--kind", "art3-stockpiles", "--reason", "x")
+    assert again.exit_code == 1 and "the obligation is overdue: only one with no report recorded" in again.stderr
     done = ccm(
         "obligations",
         "fulfil",
@@ -48,6 +58,7 @@ def test_the_stockpile_obligations_start_once_and_the_overdue_are_listed_and_rep
         ]
     )
     assert report[0]["states"] == 9 and report[0]["late"] == 1
+    assert (report[0]["overdue"], report[0]["no report recorded"]) == (1, 7)
     log = event_log(ccm_env)
     told = [e for e in log.query(event_type="obligation.coordinators_told")]
     assert told and told[0].payload["told"] == "coordinator:stockpile-destruction"

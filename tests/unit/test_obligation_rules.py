@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from domain.obligations import (
+    COORDINATORS,
     DecideExtension,
     Exempt,
     Fulfil,
@@ -276,17 +277,48 @@ def fire_at(ob: Obligation, now: datetime) -> list:
     return effects
 
 
-def test_an_obligation_found_long_overdue_sends_one_notice_not_the_reminders_it_missed():
+def test_an_obligation_started_after_its_due_date_says_no_report_recorded_until_the_isu_confirms_it():
+    """ccm did not follow it when it fell due: it cannot say the State missed it. It sends
+    nothing and waits; confirmed overdue, it sends one notice, then a reminder a month from
+    then, never the ones it missed. A report recorded ends it; a due date moved ahead reopens it."""
+    from domain.obligations import ConfirmOverdue
+
     ob = new(kind="art3-stockpiles", due=date(2018, 8, 1), now=utc(2026, 12, 2))  # Norway's, started in 2026
-    effects = fire_at(ob, utc(2026, 12, 2, 9))
+    assert ob.stage == "unrecorded" and ob.next_action() is None and fire_at(ob, utc(2027, 6, 1)) == []
+    assert ob.start()[1].payload["unrecorded"] is True
+    with pytest.raises(Refusal, match="only one with no report recorded"):
+        new(now=utc(2017, 1, 10)).check_confirm_overdue(ConfirmOverdue(reason="x", office="isu"))
+    effects = ob.confirm_overdue(
+        ConfirmOverdue(reason="the record of 2018 is complete", office="isu"), utc(2026, 12, 3)
+    )
     assert [e.event_type for e in effects if hasattr(e, "event_type")] == [
+        "obligation.overdue_confirmed",
+        "obligation.coordinators_told",
+    ]
+    assert effects[1].payload == {"due": "2018-08-01", "told": COORDINATORS["art3-stockpiles"],
+                                  "reason": "the record of 2018 is complete"}  # fmt: skip
+    assert ob.stage == "overdue" and ob.next_action().at.date() == date(2027, 1, 2)  # a month from now
+    with pytest.raises(Refusal, match="the obligation is overdue"):
+        ob.check_confirm_overdue(ConfirmOverdue(reason="again", office="isu"))
+    moved = new(due=date(2016, 4, 30), now=utc(2017, 1, 10))
+    assert moved.stage == "unrecorded"
+    moved.override_due(
+        OverrideDue(due=date(2017, 6, 30), reason="counted from deposit", office="isu"), utc(2017, 1, 11)
+    )
+    assert moved.stage == "open" and moved.next_action() is not None
+    fulfilled = new(kind="art3-stockpiles", due=date(2016, 4, 30), now=utc(2017, 1, 10))
+    fulfilled.fulfil(Fulfil(date=date(2016, 4, 28), office="isu"), date(2017, 1, 10))
+    assert fulfilled.stage == "fulfilled"
+
+
+def test_an_obligation_followed_when_it_fell_due_is_overdue_the_day_after_by_itself():
+    ob = new(due=date(2017, 4, 30), now=utc(2017, 1, 10))
+    effects = fire_at(ob, utc(2017, 5, 1, 9))
+    assert [e.event_type for e in effects if hasattr(e, "event_type")][-2:] == [
         "obligation.overdue",
         "obligation.coordinators_told",
     ]
-    assert ob.next_action().at.date() == date(2027, 1, 1)  # a month from now, not from 2018
-    moved = new(now=utc(2017, 1, 10))
-    moved.override_due(OverrideDue(due=date(2010, 9, 1), reason="counted from deposit", office="isu"), utc(2017, 1, 11))
-    assert len([e for e in fire_at(moved, utc(2017, 1, 11, 9)) if isinstance(e, Message)]) == 1
+    assert ob.stage == "overdue"
 
 
 def test_due_dates_and_periods_stay_within_the_conventions_dates():
