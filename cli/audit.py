@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.client import as_option
-from cli.common import check_out, emit, out_options, output_option, read_input, settings, write_out
+from cli.common import check_out, emit, open_log, out_options, output_option, read_input, settings, write_out
 
 LOG_COLUMNS = ["seq", "occurred_at", "workflow_id", "subject", "event_type", "actor", "office", "payload"]
 
@@ -22,26 +22,6 @@ def _when(value: str | None) -> datetime | None:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date or time (ISO 8601)") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def open_log(missing_ok: bool = True):
-    """The event log of the settings, opened to read, never created (`ccm db upgrade`
-    creates it; the worker writes it). With `missing_ok=False`, a log that does not exist
-    raises `MissingLog` for the caller to answer without one."""
-    from activities.database import open_event_log
-    from activities.eventlog import MissingLog
-
-    s = settings()
-    try:
-        return open_event_log(s.database_url, create=False, upgrade_schema=False)  # it only reads
-    except MissingLog as e:
-        if not missing_ok:
-            raise
-        raise click.ClickException(str(e)) from None
-    except Exception as e:
-        raise click.ClickException(
-            f"cannot open the event log {s.shown()['database_url']}: {str(e).splitlines()[0]}"
-        ) from None
 
 
 def text_or_document(path: Path, acting) -> dict:

@@ -135,7 +135,7 @@ def bank_rows(log) -> list[dict]:
 @output_option()
 def bank_status(unmatched, output):
     """Every entry imported, with what became of it, and the totals."""
-    from cli.audit import open_log
+    from cli.common import open_log
 
     rows = [r for r in bank_rows(open_log()) if not unmatched or r["outcome"] == "unmatched"]
     for r in rows:
@@ -165,7 +165,7 @@ def statement_rows(log) -> list[dict]:
 def bank_statements(output):
     """Every statement imported, per account in order of its days: whether its opening
     balance is the previous one's closing balance, or where a statement is missing."""
-    from cli.audit import open_log
+    from cli.common import open_log
 
     emit(
         statement_rows(open_log()),
@@ -184,7 +184,7 @@ def bank_statements(output):
 def bank_match(entry, alpha3, year, chf, acting):
     """Settle an unmatched entry by hand: it becomes a receipt on the State's chase."""
     from activities.bank import entry_key, new_event, receive
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.bank import Entry
     from domain.chase import workflow_id
 

@@ -73,7 +73,7 @@ def budget_set(year, path, decision, approved_on, carry_over, phasing, acting):
 @output_option("table", "json", "csv")
 def budget_show(year, output):
     """The budgets recorded for the year, the first and each revision, by line."""
-    from cli.audit import open_log
+    from cli.common import open_log
 
     rows = [
         {

@@ -129,7 +129,7 @@ def chase_rebuild(state, year, reason, acting):
     and the next generation carries on from what the log says (receipts, letters sent,
     corrections, credits): nothing is sent again, what fell due meanwhile goes out now. The
     worker folds the log and refuses where the rows cannot be reproduced."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.chase import ChaseInput, ChaseStatus
     from domain.rebuild import generation_of
 
@@ -259,7 +259,7 @@ def _computed(inp, path):
     from temporalio.exceptions import ApplicationError
 
     from activities.records import cycle_amounts
-    from cli.audit import open_log
+    from cli.common import open_log
 
     log = open_log()
     try:
@@ -637,7 +637,7 @@ async def _escalate_all(year: int, cmd, acting) -> tuple[list[str], list[str], d
         raise click.ClickException("no worker polls the chases' task queue: start `ccm worker`, then repeat")
     sent, decided = await _letters(client, year, cmd, ids), None
     if not ids:
-        from cli.audit import open_log
+        from cli.common import open_log
 
         s = settings()
         decided = await record_history_decision(
@@ -747,7 +747,7 @@ def chase_status(state, year, as_of, output):
 
 def _imported(year: int) -> bool:
     """Whether `year` came from the ISU's ledger (`ccm import contributions`)."""
-    from cli.audit import open_log
+    from cli.common import open_log
 
     try:
         log = open_log()

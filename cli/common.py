@@ -18,17 +18,24 @@ from domain.schedule import geneva_today
 
 
 class StateType(click.ParamType):
-    """A State by alpha-3, alpha-2 or name, in any case; answers its alpha-3 code."""
+    """A State by alpha-3, alpha-2 or name, in any case; answers its alpha-3 code. One the
+    shipped registry does not know may have joined by a change recorded in the event log."""
 
     name = "STATE"
 
     def convert(self, value, param, ctx):
+        return self.state(value, param, ctx).alpha3
+
+    def state(self, value, param, ctx):
         from domain.states import UnknownState, registry
 
         try:
-            return registry().get(value).alpha3
+            return registry().get(value)
         except UnknownState as e:
-            self.fail(str(e), param, ctx)
+            try:
+                return log_registry().get(value)
+            except UnknownState:
+                self.fail(str(e), param, ctx)
 
 
 class TextType(click.ParamType):
@@ -150,10 +157,8 @@ class PartyType(StateType):
     name = "STATE"
 
     def convert(self, value, param, ctx):
-        from domain.states import registry
-
-        alpha3 = super().convert(value, param, ctx)
-        state = registry().get(alpha3)
+        state = self.state(value, param, ctx)
+        alpha3 = state.alpha3
         if not state.ever_party:  # a State that withdrew is still chased for its arrears
             self.fail(
                 f"{state.name} ({alpha3}) is a {state.status}, not a State Party: only States Parties are chased",
@@ -408,3 +413,39 @@ def same_log(one: str, other: str) -> bool:
     if a.get_backend_name() == "sqlite":
         return Path(a.database or "").resolve() == Path(b.database or "").resolve()
     return (a.host, a.port or 5432, a.database) == (b.host, b.port or 5432, b.database)
+
+
+def open_log(missing_ok: bool = True):
+    """The event log of the settings, opened to read, never created (`ccm db upgrade`
+    creates it; the worker writes it). With `missing_ok=False`, a log that does not exist
+    raises `MissingLog` for the caller to answer without one."""
+    from activities.database import open_event_log
+    from activities.eventlog import MissingLog
+
+    s = settings()
+    try:
+        return open_event_log(s.database_url, create=False, upgrade_schema=False)  # it only reads
+    except MissingLog as e:
+        if not missing_ok:
+            raise
+        raise click.ClickException(str(e)) from None
+    except Exception as e:
+        raise click.ClickException(
+            f"cannot open the event log {s.shown()['database_url']}: {str(e).splitlines()[0]}"
+        ) from None
+
+
+def log_registry():
+    """The shipped registry with the changes recorded in the event log (`ccm states record`);
+    the shipped one alone where there is no log yet."""
+    from activities.eventlog import MissingLog
+    from domain.states import registry, registry_with
+
+    try:
+        log = open_log(missing_ok=False)
+    except MissingLog:
+        return registry()  # nothing recorded yet: the shipped data alone
+    try:
+        return registry_with(log.query(event_type="state.recorded"))
+    finally:
+        log.engine.dispose()

@@ -18,7 +18,7 @@ from domain.schedule import geneva_today
 
 def recorded_additions():
     """The operator's additions, folded from the event log."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.coverage import fold_added
 
     return fold_added(open_log().query(event_type="data.*"))

@@ -65,7 +65,7 @@ def doctor(attempts, output):
     task, messages whose delivery gave up, and the event log's verification. Exit 1 when
     anything is wrong, so a cron job or a health check can page someone. Warn (stderr) of
     the world's tables that run out within six months (`ccm data list`)."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from cli.outbox import waiting_messages
     from domain.event_types import typed
 

@@ -60,7 +60,7 @@ def import_contributions(year, path, acting):
     """A past year's ledger as `chase.imported` and `chase.receipt_imported` events: the
     reports, `--as-of`, `chase status --year` and the next year's arrears read it like a
     year run in ccm. A year with chases of its own in ccm cannot be imported over."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.contributions import IMPORTED, ledger_events
     from domain.states import registry
 
@@ -101,7 +101,7 @@ def import_letters(year, path, acting):
     """Letters sent before ccm as `chase.letter_imported` events, dated by each row: the
     year's report counts them, and a letter previewed or sent later recalls them by number
     and date. Only for a year whose ledger was imported (no chase of ccm runs it)."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.contributions import IMPORTED, letter_events
     from domain.ids import parse_chase_id
     from domain.states import registry

@@ -235,7 +235,7 @@ def register(
 @as_option("isu")
 def revoke(fingerprint_, reason, admin_path, acting):
     """Revoke a registered key from now on: commands it signs are refused."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.signatures import KeyRevocation, KeyRing, sign
 
     ring = KeyRing.from_events(settings().admin_keyring, registry_events(open_log()))
@@ -255,7 +255,7 @@ def revoke(fingerprint_, reason, admin_path, acting):
 @output_option()
 def list_keys(output):
     """Who holds which office when: every registered key, revoked or not."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.signatures import KeyRing
 
     s = settings()

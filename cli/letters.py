@@ -105,8 +105,8 @@ def preview(state, year, kind, language, amount, out, force):
         load_contacts,
         render_letter,
     )
-    from cli.audit import open_log
     from cli.client import run
+    from cli.common import open_log
     from cli.keys import registry_events
     from domain.signatures import KeyRing
 
@@ -176,7 +176,7 @@ def held(year, output):
     """Letters that were not written because a fact was missing (an address, an amount),
     with the reason. Once the contacts file is complete the chase's next letter goes as
     usual; a held one can be printed with `ccm letters preview`."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.event_types import LetterSent, typed
 
     events = open_log().query(workflow_prefix=chase_prefix(year), event_type="chase.*")

@@ -7,7 +7,17 @@ import sys
 import click
 
 from cli.client import as_option, run
-from cli.common import DATE, STATE, emit, load_settings, output_option, settings, upgrade_log, validation_message
+from cli.common import (
+    DATE,
+    STATE,
+    emit,
+    load_settings,
+    log_registry,
+    output_option,
+    settings,
+    upgrade_log,
+    validation_message,
+)
 from domain.schedule import geneva_today
 from services.invocation import begin_invocation
 
@@ -348,22 +358,6 @@ def states():
     November 2016) and the universalization targets."""
 
 
-def _log_registry():
-    """The shipped registry with the changes recorded in the event log, if there is one."""
-    from activities.eventlog import MissingLog
-    from cli.audit import open_log
-    from domain.states import registry, registry_with
-
-    try:
-        log = open_log(missing_ok=False)
-    except MissingLog:
-        return registry()  # nothing recorded yet: the shipped data alone
-    try:
-        return registry_with(log.query(event_type="state.recorded"))
-    finally:
-        log.engine.dispose()
-
-
 def _state_row(s, on) -> dict:
     return {
         "alpha3": s.alpha3,
@@ -400,7 +394,7 @@ def states_list(status, as_of, output):
         raise click.BadParameter(
             f"{on} is outside the Convention's record: from {OPENED_FOR_SIGNATURE} to today", param_hint="--as-of"
         )
-    registry = _log_registry()
+    registry = log_registry()
     if status in ("not-party", "neither"):
         from domain.states import NOT_PARTY
 
@@ -446,7 +440,7 @@ def states_targets(as_of, output):
     from domain.universalization import progress, targets
 
     on = as_of or geneva_today()
-    registry = _log_registry()
+    registry = log_registry()
     rows = []
     for target in targets():
         p = progress(registry, target, on)
@@ -502,7 +496,7 @@ def states_record(state, event, day, acting):
             param_hint="--deposited",
         )
     takes_effect = withdrawal_takes_effect(day) if event == "withdrawal" else entry_into_force(day)
-    known = _log_registry()
+    known = log_registry()
     try:
         current = known.get(country.alpha_3)
     except ValueError:
@@ -531,10 +525,17 @@ def states_record(state, event, day, acting):
     )
     done = record("record_state", [event_row], acting)
     verb = "takes effect on" if event == "withdrawal" else "in force from"
-    click.echo(
-        f"{country.name} ({country.alpha_3}): {event} deposited {day}, {verb} {takes_effect}"
-        + ("" if done.written else " (already recorded)")
-    )
+    said = f"{country.name} ({country.alpha_3}): {event} deposited {day}, {verb} {takes_effect}"
+    if event != "withdrawal":  # a State newly bound: its initial report, from the day it is bound
+        from cli.client import connect
+        from services.obligations import start_initial_report
+
+        async def follow():
+            client = await connect()
+            return await start_initial_report(client, settings().task_queue, country.alpha_3, takes_effect, acting)
+
+        said += f"; {run(follow())}"
+    click.echo(said + ("" if done.written else " (already recorded)"))
 
 
 @states.command("show")
@@ -544,7 +545,7 @@ def states_show(state, output):
     """Show one State (alpha-3, alpha-2 or any name it has had, any case): its status
     today, its names, and each change with its source."""
 
-    s = _log_registry().get(state)
+    s = log_registry().get(state)
     row = _state_row(s, geneva_today()) | {
         "former_names": "; ".join(f"{f.name} (until {f.until})" for f in s.former_names) or None,
         "changes": "; ".join(

@@ -152,7 +152,7 @@ def _meeting_update(meeting: str, name: str, arg) -> None:
 
 def _moved_to(day: date) -> str | None:
     """The meeting the event log last moved to `day` and has not moved or cancelled since."""
-    from cli.audit import open_log
+    from cli.common import open_log
 
     now_on: dict[str, date | None] = {}
     for ev in open_log().query(event_type="meeting.*"):
@@ -503,8 +503,8 @@ def meeting_rebuild(meeting, reason, acting):
     and the next generation carries on from what the log says (the schedule, proposals, the
     agenda sent, attendance, action items, the minutes circulated): nothing is sent again.
     The worker folds the log and refuses where the rows cannot be reproduced."""
-    from cli.audit import open_log
     from cli.client import rebuild
+    from cli.common import open_log
     from domain.meetings import MeetingInput, MeetingStatus
     from workflows.meeting import Meeting
 
@@ -521,7 +521,7 @@ def meeting_status(meeting, output):
     """Stage, schedule, its number within the Presidency, proposals, attendance, minutes
     and action items of a meeting."""
     from activities.records import meeting_number
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.schedule import geneva_time
 
     status = meeting_status_of(meeting)
@@ -552,7 +552,7 @@ def meeting_agenda(meeting):
     """Print the agenda: as adopted at the meeting, as circulated, or the draft as it
     would be composed now."""
     from activities.records import meeting_number
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.meetings import agenda_text, compose_agenda
 
     status = meeting_status_of(meeting)
@@ -837,8 +837,8 @@ def task_rebuild(task_id, reason, acting):
     can no longer run (its history does not replay; `ccm doctor` lists it). The run is
     terminated, and the next generation carries on from what the log says (reminders sent,
     a new due date, a new owner): nothing is sent again."""
-    from cli.audit import open_log
     from cli.client import rebuild
+    from cli.common import open_log
     from domain.action_items import ActionItemInput, ActionItemStatus
     from workflows.action_item import ActionItem
 

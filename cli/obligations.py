@@ -73,7 +73,7 @@ def obligations_start(kind, year, state, data, reminder_days, acting):
     starts none twice. One already past its date starts overdue and sends one overdue
     notice, never the reminders it missed; one the log records as met or exempted (an
     imported row) is not started."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.obligations import concerned, fold_obligations, period_of
     from domain.states import registry_with
 
@@ -162,8 +162,8 @@ def obligations_rebuild(state, kind, year, reason, acting):
     terminated, and the next generation carries on from what the log says (reminders sent,
     an extension asked or decided, a due date moved): nothing is sent again. The worker
     folds the log and refuses where the rows cannot be reproduced."""
-    from cli.audit import open_log
     from cli.client import rebuild
+    from cli.common import open_log
     from domain.obligations import ObligationInput, ObligationStatus
     from workflows.obligation import Obligation
 

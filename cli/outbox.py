@@ -14,7 +14,7 @@ OUTBOX_COLUMNS = ["message_id", "to", "subject", "written", "status"]
 def waiting_messages():
     """(intent event, status) of every message still in `outbox/new/`, oldest first."""
     from activities.letters import event_key_of
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.event_types import Sent, typed
     from runtime.worker import mailbox
 

@@ -294,8 +294,8 @@ def plan_rebuild(theme, msp, reason, acting):
     terminated, and the next generation carries on from what the log says (the versions,
     comments, the plan submitted, approvals, reminders sent): nothing is sent again. The
     worker folds the log and refuses where the rows cannot be reproduced."""
-    from cli.audit import open_log
     from cli.client import rebuild
+    from cli.common import open_log
     from domain.concept_notes import ConceptNoteInput, ConceptNoteStatus
     from workflows.concept_note import ConceptNote
 

@@ -16,7 +16,7 @@ from services.reports import REPORT_COLUMNS, latest_checkpoint, markdown, report
 
 def contributions_report(year: int, as_of: date | None = None, budget_path: Path | None = None):
     """The year's report from this installation's log, against its budget file."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from services.reports import contributions_report as fold
 
     return fold(open_log(), year, budget_path or (settings().home / f"budget-{year}.csv"), as_of)
@@ -107,7 +107,7 @@ def _write_or_print(text: str, out) -> None:
 
 
 def obligations_rows(as_of):
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.obligations import fold_obligations
 
     return fold_obligations(open_log().query(event_type="obligation.*"), as_of)
@@ -132,7 +132,7 @@ def report_arrears(year, as_of, older_than, output):
     origin: payments settle the oldest amounts first, so what is owed is the newest. A year
     waived or cancelled owes nothing; origin 0 is what was owed before the first year the
     log holds (carried into it)."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from services.reports import arrears_report
 
     aged = [a for a in arrears_report(open_log(), year, as_of) if older_than == 0 or a.age > older_than]
@@ -171,7 +171,7 @@ def report_finances(year, as_of, since, output, language, out, force):
     first trimester of the next year (a month-by-month projection from the budget's
     monthly spending, pledges with their days, and each State's payment month of last
     year), the UN's 13 % fee, and the longest arrears."""
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.money import format_chf
     from services.finances import finances, update_sentences
     from services.reports import arrears_report
@@ -286,7 +286,7 @@ def report_publish(year, as_of, budget_path, decided_at, acting):
     ("naming and shaming", as the minutes call it) is the Committee's decision: until one
     is recorded (--decided-at MEETING) the page is drafted for the Committee instead."""
     from activities.reports import publish, publish_obligations
-    from cli.audit import open_log
+    from cli.common import open_log
     from domain.states import registry
 
     report = contributions_report(year, as_of, budget_path)

@@ -169,6 +169,7 @@ async def run(
         say(await _meetings(client, s))
         say(await _letters_decided_in_2016(client, s, log))
         say(await _concept_notes(client, s))
+        say(universalization(MINUTES_DAY, geneva_today()))
         say(_cycle_2017(log))
         report = contributions_report(log, year, s.home / f"budget-{year}.csv")
         table(
@@ -475,8 +476,8 @@ async def _obligations(client, s, year: int) -> str:
     """Last year's Article 7 annual reports, due on 30 April: started after that day with
     no report recorded, each says so (not "overdue": ccm did not follow them then) until
     the reports submitted are imported and the ISU confirms the rest overdue."""
-    from domain.obligations import concerned
-    from domain.states import registry
+    from domain.obligations import concerned, initial_report_due
+    from domain.states import name_of, registry
     from services.obligations import start_obligations
 
     parties = {st.alpha3: st.entry_into_force for st in registry().parties()}
@@ -489,9 +490,14 @@ async def _obligations(client, s, year: int) -> str:
         if unrecorded >= len(states):
             break
         await asyncio.sleep(0.2)
+    # Then the States bound this past year (Vanuatu, from 1 March 2026): their initial reports.
+    recent = sorted(a for a, eif in parties.items() if eif and eif > geneva_today() - timedelta(days=365))
+    await start_obligations(client, s.task_queue, "art7-initial", None, recent, parties, Acting(**ISU))
+    initial = [f"{name_of(a)}'s due {initial_report_due(parties[a])}" for a in recent]
     return (
         f"Article 7 annual reports for {year}: {unrecorded} of {len(states)} States Parties with no report "
-        "recorded (ccm import obligations records those submitted; ccm obligations confirm-overdue the rest)"
+        "recorded (ccm import obligations records those submitted; ccm obligations confirm-overdue the rest); "
+        f"initial reports of the States bound this past year followed: {', '.join(initial) or 'none'}"
     )
 
 
@@ -836,6 +842,31 @@ async def _concept_notes(client, s) -> str:
     return (
         f"Concept notes ({s.msp}, presented on 4 November 2016, operational plans due 7 December 2016): "
         + ", ".join(said)
+    )
+
+
+MINUTES_DAY = date(2016, 11, 4)
+
+
+def universalization(then: date, now: date) -> str:
+    """Universalization as the minutes speak of it (item 5.2), counted from the registry: the
+    States Parties of the world's States then and now, and where each target stands."""
+    from domain.states import registry
+    from domain.universalization import joined_between, progress, targets
+
+    reg = registry()
+
+    def parties(day: date) -> str:
+        world = reg.world_on(day)
+        return f"{sum(1 for *_, st in world if st == 'party')} of {len(world)} States party on {day}"
+
+    said = [f"{t.target}: {progress(reg, t, now).said}" for t in targets()]
+    joined = joined_between(reg, then, date(2017, 9, 4))
+    where = "ccm states targets, ccm states list --status not-party"
+    return (
+        f"Universalization: {parties(then)}, {parties(now)}; "
+        + "; ".join(said)
+        + f" (joined by the 7MSP: {', '.join(joined) or 'none'}; {where})"
     )
 
 

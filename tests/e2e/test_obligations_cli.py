@@ -101,6 +101,12 @@ def test_membership_follows_the_shipped_data_and_the_events_recorded(ccm, worker
     # Recorded: an accession this ccm was not shipped with takes effect by Article 17.
     recorded = ccm("states", "record", "--state", "Finland", "--event", "accession", "--deposited", "2026-06-15")
     assert recorded.exit_code == 0 and "in force from 2026-12-01" in recorded.stdout, recorded.output
+    # Bound from 1 December 2026: its initial report (Article 7.1, 180 days) is followed from then.
+    assert "its initial transparency report started, due 2027-05-30" in recorded.stdout, recorded.output
+    listed = ccm("obligations", "list", "--state", "FIN", "-o", "json")
+    assert listed.exit_code == 0, listed.output
+    initial = wait_for(lambda: json.loads(ccm("obligations", "list", "--state", "FIN", "-o", "json").stdout))
+    assert [(r["kind"], r["due"], r["stage"]) for r in initial] == [("art7-initial", "2027-05-30", "open")]
     for day, present in (("2026-11-30", False), ("2026-12-01", True)):
         rows = json.loads(ccm("states", "list", "--as-of", day, "--status", "party", "-o", "json").stdout)
         assert ("FIN" in {r["alpha3"] for r in rows}) is present
@@ -112,6 +118,28 @@ def test_membership_follows_the_shipped_data_and_the_events_recorded(ccm, worker
     assert not_isu.exit_code == 1 and "only the ISU may record state, not ITA" in not_isu.stderr
     future = ccm("states", "record", "--state", "LKA", "--event", "withdrawal", "--deposited", "2099-01-01")
     assert future.exit_code == 2 and "up to today" in future.stderr
+
+
+def test_a_state_joining_today_has_its_initial_report_started_on_the_day_it_is_bound(ccm, worker, client):
+    """Tonga deposits today: the Convention binds it on the first day of the sixth month after
+    (Article 17), and its initial report's run is held by Temporal until that day."""
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+
+    from domain.obligations import initial_report_due
+    from domain.states import entry_into_force
+
+    today = geneva_today()
+    bound = entry_into_force(today)
+    recorded = ccm("states", "record", "--state", "Tonga", "--event", "accession", "--deposited", today)
+    assert recorded.exit_code == 0, recorded.output
+    assert recorded.stdout.strip() == (
+        f"Tonga (TON): accession deposited {today}, in force from {bound}; its initial transparency report "
+        f"starts on {bound}, due {initial_report_due(bound)}"
+    )
+    info = asyncio.run(client.get_workflow_handle("obligation-TON-art7-initial-eif").describe())
+    held_until = datetime.combine(bound, datetime.min.time(), tzinfo=timezone.utc)
+    assert abs(info.execution_time - held_until) < timedelta(seconds=1), info.execution_time
 
 
 def test_an_obligation_the_log_records_as_met_is_not_started(ccm, worker, ccm_env, tmp_path):

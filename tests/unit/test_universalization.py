@@ -77,3 +77,14 @@ def test_each_target_is_open_until_its_day_then_met_or_missed_as_the_registry_sa
     ]
     met = progress(registry().with_changes(more), eight, date(2017, 8, 6))
     assert (met.standing, met.reached) == ("met", 8)
+
+
+def test_the_demo_tells_2016s_universalization_from_the_registry():
+    from runtime.demo import universalization
+
+    said = universalization(MINUTES, date(2026, 12, 7))
+    assert said.startswith(
+        "Universalization: 100 of 197 States party on 2016-11-04, 112 of 197 States party on 2026-12-07; "
+        "130 States Parties by 2020: missed: 108 of 130 on 2020-12-31; "
+        "eight new States Parties by the 7MSP: missed: 2 of 8 on 2017-09-04 (joined by the 7MSP: BEN, MDG;"
+    ), said
