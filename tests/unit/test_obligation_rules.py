@@ -433,3 +433,24 @@ def test_an_import_row_that_cannot_be_right_is_refused_naming_its_line_and_colum
     with pytest.raises(ValueError) as refused:
         imported_events(data, registry(), "isu", "isu", today=date(2017, 1, 1))
     assert str(refused.value).startswith(problem), str(refused.value)
+
+
+def test_an_import_names_every_bad_row_not_only_the_first():
+    """A file is refused with all its problems, each with its line, so it is mended once."""
+    from domain.obligations import imported_events
+    from domain.states import registry
+
+    data = (
+        "state,kind,period,submitted_on,reference\n"
+        "Atlantis,art7-annual,2015,,\n"
+        "NOR,art9,2015,,\n"
+        "NOR,art7-annual,1999,,\n"
+        "NOR,art7-annual,2015,2016-04-29,A\u0007B\n"
+        "NOR,art7-annual,2015,2099-01-01,\n"
+        "NOR,art7-annual,2014,2015-04-29,fine\n"
+    ).encode()
+    with pytest.raises(ValueError) as refused:
+        imported_events(data, registry(), "isu", "isu", today=date(2017, 1, 1))
+    assert [p.split(":")[0] for p in str(refused.value).split("; ")] == [
+        "line 2, state", "line 3, kind", "line 4, period", "line 5, reference", "line 6, submitted_on",
+    ]  # fmt: skip
