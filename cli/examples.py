@@ -21,6 +21,8 @@ EXAMPLES = {
     "states list": "ccm states list --status signatory",
     "states show": "ccm states show Italy",
     "states targets": "ccm states targets --as-of 2017-09-04",
+    "states legislation": "ccm states legislation --state ITA --status adopted --source article7 --as-of 2016-06-01",
+    "report legislation": "ccm report legislation --as-of 2016-11-04 --summary",
     "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",
     "audit verify": "ccm audit verify --file log-2027.jsonl",
     "audit export": "ccm audit export --since 2027-01-01 --out log-2027.jsonl",

@@ -9,7 +9,10 @@ import click
 from cli.client import as_option, run
 from cli.common import (
     DATE,
+    PARTY,
+    PAST,
     STATE,
+    TextType,
     emit,
     load_settings,
     log_registry,
@@ -536,6 +539,38 @@ def states_record(state, event, day, acting):
 
         said += f"; {run(follow())}"
     click.echo(said + ("" if done.written else " (already recorded)"))
+
+
+@states.command("legislation")
+@click.option("--state", type=PARTY, required=True, help="the State Party")
+@click.option(
+    "--status",
+    type=click.Choice(["adopted", "in_progress", "sufficient", "none", "no_information"]),
+    required=True,
+    help="what the source says: implementing legislation adopted, in progress, existing law deemed "
+    "sufficient, none, or no information",
+)
+@click.option(
+    "--source",
+    type=click.Choice(["article7", "monitor", "isu", "other"]),
+    required=True,
+    help="who says it: the State's Article 7 report, the Cluster Munition Monitor, the ISU, another",
+)
+@click.option("--as-of", "as_of", type=PAST, required=True, help="the day the source says it of")
+@click.option("--reference", type=TextType(300, lines=False), help="where it says so (report, page)")
+@click.option("--note", type=TextType(2_000), help="anything more the source says")
+@as_option("isu")
+def states_legislation(state, status, source, as_of, reference, note, acting):
+    """Record what a source says of a State Party's implementing legislation (Article 9), on
+    its day. Each source is kept apart: where the Monitor and the ISU differ, `ccm report
+    legislation` shows both."""
+    from cli.client import record
+    from domain.legislation import legislation_event
+
+    row = legislation_event(state, status, as_of, source, reference or "", note or "", acting.actor, acting.office)
+    done = record("record_legislation", [row], acting)
+    again = "" if done.written else " (already recorded)"
+    click.echo(f"{state}: {status.replace('_', ' ')} by {source} as of {as_of}{again}")
 
 
 @states.command("show")

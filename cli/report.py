@@ -268,6 +268,60 @@ def report_obligations(as_of, output, out, force):
     _write_or_print(text, out)
 
 
+@report.command("legislation")
+@as_of_option
+@click.option(
+    "--status",
+    type=click.Choice(["adopted", "in_progress", "sufficient", "none", "no_information", "disputed"]),
+    help="only the States Parties with this status (disputed: the sources differ)",
+)
+@click.option("--summary", is_flag=True, help="counts by status and region instead of one row per State")
+@click.option(
+    "--output", "-o", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+    help="output format",
+)  # fmt: skip
+def report_legislation(as_of, status, summary, output):
+    """National implementation (Article 9): each State Party's legislation as each source
+    last said it (its Article 7 report, the Monitor, the ISU), and where they differ; with
+    `--summary`, the States Parties by status and region."""
+    from collections import Counter
+
+    from cli.common import open_log
+    from domain.legislation import fold_legislation
+    from domain.states import registry_with, world
+
+    on = as_of or geneva_today()
+    log = open_log()
+    try:
+        said = fold_legislation(log.query(event_type="state.legislation_recorded"), on)
+        reg = registry_with(log.query(event_type="state.recorded"))
+    finally:
+        log.engine.dispose()
+    region = {w.alpha3: w.region for w in world()}
+    rows = []
+    for party in sorted(reg.parties(on), key=lambda p: p.name_on(on)):
+        known = said.get(party.alpha3)
+        by = known.by_source if known else {}
+        row = {
+            "state": party.alpha3,
+            "name": party.name_on(on),
+            "region": region.get(party.alpha3, ""),
+            "status": known.status if known else "no_information",
+        } | {
+            src: f"{by[src].status} ({by[src].as_of})" if src in by else ""
+            for src in ("article7", "monitor", "isu", "other")
+        }
+        if status is None or row["status"] == status:
+            rows.append(row)
+    if summary:
+        counts = Counter((r["status"], r["region"]) for r in rows)
+        table = [{"status": st, "region": rg, "states": n} for (st, rg), n in sorted(counts.items())]
+        emit(table, output, ["status", "region", "states"], title=f"National implementation as of {on}")
+        return
+    columns = ["state", "name", "region", "status", "article7", "monitor", "isu", "other"]
+    emit(rows, output, columns, title=f"National implementation as of {on}: {len(rows)} States Parties")
+
+
 @report.command("publish")
 @year_option(f"financial year (2010 to {geneva_today().year + 1})")
 @as_of_option

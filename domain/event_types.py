@@ -786,6 +786,17 @@ class StateRecorded(EventPayload):
     entry_into_force: date_ | None = None
 
 
+@event("state.legislation_recorded")
+class LegislationRecorded(EventPayload):
+    """What a source said of a State's implementing legislation (Article 9), on its day."""
+
+    status: Literal["adopted", "in_progress", "sufficient", "none", "no_information"]
+    as_of: date_
+    source: Literal["article7", "monitor", "isu", "other"]
+    reference: str = Field("", max_length=300)
+    note: str = Field("", max_length=2_000)
+
+
 @event("decision.recorded")
 class DecisionRecorded(EventPayload):
     decision: str

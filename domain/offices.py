@@ -163,6 +163,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("record", "set_budget"): ("isu",),  # as the Meeting of States Parties approved it
     ("record", "import_obligations"): ("isu",),
     ("record", "record_state"): ("isu",),
+    ("record", "record_legislation"): ("isu",),  # what a source says of a State's legislation
     ("record", "record_decision"): ("president",),
     ("record", "register_key"): ("isu",),
     ("record", "revoke_key"): ("isu",),

@@ -36,6 +36,7 @@ RecordCommandName = Literal[
     "set_budget",
     "import_obligations",
     "record_state",
+    "record_legislation",
     "register_key",
     "revoke_key",
     "store_document",
@@ -94,6 +95,12 @@ RECORD_RULES: dict[str, RecordRule] = {
     ),
     "record_state": RecordRule(
         frozenset({"state.recorded"}), "registry", r"registry/[A-Z]{3}/[a-z_]+/\d{4}-\d{2}-\d{2}", ""
+    ),
+    "record_legislation": RecordRule(
+        frozenset({"state.legislation_recorded"}),
+        "legislation",
+        r"legislation/[A-Z]{3}/[a-z0-9]+/\d{4}-\d{2}-\d{2}",
+        "",
     ),
     "register_key": RecordRule(frozenset({"key.registered"}), "keys", r"keys/.+", "KeyRegistry"),
     "revoke_key": RecordRule(frozenset({"key.revoked"}), "keys", r"keys/.+", "KeyRegistry"),

@@ -112,6 +112,11 @@ class State(BaseModel):
         return next((f for f in sorted(self.former_names, key=lambda f: f.until) if day < f.until), None)
 
 
+# The UN's regions (M49: https://unstats.un.org/unsd/methodology/m49/; each State's, as
+# github.com/lukes/ISO-3166-Countries-with-Regional-Codes tabulates them).
+Region = Literal["Africa", "Americas", "Asia", "Europe", "Oceania"]
+
+
 class WorldState(BaseModel):
     """A State that can join the Convention: a UN Member State (`since`: its admission,
     where it came after the Convention opened for signature), a non-member observer State,
@@ -120,6 +125,7 @@ class WorldState(BaseModel):
     alpha3: str
     name: str
     kind: Literal["member", "observer", "non-member"]
+    region: Region
     since: date | None = None
     source: str
 
@@ -384,20 +390,27 @@ def registry_with(recorded: Iterable[Event]) -> Registry:
 
 
 def parse_world_csv(text: str) -> list[WorldState]:
-    """Rows of `alpha3,name,standing,since,source`: ISO 3166 codes, each row sourced."""
+    """Rows of `alpha3,name,standing,region,since,source`: ISO 3166 codes, each row sourced."""
     found = []
-    for line, row in _rows(text, {"alpha3", "name", "standing", "since", "source"}, "world"):
+    for line, row in _rows(text, {"alpha3", "name", "standing", "region", "since", "source"}, "world"):
         country = _country(row["alpha3"], line, "world")
         if row["standing"] not in ("member", "observer", "non-member"):
             raise ValueError(f"world: line {line}: unknown standing {row['standing']!r}")
         if not row["source"]:
             raise ValueError(f"world: line {line}: a State needs its source")
         since = date.fromisoformat(row["since"]) if row["since"] else None
-        found.append(
-            WorldState(
-                alpha3=country.alpha_3, name=row["name"], kind=row["standing"], since=since, source=row["source"]
+        try:
+            state = WorldState(
+                alpha3=country.alpha_3,
+                name=row["name"],
+                kind=row["standing"],
+                region=row["region"],
+                since=since,
+                source=row["source"],
             )
-        )
+        except ValueError as e:
+            raise ValueError(f"world: line {line}: {str(e).splitlines()[0]}") from None
+        found.append(state)
     return found
 
 

@@ -269,6 +269,12 @@ def cases(f) -> list[tuple[list, str]]:
         ),
         (["states", "list", "--as-of", "2018-02-30"], "is not a date"),
         (["states", "targets", "--as-of", "2017-02-29"], "is not a date"),
+        (
+            ["states", "legislation", "--state", "ITA", "--status", "maybe", "--source", "isu"]
+            + ["--as-of", "2016-01-01"],
+            "'maybe' is not one of",
+        ),
+        (["report", "legislation", "--as-of", "2099-01-01"], "2099-01-01"),
         (["import", "contributions", "--year", "2099", "--file", f / "ledger-2099.csv"], "2099 is not in the range"),
         (
             ["import", "contributions", "--year", "2016", "--file", f / "long-reference.csv"],

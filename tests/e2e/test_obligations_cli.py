@@ -161,3 +161,28 @@ def test_publish_adds_the_obligations_page(ccm, worker, ccm_env):
     assert published.exit_code == 0, published.output
     page = Path(ccm_env["CCM_HOME"]) / "draft" / "obligations.html"  # no decision to publish: drafted
     assert "drafted" in published.stdout and page.exists() and '<table id="obligations">' in page.read_text()
+
+
+def test_national_implementation_is_recorded_by_source_and_reported_with_both_where_they_differ(ccm, worker):
+    said = [
+        ("NZL", "adopted", "2016-05-01", "article7"),
+        ("ITA", "adopted", "2016-06-01", "article7"),
+        ("ITA", "in_progress", "2016-08-01", "monitor"),
+    ]
+    for state, status, day, source in said:
+        r = ccm("states", "legislation", "--state", state, "--status", status, "--source", source, "--as-of", day)
+        assert r.exit_code == 0 and r.stdout.startswith(f"{state}: "), r.output
+    again = ccm("states", "legislation", "--state", "NZL", "--status", "adopted", "--source", "article7",
+                "--as-of", "2016-05-01")  # fmt: skip
+    assert again.exit_code == 0 and "(already recorded)" in again.stdout
+    report = ccm("report", "legislation", "--as-of", "2016-11-04", "-o", "json")
+    rows = {r["state"]: r for r in json.loads(report.stdout)}
+    assert len(rows) == 100  # every State Party of that day, those with no word as "no information"
+    assert (rows["ITA"]["status"], rows["ITA"]["article7"], rows["ITA"]["monitor"]) == (
+        "disputed", "adopted (2016-06-01)", "in_progress (2016-08-01)",
+    )  # fmt: skip
+    assert (rows["NZL"]["status"], rows["NZL"]["region"]) == ("adopted", "Oceania")
+    assert rows["FJI"]["status"] == "no_information"
+    summary = json.loads(ccm("report", "legislation", "--as-of", "2016-11-04", "--summary", "-o", "json").stdout)
+    assert {"status": "disputed", "region": "Europe", "states": 1} in summary
+    assert sum(r["states"] for r in summary) == 100
