@@ -21,6 +21,9 @@ def test_the_world_is_the_uns_193_members_its_two_observer_states_and_the_cook_i
     assert kinds == {"member": 193, "observer": 2, "non-member": 2}
     assert {w.alpha3 for w in world() if w.kind != "member"} == {"VAT", "PSE", "COK", "NIU"}
     assert len({w.alpha3 for w in world()}) == 197 and all(w.source for w in world())
+    # The UN's regions (M49): 54 African States, 35 of the Americas, 48 Asian (the State of
+    # Palestine among them), 44 European (the Holy See), 16 of Oceania (the Cook Islands, Niue).
+    assert Counter(w.region for w in world()) == {"Africa": 54, "Americas": 35, "Asia": 48, "Europe": 44, "Oceania": 16}
     # South Sudan, the only State admitted since the Convention opened for signature
     [ssd] = [w for w in world() if w.since]
     assert (ssd.alpha3, ssd.since, ssd.exists_on(date(2011, 7, 13)), ssd.exists_on(date(2011, 7, 14))) == (
