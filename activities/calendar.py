@@ -93,3 +93,24 @@ def meeting_ics(
     cal.add_component(Timezone.from_ical(GENEVA_VTIMEZONE))
     cal.add_component(event)
     return cal.to_ical()
+
+
+def outreach_ics(event) -> bytes:
+    """An event of the Committee (`domain.outreach.OutreachEvent`) as an all-day calendar
+    entry over its days: no time and no time zone, so every client shows the same days."""
+    from datetime import timedelta
+
+    cal = Calendar()
+    cal.add("prodid", "-//ccm//Convention on Cluster Munitions//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    entry = Event()
+    entry.add("uid", f"{event.id}@ccm")
+    entry.add("summary", event.title)
+    entry.add("location", f"{event.place} ({event.host})")
+    entry.add("dtstart", event.first_day)
+    entry.add("dtend", event.last_day + timedelta(days=1))  # exclusive, as RFC 5545 counts all-day ends
+    entry.add("dtstamp", datetime.combine(event.first_day, datetime.min.time(), tzinfo=timezone.utc))
+    entry.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    cal.add_component(entry)
+    return cal.to_ical()

@@ -192,7 +192,29 @@ def chase_year_option(f):
     )(f)
 
 
+class AnyStateType(StateType):
+    """Any State of the world (`domain.states.world`): a State Party, a signatory, or one that
+    has done neither (a universalization target)."""
+
+    def convert(self, value, param, ctx):
+        from domain.states import UnknownState, registry, world
+
+        try:
+            return registry().get(value).alpha3
+        except UnknownState as e:
+            import pycountry
+
+            try:
+                code = pycountry.countries.lookup(str(value).strip()).alpha_3
+            except LookupError:
+                code = None
+            if code in {w.alpha3 for w in world()}:
+                return code
+            self.fail(str(e).replace("unknown State", "not a State of the world"), param, ctx)
+
+
 STATE = StateType()
+ANY_STATE = AnyStateType()
 PARTY = PartyType()
 DATE = DateType()
 CONVENTION_IN_FORCE = date(2010, 8, 1)  # no record of the Convention's work is older (domain.obligations.IN_FORCE)

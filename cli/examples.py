@@ -21,6 +21,17 @@ EXAMPLES = {
     "states list": "ccm states list --status signatory",
     "states show": "ccm states show Italy",
     "states targets": "ccm states targets --as-of 2017-09-04",
+    "event add": "ccm event add --title 'Workshop on clearance' --kind workshop --host Lebanon --place Beirut "
+    "--from 2027-03-01 --to 2027-03-02 --owner coordinator:clearance-and-rre --targets LBN",
+    "event funding": "ccm event funding event-2027-03-01-workshop-on-clearance --funder 'European Union' "
+    "--status granted",
+    "event outcome": "ccm event outcome event-2027-03-01-workshop-on-clearance --file outcome.md",
+    "event cancel": "ccm event cancel event-2027-03-01-workshop-on-clearance --reason 'postponed to 2028'",
+    "event list": "ccm event list --theme universalization",
+    "event ics": "ccm event ics event-2027-03-01-workshop-on-clearance > workshop.ics",
+    "coalition set": "ccm coalition set --target LBN --lead NOR --donors DEU,NLD --stakeholders 'LMAC; operators' "
+    "--status active",
+    "coalition list": "ccm coalition list",
     "states legislation": "ccm states legislation --state ITA --status adopted --source article7 --as-of 2016-06-01",
     "report legislation": "ccm report legislation --as-of 2016-11-04 --summary",
     "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",

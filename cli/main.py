@@ -604,6 +604,7 @@ from cli.letters import letters  # noqa: E402
 from cli.meeting import meeting, task  # noqa: E402
 from cli.obligations import obligations  # noqa: E402
 from cli.outbox import outbox  # noqa: E402
+from cli.outreach import coalition, event  # noqa: E402
 from cli.plan import plan  # noqa: E402
 from cli.report import report  # noqa: E402
 
@@ -619,6 +620,8 @@ cli.add_command(task)
 cli.add_command(plan)
 cli.add_command(report)
 cli.add_command(outbox)
+cli.add_command(event)
+cli.add_command(coalition)
 cli.add_command(letters)
 cli.add_command(keys)
 cli.add_command(obligations)

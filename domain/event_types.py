@@ -797,6 +797,51 @@ class LegislationRecorded(EventPayload):
     note: str = Field("", max_length=2_000)
 
 
+# --- the Committee's events and Country Coalitions (`domain.outreach`) ----------------------
+@event("outreach.planned")
+class OutreachPlanned(EventPayload):
+    title: str = Field(min_length=1, max_length=200)
+    kind: Literal["workshop", "side_event", "meeting", "visit"]
+    host: str = Field(min_length=1, max_length=200)
+    place: str = Field(min_length=1, max_length=200)
+    first_day: date_
+    last_day: date_
+    owner: str = Field(min_length=1, max_length=100)
+    theme: str = Field("", max_length=100)
+    targets: list[str] = Field(default_factory=list, max_length=200)
+    funder: str = Field("", max_length=200)
+    funding: Literal["none", "requested", "granted", "refused"] = "none"
+
+
+@event("outreach.funding_set")
+class OutreachFundingSet(EventPayload):
+    funder: str = Field(min_length=1, max_length=200)
+    funding: Literal["none", "requested", "granted", "refused"]
+
+
+@event("outreach.outcome_recorded")
+class OutreachOutcomeRecorded(EventPayload):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+@event("outreach.cancelled")
+class OutreachCancelled(EventPayload):
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+@event("coalition.recorded")
+class CoalitionRecorded(EventPayload):
+    target: str = Field(pattern=r"^[A-Z]{3}$")
+    lead: str = Field(pattern=r"^[A-Z]{3}$")
+    donors: list[str] = Field(default_factory=list, max_length=100)
+    stakeholders: list[str] = Field(default_factory=list, max_length=100)
+    status: Literal["proposed", "active", "closed"]
+    events: list[str] = Field(default_factory=list, max_length=100)
+    funding_line: str = Field("", max_length=20)
+    note: str = Field("", max_length=2_000)
+    since: date_
+
+
 @event("decision.recorded")
 class DecisionRecorded(EventPayload):
     decision: str

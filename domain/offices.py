@@ -164,6 +164,8 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("record", "import_obligations"): ("isu",),
     ("record", "record_state"): ("isu",),
     ("record", "record_legislation"): ("isu",),  # what a source says of a State's legislation
+    ("record", "record_outreach"): ("isu", "president"),  # the Committee's events, for their owners
+    ("record", "record_coalition"): ("president", "isu"),  # the Presidency's Country Coalitions
     ("record", "record_decision"): ("president",),
     ("record", "register_key"): ("isu",),
     ("record", "revoke_key"): ("isu",),

@@ -37,6 +37,8 @@ RecordCommandName = Literal[
     "import_obligations",
     "record_state",
     "record_legislation",
+    "record_outreach",
+    "record_coalition",
     "register_key",
     "revoke_key",
     "store_document",
@@ -101,6 +103,15 @@ RECORD_RULES: dict[str, RecordRule] = {
         "legislation",
         r"legislation/[A-Z]{3}/[a-z0-9]+/\d{4}-\d{2}-\d{2}",
         "",
+    ),
+    "record_outreach": RecordRule(
+        frozenset({"outreach.planned", "outreach.funding_set", "outreach.outcome_recorded", "outreach.cancelled"}),
+        r"event-\d{4}-\d{2}-\d{2}-[a-z0-9-]+",
+        r"event-\d{4}-\d{2}-\d{2}-[a-z0-9-]+/[a-z0-9-]+",
+        "",
+    ),
+    "record_coalition": RecordRule(
+        frozenset({"coalition.recorded"}), r"coalition-[A-Z]{3}", r"coalition-[A-Z]{3}/\d+", ""
     ),
     "register_key": RecordRule(frozenset({"key.registered"}), "keys", r"keys/.+", "KeyRegistry"),
     "revoke_key": RecordRule(frozenset({"key.revoked"}), "keys", r"keys/.+", "KeyRegistry"),

@@ -269,6 +269,8 @@ def cases(f) -> list[tuple[list, str]]:
         ),
         (["states", "list", "--as-of", "2018-02-30"], "is not a date"),
         (["states", "targets", "--as-of", "2017-02-29"], "is not a date"),
+        (["event", "list", "--target", "Atlantis"], "not a State of the world"),
+        (["event", "outcome", "event-2016-01-01-x", "--file", f / "missing.md"], "does not exist"),
         (
             ["states", "legislation", "--state", "ITA", "--status", "maybe", "--source", "isu"]
             + ["--as-of", "2016-01-01"],
@@ -525,6 +527,12 @@ def test_every_bad_input_is_one_line_and_changes_nothing(ccm, worker, ccm_env, c
 # Commands with no row in the table: each takes no input a person could get wrong here,
 # or its bad input is refused in a module of its own (named).
 NOT_IN_THE_TABLE = {
+    "event add",
+    "event funding",
+    "event cancel",
+    "coalition set",  # test_outreach_cli: bad days, funding without a funder, unknown events
+    "event ics",
+    "coalition list",  # no input
     "audit checkpoint",
     "audit schedule-checkpoints",  # test_signed_commands, test_audit_cli
     "audit history",
