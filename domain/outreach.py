@@ -72,9 +72,7 @@ class OutreachEvent(BaseModel):
         return "under way" if on <= self.last_day else "held"
 
 
-def outreach_event(
-    event_type: str, wid: str, key: str, day: date, actor: str, office: str, **payload: Any
-) -> NewEvent:
+def outreach_event(event_type: str, wid: str, key: str, day: date, actor: str, office: str, **payload: Any) -> NewEvent:
     """A row of an event's record (`outreach.*`), keyed by the event and what it says."""
     return NewEvent(
         idempotency_key=f"{wid}/{key}",
