@@ -32,6 +32,12 @@ EXAMPLES = {
     "coalition set": "ccm coalition set --target LBN --lead NOR --donors DEU,NLD --stakeholders 'LMAC; operators' "
     "--status active",
     "coalition list": "ccm coalition list",
+    "universalization target": "ccm universalization target --state Myanmar --category administrative",
+    "universalization outreach": "ccm universalization outreach --state MMR --kind letter --on 2026-11-30 "
+    "--note 'The President wrote to the Head of Mission'",
+    "universalization close": "ccm universalization close --state MMR --reason 'not before the 15MSP'",
+    "universalization list": "ccm universalization list --all",
+    "universalization rebuild": "ccm universalization rebuild --state MMR --reason 'its history no longer replays'",
     "states legislation": "ccm states legislation --state ITA --status adopted --source article7 --as-of 2016-06-01",
     "report legislation": "ccm report legislation --as-of 2016-11-04 --summary",
     "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",

@@ -538,6 +538,15 @@ def states_record(state, event, day, acting):
             return await start_initial_report(client, settings().task_queue, country.alpha_3, takes_effect, acting)
 
         said += f"; {run(follow())}"
+        from domain.campaigns import Joined
+        from services.campaigns import tell_campaigns
+
+        async def end_campaign():
+            cmd = Joined(event=event, deposited=day, office="isu", actor=acting.actor)
+            return await tell_campaigns(await connect(), "join", cmd, only=country.alpha_3)
+
+        if run(end_campaign()):
+            said += "; its universalization campaign has ended"
     click.echo(said + ("" if done.written else " (already recorded)"))
 
 
@@ -607,6 +616,7 @@ from cli.outbox import outbox  # noqa: E402
 from cli.outreach import coalition, event  # noqa: E402
 from cli.plan import plan  # noqa: E402
 from cli.report import report  # noqa: E402
+from cli.universalization import universalization  # noqa: E402
 
 cli.add_command(audit)
 cli.add_command(bank)
@@ -622,6 +632,7 @@ cli.add_command(report)
 cli.add_command(outbox)
 cli.add_command(event)
 cli.add_command(coalition)
+cli.add_command(universalization)
 cli.add_command(letters)
 cli.add_command(keys)
 cli.add_command(obligations)

@@ -286,9 +286,17 @@ def meeting_schedule(day, start, end, venue, participants, previous, cutoff_days
         raise click.ClickException(f"too many meetings on {day}")
 
     handle = run(go())
-    click.echo(
-        f"scheduled {handle.id} ({len(people)} participants); proposals close {geneva_time(inp.proposals_close_at)}"
-    )
+    said = f"scheduled {handle.id} ({len(people)} participants); proposals close {geneva_time(inp.proposals_close_at)}"
+    if day >= geneva_today():  # the universalization campaigns report at it
+        from domain.campaigns import NoteMeeting
+        from services.campaigns import tell_campaigns
+
+        async def tell():
+            return await tell_campaigns(await connect(), "note_meeting", NoteMeeting(day=day, office="isu"))
+
+        if told := run(tell()):
+            said += f"; {len(told)} campaign(s) will remind their coordinators"
+    click.echo(said)
 
 
 @meeting.command("reschedule")

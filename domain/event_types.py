@@ -797,6 +797,47 @@ class LegislationRecorded(EventPayload):
     note: str = Field("", max_length=2_000)
 
 
+# --- universalization campaigns (`domain.campaigns`) -------------------------------------------
+@event("campaign.started")
+class CampaignStarted(EventPayload):
+    category: Literal["administrative", "political"]
+    coordinator: str
+    target: str = ""
+    meetings: list[date_] = Field(default_factory=list)
+
+
+@event("campaign.outreach_recorded")
+class CampaignOutreachRecorded(EventPayload):
+    kind: Literal["letter", "visit", "meeting", "call", "workshop"]
+    day: date_
+    note: str
+
+
+@event("campaign.meeting_noted")
+class CampaignMeetingNoted(EventPayload):
+    day: date_
+
+
+@event("campaign.reminder_sent")
+class CampaignReminderSent(Sent):
+    meeting: date_
+    coordinator: str
+
+
+@event("campaign.joined")
+class CampaignJoined(EventPayload):
+    event: Literal["accession", "ratification"]
+    deposited: date_
+
+
+@event("campaign.closed")
+class CampaignClosed(EventPayload):
+    reason: str
+
+
+event("campaign.rebuilt")(ProcessRebuilt)
+
+
 # --- the Committee's events and Country Coalitions (`domain.outreach`) ----------------------
 @event("outreach.planned")
 class OutreachPlanned(EventPayload):

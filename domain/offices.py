@@ -156,6 +156,11 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("obligation", "exempt"): ("president",),
     ("obligation", "override_due"): ("isu",),
     ("obligation", "confirm_overdue"): ("isu",),  # its record of the period is complete
+    ("campaign", "start"): ("president", "isu"),
+    ("campaign", "record_outreach"): ("owner", "president", "isu"),
+    ("campaign", "note_meeting"): ("isu", "president"),
+    ("campaign", "join"): ("isu",),  # as `ccm states record` records the accession
+    ("campaign", "close"): ("owner", "president"),
     # Commands that only record (`domain.records`), written by the worker.
     ("record", "import_contributions"): ("isu",),
     ("record", "import_letters"): ("isu",),

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from domain.action_items import ActionItem, ActionItemInput, CancelAction, Complete, Extend, Reassign
 from domain.action_items import Fulfil as ActionFulfil
+from domain.campaigns import Campaign, CampaignInput, CloseCampaign, Joined, NoteMeeting, RecordOutreach
 from domain.chase import (
     Chase,
     ChaseInput,
@@ -435,6 +436,30 @@ def _redo_concept_note(
     return None
 
 
+# --- universalization campaigns ---------------------------------------------------------------
+CAMPAIGN_TIMED = frozenset({"campaign.reminder_sent"})
+
+
+def rebuild_campaign(inp: CampaignInput, workflow_id: str, rows: list[Any]) -> Campaign:
+    """The campaign its rows say (rows of the generations before `inp.generation`)."""
+    return _rebuilt(Campaign.new, inp, workflow_id, rows, "campaign.started", CAMPAIGN_TIMED, _redo_campaign)
+
+
+def _redo_campaign(
+    campaign: Campaign, kind: str, p: dict[str, Any], by: dict[str, str], now: datetime
+) -> list[Effect] | None:
+    if kind == "campaign.outreach_recorded":
+        cmd = RecordOutreach(kind=p["kind"], day=date.fromisoformat(p["day"]), note=p["note"], **by)
+        return campaign.record_outreach(cmd, now.date())
+    if kind == "campaign.meeting_noted":
+        return campaign.note_meeting(NoteMeeting(day=date.fromisoformat(p["day"]), **by))
+    if kind == "campaign.joined":
+        return campaign.join(Joined(event=p["event"], deposited=date.fromisoformat(p["deposited"]), **by), now)
+    if kind == "campaign.closed":
+        return campaign.close(CloseCampaign(reason=p["reason"], **by))
+    return None
+
+
 # The processes other than the chase, by workflow type: their input, their fold, the prefix
 # of their events, and the day their `*.rebuilt` row gives as due.
 FOLDS: dict[str, tuple[Any, Callable[[Any, str, list[Any]], Any], str, Callable[[Any], date]]] = {
@@ -442,6 +467,7 @@ FOLDS: dict[str, tuple[Any, Callable[[Any, str, list[Any]], Any], str, Callable[
     "ActionItem": (ActionItemInput, rebuild_action_item, "action", lambda p: p.due),
     "Meeting": (MeetingInput, rebuild_meeting, "meeting", lambda p: p.schedule.date),
     "ConceptNote": (ConceptNoteInput, rebuild_concept_note, "concept", lambda p: p.plan_due),
+    "Campaign": (CampaignInput, rebuild_campaign, "campaign", lambda p: max(p.meetings, default=p.since.date())),
 }
 
 # The processes rebuilt from the log, by workflow type: the command that does it.
@@ -451,4 +477,5 @@ REBUILT = {
     "ActionItem": "ccm task rebuild",
     "Meeting": "ccm meeting rebuild",
     "ConceptNote": "ccm plan rebuild",
+    "Campaign": "ccm universalization rebuild",
 }

@@ -21,6 +21,7 @@ def workflows() -> list[type]:
     from workflows.action_item import ActionItem
     from workflows.annual_cycle import AnnualContributionCycle
     from workflows.bank_statement import BankStatementImport
+    from workflows.campaign import Campaign
     from workflows.checkpoint import LogCheckpoint
     from workflows.concept_note import ConceptNote
     from workflows.contribution_chase import ContributionChase
@@ -34,6 +35,7 @@ def workflows() -> list[type]:
         ActionItem,
         AnnualContributionCycle,
         BankStatementImport,
+        Campaign,
         ConceptNote,
         ContributionChase,
         LogCheckpoint,

@@ -1,0 +1,51 @@
+"""`ccm universalization` against a real dev server and a `ccm worker` process: a campaign per
+target State, told of the Committee's meetings, ended by the State's accession recorded."""
+
+from __future__ import annotations
+
+import json
+
+from domain.schedule import geneva_today
+from tests.conftest import wait_for  # noqa: E402
+
+
+def campaigns(ccm, everything: bool = False) -> dict[str, dict]:
+    listed = ccm("universalization", "list", *(["--all"] if everything else []), "-o", "json")
+    assert listed.exit_code == 0, listed.output
+    return {r["state"]: r for r in json.loads(listed.stdout)}
+
+
+def test_a_campaign_holds_its_outreach_and_ends_when_the_states_accession_is_recorded(ccm, worker):
+    started = ccm("universalization", "target", "--state", "Myanmar", "--category", "administrative")
+    assert started.exit_code == 0 and started.stdout.startswith("campaign-MMR: started"), started.output
+    today = geneva_today()
+    wrote = ccm("universalization", "outreach", "--state", "MMR", "--kind", "letter", "--on", today,
+                "--note", "The President wrote to the Head of Mission")  # fmt: skip
+    assert wrote.exit_code == 0 and wrote.stdout.strip() == f"campaign-MMR: letter of {today} recorded", wrote.output
+    listed = wait_for(lambda: campaigns(ccm).get("MMR"))
+    assert (listed["category"], listed["outreach"], listed["last"]) == ("administrative", 1, f"{today} letter")
+    future = ccm("universalization", "outreach", "--state", "MMR", "--kind", "visit", "--on", "2099-01-01",
+                 "--note", "x")  # fmt: skip
+    assert future.exit_code == 2 and "--on" in future.stderr, future.output  # refused where it enters
+
+    recorded = ccm("states", "record", "--state", "Myanmar", "--event", "accession", "--deposited", today)
+    assert recorded.exit_code == 0 and "its universalization campaign has ended" in recorded.stdout, recorded.output
+    ended = wait_for(lambda: campaigns(ccm, everything=True).get("MMR", {}).get("stage") == "joined")
+    assert ended
+
+    party = ccm("universalization", "target", "--state", "Italy", "--category", "political")
+    assert party.exit_code == 2 and "Italy is a State Party: there is nothing to campaign for" in party.stderr
+
+
+def test_a_campaign_is_closed_with_a_reason_or_rebuilt_from_the_log(ccm, worker):
+    for state in ("THA", "VNM"):
+        assert ccm("universalization", "target", "--state", state, "--category", "political").exit_code == 0
+    ccm("universalization", "outreach", "--state", "VNM", "--kind", "meeting", "--on", geneva_today(),
+        "--note", "Met the Deputy Permanent Representative")  # fmt: skip
+    closed = ccm("universalization", "close", "--state", "THA", "--reason", "no dialogue possible before the 15MSP")
+    assert closed.exit_code == 0 and closed.stdout.strip() == "campaign-THA: closed", closed.output
+    again = ccm("universalization", "close", "--state", "THA", "--reason", "again")
+    assert again.exit_code == 1 and "the workflow has already finished" in again.stderr, again.output
+    rebuilt = ccm("universalization", "rebuild", "--state", "VNM", "--reason", "its history no longer replays")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.stdout.strip() == "rebuilt campaign-VNM as generation 2 from 2 rows: open, 1 outreach"
