@@ -43,6 +43,7 @@ PROMQL_WORDS = {
     "histogram_quantile",
     "vector",
     "or",
+    "unless",
     "le",
     "up",
     "absent",
@@ -62,7 +63,7 @@ def alert_queries() -> list[str]:
 def metric_names(query: str) -> set[str]:
     """The metric names a PromQL query reads: identifiers outside label matchers, strings
     and `by (...)` lists, that are not PromQL's own words."""
-    query = re.sub(r"\{[^}]*\}|\"[^\"]*\"|by \([^)]*\)|\[[^\]]*\]", " ", query)
+    query = re.sub(r"\{[^}]*\}|\"[^\"]*\"|by \([^)]*\)|\[[^\]]*\]|offset \d+[smhdwy]", " ", query)
     return {w for w in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", query) if w not in PROMQL_WORDS}
 
 
