@@ -6,6 +6,7 @@ dev server."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -50,10 +51,17 @@ async def test_a_run_stays_on_its_version_and_moves_only_when_it_continues_as_ne
 
         new = start_worker(ccm_env | {"CCM_BUILD_ID": "2.0.0"}, tmp_path / "v2.log", ("worker", "--promote"))
         wait_for(lambda: "is now current" in Path(tmp_path / "v2.log").read_text(), seconds=30)
-        later = await client.start_workflow(
-            ActionItem.run, item(2), id=f"action-v-{uuid.uuid4().hex[:6]}", task_queue=queue
-        )
-        await later.execute_update(ActionItem.reassign, Reassign(owner="CHL", office="isu"))
+        # The server's task routing takes the new current version a moment after it answers
+        # (more under load): new runs are started until one lands on it, within 30 s.
+        for attempt in range(60):
+            later = await client.start_workflow(
+                ActionItem.run, item(2), id=f"action-v-{uuid.uuid4().hex[:6]}", task_queue=queue
+            )
+            await later.execute_update(ActionItem.reassign, Reassign(owner="CHL", office="isu"))
+            if version_of(await later.describe())[0] == "2.0.0" or attempt == 59:
+                break
+            await later.terminate("started before the routing took the new version")
+            await asyncio.sleep(0.5)
         assert version_of(await later.describe())[0] == "2.0.0"  # a new run starts on the current version
         await long_lived.execute_update(ActionItem.reassign, Reassign(owner="ITA", office="isu"))
         assert version_of(await long_lived.describe())[0] == "1.0.0"  # a running one stays on its own
