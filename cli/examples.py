@@ -32,6 +32,7 @@ EXAMPLES = {
     "coalition set": "ccm coalition set --target LBN --lead NOR --donors DEU,NLD --stakeholders 'LMAC; operators' "
     "--status active",
     "coalition list": "ccm coalition list",
+    "import votes": "ccm import votes --file ga-voting-data.csv --resolution A/RES/70/54",
     "universalization target": "ccm universalization target --state Myanmar --category administrative",
     "universalization outreach": "ccm universalization outreach --state MMR --kind letter --on 2026-11-30 "
     "--note 'The President wrote to the Head of Mission'",

@@ -161,3 +161,27 @@ def import_obligations(path, acting):
     except ValueError as e:
         raise file_problems(path, str(e).split("; ")) from None
     _write("import_obligations", path, events, acting)
+
+
+@import_.command("votes")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="the UN Digital Library's General Assembly voting data (CSV), or an extract of it",
+)
+@click.option("--resolution", required=True, help="the resolution whose votes to import: A/RES/70/54")
+@as_option("isu")
+def import_votes(path, resolution, acting):
+    """The Member States' votes on one of the Convention's General Assembly resolutions
+    (`unga.vote_recorded`, one row each, with the dataset's link as source)."""
+    from domain.states import world
+    from domain.votes import vote_events
+
+    members = {w.alpha3 for w in world() if w.kind == "member"}
+    try:
+        events = vote_events(_read(path), resolution.strip(), members, acting.actor, acting.office)
+    except ValueError as e:
+        raise file_problems(path, str(e).split("; ")) from None
+    _write("import_votes", path, events, acting)

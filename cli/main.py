@@ -16,6 +16,7 @@ from cli.common import (
     emit,
     load_settings,
     log_registry,
+    open_log,
     output_option,
     settings,
     upgrade_log,
@@ -385,8 +386,14 @@ def _state_row(s, on) -> dict:
     help="membership and names on that day (default today; from 2008-12-03, "
     "the Convention's opening for signature, to today)",
 )
+@click.option(
+    "--voted",
+    type=click.Choice(["yes", "no", "abstain", "non_voting"]),
+    help="only the States that voted so on --resolution (ccm import votes)",
+)
+@click.option("--resolution", help="the General Assembly resolution --voted speaks of: A/RES/70/54")
 @output_option()
-def states_list(status, as_of, output):
+def states_list(status, as_of, voted, resolution, output):
     """List the States of the Convention as they stood on a day: status, name of that day
     (Swaziland until 19 April 2018, Eswatini since), entry into force and withdrawal."""
 
@@ -413,7 +420,32 @@ def states_list(status, as_of, output):
         rows = [_state_row(s, on) for s, st in registry.on(on) if status is None or st == status]
         parties = sum(1 for r in rows if r["status"] == "party")
         title = f"{len(rows)} States on {on} ({parties} States Parties)"
+    if bool(voted) != bool(resolution):
+        raise click.UsageError("--voted and --resolution go together")
+    if voted:
+        votes = _votes(resolution.strip())
+        if not votes:
+            raise click.BadParameter(
+                f"no vote on {resolution} is imported (ccm import votes)", param_hint="--resolution"
+            )
+        rows = [r for r in rows if votes.get(r["alpha3"]) == voted]
+        title += f"; voted {voted} on {resolution}: {len(rows)}"
     emit(rows, output, ["alpha3", "alpha2", "name", "status", "entry_into_force", "withdrawn"], title=title)
+
+
+def _votes(resolution: str) -> dict[str, str]:
+    """Each Member State's vote on `resolution`, as imported."""
+    from domain.event_types import typed
+
+    log = open_log()
+    try:
+        return {
+            ev.subject: typed(ev).vote
+            for ev in log.query(event_type="unga.vote_recorded")
+            if typed(ev).resolution == resolution
+        }
+    finally:
+        log.engine.dispose()
 
 
 def _world_row(registry, alpha3: str, name: str, standing: str, on) -> dict:

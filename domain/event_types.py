@@ -883,6 +883,19 @@ class CoalitionRecorded(EventPayload):
     since: date_
 
 
+@event("unga.vote_recorded")
+class UngaVoteRecorded(EventPayload):
+    """A Member State's vote on a General Assembly resolution (the UN Digital Library's data)."""
+
+    resolution: str = Field(pattern=r"^A/RES/\d{1,3}/\d{1,4}$")
+    date: date_
+    vote: Literal["yes", "no", "abstain", "non_voting"]
+    title: str = Field("", max_length=300)
+    source: str = Field("", max_length=300)
+    file_sha256: str = ""
+    line: int = 0
+
+
 @event("decision.recorded")
 class DecisionRecorded(EventPayload):
     decision: str

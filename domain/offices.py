@@ -171,6 +171,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("record", "record_legislation"): ("isu",),  # what a source says of a State's legislation
     ("record", "record_outreach"): ("isu", "president"),  # the Committee's events, for their owners
     ("record", "record_coalition"): ("president", "isu"),  # the Presidency's Country Coalitions
+    ("record", "import_votes"): ("isu",),  # the General Assembly's votes on the Convention's resolutions
     ("record", "record_decision"): ("president",),
     ("record", "register_key"): ("isu",),
     ("record", "revoke_key"): ("isu",),

@@ -79,6 +79,9 @@ def here(tmp_path_factory):
     (folder / "reports.csv").write_text(
         "state,kind,period,submitted_on,reference\nNOR,art7-annual,2015,2016-04-29,A7-NOR-2015\n"
     )
+    from tests.unit.test_votes import HEADER, row
+
+    (folder / "ga-votes.csv").write_text(HEADER + row("IDN", "INDONESIA", "Y") + row("USA", "UNITED STATES", "A"))
     (folder / "unog-2029.csv").write_text("day,name\n2029-01-01,New Year's Day\n2029-03-30,Good Friday\n")
     return folder
 

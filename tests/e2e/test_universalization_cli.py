@@ -49,3 +49,24 @@ def test_a_campaign_is_closed_with_a_reason_or_rebuilt_from_the_log(ccm, worker)
     rebuilt = ccm("universalization", "rebuild", "--state", "VNM", "--reason", "its history no longer replays")
     assert rebuilt.exit_code == 0, rebuilt.output
     assert rebuilt.stdout.strip() == "rebuilt campaign-VNM as generation 2 from 2 rows: open, 1 outreach"
+
+
+def test_the_states_not_party_that_voted_for_the_resolution_are_listed(ccm, worker, tmp_path):
+    """The Presidency "had identified States not Parties that had voted in favor of the new
+    CCM Resolution": imported from the UN Digital Library's voting data (illustrative votes)."""
+    from tests.unit.test_votes import HEADER, row
+
+    votes = tmp_path / "votes.csv"
+    votes.write_text(
+        HEADER + row("IDN", "INDONESIA", "Y") + row("USA", "UNITED STATES", "A") + row("ITA", "ITALY", "Y")
+        + row("FIN", "FINLAND", "Y")
+    )  # fmt: skip
+    imported = ccm("import", "votes", "--file", votes, "--resolution", "A/RES/70/54")
+    assert imported.exit_code == 0 and imported.stdout.startswith("4 rows imported"), imported.output
+    listed = ccm("states", "list", "--as-of", "2016-11-04", "--status", "not-party", "--voted", "yes",
+                 "--resolution", "A/RES/70/54", "-o", "json")  # fmt: skip
+    assert {r["alpha3"] for r in json.loads(listed.stdout)} == {"IDN", "FIN"}  # Italy is a State Party
+    alone = ccm("states", "list", "--voted", "yes")
+    assert alone.exit_code == 2 and "--voted and --resolution go together" in alone.stderr
+    none = ccm("states", "list", "--voted", "yes", "--resolution", "A/RES/71/45")
+    assert none.exit_code == 2 and "no vote on A/RES/71/45 is imported" in none.stderr
