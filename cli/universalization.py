@@ -104,11 +104,18 @@ def universalization_close(state, reason, acting):
 
 @universalization.command("list")
 @click.option("--all", "everything", is_flag=True, help="ended campaigns too")
+@click.option(
+    "--region", type=click.Choice(["Africa", "Americas", "Asia", "Europe", "Oceania"]), help="only this UN region"
+)
+@click.option("--coordinator", type=OwnerType(), help="only those this office or State leads")
 @output_option()
-def universalization_list(everything, output):
-    """The campaigns, with their category, coordinator, outreach made and next reminder."""
+def universalization_list(everything, region, coordinator, output):
+    """The campaigns (the target lists, by region and coordinator), with their category,
+    coordinator, outreach made and next reminder."""
     from domain.campaigns import CampaignStatus
+    from domain.states import world
 
+    regions = {w.alpha3: w.region for w in world()}
     clauses = ["WorkflowType = 'Campaign'"] + ([] if everything else ["ExecutionStatus = 'Running'"])
 
     async def go():
@@ -116,10 +123,13 @@ def universalization_list(everything, output):
         rows = []
         for wid in sorted({wf.id async for wf in client.list_workflows(" AND ".join(clauses))}):
             st = await read_status(wid, CampaignStatus, client)
+            if (region and regions.get(st.state) != region) or (coordinator and st.coordinator != coordinator):
+                continue
             last = st.outreach[-1] if st.outreach else None
             rows.append(
                 {
-                    "state": st.state, "category": st.category, "coordinator": st.coordinator, "stage": st.stage,
+                    "state": st.state, "region": regions.get(st.state, ""), "category": st.category,
+                    "coordinator": st.coordinator, "stage": st.stage,
                     "outreach": len(st.outreach), "last": f"{last.day} {last.kind}" if last else "",
                     "next_reminder": st.next_action_at.date().isoformat() if st.next_action_at else "",
                 }
@@ -127,7 +137,7 @@ def universalization_list(everything, output):
         return rows
 
     rows = run(go())
-    columns = ["state", "category", "coordinator", "stage", "outreach", "last", "next_reminder"]
+    columns = ["state", "region", "category", "coordinator", "stage", "outreach", "last", "next_reminder"]
     emit(rows, output, columns, title=f"Universalization campaigns ({len(rows)})")
 
 

@@ -24,6 +24,9 @@ def test_a_campaign_holds_its_outreach_and_ends_when_the_states_accession_is_rec
     assert wrote.exit_code == 0 and wrote.stdout.strip() == f"campaign-MMR: letter of {today} recorded", wrote.output
     listed = wait_for(lambda: campaigns(ccm).get("MMR"))
     assert (listed["category"], listed["outreach"], listed["last"]) == ("administrative", 1, f"{today} letter")
+    assert listed["region"] == "Asia" and listed["coordinator"] == "coordinator:universalization"
+    by_region = ccm("universalization", "list", "--region", "Africa", "-o", "json")
+    assert "MMR" not in {r["state"] for r in json.loads(by_region.stdout)}
     future = ccm("universalization", "outreach", "--state", "MMR", "--kind", "visit", "--on", "2099-01-01",
                  "--note", "x")  # fmt: skip
     assert future.exit_code == 2 and "--on" in future.stderr, future.output  # refused where it enters
