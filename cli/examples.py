@@ -41,6 +41,7 @@ EXAMPLES = {
     "universalization rebuild": "ccm universalization rebuild --state MMR --reason 'its history no longer replays'",
     "states legislation": "ccm states legislation --state ITA --status adopted --source article7 --as-of 2016-06-01",
     "report legislation": "ccm report legislation --as-of 2016-11-04 --summary",
+    "report theme": "ccm report theme --theme universalization --language fr --out universalization.md",
     "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",
     "audit verify": "ccm audit verify --file log-2027.jsonl",
     "audit export": "ccm audit export --since 2027-01-01 --out log-2027.jsonl",

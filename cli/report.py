@@ -322,6 +322,44 @@ def report_legislation(as_of, status, summary, output):
     emit(rows, output, columns, title=f"National implementation as of {on}: {len(rows)} States Parties")
 
 
+@report.command("theme")
+@click.option("--theme", "slug", required=True, help="the theme (universalization, victim-assistance, …)")
+@as_of_option
+@click.option("--language", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True)
+@click.option("--output", "-o", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@out_options("write to this file instead of stdout")
+def report_theme(slug, as_of, language, output, out, force):
+    """A theme's page for its coordinators, in English, French or Spanish: its concept notes
+    and plans, open action items, events, and for universalization its targets and
+    campaigns, for national implementation its legislation by status."""
+    import json
+
+    from cli.client import connect
+    from cli.client import run as run_client
+    from cli.common import open_log
+    from domain.process import Refusal
+    from domain.themes import theme
+    from services.themes import page_markdown, theme_page
+
+    try:
+        theme(slug)
+    except Refusal as e:
+        raise click.BadParameter(str(e), param_hint="--theme") from None
+    check_out(out, force)
+    on = as_of or geneva_today()
+    log = open_log()
+
+    async def go():
+        return await theme_page(await connect(), log, slug, on)
+
+    try:
+        page = run_client(go())
+    finally:
+        log.engine.dispose()
+    text = json.dumps(page, indent=2, ensure_ascii=False) + "\n" if output == "json" else page_markdown(page, language)
+    _write_or_print(text, out)
+
+
 @report.command("publish")
 @year_option(f"financial year (2010 to {geneva_today().year + 1})")
 @as_of_option

@@ -270,6 +270,7 @@ def cases(f) -> list[tuple[list, str]]:
         (["states", "list", "--as-of", "2018-02-30"], "is not a date"),
         (["states", "targets", "--as-of", "2017-02-29"], "is not a date"),
         (["event", "list", "--target", "Atlantis"], "not a State of the world"),
+        (["report", "theme", "--theme", "universalization", "--language", "de"], "'de' is not one of"),
         (["import", "votes", "--file", f / "missing.csv", "--resolution", "A/RES/70/54"], "does not exist"),
         (["event", "outcome", "event-2016-01-01-x", "--file", f / "missing.md"], "does not exist"),
         (

@@ -73,3 +73,29 @@ def test_the_states_not_party_that_voted_for_the_resolution_are_listed(ccm, work
     assert alone.exit_code == 2 and "--voted and --resolution go together" in alone.stderr
     none = ccm("states", "list", "--voted", "yes", "--resolution", "A/RES/71/45")
     assert none.exit_code == 2 and "no vote on A/RES/71/45 is imported" in none.stderr
+
+
+def test_the_coordinators_page_of_a_theme_gathers_its_targets_campaigns_events_and_actions(ccm, worker):
+    from datetime import timedelta
+
+    day = geneva_today() + timedelta(days=30)
+    assert ccm("universalization", "target", "--state", "KHM", "--category", "administrative").exit_code == 0
+    added = ccm("event", "add", "--title", "Universalization seminar", "--kind", "workshop", "--host", "Cambodia",
+                "--place", "Phnom Penh", "--from", day, "--owner", "coordinator:universalization",
+                "--theme", "universalization", "--targets", "KHM")  # fmt: skip
+    assert added.exit_code == 0, added.output
+
+    def ready():
+        p = json.loads(ccm("report", "theme", "--theme", "universalization", "-o", "json").stdout)
+        return p if any(c["state"] == "Cambodia" for c in p["campaigns"]) and p["actions"] else None
+
+    page = wait_for(ready)
+    assert page["coordinators"] == ["France", "Zambia"]
+    targets = [t["target"] for t in page["targets"]]
+    assert targets == ["130 States Parties by 2020", "eight new States Parties by the 7MSP"]
+    assert [e["title"] for e in page["events"]] == ["Universalization seminar"]
+    assert any(a["text"] == "Outcome note of Universalization seminar" for a in page["actions"])
+    french = ccm("report", "theme", "--theme", "universalization", "--language", "fr").stdout
+    assert french.startswith("# Universalization : la page des coordonnateurs") and "## Campagnes" in french
+    unknown = ccm("report", "theme", "--theme", "nothing")
+    assert unknown.exit_code == 2 and "unknown theme 'nothing'" in unknown.stderr
