@@ -14,7 +14,6 @@ from cli.common import (
     DATE,
     TextType,
     emit,
-    log_registry,
     open_log,
     output_option,
     read_input,
@@ -280,7 +279,6 @@ def coalition_set(target, lead, donors, stakeholders, status, events, funding_li
     unknown = [e for e in events if e not in known]
     if unknown:
         raise click.BadParameter(f"no event {unknown[0]!r} is recorded (ccm event list)", param_hint="--event")
-    log_registry()  # a State recorded in the log is known (checked by STATE)
     log = open_log()
     try:
         number = len(list(log.query(workflow_id=f"coalition-{target}"))) + 1

@@ -53,6 +53,7 @@ ARGS = {
     "report arrears": ["--year", "2016"],
     "report finances": ["--year", "2016", "--as-of", "2016-11-04"],
     "letters held": ["--year", str(NEXT)],
+    "report theme": ["--theme", "victim-assistance"],
 }
 
 
