@@ -18,6 +18,7 @@ from cli.common import (
     output_option,
     read_input,
     settings,
+    years_from,
 )
 from cli.meeting import OwnerType
 from cli.plan import ThemeType
@@ -92,7 +93,7 @@ def event_add(title, kind, host, place, first_day, last_day, owner, theme, targe
     last_day = last_day or first_day
     if last_day < first_day:
         raise click.BadParameter(f"{last_day} is before --from {first_day}", param_hint="--to")
-    if first_day < OPENED or last_day > geneva_today().replace(year=geneva_today().year + 5):
+    if first_day < OPENED or last_day > years_from(geneva_today(), 5):  # 29 February + 5 years: 28 February
         raise click.BadParameter(
             f"{first_day}: an event of the Convention falls from {OPENED} to five years ahead", param_hint="--from"
         )
