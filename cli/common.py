@@ -457,6 +457,16 @@ def open_log(missing_ok: bool = True):
         ) from None
 
 
+@contextlib.contextmanager
+def reading_log():
+    """The event log opened to read (`open_log`), closed after."""
+    log = open_log()
+    try:
+        yield log
+    finally:
+        log.engine.dispose()
+
+
 def log_registry():
     """The shipped registry with the changes recorded in the event log (`ccm states record`);
     the shipped one alone where there is no log yet."""

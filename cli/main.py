@@ -16,8 +16,8 @@ from cli.common import (
     emit,
     load_settings,
     log_registry,
-    open_log,
     output_option,
+    reading_log,
     settings,
     upgrade_log,
     validation_message,
@@ -437,15 +437,12 @@ def _votes(resolution: str) -> dict[str, str]:
     """Each Member State's vote on `resolution`, as imported."""
     from domain.event_types import typed
 
-    log = open_log()
-    try:
+    with reading_log() as log:
         return {
             ev.subject: typed(ev).vote
             for ev in log.query(event_type="unga.vote_recorded")
             if typed(ev).resolution == resolution
         }
-    finally:
-        log.engine.dispose()
 
 
 def _world_row(registry, alpha3: str, name: str, standing: str, on) -> dict:

@@ -286,17 +286,14 @@ def report_legislation(as_of, status, summary, output):
     `--summary`, the States Parties by status and region."""
     from collections import Counter
 
-    from cli.common import open_log
+    from cli.common import reading_log
     from domain.legislation import fold_legislation
     from domain.states import registry_with, world
 
     on = as_of or geneva_today()
-    log = open_log()
-    try:
+    with reading_log() as log:
         said = fold_legislation(log.query(event_type="state.legislation_recorded"), on)
         reg = registry_with(log.query(event_type="state.recorded"))
-    finally:
-        log.engine.dispose()
     region = {w.alpha3: w.region for w in world()}
     rows = []
     for party in sorted(reg.parties(on), key=lambda p: p.name_on(on)):
@@ -336,7 +333,7 @@ def report_theme(slug, as_of, language, output, out, force):
 
     from cli.client import connect
     from cli.client import run as run_client
-    from cli.common import open_log
+    from cli.common import reading_log
     from domain.process import Refusal
     from domain.themes import theme
     from services.themes import page_markdown, theme_page
@@ -347,15 +344,12 @@ def report_theme(slug, as_of, language, output, out, force):
         raise click.BadParameter(str(e), param_hint="--theme") from None
     check_out(out, force)
     on = as_of or geneva_today()
-    log = open_log()
 
-    async def go():
+    async def go(log):
         return await theme_page(await connect(), log, slug, on)
 
-    try:
-        page = run_client(go())
-    finally:
-        log.engine.dispose()
+    with reading_log() as log:
+        page = run_client(go(log))
     text = json.dumps(page, indent=2, ensure_ascii=False) + "\n" if output == "json" else page_markdown(page, language)
     _write_or_print(text, out)
 
