@@ -14,9 +14,9 @@ from cli.common import (
     DATE,
     TextType,
     emit,
-    open_log,
     output_option,
     read_input,
+    reading_log,
     settings,
     years_from,
 )
@@ -29,27 +29,33 @@ OPENED = date(2008, 12, 3)  # the Convention opened for signature: no event of i
 
 
 def _states(value: str | None) -> list[str]:
-    """A comma-separated list of States (any accepted form), as alpha-3 codes."""
+    """A comma-separated list of States (any accepted form), as alpha-3 codes, each once."""
     if not value:
         return []
-    return [ANY_STATE.convert(part.strip(), None, None) for part in value.split(",") if part.strip()]
+    codes = [ANY_STATE.convert(part.strip(), None, None) for part in value.split(",") if part.strip()]
+    return list(dict.fromkeys(codes))
 
 
 def _events():
     from domain.outreach import fold_events
 
-    log = open_log()
-    try:
+    with reading_log() as log:
         return fold_events(log.query(event_type="outreach.*"))
-    finally:
-        log.engine.dispose()
+
+
+def _event_rows(event_id: str) -> list:
+    """An event's rows, or one line saying it is not recorded."""
+    with reading_log() as log:
+        rows = list(log.query(workflow_id=event_id))
+    if not any(r.event_type == "outreach.planned" for r in rows):
+        raise click.BadParameter(f"no event {event_id!r} is recorded (ccm event list)", param_hint="EVENT")
+    return rows
 
 
 def _event(event_id: str):
-    event = _events().get(event_id)
-    if event is None:
-        raise click.BadParameter(f"no event {event_id!r} is recorded (ccm event list)", param_hint="EVENT")
-    return event
+    from domain.outreach import fold_events
+
+    return fold_events(_event_rows(event_id))[event_id]
 
 
 def _outcome_item(event_id: str) -> str:
@@ -160,20 +166,12 @@ def event_funding(event_id, funder, status, acting):
     """Record where an event's funding stands (the EU asked to fund two workshops)."""
     from domain.outreach import outreach_event
 
-    _event(event_id)
-    key = f"funding-{status}-{len(_funding_rows(event_id)) + 1}"
+    funded = [r for r in _event_rows(event_id) if r.event_type == "outreach.funding_set"]
+    key = f"funding-{status}-{len(funded) + 1}"
     by = {"actor": acting.actor, "office": acting.office}
     row = outreach_event("outreach.funding_set", event_id, key, geneva_today(), funder=funder, funding=status, **by)
     record("record_outreach", [row], acting)
     click.echo(f"{event_id}: funding {status} ({funder})")
-
-
-def _funding_rows(event_id: str) -> list:
-    log = open_log()
-    try:
-        return [r for r in log.query(workflow_id=event_id) if r.event_type == "outreach.funding_set"]
-    finally:
-        log.engine.dispose()
 
 
 @event.command("outcome")
@@ -187,9 +185,15 @@ def event_outcome(event_id, path, acting):
     from domain.outreach import outreach_event
 
     _event(event_id)
+    from domain.text import clean_text
+
     text = read_input(path).strip()
     if not text:
         raise click.BadParameter(f"{path} is empty", param_hint="--file")
+    try:
+        clean_text(text, lines=True)
+    except ValueError as e:
+        raise click.BadParameter(f"{path} {e}", param_hint="--file") from None
     if len(text) > 20_000:
         raise click.BadParameter(f"{path} holds {len(text):,} characters, a note at most 20,000", param_hint="--file")
     row = outreach_event(
@@ -272,7 +276,7 @@ def coalition():
 @as_option("president")
 def coalition_set(target, lead, donors, stakeholders, status, events, funding_line, note, acting):
     """Set a target State's coalition as it stands now (a new row; the earlier ones stay)."""
-    from domain.outreach import Coalition, coalition_event, fold_coalitions
+    from domain.outreach import Coalition, coalition_event
 
     if lead == target:
         raise click.BadParameter("the lead State is not the target State", param_hint="--lead")
@@ -280,12 +284,8 @@ def coalition_set(target, lead, donors, stakeholders, status, events, funding_li
     unknown = [e for e in events if e not in known]
     if unknown:
         raise click.BadParameter(f"no event {unknown[0]!r} is recorded (ccm event list)", param_hint="--event")
-    log = open_log()
-    try:
-        number = len(list(log.query(workflow_id=f"coalition-{target}"))) + 1
-        before = fold_coalitions(log.query(event_type="coalition.recorded")).get(target)
-    finally:
-        log.engine.dispose()
+    with reading_log() as log:
+        before = len(list(log.query(workflow_id=f"coalition-{target}")))
     coalition = Coalition(
         target=target,
         lead=lead,
@@ -297,7 +297,7 @@ def coalition_set(target, lead, donors, stakeholders, status, events, funding_li
         note=note or "",
         since=geneva_today(),
     )
-    record("record_coalition", [coalition_event(coalition, number, acting.actor, acting.office)], acting)
+    record("record_coalition", [coalition_event(coalition, before + 1, acting.actor, acting.office)], acting)
     click.echo(f"coalition for {target}: {status}, led with {lead}" + (" (changed)" if before else ""))
 
 
@@ -307,11 +307,8 @@ def coalition_list(output):
     """Every Country Coalition as it stands."""
     from domain.outreach import fold_coalitions
 
-    log = open_log()
-    try:
+    with reading_log() as log:
         found = fold_coalitions(log.query(event_type="coalition.recorded"))
-    finally:
-        log.engine.dispose()
     rows = [
         c.model_dump(mode="json") | {k: ",".join(getattr(c, k)) for k in ("donors", "stakeholders", "events")}
         for c in sorted(found.values(), key=lambda c: c.target)

@@ -12,6 +12,21 @@ from cli.meeting import OwnerType
 from domain.schedule import geneva_today
 
 
+class TargetType(click.ParamType):
+    """A universalization target's id (`domain/data/universalization_targets.csv`),
+    checked when used, so `ccm --help` need not read the data."""
+
+    name = "TARGET"
+
+    def convert(self, value, param, ctx):
+        from domain.universalization import targets
+
+        ids = [t.id for t in targets()]
+        if value not in ids:
+            self.fail(f"{str(value)[:40]!r} is not a target: one of {', '.join(ids)}", param, ctx)
+        return value
+
+
 @click.group()
 def universalization():
     """Universalization campaigns: one per target State, with its outreach and coordinators."""
@@ -40,7 +55,7 @@ async def _meetings_ahead(client) -> list:
 )
 @click.option("--coordinator", type=OwnerType(), default="coordinator:universalization", show_default=True,
               help="who leads the campaign: an office or a State")  # fmt: skip
-@click.option("--target", "target_id", default="", help="the universalization target it serves (ccm states targets)")
+@click.option("--target", "target_id", type=TargetType(), help="the universalization target it serves (its id)")
 @as_option("president")
 def universalization_target(state, category, coordinator, target_id, acting):
     """Start a campaign for a State not party: its coordinators are reminded a week before
@@ -64,7 +79,7 @@ def universalization_target(state, category, coordinator, target_id, acting):
         meetings = await _meetings_ahead(client)
         inp = CampaignInput(
             state=state, state_name=name_of(state), category=category, coordinator=coordinator,
-            target=target_id, meetings=meetings,
+            target=target_id or "", meetings=meetings,
         )  # fmt: skip
         await start(client, Campaign.run, inp, _id(state), settings().task_queue, acting,
                     static_summary=f"Universalization: {name_of(state)} ({category})")  # fmt: skip

@@ -15,6 +15,7 @@ from datetime import date
 
 from domain.events import NewEvent, read_import
 from domain.schedule import utc_midnight
+from domain.text import clean_text
 
 # The dataset's vote codes: Y yes, N no, A abstention, X (or none) did not vote.
 VOTES = {"Y": "yes", "N": "no", "A": "abstain", "X": "non_voting", "": "non_voting"}
@@ -46,6 +47,11 @@ def vote_events(data: bytes, resolution: str, members: set[str], actor: str, off
         if vote not in VOTES:
             problems.append(f"line {n}, ms_vote: {vote!r} is not Y, N, A or X")
             continue
+        try:
+            title, source = clean_text((row["title"] or "").strip()), clean_text((row["undl_link"] or "").strip())
+        except ValueError as e:
+            problems.append(f"line {n}, title or undl_link: {e}")
+            continue
         if code in seen:
             problems.append(f"line {n}: {code} votes twice on {resolution} (line {seen[code]})")
             continue
@@ -63,8 +69,8 @@ def vote_events(data: bytes, resolution: str, members: set[str], actor: str, off
                     "resolution": resolution,
                     "date": day.isoformat(),
                     "vote": VOTES[vote],
-                    "title": (row["title"] or "").strip()[:300],
-                    "source": (row["undl_link"] or "").strip()[:300],
+                    "title": title[:300],
+                    "source": source[:300],
                     "file_sha256": sha,
                     "line": n,
                 },

@@ -109,3 +109,28 @@ def test_a_country_coalition_is_set_and_changed_by_new_rows(ccm, worker):
     stray = ccm("coalition", "set", "--target", "LBN", "--lead", "NOR", "--event", "event-2016-01-01-nothing")
     assert stray.exit_code == 2 and "no event 'event-2016-01-01-nothing'" in stray.stderr
     assert date.fromisoformat(row["since"]) <= geneva_today()
+
+
+def test_hostile_or_repeated_values_are_refused_where_they_enter_or_counted_once(ccm, worker, tmp_path):
+    """A note holding a NUL or a bidirectional override is refused in one line with nothing
+    written; a State named twice among the targets counts once."""
+    soon = geneva_today() + timedelta(days=90)
+    added = ccm("event", "add", "--title", "Hostile seminar", "--kind", "meeting", "--host", "ISU", "--place",
+                "Geneva", "--from", soon, "--owner", "isu", "--targets", "MMR,Myanmar,mmr")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    wid = f"event-{soon.isoformat()}-hostile-seminar"
+    [row] = [r for r in json.loads(ccm("event", "list", "-o", "json").stdout) if r["id"] == wid]
+    assert row["targets"] == "MMR"
+    for bad in ("held\x00", "held \u202e reversed"):
+        note = tmp_path / "note.md"
+        note.write_text(bad.encode().decode("unicode_escape"))
+        refused = ccm("event", "outcome", wid, "--file", note)
+        assert refused.exit_code == 2 and "control and bidirectional-formatting characters are refused" in (
+            refused.stderr
+        ), refused.output
+        assert len(refused.stderr.strip().splitlines()) == 1
+    listed = [r for r in json.loads(ccm("event", "list", "-o", "json").stdout) if r["id"] == wid]
+    assert listed[0]["stage"] == "planned"  # nothing written
+    big = tmp_path / "big.md"
+    big.write_text("x" * 20_001)
+    assert ccm("event", "outcome", wid, "--file", big).exit_code == 2

@@ -36,6 +36,8 @@ def test_a_campaign_holds_its_outreach_and_ends_when_the_states_accession_is_rec
     ended = wait_for(lambda: campaigns(ccm, everything=True).get("MMR", {}).get("stage") == "joined")
     assert ended
 
+    bogus = ccm("universalization", "target", "--state", "LAO", "--category", "political", "--target", "x" * 10_000)
+    assert bogus.exit_code == 2 and "is not a target: one of 130-by-2020, 8-new-by-7msp" in bogus.stderr
     party = ccm("universalization", "target", "--state", "Italy", "--category", "political")
     assert party.exit_code == 2 and "Italy is a State Party: there is nothing to campaign for" in party.stderr
 

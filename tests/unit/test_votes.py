@@ -47,6 +47,11 @@ def test_each_member_states_vote_on_the_resolution_is_a_row_and_other_resolution
         (row("MMR", "MYANMAR", "Y") + row("MMR", "MYANMAR", "N"), "A/RES/70/54", "line 3: MMR votes twice"),
         (row("MMR", "MYANMAR", "Y"), "A/RES/99/99", "the file holds no vote on A/RES/99/99"),
         (row("MMR", "MYANMAR", "Y"), "70/54", "'70/54' is not a General Assembly resolution"),
+        (
+            row("MMR", "MYANMAR", "Y").replace("Implementation", "Imple\u202ementation"),
+            "A/RES/70/54",
+            "line 2, title or undl_link: holds the character U\\+202E",
+        ),
     ],
 )
 def test_a_file_that_cannot_be_right_is_refused_with_its_line(rows, resolution, problem):
