@@ -457,6 +457,14 @@ def open_log(missing_ok: bool = True):
         ) from None
 
 
+def state_codes(value: str | None) -> list[str]:
+    """A comma-separated list of States (any accepted form), as alpha-3 codes, each once."""
+    if not value:
+        return []
+    codes = [ANY_STATE.convert(part.strip(), None, None) for part in value.split(",") if part.strip()]
+    return list(dict.fromkeys(codes))
+
+
 @contextlib.contextmanager
 def reading_log():
     """The event log opened to read (`open_log`), closed after."""

@@ -32,6 +32,9 @@ EXAMPLES = {
     "coalition set": "ccm coalition set --target LBN --lead NOR --donors DEU,NLD --stakeholders 'LMAC; operators' "
     "--status active",
     "coalition list": "ccm coalition list",
+    "coordinators list": "ccm coordinators list --on 2016-11-04",
+    "coordinators set": "ccm coordinators set --term 12MSP --theme universalization --states MWI,PER "
+    "--source 'https://www.clusterconvention.org/universalization/'",
     "import votes": "ccm import votes --file ga-voting-data.csv --resolution A/RES/70/54",
     "universalization target": "ccm universalization target --state Myanmar --category administrative",
     "universalization outreach": "ccm universalization outreach --state MMR --kind letter --on 2026-11-30 "
@@ -41,6 +44,7 @@ EXAMPLES = {
     "universalization rebuild": "ccm universalization rebuild --state MMR --reason 'its history no longer replays'",
     "states legislation": "ccm states legislation --state ITA --status adopted --source article7 --as-of 2016-06-01",
     "report legislation": "ccm report legislation --as-of 2016-11-04 --summary",
+    "report publish-themes": "ccm report publish-themes --theme universalization --as-of 2016-11-04",
     "report theme": "ccm report theme --theme universalization --language fr --out universalization.md",
     "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",
     "audit verify": "ccm audit verify --file log-2027.jsonl",

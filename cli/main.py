@@ -633,6 +633,7 @@ from cli.audit import audit  # noqa: E402  (commands register themselves on impo
 from cli.bank import bank  # noqa: E402
 from cli.budget import budget  # noqa: E402
 from cli.chase import chase  # noqa: E402
+from cli.coordinators import coordinators  # noqa: E402
 from cli.data import data  # noqa: E402
 from cli.demo import demo  # noqa: E402
 from cli.doctor import doctor  # noqa: E402
@@ -661,6 +662,7 @@ cli.add_command(report)
 cli.add_command(outbox)
 cli.add_command(event)
 cli.add_command(coalition)
+cli.add_command(coordinators)
 cli.add_command(universalization)
 cli.add_command(letters)
 cli.add_command(keys)

@@ -691,14 +691,25 @@ def task_add(owner, text, due, next_meeting, meeting, fulfilled_by, acting):
             when = upcoming[0] if upcoming else None
             if when is None:
                 raise click.ClickException("no meeting is scheduled: give --due, or schedule the next meeting")
+        from cli.coordinators import coordinators_of
+
+        held = coordinators_of(owner, when or geneva_today())
         if meeting:  # numbered among the meeting's items; due defaults to its next meeting
-            cmd = AddActionItem(owner=owner, text=text, due=when, fulfilled_by=fulfilled_by, **acting.model_dump())
+            cmd = AddActionItem(
+                owner=owner, text=text, due=when, fulfilled_by=fulfilled_by, coordinators=held, **acting.model_dump()
+            )
             return (await update(meeting, "add_action_item", cmd, client)).summary["action_item"]
         source = f"task-{geneva_today():%Y%m%d}"
         for number in range(1, 1000):
             try:
                 inp = ActionItemInput(
-                    owner=owner, text=text, due=when, source=source, number=number, fulfilled_by=fulfilled_by
+                    owner=owner,
+                    text=text,
+                    due=when,
+                    source=source,
+                    number=number,
+                    fulfilled_by=fulfilled_by,
+                    coordinators=held,
                 )
                 summary, details = action_summary(inp)
                 handle = await start(

@@ -18,6 +18,7 @@ from cli.common import (
     read_input,
     reading_log,
     settings,
+    state_codes,
     years_from,
 )
 from cli.meeting import OwnerType
@@ -26,14 +27,6 @@ from domain.schedule import geneva_today
 
 EVENT_COLUMNS = ["id", "first_day", "last_day", "kind", "title", "host", "place", "owner", "funding", "stage"]
 OPENED = date(2008, 12, 3)  # the Convention opened for signature: no event of its own before
-
-
-def _states(value: str | None) -> list[str]:
-    """A comma-separated list of States (any accepted form), as alpha-3 codes, each once."""
-    if not value:
-        return []
-    codes = [ANY_STATE.convert(part.strip(), None, None) for part in value.split(",") if part.strip()]
-    return list(dict.fromkeys(codes))
 
 
 def _events():
@@ -121,7 +114,7 @@ def event_add(title, kind, host, place, first_day, last_day, owner, theme, targe
         last_day=last_day.isoformat(),
         owner=owner,
         theme=theme or "",
-        targets=_states(targets),
+        targets=state_codes(targets),
         funder=funder or "",
         funding=funding,
     )
@@ -136,11 +129,19 @@ def event_add(title, kind, host, place, first_day, last_day, owner, theme, targe
 def _start_outcome_item(wid: str, title: str, owner: str, due: date, acting) -> str:
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
+    from cli.coordinators import coordinators_of
     from domain.action_items import ActionItemInput, action_summary
     from services.commands import start
     from workflows.action_item import ActionItem
 
-    inp = ActionItemInput(owner=owner, text=f"Outcome note of {title}", due=due, source=wid, number=1)
+    inp = ActionItemInput(
+        owner=owner,
+        text=f"Outcome note of {title}",
+        due=due,
+        source=wid,
+        number=1,
+        coordinators=coordinators_of(owner, due),
+    )
     summary, details = action_summary(inp)
 
     async def go():
@@ -289,7 +290,7 @@ def coalition_set(target, lead, donors, stakeholders, status, events, funding_li
     coalition = Coalition(
         target=target,
         lead=lead,
-        donors=_states(donors),
+        donors=state_codes(donors),
         stakeholders=[s.strip() for s in (stakeholders or "").split(";") if s.strip()],
         status=status,
         events=list(events),

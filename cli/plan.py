@@ -83,9 +83,11 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due, acting):
     """Start a theme's concept note for an MSP."""
     from pydantic import ValidationError
 
+    from cli.coordinators import recorded_table
     from cli.meeting import meeting_dates
     from domain.concept_notes import ConceptNoteInput, concept_note_id, concept_note_summary
     from domain.meetings import PROPOSALS_CLOSE
+    from domain.office_holders import coordinators
     from domain.schedule import local_to_utc, working_days_before
     from workflows.concept_note import ConceptNote
 
@@ -102,7 +104,14 @@ def plan_start(theme, msp, meeting, circulate_by, plan_due, acting):
         if due is None:
             raise click.ClickException(f"no meeting after {meeting} is scheduled: give --plan-due")
         try:
-            inp = ConceptNoteInput(theme=theme, msp=msp, meeting=meeting, circulate_by=deadline, plan_due=due)
+            inp = ConceptNoteInput(
+                theme=theme,
+                msp=msp,
+                meeting=meeting,
+                circulate_by=deadline,
+                plan_due=due,
+                coordinators=coordinators(msp, theme, recorded_table()),
+            )
         except ValidationError as e:
             raise click.ClickException(str(e.errors()[0]["msg"])) from None
         summary, details = concept_note_summary(inp)

@@ -354,6 +354,37 @@ def report_theme(slug, as_of, language, output, out, force):
     _write_or_print(text, out)
 
 
+@report.command("publish-themes")
+@click.option("--theme", "slugs", multiple=True, help="one theme (repeatable; default: every theme)")
+@as_of_option
+def report_publish_themes(slugs, as_of):
+    """Write the coordinators' theme pages into the site folder ($CCM_HOME/site), beside the
+    status pages: theme-SLUG.html in English, French and Spanish, each naming the others.
+    They name no State's arrears, so no decision of the Committee is needed."""
+    from cli.client import connect
+    from cli.client import run as run_client
+    from cli.common import reading_log
+    from domain.process import Refusal
+    from domain.themes import THEMES, theme
+    from services.themes import publish_pages, theme_page
+
+    for slug in slugs:
+        try:
+            theme(slug)
+        except Refusal as e:
+            raise click.BadParameter(str(e), param_hint="--theme") from None
+    on = as_of or geneva_today()
+
+    async def go(log):
+        client = await connect()
+        return [await theme_page(client, log, slug, on) for slug in dict.fromkeys(slugs or [t.slug for t in THEMES])]
+
+    with reading_log() as log:
+        pages = run_client(go(log))
+    for path in publish_pages(pages, settings().home / "site"):
+        click.echo(f"published {path} (.fr, .es)")
+
+
 @report.command("publish")
 @year_option(f"financial year (2010 to {geneva_today().year + 1})")
 @as_of_option

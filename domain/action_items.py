@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain.offices import permit
+from domain.office_holders import Alpha3, coordinators, term_on
+from domain.offices import office_in_words, permit
 from domain.process import (
     Acting,
     Action,
@@ -67,6 +68,12 @@ class ActionItemInput(ProcessInput):
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1])
     fulfilled_by: str | None = Field(
         None, pattern=FULFILLED_BY, description="the command whose run closes it (`escalation:2016`, `plan:<note>`)"
+    )
+    coordinators: list[Alpha3] | None = Field(
+        None,
+        max_length=4,
+        description="for an item a theme's coordinators own: who they are (default: those in office on its due "
+        "date, from the shipped data)",
     )
 
     @model_validator(mode="after")
@@ -189,7 +196,7 @@ class ActionItem(Counters):
         self.reminders_sent.append(self.due - timedelta(days=days))
         self.history.append(f"{geneva_date(now).isoformat()} reminder_sent")
         body = (
-            f'Reminder: the action "{self.input.text}" ({self.input.source}) assigned to {self.owner} '
+            f'Reminder: the action "{self.input.text}" ({self.input.source}) assigned to {self._owner_words()} '
             f"is due on {self.due.isoformat()}.\n\nImplementation Support Unit, Convention on Cluster Munitions\n"
         )
         return [
@@ -204,7 +211,23 @@ class ActionItem(Counters):
 
     # --- commands --------------------------------------------------------------------------
     def authorize(self, command: str, cmd: Acting) -> None:
-        permit("action_item", command, cmd.office, owner=self.owner)
+        permit("action_item", command, cmd.office, owner=self.owner, coordinators=self._coordinators())
+
+    def _coordinators(self) -> list[str] | None:
+        """When a theme's coordinators own the item, who they are: those it was started with,
+        else those in office on its due date (`domain.office_holders`)."""
+        if not self.owner.startswith("coordinator:"):
+            return None
+        if self.owner == self.input.owner and self.input.coordinators is not None:
+            return self.input.coordinators
+        return coordinators(term_on(self.due), self.owner.removeprefix("coordinator:"))
+
+    def _owner_words(self) -> str:
+        """`ITA`, or `the coordinators of Victim Assistance (IRL, ITA)`."""
+        held = self._coordinators()
+        if held is None:
+            return self.owner
+        return f"{office_in_words(self.owner)} ({', '.join(held) or 'the Presidency'})"
 
     def _check_open(self) -> None:
         if self.finished:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from domain.action_items import ActionItemInput, action_id
 from domain.contract import DocumentRef
 from domain.money import Amount
+from domain.office_holders import Alpha3, coordinators
 from domain.offices import is_presidency, permit
 from domain.process import (
     Acting,
@@ -74,7 +75,7 @@ def role_of(office: str, t: Theme) -> str:
 
 def authorize(action: NoteCommand, office: str, t: Theme) -> str:
     """The role the office acts in, or a Refusal naming who may do it (`domain.offices.RULES`)."""
-    permit("concept_note", action, office, theme=t.slug)
+    permit("concept_note", action, office, theme=t.slug, coordinators=t.coordinators)
     return role_of(office, t)
 
 
@@ -203,6 +204,12 @@ class ConceptNoteInput(ProcessInput):
     circulate_by: datetime = Field(description="versions after this are marked late")
     plan_due: date = Field(description="default: the next meeting")
     reminder_days: list[int] = Field(default_factory=lambda: [14, 3])
+    coordinators: list[Alpha3] | None = Field(
+        None,
+        max_length=4,
+        description="the theme's coordinators in the term (alpha-3); default: the shipped data's "
+        "(`domain.office_holders`), as `ccm plan start` gives them with the operator's records",
+    )
 
     @model_validator(mode="after")
     def _plan_after_meeting(self) -> ConceptNoteInput:
@@ -213,8 +220,15 @@ class ConceptNoteInput(ProcessInput):
         return self
 
 
-def concept_note_summary(inp: ConceptNoteInput) -> tuple[str, str]:
+def term_theme(inp: ConceptNoteInput) -> Theme:
+    """The note's theme with the coordinators of its term (`inp.msp`)."""
     t = theme(inp.theme)
+    held = inp.coordinators if inp.coordinators is not None else coordinators(inp.msp, t.slug)
+    return t.model_copy(update={"coordinators": held})
+
+
+def concept_note_summary(inp: ConceptNoteInput) -> tuple[str, str]:
+    t = term_theme(inp)
     return (
         f"Concept note: {t.title}, {inp.msp}",
         f"Coordinators {', '.join(t.coordinators) or 'the Presidency'}; presented at the meeting of "
@@ -340,7 +354,7 @@ class ConceptNote(Counters):
 
     @property
     def theme(self) -> Theme:
-        return theme(self.input.theme)
+        return term_theme(self.input)
 
     @property
     def subject(self) -> str:
@@ -638,8 +652,14 @@ class ConceptNote(Counters):
         ]
         source = f"plan-{self.input.msp}-{self.input.theme}"
         for number, step in enumerate(self.plan.steps, start=1):
+            own = step.responsible == f"coordinator:{self.input.theme}"  # the note's own coordinators
             item = ActionItemInput(
-                owner=step.responsible, text=step.action, due=step.due, source=self.workflow_id, number=number
+                owner=step.responsible,
+                text=step.action,
+                due=step.due,
+                source=self.workflow_id,
+                number=number,
+                coordinators=self.theme.coordinators if own else None,
             )
             self.action_items.append(action_id(source, number))
             effects.append(StartActionItem(id=action_id(source, number), input=item))

@@ -883,6 +883,23 @@ class CoalitionRecorded(EventPayload):
     since: date_
 
 
+@event("coordinators.recorded")
+class CoordinatorsRecorded(EventPayload):
+    """Who holds an office in a term, as its source says (`domain.office_holders`)."""
+
+    term: str = Field(pattern=r"^\d{1,3}(MSP|RC)$")
+    theme: str = Field(min_length=1, max_length=60, description="a theme's slug, or `presidency`")
+    states: list[str] = Field(min_length=1, max_length=4)
+    source: str = Field(min_length=1, max_length=300)
+
+    @field_validator("states")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        if any(len(s) != 3 or not s.isascii() or not s.isupper() for s in value) or len(set(value)) < len(value):
+            raise ValueError("alpha-3 codes, each once")
+        return value
+
+
 @event("unga.vote_recorded")
 class UngaVoteRecorded(EventPayload):
     """A Member State's vote on a General Assembly resolution (the UN Digital Library's data)."""

@@ -21,6 +21,7 @@ from domain.action_items import FULFILLED_BY, ActionItemInput, action_id
 from domain.contract import ActionSummary, AgendaFacts, AgendaFactsRequest, CalendarInvite, DocumentRef
 from domain.event_types import typed
 from domain.events import Event
+from domain.office_holders import Alpha3
 from domain.offices import office_in_words, permit
 from domain.process import (
     Acting,
@@ -247,6 +248,9 @@ class AddActionItem(Acting):
     text: Lines = Field(min_length=1, max_length=2_000)
     due: date | None = Field(None, description="default: the next meeting")
     fulfilled_by: str | None = Field(None, pattern=FULFILLED_BY, description="the command whose run closes it")
+    coordinators: list[Alpha3] | None = Field(
+        None, max_length=4, description="when a theme's coordinators own it: who they are (`ccm meeting action`)"
+    )
 
 
 class SetNextMeeting(Acting):
@@ -619,6 +623,7 @@ class Meeting(Counters):
             source=self.workflow_id,
             number=number,
             fulfilled_by=cmd.fulfilled_by,
+            coordinators=cmd.coordinators,
         )
         self.action_items.append(child)
         return [

@@ -171,6 +171,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("record", "record_legislation"): ("isu",),  # what a source says of a State's legislation
     ("record", "record_outreach"): ("isu", "president"),  # the Committee's events, for their owners
     ("record", "record_coalition"): ("president", "isu"),  # the Presidency's Country Coalitions
+    ("record", "record_coordinators"): ("isu", "president"),  # as the meetings designated them
     ("record", "import_votes"): ("isu",),  # the General Assembly's votes on the Convention's resolutions
     ("record", "record_decision"): ("president",),
     ("record", "register_key"): ("isu",),
@@ -204,14 +205,24 @@ def is_office(office: str) -> bool:
     )
 
 
-def _coordinators(theme_slug: str | None) -> list[str]:
+def _coordinators(theme_slug: str | None, coordinators: list[str] | None = None) -> list[str]:
+    if coordinators is not None:
+        return coordinators
     t = THEMES_BY_SLUG.get(theme_slug or "")
     return t.coordinators if t else []
 
 
-def roles(office: str, state: str | None = None, owner: str | None = None, theme: str | None = None) -> set[str]:
+def roles(
+    office: str,
+    state: str | None = None,
+    owner: str | None = None,
+    theme: str | None = None,
+    coordinators: list[str] | None = None,
+) -> set[str]:
     """The roles `office` holds towards one process: its State's chase, an item it owns,
-    a theme it coordinates (the Presidency coordinates a theme that has no coordinators)."""
+    a theme it coordinates (the Presidency coordinates a theme that has no coordinators).
+    `coordinators`: the theme's (or an owning theme's) coordinators in the process's term
+    (`domain.office_holders`); without it, the 2016 pairs of `domain.themes`."""
     if not is_office(office):
         return set()
     held = {"any"}
@@ -223,20 +234,28 @@ def roles(office: str, state: str | None = None, owner: str | None = None, theme
         held.add("state")
     if owner and (
         office == owner
-        or (owner.startswith("coordinator:") and office in _coordinators(owner.removeprefix("coordinator:")))
+        or (
+            owner.startswith("coordinator:")
+            and office in _coordinators(owner.removeprefix("coordinator:"), coordinators)
+        )
     ):
         held.add("owner")
     if theme and (
         office == f"coordinator:{theme}"
-        or office in _coordinators(theme)
-        or (not _coordinators(theme) and is_presidency(office))
+        or office in _coordinators(theme, coordinators)
+        or (not _coordinators(theme, coordinators) and is_presidency(office))
     ):
         held.add("coordinator")
     return held
 
 
 def who_may(
-    process: str, command: str, state: str | None = None, owner: str | None = None, theme: str | None = None
+    process: str,
+    command: str,
+    state: str | None = None,
+    owner: str | None = None,
+    theme: str | None = None,
+    coordinators: list[str] | None = None,
 ) -> str:
     """`the ISU or the State itself (ITA)`: who may send a command, in words."""
 
@@ -246,7 +265,7 @@ def who_may(
         if role == "owner" and owner:
             return f"the item's owner ({owner})"
         if role == "coordinator" and theme:
-            return f"the theme's coordinators ({' or '.join(_coordinators(theme)) or 'the Presidency'})"
+            return f"the theme's coordinators ({' or '.join(_coordinators(theme, coordinators)) or 'the Presidency'})"
         return ROLE_NAMES[role]
 
     return " or ".join(name(r) for r in RULES[(process, command)])
@@ -263,11 +282,12 @@ def permit(
     state: str | None = None,
     owner: str | None = None,
     theme: str | None = None,
+    coordinators: list[str] | None = None,
 ) -> None:
     """Refuse a command its office may not send, naming who may."""
     allowed = set(RULES[(process, command)])
-    if not allowed & roles(office, state, owner, theme):
+    if not allowed & roles(office, state, owner, theme, coordinators):
         what = WHAT.get(command, command.replace("_", " "))
-        who = who_may(process, command, state, owner, theme)
+        who = who_may(process, command, state, owner, theme, coordinators)
         shown = office if is_office(office) else (f"unknown office {office!r}" if office else "an unnamed office")
         raise Refusal(f"only {who} may {what}, not {shown}", code="not_permitted")

@@ -39,6 +39,7 @@ RecordCommandName = Literal[
     "record_legislation",
     "record_outreach",
     "record_coalition",
+    "record_coordinators",
     "import_votes",
     "register_key",
     "revoke_key",
@@ -113,6 +114,12 @@ RECORD_RULES: dict[str, RecordRule] = {
     ),
     "record_coalition": RecordRule(
         frozenset({"coalition.recorded"}), r"coalition-[A-Z]{3}", r"coalition-[A-Z]{3}/\d+", ""
+    ),
+    "record_coordinators": RecordRule(
+        frozenset({"coordinators.recorded"}),
+        "coordinators",
+        r"coordinators/\d{1,3}(MSP|RC)/[a-z-]+/\d+",
+        "",
     ),
     "import_votes": RecordRule(frozenset({"unga.vote_recorded"}), "votes", r"votes/A/RES/\d{1,3}/\d{1,4}/[A-Z]{3}", ""),
     "register_key": RecordRule(frozenset({"key.registered"}), "keys", r"keys/.+", "KeyRegistry"),

@@ -1,7 +1,9 @@
 """The Meetings of States Parties and the Review Conferences of the Convention, and whose
 Presidency writes on a given day: the President of a meeting is designated at the one
 before it and holds office until the meeting closes (the 7MSP's President, Germany, wrote
-in November 2016). Sourced in `domain/data/treaty_meetings.csv` (from the 6MSP, 2016).
+in November 2016). Sourced in `domain/data/treaty_meetings.csv` (from the 6MSP, 2016), with
+each meeting's Presidency. Runs inside workflows (the coordinators' terms follow its
+meetings): deterministic, and a change to what it decides is a workflow change.
 
 After the last meeting the table holds, the numbering goes on as the Convention's has:
 the Meetings of States Parties resume their count after a Review Conference (the 6MSP

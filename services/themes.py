@@ -50,6 +50,7 @@ async def theme_page(client, log, slug: str, on: date) -> dict[str, Any]:
     from domain.campaigns import CampaignStatus
     from domain.concept_notes import ConceptNoteStatus
     from domain.legislation import fold_legislation
+    from domain.office_holders import coordinators, from_events, holdings, term_on
     from domain.outreach import fold_events
     from domain.states import name_of, registry_with
     from domain.themes import theme
@@ -67,11 +68,12 @@ async def theme_page(client, log, slug: str, on: date) -> dict[str, Any]:
         f"WorkflowType = 'ActionItem' AND ExecutionStatus = 'Running' AND CcmOwner = 'coordinator:{slug}'",
         ActionItemStatus,
     )
+    recorded = holdings(from_events(log.query(event_type="coordinators.recorded")))
     page: dict[str, Any] = {
         "theme": slug,
         "title": t.title,
         "day": on.isoformat(),
-        "coordinators": [name_of(c) for c in t.coordinators],
+        "coordinators": [name_of(c) for c in coordinators(term_on(on), slug, recorded)],
         "notes": [
             {"note": n.workflow_id, "msp": n.msp, "stage": n.stage, "versions": len(n.versions),
              "comments": len(n.comments), "plan_due": n.plan_due.isoformat()}
@@ -103,12 +105,47 @@ async def theme_page(client, log, slug: str, on: date) -> dict[str, Any]:
     return page
 
 
+SECTIONS = ("notes", "targets", "campaigns", "legislation", "events", "actions")
+
+
+def page_html(page: dict[str, Any], language: str, alternates: list[tuple[str, str]] = ()) -> str:
+    """The page as one HTML document in `language`, linking its other languages."""
+    from activities.templating import templates
+
+    words = HEADINGS[language]
+    return templates.get_template("report/theme.html").render(
+        page=page,
+        language=language,
+        words=words,
+        heading=words["title"].format(title=page["title"], day=page["day"]),
+        sections=SECTIONS,
+        alternates=alternates,
+    )
+
+
+def publish_pages(pages: list[dict[str, Any]], site) -> list:
+    """Each theme's page in English, French and Spanish (`theme-universalization.html`,
+    `….fr.html`, `….es.html`, each naming the others), written whole; the English paths."""
+    from activities.localise import LANGUAGES
+
+    site.mkdir(parents=True, exist_ok=True)
+    written = []
+    for page in pages:
+        names = {lang: f"theme-{page['theme']}{'' if lang == 'en' else '.' + lang}.html" for lang in LANGUAGES}
+        for lang, name in names.items():
+            tmp = (site / name).with_suffix(".tmp")
+            tmp.write_text(page_html(page, lang, [(o, n) for o, n in names.items() if o != lang]), encoding="utf-8")
+            tmp.replace(site / name)
+        written.append(site / names["en"])
+    return written
+
+
 def page_markdown(page: dict[str, Any], language: str) -> str:
     """The page as Markdown, its headings in `language`."""
     h = HEADINGS[language]
     lines = [f"# {h['title'].format(title=page['title'], day=page['day'])}", ""]
     lines += [f"**{h['coordinators']}**: {', '.join(page['coordinators']) or h['none']}", ""]
-    for key in ("notes", "targets", "campaigns", "legislation", "events", "actions"):
+    for key in SECTIONS:
         if key not in page:
             continue
         lines += [f"## {h[key]}", ""]

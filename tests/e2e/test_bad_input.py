@@ -279,6 +279,29 @@ def cases(f) -> list[tuple[list, str]]:
             "'maybe' is not one of",
         ),
         (["report", "legislation", "--as-of", "2099-01-01"], "2099-01-01"),
+        (["coordinators", "list", "--term", "XMSP"], "'XMSP' is no term"),
+        (["report", "publish-themes", "--theme", "nothing"], "unknown theme 'nothing'"),
+        (["report", "publish-themes", "--as-of", "2017-02-29"], "is not a date"),
+        (["coordinators", "set", "--term", "5MSP", "--presidency", "NOR", "--source", "x"], "'5MSP' is no term"),
+        (
+            ["coordinators", "set", "--term", "14MSP", "--theme", "universalization", "--states", "FRA,ESP,PER"]
+            + ["--source", "x"],
+            "one or two States coordinate a theme",
+        ),
+        (
+            ["coordinators", "set", "--term", "14MSP", "--theme", "universalization", "--presidency", "NOR"]
+            + ["--source", "x"],
+            "give --presidency, or --theme with --states",
+        ),
+        (
+            ["coordinators", "set", "--term", "14MSP", "--theme", "country-coalitions", "--states", "FRA"]
+            + ["--source", "x"],
+            "'country-coalitions' is no coordinated theme",
+        ),
+        (
+            ["coordinators", "set", "--term", "14MSP", "--presidency", "NOR", "--source", "line\nbreak"],
+            "--source",
+        ),
         (["import", "contributions", "--year", "2099", "--file", f / "ledger-2099.csv"], "2099 is not in the range"),
         (
             ["import", "contributions", "--year", "2016", "--file", f / "long-reference.csv"],

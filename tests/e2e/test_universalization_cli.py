@@ -4,6 +4,7 @@ target State, told of the Committee's meetings, ended by the State's accession r
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from domain.schedule import geneva_today
 from tests.conftest import wait_for  # noqa: E402
@@ -77,7 +78,7 @@ def test_the_states_not_party_that_voted_for_the_resolution_are_listed(ccm, work
     assert none.exit_code == 2 and "no vote on A/RES/71/45 is imported" in none.stderr
 
 
-def test_the_coordinators_page_of_a_theme_gathers_its_targets_campaigns_events_and_actions(ccm, worker):
+def test_the_coordinators_page_of_a_theme_gathers_its_targets_campaigns_events_and_actions(ccm, worker, ccm_env):
     from datetime import timedelta
 
     day = geneva_today() + timedelta(days=30)
@@ -92,7 +93,10 @@ def test_the_coordinators_page_of_a_theme_gathers_its_targets_campaigns_events_a
         return p if any(c["state"] == "Cambodia" for c in p["campaigns"]) and p["actions"] else None
 
     page = wait_for(ready)
-    assert page["coordinators"] == ["France", "Zambia"]
+    assert page["coordinators"] == ["Malawi", "Peru"]  # in office now: the 12MSP's, none designated since
+    as_minuted = json.loads(ccm("report", "theme", "--theme", "universalization", "--as-of", "2016-11-04",
+                                "-o", "json").stdout)  # fmt: skip
+    assert as_minuted["coordinators"] == ["France", "Zambia"]
     targets = [t["target"] for t in page["targets"]]
     assert targets == ["130 States Parties by 2020", "eight new States Parties by the 7MSP"]
     assert [e["title"] for e in page["events"]] == ["Universalization seminar"]
@@ -101,3 +105,16 @@ def test_the_coordinators_page_of_a_theme_gathers_its_targets_campaigns_events_a
     assert french.startswith("# Universalization : la page des coordonnateurs") and "## Campagnes" in french
     unknown = ccm("report", "theme", "--theme", "nothing")
     assert unknown.exit_code == 2 and "unknown theme 'nothing'" in unknown.stderr
+
+    # Published beside the status pages, in the three languages, each naming the others.
+    published = ccm("report", "publish-themes", "--theme", "universalization", "--theme", "victim-assistance")
+    assert published.exit_code == 0, published.output
+    site = Path(ccm_env["CCM_HOME"]) / "site"
+    assert published.stdout.splitlines() == [
+        f"published {site / 'theme-universalization.html'} (.fr, .es)",
+        f"published {site / 'theme-victim-assistance.html'} (.fr, .es)",
+    ]
+    spanish = (site / "theme-universalization.es.html").read_text()
+    assert '<html lang="es">' in spanish and "<h2>Campañas</h2>" in spanish and "<td>Cambodia</td>" in spanish
+    assert 'hreflang="fr" href="theme-universalization.fr.html"' in spanish
+    assert "Malawi, Peru" in spanish
