@@ -67,6 +67,7 @@ from domain.scale import ScaleError, indicative_amounts, read_amounts, read_scal
 from domain.schedule import geneva_date, geneva_today
 from domain.signatures import KeyRegistration
 from domain.states import registry_with
+from domain.universalization import Target
 
 
 async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: str) -> str:
@@ -103,8 +104,11 @@ async def deliver(log: EventLog, mailbox: Mailbox, intent_key: str, event_type: 
 def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
     """Open action items, whether the previous meeting's minutes await approval, and the
     concept notes started for presentation at this meeting (not withdrawn)."""
+    from domain.office_holders import coordinators
     from domain.themes import theme
 
+    if request.target is not None:
+        return AgendaFacts(open_actions=[], minutes_pending=None, target_reached=target_reached(log, request.target))
     open_actions = fold_open_actions(log.query(event_type="action.*"))
     pending = None
     if request.previous_meeting:
@@ -116,10 +120,19 @@ def agenda_facts(log: EventLog, request: AgendaFactsRequest) -> AgendaFacts:
         for ev in log.query(event_type="concept.started"):
             started = typed(ev)
             if started.meeting == request.meeting and ev.workflow_id not in withdrawn:
-                t = theme(started.theme)
-                notes.append(f"{t.title} ({', '.join(t.coordinators) or 'the Presidency'})")
+                held = started.coordinators or coordinators(started.msp, started.theme)
+                notes.append(f"{theme(started.theme).title} ({', '.join(held) or 'the Presidency'})")
     numbered = meeting_number(log, request.meeting) if request.meeting else ""
     return AgendaFacts(open_actions=open_actions, minutes_pending=pending, notes_to_present=notes, numbered=numbered)
+
+
+def target_reached(log: EventLog, target: Target) -> int:
+    """A universalization target's count on its day, from the registry as the log holds it
+    (the shipped one with `ccm states record`'s changes)."""
+    from domain.states import registry_with
+    from domain.universalization import progress
+
+    return progress(registry_with(log.query(event_type="state.recorded")), target, target.by).reached
 
 
 def meeting_number(log: EventLog, day: date) -> str:

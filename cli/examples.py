@@ -36,6 +36,7 @@ EXAMPLES = {
     "coordinators set": "ccm coordinators set --term 12MSP --theme universalization --states MWI,PER "
     "--source 'https://www.clusterconvention.org/universalization/'",
     "import votes": "ccm import votes --file ga-voting-data.csv --resolution A/RES/70/54",
+    "universalization watch": "ccm universalization watch",
     "universalization target": "ccm universalization target --state Myanmar --category administrative",
     "universalization outreach": "ccm universalization outreach --state MMR --kind letter --on 2026-11-30 "
     "--note 'The President wrote to the Head of Mission'",

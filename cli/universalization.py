@@ -90,6 +90,35 @@ def universalization_target(state, category, coordinator, target_id, acting):
     click.echo(f"{_id(state)}: started; its coordinators are reminded before the meetings of {ahead}")
 
 
+@universalization.command("watch")
+@as_option("isu")
+def universalization_watch(acting):
+    """Watch each universalization target to its day (`ccm states targets` lists them): the
+    day after, it is counted from the registry and logged met or missed. A target whose
+    day has passed is judged at once; one already watched is left as it is."""
+    from temporalio.exceptions import WorkflowAlreadyStartedError
+
+    from domain.target_watch import TargetWatchInput, watch_id
+    from domain.universalization import targets
+    from services.commands import start
+    from workflows.target_watch import UniversalizationTarget
+
+    async def go():
+        client = await connect_polled()
+        said = []
+        for t in targets():
+            try:
+                await start(client, UniversalizationTarget.run, TargetWatchInput(target=t), watch_id(t.id),
+                            settings().task_queue, acting, static_summary=f"Target: {t.target}")  # fmt: skip
+                said.append(f"{watch_id(t.id)}: watched; counted on {t.by.isoformat()}")
+            except WorkflowAlreadyStartedError:
+                said.append(f"{watch_id(t.id)}: already watched")
+        return said
+
+    for line in run(go()):
+        click.echo(line)
+
+
 @universalization.command("outreach")
 @click.option("--state", type=ANY_STATE, required=True, help="the target State")
 @click.option("--kind", type=click.Choice(["letter", "visit", "meeting", "call", "workshop"]), required=True)

@@ -407,6 +407,7 @@ class ConceptNote(Counters):
                 meeting=i.meeting.isoformat(),
                 circulate_by=i.circulate_by.isoformat(),
                 plan_due=i.plan_due.isoformat(),
+                coordinators=self.theme.coordinators,
             ),
         ]
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.events import NewEvent
 from domain.schedule import Participant, Schedule
+from domain.universalization import Target
 
 # A text longer than this travels as a document: stored once in the event log, named in
 # the workflow by its SHA-256 (Temporal refuses payloads past 2 MB; a history holds many).
@@ -130,8 +131,12 @@ class PageRequest(BaseModel):
 
 
 class AgendaFactsRequest(BaseModel):
+    """What a process's timer needs read from the log: a meeting's agenda facts, or a
+    universalization target's count on its day."""
+
     previous_meeting: date | None = None
     meeting: date | None = Field(None, description="the meeting whose agenda it is: its concept notes")
+    target: Target | None = Field(None, description="a target, counted on its day from the registry")
 
 
 class ActionSummary(BaseModel):
@@ -149,6 +154,7 @@ class AgendaFacts(BaseModel):
     minutes_pending: date | None
     notes_to_present: list[str] = Field(default_factory=list)
     numbered: str = Field("", description="`the second meeting under the Presidency of Germany (…)`, when known")
+    target_reached: int | None = Field(None, description="the target's count on its day")
 
 
 class RebuildRequest(BaseModel):

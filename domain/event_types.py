@@ -614,6 +614,7 @@ class ConceptStarted(EventPayload):
     meeting: date_
     circulate_by: datetime
     plan_due: date_
+    coordinators: list[str] = Field(default_factory=list, description="the term's, as the run has them")
 
 
 @event("concept.version_submitted")
@@ -836,6 +837,28 @@ class CampaignClosed(EventPayload):
 
 
 event("campaign.rebuilt")(ProcessRebuilt)
+
+
+@event("target.watched")
+class TargetWatched(EventPayload):
+    target: str
+    measure: Literal["parties", "joined"]
+    count: int
+    by: date_
+
+
+@event("target.met")
+class TargetMet(EventPayload):
+    """Counted on its day from the registry as the log held it (`domain.target_watch`)."""
+
+    target: str
+    count: int
+    reached: int
+    by: date_
+
+
+event("target.missed")(TargetMet)
+event("target.rebuilt")(ProcessRebuilt)
 
 
 # --- the Committee's events and Country Coalitions (`domain.outreach`) ----------------------

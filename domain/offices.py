@@ -161,6 +161,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("campaign", "note_meeting"): ("isu", "president"),
     ("campaign", "join"): ("isu",),  # as `ccm states record` records the accession
     ("campaign", "close"): ("owner", "president"),
+    ("target", "start"): ("isu", "president"),
     # Commands that only record (`domain.records`), written by the worker.
     ("record", "import_contributions"): ("isu",),
     ("record", "import_letters"): ("isu",),

@@ -3,7 +3,10 @@
 A target is data (`data/universalization_targets.csv`, each with its source): a number of
 States Parties by a day (`parties`), or of States joining between two days (`joined`:
 instruments of ratification or accession deposited, the Convention's own count of "new
-States Parties" before they are bound six months later)."""
+States Parties" before they are bound six months later).
+
+Runs inside workflows (a target watched to its day, `domain.target_watch`): deterministic,
+and a change to what it decides is a workflow change."""
 
 from __future__ import annotations
 
@@ -12,20 +15,22 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.csvfile import rows
 from domain.states import Registry
 
 
 class Target(BaseModel):
-    id: str
-    target: str
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")
+    target: str = Field(min_length=1, max_length=200)
     measure: Literal["parties", "joined"]
-    count: int
+    count: int = Field(ge=1, le=1_000)
     baseline: date | None = None
     by: date
-    source: str
+    source: str = Field(min_length=1, max_length=2_000)
 
 
 class Progress(BaseModel):

@@ -170,6 +170,7 @@ async def run(
         say(await _letters_decided_in_2016(client, s, log))
         say(await _concept_notes(client, s))
         say(universalization(MINUTES_DAY, geneva_today()))
+        say(await _targets_judged(client, s, log))
         say(_cycle_2017(log))
         report = contributions_report(log, year, s.home / f"budget-{year}.csv")
         table(
@@ -814,12 +815,22 @@ async def _concept_notes(client, s) -> str:
     plans by the next meeting")."""
     from domain.concept_notes import Comment, ConceptNoteInput, SubmitVersion, concept_note_id, theme
     from domain.meetings import proposals_close_at
+    from domain.office_holders import coordinators
     from workflows.concept_note import ConceptNote
 
     deadline = proposals_close_at(NOVEMBER, 3)
     said = []
     for slug, coordinator, circulated_on, comments in CONCEPT_NOTES:
-        inp = ConceptNoteInput(theme=slug, msp=s.msp, meeting=NOVEMBER, circulate_by=deadline, plan_due=DECEMBER)
+        # The minutes' notes are the 7MSP term's, written by its coordinators, whatever MSP
+        # the settings name (their ids only).
+        inp = ConceptNoteInput(
+            theme=slug,
+            msp=s.msp,
+            meeting=NOVEMBER,
+            circulate_by=deadline,
+            plan_due=DECEMBER,
+            coordinators=coordinators("7MSP", slug),
+        )
         handle = await client.start_workflow(
             ConceptNote.run, inp, id=concept_note_id(s.msp, slug), task_queue=s.task_queue
         )
@@ -867,6 +878,26 @@ def universalization(then: date, now: date) -> str:
         f"Universalization: {parties(then)}, {parties(now)}; "
         + "; ".join(said)
         + f" (joined by the 7MSP: {', '.join(joined) or 'none'}; {where})"
+    )
+
+
+async def _targets_judged(client, s, log) -> str:
+    """Each target watched to its day, as `ccm universalization watch` starts them: both days
+    have passed, so each is counted at once and logged met or missed."""
+    from domain.target_watch import TargetWatchInput, watch_id
+    from domain.universalization import targets
+    from workflows.target_watch import UniversalizationTarget
+
+    for t in targets():
+        handle = await client.start_workflow(
+            UniversalizationTarget.run, TargetWatchInput(target=t), id=watch_id(t.id), task_queue=s.task_queue
+        )
+        await handle.result()
+    judged = [row for row in log.query(event_type="target.*") if row.event_type != "target.watched"]
+    return "Targets counted and logged (ccm universalization watch): " + "; ".join(
+        f"{row.payload['target']}: {row.event_type.removeprefix('target.')}, "
+        f"{row.payload['reached']} of {row.payload['count']} on {row.payload['by']}"
+        for row in judged
     )
 
 

@@ -30,6 +30,7 @@ def workflows() -> list[type]:
     from workflows.ping import Ping
     from workflows.record import OutboxRetry, RecordCommand
     from workflows.request import RequestIntent
+    from workflows.target_watch import UniversalizationTarget
 
     return [
         ActionItem,
@@ -45,6 +46,7 @@ def workflows() -> list[type]:
         Ping,
         RecordCommand,
         RequestIntent,
+        UniversalizationTarget,
     ]
 
 

@@ -557,6 +557,7 @@ NOT_IN_THE_TABLE = {
     "universalization close",
     "universalization list",
     "universalization rebuild",  # test_universalization_cli
+    "universalization watch",  # no input
     "event add",
     "event funding",
     "event cancel",

@@ -112,14 +112,14 @@ def test_each_refusal_is_one_line_and_changes_nothing(ccm, worker, tmp_path):
     refusals = [
         (
             ["submit", "--file", note, "--summary", "s", "--as", "NZL"],
-            "only the theme's coordinators (CRI) may submit version, not NZL",
+            "only the theme's coordinators (ZMB) may submit version, not NZL",
         ),
         (["comment", "--text", "x", "--as", "ICRC"], "cannot comment while the note is drafting"),
         (["approve-final", "--as", "president"], "cannot approve the final version while the note is drafting"),
         (["set-due", "--date", DUE, "--as", "NOR"], "only the Presidency or the ISU may set plan due"),
         (
             ["withdraw", "--reason", "x", "--as", "member"],
-            "only the theme's coordinators (CRI) or the Presidency may withdraw",
+            "only the theme's coordinators (ZMB) or the Presidency may withdraw",
         ),
         (["submit", "--file", note, "--summary", "s"], "say who acts"),
     ]

@@ -123,6 +123,7 @@ async def main() -> None:
                     await record_concept_note(env.client),
                     await record_cycle(env.client),
                     await record_obligation(env.client),
+                    await record_target(env.client),
                     await record_ledger(env.client),
                     await record_statement(env.client, year),
                 ]
@@ -261,6 +262,20 @@ async def record_obligation(client):
         DecideExtension(granted=True, meeting=meeting, msp="9MSP", text="granted as requested", office="president"),
     )
     await handle.execute_update(Obligation.fulfil, Fulfil(date=today, reference="A7-LBN", office="isu"))
+    await handle.result()
+    return await handle.fetch_history()
+
+
+async def record_target(client):
+    """A universalization target whose day has passed: judged at once (130 by 2020, missed)."""
+    from domain.target_watch import TargetWatchInput
+    from domain.universalization import targets
+    from workflows.target_watch import UniversalizationTarget
+
+    [target] = [t for t in targets() if t.id == "130-by-2020"]
+    handle = await client.start_workflow(
+        UniversalizationTarget.run, TargetWatchInput(target=target), id="target-130-by-2020", task_queue="replay"
+    )
     await handle.result()
     return await handle.fetch_history()
 

@@ -38,6 +38,7 @@ def test_every_version_holds_a_history_of_every_process_and_its_rows():
             "obligation",
             "record",
             "bank",
+            "target",
         }, folder.name
         assert (folder / "events.jsonl").stat().st_size > 0, folder.name
 
