@@ -31,6 +31,10 @@ _POLICY = email.policy.default.clone(max_line_length=998)
 
 REMINDERS = {"second_reminder", "pre_msp_reminder", "reported_not_received"}
 PAYMENT_LETTERS = {"call_for_contributions", *REMINDERS, "president_letter"}
+# From the President to a head of mission, first person, on the Presidency's letterhead: a
+# chase's escalation, and the outreach letter to a State not party (a universalization
+# campaign's, `domain.campaigns`).
+PRESIDENT_LETTERS = {"president_letter", "outreach_letter"}
 LETTER_KINDS = (
     "call_for_contributions",
     "second_reminder",
@@ -39,6 +43,9 @@ LETTER_KINDS = (
     "president_letter",
     "thank_you",
 )
+# The letters of a universalization campaign, to a State not party.
+OUTREACH_LETTERS = ("outreach_letter",)
+ALL_LETTER_KINDS = (*LETTER_KINDS, *OUTREACH_LETTERS)
 # Titles of the offices that sign, in each language, where the key registry gives the
 # holder none in the letter's language (`ccm keys register --title-fr …`).
 TITLES = {
@@ -373,7 +380,7 @@ def letter_values(
     # The letter's place among the chase's letters; runs from before it was counted
     # number it after the letters it names as sent before.
     number = context.get("letter_number") or len(context.get("letters_before", [])) + 1
-    register = "letter" if kind == "president_letter" else "note"
+    register = "letter" if kind in PRESIDENT_LETTERS else "note"
     presiding = presiding_on(when)
     values |= {
         "language": language,
@@ -426,6 +433,10 @@ def letter_values(
         },
         "payment": None,
         "vocative": "",
+        # An outreach letter: why the State has not joined (the minutes' two categories),
+        # and whether it has signed (then it is asked to ratify, else to accede).
+        "category": context.get("category", ""),
+        "signed": bool(context.get("signed")),
     }
     for key in ("msp_date", "reported_on"):
         if context.get(key):

@@ -40,6 +40,7 @@ EXAMPLES = {
     "universalization target": "ccm universalization target --state Myanmar --category administrative",
     "universalization outreach": "ccm universalization outreach --state MMR --kind letter --on 2026-11-30 "
     "--note 'The President wrote to the Head of Mission'",
+    "universalization letter": "ccm universalization letter --state MMR --language en --preview --out letter.pdf",
     "universalization close": "ccm universalization close --state MMR --reason 'not before the 15MSP'",
     "universalization list": "ccm universalization list --all",
     "universalization rebuild": "ccm universalization rebuild --state MMR --reason 'its history no longer replays'",
@@ -47,6 +48,7 @@ EXAMPLES = {
     "report legislation": "ccm report legislation --as-of 2016-11-04 --summary",
     "report publish-themes": "ccm report publish-themes --theme universalization --as-of 2016-11-04",
     "report theme": "ccm report theme --theme universalization --language fr --out universalization.md",
+    "action-plan": "ccm action-plan --on 2016-11-04",
     "audit log": "ccm audit log --subject ITA --type 'chase.*' --since 2027-01-01",
     "audit verify": "ccm audit verify --file log-2027.jsonl",
     "audit export": "ccm audit export --since 2027-01-01 --out log-2027.jsonl",

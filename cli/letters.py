@@ -97,20 +97,10 @@ def letters():
 def preview(state, year, kind, language, amount, out, force):
     """Render a letter as PDF without sending it, for the ISU to check. It is refused
     with the reason a letter would be held (no address, nothing to pay)."""
-    from activities.letters import (
-        LetterRefused,
-        as_drawn,
-        letter_file_name,
-        letter_values,
-        load_contacts,
-        render_letter,
-    )
+    from activities.letters import as_drawn
     from cli.client import run
     from cli.common import open_log
-    from cli.keys import registry_events
-    from domain.signatures import KeyRing
 
-    s = settings()
     check_out(out, force)
     template = _TEMPLATE.get(kind, kind)
     log = open_log()
@@ -121,7 +111,18 @@ def preview(state, year, kind, language, amount, out, force):
     context = as_drawn(log, chase_id(year, state), state, context, geneva_today())
     if template == "thank_you" and (Decimal(context["received"]) == 0 or Decimal(context["outstanding"]) > 0):
         raise click.ClickException(f"{state} has not paid in full for {year}: there is no thank-you letter to preview")
-    language = language or chase_language
+    draw_letter(template, state, context, language or chase_language, out, force)
+
+
+def draw_letter(template: str, state: str, context: dict, language: str, out: Path | None, force: bool) -> None:
+    """Draw a letter as the worker would today, into `out` (default: its reference), or
+    refuse in one line with the reason it would be held."""
+    from activities.letters import LetterRefused, letter_file_name, letter_values, load_contacts, render_letter
+    from cli.common import open_log
+    from cli.keys import registry_events
+    from domain.signatures import KeyRing
+
+    s = settings()
     contacts = load_contacts(s.contacts_file)
     ring = KeyRing.from_events(s.admin_keyring, registry_events(open_log()))  # who holds which office today
     letterhead = s.letterhead.held_on(ring, geneva_today())

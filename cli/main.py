@@ -469,6 +469,7 @@ def states_targets(as_of, output):
     """The universalization targets (shipped with their sources: 130 States Parties by 2020,
     eight new by the 7MSP, …) and where each stands: met, missed on its day, or open with
     how many to go, counted from the registry and the changes recorded."""
+    from domain.action_plans import serving
     from domain.universalization import progress, targets
 
     on = as_of or geneva_today()
@@ -476,6 +477,7 @@ def states_targets(as_of, output):
     rows = []
     for target in targets():
         p = progress(registry, target, on)
+        area = serving(f"target:{target.id}", on)
         rows.append(
             {
                 "target": target.target,
@@ -484,10 +486,34 @@ def states_targets(as_of, output):
                 "reached": p.reached,
                 "standing": p.standing,
                 "said": p.said,
+                "serves": area.said() if area else "",
                 "source": target.source,
             }
         )
-    emit(rows, output, ["target", "by", "count", "reached", "said"], title=f"Universalization targets on {on}")
+    emit(
+        rows, output, ["target", "by", "count", "reached", "said", "serves"], title=f"Universalization targets on {on}"
+    )
+
+
+@cli.command("action-plan")
+@click.option("--on", "on", type=DATE, help="the plan in force on this day (default: today, in Geneva)")
+@output_option()
+def action_plan(on, output):
+    """The action plan in force on a day (Dubrovnik 2015, Lausanne 2021, …) and what each
+    of its areas serves: the Committee's themes, the obligations followed, the targets."""
+    from domain.action_plans import areas, in_force
+
+    day = on or geneva_today()
+    plan = in_force(day)
+    if plan is None:
+        raise click.ClickException(f"no action plan was in force on {day}: the first was adopted on 12 November 2010")
+    rows = [
+        {"area": a.area, "actions": " ".join(map(str, a.actions)), "serves": " ".join(a.serves), "source": a.source}
+        for a in areas()
+        if a.plan == plan.plan
+    ]
+    title = f"{plan.plan} ({plan.period}, adopted at the {plan.meeting} on {plan.adopted}), in force on {day}"
+    emit(rows, output, ["area", "actions", "serves"], title=title)
 
 
 @states.command("record")

@@ -262,6 +262,7 @@ reason_command(
 @output_option()
 def obligations_list(overdue, unrecorded, kind, state, output):
     """Obligations with their stage and due date (a visibility query)."""
+    from domain.action_plans import serving
     from domain.obligations import ObligationStatus
     from domain.schedule import geneva_time
 
@@ -289,6 +290,8 @@ def obligations_list(overdue, unrecorded, kind, state, output):
                     "fulfilled_on": st.fulfilled_on,
                     "reference": st.reference,
                     "next_action_at": geneva_time(st.next_action_at) if st.next_action_at else None,
+                    # the action plan's area it serves: the plan in force on its due date
+                    "serves": area.said() if (area := serving(f"obligation:{st.kind}", st.due)) else "",
                 }
             )
         return rows

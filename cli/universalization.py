@@ -7,7 +7,17 @@ from __future__ import annotations
 import click
 
 from cli.client import as_option, connect, connect_polled, read_status, run, update
-from cli.common import ANY_STATE, PAST, TextType, emit, log_registry, output_option, rebuild_reason, settings
+from cli.common import (
+    ANY_STATE,
+    PAST,
+    TextType,
+    emit,
+    log_registry,
+    out_options,
+    output_option,
+    rebuild_reason,
+    settings,
+)
 from cli.meeting import OwnerType
 from domain.schedule import geneva_today
 
@@ -132,6 +142,39 @@ def universalization_outreach(state, kind, day, note, acting):
     cmd = RecordOutreach(kind=kind, day=day, note=note, **acting.model_dump())
     result = run(update(_id(state), "record_outreach", cmd))
     click.echo(f"{result.workflow_id}: {kind} of {day} recorded")
+
+
+@universalization.command("letter")
+@click.option("--state", type=ANY_STATE, required=True, help="the target State")
+@click.option("--language", type=click.Choice(["en", "fr", "es"]), help="default: the State's, from contacts.csv")
+@click.option("--preview", is_flag=True, help="draw it into a PDF without sending it")
+@out_options("with --preview: the PDF to write (default: its reference, CCM-PRES-2026-MMR-1.pdf)")
+@as_option("president")
+def universalization_letter(state, language, preview, out, force, acting):
+    """The President's letter to a target State's head of mission, inviting it to join (to
+    ratify, if it has signed) and offering a meeting or a visit; in the campaign's
+    category, in English, French or Spanish. The worker draws and sends it as the
+    President's letters of a chase are, and the campaign records it as outreach; with
+    --preview it is drawn here and nothing is sent."""
+    from activities.letters import languages_of, load_contacts
+    from cli.letters import draw_letter
+    from domain.campaigns import CampaignStatus, SendLetter
+
+    if out is not None and not preview:
+        raise click.UsageError("--out goes with --preview: a letter sent is written by the worker")
+    language = language or languages_of(load_contacts(settings().contacts_file)).get(state, "en")
+    signed = log_registry().get(state).status_on(geneva_today()) == "signatory"
+    status = run(read_status(_id(state), CampaignStatus))
+    if status.stage != "open":
+        raise click.ClickException(f"the campaign for {state} is {status.stage}: no letter goes from it")
+    if preview:
+        letters = sum(1 for o in status.outreach if o.kind == "letter" and o.by == "president")
+        context = {"year": geneva_today().year, "category": status.category, "signed": signed,
+                   "letter_number": letters + 1}  # fmt: skip
+        draw_letter("outreach_letter", state, context, language, out, force)
+        return
+    result = run(update(_id(state), "send_letter", SendLetter(language=language, signed=signed, **acting.model_dump())))
+    click.echo(f"{result.workflow_id}: the President's letter ({language}) is being drawn and sent (ccm outbox list)")
 
 
 @universalization.command("close")

@@ -27,6 +27,7 @@ from domain.process import (
     CommandResult,
     Counters,
     Effect,
+    Letter,
     Lines,
     Log,
     Message,
@@ -78,6 +79,14 @@ class Joined(Acting):
 
 class CloseCampaign(Acting):
     reason: Reason
+
+
+class SendLetter(Acting):
+    """The President's letter to the State's head of mission, drawn and sent by the worker
+    in the State's language (`activities/templates/letters/*/outreach_letter.typ`)."""
+
+    language: Literal["en", "fr", "es"] = "en"
+    signed: bool = Field(False, description="the State has signed: it is asked to ratify, else to accede")
 
 
 class Outreach(BaseModel):
@@ -202,6 +211,39 @@ class Campaign(Counters):
                 day=cmd.day.isoformat(),
                 note=cmd.note,
             )  # fmt: skip
+        ]
+
+    def check_letter(self, cmd: SendLetter) -> None:
+        self._check_open()
+
+    def send_letter(self, cmd: SendLetter, today: date) -> list[Effect]:
+        """The letter, and the outreach it is (its number among the campaign's letters)."""
+        self.check_letter(cmd)
+        number = sum(1 for o in self.outreach if o.kind == "letter" and o.by == "president") + 1
+        self.outreach.append(
+            Outreach(
+                kind="letter",
+                day=today,
+                by="president",
+                note=f"The President's letter to the head of mission ({number})",
+            )
+        )
+        return [
+            Letter(
+                key=self.change_key("letter"),
+                event_type="campaign.letter_sent",
+                actor=cmd.actor,
+                office=cmd.office,
+                letter="outreach_letter",
+                language=cmd.language,
+                payload={"has_signed": cmd.signed},
+                context={
+                    "year": today.year,
+                    "category": self.input.category,
+                    "signed": cmd.signed,
+                    "letter_number": number,
+                },
+            )
         ]
 
     def check_meeting(self, cmd: NoteMeeting) -> None:

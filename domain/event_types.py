@@ -825,6 +825,13 @@ class CampaignReminderSent(Sent):
     coordinator: str
 
 
+@event("campaign.letter_sent")
+class CampaignLetterSent(LetterSent):
+    """The President's outreach letter to the State's head of mission."""
+
+    has_signed: bool = Field(False, description="the State had signed: it was asked to ratify")
+
+
 @event("campaign.joined")
 class CampaignJoined(EventPayload):
     event: Literal["accession", "ratification"]

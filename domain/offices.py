@@ -159,6 +159,7 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("campaign", "start"): ("president", "isu"),
     ("campaign", "record_outreach"): ("owner", "president", "isu"),
     ("campaign", "note_meeting"): ("isu", "president"),
+    ("campaign", "send_letter"): ("president",),  # the President writes, and signs
     ("campaign", "join"): ("isu",),  # as `ccm states record` records the accession
     ("campaign", "close"): ("owner", "president"),
     ("target", "start"): ("isu", "president"),

@@ -21,7 +21,15 @@ from typing import Any, TypeVar
 
 from domain.action_items import ActionItem, ActionItemInput, CancelAction, Complete, Extend, Reassign
 from domain.action_items import Fulfil as ActionFulfil
-from domain.campaigns import Campaign, CampaignInput, CloseCampaign, Joined, NoteMeeting, RecordOutreach
+from domain.campaigns import (
+    Campaign,
+    CampaignInput,
+    CloseCampaign,
+    Joined,
+    NoteMeeting,
+    RecordOutreach,
+    SendLetter,
+)
 from domain.chase import (
     Chase,
     ChaseInput,
@@ -451,6 +459,9 @@ def _redo_campaign(
     if kind == "campaign.outreach_recorded":
         cmd = RecordOutreach(kind=p["kind"], day=date.fromisoformat(p["day"]), note=p["note"], **by)
         return campaign.record_outreach(cmd, now.date())
+    if kind == "campaign.letter_sent":
+        letter = SendLetter(language=p["language"], signed=p.get("has_signed", False), **by)
+        return campaign.send_letter(letter, now.date())
     if kind == "campaign.meeting_noted":
         return campaign.note_meeting(NoteMeeting(day=date.fromisoformat(p["day"]), **by))
     if kind == "campaign.joined":

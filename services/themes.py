@@ -11,6 +11,7 @@ HEADINGS: dict[str, dict[str, str]] = {
     "en": {
         "title": "{title}: the coordinators' page, {day}",
         "coordinators": "Coordinators",
+        "action_plan": "Action plan",
         "notes": "Concept notes and operational plans",
         "targets": "Targets",
         "campaigns": "Campaigns",
@@ -22,6 +23,7 @@ HEADINGS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "{title} : la page des coordonnateurs, {day}",
         "coordinators": "Coordonnateurs",
+        "action_plan": "Plan d'action",
         "notes": "Notes conceptuelles et plans opérationnels",
         "targets": "Objectifs",
         "campaigns": "Campagnes",
@@ -33,6 +35,7 @@ HEADINGS: dict[str, dict[str, str]] = {
     "es": {
         "title": "{title}: la página de los coordinadores, {day}",
         "coordinators": "Coordinadores",
+        "action_plan": "Plan de acción",
         "notes": "Notas conceptuales y planes operativos",
         "targets": "Metas",
         "campaigns": "Campañas",
@@ -47,6 +50,7 @@ HEADINGS: dict[str, dict[str, str]] = {
 async def theme_page(client, log, slug: str, on: date) -> dict[str, Any]:
     """Everything the Committee holds on a theme on `on`, section by section."""
     from domain.action_items import ActionItemStatus
+    from domain.action_plans import serving
     from domain.campaigns import CampaignStatus
     from domain.concept_notes import ConceptNoteStatus
     from domain.legislation import fold_legislation
@@ -69,10 +73,12 @@ async def theme_page(client, log, slug: str, on: date) -> dict[str, Any]:
         ActionItemStatus,
     )
     recorded = holdings(from_events(log.query(event_type="coordinators.recorded")))
+    area = serving(slug, on)
     page: dict[str, Any] = {
         "theme": slug,
         "title": t.title,
         "day": on.isoformat(),
+        "action_plan": area.said() if area else "",
         "coordinators": [name_of(c) for c in coordinators(term_on(on), slug, recorded)],
         "notes": [
             {"note": n.workflow_id, "msp": n.msp, "stage": n.stage, "versions": len(n.versions),
@@ -145,6 +151,7 @@ def page_markdown(page: dict[str, Any], language: str) -> str:
     h = HEADINGS[language]
     lines = [f"# {h['title'].format(title=page['title'], day=page['day'])}", ""]
     lines += [f"**{h['coordinators']}**: {', '.join(page['coordinators']) or h['none']}", ""]
+    lines += [f"**{h['action_plan']}**: {page['action_plan'] or h['none']}", ""]
     for key in SECTIONS:
         if key not in page:
             continue

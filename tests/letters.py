@@ -10,7 +10,7 @@ import subprocess
 from email.message import EmailMessage
 from pathlib import Path
 
-from domain.states import registry
+from domain.states import name_of, registry
 
 
 def write_contacts(
@@ -27,7 +27,7 @@ def write_contacts(
         out = csv.writer(f)
         out.writerow(["state", "email", "mission", "address", "language", "head_name", "head_form"])
         for code in chosen:
-            name = registry().get(code).name
+            name = name_of(code)  # a State not party too: the President writes to target States
             out.writerow(
                 [
                     code,

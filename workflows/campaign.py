@@ -10,7 +10,15 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.campaigns import Campaign as Process
-    from domain.campaigns import CampaignInput, CampaignStatus, CloseCampaign, Joined, NoteMeeting, RecordOutreach
+    from domain.campaigns import (
+        CampaignInput,
+        CampaignStatus,
+        CloseCampaign,
+        Joined,
+        NoteMeeting,
+        RecordOutreach,
+        SendLetter,
+    )
     from domain.process import CommandResult
     from domain.schedule import geneva_date
 
@@ -42,6 +50,14 @@ class Campaign(ProcessWorkflow[Process]):
     @record_outreach.validator
     def _check_outreach(self, cmd: RecordOutreach) -> None:
         self._validate("record_outreach", cmd, lambda: self.process.check_outreach(cmd, geneva_date(workflow.now())))
+
+    @workflow.update(description="The President's letter to the State's head of mission, drawn and sent.")
+    async def send_letter(self, cmd: SendLetter) -> CommandResult:
+        return await self._command(lambda: self.process.send_letter(cmd, geneva_date(workflow.now())))
+
+    @send_letter.validator
+    def _check_letter(self, cmd: SendLetter) -> None:
+        self._validate("send_letter", cmd, lambda: self.process.check_letter(cmd))
 
     @workflow.update(description="A Committee meeting scheduled: the coordinators are reminded a week before.")
     async def note_meeting(self, cmd: NoteMeeting) -> CommandResult:

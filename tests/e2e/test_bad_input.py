@@ -280,6 +280,8 @@ def cases(f) -> list[tuple[list, str]]:
         ),
         (["report", "legislation", "--as-of", "2099-01-01"], "2099-01-01"),
         (["coordinators", "list", "--term", "XMSP"], "'XMSP' is no term"),
+        (["action-plan", "--on", "2009-01-01"], "no action plan was in force on 2009-01-01"),
+        (["action-plan", "--on", "2016-02-30"], "is not a date"),
         (["report", "publish-themes", "--theme", "nothing"], "unknown theme 'nothing'"),
         (["report", "publish-themes", "--as-of", "2017-02-29"], "is not a date"),
         (["coordinators", "set", "--term", "5MSP", "--presidency", "NOR", "--source", "x"], "'5MSP' is no term"),
@@ -558,6 +560,7 @@ NOT_IN_THE_TABLE = {
     "universalization list",
     "universalization rebuild",  # test_universalization_cli
     "universalization watch",  # no input
+    "universalization letter",  # test_universalization_cli: the ISU, --out alone, no campaign
     "event add",
     "event funding",
     "event cancel",

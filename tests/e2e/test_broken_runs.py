@@ -213,14 +213,16 @@ def test_a_concept_note_started_again_is_refused_and_rebuilt_from_the_log(worker
     assert ccm(*start).exit_code == 0
     note = tmp_path / "note.md"
     note.write_text("# Universalization\nEight new States Parties by the 7MSP.\n")
-    submitted = ccm("plan", "submit", *theme, "--file", note, "--summary", "Target lists", "--as", "FRA")
+    submitted = ccm(
+        "plan", "submit", *theme, "--file", note, "--summary", "Target lists", "--as", "PHL"
+    )  # the 10MSP term's coordinators
     assert submitted.exit_code == 0, submitted.output
     plan = tmp_path / "plan.yaml"
     plan.write_text(
         "steps:\n  - action: Write to the target States\n    responsible: FRA\n"
         f"    due: {meeting + timedelta(days=90)}\n"
     )
-    assert ccm("plan", "submit-plan", *theme, "--file", plan, "--as", "ZMB").exit_code == 0
+    assert ccm("plan", "submit-plan", *theme, "--file", plan, "--as", "ESP").exit_code == 0
     wid = "concept-note-10MSP-universalization"
     rows = len(list(event_log(ccm_env).query(workflow_id=wid)))
     asyncio.run(client.get_workflow_handle(wid).terminate(reason="a test"))

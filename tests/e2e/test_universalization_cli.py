@@ -118,3 +118,36 @@ def test_the_coordinators_page_of_a_theme_gathers_its_targets_campaigns_events_a
     assert '<html lang="es">' in spanish and "<h2>Campañas</h2>" in spanish and "<td>Cambodia</td>" in spanish
     assert 'hreflang="fr" href="theme-universalization.fr.html"' in spanish
     assert "Malawi, Peru" in spanish
+
+
+def test_the_presidents_letter_to_a_target_state_is_previewed_then_sent_and_recorded(ccm, worker, tmp_path):
+    """Indonesia signed in 2008 and has not ratified: the President's letter asks it to
+    ratify; previewed here first, then drawn and sent by the worker, and the campaign
+    holds it as outreach. Only the President sends it; a State with no campaign has none."""
+    from tests.letters import pdf_text
+
+    assert ccm("universalization", "target", "--state", "IDN", "--category", "political").exit_code == 0
+    pdf = tmp_path / "letter.pdf"
+    shown = ccm("universalization", "letter", "--state", "Indonesia", "--preview", "--out", pdf)
+    assert shown.exit_code == 0 and shown.stdout.startswith("CCM-PRES/"), shown.output
+    text = pdf_text(pdf.read_bytes())
+    assert "which Indonesia has signed but not yet ratified" in text and "Michael Biontino" in text, text
+
+    refused = ccm("universalization", "letter", "--state", "IDN", "--as", "isu")
+    assert refused.exit_code == 1 and "only the Presidency may send letter" in refused.stderr, refused.output
+    misused = ccm("universalization", "letter", "--state", "IDN", "--out", pdf)
+    assert misused.exit_code == 2 and "--out goes with --preview" in misused.stderr
+    none = ccm("universalization", "letter", "--state", "Chad")
+    assert none.exit_code == 1 and len(none.stderr.strip().splitlines()) == 1, none.output
+
+    sent = ccm("universalization", "letter", "--state", "IDN", "--language", "es")
+    assert sent.exit_code == 0 and "is being drawn and sent" in sent.stdout, sent.output
+
+    def arrived():
+        rows = json.loads(ccm("outbox", "list", "-o", "json").stdout)
+        return [r for r in rows if "Municiones en Racimo — Indonesia" in json.dumps(r, ensure_ascii=False)] or None
+
+    assert wait_for(arrived)
+    status = json.loads(ccm("universalization", "list", "-o", "json").stdout)
+    [idn] = [r for r in status if r["state"] in ("IDN", "Indonesia")]
+    assert idn["outreach"] in (1, "1"), idn

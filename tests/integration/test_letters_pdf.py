@@ -13,6 +13,7 @@ import jinja2.meta
 import pytest
 
 from activities.letters import (
+    ALL_LETTER_KINDS,
     INITIALS,
     LETTER_KINDS,
     Contact,
@@ -69,7 +70,7 @@ def variables(path: Path) -> set[str]:
     return jinja2.meta.find_undeclared_variables(templates.parse(path.read_text("utf-8")))
 
 
-@pytest.mark.parametrize("kind", [*LETTER_KINDS, "_letter", "_cover"])
+@pytest.mark.parametrize("kind", [*ALL_LETTER_KINDS, "_letter", "_cover"])
 def test_every_template_exists_in_every_language_with_the_same_variables_and_paragraphs(kind):
     suffix = ".txt" if kind == "_cover" else ".typ"
     paths = {lang: TEMPLATES / lang / f"{kind}{suffix}" for lang in LANGUAGES}
@@ -409,10 +410,10 @@ def test_every_letter_to_every_state_is_in_its_language_with_no_bracketed_name(l
     for state in registry():
         named = state_name(state.alpha3, language, DAY)
         pdfs = []
-        for kind in LETTER_KINDS:
+        for kind in ALL_LETTER_KINDS:
             v = letter_values(kind, state.alpha3, FIGURES, language, DAY, HEAD, ANYWHERE, "CH9300762011623852957")
             pdfs.append(render_letter(kind, language, v).pdf())
-        for kind, pdf in zip(LETTER_KINDS, pdfs, strict=True):
+        for kind, pdf in zip(ALL_LETTER_KINDS, pdfs, strict=True):
             (tmp_path / f"{kind}.pdf").write_bytes(pdf)
         texts = subprocess.run(
             [
@@ -420,13 +421,13 @@ def test_every_letter_to_every_state_is_in_its_language_with_no_bracketed_name(l
                 "-c",
                 'for f in "$@"; do pdftotext "$f" -; echo "@@@"; done',
                 "sh",
-                *(str(tmp_path / f"{kind}.pdf") for kind in LETTER_KINDS),
+                *(str(tmp_path / f"{kind}.pdf") for kind in ALL_LETTER_KINDS),
             ],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.split("@@@")
-        for kind, text in zip(LETTER_KINDS, texts, strict=False):
+        for kind, text in zip(ALL_LETTER_KINDS, texts, strict=False):
             text = " ".join(text.split())
             assert typographic(bare(named.short, language), language) in text, (state.alpha3, kind)
             english = ENGLISH.findall(_without_identifiers(text))
@@ -463,7 +464,7 @@ def test_the_payment_table_has_header_cells_in_the_pdfs_structure(language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", LETTER_KINDS)
+@pytest.mark.parametrize("kind", ALL_LETTER_KINDS)
 def test_an_independent_pdf_ua_checker_finds_nothing_wrong_in_any_letter(kind, language, tmp_path):
     """accesspdf (from the package index, not ours) reads each letter as a PDF/UA checker
     does: tagged, its language and title set, every table's cells named by header cells,
@@ -525,3 +526,33 @@ def test_a_reminder_after_a_part_payment_says_what_is_outstanding_on_each_line(l
     amounts = re.sub(r"\{([0-9.]+)\}", lambda m: chf(Decimal(m[1]), language), said)
     assert " ".join(typographic(amounts, language).split()) in text, text
     assert chase.outstanding == Decimal("80296.64") == Decimal("30111.24") + Decimal("50185.40")
+
+
+OUTREACH = {
+    # (language, signed, category): what the President asks, and what is offered
+    ("en", True, "political"): ["which Italy has signed but not yet ratified", "a dialogue with you on any concerns"],
+    ("en", False, "administrative"): ["which Italy has not yet joined", "Should the procedure of accession call"],
+    ("fr", True, "administrative"): [
+        "que l’Italie a signée mais n’a pas encore ratifiée",
+        "la procédure de ratification",
+    ],
+    ("fr", False, "political"): ["à laquelle l’Italie n’est pas encore partie", "La Présidence souhaiterait"],
+    ("es", True, "political"): ["que Italia ha firmado pero aún no ha ratificado", "La Presidencia desearía conversar"],
+    ("es", False, "administrative"): ["de la que Italia aún no es parte", "Si el procedimiento de adhesión requiriera"],
+}
+
+
+@pytest.mark.parametrize(("language", "signed", "category"), list(OUTREACH))
+def test_the_outreach_letter_asks_to_ratify_or_accede_and_offers_what_its_category_needs(language, signed, category):
+    """The President's letter to a target State's head of mission: first person, by name,
+    on the Presidency's letterhead and reference, no payment slip; a signatory is asked to
+    ratify, any other State to accede; the ISU's help for administrative reasons, a
+    dialogue for political ones; a meeting and a visit offered to both."""
+    context = {"year": 2027, "category": category, "signed": signed, "letter_number": 1}
+    v = letter_values("outreach_letter", "ITA", context, language, DAY, HEAD, ITALY)
+    text = pdf_text(render_letter("outreach_letter", language, v).pdf())
+    for said in OUTREACH[(language, signed, category)]:
+        assert said in text, (said, text)
+    assert "CCM-PRES/2027/ITA/1" in text and "Michael Biontino" in text and "Maria Rossi" in text
+    assert typographic(PRESIDENT_CLOSES[language], language) in text
+    assert "RF" not in text and "CH93" not in text and not re.search(r"contribution|contribución", text, re.I)
