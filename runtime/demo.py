@@ -169,6 +169,7 @@ async def run(
         say(await _meetings(client, s))
         say(await _letters_decided_in_2016(client, s, log))
         say(await _concept_notes(client, s))
+        say(await _events_of_the_minutes(client, s))
         say(universalization(MINUTES_DAY, geneva_today()))
         say(await _targets_judged(client, s, log))
         say(_cycle_2017(log))
@@ -857,6 +858,60 @@ async def _concept_notes(client, s) -> str:
 
 
 MINUTES_DAY = date(2016, 11, 4)
+
+# The events the minutes speak of, with the days their sources give: (title, kind, host,
+# place, first day, last day, owner, theme, targets, funder, funding). "In November": the
+# month stands for its days; the Bangkok seminar and the Mine Action Directors' meeting are
+# dated by the Convention's site (http://www.clusterconvention.org/presidency/).
+EVENTS_OF_THE_MINUTES = [
+    ("Clearance workshop in Lebanon (Beirut; November 2016)", "workshop", "Norway and the Netherlands", "Beirut",
+     date(2016, 11, 1), date(2016, 11, 30), "coordinator:clearance-and-rre", "clearance-and-rre", ["LBN"], "", "none"),
+    ("Launch of the Guidance on an integrated approach to Victim Assistance (APMBC 15MSP)", "side_event",
+     "Australia", "Santiago, Chile", date(2016, 11, 29), date(2016, 11, 29), "AUS", "victim-assistance", [], "",
+     "none"),
+    ("ASEAN Inter-Sessional Meeting on Non-Proliferation and Disarmament (early 2017)", "meeting", "New Zealand",
+     "New Zealand", date(2017, 1, 1), date(2017, 3, 31), "NZL", "universalization", [], "", "none"),
+    ("Side event at the 20th International Meeting of Mine Action Programme Directors", "side_event",
+     "Australia and Iraq", "Geneva", date(2017, 2, 7), date(2017, 2, 10), "coordinator:cooperation-and-assistance",
+     "cooperation-and-assistance", [], "", "none"),
+    ("Regional seminar: Cooperating to implement the CCM, the Country Coalition concept", "workshop", "Germany",
+     "Bangkok", date(2017, 3, 16), date(2017, 3, 17), "president", "universalization", [], "European Union",
+     "requested"),
+]  # fmt: skip
+
+
+async def _events_of_the_minutes(client, s) -> str:
+    """The workshops, side events and meetings of the minutes, recorded as `ccm event add`
+    records them (the EU "approached for funding": requested)."""
+    from domain.outreach import event_id, outreach_event
+    from domain.process import Acting
+    from services.commands import record
+
+    rows = []
+    for title, kind, host, place, first, last, owner, theme, targets, funder, funding in EVENTS_OF_THE_MINUTES:
+        rows.append(
+            outreach_event(
+                "outreach.planned",
+                event_id(title, first),
+                "planned",
+                min(first, MINUTES_DAY),
+                ISU["actor"],
+                ISU["office"],
+                title=title,
+                kind=kind,
+                host=host,
+                place=place,
+                first_day=first.isoformat(),
+                last_day=last.isoformat(),
+                owner=owner,
+                theme=theme,
+                targets=targets,
+                funder=funder,
+                funding=funding,
+            )  # fmt: skip
+        )
+    await record(client, s.task_queue, "record_outreach", rows, Acting(**ISU))
+    return f"Events of the minutes: {len(rows)} recorded, from Beirut to Bangkok (ccm event list --as-of 2016-11-04)"
 
 
 def universalization(then: date, now: date) -> str:
