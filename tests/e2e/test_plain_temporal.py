@@ -316,3 +316,45 @@ def test_a_raw_update_with_a_field_no_model_knows_is_refused_and_writes_nothing(
     assert log.count() == rows
     status = ccm("chase", "status", "--state", "MLT", "--year", NEXT, "-o", "json")
     assert json.loads(status.stdout)[0]["received"] == "0.00"
+
+
+def test_coordinators_recorded_with_the_plain_temporal_cli_are_checked_as_ccm_checks_them(ccm_env, worker, ccm):
+    """`record_coordinators` sent straight to Temporal: a term the table cannot place, a
+    theme with no coordinators, three States, a second President: each refused, nothing
+    written; what `ccm coordinators set` would write goes through, and `list` shows it."""
+    log = log_of(ccm_env)
+    rows = log.count()
+
+    def row(term, theme, states, n=1):
+        payload = {"term": term, "theme": theme, "states": states, "source": "plain temporal"}
+        return event(f"coordinators/{term}/{theme}/{n}", "coordinators", "coordinators.recorded", theme, payload,
+                     workflow_type="")  # fmt: skip
+
+    for bad, why in (
+        (row("5MSP", "presidency", ["NOR"]), "'5MSP' is no term"),
+        (row("14MSP", "country-coalitions", ["NOR"]), "'country-coalitions' is no coordinated theme"),
+        (row("14MSP", "universalization", ["NOR", "SWE", "FIN"]), "one or two States coordinate a theme"),
+        (row("14MSP", "presidency", ["NOR", "SWE"]), "one State presides"),
+    ):
+        sent = record(ccm_env, "record_coordinators", [bad])
+        assert sent.returncode != 0 and why in sent.stdout + sent.stderr, (why, sent.stdout[-800:])
+    assert log.count() == rows
+    fine = record(ccm_env, "record_coordinators", [row("14MSP", "victim-assistance", ["AUT", "COL"])])
+    assert fine.returncode == 0, fine.stdout + fine.stderr
+    listed = json.loads(ccm("coordinators", "list", "--term", "14MSP", "-o", "json").stdout)
+    assert [r["states"] for r in listed if r["office"] == "victim-assistance"] == ["AUT, COL"]
+
+
+def test_a_target_watch_started_by_another_office_is_refused(ccm_env, worker, client):
+    """A UniversalizationTarget started with the plain `temporal` CLI as a member: refused
+    at its start, nothing logged."""
+    from domain.universalization import targets
+
+    [target] = [t.model_dump(mode="json") for t in targets() if t.id == "130-by-2020"]
+    wid = f"target-forged-{uuid.uuid4().hex[:6]}"
+    started = temporal(ccm_env, "workflow", "start", "--type", "UniversalizationTarget", "--task-queue",
+                       ccm_env["CCM_TASK_QUEUE"], "--workflow-id", wid, "--input",
+                       json.dumps({"target": target, "started_by": {"office": "member"}}))  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    assert "only the ISU or the Presidency may start" in failure_of(client, wid)
+    assert next(log_of(ccm_env).query(workflow_id=wid), None) is None
