@@ -71,8 +71,8 @@ DEPLOYED_TESTS := tests/e2e/test_cli.py tests/e2e/test_bank_cli.py tests/e2e/tes
   tests/e2e/test_plan_cli.py tests/e2e/test_obligations_cli.py tests/e2e/test_data_cli.py tests/e2e/test_outbox_cli.py \
   tests/e2e/test_docs.py tests/e2e/test_docs_readme.py tests/e2e/test_letters_cli.py tests/e2e/test_broken_runs.py \
   tests/e2e/test_finances_cli.py tests/e2e/test_follow_ups.py tests/e2e/test_hostile_round_four.py \
-  tests/e2e/test_machine_output.py tests/e2e/test_obligations_cli.py tests/e2e/test_outreach_cli.py \
-  tests/e2e/test_universalization_cli.py
+  tests/e2e/test_machine_output.py tests/e2e/test_outreach_cli.py tests/e2e/test_universalization_cli.py \
+  tests/e2e/test_coordinators_cli.py
 test-deployed: $(STAMP) system
 	CCM_TEST_CONFIG=deployed $(BIN)/python -m pytest -q -p no:cacheprovider $(DEPLOYED_TESTS)
 

@@ -35,13 +35,13 @@ def test_a_recorded_term_is_the_one_its_notes_and_items_follow(ccm, worker, tmp_
     first = ccm("coordinators", "set", "--term", term, "--theme", "universalization", "--states", "MWI,ESP",
                 "--source", SOURCE)  # fmt: skip
     assert first.exit_code == 0 and first.stdout.strip() == f"{term} universalization: MWI, ESP", first.output
-    again = ccm("coordinators", "set", "--term", term, "--theme", "universalization", "--states", "Spain,Peru",
+    again = ccm("coordinators", "set", "--term", term, "--theme", "universalization", "--states", "Norway,Peru",
                 "--source", SOURCE, "--as", "Sheila Mweemba@isu")  # fmt: skip
-    assert again.exit_code == 0 and again.stdout.strip() == f"{term} universalization: ESP, PER (changed)"
+    assert again.exit_code == 0 and again.stdout.strip() == f"{term} universalization: NOR, PER (changed)"
     presidency = ccm("coordinators", "set", "--term", term, "--presidency", "Laos", "--source", SOURCE)
     assert presidency.exit_code == 0, presidency.output
     rows = listed(ccm, "--term", term)
-    assert (rows["universalization"]["states"], rows["universalization"]["carried_from"]) == ("ESP, PER", "")
+    assert (rows["universalization"]["states"], rows["universalization"]["carried_from"]) == ("NOR, PER", "")
     assert rows["presidency"]["states"] == "LAO"
     refused = ccm("coordinators", "set", "--term", term, "--presidency", "NOR", "--source", SOURCE, "--as", "NOR")
     assert refused.exit_code == 1 and "only the ISU or the Presidency may" in refused.stderr, refused.output
@@ -52,18 +52,18 @@ def test_a_recorded_term_is_the_one_its_notes_and_items_follow(ccm, worker, tmp_
     assert ccm("plan", "start", *theme, "--meeting", meeting, "--plan-due", due).exit_code == 0
     path = tmp_path / "note.md"
     path.write_text("# Universalization\nTarget lists by region.\n")
-    malawi = ccm("plan", "submit", *theme, "--file", path, "--summary", "Target lists", "--as", "MWI")
-    assert malawi.exit_code == 1 and "only the theme's coordinators (ESP or PER)" in malawi.stderr, malawi.output
+    france = ccm("plan", "submit", *theme, "--file", path, "--summary", "Target lists", "--as", "FRA")
+    assert france.exit_code == 1 and "only the theme's coordinators (NOR or PER)" in france.stderr, france.output
     peru = ccm("plan", "submit", *theme, "--file", path, "--summary", "Target lists", "--as", "PER")
     assert peru.exit_code == 0, peru.output
     status = json.loads(ccm("plan", "status", *theme, "-o", "json").stdout)
-    assert status["coordinators"] == ["ESP", "PER"]
+    assert status["coordinators"] == ["NOR", "PER"]
 
-    # An action item the theme's coordinators own: Spain (recorded, not shipped) may mark it done.
+    # An action item the theme's coordinators own: Norway (recorded, not shipped) may mark it done.
     added = ccm("task", "add", "--owner", "coordinator:universalization", "--text", "Regional target lists",
                 "--due", geneva_today() + timedelta(days=20))  # fmt: skip
     assert added.exit_code == 0, added.output
     item = added.stdout.split()[-1]
     wait_for(lambda: any(r["id"] == item for r in json.loads(ccm("task", "list", "-o", "json").stdout)))
-    done = ccm("task", "done", item, "--note", "lists circulated", "--as", "ESP")
+    done = ccm("task", "done", item, "--note", "lists circulated", "--as", "NOR")
     assert done.exit_code == 0, done.output
