@@ -87,7 +87,7 @@ def event():
 def event_add(title, kind, host, place, first_day, last_day, owner, theme, targets, funder, funding, acting):
     """Record an event; its outcome note (the feedback asked for) becomes an action item of
     its owner, due 30 days after its last day, with the action items' reminders."""
-    from domain.outreach import event_id, outcome_due, outreach_event
+    from domain.outreach import OutreachEvent, event_id, outcome_due, planned_event
 
     last_day = last_day or first_day
     if last_day < first_day:
@@ -99,25 +99,11 @@ def event_add(title, kind, host, place, first_day, last_day, owner, theme, targe
     if funding != "none" and not funder:
         raise click.UsageError(f"--funding {funding} needs --funder")
     wid = event_id(title, first_day)
-    row = outreach_event(
-        "outreach.planned",
-        wid,
-        "planned",
-        first_day if first_day <= geneva_today() else geneva_today(),
-        acting.actor,
-        acting.office,
-        title=title,
-        kind=kind,
-        host=host,
-        place=place,
-        first_day=first_day.isoformat(),
-        last_day=last_day.isoformat(),
-        owner=owner,
-        theme=theme or "",
-        targets=state_codes(targets),
-        funder=funder or "",
-        funding=funding,
-    )
+    planned = OutreachEvent(
+        id=wid, title=title, kind=kind, host=host, place=place, first_day=first_day, last_day=last_day, owner=owner,
+        theme=theme or "", targets=state_codes(targets), funder=funder or "", funding=funding,
+    )  # fmt: skip
+    row = planned_event(planned, min(first_day, geneva_today()), acting.actor, acting.office)
     done = record("record_outreach", [row], acting)
     due = outcome_due(last_day)
     said = f"{wid}: {kind.replace('_', ' ')} recorded" + ("" if done.written else " (already recorded)")

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.event_types import typed
+from domain.event_types import EventPayload, OutreachPlanned, typed
 from domain.events import Event, NewEvent
 from domain.schedule import utc_midnight
 
@@ -84,6 +84,12 @@ def outreach_event(event_type: str, wid: str, key: str, day: date, actor: str, o
         office=office,
         payload=payload,
     )
+
+
+def planned_event(event: OutreachEvent, recorded_on: date, actor: str, office: str) -> NewEvent:
+    """The row that records an event (`outreach.planned`), as of the day it is recorded."""
+    payload = event.model_dump(mode="json", include=set(OutreachPlanned.model_fields) - set(EventPayload.model_fields))
+    return outreach_event("outreach.planned", event.id, "planned", recorded_on, actor, office, **payload)
 
 
 def fold_events(rows: Iterable[Event]) -> dict[str, OutreachEvent]:

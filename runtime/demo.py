@@ -883,33 +883,17 @@ EVENTS_OF_THE_MINUTES = [
 async def _events_of_the_minutes(client, s) -> str:
     """The workshops, side events and meetings of the minutes, recorded as `ccm event add`
     records them (the EU "approached for funding": requested)."""
-    from domain.outreach import event_id, outreach_event
+    from domain.outreach import OutreachEvent, event_id, planned_event
     from domain.process import Acting
     from services.commands import record
 
     rows = []
     for title, kind, host, place, first, last, owner, theme, targets, funder, funding in EVENTS_OF_THE_MINUTES:
-        rows.append(
-            outreach_event(
-                "outreach.planned",
-                event_id(title, first),
-                "planned",
-                min(first, MINUTES_DAY),
-                ISU["actor"],
-                ISU["office"],
-                title=title,
-                kind=kind,
-                host=host,
-                place=place,
-                first_day=first.isoformat(),
-                last_day=last.isoformat(),
-                owner=owner,
-                theme=theme,
-                targets=targets,
-                funder=funder,
-                funding=funding,
-            )  # fmt: skip
-        )
+        planned = OutreachEvent(
+            id=event_id(title, first), title=title, kind=kind, host=host, place=place, first_day=first,
+            last_day=last, owner=owner, theme=theme, targets=targets, funder=funder, funding=funding,
+        )  # fmt: skip
+        rows.append(planned_event(planned, min(first, MINUTES_DAY), ISU["actor"], ISU["office"]))
     await record(client, s.task_queue, "record_outreach", rows, Acting(**ISU))
     return f"Events of the minutes: {len(rows)} recorded, from Beirut to Bangkok (ccm event list --as-of 2016-11-04)"
 
