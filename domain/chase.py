@@ -277,6 +277,29 @@ class ChaseStatus(BaseModel):
     outcome: Outcome | None
     arrears_carried: CHF
 
+    def row(self) -> dict[str, Any]:
+        """The chase as `ccm chase status --year` lists it, one row; kept in the run's memo
+        after every step, so that a year lists in one visibility call."""
+        from domain.bank import creditor_reference, format_reference
+        from domain.schedule import geneva_time
+
+        return {
+            "state": self.state,
+            "year": self.year,
+            "stage": self.stage,
+            "amount_due": str(self.amount_due),
+            "arrears": str(self.arrears),
+            "credit_carried": str(self.credit_carried),
+            "received": str(self.received),
+            "outstanding": str(self.outstanding),
+            "credit": str(self.credit),
+            "voluntary": str(self.voluntary),
+            "letters": len(self.letters),
+            "next_action": self.next_action,
+            "next_action_at": geneva_time(self.next_action_at) if self.next_action_at else None,
+            "creditor_reference": format_reference(creditor_reference(self.year, self.state)),
+        }
+
 
 # The reminder steps after the call for contributions, in order.
 _STEPS: list[tuple[str, LetterKind, str]] = [
@@ -1031,6 +1054,9 @@ class Chase(Counters):
             + f", received CHF {st.received}, outstanding CHF {st.outstanding}"
             + (f", credit CHF {st.credit}" if st.credit else "")
         )
+
+    def row(self) -> dict[str, Any]:
+        return self.status().row()
 
     def status(self) -> ChaseStatus:
         action = self.next_action()

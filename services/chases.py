@@ -73,47 +73,51 @@ async def start_chase(client, task_queue: str, inp, acting, wait: bool = True):
 
 
 async def chase_rows(client, state, year):
-    """One row per chase of the year (one State's, or all: a visibility query)."""
-    from domain.chase import ChaseStatus, workflow_id
+    """One row per chase of the year (one State's, or all). All of a year are read in one
+    visibility list, each from the row its run keeps in its memo (`workflows.process`);
+    a run with none yet (started before the memo was kept) is asked by a query."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    from domain.chase import workflow_id
 
     if state:
-        ids = [workflow_id(year, state)]
-    else:
-        query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year}"
-        ids = sorted({wf.id async for wf in client.list_workflows(query)})
+        return [await _queried(client, workflow_id(year, state), year, one=True)]
+    query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year} AND ExecutionStatus != 'ContinuedAsNew'"
+    ended = {
+        WorkflowExecutionStatus.CANCELED: "cancelled",
+        WorkflowExecutionStatus.TERMINATED: "terminated",
+        WorkflowExecutionStatus.FAILED: "failed",
+        WorkflowExecutionStatus.TIMED_OUT: "timed out",
+    }
+    rows, asked = {}, []
+    async for wf in client.list_workflows(query):
+        row = (await wf.memo()).get("row")
+        if wf.status in ended:
+            rows[wf.id] = {"state": chase_state(wf.id), "year": year, "stage": ended[wf.status]}
+        elif row is None:
+            asked.append(wf.id)
+        else:
+            rows[wf.id] = row
     gate = asyncio.Semaphore(STATUS_CONCURRENCY)
 
-    async def row(wid: str) -> dict:
+    async def ask(wid: str) -> None:
         async with gate:
-            try:
-                return status_row(await read_status(client, wid, ChaseStatus))
-            except BrokenRun:
-                if state:  # one chase asked for: said in one line
-                    raise
-                return {"state": chase_state(wid), "year": year, "stage": "broken (see ccm doctor)"}
-            except CommandError as e:  # cancelled or terminated: no status to read
-                return {"state": chase_state(wid), "year": year, "stage": str(e).rsplit(" is ", 1)[-1]}
+            rows[wid] = await _queried(client, wid, year)
 
-    return list(await asyncio.gather(*(row(wid) for wid in ids)))  # in the order of `ids`
+    await asyncio.gather(*(ask(wid) for wid in asked))
+    return [rows[wid] for wid in sorted(rows)]
 
 
-def status_row(status) -> dict:
-    from domain.bank import creditor_reference, format_reference
-    from domain.schedule import geneva_time
+async def _queried(client, wid: str, year: int, one: bool = False) -> dict:
+    """A chase's row from its status query; a broken or ended run said as its stage (one
+    chase asked for: a broken run is said in one line)."""
+    from domain.chase import ChaseStatus
 
-    return {
-        "state": status.state,
-        "year": status.year,
-        "stage": status.stage,
-        "amount_due": status.amount_due,
-        "arrears": status.arrears,
-        "credit_carried": status.credit_carried,
-        "received": status.received,
-        "outstanding": status.outstanding,
-        "credit": status.credit,
-        "voluntary": status.voluntary,
-        "letters": len(status.letters),
-        "next_action": status.next_action,
-        "next_action_at": geneva_time(status.next_action_at) if status.next_action_at else None,
-        "creditor_reference": format_reference(creditor_reference(status.year, status.state)),
-    }
+    try:
+        return (await read_status(client, wid, ChaseStatus)).row()
+    except BrokenRun:
+        if one:
+            raise
+        return {"state": chase_state(wid), "year": year, "stage": "broken (see ccm doctor)"}
+    except CommandError as e:  # cancelled or terminated: no status to read
+        return {"state": chase_state(wid), "year": year, "stage": str(e).rsplit(" is ", 1)[-1]}

@@ -180,6 +180,7 @@ class ProcessWorkflow(Generic[P]):
         self.started = False  # a command that arrives with the start waits for its effects
         self.replan = False
         self.shown_stage = ""
+        self.listed: dict[str, Any] | None = None  # the row last kept in the memo (`_list`)
         self.deliveries: list[asyncio.Task[None]] = []  # letters and messages on their way, beside the lock
         self.letters: list[asyncio.Task[None]] = []  # letters being drawn, beside the lock
 
@@ -435,6 +436,17 @@ class ProcessWorkflow(Generic[P]):
         if self.process.stage != self.shown_stage:
             self._show(Show(stage=self.process.stage))
         workflow.set_current_details(self._details())
+        self._list()
+
+    def _list(self) -> None:
+        """Keep the process's list row (where it has one: a chase's) in the run's memo, so
+        that a year's chases list in one visibility call, with no query to each run."""
+        if not hasattr(self.process, "row"):
+            return
+        row = self.process.row()
+        if row != self.listed:
+            workflow.upsert_memo({"row": row})
+            self.listed = row
 
     def _details(self) -> str:
         """What the web UI shows as the run's current details, kept true after every command

@@ -103,7 +103,6 @@ def test_a_credit_carried_is_counted_as_paid_and_shown_in_the_call():
 
 
 def test_the_report_and_the_status_show_the_credit_carried():
-    from services.chases import status_row
     from services.reports import REPORT_COLUMNS, report_rows
 
     chase, events = run_year("CHL", 2017, Decimal("20000"), ZERO, Decimal("11965.52"), [])
@@ -112,7 +111,7 @@ def test_the_report_and_the_status_show_the_credit_carried():
     assert "credit_carried" in REPORT_COLUMNS and Decimal(rows[0]["credit_carried"]) == Decimal("11965.52")
     assert Decimal(rows[-1]["credit_carried"]) == Decimal("11965.52")
     assert Decimal(rows[0]["outstanding"]) == Decimal("8034.48")
-    assert Decimal(status_row(chase.status())["credit_carried"]) == Decimal("11965.52")
+    assert Decimal(chase.status().row()["credit_carried"]) == Decimal("11965.52")
 
 
 def test_an_amount_is_split_by_budget_line_to_the_centime():
