@@ -1,7 +1,12 @@
-"""The bare Temporal floor: a workflow of the chase's shape written with nothing but the
+"""The bare Temporal floors: a workflow of the chase's shape written with nothing but the
 SDK and the same letter engine (start; draw and store the call letter; a receipt update;
 draw and store the thank-you letter; completion), and a worker for it with the SDK's
 default settings. Its `bump` update does nothing: the floor of a bare update.
+
+The fair floor (`BareLogged`) does the same and also appends, at each step, as many rows
+as the chase's log holds for that step to a plain indexed table in the same kind of
+database (SQLite with the event log's pragmas, one transaction per step, no hash chain, no
+signature): what ccm must write, without what its design adds.
 
     .venv/bin/python -m benchmarks.bare worker --address HOST:PORT --namespace NS --task-queue Q
 
@@ -40,6 +45,73 @@ def draw(kind: str, n: int) -> int:
     LETTERS.mkdir(parents=True, exist_ok=True)
     (LETTERS / f"{kind}-{n}.pdf").write_bytes(render_letter(kind, "en", values).pdf())
     return n
+
+
+BARE_DB = Path(os.environ.get("BARE_DB", "/tmp/bare-rows.db"))
+_connection = None
+
+
+@activity.defn
+def append(workflow_id: str, step: str, rows: int) -> int:
+    """`rows` rows of the step in one transaction, keyed as the log keys its rows (a retry
+    writes nothing twice)."""
+    import sqlite3
+    import threading
+
+    global _connection
+    if _connection is None:
+        _connection = (sqlite3.connect(BARE_DB, check_same_thread=False, isolation_level=None), threading.Lock())
+        db = _connection[0]
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS rows (seq INTEGER PRIMARY KEY, key TEXT UNIQUE, workflow_id TEXT, "
+            "payload TEXT, at TEXT)"
+        )
+        db.execute("CREATE INDEX IF NOT EXISTS rows_workflow ON rows (workflow_id)")
+    db, lock = _connection
+    with lock:
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(
+            "INSERT OR IGNORE INTO rows (key, workflow_id, payload, at) VALUES (?, ?, ?, datetime('now'))",
+            [(f"{workflow_id}/{step}/{i}", workflow_id, '{"amount": "1000.00"}') for i in range(rows)],
+        )
+        db.execute("COMMIT")
+    return rows
+
+
+@workflow.defn
+class BareLogged:
+    """The fair floor: the bare workflow, with the chase's rows appended at each step."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self.called = False
+
+    @workflow.run
+    async def run(self, n: int, rows: dict[str, int]) -> int:
+        options = dict(start_to_close_timeout=timedelta(seconds=30))
+        wid = workflow.info().workflow_id
+        await workflow.execute_activity(append, args=[wid, "started", rows["started"]], **options)
+        await workflow.execute_activity(draw, args=["call_for_contributions", n], **options)
+        await workflow.execute_activity(append, args=[wid, "call", rows["call"]], **options)
+        self.called = True
+        await workflow.wait_condition(lambda: self.received)
+        await workflow.execute_activity(draw, args=["thank_you", n], **options)
+        await workflow.execute_activity(append, args=[wid, "thanks", rows["thanks"]], **options)
+        return n
+
+    @workflow.update
+    async def receive(self, rows: int) -> None:
+        await workflow.execute_activity(
+            append, args=[workflow.info().workflow_id, "receipt", rows], start_to_close_timeout=timedelta(seconds=30)
+        )
+        self.received = True
+
+    @workflow.update
+    async def called_for(self) -> None:
+        await workflow.wait_condition(lambda: self.called)
 
 
 @workflow.defn
@@ -82,7 +154,11 @@ async def serve(address: str, namespace: str, task_queue: str) -> None:
     client = await Client.connect(address, namespace=namespace)
     with concurrent.futures.ThreadPoolExecutor(16) as executor:
         async with Worker(
-            client, task_queue=task_queue, workflows=[Bare], activities=[draw], activity_executor=executor
+            client,
+            task_queue=task_queue,
+            workflows=[Bare, BareLogged],
+            activities=[draw, append],
+            activity_executor=executor,
         ):
             print("bare worker polling", flush=True)
             await asyncio.Event().wait()

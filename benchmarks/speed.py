@@ -138,7 +138,11 @@ def workers(server: Server, kind: str, env_extra: dict[str, str] | None = None, 
                     "--task-queue",
                     "bare",
                 ]
-                env = os.environ | {"PYTHONPATH": str(ROOT), "BARE_LETTERS": str(server.home / ns / "bare-letters")}
+                env = os.environ | {
+                    "PYTHONPATH": str(ROOT),
+                    "BARE_LETTERS": str(server.home / ns / "bare-letters"),
+                    "BARE_DB": str(server.home / ns / "bare-rows.db"),  # beside the namespace's event log
+                }
             procs.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), log))
         for proc, log in procs:
             deadline = time.monotonic() + 60
@@ -304,24 +308,54 @@ async def _two_phases(slots, opened, paid) -> tuple[float, float]:
 latencies: list[float] = []
 
 
-async def run_bare(server: Server, n: int, prefix: str = "bare") -> float:
-    from benchmarks.bare import Bare
+async def run_bare(server: Server, n: int, prefix: str = "bare", rows: dict[str, int] | None = None) -> float:
+    """The letters-only floor (`Bare`), or with `rows` the fair floor (`BareLogged`), which
+    also appends the chase's rows of each step."""
+    from benchmarks.bare import Bare, BareLogged
 
     by_ns = await clients(server)
 
     async def opened(ns: str, state: str) -> None:
-        handle = await by_ns[ns].start_workflow(Bare.run, len(ids), id=f"{prefix}-{ns}-{state}", task_queue="bare")
+        wid = f"{prefix}-{ns}-{state}"
+        if rows is None:
+            handle = await by_ns[ns].start_workflow(Bare.run, len(ids), id=wid, task_queue="bare")
+        else:
+            handle = await by_ns[ns].start_workflow(BareLogged.run, args=[len(ids), rows], id=wid, task_queue="bare")
         ids[(ns, state)] = handle
-        await handle.execute_update(Bare.called_for)
+        await handle.execute_update(Bare.called_for if rows is None else BareLogged.called_for)
 
     async def paid(ns: str, state: str) -> None:
         begun = time.perf_counter()
-        await ids[(ns, state)].execute_update(Bare.receive)
+        if rows is None:
+            await ids[(ns, state)].execute_update(Bare.receive)
+        else:
+            await ids[(ns, state)].execute_update(BareLogged.receive, rows["receipt"])
         latencies.append(time.perf_counter() - begun)
         await ids[(ns, state)].result()
 
     ids: dict = {}
     return await _two_phases(chase_slots(server, n), opened, paid)
+
+
+def _rows_per_step(server: Server) -> dict[str, int]:
+    """The rows a chase's log holds for each step of the benchmark, the median over the
+    chases: its start, its call (the letter and its delivery), the receipt's command, and
+    what follows (the thank-you letter and its delivery)."""
+    from activities.database import open_event_log
+
+    per: dict[str, list[int]] = {"started": [], "call": [], "receipt": [], "thanks": []}
+    for ns in server.namespaces:
+        log = open_event_log(f"sqlite:///{server.home / ns / 'eventlog.db'}", create=False)
+        by_chase: dict[str, list[str]] = {}
+        for row in log.query(event_type="chase.*"):
+            by_chase.setdefault(row.workflow_id, []).append(row.event_type)
+        for types in by_chase.values():
+            receipt = types.index("chase.receipt_recorded") if "chase.receipt_recorded" in types else len(types)
+            thanks = next((i for i in range(receipt + 1, len(types)) if types[i] != "chase.paid"), len(types))
+            counts = {"started": 1, "call": receipt - 1, "receipt": thanks - receipt, "thanks": len(types) - thanks}
+            for step, count in counts.items():
+                per[step].append(count)
+    return {step: int(statistics.median(counts)) for step, counts in per.items()}
 
 
 def chases(n: int) -> None:
@@ -334,6 +368,10 @@ def chases(n: int) -> None:
             logs = _verify_logs(server)
             longest, over = asyncio.run(_longest_tasks(server, "WorkflowType = 'ContributionChase'"))
             pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
+        rows = _rows_per_step(server)
+        with workers(server, "bare"):
+            asyncio.run(run_bare(server, 20, "warm-fair", rows))
+            fair, fair_update = asyncio.run(run_bare(server, n, "fair", rows))
         warnings = _sdk_warnings(server)
     print(
         f"bare SDK workflows (start, call letter drawn and stored, receipt update, thank-you letter drawn and "
@@ -347,7 +385,15 @@ def chases(n: int) -> None:
         f"event logs: {logs}; {pdfs} PDF letters written; SDK warnings in the workers' logs: {warnings}; "
         f"longest workflow task of a chase {longest * 1000:.0f} ms, {over} longer than 1 s"
     )
+    print(
+        f"fair floor (the bare workflow appending the chase's rows of each step, {rows}, one transaction a step): "
+        f"{fair:.1f}/s; its receipt update answered in {fair_update * 1000:.0f} ms (median)"
+    )
     print(f"chase/bare ratio: {chase / bare:.2f}; receipt/bare-update latency ratio: {receipt / bare_update:.2f}")
+    print(
+        f"chase/fair-floor ratio: {chase / fair:.2f}; "
+        f"receipt/fair-floor-update latency ratio: {receipt / fair_update:.2f}"
+    )
 
 
 async def _longest_tasks(server: Server, query: str) -> tuple[float, int]:

@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.events import NewEvent
 from domain.money import Amount
@@ -928,23 +928,6 @@ class CoordinatorsRecorded(EventPayload):
         if any(len(s) != 3 or not s.isascii() or not s.isupper() for s in value) or len(set(value)) < len(value):
             raise ValueError("alpha-3 codes, each once")
         return value
-
-    @model_validator(mode="after")
-    def _an_office_of_a_term(self) -> CoordinatorsRecorded:
-        """What `ccm coordinators set` accepts, whoever sends it: a term the table places, a
-        coordinated theme with one or two States, or the Presidency with one."""
-        from domain.office_holders import PRESIDENCY, check_term
-        from domain.themes import THEMES_BY_SLUG
-
-        check_term(self.term)
-        if self.theme == PRESIDENCY:
-            if len(self.states) != 1:
-                raise ValueError("one State presides")
-        elif self.theme not in THEMES_BY_SLUG or not THEMES_BY_SLUG[self.theme].coordinators:
-            raise ValueError(f"{self.theme!r} is no coordinated theme")
-        elif len(self.states) > 2:
-            raise ValueError("one or two States coordinate a theme")
-        return self
 
 
 @event("unga.vote_recorded")

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -117,6 +117,22 @@ def coordinators(term: str, theme: str, table: Mapping[tuple[str, str], Holding]
     """The States coordinating `theme` in `term` (empty: the Presidency coordinates it)."""
     held = holders(term, theme, table)
     return list(held.states) if held else []
+
+
+def check_holding(payload: dict[str, Any]) -> None:
+    """What `ccm coordinators set` accepts, whoever sends the row: a term the table places,
+    a coordinated theme with one or two States, or the Presidency with one; else a Refusal."""
+    from domain.themes import THEMES_BY_SLUG
+
+    term, theme, states = payload["term"], payload["theme"], payload["states"]
+    check_term(term)
+    if theme == PRESIDENCY:
+        if len(states) != 1:
+            raise Refusal("one State presides")
+    elif theme not in THEMES_BY_SLUG or not THEMES_BY_SLUG[theme].coordinators:
+        raise Refusal(f"{theme!r} is no coordinated theme")
+    elif len(states) > 2:
+        raise Refusal("one or two States coordinate a theme")
 
 
 def from_events(rows: Iterable[Event]) -> list[Holding]:

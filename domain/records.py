@@ -170,6 +170,16 @@ def check_record_events(inp: RecordInput) -> None:
             raise Refusal(
                 f"{inp.command}: event {n} ({e.idempotency_key}): {str(bad).split(': ', 1)[1]}", code="not_this_command"
             ) from None
+    if inp.command == "record_coordinators":
+        from domain.office_holders import check_holding
+
+        for n, e in enumerate(inp.events, start=1):
+            try:
+                check_holding(e.payload)
+            except Refusal as bad:
+                raise Refusal(
+                    f"{inp.command}: event {n} ({e.idempotency_key}): {bad}", code="not_this_command"
+                ) from None
     if inp.command in IMPORTS_OF_A_YEAR:
         years = {str(chase_year(e.workflow_id)) for e in inp.events}
         if len(years) > 1:
