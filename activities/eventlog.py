@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -261,6 +262,29 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
+def _dumped(new: NewEvent) -> dict[str, Any]:
+    """The event as the row is made of it, once: checked against its type's model first
+    (an unknown type or shape is never written)."""
+    dumped = new.model_dump(mode="json")
+    check_payload(new.event_type, dumped["payload"])
+    return dumped
+
+
+class _Append:
+    """One caller's batch waiting to be written, and what it is told once it has been."""
+
+    def __init__(self, batch: list[NewEvent], dumped: list[dict[str, Any]], now: datetime | None, keep_rows: bool):
+        self.batch, self.dumped, self.now, self.keep_rows = batch, dumped, now, keep_rows
+        self.finished = False
+        self.result: list[tuple[Event | None, bool]] = []
+        self.error: BaseException | None = None
+
+    def outcome(self) -> list[tuple[Event | None, bool]]:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
 class EventLog:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -276,6 +300,15 @@ class EventLog:
         # Seconds each append holds the lock before it writes: a test setting
         # (CCM_TEST_APPEND_DELAY) that makes commands pile up as on a loaded machine.
         self.append_delay = 0.0
+        # Group commit: appends that arrive while another is being written wait, and the
+        # next of them to lead writes them all in one transaction, in arrival order, on one
+        # chain; each caller returns once the transaction holding its rows has committed.
+        # `group_window`: seconds a leader waits for more before it writes (0: it takes
+        # what has queued; CCM_LOG_GROUP_MS).
+        self.group_window = 0.0
+        self._group = threading.Condition()
+        self._queue: list[_Append] = []
+        self._leading = False
 
     def append(self, new: NewEvent, now: datetime | None = None) -> tuple[Event, bool]:
         """Append one event; returns the row and whether it was written now.
@@ -296,53 +329,94 @@ class EventLog:
     def _append(self, batch: list[NewEvent], now: datetime | None, keep_rows: bool) -> list[tuple[Event | None, bool]]:
         if not batch:
             return []
-        with self._append_lock, self.engine.begin() as conn:
+        # Each batch's rows are checked and dumped here, in its caller's thread: one that is
+        # not a row of its type fails alone, never the transaction it would have shared.
+        job = _Append(batch, [_dumped(new) for new in batch], now, keep_rows)
+        if now is not None:  # a given time is its own transaction's (an import, a test)
+            with self._append_lock:
+                return self._write([job])[0]
+        with self._group:
+            self._queue.append(job)
+            while not job.finished and self._leading:
+                self._group.wait()
+            if job.finished:
+                return job.outcome()
+            self._leading = True
+        jobs: list[_Append] = []
+        try:
+            if self.group_window:
+                time.sleep(self.group_window)
+            with self._group:
+                jobs, self._queue = self._queue, []
+            with self._append_lock:
+                results = self._write(jobs)
+            for each, result in zip(jobs, results, strict=True):
+                each.result = result
+        except BaseException as failed:  # the transaction rolled back: each caller is told, and retries
+            for each in jobs:
+                each.error = failed
+            raise
+        finally:
+            with self._group:
+                for each in jobs:
+                    each.finished = True
+                self._leading = False
+                self._group.notify_all()
+        return job.outcome()
+
+    def _write(self, jobs: list[_Append]) -> list[list[tuple[Event | None, bool]]]:
+        """The jobs' rows appended in one transaction, in order: for each job, its rows and
+        whether each was written now (a key stored before, or earlier in the transaction,
+        is not written again)."""
+        with self.engine.begin() as conn:
             if self.append_delay:
                 time.sleep(self.append_delay)
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
-            keys = list(dict.fromkeys(e.idempotency_key for e in batch))
+            keys = list(dict.fromkeys(e.idempotency_key for job in jobs for e in job.batch))
             there, head = _stored_keys_and_head(conn, keys)
             found: dict[str, Event | None] = dict.fromkeys(there)
-            if found and keep_rows:
+            if found and any(job.keep_rows for job in jobs):
                 for row in conn.execute(select(events).where(events.c.idempotency_key.in_(list(found)))):
                     found[row.idempotency_key] = _row_to_event(row)
             seq, prev_hash = head or (0, GENESIS_HASH)
-            recorded_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-            out, rows = [], []
-            for new in batch:
-                if new.idempotency_key in found:
-                    out.append((found[new.idempotency_key], False))
-                    continue
-                dumped = new.model_dump(mode="json")  # once: for the check, the hash and the row
-                check_payload(new.event_type, dumped["payload"])  # an unknown type or shape is never written
-                seq += 1
-                digest = event_hash(new, seq, recorded_at, prev_hash, dumped)
-                row = {k: dumped[k] for k in _TEXT_COLUMNS} | {
-                    "seq": seq,
-                    "recorded_at": recorded_at,
-                    "occurred_at": new.occurred_at.astimezone(timezone.utc),
-                    "payload": canonical_bytes(dumped["payload"]).decode(),
-                    "prev_hash": prev_hash,
-                    "hash": digest,
-                    **self._signed(digest),
-                }
-                rows.append(row)
-                prev_hash = digest
-                stored = (
-                    Event.model_construct(
-                        **{k: v for k, v in row.items() if k not in ("writer", "writer_sig")} | {"payload": new.payload}
+            recorded_at = (jobs[0].now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+            results, rows = [], []
+            for job in jobs:
+                out: list[tuple[Event | None, bool]] = []
+                for new, dumped in zip(job.batch, job.dumped, strict=True):
+                    if new.idempotency_key in found:
+                        out.append((found[new.idempotency_key], False))
+                        continue
+                    seq += 1
+                    digest = event_hash(new, seq, recorded_at, prev_hash, dumped)
+                    row = {k: dumped[k] for k in _TEXT_COLUMNS} | {
+                        "seq": seq,
+                        "recorded_at": recorded_at,
+                        "occurred_at": new.occurred_at.astimezone(timezone.utc),
+                        "payload": canonical_bytes(dumped["payload"]).decode(),
+                        "prev_hash": prev_hash,
+                        "hash": digest,
+                        **self._signed(digest),
+                    }
+                    rows.append(row)
+                    prev_hash = digest
+                    stored = (
+                        Event.model_construct(
+                            **{k: v for k, v in row.items() if k not in ("writer", "writer_sig")}
+                            | {"payload": new.payload}
+                        )
+                        if job.keep_rows
+                        else None
                     )
-                    if keep_rows
-                    else None
-                )
-                found[new.idempotency_key] = stored
-                out.append((stored, True))
+                    found[new.idempotency_key] = stored
+                    out.append((stored, True))
+                results.append(out)
             if rows:
                 conn.execute(events.insert(), rows)
         if rows and self.on_written is not None:
             self.on_written([row["event_type"] for row in rows])
-        return out
+        return results
 
     def _signed(self, digest: str) -> dict:
         if self.writer is None:

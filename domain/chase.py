@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from domain.bank import creditor_reference, format_reference
 from domain.contributions import ARREARS, BudgetLine, BudgetShare, allocate, split_by_line, voluntary_above
 from domain.cycle import MembershipRule, billed, why_not_billed
 from domain.ids import chase_id
@@ -37,7 +38,7 @@ from domain.process import (
     Show,
     result_of,
 )
-from domain.schedule import geneva_date
+from domain.schedule import geneva_date, geneva_time
 from domain.signatures import EntryProof
 from domain.states import Registry, UnknownState
 
@@ -279,10 +280,9 @@ class ChaseStatus(BaseModel):
 
     def row(self) -> dict[str, Any]:
         """The chase as `ccm chase status --year` lists it, one row; kept in the run's memo
-        after every step, so that a year lists in one visibility call."""
-        from domain.bank import creditor_reference, format_reference
-        from domain.schedule import geneva_time
-
+        after every step, so that a year lists in one visibility call. (Its imports are the
+        module's: an import inside a workflow task holds the import lock, and a run that
+        waits on it is taken for deadlocked.)"""
         return {
             "state": self.state,
             "year": self.year,

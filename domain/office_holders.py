@@ -28,8 +28,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from domain.event_types import typed
 from domain.events import Event, NewEvent
 from domain.process import Refusal
+from domain.themes import THEMES_BY_SLUG
 from domain.treaty_meetings import presiding_on, treaty_meetings
 
 PRESIDENCY = "presidency"  # the `theme` of a recorded Presidency
@@ -122,7 +124,6 @@ def coordinators(term: str, theme: str, table: Mapping[tuple[str, str], Holding]
 def check_holding(payload: dict[str, Any]) -> None:
     """What `ccm coordinators set` accepts, whoever sends the row: a term the table places,
     a coordinated theme with one or two States, or the Presidency with one; else a Refusal."""
-    from domain.themes import THEMES_BY_SLUG
 
     term, theme, states = payload["term"], payload["theme"], payload["states"]
     check_term(term)
@@ -137,8 +138,6 @@ def check_holding(payload: dict[str, Any]) -> None:
 
 def from_events(rows: Iterable[Event]) -> list[Holding]:
     """The holdings `coordinators.recorded` rows set, in the log's order."""
-    from domain.event_types import typed
-
     return [Holding.model_validate(typed(row).model_dump()) for row in rows]
 
 

@@ -75,6 +75,7 @@ def build_activities(settings: Settings):
     # The log must exist: only `ccm db upgrade` creates it.
     log = open_event_log(settings.database_url, create=False)
     log.append_delay = settings.test_append_delay
+    log.group_window = settings.log_group_ms / 1000
     if settings.checkpoint_key is not None:  # the ISU's key signs each row this worker writes
         import os
 
@@ -173,6 +174,7 @@ def make_worker(client: Client, settings: Settings, activities, executor) -> Wor
         activities=activities.all(),
         activity_executor=executor,
         max_cached_workflows=settings.worker_cache,
+        max_concurrent_workflow_tasks=settings.workflow_task_slots,
         # On SIGTERM, activities already running (a letter being written) get time to end.
         graceful_shutdown_timeout=timedelta(seconds=20),
     )

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     # (about 0.25-0.35 MiB each, measured) and replays the others from history when they
     # wake. 400, not 500, since the PDF letters: 1,000 chases open then fit in 300 MiB.
     worker_cache: int = Field(400, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
+    # Workflow tasks a worker runs at once: the others wait on the server's queue, so that a
+    # burst of commands is worked through in turn, each task short, rather than all of them
+    # started together and each starved (docs/BENCHMARKS.md, "Bursts").
+    workflow_task_slots: int = Field(
+        100, ge=1, le=1_000, description="workflow tasks a worker runs at once (the SDK's default: 100)"
+    )
     metrics_interval: float = Field(
         30,
         ge=1,
@@ -84,6 +90,10 @@ class Settings(BaseSettings):
     admin_keys: str = Field("", max_length=2_000, description="administrators' public keys, base64, comma separated")
     require_signatures: bool = Field(False, description="refuse commands not signed by a registered key")
     checkpoint_key: Path | None = Field(None, description="the ISU's key file that signs checkpoints of the log")
+
+    # Group commit: milliseconds the worker's log waits, once an append leads, for others to
+    # share its transaction (0: it takes those that queued while the last one was written).
+    log_group_ms: float = Field(0, ge=0, le=50, description="the event log's group-commit window, in ms")
 
     # A test setting: seconds each append to the event log waits (commands pile up as on a
     # loaded machine; `tests/faults/test_concurrent_commands.py`). 0 in any deployment.

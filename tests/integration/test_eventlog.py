@@ -179,6 +179,50 @@ def test_concurrent_workers_build_one_linear_chain(db_url, event_log):
         log.engine.dispose()
 
 
+@pytest.mark.parametrize("window", [0.0, 0.003])
+def test_appends_of_one_process_share_transactions_on_one_chain_each_told_after_its_commit(event_log, window):
+    """Group commit: 16 threads of one worker append at once (a key twice among them, a
+    row of a type no model knows in one): one linear chain, each key once, fewer
+    transactions than appends, the bad batch refused alone, and every caller handed back
+    rows that are in the log when it returns."""
+    event_log.group_window = window
+    event_log.append_delay = 0.002  # each transaction takes its time, as under load: appends queue
+    transactions: list[list[str]] = []
+    told: list[str] = []
+    errors: list[str] = []
+    event_log.on_written = transactions.append
+    start = threading.Barrier(16)
+
+    def write(i):
+        start.wait()
+        try:
+            for j in range(20):
+                batch = [ev(f"g{i}/e{j}", workflow_id=f"g{i}"), ev(f"g{i}/e{j}/b", workflow_id=f"g{i}")]
+                if (i, j) == (3, 7):
+                    batch.append(ev("shared/key", workflow_id="shared"))
+                if (i, j) == (5, 7):
+                    batch = [ev("shared/key", workflow_id="shared")]
+                if (i, j) == (9, 9):
+                    batch = [ev(f"g{i}/bad", event_type="no.such_type")]
+                told.extend(stored.idempotency_key for stored, _ in event_log.append_many(batch))
+        except ValueError as e:
+            errors.append(str(e))
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(errors) == 1 and "no.such_type" in errors[0]
+    result = event_log.verify()
+    # thread 5 sent the shared key alone at its 8th append; thread 9 stopped at its bad batch
+    assert result.ok and result.rows == 15 * 20 * 2 - 2 + 9 * 2 + 1
+    assert len(told) == result.rows + 1  # the shared key: handed back to both callers
+    assert set(event_log.get_many(told)) == set(told)
+    assert sum(len(t) for t in transactions) == result.rows
+    assert len(transactions) < (15 * 20 + 9) / 3, len(transactions)  # shared commits, not one per append
+
+
 def test_queries_filter_by_workflow_subject_type_and_time(event_log):
     from decimal import Decimal
 
