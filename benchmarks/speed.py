@@ -30,11 +30,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from activities.bank import CONCURRENCY
 from domain.process import Acting
 from domain.schedule import geneva_today
 from runtime import devserver
 from tests.letters import write_contacts
+from workflows.bank_statement import CONCURRENCY
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -924,6 +924,9 @@ def letter_cost(n: int) -> None:
 
 # --- 6. the CLI ----------------------------------------------------------------------------
 def cli_times(runs: int) -> None:
+    """The wall time of the commands people use most, and the time each spends importing
+    (the sum of `python -X importtime`'s self times, in one run of each)."""
+
     def timed(cmd, env=None) -> list[float]:
         out = []
         for _ in range(runs):
@@ -934,22 +937,56 @@ def cli_times(runs: int) -> None:
             out.append(time.perf_counter() - start)
         return out
 
+    def importing(cmd, env=None) -> float:
+        """Seconds spent importing modules in one run of `cmd` (a `ccm` command)."""
+        run = subprocess.run(
+            [sys.executable, "-X", "importtime", str(BIN / "ccm"), *cmd[1:]],
+            env=os.environ | (env or {}),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        selfs = [
+            int(line.split("|")[0].split(":")[1])
+            for line in run.stderr.splitlines()
+            if line.startswith("import time:") and line.split("|")[0].split(":")[1].strip().isdigit()
+        ]
+        return sum(selfs) / 1e6
+
     with dev_server(["default"]) as server:
         with workers(server, "ccm"):
             env = ccm_env(server, "default")
-            asyncio.run(_open_chases(server, [("default", "ITA")]))
-            rows = {
-                "python -c pass": timed([sys.executable, "-c", "pass"]),
-                "ccm --help": timed([str(BIN / "ccm"), "--help"]),
-                "ccm chase status --state ITA": timed(
-                    [str(BIN / "ccm"), "chase", "status", "--state", "ITA", "--year", str(NEXT_YEAR)], env
-                ),
+            asyncio.run(_open_chases(server, [("default", "ITA"), ("default", "SWE")]))
+            ccm = str(BIN / "ccm")
+            commands = {
+                "ccm --help": [ccm, "--help"],
+                "ccm chase status --state ITA": [ccm, "chase", "status", "--state", "ITA", "--year", str(NEXT_YEAR)],
+                "ccm chase status --year": [ccm, "chase", "status", "--year", str(NEXT_YEAR)],
+                "ccm chase receive": [
+                    ccm,
+                    "chase",
+                    "receive",
+                    "--state",
+                    "SWE",
+                    "--year",
+                    str(NEXT_YEAR),
+                    "--amount",
+                    "0.01",
+                ],  # each a new intent: no reference  # fmt: skip
+                "ccm task list": [ccm, "task", "list"],
+                "ccm outbox list": [ccm, "outbox", "list"],
             }
+            rows = {"python -c pass": timed([sys.executable, "-c", "pass"])}
+            imports = {}
+            for name, cmd in commands.items():
+                rows[name] = timed(cmd, env)
+                imports[name] = importing(cmd, env)
     base = statistics.median(rows["python -c pass"])
     for name, times in rows.items():
+        said = f"; imports {imports[name] * 1000:.0f} ms in a run under -X importtime" if name in imports else ""
         print(
             f"{name}: median {statistics.median(times) * 1000:.0f} ms, "
-            f"max {max(times) * 1000:.0f} ms ({statistics.median(times) / base:.1f}x python -c pass)"
+            f"max {max(times) * 1000:.0f} ms ({statistics.median(times) / base:.1f}x python -c pass){said}"
         )
 
 

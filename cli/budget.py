@@ -8,7 +8,7 @@ import click
 
 from cli.client import as_option, record
 from cli.common import PAST, MoneyType, TextType, emit, file_problems, output_option, read_input
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 
 @click.group()

@@ -23,8 +23,8 @@ from cli.common import (
     settings,
     year_option,
 )
+from domain.clock import geneva_today
 from domain.ids import chase_prefix, chase_year
-from domain.schedule import geneva_today
 from services.commands import worker_polls
 
 STATUS_COLUMNS = [

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 
 class StateType(click.ParamType):

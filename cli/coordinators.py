@@ -9,7 +9,7 @@ import click
 
 from cli.client import as_option, record
 from cli.common import ANY_STATE, DATE, TextType, emit, output_option, reading_log, state_codes
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 
 def recorded_table():

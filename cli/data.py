@@ -13,7 +13,7 @@ import click
 
 from cli.client import as_option
 from cli.common import DATE, emit, output_option, read_input
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 
 def recorded_additions():

@@ -9,7 +9,7 @@ import click
 
 from cli.client import run
 from cli.common import emit, settings, upgrade_log
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 
 @click.command()

@@ -3,7 +3,7 @@ name the command it belongs to and to parse)."""
 
 from __future__ import annotations
 
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 _NEXT_YEAR = geneva_today().year + 1
 

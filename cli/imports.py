@@ -11,8 +11,8 @@ import click
 
 from cli.client import as_option, record
 from cli.common import file_problems, read_input, settings
+from domain.clock import geneva_today
 from domain.ids import chase_prefix
-from domain.schedule import geneva_today
 
 
 @click.group("import")

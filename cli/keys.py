@@ -16,7 +16,7 @@ import click
 
 from cli.client import as_option
 from cli.common import DATE, STATE, emit, output_option, settings
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 from services.keystore import keys_dir, load_private
 
 KEY_EVENTS = ("key.registered", "key.revoked")

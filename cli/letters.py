@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from cli.common import MONEY, PARTY, check_out, emit, out_options, output_option, settings, write_out, year_option
+from domain.clock import geneva_date, geneva_today
 from domain.ids import chase_id, chase_prefix
-from domain.schedule import geneva_date, geneva_today
 
 KINDS = ("call", "second_reminder", "pre_msp_reminder", "reported_not_received", "president_letter", "thank_you")
 _TEMPLATE = {"call": "call_for_contributions"}

@@ -22,7 +22,7 @@ from cli.common import (
     upgrade_log,
     validation_message,
 )
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 from services.invocation import begin_invocation
 
 

@@ -22,7 +22,7 @@ from cli.common import (
     settings,
     write_out,
 )
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 
 class TimeType(click.ParamType):

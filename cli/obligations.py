@@ -10,7 +10,7 @@ import click
 
 from cli.client import as_option, connect, connect_polled, read_status, reason_command, run, update
 from cli.common import DATE, PARTY, emit, output_option, read_input, rebuild_reason, settings
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 KIND = click.Choice(
     ["art7-initial", "art7-annual", "art3-stockpiles", "art4-clearance", "dap-va-focal-point", "dap-va-action-plan"]

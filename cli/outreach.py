@@ -23,7 +23,7 @@ from cli.common import (
 )
 from cli.meeting import OwnerType
 from cli.plan import ThemeType
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 EVENT_COLUMNS = ["id", "first_day", "last_day", "kind", "title", "host", "place", "owner", "funding", "stage"]
 OPENED = date(2008, 12, 3)  # the Convention opened for signature: no event of its own before

@@ -10,7 +10,7 @@ import click
 
 from cli.client import as_option
 from cli.common import PAST, check_out, emit, out_options, settings, write_out
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 from services.reports import REPORT_COLUMNS, latest_checkpoint, markdown, report_rows, summary
 
 

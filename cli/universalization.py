@@ -19,7 +19,7 @@ from cli.common import (
     settings,
 )
 from cli.meeting import OwnerType
-from domain.schedule import geneva_today
+from domain.clock import geneva_today
 
 
 class TargetType(click.ParamType):

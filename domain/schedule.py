@@ -15,14 +15,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from datetime import date as date_
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.clock import GENEVA as GENEVA  # re-exported: the one clock lives in domain.clock
+from domain.clock import geneva_date as geneva_date
+from domain.clock import geneva_today as geneva_today
 from domain.refusal import Refusal
 from domain.text import Short
 
-GENEVA = ZoneInfo("Europe/Zurich")
 Role = Literal["member", "observer", "isu", "presidency"]
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -139,17 +140,6 @@ def check_geneva_time(day: date, moment: time) -> None:
             f"{hhmm(moment)} on {day.isoformat()} happens twice in Geneva (the clocks go back an hour that "
             "night): choose another time"
         )
-
-
-def geneva_date(moment: datetime) -> date:
-    """The day it is in Geneva at `moment`."""
-    return moment.astimezone(GENEVA).date()
-
-
-def geneva_today() -> date:
-    """Today as the Convention's people count it: Geneva's calendar day, whatever the
-    machine's time zone. Every date a person gives or gets is one of these (one clock)."""
-    return geneva_date(datetime.now(timezone.utc))
 
 
 def utc_midnight(day: date) -> datetime:

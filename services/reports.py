@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from domain.clock import geneva_today
 from domain.ids import chase_prefix
-from domain.schedule import geneva_today
 from services.errors import CommandError
 
 REPORT_COLUMNS = [
