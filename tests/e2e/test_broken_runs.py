@@ -207,23 +207,23 @@ def test_a_meeting_rebuilt_from_the_log_keeps_its_attendance_actions_and_minutes
 def test_a_concept_note_started_again_is_refused_and_rebuilt_from_the_log(worker, ccm, ccm_env, client, tmp_path):
     """A plain start over a terminated note's rows would take them for its own: refused,
     naming `ccm plan rebuild`, which carries the note on with its versions and plan."""
-    theme = ["--theme", "universalization", "--msp", "10MSP"]
+    theme = ["--theme", "universalization", "--msp", "12MSP"]
     meeting = open_day(geneva_today() + timedelta(days=10))
     start = ["plan", "start", *theme, "--meeting", meeting, "--plan-due", meeting + timedelta(days=40)]
     assert ccm(*start).exit_code == 0
     note = tmp_path / "note.md"
     note.write_text("# Universalization\nEight new States Parties by the 7MSP.\n")
     submitted = ccm(
-        "plan", "submit", *theme, "--file", note, "--summary", "Target lists", "--as", "PHL"
-    )  # the 10MSP term's coordinators
+        "plan", "submit", *theme, "--file", note, "--summary", "Target lists", "--as", "PER"
+    )  # the 12MSP term's coordinators (Malawi and Peru)
     assert submitted.exit_code == 0, submitted.output
     plan = tmp_path / "plan.yaml"
     plan.write_text(
         "steps:\n  - action: Write to the target States\n    responsible: FRA\n"
         f"    due: {meeting + timedelta(days=90)}\n"
     )
-    assert ccm("plan", "submit-plan", *theme, "--file", plan, "--as", "ESP").exit_code == 0
-    wid = "concept-note-10MSP-universalization"
+    assert ccm("plan", "submit-plan", *theme, "--file", plan, "--as", "PER").exit_code == 0
+    wid = "concept-note-12MSP-universalization"
     rows = len(list(event_log(ccm_env).query(workflow_id=wid)))
     asyncio.run(client.get_workflow_handle(wid).terminate(reason="a test"))
 
