@@ -475,17 +475,23 @@ def reading_log():
         log.engine.dispose()
 
 
-def log_registry():
-    """The shipped registry with the changes recorded in the event log (`ccm states record`);
-    the shipped one alone where there is no log yet."""
+def with_recorded(event_type: str, fold):
+    """`fold` of the event log's rows of `event_type` over the shipped data; `fold([])`,
+    the shipped data alone, where there is no log yet."""
     from activities.eventlog import MissingLog
-    from domain.states import registry, registry_with
 
     try:
         log = open_log(missing_ok=False)
     except MissingLog:
-        return registry()  # nothing recorded yet: the shipped data alone
+        return fold([])  # nothing recorded yet
     try:
-        return registry_with(log.query(event_type="state.recorded"))
+        return fold(log.query(event_type=event_type))
     finally:
         log.engine.dispose()
+
+
+def log_registry():
+    """The shipped registry with the changes recorded in the event log (`ccm states record`)."""
+    from domain.states import registry_with
+
+    return with_recorded("state.recorded", registry_with)

@@ -8,24 +8,15 @@ from datetime import date
 import click
 
 from cli.client import as_option, record
-from cli.common import ANY_STATE, DATE, TextType, emit, output_option, reading_log, state_codes
+from cli.common import ANY_STATE, DATE, TextType, emit, output_option, reading_log, state_codes, with_recorded
 from domain.clock import geneva_today
 
 
 def recorded_table():
     """(term, theme) -> holding: the shipped data with the log's records over it."""
-    from activities.eventlog import MissingLog
-    from cli.common import open_log
     from domain.office_holders import from_events, holdings
 
-    try:
-        log = open_log(missing_ok=False)
-    except MissingLog:
-        return holdings()
-    try:
-        return holdings(from_events(log.query(event_type="coordinators.recorded")))
-    finally:
-        log.engine.dispose()
+    return with_recorded("coordinators.recorded", lambda rows: holdings(from_events(rows)))
 
 
 def coordinators_of(owner: str, day: date) -> list[str] | None:
@@ -93,21 +84,17 @@ def coordinators_list(term, on, output):
 def coordinators_set(term, slug, states, presidency, source, acting):
     """Record who holds an office in a term, as the meeting designated them (a new row; the
     latest for a term and office counts)."""
-    from domain.office_holders import PRESIDENCY, Holding, holding_event
+    from domain.office_holders import PRESIDENCY, Holding, check_holding, holding_event
+    from domain.process import Refusal
     from domain.schedule import utc_midnight
-    from domain.themes import THEMES_BY_SLUG
 
     if bool(presidency) == bool(slug or states):
         raise click.UsageError("give --presidency, or --theme with --states")
-    if presidency:
-        slug, held = PRESIDENCY, [presidency]
-    else:
-        if slug not in THEMES_BY_SLUG or not THEMES_BY_SLUG[slug].coordinators:
-            themes = ", ".join(t.slug for t in THEMES_BY_SLUG.values() if t.coordinators)
-            raise click.BadParameter(f"{slug!r} is no coordinated theme: one of {themes}", param_hint="--theme")
-        held = state_codes(states)
-        if not 1 <= len(held) <= 2:
-            raise click.BadParameter("one or two States coordinate a theme", param_hint="--states")
+    slug, held = (PRESIDENCY, [presidency]) if presidency else (slug, state_codes(states))
+    try:  # the worker's own check of the row (`check_holding`), here before anything is sent
+        check_holding({"term": term, "theme": slug, "states": held})
+    except Refusal as e:
+        raise click.BadParameter(str(e), param_hint="--presidency" if presidency else "--theme/--states") from None
     with reading_log() as log:
         before = sum(
             1

@@ -131,8 +131,9 @@ def check_holding(payload: dict[str, Any]) -> None:
         if len(states) != 1:
             raise Refusal("one State presides")
     elif theme not in THEMES_BY_SLUG or not THEMES_BY_SLUG[theme].coordinators:
-        raise Refusal(f"{theme!r} is no coordinated theme")
-    elif len(states) > 2:
+        themes = ", ".join(t.slug for t in THEMES_BY_SLUG.values() if t.coordinators)
+        raise Refusal(f"{theme!r} is no coordinated theme: one of {themes}")
+    elif not 1 <= len(states) <= 2:
         raise Refusal("one or two States coordinate a theme")
 
 
