@@ -358,59 +358,206 @@ def _rows_per_step(server: Server) -> dict[str, int]:
     return {step: int(statistics.median(counts)) for step, counts in per.items()}
 
 
-def chases(n: int) -> None:
+@dataclass
+class Account:
+    """Where one run's work went, per workflow: CPU-ms of the worker processes (SQLite, the
+    log's database and the floor's, runs inside them) and of the Temporal dev server; and
+    from the histories, workflow tasks, activities, local activities and updates, and the
+    longest workflow task."""
+
+    workflows: int = 0
+    worker_ms: float = 0.0
+    server_ms: float = 0.0
+    tasks: int = 0
+    activities: int = 0
+    local_activities: int = 0
+    updates: int = 0
+    longest: float = 0.0
+    over: int = 0  # workflow tasks longer than 1 s
+
+    def line(self) -> str:
+        per = max(self.workflows, 1)
+        return (
+            f"CPU per workflow: worker {self.worker_ms / per:.1f} ms, Temporal server {self.server_ms / per:.1f} ms; "
+            f"per workflow: {self.tasks / per:.1f} workflow tasks, {self.activities / per:.1f} activities, "
+            f"{self.local_activities / per:.1f} local activities, {self.updates / per:.1f} updates; "
+            f"longest workflow task {self.longest * 1000:.0f} ms, {self.over} over 1 s"
+        )
+
+
+def _measured(server: Server, procs, run) -> tuple[tuple, Account]:
+    """`run()` with the CPU the worker processes and the Temporal server used meanwhile."""
+    pids = [p.pid for p in procs]
+    before = _cpu_seconds(pids + [server.pid])
+    result = run()
+    after = _cpu_seconds(pids + [server.pid])
+    used = {pid: after.get(pid, 0.0) - before.get(pid, 0.0) for pid in after}
+    return result, Account(
+        worker_ms=1000 * sum(used.get(p, 0.0) for p in pids), server_ms=1000 * used.get(server.pid, 0.0)
+    )
+
+
+def chases(n: int, profile: Path | None = None) -> None:
     with dev_server(namespaces_for(n)) as server:
-        with workers(server, "bare"):
+        with workers(server, "bare") as procs:
             asyncio.run(run_bare(server, 20, "warm"))  # the first workflows pay for imports and caches
-            bare, bare_update = asyncio.run(run_bare(server, n))
-        with workers(server, "ccm"):
-            chase, receipt = asyncio.run(run_chases(server, n))
+            (bare, bare_update), bare_account = _measured(server, procs, lambda: asyncio.run(run_bare(server, n)))
+        with workers(server, "ccm") as procs:
+            with _profiled(procs, profile):
+                (chase, receipt), chase_account = _measured(server, procs, lambda: asyncio.run(run_chases(server, n)))
             logs = _verify_logs(server)
-            longest, over = asyncio.run(_longest_tasks(server, "WorkflowType = 'ContributionChase'"))
             pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
         rows = _rows_per_step(server)
-        with workers(server, "bare"):
+        transactions = _log_transactions(server)
+        with workers(server, "bare") as procs:
             asyncio.run(run_bare(server, 20, "warm-fair", rows))
-            fair, fair_update = asyncio.run(run_bare(server, n, "fair", rows))
+            (fair, fair_update), fair_account = _measured(
+                server, procs, lambda: asyncio.run(run_bare(server, n, "fair", rows))
+            )
+        for account, query, prefix in (
+            (bare_account, "WorkflowType = 'Bare'", "bare-"),
+            (chase_account, "WorkflowType = 'ContributionChase'", ""),
+            (fair_account, "WorkflowType = 'BareLogged'", "fair-"),
+        ):
+            asyncio.run(_history_account(server, query, prefix, account))
         warnings = _sdk_warnings(server)
     print(
         f"bare SDK workflows (start, call letter drawn and stored, receipt update, thank-you letter drawn and "
         f"stored, completion): {bare:.1f}/s; its receipt update answered in {bare_update * 1000:.0f} ms (median)"
     )
+    print(f"  {bare_account.line()}")
     print(
         f"ccm chases (start, call letter and event, full receipt, thank-you letter): {chase:.1f}/s; "
         f"the receipt answered in {receipt * 1000:.0f} ms (median), its letter drawn beside it"
     )
+    print(f"  {chase_account.line()}")
     print(
-        f"event logs: {logs}; {pdfs} PDF letters written; SDK warnings in the workers' logs: {warnings}; "
-        f"longest workflow task of a chase {longest * 1000:.0f} ms, {over} longer than 1 s"
+        f"  event logs: {logs} in {transactions} transactions ({transactions / n:.1f} per chase); "
+        f"{pdfs} PDF letters written; SDK warnings in the workers' logs: {warnings}"
     )
+    steps = sum(1 for count in rows.values() if count)
     print(
-        f"fair floor (the bare workflow appending the chase's rows of each step, {rows}, one transaction a step): "
-        f"{fair:.1f}/s; its receipt update answered in {fair_update * 1000:.0f} ms (median)"
+        f"fair floor (the bare workflow appending the chase's rows of each step, {rows}, one transaction a step: "
+        f"{steps} per workflow): {fair:.1f}/s; its receipt update answered in {fair_update * 1000:.0f} ms (median)"
     )
+    print(f"  {fair_account.line()}")
     print(f"chase/bare ratio: {chase / bare:.2f}; receipt/bare-update latency ratio: {receipt / bare_update:.2f}")
     print(
         f"chase/fair-floor ratio: {chase / fair:.2f}; "
         f"receipt/fair-floor-update latency ratio: {receipt / fair_update:.2f}"
     )
+    if profile:
+        print(profile_summary(profile))
 
 
-async def _longest_tasks(server: Server, query: str) -> tuple[float, int]:
-    """The longest workflow task (started to completed, from the histories) of the
-    workflows `query` lists, and how many took longer than 1 s."""
-    longest, over = 0.0, 0
+async def _history_account(server: Server, query: str, prefix: str, account: Account) -> None:
+    """Counts from the histories of the workflows `query` lists whose id starts with
+    `prefix` (the measured run's, not the warm-up's) into `account`."""
+    kinds = {
+        "workflow_task_completed_event_attributes": "tasks",
+        "activity_task_scheduled_event_attributes": "activities",
+        "workflow_execution_update_accepted_event_attributes": "updates",
+    }
     for client in (await clients(server)).values():
         async for wf in client.list_workflows(query):
+            if not wf.id.startswith(prefix):
+                continue
+            account.workflows += 1
             started = None
             async for ev in client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history_events():
                 kind = ev.WhichOneof("attributes")
+                if kind in kinds:
+                    setattr(account, kinds[kind], getattr(account, kinds[kind]) + 1)
+                if kind == "marker_recorded_event_attributes":  # the SDK's record of a local activity
+                    account.local_activities += ev.marker_recorded_event_attributes.marker_name == "core_local_activity"
                 if kind == "workflow_task_started_event_attributes":
                     started = ev.event_time.ToDatetime()
                 elif kind == "workflow_task_completed_event_attributes" and started is not None:
                     seconds = (ev.event_time.ToDatetime() - started).total_seconds()
-                    longest, over = max(longest, seconds), over + (seconds > 1)
-    return longest, over
+                    account.longest, account.over = max(account.longest, seconds), account.over + (seconds > 1)
+
+
+def _log_transactions(server: Server) -> int:
+    """The transactions that wrote the namespaces' event logs: rows written in one share a
+    `recorded_at` (one clock reading per transaction) and form a run of sequence numbers."""
+    from sqlalchemy import text
+
+    from activities.database import open_event_log
+
+    total = 0
+    for ns in server.namespaces:
+        log = open_event_log(f"sqlite:///{server.home / ns / 'eventlog.db'}", create=False)
+        with log.engine.connect() as conn:
+            total += conn.execute(text("SELECT COUNT(DISTINCT recorded_at) FROM events")).scalar_one()
+    return total
+
+
+@contextlib.contextmanager
+def _profiled(procs, out: Path | None):
+    """py-spy sampling the worker processes while the block runs: 100 Hz, only the thread
+    holding the GIL (a thread waiting on a queue or a lock is not work)."""
+    if out is None:
+        yield
+        return
+    spies = [
+        subprocess.Popen(
+            [str(BIN / "py-spy"), "record", "--gil", "-p", str(p.pid), "-r", "100", "-f", "raw", "-o", f"{out}.{i}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i, p in enumerate(procs)
+    ]
+    try:
+        time.sleep(1)  # attached
+        yield
+    finally:
+        for spy in spies:
+            spy.send_signal(2)  # py-spy writes its file on SIGINT
+            spy.wait(timeout=60)
+        with open(out, "w") as whole:
+            for i in range(len(spies)):
+                part = Path(f"{out}.{i}")
+                if part.exists():
+                    whole.write(part.read_text())
+                    part.unlink()
+
+
+# Frames grouped by where their code lives, for the profile's account.
+PROFILE_AREAS = (
+    ("SQLite (the event log)", ("sqlite3", "sqlalchemy")),
+    ("letters (templates, typst's PDF drawing)", ("typst", "jinja2", "babel", "/activities/letters")),
+    ("pydantic (models, converter)", ("pydantic",)),
+    ("Temporal SDK (sandbox, payloads, worker)", ("temporalio", "google/protobuf")),
+    ("ccm (workflows, activities, domain)", ("/workflows/", "/activities/", "/domain/", "/runtime/", "/services/")),
+    ("signatures and hashes", ("cryptography", "hashlib")),
+)
+
+
+def profile_summary(path: Path, top: int = 15) -> str:
+    """py-spy's raw samples (`stack;…;leaf count`): the top frames by samples where they
+    were the running frame, and the share of each area by its innermost frame of note."""
+    from collections import Counter
+
+    leaves: Counter[str] = Counter()
+    areas: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames, samples = stack.split(";"), int(count)
+        total += samples
+        leaves[frames[-1]] += samples
+        area = next(
+            (name for frame in reversed(frames) for name, marks in PROFILE_AREAS if any(m in frame for m in marks)),
+            "other (asyncio, the standard library)",
+        )
+        areas[area] += samples
+    lines = [f"py-spy: {total} samples of the worker processes (100 Hz, the thread holding the GIL only: Python's CPU)"]
+    lines += [f"  {share / total:6.1%}  {area}" for area, share in areas.most_common()]
+    lines.append(f"  top {top} frames where the sample was taken:")
+    lines += [f"  {share / total:6.1%}  {frame}" for frame, share in leaves.most_common(top)]
+    return "\n".join(lines)
 
 
 def _verify_logs(server: Server, url: str | None = None) -> str:
@@ -1004,7 +1151,9 @@ def _count(text: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="what", required=True)
-    sub.add_parser("chases").add_argument("--n", type=_count, default=300)
+    chases_parser = sub.add_parser("chases")
+    chases_parser.add_argument("--n", type=_count, default=300)
+    chases_parser.add_argument("--profile", type=Path, help="py-spy the ccm workers; raw samples written here")
     sub.add_parser("scale").add_argument("--n", type=_count, default=100)
     statement_parser = sub.add_parser("statement")
     statement_parser.add_argument("--n", type=_count, default=1000)
@@ -1019,7 +1168,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; {geneva_today()}")
     if args.what == "chases":
-        chases(args.n)
+        chases(args.n, args.profile)
     elif args.what == "scale":
         scale(args.n)
     elif args.what == "statement":

@@ -55,6 +55,7 @@ COUNTERS = {
     "ccm_bank_unmatched_amount": "whole units of statement lines matched to no chase, by currency",
     "ccm_refusals": "commands refused, by code",
     "ccm_eventlog_appends": "rows written to the event log",
+    "ccm_eventlog_transactions": "transactions that wrote rows to the event log (a group commit is one)",
 }
 
 

@@ -47,13 +47,17 @@ class MetricsUnavailable(Exception):
 
 def count_appends(log, meter: MetricMeter) -> None:
     """`ccm_eventlog_appends_total`: rows this worker wrote to the event log (a retried
-    activity's second write writes no row, and is not counted); and among them
+    activity's second write writes no row, and is not counted);
+    `ccm_eventlog_transactions_total`: the transactions that wrote them (appends gathered
+    by the group commit share one); and among the rows
     `ccm_deliveries_failed_total`, the messages given up on after a day of attempts
     (`*.delivery_failed`)."""
     appended, given_up = counter(meter, "ccm_eventlog_appends"), counter(meter, "ccm_deliveries_failed")
+    transactions = counter(meter, "ccm_eventlog_transactions")
 
     def written(types: list[str]) -> None:
         appended.add(len(types))
+        transactions.add(1)
         if failed := sum(t.endswith(".delivery_failed") for t in types):
             given_up.add(failed)
 
@@ -69,6 +73,7 @@ LETTER_KINDS = typing.get_args(LetterKind)
 # with their first count.
 ZERO_FROM_START = {
     "ccm_eventlog_appends": [{}],
+    "ccm_eventlog_transactions": [{}],
     "ccm_messages_delivered": [{}],
     "ccm_delivery_attempts_failed": [{}],
     "ccm_deliveries_failed": [{}],

@@ -316,6 +316,8 @@ def test_prometheus_scrapes_the_worker_runs_the_dashboards_queries_and_fires_the
 
         rows = open_event_log(f"sqlite:///{tmp_path / 'eventlog.db'}").count()
         assert samples("ccm_eventlog_appends_total") == {(): rows}
+        # Each transaction wrote at least one row; a step's events share one.
+        assert 0 < samples("ccm_eventlog_transactions_total")[()] < rows
         assert 0 < samples("ccm_eventlog_verified_rows")[()] <= rows
 
         # Prometheus scrapes it, and every metric the dashboard and the alerts read is there.
