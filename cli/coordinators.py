@@ -88,7 +88,7 @@ def coordinators_set(term, slug, states, presidency, source, acting):
     from domain.process import Refusal
     from domain.schedule import utc_midnight
 
-    if bool(presidency) == bool(slug or states):
+    if bool(presidency) == bool(slug or states) or (not presidency and not (slug and states)):
         raise click.UsageError("give --presidency, or --theme with --states")
     slug, held = (PRESIDENCY, [presidency]) if presidency else (slug, state_codes(states))
     try:  # the worker's own check of the row (`check_holding`), here before anything is sent

@@ -296,6 +296,10 @@ def cases(f) -> list[tuple[list, str]]:
             "give --presidency, or --theme with --states",
         ),
         (
+            ["coordinators", "set", "--term", "14MSP", "--states", "FRA", "--source", "x"],
+            "give --presidency, or --theme with --states",
+        ),
+        (
             ["coordinators", "set", "--term", "14MSP", "--theme", "country-coalitions", "--states", "FRA"]
             + ["--source", "x"],
             "'country-coalitions' is no coordinated theme",
