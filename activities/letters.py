@@ -10,7 +10,9 @@ the same files instead of adding some.
 from __future__ import annotations
 
 import csv
+import email.headerregistry
 import email.policy
+import hashlib
 import os
 import threading
 from dataclasses import dataclass, replace
@@ -24,9 +26,26 @@ from activities.templating import letter_templates, plain_templates, templates
 from domain.schedule import geneva_date
 from domain.treaty_meetings import TreatyMeeting, presiding_on
 
+
+class _HeaderClasses(email.headerregistry.HeaderRegistry):
+    """The standard header registry, its classes made once per header name: the standard
+    one builds a new class for every header it is asked for (measured: 0.5 ms of the 5.7
+    ms a letter's message took to compose and write)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        made = self._made.get(name.lower())
+        if made is None:
+            made = self._made[name.lower()] = super().__getitem__(name)
+        return made
+
+
 # Long subjects stay on one line (RFC 5322 allows 998 characters): Python's folding of a
 # long first word can leave a leading space in the header as read back.
-_POLICY = email.policy.default.clone(max_line_length=998)
+_POLICY = email.policy.default.clone(max_line_length=998, header_factory=_HeaderClasses())
 
 
 REMINDERS = {"second_reminder", "pre_msp_reminder", "reported_not_received"}
@@ -766,6 +785,14 @@ class Mailbox:
             maintype, subtype = kind.strip().split("/")
             extra = dict(p.strip().split("=", 1) for p in params.split(";") if "=" in p)
             msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=extra)
+        if attachments:
+            # The parts' boundary named from the key: a retry writes the same bytes, and the
+            # writer need not search the whole message for a random one (0.6 ms a letter).
+            # "=_" cannot occur in base64 or quoted-printable text; a body or a part that
+            # holds the boundary itself keeps a random one.
+            boundary = f"=_ccm_{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+            if boundary not in body and not any(boundary.encode() in data for _, _, data in attachments):
+                msg.set_boundary(boundary)
         return msg
 
     def _file_name(self, msg: EmailMessage) -> str:

@@ -36,6 +36,7 @@ from domain.contract import (
     AgendaFactsRequest,
     Attachment,
     DeliveryRequest,
+    EventBatch,
     LetterOutcome,
     LetterRequest,
     MessageRequest,
@@ -336,6 +337,12 @@ class CcmActivities:
         """Append one event; a retry with the same idempotency key writes nothing."""
         stored, _ = self.log.append(event)
         return stored
+
+    @activity.defn(name="record_events")
+    def record_events(self, batch: EventBatch) -> int:
+        """Append a step's events in order in one transaction; a retry writes none of those
+        already stored. How many were written now."""
+        return self.log.append_all(batch.events)
 
     @activity.defn(name="write_letter")
     async def write_letter(self, request: LetterRequest) -> LetterOutcome:
@@ -832,6 +839,7 @@ class CcmActivities:
     def all(self) -> list:
         return [
             self.record_event,
+            self.record_events,
             self.check_start,
             self.rebuild_process,
             self.record_command,

@@ -40,6 +40,7 @@ BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
 NEXT_YEAR = geneva_today().year + 1
 ISU = Acting(actor="bench", office="isu")  # who starts the chases
+AT_REST = 20  # receipts sent one at a time, after the burst
 
 
 @dataclass
@@ -210,7 +211,7 @@ def scale(n: int) -> None:
                 pids = [p.pid for p in procs]
                 cpu, began = _cpu_seconds(pids + [server.pid] + _postgres_pids()), time.perf_counter()
                 driver = time.process_time()  # this process, sending the commands
-                rates[k], _ = asyncio.run(run_chases(alone, n))
+                rates[k], _, _ = asyncio.run(run_chases(alone, n))
                 wall, driver = time.perf_counter() - began, time.process_time() - driver
                 # PostgreSQL's backends opened during the run count from 0.
                 postgres = _postgres_pids()
@@ -223,6 +224,15 @@ def scale(n: int) -> None:
                 what: sum(used.get(p, 0.0) for p in group) / wall
                 for what, group in (("workers", pids), ("server", [server.pid]), ("postgres", postgres))
             }
+            per_chase = {
+                what: 1000 * sum(used.get(p, 0.0) for p in group) / n
+                for what, group in (("workers", pids), ("server", [server.pid]), ("postgres", postgres))
+            }
+            print(
+                f"{k} worker process{'es' if k > 1 else ''}: CPU per chase: workers {per_chase['workers']:.1f} ms, "
+                f"Temporal dev server {per_chase['server']:.1f} ms, PostgreSQL (the event log) "
+                f"{per_chase['postgres']:.1f} ms"
+            )
             print(
                 f"{k} worker process{'es' if k > 1 else ''}: {rates[k]:.1f} chases/s; cores busy: workers "
                 f"{busy['workers']:.2f}, Temporal server {busy['server']:.2f}, PostgreSQL {busy['postgres']:.2f}, "
@@ -254,10 +264,11 @@ def _postgres_pids() -> list[int]:
 
 
 # --- 1. chases against the bare floor ------------------------------------------------------
-async def run_chases(server: Server, n: int) -> float:
+async def run_chases(server: Server, n: int, rest: int = 0) -> tuple[float, float, float | None]:
     """N chases through start, the call for contributions and its event, a full receipt
     and the thank-you letter (a paid chase then stays open until 31 December for
-    reversals, by design); chases per second, wall time."""
+    reversals, by design): chases per second, and the receipts' median latency; then
+    `rest` more chases paid one at a time: their receipts' median."""
     from domain.chase import ChaseInput, RecordReceipt, workflow_id
     from services.chases import start_chase
     from services.commands import update
@@ -274,7 +285,7 @@ async def run_chases(server: Server, n: int) -> float:
         )
         await handle(ns, state).execute_update("settled")  # its call drawn
 
-    async def paid(ns: str, state: str) -> None:
+    async def paid(ns: str, state: str) -> float:
         # The receipt answers once its events are logged; the thank-you letter is drawn
         # beside it, and `settled` waits for it.
         begun = time.perf_counter()
@@ -284,33 +295,36 @@ async def run_chases(server: Server, n: int) -> float:
             "record_receipt",
             RecordReceipt(amount=Decimal("1000.00"), date=geneva_today(), reference=f"B-{state}"),
         )
-        latencies.append(time.perf_counter() - begun)
+        answered = time.perf_counter() - begun
         await handle(ns, state).execute_update("settled")
+        return answered
 
     def handle(ns: str, state: str):
         return by_ns[ns].get_workflow_handle(workflow_id(NEXT_YEAR, state))
 
-    return await _two_phases(chase_slots(server, n), opened, paid)
+    return await _phases(chase_slots(server, n + rest), n, opened, paid)
 
 
-async def _two_phases(slots, opened, paid) -> tuple[float, float]:
-    """All opened (started, the call drawn), then all paid (a receipt, the thank-you drawn):
-    the throughput over both, and the receipts' median latency, each receipt sent on a
-    process that is at rest, as a receipt from the bank finds it."""
-    global latencies
-    latencies = []
+async def _phases(slots, n: int, opened, paid) -> tuple[float, float, float | None]:
+    """The first n slots all opened (started, the call drawn), then all paid (a receipt,
+    the thank-you drawn): the throughput over both, and the receipts' median latency under
+    that burst. Then the other slots opened, and paid one at a time: the median latency of
+    a receipt sent to a system at rest, as most receipts from the bank find it."""
+    burst_slots, rest_slots = slots[:n], slots[n:]
     start = time.perf_counter()
-    await asyncio.gather(*(opened(ns, s) for ns, s in slots))
-    await asyncio.gather(*(paid(ns, s) for ns, s in slots))
-    return len(slots) / (time.perf_counter() - start), statistics.median(latencies)
+    await asyncio.gather(*(opened(ns, s) for ns, s in burst_slots))
+    burst = await asyncio.gather(*(paid(ns, s) for ns, s in burst_slots))
+    rate = len(burst_slots) / (time.perf_counter() - start)
+    await asyncio.gather(*(opened(ns, s) for ns, s in rest_slots))
+    at_rest = [await paid(ns, s) for ns, s in rest_slots]
+    return rate, statistics.median(burst), statistics.median(at_rest) if at_rest else None
 
 
-latencies: list[float] = []
-
-
-async def run_bare(server: Server, n: int, prefix: str = "bare", rows: dict[str, int] | None = None) -> float:
+async def run_bare(
+    server: Server, n: int, prefix: str = "bare", rows: dict[str, int] | None = None, rest: int = 0
+) -> tuple[float, float, float | None]:
     """The letters-only floor (`Bare`), or with `rows` the fair floor (`BareLogged`), which
-    also appends the chase's rows of each step."""
+    also appends the chase's rows of each step; as `run_chases` measures the chases."""
     from benchmarks.bare import Bare, BareLogged
 
     by_ns = await clients(server)
@@ -324,17 +338,18 @@ async def run_bare(server: Server, n: int, prefix: str = "bare", rows: dict[str,
         ids[(ns, state)] = handle
         await handle.execute_update(Bare.called_for if rows is None else BareLogged.called_for)
 
-    async def paid(ns: str, state: str) -> None:
+    async def paid(ns: str, state: str) -> float:
         begun = time.perf_counter()
         if rows is None:
             await ids[(ns, state)].execute_update(Bare.receive)
         else:
             await ids[(ns, state)].execute_update(BareLogged.receive, rows["receipt"])
-        latencies.append(time.perf_counter() - begun)
+        answered = time.perf_counter() - begun
         await ids[(ns, state)].result()
+        return answered
 
     ids: dict = {}
-    return await _two_phases(chase_slots(server, n), opened, paid)
+    return await _phases(chase_slots(server, n + rest), n, opened, paid)
 
 
 def _rows_per_step(server: Server) -> dict[str, int]:
@@ -372,6 +387,8 @@ class Account:
     activities: int = 0
     local_activities: int = 0
     updates: int = 0
+    events: int = 0  # history events
+    visibility: int = 0  # search attributes or memo upserted (each a write to the visibility store)
     longest: float = 0.0
     over: int = 0  # workflow tasks longer than 1 s
 
@@ -380,7 +397,8 @@ class Account:
         return (
             f"CPU per workflow: worker {self.worker_ms / per:.1f} ms, Temporal server {self.server_ms / per:.1f} ms; "
             f"per workflow: {self.tasks / per:.1f} workflow tasks, {self.activities / per:.1f} activities, "
-            f"{self.local_activities / per:.1f} local activities, {self.updates / per:.1f} updates; "
+            f"{self.local_activities / per:.1f} local activities, {self.updates / per:.1f} updates, "
+            f"{self.events / per:.1f} history events, {self.visibility / per:.1f} search attribute or memo upserts; "
             f"longest workflow task {self.longest * 1000:.0f} ms, {self.over} over 1 s"
         )
 
@@ -397,23 +415,31 @@ def _measured(server: Server, procs, run) -> tuple[tuple, Account]:
     )
 
 
-def chases(n: int, profile: Path | None = None) -> None:
-    with dev_server(namespaces_for(n)) as server:
+def chases(n: int, profile: Path | None = None, slots: int | None = None) -> None:
+    """Chases against the letters-only and the fair floors; `slots`: the ccm workers'
+    CCM_WORKFLOW_TASK_SLOTS (workflow tasks each runs at once)."""
+    with dev_server(namespaces_for(n + AT_REST)) as server:
         with workers(server, "bare") as procs:
             asyncio.run(run_bare(server, 20, "warm"))  # the first workflows pay for imports and caches
-            (bare, bare_update), bare_account = _measured(server, procs, lambda: asyncio.run(run_bare(server, n)))
-        with workers(server, "ccm") as procs:
+            (bare, bare_update, bare_rest), bare_account = _measured(
+                server, procs, lambda: asyncio.run(run_bare(server, n, rest=AT_REST))
+            )
+        with workers(server, "ccm", {"CCM_WORKFLOW_TASK_SLOTS": str(slots)} if slots else None) as procs:
             with _profiled(procs, profile):
-                (chase, receipt), chase_account = _measured(server, procs, lambda: asyncio.run(run_chases(server, n)))
+                (chase, receipt, receipt_rest), chase_account = _measured(
+                    server, procs, lambda: asyncio.run(run_chases(server, n, AT_REST))
+                )
             logs = _verify_logs(server)
             pdfs = sum(len(list((server.home / ns / "outbox" / "letters").glob("*.pdf"))) for ns in server.namespaces)
         rows = _rows_per_step(server)
         transactions = _log_transactions(server)
         with workers(server, "bare") as procs:
             asyncio.run(run_bare(server, 20, "warm-fair", rows))
-            (fair, fair_update), fair_account = _measured(
-                server, procs, lambda: asyncio.run(run_bare(server, n, "fair", rows))
-            )
+            fair_profile = profile.with_suffix(".fair") if profile else None
+            with _profiled(procs, fair_profile):
+                (fair, fair_update, fair_rest), fair_account = _measured(
+                    server, procs, lambda: asyncio.run(run_bare(server, n, "fair", rows, AT_REST))
+                )
         for account, query, prefix in (
             (bare_account, "WorkflowType = 'Bare'", "bare-"),
             (chase_account, "WorkflowType = 'ContributionChase'", ""),
@@ -441,13 +467,19 @@ def chases(n: int, profile: Path | None = None) -> None:
         f"{steps} per workflow): {fair:.1f}/s; its receipt update answered in {fair_update * 1000:.0f} ms (median)"
     )
     print(f"  {fair_account.line()}")
+    print(
+        f"one at a time ({AT_REST} each, at rest): a receipt answered in {receipt_rest * 1000:.0f} ms (median); "
+        f"the bare update {bare_rest * 1000:.0f} ms, the fair floor's {fair_rest * 1000:.0f} ms; "
+        f"receipt/bare {receipt_rest / bare_rest:.2f}, receipt/fair {receipt_rest / fair_rest:.2f}"
+    )
     print(f"chase/bare ratio: {chase / bare:.2f}; receipt/bare-update latency ratio: {receipt / bare_update:.2f}")
     print(
         f"chase/fair-floor ratio: {chase / fair:.2f}; "
         f"receipt/fair-floor-update latency ratio: {receipt / fair_update:.2f}"
     )
-    if profile:
-        print(profile_summary(profile))
+    if profile and fair_profile:
+        print("ccm chases, " + profile_summary(profile, chase_account))
+        print("fair floor, " + profile_summary(fair_profile, fair_account))
 
 
 async def _history_account(server: Server, query: str, prefix: str, account: Account) -> None:
@@ -457,6 +489,8 @@ async def _history_account(server: Server, query: str, prefix: str, account: Acc
         "workflow_task_completed_event_attributes": "tasks",
         "activity_task_scheduled_event_attributes": "activities",
         "workflow_execution_update_accepted_event_attributes": "updates",
+        "upsert_workflow_search_attributes_event_attributes": "visibility",
+        "workflow_properties_modified_event_attributes": "visibility",
     }
     for client in (await clients(server)).values():
         async for wf in client.list_workflows(query):
@@ -466,6 +500,7 @@ async def _history_account(server: Server, query: str, prefix: str, account: Acc
             started = None
             async for ev in client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history_events():
                 kind = ev.WhichOneof("attributes")
+                account.events += 1
                 if kind in kinds:
                     setattr(account, kinds[kind], getattr(account, kinds[kind]) + 1)
                 if kind == "marker_recorded_event_attributes":  # the SDK's record of a local activity
@@ -533,9 +568,11 @@ PROFILE_AREAS = (
 )
 
 
-def profile_summary(path: Path, top: int = 15) -> str:
-    """py-spy's raw samples (`stack;…;leaf count`): the top frames by samples where they
-    were the running frame, and the share of each area by its innermost frame of note."""
+def profile_summary(path: Path, account: Account, top: int = 15) -> str:
+    """py-spy's raw samples (`stack;…;leaf count`), each 10 ms of the GIL held, per
+    workflow of the run: by area (its innermost frame of note), and the top frames where
+    the sample was taken. The worker CPU the samples do not cover ran outside the GIL: the
+    SDK's Rust core (gRPC, protobuf), and native code that releases it."""
     from collections import Counter
 
     leaves: Counter[str] = Counter()
@@ -553,10 +590,17 @@ def profile_summary(path: Path, top: int = 15) -> str:
             "other (asyncio, the standard library)",
         )
         areas[area] += samples
-    lines = [f"py-spy: {total} samples of the worker processes (100 Hz, the thread holding the GIL only: Python's CPU)"]
-    lines += [f"  {share / total:6.1%}  {area}" for area, share in areas.most_common()]
+    per = max(account.workflows, 1)
+    held = 10 * total / per  # ms of the GIL held per workflow (100 Hz)
+    lines = [
+        f"py-spy: {total} samples at 100 Hz of the thread holding the GIL: {held:.1f} ms per workflow of the "
+        f"worker's {account.worker_ms / per:.1f} ms CPU ({account.worker_ms / per - held:.1f} ms outside the GIL)"
+    ]
+    lines += [f"  {10 * share / per:6.1f} ms  {share / total:6.1%}  {area}" for area, share in areas.most_common()]
     lines.append(f"  top {top} frames where the sample was taken:")
-    lines += [f"  {share / total:6.1%}  {frame}" for frame, share in leaves.most_common(top)]
+    lines += [
+        f"  {10 * share / per:6.1f} ms  {share / total:6.1%}  {frame}" for frame, share in leaves.most_common(top)
+    ]
     return "\n".join(lines)
 
 
@@ -586,7 +630,7 @@ def statement(n: int, partial: bool) -> None:
         slots = chase_slots(server, n)
         with workers(server, "bare"):
             bare = asyncio.run(_bare_updates(server, slots))
-        with workers(server, "ccm"):
+        with workers(server, "ccm") as procs:
             asyncio.run(_open_chases(server, slots))
             files = {}
             for ns in server.namespaces:
@@ -601,12 +645,18 @@ def statement(n: int, partial: bool) -> None:
                     if n_s == ns
                 ]
                 files[ns] = camt053(lines, statement_id=f"STMT-{ns}")
-            seconds, matched = asyncio.run(_import_statements(server, files))
+            (seconds, matched), account = _measured(
+                server, procs, lambda: asyncio.run(_import_statements(server, files))
+            )
     print(f"{n} bare updates on {n} running bare workflows: {bare:.2f} s ({n / bare:.0f} updates/s)")
     print(
         f"statement of {n} credit lines ({'half' if partial else 'all'} of each amount due) reconciled into "
         f"{n} chases: {seconds:.2f} s "
         f"({matched / seconds:.0f} receipts/s), {matched} matched"
+    )
+    print(
+        f"  CPU per line: worker {account.worker_ms / n:.1f} ms, Temporal server {account.server_ms / n:.1f} ms "
+        + ("(each line's thank-you letter included)" if not partial else "(half paid: no thank-you letter)")
     )
     print(f"statement/bare-updates time ratio: {seconds / bare:.2f}")
 
@@ -1153,6 +1203,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     chases_parser = sub.add_parser("chases")
     chases_parser.add_argument("--n", type=_count, default=300)
+    chases_parser.add_argument("--slots", type=_count, help="the ccm workers' CCM_WORKFLOW_TASK_SLOTS")
     chases_parser.add_argument("--profile", type=Path, help="py-spy the ccm workers; raw samples written here")
     sub.add_parser("scale").add_argument("--n", type=_count, default=100)
     statement_parser = sub.add_parser("statement")
@@ -1168,7 +1219,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; {geneva_today()}")
     if args.what == "chases":
-        chases(args.n, args.profile)
+        chases(args.n, args.profile, args.slots)
     elif args.what == "scale":
         scale(args.n)
     elif args.what == "statement":

@@ -697,37 +697,43 @@ def chase_status(state, year, as_of, output):
     """Status of one chase, or of all chases of a year (a visibility query). With
     --as-of, computed from the event log instead (stage: the outcome, or `open`)."""
 
-    if not as_of and year and _imported(year):
+    if not as_of:
+        rows = _live_rows(state, year)
+        if rows:
+            emit(rows, output, STATUS_COLUMNS, title=f"Contribution chases {rows[0]['year']}")
+            return
         as_of = geneva_today()  # a year imported from the ledger lives in the event log only
-    if as_of:
-        from cli.report import contributions_report
+    from cli.report import contributions_report
+    from domain.bank import creditor_reference, format_reference
 
-        year = year or as_of.year
-        from domain.bank import creditor_reference, format_reference
+    year = year or as_of.year
+    rows = [
+        {
+            "state": r.state,
+            "year": year,
+            "stage": r.outcome or "open",
+            "amount_due": r.amount_due,
+            "arrears": r.arrears,
+            "credit_carried": r.credit_carried,
+            "received": r.received,
+            "outstanding": r.outstanding,
+            "credit": r.credit,
+            "voluntary": r.voluntary,
+            "letters": r.letters,
+            "last_action": r.last_action,
+            "last_action_on": r.last_action_on,
+            "creditor_reference": format_reference(creditor_reference(year, r.state)),
+        }
+        for r in contributions_report(year, as_of).states
+        if state in (None, r.state)
+    ]
+    emit(rows, output, list(rows[0]) if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
 
-        rows = [
-            {
-                "state": r.state,
-                "year": year,
-                "stage": r.outcome or "open",
-                "amount_due": r.amount_due,
-                "arrears": r.arrears,
-                "credit_carried": r.credit_carried,
-                "received": r.received,
-                "outstanding": r.outstanding,
-                "credit": r.credit,
-                "voluntary": r.voluntary,
-                "letters": r.letters,
-                "last_action": r.last_action,
-                "last_action_on": r.last_action_on,
-                "creditor_reference": format_reference(creditor_reference(year, r.state)),
-            }
-            for r in contributions_report(year, as_of).states
-            if state in (None, r.state)
-        ]
-        emit(rows, output, list(rows[0]) if rows else STATUS_COLUMNS, title=f"Chases {year} as of {as_of}")
-        return
 
+def _live_rows(state: str | None, year: int | None) -> list[dict] | None:
+    """The chases' rows from Temporal's visibility (one list call); None when the year was
+    imported from the ledger (its chases live in the event log only), which is asked only
+    when Temporal has none: the log and its imports are not loaded for a live year."""
     if year is None:
         year = _open_year(state) if state else geneva_today().year
 
@@ -739,10 +745,14 @@ def chase_status(state, year, as_of, output):
     try:
         rows = run(go())
     except click.ClickException as e:
+        if _imported(year):
+            return None
         raise (_not_found(state, year, e) if state else e) from None
-    if state is None and not rows:
+    if not rows:
+        if _imported(year):
+            return None
         raise click.ClickException(f"no chases for {year}")
-    emit(rows, output, STATUS_COLUMNS, title=f"Contribution chases {year}")
+    return rows
 
 
 def _imported(year: int) -> bool:

@@ -59,6 +59,12 @@ COUNTERS = {
 }
 
 
+class EventBatch(BaseModel):
+    """Events of one step, appended in order in one transaction (`record_events`)."""
+
+    events: list[NewEvent] = Field(min_length=1)
+
+
 class LetterRequest(BaseModel):
     """A letter to a State, and the event that records it."""
 

@@ -78,10 +78,10 @@ async def chase_rows(client, state, year):
     a run with none yet (started before the memo was kept) is asked by a query."""
     from temporalio.client import WorkflowExecutionStatus
 
-    from domain.chase import workflow_id
+    from domain.ids import chase_id  # not domain.chase: its models are imported only to ask a run
 
     if state:
-        return [await _queried(client, workflow_id(year, state), year, one=True)]
+        return [await _queried(client, chase_id(year, state), year, one=True)]
     query = f"WorkflowType = 'ContributionChase' AND CcmYear = {year} AND ExecutionStatus != 'ContinuedAsNew'"
     ended = {
         WorkflowExecutionStatus.CANCELED: "cancelled",

@@ -43,9 +43,11 @@ class Settings(BaseSettings):
     worker_cache: int = Field(400, ge=10, le=100_000, description="workflow runs a worker keeps in memory")
     # Workflow tasks a worker runs at once: the others wait on the server's queue, so that a
     # burst of commands is worked through in turn, each task short, rather than all of them
-    # started together and each starved (docs/BENCHMARKS.md, "Bursts").
+    # started together and each starved. 20, not the SDK's 100: a worker's workflows run on
+    # one Python thread in any case, and with 20 a burst of 300 chases ran 8.4-9.2 a second
+    # against 7.5-7.8 with 100 (docs/BENCHMARKS.md, 7 December 2026).
     workflow_task_slots: int = Field(
-        100, ge=1, le=1_000, description="workflow tasks a worker runs at once (the SDK's default: 100)"
+        20, ge=1, le=1_000, description="workflow tasks a worker runs at once (the SDK's default: 100)"
     )
     metrics_interval: float = Field(
         30,
@@ -170,7 +172,7 @@ class Settings(BaseSettings):
     @field_validator("admin_keys")
     @classmethod
     def _admin_keys(cls, value: str) -> str:
-        from domain.process import Refusal
+        from domain.refusal import Refusal  # not domain.process: every command validates its settings
         from domain.signatures import admin_keys
 
         try:

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         AgendaFacts,
         AgendaFactsRequest,
         DeliveryRequest,
+        EventBatch,
         LetterOutcome,
         LetterRequest,
         MessageRequest,
@@ -95,6 +96,10 @@ class Activities:
 
     @activity.defn(name="record_event")
     def record_event(self, event: NewEvent) -> Event:
+        raise NotImplementedError
+
+    @activity.defn(name="record_events")
+    def record_events(self, batch: EventBatch) -> int:
         raise NotImplementedError
 
     @activity.defn(name="write_letter")
@@ -229,3 +234,11 @@ async def call(activity_ref: Callable[[Activities, A], R], request: A) -> R:
 
 async def record(event: NewEvent) -> Event:
     return await call(Activities.record_event, event)
+
+
+async def record_all(events: list[NewEvent]) -> None:
+    """A step's events logged in order: one activity and one transaction for them all."""
+    if len(events) == 1:
+        await record(events[0])
+    elif events:
+        await call(Activities.record_events, EventBatch(events=events))

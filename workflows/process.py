@@ -70,6 +70,7 @@ from workflows.common import (
     count_refusal,
     new_event,
     record,
+    record_all,
     write_letter,
 )
 
@@ -465,8 +466,10 @@ class ProcessWorkflow(Generic[P]):
 
     @staticmethod
     async def _record_all(waiting: list[NewEvent]) -> None:
-        while waiting:
-            await record(waiting.pop(0))
+        """The events waiting logged, in one transaction, and the list emptied."""
+        events = waiting[:]
+        waiting.clear()
+        await record_all(events)
 
     async def _letter(self, key: str, request: LetterRequest) -> None:
         """Draw and write a letter (`write_letter`, on the letters' task queue); its delivery

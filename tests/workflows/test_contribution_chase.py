@@ -314,6 +314,16 @@ async def test_a_reference_counts_once_and_a_reversal_reopens_a_paid_chase(
         "chase.due_corrected",
         "chase.cancelled",
     ]
+    # The reversal's two events went together: one activity, one transaction (one clock reading).
+    rows = {e.event_type: e for e in log.query(workflow_id=handle.id)}
+    assert rows["chase.receipt_reversed"].recorded_at == rows["chase.reopened"].recorded_at
+    assert rows["chase.reopened"].seq == rows["chase.receipt_reversed"].seq + 1
+    batches = [
+        ev.activity_task_scheduled_event_attributes.activity_type.name
+        async for ev in handle.fetch_history_events()
+        if ev.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert batches.count("record_events") == 1, batches
 
 
 async def test_an_office_that_may_not_act_is_refused_before_anything_changes(
