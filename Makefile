@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # make freeze: record the corpus of pyproject's version into tests/histories/<version>/ (see its module).
-.PHONY: mutate docs freeze test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench
+.PHONY: mutate docs freeze test-deployed demo test test-fast test-dates install lint lock system chromium nginx prometheus clean bench dist release-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -113,9 +113,23 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 PYTHONPATH=. $(BIN)/mkdocs build --strict
 
 # The histories and event-log rows of this version, replayed and parsed by `make test` for ever
-# (tests/workflows/test_replay.py). Before 1.0.0 a commit may re-record the pre-release folder.
+# (tests/workflows/test_replay.py). A release's folder is never re-recorded (it refuses);
+# a pre-release version's may be.
 freeze: $(STAMP)
 	$(BIN)/python -m tests.histories.record
+
+# The release's wheel and sdist in dist/ (the wheel built from the sdist); the image installs
+# that wheel (Dockerfile), and tests/e2e/test_release.py installs it into a fresh venv.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
+# Before tagging a release: the whole test suite (the frozen histories replayed, the docs
+# built, the wheel installed outside the checkout and its demo run, the changelog's entry for
+# pyproject's version), then the wheel and sdist. .ci/run runs it.
+release-check: test dist
+	@echo "release $$($(BIN)/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])') checked; dist/ holds:"
+	@ls dist
 
 # requirements.lock pins every package the tests run with; the image installs the same
 # (Dockerfile). After changing pyproject.toml: `make lock`, then commit both.

@@ -62,8 +62,24 @@ class OneLineErrors(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+def _show_version(ctx, _param, value) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from runtime.version import described
+
+    click.echo(described())
+    ctx.exit()
+
+
 @click.group(cls=OneLineErrors)
-@click.version_option(package_name="ccm-workflows")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="show the release (and the git commit it was built from, where known) and exit",
+)
 @click.option("--address", metavar="HOST:PORT", help="Temporal frontend (CCM_TEMPORAL_ADDRESS)")
 @click.option("--namespace", help="Temporal namespace (CCM_NAMESPACE)")
 @click.option("--tls-ca", type=click.Path(exists=True, dir_okay=False), help="server CA certificate (PEM)")

@@ -8,8 +8,9 @@ replayed against the code of HEAD, and its rows parsed by the event registry, in
 `make test`, for ever: a change that breaks one fails until it goes behind
 `workflow.patched` (or a new worker deployment) or reads the old shape (an upcaster).
 
-Until 1.0.0 the pre-release folder may be re-recorded by a commit that says so; a
-released version's folder never is (the README's versioning policy)."""
+A released version's folder (1.0.0 on, a version with no pre-release part) is never
+re-recorded: once it holds a corpus, this refuses to run (the README's versioning policy).
+A pre-release (`1.1.0.dev1`, `1.1.0rc1`) may be recorded again by a commit that says so."""
 
 from __future__ import annotations
 
@@ -65,7 +66,20 @@ def version() -> str:
     return tomllib.loads((HERE.parent.parent / "pyproject.toml").read_text())["project"]["version"]
 
 
+def released(name: str) -> bool:
+    """Whether `name` is a release's version (X.Y.Z, 1.0.0 or later), not a pre-release."""
+    from packaging.version import Version
+
+    v = Version(name)
+    return not v.is_prerelease and not v.is_devrelease and v >= Version("1.0.0")
+
+
 async def main() -> None:
+    if released(version()) and (HERE / version() / "events.jsonl").exists():
+        raise SystemExit(
+            f"tests/histories/{version()}/ is the frozen corpus of a release: it is never re-recorded. "
+            "Set the next version in pyproject.toml (a pre-release while it is in work) and record that."
+        )
     keys = [CCM_STATE, CCM_YEAR, CCM_STAGE, CCM_OWNER, CCM_DUE, CCM_THEME]
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"), search_attributes=keys, data_converter=CCM_CONVERTER, ui=False
