@@ -13,6 +13,12 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    # A chase's creditor reference is made with python-stdnum, which domain.bank imports
+    # where it is used (the CLI need not load it): passed through here, in each run's
+    # sandbox, rather than imported again inside it.
+    import stdnum.iso7064.mod_97_10  # noqa: F401
+    import stdnum.iso11649  # noqa: F401
+
     from domain.chase import (
         Chase,
         ChaseInput,

@@ -8,6 +8,7 @@ import concurrent.futures
 import email
 import email.policy
 import uuid
+import warnings
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -51,6 +52,20 @@ async def start(env, task_queue, year, state="ITA", settle=True, **fields):
     if settle:  # its call drawn (a worker runs): the log's order is then the letters'
         await handle.execute_update(ContributionChase.settled)
     return handle
+
+
+async def test_a_chase_imports_nothing_in_its_sandbox_after_the_workers_start(
+    time_skipping_env, task_queue, year, worker
+):
+    """A module first imported inside a run's sandbox is imported again in every run (the
+    SDK warns of it): the chase's own, python-stdnum among them, load with the worker."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        handle = await start(time_skipping_env, task_queue, year, state="FRA")
+        today = (await time_skipping_env.get_current_time()).date()
+        await act(handle, ContributionChase.record_receipt, RecordReceipt(amount=Decimal("12345"), date=today))
+    late = [str(w.message) for w in caught if "imported after initial workflow load" in str(w.message)]
+    assert not late, late
 
 
 def at(year, month, day, hour=12) -> datetime:
