@@ -122,7 +122,8 @@ freeze: $(STAMP)
 # that wheel (Dockerfile), and tests/e2e/test_release.py installs it into a fresh venv.
 dist: $(STAMP)
 	rm -rf dist
-	$(BIN)/python -m build --outdir dist .
+	@# The build's log (a thousand lines of setuptools) is kept in .venv, shown if it fails.
+	$(BIN)/python -m build --outdir dist . > $(VENV)/build.log 2>&1 || (tail -40 $(VENV)/build.log; exit 1)
 
 # Before tagging a release: the whole test suite (the frozen histories replayed, the docs
 # built, the wheel installed outside the checkout and its demo run, the changelog's entry for
