@@ -57,9 +57,10 @@ test: $(STAMP) system chromium nginx prometheus
 	$(BIN)/ruff format --check --quiet domain activities workflows services runtime cli tests benchmarks docs/hooks.py
 	$(BIN)/mypy domain workflows
 	$(MAKE) --no-print-directory docs
-	@# Two processes, a test module each at a time (its fixtures are the module's): the
-	@# suite's tests wait on servers and workers more than they compute (docs/BENCHMARKS.md).
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	@# Three processes on 2 cores, a test module each at a time (its fixtures are the
+	@# module's): the tests wait on servers and workers more than they compute; 10 min 21 s
+	@# against 11-13 min with two (docs/BENCHMARKS.md). The slowest are listed at the end.
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile --durations=15
 	@# The two reruns side by side (one on a dev server, one on time-skipping servers): the
 	@# suite stays under 20 minutes on 2 cores (docs/BENCHMARKS.md).
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-deployed test-dates
