@@ -85,9 +85,13 @@ test-fast: $(STAMP) system
 # The workflow tests again, their server's clock moved to the days of the year where dates
 # turn: New Year, the schedule's day, a leap day, the pre-MSP reminder's, New Year's Eve.
 CLOCKS := 01-01T00:30 01-15 02-29 08-11 12-31T23:30
+# Not again the SMTP module: it tests delivery, not dates, and the time-skipping test
+# server fails it about once in 20 runs ("invalid history builder state for action" on the
+# cancel that ends it, on any day; docs/BENCHMARKS.md): it runs once, in the suite.
 test-dates: $(STAMP)
 	@for clock in $(CLOCKS); do echo "clock $$clock"; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflows --clock $$clock || exit 1; done
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflows --clock $$clock \
+	    --ignore=tests/workflows/test_letters_by_smtp.py || exit 1; done
 
 # The speed figures of docs/BENCHMARKS.md, each a pair or a ratio from one run (PostgreSQL
 # at 127.0.0.1:5432 for the event-log pair and the two workers). About 13 minutes on 2 cores.
